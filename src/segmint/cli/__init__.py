@@ -1,0 +1,1 @@
+"""The ``segmint`` command line: thin adapters over the library (Typer + Rich)."""

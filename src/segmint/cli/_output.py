@@ -1,0 +1,52 @@
+"""Shared output for CLI commands: data to stdout, progress and hints to stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from segmint.exceptions import SegmintError
+
+out = Console()
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line error to stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn :class:`SegmintError` into a one-line message and exit code 2, no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SegmintError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper
+
+
+@contextmanager
+def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    """A Rich progress bar on stderr; yields a function that sets the completed amount."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(completed: float) -> None:
+            bar.update(task, completed=completed)
+
+        yield update

@@ -1,0 +1,32 @@
+"""Entry point of the ``segmint`` command: registers one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from segmint import __version__
+from segmint.cli import mart_commands
+
+app = typer.Typer(
+    name="segmint",
+    help="Customer segmentation from one CSV of orders upward.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+mart_commands.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"segmint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Customer segmentation from one CSV of orders upward."""

@@ -1,0 +1,32 @@
+"""The errors segmint raises on purpose.
+
+Every error a user can cause derives from :class:`SegmintError`. Services (CLI, API)
+catch that one class and show its message without a traceback, so each message says
+what was expected, what arrived and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class SegmintError(Exception):
+    """Base class of all errors a user can cause and correct."""
+
+
+class InputError(SegmintError):
+    """A file cannot be read: missing, empty, binary, wrongly encoded or malformed."""
+
+
+class SchemaError(SegmintError):
+    """Data does not have the columns or types a mart table needs."""
+
+
+class MartError(SegmintError):
+    """The mart is missing, not initialised or in an unexpected state."""
+
+
+class NotFittedError(SegmintError, ValueError):
+    """A model was asked to predict before ``fit`` was called."""
+
+
+class ConvergenceError(SegmintError):
+    """An optimiser did not converge, or the data cannot identify the model."""

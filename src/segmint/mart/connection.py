@@ -1,0 +1,120 @@
+"""Opening the mart: the only place in segmint that holds a database connection.
+
+The mart is a DuckDB file reached through Ibis, so every relational step is an Ibis
+expression that another Ibis backend can run too. :class:`Mart` adds what the rest of
+segmint needs on top of the Ibis connection: creating the schema, tables by name and
+all-or-nothing transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from segmint.config import Settings, get_settings
+from segmint.exceptions import MartError
+from segmint.mart.schema import TABLES
+
+
+class Mart:
+    """A customer data mart opened on an Ibis backend.
+
+    Args:
+        con: an Ibis DuckDB connection.
+        path: where the mart file lives (``":memory:"`` for a throwaway mart).
+    """
+
+    def __init__(self, con: DuckDBBackend, path: str) -> None:
+        self.con = con
+        self.path = path
+
+    @property
+    def raw(self) -> duckdb.DuckDBPyConnection:
+        """The engine connection, for transactions and file scans Ibis does not wrap."""
+        return self.con.con
+
+    def init(self) -> list[str]:
+        """Create every mart table that does not exist yet; return the names created."""
+        existing = set(self.con.list_tables())
+        created = []
+        for name, table in TABLES.items():
+            if name not in existing:
+                self.con.create_table(name, schema=table.ibis_schema())
+                created.append(name)
+        return created
+
+    def is_initialised(self) -> bool:
+        """True when every mart table exists."""
+        return set(TABLES) <= set(self.con.list_tables())
+
+    def table(self, name: str) -> ibis.Table:
+        """The mart table ``name`` as an Ibis expression."""
+        if name not in self.con.list_tables():
+            raise MartError(
+                f"the mart {self.path} has no table '{name}'. Run `segmint init` "
+                f"(or load data with `segmint ingest`) first."
+            )
+        return self.con.table(name)
+
+    def count(self, name: str) -> int:
+        """Number of rows in table ``name``."""
+        return int(self.table(name).count().execute())
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block as one transaction: it commits whole or rolls back whole."""
+        self.raw.begin()
+        try:
+            yield
+        except BaseException:
+            self.raw.rollback()
+            raise
+        self.raw.commit()
+
+    def close(self) -> None:
+        """Close the connection (the file stays)."""
+        self.con.disconnect()
+
+    def __enter__(self) -> Mart:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def connect(
+    path: Path | str | None = None, *, settings: Settings | None = None, create: bool = True
+) -> Mart:
+    """Open (and by default create and initialise) the mart at ``path``.
+
+    Args:
+        path: the DuckDB file; defaults to the configured ``SEGMINT_MART``.
+        settings: engine settings; read from the environment when omitted.
+        create: create the file and its tables when missing. When False a missing
+            mart is an error naming the path.
+    """
+    settings = settings or get_settings(path)
+    target = str(path if path is not None else settings.mart)
+    if target != ":memory:" and not create and not Path(target).exists():
+        raise MartError(
+            f"no mart at {target}. Create one with `segmint init --mart {target}` or load data into it."
+        )
+    config: dict[str, Any] = {}
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    try:
+        con = ibis.duckdb.connect(target, **config)
+    except duckdb.Error as exc:
+        raise MartError(f"cannot open the mart {target}: {exc}") from None
+    mart = Mart(con, target)
+    if create:
+        mart.init()
+    return mart

@@ -1,0 +1,370 @@
+"""The customer data mart: every table, its columns, types, keys and meaning.
+
+The schema is data, not DDL strings scattered through the code: ingestion validates
+against it, ``segmint init`` creates it, and ``docs/data-model.md`` is checked against
+it by a test, so the three never drift apart.
+
+Only ``orders`` with ``order_lines`` (or a flat transactions file that becomes them)
+is needed to start; every other table enriches segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.schema as sch
+
+ORDER_STATUSES = ("completed", "returned", "cancelled")
+EVENT_TYPES = (
+    "page_view",
+    "search",
+    "product_view",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout",
+    "ad_impression",
+    "ad_click",
+    "email_send",
+    "email_open",
+    "email_click",
+)
+CAMPAIGN_GROUPS = ("target", "control")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a mart table.
+
+    Attributes:
+        name: column name, the same string in files, frames, API and CLI.
+        type: Ibis type string (``"string"``, ``"float64"``, ``"timestamp"``…).
+        required: a file loaded into the table must provide it.
+        description: what the column holds, with its unit.
+        non_negative: numeric values below zero are rejected.
+        choices: the only values allowed, when the column is a closed vocabulary.
+    """
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    non_negative: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """One mart table: its columns, natural key and the tables its rows refer to."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    references: dict[str, str] = field(default_factory=dict)
+    loadable: bool = True
+
+    @property
+    def column_names(self) -> list[str]:
+        """Column names in table order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        """Columns a loaded file must contain."""
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def ibis_schema(self) -> sch.Schema:
+        """The table's Ibis schema, ``ingest_id`` included for loaded tables."""
+        pairs = [(c.name, dt.dtype(c.type)) for c in self.columns]
+        if self.loadable:
+            pairs.append(("ingest_id", dt.int64))
+        return ibis.schema(pairs)
+
+
+CUSTOMERS = Table(
+    "customers",
+    "One row per customer: who they are and where they came from. Created automatically "
+    "for every customer id seen in a transactions file.",
+    (
+        Column(
+            "customer_id",
+            "string",
+            "Customer identifier, kept exactly as given (leading zeros kept).",
+            required=True,
+        ),
+        Column("signup_date", "date", "Date the customer registered or first became known."),
+        Column("birth_year", "int32", "Year of birth, for age bands."),
+        Column("gender", "string", "Gender as recorded by the business."),
+        Column("country", "string", "Country name or ISO code."),
+        Column("region", "string", "Region, state or province."),
+        Column("city", "string", "City."),
+        Column("postcode", "string", "Postal code (coarse location; not treated as PII)."),
+        Column(
+            "acquisition_channel",
+            "string",
+            "Channel that brought the customer (search, social, referral…).",
+        ),
+    ),
+    key=("customer_id",),
+)
+
+CUSTOMER_ATTRIBUTES = Table(
+    "customer_attributes",
+    "Any other dimension of a customer in long form: survey answers, interests, lifestyle, "
+    "CRM stage, social followers. Each name becomes a feature column.",
+    (
+        Column("customer_id", "string", "Customer the attribute describes.", required=True),
+        Column("name", "string", "Attribute name, e.g. `interest`, `crm_stage`.", required=True),
+        Column(
+            "value",
+            "string",
+            "Attribute value as text; numeric values are converted when used.",
+            required=True,
+        ),
+        Column("source", "string", "Where the value came from (survey, crm, social…)."),
+        Column(
+            "updated_at",
+            "timestamp",
+            "When the value was recorded; features use the latest value up to `as_of`.",
+        ),
+    ),
+    key=("customer_id", "name"),
+    references={"customer_id": "customers"},
+)
+
+CUSTOMER_PII = Table(
+    "customer_pii",
+    "Personal data, kept apart from everything else: shown only to roles allowed to see it, "
+    "never copied into features, models, exports for analysts or logs, and erasable.",
+    (
+        Column("customer_id", "string", "Customer the personal data belongs to.", required=True),
+        Column("email", "string", "E-mail address."),
+        Column("phone", "string", "Phone number."),
+        Column("first_name", "string", "Given name."),
+        Column("last_name", "string", "Family name."),
+        Column("address", "string", "Street address."),
+    ),
+    key=("customer_id",),
+    references={"customer_id": "customers"},
+)
+
+CONSENTS = Table(
+    "consents",
+    "Marketing consent per customer and channel, with where and when it was given or withdrawn.",
+    (
+        Column("customer_id", "string", "Customer.", required=True),
+        Column("channel", "string", "Contact channel: email, sms, push, ads, post.", required=True),
+        Column(
+            "granted",
+            "boolean",
+            "True when the customer agreed to be contacted on this channel.",
+            required=True,
+        ),
+        Column("source", "string", "Where consent was captured (checkout, preference centre…)."),
+        Column("updated_at", "timestamp", "When consent was given or withdrawn."),
+    ),
+    key=("customer_id", "channel"),
+    references={"customer_id": "customers"},
+)
+
+PRODUCTS = Table(
+    "products",
+    "The catalogue: what can be bought, its category and its economics.",
+    (
+        Column("product_id", "string", "Product identifier (SKU, stock code).", required=True),
+        Column("name", "string", "Product name."),
+        Column("category", "string", "Product category."),
+        Column("brand", "string", "Brand."),
+        Column(
+            "list_price",
+            "float64",
+            "Regular selling price per unit, in the shop's currency.",
+            non_negative=True,
+        ),
+        Column(
+            "unit_cost",
+            "float64",
+            "Cost of one unit to the business, for margins.",
+            non_negative=True,
+        ),
+    ),
+    key=("product_id",),
+)
+
+ORDERS = Table(
+    "orders",
+    "One row per order (a basket, an invoice, or a customer-day when the source has no order id).",
+    (
+        Column("order_id", "string", "Order identifier.", required=True),
+        Column("customer_id", "string", "Customer who placed the order.", required=True),
+        Column("order_ts", "timestamp", "When the order was placed.", required=True),
+        Column("channel", "string", "Sales channel (web, app, store, phone…)."),
+        Column("status", "string", "completed, returned or cancelled.", choices=ORDER_STATUSES),
+    ),
+    key=("order_id",),
+    references={"customer_id": "customers"},
+)
+
+ORDER_LINES = Table(
+    "order_lines",
+    "The lines of each order. Net line value is `quantity * unit_price - discount`; "
+    "a negative quantity is a return.",
+    (
+        Column("order_id", "string", "Order the line belongs to.", required=True),
+        Column("line_no", "int32", "Position of the line in its order, from 1.", required=True),
+        Column("product_id", "string", "Product bought; null when the source names none."),
+        Column("quantity", "float64", "Units; negative for a returned line.", required=True),
+        Column(
+            "unit_price",
+            "float64",
+            "Price paid per unit before discount.",
+            required=True,
+            non_negative=True,
+        ),
+        Column(
+            "discount", "float64", "Total discount on the line (not per unit).", non_negative=True
+        ),
+        Column(
+            "unit_cost",
+            "float64",
+            "Cost per unit at the time of sale; falls back to the product's.",
+            non_negative=True,
+        ),
+    ),
+    key=("order_id", "line_no"),
+    references={"order_id": "orders", "product_id": "products"},
+)
+
+EVENTS = Table(
+    "events",
+    "Web, app, e-mail and advertising behaviour: one row per event.",
+    (
+        Column("event_id", "string", "Event identifier.", required=True),
+        Column("customer_id", "string", "Customer the event belongs to.", required=True),
+        Column("session_id", "string", "Visit the event belongs to."),
+        Column("event_ts", "timestamp", "When the event happened.", required=True),
+        Column(
+            "event_type",
+            "string",
+            "What happened: " + ", ".join(EVENT_TYPES) + ".",
+            required=True,
+            choices=EVENT_TYPES,
+        ),
+        Column("object_id", "string", "What it happened to: product id, search term, campaign id…"),
+        Column("properties", "string", "Any further detail as a JSON object."),
+    ),
+    key=("event_id",),
+    references={"customer_id": "customers"},
+)
+
+CAMPAIGNS = Table(
+    "campaigns",
+    "Marketing campaigns whose audiences and outcomes are tracked.",
+    (
+        Column("campaign_id", "string", "Campaign identifier.", required=True),
+        Column("name", "string", "Campaign name."),
+        Column("channel", "string", "Channel used: email, sms, ads, post…"),
+        Column("start_date", "date", "First day of the campaign."),
+        Column("end_date", "date", "Last day of the campaign."),
+        Column("description", "string", "What was offered, to whom and why."),
+    ),
+    key=("campaign_id",),
+)
+
+CAMPAIGN_MEMBERS = Table(
+    "campaign_members",
+    "Who was targeted by a campaign and who was held out as a control.",
+    (
+        Column("campaign_id", "string", "Campaign.", required=True),
+        Column("customer_id", "string", "Customer.", required=True),
+        Column("group", "string", "target or control.", required=True, choices=CAMPAIGN_GROUPS),
+        Column("assigned_at", "timestamp", "When the customer was assigned to the group."),
+    ),
+    key=("campaign_id", "customer_id"),
+    references={"campaign_id": "campaigns", "customer_id": "customers"},
+)
+
+INGESTS = Table(
+    "ingests",
+    "Every load: what was read, from where, and how every row was accounted for "
+    "(`rows_read = rows_loaded + rows_duplicate + rows_quarantined`).",
+    (
+        Column("ingest_id", "int64", "Load identifier, increasing."),
+        Column("table_name", "string", "Target table (or `transactions`)."),
+        Column("source", "string", "Path of the file loaded."),
+        Column(
+            "checksum", "string", "SHA-256 of the file's bytes; the same file is recognised again."
+        ),
+        Column("started_at", "timestamp", "When the load started (UTC)."),
+        Column("finished_at", "timestamp", "When the load committed (UTC)."),
+        Column("rows_read", "int64", "Data rows in the file."),
+        Column("rows_loaded", "int64", "Rows added to the mart."),
+        Column(
+            "rows_duplicate",
+            "int64",
+            "Rows whose key was already present (in the mart or earlier in the file).",
+        ),
+        Column("rows_quarantined", "int64", "Rows rejected into `quarantine`."),
+    ),
+    key=("ingest_id",),
+    loadable=False,
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    "Every rejected row, with the reason and its raw content, so nothing is silently lost.",
+    (
+        Column("ingest_id", "int64", "Load that rejected the row."),
+        Column("source", "string", "File the row came from."),
+        Column("row_number", "int64", "Data row number in the file, from 1 (header not counted)."),
+        Column("reason", "string", "Why the row was rejected, naming the column and the value."),
+        Column(
+            "raw",
+            "string",
+            "The row as read, as a JSON object (or the raw line when it could not be parsed).",
+        ),
+    ),
+    key=(),
+    loadable=False,
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        CUSTOMERS,
+        CUSTOMER_ATTRIBUTES,
+        CUSTOMER_PII,
+        CONSENTS,
+        PRODUCTS,
+        ORDERS,
+        ORDER_LINES,
+        EVENTS,
+        CAMPAIGNS,
+        CAMPAIGN_MEMBERS,
+        INGESTS,
+        QUARANTINE,
+    )
+}
+
+LOAD_ORDER: tuple[str, ...] = (
+    "customers",
+    "customer_pii",
+    "customer_attributes",
+    "consents",
+    "products",
+    "orders",
+    "order_lines",
+    "events",
+    "campaigns",
+    "campaign_members",
+)
+"""Loadable tables, parents before children, the order ``segmint load DIR`` uses."""
