@@ -37,7 +37,8 @@ class Mart:
     @property
     def raw(self) -> duckdb.DuckDBPyConnection:
         """The engine connection, for transactions and file scans Ibis does not wrap."""
-        return self.con.con
+        raw: duckdb.DuckDBPyConnection = self.con.con
+        return raw
 
     def init(self) -> list[str]:
         """Create every mart table that does not exist yet; return the names created."""
