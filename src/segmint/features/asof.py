@@ -1,0 +1,69 @@
+"""The date features are computed as of, and what "as of a date" lets in.
+
+A date ``D`` means *the end of day D*: every order, event or attribute stamped before
+``D + 1 day`` (midnight that follows ``D``) is known, nothing later is. Day counts
+(recency, tenure, BTYD ``T``) are differences between calendar dates, so a purchase made
+on ``D`` itself is 0 days old. This is the convention of the BTYD literature and of the
+lifetimes summary (transactions on the observation end count; ``T`` is measured to that
+date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.exceptions import InputError, MartError
+from segmint.mart import Mart
+
+AsOf = dt.date | dt.datetime | str
+"""What callers may pass as an as-of date: a date, a datetime (its date is used) or ISO text."""
+
+
+def parse_as_of(value: AsOf) -> dt.date:
+    """Turn a date, datetime or ``YYYY-MM-DD`` text into the as-of date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(
+            f"as_of must be a date written YYYY-MM-DD; got {value!r}. Example: --as-of 2024-12-31."
+        ) from None
+
+
+def default_as_of(mart: Mart) -> dt.date:
+    """The last day with an order in the mart.
+
+    Historical data (CDNOW ends in 1998) then works without naming a date; a live shop
+    gets "up to the latest order loaded".
+
+    Raises:
+        MartError: the mart holds no orders yet.
+    """
+    latest = mart.table("orders").order_ts.max().execute()
+    if latest is None or (isinstance(latest, float) and latest != latest):
+        raise MartError(
+            f"the mart {mart.path} has no orders, so there is no date to compute features "
+            "as of. Load orders first (`segmint ingest orders FILE`) or pass --as-of DATE."
+        )
+    return parse_as_of(latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest)
+
+
+def resolve_as_of(mart: Mart, as_of: AsOf | None) -> dt.date:
+    """``as_of`` parsed, or :func:`default_as_of` when it is ``None``."""
+    return default_as_of(mart) if as_of is None else parse_as_of(as_of)
+
+
+def end_of(day: dt.date) -> ir.TimestampScalar:
+    """The first instant after ``day``: rows stamped strictly before it are known."""
+    return ibis.timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+
+
+def date_literal(day: dt.date) -> ir.DateScalar:
+    """``day`` as an Ibis date literal."""
+    return ibis.date(day)

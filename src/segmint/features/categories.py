@@ -1,0 +1,42 @@
+"""Product categories: breadth of what a customer buys and where their money goes.
+
+Spend per category is the net value of the customer's lines in that category (returns
+subtract). ``n_categories`` counts categories with at least one line bought (positive
+quantity); ``top_category`` is the category with the highest positive spend (ties go to
+the alphabetically first name) and ``top_category_share`` its share of the spend over
+categories with positive spend. Lines whose product has no category are ignored; a
+customer with no categorised purchase has 0 categories and null top category.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+
+def category_features(lines: ir.Table) -> ir.Table:
+    """``n_categories``, ``top_category`` and ``top_category_share`` per customer.
+
+    Args:
+        lines: purchase lines from :func:`segmint.features.orders.purchase_lines`.
+    """
+    known = lines.filter(lines.category.notnull())
+    per_category = known.group_by("customer_id", "category").aggregate(
+        spend=known.net.sum(), bought=known.count(where=known.quantity > 0)
+    )
+    rank = ibis.row_number().over(
+        group_by="customer_id", order_by=[ibis.desc("spend"), ibis.asc("category")]
+    )
+    ranked = per_category.mutate(rank=rank)
+    summary = ranked.group_by("customer_id").aggregate(
+        n_categories=ranked.count(where=ranked.bought > 0),
+        positive_spend=ranked.spend.sum(where=ranked.spend > 0),
+        top_category=ranked.category.max(where=(ranked.rank == 0) & (ranked.spend > 0)),
+        top_spend=ranked.spend.max(where=(ranked.rank == 0) & (ranked.spend > 0)),
+    )
+    return summary.select(
+        "customer_id",
+        "n_categories",
+        "top_category",
+        top_category_share=summary.top_spend / summary.positive_spend.nullif(0.0),
+    )

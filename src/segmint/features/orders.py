@@ -1,0 +1,152 @@
+"""Purchase features: recency, frequency, money, windows, returns, discounts, margin, channels.
+
+Everything here starts from the *purchases* known as of the date: orders stamped before
+the end of the as-of day whose status is ``completed`` or ``returned`` (or missing, which
+a plain transactions file gives). Cancelled orders never happened commercially and are
+left out of every purchase feature.
+
+An order's value is the sum over its lines of ``quantity * unit_price - discount`` (a
+missing discount is 0). Lines with a negative quantity are returned goods, so a return
+recorded as its own order (as Online Retail does) has a negative value and nets out the
+sale. The status only decides whether an order counts; it does not change the sign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.features.asof import date_literal, end_of
+from segmint.mart import Mart
+
+PURCHASE_STATUSES = ("completed", "returned")
+"""Order statuses that count as purchases; ``cancelled`` is excluded."""
+
+WINDOWS_DAYS = (30, 90, 365)
+"""Trailing windows, in days ending with the as-of day, for ``orders_Nd`` and ``spend_Nd``."""
+
+CHANNELS = ("web", "app", "store", "phone")
+"""Sales channels with their own ``share_<channel>`` column; the rest go to ``share_other``."""
+
+
+def purchase_orders(mart: Mart, day: dt.date) -> ir.Table:
+    """Orders that count as purchases as of ``day`` (see the module docstring)."""
+    orders = mart.table("orders")
+    counted = orders.status.isnull() | orders.status.isin(PURCHASE_STATUSES)
+    return orders.filter(orders.order_ts < end_of(day), counted).select(
+        "order_id", "customer_id", "order_ts", "channel", "status"
+    )
+
+
+def purchase_lines(mart: Mart, day: dt.date) -> ir.Table:
+    """Lines of the purchases as of ``day``, with their money and their product's category.
+
+    Columns: ``order_id``, ``customer_id``, ``quantity``, ``category``, ``net`` (line
+    value), ``gross`` (``quantity * unit_price``, before discount), ``discount``, ``cost``
+    (``quantity * unit cost``, the line's cost or else the product's; null when neither
+    is known).
+    """
+    lines = mart.table("order_lines")
+    products = mart.table("products").select("product_id", "category", product_cost="unit_cost")
+    orders = purchase_orders(mart, day).select("order_id", "customer_id")
+    joined = lines.join(orders, "order_id").left_join(products, "product_id")
+    discount = joined.discount.fill_null(0.0)
+    gross = joined.quantity * joined.unit_price
+    return joined.select(
+        "order_id",
+        "customer_id",
+        "quantity",
+        "category",
+        net=gross - discount,
+        gross=gross,
+        discount=discount,
+        cost=joined.quantity * joined.unit_cost.coalesce(joined.product_cost),
+    )
+
+
+def order_values(mart: Mart, day: dt.date, lines: ir.Table) -> ir.Table:
+    """One row per purchase with its money: ``net``, ``gross``, ``discount``, ``margin``…
+
+    ``margin`` and ``costed_net`` only cover lines whose cost is known, so a margin rate
+    is never diluted by lines of unknown cost. An order without lines is worth 0.
+    """
+    known = lines.cost.notnull()
+    per_order = lines.group_by("order_id").aggregate(
+        net=lines.net.sum(),
+        gross=lines.gross.sum(where=lines.quantity > 0),
+        discount=lines.discount.sum(),
+        costed_net=lines.net.sum(where=known),
+        cost=lines.cost.sum(where=known),
+    )
+    orders = purchase_orders(mart, day)
+    joined = orders.left_join(per_order, "order_id")
+    return joined.select(
+        "order_id",
+        "customer_id",
+        "order_ts",
+        "channel",
+        "status",
+        net=joined.net.fill_null(0.0),
+        gross=joined.gross.fill_null(0.0),
+        discount=joined.discount.fill_null(0.0),
+        costed_net=joined.costed_net,
+        margin=joined.costed_net - joined.cost,
+    )
+
+
+def _share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
+    """``part / whole``, null when ``whole`` is 0 (or null)."""
+    return part.cast("float64") / whole.cast("float64").nullif(0.0)
+
+
+def order_features(orders: ir.Table, day: dt.date) -> ir.Table:
+    """Per-customer purchase features from :func:`order_values` (one group-by).
+
+    Columns: frequency, monetary_total, monetary_avg, first/last order date, recency_days,
+    orders/spend per trailing window, returns, discount share, margin, channel shares.
+    """
+    end = end_of(day)
+    channel = orders.channel.lower().strip()
+    metrics: dict[str, ir.Value] = {
+        "frequency": orders.count(),
+        "monetary_total": orders.net.sum(),
+        "n_positive": orders.count(where=orders.net > 0),
+        "first_order_ts": orders.order_ts.min(),
+        "last_order_ts": orders.order_ts.max(),
+        "returns_count": orders.count(where=(orders.status == "returned") | (orders.net < 0)),
+        "discount_sum": orders.discount.sum(),
+        "gross_sum": orders.gross.sum(),
+        "gross_margin": orders.margin.sum(),
+        "costed_net": orders.costed_net.sum(),
+    }
+    for days in WINDOWS_DAYS:
+        recent = orders.order_ts >= end - ibis.interval(days=days)
+        metrics[f"orders_{days}d"] = orders.count(where=recent)
+        metrics[f"spend_{days}d"] = orders.net.sum(where=recent).fill_null(0.0)
+    for name in CHANNELS:
+        metrics[f"n_{name}"] = orders.count(where=channel == name)
+    agg = orders.group_by("customer_id").aggregate(**metrics)
+    first = agg.first_order_ts.date()
+    last = agg.last_order_ts.date()
+    shares = {f"share_{name}": _share(agg[f"n_{name}"], agg.frequency) for name in CHANNELS}
+    named = sum((agg[f"n_{name}"] for name in CHANNELS), ibis.literal(0))
+    return agg.select(
+        "customer_id",
+        "frequency",
+        "monetary_total",
+        monetary_avg=_share(agg.monetary_total, agg.n_positive),
+        first_order_date=first,
+        last_order_date=last,
+        recency_days=date_literal(day).delta(last, unit="day"),
+        **{f"orders_{d}d": agg[f"orders_{d}d"] for d in WINDOWS_DAYS},
+        **{f"spend_{d}d": agg[f"spend_{d}d"] for d in WINDOWS_DAYS},
+        returns_count=agg.returns_count,
+        return_rate=_share(agg.returns_count, agg.frequency),
+        discount_share=_share(agg.discount_sum, agg.gross_sum),
+        gross_margin=agg.gross_margin,
+        margin_rate=_share(agg.gross_margin, agg.costed_net),
+        **shares,
+        share_other=_share(agg.frequency - named, agg.frequency),
+    )

@@ -1,0 +1,124 @@
+"""Keeping feature tables in the mart: one ``features`` table, every as-of date in it.
+
+``store_features`` writes one row per customer with the column ``as_of`` (a date), so
+history is a query. Storing a date again replaces that date's rows. The table's columns
+follow the features:
+
+* same columns and types, date not stored yet: the rows are appended;
+* otherwise (the date is re-stored, or an attribute appeared, disappeared or changed
+  type) the table is rewritten once as the union of its old rows (other dates) and the
+  new ones, over the union of the columns. A column a date does not have is null for
+  that date's rows; a column whose type differs between dates becomes text.
+
+Either way the write is one transaction: it lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt_types
+import ibis.expr.types as ir
+
+from segmint.exceptions import MartError
+from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
+from segmint.features.build import build_features
+from segmint.mart import Mart
+
+FEATURES_TABLE = "features"
+
+
+@dataclass(frozen=True)
+class StoredFeatures:
+    """What :func:`store_features` wrote: the date, the rows and the column names."""
+
+    as_of: dt.date
+    rows: int
+    columns: tuple[str, ...]
+
+
+def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
+    """Build the features as of ``as_of`` and store them in the mart table ``features``.
+
+    Args:
+        mart: the customer data mart.
+        as_of: the day; default: the last day with orders.
+
+    Returns:
+        The stored date, number of rows and columns.
+    """
+    day = resolve_as_of(mart, as_of)
+    new = build_features(mart, day)
+    with mart.transaction():
+        if FEATURES_TABLE not in mart.con.list_tables():
+            mart.con.create_table(FEATURES_TABLE, new)
+        else:
+            old = mart.con.table(FEATURES_TABLE)
+            if old.schema() == new.schema() and not _has_date(old, day):
+                mart.con.insert(FEATURES_TABLE, new)
+            else:
+                kept = old.filter(old.as_of != date_literal(day))
+                merged = _union(kept, new)
+                mart.con.create_table(FEATURES_TABLE, merged, overwrite=True)
+    rows = int(load_features(mart, day).count().execute())
+    return StoredFeatures(day, rows, tuple(new.columns))
+
+
+def _has_date(table: ir.Table, day: dt.date) -> bool:
+    """True when ``table`` holds rows of as-of ``day``."""
+    return bool(table.filter(table.as_of == date_literal(day)).count().execute() > 0)
+
+
+def _union(old: ir.Table, new: ir.Table) -> ir.Table:
+    """``old`` and ``new`` stacked over the union of their columns (see module docstring)."""
+    old_schema, new_schema = old.schema(), new.schema()
+    names = list(new_schema) + [c for c in old_schema if c not in new_schema]
+    types: dict[str, dt_types.DataType] = {}
+    for name in names:
+        kinds = {s[name] for s in (old_schema, new_schema) if name in s}
+        types[name] = kinds.pop() if len(kinds) == 1 else dt_types.string
+
+    def conform(table: ir.Table) -> ir.Table:
+        schema = table.schema()
+        return table.select(
+            **{
+                name: table[name].cast(types[name]) if name in schema else ibis.null(types[name])
+                for name in names
+            }
+        )
+
+    return conform(old).union(conform(new))
+
+
+def stored_dates(mart: Mart) -> list[dt.date]:
+    """The as-of dates stored in ``features``, oldest first (empty when none)."""
+    if FEATURES_TABLE not in mart.con.list_tables():
+        return []
+    table = mart.con.table(FEATURES_TABLE)
+    dates = table.select("as_of").distinct().order_by("as_of").as_of.execute()
+    return [parse_as_of(d) for d in dates]
+
+
+def load_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
+    """The stored features of ``as_of`` (default: the latest stored date), as Ibis.
+
+    Raises:
+        MartError: no features are stored, or none for that date.
+    """
+    dates = stored_dates(mart)
+    if not dates:
+        raise MartError(
+            f"the mart {mart.path} holds no stored features. Run `segmint features` "
+            "(or segmint.features.store_features) first."
+        )
+    day = dates[-1] if as_of is None else parse_as_of(as_of)
+    if day not in dates:
+        shown = ", ".join(d.isoformat() for d in dates[-5:])
+        raise MartError(
+            f"no features stored as of {day.isoformat()}; stored dates: {shown}. "
+            f"Run `segmint features --as-of {day.isoformat()}` to build them."
+        )
+    table = mart.con.table(FEATURES_TABLE)
+    return table.filter(table.as_of == date_literal(day))
