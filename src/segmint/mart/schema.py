@@ -44,6 +44,7 @@ class Column:
         description: what the column holds, with its unit.
         non_negative: numeric values below zero are rejected.
         choices: the only values allowed, when the column is a closed vocabulary.
+        not_future: a timestamp or date later than the moment of loading is rejected.
     """
 
     name: str
@@ -52,6 +53,7 @@ class Column:
     required: bool = False
     non_negative: bool = False
     choices: tuple[str, ...] = ()
+    not_future: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,12 @@ CUSTOMERS = Table(
             "Customer identifier, kept exactly as given (leading zeros kept).",
             required=True,
         ),
-        Column("signup_date", "date", "Date the customer registered or first became known."),
+        Column(
+            "signup_date",
+            "date",
+            "Date the customer registered or first became known.",
+            not_future=True,
+        ),
         Column("birth_year", "int32", "Year of birth, for age bands."),
         Column("gender", "string", "Gender as recorded by the business."),
         Column("country", "string", "Country name or ISO code."),
@@ -206,7 +213,9 @@ ORDERS = Table(
     (
         Column("order_id", "string", "Order identifier.", required=True),
         Column("customer_id", "string", "Customer who placed the order.", required=True),
-        Column("order_ts", "timestamp", "When the order was placed.", required=True),
+        Column(
+            "order_ts", "timestamp", "When the order was placed.", required=True, not_future=True
+        ),
         Column("channel", "string", "Sales channel (web, app, store, phone…)."),
         Column("status", "string", "completed, returned or cancelled.", choices=ORDER_STATUSES),
     ),
@@ -251,7 +260,7 @@ EVENTS = Table(
         Column("event_id", "string", "Event identifier.", required=True),
         Column("customer_id", "string", "Customer the event belongs to.", required=True),
         Column("session_id", "string", "Visit the event belongs to."),
-        Column("event_ts", "timestamp", "When the event happened.", required=True),
+        Column("event_ts", "timestamp", "When the event happened.", required=True, not_future=True),
         Column(
             "event_type",
             "string",

@@ -1,0 +1,104 @@
+"""Turning staged values into typed mart values, in the engine.
+
+Each parser takes a staged column (text from CSV and JSON Lines, native types from
+Parquet) and returns an Ibis expression of the mart type that is NULL where the value
+cannot be read. Validation compares "present before" with "NULL after" to name every
+value that failed, so nothing is coerced silently.
+
+What is accepted:
+- numbers with currency symbols, spaces and thousands separators (``"$1,234.50"``,
+  ``"€ 12"``), and accounting negatives in parentheses (``"(12.00)"``);
+- timestamps and dates in ISO form (``2024-03-01``, ``2024-03-01 14:05:00``,
+  ``2024-03-01T14:05``), or in the strftime formats the user gives (``--date-format``);
+- booleans written true/false, yes/no, y/n, 1/0, t/f (any case);
+- identifiers as text; integral numbers (``12345.0`` from a float column) lose the ``.0``.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from segmint.mart import sql_functions as fn
+
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+def blank_to_null(value: ibis.Value) -> ibis.Value:
+    """Text trimmed, with empty text as NULL; other types unchanged."""
+    if value.type().is_string():
+        trimmed = value.strip()
+        return (trimmed.length() == 0).ifelse(ibis.null(), trimmed)
+    return value
+
+
+def parse(value: ibis.Value, target: str, date_formats: tuple[str, ...] = ()) -> ibis.Value:
+    """``value`` converted to the Ibis type ``target``; NULL where it cannot be read."""
+    kind = dt.dtype(target)
+    value = blank_to_null(value)
+    if kind.is_string():
+        return parse_text(value)
+    if kind.is_floating() or kind.is_integer():
+        number = parse_number(value)
+        if kind.is_integer():
+            return (number == number.round()).ifelse(number.cast(kind), ibis.null())
+        return number
+    if kind.is_timestamp():
+        return parse_timestamp(value, date_formats)
+    if kind.is_date():
+        return parse_timestamp(value, date_formats).date()
+    if kind.is_boolean():
+        return parse_boolean(value)
+    raise TypeError(f"no parser for the mart type {target}")
+
+
+def parse_text(value: ibis.Value) -> ibis.Value:
+    """Text as is; integral floats without their ``.0`` (ids read from float columns)."""
+    kind = value.type()
+    if kind.is_floating():
+        return (value == value.round()).ifelse(
+            value.cast("int64").cast("string"), value.cast("string")
+        )
+    if kind.is_string():
+        return value
+    return value.cast("string")
+
+
+def parse_number(value: ibis.Value) -> ibis.Value:
+    """A float from numbers or from text with currency symbols and thousands separators."""
+    kind = value.type()
+    if kind.is_numeric() or kind.is_boolean():
+        return value.cast("float64")
+    if not kind.is_string():
+        return value.try_cast("float64")
+    text = value.cast("string")
+    negative = text.startswith("(") & text.endswith(")")
+    digits = text.re_replace(r"[\s$€£¥₫,()]|[A-Za-z]{3}$|^[A-Za-z]{3}", "")
+    number = digits.try_cast("float64")
+    return negative.ifelse(-number, number)
+
+
+def parse_timestamp(value: ibis.Value, date_formats: tuple[str, ...] = ()) -> ibis.Value:
+    """A timestamp from a timestamp, a date, or text in ISO form or the given formats."""
+    kind = value.type()
+    if kind.is_timestamp():
+        return value.cast("timestamp")
+    if kind.is_date():
+        return value.cast("timestamp")
+    text = value.cast("string")
+    iso = text.replace("T", " ").try_cast("timestamp")
+    if not date_formats:
+        return iso
+    return fn.try_strptime(text, ibis.literal(list(date_formats))).coalesce(iso)
+
+
+def parse_boolean(value: ibis.Value) -> ibis.Value:
+    """A boolean from booleans, 0/1 numbers or the usual words."""
+    kind = value.type()
+    if kind.is_boolean():
+        return value
+    text = value.cast("string").lower()
+    return ibis.cases(
+        (text.isin(_TRUE), True), (text.isin(_FALSE), False), else_=ibis.null("boolean")
+    )

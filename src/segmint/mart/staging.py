@@ -1,0 +1,199 @@
+"""Reading a file into a temporary staging table, one row per data row, nothing dropped.
+
+Every staged row carries ``_row``, its data row number in the file (from 1, header not
+counted), so a rejected row can be found again. Rows the reader itself cannot split into
+the right number of fields are not dropped: they come back as *rejects* with the raw line
+and the reason, and go to quarantine like any other bad row.
+
+Delimited text is staged as text (types are parsed later, with a reason for every failure);
+Parquet keeps its own types.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import duckdb
+import ibis
+
+from segmint.exceptions import InputError
+from segmint.mart import sql_functions as fn
+from segmint.mart.connection import Mart
+from segmint.mart.files import FileInfo
+
+STAGE = "_segmint_stage"
+_REJECTS = "_segmint_rejects"
+_SCANS = "_segmint_reject_scans"
+_LINES = "_segmint_lines"
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A staged file.
+
+    Attributes:
+        table: the staged rows: the file's columns (names as in the file) plus ``_row``.
+        rejects: rows the reader could not split: ``_row``, ``reason``, ``raw``.
+        n_read: data rows in the file (staged + rejected).
+    """
+
+    table: ibis.Table
+    rejects: ibis.Table
+    n_read: int
+
+
+def stage_file(mart: Mart, info: FileInfo, *, encoding: str = "utf-8") -> Stage:
+    """Read ``info.path`` into a temporary table of ``mart``'s engine.
+
+    Raises:
+        InputError: the engine cannot read the file; the message names the file.
+    """
+    name = f"{STAGE}_{next(_counter)}"
+    try:
+        if info.format == "parquet":
+            stage, rejects = _stage_parquet(mart, info, name)
+        elif info.format == "jsonl" or info.delimiter == "whitespace":
+            stage, rejects = _stage_lines(mart, info, name, encoding)
+        else:
+            stage, rejects = _stage_delimited(mart, info, name, encoding)
+    except duckdb.Error as exc:
+        message = str(exc).splitlines()[0]
+        raise InputError(
+            f"{info.path}: cannot be read as {info.format.upper()}: {message}"
+        ) from None
+    n_read = int(stage.count().execute()) + int(rejects.count().execute())
+    if n_read == 0:
+        raise InputError(f"{info.path}: the file has no data rows")
+    return Stage(stage, rejects, n_read)
+
+
+def _empty_rejects(mart: Mart) -> ibis.Table:
+    return mart.con.create_table(
+        f"{_REJECTS}_none_{next(_counter)}",
+        schema=ibis.schema({"_row": "int64", "reason": "string", "raw": "string"}),
+        temp=True,
+    )
+
+
+def _stage_parquet(mart: Mart, info: FileInfo, name: str) -> tuple[ibis.Table, ibis.Table]:
+    source = mart.con.read_parquet(info.path)
+    stage = mart.con.create_table(name, source.mutate(_row=ibis.row_number() + 1), temp=True)
+    return stage, _empty_rejects(mart)
+
+
+def _stage_delimited(
+    mart: Mart, info: FileInfo, name: str, encoding: str
+) -> tuple[ibis.Table, ibis.Table]:
+    rejects_name, scans_name = f"{_REJECTS}_{name}", f"{_SCANS}_{name}"
+    source = mart.con.read_csv(
+        info.path,
+        all_varchar=True,
+        header=True,
+        delim=info.delimiter,
+        encoding=encoding,
+        store_rejects=True,
+        rejects_table=rejects_name,
+        rejects_scan=scans_name,
+        null_padding=False,
+    )
+    accepted = mart.con.create_table(
+        f"{name}_accepted", source.mutate(_k=ibis.row_number() + 1), temp=True
+    )
+    rej = mart.con.table(rejects_name)
+    # A rejected line's file line number counts the header; the data row number does not.
+    rejected = rej.select(
+        _row=(rej.line - 1).cast("int64"),
+        reason=ibis.literal("malformed line: ") + rej.error_message,
+        raw=rej.csv_line,
+    ).distinct(on="_row", keep="first")
+    rejects = mart.con.create_table(f"{rejects_name}_rows", rejected, temp=True)
+    stage = mart.con.create_table(name, _renumber(accepted, rejects), temp=True)
+    return stage, rejects
+
+
+def _renumber(accepted: ibis.Table, rejects: ibis.Table) -> ibis.Table:
+    """Give accepted rows their file row numbers, skipping the numbers of rejected rows.
+
+    The k-th accepted row is the k-th row number not taken by a reject: with rejects at rows
+    r_1 < r_2 < …, it is k + j where j counts the rejects with r_i - i < k.
+    """
+    if int(rejects.count().execute()) == 0:
+        return accepted.rename(_row="_k")
+    ordered = rejects.mutate(j=ibis.row_number().over(order_by="_row") + 1)
+    cum = ordered.group_by(before=ordered._row - ordered.j).aggregate(j=ordered.j.max())
+    joined = accepted.asof_join(cum, on=accepted._k > cum.before)
+    return joined.mutate(_row=joined._k + joined.j.fill_null(0)).drop("_k", "before", "j")
+
+
+def _stage_lines(
+    mart: Mart, info: FileInfo, name: str, encoding: str
+) -> tuple[ibis.Table, ibis.Table]:
+    """Whitespace-separated text and JSON Lines: read whole lines, split in the engine."""
+    is_json = info.format == "jsonl"
+    lines = mart.con.read_csv(
+        info.path,
+        columns={"line": "VARCHAR"},
+        header=False,
+        delim="\x01",
+        quote="",
+        escape="",
+        encoding=encoding,
+        skip=0 if is_json else 1,
+    )
+    numbered = mart.con.create_table(
+        f"{_LINES}_{name}",
+        lines.mutate(_row=ibis.row_number() + 1).filter(lines.line.strip().length() > 0),
+        temp=True,
+    )
+    if is_json:
+        return _split_json(mart, numbered, name)
+    return _split_whitespace(mart, info, numbered, name, encoding)
+
+
+def _split_whitespace(
+    mart: Mart, info: FileInfo, numbered: ibis.Table, name: str, encoding: str
+) -> tuple[ibis.Table, ibis.Table]:
+    with fn.open_text(info.path, encoding) as fh:
+        header = fh.readline().split()
+    if len(set(header)) != len(header):
+        raise InputError(f"{info.path}: the header repeats a column name: {header}")
+    fields = fn.split_whitespace(numbered.line.strip())
+    n_fields = fields.length()
+    good = numbered.filter(n_fields == len(header))
+    stage = mart.con.create_table(
+        name,
+        good.select(
+            *[fn.split_whitespace(good.line.strip())[i].name(col) for i, col in enumerate(header)],
+            good._row,
+        ),
+        temp=True,
+    )
+    bad = numbered.filter(n_fields != len(header))
+    rejected = bad.select(
+        bad._row,
+        reason=ibis.literal(f"malformed line: expected {len(header)} fields, found ")
+        + fn.split_whitespace(bad.line.strip()).length().cast("string"),
+        raw=bad.line,
+    )
+    return stage, mart.con.create_table(f"{_REJECTS}_{name}", rejected, temp=True)
+
+
+def _split_json(mart: Mart, numbered: ibis.Table, name: str) -> tuple[ibis.Table, ibis.Table]:
+    valid = fn.json_valid(numbered.line)
+    good = numbered.filter(valid & numbered.line.strip().startswith("{"))
+    keys = good.select(key=fn.json_keys(good.line).unnest()).distinct().key.to_list()
+    stage = mart.con.create_table(
+        name,
+        good.select(
+            *[fn.json_extract_string(good.line, f'$."{k}"').name(k) for k in sorted(keys)],
+            good._row,
+        ),
+        temp=True,
+    )
+    bad = numbered.filter(~(valid & numbered.line.strip().startswith("{")))
+    rejected = bad.select(
+        bad._row, reason=ibis.literal("malformed line: not a JSON object"), raw=bad.line
+    )
+    return stage, mart.con.create_table(f"{_REJECTS}_{name}", rejected, temp=True)

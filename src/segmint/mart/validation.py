@@ -1,0 +1,134 @@
+"""Row-level validation: typed values plus the reason a row is rejected, in the engine.
+
+For a staged file and a table definition, :func:`check_rows` returns the staged rows with
+every mart column parsed to its type and a ``_reason`` column: NULL for a good row, else
+the first problem found, naming the column and the value, e.g.
+``order_ts: cannot read '2024-13-01' as a timestamp``. Reference and key checks, which
+need the mart, come after this in :mod:`segmint.mart.ingest`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from segmint.exceptions import SchemaError
+from segmint.mart.parsing import blank_to_null, parse
+from segmint.mart.schema import Column, Table
+
+REASON = "_reason"
+ROW = "_row"
+
+_KIND_NAMES = {
+    "string": "text",
+    "float64": "a number",
+    "int32": "a whole number",
+    "int64": "a whole number",
+    "timestamp": "a timestamp",
+    "date": "a date",
+    "boolean": "true or false",
+}
+
+
+def apply_mapping(
+    stage: ibis.Table, mapping: dict[str, str], table: Table, source: str
+) -> ibis.Table:
+    """Rename the file's columns to mart names and check the required ones are there.
+
+    Args:
+        stage: the staged rows with the file's own column names.
+        mapping: mart column → file column, from ``--map target=source``.
+        table: the target table's definition.
+        source: the file, named in errors.
+
+    Raises:
+        SchemaError: a mapped column is missing from the file, or a required column is missing.
+    """
+    found = [c for c in stage.columns if c != ROW]
+    for target, column in mapping.items():
+        if column not in found:
+            raise SchemaError(
+                f"{source}: --map {target}={column}: the file has no column '{column}'; found {found}"
+            )
+        if target not in table.column_names:
+            raise SchemaError(
+                f"{source}: --map {target}={column}: '{target}' is not a column of {table.name}; "
+                f"its columns are {table.column_names}"
+            )
+    renames = {target: column for target, column in mapping.items() if target != column}
+    taken = set(renames.values())
+    clashes = [c for c in renames if c in found and c not in taken]
+    renamed = stage.drop(*clashes).rename(renames) if renames else stage
+    missing = [c for c in table.required if c not in renamed.columns]
+    if missing:
+        hint = " ".join(f"--map {m}=<column>" for m in missing)
+        raise SchemaError(
+            f"{source} has no column {', '.join(repr(m) for m in missing)} needed for {table.name}; "
+            f"found {found}. Map it with {hint}."
+        )
+    return renamed
+
+
+def check_rows(
+    rows: ibis.Table,
+    table: Table,
+    date_formats: tuple[str, ...] = (),
+    now: datetime.datetime | None = None,
+) -> ibis.Table:
+    """Parse every column of ``table`` present in ``rows`` and name the first problem per row.
+
+    Columns the file does not have are NULL. The result has the table's columns, ``_row``
+    and ``_reason``.
+    """
+    now = now or datetime.datetime.now()
+    values: dict[str, ibis.Value] = {}
+    reasons: list[tuple[ibis.BooleanValue, ibis.StringValue]] = []
+    for column in table.columns:
+        if column.name not in rows.columns:
+            values[column.name] = ibis.null(column.type)
+            if column.required:
+                raise SchemaError(f"no column '{column.name}' for {table.name}")
+            continue
+        value, problems = _check_column(rows[column.name], column, date_formats, now)
+        values[column.name] = value
+        reasons.extend(problems)
+    reason = ibis.cases(*reasons, else_=ibis.null("string")) if reasons else ibis.null("string")
+    return rows.select(**values, _row=rows[ROW], _reason=reason)
+
+
+def _check_column(
+    raw: ibis.Value, column: Column, date_formats: tuple[str, ...], now: datetime.datetime
+) -> tuple[ibis.Value, list[tuple[ibis.BooleanValue, ibis.StringValue]]]:
+    present = blank_to_null(raw)
+    value = parse(raw, column.type, date_formats)
+    kind = dt.dtype(column.type)
+    shown = present.cast("string")
+    problems: list[tuple[ibis.BooleanValue, ibis.StringValue]] = []
+    if column.required:
+        problems.append((present.isnull(), ibis.literal(f"missing {column.name}")))
+    kind_name = _KIND_NAMES[column.type]
+    problems.append(
+        (
+            present.notnull() & value.isnull(),
+            ibis.literal(f"{column.name}: cannot read '") + shown + f"' as {kind_name}",
+        )
+    )
+    if column.choices:
+        value = value.lower()
+        allowed = ", ".join(column.choices)
+        problems.append(
+            (
+                value.notnull() & ~value.isin(column.choices),
+                ibis.literal(f"{column.name}: '") + shown + f"' is not one of {allowed}",
+            )
+        )
+    if column.non_negative:
+        problems.append((value < 0, ibis.literal(f"{column.name}: negative value ") + shown))
+    if column.not_future:
+        limit = ibis.timestamp(now) if kind.is_timestamp() else ibis.date(now.date())
+        problems.append(
+            (value > limit, ibis.literal(f"{column.name}: '") + shown + "' is in the future")
+        )
+    return value, problems

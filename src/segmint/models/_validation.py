@@ -1,0 +1,104 @@
+"""Input checks shared by every model, run once at the public boundary.
+
+The public ``fit`` and prediction methods call these; the private likelihood and
+prediction code assumes valid float arrays and does not re-check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from segmint.exceptions import SegmintError
+
+FloatArray = NDArray[np.float64]
+
+
+class ModelInputError(SegmintError, ValueError):
+    """Arrays given to a model are malformed: wrong shapes, negative, non-finite or inconsistent."""
+
+
+def as_float_array(name: str, values: ArrayLike) -> FloatArray:
+    """Return ``values`` as a finite, non-negative float array, or raise naming ``name``."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelInputError(
+            f"{name} must be numeric; got values of type {type(values).__name__} ({exc}). "
+            "Convert the column to numbers first."
+        ) from exc
+    if array.ndim > 1:
+        raise ModelInputError(
+            f"{name} must be one-dimensional (one value per customer); got shape {array.shape}. "
+            "Pass a single column."
+        )
+    if not np.all(np.isfinite(array)):
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        raise ModelInputError(
+            f"{name} must be finite; {bad} value(s) are NaN or infinite. "
+            "Drop or fill those customers first."
+        )
+    if np.any(array < 0):
+        raise ModelInputError(
+            f"{name} must be non-negative; found minimum {array.min():g}. "
+            "Check the column (times are ages in periods, counts are repeat purchases)."
+        )
+    return array
+
+
+def check_integer_counts(name: str, counts: FloatArray) -> None:
+    """Raise unless every value of ``counts`` is a whole number."""
+    if np.any(counts != np.round(counts)):
+        example = float(counts[counts != np.round(counts)].ravel()[0])
+        raise ModelInputError(
+            f"{name} must hold whole numbers of repeat purchases; found {example:g}. "
+            "Count purchases (customer-days), do not average them."
+        )
+
+
+def check_same_shape(**arrays: FloatArray) -> None:
+    """Raise unless all named arrays have the same shape (one value per customer)."""
+    shapes = {name: array.shape for name, array in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ModelInputError(
+            f"Inputs must have one value per customer, all the same length; got {listed}."
+        )
+
+
+def check_recency_within_age(recency: FloatArray, age: FloatArray, age_name: str) -> None:
+    """Raise unless ``recency <= age`` for every customer (the last purchase is in the past)."""
+    excess = recency > age * (1 + 1e-12)
+    if np.any(excess):
+        where = int(np.argmax(excess))
+        raise ModelInputError(
+            f"recency must not exceed {age_name}; customer at position {where} has recency "
+            f"{recency[where]:g} > {age_name} {age[where]:g}. Both must be measured from the "
+            "first purchase, in the same time unit."
+        )
+
+
+def validate_rfm(
+    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, age_name: str = "T"
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validate a (frequency, recency, age) triple and return it as float arrays."""
+    x = as_float_array("frequency", frequency)
+    t_x = as_float_array("recency", recency)
+    age = as_float_array(age_name, T)
+    check_same_shape(frequency=x, recency=t_x, **{age_name: age})
+    check_integer_counts("frequency", x)
+    check_recency_within_age(t_x, age, age_name)
+    return x, t_x, age
+
+
+def validate_weights(weights: ArrayLike | None, n_rows: int) -> FloatArray:
+    """Return per-row weights (ones when ``weights`` is None), checked for length and sign."""
+    if weights is None:
+        return np.ones(n_rows)
+    w = as_float_array("weights", weights)
+    if w.shape != (n_rows,):
+        raise ModelInputError(
+            f"weights must have one value per customer ({n_rows}); got shape {w.shape}."
+        )
+    return w
+

@@ -1,0 +1,100 @@
+"""The product catalogue: categories, brands, list prices and unit costs.
+
+List prices are log-normal around a median per category, and unit costs follow the
+category's gross margin with some spread, so margins differ by category (books and
+electronics thin, beauty and fashion fat). Products are kept sorted by category and
+price, so an order line can be matched to the product whose price fits the amount
+the customer spends on it (see ``purchases``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from segmint.synth import reference
+from segmint.synth.columns import build_table, format_ids, id_width, pick
+from segmint.synth.types import CATEGORIES
+
+N_PRODUCTS = 1200
+_BRANDS_PER_CATEGORY = 6
+_KEY_STRIDE = 100.0  # category offset in the sort key; log prices span far less
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The products, sorted by (category, list price), with their lookup arrays."""
+
+    table: pa.Table
+    category: np.ndarray
+    list_price: np.ndarray
+    unit_cost: np.ndarray
+    category_start: np.ndarray
+    category_stop: np.ndarray
+
+    @property
+    def product_ids(self) -> pa.Array:
+        """Product ids in catalogue order."""
+        return self.table.column("product_id").combine_chunks()
+
+    def nearest(self, rng: np.random.Generator, category: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """Index of a product of ``category`` priced near ``price`` (one of the 3 nearest)."""
+        keys = self.category * _KEY_STRIDE + np.log(self.list_price)
+        wanted = category * _KEY_STRIDE + np.log(np.maximum(price, 0.01))
+        index = np.searchsorted(keys, wanted) + rng.integers(-1, 2, len(price))
+        return np.clip(index, self.category_start[category], self.category_stop[category] - 1)
+
+    def max_price(self, category: np.ndarray) -> np.ndarray:
+        """The highest list price in each of ``category``."""
+        return self.list_price[self.category_stop[category] - 1]
+
+
+def build_catalogue(rng: np.random.Generator, n_products: int = N_PRODUCTS) -> Catalogue:
+    """Draw ``n_products`` products spread over the categories."""
+    n_categories = len(CATEGORIES)
+    # every category gets at least one product; the rest are spread at random
+    spread = rng.integers(0, n_categories, max(n_products - n_categories, 0))
+    category = np.sort(np.concatenate([np.arange(n_categories), spread]))
+    n_products = len(category)
+    economics = np.array([reference.CATEGORY_ECONOMICS[c] for c in CATEGORIES])
+    median, sigma, margin = economics[category].T
+    list_price = np.round(median * np.exp(sigma * rng.standard_normal(n_products)), 0) - 0.01
+    list_price = np.maximum(list_price, 1.99)
+    item_margin = np.clip(margin + 0.08 * rng.standard_normal(n_products), 0.05, 0.85)
+    unit_cost = np.round(list_price * (1.0 - item_margin), 2)
+    order = np.lexsort((list_price, category))
+    category, list_price, unit_cost = category[order], list_price[order], unit_cost[order]
+
+    stems = np.array(reference.BRAND_STEMS)
+    endings = np.array(reference.BRAND_ENDINGS)
+    brand_pool = rng.permutation(
+        np.char.add(stems[:, None], endings[None, :]).ravel()
+    )[: n_categories * _BRANDS_PER_CATEGORY]
+    brand = category * _BRANDS_PER_CATEGORY + rng.integers(0, _BRANDS_PER_CATEGORY, n_products)
+    nouns = [reference.PRODUCT_NOUNS[c] for c in CATEGORIES]
+    noun_index = rng.integers(0, 1_000, n_products)
+    noun = np.array([nouns[c][i % len(nouns[c])] for c, i in zip(category, noun_index, strict=True)])
+    adjective = np.array(reference.PRODUCT_ADJECTIVES)[
+        rng.integers(0, len(reference.PRODUCT_ADJECTIVES), n_products)
+    ]
+    brand_names = brand_pool[brand]
+    name = pc.binary_join_element_wise(
+        pa.array(brand_names), pa.array(adjective), pa.array(noun), " "
+    )
+    table = build_table(
+        "products",
+        {
+            "product_id": format_ids("P", np.arange(1, n_products + 1), id_width(n_products, 5)),
+            "name": name,
+            "category": pick(CATEGORIES, category),
+            "brand": pa.array(brand_names),
+            "list_price": list_price,
+            "unit_cost": unit_cost,
+        },
+    )
+    counts = np.bincount(category, minlength=n_categories)
+    stop = np.cumsum(counts)
+    return Catalogue(table, category, list_price, unit_cost, stop - counts, stop)
