@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,4 +13,17 @@ MartOption = Annotated[
     typer.Option(
         "--mart", help="The mart's DuckDB file. Default: $SEGMINT_MART or ./segmint.duckdb."
     ),
+]
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result: Rich tables for people, JSON or CSV for scripts."""
+
+    human = "human"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="Output: human (tables), json or csv.")
 ]

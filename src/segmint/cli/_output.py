@@ -50,3 +50,16 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
             bar.update(task, completed=completed)
 
         yield update
+
+
+@contextmanager
+def steps(description: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr for work done in named steps; yields a function naming the next step."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{description}: {name}")
+
+        yield step

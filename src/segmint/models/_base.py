@@ -306,5 +306,5 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
         return validate_rfm(frequency, recency, T)
 
     @staticmethod
-    def _horizon(t: ArrayLike) -> FloatArray:
-        return as_float_array("t", t)
+    def _horizon(t: ArrayLike, name: str = "t") -> FloatArray:
+        return as_float_array(name, t, per_customer=False)

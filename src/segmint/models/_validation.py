@@ -18,8 +18,12 @@ class ModelInputError(SegmintError, ValueError):
     """Arrays given to a model are malformed: wrong shapes, negative, non-finite or inconsistent."""
 
 
-def as_float_array(name: str, values: ArrayLike) -> FloatArray:
-    """Return ``values`` as a finite, non-negative float array, or raise naming ``name``."""
+def as_float_array(name: str, values: ArrayLike, *, per_customer: bool = True) -> FloatArray:
+    """Return ``values`` as a finite, non-negative float array, or raise naming ``name``.
+
+    ``per_customer`` arrays must be one-dimensional; horizons and counts may have any shape
+    that broadcasts against the customers.
+    """
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -27,7 +31,7 @@ def as_float_array(name: str, values: ArrayLike) -> FloatArray:
             f"{name} must be numeric; got values of type {type(values).__name__} ({exc}). "
             "Convert the column to numbers first."
         ) from exc
-    if array.ndim > 1:
+    if per_customer and array.ndim > 1:
         raise ModelInputError(
             f"{name} must be one-dimensional (one value per customer); got shape {array.shape}. "
             "Pass a single column."

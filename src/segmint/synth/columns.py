@@ -108,3 +108,17 @@ def segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def json_objects(key: str, values: pa.Array) -> pa.Array:
     """Small JSON objects ``{"key": value}`` from a string array of JSON literals."""
     return pc.binary_join_element_wise(pa.scalar(f'{{"{key}": '), values, pa.scalar("}"), "")
+
+
+def categorical_by_row(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One category per element of ``rows``, drawn from row ``rows[i]`` of ``probs``.
+
+    Works on the flattened cumulative table, so memory grows with ``probs``, not with
+    ``len(rows) * probs.shape[1]``.
+    """
+    n_rows, k = probs.shape
+    cum = np.cumsum(probs, axis=1)
+    cum /= cum[:, -1:]
+    flat = (cum + np.arange(n_rows)[:, None]).ravel()
+    index = np.searchsorted(flat, rows + rng.random(len(rows)), side="right") - rows * k
+    return np.clip(index, 0, k - 1)

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from segmint.synth import reference
 from segmint.synth.columns import build_table, categorical, dates, format_ids, pick
 from segmint.synth.history import History
-from segmint.synth.types import ACQUISITION_CHANNELS, CATEGORIES, GENDERS, TYPES, type_values
+from segmint.synth.types import ACQUISITION_CHANNELS, GENDERS, type_values
 
 _PREFERENCE_CONCENTRATION = 8.0  # Dirichlet concentration of personal category tastes
 
@@ -70,8 +70,10 @@ def draw_population(
     return Population(ids, type_index, signup, weights)
 
 
-def customers_table(rng: np.random.Generator, pop: Population, history: History) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    """The ``customers`` rows of ``pop``, with each customer's gender and city index."""
+def customers_table(
+    rng: np.random.Generator, pop: Population, history: History
+) -> tuple[pa.Table, np.ndarray]:
+    """The ``customers`` rows of ``pop``, with each customer's gender index (-1: unknown)."""
     n = len(pop)
     latest_birth = history.start.year - 18
     birth_year = np.round(pop.of_type("birth_year_mean") + pop.of_type("birth_year_sd") * rng.standard_normal(n))
@@ -103,13 +105,13 @@ def customers_table(rng: np.random.Generator, pop: Population, history: History)
             "acquisition_channel": pick(ACQUISITION_CHANNELS, acquisition),
         },
     )
-    return table, gender, city
+    return table, gender
 
 
 _ASCII = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), (" ", ""))
 
 
-def pii_table(rng: np.random.Generator, pop: Population, gender: np.ndarray, city: np.ndarray) -> pa.Table:
+def pii_table(rng: np.random.Generator, pop: Population, gender: np.ndarray) -> pa.Table:
     """Fake names, e-mails (at example.com), phones and street addresses."""
     n = len(pop)
     female, male = reference.FIRST_NAMES_FEMALE, reference.FIRST_NAMES_MALE
@@ -147,5 +149,3 @@ def pii_table(rng: np.random.Generator, pop: Population, gender: np.ndarray, cit
         },
     )
 
-
-__all__ = ["CATEGORIES", "TYPES", "Population", "customers_table", "draw_population", "pii_table"]

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, expit, gammaln
 
 from segmint.models._base import ContinuousTimeModel
-from segmint.models._hypergeometric import euler_hyp2f1_tail, nbinom_pmf_sf
+from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
 from segmint.models._validation import FloatArray, check_integer_counts
 
 
@@ -126,8 +126,7 @@ class BGNBD(ContinuousTimeModel):
         """
         z = t / (alpha + T + t)
         c = a + b + x - 1
-        tail = euler_hyp2f1_tail(r + x, b + x, c, z)
-        return np.asarray(c / (a - 1) * -np.expm1(tail), dtype=np.float64)
+        return c / (a - 1) * (1 - scaled_hyp2f1(r + x, b + x, c, z))
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> FloatArray:
         """P(X(t) = k) for a customer just acquired: equation (8).
@@ -136,7 +135,7 @@ class BGNBD(ContinuousTimeModel):
         P(NB >= k), with NB the negative binomial count of a Poisson-gamma buyer.
         """
         r, alpha, a, b = self._fitted_params()
-        k_arr = self._horizon(k)
+        k_arr = self._horizon(k, "k")
         check_integer_counts("k", k_arr)
         t_arr = self._horizon(t)
         pmf, sf = nbinom_pmf_sf(k_arr, r, alpha / (alpha + t_arr))

@@ -1,0 +1,238 @@
+"""Orders and order lines from the BG/NBD and Gamma-Gamma models, with the true answer.
+
+For each customer (see ``types`` for the distributions):
+
+1. ``lambda ~ Gamma(r, alpha)`` purchases per day, ``p ~ Beta(a, b)`` and
+   ``nu ~ Gamma(q, gamma)``; the true mean spend per order is ``spend_p / nu``.
+2. The first order (the BG/NBD "trial", time 0 of the model) comes an exponential delay
+   after signup, for the share of the type that ever buys.
+3. Repeat purchases: ``M ~ Poisson(lambda * W)`` potential purchases in the remaining
+   operational time ``W`` (see ``history``), at uniform operational times; the customer
+   drops out right after repeat purchase ``K ~ Geometric(p)``, so ``min(K, M)`` are
+   observed and the customer is alive at the end when ``K > M`` (Fader, Hardie & Lee
+   2005, "Counting your customers the easy way", Marketing Science 24(2), section 2).
+4. Every transaction (first and repeats) has status ``completed`` or ``returned`` and
+   a net value ``z ~ Gamma(spend_p, nu)`` (Fader, Hardie & Lee 2005, "RFM and CLV: using
+   iso-value curves", JMR 42(4)). Cancelled orders are *added* beside transactions,
+   never replacing one, so the purchase process stays exactly BG/NBD when cancelled
+   orders are left out.
+5. The value is split over 1 + Poisson lines; each line gets a category from the
+   customer's tastes, a quantity, maybe a discount, and the product of that category
+   whose list price is nearest the unit amount, so ``sum(quantity * unit_price -
+   discount)`` over an order equals ``z`` to the cent per unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from segmint.mart.schema import ORDER_STATUSES
+from segmint.synth.catalogue import Catalogue
+from segmint.synth.columns import (
+    GROUND_TRUTH_SCHEMA,
+    build_table,
+    categorical,
+    categorical_by_row,
+    format_ids,
+    pick,
+    segments,
+    timestamps,
+)
+from segmint.synth.customers import Population
+from segmint.synth.history import SEASONALITY_PROFILES, History
+from segmint.synth.types import SALES_CHANNELS, TYPE_NAMES, TYPES
+
+ORDER_ID_WIDTH = 10
+CANCELLED_SHARE = 0.03  # cancelled orders added per transaction
+LAPSE_BROWSING_DAYS = 60.0  # a dropped-out customer still browses this long
+_DISCOUNT_RATES = np.array([0.10, 0.15, 0.20, 0.25, 0.30, 0.40])
+_HOURS = np.array(
+    [1, 1, 1, 1, 1, 2, 4, 6, 8, 10, 12, 13, 14, 13, 12, 12, 13, 15, 18, 20, 19, 15, 8, 3],
+    dtype=np.float64,
+)
+_STATUS = {s: i for i, s in enumerate(ORDER_STATUSES)}
+
+
+@dataclass(frozen=True)
+class Purchases:
+    """The orders of one population chunk and what web behaviour needs of them.
+
+    Order arrays are aligned with the rows of ``orders``; customer arrays with the
+    population.
+    """
+
+    orders: pa.Table
+    order_lines: pa.Table
+    ground_truth: pa.Table
+    order_customer: np.ndarray
+    order_time: np.ndarray
+    order_channel: np.ndarray
+    order_product: np.ndarray
+    active_until: np.ndarray
+
+
+def _time_of_day(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+    """``days`` moved to a plausible hour of the same calendar day."""
+    hour = categorical(rng, _HOURS, len(days))
+    return np.floor(days) + (hour + rng.random(len(days))) / 24.0
+
+
+def _repeat_times(
+    rng: np.random.Generator,
+    pop: Population,
+    history: History,
+    first: np.ndarray,
+    rate: np.ndarray,
+    dropout: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Repeat purchases after ``first``: (customer index, day, alive at end) per customer."""
+    n = len(pop)
+    buyer = np.isfinite(first)
+    window = np.zeros(n)
+    start_op = np.zeros(n)
+    profile_of_type = np.array([SEASONALITY_PROFILES.index(t.seasonality) for t in TYPES])
+    profile = profile_of_type[pop.type_index]
+    for k, name in enumerate(SEASONALITY_PROFILES):
+        sel = buyer & (profile == k)
+        start_op[sel] = history.to_operational(name, first[sel])
+        window[sel] = history.to_operational(name, np.array([history.n_days]))[0] - start_op[sel]
+    potential = rng.poisson(rate * window)
+    lifetime = rng.geometric(np.clip(dropout, 1e-12, 1.0))
+    observed = np.where(buyer, np.minimum(lifetime, potential), 0)
+    alive = ~buyer | (lifetime > potential)
+    owner, position = segments(potential)
+    keys = np.sort(owner + rng.random(len(owner)))
+    keep = position < observed[owner]
+    fraction = keys[keep] - owner[keep]
+    owner = owner[keep]
+    operational = start_op[owner] + fraction * window[owner]
+    days = np.empty(len(owner))
+    for k, name in enumerate(SEASONALITY_PROFILES):
+        sel = profile[owner] == k
+        days[sel] = history.to_calendar(name, operational[sel])
+    return owner, days, alive
+
+
+def _lines(
+    rng: np.random.Generator,
+    pop: Population,
+    catalogue: Catalogue,
+    order_customer: np.ndarray,
+    value: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Split each order's net ``value`` over lines of products, quantities and discounts."""
+    types = pop.type_index[order_customer]
+    n_lines = 1 + rng.poisson(np.array([t.extra_lines for t in TYPES])[types])
+    order, position = segments(n_lines)
+    customer = order_customer[order]
+    line_type = types[order]
+    share = rng.gamma(2.0, size=len(order))
+    share /= np.bincount(order, share)[order]
+    net = value[order] * share
+    category = categorical_by_row(rng, pop.category_weights, customer)
+    quantity = 1 + rng.poisson(np.array([t.extra_quantity for t in TYPES])[line_type])
+    discounted = rng.random(len(order)) < np.array([t.discount_prob for t in TYPES])[line_type]
+    rate = np.where(discounted, _DISCOUNT_RATES[rng.integers(0, len(_DISCOUNT_RATES), len(order))], 0.0)
+    gross = net / (1.0 - rate)
+    ceiling = catalogue.max_price(category)
+    quantity = np.maximum(quantity, np.ceil(gross / ceiling)).astype(np.int64)
+    unit_price = np.round(gross / quantity, 2)
+    product = catalogue.nearest(rng, category, unit_price)
+    return {
+        "order": order,
+        "line_no": position + 1,
+        "product": product,
+        "quantity": quantity.astype(np.float64),
+        "unit_price": unit_price,
+        "discount": np.round(gross - net, 2),
+        "unit_cost": catalogue.unit_cost[product],
+    }
+
+
+def simulate_purchases(
+    rng: np.random.Generator,
+    pop: Population,
+    history: History,
+    catalogue: Catalogue,
+    first_order_number: int,
+) -> Purchases:
+    """Orders, lines and ground truth of ``pop``; order ids numbered from ``first_order_number``."""
+    n = len(pop)
+    rate = rng.gamma(pop.of_type("r"), 1.0 / pop.of_type("alpha"))
+    dropout = rng.beta(pop.of_type("a"), pop.of_type("b"))
+    nu = rng.gamma(pop.of_type("spend_q"), 1.0 / pop.of_type("spend_gamma"))
+    spend_p = pop.of_type("spend_p")
+    buys = rng.random(n) < pop.of_type("first_purchase_prob")
+    first = pop.signup + rng.exponential(pop.of_type("first_purchase_delay"))
+    first = np.where(buys & (first < history.n_days), first, np.inf)
+    repeat_owner, repeat_day, alive = _repeat_times(rng, pop, history, first, rate, dropout)
+
+    first_owner = np.flatnonzero(np.isfinite(first))
+    customer = np.concatenate([first_owner, repeat_owner])
+    day = np.concatenate([first[first_owner], repeat_day])
+    returned = rng.random(len(customer)) < pop.of_type("return_prob")[customer]
+    status = np.where(returned, _STATUS["returned"], _STATUS["completed"])
+    cancelled = np.flatnonzero(rng.random(len(customer)) < CANCELLED_SHARE)
+    cancel_day = np.maximum(day[cancelled] - rng.uniform(0.02, 2.0, len(cancelled)), pop.signup[customer[cancelled]])
+    customer = np.concatenate([customer, customer[cancelled]])
+    day = np.concatenate([day, cancel_day])
+    status = np.concatenate([status, np.full(len(cancelled), _STATUS["cancelled"])])
+    day = np.minimum(_time_of_day(rng, day), history.n_days - 1e-6)
+    order = np.lexsort((day, customer))
+    customer, day, status = customer[order], day[order], status[order]
+
+    value = rng.gamma(spend_p[customer], 1.0 / nu[customer])
+    channel = categorical(rng, pop.of_type("channel_probs")[customer])
+    lines = _lines(rng, pop, catalogue, customer, value)
+    order_ids = format_ids("O", first_order_number + np.arange(len(customer)), ORDER_ID_WIDTH)
+    orders = build_table(
+        "orders",
+        {
+            "order_id": order_ids,
+            "customer_id": pop.ids.take(pa.array(customer)),
+            "order_ts": timestamps(history.start_us, day),
+            "channel": pick(SALES_CHANNELS, channel),
+            "status": pick(ORDER_STATUSES, status),
+        },
+    )
+    order_lines = build_table(
+        "order_lines",
+        {
+            "order_id": order_ids.take(pa.array(lines["order"])),
+            "line_no": lines["line_no"],
+            "product_id": catalogue.product_ids.take(pa.array(lines["product"])),
+            "quantity": lines["quantity"],
+            "unit_price": lines["unit_price"],
+            "discount": lines["discount"],
+            "unit_cost": lines["unit_cost"],
+        },
+    )
+    transaction = status != _STATUS["cancelled"]
+    last = np.full(n, -np.inf)
+    np.maximum.at(last, customer[transaction], day[transaction])
+    active_until = np.where(alive, history.n_days, np.minimum(last + LAPSE_BROWSING_DAYS, history.n_days))
+    ground_truth = pa.Table.from_arrays(
+        [
+            pop.ids,
+            pick(TYPE_NAMES, pop.type_index),
+            pa.array(rate),
+            pa.array(dropout),
+            pa.array(spend_p / nu),
+            pa.array(alive),
+        ],
+        schema=GROUND_TRUTH_SCHEMA,
+    )
+    first_line = lines["line_no"] == 1
+    return Purchases(
+        orders=orders,
+        order_lines=order_lines,
+        ground_truth=ground_truth,
+        order_customer=customer,
+        order_time=day,
+        order_channel=channel,
+        order_product=lines["product"][first_line],
+        active_until=active_until,
+    )
