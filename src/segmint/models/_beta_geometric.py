@@ -1,11 +1,16 @@
-"""The BG/NBD model: repeat purchasing and dropout in continuous time.
+"""Likelihood and predictions shared by the BG/NBD and MBG/NBD models.
 
-Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting Your Customers the Easy
-Way: An Alternative to the Pareto/NBD Model". Marketing Science 24(2), 275-284.
-Equation numbers below refer to that paper.
+Both models mix Poisson purchasing (rate lambda ~ Gamma(r, alpha)) with a geometric
+dropout (probability p ~ Beta(a, b)) that strikes right after a purchase. They differ
+only in whether the first purchase, at age 0, is also a dropout opportunity: not in the
+BG/NBD (Fader, Hardie & Lee 2005), yes in the MBG/NBD (Batislam, Denizel & Filiztekin
+2007). With ``shift`` = 0 or 1 the number of dropout opportunities survived by an active
+customer is x + shift, and every formula below is written once for both.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -16,130 +21,113 @@ from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
 from segmint.models._validation import FloatArray, check_integer_counts
 
 
-class BGNBD(ContinuousTimeModel):
-    """Beta-geometric / negative-binomial distribution (BG/NBD) model.
-
-    What for: how many repeat purchases a customer will make and whether they are still
-    active, in a non-contractual setting (customers leave silently).
-
-    Assumptions: while active, a customer buys as a Poisson process with rate
-    lambda ~ Gamma(r, alpha); after each purchase they become inactive with probability
-    p ~ Beta(a, b); lambda and p are independent across customers.
-
-    Inputs: per customer ``frequency`` (repeat purchases x), ``recency`` (age at the last
-    repeat purchase, t_x) and ``T`` (age at the end of the calibration period), all in
-    the same time unit. Parameters ``params_``: ``r, alpha, a, b``.
-
-    Examples
-    --------
-    On the CDNOW sample (``cdnow_customers_summary.csv``) the fit gives r = 0.243,
-    alpha = 4.414, a = 0.793, b = 2.426 and log-likelihood -9582.43, as published.
-
-    References
-    ----------
-    Fader, Hardie & Lee (2005), Marketing Science 24(2), 275-284.
-    """
+class BetaGeometricModel(ContinuousTimeModel):
+    """Shared engine of :class:`BGNBD` (``shift`` = 0) and :class:`MBGNBD` (``shift`` = 1)."""
 
     param_names = ("r", "alpha", "a", "b")
+    shift: ClassVar[int]
 
     def _log_likelihood(
         self, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
-        """Equation (6), in log space, with its analytic gradient."""
+        """Log-likelihood in log space, with its analytic gradient.
+
+        L = Gamma(r+x) alpha^r / Gamma(r) [B(a, b+x+s)/B(a, b) (alpha+T)^-(r+x)
+            + delta(x+s > 0) B(a+1, b+x+s-1)/B(a, b) (alpha+t_x)^-(r+x)],
+        FHL (2005) equation (6) for s = 0; Batislam et al. (2007) for s = 1.
+        """
         r, alpha, a, b = theta
-        repeat = x > 0
-        x1 = np.where(repeat, x, 1.0)  # keeps b + x - 1 > 0 where the dropout term is absent
+        n = x + self.shift  # dropout opportunities an active customer has survived
+        can_drop = n > 0
+        n1 = np.where(can_drop, n, 1.0)  # keeps b + n - 1 > 0 where the dropout term is absent
         base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
         log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
-        stay = betaln(a, b + x) - betaln(a, b) - (r + x) * log_aT
-        drop = np.where(
-            repeat, betaln(a + 1, b + x1 - 1) - betaln(a, b) - (r + x) * log_atx, -np.inf
-        )
+        stay = betaln(a, b + n) - betaln(a, b) - (r + x) * log_aT
+        drop = np.where(can_drop, betaln(a + 1, b + n1 - 1) - betaln(a, b) - (r + x) * log_atx, -np.inf)
         mix = np.logaddexp(stay, drop)
         w_drop = np.exp(drop - mix)
         w_stay = 1.0 - w_drop
 
-        psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
+        psi_ab, psi_abn = digamma(a + b), digamma(a + b + n)
         grad = np.empty((x.size, 4))
         grad[:, 0] = digamma(r + x) - digamma(r) + np.log(alpha) - (w_stay * log_aT + w_drop * log_atx)
         grad[:, 1] = r / alpha - (r + x) * (w_stay / (alpha + T) + w_drop / (alpha + t_x))
-        grad[:, 2] = psi_ab - psi_abx + w_drop / a
+        grad[:, 2] = psi_ab - psi_abn + w_drop / a
         grad[:, 3] = (
-            psi_ab
-            - psi_abx
-            - digamma(b)
-            + w_stay * digamma(b + x)
-            + w_drop * digamma(b + x1 - 1)
+            psi_ab - psi_abn - digamma(b) + w_stay * digamma(b + n) + w_drop * digamma(b + n1 - 1)
         )
         return base + mix, grad
 
-    def _log_dropout_odds(
-        self, x: FloatArray, t_x: FloatArray, T: FloatArray
-    ) -> FloatArray:
-        """log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x) for x > 0, -inf for x = 0."""
+    def _log_dropout_odds(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """log[a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)], -inf where x + s = 0."""
         r, alpha, a, b = self._fitted_params()
-        x1 = np.maximum(x, 1.0)
-        odds = (
-            np.log(a)
-            - np.log(b + x1 - 1)
-            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-        )
-        return np.where(x > 0, odds, -np.inf)
+        n = x + self.shift
+        n1 = np.maximum(n, 1.0)
+        odds = np.log(a) - np.log(b + n1 - 1) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        return np.where(n > 0, odds, -np.inf)
 
-    def probability_alive(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """P(active at T | x, t_x, T): equation (A8) of Fader, Hardie & Lee (2005).
+    def _expected_if_alive(self, t: FloatArray, x: FloatArray, T: FloatArray) -> FloatArray:
+        """E[purchases in (T, T+t] | active at T, x, T].
 
-        P = 1 / (1 + delta(x > 0) a/(b + x - 1) ((alpha + T)/(alpha + t_x))^(r + x)).
+        (a+b+x+s-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x+s; a+b+x+s-1; z)], z = t/(alpha+T+t),
+        through Euler's transformation so large x cannot overflow.
+        """
+        r, alpha, a, b = self._fitted_params()
+        n = x + self.shift
+        c = a + b + n - 1
+        z = t / (alpha + T + t)
+        return c / (a - 1) * (1 - scaled_hyp2f1(r + x, b + n, c, z))
+
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+        """P(active at T | x, t_x, T) = 1 / (1 + delta(x+s > 0) a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)).
+
+        The BG/NBD expression (s = 0) is derived in the technical appendix of Fader, Hardie
+        & Lee (2005); the MBG/NBD one (s = 1) in Batislam et al. (2007). Computed as a
+        logistic of log-odds, so hundreds of purchases or long ages cannot overflow.
         """
         x, t_x, age = self._customers(frequency, recency, T)
         return np.asarray(expit(-self._log_dropout_odds(x, t_x, age)), dtype=np.float64)
 
-    def expected_purchases(self, t: ArrayLike) -> FloatArray:
-        """E[X(t)] for a customer just acquired: equation (7).
-
-        E[X(t)] = (a + b - 1)/(a - 1) [1 - (alpha/(alpha + t))^r 2F1(r, b; a + b - 1; t/(alpha + t))].
-        """
-        r, alpha, a, b = self._fitted_params()
-        t = self._horizon(t)
-        return self._conditional(t, np.zeros_like(t), np.zeros_like(t), alpha, r, a, b)
-
     def predict_purchases(
         self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> FloatArray:
-        """E[Y(t) | x, t_x, T], expected repeat purchases in (T, T + t]: equation (10)."""
-        r, alpha, a, b = self._fitted_params()
-        x, t_x, age = self._customers(frequency, recency, T)
-        t = self._horizon(t)
-        numerator = self._conditional(t, x, age, alpha, r, a, b)
-        return numerator * expit(-self._log_dropout_odds(x, t_x, age))
+        """E[Y(t) | x, t_x, T]: expected repeat purchases in (T, T + t] for each customer.
 
-    @staticmethod
-    def _conditional(
-        t: FloatArray, x: FloatArray, T: FloatArray, alpha: float, r: float, a: float, b: float
-    ) -> FloatArray:
-        """Numerator of equation (10); with x = T = 0 it is equation (7).
-
-        (a+b+x-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)], z = t/(alpha+T+t),
-        evaluated through Euler's transformation so large x cannot overflow.
+        FHL (2005) equation (10) for the BG/NBD; the conditional expectation of Batislam
+        et al. (2007) for the MBG/NBD. Equals P(alive) times the expectation if active.
         """
-        z = t / (alpha + T + t)
-        c = a + b + x - 1
-        return c / (a - 1) * (1 - scaled_hyp2f1(r + x, b + x, c, z))
+        x, t_x, age = self._customers(frequency, recency, T)
+        t_arr = self._horizon(t)
+        if_alive = self._expected_if_alive(t_arr, x, age)
+        return np.asarray(if_alive * expit(-self._log_dropout_odds(x, t_x, age)), dtype=np.float64)
+
+    def expected_purchases(self, t: ArrayLike) -> FloatArray:
+        """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
+
+        BG/NBD: FHL (2005) equation (7), (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r
+        2F1(r, b; a+b-1; t/(alpha+t))]. MBG/NBD: b/(a-1) [1 - (alpha/(alpha+t))^r
+        2F1(r, b+1; a+b; t/(alpha+t))] (Batislam et al. 2007), which is the conditional
+        expectation at x = t_x = T = 0 times the probability of surviving the first purchase.
+        """
+        t_arr = self._horizon(t)
+        zeros = np.zeros_like(t_arr)
+        survive_first = expit(-self._log_dropout_odds(zeros, zeros, zeros))
+        return np.asarray(self._expected_if_alive(t_arr, zeros, zeros) * survive_first, dtype=np.float64)
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> FloatArray:
-        """P(X(t) = k) for a customer just acquired: equation (8).
+        """P(X(t) = k) for a customer just acquired; ``k`` and ``t`` broadcast.
 
-        B(a, b+k)/B(a, b) NB(k; r, alpha/(alpha+t)) + delta(k > 0) B(a+1, b+k-1)/B(a, b)
-        P(NB >= k), with NB the negative binomial count of a Poisson-gamma buyer.
+        B(a, b+k+s)/B(a, b) NB(k) + delta(k+s > 0) B(a+1, b+k+s-1)/B(a, b) P(NB >= k), with
+        NB ~ NegBin(r, alpha/(alpha+t)) the purchases of a customer who never drops out.
+        FHL (2005) equation (8) for s = 0; Batislam et al. (2007) for s = 1.
         """
         r, alpha, a, b = self._fitted_params()
         k_arr = self._horizon(k, "k")
         check_integer_counts("k", k_arr)
         t_arr = self._horizon(t)
-        pmf, sf = nbinom_pmf_sf(k_arr, r, alpha / (alpha + t_arr))
-        k1 = np.maximum(k_arr, 1.0)
-        stay = np.exp(betaln(a, b + k_arr) - betaln(a, b)) * pmf
-        drop = np.where(k_arr > 0, np.exp(betaln(a + 1, b + k1 - 1) - betaln(a, b)) * sf, 0.0)
+        pmf, at_least_k = nbinom_pmf_sf(k_arr, r, alpha / (alpha + t_arr))
+        n = k_arr + self.shift
+        n1 = np.maximum(n, 1.0)
+        stay = np.exp(betaln(a, b + n) - betaln(a, b)) * pmf
+        drop = np.where(n > 0, np.exp(betaln(a + 1, b + n1 - 1) - betaln(a, b)) * at_least_k, 0.0)
         return np.asarray(stay + drop, dtype=np.float64)
