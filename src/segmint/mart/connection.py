@@ -8,6 +8,7 @@ all-or-nothing transactions.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import sqlglot.expressions as sge
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from segmint.config import Settings, get_settings
@@ -67,6 +69,13 @@ class Mart:
         """Number of rows in table ``name``."""
         return int(self.table(name).count().execute())
 
+    def delete(self, name: str, **equals: object) -> None:
+        """Delete the rows of table ``name`` whose columns equal the given values."""
+        condition = sge.and_(
+            *(sge.column(c, quoted=True).eq(_literal(v)) for c, v in equals.items())
+        )
+        self.con.raw_sql(sge.delete(sge.to_table(name, quoted=True), where=condition))
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block as one transaction: it commits whole or rolls back whole."""
@@ -87,6 +96,12 @@ class Mart:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _literal(value: object) -> sge.Expression:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return sge.cast(sge.convert(value.isoformat()), "DATE")
+    return sge.convert(value)
 
 
 def connect(

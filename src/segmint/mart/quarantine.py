@@ -20,7 +20,11 @@ def quarantined(mart: Mart, ingest_id: int | None = None, reason: str | None = N
 def reasons(mart: Mart, ingest_id: int | None = None) -> ibis.Table:
     """Rejected rows counted by kind of reason: the reason with its values blanked out."""
     rows = quarantined(mart, ingest_id)
-    kind = rows.reason.re_replace(r"'[^']*'", "'…'").re_replace(r"=[^ ,)]+", "=…").re_replace(r"row \d+", "row …")
+    kind = (
+        rows.reason.re_replace(r"'[^']*'", "'…'")
+        .re_replace(r"=[^ ,)]+", "=…")
+        .re_replace(r"row \d+", "row …")
+    )
     return rows.group_by(kind=kind).aggregate(rows=rows.count()).order_by(ibis.desc("rows"))
 
 

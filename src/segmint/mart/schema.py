@@ -346,6 +346,39 @@ QUARANTINE = Table(
     loadable=False,
 )
 
+SEGMENTATIONS = Table(
+    "segmentations",
+    "Every segmentation definition: its name, kind and versioned definition. A changed "
+    "definition gets a new version; results of every version are kept.",
+    (
+        Column("segmentation", "string", "Name, e.g. `rfm`, `lifecycle`, `regions`."),
+        Column(
+            "version", "int32", "Definition version, from 1; increases when the definition changes."
+        ),
+        Column("kind", "string", "rfm, lifecycle, rules, value, cluster…"),
+        Column(
+            "definition", "string", "The definition as JSON (parameters, rules, segment order)."
+        ),
+        Column("created_at", "timestamp", "When this version was first stored (UTC)."),
+    ),
+    key=("segmentation", "version"),
+    loadable=False,
+)
+
+ASSIGNMENTS = Table(
+    "assignments",
+    "One segment per customer per segmentation version per `as_of` date (or `unassigned`).",
+    (
+        Column("segmentation", "string", "Segmentation name."),
+        Column("version", "int32", "Definition version."),
+        Column("as_of", "date", "Date the segments were computed as of (end of that day)."),
+        Column("customer_id", "string", "Customer."),
+        Column("segment", "string", "The customer's segment."),
+    ),
+    key=("segmentation", "version", "as_of", "customer_id"),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -361,6 +394,8 @@ TABLES: dict[str, Table] = {
         CAMPAIGN_MEMBERS,
         INGESTS,
         QUARANTINE,
+        SEGMENTATIONS,
+        ASSIGNMENTS,
     )
 }
 

@@ -1,0 +1,179 @@
+"""The store of segmentations: versioned definitions and their assignments per as_of date.
+
+Every segmentation assigns each customer exactly one segment (or ``unassigned``) and is
+stored as (segmentation, version, as_of, customer_id, segment). Storing the same
+definition again reuses its version; a changed definition gets the next version. Storing
+results for an as_of that already has them replaces them, so re-running is safe, and
+history and migration are queries over stored results, not recomputations.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+
+from segmint.exceptions import MartError, SegmintError
+from segmint.mart import TABLES, Mart
+
+UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class StoredSegmentation:
+    """One stored version of a segmentation definition."""
+
+    name: str
+    version: int
+    kind: str
+    definition: dict[str, Any]
+
+
+def save(
+    mart: Mart,
+    name: str,
+    kind: str,
+    definition: dict[str, Any],
+    as_of: datetime.date,
+    assignments: ibis.Table,
+) -> StoredSegmentation:
+    """Store ``assignments`` (``customer_id``, ``segment``) of segmentation ``name`` as of ``as_of``.
+
+    Customers with a NULL segment are stored as ``unassigned``. A customer appearing twice is
+    an error: a segmentation gives each customer one segment.
+
+    Raises:
+        SegmintError: a customer has more than one row.
+    """
+    missing = {"customer_id", "segment"} - set(assignments.columns)
+    if missing:
+        raise SegmintError(
+            f"assignments need columns customer_id and segment; missing {sorted(missing)}"
+        )
+    rows = assignments.select(
+        "customer_id", segment=assignments.segment.cast("string").fill_null(UNASSIGNED)
+    )
+    n_rows = int(rows.count().execute())
+    n_customers = int(rows.customer_id.nunique().execute())
+    if n_rows != n_customers:
+        raise SegmintError(
+            f"segmentation {name}: {n_rows - n_customers} customers have more than one segment; "
+            "each customer must get exactly one"
+        )
+    stored = _version_for(mart, name, kind, definition)
+    new = rows.select(
+        segmentation=ibis.literal(name),
+        version=ibis.literal(stored.version, "int32"),
+        as_of=ibis.literal(as_of, "date"),
+        customer_id=rows.customer_id,
+        segment=rows.segment,
+    )
+    with mart.transaction():
+        mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
+        mart.con.insert("assignments", new)
+    return stored
+
+
+def _version_for(
+    mart: Mart, name: str, kind: str, definition: dict[str, Any]
+) -> StoredSegmentation:
+    text = json.dumps(definition, sort_keys=True, default=str)
+    defs = mart.table("segmentations")
+    mine = defs.filter(defs.segmentation == name).execute()
+    same = mine[mine.definition == text]
+    if len(same):
+        return StoredSegmentation(name, int(same.version.iloc[0]), kind, definition)
+    version = int(mine.version.max()) + 1 if len(mine) else 1
+    row = {
+        "segmentation": [name],
+        "version": [version],
+        "kind": [kind],
+        "definition": [text],
+        "created_at": [datetime.datetime.now(datetime.UTC).replace(tzinfo=None)],
+    }
+    mart.con.insert(
+        "segmentations", ibis.memtable(row, schema=TABLES["segmentations"].ibis_schema())
+    )
+    return StoredSegmentation(name, version, kind, definition)
+
+
+def segmentations(mart: Mart) -> ibis.Table:
+    """Every stored segmentation's latest version, with its kind, as_of dates and customers."""
+    defs = mart.table("segmentations")
+    latest = defs.group_by("segmentation").aggregate(version=defs.version.max())
+    current = defs.semi_join(latest, ["segmentation", "version"])
+    a = mart.table("assignments")
+    runs = a.group_by(["segmentation", "version"]).aggregate(
+        n_as_of=a.as_of.nunique(), last_as_of=a.as_of.max(), n_segments=a.segment.nunique()
+    )
+    joined = current.left_join(runs, ["segmentation", "version"])
+    return joined.select(
+        "segmentation", "version", "kind", "n_as_of", "last_as_of", "n_segments", "created_at"
+    ).order_by("segmentation")
+
+
+def definition(mart: Mart, name: str, version: int | None = None) -> StoredSegmentation:
+    """The stored definition of ``name`` (latest version unless ``version`` is given).
+
+    Raises:
+        MartError: no segmentation of that name (or version) is stored; lists those that are.
+    """
+    defs = mart.table("segmentations")
+    mine = defs.filter(defs.segmentation == name).execute()
+    if not len(mine):
+        known = sorted(defs.segmentation.execute().unique())
+        raise MartError(f"no segmentation named '{name}'; stored: {', '.join(known) or 'none yet'}")
+    if version is None:
+        version = int(mine.version.max())
+    row = mine[mine.version == version]
+    if not len(row):
+        raise MartError(
+            f"segmentation '{name}' has no version {version}; versions: {sorted(mine.version)}"
+        )
+    return StoredSegmentation(
+        name, version, str(row.kind.iloc[0]), json.loads(row.definition.iloc[0])
+    )
+
+
+def as_of_dates(mart: Mart, name: str, version: int | None = None) -> list[datetime.date]:
+    """Dates for which ``name`` has stored assignments, oldest first."""
+    stored = definition(mart, name, version)
+    a = mart.table("assignments")
+    mine = a.filter((a.segmentation == name) & (a.version == stored.version))
+    return sorted(pd_date(d) for d in mine.select("as_of").distinct().as_of.execute())
+
+
+def pd_date(value: Any) -> datetime.date:
+    """A date from a pandas/numpy/datetime value."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def assignments(
+    mart: Mart, name: str, as_of: datetime.date | None = None, version: int | None = None
+) -> ibis.Table:
+    """``customer_id``, ``segment`` of ``name`` as of ``as_of`` (the latest stored date by default).
+
+    Raises:
+        MartError: nothing stored for that name, version or date; says which dates exist.
+    """
+    stored = definition(mart, name, version)
+    dates = as_of_dates(mart, name, stored.version)
+    if not dates:
+        raise MartError(f"segmentation '{name}' has no stored results; run it first")
+    if as_of is None:
+        as_of = dates[-1]
+    if as_of not in dates:
+        shown = ", ".join(d.isoformat() for d in dates[-10:])
+        raise MartError(
+            f"segmentation '{name}' has no results as of {as_of}; stored dates: {shown}"
+        )
+    a = mart.table("assignments")
+    mine = a.filter((a.segmentation == name) & (a.version == stored.version) & (a.as_of == as_of))
+    return mine.select("customer_id", "segment")
