@@ -98,7 +98,7 @@ class Mart:
         self.close()
 
 
-def _literal(value: object) -> sge.Expression:
+def _literal(value: object) -> sge.Expr:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return sge.cast(sge.convert(value.isoformat()), "DATE")
     return sge.convert(value)
