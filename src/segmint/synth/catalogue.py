@@ -40,16 +40,43 @@ class Catalogue:
         """Product ids in catalogue order."""
         return self.table.column("product_id").combine_chunks()
 
-    def nearest(self, rng: np.random.Generator, category: np.ndarray, price: np.ndarray) -> np.ndarray:
+    def nearest(
+        self, rng: np.random.Generator, category: np.ndarray, price: np.ndarray
+    ) -> np.ndarray:
         """Index of a product of ``category`` priced near ``price`` (one of the 3 nearest)."""
         keys = self.category * _KEY_STRIDE + np.log(self.list_price)
         wanted = category * _KEY_STRIDE + np.log(np.maximum(price, 0.01))
         index = np.searchsorted(keys, wanted) + rng.integers(-1, 2, len(price))
-        return np.clip(index, self.category_start[category], self.category_stop[category] - 1)
+        return np.asarray(
+            np.clip(index, self.category_start[category], self.category_stop[category] - 1)
+        )
 
     def max_price(self, category: np.ndarray) -> np.ndarray:
         """The highest list price in each of ``category``."""
-        return self.list_price[self.category_stop[category] - 1]
+        return np.asarray(self.list_price[self.category_stop[category] - 1])
+
+    def fit_category(
+        self, rng: np.random.Generator, category: np.ndarray, price: np.ndarray
+    ) -> np.ndarray:
+        """``category``, or where no product of it costs about ``price``, a random one that has.
+
+        A 5-euro line cannot be a television: such lines move to a category whose price
+        range covers the amount (or the cheapest, or dearest, category when none does).
+        """
+        low = self.list_price[self.category_start]
+        high = self.list_price[self.category_stop - 1]
+        too_cheap = price < 0.8 * low[category]
+        too_dear = price > 1.2 * high[category]
+        by_low, by_high = np.argsort(low), np.argsort(-high)
+        n_fit_low = np.searchsorted(low[by_low], price / 0.8, side="right")
+        n_fit_high = np.searchsorted(-high[by_high], -price / 1.2, side="right")
+        pick_low = by_low[
+            np.floor(rng.random(len(price)) * np.maximum(n_fit_low, 1)).astype(np.int64)
+        ]
+        pick_high = by_high[
+            np.floor(rng.random(len(price)) * np.maximum(n_fit_high, 1)).astype(np.int64)
+        ]
+        return np.where(too_cheap, pick_low, np.where(too_dear, pick_high, category))
 
 
 def build_catalogue(rng: np.random.Generator, n_products: int = N_PRODUCTS) -> Catalogue:
@@ -70,13 +97,15 @@ def build_catalogue(rng: np.random.Generator, n_products: int = N_PRODUCTS) -> C
 
     stems = np.array(reference.BRAND_STEMS)
     endings = np.array(reference.BRAND_ENDINGS)
-    brand_pool = rng.permutation(
-        np.char.add(stems[:, None], endings[None, :]).ravel()
-    )[: n_categories * _BRANDS_PER_CATEGORY]
+    brand_pool = rng.permutation(np.char.add(stems[:, None], endings[None, :]).ravel())[
+        : n_categories * _BRANDS_PER_CATEGORY
+    ]
     brand = category * _BRANDS_PER_CATEGORY + rng.integers(0, _BRANDS_PER_CATEGORY, n_products)
     nouns = [reference.PRODUCT_NOUNS[c] for c in CATEGORIES]
     noun_index = rng.integers(0, 1_000, n_products)
-    noun = np.array([nouns[c][i % len(nouns[c])] for c, i in zip(category, noun_index, strict=True)])
+    noun = np.array(
+        [nouns[c][i % len(nouns[c])] for c, i in zip(category, noun_index, strict=True)]
+    )
     adjective = np.array(reference.PRODUCT_ADJECTIVES)[
         rng.integers(0, len(reference.PRODUCT_ADJECTIVES), n_products)
     ]

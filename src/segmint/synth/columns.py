@@ -95,7 +95,7 @@ def categorical(rng: np.random.Generator, probs: np.ndarray, n: int | None = Non
         return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(probs) - 1)
     cum = np.cumsum(probs, axis=1)
     u = rng.random(len(probs)) * cum[:, -1]
-    return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
+    return np.asarray(np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1))
 
 
 def segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,4 +121,4 @@ def categorical_by_row(rng: np.random.Generator, probs: np.ndarray, rows: np.nda
     cum /= cum[:, -1:]
     flat = (cum + np.arange(n_rows)[:, None]).ravel()
     index = np.searchsorted(flat, rows + rng.random(len(rows)), side="right") - rows * k
-    return np.clip(index, 0, k - 1)
+    return np.asarray(np.clip(index, 0, k - 1))

@@ -44,12 +44,12 @@ class Population:
 
     def of_type(self, attribute: str) -> np.ndarray:
         """Each customer's value of the type parameter ``attribute``."""
-        return type_values(attribute)[self.type_index]
+        return np.asarray(type_values(attribute)[self.type_index])
 
     @property
     def favourite_category(self) -> np.ndarray:
         """Index of each customer's most preferred category."""
-        return np.argmax(self.category_weights, axis=1)
+        return np.asarray(np.argmax(self.category_weights, axis=1))
 
 
 def draw_population(
@@ -76,7 +76,9 @@ def customers_table(
     """The ``customers`` rows of ``pop``, with each customer's gender index (-1: unknown)."""
     n = len(pop)
     latest_birth = history.start.year - 18
-    birth_year = np.round(pop.of_type("birth_year_mean") + pop.of_type("birth_year_sd") * rng.standard_normal(n))
+    birth_year = np.round(
+        pop.of_type("birth_year_mean") + pop.of_type("birth_year_sd") * rng.standard_normal(n)
+    )
     birth_year = np.clip(birth_year, 1930, latest_birth).astype(np.int32)
     gender_probs = pop.of_type("gender_probs")
     gender_probs = np.column_stack([gender_probs, 1.0 - gender_probs.sum(axis=1)])
@@ -127,7 +129,10 @@ def pii_table(rng: np.random.Generator, pop: Population, gender: np.ndarray) -> 
     for umlaut, plain in _ASCII:
         local = pc.replace_substring(local, umlaut, plain)
     email = pc.binary_join_element_wise(
-        local, pc.cast(pa.array(rng.integers(1, 100, n)), pa.string()), pa.scalar("@example.com"), ""
+        local,
+        pc.cast(pa.array(rng.integers(1, 100, n)), pa.string()),
+        pa.scalar("@example.com"),
+        "",
     )
     phone = pc.binary_join_element_wise(
         pa.scalar("+49 555 "), format_ids("", rng.integers(0, 10_000_000, n), 7), ""
@@ -148,4 +153,3 @@ def pii_table(rng: np.random.Generator, pop: Population, gender: np.ndarray) -> 
             "address": address,
         },
     )
-

@@ -44,8 +44,10 @@ def seasonal_intensity(profile: str, day_of_year: np.ndarray) -> np.ndarray:
         def shape(d: np.ndarray) -> np.ndarray:
             return 0.12 + 9.0 * _bump(d, 343.0, 11.0) + 1.5 * _bump(d, 128.0, 5.0)
     else:
-        raise ValueError(f"unknown seasonality profile {profile!r}; use one of {SEASONALITY_PROFILES}")
-    return shape(doy) / shape(year).mean()
+        raise ValueError(
+            f"unknown seasonality profile {profile!r}; use one of {SEASONALITY_PROFILES}"
+        )
+    return np.asarray(shape(doy) / shape(year).mean(), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class History:
     def day_of_year(self, days: np.ndarray) -> np.ndarray:
         """Day of year (0-based) of whole days ``days`` after ``start``."""
         calendar = np.datetime64(self.start, "D") + days.astype("timedelta64[D]")
-        return (calendar - calendar.astype("datetime64[Y]")).astype(np.int64)
+        return np.asarray((calendar - calendar.astype("datetime64[Y]")).astype(np.int64))
 
     @cached_property
     def _cumulative(self) -> dict[str, np.ndarray]:
@@ -93,9 +95,9 @@ class History:
     def to_operational(self, profile: str, days: np.ndarray) -> np.ndarray:
         """Operational time (integrated intensity) at calendar ``days`` after ``start``."""
         grid = np.arange(self.n_days + 1, dtype=np.float64)
-        return np.interp(days, grid, self._cumulative[profile])
+        return np.asarray(np.interp(days, grid, self._cumulative[profile]))
 
     def to_calendar(self, profile: str, operational: np.ndarray) -> np.ndarray:
         """Calendar days after ``start`` at ``operational`` time: the inverse map."""
         grid = np.arange(self.n_days + 1, dtype=np.float64)
-        return np.interp(operational, self._cumulative[profile], grid)
+        return np.asarray(np.interp(operational, self._cumulative[profile], grid))

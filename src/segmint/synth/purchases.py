@@ -77,7 +77,7 @@ class Purchases:
 def _time_of_day(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
     """``days`` moved to a plausible hour of the same calendar day."""
     hour = categorical(rng, _HOURS, len(days))
-    return np.floor(days) + (hour + rng.random(len(days))) / 24.0
+    return np.asarray(np.floor(days) + (hour + rng.random(len(days))) / 24.0)
 
 
 def _repeat_times(
@@ -125,7 +125,9 @@ def _lines(
 ) -> dict[str, np.ndarray]:
     """Split each order's net ``value`` over lines of products, quantities and discounts."""
     types = pop.type_index[order_customer]
-    n_lines = 1 + rng.poisson(np.array([t.extra_lines for t in TYPES])[types])
+    # small baskets have few lines: at most one line per 15 of value
+    extra = rng.poisson(np.array([t.extra_lines for t in TYPES])[types])
+    n_lines = 1 + np.minimum(extra, (value // 15.0).astype(np.int64))
     order, position = segments(n_lines)
     customer = order_customer[order]
     line_type = types[order]
@@ -135,8 +137,11 @@ def _lines(
     category = categorical_by_row(rng, pop.category_weights, customer)
     quantity = 1 + rng.poisson(np.array([t.extra_quantity for t in TYPES])[line_type])
     discounted = rng.random(len(order)) < np.array([t.discount_prob for t in TYPES])[line_type]
-    rate = np.where(discounted, _DISCOUNT_RATES[rng.integers(0, len(_DISCOUNT_RATES), len(order))], 0.0)
+    rate = np.where(
+        discounted, _DISCOUNT_RATES[rng.integers(0, len(_DISCOUNT_RATES), len(order))], 0.0
+    )
     gross = net / (1.0 - rate)
+    category = catalogue.fit_category(rng, category, gross / quantity)
     ceiling = catalogue.max_price(category)
     quantity = np.maximum(quantity, np.ceil(gross / ceiling)).astype(np.int64)
     unit_price = np.round(gross / quantity, 2)
@@ -176,7 +181,9 @@ def simulate_purchases(
     returned = rng.random(len(customer)) < pop.of_type("return_prob")[customer]
     status = np.where(returned, _STATUS["returned"], _STATUS["completed"])
     cancelled = np.flatnonzero(rng.random(len(customer)) < CANCELLED_SHARE)
-    cancel_day = np.maximum(day[cancelled] - rng.uniform(0.02, 2.0, len(cancelled)), pop.signup[customer[cancelled]])
+    cancel_day = np.maximum(
+        day[cancelled] - rng.uniform(0.02, 2.0, len(cancelled)), pop.signup[customer[cancelled]]
+    )
     customer = np.concatenate([customer, customer[cancelled]])
     day = np.concatenate([day, cancel_day])
     status = np.concatenate([status, np.full(len(cancelled), _STATUS["cancelled"])])
@@ -213,7 +220,9 @@ def simulate_purchases(
     transaction = status != _STATUS["cancelled"]
     last = np.full(n, -np.inf)
     np.maximum.at(last, customer[transaction], day[transaction])
-    active_until = np.where(alive, history.n_days, np.minimum(last + LAPSE_BROWSING_DAYS, history.n_days))
+    active_until = np.where(
+        alive, history.n_days, np.minimum(last + LAPSE_BROWSING_DAYS, history.n_days)
+    )
     ground_truth = pa.Table.from_arrays(
         [
             pop.ids,
