@@ -104,7 +104,7 @@ class BetaGeometricModel(ContinuousTimeModel):
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
 
-        BG/NBD: FHL (2005) equation (7), (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r
+        BG/NBD: FHL (2005) equation (9), (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r
         2F1(r, b; a+b-1; t/(alpha+t))]. MBG/NBD: b/(a-1) [1 - (alpha/(alpha+t))^r
         2F1(r, b+1; a+b; t/(alpha+t))] (Batislam et al. 2007), which is the conditional
         expectation at x = t_x = T = 0 times the probability of surviving the first purchase.

@@ -19,7 +19,7 @@ class BGNBD(BetaGeometricModel):
     repeat purchase t_x, 0 when x = 0) and ``T`` (age at the end of the calibration
     period), all in one time unit. Fitted ``params_``: ``r, alpha, a, b``.
 
-    Equations (Fader, Hardie & Lee 2005): likelihood (6), E[X(t)] (7), P(X(t) = x) (8),
+    Equations (Fader, Hardie & Lee 2005): likelihood (6), P(X(t) = x) (8), E[X(t)] (9),
     conditional expectation E[Y(t) | x, t_x, T] (10), P(alive) from the paper's appendix.
 
     Examples
