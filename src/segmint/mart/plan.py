@@ -57,7 +57,10 @@ def rejected(checked: ibis.Table, stage: ibis.Table) -> ibis.Table:
     return joined.select(
         _row=joined[ROW],
         reason=joined[REASON],
-        raw=fn.to_json(ibis.struct({c: joined[c] for c in raw_columns})),
+        # to_json yields the engine's JSON type; as text it unions with reader rejects' raw lines.
+        raw=fn.to_json(ibis.struct({c: joined[c] for c in raw_columns}))
+        .cast("json")
+        .cast("string"),
     )
 
 
