@@ -1,0 +1,119 @@
+"""The use cases every service shares: refresh features, run and store segmentations.
+
+The CLI, the API and the report call these functions, so they give the same numbers.
+Each segmentation run computes as of one date, from data up to that date only, and stores
+one segment per customer (see :mod:`segmint.segmentation.store`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from segmint.features import load_features, store_features
+from segmint.features.asof import AsOf, end_of, resolve_as_of
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.segmentation.lifecycle import (
+    STAGES,
+    default_thresholds,
+    lifecycle_stages,
+    previous_gaps,
+)
+from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
+
+
+@dataclass(frozen=True)
+class SegmentationRun:
+    """What one run stored: which segmentation, version and date, and how many per segment.
+
+    Attributes:
+        name: segmentation name.
+        version: definition version it was stored under.
+        as_of: the date it was computed as of.
+        sizes: segment → members, in the segmentation's own segment order.
+        details: parameters worth showing (thresholds, bins…).
+    """
+
+    name: str
+    version: int
+    as_of: dt.date
+    sizes: pd.Series
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def refresh_features(mart: Mart, as_of: AsOf | None = None) -> tuple[dt.date, ibis.Table]:
+    """Build and store the features as of ``as_of`` (default: the last day with orders)."""
+    stored = store_features(mart, as_of)
+    return stored.as_of, load_features(mart, stored.as_of)
+
+
+def run_rfm(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    bins: int = 5,
+    map_path: Path | None = None,
+    name: str = "rfm",
+    features: ibis.Table | None = None,
+) -> SegmentationRun:
+    """RFM scores and named segments for every customer, stored as ``name``."""
+    day, features = _features(mart, as_of, features)
+    rules = load_map(map_path)
+    segments = rfm_segments(features, bins, rules)
+    definition = {
+        "bins": bins,
+        "map": [
+            {"name": r.name, "r": list(r.r), "fm": list(r.fm), "action": r.action} for r in rules
+        ],
+        "segments": [r.name for r in rules] + [PROSPECT],
+    }
+    stored = store.save(mart, name, "rfm", definition, day, segments)
+    return SegmentationRun(
+        name, stored.version, day, _sizes(mart, name, day, definition["segments"]), {"bins": bins}
+    )
+
+
+def run_lifecycle(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    name: str = "lifecycle",
+    features: ibis.Table | None = None,
+    **thresholds: Any,
+) -> SegmentationRun:
+    """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
+    day, features = _features(mart, as_of, features)
+    chosen = default_thresholds(features, **thresholds)
+    gaps = previous_gaps(mart.table("orders"), end_of(day))
+    stages = lifecycle_stages(features, gaps, chosen)
+    # The definition holds what the user chose; thresholds left to the data are re-derived
+    # at each date, so runs on different dates share one version and can be compared.
+    given = {k: v for k, v in thresholds.items() if v is not None}
+    definition = {"thresholds": given, "segments": list(STAGES)}
+    stored = store.save(mart, name, "lifecycle", definition, day, stages)
+    return SegmentationRun(
+        name, stored.version, day, _sizes(mart, name, day, list(STAGES)), chosen.as_dict()
+    )
+
+
+def _features(
+    mart: Mart, as_of: AsOf | None, features: ibis.Table | None
+) -> tuple[dt.date, ibis.Table]:
+    if features is not None:
+        return resolve_as_of(mart, as_of), features
+    return refresh_features(mart, as_of)
+
+
+def _sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
+    rows = store.assignments(mart, name, day)
+    counts = rows.group_by("segment").aggregate(members=rows.count()).execute()
+    sizes = counts.set_index("segment")["members"]
+    known = [s for s in order if s in sizes.index]
+    rest = sorted(s for s in sizes.index if s not in known)
+    return sizes.reindex(known + rest).astype(int)
