@@ -66,16 +66,17 @@ def run_rfm(
     day, features = _features(mart, as_of, features)
     rules = load_map(map_path)
     segments = rfm_segments(features, bins, rules)
+    names = [r.name for r in rules] + [PROSPECT]
     definition = {
         "bins": bins,
         "map": [
             {"name": r.name, "r": list(r.r), "fm": list(r.fm), "action": r.action} for r in rules
         ],
-        "segments": [r.name for r in rules] + [PROSPECT],
+        "segments": names,
     }
     stored = store.save(mart, name, "rfm", definition, day, segments)
     return SegmentationRun(
-        name, stored.version, day, _sizes(mart, name, day, definition["segments"]), {"bins": bins}
+        name, stored.version, day, _sizes(mart, name, day, names), {"bins": bins}
     )
 
 
@@ -116,4 +117,5 @@ def _sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
     sizes = counts.set_index("segment")["members"]
     known = [s for s in order if s in sizes.index]
     rest = sorted(s for s in sizes.index if s not in known)
-    return sizes.reindex(known + rest).astype(int)
+    ordered: pd.Series = sizes.reindex(known + rest).astype(int)
+    return ordered
