@@ -1,0 +1,292 @@
+"""From a rules syntax tree to an Ibis boolean expression over a given table.
+
+Every column is looked up in the table's schema (exact name first, then a unique
+case-insensitive match), so an identifier can only ever name an existing column, and
+literals become Ibis literals, so quoted text is only ever data. Types are checked before
+anything runs:
+
+* numbers compare with numbers, text with text, dates with dates, booleans with booleans;
+* a text column compared with a number (a numeric attribute stored as text) is read as a
+  number; values that do not read as numbers do not match;
+* a timestamp column compared with a date is compared by its calendar day;
+* anything else is an error naming the column, its type and the fix.
+
+Conditions follow SQL's three-valued logic: a comparison with a missing value is unknown,
+and an unknown condition does not match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.segmentation.rules_lexer import RuleError
+from segmint.segmentation.rules_parser import (
+    And,
+    Between,
+    Column,
+    Compare,
+    Condition,
+    Contains,
+    InList,
+    IsNull,
+    Like,
+    Literal,
+    Not,
+    Operand,
+    Or,
+    Truth,
+)
+
+_OPERATORS: dict[str, Callable[[Any, Any], ir.BooleanValue]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_KIND_NAMES = {
+    "number": "a number",
+    "text": "text",
+    "date": "a date",
+    "boolean": "true/false",
+    "other": "a value",
+}
+_SUGGESTED_LITERALS = {
+    "number": "a number such as 42",
+    "text": "quoted text such as 'gold'",
+    "date": "a date such as date '2024-01-31'",
+    "boolean": "true or false",
+    "other": "a value of the same type",
+}
+
+
+def compile_condition(condition: Condition, table: ir.Table, text: str = "") -> ir.BooleanValue:
+    """The Ibis boolean expression of ``condition`` over ``table``.
+
+    Args:
+        condition: a tree from :func:`segmint.segmentation.rules_parser.parse`.
+        table: the table whose columns the condition names (one row per customer).
+        text: the condition's source text, used to point at problems in error messages.
+
+    Raises:
+        RuleError: an unknown column (with the closest names and all columns) or operands
+            whose types cannot be compared.
+    """
+    return _Compiler(table, text).condition(condition)
+
+
+class _Typed:
+    """An operand compiled to an Ibis value, with its kind and the node it came from."""
+
+    def __init__(self, node: Operand, value: ir.Value, kind: str, type_name: str) -> None:
+        self.node = node
+        self.value = value
+        self.kind = kind
+        self.type_name = type_name
+
+    def describe(self) -> str:
+        if isinstance(self.node, Column):
+            return f"column '{self.node.name}' ({self.type_name})"
+        if isinstance(self.node.value, str):
+            return f"the text {self.node.value!r}"
+        return f"{_KIND_NAMES[self.kind]} ({_literal_text(self.node.value)})"
+
+
+def _literal_text(value: object) -> str:
+    """How a literal value is written in the rules language."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return f"date '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
+
+
+def _kind(dtype: Any) -> str:
+    """The comparison family of an Ibis data type."""
+    if dtype.is_boolean():
+        return "boolean"
+    if dtype.is_numeric():
+        return "number"
+    if dtype.is_string():
+        return "text"
+    if dtype.is_date() or dtype.is_timestamp():
+        return "date"
+    return "other"
+
+
+class _Compiler:
+    """Compiles one condition against one table, reporting problems against ``text``."""
+
+    def __init__(self, table: ir.Table, text: str) -> None:
+        self.table = table
+        self.text = text
+        self.schema = table.schema()
+
+    def error(self, problem: str, node: Operand, fix: str) -> RuleError:
+        """``problem at character N; fix``, with a caret under ``node``."""
+        return RuleError(
+            f"{problem} at character {node.position + 1}; {fix}",
+            self.text,
+            node.position,
+            node.length,
+        )
+
+    def condition(self, node: Condition) -> ir.BooleanValue:
+        match node:
+            case And(operands):
+                result = self.condition(operands[0])
+                for operand in operands[1:]:
+                    result = result & self.condition(operand)
+                return result
+            case Or(operands):
+                result = self.condition(operands[0])
+                for operand in operands[1:]:
+                    result = result | self.condition(operand)
+                return result
+            case Not(inner):
+                return ~self.condition(inner)
+            case Compare(op, left, right):
+                return self.compare(op, self.operand(left), self.operand(right))
+            case Between(operand, low, high, negated):
+                value = self.operand(operand)
+                inside = self.compare(">=", value, self.operand(low)) & self.compare(
+                    "<=", value, self.operand(high)
+                )
+                return ~inside if negated else inside
+            case InList(operand, values, negated):
+                return self.in_list(self.operand(operand), values, negated)
+            case IsNull(operand, negated):
+                value = self.operand(operand).value
+                return value.notnull() if negated else value.isnull()
+            case Like(operand, pattern, negated):
+                matched = self.text_value(operand, "like").like(str(pattern.value))
+                return ~matched if negated else matched
+            case Contains(operand, text, negated):
+                found = self.text_value(operand, "contains").contains(str(text.value))
+                return ~found if negated else found
+            case Truth(operand):
+                typed = self.operand(operand)
+                if typed.kind != "boolean":
+                    raise self.error(
+                        f"{typed.describe()} is not true/false, so it cannot stand alone as a "
+                        "condition",
+                        operand,
+                        f"compare it with something, e.g. {_name(operand)} = "
+                        + _SUGGESTED_LITERALS[typed.kind],
+                    )
+                return typed.value  # type: ignore[no-any-return]
+
+    def operand(self, node: Operand) -> _Typed:
+        if isinstance(node, Literal):
+            value = node.value
+            kind = (
+                "boolean"
+                if isinstance(value, bool)
+                else "number"
+                if isinstance(value, int | float)
+                else "date"
+                if isinstance(value, dt.date)
+                else "text"
+            )
+            return _Typed(node, ibis.literal(value), kind, kind)
+        name = self.resolve(node)
+        dtype = self.schema[name]
+        return _Typed(node, self.table[name], _kind(dtype), str(dtype))
+
+    def resolve(self, node: Column) -> str:
+        """The table column ``node`` names: exact match, else a unique case-insensitive one."""
+        columns = list(self.schema.names)
+        if node.name in columns:
+            return node.name
+        folded = [c for c in columns if c.lower() == node.name.lower()]
+        if len(folded) == 1:
+            return str(folded[0])
+        close = difflib.get_close_matches(node.name, columns, n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+        raise self.error(
+            f"unknown column '{node.name}'", node, f"{hint}columns: {', '.join(sorted(columns))}"
+        )
+
+    def compare(self, op: str, left: _Typed, right: _Typed) -> ir.BooleanValue:
+        lhs, rhs = self.unify(left, right)
+        return _OPERATORS[op](lhs, rhs)
+
+    def unify(self, left: _Typed, right: _Typed) -> tuple[ir.Value, ir.Value]:
+        """``left`` and ``right`` as values of one comparable type, or a RuleError."""
+        if left.kind == right.kind and left.kind != "other":
+            if left.kind == "date":
+                return _as_days(left.value, right.value)
+            return left.value, right.value
+        for text, number in ((left, right), (right, left)):
+            if (text.kind, number.kind) == ("text", "number") and isinstance(text.node, Column):
+                as_number = text.value.try_cast("float64")
+                return (as_number, number.value) if text is left else (number.value, as_number)
+        column, other = (left, right) if isinstance(left.node, Column) else (right, left)
+        fix = f"compare it with {_SUGGESTED_LITERALS[column.kind]}"
+        if (
+            column.kind in ("number", "date")
+            and isinstance(other.node, Literal)
+            and isinstance(other.node.value, str)
+        ):
+            fix = _unquote_fix(column.kind, other.node.value, fix)
+        raise self.error(
+            f"cannot compare {column.describe()} with {other.describe()}", other.node, fix
+        )
+
+    def in_list(self, typed: _Typed, values: tuple[Literal, ...], negated: bool) -> ir.BooleanValue:
+        kinds = {self.operand(v).kind for v in values}
+        if len(kinds) > 1:
+            raise self.error(
+                "the list after 'in' mixes " + " and ".join(sorted(_KIND_NAMES[k] for k in kinds)),
+                values[0],
+                "use values of one type",
+            )
+        compiled = [self.unify(typed, self.operand(v)) for v in values]
+        found = compiled[0][0].isin([rhs for _, rhs in compiled])
+        return ~found if negated else found
+
+    def text_value(self, node: Operand, word: str) -> ir.StringValue:
+        typed = self.operand(node)
+        if typed.kind != "text":
+            raise self.error(
+                f"'{word}' needs text, but {typed.describe()} is not text",
+                node,
+                f"use '{word}' on a text column",
+            )
+        return typed.value  # type: ignore[return-value]
+
+
+def _as_days(left: ir.Value, right: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """A timestamp compared with a date becomes its calendar day; other pairs stay as they are."""
+    left_ts, right_ts = left.type().is_timestamp(), right.type().is_timestamp()
+    if left_ts and not right_ts:
+        return left.date(), right
+    if right_ts and not left_ts:
+        return left, right.date()
+    return left, right
+
+
+def _name(node: Operand) -> str:
+    return node.name if isinstance(node, Column) else _literal_text(node.value)
+
+
+def _unquote_fix(kind: str, text: str, default: str) -> str:
+    """The suggestion for a quoted number or date compared with a number or date column."""
+    try:
+        if kind == "number":
+            float(text)
+            return f"write the number without quotes: {text}"
+        dt.date.fromisoformat(text)
+        return f"write dates as date '{text}'"
+    except ValueError:
+        return default
