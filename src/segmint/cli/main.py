@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from segmint import __version__
-from segmint.cli import mart_commands
+from segmint.cli import mart_commands, segment_commands, synth_commands
 
 app = typer.Typer(
     name="segmint",
@@ -15,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 mart_commands.register(app)
+synth_commands.register(app)
+segment_commands.register(app)
 
 
 def _version(value: bool) -> None:
