@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -56,7 +56,9 @@ def compress_rows(
     """Merge identical rows of ``columns`` into one row each, summing their ``weights``."""
     stacked = np.column_stack(columns)
     unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=weights, minlength=unique.shape[0])
+    counts = np.bincount(inverse.ravel(), weights=weights, minlength=unique.shape[0]).astype(
+        np.float64
+    )
     keep = counts > 0
     return tuple(unique[keep, j] for j in range(unique.shape[1])), counts[keep]
 
@@ -146,7 +148,9 @@ def maximise_likelihood(
             f"last point {dict(zip(names, np.exp(phi).round(6), strict=True))}. "
             "Check the inputs for extreme values, or set penalizer_coef > 0."
         )
-    escaped = [name for name, value in zip(names, phi, strict=True) if abs(value) > _LOG_BOUND - 0.01]
+    escaped = [
+        name for name, value in zip(names, phi, strict=True) if abs(value) > _LOG_BOUND - 0.01
+    ]
     if escaped:
         values = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, phi, strict=True))
         raise ConvergenceError(
@@ -164,8 +168,7 @@ def maximise_likelihood(
         )
     if not converged:
         warnings.warn(
-            f"{model_name} stopped at max_iter={max_iter} before converging; "
-            "raise max_iter.",
+            f"{model_name} stopped at max_iter={max_iter} before converging; raise max_iter.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -258,12 +261,33 @@ def check_has_repeat_buyers(x: FloatArray, weights: FloatArray, model_name: str)
         )
 
 
+@dataclass(frozen=True)
+class Histories:
+    """Valid, compressed (x, t_x, T) rows, with the distinct purchase counts listed once.
+
+    Terms that depend on x alone (gamma and digamma functions) are evaluated on
+    ``counts`` and gathered through ``count_index``: a few hundred distinct counts
+    instead of one evaluation per row.
+    """
+
+    x: FloatArray
+    t_x: FloatArray
+    T: FloatArray
+    counts: FloatArray
+    count_index: NDArray[np.intp]
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray) -> Histories:
+        counts, index = np.unique(x, return_inverse=True)
+        return cls(x, t_x, T, counts, index.ravel())
+
+
 class ContinuousTimeModel(MaximumLikelihoodModel):
     """A continuous-time BTYD model fitted on (frequency, recency, T) per customer."""
 
     @abstractmethod
     def _log_likelihood(
-        self, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+        self, theta: FloatArray, data: Histories
     ) -> tuple[FloatArray, FloatArray | None]:
         """Per-row log-likelihood (and gradient w.r.t. ``theta``) of valid, compressed rows."""
 
@@ -297,7 +321,8 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
         w = validate_weights(weights, x.size)
         check_has_repeat_buyers(x, w, type(self).__name__)
         (x, t_x, age), w = compress_rows(x, t_x, age, weights=w)
-        self._maximise(lambda theta: self._log_likelihood(theta, x, t_x, age), w, self._start(x, age, w))
+        data = Histories.of(x, t_x, age)
+        self._maximise(lambda theta: self._log_likelihood(theta, data), w, self._start(x, age, w))
         return self
 
     def _customers(

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, expit, gammaln
 
-from segmint.models._base import ContinuousTimeModel
+from segmint.models._base import ContinuousTimeModel, Histories
 from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
 from segmint.models._validation import FloatArray, check_integer_counts
 
@@ -27,36 +27,47 @@ class BetaGeometricModel(ContinuousTimeModel):
     param_names = ("r", "alpha", "a", "b")
     shift: ClassVar[int]
 
-    def _log_likelihood(
-        self, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
+    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[FloatArray, FloatArray]:
         """Log-likelihood in log space, with its analytic gradient.
 
         L = Gamma(r+x) alpha^r / Gamma(r) [B(a, b+x+s)/B(a, b) (alpha+T)^-(r+x)
             + delta(x+s > 0) B(a+1, b+x+s-1)/B(a, b) (alpha+t_x)^-(r+x)],
-        FHL (2005) equation (6) for s = 0; Batislam et al. (2007) for s = 1.
+        FHL (2005) equation (6) for s = 0; Batislam et al. (2007) for s = 1. Terms in x
+        alone are computed once per distinct count.
         """
         r, alpha, a, b = theta
-        n = x + self.shift  # dropout opportunities an active customer has survived
+        x, t_x, T, idx = data.x, data.t_x, data.T, data.count_index
+        k = data.counts
+        n = k + self.shift  # dropout opportunities an active customer has survived
         can_drop = n > 0
         n1 = np.where(can_drop, n, 1.0)  # keeps b + n - 1 > 0 where the dropout term is absent
-        base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        # per distinct count: log Gamma(r+k)/Gamma(r) + log B(a, b+n)/B(a, b), and the dropout/stay log-odds
+        log_stay_k = (
+            gammaln(r + k)
+            - gammaln(r)
+            + gammaln(b + n)
+            - gammaln(b)
+            + gammaln(a + b)
+            - gammaln(a + b + n)
+        )
+        log_odds_k = np.where(can_drop, np.log(a) - np.log(b + n1 - 1), -np.inf)
         log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
-        stay = betaln(a, b + n) - betaln(a, b) - (r + x) * log_aT
-        drop = np.where(can_drop, betaln(a + 1, b + n1 - 1) - betaln(a, b) - (r + x) * log_atx, -np.inf)
+        stay = log_stay_k[idx] - (r + x) * log_aT
+        drop = log_stay_k[idx] + log_odds_k[idx] - (r + x) * log_atx
         mix = np.logaddexp(stay, drop)
         w_drop = np.exp(drop - mix)
         w_stay = 1.0 - w_drop
 
-        psi_ab, psi_abn = digamma(a + b), digamma(a + b + n)
+        psi_r_k = (digamma(r + k) - digamma(r))[idx]
+        psi_common_k = (digamma(a + b) - digamma(a + b + n))[idx]
+        psi_b_stay_k = (digamma(b + n) - digamma(b))[idx]
+        psi_b_drop_k = (digamma(b + n1 - 1) - digamma(b))[idx]
         grad = np.empty((x.size, 4))
-        grad[:, 0] = digamma(r + x) - digamma(r) + np.log(alpha) - (w_stay * log_aT + w_drop * log_atx)
+        grad[:, 0] = psi_r_k + np.log(alpha) - (w_stay * log_aT + w_drop * log_atx)
         grad[:, 1] = r / alpha - (r + x) * (w_stay / (alpha + T) + w_drop / (alpha + t_x))
-        grad[:, 2] = psi_ab - psi_abn + w_drop / a
-        grad[:, 3] = (
-            psi_ab - psi_abn - digamma(b) + w_stay * digamma(b + n) + w_drop * digamma(b + n1 - 1)
-        )
-        return base + mix, grad
+        grad[:, 2] = psi_common_k + w_drop / a
+        grad[:, 3] = psi_common_k + w_stay * psi_b_stay_k + w_drop * psi_b_drop_k
+        return r * np.log(alpha) + mix, grad
 
     def _log_dropout_odds(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """log[a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)], -inf where x + s = 0."""
@@ -78,7 +89,9 @@ class BetaGeometricModel(ContinuousTimeModel):
         z = t / (alpha + T + t)
         return c / (a - 1) * (1 - scaled_hyp2f1(r + x, b + n, c, z))
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
         """P(active at T | x, t_x, T) = 1 / (1 + delta(x+s > 0) a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)).
 
         The BG/NBD expression (s = 0) is derived in the technical appendix of Fader, Hardie
@@ -112,7 +125,9 @@ class BetaGeometricModel(ContinuousTimeModel):
         t_arr = self._horizon(t)
         zeros = np.zeros_like(t_arr)
         survive_first = expit(-self._log_dropout_odds(zeros, zeros, zeros))
-        return np.asarray(self._expected_if_alive(t_arr, zeros, zeros) * survive_first, dtype=np.float64)
+        return np.asarray(
+            self._expected_if_alive(t_arr, zeros, zeros) * survive_first, dtype=np.float64
+        )
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> FloatArray:
         """P(X(t) = k) for a customer just acquired; ``k`` and ``t`` broadcast.

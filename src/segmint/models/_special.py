@@ -17,9 +17,7 @@ def scaled_hyp2f1(
     with the purchase count x (as in the BG/NBD family's conditional expectations), c - a
     and c - b stay small while c grows, so the series converges fast and never overflows.
     """
-    return np.asarray(
-        np.exp((c - b) * np.log1p(-z)) * hyp2f1(c - a, c - b, c, z), dtype=np.float64
-    )
+    return np.asarray(np.exp((c - b) * np.log1p(-z)) * hyp2f1(c - a, c - b, c, z), dtype=np.float64)
 
 
 def nbinom_pmf_sf(k: FloatArray, r: float, p: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -105,4 +105,3 @@ def validate_weights(weights: ArrayLike | None, n_rows: int) -> FloatArray:
             f"weights must have one value per customer ({n_rows}); got shape {w.shape}."
         )
     return w
-

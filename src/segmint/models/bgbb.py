@@ -42,7 +42,10 @@ def _beta_terms(
     """log[B(alpha+x, beta+y)/B(alpha, beta) B(gamma+g, delta+d)/B(gamma, delta)] and its gradient."""
     alpha, beta, gamma, delta = theta
     log_term = (
-        betaln(alpha + x, beta + y) - betaln(alpha, beta) + betaln(gamma + g, delta + d) - betaln(gamma, delta)
+        betaln(alpha + x, beta + y)
+        - betaln(alpha, beta)
+        + betaln(gamma + g, delta + d)
+        - betaln(gamma, delta)
     )
     psi_pq, psi_pq_xy = digamma(alpha + beta), digamma(alpha + beta + x + y)
     psi_gd, psi_gd_gd = digamma(gamma + delta), digamma(gamma + delta + g + d)
@@ -157,7 +160,9 @@ class BGBB(MaximumLikelihoodModel):
         gamma = gamma if abs(gamma - 1) > 1e-9 else 1 + 1e-9
         log_g_n = gammaln(1 + delta + n) - gammaln(gamma + delta + n)
         log_g_end = gammaln(1 + delta + n + n_star) - gammaln(gamma + delta + n + n_star)
-        prefix = alpha / (alpha + beta) * delta * np.exp(gammaln(gamma + delta) - gammaln(1 + delta))
+        prefix = (
+            alpha / (alpha + beta) * delta * np.exp(gammaln(gamma + delta) - gammaln(1 + delta))
+        )
         bracket = np.exp(log_g_n) * -np.expm1(log_g_end - log_g_n) / (gamma - 1)
         return np.asarray(scale * prefix * bracket, dtype=np.float64)
 
@@ -172,10 +177,15 @@ class BGBB(MaximumLikelihoodModel):
         x, t_x, n = _validate_periods(frequency, recency, n_periods)
         n_star = as_float_array("t", t, per_customer=False)
         check_integer_counts("t", n_star)
-        alpha, beta, gamma, delta = theta = self._fitted_theta()
+        theta = self._fitted_theta()
+        alpha, beta = theta[0], theta[1]
         log_ll = self._log_likelihood(theta, x, t_x, n)[0]
         # B(alpha+x+1, beta+n-x)/B(alpha, beta) divided by alpha/(alpha+beta), which _future adds back
-        log_buy = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) - np.log(alpha / (alpha + beta))
+        log_buy = (
+            betaln(alpha + x + 1, beta + n - x)
+            - betaln(alpha, beta)
+            - np.log(alpha / (alpha + beta))
+        )
         return self._future(n, n_star, np.exp(log_buy - log_ll))
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> FloatArray:

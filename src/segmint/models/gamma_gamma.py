@@ -115,7 +115,10 @@ class GammaGamma(MaximumLikelihoodModel):
                 "Use a longer calibration period or the population mean spend instead."
             )
         (x, zbar), w = compress_rows(x[buyers], zbar[buyers], weights=w[buyers])
-        mean, var = np.average(zbar, weights=w), np.average((zbar - np.average(zbar, weights=w)) ** 2, weights=w)
+        mean, var = (
+            np.average(zbar, weights=w),
+            np.average((zbar - np.average(zbar, weights=w)) ** 2, weights=w),
+        )
         start = np.array([max(mean**2 / var, 0.1), 3.0, 2.0 * mean])
         self._maximise(lambda theta: self._log_likelihood(theta, x, zbar), w, start)
         return self

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import gammaln, hyp2f1
 
-from segmint.models._base import ContinuousTimeModel
+from segmint.models._base import ContinuousTimeModel, Histories
 from segmint.models._special import nbinom_pmf_sf
 from segmint.models._validation import FloatArray, check_integer_counts
 
@@ -87,11 +87,10 @@ class ParetoNBD(ContinuousTimeModel):
             log_b = np.log(s / (r + s + x)) + u + log_g_tx + np.log1p(-shrink)
         return np.asarray(np.logaddexp(0.0, log_b), dtype=np.float64)
 
-    def _log_likelihood(
-        self, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
-    ) -> tuple[FloatArray, None]:
+    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[FloatArray, None]:
         """Log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space."""
         r, alpha, s, beta = theta
+        x, t_x, T = data.x, data.t_x, data.T
         common = (
             gammaln(r + x)
             - gammaln(r)
@@ -105,7 +104,9 @@ class ParetoNBD(ContinuousTimeModel):
     def _theta(self) -> FloatArray:
         return np.array(self._fitted_params())
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
         """P(active at T | x, t_x, T) = 1 / (1 + B): Fader & Hardie (2005 note), section 5.1."""
         x, t_x, age = self._customers(frequency, recency, T)
         return np.exp(-self._log_one_plus_b(self._theta(), x, t_x, age))
@@ -136,7 +137,9 @@ class ParetoNBD(ContinuousTimeModel):
         t_arr = self._horizon(t)
         alive = np.exp(-self._log_one_plus_b(self._theta(), x, t_x, age))
         rate = (r + x) / (alpha + age) * (beta + age)
-        return np.asarray(rate * self._lifetime_factor(s, beta + age, t_arr) * alive, dtype=np.float64)
+        return np.asarray(
+            rate * self._lifetime_factor(s, beta + age, t_arr) * alive, dtype=np.float64
+        )
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> FloatArray:
         """P(X(t) = k) for a customer just acquired; ``k`` and ``t`` broadcast.

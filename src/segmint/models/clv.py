@@ -1,0 +1,144 @@
+"""Customer lifetime value from any transaction model and any spend model.
+
+The value of a customer over a window [horizon_start, horizon_end) of future time is
+the sum, over discounting periods k in the window, of the expected purchases in that
+period times the expected spend per purchase, discounted to today:
+
+    CLV = sum_k  E[M] (E[Y(t_(k+1))] - E[Y(t_k)]) / (1 + d)^(t_(k+1) / period_length),
+
+where E[Y(t)] is the conditional expected number of purchases in (T, T + t] given each
+customer's history (Fader, Hardie & Lee 2005, "RFM and CLV: Using Iso-Value Curves for
+Customer Base Analysis", JMR 42(4), discrete-time approximation of their discounted
+expected transactions). The window need not start now: ``horizon_start=52`` values the
+second year only. Customers are processed in chunks, so memory stays bounded for
+millions of customers.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from segmint.models._validation import FloatArray, ModelInputError, as_float_array
+
+
+@runtime_checkable
+class TransactionModel(Protocol):
+    """Anything that predicts each customer's expected purchases in (T, T + t]."""
+
+    def predict_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, /
+    ) -> FloatArray: ...
+
+
+@runtime_checkable
+class SpendModel(Protocol):
+    """Anything that predicts each customer's expected value per purchase."""
+
+    def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike, /) -> FloatArray: ...
+
+
+def _grid(start: float, end: float, period_length: float) -> FloatArray:
+    """Period edges start, start + L, ..., end (the last period may be shorter)."""
+    n_periods = int(np.ceil((end - start) / period_length - 1e-9))
+    edges = start + period_length * np.arange(n_periods + 1, dtype=np.float64)
+    edges[-1] = end
+    return edges
+
+
+def _check_options(
+    horizon_start: float,
+    horizon_end: float,
+    period_length: float,
+    discount_rate: float,
+    chunk_size: int,
+) -> None:
+    if not 0 <= horizon_start < horizon_end:
+        raise ModelInputError(
+            f"Need 0 <= horizon_start < horizon_end; got {horizon_start!r} and {horizon_end!r} "
+            "(both in the time unit of T, measured from the end of the history)."
+        )
+    if not period_length > 0 or not discount_rate >= 0 or chunk_size < 1:
+        raise ModelInputError(
+            f"Need period_length > 0, discount_rate >= 0 and chunk_size >= 1; got "
+            f"{period_length!r}, {discount_rate!r}, {chunk_size!r}. discount_rate is per period, "
+            "e.g. 0.01 per month for about 12.7% a year."
+        )
+
+
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend: SpendModel | ArrayLike,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    *,
+    monetary_value: ArrayLike | None = None,
+    horizon_start: float = 0.0,
+    horizon_end: float = 52.0,
+    period_length: float = 1.0,
+    discount_rate: float = 0.0,
+    chunk_size: int = 100_000,
+) -> FloatArray:
+    """Expected discounted value of each customer's purchases in [horizon_start, horizon_end).
+
+    Parameters
+    ----------
+    transaction_model:
+        A fitted model with ``predict_purchases(t, frequency, recency, T)`` (BG/NBD,
+        Pareto/NBD, MBG/NBD; BG/BB with T = n_periods and whole-period horizons).
+    spend:
+        A fitted :class:`SpendModel` (then ``monetary_value`` is required), or the expected
+        value per purchase: one number, or one per customer.
+    frequency, recency, T:
+        Each customer's history, as given to the transaction model.
+    monetary_value:
+        Mean value of each customer's repeat purchases, for a spend model.
+    horizon_start, horizon_end:
+        The valued window, in the time unit of T, counted from the end of the history.
+    period_length:
+        Length of one discounting period in the time unit of T (1 = weekly periods when T
+        is in weeks; 52/12 for months). Purchases are summed per period.
+    discount_rate:
+        Discount rate per period; a period ending at time t is discounted by
+        (1 + discount_rate)^(t / period_length).
+    chunk_size:
+        Customers processed at a time; bounds memory.
+
+    Returns
+    -------
+    One value per customer, in the currency of the spend.
+    """
+    _check_options(horizon_start, horizon_end, period_length, discount_rate, chunk_size)
+    x = as_float_array("frequency", frequency)
+    t_x = as_float_array("recency", recency)
+    age = as_float_array("T", T)
+    if isinstance(spend, SpendModel):
+        if monetary_value is None:
+            raise ModelInputError(
+                "A spend model needs each customer's monetary_value; pass monetary_value=..., "
+                "or pass the expected spend per purchase instead of the model."
+            )
+        per_purchase = spend.expected_spend(x, monetary_value)
+    else:
+        per_purchase = np.broadcast_to(as_float_array("spend", spend, per_customer=False), x.shape)
+    if per_purchase.shape != x.shape:
+        raise ModelInputError(
+            f"spend must give one value per customer ({x.size}); got shape {per_purchase.shape}."
+        )
+    edges = _grid(horizon_start, horizon_end, period_length)
+    discount = (1.0 + discount_rate) ** (edges[1:] / period_length)
+    values = np.empty(x.size)
+    for lo in range(0, x.size, chunk_size):
+        chunk = slice(lo, lo + chunk_size)
+        args = (x[chunk], t_x[chunk], age[chunk])
+        previous = transaction_model.predict_purchases(edges[0], *args) if edges[0] > 0 else 0.0
+        total = np.zeros(args[0].size)
+        for edge, factor in zip(edges[1:], discount, strict=True):
+            current = transaction_model.predict_purchases(edge, *args)
+            total += (current - previous) / factor
+            previous = current
+        values[chunk] = total * per_purchase[chunk]
+    return values
