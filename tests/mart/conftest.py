@@ -1,0 +1,81 @@
+"""Fixtures and helpers for the mart tests: a fresh file mart per test, input files in tmp_path.
+
+Tests build their own small files so each one shows, next to its assertions, exactly the
+rows it loads. Real data sets are read from ``../shared/datasets`` beside the project root.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import segmint
+from segmint.mart import TABLES, Mart
+from segmint.mart.ingest import IngestOptions, IngestResult, ingest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def mart(tmp_path: Path) -> Iterator[Mart]:
+    """An empty mart in a DuckDB file of its own."""
+    with segmint.connect(tmp_path / "mart.duckdb") as opened:
+        yield opened
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    """Write ``content`` to ``path`` (text as UTF-8) and return the path."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def load(mart: Mart, table: str, path: Path, **options: Any) -> IngestResult:
+    """Ingest ``path`` into ``table`` with the given :class:`IngestOptions` fields."""
+    return ingest(mart, table, path, IngestOptions(**options))
+
+
+def counts(mart: Mart) -> dict[str, int]:
+    """Row count of every mart table."""
+    return {name: mart.count(name) for name in TABLES}
+
+
+def quarantine(mart: Mart) -> list[dict[str, Any]]:
+    """Quarantined rows as dicts (raw parsed when it is JSON), by load and row number."""
+    frame = mart.table("quarantine").order_by(["ingest_id", "row_number"]).execute()
+    rows: list[dict[str, Any]] = frame.to_dict("records")
+    for row in rows:
+        try:
+            row["raw_json"] = json.loads(row["raw"])
+        except ValueError:
+            row["raw_json"] = None
+    return rows
+
+
+def reasons_by_row(mart: Mart) -> dict[int, str]:
+    """Quarantine reason by data row number (for a mart with one load's rejects)."""
+    return {int(r["row_number"]): r["reason"] for r in quarantine(mart)}
+
+
+def column(mart: Mart, table: str, name: str) -> list[Any]:
+    """Values of one column of a mart table, sorted (None last)."""
+    values = mart.table(table)[name].execute().tolist()
+    return sorted(values, key=lambda v: (v is None or v != v, str(v)))
+
+
+CUSTOMERS_CSV = "customer_id,country\nc1,UK\nc2,FR\nc3,DE\n"
+"""Three customers, for loads whose rows refer to customers."""
+
+
+@pytest.fixture
+def customers_mart(mart: Mart, tmp_path: Path) -> Mart:
+    """A mart holding customers c1, c2 and c3."""
+    load(mart, "customers", write(tmp_path / "customers.csv", CUSTOMERS_CSV))
+    return mart
