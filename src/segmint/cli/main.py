@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from segmint import __version__
-from segmint.cli import mart_commands, segment_commands, synth_commands
+from segmint.cli import features_commands, mart_commands, segment_commands, synth_commands
 
 app = typer.Typer(
     name="segmint",
@@ -17,6 +17,7 @@ app = typer.Typer(
 mart_commands.register(app)
 synth_commands.register(app)
 segment_commands.register(app)
+features_commands.register(app)
 
 
 def _version(value: bool) -> None:

@@ -10,7 +10,6 @@ customer with no categorised purchase has 0 categories and null top category.
 
 from __future__ import annotations
 
-import ibis
 import ibis.expr.types as ir
 
 
@@ -24,19 +23,19 @@ def category_features(lines: ir.Table) -> ir.Table:
     per_category = known.group_by("customer_id", "category").aggregate(
         spend=known.net.sum(), bought=known.count(where=known.quantity > 0)
     )
-    rank = ibis.row_number().over(
-        group_by="customer_id", order_by=[ibis.desc("spend"), ibis.asc("category")]
+    summary = per_category.group_by("customer_id").aggregate(
+        n_categories=per_category.count(where=per_category.bought > 0),
+        positive_spend=per_category.spend.sum(where=per_category.spend > 0),
+        top_spend=per_category.spend.max(),
     )
-    ranked = per_category.mutate(rank=rank)
-    summary = ranked.group_by("customer_id").aggregate(
-        n_categories=ranked.count(where=ranked.bought > 0),
-        positive_spend=ranked.spend.sum(where=ranked.spend > 0),
-        top_category=ranked.category.max(where=(ranked.rank == 0) & (ranked.spend > 0)),
-        top_spend=ranked.spend.max(where=(ranked.rank == 0) & (ranked.spend > 0)),
+    tops = per_category.join(summary, "customer_id").filter(
+        lambda t: (t.spend == t.top_spend) & (t.spend > 0)
     )
-    return summary.select(
+    top = tops.group_by("customer_id").aggregate(top_category=tops.category.min())
+    joined = summary.left_join(top, "customer_id")
+    return joined.select(
         "customer_id",
         "n_categories",
         "top_category",
-        top_category_share=summary.top_spend / summary.positive_spend.nullif(0.0),
+        top_category_share=joined.top_spend.nullif(0.0) / joined.positive_spend,
     )

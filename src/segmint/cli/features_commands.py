@@ -1,0 +1,61 @@
+"""The ``features`` command: build the customer feature table as of a date and store it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from segmint.cli._options import FormatOption, MartOption, OutputFormat
+from segmint.cli._output import out, steps, user_errors
+from segmint.features import StoredFeatures, store_features
+from segmint.features.asof import resolve_as_of
+from segmint.mart import connect
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Use data up to the end of this day (YYYY-MM-DD). Default: the last day with orders.",
+    ),
+]
+
+
+@user_errors
+def features(
+    as_of: AsOfOption = None,
+    mart: MartOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Build the customer features as of a date and store them in the mart table `features`."""
+    with connect(mart, create=False) as m, steps("features") as step:
+        step("finding the as-of date")
+        day = resolve_as_of(m, as_of)
+        step(f"building and storing features as of {day.isoformat()}")
+        stored = store_features(m, day)
+    _show(stored, format_)
+
+
+def _show(stored: StoredFeatures, format_: OutputFormat) -> None:
+    """Print what was stored: a table for people, one JSON object or CSV row for scripts."""
+    summary = {
+        "as_of": stored.as_of.isoformat(),
+        "rows": stored.rows,
+        "columns": len(stored.columns),
+    }
+    if format_ is OutputFormat.json:
+        out.print_json(json.dumps(summary))
+    elif format_ is OutputFormat.csv:
+        out.print("as_of,rows,columns", highlight=False)
+        out.print(f"{summary['as_of']},{summary['rows']},{summary['columns']}", highlight=False)
+    else:
+        view = Table("as_of", "rows", "columns", title="features stored")
+        view.add_row(str(summary["as_of"]), f"{stored.rows:,}", str(len(stored.columns)))
+        out.print(view)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command()(features)
