@@ -13,8 +13,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from segmint.exceptions import SegmintError
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,7 +43,7 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
 def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
     """A Rich progress bar on stderr; yields a function that sets the completed amount."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=total)
 
         def update(completed: float) -> None:
@@ -56,7 +56,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
 def steps(description: str) -> Iterator[Callable[[str], None]]:
     """A spinner on stderr for work done in named steps; yields a function naming the next step."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description)
 
         def step(name: str) -> None:

@@ -121,7 +121,7 @@ def connect(
         raise MartError(
             f"no mart at {target}. Create one with `segmint init --mart {target}` or load data into it."
         )
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = {"enable_progress_bar": False}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:

@@ -23,7 +23,7 @@ import ibis
 from segmint.exceptions import InputError, SchemaError
 from segmint.mart.connection import Mart
 from segmint.mart.files import inspect
-from segmint.mart.plan import LoadPlan, count
+from segmint.mart.plan import LoadPlan
 from segmint.mart.schema import TABLES
 from segmint.mart.staging import stage_file
 from segmint.mart.tables import TableOptions, plan_table
@@ -181,10 +181,10 @@ def _apply(
 
 
 def _insert(mart: Mart, name: str, rows: ibis.Table) -> int:
-    n = count(rows)
-    if n:
-        mart.con.insert(name, rows)
-    return n
+    """Insert ``rows`` into ``name``; return how many were added."""
+    before = mart.count(name)
+    mart.con.insert(name, rows)
+    return mart.count(name) - before
 
 
 def _record(mart: Mart, result: IngestResult, checksum: str, started: datetime.datetime) -> None:

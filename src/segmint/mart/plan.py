@@ -83,6 +83,8 @@ def check_reference(
 ) -> ibis.Table:
     """Reject rows whose non-null ``column`` is not a ``parent_key`` of ``parent``.
 
+    ``parent_key`` must be unique in ``parent`` (mart keys are: ingestion enforces them).
+
     The reason names the column, the value, the parent table and ``hint`` (what to do).
     """
     keys = (
@@ -103,7 +105,7 @@ def key_label(rows: ibis.Table, key: tuple[str, ...]) -> ibis.StringValue:
 
 def split_duplicates(
     mart: Mart, good: ibis.Table, key: tuple[str, ...], existing: ibis.Table, columns: list[str]
-) -> tuple[ibis.Table, ibis.Table, int]:
+) -> tuple[ibis.Table, ibis.Table, int, int]:
     """Separate new rows from repeats, within the file and against the mart.
 
     Within the file the first row of a key wins; a later row with the same key is a
@@ -111,7 +113,8 @@ def split_duplicates(
     first row) when it differs. A key already in the mart is a duplicate.
 
     Returns:
-        (new rows, rejected repeats with ``_row`` and ``_reason``, number of duplicates)
+        (new rows, rejected repeats with ``_row`` and ``_reason``, number of duplicates,
+        number of new rows)
     """
     firsts = good.group_by(list(key)).aggregate(_first=good[ROW].min(), _n=good.count())
     repeated_keys = firsts.filter(firsts._n > 1)
@@ -136,8 +139,7 @@ def split_duplicates(
             + later._first.cast("string"),
         )
         good = good.anti_join(later.select(ROW), ROW)
-    existing_keys = existing.select(*key).distinct()
-    already = good.semi_join(existing_keys, list(key))
-    n_already = count(already)
+    existing_keys = existing.select(*key)
+    n_already = count(good.semi_join(existing_keys, list(key))) if count(existing) else 0
     new = good.anti_join(existing_keys, list(key)) if n_already else good
-    return new, conflicts, n_dup + n_already
+    return new, conflicts, n_dup + n_already, count(good) - n_already

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from segmint.mart.connection import Mart
-from segmint.mart.plan import LoadPlan, check_reference, count, rejected, split_duplicates, temp
+from segmint.mart.plan import LoadPlan, check_reference, rejected, split_duplicates, temp
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.staging import Stage
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
@@ -48,17 +48,16 @@ def plan_table(
     checked = temp(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
     good = checked.filter(checked[REASON].isnull())
-    new, conflicts, plan.n_duplicate = split_duplicates(
+    new, conflicts, plan.n_duplicate, plan.n_loaded = split_duplicates(
         mart, good, table.key, mart.table(table.name), table.column_names
     )
     plan.quarantine.append(rejected(conflicts, stage.table))
-    new = temp(mart, new.select(*table.column_names))
+    new = new.select(*table.column_names)
     if create:
         known = mart.table("customers").select("customer_id")
         unknown = new.select("customer_id").distinct().anti_join(known, "customer_id")
         plan.inserts.append(("customers", unknown))
     plan.inserts.append((table.name, new))
-    plan.n_loaded = count(new)
     return plan
 
 
