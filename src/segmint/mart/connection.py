@@ -98,7 +98,7 @@ class Mart:
         self.close()
 
 
-def _literal(value: object) -> sge.Expr:
+def _literal(value: object) -> sge.Expression:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return sge.cast(sge.convert(value.isoformat()), "DATE")
     return sge.convert(value)
@@ -121,7 +121,7 @@ def connect(
         raise MartError(
             f"no mart at {target}. Create one with `segmint init --mart {target}` or load data into it."
         )
-    config: dict[str, Any] = {"enable_progress_bar": False}
+    config: dict[str, Any] = {}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
@@ -130,6 +130,7 @@ def connect(
         con = ibis.duckdb.connect(target, **config)
     except duckdb.Error as exc:
         raise MartError(f"cannot open the mart {target}: {exc}") from None
+    con.raw_sql("SET enable_progress_bar = false")  # segmint shows its own progress
     mart = Mart(con, target)
     if create:
         mart.init()
