@@ -86,9 +86,16 @@ def as_text_dates(table_name: str, table: pa.Table) -> pa.Table:
     return table.set_column(table.schema.get_field_index(column), column, text)
 
 
-def _replace(table: pa.Table, column: str, values: pa.Array | list[object]) -> pa.Table:
-    index = table.schema.get_field_index(column)
-    return table.set_column(index, column, pa.array(values, table.schema.field(column).type))
+def _replace(
+    table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray | list[str]
+) -> pa.Table:
+    kind = table.schema.field(column).type
+    array = (
+        values.cast(kind)
+        if isinstance(values, pa.Array | pa.ChunkedArray)
+        else pa.array(values, kind)
+    )
+    return table.set_column(table.schema.get_field_index(column), column, array)
 
 
 def _fresh_ids(prefix: str, tag: str, count: int) -> list[str]:
