@@ -26,6 +26,7 @@ from segmint.segmentation.lifecycle import (
     previous_gaps,
 )
 from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
+from segmint.segmentation.rules import assign, load_rules, with_segmentations
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,36 @@ def run_lifecycle(
     return SegmentationRun(
         name, stored.version, day, _sizes(mart, name, day, list(STAGES)), chosen.as_dict()
     )
+
+
+def run_rules(
+    mart: Mart,
+    name: str,
+    rules: Path | str,
+    as_of: AsOf | None = None,
+    *,
+    features: ibis.Table | None = None,
+) -> SegmentationRun:
+    """Segments from a rules file (first match wins), stored as ``name``.
+
+    A condition may name a feature or attribute column, or another stored segmentation
+    (``rfm = 'Champions'``): those are joined from their results as of the same date.
+
+    Raises:
+        RuleError: the rules do not parse, or name a column that is neither a feature nor
+            a stored segmentation.
+        MartError: a named segmentation has no results as of the date.
+    """
+    ruleset = load_rules(rules)
+    day, features = _features(mart, as_of, features)
+    others = sorted(ruleset.referenced_columns() - set(features.columns))
+    known = set(store.segmentations(mart).segmentation.execute())
+    joined = {other: store.assignments(mart, other, day) for other in others if other in known}
+    table = with_segmentations(features, joined)
+    segments = assign(ruleset, table)
+    definition = ruleset.definition()
+    stored = store.save(mart, name, "rules", definition, day, segments)
+    return SegmentationRun(name, stored.version, day, _sizes(mart, name, day, ruleset.names))
 
 
 def _features(

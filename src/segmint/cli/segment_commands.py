@@ -92,6 +92,24 @@ def lifecycle(
     _show(run, format_)
 
 
+@segment_app.command("rules")
+@user_errors
+def rules(
+    name: Annotated[str, typer.Argument(help="Name to store the segmentation under.")],
+    file: Annotated[
+        Path, typer.Option("--file", help="Rules file (YAML): segments with `where` conditions.")
+    ],
+    mart: MartOption = None,
+    as_of: AsOfOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Segments from readable conditions over features, attributes and other segmentations."""
+    with connect(mart) as m, steps(f"rules {name}") as step:
+        step("building features")
+        run = workflows.run_rules(m, name, file, as_of)
+    _show(run, format_)
+
+
 @user_errors
 def segmentations(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List stored segmentations with their versions and dates."""
