@@ -1,0 +1,138 @@
+"""How customers moved between segments from one stored date to another.
+
+Both dates must have stored assignments of the segmentation: migration is a query over
+stored results, never a recomputation. The from→to matrix counts customers by their
+segment at each date. Customers present only at the later date *entered* the base (row
+``ENTERED``); those present only at the earlier date *left* it (column ``LEFT``). So each
+real row sums to the segment's size at the from-date, each real column to its size at the
+to-date, and the real rows (or columns) together to the base at that date. Each cell also
+carries the revenue its customers brought in the year ending at the to-date (see
+:mod:`segmint.insight.money`). ``flows`` holds the same cells as (source, target,
+customers, revenue) rows, ready to draw as a Sankey diagram.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from segmint.exceptions import SegmintError
+from segmint.features.asof import AsOf, parse_as_of
+from segmint.insight.money import customer_value
+from segmint.mart import Mart
+from segmint.segmentation import store
+
+ENTERED = "(entered)"
+"""Source of customers not in the base at the from-date."""
+
+LEFT = "(left)"
+"""Target of customers no longer in the base at the to-date."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Customers' moves between segments of ``segmentation`` from ``from_date`` to ``to_date``.
+
+    Attributes:
+        counts: customers per (from segment, to segment); rows are the from-date's
+            segments then ``ENTERED``, columns the to-date's segments then ``LEFT``.
+        row_shares: ``counts`` divided by the row total (where each segment's customers went).
+        revenue: revenue in the year to ``to_date`` of each cell's customers.
+        flows: one row per non-empty cell: ``source``, ``target``, ``customers``, ``revenue``,
+            most customers first.
+        entered: customers in the base at ``to_date`` only; ``left``: at ``from_date`` only.
+    """
+
+    segmentation: str
+    from_date: dt.date
+    to_date: dt.date
+    counts: pd.DataFrame
+    row_shares: pd.DataFrame
+    revenue: pd.DataFrame
+    flows: pd.DataFrame
+    entered: int
+    left: int
+
+    def top_flows(self, n: int = 5) -> list[str]:
+        """The ``n`` largest moves as sentences ("412 Loyal became At Risk"); stays excluded."""
+        moves = self.flows[self.flows.source != self.flows.target].head(n)
+        return [
+            _sentence(str(s), str(t), int(c))
+            for s, t, c in zip(moves.source, moves.target, moves.customers, strict=True)
+        ]
+
+
+def _sentence(source: str, target: str, customers: int) -> str:
+    if source == ENTERED:
+        return f"{customers:,} entered the base as {target}"
+    if target == LEFT:
+        return f"{customers:,} {source} left the base"
+    return f"{customers:,} {source} became {target}"
+
+
+def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> Migration:
+    """The migration of ``segmentation``'s customers from ``from_date`` to ``to_date``.
+
+    Raises:
+        SegmintError: the dates are not in order.
+        MartError: unknown segmentation, or a date with no stored results (lists the dates).
+    """
+    start, end = parse_as_of(from_date), parse_as_of(to_date)
+    if start >= end:
+        raise SegmintError(
+            f"--from must be before --to; got from {start.isoformat()} and to {end.isoformat()}"
+        )
+    before = store.assignments(mart, segmentation, start).select("customer_id", source="segment")
+    after = store.assignments(mart, segmentation, end).select("customer_id", target="segment")
+    pairs = before.outer_join(after, "customer_id")
+    ids = pairs.customer_id.coalesce(pairs.customer_id_right)
+    moved = pairs.select(
+        customer_id=ids,
+        source=pairs.source.fill_null(ENTERED),
+        target=pairs.target.fill_null(LEFT),
+    )
+    # .view(): a fresh relation, so Ibis does not fold this join into the outer join above
+    valued = moved.view().left_join(customer_value(mart, end), "customer_id")
+    cells = valued.group_by(["source", "target"]).aggregate(
+        customers=valued.count(), revenue=valued.revenue.sum().fill_null(0.0)
+    )
+    flows = cells.to_pandas()
+    flows["customers"] = flows["customers"].astype("int64")
+    flows["revenue"] = flows["revenue"].astype("float64")
+    flows = flows.sort_values(["customers", "source", "target"], ascending=[False, True, True])
+    flows = flows.reset_index(drop=True)[["source", "target", "customers", "revenue"]]
+    rows = _order(flows, "source", ENTERED)
+    columns = _order(flows, "target", LEFT)
+    counts = _matrix(flows, "customers", rows, columns).astype("int64")
+    revenue = _matrix(flows, "revenue", rows, columns)
+    totals = counts.sum(axis=1).astype("float64").replace(0.0, np.nan)
+    return Migration(
+        segmentation=segmentation,
+        from_date=start,
+        to_date=end,
+        counts=counts,
+        row_shares=counts.div(totals, axis=0),
+        revenue=revenue,
+        flows=flows,
+        entered=int(flows.loc[flows.source == ENTERED, "customers"].sum()),
+        left=int(flows.loc[flows.target == LEFT, "customers"].sum()),
+    )
+
+
+def _order(flows: pd.DataFrame, side: str, outside: str) -> list[str]:
+    """Segments on one side, largest first (ties by name), with ``outside`` last if present."""
+    sizes = flows.groupby(side)["customers"].sum()
+    named = sizes.drop(outside, errors="ignore")
+    order = sorted(named.index, key=lambda s: (-int(named[s]), str(s)))
+    return [*order, outside] if outside in sizes.index else order
+
+
+def _matrix(flows: pd.DataFrame, value: str, rows: list[str], columns: list[str]) -> pd.DataFrame:
+    """``flows[value]`` pivoted to rows × columns, zeros where nobody moved."""
+    table = flows.pivot_table(index="source", columns="target", values=value, aggfunc="sum")
+    table = table.reindex(index=rows, columns=columns).fillna(0)
+    table.index.name, table.columns.name = "from", "to"
+    return table

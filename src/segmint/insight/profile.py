@@ -1,0 +1,269 @@
+"""Profile a stored segmentation: size, money, behaviour, mix, features and what sets each segment apart.
+
+:func:`profile` answers, for every segment of a stored segmentation as of a date: how many
+members and what share of the base; what they are worth (see :mod:`segmint.insight.money`
+for the year, revenue, margin, profit and the value ladder); how they buy (order value,
+frequency, recency); what they buy and where (category revenue and channel order mix in
+the year); who they are (age band, gender, region mix); the mean of every numeric feature
+and its index against the whole base (100 = the base average); the features that most
+distinguish the segment; the statistical tests of :mod:`segmint.insight.statistics`; and
+which segments are too small to act on.
+
+Every aggregate is an Ibis expression run in the engine; only per-segment results (and
+the statistics sample) come back to pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from segmint.exceptions import SegmintError
+from segmint.features.asof import AsOf, end_of
+from segmint.features.orders import order_values, purchase_lines
+from segmint.insight import members as base
+from segmint.insight.money import (
+    YEAR_DAYS,
+    SegmentMoney,
+    ValueMeasure,
+    customer_value,
+    member_value,
+    segment_money,
+)
+from segmint.insight.statistics import MAX_CUSTOMERS, feature_kinds, segment_statistics
+from segmint.mart import Mart
+
+DEMOGRAPHICS = ("age_band", "gender", "region")
+"""Feature columns whose customer mix is shown per segment."""
+
+TOP_FEATURES = 5
+"""Distinguishing features kept per segment."""
+
+
+@dataclass(frozen=True)
+class SegmentProfile:
+    """Everything :func:`profile` learnt about a segmentation as of a date.
+
+    Attributes:
+        segmentation: the stored segmentation's name.
+        as_of: the date of the assignments and features; money covers the year ending then.
+        by: the second dimension crossed (feature column or segmentation), if any.
+        money: revenue, margin and profit per segment, portfolio and sub-segment.
+        overview: one row per segment, most valuable per member first: the money columns
+            plus mean ``frequency`` and ``recency_days`` and the ``too_small`` flag.
+        features: one row per (segment, numeric feature): ``mean``, ``base_mean``,
+            ``index`` (100 × mean / base mean) and ``smd`` (standardised mean difference,
+            (mean − base mean) / base standard deviation).
+        distinguishing: the ``TOP_FEATURES`` rows of ``features`` with the largest |smd|
+            per segment, ranked.
+        mix: one row per (segment, dimension, value): ``amount`` (customers, orders or
+            revenue, named in ``measure``) and its ``share`` within the segment.
+        statistics: the tests of :func:`segmint.insight.statistics.compare_segments`.
+        n_tested: customers in the statistics sample; ``n_base``: customers in the base.
+        small: the segments too small to act on, with the reason.
+    """
+
+    segmentation: str
+    as_of: dt.date
+    by: str | None
+    money: SegmentMoney
+    overview: pd.DataFrame
+    features: pd.DataFrame
+    distinguishing: pd.DataFrame
+    mix: pd.DataFrame
+    statistics: pd.DataFrame
+    n_tested: int
+    n_base: int
+    small: pd.DataFrame
+
+    @property
+    def sampled(self) -> bool:
+        """True when the statistics ran on a sample rather than the whole base."""
+        return self.n_tested < self.n_base
+
+
+def profile(
+    mart: Mart,
+    segmentation: str,
+    as_of: AsOf | None = None,
+    by: str | None = None,
+    *,
+    cost_to_serve: float = 0.0,
+    value: ValueMeasure = "revenue",
+    min_share: float = 0.01,
+    min_members: int = 30,
+    max_customers: int = MAX_CUSTOMERS,
+    random_state: int = 0,
+) -> SegmentProfile:
+    """Profile the stored segmentation ``segmentation`` as of ``as_of``.
+
+    Args:
+        mart: the customer data mart.
+        segmentation: name of a stored segmentation.
+        as_of: date of stored assignments; default: the latest stored one.
+        by: a feature column (e.g. ``region``) or another stored segmentation whose
+            segments cross these, giving money per (segment, sub-segment).
+        cost_to_serve: cost per member per year subtracted from gross margin for profit.
+        value: ``"revenue"`` or ``"profit"``: what orders the value ladder.
+        min_share: segments with a smaller share of the base are flagged too small.
+        min_members: segments with fewer members are flagged too small.
+        max_customers: largest statistics sample; random_state: its seed.
+
+    Raises:
+        SegmintError: unknown segmentation, date or ``by``; invalid parameters.
+    """
+    if not 0 <= min_share < 1 or min_members < 0 or cost_to_serve < 0:
+        raise SegmintError(
+            "min_share must be in [0, 1), min_members and cost_to_serve at least 0; got "
+            f"min_share={min_share}, min_members={min_members}, cost_to_serve={cost_to_serve}"
+        )
+    day = base.resolve_date(mart, segmentation, as_of)
+    who = base.members(mart, segmentation, day)
+    features = base.features_as_of(mart, day)
+    if by is not None:
+        who = base.crossed(mart, who, features, by, day)
+    valued = member_value(who, customer_value(mart, day), cost_to_serve)
+    money = segment_money(
+        valued, day, cost_to_serve, value, base.SUB_SEGMENT if by is not None else None
+    )
+    described = base.with_features(who.select("customer_id", "segment"), features)
+    numeric, _ = feature_kinds(described, base.NOT_FEATURES)
+    means = feature_means(described, numeric)
+    distinguishing = top_features(means)
+    mix = pd.concat([demographic_mix(described), activity_mix(mart, who, day)], ignore_index=True)
+    statistics = segment_statistics(described, base.NOT_FEATURES, max_customers, random_state)
+    n_base = int(money.portfolio["members"])
+    overview = _overview(money.segments, means, min_share, min_members)
+    small = overview.loc[overview.too_small, ["segment", "members", "share_of_base"]]
+    reasons = [
+        _why_small(int(m), float(s), min_share, min_members)
+        for m, s in zip(small.members, small.share_of_base, strict=True)
+    ]
+    small = small.assign(reason=reasons)
+    return SegmentProfile(
+        segmentation=segmentation,
+        as_of=day,
+        by=by,
+        money=money,
+        overview=overview,
+        features=means,
+        distinguishing=distinguishing,
+        mix=mix,
+        statistics=statistics,
+        n_tested=min(n_base, max_customers),
+        n_base=n_base,
+        small=small.reset_index(drop=True),
+    )
+
+
+def feature_means(table: ir.Table, numeric: list[str]) -> pd.DataFrame:
+    """Per segment and numeric feature: mean, base mean, index (base = 100) and SMD.
+
+    One aggregate per segment and one over the base, both in the engine. The index is
+    undefined (NaN) when the base mean is 0; the SMD when the base does not vary.
+    """
+    columns = ["segment", "feature", "mean", "base_mean", "index", "smd"]
+    if not numeric:
+        return pd.DataFrame(columns=columns)
+    values = {c: table[c].cast("float64") for c in numeric}
+    per_segment = (
+        table.group_by("segment").aggregate(**{c: v.mean() for c, v in values.items()}).to_pandas()
+    )
+    whole = table.aggregate(
+        **{f"{c}__mean": v.mean() for c, v in values.items()},
+        **{f"{c}__std": v.std() for c, v in values.items()},
+    ).to_pandas()
+    long = per_segment.melt(id_vars="segment", var_name="feature", value_name="mean")
+    long["mean"] = long["mean"].astype("float64")
+    base_mean = {c: float(whole[f"{c}__mean"].iloc[0]) for c in numeric}
+    base_std = {c: float(whole[f"{c}__std"].iloc[0]) for c in numeric}
+    long["base_mean"] = long.feature.map(base_mean).astype("float64")
+    spread = long.feature.map(base_std).astype("float64").replace(0.0, np.nan)
+    long["index"] = 100 * long["mean"] / long["base_mean"].replace(0.0, np.nan)
+    long["smd"] = (long["mean"] - long["base_mean"]) / spread
+    ordered: pd.DataFrame = long.sort_values(["segment", "feature"]).reset_index(drop=True)
+    return ordered[columns]
+
+
+def top_features(means: pd.DataFrame, n: int = TOP_FEATURES) -> pd.DataFrame:
+    """The ``n`` features with the largest absolute SMD per segment, ranked from 1."""
+    known = means.dropna(subset=["smd"]).assign(size=lambda f: f.smd.abs())
+    top = known.sort_values(["segment", "size", "feature"], ascending=[True, False, True])
+    top = top.groupby("segment", sort=False).head(n).drop(columns="size")
+    top.insert(1, "rank", top.groupby("segment").cumcount() + 1)
+    return top.reset_index(drop=True)
+
+
+def demographic_mix(table: ir.Table) -> pd.DataFrame:
+    """Customer counts and shares per segment for each of :data:`DEMOGRAPHICS` present."""
+    frames = []
+    for dimension in (d for d in DEMOGRAPHICS if d in table.columns):
+        value = table[dimension].cast("string").fill_null(base.UNKNOWN)
+        counts = table.group_by(["segment", value.name("value")]).aggregate(amount=table.count())
+        frames.append(_shares(counts.to_pandas(), dimension, "customers"))
+    return pd.concat(frames, ignore_index=True) if frames else _shares(None, "", "")
+
+
+def activity_mix(mart: Mart, who: ir.Table, day: dt.date) -> pd.DataFrame:
+    """Per segment: revenue by product category and orders by channel, in the year to ``day``."""
+    start = end_of(day) - ibis.interval(days=YEAR_DAYS)
+    lines = purchase_lines(mart, day)
+    orders = order_values(mart, day, lines)
+    year = orders.filter(orders.order_ts >= start).join(who, "customer_id")
+    channel = year.channel.lower().strip().fill_null(base.UNKNOWN)
+    channels = year.group_by(["segment", channel.name("value")]).aggregate(amount=year.count())
+    year_lines = lines.join(year.select("order_id", "segment"), "order_id")
+    category = year_lines.category.fill_null(base.UNKNOWN)
+    categories = year_lines.group_by(["segment", category.name("value")]).aggregate(
+        amount=year_lines.net.sum()
+    )
+    return pd.concat(
+        [
+            _shares(categories.to_pandas(), "category", "revenue"),
+            _shares(channels.to_pandas(), "channel", "orders"),
+        ],
+        ignore_index=True,
+    )
+
+
+def _shares(counts: pd.DataFrame | None, dimension: str, measure: str) -> pd.DataFrame:
+    """Long mix rows with each value's share of its segment's total, largest first."""
+    columns = ["segment", "dimension", "value", "measure", "amount", "share"]
+    if counts is None or not len(counts):
+        return pd.DataFrame(columns=columns)
+    frame = counts.assign(dimension=dimension, measure=measure)
+    frame["amount"] = frame["amount"].astype("float64")
+    total = frame.groupby("segment")["amount"].transform("sum").replace(0.0, np.nan)
+    frame["share"] = frame["amount"] / total
+    frame = frame.sort_values(["segment", "amount", "value"], ascending=[True, False, True])
+    return frame[columns].reset_index(drop=True)
+
+
+def _overview(
+    segments: pd.DataFrame, means: pd.DataFrame, min_share: float, min_members: int
+) -> pd.DataFrame:
+    """The money ladder with mean frequency and recency and the ``too_small`` flag."""
+    wide = means[means.feature.isin(["frequency", "recency_days"])].pivot(
+        index="segment", columns="feature", values="mean"
+    )
+    result = segments.merge(wide, left_on="segment", right_index=True, how="left")
+    for name in ("frequency", "recency_days"):
+        if name not in result:
+            result[name] = np.nan
+    result["too_small"] = (result.share_of_base < min_share) | (result.members < min_members)
+    return result
+
+
+def _why_small(members: int, share: float, min_share: float, min_members: int) -> str:
+    """A sentence saying which threshold a small segment misses."""
+    reasons = []
+    if share < min_share:
+        reasons.append(f"{share:.1%} of the base is below {min_share:.1%}")
+    if members < min_members:
+        reasons.append(f"{members} members is below {min_members}")
+    return "; ".join(reasons)
