@@ -66,8 +66,8 @@ def reasons_by_row(mart: Mart) -> dict[int, str]:
 
 def column(mart: Mart, table: str, name: str) -> list[Any]:
     """Values of one column of a mart table, sorted (None last)."""
-    values = mart.table(table)[name].execute().tolist()
-    return sorted(values, key=lambda v: (v is None or v != v, str(v)))
+    values = [None if v is None or v != v else v for v in mart.table(table)[name].execute()]
+    return sorted(values, key=lambda v: (v is None, str(v)))
 
 
 CUSTOMERS_CSV = "customer_id,country\nc1,UK\nc2,FR\nc3,DE\n"
