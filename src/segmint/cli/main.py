@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from segmint import __version__
-from segmint.cli import features_commands, mart_commands, segment_commands, synth_commands
+from segmint.cli import (
+    demo_commands,
+    features_commands,
+    mart_commands,
+    segment_commands,
+    synth_commands,
+)
 
 app = typer.Typer(
     name="segmint",
@@ -17,6 +23,7 @@ app = typer.Typer(
 mart_commands.register(app)
 synth_commands.register(app)
 segment_commands.register(app)
+demo_commands.register(app)
 features_commands.register(app)
 
 

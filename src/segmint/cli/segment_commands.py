@@ -50,7 +50,7 @@ def rfm(
     with connect(mart) as m, steps("RFM") as step:
         step("building features")
         run = workflows.run_rfm(m, as_of, bins=bins, map_path=map_file, name=name or "rfm")
-    _show(run, format_)
+    show_run(run, format_)
 
 
 @segment_app.command("lifecycle")
@@ -89,7 +89,7 @@ def lifecycle(
             lapsed_after=lapsed_after,
             churned_after=churned_after,
         )
-    _show(run, format_)
+    show_run(run, format_)
 
 
 @segment_app.command("rules")
@@ -107,7 +107,7 @@ def rules(
     with connect(mart) as m, steps(f"rules {name}") as step:
         step("building features")
         run = workflows.run_rules(m, name, file, as_of)
-    _show(run, format_)
+    show_run(run, format_)
 
 
 @user_errors
@@ -169,7 +169,8 @@ def assignments(
     err.print(f"wrote {n:,} customers to {out_file}")
 
 
-def _show(run: SegmentationRun, format_: OutputFormat) -> None:
+def show_run(run: SegmentationRun, format_: OutputFormat = OutputFormat.human) -> None:
+    """Print a stored run: segment sizes and shares (a table, or JSON/CSV for scripts)."""
     total = int(run.sizes.sum())
     if format_ != OutputFormat.human:
         frame = run.sizes.rename("members").reset_index()

@@ -1,0 +1,70 @@
+"""``segmint demo``: a synthetic retailer, loaded, segmented and shown, in one command."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from segmint import workflows
+from segmint.cli._options import MartOption
+from segmint.cli._output import err, out, user_errors
+from segmint.cli.segment_commands import show_run
+from segmint.mart import connect
+from segmint.mart.folder import files_to_load
+from segmint.mart.ingest import IngestOptions, ingest
+from segmint.synth import synthesize
+
+
+@user_errors
+def demo(
+    customers: Annotated[
+        int, typer.Option("--customers", help="Customers in the synthetic retailer.")
+    ] = 50_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic retailer.")] = 7,
+    data: Annotated[Path, typer.Option("--data", help="Folder for the generated files.")] = Path(
+        "demo-data"
+    ),
+    mart: MartOption = None,
+) -> None:
+    """Generate a retailer, load it into the mart, and build RFM, lifecycle and rules segments."""
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("generating customers", total=customers)
+        made = synthesize(
+            data, customers, seed=seed, on_progress=lambda done: bar.update(task, completed=done)
+        )
+    out.print(
+        f"[bold]synthetic retailer[/]: {customers:,} customers in {data}/ ({made.seconds:.1f} s)"
+    )
+    with connect(mart) as m:
+        plan, _ = files_to_load(data)
+        for table, path in plan:
+            result = ingest(m, table, path, IngestOptions())
+            out.print(f"  {result.summary()}", highlight=False)
+        for run in (
+            workflows.run_rfm(m),
+            workflows.run_lifecycle(m),
+            workflows.run_rules(m, "demo_rules", _demo_rules()),
+        ):
+            show_run(run)
+        out.print(
+            f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."
+        )
+
+
+def _demo_rules() -> Path:
+    return Path(str(resources.files("segmint.cli").joinpath("demo_rules.yaml")))
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command()(demo)
