@@ -14,7 +14,10 @@ MLE = {"alpha": 1.203528, "beta": 0.749726, "gamma": 0.656781, "delta": 2.783796
 
 def test_fit_reproduces_published_parameters(bgbb: BGBB) -> None:
     assert {k: round(v, 3) for k, v in bgbb.params_.items()} == {
-        "alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783
+        "alpha": 1.204,
+        "beta": 0.750,
+        "gamma": 0.657,
+        "delta": 2.783,
     }
     assert bgbb.params_ == pytest.approx(MLE, abs=1e-3)
     assert bgbb.log_likelihood_ == pytest.approx(-33225.58, abs=0.01)
@@ -47,7 +50,9 @@ def test_history_probabilities_sum_to_one_and_predictions_add_up(bgbb: BGBB) -> 
     """Averaging E[X(n, n+5) | history] over the model's own history distribution gives E[X(n+5)] - E[X(n)]."""
     x, t_x, count = _all_histories(6)
     n = np.full_like(x, 6)
-    probability = count * np.exp(BGBB._log_likelihood(np.array(list(bgbb.params_.values())), x, t_x, n)[0])
+    probability = count * np.exp(
+        BGBB._log_likelihood(np.array(list(bgbb.params_.values())), x, t_x, n)[0]
+    )
     assert probability.sum() == pytest.approx(1.0, abs=1e-12)
     conditional = bgbb.predict_purchases(5, x, t_x, n)
     unconditional = bgbb.expected_purchases(11) - bgbb.expected_purchases(6)

@@ -60,4 +60,3 @@ def test_heavy_buyers_and_long_ages_stay_finite(bgnbd: BGNBD) -> None:
     assert np.all(np.isfinite(expected)) and np.all(expected >= 0)
     # a 5000-purchase customer who bought just now buys about 5000/10000 per week
     assert expected[2] == pytest.approx(26, rel=0.05)
-

@@ -26,7 +26,9 @@ def test_expected_spend_matches_spreadsheet(
 
 def test_no_repeat_purchase_gets_population_mean(gamma_gamma: GammaGamma) -> None:
     p, q, gamma = (gamma_gamma.params_[k] for k in ("p", "q", "gamma"))
-    assert gamma_gamma.expected_spend([0, 0], [0.0, 99.0]) == pytest.approx([p * gamma / (q - 1)] * 2)
+    assert gamma_gamma.expected_spend([0, 0], [0.0, 99.0]) == pytest.approx(
+        [p * gamma / (q - 1)] * 2
+    )
 
 
 def test_more_purchases_pull_towards_own_mean(gamma_gamma: GammaGamma) -> None:

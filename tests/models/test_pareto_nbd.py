@@ -31,7 +31,9 @@ def test_standard_errors_match_published(pareto_nbd: ParetoNBD) -> None:
 @pytest.mark.parametrize(
     "theta", [(0.55, 10.6, 0.61, 11.7), (0.55, 20.0, 0.61, 3.0), (2.0, 1.0, 0.3, 50.0)]
 )
-@pytest.mark.parametrize("x, t_x, T", [(0, 0.0, 38.86), (2, 30.43, 38.86), (20, 10.0, 30.0), (3, 5.0, 5.0)])
+@pytest.mark.parametrize(
+    "x, t_x, T", [(0, 0.0, 38.86), (2, 30.43, 38.86), (20, 10.0, 30.0), (3, 5.0, 5.0)]
+)
 def test_log_likelihood_equals_quadrature_of_defining_integral(
     theta: tuple[float, float, float, float], x: int, t_x: float, T: float
 ) -> None:

@@ -38,6 +38,7 @@ LogLikelihood = Callable[[FloatArray], tuple[FloatArray, FloatArray | None]]
 _LOG_BOUND = 18.0  # |log parameter| beyond this means the data do not pin the parameter down
 _FD_STEP = 1e-6  # central-difference step (log-parameter space) for numeric gradients
 _HESSIAN_STEP = 1e-4  # step for the numeric Hessian behind the standard errors
+_MAX_LOG_SE = 10.0  # a log-parameter this uncertain (a factor e^10) is not identified
 
 
 @dataclass(frozen=True)
@@ -95,16 +96,19 @@ class _Objective:
 
 
 def _standard_errors(objective: _Objective, phi: FloatArray) -> FloatArray:
-    """Delta-method standard errors of exp(phi) from the observed information matrix."""
-    unpenalised = _Objective(objective.loglik, objective.weights, 0.0)
+    """Standard errors of log-parameters from the observed information (penalty included).
+
+    The Hessian of the total negative log-likelihood in log-parameter space comes from
+    central differences of the gradient; NaN where it is not positive definite.
+    """
     k = phi.size
     hessian = np.empty((k, k))
     for j in range(k):
         step = np.zeros(k)
         step[j] = _HESSIAN_STEP
-        upper = unpenalised.value_and_grad(phi + step)[1]
-        lower = unpenalised.value_and_grad(phi - step)[1]
-        hessian[:, j] = (upper - lower) / (2 * _HESSIAN_STEP) * unpenalised.total
+        upper = objective.value_and_grad(phi + step)[1]
+        lower = objective.value_and_grad(phi - step)[1]
+        hessian[:, j] = (upper - lower) / (2 * _HESSIAN_STEP) * objective.total
     hessian = (hessian + hessian.T) / 2
     try:
         covariance = np.linalg.inv(hessian)
@@ -112,7 +116,7 @@ def _standard_errors(objective: _Objective, phi: FloatArray) -> FloatArray:
         return np.full(k, np.nan)
     variances = np.diag(covariance)
     with np.errstate(invalid="ignore"):
-        return np.where(variances > 0, np.exp(phi) * np.sqrt(variances), np.nan)
+        return np.where(variances > 0, np.sqrt(variances), np.nan)
 
 
 def maximise_likelihood(
@@ -128,8 +132,9 @@ def maximise_likelihood(
 ) -> MaximumLikelihoodFit:
     """Maximise a weighted log-likelihood over positive parameters ``names``.
 
-    Raises :class:`ConvergenceError` when the optimiser stops away from an optimum or a
-    parameter runs off towards 0 or infinity (the data cannot identify it); warns with
+    Raises :class:`ConvergenceError` when the optimiser stops away from an optimum or the
+    data cannot identify a parameter (it runs to a bound, or its log-scale standard error
+    exceeds 10, i.e. the likelihood is flat in it); warns with
     :class:`sklearn.exceptions.ConvergenceWarning` when only ``max_iter`` was too small.
     """
     objective = _Objective(loglik, weights, penalizer_coef)
@@ -148,14 +153,17 @@ def maximise_likelihood(
             f"last point {dict(zip(names, np.exp(phi).round(6), strict=True))}. "
             "Check the inputs for extreme values, or set penalizer_coef > 0."
         )
-    escaped = [
-        name for name, value in zip(names, phi, strict=True) if abs(value) > _LOG_BOUND - 0.01
+    log_errors = _standard_errors(objective, phi)
+    unidentified = [
+        name
+        for name, value, error in zip(names, phi, log_errors, strict=True)
+        if abs(value) > _LOG_BOUND - 0.01 or not error < _MAX_LOG_SE
     ]
-    if escaped:
+    if unidentified:
         values = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, phi, strict=True))
         raise ConvergenceError(
-            f"{model_name} cannot be identified from these data: {', '.join(escaped)} ran off "
-            f"towards 0 or infinity ({values}) over {weights.sum():g} customers. Use more "
+            f"{model_name} cannot be identified from these data: the likelihood is flat in "
+            f"{', '.join(unidentified)} ({values}) over {weights.sum():g} customers. Use more "
             "customers or a longer history, or set penalizer_coef (e.g. 0.01) to regularise."
         )
     hit_limit = result.nit >= max_iter
@@ -173,7 +181,7 @@ def maximise_likelihood(
             stacklevel=3,
         )
     ll, _ = loglik(np.exp(phi))
-    errors = _standard_errors(objective, phi)
+    errors = np.exp(phi) * log_errors  # delta method: SE(theta) = theta SE(log theta)
     return MaximumLikelihoodFit(
         params=dict(zip(names, np.exp(phi).tolist(), strict=True)),
         log_likelihood=float(weights @ ll),

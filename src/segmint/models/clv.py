@@ -123,10 +123,13 @@ def customer_lifetime_value(
             )
         per_purchase = spend.expected_spend(x, monetary_value)
     else:
-        per_purchase = np.broadcast_to(as_float_array("spend", spend, per_customer=False), x.shape)
+        per_purchase = as_float_array("spend", spend, per_customer=False)
+        if per_purchase.ndim == 0:
+            per_purchase = np.full(x.shape, float(per_purchase))
     if per_purchase.shape != x.shape:
         raise ModelInputError(
-            f"spend must give one value per customer ({x.size}); got shape {per_purchase.shape}."
+            f"spend must give one value per customer ({x.size}) or one for all; "
+            f"got shape {per_purchase.shape}."
         )
     edges = _grid(horizon_start, horizon_end, period_length)
     discount = (1.0 + discount_rate) ** (edges[1:] / period_length)
