@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import pandas as pd
 import ibis.expr.types as ir
 
 from segmint.exceptions import InputError, MartError
@@ -46,12 +47,12 @@ def default_as_of(mart: Mart) -> dt.date:
         MartError: the mart holds no orders yet.
     """
     latest = mart.table("orders").order_ts.max().execute()
-    if latest is None or (isinstance(latest, float) and latest != latest):
+    if pd.isna(latest):
         raise MartError(
             f"the mart {mart.path} has no orders, so there is no date to compute features "
             "as of. Load orders first (`segmint ingest orders FILE`) or pass --as-of DATE."
         )
-    return parse_as_of(latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest)
+    return parse_as_of(pd.Timestamp(latest).to_pydatetime())
 
 
 def resolve_as_of(mart: Mart, as_of: AsOf | None) -> dt.date:
