@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
-import pandas as pd
 import ibis.expr.types as ir
+import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
