@@ -211,7 +211,9 @@ class _Compiler:
         folded = [c for c in columns if c.lower() == node.name.lower()]
         if len(folded) == 1:
             return str(folded[0])
-        close = difflib.get_close_matches(node.name, columns, n=3, cutoff=0.6)
+        by_lower = {c.lower(): c for c in sorted(columns, reverse=True)}
+        lowered = difflib.get_close_matches(node.name.lower(), list(by_lower), n=3, cutoff=0.6)
+        close = [by_lower[c] for c in lowered]
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
         raise self.error(
             f"unknown column '{node.name}'", node, f"{hint}columns: {', '.join(sorted(columns))}"

@@ -50,7 +50,7 @@ class RuleError(SegmintError):
 
 def _with_caret(message: str, expression: str, position: int | None, length: int) -> str:
     """``message`` followed by the line of ``expression`` holding ``position`` and a caret under it."""
-    if position is None:
+    if position is None or not expression:
         return message
     start = expression.rfind("\n", 0, position) + 1
     end = expression.find("\n", position)
@@ -91,6 +91,8 @@ class Token:
             return "the end of the condition"
         if self.kind is Kind.STRING:
             return f"the text {self.value!r}"
+        if self.kind is Kind.NUMBER:
+            return f"the number {self.value}"
         if self.kind is Kind.IDENT:
             return f"the column name '{self.value}'"
         return f"'{self.value}'"

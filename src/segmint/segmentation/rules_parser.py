@@ -346,5 +346,11 @@ class _Parser:
                 ) from None
             return Literal(day, token.position, text.position + text.length - token.position)
         if self.at_keyword("null"):
-            raise self.fail("a value; test for missing values with 'is null' or 'is not null'")
+            raise RuleError(
+                f"syntax error at character {token.position + 1}: null is not a value; test for "
+                "missing values with 'is null' or 'is not null'",
+                self.text,
+                token.position,
+                token.length,
+            )
         raise self.fail(expected)
