@@ -7,6 +7,7 @@ rows it loads. Real data sets are read from ``../shared/datasets`` beside the pr
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 
 
+def _copy_of(template: Path, tmp_path: Path) -> Mart:
+    target = tmp_path / "mart.duckdb"
+    shutil.copyfile(template, target)
+    return segmint.connect(target)
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly initialised mart file, built once and copied by :func:`mart`."""
+    path = tmp_path_factory.mktemp("templates") / "empty.duckdb"
+    segmint.connect(path).close()
+    return path
+
+
 @pytest.fixture
-def mart(tmp_path: Path) -> Iterator[Mart]:
+def mart(empty_template: Path, tmp_path: Path) -> Iterator[Mart]:
     """An empty mart in a DuckDB file of its own."""
-    with segmint.connect(tmp_path / "mart.duckdb") as opened:
+    with _copy_of(empty_template, tmp_path) as opened:
         yield opened
 
 
@@ -74,8 +89,22 @@ CUSTOMERS_CSV = "customer_id,country\nc1,UK\nc2,FR\nc3,DE\n"
 """Three customers, for loads whose rows refer to customers."""
 
 
+@pytest.fixture(scope="session")
+def shop_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mart file with customers c1-c3, product p1 and order o1 of c1 (three loads)."""
+    folder = tmp_path_factory.mktemp("shop")
+    path = folder / "shop.duckdb"
+    with segmint.connect(path) as shop:
+        load(shop, "customers", write(folder / "customers.csv", CUSTOMERS_CSV))
+        load(shop, "products", write(folder / "products.csv", "product_id,name\np1,Pen\n"))
+        orders = "order_id,customer_id,order_ts\no1,c1,2024-01-05\n"
+        load(shop, "orders", write(folder / "orders.csv", orders))
+        assert shop.count("quarantine") == 0
+    return path
+
+
 @pytest.fixture
-def customers_mart(mart: Mart, tmp_path: Path) -> Mart:
-    """A mart holding customers c1, c2 and c3."""
-    load(mart, "customers", write(tmp_path / "customers.csv", CUSTOMERS_CSV))
-    return mart
+def shop(shop_template: Path, tmp_path: Path) -> Iterator[Mart]:
+    """A copy of the shop mart: customers c1-c3, product p1, order o1; empty quarantine."""
+    with _copy_of(shop_template, tmp_path) as opened:
+        yield opened

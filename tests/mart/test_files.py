@@ -60,16 +60,15 @@ UNREADABLE: dict[str, tuple[Callable[[Path], Path], str]] = {
 
 @pytest.mark.parametrize("case", list(UNREADABLE))
 def test_unreadable_file_is_a_clear_error_and_leaves_the_mart_untouched(
-    case: str, mart: Mart, tmp_path: Path
+    case: str, shop: Mart, tmp_path: Path
 ) -> None:
-    load(mart, "customers", write(tmp_path / "customers.csv", CUSTOMERS_CSV))
-    before = counts(mart)
+    before = counts(shop)
     make, message = UNREADABLE[case]
     path = make(tmp_path)
     with pytest.raises(InputError, match=message) as raised:
-        load(mart, "customers", path)
+        load(shop, "customers", path)
     assert "\n" not in str(raised.value)
-    assert counts(mart) == before
+    assert counts(shop) == before
 
 
 def test_unknown_encoding_is_named(mart: Mart, tmp_path: Path) -> None:
@@ -124,7 +123,9 @@ def test_parquet_named_csv_is_read_as_parquet(mart: Mart, tmp_path: Path) -> Non
 
 def test_gzip_csv_and_json_lines_load(mart: Mart, tmp_path: Path) -> None:
     gz = write(tmp_path / "c.csv.gz", gzip.compress(b"customer_id,country\ng1,UK\n"))
-    jsonl = write(tmp_path / "c.jsonl", '{"customer_id": "j1", "country": "FR"}\n\n{"customer_id": "j2"}\n')
+    jsonl = write(
+        tmp_path / "c.jsonl", '{"customer_id": "j1", "country": "FR"}\n\n{"customer_id": "j2"}\n'
+    )
     assert inspect(gz).compressed
     assert inspect(jsonl).format == "jsonl"
     assert load(mart, "customers", gz).rows_loaded == 1

@@ -113,4 +113,6 @@ def test_data_model_doc_lists_every_column() -> None:
         wrong = {c: (documented[c], t) for c, t in expected.items() if documented[c] != t}
         assert not wrong, f"{name}: documented type differs from schema.py: {wrong}"
         extra = sorted(set(documented) - set(expected))
-        assert not extra, f"{name}: {DATA_MODEL_DOC.name} documents columns schema.py lacks: {extra}"
+        assert not extra, (
+            f"{name}: {DATA_MODEL_DOC.name} documents columns schema.py lacks: {extra}"
+        )
