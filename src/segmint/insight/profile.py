@@ -127,24 +127,22 @@ def profile(
     features = base.features_as_of(mart, day)
     if by is not None:
         who = base.crossed(mart, who, features, by, day)
-    valued = member_value(who, customer_value(mart, day), cost_to_serve)
-    money = segment_money(
-        valued, day, cost_to_serve, value, base.SUB_SEGMENT if by is not None else None
-    )
-    described = base.with_features(who.select("customer_id", "segment"), features)
-    numeric, _ = feature_kinds(described, base.NOT_FEATURES)
-    means = feature_means(described, numeric)
-    distinguishing = top_features(means)
-    mix = pd.concat([demographic_mix(described), activity_mix(mart, who, day)], ignore_index=True)
-    statistics = segment_statistics(described, base.NOT_FEATURES, max_customers, random_state)
+    sub = base.SUB_SEGMENT if by is not None else None
+    # The joined feature table is computed once into a temporary engine table: every
+    # aggregate below then reads it instead of re-planning the whole feature expression.
+    with (
+        base.with_features(who, features).cache() as described,
+        member_value(who, customer_value(mart, day), cost_to_serve).cache() as valued,
+    ):
+        money = segment_money(valued, day, cost_to_serve, value, sub)
+        numeric, _ = feature_kinds(described, base.NOT_FEATURES)
+        means = feature_means(described, numeric)
+        mix = pd.concat(
+            [demographic_mix(described), activity_mix(mart, who, day)], ignore_index=True
+        )
+        statistics = segment_statistics(described, base.NOT_FEATURES, max_customers, random_state)
     n_base = int(money.portfolio["members"])
     overview = _overview(money.segments, means, min_share, min_members)
-    small = overview.loc[overview.too_small, ["segment", "members", "share_of_base"]]
-    reasons = [
-        _why_small(int(m), float(s), min_share, min_members)
-        for m, s in zip(small.members, small.share_of_base, strict=True)
-    ]
-    small = small.assign(reason=reasons)
     return SegmentProfile(
         segmentation=segmentation,
         as_of=day,
@@ -152,12 +150,12 @@ def profile(
         money=money,
         overview=overview,
         features=means,
-        distinguishing=distinguishing,
+        distinguishing=top_features(means),
         mix=mix,
         statistics=statistics,
         n_tested=min(n_base, max_customers),
         n_base=n_base,
-        small=small.reset_index(drop=True),
+        small=_small(overview, min_share, min_members),
     )
 
 
@@ -259,11 +257,15 @@ def _overview(
     return result
 
 
-def _why_small(members: int, share: float, min_share: float, min_members: int) -> str:
-    """A sentence saying which threshold a small segment misses."""
+def _small(overview: pd.DataFrame, min_share: float, min_members: int) -> pd.DataFrame:
+    """The segments too small to act on, each with a sentence saying which threshold it misses."""
+    small = overview.loc[overview.too_small, ["segment", "members", "share_of_base"]]
     reasons = []
-    if share < min_share:
-        reasons.append(f"{share:.1%} of the base is below {min_share:.1%}")
-    if members < min_members:
-        reasons.append(f"{members} members is below {min_members}")
-    return "; ".join(reasons)
+    for members, share in zip(small.members, small.share_of_base, strict=True):
+        missed = []
+        if share < min_share:
+            missed.append(f"{share:.1%} of the base is below {min_share:.1%}")
+        if members < min_members:
+            missed.append(f"{members} members is below {min_members}")
+        reasons.append("; ".join(missed))
+    return small.assign(reason=reasons).reset_index(drop=True)

@@ -1,0 +1,190 @@
+"""Money per segment against the hand-computed values of the fixture (see conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import segmint
+from segmint.exceptions import SegmintError
+from segmint.insight import SegmentMoney, SegmentProfile, profile, value_ladder
+from segmint.insight.members import SUB_SEGMENT, crossed, features_as_of, members
+from segmint.insight.money import SUMS, customer_value, member_value, segment_money
+from segmint.mart import Mart
+
+from .conftest import AS_OF, insert, save
+
+
+def by_segment(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.set_index("segment")
+
+
+def test_segment_money_matches_hand_computed_values(tiers_profile: SegmentProfile) -> None:
+    money = tiers_profile.money
+    seg = by_segment(money.segments)
+    assert seg.loc["Gold", ["members", "orders", "revenue", "gross_margin"]].tolist() == [
+        2,
+        2,
+        135.0,
+        87.0,
+    ]
+    assert seg.loc["Silver", ["members", "orders", "revenue", "gross_margin"]].tolist() == [
+        3,
+        3,
+        20.0,
+        0.0,
+    ]
+    assert seg.loc["Bronze", ["members", "orders", "revenue", "gross_margin"]].tolist() == [
+        1,
+        1,
+        10.0,
+        6.0,
+    ]
+    assert seg.loc["Gold", "profit"] == 87.0 - 2 * 5.0
+    assert seg.loc["Silver", "profit_per_member"] == pytest.approx(-5.0)
+    assert seg.loc["Gold", "revenue_per_member"] == 67.5
+    assert seg.loc["Silver", "average_order_value"] == pytest.approx(20 / 3)
+    assert seg.loc["Gold", "revenue_share"] == pytest.approx(135 / 165)
+    assert seg.loc["Silver", "share_of_base"] == pytest.approx(0.5)
+    assert seg.loc["Silver", "margin_coverage"] == 0.0
+    portfolio = money.portfolio
+    assert (portfolio["members"], portfolio["revenue"], portfolio["gross_margin"]) == (6, 165, 93)
+    assert portfolio["profit"] == 93.0 - 6 * 5.0
+
+
+def test_value_ladder_orders_by_value_per_member_and_prices_a_step_up(
+    tiers_profile: SegmentProfile,
+) -> None:
+    money = tiers_profile.money
+    seg = money.segments
+    assert seg.segment.tolist() == ["Gold", "Bronze", "Silver"]
+    assert seg.next_segment.tolist()[1:] == ["Gold", "Bronze"]
+    silver = by_segment(seg).loc["Silver"]
+    assert silver["step_up_revenue"] == pytest.approx(0.03 * (10.0 - 20 / 3))
+    assert pd.isna(by_segment(seg).loc["Gold", "step_up_revenue"])
+
+
+def test_value_ladder_answers_top_tier_versus_second_tier() -> None:
+    tiers = pd.DataFrame(
+        {
+            "segment": ["Second", "Top"],
+            "members": [100_000, 1_000],
+            "revenue_per_member": [200.0, 500.0],
+            "profit_per_member": [50.0, 150.0],
+        }
+    )
+    ladder = value_ladder(tiers).set_index("segment")
+    assert ladder.loc["Top", "grow_revenue"] == pytest.approx(5_000.0)
+    assert ladder.loc["Second", "step_up_revenue"] == pytest.approx(300_000.0)
+    assert ladder.loc["Second", "step_up_profit"] == pytest.approx(100_000.0)
+    assert ladder.loc["Second", "next_segment"] == "Top"
+
+
+def test_value_ladder_rejects_unknown_measure() -> None:
+    frame = pd.DataFrame({"segment": ["a"], "members": [1]})
+    with pytest.raises(SegmintError, match="value must be 'revenue' or 'profit'; got 'margin'"):
+        value_ladder(frame, "margin")  # type: ignore[arg-type]
+
+
+def assert_subs_add_up(money: SegmentMoney) -> None:
+    assert money.sub_segments is not None
+    summed = money.sub_segments.groupby("segment")[list(SUMS)].sum()
+    expected = by_segment(money.segments)[list(SUMS)].loc[summed.index]
+    pd.testing.assert_frame_equal(summed, expected, check_dtype=False)
+
+
+def test_sub_segments_by_a_feature_add_up_to_their_segment(tiers_profile: SegmentProfile) -> None:
+    assert_subs_add_up(tiers_profile.money)
+    assert tiers_profile.money.sub_segments is not None
+    assert len(tiers_profile.money.sub_segments) == 5
+
+
+def test_sub_segments_by_another_segmentation_add_up_to_their_segment(mart: Mart) -> None:
+    who = crossed(mart, members(mart, "tiers", AS_OF), features_as_of(mart, AS_OF), "style", AS_OF)
+    money = segment_money(
+        member_value(who, customer_value(mart, AS_OF), 2.0), AS_OF, 2.0, sub_segment=SUB_SEGMENT
+    )
+    assert_subs_add_up(money)
+    assert money.sub_segments is not None
+    cells = money.sub_segments.set_index(["segment", "sub_segment"])
+    assert cells.loc[("Silver", "offline"), "revenue"] == 20.0
+    assert cells.loc[("Bronze", "unknown"), "members"] == 1
+
+
+def test_sub_segment_by_region_holds_hand_values(tiers_profile: SegmentProfile) -> None:
+    subs = tiers_profile.money.sub_segments
+    assert subs is not None
+    cells = subs.set_index(["segment", "sub_segment"])
+    assert cells.loc[("Gold", "South"), "revenue"] == 90.0
+    assert cells.loc[("Silver", "North"), "members"] == 2
+    assert cells.loc[("Bronze", "unknown"), "revenue"] == 10.0
+
+
+def test_unknown_by_lists_features_and_segmentations(mart: Mart) -> None:
+    with pytest.raises(
+        SegmintError, match=r"got 'planet'\. Features: .*region.*Segmentations: style, tiers"
+    ):
+        profile(mart, "tiers", AS_OF, by="planet")
+
+
+# Integer prices keep every sum exact in float64, so the rollup must match to the last bit.
+purchases = st.lists(
+    st.tuples(st.integers(0, 11), st.integers(1, 5), st.integers(0, 200), st.integers(0, 60)),
+    max_size=30,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    segments=st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=12, max_size=12),
+    purchases=purchases,
+    cost=st.integers(0, 20),
+)
+def test_segment_totals_sum_to_portfolio_on_random_assignments(
+    segments: list[str], purchases: list[tuple[int, int, int, int]], cost: int
+) -> None:
+    with segmint.connect(":memory:") as mart:
+        customers = [f"c{i}" for i in range(12)]
+        insert(mart, "products", [{"product_id": "p", "category": "x", "unit_cost": 3.0}])
+        orders, lines = [], []
+        for n, (who, quantity, price, days_back) in enumerate(purchases):
+            when = dt.datetime(2024, 6, 30, 12) - dt.timedelta(days=days_back * 10)
+            orders.append({"order_id": f"o{n}", "customer_id": customers[who], "order_ts": when})
+            lines.append(
+                {
+                    "order_id": f"o{n}",
+                    "line_no": 1,
+                    "product_id": "p",
+                    "quantity": quantity,
+                    "unit_price": price,
+                }
+            )
+        if orders:
+            insert(mart, "orders", orders)
+            insert(mart, "order_lines", lines)
+        save(mart, "random", AS_OF, dict(zip(customers, segments, strict=True)))
+        valued = member_value(
+            members(mart, "random", AS_OF), customer_value(mart, AS_OF), float(cost)
+        )
+        money = segment_money(valued, AS_OF, float(cost))
+        for column in SUMS:
+            assert money.segments[column].sum() == money.portfolio[column]
+        year = [p for p in purchases if p[3] * 10 < 365]
+        assert money.portfolio["revenue"] == sum(q * p for _, q, p, _ in year)
+        assert money.portfolio["gross_margin"] == sum(q * (p - 3) for _, q, p, _ in year)
+        assert money.portfolio["profit"] == money.portfolio["gross_margin"] - 12 * cost
+        assert money.portfolio["members"] == 12
+
+
+def test_customer_value_is_an_ibis_expression(mart: Mart) -> None:
+    values = customer_value(mart, AS_OF)
+    assert isinstance(values, ibis.Table)
+    frame = values.to_pandas().set_index("customer_id")
+    assert sorted(frame.index) == ["a1", "a2", "b1", "b2", "c1"]
+    assert frame.loc["b2", "orders"] == 2
