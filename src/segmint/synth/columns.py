@@ -54,9 +54,24 @@ def build_table(table: str, columns: dict[str, pa.Array | np.ndarray]) -> pa.Tab
 
 
 def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """Identifiers like ``C0000042``: ``prefix`` then ``numbers`` zero-padded to ``width``."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers, pa.int64()), pa.string()), width, "0")
-    return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+    """Identifiers like ``C0000042``: ``prefix`` then ``numbers`` zero-padded to ``width``.
+
+    Built as one fixed-width byte buffer, a digit at a time by division by ten, which is
+    faster than formatting strings; ``numbers`` must fit in ``width`` digits.
+    """
+    head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    size = len(head) + width
+    rest = np.asarray(numbers, dtype=np.int64)
+    data = np.empty((len(rest), size), dtype=np.uint8)
+    data[:, : len(head)] = head
+    for column in range(size - 1, len(head) - 1, -1):
+        quotient = rest // 10
+        data[:, column] = rest - quotient * 10 + ord("0")
+        rest = quotient
+    offsets = np.arange(0, (len(data) + 1) * size, size, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(data.ravel())]
+    )
 
 
 def id_width(count: int, minimum: int) -> int:

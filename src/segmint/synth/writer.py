@@ -28,6 +28,10 @@ from segmint.exceptions import InputError
 Format = Literal["parquet", "csv"]
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 MANIFEST_NAME = "dirty_manifest.json"
+_VOCABULARY_COLUMNS = frozenset(
+    {"gender", "country", "region", "city", "acquisition_channel", "name", "source", "channel",
+     "status", "event_type", "category", "brand", "group", "campaign_id", "latent_type"}
+)  # fmt: skip
 
 
 @dataclass
@@ -109,7 +113,11 @@ class TableFiles:
 
     def _append_parquet(self, name: str, table: pa.Table) -> None:
         if name not in self._parquet:
-            self._parquet[name] = pq.ParquetWriter(self.path(name), table.schema)
+            # dictionary pages only pay off for short vocabularies, not for ids and times
+            repeated = [f.name for f in table.schema if f.name in _VOCABULARY_COLUMNS]
+            self._parquet[name] = pq.ParquetWriter(
+                self.path(name), table.schema, use_dictionary=repeated
+            )
         self._parquet[name].write_table(table, row_group_size=1_000_000)
 
     def _append_csv(
