@@ -1,0 +1,106 @@
+"""Profiles of the hand-made mart: features against the base, mix, small segments, errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from segmint.exceptions import MartError, SegmintError
+from segmint.insight import SegmentProfile, profile
+from segmint.insight.profile import top_features
+from segmint.mart import Mart
+
+from .conftest import AS_OF
+
+
+def cell(frame: pd.DataFrame, segment: str, feature: str, column: str) -> float:
+    row = frame[(frame.segment == segment) & (frame.feature == feature)]
+    return float(row[column].iloc[0])
+
+
+def test_feature_means_and_index_against_the_base(tiers_profile: SegmentProfile) -> None:
+    features = tiers_profile.features
+    # spend_365d per customer: a1 45, a2 90, b1 20, b2 0, b3 0, c1 10; base mean 165 / 6.
+    assert cell(features, "Gold", "spend_365d", "mean") == pytest.approx(67.5)
+    assert cell(features, "Gold", "spend_365d", "base_mean") == pytest.approx(27.5)
+    assert cell(features, "Gold", "spend_365d", "index") == pytest.approx(100 * 67.5 / 27.5)
+    spread = pd.Series([45, 90, 20, 0, 0, 10]).std()
+    assert cell(features, "Silver", "spend_365d", "smd") == pytest.approx((20 / 3 - 27.5) / spread)
+
+
+def test_overview_carries_behaviour_and_is_ordered_by_value(tiers_profile: SegmentProfile) -> None:
+    overview = tiers_profile.overview.set_index("segment")
+    assert list(overview.index) == ["Gold", "Bronze", "Silver"]
+    assert overview.loc["Gold", "frequency"] == pytest.approx(1.5)  # a1 has o1 and o2
+    assert overview.loc["Bronze", "recency_days"] == pytest.approx(364)
+
+
+def test_distinguishing_features_are_the_largest_absolute_smd() -> None:
+    means = pd.DataFrame(
+        {
+            "segment": ["A"] * 3,
+            "feature": ["x", "y", "z"],
+            "mean": [1.0, 2.0, 3.0],
+            "base_mean": [1.0, 1.0, 1.0],
+            "index": [100.0, 200.0, 300.0],
+            "smd": [0.1, -2.0, 1.0],
+        }
+    )
+    top = top_features(means, n=2)
+    assert top.feature.tolist() == ["y", "z"]
+    assert top["rank"].tolist() == [1, 2]
+
+
+def test_mix_shows_demographics_categories_and_channels(tiers_profile: SegmentProfile) -> None:
+    mix = tiers_profile.mix
+    gold = mix[mix.segment == "Gold"].set_index(["dimension", "value"])
+    assert gold.loc[("category", "games"), "amount"] == 115.0  # 25 in o1 + 90 in o3
+    assert gold.loc[("category", "games"), "share"] == pytest.approx(115 / 135)
+    assert gold.loc[("channel", "app"), "amount"] == 1
+    assert gold.loc[("gender", "M"), "share"] == 0.5
+    bronze = mix[mix.segment == "Bronze"].set_index(["dimension", "value"])
+    assert bronze.loc[("region", "unknown"), "amount"] == 1
+    shares = mix.groupby(["segment", "dimension"]).share.sum()
+    assert shares.to_numpy() == pytest.approx(1.0)
+
+
+def test_small_segments_are_flagged_with_the_reason(mart: Mart) -> None:
+    result = profile(mart, "tiers", AS_OF, min_share=0.2, min_members=2)
+    small = result.small.set_index("segment")
+    assert list(small.index) == ["Bronze"]
+    assert small.loc["Bronze", "reason"] == (
+        "16.7% of the base is below 20.0%; 1 members is below 2"
+    )
+    assert result.overview.set_index("segment").too_small.to_dict() == {
+        "Gold": False,
+        "Bronze": True,
+        "Silver": False,
+    }
+
+
+def test_statistics_cover_the_features_and_say_whether_sampled(
+    tiers_profile: SegmentProfile,
+) -> None:
+    stats = tiers_profile.statistics
+    assert {"spend_365d", "region", "gender"} <= set(stats.feature)
+    assert tiers_profile.n_base == 6
+    assert not tiers_profile.sampled
+
+
+def test_defaults_to_the_latest_stored_date(mart: Mart) -> None:
+    assert profile(mart, "style").as_of == AS_OF
+
+
+def test_unknown_segmentation_lists_stored_ones(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no segmentation named 'nope'; stored: style, tiers"):
+        profile(mart, "nope")
+
+
+def test_date_without_results_lists_stored_dates(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no results as of 2024-05-01; stored dates: 2024-03-31"):
+        profile(mart, "tiers", "2024-05-01")
+
+
+def test_invalid_thresholds_are_refused(mart: Mart) -> None:
+    with pytest.raises(SegmintError, match=r"min_share must be in \[0, 1\).*min_share=1.5"):
+        profile(mart, "tiers", min_share=1.5)

@@ -1,0 +1,112 @@
+"""Statistics detect real differences, stay quiet on identical groups, and measure effect sizes."""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmint.insight.statistics import (
+    chi_square,
+    compare_segments,
+    cramers_v,
+    kruskal_wallis,
+    sample,
+    segment_statistics,
+)
+
+
+def groups(shift: float, n: int = 300, seed: int = 7) -> pd.DataFrame:
+    """Three segments of ``n`` normal values; segment C's mean is moved by ``shift``."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "segment": np.repeat(["A", "B", "C"], n),
+            "spend": np.concatenate(
+                [rng.normal(0, 1, n), rng.normal(0, 1, n), rng.normal(shift, 1, n)]
+            ),
+            "colour": rng.choice(["red", "blue"], 3 * n),
+        }
+    )
+
+
+def test_shifted_means_are_significant_and_identical_groups_are_not() -> None:
+    shifted = compare_segments(groups(1.0), ["spend"], ["colour"]).set_index("feature")
+    assert bool(shifted.loc["spend", "significant"])
+    assert shifted.loc["spend", "p_adjusted"] < 1e-10
+    assert shifted.loc["spend", "effect_size"] > 0.1
+    assert not bool(shifted.loc["colour", "significant"])
+    same = compare_segments(groups(0.0), ["spend"], ["colour"]).set_index("feature")
+    assert not bool(same.loc["spend", "significant"])
+    assert same.loc["spend", "effect_size"] < 0.02
+
+
+def test_frame_has_the_documented_columns_and_kinds() -> None:
+    result = compare_segments(groups(0.5), ["spend"], ["colour"])
+    assert list(result.columns) == [
+        "feature",
+        "kind",
+        "statistic",
+        "p_value",
+        "p_adjusted",
+        "effect_size",
+        "significant",
+        "n",
+    ]
+    assert dict(zip(result.feature, result.kind, strict=True)) == {
+        "spend": "numeric",
+        "colour": "categorical",
+    }
+    assert (result.p_adjusted >= result.p_value).all()
+
+
+def test_epsilon_squared_is_h_over_n_minus_one() -> None:
+    frame = groups(0.8)
+    h, p, epsilon, n = kruskal_wallis(frame.spend, frame.segment)
+    assert n == 900
+    assert epsilon == pytest.approx(h / 899)
+    assert 0 < p < 1e-6
+
+
+def test_cramers_v_of_a_perfectly_associated_table_is_one() -> None:
+    segments = pd.Series(["A"] * 40 + ["B"] * 30 + ["C"] * 30)
+    values = segments.map({"A": "x", "B": "y", "C": "z"})
+    _, p, v, n = chi_square(values, segments)
+    assert v == pytest.approx(1.0)
+    assert n == 100
+    assert p < 1e-10
+
+
+def test_cramers_v_of_an_independent_table_is_zero() -> None:
+    segments = pd.Series(["A", "A", "B", "B"] * 10)
+    values = pd.Series(["x", "y", "x", "y"] * 10)
+    assert chi_square(values, segments)[2] == pytest.approx(0.0)
+    assert cramers_v(0.0, 40, (2, 2)) == 0.0
+
+
+def test_constant_feature_and_single_segment_find_nothing() -> None:
+    frame = pd.DataFrame({"segment": ["A", "B"] * 5, "flat": [3.0] * 10, "kind": ["k"] * 10})
+    result = compare_segments(frame, ["flat"], ["kind"]).set_index("feature")
+    assert result.loc["flat", "p_value"] == 1.0
+    assert result.loc["kind", "effect_size"] == 0.0
+    assert not result.significant.any()
+
+
+def test_sample_is_seeded_and_bounded() -> None:
+    table = ibis.memtable({"customer_id": [f"c{i}" for i in range(500)], "x": range(500)})
+    first = set(sample(table, 50, random_state=1).to_pandas().customer_id)
+    again = set(sample(table, 50, random_state=1).to_pandas().customer_id)
+    other = set(sample(table, 50, random_state=2).to_pandas().customer_id)
+    assert len(first) == 50
+    assert first == again
+    assert first != other
+    assert len(sample(table, 1000).to_pandas()) == 500
+
+
+def test_segment_statistics_tests_numeric_and_text_columns_of_a_table() -> None:
+    frame = groups(1.0).assign(customer_id=[f"c{i}" for i in range(900)])
+    result = segment_statistics(ibis.memtable(frame), max_customers=600, random_state=3)
+    assert set(result.feature) == {"spend", "colour"}
+    assert (result.n == 600).all()
+    assert bool(result.set_index("feature").loc["spend", "significant"])
