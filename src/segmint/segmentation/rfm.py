@@ -123,8 +123,8 @@ def rfm_segments(
 ) -> ibis.Table:
     """Every customer with scores and a named segment (``Prospect`` for those without orders).
 
-    Scores with ``bins`` other than 5 are rescaled to 1-5 (``ceil(score * 5 / bins)``) for
-    the map.
+    Scores with ``bins`` other than 5 are rescaled linearly to 1-5 for the map
+    (``1 + round((score - 1) * 4 / (bins - 1))``), so the lowest score stays 1 and the top is 5.
     """
     rules = rules or load_map()
     scores = rfm_scores(features, bins)
@@ -146,5 +146,7 @@ def rfm_segments(
 def _rescale(value: ibis.IntegerValue, bins: int) -> ibis.IntegerValue:
     if bins == _SCALE:
         return value
-    result: ibis.IntegerValue = (value * _SCALE / bins).ceil().cast("int32")
+    result: ibis.IntegerValue = (1 + ((value - 1) * (_SCALE - 1) / (bins - 1)).round()).cast(
+        "int32"
+    )
     return result
