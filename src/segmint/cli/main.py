@@ -8,6 +8,7 @@ from segmint import __version__
 from segmint.cli import (
     demo_commands,
     features_commands,
+    insight_commands,
     mart_commands,
     segment_commands,
     synth_commands,
@@ -25,6 +26,7 @@ synth_commands.register(app)
 segment_commands.register(app)
 demo_commands.register(app)
 features_commands.register(app)
+insight_commands.register(app)
 
 
 def _version(value: bool) -> None:

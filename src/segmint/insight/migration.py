@@ -104,8 +104,7 @@ def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> 
     flows["revenue"] = flows["revenue"].astype("float64")
     flows = flows.sort_values(["customers", "source", "target"], ascending=[False, True, True])
     flows = flows.reset_index(drop=True)[["source", "target", "customers", "revenue"]]
-    rows = _order(flows, "source", ENTERED)
-    columns = _order(flows, "target", LEFT)
+    rows, columns = _order(flows, "source"), _order(flows, "target")
     counts = _matrix(flows, "customers", rows, columns).astype("int64")
     revenue = _matrix(flows, "revenue", rows, columns)
     totals = counts.sum(axis=1).astype("float64").replace(0.0, np.nan)
@@ -122,12 +121,20 @@ def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> 
     )
 
 
-def _order(flows: pd.DataFrame, side: str, outside: str) -> list[str]:
-    """Segments on one side, largest first (ties by name), with ``outside`` last if present."""
-    sizes = flows.groupby(side)["customers"].sum()
-    named = sizes.drop(outside, errors="ignore")
-    order = sorted(named.index, key=lambda s: (-int(named[s]), str(s)))
-    return [*order, outside] if outside in sizes.index else order
+def _order(flows: pd.DataFrame, side: str) -> list[str]:
+    """Segments on ``side`` in one order shared by both axes, so stays lie on the diagonal.
+
+    Segments are ranked by customers over both dates (ties by name); ``ENTERED`` and
+    ``LEFT`` come last.
+    """
+    sizes = pd.concat(
+        [flows.groupby("source")["customers"].sum(), flows.groupby("target")["customers"].sum()]
+    )
+    sizes = sizes.drop([ENTERED, LEFT], errors="ignore").groupby(level=0).sum()
+    ranked = sorted(sizes.index, key=lambda s: (-int(sizes[s]), str(s)))
+    present = set(flows[side])
+    outside = ENTERED if side == "source" else LEFT
+    return [s for s in ranked if s in present] + ([outside] if outside in present else [])
 
 
 def _matrix(flows: pd.DataFrame, value: str, rows: list[str], columns: list[str]) -> pd.DataFrame:
