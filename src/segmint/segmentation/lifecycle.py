@@ -93,9 +93,10 @@ def previous_gaps(orders: ibis.Table, as_of_end: ibis.TimestampValue) -> ibis.Ta
     """``customer_id``, ``previous_gap_days`` (days between the last two order days) and
     ``prior_cadence_days`` (mean gap between the order days before the last), up to ``as_of_end``.
 
-    Only completed and returned orders count, as in the features.
+    Only completed and returned orders (and those without a status) count, as in the features.
     """
-    valid = orders.filter((orders.order_ts < as_of_end) & (orders.status != "cancelled"))
+    counted = orders.status.isnull() | (orders.status != "cancelled")
+    valid = orders.filter((orders.order_ts < as_of_end) & counted)
     days = valid.select("customer_id", day=valid.order_ts.date()).distinct()
     window = ibis.window(group_by="customer_id", order_by="day")
     numbered = days.mutate(
