@@ -48,15 +48,11 @@ EVENT_COUNTS = {
 """Feature column → event type it counts."""
 
 
-def _site_sessions(events: ir.Table) -> ir.Table:
-    """Site events with a session key: the session id, else the customer's day."""
-    site = events.filter(events.event_type.isin(SITE_EVENTS))
-    day_key = ibis.literal("day:") + site.event_ts.date().cast("string")
-    return site.mutate(session_key=site.session_id.coalesce(day_key))
-
-
 def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """Per-customer event counts, sessions, recency of visits and abandoned carts.
+
+    One pass over the events groups them by customer and session; a second, much
+    smaller aggregate rolls sessions up to customers.
 
     Args:
         mart: the mart holding ``events``.
@@ -64,37 +60,40 @@ def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
         purchases: purchases as of ``day`` (``customer_id``, ``order_ts``), to tell
             abandoned carts from bought ones.
     """
-    all_events = mart.table("events")
-    events = all_events.filter(all_events.event_ts < end_of(day))
-    counts = events.group_by("customer_id").aggregate(
+    events = mart.table("events")
+    known = events.filter(events.event_ts < end_of(day))
+    day_key = ibis.literal("day:") + known.event_ts.date().cast("string")
+    keyed = known.mutate(session_key=known.session_id.coalesce(day_key))
+    site = keyed.event_type.isin(SITE_EVENTS)
+    sessions = keyed.group_by("customer_id", "session_key").aggregate(
         **{
-            column: events.count(where=events.event_type == event_type)
+            column: keyed.count(where=keyed.event_type == event_type)
             for column, event_type in EVENT_COUNTS.items()
-        }
-    )
-
-    site = _site_sessions(events)
-    sessions = site.group_by("customer_id", "session_key").aggregate(
-        started=site.event_ts.min().date(),
-        last_ts=site.event_ts.max(),
-        carted=site.count(where=site.event_type == "add_to_cart"),
-        checked_out=site.count(where=site.event_type == "checkout"),
+        },
+        site_events=keyed.count(where=site),
+        checkouts=keyed.count(where=keyed.event_type == "checkout"),
+        started=keyed.event_ts.min(where=site).date(),
+        last_visit_ts=keyed.event_ts.max(where=site),
     )
     purchase_days = purchases.select("customer_id", started=purchases.order_ts.date()).distinct()
-    abandoned = sessions.filter(sessions.carted > 0, sessions.checked_out == 0).anti_join(
-        purchase_days, ["customer_id", "started"]
+    abandoned = (
+        sessions.filter(sessions.cart_adds > 0, sessions.checkouts == 0)
+        .anti_join(purchase_days, ["customer_id", "started"])
+        .select("customer_id", "session_key", abandoned=ibis.literal(1))
     )
-    per_abandoned = abandoned.group_by("customer_id").aggregate(
-        cart_adds_without_purchase=abandoned.count()
+    flagged = sessions.left_join(abandoned, ["customer_id", "session_key"])
+    per_customer = flagged.group_by("customer_id").aggregate(
+        sessions=flagged.count(where=flagged.site_events > 0),
+        **{column: flagged[column].sum() for column in EVENT_COUNTS},
+        cart_adds_without_purchase=flagged.abandoned.sum().fill_null(0),
+        last_visit_ts=flagged.last_visit_ts.max(),
     )
-    visits = sessions.group_by("customer_id").aggregate(
-        sessions=sessions.count(), last_visit_ts=sessions.last_ts.max()
-    )
-    joined = counts.left_join(visits, "customer_id").left_join(per_abandoned, "customer_id")
-    return joined.select(
+    return per_customer.select(
         "customer_id",
-        sessions=joined.sessions.fill_null(0),
-        **{column: joined[column] for column in EVENT_COUNTS},
-        cart_adds_without_purchase=joined.cart_adds_without_purchase.fill_null(0),
-        days_since_last_visit=date_literal(day).delta(joined.last_visit_ts.date(), unit="day"),
+        "sessions",
+        *EVENT_COUNTS,
+        "cart_adds_without_purchase",
+        days_since_last_visit=date_literal(day).delta(
+            per_customer.last_visit_ts.date(), unit="day"
+        ),
     )

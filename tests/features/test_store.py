@@ -1,0 +1,95 @@
+"""Storing features in the mart and loading them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from segmint.exceptions import MartError
+from segmint.features import build_features, load_features, store_features, stored_dates
+from segmint.mart import Mart
+
+DAY = dt.date(2024, 3, 31)
+
+
+def _sorted(frame: Any) -> Any:
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+@pytest.fixture
+def filled(empty_mart: Mart, tables: dict[str, list[dict[str, Any]]], insert_rows: Any) -> Mart:
+    for name, rows in tables.items():
+        insert_rows(empty_mart, name, rows)
+    return empty_mart
+
+
+def test_round_trip(filled: Mart) -> None:
+    stored = store_features(filled, DAY)
+    assert (stored.as_of, stored.rows) == (DAY, 5)
+    loaded = load_features(filled, DAY)
+    assert loaded.schema() == build_features(filled, DAY).schema()
+    assert _sorted(loaded.to_pandas()).equals(_sorted(build_features(filled, DAY).to_pandas()))
+
+
+def test_dates_accumulate_and_restoring_a_date_replaces_it(filled: Mart, insert_rows: Any) -> None:
+    store_features(filled, "2024-02-29")
+    store_features(filled, DAY)
+    insert_rows(
+        filled,
+        "orders",
+        [{"order_id": "late", "customer_id": "c9", "order_ts": dt.datetime(2024, 3, 30)}],
+    )
+    again = store_features(filled, DAY)
+    assert again.rows == 6  # c9 is new
+    assert stored_dates(filled) == [dt.date(2024, 2, 29), DAY]
+    features = filled.table("features")
+    per_date = features.group_by("as_of").aggregate(n=features.count()).to_pandas()
+    assert sorted(per_date.n) == [4, 6]  # 2024-02-29: c1, c2, c3, c5
+
+
+def test_a_new_attribute_extends_the_table(filled: Mart, insert_rows: Any) -> None:
+    store_features(filled, "2024-02-29")
+    insert_rows(
+        filled,
+        "customer_attributes",
+        [
+            {
+                "customer_id": "c2",
+                "name": "pet",
+                "value": "cat",
+                "updated_at": dt.datetime(2024, 3, 5),
+            }
+        ],
+    )
+    store_features(filled, DAY)
+    old = load_features(filled, "2024-02-29").to_pandas()
+    new = load_features(filled, DAY).to_pandas().set_index("customer_id")
+    assert old.pet.isna().all()
+    assert new.loc["c2", "pet"] == "cat"
+    assert load_features(filled).as_of.execute().iloc[0].date() == DAY  # latest by default
+
+
+def test_a_column_changing_type_becomes_text(filled: Mart, insert_rows: Any) -> None:
+    store_features(filled, DAY)  # loyalty_points is numeric
+    insert_rows(
+        filled,
+        "customer_attributes",
+        [{"customer_id": "c3", "name": "Loyalty Points", "value": "lots", "updated_at": None}],
+    )
+    store_features(filled, "2024-04-30")
+    schema = filled.table("features").schema()
+    assert schema["loyalty_points"].is_string()
+    old = load_features(filled, DAY).to_pandas().set_index("customer_id")
+    assert float(old.loc["c1", "loyalty_points"]) == 130.5
+
+
+def test_load_errors_name_the_fix(filled: Mart) -> None:
+    with pytest.raises(MartError, match=r"holds no stored features\. Run `segmint features`"):
+        load_features(filled)
+    store_features(filled, DAY)
+    with pytest.raises(
+        MartError, match=r"no features stored as of 2024-01-01; stored dates: 2024-03-31"
+    ):
+        load_features(filled, "2024-01-01")
