@@ -44,9 +44,9 @@ def test_log_likelihood_equals_quadrature_of_defining_integral(
     )
     prefix = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     direct = prefix + np.log((alpha + T) ** -(r + x) * (beta + T) ** -s + s * integral)
-    data = Histories.of(np.array([float(x)]), np.array([t_x]), np.array([T]))
+    data = Histories.of(np.array([float(x)]), np.array([t_x]), np.array([T]), np.ones(1))
     ours, _ = ParetoNBD()._log_likelihood(np.array(theta), data)
-    assert ours[0] == pytest.approx(direct, abs=1e-9)
+    assert ours == pytest.approx(direct, abs=1e-9)
 
 
 def test_recent_customers_are_alive(pareto_nbd: ParetoNBD) -> None:

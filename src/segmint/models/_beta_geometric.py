@@ -27,21 +27,21 @@ class BetaGeometricModel(ContinuousTimeModel):
     param_names = ("r", "alpha", "a", "b")
     shift: ClassVar[int]
 
-    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[FloatArray, FloatArray]:
-        """Log-likelihood in log space, with its analytic gradient.
+    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, FloatArray]:
+        """Weighted total log-likelihood in log space, with its analytic gradient.
 
         L = Gamma(r+x) alpha^r / Gamma(r) [B(a, b+x+s)/B(a, b) (alpha+T)^-(r+x)
             + delta(x+s > 0) B(a+1, b+x+s-1)/B(a, b) (alpha+t_x)^-(r+x)],
         FHL (2005) equation (6) for s = 0; Batislam et al. (2007) for s = 1. Terms in x
-        alone are computed once per distinct count.
+        alone are computed and summed once per distinct count, not once per row.
         """
         r, alpha, a, b = theta
-        x, t_x, T, idx = data.x, data.t_x, data.T, data.count_index
-        k = data.counts
+        x, t_x, T, w, idx = data.x, data.t_x, data.T, data.weights, data.count_index
+        k, w_k = data.counts, data.count_weights
         n = k + self.shift  # dropout opportunities an active customer has survived
         can_drop = n > 0
         n1 = np.where(can_drop, n, 1.0)  # keeps b + n - 1 > 0 where the dropout term is absent
-        # per distinct count: log Gamma(r+k)/Gamma(r) + log B(a, b+n)/B(a, b), and the dropout/stay log-odds
+        # per distinct count: log Gamma(r+k)/Gamma(r) B(a, b+n)/B(a, b), and log(drop/stay) odds
         log_stay_k = (
             gammaln(r + k)
             - gammaln(r)
@@ -51,23 +51,33 @@ class BetaGeometricModel(ContinuousTimeModel):
             - gammaln(a + b + n)
         )
         log_odds_k = np.where(can_drop, np.log(a) - np.log(b + n1 - 1), -np.inf)
-        log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
-        stay = log_stay_k[idx] - (r + x) * log_aT
-        drop = log_stay_k[idx] + log_odds_k[idx] - (r + x) * log_atx
-        mix = np.logaddexp(stay, drop)
-        w_drop = np.exp(drop - mix)
-        w_stay = 1.0 - w_drop
 
-        psi_r_k = (digamma(r + k) - digamma(r))[idx]
-        psi_common_k = (digamma(a + b) - digamma(a + b + n))[idx]
-        psi_b_stay_k = (digamma(b + n) - digamma(b))[idx]
-        psi_b_drop_k = (digamma(b + n1 - 1) - digamma(b))[idx]
-        grad = np.empty((x.size, 4))
-        grad[:, 0] = psi_r_k + np.log(alpha) - (w_stay * log_aT + w_drop * log_atx)
-        grad[:, 1] = r / alpha - (r + x) * (w_stay / (alpha + T) + w_drop / (alpha + t_x))
-        grad[:, 2] = psi_common_k + w_drop / a
-        grad[:, 3] = psi_common_k + w_stay * psi_b_stay_k + w_drop * psi_b_drop_k
-        return r * np.log(alpha) + mix, grad
+        rx = r + x
+        log_aT = np.log(alpha + T)
+        gap = log_aT - np.log(alpha + t_x)  # log((alpha+T)/(alpha+t_x)) >= 0
+        log_odds = log_odds_k[idx] + rx * gap  # log(drop term / stay term), per row
+        p_drop = expit(log_odds)  # share of the likelihood from "dropped after t_x"
+        wp = w * p_drop
+        ll = w_k @ log_stay_k + w.sum() * r * np.log(alpha)
+        ll += w @ (np.logaddexp(0.0, log_odds) - rx * log_aT)
+
+        psi_common_k = digamma(a + b) - digamma(a + b + n)
+        psi_b_stay_k = digamma(b + n) - digamma(b)
+        psi_b_drop_k = digamma(b + n1 - 1) - digamma(b)
+        wp_k = np.bincount(idx, weights=wp, minlength=k.size)
+        grad = np.array(
+            [
+                w_k @ (digamma(r + k) - digamma(r))
+                + w.sum() * np.log(alpha)
+                - w @ log_aT
+                + wp @ gap,
+                w.sum() * r / alpha
+                - (w * rx) @ ((1.0 - p_drop) / (alpha + T) + p_drop / (alpha + t_x)),
+                w_k @ psi_common_k + wp.sum() / a,
+                w_k @ (psi_common_k + psi_b_stay_k) + wp_k @ (psi_b_drop_k - psi_b_stay_k),
+            ]
+        )
+        return float(ll), grad
 
     def _log_dropout_odds(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """log[a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)], -inf where x + s = 0."""

@@ -8,7 +8,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
-from segmint.models._base import MaximumLikelihoodModel, check_has_repeat_buyers, compress_rows
+from segmint.models._base import (
+    MaximumLikelihoodModel,
+    check_has_repeat_buyers,
+    compress_rows,
+    weighted_total,
+)
 from segmint.models._validation import (
     FloatArray,
     ModelInputError,
@@ -123,7 +128,9 @@ class BGBB(MaximumLikelihoodModel):
         w = validate_weights(weights, x.size)
         check_has_repeat_buyers(x, w, type(self).__name__)
         (x, t_x, n), w = compress_rows(x, t_x, n, weights=w)
-        self._maximise(lambda theta: self._log_likelihood(theta, x, t_x, n), w, np.ones(4))
+        self._maximise(
+            lambda theta: weighted_total(*self._log_likelihood(theta, x, t_x, n), w), w, np.ones(4)
+        )
         return self
 
     def _fitted_theta(self) -> FloatArray:

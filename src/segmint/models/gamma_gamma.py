@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
 from segmint.exceptions import ConvergenceError
-from segmint.models._base import MaximumLikelihoodModel, compress_rows
+from segmint.models._base import MaximumLikelihoodModel, compress_rows, weighted_total
 from segmint.models._validation import (
     FloatArray,
     ModelInputError,
@@ -120,7 +120,9 @@ class GammaGamma(MaximumLikelihoodModel):
             np.average((zbar - np.average(zbar, weights=w)) ** 2, weights=w),
         )
         start = np.array([max(mean**2 / var, 0.1), 3.0, 2.0 * mean])
-        self._maximise(lambda theta: self._log_likelihood(theta, x, zbar), w, start)
+        self._maximise(
+            lambda theta: weighted_total(*self._log_likelihood(theta, x, zbar), w), w, start
+        )
         return self
 
     def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:

@@ -87,8 +87,8 @@ class ParetoNBD(ContinuousTimeModel):
             log_b = np.log(s / (r + s + x)) + u + log_g_tx + np.log1p(-shrink)
         return np.asarray(np.logaddexp(0.0, log_b), dtype=np.float64)
 
-    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[FloatArray, None]:
-        """Log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space."""
+    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, None]:
+        """Weighted log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space."""
         r, alpha, s, beta = theta
         x, t_x, T = data.x, data.t_x, data.T
         common = (
@@ -99,7 +99,7 @@ class ParetoNBD(ContinuousTimeModel):
             - (r + x) * np.log(alpha + T)
             - s * np.log(beta + T)
         )
-        return common + self._log_one_plus_b(theta, x, t_x, T), None
+        return float(data.weights @ (common + self._log_one_plus_b(theta, x, t_x, T))), None
 
     def _theta(self) -> FloatArray:
         return np.array(self._fitted_params())
