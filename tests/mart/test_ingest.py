@@ -1,0 +1,320 @@
+"""Loads as a whole: reconciled row for row, atomic (also when killed), and idempotent."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import segmint
+from segmint.mart import TABLES, Mart
+from segmint.mart.ingest import ingest
+
+from .conftest import CUSTOMERS_CSV, column, counts, load, quarantine, write
+
+# ---------------------------------------------------------------- reconciliation property
+
+BAD_KINDS = {
+    "missing customer": "missing customer_id",
+    "unknown customer": "unknown customer_id 'c404'",
+    "bad timestamp": "order_ts: cannot read '2024-13-45' as a timestamp",
+    "future timestamp": "order_ts: '2999-01-01' is in the future",
+    "bad status": "status: 'shipped' is not one of completed, returned, cancelled",
+    "same key, other content": "with different content than row",
+}
+KINDS = ["good", "good", "identical repeat", "key in mart", *BAD_KINDS]
+
+
+@st.composite
+def order_files(draw: st.DrawFn) -> list[tuple[str, dict[str, str]]]:
+    """Rows for an orders file, each with the kind of row it is meant to be."""
+    rows: list[tuple[str, dict[str, str]]] = []
+    for i, kind in enumerate(draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=25))):
+        day = draw(st.dates(dt.date(2015, 1, 1), dt.date(2024, 12, 31)))
+        good = {
+            "order_id": f"n{i}",
+            "customer_id": draw(st.sampled_from(["c1", "c2", "c3"])),
+            "order_ts": f"{day.isoformat()} {draw(st.integers(0, 23)):02d}:00",
+            "status": draw(st.sampled_from(["", "completed", "Returned", "cancelled"])),
+        }
+        earlier = [row for k, row in rows if k == "good"]
+        if kind in ("identical repeat", "same key, other content") and not earlier:
+            kind = "good"
+        row = dict(good)
+        if kind == "identical repeat":
+            row = dict(draw(st.sampled_from(earlier)))
+        elif kind == "same key, other content":
+            first = draw(st.sampled_from(earlier))
+            row = dict(first, customer_id="c2" if first["customer_id"] != "c2" else "c3")
+        elif kind == "key in mart":
+            row = {"order_id": "o1", "customer_id": "c1", "order_ts": "2024-01-05", "status": ""}
+        elif kind == "missing customer":
+            row["customer_id"] = ""
+        elif kind == "unknown customer":
+            row["customer_id"] = "c404"
+        elif kind == "bad timestamp":
+            row["order_ts"] = "2024-13-45"
+        elif kind == "future timestamp":
+            row["order_ts"] = "2999-01-01"
+        elif kind == "bad status":
+            row["status"] = "shipped"
+        rows.append((kind, row))
+    return rows
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["order_id", "customer_id", "order_ts", "status"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=order_files())
+def test_every_row_is_loaded_duplicate_or_quarantined_with_its_content(
+    shop_template: Path, rows: list[tuple[str, dict[str, str]]]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copyfile(shop_template, Path(folder) / "mart.duckdb")
+        with segmint.connect(Path(folder) / "mart.duckdb") as mart:
+            path = _write_csv(Path(folder) / "orders.csv", [row for _, row in rows])
+            result = load(mart, "orders", path)
+            rejected = {r["row_number"]: r for r in quarantine(mart)}
+            orders = set(column(mart, "orders", "order_id"))
+
+    assert result.reconciles
+    assert result.rows_read == len(rows)
+    bad = {n: kind for n, (kind, _) in enumerate(rows, start=1) if kind in BAD_KINDS}
+    assert sorted(rejected) == sorted(bad)
+    for n, kind in bad.items():
+        assert BAD_KINDS[kind] in rejected[n]["reason"]
+        raw = {k: (v or None) for k, v in rows[n - 1][1].items()}
+        assert rejected[n]["raw_json"] == raw
+        assert rejected[n]["source"] == str(path)
+    assert result.rows_duplicate == sum(k in ("identical repeat", "key in mart") for k, _ in rows)
+    good = {row["order_id"] for kind, row in rows if kind == "good"}
+    assert orders == good | {"o1"}
+    assert result.rows_loaded == len(good)
+
+
+# ---------------------------------------------------------------- atomicity
+
+TRANSACTIONS_CSV = (
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+    "A1,c1,2024-02-01,p1,2,1.50\n"
+    "A1,c1,2024-02-01,p9,1,4.00\n"
+    "A2,c8,2024-02-02,p9,1,4.00\n"
+    "A3,,2024-02-02,p9,1,4.00\n"
+)
+
+
+def test_failure_while_recording_the_load_rolls_everything_back(
+    shop: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = counts(shop)
+    path = write(tmp_path / "transactions.csv", TRANSACTIONS_CSV)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("segmint.mart.ingest._record", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(shop, "transactions", path)
+    assert counts(shop) == before
+
+
+def test_failure_after_the_first_insert_rolls_everything_back(
+    shop: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = counts(shop)
+    path = write(tmp_path / "transactions.csv", TRANSACTIONS_CSV)
+    insert = shop.con.insert
+    done: list[str] = []
+
+    def insert_once(name: str, rows: Any, **kwargs: Any) -> None:
+        if done:
+            raise RuntimeError(f"connection lost before inserting into {name}")
+        insert(name, rows, **kwargs)
+        done.append(name)
+
+    monkeypatch.setattr(shop.con, "insert", insert_once)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        load(shop, "transactions", path)
+    assert done == ["quarantine"]
+    assert counts(shop) == before
+
+    monkeypatch.undo()
+    result = load(shop, "transactions", path)
+    assert not result.already_loaded
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert counts(shop)["ingests"] == before["ingests"] + 1
+
+
+def _product(product_id: str) -> ibis.Table:
+    schema = TABLES["products"].ibis_schema()
+    return (
+        ibis.memtable({"product_id": [product_id], "ingest_id": [9]})
+        .cast({"ingest_id": "int64"})
+        .select(
+            *[
+                c if c in ("product_id", "ingest_id") else ibis.null(schema[c]).name(c)
+                for c in schema
+            ]
+        )
+    )
+
+
+def test_transaction_block_commits_whole_or_not_at_all(shop: Mart) -> None:
+    with pytest.raises(KeyError), shop.transaction():
+        shop.con.insert("products", _product("p2"))
+        assert shop.count("products") == 2
+        raise KeyError("abort")
+    assert column(shop, "products", "product_id") == ["p1"]
+    with shop.transaction():
+        shop.con.insert("products", _product("p3"))
+    assert column(shop, "products", "product_id") == ["p1", "p3"]
+
+
+KILL_SCRIPT = """
+import sys
+import segmint
+from segmint.mart.ingest import ingest
+
+with segmint.connect(sys.argv[1]) as mart:
+    ingest(mart, "transactions", sys.argv[2], on_step=lambda s: print(s, flush=True))
+    print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_load_killed_midway_leaves_the_mart_as_before_or_complete(tmp_path: Path) -> None:
+    n_rows = 400_000
+    big = tmp_path / "transactions.csv"
+    with segmint.connect(":memory:", create=False) as engine:
+        i = ibis.range(n_rows).unnest().name("i").as_table()
+        rows = i.select(
+            order_id="o" + (i.i // 3).cast("string"),
+            customer_id="c" + (i.i // 30).cast("string"),
+            order_ts=ibis.timestamp("2020-01-01 00:00:00") + (i.i // 3).as_interval("s"),
+            product_id="p" + (i.i % 500).cast("string"),
+            quantity=(i.i % 5) + 1,
+            unit_price=((i.i % 97) + 1) * 0.5,
+        )
+        engine.con.to_csv(rows, big)
+    path = tmp_path / "mart.duckdb"
+    with segmint.connect(path) as mart:
+        load(mart, "customers", write(tmp_path / "customers.csv", CUSTOMERS_CSV))
+        before = counts(mart)
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(path), str(big)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SEGMINT_THREADS": "2"},
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip() in ("writing", "done"):
+            break
+    time.sleep(0.2)  # inside the writing transaction
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    with segmint.connect(path) as mart:
+        after = counts(mart)
+    complete = dict(before, order_lines=n_rows, ingests=before["ingests"] + 1)
+    if after["order_lines"] == 0:
+        assert after == before
+    else:
+        assert {k: after[k] for k in complete} == {
+            **complete,
+            "orders": after["orders"],
+            "customers": after["customers"],
+            "products": after["products"],
+        }
+        assert (after["orders"], after["products"]) == ((n_rows + 2) // 3, 500)
+        assert after["customers"] == before["customers"] + (n_rows + 29) // 30
+
+
+# ---------------------------------------------------------------- idempotence
+
+ORDERS_CSV = "order_id,customer_id,order_ts\no2,c1,2024-02-01\no3,c2,2024-02-02\no4,c9,2024-02-03\n"
+
+
+def test_the_same_file_twice_adds_nothing(shop: Mart, tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", ORDERS_CSV)
+    first = load(shop, "orders", path)
+    after_first = counts(shop)
+    second = load(shop, "orders", path)
+    assert (first.rows_loaded, first.rows_quarantined, first.already_loaded) == (2, 1, False)
+    assert second.already_loaded
+    assert second.reconciles
+    assert (second.rows_read, second.rows_loaded, second.rows_duplicate) == (3, 0, 3)
+    assert second.rows_quarantined == 0
+    assert second.ingest_id == first.ingest_id + 1
+    assert "this file was loaded before; nothing added" in second.summary()
+    assert counts(shop) == dict(after_first, ingests=after_first["ingests"] + 1)
+
+
+def test_the_same_bytes_under_another_name_are_recognised(shop: Mart, tmp_path: Path) -> None:
+    load(shop, "orders", write(tmp_path / "orders.csv", ORDERS_CSV))
+    again = load(shop, "orders", write(tmp_path / "copy-of-orders.csv", ORDERS_CSV))
+    assert again.already_loaded
+
+
+def test_the_same_file_into_another_table_is_a_new_load(shop: Mart, tmp_path: Path) -> None:
+    text = "customer_id,country\nc1,UK\nc7,ES\n"
+    path = write(tmp_path / "people.csv", text)
+    load(shop, "customers", path)
+    other = load(shop, "customer_pii", path, mapping={})
+    assert not other.already_loaded
+    assert (other.rows_loaded, other.rows_quarantined) == (2, 0)  # c7 was loaded a moment ago
+    assert other.ignored_columns == ("country",)
+
+
+def test_overlapping_keys_from_another_file_are_duplicates(shop: Mart, tmp_path: Path) -> None:
+    load(shop, "orders", write(tmp_path / "jan.csv", ORDERS_CSV))
+    text = "order_id,customer_id,order_ts\no3,c2,2024-02-02\no4,c3,2024-02-03\no5,c3,2024-02-04\n"
+    result = load(shop, "orders", write(tmp_path / "feb.csv", text))
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (2, 1, 0)
+    assert column(shop, "orders", "order_id") == ["o1", "o2", "o3", "o4", "o5"]
+
+
+def test_each_load_is_recorded_with_its_counts(shop: Mart, tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", ORDERS_CSV)
+    start = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    result = ingest(shop, "orders", path)
+    record = shop.table("ingests").filter(lambda t: t.ingest_id == result.ingest_id).execute()
+    row = record.iloc[0]
+    assert (row.table_name, row.source) == ("orders", str(path))
+    assert (row.rows_read, row.rows_loaded, row.rows_duplicate, row.rows_quarantined) == (
+        3,
+        2,
+        0,
+        1,
+    )
+    assert len(row.checksum) == 64
+    assert start - dt.timedelta(seconds=1) <= row.started_at <= row.finished_at
+    assert result.written == {"orders": 2}
+    assert set(column(shop, "orders", "ingest_id")) == {3, result.ingest_id}
+
+
+def test_steps_are_reported_in_order(shop: Mart, tmp_path: Path) -> None:
+    steps: list[str] = []
+    ingest(shop, "orders", write(tmp_path / "o.csv", ORDERS_CSV), on_step=steps.append)
+    assert steps == ["checking the file", "reading", "validating", "writing"]
