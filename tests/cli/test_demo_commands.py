@@ -1,0 +1,46 @@
+"""``segmint demo``: a synthetic retailer generated, loaded and segmented in one command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segmint.cli.main import app
+from segmint.features import load_features
+from segmint.mart import connect
+from segmint.segmentation import store
+
+runner = CliRunner()
+
+
+@pytest.mark.slow
+def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> None:
+    data, mart_path = tmp_path / "data", tmp_path / "demo.duckdb"
+    args = ["demo", "--customers", "1500", "--seed", "3", "--data", str(data)]
+    result = runner.invoke(app, [*args, "--mart", str(mart_path)])
+    assert result.exit_code == 0, result.output
+    assert "synthetic retailer: 1,500 customers" in result.stdout
+    assert (data / "orders.parquet").exists()
+    assert re.search(r"orders\.parquet → orders: read [\d,]+ = loaded [\d,]+", result.stdout)
+    with connect(mart_path, create=False) as mart:
+        customers = int(load_features(mart).count().execute())
+        summary = store.segmentations(mart).execute().set_index("segmentation")
+        for name in ("rfm", "lifecycle", "demo_rules"):
+            assert len(store.assignments(mart, name).execute()) == customers
+    assert customers == 1_500
+    assert summary.kind.to_dict() == {
+        "demo_rules": "rules",
+        "lifecycle": "lifecycle",
+        "rfm": "rfm",
+    }
+    titles = re.findall(
+        r"^\s*(\w+) v1 as of (\d{4}-\d{2}-\d{2}): ([\d,]+) customers", result.stdout, re.M
+    )
+    assert [t[0] for t in titles] == ["rfm", "lifecycle", "demo_rules"]
+    assert {t[2] for t in titles} == {"1,500"}
+    for segment in ("Champions", "churned", "High-value outdoor fans", "Everyone else"):
+        assert segment in result.stdout
+    assert f"mart: {mart_path}" in result.stdout

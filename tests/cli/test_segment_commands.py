@@ -1,0 +1,210 @@
+"""``segmint segment rfm|lifecycle|rules``, ``segmentations`` and ``assignments`` on a small mart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner, Result
+
+from segmint import workflows
+from segmint.cli.main import app
+from segmint.features import load_features
+from segmint.mart import connect
+from segmint.mart.ingest import ingest
+from segmint.segmentation import store
+from segmint.segmentation.lifecycle import STAGES
+from segmint.synth import generate
+
+runner = CliRunner()
+
+RULES = """
+segments:
+  - name: Champion regulars
+    where: "rfm = 'Champions' and frequency >= 3"
+  - name: Buyers
+    where: "frequency >= 1"
+  - name: Everyone else
+    else: true
+"""
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A mart file, its last day with orders and its number of customers."""
+
+    path: Path
+    as_of: str
+    customers: int
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
+    """A mart holding a 400-customer synthetic retailer and its RFM segments."""
+    folder = tmp_path_factory.mktemp("cli")
+    tables = generate(400, seed=5)
+    path = folder / "mart.duckdb"
+    with connect(path) as mart:
+        for name in ("customers", "customer_attributes", "products", "orders", "order_lines"):
+            pq.write_table(tables[name], folder / f"{name}.parquet")
+            ingest(mart, name, folder / f"{name}.parquet")
+        run = workflows.run_rfm(mart)
+        customers = int(load_features(mart, run.as_of).count().execute())
+    return Shop(path, run.as_of.isoformat(), customers)
+
+
+def invoke(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def stored(path: Path, name: str) -> pd.DataFrame:
+    with connect(path, create=False) as mart:
+        frame = store.assignments(mart, name).execute()
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+def assert_one_line_error(result: Result, message: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_segment_rfm_prints_sizes_that_sum_to_the_customers(shop: Shop) -> None:
+    result = invoke("segment", "rfm", "--mart", str(shop.path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {"segment", "members", "share"} <= set(rows[0])
+    assert sum(r["members"] for r in rows) == shop.customers
+    assert sum(r["share"] for r in rows) == pytest.approx(1.0)
+    counts = stored(shop.path, "rfm").segment.value_counts().to_dict()
+    assert {r["segment"]: r["members"] for r in rows} == counts
+
+
+def test_segment_rfm_human_output_names_the_run(shop: Shop) -> None:
+    result = invoke("segment", "rfm", "--mart", str(shop.path), "--bins", "4", "--name", "rfm4")
+    assert result.exit_code == 0, result.output
+    assert f"rfm4 v1 as of {shop.as_of}: {shop.customers:,} customers" in result.stdout
+    assert "bins=4" in result.stdout
+    assert "Champions" in result.stdout
+
+
+def test_segment_rfm_with_bad_bins_is_a_one_line_error(shop: Shop) -> None:
+    result = invoke("segment", "rfm", "--mart", str(shop.path), "--bins", "11")
+    assert_one_line_error(result, "bins must be between 2 and 10; got 11")
+
+
+def test_segment_lifecycle_with_loyal_orders(shop: Shop) -> None:
+    args = ("segment", "lifecycle", "--mart", str(shop.path), "--loyal-orders", "4")
+    result = invoke(*args, "--name", "lc4")
+    assert result.exit_code == 0, result.output
+    assert "loyal_orders=4" in result.stdout
+    assert "active_after=1.5" in result.stdout
+    with connect(shop.path, create=False) as mart:
+        assert store.definition(mart, "lc4").definition["thresholds"] == {"loyal_orders": 4}
+    segments = stored(shop.path, "lc4")
+    assert len(segments) == shop.customers
+    assert set(segments.segment) <= set(STAGES)
+
+
+def test_segment_lifecycle_with_multipliers_out_of_order_is_an_error(shop: Shop) -> None:
+    result = invoke("segment", "lifecycle", "--mart", str(shop.path), "--active-after", "4")
+    assert_one_line_error(result, "lifecycle multipliers must increase")
+
+
+def test_segment_rules_from_a_file(shop: Shop, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    result = invoke(
+        "segment",
+        "rules",
+        "tiers",
+        "--file",
+        str(rules),
+        "--mart",
+        str(shop.path),
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    sizes = {r["segment"]: r["members"] for r in json.loads(result.stdout)}
+    assert list(sizes) == ["Champion regulars", "Buyers", "Everyone else"]
+    assert sum(sizes.values()) == shop.customers
+    tiers = stored(shop.path, "tiers").set_index("customer_id").segment
+    rfm = stored(shop.path, "rfm").set_index("customer_id").segment
+    assert (tiers[rfm == "Prospect"] == "Everyone else").all()
+    assert (rfm[tiers == "Champion regulars"] == "Champions").all()
+
+
+def test_segment_rules_with_an_unknown_column_is_an_error(shop: Shop, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('segments:\n  - name: X\n    where: "no_such_column > 1"\n', encoding="utf-8")
+    result = invoke("segment", "rules", "bad", "--file", str(rules), "--mart", str(shop.path))
+    assert result.exit_code == 2, result.output
+    assert "no_such_column" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_segmentations_lists_what_is_stored(shop: Shop) -> None:
+    result = invoke("segmentations", "--mart", str(shop.path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["segmentation"]: r for r in json.loads(result.stdout)}
+    assert rows["rfm"]["kind"] == "rfm"
+    assert rows["rfm"]["version"] == 1
+    assert rows["rfm"]["n_segments"] == stored(shop.path, "rfm").segment.nunique()
+    assert rows["rfm"]["last_as_of"].startswith(shop.as_of)
+    human = invoke("segmentations", "--mart", str(shop.path))
+    assert human.exit_code == 0, human.output
+    assert "rfm" in human.stdout and shop.as_of in human.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_assignments_writes_the_stored_segments(shop: Shop, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"rfm{suffix}"
+    result = invoke("assignments", "rfm", "--mart", str(shop.path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out, dtype=str) if suffix == ".csv" else pq.read_table(out).to_pandas()
+    expected = stored(shop.path, "rfm")
+    assert list(written.columns) == ["customer_id", "segment"]
+    assert written.customer_id.tolist() == expected.customer_id.tolist()
+    assert written.segment.tolist() == expected.segment.tolist()
+    assert f"wrote {len(expected):,} customers to" in result.stderr
+
+
+def test_assignments_as_of_a_date_without_results_lists_the_dates(
+    shop: Shop, tmp_path: Path
+) -> None:
+    out = tmp_path / "x.csv"
+    result = invoke(
+        "assignments", "rfm", "--mart", str(shop.path), "--out", str(out), "--as-of", "2024-01-01"
+    )
+    assert_one_line_error(result, f"has no results as of 2024-01-01; stored dates: {shop.as_of}")
+    assert not out.exists()
+
+
+def test_assignments_with_a_bad_suffix_is_an_error(shop: Shop, tmp_path: Path) -> None:
+    out = tmp_path / "rfm.xlsx"
+    result = invoke("assignments", "rfm", "--mart", str(shop.path), "--out", str(out))
+    assert_one_line_error(result, "rfm.xlsx: use a .csv or .parquet file name")
+    assert not out.exists()
+
+
+def test_an_unknown_segmentation_is_a_one_line_error(shop: Shop, tmp_path: Path) -> None:
+    result = invoke(
+        "assignments", "nope", "--mart", str(shop.path), "--out", str(tmp_path / "x.csv")
+    )
+    assert_one_line_error(result, "no segmentation named 'nope'; stored: ")
+    assert "rfm" in result.stderr
+
+
+def test_a_missing_mart_is_a_one_line_error(tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    result = invoke("segmentations", "--mart", str(missing))
+    assert_one_line_error(result, f"no mart at {missing}")
+    assert not missing.exists()
