@@ -33,6 +33,8 @@ def test_overview_carries_behaviour_and_is_ordered_by_value(tiers_profile: Segme
     assert list(overview.index) == ["Gold", "Bronze", "Silver"]
     assert overview.loc["Gold", "frequency"] == pytest.approx(1.5)  # a1 has o1 and o2
     assert overview.loc["Bronze", "recency_days"] == pytest.approx(364)
+    order = tiers_profile.distinguishing.segment.drop_duplicates().tolist()
+    assert order == ["Gold", "Bronze", "Silver"]
 
 
 def test_distinguishing_features_are_the_largest_absolute_smd() -> None:

@@ -150,7 +150,7 @@ def profile(
         money=money,
         overview=overview,
         features=means,
-        distinguishing=top_features(means),
+        distinguishing=_in_ladder_order(top_features(means), overview),
         mix=mix,
         statistics=statistics,
         n_tested=min(n_base, max_customers),
@@ -255,6 +255,13 @@ def _overview(
             result[name] = np.nan
     result["too_small"] = (result.share_of_base < min_share) | (result.members < min_members)
     return result
+
+
+def _in_ladder_order(frame: pd.DataFrame, overview: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s rows with segments in the order of the value ladder (most valuable first)."""
+    rank = dict(zip(overview.segment, overview.value_rank, strict=True))
+    ordered = frame.assign(_rank=frame.segment.map(rank)).sort_values(["_rank", "rank"])
+    return ordered.drop(columns="_rank").reset_index(drop=True)
 
 
 def _small(overview: pd.DataFrame, min_share: float, min_members: int) -> pd.DataFrame:

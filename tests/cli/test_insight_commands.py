@@ -1,0 +1,152 @@
+"""``segmint profile`` and ``segmint migration`` on a small mart file, read back from stored results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import segmint
+from segmint.cli.main import app
+from segmint.mart import TABLES
+from segmint.segmentation import store
+
+runner = CliRunner()
+
+BEFORE = {"k1": "High", "k2": "Low", "k3": "Low", "k4": "Low"}
+AFTER = {"k1": "High", "k2": "High", "k3": "Low", "k5": "Low"}
+
+
+@pytest.fixture(scope="module")
+def mart_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """k1 spends 100 and k2 40 in the year to 2024-06-30; ``value`` stored at two dates."""
+    path = tmp_path_factory.mktemp("insight") / "m.duckdb"
+    with segmint.connect(path) as mart:
+        orders = pd.DataFrame(
+            {
+                "order_id": ["o1", "o2"],
+                "customer_id": ["k1", "k2"],
+                "order_ts": [dt.datetime(2024, 5, 1), dt.datetime(2024, 6, 1)],
+                "channel": ["web", "store"],
+                "status": ["completed", "completed"],
+                "ingest_id": [1, 1],
+            }
+        )
+        lines = pd.DataFrame(
+            {
+                "order_id": ["o1", "o2"],
+                "line_no": [1, 1],
+                "quantity": [1.0, 2.0],
+                "unit_price": [100.0, 20.0],
+                "ingest_id": [1, 1],
+            }
+        )
+        for name, frame in (("orders", orders), ("order_lines", lines)):
+            schema = TABLES[name].ibis_schema()
+            mart.con.insert(name, ibis.memtable(frame.reindex(columns=list(schema))).cast(schema))
+        for day, segments in ((dt.date(2024, 3, 31), BEFORE), (dt.date(2024, 6, 30), AFTER)):
+            frame = pd.DataFrame(
+                {"customer_id": list(segments), "segment": list(segments.values())}
+            )
+            store.save(mart, "value", "rules", {}, day, ibis.memtable(frame))
+    return path
+
+
+def test_profile_prints_the_money_table_with_totals(mart_file: Path) -> None:
+    result = runner.invoke(app, ["profile", "value", "--mart", str(mart_file)])
+    assert result.exit_code == 0, result.output
+    assert "value as of 2024-06-30: 4 customers" in result.stdout
+    assert "total" in result.stdout
+    assert "140" in result.stdout  # portfolio revenue
+    assert "what sets each segment apart" in result.stdout
+    assert "do segments differ?" in result.stdout
+    assert "segment High is too small to act on: 2 members is below 30" in result.stderr
+
+
+def test_profile_json_parses_and_holds_the_money(mart_file: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["profile", "value", "--mart", str(mart_file), "--format", "json", "--cost-to-serve", "10"],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    segments = {s["segment"]: s for s in document["segments"]}
+    assert segments["High"]["revenue"] == 140.0
+    assert segments["High"]["profit"] == -20.0  # no known costs: margin 0, less 2 × 10
+    assert segments["Low"]["revenue_per_member"] == 0.0
+    assert segments["Low"]["step_up_revenue"] == pytest.approx(0.02 * 70.0)
+    assert document["portfolio"]["members"] == 4
+    assert document["sampled"] is False
+    assert {"feature", "p_adjusted", "effect_size"} <= set(document["statistics"][0])
+
+
+def test_profile_csv_has_a_totals_row(mart_file: Path) -> None:
+    result = runner.invoke(
+        app, ["profile", "value", "--mart", str(mart_file), "--format", "csv", "--min-share", "0.5"]
+    )
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(StringIO(result.stdout))
+    assert frame.segment.tolist() == ["High", "Low", "(total)"]
+    assert frame.revenue.iloc[:2].sum() == frame.revenue.iloc[2]
+
+
+def test_profile_by_a_column_gives_sub_segment_rows(mart_file: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["profile", "value", "--mart", str(mart_file), "--by", "value", "--as-of", "2024-06-30"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "by value" in result.stdout
+
+
+def test_migration_prints_matrix_and_flows(mart_file: Path) -> None:
+    args = ["migration", "value", "--from", "2024-03-31", "--to", "2024-06-30"]
+    result = runner.invoke(app, [*args, "--mart", str(mart_file)])
+    assert result.exit_code == 0, result.output
+    assert "1 entered the base, 1 left it." in result.stdout
+    assert "1 Low became High" in result.stdout
+
+
+def test_migration_json_parses(mart_file: Path) -> None:
+    args = ["migration", "value", "--from", "2024-03-31", "--to", "2024-06-30", "--format", "json"]
+    result = runner.invoke(app, [*args, "--mart", str(mart_file)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["counts"]["Low"]["High"] == 1
+    assert document["counts"]["(entered)"]["Low"] == 1
+    assert document["revenue"]["Low"]["High"] == 40.0
+    assert document["entered"] == 1 and document["left"] == 1
+    assert sum(f["customers"] for f in document["flows"]) == 5
+
+
+def test_migration_csv_is_the_flow_table(mart_file: Path) -> None:
+    args = ["migration", "value", "--from", "2024-03-31", "--to", "2024-06-30", "--format", "csv"]
+    result = runner.invoke(app, [*args, "--mart", str(mart_file)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(StringIO(result.stdout))
+    assert list(frame.columns) == ["source", "target", "customers", "revenue"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["profile", "nope"], "error: no segmentation named 'nope'; stored: value"),
+        (["profile", "value", "--as-of", "2024-01-01"], "stored dates: 2024-03-31, 2024-06-30"),
+        (["profile", "value", "--by", "planet"], "--by must name a feature column"),
+        (["profile", "value", "--as-of", "June"], "as_of must be a date written YYYY-MM-DD"),
+        (["migration", "value", "--from", "2024-01-01", "--to", "2024-06-30"], "no results as of"),
+        (["migration", "value", "--from", "2024-06-30", "--to", "2024-03-31"], "must be before"),
+    ],
+)
+def test_errors_are_one_line(mart_file: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, [*args, "--mart", str(mart_file)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
