@@ -96,11 +96,6 @@ def test_staged_rows_carry_row_numbers_and_text_values(mart: Mart, tmp_path: Pat
     assert frame["birth_year"].iloc[0] == "1980"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a blank line takes a row number in the reader's rejects but not in "
-    "the renumbered accepted rows (staging._renumber), so row numbers disagree",
-)
 def test_row_numbers_stay_file_lines_after_a_blank_line(mart: Mart, tmp_path: Path) -> None:
     text = "customer_id,birth_year\nc1,1980\n\nc3,abc\nc4\n"
     load(mart, "customers", write(tmp_path / "customers.csv", text))
@@ -108,11 +103,6 @@ def test_row_numbers_stay_file_lines_after_a_blank_line(mart: Mart, tmp_path: Pa
     assert sorted(reasons_by_row(mart)) == [3, 4]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: gzip is recognised by its magic bytes (files.inspect) but staging "
-    "lets the engine infer compression from the name, so orders.csv holding gzip fails",
-)
 def test_gzip_file_without_gz_suffix_loads(mart: Mart, tmp_path: Path) -> None:
     path = write(tmp_path / "customers.csv", gzip.compress(b"customer_id,country\nc1,UK\n"))
     assert inspect(path).compressed

@@ -78,8 +78,9 @@ def _empty_rejects(mart: Mart) -> ibis.Table:
 
 
 def _stage_parquet(mart: Mart, info: FileInfo, name: str) -> tuple[ibis.Table, ibis.Table]:
-    source = mart.con.read_parquet(info.path)
-    stage = mart.con.create_table(name, source.mutate(_row=ibis.row_number() + 1), temp=True)
+    """Parquet is typed and row-addressable: stage a view over the file, no copy."""
+    source = mart.con.read_parquet(info.path, table_name=name, file_row_number=True)
+    stage = source.mutate(_row=source.file_row_number + 1).drop("file_row_number")
     return stage, _empty_rejects(mart)
 
 
@@ -97,6 +98,7 @@ def _stage_delimited(
         rejects_table=rejects_name,
         rejects_scan=scans_name,
         null_padding=False,
+        compression=_compression(info),
     )
     accepted = mart.con.create_table(
         f"{name}_accepted", source.mutate(_k=ibis.row_number() + 1), temp=True
@@ -109,19 +111,48 @@ def _stage_delimited(
         raw=rej.csv_line,
     ).distinct(on="_row", keep="first")
     rejects = mart.con.create_table(f"{rejects_name}_rows", rejected, temp=True)
-    stage = mart.con.create_table(name, _renumber(accepted, rejects), temp=True)
+    skipped = rejects.select("_row").union(_blank_rows(mart, info, encoding))
+    stage = mart.con.create_table(name, _renumber(accepted, skipped), temp=True)
     return stage, rejects
 
 
-def _renumber(accepted: ibis.Table, rejects: ibis.Table) -> ibis.Table:
-    """Give accepted rows their file row numbers, skipping the numbers of rejected rows.
+def _compression(info: FileInfo) -> str:
+    """Compression by content, not by name: a gzip file called orders.csv is still gzip."""
+    return "gzip" if info.compressed else "none"
 
-    The k-th accepted row is the k-th row number not taken by a reject: with rejects at rows
-    r_1 < r_2 < …, it is k + j where j counts the rejects with r_i - i < k.
+
+def _read_lines(mart: Mart, info: FileInfo, encoding: str, skip: int) -> ibis.Table:
+    """The file as one text column ``line`` (NULL for a blank line), one row per line."""
+    return mart.con.read_csv(
+        info.path,
+        columns={"line": "VARCHAR"},
+        header=False,
+        delim="\x01",
+        quote="",
+        escape="",
+        encoding=encoding,
+        skip=skip,
+        compression=_compression(info),
+    )
+
+
+def _blank_rows(mart: Mart, info: FileInfo, encoding: str) -> ibis.Table:
+    """Data row numbers of blank lines, which the CSV reader passes over without a row."""
+    lines = _read_lines(mart, info, encoding, skip=1)
+    numbered = lines.mutate(_row=ibis.row_number() + 1)
+    blank = numbered.line.isnull() | (numbered.line.strip().length() == 0)
+    return numbered.filter(blank).select(_row=numbered._row.cast("int64"))
+
+
+def _renumber(accepted: ibis.Table, skipped: ibis.Table) -> ibis.Table:
+    """Give accepted rows their file row numbers, skipping the numbers of rejected and blank rows.
+
+    The k-th accepted row is the k-th row number not skipped: with skipped rows
+    r_1 < r_2 < …, it is k + j where j counts the skipped rows with r_i - i < k.
     """
-    if int(rejects.count().execute()) == 0:
+    if int(skipped.count().execute()) == 0:
         return accepted.rename(_row="_k")
-    ordered = rejects.mutate(j=ibis.row_number().over(order_by="_row") + 1)
+    ordered = skipped.mutate(j=ibis.row_number().over(order_by="_row") + 1)
     cum = ordered.group_by(before=ordered._row - ordered.j).aggregate(j=ordered.j.max())
     joined = accepted.asof_join(cum, on=accepted._k > cum.before)
     return joined.mutate(_row=joined._k + joined.j.fill_null(0)).drop("_k", "before", "j")
@@ -132,16 +163,7 @@ def _stage_lines(
 ) -> tuple[ibis.Table, ibis.Table]:
     """Whitespace-separated text and JSON Lines: read whole lines, split in the engine."""
     is_json = info.format == "jsonl"
-    lines = mart.con.read_csv(
-        info.path,
-        columns={"line": "VARCHAR"},
-        header=False,
-        delim="\x01",
-        quote="",
-        escape="",
-        encoding=encoding,
-        skip=0 if is_json else 1,
-    )
+    lines = _read_lines(mart, info, encoding, skip=0 if is_json else 1)
     numbered = mart.con.create_table(
         f"{_LINES}_{name}",
         lines.mutate(_row=ibis.row_number() + 1).filter(lines.line.strip().length() > 0),
