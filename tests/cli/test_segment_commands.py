@@ -95,6 +95,28 @@ def test_segment_rfm_human_output_names_the_run(shop: Shop) -> None:
     assert "Champions" in result.stdout
 
 
+def test_segment_rfm_with_a_custom_map(shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "map.yaml"
+    path.write_text(
+        "segments:\n  - {name: Recent, r: [4, 5], fm: [1, 5]}\n  - {name: Fading, r: [1, 3], fm: [1, 5]}\n",
+        encoding="utf-8",
+    )
+    args = ("segment", "rfm", "--mart", str(shop.path), "--map", str(path), "--name", "rfm_map")
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["segment"] for r in json.loads(result.stdout)] == ["Recent", "Fading", "Prospect"]
+    assert set(stored(shop.path, "rfm_map").segment) == {"Recent", "Fading", "Prospect"}
+
+
+def test_segment_rfm_with_a_map_leaving_a_cell_uncovered_is_an_error(
+    shop: Shop, tmp_path: Path
+) -> None:
+    path = tmp_path / "map.yaml"
+    path.write_text("segments:\n  - {name: Recent, r: [2, 5], fm: [1, 5]}\n", encoding="utf-8")
+    result = invoke("segment", "rfm", "--mart", str(shop.path), "--map", str(path))
+    assert_one_line_error(result, "map.yaml: no segment covers the (R, FM) cells [(1, 1), (1, 2)")
+
+
 def test_segment_rfm_with_bad_bins_is_a_one_line_error(shop: Shop) -> None:
     result = invoke("segment", "rfm", "--mart", str(shop.path), "--bins", "11")
     assert_one_line_error(result, "bins must be between 2 and 10; got 11")
