@@ -305,7 +305,8 @@ def _print_statistics(result: SegmentProfile) -> None:
 
 def _print_migration(result: Migration, top: int) -> None:
     counts, shares = result.counts, result.row_shares
-    view = Table(title=f"{result.segmentation}: {result.from_date} → {result.to_date}")
+    title = f"{result.segmentation}: {result.from_date} → {result.to_date} (customers, row %)"
+    view = Table(title=title)
     view.title_justify = "left"
     view.add_column("from \\ to")
     for column in counts.columns:
@@ -313,7 +314,7 @@ def _print_migration(result: Migration, top: int) -> None:
     view.add_column("total", justify="right")
     for row in counts.index:
         cells = [
-            f"{int(counts.loc[row, c]):,} ({_share(shares.loc[row, c])})" for c in counts.columns
+            f"{int(counts.loc[row, c]):,} {_fmt(shares.loc[row, c], '.0%')}" for c in counts.columns
         ]
         view.add_row(str(row), *cells, f"{int(counts.loc[row].sum()):,}")
     view.add_section()
