@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import ibis.expr.types as ir
 
 from segmint.features.asof import date_literal
@@ -29,21 +30,26 @@ from segmint.features.asof import date_literal
 DAYS_PER_WEEK = 7.0
 
 
-def btyd_features(orders: ir.Table, day: dt.date) -> ir.Table:
-    """``btyd_frequency``, ``btyd_recency``, ``btyd_T`` per customer with a purchase.
+def btyd_metrics(orders: ir.Table) -> dict[str, ir.Value]:
+    """Per-customer aggregates behind the BTYD columns (see :func:`btyd_columns`).
 
     Args:
         orders: purchases with their value, from :func:`segmint.features.orders.order_values`.
-        day: the as-of day.
     """
-    bought = orders.filter(orders.net >= 0)
-    dated = bought.select("customer_id", day=bought.order_ts.date())
-    agg = dated.group_by("customer_id").aggregate(
-        n_days=dated.day.nunique(), first_day=dated.day.min(), last_day=dated.day.max()
-    )
-    return agg.select(
-        "customer_id",
-        btyd_frequency=agg.n_days - 1,
-        btyd_recency=agg.last_day.delta(agg.first_day, unit="day") / DAYS_PER_WEEK,
-        btyd_T=date_literal(day).delta(agg.first_day, unit="day") / DAYS_PER_WEEK,
-    )
+    transaction = orders.net >= 0
+    day = orders.order_ts.date()
+    return {
+        "btyd_days": day.nunique(where=transaction),
+        "btyd_first_day": day.min(where=transaction),
+        "btyd_last_day": day.max(where=transaction),
+    }
+
+
+def btyd_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
+    """``btyd_frequency``, ``btyd_recency``, ``btyd_T``; null without a transaction."""
+    first = agg.btyd_first_day
+    return {
+        "btyd_frequency": ibis.ifelse(first.isnull(), ibis.null("int64"), agg.btyd_days - 1),
+        "btyd_recency": agg.btyd_last_day.delta(first, unit="day") / DAYS_PER_WEEK,
+        "btyd_T": date_literal(day).delta(first, unit="day") / DAYS_PER_WEEK,
+    }

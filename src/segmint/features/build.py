@@ -1,7 +1,7 @@
 """Assemble the customer feature table as of a date: a handful of group-bys joined on id.
 
-Each concern (purchases, cadence, categories, BTYD summary, events, demographics,
-attributes) is one aggregate per customer; they are left-joined onto the customers known
+Each grain is one aggregate per customer: purchases (with cadence and the BTYD summary),
+categories, events, demographics, attributes; they are left-joined onto the customers known
 as of the day (:mod:`segmint.features.population`). The result is a single Ibis
 expression: nothing is pulled into Python, so the engine plans the whole table at once
 and another Ibis backend can run it unchanged. Definitions of every column:
@@ -17,18 +17,11 @@ import ibis.expr.types as ir
 
 from segmint.features.asof import AsOf, date_literal, resolve_as_of
 from segmint.features.attributes import attribute_columns, attribute_features
-from segmint.features.btyd import btyd_features
-from segmint.features.cadence import cadence_features
 from segmint.features.categories import category_features
 from segmint.features.demographics import demographic_features
-from segmint.features.orders import (
-    CHANNELS,
-    WINDOWS_DAYS,
-    order_features,
-    order_values,
-    purchase_lines,
-)
+from segmint.features.orders import CHANNELS, WINDOWS_DAYS, order_values, purchase_lines
 from segmint.features.population import population
+from segmint.features.purchases import purchase_features
 from segmint.features.web import EVENT_COUNTS, web_features
 from segmint.mart import Mart
 
@@ -113,10 +106,8 @@ def build_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
     lines = purchase_lines(mart, day)
     orders = order_values(mart, day, lines)
     parts = [
-        order_features(orders, day),
-        cadence_features(orders),
+        purchase_features(orders, day),
         category_features(lines),
-        btyd_features(orders, day),
         web_features(mart, day, orders),
         demographic_features(mart, day),
     ]

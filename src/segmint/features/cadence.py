@@ -13,16 +13,20 @@ import ibis.expr.types as ir
 SECONDS_PER_DAY = 86_400.0
 
 
-def cadence_features(orders: ir.Table) -> ir.Table:
-    """``interpurchase_mean_days`` and ``interpurchase_std_days`` per customer.
-
-    Args:
-        orders: purchases, at least ``customer_id`` and ``order_ts``.
-    """
+def with_gaps(orders: ir.Table) -> ir.Table:
+    """``orders`` with ``gap_days``: days since the customer's previous purchase (null first)."""
     seconds = orders.order_ts.epoch_seconds()
     previous = seconds.lag().over(group_by="customer_id", order_by=["order_ts", "order_id"])
-    gaps = orders.select("customer_id", gap=(seconds - previous) / SECONDS_PER_DAY)
-    return gaps.group_by("customer_id").aggregate(
-        interpurchase_mean_days=gaps.gap.mean(),
-        interpurchase_std_days=gaps.gap.std(how="sample"),
-    )
+    return orders.mutate(gap_days=(seconds - previous) / SECONDS_PER_DAY)
+
+
+def cadence_metrics(orders: ir.Table) -> dict[str, ir.Value]:
+    """``interpurchase_mean_days`` and ``interpurchase_std_days`` as per-customer aggregates.
+
+    Args:
+        orders: purchases with ``gap_days`` from :func:`with_gaps`.
+    """
+    return {
+        "interpurchase_mean_days": orders.gap_days.mean(),
+        "interpurchase_std_days": orders.gap_days.std(how="sample"),
+    }

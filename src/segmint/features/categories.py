@@ -10,6 +10,7 @@ customer with no categorised purchase has 0 categories and null top category.
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
 
@@ -23,19 +24,17 @@ def category_features(lines: ir.Table) -> ir.Table:
     per_category = known.group_by("customer_id", "category").aggregate(
         spend=known.net.sum(), bought=known.count(where=known.quantity > 0)
     )
+    positive = per_category.spend > 0
+    # min of (-spend, category): the highest spend, ties to the first name
+    top = ibis.struct({"neg_spend": -per_category.spend, "category": per_category.category})
     summary = per_category.group_by("customer_id").aggregate(
         n_categories=per_category.count(where=per_category.bought > 0),
-        positive_spend=per_category.spend.sum(where=per_category.spend > 0),
-        top_spend=per_category.spend.max(),
+        positive_spend=per_category.spend.sum(where=positive),
+        top=top.min(where=positive),
     )
-    tops = per_category.join(summary, "customer_id").filter(
-        lambda t: (t.spend == t.top_spend) & (t.spend > 0)
-    )
-    top = tops.group_by("customer_id").aggregate(top_category=tops.category.min())
-    joined = summary.left_join(top, "customer_id")
-    return joined.select(
+    return summary.select(
         "customer_id",
         "n_categories",
-        "top_category",
-        top_category_share=joined.top_spend.nullif(0.0) / joined.positive_spend,
+        top_category=summary.top["category"],
+        top_category_share=-summary.top["neg_spend"] / summary.positive_spend,
     )

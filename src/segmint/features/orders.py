@@ -101,11 +101,12 @@ def _share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
     return part.cast("float64") / whole.cast("float64").nullif(0.0)
 
 
-def order_features(orders: ir.Table, day: dt.date) -> ir.Table:
-    """Per-customer purchase features from :func:`order_values` (one group-by).
+def order_metrics(orders: ir.Table, day: dt.date) -> dict[str, ir.Value]:
+    """Aggregates over one customer's purchases (:func:`order_values` rows), by name.
 
-    Columns: frequency, monetary_total, monetary_avg, first/last order date, recency_days,
-    orders/spend per trailing window, returns, discount share, margin, channel shares.
+    Combined with the cadence and BTYD aggregates into a single group-by by
+    :func:`segmint.features.purchases.purchase_features`; :func:`order_columns` turns
+    them into feature columns.
     """
     end = end_of(day)
     channel = orders.channel.lower().strip()
@@ -127,26 +128,32 @@ def order_features(orders: ir.Table, day: dt.date) -> ir.Table:
         metrics[f"spend_{days}d"] = orders.net.sum(where=recent).fill_null(0.0)
     for name in CHANNELS:
         metrics[f"n_{name}"] = orders.count(where=channel == name)
-    agg = orders.group_by("customer_id").aggregate(**metrics)
-    first = agg.first_order_ts.date()
+    return metrics
+
+
+def order_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
+    """Purchase feature columns from the :func:`order_metrics` aggregates.
+
+    frequency, monetary_total, monetary_avg, first/last order date, recency_days,
+    orders/spend per trailing window, returns, discount share, margin, channel shares.
+    """
     last = agg.last_order_ts.date()
     shares = {f"share_{name}": _share(agg[f"n_{name}"], agg.frequency) for name in CHANNELS}
     named = sum((agg[f"n_{name}"] for name in CHANNELS), ibis.literal(0))
-    return agg.select(
-        "customer_id",
-        "frequency",
-        "monetary_total",
-        monetary_avg=_share(agg.monetary_total, agg.n_positive),
-        first_order_date=first,
-        last_order_date=last,
-        recency_days=date_literal(day).delta(last, unit="day"),
+    return {
+        "frequency": agg.frequency,
+        "monetary_total": agg.monetary_total,
+        "monetary_avg": _share(agg.monetary_total, agg.n_positive),
+        "first_order_date": agg.first_order_ts.date(),
+        "last_order_date": last,
+        "recency_days": date_literal(day).delta(last, unit="day"),
         **{f"orders_{d}d": agg[f"orders_{d}d"] for d in WINDOWS_DAYS},
         **{f"spend_{d}d": agg[f"spend_{d}d"] for d in WINDOWS_DAYS},
-        returns_count=agg.returns_count,
-        return_rate=_share(agg.returns_count, agg.frequency),
-        discount_share=_share(agg.discount_sum, agg.gross_sum),
-        gross_margin=agg.gross_margin,
-        margin_rate=_share(agg.gross_margin, agg.costed_net),
+        "returns_count": agg.returns_count,
+        "return_rate": _share(agg.returns_count, agg.frequency),
+        "discount_share": _share(agg.discount_sum, agg.gross_sum),
+        "gross_margin": agg.gross_margin,
+        "margin_rate": _share(agg.gross_margin, agg.costed_net),
         **shares,
-        share_other=_share(agg.frequency - named, agg.frequency),
-    )
+        "share_other": _share(agg.frequency - named, agg.frequency),
+    }
