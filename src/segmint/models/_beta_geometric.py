@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, expit, gammaln
 
 from segmint.models._base import ContinuousTimeModel, Histories
-from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
+from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1, softplus_and_logistic
 from segmint.models._validation import FloatArray, check_integer_counts
 
 
@@ -36,7 +36,7 @@ class BetaGeometricModel(ContinuousTimeModel):
         alone are computed and summed once per distinct count, not once per row.
         """
         r, alpha, a, b = theta
-        x, t_x, T, w, idx = data.x, data.t_x, data.T, data.weights, data.count_index
+        x, w, idx = data.x, data.weights, data.count_index
         k, w_k = data.counts, data.count_weights
         n = k + self.shift  # dropout opportunities an active customer has survived
         can_drop = n > 0
@@ -53,13 +53,14 @@ class BetaGeometricModel(ContinuousTimeModel):
         log_odds_k = np.where(can_drop, np.log(a) - np.log(b + n1 - 1), -np.inf)
 
         rx = r + x
-        log_aT = np.log(alpha + T)
-        gap = log_aT - np.log(alpha + t_x)  # log((alpha+T)/(alpha+t_x)) >= 0
+        log_age = np.log(alpha + data.ages)
+        inverse_age = 1.0 / (alpha + data.ages)
+        log_aT = log_age[data.T_index]
+        gap = log_aT - log_age[data.t_x_index]  # log((alpha+T)/(alpha+t_x)) >= 0
         log_odds = log_odds_k[idx] + rx * gap  # log(drop term / stay term), per row
-        p_drop = expit(log_odds)  # share of the likelihood from "dropped after t_x"
+        softplus, p_drop = softplus_and_logistic(log_odds)  # p_drop: share of "dropped after t_x"
         wp = w * p_drop
-        ll = w_k @ log_stay_k + w.sum() * r * np.log(alpha)
-        ll += w @ (np.logaddexp(0.0, log_odds) - rx * log_aT)
+        ll = w_k @ log_stay_k + w.sum() * r * np.log(alpha) + w @ (softplus - rx * log_aT)
 
         psi_common_k = digamma(a + b) - digamma(a + b + n)
         psi_b_stay_k = digamma(b + n) - digamma(b)
@@ -72,7 +73,11 @@ class BetaGeometricModel(ContinuousTimeModel):
                 - w @ log_aT
                 + wp @ gap,
                 w.sum() * r / alpha
-                - (w * rx) @ ((1.0 - p_drop) / (alpha + T) + p_drop / (alpha + t_x)),
+                - (w * rx)
+                @ (
+                    inverse_age[data.T_index]
+                    + p_drop * (inverse_age[data.t_x_index] - inverse_age[data.T_index])
+                ),
                 w_k @ psi_common_k + wp.sum() / a,
                 w_k @ (psi_common_k + psi_b_stay_k) + wp_k @ (psi_b_drop_k - psi_b_stay_k),
             ]

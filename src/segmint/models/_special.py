@@ -29,3 +29,11 @@ def nbinom_pmf_sf(k: FloatArray, r: float, p: FloatArray) -> tuple[FloatArray, F
     log_pmf = gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * np.log(p) + k * np.log1p(-p)
     sf = np.where(k > 0, betainc(np.maximum(k, 1.0), r, 1 - p), 1.0)
     return np.exp(log_pmf), np.asarray(sf, dtype=np.float64)
+
+
+def softplus_and_logistic(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """log(1 + e^z) and 1/(1 + e^-z) from a single exponential, stable for any z (even -inf)."""
+    small = np.exp(-np.abs(z))
+    share = 1.0 / (1.0 + small)
+    logistic = np.where(z >= 0, share, small * share)
+    return np.maximum(z, 0.0) + np.log1p(small), logistic
