@@ -185,10 +185,6 @@ def test_a_segmentation_without_results_is_an_error_on_reading(mart: Mart) -> No
         store.assignments(mart, "value")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: reads default to the highest version, not the one saved last (see report)",
-)
 def test_going_back_to_an_earlier_definition_reads_the_newest_results(mart: Mart) -> None:
     # e.g. `segment rfm`, then `segment rfm --bins 4`, then `segment rfm` again next month.
     store.save(mart, "value", "rules", DEFINITION, JAN, rows({"a": "v1"}))

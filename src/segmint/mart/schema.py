@@ -360,6 +360,11 @@ SEGMENTATIONS = Table(
             "definition", "string", "The definition as JSON (parameters, rules, segment order)."
         ),
         Column("created_at", "timestamp", "When this version was first stored (UTC)."),
+        Column(
+            "updated_at",
+            "timestamp",
+            "When results of this version were last stored (UTC); reads default to this version.",
+        ),
     ),
     key=("segmentation", "version"),
     loadable=False,

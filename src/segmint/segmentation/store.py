@@ -84,15 +84,21 @@ def _version_for(
     defs = mart.table("segmentations")
     mine = defs.filter(defs.segmentation == name).execute()
     same = mine[mine.definition == text]
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     if len(same):
-        return StoredSegmentation(name, int(same.version.iloc[0]), kind, definition)
-    version = int(mine.version.max()) + 1 if len(mine) else 1
+        version = int(same.version.iloc[0])
+        created = same.created_at.iloc[0]
+        mart.delete("segmentations", segmentation=name, version=version)
+    else:
+        version = int(mine.version.max()) + 1 if len(mine) else 1
+        created = now
     row = {
         "segmentation": [name],
         "version": [version],
         "kind": [kind],
         "definition": [text],
-        "created_at": [datetime.datetime.now(datetime.UTC).replace(tzinfo=None)],
+        "created_at": [created],
+        "updated_at": [now],
     }
     mart.con.insert(
         "segmentations", ibis.memtable(row, schema=TABLES["segmentations"].ibis_schema())
@@ -103,7 +109,7 @@ def _version_for(
 def segmentations(mart: Mart) -> ibis.Table:
     """Every stored segmentation's latest version, with its kind, as_of dates and customers."""
     defs = mart.table("segmentations")
-    latest = defs.group_by("segmentation").aggregate(version=defs.version.max())
+    latest = defs.group_by("segmentation").aggregate(version=defs.version.argmax(defs.updated_at))
     current = defs.semi_join(latest, ["segmentation", "version"])
     a = mart.table("assignments")
     runs = a.group_by(["segmentation", "version"]).aggregate(
@@ -116,7 +122,8 @@ def segmentations(mart: Mart) -> ibis.Table:
 
 
 def definition(mart: Mart, name: str, version: int | None = None) -> StoredSegmentation:
-    """The stored definition of ``name`` (latest version unless ``version`` is given).
+    """The stored definition of ``name``: the version whose results were stored last, unless
+    ``version`` is given.
 
     Raises:
         MartError: no segmentation of that name (or version) is stored; lists those that are.
@@ -127,7 +134,7 @@ def definition(mart: Mart, name: str, version: int | None = None) -> StoredSegme
         known = sorted(defs.segmentation.execute().unique())
         raise MartError(f"no segmentation named '{name}'; stored: {', '.join(known) or 'none yet'}")
     if version is None:
-        version = int(mine.version.max())
+        version = int(mine.sort_values(["updated_at", "version"]).version.iloc[-1])
     row = mine[mine.version == version]
     if not len(row):
         raise MartError(
@@ -160,9 +167,14 @@ def assignments(
 ) -> ibis.Table:
     """``customer_id``, ``segment`` of ``name`` as of ``as_of`` (the latest stored date by default).
 
+    Without ``version``: the version stored last, or, when that one has no results as of
+    ``as_of``, the most recently stored version that has.
+
     Raises:
         MartError: nothing stored for that name, version or date; says which dates exist.
     """
+    if version is None and as_of is not None:
+        version = _version_with(mart, name, as_of)
     stored = definition(mart, name, version)
     dates = as_of_dates(mart, name, stored.version)
     if not dates:
@@ -177,3 +189,13 @@ def assignments(
     a = mart.table("assignments")
     mine = a.filter((a.segmentation == name) & (a.version == stored.version) & (a.as_of == as_of))
     return mine.select("customer_id", "segment")
+
+
+def _version_with(mart: Mart, name: str, as_of: datetime.date) -> int | None:
+    """The most recently stored version of ``name`` with results as of ``as_of``, if any."""
+    a = mart.table("assignments")
+    has = a.filter((a.segmentation == name) & (a.as_of == as_of)).select("version").distinct()
+    defs = mart.table("segmentations")
+    mine = defs.filter(defs.segmentation == name).semi_join(has, "version")
+    found = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
+    return int(found.version.iloc[0]) if len(found) else None
