@@ -107,7 +107,7 @@ def build_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
     orders = order_values(mart, day, lines)
     parts = [
         purchase_features(orders, day),
-        category_features(lines),
+        category_features(mart, lines),
         web_features(mart, day, orders),
         demographic_features(mart, day),
     ]

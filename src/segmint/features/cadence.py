@@ -16,7 +16,8 @@ SECONDS_PER_DAY = 86_400.0
 def with_gaps(orders: ir.Table) -> ir.Table:
     """``orders`` with ``gap_days``: days since the customer's previous purchase (null first)."""
     seconds = orders.order_ts.epoch_seconds()
-    previous = seconds.lag().over(group_by="customer_id", order_by=["order_ts", "order_id"])
+    # purchases at the same instant are gaps of 0 in any order, so no tie-breaker is needed
+    previous = seconds.lag().over(group_by="customer_id", order_by="order_ts")
     return orders.mutate(gap_days=(seconds - previous) / SECONDS_PER_DAY)
 
 
