@@ -28,8 +28,8 @@ def test_connect_creates_every_table_with_its_declared_columns_and_types(tmp_pat
 def _same_type(actual: dt.DataType, declared: dt.DataType) -> bool:
     """Equal types; a declared timestamp matches the engine's (microsecond) timestamp."""
     if declared.is_timestamp():
-        return actual.is_timestamp() and actual.timezone == declared.timezone
-    return actual == declared
+        return bool(actual.is_timestamp() and actual.timezone == declared.timezone)
+    return bool(actual == declared)
 
 
 def test_loadable_tables_carry_ingest_id_and_bookkeeping_tables_do_not() -> None:
