@@ -18,6 +18,7 @@ import duckdb
 import ibis
 import sqlglot.expressions as sge
 from ibis.backends.duckdb import Backend as DuckDBBackend
+from ibis.backends.sql.datatypes import DuckDBType
 
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
@@ -43,14 +44,31 @@ class Mart:
         return raw
 
     def init(self) -> list[str]:
-        """Create every mart table that does not exist yet; return the names created."""
+        """Create every mart table that does not exist yet; return the names created.
+
+        Tables created by an older segmint get the columns added since, as NULL.
+        """
         existing = set(self.con.list_tables())
         created = []
         for name, table in TABLES.items():
             if name not in existing:
                 self.con.create_table(name, schema=table.ibis_schema())
                 created.append(name)
+            else:
+                self._add_missing_columns(name, table.ibis_schema())
         return created
+
+    def _add_missing_columns(self, name: str, schema: ibis.Schema) -> None:
+        have = set(self.con.table(name).columns)
+        for column, dtype in schema.items():
+            if column not in have:
+                definition = sge.ColumnDef(
+                    this=sge.to_identifier(column, quoted=True), kind=DuckDBType.from_ibis(dtype)
+                )
+                alter = sge.Alter(
+                    this=sge.to_table(name, quoted=True), kind="TABLE", actions=[definition]
+                )
+                self.con.raw_sql(alter)
 
     def is_initialised(self) -> bool:
         """True when every mart table exists."""
@@ -107,13 +125,13 @@ def _literal(value: object) -> sge.Expression:
 def connect(
     path: Path | str | None = None, *, settings: Settings | None = None, create: bool = True
 ) -> Mart:
-    """Open (and by default create and initialise) the mart at ``path``.
+    """Open the mart at ``path`` (created by default), its tables up to date.
 
     Args:
         path: the DuckDB file; defaults to the configured ``SEGMINT_MART``.
         settings: engine settings; read from the environment when omitted.
-        create: create the file and its tables when missing. When False a missing
-            mart is an error naming the path.
+        create: create the file when missing. When False a missing mart is an error
+            naming the path. Either way the tables are created or brought up to date.
     """
     settings = settings or get_settings(path)
     target = str(path if path is not None else settings.mart)
@@ -132,6 +150,5 @@ def connect(
         raise MartError(f"cannot open the mart {target}: {exc}") from None
     con.raw_sql("SET enable_progress_bar = false")  # segmint shows its own progress
     mart = Mart(con, target)
-    if create:
-        mart.init()
+    mart.init()  # creates a new mart's tables; brings an older mart's tables up to date
     return mart
