@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._validation import FloatArray
@@ -61,8 +62,10 @@ class _Objective:
         self.penalizer_coef = penalizer_coef
 
     def value(self, phi: FloatArray) -> float:
+        """The objective; +inf where the likelihood cannot be evaluated (NaN), so line searches back off."""
         ll, _ = self.loglik(np.exp(phi))
-        return float(-ll / self.total + self.penalizer_coef * phi @ phi)
+        value = float(-ll / self.total + self.penalizer_coef * phi @ phi)
+        return value if not np.isnan(value) else np.inf
 
     def value_and_grad(self, phi: FloatArray) -> tuple[float, FloatArray]:
         theta = np.exp(phi)
@@ -150,11 +153,12 @@ def rough_maximum(
 ) -> StartingPoint:
     """A loosely converged maximiser and its curvature: a starting point for the full fit."""
     objective = _Objective(loglik, total_weight, penalizer_coef)
-    phi, _, _, _ = _lbfgsb(objective, np.log(start), 200, 1e-9)
-    value, grad = objective.value_and_grad(phi)
-    if not (np.all(np.isfinite(phi)) and np.isfinite(value)):
-        return StartingPoint(start)
-    return StartingPoint(np.exp(phi), objective.hessian(phi, grad))
+    with threadpool_limits(limits=1, user_api="blas"):
+        phi, _, _, _ = _lbfgsb(objective, np.log(start), 200, 1e-9)
+        value, grad = objective.value_and_grad(phi)
+        if not (np.all(np.isfinite(phi)) and np.isfinite(value)):
+            return StartingPoint(start)
+        return StartingPoint(np.exp(phi), objective.hessian(phi, grad))
 
 
 def maximise_likelihood(
@@ -174,7 +178,33 @@ def maximise_likelihood(
     data cannot identify a parameter (it runs to a bound, or its log-scale standard error
     exceeds 10, i.e. the likelihood is flat in it); warns with
     :class:`sklearn.exceptions.ConvergenceWarning` when only ``max_iter`` was too small.
+    BLAS runs single-threaded meanwhile: the likelihoods are vector dot products, for which
+    thread start-up costs more than it saves (ten times more on a busy machine).
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _maximise(
+            loglik,
+            total_weight,
+            names,
+            start,
+            penalizer_coef=penalizer_coef,
+            tol=tol,
+            max_iter=max_iter,
+            model_name=model_name,
+        )
+
+
+def _maximise(
+    loglik: LogLikelihood,
+    total_weight: float,
+    names: tuple[str, ...],
+    start: StartingPoint,
+    *,
+    penalizer_coef: float,
+    tol: float,
+    max_iter: int,
+    model_name: str,
+) -> MaximumLikelihoodFit:
     objective = _Objective(loglik, total_weight, penalizer_coef)
     phi = np.log(start.params)
     polished = None if start.curvature is None else _newton_polish(objective, phi, start.curvature)

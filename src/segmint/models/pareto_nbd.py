@@ -81,11 +81,12 @@ class ParetoNBD(ContinuousTimeModel):
         u = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)) + s * (
             np.log(beta + T) - np.log(beta + t_x)
         )
-        log_g_tx, log_g_T = self._log_g(theta, x, t_x), self._log_g(theta, x, T)
-        shrink = np.minimum(np.exp(log_g_T - log_g_tx - u), 1.0)
-        with np.errstate(divide="ignore"):
+        # extreme trial parameters can overflow the 2F1; the optimiser then sees NaN and backs off
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            log_g_tx, log_g_T = self._log_g(theta, x, t_x), self._log_g(theta, x, T)
+            shrink = np.minimum(np.exp(log_g_T - log_g_tx - u), 1.0)
             log_b = np.log(s / (r + s + x)) + u + log_g_tx + np.log1p(-shrink)
-        return np.asarray(np.logaddexp(0.0, log_b), dtype=np.float64)
+            return np.asarray(np.logaddexp(0.0, log_b), dtype=np.float64)
 
     def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, None]:
         """Weighted log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space."""
