@@ -44,14 +44,16 @@ def purchase_orders(mart: Mart, day: dt.date) -> ir.Table:
 def purchase_lines(mart: Mart, day: dt.date) -> ir.Table:
     """Lines of the purchases as of ``day``, with their money and their product's category.
 
-    Columns: ``order_id``, ``customer_id``, ``quantity``, ``category_code`` (see
-    :func:`segmint.features.categories.coded_products`), ``net`` (line
+    Columns: ``order_id``, ``customer_id``, ``quantity``, ``category`` and its
+    ``category_code`` (see :func:`segmint.features.categories.coded_products`), ``net`` (line
     value), ``gross`` (``quantity * unit_price``, before discount), ``discount``, ``cost``
     (``quantity * unit cost``, the line's cost or else the product's; null when neither
     is known).
     """
     lines = mart.table("order_lines")
-    products = coded_products(mart).select("product_id", "category_code", product_cost="unit_cost")
+    products = coded_products(mart).select(
+        "product_id", "category", "category_code", product_cost="unit_cost"
+    )
     orders = purchase_orders(mart, day).select("order_id", "customer_id")
     joined = lines.join(orders, "order_id").left_join(products, "product_id")
     discount = joined.discount.fill_null(0.0)
@@ -60,6 +62,7 @@ def purchase_lines(mart: Mart, day: dt.date) -> ir.Table:
         "order_id",
         "customer_id",
         "quantity",
+        "category",
         "category_code",
         net=gross - discount,
         gross=gross,
