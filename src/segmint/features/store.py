@@ -4,13 +4,16 @@
 history is a query. Storing a date again replaces that date's rows. The table's columns
 follow the features:
 
-* same columns and types, date not stored yet: the rows are appended;
-* otherwise (the date is re-stored, or an attribute appeared, disappeared or changed
-  type) the table is rewritten once as the union of its old rows (other dates) and the
-  new ones, over the union of the columns. A column a date does not have is null for
-  that date's rows; a column whose type differs between dates becomes text.
+* same columns and types: the date's old rows (if any) are deleted and the new rows
+  appended, so storing one more date costs one date, however long the history;
+* otherwise (an attribute appeared, disappeared or changed type) the table is rewritten
+  once as the union of its old rows (other dates) and the new ones, over the union of
+  the columns. A column a date does not have is null for that date's rows; a column whose
+  type differs between dates becomes text.
 
-Either way the write is one transaction: it lands whole or not at all.
+Either way the write is one transaction: it lands whole or not at all. Ibis has no
+``DELETE``; the one statement is a sqlglot expression compiled for the backend's
+dialect, not SQL text.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.datatypes as dt_types
 import ibis.expr.types as ir
+import sqlglot.expressions as sge
 
 from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
@@ -56,7 +60,8 @@ def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
             mart.con.create_table(FEATURES_TABLE, new)
         else:
             old = mart.con.table(FEATURES_TABLE)
-            if old.schema() == new.schema() and not _has_date(old, day):
+            if old.schema() == new.schema():
+                _delete_date(mart, day)
                 mart.con.insert(FEATURES_TABLE, new)
             else:
                 kept = old.filter(old.as_of != date_literal(day))
@@ -66,9 +71,12 @@ def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
     return StoredFeatures(day, rows, tuple(new.columns))
 
 
-def _has_date(table: ir.Table, day: dt.date) -> bool:
-    """True when ``table`` holds rows of as-of ``day``."""
-    return bool(table.filter(table.as_of == date_literal(day)).count().execute() > 0)
+def _delete_date(mart: Mart, day: dt.date) -> None:
+    """Delete the rows of as-of ``day`` from the features table."""
+    as_of = sge.column("as_of", quoted=True)
+    day_value = sge.cast(sge.convert(day.isoformat()), "date")
+    statement = sge.delete(sge.table_(FEATURES_TABLE, quoted=True), where=as_of.eq(day_value))
+    mart.con.raw_sql(statement.sql(mart.con.dialect))
 
 
 def _union(old: ir.Table, new: ir.Table) -> ir.Table:
