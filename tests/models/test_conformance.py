@@ -41,9 +41,9 @@ def case(
 
 
 def _predict(model: Any, predictor: str, fit_args: tuple[Any, ...]) -> np.ndarray:
-    return np.asarray(
-        getattr(model, predictor)(*fit_args[:3] if predictor != "expected_spend" else fit_args[:2])
-    )
+    """Call the model's main prediction with the per-customer columns it was fitted on."""
+    n_columns = 2 if predictor == "expected_spend" else 3  # fit_args may end with weights
+    return np.asarray(getattr(model, predictor)(*fit_args[:n_columns]))
 
 
 def test_fit_returns_self_and_sets_learned_attributes(case: tuple[Any, ...]) -> None:

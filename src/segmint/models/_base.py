@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar, Self
 
 import numpy as np
@@ -39,16 +40,23 @@ def compress_rows(
 ) -> tuple[tuple[FloatArray, ...], FloatArray]:
     """Merge identical rows of ``columns`` into one row each, summing their ``weights``.
 
-    A hash group-by (pandas) is several times faster than sorting rows with
-    ``np.unique(axis=0)``; rows come back in order of first appearance.
+    Each column is hash-factorised and the codes are folded pairwise into one row key,
+    which is several times faster than sorting rows (``np.unique(axis=0)``); rows come
+    back in order of first appearance.
     """
-    names = [f"c{i}" for i in range(len(columns))]
-    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
-    frame["weight"] = weights
-    grouped = frame.groupby(names, sort=False, as_index=False)["weight"].sum()
-    grouped = grouped[grouped["weight"] > 0]
-    unique = tuple(grouped[name].to_numpy(dtype=np.float64) for name in names)
-    return unique, grouped["weight"].to_numpy(dtype=np.float64)
+    key, _ = pd.factorize(columns[0])
+    for column in columns[1:]:
+        codes, levels = pd.factorize(column)
+        key, _ = pd.factorize(key.astype(np.int64) * len(levels) + codes)
+    n_groups = int(key.max(initial=-1)) + 1
+    counts = np.bincount(key, weights=weights, minlength=n_groups)
+    unique = []
+    for column in columns:
+        values = np.empty(n_groups)
+        values[key] = column  # every row of a group holds the same value
+        unique.append(values)
+    keep = counts > 0
+    return tuple(values[keep] for values in unique), counts[keep].astype(np.float64)
 
 
 def weighted_total(
@@ -163,6 +171,27 @@ class Histories:
     ages: FloatArray
     T_index: NDArray[np.intp]
     t_x_index: NDArray[np.intp]
+
+    @cached_property
+    def count_age_pairs(
+        self,
+    ) -> tuple[FloatArray, FloatArray, NDArray[np.intp], NDArray[np.intp]]:
+        """Distinct (x, age) pairs among (x, T) and (x, t_x), and each row's two pair indices.
+
+        For terms that depend on a count and an age together (the Pareto/NBD's 2F1).
+        """
+        n_ages = self.ages.size
+        keys = np.concatenate(
+            [self.count_index * n_ages + self.T_index, self.count_index * n_ages + self.t_x_index]
+        )
+        pairs, index = np.unique(keys, return_inverse=True)
+        index = index.ravel()
+        return (
+            self.counts[pairs // n_ages],
+            self.ages[pairs % n_ages],
+            index[: self.x.size],
+            index[self.x.size :],
+        )
 
     @classmethod
     def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray) -> Histories:

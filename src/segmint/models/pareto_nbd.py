@@ -70,12 +70,18 @@ class ParetoNBD(ContinuousTimeModel):
         return np.asarray(ratio + np.log(hyp2f1(1.0, s + 1, c, (beta - alpha) / (beta + y))))
 
     def _log_one_plus_b(
-        self, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+        self,
+        theta: FloatArray,
+        x: FloatArray,
+        t_x: FloatArray,
+        T: FloatArray,
+        log_g: tuple[FloatArray, FloatArray] | None = None,
     ) -> FloatArray:
         """log(1 + B), where L = common factor x (1 + B) and 1/(1 + B) = P(alive).
 
         B = s/(r+s+x) [e^u G(t_x) - G(T)] >= 0 with u = (r+x) log((alpha+T)/(alpha+t_x))
         + s log((beta+T)/(beta+t_x)), evaluated as exp(log B) so it never overflows.
+        ``log_g`` optionally gives (log G(t_x), log G(T)) already computed.
         """
         r, alpha, s, beta = theta
         u = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)) + s * (
@@ -83,15 +89,22 @@ class ParetoNBD(ContinuousTimeModel):
         )
         # extreme trial parameters can overflow the 2F1; the optimiser then sees NaN and backs off
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            log_g_tx, log_g_T = self._log_g(theta, x, t_x), self._log_g(theta, x, T)
+            log_g_tx, log_g_T = log_g or (self._log_g(theta, x, t_x), self._log_g(theta, x, T))
             shrink = np.minimum(np.exp(log_g_T - log_g_tx - u), 1.0)
             log_b = np.log(s / (r + s + x)) + u + log_g_tx + np.log1p(-shrink)
             return np.asarray(np.logaddexp(0.0, log_b), dtype=np.float64)
 
     def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, None]:
-        """Weighted log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space."""
+        """Weighted log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space.
+
+        The 2F1 factor is evaluated once per distinct (x, age) pair, then gathered.
+        """
         r, alpha, s, beta = theta
         x, t_x, T = data.x, data.t_x, data.T
+        pair_x, pair_age, T_pair, t_x_pair = data.count_age_pairs
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            log_g_pairs = self._log_g(theta, pair_x, pair_age)
+        log_g = (log_g_pairs[t_x_pair], log_g_pairs[T_pair])
         common = (
             gammaln(r + x)
             - gammaln(r)
@@ -100,7 +113,7 @@ class ParetoNBD(ContinuousTimeModel):
             - (r + x) * np.log(alpha + T)
             - s * np.log(beta + T)
         )
-        return float(data.weights @ (common + self._log_one_plus_b(theta, x, t_x, T))), None
+        return float(data.weights @ (common + self._log_one_plus_b(theta, x, t_x, T, log_g))), None
 
     def _theta(self) -> FloatArray:
         return np.array(self._fitted_params())
