@@ -32,7 +32,7 @@ def _same_type(actual: dt.DataType, declared: dt.DataType) -> bool:
     return bool(actual == declared)
 
 
-def test_loadable_tables_carry_ingest_id_and_bookkeeping_tables_do_not() -> None:
+def test_loadable_tables_get_ingest_id_after_their_declared_columns() -> None:
     for table in TABLES.values():
         names = list(table.ibis_schema().names)
         assert ("ingest_id" in names) == (table.loadable or table.name in {"ingests", "quarantine"})
