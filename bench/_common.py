@@ -1,8 +1,9 @@
 """Shared machinery of the benchmarks: data, measured subprocesses, the machine, output.
 
-Every measured run is a child process, so its peak memory (``ru_maxrss`` from
-``os.wait4``) belongs to that run alone and one run cannot warm another's caches in
-Python. A child prints one JSON object as its last line of standard output: at least
+Every measured run is a child process, so its peak memory belongs to that run alone and
+one run cannot warm another's caches in Python. The child reports its own high-water mark
+(``VmHWM``); ``ru_maxrss`` from ``os.wait4`` is kept in the JSON too, but it cannot go
+below the parent's size at the fork. A child prints one JSON object as its last line of standard output: at least
 ``seconds`` (the work itself, timed inside the child after imports) and whatever else
 the benchmark reports (rows, per-step times). The parent repeats each run and keeps the
 median time and the largest peak memory.
@@ -145,7 +146,8 @@ def run_child(command: Sequence[str], *, cwd: Path | None = None) -> tuple[dict[
         sys.exit(f"{' '.join(command[:4])}… failed:\n{stderr[-3000:]}")
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     report: dict[str, Any] = json.loads(lines[-1])
-    return report, usage.ru_maxrss / 1024  # Linux reports kilobytes
+    report["ru_maxrss_mb"] = usage.ru_maxrss / 1024  # Linux reports kilobytes
+    return report, float(report.get("peak_rss_mb", report["ru_maxrss_mb"]))
 
 
 def measure(
@@ -173,9 +175,21 @@ def worker_command(script: Path, worker: str, **args: Any) -> list[str]:
     return [sys.executable, str(script), "--worker", worker, "--args", json.dumps(args)]
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program (``VmHWM``), in MB.
+
+    ``ru_maxrss`` of a child also counts the memory of the parent it was forked from (Linux
+    keeps the high-water mark across ``exec``), so a child's own peak is read here instead.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def emit(report: dict[str, Any]) -> None:
-    """A worker's last line: its JSON report."""
-    print(json.dumps(report, default=str), flush=True)
+    """A worker's last line: its JSON report, with its peak memory."""
+    print(json.dumps({**report, "peak_rss_mb": peak_rss_mb()}, default=str), flush=True)
 
 
 def require_peers() -> None:

@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     DATA,
     RETAILER_TABLES,
     Measured,
@@ -223,7 +223,7 @@ def report(
     for (tool, fmt), m in runs.items():
         for name in ("orders", "order_lines"):
             seconds = _median_table_seconds(m, name)
-            base = _median_table_seconds(runs["segmint", fmt], name)
+            base_seconds = _median_table_seconds(runs["segmint", fmt], name)
             per_table.append(
                 [
                     tool,
@@ -232,7 +232,7 @@ def report(
                     f"{rows[name]:,}",
                     f"{seconds:.2f}",
                     rate(rows[name] / seconds),
-                    f"{base / seconds:.2f}",
+                    f"{base_seconds / seconds:.2f}",
                 ]
             )
     console.print(
