@@ -11,6 +11,7 @@ from segmint.cli import (
     insight_commands,
     mart_commands,
     segment_commands,
+    serve_commands,
     synth_commands,
 )
 
@@ -27,6 +28,7 @@ segment_commands.register(app)
 demo_commands.register(app)
 features_commands.register(app)
 insight_commands.register(app)
+serve_commands.register(app)
 
 
 def _version(value: bool) -> None:

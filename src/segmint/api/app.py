@@ -1,0 +1,76 @@
+"""``create_app``: one FastAPI application serving the REST API (``/api/v1``) and the pages.
+
+Requests run on worker threads, each with its own cursor of the mart (see
+:class:`segmint.api.deps.MartPool`); expensive results are cached per (segmentation,
+date) in :class:`segmint.web.dashboard.Dashboard`. Pages read stored results only and
+never refit a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from segmint import __version__
+from segmint.api import errors
+from segmint.api.auth import ensure_tokens_table
+from segmint.api.deps import MartPool, TokenCache
+from segmint.api.render import error_page
+from segmint.api.routes import (
+    analysis_pages,
+    audiences,
+    customer_pages,
+    customers,
+    health,
+    login,
+    migration,
+    pages,
+    segmentations,
+)
+from segmint.config import Settings, get_settings
+from segmint.web.dashboard import Dashboard
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None, mart: Path | str | None = None, *, cache_ttl: float = 600.0
+) -> FastAPI:
+    """The application over the mart at ``mart`` (default: the configured ``SEGMINT_MART``).
+
+    Args:
+        settings: engine settings; read from the environment when omitted.
+        mart: the mart file; it must exist.
+        cache_ttl: seconds a cached profile or chart stays valid.
+
+    Raises:
+        MartError: there is no mart at that path.
+    """
+    settings = settings or get_settings(mart)
+    path = Path(mart) if mart is not None else settings.mart
+    pool = MartPool(path, settings)
+    ensure_tokens_table(pool.main)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.close()
+
+    app = FastAPI(
+        title="segmint",
+        version=__version__,
+        description="Segments, their money, migration and customers of a segmint mart.",
+        lifespan=lifespan,
+    )
+    app.state.pool = pool
+    app.state.tokens = TokenCache()
+    app.state.dashboard = Dashboard(ttl=cache_ttl)
+    for router in (health, segmentations, migration, customers, audiences):
+        app.include_router(router.router, prefix=API_PREFIX)
+    for router in (login, pages, analysis_pages, customer_pages):
+        app.include_router(router.router)
+    errors.install(app, error_page)
+    return app

@@ -1,0 +1,1 @@
+"""Routes, one module per resource; pages and login live beside the API's resources."""

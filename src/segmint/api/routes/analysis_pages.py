@@ -1,0 +1,138 @@
+"""The RFM grid, migration and value & risk pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.render import page, page_role
+from segmint.exceptions import MartError, SegmintError
+from segmint.features import default_as_of, parse_as_of, stored_dates
+from segmint.mart import Mart
+from segmint.web import figures, scores
+
+router = APIRouter(include_in_schema=False)
+
+AsOf = Annotated[str | None, Query(max_length=20)]
+Name = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/rfm")
+def rfm_page(
+    request: Request,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    as_of: AsOf = None,
+    measure: Literal["customers", "monetary_mean"] = "customers",
+) -> Response:
+    """Recency × frequency scores coloured by customers or mean spend."""
+    role = page_role(request)
+    dates = stored_dates(mart)
+    day = _feature_day(mart, dates, as_of)
+    grid = dashboard.rfm_grid(mart, day)
+    return page(
+        request,
+        "rfm.html",
+        "rfm",
+        role,
+        day=day,
+        dates=dates,
+        measure=measure,
+        grid=figures.rfm_heatmap(grid, measure),
+        buyers=int(grid.customers.sum()),
+    )
+
+
+def _feature_day(mart: Mart, dates: list[dt.date], as_of: str | None) -> dt.date:
+    """``as_of`` when features are stored for it; default the latest stored (or last order) day.
+
+    Raises:
+        MartError: no features are stored for ``as_of``; lists the stored dates.
+    """
+    if not as_of:
+        return dates[-1] if dates else default_as_of(mart)
+    day = parse_as_of(as_of)
+    if day not in dates:
+        shown = ", ".join(d.isoformat() for d in dates[-10:]) or "none"
+        raise MartError(
+            f"no features stored as of {day.isoformat()}; stored dates: {shown}. "
+            f"Run `segmint features --as-of {day.isoformat()}` to build them."
+        )
+    return day
+
+
+@router.get("/migration")
+def migration_page(
+    request: Request,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    segmentation: Name = None,
+    from_date: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+    to_date: Annotated[str | None, Query(alias="to", max_length=20)] = None,
+) -> Response:
+    """Sankey of moves between two stored dates, the largest moves and the matrix."""
+    role = page_role(request)
+    name = (
+        dashboard.check(mart, segmentation)
+        if segmentation
+        else dashboard.default_segmentation(mart)
+    )
+    dates = dashboard.dates(mart, name)
+    context: dict[str, Any] = {
+        "name": name,
+        "names": dashboard.names(mart),
+        "dates": dates,
+        "result": None,
+    }
+    if len(dates) < 2:
+        context["message"] = (
+            f"'{name}' has results as of one date only. Store it as of an earlier date to see "
+            f"migration, e.g. `segmint segment {name} --as-of YYYY-MM-DD`."
+        )
+        return page(request, "migration.html", "migration", role, **context)
+    end = dashboard.resolve(mart, name, to_date)
+    earlier = [d for d in dates if d < end]
+    start = dashboard.resolve(mart, name, from_date) if from_date else (earlier or dates)[-1]
+    if start >= end:
+        raise SegmintError(
+            f"'from' must be before 'to'; got from {start.isoformat()} and to {end.isoformat()}"
+        )
+    result = dashboard.migration(mart, name, start, end)
+    context.update(
+        start=start,
+        end=end,
+        result=result,
+        sankey=figures.sankey(result.flows, start.isoformat(), end.isoformat()),
+        top=result.top_flows(8),
+        counts=result.counts,
+    )
+    return page(request, "migration.html", "migration", role, **context)
+
+
+@router.get("/value")
+def value_page(
+    request: Request, mart: MartDep, dashboard: DashboardDep, as_of: AsOf = None
+) -> Response:
+    """CLV distribution, value × churn-risk grid and top customers, from stored scores."""
+    role = page_role(request)
+    day = parse_as_of(as_of) if as_of else default_as_of(mart)
+    view = dashboard.value_risk(mart, day)
+    return page(
+        request,
+        "value.html",
+        "value",
+        role,
+        day=day,
+        view=view,
+        histogram=figures.clv_histogram(view.clv) if view.clv is not None else None,
+        grid=(
+            figures.value_risk_grid(view.grid, scores.VALUE_TIERS, scores.RISK_LABELS)
+            if view.grid is not None
+            else None
+        ),
+        top=view.top.to_dict("records") if view.top is not None else [],
+    )

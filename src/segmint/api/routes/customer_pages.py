@@ -1,0 +1,48 @@
+"""Customer 360 pages: search and one customer's view (analysts; admins also see PII)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from segmint.api.auth import Role
+from segmint.api.deps import MartDep
+from segmint.api.render import page, page_require
+from segmint.web.customers import customer_360, search
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+
+
+@router.get("/customers")
+def customers_page(
+    request: Request,
+    mart: MartDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    """Search customers by id."""
+    role = page_require(request, Role.analyst)
+    rows, total = search(mart, q, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    return page(
+        request,
+        "customers.html",
+        "customers",
+        role,
+        q=q,
+        rows=rows.to_dict("records"),
+        total=total,
+        page_no=page_no,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(request: Request, customer_id: str, mart: MartDep) -> Response:
+    """One customer's 360° view."""
+    role = page_require(request, Role.analyst)
+    view = customer_360(mart, customer_id, include_pii=role.allows(Role.admin))
+    return page(request, "customer.html", "customers", role, view=view)

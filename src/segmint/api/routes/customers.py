@@ -1,0 +1,52 @@
+"""``/api/v1/customers``: search (paged) and one customer's 360° view; analysts and admins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from segmint.api.auth import Role
+from segmint.api.deps import Analyst, DashboardDep, MartDep
+from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
+from segmint.web.customers import customer_360, search
+from segmint.web.frames import records
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+MAX_PAGE = 1000
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows per page, 1-{MAX_PAGE}.")]
+Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+
+
+@router.get("", response_model=CustomerList)
+def search_customers(
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Analyst,
+    q: Annotated[str, Query(max_length=100, description="Part of a customer id.")] = "",
+    segmentation: Annotated[str | None, Query(description="Filter: segmentation name.")] = None,
+    segment: Annotated[str | None, Query(description="Filter: segment of `segmentation`.")] = None,
+    as_of: Annotated[str | None, Query(description="Date of the segment filter.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> CustomerList:
+    """Customers whose id contains ``q``, optionally only one segment's members."""
+    day = None
+    if segmentation is not None:
+        day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
+    page, total = search(
+        mart, q, segmentation=segmentation, segment=segment, as_of=day, limit=limit, offset=offset
+    )
+    rows = [CustomerRow.model_validate(r) for r in records(page)]
+    return CustomerList(data=rows, count=total, limit=limit, offset=offset)
+
+
+@router.get("/{customer_id}", response_model=Customer360Out)
+def customer(
+    customer_id: Annotated[str, Path(max_length=200)], mart: MartDep, role: Analyst
+) -> Customer360Out:
+    """Profile, features, segment history, scores, recent orders and events, consents;
+    personal data for admins only."""
+    view = customer_360(mart, customer_id, include_pii=role.allows(Role.admin))
+    return Customer360Out.model_validate(view, from_attributes=True)

@@ -1,0 +1,17 @@
+"""``GET /api/v1/health``: the server is up and reads its mart."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from segmint import __version__
+from segmint.api.deps import DashboardDep, MartDep, Viewer
+from segmint.api.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def health(mart: MartDep, dashboard: DashboardDep, role: Viewer) -> Health:
+    """Liveness and a count of stored segmentations (any role)."""
+    return Health(status="ok", version=__version__, segmentations=len(dashboard.names(mart)))

@@ -1,0 +1,148 @@
+"""The overview and segment explorer pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from segmint.api.auth import Role
+from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.render import page, page_role
+from segmint.exceptions import MartError
+from segmint.mart import Mart
+from segmint.web import figures
+from segmint.web.dashboard import Dashboard, no_personas_message
+from segmint.web.segment_detail import members_page
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+AsOf = Annotated[str | None, Query(max_length=20)]
+Name = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/")
+def overview_page(
+    request: Request,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    segmentation: Name = None,
+    as_of: AsOf = None,
+) -> Response:
+    """KPIs as of a date, segment sizes and money shares, buyers per month."""
+    role = page_role(request)
+    name = (
+        dashboard.check(mart, segmentation)
+        if segmentation
+        else dashboard.default_segmentation(mart)
+    )
+    day = dashboard.resolve(mart, name, as_of)
+    view = dashboard.overview(mart, name, day)
+    link = f"/segments/{name}?as_of={day.isoformat()}&segment="
+    return page(
+        request,
+        "overview.html",
+        "overview",
+        role,
+        view=view,
+        names=dashboard.names(mart),
+        dates=dashboard.dates(mart, name),
+        segments=view.segments.to_dict("records"),
+        shares=figures.segment_shares(view.segments, link),
+        trend=figures.buyer_trend(view.trend),
+    )
+
+
+@router.get("/segments")
+def segments_index(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
+    """The explorer opens on the default segmentation."""
+    page_role(request)
+    return RedirectResponse(f"/segments/{dashboard.default_segmentation(mart)}", status_code=303)
+
+
+@router.get("/segments/{name}")
+def segments_page(
+    request: Request,
+    name: str,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    as_of: AsOf = None,
+    segment: Name = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    """A segmentation: treemap and value bars, segment table; with ``segment``, its profile."""
+    role = page_role(request)
+    dashboard.check(mart, name)
+    day = dashboard.resolve(mart, name, as_of)
+    result = dashboard.profile(mart, name, day)
+    overview = result.overview
+    link = f"/segments/{name}?as_of={day.isoformat()}&segment="
+    context = {
+        "name": name,
+        "day": day,
+        "names": dashboard.names(mart),
+        "dates": dashboard.dates(mart, name),
+        "result": result,
+        "segments": overview.to_dict("records"),
+        "treemap": figures.segment_treemap(overview, link),
+        "values": figures.value_per_member(overview, link),
+        "selected": None,
+    }
+    if segment is not None:
+        context.update(_segment_context(mart, dashboard, role, name, segment, day, page_no))
+    return page(request, "segments.html", "segments", role, **context)
+
+
+def _segment_context(
+    mart: Mart,
+    dashboard: Dashboard,
+    role: Role,
+    name: str,
+    segment: str,
+    day: dt.date,
+    page_no: int,
+) -> dict[str, Any]:
+    """The selected segment's profile, persona, features, statistics, products and members."""
+    result = dashboard.profile(mart, name, day)
+    row = result.overview[result.overview.segment == segment]
+    if not len(row):
+        known = ", ".join(str(s) for s in result.overview.segment)
+        raise MartError(f"segmentation '{name}' has no segment '{segment}'; segments: {known}")
+    personas = dashboard.personas(mart, name)
+    features = result.distinguishing[result.distinguishing.segment == segment]
+    mixes = result.mix[result.mix.segment == segment]
+    stats = result.statistics.sort_values("effect_size", ascending=False).head(10)
+    context: dict[str, Any] = {
+        "selected": row.iloc[0].to_dict(),
+        "persona": personas.get(segment),
+        "persona_message": None if personas else no_personas_message(name),
+        "features": features.to_dict("records"),
+        "features_figure": figures.distinguishing(features) if len(features) else None,
+        "category_figure": _mix_figure(
+            mixes, "category", "Revenue by category", "Share of revenue"
+        ),
+        "channel_figure": _mix_figure(mixes, "channel", "Orders by channel", "Share of orders"),
+        "statistics": stats.to_dict("records"),
+        "products": dashboard.top_products(mart, name, segment, day).to_dict("records"),
+        "members": None,
+        "page_no": page_no,
+    }
+    if role.allows(Role.analyst):
+        members, total = members_page(
+            mart, name, segment, day, PAGE_SIZE, (page_no - 1) * PAGE_SIZE
+        )
+        context["members"] = members.to_dict("records")
+        context["members_total"] = total
+        context["pages"] = max(1, -(-total // PAGE_SIZE))
+    return context
+
+
+def _mix_figure(
+    mixes: pd.DataFrame, dimension: str, title: str, axis: str
+) -> figures.Figure | None:
+    rows = mixes[mixes.dimension == dimension]
+    return figures.mix(rows, title, axis) if len(rows) else None

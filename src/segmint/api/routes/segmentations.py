@@ -1,0 +1,72 @@
+"""``/api/v1/segmentations``: stored segmentations and one segmentation's profile and money."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from segmint.api.deps import DashboardDep, MartDep, Viewer
+from segmint.api.schemas import SegmentationDetail, SegmentationList, SegmentationSummary
+from segmint.web.dashboard import no_personas_message
+from segmint.web.frames import records
+
+router = APIRouter(prefix="/segmentations", tags=["segmentations"])
+
+AsOfQuery = Annotated[
+    str | None,
+    Query(description="Date of stored results, YYYY-MM-DD; default: the latest."),
+]
+NameParam = Annotated[str, Path(description="Name of a stored segmentation.")]
+
+
+@router.get("", response_model=SegmentationList)
+def list_segmentations(
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Viewer,
+    kind: Annotated[str | None, Query(description="Only this kind (rfm, rules…).")] = None,
+) -> SegmentationList:
+    """Every stored segmentation with results: its kind, version, dates and segments."""
+    frame = dashboard.segmentations(mart)
+    frame = frame[frame.n_as_of.fillna(0) > 0]
+    if kind is not None:
+        frame = frame[frame.kind == kind]
+    rows = [
+        SegmentationSummary.model_validate(r) for r in records(frame.drop(columns="created_at"))
+    ]
+    return SegmentationList(data=rows, count=len(rows))
+
+
+@router.get("/{name}", response_model=SegmentationDetail)
+def segmentation_detail(
+    name: NameParam,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Viewer,
+    as_of: AsOfQuery = None,
+) -> SegmentationDetail:
+    """Segments with size, money (revenue, margin, profit), behaviour, distinguishing features,
+    statistics and persona cards when stored; the same numbers as ``segmint profile``."""
+    day = dashboard.resolve(mart, name, as_of)
+    result = dashboard.profile(mart, name, day)
+    stored = dashboard.segmentations(mart)
+    summary = stored[stored.segmentation == name].iloc[0]
+    personas = dashboard.personas(mart, name)
+    segments: list[dict[str, Any]] = records(result.overview)
+    for row in segments:
+        row["persona"] = personas.get(str(row["segment"]))
+    portfolio = records(result.money.portfolio.to_frame().T)[0]
+    return SegmentationDetail(
+        segmentation=name,
+        version=int(summary.version),
+        kind=str(summary.kind),
+        as_of=day,
+        dates=dashboard.dates(mart, name),
+        n_base=result.n_base,
+        portfolio=portfolio,
+        segments=segments,  # type: ignore[arg-type]
+        distinguishing=records(result.distinguishing),
+        statistics=records(result.statistics),
+        messages=[] if personas else [no_personas_message(name)],
+    )

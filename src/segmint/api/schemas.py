@@ -1,0 +1,154 @@
+"""Response schemas of the REST API: one family per resource; lists come back as ``{data, count}``.
+
+Names are the library's (``customer_id``, ``as_of``, ``members``, ``revenue_per_member``…),
+so a number means the same thing in the CLI, the API and the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+Row = dict[str, Any]
+
+
+class Health(BaseModel):
+    """The server is up and can read its mart."""
+
+    status: str = Field(examples=["ok"])
+    version: str
+    segmentations: int = Field(description="Stored segmentations with results.")
+
+
+class SegmentationSummary(BaseModel):
+    """One stored segmentation."""
+
+    segmentation: str
+    version: int
+    kind: str
+    n_as_of: int = Field(description="Dates with stored results.")
+    last_as_of: dt.date | None
+    n_segments: int
+
+
+class SegmentationList(BaseModel):
+    """Stored segmentations."""
+
+    data: list[SegmentationSummary]
+    count: int
+
+
+class SegmentMoney(BaseModel):
+    """One segment: size, money over the year to ``as_of``, behaviour and the value ladder."""
+
+    segment: str
+    members: int
+    share_of_base: float | None
+    revenue: float
+    gross_margin: float
+    profit: float
+    revenue_per_member: float | None
+    margin_per_member: float | None
+    profit_per_member: float | None
+    revenue_share: float | None
+    profit_share: float | None
+    average_order_value: float | None
+    orders_per_member: float | None
+    frequency: float | None
+    recency_days: float | None
+    value_rank: int
+    too_small: bool
+    persona: Row | None = Field(None, description="Persona card, when personas are stored.")
+
+
+class SegmentationDetail(BaseModel):
+    """A segmentation's profile as of a date (the same numbers as ``segmint profile``)."""
+
+    segmentation: str
+    version: int
+    kind: str
+    as_of: dt.date
+    dates: list[dt.date]
+    n_base: int
+    portfolio: Row
+    segments: list[SegmentMoney]
+    distinguishing: list[Row]
+    statistics: list[Row]
+    messages: list[str] = Field(description="What is not computed yet and how to compute it.")
+
+
+class Flow(BaseModel):
+    """Customers who moved from ``source`` to ``target`` and their revenue in the year."""
+
+    source: str
+    target: str
+    customers: int
+    revenue: float
+
+
+class MigrationOut(BaseModel):
+    """Moves between a segmentation's segments from one stored date to another."""
+
+    segmentation: str
+    from_date: dt.date
+    to_date: dt.date
+    entered: int
+    left: int
+    flows: list[Flow]
+    top_flows: list[str]
+    counts: dict[str, dict[str, float | int | None]]
+
+
+class CustomerRow(BaseModel):
+    """A customer in a search result (no personal data)."""
+
+    customer_id: str
+    signup_date: dt.date | None = None
+    country: str | None = None
+    region: str | None = None
+    acquisition_channel: str | None = None
+
+
+class CustomerList(BaseModel):
+    """A page of customers."""
+
+    data: list[CustomerRow]
+    count: int = Field(description="Customers matching, over all pages.")
+    limit: int
+    offset: int
+
+
+class Customer360Out(BaseModel):
+    """Everything known about one customer; ``pii`` only for admins."""
+
+    customer_id: str
+    profile: Row
+    features_as_of: dt.date | None
+    features: Row
+    segments: list[Row]
+    scores: list[Row]
+    orders: list[Row]
+    events: list[Row]
+    consents: list[Row]
+    pii: Row | None
+    messages: list[str]
+
+
+class Audience(BaseModel):
+    """A segment's members who consented to be contacted on ``channel``."""
+
+    segmentation: str
+    segment: str
+    as_of: dt.date
+    channel: str
+    count: int
+    excluded_without_consent: int
+    data: list[Row]
+
+
+class Problem(BaseModel):
+    """An error: what went wrong and what to do about it."""
+
+    detail: str

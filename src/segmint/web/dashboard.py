@@ -1,0 +1,172 @@
+"""The dashboard's read model: stored results, resolved dates and cached computations.
+
+Pages and the API ask this object rather than the library directly, so that the expensive
+results (a segmentation's profile, the overview, the RFM grid, migration, value & risk)
+are computed once per (segmentation, date) and reused, and so that names and dates are
+checked in one place with messages that say what exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from segmint.exceptions import MartError
+from segmint.features.asof import parse_as_of
+from segmint.insight import Migration, SegmentProfile, migration, profile
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.web import scores
+from segmint.web.cache import ResultCache
+from segmint.web.frames import records
+from segmint.web.overview import Overview, overview
+from segmint.web.rfm_grid import rfm_grid
+from segmint.web.segment_detail import top_products
+
+PERSONAS_TABLE = "personas"
+NO_SEGMENTATIONS = (
+    "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."
+)
+PREFERRED = ("rfm", "lifecycle")
+
+
+class Dashboard:
+    """Cached reads of stored results for pages and API routes.
+
+    Args:
+        ttl: seconds a cached result stays valid (new runs show up after it).
+        catalogue_ttl: seconds the list of segmentations and dates is cached.
+    """
+
+    def __init__(self, ttl: float = 600.0, catalogue_ttl: float = 30.0) -> None:
+        self.results = ResultCache(size=256, ttl=ttl)
+        self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
+
+    def segmentations(self, mart: Mart) -> pd.DataFrame:
+        """Stored segmentations: name, version, kind, dates stored, last date, segments."""
+        frame: pd.DataFrame = self.catalogue.get(
+            ("segmentations",), lambda: store.segmentations(mart).execute()
+        )
+        return frame
+
+    def names(self, mart: Mart) -> list[str]:
+        """Names of the stored segmentations that have results."""
+        frame = self.segmentations(mart)
+        return [str(n) for n in frame[frame.n_as_of.fillna(0) > 0].segmentation]
+
+    def default_segmentation(self, mart: Mart) -> str:
+        """``rfm`` when stored, else ``lifecycle``, else the first by name.
+
+        Raises:
+            MartError: nothing is stored yet (says how to store something).
+        """
+        names = self.names(mart)
+        if not names:
+            raise MartError(NO_SEGMENTATIONS)
+        for preferred in PREFERRED:
+            if preferred in names:
+                return preferred
+        return names[0]
+
+    def check(self, mart: Mart, segmentation: str) -> str:
+        """``segmentation`` when it is stored with results.
+
+        Raises:
+            MartError: unknown name; lists the stored ones.
+        """
+        names = self.names(mart)
+        if segmentation not in names:
+            shown = ", ".join(names) or "none yet"
+            raise MartError(f"no segmentation named '{segmentation}'; stored: {shown}")
+        return segmentation
+
+    def dates(self, mart: Mart, segmentation: str) -> list[dt.date]:
+        """Dates with stored results of ``segmentation``, oldest first."""
+        self.check(mart, segmentation)
+        return self.catalogue.get(
+            ("dates", segmentation), lambda: store.as_of_dates(mart, segmentation)
+        )
+
+    def resolve(self, mart: Mart, segmentation: str, as_of: str | dt.date | None) -> dt.date:
+        """``as_of`` as a stored date of ``segmentation`` (its latest when None).
+
+        Raises:
+            InputError: ``as_of`` is not a YYYY-MM-DD date.
+            MartError: no results stored that day; lists the stored dates.
+        """
+        dates = self.dates(mart, segmentation)
+        if as_of is None or as_of == "":
+            return dates[-1]
+        day = parse_as_of(as_of)
+        if day not in dates:
+            shown = ", ".join(d.isoformat() for d in dates[-10:])
+            raise MartError(
+                f"segmentation '{segmentation}' has no results as of {day.isoformat()}; "
+                f"stored dates: {shown}"
+            )
+        return day
+
+    def profile(self, mart: Mart, segmentation: str, day: dt.date) -> SegmentProfile:
+        """The profile of ``segmentation`` as of ``day`` (cached)."""
+        return self.results.get(
+            ("profile", segmentation, day), lambda: profile(mart, segmentation, day)
+        )
+
+    def overview(self, mart: Mart, segmentation: str, day: dt.date) -> Overview:
+        """The overview as of ``day`` with ``segmentation``'s segments (cached)."""
+        return self.results.get(
+            ("overview", segmentation, day),
+            lambda: overview(mart, self.profile(mart, segmentation, day)),
+        )
+
+    def rfm_grid(self, mart: Mart, day: dt.date) -> pd.DataFrame:
+        """The R × F grid as of ``day`` (cached)."""
+        return self.results.get(("rfm_grid", day), lambda: rfm_grid(mart, day))
+
+    def migration(self, mart: Mart, segmentation: str, start: dt.date, end: dt.date) -> Migration:
+        """Moves between segments from ``start`` to ``end`` (cached)."""
+        return self.results.get(
+            ("migration", segmentation, start, end),
+            lambda: migration(mart, segmentation, start, end),
+        )
+
+    def value_risk(self, mart: Mart, day: dt.date) -> scores.ValueRisk:
+        """CLV distribution, value × risk grid and top customers as of ``day`` (cached)."""
+        return self.results.get(("value_risk", day), lambda: scores.value_risk(mart, day))
+
+    def top_products(
+        self, mart: Mart, segmentation: str, segment: str, day: dt.date
+    ) -> pd.DataFrame:
+        """The segment's best-selling products in the year to ``day`` (cached)."""
+        return self.results.get(
+            ("top_products", segmentation, segment, day),
+            lambda: top_products(mart, segmentation, segment, day),
+        )
+
+    def personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
+        """Persona cards of ``segmentation`` by segment, when a ``personas`` table exists."""
+        return self.results.get(("personas", segmentation), lambda: _personas(mart, segmentation))
+
+
+def _personas(mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
+    if PERSONAS_TABLE not in mart.con.list_tables():
+        return {}
+    table = mart.con.table(PERSONAS_TABLE)
+    if not {"segmentation", "segment"} <= set(table.columns):
+        return {}
+    mine = table.filter(table.segmentation == segmentation)
+    if "as_of" in mine.columns:
+        mine = mine.order_by("as_of")
+    cards: dict[str, dict[str, Any]] = {}
+    for row in records(mine.execute()):
+        cards[str(row["segment"])] = {
+            k: v for k, v in row.items() if k not in ("segmentation", "segment")
+        }
+    return cards
+
+
+def no_personas_message(segmentation: str) -> str:
+    """What to run to get persona cards for ``segmentation``."""
+    return f"No personas yet: run `segmint persona {segmentation}` to write them."

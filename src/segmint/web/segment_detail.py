@@ -1,0 +1,64 @@
+"""One segment up close: its top products in the year and its members, paged.
+
+The rest of a segment's page (money, distinguishing features, statistics, mix) comes from
+the cached :func:`segmint.insight.profile` of its segmentation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint.features.asof import end_of
+from segmint.features.orders import purchase_orders
+from segmint.insight.members import features_as_of
+from segmint.insight.money import YEAR_DAYS
+from segmint.mart import Mart
+from segmint.segmentation import store
+
+MEMBER_COLUMNS = ("frequency", "monetary_total", "recency_days", "spend_365d")
+
+
+def segment_members(mart: Mart, segmentation: str, segment: str, day: dt.date) -> ir.Table:
+    """``customer_id`` of the members of ``segment`` in ``segmentation`` as of ``day``."""
+    rows = store.assignments(mart, segmentation, day)
+    return rows.filter(rows.segment == segment).select("customer_id")
+
+
+def top_products(
+    mart: Mart, segmentation: str, segment: str, day: dt.date, n: int = 10
+) -> pd.DataFrame:
+    """The ``n`` products with most revenue from the segment's members in the year to ``day``.
+
+    Columns: ``product_id``, ``name``, ``category``, ``revenue``, ``buyers``, ``units``.
+    """
+    who = segment_members(mart, segmentation, segment, day)
+    orders = purchase_orders(mart, day)
+    year = orders.filter(orders.order_ts >= end_of(day) - ibis.interval(days=YEAR_DAYS))
+    mine = year.semi_join(who, "customer_id").select("order_id", "customer_id")
+    lines = mart.table("order_lines").join(mine, "order_id")
+    net = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
+    sold = lines.group_by("product_id").aggregate(
+        revenue=net.sum(), buyers=lines.customer_id.nunique(), units=lines.quantity.sum()
+    )
+    products = mart.table("products").select("product_id", "name", "category")
+    top = sold.left_join(products, "product_id").select(
+        "product_id", "name", "category", "revenue", "buyers", "units"
+    )
+    frame: pd.DataFrame = top.order_by([ibis.desc("revenue"), "product_id"]).limit(n).execute()
+    return frame
+
+
+def members_page(
+    mart: Mart, segmentation: str, segment: str, day: dt.date, limit: int, offset: int
+) -> tuple[pd.DataFrame, int]:
+    """One page of the segment's members, highest spend in the year first, and their count."""
+    who = segment_members(mart, segmentation, segment, day)
+    features = features_as_of(mart, day).select("customer_id", *MEMBER_COLUMNS)
+    rows = who.left_join(features, "customer_id").select("customer_id", *MEMBER_COLUMNS)
+    total = int(who.count().execute())
+    ordered = rows.order_by([ibis.desc("spend_365d"), "customer_id"])
+    return ordered.limit(limit, offset=offset).execute(), total
