@@ -162,14 +162,22 @@ def row_counts(folder: Path) -> dict[str, int]:
 
 
 def main() -> None:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    cli = parser(__doc__.splitlines()[0])
+    cli.add_argument(
+        "--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="file formats to load"
+    )
+    args = cli.parse_args()
+    if "parquet" not in args.formats:
+        cli.error("the target is measured from Parquet: keep parquet in --formats")
     if args.worker:
         options = json.loads(args.args)
         emit(WORKERS[args.worker](options["files"], options["mart"]))
         return
     info = machine()
     folder = retailer(args.customers, args.data)
-    folders = {"parquet": folder, "csv": csv_copies(folder)}
+    folders = {"parquet": folder}
+    if "csv" in args.formats:
+        folders["csv"] = csv_copies(folder)
     rows = row_counts(folder)
     scratch = DATA / "ingest-scratch.duckdb"
 
@@ -178,7 +186,7 @@ def main() -> None:
             path.unlink(missing_ok=True)
 
     runs: dict[tuple[str, str], Measured] = {}
-    for fmt in FORMATS:
+    for fmt in args.formats:
         files = {t: str(folders[fmt] / f"{t}.{fmt}") for t in RETAILER_TABLES}
         for tool in TOOLS:
             command = worker_command(SCRIPT, tool, files=files, mart=str(scratch))
@@ -243,12 +251,15 @@ def report(
         )
     )
     steps = []
-    for fmt in FORMATS:
-        for name, t in runs["segmint", fmt].report["tables"].items():
-            parts = ", ".join(f"{s} {v:.2f}s" for s, v in t["steps"].items())
-            steps.append([fmt, name, f"{t['seconds']:.2f}", parts])
+    for fmt in dict.fromkeys(f for _, f in runs):
+        ours = runs["segmint", fmt]
+        for name, t in ours.report["tables"].items():
+            parts = ", ".join(
+                f"{s} {ours.median_of('tables', name, 'steps', s):.2f}s" for s in t["steps"]
+            )
+            steps.append([fmt, name, f"{_median_table_seconds(ours, name):.2f}", parts])
     console.print(
-        table("segmint ingest steps (last run)", ["format", "table", "s", "steps"], steps)
+        table("segmint ingest steps (median of the runs)", ["format", "table", "s", "steps"], steps)
     )
     lines_rate = rows["order_lines"] / _median_table_seconds(
         runs["segmint", "parquet"], "order_lines"
@@ -260,7 +271,7 @@ def report(
     )
     console.print(load_note(info))
     path = save(
-        "ingest",
+        f"ingest-{folder.resolve().name}",
         {
             "machine": info,
             "data": str(folder),

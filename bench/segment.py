@@ -10,10 +10,12 @@ ingest, once), two measurements:
 2. **The per-customer summary** (frequency, recency, T, monetary value; Fader, Hardie &
    Lee 2005, in lifetimes' convention) by
 
-   * segmint: the purchase grain of the features
-     (:func:`segmint.features.purchases.purchase_features` over the mart's orders and
-     lines: ``btyd_frequency``, ``btyd_recency``, ``btyd_T``, ``monetary_total``,
-     ``monetary_avg``);
+   * segmint: its BTYD aggregates (:mod:`segmint.features.btyd`: ``btyd_frequency``,
+     ``btyd_recency``, ``btyd_T``) and ``monetary_total`` over its purchases
+     (:func:`segmint.features.orders.order_values` of the mart's orders and lines);
+   * segmint (purchase grain): the same columns selected from
+     :func:`segmint.features.purchases.purchase_features`, the one group-by the feature
+     build runs (it also computes gaps, windows, channels and margins);
    * plain DuckDB SQL over the same mart tables (the near-physical reference, same input);
    * plain DuckDB SQL over the exported transactions Parquet (the peers' input);
    * lifetimes' ``summary_data_from_transaction_data``, PyMC-Marketing's ``rfm_summary``
@@ -163,6 +165,31 @@ def work_segmint_summary(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
     return {"seconds": seconds, "customers": result.num_rows}
 
 
+def work_segmint_btyd(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
+    """Worker: only segmint's BTYD aggregates and columns over its purchases, plus money."""
+    import pyarrow.parquet as pq
+
+    import segmint
+    from segmint.features.asof import resolve_as_of
+    from segmint.features.btyd import btyd_columns, btyd_metrics
+    from segmint.features.orders import order_values, purchase_lines
+
+    mart = segmint.connect(mart_path)
+    began = time.perf_counter()
+    day = resolve_as_of(mart, None)
+    orders = order_values(mart, day, purchase_lines(mart, day))
+    agg = orders.group_by("customer_id").aggregate(
+        **btyd_metrics(orders), monetary_total=orders.net.sum()
+    )
+    summary = agg.select("customer_id", **btyd_columns(agg, day), monetary_total=agg.monetary_total)
+    result = summary.to_pyarrow()
+    seconds = time.perf_counter() - began
+    renamed = result.rename_columns(["customer_id", "frequency", "recency", "T", "monetary_total"])
+    pq.write_table(renamed, out)
+    mart.close()
+    return {"seconds": seconds, "customers": result.num_rows}
+
+
 def work_duckdb(
     mart_path: str, out: str, as_of: str, source: str, transactions: str, **_: Any
 ) -> dict[str, Any]:
@@ -186,6 +213,7 @@ def work_duckdb(
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "pipeline": work_pipeline,
     "segmint summary": work_segmint_summary,
+    "segmint btyd": work_segmint_btyd,
     "duckdb": work_duckdb,
 }
 
@@ -270,7 +298,10 @@ def main() -> None:
     common = {"mart_path": str(mart), "as_of": as_of, "transactions": str(transactions)}
     commands = {
         "segmint": worker_command(
-            SCRIPT, "segmint summary", out=str(outputs / "segmint.parquet"), **common
+            SCRIPT, "segmint btyd", out=str(outputs / "segmint.parquet"), **common
+        ),
+        "segmint (purchase grain)": worker_command(
+            SCRIPT, "segmint summary", out=str(outputs / "segmint-purchases.parquet"), **common
         ),
         "duckdb (mart)": worker_command(
             SCRIPT, "duckdb", source="mart", out=str(outputs / "duckdb-mart.parquet"), **common
@@ -293,7 +324,7 @@ def main() -> None:
     for tool in summaries:
         days = tool in ("polars", "lifetimes", "pymc-marketing")
         columns: tuple[str, ...] = ("frequency", "recency", "T")
-        if tool != "segmint":
+        if not tool.startswith("segmint"):
             columns += ("monetary_value",)
         checks[tool] = agreement(reference, outputs / _file(tool), columns, days)
     info["load_average_after"] = os.getloadavg()
@@ -303,6 +334,7 @@ def main() -> None:
 def _file(tool: str) -> str:
     names = {
         "segmint": "segmint",
+        "segmint (purchase grain)": "segmint-purchases",
         "duckdb (mart)": "duckdb-mart",
         "duckdb (parquet)": "duckdb-parquet",
     }
@@ -367,7 +399,7 @@ def report(
     )
     console.print(load_note(info))
     path = save(
-        "segment",
+        f"segment-{folder.resolve().name}",
         {
             "machine": info,
             "data": str(folder),
