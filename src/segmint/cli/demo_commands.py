@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from segmint import workflows
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
+from segmint.cli.insight_commands import print_money
 from segmint.cli.segment_commands import show_run
+from segmint.insight import profile
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
@@ -56,6 +58,8 @@ def demo(
             workflows.run_rules(m, "demo_rules", _demo_rules()),
         ):
             show_run(run)
+        for name in ("rfm", "lifecycle"):
+            print_money(profile(m, name))
         out.print(
             f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."
         )

@@ -191,6 +191,17 @@ def _share(value: Any) -> str:
 
 
 def _print_profile(result: SegmentProfile) -> None:
+    print_money(result)
+    if result.money.sub_segments is not None:
+        _print_sub_segments(result.money.sub_segments, str(result.by))
+    _print_distinguishing(result)
+    _print_statistics(result)
+    for row in result.small.itertuples():
+        err.print(f"[yellow]warning:[/] segment {row.segment} is too small to act on: {row.reason}")
+
+
+def print_money(result: SegmentProfile) -> None:
+    """The money overview of a profile: one row per segment and the portfolio total."""
     money = result.money
     title = (
         f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
@@ -237,12 +248,6 @@ def _print_profile(result: SegmentProfile) -> None:
         "",
     )
     out.print(view)
-    if money.sub_segments is not None:
-        _print_sub_segments(money.sub_segments, str(result.by))
-    _print_distinguishing(result)
-    _print_statistics(result)
-    for row in result.small.itertuples():
-        err.print(f"[yellow]warning:[/] segment {row.segment} is too small to act on: {row.reason}")
 
 
 def _print_sub_segments(subs: pd.DataFrame, by: str) -> None:
