@@ -108,6 +108,29 @@ class Dashboard:
             )
         return day
 
+    def segments(self, mart: Mart, segmentation: str, day: dt.date) -> list[str]:
+        """Names of the segments of ``segmentation`` stored as of ``day`` (cached)."""
+
+        def names() -> list[str]:
+            rows = store.assignments(mart, segmentation, day)
+            return sorted(str(s) for s in rows.segment.name("s").as_table().distinct().s.execute())
+
+        return self.catalogue.get(("segments", segmentation, day), names)
+
+    def check_segment(self, mart: Mart, segmentation: str, segment: str, day: dt.date) -> str:
+        """``segment`` when ``segmentation`` has it as of ``day``.
+
+        Raises:
+            MartError: no such segment; lists the segments.
+        """
+        known = self.segments(mart, segmentation, day)
+        if segment not in known:
+            raise MartError(
+                f"segmentation '{segmentation}' has no segment '{segment}' as of "
+                f"{day.isoformat()}; segments: {', '.join(known)}"
+            )
+        return segment
+
     def profile(self, mart: Mart, segmentation: str, day: dt.date) -> SegmentProfile:
         """The profile of ``segmentation`` as of ``day`` (cached)."""
         return self.results.get(

@@ -15,6 +15,7 @@ import pandas as pd
 Figure = dict[str, Any]
 
 PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
 FONT = {"family": "Inter, system-ui, -apple-system, Segoe UI, sans-serif", "size": 13}
 
 
@@ -22,7 +23,7 @@ def _layout(title: str = "", **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         "font": FONT,
-        "margin": {"l": 60, "r": 20, "t": 44 if title else 16, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 70 if title else 16, "b": 50},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "colorway": PALETTE,
@@ -33,7 +34,13 @@ def _layout(title: str = "", **extra: Any) -> dict[str, Any]:
 
 
 def _axis(title: str, **extra: Any) -> dict[str, Any]:
-    return {"title": {"text": title}, "gridcolor": "#e5e7eb", "zeroline": False, **extra}
+    return {
+        "title": {"text": title},
+        "gridcolor": "#e5e7eb",
+        "zeroline": False,
+        "automargin": True,
+        **extra,
+    }
 
 
 def _list(values: Any) -> list[Any]:
@@ -69,7 +76,7 @@ def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
             barmode="group",
             xaxis=_axis("Segment", tickangle=-30),
             yaxis=_axis("Share of total", tickformat=".0%"),
-            legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+            legend=LEGEND,
         ),
     }
 
@@ -112,6 +119,7 @@ def segment_treemap(segments: pd.DataFrame, link: str) -> Figure:
                 "marker": {
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": "Blues",
+                    "reversescale": True,
                     "showscale": True,
                     "colorbar": {"title": {"text": "Revenue per<br>member / year"}},
                 },
@@ -148,7 +156,7 @@ def value_per_member(segments: pd.DataFrame, link: str) -> Figure:
             barmode="group",
             xaxis=_axis("Segment", tickangle=-30),
             yaxis=_axis("Per member per year", tickformat=",.0f"),
-            legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+            legend=LEGEND,
         ),
     }
 
@@ -172,7 +180,7 @@ def distinguishing(rows: pd.DataFrame) -> Figure:
         "layout": _layout(
             "What sets the segment apart (index, base = 100)",
             xaxis=_axis("Index against all customers (100 = average)"),
-            yaxis=_axis("", automargin=True),
+            yaxis=_axis(""),
             shapes=[
                 {
                     "type": "line",
@@ -202,9 +210,7 @@ def mix(rows: pd.DataFrame, title: str, axis: str) -> Figure:
                 "hovertemplate": "%{y}: %{x:.1%}<extra></extra>",
             }
         ],
-        "layout": _layout(
-            title, xaxis=_axis(axis, tickformat=".0%"), yaxis=_axis("", automargin=True)
-        ),
+        "layout": _layout(title, xaxis=_axis(axis, tickformat=".0%"), yaxis=_axis("")),
     }
 
 
@@ -226,6 +232,7 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
                 "y": [f"R{v}" for v in r],
                 "z": z,
                 "colorscale": "Blues",
+                "reversescale": True,
                 "colorbar": {"title": {"text": label}},
                 "texttemplate": "%{z:" + fmt + "}",
                 "hovertemplate": "%{y} × %{x}<br>" + label + ": %{z:" + fmt + "}<extra></extra>",
@@ -245,6 +252,9 @@ def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
     targets = [f"{t} ({to_label})" for t in flows.target.astype(str)]
     nodes = list(dict.fromkeys(sources)) + list(dict.fromkeys(targets))
     index = {n: i for i, n in enumerate(nodes)}
+    names = list(dict.fromkeys([*flows.source.astype(str), *flows.target.astype(str)]))
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    node_colours = [colour[n.rsplit(" (", 1)[0]] for n in nodes]
     return {
         "data": [
             {
@@ -254,13 +264,13 @@ def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
                     "label": nodes,
                     "pad": 12,
                     "thickness": 16,
-                    "color": [PALETTE[i % len(PALETTE)] for i in range(len(nodes))],
+                    "color": node_colours,
                 },
                 "link": {
                     "source": [index[s] for s in sources],
                     "target": [index[t] for t in targets],
                     "value": _list(flows.customers.astype("int64")),
-                    "color": "rgba(37,99,235,0.18)",
+                    "color": [colour[str(s)] + "40" for s in flows.source],
                     "hovertemplate": "%{source.label} → %{target.label}<br>"
                     "%{value:,} customers<extra></extra>",
                 },
@@ -308,6 +318,7 @@ def value_risk_grid(grid: pd.DataFrame, tiers: tuple[str, ...], bands: tuple[str
                 "y": list(tiers),
                 "z": table.astype("int64").to_numpy().tolist(),
                 "colorscale": "Reds",
+                "reversescale": True,
                 "colorbar": {"title": {"text": "Customers"}},
                 "texttemplate": "%{z:,d}",
                 "hovertemplate": "%{y}, risk %{x}: %{z:,d} customers<extra></extra>",

@@ -43,6 +43,13 @@ def compact(value: Any) -> str:
     return f"{amount:,.0f}"
 
 
+def pvalue(value: Any) -> str:
+    """A p-value for people: two significant digits, "< 0.001" below that."""
+    if _missing(value):
+        return "—"
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.2g}"
+
+
 def figure(value: dict[str, Any]) -> Markup:
     """A figure as JSON safe inside a single-quoted HTML attribute."""
     text = json.dumps(value, separators=(",", ":"), default=str)
@@ -52,7 +59,12 @@ def figure(value: dict[str, Any]) -> Markup:
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Register the filters and the version on ``env``."""
     env.filters.update(
-        number=number, percent=percent, compact=compact, figure=figure, urlquote=quote
+        number=number,
+        pvalue=pvalue,
+        percent=percent,
+        compact=compact,
+        figure=figure,
+        urlquote=quote,
     )
     env.globals.update(version=__version__)
     return env

@@ -44,6 +44,7 @@ def export_audience(
     """Members of the segment who granted consent on ``channel`` (customer ids; admins also
     get contact details). Members without granted consent are left out and counted."""
     day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
+    dashboard.check_segment(mart, segmentation, segment, day)
     frame, excluded = audience(
         mart, segmentation, segment, day, channel, include_pii=role.allows(Role.admin)
     )

@@ -35,6 +35,8 @@ def search_customers(
     day = None
     if segmentation is not None:
         day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
+        if segment is not None:
+            dashboard.check_segment(mart, segmentation, segment, day)
     page, total = search(
         mart, q, segmentation=segmentation, segment=segment, as_of=day, limit=limit, offset=offset
     )

@@ -1,0 +1,232 @@
+"""The REST API: every endpoint for every role, 401/403, bad input → 4xx, CLI-equal numbers."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from segmint.api.auth import Role
+from segmint.cli.main import app as cli
+from segmint.mart import connect
+from segmint.segmentation import store
+
+from .conftest import bearer
+
+ENDPOINTS = {
+    "/api/v1/health": Role.viewer,
+    "/api/v1/segmentations": Role.viewer,
+    "/api/v1/segmentations/rfm": Role.viewer,
+    "/api/v1/segmentations/rfm/migration": Role.viewer,
+    "/api/v1/customers?q=C00&limit=5": Role.analyst,
+    "/api/v1/customers/C0000001": Role.analyst,
+    "/api/v1/audiences/rfm/Champions": Role.analyst,
+    "/api/v1/audiences/rfm/Champions?format=csv&channel=sms": Role.analyst,
+}
+
+
+@pytest.mark.parametrize("url", list(ENDPOINTS))
+@pytest.mark.parametrize("role", list(Role))
+def test_every_endpoint_answers_the_roles_allowed_and_refuses_the_others(
+    client: TestClient, tokens: dict[Role, str], url: str, role: Role
+) -> None:
+    response = client.get(url, headers=bearer(tokens[role]))
+    if role.allows(ENDPOINTS[url]):
+        assert response.status_code == 200, response.text
+    else:
+        assert response.status_code == 403
+        assert f"your role '{role.value}'" in response.json()["detail"]
+        assert f"--role {ENDPOINTS[url].value}" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", list(ENDPOINTS))
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer sgm_not-a-token"}, {"Authorization": "Basic abc"}],
+    ids=["missing", "unknown", "not-bearer"],
+)
+def test_missing_or_bad_tokens_get_401(
+    client: TestClient, url: str, headers: dict[str, str]
+) -> None:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 401
+    assert "token" in response.json()["detail"]
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+BAD = [
+    ("/api/v1/segmentations/nope", 404, "no segmentation named 'nope'; stored: "),
+    ("/api/v1/segmentations/rfm?as_of=yesterday", 400, "YYYY-MM-DD"),
+    ("/api/v1/segmentations/rfm?as_of=1999-01-01", 404, "no results as of 1999-01-01"),
+    ("/api/v1/segmentations/rfm/migration?from=2999-01-01", 404, "stored dates"),
+    ("/api/v1/segmentations/nope/migration", 404, "no segmentation named"),
+    ("/api/v1/customers?limit=100000", 422, "limit"),
+    ("/api/v1/customers?limit=0", 422, "limit"),
+    ("/api/v1/customers?offset=-1", 422, "offset"),
+    ("/api/v1/customers?limit=ten", 422, "limit"),
+    ("/api/v1/customers?segment=Champions", 404, "segmentation it belongs to"),
+    ("/api/v1/customers?segmentation=rfm", 404, "needs a segment too"),
+    ("/api/v1/customers/no-such-customer", 404, "no customer with id 'no-such-customer'"),
+    ("/api/v1/audiences/rfm/Nobody", 404, "no segment 'Nobody'"),
+    ("/api/v1/audiences/rfm/Champions?format=xml", 422, "format"),
+    ("/api/v1/segmentations/rfm/migration?top=0", 422, "top"),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "message"), BAD)
+def test_bad_parameters_get_a_4xx_with_a_message_never_a_500(
+    client: TestClient, tokens: dict[Role, str], url: str, status: int, message: str
+) -> None:
+    response = client.get(url, headers=bearer(tokens[Role.admin]))
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert message in detail
+    assert "Traceback" not in detail
+
+
+def test_same_dates_in_both_directions_is_a_400(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    dates = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer])).json()
+    day = dates["dates"][-1]
+    response = client.get(
+        f"/api/v1/segmentations/rfm/migration?from={day}&to={day}",
+        headers=bearer(tokens[Role.viewer]),
+    )
+    assert response.status_code == 400
+    assert "must be before" in response.json()["detail"]
+
+
+def test_segmentations_list_matches_the_store(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    body = client.get("/api/v1/segmentations", headers=bearer(tokens[Role.viewer])).json()
+    assert body["count"] == len(body["data"])
+    names = {row["segmentation"]: row for row in body["data"]}
+    assert set(names) == {"rfm", "lifecycle", "demo_rules"}
+    assert names["rfm"]["n_as_of"] == 2 and names["demo_rules"]["n_as_of"] == 1
+    only_rules = client.get(
+        "/api/v1/segmentations?kind=rules", headers=bearer(tokens[Role.viewer])
+    ).json()
+    assert [r["segmentation"] for r in only_rules["data"]] == ["demo_rules"]
+
+
+def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    api = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer])).json()
+    cli_run = CliRunner().invoke(
+        cli, ["profile", "rfm", "--format", "json", "--mart", str(mart_path)]
+    )
+    # the app holds the mart open; the CLI opens it read-write in-process through DuckDB's
+    # shared instance cache, so both see the same file
+    assert cli_run.exit_code == 0, cli_run.output
+    expected = json.loads(cli_run.stdout)
+    assert api["as_of"] == expected["as_of"]
+    assert api["n_base"] == expected["n_base"]
+    ours = {s["segment"]: s for s in api["segments"]}
+    for row in expected["segments"]:
+        mine = ours[row["segment"]]
+        for key in ("members", "revenue", "gross_margin", "profit", "value_rank"):
+            assert mine[key] == pytest.approx(row[key]), (row["segment"], key)
+    assert sum(s["members"] for s in api["segments"]) == api["n_base"]
+    assert api["messages"] == ["No personas yet: run `segmint persona rfm` to write them."]
+    assert all(s["persona"] is None for s in api["segments"])
+
+
+def test_migration_flows_add_up_to_both_dates(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    body = client.get(
+        "/api/v1/segmentations/rfm/migration?top=3", headers=bearer(tokens[Role.viewer])
+    ).json()
+    assert len(body["top_flows"]) == 3
+    with connect(mart_path, create=False) as mart:
+        dates = store.as_of_dates(mart, "rfm")
+        before = store.assignments(mart, "rfm", dates[0]).count().execute()
+        after = store.assignments(mart, "rfm", dates[1]).count().execute()
+    assert body["from_date"] == dates[0].isoformat() and body["to_date"] == dates[1].isoformat()
+    flows = pd.DataFrame(body["flows"])
+    assert flows[flows.source != "(entered)"].customers.sum() == before
+    assert flows[flows.target != "(left)"].customers.sum() == after
+
+
+def test_customer_search_pages_do_not_overlap_and_count_all(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    headers = bearer(tokens[Role.analyst])
+    first = client.get("/api/v1/customers?q=c00&limit=7", headers=headers).json()
+    second = client.get("/api/v1/customers?q=C00&limit=7&offset=7", headers=headers).json()
+    assert first["count"] == second["count"] == 800
+    ids = [r["customer_id"] for r in first["data"] + second["data"]]
+    assert len(set(ids)) == 14 and ids == sorted(ids)
+    narrow = client.get("/api/v1/customers?q=0000012", headers=headers).json()
+    assert narrow["count"] >= 1 and all("0000012" in r["customer_id"] for r in narrow["data"])
+
+
+def test_customer_search_filters_one_segment(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    body = client.get(
+        "/api/v1/customers?segmentation=rfm&segment=Champions&limit=1000",
+        headers=bearer(tokens[Role.analyst]),
+    ).json()
+    with connect(mart_path, create=False) as mart:
+        rows = store.assignments(mart, "rfm").execute()
+    champions = set(rows[rows.segment == "Champions"].customer_id)
+    assert {r["customer_id"] for r in body["data"]} == champions
+    assert body["count"] == len(champions)
+
+
+def test_customer_360_shows_pii_to_admins_only(client: TestClient, tokens: dict[Role, str]) -> None:
+    analyst = client.get("/api/v1/customers/C0000001", headers=bearer(tokens[Role.analyst]))
+    admin = client.get("/api/v1/customers/C0000001", headers=bearer(tokens[Role.admin]))
+    assert analyst.json()["pii"] is None
+    assert "@" not in analyst.text
+    assert "@" in admin.json()["pii"]["email"]
+    body = admin.json()
+    assert {s["segmentation"] for s in body["segments"]} == {"rfm", "lifecycle", "demo_rules"}
+    assert body["features_as_of"] is not None and "frequency" in body["features"]
+    assert body["scores"] == [] and any("segmint clv score" in m for m in body["messages"])
+    times = [o["order_ts"] for o in body["orders"]]
+    assert 0 < len(times) <= 20 and times == sorted(times, reverse=True)
+
+
+def test_audience_keeps_only_members_with_granted_consent(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    body = client.get(
+        "/api/v1/audiences/rfm/Champions?channel=email", headers=bearer(tokens[Role.analyst])
+    ).json()
+    with connect(mart_path, create=False) as mart:
+        rows = store.assignments(mart, "rfm").execute()
+        consents = mart.table("consents").execute()
+    members = set(rows[rows.segment == "Champions"].customer_id)
+    granted = set(consents[(consents.channel == "email") & consents.granted].customer_id)
+    assert {r["customer_id"] for r in body["data"]} == members & granted
+    assert body["excluded_without_consent"] == len(members - granted) > 0
+    assert set(body["data"][0]) == {"customer_id"}  # analysts get ids only
+
+
+def test_audience_csv_for_admins_carries_contact_details(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    response = client.get(
+        "/api/v1/audiences/rfm/Champions?format=csv", headers=bearer(tokens[Role.admin])
+    )
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    frame = pd.read_csv(io.StringIO(response.text))
+    assert list(frame.columns[:2]) == ["customer_id", "email"]
+    assert int(response.headers["x-excluded-without-consent"]) > 0
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/customers/{customer_id}" in schema["paths"]
+    assert "/login" not in schema["paths"]

@@ -1,0 +1,176 @@
+"""Pages through the test client: login and logout, roles, every page, errors as pages."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from segmint.api import create_app
+from segmint.api.auth import Role, create_token
+from segmint.api.deps import COOKIE
+from segmint.api.render import PLOTLY_PATH
+from segmint.mart import connect
+from segmint.web.scores import NO_CHURN, NO_CLV
+
+PAGES = ["/", "/segments/rfm", "/segments/rfm?segment=Champions", "/rfm", "/migration", "/value"]
+
+
+def login(client: TestClient, token: str) -> None:
+    client.cookies.clear()
+    response = client.post("/login", data={"token": token, "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303
+    client.cookies.set(COOKIE, response.cookies[COOKIE])
+
+
+def test_pages_send_strangers_to_the_login_form_and_back(client: TestClient) -> None:
+    client.cookies.clear()
+    response = client.get("/segments/rfm?as_of=x", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/segments/rfm%3Fas_of%3Dx"
+    assert 'name="token"' in client.get("/login").text
+
+
+def test_a_bad_token_is_refused_on_the_form(client: TestClient) -> None:
+    client.cookies.clear()
+    response = client.post("/login", data={"token": "sgm_nope"}, follow_redirects=False)
+    assert response.status_code == 401
+    assert "not valid for this mart" in response.text
+    assert COOKIE not in response.cookies
+
+
+def test_login_never_redirects_to_another_site(client: TestClient, tokens: dict[Role, str]) -> None:
+    response = client.post(
+        "/login",
+        data={"token": tokens[Role.viewer], "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_renders_charts_for_a_viewer(
+    client: TestClient, tokens: dict[Role, str], url: str
+) -> None:
+    login(client, tokens[Role.viewer])
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    assert PLOTLY_PATH in response.text
+    if url != "/value":
+        assert 'class="chart"' in response.text
+
+
+def test_overview_shows_kpis_and_what_is_missing(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.viewer])
+    text = client.get("/").text
+    for label in ("Customers", "Active customers", "Revenue", "Gross margin", "Average CLV"):
+        assert label in text
+    assert "800 in the base" in text
+    assert "segmint clv score" in text
+
+
+def test_viewers_see_no_customer_rows(client: TestClient, tokens: dict[Role, str]) -> None:
+    login(client, tokens[Role.viewer])
+    segment = client.get("/segments/rfm?segment=Champions").text
+    assert "need the analyst role" in segment and 'id="members"' not in segment
+    refused = client.get("/customers")
+    assert refused.status_code == 403
+    assert "--role analyst" in refused.text
+    assert 'href="/customers"' not in client.get("/").text
+
+
+def test_analysts_see_members_and_customers_admins_see_pii(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    assert 'id="members"' in client.get("/segments/rfm?segment=Champions").text
+    assert "C0000001" in client.get("/customers?q=0000001").text
+    analyst_view = client.get("/customers/C0000001").text
+    assert "admin role only" in analyst_view and 'id="pii"' not in analyst_view
+    login(client, tokens[Role.admin])
+    assert 'id="pii"' in client.get("/customers/C0000001").text
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/segments/nope", 404, "no segmentation named"),
+        ("/segments/rfm?segment=Nobody", 404, "no segment"),
+        ("/?as_of=2020-13-45", 400, "YYYY-MM-DD"),
+        ("/rfm?as_of=1999-01-01", 404, "no features stored as of 1999-01-01"),
+        ("/rfm?measure=colour", 422, "measure"),
+        ("/segments/rfm?segment=Champions&page=0", 422, "page"),
+        ("/customers/nobody", 404, "no customer with id"),
+    ],
+)
+def test_bad_page_parameters_give_an_error_page_not_a_500(
+    client: TestClient, tokens: dict[Role, str], url: str, status: int, message: str
+) -> None:
+    login(client, tokens[Role.admin])
+    response = client.get(url)
+    assert response.status_code == status
+    assert message in response.text
+    assert "Traceback" not in response.text
+
+
+def test_logout_forgets_the_cookie(client: TestClient, tokens: dict[Role, str]) -> None:
+    login(client, tokens[Role.viewer])
+    response = client.post("/logout", follow_redirects=False)
+    assert response.headers["location"] == "/login"
+    assert (
+        COOKIE in response.headers["set-cookie"] and "Max-Age=0" in response.headers["set-cookie"]
+    )
+
+
+def test_plotly_is_served_from_the_package_with_a_long_cache(client: TestClient) -> None:
+    response = client.get(PLOTLY_PATH)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["cache-control"]
+    assert len(response.content) > 1_000_000 and b"plotly" in response.content[:2000].lower()
+
+
+@pytest.fixture(scope="module")
+def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A copy of the mart with a ``scores`` table (CLV and P(alive)) and a viewer's client."""
+    copy = tmp_path_factory.mktemp("scored") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        ids = mart.table("customers").customer_id.execute()
+        day = pd.Timestamp(mart.table("orders").order_ts.max().execute()).date()
+        n = len(ids)
+        frame = pd.DataFrame(
+            {
+                "customer_id": list(ids) * 2,
+                "as_of": [day] * (2 * n),
+                "model": ["bgnbd"] * (2 * n),
+                "score_name": ["clv"] * n + ["p_alive"] * n,
+                "value": [float(i) for i in range(n)] + [i / n for i in range(n)],
+            }
+        )
+        mart.con.create_table("scores", ibis.memtable(frame))
+        token = create_token(mart, Role.viewer)
+    with TestClient(create_app(mart=copy)) as test_client:
+        login(test_client, token)
+        yield test_client
+
+
+def test_value_page_says_what_is_not_computed(client: TestClient, tokens: dict[Role, str]) -> None:
+    login(client, tokens[Role.viewer])
+    text = client.get("/value").text
+    assert NO_CLV.split(":")[0] in text and NO_CHURN.split(":")[0] in text
+
+
+def test_value_page_reads_stored_scores(scored: TestClient) -> None:
+    text = scored.get("/value").text
+    assert 'id="clv-chart"' in text and 'id="risk-chart"' in text
+    assert NO_CLV.split(":")[0] not in text
+    assert "399.50" in text  # mean of 0..799
+    overview = scored.get("/").text
+    assert "399.50" in overview and "not computed" not in overview
