@@ -150,11 +150,6 @@ def test_table_stem_drops_format_and_compression_suffixes(name: str, stem: str) 
     assert table_stem(Path(name)) == stem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the encoding check reads the first 64 KB only; a later latin-1 byte "
-    "fails in the engine with 'cannot be read as CSV: … CSV Error on Line: N', no --encoding hint",
-)
 def test_latin_1_byte_after_the_sample_is_an_encoding_error(shop: Mart, tmp_path: Path) -> None:
     head = "customer_id,city\n" + "".join(f"x{i},London\n" for i in range(8_000))
     path = write(tmp_path / "late.csv", head.encode() + "x9,Zürich\n".encode("latin-1"))

@@ -185,6 +185,21 @@ def test_lines_loaded_again_from_another_file_are_duplicates(mart: Mart, tmp_pat
     assert mart.count("order_lines") == 3
 
 
+def test_lines_extending_a_loaded_order_are_quarantined_not_dropped(
+    mart: Mart, tmp_path: Path
+) -> None:
+    header = "order_id,customer_id,order_ts,amount\n"
+    load(mart, "transactions", write(tmp_path / "a.csv", header + "A,c1,2024-01-01,5\n"))
+    result = load(
+        mart,
+        "transactions",
+        write(tmp_path / "b.csv", header + "A,c1,2024-01-01,7\nB,c1,2024-01-02,1\n"),
+    )
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (1, 0, 1)
+    assert reasons_by_row(mart)[1].startswith("order_id 'A' line 1 is already loaded with other")
+    assert mart.count("order_lines") == 2
+
+
 # ---------------------------------------------------------------- real data
 
 CDNOW = DATASETS / "cdnow" / "CDNOW_master.txt"

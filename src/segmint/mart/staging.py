@@ -60,6 +60,11 @@ def stage_file(mart: Mart, info: FileInfo, *, encoding: str = "utf-8") -> Stage:
             stage, rejects = _stage_delimited(mart, info, name, encoding)
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0]
+        if "unicode" in str(exc).lower():
+            raise InputError(
+                f"{info.path}: not valid {encoding} text ({message}). Re-save it as UTF-8 or "
+                "give its encoding with --encoding (e.g. --encoding latin-1)."
+            ) from None
         raise InputError(
             f"{info.path}: cannot be read as {info.format.upper()}: {message}"
         ) from None

@@ -81,12 +81,52 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     lines = _check_order_customer(mart, temp(mart, lines))
     plan.quarantine.append(rejected(lines, stage.table))
     lines = lines.filter(lines[REASON].isnull())
+    lines = _check_loaded_lines(mart, lines)
+    plan.quarantine.append(rejected(lines, stage.table))
+    lines = lines.filter(lines[REASON].isnull())
     existing = mart.table("order_lines").select(*_LINE_KEY)
     new = temp(mart, lines.anti_join(existing, _LINE_KEY))
     plan.n_loaded = count(new)
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
     return plan
+
+
+def _check_loaded_lines(mart: Mart, lines: ibis.Table) -> ibis.Table:
+    """Reject lines whose (order_id, line_no) is in the mart with other content.
+
+    Lines are numbered within their order in file order, so the same line loaded again
+    is a duplicate; a line that takes an existing number but differs (an order extended
+    by a later file) is not silently dropped: it is rejected with the reason.
+    """
+    loaded = mart.table("order_lines")
+    if count(loaded) == 0:
+        return lines
+    known = loaded.select(
+        _old_order=loaded.order_id,
+        _old_line=loaded.line_no,
+        _old_product=loaded.product_id,
+        _old_quantity=loaded.quantity,
+        _old_price=loaded.unit_price,
+    )
+    joined = lines.left_join(
+        known, [lines.order_id == known._old_order, lines.line_no == known._old_line]
+    )
+    same = (
+        (joined.product_id.identical_to(joined._old_product))
+        & (joined.quantity == joined._old_quantity)
+        & ((joined.unit_price - joined._old_price).abs() < 1e-9)
+    )
+    message = (
+        ibis.literal("order_id '")
+        + joined.order_id
+        + "' line "
+        + joined.line_no.cast("string")
+        + " is already loaded with other content (an order's lines must come from one file)"
+    )
+    flagged = add_reason(joined, joined._old_quantity.notnull() & ~same, message)
+    old = ("_old_order", "_old_line", "_old_product", "_old_quantity", "_old_price")
+    return temp(mart, flagged.drop(*old))
 
 
 def _derive_lines(checked: ibis.Table) -> ibis.Table:
@@ -119,8 +159,9 @@ def _check_order_customer(mart: Mart, lines: ibis.Table) -> ibis.Table:
     """Reject lines of an order id that belongs to another customer (in the file or the mart)."""
     first = lines.group_by("order_id").aggregate(_owner=lines.customer_id.argmin(lines[ROW]))
     orders = mart.table("orders")
-    known = orders.select(order_id=orders.order_id, _known_owner=orders.customer_id)
-    joined = lines.inner_join(first, "order_id").left_join(known, "order_id")
+    known = orders.select(_known_order=orders.order_id, _known_owner=orders.customer_id)
+    joined = lines.inner_join(first, "order_id")
+    joined = joined.left_join(known, joined.order_id == known._known_order)
     owner = joined._known_owner.coalesce(joined._owner)
     message = (
         ibis.literal("order_id '")
@@ -132,7 +173,7 @@ def _check_order_customer(mart: Mart, lines: ibis.Table) -> ibis.Table:
         + "'"
     )
     flagged = add_reason(joined, joined.customer_id != owner, message)
-    return temp(mart, flagged.drop("_owner", "_known_owner"))
+    return temp(mart, flagged.drop("_owner", "_known_order", "_known_owner"))
 
 
 def _inserts(mart: Mart, new: ibis.Table) -> list[tuple[str, ibis.Table]]:
