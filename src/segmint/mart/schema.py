@@ -384,6 +384,42 @@ ASSIGNMENTS = Table(
     loadable=False,
 )
 
+SCORES = Table(
+    "scores",
+    "Per-customer model outputs as of a date: predicted CLV, P(alive), expected purchases, "
+    "churn risk, purchase intent. One row per customer, date, model and score.",
+    (
+        Column("customer_id", "string", "Customer."),
+        Column("as_of", "date", "Date the score was computed as of (end of that day)."),
+        Column("model", "string", "Model that produced it, e.g. `bgnbd+gammagamma`, `churn_gbm`."),
+        Column(
+            "score_name",
+            "string",
+            "clv, p_alive, expected_purchases, expected_spend, churn_risk, purchase_intent…",
+        ),
+        Column("value", "float64", "The score: money in the shop's currency, or a probability 0-1."),
+    ),
+    key=("customer_id", "as_of", "model", "score_name"),
+    loadable=False,
+)
+
+MODEL_RUNS = Table(
+    "model_runs",
+    "Every fitted model: what it was fitted on, its parameters and how well it did.",
+    (
+        Column("run_id", "int64", "Run identifier, increasing."),
+        Column("model", "string", "Model name, e.g. `bgnbd`, `gammagamma`, `churn_gbm`."),
+        Column("kind", "string", "clv, spend, churn, intent…"),
+        Column("as_of", "date", "End of the data the model was fitted on."),
+        Column("params", "string", "Fitted parameters and settings as JSON."),
+        Column("metrics", "string", "Fit and holdout metrics as JSON (log-likelihood, MAE, AUC…)."),
+        Column("model_blob", "binary", "The fitted model, pickled, to score new dates without refitting."),
+        Column("created_at", "timestamp", "When the model was fitted (UTC)."),
+    ),
+    key=("run_id",),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -401,6 +437,8 @@ TABLES: dict[str, Table] = {
         QUARANTINE,
         SEGMENTATIONS,
         ASSIGNMENTS,
+        SCORES,
+        MODEL_RUNS,
     )
 }
 
