@@ -1,0 +1,209 @@
+"""Value tiers by predicted CLV, and the value x churn-risk grid.
+
+Customers are ranked by their stored ``clv`` score (:mod:`segmint.segmentation.clv_scores`)
+and cut at cumulative shares: by default the top 1%, the next 4%, the next 15%, the next
+30% and the rest, the pyramid of value-based segmentation (Zeithaml, Rust & Lemon 2001,
+"The Customer Pyramid: Creating and Serving Profitable Customers", California Management
+Review 43(4)). Ranks are exact (ties broken by customer id), so each tier holds its share
+of the scored customers to within one customer. Customers without a score (no purchase
+yet) are ``unassigned``.
+
+The grid crosses the tiers with churn risk: the stored ``churn_risk`` score of a
+supervised model when there is one as of the date, otherwise 1 - P(alive) of the CLV
+model. "High value, high risk" is the list a retention team wants first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint.exceptions import InputError, MartError
+from segmint.features.population import population
+from segmint.mart import Mart
+from segmint.segmentation import store
+
+DEFAULT_CUTS = (0.01, 0.05, 0.20, 0.50)
+"""Cumulative shares of customers, best first, at which a new tier starts."""
+
+DEFAULT_RISK_CUTS = (1 / 3, 2 / 3)
+"""Churn risk at which the ``medium`` and ``high`` risk bands start."""
+
+RISK_BANDS = ("low", "medium", "high")
+
+
+def check_cuts(cuts: tuple[float, ...]) -> tuple[float, ...]:
+    """``cuts`` if strictly increasing inside (0, 1).
+
+    Raises:
+        InputError: otherwise, with the default as an example.
+    """
+    if not cuts or any(not 0 < c < 1 for c in cuts) or list(cuts) != sorted(set(cuts)):
+        raise InputError(
+            f"value tier cuts must be increasing cumulative shares between 0 and 1; got "
+            f"{list(cuts)}. Example: --cuts 0.01,0.05,0.2,0.5 (top 1%, next 4%, next 15%, next 30%, rest)."
+        )
+    return cuts
+
+
+def tier_names(cuts: tuple[float, ...]) -> list[str]:
+    """Readable tier names: ``top 1%``, ``next 4%``…, ``rest``."""
+    names, previous = [], 0.0
+    for i, cut in enumerate(cuts):
+        names.append(f"{'top' if i == 0 else 'next'} {100 * (cut - previous):g}%")
+        previous = cut
+    return [*names, "rest"]
+
+
+def clv_model(mart: Mart, as_of: dt.date, model: str | None = None) -> str:
+    """The model whose ``clv`` scores as of ``as_of`` are used (the first by name by default).
+
+    Raises:
+        MartError: no (such) CLV scores as of that date; says how to make them.
+    """
+    scores = mart.table("scores")
+    models = sorted(
+        scores.filter((scores.as_of == as_of) & (scores.score_name == "clv"))
+        .select("model")
+        .distinct()
+        .model.execute()
+    )
+    if not models:
+        raise MartError(
+            f"no clv scores as of {as_of}; run `segmint clv score --as-of {as_of}` first"
+        )
+    if model is None:
+        return str(models[0])
+    if model not in models:
+        raise MartError(
+            f"no clv scores of model '{model}' as of {as_of}; scored models: {', '.join(models)}"
+        )
+    return model
+
+
+def _score(mart: Mart, as_of: dt.date, model: str, name: str) -> ir.Table:
+    scores = mart.table("scores")
+    mine = scores.filter(
+        (scores.as_of == as_of) & (scores.model == model) & (scores.score_name == name)
+    )
+    return mine.select("customer_id", "value")
+
+
+def value_tiers(
+    mart: Mart, as_of: dt.date, model: str, cuts: tuple[float, ...] = DEFAULT_CUTS
+) -> ir.Table:
+    """``customer_id``, ``segment`` (tier name, null when unscored) for every customer."""
+    cuts = check_cuts(cuts)
+    clv = _score(mart, as_of, model, "clv")
+    n = int(clv.count().execute())
+    bounds = [round(c * n) for c in cuts]
+    ranked = clv.mutate(rank=ibis.row_number().over(order_by=[ibis.desc("value"), "customer_id"]))
+    names = tier_names(cuts)
+    tier = ibis.cases(
+        *((ranked["rank"] < bound, name) for bound, name in zip(bounds, names, strict=False)),
+        else_=names[-1],
+    )
+    tiers = ranked.select("customer_id", segment=tier)
+    everyone = population(mart, as_of)
+    joined = everyone.left_join(tiers, "customer_id")
+    return joined.select(everyone.customer_id, joined.segment)
+
+
+def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
+    """``customer_id``, ``risk`` and where it comes from.
+
+    The stored ``churn_risk`` of the first model by name that has it as of ``as_of``;
+    without one, 1 - ``p_alive`` of ``model``.
+    """
+    scores = mart.table("scores")
+    churn = scores.filter((scores.as_of == as_of) & (scores.score_name == "churn_risk"))
+    models = sorted(churn.select("model").distinct().model.execute())
+    if models:
+        chosen = _score(mart, as_of, str(models[0]), "churn_risk")
+        return chosen.select("customer_id", risk=chosen.value), f"churn_risk of {models[0]}"
+    alive = _score(mart, as_of, model, "p_alive")
+    return alive.select("customer_id", risk=1.0 - alive.value), f"1 - p_alive of {model}"
+
+
+@dataclass(frozen=True)
+class ValueRun:
+    """A stored value segmentation and its value x risk grid.
+
+    Attributes:
+        name, version, as_of: what was stored.
+        model: CLV model the tiers rank by.
+        sizes: tier → customers, best tier first (then ``unassigned``).
+        grid: one row per tier, one column per risk band, customer counts.
+        grid_value: the same grid with the tiers' summed CLV.
+        risk_source: where the churn risk came from.
+    """
+
+    name: str
+    version: int
+    as_of: dt.date
+    model: str
+    sizes: pd.Series
+    grid: pd.DataFrame
+    grid_value: pd.DataFrame
+    risk_source: str
+
+
+def run_value(
+    mart: Mart,
+    as_of: dt.date,
+    *,
+    model: str | None = None,
+    cuts: tuple[float, ...] = DEFAULT_CUTS,
+    risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
+    name: str = "value",
+) -> ValueRun:
+    """Store value tiers as segmentation ``name`` (kind ``value``) and build the risk grid."""
+    model = clv_model(mart, as_of, model)
+    cuts = check_cuts(cuts)
+    if len(risk_cuts) != 2 or not 0 < risk_cuts[0] < risk_cuts[1] < 1:
+        raise InputError(
+            f"risk cuts must be two increasing numbers between 0 and 1; got {list(risk_cuts)}. "
+            "Example: --risk-cuts 0.33,0.67."
+        )
+    names = tier_names(cuts)
+    definition = {"model": model, "score": "clv", "cuts": list(cuts), "segments": names}
+    stored = store.save(
+        mart, name, "value", definition, as_of, value_tiers(mart, as_of, model, cuts)
+    )
+    tiers = store.assignments(mart, name, as_of, stored.version)
+    sizes = tiers.group_by("segment").aggregate(n=tiers.count()).to_pandas()
+    order = [*names, store.UNASSIGNED]
+    sizes_series = sizes.set_index("segment")["n"].reindex(order, fill_value=0)
+    if not sizes_series[store.UNASSIGNED]:
+        sizes_series = sizes_series.drop(store.UNASSIGNED)
+    risk, source = risk_scores(mart, as_of, model)
+    grid, grid_value = _grid(tiers, risk, _score(mart, as_of, model, "clv"), names, risk_cuts)
+    return ValueRun(name, stored.version, as_of, model, sizes_series, grid, grid_value, source)
+
+
+def _grid(
+    tiers: ir.Table,
+    risk: ir.Table,
+    clv: ir.Table,
+    names: list[str],
+    risk_cuts: tuple[float, ...],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    joined = tiers.join(risk, "customer_id").join(clv, "customer_id")
+    band = ibis.cases(
+        (joined.risk < risk_cuts[0], RISK_BANDS[0]),
+        (joined.risk < risk_cuts[1], RISK_BANDS[1]),
+        else_=RISK_BANDS[2],
+    )
+    cells = (
+        joined.group_by(tier=joined.segment, risk=band)
+        .aggregate(customers=joined.count(), clv=joined.value.sum())
+        .to_pandas()
+    )
+    shape = {"index": names, "columns": list(RISK_BANDS), "fill_value": 0}
+    counts = cells.pivot(index="tier", columns="risk", values="customers").reindex(**shape)
+    value = cells.pivot(index="tier", columns="risk", values="clv").reindex(**shape)
+    return counts.fillna(0).astype(int), value.fillna(0.0).astype(float)
