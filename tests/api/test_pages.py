@@ -154,7 +154,8 @@ def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 "value": [float(i) for i in range(n)] + [i / n for i in range(n)],
             }
         )
-        mart.con.create_table("scores", ibis.memtable(frame))
+        schema = mart.con.table("scores").schema()  # created empty by every mart
+        mart.con.insert("scores", ibis.memtable(frame).select(*schema.names).cast(schema))
         token = create_token(mart, Role.viewer)
     with TestClient(create_app(mart=copy)) as test_client:
         login(test_client, token)

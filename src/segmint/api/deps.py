@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,31 +26,43 @@ TOKEN_TTL = 60.0
 
 
 class MartPool:
-    """One mart connection for the server and a cursor of it per worker thread.
+    """One mart connection for the server and a pool of its cursors, one per request at a time.
 
-    DuckDB connections are not safe to share between threads, but cursors of one
-    connection are independent and see the same database, so requests on different
-    threads run in parallel.
+    DuckDB connections are not safe to use from two threads at once, but cursors of one
+    connection are independent and see the same database. A request leases a cursor for its
+    whole life (FastAPI may run its dependencies and its body on different threads, so a
+    per-thread cursor would be shared), and concurrent requests run in parallel.
     """
 
     def __init__(self, path: Path | str, settings: Settings | None = None) -> None:
         self.main = connect(path, settings=settings, create=False)
         self.path = self.main.path
-        self._local = threading.local()
         self._lock = threading.Lock()
+        self._idle: list[Mart] = []
         self._opened: list[Mart] = []
 
-    def get(self) -> Mart:
-        """The mart of the calling thread."""
-        mart: Mart | None = getattr(self._local, "mart", None)
-        if mart is None:
-            with self._lock:
-                cursor = self.main.raw.cursor()
-            mart = Mart(ibis.duckdb.from_connection(cursor), self.path)
-            self._local.mart = mart
-            with self._lock:
-                self._opened.append(mart)
-        return mart
+    def acquire(self) -> Mart:
+        """An idle cursor of the mart (a new one when all are busy)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            mart = Mart(ibis.duckdb.from_connection(self.main.raw.cursor()), self.path)
+            self._opened.append(mart)
+            return mart
+
+    def release(self, mart: Mart) -> None:
+        """Give ``mart`` back for the next request."""
+        with self._lock:
+            self._idle.append(mart)
+
+    @contextmanager
+    def lease(self) -> Iterator[Mart]:
+        """A cursor for the duration of the block."""
+        mart = self.acquire()
+        try:
+            yield mart
+        finally:
+            self.release(mart)
 
     def close(self) -> None:
         """Close every cursor and the connection."""
@@ -57,6 +70,7 @@ class MartPool:
             for mart in self._opened:
                 mart.raw.close()
             self._opened.clear()
+            self._idle.clear()
         self.main.close()
 
 
@@ -82,10 +96,11 @@ class TokenCache:
         return role
 
 
-def get_mart(request: Request) -> Mart:
-    """The mart connection of this request's thread."""
+def get_mart(request: Request) -> Iterator[Mart]:
+    """A mart cursor leased for this request."""
     pool: MartPool = request.app.state.pool
-    return pool.get()
+    with pool.lease() as mart:
+        yield mart
 
 
 def get_dashboard(request: Request) -> Dashboard:
@@ -112,7 +127,9 @@ def token_role(request: Request, token: str | None) -> Role | None:
     if not token:
         return None
     cache: TokenCache = request.app.state.tokens
-    return cache.role(get_mart(request), token)
+    pool: MartPool = request.app.state.pool
+    with pool.lease() as mart:
+        return cache.role(mart, token)
 
 
 def api_role(request: Request) -> Role:

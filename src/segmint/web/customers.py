@@ -35,6 +35,7 @@ def search(
     segmentation: str | None = None,
     segment: str | None = None,
     as_of: dt.date | None = None,
+    version: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[pd.DataFrame, int]:
@@ -51,7 +52,9 @@ def search(
         if segment is None:
             raise MartError("filtering by segmentation needs a segment too: add segment=NAME")
         assert as_of is not None
-        found = found.semi_join(segment_members(mart, segmentation, segment, as_of), "customer_id")
+        found = found.semi_join(
+            segment_members(mart, segmentation, segment, as_of, version), "customer_id"
+        )
     elif segment is not None:
         raise MartError("segment needs the segmentation it belongs to: add segmentation=NAME")
     total = int(found.count().execute())
@@ -76,14 +79,20 @@ class Customer360:
     messages: list[str] = field(default_factory=list)
 
 
-def customer_360(mart: Mart, customer_id: str, include_pii: bool = False) -> Customer360:
+def customer_360(
+    mart: Mart,
+    customer_id: str,
+    include_pii: bool = False,
+    feature_dates: list[dt.date] | None = None,
+) -> Customer360:
     """The 360° view of ``customer_id``: profile, latest features, segment history, scores,
     recent orders with their value, recent events and consents (and PII when allowed).
+    ``feature_dates`` are the stored feature dates when the caller has them at hand.
 
     Raises:
         MartError: no customer with that id.
     """
-    customers = mart.table("customers")
+    customers = mart.con.table("customers")
     row = customers.filter(customers.customer_id == customer_id).drop("ingest_id").execute()
     if not len(row):
         raise MartError(
@@ -100,7 +109,7 @@ def customer_360(mart: Mart, customer_id: str, include_pii: bool = False) -> Cus
         events=_recent(mart, "events", customer_id, "event_ts"),
         consents=_rows(mart, "consents", customer_id),
     )
-    dates = stored_dates(mart)
+    dates = stored_dates(mart) if feature_dates is None else feature_dates
     if dates:
         feats = features_as_of(mart, dates[-1])
         mine = feats.filter(feats.customer_id == customer_id).execute()
@@ -119,7 +128,7 @@ def customer_360(mart: Mart, customer_id: str, include_pii: bool = False) -> Cus
 
 
 def _rows(mart: Mart, table: str, customer_id: str) -> list[dict[str, Any]]:
-    t = mart.table(table)
+    t = mart.con.table(table)
     found = t.filter(t.customer_id == customer_id)
     if "ingest_id" in found.columns:
         found = found.drop("ingest_id")
@@ -127,16 +136,17 @@ def _rows(mart: Mart, table: str, customer_id: str) -> list[dict[str, Any]]:
 
 
 def _recent(mart: Mart, table: str, customer_id: str, ts: str) -> list[dict[str, Any]]:
-    t = mart.table(table)
+    t = mart.con.table(table)
     found = t.filter(t.customer_id == customer_id).drop("ingest_id")
     return records(found.order_by(ibis.desc(ts)).limit(RECENT).execute())
 
 
 def _recent_orders(mart: Mart, customer_id: str) -> list[dict[str, Any]]:
-    orders = mart.table("orders")
+    orders = mart.con.table("orders")
     mine = orders.filter(orders.customer_id == customer_id)
     latest = mine.order_by(ibis.desc("order_ts")).limit(RECENT)
-    lines = mart.table("order_lines")
+    every = mart.con.table("order_lines")
+    lines = every.semi_join(mine.select("order_id"), "order_id")
     net = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
     values = lines.group_by("order_id").aggregate(value=net.sum(), lines=lines.count())
     joined = latest.left_join(values, "order_id").select(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from segmint.exceptions import MartError
+from segmint.features import stored_dates
 from segmint.features.asof import parse_as_of
 from segmint.insight import Migration, SegmentProfile, migration, profile
 from segmint.mart import Mart
@@ -117,6 +119,17 @@ class Dashboard:
 
         return self.catalogue.get(("segments", segmentation, day), names)
 
+    def feature_dates(self, mart: Mart) -> list[dt.date]:
+        """Dates with stored features, oldest first (cached)."""
+        return self.catalogue.get(("feature_dates",), lambda: stored_dates(mart))
+
+    def version(self, mart: Mart, segmentation: str, day: dt.date) -> int:
+        """The stored version of ``segmentation`` whose results as of ``day`` are read (cached)."""
+
+        return self.catalogue.get(
+            ("version", segmentation, day), lambda: store_version(mart, segmentation, day)
+        )
+
     def check_segment(self, mart: Mart, segmentation: str, segment: str, day: dt.date) -> str:
         """``segment`` when ``segmentation`` has it as of ``day``.
 
@@ -193,3 +206,13 @@ def _personas(mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
 def no_personas_message(segmentation: str) -> str:
     """What to run to get persona cards for ``segmentation``."""
     return f"No personas yet: run `segmint persona {segmentation}` to write them."
+
+
+def store_version(mart: Mart, segmentation: str, day: dt.date) -> int:
+    """The version :func:`segmint.segmentation.store.assignments` reads as of ``day``."""
+    a = mart.table("assignments")
+    has = a.filter((a.segmentation == segmentation) & (a.as_of == day)).select("version").distinct()
+    defs = mart.table("segmentations")
+    mine = defs.filter(defs.segmentation == segmentation).semi_join(has, "version")
+    latest = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
+    return int(latest.version.iloc[0])

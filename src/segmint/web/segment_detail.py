@@ -22,10 +22,25 @@ from segmint.segmentation import store
 MEMBER_COLUMNS = ("frequency", "monetary_total", "recency_days", "spend_365d")
 
 
-def segment_members(mart: Mart, segmentation: str, segment: str, day: dt.date) -> ir.Table:
-    """``customer_id`` of the members of ``segment`` in ``segmentation`` as of ``day``."""
-    rows = store.assignments(mart, segmentation, day)
-    return rows.filter(rows.segment == segment).select("customer_id")
+def segment_members(
+    mart: Mart, segmentation: str, segment: str, day: dt.date, version: int | None = None
+) -> ir.Table:
+    """``customer_id`` of the members of ``segment`` in ``segmentation`` as of ``day``.
+
+    With ``version`` (already resolved, e.g. cached by the dashboard) the stored rows are
+    read directly, skipping the store's look-ups of versions and dates.
+    """
+    if version is None:
+        rows = store.assignments(mart, segmentation, day)
+        return rows.filter(rows.segment == segment).select("customer_id")
+    a = mart.con.table("assignments")
+    mine = a.filter(
+        (a.segmentation == segmentation)
+        & (a.version == version)
+        & (a.as_of == ibis.date(day))
+        & (a.segment == segment)
+    )
+    return mine.select("customer_id")
 
 
 def top_products(
@@ -53,10 +68,16 @@ def top_products(
 
 
 def members_page(
-    mart: Mart, segmentation: str, segment: str, day: dt.date, limit: int, offset: int
+    mart: Mart,
+    segmentation: str,
+    segment: str,
+    day: dt.date,
+    limit: int,
+    offset: int,
+    version: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the segment's members, highest spend in the year first, and their count."""
-    who = segment_members(mart, segmentation, segment, day)
+    who = segment_members(mart, segmentation, segment, day, version)
     features = features_as_of(mart, day).select("customer_id", *MEMBER_COLUMNS)
     rows = who.left_join(features, "customer_id").select("customer_id", *MEMBER_COLUMNS)
     total = int(who.count().execute())

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.auth import Role
-from segmint.api.deps import MartDep
+from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.render import page, page_require
 from segmint.web.customers import customer_360, search
 
@@ -41,8 +41,10 @@ def customers_page(
 
 
 @router.get("/customers/{customer_id}")
-def customer_page(request: Request, customer_id: str, mart: MartDep) -> Response:
+def customer_page(
+    request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep
+) -> Response:
     """One customer's 360° view."""
     role = page_require(request, Role.analyst)
-    view = customer_360(mart, customer_id, include_pii=role.allows(Role.admin))
+    view = customer_360(mart, customer_id, role.allows(Role.admin), dashboard.feature_dates(mart))
     return page(request, "customer.html", "customers", role, view=view)

@@ -37,8 +37,16 @@ def search_customers(
         day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
         if segment is not None:
             dashboard.check_segment(mart, segmentation, segment, day)
+    version = dashboard.version(mart, segmentation, day) if segmentation and day else None
     page, total = search(
-        mart, q, segmentation=segmentation, segment=segment, as_of=day, limit=limit, offset=offset
+        mart,
+        q,
+        segmentation=segmentation,
+        segment=segment,
+        as_of=day,
+        version=version,
+        limit=limit,
+        offset=offset,
     )
     rows = [CustomerRow.model_validate(r) for r in records(page)]
     return CustomerList(data=rows, count=total, limit=limit, offset=offset)
@@ -46,9 +54,12 @@ def search_customers(
 
 @router.get("/{customer_id}", response_model=Customer360Out)
 def customer(
-    customer_id: Annotated[str, Path(max_length=200)], mart: MartDep, role: Analyst
+    customer_id: Annotated[str, Path(max_length=200)],
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Analyst,
 ) -> Customer360Out:
     """Profile, features, segment history, scores, recent orders and events, consents;
     personal data for admins only."""
-    view = customer_360(mart, customer_id, include_pii=role.allows(Role.admin))
+    view = customer_360(mart, customer_id, role.allows(Role.admin), dashboard.feature_dates(mart))
     return Customer360Out.model_validate(view, from_attributes=True)

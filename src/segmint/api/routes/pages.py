@@ -133,7 +133,13 @@ def _segment_context(
     }
     if role.allows(Role.analyst):
         members, total = members_page(
-            mart, name, segment, day, PAGE_SIZE, (page_no - 1) * PAGE_SIZE
+            mart,
+            name,
+            segment,
+            day,
+            PAGE_SIZE,
+            (page_no - 1) * PAGE_SIZE,
+            dashboard.version(mart, name, day),
         )
         context["members"] = members.to_dict("records")
         context["members_total"] = total
