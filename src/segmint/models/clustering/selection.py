@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from sklearn.base import clone
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from segmint.models.clustering.algorithms import CustomerClusters, sample_rows
+from segmint.models.clustering.algorithms import CustomerClusters, sample_rows, single_threaded
 from segmint.models.clustering.errors import ClusteringError
 
 SILHOUETTE_SAMPLE = 10_000
@@ -84,16 +84,17 @@ def score_clusters(
         return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
     pick = sample_rows(len(matrix), silhouette_sample, random_state)
     sil_labels = labels[pick]
-    silhouette = (
-        float(silhouette_score(matrix[pick], sil_labels))
-        if len(np.unique(sil_labels)) > 1
-        else np.nan
-    )
-    return {
-        "silhouette": silhouette,
-        "calinski_harabasz": float(calinski_harabasz_score(matrix, labels)),
-        "davies_bouldin": float(davies_bouldin_score(matrix, labels)),
-    }
+    with single_threaded():
+        silhouette = (
+            float(silhouette_score(matrix[pick], sil_labels))
+            if len(np.unique(sil_labels)) > 1
+            else np.nan
+        )
+        return {
+            "silhouette": silhouette,
+            "calinski_harabasz": float(calinski_harabasz_score(matrix, labels)),
+            "davies_bouldin": float(davies_bouldin_score(matrix, labels)),
+        }
 
 
 def select_k(
