@@ -170,6 +170,15 @@ def measure(
     return measured
 
 
+def duckdb_connect(path: str = ":memory:", *, read_only: bool = False) -> Any:
+    """A plain DuckDB connection without the progress bar (it would write to stdout)."""
+    import duckdb
+
+    con = duckdb.connect(path, read_only=read_only)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def worker_command(script: Path, worker: str, **args: Any) -> list[str]:
     """The command line that runs ``worker`` of ``script`` in this interpreter."""
     return [sys.executable, str(script), "--worker", worker, "--args", json.dumps(args)]

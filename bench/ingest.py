@@ -37,6 +37,7 @@ from _common import (
     RETAILER_TABLES,
     Measured,
     console,
+    duckdb_connect,
     emit,
     load_note,
     machine,
@@ -92,13 +93,12 @@ def load_segmint(files: dict[str, str], mart_path: str) -> dict[str, Any]:
 
 def load_pandas(files: dict[str, str], mart_path: str) -> dict[str, Any]:
     """Worker: pandas reads each file, DuckDB inserts the frame into the mart table."""
-    import duckdb
     import pandas as pd
 
     import segmint
 
     segmint.connect(mart_path).close()  # the same empty mart tables, created untimed
-    con = duckdb.connect(mart_path)
+    con = duckdb_connect(mart_path)
     tables: dict[str, Any] = {}
     began = time.perf_counter()
     for name, path in files.items():
@@ -118,9 +118,8 @@ def load_pandas(files: dict[str, str], mart_path: str) -> dict[str, Any]:
 
 def load_duckdb(files: dict[str, str], mart_path: str) -> dict[str, Any]:
     """Worker: ``CREATE TABLE AS SELECT * FROM read_parquet|read_csv`` per file."""
-    import duckdb
 
-    con = duckdb.connect(mart_path)
+    con = duckdb_connect(mart_path)
     tables: dict[str, Any] = {}
     began = time.perf_counter()
     for name, path in files.items():
@@ -138,7 +137,6 @@ WORKERS = {"segmint": load_segmint, "pandas + duckdb": load_pandas, "duckdb CTAS
 
 def csv_copies(folder: Path) -> Path:
     """CSV copies of the retailer's Parquet files (written once with DuckDB ``COPY``)."""
-    import duckdb
 
     target = DATA / f"{folder.resolve().name}-csv"
     target.mkdir(parents=True, exist_ok=True)
@@ -147,7 +145,7 @@ def csv_copies(folder: Path) -> Path:
         if not csv.exists():
             partial = csv.with_suffix(".partial")
             source = folder / f"{name}.parquet"
-            duckdb.sql(
+            duckdb_connect().sql(
                 f"COPY (SELECT * FROM read_parquet('{source}')) TO '{partial}' (HEADER, FORMAT csv)"
             )
             partial.rename(csv)

@@ -50,6 +50,7 @@ from _common import (
     PEERS_PYTHON,
     Measured,
     console,
+    duckdb_connect,
     emit,
     load_note,
     machine,
@@ -194,10 +195,9 @@ def work_duckdb(
     mart_path: str, out: str, as_of: str, source: str, transactions: str, **_: Any
 ) -> dict[str, Any]:
     """Worker: the summary as one plain DuckDB query, over the mart or the Parquet export."""
-    import duckdb
     import pyarrow.parquet as pq
 
-    con = duckdb.connect(mart_path, read_only=True)
+    con = duckdb_connect(mart_path, read_only=True)
     if source == "mart":
         purchases = MART_PURCHASES.format(as_of=as_of, statuses=PURCHASE_STATUSES)
     else:
@@ -242,10 +242,9 @@ def build_mart(folder: Path) -> Path:
 
 def export_transactions(mart_path: Path) -> tuple[Path, str]:
     """The purchases (value ≥ 0) as a transactions Parquet for the peers, and the as-of day."""
-    import duckdb
 
-    con = duckdb.connect(str(mart_path), read_only=True)
-    as_of = str(con.sql("SELECT max(order_ts)::DATE FROM orders").fetchone()[0])  # type: ignore[index]
+    con = duckdb_connect(str(mart_path), read_only=True)
+    as_of = str(con.sql("SELECT max(order_ts)::DATE FROM orders").fetchone()[0])
     out = mart_path.with_name(mart_path.stem + "-transactions.parquet")
     if not out.exists():
         purchases = MART_PURCHASES.format(as_of=as_of, statuses=PURCHASE_STATUSES)
@@ -259,15 +258,18 @@ def export_transactions(mart_path: Path) -> tuple[Path, str]:
 
 def agreement(reference: Path, other: Path, columns: tuple[str, ...], days: bool) -> float:
     """Largest absolute difference from the reference over ``columns`` (weeks, money)."""
-    import duckdb
 
     scale = {c: (" / 7.0" if days and c in ("recency", "T") else "") for c in columns}
     diffs = ", ".join(f"max(abs(r.{c} - (o.{c}{scale[c]})))" for c in columns)
-    row = duckdb.sql(
-        f"SELECT count(*) - count(o.customer_id), {diffs} "
-        f"FROM read_parquet('{reference}') r LEFT JOIN read_parquet('{other}') o "
-        f"ON r.customer_id = o.customer_id"
-    ).fetchone()
+    row = (
+        duckdb_connect()
+        .sql(
+            f"SELECT count(*) - count(o.customer_id), {diffs} "
+            f"FROM read_parquet('{reference}') r LEFT JOIN read_parquet('{other}') o "
+            f"ON r.customer_id = o.customer_id"
+        )
+        .fetchone()
+    )
     assert row is not None
     missing, worst = row[0], max((float(v) for v in row[1:] if v is not None), default=0.0)
     return float("inf") if missing else worst
