@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
+	bash .ci/setup-browser.sh
 	$(BIN)/pytest -n 2 --dist loadfile
 
 clean:

@@ -397,7 +397,9 @@ SCORES = Table(
             "string",
             "clv, p_alive, expected_purchases, expected_spend, churn_risk, purchase_intent…",
         ),
-        Column("value", "float64", "The score: money in the shop's currency, or a probability 0-1."),
+        Column(
+            "value", "float64", "The score: money in the shop's currency, or a probability 0-1."
+        ),
     ),
     key=("customer_id", "as_of", "model", "score_name"),
     loadable=False,
@@ -413,7 +415,11 @@ MODEL_RUNS = Table(
         Column("as_of", "date", "End of the data the model was fitted on."),
         Column("params", "string", "Fitted parameters and settings as JSON."),
         Column("metrics", "string", "Fit and holdout metrics as JSON (log-likelihood, MAE, AUC…)."),
-        Column("model_blob", "binary", "The fitted model, pickled, to score new dates without refitting."),
+        Column(
+            "model_blob",
+            "binary",
+            "The fitted model, pickled, to score new dates without refitting.",
+        ),
         Column("created_at", "timestamp", "When the model was fitted (UTC)."),
     ),
     key=("run_id",),
