@@ -1,0 +1,284 @@
+"""Persona cards for every segment of any stored segmentation, written from the data alone.
+
+A persona turns a segment's profile (:func:`segmint.insight.profile`) into what a marketer
+reads first:
+
+* a **name** from the segment's most distinguishing features: each feature with a
+  standardised mean difference of at least :data:`TRAIT_SMD` against the base contributes
+  a word from a fixed vocabulary (``frequency`` high → "Frequent", ``discount_share`` low
+  → "Full-price"…), the two strongest make the name, and the noun says whether the
+  members buy at all ("Frequent full-price buyers", "E-mail-engaged prospects");
+* **key numbers**: members and share of the base, revenue per member and average order
+  value in the year, mean orders, days between orders and days since the last order;
+* **typical** categories and channels (by revenue and orders in the year) and a
+  **demographic sketch** (the most common age band, gender and region);
+* **suggested actions** from a playbook keyed on the segment's value (its rung on the
+  value ladder: top, middle or bottom third), its risk (mean recency against the base)
+  and its behaviour (discounts, channels, tenure): retain, upsell, win back, nurture,
+  reduce cost to serve.
+
+No language model is involved: the same profile always gives the same cards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from segmint.features.asof import AsOf
+from segmint.insight.profile import SegmentProfile, profile
+from segmint.mart import Mart
+
+TRAIT_SMD = 0.3
+"""Smallest |standardised difference| for a feature to name a segment."""
+
+TRAITS: dict[str, tuple[str | None, str | None]] = {
+    "frequency": ("Frequent", "Occasional"),
+    "orders_365d": ("Frequent", "Occasional"),
+    "monetary_total": ("High-spending", "Low-spending"),
+    "spend_365d": ("High-spending", "Low-spending"),
+    "monetary_avg": ("Big-basket", "Small-basket"),
+    "recency_days": ("Lapsing", "Recently active"),
+    "days_since_last_visit": ("Dormant", "Recently visiting"),
+    "tenure_days": ("Long-standing", "New"),
+    "discount_share": ("Deal-seeking", "Full-price"),
+    "share_store": ("In-store", None),
+    "share_app": ("App", None),
+    "share_web": ("Online", None),
+    "sessions": ("Browsing", None),
+    "product_views": ("Browsing", None),
+    "email_opens": ("E-mail-engaged", None),
+    "n_categories": ("Multi-category", "Single-category"),
+    "return_rate": ("Return-prone", None),
+}
+"""Feature → word when the segment is above / below the base (``None``: says nothing)."""
+
+PLAYS = ("retain", "upsell", "win back", "nurture", "reduce cost to serve")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One suggested action: the play, what to do, and why the playbook chose it."""
+
+    play: str
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
+class PersonaCard:
+    """The persona of one segment (see the module docstring)."""
+
+    segment: str
+    name: str
+    members: int
+    share: float
+    revenue_per_member: float
+    average_order_value: float
+    orders: float
+    days_between_orders: float
+    days_since_last_order: float
+    value: str
+    risk: str
+    traits: list[str] = field(default_factory=list)
+    categories: list[tuple[str, float]] = field(default_factory=list)
+    channels: list[tuple[str, float]] = field(default_factory=list)
+    demographics: dict[str, str] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+    too_small: bool = False
+
+
+def personas(
+    mart: Mart, segmentation: str, as_of: AsOf | None = None, *, min_share: float = 0.01
+) -> list[PersonaCard]:
+    """Persona cards of every segment of ``segmentation`` as of ``as_of``, most valuable first."""
+    return personas_from_profile(profile(mart, segmentation, as_of, min_share=min_share))
+
+
+def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
+    """Persona cards from an existing profile (no further queries)."""
+    overview = described.overview
+    means = described.features.pivot(index="segment", columns="feature", values="mean")
+    smd = described.features.pivot(index="segment", columns="feature", values="smd")
+    base = described.features.groupby("feature")["base_mean"].first()
+    n = len(overview)
+    cards, used = [], set()
+    for row in overview.itertuples(index=False):
+        segment = str(row.segment)
+        own, diff = _row(means, segment), _row(smd, segment)
+        words = _traits(described.distinguishing, segment)
+        buyers = _number(own, "frequency") >= 0.5
+        name = _name(words, buyers)
+        if name in used:
+            name = f"{name} ({segment})"
+        used.add(name)
+        value = _value_tier(int(row.value_rank), n)
+        risk = _risk(own, base, buyers)
+        mix = described.mix[described.mix.segment == segment]
+        categories = _top(mix, "category")
+        cards.append(
+            PersonaCard(
+                segment=segment,
+                name=name,
+                members=int(row.members),
+                share=float(row.share_of_base),
+                revenue_per_member=float(row.revenue_per_member),
+                average_order_value=_float(row.average_order_value),
+                orders=_number(own, "frequency"),
+                days_between_orders=_number(own, "interpurchase_mean_days"),
+                days_since_last_order=_number(own, "recency_days"),
+                value=value,
+                risk=risk,
+                traits=words,
+                categories=categories,
+                channels=_top(mix, "channel"),
+                demographics={
+                    d: v[0][0] for d in ("age_band", "gender", "region") if (v := _top(mix, d, 1))
+                },
+                actions=playbook(value, risk, buyers, diff, categories),
+                too_small=bool(row.too_small),
+            )
+        )
+    return cards
+
+
+def playbook(
+    value: str,
+    risk: str,
+    buyers: bool,
+    smd: pd.Series,
+    categories: list[tuple[str, float]],
+) -> list[Action]:
+    """Suggested actions for a segment of ``value`` (high/mid/low) and ``risk`` (high/low)."""
+    if not buyers:
+        return [
+            Action(
+                "nurture",
+                "welcome series with a first-purchase incentive",
+                "members have not bought yet",
+            )
+        ]
+    actions = []
+    if risk == "high" and value == "high":
+        actions.append(
+            Action(
+                "win back",
+                "personal outreach and a service check before offering discounts",
+                "valuable members whose last order is long past",
+            )
+        )
+    elif risk == "high":
+        actions.append(
+            Action(
+                "win back",
+                "reactivation offer with an end date",
+                "members are drifting away (recency well above the base)",
+            )
+        )
+    elif value == "high":
+        actions.append(
+            Action(
+                "retain",
+                "loyalty perks, early access and recognition; no blanket discounts",
+                "the most valuable members per head, still active",
+            )
+        )
+    elif value == "mid":
+        top = categories[0][0] if categories else "their favourite category"
+        actions.append(
+            Action(
+                "upsell",
+                f"cross-sell and bundles next to {top}",
+                "active members with room to grow towards the rung above",
+            )
+        )
+    else:
+        actions.append(
+            Action(
+                "reduce cost to serve",
+                "digital-only contact and lower-cost service channels",
+                "least valuable per member",
+            )
+        )
+    if _at_least(smd, "discount_share", TRAIT_SMD):
+        actions.append(
+            Action(
+                "reduce cost to serve",
+                "targeted offers instead of blanket discounts",
+                "they buy on discount more than the base",
+            )
+        )
+    if _at_least(smd, "tenure_days", TRAIT_SMD, below=True) and risk != "high":
+        actions.append(
+            Action(
+                "nurture",
+                "onboarding journey with a second-purchase offer",
+                "recently acquired members",
+            )
+        )
+    if _at_least(smd, "email_opens", TRAIT_SMD):
+        actions.append(
+            Action("retain", "reach them by e-mail first", "they open e-mails more than the base")
+        )
+    return actions
+
+
+def _row(frame: pd.DataFrame, segment: str) -> pd.Series:
+    """The segment's row of a pivoted frame (empty when the segment has none)."""
+    if segment not in frame.index:
+        return pd.Series(dtype="float64")
+    row: pd.Series = frame.loc[segment]
+    return row
+
+
+def _traits(distinguishing: pd.DataFrame, segment: str) -> list[str]:
+    """Words for the segment's distinguishing features with |smd| ≥ TRAIT_SMD, strongest first."""
+    words: list[str] = []
+    rows = distinguishing[distinguishing.segment == segment]
+    for feature, smd in zip(rows.feature, rows.smd, strict=True):
+        if feature not in TRAITS or not np.isfinite(smd) or abs(smd) < TRAIT_SMD:
+            continue
+        word = TRAITS[feature][0 if smd > 0 else 1]
+        if word is not None and word not in words:
+            words.append(word)
+    return words
+
+
+def _name(words: list[str], buyers: bool) -> str:
+    noun = "buyers" if buyers else "prospects"
+    if not words:
+        return f"Typical {noun}"
+    parts = [words[0]] + [w.lower() if w[1:].islower() else w for w in words[1:2]]
+    return " ".join([*parts, noun])
+
+
+def _value_tier(rank: int, n: int) -> str:
+    if rank <= max(1, round(n / 3)):
+        return "high"
+    return "low" if rank > n - max(1, round(n / 3)) else "mid"
+
+
+def _risk(own: pd.Series, base: pd.Series, buyers: bool) -> str:
+    """``high`` when mean recency is at least 1.5 × the base's, else ``low``."""
+    recency, usual = _number(own, "recency_days"), _number(base, "recency_days")
+    return "high" if buyers and np.isfinite(recency) and recency >= 1.5 * usual else "low"
+
+
+def _top(mix: pd.DataFrame, dimension: str, n: int = 3) -> list[tuple[str, float]]:
+    rows = mix[mix.dimension == dimension].head(n)
+    return [(str(v), float(s)) for v, s in zip(rows.value, rows.share, strict=True)]
+
+
+def _number(values: pd.Series, name: str) -> float:
+    return float(values[name]) if name in values.index and pd.notna(values[name]) else float("nan")
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, int | float | np.number) else float("nan")
+
+
+def _at_least(smd: pd.Series, name: str, size: float, *, below: bool = False) -> bool:
+    value = _number(smd, name)
+    return bool(np.isfinite(value) and (value <= -size if below else value >= size))
