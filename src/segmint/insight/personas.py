@@ -105,8 +105,8 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
     base = described.features.groupby("feature")["base_mean"].first()
     n = len(overview)
     cards, used = [], set()
-    for row in overview.itertuples(index=False):
-        segment = str(row.segment)
+    for row in overview.to_dict("records"):
+        segment = str(row["segment"])
         own, diff = _row(means, segment), _row(smd, segment)
         words = _traits(described.distinguishing, segment)
         buyers = _number(own, "frequency") >= 0.5
@@ -114,7 +114,7 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
         if name in used:
             name = f"{name} ({segment})"
         used.add(name)
-        value = _value_tier(int(row.value_rank), n)
+        value = _value_tier(int(row["value_rank"]), n)
         risk = _risk(own, base, buyers)
         mix = described.mix[described.mix.segment == segment]
         categories = _top(mix, "category")
@@ -122,10 +122,10 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
             PersonaCard(
                 segment=segment,
                 name=name,
-                members=int(row.members),
-                share=float(row.share_of_base),
-                revenue_per_member=float(row.revenue_per_member),
-                average_order_value=_float(row.average_order_value),
+                members=int(row["members"]),
+                share=float(row["share_of_base"]),
+                revenue_per_member=float(row["revenue_per_member"]),
+                average_order_value=_float(row["average_order_value"]),
                 orders=_number(own, "frequency"),
                 days_between_orders=_number(own, "interpurchase_mean_days"),
                 days_since_last_order=_number(own, "recency_days"),
@@ -138,7 +138,7 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
                     d: v[0][0] for d in ("age_band", "gender", "region") if (v := _top(mix, d, 1))
                 },
                 actions=playbook(value, risk, buyers, diff, categories),
-                too_small=bool(row.too_small),
+                too_small=bool(row["too_small"]),
             )
         )
     return cards
@@ -229,8 +229,8 @@ def _row(frame: pd.DataFrame, segment: str) -> pd.Series:
     """The segment's row of a pivoted frame (empty when the segment has none)."""
     if segment not in frame.index:
         return pd.Series(dtype="float64")
-    row: pd.Series = frame.loc[segment]
-    return row
+    row = frame.loc[segment]
+    return row if isinstance(row, pd.Series) else row.iloc[0]
 
 
 def _traits(distinguishing: pd.DataFrame, segment: str) -> list[str]:
