@@ -6,6 +6,7 @@ import typer
 
 from segmint import __version__
 from segmint.cli import (
+    cluster_commands,
     clv_commands,
     demo_commands,
     features_commands,
@@ -29,6 +30,7 @@ segment_commands.register(app)
 demo_commands.register(app)
 features_commands.register(app)
 insight_commands.register(app)
+cluster_commands.register(app)
 serve_commands.register(app)
 clv_commands.register(app)
 
