@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/segmint demo
+	$(BIN)/segmint demo   # ends by serving the dashboard and printing a login token
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from segmint.api.auth import Role, role_of
 from segmint.cli.main import app
 from segmint.features import load_features
 from segmint.mart import connect
@@ -19,7 +20,7 @@ runner = CliRunner()
 @pytest.mark.slow
 def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> None:
     data, mart_path = tmp_path / "data", tmp_path / "demo.duckdb"
-    args = ["demo", "--customers", "1500", "--seed", "3", "--data", str(data)]
+    args = ["demo", "--customers", "1500", "--seed", "3", "--data", str(data), "--no-serve"]
     result = runner.invoke(app, [*args, "--mart", str(mart_path)])
     assert result.exit_code == 0, result.output
     assert "synthetic retailer: 1,500 customers" in result.stdout
@@ -44,3 +45,23 @@ def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> 
     for segment in ("Champions", "churned", "High-value outdoor fans", "Everyone else"):
         assert segment in result.stdout
     assert f"mart: {mart_path}" in result.stdout
+
+
+@pytest.mark.slow
+def test_demo_ends_by_serving_with_an_admin_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[tuple[str, int, Path]] = []
+    monkeypatch.setattr(
+        "segmint.cli.demo_commands.serve",
+        lambda host, port, mart: served.append((host, port, mart)),
+    )
+    data, mart_path = tmp_path / "data", tmp_path / "demo.duckdb"
+    args = ["demo", "--customers", "300", "--data", str(data), "--mart", str(mart_path)]
+    result = runner.invoke(app, [*args, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 8123, mart_path)]
+    assert "http://127.0.0.1:8123/" in result.stdout
+    token = result.stdout.strip().splitlines()[-1]
+    with connect(mart_path, create=False) as mart:
+        assert role_of(mart, token) == Role.admin

@@ -10,10 +10,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from segmint import workflows
+from segmint.api.auth import Role, create_token
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
 from segmint.cli.insight_commands import print_money
 from segmint.cli.segment_commands import show_run
+from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
 from segmint.insight import profile
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
@@ -31,8 +33,12 @@ def demo(
         "demo-data"
     ),
     mart: MartOption = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Stop after building; do not serve the dashboard.")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for the dashboard.")] = DEFAULT_PORT,
 ) -> None:
-    """Generate a retailer, load it into the mart, and build RFM, lifecycle and rules segments."""
+    """Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."""
     columns = [
         TextColumn("{task.description}"),
         BarColumn(),
@@ -63,6 +69,14 @@ def demo(
         out.print(
             f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."
         )
+        mart_path = Path(m.path)
+        token = None if no_serve else create_token(m, Role.admin, "demo")
+    if token is None:
+        return
+    out.print(f"\n[bold]dashboard[/]: http://{DEFAULT_HOST}:{port}/  (Ctrl+C to stop)")
+    out.print("log in with this admin token:", highlight=False)
+    out.print(token, highlight=False, soft_wrap=True)
+    serve(DEFAULT_HOST, port, mart_path)
 
 
 def _demo_rules() -> Path:
