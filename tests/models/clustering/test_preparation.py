@@ -20,7 +20,7 @@ def frame() -> pd.DataFrame:
             "recency": recency,
             "aov": np.where(np.isnan(recency), np.nan, spend / 3),
             "share": rng.uniform(0, 1, 500),
-            "region": rng.choice(["N", "S", "E", "W", None], 500),
+            "region": rng.choice(np.array(["N", "S", "E", "W", None], dtype=object), 500),
         }
     )
 
