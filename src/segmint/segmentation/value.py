@@ -51,11 +51,10 @@ def check_cuts(cuts: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def tier_names(cuts: tuple[float, ...]) -> list[str]:
-    """Readable tier names: ``top 1%``, ``next 4%``…, ``rest``."""
-    names, previous = [], 0.0
-    for i, cut in enumerate(cuts):
-        names.append(f"{'top' if i == 0 else 'next'} {100 * (cut - previous):g}%")
-        previous = cut
+    """Tier names by rank range, unique whatever the cuts: ``top 1%``, ``top 1-5%``…, ``rest``."""
+    edges = [f"{100 * c:g}" for c in cuts]
+    names = [f"top {edges[0]}%"]
+    names += [f"top {lo}-{hi}%" for lo, hi in zip(edges, edges[1:], strict=False)]
     return [*names, "rest"]
 
 
