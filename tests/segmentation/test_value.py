@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 
 import ibis
@@ -79,7 +80,7 @@ def test_tiers_hold_their_shares_and_rank_by_clv(mart: Mart, cuts: tuple[float, 
     # a better tier never holds a lower CLV than a worse one
     lowest = frame.groupby("segment").value.min()
     highest = frame.groupby("segment").value.max()
-    for better, worse in zip(names, names[1:], strict=False):
+    for better, worse in itertools.pairwise(names):
         assert lowest[better] >= highest[worse]
 
 
@@ -123,7 +124,9 @@ def test_bad_risk_cuts_are_refused(mart: Mart) -> None:
 def test_missing_scores_say_how_to_make_them(mart: Mart) -> None:
     with pytest.raises(MartError, match="run `segmint clv score --as-of 2024-05-31` first"):
         run_value(mart, dt.date(2024, 5, 31))
-    with pytest.raises(MartError, match="no clv scores of model 'paretonbd'.*scored models: bgnbd"):
+    with pytest.raises(
+        MartError, match=r"no clv scores of model 'paretonbd'.*scored models: bgnbd"
+    ):
         run_value(mart, AS_OF, model="paretonbd")
 
 

@@ -16,6 +16,7 @@ model. "High value, high risk" is the list a retention team wants first.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import ibis
@@ -54,7 +55,7 @@ def tier_names(cuts: tuple[float, ...]) -> list[str]:
     """Tier names by rank range, unique whatever the cuts: ``top 1%``, ``top 1-5%``…, ``rest``."""
     edges = [f"{100 * c:g}" for c in cuts]
     names = [f"top {edges[0]}%"]
-    names += [f"top {lo}-{hi}%" for lo, hi in zip(edges, edges[1:], strict=False)]
+    names += [f"top {lo}-{hi}%" for lo, hi in itertools.pairwise(edges)]
     return [*names, "rest"]
 
 
