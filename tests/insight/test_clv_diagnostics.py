@@ -1,0 +1,113 @@
+"""CLV diagnostics on CDNOW: the numbers behind each plot, and the files written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import segmint
+from segmint.exceptions import InputError
+from segmint.insight.clv_diagnostics import (
+    HTML_NAME,
+    conditional_expectations,
+    diagnostic_figures,
+    expected_cumulative_repeat,
+    p_alive_figure,
+    png_available,
+    repeat_histogram,
+    write_diagnostics,
+)
+from segmint.mart.ingest import IngestOptions, ingest
+from segmint.segmentation.clv_data import CalibrationHoldout, calibration_holdout
+from segmint.segmentation.clv_fit import ClvFit, fit_clv
+
+CDNOW = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow" / "CDNOW_sample.txt"
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory: pytest.TempPathFactory) -> CalibrationHoldout:
+    """CDNOW loaded as a transactions file, split at 1997-09-30 (39 weeks)."""
+    folder = tmp_path_factory.mktemp("cdnow_diagnostics")
+    names = ["master_id", "sample_id", "date", "cds", "dollars"]
+    pd.read_csv(CDNOW, sep=r"\s+", header=None, names=names).to_csv(folder / "t.csv", index=False)
+    mapping = {
+        "customer_id": "sample_id",
+        "order_ts": "date",
+        "quantity": "cds",
+        "amount": "dollars",
+    }
+    with segmint.connect(folder / "m.duckdb") as mart:
+        ingest(mart, "transactions", folder / "t.csv", IngestOptions(mapping, ("%Y%m%d",)))
+        return calibration_holdout(mart, "1997-09-30", "1998-06-30")
+
+
+@pytest.fixture(scope="module")
+def fit(split: CalibrationHoldout) -> ClvFit:
+    return fit_clv(split.frame, "bgnbd")
+
+
+def test_tracking_follows_the_actual_repeat_transactions(
+    split: CalibrationHoldout, fit: ClvFit
+) -> None:
+    expected = expected_cumulative_repeat(split, fit)
+    actual = split.weekly_repeat.cumsum().to_numpy()
+    assert np.all(np.diff(expected) >= 0)
+    assert expected[0] >= 0
+    # FHL (2005), figure 2: the fit tracks the calibration weeks closely and falls a little
+    # behind in the holdout
+    assert expected[38] == pytest.approx(actual[38], rel=0.03)
+    assert expected[-1] == pytest.approx(actual[-1], rel=0.06)
+
+
+def test_the_histogram_counts_every_customer(split: CalibrationHoldout, fit: ClvFit) -> None:
+    actual, expected = repeat_histogram(split, fit)
+    assert actual.tolist()[:3] == [1411, 439, 214]  # FHL (2005), figure 3
+    assert actual.sum() == 2357
+    assert expected.sum() == pytest.approx(2357)
+    assert np.all(expected > 0)
+    np.testing.assert_allclose(expected[:3], [1411, 439, 214], rtol=0.1)
+
+
+def test_conditional_expectations_by_frequency(split: CalibrationHoldout, fit: ClvFit) -> None:
+    n, actual, predicted = conditional_expectations(split, fit)
+    assert n.sum() == 2357
+    frame = split.frame
+    assert actual[0] == pytest.approx(frame[frame.frequency == 0].holdout_purchases.mean())
+    assert np.all(np.diff(predicted) > 0)  # more past purchases, more expected
+
+
+def test_p_alive_matrix_is_a_probability(fit: ClvFit) -> None:
+    figure = p_alive_figure(fit, 10, 38.86)
+    z = np.asarray(figure.data[0].z)
+    assert z.shape == (11, 40)
+    assert np.all((z >= 0) & (z <= 1))
+    assert np.all(z[0] == 1.0)  # BG/NBD: no repeat purchase, never seen to drop out
+    assert np.all(np.diff(z[5]) >= 0)  # more recent, more alive
+    with pytest.raises(InputError, match="max_frequency >= 1 and T > 0"):
+        p_alive_figure(fit, 0, 10.0)
+
+
+def test_diagnostics_are_written(split: CalibrationHoldout, fit: ClvFit, tmp_path: Path) -> None:
+    figures = diagnostic_figures(split, fit)
+    assert set(figures) == {
+        "clv_tracking",
+        "clv_repeat_histogram",
+        "clv_conditional_expectations",
+        "clv_p_alive",
+    }
+    written = write_diagnostics(figures, tmp_path / "plots")
+    assert written == [tmp_path / "plots" / HTML_NAME]
+    page = written[0].read_text(encoding="utf-8")
+    assert page.count("Plotly.newPlot") == 4
+    assert "cdn.plot.ly" not in page.split("Plotly.newPlot")[-1]
+    for title in ("Tracking cumulative repeat transactions", "P(alive) of a customer aged 39"):
+        assert title in page
+    if png_available():
+        pngs = write_diagnostics(figures, tmp_path / "png", png=True)[1:]
+        assert len(pngs) == 4 and all(p.stat().st_size > 0 for p in pngs)
+    else:
+        with pytest.raises(InputError, match="pip install kaleido"):
+            write_diagnostics(figures, tmp_path / "png", png=True)
