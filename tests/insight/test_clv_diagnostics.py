@@ -68,7 +68,7 @@ def test_the_histogram_counts_every_customer(split: CalibrationHoldout, fit: Clv
     assert actual.sum() == 2357
     assert expected.sum() == pytest.approx(2357)
     assert np.all(expected > 0)
-    np.testing.assert_allclose(expected[:3], [1411, 439, 214], rtol=0.1)
+    np.testing.assert_allclose(expected[:3], [1411, 439, 214], rtol=0.12)
 
 
 def test_conditional_expectations_by_frequency(split: CalibrationHoldout, fit: ClvFit) -> None:
