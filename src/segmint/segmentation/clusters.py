@@ -426,4 +426,5 @@ def _store(
 def _sizes(segments: NDArray[np.object_], names: list[str]) -> pd.Series:
     counts = pd.Series(segments).value_counts()
     sizes: pd.Series = counts.reindex(names).fillna(0).astype(int)
-    return sizes[sizes > 0]
+    sizes.index.name = "segment"
+    return sizes[sizes > 0].rename("members")
