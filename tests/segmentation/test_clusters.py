@@ -54,7 +54,8 @@ def retailer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mart, p
 
 def stored(mart: Mart, name: str, as_of: dt.date | None = None) -> pd.Series:
     frame = store.assignments(mart, name, as_of).to_pandas()
-    return frame.set_index("customer_id").segment.sort_index()
+    segments: pd.Series = frame.set_index("customer_id")["segment"].sort_index()
+    return segments
 
 
 def test_recovers_latent_types_above_the_bar(retailer: tuple[Mart, pd.DataFrame]) -> None:

@@ -7,20 +7,20 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 from segmint.exceptions import NotFittedError
-from segmint.models.clustering import ClusteringError, CustomerClusters, recovery
+from segmint.models.clustering import Algorithm, ClusteringError, CustomerClusters, recovery
 
 Blobs = tuple[NDArray[np.float64], NDArray[np.int64]]
 
 
 @pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "ward"])
-def test_recovers_separated_blobs(algorithm: str, blobs: Blobs) -> None:
+def test_recovers_separated_blobs(algorithm: Algorithm, blobs: Blobs) -> None:
     matrix, truth = blobs
     labels = CustomerClusters(algorithm, n_clusters=4, ward_sample=500).fit_predict(matrix)
     assert recovery(truth, labels).ari > 0.95
 
 
 @pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "ward"])
-def test_same_seed_same_clusters_and_largest_first(algorithm: str, blobs: Blobs) -> None:
+def test_same_seed_same_clusters_and_largest_first(algorithm: Algorithm, blobs: Blobs) -> None:
     matrix, _ = blobs
     model = CustomerClusters(algorithm, n_clusters=4, random_state=3, ward_sample=500)
     first = clone(model).fit(matrix)
