@@ -142,7 +142,8 @@ def calibration_holdout(
     if frame.empty:
         raise MartError(
             f"no customer has a purchase up to the calibration end {cal_end}, so there is "
-            "nothing to fit. Load orders or choose a later --calibration-end."
+            "nothing to fit. Load orders, or choose a later --calibration-end (for "
+            "`clv fit`, fewer --holdout-weeks)."
         )
     origin, weekly = _weekly_repeat(days, summary, hold_end)
     return CalibrationHoldout(frame, cal_end, hold_end, origin, weekly)
