@@ -17,7 +17,7 @@ from segmint.cli.segment_commands import AsOfOption, NameOption, segment_app, sh
 from segmint.exceptions import InputError
 from segmint.features import parse_as_of
 from segmint.features.asof import resolve_as_of
-from segmint.insight.clv_diagnostics import diagnostic_figures, png_available, write_diagnostics
+from segmint.insight.clv_diagnostics import diagnostic_figures, write_diagnostics
 from segmint.mart import Mart, connect
 from segmint.segmentation.clv_backtest import METRICS, backtest, holdout_metrics
 from segmint.segmentation.clv_data import btyd_summary, calibration_holdout
@@ -85,8 +85,8 @@ def fit(
         Path, typer.Option("--plots", help="Directory for the diagnostic plots.")
     ] = Path("clv_diagnostics"),
     png: Annotated[
-        bool, typer.Option("--png/--no-png", help="Also write PNG files (needs kaleido).")
-    ] = False,
+        bool, typer.Option("--png/--no-png", help="Also write PNG files (drives Chromium).")
+    ] = True,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
@@ -129,8 +129,6 @@ def fit(
         out.print(f"chosen: {comparison.reason}", highlight=False)
     _show_params(final, day)
     err.print(f"stored as model run {run_id}; plots: {', '.join(str(p) for p in written)}")
-    if not png and not png_available():
-        err.print("[dim]PNG plots need the kaleido package (`pip install kaleido`).[/]")
 
 
 def _estimates(model: Any) -> dict[str, Any]:

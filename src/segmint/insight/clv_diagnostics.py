@@ -217,6 +217,13 @@ def write_diagnostics(
     if png:
         for stem, figure in figures.items():
             path = directory / f"{stem}.png"
-            figure.write_image(path, width=900, height=550)
+            try:
+                figure.write_image(path, width=900, height=550)
+            except Exception as exc:  # kaleido reports a missing browser in several ways
+                raise InputError(
+                    f"writing {path} failed ({type(exc).__name__}: {exc}); PNG export drives a "
+                    "Chromium or Chrome browser: install one (e.g. `apt-get install chromium`) "
+                    "or pass --no-png (the HTML page is written)"
+                ) from None
             written.append(path)
     return written
