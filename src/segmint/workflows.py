@@ -19,6 +19,9 @@ from segmint.features import load_features, store_features
 from segmint.features.asof import AsOf, end_of, resolve_as_of
 from segmint.mart import Mart
 from segmint.segmentation import store
+from segmint.segmentation.clv_data import btyd_summary
+from segmint.segmentation.clv_fit import check_model, fit_clv
+from segmint.segmentation.clv_scores import ScoreRun, score_customers, store_fit
 from segmint.segmentation.lifecycle import (
     STAGES,
     default_thresholds,
@@ -132,6 +135,27 @@ def run_rules(
     definition = ruleset.definition()
     stored = store.save(mart, name, "rules", definition, day, segments)
     return SegmentationRun(name, stored.version, day, _sizes(mart, name, day, ruleset.names))
+
+
+def run_clv(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    model: str = "bgnbd",
+    horizon_weeks: float = 52.0,
+    annual_discount_rate: float = 0.10,
+) -> ScoreRun:
+    """Fit ``model`` with Gamma-Gamma on everything up to ``as_of``, store it, score every buyer.
+
+    Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
+    ``expected_spend`` per customer in ``scores``.
+    """
+    day = resolve_as_of(mart, as_of)
+    fit = fit_clv(btyd_summary(mart, day).to_pandas(), check_model(model))
+    store_fit(mart, fit, day)
+    return score_customers(
+        mart, fit, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate
+    )
 
 
 def _features(

@@ -31,7 +31,7 @@ from segmint.segmentation.clv_fit import (
     fit_clv,
 )
 from segmint.segmentation.clv_scores import latest_fit, score_customers, store_fit
-from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS, run_value
+from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS, ValueRun, run_value
 from segmint.workflows import SegmentationRun
 
 clv_app = typer.Typer(
@@ -314,6 +314,11 @@ def value(
             risk_cuts=_numbers(risk_cuts, "--risk-cuts"),
             name=name or "value",
         )
+    show_value(run, format_)
+
+
+def show_value(run: ValueRun, format_: OutputFormat = OutputFormat.human) -> None:
+    """Print value tiers and the value x churn-risk grid (tiers alone as JSON/CSV)."""
     if format_ != OutputFormat.human:
         show_run(SegmentationRun(run.name, run.version, run.as_of, run.sizes), format_)
         return

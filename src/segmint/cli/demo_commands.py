@@ -13,6 +13,7 @@ from segmint import workflows
 from segmint.api.auth import Role, create_token
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
+from segmint.cli.clv_commands import show_value
 from segmint.cli.insight_commands import print_money
 from segmint.cli.segment_commands import show_run
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
@@ -20,6 +21,7 @@ from segmint.insight import profile
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.segmentation.value import run_value
 from segmint.synth import synthesize
 
 
@@ -66,6 +68,13 @@ def demo(
             show_run(run)
         for name in ("rfm", "lifecycle"):
             print_money(profile(m, name))
+        scored = workflows.run_clv(m)
+        out.print(
+            f"CLV ({scored.model}, next 52 weeks): {scored.n_customers:,} buyers scored, "
+            f"{scored.totals['clv']:,.0f} expected in total",
+            highlight=False,
+        )
+        show_value(run_value(m, scored.as_of))
         out.print(
             f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."
         )
