@@ -80,29 +80,37 @@ def check_rows(
     """Parse every column of ``table`` present in ``rows`` and name the first problem per row.
 
     Columns the file does not have are NULL. The result has the table's columns, ``_row``
-    and ``_reason``.
+    and ``_reason``. Values are parsed once (a first projection keeps each parsed value
+    beside the trimmed text it came from); the checks then read those columns.
     """
     now = now or datetime.datetime.now()
-    values: dict[str, ibis.Value] = {}
+    parsed: dict[str, ibis.Value] = {}
+    for column in table.columns:
+        if column.name in rows.columns:
+            raw = rows[column.name]
+            value = parse(raw, column.type, date_formats)
+            parsed[column.name] = value.lower() if column.choices else value
+            parsed[_TEXT + column.name] = blank_to_null(raw)
+        elif column.required:
+            raise SchemaError(f"no column '{column.name}' for {table.name}")
+        else:
+            parsed[column.name] = ibis.null(column.type)
+    stage = rows.select(**parsed, _row=rows[ROW])
     reasons: list[tuple[ibis.BooleanValue, ibis.StringValue]] = []
     for column in table.columns:
-        if column.name not in rows.columns:
-            values[column.name] = ibis.null(column.type)
-            if column.required:
-                raise SchemaError(f"no column '{column.name}' for {table.name}")
-            continue
-        value, problems = _check_column(rows[column.name], column, date_formats, now)
-        values[column.name] = value
-        reasons.extend(problems)
+        if column.name in rows.columns:
+            reasons.extend(_problems(stage[column.name], stage[_TEXT + column.name], column, now))
     reason = ibis.cases(*reasons, else_=ibis.null("string")) if reasons else ibis.null("string")
-    return rows.select(**values, _row=rows[ROW], _reason=reason)
+    return stage.select(*table.column_names, ROW, _reason=reason)
 
 
-def _check_column(
-    raw: ibis.Value, column: Column, date_formats: tuple[str, ...], now: datetime.datetime
-) -> tuple[ibis.Value, list[tuple[ibis.BooleanValue, ibis.StringValue]]]:
-    present = blank_to_null(raw)
-    value = parse(raw, column.type, date_formats)
+_TEXT = "_text_"
+
+
+def _problems(
+    value: ibis.Value, present: ibis.Value, column: Column, now: datetime.datetime
+) -> list[tuple[ibis.BooleanValue, ibis.StringValue]]:
+    """(condition, reason) pairs for one column: its parsed value and its trimmed text."""
     kind = dt.dtype(column.type)
     shown = present.cast("string")
     problems: list[tuple[ibis.BooleanValue, ibis.StringValue]] = []
@@ -116,7 +124,6 @@ def _check_column(
         )
     )
     if column.choices:
-        value = value.lower()
         allowed = ", ".join(column.choices)
         problems.append(
             (
@@ -131,4 +138,4 @@ def _check_column(
         problems.append(
             (value > limit, ibis.literal(f"{column.name}: '") + shown + "' is in the future")
         )
-    return value, problems
+    return problems
