@@ -12,6 +12,7 @@ from segmint.cli import (
     features_commands,
     insight_commands,
     mart_commands,
+    predict_commands,
     segment_commands,
     serve_commands,
     synth_commands,
@@ -33,6 +34,7 @@ insight_commands.register(app)
 cluster_commands.register(app)
 serve_commands.register(app)
 clv_commands.register(app)
+predict_commands.register(app)
 
 
 def _version(value: bool) -> None:

@@ -55,6 +55,7 @@ from segmint.models.propensity import (
     evaluate,
     feature_importance,
 )
+from segmint.segmentation.clv_scores import ScoreRun, latest_fit, score_customers
 
 
 class PredictionError(SegmintError):
@@ -161,7 +162,7 @@ def check_history(mart: Mart, target: Target, as_of: dt.date, horizon_days: int)
     train_day = as_of - dt.timedelta(days=2 * horizon_days)
     first = first_purchase_day(mart, as_of)
     if first is None or train_day <= first:
-        longest = 0 if first is None else (as_of - first).days // 2 - 1
+        longest = 0 if first is None else ((as_of - first).days - 1) // 2
         fix = (
             f"Use --horizon-days {longest} or less, or a later --as-of."
             if longest >= 1
@@ -283,6 +284,35 @@ def _check_labels(labels: np.ndarray, target: Target, day: dt.date, horizon: int
         check_two_classes(labels, f"{target.name} labels after {day} ({horizon} days)")
     except SegmintError as exc:
         raise PredictionError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class ScoreRefresh:
+    """What :func:`refresh_scores` stored: one run per target, and the CLV scores if any.
+
+    ``clv`` is ``None`` when no CLV fit on data up to the date is stored yet
+    (``segmint clv fit`` stores one).
+    """
+
+    as_of: dt.date
+    predictions: list[PredictionRun]
+    clv: ScoreRun | None
+
+
+def refresh_scores(mart: Mart, as_of: AsOf | None = None) -> ScoreRefresh:
+    """Retrain and store churn and intent scores as of ``as_of``, and score CLV with the stored fit.
+
+    Each target uses its default horizon. The CLV fit is the one stored last by
+    ``segmint clv fit`` (never refitted here), used only if it was fitted as of ``as_of``
+    or earlier, so no score sees later data.
+    """
+    day = resolve_as_of(mart, as_of)
+    predictions = [run_prediction(mart, name, day) for name in TARGETS]
+    stored = latest_fit(mart)
+    clv = None
+    if stored is not None and stored[1] <= day:
+        clv = score_customers(mart, stored[0], day)
+    return ScoreRefresh(day, predictions, clv)
 
 
 def store_scores(

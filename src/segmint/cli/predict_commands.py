@@ -1,0 +1,206 @@
+"""Commands for predictive scores: ``predict churn|intent`` and ``score`` (refresh them all)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from segmint.cli._options import FormatOption, MartOption, OutputFormat
+from segmint.cli._output import err, out, steps, user_errors
+from segmint.cli.segment_commands import AsOfOption
+from segmint.mart import connect
+from segmint.segmentation.predict import PredictionRun, refresh_scores, run_prediction
+
+HorizonOption = Annotated[
+    int | None,
+    typer.Option(
+        "--horizon-days",
+        min=1,
+        help="Days ahead the label looks (default: 90 for churn, 30 for intent).",
+    ),
+]
+PlotOption = Annotated[
+    Path | None,
+    typer.Option("--plot", help="Write the calibration curve as an interactive HTML chart here."),
+]
+
+predict_app = typer.Typer(
+    help="Churn and purchase-intent scores: train, compare with BTYD, score, store.",
+    no_args_is_help=True,
+)
+
+
+def _predict(
+    target: str,
+    mart: Path | None,
+    as_of: str | None,
+    horizon_days: int | None,
+    plot: Path | None,
+    format_: OutputFormat,
+) -> None:
+    with connect(mart) as m, steps(f"{target} model") as step:
+        step("building features, training and scoring")
+        run = run_prediction(m, target, as_of, horizon_days)
+    if plot is not None:
+        write_calibration_chart(run, plot)
+        err.print(f"calibration chart written to {plot}", highlight=False)
+    show_prediction(run, format_)
+
+
+@predict_app.command("churn")
+@user_errors
+def churn(
+    mart: MartOption = None,
+    as_of: AsOfOption = None,
+    horizon_days: HorizonOption = None,
+    plot: PlotOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Churn risk: P(no purchase in the next N days) for every customer who has bought."""
+    _predict("churn", mart, as_of, horizon_days, plot, format_)
+
+
+@predict_app.command("intent")
+@user_errors
+def intent(
+    mart: MartOption = None,
+    as_of: AsOfOption = None,
+    horizon_days: HorizonOption = None,
+    plot: PlotOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Purchase intent: P(at least one purchase in the next N days), prospects included."""
+    _predict("intent", mart, as_of, horizon_days, plot, format_)
+
+
+@user_errors
+def score(
+    mart: MartOption = None, as_of: AsOfOption = None, format_: FormatOption = OutputFormat.human
+) -> None:
+    """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit)."""
+    with connect(mart) as m, steps("scores") as step:
+        step("churn, intent and CLV")
+        refresh = refresh_scores(m, as_of)
+    if format_ != OutputFormat.human:
+        payload = {
+            "as_of": refresh.as_of.isoformat(),
+            "predictions": [_summary(run) for run in refresh.predictions],
+            "clv": None
+            if refresh.clv is None
+            else {"model": refresh.clv.model, "n_customers": refresh.clv.n_customers},
+        }
+        typer.echo(json.dumps(payload, default=str))
+        return
+    view = Table(
+        "score", "model", "customers", "validation AUC", title=f"scores as of {refresh.as_of}"
+    )
+    for run in refresh.predictions:
+        auc = run.validation[run.target.model]["auc"]
+        view.add_row(run.target.score_name, run.target.model, f"{run.n_scored:,}", f"{auc:.3f}")
+    if refresh.clv is not None:
+        view.add_row("clv and BTYD scores", refresh.clv.model, f"{refresh.clv.n_customers:,}", "")
+    out.print(view)
+    if refresh.clv is None:
+        err.print("no CLV fit stored up to this date: run `segmint clv fit` to add CLV scores")
+
+
+def _summary(run: PredictionRun) -> dict[str, Any]:
+    return {
+        "target": run.target.name,
+        "model": run.target.model,
+        "score_name": run.target.score_name,
+        "as_of": run.as_of.isoformat(),
+        "horizon_days": run.horizon_days,
+        "train_as_of": run.train_as_of.isoformat(),
+        "validation_as_of": run.validation_as_of.isoformat(),
+        "n_train": run.n_train,
+        "n_scored": run.n_scored,
+        "run_id": run.run_id,
+        "validation": run.validation,
+        "importance": run.importance.to_dict(orient="records"),
+    }
+
+
+def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.human) -> None:
+    """Print a run: metrics against the baselines, calibration, top features."""
+    if format_ != OutputFormat.human:
+        typer.echo(json.dumps(_summary(run), default=str))
+        return
+    target = run.target
+    metrics = Table(
+        "scorer",
+        "AUC",
+        "Brier",
+        "Brier of base rate",
+        "lift top 10%",
+        title=(
+            f"{target.name} in {run.horizon_days} days: trained as of {run.train_as_of}, "
+            f"validated as of {run.validation_as_of} ({next(iter(run.validation.values()))['n']:,} customers)"
+        ),
+    )
+    for name, m in run.validation.items():
+        metrics.add_row(
+            name,
+            f"{m['auc']:.3f}",
+            f"{m['brier']:.4f}",
+            f"{m['brier_base_rate']:.4f}",
+            f"{m['lift_top_decile']:.2f}",
+        )
+    out.print(metrics)
+    curve = Table(
+        "predicted", "n", "mean predicted", "observed", title=f"calibration of {target.model}"
+    )
+    for row in run.validation[target.model]["calibration"]:
+        curve.add_row(
+            f"{row['bin_lower']:.1f}-{row['bin_upper']:.1f}",
+            f"{row['n']:,}",
+            f"{row['mean_predicted']:.3f}",
+            f"{row['observed_rate']:.3f}",
+        )
+    out.print(curve)
+    features = Table("feature", "AUC drop when shuffled", "std", title="what drives the score")
+    for row in run.importance.itertuples():
+        features.add_row(str(row.feature), f"{row.importance:.4f}", f"{row.std:.4f}")
+    out.print(features)
+    out.print(
+        f"{run.n_scored:,} {target.score_name} scores stored as of {run.as_of} "
+        f"(model {target.model}, run {run.run_id})",
+        highlight=False,
+    )
+
+
+def write_calibration_chart(run: PredictionRun, path: Path) -> None:
+    """The calibration curves of the model and its baselines as one HTML file (plotly.js inlined)."""
+    import plotly.graph_objects as go  # type: ignore[import-untyped]
+
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot"})
+    )
+    for name, m in run.validation.items():
+        points = m["calibration"]
+        figure.add_trace(
+            go.Scatter(
+                x=[p["mean_predicted"] for p in points],
+                y=[p["observed_rate"] for p in points],
+                mode="lines+markers",
+                name=f"{name} (AUC {m['auc']:.3f}, Brier {m['brier']:.3f})",
+                text=[f"{p['n']} customers" for p in points],
+            )
+        )
+    figure.update_layout(
+        title=f"{run.target.name} in {run.horizon_days} days, validated as of {run.validation_as_of}",
+        xaxis_title="mean predicted probability",
+        yaxis_title="observed rate",
+    )
+    figure.write_html(path, include_plotlyjs=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``predict`` group and the top-level ``score`` command to ``app``."""
+    app.add_typer(predict_app, name="predict")
+    app.command("score")(score)
