@@ -182,7 +182,7 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
             column = X[name]
             if name in self.categories_:
                 text = column.astype("string").astype(object)
-                codes = pd.Categorical(text, categories=self.categories_[name]).codes
+                codes = pd.Index(self.categories_[name]).get_indexer(text)
                 encoded[:, j] = np.where(codes < 0, np.nan, codes)
             else:
                 encoded[:, j] = pd.to_numeric(column, errors="coerce").astype(np.float64)
