@@ -85,6 +85,8 @@ def score(
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
         refresh = refresh_scores(m, as_of)
+    if refresh.clv is None:
+        err.print("no CLV fit stored up to this date: run `segmint clv fit` to add CLV scores")
     if format_ != OutputFormat.human:
         payload = {
             "as_of": refresh.as_of.isoformat(),
@@ -104,8 +106,6 @@ def score(
     if refresh.clv is not None:
         view.add_row("clv and BTYD scores", refresh.clv.model, f"{refresh.clv.n_customers:,}", "")
     out.print(view)
-    if refresh.clv is None:
-        err.print("no CLV fit stored up to this date: run `segmint clv fit` to add CLV scores")
 
 
 def _summary(run: PredictionRun) -> dict[str, Any]:

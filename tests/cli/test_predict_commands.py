@@ -1,0 +1,99 @@
+"""``segmint predict churn|intent`` and ``segmint score`` on a small synthetic retailer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner, Result
+
+from segmint.cli.main import app
+from segmint.features import build_features
+from segmint.mart import connect
+from segmint.mart.ingest import ingest
+from segmint.synth import generate
+
+pytestmark = pytest.mark.slow
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mart holding an 800-customer synthetic retailer (orders up to 2025-12-31)."""
+    folder = tmp_path_factory.mktemp("predict")
+    tables = generate(800, seed=7)
+    path = folder / "mart.duckdb"
+    with connect(path) as m:
+        for name in ("customers", "products", "orders", "order_lines"):
+            pq.write_table(tables[name], folder / f"{name}.parquet")
+            ingest(m, name, folder / f"{name}.parquet")
+    return path
+
+
+def invoke(mart: Path, *args: str) -> Result:
+    return runner.invoke(app, [*args, "--mart", str(mart)])
+
+
+def stored_counts(mart: Path) -> dict[tuple[str, str], int]:
+    with connect(mart, create=False) as m:
+        scores = m.table("scores")
+        frame = scores.group_by(["model", "score_name"]).aggregate(n=scores.count()).execute()
+    return {(r.model, r.score_name): int(r.n) for r in frame.itertuples()}
+
+
+def test_predict_churn_prints_the_comparison_and_stores_scores(mart: Path, tmp_path: Path) -> None:
+    plot = tmp_path / "calibration.html"
+    result = invoke(mart, "predict", "churn", "--as-of", "2025-11-30", "--plot", str(plot))
+    assert result.exit_code == 0, result.output
+    for text in ("churn in 90 days", "churn_gbm", "btyd_p_alive", "calibration of churn_gbm"):
+        assert text in result.stdout
+    assert "what drives the score" in result.stdout
+    assert "churn_risk scores stored as of 2025-11-30" in result.stdout
+    assert plot.read_text().count("observed rate") >= 1
+    assert stored_counts(mart)[("churn_gbm", "churn_risk")] > 0
+
+
+def test_predict_intent_json(mart: Path) -> None:
+    result = invoke(
+        mart,
+        "predict",
+        "intent",
+        "--as-of",
+        "2025-11-30",
+        "--horizon-days",
+        "45",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["horizon_days"] == 45
+    assert payload["train_as_of"] == "2025-09-01"
+    assert payload["validation_as_of"] == "2025-10-16"
+    assert set(payload["validation"]) == {"intent_gbm", "btyd_any_purchase"}
+    assert 0.5 < payload["validation"]["intent_gbm"]["auc"] <= 1.0
+    assert len(payload["importance"]) == 15
+    with connect(mart, create=False) as m:
+        known = int(build_features(m, "2025-11-30").count().execute())
+    assert payload["n_scored"] == known  # prospects included
+
+
+def test_score_refreshes_churn_and_intent(mart: Path) -> None:
+    result = invoke(mart, "score", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["as_of"] == "2025-12-31"
+    assert [p["score_name"] for p in payload["predictions"]] == ["churn_risk", "purchase_intent"]
+    assert payload["clv"] is None
+    assert "run `segmint clv fit`" in result.stderr
+
+
+def test_too_long_a_horizon_is_a_one_line_error(mart: Path) -> None:
+    result = invoke(mart, "predict", "churn", "--horizon-days", "700")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "too little history" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
