@@ -81,7 +81,7 @@ def test_predict_intent_json(mart: Path) -> None:
     assert payload["n_scored"] == known  # prospects included
 
 
-def test_score_refreshes_churn_and_intent(mart: Path) -> None:
+def test_score_refreshes_churn_and_intent_and_clv_once_fitted(mart: Path, tmp_path: Path) -> None:
     result = invoke(mart, "score", "--format", "json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -89,6 +89,14 @@ def test_score_refreshes_churn_and_intent(mart: Path) -> None:
     assert [p["score_name"] for p in payload["predictions"]] == ["churn_risk", "purchase_intent"]
     assert payload["clv"] is None
     assert "run `segmint clv fit`" in result.stderr
+
+    fitted = invoke(mart, "clv", "fit", "--model", "bgnbd", "--plots", str(tmp_path))
+    assert fitted.exit_code == 0, fitted.output
+    again = json.loads(invoke(mart, "score", "--format", "json").stdout)
+    assert again["clv"]["model"] == "bgnbd+gammagamma"
+    counts = stored_counts(mart)
+    assert counts[("bgnbd+gammagamma", "clv")] == again["clv"]["n_customers"]
+    assert counts[("churn_gbm", "churn_risk")] > 0
 
 
 def test_too_long_a_horizon_is_a_one_line_error(mart: Path) -> None:
