@@ -13,16 +13,20 @@ from segmint import workflows
 from segmint.api.auth import Role, create_token
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
+from segmint.cli.cluster_commands import show_card
 from segmint.cli.clv_commands import show_value
 from segmint.cli.insight_commands import print_money
 from segmint.cli.segment_commands import show_run
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
 from segmint.insight import profile
+from segmint.insight.personas import personas
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.segmentation.clusters import run_clusters
 from segmint.segmentation.value import run_value
 from segmint.synth import synthesize
+from segmint.workflows import SegmentationRun
 
 
 @user_errors
@@ -75,6 +79,14 @@ def demo(
             highlight=False,
         )
         show_value(run_value(m, scored.as_of))
+        clusters = run_clusters(m, "clusters", n_bootstrap=0)
+        show_run(
+            SegmentationRun(
+                clusters.name, clusters.version, clusters.as_of, clusters.sizes, clusters.details
+            )
+        )
+        for card in personas(m, "clusters"):
+            show_card(card)
         out.print(
             f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."
         )
