@@ -1,6 +1,7 @@
 """CLV model fits and scoring: segmint against lifetimes and PyMC-Marketing (MAP), in one run.
 
     .venv/bin/python bench/clv.py [--sizes 100000 1000000] [--repeat 1] [--timeout 900] [--skip-slow]
+                                  [--models bgnbd paretonbd gammagamma] [--out clv]
 
 Data: the CDNOW 1/10 sample summary (2,357 customers, 39 weeks, with mean spend) and
 customers simulated from the published CDNOW BG/NBD and Gamma-Gamma estimates, ages
@@ -20,7 +21,7 @@ Scoring: P(alive), expected purchases in 52 weeks and 52-week CLV (monthly disco
 
 ``--skip-slow`` leaves out the runs known to take many minutes (lifetimes' and
 PyMC-Marketing's Pareto/NBD on 1M customers); a run past ``--timeout`` seconds is
-stopped; both are reported. Results: ``bench/results/clv.json``.
+stopped; both are reported. Results: ``bench/results/<--out>.json`` (default ``clv``).
 """
 
 from __future__ import annotations
@@ -235,6 +236,8 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1, help="runs per fit; the median is kept")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
     p.add_argument("--skip-slow", action="store_true", help="skip peers' Pareto/NBD on 1M")
+    p.add_argument("--models", nargs="*", choices=MODELS, default=list(MODELS))
+    p.add_argument("--out", default="clv", help="results file name under bench/results/")
     args = p.parse_args()
     require_peers()
     info = machine()
@@ -242,7 +245,7 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     for name, path in datasets.items():
         frame = read_summary(str(path))
-        for model in MODELS:
+        for model in args.models:
             for tool in TOOLS:
                 entry: dict[str, Any] = {"data": name, "model": model, "tool": tool}
                 if args.skip_slow and len(frame) >= 1_000_000 and (tool, model) in SLOW:
@@ -274,7 +277,7 @@ def main() -> None:
     console.print(table("CLV fits (log-likelihood by segmint's formula)", HEADER, rows))
     note = load_note(machine())
     console.print(note)
-    path = save("clv", {"machine": info, "note": note, "fits": results, "scoring": scoring})
+    path = save(args.out, {"machine": info, "note": note, "fits": results, "scoring": scoring})
     console.print(f"results in {path}")
     print(_markdown(rows, scoring, note))
 
