@@ -26,7 +26,7 @@ def build_demo(path: Path) -> None:
     result = CliRunner().invoke(
         cli,
         [
-            *("demo", "--customers", str(CUSTOMERS), "--seed", "5"),
+            *("demo", "--no-serve", "--customers", str(CUSTOMERS), "--seed", "5"),
             *("--data", str(path.parent / "data"), "--mart", str(path)),
         ],
     )

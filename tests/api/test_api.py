@@ -108,7 +108,7 @@ def test_segmentations_list_matches_the_store(
     body = client.get("/api/v1/segmentations", headers=bearer(tokens[Role.viewer])).json()
     assert body["count"] == len(body["data"])
     names = {row["segmentation"]: row for row in body["data"]}
-    assert set(names) == {"rfm", "lifecycle", "demo_rules"}
+    assert set(names) == {"rfm", "lifecycle", "demo_rules", "value", "clusters"}
     assert names["rfm"]["n_as_of"] == 2 and names["demo_rules"]["n_as_of"] == 1
     only_rules = client.get(
         "/api/v1/segmentations?kind=rules", headers=bearer(tokens[Role.viewer])
@@ -135,8 +135,10 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
         for key in ("members", "revenue", "gross_margin", "profit", "value_rank"):
             assert mine[key] == pytest.approx(row[key]), (row["segment"], key)
     assert sum(s["members"] for s in api["segments"]) == api["n_base"]
-    assert api["messages"] == ["No personas yet: run `segmint persona rfm` to write them."]
-    assert all(s["persona"] is None for s in api["segments"])
+    assert api["messages"] == []
+    cards = {s["segment"]: s["persona"] for s in api["segments"]}
+    assert all(card and card["name"] and card["suggested actions"] for card in cards.values())
+    assert cards["Champions"]["size"].startswith(f"{ours['Champions']['members']:,} members")
 
 
 def test_migration_flows_add_up_to_both_dates(
@@ -190,9 +192,17 @@ def test_customer_360_shows_pii_to_admins_only(client: TestClient, tokens: dict[
     assert "@" not in analyst.text
     assert "@" in admin.json()["pii"]["email"]
     body = admin.json()
-    assert {s["segmentation"] for s in body["segments"]} == {"rfm", "lifecycle", "demo_rules"}
+    assert {s["segmentation"] for s in body["segments"]} == {
+        "rfm",
+        "lifecycle",
+        "demo_rules",
+        "value",
+        "clusters",
+    }
     assert body["features_as_of"] is not None and "frequency" in body["features"]
-    assert body["scores"] == [] and any("segmint clv score" in m for m in body["messages"])
+    scores = {s["score_name"]: s["value"] for s in body["scores"]}
+    assert {"clv", "p_alive", "expected_purchases", "expected_spend"} <= set(scores)
+    assert 0 <= scores["p_alive"] <= 1 and scores["clv"] >= 0
     times = [o["order_ts"] for o in body["orders"]]
     assert 0 < len(times) <= 20 and times == sorted(times, reverse=True)
 

@@ -65,11 +65,8 @@ def test_every_page_renders_charts_for_a_viewer(
         assert 'class="chart"' in response.text
 
 
-def test_overview_shows_kpis_and_what_is_missing(
-    client: TestClient, tokens: dict[Role, str]
-) -> None:
-    login(client, tokens[Role.viewer])
-    text = client.get("/").text
+def test_overview_shows_kpis_and_what_is_missing(unscored: TestClient) -> None:
+    text = unscored.get("/").text
     for label in ("Customers", "Active customers", "Revenue", "Gross margin", "Average CLV"):
         assert label in text
     assert "800 in the base" in text
@@ -137,6 +134,19 @@ def test_plotly_is_served_from_the_package_with_a_long_cache(client: TestClient)
 
 
 @pytest.fixture(scope="module")
+def unscored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A copy of the demo mart without any stored scores, and a viewer's client."""
+    copy = tmp_path_factory.mktemp("unscored") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        mart.raw.execute("DELETE FROM scores")
+        token = create_token(mart, Role.viewer)
+    with TestClient(create_app(mart=copy)) as test_client:
+        login(test_client, token)
+        yield test_client
+
+
+@pytest.fixture(scope="module")
 def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A copy of the mart with a ``scores`` table (CLV and P(alive)) and a viewer's client."""
     copy = tmp_path_factory.mktemp("scored") / "demo.duckdb"
@@ -162,9 +172,8 @@ def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield test_client
 
 
-def test_value_page_says_what_is_not_computed(client: TestClient, tokens: dict[Role, str]) -> None:
-    login(client, tokens[Role.viewer])
-    text = client.get("/value").text
+def test_value_page_says_what_is_not_computed(unscored: TestClient) -> None:
+    text = unscored.get("/value").text
     assert NO_CLV.split(":")[0] in text and NO_CHURN.split(":")[0] in text
 
 

@@ -20,7 +20,16 @@ runner = CliRunner()
 def mart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "demo.duckdb"
-    args = ["demo", "--customers", "1000", "--seed", "2", "--data", str(folder / "data")]
+    args = [
+        "demo",
+        "--no-serve",
+        "--customers",
+        "1000",
+        "--seed",
+        "2",
+        "--data",
+        str(folder / "data"),
+    ]
     result = runner.invoke(app, [*args, "--no-serve", "--mart", str(path)])
     assert result.exit_code == 0, result.output
     return path

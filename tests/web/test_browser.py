@@ -58,7 +58,8 @@ def test_every_page_draws_its_charts(page: Page, server: Server, artifacts: Path
         assert len(charts_drawn(page)) == n_charts, name
         page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
     page.goto(server.url + "/value")
-    assert "No CLV scores yet" in page.inner_text("main")
+    assert "No CLV scores yet" not in page.inner_text("main")
+    assert len(charts_drawn(page)) >= 2
     page.screenshot(path=str(artifacts / "page-value.png"), full_page=True)
     assert errors == []
 

@@ -14,20 +14,19 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from segmint.exceptions import MartError
+from segmint.exceptions import MartError, SegmintError
 from segmint.features import stored_dates
 from segmint.features.asof import parse_as_of
 from segmint.insight import Migration, SegmentProfile, migration, profile
+from segmint.insight.personas import PersonaCard, personas
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.web import scores
 from segmint.web.cache import ResultCache
-from segmint.web.frames import records
 from segmint.web.overview import Overview, overview
 from segmint.web.rfm_grid import rfm_grid
 from segmint.web.segment_detail import top_products
 
-PERSONAS_TABLE = "personas"
 NO_SEGMENTATIONS = (
     "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."
 )
@@ -182,30 +181,42 @@ class Dashboard:
         )
 
     def personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
-        """Persona cards of ``segmentation`` by segment, when a ``personas`` table exists."""
+        """Persona cards of ``segmentation`` by segment (cached)."""
         return self.results.get(("personas", segmentation), lambda: _personas(mart, segmentation))
 
 
 def _personas(mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
-    if PERSONAS_TABLE not in mart.con.list_tables():
+    """Persona cards by segment, generated from the segmentation's latest profile."""
+    try:
+        cards = personas(mart, segmentation)
+    except SegmintError:
         return {}
-    table = mart.con.table(PERSONAS_TABLE)
-    if not {"segmentation", "segment"} <= set(table.columns):
-        return {}
-    mine = table.filter(table.segmentation == segmentation)
-    if "as_of" in mine.columns:
-        mine = mine.order_by("as_of")
-    cards: dict[str, dict[str, Any]] = {}
-    for row in records(mine.execute()):
-        cards[str(row["segment"])] = {
-            k: v for k, v in row.items() if k not in ("segmentation", "segment")
-        }
-    return cards
+    return {card.segment: _card_view(card) for card in cards}
+
+
+def _card_view(card: PersonaCard) -> dict[str, Any]:
+    """A persona card as label → text, in the order a reader wants it."""
+    view: dict[str, Any] = {
+        "name": card.name,
+        "size": f"{card.members:,} members ({card.share:.1%} of the base)",
+        "value": f"{card.value} value · {card.revenue_per_member:,.0f} revenue per member/year",
+        "buying": f"{card.orders:.1f} orders, {card.average_order_value:,.0f} per order, "
+        f"every {card.days_between_orders:.0f} days; last {card.days_since_last_order:.0f} days ago",
+        "churn risk": card.risk,
+        "traits": "; ".join(card.traits),
+        "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
+        "channels": ", ".join(f"{c} ({share:.0%})" for c, share in card.channels),
+        "people": ", ".join(f"{k}: {v}" for k, v in card.demographics.items()),
+        "suggested actions": "; ".join(f"{a.play}: {a.what}" for a in card.actions),
+    }
+    if card.too_small:
+        view["note"] = "too small to act on"
+    return view
 
 
 def no_personas_message(segmentation: str) -> str:
     """What to run to get persona cards for ``segmentation``."""
-    return f"No personas yet: run `segmint persona {segmentation}` to write them."
+    return f"No persona for this segment yet (see `segmint persona {segmentation}`)."
 
 
 def store_version(mart: Mart, segmentation: str, day: dt.date) -> int:
