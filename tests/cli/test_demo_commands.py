@@ -29,19 +29,29 @@ def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> 
     with connect(mart_path, create=False) as mart:
         customers = int(load_features(mart).count().execute())
         summary = store.segmentations(mart).execute().set_index("segmentation")
-        for name in ("rfm", "lifecycle", "demo_rules"):
+        for name in ("rfm", "lifecycle", "demo_rules", "value", "clusters"):
             assert len(store.assignments(mart, name).execute()) == customers
+        scores = mart.table("scores")
+        scored = scores.filter(scores.score_name == "clv").count().execute()
     assert customers == 1_500
+    assert 0 < scored <= customers
     assert summary.kind.to_dict() == {
+        "clusters": "cluster",
         "demo_rules": "rules",
         "lifecycle": "lifecycle",
         "rfm": "rfm",
+        "value": "value",
     }
     titles = re.findall(
         r"^\s*(\w+) v1 as of (\d{4}-\d{2}-\d{2}): ([\d,]+) customers", result.stdout, re.M
     )
-    assert [t[0] for t in titles] == ["rfm", "lifecycle", "demo_rules"]
+    assert [t[0] for t in titles] == ["rfm", "lifecycle", "demo_rules", "value", "clusters"]
     assert {t[2] for t in titles} == {"1,500"}
+    assert "customers by value and churn risk" in result.stdout
+    assert re.search(
+        r"CLV \(bgnbd\+gammagamma, next 52 weeks\): [\d,]+ buyers scored", result.stdout
+    )
+    assert result.stdout.count("→ ") >= 3  # persona cards with suggested actions
     for segment in ("Champions", "churned", "High-value outdoor fans", "Everyone else"):
         assert segment in result.stdout
     assert f"mart: {mart_path}" in result.stdout
