@@ -16,6 +16,7 @@ from segmint.cli._output import err, out, user_errors
 from segmint.cli.cluster_commands import show_card
 from segmint.cli.clv_commands import show_value
 from segmint.cli.insight_commands import print_money
+from segmint.cli.predict_commands import show_prediction
 from segmint.cli.segment_commands import show_run
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
 from segmint.insight import profile
@@ -24,6 +25,7 @@ from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation.clusters import run_clusters
+from segmint.segmentation.predict import run_prediction
 from segmint.segmentation.value import run_value
 from segmint.synth import synthesize
 from segmint.workflows import SegmentationRun
@@ -78,6 +80,7 @@ def demo(
             f"{scored.totals['clv']:,.0f} expected in total",
             highlight=False,
         )
+        show_prediction(run_prediction(m, "churn", scored.as_of))
         show_value(run_value(m, scored.as_of))
         clusters = run_clusters(m, "clusters", n_bootstrap=0)
         show_run(
