@@ -216,12 +216,23 @@ def show_card(card: PersonaCard) -> None:
     """Print one persona card."""
     flag = "  [yellow](too small to act on)[/]" if card.too_small else ""
     out.print(f"\n[bold]{card.name}[/]  — segment {card.segment}{flag}", highlight=False)
-    out.print(
-        f"  {card.members:,} members ({card.share:.1%}) · {card.revenue_per_member:,.0f} revenue per member/year · "
-        f"AOV {card.average_order_value:,.0f} · {card.orders:.1f} orders · every {card.days_between_orders:.0f} days · "
-        f"last order {card.days_since_last_order:.0f} days ago · value {card.value}, risk {card.risk}",
-        highlight=False,
-    )
+    numbers = [
+        f"{card.members:,} members ({card.share:.1%})",
+        f"{card.revenue_per_member:,.0f} revenue per member/year",
+    ]
+    if card.orders > 0:
+        numbers.append(f"{card.orders:.1f} orders")
+        for value, text in (
+            (card.average_order_value, "AOV {:,.0f}"),
+            (card.days_between_orders, "every {:.0f} days"),
+            (card.days_since_last_order, "last order {:.0f} days ago"),
+        ):
+            if value == value:  # NaN when no member has the underlying history
+                numbers.append(text.format(value))
+    else:
+        numbers.append("no orders yet")
+    numbers.append(f"value {card.value}, risk {card.risk}")
+    out.print("  " + " · ".join(numbers), highlight=False)
     if card.categories:
         out.print(
             "  buys: " + ", ".join(f"{c} {s:.0%}" for c, s in card.categories), highlight=False
