@@ -70,7 +70,8 @@ def main() -> int:
     with connect(mart_path, create=False) as mart:
         token = create_token(mart, Role.admin, "bench")
         ids = list(mart.table("customers").customer_id.execute())
-        segment = str(mart.table("assignments").segment.execute().mode().iloc[0])
+        rfm = mart.table("assignments").filter(lambda a: a.segmentation == "rfm")
+        segment = str(rfm.segment.execute().mode().iloc[0])
     port = free_port()
     server = subprocess.Popen(
         [
