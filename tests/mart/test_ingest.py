@@ -317,3 +317,17 @@ def test_steps_are_reported_in_order(shop: Mart, tmp_path: Path) -> None:
     steps: list[str] = []
     ingest(shop, "orders", write(tmp_path / "o.csv", ORDERS_CSV), on_step=steps.append)
     assert steps == ["checking the file", "reading", "validating", "writing"]
+
+
+@pytest.mark.parametrize("good", [True, False])
+def test_a_load_leaves_no_working_tables_behind(mart: Mart, tmp_path: Path, good: bool) -> None:
+    before = set(mart.con.list_tables())
+    text = "customer_id,birth_year\nc1,1980\nc2,abc\n" if good else "nothing,here\n1,2\n"
+    path = write(tmp_path / "customers.csv", text)
+    if good:
+        assert load(mart, "customers", path).rows_read == 2
+    else:
+        with pytest.raises(segmint.SchemaError):
+            load(mart, "customers", path)
+    left = {t for t in set(mart.con.list_tables()) - before if not t.startswith("ibis_pandas")}
+    assert left == set()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import ibis
 
 from segmint.exceptions import InputError, SchemaError
@@ -122,19 +123,38 @@ def ingest(
         with mart.transaction():
             _record(mart, result, info.checksum, started)
         return result
-    step("reading")
-    stage = stage_file(mart, info, encoding=options.encoding)
-    step("validating")
-    table_options = TableOptions(options.mapping, options.date_formats, options.create_customers)
-    if table == "transactions":
-        plan = plan_transactions(mart, stage, source, table_options)
-    else:
-        plan = plan_table(mart, TABLES[table], stage, source, table_options)
-    step("writing")
-    result = _apply(mart, plan, stage.rejects, table, source, stage.n_read, info.checksum, started)
+    working = set(mart.con.list_tables())
+    try:
+        step("reading")
+        stage = stage_file(mart, info, encoding=options.encoding)
+        step("validating")
+        table_options = TableOptions(
+            options.mapping, options.date_formats, options.create_customers
+        )
+        if table == "transactions":
+            plan = plan_transactions(mart, stage, source, table_options)
+        else:
+            plan = plan_table(mart, TABLES[table], stage, source, table_options)
+        step("writing")
+        result = _apply(
+            mart, plan, stage.rejects, table, source, stage.n_read, info.checksum, started
+        )
+    finally:
+        _drop_working_tables(mart, working)
     if not result.reconciles:
         raise InputError(f"{source}: internal reconciliation failed: {result.summary()}")
     return result
+
+
+def _drop_working_tables(mart: Mart, before: set[str]) -> None:
+    """Drop the temporary tables and views a load made, so a long session does not keep them."""
+    for name in set(mart.con.list_tables()) - before:
+        if not name.startswith(("_segmint_", "ibis_read_")):
+            continue
+        try:
+            mart.con.drop_table(name, force=True)
+        except duckdb.Error:  # a view over the file (Parquet is read in place)
+            mart.con.drop_view(name, force=True)
 
 
 def _apply(
