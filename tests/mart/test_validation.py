@@ -113,7 +113,9 @@ CASES: list[tuple[str, str, str, dict[int, str]]] = [
         "unknown customer of an attribute",
         "customer_attributes",
         "customer_id,name,value\nc5,interest,golf\nc1,interest,golf\n",
-        {1: "unknown customer_id 'c5': not in customers; load customers first"},
+        {
+            1: "unknown customer_id 'c5': not in customers; load customers first, or pass --create-customers"
+        },
     ),
     (
         "unknown campaign",

@@ -66,10 +66,11 @@ def demo(
         for table, path in plan:
             result = ingest(m, table, path, IngestOptions())
             out.print(f"  {result.summary()}", highlight=False)
+        day, features = workflows.refresh_features(m)  # built once, used by every segmentation
         for run in (
-            workflows.run_rfm(m),
-            workflows.run_lifecycle(m),
-            workflows.run_rules(m, "demo_rules", _demo_rules()),
+            workflows.run_rfm(m, day, features=features),
+            workflows.run_lifecycle(m, day, features=features),
+            workflows.run_rules(m, "demo_rules", _demo_rules(), day, features=features),
         ):
             show_run(run)
         for name in ("rfm", "lifecycle"):

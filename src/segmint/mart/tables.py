@@ -42,9 +42,7 @@ def plan_table(
         if create and parent == "customers":
             continue
         parent_key = TABLES[parent].key[0]
-        checked = check_reference(
-            checked, column, mart.table(parent), parent_key, _hint(parent, column, table)
-        )
+        checked = check_reference(checked, column, mart.table(parent), parent_key, _hint(parent))
     checked = temp(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
     good = checked.filter(checked[REASON].isnull())
@@ -61,7 +59,7 @@ def plan_table(
     return plan
 
 
-def _hint(parent: str, column: str, table: Table) -> str:
-    if parent == "customers" and table.name == "orders":
+def _hint(parent: str) -> str:
+    if parent == "customers":
         return _CREATE_HINT
     return f"not in {parent}; load {parent} first"
