@@ -208,15 +208,15 @@ def our_log_likelihood(model: str, params: dict[str, float], frame: Any) -> floa
     import numpy as np
 
     from segmint.models import BGNBD, GammaGamma, ParetoNBD
-    from segmint.models._base import Histories, compress_rows, weighted_total
+    from segmint.models._base import Histories, compress_rows
     from segmint.models._validation import validate_rfm
+    from segmint.models.gamma_gamma import RepeatSpends
 
     if model == "gammagamma":
         buyers = frame[frame.frequency > 0]
         theta = np.array([params[n] for n in GammaGamma.param_names])
         x, zbar = (buyers[c].to_numpy(np.float64) for c in ("frequency", "monetary_value"))
-        ll, grad = GammaGamma._log_likelihood(theta, x, zbar)
-        return float(weighted_total(ll, grad, np.ones(x.size))[0])
+        return GammaGamma._log_likelihood(theta, RepeatSpends.of(x, zbar, np.ones(x.size)))[0]
     estimator = BGNBD() if model == "bgnbd" else ParetoNBD()
     (x, t_x, age), w = compress_rows(
         *validate_rfm(frame.frequency, frame.recency, frame["T"]), weights=np.ones(len(frame))

@@ -69,6 +69,17 @@ def weighted_total(
 _WARM_START_ROWS = 20_000  # subsample size for starting values on large inputs
 
 
+def warm_start_rows(n_rows: int) -> NDArray[np.intp] | None:
+    """A fixed random subsample of rows for starting values, or None when the input is small.
+
+    Fitting the subsample first leaves the full data only a few Newton steps with the
+    subsample's curvature (see :func:`segmint.models._optimize.rough_maximum`).
+    """
+    if n_rows < 5 * _WARM_START_ROWS:
+        return None
+    return np.random.default_rng(0).choice(n_rows, _WARM_START_ROWS, replace=False)
+
+
 class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
     """scikit-learn style base: ``__init__`` stores options, ``fit`` sets ``*_`` attributes.
 
@@ -125,6 +136,12 @@ class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
         self.standard_errors_ = fit.standard_errors
         self.converged_ = fit.converged
         self.n_customers_ = float(weights.sum())
+
+    def _rough_start(
+        self, sample: LogLikelihood, sample_weight: float, start: FloatArray
+    ) -> StartingPoint:
+        """A loosely converged fit of a subsample's likelihood, to start the full fit from."""
+        return rough_maximum(sample, sample_weight, start, float(self.penalizer_coef))
 
     def _fitted_params(self) -> tuple[float, ...]:
         """Return the fitted parameters in ``param_names`` order, or raise NotFittedError."""
@@ -264,15 +281,12 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
         a few Newton steps with the subsample's curvature.
         """
         start = self._start(data.x, data.T, data.weights)
-        if data.x.size < 5 * _WARM_START_ROWS or not np.any(data.x > 0):
+        rows = warm_start_rows(data.x.size)
+        if rows is None or not np.any(data.x > 0):
             return StartingPoint(start)
-        rows = np.random.default_rng(0).choice(data.x.size, _WARM_START_ROWS, replace=False)
         sample = Histories.of(data.x[rows], data.t_x[rows], data.T[rows], data.weights[rows])
-        return rough_maximum(
-            lambda theta: self._log_likelihood(theta, sample),
-            float(sample.weights.sum()),
-            start,
-            float(self.penalizer_coef),
+        return self._rough_start(
+            lambda theta: self._log_likelihood(theta, sample), float(sample.weights.sum()), start
         )
 
     def _customers(

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._validation import FloatArray
@@ -51,6 +53,18 @@ class StartingPoint:
 
     params: FloatArray
     curvature: FloatArray | None = None
+
+
+@cache
+def _thread_pools() -> ThreadpoolController:
+    """The process's thread pools, found once: listing them reads /proc and takes ~10 ms."""
+    return ThreadpoolController()
+
+
+def _single_threaded_blas() -> AbstractContextManager[object]:
+    """BLAS limited to one thread while the context lasts."""
+    limiter: AbstractContextManager[object] = _thread_pools().limit(limits=1, user_api="blas")
+    return limiter
 
 
 class _Objective:
@@ -153,7 +167,7 @@ def rough_maximum(
 ) -> StartingPoint:
     """A loosely converged maximiser and its curvature: a starting point for the full fit."""
     objective = _Objective(loglik, total_weight, penalizer_coef)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _single_threaded_blas():
         phi, _, _, _ = _lbfgsb(objective, np.log(start), 200, 1e-9)
         value, grad = objective.value_and_grad(phi)
         if not (np.all(np.isfinite(phi)) and np.isfinite(value)):
@@ -181,7 +195,7 @@ def maximise_likelihood(
     BLAS runs single-threaded meanwhile: the likelihoods are vector dot products, for which
     thread start-up costs more than it saves (ten times more on a busy machine).
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _single_threaded_blas():
         return _maximise(
             loglik,
             total_weight,

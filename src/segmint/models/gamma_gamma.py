@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
 from segmint.exceptions import ConvergenceError
-from segmint.models._base import MaximumLikelihoodModel, compress_rows, weighted_total
+from segmint.models._base import MaximumLikelihoodModel, warm_start_rows
+from segmint.models._optimize import StartingPoint
 from segmint.models._validation import (
     FloatArray,
     ModelInputError,
@@ -36,6 +39,49 @@ def _validate_spend(
             "customers or use gross order values."
         )
     return x, zbar
+
+
+@dataclass(frozen=True)
+class RepeatSpends:
+    """Repeat buyers' (x, zbar, weight) reduced to what the Gamma-Gamma likelihood needs.
+
+    Mean spends are continuous, so identical rows are rare and the likelihood runs over
+    every buyer; what can be done once is done here: the distinct counts with their total
+    weights (for the gamma functions of px and px + q), x zbar per buyer, and the two sums
+    that do not involve a parameter.
+    """
+
+    counts: FloatArray
+    count_weights: FloatArray
+    spend: FloatArray
+    weights: FloatArray
+    weighted_counts: FloatArray
+    total_weight: float
+    log_x_zbar: float
+    log_zbar: float
+
+    @classmethod
+    def of(cls, x: FloatArray, zbar: FloatArray, weights: FloatArray) -> RepeatSpends:
+        """Summarise buyers with x > 0 and zbar > 0 (validated by the caller)."""
+        codes, levels = pd.factorize(x)
+        counts = np.asarray(levels, dtype=np.float64)
+        count_weights = np.bincount(codes, weights=weights, minlength=counts.size).astype(
+            np.float64
+        )
+        log_zbar = np.log(zbar)
+        weighted_counts = weights * x
+        return cls(
+            counts=counts,
+            count_weights=count_weights,
+            spend=x * zbar,
+            weights=weights,
+            weighted_counts=weighted_counts,
+            total_weight=float(weights.sum()),
+            log_x_zbar=float(
+                (count_weights * counts) @ np.log(counts) + weighted_counts @ log_zbar
+            ),
+            log_zbar=float(weights @ log_zbar),
+        )
 
 
 class GammaGamma(MaximumLikelihoodModel):
@@ -72,34 +118,40 @@ class GammaGamma(MaximumLikelihoodModel):
     param_names = ("p", "q", "gamma")
 
     @staticmethod
-    def _log_likelihood(
-        theta: FloatArray, x: FloatArray, zbar: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        """log f(zbar | p, q, gamma; x) and its gradient.
+    def _log_likelihood(theta: FloatArray, data: RepeatSpends) -> tuple[float, FloatArray]:
+        """Weighted total log f(zbar | p, q, gamma; x) and its gradient.
 
         f = Gamma(px+q)/(Gamma(px) Gamma(q)) gamma^q x^(px) zbar^(px-1) / (gamma + x zbar)^(px+q).
+        Summed over customers, the terms in x alone are evaluated once per distinct count,
+        p sum x log(x zbar) and sum log zbar are constants, and only gamma + x zbar needs a
+        logarithm (and a reciprocal, for the gradient) per customer and evaluation.
         """
         p, q, gamma = theta
-        px = p * x
-        log_spend = np.log(gamma + x * zbar)
+        k, n_k, total = data.counts, data.count_weights, data.total_weight
+        shifted = gamma + data.spend
+        log_shifted = np.log(shifted)
+        inverse = 1.0 / shifted
+        # sum w x log(gamma + x zbar), sum w log(gamma + x zbar) and their gamma-derivatives
+        a, b = data.weighted_counts @ log_shifted, data.weights @ log_shifted
+        da, db = data.weighted_counts @ inverse, data.weights @ inverse
+        pk = p * k
+        psi_all = digamma(pk + q)
         ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(gamma)
-            + px * np.log(x)
-            + (px - 1) * np.log(zbar)
-            - (px + q) * log_spend
+            n_k @ (gammaln(pk + q) - gammaln(pk))
+            - total * (gammaln(q) - q * np.log(gamma))
+            + p * data.log_x_zbar
+            - data.log_zbar
+            - p * a
+            - q * b
         )
-        psi_all = digamma(px + q)
-        grad = np.column_stack(
+        grad = np.array(
             [
-                x * (psi_all - digamma(px) + np.log(x) + np.log(zbar) - log_spend),
-                psi_all - digamma(q) + np.log(gamma) - log_spend,
-                q / gamma - (px + q) / (gamma + x * zbar),
+                (n_k * k) @ (psi_all - digamma(pk)) + data.log_x_zbar - a,
+                n_k @ psi_all - total * (digamma(q) - np.log(gamma)) - b,
+                total * q / gamma - p * da - q * db,
             ]
         )
-        return ll, grad
+        return float(ll), grad
 
     def fit(
         self, frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None = None
@@ -108,21 +160,25 @@ class GammaGamma(MaximumLikelihoodModel):
         x, zbar = _validate_spend(frequency, monetary_value)
         w = validate_weights(weights, x.size)
         buyers = (x > 0) & (w > 0)
-        if np.unique(zbar[buyers]).size < 2:
+        x, zbar, w = x[buyers], zbar[buyers], w[buyers]
+        if zbar.size == 0 or zbar.min() == zbar.max():
             raise ConvergenceError(
                 f"GammaGamma needs at least two customers with repeat purchases and differing "
-                f"spend; got {np.count_nonzero(buyers)} of {x.size} customers with frequency > 0. "
+                f"spend; got {zbar.size} of {buyers.size} customers with frequency > 0. "
                 "Use a longer calibration period or the population mean spend instead."
             )
-        (x, zbar), w = compress_rows(x[buyers], zbar[buyers], weights=w[buyers])
-        mean, var = (
-            np.average(zbar, weights=w),
-            np.average((zbar - np.average(zbar, weights=w)) ** 2, weights=w),
-        )
-        start = np.array([max(mean**2 / var, 0.1), 3.0, 2.0 * mean])
-        self._maximise(
-            lambda theta: weighted_total(*self._log_likelihood(theta, x, zbar), w), w, start
-        )
+        mean = np.average(zbar, weights=w)
+        var = np.average((zbar - mean) ** 2, weights=w)
+        guess = np.array([max(mean**2 / var, 0.1), 3.0, 2.0 * mean])
+        data = RepeatSpends.of(x, zbar, w)
+        rows = warm_start_rows(x.size)
+        start: FloatArray | StartingPoint = guess
+        if rows is not None:
+            sample = RepeatSpends.of(x[rows], zbar[rows], w[rows])
+            start = self._rough_start(
+                lambda theta: self._log_likelihood(theta, sample), sample.total_weight, guess
+            )
+        self._maximise(lambda theta: self._log_likelihood(theta, data), w, start)
         return self
 
     def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
