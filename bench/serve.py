@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
+import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -34,17 +37,30 @@ from segmint.synth import synthesize
 
 
 def build(path: Path, customers: int) -> None:
-    """Synthetic retailer → mart, RFM and lifecycle at the last order day and 91 days before."""
+    """Synthetic retailer → mart, then :func:`segment` it."""
     data = path.parent / "data"
     synthesize(data, customers, seed=11)
     with connect(path) as mart:
         plan, _ = files_to_load(data)
         for table, file in plan:
             ingest(mart, table, file, IngestOptions())
-        latest = workflows.run_rfm(mart).as_of
-        workflows.run_lifecycle(mart)
-        earlier = latest - dt.timedelta(days=91)
-        workflows.run_rfm(mart, earlier)
+    segment_mart(path)
+
+
+def segment_mart(path: Path) -> None:
+    """Features, RFM and lifecycle at the last order day (RFM also 91 days before), CLV scores."""
+    with connect(path) as mart:
+        latest, features = workflows.refresh_features(mart)
+        workflows.run_rfm(mart, latest, features=features)
+        workflows.run_lifecycle(mart, latest, features=features)
+        workflows.run_rfm(mart, latest - dt.timedelta(days=91))
+        workflows.run_clv(mart, latest)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -57,13 +73,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--mart", type=Path, help="Reuse this mart instead of building one.")
+    parser.add_argument(
+        "--loaded",
+        type=Path,
+        help="Copy this mart (orders already loaded, nothing segmented) and segment the copy.",
+    )
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--only", default="", help="Run only the calls whose name contains this (e.g. 'API')."
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="segmint-bench-serve-"))
     mart_path = args.mart or workdir / "bench.duckdb"
-    if args.mart is None:
+    if args.mart is None and args.loaded is not None:
+        began = time.perf_counter()
+        shutil.copyfile(args.loaded, mart_path)
+        segment_mart(mart_path)
+        print(f"segmented a copy of {args.loaded} in {time.perf_counter() - began:.0f} s")
+    elif args.mart is None:
         began = time.perf_counter()
         build(mart_path, args.customers)
         print(f"built mart of {args.customers:,} customers in {time.perf_counter() - began:.0f} s")
@@ -81,13 +110,22 @@ def main() -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        return run(base, token, ids, segment, args.seconds, args.concurrency)
+        return run(base, server.pid, token, ids, segment, args.seconds, args.concurrency, args.only)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def run(base: str, token: str, ids: list[str], segment: str, seconds: float, workers: int) -> int:
+def run(
+    base: str,
+    server_pid: int,
+    token: str,
+    ids: list[str],
+    segment: str,
+    seconds: float,
+    workers: int,
+    only: str,
+) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     cookies = {"segmint_token": token}
     calls = {
@@ -100,6 +138,9 @@ def run(base: str, token: str, ids: list[str], segment: str, seconds: float, wor
         "page segment explorer": lambda: f"/segments/rfm?segment={segment}",
         "page customer 360": lambda: f"/customers/{random.choice(ids)}",
     }
+    if only:  # the health call, which reads nothing, is the floor of the server and client
+        calls["API health"] = lambda: "/api/v1/health"
+        calls = {name: make for name, make in calls.items() if only.lower() in name.lower()}
     with httpx.Client(base_url=base, headers=headers, cookies=cookies, timeout=120) as client:
         deadline = time.monotonic() + 60
         while True:
@@ -121,33 +162,46 @@ def run(base: str, token: str, ids: list[str], segment: str, seconds: float, wor
     stop = time.monotonic() + seconds
 
     def worker() -> None:
+        # http.client keeps the load generator light (a fraction of httpx's CPU per request),
+        # so the two cores go to the server rather than to the client measuring it.
         names = list(calls)
-        with httpx.Client(base_url=base, headers=headers, cookies=cookies, timeout=60) as c:
-            while time.monotonic() < stop:
-                name = random.choice(names)
-                started = time.perf_counter()
-                try:
-                    response = c.get(calls[name]())
-                    ok = response.status_code == 200
-                except httpx.HTTPError as exc:
-                    ok, response = False, None
-                    with lock:
-                        errors.append(f"{name}: {exc}")
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    latencies[name].append(elapsed)
-                    if not ok and response is not None:
-                        errors.append(f"{name}: HTTP {response.status_code}")
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        sent = {"Authorization": f"Bearer {token}", "Cookie": f"segmint_token={token}"}
+        while time.monotonic() < stop:
+            name = random.choice(names)
+            started = time.perf_counter()
+            try:
+                conn.request("GET", calls[name](), headers=sent)
+                response = conn.getresponse()
+                response.read()
+                status: int | str = response.status
+            except (OSError, http.client.HTTPException) as exc:
+                status = repr(exc)
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=60)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies[name].append(elapsed)
+                if status != 200:
+                    errors.append(f"{name}: {status}")
+        conn.close()
 
+    host, port = base.removeprefix("http://").split(":")
+    load_before = os.getloadavg()[0]
+    cpu_before = server_cpu(server_pid), time.process_time()
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    server_s = server_cpu(server_pid) - cpu_before[0]
+    client_s = time.process_time() - cpu_before[1]
     total = sum(len(v) for v in latencies.values())
     print(
         f"\n{workers} concurrent clients for {seconds:.0f} s: {total:,} requests, "
-        f"{total / seconds:.0f}/s, {len(errors)} errors\n"
+        f"{total / seconds:.0f}/s, {len(errors)} errors; CPU s: server {server_s:.0f}, "
+        f"client {client_s:.0f}; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after\n"
     )
     print("| call | requests | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|")
