@@ -216,7 +216,9 @@ def our_log_likelihood(model: str, params: dict[str, float], frame: Any) -> floa
         buyers = frame[frame.frequency > 0]
         theta = np.array([params[n] for n in GammaGamma.param_names])
         x, zbar = (buyers[c].to_numpy(np.float64) for c in ("frequency", "monetary_value"))
-        return GammaGamma._log_likelihood(theta, RepeatSpends.of(x, zbar, np.ones(x.size)))[0]
+        return float(
+            GammaGamma._log_likelihood(theta, RepeatSpends.of(x, zbar, np.ones(x.size)))[0]
+        )
     estimator = BGNBD() if model == "bgnbd" else ParetoNBD()
     (x, t_x, age), w = compress_rows(
         *validate_rfm(frame.frequency, frame.recency, frame["T"]), weights=np.ones(len(frame))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import hyp2f1
 
 from segmint.models import BGNBD
 
@@ -60,3 +61,21 @@ def test_heavy_buyers_and_long_ages_stay_finite(bgnbd: BGNBD) -> None:
     assert np.all(np.isfinite(expected)) and np.all(expected >= 0)
     # a 5000-purchase customer who bought just now buys about 5000/10000 per week
     assert expected[2] == pytest.approx(26, rel=0.05)
+
+
+def test_expected_purchases_equal_equation_10_written_out(bgnbd: BGNBD) -> None:
+    """The per-(x, T) evaluation equals FHL (2005) equation (10) customer by customer."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 12, 3000).astype(float)
+    T = rng.integers(1, 40, x.size) * 1.0  # few distinct ages: many customers share (x, T)
+    t_x = np.where(x > 0, rng.uniform(0, 1, x.size) * T, 0.0)
+    r, alpha, a, b = (bgnbd.params_[k] for k in ("r", "alpha", "a", "b"))
+    for t in (1.0, 13.0, 52.0):
+        z = t / (alpha + T + t)
+        if_alive = (a + b + x - 1) / (a - 1)
+        if_alive *= 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
+            r + x, b + x, a + b + x - 1, z
+        )
+        odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
+        expected = if_alive / (1 + odds)
+        assert bgnbd.predict_purchases(t, x, t_x, T) == pytest.approx(expected, rel=1e-10)

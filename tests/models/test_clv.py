@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 from numpy.typing import ArrayLike
 
-from segmint.models import BGBB, BGNBD, GammaGamma, customer_lifetime_value
+from segmint.models import (
+    BGBB,
+    BGNBD,
+    GammaGamma,
+    PurchaseGridModel,
+    TransactionModel,
+    customer_lifetime_value,
+)
 from segmint.models._validation import FloatArray
 
 
@@ -109,9 +116,41 @@ def test_spend_model_without_monetary_value_is_rejected(
 )
 def test_bad_options_are_rejected(bgnbd: BGNBD, options: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        customer_lifetime_value(bgnbd, 1.0, [1], [1.0], [2.0], **options)  # type: ignore[arg-type]
+        customer_lifetime_value(bgnbd, 1.0, [1], [1.0], [2.0], **options)
 
 
 def test_spend_of_wrong_length_is_rejected(bgnbd: BGNBD) -> None:
     with pytest.raises(ValueError, match="spend must give one value per customer"):
         customer_lifetime_value(bgnbd, [1.0, 2.0], [1, 2, 3], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0])
+
+
+class EdgeByEdge:
+    """Hides a model's predict_purchases_grid, so the CLV asks it one horizon at a time."""
+
+    def __init__(self, model: TransactionModel) -> None:
+        self.model = model
+
+    def predict_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        return self.model.predict_purchases(t, frequency, recency, T)
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "pareto_nbd"])
+def test_horizon_grid_equals_one_horizon_at_a_time(
+    name: str, request: pytest.FixtureRequest, customers: pd.DataFrame
+) -> None:
+    model = request.getfixturevalue(name)
+    assert isinstance(model, PurchaseGridModel)
+    args = (customers["x"], customers["t_x"], customers["T"])
+    horizons = np.array([0.5, 4.0, 13.0, 52.0])
+    grid = model.predict_purchases_grid(horizons, *args)
+    assert grid.shape == (len(customers), horizons.size)
+    for column, t in zip(grid.T, horizons, strict=True):
+        assert column == pytest.approx(model.predict_purchases(t, *args), rel=1e-13)
+    per_customer_t = model.predict_purchases(np.full(len(customers), 13.0), *args)
+    assert grid[:, 2] == pytest.approx(per_customer_t, rel=1e-13)
+    for options in ({"discount_rate": 0.01, "period_length": 52 / 12}, {"horizon_start": 6.0}):
+        fast = customer_lifetime_value(model, 20.0, *args, **options)
+        slow = customer_lifetime_value(EdgeByEdge(model), 20.0, *args, **options)
+        assert fast == pytest.approx(slow, rel=1e-13)

@@ -62,3 +62,13 @@ def test_unit_lifetime_shape_uses_the_logarithmic_limit() -> None:
     near.params_ = {"r": 1.0, "alpha": 2.0, "s": 1.0 + 1e-7, "beta": 5.0}
     assert model.expected_purchases(10.0) == pytest.approx(1 / 2 * 5 * np.log(15 / 5))
     assert near.expected_purchases(10.0) == pytest.approx(model.expected_purchases(10.0), rel=1e-6)
+
+
+def test_probability_alive_per_distinct_pair_equals_per_customer(pareto_nbd: ParetoNBD) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 15, 4000).astype(float)
+    T = rng.integers(1, 60, x.size) * 1.0
+    t_x = np.where(x > 0, np.round(rng.uniform(0, 1, x.size) * T), 0.0)
+    theta = np.array([pareto_nbd.params_[k] for k in ParetoNBD.param_names])
+    per_customer = np.exp(-pareto_nbd._log_one_plus_b(theta, x, t_x, T))
+    assert pareto_nbd.probability_alive(x, t_x, T) == pytest.approx(per_customer, rel=1e-12)

@@ -10,7 +10,12 @@ know nothing of the data mart. See docs/models.md.
 from segmint.models._validation import ModelInputError
 from segmint.models.bgbb import BGBB
 from segmint.models.bgnbd import BGNBD
-from segmint.models.clv import SpendModel, TransactionModel, customer_lifetime_value
+from segmint.models.clv import (
+    PurchaseGridModel,
+    SpendModel,
+    TransactionModel,
+    customer_lifetime_value,
+)
 from segmint.models.gamma_gamma import GammaGamma
 from segmint.models.mbgnbd import MBGNBD
 from segmint.models.pareto_nbd import ParetoNBD
@@ -29,6 +34,7 @@ __all__ = [
     "GammaGamma",
     "ModelInputError",
     "ParetoNBD",
+    "PurchaseGridModel",
     "SpendModel",
     "TransactionModel",
     "customer_lifetime_value",

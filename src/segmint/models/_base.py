@@ -59,6 +59,26 @@ def compress_rows(
     return tuple(values[keep] for values in unique), counts[keep].astype(np.float64)
 
 
+def distinct_pairs(
+    first: FloatArray, second: FloatArray
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+    """The distinct (first, second) pairs and each row's index into them.
+
+    Predictions whose expensive part depends on two of a customer's numbers only (the
+    purchase count and an age) evaluate it once per pair and gather it back: a million
+    customers with ages in days share a few tens of thousands of (x, T) pairs.
+    """
+    first_codes, first_levels = pd.factorize(first)
+    second_codes, second_levels = pd.factorize(second)
+    width = max(len(second_levels), 1)
+    index, keys = pd.factorize(first_codes.astype(np.int64) * width + second_codes)
+    return (
+        np.asarray(first_levels, dtype=np.float64)[keys // width],
+        np.asarray(second_levels, dtype=np.float64)[keys % width],
+        index,
+    )
+
+
 def weighted_total(
     ll_rows: FloatArray, grad_rows: FloatArray | None, weights: FloatArray
 ) -> tuple[float, FloatArray | None]:

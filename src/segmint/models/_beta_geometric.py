@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, expit, gammaln
 
-from segmint.models._base import ContinuousTimeModel, Histories
+from segmint.models._base import ContinuousTimeModel, Histories, distinct_pairs
 from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1, softplus_and_logistic
 from segmint.models._validation import FloatArray, check_integer_counts
 
@@ -126,8 +126,29 @@ class BetaGeometricModel(ContinuousTimeModel):
         """
         x, t_x, age = self._customers(frequency, recency, T)
         t_arr = self._horizon(t)
+        if t_arr.ndim == 0:
+            return self._grid(t_arr.reshape(1), x, t_x, age).reshape(x.shape)
         if_alive = self._expected_if_alive(t_arr, x, age)
         return np.asarray(if_alive * expit(-self._log_dropout_odds(x, t_x, age)), dtype=np.float64)
+
+    def predict_purchases_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """E[Y(t) | x, t_x, T] for every t in ``horizons``: one row per customer, one column per t.
+
+        The same numbers as :meth:`predict_purchases` at each t. The expectation if active
+        (the 2F1 term) depends on (x, T, t) only, so it is evaluated once per distinct
+        (x, T) pair and horizon; P(alive) once per customer.
+        """
+        x, t_x, age = self._customers(frequency, recency, T)
+        return self._grid(self._horizon(horizons, "horizons").reshape(-1), x, t_x, age)
+
+    def _grid(self, t: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        x, t_x, T = x.reshape(-1), t_x.reshape(-1), T.reshape(-1)
+        counts, ages, pair = distinct_pairs(x, T)
+        if_alive = self._expected_if_alive(t[None, :], counts[:, None], ages[:, None])
+        alive = expit(-self._log_dropout_odds(x, t_x, T))
+        return np.asarray(if_alive[pair] * alive[:, None], dtype=np.float64)
 
     def expected_purchases(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.

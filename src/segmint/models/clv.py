@@ -34,6 +34,20 @@ class TransactionModel(Protocol):
 
 
 @runtime_checkable
+class PurchaseGridModel(Protocol):
+    """A transaction model that also predicts expected purchases at many horizons at once.
+
+    ``predict_purchases_grid(horizons, ...)`` returns one row per customer and one column
+    per horizon, equal to ``predict_purchases`` at each; models implement it when the work
+    shared between horizons (P(alive), per-customer terms) is worth doing once.
+    """
+
+    def predict_purchases_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, /
+    ) -> FloatArray: ...
+
+
+@runtime_checkable
 class SpendModel(Protocol):
     """Anything that predicts each customer's expected value per purchase."""
 
@@ -137,11 +151,31 @@ def customer_lifetime_value(
     for lo in range(0, x.size, chunk_size):
         chunk = slice(lo, lo + chunk_size)
         args = (x[chunk], t_x[chunk], age[chunk])
-        previous = transaction_model.predict_purchases(edges[0], *args) if edges[0] > 0 else 0.0
-        total = np.zeros(args[0].size)
-        for edge, factor in zip(edges[1:], discount, strict=True):
-            current = transaction_model.predict_purchases(edge, *args)
-            total += (current - previous) / factor
-            previous = current
-        values[chunk] = total * per_purchase[chunk]
+        values[chunk] = _discounted_purchases(transaction_model, edges, discount, args)
+        values[chunk] *= per_purchase[chunk]
     return values
+
+
+def _discounted_purchases(
+    model: TransactionModel,
+    edges: FloatArray,
+    discount: FloatArray,
+    customers: tuple[FloatArray, FloatArray, FloatArray],
+) -> FloatArray:
+    """sum_k (E[Y(t_(k+1))] - E[Y(t_k)]) / discount_k per customer, E[Y(0)] = 0.
+
+    Models with ``predict_purchases_grid`` give every edge in one call; others are asked
+    edge by edge.
+    """
+    n_customers = customers[0].size
+    if isinstance(model, PurchaseGridModel):
+        at_edges = model.predict_purchases_grid(edges[edges > 0], *customers)
+        cumulative = list(at_edges.T) if edges[0] > 0 else [np.zeros(n_customers), *at_edges.T]
+    else:
+        previous = model.predict_purchases(edges[0], *customers) if edges[0] > 0 else 0.0
+        cumulative = [np.broadcast_to(previous, (n_customers,))]
+        cumulative += [model.predict_purchases(edge, *customers) for edge in edges[1:]]
+    total = np.zeros(n_customers)
+    for k, factor in enumerate(discount):
+        total += (cumulative[k + 1] - cumulative[k]) / factor
+    return total

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import gammaln, hyp2f1
 
-from segmint.models._base import ContinuousTimeModel, Histories
+from segmint.models._base import ContinuousTimeModel, Histories, distinct_pairs
 from segmint.models._special import nbinom_pmf_sf
 from segmint.models._validation import FloatArray, check_integer_counts
 
@@ -123,7 +124,20 @@ class ParetoNBD(ContinuousTimeModel):
     ) -> FloatArray:
         """P(active at T | x, t_x, T) = 1 / (1 + B): Fader & Hardie (2005 note), section 5.1."""
         x, t_x, age = self._customers(frequency, recency, T)
-        return np.exp(-self._log_one_plus_b(self._theta(), x, t_x, age))
+        return self._alive(x, t_x, age)
+
+    def _alive(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """P(alive) of valid customers, with the 2F1 factor evaluated once per distinct (x, age)."""
+        theta = self._theta()
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            log_g = tuple(
+                self._log_g(theta, counts, ages)[pair].reshape(x.shape)
+                for counts, ages, pair in (
+                    distinct_pairs(x.reshape(-1), t_x.reshape(-1)),
+                    distinct_pairs(x.reshape(-1), T.reshape(-1)),
+                )
+            )
+        return np.exp(-self._log_one_plus_b(theta, x, t_x, T, (log_g[0], log_g[1])))
 
     @staticmethod
     def _lifetime_factor(s: float, beta_T: FloatArray, t: FloatArray) -> FloatArray:
@@ -149,10 +163,29 @@ class ParetoNBD(ContinuousTimeModel):
         r, alpha, s, beta = self._fitted_params()
         x, t_x, age = self._customers(frequency, recency, T)
         t_arr = self._horizon(t)
-        alive = np.exp(-self._log_one_plus_b(self._theta(), x, t_x, age))
         rate = (r + x) / (alpha + age) * (beta + age)
         return np.asarray(
-            rate * self._lifetime_factor(s, beta + age, t_arr) * alive, dtype=np.float64
+            rate * self._lifetime_factor(s, beta + age, t_arr) * self._alive(x, t_x, age),
+            dtype=np.float64,
+        )
+
+    def predict_purchases_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """E[Y(t) | x, t_x, T] for every t in ``horizons``: one row per customer, one column per t.
+
+        The same numbers as :meth:`predict_purchases` at each t, with P(alive) computed
+        once per customer and the lifetime factor once per distinct age and horizon.
+        """
+        r, alpha, s, beta = self._fitted_params()
+        x, t_x, age = (column.reshape(-1) for column in self._customers(frequency, recency, T))
+        t_arr = self._horizon(horizons, "horizons").reshape(-1)
+        age_index, ages = pd.factorize(age)
+        beta_ages = beta + np.asarray(ages, dtype=np.float64)
+        factor = self._lifetime_factor(s, beta_ages[:, None], t_arr[None, :])[age_index]
+        rate = (r + x) / (alpha + age) * (beta + age)
+        return np.asarray(
+            rate[:, None] * factor * self._alive(x, t_x, age)[:, None], dtype=np.float64
         )
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> FloatArray:
