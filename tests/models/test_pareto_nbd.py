@@ -72,3 +72,49 @@ def test_probability_alive_per_distinct_pair_equals_per_customer(pareto_nbd: Par
     theta = np.array([pareto_nbd.params_[k] for k in ParetoNBD.param_names])
     per_customer = np.exp(-pareto_nbd._log_one_plus_b(theta, x, t_x, T))
     assert pareto_nbd.probability_alive(x, t_x, T) == pytest.approx(per_customer, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def histories() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """3,000 customers in 80 weekly ages, recency in days: many share (x, age) pairs."""
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 30, 3000).astype(float)
+    T = rng.integers(1, 80, x.size) * 1.0
+    t_x = np.where(x > 0, np.round(rng.uniform(0, 1, x.size) * T * 7) / 7, 0.0)
+    return x, t_x, T, rng.integers(1, 4, x.size).astype(float)
+
+
+THETAS = [
+    (0.55, 10.6, 0.61, 11.7),
+    (0.5, 10.5, 0.73, 24.0),
+    (2.0, 1.0, 0.3, 50.0),
+    (0.3, 40.0, 1.5, 2.0),
+]
+
+
+@pytest.mark.parametrize("theta", THETAS)
+def test_pairwise_log_likelihood_equals_per_customer_formula(
+    theta: tuple[float, ...], histories: tuple[np.ndarray, ...]
+) -> None:
+    x, t_x, T, w = histories
+    r, alpha, s, beta = theta
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    common -= (r + x) * np.log(alpha + T) + s * np.log(beta + T)
+    plain = w @ (common + ParetoNBD()._log_one_plus_b(np.array(theta), x, t_x, T))
+    ours, _ = ParetoNBD()._log_likelihood(np.array(theta), Histories.of(x, t_x, T, w))
+    assert ours == pytest.approx(plain, rel=1e-12)
+
+
+@pytest.mark.parametrize("theta", THETAS)
+def test_gradient_equals_central_differences(
+    theta: tuple[float, ...], histories: tuple[np.ndarray, ...]
+) -> None:
+    data = Histories.of(*histories)
+    point = np.array(theta)
+    _, grad = ParetoNBD()._log_likelihood(point, data)
+    numeric = []
+    for step in np.eye(4) * point * 1e-6:
+        up, _ = ParetoNBD()._log_likelihood(point + step, data)
+        down, _ = ParetoNBD()._log_likelihood(point - step, data)
+        numeric.append((up - down) / (2 * step.max()))
+    assert grad == pytest.approx(numeric, rel=1e-5)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import gammaln, hyp2f1
+from scipy.special import hyp2f1
 
 from segmint.models._base import ContinuousTimeModel, Histories, distinct_pairs
+from segmint.models._pareto_likelihood import log_likelihood
 from segmint.models._special import nbinom_pmf_sf
 from segmint.models._validation import FloatArray, check_integer_counts
 
@@ -31,8 +32,9 @@ class ParetoNBD(ContinuousTimeModel):
     Related Expressions": likelihood (18) with the A_0 term of (19)-(20), E[X(t)] (27),
     P(alive) (section 5.1), conditional expectation (41). The Gauss hypergeometric terms
     are rewritten with Euler's transformation, so they stay between 1 and a modest bound,
-    and are combined in log space. The gradient is numeric (central differences): the 2F1
-    terms have no cheap parameter derivatives.
+    and are combined in log space. The likelihood and its gradient are evaluated once per
+    distinct (x, age) pair; the gradient is analytic except for the 2F1's derivatives in
+    its parameters, taken by central differences of the 2F1 alone.
 
     Examples
     --------
@@ -95,26 +97,12 @@ class ParetoNBD(ContinuousTimeModel):
             log_b = np.log(s / (r + s + x)) + u + log_g_tx + np.log1p(-shrink)
             return np.asarray(np.logaddexp(0.0, log_b), dtype=np.float64)
 
-    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, None]:
-        """Weighted log-likelihood, Fader & Hardie (2005 note) equations (18)-(20), in log space.
+    def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, FloatArray]:
+        """Weighted log-likelihood and its gradient, Fader & Hardie (2005 note) (18)-(20).
 
-        The 2F1 factor is evaluated once per distinct (x, age) pair, then gathered.
+        Evaluated once per distinct (x, age) pair; see :mod:`segmint.models._pareto_likelihood`.
         """
-        r, alpha, s, beta = theta
-        x, t_x, T = data.x, data.t_x, data.T
-        pair_x, pair_age, T_pair, t_x_pair = data.count_age_pairs
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            log_g_pairs = self._log_g(theta, pair_x, pair_age)
-        log_g = (log_g_pairs[t_x_pair], log_g_pairs[T_pair])
-        common = (
-            gammaln(r + x)
-            - gammaln(r)
-            + r * np.log(alpha)
-            + s * np.log(beta)
-            - (r + x) * np.log(alpha + T)
-            - s * np.log(beta + T)
-        )
-        return float(data.weights @ (common + self._log_one_plus_b(theta, x, t_x, T, log_g))), None
+        return log_likelihood(theta, data)
 
     def _theta(self) -> FloatArray:
         return np.array(self._fitted_params())
