@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from segmint.features import load_features, store_features
-from segmint.features.asof import AsOf, end_of, resolve_as_of
+from segmint.features.asof import AsOf, resolve_as_of
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.segmentation.clv_data import btyd_summary
@@ -26,7 +26,6 @@ from segmint.segmentation.lifecycle import (
     STAGES,
     default_thresholds,
     lifecycle_stages,
-    previous_gaps,
 )
 from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
 from segmint.segmentation.rules import assign, load_rules, with_segmentations
@@ -95,8 +94,7 @@ def run_lifecycle(
     """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
     day, features = _features(mart, as_of, features)
     chosen = default_thresholds(features, **thresholds)
-    gaps = previous_gaps(mart.table("orders"), end_of(day))
-    stages = lifecycle_stages(features, gaps, chosen)
+    stages = lifecycle_stages(features, chosen)
     # The definition holds what the user chose; thresholds left to the data are re-derived
     # at each date, so runs on different dates share one version and can be compared.
     given = {k: v for k, v in thresholds.items() if v is not None}

@@ -1,11 +1,21 @@
-"""Inter-purchase gaps in fractional days, on the main fixture."""
+"""Inter-purchase gaps in fractional days, and the gap before the last purchase day."""
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from typing import Any
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import segmint
+from segmint.features import build_features
+from segmint.mart import Mart
+
+from .conftest import fill, ts
 
 Rows = dict[str, dict[str, Any]]
 
@@ -27,3 +37,119 @@ def test_fewer_than_two_orders_give_nulls(rows: Rows) -> None:
     for customer in ("c2", "c3"):
         assert rows[customer]["interpurchase_mean_days"] is None
         assert rows[customer]["interpurchase_std_days"] is None
+
+
+def gaps_of(mart: Mart, orders: list[tuple[str, str, str | None]]) -> dict[str, Any]:
+    """``previous_gap_days`` and ``prior_cadence_days`` as of 2023-05-31 per customer."""
+    fill(
+        mart,
+        {
+            "orders": [
+                {"order_id": f"o{i}", "customer_id": c, "order_ts": ts(when), "status": status}
+                for i, (c, when, status) in enumerate(orders)
+            ]
+        },
+    )
+    table = build_features(mart, dt.date(2023, 5, 31))
+    frame = table.select("customer_id", "previous_gap_days", "prior_cadence_days").to_pandas()
+    return {
+        row.customer_id: (row.previous_gap_days, row.prior_cadence_days)
+        for row in frame.itertuples()
+    }
+
+
+def test_gap_before_the_last_purchase_day_on_hand_made_orders(empty_mart: Mart) -> None:
+    got = gaps_of(
+        empty_mart,
+        [
+            # a: purchase days Jan 1, Jan 11, Jan 31, Apr 30 → gaps 10, 20, 89.
+            ("a", "2023-01-01 09:00", "completed"),
+            ("a", "2023-01-11 18:00", "completed"),
+            ("a", "2023-01-31 08:00", "returned"),
+            ("a", "2023-04-30 23:59", "completed"),
+            # b: two orders on one day count as one day; then 14 days later.
+            ("b", "2023-02-01 08:00", "completed"),
+            ("b", "2023-02-01 20:00", "completed"),
+            ("b", "2023-02-15 10:00", "completed"),
+            # c: one order, no gap.
+            ("c", "2023-03-03 10:00", "completed"),
+            # d: a cancelled order in the middle is ignored: Jan 1 → Jan 21.
+            ("d", "2023-01-01 10:00", "completed"),
+            ("d", "2023-01-11 10:00", "cancelled"),
+            ("d", "2023-01-21 10:00", "completed"),
+            # e: an order after the as-of date is not known yet: Mar 1 → Mar 6 → Mar 16.
+            ("e", "2023-03-01 10:00", "completed"),
+            ("e", "2023-03-06 10:00", "completed"),
+            ("e", "2023-03-16 10:00", "completed"),
+            ("e", "2023-06-01 00:00", "completed"),
+            # f: no status (a plain orders file); the last day holds three orders.
+            ("f", "2023-01-01 10:00", None),
+            ("f", "2023-02-01 10:00", None),
+            ("f", "2023-02-11 08:00", None),
+            ("f", "2023-02-11 09:00", None),
+            ("f", "2023-02-11 23:00", None),
+            # g: only cancelled orders: no purchase at all.
+            ("g", "2023-01-01 10:00", "cancelled"),
+            ("g", "2023-02-01 10:00", "cancelled"),
+        ],
+    )
+    previous = {c: p for c, (p, _) in got.items() if not pd.isna(p)}
+    assert previous == {"a": 89.0, "b": 14.0, "d": 20.0, "e": 10.0, "f": 10.0}
+    prior = {c: q for c, (_, q) in got.items() if not pd.isna(q)}
+    assert prior == pytest.approx({"a": 15.0, "e": 5.0, "f": 31.0})  # a: mean of 10 and 20
+    assert pd.isna(got["c"][0]) and pd.isna(got["g"][0])
+
+
+def reference_gaps(orders: pd.DataFrame, end: dt.datetime) -> pd.DataFrame:
+    """The gaps the plain way: distinct purchase days per customer, sorted, differenced."""
+    known = orders[(orders.order_ts < end) & (orders.status != "cancelled")]
+    days = known.assign(day=known.order_ts.dt.normalize())[["customer_id", "day"]]
+    days = days.drop_duplicates().sort_values(["customer_id", "day"])
+    rows = {}
+    for customer, group in days.groupby("customer_id"):
+        gaps = group.day.diff().dt.days.dropna().tolist()
+        previous = gaps[-1] if gaps else None
+        prior = sum(gaps[:-1]) / len(gaps[:-1]) if len(gaps) >= 2 else None
+        rows[customer] = (previous, prior)
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["previous_gap_days", "prior_cadence_days"]
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["p", "q", "r"]),
+            st.integers(min_value=0, max_value=60 * 24 * 3),  # half hours over 90 days
+            st.sampled_from(["completed", "returned", "cancelled"]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_gaps_equal_a_plain_pandas_reference(orders: list[tuple[str, int, str]]) -> None:
+    start = dt.datetime(2023, 3, 1)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [c for c, _, _ in orders],
+            "order_ts": [start + dt.timedelta(minutes=30 * m) for _, m, _ in orders],
+            "status": [s for _, _, s in orders],
+        }
+    )
+    with segmint.connect(":memory:") as mart:
+        got = gaps_of(
+            mart,
+            [
+                (c, when.strftime("%Y-%m-%d %H:%M"), s)
+                for c, when, s in frame.itertuples(index=False)
+            ],
+        )
+    expected = reference_gaps(frame, dt.datetime(2023, 6, 1))
+    for customer, (previous, prior) in expected.iterrows():
+        got_previous, got_prior = got[customer]
+        assert (pd.isna(got_previous), pd.isna(got_prior)) == (pd.isna(previous), pd.isna(prior))
+        if not pd.isna(previous):
+            assert got_previous == pytest.approx(previous)
+        if not pd.isna(prior):
+            assert got_prior == pytest.approx(prior)

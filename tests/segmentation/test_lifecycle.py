@@ -1,4 +1,8 @@
-"""Lifecycle stages on hand-made customers, thresholds from data, and the gap before the last order."""
+"""Lifecycle stages on hand-made customers and thresholds from data.
+
+The gap before the last purchase day and the cadence before it are features, tested in
+``tests/features/test_cadence.py``; here they are given per customer.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ import datetime as dt
 from typing import Any
 
 import ibis
-import numpy as np
 import pandas as pd
 import pytest
 
+import segmint
 from segmint.exceptions import SegmintError
+from segmint.features import build_features
+from segmint.mart import TABLES
 from segmint.segmentation.lifecycle import (
     STAGES,
     Thresholds,
     default_thresholds,
     lifecycle_stages,
-    previous_gaps,
 )
 
 # Cadence 30 days for one-order customers; active up to 1.5×, at risk up to 3×, lapsed up
@@ -29,8 +34,9 @@ FEATURE_COLUMNS = (
     "recency_days",
     "tenure_days",
     "interpurchase_mean_days",
+    "previous_gap_days",
+    "prior_cadence_days",
 )
-GAP_COLUMNS = ("customer_id", "previous_gap_days", "prior_cadence_days")
 
 # customer: (frequency, recency, tenure, mean gap), (gap before last order, prior cadence),
 # expected stage, expected cadence used.
@@ -59,24 +65,21 @@ CUSTOMERS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], str, float]] = {
 }
 
 
-def frames(
-    customers: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], str, float]],
-) -> tuple[ibis.Table, ibis.Table]:
+def frames(customers: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], str, float]]) -> ibis.Table:
     feats = pd.DataFrame(
-        [(name, *row) for name, (row, *_) in customers.items()], columns=FEATURE_COLUMNS
+        [(name, *row, *gap) for name, (row, gap, *_) in customers.items()],
+        columns=FEATURE_COLUMNS,
     ).astype(
         {
             "frequency": "Int64",
             "recency_days": "Float64",
             "tenure_days": "Float64",
             "interpurchase_mean_days": "Float64",
+            "previous_gap_days": "Float64",
+            "prior_cadence_days": "Float64",
         }
     )
-    gaps = pd.DataFrame(
-        [(name, *gap) for name, (_, gap, *_) in customers.items() if gap[0] is not None],
-        columns=GAP_COLUMNS,
-    ).astype({"previous_gap_days": "Float64", "prior_cadence_days": "Float64"})
-    return ibis.memtable(feats), ibis.memtable(gaps)
+    return ibis.memtable(feats)
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +88,7 @@ def con() -> ibis.BaseBackend:
 
 
 def stages_of(con: ibis.BaseBackend, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
-    feats, gaps = frames(CUSTOMERS)
-    return con.execute(lifecycle_stages(feats, gaps, thresholds)).set_index("customer_id")
+    return con.execute(lifecycle_stages(frames(CUSTOMERS), thresholds)).set_index("customer_id")
 
 
 def test_each_hand_made_customer_gets_its_stage(con: ibis.BaseBackend) -> None:
@@ -118,24 +120,6 @@ def test_explicit_thresholds_move_customers_between_stages(con: ibis.BaseBackend
     assert got["at_risk"] == "loyal"  # 46 ≤ 2 × 30
     assert got["churned"] == "at risk"  # 181 ≤ 11 × 30
     assert got["reactivated"] == "loyal"  # a 200-day gap is not more than 11 × 20
-
-
-def test_a_customer_without_a_row_of_gaps_is_staged_on_features_alone(
-    con: ibis.BaseBackend,
-) -> None:
-    feats, _ = frames(CUSTOMERS)
-    no_gaps = ibis.memtable(
-        pd.DataFrame(
-            {
-                "customer_id": pd.Series([], dtype="string"),
-                "previous_gap_days": pd.Series([], dtype="Float64"),
-                "prior_cadence_days": pd.Series([], dtype="Float64"),
-            }
-        )
-    )
-    got = con.execute(lifecycle_stages(feats, no_gaps, THRESHOLDS)).set_index("customer_id")
-    assert got.segment["loyal"] == "loyal"
-    assert got.segment["reactivated"] == "loyal"
 
 
 def repeat_buyers(means: list[float | None], frequencies: list[int]) -> ibis.Table:
@@ -214,93 +198,22 @@ def test_multipliers_out_of_order_are_an_error(multipliers: dict[str, float]) ->
         default_thresholds(repeat_buyers([10], [2]), **multipliers)
 
 
-AS_OF_END = dt.datetime(2023, 6, 1)
-
-
-def order_rows(rows: list[tuple[str, str, str | None]]) -> ibis.Table:
-    """Orders from (customer, timestamp, status) rows."""
-    frame = pd.DataFrame(rows, columns=["customer_id", "order_ts", "status"])
-    frame["order_id"] = [f"o{i}" for i in range(len(rows))]
-    frame["order_ts"] = pd.to_datetime(frame.order_ts)
-    frame["status"] = frame.status.astype("string")
-    return ibis.memtable(frame)
-
-
-def gaps_of(con: ibis.BaseBackend, rows: list[tuple[str, str, str | None]]) -> pd.DataFrame:
-    table = previous_gaps(order_rows(rows), ibis.timestamp(AS_OF_END))
-    return con.execute(table).set_index("customer_id").sort_index()
-
-
-def test_previous_gaps_on_hand_made_orders(con: ibis.BaseBackend) -> None:
-    got = gaps_of(
-        con,
-        [
-            # a: order days Jan 1, Jan 11, Jan 31, Apr 30 → gaps 10, 20, 89.
-            ("a", "2023-01-01 09:00", "completed"),
-            ("a", "2023-01-11 18:00", "completed"),
-            ("a", "2023-01-31 08:00", "returned"),
-            ("a", "2023-04-30 23:59", "completed"),
-            # b: two orders on one day count as one day; then 14 days later.
-            ("b", "2023-02-01 08:00", "completed"),
-            ("b", "2023-02-01 20:00", "completed"),
-            ("b", "2023-02-15 10:00", "completed"),
-            # c: one order, no gap.
-            ("c", "2023-03-03 10:00", "completed"),
-            # d: a cancelled order in the middle is ignored: Jan 1 → Jan 21.
-            ("d", "2023-01-01 10:00", "completed"),
-            ("d", "2023-01-11 10:00", "cancelled"),
-            ("d", "2023-01-21 10:00", "completed"),
-            # e: an order after the as-of date is not known yet: Mar 1 → Mar 6 → Mar 16.
-            ("e", "2023-03-01 10:00", "completed"),
-            ("e", "2023-03-06 10:00", "completed"),
-            ("e", "2023-03-16 10:00", "completed"),
-            ("e", "2023-06-01 00:00", "completed"),
-        ],
+def test_features_from_orders_feed_the_reactivated_stage() -> None:
+    # h bought every 10 days, stayed away 120 days, came back ten days before the as-of day.
+    days = ("2023-01-01", "2023-01-11", "2023-01-21", "2023-05-21")
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(days))],
+            "customer_id": "h",
+            "order_ts": pd.to_datetime([f"{day} 10:00" for day in days]),
+            "status": "completed",
+            "ingest_id": 1,
+        }
     )
-    assert got.previous_gap_days.dropna().to_dict() == {"a": 89.0, "b": 14.0, "d": 20.0, "e": 10.0}
-    assert pd.isna(got.previous_gap_days["c"])
-    assert got.prior_cadence_days["a"] == pytest.approx(15.0)  # mean of 10 and 20
-    assert got.prior_cadence_days["e"] == pytest.approx(5.0)
-    assert got.prior_cadence_days[["b", "c", "d"]].isna().all()
-
-
-def test_previous_gaps_count_orders_without_a_status(con: ibis.BaseBackend) -> None:
-    # A plain orders file has no status; such orders are purchases in the features too.
-    got = gaps_of(
-        con,
-        [
-            ("f", "2023-01-01 10:00", None),
-            ("f", "2023-02-01 10:00", None),
-            ("f", "2023-02-11 10:00", None),
-        ],
-    )
-    assert got.previous_gap_days.to_dict() == {"f": 10.0}
-    assert got.prior_cadence_days.to_dict() == {"f": 31.0}
-
-
-def test_only_cancelled_orders_give_no_row(con: ibis.BaseBackend) -> None:
-    got = gaps_of(
-        con, [("g", "2023-01-01 10:00", "cancelled"), ("g", "2023-02-01 10:00", "cancelled")]
-    )
-    assert got.empty
-
-
-def test_previous_gaps_feed_the_reactivated_stage(con: ibis.BaseBackend) -> None:
-    # h bought every 10 days, stayed away 120 days, came back yesterday.
-    rows = [("h", f"2023-01-{day:02d} 10:00", "completed") for day in (1, 11, 21)]
-    rows.append(("h", "2023-05-21 10:00", "completed"))
-    gaps = previous_gaps(order_rows(rows), ibis.timestamp(AS_OF_END))
-    mean_gap = float(np.mean([10, 10, 120]))
-    feats = ibis.memtable(
-        pd.DataFrame(
-            {
-                "customer_id": ["h"],
-                "frequency": [4],
-                "recency_days": [10.0],
-                "tenure_days": [150.0],
-                "interpurchase_mean_days": [mean_gap],
-            }
-        )
-    )
-    got = con.execute(lifecycle_stages(feats, gaps, THRESHOLDS))
+    schema = TABLES["orders"].ibis_schema()
+    with segmint.connect(":memory:") as mart:
+        frame = orders.reindex(columns=list(schema))
+        mart.con.insert("orders", ibis.memtable(frame).cast(schema))
+        feats = build_features(mart, dt.date(2023, 5, 31))
+        got = mart.con.execute(lifecycle_stages(feats, THRESHOLDS))
     assert got.segment.tolist() == ["reactivated"]

@@ -19,7 +19,13 @@ from segmint.features.asof import AsOf, date_literal, resolve_as_of
 from segmint.features.attributes import attribute_columns, attribute_features
 from segmint.features.categories import category_features
 from segmint.features.demographics import demographic_features
-from segmint.features.orders import CHANNELS, WINDOWS_DAYS, order_values, purchase_lines
+from segmint.features.orders import (
+    CHANNELS,
+    WINDOWS_DAYS,
+    order_values,
+    purchase_lines,
+    purchase_orders,
+)
 from segmint.features.population import population
 from segmint.features.purchases import purchase_features
 from segmint.features.web import EVENT_COUNTS, web_features
@@ -51,6 +57,8 @@ FEATURE_COLUMNS = (
     "last_order_date",
     "interpurchase_mean_days",
     "interpurchase_std_days",
+    "previous_gap_days",
+    "prior_cadence_days",
     *(f"orders_{d}d" for d in WINDOWS_DAYS),
     *(f"spend_{d}d" for d in WINDOWS_DAYS),
     "n_categories",
@@ -108,7 +116,7 @@ def build_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
     parts = [
         purchase_features(orders, day),
         category_features(mart, lines),
-        web_features(mart, day, orders),
+        web_features(mart, day, purchase_orders(mart, day)),
         demographic_features(mart, day),
     ]
     attributes = attribute_columns(mart, day, reserved=FEATURE_COLUMNS)

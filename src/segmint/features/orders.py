@@ -32,17 +32,23 @@ CHANNELS = ("web", "app", "store", "phone")
 """Sales channels with their own ``share_<channel>`` column; the rest go to ``share_other``."""
 
 
-def purchase_orders(mart: Mart, day: dt.date) -> ir.Table:
-    """Orders that count as purchases as of ``day`` (see the module docstring)."""
+def purchase_orders(mart: Mart, day: dt.date, since: dt.datetime | None = None) -> ir.Table:
+    """Orders that count as purchases as of ``day`` (see the module docstring).
+
+    ``since`` keeps only orders stamped at or after it (a trailing window such as the
+    year of the money views), so the engine never reads the lines of older orders.
+    """
     orders = mart.table("orders")
     counted = orders.status.isnull() | orders.status.isin(PURCHASE_STATUSES)
-    return orders.filter(orders.order_ts < end_of(day), counted).select(
-        "order_id", "customer_id", "order_ts", "channel", "status"
-    )
+    known = orders.filter(orders.order_ts < end_of(day), counted)
+    if since is not None:
+        known = known.filter(known.order_ts >= since)
+    return known.select("order_id", "customer_id", "order_ts", "channel", "status")
 
 
-def purchase_lines(mart: Mart, day: dt.date) -> ir.Table:
-    """Lines of the purchases as of ``day``, with their money and their product's category.
+def purchase_lines(mart: Mart, day: dt.date, since: dt.datetime | None = None) -> ir.Table:
+    """Lines of the purchases as of ``day`` (from ``since``, when given), with their money
+    and their product's category.
 
     Columns: ``order_id``, ``customer_id``, ``quantity``, ``category`` and its
     ``category_code`` (see :func:`segmint.features.categories.coded_products`), ``net`` (line
@@ -54,7 +60,7 @@ def purchase_lines(mart: Mart, day: dt.date) -> ir.Table:
     products = coded_products(mart).select(
         "product_id", "category", "category_code", product_cost="unit_cost"
     )
-    orders = purchase_orders(mart, day).select("order_id", "customer_id")
+    orders = purchase_orders(mart, day, since).select("order_id", "customer_id")
     joined = lines.join(orders, "order_id").left_join(products, "product_id")
     discount = joined.discount.fill_null(0.0)
     gross = joined.quantity * joined.unit_price
@@ -71,11 +77,15 @@ def purchase_lines(mart: Mart, day: dt.date) -> ir.Table:
     )
 
 
-def order_values(mart: Mart, day: dt.date, lines: ir.Table) -> ir.Table:
+def order_values(
+    mart: Mart, day: dt.date, lines: ir.Table, since: dt.datetime | None = None
+) -> ir.Table:
     """One row per purchase with its money: ``net``, ``gross``, ``discount``, ``margin``…
 
     ``margin`` and ``costed_net`` only cover lines whose cost is known, so a margin rate
-    is never diluted by lines of unknown cost. An order without lines is worth 0.
+    is never diluted by lines of unknown cost. An order without lines is worth 0. With
+    ``since``, only purchases from then on (``lines`` should come from
+    :func:`purchase_lines` with the same ``since``).
     """
     known = lines.cost.notnull()
     per_order = lines.group_by("order_id").aggregate(
@@ -85,7 +95,7 @@ def order_values(mart: Mart, day: dt.date, lines: ir.Table) -> ir.Table:
         costed_net=lines.net.sum(where=known),
         cost=lines.cost.sum(where=known),
     )
-    orders = purchase_orders(mart, day)
+    orders = purchase_orders(mart, day, since)
     joined = orders.left_join(per_order, "order_id")
     return joined.select(
         "order_id",

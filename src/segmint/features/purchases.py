@@ -14,7 +14,7 @@ import datetime as dt
 import ibis.expr.types as ir
 
 from segmint.features.btyd import btyd_columns, btyd_metrics
-from segmint.features.cadence import cadence_metrics, with_gaps
+from segmint.features.cadence import cadence_columns, cadence_metrics, with_gaps
 from segmint.features.orders import order_columns, order_metrics
 
 
@@ -32,7 +32,6 @@ def purchase_features(orders: ir.Table, day: dt.date) -> ir.Table:
     return agg.select(
         "customer_id",
         **order_columns(agg, day),
-        interpurchase_mean_days=agg.interpurchase_mean_days,
-        interpurchase_std_days=agg.interpurchase_std_days,
+        **cadence_columns(agg),
         **btyd_columns(agg, day),
     )

@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import SegmintError
-from segmint.features.asof import end_of
 from segmint.features.orders import order_values, purchase_lines
 from segmint.mart import Mart
 
@@ -54,14 +53,20 @@ SUMS = ("members", "orders", "revenue", "costed_revenue", "gross_margin", "cost_
 """The additive columns: every level of the rollup is their sum over the level below."""
 
 
+def year_start(as_of: dt.date) -> dt.datetime:
+    """The start of the money window: :data:`YEAR_DAYS` days before the end of ``as_of``."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    return end - dt.timedelta(days=YEAR_DAYS)
+
+
 def customer_value(mart: Mart, as_of: dt.date) -> ir.Table:
     """Per customer with a purchase in the year ending at ``as_of``: the year's money.
 
     Columns: ``customer_id``, ``orders``, ``revenue``, ``costed_revenue`` (revenue of lines
     with a known cost), ``gross_margin``. Customers without purchases in the year have no row.
     """
-    orders = order_values(mart, as_of, purchase_lines(mart, as_of))
-    year = orders.filter(orders.order_ts >= end_of(as_of) - ibis.interval(days=YEAR_DAYS))
+    start = year_start(as_of)
+    year = order_values(mart, as_of, purchase_lines(mart, as_of, start), start)
     return year.group_by("customer_id").aggregate(
         orders=year.count(),
         revenue=year.net.sum(),

@@ -18,22 +18,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from segmint.exceptions import SegmintError
-from segmint.features.asof import AsOf, end_of
-from segmint.features.orders import order_values, purchase_lines
+from segmint.features.asof import AsOf
+from segmint.features.orders import purchase_lines, purchase_orders
 from segmint.insight import members as base
 from segmint.insight.money import (
-    YEAR_DAYS,
     SegmentMoney,
     ValueMeasure,
     customer_value,
     member_value,
     segment_money,
+    year_start,
 )
 from segmint.insight.statistics import MAX_CUSTOMERS, feature_kinds, segment_statistics
 from segmint.mart import Mart
@@ -208,17 +207,19 @@ def demographic_mix(table: ir.Table) -> pd.DataFrame:
 
 
 def activity_mix(mart: Mart, who: ir.Table, day: dt.date) -> pd.DataFrame:
-    """Per segment: revenue by product category and orders by channel, in the year to ``day``."""
-    start = end_of(day) - ibis.interval(days=YEAR_DAYS)
-    lines = purchase_lines(mart, day)
-    orders = order_values(mart, day, lines)
-    year = orders.filter(orders.order_ts >= start).join(who, "customer_id")
+    """Per segment: revenue by product category and orders by channel, in the year to ``day``.
+
+    Both read only the year's purchases: orders by channel need no order values, and
+    category revenue sums the year's lines directly.
+    """
+    start = year_start(day)
+    year = purchase_orders(mart, day, start).join(who, "customer_id")
     channel = year.channel.lower().strip().fill_null(base.UNKNOWN)
     channels = year.group_by(["segment", channel.name("value")]).aggregate(amount=year.count())
-    year_lines = lines.join(year.select("order_id", "segment"), "order_id")
-    category = year_lines.category.fill_null(base.UNKNOWN)
-    categories = year_lines.group_by(["segment", category.name("value")]).aggregate(
-        amount=year_lines.net.sum()
+    lines = purchase_lines(mart, day, start).join(who, "customer_id")
+    category = lines.category.fill_null(base.UNKNOWN)
+    categories = lines.group_by(["segment", category.name("value")]).aggregate(
+        amount=lines.net.sum()
     )
     return pd.concat(
         [

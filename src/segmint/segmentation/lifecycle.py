@@ -89,45 +89,17 @@ def default_thresholds(features: ibis.Table, **overrides: Any) -> Thresholds:
     return thresholds
 
 
-def previous_gaps(orders: ibis.Table, as_of_end: ibis.TimestampValue) -> ibis.Table:
-    """``customer_id``, ``previous_gap_days`` (days between the last two order days) and
-    ``prior_cadence_days`` (mean gap between the order days before the last), up to ``as_of_end``.
-
-    Only completed and returned orders (and those without a status) count, as in the features.
-    """
-    counted = orders.status.isnull() | (orders.status != "cancelled")
-    valid = orders.filter((orders.order_ts < as_of_end) & counted)
-    days = valid.select("customer_id", day=valid.order_ts.date()).distinct()
-    window = ibis.window(group_by="customer_id", order_by="day")
-    numbered = days.mutate(
-        gap=days.day.delta(days.day.lag().over(window), unit="day"),
-        n=ibis.row_number().over(window) + 1,
-        count=days.day.count().over(group_by="customer_id"),
-    )
-    last = numbered.filter(numbered.n == numbered["count"])
-    spans = days.group_by("customer_id").aggregate(
-        span=days.day.max().delta(days.day.min(), unit="day"), n_days=days.day.count()
-    )
-    joined = last.select("customer_id", previous_gap_days=last.gap.cast("float64")).inner_join(
-        spans, "customer_id"
-    )
-    prior = (joined.n_days >= 3).ifelse(
-        (joined.span - joined.previous_gap_days) / (joined.n_days - 2).cast("float64"),
-        ibis.null("float64"),
-    )
-    return joined.select("customer_id", "previous_gap_days", prior_cadence_days=prior)
-
-
-def lifecycle_stages(features: ibis.Table, gaps: ibis.Table, thresholds: Thresholds) -> ibis.Table:
+def lifecycle_stages(features: ibis.Table, thresholds: Thresholds) -> ibis.Table:
     """``customer_id``, ``segment`` (the stage) and ``cadence_days`` for every customer.
 
     Args:
         features: one row per customer with ``customer_id``, ``frequency``, ``recency_days``,
-            ``tenure_days`` (days since the first order) and ``interpurchase_mean_days``.
-        gaps: from :func:`previous_gaps`.
+            ``tenure_days`` (days since the first order), ``interpurchase_mean_days``,
+            ``previous_gap_days`` and ``prior_cadence_days`` (see
+            :mod:`segmint.features.cadence`).
         thresholds: from :func:`default_thresholds`.
     """
-    f = features.left_join(gaps, "customer_id")
+    f = features
     typical = thresholds.typical_cadence_days
     cadence = ibis.greatest(f.interpurchase_mean_days.fill_null(typical), 1.0)
     prior = ibis.greatest(f.prior_cadence_days.fill_null(typical), 1.0)
