@@ -25,6 +25,7 @@ from segmint.models._optimize import (
     StartingPoint,
     maximise_likelihood,
     rough_maximum,
+    single_threaded_blas,
 )
 from segmint.models._validation import (
     FloatArray,
@@ -221,8 +222,7 @@ class Histories:
         keys = np.concatenate(
             [self.count_index * n_ages + self.T_index, self.count_index * n_ages + self.t_x_index]
         )
-        pairs, index = np.unique(keys, return_inverse=True)
-        index = index.ravel()
+        index, pairs = pd.factorize(keys)
         return (
             self.counts[pairs // n_ages],
             self.ages[pairs % n_ages],
@@ -232,11 +232,63 @@ class Histories:
 
     @classmethod
     def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray) -> Histories:
-        counts, count_index = np.unique(x, return_inverse=True)
-        count_index = count_index.ravel()
+        """Index the counts and ages of rows that are already distinct (or weighted)."""
+        count_index, counts = pd.factorize(x)
+        age_index, ages = pd.factorize(np.concatenate([T, t_x]))
+        return cls._indexed(x, t_x, T, weights, counts, count_index, ages, age_index)
+
+    @classmethod
+    def of_customers(
+        cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray
+    ) -> Histories:
+        """Merge identical customers into weighted rows, then index their counts and ages.
+
+        The same rows as ``Histories.of(*compress_rows(...))`` with one hash pass per
+        column and one over the combined row key, reusing the column codes as the indexes.
+        """
+        count_codes, counts = pd.factorize(x)
+        age_codes, ages = pd.factorize(np.concatenate([T, t_x]))
+        n_ages = max(len(ages), 1)
+        key = count_codes.astype(np.int64) * n_ages + age_codes[: x.size]
+        if len(counts) * n_ages >= 2**62 // n_ages:  # fold in two steps to stay within int64
+            key, _ = pd.factorize(key)
+        row, _ = pd.factorize(key * n_ages + age_codes[x.size :])
+        n_rows = int(row.max(initial=-1)) + 1
+        row_weights = np.bincount(row, weights=weights, minlength=n_rows)
+        codes = []
+        for column in (count_codes, age_codes[: x.size], age_codes[x.size :]):
+            values = np.empty(n_rows, dtype=np.intp)
+            values[row] = column  # every customer of a row holds the same codes
+            codes.append(values)
+        keep = row_weights > 0
+        count_index, T_index, t_x_index = (c[keep] for c in codes)
+        counts_f, ages_f = np.asarray(counts, np.float64), np.asarray(ages, np.float64)
+        return cls._indexed(
+            counts_f[count_index],
+            ages_f[t_x_index],
+            ages_f[T_index],
+            row_weights[keep].astype(np.float64),
+            counts_f,
+            count_index,
+            ages_f,
+            np.concatenate([T_index, t_x_index]),
+        )
+
+    @classmethod
+    def _indexed(
+        cls,
+        x: FloatArray,
+        t_x: FloatArray,
+        T: FloatArray,
+        weights: FloatArray,
+        counts: ArrayLike,
+        count_index: NDArray[np.intp],
+        ages: ArrayLike,
+        age_index: NDArray[np.intp],
+    ) -> Histories:
+        """Assemble from the codes of x and of the ages (T first, then t_x)."""
+        counts = np.asarray(counts, dtype=np.float64)
         count_weights = np.bincount(count_index, weights=weights, minlength=counts.size)
-        ages, age_index = np.unique(np.concatenate([T, t_x]), return_inverse=True)
-        age_index = age_index.ravel()
         return cls(
             x,
             t_x,
@@ -245,7 +297,7 @@ class Histories:
             counts,
             count_index,
             count_weights.astype(np.float64),
-            ages,
+            np.asarray(ages, dtype=np.float64),
             age_index[: T.size],
             age_index[T.size :],
         )
@@ -289,9 +341,13 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
         x, t_x, age = validate_rfm(frequency, recency, T)
         w = validate_weights(weights, x.size)
         check_has_repeat_buyers(x, w, type(self).__name__)
-        (x, t_x, age), w = compress_rows(x, t_x, age, weights=w)
-        data = Histories.of(x, t_x, age, w)
-        self._maximise(lambda theta: self._log_likelihood(theta, data), w, self._warm_start(data))
+        with single_threaded_blas():
+            data = Histories.of_customers(x, t_x, age, w)
+            self._maximise(
+                lambda theta: self._log_likelihood(theta, data),
+                data.weights,
+                self._warm_start(data),
+            )
         return self
 
     def _warm_start(self, data: Histories) -> StartingPoint:

@@ -61,8 +61,12 @@ def _thread_pools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _single_threaded_blas() -> AbstractContextManager[object]:
-    """BLAS limited to one thread while the context lasts."""
+def single_threaded_blas() -> AbstractContextManager[object]:
+    """BLAS limited to one thread while the context lasts.
+
+    The likelihoods are vector dot products, for which waking BLAS threads costs more
+    than it saves (ten times more on a busy machine); fits run wholly inside this.
+    """
     limiter: AbstractContextManager[object] = _thread_pools().limit(limits=1, user_api="blas")
     return limiter
 
@@ -167,7 +171,7 @@ def rough_maximum(
 ) -> StartingPoint:
     """A loosely converged maximiser and its curvature: a starting point for the full fit."""
     objective = _Objective(loglik, total_weight, penalizer_coef)
-    with _single_threaded_blas():
+    with single_threaded_blas():
         phi, _, _, _ = _lbfgsb(objective, np.log(start), 200, 1e-9)
         value, grad = objective.value_and_grad(phi)
         if not (np.all(np.isfinite(phi)) and np.isfinite(value)):
@@ -195,7 +199,7 @@ def maximise_likelihood(
     BLAS runs single-threaded meanwhile: the likelihoods are vector dot products, for which
     thread start-up costs more than it saves (ten times more on a busy machine).
     """
-    with _single_threaded_blas():
+    with single_threaded_blas():
         return _maximise(
             loglik,
             total_weight,

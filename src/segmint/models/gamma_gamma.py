@@ -12,7 +12,7 @@ from scipy.special import digamma, gammaln
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._base import MaximumLikelihoodModel, warm_start_rows
-from segmint.models._optimize import StartingPoint
+from segmint.models._optimize import StartingPoint, single_threaded_blas
 from segmint.models._validation import (
     FloatArray,
     ModelInputError,
@@ -167,18 +167,19 @@ class GammaGamma(MaximumLikelihoodModel):
                 f"spend; got {zbar.size} of {buyers.size} customers with frequency > 0. "
                 "Use a longer calibration period or the population mean spend instead."
             )
-        mean = np.average(zbar, weights=w)
-        var = np.average((zbar - mean) ** 2, weights=w)
-        guess = np.array([max(mean**2 / var, 0.1), 3.0, 2.0 * mean])
-        data = RepeatSpends.of(x, zbar, w)
-        rows = warm_start_rows(x.size)
-        start: FloatArray | StartingPoint = guess
-        if rows is not None:
-            sample = RepeatSpends.of(x[rows], zbar[rows], w[rows])
-            start = self._rough_start(
-                lambda theta: self._log_likelihood(theta, sample), sample.total_weight, guess
-            )
-        self._maximise(lambda theta: self._log_likelihood(theta, data), w, start)
+        with single_threaded_blas():
+            mean = np.average(zbar, weights=w)
+            var = np.average((zbar - mean) ** 2, weights=w)
+            guess = np.array([max(mean**2 / var, 0.1), 3.0, 2.0 * mean])
+            data = RepeatSpends.of(x, zbar, w)
+            rows = warm_start_rows(x.size)
+            start: FloatArray | StartingPoint = guess
+            if rows is not None:
+                sample = RepeatSpends.of(x[rows], zbar[rows], w[rows])
+                start = self._rough_start(
+                    lambda theta: self._log_likelihood(theta, sample), sample.total_weight, guess
+                )
+            self._maximise(lambda theta: self._log_likelihood(theta, data), w, start)
         return self
 
     def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
