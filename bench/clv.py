@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/clv.py [--sizes 100000 1000000] [--repeat 1] [--timeout 900] [--skip-slow]
                                   [--models bgnbd paretonbd gammagamma] [--out clv]
+                                  [--tools segmint lifetimes pymc-marketing] [--no-scoring]
 
 Data: the CDNOW 1/10 sample summary (2,357 customers, 39 weeks, with mean spend) and
 customers simulated from the published CDNOW BG/NBD and Gamma-Gamma estimates, ages
@@ -239,6 +240,8 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
     p.add_argument("--skip-slow", action="store_true", help="skip peers' Pareto/NBD on 1M")
     p.add_argument("--models", nargs="*", choices=MODELS, default=list(MODELS))
+    p.add_argument("--tools", nargs="*", choices=TOOLS, default=list(TOOLS))
+    p.add_argument("--no-scoring", action="store_true", help="skip the scoring runs")
     p.add_argument("--out", default="clv", help="results file name under bench/results/")
     args = p.parse_args()
     require_peers()
@@ -248,7 +251,7 @@ def main() -> None:
     for name, path in datasets.items():
         frame = read_summary(str(path))
         for model in args.models:
-            for tool in TOOLS:
+            for tool in args.tools:
                 entry: dict[str, Any] = {"data": name, "model": model, "tool": tool}
                 if args.skip_slow and len(frame) >= 1_000_000 and (tool, model) in SLOW:
                     results.append({**entry, "status": "skipped (--skip-slow)"})
@@ -271,7 +274,7 @@ def main() -> None:
                 results.append(entry)
                 console.print(_line(entry), highlight=False)
     scoring = {}
-    for n in args.sizes:
+    for n in [] if args.no_scoring else args.sizes:
         scoring[n] = run("score", "segmint", "bgnbd", simulated(n), args.timeout)
         scoring[n]["load_average"] = os.getloadavg()[0]
         console.print(f"scoring {n:,}: {scoring[n]}", highlight=False)

@@ -144,6 +144,7 @@ class BetaGeometricModel(ContinuousTimeModel):
         return self._grid(self._horizon(horizons, "horizons").reshape(-1), x, t_x, age)
 
     def _grid(self, t: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """:meth:`predict_purchases_grid` on valid inputs (customers flattened to one axis)."""
         x, t_x, T = x.reshape(-1), t_x.reshape(-1), T.reshape(-1)
         counts, ages, pair = distinct_pairs(x, T)
         if_alive = self._expected_if_alive(t[None, :], counts[:, None], ages[:, None])
