@@ -62,8 +62,13 @@ def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """
     events = mart.table("events")
     known = events.filter(events.event_ts < end_of(day))
+    site = known.event_type.isin(SITE_EVENTS)
     day_key = ibis.literal("day:") + known.event_ts.date().cast("string")
-    keyed = known.mutate(session_key=known.session_id.coalesce(day_key))
+    # events off the site (e-mail, ads) belong to no visit: they share one null key per
+    # customer, so they add no groups to the per-session aggregate
+    keyed = known.mutate(
+        session_key=ibis.ifelse(site, known.session_id.coalesce(day_key), ibis.null("string"))
+    )
     site = keyed.event_type.isin(SITE_EVENTS)
     sessions = keyed.group_by("customer_id", "session_key").aggregate(
         **{
