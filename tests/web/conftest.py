@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from segmint.api import create_app
 from segmint.api.auth import Role, create_token
-from segmint.mart import connect
+from segmint.mart import Mart, connect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -102,3 +102,12 @@ def artifacts() -> Path:
     """Where screenshots are kept."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
+    """This module's own copy of the demo mart, opened."""
+    path = tmp_path_factory.mktemp("mart") / "demo.duckdb"
+    shutil.copy(shared_demo(tmp_path_factory), path)
+    with connect(path, create=False) as opened:
+        yield opened

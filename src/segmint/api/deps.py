@@ -1,4 +1,5 @@
-"""Typed dependencies of the routes: the mart of this thread, the dashboard, the caller's role.
+"""Typed dependencies of the routes: the mart of this request, the dashboard, the sorted
+copies, the caller's role.
 
 ``MartDep``, ``DashboardDep`` and ``require(Role.analyst)`` are ``Annotated`` aliases and
 dependency factories, so a route states what it needs in its signature.
@@ -20,6 +21,7 @@ from segmint.api.auth import Role, hash_token, role_of
 from segmint.config import Settings
 from segmint.mart import Mart, connect
 from segmint.web.dashboard import Dashboard
+from segmint.web.sorted_copies import SortedCopies
 
 COOKIE = "segmint_token"
 TOKEN_TTL = 60.0
@@ -109,8 +111,15 @@ def get_dashboard(request: Request) -> Dashboard:
     return dashboard
 
 
+def get_copies(request: Request) -> SortedCopies:
+    """The sorted copies the 360° view reads."""
+    copies: SortedCopies = request.app.state.copies
+    return copies
+
+
 MartDep = Annotated[Mart, Depends(get_mart)]
 DashboardDep = Annotated[Dashboard, Depends(get_dashboard)]
+CopiesDep = Annotated[SortedCopies, Depends(get_copies)]
 
 
 def bearer_token(request: Request) -> str | None:

@@ -20,6 +20,9 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
     version: str
     segmentations: int = Field(description="Stored segmentations with results.")
+    warming: bool = Field(
+        False, description="True while the server still computes its first profiles."
+    )
 
 
 class SegmentationSummary(BaseModel):

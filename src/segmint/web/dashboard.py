@@ -1,15 +1,19 @@
 """The dashboard's read model: stored results, resolved dates and cached computations.
 
 Pages and the API ask this object rather than the library directly, so that the expensive
-results (a segmentation's profile, the overview, the RFM grid, migration, value & risk)
-are computed once per (segmentation, date) and reused, and so that names and dates are
-checked in one place with messages that say what exists.
+results (a segmentation's profile, the overview, the RFM grid, migration, value & risk, a
+segment's members in page order) are computed once per (segmentation, date) and reused,
+and so that names and dates are checked in one place with messages that say what exists.
+In the server, results stay until the mart changes (:class:`segmint.web.warmup.Warmer`
+calls :meth:`Dashboard.invalidate`), so a page never recomputes a profile because a timer
+ran out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ibis
 import pandas as pd
@@ -18,32 +22,66 @@ from segmint.exceptions import MartError, SegmintError
 from segmint.features import stored_dates
 from segmint.features.asof import parse_as_of
 from segmint.insight import Migration, SegmentProfile, migration, profile
-from segmint.insight.personas import PersonaCard, personas
+from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.web import scores
 from segmint.web.cache import ResultCache
+from segmint.web.customers import member_ids
 from segmint.web.overview import Overview, overview
 from segmint.web.rfm_grid import rfm_grid
-from segmint.web.segment_detail import top_products
+from segmint.web.segment_detail import ranked_members, top_products
 
 NO_SEGMENTATIONS = (
     "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."
 )
 PREFERRED = ("rfm", "lifecycle")
+MEMBER_LISTS = 32
+"""Segments whose member lists are kept (a list of a million ids is about 60 MB)."""
+
+T = TypeVar("T")
 
 
 class Dashboard:
     """Cached reads of stored results for pages and API routes.
 
     Args:
-        ttl: seconds a cached result stays valid (new runs show up after it).
-        catalogue_ttl: seconds the list of segmentations and dates is cached.
+        ttl: seconds a cached result stays valid; None: until :meth:`invalidate`.
+        catalogue_ttl: seconds the list of segmentations and dates is cached (None: until
+            :meth:`invalidate`).
     """
 
-    def __init__(self, ttl: float = 600.0, catalogue_ttl: float = 30.0) -> None:
+    def __init__(self, ttl: float | None = 600.0, catalogue_ttl: float | None = 30.0) -> None:
         self.results = ResultCache(size=256, ttl=ttl)
         self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
+        self.members = ResultCache(size=MEMBER_LISTS, ttl=ttl)
+
+    def invalidate(self) -> None:
+        """Forget every cached result: the mart changed."""
+        for cache in (self.catalogue, self.results, self.members):
+            cache.clear()
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` cached under ``key`` with the results (e.g. a route's whole answer)."""
+        return self.results.get(("cached", *key), compute)
+
+    def member_ids(
+        self, mart: Mart, segmentation: str, segment: str, day: dt.date, version: int
+    ) -> list[str]:
+        """Ids of the segment's members that are customers, in id order (cached)."""
+        return self.members.get(
+            ("ids", segmentation, segment, day, version),
+            lambda: member_ids(mart, segmentation, segment, day, version),
+        )
+
+    def ranked_members(
+        self, mart: Mart, segmentation: str, segment: str, day: dt.date, version: int
+    ) -> pd.DataFrame:
+        """The segment's members with their spend, highest spend in the year first (cached)."""
+        return self.members.get(
+            ("ranked", segmentation, segment, day, version),
+            lambda: ranked_members(mart, segmentation, segment, day, version),
+        )
 
     def segmentations(self, mart: Mart) -> pd.DataFrame:
         """Stored segmentations: name, version, kind, dates stored, last date, segments."""
@@ -182,16 +220,18 @@ class Dashboard:
 
     def personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
         """Persona cards of ``segmentation`` by segment (cached)."""
-        return self.results.get(("personas", segmentation), lambda: _personas(mart, segmentation))
+        return self.results.get(
+            ("personas", segmentation), lambda: self._personas(mart, segmentation)
+        )
 
-
-def _personas(mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
-    """Persona cards by segment, generated from the segmentation's latest profile."""
-    try:
-        cards = personas(mart, segmentation)
-    except SegmintError:
-        return {}
-    return {card.segment: _card_view(card) for card in cards}
+    def _personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
+        """Persona cards by segment, from the segmentation's latest (cached) profile."""
+        try:
+            latest = self.dates(mart, segmentation)[-1]
+            cards = personas_from_profile(self.profile(mart, segmentation, latest))
+        except SegmintError:
+            return {}
+        return {card.segment: _card_view(card) for card in cards}
 
 
 def _card_view(card: PersonaCard) -> dict[str, Any]:

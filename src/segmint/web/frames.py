@@ -41,3 +41,46 @@ def as_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return pd.Timestamp(value).date()
+
+
+EXPONENT_ABOVE = 1e16
+EXPONENT_BELOW = 1e-15
+
+
+def json_value(value: Any) -> Any:
+    """One engine value as :func:`records` gives it, without building a pandas frame.
+
+    Floats keep 10 decimals (10 significant digits in exponent form beyond 1e16 or below
+    1e-15), missing and infinite numbers become None, a timestamp becomes ISO text to the
+    millisecond (the date alone at midnight), a date its ISO text: what ``to_json`` writes.
+    """
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        if value == 0.0:
+            return 0.0
+        size = abs(value)
+        if size >= EXPONENT_ABOVE or size < EXPONENT_BELOW:
+            return float(f"{value:.9e}")
+        return round(value, 10)
+    if isinstance(value, dt.datetime):
+        return _timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _timestamp(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return f"{utc.isoformat(timespec='milliseconds')}Z"
+    text = value.isoformat(timespec="milliseconds")
+    return text[:10] if text.endswith(MIDNIGHT) else text
+
+
+def row_records(
+    columns: list[str], rows: list[tuple[Any, ...]], drop: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Engine rows as :func:`records` gives them, leaving out the columns in ``drop``."""
+    kept = [(i, name) for i, name in enumerate(columns) if name not in drop]
+    return [{name: json_value(row[i]) for i, name in kept} for row in rows]

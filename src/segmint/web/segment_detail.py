@@ -1,4 +1,4 @@
-"""One segment up close: its top products in the year and its members, paged.
+"""One segment up close: its top products in the year and its members, ranked by spend.
 
 The rest of a segment's page (money, distinguishing features, statistics, mix) comes from
 the cached :func:`segmint.insight.profile` of its segmentation.
@@ -67,19 +67,21 @@ def top_products(
     return frame
 
 
-def members_page(
-    mart: Mart,
-    segmentation: str,
-    segment: str,
-    day: dt.date,
-    limit: int,
-    offset: int,
-    version: int | None = None,
-) -> tuple[pd.DataFrame, int]:
-    """One page of the segment's members, highest spend in the year first, and their count."""
+def ranked_members(
+    mart: Mart, segmentation: str, segment: str, day: dt.date, version: int | None = None
+) -> pd.DataFrame:
+    """Every member of the segment with ``MEMBER_COLUMNS``, highest spend in the year first.
+
+    The explorer shows it a page at a time (:func:`page_of`); the dashboard caches it per
+    segment, so turning pages costs no query.
+    """
     who = segment_members(mart, segmentation, segment, day, version)
     features = features_as_of(mart, day).select("customer_id", *MEMBER_COLUMNS)
     rows = who.left_join(features, "customer_id").select("customer_id", *MEMBER_COLUMNS)
-    total = int(who.count().execute())
-    ordered = rows.order_by([ibis.desc("spend_365d"), "customer_id"])
-    return ordered.limit(limit, offset=offset).execute(), total
+    ordered: pd.DataFrame = rows.order_by([ibis.desc("spend_365d"), "customer_id"]).execute()
+    return ordered
+
+
+def page_of(frame: pd.DataFrame, limit: int, offset: int) -> pd.DataFrame:
+    """Rows ``offset`` to ``offset + limit`` of ``frame``."""
+    return frame.iloc[offset : offset + limit].reset_index(drop=True)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.auth import Role
-from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.deps import CopiesDep, DashboardDep, MartDep
 from segmint.api.render import page, page_require
-from segmint.web.customers import customer_360, search
+from segmint.web.customer_view import customer_360
+from segmint.web.customers import search
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,9 +43,10 @@ def customers_page(
 
 @router.get("/customers/{customer_id}")
 def customer_page(
-    request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep
+    request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep, copies: CopiesDep
 ) -> Response:
     """One customer's 360° view."""
     role = page_require(request, Role.analyst)
-    view = customer_360(mart, customer_id, role.allows(Role.admin), dashboard.feature_dates(mart))
+    dates = dashboard.feature_dates(mart)
+    view = customer_360(mart, customer_id, role.allows(Role.admin), dates, copies)
     return page(request, "customer.html", "customers", role, view=view)

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from segmint.api.auth import Role
-from segmint.api.deps import Analyst, DashboardDep, MartDep
+from segmint.api.deps import Analyst, CopiesDep, DashboardDep, MartDep
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
-from segmint.web.customers import customer_360, search
+from segmint.web.customer_view import customer_360
+from segmint.web.customers import customers_by_id, search
 from segmint.web.frames import records
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -38,6 +39,12 @@ def search_customers(
         if segment is not None:
             dashboard.check_segment(mart, segmentation, segment, day)
     version = dashboard.version(mart, segmentation, day) if segmentation and day else None
+    if segmentation is not None and segment is not None and version is not None and not q:
+        assert day is not None
+        ids = dashboard.member_ids(mart, segmentation, segment, day, version)
+        members = customers_by_id(mart, ids[offset : offset + limit])
+        rows = [CustomerRow.model_validate(r) for r in members]
+        return CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
     page, total = search(
         mart,
         q,
@@ -57,9 +64,11 @@ def customer(
     customer_id: Annotated[str, Path(max_length=200)],
     mart: MartDep,
     dashboard: DashboardDep,
+    copies: CopiesDep,
     role: Analyst,
 ) -> Customer360Out:
     """Profile, features, segment history, scores, recent orders and events, consents;
     personal data for admins only."""
-    view = customer_360(mart, customer_id, role.allows(Role.admin), dashboard.feature_dates(mart))
+    dates = dashboard.feature_dates(mart)
+    view = customer_360(mart, customer_id, role.allows(Role.admin), dates, copies)
     return Customer360Out.model_validate(view, from_attributes=True)

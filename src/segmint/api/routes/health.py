@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from segmint import __version__
 from segmint.api.deps import DashboardDep, MartDep, Viewer
@@ -12,6 +12,12 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health(mart: MartDep, dashboard: DashboardDep, role: Viewer) -> Health:
-    """Liveness and a count of stored segmentations (any role)."""
-    return Health(status="ok", version=__version__, segmentations=len(dashboard.names(mart)))
+def health(request: Request, mart: MartDep, dashboard: DashboardDep, role: Viewer) -> Health:
+    """Liveness, a count of stored segmentations and whether caches are still warming (any
+    role)."""
+    return Health(
+        status="ok",
+        version=__version__,
+        segmentations=len(dashboard.names(mart)),
+        warming=request.app.state.warmer.warming,
+    )

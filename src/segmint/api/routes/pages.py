@@ -16,7 +16,7 @@ from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.web import figures
 from segmint.web.dashboard import Dashboard, no_personas_message
-from segmint.web.segment_detail import members_page
+from segmint.web.segment_detail import page_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,15 +132,11 @@ def _segment_context(
         "page_no": page_no,
     }
     if role.allows(Role.analyst):
-        members, total = members_page(
-            mart,
-            name,
-            segment,
-            day,
-            PAGE_SIZE,
-            (page_no - 1) * PAGE_SIZE,
-            dashboard.version(mart, name, day),
+        ranked = dashboard.ranked_members(
+            mart, name, segment, day, dashboard.version(mart, name, day)
         )
+        members = page_of(ranked, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        total = len(ranked)
         context["members"] = members.to_dict("records")
         context["members_total"] = total
         context["pages"] = max(1, -(-total // PAGE_SIZE))

@@ -1,0 +1,137 @@
+"""The 360° view by point lookups gives exactly what the Ibis expressions of the same view give."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import ibis
+import pytest
+
+from segmint.exceptions import MartError
+from segmint.features import load_features, stored_dates
+from segmint.mart import Mart
+from segmint.web import scores
+from segmint.web.customer_view import RECENT, customer_360
+from segmint.web.frames import records
+from segmint.web.sorted_copies import SortedCopies
+
+
+def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
+    """The view built from Ibis expressions and pandas frames, part by part."""
+
+    def rows(table: str) -> list[dict[str, Any]]:
+        t = mart.con.table(table)
+        return records(t.filter(t.customer_id == customer_id).drop("ingest_id").execute())
+
+    def recent(table: str, ts: str) -> list[dict[str, Any]]:
+        t = mart.con.table(table)
+        mine = t.filter(t.customer_id == customer_id).drop("ingest_id")
+        return records(mine.order_by(ibis.desc(ts)).limit(RECENT).execute())
+
+    orders = mart.con.table("orders")
+    mine = orders.filter(orders.customer_id == customer_id)
+    latest = mine.order_by(ibis.desc("order_ts")).limit(RECENT)
+    lines = mart.con.table("order_lines").semi_join(mine.select("order_id"), "order_id")
+    net = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
+    values = lines.group_by("order_id").aggregate(value=net.sum(), lines=lines.count())
+    joined = latest.left_join(values, "order_id").select(
+        "order_id", "order_ts", "channel", "status", "value", "lines"
+    )
+    a = mart.table("assignments")
+    assigned = a.filter(a.customer_id == customer_id)
+    newest = assigned.group_by(["segmentation", "as_of"]).aggregate(version=assigned.version.max())
+    history = assigned.semi_join(newest, ["segmentation", "as_of", "version"])
+    s = mart.con.table(scores.SCORES_TABLE)
+    scored = s.filter(s.customer_id == customer_id).select("as_of", "model", "score_name", "value")
+    features = load_features(mart, day)
+    own = features.filter(features.customer_id == customer_id).execute()
+    return {
+        "profile": rows("customers")[0],
+        "features": records(own.drop(columns=["customer_id", "as_of"]))[0] if len(own) else {},
+        "segments": records(
+            history.select("segmentation", "as_of", "segment")
+            .order_by(["segmentation", "as_of"])
+            .execute()
+        ),
+        "scores": records(scored.order_by([ibis.desc("as_of"), "score_name"]).execute()),
+        "orders": records(joined.order_by(ibis.desc("order_ts")).execute()),
+        "events": recent("events", "event_ts"),
+        "consents": rows("consents"),
+        "pii": rows("customer_pii")[0],
+    }
+
+
+@pytest.fixture(scope="module")
+def copies(mart: Mart) -> Iterator[SortedCopies]:
+    """Sorted copies of the module's mart."""
+    built = SortedCopies()
+    assert built.rebuild(mart)
+    yield built
+    built.close(mart)
+
+
+def sample_ids(mart: Mart) -> list[str]:
+    """Customers with the most and the fewest orders, one without orders, and a spread."""
+    counts = mart.raw.execute(
+        "SELECT c.customer_id, count(o.order_id) AS n FROM customers c "
+        "LEFT JOIN orders o USING (customer_id) GROUP BY 1 ORDER BY n DESC, 1"
+    ).fetchall()
+    ids = [row[0] for row in counts]
+    return ids[:5] + ids[-5:] + ids[:: max(1, len(ids) // 20)]
+
+
+@pytest.mark.parametrize("use_copies", [True, False], ids=["sorted copies", "mart tables"])
+def test_every_part_matches_the_ibis_view(
+    mart: Mart, copies: SortedCopies, use_copies: bool
+) -> None:
+    day = stored_dates(mart)[-1]
+    for customer_id in sample_ids(mart):
+        view = customer_360(mart, customer_id, True, [day], copies if use_copies else None)
+        expected = reference_360(mart, customer_id, day)
+        assert view.features_as_of == day.isoformat()
+        for part, value in expected.items():
+            assert getattr(view, part) == value, (customer_id, part)
+
+
+def test_a_customer_without_orders_has_an_empty_history_and_says_so(
+    mart: Mart, copies: SortedCopies
+) -> None:
+    counts = mart.raw.execute(
+        "SELECT customer_id FROM customers WHERE customer_id NOT IN "
+        "(SELECT customer_id FROM orders) ORDER BY 1 LIMIT 1"
+    ).fetchall()
+    if not counts:
+        pytest.fail("the demo mart should hold a customer who never ordered")
+    view = customer_360(mart, counts[0][0], False, None, copies)
+    assert view.orders == [] and view.pii is None
+    assert view.profile["customer_id"] == counts[0][0]
+
+
+def test_an_unknown_customer_is_an_error_that_says_where_to_search(mart: Mart) -> None:
+    with pytest.raises(MartError, match=r"no customer with id 'nobody'.*customers\?q="):
+        customer_360(mart, "nobody")
+
+
+def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no customer with id"):
+        customer_360(mart, "x' OR '1'='1")
+
+
+def test_copies_name_the_mart_tables_until_built_and_after_close(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    fresh = SortedCopies()
+    assert (fresh.features(day), fresh.assignments(), fresh.has_scores()) == (
+        "features",
+        "assignments",
+        None,
+    )
+    assert fresh.rebuild(mart)
+    assert fresh.features(day) != "features" and fresh.assignments() != "assignments"
+    assert fresh.features(day - dt.timedelta(days=1)) == "features"
+    assert fresh.has_scores() is True
+    copied = mart.raw.execute(f"SELECT count(*) FROM {fresh.assignments()}").fetchone()
+    assert copied == mart.raw.execute("SELECT count(*) FROM assignments").fetchone()
+    fresh.close(mart)
+    assert fresh.assignments() == "assignments"
