@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,24 +57,33 @@ def save(
     rows = assignments.select(
         "customer_id", segment=assignments.segment.cast("string").fill_null(UNASSIGNED)
     )
-    n_rows = int(rows.count().execute())
-    n_customers = int(rows.customer_id.nunique().execute())
-    if n_rows != n_customers:
-        raise SegmintError(
-            f"segmentation {name}: {n_rows - n_customers} customers have more than one segment; "
-            "each customer must get exactly one"
+    # computed once into a temporary table of the mart's connection: the checks and the
+    # insert then read stored rows, not the assignments' expression (scores, windows) thrice
+    scratch = f"_assignments_{uuid.uuid4().hex}"
+    computed = mart.con.create_table(scratch, rows, temp=True)
+    try:
+        counts = computed.aggregate(
+            n_rows=computed.count(), n_customers=computed.customer_id.nunique()
+        ).execute()
+        n_rows, n_customers = int(counts.n_rows.iloc[0]), int(counts.n_customers.iloc[0])
+        if n_rows != n_customers:
+            raise SegmintError(
+                f"segmentation {name}: {n_rows - n_customers} customers have more than one "
+                "segment; each customer must get exactly one"
+            )
+        stored = _version_for(mart, name, kind, definition)
+        new = computed.select(
+            segmentation=ibis.literal(name),
+            version=ibis.literal(stored.version, "int32"),
+            as_of=ibis.literal(as_of, "date"),
+            customer_id=computed.customer_id,
+            segment=computed.segment,
         )
-    stored = _version_for(mart, name, kind, definition)
-    new = rows.select(
-        segmentation=ibis.literal(name),
-        version=ibis.literal(stored.version, "int32"),
-        as_of=ibis.literal(as_of, "date"),
-        customer_id=rows.customer_id,
-        segment=rows.segment,
-    )
-    with mart.transaction():
-        mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
-        mart.con.insert("assignments", new)
+        with mart.transaction():
+            mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
+            mart.con.insert("assignments", new)
+    finally:
+        mart.con.drop_table(scratch, force=True)
     return stored
 
 
