@@ -51,8 +51,9 @@ EVENT_COUNTS = {
 def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """Per-customer event counts, sessions, recency of visits and abandoned carts.
 
-    One pass over the events groups them by customer and session; a second, much
-    smaller aggregate rolls sessions up to customers.
+    Three aggregates, each as narrow as it can be: event counts and the last visit per
+    customer straight from the events; site events per (customer, session) for the
+    sessions and their carts; and the abandoned sessions, few, counted per customer.
 
     Args:
         mart: the mart holding ``events``.
@@ -62,43 +63,37 @@ def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """
     events = mart.table("events")
     known = events.filter(events.event_ts < end_of(day))
-    site = known.event_type.isin(SITE_EVENTS)
-    day_key = ibis.literal("day:") + known.event_ts.date().cast("string")
-    # events off the site (e-mail, ads) belong to no visit: they share one null key per
-    # customer, so they add no groups to the per-session aggregate
-    keyed = known.mutate(
-        session_key=ibis.ifelse(site, known.session_id.coalesce(day_key), ibis.null("string"))
-    )
-    site = keyed.event_type.isin(SITE_EVENTS)
-    sessions = keyed.group_by("customer_id", "session_key").aggregate(
+    counts = known.group_by("customer_id").aggregate(
         **{
-            column: keyed.count(where=keyed.event_type == event_type)
+            column: known.count(where=known.event_type == event_type)
             for column, event_type in EVENT_COUNTS.items()
         },
-        site_events=keyed.count(where=site),
+        last_visit_ts=known.event_ts.max(where=known.event_type.isin(SITE_EVENTS)),
+    )
+
+    site = known.filter(known.event_type.isin(SITE_EVENTS))
+    day_key = ibis.literal("day:") + site.event_ts.date().cast("string")
+    keyed = site.mutate(session_key=site.session_id.coalesce(day_key))
+    sessions = keyed.group_by("customer_id", "session_key").aggregate(
+        cart_adds=keyed.count(where=keyed.event_type == "add_to_cart"),
         checkouts=keyed.count(where=keyed.event_type == "checkout"),
-        started=keyed.event_ts.min(where=site).date(),
-        last_visit_ts=keyed.event_ts.max(where=site),
+        started=keyed.event_ts.min().date(),
     )
-    purchase_days = purchases.select("customer_id", started=purchases.order_ts.date()).distinct()
-    abandoned = (
-        sessions.filter(sessions.cart_adds > 0, sessions.checkouts == 0)
-        .anti_join(purchase_days, ["customer_id", "started"])
-        .select("customer_id", "session_key", abandoned=ibis.literal(1))
+    visits = sessions.group_by("customer_id").aggregate(sessions=sessions.count())
+
+    # an anti-join needs no distinct days: any purchase that day is enough
+    purchase_days = purchases.select("customer_id", started=purchases.order_ts.date())
+    carts = sessions.filter(sessions.cart_adds > 0, sessions.checkouts == 0)
+    unbought = carts.anti_join(purchase_days, ["customer_id", "started"])
+    abandoned = unbought.group_by("customer_id").aggregate(
+        cart_adds_without_purchase=unbought.count()
     )
-    flagged = sessions.left_join(abandoned, ["customer_id", "session_key"])
-    per_customer = flagged.group_by("customer_id").aggregate(
-        sessions=flagged.count(where=flagged.site_events > 0),
-        **{column: flagged[column].sum() for column in EVENT_COUNTS},
-        cart_adds_without_purchase=flagged.abandoned.sum().fill_null(0),
-        last_visit_ts=flagged.last_visit_ts.max(),
-    )
-    return per_customer.select(
+
+    joined = counts.left_join(visits, "customer_id").left_join(abandoned, "customer_id")
+    return joined.select(
         "customer_id",
-        "sessions",
-        *EVENT_COUNTS,
-        "cart_adds_without_purchase",
-        days_since_last_visit=date_literal(day).delta(
-            per_customer.last_visit_ts.date(), unit="day"
-        ),
+        sessions=joined.sessions.fill_null(0),
+        **{column: joined[column] for column in EVENT_COUNTS},
+        cart_adds_without_purchase=joined.cart_adds_without_purchase.fill_null(0),
+        days_since_last_visit=date_literal(day).delta(joined.last_visit_ts.date(), unit="day"),
     )
