@@ -45,7 +45,8 @@ def test_sql_is_plain_group_bys_and_joins(mart: Mart) -> None:
     assert "LATERAL" not in sql
     # each base table is scanned by a handful of sub-queries, not once per customer
     assert sql.count('FROM "order_lines"') == 1
-    assert sql.count('FROM "events"') == 1
+    # events: once for the per-customer counts, once for the site events' sessions
+    assert sql.count('FROM "events"') <= 2
 
 
 @st.composite
