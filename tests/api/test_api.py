@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fastapi.encoders import jsonable_encoder
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from segmint.api.auth import Role
+from segmint.api.routes.segmentations import detail_of
 from segmint.cli.main import app as cli
 from segmint.mart import connect
 from segmint.segmentation import store
+from segmint.web.dashboard import Dashboard
 
 from .conftest import bearer
 
@@ -139,6 +143,32 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
     cards = {s["segment"]: s["persona"] for s in api["segments"]}
     assert all(card and card["name"] and card["suggested actions"] for card in cards.values())
     assert cards["Champions"]["size"].startswith(f"{ours['Champions']['members']:,} members")
+
+
+def test_health_says_when_the_first_profiles_are_warm(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        health = client.get("/api/v1/health", headers=bearer(tokens[Role.viewer])).json()
+        if not health["warming"]:
+            break
+        time.sleep(0.1)
+    assert health["warming"] is False and health["segmentations"] > 0
+
+
+def test_segmentation_detail_served_from_cache_is_what_fastapi_would_encode(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    first = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer]))
+    again = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer]))
+    assert first.headers["content-type"] == "application/json"
+    assert first.content == again.content
+    with connect(mart_path, create=False) as mart:
+        dashboard = Dashboard(ttl=None)
+        day = dashboard.resolve(mart, "rfm", None)
+        fresh = jsonable_encoder(detail_of(mart, dashboard, "rfm", day))
+    assert first.json() == json.loads(json.dumps(fresh))
 
 
 def test_migration_flows_add_up_to_both_dates(

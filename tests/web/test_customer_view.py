@@ -122,13 +122,11 @@ def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
 def test_copies_name_the_mart_tables_until_built_and_after_close(mart: Mart) -> None:
     day = stored_dates(mart)[-1]
     fresh = SortedCopies()
-    assert (fresh.features(day), fresh.assignments(), fresh.has_scores()) == (
-        "features",
-        "assignments",
-        None,
-    )
+    names = (fresh.features(day), fresh.assignments(), fresh.scores(), fresh.has_scores())
+    assert names == ("features", "assignments", "scores", None)
     assert fresh.rebuild(mart)
     assert fresh.features(day) != "features" and fresh.assignments() != "assignments"
+    assert fresh.scores() != "scores"
     assert fresh.features(day - dt.timedelta(days=1)) == "features"
     assert fresh.has_scores() is True
     copied = mart.raw.execute(f"SELECT count(*) FROM {fresh.assignments()}").fetchone()

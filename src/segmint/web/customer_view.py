@@ -7,8 +7,8 @@ than the lookup itself (20-40 ms against 1-3 ms), and ``pandas`` is skipped as w
 (:func:`segmint.web.frames.row_records` gives the values :func:`records` would). The
 customer's id is always a bound parameter, never text in the statement. The mart's source
 tables are stored in ``customer_id`` order, so DuckDB's zone maps skip all but one or two
-row groups; ``features`` and ``assignments`` are not, so they are read from the sorted
-in-memory copies of :class:`segmint.web.sorted_copies.SortedCopies` when those are built.
+row groups; ``features``, ``assignments`` and ``scores`` are not, so they are read from the
+sorted in-memory copies of :class:`segmint.web.sorted_copies.SortedCopies` when those are built.
 Each lookup filters the customer's rows first (``AS MATERIALIZED``) and only then sorts
 them, so DuckDB cannot turn the top-20 into a scan of the whole table.
 """
@@ -49,9 +49,9 @@ ORDER BY segmentation, as_of
 """
 SCORES_SQL = """
 WITH mine AS MATERIALIZED (
-    SELECT as_of, model, score_name, value FROM scores WHERE customer_id = $1
+    SELECT as_of, model, score_name, value FROM {table} WHERE customer_id = $1
 )
-SELECT * FROM mine ORDER BY as_of DESC, score_name
+SELECT * FROM mine ORDER BY as_of DESC, score_name, model
 """
 EVENTS_SQL = f"""
 WITH mine AS MATERIALIZED (SELECT * FROM events WHERE customer_id = $1)
@@ -126,7 +126,11 @@ def customer_360(
         features_as_of=None,
         features={},
         segments=_records(con, SEGMENTS_SQL.format(table=copies.assignments()), customer_id),
-        scores=_records(con, SCORES_SQL, customer_id) if _has_scores(mart, copies) else [],
+        scores=(
+            _records(con, SCORES_SQL.format(table=copies.scores()), customer_id)
+            if _has_scores(mart, copies)
+            else []
+        ),
         orders=_records(con, ORDERS_SQL, customer_id),
         events=_records(con, EVENTS_SQL, customer_id, INGEST),
         consents=_records(con, ROWS_SQL.format(table="consents"), customer_id, INGEST),

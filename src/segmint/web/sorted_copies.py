@@ -1,4 +1,5 @@
-"""Copies of ``features`` (latest stored date) and ``assignments`` sorted by ``customer_id``.
+"""Copies of ``features`` (latest stored date), ``assignments`` and ``scores`` sorted by
+``customer_id``.
 
 A 360° view looks up one customer. The mart's source tables are stored in ``customer_id``
 order, so DuckDB's zone maps (min/max per row group) skip all but one or two row groups;
@@ -9,7 +10,8 @@ reads one row group. The copies are rebuilt off the request path, by
 :class:`segmint.web.warmup.Warmer`, when the tables change (see :func:`fingerprint`);
 until a copy exists the view reads the mart's own table.
 
-Memory: compressed columns, about the size of one date of features plus the assignments.
+Memory: compressed columns, about the size of one date of features plus the assignments
+and scores.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 SCHEMA = "segmint_serve"
 """Name of the attached in-memory database holding the copies."""
 
+ASSIGNMENT_COLUMNS = ("segmentation", "version", "as_of", "customer_id", "segment")
+
 RETIRE_AFTER = 120.0
 """Seconds a replaced copy is kept, so requests that already chose it can finish."""
 
@@ -50,6 +54,7 @@ class SortedCopies:
         self._generations = itertools.count(1)
         self._features: tuple[dt.date, str] | None = None
         self._assignments: str | None = None
+        self._scores: str | None = None
         self._has_scores: bool | None = None
         self._retired: list[tuple[float, list[str]]] = []
 
@@ -63,6 +68,11 @@ class SortedCopies:
         """The table to read assignments from."""
         with self._lock:
             return self._assignments or "assignments"
+
+    def scores(self) -> str:
+        """The table to read scores from."""
+        with self._lock:
+            return self._scores or scores.SCORES_TABLE
 
     def has_scores(self) -> bool | None:
         """Whether the mart had a usable ``scores`` table at the last refresh (None: unknown)."""
@@ -94,18 +104,35 @@ class SortedCopies:
                 [dates[-1]],
             )
             features = (dates[-1], name)
-        assignments = None
-        if "assignments" in tables:
-            assignments = f"{SCHEMA}.{self._prefix}_assignments_{generation}"
-            con.execute(
-                f"CREATE TABLE {assignments} AS SELECT segmentation, version, as_of, "
-                "customer_id, segment FROM assignments ORDER BY customer_id"
-            )
+        assignments = self._copy(con, tables, "assignments", ASSIGNMENT_COLUMNS, generation)
+        has_scores = scores.has_scores(mart)
+        copied_scores = (
+            self._copy(con, tables, scores.SCORES_TABLE, scores.SCORE_COLUMNS, generation)
+            if has_scores
+            else None
+        )
         with self._lock:
             self._retire()
             self._features, self._assignments = features, assignments
-            self._has_scores = scores.has_scores(mart)
+            self._scores, self._has_scores = copied_scores, has_scores
         return True
+
+    def _copy(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        tables: set[str],
+        table: str,
+        columns: tuple[str, ...],
+        generation: int,
+    ) -> str | None:
+        """A copy of ``columns`` of ``table`` sorted by customer, or None without the table."""
+        if table not in tables:
+            return None
+        name = f"{SCHEMA}.{self._prefix}_{table}_{generation}"
+        con.execute(
+            f"CREATE TABLE {name} AS SELECT {', '.join(columns)} FROM {table} ORDER BY customer_id"
+        )
+        return name
 
     def sweep(self, mart: Mart) -> None:
         """Drop the copies replaced more than ``RETIRE_AFTER`` seconds ago."""
@@ -115,13 +142,15 @@ class SortedCopies:
         """Drop every copy this object made."""
         with self._lock:
             self._retire()
-            self._features = self._assignments = None
+            self._features = self._assignments = self._scores = None
             self._has_scores = None
         self._drop_retired(mart, float("inf"))
 
     def _retire(self) -> None:
         """Mark the current copies for dropping (the caller holds the lock)."""
-        names = [n for n in (self._assignments, self._features and self._features[1]) if n]
+        names = [
+            n for n in (self._assignments, self._scores, self._features and self._features[1]) if n
+        ]
         if names:
             self._retired.append((time.monotonic(), names))
 

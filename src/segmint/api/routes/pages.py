@@ -41,20 +41,24 @@ def overview_page(
         else dashboard.default_segmentation(mart)
     )
     day = dashboard.resolve(mart, name, as_of)
+    context = dashboard.cached(
+        ("overview_page", name, day), lambda: _overview_context(mart, dashboard, name, day)
+    )
+    return page(request, "overview.html", "overview", role, **context)
+
+
+def _overview_context(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> dict[str, Any]:
+    """What the overview page shows of ``name`` as of ``day`` (the same for every user)."""
     view = dashboard.overview(mart, name, day)
     link = f"/segments/{name}?as_of={day.isoformat()}&segment="
-    return page(
-        request,
-        "overview.html",
-        "overview",
-        role,
-        view=view,
-        names=dashboard.names(mart),
-        dates=dashboard.dates(mart, name),
-        segments=view.segments.to_dict("records"),
-        shares=figures.segment_shares(view.segments, link),
-        trend=figures.buyer_trend(view.trend),
-    )
+    return {
+        "view": view,
+        "names": dashboard.names(mart),
+        "dates": dashboard.dates(mart, name),
+        "segments": view.segments.to_dict("records"),
+        "shares": figures.segment_shares(view.segments, link),
+        "trend": figures.buyer_trend(view.trend),
+    }
 
 
 @router.get("/segments")
@@ -78,10 +82,31 @@ def segments_page(
     role = page_role(request)
     dashboard.check(mart, name)
     day = dashboard.resolve(mart, name, as_of)
+    context = dict(
+        dashboard.cached(
+            ("segments_page", name, day),
+            lambda: _segmentation_context(mart, dashboard, name, day),
+        )
+    )
+    if segment is not None:
+        context.update(
+            dashboard.cached(
+                ("segment_page", name, day, segment),
+                lambda: _segment_context(mart, dashboard, name, segment, day),
+            )
+        )
+        context.update(_members_context(mart, dashboard, role, name, segment, day, page_no))
+    return page(request, "segments.html", "segments", role, **context)
+
+
+def _segmentation_context(
+    mart: Mart, dashboard: Dashboard, name: str, day: dt.date
+) -> dict[str, Any]:
+    """The segmentation's treemap, value bars and segment table (the same for every user)."""
     result = dashboard.profile(mart, name, day)
     overview = result.overview
     link = f"/segments/{name}?as_of={day.isoformat()}&segment="
-    context = {
+    return {
         "name": name,
         "day": day,
         "names": dashboard.names(mart),
@@ -92,21 +117,13 @@ def segments_page(
         "values": figures.value_per_member(overview, link),
         "selected": None,
     }
-    if segment is not None:
-        context.update(_segment_context(mart, dashboard, role, name, segment, day, page_no))
-    return page(request, "segments.html", "segments", role, **context)
 
 
 def _segment_context(
-    mart: Mart,
-    dashboard: Dashboard,
-    role: Role,
-    name: str,
-    segment: str,
-    day: dt.date,
-    page_no: int,
+    mart: Mart, dashboard: Dashboard, name: str, segment: str, day: dt.date
 ) -> dict[str, Any]:
-    """The selected segment's profile, persona, features, statistics, products and members."""
+    """The selected segment's profile, persona, features, statistics and products (the same
+    for every user)."""
     result = dashboard.profile(mart, name, day)
     row = result.overview[result.overview.segment == segment]
     if not len(row):
@@ -116,7 +133,7 @@ def _segment_context(
     features = result.distinguishing[result.distinguishing.segment == segment]
     mixes = result.mix[result.mix.segment == segment]
     stats = result.statistics.sort_values("effect_size", ascending=False).head(10)
-    context: dict[str, Any] = {
+    return {
         "selected": row.iloc[0].to_dict(),
         "persona": personas.get(segment),
         "persona_message": None if personas else no_personas_message(name),
@@ -128,9 +145,20 @@ def _segment_context(
         "channel_figure": _mix_figure(mixes, "channel", "Orders by channel", "Share of orders"),
         "statistics": stats.to_dict("records"),
         "products": dashboard.top_products(mart, name, segment, day).to_dict("records"),
-        "members": None,
-        "page_no": page_no,
     }
+
+
+def _members_context(
+    mart: Mart,
+    dashboard: Dashboard,
+    role: Role,
+    name: str,
+    segment: str,
+    day: dt.date,
+    page_no: int,
+) -> dict[str, Any]:
+    """One page of the segment's members, highest spend first (analysts and admins only)."""
+    context: dict[str, Any] = {"members": None, "page_no": page_no}
     if role.allows(Role.analyst):
         ranked = dashboard.ranked_members(
             mart, name, segment, day, dashboard.version(mart, name, day)

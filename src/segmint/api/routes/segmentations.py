@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep, Viewer
 from segmint.api.schemas import SegmentationDetail, SegmentationList, SegmentationSummary
-from segmint.web.dashboard import no_personas_message
+from segmint.mart import Mart
+from segmint.web.dashboard import Dashboard, no_personas_message
 from segmint.web.frames import records
 
 router = APIRouter(prefix="/segmentations", tags=["segmentations"])
@@ -45,10 +48,21 @@ def segmentation_detail(
     dashboard: DashboardDep,
     role: Viewer,
     as_of: AsOfQuery = None,
-) -> SegmentationDetail:
+) -> Response:
     """Segments with size, money (revenue, margin, profit), behaviour, distinguishing features,
-    statistics and persona cards when stored; the same numbers as ``segmint profile``."""
+    statistics and persona cards when stored; the same numbers as ``segmint profile``.
+
+    The answer is serialised once per (segmentation, date) and kept with the profile."""
     day = dashboard.resolve(mart, name, as_of)
+    body = dashboard.cached(
+        ("segmentation_detail", name, day),
+        lambda: detail_of(mart, dashboard, name, day).model_dump_json().encode(),
+    )
+    return Response(body, media_type="application/json")
+
+
+def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> SegmentationDetail:
+    """The detail of ``name`` as of ``day`` from the dashboard's cached results."""
     result = dashboard.profile(mart, name, day)
     stored = dashboard.segmentations(mart)
     summary = stored[stored.segmentation == name].iloc[0]

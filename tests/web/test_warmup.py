@@ -1,0 +1,71 @@
+"""The warmer computes the first profiles off the request path and notices a changed mart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from segmint.features import stored_dates
+from segmint.mart import Mart
+from segmint.web.customer_view import customer_360
+from segmint.web.dashboard import Dashboard
+from segmint.web.sorted_copies import SortedCopies
+from segmint.web.warmup import Warmer
+
+
+def warmer_over(mart: Mart) -> Warmer:
+    @contextmanager
+    def lease() -> Iterator[Mart]:
+        yield mart
+
+    return Warmer(lease, Dashboard(ttl=None, catalogue_ttl=None), SortedCopies())
+
+
+def refuse() -> object:
+    raise AssertionError("this should have been warmed, not computed")
+
+
+def test_first_look_warms_every_segmentation_and_builds_the_copies(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.check(mart)
+    dashboard = warmer.dashboard
+    for name in dashboard.names(mart):
+        day = dashboard.dates(mart, name)[-1]
+        assert dashboard.results.get(("profile", name, day), refuse) is not None
+        assert dashboard.results.get(("overview", name, day), refuse) is not None
+    assert warmer.copies.assignments() != "assignments"
+    warmer.copies.close(mart)
+
+
+def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.check(mart)
+    assert not warmer.check(mart)
+    customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+    assert customer is not None
+    day = stored_dates(mart)[-1]
+    mart.raw.execute(
+        "INSERT INTO assignments VALUES ('extra', 1, $1, $2, 'only one')", [day, customer[0]]
+    )
+    try:
+        assert warmer.check(mart)
+        view = customer_360(mart, customer[0], copies=warmer.copies)
+        assert {"segmentation": "extra", "as_of": day.isoformat(), "segment": "only one"} in (
+            view.segments
+        )
+    finally:
+        mart.raw.execute("DELETE FROM assignments WHERE segmentation = 'extra'")
+        warmer.copies.close(mart)
+
+
+def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.warming
+    warmer.start()
+    deadline = time.monotonic() + 120
+    while warmer.warming and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not warmer.warming
+    warmer.stop()
+    warmer.copies.close(mart)
