@@ -4,8 +4,9 @@ The first profile of a segmentation takes seconds (about 17 s at a million custo
 no request should be the one that computes it. :class:`Warmer` runs in one background
 thread with its own cursor: at start, and whenever the mart has changed when it looks
 again (every ``interval`` seconds), it rebuilds the sorted copies of the 360° view, clears
-the dashboard's cached results and computes what the pages show first: for every stored
-segmentation (the default one first) its dates, latest profile, overview and personas.
+the dashboard's cached results, reads the tables of the 360° view once (so their blocks are
+in memory) and computes what the pages show first: for every stored segmentation (the
+default one first) its dates, latest profile, overview and personas.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 30.0
 """Seconds between two looks at whether the mart changed."""
+
+PRELOADED = ("customers", "customer_pii", "consents", "orders", "order_lines", "events")
+"""Tables a 360° view reads by point lookups, read once so they are in memory."""
 
 
 class Warmer:
@@ -78,6 +82,7 @@ class Warmer:
             return False
         self.copies.rebuild(mart)
         self.dashboard.invalidate()
+        _preload(mart)
         self._warm(mart)
         self._seen = state
         return True
@@ -111,6 +116,16 @@ class Warmer:
                 dashboard.personas(mart, name)
             except SegmintError as exc:  # a page will show the same error to the user
                 log.warning("could not warm segmentation '%s': %s", name, exc)
+
+
+def _preload(mart: Mart) -> None:
+    """Read every column of the tables a 360° view looks into, once, so their blocks sit in
+    the engine's buffer pool: a lookup in a cold block waits for the disk (30 ms instead of
+    1.5 ms at a million customers)."""
+    present = set(mart.con.list_tables())
+    for table in PRELOADED:
+        if table in present:
+            mart.raw.execute(f"SELECT max(COLUMNS(*)) FROM {table}").fetchall()
 
 
 def _catalogue(mart: Mart) -> list[dict[str, Any]]:
