@@ -10,9 +10,9 @@ ingest, once), two measurements:
 2. **The per-customer summary** (frequency, recency, T, monetary value; Fader, Hardie &
    Lee 2005, in lifetimes' convention) by
 
-   * segmint: its BTYD aggregates (:mod:`segmint.features.btyd`: ``btyd_frequency``,
-     ``btyd_recency``, ``btyd_T``) and ``monetary_total`` over its purchases
-     (:func:`segmint.features.orders.order_values` of the mart's orders and lines);
+   * segmint: :func:`segmint.segmentation.clv_data.btyd_summary`, the summary
+     ``segmint clv fit`` reads (frequency, recency, T and lifetimes' monetary value, from
+     the mart's orders and lines);
    * segmint (purchase grain): the same columns selected from
      :func:`segmint.features.purchases.purchase_features`, the one group-by the feature
      build runs (it also computes gaps, windows, channels and margins);
@@ -167,26 +167,17 @@ def work_segmint_summary(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
 
 
 def work_segmint_btyd(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
-    """Worker: only segmint's BTYD aggregates and columns over its purchases, plus money."""
+    """Worker: segmint's BTYD summary, the one ``segmint clv fit`` reads (four columns)."""
     import pyarrow.parquet as pq
 
     import segmint
-    from segmint.features.asof import resolve_as_of
-    from segmint.features.btyd import btyd_columns, btyd_metrics
-    from segmint.features.orders import order_values, purchase_lines
+    from segmint.segmentation.clv_data import btyd_summary
 
     mart = segmint.connect(mart_path)
     began = time.perf_counter()
-    day = resolve_as_of(mart, None)
-    orders = order_values(mart, day, purchase_lines(mart, day))
-    agg = orders.group_by("customer_id").aggregate(
-        **btyd_metrics(orders), monetary_total=orders.net.sum()
-    )
-    summary = agg.select("customer_id", **btyd_columns(agg, day), monetary_total=agg.monetary_total)
-    result = summary.to_pyarrow()
+    result = btyd_summary(mart).to_pyarrow()
     seconds = time.perf_counter() - began
-    renamed = result.rename_columns(["customer_id", "frequency", "recency", "T", "monetary_total"])
-    pq.write_table(renamed, out)
+    pq.write_table(result, out)
     mart.close()
     return {"seconds": seconds, "customers": result.num_rows}
 
@@ -326,7 +317,7 @@ def main() -> None:
     for tool in summaries:
         days = tool in ("polars", "lifetimes", "pymc-marketing")
         columns: tuple[str, ...] = ("frequency", "recency", "T")
-        if not tool.startswith("segmint"):
+        if tool != "segmint (purchase grain)":
             columns += ("monetary_value",)
         checks[tool] = agreement(reference, outputs / _file(tool), columns, days)
     info["load_average_after"] = os.getloadavg()

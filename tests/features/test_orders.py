@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from segmint.features.orders import order_values, purchase_lines, purchase_values
 from segmint.mart import Mart
 
 Rows = dict[str, dict[str, Any]]
@@ -100,3 +101,14 @@ def test_an_order_without_lines_counts_with_zero_value(
     row = features_of(empty_mart)["a"]
     assert (row["frequency"], row["monetary_total"], row["monetary_avg"]) == (1, 0.0, None)
     assert (row["btyd_frequency"], row["btyd_T"]) == (0, 30 / 7)  # worth 0, still a purchase
+
+
+def test_purchase_values_give_the_net_of_order_values(mart: Mart) -> None:
+    day = dt.date(2024, 3, 31)
+    full = order_values(mart, day, purchase_lines(mart, day)).to_pandas()
+    slim = purchase_values(mart, day).to_pandas()
+    expected = dict(zip(full.order_id, full.net, strict=True))
+    got = dict(zip(slim.order_id, slim.net, strict=True))
+    assert got == pytest.approx(expected)
+    assert {"o1", "o2", "o3", "o5"} <= set(got)  # the purchases, not o4 (cancelled) or o6 (later)
+    assert "o4" not in got and "o6" not in got

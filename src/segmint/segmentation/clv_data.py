@@ -28,7 +28,7 @@ import pandas as pd
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
 from segmint.features.btyd import DAYS_PER_WEEK, btyd_columns
-from segmint.features.orders import order_values, purchase_lines
+from segmint.features.orders import purchase_values
 from segmint.mart import Mart
 
 SUMMARY_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
@@ -41,7 +41,7 @@ def transaction_days(mart: Mart, day: dt.date) -> ir.Table:
     Purchases of negative value (returns booked as their own order) are not transactions,
     as in :mod:`segmint.features.btyd`; a purchase worth 0 is one.
     """
-    orders = order_values(mart, day, purchase_lines(mart, day))
+    orders = purchase_values(mart, day)
     transactions = orders.filter(orders.net >= 0)
     return transactions.group_by("customer_id", day=transactions.order_ts.date()).aggregate(
         value=transactions.net.sum()
