@@ -64,6 +64,14 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_memory_mb(pid: int) -> float:
+    """The peak resident memory of process ``pid`` so far, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -111,7 +119,9 @@ def main() -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        return run(base, server.pid, token, ids, segment, args.seconds, args.concurrency, args.only)
+        code = run(base, server.pid, token, ids, segment, args.seconds, args.concurrency, args.only)
+        print(f"server peak memory (VmHWM): {peak_memory_mb(server.pid):,.0f} MB")
+        return code
     finally:
         server.terminate()
         server.wait(timeout=30)
