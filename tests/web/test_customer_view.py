@@ -15,7 +15,7 @@ from segmint.mart import Mart
 from segmint.web import scores
 from segmint.web.customer_view import RECENT, customer_360
 from segmint.web.frames import records
-from segmint.web.sorted_copies import SortedCopies
+from segmint.web.sorted_copies import COPIED, SortedCopies
 
 
 def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
@@ -122,14 +122,16 @@ def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
 def test_copies_name_the_mart_tables_until_built_and_after_close(mart: Mart) -> None:
     day = stored_dates(mart)[-1]
     fresh = SortedCopies()
-    names = (fresh.features(day), fresh.assignments(), fresh.scores(), fresh.has_scores())
-    assert names == ("features", "assignments", "scores", None)
+    assert [fresh.table(t) for t in COPIED] == list(COPIED)
+    assert (fresh.features(day), fresh.has_scores()) == ("features", None)
     assert fresh.rebuild(mart)
-    assert fresh.features(day) != "features" and fresh.assignments() != "assignments"
-    assert fresh.scores() != "scores"
+    assert fresh.features(day) != "features"
     assert fresh.features(day - dt.timedelta(days=1)) == "features"
     assert fresh.has_scores() is True
-    copied = mart.raw.execute(f"SELECT count(*) FROM {fresh.assignments()}").fetchone()
-    assert copied == mart.raw.execute("SELECT count(*) FROM assignments").fetchone()
+    for table in COPIED:
+        copy = fresh.table(table)
+        assert copy != table
+        counted = mart.raw.execute(f"SELECT count(*) FROM {copy}").fetchone()
+        assert counted == mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone()
     fresh.close(mart)
-    assert fresh.assignments() == "assignments"
+    assert [fresh.table(t) for t in COPIED] == list(COPIED)

@@ -34,7 +34,7 @@ def test_first_look_warms_every_segmentation_and_builds_the_copies(mart: Mart) -
         day = dashboard.dates(mart, name)[-1]
         assert dashboard.results.get(("profile", name, day), refuse) is not None
         assert dashboard.results.get(("overview", name, day), refuse) is not None
-    assert warmer.copies.assignments() != "assignments"
+    assert warmer.copies.table("assignments") != "assignments"
     warmer.copies.close(mart)
 
 

@@ -5,10 +5,10 @@ This is the dashboard's hottest path, so it runs fixed, parameterised DuckDB sta
 the request's cursor instead of Ibis expressions: compiling an Ibis expression costs more
 than the lookup itself (20-40 ms against 1-3 ms), and ``pandas`` is skipped as well
 (:func:`segmint.web.frames.row_records` gives the values :func:`records` would). The
-customer's id is always a bound parameter, never text in the statement. The mart's source
-tables are stored in ``customer_id`` order, so DuckDB's zone maps skip all but one or two
-row groups; ``features``, ``assignments`` and ``scores`` are not, so they are read from the
-sorted in-memory copies of :class:`segmint.web.sorted_copies.SortedCopies` when those are built.
+customer's id is always a bound parameter, never text in the statement. ``orders``,
+``order_lines`` and ``events`` are stored in ``customer_id`` order, so DuckDB's zone maps
+skip all but one or two row groups; the other tables are read from the sorted in-memory
+copies of :class:`segmint.web.sorted_copies.SortedCopies` when those are built.
 Each lookup filters the customer's rows first (``AS MATERIALIZED``) and only then sorts
 them, so DuckDB cannot turn the top-20 into a scan of the whole table.
 """
@@ -33,7 +33,6 @@ RECENT = 20
 
 INGEST = ("ingest_id",)
 
-PROFILE_SQL = "SELECT * FROM customers WHERE customer_id = $1"
 ROWS_SQL = "SELECT * FROM {table} WHERE customer_id = $1"
 FEATURES_SQL = "SELECT * FROM {table} WHERE customer_id = $1 AND as_of = $2"
 SEGMENTS_SQL = """
@@ -114,26 +113,28 @@ def customer_360(
         MartError: no customer with that id.
     """
     con = mart.raw
-    columns, rows = _query(con, PROFILE_SQL, customer_id)
+    copies = copies or SortedCopies()
+    columns, rows = _query(con, ROWS_SQL.format(table=copies.table("customers")), customer_id)
     if not rows:
         raise MartError(
             f"no customer with id '{customer_id}'. Search for ids at /api/v1/customers?q=..."
         )
-    copies = copies or SortedCopies()
     result = Customer360(
         customer_id=customer_id,
         profile=row_records(columns, rows, INGEST)[0],
         features_as_of=None,
         features={},
-        segments=_records(con, SEGMENTS_SQL.format(table=copies.assignments()), customer_id),
+        segments=_records(con, SEGMENTS_SQL.format(table=copies.table("assignments")), customer_id),
         scores=(
-            _records(con, SCORES_SQL.format(table=copies.scores()), customer_id)
+            _records(con, SCORES_SQL.format(table=copies.table(scores.SCORES_TABLE)), customer_id)
             if _has_scores(mart, copies)
             else []
         ),
         orders=_records(con, ORDERS_SQL, customer_id),
         events=_records(con, EVENTS_SQL, customer_id, INGEST),
-        consents=_records(con, ROWS_SQL.format(table="consents"), customer_id, INGEST),
+        consents=_records(
+            con, ROWS_SQL.format(table=copies.table("consents")), customer_id, INGEST
+        ),
     )
     dates = stored_dates(mart) if feature_dates is None else feature_dates
     if dates:
@@ -148,7 +149,9 @@ def customer_360(
     if not result.scores:
         result.messages.append(scores.NO_CLV)
     if include_pii:
-        pii = _records(con, ROWS_SQL.format(table="customer_pii"), customer_id, INGEST)
+        pii = _records(
+            con, ROWS_SQL.format(table=copies.table("customer_pii")), customer_id, INGEST
+        )
         result.pii = pii[0] if pii else {}
     return result
 
