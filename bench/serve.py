@@ -1,11 +1,15 @@
 """Dashboard latency under load: p50/p95 of overview, segment explorer and customer-360 calls.
 
-Builds (or reuses) a mart from the synthetic retailer, starts ``segmint serve`` on
-127.0.0.1 in a child process, warms the caches once (first profiles take seconds), then
-runs ``--concurrency`` clients in a closed loop for ``--seconds`` over the API calls and
-pages, loopback only. Prints a Markdown table; any error makes the exit code 1.
+Builds (or reuses, or segments a copy of) a mart from the synthetic retailer, starts
+``segmint serve`` on 127.0.0.1 in a child process, waits until the server says its caches
+are warm (first profiles take seconds), then runs ``--concurrency`` clients (one or more
+levels, e.g. ``20,4``) in a closed loop for ``--seconds`` over the API calls and pages,
+loopback only, with a light ``http.client`` load generator. Prints a Markdown table per
+level with the server's and client's CPU seconds and the load average; any error makes the
+exit code 1.
 
-    .venv/bin/python bench/serve.py --customers 100000 --seconds 30 --concurrency 20
+    .venv/bin/python bench/serve.py --customers 100000 --seconds 30 --concurrency 20,4
+    .venv/bin/python bench/serve.py --loaded bench/results/data/mart-synth1m.duckdb
 """
 
 from __future__ import annotations
@@ -88,7 +92,11 @@ def main() -> int:
         help="Copy this mart (orders already loaded, nothing segmented) and segment the copy.",
     )
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--concurrency",
+        default="20",
+        help="Clients at once; several levels run one after the other on one server: 20,4.",
+    )
     parser.add_argument(
         "--only", default="", help="Run only the calls whose name contains this (e.g. 'API')."
     )
@@ -119,7 +127,11 @@ def main() -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        code = run(base, server.pid, token, ids, segment, args.seconds, args.concurrency, args.only)
+        levels = [int(level) for level in args.concurrency.split(",")]
+        code = max(
+            run(base, server.pid, token, ids, segment, args.seconds, level, args.only)
+            for level in levels
+        )
         print(f"server peak memory (VmHWM): {peak_memory_mb(server.pid):,.0f} MB")
         return code
     finally:
