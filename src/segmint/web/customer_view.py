@@ -107,7 +107,7 @@ def customer_360(
         customer_id: whose view.
         include_pii: also read ``customer_pii`` (admins only).
         feature_dates: the stored feature dates when the caller has them at hand.
-        copies: sorted copies of ``features`` and ``assignments`` to read when built.
+        copies: the server's sorted in-memory copies, read where built.
 
     Raises:
         MartError: no customer with that id.

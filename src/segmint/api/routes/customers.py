@@ -32,19 +32,20 @@ def search_customers(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CustomerList:
-    """Customers whose id contains ``q``, optionally only one segment's members."""
-    day = None
+    """Customers whose id contains ``q``, optionally only one segment's members.
+
+    A segment's members without ``q`` are paged from the dashboard's cached id list."""
+    day = version = None
     if segmentation is not None:
         day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
+        version = dashboard.version(mart, segmentation, day)
         if segment is not None:
             dashboard.check_segment(mart, segmentation, segment, day)
-    version = dashboard.version(mart, segmentation, day) if segmentation and day else None
-    if segmentation is not None and segment is not None and version is not None and not q:
-        assert day is not None
-        ids = dashboard.member_ids(mart, segmentation, segment, day, version)
-        members = customers_by_id(mart, ids[offset : offset + limit])
-        rows = [CustomerRow.model_validate(r) for r in members]
-        return CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
+            if not q:
+                ids = dashboard.member_ids(mart, segmentation, segment, day, version)
+                members = customers_by_id(mart, ids[offset : offset + limit])
+                rows = [CustomerRow.model_validate(r) for r in members]
+                return CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
     page, total = search(
         mart,
         q,
