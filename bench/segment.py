@@ -141,13 +141,13 @@ def work_segmint_summary(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
 
     import segmint
     from segmint.features.asof import resolve_as_of
-    from segmint.features.orders import order_values, purchase_lines
+    from segmint.features.orders import order_values
     from segmint.features.purchases import purchase_features
 
     mart = segmint.connect(mart_path)
     began = time.perf_counter()
     day = resolve_as_of(mart, None)
-    orders = order_values(mart, day, purchase_lines(mart, day))
+    orders = order_values(mart, day)
     summary = purchase_features(orders, day).select(
         "customer_id",
         "btyd_frequency",

@@ -44,7 +44,8 @@ def test_sql_is_plain_group_bys_and_joins(mart: Mart) -> None:
     sql = str(ibis.to_sql(build_features(mart, AS_OF), dialect="duckdb"))
     assert "LATERAL" not in sql
     # each base table is scanned by a handful of sub-queries, not once per customer
-    assert sql.count('FROM "order_lines"') == 1
+    # order_lines: once summed per order, once per customer and category
+    assert sql.count('FROM "order_lines"') <= 2
     # events: once for the per-customer counts, once for the site events' sessions
     assert sql.count('FROM "events"') <= 2
 

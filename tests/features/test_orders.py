@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from segmint.features.orders import order_values, purchase_lines, purchase_values
+from segmint.features.orders import order_values, purchase_values
 from segmint.mart import Mart
 
 Rows = dict[str, dict[str, Any]]
@@ -105,7 +105,7 @@ def test_an_order_without_lines_counts_with_zero_value(
 
 def test_purchase_values_give_the_net_of_order_values(mart: Mart) -> None:
     day = dt.date(2024, 3, 31)
-    full = order_values(mart, day, purchase_lines(mart, day)).to_pandas()
+    full = order_values(mart, day).to_pandas()
     slim = purchase_values(mart, day).to_pandas()
     expected = dict(zip(full.order_id, full.net, strict=True))
     got = dict(zip(slim.order_id, slim.net, strict=True))

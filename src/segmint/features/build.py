@@ -112,7 +112,7 @@ def build_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
     """
     day = resolve_as_of(mart, as_of)
     lines = purchase_lines(mart, day)
-    orders = order_values(mart, day, lines)
+    orders = order_values(mart, day)
     parts = [
         purchase_features(orders, day),
         category_features(mart, lines),

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import SegmintError
-from segmint.features.orders import order_values, purchase_lines
+from segmint.features.orders import order_values
 from segmint.mart import Mart
 
 YEAR_DAYS = 365
@@ -66,7 +66,7 @@ def customer_value(mart: Mart, as_of: dt.date) -> ir.Table:
     with a known cost), ``gross_margin``. Customers without purchases in the year have no row.
     """
     start = year_start(as_of)
-    year = order_values(mart, as_of, purchase_lines(mart, as_of, start), start)
+    year = order_values(mart, as_of, start)
     return year.group_by("customer_id").aggregate(
         orders=year.count(),
         revenue=year.net.sum(),

@@ -46,7 +46,7 @@ from segmint.exceptions import SegmintError
 from segmint.features import build_features
 from segmint.features.asof import AsOf, end_of, resolve_as_of
 from segmint.features.btyd import DAYS_PER_WEEK
-from segmint.features.orders import order_values, purchase_lines
+from segmint.features.orders import order_values
 from segmint.mart import TABLES, Mart
 from segmint.models import BGNBD
 from segmint.models.propensity import (
@@ -117,7 +117,7 @@ def target_of(name: str) -> Target:
 
 def purchases_between(mart: Mart, start: dt.date, end: dt.date) -> ir.Table:
     """Customers with purchases after the end of ``start`` up to the end of ``end``, and how many."""
-    orders = order_values(mart, end, purchase_lines(mart, end))
+    orders = order_values(mart, end)
     window = orders.filter(orders.order_ts >= end_of(start), orders.net >= 0)
     return window.group_by("customer_id").aggregate(n_purchases=window.count())
 
@@ -145,7 +145,7 @@ def labelled_set(
 
 def first_purchase_day(mart: Mart, as_of: dt.date) -> dt.date | None:
     """The day of the first purchase up to ``as_of``, if any."""
-    orders = order_values(mart, as_of, purchase_lines(mart, as_of))
+    orders = order_values(mart, as_of)
     first = orders.filter(orders.net >= 0).order_ts.min().execute()
     return None if pd.isna(first) else pd.Timestamp(first).date()
 
