@@ -10,7 +10,9 @@ customer's id is always a bound parameter, never text in the statement. ``orders
 skip all but one or two row groups; the other tables are read from the sorted in-memory
 copies of :class:`segmint.web.sorted_copies.SortedCopies` when those are built.
 Each lookup filters the customer's rows first (``AS MATERIALIZED``) and only then sorts
-them, so DuckDB cannot turn the top-20 into a scan of the whole table.
+them, so DuckDB cannot turn the top-20 into a scan of the whole table; the latest version
+per segmentation and date, and the join of orders to their values, are done in Python on
+the few rows found, which costs less than the engine's correlated subquery and hash join.
 """
 
 from __future__ import annotations
@@ -36,15 +38,8 @@ INGEST = ("ingest_id",)
 ROWS_SQL = "SELECT * FROM {table} WHERE customer_id = $1"
 FEATURES_SQL = "SELECT * FROM {table} WHERE customer_id = $1 AND as_of = $2"
 SEGMENTS_SQL = """
-WITH mine AS MATERIALIZED (
-    SELECT segmentation, version, as_of, segment FROM {table} WHERE customer_id = $1
-)
-SELECT segmentation, as_of, segment FROM mine AS m
-WHERE version = (
-    SELECT max(l.version) FROM mine AS l
-    WHERE l.segmentation = m.segmentation AND l.as_of = m.as_of
-)
-ORDER BY segmentation, as_of
+SELECT segmentation, as_of, segment, version FROM {table} WHERE customer_id = $1
+ORDER BY segmentation, as_of, version DESC
 """
 SCORES_SQL = """
 WITH mine AS MATERIALIZED (
@@ -59,19 +54,14 @@ SELECT * FROM mine ORDER BY event_ts DESC LIMIT {RECENT}
 ORDERS_SQL = f"""
 WITH mine AS MATERIALIZED (
     SELECT order_id, order_ts, channel, status FROM orders WHERE customer_id = $1
-),
-latest AS MATERIALIZED (SELECT * FROM mine ORDER BY order_ts DESC LIMIT {RECENT}),
-order_values AS (
-    SELECT order_id,
-           sum(quantity * unit_price - coalesce(discount, 0.0)) AS value,
-           count(*) AS lines
-    FROM order_lines
-    WHERE order_id IN (SELECT order_id FROM latest)
-    GROUP BY order_id
 )
-SELECT l.order_id, l.order_ts, l.channel, l.status, v.value, v.lines
-FROM latest AS l LEFT JOIN order_values AS v ON l.order_id = v.order_id
-ORDER BY l.order_ts DESC
+SELECT * FROM mine ORDER BY order_ts DESC LIMIT {RECENT}
+"""
+ORDER_VALUES_SQL = """
+SELECT order_id, sum(quantity * unit_price - coalesce(discount, 0.0)) AS value, count(*) AS lines
+FROM order_lines
+WHERE order_id BETWEEN $1 AND $2 AND order_id IN (SELECT unnest($3::VARCHAR[]))
+GROUP BY order_id
 """
 
 
@@ -124,13 +114,13 @@ def customer_360(
         profile=row_records(columns, rows, INGEST)[0],
         features_as_of=None,
         features={},
-        segments=_records(con, SEGMENTS_SQL.format(table=copies.table("assignments")), customer_id),
+        segments=_segment_history(con, copies.table("assignments"), customer_id),
         scores=(
             _records(con, SCORES_SQL.format(table=copies.table(scores.SCORES_TABLE)), customer_id)
             if _has_scores(mart, copies)
             else []
         ),
-        orders=_records(con, ORDERS_SQL, customer_id),
+        orders=_recent_orders(con, customer_id),
         events=_records(con, EVENTS_SQL, customer_id, INGEST),
         consents=_records(
             con, ROWS_SQL.format(table=copies.table("consents")), customer_id, INGEST
@@ -154,6 +144,39 @@ def customer_360(
         )
         result.pii = pii[0] if pii else {}
     return result
+
+
+def _segment_history(
+    con: duckdb.DuckDBPyConnection, table: str, customer_id: str
+) -> list[dict[str, Any]]:
+    """The customer's segment per segmentation and date, from the latest version that holds
+    the customer (the rows come newest version first)."""
+    columns, rows = _query(con, SEGMENTS_SQL.format(table=table), customer_id)
+    seen: set[tuple[Any, Any]] = set()
+    latest = []
+    for row in rows:
+        if (row[0], row[1]) not in seen:
+            seen.add((row[0], row[1]))
+            latest.append(row)
+    return row_records(columns, latest, ("version",))
+
+
+def _recent_orders(con: duckdb.DuckDBPyConnection, customer_id: str) -> list[dict[str, Any]]:
+    """The latest orders with their value and number of lines (None when it has none).
+
+    Two lookups: the orders, then their lines, found by the range of their ids (lines are
+    stored in order id order) and the ids themselves.
+    """
+    columns, rows = _query(con, ORDERS_SQL, customer_id)
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    values = {
+        row[0]: row[1:]
+        for row in con.execute(ORDER_VALUES_SQL, [min(ids), max(ids), ids]).fetchall()
+    }
+    joined = [(*row, *values.get(row[0], (None, None))) for row in rows]
+    return row_records([*columns, "value", "lines"], joined)
 
 
 def _has_scores(mart: Mart, copies: SortedCopies) -> bool:
