@@ -73,3 +73,19 @@ def test_delete_by_value_including_dates(shop: Mart, tmp_path: Path) -> None:
     shop.delete("customers", customer_id="c2", country="FR")
     shop.delete("customers", customer_id="c3", country="UK")  # no such row: nothing deleted
     assert column(shop, "customers", "customer_id") == ["c1", "c3", "c5"]
+
+
+def test_unordered_relaxes_row_order_only_inside_the_block(tmp_path: Path) -> None:
+    def setting(mart: segmint.Mart) -> bool:
+        row = mart.raw.sql("SELECT current_setting('preserve_insertion_order')").fetchone()
+        assert row is not None
+        return bool(row[0])
+
+    with segmint.connect(tmp_path / "m.duckdb") as mart:
+        assert setting(mart)
+        with mart.unordered():
+            assert not setting(mart)
+        assert setting(mart)
+        with pytest.raises(RuntimeError), mart.unordered():
+            raise RuntimeError("a failed write")
+        assert setting(mart)

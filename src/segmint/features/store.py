@@ -55,7 +55,7 @@ def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
     """
     day = resolve_as_of(mart, as_of)
     new = build_features(mart, day)
-    with mart.transaction():
+    with mart.unordered(), mart.transaction():
         if FEATURES_TABLE not in mart.con.list_tables():
             mart.con.create_table(FEATURES_TABLE, new)
         else:

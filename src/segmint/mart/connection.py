@@ -95,6 +95,22 @@ class Mart:
         self.con.raw_sql(sge.delete(sge.to_table(name, quoted=True), where=condition))
 
     @contextmanager
+    def unordered(self) -> Iterator[None]:
+        """Let the engine produce rows in any order inside the block.
+
+        For writes whose readers never rely on row order (feature tables, stored
+        segmentations): DuckDB then builds and writes them on every core and holds less
+        in memory, instead of keeping each thread's rows in their original order.
+        """
+        previous = self.raw.sql("SELECT current_setting('preserve_insertion_order')").fetchone()
+        self.raw.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            restore = "true" if previous is None or previous[0] else "false"
+            self.raw.execute(f"SET preserve_insertion_order = {restore}")
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block as one transaction: it commits whole or rolls back whole."""
         self.raw.begin()

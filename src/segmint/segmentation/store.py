@@ -60,7 +60,8 @@ def save(
     # computed once into a temporary table of the mart's connection: the checks and the
     # insert then read stored rows, not the assignments' expression (scores, windows) thrice
     scratch = f"_assignments_{uuid.uuid4().hex}"
-    computed = mart.con.create_table(scratch, rows, temp=True)
+    with mart.unordered():
+        computed = mart.con.create_table(scratch, rows, temp=True)
     try:
         counts = computed.aggregate(
             n_rows=computed.count(), n_customers=computed.customer_id.nunique()
