@@ -110,6 +110,21 @@ def rollup(valued: ir.Table, keys: list[str]) -> pd.DataFrame:
     return frame
 
 
+def summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """A :func:`rollup` result rolled further up to ``keys`` (none: the portfolio).
+
+    The money columns are additive, so summing a finer rollup gives the coarser one
+    without another pass over the members.
+    """
+    if keys:
+        grouped = frame.groupby(keys, as_index=False, sort=True, dropna=False)[list(SUMS)].sum()
+    else:
+        grouped = frame[list(SUMS)].sum().to_frame().T
+    grouped["members"] = grouped["members"].astype("int64")
+    grouped["orders"] = grouped["orders"].astype("int64")
+    return grouped.reset_index(drop=True)
+
+
 def per_member(frame: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
     """Add per-member-per-year values, shares of the portfolio and order value to ``frame``.
 
@@ -203,11 +218,13 @@ def segment_money(
         value: the measure ordering the value ladder.
         sub_segment: name of the column crossing the segments, if any.
     """
-    portfolio_frame = rollup(valued, [])
+    # one pass over the members at the finest level; the coarser levels are its sums
+    finest = ["segment"] if sub_segment is None else ["segment", sub_segment]
+    detail = rollup(valued, finest)
+    by_segment = detail if sub_segment is None else summed(detail, ["segment"])
+    portfolio_frame = summed(detail, [])
     portfolio = portfolio_frame.iloc[0]
-    segments = value_ladder(per_member(rollup(valued, ["segment"]), portfolio), value)
-    subs = None
-    if sub_segment is not None:
-        subs = per_member(rollup(valued, ["segment", sub_segment]), portfolio)
+    segments = value_ladder(per_member(by_segment, portfolio), value)
+    subs = None if sub_segment is None else per_member(detail, portfolio)
     totals = per_member(portfolio_frame, portfolio).iloc[0]
     return SegmentMoney(as_of, float(cost_to_serve), segments, totals, subs)

@@ -129,10 +129,12 @@ def profile(
     sub = base.SUB_SEGMENT if by is not None else None
     # The joined feature table is computed once into a temporary engine table: every
     # aggregate below then reads it instead of re-planning the whole feature expression.
+    # Every result is sorted or aggregated here, so the engine may produce rows in any order.
     with (
+        mart.unordered(),
         base.with_features(who, features).cache() as described,
-        member_value(who, customer_value(mart, day), cost_to_serve).cache() as valued,
     ):
+        valued = member_value(who, customer_value(mart, day), cost_to_serve)
         money = segment_money(valued, day, cost_to_serve, value, sub)
         numeric, _ = feature_kinds(described, base.NOT_FEATURES)
         means = feature_means(described, numeric)
