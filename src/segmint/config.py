@@ -20,12 +20,32 @@ class Settings:
     Attributes:
         mart: path of the DuckDB file that holds the customer data mart.
         threads: worker threads for the engine; ``None`` lets DuckDB use every core.
-        memory_limit: engine memory cap such as ``"4GB"``; ``None`` keeps DuckDB's default.
+        memory_limit: engine memory cap such as ``"4GB"``; default :func:`default_memory_limit`.
     """
 
     mart: Path = DEFAULT_MART
     threads: int | None = None
     memory_limit: str | None = None
+
+
+MIN_MEMORY_MB = 2048
+"""The engine's memory cap is never set below this by default."""
+
+
+def default_memory_limit(total_mb: int | None = None) -> str:
+    """The engine's default memory cap: an eighth of the machine's memory, at least 2 GB.
+
+    DuckDB on its own takes up to 80% of memory, which suits a database server, not a
+    laptop where segmint runs beside a browser and a notebook. Beyond its cap the engine
+    spills to disk, so a big job still finishes; ``SEGMINT_MEMORY_LIMIT`` sets another cap
+    (e.g. ``"16GB"`` on a machine given over to segmint).
+
+    Args:
+        total_mb: the machine's memory in MB; default: read from the operating system.
+    """
+    if total_mb is None:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return f"{max(MIN_MEMORY_MB, total_mb // 8)}MB"
 
 
 def get_settings(mart: Path | str | None = None) -> Settings:
@@ -39,7 +59,7 @@ def get_settings(mart: Path | str | None = None) -> Settings:
     settings = Settings(
         mart=Path(env.get("SEGMINT_MART", str(DEFAULT_MART))),
         threads=int(threads) if threads else None,
-        memory_limit=env.get("SEGMINT_MEMORY_LIMIT") or None,
+        memory_limit=env.get("SEGMINT_MEMORY_LIMIT") or default_memory_limit(),
     )
     if mart is not None:
         settings = replace(settings, mart=Path(mart))

@@ -1,0 +1,24 @@
+"""Settings from the environment and the engine's default memory cap."""
+
+from __future__ import annotations
+
+import pytest
+
+from segmint.config import MIN_MEMORY_MB, default_memory_limit, get_settings
+
+
+@pytest.mark.parametrize(
+    ("total_mb", "expected"),
+    [(24_000, "3000MB"), (64_000, "8000MB"), (8_000, f"{MIN_MEMORY_MB}MB"), (1_000, "2048MB")],
+)
+def test_the_default_cap_is_an_eighth_of_memory_and_at_least_2_gb(
+    total_mb: int, expected: str
+) -> None:
+    assert default_memory_limit(total_mb) == expected
+
+
+def test_the_environment_overrides_the_default_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEGMINT_MEMORY_LIMIT", "16GB")
+    assert get_settings().memory_limit == "16GB"
+    monkeypatch.delenv("SEGMINT_MEMORY_LIMIT")
+    assert get_settings().memory_limit == default_memory_limit()
