@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import SegmintError
-from segmint.features.orders import order_values
+from segmint.features.orders import purchase_lines, purchase_orders
 from segmint.mart import Mart
 
 YEAR_DAYS = 365
@@ -66,12 +66,24 @@ def customer_value(mart: Mart, as_of: dt.date) -> ir.Table:
     with a known cost), ``gross_margin``. Customers without purchases in the year have no row.
     """
     start = year_start(as_of)
-    year = order_values(mart, as_of, start)
-    return year.group_by("customer_id").aggregate(
-        orders=year.count(),
-        revenue=year.net.sum(),
-        costed_revenue=year.costed_net.sum().fill_null(0.0),
-        gross_margin=year.margin.sum().fill_null(0.0),
+    orders = purchase_orders(mart, as_of, start)
+    counts = orders.group_by("customer_id").aggregate(orders=orders.count())
+    # money straight from the year's lines: every sum here is additive over orders, so
+    # no per-order step is needed
+    lines = purchase_lines(mart, as_of, start)
+    known = lines.cost.notnull()
+    money = lines.group_by("customer_id").aggregate(
+        revenue=lines.net.sum(),
+        costed_revenue=lines.net.sum(where=known),
+        cost=lines.cost.sum(where=known),
+    )
+    joined = counts.left_join(money, "customer_id")
+    return joined.select(
+        "customer_id",
+        "orders",
+        revenue=joined.revenue.fill_null(0.0),
+        costed_revenue=joined.costed_revenue.fill_null(0.0),
+        gross_margin=(joined.costed_revenue - joined.cost).fill_null(0.0),
     )
 
 
