@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
-from segmint.insight.personas import PLAYS, personas, playbook
+from segmint.insight.personas import BUYING_TRAITS, PLAYS, TRAITS, personas, playbook
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
@@ -56,6 +56,16 @@ def test_prospects_are_nurtured_and_lapsing_buyers_won_back(mart: Mart) -> None:
     assert [a.play for a in prospect.actions] == ["nurture"]
     churned = next(c for s, c in cards.items() if s.lower() == "churned")
     assert churned.risk == "high" and churned.actions[0].play == "win back"
+
+
+def test_prospects_are_not_named_after_purchases_they_have_not_made(mart: Mart) -> None:
+    cards = {c.segment: c for c in personas(mart, "lifecycle")}
+    prospect = next(c for s, c in cards.items() if s.lower().startswith("prospect"))
+    buying_words = {w.lower() for f in BUYING_TRAITS for w in TRAITS[f] if w is not None}
+    named = {w.lower() for w in (*prospect.traits, *prospect.name.split())}
+    assert not buying_words & named
+    loyal = next(c for s, c in cards.items() if s.lower() == "loyal")
+    assert buying_words & {w.lower() for w in loyal.traits}  # buyers still get purchase words
 
 
 def test_playbook_keys_on_value_risk_and_behaviour() -> None:

@@ -55,6 +55,16 @@ TRAITS: dict[str, tuple[str | None, str | None]] = {
 }
 """Feature → word when the segment is above / below the base (``None``: says nothing)."""
 
+BUYING_TRAITS = frozenset(TRAITS) - {
+    "tenure_days",
+    "days_since_last_visit",
+    "sessions",
+    "product_views",
+    "email_opens",
+}
+"""Traits read from purchases: they say nothing of a segment that has not bought yet
+(its zeros would name prospects "Single-category" or "Low-spending")."""
+
 PLAYS = ("retain", "upsell", "win back", "nurture", "reduce cost to serve")
 
 
@@ -108,8 +118,8 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
     for row in overview.to_dict("records"):
         segment = str(row["segment"])
         own, diff = _row(means, segment), _row(smd, segment)
-        words = _traits(described.distinguishing, segment)
         buyers = _number(own, "frequency") >= 0.5
+        words = _traits(described.distinguishing, segment, buyers)
         name = _name(words, buyers)
         if name in used:
             name = f"{name} ({segment})"
@@ -233,12 +243,17 @@ def _row(frame: pd.DataFrame, segment: str) -> pd.Series:
     return row if isinstance(row, pd.Series) else row.iloc[0]
 
 
-def _traits(distinguishing: pd.DataFrame, segment: str) -> list[str]:
-    """Words for the segment's distinguishing features with |smd| ≥ TRAIT_SMD, strongest first."""
+def _traits(distinguishing: pd.DataFrame, segment: str, buyers: bool) -> list[str]:
+    """Words for the segment's distinguishing features with |smd| ≥ TRAIT_SMD, strongest first.
+
+    A segment of prospects (``buyers`` False) gets no words from purchase features.
+    """
     words: list[str] = []
     rows = distinguishing[distinguishing.segment == segment]
     for feature, smd in zip(rows.feature, rows.smd, strict=True):
         if feature not in TRAITS or not np.isfinite(smd) or abs(smd) < TRAIT_SMD:
+            continue
+        if not buyers and feature in BUYING_TRAITS:
             continue
         word = TRAITS[feature][0 if smd > 0 else 1]
         if word is not None and word not in words:
