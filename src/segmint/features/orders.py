@@ -62,19 +62,26 @@ def purchase_lines(mart: Mart, day: dt.date, since: dt.datetime | None = None) -
     )
     orders = purchase_orders(mart, day, since).select("order_id", "customer_id")
     joined = lines.join(orders, "order_id").left_join(products, "product_id")
-    discount = joined.discount.fill_null(0.0)
-    gross = joined.quantity * joined.unit_price
     return joined.select(
-        "order_id",
-        "customer_id",
-        "quantity",
-        "category",
-        "category_code",
-        net=gross - discount,
-        gross=gross,
-        discount=discount,
-        cost=joined.quantity * joined.unit_cost.coalesce(joined.product_cost),
+        "order_id", "customer_id", "quantity", "category", "category_code", **_line_money(joined)
     )
+
+
+def _line_net(lines: ir.Table) -> ir.NumericValue:
+    """A line's value: ``quantity * unit_price - discount`` (a missing discount is 0)."""
+    value: ir.NumericValue = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
+    return value
+
+
+def _line_money(joined: ir.Table) -> dict[str, ir.Value]:
+    """``net``, ``gross``, ``discount`` and ``cost`` of lines joined to their product's
+    ``product_cost`` (the line's own unit cost first)."""
+    return {
+        "net": _line_net(joined),
+        "gross": joined.quantity * joined.unit_price,
+        "discount": joined.discount.fill_null(0.0),
+        "cost": joined.quantity * joined.unit_cost.coalesce(joined.product_cost),
+    }
 
 
 def line_values(mart: Mart, orders: ir.Table | None = None) -> ir.Table:
@@ -89,16 +96,7 @@ def line_values(mart: Mart, orders: ir.Table | None = None) -> ir.Table:
         lines = lines.semi_join(orders.select("order_id"), "order_id")
     products = mart.table("products").select("product_id", product_cost="unit_cost")
     joined = lines.left_join(products, "product_id")
-    discount = joined.discount.fill_null(0.0)
-    gross = joined.quantity * joined.unit_price
-    return joined.select(
-        "order_id",
-        "quantity",
-        net=gross - discount,
-        gross=gross,
-        discount=discount,
-        cost=joined.quantity * joined.unit_cost.coalesce(joined.product_cost),
-    )
+    return joined.select("order_id", "quantity", **_line_money(joined))
 
 
 def order_values(mart: Mart, day: dt.date, since: dt.datetime | None = None) -> ir.Table:
@@ -142,8 +140,7 @@ def purchase_values(mart: Mart, day: dt.date) -> ir.Table:
     The BTYD summary needs nothing more.
     """
     lines = mart.table("order_lines")
-    line_net = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
-    per_order = lines.group_by("order_id").aggregate(net=line_net.sum())
+    per_order = lines.group_by("order_id").aggregate(net=_line_net(lines).sum())
     orders = purchase_orders(mart, day)
     joined = orders.left_join(per_order, "order_id")
     return joined.select("order_id", "customer_id", "order_ts", net=joined.net.fill_null(0.0))
