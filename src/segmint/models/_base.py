@@ -20,7 +20,9 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 
 from segmint.exceptions import ConvergenceError, NotFittedError
+from segmint.models._distinct import distinct_values
 from segmint.models._optimize import (
+    Curvature,
     LogLikelihood,
     StartingPoint,
     maximise_likelihood,
@@ -131,7 +133,11 @@ class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
         self.max_iter = max_iter
 
     def _maximise(
-        self, loglik: LogLikelihood, weights: FloatArray, start: FloatArray | StartingPoint
+        self,
+        loglik: LogLikelihood,
+        weights: FloatArray,
+        start: FloatArray | StartingPoint,
+        curvature: Curvature | None = None,
     ) -> None:
         if not self.penalizer_coef >= 0:
             raise ModelInputError(
@@ -151,6 +157,7 @@ class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
             tol=float(self.tol),
             max_iter=int(self.max_iter),
             model_name=type(self).__name__,
+            curvature=curvature,
         )
         self.params_ = fit.params
         self.log_likelihood_ = fit.log_likelihood
@@ -159,10 +166,14 @@ class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
         self.n_customers_ = float(weights.sum())
 
     def _rough_start(
-        self, sample: LogLikelihood, sample_weight: float, start: FloatArray
+        self,
+        sample: LogLikelihood,
+        sample_weight: float,
+        start: FloatArray,
+        curvature: Curvature | None = None,
     ) -> StartingPoint:
         """A loosely converged fit of a subsample's likelihood, to start the full fit from."""
-        return rough_maximum(sample, sample_weight, start, float(self.penalizer_coef))
+        return rough_maximum(sample, sample_weight, start, float(self.penalizer_coef), curvature)
 
     def _fitted_params(self) -> tuple[float, ...]:
         """Return the fitted parameters in ``param_names`` order, or raise NotFittedError."""
@@ -233,8 +244,8 @@ class Histories:
     @classmethod
     def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray) -> Histories:
         """Index the counts and ages of rows that are already distinct (or weighted)."""
-        count_index, counts = pd.factorize(x)
-        age_index, ages = pd.factorize(np.concatenate([T, t_x]))
+        count_index, counts = distinct_values(x)
+        age_index, ages = distinct_values(np.concatenate([T, t_x]))
         return cls._indexed(x, t_x, T, weights, counts, count_index, ages, age_index)
 
     @classmethod
@@ -243,11 +254,12 @@ class Histories:
     ) -> Histories:
         """Merge identical customers into weighted rows, then index their counts and ages.
 
-        The same rows as ``Histories.of(*compress_rows(...))`` with one hash pass per
-        column and one over the combined row key, reusing the column codes as the indexes.
+        The rows of ``segmint.models._base.compress_rows``, in the same order (first
+        appearance), from the codes of x and of the ages (see :func:`distinct_values`) and
+        one hash pass over the combined row key; the column codes become the indexes.
         """
-        count_codes, counts = pd.factorize(x)
-        age_codes, ages = pd.factorize(np.concatenate([T, t_x]))
+        count_codes, counts = distinct_values(x)
+        age_codes, ages = distinct_values(np.concatenate([T, t_x]))
         n_ages = max(len(ages), 1)
         key = count_codes.astype(np.int64) * n_ages + age_codes[: x.size]
         if len(counts) * n_ages >= 2**62 // n_ages:  # fold in two steps to stay within int64
@@ -312,6 +324,14 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
     ) -> tuple[float, FloatArray | None]:
         """Weighted total log-likelihood (and gradient w.r.t. ``theta``) of compressed rows."""
 
+    def _curvature(self, data: Histories) -> Curvature | None:
+        """The log-likelihood of ``data`` with its analytic Hessian, for models that have one.
+
+        With it the fit takes exact Newton steps and the standard errors are analytic;
+        without it (None) quasi-Newton steps and finite differences stand in.
+        """
+        return None
+
     @staticmethod
     def _start(x: FloatArray, T: FloatArray, weights: FloatArray) -> FloatArray:
         """Starting values: unit shapes, scale matched to the mean purchase rate."""
@@ -347,6 +367,7 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
                 lambda theta: self._log_likelihood(theta, data),
                 data.weights,
                 self._warm_start(data),
+                self._curvature(data),
             )
         return self
 
@@ -362,7 +383,10 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
             return StartingPoint(start)
         sample = Histories.of(data.x[rows], data.t_x[rows], data.T[rows], data.weights[rows])
         return self._rough_start(
-            lambda theta: self._log_likelihood(theta, sample), float(sample.weights.sum()), start
+            lambda theta: self._log_likelihood(theta, sample),
+            float(sample.weights.sum()),
+            start,
+            self._curvature(sample),
         )
 
     def _customers(

@@ -14,10 +14,12 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import betaln, digamma, expit, gammaln
+from scipy.special import betaln, expit
 
 from segmint.models._base import ContinuousTimeModel, Histories, distinct_pairs
-from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1, softplus_and_logistic
+from segmint.models._beta_geometric_likelihood import log_likelihood
+from segmint.models._optimize import Curvature
+from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
 from segmint.models._validation import FloatArray, check_integer_counts
 
 
@@ -28,61 +30,14 @@ class BetaGeometricModel(ContinuousTimeModel):
     shift: ClassVar[int]
 
     def _log_likelihood(self, theta: FloatArray, data: Histories) -> tuple[float, FloatArray]:
-        """Weighted total log-likelihood in log space, with its analytic gradient.
+        """Weighted total log-likelihood and its analytic gradient (see
+        :mod:`segmint.models._beta_geometric_likelihood`)."""
+        ll, grad, _ = log_likelihood(theta, data, self.shift, hessian=False)
+        return ll, grad
 
-        L = Gamma(r+x) alpha^r / Gamma(r) [B(a, b+x+s)/B(a, b) (alpha+T)^-(r+x)
-            + delta(x+s > 0) B(a+1, b+x+s-1)/B(a, b) (alpha+t_x)^-(r+x)],
-        FHL (2005) equation (6) for s = 0; Batislam et al. (2007) for s = 1. Terms in x
-        alone are computed and summed once per distinct count, not once per row.
-        """
-        r, alpha, a, b = theta
-        x, w, idx = data.x, data.weights, data.count_index
-        k, w_k = data.counts, data.count_weights
-        n = k + self.shift  # dropout opportunities an active customer has survived
-        can_drop = n > 0
-        n1 = np.where(can_drop, n, 1.0)  # keeps b + n - 1 > 0 where the dropout term is absent
-        # per distinct count: log Gamma(r+k)/Gamma(r) B(a, b+n)/B(a, b), and log(drop/stay) odds
-        log_stay_k = (
-            gammaln(r + k)
-            - gammaln(r)
-            + gammaln(b + n)
-            - gammaln(b)
-            + gammaln(a + b)
-            - gammaln(a + b + n)
-        )
-        log_odds_k = np.where(can_drop, np.log(a) - np.log(b + n1 - 1), -np.inf)
-
-        rx = r + x
-        log_age = np.log(alpha + data.ages)
-        inverse_age = 1.0 / (alpha + data.ages)
-        log_aT = log_age[data.T_index]
-        gap = log_aT - log_age[data.t_x_index]  # log((alpha+T)/(alpha+t_x)) >= 0
-        log_odds = log_odds_k[idx] + rx * gap  # log(drop term / stay term), per row
-        softplus, p_drop = softplus_and_logistic(log_odds)  # p_drop: share of "dropped after t_x"
-        wp = w * p_drop
-        ll = w_k @ log_stay_k + w.sum() * r * np.log(alpha) + w @ (softplus - rx * log_aT)
-
-        psi_common_k = digamma(a + b) - digamma(a + b + n)
-        psi_b_stay_k = digamma(b + n) - digamma(b)
-        psi_b_drop_k = digamma(b + n1 - 1) - digamma(b)
-        wp_k = np.bincount(idx, weights=wp, minlength=k.size)
-        grad = np.array(
-            [
-                w_k @ (digamma(r + k) - digamma(r))
-                + w.sum() * np.log(alpha)
-                - w @ log_aT
-                + wp @ gap,
-                w.sum() * r / alpha
-                - (w * rx)
-                @ (
-                    inverse_age[data.T_index]
-                    + p_drop * (inverse_age[data.t_x_index] - inverse_age[data.T_index])
-                ),
-                w_k @ psi_common_k + wp.sum() / a,
-                w_k @ (psi_common_k + psi_b_stay_k) + wp_k @ (psi_b_drop_k - psi_b_stay_k),
-            ]
-        )
-        return float(ll), grad
+    def _curvature(self, data: Histories) -> Curvature:
+        """The log-likelihood with its analytic Hessian: exact Newton steps, analytic errors."""
+        return lambda theta: log_likelihood(theta, data, self.shift, hessian=True)
 
     def _log_dropout_odds(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """log[a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)], -inf where x + s = 0."""

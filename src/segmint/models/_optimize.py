@@ -4,10 +4,12 @@ The mean negative log-likelihood (plus an optional L2 penalty on the log-paramet
 minimised over log-parameters. With no curvature known in advance, L-BFGS-B does the
 work, using analytic gradients where the model gives them and central differences
 otherwise. On large inputs the caller first fits a random subsample; the full data then
-only needs a few Newton steps with the subsample's Hessian (the Hessian of a mean
-log-likelihood barely changes with the sample), which halves the work at a million rows.
-Standard errors come from a forward-difference Hessian at the optimum (observed
-information), mapped to natural parameters by the delta method.
+only needs a few Newton steps: exact ones when the model gives its Hessian (quadratic
+convergence: three or four likelihood evaluations), otherwise quasi-Newton ones from the
+subsample's Hessian (the Hessian of a mean log-likelihood barely changes with the
+sample). Standard errors come from the Hessian at the optimum (observed information),
+analytic when the model gives it and a forward difference of gradients otherwise, mapped
+to natural parameters by the delta method.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from segmint.models._validation import FloatArray
 LogLikelihood = Callable[[FloatArray], tuple[float, FloatArray | None]]
 """Maps natural parameters to the weighted total log-likelihood and, optionally, its
 gradient with respect to them; ``None`` asks for a numeric gradient."""
+
+Curvature = Callable[[FloatArray], tuple[float, FloatArray, FloatArray]]
+"""Maps natural parameters to the weighted total log-likelihood, its gradient and its
+Hessian with respect to them."""
 
 _LOG_BOUND = 18.0  # |log parameter| beyond this means the data do not pin the parameter down
 _FD_STEP = 1e-6  # central-difference step (log-parameter space) for numeric gradients
@@ -72,12 +78,23 @@ def single_threaded_blas() -> AbstractContextManager[object]:
 
 
 class _Objective:
-    """Mean negative log-likelihood plus penalty, over log-parameters, with its gradient."""
+    """Mean negative log-likelihood plus penalty, over log-parameters, with its derivatives.
 
-    def __init__(self, loglik: LogLikelihood, total_weight: float, penalizer_coef: float) -> None:
+    ``curvature``, when the model has one, gives the analytic Hessian; without it the
+    Hessian is a forward difference of gradients.
+    """
+
+    def __init__(
+        self,
+        loglik: LogLikelihood,
+        total_weight: float,
+        penalizer_coef: float,
+        curvature: Curvature | None = None,
+    ) -> None:
         self.loglik = loglik
         self.total = total_weight
         self.penalizer_coef = penalizer_coef
+        self.curvature = curvature
 
     def value(self, phi: FloatArray) -> float:
         """The objective; +inf where the likelihood cannot be evaluated (NaN), so line searches back off."""
@@ -102,8 +119,29 @@ class _Objective:
             grad[j] = (self.value(phi + step) - self.value(phi - step)) / (2 * _FD_STEP)
         return grad
 
+    def newton_terms(
+        self, phi: FloatArray, curvature: Curvature
+    ) -> tuple[float, FloatArray, FloatArray]:
+        """The objective, its gradient and its Hessian at ``phi`` from the analytic ``curvature``.
+
+        With theta = exp(phi): d/dphi_j = theta_j d/dtheta_j, and
+        d2/dphi_j dphi_l = theta_j theta_l d2/dtheta_j dtheta_l + delta_jl theta_j d/dtheta_j.
+        """
+        theta = np.exp(phi)
+        ll, grad_ll, hessian_ll = curvature(theta)
+        value = -ll / self.total + self.penalizer_coef * phi @ phi
+        grad = -grad_ll * theta / self.total + 2 * self.penalizer_coef * phi
+        hessian = -(np.outer(theta, theta) * hessian_ll + np.diag(theta * grad_ll)) / self.total
+        hessian += 2 * self.penalizer_coef * np.eye(phi.size)
+        return float(value) if not np.isnan(value) else np.inf, grad, hessian
+
     def hessian(self, phi: FloatArray, grad: FloatArray) -> FloatArray:
-        """Forward-difference Hessian of the objective at ``phi``, where the gradient is ``grad``."""
+        """Hessian of the objective at ``phi``, where the gradient is ``grad``.
+
+        Analytic when the model gives its curvature, else forward differences of gradients.
+        """
+        if self.curvature is not None:
+            return self.newton_terms(phi, self.curvature)[2]
         k = phi.size
         hessian = np.empty((k, k))
         for j in range(k):
@@ -166,11 +204,43 @@ def _newton_polish(
     return None
 
 
+def _exact_newton(
+    objective: _Objective, phi: FloatArray, curvature: Curvature
+) -> tuple[FloatArray, float, FloatArray, FloatArray] | None:
+    """Newton steps with the exact Hessian, from a point near the optimum.
+
+    Returns the optimum with its objective value, gradient and Hessian, all evaluated
+    there, once a step shorter than 1e-7 in log-parameters has been taken (so the point
+    returned is converged to rounding: the error after a Newton step is of the order of
+    the step squared). Returns None unless every step descends from a positive definite
+    Hessian (the caller then falls back to L-BFGS-B).
+    """
+    value, grad, hessian = objective.newton_terms(phi, curvature)
+    for _ in range(_NEWTON_STEPS):
+        try:
+            np.linalg.cholesky(hessian)  # raises unless positive definite: a step must descend
+            step = -np.linalg.solve(hessian, grad)
+        except np.linalg.LinAlgError:
+            return None
+        candidate = np.clip(phi + step, -_LOG_BOUND, _LOG_BOUND)
+        new_value, new_grad, new_hessian = objective.newton_terms(candidate, curvature)
+        if not new_value <= value + 1e-12 * abs(value):
+            return None
+        phi, value, grad, hessian = candidate, new_value, new_grad, new_hessian
+        if np.max(np.abs(step)) < 1e-7:
+            return phi, value, grad, hessian
+    return None
+
+
 def rough_maximum(
-    loglik: LogLikelihood, total_weight: float, start: FloatArray, penalizer_coef: float
+    loglik: LogLikelihood,
+    total_weight: float,
+    start: FloatArray,
+    penalizer_coef: float,
+    curvature: Curvature | None = None,
 ) -> StartingPoint:
     """A loosely converged maximiser and its curvature: a starting point for the full fit."""
-    objective = _Objective(loglik, total_weight, penalizer_coef)
+    objective = _Objective(loglik, total_weight, penalizer_coef, curvature)
     with single_threaded_blas():
         phi, _, _, _ = _lbfgsb(objective, np.log(start), 200, 1e-9)
         value, grad = objective.value_and_grad(phi)
@@ -189,8 +259,13 @@ def maximise_likelihood(
     tol: float,
     max_iter: int,
     model_name: str,
+    curvature: Curvature | None = None,
 ) -> MaximumLikelihoodFit:
     """Maximise a weighted log-likelihood over positive parameters ``names``.
+
+    From a warm ``start`` (one that carries a curvature, see :func:`rough_maximum`) Newton
+    steps finish the fit, otherwise L-BFGS-B does. ``curvature``, the same likelihood with
+    its analytic Hessian, makes those Newton steps exact and the standard errors analytic.
 
     Raises :class:`ConvergenceError` when the optimiser stops away from an optimum or the
     data cannot identify a parameter (it runs to a bound, or its log-scale standard error
@@ -209,6 +284,7 @@ def maximise_likelihood(
             tol=tol,
             max_iter=max_iter,
             model_name=model_name,
+            curvature=curvature,
         )
 
 
@@ -222,13 +298,22 @@ def _maximise(
     tol: float,
     max_iter: int,
     model_name: str,
+    curvature: Curvature | None,
 ) -> MaximumLikelihoodFit:
-    objective = _Objective(loglik, total_weight, penalizer_coef)
+    objective = _Objective(loglik, total_weight, penalizer_coef, curvature)
     phi = np.log(start.params)
-    polished = None if start.curvature is None else _newton_polish(objective, phi, start.curvature)
+    hessian: FloatArray | None = None
+    if start.curvature is None:  # no warm start: L-BFGS-B from a rough guess
+        polished = None
+    elif curvature is not None:
+        exact = _exact_newton(objective, phi, curvature)
+        polished = None if exact is None else exact[:3]
+        hessian = None if exact is None else exact[3]
+    else:
+        polished = _newton_polish(objective, phi, start.curvature)
     if polished is not None:
         phi, value, grad = polished
-        success, n_iter, message = True, 0, "quasi-Newton steps converged"
+        success, n_iter, message = True, 0, "Newton steps converged"
     else:
         phi, success, n_iter, message = _lbfgsb(objective, phi, max_iter, tol)
         value, grad = objective.value_and_grad(phi)
@@ -238,7 +323,9 @@ def _maximise(
             f"last point {dict(zip(names, np.exp(phi).round(6), strict=True))}. "
             "Check the inputs for extreme values, or set penalizer_coef > 0."
         )
-    log_errors = _log_standard_errors(objective, phi, grad)
+    log_errors = _log_standard_errors(
+        objective.hessian(phi, grad) if hessian is None else hessian, objective.total
+    )
     unidentified = [
         name
         for name, value_, error in zip(names, phi, log_errors, strict=True)
@@ -272,12 +359,15 @@ def _maximise(
     )
 
 
-def _log_standard_errors(objective: _Objective, phi: FloatArray, grad: FloatArray) -> FloatArray:
-    """Standard errors of the log-parameters from the observed information; NaN if not definite."""
+def _log_standard_errors(hessian: FloatArray, total_weight: float) -> FloatArray:
+    """Standard errors of the log-parameters from the observed information; NaN if not definite.
+
+    ``hessian`` is that of the mean objective, so the information is it times the total weight.
+    """
     try:
-        covariance = np.linalg.inv(objective.hessian(phi, grad) * objective.total)
+        covariance = np.linalg.inv(hessian * total_weight)
     except np.linalg.LinAlgError:
-        return np.full(phi.size, np.nan)
+        return np.full(hessian.shape[0], np.nan)
     variances = np.diag(covariance)
     with np.errstate(invalid="ignore"):
         return np.where(variances > 0, np.sqrt(variances), np.nan)
