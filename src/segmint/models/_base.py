@@ -264,7 +264,10 @@ class Histories:
         key = count_codes.astype(np.int64) * n_ages + age_codes[: x.size]
         if len(counts) * n_ages >= 2**62 // n_ages:  # fold in two steps to stay within int64
             key, _ = pd.factorize(key)
-        row, _ = pd.factorize(key * n_ages + age_codes[x.size :])
+        key = key * n_ages + age_codes[x.size :]
+        if key.max(initial=0) < 2**32:  # a 32-bit hash table is smaller, so faster
+            key = key.astype(np.uint32)
+        row, _ = pd.factorize(key)
         n_rows = int(row.max(initial=-1)) + 1
         row_weights = np.bincount(row, weights=weights, minlength=n_rows)
         codes = []

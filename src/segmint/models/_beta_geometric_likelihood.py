@@ -50,10 +50,10 @@ def log_likelihood(
     """
     r, alpha, a, b = theta
     w, idx, k, w_k = data.weights, data.count_index, data.counts, data.count_weights
-    total = w.sum()
+    total = w_k.sum()
     n = k + shift
     can_drop = n > 0
-    inv_b_k = 1.0 / (b + np.where(can_drop, n, 1.0) - 1)  # 1/(b+n-1); -dz/db where n > 0
+    inv_b_k = 1.0 / (b + np.where(can_drop, n, 1.0) - 1)  # 1/(b+n-1) = -dz/db where n > 0
     log_stay_k = (
         gammaln(r + k)
         - gammaln(r)
@@ -68,12 +68,15 @@ def log_likelihood(
     log_age = np.log(alpha + data.ages)
     inverse_age = 1.0 / (alpha + data.ages)
     log_aT = log_age[data.T_index]
-    u_T, u_t = inverse_age[data.T_index], inverse_age[data.t_x_index]
     gap = log_aT - log_age[data.t_x_index]  # log((alpha+T)/(alpha+t_x)) = dz/dr >= 0
-    dz_alpha = rx * (u_T - u_t)  # dz/dalpha <= 0
-    softplus, p = softplus_and_logistic(log_odds_k[idx] + rx * gap)
+    u_T, u_t = inverse_age[data.T_index], inverse_age[data.t_x_index]
+    du = u_T - u_t
+    dz_alpha = rx * du  # dz/dalpha <= 0
+    z = log_odds_k[idx]
+    z += rx * gap
+    softplus, p = softplus_and_logistic(z)
     wp = w * p
-    wp_k = np.bincount(idx, weights=wp, minlength=k.size)
+    inv_b = inv_b_k[idx]
     w_rx = w * rx
     ll = w_k @ log_stay_k + total * r * np.log(alpha) + w @ softplus - w_rx @ log_aT
 
@@ -83,28 +86,31 @@ def log_likelihood(
             w_k @ (digamma(r + k) - digamma(r)) + total * np.log(alpha) - w @ log_aT + wp @ gap,
             total * r / alpha - w_rx @ u_T + wp @ dz_alpha,
             w_k @ psi_ab_k + wp.sum() / a,
-            w_k @ (psi_ab_k + digamma(b + n) - digamma(b)) - wp_k @ inv_b_k,
+            w_k @ (psi_ab_k + digamma(b + n) - digamma(b)) - wp @ inv_b,
         ]
     )
     if not hessian:
         return float(ll), grad, None
 
     q = wp * (1 - p)  # weight times the curvature of softplus at z
-    q_gap, q_alpha = q * gap, q * dz_alpha
-    q_k = np.bincount(idx, weights=q, minlength=k.size)
-    q_gap_k = np.bincount(idx, weights=q_gap, minlength=k.size)
-    q_alpha_k = np.bincount(idx, weights=q_alpha, minlength=k.size)
+    q_gap, q_alpha, q_b = q * gap, q * dz_alpha, q * inv_b
     trigamma_ab_k = polygamma(1, a + b) - polygamma(1, a + b + n)
-    h_ab = w_k @ trigamma_ab_k - q_k @ inv_b_k / a
-    h_aa = w_k @ trigamma_ab_k + (q_k.sum() - wp.sum()) / a**2
-    h_bb = w_k @ (trigamma_ab_k + polygamma(1, b + n) - polygamma(1, b)) + (wp_k + q_k) @ inv_b_k**2
-    h_rr = w_k @ (polygamma(1, r + k) - polygamma(1, r)) + q_gap @ gap
-    h_r_alpha = total / alpha - w @ u_T + wp @ (u_T - u_t) + q_gap @ dz_alpha
-    h_alpha_alpha = (
-        -total * r / alpha**2 + w_rx @ u_T**2 + (wp * rx) @ (u_t**2 - u_T**2) + q_alpha @ dz_alpha
+    h_ab = w_k @ trigamma_ab_k - q_b.sum() / a
+    h_aa = w_k @ trigamma_ab_k + (q.sum() - wp.sum()) / a**2
+    h_bb = (
+        w_k @ (trigamma_ab_k + polygamma(1, b + n) - polygamma(1, b)) + (wp * inv_b + q_b) @ inv_b
     )
-    h_r_a, h_alpha_a = q_gap_k.sum() / a, q_alpha_k.sum() / a
-    h_r_b, h_alpha_b = -q_gap_k @ inv_b_k, -q_alpha_k @ inv_b_k
+    h_rr = w_k @ (polygamma(1, r + k) - polygamma(1, r)) + q_gap @ gap
+    h_r_alpha = total / alpha - w @ u_T + wp @ du + q_gap @ dz_alpha
+    # d2z/dalpha2 = (r+x)(u_t^2 - u_T^2) = -dz/dalpha (u_t + u_T)
+    h_alpha_alpha = (
+        -total * r / alpha**2
+        + (w_rx * u_T) @ u_T
+        - (wp * dz_alpha) @ (u_t + u_T)
+        + q_alpha @ dz_alpha
+    )
+    h_r_a, h_alpha_a = q_gap.sum() / a, q_alpha.sum() / a
+    h_r_b, h_alpha_b = -q_gap @ inv_b, -q_alpha @ inv_b
     curvature = np.array(
         [
             [h_rr, h_r_alpha, h_r_a, h_r_b],

@@ -59,7 +59,8 @@ def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.intp] | None, flo
     if not whole.any():
         return None, 1.0
     denominator = float(np.argmax(whole) + 1)
-    keys = np.rint(values * denominator)
-    if not np.array_equal(keys / denominator, values):
+    keys = values * denominator
+    np.rint(keys, out=keys)
+    if not np.array_equal(keys / denominator if denominator > 1 else keys, values):
         return None, 1.0
     return keys.astype(np.intp), denominator

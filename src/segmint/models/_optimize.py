@@ -41,6 +41,7 @@ _FD_STEP = 1e-6  # central-difference step (log-parameter space) for numeric gra
 _HESSIAN_STEP = 1e-4  # forward-difference step for Hessians
 _MAX_LOG_SE = 10.0  # a log-parameter this uncertain (a factor e^10) is not identified
 _NEWTON_STEPS = 30
+_NEWTON_TOL = 1e-8  # exact Newton stops once a step would move every log-parameter less
 
 
 @dataclass(frozen=True)
@@ -209,11 +210,10 @@ def _exact_newton(
 ) -> tuple[FloatArray, float, FloatArray, FloatArray] | None:
     """Newton steps with the exact Hessian, from a point near the optimum.
 
-    Returns the optimum with its objective value, gradient and Hessian, all evaluated
-    there, once a step shorter than 1e-7 in log-parameters has been taken (so the point
-    returned is converged to rounding: the error after a Newton step is of the order of
-    the step squared). Returns None unless every step descends from a positive definite
-    Hessian (the caller then falls back to L-BFGS-B).
+    Returns the first point whose Newton step is shorter than 1e-8 in every
+    log-parameter (the step is its distance from the optimum, to second order), with the
+    objective value, gradient and Hessian evaluated there. Returns None unless every step
+    descends from a positive definite Hessian (the caller then falls back to L-BFGS-B).
     """
     value, grad, hessian = objective.newton_terms(phi, curvature)
     for _ in range(_NEWTON_STEPS):
@@ -222,13 +222,13 @@ def _exact_newton(
             step = -np.linalg.solve(hessian, grad)
         except np.linalg.LinAlgError:
             return None
+        if np.max(np.abs(step)) < _NEWTON_TOL:
+            return phi, value, grad, hessian
         candidate = np.clip(phi + step, -_LOG_BOUND, _LOG_BOUND)
         new_value, new_grad, new_hessian = objective.newton_terms(candidate, curvature)
         if not new_value <= value + 1e-12 * abs(value):
             return None
         phi, value, grad, hessian = candidate, new_value, new_grad, new_hessian
-        if np.max(np.abs(step)) < 1e-7:
-            return phi, value, grad, hessian
     return None
 
 

@@ -32,8 +32,14 @@ def nbinom_pmf_sf(k: FloatArray, r: float, p: FloatArray) -> tuple[FloatArray, F
 
 
 def softplus_and_logistic(z: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """log(1 + e^z) and 1/(1 + e^-z) from a single exponential, stable for any z (even -inf)."""
-    small = np.exp(-np.abs(z))
-    share = 1.0 / (1.0 + small)
-    logistic = np.where(z >= 0, share, small * share)
-    return np.maximum(z, 0.0) + np.log1p(small), logistic
+    """log(1 + e^z) and 1/(1 + e^-z), stable for any z (even -inf).
+
+    The softplus is max(z, 0) + log1p(e^-|z|), exact to rounding where e^z overflows or
+    underflows; the logistic 1/(1 + e^-z) is too (e^-z = inf gives 0), and two
+    exponentials cost less than choosing between branches element by element.
+    """
+    softplus = np.maximum(z, 0.0)
+    softplus += np.log1p(np.exp(-np.abs(z)))
+    with np.errstate(over="ignore"):
+        logistic = 1.0 / (1.0 + np.exp(-z))
+    return softplus, logistic
