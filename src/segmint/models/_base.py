@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 
 from segmint.exceptions import ConvergenceError, NotFittedError
-from segmint.models._distinct import distinct_values
+from segmint.models._distinct import distinct_rows, distinct_values
 from segmint.models._optimize import (
     Curvature,
     LogLikelihood,
@@ -43,23 +43,12 @@ def compress_rows(
 ) -> tuple[tuple[FloatArray, ...], FloatArray]:
     """Merge identical rows of ``columns`` into one row each, summing their ``weights``.
 
-    Each column is hash-factorised and the codes are folded pairwise into one row key,
-    which is several times faster than sorting rows (``np.unique(axis=0)``); rows come
-    back in order of first appearance.
+    Rows come back in order of first appearance; rows whose weights sum to 0 are dropped.
     """
-    key, _ = pd.factorize(columns[0])
-    for column in columns[1:]:
-        codes, levels = pd.factorize(column)
-        key, _ = pd.factorize(key.astype(np.int64) * len(levels) + codes)
-    n_groups = int(key.max(initial=-1)) + 1
-    counts = np.bincount(key, weights=weights, minlength=n_groups)
-    unique = []
-    for column in columns:
-        values = np.empty(n_groups)
-        values[key] = column  # every row of a group holds the same value
-        unique.append(values)
+    row, distinct = distinct_rows(*columns)
+    counts = np.bincount(row, weights=weights, minlength=distinct[0].size)
     keep = counts > 0
-    return tuple(values[keep] for values in unique), counts[keep].astype(np.float64)
+    return tuple(values[keep] for values in distinct), counts[keep].astype(np.float64)
 
 
 def distinct_pairs(
@@ -254,39 +243,25 @@ class Histories:
     ) -> Histories:
         """Merge identical customers into weighted rows, then index their counts and ages.
 
-        The rows of ``segmint.models._base.compress_rows``, in the same order (first
-        appearance), from the codes of x and of the ages (see :func:`distinct_values`) and
-        one hash pass over the combined row key; the column codes become the indexes.
+        The rows of :func:`compress_rows`, in the same order (first appearance); the counts
+        and ages are then indexed on the distinct rows, which are far fewer than customers.
+        Counts and ages that only customers of weight 0 have are listed too, as when
+        indexing the customers themselves.
         """
-        count_codes, counts = distinct_values(x)
-        age_codes, ages = distinct_values(np.concatenate([T, t_x]))
-        n_ages = max(len(ages), 1)
-        key = count_codes.astype(np.int64) * n_ages + age_codes[: x.size]
-        if len(counts) * n_ages >= 2**62 // n_ages:  # fold in two steps to stay within int64
-            key, _ = pd.factorize(key)
-        key = key * n_ages + age_codes[x.size :]
-        if key.max(initial=0) < 2**32:  # a 32-bit hash table is smaller, so faster
-            key = key.astype(np.uint32)
-        row, _ = pd.factorize(key)
-        n_rows = int(row.max(initial=-1)) + 1
-        row_weights = np.bincount(row, weights=weights, minlength=n_rows)
-        codes = []
-        for column in (count_codes, age_codes[: x.size], age_codes[x.size :]):
-            values = np.empty(n_rows, dtype=np.intp)
-            values[row] = column  # every customer of a row holds the same codes
-            codes.append(values)
+        row, (x_r, t_x_r, T_r) = distinct_rows(x, t_x, T)
+        row_weights = np.bincount(row, weights=weights, minlength=x_r.size)
+        count_index, counts = distinct_values(x_r)
+        age_index, ages = distinct_values(np.concatenate([T_r, t_x_r]))
         keep = row_weights > 0
-        count_index, T_index, t_x_index = (c[keep] for c in codes)
-        counts_f, ages_f = np.asarray(counts, np.float64), np.asarray(ages, np.float64)
         return cls._indexed(
-            counts_f[count_index],
-            ages_f[t_x_index],
-            ages_f[T_index],
+            x_r[keep],
+            t_x_r[keep],
+            T_r[keep],
             row_weights[keep].astype(np.float64),
-            counts_f,
-            count_index,
-            ages_f,
-            np.concatenate([T_index, t_x_index]),
+            counts,
+            count_index[keep],
+            ages,
+            np.concatenate([age_index[: x_r.size][keep], age_index[x_r.size :][keep]]),
         )
 
     @classmethod
