@@ -67,9 +67,9 @@ def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
 def copies(mart: Mart) -> Iterator[SortedCopies]:
     """Sorted copies of the module's mart."""
     built = SortedCopies()
-    assert built.rebuild(mart)
+    built.rebuild(mart)
     yield built
-    built.close(mart)
+    built.clear()
 
 
 def sample_ids(mart: Mart) -> list[str]:
@@ -119,19 +119,81 @@ def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
         customer_360(mart, "x' OR '1'='1")
 
 
-def test_copies_name_the_mart_tables_until_built_and_after_close(mart: Mart) -> None:
+def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
     day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
     fresh = SortedCopies()
-    assert [fresh.table(t) for t in COPIED] == list(COPIED)
-    assert (fresh.features(day), fresh.has_scores()) == ("features", None)
-    assert fresh.rebuild(mart)
-    assert fresh.features(day) != "features"
-    assert fresh.features(day - dt.timedelta(days=1)) == "features"
+    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert (fresh.feature_rows(day, customer), fresh.has_scores()) == (None, None)
+    assert fresh.order_values() is None
+    fresh.rebuild(mart)
+    assert fresh.feature_rows(day, customer) is not None
+    assert fresh.feature_rows(day - dt.timedelta(days=1), customer) is None
     assert fresh.has_scores() is True
+    assert fresh.nbytes > 0
     for table in COPIED:
-        copy = fresh.table(table)
-        assert copy != table
-        counted = mart.raw.execute(f"SELECT count(*) FROM {copy}").fetchone()
-        assert counted == mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone()
-    fresh.close(mart)
-    assert [fresh.table(t) for t in COPIED] == list(COPIED)
+        found = fresh.rows(table, customer)
+        assert found is not None and found[1], table
+    fresh.clear()
+    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert fresh.nbytes == 0
+
+
+def copied_rows(copies: SortedCopies, table: str, customer_id: str) -> list[tuple[Any, ...]]:
+    found = copies.rows(table, customer_id)
+    assert found is not None, f"{table} was not copied"
+    return found[1]
+
+
+def test_every_copied_row_is_found_once(mart: Mart, copies: SortedCopies) -> None:
+    """Every row of a copied table comes back for its customer, and nothing else does."""
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    for table in COPIED:
+        found = sum(len(copied_rows(copies, table, customer_id)) for customer_id in ids)
+        stored = mart.raw.execute(
+            f"SELECT count(*) FROM {table} WHERE customer_id IN (SELECT customer_id FROM customers)"
+        ).fetchone()
+        assert stored is not None and found == stored[0], table
+        assert copied_rows(copies, table, "nobody") == []
+        assert copied_rows(copies, table, ids[0] + "x") == []
+
+
+def test_an_order_newer_than_the_copies_is_shown_with_its_value(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
+    built = SortedCopies()
+    built.rebuild(mart)
+    mart.raw.execute(
+        "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) "
+        "VALUES ('O-newest', $1, TIMESTAMP '2100-01-01 10:00:00', 'web', 'completed')",
+        [customer],
+    )
+    mart.raw.execute(
+        "INSERT INTO order_lines (order_id, line_no, quantity, unit_price, discount) "
+        "VALUES ('O-newest', 1, 3.0, 2.5, 0.5)"
+    )
+    try:
+        view = customer_360(mart, customer, True, [day], built)
+        assert view.orders == reference_360(mart, customer, day)["orders"]
+        assert view.orders[0]["order_id"] == "O-newest" and view.orders[0]["value"] == 7.0
+    finally:
+        mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-newest'")
+        mart.raw.execute("DELETE FROM orders WHERE order_id = 'O-newest'")
+
+
+def test_a_table_with_a_type_arrow_would_change_is_read_from_the_mart(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
+    mart.raw.execute("ALTER TABLE consents ADD COLUMN waiting INTERVAL DEFAULT INTERVAL 3 DAY")
+    try:
+        built = SortedCopies()
+        built.rebuild(mart)
+        assert built.rows("consents", customer) is None
+        assert built.rows("customers", customer) is not None
+        view = customer_360(mart, customer, True, [day], built)
+        assert view.consents == customer_360(mart, customer, True, [day]).consents
+        assert view.consents and all(
+            row["waiting"] == dt.timedelta(days=3) for row in view.consents
+        )
+    finally:
+        mart.raw.execute("ALTER TABLE consents DROP COLUMN waiting")

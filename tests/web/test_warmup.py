@@ -34,8 +34,10 @@ def test_first_look_warms_every_segmentation_and_builds_the_copies(mart: Mart) -
         day = dashboard.dates(mart, name)[-1]
         assert dashboard.results.get(("profile", name, day), refuse) is not None
         assert dashboard.results.get(("overview", name, day), refuse) is not None
-    assert warmer.copies.table("assignments") != "assignments"
-    warmer.copies.close(mart)
+    customer = mart.raw.execute("SELECT min(customer_id) FROM assignments").fetchone()
+    assert customer is not None and warmer.copies.rows("assignments", customer[0])
+    assert warmer.copies.order_values() is not None
+    warmer.copies.clear()
 
 
 def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:
@@ -56,7 +58,7 @@ def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> N
         )
     finally:
         mart.raw.execute("DELETE FROM assignments WHERE segmentation = 'extra'")
-        warmer.copies.close(mart)
+        warmer.copies.clear()
 
 
 def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
@@ -68,4 +70,4 @@ def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
         time.sleep(0.05)
     assert not warmer.warming
     warmer.stop()
-    warmer.copies.close(mart)
+    warmer.copies.clear()

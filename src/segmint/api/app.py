@@ -77,8 +77,7 @@ def create_app(
         warmer.start()
         yield
         warmer.stop()
-        with pool.lease() as cursor:
-            copies.close(cursor)
+        copies.clear()
         pool.close()
 
     app = FastAPI(

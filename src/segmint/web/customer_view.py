@@ -1,18 +1,21 @@
 """The 360° view of one customer: profile, features, segment history, scores, recent orders
 and events, consents and (when allowed) personal data, read by a few point lookups.
 
-This is the dashboard's hottest path, so it runs fixed, parameterised DuckDB statements on
-the request's cursor instead of Ibis expressions: compiling an Ibis expression costs more
-than the lookup itself (20-40 ms against 1-3 ms), and ``pandas`` is skipped as well
+This is the dashboard's hottest path (a third of its calls). The small tables (customers,
+personal data, consents, the latest features, assignments, scores) are read from the
+server's sorted in-process copies (:class:`segmint.web.sorted_copies.SortedCopies`) by a
+binary search, and the orders' values from the sums of
+:class:`segmint.web.order_values.OrderValues`; only the recent orders and events are engine
+statements. Those are fixed, parameterised DuckDB statements on the request's cursor
+instead of Ibis expressions (compiling an Ibis expression costs more than the lookup itself:
+20-40 ms against 1-3 ms), and ``pandas`` is skipped as well
 (:func:`segmint.web.frames.row_records` gives the values :func:`records` would). The
-customer's id is always a bound parameter, never text in the statement. ``orders``,
-``order_lines`` and ``events`` are stored in ``customer_id`` order, so DuckDB's zone maps
-skip all but one or two row groups; the other tables are read from the sorted in-memory
-copies of :class:`segmint.web.sorted_copies.SortedCopies` when those are built.
-Each lookup filters the customer's rows first (``AS MATERIALIZED``) and only then sorts
-them, so DuckDB cannot turn the top-20 into a scan of the whole table; the latest version
-per segmentation and date, and the join of orders to their values, are done in Python on
-the few rows found, which costs less than the engine's correlated subquery and hash join.
+customer's id is always a bound parameter, never text in the statement. ``orders`` and
+``events`` are stored in ``customer_id`` order, so DuckDB's zone maps skip all but one or two
+row groups. Each lookup filters the customer's rows first (``AS MATERIALIZED``) and only
+then sorts them, so DuckDB cannot turn the top-20 into a scan of the whole table. Before the
+copies are built (and in tests, to check them) the same parts come from statements on the
+mart's tables, with the same rows in the same order.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ import duckdb
 from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.mart import Mart
-from segmint.web import scores
+from segmint.web import order_values, scores
 from segmint.web.frames import row_records
-from segmint.web.sorted_copies import SortedCopies
+from segmint.web.sorted_copies import Rows, SortedCopies
 
 RECENT = 20
 """Orders and events shown, latest first."""
@@ -56,12 +59,6 @@ WITH mine AS MATERIALIZED (
     SELECT order_id, order_ts, channel, status FROM orders WHERE customer_id = $1
 )
 SELECT * FROM mine ORDER BY order_ts DESC LIMIT {RECENT}
-"""
-ORDER_VALUES_SQL = """
-SELECT order_id, sum(quantity * unit_price - coalesce(discount, 0.0)) AS value, count(*) AS lines
-FROM order_lines
-WHERE order_id BETWEEN $1 AND $2 AND order_id IN (SELECT unnest($3::VARCHAR[]))
-GROUP BY order_id
 """
 
 
@@ -104,7 +101,7 @@ def customer_360(
     """
     con = mart.raw
     copies = copies or SortedCopies()
-    columns, rows = _query(con, ROWS_SQL.format(table=copies.table("customers")), customer_id)
+    columns, rows = _lookup(con, copies, "customers", ROWS_SQL, customer_id)
     if not rows:
         raise MartError(
             f"no customer with id '{customer_id}'. Search for ids at /api/v1/customers?q=..."
@@ -114,24 +111,22 @@ def customer_360(
         profile=row_records(columns, rows, INGEST)[0],
         features_as_of=None,
         features={},
-        segments=_segment_history(con, copies.table("assignments"), customer_id),
+        segments=_segment_history(con, copies, customer_id),
         scores=(
-            _records(con, SCORES_SQL.format(table=copies.table(scores.SCORES_TABLE)), customer_id)
+            row_records(*_lookup(con, copies, scores.SCORES_TABLE, SCORES_SQL, customer_id))
             if _has_scores(mart, copies)
             else []
         ),
-        orders=_recent_orders(con, customer_id),
-        events=_records(con, EVENTS_SQL, customer_id, INGEST),
-        consents=_records(
-            con, ROWS_SQL.format(table=copies.table("consents")), customer_id, INGEST
-        ),
+        orders=_recent_orders(mart, copies, customer_id),
+        events=row_records(*_query(con, EVENTS_SQL, customer_id), INGEST),
+        consents=row_records(*_lookup(con, copies, "consents", ROWS_SQL, customer_id), INGEST),
     )
     dates = stored_dates(mart) if feature_dates is None else feature_dates
     if dates:
-        table = copies.features(dates[-1])
-        mine = _records(
-            con, FEATURES_SQL.format(table=table), customer_id, ("customer_id", "as_of"), dates[-1]
-        )
+        found = copies.feature_rows(dates[-1], customer_id)
+        if found is None:
+            found = _query(con, FEATURES_SQL.format(table="features"), customer_id, dates[-1])
+        mine = row_records(*found, ("customer_id", "as_of"))
         result.features_as_of = dates[-1].isoformat()
         result.features = mine[0] if mine else {}
     else:
@@ -139,19 +134,17 @@ def customer_360(
     if not result.scores:
         result.messages.append(scores.NO_CLV)
     if include_pii:
-        pii = _records(
-            con, ROWS_SQL.format(table=copies.table("customer_pii")), customer_id, INGEST
-        )
+        pii = row_records(*_lookup(con, copies, "customer_pii", ROWS_SQL, customer_id), INGEST)
         result.pii = pii[0] if pii else {}
     return result
 
 
 def _segment_history(
-    con: duckdb.DuckDBPyConnection, table: str, customer_id: str
+    con: duckdb.DuckDBPyConnection, copies: SortedCopies, customer_id: str
 ) -> list[dict[str, Any]]:
     """The customer's segment per segmentation and date, from the latest version that holds
     the customer (the rows come newest version first)."""
-    columns, rows = _query(con, SEGMENTS_SQL.format(table=table), customer_id)
+    columns, rows = _lookup(con, copies, "assignments", SEGMENTS_SQL, customer_id)
     seen: set[tuple[Any, Any]] = set()
     latest = []
     for row in rows:
@@ -161,20 +154,19 @@ def _segment_history(
     return row_records(columns, latest, ("version",))
 
 
-def _recent_orders(con: duckdb.DuckDBPyConnection, customer_id: str) -> list[dict[str, Any]]:
+def _recent_orders(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
     """The latest orders with their value and number of lines (None when it has none).
 
-    Two lookups: the orders, then their lines, found by the range of their ids (lines are
-    stored in order id order) and the ids themselves.
+    The values come from the server's sums when built; orders not summed there (none
+    built yet, or newer than the sums) are summed by the engine now.
     """
-    columns, rows = _query(con, ORDERS_SQL, customer_id)
+    columns, rows = _query(mart.raw, ORDERS_SQL, customer_id)
     if not rows:
         return []
     ids = [row[0] for row in rows]
-    values = {
-        row[0]: row[1:]
-        for row in con.execute(ORDER_VALUES_SQL, [min(ids), max(ids), ids]).fetchall()
-    }
+    kept = copies.order_values()
+    values = {} if kept is None else kept.lookup(ids)
+    values.update(order_values.probe(mart, [i for i in ids if i not in values]))
     joined = [(*row, *values.get(row[0], (None, None))) for row in rows]
     return row_records([*columns, "value", "lines"], joined)
 
@@ -192,12 +184,10 @@ def _query(
     return columns, cursor.fetchall()
 
 
-def _records(
-    con: duckdb.DuckDBPyConnection,
-    sql: str,
-    customer_id: str,
-    drop: tuple[str, ...] = (),
-    *more: Any,
-) -> list[dict[str, Any]]:
-    columns, rows = _query(con, sql, customer_id, *more)
-    return row_records(columns, rows, drop)
+def _lookup(
+    con: duckdb.DuckDBPyConnection, copies: SortedCopies, table: str, sql: str, customer_id: str
+) -> Rows:
+    """The customer's rows of ``table`` from its sorted copy, or by ``sql`` on the mart's
+    table when there is no copy."""
+    found = copies.rows(table, customer_id)
+    return found if found is not None else _query(con, sql.format(table=table), customer_id)

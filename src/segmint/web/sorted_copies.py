@@ -1,165 +1,258 @@
-"""In-memory copies, sorted by ``customer_id``, of the small tables a 360° view looks into.
+"""In-process copies, sorted by ``customer_id``, of the small tables a 360° view looks into.
 
-A 360° view looks up one customer. DuckDB finds a customer's rows by zone maps (min/max
-per row group), so a lookup costs a scan of the row groups whose range holds the id. The
-derived tables (``features``, ``assignments``, ``scores``) are written in whatever order
-the engine produced them, so there a lookup scans every row (50-100 ms at a million
-customers); the customer tables loaded in parallel chunks overlap a little, and reading
-their blocks through the file costs more than reading them from memory (4.6 against 1.4 ms
-for ``customer_pii`` at a million customers). The server therefore keeps sorted copies in
-an in-memory database attached to its connection: the latest stored date of ``features``,
-and ``assignments``, ``scores``, ``customers``, ``customer_pii`` and ``consents`` whole.
-``orders``, ``order_lines`` and ``events`` are too large to copy; they are stored in id
-order and read from the mart.
+A 360° view looks up one customer. Each engine statement costs a parse, a plan and a scan
+of the row group that holds the id (1.5-3 ms at a million customers, against 0.2 ms for a
+statement that reads nothing), and the derived tables (``features``, ``assignments``,
+``scores``) are written in whatever order the engine produced them, so there a lookup would
+scan every row. The server therefore keeps Arrow copies of them in the process: the latest
+stored date of ``features``, and ``assignments``, ``scores``, ``customers``,
+``customer_pii`` and ``consents`` whole, each sorted by ``customer_id`` with the ids as a
+numpy array of bytes, so a lookup is a binary search (``numpy.searchsorted``) and a slice:
+tens of microseconds instead of milliseconds. ``orders``, ``order_lines`` and ``events`` are
+too large to copy; they are stored in id order and read from the mart (the value of each
+order is kept apart, see :mod:`segmint.web.order_values`).
+
+A copy holds the rows in the order the engine's lookup would give them: customers, personal
+data, consents and features in stored order, assignments and scores in the order of the
+view's statements. Only columns whose Python values Arrow gives exactly as the engine's
+cursor does are copied (text, booleans, integers, doubles, dates, timestamps); a table with
+any other type is not copied and the view reads the mart's table.
 
 The copies are rebuilt off the request path by :class:`segmint.web.warmup.Warmer` when the
-tables change (see :func:`fingerprint`); until a copy exists a view reads the mart's own
-table. Memory: compressed columns, a few hundred MB at a million customers.
+tables change (see :func:`fingerprint`); until a copy exists a view reads the mart's table.
+Memory: about 1 GB at a million customers (low-cardinality text is dictionary-encoded).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import threading
-import time
-import uuid
+from dataclasses import dataclass
 from typing import Any
 
-import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.web import scores
+from segmint.web.keys import as_keys, key_range
+from segmint.web.order_values import OrderValues
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "segmint_serve"
-"""Name of the attached in-memory database holding the copies."""
+KEY = "customer_id"
 
-COPIED: dict[str, tuple[str, ...]] = {
-    "assignments": ("segmentation", "version", "as_of", "customer_id", "segment"),
-    scores.SCORES_TABLE: scores.SCORE_COLUMNS,
-    "customers": ("*",),
-    "customer_pii": ("*",),
-    "consents": ("*",),
+COPIED: dict[str, tuple[tuple[str, ...] | None, str]] = {
+    "customers": (None, "rowid"),
+    "customer_pii": (None, "rowid"),
+    "consents": (None, "rowid"),
+    "assignments": (
+        ("segmentation", "as_of", "segment", "version"),
+        "segmentation, as_of, version DESC",
+    ),
+    scores.SCORES_TABLE: (
+        ("as_of", "model", "score_name", "value"),
+        "as_of DESC, score_name, model",
+    ),
 }
-"""Tables copied whole, with the columns kept (``*``: all, in the mart's order)."""
+"""Tables copied whole: the columns the view's statement reads (None: all but ``ingest_id``,
+in the mart's order), and the order of a customer's rows (the order that statement gives:
+stored order, or its ``ORDER BY``)."""
 
-RETIRE_AFTER = 120.0
-"""Seconds a replaced copy is kept, so requests that already chose it can finish."""
+EXACT_TYPES = frozenset(
+    {"VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DOUBLE", "DATE"}
+    | {"TIMESTAMP"}
+)
+"""Engine types whose values come out of Arrow exactly as out of the engine's cursor."""
+
+DICTIONARY_BELOW = 0.5
+"""Text columns with fewer distinct values than this share of their rows are
+dictionary-encoded (country, segment, channel…): same values, a fraction of the memory."""
+
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+"""Column names and row tuples, as a cursor's ``description`` and ``fetchall`` give them."""
+
+
+@dataclass(frozen=True)
+class SortedTable:
+    """One table's rows sorted by ``customer_id``: the ids as bytes and the other columns.
+
+    ``columns`` names the columns of a row, as the view's statement on the mart names them;
+    ``customer_id``, when among them, is the id looked up (equal byte for byte to the stored
+    one) rather than a column kept.
+    """
+
+    columns: list[str]
+    keys: npt.NDArray[np.bytes_]
+    values: pa.Table
+
+    def rows(self, customer_id: str) -> list[tuple[Any, ...]]:
+        """The rows of ``customer_id``, in the copy's order."""
+        low, high = key_range(self.keys, customer_id)
+        if low == high:
+            return []
+        part = self.values.slice(low, high - low)
+        found = {name: part.column(name).to_pylist() for name in part.column_names}
+        return [
+            tuple(customer_id if name == KEY else found[name][i] for name in self.columns)
+            for i in range(high - low)
+        ]
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, in bytes."""
+        return int(self.keys.nbytes) + int(self.values.nbytes)
+
+
+@dataclass(frozen=True)
+class Built:
+    """One generation of copies; replaced whole, so a request reads one consistent set."""
+
+    tables: dict[str, SortedTable]
+    features: tuple[dt.date, SortedTable] | None
+    has_scores: bool
+    order_values: OrderValues | None
 
 
 class SortedCopies:
-    """Names of the sorted copies to read, and the rebuilding of them.
+    """The sorted copies to read, and the rebuilding of them.
 
-    Until :meth:`rebuild` has built them, :meth:`table` and :meth:`features` name the mart's
-    own tables and :meth:`has_scores` is None (unknown), so a view works either way.
+    Until :meth:`rebuild` has built them, :meth:`rows` and :meth:`feature_rows` are None (read
+    the mart's table), :meth:`order_values` is None and :meth:`has_scores` is None (unknown),
+    so a view works either way.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._prefix = f"c{uuid.uuid4().hex[:8]}"
-        self._generations = itertools.count(1)
-        self._features: tuple[dt.date, str] | None = None
-        self._tables: dict[str, str] = {}
-        self._has_scores: bool | None = None
-        self._retired: list[tuple[float, list[str]]] = []
+        self._built: Built | None = None
 
-    def features(self, as_of: dt.date) -> str:
-        """The table to read features of ``as_of`` from."""
-        with self._lock:
-            built = self._features
-        return built[1] if built is not None and built[0] == as_of else "features"
+    def rows(self, table: str, customer_id: str) -> Rows | None:
+        """The rows of ``customer_id`` in the copy of ``table``; None when not copied."""
+        copy = self._current_tables().get(table)
+        return None if copy is None else (copy.columns, copy.rows(customer_id))
 
-    def table(self, name: str) -> str:
-        """The table to read the mart table ``name`` from: its copy when built."""
+    def feature_rows(self, as_of: dt.date, customer_id: str) -> Rows | None:
+        """The features of ``customer_id`` as of ``as_of``; None when that date is not copied."""
         with self._lock:
-            return self._tables.get(name, name)
+            built = self._built
+        if built is None or built.features is None or built.features[0] != as_of:
+            return None
+        copy = built.features[1]
+        return copy.columns, copy.rows(customer_id)
 
     def has_scores(self) -> bool | None:
         """Whether the mart had a usable ``scores`` table at the last rebuild (None: unknown)."""
         with self._lock:
-            return self._has_scores
+            return None if self._built is None else self._built.has_scores
 
-    def rebuild(self, mart: Mart) -> bool:
-        """Build the copies anew from the mart's tables; False when they cannot be built.
+    def order_values(self) -> OrderValues | None:
+        """Every order's value and number of lines at the last rebuild (None: not built)."""
+        with self._lock:
+            return None if self._built is None else self._built.order_values
 
-        A mart opened read-only cannot attach an in-memory database: then nothing is built
-        and the views keep reading the mart's tables. Replaced copies are dropped by a
-        later :meth:`sweep`, once requests that chose them have finished.
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the current copies, in bytes."""
+        with self._lock:
+            built = self._built
+        if built is None:
+            return 0
+        held = sum(copy.nbytes for copy in built.tables.values())
+        held += built.features[1].nbytes if built.features is not None else 0
+        return held + (built.order_values.nbytes if built.order_values is not None else 0)
+
+    def rebuild(self, mart: Mart) -> None:
+        """Build the copies anew from the mart's tables and put them in place at once.
+
+        Requests that already hold the previous copies finish on them; the memory goes back
+        when the last of them ends.
         """
-        con = mart.raw
         present = set(mart.con.list_tables())
-        try:
-            con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCHEMA} (COMPRESS)")
-        except duckdb.Error as exc:
-            log.warning("no sorted copies for the 360° view (%s); reading the mart", exc)
-            return False
-        generation = next(self._generations)
-        features: tuple[dt.date, str] | None = None
+        features: tuple[dt.date, SortedTable] | None = None
         dates = stored_dates(mart)
         if dates:
-            name = self._name("features", generation)
-            con.execute(
-                f"CREATE TABLE {name} AS SELECT * FROM features WHERE as_of = $1 "
-                "ORDER BY customer_id",
-                [dates[-1]],
-            )
-            features = (dates[-1], name)
+            table = _copy(mart, "features", None, "rowid", dates[-1])
+            features = None if table is None else (dates[-1], table)
         has_scores = scores.has_scores(mart)
-        tables: dict[str, str] = {}
-        for table, columns in COPIED.items():
-            if table not in present or (table == scores.SCORES_TABLE and not has_scores):
+        tables: dict[str, SortedTable] = {}
+        for name, (columns, order) in COPIED.items():
+            if name not in present or (name == scores.SCORES_TABLE and not has_scores):
                 continue
-            tables[table] = self._name(table, generation)
-            con.execute(
-                f"CREATE TABLE {tables[table]} AS SELECT {', '.join(columns)} FROM {table} "
-                "ORDER BY customer_id"
-            )
+            copy = _copy(mart, name, columns, order)
+            if copy is not None:
+                tables[name] = copy
+        values = OrderValues.build(mart) if {"orders", "order_lines"} <= present else None
+        built = Built(tables, features, has_scores, values)
         with self._lock:
-            self._retire()
-            self._features, self._tables, self._has_scores = features, tables, has_scores
-        return True
+            self._built = built
 
-    def sweep(self, mart: Mart) -> None:
-        """Drop the copies replaced more than ``RETIRE_AFTER`` seconds ago."""
-        self._drop_retired(mart, time.monotonic() - RETIRE_AFTER)
-
-    def close(self, mart: Mart) -> None:
-        """Drop every copy this object made."""
+    def clear(self) -> None:
+        """Forget every copy (views read the mart's tables again)."""
         with self._lock:
-            self._retire()
-            self._features, self._tables, self._has_scores = None, {}, None
-        self._drop_retired(mart, float("inf"))
+            self._built = None
 
-    def _name(self, table: str, generation: int) -> str:
-        return f"{SCHEMA}.{self._prefix}_{table}_{generation}"
-
-    def _retire(self) -> None:
-        """Mark the current copies for dropping (the caller holds the lock)."""
-        names = list(self._tables.values())
-        if self._features is not None:
-            names.append(self._features[1])
-        if names:
-            self._retired.append((time.monotonic(), names))
-
-    def _drop_retired(self, mart: Mart, before: float) -> None:
+    def _current_tables(self) -> dict[str, SortedTable]:
         with self._lock:
-            due = [names for when, names in self._retired if when <= before]
-            self._retired = [(w, n) for w, n in self._retired if w > before]
-        for name in itertools.chain.from_iterable(due):
-            mart.raw.execute(f"DROP TABLE IF EXISTS {name}")
+            return {} if self._built is None else self._built.tables
+
+
+def _copy(
+    mart: Mart,
+    table: str,
+    columns: tuple[str, ...] | None,
+    order: str,
+    as_of: dt.date | None = None,
+) -> SortedTable | None:
+    """``table``'s ``columns`` (None: all but ``ingest_id``, and ``as_of`` when given, in the
+    mart's order) sorted by customer and then ``order``; None when a column's type would not
+    come out of Arrow exactly as out of the engine."""
+    con = mart.raw
+    described = con.execute(f"DESCRIBE {table}").fetchall()
+    types = {row[0]: row[1] for row in described}
+    skipped = {"ingest_id"} | ({"as_of"} if as_of is not None else set())
+    shown = columns or tuple(row[0] for row in described if row[0] not in skipped)
+    kept = [name for name in shown if name != KEY]
+    inexact = [f"{name} {types[name]}" for name in (KEY, *kept) if types[name] not in EXACT_TYPES]
+    if inexact:
+        log.info("%s is read from the mart: no exact in-memory copy of %s", table, inexact)
+        return None
+    where, params = ("", []) if as_of is None else ("WHERE as_of = $1", [as_of])
+    listed = ", ".join(f'"{name}"' for name in (KEY, *kept))
+    sql = f"SELECT {listed} FROM {table} {where} ORDER BY {KEY}, {order}"
+    values = con.execute(sql, params).fetch_arrow_table()
+    values = values.filter(pc.is_valid(values.column(KEY)))  # a null id matches no lookup
+    keys = as_keys(values.column(KEY))
+    if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
+        order_of = np.argsort(keys, kind="stable")  # the engine's order of text differs
+        keys, values = keys[order_of], values.take(pa.array(order_of))
+    return SortedTable(list(shown), keys, _compact(values.drop_columns([KEY])))
+
+
+def _compact(values: pa.Table) -> pa.Table:
+    """``values`` with low-cardinality text dictionary-encoded, in contiguous buffers."""
+    columns = []
+    for name in values.column_names:
+        column = values.column(name).combine_chunks()
+        if pa.types.is_string(column.type) and len(column):
+            distinct = len(pc.unique(column))
+            if distinct < DICTIONARY_BELOW * len(column):
+                column = pc.dictionary_encode(column)
+        columns.append(column)
+    return pa.table(columns, names=values.column_names)
 
 
 def fingerprint(mart: Mart) -> tuple[Any, ...]:
-    """What changes when a copied table changes: the feature dates, row counts, and the
-    latest version and date of the assignments."""
+    """What changes when a copied table changes: the feature dates, row counts (also of the
+    orders and their lines, whose values are kept), and the latest version and date of the
+    assignments."""
     present = set(mart.con.list_tables())
     counts = [
         mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone() if table in present else None
-        for table in ("features", *COPIED)
+        for table in ("features", *COPIED, "orders", "order_lines")
     ]
     stored = None
     if "assignments" in present:

@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 INTERVAL = 30.0
 """Seconds between two looks at whether the mart changed."""
 
-PRELOADED = ("customers", "customer_pii", "consents", "orders", "order_lines", "events")
-"""Tables a 360° view reads by point lookups, read once so they are in memory."""
+PRELOADED = ("orders", "events")
+"""Tables a 360° view reads by point lookups in the mart, read once so they are in memory."""
 
 
 class Warmer:
@@ -78,7 +78,6 @@ class Warmer:
         """Warm everything again when the mart changed since the last look; True when it did."""
         state = (_catalogue(mart), fingerprint(mart))
         if state == self._seen:
-            self.copies.sweep(mart)
             return False
         self.copies.rebuild(mart)
         self.dashboard.invalidate()
