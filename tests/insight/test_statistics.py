@@ -6,6 +6,9 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from segmint.insight.statistics import (
     chi_square,
@@ -67,6 +70,32 @@ def test_epsilon_squared_is_h_over_n_minus_one() -> None:
     assert n == 900
     assert epsilon == pytest.approx(h / 899)
     assert 0 < p < 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C", "D"]),
+            st.one_of(st.none(), st.integers(-3, 3).map(float), st.floats(-1e3, 1e3)),
+        ),
+        min_size=2,
+        max_size=60,
+    )
+)
+def test_kruskal_wallis_equals_scipy_on_any_data(rows: list[tuple[str, float | None]]) -> None:
+    frame = pd.DataFrame(rows, columns=["segment", "value"])
+    h, p, epsilon, n = kruskal_wallis(frame.value, frame.segment.astype("category"))
+    known = frame.dropna()
+    samples = [g.value.to_numpy() for _, g in known.groupby("segment")]
+    assert n == len(known)
+    if len(samples) < 2 or known.value.nunique() < 2:
+        assert (h, p, epsilon) == (0.0, 1.0, 0.0)
+        return
+    expected = stats.kruskal(*samples)
+    assert h == pytest.approx(expected.statistic, rel=1e-9, abs=1e-9)
+    assert p == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
+    assert epsilon == pytest.approx(expected.statistic / (n - 1), rel=1e-9, abs=1e-12)
 
 
 def test_cramers_v_of_a_perfectly_associated_table_is_one() -> None:

@@ -16,6 +16,7 @@ the statistics sample) come back to pandas.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import ibis.expr.types as ir
@@ -34,7 +35,12 @@ from segmint.insight.money import (
     segment_money,
     year_start,
 )
-from segmint.insight.statistics import MAX_CUSTOMERS, feature_kinds, segment_statistics
+from segmint.insight.statistics import (
+    MAX_CUSTOMERS,
+    compare_segments,
+    feature_kinds,
+    sample_frame,
+)
 from segmint.mart import Mart
 
 DEMOGRAPHICS = ("age_band", "gender", "region")
@@ -130,18 +136,23 @@ def profile(
     # The joined feature table is computed once into a temporary engine table: every
     # aggregate below then reads it instead of re-planning the whole feature expression.
     # Every result is sorted or aggregated here, so the engine may produce rows in any order.
+    # The statistical tests are pandas and SciPy work on a sample fetched first; they run
+    # in a second thread while the engine computes the money and mix queries.
     with (
         mart.unordered(),
         base.with_features(who, features).cache() as described,
+        ThreadPoolExecutor(max_workers=1) as tests,
     ):
+        numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
+        sampled = sample_frame(described, max_customers, random_state)
+        tested = tests.submit(compare_segments, sampled, numeric, categorical)
         valued = member_value(who, customer_value(mart, day), cost_to_serve)
         money = segment_money(valued, day, cost_to_serve, value, sub)
-        numeric, _ = feature_kinds(described, base.NOT_FEATURES)
         means = feature_means(described, numeric)
         mix = pd.concat(
             [demographic_mix(described), activity_mix(mart, who, day)], ignore_index=True
         )
-        statistics = segment_statistics(described, base.NOT_FEATURES, max_customers, random_state)
+        statistics = tested.result()
     n_base = int(money.portfolio["members"])
     overview = _overview(money.segments, means, min_share, min_members)
     return SegmentProfile(

@@ -161,7 +161,15 @@ def segment_statistics(
         alpha: false discovery rate for ``significant``.
     """
     numeric, categorical = feature_kinds(table, exclude)
+    frame = sample_frame(table, max_customers, random_state)
+    return compare_segments(frame, numeric, categorical, alpha=alpha)
+
+
+def sample_frame(
+    table: ir.Table, max_customers: int = MAX_CUSTOMERS, random_state: int = 0
+) -> pd.DataFrame:
+    """The seeded :func:`sample` of ``table`` as a pandas frame, for :func:`compare_segments`."""
     # Arrow's own conversion: Ibis's pandas conversion of a wide sample costs more than the
     # query; the tests only need plain numbers and labels
-    frame = sample(table, max_customers, random_state).to_pyarrow().to_pandas()
-    return compare_segments(frame, numeric, categorical, alpha=alpha)
+    frame: pd.DataFrame = sample(table, max_customers, random_state).to_pyarrow().to_pandas()
+    return frame
