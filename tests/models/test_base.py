@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 
+from segmint.models import _distinct
 from segmint.models._base import Histories, compress_rows, distinct_pairs
 
 
@@ -19,16 +22,34 @@ def customers() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return x, t_x, T, weights
 
 
-def test_merging_customers_gives_the_rows_of_compress_rows(
+def test_merging_customers_sums_the_weights_of_identical_rows_in_order_of_appearance(
     customers: tuple[np.ndarray, ...],
 ) -> None:
     x, t_x, T, weights = customers
-    (cx, ct_x, cT), cw = compress_rows(x, t_x, T, weights=weights)
+    totals: dict[tuple[float, float, float], float] = {}
+    for row, weight in zip(zip(x, t_x, T, strict=True), weights, strict=True):
+        totals[row] = totals.get(row, 0.0) + weight
+    expected = [(row, total) for row, total in totals.items() if total > 0]
     merged = Histories.of_customers(x, t_x, T, weights)
-    for ours, plain in ((merged.x, cx), (merged.t_x, ct_x), (merged.T, cT)):
+    assert list(zip(merged.x, merged.t_x, merged.T, strict=True)) == [row for row, _ in expected]
+    np.testing.assert_allclose(merged.weights, [total for _, total in expected], rtol=1e-15)
+    (cx, ct_x, cT), cw = compress_rows(x, t_x, T, weights=weights)
+    for ours, plain in ((merged.x, cx), (merged.t_x, ct_x), (merged.T, cT), (merged.weights, cw)):
         np.testing.assert_array_equal(ours, plain)
-    np.testing.assert_allclose(merged.weights, cw, rtol=1e-15)
-    assert merged.weights.sum() == pytest.approx(weights.sum())
+
+
+@pytest.mark.parametrize("ages", ["weeks from days", "continuous"])
+def test_merging_is_the_same_without_the_whole_number_fast_path(
+    ages: str, customers: tuple[np.ndarray, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x, t_x, T, weights = customers
+    if ages == "continuous":
+        T = T + np.random.default_rng(3).uniform(0, 0.01, T.size)
+    fast = Histories.of_customers(x, t_x, T, weights)
+    monkeypatch.setattr(_distinct, "_whole_number_keys", lambda values: (None, 1.0))
+    general = Histories.of_customers(x, t_x, T, weights)
+    for field in fields(Histories):
+        np.testing.assert_array_equal(getattr(fast, field.name), getattr(general, field.name))
 
 
 @pytest.mark.parametrize("build", ["of", "of_customers"])
