@@ -59,23 +59,39 @@ def year_start(as_of: dt.date) -> dt.datetime:
     return end - dt.timedelta(days=YEAR_DAYS)
 
 
-def customer_value(mart: Mart, as_of: dt.date) -> ir.Table:
+def year_spend(mart: Mart, as_of: dt.date) -> ir.Table:
+    """Per customer and product category: the money of the year's purchase lines.
+
+    Columns: ``customer_id``, ``category`` (null for lines without one), ``revenue``,
+    ``costed_revenue`` (revenue of lines with a known cost) and ``cost``. Every column is
+    additive, so :func:`customer_value` and the category mix of a profile both sum it
+    instead of reading the year's lines twice.
+    """
+    lines = purchase_lines(mart, as_of, year_start(as_of))
+    known = lines.cost.notnull()
+    return lines.group_by("customer_id", "category").aggregate(
+        revenue=lines.net.sum(),
+        costed_revenue=lines.net.sum(where=known),
+        cost=lines.cost.sum(where=known),
+    )
+
+
+def customer_value(mart: Mart, as_of: dt.date, spend: ir.Table | None = None) -> ir.Table:
     """Per customer with a purchase in the year ending at ``as_of``: the year's money.
 
     Columns: ``customer_id``, ``orders``, ``revenue``, ``costed_revenue`` (revenue of lines
     with a known cost), ``gross_margin``. Customers without purchases in the year have no row.
+    ``spend`` is :func:`year_spend` of the same date when the caller already has it.
     """
-    start = year_start(as_of)
-    orders = purchase_orders(mart, as_of, start)
+    orders = purchase_orders(mart, as_of, year_start(as_of))
     counts = orders.group_by("customer_id").aggregate(orders=orders.count())
-    # money straight from the year's lines: every sum here is additive over orders, so
-    # no per-order step is needed
-    lines = purchase_lines(mart, as_of, start)
-    known = lines.cost.notnull()
-    money = lines.group_by("customer_id").aggregate(
-        revenue=lines.net.sum(),
-        costed_revenue=lines.net.sum(where=known),
-        cost=lines.cost.sum(where=known),
+    # money from the year's lines: every sum here is additive over orders and categories,
+    # so no per-order step is needed
+    spend = year_spend(mart, as_of) if spend is None else spend
+    money = spend.group_by("customer_id").aggregate(
+        revenue=spend.revenue.sum(),
+        costed_revenue=spend.costed_revenue.sum(),
+        cost=spend.cost.sum(),
     )
     joined = counts.left_join(money, "customer_id")
     return joined.select(

@@ -25,7 +25,7 @@ import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.features.asof import AsOf
-from segmint.features.orders import purchase_lines, purchase_orders
+from segmint.features.orders import purchase_orders
 from segmint.insight import members as base
 from segmint.insight.money import (
     SegmentMoney,
@@ -33,6 +33,7 @@ from segmint.insight.money import (
     customer_value,
     member_value,
     segment_money,
+    year_spend,
     year_start,
 )
 from segmint.insight.statistics import (
@@ -141,16 +142,18 @@ def profile(
     with (
         mart.unordered(),
         base.with_features(who, features).cache() as described,
+        year_spend(mart, day).cache() as spend,
         ThreadPoolExecutor(max_workers=1) as tests,
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
         sampled = sample_frame(described, max_customers, random_state)
         tested = tests.submit(compare_segments, sampled, numeric, categorical)
-        valued = member_value(who, customer_value(mart, day), cost_to_serve)
+        valued = member_value(who, customer_value(mart, day, spend), cost_to_serve)
         money = segment_money(valued, day, cost_to_serve, value, sub)
         means = feature_means(described, numeric)
         mix = pd.concat(
-            [demographic_mix(described), activity_mix(mart, who, day)], ignore_index=True
+            [demographic_mix(described), activity_mix(mart, who, day, spend)],
+            ignore_index=True,
         )
         statistics = tested.result()
     n_base = int(money.portfolio["members"])
@@ -219,20 +222,23 @@ def demographic_mix(table: ir.Table) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else _shares(None, "", "")
 
 
-def activity_mix(mart: Mart, who: ir.Table, day: dt.date) -> pd.DataFrame:
+def activity_mix(
+    mart: Mart, who: ir.Table, day: dt.date, spend: ir.Table | None = None
+) -> pd.DataFrame:
     """Per segment: revenue by product category and orders by channel, in the year to ``day``.
 
     Both read only the year's purchases: orders by channel need no order values, and
-    category revenue sums the year's lines directly.
+    category revenue sums the year's lines per customer and category
+    (:func:`segmint.insight.money.year_spend`, or ``spend`` when the caller has it).
     """
-    start = year_start(day)
-    year = purchase_orders(mart, day, start).join(who, "customer_id")
+    year = purchase_orders(mart, day, year_start(day)).join(who, "customer_id")
     channel = year.channel.lower().strip().fill_null(base.UNKNOWN)
     channels = year.group_by(["segment", channel.name("value")]).aggregate(amount=year.count())
-    lines = purchase_lines(mart, day, start).join(who, "customer_id")
-    category = lines.category.fill_null(base.UNKNOWN)
-    categories = lines.group_by(["segment", category.name("value")]).aggregate(
-        amount=lines.net.sum()
+    spend = year_spend(mart, day) if spend is None else spend
+    bought = spend.join(who, "customer_id")
+    category = bought.category.fill_null(base.UNKNOWN)
+    categories = bought.group_by(["segment", category.name("value")]).aggregate(
+        amount=bought.revenue.sum()
     )
     return pd.concat(
         [
