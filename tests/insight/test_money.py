@@ -14,7 +14,7 @@ import segmint
 from segmint.exceptions import SegmintError
 from segmint.insight import SegmentMoney, SegmentProfile, profile, value_ladder
 from segmint.insight.members import SUB_SEGMENT, crossed, features_as_of, members
-from segmint.insight.money import SUMS, customer_value, member_value, segment_money
+from segmint.insight.money import SUMS, customer_value, member_value, segment_money, year_spend
 from segmint.mart import Mart
 
 from .conftest import AS_OF, insert, save
@@ -188,3 +188,15 @@ def test_customer_value_is_an_ibis_expression(mart: Mart) -> None:
     frame = values.to_pandas().set_index("customer_id")
     assert sorted(frame.index) == ["a1", "a2", "b1", "b2", "c1"]
     assert frame.loc["b2", "orders"] == 2
+
+
+def test_year_spend_adds_up_to_each_customers_value(mart: Mart) -> None:
+    spend = year_spend(mart, AS_OF).to_pandas()
+    assert spend.groupby(["customer_id", "category"], dropna=False).size().max() == 1
+    per_customer = spend.groupby("customer_id")[["revenue"]].sum()
+    values = customer_value(mart, AS_OF, year_spend(mart, AS_OF)).to_pandas()
+    values = values.set_index("customer_id").sort_index()
+    assert values.revenue.to_dict() == pytest.approx(per_customer.revenue.to_dict())
+    alone = customer_value(mart, AS_OF).to_pandas().set_index("customer_id").sort_index()
+    for column in ("orders", "revenue", "costed_revenue", "gross_margin"):
+        assert values[column].to_dict() == pytest.approx(alone[column].to_dict())
