@@ -17,6 +17,7 @@ Terms in x alone are evaluated once per distinct count, terms in an age once per
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, overload
 
 import numpy as np
@@ -49,7 +50,7 @@ def log_likelihood(
     opportunities an active customer has survived is x + shift.
     """
     r, alpha, a, b = theta
-    w, idx, k, w_k = data.weights, data.count_index, data.counts, data.count_weights
+    k, w_k = data.counts, data.count_weights
     total = w_k.sum()
     n = k + shift
     can_drop = n > 0
@@ -62,61 +63,101 @@ def log_likelihood(
         + gammaln(a + b)
         - gammaln(a + b + n)
     )
-    log_odds_k = np.where(can_drop, np.log(a * inv_b_k), -np.inf)
-
-    rx = r + data.x
-    log_age = np.log(alpha + data.ages)
-    inverse_age = 1.0 / (alpha + data.ages)
-    log_aT = log_age[data.T_index]
-    gap = log_aT - log_age[data.t_x_index]  # log((alpha+T)/(alpha+t_x)) = dz/dr >= 0
-    u_T, u_t = inverse_age[data.T_index], inverse_age[data.t_x_index]
-    du = u_T - u_t
-    dz_alpha = rx * du  # dz/dalpha <= 0
-    z = log_odds_k[idx]
-    z += rx * gap
-    softplus, p = softplus_and_logistic(z)
-    wp = w * p
-    inv_b = inv_b_k[idx]
-    w_rx = w * rx
-    ll = w_k @ log_stay_k + total * r * np.log(alpha) + w @ softplus - w_rx @ log_aT
-
+    per_value = _PerValue(
+        r,
+        np.where(can_drop, np.log(a * inv_b_k), -np.inf),
+        inv_b_k,
+        np.log(alpha + data.ages),
+        1.0 / (alpha + data.ages),
+    )
+    sums = np.sum(
+        [
+            _row_sums(data, slice(start, start + _CHUNK_ROWS), per_value, hessian=hessian)
+            for start in range(0, max(data.x.size, 1), _CHUNK_ROWS)
+        ],
+        axis=0,
+    )
+    softplus, rx_log_aT, log_aT, p_gap, rx_u_T, p_dz_alpha, p, p_inv_b = sums[:8]
+    ll = w_k @ log_stay_k + total * r * np.log(alpha) + softplus - rx_log_aT
     psi_ab_k = digamma(a + b) - digamma(a + b + n)
     grad = np.array(
         [
-            w_k @ (digamma(r + k) - digamma(r)) + total * np.log(alpha) - w @ log_aT + wp @ gap,
-            total * r / alpha - w_rx @ u_T + wp @ dz_alpha,
-            w_k @ psi_ab_k + wp.sum() / a,
-            w_k @ (psi_ab_k + digamma(b + n) - digamma(b)) - wp @ inv_b,
+            w_k @ (digamma(r + k) - digamma(r)) + total * np.log(alpha) - log_aT + p_gap,
+            total * r / alpha - rx_u_T + p_dz_alpha,
+            w_k @ psi_ab_k + p / a,
+            w_k @ (psi_ab_k + digamma(b + n) - digamma(b)) - p_inv_b,
         ]
     )
     if not hessian:
         return float(ll), grad, None
 
-    q = wp * (1 - p)  # weight times the curvature of softplus at z
-    q_gap, q_alpha, q_b = q * gap, q * dz_alpha, q * inv_b
+    (u_T, p_du, p_d2z_alpha, p_inv_b2, q, q_gap, q_alpha, q_b) = sums[8:16]
+    (q_gap_gap, q_gap_alpha, q_alpha_alpha, q_gap_b, q_alpha_b, q_b_b, rx_u_T2) = sums[16:]
     trigamma_ab_k = polygamma(1, a + b) - polygamma(1, a + b + n)
-    h_ab = w_k @ trigamma_ab_k - q_b.sum() / a
-    h_aa = w_k @ trigamma_ab_k + (q.sum() - wp.sum()) / a**2
-    h_bb = (
-        w_k @ (trigamma_ab_k + polygamma(1, b + n) - polygamma(1, b)) + (wp * inv_b + q_b) @ inv_b
-    )
-    h_rr = w_k @ (polygamma(1, r + k) - polygamma(1, r)) + q_gap @ gap
-    h_r_alpha = total / alpha - w @ u_T + wp @ du + q_gap @ dz_alpha
-    # d2z/dalpha2 = (r+x)(u_t^2 - u_T^2) = -dz/dalpha (u_t + u_T)
-    h_alpha_alpha = (
-        -total * r / alpha**2
-        + (w_rx * u_T) @ u_T
-        - (wp * dz_alpha) @ (u_t + u_T)
-        + q_alpha @ dz_alpha
-    )
-    h_r_a, h_alpha_a = q_gap.sum() / a, q_alpha.sum() / a
-    h_r_b, h_alpha_b = -q_gap @ inv_b, -q_alpha @ inv_b
+    h_rr = w_k @ (polygamma(1, r + k) - polygamma(1, r)) + q_gap_gap
+    h_r_alpha = total / alpha - u_T + p_du + q_gap_alpha
+    h_alpha_alpha = -total * r / alpha**2 + rx_u_T2 + p_d2z_alpha + q_alpha_alpha
+    h_aa = w_k @ trigamma_ab_k + (q - p) / a**2
+    h_ab = w_k @ trigamma_ab_k - q_b / a
+    h_bb = w_k @ (trigamma_ab_k + polygamma(1, b + n) - polygamma(1, b)) + p_inv_b2 + q_b_b
     curvature = np.array(
         [
-            [h_rr, h_r_alpha, h_r_a, h_r_b],
-            [h_r_alpha, h_alpha_alpha, h_alpha_a, h_alpha_b],
-            [h_r_a, h_alpha_a, h_aa, h_ab],
-            [h_r_b, h_alpha_b, h_ab, h_bb],
+            [h_rr, h_r_alpha, q_gap / a, -q_gap_b],
+            [h_r_alpha, h_alpha_alpha, q_alpha / a, -q_alpha_b],
+            [q_gap / a, q_alpha / a, h_aa, h_ab],
+            [-q_gap_b, -q_alpha_b, h_ab, h_bb],
         ]
     )
     return float(ll), grad, curvature
+
+
+_CHUNK_ROWS = 1 << 16  # rows summed per pass: a pass's temporaries stay in the CPU cache
+
+
+@dataclass(frozen=True)
+class _PerValue:
+    """What the row sums gather: r, and terms evaluated once per distinct count or age."""
+
+    r: float
+    log_odds_k: FloatArray  # log(a/(b+n-1)), the part of z in the count alone
+    inv_b_k: FloatArray  # 1/(b+n-1)
+    log_age: FloatArray  # log(alpha + age)
+    inverse_age: FloatArray  # 1/(alpha + age)
+
+
+def _row_sums(data: Histories, rows: slice, values: _PerValue, *, hessian: bool) -> FloatArray:
+    """Weighted sums over ``rows`` of the per-row terms of the log-likelihood's derivatives.
+
+    In order: w softplus(z), w(r+x)log(alpha+T), w log(alpha+T), wp dz/dr, w(r+x)u_T,
+    wp dz/dalpha, wp, wp/(b+n-1); with ``hessian`` also w u_T, wp(u_T - u_t),
+    wp d2z/dalpha2, wp/(b+n-1)^2, q, q dz/dr, q dz/dalpha, q/(b+n-1), q (dz/dr)^2,
+    q dz/dr dz/dalpha, q (dz/dalpha)^2, q dz/dr/(b+n-1), q dz/dalpha/(b+n-1),
+    q/(b+n-1)^2 and w(r+x)u_T^2, where u = 1/(alpha + age), p = logistic(z) and
+    q = wp(1-p), the weight times the curvature of softplus at z.
+    """
+    w, idx = data.weights[rows], data.count_index[rows]
+    T_index, t_x_index = data.T_index[rows], data.t_x_index[rows]
+    rx = values.r + data.x[rows]
+    log_aT = values.log_age[T_index]
+    gap = log_aT - values.log_age[t_x_index]  # log((alpha+T)/(alpha+t_x)) = dz/dr >= 0
+    u_T, u_t = values.inverse_age[T_index], values.inverse_age[t_x_index]
+    du = u_T - u_t
+    dz_alpha = rx * du  # dz/dalpha <= 0
+    z = values.log_odds_k[idx]
+    z += rx * gap
+    softplus, p = softplus_and_logistic(z)
+    wp = w * p
+    inv_b = values.inv_b_k[idx]
+    w_rx = w * rx
+    first = [w @ softplus, w_rx @ log_aT, w @ log_aT, wp @ gap, w_rx @ u_T]
+    first += [wp @ dz_alpha, wp.sum(), wp @ inv_b]
+    if not hessian:
+        return np.array(first)
+    q = wp * (1 - p)
+    q_gap, q_alpha, q_b = q * gap, q * dz_alpha, q * inv_b
+    # d2z/dalpha2 = (r+x)(u_t^2 - u_T^2) = -dz/dalpha (u_t + u_T)
+    second = [w @ u_T, wp @ du, -(wp * dz_alpha) @ (u_t + u_T), (wp * inv_b) @ inv_b]
+    second += [q.sum(), q_gap.sum(), q_alpha.sum(), q_b.sum()]
+    second += [q_gap @ gap, q_gap @ dz_alpha, q_alpha @ dz_alpha, q_gap @ inv_b]
+    second += [q_alpha @ inv_b, q_b @ inv_b, (w_rx * u_T) @ u_T]
+    return np.array(first + second)
