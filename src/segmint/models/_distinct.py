@@ -11,6 +11,8 @@ in order of first appearance.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -19,7 +21,7 @@ from segmint.models._validation import FloatArray
 
 _MAX_DENOMINATOR = 400  # ages k/d with d up to 400 (days, weeks of days, hours...) index directly
 _MAX_SPAN = 1 << 22  # widest range of whole-number keys indexed through a lookup table
-_SAMPLE = 256  # values sampled to guess the denominator before checking all of them
+_SAMPLE = 64  # values sampled to guess the denominator before checking all of them
 
 
 def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatArray, ...]]:
@@ -27,19 +29,9 @@ def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatAr
 
     Distinct rows come in order of first appearance. Each column is coded by whole
     numbers (see :func:`_whole_number_keys`, or hash codes for other values), the codes
-    are packed into one integer per row and that integer is hashed once.
+    are packed into one integer per row (:func:`_packed_codes`) and that is hashed once.
     """
-    key = np.zeros(columns[0].size, dtype=np.int64)
-    width = 1  # key < width
-    for column in columns:
-        codes, span = _column_codes(column)
-        if width >= 2**62 // span:  # packing would overflow: recode the key densely first
-            key, levels = pd.factorize(key)
-            width = max(len(levels), 1)
-        key = key * span + codes
-        width *= span
-    if width <= 2**32:  # a 32-bit hash table is smaller, so faster
-        key = key.astype(np.uint32)
+    key = _packed_codes([_column_codes(column) for column in columns])
     row, levels = pd.factorize(key)
     distinct = []
     for column in columns:
@@ -47,6 +39,30 @@ def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatAr
         values[row] = column  # every occurrence of a row holds the same value
         distinct.append(values)
     return row, tuple(distinct)
+
+
+def _packed_codes(coded: list[tuple[NDArray[np.intp], int]]) -> NDArray[np.integer[Any]]:
+    """One integer per row that is equal exactly where all the columns' codes are.
+
+    Mixed-radix packing of the (codes, span) of each column, in 32 bits when they fit (a
+    smaller hash table hashes faster); in 64 bits otherwise, recoding the packed prefix
+    densely whenever the next column would overflow it.
+    """
+    if np.prod([float(span) for _, span in coded]) <= 2**32:
+        narrow = coded[0][0].astype(np.uint32)
+        for codes, span in coded[1:]:
+            narrow *= np.uint32(span)
+            np.add(narrow, codes, out=narrow, casting="unsafe")  # codes < span: no wrap-around
+        return narrow
+    key = coded[0][0].astype(np.int64)
+    width = coded[0][1]  # key < width
+    for codes, span in coded[1:]:
+        if width >= 2**62 // span:
+            key, levels = pd.factorize(key)
+            width = max(len(levels), 1)
+        key = key * span + codes
+        width *= span
+    return key
 
 
 def _column_codes(values: FloatArray) -> tuple[NDArray[np.intp], int]:
@@ -97,9 +113,12 @@ def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.intp] | None, flo
     whole = np.all(np.abs(scaled - np.rint(scaled)) <= 1e-9 * np.maximum(scaled, 1.0), axis=1)
     if not whole.any():
         return None, 1.0
-    denominator = float(np.argmax(whole) + 1)
-    keys = values * denominator
-    np.rint(keys, out=keys)
-    if not np.array_equal(keys / denominator if denominator > 1 else keys, values):
-        return None, 1.0
-    return keys.astype(np.intp), denominator
+    denominator = int(np.argmax(whole)) + 1
+    if denominator == 1:  # whole numbers: truncating is exact exactly when they are whole
+        keys = values.astype(np.intp)
+        return (keys, 1.0) if np.array_equal(keys, values) else (None, 1.0)
+    scaled_values = values * denominator
+    np.rint(scaled_values, out=scaled_values)
+    keys = scaled_values.astype(np.intp)
+    scaled_values /= denominator
+    return (keys, float(denominator)) if np.array_equal(scaled_values, values) else (None, 1.0)
