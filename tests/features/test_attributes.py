@@ -71,6 +71,30 @@ def test_undated_value_loses_to_a_dated_one(
     assert features_of(empty_mart, "2024-01-01")["a"]["tier"] == "gold"
 
 
+def test_ties_go_to_the_greatest_value_and_any_date_beats_none(
+    empty_mart: Mart, insert_rows: Any, features_of: Any
+) -> None:
+    insert_rows(
+        empty_mart,
+        "customers",
+        [{"customer_id": c, "signup_date": dt.date(2024, 1, 1)} for c in "ab"],
+    )
+    when, epoch = dt.datetime(2024, 1, 1), dt.datetime(1970, 1, 1)
+    insert_rows(
+        empty_mart,
+        "customer_attributes",
+        [
+            {"customer_id": "a", "name": "tier", "value": "gold", "updated_at": when},
+            {"customer_id": "a", "name": "tier", "value": "silver", "updated_at": when},
+            {"customer_id": "a", "name": "tier", "value": "bronze", "updated_at": epoch},
+            {"customer_id": "b", "name": "tier", "value": "zz-undated"},
+            {"customer_id": "b", "name": "tier", "value": "old", "updated_at": epoch},
+        ],
+    )
+    rows = features_of(empty_mart, "2024-01-01")
+    assert (rows["a"]["tier"], rows["b"]["tier"]) == ("silver", "old")
+
+
 @pytest.mark.parametrize(
     ("name", "column"),
     [

@@ -95,13 +95,22 @@ def attribute_columns(mart: Mart, day: dt.date, reserved: Iterable[str]) -> list
 
 
 def attribute_features(mart: Mart, day: dt.date, columns: list[AttributeColumn]) -> ir.Table:
-    """One row per customer with an attribute, one column per :class:`AttributeColumn`."""
+    """One row per customer with an attribute, one column per :class:`AttributeColumn`.
+
+    One group-by: each column is the value with the greatest (dated, ``updated_at``,
+    value) key among the customer's rows of that name, the latest value with the ties of
+    the module docstring, without ranking every row first.
+    """
     known = _known(mart, day)
-    order = [ibis.desc(known.updated_at, nulls_first=False), ibis.desc(known.value)]
-    rank = ibis.row_number().over(group_by=["customer_id", "name"], order_by=order)
-    latest = known.mutate(rank=rank).filter(lambda t: t["rank"] == 0)
+    latest = ibis.struct(
+        {
+            "dated": known.updated_at.notnull(),
+            "at": known.updated_at.fill_null(ibis.timestamp("1970-01-01 00:00:00")),
+            "value": known.value,
+        }
+    )
     values: dict[str, ir.Value] = {}
     for attr in columns:
-        value = latest.value.max(where=latest.name == attr.name)
+        value = known.value.argmax(latest, where=known.name == attr.name)
         values[attr.column] = value.try_cast("float64") if attr.numeric else value
-    return latest.group_by("customer_id").aggregate(**values)
+    return known.group_by("customer_id").aggregate(**values)
