@@ -46,7 +46,7 @@ def test_merging_is_the_same_without_the_whole_number_fast_path(
     if ages == "continuous":
         T = T + np.random.default_rng(3).uniform(0, 0.01, T.size)
     fast = Histories.of_customers(x, t_x, T, weights)
-    monkeypatch.setattr(_distinct, "_whole_number_keys", lambda values: (None, 1.0))
+    monkeypatch.setattr(_distinct, "_denominator", lambda values: None)
     general = Histories.of_customers(x, t_x, T, weights)
     for field in fields(Histories):
         np.testing.assert_array_equal(getattr(fast, field.name), getattr(general, field.name))

@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from segmint.models import _distinct
-from segmint.models._distinct import _whole_number_keys, distinct_rows, distinct_values
+from segmint.models._distinct import (
+    _packed_whole_numbers,
+    _whole_number_keys,
+    distinct_rows,
+    distinct_values,
+)
 
 RNG = np.random.default_rng(11)
 DAYS = RNG.integers(0, 730, 4000).astype(float)
@@ -100,13 +105,28 @@ def test_rows_too_wide_for_one_integer_are_packed_in_steps() -> None:
     assert list(zip(*distinct, strict=True)) == expected_rows
 
 
+@pytest.mark.parametrize("n_rows", [4000, 200_000])
 def test_distinct_rows_are_the_same_without_the_fast_path(
-    monkeypatch: pytest.MonkeyPatch,
+    n_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    arrays = [WHOLE["counts"], WHOLE["weeks from days"], WHOLE["days"]]
+    rng = np.random.default_rng(n_rows)
+    days = rng.integers(0, 730, n_rows).astype(float)
+    arrays = [rng.integers(0, 40, n_rows).astype(float), days / 7, np.floor(days / 3)]
+    assert _packed_whole_numbers(tuple(arrays)) is not None
     fast_row, fast = distinct_rows(*arrays)
-    monkeypatch.setattr(_distinct, "_whole_number_keys", lambda values: (None, 1.0))
+    monkeypatch.setattr(_distinct, "_denominator", lambda values: None)
     slow_row, slow = distinct_rows(*arrays)
     np.testing.assert_array_equal(fast_row, slow_row)
     for ours, general in zip(fast, slow, strict=True):
         np.testing.assert_array_equal(ours, general)
+
+
+def test_rows_are_packed_only_when_every_value_is_whole_and_they_fit_32_bits() -> None:
+    rng = np.random.default_rng(5)
+    counts, weeks = rng.integers(0, 40, 150_000).astype(float), rng.integers(0, 730, 150_000) / 7
+    assert _packed_whole_numbers((counts, weeks)) is not None
+    odd_in_the_last_chunk = weeks.copy()
+    odd_in_the_last_chunk[-1] = 1 / 3
+    assert _packed_whole_numbers((counts, odd_in_the_last_chunk)) is None
+    wide = rng.integers(0, 3_000_000, 150_000).astype(float)  # 3e6 * 3e6 codes > 2^32
+    assert _packed_whole_numbers((wide, wide)) is None

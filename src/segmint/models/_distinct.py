@@ -22,23 +22,67 @@ from segmint.models._validation import FloatArray
 _MAX_DENOMINATOR = 400  # ages k/d with d up to 400 (days, weeks of days, hours...) index directly
 _MAX_SPAN = 1 << 22  # widest range of whole-number keys indexed through a lookup table
 _SAMPLE = 64  # values sampled to guess the denominator before checking all of them
+_CHUNK_ROWS = 1 << 16  # rows packed per pass: a pass's temporaries stay in the CPU cache
 
 
 def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatArray, ...]]:
     """Each row's index into the distinct rows of ``columns``, and those rows' values.
 
-    Distinct rows come in order of first appearance. Each column is coded by whole
-    numbers (see :func:`_whole_number_keys`, or hash codes for other values), the codes
-    are packed into one integer per row (:func:`_packed_codes`) and that is hashed once.
+    Distinct rows come in order of first appearance. The columns' codes are packed into
+    one integer per row, which is hashed once: whole-number columns are packed in a
+    single pass (:func:`_packed_whole_numbers`) and the distinct rows decoded from the
+    distinct integers; otherwise each column is coded first (:func:`_column_codes`).
     """
-    key = _packed_codes([_column_codes(column) for column in columns])
-    row, levels = pd.factorize(key)
+    whole = _packed_whole_numbers(columns)
+    if whole is not None:
+        key, scales = whole
+        row, levels = pd.factorize(key)
+        rest = np.asarray(levels, dtype=np.int64)
+        decoded = []
+        for denominator, span in reversed(scales):
+            rest, code = np.divmod(rest, span)
+            decoded.append(code / denominator)
+        return row, tuple(reversed(decoded))
+    row, packed_rows = pd.factorize(_packed_codes([_column_codes(c) for c in columns]))
     distinct = []
     for column in columns:
-        values = np.empty(len(levels))
+        values = np.empty(len(packed_rows))
         values[row] = column  # every occurrence of a row holds the same value
         distinct.append(values)
     return row, tuple(distinct)
+
+
+def _packed_whole_numbers(
+    columns: tuple[FloatArray, ...],
+) -> tuple[NDArray[np.uint32], list[tuple[int, int]]] | None:
+    """Rows packed into one 32-bit integer from their whole-number keys, or None.
+
+    With k = value * d whole for every value of a column (see :func:`_denominator`),
+    the row's integer is the mixed-radix number of its columns' k. Built a cache-sized
+    chunk at a time, so a million rows cost one pass and one output array. None when a
+    column is not whole multiples of one small fraction or the rows need more than 32
+    bits. Also returns each column's (d, span of k).
+    """
+    scales = []
+    for column in columns:
+        denominator = _denominator(column)
+        if denominator is None:
+            return None
+        scales.append((denominator, int(np.rint(column.max(initial=0.0) * denominator)) + 1))
+    if np.prod([float(span) for _, span in scales]) > 2**32:
+        return None
+    packed = np.zeros(columns[0].size, dtype=np.uint32)
+    for start in range(0, columns[0].size, _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        out = packed[rows]
+        for column, (denominator, span) in zip(columns, scales, strict=True):
+            keys = column[rows] * denominator
+            np.rint(keys, out=keys)
+            if not np.array_equal(keys / denominator, column[rows]):
+                return None
+            out *= np.uint32(span)
+            np.add(out, keys, out=out, casting="unsafe")  # whole and below 2^32: exact
+    return packed, scales
 
 
 def _packed_codes(coded: list[tuple[NDArray[np.intp], int]]) -> NDArray[np.integer[Any]]:
@@ -98,27 +142,36 @@ def distinct_values(values: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
 
 
 def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.intp] | None, float]:
-    """``(k, d)`` with ``k / d == values`` exactly, k whole and below ``_MAX_SPAN``, or (None, 1).
+    """``(k, d)`` with ``k / d == values`` exactly and k whole (see :func:`_denominator`),
+    or (None, 1) when the values are not whole multiples of one small fraction.
 
-    d is the smallest denominator up to ``_MAX_DENOMINATOR`` that makes a strided sample
-    whole; the exact round trip k / d == value is then checked on every value, so two
-    values share a key if and only if they are equal.
+    The round trip k / d == value is checked on every value, so two values share a key
+    if and only if they are equal.
+    """
+    denominator = _denominator(values)
+    if denominator is None:
+        return None, 1.0
+    if denominator == 1:  # whole numbers: truncating is exact exactly when they are whole
+        keys = values.astype(np.intp)
+        return (keys, 1.0) if np.array_equal(keys, values) else (None, 1.0)
+    scaled = values * denominator
+    np.rint(scaled, out=scaled)
+    keys = scaled.astype(np.intp)
+    scaled /= denominator
+    return (keys, float(denominator)) if np.array_equal(scaled, values) else (None, 1.0)
+
+
+def _denominator(values: FloatArray) -> int | None:
+    """The smallest d up to ``_MAX_DENOMINATOR`` that makes a strided sample of ``values``
+    whole multiples of 1/d, keeping value * d below ``_MAX_SPAN``; None if there is none.
+
+    A guess from the sample: callers check every value.
     """
     largest = float(values.max(initial=0.0))
     max_denominator = min(_MAX_DENOMINATOR, int((_MAX_SPAN - 1) // max(largest, 1.0)))
     if values.size == 0 or max_denominator < 1:
-        return None, 1.0
+        return None
     sample = values[:: max(values.size // _SAMPLE, 1)]
     scaled = sample[None, :] * np.arange(1, max_denominator + 1, dtype=np.float64)[:, None]
     whole = np.all(np.abs(scaled - np.rint(scaled)) <= 1e-9 * np.maximum(scaled, 1.0), axis=1)
-    if not whole.any():
-        return None, 1.0
-    denominator = int(np.argmax(whole)) + 1
-    if denominator == 1:  # whole numbers: truncating is exact exactly when they are whole
-        keys = values.astype(np.intp)
-        return (keys, 1.0) if np.array_equal(keys, values) else (None, 1.0)
-    scaled_values = values * denominator
-    np.rint(scaled_values, out=scaled_values)
-    keys = scaled_values.astype(np.intp)
-    scaled_values /= denominator
-    return (keys, float(denominator)) if np.array_equal(scaled_values, values) else (None, 1.0)
+    return int(np.argmax(whole)) + 1 if whole.any() else None
