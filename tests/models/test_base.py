@@ -77,3 +77,12 @@ def test_distinct_pairs_are_distinct_and_gather_back(customers: tuple[np.ndarray
     assert first.size == len(set(zip(x, T, strict=True)))
     np.testing.assert_array_equal(first[index], x)
     np.testing.assert_array_equal(second[index], T)
+
+
+def test_no_weights_count_every_customer_once(customers: tuple[np.ndarray, ...]) -> None:
+    x, t_x, T, _ = customers
+    unweighted = Histories.of_customers(x, t_x, T, None)
+    ones = Histories.of_customers(x, t_x, T, np.ones(x.size))
+    for field in fields(Histories):
+        np.testing.assert_array_equal(getattr(unweighted, field.name), getattr(ones, field.name))
+    assert unweighted.weights.dtype == np.float64 and unweighted.weights.sum() == x.size

@@ -173,16 +173,20 @@ class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
         return tuple(self.params_[name] for name in self.param_names)
 
 
-def check_has_repeat_buyers(x: FloatArray, weights: FloatArray, model_name: str) -> None:
-    """Raise ConvergenceError when no customer (or none with weight) made a repeat purchase."""
-    if x.size == 0 or weights.sum() == 0:
+def check_has_repeat_buyers(x: FloatArray, weights: FloatArray | None, model_name: str) -> None:
+    """Raise ConvergenceError when no customer (or none with weight) made a repeat purchase.
+
+    ``weights`` None means every customer counts once.
+    """
+    total = float(x.size) if weights is None else float(weights.sum())
+    if x.size == 0 or total == 0:
         raise ConvergenceError(
             f"{model_name} needs customers to fit; got an empty input. "
             "Pass one row per customer with frequency, recency and age."
         )
-    if not np.any((x > 0) & (weights > 0)):
+    if not np.any(x > 0 if weights is None else (x > 0) & (weights > 0)):
         raise ConvergenceError(
-            f"{model_name} cannot be fitted: none of the {weights.sum():g} customers made a "
+            f"{model_name} cannot be fitted: none of the {total:g} customers made a "
             "repeat purchase (all frequencies are 0), so purchase rates and dropout cannot be "
             "told apart. Use a longer calibration period or more customers."
         )
@@ -239,9 +243,11 @@ class Histories:
 
     @classmethod
     def of_customers(
-        cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray
+        cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray | None
     ) -> Histories:
         """Merge identical customers into weighted rows, then index their counts and ages.
+
+        ``weights`` None means every customer counts once.
 
         The rows of :func:`compress_rows`, in the same order (first appearance); the counts
         and ages are then indexed on the distinct rows, which are far fewer than customers.
@@ -337,7 +343,7 @@ class ContinuousTimeModel(MaximumLikelihoodModel):
             Optional number of customers each row stands for.
         """
         x, t_x, age = validate_rfm(frequency, recency, T)
-        w = validate_weights(weights, x.size)
+        w = None if weights is None else validate_weights(weights, x.size)
         check_has_repeat_buyers(x, w, type(self).__name__)
         with single_threaded_blas():
             data = Histories.of_customers(x, t_x, age, w)

@@ -22,6 +22,10 @@ from segmint.models._validation import FloatArray
 _MAX_DENOMINATOR = 400  # ages k/d with d up to 400 (days, weeks of days, hours...) index directly
 _MAX_SPAN = 1 << 22  # widest range of whole-number keys indexed through a lookup table
 _SAMPLE = 64  # values sampled to guess the denominator before checking all of them
+_HASH_SIZE_HINT = 1 << 18
+"""Rows the hash table of distinct rows is first sized for; it grows as more are found.
+Sized for every row, a million rows' table takes about 25 MB, which costs more to page
+in than growing it costs when rows repeat (and hardly less when they do not)."""
 _CHUNK_ROWS = 1 << 16  # rows packed per pass: a pass's temporaries stay in the CPU cache
 
 
@@ -36,14 +40,15 @@ def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatAr
     whole = _packed_whole_numbers(columns)
     if whole is not None:
         key, scales = whole
-        row, levels = pd.factorize(key)
+        row, levels = pd.factorize(key, size_hint=min(key.size, _HASH_SIZE_HINT))
         rest = np.asarray(levels, dtype=np.int64)
         decoded = []
         for denominator, span in reversed(scales):
             rest, code = np.divmod(rest, span)
             decoded.append(code / denominator)
         return row, tuple(reversed(decoded))
-    row, packed_rows = pd.factorize(_packed_codes([_column_codes(c) for c in columns]))
+    packed = _packed_codes([_column_codes(column) for column in columns])
+    row, packed_rows = pd.factorize(packed, size_hint=min(packed.size, _HASH_SIZE_HINT))
     distinct = []
     for column in columns:
         values = np.empty(len(packed_rows))
