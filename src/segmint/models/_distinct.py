@@ -41,10 +41,12 @@ def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatAr
     if whole is not None:
         key, scales = whole
         row, levels = pd.factorize(key, size_hint=min(key.size, _HASH_SIZE_HINT))
-        rest = np.asarray(levels, dtype=np.int64)
+        rest = np.asarray(levels, dtype=np.uint32)  # the distinct integers, one per row
+        code = np.empty_like(rest)
         decoded = []
         for denominator, span in reversed(scales):
-            rest, code = np.divmod(rest, span)
+            np.remainder(rest, np.uint32(span), out=code)
+            rest //= np.uint32(span)
             decoded.append(code / denominator)
         return row, tuple(reversed(decoded))
     packed = _packed_codes([_column_codes(column) for column in columns])
