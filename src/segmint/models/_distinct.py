@@ -83,9 +83,9 @@ def _packed_whole_numbers(
         rows = slice(start, start + _CHUNK_ROWS)
         out = packed[rows]
         for column, (denominator, span) in zip(columns, scales, strict=True):
-            keys = column[rows] * denominator
-            np.rint(keys, out=keys)
-            if not np.array_equal(keys / denominator, column[rows]):
+            values = column[rows]
+            keys = np.rint(values * denominator if denominator > 1 else values)
+            if not np.array_equal(keys / denominator if denominator > 1 else keys, values):
                 return None
             out *= np.uint32(span)
             np.add(out, keys, out=out, casting="unsafe")  # whole and below 2^32: exact
