@@ -226,9 +226,9 @@ def run(
     total = sum(len(v) for v in latencies.values())
     print(
         f"\n{workers} concurrent clients for {seconds:.0f} s: {total:,} requests, "
-        f"{total / seconds:.0f}/s, {len(errors)} errors; CPU s: server {server_s:.0f}, "
-        f"client {client_s:.0f}; load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after\n"
+        f"{total / seconds:.0f}/s, {len(errors)} errors; CPU s: server {server_s:.1f} "
+        f"({server_s / max(total, 1) * 1000:.2f} ms per request), client {client_s:.1f}; "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
     )
     print("| call | requests | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|")

@@ -10,15 +10,20 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from segmint.api.auth import Role
 from segmint.api.routes.segmentations import detail_of
+from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.cli.main import app as cli
 from segmint.mart import connect
 from segmint.segmentation import store
+from segmint.web.customer_view import customer_360
+from segmint.web.customers import customers_by_id, member_ids
 from segmint.web.dashboard import Dashboard
 
 from .conftest import bearer
@@ -283,3 +288,39 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/api/v1/customers/{customer_id}" in schema["paths"]
     assert "/login" not in schema["paths"]
+
+
+def fastapi_encoding(model: type[BaseModel], value: Any) -> bytes:
+    """The body FastAPI writes when a ``response_model`` route returns ``value``."""
+    app = FastAPI()
+
+    @app.get("/encoded", response_model=model)
+    def encoded() -> Any:
+        return value
+
+    with TestClient(app) as local:
+        body: bytes = local.get("/encoded").content
+        return body
+
+
+def test_customer_360_and_members_are_what_fastapi_would_encode(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    headers = bearer(tokens[Role.admin])
+    members = client.get(
+        "/api/v1/customers?segmentation=rfm&segment=Champions&limit=9", headers=headers
+    )
+    ids = [row["customer_id"] for row in members.json()["data"]]
+    with connect(mart_path, create=False) as mart:
+        dashboard = Dashboard(ttl=None)
+        day = dashboard.resolve(mart, "rfm", None)
+        every = member_ids(mart, "rfm", "Champions", day)
+        rows = [CustomerRow.model_validate(r) for r in customers_by_id(mart, every[:9])]
+        page = CustomerList(data=rows, count=len(every), limit=9, offset=0)
+        views = {i: customer_360(mart, i, True) for i in ids[:3]}
+    assert members.headers["content-type"] == "application/json"
+    assert members.content == fastapi_encoding(CustomerList, page)
+    for customer_id, view in views.items():
+        served = client.get(f"/api/v1/customers/{customer_id}", headers=headers)
+        expected = Customer360Out.model_validate(view, from_attributes=True)
+        assert served.content == fastapi_encoding(Customer360Out, expected), customer_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from segmint.mart import Mart
@@ -9,10 +11,22 @@ from segmint.segmentation import store
 from segmint.web.customers import customers_by_id, member_ids, search
 from segmint.web.dashboard import store_version
 from segmint.web.frames import records
+from segmint.web.sorted_copies import SortedCopies
 
 
+@pytest.fixture(scope="module")
+def copies(mart: Mart) -> Iterator[SortedCopies]:
+    built = SortedCopies()
+    built.rebuild(mart)
+    yield built
+    built.clear()
+
+
+@pytest.mark.parametrize("use_copies", [True, False], ids=["sorted copies", "mart table"])
 @pytest.mark.parametrize("segmentation", ["rfm", "lifecycle"])
-def test_pages_of_cached_ids_are_the_search_pages(mart: Mart, segmentation: str) -> None:
+def test_pages_of_cached_ids_are_the_search_pages(
+    mart: Mart, copies: SortedCopies, segmentation: str, use_copies: bool
+) -> None:
     day = store.as_of_dates(mart, segmentation)[-1]
     version = store_version(mart, segmentation, day)
     sizes = store.assignments(mart, segmentation, day).segment.value_counts().execute()
@@ -29,8 +43,17 @@ def test_pages_of_cached_ids_are_the_search_pages(mart: Mart, segmentation: str)
             offset=offset,
         )
         assert len(ids) == total
-        assert customers_by_id(mart, ids[offset : offset + limit]) == records(page)
+        read = customers_by_id(mart, ids[offset : offset + limit], copies if use_copies else None)
+        assert read == records(page)
 
 
-def test_no_ids_no_rows(mart: Mart) -> None:
-    assert customers_by_id(mart, []) == []
+def test_copied_rows_of_any_ids_are_the_statement_rows(mart: Mart, copies: SortedCopies) -> None:
+    """Unknown, repeated and unsorted ids give what the statement on the mart gives."""
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    asked = [ids[-1], "nobody", ids[3], ids[-1], ids[0] + "x", ids[len(ids) // 2]]
+    assert customers_by_id(mart, asked, copies) == customers_by_id(mart, asked)
+    assert len(customers_by_id(mart, asked, copies)) == 3
+
+
+def test_no_ids_no_rows(mart: Mart, copies: SortedCopies) -> None:
+    assert customers_by_id(mart, []) == customers_by_id(mart, [], copies) == []

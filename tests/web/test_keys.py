@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from segmint.web.keys import as_keys, key_range
 
-text = st.characters(blacklist_characters="\0", blacklist_categories=("Cs",))
+text = st.characters(exclude_characters="\0", exclude_categories=["Cs"])
 ids = st.lists(st.text(text, max_size=12), max_size=40)
 
 
@@ -24,7 +24,7 @@ def test_keys_of_a_sliced_chunked_array_of_equal_lengths_are_its_own() -> None:
     assert as_keys(chunks).tolist() == [b"C02", b"C03", b"C04"]
 
 
-@given(ids, st.text(st.characters(blacklist_characters="\0"), max_size=14))
+@given(ids, st.text(st.characters(exclude_characters="\0"), max_size=14))
 def test_key_range_finds_exactly_the_equal_ids(values: list[str], wanted: str) -> None:
     values = sorted(values, key=lambda v: v.encode())
     keys = as_keys(pa.array(values, pa.string()))

@@ -20,6 +20,7 @@ from segmint.features.asof import end_of
 from segmint.mart import Mart
 from segmint.web.frames import row_records
 from segmint.web.segment_detail import segment_members
+from segmint.web.sorted_copies import SortedCopies
 
 SEARCH_COLUMNS = ("customer_id", "signup_date", "country", "region", "acquisition_channel")
 PII_COLUMNS = ("email", "phone", "first_name", "last_name", "address")
@@ -75,14 +76,24 @@ def member_ids(
     return [str(i) for i in found.order_by("customer_id").customer_id.execute()]
 
 
-def customers_by_id(mart: Mart, ids: Sequence[str]) -> list[dict[str, Any]]:
+def customers_by_id(
+    mart: Mart, ids: Sequence[str], copies: SortedCopies | None = None
+) -> list[dict[str, Any]]:
     """``SEARCH_COLUMNS`` of the customers ``ids``, in id order, as :func:`records` gives them.
 
-    One parameterised statement on the request's cursor (a page of members is read at every
-    click, and an Ibis expression costs more to compile than this lookup to run).
+    Read from the server's sorted copy of ``customers`` when built (a binary search per id),
+    else by one parameterised statement on the request's cursor, which scans every customer
+    (5 ms at a million). A page of members is read at every click, and an Ibis expression
+    costs more to compile than either lookup to run.
     """
     if not ids:
         return []
+    ordered = sorted(set(ids), key=str.encode)  # the engine's order of text: its bytes
+    found = copies.rows_of("customers", ordered) if copies is not None else None
+    if found is not None and set(SEARCH_COLUMNS) <= set(found[0]):
+        kept = [found[0].index(name) for name in SEARCH_COLUMNS]
+        rows = [tuple(row[i] for i in kept) for row in found[1]]
+        return row_records(list(SEARCH_COLUMNS), rows)
     cursor = mart.raw.execute(CUSTOMERS_BY_ID_SQL, [list(ids)])
     columns = [d[0] for d in cursor.description or ()]
     return row_records(columns, cursor.fetchall())

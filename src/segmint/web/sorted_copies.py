@@ -93,13 +93,31 @@ class SortedTable:
     def rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         """The rows of ``customer_id``, in the copy's order."""
         low, high = key_range(self.keys, customer_id)
-        if low == high:
+        return self._rows(list(range(low, high)), [customer_id] * (high - low))
+
+    def rows_of(self, customer_ids: list[str]) -> list[tuple[Any, ...]]:
+        """The rows of each of ``customer_ids`` in turn, in one pass over the columns."""
+        positions: list[int] = []
+        owners: list[str] = []
+        for customer_id in customer_ids:
+            low, high = key_range(self.keys, customer_id)
+            positions.extend(range(low, high))
+            owners.extend([customer_id] * (high - low))
+        return self._rows(positions, owners)
+
+    def _rows(self, positions: list[int], owners: list[str]) -> list[tuple[Any, ...]]:
+        """The rows at ``positions`` of the copy, each of the customer in ``owners``."""
+        if not positions:
             return []
-        part = self.values.slice(low, high - low)
+        first = positions[0]
+        if positions[-1] - first == len(positions) - 1:  # one customer: a slice
+            part = self.values.slice(first, len(positions))
+        else:
+            part = self.values.take(pa.array(positions, pa.int64()))
         found = {name: part.column(name).to_pylist() for name in part.column_names}
         return [
-            tuple(customer_id if name == KEY else found[name][i] for name in self.columns)
-            for i in range(high - low)
+            tuple(owner if name == KEY else found[name][i] for name in self.columns)
+            for i, owner in enumerate(owners)
         ]
 
     @property
@@ -134,6 +152,12 @@ class SortedCopies:
         """The rows of ``customer_id`` in the copy of ``table``; None when not copied."""
         copy = self._current_tables().get(table)
         return None if copy is None else (copy.columns, copy.rows(customer_id))
+
+    def rows_of(self, table: str, customer_ids: list[str]) -> Rows | None:
+        """The rows of each of ``customer_ids`` in turn in the copy of ``table``; None when
+        not copied."""
+        copy = self._current_tables().get(table)
+        return None if copy is None else (copy.columns, copy.rows_of(customer_ids))
 
     def feature_rows(self, as_of: dt.date, customer_id: str) -> Rows | None:
         """The features of ``customer_id`` as of ``as_of``; None when that date is not copied."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
 
 from segmint.api.auth import Role
 from segmint.api.deps import Analyst, CopiesDep, DashboardDep, MartDep
+from segmint.api.encoded import json_response
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.web.customer_view import customer_360
 from segmint.web.customers import customers_by_id, search
@@ -24,6 +26,7 @@ Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
 def search_customers(
     mart: MartDep,
     dashboard: DashboardDep,
+    copies: CopiesDep,
     role: Analyst,
     q: Annotated[str, Query(max_length=100, description="Part of a customer id.")] = "",
     segmentation: Annotated[str | None, Query(description="Filter: segmentation name.")] = None,
@@ -31,7 +34,7 @@ def search_customers(
     as_of: Annotated[str | None, Query(description="Date of the segment filter.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> CustomerList:
+) -> Response:
     """Customers whose id contains ``q``, optionally only one segment's members.
 
     A segment's members without ``q`` are paged from the dashboard's cached id list."""
@@ -43,9 +46,11 @@ def search_customers(
             dashboard.check_segment(mart, segmentation, segment, day)
             if not q:
                 ids = dashboard.member_ids(mart, segmentation, segment, day, version)
-                members = customers_by_id(mart, ids[offset : offset + limit])
+                members = customers_by_id(mart, ids[offset : offset + limit], copies)
                 rows = [CustomerRow.model_validate(r) for r in members]
-                return CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
+                return json_response(
+                    CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
+                )
     page, total = search(
         mart,
         q,
@@ -57,7 +62,7 @@ def search_customers(
         offset=offset,
     )
     rows = [CustomerRow.model_validate(r) for r in records(page)]
-    return CustomerList(data=rows, count=total, limit=limit, offset=offset)
+    return json_response(CustomerList(data=rows, count=total, limit=limit, offset=offset))
 
 
 @router.get("/{customer_id}", response_model=Customer360Out)
@@ -67,9 +72,9 @@ def customer(
     dashboard: DashboardDep,
     copies: CopiesDep,
     role: Analyst,
-) -> Customer360Out:
+) -> Response:
     """Profile, features, segment history, scores, recent orders and events, consents;
     personal data for admins only."""
     dates = dashboard.feature_dates(mart)
     view = customer_360(mart, customer_id, role.allows(Role.admin), dates, copies)
-    return Customer360Out.model_validate(view, from_attributes=True)
+    return json_response(Customer360Out.model_validate(view, from_attributes=True))
