@@ -82,48 +82,38 @@ class SortedTable:
     """One table's rows sorted by ``customer_id``: the ids as bytes and the other columns.
 
     ``columns`` names the columns of a row, as the view's statement on the mart names them;
-    ``customer_id``, when among them, is the id looked up (equal byte for byte to the stored
-    one) rather than a column kept.
+    ``arrays`` holds each one's values, None for ``customer_id``, whose value is the id looked
+    up (equal byte for byte to the stored one) rather than a column kept.
     """
 
     columns: list[str]
     keys: npt.NDArray[np.bytes_]
-    values: pa.Table
+    arrays: tuple[pa.Array | None, ...]
 
     def rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         """The rows of ``customer_id``, in the copy's order."""
         low, high = key_range(self.keys, customer_id)
-        return self._rows(list(range(low, high)), [customer_id] * (high - low))
+        return [self._row(position, customer_id) for position in range(low, high)]
 
     def rows_of(self, customer_ids: list[str]) -> list[tuple[Any, ...]]:
-        """The rows of each of ``customer_ids`` in turn, in one pass over the columns."""
-        positions: list[int] = []
-        owners: list[str] = []
+        """The rows of each of ``customer_ids`` in turn."""
+        found: list[tuple[Any, ...]] = []
         for customer_id in customer_ids:
             low, high = key_range(self.keys, customer_id)
-            positions.extend(range(low, high))
-            owners.extend([customer_id] * (high - low))
-        return self._rows(positions, owners)
+            found.extend(self._row(position, customer_id) for position in range(low, high))
+        return found
 
-    def _rows(self, positions: list[int], owners: list[str]) -> list[tuple[Any, ...]]:
-        """The rows at ``positions`` of the copy, each of the customer in ``owners``."""
-        if not positions:
-            return []
-        first = positions[0]
-        if positions[-1] - first == len(positions) - 1:  # one customer: a slice
-            part = self.values.slice(first, len(positions))
-        else:
-            part = self.values.take(pa.array(positions, pa.int64()))
-        found = {name: part.column(name).to_pylist() for name in part.column_names}
-        return [
-            tuple(owner if name == KEY else found[name][i] for name in self.columns)
-            for i, owner in enumerate(owners)
-        ]
+    def _row(self, position: int, customer_id: str) -> tuple[Any, ...]:
+        """The row at ``position``, a row of ``customer_id``: one Arrow scalar per column
+        (a few rows are read at a time, so a slice of every column would cost more)."""
+        return tuple(
+            customer_id if array is None else array[position].as_py() for array in self.arrays
+        )
 
     @property
     def nbytes(self) -> int:
         """Memory held, in bytes."""
-        return int(self.keys.nbytes) + int(self.values.nbytes)
+        return int(self.keys.nbytes) + sum(int(a.nbytes) for a in self.arrays if a is not None)
 
 
 @dataclass(frozen=True)
@@ -253,20 +243,19 @@ def _copy(
     if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
         order_of = np.argsort(keys, kind="stable")  # the engine's order of text differs
         keys, values = keys[order_of], values.take(pa.array(order_of))
-    return SortedTable(list(shown), keys, _compact(values.drop_columns([KEY])))
+    arrays = tuple(None if name == KEY else _compact(values.column(name)) for name in shown)
+    return SortedTable(list(shown), keys, arrays)
 
 
-def _compact(values: pa.Table) -> pa.Table:
-    """``values`` with low-cardinality text dictionary-encoded, in contiguous buffers."""
-    columns = []
-    for name in values.column_names:
-        column = values.column(name).combine_chunks()
-        if pa.types.is_string(column.type) and len(column):
-            distinct = len(pc.unique(column))
-            if distinct < DICTIONARY_BELOW * len(column):
-                column = pc.dictionary_encode(column)
-        columns.append(column)
-    return pa.table(columns, names=values.column_names)
+def _compact(column: pa.ChunkedArray) -> pa.Array:
+    """``column`` in one contiguous array, dictionary-encoded when it is low-cardinality
+    text."""
+    array = column.combine_chunks()
+    if not pa.types.is_string(array.type) or not len(array):
+        return array
+    if len(pc.unique(array)) < DICTIONARY_BELOW * len(array):
+        return pc.dictionary_encode(array)
+    return array
 
 
 def fingerprint(mart: Mart) -> tuple[Any, ...]:
