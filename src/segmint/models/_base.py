@@ -20,7 +20,12 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 
 from segmint.exceptions import ConvergenceError, NotFittedError
-from segmint.models._distinct import distinct_rows, distinct_values
+from segmint.models._distinct import (
+    distinct_code_rows,
+    distinct_rows,
+    distinct_values,
+    distinct_whole_rows,
+)
 from segmint.models._optimize import (
     Curvature,
     LogLikelihood,
@@ -249,15 +254,30 @@ class Histories:
 
         ``weights`` None means every customer counts once.
 
-        The rows of :func:`compress_rows`, in the same order (first appearance); the counts
-        and ages are then indexed on the distinct rows, which are far fewer than customers.
-        Counts and ages that only customers of weight 0 have are listed too, as when
-        indexing the customers themselves.
+        The rows of :func:`compress_rows`, in the same order (first appearance). Whole
+        numbers (counts, ages in days or in weeks of days) are merged by their packed
+        values and the counts and ages then indexed on the distinct rows, which are far
+        fewer than customers; other ages are indexed on the customers first and the rows
+        merged by their codes, so each column is hashed once.
         """
-        row, (x_r, t_x_r, T_r) = distinct_rows(x, t_x, T)
+        whole = distinct_whole_rows(x, t_x, T)
+        if whole is not None:
+            row, (x_r, t_x_r, T_r) = whole
+            count_index, counts = distinct_values(x_r)
+            age_index, ages = distinct_values(np.concatenate([T_r, t_x_r]))
+            T_index, t_x_index = age_index[: x_r.size], age_index[x_r.size :]
+        else:
+            count_codes, counts = distinct_values(x)
+            age_codes, ages = distinct_values(np.concatenate([T, t_x]))
+            row, (count_index, T_index, t_x_index) = distinct_code_rows(
+                [
+                    (count_codes, max(counts.size, 1)),
+                    (age_codes[: x.size], max(ages.size, 1)),
+                    (age_codes[x.size :], max(ages.size, 1)),
+                ]
+            )
+            x_r, t_x_r, T_r = counts[count_index], ages[t_x_index], ages[T_index]
         row_weights = np.bincount(row, weights=weights, minlength=x_r.size)
-        count_index, counts = distinct_values(x_r)
-        age_index, ages = distinct_values(np.concatenate([T_r, t_x_r]))
         keep = row_weights > 0
         return cls._indexed(
             x_r[keep],
@@ -267,7 +287,7 @@ class Histories:
             counts,
             count_index[keep],
             ages,
-            np.concatenate([age_index[: x_r.size][keep], age_index[x_r.size :][keep]]),
+            np.concatenate([T_index[keep], t_x_index[keep]]),
         )
 
     @classmethod

@@ -23,39 +23,72 @@ _MAX_DENOMINATOR = 400  # ages k/d with d up to 400 (days, weeks of days, hours.
 _MAX_SPAN = 1 << 22  # widest range of whole-number keys indexed through a lookup table
 _SAMPLE = 64  # values sampled to guess the denominator before checking all of them
 _HASH_SIZE_HINT = 1 << 18
-"""Rows the hash table of distinct rows is first sized for; it grows as more are found.
-Sized for every row, a million rows' table takes about 25 MB, which costs more to page
-in than growing it costs when rows repeat (and hardly less when they do not)."""
+"""Rows the hash table of distinct whole-number rows is first sized for; it grows as more
+are found. Sized for every row, a million rows' table takes about 25 MB, which costs a
+fresh process more to page in than growing it costs when rows repeat, as whole-number
+histories do."""
 _CHUNK_ROWS = 1 << 16  # rows packed per pass: a pass's temporaries stay in the CPU cache
 
 
 def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatArray, ...]]:
     """Each row's index into the distinct rows of ``columns``, and those rows' values.
 
-    Distinct rows come in order of first appearance. The columns' codes are packed into
-    one integer per row, which is hashed once: whole-number columns are packed in a
-    single pass (:func:`_packed_whole_numbers`) and the distinct rows decoded from the
-    distinct integers; otherwise each column is coded first (:func:`_column_codes`).
+    Distinct rows come in order of first appearance. Whole-number columns take
+    :func:`distinct_whole_rows`; otherwise each column is coded first
+    (:func:`_column_codes`) and the codes' rows are hashed (:func:`distinct_code_rows`).
     """
-    whole = _packed_whole_numbers(columns)
+    whole = distinct_whole_rows(*columns)
     if whole is not None:
-        key, scales = whole
-        row, levels = pd.factorize(key, size_hint=min(key.size, _HASH_SIZE_HINT))
-        rest = np.asarray(levels, dtype=np.uint32)  # the distinct integers, one per row
-        code = np.empty_like(rest)
-        decoded = []
-        for denominator, span in reversed(scales):
-            np.remainder(rest, np.uint32(span), out=code)
-            rest //= np.uint32(span)
-            decoded.append(code / denominator)
-        return row, tuple(reversed(decoded))
-    packed = _packed_codes([_column_codes(column) for column in columns])
-    row, packed_rows = pd.factorize(packed, size_hint=min(packed.size, _HASH_SIZE_HINT))
+        return whole
+    row, codes = distinct_code_rows([_column_codes(column) for column in columns])
     distinct = []
     for column in columns:
-        values = np.empty(len(packed_rows))
+        values = np.empty(codes[0].size)
         values[row] = column  # every occurrence of a row holds the same value
         distinct.append(values)
+    return row, tuple(distinct)
+
+
+def distinct_whole_rows(
+    *columns: FloatArray,
+) -> tuple[NDArray[np.intp], tuple[FloatArray, ...]] | None:
+    """:func:`distinct_rows` of whole-number columns, or None unless every column is one.
+
+    Each row is packed into one 32-bit integer in a single pass
+    (:func:`_packed_whole_numbers`), the integers are hashed once and the distinct rows
+    are decoded from the distinct integers.
+    """
+    whole = _packed_whole_numbers(columns)
+    if whole is None:
+        return None
+    key, scales = whole
+    row, levels = pd.factorize(key, size_hint=min(key.size, _HASH_SIZE_HINT))
+    rest = np.asarray(levels, dtype=np.uint32)  # the distinct integers, one per row
+    code = np.empty_like(rest)
+    decoded = []
+    for denominator, span in reversed(scales):
+        np.remainder(rest, np.uint32(span), out=code)
+        rest //= np.uint32(span)
+        decoded.append(code / denominator)
+    return row, tuple(reversed(decoded))
+
+
+def distinct_code_rows(
+    coded: list[tuple[NDArray[np.intp], int]],
+) -> tuple[NDArray[np.intp], tuple[NDArray[np.intp], ...]]:
+    """Each row's index into the distinct rows of some columns' codes, and those rows' codes.
+
+    ``coded`` holds each column's (codes, span), codes in ``range(span)``. Distinct rows
+    come in order of first appearance; the codes are packed into one integer per row
+    (:func:`_packed_codes`), which is hashed once.
+    """
+    packed = _packed_codes(coded)
+    row, levels = pd.factorize(packed)
+    distinct = []
+    for codes, _ in coded:
+        of_row = np.empty(len(levels), dtype=np.intp)
+        of_row[row] = codes  # every occurrence of a row holds the same codes
+        distinct.append(of_row)
     return row, tuple(distinct)
 
 
