@@ -74,7 +74,7 @@ def distinct_whole_rows(
 
 
 def distinct_code_rows(
-    coded: list[tuple[NDArray[np.intp], int]],
+    coded: list[tuple[NDArray[np.integer[Any]], int]],
 ) -> tuple[NDArray[np.intp], tuple[NDArray[np.intp], ...]]:
     """Each row's index into the distinct rows of some columns' codes, and those rows' codes.
 
@@ -125,7 +125,7 @@ def _packed_whole_numbers(
     return packed, scales
 
 
-def _packed_codes(coded: list[tuple[NDArray[np.intp], int]]) -> NDArray[np.integer[Any]]:
+def _packed_codes(coded: list[tuple[NDArray[np.integer[Any]], int]]) -> NDArray[np.integer[Any]]:
     """One integer per row that is equal exactly where all the columns' codes are.
 
     Mixed-radix packing of the (codes, span) of each column, in 32 bits when they fit (a
@@ -149,7 +149,7 @@ def _packed_codes(coded: list[tuple[NDArray[np.intp], int]]) -> NDArray[np.integ
     return key
 
 
-def _column_codes(values: FloatArray) -> tuple[NDArray[np.intp], int]:
+def _column_codes(values: FloatArray) -> tuple[NDArray[np.integer[Any]], int]:
     """Codes that are equal exactly where ``values`` are, and one more than the largest."""
     keys, _ = _whole_number_keys(values)
     if keys is None:
@@ -163,25 +163,19 @@ def distinct_values(values: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
     levels distinct and in order of first appearance.
 
     Values that are whole multiples of one small fraction 1/d (counts; ages in days, or in
-    weeks computed from days) are coded through lookup tables indexed by the whole number
-    k = value * d: no hashing, several times faster than ``pandas.factorize``, which
-    codes any other input.
+    weeks computed from days) are factorised as the 32-bit whole numbers value * d, in a
+    hash table sized for their span: faster than hashing the floats.
     """
     keys, denominator = _whole_number_keys(values)
     if keys is None:
         codes, levels = pd.factorize(values)
         return codes, np.asarray(levels, dtype=np.float64)
     span = int(keys.max(initial=0)) + 1
-    first = np.full(span, values.size, dtype=np.intp)
-    np.minimum.at(first, keys, np.arange(values.size))  # each key's first position
-    seen = np.flatnonzero(first < values.size)
-    in_order = seen[np.argsort(first[seen])]  # the keys present, by first appearance
-    code_of_key = np.empty(span, dtype=np.intp)
-    code_of_key[in_order] = np.arange(in_order.size)
-    return code_of_key[keys], in_order / denominator
+    codes, whole = pd.factorize(keys, size_hint=min(span, keys.size))
+    return codes, np.asarray(whole, dtype=np.float64) / denominator
 
 
-def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.intp] | None, float]:
+def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.uint32] | None, float]:
     """``(k, d)`` with ``k / d == values`` exactly and k whole (see :func:`_denominator`),
     or (None, 1) when the values are not whole multiples of one small fraction.
 
@@ -192,11 +186,11 @@ def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.intp] | None, flo
     if denominator is None:
         return None, 1.0
     if denominator == 1:  # whole numbers: truncating is exact exactly when they are whole
-        keys = values.astype(np.intp)
+        keys = values.astype(np.uint32)
         return (keys, 1.0) if np.array_equal(keys, values) else (None, 1.0)
     scaled = values * denominator
     np.rint(scaled, out=scaled)
-    keys = scaled.astype(np.intp)
+    keys = scaled.astype(np.uint32)
     scaled /= denominator
     return (keys, float(denominator)) if np.array_equal(scaled, values) else (None, 1.0)
 

@@ -13,6 +13,8 @@ from segmint.exceptions import SegmintError
 
 FloatArray = NDArray[np.float64]
 
+_CHUNK = 1 << 16  # values checked per pass
+
 
 class ModelInputError(SegmintError, ValueError):
     """Arrays given to a model are malformed: wrong shapes, negative, non-finite or inconsistent."""
@@ -53,9 +55,18 @@ def as_float_array(name: str, values: ArrayLike, *, per_customer: bool = True) -
 
 
 def check_integer_counts(name: str, counts: FloatArray) -> None:
-    """Raise unless every value of ``counts`` is a whole number."""
-    if np.any(counts != np.round(counts)):
-        example = float(counts[counts != np.round(counts)].ravel()[0])
+    """Raise unless every value of ``counts`` is a whole number.
+
+    Checked a cache-sized chunk at a time: a million-row temporary would cost more to
+    allocate than the comparison itself.
+    """
+    flat = counts.reshape(-1)
+    for start in range(0, flat.size, _CHUNK):
+        chunk = flat[start : start + _CHUNK]
+        whole = np.rint(chunk)
+        if np.array_equal(chunk, whole):
+            continue
+        example = float(chunk[chunk != whole][0])
         raise ModelInputError(
             f"{name} must hold whole numbers of repeat purchases; found {example:g}. "
             "Count purchases (customer-days), do not average them."
