@@ -263,9 +263,10 @@ class Histories:
         whole = distinct_whole_rows(x, t_x, T)
         if whole is not None:
             row, (x_r, t_x_r, T_r) = whole
+            row_weights = np.bincount(row, weights=weights, minlength=x_r.size)
+            del row  # a million customers' index: free it before indexing the rows
             count_index, counts = distinct_values(x_r)
             age_index, ages = distinct_values(np.concatenate([T_r, t_x_r]))
-            T_index, t_x_index = age_index[: x_r.size], age_index[x_r.size :]
         else:
             count_codes, counts = distinct_values(x)
             age_codes, ages = distinct_values(np.concatenate([T, t_x]))
@@ -276,18 +277,24 @@ class Histories:
                     (age_codes[x.size :], max(ages.size, 1)),
                 ]
             )
+            row_weights = np.bincount(row, weights=weights, minlength=count_index.size)
             x_r, t_x_r, T_r = counts[count_index], ages[t_x_index], ages[T_index]
-        row_weights = np.bincount(row, weights=weights, minlength=x_r.size)
+            age_index = np.concatenate([T_index, t_x_index])
         keep = row_weights > 0
+        if not keep.all():  # only with weights: rows whose customers all weigh 0
+            n_rows = x_r.size
+            x_r, t_x_r, T_r = x_r[keep], t_x_r[keep], T_r[keep]
+            row_weights, count_index = row_weights[keep], count_index[keep]
+            age_index = np.concatenate([age_index[:n_rows][keep], age_index[n_rows:][keep]])
         return cls._indexed(
-            x_r[keep],
-            t_x_r[keep],
-            T_r[keep],
-            row_weights[keep].astype(np.float64),
+            x_r,
+            t_x_r,
+            T_r,
+            np.asarray(row_weights, dtype=np.float64),
             counts,
-            count_index[keep],
+            count_index,
             ages,
-            np.concatenate([T_index[keep], t_x_index[keep]]),
+            age_index,
         )
 
     @classmethod
