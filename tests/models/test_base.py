@@ -38,13 +38,18 @@ def test_merging_customers_sums_the_weights_of_identical_rows_in_order_of_appear
         np.testing.assert_array_equal(ours, plain)
 
 
-@pytest.mark.parametrize("ages", ["weeks from days", "continuous"])
+@pytest.mark.parametrize(
+    "ages", ["weeks from days", "continuous", "T in days, recency in half days"]
+)
 def test_merging_is_the_same_without_the_whole_number_fast_path(
     ages: str, customers: tuple[np.ndarray, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     x, t_x, T, weights = customers
     if ages == "continuous":
         T = T + np.random.default_rng(3).uniform(0, 0.01, T.size)
+    if ages == "T in days, recency in half days":
+        T = np.ceil(T * 7)
+        t_x = np.minimum(np.floor(t_x * 7 * 2 + (x > 0)) / 2, T)
     fast = Histories.of_customers(x, t_x, T, weights)
     monkeypatch.setattr(_distinct, "_denominator", lambda values: None)
     general = Histories.of_customers(x, t_x, T, weights)

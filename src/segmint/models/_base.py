@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator
 from segmint.exceptions import ConvergenceError, NotFittedError
 from segmint.models._distinct import (
     distinct_code_rows,
+    distinct_keys,
     distinct_rows,
     distinct_values,
     distinct_whole_rows,
@@ -262,11 +263,15 @@ class Histories:
         """
         whole = distinct_whole_rows(x, t_x, T)
         if whole is not None:
-            row, (x_r, t_x_r, T_r) = whole
-            row_weights = np.bincount(row, weights=weights, minlength=x_r.size)
-            del row  # a million customers' index: free it before indexing the rows
-            count_index, counts = distinct_values(x_r)
-            age_index, ages = distinct_values(np.concatenate([T_r, t_x_r]))
+            row_weights = np.bincount(whole.row, weights=weights, minlength=whole.keys[0].size)
+            (k_x, k_t_x, k_T), (d_x, d_t_x, d_T) = whole.keys, whole.denominators
+            del whole  # a million customers' row index: free it before indexing the rows
+            x_r, t_x_r, T_r = k_x / d_x, k_t_x / d_t_x, k_T / d_T
+            count_index, counts = distinct_keys(k_x, d_x)
+            if d_t_x == d_T:  # ages share one scale: factorise their whole numbers
+                age_index, ages = distinct_keys(np.concatenate([k_T, k_t_x]), d_T)
+            else:
+                age_index, ages = distinct_values(np.concatenate([T_r, t_x_r]))
         else:
             count_codes, counts = distinct_values(x)
             age_codes, ages = distinct_values(np.concatenate([T, t_x]))

@@ -2,15 +2,16 @@
 
 Merging identical customer histories (:class:`segmint.models._base.Histories`) needs the
 distinct (x, t_x, T) rows and the distinct counts and ages. Counts are whole numbers and
-ages are usually whole days, or whole days expressed in weeks: such values are their own
-small integer codes (value times a small denominator), which a lookup table or one 32-bit
-hash pass over the packed row code handles several times faster than hashing floats.
-Every function here gives exactly what :func:`pandas.factorize` would: codes and values
-in order of first appearance.
+ages are usually whole days, or whole days expressed in weeks: such a value is one small
+whole number k = value * d for a small denominator d, and 32-bit hashing of k (or of a
+row's k packed into one integer) is several times faster than hashing floats. Every
+function here gives exactly what :func:`pandas.factorize` would: codes and values in order
+of first appearance.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 from segmint.models._validation import FloatArray
 
 _MAX_DENOMINATOR = 400  # ages k/d with d up to 400 (days, weeks of days, hours...) index directly
-_MAX_SPAN = 1 << 22  # widest range of whole-number keys indexed through a lookup table
+_MAX_SPAN = 1 << 22  # largest whole number k = value * d taken as a key
 _SAMPLE = 64  # values sampled to guess the denominator before checking all of them
 _HASH_SIZE_HINT = 1 << 18
 """Rows the hash table of distinct whole-number rows is first sized for; it grows as more
@@ -39,7 +40,7 @@ def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatAr
     """
     whole = distinct_whole_rows(*columns)
     if whole is not None:
-        return whole
+        return whole.row, whole.values()
     row, codes = distinct_code_rows([_column_codes(column) for column in columns])
     distinct = []
     for column in columns:
@@ -49,14 +50,26 @@ def distinct_rows(*columns: FloatArray) -> tuple[NDArray[np.intp], tuple[FloatAr
     return row, tuple(distinct)
 
 
-def distinct_whole_rows(
-    *columns: FloatArray,
-) -> tuple[NDArray[np.intp], tuple[FloatArray, ...]] | None:
+@dataclass(frozen=True)
+class WholeRows:
+    """Distinct rows of whole-number columns: each input row's index into them, and
+    per column the distinct rows' whole numbers k and the denominator d (value = k / d)."""
+
+    row: NDArray[np.intp]
+    keys: tuple[NDArray[np.uint32], ...]
+    denominators: tuple[int, ...]
+
+    def values(self) -> tuple[FloatArray, ...]:
+        """The distinct rows' values, column by column."""
+        return tuple(k / d for k, d in zip(self.keys, self.denominators, strict=True))
+
+
+def distinct_whole_rows(*columns: FloatArray) -> WholeRows | None:
     """:func:`distinct_rows` of whole-number columns, or None unless every column is one.
 
     Each row is packed into one 32-bit integer in a single pass
-    (:func:`_packed_whole_numbers`), the integers are hashed once and the distinct rows
-    are decoded from the distinct integers.
+    (:func:`_packed_whole_numbers`), the integers are hashed once and the distinct rows'
+    whole numbers are decoded from the distinct integers.
     """
     whole = _packed_whole_numbers(columns)
     if whole is None:
@@ -64,13 +77,23 @@ def distinct_whole_rows(
     key, scales = whole
     row, levels = pd.factorize(key, size_hint=min(key.size, _HASH_SIZE_HINT))
     rest = np.asarray(levels, dtype=np.uint32)  # the distinct integers, one per row
-    code = np.empty_like(rest)
-    decoded = []
-    for denominator, span in reversed(scales):
-        np.remainder(rest, np.uint32(span), out=code)
+    keys = []
+    for _, span in reversed(scales):
+        keys.append(rest % np.uint32(span))
         rest //= np.uint32(span)
-        decoded.append(code / denominator)
-    return row, tuple(reversed(decoded))
+    return WholeRows(row, tuple(reversed(keys)), tuple(d for d, _ in scales))
+
+
+def distinct_keys(
+    keys: NDArray[np.uint32], denominator: float
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """:func:`distinct_values` of the values ``keys / denominator``, from their whole numbers.
+
+    The 32-bit keys are hashed in a table sized for their span, not for every value.
+    """
+    span = int(keys.max(initial=0)) + 1
+    codes, whole = pd.factorize(keys, size_hint=min(span, keys.size))
+    return codes, np.asarray(whole, dtype=np.float64) / denominator
 
 
 def distinct_code_rows(
@@ -170,9 +193,7 @@ def distinct_values(values: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
     if keys is None:
         codes, levels = pd.factorize(values)
         return codes, np.asarray(levels, dtype=np.float64)
-    span = int(keys.max(initial=0)) + 1
-    codes, whole = pd.factorize(keys, size_hint=min(span, keys.size))
-    return codes, np.asarray(whole, dtype=np.float64) / denominator
+    return distinct_keys(keys, denominator)
 
 
 def _whole_number_keys(values: FloatArray) -> tuple[NDArray[np.uint32] | None, float]:
