@@ -125,7 +125,7 @@ def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
     fresh = SortedCopies()
     assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
     assert (fresh.feature_rows(day, customer), fresh.has_scores()) == (None, None)
-    assert fresh.order_values() is None
+    assert fresh.recent_orders(mart, customer, RECENT) is None
     fresh.rebuild(mart)
     assert fresh.feature_rows(day, customer) is not None
     assert fresh.feature_rows(day - dt.timedelta(days=1), customer) is None

@@ -1,33 +1,53 @@
-"""Every order's value and number of lines, kept in memory, equal the engine's probe."""
+"""Every customer's orders with their values, copied in memory, equal the engine's lookups."""
 
 from __future__ import annotations
 
 from segmint.mart import Mart
-from segmint.web.order_values import OrderValues, probe
+from segmint.web.customer_view import ORDERS_SQL, RECENT, _recent_orders
+from segmint.web.order_values import ORDER_COLUMNS, order_history, probe
+from segmint.web.sorted_copies import SortedCopies, file_state
 
 
-def test_kept_values_equal_the_probe_for_every_order(mart: Mart) -> None:
-    kept = OrderValues.build(mart)
-    ids = [row[0] for row in mart.raw.execute("SELECT order_id FROM orders").fetchall()]
-    found = kept.lookup(ids)
-    assert found == probe(mart, ids)
-    with_lines = mart.raw.execute("SELECT count(DISTINCT order_id) FROM order_lines").fetchone()
-    assert with_lines is not None and len(found) == with_lines[0] > 0
-    assert kept.nbytes > 0
+def test_copied_orders_of_every_customer_equal_the_lookups(mart: Mart) -> None:
+    history = order_history(mart)
+    assert history is not None and history.columns == ORDER_COLUMNS
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    copied = 0
+    for customer_id in ids:
+        rows = mart.raw.execute(ORDERS_SQL, [customer_id]).fetchall()
+        values = probe(mart, [row[0] for row in rows])
+        expected = [(*row, *values.get(row[0], (None, None))) for row in rows]
+        assert history.rows(customer_id)[:RECENT] == expected, customer_id
+        copied += len(history.rows(customer_id))
+    stored = mart.raw.execute("SELECT count(*) FROM orders").fetchone()
+    assert stored is not None and copied == stored[0] > 0
 
 
-def test_orders_not_summed_are_absent_and_the_probe_sums_them(mart: Mart) -> None:
-    kept = OrderValues.build(mart)
+def test_the_copy_is_set_aside_after_a_commit_until_confirmed(mart: Mart) -> None:
+    customer = mart.raw.execute("SELECT min(customer_id) FROM orders").fetchone()
+    assert customer is not None
+    copies = SortedCopies()
+    copies.rebuild(mart)
+    before = copies.recent_orders(mart, customer[0], RECENT)
+    assert before is not None and before[1]
+    mart.raw.execute(
+        "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) "
+        "VALUES ('O-newest', $1, TIMESTAMP '2100-01-01 10:00:00', 'web', 'completed')",
+        customer,
+    )
     mart.raw.execute(
         "INSERT INTO order_lines (order_id, line_no, quantity, unit_price, discount) "
-        "VALUES ('O-new', 1, 2.0, 5.5, 1.0), ('O-new', 2, 1.0, 3.0, NULL)"
+        "VALUES ('O-newest', 1, 2.0, 5.5, 1.0), ('O-newest', 2, 1.0, 3.0, NULL)"
     )
     try:
-        assert kept.lookup(["O-new", "O-none"]) == {}
-        assert probe(mart, ["O-new", "O-none"]) == {"O-new": (13.0, 2)}
-        assert OrderValues.build(mart).lookup(["O-new"]) == {"O-new": (13.0, 2)}
+        assert copies.recent_orders(mart, customer[0], RECENT) is None
+        newest = _recent_orders(mart, copies, customer[0])[0]
+        assert (newest["order_id"], newest["value"], newest["lines"]) == ("O-newest", 13.0, 2)
     finally:
-        mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-new'")
+        mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-newest'")
+        mart.raw.execute("DELETE FROM orders WHERE order_id = 'O-newest'")
+    copies.confirm(file_state(mart))
+    assert copies.recent_orders(mart, customer[0], RECENT) == before
 
 
 def test_an_order_whose_lines_have_no_value_has_none(mart: Mart) -> None:
@@ -36,7 +56,6 @@ def test_an_order_whose_lines_have_no_value_has_none(mart: Mart) -> None:
         "VALUES ('O-null', 1, NULL, 5.5)"
     )
     try:
-        assert OrderValues.build(mart).lookup(["O-null"]) == {"O-null": (None, 1)}
-        assert probe(mart, ["O-null"]) == {"O-null": (None, 1)}
+        assert probe(mart, ["O-null", "O-none"]) == {"O-null": (None, 1)}
     finally:
         mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-null'")

@@ -1,21 +1,19 @@
 """The 360° view of one customer: profile, features, segment history, scores, recent orders
 and events, consents and (when allowed) personal data, read by a few point lookups.
 
-This is the dashboard's hottest path (a third of its calls). The small tables (customers,
-personal data, consents, the latest features, assignments, scores) are read from the
-server's sorted in-process copies (:class:`segmint.web.sorted_copies.SortedCopies`) by a
-binary search, and the orders' values from the sums of
-:class:`segmint.web.order_values.OrderValues`; only the recent orders and events are engine
-statements. Those are fixed, parameterised DuckDB statements on the request's cursor
-instead of Ibis expressions (compiling an Ibis expression costs more than the lookup itself:
-20-40 ms against 1-3 ms), and ``pandas`` is skipped as well
-(:func:`segmint.web.frames.row_records` gives the values :func:`records` would). The
-customer's id is always a bound parameter, never text in the statement. ``orders`` and
-``events`` are stored in ``customer_id`` order, so DuckDB's zone maps skip all but one or two
-row groups. Each lookup filters the customer's rows first (``AS MATERIALIZED``) and only
-then sorts them, so DuckDB cannot turn the top-20 into a scan of the whole table. Before the
-copies are built (and in tests, to check them) the same parts come from statements on the
-mart's tables, with the same rows in the same order.
+This is the dashboard's hottest path (a third of its calls). Everything but the recent
+events is read from the server's sorted in-process copies
+(:class:`segmint.web.sorted_copies.SortedCopies`) by a binary search; the events, and
+whatever has no copy (before the warmer built them, after a commit to the mart for the
+orders, and in tests, to check the copies), come from fixed, parameterised DuckDB statements
+on the request's cursor, with the same rows in the same order. Statements rather than Ibis
+expressions, because compiling an Ibis expression costs more than the lookup itself (20-40
+ms against 1-3 ms), and without ``pandas`` (:func:`segmint.web.frames.row_records` gives the
+values :func:`records` would). The customer's id is always a bound parameter, never text in
+the statement. ``orders`` and ``events`` are stored in ``customer_id`` order, so DuckDB's
+zone maps skip all but one or two row groups. Each lookup filters the customer's rows first
+(``AS MATERIALIZED``) and only then sorts them, so DuckDB cannot turn the top-20 into a scan
+of the whole table.
 """
 
 from __future__ import annotations
@@ -31,7 +29,8 @@ from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.web import order_values, scores
 from segmint.web.frames import row_records
-from segmint.web.sorted_copies import Rows, SortedCopies
+from segmint.web.sorted_copies import SortedCopies
+from segmint.web.sorted_table import Rows
 
 RECENT = 20
 """Orders and events shown, latest first."""
@@ -155,18 +154,14 @@ def _segment_history(
 
 
 def _recent_orders(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
-    """The latest orders with their value and number of lines (None when it has none).
-
-    The values come from the server's sums when built; orders not summed there (none
-    built yet, or newer than the sums) are summed by the engine now.
-    """
+    """The latest orders with their value and number of lines (None when it has none): from
+    the server's copy while it is current, else by two lookups in the mart (the orders, then
+    the sums of their lines)."""
+    found = copies.recent_orders(mart, customer_id, RECENT)
+    if found is not None:
+        return row_records(*found)
     columns, rows = _query(mart.raw, ORDERS_SQL, customer_id)
-    if not rows:
-        return []
-    ids = [row[0] for row in rows]
-    kept = copies.order_values()
-    values = {} if kept is None else kept.lookup(ids)
-    values.update(order_values.probe(mart, [i for i in ids if i not in values]))
+    values = order_values.probe(mart, [row[0] for row in rows])
     joined = [(*row, *values.get(row[0], (None, None))) for row in rows]
     return row_records([*columns, "value", "lines"], joined)
 

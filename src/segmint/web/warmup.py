@@ -21,14 +21,14 @@ from segmint.exceptions import SegmintError
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.web.dashboard import Dashboard
-from segmint.web.sorted_copies import SortedCopies, fingerprint
+from segmint.web.sorted_copies import SortedCopies, file_state, fingerprint
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 30.0
 """Seconds between two looks at whether the mart changed."""
 
-PRELOADED = ("orders", "events")
+PRELOADED = ("events",)
 """Tables a 360° view reads by point lookups in the mart, read once so they are in memory."""
 
 
@@ -76,8 +76,10 @@ class Warmer:
 
     def check(self, mart: Mart) -> bool:
         """Warm everything again when the mart changed since the last look; True when it did."""
+        files = file_state(mart)  # before looking: a commit meanwhile is noticed next time
         state = (_catalogue(mart), fingerprint(mart))
         if state == self._seen:
+            self.copies.confirm(files)
             return False
         self.copies.rebuild(mart)
         self.dashboard.invalidate()
