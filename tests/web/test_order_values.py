@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segmint.mart import Mart
+from segmint.mart import Mart, connect
 from segmint.web.customer_view import ORDERS_SQL, RECENT, _recent_orders
 from segmint.web.order_values import ORDER_COLUMNS, order_history, probe
 from segmint.web.sorted_copies import SortedCopies, file_state
@@ -59,3 +59,12 @@ def test_an_order_whose_lines_have_no_value_has_none(mart: Mart) -> None:
         assert probe(mart, ["O-null", "O-none"]) == {"O-null": (None, 1)}
     finally:
         mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-null'")
+
+
+def test_a_mart_without_a_file_never_reads_the_orders_copy() -> None:
+    """Commits to an in-memory mart leave no trace on disk, so its copy could go stale."""
+    with connect(":memory:") as mart:
+        copies = SortedCopies()
+        copies.rebuild(mart)
+        assert copies.nbytes >= 0 and copies.has_scores() is not None
+        assert copies.recent_orders(mart, "C1", RECENT) is None

@@ -107,7 +107,9 @@ class SortedCopies:
         something was committed to the mart since the copies were last found current."""
         with self._lock:
             built, current = self._built, self._current
-        if built is None or built.orders is None or current != file_state(mart):
+        if built is None or built.orders is None or current is None or current[0] is None:
+            return None  # not built, or a mart without a file (whose commits leave no trace)
+        if current != file_state(mart):
             return None
         return built.orders.columns, built.orders.rows(customer_id)[:limit]
 
