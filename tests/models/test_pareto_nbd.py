@@ -7,7 +7,7 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import gammaln
 
-from segmint.models import ParetoNBD
+from segmint.models import ParetoNBD, _pareto_likelihood
 from segmint.models._base import Histories
 
 PUBLISHED = {"r": 0.55315, "alpha": 10.57633, "s": 0.60625, "beta": 11.67150}
@@ -118,3 +118,17 @@ def test_gradient_equals_central_differences(
         down, _ = ParetoNBD()._log_likelihood(point - step, data)
         numeric.append((up - down) / (2 * step.max()))
     assert grad == pytest.approx(numeric, rel=1e-5)
+
+
+@pytest.mark.parametrize("theta", THETAS[:2])
+def test_log_likelihood_in_chunks_equals_one_pass(
+    theta: tuple[float, ...],
+    histories: tuple[np.ndarray, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = Histories.of(*histories)
+    whole, whole_grad = ParetoNBD()._log_likelihood(np.array(theta), data)
+    monkeypatch.setattr(_pareto_likelihood, "_CHUNK_ROWS", 700)  # 3,000 rows: five chunks
+    chunked, chunked_grad = ParetoNBD()._log_likelihood(np.array(theta), data)
+    assert chunked == pytest.approx(whole, rel=1e-13)
+    assert chunked_grad == pytest.approx(whole_grad, rel=1e-12)

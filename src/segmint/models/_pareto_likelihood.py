@@ -28,6 +28,8 @@ from segmint.models._base import Histories
 from segmint.models._special import softplus_and_logistic
 from segmint.models._validation import FloatArray
 
+_CHUNK_ROWS = 1 << 16  # rows summed per pass: a pass's temporaries stay in the CPU cache
+
 _PARAMETER_STEP = 1e-5
 
 
@@ -94,24 +96,35 @@ def log_likelihood(theta: FloatArray, data: Histories) -> tuple[float, FloatArra
     r, alpha, s, beta = theta
     w = data.weights
     pair_x, pair_age, T_pair, t_x_pair = data.count_age_pairs
+    n_pairs = pair_x.size
     # extreme trial parameters can overflow the 2F1; the optimiser then sees NaN and backs off
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         log_a, grad_a, log_j, grad_j = pair_terms(theta, pair_x, pair_age)
-        log_j_tx, log_j_T = log_j[t_x_pair], log_j[T_pair]
-        log_jt = log_j_tx - log_a[T_pair]  # log J(t_x)/A(T)
-        shrink = np.minimum(np.exp(log_j_T - log_j_tx), 1.0)  # J(T)/J(t_x)
-        log_one_plus_b, _ = softplus_and_logistic(log_jt + np.log1p(-shrink))
-        weight_a = w * np.exp(-log_one_plus_b)  # w A/D
-        weight_j_tx = w * np.exp(log_jt - log_one_plus_b)  # w J(t_x)/D
-        weight_j_T = weight_j_tx * shrink  # w J(T)/D
-    n_pairs = pair_x.size
-    on_T = np.bincount(T_pair, weights=w, minlength=n_pairs)
+        on_T = np.zeros(n_pairs)
+        on_a, on_j_tx, on_j_T = np.zeros(n_pairs), np.zeros(n_pairs), np.zeros(n_pairs)
+        log_one_plus_b_total = 0.0
+        # the per-row terms a chunk at a time, so their temporaries stay in the CPU cache
+        for start in range(0, w.size, _CHUNK_ROWS):
+            rows = slice(start, start + _CHUNK_ROWS)
+            w_rows, T_rows, t_x_rows = w[rows], T_pair[rows], t_x_pair[rows]
+            log_j_tx, log_j_T = log_j[t_x_rows], log_j[T_rows]
+            log_jt = log_j_tx - log_a[T_rows]  # log J(t_x)/A(T)
+            shrink = np.minimum(np.exp(log_j_T - log_j_tx), 1.0)  # J(T)/J(t_x)
+            log_one_plus_b, _ = softplus_and_logistic(log_jt + np.log1p(-shrink))
+            log_one_plus_b_total += float(w_rows @ log_one_plus_b)
+            weight_a = w_rows * np.exp(-log_one_plus_b)  # w A/D
+            weight_j_tx = w_rows * np.exp(log_jt - log_one_plus_b)  # w J(t_x)/D
+            on_T += np.bincount(T_rows, weights=w_rows, minlength=n_pairs)
+            on_a += np.bincount(T_rows, weights=weight_a, minlength=n_pairs)
+            on_j_tx += np.bincount(t_x_rows, weights=weight_j_tx, minlength=n_pairs)
+            # w J(T)/D
+            on_j_T += np.bincount(T_rows, weights=weight_j_tx * shrink, minlength=n_pairs)
     k, w_k, total = data.counts, data.count_weights, w.sum()
     ll = (
         w_k @ (gammaln(r + k) - gammaln(r))
         + total * (r * np.log(alpha) + s * np.log(beta))
         + on_T @ log_a
-        + w @ log_one_plus_b
+        + log_one_plus_b_total
     )
     prefix = np.array(
         [
@@ -121,10 +134,5 @@ def log_likelihood(theta: FloatArray, data: Histories) -> tuple[float, FloatArra
             total * s / beta,
         ]
     )
-    grad = (
-        prefix
-        + np.bincount(T_pair, weights=weight_a, minlength=n_pairs) @ grad_a
-        + np.bincount(t_x_pair, weights=weight_j_tx, minlength=n_pairs) @ grad_j
-        - np.bincount(T_pair, weights=weight_j_T, minlength=n_pairs) @ grad_j
-    )
+    grad = prefix + on_a @ grad_a + on_j_tx @ grad_j - on_j_T @ grad_j
     return float(ll), grad
