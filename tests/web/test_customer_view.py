@@ -11,6 +11,7 @@ import pytest
 
 from segmint.exceptions import MartError
 from segmint.features import load_features, stored_dates
+from segmint.features.orders import line_values
 from segmint.mart import Mart
 from segmint.web import scores
 from segmint.web.customer_view import RECENT, customer_360
@@ -33,9 +34,9 @@ def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
     orders = mart.con.table("orders")
     mine = orders.filter(orders.customer_id == customer_id)
     latest = mine.order_by(ibis.desc("order_ts")).limit(RECENT)
-    lines = mart.con.table("order_lines").semi_join(mine.select("order_id"), "order_id")
-    net = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
-    values = lines.group_by("order_id").aggregate(value=net.sum(), lines=lines.count())
+    # the mart's one definition of a line's value, which the view's SQL must agree with
+    lines = line_values(mart, mine)
+    values = lines.group_by("order_id").aggregate(value=lines.net.sum(), lines=lines.count())
     joined = latest.left_join(values, "order_id").select(
         "order_id", "order_ts", "channel", "status", "value", "lines"
     )
