@@ -231,3 +231,9 @@ def test_nesting_is_bounded() -> None:
 def test_injection_text_is_a_string_literal() -> None:
     assert parse("name = '; drop table orders; --'") == cmp("name", "=", "; drop table orders; --")
     assert parse("name = 'x'' or ''1''=''1'") == cmp("name", "=", "x' or '1'='1")
+
+
+@pytest.mark.parametrize("text", ["city = 'a\x00b'", "`ci\x00ty` = 'x'", 'city = "\x1b[2J"'])
+def test_control_characters_in_quoted_text_are_a_clear_error(text: str) -> None:
+    with pytest.raises(RuleError, match=r"contains control characters \(U\+00(00|1B)\)"):
+        tokenize(text)

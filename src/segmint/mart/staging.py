@@ -7,6 +7,11 @@ and the reason, and go to quarantine like any other bad row.
 
 Delimited text is staged as text (types are parsed later, with a reason for every failure);
 Parquet keeps its own types.
+
+The file's column names and JSON keys are hostile input: they are checked
+(:mod:`segmint.mart.column_names`) before any expression uses them, and reach the engine
+only as identifiers Ibis quotes or as data, never inside SQL text. JSON objects are read by
+casting each line to a map once and looking its keys up, not through JSON path strings.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import ibis
 
 from segmint.exceptions import InputError
 from segmint.mart import sql_functions as fn
+from segmint.mart.column_names import check_names, first_refusals
 from segmint.mart.connection import Mart
 from segmint.mart.files import FileInfo
 
@@ -85,6 +91,7 @@ def _empty_rejects(mart: Mart) -> ibis.Table:
 def _stage_parquet(mart: Mart, info: FileInfo, name: str) -> tuple[ibis.Table, ibis.Table]:
     """Parquet is typed and row-addressable: stage a view over the file, no copy."""
     source = mart.con.read_parquet(info.path, table_name=name, file_row_number=True)
+    check_names([c for c in source.columns if c != "file_row_number"], str(info.path))
     stage = source.mutate(_row=source.file_row_number + 1).drop("file_row_number")
     return stage, _empty_rejects(mart)
 
@@ -105,8 +112,9 @@ def _stage_delimited(
         null_padding=False,
         compression=_compression(info),
     )
+    check_names(source.columns, str(info.path))
     accepted = mart.con.create_table(
-        f"{name}_accepted", source.mutate(_k=ibis.row_number() + 1), temp=True
+        f"{name}_accepted", source.mutate(_segmint_k=ibis.row_number() + 1), temp=True
     )
     rej = mart.con.table(rejects_name)
     # A rejected line's file line number counts the header; the data row number does not.
@@ -154,13 +162,18 @@ def _renumber(accepted: ibis.Table, skipped: ibis.Table) -> ibis.Table:
 
     The k-th accepted row is the k-th row number not skipped: with skipped rows
     r_1 < r_2 < …, it is k + j where j counts the skipped rows with r_i - i < k.
+    (Working columns are named ``_segmint_…``, a prefix no file column may have.)
     """
     if int(skipped.count().execute()) == 0:
-        return accepted.rename(_row="_k")
-    ordered = skipped.mutate(j=ibis.row_number().over(order_by="_row") + 1)
-    cum = ordered.group_by(before=ordered._row - ordered.j).aggregate(j=ordered.j.max())
-    joined = accepted.asof_join(cum, on=accepted._k > cum.before)
-    return joined.mutate(_row=joined._k + joined.j.fill_null(0)).drop("_k", "before", "j")
+        return accepted.rename(_row="_segmint_k")
+    ordered = skipped.mutate(_segmint_j=ibis.row_number().over(order_by="_row") + 1)
+    cum = ordered.group_by(_segmint_before=ordered._row - ordered._segmint_j).aggregate(
+        _segmint_j=ordered._segmint_j.max()
+    )
+    joined = accepted.asof_join(cum, on=accepted._segmint_k > cum._segmint_before)
+    return joined.mutate(_row=joined._segmint_k + joined._segmint_j.fill_null(0)).drop(
+        "_segmint_k", "_segmint_before", "_segmint_j"
+    )
 
 
 def _stage_lines(
@@ -175,7 +188,7 @@ def _stage_lines(
         temp=True,
     )
     if is_json:
-        return _split_json(mart, numbered, name)
+        return _split_json(mart, info, numbered, name)
     return _split_whitespace(mart, info, numbered, name, encoding)
 
 
@@ -186,6 +199,7 @@ def _split_whitespace(
         header = fh.readline().split()
     if len(set(header)) != len(header):
         raise InputError(f"{info.path}: the header repeats a column name: {header}")
+    check_names(header, str(info.path))
     fields = fn.split_whitespace(numbered.line.strip())
     n_fields = fields.length()
     good = numbered.filter(n_fields == len(header))
@@ -207,20 +221,53 @@ def _split_whitespace(
     return stage, mart.con.create_table(f"{_REJECTS}_{name}", rejected, temp=True)
 
 
-def _split_json(mart: Mart, numbered: ibis.Table, name: str) -> tuple[ibis.Table, ibis.Table]:
-    valid = fn.json_valid(numbered.line)
-    good = numbered.filter(valid & numbered.line.strip().startswith("{"))
-    keys = good.select(key=fn.json_keys(good.line).unnest()).distinct().key.to_list()
-    stage = mart.con.create_table(
-        name,
-        good.select(
-            *[fn.json_extract_string(good.line, f'$."{k}"').name(k) for k in sorted(keys)],
-            good._row,
-        ),
+def _split_json(
+    mart: Mart, info: FileInfo, numbered: ibis.Table, name: str
+) -> tuple[ibis.Table, ibis.Table]:
+    """One column per key found in any object; objects that cannot be staged are rejected.
+
+    A line is rejected when it is not a JSON object, when the object repeats a key, or when
+    one of its keys cannot be a column name (the reason names the key). Values are read by
+    casting each object to a map of text once; keys are looked up in the map by value.
+    """
+    is_object = fn.json_valid(numbered.line) & numbered.line.strip().startswith("{")
+    objects = numbered.filter(is_object)
+    keys = objects.select(objects._row, _segmint_keys=fn.json_keys(objects.line))
+    repeats = keys.filter(keys._segmint_keys.length() != keys._segmint_keys.unique().length())
+    pairs = keys.select(keys._row, key=keys._segmint_keys.unnest())
+    names = sorted(pairs.select("key").distinct().key.to_pyarrow().to_pylist())
+    refused = first_refusals(names)
+    bad_keys = _refused_rows(pairs, refused)
+    rejected = (
+        numbered.filter(~is_object)
+        .select("_row", reason=ibis.literal("malformed line: not a JSON object"))
+        .union(repeats.select("_row", reason=ibis.literal("the JSON object repeats a key")))
+        .union(bad_keys)
+        .group_by("_row")
+        .aggregate(reason=ibis._.reason.min())
+    )
+    rejected = mart.con.create_table(f"{_REJECTS}_{name}_rows", rejected, temp=True)
+    kept = [n for n in names if n not in refused]
+    check_names(kept, str(info.path), what="key")
+    good = objects.anti_join(rejected, "_row")
+    maps = mart.con.create_table(
+        f"{_LINES}_{name}_maps",
+        good.select(good._row, _segmint_map=good.line.cast("json").cast("map<string, string>")),
         temp=True,
     )
-    bad = numbered.filter(~(valid & numbered.line.strip().startswith("{")))
-    rejected = bad.select(
-        bad._row, reason=ibis.literal("malformed line: not a JSON object"), raw=bad.line
+    stage = mart.con.create_table(
+        name, maps.select(*[maps._segmint_map[k].name(k) for k in kept], maps._row), temp=True
     )
-    return stage, mart.con.create_table(f"{_REJECTS}_{name}", rejected, temp=True)
+    raw = rejected.inner_join(numbered, "_row")
+    rejects = raw.select(raw._row, raw.reason, raw=raw.line)
+    return stage, mart.con.create_table(f"{_REJECTS}_{name}", rejects, temp=True)
+
+
+def _refused_rows(pairs: ibis.Table, refused: dict[str, str]) -> ibis.Table:
+    """``_row`` and reason of the objects having a key in ``refused`` (key → why not)."""
+    table = ibis.memtable(
+        {"key": list(refused), "why": list(refused.values())},
+        schema=ibis.schema({"key": "string", "why": "string"}),
+    )
+    hit = pairs.inner_join(table, "key")
+    return hit.select(hit._row, reason=ibis.literal("the key ") + hit.why)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import string
+import unicodedata
 from dataclasses import dataclass
 
 from segmint.exceptions import SegmintError
@@ -174,6 +175,15 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
         else:
             break
     value = "".join(parts)
+    control = sorted({c for c in value if unicodedata.category(c) == "Cc" and c not in "\t\n\r"})
+    if control:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in control)
+        raise RuleError(
+            f"syntax error at character {start + 1}: the quoted text starting here contains "
+            f"control characters ({codes}); remove them",
+            text,
+            start,
+        )
     if quote == "`" and not value:
         raise RuleError(
             f"syntax error at character {start + 1}: empty backquoted column name",
