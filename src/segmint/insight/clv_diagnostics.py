@@ -56,7 +56,7 @@ def expected_cumulative_repeat(split: CalibrationHoldout, fit: ClvFit) -> np.nda
     distinct, counts = np.unique(np.round(starts, 9), return_counts=True)
     weeks = split.weekly_repeat.index.to_numpy(dtype=np.float64)
     ages = np.maximum(weeks[:, None] - distinct[None, :], 0.0)
-    expected = fit.transactions.expected_purchases(ages.ravel()).reshape(ages.shape)
+    expected = fit.transactions.expected_purchases_new_customer(ages.ravel()).reshape(ages.shape)
     return np.asarray(expected @ counts, dtype=np.float64)
 
 

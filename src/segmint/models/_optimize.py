@@ -64,7 +64,7 @@ class StartingPoint:
 
 @cache
 def _thread_pools() -> ThreadpoolController:
-    """The process's thread pools, found once: listing them reads /proc and takes ~10 ms."""
+    """The process's thread pools, found once: listing them reads /proc, which costs more than a small fit."""
     return ThreadpoolController()
 
 

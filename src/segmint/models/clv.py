@@ -21,7 +21,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from segmint.models._validation import FloatArray, ModelInputError, as_float_array
+from segmint.exceptions import ModelInputError
+from segmint.models._validation import FloatArray, as_float_array
 
 
 @runtime_checkable

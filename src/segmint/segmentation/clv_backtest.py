@@ -18,7 +18,7 @@ period, the holdout predictions are compared with what each customer did:
 
 P(alive) at the calibration end is not the same event as a purchase in the holdout (an
 alive customer may not buy), so its Brier score and ECE measure how well it ranks and
-how much it overstates repurchase; they are reported as the issue asks, not as a proof of
+how much it overstates repurchase; they are reported for comparison, not as a proof of
 miscalibration.
 """
 

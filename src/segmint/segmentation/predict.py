@@ -17,8 +17,7 @@ from (T1, D], then refitted on the T1 set and used to score every customer as of
 No label ever comes from after ``D`` and no feature from after its own date.
 
 The BTYD baseline is evaluated on the same T1 customers: a BG/NBD (Fader, Hardie & Lee
-2005) fitted on the BTYD summary as of T1 gives ``1 - P(alive)`` for churn (as the
-issue asks), and the probability of at least one purchase in the next ``h`` days,
+2005) fitted on the BTYD summary as of T1 gives ``1 - P(alive)`` for churn, and the probability of at least one purchase in the next ``h`` days,
 
     P(X(T, T + t) > 0 | x, t_x, T) = P(alive) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)),
 
