@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PEERS := bench/.venv-peers
+PEERS_REQUIREMENTS := ../shared/peers/requirements.txt
+BENCH_CUSTOMERS ?= 100000
 
-.PHONY: run test lint setup clean bench
+.PHONY: run test test-fast lint setup clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,24 @@ lint: $(STAMP)
 test: lint
 	bash .ci/setup-browser.sh
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# The inner loop: no browser, no slow tests, no lint. `make test` runs everything.
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow and not browser"
+
+# The tools users would pick instead, in their own environment (never the project's).
+$(PEERS)/.installed: $(PEERS_REQUIREMENTS)
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install --quiet -r $(PEERS_REQUIREMENTS)
+	touch $@
+
+# Every benchmark against its peers at BENCH_CUSTOMERS (1000000 for the published tables).
+bench: $(STAMP) $(PEERS)/.installed
+	$(BIN)/python bench/ingest.py --customers $(BENCH_CUSTOMERS) --repeat 1
+	$(BIN)/python bench/segment.py --customers $(BENCH_CUSTOMERS) --repeat 1
+	$(BIN)/python bench/clv.py --sizes $(BENCH_CUSTOMERS) --skip-slow
+	$(BIN)/python bench/cluster.py --customers $(BENCH_CUSTOMERS)
+	$(BIN)/python bench/serve.py --customers $(BENCH_CUSTOMERS)
 
 clean:
 	rm -rf $(VENV) segmint.duckdb .pytest_cache .mypy_cache .ruff_cache
