@@ -34,10 +34,10 @@ from pathlib import Path
 import httpx
 
 from segmint import workflows
-from segmint.api.auth import Role, create_token
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.mart.tokens import Role, create_token
 from segmint.synth import synthesize
 
 
