@@ -252,3 +252,35 @@ def test_the_default_expiry_is_90_days(segmint_cli: Segmint) -> None:
     expires = time.strptime(row["expires"], "%Y-%m-%d %H:%M UTC")
     assert round((time.mktime(expires) - time.mktime(created)) / 86400) == 90
     assert Role(row["role"]) is Role.viewer
+
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_commands_that_only_read_run_beside_another_reader(tmp_path: Path) -> None:
+    mart = tmp_path / "shop.duckdb"
+    (tmp_path / "first.csv").write_text(FIRST)
+    assert run("ingest", "transactions", tmp_path / "first.csv", "--mart", mart).returncode == 0
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(mart)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "held"
+        for command in (["tables"], ["ingests"], ["segmentations"], ["token", "list"]):
+            result = run(*command, "--mart", mart)
+            assert result.returncode == 0, (command, result.stderr)
+        refused = run("ingest", "transactions", tmp_path / "first.csv", "--mart", mart)
+        assert refused.returncode == 2
+        assert f"the mart {mart} is in use by another process {reader.pid}" in refused.stderr
+    finally:
+        assert reader.stdin is not None
+        reader.stdin.close()
+        reader.wait(timeout=30)
