@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,8 +108,21 @@ def test_loads_run_while_serve_answers_and_their_rows_appear_without_a_restart(
         page = client.get("/customers/c1")
         assert page.status_code == 200 and "O-FIRST" in page.text and "O-SECOND" not in page.text
 
+        answers: list[int] = []
+        loading = threading.Event()
+
+        def browse() -> None:  # a user reading pages while the load runs and lands
+            with httpx.Client(base_url=url, cookies=client.cookies, timeout=60) as user:
+                while not loading.is_set() or not answers:
+                    answers.append(user.get("/customers/c1").status_code)
+
+        reader = threading.Thread(target=browse)
+        reader.start()
         loaded = run("ingest", "transactions", tmp_path / "second.csv", "--mart", mart)
+        loading.set()
+        reader.join(timeout=120)
         assert loaded.returncode == 0, loaded.stderr  # the server holds no lock on the mart
+        assert answers and set(answers) == {200}
         listed = run("tables", "--mart", mart)
         assert listed.returncode == 0, listed.stderr
         assert re.search(r"orders\s+│\s+2\b", listed.stdout)

@@ -242,3 +242,25 @@ def test_a_starting_server_without_snapshot_waits_for_the_writer_then_says_so(
         prepare_snapshot(path, wait=0.2, on_wait=told.append)
     assert told and "Waiting up to 0 s" in told[0]
     assert not snapshot_path(path).exists()
+
+
+def test_without_hard_links_the_pool_reads_private_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
+) -> None:
+    def refuse(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    path = tmp_path / "mart.duckdb"
+    add_product(path, "p1")
+    prepare_snapshot(path)
+    monkeypatch.setattr("segmint.mart.serving.os.link", refuse)
+    pool = SnapshotPool(path)
+    try:
+        add_product(path, "p2")
+        assert pool.refresh()
+        with pool.lease() as mart:
+            assert rows(mart) == 2
+            assert mode_of(Path(mart.path)) == 0o600
+    finally:
+        pool.close()
+    assert not list(tmp_path.glob("mart.duckdb.serving-*.duckdb"))

@@ -73,7 +73,9 @@ def serve(
 
     tls = _tls_files(cert, key)
     settings = get_settings(mart)
-    app = create_app(settings, settings.mart, on_wait=lambda message: err.print(message))
+    app = create_app(
+        settings, settings.mart, on_wait=lambda said: err.print(said, markup=False, highlight=False)
+    )
     scheme = "https" if tls else "http"
     if tls is None and not is_loopback(host):
         err.print(

@@ -11,7 +11,8 @@ connection, which closes when the last of them ends.
 DuckDB keeps one database per path in a process, so a new open of the same path would give
 the old snapshot back. Each generation therefore opens its own hard link to the snapshot
 file (``<mart>.serving-<pid>-<n>.duckdb``: the same file, another name), removed when the
-generation closes; links left by a server that was killed are removed by the next one.
+generation closes (on a file system without hard links, a private copy); links left by a
+server that was killed are removed by the next one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import fcntl
 import logging
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -206,6 +208,10 @@ class SnapshotPool:
                 f"no serving snapshot {self.snapshot}: start the server with `segmint serve`, "
                 "which makes it"
             ) from None
+        except OSError:  # a file system without hard links: a private copy does the same
+            log.info("no hard links in %s; copying the snapshot instead", self.mart.parent)
+            os.close(os.open(link, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+            shutil.copyfile(self.snapshot, link)  # into the private file: its mode stays
         try:
             main = open_read_only(link, self.settings)
         except BaseException:
