@@ -21,8 +21,8 @@ import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from segmint.api import create_app
-from segmint.api.auth import Role, create_token
 from segmint.mart import Mart, connect
+from segmint.mart.tokens import Role, create_token
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

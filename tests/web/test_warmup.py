@@ -71,3 +71,24 @@ def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
     assert not warmer.warming
     warmer.stop()
     warmer.copies.clear()
+
+
+def test_a_wake_makes_the_warmer_look_again_at_once(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    warmer.interval = 3600.0  # without a wake, the second look would be an hour away
+    looks: list[bool] = []
+    look = warmer.check
+    warmer.check = lambda opened: looks.append(look(opened)) or looks[-1]  # type: ignore[method-assign]
+    warmer.start()
+    try:
+        deadline = time.monotonic() + 120
+        while (warmer.warming or len(looks) < 1) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert looks == [True]
+        warmer.wake()  # the server switched to a new snapshot
+        while len(looks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert looks == [True, False]  # looked again; nothing had changed
+    finally:
+        warmer.stop()
+        warmer.copies.clear()

@@ -1,8 +1,11 @@
 """``create_app``: one FastAPI application serving the REST API (``/api/v1``) and the pages.
 
-Requests run on a bounded pool of worker threads (``workers``: more requests wait at the
-door instead of fighting over two cores), each with its own cursor of the mart (see
-:class:`segmint.api.deps.MartPool`); expensive results are cached per (segmentation,
+The server never locks the mart: it reads a snapshot of it, read-only, that writers
+publish when they finish (:mod:`segmint.mart.snapshot`), and switches to each new one
+within a second (:class:`segmint.mart.serving.SnapshotPool`), so loads run while it serves
+and their rows appear without a restart. Requests run on a bounded pool of worker threads
+(``workers``: more requests wait at the door instead of fighting over two cores), each with
+its own cursor of the snapshot; expensive results are cached per (segmentation,
 date) in :class:`segmint.web.dashboard.Dashboard`, warmed and refreshed off the request
 path by :class:`segmint.web.warmup.Warmer`. Pages read stored results only and never
 refit a model.
@@ -10,7 +13,7 @@ refit a model.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,8 +22,7 @@ from fastapi import FastAPI
 
 from segmint import __version__
 from segmint.api import errors
-from segmint.api.auth import ensure_tokens_table
-from segmint.api.deps import MartPool, TokenCache
+from segmint.api.deps import TokenCache
 from segmint.api.render import error_page
 from segmint.api.routes import (
     analysis_pages,
@@ -33,7 +35,16 @@ from segmint.api.routes import (
     pages,
     segmentations,
 )
+from segmint.api.sessions import Sessions
 from segmint.config import Settings, get_settings
+from segmint.exceptions import MartError
+from segmint.mart.serving import (
+    WAIT,
+    WATCH_INTERVAL,
+    ServingRegistration,
+    SnapshotPool,
+    prepare_snapshot,
+)
 from segmint.web.dashboard import Dashboard
 from segmint.web.sorted_copies import SortedCopies
 from segmint.web.warmup import Warmer
@@ -50,6 +61,9 @@ def create_app(
     *,
     cache_ttl: float | None = None,
     workers: int = WORKERS,
+    watch_interval: float = WATCH_INTERVAL,
+    wait: float = WAIT,
+    on_wait: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """The application over the mart at ``mart`` (default: the configured ``SEGMINT_MART``).
 
@@ -59,14 +73,30 @@ def create_app(
         cache_ttl: seconds a cached profile or chart stays valid; None (the default): until
             the mart changes, which the warmer looks for every 30 seconds.
         workers: requests served at once; the others wait in line.
+        watch_interval: seconds between two looks for a new snapshot of the mart.
+        wait: seconds to wait at start for a writer that holds a mart without a snapshot.
+        on_wait: told (a sentence) when the start waits for a writer or serves the last
+            snapshot because one is writing.
 
     Raises:
         MartError: there is no mart at that path.
+        MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
     """
     settings = settings or get_settings(mart)
     path = Path(mart) if mart is not None else settings.mart
-    pool = MartPool(path, settings)
-    ensure_tokens_table(pool.main)
+    if not path.is_file():
+        raise MartError(
+            f"no mart at {path}. Create one with `segmint init --mart {path}` or load data into it."
+        )
+    registration = ServingRegistration(path)
+    try:
+        prepare_snapshot(path, settings, wait=wait, on_wait=on_wait)
+        pool = SnapshotPool(path, settings)
+    except BaseException:
+        registration.release()
+        raise
+    tokens = TokenCache()
+    sessions = Sessions()
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
     warmer = Warmer(pool.lease, dashboard, copies)
@@ -75,10 +105,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = workers
         warmer.start()
+        pool.watch(switched, watch_interval)
         yield
         warmer.stop()
-        copies.clear()
         pool.close()
+        copies.clear()
+        registration.release()
+
+    def switched() -> None:
+        """A new snapshot is served: read its tokens, look whether the data changed."""
+        tokens.clear()
+        warmer.wake()
 
     app = FastAPI(
         title="segmint",
@@ -87,7 +124,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.pool = pool
-    app.state.tokens = TokenCache()
+    app.state.tokens = tokens
+    app.state.sessions = sessions
     app.state.dashboard = dashboard
     app.state.copies = copies
     app.state.warmer = warmer

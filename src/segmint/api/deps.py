@@ -3,115 +3,123 @@ copies, the caller's role.
 
 ``MartDep``, ``DashboardDep`` and ``require(Role.analyst)`` are ``Annotated`` aliases and
 dependency factories, so a route states what it needs in its signature. They are ``async``
-because none of them waits (a cursor comes from a pool, a known token's role from a cache):
-FastAPI runs a plain function dependency on a worker thread, and those hand-overs cost more
-than the dependencies themselves (a third of the server's time on a request that reads
-nothing). Only a token not seen in the last minute is looked up in the mart, on a worker
-thread.
+because none of them waits (a cursor comes from a pool, a token from memory): FastAPI runs a
+plain function dependency on a worker thread, and those hand-overs cost more than the
+dependencies themselves (a third of the server's time on a request that reads nothing).
+
+Tokens are checked against :class:`TokenCache`, every token of the served snapshot read in
+one query the first time one is needed after the server starts or switches to a new snapshot
+(a new token, a revocation and an expiry all arrive that way). An unknown token, however
+many arrive, costs no query at all.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-import ibis
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from segmint.api.auth import Role, hash_token, role_of
-from segmint.config import Settings
-from segmint.mart import Mart, connect
+from segmint.api.sessions import SESSION_COOKIE, Session, Sessions
+from segmint.mart import Mart
+from segmint.mart.serving import SnapshotPool
+from segmint.mart.tokens import Role, TokenInfo, hash_token, load_tokens
 from segmint.web.dashboard import Dashboard
 from segmint.web.sorted_copies import SortedCopies
 
-COOKIE = "segmint_token"
-TOKEN_TTL = 60.0
-
-
-class MartPool:
-    """One mart connection for the server and a pool of its cursors, one per request at a time.
-
-    DuckDB connections are not safe to use from two threads at once, but cursors of one
-    connection are independent and see the same database. A request leases a cursor for its
-    whole life (FastAPI may run its dependencies and its body on different threads, so a
-    per-thread cursor would be shared), and concurrent requests run in parallel.
-    """
-
-    def __init__(self, path: Path | str, settings: Settings | None = None) -> None:
-        self.main = connect(path, settings=settings, create=False)
-        self.path = self.main.path
-        self._lock = threading.Lock()
-        self._idle: list[Mart] = []
-        self._opened: list[Mart] = []
-
-    def acquire(self) -> Mart:
-        """An idle cursor of the mart (a new one when all are busy)."""
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            mart = Mart(ibis.duckdb.from_connection(self.main.raw.cursor()), self.path)
-            self._opened.append(mart)
-            return mart
-
-    def release(self, mart: Mart) -> None:
-        """Give ``mart`` back for the next request."""
-        with self._lock:
-            self._idle.append(mart)
-
-    @contextmanager
-    def lease(self) -> Iterator[Mart]:
-        """A cursor for the duration of the block."""
-        mart = self.acquire()
-        try:
-            yield mart
-        finally:
-            self.release(mart)
-
-    def close(self) -> None:
-        """Close every cursor and the connection."""
-        with self._lock:
-            for mart in self._opened:
-                mart.raw.close()
-            self._opened.clear()
-            self._idle.clear()
-        self.main.close()
+UNKNOWN_TOKEN = "the token is not valid for this mart; create one with `segmint token create`."
 
 
 class TokenCache:
-    """Roles of recently seen tokens (by hash), so a request costs no query most of the time."""
+    """Every token of the snapshot being served, by hash, read once per snapshot.
 
-    def __init__(self, ttl: float = TOKEN_TTL) -> None:
-        self.ttl = ttl
-        self._roles: dict[str, tuple[float, Role]] = {}
+    The whole table is the cache, so an unknown token is answered from memory: a flood of
+    made-up tokens costs no query. :meth:`clear` (on a switch to a new snapshot) makes the
+    next check read the table again.
+    """
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._loaded: tuple[int, dict[str, TokenInfo]] | None = None
+        self.loads = 0
+        """Times the table was read (for tests and diagnostics)."""
 
-    def known(self, token: str) -> Role | None:
-        """The role of ``token`` when seen less than ``ttl`` seconds ago, else None."""
+    def tokens(self, generation: int) -> dict[str, TokenInfo] | None:
+        """The tokens of snapshot ``generation`` when already read, else None."""
         with self._lock:
-            hit = self._roles.get(hash_token(token))
-        return hit[1] if hit is not None and time.monotonic() - hit[0] < self.ttl else None
+            loaded = self._loaded
+        return loaded[1] if loaded is not None and loaded[0] == generation else None
 
-    def role(self, mart: Mart, token: str) -> Role | None:
-        """The role of ``token`` (None when unknown)."""
-        known = self.known(token)
-        if known is not None:
-            return known
-        key = hash_token(token)
-        role = role_of(mart, token)
-        if role is not None:
-            with self._lock:
-                self._roles[key] = (time.monotonic(), role)
-        return role
+    def load(self, pool: SnapshotPool) -> dict[str, TokenInfo]:
+        """Read the tokens of the snapshot being served (one query)."""
+        with pool.lease_numbered() as (generation, mart):
+            tokens = load_tokens(mart)
+        with self._lock:
+            self.loads += 1
+            if self._loaded is None or self._loaded[0] <= generation:
+                self._loaded = (generation, tokens)
+        return tokens
+
+    def clear(self) -> None:
+        """Forget the tokens read (a new snapshot is served)."""
+        with self._lock:
+            self._loaded = None
+
+
+def token_info(request: Request, token_hash: str) -> TokenInfo | None:
+    """The stored token with hash ``token_hash`` (reads the table when not read yet)."""
+    pool: SnapshotPool = request.app.state.pool
+    cache: TokenCache = request.app.state.tokens
+    tokens = cache.tokens(pool.generation)
+    if tokens is None:
+        tokens = cache.load(pool)
+    return tokens.get(token_hash)
+
+
+async def known_info(request: Request, token_hash: str) -> TokenInfo | None:
+    """:func:`token_info`, answered without leaving the event loop when the tokens are in
+    memory, else on a worker thread (it reads the mart)."""
+    pool: SnapshotPool = request.app.state.pool
+    cache: TokenCache = request.app.state.tokens
+    tokens = cache.tokens(pool.generation)
+    if tokens is not None:
+        return tokens.get(token_hash)
+    return await run_in_threadpool(token_info, request, token_hash)
+
+
+def valid_role(info: TokenInfo | None) -> Role:
+    """The role of a stored token that works.
+
+    Raises:
+        HTTPException: 401 naming why: unknown, expired (and when) or revoked (and when).
+    """
+    if info is None:
+        raise HTTPException(401, UNKNOWN_TOKEN, headers={"WWW-Authenticate": "Bearer"})
+    problem = info.problem()
+    if problem is not None:
+        raise HTTPException(401, problem, headers={"WWW-Authenticate": "Bearer"})
+    return info.role
+
+
+def session_role(request: Request) -> tuple[Session, Role] | None:
+    """The login session of the page request and its token's role; None when there is no
+    open session or its token no longer works (the session is then ended)."""
+    sessions: Sessions = request.app.state.sessions
+    session = sessions.get(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    info = token_info(request, session.token_hash)
+    if info is None or info.problem() is not None:
+        sessions.end_token(session.token_hash)
+        return None
+    return session, info.role
 
 
 async def get_mart(request: Request) -> AsyncIterator[Mart]:
     """A mart cursor leased for this request."""
-    pool: MartPool = request.app.state.pool
+    pool: SnapshotPool = request.app.state.pool
     with pool.lease() as mart:
         yield mart
 
@@ -142,31 +150,12 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def token_role(request: Request, token: str | None) -> Role | None:
-    """The role of ``token`` in this application's mart, or None."""
-    if not token:
-        return None
-    cache: TokenCache = request.app.state.tokens
-    pool: MartPool = request.app.state.pool
-    with pool.lease() as mart:
-        return cache.role(mart, token)
-
-
-async def known_role(request: Request, token: str | None) -> Role | None:
-    """:func:`token_role`, answered from the cache without leaving the event loop when it
-    can, else on a worker thread (it reads the mart)."""
-    if not token:
-        return None
-    cache: TokenCache = request.app.state.tokens
-    known = cache.known(token)
-    return known if known is not None else await run_in_threadpool(token_role, request, token)
-
-
 async def api_role(request: Request) -> Role:
     """The caller's role from the Bearer token.
 
     Raises:
-        HTTPException: 401 without a token or with an unknown one.
+        HTTPException: 401 without a token, with an unknown one, or with one that expired
+            or was revoked.
     """
     token = bearer_token(request)
     if token is None:
@@ -176,14 +165,7 @@ async def api_role(request: Request) -> Role:
             "Create one with `segmint token create --role viewer`.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    role = await known_role(request, token)
-    if role is None:
-        raise HTTPException(
-            401,
-            "the token is not valid for this mart; create one with `segmint token create`.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return role
+    return valid_role(await known_info(request, hash_token(token)))
 
 
 def require(needed: Role) -> Callable[[Request], Awaitable[Role]]:

@@ -10,7 +10,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from segmint import workflows
-from segmint.api.auth import Role, create_token
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
 from segmint.cli.cluster_commands import show_card
@@ -24,6 +23,7 @@ from segmint.insight.personas import personas
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.mart.tokens import Role, create_token
 from segmint.segmentation.clusters import run_clusters
 from segmint.segmentation.predict import run_prediction
 from segmint.segmentation.value import run_value

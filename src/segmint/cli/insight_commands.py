@@ -67,7 +67,7 @@ def profile_command(
 ) -> None:
     """Profile a stored segmentation: money, behaviour, features, statistics, small segments."""
     measure: ValueMeasure = "profit" if value == Measure.profit else "revenue"
-    with connect(mart, create=False) as m, steps(f"profiling {segmentation}"):
+    with connect(mart, read_only=True) as m, steps(f"profiling {segmentation}"):
         result = profile(
             m,
             segmentation,
@@ -98,7 +98,7 @@ def migration_command(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Show how customers moved between segments from one stored date to another."""
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         result = migration(m, segmentation, from_date, to_date)
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(migration_document(result, top)))

@@ -56,7 +56,7 @@ def init(mart: MartOption = None) -> None:
 @user_errors
 def tables(mart: MartOption = None) -> None:
     """List the mart's tables with their row counts."""
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         view = Table("table", "rows", title=f"mart {m.path}")
         for name in TABLES:
             view.add_row(name, f"{m.count(name):,}")
@@ -133,7 +133,7 @@ def quarantine(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """List rejected rows with their reasons and raw content."""
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         rows = quarantined(m, ingest_id, reason)
         total = int(rows.count().execute())
         shown = (rows.limit(limit) if limit else rows).execute()
@@ -158,7 +158,7 @@ def quarantine(
 @user_errors
 def ingests(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List every load with its reconciliation."""
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         frame = history(m).execute()
     if format_ != "human":
         typer.echo(

@@ -113,7 +113,7 @@ def rules(
 @user_errors
 def segmentations(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List stored segmentations with their versions and dates."""
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         frame = store.segmentations(m).execute()
     if format_ == OutputFormat.json:
         typer.echo(frame.to_json(orient="records", date_format="iso"))
@@ -158,7 +158,7 @@ def assignments(
     suffix = out_file.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         day = parse_as_of(as_of) if as_of else None
         rows = store.assignments(m, segmentation, day).order_by("customer_id")
         if suffix == ".csv":

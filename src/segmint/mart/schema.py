@@ -31,6 +31,7 @@ EVENT_TYPES = (
     "email_click",
 )
 CAMPAIGN_GROUPS = ("target", "control")
+TOKEN_ROLES = ("viewer", "analyst", "admin")
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,26 @@ MODEL_RUNS = Table(
     loadable=False,
 )
 
+API_TOKENS = Table(
+    "api_tokens",
+    "Access tokens of the API and the pages: only a SHA-256 hash of each token is kept, with "
+    "its role and when it expires or was revoked (`segmint token create`, `list`, `revoke`).",
+    (
+        Column(
+            "token_hash",
+            "string",
+            "SHA-256 hex digest of the token; the token itself is never stored.",
+        ),
+        Column("role", "string", "viewer, analyst or admin: what it may see.", choices=TOKEN_ROLES),
+        Column("label", "string", "A note saying who the token is for."),
+        Column("created_at", "timestamp", "When the token was made (UTC)."),
+        Column("expires_at", "timestamp", "When the token stops working (UTC); empty: never."),
+        Column("revoked_at", "timestamp", "When the token was revoked (UTC); empty: not revoked."),
+    ),
+    key=("token_hash",),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -445,6 +466,7 @@ TABLES: dict[str, Table] = {
         ASSIGNMENTS,
         SCORES,
         MODEL_RUNS,
+        API_TOKENS,
     )
 }
 

@@ -3,7 +3,8 @@
 The first profile of a segmentation takes seconds (about 17 s at a million customers), so
 no request should be the one that computes it. :class:`Warmer` runs in one background
 thread with its own cursor: at start, and whenever the mart has changed when it looks
-again (every ``interval`` seconds), it rebuilds the sorted copies of the 360° view, clears
+again (every ``interval`` seconds, or at once when :meth:`Warmer.wake` says the server
+switched to a new snapshot of the mart), it rebuilds the sorted copies of the 360° view, clears
 the dashboard's cached results, reads the tables of the 360° view once (so their blocks are
 in memory) and computes what the pages show first: for every stored segmentation (the
 default one first) its dates, latest profile, overview and personas.
@@ -55,6 +56,7 @@ class Warmer:
         self.interval = interval
         self._seen: tuple[Any, ...] | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -68,9 +70,14 @@ class Warmer:
         self._thread = threading.Thread(target=self._loop, name="segmint-warmer", daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """Look whether the mart changed now rather than at the end of the interval."""
+        self._wake.set()
+
     def stop(self) -> None:
         """Stop looking and wait for the step in progress to end."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join()
 
@@ -90,13 +97,14 @@ class Warmer:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # a wake from now on is seen after this look
             try:
                 with self.lease() as mart:
                     self.check(mart)
             except Exception:  # the server goes on; requests compute what is missing
                 log.exception("warming the dashboard's caches failed")
             self._ready.set()
-            self._stop.wait(self.interval)
+            self._wake.wait(self.interval)
 
     def _warm(self, mart: Mart) -> None:
         """Profile, overview and personas of every stored segmentation, the default first."""
