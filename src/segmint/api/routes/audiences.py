@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from segmint.api.auth import Role
 from segmint.api.deps import Analyst, DashboardDep, MartDep
 from segmint.api.schemas import Audience
+from segmint.mart import csv_safety
 from segmint.web.customers import audience
 from segmint.web.frames import records
 
@@ -51,7 +52,7 @@ def export_audience(
     if format == ExportFormat.csv:
         name = f"{segmentation}-{segment}-{day.isoformat()}-{channel}.csv".replace(" ", "_")
         return Response(
-            frame.to_csv(index=False),
+            csv_safety.to_csv(frame),
             media_type="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
