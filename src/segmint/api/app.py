@@ -15,12 +15,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from segmint import __version__
 from segmint.api import errors
 from segmint.api.auth import ensure_tokens_table
 from segmint.api.deps import MartPool, TokenCache
+from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
     analysis_pages,
@@ -85,6 +86,7 @@ def create_app(
         version=__version__,
         description="Segments, their money, migration and customers of a segmint mart.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_control_characters)],
     )
     app.state.pool = pool
     app.state.tokens = TokenCache()
