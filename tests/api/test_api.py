@@ -324,3 +324,33 @@ def test_customer_360_and_members_are_what_fastapi_would_encode(
         served = client.get(f"/api/v1/customers/{customer_id}", headers=headers)
         expected = Customer360Out.model_validate(view, from_attributes=True)
         assert served.content == fastapi_encoding(Customer360Out, expected), customer_id
+
+
+def test_audiences_are_computed_once_per_segment_date_channel_and_detail(
+    client: TestClient, tokens: dict[Role, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segmint.web import dashboard as dashboard_module
+
+    calls: list[tuple[Any, ...]] = []
+    compute = dashboard_module.audience
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[1:])
+        return compute(*args)
+
+    monkeypatch.setattr(dashboard_module, "audience", counted)
+    client.app.state.dashboard.invalidate()  # type: ignore[attr-defined]
+    url = "/api/v1/audiences/rfm/Loyal"
+    analyst, admin = bearer(tokens[Role.analyst]), bearer(tokens[Role.admin])
+    first = client.get(url, headers=analyst)
+    again = client.get(url + "?channel=EMAIL", headers=analyst)
+    as_csv = client.get(url + "?format=csv", headers=analyst)
+    assert first.json() == again.json() and as_csv.status_code == 200
+    assert len(calls) == 1
+    client.get(url + "?channel=sms", headers=analyst)
+    client.get(url, headers=admin)  # contact details: another entry
+    client.get(url, headers=admin)
+    assert [(c[3], c[4]) for c in calls] == [("email", False), ("sms", False), ("email", True)]
+    client.app.state.dashboard.invalidate()  # type: ignore[attr-defined]
+    client.get(url, headers=analyst)
+    assert len(calls) == 4
