@@ -18,13 +18,14 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from segmint import __version__
-from segmint.api import errors
+from segmint.api import errors, security_headers
 from segmint.api.auth import ensure_tokens_table
 from segmint.api.deps import MartPool, TokenCache
 from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
     analysis_pages,
+    assets,
     audiences,
     customer_pages,
     customers,
@@ -86,7 +87,10 @@ def create_app(
         version=__version__,
         description="Segments, their money, migration and customers of a segmint mart.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by routes.assets
+        redoc_url=None,
         dependencies=[Depends(reject_control_characters)],
+        responses=errors.ERROR_RESPONSES,
     )
     app.state.pool = pool
     app.state.tokens = TokenCache()
@@ -95,7 +99,8 @@ def create_app(
     app.state.warmer = warmer
     for router in (health, segmentations, migration, customers, audiences):
         app.include_router(router.router, prefix=API_PREFIX)
-    for router in (login, pages, analysis_pages, customer_pages):
+    for router in (login, pages, analysis_pages, customer_pages, assets):
         app.include_router(router.router)
     errors.install(app, error_page)
+    security_headers.install(app)
     return app

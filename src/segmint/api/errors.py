@@ -15,6 +15,7 @@ import os
 import traceback
 from collections.abc import Callable
 from pathlib import PurePath
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,12 +25,41 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segmint.api.params import CONTROL_MESSAGE, NO_CONTROL
+from segmint.api.schemas import Problem
 from segmint.exceptions import MartError, SegmintError
 
 log = logging.getLogger("segmint.api")
 
 PageError = Callable[[Request, int, str], Response]
 """Renders an error page for a status and message (pages get HTML, the API JSON)."""
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": Problem,
+        "description": "Input the mart cannot answer (a date not written YYYY-MM-DD, an "
+        "unknown channel, dates in the wrong order); the message says how to fix it.",
+    },
+    401: {
+        "model": Problem,
+        "description": "No token, or a token this mart does not know.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    403: {
+        "model": Problem,
+        "description": "The token's role may not see this; the message names the role needed.",
+    },
+    404: {
+        "model": Problem,
+        "description": "No segmentation, segment, stored date or customer of that name; the "
+        "message lists what exists.",
+    },
+    422: {
+        "model": Problem,
+        "description": "A parameter is malformed or out of bounds (one sentence per parameter, "
+        "in one string).",
+    },
+}
+"""The errors every API route may answer, each with the body ``{"detail": "..."}``."""
 
 SHOWN_INPUT = 60
 """Characters of a rejected value repeated in the message."""
