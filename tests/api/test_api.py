@@ -255,6 +255,24 @@ def test_customer_360_shows_pii_to_admins_only(client: TestClient, tokens: dict[
     assert 0 < len(times) <= 20 and times == sorted(times, reverse=True)
 
 
+def test_customer_360_coarsens_quasi_identifiers_below_admin(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    analyst = client.get("/api/v1/customers/C0000001", headers=bearer(tokens[Role.analyst]))
+    admin = client.get("/api/v1/customers/C0000001", headers=bearer(tokens[Role.admin])).json()
+    coarse = analyst.json()
+    assert {"birth_year", "city", "postcode"} <= set(admin["profile"])
+    assert set(coarse["profile"]) == set(admin["profile"]) - {"birth_year", "city", "postcode"} | {
+        "age_band"
+    }
+    assert coarse["profile"]["age_band"] == admin["features"]["age_band"]
+    assert admin["profile"]["postcode"] not in analyst.text
+    assert "age" not in coarse["features"] and "city" not in coarse["features"]
+    assert all(set(e) >= {"event_type", "property_keys"} for e in coarse["events"])
+    assert not any("properties" in e for e in coarse["events"])
+    assert any(e["properties"] for e in admin["events"])
+
+
 def test_audience_keeps_only_members_with_granted_consent(
     client: TestClient, tokens: dict[Role, str], mart_path: Path
 ) -> None:
