@@ -270,3 +270,23 @@ def test_an_unexpected_error_is_one_log_line_and_does_not_reach_the_server(
     assert "\n" not in line
     assert "GET /api/v1/customers: RuntimeError: engine fell over" in line
     assert "customers.py" in line and "search_customers" in line
+
+
+def test_an_unexpected_error_on_a_page_is_an_error_page(
+    served: TestClient,
+    hostile_tokens: dict[Role, str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("engine fell over")
+
+    login(served, hostile_tokens[Role.admin])
+    monkeypatch.setattr("segmint.api.routes.customer_pages.search", broken)
+    with caplog.at_level(logging.INFO):
+        response = served.get("/customers?q=C")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "the error is in the server log" in response.text and "engine" not in response.text
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
+    assert response.headers["x-frame-options"] == "DENY"

@@ -154,10 +154,12 @@ class UnexpectedErrors:
             log_unexpected(request, exc)
             if started:  # too late for another answer: let the server close the connection
                 raise
+            response: Response = JSONResponse({"detail": UNEXPECTED}, status_code=500)
             if self.page_handler and not is_api(request):
-                response = self.page_handler(request, 500, UNEXPECTED)
-            else:
-                response = JSONResponse({"detail": UNEXPECTED}, status_code=500)
+                try:  # the page reads the login cookie's role: the mart may be what failed
+                    response = self.page_handler(request, 500, UNEXPECTED)
+                except Exception:
+                    log.debug("the error page failed too", exc_info=True)
             await response(scope, receive, send)
 
 
