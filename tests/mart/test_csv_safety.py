@@ -52,15 +52,16 @@ def test_csv_escapes_text_cells_and_names_but_keeps_negative_numbers() -> None:
             "@name": ["ok", "+33 6 12", None],
             "revenue": [-12.5, 3.0, 0.0],
             "mixed": pd.Series([-4, "-4", "x"], dtype=object),
+            "flags": pd.Series([True, False, None], dtype=object),
             "orders": [-1, 2, 3],
             "segment": pd.Categorical(["=S", "Top", "=S"]),
         }
     )
     rows = list(csv.reader(io.StringIO(to_csv(frame))))
-    assert rows[0] == ["customer_id", "'@name", "revenue", "mixed", "orders", "segment"]
-    assert rows[1] == ["'=cmd", "ok", "-12.5", "-4", "-1", "'=S"]
-    assert rows[2] == ["C1", "'+33 6 12", "3.0", "'-4", "2", "Top"]
-    assert rows[3] == ["'-C2", "", "0.0", "x", "3", "'=S"]
+    assert rows[0] == ["customer_id", "'@name", "revenue", "mixed", "flags", "orders", "segment"]
+    assert rows[1] == ["'=cmd", "ok", "-12.5", "-4", "True", "-1", "'=S"]
+    assert rows[2] == ["C1", "'+33 6 12", "3.0", "'-4", "False", "2", "Top"]
+    assert rows[3] == ["'-C2", "", "0.0", "x", "", "3", "'=S"]
     back = pd.read_csv(io.StringIO(to_csv(frame)))
     assert back.revenue.tolist() == [-12.5, 3.0, 0.0] and back.orders.dtype.kind == "i"
     assert frame.customer_id.tolist() == ["=cmd", "C1", "-C2"]  # the caller's frame is untouched

@@ -65,9 +65,13 @@ def _neutralise_series(column: pd.Series) -> pd.Series:
         if renamed == list(categories):
             return column
         return column.cat.rename_categories(renamed)
-    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+    if pd.api.types.is_object_dtype(column):  # any mix of values: look at the text ones
+        risky = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+    elif pd.api.types.is_string_dtype(column):
+        risky = column.str.startswith(FORMULA_STARTS, na=False)
+    else:
         return column  # numbers, dates, booleans: nothing a spreadsheet evaluates
-    risky = column.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+    risky = risky.astype(bool)
     if not risky.any():
         return column
     escaped = column.astype(object).copy()
