@@ -38,6 +38,8 @@ NO_SEGMENTATIONS = (
 PREFERRED = ("rfm", "lifecycle")
 MEMBER_LISTS = 32
 """Segments whose member lists are kept (a list of a million ids is about 60 MB)."""
+AUDIENCES = 16
+"""Audiences kept (with contact details, a row costs a few hundred bytes)."""
 
 T = TypeVar("T")
 
@@ -55,10 +57,11 @@ class Dashboard:
         self.results = ResultCache(size=256, ttl=ttl)
         self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
         self.members = ResultCache(size=MEMBER_LISTS, ttl=ttl)
+        self.audiences = ResultCache(size=AUDIENCES, ttl=ttl)
 
     def invalidate(self) -> None:
         """Forget every cached result: the mart changed."""
-        for cache in (self.catalogue, self.results, self.members):
+        for cache in (self.catalogue, self.results, self.members, self.audiences):
             cache.clear()
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -95,7 +98,7 @@ class Dashboard:
         """The segment's members who consented to ``channel`` and how many did not (cached
         per segmentation, segment, date, stored version, channel and ``include_pii``)."""
         version = self.version(mart, segmentation, day)
-        return self.members.get(
+        return self.audiences.get(
             ("audience", segmentation, segment, day, version, channel, include_pii),
             lambda: audience(mart, segmentation, segment, day, channel, include_pii, version),
         )
