@@ -49,9 +49,28 @@ PAGES = [
 ]
 
 
+def watch(page: Page, server: Server) -> list[str]:
+    """Script errors, Content-Security-Policy refusals and requests to any other server,
+    as they happen on ``page``."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(server.url) else problems.append(f"request: {r.url}"),
+    )
+    return problems
+
+
 def test_every_page_draws_its_charts(page: Page, server: Server, artifacts: Path) -> None:
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = watch(page, server)
     log_in(page, server, Role.admin)
     for name, url, n_charts in PAGES:
         page.goto(server.url + url)
@@ -65,6 +84,7 @@ def test_every_page_draws_its_charts(page: Page, server: Server, artifacts: Path
 
 
 def test_click_a_segment_then_change_the_date(page: Page, server: Server, artifacts: Path) -> None:
+    errors = watch(page, server)
     log_in(page, server, Role.analyst)
     page.goto(server.url + "/segments/rfm")
     page.click("a.segment-link:text-is('Champions')")
@@ -80,6 +100,10 @@ def test_click_a_segment_then_change_the_date(page: Page, server: Server, artifa
     assert page.inner_text("#profile h2") == "Champions"
     assert f"as of {dates[-1]}" in page.inner_text("h1")
     charts_drawn(page)
+    page.select_option("#segment-filters select:not([name])", "lifecycle")
+    page.wait_for_url("**/segments/lifecycle")
+    charts_drawn(page)
+    assert errors == []
 
 
 def test_overview_date_picker_and_treemap_click(page: Page, server: Server) -> None:
@@ -108,3 +132,26 @@ def test_customer_360_search_and_log_out(page: Page, server: Server, artifacts: 
     page.wait_for_url("**/login")
     page.goto(server.url + "/rfm")
     assert "/login" in page.url
+
+
+def test_a_treemap_click_opens_the_segment(page: Page, server: Server) -> None:
+    errors = watch(page, server)
+    log_in(page, server, Role.viewer)
+    page.goto(server.url + "/segments/rfm")
+    charts_drawn(page)
+    page.click("#treemap-chart g.slice >> nth=1", force=True)
+    page.wait_for_url("**segment=**")
+    page.wait_for_selector("#profile")
+    assert errors == []
+
+
+def test_the_api_docs_work_without_a_network(page: Page, server: Server, artifacts: Path) -> None:
+    errors = watch(page, server)
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")
+    paths = page.eval_on_selector_all(
+        ".opblock-summary-path", "els => els.map(e => e.getAttribute('data-path'))"
+    )
+    assert "/api/v1/audiences/{segmentation}/{segment}" in paths and len(paths) == 7
+    page.screenshot(path=str(artifacts / "page-docs.png"), full_page=False)
+    assert errors == []

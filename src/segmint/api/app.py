@@ -18,14 +18,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from segmint import __version__
-from segmint.api import errors
+from segmint.api import errors, security_headers
 from segmint.api.deps import TokenCache
+from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
     analysis_pages,
+    assets,
     audiences,
     customer_pages,
     customers,
@@ -122,6 +124,10 @@ def create_app(
         version=__version__,
         description="Segments, their money, migration and customers of a segmint mart.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by routes.assets
+        redoc_url=None,
+        dependencies=[Depends(reject_control_characters)],
+        responses=errors.ERROR_RESPONSES,
     )
     app.state.pool = pool
     app.state.tokens = tokens
@@ -131,7 +137,8 @@ def create_app(
     app.state.warmer = warmer
     for router in (health, segmentations, migration, customers, audiences):
         app.include_router(router.router, prefix=API_PREFIX)
-    for router in (login, pages, analysis_pages, customer_pages):
+    for router in (login, pages, analysis_pages, customer_pages, assets):
         app.include_router(router.router)
     errors.install(app, error_page)
+    security_headers.install(app)
     return app

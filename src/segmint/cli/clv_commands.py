@@ -18,7 +18,7 @@ from segmint.exceptions import InputError
 from segmint.features import parse_as_of
 from segmint.features.asof import resolve_as_of
 from segmint.insight.clv_diagnostics import diagnostic_figures, write_diagnostics
-from segmint.mart import Mart, connect
+from segmint.mart import Mart, connect, csv_safety
 from segmint.segmentation.clv_backtest import METRICS, backtest, holdout_metrics
 from segmint.segmentation.clv_data import btyd_summary, calibration_holdout
 from segmint.segmentation.clv_fit import (
@@ -273,7 +273,7 @@ def backtest_command(
         typer.echo(frame.to_json(orient="records"))
         return
     if format_ == OutputFormat.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_safety.to_csv(frame), nl=False)
         return
     title = (
         f"backtest: calibration to {split.calibration_end}, holdout to {split.holdout_end} "

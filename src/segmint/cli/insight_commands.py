@@ -20,7 +20,7 @@ from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
 from segmint.insight import Migration, SegmentProfile, migration, profile
 from segmint.insight.money import ValueMeasure
-from segmint.mart import connect
+from segmint.mart import connect, csv_safety
 
 SegmentationArgument = Annotated[
     str, typer.Argument(help="Name of a stored segmentation (see `segmint segmentations`).")
@@ -81,7 +81,7 @@ def profile_command(
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(profile_document(result)))
     elif format_ == OutputFormat.csv:
-        typer.echo(_profile_csv(result).to_csv(index=False), nl=False)
+        typer.echo(csv_safety.to_csv(_profile_csv(result)), nl=False)
     else:
         _print_profile(result)
 
@@ -103,7 +103,7 @@ def migration_command(
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(migration_document(result, top)))
     elif format_ == OutputFormat.csv:
-        typer.echo(result.flows.to_csv(index=False), nl=False)
+        typer.echo(csv_safety.to_csv(result.flows), nl=False)
     else:
         _print_migration(result, top)
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
 from segmint.exceptions import SchemaError
-from segmint.mart import TABLES, connect
+from segmint.mart import TABLES, connect, csv_safety
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import INGEST_TARGETS, IngestOptions, IngestResult, ingest
 from segmint.mart.quarantine import history, quarantined, reasons
@@ -141,7 +141,7 @@ def quarantine(
             out.print_json(shown.to_json(orient="records"))
             return
         if format_ == "csv":
-            typer.echo(shown.to_csv(index=False), nl=False)
+            typer.echo(csv_safety.to_csv(shown), nl=False)
             return
         summary = Table("reason", "rows", title="quarantined rows by reason")
         for kind, n in reasons(m, ingest_id).execute().itertuples(index=False):
@@ -164,7 +164,7 @@ def ingests(mart: MartOption = None, format_: FormatOption = OutputFormat.human)
         typer.echo(
             frame.to_json(orient="records", date_format="iso")
             if format_ == "json"
-            else frame.to_csv(index=False)
+            else csv_safety.to_csv(frame)
         )
         return
     view = Table(

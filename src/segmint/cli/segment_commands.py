@@ -13,7 +13,8 @@ from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
 from segmint.exceptions import InputError
 from segmint.features import parse_as_of
-from segmint.mart import connect
+from segmint.mart import connect, csv_safety
+from segmint.mart.csv_safety import neutralise_table
 from segmint.segmentation import store
 from segmint.workflows import SegmentationRun
 
@@ -119,7 +120,7 @@ def segmentations(mart: MartOption = None, format_: FormatOption = OutputFormat.
         typer.echo(frame.to_json(orient="records", date_format="iso"))
         return
     if format_ == OutputFormat.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_safety.to_csv(frame), nl=False)
         return
     view = Table(
         "segmentation",
@@ -162,7 +163,7 @@ def assignments(
         day = parse_as_of(as_of) if as_of else None
         rows = store.assignments(m, segmentation, day).order_by("customer_id")
         if suffix == ".csv":
-            rows.to_csv(out_file)
+            neutralise_table(rows).to_csv(out_file)
         else:
             rows.to_parquet(out_file)
         n = int(rows.count().execute())
@@ -178,7 +179,7 @@ def show_run(run: SegmentationRun, format_: OutputFormat = OutputFormat.human) -
         typer.echo(
             frame.to_json(orient="records")
             if format_ == OutputFormat.json
-            else frame.to_csv(index=False)
+            else csv_safety.to_csv(frame)
         )
         return
     title = f"{run.name} v{run.version} as of {run.as_of.isoformat()}: {total:,} customers"

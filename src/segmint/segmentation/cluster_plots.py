@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from segmint.mart import csv_safety
+
 WIDTH, HEIGHT, MARGIN = 420, 260, 48
 
 
@@ -18,7 +20,7 @@ def write_selection_plots(table: pd.DataFrame, chosen: int, folder: Path) -> lis
     """Write ``k_selection.csv``, ``elbow.svg`` and ``silhouette.svg`` to ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     csv = folder / "k_selection.csv"
-    table.to_csv(csv, index=False)
+    csv_safety.to_csv(table, csv)
     written = [csv]
     for column, title, file in (
         ("inertia", "Elbow: mean squared distance to centroid", "elbow.svg"),

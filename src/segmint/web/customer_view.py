@@ -27,7 +27,7 @@ import duckdb
 from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.mart import Mart
-from segmint.web import order_values, scores
+from segmint.web import coarse, order_values, scores
 from segmint.web.frames import row_records
 from segmint.web.sorted_copies import SortedCopies
 from segmint.web.sorted_table import Rows
@@ -84,6 +84,8 @@ def customer_360(
     include_pii: bool = False,
     feature_dates: list[dt.date] | None = None,
     copies: SortedCopies | None = None,
+    *,
+    exact: bool | None = None,
 ) -> Customer360:
     """The 360° view of ``customer_id``: profile, latest features, segment history, scores,
     recent orders with their value, recent events and consents (and PII when allowed).
@@ -94,6 +96,9 @@ def customer_360(
         include_pii: also read ``customer_pii`` (admins only).
         feature_dates: the stored feature dates when the caller has them at hand.
         copies: the server's sorted in-memory copies, read where built.
+        exact: show the quasi-identifiers as stored (birth year, city, postcode, raw event
+            properties); else they are coarsened by :mod:`segmint.web.coarse`. Default:
+            exact when ``include_pii`` (admins), coarse otherwise.
 
     Raises:
         MartError: no customer with that id.
@@ -135,6 +140,11 @@ def customer_360(
     if include_pii:
         pii = row_records(*_lookup(con, copies, "customer_pii", ROWS_SQL, customer_id), INGEST)
         result.pii = pii[0] if pii else {}
+    if not (include_pii if exact is None else exact):
+        year = coarse.reference_year(result.features_as_of)
+        result.profile = coarse.coarse_profile(result.profile, year)
+        result.features = coarse.coarse_features(result.features)
+        result.events = coarse.coarse_events(result.events)
     return result
 
 

@@ -23,6 +23,8 @@ from segmint.web.segment_detail import segment_members
 from segmint.web.sorted_copies import SortedCopies
 
 SEARCH_COLUMNS = ("customer_id", "signup_date", "country", "region", "acquisition_channel")
+STANDARD_CHANNELS = ("email", "sms", "push", "phone", "post", "web")
+"""Contact channels an audience can always be asked for (a mart's consents may add more)."""
 PII_COLUMNS = ("email", "phone", "first_name", "last_name", "address")
 CUSTOMERS_BY_ID_SQL = (
     f"SELECT {', '.join(SEARCH_COLUMNS)} FROM customers "
@@ -99,6 +101,15 @@ def customers_by_id(
     return row_records(columns, cursor.fetchall())
 
 
+def consent_channels(mart: Mart) -> list[str]:
+    """The contact channels an audience may be asked for: the standard ones and every channel
+    (in lower case) the mart's ``consents`` table records, sorted."""
+    consents = mart.table("consents")
+    found = consents.select(channel=consents.channel.lower()).distinct().channel.execute()
+    recorded = {str(c) for c in found if isinstance(c, str) and c}
+    return sorted(recorded | set(STANDARD_CHANNELS))
+
+
 def audience(
     mart: Mart,
     segmentation: str,
@@ -106,13 +117,16 @@ def audience(
     day: dt.date,
     channel: str,
     include_pii: bool = False,
+    version: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Members of ``segment`` who granted consent on ``channel``, and how many were left out.
 
     A member without a consent row for the channel, or whose consent is withdrawn, is left
     out: no consent, no contact. Columns: ``customer_id`` (and the PII columns when allowed).
+    ``version``: the stored version to read, when already resolved (see
+    :func:`segment_members`).
     """
-    who = segment_members(mart, segmentation, segment, day)
+    who = segment_members(mart, segmentation, segment, day, version)
     consents = mart.table("consents")
     granted = consents.filter(
         (consents.channel.lower() == channel.strip().lower())

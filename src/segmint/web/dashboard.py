@@ -27,7 +27,7 @@ from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.web import scores
 from segmint.web.cache import ResultCache
-from segmint.web.customers import member_ids
+from segmint.web.customers import audience, consent_channels, member_ids
 from segmint.web.overview import Overview, overview
 from segmint.web.rfm_grid import rfm_grid
 from segmint.web.segment_detail import ranked_members, top_products
@@ -38,6 +38,8 @@ NO_SEGMENTATIONS = (
 PREFERRED = ("rfm", "lifecycle")
 MEMBER_LISTS = 32
 """Segments whose member lists are kept (a list of a million ids is about 60 MB)."""
+AUDIENCES = 16
+"""Audiences kept (with contact details, a row costs a few hundred bytes)."""
 
 T = TypeVar("T")
 
@@ -55,10 +57,11 @@ class Dashboard:
         self.results = ResultCache(size=256, ttl=ttl)
         self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
         self.members = ResultCache(size=MEMBER_LISTS, ttl=ttl)
+        self.audiences = ResultCache(size=AUDIENCES, ttl=ttl)
 
     def invalidate(self) -> None:
         """Forget every cached result: the mart changed."""
-        for cache in (self.catalogue, self.results, self.members):
+        for cache in (self.catalogue, self.results, self.members, self.audiences):
             cache.clear()
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -82,6 +85,42 @@ class Dashboard:
             ("ranked", segmentation, segment, day, version),
             lambda: ranked_members(mart, segmentation, segment, day, version),
         )
+
+    def audience(
+        self,
+        mart: Mart,
+        segmentation: str,
+        segment: str,
+        day: dt.date,
+        channel: str,
+        include_pii: bool,
+    ) -> tuple[pd.DataFrame, int]:
+        """The segment's members who consented to ``channel`` and how many did not (cached
+        per segmentation, segment, date, stored version, channel and ``include_pii``)."""
+        version = self.version(mart, segmentation, day)
+        return self.audiences.get(
+            ("audience", segmentation, segment, day, version, channel, include_pii),
+            lambda: audience(mart, segmentation, segment, day, channel, include_pii, version),
+        )
+
+    def channels(self, mart: Mart) -> list[str]:
+        """Contact channels an audience may be asked for (cached with the catalogue)."""
+        return self.catalogue.get(("channels",), lambda: consent_channels(mart))
+
+    def check_channel(self, mart: Mart, channel: str) -> str:
+        """``channel`` in lower case when it is a known contact channel.
+
+        Raises:
+            SegmintError: unknown channel; lists the known ones.
+        """
+        known = self.channels(mart)
+        wanted = channel.strip().lower()
+        if wanted not in known:
+            raise SegmintError(
+                f"channel must be one of {', '.join(known)}; got {channel!r}. "
+                "Channels come from the mart's consents and the standard ones."
+            )
+        return wanted
 
     def segmentations(self, mart: Mart) -> pd.DataFrame:
         """Stored segmentations: name, version, kind, dates stored, last date, segments."""

@@ -7,7 +7,9 @@ labelled and every number formatted for people.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -49,6 +51,23 @@ def _list(values: Any) -> list[Any]:
     return [None if (isinstance(v, float) and np.isnan(v)) else v for v in array.tolist()]
 
 
+def segment_link(segmentation: str, day: dt.date) -> str:
+    """The start of a link to one of ``segmentation``'s segments as of ``day``: the segment's
+    name, encoded by :func:`link_to`, completes it. Names are encoded (``Top & #1 ?a=b``
+    stays one name), never pasted into the URL as they are."""
+    return f"/segments/{quote(segmentation, safe='')}?as_of={day.isoformat()}&segment="
+
+
+def link_to(link: str, name: str) -> str:
+    """``link`` followed by ``name`` encoded as a URL query value (or path segment)."""
+    return link + quote(name, safe="")
+
+
+def _links(link: str | None, names: list[Any]) -> list[str] | None:
+    """The customdata of points that open a segment: one encoded link per name."""
+    return [link_to(link, str(n)) for n in names] if link else None
+
+
 def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
     """Share of customers, revenue and profit per segment, side by side (size vs value)."""
     names = _list(segments.segment.astype(str))
@@ -65,7 +84,7 @@ def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
             "y": _list(segments[column].astype("float64")),
             "marker": {"color": color},
             "hovertemplate": "%{x}<br>" + label + ": %{y:.1%}<extra></extra>",
-            "customdata": [f"{link}{n}" for n in names] if link else None,
+            "customdata": _links(link, names),
         }
         for label, column, color in bars
     ]
@@ -105,7 +124,7 @@ def buyer_trend(trend: pd.DataFrame) -> Figure:
     }
 
 
-def segment_treemap(segments: pd.DataFrame, link: str) -> Figure:
+def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
     """Segments as tiles sized by members and coloured by revenue per member; click opens one."""
     names = _list(segments.segment.astype(str))
     return {
@@ -115,7 +134,7 @@ def segment_treemap(segments: pd.DataFrame, link: str) -> Figure:
                 "labels": names,
                 "parents": [""] * len(names),
                 "values": _list(segments.members.astype("int64")),
-                "customdata": [f"{link}{n}" for n in names],
+                "customdata": _links(link, names),
                 "marker": {
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": "Blues",
@@ -132,7 +151,7 @@ def segment_treemap(segments: pd.DataFrame, link: str) -> Figure:
     }
 
 
-def value_per_member(segments: pd.DataFrame, link: str) -> Figure:
+def value_per_member(segments: pd.DataFrame, link: str | None = None) -> Figure:
     """Revenue and profit per member per year, one bar pair per segment."""
     names = _list(segments.segment.astype(str))
     data = [
@@ -141,7 +160,7 @@ def value_per_member(segments: pd.DataFrame, link: str) -> Figure:
             "name": label,
             "x": names,
             "y": _list(segments[column].astype("float64")),
-            "customdata": [f"{link}{n}" for n in names],
+            "customdata": _links(link, names),
             "hovertemplate": "%{x}<br>" + label + ": %{y:,.2f}<extra></extra>",
         }
         for label, column in (

@@ -56,6 +56,12 @@ def figure(value: dict[str, Any]) -> Markup:
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;"))
 
 
+def urlquote(value: Any) -> str:
+    """``value`` encoded as one URL path segment or query value: ``/``, ``&``, ``#``, ``?``,
+    ``=`` and spaces included, so a name never changes where a link goes."""
+    return quote(str(value), safe="")
+
+
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Register the filters and the version on ``env``."""
     env.filters.update(
@@ -64,7 +70,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         percent=percent,
         compact=compact,
         figure=figure,
-        urlquote=quote,
+        urlquote=urlquote,
     )
     env.globals.update(version=__version__)
     return env
