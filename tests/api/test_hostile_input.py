@@ -22,11 +22,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from segmint.api import create_app
-from segmint.api.auth import Role, create_token
-from segmint.api.deps import COOKIE
 from segmint.mart import connect
+from segmint.mart.tokens import Role, create_token
 
-from .conftest import bearer
+from .conftest import bearer, login
 
 AMPERSAND = "Top & #1 ?a=b"
 VIETNAMESE = "Khách hàng thân thiết ☕"
@@ -152,12 +151,6 @@ def test_cells_that_would_be_formulas_are_neutralised_in_the_csv_not_in_json(
         f"/api/v1/audiences/rfm/{_q(AMPERSAND)}", headers=bearer(hostile_tokens[Role.analyst])
     ).json()
     assert FORMULA_ID in {row["customer_id"] for row in as_json["data"]}
-
-
-def login(client: TestClient, token: str) -> None:
-    client.cookies.clear()
-    response = client.post("/login", data={"token": token, "next": "/"}, follow_redirects=False)
-    client.cookies.set(COOKIE, response.cookies[COOKIE])
 
 
 def chart_links(html: str) -> list[str]:

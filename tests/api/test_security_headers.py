@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from segmint.api.auth import Role
-from segmint.api.deps import COOKIE
 from segmint.api.render import PLOTLY_PATH
 
-from .conftest import bearer
+from .conftest import bearer, login
 
 PAGES = [
     "/",
@@ -38,12 +37,6 @@ ERRORS = [
     "/login",
 ]
 STATIC = [PLOTLY_PATH, "/static/app.css", "/static/app.js", "/static/docs/swagger-ui-bundle.js"]
-
-
-def login(client: TestClient, token: str) -> None:
-    client.cookies.clear()
-    response = client.post("/login", data={"token": token, "next": "/"}, follow_redirects=False)
-    client.cookies.set(COOKIE, response.cookies[COOKIE])
 
 
 @pytest.fixture
