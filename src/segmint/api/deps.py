@@ -150,14 +150,23 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def api_role(request: Request) -> Role:
-    """The caller's role from the Bearer token.
+    """The caller's role from the Bearer token, or for a read, from the page login session.
 
     Raises:
         HTTPException: 401 without a token, with an unknown one, or with one that expired
             or was revoked.
     """
     token = bearer_token(request)
+    if token is None and request.method in SAFE_METHODS:
+        # A logged-in page user following a link to the API (e.g. "Export audience"): the
+        # session cookie is same-site only, so another site cannot send it.
+        signed_in = await run_in_threadpool(session_role, request)
+        if signed_in is not None:
+            return signed_in[1]
     if token is None:
         raise HTTPException(
             401,
