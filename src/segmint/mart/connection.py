@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -201,11 +202,75 @@ class Mart:
                 log.warning("could not update the serving snapshot of %s: %s", self.path, exc)
         self.con.disconnect()
 
+    def replace_file(self, fresh: Path | str) -> None:
+        """Put the database file ``fresh`` in place of the mart file in one step, and reopen.
+
+        The hook of :func:`segmint.mart.privacy.rewrite_mart`, which copies the mart into a
+        new file so that deleted rows leave no bytes behind. This connection is closed
+        (which checkpoints the mart and removes its write-ahead log), a read-only open with
+        a configuration of its own then holds the old file while ``fresh`` is moved over it
+        (so no other process can start writing it meanwhile, and another connection of this
+        process, which would go on writing the old file, is noticed), and the mart is
+        reopened on the new file. Expressions built on the old connection must be built anew.
+
+        Raises:
+            MartError: the mart is read-only, in memory, or its write-ahead log did not
+                empty; the mart file is left as it was.
+            MartBusyError: another connection (of this process or another) has the mart open;
+                the mart file is left as it was.
+        """
+        if self.read_only or self.path == ":memory:":
+            raise MartError(
+                f"cannot replace the file of the mart {self.path}: it is not open for writing"
+            )
+        settings = get_settings(self.path)
+        self.con.disconnect()
+        try:
+            probe = duckdb.connect(
+                self.path, read_only=True, config={"custom_user_agent": "segmint-replace"}
+            )
+        except duckdb.Error as exc:
+            self.con = _open(self.path, settings)
+            holder = (
+                "another connection of this process"
+                if "different configuration" in str(exc)
+                else f"another {_holder(str(exc))}"
+            )
+            raise MartBusyError(
+                f"cannot replace the file of the mart {self.path}: {holder} has it open. Close "
+                "it and run this again."
+            ) from None
+        try:
+            if not wal_is_empty(self.path):
+                raise MartError(
+                    f"the write-ahead log of {self.path} did not empty when the mart was closed; "
+                    "its file was not replaced"
+                )
+            Path(fresh).replace(self.path)
+            _sync_folder(Path(self.path).parent)
+        finally:
+            probe.close()
+            self.con = _open(self.path, settings)
+
     def __enter__(self) -> Mart:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows opening folders)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def _literal(value: object) -> sge.Expression:

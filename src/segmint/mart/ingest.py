@@ -25,6 +25,7 @@ from segmint.exceptions import InputError, SchemaError
 from segmint.mart.connection import Mart
 from segmint.mart.files import inspect
 from segmint.mart.plan import LoadPlan
+from segmint.mart.privacy.suppression import withhold_raw
 from segmint.mart.schema import TABLES
 from segmint.mart.staging import stage_file
 from segmint.mart.tables import TableOptions, plan_table
@@ -176,7 +177,7 @@ def _apply(
         source=ibis.literal(source),
         row_number=quarantined._row.cast("int64"),
         reason=quarantined.reason,
-        raw=quarantined.raw,
+        raw=withhold_raw(quarantined.reason, quarantined.raw),  # erased subjects: no content
     )
     written: dict[str, int] = {}
     with mart.transaction():

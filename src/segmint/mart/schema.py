@@ -32,6 +32,11 @@ EVENT_TYPES = (
 )
 CAMPAIGN_GROUPS = ("target", "control")
 TOKEN_ROLES = ("viewer", "analyst", "admin")
+SUPPRESSION_KINDS = ("customer_id", "email", "order_id")
+REQUEST_KINDS = ("access", "erasure")
+REQUEST_LAWS = ("gdpr", "ccpa")
+REQUEST_STATUSES = ("open", "done")
+RETENTION_RULES = ("events", "pii_inactive")
 
 
 @dataclass(frozen=True)
@@ -447,6 +452,148 @@ API_TOKENS = Table(
     loadable=False,
 )
 
+
+# --- Privacy (segmint.mart.privacy): erasure, suppression, audit, retention, requests ---
+
+SUPPRESSION = Table(
+    "suppression",
+    "Forgotten people, kept only as keyed hashes so that no later load brings them back: "
+    "HMAC-SHA256 of the customer id, of the normalised e-mail and of each order id, with a "
+    "key held outside the mart (`SEGMINT_PRIVACY_KEY`).",
+    (
+        Column(
+            "kind",
+            "string",
+            "What was hashed: customer_id, email or order_id.",
+            choices=SUPPRESSION_KINDS,
+        ),
+        Column("digest", "string", "HMAC-SHA256 hex digest of the value; the value is not kept."),
+        Column(
+            "key_id",
+            "string",
+            "Short id of the key that made the digest, to notice a changed `SEGMINT_PRIVACY_KEY`.",
+        ),
+        Column("added_at", "timestamp", "When the person was forgotten (UTC)."),
+    ),
+    key=("kind", "digest"),
+    loadable=False,
+)
+
+AUDIT_LOG = Table(
+    "audit_log",
+    "Append-only, hash-chained record of who did what to whose personal data: erasures, "
+    "subject access, exports, retention, requests. Each row's hash covers the previous "
+    "row's, so a changed, removed or reordered row breaks the chain.",
+    (
+        Column("seq", "int64", "Position in the log, from 1, without gaps."),
+        Column("at", "timestamp", "When it happened (UTC)."),
+        Column(
+            "actor",
+            "string",
+            "Who: a token's label or `cli:<user>`, never a token.",
+        ),
+        Column("action", "string", "What: forget, subject_access, export, retention, request…"),
+        Column(
+            "subjects",
+            "string",
+            "Whose data, as a JSON list of keyed pseudonyms (never customer ids).",
+        ),
+        Column("details", "string", "Counts, reasons and paths as a JSON object."),
+        Column("prev_hash", "string", "`row_hash` of the previous row (64 zeros for the first)."),
+        Column("row_hash", "string", "SHA-256 of this row's fields and `prev_hash`."),
+    ),
+    key=("seq",),
+    loadable=False,
+)
+
+PRIVACY_REQUESTS = Table(
+    "privacy_requests",
+    "Access and erasure requests of data subjects with their legal due date (GDPR: one "
+    "month; CCPA: 45 days).",
+    (
+        Column("request_id", "int64", "Request identifier, increasing."),
+        Column("kind", "string", "access or erasure.", choices=REQUEST_KINDS),
+        Column("law", "string", "gdpr or ccpa: which deadline applies.", choices=REQUEST_LAWS),
+        Column(
+            "customer_id",
+            "string",
+            "Customer the request is about; emptied when the customer is forgotten.",
+        ),
+        Column("subject", "string", "The customer's keyed pseudonym, kept after an erasure."),
+        Column("received_at", "timestamp", "When the request arrived (UTC)."),
+        Column("due_date", "date", "Last day to answer it."),
+        Column("status", "string", "open or done.", choices=REQUEST_STATUSES),
+        Column("closed_at", "timestamp", "When it was answered (UTC); empty while open."),
+        Column("note", "string", "Free text: channel, reference, reason for refusal…"),
+    ),
+    key=("request_id",),
+    loadable=False,
+)
+
+RETENTION_POLICY = Table(
+    "retention_policy",
+    "How long data is kept: events for `events` days, personal data of customers inactive "
+    "for `pii_inactive` days.",
+    (
+        Column("rule", "string", "events or pii_inactive.", choices=RETENTION_RULES),
+        Column("days", "int32", "Days kept."),
+        Column("spec", "string", "The period as given, e.g. `400d`, `3y`."),
+        Column("set_at", "timestamp", "When the rule was set (UTC)."),
+        Column("set_by", "string", "Who set it: a token's label or `cli:<user>`."),
+    ),
+    key=("rule",),
+    loadable=False,
+)
+
+EXPORTS = Table(
+    "exports",
+    "Files written outside the mart that may hold customer data (audiences, reports, "
+    "plots), so that an erasure can list what to purge.",
+    (
+        Column("export_id", "int64", "Export identifier, increasing."),
+        Column("path", "string", "Where the file was written."),
+        Column("kind", "string", "audience, campaign, report, plot, scores…"),
+        Column("description", "string", "What it holds."),
+        Column("n_rows", "int64", "Rows written; empty when unknown."),
+        Column(
+            "members_known",
+            "boolean",
+            "True when `export_members` lists every customer in the file.",
+        ),
+        Column("created_at", "timestamp", "When it was written (UTC)."),
+        Column("created_by", "string", "Who wrote it: a token's label or `cli:<user>`."),
+    ),
+    key=("export_id",),
+    loadable=False,
+)
+
+EXPORT_MEMBERS = Table(
+    "export_members",
+    "The customers in each registered export (when known); removed with the customer.",
+    (
+        Column("export_id", "int64", "Export."),
+        Column("customer_id", "string", "Customer whose data is in the file."),
+    ),
+    key=("export_id", "customer_id"),
+    loadable=False,
+)
+
+REFIT_FLAGS = Table(
+    "refit_flags",
+    "Models fitted on data of people forgotten since: refit them (one row per model and erasure).",
+    (
+        Column("source", "string", "Where the model is kept: model_runs or cluster_models."),
+        Column("run_id", "int64", "The run in `model_runs`; empty for a cluster model."),
+        Column("model", "string", "Model name (`<segmentation> v<version>` for a cluster model)."),
+        Column("as_of", "date", "End of the data the model was fitted on."),
+        Column("n_subjects", "int64", "Forgotten people whose data the fit could include."),
+        Column("flagged_at", "timestamp", "When the erasure flagged it (UTC)."),
+        Column("reason", "string", "The erasure's reason."),
+    ),
+    key=("source", "run_id", "model", "flagged_at"),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -467,6 +614,13 @@ TABLES: dict[str, Table] = {
         SCORES,
         MODEL_RUNS,
         API_TOKENS,
+        SUPPRESSION,
+        AUDIT_LOG,
+        PRIVACY_REQUESTS,
+        RETENTION_POLICY,
+        EXPORTS,
+        EXPORT_MEMBERS,
+        REFIT_FLAGS,
     )
 }
 

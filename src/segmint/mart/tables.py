@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from segmint.mart.connection import Mart
 from segmint.mart.plan import LoadPlan, check_reference, rejected, split_duplicates, temp
+from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.staging import Stage
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
@@ -37,6 +38,7 @@ def plan_table(
         ignored_columns=[c for c in rows.columns if c != ROW and c not in table.column_names]
     )
     checked = check_rows(rows, table, options.date_formats)
+    checked = mark_erased(mart, checked)  # rows of forgotten people: quarantined, content withheld
     create = options.create_customers and "customer_id" in table.references
     for column, parent in table.references.items():
         if create and parent == "customers":

@@ -23,6 +23,7 @@ import ibis
 from segmint.exceptions import SchemaError
 from segmint.mart.connection import Mart
 from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp
+from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import Column, Table
 from segmint.mart.staging import Stage
 from segmint.mart.tables import TableOptions
@@ -72,6 +73,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
         ignored_columns=[c for c in rows.columns if c != ROW and c not in TRANSACTIONS.column_names]
     )
     checked = _derive_lines(check_rows(rows, TRANSACTIONS, options.date_formats))
+    checked = mark_erased(mart, checked)  # rows of forgotten people: quarantined, content withheld
     checked = temp(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
     lines = checked.filter(checked[REASON].isnull())

@@ -1,0 +1,89 @@
+"""Privacy by design in the mart: erasure, suppression, subject access, pseudonyms, audit,
+retention and requests with deadlines (GDPR/CCPA). See ``docs/privacy.md``.
+
+* :func:`forget`: erase people from every table and from the file's bytes;
+* :func:`without_suppressed`, :func:`is_suppressed`: keep forgotten people out of exports
+  (loads keep them out by themselves);
+* :func:`subject_access`: everything held about a person, as JSON and CSV files;
+* :func:`pseudonymise`, :func:`pseudonymise_column`: keyed pseudonyms for exports;
+* :func:`record`, :func:`verify`: the hash-chained audit log;
+* :func:`set_retention`, :func:`apply_retention`: the retention policy;
+* :func:`record_request`, :func:`list_requests`: requests and their due dates;
+* :func:`register_export`: the registry of files written outside the mart.
+"""
+
+from segmint.mart.privacy.access import AccessResult, subject_access
+from segmint.mart.privacy.audit import (
+    AuditEntry,
+    AuditVerification,
+    cli_actor,
+    entries,
+    record,
+    verify,
+)
+from segmint.mart.privacy.erasure import ForgetResult, RefitFlag, erasure_plan, forget
+from segmint.mart.privacy.exports import ExportRecord, list_exports, register_export
+from segmint.mart.privacy.keys import ENV_KEY, PrivacyKey, PrivacyKeyError, privacy_key
+from segmint.mart.privacy.pseudonyms import pseudonym, pseudonymise, pseudonymise_column
+from segmint.mart.privacy.requests import (
+    PrivacyRequest,
+    close_request,
+    due_date,
+    list_requests,
+    record_request,
+)
+from segmint.mart.privacy.retention import (
+    RetentionPolicy,
+    RetentionResult,
+    apply_retention,
+    retention_policy,
+    set_retention,
+)
+from segmint.mart.privacy.rewrite import RewriteResult, rewrite_mart
+from segmint.mart.privacy.suppression import (
+    ERASED_SUBJECT,
+    is_suppressed,
+    suppressed_values,
+    without_suppressed,
+)
+
+__all__ = [
+    "ENV_KEY",
+    "ERASED_SUBJECT",
+    "AccessResult",
+    "AuditEntry",
+    "AuditVerification",
+    "ExportRecord",
+    "ForgetResult",
+    "PrivacyKey",
+    "PrivacyKeyError",
+    "PrivacyRequest",
+    "RefitFlag",
+    "RetentionPolicy",
+    "RetentionResult",
+    "RewriteResult",
+    "apply_retention",
+    "cli_actor",
+    "close_request",
+    "due_date",
+    "entries",
+    "erasure_plan",
+    "forget",
+    "is_suppressed",
+    "list_exports",
+    "list_requests",
+    "privacy_key",
+    "pseudonym",
+    "pseudonymise",
+    "pseudonymise_column",
+    "record",
+    "record_request",
+    "register_export",
+    "retention_policy",
+    "rewrite_mart",
+    "set_retention",
+    "subject_access",
+    "suppressed_values",
+    "verify",
+    "without_suppressed",
+]

@@ -1,0 +1,295 @@
+"""Subject access: everything the mart holds about one person, in a form they can read.
+
+:func:`subject_access` writes a folder (readable by its owner only) with:
+
+* ``subject.json``: every section below in one document;
+* one CSV file per section that has rows (cells made safe for spreadsheets);
+* ``README.txt``: what each file holds.
+
+Sections: every table with a ``customer_id`` column (found in the engine's catalogue, as
+an erasure finds them: personal data, profile, attributes, consents, orders, events,
+campaign membership, features, exports and requests), the tables that refer to those
+(``order_lines``), segments with what they mean (the segmentation's kind and definition),
+scores with what they mean, campaigns with their name and purpose, quarantined rows that
+carry the person's id, e-mail or phone in a column of that name, and where the data came
+from: the ``ingests`` rows of the loads that wrote any of the person's rows.
+
+The answer is recorded in the audit log and closes the person's open access requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint.exceptions import SegmintError
+from segmint.mart.connection import Mart
+from segmint.mart.csv_safety import to_csv
+from segmint.mart.privacy import audit
+from segmint.mart.privacy._engine import scratch, utcnow
+from segmint.mart.privacy.erasure import SUBJECT, erasure_plan
+from segmint.mart.privacy.keys import PrivacyKey
+from segmint.mart.privacy.requests import close_requests
+
+SCORE_MEANINGS = {
+    "clv": "Predicted customer lifetime value: the discounted value of the purchases "
+    "expected over the model's horizon, in the shop's currency.",
+    "p_alive": "Probability that the customer is still an active customer.",
+    "expected_purchases": "Number of repeat purchases expected over the model's horizon.",
+    "expected_spend": "Expected value of one purchase, in the shop's currency.",
+    "churn_risk": "Probability that the customer stops buying.",
+    "purchase_intent": "Probability that the customer buys soon.",
+}
+"""What each score means, told to the person; other names fall back to a general sentence."""
+OTHER_SCORE = "A model's estimate about the customer (see the model name)."
+QUARANTINE_KEYS = ("customer_id", "email", "phone")
+"""Columns of a rejected row compared with the person's id, e-mail and phone."""
+
+_ACCESS_QUARANTINE = """
+SELECT source, row_number, reason, raw FROM (
+    SELECT *, try_cast(raw AS JSON) AS doc FROM main.quarantine
+) WHERE doc IS NOT NULL AND json_type(doc) = 'OBJECT' AND (
+    json_extract_string(doc, '$.customer_id') = ?
+    OR list_contains(?::VARCHAR[], lower(trim(json_extract_string(doc, '$.email'))))
+    OR list_contains(?::VARCHAR[], trim(json_extract_string(doc, '$.phone')))
+)
+ORDER BY ingest_id, row_number
+"""
+
+
+class AccessError(SegmintError):
+    """A subject access that cannot be written as asked."""
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """What :func:`subject_access` wrote.
+
+    Attributes:
+        folder: the folder written.
+        files: the files in it.
+        rows: rows per section.
+        audit_seq: the audit log entry of this answer.
+    """
+
+    folder: Path
+    files: list[Path]
+    rows: dict[str, int]
+    audit_seq: int
+
+
+def subject_access(
+    mart: Mart,
+    customer_id: str,
+    out: Path | str,
+    *,
+    actor: str | None = None,
+    key: PrivacyKey | str | None = None,
+    now: dt.datetime | None = None,
+) -> AccessResult:
+    """Write everything held about ``customer_id`` into the new folder ``out``.
+
+    Args:
+        mart: the mart, open for writing (the answer is audited).
+        customer_id: the person, exactly as in the mart.
+        out: a folder that does not exist yet, or is empty.
+        actor: who answers (default the shell's user).
+        key: the privacy key (for the audit pseudonym); default ``SEGMINT_PRIVACY_KEY``.
+
+    Raises:
+        AccessError: an empty id, or ``out`` exists and is not an empty folder.
+        PrivacyKeyError: no privacy key.
+    """
+    if not customer_id.strip():
+        raise AccessError("a subject access needs the customer id of the person")
+    folder = _new_folder(Path(out))
+    sections = gather(mart, customer_id)
+    files = _write(folder, customer_id, sections, now or utcnow())
+    rows = {name: len(frame) for name, frame in sections.items()}
+    with mart.transaction():
+        close_requests(mart, customer_id, "access", now=now)
+        entry = audit.record(
+            mart,
+            actor or audit.cli_actor(),
+            "subject_access",
+            subjects=[customer_id],
+            details={"rows": rows, "folder": str(folder)},
+            key=key,
+            now=now,
+        )
+    return AccessResult(folder, files, rows, entry.seq)
+
+
+def gather(mart: Mart, customer_id: str) -> dict[str, pd.DataFrame]:
+    """Every section about ``customer_id`` as frames, by name (see the module docstring)."""
+    person = scratch(mart, {SUBJECT: [customer_id]}, {SUBJECT: "string"})
+    sections: dict[str, pd.DataFrame] = {}
+    plan = erasure_plan(mart)
+    for rule in plan:
+        table = mart.table(rule.table)
+        if rule.action == "cascade":
+            parents = mart.table(rule.parent).semi_join(person, SUBJECT)
+            rows = table.filter(table[rule.column].isin(parents[rule.parent_key]))
+        else:
+            rows = table.semi_join(person, SUBJECT)
+        sections[rule.table] = _explained(mart, rule.table, rows).to_pandas()
+    sections["quarantine"] = _quarantined(mart, customer_id, sections.get("customer_pii"))
+    sections["sources"] = _sources(mart, sections)
+    return sections
+
+
+def _explained(mart: Mart, name: str, rows: ir.Table) -> ir.Table:
+    """``rows`` with what they mean joined on: segment definitions, score meanings,
+    campaign names."""
+    if name == "assignments":
+        definitions = mart.table("segmentations").select(
+            "segmentation", "version", segmentation_kind="kind", definition="definition"
+        )
+        return rows.left_join(definitions, ["segmentation", "version"]).select(
+            *rows.columns, "segmentation_kind", "definition"
+        )
+    if name == "scores":
+        meanings = scratch(
+            mart,
+            {"score_name": list(SCORE_MEANINGS), "meaning": list(SCORE_MEANINGS.values())},
+            {"score_name": "string", "meaning": "string"},
+        )
+        joined = rows.left_join(meanings, "score_name")
+        return joined.select(*rows.columns, meaning=joined.meaning.fill_null(OTHER_SCORE))
+    if name == "campaign_members":
+        campaigns = mart.table("campaigns").select(
+            "campaign_id",
+            campaign_name="name",
+            campaign_channel="channel",
+            campaign_description="description",
+        )
+        return rows.left_join(campaigns, "campaign_id").select(
+            *rows.columns, "campaign_name", "campaign_channel", "campaign_description"
+        )
+    return rows
+
+
+def _quarantined(mart: Mart, customer_id: str, pii: pd.DataFrame | None) -> pd.DataFrame:
+    emails = [] if pii is None else [str(e).strip().lower() for e in pii["email"].dropna()]
+    phones = [] if pii is None else [str(p).strip() for p in pii["phone"].dropna()]
+    found: pd.DataFrame = mart.raw.execute(_ACCESS_QUARANTINE, [customer_id, emails, phones]).df()
+    return found
+
+
+def _sources(mart: Mart, sections: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The loads that wrote any of the person's rows."""
+    ids: set[int] = set()
+    for frame in sections.values():
+        if "ingest_id" in frame.columns:
+            ids |= {int(v) for v in frame["ingest_id"].dropna()}
+    loads = mart.table("ingests")
+    chosen = scratch(mart, {"ingest_id": sorted(ids)}, {"ingest_id": "int64"})
+    found: pd.DataFrame = loads.semi_join(chosen, "ingest_id").order_by("ingest_id").to_pandas()
+    return found
+
+
+def _new_folder(folder: Path) -> Path:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise AccessError(
+            f"{folder} already exists and is not an empty folder; give a new folder for the "
+            "subject access (it will hold personal data)"
+        )
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+def _private(path: Path) -> Path:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    return path
+
+
+def _write(
+    folder: Path, customer_id: str, sections: dict[str, pd.DataFrame], now: dt.datetime
+) -> list[Path]:
+    files: list[Path] = []
+    document: dict[str, Any] = {
+        "customer_id": customer_id,
+        "produced_at": now.isoformat(timespec="seconds") + "Z",
+        "sections": {name: _records(frame) for name, frame in sections.items()},
+    }
+    target = _private(folder / "subject.json")
+    target.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    files.append(target)
+    for name, frame in sections.items():
+        if len(frame):
+            files.append(_csv(folder / f"{name}.csv", frame))
+    readme = _private(folder / "README.txt")
+    readme.write_text(_readme(customer_id, sections), encoding="utf-8")
+    files.append(readme)
+    return files
+
+
+def _csv(path: Path, frame: pd.DataFrame) -> Path:
+    shown = frame.copy()
+    for name in shown.columns:
+        if shown[name].map(lambda v: isinstance(v, bytes | bytearray)).any():
+            shown[name] = shown[name].map(
+                lambda v: v.hex() if isinstance(v, bytes | bytearray) else v
+            )
+    to_csv(shown, _private(path))
+    return path
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    records = frame.astype(object).to_dict("records")
+    return [{str(k): _plain(v) for k, v in row.items()} for row in records]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+_SECTION_TEXT = {
+    "customer_pii": "your contact details: e-mail, phone, name, address",
+    "customers": "your profile: signup date, birth year, gender, location, how you came to us",
+    "customer_attributes": "other facts recorded about you (survey answers, interests…)",
+    "consents": "your marketing consents per channel, with where and when they were given",
+    "orders": "your orders",
+    "order_lines": "the lines of your orders",
+    "events": "your visits, searches, e-mail and advertising interactions",
+    "campaign_members": "the campaigns you were included in, or held out of as a control",
+    "assignments": "the customer segments you were placed in, with what each segmentation means",
+    "scores": "model estimates about you, with what each means",
+    "features": "figures computed from your data to build segments and scores",
+    "export_members": "files exported from the mart that included you",
+    "privacy_requests": "your requests about your data",
+    "quarantine": "rows about you that were rejected when loading (kept to correct them)",
+    "sources": "where the data came from: the files loaded and when",
+}
+
+
+def _readme(customer_id: str, sections: dict[str, pd.DataFrame]) -> str:
+    lines = [
+        f"Everything segmint holds about customer {customer_id}.",
+        "",
+        "subject.json holds every section below; each section with rows is also a CSV file.",
+        "",
+    ]
+    for name, frame in sections.items():
+        text = _SECTION_TEXT.get(name, "other data held about you")
+        lines.append(f"{name}.csv: {text} ({len(frame)} rows)")
+    return "\n".join(lines) + "\n"
