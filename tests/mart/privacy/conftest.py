@@ -57,7 +57,7 @@ ef-3003,erik.fromm@example.de,+49 151 0000003,Erik,Fromm,3 Hauptstrasse
 ATTRIBUTES = f"""customer_id,name,value,source
 {ZOE},interest,calligraphy,survey
 ab-1001,interest,running,survey
-cd-2002,crm_stage,loyal,crm
+cd-2002,crm_stage,platinum-tier,crm
 """
 CONSENTS = f"""customer_id,channel,granted,source,updated_at
 {ZOE},email,true,checkout,2023-02-01 10:00:00
@@ -199,12 +199,17 @@ def traces_in(data: bytes, traces: tuple[bytes, ...] = ZOE_TRACES) -> list[bytes
     return [t for t in traces if t in data]
 
 
+def table_names(mart: Mart) -> list[str]:
+    """The mart's tables, without scratch tables and Ibis's in-memory tables."""
+    return [n for n in mart.con.list_tables() if not n.startswith(("_", "ibis_"))]
+
+
 def rows_of_others(mart: Mart) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table that has a customer id, except Zoe's, sorted."""
     found: dict[str, list[tuple[Any, ...]]] = {}
-    for name in mart.con.list_tables():
+    for name in table_names(mart):
         table = mart.con.table(name)
-        if "customer_id" not in table.columns or name.startswith("_"):
+        if "customer_id" not in table.columns:
             continue
         frame = table.filter(table.customer_id != ZOE).to_pandas().astype(str)
         found[name] = sorted(tuple(r) for r in frame.itertuples(index=False))

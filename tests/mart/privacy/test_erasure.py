@@ -29,6 +29,7 @@ from .conftest import (
     ZOE_PHONE,
     file_bytes,
     rows_of_others,
+    table_names,
     traces_in,
 )
 
@@ -38,7 +39,7 @@ REASON = "GDPR art. 17 request 2026-014"
 def zoe_rows(mart: Mart) -> dict[str, int]:
     """Rows still holding Zoe's id, per table with a customer id."""
     found = {}
-    for name in mart.con.list_tables():
+    for name in table_names(mart):
         table = mart.con.table(name)
         if "customer_id" in table.columns:
             n = int(table.filter(table.customer_id == ZOE).count().execute())

@@ -13,7 +13,7 @@ from segmint.mart.privacy.keys import ENV_KEY, PrivacyKeyError
 from segmint.mart.privacy.suppression import ERASED_SUBJECT, WITHHELD
 
 from ..conftest import load, write
-from .conftest import FILES, KEY, ZOE, ZOE_EMAIL, file_bytes, traces_in
+from .conftest import FILES, KEY, ZOE, ZOE_EMAIL, file_bytes, table_names, traces_in
 
 REASON = "erasure request 7"
 
@@ -27,7 +27,7 @@ def forgotten(shop: Mart) -> Mart:
 
 def zoe_anywhere(mart: Mart) -> list[str]:
     tables = []
-    for name in mart.con.list_tables():
+    for name in table_names(mart):
         table = mart.con.table(name)
         if (
             "customer_id" in table.columns

@@ -207,8 +207,8 @@ def _inactive(mart: Mart, cutoff: dt.datetime) -> ir.Table:
     customers, orders, events = (mart.table(n) for n in ("customers", "orders", "events"))
     activity = (
         customers.select("customer_id", at=customers.signup_date.cast("timestamp"))
-        .union(orders.select("customer_id", at=orders.order_ts))
-        .union(events.select("customer_id", at=events.event_ts))
+        .union(orders.select("customer_id", at=orders.order_ts.cast("timestamp")))
+        .union(events.select("customer_id", at=events.event_ts.cast("timestamp")))
     )
     last = activity.group_by("customer_id").aggregate(last=activity.at.max())
     pii = mart.table("customer_pii").select("customer_id").distinct()

@@ -1,0 +1,141 @@
+"""Subject access: every row held about the person, and nothing of anyone else."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from segmint.mart import Mart
+from segmint.mart.privacy import audit, list_requests, record_request, subject_access
+from segmint.mart.privacy.access import SCORE_MEANINGS, AccessError
+
+from .conftest import OTHERS, ZOE, table_names
+
+OTHER_TRACES = (
+    *OTHERS,
+    "amy.bell",
+    "claude.dupont",
+    "erik.fromm",
+    "Bell",
+    "Dupont",
+    "Fromm",
+    "900001",
+    "O-101",
+    "O-102",
+    "O-105",
+    "running",
+    "platinum-tier",
+)
+"""Values of the other customers: none may appear in Zoe's answer."""
+
+
+@pytest.fixture
+def answer(shop: Mart, tmp_path: Path) -> tuple[Mart, Path, dict[str, list[dict[str, object]]]]:
+    record_request(shop, ZOE, "access", actor="dpo")
+    result = subject_access(shop, ZOE, tmp_path / "zoe", actor="dpo")
+    document = json.loads((result.folder / "subject.json").read_text())
+    return shop, result.folder, document["sections"]
+
+
+def _zoe_count(mart: Mart, table: str) -> int:
+    t = mart.table(table)
+    return int(t.filter(t.customer_id == ZOE).count().execute())
+
+
+def test_every_table_with_a_customer_id_is_there_in_full(
+    answer: tuple[Mart, Path, dict[str, list[dict[str, object]]]],
+) -> None:
+    mart, _, sections = answer
+    for name in table_names(mart):
+        if "customer_id" not in mart.table(name).columns:
+            continue
+        assert name in sections, name
+        assert len(sections[name]) == _zoe_count(mart, name), name
+        assert {row["customer_id"] for row in sections[name]} <= {ZOE}, name
+    assert len(sections["order_lines"]) == 4  # O-100 (2), O-103 and the transactions order
+    assert len(sections["events"]) == 2 and len(sections["features"]) == 1
+
+
+def test_segments_scores_and_campaigns_say_what_they_mean(
+    answer: tuple[Mart, Path, dict[str, list[dict[str, object]]]],
+) -> None:
+    _, _, sections = answer
+    (segment,) = sections["assignments"]
+    assert segment["segmentation"] == "rfm" and segment["segmentation_kind"] == "rfm"
+    assert "segments" in json.loads(str(segment["definition"]))
+    meanings = {row["score_name"]: row["meaning"] for row in sections["scores"]}
+    assert meanings == {"clv": SCORE_MEANINGS["clv"], "churn_risk": SCORE_MEANINGS["churn_risk"]}
+    (member,) = sections["campaign_members"]
+    assert member["campaign_name"] == "Spring pens"
+
+
+def test_rejected_rows_and_the_loads_they_came_from_are_there(
+    answer: tuple[Mart, Path, dict[str, list[dict[str, object]]]],
+) -> None:
+    mart, _, sections = answer
+    reasons = sorted(str(r["reason"]) for r in sections["quarantine"])
+    assert reasons[0].startswith("duplicate key customer_id=zq-7341")
+    assert reasons[1].startswith("order_ts: cannot read 'not-a-date'")
+    sources = {str(r["table_name"]) for r in sections["sources"]}
+    assert sources == {
+        "customers",
+        "customer_pii",
+        "customer_attributes",
+        "consents",
+        "orders",
+        "order_lines",
+        "transactions",
+        "events",
+        "campaign_members",
+    }
+    assert len(sections["sources"]) < mart.count("ingests")  # products and campaigns: not hers
+
+
+def test_nothing_of_anyone_else_is_in_any_file(
+    answer: tuple[Mart, Path, dict[str, list[dict[str, object]]]],
+) -> None:
+    _, folder, _ = answer
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        found = [t for t in OTHER_TRACES if t in text]
+        assert found == [], (path.name, found)
+
+
+def test_csv_files_mirror_the_sections(
+    answer: tuple[Mart, Path, dict[str, list[dict[str, object]]]],
+) -> None:
+    _, folder, sections = answer
+    for name, rows in sections.items():
+        path = folder / f"{name}.csv"
+        assert path.exists() == bool(rows), name
+        if rows:
+            with path.open(encoding="utf-8") as handle:
+                assert len(list(csv.DictReader(handle))) == len(rows), name
+    assert (
+        (folder / "README.txt")
+        .read_text()
+        .startswith(f"Everything segmint holds about customer {ZOE}")
+    )
+
+
+def test_the_folder_is_private_and_the_answer_audited(
+    answer: tuple[Mart, Path, dict[str, list[dict[str, object]]]],
+) -> None:
+    mart, folder, _ = answer
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
+    entry = audit.entries(mart, action="subject_access")[0]
+    assert entry.actor == "dpo" and len(entry.subjects) == 1
+    assert [r.status for r in list_requests(mart)] == ["done"]
+
+
+def test_an_existing_folder_with_files_is_refused(shop: Mart, tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x.txt").write_text("x")
+    with pytest.raises(AccessError, match="not an empty folder"):
+        subject_access(shop, ZOE, tmp_path / "taken")
+    assert shop.count("audit_log") == 0
