@@ -12,10 +12,12 @@ import pytest
 import segmint
 from segmint.mart import TABLES, Mart, Table
 from segmint.mart.connection import MartBusyError
-from segmint.mart.privacy import audit, erasure, forget, register_export, rewrite_mart
-from segmint.mart.privacy.erasure import TOMBSTONE_PREFIX, ErasureError, coverage_gaps
+from segmint.mart.privacy import audit, erasure_plan, forget, register_export, rewrite_mart
+from segmint.mart.privacy.coverage import coverage_gaps
+from segmint.mart.privacy.erasure import ErasureError
 from segmint.mart.privacy.keys import ENV_KEY, PrivacyKeyError
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonym
+from segmint.mart.privacy.removal import TOMBSTONE_PREFIX
 from segmint.mart.privacy.requests import list_requests, record_request
 from segmint.mart.schema import Column
 from segmint.mart.snapshot import copy_to_snapshot, snapshot_path
@@ -125,7 +127,7 @@ def test_a_new_table_with_a_customer_id_is_found_and_emptied(shop: Mart) -> None
     )
     rows = [(ZOE, "p1", "for Quillfeather"), ("ab-1001", "p2", "for Amy")]
     shop.raw.executemany("INSERT INTO recommendations VALUES (?, ?, ?)", rows)
-    rules = {r.table: r.action for r in erasure.erasure_plan(shop)}
+    rules = {r.table: r.action for r in erasure_plan(shop)}
     assert rules["recommendations"] == "delete"
     result = forget(shop, [ZOE], REASON)
     assert result.deleted["recommendations"] == 1
@@ -152,7 +154,7 @@ def test_a_new_declared_table_without_a_rule_is_a_gap(monkeypatch: pytest.Monkey
 
 
 def test_a_declared_table_referring_to_orders_is_cascaded(shop: Mart) -> None:
-    rules = {r.table: r for r in erasure.erasure_plan(shop)}
+    rules = {r.table: r for r in erasure_plan(shop)}
     assert rules["order_lines"].action == "cascade"
     assert (rules["order_lines"].parent, rules["order_lines"].column) == ("orders", "order_id")
 

@@ -21,10 +21,12 @@ from segmint.mart.privacy.audit import (
     record,
     verify,
 )
-from segmint.mart.privacy.erasure import ForgetResult, RefitFlag, erasure_plan, forget
+from segmint.mart.privacy.coverage import erasure_plan
+from segmint.mart.privacy.erasure import ForgetResult, forget
 from segmint.mart.privacy.exports import ExportRecord, list_exports, register_export
 from segmint.mart.privacy.keys import ENV_KEY, PrivacyKey, PrivacyKeyError, privacy_key
 from segmint.mart.privacy.pseudonyms import pseudonym, pseudonymise, pseudonymise_column
+from segmint.mart.privacy.refits import RefitFlag
 from segmint.mart.privacy.requests import (
     PrivacyRequest,
     close_request,

@@ -35,7 +35,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.csv_safety import to_csv
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import scratch, utcnow
-from segmint.mart.privacy.erasure import SUBJECT, erasure_plan
+from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.requests import close_requests
 
