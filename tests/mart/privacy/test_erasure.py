@@ -263,3 +263,34 @@ def test_forgetting_in_memory_deletes_without_a_rewrite() -> None:
         assert result.rewrite is None and result.deleted == {"customers": 1}
         details = json.loads(mart.raw.execute("SELECT details FROM audit_log").fetchone()[0])
         assert details["deleted"] == {"customers": 1}
+
+
+def test_a_table_keeping_ids_as_numbers_is_emptied_too(shop: Mart) -> None:
+    shop.raw.execute("CREATE TABLE legacy_points (customer_id BIGINT, points INTEGER)")
+    shop.raw.execute("INSERT INTO legacy_points VALUES (7341, 10), (1001, 5)")
+    result = forget(shop, [ZOE, "7341"], REASON)  # one id is not a number: no cast error
+    assert result.deleted["legacy_points"] == 1
+    assert shop.raw.execute("SELECT customer_id FROM legacy_points").fetchall() == [(1001,)]
+
+
+def test_one_id_given_as_a_string_is_one_id(shop: Mart) -> None:
+    result = forget(shop, ZOE, REASON)
+    assert result.customer_ids == (ZOE,)
+    assert zoe_rows(shop) == {}
+
+
+HOSTILE = "x'); DROP TABLE customers; --\"é"
+
+
+def test_a_hostile_id_is_data_not_sql(shop: Mart, tmp_path: Path) -> None:
+    load(
+        shop,
+        "customers",
+        write(tmp_path / "c.csv", f'customer_id\n"{HOSTILE.replace(chr(34), chr(34) * 2)}"\n'),
+    )
+    pii = f'customer_id,email\n"{HOSTILE.replace(chr(34), chr(34) * 2)}",hostile@example.net\n'
+    load(shop, "customer_pii", write(tmp_path / "p.csv", pii))
+    result = forget(shop, [HOSTILE], REASON)
+    assert result.deleted == {"customers": 1, "customer_pii": 1}
+    assert sorted(shop.table("customers").customer_id.to_pandas()) == sorted([ZOE, *OTHERS])
+    assert b"hostile@example.net" not in file_bytes(Path(shop.path))

@@ -136,14 +136,19 @@ def gather(mart: Mart, customer_id: str) -> dict[str, pd.DataFrame]:
     for rule in plan:
         table = mart.table(rule.table)
         if rule.action == "cascade":
-            parents = mart.table(rule.parent).semi_join(person, SUBJECT)
+            parents = _of_person(mart.table(rule.parent), person)
             rows = table.filter(table[rule.column].isin(parents[rule.parent_key]))
         else:
-            rows = table.semi_join(person, SUBJECT)
+            rows = _of_person(table, person)
         sections[rule.table] = _explained(mart, rule.table, rows).to_pandas()
     sections["quarantine"] = _quarantined(mart, customer_id, sections.get("customer_pii"))
     sections["sources"] = _sources(mart, sections)
     return sections
+
+
+def _of_person(table: ir.Table, person: ir.Table) -> ir.Table:
+    """Rows of ``table`` whose customer id (as text) is the person's."""
+    return table.semi_join(person, table[SUBJECT].cast("string") == person[SUBJECT])
 
 
 def _explained(mart: Mart, name: str, rows: ir.Table) -> ir.Table:

@@ -13,11 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlglot.expressions as sge
+
 from segmint.mart.connection import Mart
-from segmint.mart.privacy._engine import columns_of, mart_tables
+from segmint.mart.privacy._engine import column, columns_of, mart_tables
 from segmint.mart.schema import PRIVACY_REQUESTS, TABLES
 
 SUBJECT = "customer_id"
+
+
+def subject_text() -> sge.Expression:
+    """``CAST(customer_id AS VARCHAR)``: a table added later may keep ids as numbers."""
+    return sge.cast(column(SUBJECT), "VARCHAR")
+
 
 REDACTED = {PRIVACY_REQUESTS.name: SUBJECT}
 """Tables whose rows outlive the person: the customer id is emptied, the row kept."""

@@ -53,7 +53,7 @@ from segmint.mart.privacy._engine import (
     table_ref,
     utcnow,
 )
-from segmint.mart.privacy.coverage import SUBJECT, TableRule, erasure_plan
+from segmint.mart.privacy.coverage import SUBJECT, TableRule, erasure_plan, subject_text
 from segmint.mart.privacy.exports import ExportRecord, exports_holding
 from segmint.mart.privacy.keys import PrivacyKey, privacy_key
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonymise
@@ -175,7 +175,7 @@ def forget(
                 if n:
                     redacted[rule.table] = n
             elif rule.action == "delete":
-                n = delete_where(mart, rule.table, in_scratch(column(SUBJECT), subjects, SUBJECT))
+                n = delete_where(mart, rule.table, in_scratch(subject_text(), subjects, SUBJECT))
                 if n:
                     deleted[rule.table] = n
         removed = scrub_quarantine(mart, ids, [c for c, _ in contacts])
@@ -215,6 +215,8 @@ def forget(
 
 
 def _checked_ids(customer_ids: Iterable[str]) -> list[str]:
+    if isinstance(customer_ids, str):  # one id, not its characters
+        customer_ids = [customer_ids]
     ids: list[str] = []
     for value in customer_ids:
         text = str(value)
@@ -264,7 +266,7 @@ def _found(mart: Mart, subjects: ir.Table, plan: list[TableRule]) -> set[str]:
         if rule.action == "cascade":
             continue
         table = mart.table(rule.table)
-        hits = subjects.semi_join(table, SUBJECT)
+        hits = subjects.semi_join(table, subjects[SUBJECT] == table[SUBJECT].cast("string"))
         found |= set(hits[SUBJECT].to_pyarrow().to_pylist())
     return found
 

@@ -47,7 +47,7 @@ def pseudonymise(
         PrivacyKeyError: no key given and ``SEGMINT_PRIVACY_KEY`` is unset.
         ValueError: ``label`` is empty.
     """
-    ids = [str(c) for c in customer_ids]
+    ids = [customer_ids] if isinstance(customer_ids, str) else [str(c) for c in customer_ids]
     table = _pseudonym_map(ids, privacy_key(key), label)
     return [table[c] for c in ids]
 

@@ -23,7 +23,7 @@ from segmint.mart.privacy._engine import (
     table_ref,
     update_from,
 )
-from segmint.mart.privacy.coverage import SUBJECT, TableRule
+from segmint.mart.privacy.coverage import SUBJECT, TableRule, subject_text
 
 TOMBSTONE_PREFIX = "erased-"
 """Start of the customer id of orders kept for accounting after their customer was forgotten."""
@@ -95,7 +95,7 @@ def cascade(
     if parent_rule.action == "redact":
         return 0
     parents = select_column(
-        rule.parent, rule.parent_key, in_scratch(column(SUBJECT), subjects, SUBJECT)
+        rule.parent, rule.parent_key, in_scratch(subject_text(), subjects, SUBJECT)
     )
     return delete_where(mart, rule.table, column(rule.column).isin(query=parents))
 
