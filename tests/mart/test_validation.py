@@ -43,7 +43,7 @@ CASES: list[tuple[str, str, str, dict[int, str]]] = [
     (
         "unparseable boolean",
         "consents",
-        "customer_id,channel,granted\nc1,email,maybe\nc1,sms,yes\n",
+        "customer_id,channel,granted,updated_at\nc1,email,maybe,2024-01-01\nc1,sms,yes,2024-01-01\n",
         {1: "granted: cannot read 'maybe' as true or false"},
     ),
     (

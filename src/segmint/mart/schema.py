@@ -172,7 +172,8 @@ CUSTOMER_PII = Table(
 
 CONSENTS = Table(
     "consents",
-    "Marketing consent per customer and channel, with where and when it was given or withdrawn.",
+    "Marketing consent per customer and channel, with where and when it was given or withdrawn; "
+    "every change is a row, and the latest row of a channel decides.",
     (
         Column("customer_id", "string", "Customer.", required=True),
         Column("channel", "string", "Contact channel: email, sms, push, ads, post.", required=True),
@@ -183,9 +184,14 @@ CONSENTS = Table(
             required=True,
         ),
         Column("source", "string", "Where consent was captured (checkout, preference centre…)."),
-        Column("updated_at", "timestamp", "When consent was given or withdrawn."),
+        Column(
+            "updated_at",
+            "timestamp",
+            "When consent was given or withdrawn (the latest row of a channel decides).",
+            required=True,
+        ),
     ),
-    key=("customer_id", "channel"),
+    key=("customer_id", "channel", "updated_at"),
     references={"customer_id": "customers"},
 )
 

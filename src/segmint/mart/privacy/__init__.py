@@ -2,11 +2,15 @@
 retention and requests with deadlines (GDPR/CCPA). See ``docs/privacy.md``.
 
 * :func:`forget`: erase people from every table and from the file's bytes;
-* :func:`without_suppressed`, :func:`is_suppressed`: keep forgotten people out of exports
-  (loads keep them out by themselves);
+* :func:`eligible_for_export` (and :func:`prepare_export`, which also pseudonymises): the
+  one filter every export applies, the latest consent on the channel at export time and
+  the suppression list; :func:`without_suppressed`, :func:`is_suppressed` for the list alone
+  (loads keep forgotten people out by themselves);
 * :func:`subject_access`: everything held about a person, as JSON and CSV files;
 * :func:`pseudonymise`, :func:`pseudonymise_column`: keyed pseudonyms for exports;
-* :func:`record`, :func:`verify`: the hash-chained audit log;
+* :func:`record`, :func:`verify`: the hash-chained audit log; servers, which only read the
+  mart, journal their entries beside it (:mod:`segmint.mart.privacy.journal`) and
+  :func:`collect_journal` moves them into the log;
 * :func:`set_retention`, :func:`apply_retention`: the retention policy;
 * :func:`record_request`, :func:`list_requests`: requests and their due dates;
 * :func:`register_export`: the registry of files written outside the mart.
@@ -22,8 +26,18 @@ from segmint.mart.privacy.audit import (
     verify,
 )
 from segmint.mart.privacy.coverage import erasure_plan
+from segmint.mart.privacy.eligibility import (
+    ConsentError,
+    Eligible,
+    PreparedExport,
+    consenting,
+    eligible_for_export,
+    latest_consent,
+    prepare_export,
+)
 from segmint.mart.privacy.erasure import ForgetResult, forget
 from segmint.mart.privacy.exports import ExportRecord, list_exports, register_export
+from segmint.mart.privacy.journal import Collected, ExportNote, collect_journal, journal_path
 from segmint.mart.privacy.keys import ENV_KEY, PrivacyKey, PrivacyKeyError, privacy_key
 from segmint.mart.privacy.pseudonyms import pseudonym, pseudonymise, pseudonymise_column
 from segmint.mart.privacy.refits import RefitFlag
@@ -55,8 +69,13 @@ __all__ = [
     "AccessResult",
     "AuditEntry",
     "AuditVerification",
+    "Collected",
+    "ConsentError",
+    "Eligible",
+    "ExportNote",
     "ExportRecord",
     "ForgetResult",
+    "PreparedExport",
     "PrivacyKey",
     "PrivacyKeyError",
     "PrivacyRequest",
@@ -67,13 +86,19 @@ __all__ = [
     "apply_retention",
     "cli_actor",
     "close_request",
+    "collect_journal",
+    "consenting",
     "due_date",
+    "eligible_for_export",
     "entries",
     "erasure_plan",
     "forget",
     "is_suppressed",
+    "journal_path",
+    "latest_consent",
     "list_exports",
     "list_requests",
+    "prepare_export",
     "privacy_key",
     "pseudonym",
     "pseudonymise",

@@ -36,6 +36,7 @@ from segmint.mart.csv_safety import to_csv
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import scratch, utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
+from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.requests import close_requests
 
@@ -97,6 +98,8 @@ def subject_access(
 ) -> AccessResult:
     """Write everything held about ``customer_id`` into the new folder ``out``.
 
+    A server's audit journal is collected first, so downloads it handed out are listed.
+
     Args:
         mart: the mart, open for writing (the answer is audited).
         customer_id: the person, exactly as in the mart.
@@ -111,6 +114,7 @@ def subject_access(
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
     folder = _new_folder(Path(out))
+    collect_journal(mart)  # downloads a server handed out are exports they were part of
     sections = gather(mart, customer_id)
     files = _write(folder, customer_id, sections, now or utcnow())
     rows = {name: len(frame) for name, frame in sections.items()}
@@ -178,6 +182,17 @@ def _explained(mart: Mart, name: str, rows: ir.Table) -> ir.Table:
         )
         return rows.left_join(campaigns, "campaign_id").select(
             *rows.columns, "campaign_name", "campaign_channel", "campaign_description"
+        )
+    if name == "export_members":
+        exports = mart.table("exports").select(
+            "export_id",
+            export_kind="kind",
+            export_description="description",
+            exported_at="created_at",
+            exported_by="created_by",
+        )
+        return rows.left_join(exports, "export_id").select(
+            *rows.columns, "export_kind", "export_description", "exported_at", "exported_by"
         )
     return rows
 
@@ -280,7 +295,8 @@ _SECTION_TEXT = {
     "assignments": "the customer segments you were placed in, with what each segmentation means",
     "scores": "model estimates about you, with what each means",
     "features": "figures computed from your data to build segments and scores",
-    "export_members": "files exported from the mart that included you",
+    "export_members": "files and downloads exported from the mart that included you, with "
+    "what they were for, when and by whom",
     "privacy_requests": "your requests about your data",
     "quarantine": "rows about you that were rejected when loading (kept to correct them)",
     "sources": "where the data came from: the files loaded and when",

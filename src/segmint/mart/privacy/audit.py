@@ -138,39 +138,62 @@ def record(
         AuditError: ``actor`` or ``action`` is empty, or ``actor`` is a token.
         PrivacyKeyError: subjects are given and no privacy key is available.
     """
-    actor = _checked_actor(mart, actor)
-    if not action.strip():
-        raise AuditError("an audit entry needs an action, e.g. 'forget' or 'export'")
     ids = [str(s) for s in subjects]
-    named = sorted(
-        set(pseudonymise(ids, key=key, label=AUDIT_LABEL) if ids else []) | set(pseudonyms)
-    )
-    subjects_text = json.dumps(named)
-    details_text = json.dumps(dict(details or {}), sort_keys=True, default=str)
+    named = set(pseudonymise(ids, key=key, label=AUDIT_LABEL) if ids else []) | set(pseudonyms)
     at = (now or utcnow()).replace(tzinfo=None)
+    return append_entries(mart, [(actor, action, sorted(named), dict(details or {}), at)])[0]
+
+
+PendingEntry = tuple[str, str, list[str], dict[str, Any], dt.datetime]
+"""``(actor, action, subject pseudonyms, details, at)`` of an entry still to be appended."""
+
+
+def append_entries(mart: Mart, pending: list[PendingEntry]) -> list[AuditEntry]:
+    """Append several entries in one insert, chained in the order given; return them.
+
+    :func:`record` appends one; :func:`segmint.mart.privacy.journal.collect_journal`
+    appends what servers journalled. Subjects are pseudonyms already.
+
+    Raises:
+        AuditError: an actor or action is empty, or an actor is a token.
+    """
+    actors = {actor: _checked_actor(mart, actor) for actor in {p[0] for p in pending}}
     seq, prev = _head(mart)
-    entry = AuditEntry(
-        seq + 1,
-        at,
-        actor,
-        action.strip(),
-        tuple(named),
-        json.loads(details_text),
-        prev,
-        row_hash(seq + 1, at, actor, action.strip(), subjects_text, details_text, prev),
-    )
-    row = {
-        "seq": [entry.seq],
-        "at": [entry.at],
-        "actor": [entry.actor],
-        "action": [entry.action],
-        "subjects": [subjects_text],
-        "details": [details_text],
-        "prev_hash": [entry.prev_hash],
-        "row_hash": [entry.row_hash],
-    }
-    mart.con.insert(TABLE, ibis.memtable(row, schema=AUDIT_LOG.ibis_schema()))
-    return entry
+    made: list[AuditEntry] = []
+    for given, action, named, details, at in pending:
+        actor = actors[given]
+        if not action.strip():
+            raise AuditError("an audit entry needs an action, e.g. 'forget' or 'export'")
+        subjects_text = json.dumps(sorted(named))
+        details_text = json.dumps(details, sort_keys=True, default=str)
+        seq += 1
+        digest = row_hash(seq, at, actor, action.strip(), subjects_text, details_text, prev)
+        made.append(
+            AuditEntry(
+                seq,
+                at,
+                actor,
+                action.strip(),
+                tuple(sorted(named)),
+                json.loads(details_text),
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    if made:
+        rows = {
+            "seq": [e.seq for e in made],
+            "at": [e.at for e in made],
+            "actor": [e.actor for e in made],
+            "action": [e.action for e in made],
+            "subjects": [json.dumps(list(e.subjects)) for e in made],
+            "details": [json.dumps(e.details, sort_keys=True, default=str) for e in made],
+            "prev_hash": [e.prev_hash for e in made],
+            "row_hash": [e.row_hash for e in made],
+        }
+        mart.con.insert(TABLE, ibis.memtable(rows, schema=AUDIT_LOG.ibis_schema()))
+    return made
 
 
 def _checked_actor(mart: Mart, actor: str) -> str:

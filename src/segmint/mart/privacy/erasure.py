@@ -21,7 +21,8 @@ transaction, then rewrites the mart file (:mod:`segmint.mart.privacy.rewrite`):
   deleted;
 * models whose fit could include the person (fitted as of a date on or after the person
   was first seen) are flagged for refit in ``refit_flags``;
-* the files registered as exports that hold them, or may, are listed for purging;
+* the files registered as exports that hold them, or may, are listed for purging (the
+  audit journal of a server is collected first, so its downloads are among them);
 * the id, e-mails and order ids go to the suppression list as keyed hashes, so no later
   load brings them back (:mod:`segmint.mart.privacy.suppression`);
 * the erasure is recorded in the audit log, subjects by pseudonym.
@@ -55,6 +56,7 @@ from segmint.mart.privacy._engine import (
 )
 from segmint.mart.privacy.coverage import SUBJECT, TableRule, erasure_plan, subject_text
 from segmint.mart.privacy.exports import ExportRecord, exports_holding
+from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey, privacy_key
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonymise
 from segmint.mart.privacy.refits import RefitFlag, first_seen, flag_refits
@@ -136,6 +138,7 @@ def forget(
     ids = _checked_ids(customer_ids)
     resolved = privacy_key(key)
     check_key(mart, resolved)
+    collect_journal(mart)  # downloads handed out by a server are registered exports from here
     now = now or utcnow()
     who = actor or audit.cli_actor()
     subjects = scratch(mart, {SUBJECT: ids}, {SUBJECT: "string"})

@@ -13,7 +13,7 @@ customer); without, the file may hold anybody, and every erasure after it lists 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +69,7 @@ def register_export(
     description: str = "",
     members: ir.Table | Iterable[str] | None = None,
     n_rows: int | None = None,
+    details: Mapping[str, object] | None = None,
     now: dt.datetime | None = None,
 ) -> ExportRecord:
     """Record that ``path`` was written with customer data, and who is in it.
@@ -84,6 +85,9 @@ def register_export(
         members: the customers in it: an Ibis table with a ``customer_id`` column, or ids;
             None when unknown (then every later erasure lists the file).
         n_rows: rows written, when known.
+        details: more facts for the audit entry (channel, counts removed by consent and
+            suppression, pseudonymised or not). Never personal data.
+        now: the time to record (default: now, UTC).
 
     Raises:
         SchemaError: ``members`` is a table without a ``customer_id`` column.
@@ -126,6 +130,7 @@ def register_export(
             actor,
             "export",
             details={
+                **dict(details or {}),
                 "export_id": export_id,
                 "kind": record.kind,
                 "path": record.path,

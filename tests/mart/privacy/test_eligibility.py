@@ -1,0 +1,130 @@
+"""Who may be exported: the latest consent at export time and the suppression list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pytest
+
+from segmint.exceptions import SchemaError
+from segmint.mart import Mart
+from segmint.mart.privacy import (
+    ConsentError,
+    eligible_for_export,
+    forget,
+    latest_consent,
+    prepare_export,
+    pseudonymise,
+)
+
+from ..conftest import load, write
+from .conftest import ZOE
+
+REASON = "erasure request 11"
+
+
+def candidates(mart: Mart, ids: list[str]) -> ir.Table:
+    """An export's rows: two rows per customer (e.g. two recommendations each)."""
+    rows = {"customer_id": [i for i in ids for _ in range(2)], "rank": [1, 2] * len(ids)}
+    return mart.con.create_table(
+        "export_candidates", ibis.memtable(rows), temp=True, overwrite=True
+    )
+
+
+def ids_of(table: ir.Table) -> list[str]:
+    return sorted(set(table.customer_id.to_pyarrow().to_pylist()))
+
+
+def consent_file(tmp_path: Path, name: str, rows: str) -> Path:
+    return write(tmp_path / name, "customer_id,channel,granted,source,updated_at\n" + rows)
+
+
+def test_a_withdrawal_loaded_later_is_kept_as_history_and_wins(shop: Mart, tmp_path: Path) -> None:
+    rows = candidates(shop, ["ab-1001", "cd-2002"])
+    assert ids_of(eligible_for_export(shop, rows, channel="email").rows) == ["ab-1001"]
+    withdrawn = "ab-1001,email,false,preference_centre,2024-04-01 09:00:00\n"
+    result = load(shop, "consents", consent_file(tmp_path, "withdrawal.csv", withdrawn))
+    assert result.rows_loaded == 1 and result.rows_duplicate == 0
+    assert shop.count("consents") == 4  # the grant stays: the history of the consent
+
+    eligible = eligible_for_export(shop, rows, channel="EMAIL ")
+    assert ids_of(eligible.rows) == []
+    assert eligible.counts() == {
+        "n_candidates": 2,
+        "n_suppressed": 0,
+        "n_without_consent": 2,
+        "n_eligible": 0,
+    }
+    # read as it stood before the withdrawal, the grant decides
+    before = eligible_for_export(shop, rows, channel="email", at=dt.datetime(2024, 3, 1))
+    assert ids_of(before.rows) == ["ab-1001"]
+    regranted = "ab-1001,email,true,checkout,2024-05-01 09:00:00\n"
+    load(shop, "consents", consent_file(tmp_path, "regrant.csv", regranted))
+    assert ids_of(eligible_for_export(shop, rows, channel="email").rows) == ["ab-1001"]
+
+
+def latest(mart: Mart, channel: str) -> dict[str, bool]:
+    rows = latest_consent(mart, channel).to_pyarrow().to_pylist()
+    return {r["customer_id"]: r["granted"] for r in rows}
+
+
+def test_a_consent_needs_its_time_and_a_tie_is_a_withdrawal(shop: Mart, tmp_path: Path) -> None:
+    undated = "cd-2002,email,true,store,\n"  # cannot be ordered against a later change
+    result = load(shop, "consents", consent_file(tmp_path, "undated.csv", undated))
+    assert result.rows_quarantined == 1 and result.rows_loaded == 0
+    # two rows of the same time that disagree (a file cannot load them: written directly)
+    tie = [("ef-3003", "push", True), ("ef-3003", "push", False)]
+    shop.raw.executemany(
+        "INSERT INTO consents (customer_id, channel, granted, updated_at) "
+        "VALUES (?, ?, ?, TIMESTAMP '2024-01-01 00:00:00')",
+        tie,
+    )
+    shop.raw.execute(  # a row written without a time counts as the oldest
+        "INSERT INTO consents (customer_id, channel, granted) VALUES ('ef-3003', 'sms', true)"
+    )
+    assert latest(shop, "email") == {ZOE: True, "ab-1001": True}
+    assert latest(shop, "sms") == {"ef-3003": False}
+    assert latest(shop, "push") == {"ef-3003": False}
+
+
+def test_forgotten_people_are_removed_and_counted_first(shop: Mart) -> None:
+    forget(shop, [ZOE], REASON)
+    rows = candidates(shop, [ZOE, "ab-1001", "cd-2002"])
+    eligible = eligible_for_export(shop, rows, channel="email")
+    assert ids_of(eligible.rows) == ["ab-1001"]
+    assert eligible.rows.count().execute() == 2  # every row of an eligible customer stays
+    assert (eligible.n_suppressed, eligible.n_without_consent, eligible.n_eligible) == (1, 1, 1)
+    analysts = eligible_for_export(shop, rows, channel=None)  # no contact: no consent needed
+    assert ids_of(analysts.rows) == ["ab-1001", "cd-2002"]
+    assert analysts.channel is None and analysts.n_suppressed == 1
+
+
+def test_a_hostile_channel_is_a_value_not_sql(shop: Mart) -> None:
+    rows = candidates(shop, ["ab-1001"])
+    hostile = "email' OR '1'='1"
+    assert ids_of(eligible_for_export(shop, rows, channel=hostile).rows) == []
+    assert shop.count("consents") == 3
+
+
+def test_bad_arguments_are_named(shop: Mart) -> None:
+    rows = candidates(shop, ["ab-1001"])
+    with pytest.raises(ConsentError, match="contact channel is needed"):
+        eligible_for_export(shop, rows, channel="  ")
+    with pytest.raises(SchemaError, match=r"no column 'customer'.*'customer_id'"):
+        eligible_for_export(shop, rows, channel="email", column="customer")
+
+
+def test_prepare_export_pseudonymises_and_keeps_the_members(shop: Mart) -> None:
+    rows = candidates(shop, ["ab-1001", "cd-2002", ZOE])
+    prepared = prepare_export(shop, rows, channel="email", pseudonymise=True, label="study-1")
+    written = prepared.rows.order_by(["customer_id", "rank"]).to_pyarrow().to_pylist()
+    expected = sorted(pseudonymise(["ab-1001", ZOE], label="study-1"))
+    assert sorted({r["customer_id"] for r in written}) == expected
+    assert list(prepared.rows.columns) == ["customer_id", "rank"]
+    assert ids_of(prepared.members) == ["ab-1001", ZOE]
+    assert prepared.pseudonymised and prepared.eligible.n_without_consent == 1
+    plain = prepare_export(shop, rows, channel="email")
+    assert ids_of(plain.rows) == ["ab-1001", ZOE] and not plain.pseudonymised
