@@ -17,11 +17,11 @@ import pandas as pd
 
 from segmint.features import load_features, store_features
 from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
+from segmint.scoring.clv_fit import check_model, fit_clv
+from segmint.scoring.clv_scores import ScoreRun, score_customers, store_fit
 from segmint.segmentation import store
-from segmint.segmentation.clv_data import btyd_summary
-from segmint.segmentation.clv_fit import check_model, fit_clv
-from segmint.segmentation.clv_scores import ScoreRun, score_customers, store_fit
 from segmint.segmentation.lifecycle import (
     STAGES,
     default_thresholds,

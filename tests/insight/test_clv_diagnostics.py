@@ -10,6 +10,7 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import (
     HTML_NAME,
     conditional_expectations,
@@ -21,8 +22,7 @@ from segmint.insight.clv_diagnostics import (
     write_diagnostics,
 )
 from segmint.mart.ingest import IngestOptions, ingest
-from segmint.segmentation.clv_data import CalibrationHoldout, calibration_holdout
-from segmint.segmentation.clv_fit import ClvFit, fit_clv
+from segmint.scoring.clv_fit import ClvFit, fit_clv
 
 CDNOW = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow" / "CDNOW_sample.txt"
 

@@ -17,11 +17,12 @@ from segmint.cli.segment_commands import AsOfOption, NameOption, segment_app, sh
 from segmint.exceptions import InputError
 from segmint.features import parse_as_of
 from segmint.features.asof import resolve_as_of
+from segmint.features.btyd import btyd_summary
+from segmint.features.btyd_split import calibration_holdout
 from segmint.insight.clv_diagnostics import diagnostic_figures, write_diagnostics
 from segmint.mart import Mart, connect, csv_safety
-from segmint.segmentation.clv_backtest import METRICS, backtest, holdout_metrics
-from segmint.segmentation.clv_data import btyd_summary, calibration_holdout
-from segmint.segmentation.clv_fit import (
+from segmint.scoring.clv_backtest import METRICS, backtest, holdout_metrics
+from segmint.scoring.clv_fit import (
     AUTO,
     TRANSACTION_MODELS,
     ClvFit,
@@ -30,7 +31,7 @@ from segmint.segmentation.clv_fit import (
     choose_model,
     fit_clv,
 )
-from segmint.segmentation.clv_scores import latest_fit, score_customers, store_fit
+from segmint.scoring.clv_scores import latest_fit, score_customers, store_fit
 from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS, ValueRun, run_value
 from segmint.workflows import SegmentationRun
 

@@ -24,8 +24,8 @@ from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.mart.tokens import Role, create_token
+from segmint.scoring.propensity import run_prediction
 from segmint.segmentation.clusters import run_clusters
-from segmint.segmentation.predict import run_prediction
 from segmint.segmentation.value import run_value
 from segmint.synth import synthesize
 from segmint.workflows import SegmentationRun

@@ -13,7 +13,7 @@ from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
 from segmint.cli.segment_commands import AsOfOption
 from segmint.mart import connect
-from segmint.segmentation.predict import PredictionRun, refresh_scores, run_prediction
+from segmint.scoring.propensity import PredictionRun, refresh_scores, run_prediction
 
 HorizonOption = Annotated[
     int | None,

@@ -13,7 +13,7 @@ model:
   actually made against the mean predicted, E[Y(t) | x, t_x, T];
 * P(alive) over frequency x recency for a customer of a given age.
 
-Every function takes a fitted model (:class:`segmint.segmentation.clv_fit.ClvFit`) and a
+Every function takes a fitted model (:class:`segmint.scoring.clv_fit.ClvFit`) and a
 split and returns a Plotly figure; models never import plotting. :func:`write_diagnostics`
 saves them as one interactive HTML file (plotly.js inlined, no network needed) and, when
 the ``kaleido`` package is installed, as PNG files.
@@ -28,8 +28,8 @@ import numpy as np
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from segmint.exceptions import InputError
-from segmint.segmentation.clv_data import CalibrationHoldout
-from segmint.segmentation.clv_fit import ClvFit, holdout_purchases
+from segmint.features.btyd_split import CalibrationHoldout
+from segmint.scoring.clv_fit import ClvFit, holdout_purchases
 
 MAX_COUNT = 7
 """Frequencies from this one up are pooled as ``7+`` in the histogram and the expectations."""

@@ -1,6 +1,6 @@
 """Value tiers by predicted CLV, and the value x churn-risk grid.
 
-Customers are ranked by their stored ``clv`` score (:mod:`segmint.segmentation.clv_scores`)
+Customers are ranked by their stored ``clv`` score (:mod:`segmint.scoring.clv_scores`)
 and cut at cumulative shares: by default the top 1%, the next 4%, the next 15%, the next
 30% and the rest, the pyramid of value-based segmentation (Zeithaml, Rust & Lemon 2001,
 "The Customer Pyramid: Creating and Serving Profitable Customers", California Management

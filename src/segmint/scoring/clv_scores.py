@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import MartError
+from segmint.features.btyd import btyd_summary
 from segmint.mart import TABLES, Mart
 from segmint.models import customer_lifetime_value
-from segmint.segmentation.clv_data import btyd_summary
-from segmint.segmentation.clv_fit import ClvFit, spend_inputs
+from segmint.scoring.clv_fit import ClvFit, spend_inputs
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 """One discounting period (a month) in weeks."""

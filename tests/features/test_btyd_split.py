@@ -12,9 +12,10 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError, MartError
+from segmint.features.btyd import btyd_summary
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
-from segmint.segmentation.clv_data import CalibrationHoldout, btyd_summary, calibration_holdout
 
 CDNOW_DIR = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow"
 

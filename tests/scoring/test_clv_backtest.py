@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmint.segmentation.clv_backtest import (
+from segmint.features.btyd_split import CalibrationHoldout
+from segmint.scoring.clv_backtest import (
     METRICS,
     backtest,
     expected_calibration_error,
     top_decile_share,
 )
-from segmint.segmentation.clv_data import CalibrationHoldout
-from segmint.segmentation.clv_fit import fit_clv
+from segmint.scoring.clv_fit import fit_clv
 
 CDNOW_DIR = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow"
 

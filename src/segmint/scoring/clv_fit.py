@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import ConvergenceError, InputError
+from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD
-from segmint.segmentation.clv_data import CalibrationHoldout
 
 BtydModel = BGNBD | ParetoNBD | MBGNBD
 """A fitted continuous-time transaction model."""
@@ -95,7 +95,7 @@ def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
 
     Args:
         summary: ``frequency, recency, T, monetary_value`` per customer
-            (:func:`segmint.segmentation.clv_data.btyd_summary`).
+            (:func:`segmint.features.btyd.btyd_summary`).
         model: ``bgnbd``, ``paretonbd`` or ``mbgnbd``.
         penalizer: L2 penalty on the log-parameters of both models (0 = plain MLE).
 

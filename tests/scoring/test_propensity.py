@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 from segmint.mart import TABLES, Mart, connect
 from segmint.mart.ingest import ingest
 from segmint.models import BGNBD, simulate_bgnbd
-from segmint.segmentation.predict import (
+from segmint.scoring.propensity import (
     PredictionError,
     PredictionRun,
     ScoreRefresh,

@@ -54,7 +54,7 @@ from segmint.models.propensity import (
     evaluate,
     feature_importance,
 )
-from segmint.segmentation.clv_scores import ScoreRun, latest_fit, score_customers
+from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
 
 
 class PredictionError(SegmintError):

@@ -29,9 +29,9 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
+from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
-from segmint.segmentation.clv_data import CalibrationHoldout
-from segmint.segmentation.clv_fit import ClvFit, fit_clv, holdout_purchases, spend_inputs
+from segmint.scoring.clv_fit import ClvFit, fit_clv, holdout_purchases, spend_inputs
 
 FloatArray = NDArray[np.float64]
 

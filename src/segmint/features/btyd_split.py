@@ -1,18 +1,10 @@
-"""The inputs of the CLV models, read from the mart as of a date, and calibration/holdout splits.
+"""Calibration/holdout splits of the BTYD summary, as in the published CDNOW validation.
 
 The BTYD models (Fader, Hardie & Lee 2005, "Counting Your Customers the Easy Way",
-Marketing Science 24(2)) take one row per customer: ``frequency`` (x, repeat
-customer-days), ``recency`` (t_x) and ``T``, in weeks, exactly as the feature columns
-``btyd_frequency``, ``btyd_recency`` and ``btyd_T`` define them (the same Ibis expressions,
-:func:`segmint.features.btyd.btyd_columns`). The Gamma-Gamma spend model (Fader & Hardie
-2013, note 025) also needs ``monetary_value``: the mean value of the x repeat
-customer-days, i.e. the customer's transaction value without their first day. A
-customer-day's value is the sum of that day's purchases of non-negative value (the BTYD
-transactions).
-
-:func:`calibration_holdout` splits the history at a date, as in the published CDNOW
-validation: the summary as of the calibration end, and what each of those customers did
-afterwards up to the holdout end (repeat transactions and their value, and the weekly
+Marketing Science 24(2)) are validated by fitting them on a calibration period and
+predicting the next one. :func:`calibration_holdout` splits the history at a date: the
+summary (:func:`segmint.features.btyd.btyd_summary`) as of the calibration end, and what
+each of those customers did afterwards up to the holdout end (repeat transactions and their value, and the weekly
 count of repeat transactions of the whole cohort for the tracking plot).
 """
 
@@ -27,51 +19,13 @@ import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
-from segmint.features.btyd import DAYS_PER_WEEK, btyd_columns
-from segmint.features.orders import purchase_values
+from segmint.features.btyd import (
+    DAYS_PER_WEEK,
+    SUMMARY_COLUMNS,
+    btyd_summary,
+    transaction_days,
+)
 from segmint.mart import Mart
-
-SUMMARY_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
-"""Columns of :func:`btyd_summary`, named as in the literature and in :mod:`segmint.models`."""
-
-
-def transaction_days(mart: Mart, day: dt.date) -> ir.Table:
-    """One row per customer and purchase day up to ``day``: ``customer_id``, ``day``, ``value``.
-
-    Purchases of negative value (returns booked as their own order) are not transactions,
-    as in :mod:`segmint.features.btyd`; a purchase worth 0 is one.
-    """
-    orders = purchase_values(mart, day)
-    transactions = orders.filter(orders.net >= 0)
-    return transactions.group_by("customer_id", day=transactions.order_ts.date()).aggregate(
-        value=transactions.net.sum()
-    )
-
-
-def btyd_summary(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
-    """Per customer with a transaction up to ``as_of``: x, t_x, T (weeks) and mean repeat spend.
-
-    Customers without a transaction yet (prospects) have no row: the models describe
-    customers after their first purchase. ``monetary_value`` is 0 when x = 0.
-    """
-    day = resolve_as_of(mart, as_of)
-    days = transaction_days(mart, day)
-    agg = days.group_by("customer_id").aggregate(
-        btyd_days=days.count(),
-        btyd_first_day=days.day.min(),
-        btyd_last_day=days.day.max(),
-        total=days.value.sum(),
-        first_value=days.value.argmin(days.day),
-    )
-    columns = btyd_columns(agg, day)
-    repeat = (agg.btyd_days - 1).cast("float64")
-    return agg.select(
-        "customer_id",
-        frequency=columns["btyd_frequency"],
-        recency=columns["btyd_recency"],
-        T=columns["btyd_T"],
-        monetary_value=ibis.ifelse(repeat > 0, (agg.total - agg.first_value) / repeat, 0.0),
-    )
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from segmint.exceptions import MartError
+from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
 from segmint.models import customer_lifetime_value
-from segmint.segmentation.clv_data import btyd_summary
-from segmint.segmentation.clv_fit import ClvFit, fit_clv
-from segmint.segmentation.clv_scores import (
+from segmint.scoring.clv_fit import ClvFit, fit_clv
+from segmint.scoring.clv_scores import (
     WEEKS_PER_MONTH,
     latest_fit,
     monthly_rate,
@@ -103,7 +103,7 @@ def test_a_failed_run_leaves_the_stored_scores_alone(
     def broken(*args: object, **kwargs: object) -> pd.DataFrame:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("segmint.segmentation.clv_scores.score_frame", broken)
+    monkeypatch.setattr("segmint.scoring.clv_scores.score_frame", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         score_customers(cdnow_mart, fit, AS_OF, horizon_weeks=10)
     pd.testing.assert_frame_equal(stored_scores(cdnow_mart), before)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from segmint.exceptions import ConvergenceError, InputError
-from segmint.segmentation.clv_data import CalibrationHoldout
-from segmint.segmentation.clv_fit import (
+from segmint.features.btyd_split import CalibrationHoldout
+from segmint.scoring.clv_fit import (
     check_model,
     choose_model,
     fit_clv,
