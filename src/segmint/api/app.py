@@ -2,12 +2,12 @@
 
 The server never locks the mart: it reads a snapshot of it, read-only, that writers
 publish when they finish (:mod:`segmint.mart.snapshot`), and switches to each new one
-within a second (:class:`segmint.mart.serving.SnapshotPool`), so loads run while it serves
+within a second (:class:`segmint.serving.snapshot_pool.SnapshotPool`), so loads run while it serves
 and their rows appear without a restart. Requests run on a bounded pool of worker threads
 (``workers``: more requests wait at the door instead of fighting over two cores), each with
 its own cursor of the snapshot; expensive results are cached per (segmentation,
-date) in :class:`segmint.web.dashboard.Dashboard`, warmed and refreshed off the request
-path by :class:`segmint.web.warmup.Warmer`. Pages read stored results only and never
+date) in :class:`segmint.views.dashboard.Dashboard`, warmed and refreshed off the request
+path by :class:`segmint.api.warmup.Warmer`. Pages read stored results only and never
 refit a model.
 """
 
@@ -22,7 +22,6 @@ from fastapi import Depends, FastAPI
 
 from segmint import __version__
 from segmint.api import errors, security_headers
-from segmint.api.deps import TokenCache
 from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
@@ -38,18 +37,19 @@ from segmint.api.routes import (
     segmentations,
 )
 from segmint.api.sessions import Sessions
+from segmint.api.warmup import Warmer
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
-from segmint.mart.serving import (
+from segmint.serving.snapshot_pool import (
     WAIT,
     WATCH_INTERVAL,
     ServingRegistration,
     SnapshotPool,
     prepare_snapshot,
 )
-from segmint.web.dashboard import Dashboard
-from segmint.web.sorted_copies import SortedCopies
-from segmint.web.warmup import Warmer
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.token_cache import TokenCache
+from segmint.views.dashboard import Dashboard
 
 API_PREFIX = "/api/v1"
 WORKERS = 8

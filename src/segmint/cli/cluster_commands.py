@@ -25,8 +25,8 @@ from segmint.insight.personas import PersonaCard, personas
 from segmint.mart import connect
 from segmint.models.clustering.algorithms import Algorithm
 from segmint.models.clustering.preparation import Tails
-from segmint.segmentation.cluster_plots import write_selection_plots
 from segmint.segmentation.clusters import ClusterRun, assign_clusters, run_clusters
+from segmint.views.plots.clusters import write_selection_plots
 from segmint.workflows import SegmentationRun
 
 TOP_DIFFERENCES = 3

@@ -19,7 +19,7 @@ from segmint.features import parse_as_of
 from segmint.features.asof import resolve_as_of
 from segmint.features.btyd import btyd_summary
 from segmint.features.btyd_split import calibration_holdout
-from segmint.insight.clv_diagnostics import diagnostic_figures, write_diagnostics
+from segmint.insight.clv_diagnostics import diagnose
 from segmint.mart import Mart, connect, csv_safety
 from segmint.scoring.clv_backtest import METRICS, backtest, holdout_metrics
 from segmint.scoring.clv_fit import (
@@ -33,6 +33,7 @@ from segmint.scoring.clv_fit import (
 )
 from segmint.scoring.clv_scores import latest_fit, score_customers, store_fit
 from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS, ValueRun, run_value
+from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
 from segmint.workflows import SegmentationRun
 
 clv_app = typer.Typer(
@@ -106,7 +107,9 @@ def fit(
             calibration = fit_clv(split.frame, name, penalizer=penalizer)
         metrics = holdout_metrics(calibration, split)
         step("writing diagnostics")
-        written = write_diagnostics(diagnostic_figures(split, calibration), plots, png=png)
+        written = write_diagnostics(
+            diagnostic_figures(diagnose(split, calibration)), plots, png=png
+        )
         step(f"fitting {name} on everything up to {day}")
         final = fit_clv(btyd_summary(m, day).to_pandas(), name, penalizer=penalizer)
         stored: dict[str, Any] = {"holdout_weeks": holdout_weeks, "holdout": metrics}

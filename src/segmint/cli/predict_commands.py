@@ -14,6 +14,7 @@ from segmint.cli._output import err, out, steps, user_errors
 from segmint.cli.segment_commands import AsOfOption
 from segmint.mart import connect
 from segmint.scoring.propensity import PredictionRun, refresh_scores, run_prediction
+from segmint.views.plots.propensity import write_calibration_chart
 
 HorizonOption = Annotated[
     int | None,
@@ -46,7 +47,8 @@ def _predict(
         step("building features, training and scoring")
         run = run_prediction(m, target, as_of, horizon_days)
     if plot is not None:
-        write_calibration_chart(run, plot)
+        title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
+        write_calibration_chart(run.validation, title, plot)
         err.print(f"calibration chart written to {plot}", highlight=False)
     show_prediction(run, format_)
 
@@ -171,33 +173,6 @@ def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.hum
         f"(model {target.model}, run {run.run_id})",
         highlight=False,
     )
-
-
-def write_calibration_chart(run: PredictionRun, path: Path) -> None:
-    """The calibration curves of the model and its baselines as one HTML file (plotly.js inlined)."""
-    import plotly.graph_objects as go  # type: ignore[import-untyped]
-
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot"})
-    )
-    for name, m in run.validation.items():
-        points = m["calibration"]
-        figure.add_trace(
-            go.Scatter(
-                x=[p["mean_predicted"] for p in points],
-                y=[p["observed_rate"] for p in points],
-                mode="lines+markers",
-                name=f"{name} (AUC {m['auc']:.3f}, Brier {m['brier']:.3f})",
-                text=[f"{p['n']} customers" for p in points],
-            )
-        )
-    figure.update_layout(
-        title=f"{run.target.name} in {run.horizon_days} days, validated as of {run.validation_as_of}",
-        xaxis_title="mean predicted probability",
-        yaxis_title="observed rate",
-    )
-    figure.write_html(path, include_plotlyjs=True)
 
 
 def register(app: typer.Typer) -> None:

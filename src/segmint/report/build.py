@@ -16,9 +16,9 @@ import jinja2
 from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
 from segmint.mart import Mart
-from segmint.web import figures
-from segmint.web.dashboard import Dashboard
-from segmint.web.formatting import TEMPLATES, install
+from segmint.views.dashboard import Dashboard
+from segmint.views.formatting import TEMPLATES, install
+from segmint.views.plots import figures
 
 TOP_SEGMENTS = 30
 """Segments given their own section (most valuable per member first)."""
@@ -60,7 +60,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
             undefined=jinja2.StrictUndefined,
         )
     )
-    css = resources.files("segmint.web").joinpath("static/app.css").read_text()
+    css = resources.files("segmint.views").joinpath("static/app.css").read_text()
     return env.get_template("report.html").render(
         view=view,
         result=result,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from segmint.mart import Mart, connect
-from segmint.web.customer_view import ORDERS_SQL, RECENT, _recent_orders
-from segmint.web.order_values import ORDER_COLUMNS, order_history, probe
-from segmint.web.sorted_copies import SortedCopies, file_state
+from segmint.serving.customer_lookup import ORDERS_SQL, RECENT, recent_orders
+from segmint.serving.order_values import ORDER_COLUMNS, order_history, probe
+from segmint.serving.sorted_copies import SortedCopies, file_state
 
 
 def test_copied_orders_of_every_customer_equal_the_lookups(mart: Mart) -> None:
@@ -41,7 +41,7 @@ def test_the_copy_is_set_aside_after_a_commit_until_confirmed(mart: Mart) -> Non
     )
     try:
         assert copies.recent_orders(mart, customer[0], RECENT) is None
-        newest = _recent_orders(mart, copies, customer[0])[0]
+        newest = recent_orders(mart, copies, customer[0])[0]
         assert (newest["order_id"], newest["value"], newest["lines"]) == ("O-newest", 13.0, 2)
     finally:
         mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-newest'")

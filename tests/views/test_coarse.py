@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from segmint.mart import Mart
-from segmint.web.coarse import (
+from segmint.views.coarse import (
     age_band_of,
     coarse_events,
     coarse_features,
     coarse_profile,
     property_keys,
 )
-from segmint.web.customer_view import customer_360
+from segmint.views.customer_view import customer_360
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from segmint.web.cache import ResultCache
+from segmint.views.cache import ResultCache
 
 
 def test_without_a_lifetime_entries_stay_until_cleared() -> None:

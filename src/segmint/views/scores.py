@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from segmint.mart import Mart
-from segmint.web.frames import as_date
+from segmint.serving.frames import as_date
+from segmint.serving.score_table import SCORES_TABLE, has_scores
 
-SCORES_TABLE = "scores"
 CLV = "clv"
 CHURN_RISK = "churn_risk"
 P_ALIVE = "p_alive"
-SCORE_COLUMNS = ("customer_id", "as_of", "model", "score_name", "value")
 
 NO_CLV = "No CLV scores yet: run `segmint clv fit` then `segmint clv score` to compute them."
 NO_CHURN = "No churn risk yet: run `segmint predict churn` (or `segmint clv score` for P(alive))."
@@ -34,13 +33,6 @@ RISK_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001)
 RISK_LABELS = ("0-20%", "20-40%", "40-60%", "60-80%", "80-100%")
 VALUE_TIERS = ("Top 1%", "Next 4%", "Next 15%", "Middle 30%", "Bottom 50%")
 TIER_EDGES = (0.99, 0.95, 0.80, 0.50)
-
-
-def has_scores(mart: Mart) -> bool:
-    """True when the mart has a ``scores`` table with the expected columns."""
-    if SCORES_TABLE not in mart.con.list_tables():
-        return False
-    return set(SCORE_COLUMNS) <= set(mart.con.table(SCORES_TABLE).columns)
 
 
 def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:

@@ -18,7 +18,7 @@ from segmint.features.orders import purchase_orders
 from segmint.insight import SegmentProfile
 from segmint.insight.members import features_as_of
 from segmint.mart import Mart
-from segmint.web import scores
+from segmint.views import scores
 
 TREND_MONTHS = 24
 SEGMENT_COLUMNS = [

@@ -4,7 +4,7 @@ Pages and the API ask this object rather than the library directly, so that the 
 results (a segmentation's profile, the overview, the RFM grid, migration, value & risk, a
 segment's members in page order) are computed once per (segmentation, date) and reused,
 and so that names and dates are checked in one place with messages that say what exists.
-In the server, results stay until the mart changes (:class:`segmint.web.warmup.Warmer`
+In the server, results stay until the mart changes (:class:`segmint.api.warmup.Warmer`
 calls :meth:`Dashboard.invalidate`), so a page never recomputes a profile because a timer
 ran out.
 """
@@ -25,12 +25,12 @@ from segmint.insight import Migration, SegmentProfile, migration, profile
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.mart import Mart
 from segmint.segmentation import store
-from segmint.web import scores
-from segmint.web.cache import ResultCache
-from segmint.web.customers import audience, consent_channels, member_ids
-from segmint.web.overview import Overview, overview
-from segmint.web.rfm_grid import rfm_grid
-from segmint.web.segment_detail import ranked_members, top_products
+from segmint.views import scores
+from segmint.views.cache import ResultCache
+from segmint.views.customers import audience, consent_channels, member_ids
+from segmint.views.overview import Overview, overview
+from segmint.views.rfm_grid import rfm_grid
+from segmint.views.segment_detail import ranked_members, top_products
 
 NO_SEGMENTATIONS = (
     "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."

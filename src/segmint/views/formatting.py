@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from segmint import __version__
 
-TEMPLATES = Path(str(resources.files("segmint.web").joinpath("templates")))
+TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
 
 

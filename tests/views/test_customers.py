@@ -8,10 +8,11 @@ import pytest
 
 from segmint.mart import Mart
 from segmint.segmentation import store
-from segmint.web.customers import customers_by_id, member_ids, search
-from segmint.web.dashboard import store_version
-from segmint.web.frames import records
-from segmint.web.sorted_copies import SortedCopies
+from segmint.serving.customer_lookup import customers_by_id
+from segmint.serving.frames import records
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.views.customers import member_ids, search
+from segmint.views.dashboard import store_version
 
 
 @pytest.fixture(scope="module")

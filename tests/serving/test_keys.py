@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segmint.web.keys import as_keys, key_range
+from segmint.serving.keys import as_keys, key_range
 
 text = st.characters(exclude_characters="\0", exclude_categories=["Cs"])
 ids = st.lists(st.text(text, max_size=12), max_size=40)

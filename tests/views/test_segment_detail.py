@@ -7,7 +7,7 @@ import ibis
 from segmint.insight.members import features_as_of
 from segmint.mart import Mart
 from segmint.segmentation import store
-from segmint.web.segment_detail import MEMBER_COLUMNS, page_of, ranked_members, segment_members
+from segmint.views.segment_detail import MEMBER_COLUMNS, page_of, ranked_members, segment_members
 
 
 def test_pages_of_the_ranking_are_the_engine_pages(mart: Mart) -> None:

@@ -1,6 +1,6 @@
 """Rows of a table sorted by ``customer_id``, held in the process and found by binary search.
 
-The ids are a numpy array of bytes (:mod:`segmint.web.keys`), the other columns Arrow arrays,
+The ids are a numpy array of bytes (:mod:`segmint.serving.keys`), the other columns Arrow arrays,
 so a customer's rows cost a binary search and one Arrow scalar per value: tens of
 microseconds, where an engine statement costs 1.5-3 ms at a million customers (a parse, a
 plan and the scan of a row group of 122,880 rows). Only columns whose Python values Arrow
@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.web.keys import as_keys, key_range
+from segmint.serving.keys import as_keys, key_range
 
 log = logging.getLogger(__name__)
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
+
+from segmint.api.warmup import Warmer
 from segmint.features import stored_dates
-from segmint.mart import Mart
-from segmint.web.customer_view import customer_360
-from segmint.web.dashboard import Dashboard
-from segmint.web.sorted_copies import SortedCopies
-from segmint.web.warmup import Warmer
+from segmint.mart import Mart, connect
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.views.customer_view import customer_360
+from segmint.views.dashboard import Dashboard
+
+
+@pytest.fixture(scope="module")
+def mart(mart_path: Path) -> Iterator[Mart]:
+    """This module's copy of the demo mart, opened."""
+    with connect(mart_path, create=False) as opened:
+        yield opened
 
 
 def warmer_over(mart: Mart) -> Warmer:

@@ -15,7 +15,7 @@ mart instead.
 from __future__ import annotations
 
 from segmint.mart import Mart
-from segmint.web.sorted_table import KEY, SortedTable, sorted_table
+from segmint.serving.sorted_table import KEY, SortedTable, sorted_table
 
 ORDER_COLUMNS = ["order_id", "order_ts", "channel", "status", "value", "lines"]
 """What the view shows of an order."""

@@ -1,6 +1,7 @@
 """Customer-level views: search, a segment's members page by page, and consented audiences.
 
-The 360° view of one customer is :mod:`segmint.web.customer_view`.
+The 360° view of one customer is :mod:`segmint.views.customer_view`; a page of customers by
+id is read by :func:`segmint.serving.customer_lookup.customers_by_id`.
 
 Personal data (``customer_pii``) is read only when the caller says the user may see it;
 everything else uses ``customer_id`` alone, as the architecture requires.
@@ -9,8 +10,6 @@ everything else uses ``customer_id`` alone, as the architecture requires.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -18,18 +17,12 @@ import pandas as pd
 from segmint.exceptions import MartError
 from segmint.features.asof import end_of
 from segmint.mart import Mart
-from segmint.web.frames import row_records
-from segmint.web.segment_detail import segment_members
-from segmint.web.sorted_copies import SortedCopies
+from segmint.serving.customer_lookup import SEARCH_COLUMNS
+from segmint.views.segment_detail import segment_members
 
-SEARCH_COLUMNS = ("customer_id", "signup_date", "country", "region", "acquisition_channel")
 STANDARD_CHANNELS = ("email", "sms", "push", "phone", "post", "web")
 """Contact channels an audience can always be asked for (a mart's consents may add more)."""
 PII_COLUMNS = ("email", "phone", "first_name", "last_name", "address")
-CUSTOMERS_BY_ID_SQL = (
-    f"SELECT {', '.join(SEARCH_COLUMNS)} FROM customers "
-    "WHERE customer_id IN (SELECT unnest($1::VARCHAR[])) ORDER BY customer_id"
-)
 
 
 def search(
@@ -76,29 +69,6 @@ def member_ids(
         segment_members(mart, segmentation, segment, as_of, version), "customer_id"
     )
     return [str(i) for i in found.order_by("customer_id").customer_id.execute()]
-
-
-def customers_by_id(
-    mart: Mart, ids: Sequence[str], copies: SortedCopies | None = None
-) -> list[dict[str, Any]]:
-    """``SEARCH_COLUMNS`` of the customers ``ids``, in id order, as :func:`records` gives them.
-
-    Read from the server's sorted copy of ``customers`` when built (a binary search per id),
-    else by one parameterised statement on the request's cursor, which scans every customer
-    (5 ms at a million). A page of members is read at every click, and an Ibis expression
-    costs more to compile than either lookup to run.
-    """
-    if not ids:
-        return []
-    ordered = sorted(set(ids), key=str.encode)  # the engine's order of text: its bytes
-    found = copies.rows_of("customers", ordered) if copies is not None else None
-    if found is not None and set(SEARCH_COLUMNS) <= set(found[0]):
-        kept = [found[0].index(name) for name in SEARCH_COLUMNS]
-        rows = [tuple(row[i] for i in kept) for row in found[1]]
-        return row_records(list(SEARCH_COLUMNS), rows)
-    cursor = mart.raw.execute(CUSTOMERS_BY_ID_SQL, [list(ids)])
-    columns = [d[0] for d in cursor.description or ()]
-    return row_records(columns, cursor.fetchall())
 
 
 def consent_channels(mart: Mart) -> list[str]:

@@ -13,10 +13,10 @@ from segmint.exceptions import MartError
 from segmint.features import load_features, stored_dates
 from segmint.features.orders import line_values
 from segmint.mart import Mart
-from segmint.web import scores
-from segmint.web.customer_view import RECENT, customer_360
-from segmint.web.frames import records
-from segmint.web.sorted_copies import COPIED, SortedCopies
+from segmint.serving.frames import records
+from segmint.serving.score_table import SCORES_TABLE
+from segmint.serving.sorted_copies import COPIED, SortedCopies
+from segmint.views.customer_view import RECENT, customer_360
 
 
 def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
     assigned = a.filter(a.customer_id == customer_id)
     newest = assigned.group_by(["segmentation", "as_of"]).aggregate(version=assigned.version.max())
     history = assigned.semi_join(newest, ["segmentation", "as_of", "version"])
-    s = mart.con.table(scores.SCORES_TABLE)
+    s = mart.con.table(SCORES_TABLE)
     scored = s.filter(s.customer_id == customer_id).select("as_of", "model", "score_name", "value")
     features = load_features(mart, day)
     own = features.filter(features.customer_id == customer_id).execute()
