@@ -13,8 +13,10 @@ refit a model.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from anyio import to_thread
@@ -85,56 +87,24 @@ def create_app(
         MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
     """
     settings = settings or get_settings(mart)
-    path = Path(mart) if mart is not None else settings.mart
-    if not path.is_file():
-        raise MartError(
-            f"no mart at {path}. Create one with `segmint init --mart {path}` or load data into it."
-        )
-    registration = ServingRegistration(path)
-    try:
-        prepare_snapshot(path, settings, wait=wait, on_wait=on_wait)
-        pool = SnapshotPool(path, settings)
-    except BaseException:
-        registration.release()
-        raise
-    tokens = TokenCache()
-    sessions = Sessions()
+    registration, pool = _serve(
+        Path(mart) if mart is not None else settings.mart, settings, wait, on_wait
+    )
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
     warmer = Warmer(pool.lease, dashboard, copies)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = workers
-        warmer.start()
-        pool.watch(switched, watch_interval)
-        yield
-        warmer.stop()
-        pool.close()
-        copies.clear()
-        registration.release()
-
-    def switched() -> None:
-        """A new snapshot is served: read its tokens, look whether the data changed."""
-        tokens.clear()
-        warmer.wake()
-
+    state = _State(pool, TokenCache(), Sessions(), dashboard, copies, warmer)
     app = FastAPI(
         title="segmint",
         version=__version__,
         description="Segments, their money, migration and customers of a segmint mart.",
-        lifespan=lifespan,
+        lifespan=_lifespan(state, registration, workers, watch_interval),
         docs_url=None,  # served offline by routes.assets
         redoc_url=None,
         dependencies=[Depends(reject_control_characters)],
         responses=errors.ERROR_RESPONSES,
     )
-    app.state.pool = pool
-    app.state.tokens = tokens
-    app.state.sessions = sessions
-    app.state.dashboard = dashboard
-    app.state.copies = copies
-    app.state.warmer = warmer
+    state.install(app)
     for router in (health, segmentations, migration, customers, audiences):
         app.include_router(router.router, prefix=API_PREFIX)
     for router in (login, pages, analysis_pages, customer_pages, assets):
@@ -142,3 +112,89 @@ def create_app(
     errors.install(app, error_page)
     security_headers.install(app)
     return app
+
+
+def _serve(
+    path: Path, settings: Settings, wait: float, on_wait: Callable[[str], None] | None
+) -> tuple[ServingRegistration, SnapshotPool]:
+    """Register as a server of the mart at ``path`` and open the pool on its fresh snapshot.
+
+    Raises:
+        MartError: there is no mart at ``path``.
+        MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
+    """
+    if not path.is_file():
+        raise MartError(
+            f"no mart at {path}. Create one with `segmint init --mart {path}` or load data into it."
+        )
+    registration = ServingRegistration(path)
+    try:
+        prepare_snapshot(path, settings, wait=wait, on_wait=on_wait)
+        return registration, SnapshotPool(path, settings)
+    except BaseException:
+        registration.release()
+        raise
+
+
+@dataclass
+class _State:
+    """What the application's requests share (``app.state``): the pool of snapshot cursors,
+    the tokens read, the login sessions, the cached dashboard, the sorted copies, the warmer."""
+
+    pool: SnapshotPool
+    tokens: TokenCache
+    sessions: Sessions
+    dashboard: Dashboard
+    copies: SortedCopies
+    warmer: Warmer
+
+    def install(self, app: FastAPI) -> None:
+        """Put every part on ``app.state``, where the dependencies find them."""
+        for name in ("pool", "tokens", "sessions", "dashboard", "copies", "warmer"):
+            setattr(app.state, name, getattr(self, name))
+
+    def switched(self) -> None:
+        """A new snapshot is served: read its tokens, look whether the data changed."""
+        self.tokens.clear()
+        self.warmer.wake()
+
+
+def _lifespan(
+    state: _State, registration: ServingRegistration, workers: int, watch_interval: float
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the warmer and the snapshot watcher with the server; stop, close and release
+    everything when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = workers
+        state.warmer.start()
+        state.pool.watch(state.switched, watch_interval)
+        yield
+        state.warmer.stop()
+        state.pool.close()
+        state.copies.clear()
+        registration.release()
+
+    return lifespan
+
+
+def create_app_from_env() -> FastAPI:
+    """The application over the mart named by ``SEGMINT_MART`` (and the engine settings of
+    the other ``SEGMINT_*`` variables).
+
+    This is how ``segmint serve`` starts the server, by import string
+    (``uvicorn.run("segmint.api.app:create_app_from_env", factory=True)``), so the CLI never
+    imports the API. A wait for a writer at start is told on stderr.
+
+    Raises:
+        MartError: there is no mart at that path.
+        MartBusyError: a writer held the mart too long and there is no snapshot.
+    """
+    settings = get_settings()
+    return create_app(settings, settings.mart, on_wait=_tell)
+
+
+def _tell(said: str) -> None:
+    """Say ``said`` on stderr (where ``segmint serve`` prints its own messages)."""
+    print(said, file=sys.stderr, flush=True)

@@ -1,4 +1,7 @@
-"""Churn and purchase-intent scores from the mart: time-split training, evaluation and storage.
+"""Churn and purchase-intent scores from the mart: time-split training sets, baselines, storage.
+
+The use case that trains, evaluates, scores and stores is
+:func:`segmint.workflows.predict.run_prediction`; this module holds its parts.
 
 Definitions (``docs/predictive.md``), for a horizon of ``h`` days and a scoring date ``D``:
 
@@ -43,7 +46,7 @@ import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.features import build_features
-from segmint.features.asof import AsOf, end_of, resolve_as_of
+from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
 from segmint.features.orders import order_values
 from segmint.mart import TABLES, Mart
@@ -51,10 +54,7 @@ from segmint.models import BGNBD
 from segmint.models.propensity import (
     PropensityClassifier,
     check_two_classes,
-    evaluate,
-    feature_importance,
 )
-from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
 
 
 class PredictionError(SegmintError):
@@ -80,28 +80,6 @@ TARGETS = {
     "intent": Target("intent", "purchase_intent", "intent_gbm", 30, False, True),
 }
 BTYD_COLUMNS = ("btyd_frequency", "btyd_recency", "btyd_T")
-
-
-@dataclass(frozen=True)
-class PredictionRun:
-    """One trained, evaluated and stored propensity model.
-
-    Attributes:
-        validation: per scorer (the model, then the BTYD baselines) the metrics of
-            :func:`segmint.models.propensity.evaluate` on the T1 split.
-        importance: top features by permutation importance on the T1 split.
-    """
-
-    target: Target
-    as_of: dt.date
-    horizon_days: int
-    train_as_of: dt.date
-    validation_as_of: dt.date
-    n_train: int
-    n_scored: int
-    validation: dict[str, dict[str, Any]]
-    importance: pd.DataFrame
-    run_id: int
 
 
 def target_of(name: str) -> Target:
@@ -208,110 +186,16 @@ def btyd_baselines(
     return {"btyd_p_alive": 1.0 - alive, "btyd_any_purchase": 1.0 - p_any}
 
 
-def run_prediction(
-    mart: Mart,
-    target_name: str,
-    as_of: AsOf | None = None,
-    horizon_days: int | None = None,
-    *,
-    random_state: int = 0,
-) -> PredictionRun:
-    """Train, evaluate against the BTYD baseline, score every customer as of ``D`` and store.
+def check_labels(labels: np.ndarray, target: Target, day: dt.date, horizon: int) -> None:
+    """Refuse labels of one class (nothing to learn from).
 
     Raises:
-        PredictionError: too little history for the horizon, or a label with one class.
+        PredictionError: every customer has the same label; says which date and horizon.
     """
-    target = target_of(target_name)
-    day = resolve_as_of(mart, as_of)
-    horizon = target.default_horizon_days if horizon_days is None else horizon_days
-    train_day = check_history(mart, target, day, horizon)
-    validation_day = day - dt.timedelta(days=horizon)
-    train = labelled_set(mart, train_day, horizon, target)
-    validation = labelled_set(mart, validation_day, horizon, target)
-    for (_, labels), when in ((train, train_day), (validation, validation_day)):
-        _check_labels(labels, target, when, horizon)
-
-    estimator = PropensityClassifier(random_state=random_state)
-    model = estimator.fit(train[0], train[1])
-    X_val, y_val = validation[0], validation[1]
-    scores = {target.model: model.predict_proba(X_val)[:, 1]}
-    scores |= btyd_baselines(train, validation[0], horizon, target)
-    metrics = {name: evaluate(y_val, values) for name, values in scores.items()}
-    importance = feature_importance(model, X_val, y_val, random_state=random_state)
-
-    final = PropensityClassifier(random_state=random_state).fit(X_val, y_val)
-    current = feature_frame(mart, day, target)
-    values = final.predict_proba(current)[:, 1]
-    store_scores(mart, day, target.model, target.score_name, current.index, values)
-    run_id = store_run(
-        mart,
-        model=target.model,
-        kind=target.name,
-        as_of=day,
-        params={
-            "target": target.name,
-            "horizon_days": horizon,
-            "train_as_of": train_day.isoformat(),
-            "validation_as_of": validation_day.isoformat(),
-            "estimator": final.get_params(),
-            "features": [str(c) for c in final.feature_names_in_],
-        },
-        metrics={
-            "n_train": len(train[1]),
-            "train_positive_rate": float(np.mean(train[1])),
-            "validation": metrics,
-            "importance": importance.to_dict(orient="records"),
-        },
-        estimator=final,
-    )
-    return PredictionRun(
-        target,
-        day,
-        horizon,
-        train_day,
-        validation_day,
-        len(train[1]),
-        len(current),
-        metrics,
-        importance,
-        run_id,
-    )
-
-
-def _check_labels(labels: np.ndarray, target: Target, day: dt.date, horizon: int) -> None:
     try:
         check_two_classes(labels, f"{target.name} labels after {day} ({horizon} days)")
     except SegmintError as exc:
         raise PredictionError(str(exc)) from None
-
-
-@dataclass(frozen=True)
-class ScoreRefresh:
-    """What :func:`refresh_scores` stored: one run per target, and the CLV scores if any.
-
-    ``clv`` is ``None`` when no CLV fit on data up to the date is stored yet
-    (``segmint clv fit`` stores one).
-    """
-
-    as_of: dt.date
-    predictions: list[PredictionRun]
-    clv: ScoreRun | None
-
-
-def refresh_scores(mart: Mart, as_of: AsOf | None = None) -> ScoreRefresh:
-    """Retrain and store churn and intent scores as of ``as_of``, and score CLV with the stored fit.
-
-    Each target uses its default horizon. The CLV fit is the one stored last by
-    ``segmint clv fit`` (never refitted here), used only if it was fitted as of ``as_of``
-    or earlier, so no score sees later data.
-    """
-    day = resolve_as_of(mart, as_of)
-    predictions = [run_prediction(mart, name, day) for name in TARGETS]
-    stored = latest_fit(mart)
-    clv = None
-    if stored is not None and stored[1] <= day:
-        clv = score_customers(mart, stored[0], day)
-    return ScoreRefresh(day, predictions, clv)
 
 
 def store_scores(

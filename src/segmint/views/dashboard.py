@@ -21,7 +21,7 @@ import pandas as pd
 from segmint.exceptions import MartError, SegmintError
 from segmint.features import stored_dates
 from segmint.features.asof import parse_as_of
-from segmint.insight import Migration, SegmentProfile, migration, profile
+from segmint.insight import Migration, SegmentProfile
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -31,6 +31,7 @@ from segmint.views.customers import audience, consent_channels, member_ids
 from segmint.views.overview import Overview, overview
 from segmint.views.rfm_grid import rfm_grid
 from segmint.views.segment_detail import ranked_members, top_products
+from segmint.workflows.profile import migration, profile
 
 NO_SEGMENTATIONS = (
     "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."

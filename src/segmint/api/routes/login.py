@@ -20,7 +20,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+from plotly.offline import get_plotlyjs
 
 from segmint.api.auth import UNKNOWN_TOKEN, token_info
 from segmint.api.render import PLOTLY_PATH, error_page, templates

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]
+import plotly.graph_objects as go
 
 from segmint.insight.clv_diagnostics import ClvDiagnostics, PAliveGrid, count_labels
 from segmint.views.plots.files import images_available, write_images, write_page

@@ -12,8 +12,8 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]
-import plotly.io as pio  # type: ignore[import-untyped]
+import plotly.graph_objects as go
+import plotly.io as pio
 
 from segmint.exceptions import InputError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]
+import plotly.graph_objects as go
 
 
 def calibration_figure(validation: dict[str, dict[str, Any]], title: str) -> go.Figure:

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
-from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+from plotly.offline import get_plotlyjs
 
 from segmint.mart import Mart
 from segmint.views.dashboard import Dashboard

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 N_CUSTOMERS = 2_000
 EARLY = dt.date(2024, 6, 30)
-CDNOW = (Path(__file__).parents[1] / ".." / "shared/datasets/cdnow/CDNOW_master.txt").resolve()
+CDNOW = (Path(__file__).parents[2] / ".." / "shared/datasets/cdnow/CDNOW_master.txt").resolve()
 RFM_NAMES = {rule.name for rule in load_map()} | {PROSPECT}
 
 RULES = """

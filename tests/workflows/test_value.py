@@ -15,7 +15,8 @@ import segmint
 from segmint.exceptions import InputError, MartError
 from segmint.mart import TABLES, Mart
 from segmint.segmentation import store
-from segmint.segmentation.value import DEFAULT_CUTS, run_value, tier_names
+from segmint.segmentation.value import DEFAULT_CUTS, tier_names
+from segmint.workflows.value import run_value
 
 AS_OF = dt.date(2024, 6, 30)
 N_SCORED = 1237

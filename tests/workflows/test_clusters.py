@@ -24,8 +24,8 @@ from segmint.mart.ingest import IngestOptions, ingest
 from segmint.models.clustering import ClusteringError, recovery
 from segmint.segmentation import store
 from segmint.segmentation.cluster_models import PROSPECTS, load_model
-from segmint.segmentation.clusters import assign_clusters, run_clusters
 from segmint.synth import generate
+from segmint.workflows.clusters import ClusterOptions, assign_clusters, run_clusters
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def stored(mart: Mart, name: str, as_of: dt.date | None = None) -> pd.Series:
 
 def test_recovers_latent_types_above_the_bar(retailer: tuple[Mart, pd.DataFrame]) -> None:
     mart, truth = retailer
-    run = run_clusters(mart, "recovery", k=6, n_bootstrap=5)
+    run = run_clusters(mart, "recovery", options=ClusterOptions(k=6, n_bootstrap=5))
     segments = stored(mart, "recovery")
     both = truth.set_index("customer_id").latent_type.reindex(segments.index)
     found = recovery(both, segments)
@@ -76,9 +76,13 @@ def test_recovers_latent_types_above_the_bar(retailer: tuple[Mart, pd.DataFrame]
 
 def test_same_seed_same_segments_and_version(retailer: tuple[Mart, pd.DataFrame]) -> None:
     mart, _ = retailer
-    first = run_clusters(mart, "det", k="auto", k_range=(3, 5), n_bootstrap=0, random_state=4)
+    first = run_clusters(
+        mart, "det", options=ClusterOptions(k="auto", k_range=(3, 5), n_bootstrap=0, random_state=4)
+    )
     a = stored(mart, "det")
-    second = run_clusters(mart, "det", k="auto", k_range=(3, 5), n_bootstrap=0, random_state=4)
+    second = run_clusters(
+        mart, "det", options=ClusterOptions(k="auto", k_range=(3, 5), n_bootstrap=0, random_state=4)
+    )
     assert second.model_id == first.model_id and second.version == first.version
     assert stored(mart, "det").equals(a)
     assert first.selection.table.equals(second.selection.table)
@@ -86,7 +90,7 @@ def test_same_seed_same_segments_and_version(retailer: tuple[Mart, pd.DataFrame]
 
 def test_new_date_assigned_with_the_stored_model(retailer: tuple[Mart, pd.DataFrame]) -> None:
     mart, _ = retailer
-    fitted = run_clusters(mart, "model", EARLY, k=4, n_bootstrap=0)
+    fitted = run_clusters(mart, "model", EARLY, ClusterOptions(k=4, n_bootstrap=0))
     later = assign_clusters(mart, "model")
     assert later.version == fitted.version and later.model_id == fitted.model_id
     assert later.as_of > EARLY
@@ -105,9 +109,9 @@ def test_mixed_numeric_and_categorical_features(retailer: tuple[Mart, pd.DataFra
     run = run_clusters(
         mart,
         "mixed",
-        features=["monetary_total", "age", "region", "top_category"],
-        k=4,
-        n_bootstrap=0,
+        options=ClusterOptions(
+            features=("monetary_total", "age", "region", "top_category"), k=4, n_bootstrap=0
+        ),
     )
     definition = store.definition(mart, "mixed").definition
     assert definition["features"] == ["monetary_total", "age", "region", "top_category"]
@@ -119,9 +123,11 @@ def test_mixed_numeric_and_categorical_features(retailer: tuple[Mart, pd.DataFra
 
 def test_small_segments_flagged_or_merged(retailer: tuple[Mart, pd.DataFrame]) -> None:
     mart, _ = retailer
-    flagged = run_clusters(mart, "small", k=9, min_share=0.1, n_bootstrap=0)
+    flagged = run_clusters(mart, "small", options=ClusterOptions(k=9, min_share=0.1, n_bootstrap=0))
     assert len(flagged.small) > 0 and (flagged.small.share < 0.1).all()
-    merged = run_clusters(mart, "small", k=9, min_share=0.1, small="merge", n_bootstrap=0)
+    merged = run_clusters(
+        mart, "small", options=ClusterOptions(k=9, min_share=0.1, small="merge", n_bootstrap=0)
+    )
     assert len(merged.sizes) < len(flagged.sizes)
     assert set(merged.sizes.index).isdisjoint(set(merged.small.segment))
 
@@ -131,7 +137,7 @@ def test_bad_input_gives_clear_errors(retailer: tuple[Mart, pd.DataFrame]) -> No
     with pytest.raises(
         ClusteringError, match=r"unknown feature 'frequncy' \(did you mean 'frequency'\?\)"
     ):
-        run_clusters(mart, "bad", features=["frequncy"])
+        run_clusters(mart, "bad", options=ClusterOptions(features=("frequncy",)))
     tiny = ibis.memtable(
         pa.table(
             {
@@ -142,13 +148,23 @@ def test_bad_input_gives_clear_errors(retailer: tuple[Mart, pd.DataFrame]) -> No
         )
     )
     with pytest.raises(ClusteringError, match="flat have the same value for every customer"):
-        run_clusters(mart, "bad", k=2, table=tiny.mutate(flat=1.0), features=["frequency", "flat"])
+        run_clusters(
+            mart,
+            "bad",
+            options=ClusterOptions(k=2, features=("frequency", "flat")),
+            table=tiny.mutate(flat=1.0),
+        )
     with pytest.raises(
         ClusteringError, match="k=5 clusters need at least 5 customers; the features hold 3"
     ):
-        run_clusters(mart, "bad", k=5, table=tiny, features=["frequency", "monetary_total"])
+        run_clusters(
+            mart,
+            "bad",
+            options=ClusterOptions(k=5, features=("frequency", "monetary_total")),
+            table=tiny,
+        )
     with pytest.raises(ClusteringError, match="algorithm must be one of"):
-        run_clusters(mart, "bad", algorithm="dbscan")  # type: ignore[arg-type]
+        run_clusters(mart, "bad", options=ClusterOptions(algorithm="dbscan"))  # type: ignore[arg-type]
 
 
 def test_every_algorithm_runs_end_to_end(
@@ -156,7 +172,11 @@ def test_every_algorithm_runs_end_to_end(
 ) -> None:
     mart, _ = retailer
     for algorithm in ("gmm", "ward"):
-        run = run_clusters(mart, f"alg_{algorithm}", algorithm=algorithm, k=4, n_bootstrap=2)  # type: ignore[arg-type]
+        run = run_clusters(
+            mart,
+            f"alg_{algorithm}",
+            options=ClusterOptions(algorithm=algorithm, k=4, n_bootstrap=2),  # type: ignore[arg-type]
+        )
         assert len(run.sizes) == 5
         if algorithm == "gmm":
             assert run.selection.table.bic.notna().all()

@@ -1,8 +1,9 @@
-"""The use cases every service shares: refresh features, run and store segmentations.
+"""Use cases: RFM, lifecycle stages and rules, each run as of a date and stored.
 
-The CLI, the API and the report call these functions, so they give the same numbers.
-Each segmentation run computes as of one date, from data up to that date only, and stores
-one segment per customer (see :mod:`segmint.segmentation.store`).
+The CLI, the Python API (:class:`segmint.workspace.Workspace`) and ``segmint demo`` call
+these functions, so they give the same numbers. Each segmentation run computes as of one
+date, from data up to that date only, and stores one segment per customer (see
+:mod:`segmint.segmentation.store`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,8 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from segmint.features import load_features, store_features
-from segmint.features.asof import AsOf, resolve_as_of
-from segmint.features.btyd import btyd_summary
+from segmint.features.asof import AsOf
 from segmint.mart import Mart
-from segmint.scoring.clv_fit import check_model, fit_clv
-from segmint.scoring.clv_scores import ScoreRun, score_customers, store_fit
 from segmint.segmentation import store
 from segmint.segmentation.lifecycle import (
     STAGES,
@@ -29,6 +26,7 @@ from segmint.segmentation.lifecycle import (
 )
 from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
 from segmint.segmentation.rules import assign, load_rules, with_segmentations
+from segmint.workflows.features import features_for
 
 
 @dataclass(frozen=True)
@@ -50,12 +48,6 @@ class SegmentationRun:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def refresh_features(mart: Mart, as_of: AsOf | None = None) -> tuple[dt.date, ibis.Table]:
-    """Build and store the features as of ``as_of`` (default: the last day with orders)."""
-    stored = store_features(mart, as_of)
-    return stored.as_of, load_features(mart, stored.as_of)
-
-
 def run_rfm(
     mart: Mart,
     as_of: AsOf | None = None,
@@ -66,7 +58,7 @@ def run_rfm(
     features: ibis.Table | None = None,
 ) -> SegmentationRun:
     """RFM scores and named segments for every customer, stored as ``name``."""
-    day, features = _features(mart, as_of, features)
+    day, features = features_for(mart, as_of, features)
     rules = load_map(map_path)
     segments = rfm_segments(features, bins, rules)
     names = [r.name for r in rules] + [PROSPECT]
@@ -79,7 +71,7 @@ def run_rfm(
     }
     stored = store.save(mart, name, "rfm", definition, day, segments)
     return SegmentationRun(
-        name, stored.version, day, _sizes(mart, name, day, names), {"bins": bins}
+        name, stored.version, day, segment_sizes(mart, name, day, names), {"bins": bins}
     )
 
 
@@ -92,7 +84,7 @@ def run_lifecycle(
     **thresholds: Any,
 ) -> SegmentationRun:
     """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
-    day, features = _features(mart, as_of, features)
+    day, features = features_for(mart, as_of, features)
     chosen = default_thresholds(features, **thresholds)
     stages = lifecycle_stages(features, chosen)
     # The definition holds what the user chose; thresholds left to the data are re-derived
@@ -101,7 +93,7 @@ def run_lifecycle(
     definition = {"thresholds": given, "segments": list(STAGES)}
     stored = store.save(mart, name, "lifecycle", definition, day, stages)
     return SegmentationRun(
-        name, stored.version, day, _sizes(mart, name, day, list(STAGES)), chosen.as_dict()
+        name, stored.version, day, segment_sizes(mart, name, day, list(STAGES)), chosen.as_dict()
     )
 
 
@@ -124,7 +116,7 @@ def run_rules(
         MartError: a named segmentation has no results as of the date.
     """
     ruleset = load_rules(rules)
-    day, features = _features(mart, as_of, features)
+    day, features = features_for(mart, as_of, features)
     others = sorted(ruleset.referenced_columns() - set(features.columns))
     known = set(store.segmentations(mart).segmentation.execute())
     joined = {other: store.assignments(mart, other, day) for other in others if other in known}
@@ -132,39 +124,11 @@ def run_rules(
     segments = assign(ruleset, table)
     definition = ruleset.definition()
     stored = store.save(mart, name, "rules", definition, day, segments)
-    return SegmentationRun(name, stored.version, day, _sizes(mart, name, day, ruleset.names))
+    return SegmentationRun(name, stored.version, day, segment_sizes(mart, name, day, ruleset.names))
 
 
-def run_clv(
-    mart: Mart,
-    as_of: AsOf | None = None,
-    *,
-    model: str = "bgnbd",
-    horizon_weeks: float = 52.0,
-    annual_discount_rate: float = 0.10,
-) -> ScoreRun:
-    """Fit ``model`` with Gamma-Gamma on everything up to ``as_of``, store it, score every buyer.
-
-    Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
-    ``expected_spend`` per customer in ``scores``.
-    """
-    day = resolve_as_of(mart, as_of)
-    fit = fit_clv(btyd_summary(mart, day).to_pandas(), check_model(model))
-    store_fit(mart, fit, day)
-    return score_customers(
-        mart, fit, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate
-    )
-
-
-def _features(
-    mart: Mart, as_of: AsOf | None, features: ibis.Table | None
-) -> tuple[dt.date, ibis.Table]:
-    if features is not None:
-        return resolve_as_of(mart, as_of), features
-    return refresh_features(mart, as_of)
-
-
-def _sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
+def segment_sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
+    """Members per segment of ``name`` as of ``day``: ``order`` first, other segments after."""
     rows = store.assignments(mart, name, day)
     counts = rows.group_by("segment").aggregate(members=rows.count()).execute()
     sizes = counts.set_index("segment")["members"]
