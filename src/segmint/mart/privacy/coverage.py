@@ -37,6 +37,8 @@ HOLDS_NO_SUBJECT_DATA: dict[str, str] = {
     "quarantine": "scrubbed on its own: rows whose raw content or reason holds the person",
     "segmentations": "segmentation definitions",
     "model_runs": "fitted parameters and metrics; fits that included the person are flagged",
+    "cluster_models": "fitted cluster centres and preparation; fits that included the person "
+    "are flagged",
     "api_tokens": "hashes of access tokens",
     "suppression": "keyed hashes of forgotten people, made by the erasure itself",
     "audit_log": "subjects by keyed pseudonym only",

@@ -117,104 +117,126 @@ def forget(
     """Erase everything the mart holds about ``customer_ids`` (see the module docstring).
 
     Args:
-        mart: the mart, open for writing. After a rewrite its connection is a new one:
-            build expressions anew.
+        mart: open for writing; after a rewrite its connection is new (build expressions anew).
         customer_ids: the people to forget, ids exactly as in the mart.
-        reason: why (e.g. "GDPR art. 17 request 2026-014"); kept in the audit log and the
-            refit flags, so it must not name the person.
+        reason: why (e.g. "GDPR art. 17 request 2026-014"); kept, so it must not name them.
         actor: who asks (a token's label or ``cli:<user>``; default the shell's user).
         keep_orders: keep orders and lines for accounting, detached from the person.
         key: the privacy key; default ``SEGMINT_PRIVACY_KEY``.
-        rewrite: rewrite the mart file afterwards (the default; only a caller forgetting
-            in several steps and rewriting once at the end should pass False).
+        rewrite: rewrite the file afterwards (pass False only to rewrite once after several).
         now: the time to record (default: now, UTC).
 
     Raises:
         ErasureError: no ids, an empty id, no reason, or a reason naming a person forgotten.
         PrivacyKeyError: no privacy key, or not the key of the suppression list.
-        MartError / MartBusyError: the rewrite failed (the rows are deleted all the same,
-            but their bytes remain until :func:`rewrite_mart` succeeds).
+        MartError / MartBusyError: the rewrite failed (rows deleted, bytes left until
+            :func:`rewrite_mart` succeeds).
     """
     ids = _checked_ids(customer_ids)
     resolved = privacy_key(key)
     check_key(mart, resolved)
     collect_journal(mart)  # downloads handed out by a server are registered exports from here
-    now = now or utcnow()
-    who = actor or audit.cli_actor()
     subjects = scratch(mart, {SUBJECT: ids}, {SUBJECT: "string"})
     contacts = _contacts(mart, subjects)
     _check_reason(reason, ids, contacts)
-    plan = erasure_plan(mart, keep_orders=keep_orders)
-    found = _found(mart, subjects, plan)
-    orders = _orders_of(mart, subjects)
-    seen = first_seen(mart, subjects)
+    job = _Job(ids, subjects, contacts, erasure_plan(mart, keep_orders=keep_orders), reason)
+    found = _found(mart, subjects, job.plan)
     exports = exports_holding(mart, subjects)
-    pseudonyms = pseudonymise(ids, key=resolved, label=AUDIT_LABEL)
-    deleted: dict[str, int] = {}
-    redacted: dict[str, int] = {}
-    tombstoned = 0
+    at = now or utcnow()
     with mart.transaction():
-        emails = [e for e, kind in contacts if kind == "email"]
-        n_suppressed = suppress(
-            mart,
-            customer_ids=ids,
-            emails=emails,
-            order_ids=[o for o, _ in orders],
-            key=resolved,
-            now=now,
-        )
-        refits = flag_refits(mart, seen, reason, now)
-        closed = _close_requests(mart, subjects, now)
-        tombstones = tombstone_map(mart, orders) if keep_orders else None
-        for rule in plan:
-            if rule.action == "cascade":
-                n = cascade(mart, rule, subjects, plan, tombstones)
-                if n:
-                    deleted[rule.table] = n
-            elif rule.action == "tombstone" and tombstones is not None:
-                tombstoned = tombstone(mart, tombstones)
-            elif rule.action == "redact":
-                n = redact(mart, rule, subjects)
-                if n:
-                    redacted[rule.table] = n
-            elif rule.action == "delete":
-                n = delete_where(mart, rule.table, in_scratch(subject_text(), subjects, SUBJECT))
-                if n:
-                    deleted[rule.table] = n
-        removed = scrub_quarantine(mart, ids, [c for c, _ in contacts])
+        done = _erase(mart, job, resolved, at)
         entry = audit.record(
             mart,
-            who,
+            actor or audit.cli_actor(),
             "forget",
-            pseudonyms=pseudonyms,
-            details={
-                "reason": reason.strip(),
-                "n_subjects": len(ids),
-                "n_not_found": len(ids) - len(found),
-                "keep_orders": keep_orders,
-                "deleted": deleted,
-                "tombstoned_orders": tombstoned,
-                "quarantine_removed": removed,
-                "refits": len(refits),
-                "exports_to_purge": [e.export_id for e in exports],
-            },
-            now=now,
+            pseudonyms=pseudonymise(ids, key=resolved, label=AUDIT_LABEL),
+            details=_details(job, keep_orders, done, found, exports),
+            now=at,
         )
     rewritten = rewrite_mart(mart) if rewrite and mart.path != ":memory:" else None
     return ForgetResult(
-        tuple(ids),
-        tuple(i for i in ids if i not in found),
-        deleted,
-        tombstoned,
-        redacted,
-        removed,
-        n_suppressed,
-        refits,
-        exports,
-        closed,
-        entry.seq,
-        rewritten,
+        tuple(ids), tuple(i for i in ids if i not in found), done.deleted, done.tombstoned,
+        done.redacted, done.quarantine_removed, done.suppressed, done.refits, exports,
+        done.requests_closed, entry.seq, rewritten,
+    )  # fmt: skip
+
+
+def _details(
+    job: _Job, keep_orders: bool, done: _Done, found: set[str], exports: list[ExportRecord]
+) -> dict[str, object]:
+    """The audit entry's facts about an erasure (counts, never the people)."""
+    return {
+        "reason": job.reason.strip(),
+        "n_subjects": len(job.ids),
+        "n_not_found": len(job.ids) - len(found),
+        "keep_orders": keep_orders,
+        "deleted": done.deleted,
+        "tombstoned_orders": done.tombstoned,
+        "quarantine_removed": done.quarantine_removed,
+        "refits": len(done.refits),
+        "exports_to_purge": [e.export_id for e in exports],
+    }
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one erasure works on: the ids (also as a scratch table), their e-mails and
+    phones as ``(value, kind)``, the table rules and the reason."""
+
+    ids: list[str]
+    subjects: ir.Table
+    contacts: list[tuple[str, str]]
+    plan: list[TableRule]
+    reason: str
+
+
+@dataclass
+class _Done:
+    """What :func:`_erase` changed."""
+
+    suppressed: int = 0
+    refits: list[RefitFlag] = field(default_factory=list)
+    requests_closed: int = 0
+    deleted: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
+    tombstoned: int = 0
+    quarantine_removed: int = 0
+
+
+def _erase(mart: Mart, job: _Job, key: PrivacyKey, now: dt.datetime) -> _Done:
+    """Every change of an erasure but the audit entry, inside the caller's transaction."""
+    orders = _orders_of(mart, job.subjects)
+    seen = first_seen(mart, job.subjects)
+    keep_orders = any(rule.action == "tombstone" for rule in job.plan)
+    done = _Done()
+    done.suppressed = suppress(
+        mart,
+        customer_ids=job.ids,
+        emails=[e for e, kind in job.contacts if kind == "email"],
+        order_ids=[o for o, _ in orders],
+        key=key,
+        now=now,
     )
+    done.refits = flag_refits(mart, seen, job.reason, now)
+    done.requests_closed = _close_requests(mart, job.subjects, now)
+    tombstones = tombstone_map(mart, orders) if keep_orders else None
+    for rule in job.plan:
+        if rule.action == "cascade":
+            n = cascade(mart, rule, job.subjects, job.plan, tombstones)
+        elif rule.action == "tombstone" and tombstones is not None:
+            done.tombstoned = tombstone(mart, tombstones)
+            continue
+        elif rule.action == "redact":
+            done.redacted[rule.table] = redact(mart, rule, job.subjects)
+            continue
+        else:
+            condition = in_scratch(subject_text(), job.subjects, SUBJECT)
+            n = delete_where(mart, rule.table, condition)
+        if n:
+            done.deleted[rule.table] = n
+    done.redacted = {table: n for table, n in done.redacted.items() if n}
+    done.quarantine_removed = scrub_quarantine(mart, job.ids, [c for c, _ in job.contacts])
+    return done
 
 
 def _checked_ids(customer_ids: Iterable[str]) -> list[str]:

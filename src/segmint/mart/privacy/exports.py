@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import ibis
@@ -105,37 +105,15 @@ def register_export(
                 ids.select(export_id=ibis.literal(export_id, "int64"), customer_id=ids.customer_id),
             )
         record = ExportRecord(
-            export_id,
-            str(path),
-            kind.strip(),
-            description,
-            n_rows,
-            known,
-            created,
-            actor,
+            export_id, str(path), kind.strip(), description, n_rows, known, created, actor
         )
-        row = {
-            "export_id": [export_id],
-            "path": [record.path],
-            "kind": [record.kind],
-            "description": [description],
-            "n_rows": [n_rows],
-            "members_known": [known],
-            "created_at": [created],
-            "created_by": [actor],
-        }
+        row = {name: [value] for name, value in asdict(record).items()}
         mart.con.insert(TABLE, ibis.memtable(row, schema=EXPORTS.ibis_schema()))
         audit.record(
             mart,
             actor,
             "export",
-            details={
-                **dict(details or {}),
-                "export_id": export_id,
-                "kind": record.kind,
-                "path": record.path,
-                "n_rows": n_rows,
-            },
+            details={**dict(details or {}), **asdict(record)},
             now=created,
         )
     return record

@@ -129,30 +129,21 @@ def append(
         PrivacyKeyError: no privacy key (the caller must then not show the data).
         OSError: the journal cannot be written (idem).
     """
-    actor = actor.strip()
-    if not actor or actor.startswith(TOKEN_PREFIX):
-        raise audit.AuditError(
-            "a journal entry needs an actor: a token's label or a user's label, never a token"
-        )
-    if not action.strip():
-        raise audit.AuditError("a journal entry needs an action, e.g. 'pii_read'")
+    actor = _checked(actor, action)
     ids = [str(s) for s in subjects]
     named = sorted(set(pseudonymise(ids, key=key, label=AUDIT_LABEL))) if ids else []
     at = (now or utcnow()).replace(tzinfo=None)
+    if export is not None:
+        export = ExportNote(
+            export.path, export.kind, tuple(sorted(set(export.members))), export.description
+        )
     body: dict[str, Any] = {
         "at": at.isoformat(timespec="microseconds"),
         "actor": actor,
         "action": action.strip(),
         "subjects": named,
         "details": dict(details or {}),
-        "export": None
-        if export is None
-        else {
-            "path": export.path,
-            "kind": export.kind,
-            "description": export.description,
-            "members": sorted(set(export.members)),
-        },
+        "export": _export_body(export),
     }
     with _locked(journal_path(mart), create=True) as fd:
         prev = _last_hash(fd)
@@ -163,6 +154,17 @@ def append(
         os.write(fd, (line + "\n").encode())
         os.fsync(fd)
     return _line({**body, "prev": prev, "hash": digest})
+
+
+def _checked(actor: str, action: str) -> str:
+    actor = actor.strip()
+    if not actor or actor.startswith(TOKEN_PREFIX):
+        raise audit.AuditError(
+            "a journal entry needs an actor: a token's label or a user's label, never a token"
+        )
+    if not action.strip():
+        raise audit.AuditError("a journal entry needs an action, e.g. 'pii_read'")
+    return actor
 
 
 def pending(mart: Path | str) -> list[JournalLine]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import ibis
 import sqlglot.expressions as sge
@@ -141,18 +141,7 @@ def record_request(
         request = PrivacyRequest(
             request_id, kind, law, customer_id, subject, received, due, "open", None, note
         )
-        row = {
-            "request_id": [request_id],
-            "kind": [kind],
-            "law": [law],
-            "customer_id": [customer_id],
-            "subject": [subject],
-            "received_at": [received],
-            "due_date": [due],
-            "status": ["open"],
-            "closed_at": [None],
-            "note": [note],
-        }
+        row = {name: [value] for name, value in asdict(request).items()}
         mart.con.insert(TABLE, ibis.memtable(row, schema=PRIVACY_REQUESTS.ibis_schema()))
         audit.record(
             mart,
