@@ -1,8 +1,12 @@
-"""Running ``segmint`` commands in-process, with stdout and stderr kept apart."""
+"""Running ``segmint`` commands in-process, with stdout and stderr kept apart; the privacy
+tests' shop (``tests/mart/privacy/shop.py``, loaded by path) for the privacy commands."""
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -33,3 +37,31 @@ def segmint_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Segmint:
     """
     monkeypatch.setattr(out, "width", 240)
     return Segmint(tmp_path / "shop.duckdb")
+
+
+def _load_shop() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "mart" / "privacy" / "shop.py"
+    spec = importlib.util.spec_from_file_location("segmint_tests_privacy_shop", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shop = _load_shop()
+"""The shop of the privacy tests: ``shop.ZOE`` is the person to forget."""
+
+
+@pytest.fixture(scope="session")
+def shop_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The privacy shop mart, built once (copy it before writing)."""
+    files = shop.write_files(tmp_path_factory.mktemp("privacy-files"))
+    return Path(shop.build_shop(tmp_path_factory.mktemp("privacy-shop") / "shop.duckdb", files))
+
+
+@pytest.fixture
+def shop_cli(shop_template: Path, segmint_cli: Segmint, monkeypatch: pytest.MonkeyPatch) -> Segmint:
+    """``segmint`` on a copy of the privacy shop, with a privacy key in the environment."""
+    monkeypatch.setenv("SEGMINT_PRIVACY_KEY", shop.KEY)
+    shutil.copyfile(shop_template, segmint_cli.mart)
+    return segmint_cli

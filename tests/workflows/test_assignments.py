@@ -33,7 +33,7 @@ def test_listed_read_and_exported_alike(mart: Mart, tmp_path: Path) -> None:
     assert rows.customer_id.tolist() == sorted(rows.customer_id) and len(rows) == 3
     for suffix in (".csv", ".parquet"):
         out = tmp_path / f"rfm{suffix}"
-        assert assignments.export_assignments(mart, "rfm", out) == 3
+        assert assignments.export_assignments(mart, "rfm", out).n_rows == 3
         read = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
         assert read.segment.tolist() == rows.segment.tolist()
     exported = pd.read_csv(tmp_path / "rfm.csv").customer_id.tolist()

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from segmint.api.params import CONTROL_MESSAGE, NO_CONTROL
 from segmint.api.schemas import Problem
 from segmint.exceptions import MartError, SegmintError
+from segmint.mart.privacy.keys import PrivacyKeyError
 
 log = logging.getLogger("segmint.api")
 
@@ -90,7 +91,10 @@ def _shown(value: object) -> str:
 
 
 def segmint_status(exc: SegmintError) -> int:
-    """404 for names and dates the mart does not hold, 400 for other bad input."""
+    """404 for names and dates the mart does not hold, 503 when the server lacks the privacy
+    key something needs (its set-up, not the request), 400 for other bad input."""
+    if isinstance(exc, PrivacyKeyError):
+        return 503
     return 404 if isinstance(exc, MartError) else 400
 
 

@@ -154,7 +154,8 @@ class Customer360Out(BaseModel):
 
 
 class Audience(BaseModel):
-    """A segment's members who consented to be contacted on ``channel``."""
+    """A segment's members who may be contacted on ``channel``: forgotten people and members
+    whose latest consent there does not grant contact are left out and counted."""
 
     segmentation: str
     segment: str
@@ -162,6 +163,8 @@ class Audience(BaseModel):
     channel: str
     count: int
     excluded_without_consent: int
+    excluded_suppressed: int = 0
+    pseudonymised: bool = False
     data: list[Row]
 
 

@@ -39,3 +39,21 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output: human (tables), json or csv.")
 ]
+
+ChannelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        help="For contacting people on this channel (email, sms…): only those whose latest "
+        "consent there grants it. Default: an export for analysis (no consent filter).",
+    ),
+]
+
+PseudonymiseOption = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymise",
+        help="Replace customer ids by keyed pseudonyms (stable while SEGMINT_PRIVACY_KEY "
+        "stays), for data that leaves for analysis.",
+    ),
+]

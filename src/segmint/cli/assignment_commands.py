@@ -8,10 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
+from segmint.cli._options import (
+    AsOfOption,
+    ChannelOption,
+    FormatOption,
+    MartOption,
+    OutputFormat,
+    PseudonymiseOption,
+)
 from segmint.cli._output import err, out, user_errors
+from segmint.cli._privacy_output import show_export
 from segmint.mart import connect, csv_safety
 from segmint.workflows import assignments as stored
+from segmint.workflows.privacy import ExportOptions
 
 
 @user_errors
@@ -57,12 +66,18 @@ def assignments(
     ],
     mart: MartOption = None,
     as_of: AsOfOption = None,
+    channel: ChannelOption = None,
+    pseudonymise: PseudonymiseOption = False,
 ) -> None:
-    """Write a segmentation's customer_id, segment pairs to a CSV or Parquet file."""
+    """Write a segmentation's customer_id, segment pairs to a CSV or Parquet file.
+
+    Forgotten people are left out; with --channel, so is everyone whose latest consent
+    there does not grant contact. The file is registered, so an erasure lists it."""
     stored.check_export_path(out_file)
-    with connect(mart, read_only=True) as m:
-        n = stored.export_assignments(m, segmentation, out_file, as_of)
-    err.print(f"wrote {n:,} customers to {out_file}")
+    options = ExportOptions(channel, pseudonymise)
+    with connect(mart, create=False) as m:
+        written = stored.export_assignments(m, segmentation, out_file, as_of, options)
+    show_export(written)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,10 @@ from segmint.cli import (
     mart_commands,
     persona_commands,
     predict_commands,
+    privacy_commands,
     quarantine_commands,
     report_commands,
+    retention_commands,
     segment_commands,
     serve_commands,
     synth_commands,
@@ -43,6 +45,8 @@ token_commands.register(app)
 report_commands.register(app)
 clv_commands.register(app)
 predict_commands.register(app)
+privacy_commands.register(app)
+retention_commands.register(app)
 
 
 def _version(value: bool) -> None:

@@ -210,11 +210,13 @@ def _copy(
 
 def fingerprint(mart: Mart) -> tuple[Any, ...]:
     """What changes when a copied table changes: the feature dates, row counts (also of the
-    orders and their lines), and the latest version and date of the assignments."""
+    orders and their lines, and of the suppression list, which grows with every erasure
+    even when the counts of the copied tables do not change), and the latest version and
+    date of the assignments."""
     present = set(mart.con.list_tables())
     counts = [
         mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone() if table in present else None
-        for table in ("features", *COPIED, "orders", "order_lines")
+        for table in ("features", *COPIED, "orders", "order_lines", "suppression")
     ]
     stored = None
     if "assignments" in present:

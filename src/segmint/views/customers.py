@@ -10,13 +10,14 @@ everything else uses ``customer_id`` alone, as the architecture requires.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.exceptions import MartError
-from segmint.features.asof import end_of
 from segmint.mart import Mart
+from segmint.mart.privacy import prepare_export
 from segmint.serving.customer_lookup import SEARCH_COLUMNS
 from segmint.views.segment_detail import segment_members
 
@@ -80,6 +81,26 @@ def consent_channels(mart: Mart) -> list[str]:
     return sorted(recorded | set(STANDARD_CHANNELS))
 
 
+@dataclass(frozen=True)
+class AudienceRows:
+    """An audience ready to hand out, and who was left out.
+
+    Attributes:
+        frame: ``customer_id`` (a pseudonym when asked), with the PII columns when allowed.
+        excluded_without_consent: members whose latest consent on the channel does not
+            grant contact.
+        excluded_suppressed: forgotten people among the members.
+        members: the customer ids handed out (for the export registry).
+        pseudonymised: ids are keyed pseudonyms.
+    """
+
+    frame: pd.DataFrame
+    excluded_without_consent: int
+    excluded_suppressed: int
+    members: tuple[str, ...]
+    pseudonymised: bool = False
+
+
 def audience(
     mart: Mart,
     segmentation: str,
@@ -88,25 +109,24 @@ def audience(
     channel: str,
     include_pii: bool = False,
     version: int | None = None,
-) -> tuple[pd.DataFrame, int]:
-    """Members of ``segment`` who granted consent on ``channel``, and how many were left out.
+    pseudonymise: bool = False,
+) -> AudienceRows:
+    """Members of ``segment`` who may be contacted on ``channel``, and who was left out.
 
-    A member without a consent row for the channel, or whose consent is withdrawn, is left
-    out: no consent, no contact. Columns: ``customer_id`` (and the PII columns when allowed).
-    ``version``: the stored version to read, when already resolved (see
-    :func:`segment_members`).
+    The one export step (:func:`segmint.mart.privacy.prepare_export`) decides: forgotten
+    people are left out, and so is every member whose latest consent on the channel, read
+    now (not as of ``day``), does not grant contact: no consent, no contact. Columns:
+    ``customer_id`` (a keyed pseudonym with ``pseudonymise``; then never PII), and the PII
+    columns when allowed. ``version``: the stored version to read, when already resolved
+    (see :func:`segment_members`).
     """
     who = segment_members(mart, segmentation, segment, day, version)
-    consents = mart.table("consents")
-    granted = consents.filter(
-        (consents.channel.lower() == channel.strip().lower())
-        & consents.granted.fill_null(False)
-        & (consents.updated_at.isnull() | (consents.updated_at < end_of(day)))
-    ).select("customer_id")
-    allowed: ir.Table = who.semi_join(granted, "customer_id")
-    if include_pii:
+    prepared = prepare_export(mart, who, channel=channel, pseudonymise=pseudonymise)
+    allowed: ir.Table = prepared.rows
+    if include_pii and not pseudonymise:
         pii = mart.table("customer_pii").select("customer_id", *PII_COLUMNS)
         allowed = allowed.left_join(pii, "customer_id").select("customer_id", *PII_COLUMNS)
     frame = allowed.order_by("customer_id").execute()
-    excluded = int(who.count().execute()) - len(frame)
-    return frame, excluded
+    members = tuple(sorted(prepared.members.customer_id.to_pyarrow().to_pylist()))
+    counts = prepared.eligible
+    return AudienceRows(frame, counts.n_without_consent, counts.n_suppressed, members, pseudonymise)

@@ -27,7 +27,7 @@ from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.views import scores
 from segmint.views.cache import ResultCache
-from segmint.views.customers import audience, consent_channels, member_ids
+from segmint.views.customers import AudienceRows, audience, consent_channels, member_ids
 from segmint.views.overview import Overview, overview
 from segmint.views.rfm_grid import rfm_grid
 from segmint.views.segment_detail import ranked_members, top_products
@@ -95,14 +95,20 @@ class Dashboard:
         day: dt.date,
         channel: str,
         include_pii: bool,
-    ) -> tuple[pd.DataFrame, int]:
-        """The segment's members who consented to ``channel`` and how many did not (cached
-        per segmentation, segment, date, stored version, channel and ``include_pii``)."""
+        pseudonymise: bool = False,
+    ) -> AudienceRows:
+        """The segment's members who may be contacted on ``channel``, and who was left out
+        (cached per segmentation, segment, date, stored version, channel, ``include_pii``
+        and ``pseudonymise``; cleared whenever the mart changes, consents included)."""
         version = self.version(mart, segmentation, day)
-        return self.audiences.get(
-            ("audience", segmentation, segment, day, version, channel, include_pii),
-            lambda: audience(mart, segmentation, segment, day, channel, include_pii, version),
+        key = ("audience", segmentation, segment, day, version, channel, include_pii, pseudonymise)
+        found: AudienceRows = self.audiences.get(
+            key,
+            lambda: audience(
+                mart, segmentation, segment, day, channel, include_pii, version, pseudonymise
+            ),
         )
+        return found
 
     def channels(self, mart: Mart) -> list[str]:
         """Contact channels an audience may be asked for (cached with the catalogue)."""

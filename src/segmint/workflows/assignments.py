@@ -1,8 +1,9 @@
 """Use cases on stored segmentations: list them, read or export one's assignments.
 
 ``segmint segmentations``, ``segmint assignments`` and :class:`segmint.workspace.Workspace`
-call these. An export to CSV neutralises cells a spreadsheet would run as formulas
-(:mod:`segmint.mart.csv_safety`); the engine writes the file.
+call these. An export goes through the one export step of :mod:`segmint.workflows.privacy`
+(suppression, consent, pseudonyms, export registry; CSV cells a spreadsheet would run as
+formulas neutralised); the engine writes the file.
 """
 
 from __future__ import annotations
@@ -11,13 +12,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmint.exceptions import InputError
 from segmint.features.asof import AsOf, parse_as_of
 from segmint.mart import Mart
-from segmint.mart.csv_safety import neutralise_table
 from segmint.segmentation import store
+from segmint.workflows.privacy import (
+    EXPORT_SUFFIXES,
+    ExportOptions,
+    WrittenExport,
+    check_export_path,
+    write_export,
+)
 
-EXPORT_SUFFIXES = (".csv", ".parquet")
+__all__ = [
+    "EXPORT_SUFFIXES",
+    "assignments",
+    "check_export_path",
+    "export_assignments",
+    "segmentations",
+]
 
 
 def segmentations(mart: Mart) -> pd.DataFrame:
@@ -39,32 +51,31 @@ def assignments(mart: Mart, segmentation: str, as_of: AsOf | None = None) -> pd.
     return frame
 
 
-def check_export_path(out_file: Path) -> str:
-    """The file's suffix in lower case, when it is one an export can write.
-
-    Raises:
-        InputError: another file type.
-    """
-    suffix = out_file.suffix.lower()
-    if suffix not in EXPORT_SUFFIXES:
-        raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
-    return suffix
-
-
 def export_assignments(
-    mart: Mart, segmentation: str, out_file: Path, as_of: AsOf | None = None
-) -> int:
-    """Write ``customer_id, segment`` to a ``.csv`` or ``.parquet`` file; the rows written.
+    mart: Mart,
+    segmentation: str,
+    out_file: Path,
+    as_of: AsOf | None = None,
+    options: ExportOptions | None = None,
+) -> WrittenExport:
+    """Write ``customer_id, segment`` to a ``.csv`` or ``.parquet`` file, through the one
+    export step (:func:`segmint.workflows.privacy.write_export`): forgotten people left out,
+    the latest consent applied for a channel, ids pseudonymised when asked, the file
+    registered as an export.
 
     Raises:
         InputError: another file type.
         MartError: unknown segmentation, or no results as of that date.
     """
-    suffix = check_export_path(out_file)
+    check_export_path(out_file)
     day = parse_as_of(as_of) if as_of else None
     rows = store.assignments(mart, segmentation, day).order_by("customer_id")
-    if suffix == ".csv":
-        neutralise_table(rows).to_csv(out_file)
-    else:
-        rows.to_parquet(out_file)
-    return int(rows.count().execute())
+    when = f" as of {day}" if day else ""
+    return write_export(
+        mart,
+        rows,
+        out_file,
+        kind="assignments",
+        description=f"segments of {segmentation}{when}",
+        options=options,
+    )

@@ -15,6 +15,7 @@ import ibis
 from segmint.features import StoredFeatures, load_features, store_features, stored_dates
 from segmint.features.asof import AsOf, resolve_as_of
 from segmint.mart import Mart
+from segmint.workflows.privacy import apply_stored_retention
 
 
 def store(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
@@ -23,7 +24,10 @@ def store(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
 
 
 def refresh_features(mart: Mart, as_of: AsOf | None = None) -> tuple[dt.date, ibis.Table]:
-    """Build and store the features as of ``as_of`` (default: the last day with orders)."""
+    """Build and store the features as of ``as_of`` (default: the last day with orders),
+    after applying the stored retention policy (a refresh computes nothing from data the
+    policy no longer keeps)."""
+    apply_stored_retention(mart)
     stored = store_features(mart, as_of)
     return stored.as_of, load_features(mart, stored.as_of)
 

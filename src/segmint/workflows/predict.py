@@ -33,6 +33,7 @@ from segmint.scoring.propensity import (
     store_scores,
     target_of,
 )
+from segmint.workflows.privacy import apply_stored_retention
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,9 @@ def refresh_scores(mart: Mart, as_of: AsOf | None = None) -> ScoreRefresh:
 
     Each target uses its default horizon. The CLV fit is the one stored last by
     ``segmint clv fit`` (never refitted here), used only if it was fitted as of ``as_of``
-    or earlier, so no score sees later data.
+    or earlier, so no score sees later data. The stored retention policy is applied first.
     """
+    apply_stored_retention(mart)
     day = resolve_as_of(mart, as_of)
     predictions = [run_prediction(mart, name, day) for name in TARGETS]
     stored = latest_fit(mart)

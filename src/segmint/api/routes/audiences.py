@@ -1,13 +1,15 @@
-"""``/api/v1/audiences``: a segment's members for export, only those who consented."""
+"""``/api/v1/audiences``: a segment's members for export: only those who may be contacted
+(latest consent, suppression list), each answer recorded as an export in the audit trail."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from segmint.api.audit import record_download
 from segmint.api.auth import Role
 from segmint.api.deps import Analyst, DashboardDep, MartDep
 from segmint.api.downloads import attachment
@@ -40,6 +42,10 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
                 "description": "CSV only: members left out for want of consent.",
                 "schema": {"type": "integer"},
             },
+            "X-Excluded-Suppressed": {
+                "description": "CSV only: forgotten people left out.",
+                "schema": {"type": "integer"},
+            },
         },
     }
 }
@@ -53,6 +59,7 @@ def export_audience(
     segment: Annotated[
         str, Path(description="One of its segments.", max_length=MAX_NAME, pattern=NO_CONTROL)
     ],
+    request: Request,
     mart: MartDep,
     dashboard: DashboardDep,
     role: Analyst,
@@ -71,26 +78,49 @@ def export_audience(
         Query(description="Date of stored results.", max_length=MAX_DATE, pattern=NO_CONTROL),
     ] = None,
     format: Annotated[ExportFormat, Query(description="json or csv.")] = ExportFormat.json,
+    pseudonymise: Annotated[
+        bool,
+        Query(
+            description="Replace customer ids by keyed pseudonyms (stable while the server's "
+            "privacy key stays; never with contact details)."
+        ),
+    ] = False,
 ) -> Response | Audience:
-    """Members of the segment who granted consent on ``channel`` (customer ids; admins also
-    get contact details). Members without granted consent are left out and counted.
+    """Members of the segment who may be contacted on ``channel``: forgotten people and
+    members whose latest consent there does not grant contact are left out and counted
+    (customer ids, or pseudonyms; admins also get contact details). Every answer is
+    recorded as an export in the audit trail.
 
     Text cells of the CSV that a spreadsheet would read as a formula start with ``'``."""
     day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
     dashboard.check_segment(mart, segmentation, segment, day)
     wanted = dashboard.check_channel(mart, channel)
-    frame, excluded = dashboard.audience(
-        mart, segmentation, segment, day, wanted, role.allows(Role.admin)
+    include_pii = role.allows(Role.admin) and not pseudonymise
+    found = dashboard.audience(mart, segmentation, segment, day, wanted, include_pii, pseudonymise)
+    record_download(
+        request,
+        found.members,
+        kind="audience",
+        description=f"{segmentation}/{segment} as of {day.isoformat()} for {wanted}",
+        details={
+            "channel": wanted,
+            "format": format.value,
+            "include_pii": include_pii,
+            "pseudonymised": pseudonymise,
+            "n_without_consent": found.excluded_without_consent,
+            "n_suppressed": found.excluded_suppressed,
+        },
     )
     if format == ExportFormat.csv:
         return Response(
-            csv_safety.to_csv(frame),
+            csv_safety.to_csv(found.frame),
             media_type="text/csv",
             headers={
                 "Content-Disposition": attachment(
                     f"{segmentation}-{segment}-{day.isoformat()}-{wanted}.csv"
                 ),
-                "X-Excluded-Without-Consent": str(excluded),
+                "X-Excluded-Without-Consent": str(found.excluded_without_consent),
+                "X-Excluded-Suppressed": str(found.excluded_suppressed),
             },
         )
     return Audience(
@@ -98,7 +128,9 @@ def export_audience(
         segment=segment,
         as_of=day,
         channel=wanted,
-        count=len(frame),
-        excluded_without_consent=excluded,
-        data=records(frame),
+        count=len(found.frame),
+        excluded_without_consent=found.excluded_without_consent,
+        excluded_suppressed=found.excluded_suppressed,
+        pseudonymised=pseudonymise,
+        data=records(found.frame),
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from segmint.api.audit import shows_pii
 from segmint.api.auth import Role
 from segmint.api.deps import CopiesDep, DashboardDep, MartDep
 from segmint.api.params import NO_CONTROL
@@ -46,8 +47,11 @@ def customers_page(
 def customer_page(
     request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep, copies: CopiesDep
 ) -> Response:
-    """One customer's 360° view."""
+    """One customer's 360° view (an admin's read of personal data is audited)."""
     role = page_require(request, Role.analyst)
     dates = dashboard.feature_dates(mart)
-    view = customer_360(mart, customer_id, role.allows(Role.admin), dates, copies)
+    pii, hidden = shows_pii(request, role, customer_id, "customer_360")
+    view = customer_360(mart, customer_id, pii, dates, copies)
+    if hidden:
+        view.messages.append(hidden)
     return page(request, "customer.html", "customers", role, view=view)

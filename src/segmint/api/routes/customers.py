@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from segmint.api.auth import Role
+from segmint.api.audit import shows_pii
 from segmint.api.deps import Analyst, CopiesDep, DashboardDep, MartDep
 from segmint.api.encoded import json_response
 from segmint.api.params import MAX_DATE, MAX_NAME, MAX_OFFSET, NO_CONTROL
@@ -85,13 +85,17 @@ def search_customers(
 @router.get("/{customer_id}", response_model=Customer360Out)
 def customer(
     customer_id: Annotated[str, Path(max_length=MAX_NAME, pattern=NO_CONTROL)],
+    request: Request,
     mart: MartDep,
     dashboard: DashboardDep,
     copies: CopiesDep,
     role: Analyst,
 ) -> Response:
     """Profile, features, segment history, scores, recent orders and events, consents;
-    personal data for admins only."""
+    personal data for admins only (each such read is recorded in the audit trail)."""
     dates = dashboard.feature_dates(mart)
-    view = customer_360(mart, customer_id, role.allows(Role.admin), dates, copies)
+    pii, hidden = shows_pii(request, role, customer_id, "customer_360")
+    view = customer_360(mart, customer_id, pii, dates, copies)
+    if hidden:
+        view.messages.append(hidden)
     return json_response(Customer360Out.model_validate(view, from_attributes=True))

@@ -133,17 +133,44 @@ def set_retention(
 
 
 def retention_policy(mart: Mart) -> RetentionPolicy:
-    """The stored policy."""
+    """The stored policy (none on a mart made before the privacy tables existed)."""
+    if TABLE not in mart.con.list_tables():
+        return RetentionPolicy()
     rows = mart.table(TABLE).to_pyarrow().to_pylist()
     days = {str(r["rule"]): int(r["days"]) for r in rows}
     specs = tuple(sorted((str(r["rule"]), str(r["spec"])) for r in rows))
     return RetentionPolicy(days.get("events"), days.get("pii_inactive"), specs)
 
 
+def proposed_policy(
+    mart: Mart, *, events: str | None = None, pii_inactive: str | None = None
+) -> RetentionPolicy:
+    """The stored policy with these changes (None keeps a rule, ``off`` removes it), without
+    storing anything: what a dry run of a new policy counts with.
+
+    Raises:
+        RetentionError: a period cannot be read.
+    """
+    stored = retention_policy(mart)
+    days = {"events": stored.events_days, "pii_inactive": stored.pii_inactive_days}
+    specs = dict(stored.specs)
+    for rule, spec in (("events", events), ("pii_inactive", pii_inactive)):
+        if spec is None:
+            continue
+        off = spec.strip().lower() in _OFF
+        days[rule] = None if off else parse_period(spec)
+        if off:
+            specs.pop(rule, None)
+        else:
+            specs[rule] = spec.strip()
+    return RetentionPolicy(days["events"], days["pii_inactive"], tuple(sorted(specs.items())))
+
+
 def apply_retention(
     mart: Mart,
     *,
     dry_run: bool = False,
+    policy: RetentionPolicy | None = None,
     actor: str | None = None,
     now: dt.datetime | None = None,
     rewrite: bool = True,
@@ -153,11 +180,12 @@ def apply_retention(
     Args:
         mart: the mart (open for writing unless ``dry_run``).
         dry_run: count, delete nothing.
+        policy: apply this policy instead of the stored one (see :func:`proposed_policy`).
         actor: who runs it (default the shell's user); a real run is audited.
         now: the moment periods count back from (default now, UTC).
         rewrite: rewrite the mart file after a real run that deleted rows.
     """
-    policy = retention_policy(mart)
+    policy = policy or retention_policy(mart)
     moment = (now or utcnow()).replace(tzinfo=None)
     events_cutoff = _cutoff(moment, policy.events_days)
     pii_cutoff = _cutoff(moment, policy.pii_inactive_days)
@@ -179,7 +207,7 @@ def apply_retention(
             n_pii = delete_where(
                 mart, "customer_pii", in_scratch(column("customer_id"), chosen, "customer_id")
             )
-        if events_cutoff is not None or chosen is not None:
+        if n_events or n_pii:  # a run that deleted nothing leaves no entry (refreshes run it)
             audit.record(
                 mart,
                 actor or audit.cli_actor(),

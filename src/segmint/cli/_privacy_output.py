@@ -1,0 +1,189 @@
+"""Printing privacy results: an erasure and the audit trail (retention and requests:
+:mod:`segmint.cli._retention_output`). Tables for people on stdout (hints on stderr);
+``--format json`` gives one JSON document for scripts. Nothing printed names a forgotten
+person."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from segmint.cli._options import OutputFormat
+from segmint.cli._output import err, out
+from segmint.mart.privacy import AuditEntry, ForgetResult
+from segmint.workflows.privacy import AuditReport, WrittenExport
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout (dates as ISO text)."""
+    typer.echo(json.dumps(document, default=str, indent=2))
+
+
+def forget_document(result: ForgetResult) -> dict[str, Any]:
+    """What an erasure did, JSON-ready (ids asked for are not repeated: only counts)."""
+    rewrite = result.rewrite
+    return {
+        "n_customers": len(result.customer_ids),
+        "n_not_found": len(result.not_found),
+        "deleted": result.deleted,
+        "redacted": result.redacted,
+        "tombstoned_orders": result.tombstoned_orders,
+        "quarantine_removed": result.quarantine_removed,
+        "suppressed": result.suppressed,
+        "requests_closed": result.requests_closed,
+        "exports_to_purge": [
+            {
+                "export_id": e.export_id,
+                "path": e.path,
+                "kind": e.kind,
+                "created_at": e.created_at,
+                "created_by": e.created_by,
+                "members_known": e.members_known,
+                "exists": e.exists,
+            }
+            for e in result.exports
+        ],
+        "refits": [
+            {"source": f.source, "run_id": f.run_id, "model": f.model, "as_of": f.as_of}
+            for f in result.refits
+        ],
+        "rewritten": None if rewrite is None else {"bytes_before": rewrite.bytes_before,
+                                                   "bytes_after": rewrite.bytes_after},
+        "audit_seq": result.audit_seq,
+    }  # fmt: skip
+
+
+def show_forget(result: ForgetResult, format_: OutputFormat) -> None:
+    """Print what was removed per table, the exports to purge and the models to refit."""
+    if format_ == OutputFormat.json:
+        print_json(forget_document(result))
+        return
+    n, missing = len(result.customer_ids), len(result.not_found)
+    out.print(f"forgot {n:,} customer{'s' if n != 1 else ''}", highlight=False)
+    if missing:
+        err.print(
+            f"{missing:,} of them had no data in the mart; they are kept out of future loads "
+            "all the same"
+        )
+    view = Table("table", "rows removed", title="removed")
+    for table, count in sorted(result.deleted.items()):
+        view.add_row(table, f"{count:,}")
+    for table, count in sorted(result.redacted.items()):
+        view.add_row(table, f"{count:,} kept, customer id emptied")
+    if result.tombstoned_orders:
+        view.add_row("orders", f"{result.tombstoned_orders:,} kept for accounting, detached")
+    if result.quarantine_removed:
+        view.add_row("quarantine", f"{result.quarantine_removed:,}")
+    out.print(view)
+    _show_exports(result)
+    _show_refits(result)
+    if result.rewrite is not None:
+        out.print(
+            f"mart file rewritten ({result.rewrite.bytes_before:,} → "
+            f"{result.rewrite.bytes_after:,} bytes): the removed rows left no bytes behind",
+            highlight=False,
+        )
+    out.print(f"audit entry {result.audit_seq}", highlight=False)
+
+
+def _show_exports(result: ForgetResult) -> None:
+    if not result.exports:
+        out.print("exports to purge: none registered", highlight=False)
+        return
+    view = Table("export", "path", "kind", "written", "by", "holds them", title="exports to purge")
+    for e in result.exports:
+        where = e.path if e.exists or e.path.startswith("download:") else f"{e.path} (gone)"
+        view.add_row(
+            str(e.export_id),
+            where,
+            e.kind,
+            f"{e.created_at:%Y-%m-%d %H:%M}",
+            e.created_by,
+            "yes" if e.members_known else "maybe (members unknown)",
+        )
+    out.print(view)
+
+
+def _show_refits(result: ForgetResult) -> None:
+    if not result.refits:
+        out.print("models to refit: none", highlight=False)
+        return
+    view = Table("model", "kept in", "run", "fitted as of", title="models flagged for refit")
+    for f in result.refits:
+        view.add_row(f.model, f.source, "" if f.run_id is None else str(f.run_id), str(f.as_of))
+    out.print(view)
+
+
+def _entry(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subjects": list(entry.subjects),
+        "details": entry.details,
+        "row_hash": entry.row_hash,
+    }
+
+
+def show_audit(report: AuditReport, format_: OutputFormat) -> None:
+    """Print the audit entries and, when checked, whether the chain holds and its head."""
+    checked = report.verification
+    if format_ == OutputFormat.json:
+        document: dict[str, Any] = {"entries": [_entry(e) for e in report.entries]}
+        if checked is not None:
+            seq, digest = checked.head
+            document["verification"] = {
+                "ok": checked.ok,
+                "n_entries": checked.n_entries,
+                "head": f"{seq}:{digest}",
+                "problems": checked.problems,
+            }
+        print_json(document)
+        return
+    if report.collected.n_entries:
+        err.print(f"moved {report.collected.n_entries:,} entries in from the servers' journal")
+    view = Table("seq", "at (UTC)", "who", "what", "subjects", "details", title="audit log")
+    for e in report.entries:
+        details = json.dumps(e.details, default=str)
+        view.add_row(
+            str(e.seq),
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            e.actor,
+            e.action,
+            str(len(e.subjects)),
+            details[:80] + ("…" if len(details) > 80 else ""),
+        )
+    out.print(view)
+    if checked is None:
+        return
+    seq, digest = checked.head
+    if checked.ok:
+        out.print(f"chain intact: {checked.n_entries:,} entries; head {seq}:{digest}")
+        err.print("note the head elsewhere and pass it back later with --anchor")
+    for problem in checked.problems:
+        err.print(f"[bold red]broken:[/] {problem}", highlight=False)
+
+
+def show_export(written: WrittenExport) -> None:
+    """Say what an export wrote, who was left out and why, and its registry entry."""
+    counts = written.counts
+    err.print(
+        f"wrote {written.n_rows:,} rows to {written.path}"
+        f"{' with pseudonymised ids' if written.pseudonymised else ''}",
+        highlight=False,
+    )
+    left = [
+        f"{counts[name]:,} {what}"
+        for name, what in (
+            ("n_suppressed", "forgotten"),
+            ("n_without_consent", f"without consent for {written.eligible.channel}"),
+        )
+        if counts.get(name)
+    ]
+    if left:
+        err.print(f"left out: {', '.join(left)}", highlight=False)
+    err.print(f"registered as export {written.record.export_id}", highlight=False)

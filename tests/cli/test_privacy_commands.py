@@ -1,0 +1,126 @@
+"""``segmint forget``, ``subject-access``, ``audit`` and the privacy options of exports, run
+as a user runs them, on the shop of the privacy tests (Zoe Quill is the one to forget)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from segmint.mart.privacy import pseudonym
+
+from .conftest import Segmint, shop
+
+ZOE = shop.ZOE
+ZOE_EMAIL = shop.ZOE_EMAIL
+file_bytes = shop.file_bytes
+traces_in = shop.traces_in
+
+REASON = "GDPR art. 17 request 2026-031"
+
+
+def one_line_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    return lines[0]
+
+
+def test_forget_says_what_went_where_and_leaves_no_byte(shop_cli: Segmint, tmp_path: Path) -> None:
+    exported = tmp_path / "rfm.csv"
+    assert shop_cli("assignments", "rfm", "--out", exported).exit_code == 0
+    result = shop_cli("forget", ZOE, "--reason", REASON)
+    assert result.exit_code == 0, result.stderr
+    assert "forgot 1 customer" in result.stdout
+    for table in ("customers", "customer_pii", "events", "orders", "order_lines", "scores"):
+        assert f"│ {table} " in result.stdout, table
+    assert str(exported.resolve()) in result.stdout and "exports to purge" in result.stdout
+    assert "models flagged for refit" in result.stdout and "bgnbd" in result.stdout
+    assert "old_churn" not in result.stdout  # fitted before she was first seen
+    assert "mart file rewritten" in result.stdout
+    assert traces_in(file_bytes(shop_cli.mart)) == []
+    assert ZOE not in result.stdout + result.stderr
+
+
+def test_forget_reads_ids_from_a_file_and_prints_json(shop_cli: Segmint, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.csv"
+    ids.write_text("customer_id,note\nzq-7341,x\nnobody-1,y\n", encoding="utf-8")
+    result = shop_cli(
+        "forget", "--file", ids, "--reason", REASON, "--keep-orders", "--format", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["n_customers"], document["n_not_found"]) == (2, 1)
+    assert document["tombstoned_orders"] == 3 and "orders" not in document["deleted"]
+    assert document["deleted"]["customers"] == 1 and document["rewritten"] is not None
+
+
+def test_forget_refuses_without_ids_reason_or_key(
+    shop_cli: Segmint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "customer ids to forget" in one_line_error(shop_cli("forget", "--reason", REASON).stderr)
+    assert "needs a reason" in one_line_error(shop_cli("forget", ZOE).stderr)
+    named = shop_cli("forget", ZOE, "--reason", f"asked by {ZOE_EMAIL}")
+    assert "names a person" in one_line_error(named.stderr)
+    monkeypatch.delenv("SEGMINT_PRIVACY_KEY")
+    keyless = shop_cli("forget", ZOE, "--reason", REASON)
+    assert keyless.exit_code == 2 and "SEGMINT_PRIVACY_KEY" in one_line_error(keyless.stderr)
+    with duckdb.connect(str(shop_cli.mart), read_only=True) as con:
+        assert con.execute(
+            "SELECT count(*) FROM customers WHERE customer_id = ?", [ZOE]
+        ).fetchone() == (1,)
+
+
+def test_subject_access_writes_the_answer(shop_cli: Segmint, tmp_path: Path) -> None:
+    folder = tmp_path / "answer"
+    result = shop_cli("subject-access", ZOE, "--out", folder)
+    assert result.exit_code == 0, result.stderr
+    assert f"to {folder}" in result.stdout
+    document = json.loads((folder / "subject.json").read_text(encoding="utf-8"))
+    assert document["sections"]["customer_pii"][0]["email"] == ZOE_EMAIL
+    assert (folder / "orders.csv").exists() and (folder / "README.txt").exists()
+    again = shop_cli("subject-access", ZOE, "--out", folder)
+    assert "not an empty folder" in one_line_error(again.stderr)
+
+
+def test_audit_lists_verifies_and_catches_tampering(shop_cli: Segmint, tmp_path: Path) -> None:
+    shop_cli("subject-access", ZOE, "--out", tmp_path / "a")
+    shop_cli("forget", ZOE, "--reason", REASON)
+    listed = json.loads(shop_cli("audit", "--verify", "--format", "json").stdout)
+    actions = [e["action"] for e in listed["entries"]]
+    assert actions == ["subject_access", "forget"]
+    assert listed["entries"][1]["subjects"] == [pseudonym(ZOE, label="audit")]
+    assert listed["verification"]["ok"] and listed["verification"]["head"].startswith("2:")
+    head = listed["verification"]["head"]
+    assert shop_cli("audit", "--anchor", head).exit_code == 0
+    only = json.loads(shop_cli("audit", "--action", "forget", "--format", "json").stdout)
+    assert [e["seq"] for e in only["entries"]] == [2]
+    with duckdb.connect(str(shop_cli.mart)) as con:
+        con.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1")
+    broken = shop_cli("audit", "--verify")
+    assert broken.exit_code == 1
+    assert "entry 1: its content does not match its hash" in broken.stderr
+    bad = shop_cli("audit", "--anchor", "nonsense")
+    assert "SEQ:HASH" in one_line_error(bad.stderr)
+
+
+def test_assignments_export_applies_consent_suppression_and_pseudonyms(
+    shop_cli: Segmint, tmp_path: Path
+) -> None:
+    shop_cli("forget", "ab-1001", "--reason", REASON)
+    plain = tmp_path / "all.csv"
+    result = shop_cli("assignments", "rfm", "--out", plain)
+    assert result.exit_code == 0 and "registered as export" in result.stderr
+    assert sorted(pd.read_csv(plain).customer_id) == ["cd-2002", "ef-3003", ZOE]
+    emailable = tmp_path / "email.parquet"
+    result = shop_cli(
+        "assignments", "rfm", "--out", emailable, "--channel", "email", "--pseudonymise"
+    )
+    assert "without consent for email" in result.stderr
+    assert pd.read_parquet(emailable).customer_id.tolist() == [pseudonym(ZOE)]
+    listed = json.loads(shop_cli("audit", "--action", "export", "--format", "json").stdout)
+    details = listed["entries"][-1]["details"]
+    assert details["channel"] == "email" and details["pseudonymised"] is True
+    assert details["n_without_consent"] == 2
