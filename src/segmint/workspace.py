@@ -33,6 +33,7 @@ Example, on a small synthetic retailer written to a temporary folder:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,20 @@ from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.mart import connect as open_mart
 from segmint.mart.ingest import IngestOptions, IngestResult
+from segmint.mart.privacy import AccessResult, ForgetResult
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.workflows import assignments as stored
-from segmint.workflows import clusters, clv, features, load, predict, profile, segment, value
+from segmint.workflows import (
+    clusters,
+    clv,
+    features,
+    load,
+    predict,
+    privacy,
+    profile,
+    segment,
+    value,
+)
 from segmint.workflows.predict import PredictionRun, ScoreRefresh
 
 __all__ = ["ClvUseCases", "Workspace", "connect"]
@@ -194,6 +206,28 @@ class Workspace(Mart):
     def refresh_scores(self, as_of: AsOf | None = None) -> ScoreRefresh:
         """Churn, intent and (with the stored CLV fit) CLV scores as of ``as_of``."""
         return predict.refresh_scores(self, as_of)
+
+    def forget(
+        self, customer_ids: str | Iterable[str], reason: str, *, keep_orders: bool = False
+    ) -> ForgetResult:
+        """Erase customers from every table and from the file's bytes (``docs/privacy.md``)."""
+        ids = (customer_ids,) if isinstance(customer_ids, str) else tuple(customer_ids)
+        options = privacy.ForgetOptions(ids, reason=reason, keep_orders=keep_orders)
+        return privacy.forget(self, options)
+
+    def subject_access(self, customer_id: str, out: Path | str) -> AccessResult:
+        """Everything held about a customer, as JSON and CSV files in the new folder ``out``."""
+        return privacy.subject_access(self, customer_id, Path(out))
+
+    def audit(self, *, verify: bool = False) -> privacy.AuditReport:
+        """The audit trail (the servers' journal moved in first); ``verify`` checks the chain."""
+        return privacy.audit_trail(self, verify=verify)
+
+    def retention(
+        self, *, events: str | None = None, pii_inactive: str | None = None, dry_run: bool = False
+    ) -> privacy.RetentionOutcome:
+        """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts."""
+        return privacy.retention(self, privacy.RetentionOptions(events, pii_inactive, dry_run))
 
 
 class ClvUseCases:

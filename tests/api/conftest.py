@@ -17,9 +17,21 @@ from httpx import Response
 
 from segmint.api import create_app
 from segmint.mart import connect
+from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.tokens import Role, create_token
 
 from .demo_mart import shared_demo
+
+PRIVACY_KEY = "dashboard-tests-privacy-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def privacy_key() -> Iterator[str]:
+    """The server's privacy key: an admin's read of personal data is journalled by keyed
+    pseudonym, and without a key the server does not show personal data at all."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_KEY, PRIVACY_KEY)
+        yield PRIVACY_KEY
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from segmint.api import create_app
 from segmint.mart import Mart, connect
+from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.tokens import Role, create_token
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,6 +65,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+PRIVACY_KEY = "dashboard-tests-privacy-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def privacy_key() -> Iterator[str]:
+    """The server's privacy key: an admin's read of personal data is journalled by keyed
+    pseudonym, and without a key the server does not show personal data at all."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_KEY, PRIVACY_KEY)
+        yield PRIVACY_KEY
 
 
 @pytest.fixture(scope="module")

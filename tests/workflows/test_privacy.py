@@ -111,3 +111,16 @@ def test_the_export_step_filters_pseudonymises_and_registers(mart: Mart, tmp_pat
     ]
     with pytest.raises(InputError, match=r"use a \.csv or \.parquet"):
         privacy.write_export(mart, rows, tmp_path / "x.xlsx", kind="customers", description="")
+
+
+def test_the_workspace_forgets_answers_and_audits(mart: Mart, tmp_path: Path) -> None:
+    assert isinstance(mart, segmint.Workspace)
+    answer = mart.subject_access("c2", tmp_path / "answer")
+    assert answer.rows["consents"] == 2  # the grant and the later withdrawal
+    result = mart.forget("c2", "erasure request 3")
+    assert result.deleted["customers"] == 1 and mart.count("customers") == 2
+    report = mart.audit(verify=True)
+    assert [e.action for e in report.entries] == ["subject_access", "forget"]
+    assert report.verification is not None and report.verification.ok
+    dry = mart.retention(events="365d", dry_run=True)
+    assert dry.result.events_deleted == 1 and not dry.stored

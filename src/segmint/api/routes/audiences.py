@@ -17,7 +17,7 @@ from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.schemas import Audience
 from segmint.mart import csv_safety
 from segmint.serving.frames import records
-from segmint.views.customers import STANDARD_CHANNELS
+from segmint.views.customers import STANDARD_CHANNELS, AudienceRows
 
 router = APIRouter(prefix="/audiences", tags=["audiences"])
 
@@ -28,6 +28,14 @@ class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
 
+
+Pseudonymise = Annotated[
+    bool,
+    Query(
+        description="Replace customer ids by keyed pseudonyms (stable while the server's "
+        "privacy key stays; never with contact details)."
+    ),
+]
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -78,13 +86,7 @@ def export_audience(
         Query(description="Date of stored results.", max_length=MAX_DATE, pattern=NO_CONTROL),
     ] = None,
     format: Annotated[ExportFormat, Query(description="json or csv.")] = ExportFormat.json,
-    pseudonymise: Annotated[
-        bool,
-        Query(
-            description="Replace customer ids by keyed pseudonyms (stable while the server's "
-            "privacy key stays; never with contact details)."
-        ),
-    ] = False,
+    pseudonymise: Pseudonymise = False,
 ) -> Response | Audience:
     """Members of the segment who may be contacted on ``channel``: forgotten people and
     members whose latest consent there does not grant contact are left out and counted
@@ -97,32 +99,11 @@ def export_audience(
     wanted = dashboard.check_channel(mart, channel)
     include_pii = role.allows(Role.admin) and not pseudonymise
     found = dashboard.audience(mart, segmentation, segment, day, wanted, include_pii, pseudonymise)
-    record_download(
-        request,
-        found.members,
-        kind="audience",
-        description=f"{segmentation}/{segment} as of {day.isoformat()} for {wanted}",
-        details={
-            "channel": wanted,
-            "format": format.value,
-            "include_pii": include_pii,
-            "pseudonymised": pseudonymise,
-            "n_without_consent": found.excluded_without_consent,
-            "n_suppressed": found.excluded_suppressed,
-        },
-    )
+    what = f"{segmentation}/{segment} as of {day.isoformat()} for {wanted}"
+    _record(request, found, what, format, include_pii)
     if format == ExportFormat.csv:
-        return Response(
-            csv_safety.to_csv(found.frame),
-            media_type="text/csv",
-            headers={
-                "Content-Disposition": attachment(
-                    f"{segmentation}-{segment}-{day.isoformat()}-{wanted}.csv"
-                ),
-                "X-Excluded-Without-Consent": str(found.excluded_without_consent),
-                "X-Excluded-Suppressed": str(found.excluded_suppressed),
-            },
-        )
+        name = f"{segmentation}-{segment}-{day.isoformat()}-{wanted}.csv"
+        return _csv(found, name)
     return Audience(
         segmentation=segmentation,
         segment=segment,
@@ -133,4 +114,36 @@ def export_audience(
         excluded_suppressed=found.excluded_suppressed,
         pseudonymised=pseudonymise,
         data=records(found.frame),
+    )
+
+
+def _record(
+    request: Request, found: AudienceRows, what: str, format: ExportFormat, include_pii: bool
+) -> None:
+    """Journal the audience handed out: a registered export with its members."""
+    record_download(
+        request,
+        found.members,
+        kind="audience",
+        description=what,
+        details={
+            "format": format.value,
+            "include_pii": include_pii,
+            "pseudonymised": found.pseudonymised,
+            "n_without_consent": found.excluded_without_consent,
+            "n_suppressed": found.excluded_suppressed,
+        },
+    )
+
+
+def _csv(found: AudienceRows, name: str) -> Response:
+    """The audience as a CSV download, with who was left out in headers."""
+    return Response(
+        csv_safety.to_csv(found.frame),
+        media_type="text/csv",
+        headers={
+            "Content-Disposition": attachment(name),
+            "X-Excluded-Without-Consent": str(found.excluded_without_consent),
+            "X-Excluded-Suppressed": str(found.excluded_suppressed),
+        },
     )
