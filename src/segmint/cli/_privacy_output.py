@@ -168,11 +168,12 @@ def show_audit(report: AuditReport, format_: OutputFormat) -> None:
         err.print(f"[bold red]broken:[/] {problem}", highlight=False)
 
 
-def show_export(written: WrittenExport) -> None:
-    """Say what an export wrote, who was left out and why, and its registry entry."""
+def show_export(written: WrittenExport, rows: str = "rows") -> None:
+    """Say what an export wrote (``rows``: what a row is, e.g. customers), who was left out
+    and why, and its registry entry."""
     counts = written.counts
     err.print(
-        f"wrote {written.n_rows:,} rows to {written.path}"
+        f"wrote {written.n_rows:,} {rows} to {written.path}"
         f"{' with pseudonymised ids' if written.pseudonymised else ''}",
         highlight=False,
     )

@@ -77,7 +77,7 @@ def assignments(
     options = ExportOptions(channel, pseudonymise)
     with connect(mart, create=False) as m:
         written = stored.export_assignments(m, segmentation, out_file, as_of, options)
-    show_export(written)
+    show_export(written, "customers")
 
 
 def register(app: typer.Typer) -> None:
