@@ -1,5 +1,5 @@
-"""Printing privacy results: an erasure and the audit trail (retention and requests:
-:mod:`segmint.cli._retention_output`). Tables for people on stdout (hints on stderr);
+"""Printing an erasure (the audit trail and exports: :mod:`segmint.cli._audit_output`;
+retention and requests: :mod:`segmint.cli._retention_output`). Tables for people on stdout (hints on stderr);
 ``--format json`` gives one JSON document for scripts. Nothing printed names a forgotten
 person."""
 
@@ -13,8 +13,7 @@ from rich.table import Table
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
-from segmint.mart.privacy import AuditEntry, ForgetResult
-from segmint.workflows.privacy import AuditReport, WrittenExport
+from segmint.mart.privacy import ForgetResult
 
 
 def print_json(document: Any) -> None:
@@ -115,76 +114,3 @@ def _show_refits(result: ForgetResult) -> None:
     for f in result.refits:
         view.add_row(f.model, f.source, "" if f.run_id is None else str(f.run_id), str(f.as_of))
     out.print(view)
-
-
-def _entry(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "subjects": list(entry.subjects),
-        "details": entry.details,
-        "row_hash": entry.row_hash,
-    }
-
-
-def show_audit(report: AuditReport, format_: OutputFormat) -> None:
-    """Print the audit entries and, when checked, whether the chain holds and its head."""
-    checked = report.verification
-    if format_ == OutputFormat.json:
-        document: dict[str, Any] = {"entries": [_entry(e) for e in report.entries]}
-        if checked is not None:
-            seq, digest = checked.head
-            document["verification"] = {
-                "ok": checked.ok,
-                "n_entries": checked.n_entries,
-                "head": f"{seq}:{digest}",
-                "problems": checked.problems,
-            }
-        print_json(document)
-        return
-    if report.collected.n_entries:
-        err.print(f"moved {report.collected.n_entries:,} entries in from the servers' journal")
-    view = Table("seq", "at (UTC)", "who", "what", "subjects", "details", title="audit log")
-    for e in report.entries:
-        details = json.dumps(e.details, default=str)
-        view.add_row(
-            str(e.seq),
-            f"{e.at:%Y-%m-%d %H:%M:%S}",
-            e.actor,
-            e.action,
-            str(len(e.subjects)),
-            details[:80] + ("…" if len(details) > 80 else ""),
-        )
-    out.print(view)
-    if checked is None:
-        return
-    seq, digest = checked.head
-    if checked.ok:
-        out.print(f"chain intact: {checked.n_entries:,} entries; head {seq}:{digest}")
-        err.print("note the head elsewhere and pass it back later with --anchor")
-    for problem in checked.problems:
-        err.print(f"[bold red]broken:[/] {problem}", highlight=False)
-
-
-def show_export(written: WrittenExport, rows: str = "rows") -> None:
-    """Say what an export wrote (``rows``: what a row is, e.g. customers), who was left out
-    and why, and its registry entry."""
-    counts = written.counts
-    err.print(
-        f"wrote {written.n_rows:,} {rows} to {written.path}"
-        f"{' with pseudonymised ids' if written.pseudonymised else ''}",
-        highlight=False,
-    )
-    left = [
-        f"{counts[name]:,} {what}"
-        for name, what in (
-            ("n_suppressed", "forgotten"),
-            ("n_without_consent", f"without consent for {written.eligible.channel}"),
-        )
-        if counts.get(name)
-    ]
-    if left:
-        err.print(f"left out: {', '.join(left)}", highlight=False)
-    err.print(f"registered as export {written.record.export_id}", highlight=False)

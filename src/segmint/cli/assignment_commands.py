@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from segmint.cli._audit_output import show_export
 from segmint.cli._options import (
     AsOfOption,
     ChannelOption,
@@ -17,7 +18,6 @@ from segmint.cli._options import (
     PseudonymiseOption,
 )
 from segmint.cli._output import err, out, user_errors
-from segmint.cli._privacy_output import show_export
 from segmint.mart import connect, csv_safety
 from segmint.workflows import assignments as stored
 from segmint.workflows.privacy import ExportOptions

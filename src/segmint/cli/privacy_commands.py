@@ -13,9 +13,10 @@ from typing import Annotated
 
 import typer
 
+from segmint.cli._audit_output import show_audit
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, user_errors
-from segmint.cli._privacy_output import show_audit, show_forget
+from segmint.cli._privacy_output import show_forget
 from segmint.exceptions import InputError
 from segmint.mart import connect
 from segmint.workflows import privacy
