@@ -91,7 +91,7 @@ def test_channels_are_checked_case_insensitively(mart: Mart) -> None:
     board = Dashboard()
     assert "email" in board.channels(mart)
     assert board.check_channel(mart, "  EMAIL ") == "email"
-    with pytest.raises(SegmintError, match="channel must be one of .*; got 'fax\\\\n'"):
+    with pytest.raises(SegmintError, match=r"channel must be one of .*; got 'fax\\n'"):
         board.check_channel(mart, "fax\n")
 
 
