@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.connection import MartBusyError
 from segmint.mart.snapshot import snapshot_path
-from segmint.serving.snapshot_pool import ServingRegistration, SnapshotPool, prepare_snapshot
+from segmint.serving.snapshot_pool import prepare_snapshot
 
 HOLD = """
 import sys, duckdb
@@ -151,116 +150,3 @@ def test_publish_keeps_the_connection_open(tmp_path: Path) -> None:
         assert not mart.publish()  # nothing new since
         with segmint.connect(snapshot_path(path), read_only=True) as copy:
             assert rows(copy) == 1
-
-
-def test_the_pool_switches_to_a_new_snapshot_and_finishes_leases_on_the_old(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "mart.duckdb"
-    add_product(path, "p1")
-    prepare_snapshot(path)
-    pool = SnapshotPool(path)
-    try:
-        assert not pool.refresh()
-        with pool.lease() as before:
-            add_product(path, "p2")  # a writer publishes while a request runs
-            assert pool.refresh() and pool.generation == 2
-            assert rows(before) == 1  # the running request finishes on what it started with
-            with pool.lease() as after:
-                assert rows(after) == 2
-        links = list(tmp_path.glob("mart.duckdb.serving-*.duckdb"))
-        assert len(links) == 1  # the old generation closed with its last lease
-    finally:
-        pool.close()
-    assert not list(tmp_path.glob("mart.duckdb.serving-*.duckdb"))
-
-
-def test_the_watcher_switches_by_itself(tmp_path: Path) -> None:
-    path = tmp_path / "mart.duckdb"
-    add_product(path, "p1")
-    prepare_snapshot(path)
-    pool = SnapshotPool(path)
-    switched = threading.Event()
-    pool.watch(switched.set, interval=0.05)
-    try:
-        add_product(path, "p2")
-        assert switched.wait(timeout=60)
-        with pool.lease() as mart:
-            assert rows(mart) == 2
-    finally:
-        pool.close()
-
-
-def test_links_of_servers_that_died_are_removed(tmp_path: Path) -> None:
-    path = tmp_path / "mart.duckdb"
-    segmint.connect(path).close()
-    prepare_snapshot(path)
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    stale = tmp_path / f"mart.duckdb.serving-{int(dead.stdout)}-3.duckdb"
-    alive = tmp_path / f"mart.duckdb.serving-{os.getppid()}-1.duckdb"
-    stale.write_bytes(b"")
-    alive.write_bytes(b"")
-    SnapshotPool(path).close()
-    assert not stale.exists() and alive.exists()
-
-
-def test_the_last_server_to_stop_removes_the_snapshot(tmp_path: Path) -> None:
-    path = tmp_path / "mart.duckdb"
-    segmint.connect(path).close()
-    first, second = ServingRegistration(path), ServingRegistration(path)
-    prepare_snapshot(path)
-    first.release()
-    assert snapshot_path(path).exists()  # the second server still reads it
-    second.release()
-    assert not snapshot_path(path).exists()
-    add_product(path, "p1")
-    assert not snapshot_path(path).exists()  # writers copy nothing for nobody
-
-
-def test_a_starting_server_serves_the_last_snapshot_while_a_writer_runs(tmp_path: Path) -> None:
-    path = tmp_path / "mart.duckdb"
-    add_product(path, "p1")
-    prepare_snapshot(path)
-    told: list[str] = []
-    with held(path, "rw"):
-        assert prepare_snapshot(path, on_wait=told.append) == snapshot_path(path)
-    assert len(told) == 1 and "Serving the last snapshot" in told[0]
-
-
-def test_a_starting_server_without_snapshot_waits_for_the_writer_then_says_so(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "mart.duckdb"
-    segmint.connect(path).close()
-    told: list[str] = []
-    with held(path, "rw"), pytest.raises(MartBusyError, match=r"Waited 0 s for it to finish"):
-        prepare_snapshot(path, wait=0.2, on_wait=told.append)
-    assert told and "Waiting up to 0 s" in told[0]
-    assert not snapshot_path(path).exists()
-
-
-def test_without_hard_links_the_pool_reads_private_copies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
-) -> None:
-    def refuse(*args: object) -> None:
-        raise PermissionError(1, "Operation not permitted")
-
-    path = tmp_path / "mart.duckdb"
-    add_product(path, "p1")
-    prepare_snapshot(path)
-    monkeypatch.setattr("segmint.serving.snapshot_pool.os.link", refuse)
-    pool = SnapshotPool(path)
-    try:
-        add_product(path, "p2")
-        assert pool.refresh()
-        with pool.lease() as mart:
-            assert rows(mart) == 2
-            assert mode_of(Path(mart.path)) == 0o600
-    finally:
-        pool.close()
-    assert not list(tmp_path.glob("mart.duckdb.serving-*.duckdb"))

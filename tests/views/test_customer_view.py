@@ -15,7 +15,7 @@ from segmint.features.orders import line_values
 from segmint.mart import Mart
 from segmint.serving.frames import records
 from segmint.serving.score_table import SCORES_TABLE
-from segmint.serving.sorted_copies import COPIED, SortedCopies
+from segmint.serving.sorted_copies import SortedCopies
 from segmint.views.customer_view import RECENT, customer_360
 
 
@@ -118,45 +118,6 @@ def test_an_unknown_customer_is_an_error_that_says_where_to_search(mart: Mart) -
 def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
     with pytest.raises(MartError, match="no customer with id"):
         customer_360(mart, "x' OR '1'='1")
-
-
-def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
-    day = stored_dates(mart)[-1]
-    customer = sample_ids(mart)[0]
-    fresh = SortedCopies()
-    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
-    assert (fresh.feature_rows(day, customer), fresh.has_scores()) == (None, None)
-    assert fresh.recent_orders(mart, customer, RECENT) is None
-    fresh.rebuild(mart)
-    assert fresh.feature_rows(day, customer) is not None
-    assert fresh.feature_rows(day - dt.timedelta(days=1), customer) is None
-    assert fresh.has_scores() is True
-    assert fresh.nbytes > 0
-    for table in COPIED:
-        found = fresh.rows(table, customer)
-        assert found is not None and found[1], table
-    fresh.clear()
-    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
-    assert fresh.nbytes == 0
-
-
-def copied_rows(copies: SortedCopies, table: str, customer_id: str) -> list[tuple[Any, ...]]:
-    found = copies.rows(table, customer_id)
-    assert found is not None, f"{table} was not copied"
-    return found[1]
-
-
-def test_every_copied_row_is_found_once(mart: Mart, copies: SortedCopies) -> None:
-    """Every row of a copied table comes back for its customer, and nothing else does."""
-    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
-    for table in COPIED:
-        found = sum(len(copied_rows(copies, table, customer_id)) for customer_id in ids)
-        stored = mart.raw.execute(
-            f"SELECT count(*) FROM {table} WHERE customer_id IN (SELECT customer_id FROM customers)"
-        ).fetchone()
-        assert stored is not None and found == stored[0], table
-        assert copied_rows(copies, table, "nobody") == []
-        assert copied_rows(copies, table, ids[0] + "x") == []
 
 
 def test_an_order_newer_than_the_copies_is_shown_with_its_value(mart: Mart) -> None:

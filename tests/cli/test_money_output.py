@@ -1,0 +1,113 @@
+"""The money table of ``segmint profile``: formatting helpers and the rows printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pandas as pd
+import pytest
+
+from segmint.cli._money_output import fmt, money, print_money, print_sub_segments, share
+from segmint.cli._output import out
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1234567.891, "1,234,568"), (0, "0"), (-1500.5, "-1,500"), ("42", "42")],
+)
+def test_money_has_thousands_separators(value: Any, text: str) -> None:
+    assert money(value) == text
+
+
+def test_money_digits_and_share() -> None:
+    assert money(1234.5678, 2) == "1,234.57"
+    assert share(0.1234) == "12.3%"
+    assert share(1) == "100.0%"
+    assert fmt(3.14159, ".3f") == "3.142"
+
+
+@pytest.mark.parametrize("value", [math.nan, float("nan"), "nan"])
+def test_missing_values_read_as_a_dash(value: Any) -> None:
+    assert money(value) == share(value) == fmt(value, ".2f") == "—"
+
+
+def _overview_row(segment: str, too_small: bool, **values: float) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "segment": segment,
+        "too_small": too_small,
+        "members": 1200,
+        "share_of_base": 0.6,
+        "revenue": 123456.0,
+        "gross_margin": 5000.0,
+        "profit": 4000.0,
+        "revenue_per_member": 102.88,
+        "profit_per_member": 3.33,
+        "revenue_share": 0.75,
+        "average_order_value": 51.5,
+        "frequency": 2.25,
+        "recency_days": 30.0,
+        "step_up_revenue": 1000.0,
+        "grow_revenue": 1234.0,
+    }
+    row.update(values)
+    return row
+
+
+def test_print_money_rows_and_total() -> None:
+    overview = pd.DataFrame(
+        [_overview_row("Gold", False), _overview_row("Tiny", True, average_order_value=math.nan)]
+    )
+    portfolio = {
+        "members": 2000.0,
+        "share_of_base": 1.0,
+        "revenue": 165000.0,
+        "gross_margin": 93.0,
+        "profit": 63.0,
+        "revenue_per_member": 82.5,
+        "profit_per_member": 0.03,
+        "revenue_share": 1.0,
+        "average_order_value": 27.5,
+    }
+    result = SimpleNamespace(
+        segmentation="tiers",
+        as_of=dt.date(2024, 6, 30),
+        n_base=2000,
+        overview=overview,
+        money=SimpleNamespace(portfolio=portfolio),
+    )
+    with out.capture() as captured:
+        print_money(cast(Any, result))
+    text = captured.get()
+    assert "tiers as of 2024-06-30: 2,000 customers" in text
+    gold = next(line for line in text.splitlines() if "Gold" in line)
+    assert "1,200" in gold and "60.0%" in gold and "123,456" in gold and "102.88" in gold
+    tiny = next(line for line in text.splitlines() if "Tiny" in line)
+    assert "(small)" in tiny
+    assert "—" in tiny  # its missing average order value
+    total = next(line for line in text.splitlines() if "total" in line)
+    assert "2,000" in total and "165,000" in total and "100.0%" in total
+
+
+def test_print_sub_segments() -> None:
+    subs = pd.DataFrame(
+        {
+            "segment": ["Gold", "Gold"],
+            "sub_segment": ["North", "unknown"],
+            "members": [1500, 3],
+            "revenue": [90.0, 0.0],
+            "profit": [80.0, -15.0],
+            "revenue_per_member": [0.06, math.nan],
+            "revenue_share": [0.5454, 0.0],
+        }
+    )
+    with out.capture() as captured:
+        print_sub_segments(subs, "region")
+    text = captured.get()
+    assert "by region" in text
+    north = next(line for line in text.splitlines() if "North" in line)
+    assert "1,500" in north and "54.5%" in north and "0.06" in north
+    unknown = next(line for line in text.splitlines() if "unknown" in line)
+    assert "-15" in unknown and "—" in unknown

@@ -1,0 +1,120 @@
+"""Point lookups of one customer: the same rows from the sorted copies and from the mart.
+
+The whole 360° view against its Ibis reference is in ``tests/views/test_customer_view.py``;
+here a small hand-made mart checks each lookup's promise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+import segmint
+from segmint.mart import Mart
+from segmint.serving.customer_lookup import (
+    SEARCH_COLUMNS,
+    customers_by_id,
+    recent_orders,
+    score_records,
+    segment_history,
+    table_records,
+)
+from segmint.serving.sorted_copies import SortedCopies
+
+HOSTILE = "x' OR '1'='1"
+DAY = dt.date(2024, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def mart() -> Iterator[Mart]:
+    with segmint.connect(":memory:") as made:
+        sql = made.raw.execute
+        sql(
+            "INSERT INTO customers (customer_id, country, region) VALUES "
+            "('b', 'VN', 'North'), ('a', 'FR', NULL), ('Z', 'DE', 'South'), ($1, 'US', NULL)",
+            [HOSTILE],
+        )
+        sql(
+            "INSERT INTO assignments VALUES "
+            "('rfm', 1, DATE '2024-06-30', 'a', 'Old'), ('rfm', 2, DATE '2024-06-30', 'a', 'New'),"
+            "('rfm', 1, DATE '2024-03-31', 'a', 'Early'), ('life', 1, DATE '2024-06-30', 'a', 'Active'),"
+            "('rfm', 2, DATE '2024-06-30', 'b', 'Other')"
+        )
+        sql(
+            "INSERT INTO scores VALUES ('a', DATE '2024-03-31', 'm', 'p_alive', 0.5),"
+            "('a', DATE '2024-06-30', 'm', 'p_alive', 0.9), ('a', DATE '2024-06-30', 'm', 'clv', 12.0)"
+        )
+        sql(
+            "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) VALUES "
+            "('o1', 'a', TIMESTAMP '2024-01-01 10:00', 'web', 'completed'),"
+            "('o2', 'a', TIMESTAMP '2024-02-01 10:00', 'store', 'completed'),"
+            "('o3', 'a', TIMESTAMP '2024-03-01 10:00', 'web', 'completed')"
+        )
+        sql(
+            "INSERT INTO order_lines (order_id, line_no, quantity, unit_price) VALUES "
+            "('o1', 1, 2, 5.0), ('o1', 2, 1, 3.0), ('o2', 1, 1, 10.0)"
+        )
+        yield made
+
+
+@pytest.fixture(scope="module", params=["copies", "mart"])
+def copies(request: pytest.FixtureRequest, mart: Mart) -> SortedCopies:
+    """Built copies, or none (every lookup reads the mart): both must give the same."""
+    built = SortedCopies()
+    if request.param == "copies":
+        built.rebuild(mart)
+    return built
+
+
+def test_segment_history_keeps_the_latest_version_per_date(
+    mart: Mart, copies: SortedCopies
+) -> None:
+    assert segment_history(mart, copies, "a") == [
+        {"segmentation": "life", "as_of": "2024-06-30", "segment": "Active"},
+        {"segmentation": "rfm", "as_of": "2024-03-31", "segment": "Early"},
+        {"segmentation": "rfm", "as_of": "2024-06-30", "segment": "New"},
+    ]
+    assert segment_history(mart, copies, "nobody") == []
+
+
+def test_scores_latest_date_first(mart: Mart, copies: SortedCopies) -> None:
+    found = score_records(mart, copies, "a")
+    assert [(r["as_of"], r["score_name"]) for r in found] == [
+        ("2024-06-30", "clv"),
+        ("2024-06-30", "p_alive"),
+        ("2024-03-31", "p_alive"),
+    ]
+    assert score_records(mart, copies, "b") == []
+
+
+def test_table_records_drop_the_ingest_id(mart: Mart, copies: SortedCopies) -> None:
+    [row] = table_records(mart, copies, "customers", "a")
+    assert row["customer_id"] == "a" and row["country"] == "FR" and row["region"] is None
+    assert "ingest_id" not in row
+    assert table_records(mart, copies, "customers", HOSTILE)[0]["country"] == "US"
+    assert table_records(mart, copies, "customers", "x") == []
+
+
+def test_recent_orders_latest_first_with_value_and_lines(mart: Mart, copies: SortedCopies) -> None:
+    found = recent_orders(mart, copies, "a")
+    assert [(r["order_id"], r["value"], r["lines"]) for r in found] == [
+        ("o3", None, None),  # no lines
+        ("o2", 10.0, 1),
+        ("o1", 13.0, 2),
+    ]
+    assert recent_orders(mart, copies, "b") == []
+
+
+def test_customers_by_id_in_byte_order_once_each(mart: Mart, copies: SortedCopies) -> None:
+    found = customers_by_id(mart, ["b", "a", "Z", "a", "missing", HOSTILE], copies)
+    assert [r["customer_id"] for r in found] == ["Z", "a", "b", HOSTILE]
+    assert all(list(r) == list(SEARCH_COLUMNS) for r in found)
+    assert customers_by_id(mart, [], copies) == []
+
+
+def test_without_a_scores_table_there_are_no_scores() -> None:
+    with segmint.connect(":memory:") as made:
+        made.raw.execute("DROP TABLE scores")
+        assert score_records(made, SortedCopies(), "a") == []

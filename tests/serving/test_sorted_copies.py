@@ -1,0 +1,163 @@
+"""Sorted in-process copies of what a 360° view looks up: built, found, forgotten, kept current.
+
+Whether the view built on them equals the Ibis view is in ``tests/views/test_customer_view.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import segmint
+from segmint.features import stored_dates
+from segmint.mart import Mart
+from segmint.serving.sorted_copies import (
+    COPIED,
+    SortedCopies,
+    file_state,
+    fingerprint,
+)
+from segmint.views.customer_view import RECENT
+
+
+@pytest.fixture(scope="module")
+def copies(mart: Mart) -> Iterator[SortedCopies]:
+    """Sorted copies of the module's mart."""
+    built = SortedCopies()
+    built.rebuild(mart)
+    yield built
+    built.clear()
+
+
+def sample_ids(mart: Mart) -> list[str]:
+    """Customers with the most and the fewest orders, one without orders, and a spread."""
+    counts = mart.raw.execute(
+        "SELECT c.customer_id, count(o.order_id) AS n FROM customers c "
+        "LEFT JOIN orders o USING (customer_id) GROUP BY 1 ORDER BY n DESC, 1"
+    ).fetchall()
+    ids = [row[0] for row in counts]
+    return ids[:5] + ids[-5:] + ids[:: max(1, len(ids) // 20)]
+
+
+def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
+    fresh = SortedCopies()
+    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert (fresh.feature_rows(day, customer), fresh.has_scores()) == (None, None)
+    assert fresh.recent_orders(mart, customer, RECENT) is None
+    fresh.rebuild(mart)
+    assert fresh.feature_rows(day, customer) is not None
+    assert fresh.feature_rows(day - dt.timedelta(days=1), customer) is None
+    assert fresh.has_scores() is True
+    assert fresh.nbytes > 0
+    for table in COPIED:
+        found = fresh.rows(table, customer)
+        assert found is not None and found[1], table
+    fresh.clear()
+    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert fresh.nbytes == 0
+
+
+def copied_rows(copies: SortedCopies, table: str, customer_id: str) -> list[tuple[Any, ...]]:
+    found = copies.rows(table, customer_id)
+    assert found is not None, f"{table} was not copied"
+    return found[1]
+
+
+def test_every_copied_row_is_found_once(mart: Mart, copies: SortedCopies) -> None:
+    """Every row of a copied table comes back for its customer, and nothing else does."""
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    for table in COPIED:
+        found = sum(len(copied_rows(copies, table, customer_id)) for customer_id in ids)
+        stored = mart.raw.execute(
+            f"SELECT count(*) FROM {table} WHERE customer_id IN (SELECT customer_id FROM customers)"
+        ).fetchone()
+        assert stored is not None and found == stored[0], table
+        assert copied_rows(copies, table, "nobody") == []
+        assert copied_rows(copies, table, ids[0] + "x") == []
+
+
+def test_rows_of_several_customers_are_their_rows_in_turn(mart: Mart, copies: SortedCopies) -> None:
+    ids = sample_ids(mart)[:3]
+    for table in COPIED:
+        found = copies.rows_of(table, [*ids, "nobody"])
+        assert found is not None
+        expected = [row for customer_id in ids for row in copied_rows(copies, table, customer_id)]
+        assert found[1] == expected
+
+
+def test_customer_rows_equal_the_marts_in_its_column_order(
+    mart: Mart, copies: SortedCopies
+) -> None:
+    customer = sample_ids(mart)[0]
+    found = copies.rows("customers", customer)
+    assert found is not None
+    columns, rows = found
+    assert "ingest_id" not in columns
+    listed = ", ".join(f'"{c}"' for c in columns)
+    stored = mart.raw.execute(
+        f"SELECT {listed} FROM customers WHERE customer_id = $1", [customer]
+    ).fetchall()
+    assert rows == stored
+
+
+def test_assignment_rows_follow_the_views_order(mart: Mart, copies: SortedCopies) -> None:
+    customer = sample_ids(mart)[0]
+    found = copies.rows("assignments", customer)
+    assert found is not None
+    columns, rows = found
+    assert columns == ["segmentation", "as_of", "segment", "version"]
+    keys = [(r[0], r[1], -r[3]) for r in rows]
+    assert keys == sorted(keys)
+    assert len({r[0] for r in rows}) >= 2  # rfm and lifecycle at least
+
+
+def test_recent_orders_are_read_only_while_nothing_was_committed(mart: Mart) -> None:
+    customer = sample_ids(mart)[0]
+    built = SortedCopies()
+    built.rebuild(mart)
+    mart.raw.execute("CHECKPOINT")
+    built.confirm(file_state(mart))
+    orders = built.recent_orders(mart, customer, RECENT)
+    assert orders is not None
+    assert 0 < len(orders[1]) <= RECENT
+    assert built.recent_orders(mart, customer, 1) == (orders[0], orders[1][:1])
+    mart.raw.execute("CREATE TABLE _touch AS SELECT 1 AS x")
+    try:
+        assert built.recent_orders(mart, customer, RECENT) is None  # a commit since
+        built.confirm(file_state(mart))
+        assert built.recent_orders(mart, customer, RECENT) == orders
+    finally:
+        mart.raw.execute("DROP TABLE _touch")
+
+
+def test_fingerprint_changes_when_a_copied_table_changes(mart: Mart) -> None:
+    before = fingerprint(mart)
+    assert fingerprint(mart) == before
+    mart.raw.execute("INSERT INTO consents SELECT * FROM consents LIMIT 1")
+    try:
+        assert fingerprint(mart) != before
+    finally:
+        mart.raw.execute("DELETE FROM consents WHERE rowid = (SELECT max(rowid) FROM consents)")
+    assert fingerprint(mart) == before
+
+
+def test_an_in_memory_mart_is_copied_but_its_orders_never_trusted() -> None:
+    with segmint.connect(":memory:") as mart:
+        mart.raw.execute(
+            "INSERT INTO customers (customer_id, country) VALUES ('a', 'VN'), ('b''; --', 'FR')"
+        )
+        built = SortedCopies()
+        built.rebuild(mart)
+        found = built.rows("customers", "b'; --")
+        assert found is not None and len(found[1]) == 1
+        assert built.has_scores() is True  # a new mart has an empty scores table
+        assert built.rows("scores", "a") == (["as_of", "model", "score_name", "value"], [])
+        assert all(state is None for state in file_state(mart))
+        assert built.recent_orders(mart, "a", RECENT) is None
+        assert stored_dates(mart) == []
+        assert built.feature_rows(dt.date(2024, 6, 30), "a") is None

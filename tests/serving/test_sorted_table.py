@@ -1,0 +1,118 @@
+"""A table held sorted by customer id: rows found by binary search, exactly as the engine gives them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from segmint.serving.sorted_table import DICTIONARY_BELOW, sorted_table
+
+SQL = "SELECT customer_id, n, label FROM t ORDER BY customer_id, n"
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (customer_id VARCHAR, n INTEGER, label VARCHAR)")
+    con.execute(
+        "INSERT INTO t VALUES ('b', 2, 'x'), ('a', 1, 'y'), ('b', 1, 'x'), ('c', 5, NULL), "
+        "(NULL, 9, 'orphan'), ('Z', 3, 'x'), ('é', 4, 'x'), ('a''; drop table t; --', 7, 'q')"
+    )
+    return con
+
+
+def test_rows_of_one_customer_in_order(con: duckdb.DuckDBPyConnection) -> None:
+    table = sorted_table(con, SQL, [], ["customer_id", "n", "label"])
+    assert table is not None
+    assert table.rows("b") == [("b", 1, "x"), ("b", 2, "x")]
+    assert table.rows("c") == [("c", 5, None)]
+    assert table.rows("missing") == []
+    assert table.rows("") == []
+
+
+def test_hostile_and_non_ascii_ids_are_plain_keys(con: duckdb.DuckDBPyConnection) -> None:
+    table = sorted_table(con, SQL, [], ["n"])
+    assert table is not None
+    assert table.rows("a'; drop table t; --") == [(7,)]
+    assert table.rows("é") == [(4,)]
+    assert table.rows("Z") == [(3,)]
+
+
+def test_rows_out_of_byte_order_are_sorted_keeping_each_customers_order(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # insertion order: b 2, a 1, b 1, ...; a stable sort keeps b's rows as given
+    table = sorted_table(con, "SELECT customer_id, n FROM t", [], ["n"])
+    assert table is not None
+    assert list(table.keys) == sorted(table.keys)
+    assert table.rows("b") == [(2,), (1,)]
+    assert table.rows("a") == [(1,)]
+
+
+def test_null_ids_are_dropped(con: duckdb.DuckDBPyConnection) -> None:
+    table = sorted_table(con, SQL, [], ["n", "label"])
+    assert table is not None
+    assert len(table.keys) == 7
+    assert all(row != (9, "orphan") for row in table.rows_of(["a", "b", "c", "Z", "é"]))
+
+
+def test_rows_of_several_customers_keeps_the_order_asked(con: duckdb.DuckDBPyConnection) -> None:
+    table = sorted_table(con, SQL, [], ["customer_id", "n"])
+    assert table is not None
+    assert table.rows_of(["c", "nobody", "a", "b"]) == [("c", 5), ("a", 1), ("b", 1), ("b", 2)]
+
+
+def test_parameters_are_bound(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT customer_id, n FROM t WHERE n > $1 ORDER BY customer_id"
+    table = sorted_table(con, sql, [4], ["n"])
+    assert table is not None
+    assert table.rows("c") == [(5,)]
+    assert table.rows("a") == []
+
+
+def test_inexact_types_are_refused(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE m (customer_id VARCHAR, amount DECIMAL(18, 2))")
+    assert sorted_table(con, "SELECT customer_id, amount FROM m", [], ["amount"]) is None
+
+
+def test_dates_timestamps_booleans_and_doubles_come_out_as_python_values() -> None:
+    con = duckdb.connect()
+    sql = (
+        "SELECT 'x' AS customer_id, DATE '2024-02-29' AS d, TIMESTAMP '2024-01-01 10:30:00' AS ts,"
+        " true AS flag, 2.5::DOUBLE AS v, 9000000000::BIGINT AS big"
+    )
+    table = sorted_table(con, sql, [], ["d", "ts", "flag", "v", "big"])
+    assert table is not None
+    expected = (dt.date(2024, 2, 29), dt.datetime(2024, 1, 1, 10, 30), True, 2.5, 9_000_000_000)
+    assert table.rows("x") == [expected]
+    assert con.execute(sql).fetchall()[0][1:] == expected
+
+
+def test_low_cardinality_text_is_dictionary_encoded() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE s AS SELECT lpad(i::VARCHAR, 4, '0') AS customer_id, "
+        "CASE WHEN i % 2 = 0 THEN 'north' ELSE 'south' END AS region, i::VARCHAR AS code "
+        "FROM range(100) r(i)"
+    )
+    table = sorted_table(con, "SELECT * FROM s ORDER BY customer_id", [], ["region", "code"])
+    assert table is not None
+    region, code = table.arrays
+    assert region is not None and code is not None
+    assert pa.types.is_dictionary(region.type)  # 2 values in 100 rows
+    assert not pa.types.is_dictionary(code.type)  # every value distinct
+    assert DICTIONARY_BELOW * 100 > 2
+    assert table.rows("0007") == [("south", "7")]
+    assert table.nbytes > 0
+
+
+def test_empty_result() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE e (customer_id VARCHAR, label VARCHAR)")
+    table = sorted_table(con, "SELECT * FROM e", [], ["label"])
+    assert table is not None
+    assert table.rows("a") == []
+    assert table.rows_of(["a", "b"]) == []

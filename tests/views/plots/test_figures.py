@@ -1,0 +1,146 @@
+"""Dashboard figures: valid plotly, strict JSON (no NaN), hand-checked numbers and encoded links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from segmint.views.plots import figures as fig
+from segmint.views.scores import RISK_LABELS, VALUE_TIERS
+
+HOSTILE = "Top & #1 ?a=b/c"
+
+SEGMENTS = pd.DataFrame(
+    {
+        "segment": ["Champions", HOSTILE, "Lost"],
+        "members": [10, 20, 5],
+        "share_of_base": [0.2857, 0.5714, 0.1429],
+        "revenue_share": [0.7, 0.3, 0.0],
+        "profit_share": [0.8, 0.25, -0.05],
+        "revenue_per_member": [100.0, 20.0, math.nan],
+        "profit_per_member": [40.0, 5.0, math.nan],
+    }
+)
+
+
+def strict(figure: fig.Figure) -> fig.Figure:
+    """The figure as plotly.js gets it: valid for plotly and strict JSON (NaN is not JSON)."""
+    go.Figure(figure)  # raises on an unknown property or a wrong value
+    return json.loads(json.dumps(figure, allow_nan=False))
+
+
+def test_segment_link_encodes_the_names() -> None:
+    link = fig.segment_link("rfm 2/x", dt.date(2024, 6, 30))
+    url = fig.link_to(link, HOSTILE)
+    parts = urlsplit(url)
+    assert parts.path == "/segments/rfm%202%2Fx"
+    assert unquote(parts.path.rsplit("/", 1)[1]) == "rfm 2/x"
+    assert parse_qs(parts.query) == {"as_of": ["2024-06-30"], "segment": [HOSTILE]}
+    assert "#" not in url
+
+
+def test_segment_shares_side_by_side_with_links() -> None:
+    figure = strict(fig.segment_shares(SEGMENTS, fig.segment_link("rfm", dt.date(2024, 6, 30))))
+    names = [trace["name"] for trace in figure["data"]]
+    assert names == ["Customers", "Revenue", "Profit"]
+    assert figure["data"][2]["y"] == [0.8, 0.25, -0.05]
+    assert figure["data"][0]["x"] == ["Champions", HOSTILE, "Lost"]
+    links = figure["data"][0]["customdata"]
+    assert parse_qs(urlsplit(links[1]).query)["segment"] == [HOSTILE]
+
+
+def test_no_link_means_no_customdata() -> None:
+    assert fig.segment_shares(SEGMENTS)["data"][0]["customdata"] is None
+
+
+def test_missing_values_become_null_not_nan() -> None:
+    figure = strict(fig.value_per_member(SEGMENTS))
+    assert figure["data"][0]["y"] == [100.0, 20.0, None]
+    treemap = strict(fig.segment_treemap(SEGMENTS))
+    assert treemap["data"][0]["values"] == [10, 20, 5]
+    assert treemap["data"][0]["marker"]["colors"] == [100.0, 20.0, 0.0]
+
+
+def test_buyer_trend_dates_as_text() -> None:
+    trend = pd.DataFrame(
+        {"month": pd.date_range("2024-01-01", periods=3, freq="MS"), "buyers": [3, 0, 7]}
+    )
+    figure = strict(fig.buyer_trend(trend))
+    assert figure["data"][0]["x"] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert figure["data"][0]["y"] == [3, 0, 7]
+
+
+def test_distinguishing_reverses_order_and_colours_by_sign() -> None:
+    rows = pd.DataFrame({"feature": ["a", "b"], "index": [250.0, 40.0], "smd": [1.2, -0.8]})
+    figure = strict(fig.distinguishing(rows))
+    trace = figure["data"][0]
+    assert trace["y"] == ["b", "a"]  # the most distinctive on top
+    assert trace["marker"]["color"] == [fig.PALETTE[3], fig.PALETTE[1]]
+
+
+def test_mix_keeps_the_ten_largest_shares() -> None:
+    rows = pd.DataFrame(
+        {"value": [f"v{i}" for i in range(12)], "share": [i / 66 for i in range(12)]}
+    )
+    trace = strict(fig.mix(rows, "Channels", "Share"))["data"][0]
+    assert trace["y"] == [f"v{i}" for i in range(2, 12)]
+
+
+def test_rfm_heatmap_leaves_empty_cells_empty() -> None:
+    grid = pd.DataFrame(
+        {
+            "r_score": [1, 1, 2],
+            "f_score": [1, 2, 2],
+            "customers": [5, 3, 9],
+            "monetary_mean": [1.0, 2.0, 3.0],
+        }
+    )
+    trace = strict(fig.rfm_heatmap(grid, "customers"))["data"][0]
+    assert trace["x"] == ["F1", "F2"] and trace["y"] == ["R1", "R2"]
+    assert trace["z"] == [[5.0, 3.0], [None, 9.0]]
+    with pytest.raises(KeyError):
+        fig.rfm_heatmap(grid, "r_score")
+
+
+def test_sankey_links_point_at_the_right_nodes() -> None:
+    flows = pd.DataFrame(
+        {"source": ["A", "A", "B"], "target": ["A", "B", "B"], "customers": [5, 2, 7]}
+    )
+    data = strict(fig.sankey(flows, "March", "June"))["data"][0]
+    labels = data["node"]["label"]
+    assert labels == ["A (March)", "B (March)", "A (June)", "B (June)"]
+    pairs = [
+        (labels[s], labels[t], v)
+        for s, t, v in zip(
+            data["link"]["source"], data["link"]["target"], data["link"]["value"], strict=True
+        )
+    ]
+    assert pairs == [
+        ("A (March)", "A (June)", 5),
+        ("A (March)", "B (June)", 2),
+        ("B (March)", "B (June)", 7),
+    ]
+    assert data["node"]["color"][0] == data["node"]["color"][2]  # one colour per segment
+
+
+def test_clv_histogram_counts_everyone_and_pools_the_top() -> None:
+    values = pd.Series([float(v) for v in range(1, 101)] + [10_000.0, math.nan])
+    trace = strict(fig.clv_histogram(values, bins=10))["data"][0]
+    assert sum(trace["y"]) == 101  # NaN dropped, the outlier pooled in the last bar
+    assert max(trace["x"]) < 200
+    empty = strict(fig.clv_histogram(pd.Series([], dtype="float64"), bins=5))["data"][0]
+    assert sum(empty["y"]) == 0
+
+
+def test_value_risk_grid_fills_missing_cells_with_zero() -> None:
+    grid = pd.DataFrame({"tier": ["Top 1%"], "band": ["80-100%"], "customers": [4], "clv": [9.0]})
+    trace = strict(fig.value_risk_grid(grid, VALUE_TIERS, RISK_LABELS))["data"][0]
+    assert trace["y"] == list(VALUE_TIERS) and trace["x"] == list(RISK_LABELS)
+    assert trace["z"][0] == [0, 0, 0, 0, 4]
+    assert sum(map(sum, trace["z"])) == 4

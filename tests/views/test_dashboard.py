@@ -1,0 +1,126 @@
+"""The dashboard's cached catalogue: defaults, checks with clear errors, versions, invalidation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import ibis
+import pandas as pd
+import pytest
+
+import segmint
+from segmint.exceptions import InputError, MartError, SegmintError
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, store_version
+
+DAY = dt.date(2024, 6, 30)
+EARLIER = dt.date(2024, 3, 31)
+
+
+def save(mart: Mart, name: str, day: dt.date, segments: dict[str, str]) -> None:
+    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
+    store.save(mart, name, "rules", {"name": name}, day, ibis.memtable(frame))
+
+
+@pytest.fixture
+def mart() -> Iterator[Mart]:
+    with segmint.connect(":memory:") as made:
+        made.raw.execute("INSERT INTO customers (customer_id) VALUES ('a'), ('b'), ('c')")
+        made.raw.execute(
+            "INSERT INTO consents (customer_id, channel, granted) VALUES ('a', 'Email', true)"
+        )
+        save(made, "zeta", DAY, {"a": "Z1"})
+        save(made, "beta", EARLIER, {"a": "B1", "b": "B2"})
+        save(made, "beta", DAY, {"a": "B2", "b": "B2", "c": "B3"})
+        yield made
+
+
+def test_default_is_the_first_by_name_without_rfm_or_lifecycle(mart: Mart) -> None:
+    board = Dashboard()
+    assert board.names(mart) == ["beta", "zeta"]
+    assert board.default_segmentation(mart) == "beta"
+
+
+def test_default_prefers_rfm_then_lifecycle(mart: Mart) -> None:
+    save(mart, "lifecycle", DAY, {"a": "Active"})
+    assert Dashboard().default_segmentation(mart) == "lifecycle"
+    save(mart, "rfm", DAY, {"a": "Champions"})
+    assert Dashboard().default_segmentation(mart) == "rfm"
+
+
+def test_an_empty_mart_says_how_to_store_something() -> None:
+    with segmint.connect(":memory:") as empty:
+        with pytest.raises(MartError) as info:
+            Dashboard().default_segmentation(empty)
+        assert str(info.value) == NO_SEGMENTATIONS
+
+
+def test_unknown_segmentation_lists_the_stored_ones(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no segmentation named 'x'; stored: beta, zeta"):
+        Dashboard().check(mart, "x")
+    with pytest.raises(MartError, match="no segmentation named"):
+        Dashboard().dates(mart, "x'; drop table assignments; --")
+
+
+def test_resolve_dates(mart: Mart) -> None:
+    board = Dashboard()
+    assert board.dates(mart, "beta") == [EARLIER, DAY]
+    assert board.resolve(mart, "beta", None) == DAY
+    assert board.resolve(mart, "beta", "") == DAY
+    assert board.resolve(mart, "beta", "2024-03-31") == EARLIER
+    assert board.resolve(mart, "beta", EARLIER) == EARLIER
+    with pytest.raises(
+        MartError, match="no results as of 2024-01-01; stored dates: 2024-03-31, 2024-06-30"
+    ):
+        board.resolve(mart, "beta", "2024-01-01")
+    with pytest.raises(InputError):
+        board.resolve(mart, "beta", "30/06/2024")
+
+
+def test_segments_and_check_segment(mart: Mart) -> None:
+    board = Dashboard()
+    assert board.segments(mart, "beta", DAY) == ["B2", "B3"]
+    assert board.check_segment(mart, "beta", "B3", DAY) == "B3"
+    with pytest.raises(MartError, match="has no segment 'B1' as of 2024-06-30; segments: B2, B3"):
+        board.check_segment(mart, "beta", "B1", DAY)
+
+
+def test_channels_are_checked_case_insensitively(mart: Mart) -> None:
+    board = Dashboard()
+    assert "email" in board.channels(mart)
+    assert board.check_channel(mart, "  EMAIL ") == "email"
+    with pytest.raises(SegmintError, match=r"channel must be one of .*; got 'fax\\n'"):
+        board.check_channel(mart, "fax\n")
+
+
+def test_store_version_is_the_one_holding_that_date(mart: Mart) -> None:
+    assert store_version(mart, "beta", DAY) == store_version(mart, "beta", EARLIER)
+    save(mart, "beta", DAY, {"a": "New"})  # same definition: stored again
+    board = Dashboard()
+    assert board.version(mart, "beta", DAY) == store_version(mart, "beta", DAY)
+    assert board.segments(mart, "beta", DAY) == ["New"]
+
+
+def test_cached_results_until_invalidated(mart: Mart) -> None:
+    board = Dashboard()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert board.cached(("k",), compute) == 1
+    assert board.cached(("k",), compute) == 1
+    assert board.cached(("other",), compute) == 2
+    names = board.names(mart)
+    save(mart, "new", DAY, {"a": "N"})
+    assert board.names(mart) == names  # the catalogue is cached
+    board.invalidate()
+    assert board.cached(("k",), compute) == 3
+    assert "new" in board.names(mart)
+
+
+def test_personas_of_an_unknown_segmentation_are_none(mart: Mart) -> None:
+    assert Dashboard().personas(mart, "nope") == {}

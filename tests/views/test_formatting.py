@@ -1,0 +1,97 @@
+"""Jinja filters: numbers for people, a dash for missing values, figures safe in attributes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from html import unescape
+from urllib.parse import unquote
+
+import jinja2
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from segmint import __version__
+from segmint.views.formatting import compact, figure, install, number, percent, pvalue, urlquote
+
+MISSING = [None, math.nan, float("nan")]
+
+
+@pytest.mark.parametrize("value", MISSING)
+def test_missing_values_read_as_a_dash(value: object) -> None:
+    assert number(value) == percent(value) == compact(value) == pvalue(value) == "—"
+
+
+def test_number_groups_thousands_and_rounds() -> None:
+    assert number(1234567.891) == "1,234,568"
+    assert number(1234.5678, 2) == "1,234.57"
+    assert number(0) == "0"
+    assert number(-9876) == "-9,876"
+    assert number("12") == "12"  # text from a frame column still reads as a number
+
+
+def test_percent_of_a_share() -> None:
+    assert percent(0.1234) == "12.3%"
+    assert percent(1) == "100.0%"
+    assert percent(0.5, 0) == "50%"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "0"),
+        (999.4, "999"),
+        (1000, "1.0k"),
+        (34_500, "34.5k"),
+        (1_234_567, "1.2M"),
+        (-2_500_000, "-2.5M"),
+        (7_000_000_000, "7.0B"),
+    ],
+)
+def test_compact_shortens_large_numbers(value: float, text: str) -> None:
+    assert compact(value) == text
+
+
+def test_pvalue_two_significant_digits_or_a_floor() -> None:
+    assert pvalue(0.04567) == "0.046"
+    assert pvalue(0.5) == "0.5"
+    assert pvalue(0.001) == "0.001"
+    assert pvalue(0.000999) == "< 0.001"
+    assert pvalue(0.0) == "< 0.001"
+
+
+def test_figure_escapes_what_could_end_a_single_quoted_attribute() -> None:
+    value = {"title": "it's <script>&amp;", "x": [1, 2]}
+    text = str(figure(value))
+    assert "'" not in text
+    assert "<" not in text
+    assert json.loads(unescape(text)) == value
+
+
+@given(st.recursive(st.text(), lambda inner: st.lists(inner, max_size=3), max_leaves=5))
+def test_figure_round_trips_any_text(value: object) -> None:
+    text = str(figure({"v": value}))
+    assert "'" not in text and "<" not in text
+    assert json.loads(unescape(text)) == {"v": value}
+
+
+def test_figure_serialises_what_json_cannot_as_text() -> None:
+
+    assert json.loads(unescape(str(figure({"d": dt.date(2024, 1, 31)})))) == {"d": "2024-01-31"}
+
+
+@pytest.mark.parametrize("value", ["a/b", "x&y=1", "#top", "what?", "two words", "../up"])
+def test_urlquote_keeps_a_value_in_one_segment(value: str) -> None:
+    quoted = urlquote(value)
+    assert not set(quoted) & set("/&#?= ")
+
+    assert unquote(quoted) == value
+
+
+def test_install_registers_filters_and_version() -> None:
+    env = install(jinja2.Environment(autoescape=True))
+    rendered = env.from_string("{{ 1234 | number }} {{ 0.25 | percent }} {{ version }}").render()
+    assert rendered == f"1,234 25.0% {__version__}"
+    assert {"number", "pvalue", "percent", "compact", "figure", "urlquote"} <= set(env.filters)

@@ -1,0 +1,133 @@
+"""Reading stored scores: latest date on or before the day, first model by name, tiers × bands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+import segmint
+from segmint.mart import Mart
+from segmint.views.scores import (
+    NO_CHURN,
+    NO_CLV,
+    RISK_LABELS,
+    VALUE_TIERS,
+    _grid,
+    churn_risk,
+    score,
+    value_risk,
+)
+
+DAY = dt.date(2024, 6, 30)
+
+
+@pytest.fixture
+def mart() -> Iterator[Mart]:
+    with segmint.connect(":memory:") as made:
+        yield made
+
+
+def put(mart: Mart, rows: list[tuple[str, str, str, str, float]]) -> None:
+    """(customer, as_of, model, score_name, value) rows."""
+    for row in rows:
+        mart.raw.execute("INSERT INTO scores VALUES ($1, $2::DATE, $3, $4, $5)", list(row))
+
+
+def values(table: object) -> dict[str, float]:
+    frame = table.execute()  # type: ignore[attr-defined]
+    return dict(zip(frame.customer_id, frame.value, strict=True))
+
+
+def test_latest_date_on_or_before_the_day_and_first_model(mart: Mart) -> None:
+    put(
+        mart,
+        [
+            ("a", "2024-03-31", "m", "clv", 1.0),
+            ("a", "2024-06-30", "zeta", "clv", 9.0),
+            ("a", "2024-06-30", "beta", "clv", 5.0),
+            ("b", "2024-06-30", "beta", "clv", 6.0),
+            ("a", "2024-07-31", "beta", "clv", 100.0),  # after the day
+        ],
+    )
+    chosen = score(mart, "clv", DAY)
+    assert chosen is not None
+    assert values(chosen) == {"a": 5.0, "b": 6.0}
+    earlier = score(mart, "clv", dt.date(2024, 4, 1))
+    assert earlier is not None and values(earlier) == {"a": 1.0}
+    assert score(mart, "clv", dt.date(2024, 1, 1)) is None
+    assert score(mart, "churn_risk", DAY) is None
+
+
+def test_no_scores_table_means_no_score(mart: Mart) -> None:
+    mart.raw.execute("DROP TABLE scores")
+    assert score(mart, "clv", DAY) is None
+    assert churn_risk(mart, DAY) is None
+
+
+def test_churn_risk_prefers_the_stored_risk_then_one_minus_p_alive(mart: Mart) -> None:
+    put(mart, [("a", "2024-06-30", "m", "p_alive", 0.75)])
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk) == {"a": 0.25}
+    put(mart, [("a", "2024-06-30", "m", "churn_risk", 0.6)])
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk) == {"a": 0.6}
+
+
+def test_value_risk_without_scores_says_what_to_run(mart: Mart) -> None:
+    result = value_risk(mart, DAY)
+    assert (result.clv, result.grid, result.top, result.average_clv) == (None, None, None, None)
+    assert result.messages == [NO_CLV, NO_CHURN]
+
+
+def test_value_risk_with_clv_only(mart: Mart) -> None:
+    put(mart, [("a", "2024-06-30", "m", "clv", 10.0), ("b", "2024-06-30", "m", "clv", 30.0)])
+    result = value_risk(mart, DAY, top_n=1)
+    assert result.messages == [NO_CHURN]
+    assert result.average_clv == 20.0
+    assert result.grid is None
+    assert result.top is not None
+    assert result.top.to_dict("records") == [{"customer_id": "b", "clv": 30.0}]
+
+
+def test_value_risk_top_customers_carry_their_risk(mart: Mart) -> None:
+    put(
+        mart,
+        [
+            ("a", "2024-06-30", "m", "clv", 10.0),
+            ("b", "2024-06-30", "m", "clv", 30.0),
+            ("b", "2024-06-30", "m", "p_alive", 0.9),
+        ],
+    )
+    result = value_risk(mart, DAY)
+    assert result.messages == []
+    assert result.top is not None
+    top = result.top.set_index("customer_id")
+    assert top.loc["b", "churn_risk"] == pytest.approx(0.1)
+    assert pd.isna(top.loc["a", "churn_risk"])
+    assert result.grid is not None
+    assert result.grid.customers.sum() == 1  # only b has both scores
+
+
+def test_grid_tiers_by_percentile_and_bands_by_risk() -> None:
+    ids = [f"c{i:03d}" for i in range(100)]
+    clv = pd.Series(range(1, 101), index=ids, dtype="float64")
+    risk = pd.Series([0.0] * 50 + [0.99] * 49 + [1.0], index=ids)
+    grid = _grid(clv, risk).set_index(["tier", "band"])
+    assert grid.loc[("Top 1%", "80-100%"), "customers"] == 1
+    assert grid.loc[("Top 1%", "80-100%"), "clv"] == 100.0
+    assert grid.loc[("Next 4%", "80-100%"), "customers"] == 4
+    assert grid.loc[("Next 15%", "80-100%"), "customers"] == 15
+    assert grid.loc[("Middle 30%", "80-100%"), "customers"] == 30
+    assert grid.loc[("Bottom 50%", "0-20%"), "customers"] == 50
+    assert grid.loc[("Bottom 50%", "0-20%"), "clv"] == sum(range(1, 51))
+    assert int(grid.customers.sum()) == 100
+    assert set(grid.index.get_level_values("tier")) <= set(VALUE_TIERS)
+    assert set(grid.index.get_level_values("band")) <= set(RISK_LABELS)
+
+
+def test_grid_clips_risk_outside_zero_one() -> None:
+    grid = _grid(pd.Series([1.0, 2.0], index=["a", "b"]), pd.Series([-0.5, 1.7], index=["a", "b"]))
+    assert set(grid.band) == {"0-20%", "80-100%"}
