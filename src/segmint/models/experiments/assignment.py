@@ -71,6 +71,11 @@ def is_control(
     return np.asarray(after > before)
 
 
+def check_holdout(holdout: float) -> float:
+    """``holdout`` as a share strictly between 0 and 1 (a control group and a target group)."""
+    return share("holdout", holdout)
+
+
 def check_seed(seed: int) -> int:
     """``seed`` as a non-negative integer."""
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -97,7 +102,7 @@ def assign_groups(
         ModelInputError: duplicate customers, a holdout outside (0, 1), a negative seed,
             or strata of another length.
     """
-    share("holdout", holdout)
+    check_holdout(holdout)
     seed = check_seed(seed)
     ids = [str(c) for c in customer_ids]
     if len(set(ids)) != len(ids):

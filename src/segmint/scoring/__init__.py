@@ -1,0 +1,1 @@
+"""Scores and measurements on mart data: CLV, churn and intent, recommendations, campaigns."""

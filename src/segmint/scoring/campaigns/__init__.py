@@ -1,0 +1,57 @@
+"""Campaigns on mart data: audiences, deterministic control groups, measured lift.
+
+- :func:`create_campaign`: eligible audience (segments, consent, suppression), split
+  into target and control per stratum from a sha256 prefix, written once.
+- :func:`campaign_results`: each member's outcomes in the response window and the
+  pre-period, lifts with Welch, bootstrap and CUPED intervals, sample-ratio check,
+  per-segment lifts with Benjamini–Hochberg, ROI after contact costs, contamination.
+
+The statistics live in :mod:`segmint.models.experiments`; this package only reads and
+writes the mart (Ibis expressions, no SQL text).
+"""
+
+from segmint.scoring.campaigns.assignment import assign, assignment_key
+from segmint.scoring.campaigns.audience import (
+    SUPPRESSIONS_TABLE,
+    Audience,
+    AudienceCounts,
+    eligible_audience,
+)
+from segmint.scoring.campaigns.create import (
+    CampaignDesign,
+    CampaignExistsError,
+    CreatedCampaign,
+    StratumGroups,
+    create_campaign,
+)
+from segmint.scoring.campaigns.measure import MIN_SEGMENT_SIZE, campaign_results
+from segmint.scoring.campaigns.outcomes import MemberOutcomes, Window, member_outcomes
+from segmint.scoring.campaigns.results import (
+    CampaignResults,
+    MetricLift,
+    SegmentLift,
+    SegmentMetric,
+)
+
+__all__ = [
+    "MIN_SEGMENT_SIZE",
+    "SUPPRESSIONS_TABLE",
+    "Audience",
+    "AudienceCounts",
+    "CampaignDesign",
+    "CampaignExistsError",
+    "CampaignResults",
+    "CreatedCampaign",
+    "MemberOutcomes",
+    "MetricLift",
+    "SegmentLift",
+    "SegmentMetric",
+    "StratumGroups",
+    "Window",
+    "assign",
+    "assignment_key",
+    "campaign_results",
+    "create_campaign",
+    "eligible_audience",
+    "member_outcomes",
+]
