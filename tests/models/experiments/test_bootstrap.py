@@ -10,7 +10,11 @@ import pytest
 
 from segmint.exceptions import ModelInputError
 from segmint.models.experiments import bootstrap as bootstrap_module
-from segmint.models.experiments import bootstrap_difference, welch_difference
+from segmint.models.experiments import (
+    bootstrap_difference,
+    bootstrap_differences,
+    welch_difference,
+)
 from segmint.models.experiments.bootstrap import resampled_means
 
 from .conftest import simulate_campaign
@@ -100,3 +104,19 @@ def test_fewer_than_a_thousand_resamples_is_refused() -> None:
 def test_all_zero_outcomes_give_a_zero_interval() -> None:
     result = bootstrap_difference(np.zeros(50), np.zeros(20), random_state=0)
     assert result.ci == (0.0, 0.0) and result.relative_ci is None
+
+
+def test_several_outcomes_are_resampled_jointly() -> None:
+    rng = np.random.default_rng(9)
+    bought = rng.random(3_000) < 0.1
+    revenue = np.where(bought, rng.gamma(2.0, 30.0, 3_000), 0.0)
+    outcomes = np.column_stack([bought.astype(float), revenue, 0.4 * revenue])
+    target, control = outcomes[:2_000], outcomes[2_000:]
+    joint = bootstrap_differences(target, control, random_state=4)
+    assert len(joint) == 3
+    single = bootstrap_difference(target[:, 1], control[:, 1], random_state=5)
+    width = single.ci[1] - single.ci[0]
+    assert joint[1].ci == pytest.approx(single.ci, abs=0.1 * width)
+    assert joint[2].ci == pytest.approx((0.4 * joint[1].ci[0], 0.4 * joint[1].ci[1]))  # same draws
+    with pytest.raises(ModelInputError, match="same outcomes"):
+        bootstrap_differences(target, control[:, :2])

@@ -5,7 +5,8 @@ campaign measurement in :mod:`segmint.scoring.campaigns` computes each member's 
 from the mart and hands them to these functions.
 
 - :func:`welch_difference`: difference in means with Welch's interval (Welch 1947).
-- :func:`bootstrap_difference`: percentile bootstrap interval, vectorised (Efron 1979).
+- :func:`bootstrap_difference`, :func:`bootstrap_differences`: percentile bootstrap
+  intervals, vectorised, several outcomes resampled jointly (Efron 1979).
 - :func:`cuped_difference`: CUPED with a pre-period covariate (Deng et al. 2013).
 - :func:`sample_ratio_check`: sample-ratio mismatch, chi-square (Kohavi et al. 2020).
 - :func:`benjamini_hochberg`: false-discovery-rate adjusted p-values (1995).
@@ -22,7 +23,11 @@ from segmint.models.experiments.assignment import (
     assignment_key,
     stratum_offset,
 )
-from segmint.models.experiments.bootstrap import BootstrapInterval, bootstrap_difference
+from segmint.models.experiments.bootstrap import (
+    BootstrapInterval,
+    bootstrap_difference,
+    bootstrap_differences,
+)
 from segmint.models.experiments.compliance import Compliance, intention_to_treat
 from segmint.models.experiments.cuped import CupedDifference, cuped_difference
 from segmint.models.experiments.difference import Difference, Moments, welch_difference
@@ -50,6 +55,7 @@ __all__ = [
     "assignment_key",
     "benjamini_hochberg",
     "bootstrap_difference",
+    "bootstrap_differences",
     "campaign_return",
     "cuped_difference",
     "intention_to_treat",

@@ -17,6 +17,9 @@ shortcuts keep it fast without a Python loop over resamples:
   ``_BLOCK_DRAWS`` so memory stays bounded whatever the group size.
 
 Both give exactly the distribution of the mean of ``n`` draws with replacement.
+:func:`bootstrap_differences` resamples *members*, not values: several outcomes of the same
+members (conversion, revenue, margin…) share one set of draws, which is both the joint
+bootstrap of the campaign and the cheapest (the random draws dominate the cost).
 
 References:
     Efron, B. (1979). Bootstrap methods: another look at the jackknife. Annals of
@@ -37,7 +40,7 @@ from segmint.models.experiments.difference import Interval
 
 MIN_RESAMPLES = 1_000
 _FEW_VALUES = 64  # distinct values up to which the multinomial route is used
-_BLOCK_DRAWS = 1 << 22  # index draws held in memory at once (32 MB of int64)
+_BLOCK_DRAWS = 1 << 22  # values drawn per block (draws x outcomes): 32 MB of floats
 
 
 @dataclass(frozen=True)
@@ -79,36 +82,101 @@ def bootstrap_difference(
         ModelInputError: fewer than 1,000 resamples, a group of fewer than two members, or
             non-finite outcomes.
     """
+    target = outcomes("y_target", y_target)
+    control = outcomes("y_control", y_control)
+    (interval,) = bootstrap_differences(
+        target[:, None],
+        control[:, None],
+        n_resamples=n_resamples,
+        confidence=confidence,
+        random_state=random_state,
+    )
+    return interval
+
+
+def bootstrap_differences(
+    y_target: ArrayLike,
+    y_control: ArrayLike,
+    *,
+    n_resamples: int = 2_000,
+    confidence: float = 0.95,
+    random_state: int | np.random.Generator | None = None,
+) -> list[BootstrapInterval]:
+    """Bootstrap intervals of several outcomes at once, resampling members jointly.
+
+    Args:
+        y_target: one row per target member, one column per outcome.
+        y_control: one row per control member, the same columns.
+        n_resamples, confidence, random_state: as in :func:`bootstrap_difference`.
+
+    Returns:
+        One interval per column.
+
+    Raises:
+        ModelInputError: fewer than 1,000 resamples, arrays that are not two-dimensional
+            with the same columns, a group of fewer than two members, or non-finite values.
+    """
     if n_resamples < MIN_RESAMPLES:
         raise ModelInputError(
             f"n_resamples must be at least {MIN_RESAMPLES:,} for stable 95 % percentiles; "
             f"got {n_resamples}."
         )
     level = confidence_level(confidence)
-    target = outcomes("y_target", y_target)
-    control = outcomes("y_control", y_control)
+    target = _matrix("y_target", y_target)
+    control = _matrix("y_control", y_control)
+    if target.shape[1] != control.shape[1]:
+        raise ModelInputError(
+            f"y_target and y_control must have the same outcomes (columns); got "
+            f"{target.shape[1]} and {control.shape[1]}."
+        )
     rng = np.random.default_rng(random_state)
     means_t = resampled_means(target, n_resamples, rng)
     means_c = resampled_means(control, n_resamples, rng)
     tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(means_t - means_c, [tail, 100.0 - tail])
-    relative_ci: Interval | None = None
-    if np.all(means_c != 0.0):
-        rel_low, rel_high = np.percentile(means_t / means_c - 1.0, [tail, 100.0 - tail])
-        relative_ci = (float(rel_low), float(rel_high))
-    return BootstrapInterval((float(low), float(high)), relative_ci, n_resamples, level)
+    intervals = []
+    for column in range(target.shape[1]):
+        mt, mc = means_t[:, column], means_c[:, column]
+        low, high = np.percentile(mt - mc, [tail, 100.0 - tail])
+        relative_ci: Interval | None = None
+        if np.all(mc != 0.0):
+            rel_low, rel_high = np.percentile(mt / mc - 1.0, [tail, 100.0 - tail])
+            relative_ci = (float(rel_low), float(rel_high))
+        intervals.append(
+            BootstrapInterval((float(low), float(high)), relative_ci, n_resamples, level)
+        )
+    return intervals
+
+
+def _matrix(name: str, values: ArrayLike) -> FloatArray:
+    """``values`` as a finite two-dimensional float array of at least two rows."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 2:
+        raise ModelInputError(
+            f"{name} must be two-dimensional (members x outcomes); got shape {array.shape}."
+        )
+    for column in range(array.shape[1]):
+        outcomes(f"{name}[:, {column}]", array[:, column])
+    return array
 
 
 def resampled_means(values: FloatArray, n_resamples: int, rng: np.random.Generator) -> FloatArray:
-    """Means of ``n_resamples`` resamples (with replacement) of ``values`` (already valid)."""
-    n = values.size
-    nonzero = values[values != 0.0]
-    if nonzero.size == 0:
-        return np.zeros(n_resamples)
-    distinct, counts = np.unique(nonzero, return_counts=True)
-    if distinct.size < _FEW_VALUES:
-        return _multinomial_means(distinct, counts, n, n_resamples, rng)
-    return _sparse_means(nonzero, n, n_resamples, rng)
+    """Column means of ``n_resamples`` resamples of the rows of ``values`` (already valid).
+
+    ``values`` is members x outcomes (a one-dimensional array is one outcome); the result
+    is resamples x outcomes (or one-dimensional with it).
+    """
+    matrix = values[:, None] if values.ndim == 1 else values
+    n = matrix.shape[0]
+    active = matrix[np.any(matrix != 0.0, axis=1)]
+    if active.shape[0] == 0:
+        means = np.zeros((n_resamples, matrix.shape[1]))
+    else:
+        distinct, counts = np.unique(active, axis=0, return_counts=True)
+        if distinct.shape[0] < _FEW_VALUES:
+            means = _multinomial_means(distinct, counts, n, n_resamples, rng)
+        else:
+            means = _sparse_means(active, n, n_resamples, rng)
+    return means[:, 0] if values.ndim == 1 else means
 
 
 def _multinomial_means(
@@ -118,35 +186,39 @@ def _multinomial_means(
     n_resamples: int,
     rng: np.random.Generator,
 ) -> FloatArray:
-    """Resampled means when the non-zero values take few distinct values."""
+    """Resampled means when the non-zero rows take few distinct values."""
     shares = np.append(counts / n, max(0.0, 1.0 - counts.sum() / n))  # last cell: the zeros
     drawn = rng.multinomial(n, shares / shares.sum(), size=n_resamples)
     return np.asarray(drawn[:, :-1] @ distinct / n, dtype=np.float64)
 
 
 def _sparse_means(
-    nonzero: FloatArray, n: int, n_resamples: int, rng: np.random.Generator
+    active: FloatArray, n: int, n_resamples: int, rng: np.random.Generator
 ) -> FloatArray:
-    """Resampled means drawing only the non-zero members, in blocks of bounded size.
+    """Resampled means drawing only the members with a non-zero outcome, in bounded blocks.
 
-    The draws of one resample are contiguous, so each resample's sum is one segment of a
-    single ``np.add.reduceat`` over the block's drawn values.
+    The draws of one resample are contiguous, so each resample's sums are one segment of a
+    single ``np.add.reduceat`` over the block's drawn rows.
     """
-    k = nonzero.size
+    k, width = active.shape
+    columns = np.asfortranarray(active)  # each outcome contiguous for the gathers
     hits = rng.binomial(n, k / n, size=n_resamples)
     ends = np.cumsum(hits)
     index_type = np.int32 if k < 2**31 else np.int64
-    sums = np.zeros(n_resamples)
+    budget = max(_BLOCK_DRAWS // width, 1)
+    sums = np.zeros((n_resamples, width))
     first = 0
     while first < n_resamples:
         done = int(ends[first - 1]) if first else 0
-        last = int(np.searchsorted(ends, done + _BLOCK_DRAWS, side="right"))
+        last = int(np.searchsorted(ends, done + budget, side="right"))
         last = max(last, first + 1)  # one resample always fits, however large
         block = hits[first:last]
         filled = np.flatnonzero(block > 0)
         if filled.size:
-            drawn = nonzero[rng.integers(0, k, size=int(block.sum()), dtype=index_type)]
+            rows = rng.integers(0, k, size=int(block.sum()), dtype=index_type)
             starts = (np.cumsum(block) - block)[filled]
-            sums[first + filled] = np.add.reduceat(drawn, starts)
+            for column in range(width):
+                drawn = columns[:, column][rows]
+                sums[first + filled, column] = np.add.reduceat(drawn, starts)
         first = last
     return sums / n

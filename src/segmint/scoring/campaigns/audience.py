@@ -117,16 +117,18 @@ def segment_labels(mart: Mart, run: StoredRun) -> ir.Table:
 
 
 def consenting(mart: Mart, channel: str) -> ir.Table:
-    """``customer_id`` of customers whose latest consent for ``channel`` is granted."""
+    """``customer_id`` of customers whose latest consent for ``channel`` is granted.
+
+    The latest row per customer by ``updated_at`` (rows without a time count as oldest)
+    decides, so a withdrawal recorded after a grant wins.
+    """
     consents = mart.table("consents")
     mine = consents.filter(consents.channel.lower().strip() == channel.strip().lower())
-    latest = ibis.row_number().over(
-        group_by="customer_id", order_by=[ibis.desc(mine.updated_at.fill_null(dt.datetime.min))]
+    when = mine.updated_at.fill_null(dt.datetime(1900, 1, 1))
+    latest = mine.group_by("customer_id").aggregate(
+        granted=mine.granted.fill_null(False).argmax(when)
     )
-    ranked = mine.mutate(_latest=latest)
-    return ranked.filter((ranked._latest == 0) & ranked.granted.fill_null(False)).select(
-        "customer_id"
-    )
+    return latest.filter(latest.granted).select("customer_id")
 
 
 def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
@@ -180,18 +182,36 @@ def eligible_audience(
     labels = segment_labels(mart, run)
     _check_segments(labels, chosen, run)
     in_segments = labels.filter(labels.segment.isin(chosen))
-    allowed = in_segments.semi_join(consenting(mart, channel), "customer_id")
+    flagged = in_segments.left_join(
+        consenting(mart, channel).mutate(_consents=ibis.literal(True)), "customer_id"
+    ).select("customer_id", "segment", _consents=ibis._._consents.fill_null(False))
     lists = [t for t in (suppression_list(mart, channel), suppressed) if t is not None]
-    eligible = allowed
-    for listed in lists:
-        eligible = eligible.anti_join(listed.select("customer_id"), "customer_id")
+    flags = []
+    for number, listed in enumerate(lists):
+        flag = f"_listed_{number}"
+        marks = listed.select("customer_id").distinct().mutate(**{flag: ibis.literal(True)})
+        joined = flagged.left_join(marks, "customer_id")
+        flagged = joined.select(*flagged.columns, joined[flag])
+        flags.append(flag)
+    suppressed_any = ibis.literal(False)
+    for flag in flags:
+        suppressed_any = suppressed_any | flagged[flag].fill_null(False)
+    flagged = flagged.mutate(_eligible=flagged._consents & ~suppressed_any)
+    eligible = flagged.filter(flagged._eligible)
     if stratify_by is None:
         members = eligible.select("customer_id", stratum=eligible.segment)
     else:
         strata = segment_labels(mart, stored_run(mart, stratify_by, run.as_of))
         joined = eligible.select("customer_id").left_join(strata, "customer_id")
         members = joined.select("customer_id", stratum=joined.segment.fill_null(""))
-    n_in, n_allowed, n_eligible = _counts(in_segments, allowed, eligible)
+    sizes = flagged.aggregate(
+        n_in=flagged.count(),
+        n_allowed=flagged.count(where=flagged._consents),
+        n_eligible=flagged.count(where=flagged._eligible),
+    ).execute()
+    n_in, n_allowed, n_eligible = (
+        int(sizes[c].iloc[0]) for c in ("n_in", "n_allowed", "n_eligible")
+    )
     counts = AudienceCounts(
         n_in_segments=n_in,
         n_without_consent=n_in - n_allowed,
@@ -210,7 +230,3 @@ def _check_segments(labels: ir.Table, chosen: list[str], run: StoredRun) -> None
             f"{', '.join(repr(s) for s in unknown)}; its segments are: "
             f"{', '.join(sorted(stored)) or 'none'}."
         )
-
-
-def _counts(*tables: ir.Table) -> tuple[int, ...]:
-    return tuple(int(t.count().execute()) for t in tables)

@@ -28,7 +28,7 @@ from segmint.models.experiments import (
     Difference,
     Moments,
     benjamini_hochberg,
-    bootstrap_difference,
+    bootstrap_differences,
     campaign_return,
     cuped_difference,
     intention_to_treat,
@@ -139,10 +139,7 @@ def campaign_results(
         )
     notes: list[str] = []
     metrics = _metrics(outcomes, notes)
-    lifts = {
-        METRIC_NAMES[m]: _lift(frame, target, m, n_resamples, random_state + i)
-        for i, m in enumerate(metrics)
-    }
+    lifts = _lifts(frame, target, metrics, n_resamples, random_state)
     holdout = planned_holdout if planned_holdout is not None else _float(row, "holdout_share")
     srm = None
     if holdout is None:
@@ -192,20 +189,25 @@ def _metrics(outcomes: MemberOutcomes, notes: list[str]) -> list[str]:
     return metrics
 
 
-def _lift(
-    frame: pd.DataFrame, target: np.ndarray, metric: str, n_resamples: int, seed: int
-) -> MetricLift:
-    y = frame[metric].to_numpy(dtype=np.float64)
-    x = frame[f"pre_{metric}"].to_numpy(dtype=np.float64)
-    yt, yc = y[target], y[~target]
-    return MetricLift(
-        metric=METRIC_NAMES[metric],
-        welch=welch_difference(yt, yc, confidence=CONFIDENCE),
-        bootstrap=bootstrap_difference(
-            yt, yc, n_resamples=n_resamples, confidence=CONFIDENCE, random_state=seed
-        ),
-        cuped=cuped_difference(yt, yc, x[target], x[~target], confidence=CONFIDENCE),
+def _lifts(
+    frame: pd.DataFrame, target: np.ndarray, metrics: list[str], n_resamples: int, seed: int
+) -> dict[str, MetricLift]:
+    """Welch, bootstrap (members resampled jointly for all metrics) and CUPED per metric."""
+    y = frame[metrics].to_numpy(dtype=np.float64)
+    boots = bootstrap_differences(
+        y[target], y[~target], n_resamples=n_resamples, confidence=CONFIDENCE, random_state=seed
     )
+    lifts = {}
+    for column, (metric, boot) in enumerate(zip(metrics, boots, strict=True)):
+        yt, yc = y[target, column], y[~target, column]
+        x = frame[f"pre_{metric}"].to_numpy(dtype=np.float64)
+        lifts[METRIC_NAMES[metric]] = MetricLift(
+            metric=METRIC_NAMES[metric],
+            welch=welch_difference(yt, yc, confidence=CONFIDENCE),
+            bootstrap=boot,
+            cuped=cuped_difference(yt, yc, x[target], x[~target], confidence=CONFIDENCE),
+        )
+    return lifts
 
 
 def _compliance(
