@@ -4,73 +4,12 @@ loaded from files (the way an outside campaign arrives)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import segmint
 from segmint.mart import Mart
 from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
-
-CUSTOMERS = "customer_id\nc1\nc2\nc3\nc4\nc5\nc6\n"
-PRODUCTS = "product_id,unit_cost\np1,2.0\n"
-CAMPAIGNS = (
-    "campaign_id,name,channel,start_date,end_date,holdout_share,cost_per_contact\n"
-    "k1,Spring,email,2024-03-10,2024-03-23,0.5,0.1\n"
-)
-MEMBERS = (
-    "campaign_id,customer_id,group\n"
-    "k1,c1,target\nk1,c2,target\nk1,c3,target\nk1,c4,control\nk1,c5,control\nk1,c6,control\n"
-)
-ORDERS = (
-    "order_id,customer_id,order_ts,status\n"
-    "o1,c1,2024-03-10 09:00:00,completed\n"  # first hour of the window
-    "o2,c1,2024-03-23 23:59:00,completed\n"  # last minute of the window
-    "o3,c2,2024-03-24 00:00:00,completed\n"  # just after: not counted
-    "o4,c2,2024-03-09 23:00:00,completed\n"  # pre-period
-    "o5,c3,2024-03-12 10:00:00,cancelled\n"  # never a purchase
-    "o6,c4,2024-03-15 10:00:00,returned\n"  # a return still counts as a purchase
-    "o7,c5,2024-02-20 10:00:00,completed\n"  # before the pre-period
-    "o8,c5,2024-03-01 10:00:00,\n"  # no status: a purchase, in the pre-period
-)
-LINES = (
-    "order_id,line_no,product_id,quantity,unit_price,discount,unit_cost\n"
-    "o1,1,,2,10,1,4\n"  # net 19, cost 8
-    "o2,1,p1,1,5,,\n"  # net 5, the product's cost 2
-    "o3,1,,1,50,,\n"
-    "o4,1,,1,7,,\n"  # net 7, cost unknown
-    "o5,1,,1,100,,\n"
-    "o6,1,p1,-1,6,,\n"  # net -6, cost -2
-    "o7,1,,1,9,,\n"
-    "o8,1,,1,3,,\n"
-)
-EVENTS = (
-    "event_id,customer_id,event_ts,event_type,object_id\n"
-    "e1,c1,2024-03-11 10:00:00,page_view,\n"
-    "e2,c4,2024-03-10 08:00:00,email_open,k1\n"  # a control reached anyway
-    "e3,c1,2024-03-10 08:00:00,email_send,k1\n"
-    "e4,c6,2024-03-05 10:00:00,page_view,\n"
-)
-
-
-@pytest.fixture
-def tiny(csv_template, tmp_path: Path) -> Iterator[Mart]:  # type: ignore[no-untyped-def]
-    files = {
-        "customers": CUSTOMERS,
-        "products": PRODUCTS,
-        "campaigns": CAMPAIGNS,
-        "campaign_members": MEMBERS,
-        "orders": ORDERS,
-        "order_lines": LINES,
-        "events": EVENTS,
-    }
-    target = tmp_path / "tiny.duckdb"
-    shutil.copyfile(csv_template(files), target)
-    with segmint.connect(target) as mart:
-        yield mart
 
 
 def test_outcomes_in_the_window_and_the_pre_period(tiny: Mart) -> None:

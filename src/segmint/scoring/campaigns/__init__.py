@@ -2,6 +2,7 @@
 
 - :func:`create_campaign`: eligible audience (segments, consent, suppression), split
   into target and control per stratum from a sha256 prefix, written once.
+- :func:`track_campaigns`: every campaign measured, with its response curves.
 - :func:`campaign_results`: each member's outcomes in the response window and the
   pre-period, lifts with Welch, bootstrap and CUPED intervals, sample-ratio check,
   per-segment lifts with Benjamini–Hochberg, ROI after contact costs, contamination.
@@ -32,6 +33,14 @@ from segmint.scoring.campaigns.results import (
     SegmentLift,
     SegmentMetric,
 )
+from segmint.scoring.campaigns.tracking import (
+    CampaignTracking,
+    ResponseCurve,
+    TrackedCampaign,
+    campaign_list,
+    response_curve,
+    track_campaigns,
+)
 
 __all__ = [
     "MIN_SEGMENT_SIZE",
@@ -41,17 +50,23 @@ __all__ = [
     "CampaignDesign",
     "CampaignExistsError",
     "CampaignResults",
+    "CampaignTracking",
     "CreatedCampaign",
     "MemberOutcomes",
     "MetricLift",
+    "ResponseCurve",
     "SegmentLift",
     "SegmentMetric",
     "StratumGroups",
+    "TrackedCampaign",
     "Window",
     "assign",
     "assignment_key",
+    "campaign_list",
     "campaign_results",
     "create_campaign",
     "eligible_audience",
     "member_outcomes",
+    "response_curve",
+    "track_campaigns",
 ]
