@@ -2,6 +2,7 @@
 
 - :func:`create_campaign`: eligible audience (segments, consent, suppression), split
   into target and control per stratum from a sha256 prefix, written once.
+- :func:`select_by_uplift`: the share of an audience a past campaign changed the most.
 - :func:`track_campaigns`: every campaign measured, with its response curves.
 - :func:`campaign_results`: each member's outcomes in the response window and the
   pre-period, lifts with Welch, bootstrap and CUPED intervals, sample-ratio check,
@@ -41,6 +42,11 @@ from segmint.scoring.campaigns.tracking import (
     response_curve,
     track_campaigns,
 )
+from segmint.scoring.campaigns.uplift_selection import (
+    UpliftSelection,
+    parse_share,
+    select_by_uplift,
+)
 
 __all__ = [
     "MIN_SEGMENT_SIZE",
@@ -59,6 +65,7 @@ __all__ = [
     "SegmentMetric",
     "StratumGroups",
     "TrackedCampaign",
+    "UpliftSelection",
     "Window",
     "assign",
     "assignment_key",
@@ -67,6 +74,8 @@ __all__ = [
     "create_campaign",
     "eligible_audience",
     "member_outcomes",
+    "parse_share",
     "response_curve",
+    "select_by_uplift",
     "track_campaigns",
 ]

@@ -11,6 +11,7 @@ before it is sent.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -26,7 +27,12 @@ from segmint.mart import TABLES, Mart
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
-from segmint.scoring.campaigns.audience import AudienceCounts, eligible_audience
+from segmint.scoring.campaigns.audience import Audience, AudienceCounts, eligible_audience
+from segmint.scoring.campaigns.uplift_selection import (
+    UpliftOutcome,
+    UpliftSelection,
+    select_by_uplift,
+)
 
 MAX_NAME_LENGTH = 200
 
@@ -56,6 +62,10 @@ class CampaignDesign:
         expected_lift: relative lift the power calculation is done for.
         window_days: response window the power calculation (and later measure) uses.
         description: free text; a summary of the design by default.
+        select_share, select_from: keep only this share of the eligible audience, the
+            customers with the highest uplift learnt from the measured campaign
+            ``select_from`` (:mod:`.uplift_selection`), before randomising.
+        select_outcome: the outcome that uplift is of (``conversion`` or ``revenue``).
     """
 
     name: str
@@ -72,6 +82,9 @@ class CampaignDesign:
     expected_lift: float = 0.10
     window_days: int = 14
     description: str | None = None
+    select_share: float | None = None
+    select_from: str | None = None
+    select_outcome: UpliftOutcome = "conversion"
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,7 @@ class CreatedCampaign:
     baseline_rate: float | None
     power: PowerResult | None
     notes: tuple[str, ...] = field(default=())
+    selection: UpliftSelection | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The result as a JSON-ready mapping."""
@@ -125,6 +139,7 @@ class CreatedCampaign:
             ],
             "baseline_rate": self.baseline_rate,
             "power": None if self.power is None else self.power.as_dict(),
+            "selection": None if self.selection is None else self.selection.as_dict(),
             "notes": list(self.notes),
         }
 
@@ -148,6 +163,15 @@ def _validate(design: CampaignDesign) -> None:
         raise InputError(f"the response window must be at least 1 day; got {design.window_days}.")
     if design.start and design.end and design.end < design.start:
         raise InputError(f"the campaign ends ({design.end}) before it starts ({design.start}).")
+    if (design.select_share is None) != (design.select_from is None):
+        raise InputError(
+            "an uplift selection needs both a share and the campaign to learn from "
+            "(--select uplift-top 30% --from-campaign NAME)."
+        )
+    if design.select_share is not None and not 0.0 < design.select_share < 1.0:
+        raise InputError(
+            f"the uplift selection keeps a share between 0 and 1; got {design.select_share}."
+        )
 
 
 def existing_members(mart: Mart, campaign_id: str) -> int:
@@ -198,6 +222,38 @@ def create_campaign(
     """
     _validate(design)
     _refuse_existing(mart, design.name)
+    audience, members, selection = _audience(mart, design, suppressed)
+    counts = audience.counts
+    seed = default_seed(design.name) if design.seed is None else design.seed
+    start = design.start or audience.run.as_of + dt.timedelta(days=1)
+    end = design.end or start + dt.timedelta(days=design.window_days - 1)
+    assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    split = assign(members, design.holdout, seed)
+    scratch = f"_campaign_{uuid.uuid4().hex}"
+    with mart.unordered():
+        stored = mart.con.create_table(scratch, split, temp=True)
+    try:
+        with mart.transaction():
+            _refuse_existing(mart, design.name)  # again, inside the transaction
+            mart.con.insert("campaigns", _campaign_row(design, seed, start, end))
+            mart.con.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
+        strata = _strata(stored)
+        baseline = audience_baseline(
+            mart, stored.select("customer_id"), audience.run.as_of, design.window_days
+        )
+    finally:
+        mart.con.drop_table(scratch, force=True)
+    created = _created(design, seed, start, end, audience.run.as_of, counts, strata, baseline)
+    if selection is None:
+        return created
+    notes = (*created.notes, *selection.notes)
+    return dataclasses.replace(created, selection=selection, notes=notes)
+
+
+def _audience(
+    mart: Mart, design: CampaignDesign, suppressed: ir.Table | None
+) -> tuple[Audience, ir.Table, UpliftSelection | None]:
+    """The eligible audience, and the members to split: all of it, or its uplift top share."""
     audience = eligible_audience(
         mart,
         design.segmentation,
@@ -214,26 +270,20 @@ def create_campaign(
             f"{counts.n_in_segments:,} in the segments, {counts.n_without_consent:,} lack consent "
             f"for {audience.channel} and {counts.n_suppressed:,} are suppressed."
         )
-    seed = default_seed(design.name) if design.seed is None else design.seed
-    start = design.start or audience.run.as_of + dt.timedelta(days=1)
-    end = design.end or start + dt.timedelta(days=design.window_days - 1)
-    assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    split = assign(audience.members, design.holdout, seed)
-    scratch = f"_campaign_{uuid.uuid4().hex}"
-    with mart.unordered():
-        stored = mart.con.create_table(scratch, split, temp=True)
-    try:
-        with mart.transaction():
-            _refuse_existing(mart, design.name)  # again, inside the transaction
-            mart.con.insert("campaigns", _campaign_row(design, seed, start, end))
-            mart.con.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
-        strata = _strata(stored)
-        baseline = audience_baseline(
-            mart, stored.select("customer_id"), audience.run.as_of, design.window_days
-        )
-    finally:
-        mart.con.drop_table(scratch, force=True)
-    return _created(design, seed, start, end, audience.run.as_of, counts, strata, baseline)
+    if design.select_share is None or design.select_from is None:
+        return audience, audience.members, None
+    selection = select_by_uplift(
+        mart,
+        design.select_from,
+        audience.members,
+        design.select_share,
+        as_of=audience.run.as_of,
+        outcome=design.select_outcome,
+        window_days=design.window_days,
+    )
+    kept = ibis.memtable({"customer_id": selection.selected["customer_id"].astype(str).tolist()})
+    members = audience.members.semi_join(kept, "customer_id")
+    return audience, members, selection
 
 
 def _created(
@@ -290,6 +340,11 @@ def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.dat
         f"{' per ' + design.stratify_by + ' segment' if design.stratify_by else ' per segment'}; "
         f"seed {seed}."
     )
+    if design.select_share is not None:
+        summary += (
+            f" Audience: the {design.select_share:.0%} with the highest uplift learnt from "
+            f"{design.select_from}."
+        )
     row = {
         "campaign_id": [design.name],
         "name": [design.name],

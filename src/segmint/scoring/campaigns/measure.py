@@ -78,6 +78,21 @@ def _date(row: pd.Series, column: str) -> dt.date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
+def campaign_start(mart: Mart, campaign_id: str) -> dt.date:
+    """The first day of ``campaign_id``.
+
+    Raises:
+        MartError: no such campaign, or it has no start date.
+    """
+    begin = _date(_campaign_row(mart, campaign_id), "start_date")
+    if begin is None:
+        raise MartError(
+            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
+            "load its campaigns row with a start_date."
+        )
+    return begin
+
+
 def campaign_results(
     mart: Mart,
     campaign_id: str,
