@@ -14,7 +14,6 @@ writes the mart (Ibis expressions, no SQL text).
 
 from segmint.scoring.campaigns.assignment import assign, assignment_key
 from segmint.scoring.campaigns.audience import (
-    SUPPRESSIONS_TABLE,
     Audience,
     AudienceCounts,
     eligible_audience,
@@ -26,6 +25,7 @@ from segmint.scoring.campaigns.create import (
     StratumGroups,
     create_campaign,
 )
+from segmint.scoring.campaigns.exclusions import SUPPRESSIONS_TABLE, consenting, not_suppressed
 from segmint.scoring.campaigns.measure import MIN_SEGMENT_SIZE, campaign_results
 from segmint.scoring.campaigns.outcomes import MemberOutcomes, Window, member_outcomes
 from segmint.scoring.campaigns.results import (
@@ -71,9 +71,11 @@ __all__ = [
     "assignment_key",
     "campaign_list",
     "campaign_results",
+    "consenting",
     "create_campaign",
     "eligible_audience",
     "member_outcomes",
+    "not_suppressed",
     "parse_share",
     "response_curve",
     "select_by_uplift",

@@ -8,10 +8,9 @@ same eligible customers and the control group is a fair comparison:
    the version stored last.
 2. **Consent.** The customer's latest consent for the campaign's channel (by
    ``updated_at``) must be granted; no consent on record means no contact.
-3. **Suppression.** Customers on a suppression list are removed. The mart has no
-   suppression table yet; when it gains one named ``suppressions`` (``customer_id``, and
-   optionally ``channel``: a null channel suppresses every channel) it is applied
-   automatically, and callers can pass their own list (``suppressed=``) today.
+3. **Suppression.** Customers on a suppression list are removed
+   (:func:`~segmint.scoring.campaigns.exclusions.not_suppressed`, the one hook for
+   suppression lists), and callers can pass their own list (``suppressed=``).
 
 Each step's losses are counted, so the export manifest and the CLI can say how many
 customers consent and suppression removed. Everything is an Ibis expression over the
@@ -30,9 +29,7 @@ import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
-
-SUPPRESSIONS_TABLE = "suppressions"
-"""Name of the suppression list the audience honours when the mart has such a table."""
+from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
 
 
 @dataclass(frozen=True)
@@ -116,37 +113,6 @@ def segment_labels(mart: Mart, run: StoredRun) -> ir.Table:
     return mine.select("customer_id", "segment")
 
 
-def consenting(mart: Mart, channel: str) -> ir.Table:
-    """``customer_id`` of customers whose latest consent for ``channel`` is granted.
-
-    The latest row per customer by ``updated_at`` (rows without a time count as oldest)
-    decides, so a withdrawal recorded after a grant wins.
-    """
-    consents = mart.table("consents")
-    mine = consents.filter(consents.channel.lower().strip() == channel.strip().lower())
-    when = mine.updated_at.fill_null(dt.datetime(1900, 1, 1))
-    latest = mine.group_by("customer_id").aggregate(
-        granted=mine.granted.fill_null(False).argmax(when)
-    )
-    return latest.filter(latest.granted).select("customer_id")
-
-
-def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
-    """``customer_id`` on the mart's ``suppressions`` table for ``channel``; None without one."""
-    if SUPPRESSIONS_TABLE not in mart.con.list_tables():
-        return None
-    table = mart.con.table(SUPPRESSIONS_TABLE)
-    if "customer_id" not in table.columns:
-        raise MartError(
-            f"the mart's {SUPPRESSIONS_TABLE} table needs a customer_id column; "
-            f"found {table.columns}."
-        )
-    if "channel" in table.columns:
-        wanted = channel.strip().lower()
-        table = table.filter(table.channel.isnull() | (table.channel.lower().strip() == wanted))
-    return table.select(customer_id=table.customer_id.cast("string"))
-
-
 def eligible_audience(
     mart: Mart,
     segmentation: str,
@@ -182,43 +148,28 @@ def eligible_audience(
     labels = segment_labels(mart, run)
     _check_segments(labels, chosen, run)
     in_segments = labels.filter(labels.segment.isin(chosen))
-    flagged = in_segments.left_join(
-        consenting(mart, channel).mutate(_consents=ibis.literal(True)), "customer_id"
-    ).select("customer_id", "segment", _consents=ibis._._consents.fill_null(False))
-    lists = [t for t in (suppression_list(mart, channel), suppressed) if t is not None]
-    flags = []
-    for number, listed in enumerate(lists):
-        flag = f"_listed_{number}"
-        marks = listed.select("customer_id").distinct().mutate(**{flag: ibis.literal(True)})
-        joined = flagged.left_join(marks, "customer_id")
-        flagged = joined.select(*flagged.columns, joined[flag])
-        flags.append(flag)
-    suppressed_any = ibis.literal(False)
-    for flag in flags:
-        suppressed_any = suppressed_any | flagged[flag].fill_null(False)
-    flagged = flagged.mutate(_eligible=flagged._consents & ~suppressed_any)
-    eligible = flagged.filter(flagged._eligible)
+    allowed = in_segments.semi_join(consenting(mart, channel), "customer_id")
+    eligible = not_suppressed(mart, allowed, channel, extra=suppressed)
     if stratify_by is None:
         members = eligible.select("customer_id", stratum=eligible.segment)
     else:
         strata = segment_labels(mart, stored_run(mart, stratify_by, run.as_of))
         joined = eligible.select("customer_id").left_join(strata, "customer_id")
         members = joined.select("customer_id", stratum=joined.segment.fill_null(""))
-    sizes = flagged.aggregate(
-        n_in=flagged.count(),
-        n_allowed=flagged.count(where=flagged._consents),
-        n_eligible=flagged.count(where=flagged._eligible),
-    ).execute()
+    counts = _counts(in_segments, allowed, eligible)
+    return Audience(members, counts, run, channel.strip().lower())
+
+
+def _counts(in_segments: ir.Table, allowed: ir.Table, eligible: ir.Table) -> AudienceCounts:
     n_in, n_allowed, n_eligible = (
-        int(sizes[c].iloc[0]) for c in ("n_in", "n_allowed", "n_eligible")
+        int(t.count().execute()) for t in (in_segments, allowed, eligible)
     )
-    counts = AudienceCounts(
+    return AudienceCounts(
         n_in_segments=n_in,
         n_without_consent=n_in - n_allowed,
         n_suppressed=n_allowed - n_eligible,
         n_eligible=n_eligible,
     )
-    return Audience(members, counts, run, channel.strip().lower())
 
 
 def _check_segments(labels: ir.Table, chosen: list[str], run: StoredRun) -> None:

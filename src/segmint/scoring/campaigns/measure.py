@@ -52,7 +52,12 @@ MIN_SEGMENT_SIZE = 200
 """Members each group needs in a segment before its lift is reported."""
 
 
-def _campaign_row(mart: Mart, campaign_id: str) -> pd.Series:
+def campaign_row(mart: Mart, campaign_id: str) -> pd.Series:
+    """The ``campaigns`` row of ``campaign_id``.
+
+    Raises:
+        MartError: no such campaign (lists the first campaigns there are).
+    """
     campaigns = mart.table("campaigns")
     found = campaigns.filter(campaigns.campaign_id == campaign_id).limit(1).execute()
     if not len(found):
@@ -84,7 +89,7 @@ def campaign_start(mart: Mart, campaign_id: str) -> dt.date:
     Raises:
         MartError: no such campaign, or it has no start date.
     """
-    begin = _date(_campaign_row(mart, campaign_id), "start_date")
+    begin = _date(campaign_row(mart, campaign_id), "start_date")
     if begin is None:
         raise MartError(
             f"campaign '{campaign_id}' has no start_date, so there is no response window; "
@@ -135,7 +140,7 @@ def campaign_results(
         )
     if segmentation is not None and attribute is not None:
         raise InputError("report segments by a segmentation or by an attribute, not both.")
-    row = _campaign_row(mart, campaign_id)
+    row = campaign_row(mart, campaign_id)
     begin = start or _date(row, "start_date")
     if begin is None:
         raise MartError(
