@@ -139,16 +139,7 @@ def two_proportion_power(
         raise ModelInputError("give the lift to detect, the audience size (n_total), or both.")
     n_per_arm = needed = effect = None
     if lift is not None:
-        p2 = p1 * (1.0 + lift)
-        if lift == 0.0 or not 0.0 < p2 < 1.0:
-            raise ModelInputError(
-                f"lift {lift} turns the baseline {p1} into {p2}; the target rate must differ "
-                "from the baseline and stay between 0 and 1."
-            )
-        effect = p2 - p1
-        v1, v2 = p1 * (1 - p1), p2 * (1 - p2)
-        n_per_arm = math.ceil(z**2 * (v1 + v2) * shrink / effect**2)
-        needed = z**2 * (v1 / holdout + v2 / (1.0 - holdout)) * shrink / effect**2
+        effect, n_per_arm, needed = _proportion_sizes(p1, lift, z, shrink, holdout)
     n_control, n_target = _groups(n_total, needed, holdout)
 
     def se(delta: float) -> float:
@@ -173,6 +164,23 @@ def two_proportion_power(
         power=power,
         cuped_correlation=cuped_correlation,
     )
+
+
+def _proportion_sizes(
+    p1: float, lift: float, z: float, shrink: float, holdout: float
+) -> tuple[float, int, float]:
+    """The absolute effect of ``lift``, members per arm at 50/50, and members at ``holdout``."""
+    p2 = p1 * (1.0 + lift)
+    if lift == 0.0 or not 0.0 < p2 < 1.0:
+        raise ModelInputError(
+            f"lift {lift} turns the baseline {p1} into {p2}; the target rate must differ "
+            "from the baseline and stay between 0 and 1."
+        )
+    effect = p2 - p1
+    v1, v2 = p1 * (1 - p1), p2 * (1 - p2)
+    n_per_arm = math.ceil(z**2 * (v1 + v2) * shrink / effect**2)
+    needed = z**2 * (v1 / holdout + v2 / (1.0 - holdout)) * shrink / effect**2
+    return effect, n_per_arm, needed
 
 
 def _proportion_mde(p1: float, se: Callable[[float], float], z: float) -> float | None:

@@ -166,7 +166,7 @@ def _validate(design: CampaignDesign) -> None:
     if (design.select_share is None) != (design.select_from is None):
         raise InputError(
             "an uplift selection needs both a share and the campaign to learn from "
-            "(--select uplift-top 30% --from-campaign NAME)."
+            "(give --from-campaign NAME with the uplift-top share)."
         )
     if design.select_share is not None and not 0.0 < design.select_share < 1.0:
         raise InputError(
@@ -207,7 +207,7 @@ def create_campaign(
     suppressed: ir.Table | None = None,
     now: dt.datetime | None = None,
 ) -> CreatedCampaign:
-    """Select the audience, split it, and write the campaign and its members in one transaction.
+    """Choose the audience, split it, and write the campaign and its members in one transaction.
 
     Args:
         mart: the open mart (writable).

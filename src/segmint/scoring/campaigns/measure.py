@@ -24,9 +24,11 @@ import pandas as pd
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
 from segmint.models.experiments import (
+    CampaignReturn,
     Compliance,
     Difference,
     Moments,
+    SampleRatioCheck,
     benjamini_hochberg,
     bootstrap_differences,
     campaign_return,
@@ -77,6 +79,11 @@ def _float(row: pd.Series, column: str) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def _given(value: float | None, row: pd.Series, column: str) -> float | None:
+    """``value`` when given, else the row's number in ``column`` (None when missing)."""
+    return value if value is not None else _float(row, column)
+
+
 def _date(row: pd.Series, column: str) -> dt.date | None:
     """The row's date in ``column``; None when missing."""
     value = row.get(column)
@@ -116,66 +123,29 @@ def campaign_results(
     """Measure ``campaign_id``: lifts, intervals, CUPED, SRM, segments, ROI, contamination.
 
     Args:
-        mart: the open mart.
-        campaign_id: the campaign to measure.
         window_days: days from the start in which responses count.
         pre_days: length of the pre-period for CUPED; ``window_days`` by default.
         start: overrides the campaign's ``start_date``.
-        segmentation: report lifts per segment of this stored segmentation.
-        attribute: report lifts per value of this customer attribute instead.
+        segmentation, attribute: report lifts per segment of this stored segmentation, or
+            per value of this customer attribute.
         min_segment_size: members each group needs in a segment to report its lift.
-        cost_per_contact: overrides the campaign's cost per contact (0 when neither).
-        planned_holdout: overrides the campaign's planned control share for the SRM check.
-        n_resamples: bootstrap resamples (at least 1,000).
-        random_state: seed of the bootstrap.
+        cost_per_contact, planned_holdout: override the campaign's own (for ROI, for the
+            SRM check); a missing cost counts as 0.
+        n_resamples, random_state: bootstrap resamples (at least 1,000) and their seed.
 
     Raises:
         MartError: no such campaign, or it has no start date.
-        InputError: a bad window, both ``segmentation`` and ``attribute``, or a group
-            with fewer than two members.
+        InputError: a bad window, both ``segmentation`` and ``attribute``, or a group of one.
     """
-    if window_days < 1 or (pre_days is not None and pre_days < 1):
-        raise InputError(
-            f"window and pre-period must be at least 1 day; got {window_days} and {pre_days}."
-        )
-    if segmentation is not None and attribute is not None:
-        raise InputError("report segments by a segmentation or by an attribute, not both.")
+    _check_breakdown(segmentation, attribute)
     row = campaign_row(mart, campaign_id)
-    begin = start or _date(row, "start_date")
-    if begin is None:
-        raise MartError(
-            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
-            "load its campaigns row with a start_date or pass start=."
-        )
-    window = Window.of(begin, window_days, pre_days or window_days)
+    window = _window(row, campaign_id, start, window_days, pre_days)
     outcomes = member_outcomes(mart, campaign_id, window)
-    frame = outcomes.frame
-    target = frame["target"].to_numpy(dtype=bool)
-    n_target, n_control = int(target.sum()), int((~target).sum())
-    if n_target < 2 or n_control < 2:
-        raise InputError(
-            f"campaign '{campaign_id}' has {n_target} target and {n_control} control members; "
-            "measuring a lift needs at least two of each."
-        )
-    notes: list[str] = []
+    frame, notes = outcomes.frame, list[str]()
+    target = _groups(frame, campaign_id)
     metrics = _metrics(outcomes, notes)
     lifts = _lifts(frame, target, metrics, n_resamples, random_state)
-    holdout = planned_holdout if planned_holdout is not None else _float(row, "holdout_share")
-    srm = None
-    if holdout is None:
-        notes.append("no planned holdout recorded for this campaign: sample-ratio check skipped")
-    else:
-        srm = sample_ratio_check([n_target, n_control], [1.0 - holdout, holdout])
-        if srm.mismatch:
-            notes.append(
-                f"sample-ratio mismatch (p = {srm.p_value:.2g}): the groups are not the planned "
-                f"{holdout:.0%} holdout; do not trust these lifts until the cause is found"
-            )
-    cost = cost_per_contact if cost_per_contact is not None else _float(row, "cost_per_contact")
-    if cost is None:
-        notes.append("no cost per contact recorded: ROI assumes contacts were free")
-    margin = lifts["margin_per_member"].welch if "margin" in metrics else None
-    roi = campaign_return(lifts["revenue_per_member"].welch, cost or 0.0, margin=margin)
+    holdout = _given(planned_holdout, row, "holdout_share")
     segment_by, segments = _segments(
         mart, frame, window, metrics, segmentation, attribute, min_segment_size
     )
@@ -184,17 +154,73 @@ def campaign_results(
         start=window.start,
         end=window.end,
         pre_start=window.pre_start,
-        n_target=n_target,
-        n_control=n_control,
+        n_target=int(target.sum()),
+        n_control=int((~target).sum()),
         planned_holdout=holdout,
-        srm=srm,
+        srm=_srm(target, holdout, notes),
         lift=lifts,
         segment_by=segment_by,
         segments=segments,
-        roi=roi,
+        roi=_roi(lifts, _given(cost_per_contact, row, "cost_per_contact"), notes),
         compliance=_compliance(outcomes, lifts["conversion"].welch, target),
         notes=tuple(notes),
     )
+
+
+def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:
+    if segmentation is not None and attribute is not None:
+        raise InputError("report segments by a segmentation or by an attribute, not both.")
+
+
+def _window(
+    row: pd.Series, campaign_id: str, start: dt.date | None, window_days: int, pre_days: int | None
+) -> Window:
+    """The response window and pre-period of the campaign in ``row``."""
+    if window_days < 1 or (pre_days is not None and pre_days < 1):
+        raise InputError(
+            f"window and pre-period must be at least 1 day; got {window_days} and {pre_days}."
+        )
+    begin = start or _date(row, "start_date")
+    if begin is None:
+        raise MartError(
+            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
+            "load its campaigns row with a start_date or pass start=."
+        )
+    return Window.of(begin, window_days, pre_days or window_days)
+
+
+def _groups(frame: pd.DataFrame, campaign_id: str) -> np.ndarray:
+    """True for each target member; at least two members in each group."""
+    target = frame["target"].to_numpy(dtype=bool)
+    n_target, n_control = int(target.sum()), int((~target).sum())
+    if n_target < 2 or n_control < 2:
+        raise InputError(
+            f"campaign '{campaign_id}' has {n_target} target and {n_control} control members; "
+            "measuring a lift needs at least two of each."
+        )
+    return target
+
+
+def _srm(target: np.ndarray, holdout: float | None, notes: list[str]) -> SampleRatioCheck | None:
+    """The sample-ratio check against the planned holdout (None without one), with its note."""
+    if holdout is None:
+        notes.append("no planned holdout recorded for this campaign: sample-ratio check skipped")
+        return None
+    n_target, n_control = int(target.sum()), int((~target).sum())
+    srm = sample_ratio_check([n_target, n_control], [1.0 - holdout, holdout])
+    if srm.mismatch:
+        notes.append(
+            f"sample-ratio mismatch (p = {srm.p_value:.2g}): the groups are not the planned "
+            f"{holdout:.0%} holdout; do not trust these lifts until the cause is found"
+        )
+    return srm
+
+
+def _roi(lifts: dict[str, MetricLift], cost: float | None, notes: list[str]) -> CampaignReturn:
+    if cost is None:
+        notes.append("no cost per contact recorded: ROI assumes contacts were free")
+    margin = lifts["margin_per_member"].welch if "margin_per_member" in lifts else None
+    return campaign_return(lifts["revenue_per_member"].welch, cost or 0.0, margin=margin)
 
 
 def _metrics(outcomes: MemberOutcomes, notes: list[str]) -> list[str]:

@@ -1,8 +1,8 @@
 """Choosing the next audience by uplift: the customers a past campaign *changed* the most.
 
-``segmint campaign create … --select uplift-top 30% --from-campaign C`` keeps, of the
-eligible audience, the 30 % with the highest predicted uplift, learnt from the measured
-campaign ``C``:
+``segmint campaign create`` with the options ``uplift-top 30%`` and ``--from-campaign C``
+keeps, of the eligible audience, the 30 % with the highest predicted uplift, learnt from
+the measured campaign ``C``:
 
 1. **Learn.** Every member of ``C`` with its features as of the day before ``C`` started
    (nothing the campaign caused leaks in) and its outcome in ``C``'s response window
