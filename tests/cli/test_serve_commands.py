@@ -7,6 +7,7 @@ loads in separate processes are what DuckDB's file locks are about.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import ssl
@@ -201,13 +202,20 @@ def test_serve_warns_when_exposed_without_tls(
     segmint_cli: Segmint, monkeypatch: pytest.MonkeyPatch, host: str, warned: bool
 ) -> None:
     ran: list[dict[str, Any]] = []
-    monkeypatch.setattr("segmint.api.create_app", lambda *args, **kwargs: "app")
-    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: ran.append(kwargs))
+
+    def run(app: str, **kwargs: Any) -> None:  # the server builds its app from the environment
+        ran.append({"app": app, "SEGMINT_MART": os.environ.get("SEGMINT_MART"), **kwargs})
+
+    monkeypatch.setattr("uvicorn.run", run)
+    assert segmint_cli("init").exit_code == 0
     result = segmint_cli("serve", "--host", host)
     assert result.exit_code == 0, result.stderr
     assert ("without TLS" in result.stderr) is warned
     assert ran == [
         {
+            "app": "segmint.api.app:create_app_from_env",
+            "SEGMINT_MART": str(segmint_cli.mart.resolve()),
+            "factory": True,
             "host": host,
             "port": 8000,
             "log_level": "warning",
@@ -215,6 +223,12 @@ def test_serve_warns_when_exposed_without_tls(
             "ssl_keyfile": None,
         }
     ]
+
+
+def test_serve_without_a_mart_says_how_to_make_one(segmint_cli: Segmint) -> None:
+    result = segmint_cli("serve")
+    assert result.exit_code == 2
+    assert f"no mart at {segmint_cli.mart}. Create one with `segmint init" in result.stderr
 
 
 def test_token_create_list_revoke(segmint_cli: Segmint) -> None:
