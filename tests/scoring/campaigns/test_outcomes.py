@@ -4,6 +4,7 @@ loaded from files (the way an outside campaign arrives)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -87,3 +88,5 @@ def test_segments_by_attribute_recorded_before_the_start(tiny: Mart, load_csv) -
     assert gold.difference.absolute == pytest.approx(12.0 - (-3.0))
     assert gold.q_value >= gold.difference.p_value
     assert results.segment_by == "attribute:tier"
+    # a segment without variance has no p-value: null in the JSON, never NaN
+    json.dumps(results.as_dict(), allow_nan=False)

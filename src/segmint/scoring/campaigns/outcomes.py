@@ -110,7 +110,8 @@ def member_outcomes(mart: Mart, campaign_id: str, window: Window) -> MemberOutco
         "_costed": joined.costed.fill_null(zero),
         "_any_visit": joined.visits.fill_null(zero) + joined.pre_visits.fill_null(zero),
     }
-    frame = joined.select(**columns).to_pyarrow().to_pandas()
+    # in id order: the same members give the same sums and bootstrap draws on every run
+    frame = joined.select(**columns).order_by("customer_id").to_pyarrow().to_pandas()
     return MemberOutcomes(
         frame=frame.drop(columns=["_costed", "_any_visit"]),
         margin_known=bool(frame["_costed"].sum() > 0),

@@ -71,20 +71,20 @@ class MetricLift:
     def as_dict(self) -> dict[str, Any]:
         """The metric's JSON object."""
         return {
-            "target": self.welch.mean_target,
-            "control": self.welch.mean_control,
-            "abs": self.welch.absolute,
+            "target": _number(self.welch.mean_target),
+            "control": _number(self.welch.mean_control),
+            "abs": _number(self.welch.absolute),
             "rel": _number(self.welch.relative),
             "ci95": _interval(self.welch.ci),
             "rel_ci95": _interval(self.welch.relative_ci),
             "bootstrap_ci95": _interval(self.bootstrap.ci),
             "bootstrap_rel_ci95": _interval(self.bootstrap.relative_ci),
-            "p_value": self.welch.p_value,
-            "cuped_abs": self.cuped.adjusted.absolute,
+            "p_value": _number(self.welch.p_value),
+            "cuped_abs": _number(self.cuped.adjusted.absolute),
             "cuped_ci95": _interval(self.cuped.adjusted.ci),
-            "cuped_theta": self.cuped.theta,
-            "cuped_correlation": self.cuped.correlation,
-            "cuped_variance_reduction": self.cuped.variance_reduction,
+            "cuped_theta": _number(self.cuped.theta),
+            "cuped_correlation": _number(self.cuped.correlation),
+            "cuped_variance_reduction": _number(self.cuped.variance_reduction),
         }
 
 
@@ -98,13 +98,13 @@ class SegmentMetric:
     def as_dict(self) -> dict[str, Any]:
         """The segment metric's JSON object."""
         return {
-            "target": self.difference.mean_target,
-            "control": self.difference.mean_control,
-            "abs": self.difference.absolute,
+            "target": _number(self.difference.mean_target),
+            "control": _number(self.difference.mean_control),
+            "abs": _number(self.difference.absolute),
             "rel": _number(self.difference.relative),
             "ci95": _interval(self.difference.ci),
-            "p_value": self.difference.p_value,
-            "q_value": self.q_value,
+            "p_value": _number(self.difference.p_value),
+            "q_value": _number(self.q_value),
             "significant": self.q_value < 0.05,
         }
 
@@ -174,7 +174,7 @@ class CampaignResults:
             },
             "groups": {"target": self.n_target, "control": self.n_control},
             "planned_holdout": self.planned_holdout,
-            "srm_p": None if self.srm is None else self.srm.p_value,
+            "srm_p": None if self.srm is None else _number(self.srm.p_value),
             "srm_mismatch": None if self.srm is None else self.srm.mismatch,
             "lift": {name: lift.as_dict() for name, lift in self.lift.items()},
             "segment_by": self.segment_by,
@@ -190,12 +190,12 @@ def _roi(roi: CampaignReturn) -> dict[str, Any]:
         "n_contacted": roi.n_contacted,
         "cost_per_contact": roi.cost_per_contact,
         "contact_cost": roi.contact_cost,
-        "incremental_revenue": roi.incremental_revenue,
+        "incremental_revenue": _number(roi.incremental_revenue),
         "incremental_revenue_ci95": _interval(roi.incremental_revenue_ci),
         "incremental_margin": _number(roi.incremental_margin),
         "incremental_margin_ci95": _interval(roi.incremental_margin_ci),
         "basis": roi.basis,
-        "net_return": roi.net_return,
+        "net_return": _number(roi.net_return),
         "net_return_ci95": _interval(roi.net_return_ci),
         "roi": _number(roi.roi),
         "roi_ci95": _interval(roi.roi_ci),
@@ -206,8 +206,8 @@ def _compliance(compliance: Compliance) -> dict[str, Any]:
     return {
         "target_reached": compliance.target_reached,
         "control_reached": compliance.control_reached,
-        "reach_rate": compliance.reach_rate,
-        "contamination_rate": compliance.contamination_rate,
-        "itt_effect": compliance.itt_effect,
+        "reach_rate": _number(compliance.reach_rate),
+        "contamination_rate": _number(compliance.contamination_rate),
+        "itt_effect": _number(compliance.itt_effect),
         "complier_effect": _number(compliance.complier_effect),
     }
