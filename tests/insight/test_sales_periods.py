@@ -45,5 +45,9 @@ def test_default_range_is_twelve_periods_to_the_last_order(mart: Mart) -> None:
 def test_bad_input_is_explained(mart: Mart) -> None:
     with pytest.raises(InputError, match="period must be one of week, month; got 'day'"):
         sales_range(mart, None, None, "day")
+    with pytest.raises(InputError, match="report dates lie between 1900-01-01 and 2199-12-31"):
+        sales_range(mart, dt.date(1, 1, 1), None, "week")
+    with pytest.raises(InputError, match="got 9999-12-31"):
+        sales_range(mart, None, dt.date(9999, 12, 31), "month")
     with pytest.raises(InputError, match="ends"):
         sales_range(mart, dt.date(2024, 5, 1), dt.date(2024, 4, 1), "month")

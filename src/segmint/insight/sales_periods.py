@@ -47,6 +47,8 @@ DEFAULT_PERIODS = 12
 """Periods shown when no start date is given."""
 _UNIT = {"week": "W", "month": "M"}
 _FAR_FUTURE = dt.datetime(9999, 12, 31)
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+"""The days a report may cover: anything else is a typo, not a history."""
 _FAR_PAST = dt.datetime(1900, 1, 1)
 
 
@@ -114,6 +116,9 @@ def sales_range(mart: Mart, start: dt.date | None, end: dt.date | None, period: 
     if period not in PERIODS:
         raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
     unit: Period = "week" if period == "week" else "month"
+    for day in (start, end):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise InputError(f"report dates lie between {EARLIEST} and {LATEST}; got {day}.")
     last = end if end is not None else default_as_of(mart)
     if start is None:
         first = period_start(last, unit)
