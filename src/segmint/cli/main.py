@@ -7,6 +7,7 @@ import typer
 from segmint import __version__
 from segmint.cli import (
     assignment_commands,
+    campaign_commands,
     clv_commands,
     demo_commands,
     features_commands,
@@ -16,6 +17,7 @@ from segmint.cli import (
     predict_commands,
     quarantine_commands,
     report_commands,
+    sales_commands,
     segment_commands,
     serve_commands,
     synth_commands,
@@ -43,6 +45,8 @@ token_commands.register(app)
 report_commands.register(app)
 clv_commands.register(app)
 predict_commands.register(app)
+campaign_commands.register(app)
+sales_commands.register(app)
 
 
 def _version(value: bool) -> None:
