@@ -19,7 +19,7 @@ from segmint.scoring.campaigns import (
     campaign_results,
     create_campaign,
 )
-from segmint.scoring.campaigns.create import default_seed
+from segmint.scoring.campaigns.create import audience_baseline, default_seed
 
 from .conftest import SEGMENTS_AS_OF, copy_of
 
@@ -140,3 +140,12 @@ def test_an_audience_nobody_may_contact(synthetic: Mart) -> None:
     nobody = CampaignDesign(**{**DESIGN.__dict__, "channel": "post"})
     with pytest.raises(InputError, match=r"would reach 0 customer.*lack consent for post"):
         create_campaign(synthetic, nobody)
+
+
+def test_the_baseline_is_the_audience_s_response_per_window_over_a_year(tiny: Mart) -> None:
+    # 26 windows of 14 days end on 24 March 2024; purchases (customer, window): c1 in 24 and
+    # 25, c2 in 24 and 25, c4 in 25 (a return still counts), c5 in 23 and 24; c3's order
+    # was cancelled, c6 never bought
+    members = tiny.table("customers").select("customer_id")
+    rate = audience_baseline(tiny, members, dt.date(2024, 3, 24), 14)
+    assert rate == pytest.approx(7 / (6 * 26))

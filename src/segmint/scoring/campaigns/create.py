@@ -101,8 +101,9 @@ class CreatedCampaign:
     """The campaign as written: its groups per stratum, the audience counts and its power.
 
     Attributes:
-        baseline_rate: the audience's share with a purchase in the ``window_days`` before
-            its segments' date; None when nobody (or everybody) bought.
+        baseline_rate: the audience's mean share with a purchase per response window over
+            the year before its segments' date (:func:`audience_baseline`); None when nobody
+            (or everybody) bought.
         power: sizes and minimum detectable effect of this audience and split at
             ``baseline_rate``; None without a usable baseline.
     """
@@ -191,13 +192,26 @@ def _refuse_existing(mart: Mart, campaign_id: str) -> None:
         )
 
 
+HISTORY_DAYS = 364
+"""How far back the audience's own response rate is read: a year of response windows."""
+
+
 def audience_baseline(mart: Mart, members: ir.Table, day: dt.date, window_days: int) -> float:
-    """Share of ``members`` with a purchase in the ``window_days`` days ending with ``day``."""
-    since = dt.datetime.combine(day - dt.timedelta(days=window_days - 1), dt.time())
-    bought = purchase_orders(mart, day, since).select("customer_id").distinct()
-    flagged = members.left_join(bought.mutate(_bought=ibis.literal(1)), "customer_id")
-    rate = flagged._bought.notnull().cast("float64").mean().execute()
-    return float(rate) if rate is not None else 0.0
+    """The audience's response rate from its own history: the mean share of ``members`` with
+    a purchase per window of ``window_days`` days, over the windows of the year ending with
+    ``day``.
+
+    A whole year, not the last window only: a win-back audience has, by its definition, not
+    bought lately, yet it does respond now and then, and a campaign's power depends on that.
+    """
+    n_windows = max(1, HISTORY_DAYS // window_days)
+    first = day - dt.timedelta(days=n_windows * window_days - 1)
+    orders = purchase_orders(mart, day, dt.datetime.combine(first, dt.time()))
+    mine = orders.semi_join(members.select("customer_id"), "customer_id")
+    index = mine.order_ts.date().delta(ibis.date(first), unit="day") // window_days
+    pairs = mine.select("customer_id", window=index).distinct().count().execute()
+    n_members = int(members.count().execute())
+    return float(pairs) / (n_members * n_windows) if n_members else 0.0
 
 
 def create_campaign(
@@ -313,8 +327,8 @@ def _created(
             )
     else:
         notes.append(
-            f"no power estimate: {baseline:.1%} of the audience bought in the "
-            f"{design.window_days} days before {as_of}"
+            f"no power estimate: {baseline:.1%} of the audience bought per "
+            f"{design.window_days}-day window in the year before {as_of}"
         )
     return CreatedCampaign(
         campaign_id=design.name,
