@@ -62,6 +62,14 @@ def test_a_campaign_loaded_from_files_is_measured(tiny: Mart) -> None:
     }
 
 
+def test_a_window_the_data_do_not_cover_is_said(tiny: Mart) -> None:
+    assert campaign_results(tiny, "k1").notes == ()  # orders run to 24 March
+    late = campaign_results(tiny, "k1", start=dt.date(2024, 3, 20))
+    assert late.notes[0].startswith(
+        "the mart holds orders up to 2024-03-24, before the window ends on 2024-04-02"
+    )
+
+
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:
     results = campaign_results(tiny, "k1", window_days=1, pre_days=30)
     lift = results.lift["revenue_per_member"]

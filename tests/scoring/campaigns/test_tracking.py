@@ -78,11 +78,19 @@ def test_a_campaign_that_cannot_be_measured_says_why(tiny: Mart, load_csv) -> No
     load_csv(
         tiny,
         "campaigns",
-        "campaign_id,name,start_date\nk2,Undated,\nk3,Lonely,2024-03-01\n",
+        "campaign_id,name,start_date\nk2,Undated,\nk3,Lonely,2024-03-01\nk4,Later,2024-05-01\n",
     )
-    load_csv(tiny, "campaign_members", "campaign_id,customer_id,group\nk3,c1,target\n")
+    load_csv(
+        tiny,
+        "campaign_members",
+        "campaign_id,customer_id,group\nk3,c1,target\n"
+        "k4,c1,target\nk4,c2,target\nk4,c3,control\nk4,c4,control\n",
+    )
     report = {c.plan["campaign_id"]: c for c in track_campaigns(tiny).campaigns}
     assert report["k2"].problem == "no start date: nothing to measure from"
     assert report["k3"].results is None and "1 target and 0 control" in str(report["k3"].problem)
     assert report["k1"].results is not None
-    assert [c.plan["campaign_id"] for c in track_campaigns(tiny).campaigns] == ["k1", "k3", "k2"]
+    assert report["k4"].results is None
+    assert report["k4"].problem == "not started in the data yet (2024-03-24)"
+    order = [c.plan["campaign_id"] for c in track_campaigns(tiny).campaigns]
+    assert order == ["k4", "k1", "k3", "k2"]

@@ -141,7 +141,7 @@ def campaign_results(
     row = campaign_row(mart, campaign_id)
     window = _window(row, campaign_id, start, window_days, pre_days)
     outcomes = member_outcomes(mart, campaign_id, window)
-    frame, notes = outcomes.frame, list[str]()
+    frame, notes = outcomes.frame, _data_notes(mart, window)
     target = _groups(frame, campaign_id)
     metrics = _metrics(outcomes, notes)
     lifts = _lifts(frame, target, metrics, n_resamples, random_state)
@@ -165,6 +165,24 @@ def campaign_results(
         compliance=_compliance(outcomes, lifts["conversion"].welch, target),
         notes=tuple(notes),
     )
+
+
+def data_through(mart: Mart) -> dt.date | None:
+    """The day of the latest order in the mart (None without orders)."""
+    latest = mart.table("orders").order_ts.max().execute()
+    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def _data_notes(mart: Mart, window: Window) -> list[str]:
+    """A note when the orders end before the response window does."""
+    through = data_through(mart)
+    if through is not None and through >= window.last_day:
+        return []
+    seen = "no orders at all" if through is None else f"orders up to {through}"
+    return [
+        f"the mart holds {seen}, before the window ends on {window.last_day}: responses "
+        "after that are missing, so these lifts cover part of the window (or none of it)"
+    ]
 
 
 def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:

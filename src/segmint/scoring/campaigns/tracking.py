@@ -30,7 +30,7 @@ from segmint.exceptions import InputError, MartError
 from segmint.features.asof import end_of
 from segmint.features.orders import order_values
 from segmint.mart import Mart
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_results
+from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_results, data_through
 from segmint.scoring.campaigns.results import CampaignResults
 
 TRACKING_RESAMPLES = 1_000
@@ -108,11 +108,6 @@ class ResponseCurve:
         }
 
 
-def _data_through(mart: Mart) -> dt.date | None:
-    latest = mart.table("orders").order_ts.max().execute()
-    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).date()
-
-
 def response_curve(
     mart: Mart, campaign_id: str, start: dt.date, days: int = DEFAULT_WINDOW_DAYS
 ) -> ResponseCurve:
@@ -123,7 +118,7 @@ def response_curve(
     """
     if days < 1:
         raise InputError(f"a response curve needs at least 1 day; got {days}.")
-    through = _data_through(mart)
+    through = data_through(mart)
     shown = 0 if through is None else max(0, min(days, (through - start).days + 1))
     members = mart.table("campaign_members")
     mine = members.filter(members.campaign_id == campaign_id)
@@ -222,6 +217,9 @@ def _track(mart: Mart, plan: dict[str, Any], window_days: int, n_resamples: int)
     if plan["start_date"] is None:
         return TrackedCampaign(plan, None, None, "no start date: nothing to measure from")
     curve = response_curve(mart, campaign_id, plan["start_date"], window_days)
+    if curve.data_through is None or curve.data_through < plan["start_date"]:
+        shown = curve.data_through or "no orders"
+        return TrackedCampaign(plan, None, curve, f"not started in the data yet ({shown})")
     try:
         results = campaign_results(
             mart, campaign_id, window_days=window_days, n_resamples=n_resamples
