@@ -111,3 +111,11 @@ def mart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
     shutil.copy(shared_demo(tmp_path_factory), path)
     with connect(path, create=False) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def mart_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's own copy of the demo mart, closed (for commands that open it)."""
+    path = tmp_path_factory.mktemp("mart") / "demo.duckdb"
+    shutil.copy(shared_demo(tmp_path_factory), path)
+    return path

@@ -85,11 +85,6 @@ def test_tiers_hold_their_shares_and_rank_by_clv(mart: Mart, cuts: tuple[float, 
         assert lowest[better] >= highest[worse]
 
 
-def test_tier_names_are_unique_rank_ranges() -> None:
-    assert tier_names((0.25, 0.5, 0.75)) == ["top 25%", "top 25-50%", "top 50-75%", "rest"]
-    assert tier_names(DEFAULT_CUTS) == ["top 1%", "top 1-5%", "top 5-20%", "top 20-50%", "rest"]
-
-
 def test_the_grid_uses_one_minus_p_alive_without_a_churn_model(mart: Mart) -> None:
     run = run_value(mart, AS_OF)
     assert run.risk_source == f"1 - p_alive of {MODEL}"

@@ -14,7 +14,7 @@ from segmint.cli.main import app as cli
 from segmint.exceptions import MartError
 from segmint.insight import profile
 from segmint.mart import connect
-from segmint.report import build_report
+from segmint.views.report import build_report
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
