@@ -11,7 +11,7 @@ from rich.table import Table
 
 from segmint.cli._output import err, out
 from segmint.models.experiments import PowerResult
-from segmint.scoring.campaigns import CampaignResults, CreatedCampaign
+from segmint.scoring.campaigns import CreatedCampaign
 from segmint.scoring.campaigns.send import Manifest
 
 
@@ -25,17 +25,17 @@ class Format(StrEnum):
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output: human (tables) or json.")]
 
 
-def _number(value: float | None, digits: int = 4) -> str:
+def number(value: float | None, digits: int = 4) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
-def _interval(ci: Any, digits: int = 4) -> str:
+def interval(ci: Any, digits: int = 4) -> str:
     if ci is None or any(v is None for v in ci):
         return "—"
-    return f"[{_number(ci[0], digits)}, {_number(ci[1], digits)}]"
+    return f"[{number(ci[0], digits)}, {number(ci[1], digits)}]"
 
 
-def _notes(notes: Any) -> None:
+def notes(notes: Any) -> None:
     for note in notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False)
 
@@ -71,11 +71,11 @@ def print_created(created: CreatedCampaign) -> None:
         p = created.power
         out.print(
             f"power: baseline response {created.baseline_rate:.2%} over the window; this split "
-            f"detects an absolute lift of {_number(p.mde)} ({_number(p.mde_relative, 3)} "
+            f"detects an absolute lift of {number(p.mde)} ({number(p.mde_relative, 3)} "
             "relative) at 80% power",
             highlight=False,
         )
-    _notes(created.notes)
+    notes(created.notes)
 
 
 def print_power(result: PowerResult) -> None:
@@ -88,7 +88,7 @@ def print_power(result: PowerResult) -> None:
     ]
     for label, value in rows:
         out.print(f"{label:>26}: {'—' if value is None else f'{value:,}'}", highlight=False)
-    out.print(f"{'minimum detectable effect':>26}: {_number(result.mde, 5)}", highlight=False)
+    out.print(f"{'minimum detectable effect':>26}: {number(result.mde, 5)}", highlight=False)
     if result.mde_relative is not None:
         out.print(f"{'relative to the baseline':>26}: {result.mde_relative:+.1%}", highlight=False)
     if result.underpowered:
@@ -97,63 +97,6 @@ def print_power(result: PowerResult) -> None:
             f"{result.n_per_arm:,} members per arm at 50/50 would be needed",
             highlight=False,
         )
-
-
-def print_results(results: CampaignResults) -> None:
-    """Groups and SRM, each metric's lift with its intervals, segments and ROI."""
-    payload = results.as_dict()
-    srm = "—" if payload["srm_p"] is None else f"{payload['srm_p']:.3g}"
-    out.print(
-        f"[bold]{results.campaign}[/]: {results.start} to {payload['window']['end']}; "
-        f"target {results.n_target:,}, control {results.n_control:,}; SRM p = {srm}",
-        highlight=False,
-    )
-    table = Table(title="lift, target minus control (95% intervals)")
-    heads = ("metric", "target", "control", "lift", "Welch", "bootstrap", "CUPED", "var. red.")
-    for head in heads:
-        table.add_column(head, justify="left" if head == "metric" else "right")
-    for name, lift in payload["lift"].items():
-        reduction = lift["cuped_variance_reduction"]
-        table.add_row(
-            name,
-            _number(lift["target"]),
-            _number(lift["control"]),
-            _number(lift["abs"]),
-            _interval(lift["ci95"]),
-            _interval(lift["bootstrap_ci95"]),
-            _interval(lift["cuped_ci95"]),
-            "—" if reduction is None else f"{reduction:.2%}",
-        )
-    out.print(table)
-    _print_segments(payload)
-    roi = payload["roi"]
-    out.print(
-        f"ROI ({roi['basis']}): incremental revenue {_number(roi['incremental_revenue'], 2)} "
-        f"{_interval(roi['incremental_revenue_ci95'], 2)}, contact cost "
-        f"{_number(roi['contact_cost'], 2)}, net {_number(roi['net_return'], 2)}, "
-        f"ROI {_number(roi['roi'], 2)} {_interval(roi['roi_ci95'], 2)}",
-        highlight=False,
-    )
-    _notes(results.notes)
-
-
-def _print_segments(payload: dict[str, Any]) -> None:
-    if not payload["segments"]:
-        return
-    table = Table(title=f"lift per segment ({payload['segment_by']}; q: Benjamini–Hochberg)")
-    for head in ("segment", "target", "control", "conversion", "q", "revenue", "q"):
-        table.add_column(head, justify="left" if head == "segment" else "right")
-    for s in payload["segments"]:
-        cells = [s["segment"], f"{s['n_target']:,}", f"{s['n_control']:,}"]
-        for metric in ("conversion", "revenue_per_member"):
-            lift = s["lift"].get(metric)
-            cells += (
-                ["too few", ""]
-                if lift is None
-                else [_number(lift["abs"]), _number(lift["q_value"], 3)]
-            )
-        table.add_row(*cells)
-    out.print(table)
 
 
 def print_list(listed: pd.DataFrame) -> None:

@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli._campaign_output import Format, FormatOpt, print_list, print_results
+from segmint.cli._campaign_output import Format, FormatOpt, print_list
+from segmint.cli._campaign_results_output import print_results
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
 from segmint.insight.sales_periods import records
