@@ -31,6 +31,9 @@ NAV = (
     ("rfm", "/rfm", "RFM grid"),
     ("migration", "/migration", "Migration"),
     ("value", "/value", "Value & risk"),
+    ("campaigns", "/campaigns", "Campaigns"),
+    ("channels", "/sales/channels", "Channel sales"),
+    ("segment-sales", "/sales/segments", "Segment sales"),
     ("customers", "/customers", "Customers"),
 )
 

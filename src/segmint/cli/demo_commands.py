@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from segmint.cli._campaign_output import print_created
+from segmint.cli._campaign_results_output import print_results
 from segmint.cli._money_output import print_money
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
@@ -95,6 +97,10 @@ def show_demo(run: demo_workflow.DemoRun) -> None:
     show_run(SegmentationRun(c.name, c.version, c.as_of, c.sizes, c.details))
     for card in run.personas:
         show_card(card)
+    if run.campaign is not None:
+        print_created(run.campaign)
+    if run.measured is not None:
+        print_results(run.measured)
 
 
 def register(app: typer.Typer) -> None:

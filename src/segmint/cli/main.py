@@ -7,6 +7,7 @@ import typer
 from segmint import __version__
 from segmint.cli import (
     assignment_commands,
+    campaign_commands,
     clv_commands,
     demo_commands,
     features_commands,
@@ -18,6 +19,7 @@ from segmint.cli import (
     quarantine_commands,
     report_commands,
     retention_commands,
+    sales_commands,
     segment_commands,
     serve_commands,
     synth_commands,
@@ -47,6 +49,8 @@ clv_commands.register(app)
 predict_commands.register(app)
 privacy_commands.register(app)
 retention_commands.register(app)
+campaign_commands.register(app)
+sales_commands.register(app)
 
 
 def _version(value: bool) -> None:

@@ -297,6 +297,19 @@ CAMPAIGNS = Table(
         Column("start_date", "date", "First day of the campaign."),
         Column("end_date", "date", "Last day of the campaign."),
         Column("description", "string", "What was offered, to whom and why."),
+        Column(
+            "holdout_share",
+            "float64",
+            "Planned share of members held out as control (0-1); the sample-ratio check "
+            "compares the groups with it.",
+            non_negative=True,
+        ),
+        Column(
+            "cost_per_contact",
+            "float64",
+            "Cost of contacting one target member, in the shop's currency, for ROI.",
+            non_negative=True,
+        ),
     ),
     key=("campaign_id",),
 )

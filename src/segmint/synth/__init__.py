@@ -3,7 +3,8 @@
 ``generate`` returns every loadable mart table (customers, PII, attributes, consents,
 products, orders, order lines, events, campaigns and members) plus ``ground_truth``
 (each customer's latent type, true BG/NBD purchase rate and dropout probability,
-true mean spend and whether they are still alive); ``synthesize`` streams the same
+true mean spend and whether they are still alive) and ``ground_truth_campaigns`` (each
+campaign's true uplift per latent type); ``synthesize`` streams the same
 data to Parquet or CSV files ready for ``segmint load``; ``write`` writes tables.
 See ``docs/synth.md`` for the types, distributions and dirt.
 """

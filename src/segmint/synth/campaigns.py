@@ -1,9 +1,14 @@
 """Three marketing campaigns and their members, split into target and control.
 
 Each campaign draws 40 % of the customers who had signed up before it started and
-consent to its channel, and holds out 20 % of them as a control group. Campaigns do
-not change purchasing (their true uplift is zero), so an uplift analysis on this
-data should find none.
+consent to its channel, and holds out 20 % of them as a control group. Each campaign
+has a known effect per latent type (:attr:`Campaign.uplift`): the chance that a target
+member of that type, still an active customer, makes one extra purchase in the first
+two weeks because of it. The spring reactivation e-mail works on bargain hunters and
+new browsers and not at all on loyal high spenders or store traditionalists; the
+loyalty SMS changes nothing for anyone (an A/A test in disguise); the Black Friday
+preview works on gift buyers and bargain hunters. The extra purchases and the true
+uplift they imply are made by :mod:`segmint.synth.effects`.
 """
 
 from __future__ import annotations
@@ -25,7 +30,14 @@ CONTROL_SHARE = 0.20
 
 @dataclass(frozen=True)
 class Campaign:
-    """One campaign: identifier, name, channel, first day and length (days after history start)."""
+    """One campaign: identifier, name, channel, first day and length (days after history
+    start), what it cost per contact, and its effect.
+
+    Attributes:
+        uplift: per latent type (in the order of ``TYPES``), the probability that a target
+            member who is still an active customer makes one extra purchase in the first
+            ``RESPONSE_DAYS`` days because of the campaign; zeros for no effect.
+    """
 
     campaign_id: str
     name: str
@@ -33,6 +45,8 @@ class Campaign:
     start: int
     n_days: int
     description: str
+    cost_per_contact: float
+    uplift: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -54,13 +68,17 @@ def plan_campaigns(history: History) -> tuple[Campaign, ...]:
         if 0 <= offset <= days - 14:
             black_friday = offset
             break
+    # uplift per type: loyal, steady, bargain, gift, new browser, one-and-done, store
     return (
         Campaign("K001", "Spring reactivation", "email", days * 4 // 10, 30,
-                 "10 % voucher e-mailed to customers who signed up before the campaign."),
+                 "10 % voucher e-mailed to customers who signed up before the campaign.",
+                 0.02, (0.0, 0.03, 0.12, 0.01, 0.06, 0.02, 0.0)),
         Campaign("K002", "Loyalty points SMS", "sms", days * 6 // 10, 21,
-                 "Double loyalty points announced by SMS."),
+                 "Double loyalty points announced by SMS.",
+                 0.06, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)),
         Campaign("K003", "Black Friday preview", "email", black_friday, 14,
-                 "Early access to Black Friday deals by e-mail."),
+                 "Early access to Black Friday deals by e-mail.",
+                 0.02, (0.02, 0.02, 0.10, 0.15, 0.04, 0.01, 0.0)),
     )  # fmt: skip
 
 
@@ -77,6 +95,8 @@ def campaigns_table(campaigns: tuple[Campaign, ...], history: History) -> pa.Tab
             "start_date": dates(history.start_day, start),
             "end_date": dates(history.start_day, end),
             "description": pa.array([c.description for c in campaigns]),
+            "holdout_share": np.full(len(campaigns), CONTROL_SHARE),
+            "cost_per_contact": np.array([c.cost_per_contact for c in campaigns]),
         },
     )
 

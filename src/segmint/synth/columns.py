@@ -38,6 +38,18 @@ GROUND_TRUTH_SCHEMA = pa.schema(
 )
 """The true answer per customer: type, BG/NBD rate (per day) and dropout, mean spend."""
 
+GROUND_TRUTH_CAMPAIGNS_SCHEMA = pa.schema(
+    [
+        ("campaign_id", pa.string()),
+        ("latent_type", pa.string()),
+        ("incremental_purchase_prob", pa.float64()),
+        ("n_members", pa.int64()),
+        ("true_uplift_response", pa.float64()),
+        ("true_uplift_revenue", pa.float64()),
+    ]
+)
+"""The true effect of each campaign on the members of each latent type (see ``effects``)."""
+
 US_PER_DAY = 86_400_000_000
 
 

@@ -3,7 +3,9 @@
 Customers are generated in fixed chunks of ``CHUNK_SIZE`` with a random stream per
 chunk derived from the seed, so the data depend only on the seed and the number of
 customers (not on how they are written), and memory stays bounded. Dirt has its own
-random stream: the clean rows of a dirty run are exactly the rows of a clean run.
+random stream: the clean rows of a dirty run are exactly the rows of a clean run. The
+purchases campaigns cause have one too (see ``effects``); their true effects are summed
+over the chunks and come as one last chunk holding only ``ground_truth_campaigns``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from segmint.synth.catalogue import build_catalogue
 from segmint.synth.columns import id_width
 from segmint.synth.customers import customers_table, draw_population, pii_table
 from segmint.synth.dirty import PLAN, as_text_dates, inject
+from segmint.synth.effects import EffectTotals, campaign_effects
 from segmint.synth.history import History
 from segmint.synth.purchases import simulate_purchases
 from segmint.synth.web import EventCounters, events_table
@@ -32,8 +35,8 @@ from segmint.synth.writer import Chunk, Format, TableFiles, write_chunks
 
 CHUNK_SIZE = 100_000
 DEFAULT_START = dt.date(2023, 1, 1)
-TABLE_NAMES: tuple[str, ...] = (*LOAD_ORDER, "ground_truth")
-"""Every table the generator makes: the loadable mart tables and the ground truth."""
+TABLE_NAMES: tuple[str, ...] = (*LOAD_ORDER, "ground_truth", "ground_truth_campaigns")
+"""Every table the generator makes: the loadable mart tables and the ground truths."""
 
 
 def _validate(n_customers: int, years: int, dirty_rate: float) -> None:
@@ -67,6 +70,7 @@ def iter_chunks(
     width = id_width(n_customers, 7)
     counters = EventCounters(next_event=1, next_session=1)
     next_order = 1
+    totals = EffectTotals(campaigns)
     for index, first in enumerate(range(0, n_customers, CHUNK_SIZE)):
         rng = _stream(seed, 1, index)
         pop = draw_population(rng, first + 1, min(CHUNK_SIZE, n_customers - first), width, history)
@@ -79,13 +83,19 @@ def iter_chunks(
         events, counters = events_table(
             rng, pop, purchases, catalogue, email, members, campaigns, history, counters
         )
+        effects = campaign_effects(
+            _stream(seed, 3, index), pop, purchases, members, campaigns, history, catalogue,
+            next_order,
+        )  # fmt: skip
+        next_order += effects.orders.num_rows
+        totals.add(effects)
         tables = {
             "customers": customers,
             "customer_pii": pii_table(rng, pop, gender),
             "customer_attributes": attributes_table(rng, pop, history),
             "consents": consents.table,
-            "orders": purchases.orders,
-            "order_lines": purchases.order_lines,
+            "orders": pa.concat_tables([purchases.orders, effects.orders]),
+            "order_lines": pa.concat_tables([purchases.order_lines, effects.order_lines]),
             "events": events,
             "campaign_members": members.table,
             "ground_truth": purchases.ground_truth,
@@ -95,6 +105,7 @@ def iter_chunks(
             tables["campaigns"] = campaigns_table(campaigns, history)
         tables = {name: tables[name] for name in TABLE_NAMES if name in tables}
         yield _dirty(Chunk(tables, seed=seed * 100_003 + index), dirty_rate, seed, index)
+    yield Chunk({"ground_truth_campaigns": totals.table()})
 
 
 def _dirty(chunk: Chunk, rate: float, seed: int, index: int) -> Chunk:
@@ -130,7 +141,8 @@ def generate(
 
     Returns:
         Table name to table: the loadable mart tables with exactly the columns of
-        ``segmint.mart.schema`` (without ``ingest_id``) and ``ground_truth``.
+        ``segmint.mart.schema`` (without ``ingest_id``), ``ground_truth`` (per customer) and
+        ``ground_truth_campaigns`` (per campaign and latent type).
     """
     parts: dict[str, list[pa.Table]] = {}
     for chunk in iter_chunks(n_customers, seed, start, years, dirty_rate):
@@ -171,6 +183,8 @@ def synthesize(
         done = 0
         for chunk in iter_chunks(n_customers, seed, start, years, dirty_rate):
             yield chunk
+            if "customers" not in chunk.tables:
+                continue  # the closing ground truth of the campaigns
             done += chunk.tables["customers"].num_rows - sum(
                 chunk.dirt.get("customers", {}).values()
             )

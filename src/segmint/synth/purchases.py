@@ -58,10 +58,12 @@ _STATUS = {s: i for i, s in enumerate(ORDER_STATUSES)}
 
 @dataclass(frozen=True)
 class Purchases:
-    """The orders of one population chunk and what web behaviour needs of them.
+    """The orders of one population chunk and what web behaviour and campaigns need of them.
 
-    Order arrays are aligned with the rows of ``orders``; customer arrays with the
-    population.
+    Order arrays (``order_*``: customer index, time in days, channel, product of the first
+    line, status index into ``ORDER_STATUSES``) are aligned with the rows of ``orders``;
+    customer arrays (``active_until``, ``alive`` at the end, Gamma-Gamma ``spend_p`` and
+    true ``mean_spend``) with the population.
     """
 
     orders: pa.Table
@@ -72,6 +74,10 @@ class Purchases:
     order_channel: np.ndarray
     order_product: np.ndarray
     active_until: np.ndarray
+    order_status: np.ndarray
+    alive: np.ndarray
+    spend_p: np.ndarray
+    mean_spend: np.ndarray
 
 
 def _time_of_day(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
@@ -116,7 +122,7 @@ def _repeat_times(
     return owner, days, alive
 
 
-def _lines(
+def split_into_lines(
     rng: np.random.Generator,
     pop: Population,
     catalogue: Catalogue,
@@ -193,7 +199,7 @@ def simulate_purchases(
 
     value = rng.gamma(spend_p[customer], 1.0 / nu[customer])
     channel = categorical(rng, pop.of_type("channel_probs")[customer])
-    lines = _lines(rng, pop, catalogue, customer, value)
+    lines = split_into_lines(rng, pop, catalogue, customer, value)
     truth = (rate, dropout, spend_p / nu, alive)
     orders = (customer, day, channel, status)
     return _purchases(pop, history, catalogue, first_order_number, lines, orders, truth)
@@ -240,6 +246,10 @@ def _purchases(
         order_channel=channel,
         order_product=lines["product"][first_line],
         active_until=active_until,
+        order_status=status,
+        alive=alive,
+        spend_p=pop.of_type("spend_p"),
+        mean_spend=mean_spend,
     )
 
 

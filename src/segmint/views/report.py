@@ -1,8 +1,10 @@
 """Build the self-contained report: one HTML file with its styles and plotly.js inlined.
 
-It shows the dashboard's overview (KPIs, segment shares, buyers per month) and one section
+It shows the dashboard's overview (KPIs, segment shares, buyers per month), one section
 per segment (money, what sets it apart, top products) for a stored segmentation as of a
-stored date, computed by the same functions as the pages and ``segmint profile``. The file
+stored date, and the management sections (campaign tracking, channel sales, segment sales
+over the last twelve months), computed by the same functions as the pages, ``segmint
+profile``, ``segmint campaign results`` and ``segmint sales``. The file
 makes no network request, so it can be mailed and opened anywhere.
 """
 
@@ -16,6 +18,7 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from segmint.mart import Mart
+from segmint.views import management
 from segmint.views.dashboard import Dashboard
 from segmint.views.formatting import TEMPLATES, install
 from segmint.views.plots import figures
@@ -70,6 +73,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         trend=figures.buyer_trend(view.trend),
         treemap=figures.segment_treemap(result.overview),
         sections=sections,
+        management=management.report_sections(dashboard, mart, name),
         css=css,
         plotly_js=get_plotlyjs(),
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

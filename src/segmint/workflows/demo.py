@@ -17,14 +17,18 @@ from segmint.insight import SegmentProfile
 from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestResult
+from segmint.scoring.campaigns import CampaignExistsError, CampaignResults, CreatedCampaign
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.synth import synthesize
 from segmint.synth.generator import SynthResult
-from segmint.workflows import clusters, clv, load, predict, profile, segment, value
+from segmint.workflows import campaigns, clusters, clv, load, predict, profile, segment, value
 from segmint.workflows.features import refresh_features
 
 DEMO_RULES = "demo_rules"
 """Name the demo's rules segmentation is stored under."""
+DEMO_CAMPAIGN = "demo-winback"
+"""The campaign the demo designs: lapsing valuable customers, e-mail, 20 % held out."""
+WINBACK_SEGMENTS = ("At Risk", "Can't Lose Them")
 
 
 def demo_rules() -> Path:
@@ -52,6 +56,8 @@ class DemoRun:
     value: value.ValueRun
     clusters: clusters.ClusterRun
     personas: list[PersonaCard]
+    campaign: CreatedCampaign | None = None
+    measured: CampaignResults | None = None
 
 
 def build(mart: Mart, data: Path) -> DemoRun:
@@ -69,4 +75,30 @@ def build(mart: Mart, data: Path) -> DemoRun:
     tiers = value.run_value(mart, scored.as_of)
     found = clusters.run_clusters(mart, "clusters", options=clusters.ClusterOptions(n_bootstrap=0))
     cards = profile.personas(mart, "clusters")
-    return DemoRun(day, loads, runs, profiles, scored, churn, tiers, found, cards)
+    created, measured = campaign_step(mart, runs[0])
+    return DemoRun(
+        day, loads, runs, profiles, scored, churn, tiers, found, cards, created, measured
+    )
+
+
+def campaign_step(
+    mart: Mart, rfm: segment.SegmentationRun
+) -> tuple[CreatedCampaign | None, CampaignResults | None]:
+    """Design the win-back campaign on the RFM segments, and measure the synthetic retailer's
+    largest campaign (its files carry campaigns with a known effect)."""
+    present = [s for s in WINBACK_SEGMENTS if s in set(rfm.sizes.index.astype(str))]
+    created = None
+    if present:
+        options = campaigns.CreateOptions(
+            "rfm", tuple(present), "email", holdout=0.2, cost_per_contact=0.05
+        )
+        try:
+            created = campaigns.create(mart, DEMO_CAMPAIGN, options)
+        except CampaignExistsError:  # a second demo into the same mart: keep the first split
+            created = None
+    listed = campaigns.campaigns(mart)
+    loaded = listed[(listed.campaign_id != DEMO_CAMPAIGN) & listed.start_date.notna()]
+    if loaded.empty:
+        return created, None
+    largest = str(loaded.sort_values("n_members", ascending=False).campaign_id.iloc[0])
+    return created, campaigns.results(mart, largest)

@@ -1,0 +1,103 @@
+"""Response schemas of the management reports: campaign tracking and results, channel and
+segment sales. The names are the library's, so the JSON is the CLI's (``segmint campaign
+results --format json``, ``segmint sales … --format json``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Row = dict[str, Any]
+Interval = list[float | None] | None
+
+
+class CampaignRow(BaseModel):
+    """One campaign in the tracking table: plan, groups, lifts with 95% intervals, ROI."""
+
+    campaign_id: str
+    name: str | None
+    channel: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    n_target: int | None
+    n_control: int | None
+    srm_p: float | None = Field(description="Sample-ratio check p-value (mismatch below 0.001).")
+    conversion_abs: float | None
+    conversion_low: float | None
+    conversion_high: float | None
+    revenue_abs: float | None = Field(description="Lift of revenue per member.")
+    revenue_low: float | None
+    revenue_high: float | None
+    incremental_revenue: float | None
+    roi: float | None
+    roi_low: float | None
+    roi_high: float | None
+    problem: str | None = Field(description="Why the campaign could not be measured, if so.")
+
+
+class CampaignTrackingList(BaseModel):
+    """Every campaign, measured over the response window."""
+
+    window_days: int
+    data: list[CampaignRow]
+    count: int
+
+
+class MetricLiftOut(BaseModel):
+    """A metric's lift, target minus control (more keys: bootstrap, CUPED details)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    target: float | None
+    control: float | None
+    abs: float | None
+    rel: float | None
+    ci95: Interval
+    cuped_ci95: Interval
+
+
+class CampaignResultsOut(BaseModel):
+    """A campaign measured: the JSON of ``segmint campaign results --format json``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    campaign: str
+    groups: dict[str, int]
+    srm_p: float | None
+    lift: dict[str, MetricLiftOut]
+    segments: list[Row]
+    roi: Row
+    notes: list[str]
+
+
+class SalesRange(BaseModel):
+    """The days a sales report covers, in whole weeks or months."""
+
+    start: dt.date
+    end: dt.date
+    period: str
+    last_period_complete: bool
+
+
+class ChannelSalesOut(BaseModel):
+    """Revenue, orders, customers and AOV by channel and period, with the segment mix."""
+
+    range: SalesRange
+    periods: list[Row]
+    channels: list[Row]
+    segments: Row | None
+    mix: list[Row] | None
+    notes: list[str]
+
+
+class SegmentSalesOut(BaseModel):
+    """Revenue and margin by segment and period, share of the portfolio and growth."""
+
+    range: SalesRange
+    segments: Row
+    margin_known: bool
+    periods: list[Row]
+    totals: list[Row]
+    notes: list[str]

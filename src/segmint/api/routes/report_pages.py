@@ -1,0 +1,117 @@
+"""The management pages: campaign tracking, channel sales, segment sales.
+
+Each page has filters (a GET form), charts, tables and a CSV download that links to the
+API route with the same filters (analysts and admins; the session cookie is accepted for
+API reads). The numbers come from :mod:`segmint.views.management`, the same as the API's
+and the CLI's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.render import page, page_role
+from segmint.api.routes.reports import Day, MembershipParam, Name, PeriodParam, WindowDays
+from segmint.views import management
+
+router = APIRouter(include_in_schema=False)
+
+SortParam = Annotated[Literal[management.SORTABLE], Query()]  # type: ignore[valid-type]
+
+
+@router.get("/campaigns")
+def campaigns_page(
+    request: Request,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    window_days: WindowDays = 14,
+    campaign: Name = None,
+    sort: SortParam = "start_date",
+    order: Literal["asc", "desc"] = "desc",
+) -> Response:
+    """Every campaign's groups, lifts and ROI (sortable), the chosen one's response curves."""
+    role = page_role(request)
+    tracking = management.tracked(dashboard, mart, window_days)
+    view = management.tracking_view(tracking, campaign or None, sort, order == "desc")
+    return page(
+        request,
+        "campaigns.html",
+        "campaigns",
+        role,
+        view=view,
+        sort=sort,
+        order=order,
+        csv=f"/api/v1/campaigns?{urlencode({'window_days': window_days, 'format': 'csv'})}",
+        query={"window_days": window_days, "campaign": campaign or ""},
+    )
+
+
+@router.get("/sales/channels")
+def channel_sales_page(
+    request: Request,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    start: Day = None,
+    end: Day = None,
+    period: PeriodParam = "month",
+    segmentation: Name = None,
+    membership: MembershipParam = "fixed",
+) -> Response:
+    """Revenue, orders, customers and AOV by channel over time, and each channel's segment mix."""
+    role = page_role(request)
+    names = dashboard.names(mart)
+    default = dashboard.default_segmentation(mart) if names else None
+    name = dashboard.check(mart, segmentation) if segmentation else default
+    options = management.sales_options(start, end, period, name, membership)
+    view = management.channel_view(management.channel_report(dashboard, mart, options))
+    filters = {"start": start or "", "end": end or "", "period": period}
+    filters.update(segmentation=name or "", membership=membership)
+    return page(
+        request,
+        "channel_sales.html",
+        "channels",
+        role,
+        view=view,
+        names=names,
+        filters=filters,
+        csv=f"/api/v1/sales/channels?{urlencode({**filters, 'format': 'csv'})}",
+    )
+
+
+@router.get("/sales/segments")
+def segment_sales_page(
+    request: Request,
+    mart: MartDep,
+    dashboard: DashboardDep,
+    segmentation: Name = None,
+    start: Day = None,
+    end: Day = None,
+    period: PeriodParam = "month",
+    membership: MembershipParam = "fixed",
+) -> Response:
+    """Revenue and margin per segment over time, share of the portfolio, growth."""
+    role = page_role(request)
+    name = (
+        dashboard.check(mart, segmentation)
+        if segmentation
+        else dashboard.default_segmentation(mart)
+    )
+    options = management.sales_options(start, end, period, name, membership)
+    view = management.segment_view(management.segment_report(dashboard, mart, name, options))
+    filters = {"segmentation": name, "start": start or "", "end": end or "", "period": period}
+    filters["membership"] = membership
+    return page(
+        request,
+        "segment_sales.html",
+        "segment-sales",
+        role,
+        view=view,
+        names=dashboard.names(mart),
+        filters=filters,
+        csv=f"/api/v1/sales/segments?{urlencode({**filters, 'format': 'csv'})}",
+    )

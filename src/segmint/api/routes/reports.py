@@ -1,0 +1,165 @@
+"""``/api/v1/campaigns`` and ``/api/v1/sales/…``: campaign tracking and results, channel and
+segment sales, as JSON or CSV downloads (analyst role and above).
+
+The numbers are those of ``segmint campaign results`` and ``segmint sales``: every route
+reads the use cases through :mod:`segmint.views.management`, which caches each answer until
+the mart changes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from segmint.api.deps import Analyst, DashboardDep, MartDep
+from segmint.api.downloads import attachment
+from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
+from segmint.api.report_schemas import (
+    CampaignResultsOut,
+    CampaignRow,
+    CampaignTrackingList,
+    ChannelSalesOut,
+    SegmentSalesOut,
+)
+from segmint.mart import csv_safety
+from segmint.serving.frames import records
+from segmint.views import management
+from segmint.workflows.campaigns import ResultsOptions
+
+router = APIRouter()
+
+
+class ReportFormat(StrEnum):
+    """How a report is returned."""
+
+    json = "json"
+    csv = "csv"
+
+
+WindowDays = Annotated[
+    int, Query(ge=1, le=365, description="Days from the start in which responses count.")
+]
+Day = Annotated[
+    str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL, description="YYYY-MM-DD.")
+]
+Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
+PeriodParam = Annotated[Literal["week", "month"], Query(description="week or month.")]
+MembershipParam = Annotated[
+    Literal["fixed", "at_purchase"],
+    Query(description="Segments of one stored date (fixed) or at each purchase."),
+]
+FormatParam = Annotated[ReportFormat, Query(description="json or csv.")]
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report as JSON, or its table as a CSV download with `format=csv`.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "headers": {
+            "Content-Disposition": {
+                "description": "CSV only: `attachment` with the file name (RFC 6266).",
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
+
+
+def csv_download(frame: pd.DataFrame, name: str) -> Response:
+    """``frame`` as a CSV attachment, formula-like cells escaped."""
+    return Response(
+        csv_safety.to_csv(frame),
+        media_type="text/csv",
+        headers={"Content-Disposition": attachment(name)},
+    )
+
+
+@router.get(
+    "/campaigns", response_model=CampaignTrackingList, responses=CSV_RESPONSE, tags=["campaigns"]
+)
+def campaign_tracking(
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Analyst,
+    window_days: WindowDays = 14,
+    format: FormatParam = ReportFormat.json,
+) -> Response | CampaignTrackingList:
+    """Every campaign: groups, conversion and revenue-per-member lifts with 95% intervals
+    (Welch), incremental revenue and ROI, the sample-ratio check; the latest start first."""
+    tracking = management.tracked(dashboard, mart, window_days)
+    frame = management.tracking_frame(tracking)
+    if format == ReportFormat.csv:
+        return csv_download(frame, f"campaigns-{window_days}d.csv")
+    rows = [CampaignRow.model_validate(r) for r in records(frame)]
+    return CampaignTrackingList(window_days=window_days, data=rows, count=len(rows))
+
+
+@router.get("/campaigns/{campaign}/results", response_model=CampaignResultsOut, tags=["campaigns"])
+def campaign_results(
+    campaign: Annotated[
+        str, Path(description="Campaign id.", max_length=MAX_NAME, pattern=NO_CONTROL)
+    ],
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Analyst,
+    window_days: WindowDays = 14,
+    pre_days: Annotated[
+        int | None, Query(ge=1, le=3660, description="CUPED pre-period (default: the window).")
+    ] = None,
+    segmentation: Name = None,
+    attribute: Name = None,
+    min_segment_size: Annotated[int, Query(ge=2, le=10_000_000)] = 200,
+) -> dict[str, Any]:
+    """The campaign measured: ``segmint campaign results NAME --format json``."""
+    options = ResultsOptions(window_days, pre_days, segmentation, attribute, min_segment_size)
+    return management.measured(dashboard, mart, campaign, options).as_dict()
+
+
+@router.get(
+    "/sales/channels", response_model=ChannelSalesOut, responses=CSV_RESPONSE, tags=["sales"]
+)
+def channel_sales(
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Analyst,
+    start: Day = None,
+    end: Day = None,
+    period: PeriodParam = "month",
+    segmentation: Name = None,
+    membership: MembershipParam = "fixed",
+    format: FormatParam = ReportFormat.json,
+) -> Response | dict[str, Any]:
+    """Revenue, orders, customers and AOV per channel and period, and (with a segmentation)
+    the segment mix of each channel; CSV: the rows per period and channel."""
+    options = management.sales_options(start, end, period, segmentation, membership)
+    report = management.channel_report(dashboard, mart, options)
+    if format == ReportFormat.csv:
+        return csv_download(report.periods, f"channel-sales-{report.range.start}.csv")
+    return report.as_dict()
+
+
+@router.get(
+    "/sales/segments", response_model=SegmentSalesOut, responses=CSV_RESPONSE, tags=["sales"]
+)
+def segment_sales(
+    mart: MartDep,
+    dashboard: DashboardDep,
+    role: Analyst,
+    segmentation: Name = None,
+    start: Day = None,
+    end: Day = None,
+    period: PeriodParam = "month",
+    membership: MembershipParam = "fixed",
+    format: FormatParam = ReportFormat.json,
+) -> Response | dict[str, Any]:
+    """Revenue and margin per segment and period (default segmentation: rfm), share of the
+    portfolio and growth on the previous period; CSV: the rows per period and segment."""
+    name = dashboard.check(mart, segmentation) if segmentation else None
+    name = name or dashboard.default_segmentation(mart)
+    options = management.sales_options(start, end, period, name, membership)
+    report = management.segment_report(dashboard, mart, name, options)
+    if format == ReportFormat.csv:
+        return csv_download(report.periods, f"segment-sales-{name}-{report.range.start}.csv")
+    return report.as_dict()

@@ -1,0 +1,68 @@
+"""How ``segmint campaign results`` prints for people: lifts with intervals, segments, ROI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from segmint.cli._campaign_output import interval, notes, number
+from segmint.cli._output import out
+from segmint.scoring.campaigns import CampaignResults
+
+
+def print_results(results: CampaignResults) -> None:
+    """Groups and SRM, each metric's lift with its intervals, segments and ROI."""
+    payload = results.as_dict()
+    srm = "—" if payload["srm_p"] is None else f"{payload['srm_p']:.3g}"
+    out.print(
+        f"[bold]{results.campaign}[/]: {results.start} to {payload['window']['end']}; "
+        f"target {results.n_target:,}, control {results.n_control:,}; SRM p = {srm}",
+        highlight=False,
+    )
+    table = Table(title="lift, target minus control (95% intervals)")
+    heads = ("metric", "target", "control", "lift", "Welch", "bootstrap", "CUPED", "var. red.")
+    for head in heads:
+        table.add_column(head, justify="left" if head == "metric" else "right")
+    for name, lift in payload["lift"].items():
+        reduction = lift["cuped_variance_reduction"]
+        table.add_row(
+            name,
+            number(lift["target"]),
+            number(lift["control"]),
+            number(lift["abs"]),
+            interval(lift["ci95"]),
+            interval(lift["bootstrap_ci95"]),
+            interval(lift["cuped_ci95"]),
+            "—" if reduction is None else f"{reduction:.2%}",
+        )
+    out.print(table)
+    _print_segments(payload)
+    roi = payload["roi"]
+    out.print(
+        f"ROI ({roi['basis']}): incremental revenue {number(roi['incremental_revenue'], 2)} "
+        f"{interval(roi['incremental_revenue_ci95'], 2)}, contact cost "
+        f"{number(roi['contact_cost'], 2)}, net {number(roi['net_return'], 2)}, "
+        f"ROI {number(roi['roi'], 2)} {interval(roi['roi_ci95'], 2)}",
+        highlight=False,
+    )
+    notes(results.notes)
+
+
+def _print_segments(payload: dict[str, Any]) -> None:
+    if not payload["segments"]:
+        return
+    table = Table(title=f"lift per segment ({payload['segment_by']}; q: Benjamini–Hochberg)")
+    for head in ("segment", "target", "control", "conversion", "q", "revenue", "q"):
+        table.add_column(head, justify="left" if head == "segment" else "right")
+    for s in payload["segments"]:
+        cells = [s["segment"], f"{s['n_target']:,}", f"{s['n_control']:,}"]
+        for metric in ("conversion", "revenue_per_member"):
+            lift = s["lift"].get(metric)
+            cells += (
+                ["too few", ""]
+                if lift is None
+                else [number(lift["abs"]), number(lift["q_value"], 3)]
+            )
+        table.add_row(*cells)
+    out.print(table)

@@ -1,0 +1,158 @@
+"""``segmint campaign create|power|export``: design a campaign, size it, send it.
+
+Adapters over :mod:`segmint.workflows.campaigns`; ``results`` and ``list`` are in
+:mod:`segmint.cli.campaign_results_commands`. Data go to stdout (``--format json`` for
+scripts), notes and warnings to stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segmint.cli import campaign_results_commands
+from segmint.cli._campaign_output import (
+    Format,
+    FormatOpt,
+    print_created,
+    print_manifest,
+    print_power,
+)
+from segmint.cli._options import MartOption
+from segmint.cli._output import steps, user_errors
+from segmint.exceptions import InputError
+from segmint.features.asof import parse_as_of
+from segmint.mart import connect
+from segmint.scoring.campaigns import parse_share
+from segmint.workflows import campaigns
+
+Opt = typer.Option
+campaign_app = typer.Typer(
+    help="Campaigns with control groups: create, power, export, results, list.",
+    no_args_is_help=True,
+)
+_SELECT_HELP = "Keep only the top share by uplift, e.g. 'uplift-top 30%' (needs --from-campaign)."
+
+
+def _day(text: str | None) -> dt.date | None:
+    return None if text is None else parse_as_of(text)
+
+
+def _selection(select: str | None, source: str | None) -> tuple[float | None, str | None]:
+    """``uplift-top 30%`` as the share 0.3, with the campaign it is learnt from."""
+    if select is None and source is None:
+        return None, None
+    words = (select or "").split(maxsplit=1)
+    if len(words) != 2 or words[0] != "uplift-top" or source is None:
+        raise InputError(
+            "an uplift selection is given as `uplift-top 30%` together with --from-campaign "
+            f"NAME; got {select!r} and --from-campaign {source!r}."
+        )
+    return parse_share(words[1]), source
+
+
+@user_errors
+def create(
+    name: Annotated[str, typer.Argument(help="Name (and id) of the new campaign.")],
+    segmentation: Annotated[str, Opt("--segmentation", help="Stored segmentation to target.")],
+    segment: Annotated[list[str], Opt("--segment", help="A segment to target (repeat).")],
+    channel: Annotated[str, Opt("--channel", help="Contact channel, e.g. email, sms.")],
+    holdout: Annotated[float, Opt("--holdout", help="Share held out as control.")] = 0.1,
+    stratify_by: Annotated[
+        str | None, Opt("--stratify-by", help="Segmentation whose segments are the strata.")
+    ] = None,
+    seed: Annotated[int | None, Opt("--seed", help="Seed of the split.")] = None,
+    start: Annotated[str | None, Opt("--start", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, Opt("--end", help="Last day, YYYY-MM-DD.")] = None,
+    cost_per_contact: Annotated[
+        float, Opt("--cost-per-contact", help="Cost of one contact, for ROI.")
+    ] = 0.0,
+    as_of: Annotated[str | None, Opt("--as-of", help="Date of the stored segments.")] = None,
+    select: Annotated[str | None, Opt("--select", help=_SELECT_HELP)] = None,
+    from_campaign: Annotated[
+        str | None, Opt("--from-campaign", help="Measured campaign the uplift is learnt from.")
+    ] = None,
+    mart: MartOption = None,
+    format_: FormatOpt = Format.human,
+) -> None:
+    """Choose the audience (consent and suppression first), split it, write it once."""
+    share, source = _selection(select, from_campaign)
+    options = campaigns.CreateOptions(
+        segmentation=segmentation,
+        segments=tuple(segment),
+        channel=channel,
+        holdout=holdout,
+        stratify_by=stratify_by,
+        seed=seed,
+        start=_day(start),
+        end=_day(end),
+        cost_per_contact=cost_per_contact,
+        as_of=_day(as_of),
+        select_share=share,
+        select_from=source,
+    )
+    with connect(mart) as m, steps(f"creating campaign {name}"):
+        created = campaigns.create(m, name, options)
+    if format_ == Format.json:
+        typer.echo(json.dumps(created.as_dict()))
+    else:
+        print_created(created)
+
+
+@user_errors
+def power(
+    baseline_rate: Annotated[
+        float, Opt("--baseline-rate", help="Response rate without the campaign, e.g. 0.02.")
+    ],
+    lift: Annotated[
+        float | None, Opt("--lift", help="Relative lift to detect, e.g. 0.10 for +10%.")
+    ] = None,
+    holdout: Annotated[float, Opt("--holdout", help="Share held out as control.")] = 0.1,
+    audience: Annotated[
+        int | None, Opt("--audience", help="Audience size: its split and MDE.")
+    ] = None,
+    cuped_correlation: Annotated[
+        float, Opt("--cuped-correlation", help="Pre-period correlation CUPED would use.")
+    ] = 0.0,
+    format_: FormatOpt = Format.human,
+) -> None:
+    """Members needed to detect a lift, or the smallest lift an audience can detect."""
+    if lift is None and audience is None:
+        lift = 0.10
+    options = campaigns.PowerOptions(
+        baseline_rate, lift, holdout, audience, cuped_correlation=cuped_correlation
+    )
+    result = campaigns.power(options)
+    if format_ == Format.json:
+        typer.echo(json.dumps(result.as_dict()))
+    else:
+        print_power(result)
+
+
+@user_errors
+def export(
+    name: Annotated[str, typer.Argument(help="The campaign to send.")],
+    out: Annotated[Path, Opt("--out", help="File to write: .csv or .parquet.")],
+    mart: MartOption = None,
+    format_: FormatOpt = Format.human,
+) -> None:
+    """Write the target group that may be contacted now, with a manifest beside it."""
+    with connect(mart, read_only=True) as m:
+        manifest = campaigns.export(m, name, out)
+    if format_ == Format.json:
+        typer.echo(json.dumps(manifest.content))
+    else:
+        print_manifest(manifest)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``campaign`` command group to ``app``."""
+    campaign_app.command("create")(create)
+    campaign_app.command("power")(power)
+    campaign_app.command("export")(export)
+    campaign_results_commands.register(campaign_app)
+    app.add_typer(campaign_app, name="campaign")

@@ -1,0 +1,84 @@
+"""``segmint campaign results|list``: measure a campaign, list them all.
+
+Adapters over :mod:`segmint.workflows.campaigns`. ``results --format json`` prints the JSON
+of :meth:`segmint.scoring.campaigns.CampaignResults.as_dict` (the shape the issue names:
+``campaign``, ``groups``, ``srm_p``, ``lift`` with ``abs``, ``rel``, ``ci95`` and
+``cuped_ci95`` per metric, ``segments``, ``roi``), the same numbers the tracking page shows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from segmint.cli._campaign_output import Format, FormatOpt, print_list
+from segmint.cli._campaign_results_output import print_results
+from segmint.cli._options import MartOption
+from segmint.cli._output import steps, user_errors
+from segmint.insight.sales_periods import records
+from segmint.mart import connect
+from segmint.scoring.campaigns import MIN_SEGMENT_SIZE
+from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
+from segmint.workflows import campaigns
+
+Opt = typer.Option
+
+
+@user_errors
+def results(
+    name: Annotated[str, typer.Argument(help="The campaign to measure.")],
+    window_days: Annotated[
+        int, Opt("--window-days", help="Days from the start in which responses count.")
+    ] = DEFAULT_WINDOW_DAYS,
+    pre_days: Annotated[
+        int | None,
+        Opt(
+            "--pre-days",
+            help="Pre-period for CUPED, in days before the start (default: the window).",
+        ),
+    ] = None,
+    segmentation: Annotated[
+        str | None, Opt("--segmentation", help="Lift per segment of this stored segmentation.")
+    ] = None,
+    attribute: Annotated[
+        str | None, Opt("--attribute", help="Lift per value of this customer attribute.")
+    ] = None,
+    min_segment_size: Annotated[
+        int, Opt("--min-segment-size", help="Members each group needs in a segment.")
+    ] = MIN_SEGMENT_SIZE,
+    mart: MartOption = None,
+    format_: FormatOpt = Format.human,
+) -> None:
+    """Lift with Welch, bootstrap and CUPED intervals, SRM, segments and ROI (intention to treat)."""
+    options = campaigns.ResultsOptions(
+        window_days=window_days,
+        pre_days=pre_days,
+        segmentation=segmentation,
+        attribute=attribute,
+        min_segment_size=min_segment_size,
+    )
+    with connect(mart, read_only=True) as m, steps(f"measuring {name}"):
+        measured = campaigns.results(m, name, options)
+    if format_ == Format.json:
+        typer.echo(json.dumps(measured.as_dict()))
+    else:
+        print_results(measured)
+
+
+@user_errors
+def list_command(mart: MartOption = None, format_: FormatOpt = Format.human) -> None:
+    """Every campaign with its channel, dates, planned holdout and group sizes."""
+    with connect(mart, read_only=True) as m:
+        listed = campaigns.campaigns(m)
+    if format_ == Format.json:
+        typer.echo(json.dumps({"data": records(listed), "count": len(listed)}))
+    else:
+        print_list(listed)
+
+
+def register(group: typer.Typer) -> None:
+    """Add ``results`` and ``list`` to the ``campaign`` group."""
+    group.command("results")(results)
+    group.command("list")(list_command)

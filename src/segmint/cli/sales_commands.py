@@ -1,0 +1,110 @@
+"""``segmint sales channels|segments``: the management sales reports in the terminal.
+
+Adapters over :mod:`segmint.workflows.sales`, the same numbers as the Channel sales and
+Segment sales pages: ``--format json`` prints the report's JSON, ``--format csv`` its
+table per period.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from segmint.cli._options import FormatOption, MartOption, OutputFormat
+from segmint.cli._output import err, out, user_errors
+from segmint.features.asof import parse_as_of
+from segmint.mart import connect, csv_safety
+from segmint.workflows import sales
+
+Opt = typer.Option
+sales_app = typer.Typer(help="Channel and segment sales per week or month.", no_args_is_help=True)
+StartOpt = Annotated[str | None, Opt("--start", help="First day, YYYY-MM-DD.")]
+EndOpt = Annotated[str | None, Opt("--end", help="Last day (default: the last order).")]
+PeriodOpt = Annotated[str, Opt("--period", help="week or month.")]
+MembershipOpt = Annotated[
+    str, Opt("--membership", help="fixed (one stored date) or at_purchase (point in time).")
+]
+
+
+def _options(
+    start: str | None, end: str | None, period: str, membership: str, segmentation: str | None
+) -> sales.SalesOptions:
+    return sales.SalesOptions(
+        start=None if start is None else parse_as_of(start),
+        end=None if end is None else parse_as_of(end),
+        period=period,  # type: ignore[arg-type]  # checked by the report
+        segmentation=segmentation,
+        membership=membership,  # type: ignore[arg-type]
+    )
+
+
+def _show(frame: pd.DataFrame, title: str, notes: tuple[str, ...]) -> None:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            *("—" if pd.isna(v) else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row)
+        )
+    out.print(table)
+    for note in notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
+
+
+@user_errors
+def channels(
+    start: StartOpt = None,
+    end: EndOpt = None,
+    period: PeriodOpt = "month",
+    segmentation: Annotated[
+        str | None, Opt("--segmentation", help="Show each channel's segment mix.")
+    ] = None,
+    membership: MembershipOpt = "fixed",
+    mart: MartOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Revenue, orders, customers and average order value per channel and period."""
+    with connect(mart, read_only=True) as m:
+        report = sales.channels(m, _options(start, end, period, membership, segmentation))
+    if format_ == OutputFormat.json:
+        typer.echo(json.dumps(report.as_dict()))
+    elif format_ == OutputFormat.csv:
+        typer.echo(csv_safety.to_csv(report.periods), nl=False)
+    else:
+        _show(report.channels, "channels", ())
+        if report.mix is not None:
+            _show(report.mix, "segment mix of each channel", ())
+        _show(report.periods, f"per {report.range.period}", report.notes)
+
+
+@user_errors
+def segments(
+    segmentation: Annotated[str, typer.Argument(help="A stored segmentation.")],
+    start: StartOpt = None,
+    end: EndOpt = None,
+    period: PeriodOpt = "month",
+    membership: MembershipOpt = "fixed",
+    mart: MartOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Revenue and margin per segment and period, share of the portfolio, growth."""
+    with connect(mart, read_only=True) as m:
+        report = sales.segments(m, segmentation, _options(start, end, period, membership, None))
+    if format_ == OutputFormat.json:
+        typer.echo(json.dumps(report.as_dict()))
+    elif format_ == OutputFormat.csv:
+        typer.echo(csv_safety.to_csv(report.periods), nl=False)
+    else:
+        _show(report.totals, f"{segmentation}: totals", ())
+        _show(report.periods, f"per {report.range.period}", report.notes)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``sales`` command group to ``app``."""
+    sales_app.command("channels")(channels)
+    sales_app.command("segments")(segments)
+    app.add_typer(sales_app, name="sales")

@@ -1,0 +1,91 @@
+"""Who a campaign may not contact: consent on the channel, and the suppression list.
+
+The two rules every campaign applies, in one place, both when the groups are drawn
+(:mod:`.audience`, before randomising) and again when the target group is exported for
+sending (:mod:`.send`, with consent read *at export time*):
+
+- :func:`consenting`: the customer's latest consent for the channel (by ``updated_at``;
+  rows without a time count as the oldest) must be granted. No consent on record means
+  no contact.
+- :func:`not_suppressed`: customers on a suppression list are removed. Today the list is
+  the mart table ``suppressions`` (``customer_id``, optionally ``channel``; a null channel
+  suppresses every channel) when the mart has one, plus any list the caller passes. The
+  mart-wide suppression list of forgotten people (kept as keyed hashes) plugs in here:
+  this function is the one hook campaigns use, so extending it extends creation and
+  export alike.
+
+Both are Ibis expressions over the mart; channels and ids are values, never SQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.exceptions import MartError
+from segmint.mart import Mart
+
+SUPPRESSIONS_TABLE = "suppressions"
+"""Name of the suppression list the campaigns honour when the mart has such a table."""
+_OLDEST = dt.datetime(1900, 1, 1)
+
+
+def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir.Table:
+    """``customer_id`` of customers whose latest consent for ``channel`` is granted.
+
+    Args:
+        mart: the open mart.
+        channel: the contact channel, matched trimmed and case-insensitively.
+        at: read consent as it stood at this moment (later rows ignored); by default
+            every row, i.e. as it stands now.
+    """
+    consents = mart.table("consents")
+    mine = consents.filter(consents.channel.lower().strip() == channel.strip().lower())
+    if at is not None:
+        moment = ibis.literal(at.replace(tzinfo=None), "timestamp")
+        mine = mine.filter(mine.updated_at.isnull() | (mine.updated_at <= moment))
+    when = mine.updated_at.fill_null(_OLDEST)
+    latest = mine.group_by("customer_id").aggregate(
+        granted=mine.granted.fill_null(False).argmax(when)
+    )
+    return latest.filter(latest.granted).select("customer_id")
+
+
+def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
+    """``customer_id`` on the mart's ``suppressions`` table for ``channel``; None without one.
+
+    Raises:
+        MartError: the table has no ``customer_id`` column.
+    """
+    if SUPPRESSIONS_TABLE not in mart.con.list_tables():
+        return None
+    table = mart.con.table(SUPPRESSIONS_TABLE)
+    if "customer_id" not in table.columns:
+        raise MartError(
+            f"the mart's {SUPPRESSIONS_TABLE} table needs a customer_id column; "
+            f"found {table.columns}."
+        )
+    if "channel" in table.columns:
+        wanted = channel.strip().lower()
+        table = table.filter(table.channel.isnull() | (table.channel.lower().strip() == wanted))
+    return table.select(customer_id=table.customer_id.cast("string"))
+
+
+def not_suppressed(
+    mart: Mart, rows: ir.Table, channel: str, *, extra: ir.Table | None = None
+) -> ir.Table:
+    """``rows`` (with ``customer_id``) without the customers suppressed for ``channel``.
+
+    Args:
+        mart: the open mart.
+        rows: the candidates, any columns besides ``customer_id``.
+        channel: the contact channel.
+        extra: more customers never to contact (``customer_id``).
+    """
+    kept = rows
+    for listed in (suppression_list(mart, channel), extra):
+        if listed is not None:
+            kept = kept.anti_join(listed.select("customer_id").distinct(), "customer_id")
+    return kept

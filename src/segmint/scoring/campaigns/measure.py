@@ -1,0 +1,381 @@
+"""Measuring a campaign: lift with intervals, CUPED, SRM, per-segment lift, ROI.
+
+:func:`campaign_results` reads the campaign and its members from the mart, computes
+each member's outcomes (:mod:`.outcomes`) and hands them to
+:mod:`segmint.models.experiments`. Members are compared by the group they were
+*assigned* to (intention-to-treat). Campaigns created by segmint and campaigns loaded
+from files (``campaigns`` and ``campaign_members`` rows, as the Hillstrom example has)
+are measured the same way: only the rows matter.
+
+Per-segment lifts use each member's segment as it was stored *before* the campaign
+started (the latest stored date before the start, or an attribute's latest value
+recorded before it), so the campaign cannot have moved anyone between segments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from segmint.exceptions import InputError, MartError
+from segmint.mart import Mart
+from segmint.models.experiments import (
+    CampaignReturn,
+    Compliance,
+    Difference,
+    Moments,
+    SampleRatioCheck,
+    benjamini_hochberg,
+    bootstrap_differences,
+    campaign_return,
+    cuped_difference,
+    intention_to_treat,
+    sample_ratio_check,
+    welch_difference,
+)
+from segmint.models.experiments.difference import difference_from_moments
+from segmint.scoring.campaigns.audience import segment_labels, stored_run
+from segmint.scoring.campaigns.outcomes import MemberOutcomes, Window, member_outcomes
+from segmint.scoring.campaigns.results import (
+    METRIC_NAMES,
+    CampaignResults,
+    MetricLift,
+    SegmentLift,
+    SegmentMetric,
+)
+
+CONFIDENCE = 0.95
+DEFAULT_WINDOW_DAYS = 14
+MIN_SEGMENT_SIZE = 200
+"""Members each group needs in a segment before its lift is reported."""
+
+
+def campaign_row(mart: Mart, campaign_id: str) -> pd.Series:
+    """The ``campaigns`` row of ``campaign_id``.
+
+    Raises:
+        MartError: no such campaign (lists the first campaigns there are).
+    """
+    campaigns = mart.table("campaigns")
+    found = campaigns.filter(campaigns.campaign_id == campaign_id).limit(1).execute()
+    if not len(found):
+        known = campaigns.select("campaign_id").order_by("campaign_id").limit(20).execute()
+        listed = ", ".join(known.campaign_id.astype(str)) or "none yet"
+        raise MartError(
+            f"no campaign '{campaign_id}' in the mart; campaigns: {listed}. Create one or load "
+            "campaigns and campaign_members files."
+        )
+    row: pd.Series = found.iloc[0]
+    return row
+
+
+def _float(row: pd.Series, column: str) -> float | None:
+    """The row's number in ``column``; None when missing (or the column is absent)."""
+    value = row.get(column)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _given(value: float | None, row: pd.Series, column: str) -> float | None:
+    """``value`` when given, else the row's number in ``column`` (None when missing)."""
+    return value if value is not None else _float(row, column)
+
+
+def _date(row: pd.Series, column: str) -> dt.date | None:
+    """The row's date in ``column``; None when missing."""
+    value = row.get(column)
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def campaign_start(mart: Mart, campaign_id: str) -> dt.date:
+    """The first day of ``campaign_id``.
+
+    Raises:
+        MartError: no such campaign, or it has no start date.
+    """
+    begin = _date(campaign_row(mart, campaign_id), "start_date")
+    if begin is None:
+        raise MartError(
+            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
+            "load its campaigns row with a start_date."
+        )
+    return begin
+
+
+def campaign_results(
+    mart: Mart,
+    campaign_id: str,
+    *,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    pre_days: int | None = None,
+    start: dt.date | None = None,
+    segmentation: str | None = None,
+    attribute: str | None = None,
+    min_segment_size: int = MIN_SEGMENT_SIZE,
+    cost_per_contact: float | None = None,
+    planned_holdout: float | None = None,
+    n_resamples: int = 2_000,
+    random_state: int = 0,
+) -> CampaignResults:
+    """Measure ``campaign_id``: lifts, intervals, CUPED, SRM, segments, ROI, contamination.
+
+    Args:
+        window_days: days from the start in which responses count.
+        pre_days: length of the pre-period for CUPED; ``window_days`` by default.
+        start: overrides the campaign's ``start_date``.
+        segmentation, attribute: report lifts per segment of this stored segmentation, or
+            per value of this customer attribute.
+        min_segment_size: members each group needs in a segment to report its lift.
+        cost_per_contact, planned_holdout: override the campaign's own (for ROI, for the
+            SRM check); a missing cost counts as 0.
+        n_resamples, random_state: bootstrap resamples (at least 1,000) and their seed.
+
+    Raises:
+        MartError: no such campaign, or it has no start date.
+        InputError: a bad window, both ``segmentation`` and ``attribute``, or a group of one.
+    """
+    _check_breakdown(segmentation, attribute)
+    row = campaign_row(mart, campaign_id)
+    window = _window(row, campaign_id, start, window_days, pre_days)
+    outcomes = member_outcomes(mart, campaign_id, window)
+    frame, notes = outcomes.frame, _data_notes(mart, window)
+    target = _groups(frame, campaign_id)
+    metrics = _metrics(outcomes, notes)
+    lifts = _lifts(frame, target, metrics, n_resamples, random_state)
+    holdout = _given(planned_holdout, row, "holdout_share")
+    segment_by, segments = _segments(
+        mart, frame, window, metrics, segmentation, attribute, min_segment_size
+    )
+    return CampaignResults(
+        campaign=campaign_id,
+        start=window.start,
+        end=window.end,
+        pre_start=window.pre_start,
+        n_target=int(target.sum()),
+        n_control=int((~target).sum()),
+        planned_holdout=holdout,
+        srm=_srm(target, holdout, notes),
+        lift=lifts,
+        segment_by=segment_by,
+        segments=segments,
+        roi=_roi(lifts, _given(cost_per_contact, row, "cost_per_contact"), notes),
+        compliance=_compliance(outcomes, lifts["conversion"].welch, target),
+        notes=tuple(notes),
+    )
+
+
+def data_through(mart: Mart) -> dt.date | None:
+    """The day of the latest order in the mart (None without orders)."""
+    latest = mart.table("orders").order_ts.max().execute()
+    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def _data_notes(mart: Mart, window: Window) -> list[str]:
+    """A note when the orders end before the response window does."""
+    through = data_through(mart)
+    if through is not None and through >= window.last_day:
+        return []
+    seen = "no orders at all" if through is None else f"orders up to {through}"
+    return [
+        f"the mart holds {seen}, before the window ends on {window.last_day}: responses "
+        "after that are missing, so these lifts cover part of the window (or none of it)"
+    ]
+
+
+def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:
+    if segmentation is not None and attribute is not None:
+        raise InputError("report segments by a segmentation or by an attribute, not both.")
+
+
+def _window(
+    row: pd.Series, campaign_id: str, start: dt.date | None, window_days: int, pre_days: int | None
+) -> Window:
+    """The response window and pre-period of the campaign in ``row``."""
+    if window_days < 1 or (pre_days is not None and pre_days < 1):
+        raise InputError(
+            f"window and pre-period must be at least 1 day; got {window_days} and {pre_days}."
+        )
+    begin = start or _date(row, "start_date")
+    if begin is None:
+        raise MartError(
+            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
+            "load its campaigns row with a start_date or pass start=."
+        )
+    return Window.of(begin, window_days, pre_days or window_days)
+
+
+def _groups(frame: pd.DataFrame, campaign_id: str) -> np.ndarray:
+    """True for each target member; at least two members in each group."""
+    target = frame["target"].to_numpy(dtype=bool)
+    n_target, n_control = int(target.sum()), int((~target).sum())
+    if n_target < 2 or n_control < 2:
+        raise InputError(
+            f"campaign '{campaign_id}' has {n_target} target and {n_control} control members; "
+            "measuring a lift needs at least two of each."
+        )
+    return target
+
+
+def _srm(target: np.ndarray, holdout: float | None, notes: list[str]) -> SampleRatioCheck | None:
+    """The sample-ratio check against the planned holdout (None without one), with its note."""
+    if holdout is None:
+        notes.append("no planned holdout recorded for this campaign: sample-ratio check skipped")
+        return None
+    n_target, n_control = int(target.sum()), int((~target).sum())
+    srm = sample_ratio_check([n_target, n_control], [1.0 - holdout, holdout])
+    if srm.mismatch:
+        notes.append(
+            f"sample-ratio mismatch (p = {srm.p_value:.2g}): the groups are not the planned "
+            f"{holdout:.0%} holdout; do not trust these lifts until the cause is found"
+        )
+    return srm
+
+
+def _roi(lifts: dict[str, MetricLift], cost: float | None, notes: list[str]) -> CampaignReturn:
+    if cost is None:
+        notes.append("no cost per contact recorded: ROI assumes contacts were free")
+    margin = lifts["margin_per_member"].welch if "margin_per_member" in lifts else None
+    return campaign_return(lifts["revenue_per_member"].welch, cost or 0.0, margin=margin)
+
+
+def _metrics(outcomes: MemberOutcomes, notes: list[str]) -> list[str]:
+    """The outcomes the data can measure, with a note for each one it cannot."""
+    metrics = ["conversion", "orders", "revenue"]
+    if outcomes.margin_known:
+        metrics.append("margin")
+    else:
+        notes.append("no product costs for purchases in the window: margin and ROI on revenue")
+    if outcomes.visits_known:
+        metrics.append("visit")
+    return metrics
+
+
+def _lifts(
+    frame: pd.DataFrame, target: np.ndarray, metrics: list[str], n_resamples: int, seed: int
+) -> dict[str, MetricLift]:
+    """Welch, bootstrap (members resampled jointly for all metrics) and CUPED per metric."""
+    y = frame[metrics].to_numpy(dtype=np.float64)
+    boots = bootstrap_differences(
+        y[target], y[~target], n_resamples=n_resamples, confidence=CONFIDENCE, random_state=seed
+    )
+    lifts = {}
+    for column, (metric, boot) in enumerate(zip(metrics, boots, strict=True)):
+        yt, yc = y[target, column], y[~target, column]
+        x = frame[f"pre_{metric}"].to_numpy(dtype=np.float64)
+        lifts[METRIC_NAMES[metric]] = MetricLift(
+            metric=METRIC_NAMES[metric],
+            welch=welch_difference(yt, yc, confidence=CONFIDENCE),
+            bootstrap=boot,
+            cuped=cuped_difference(yt, yc, x[target], x[~target], confidence=CONFIDENCE),
+        )
+    return lifts
+
+
+def _compliance(
+    outcomes: MemberOutcomes, effect: Difference, target: np.ndarray
+) -> Compliance | None:
+    if not outcomes.reach_known:
+        return None
+    reached = outcomes.frame["reached"].to_numpy(dtype=bool)
+    return intention_to_treat(effect, reached[target], reached[~target])
+
+
+def _segments(
+    mart: Mart,
+    frame: pd.DataFrame,
+    window: Window,
+    metrics: list[str],
+    segmentation: str | None,
+    attribute: str | None,
+    min_size: int,
+) -> tuple[str | None, tuple[SegmentLift, ...]]:
+    if segmentation is None and attribute is None:
+        return None, ()
+    before = window.start - dt.timedelta(days=1)
+    if segmentation is not None:
+        labels = segment_labels(mart, stored_run(mart, segmentation, before))
+        segment_by = f"segmentation:{segmentation}"
+    else:
+        assert attribute is not None
+        labels = attribute_labels(mart, attribute, window.start)
+        segment_by = f"attribute:{attribute}"
+    known = labels.to_pyarrow().to_pandas().set_index("customer_id")["segment"]
+    segment = frame["customer_id"].map(known).fillna("(none)").astype(str)
+    return segment_by, segment_lifts(frame, segment, metrics, min_size)
+
+
+def attribute_labels(mart: Mart, attribute: str, start: dt.date) -> ir.Table:
+    """``customer_id``, ``segment``: each customer's latest value of ``attribute`` recorded
+    before ``start`` (values without a time count as known).
+
+    Raises:
+        InputError: no customer has the attribute.
+    """
+    attrs = mart.table("customer_attributes")
+    cutoff = ibis.timestamp(dt.datetime.combine(start, dt.time()))
+    mine = attrs.filter(
+        (attrs.name == attribute) & (attrs.updated_at.isnull() | (attrs.updated_at < cutoff))
+    )
+    latest = ibis.row_number().over(
+        group_by="customer_id", order_by=[ibis.desc(mine.updated_at.fill_null(dt.datetime.min))]
+    )
+    ranked = mine.mutate(_latest=latest)
+    labels = ranked.filter(ranked._latest == 0).select("customer_id", segment=ranked.value)
+    if int(labels.count().execute()) == 0:
+        names = attrs.select("name").distinct().order_by("name").limit(30).execute()
+        listed = ", ".join(names.name.astype(str)) or "none"
+        raise InputError(
+            f"no customer has the attribute '{attribute}' before {start}; attributes: {listed}."
+        )
+    return labels
+
+
+def segment_lifts(
+    frame: pd.DataFrame, segment: pd.Series, metrics: list[str], min_size: int
+) -> tuple[SegmentLift, ...]:
+    """Lift of each metric in each segment, with BH q-values across the measured segments."""
+    grouped = frame[metrics].assign(_segment=segment.to_numpy(), _target=frame["target"])
+    stats = grouped.groupby(["_segment", "_target"])[metrics].agg(["count", "mean", "var"])
+    names = sorted(grouped["_segment"].unique())
+    sizes = grouped.groupby(["_segment", "_target"]).size()
+    differences: dict[str, dict[str, Difference]] = {m: {} for m in metrics}
+    measured: dict[str, bool] = {}
+    for name in names:
+        n_t, n_c = int(sizes.get((name, True), 0)), int(sizes.get((name, False), 0))
+        measured[name] = min(n_t, n_c) >= max(min_size, 2)
+        if not measured[name]:
+            continue
+        for m in metrics:
+            t, c = stats.loc[(name, True), m], stats.loc[(name, False), m]
+            differences[m][name] = difference_from_moments(
+                Moments(n_t, float(t["mean"]), float(t["var"])),
+                Moments(n_c, float(c["mean"]), float(c["var"])),
+                CONFIDENCE,
+            )
+    q_values = {
+        m: dict(
+            zip(
+                list(differences[m]),
+                benjamini_hochberg([d.p_value for d in differences[m].values()]),
+                strict=True,
+            )
+        )
+        for m in metrics
+    }
+    return tuple(
+        SegmentLift(
+            segment=name,
+            n_target=int(sizes.get((name, True), 0)),
+            n_control=int(sizes.get((name, False), 0)),
+            measured=measured[name],
+            lift={
+                METRIC_NAMES[m]: SegmentMetric(differences[m][name], float(q_values[m][name]))
+                for m in metrics
+                if name in differences[m]
+            },
+        )
+        for name in names
+    )

@@ -1,0 +1,286 @@
+"""What the management pages and the report show: campaign tracking, channel and segment sales.
+
+View models over the use cases (:mod:`segmint.workflows.campaigns`,
+:mod:`segmint.workflows.sales`): the tracking table is one flat row per campaign (the same
+numbers as ``segmint campaign results``), sortable by any of its columns; each report comes
+with its figures (:mod:`segmint.views.plots.management`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from segmint.exceptions import InputError
+from segmint.features.asof import parse_as_of
+from segmint.insight.channel_sales import ChannelSales
+from segmint.insight.sales_periods import MEMBERSHIPS, PERIODS
+from segmint.insight.segment_sales import SegmentSales
+from segmint.mart import Mart
+from segmint.scoring.campaigns import CampaignResults, CampaignTracking, TrackedCampaign
+from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
+from segmint.views.dashboard import Dashboard
+from segmint.views.plots import management as plots
+from segmint.views.plots.figures import Figure
+from segmint.workflows import campaigns, sales
+
+TRACKING_COLUMNS = (
+    "campaign_id",
+    "name",
+    "channel",
+    "start_date",
+    "end_date",
+    "n_target",
+    "n_control",
+    "srm_p",
+    "conversion_abs",
+    "conversion_low",
+    "conversion_high",
+    "revenue_abs",
+    "revenue_low",
+    "revenue_high",
+    "incremental_revenue",
+    "roi",
+    "roi_low",
+    "roi_high",
+    "problem",
+)
+"""Columns of the tracking table (and of its CSV), in order."""
+SORTABLE = (
+    "campaign_id",
+    "channel",
+    "start_date",
+    "n_target",
+    "conversion_abs",
+    "revenue_abs",
+    "incremental_revenue",
+    "roi",
+)
+
+
+def tracked(dashboard: Dashboard, mart: Mart, window_days: int) -> CampaignTracking:
+    """Every campaign measured over ``window_days`` (cached until the mart changes)."""
+    return dashboard.cached(
+        ("campaign-tracking", window_days), lambda: campaigns.tracking(mart, window_days)
+    )
+
+
+def measured(
+    dashboard: Dashboard, mart: Mart, campaign: str, options: campaigns.ResultsOptions
+) -> CampaignResults:
+    """``segmint campaign results`` of ``campaign`` (cached until the mart changes)."""
+    return dashboard.cached(
+        ("campaign-results", campaign, options), lambda: campaigns.results(mart, campaign, options)
+    )
+
+
+def sales_options(
+    start: str | None,
+    end: str | None,
+    period: str,
+    segmentation: str | None,
+    membership: str = "fixed",
+) -> sales.SalesOptions:
+    """The filters of a sales page or API request, checked.
+
+    Raises:
+        InputError: a date that is not YYYY-MM-DD, an unknown period or membership.
+    """
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
+    if membership not in MEMBERSHIPS:
+        raise InputError(f"membership must be one of {', '.join(MEMBERSHIPS)}; got {membership!r}.")
+    return sales.SalesOptions(
+        start=parse_as_of(start) if start else None,
+        end=parse_as_of(end) if end else None,
+        period="week" if period == "week" else "month",
+        segmentation=segmentation or None,
+        membership="at_purchase" if membership == "at_purchase" else "fixed",
+    )
+
+
+def channel_report(dashboard: Dashboard, mart: Mart, options: sales.SalesOptions) -> ChannelSales:
+    """The channel sales report (cached until the mart changes)."""
+    return dashboard.cached(("channel-sales", options), lambda: sales.channels(mart, options))
+
+
+def segment_report(
+    dashboard: Dashboard, mart: Mart, segmentation: str, options: sales.SalesOptions
+) -> SegmentSales:
+    """The segment sales report (cached until the mart changes)."""
+    return dashboard.cached(
+        ("segment-sales", segmentation, options),
+        lambda: sales.segments(mart, segmentation, options),
+    )
+
+
+def _bounds(ci: list[float | None] | None) -> tuple[float | None, float | None]:
+    return (None, None) if ci is None else (ci[0], ci[1])
+
+
+def tracking_row(tracked: TrackedCampaign) -> dict[str, Any]:
+    """One campaign as a flat row: plan, groups, SRM, conversion and revenue lifts, ROI."""
+    plan = tracked.plan
+    row: dict[str, Any] = dict.fromkeys(TRACKING_COLUMNS)
+    row.update(
+        {k: plan.get(k) for k in ("campaign_id", "name", "channel", "start_date", "end_date")}
+    )
+    row.update(n_target=plan.get("n_target"), n_control=plan.get("n_control"))
+    row["problem"] = tracked.problem
+    if tracked.results is None:
+        return row
+    payload = tracked.results.as_dict()
+    row.update(n_target=payload["groups"]["target"], n_control=payload["groups"]["control"])
+    row["srm_p"] = payload["srm_p"]
+    for short, metric in (("conversion", "conversion"), ("revenue", "revenue_per_member")):
+        lift = payload["lift"][metric]
+        row[f"{short}_abs"] = lift["abs"]
+        row[f"{short}_low"], row[f"{short}_high"] = _bounds(lift["ci95"])
+    roi = payload["roi"]
+    row["incremental_revenue"] = roi["incremental_revenue"]
+    row["roi"] = roi["roi"]
+    row["roi_low"], row["roi_high"] = _bounds(roi["roi_ci95"])
+    return row
+
+
+def tracking_frame(tracking: CampaignTracking) -> pd.DataFrame:
+    """The tracking table: one row per campaign (the CSV download)."""
+    rows = [tracking_row(t) for t in tracking.campaigns]
+    return pd.DataFrame(rows, columns=list(TRACKING_COLUMNS))
+
+
+def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[dict[str, Any]]:
+    """``rows`` sorted by ``key``; rows without a value last, whatever the direction.
+
+    Raises:
+        InputError: ``key`` is not a sortable column.
+    """
+    if key not in SORTABLE:
+        raise InputError(f"sort by one of {', '.join(SORTABLE)}; got {key!r}.")
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+    present.sort(key=lambda r: (r[key], str(r["campaign_id"])), reverse=descending)
+    return present + missing
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """The campaign tracking page: the table, the chosen campaign's curves, the lift charts."""
+
+    window_days: int
+    rows: list[dict[str, Any]]
+    chosen: TrackedCampaign | None
+    curve: Figure | None
+    lifts: list[Figure] = field(default_factory=list)
+
+
+def tracking_view(
+    tracking: CampaignTracking,
+    chosen: str | None = None,
+    sort: str = "start_date",
+    descending: bool = True,
+) -> TrackingView:
+    """The page's content; ``chosen`` (default: the latest campaign with data since its
+    start) gets its curves drawn.
+
+    Raises:
+        InputError: an unknown sort column, or a chosen campaign that does not exist.
+    """
+    rows = sort_rows([tracking_row(t) for t in tracking.campaigns], sort, descending)
+    by_id = {str(t.plan["campaign_id"]): t for t in tracking.campaigns}
+    if chosen is not None and chosen not in by_id:
+        raise InputError(
+            f"no campaign {chosen!r}; campaigns: {', '.join(sorted(by_id)) or 'none'}."
+        )
+    drawn = [t for t in tracking.campaigns if t.curve is not None and t.curve.day]
+    picked = by_id.get(chosen) if chosen else next(iter(drawn or tracking.campaigns), None)
+    curve = None
+    if picked is not None and picked.curve is not None and picked.curve.day:
+        name = picked.plan.get("name") or picked.plan["campaign_id"]
+        curve = plots.response_curves(picked.curve, f"{name}: cumulative response")
+    lifts = [
+        plots.lift_intervals(rows, "conversion", "Conversion"),
+        plots.lift_intervals(rows, "revenue", "Revenue per member"),
+    ]
+    return TrackingView(tracking.window_days, rows, picked, curve, lifts)
+
+
+@dataclass(frozen=True)
+class SalesView:
+    """A sales report with its figures and its tables as records."""
+
+    report: ChannelSales | SegmentSales
+    figures: list[Figure]
+    tables: dict[str, list[dict[str, Any]]]
+
+
+def channel_view(report: ChannelSales) -> SalesView:
+    """Revenue by channel over time, AOV by channel, and the segment mix of each channel."""
+    figures = [
+        plots.stacked_by(report.periods, "channel", "revenue", "Revenue by channel", "Revenue"),
+        plots.lines_by(report.periods, "channel", "aov", "Average order value", "AOV"),
+    ]
+    if report.mix is not None and len(report.mix):
+        figures.append(plots.channel_mix(report.mix))
+    tables = {"channels": _records(report.channels), "periods": _records(report.periods)}
+    if report.mix is not None:
+        tables["mix"] = _records(report.mix)
+    return SalesView(report, figures, tables)
+
+
+def segment_view(report: SegmentSales) -> SalesView:
+    """Revenue (and margin) by segment over time, share of the portfolio, growth."""
+    figures = [
+        plots.stacked_by(report.periods, "segment", "revenue", "Revenue by segment", "Revenue"),
+        plots.lines_by(
+            report.periods, "segment", "revenue_share", "Share of the portfolio's revenue",
+            "Share", ".0%",
+        ),
+    ]  # fmt: skip
+    if report.margin_known:
+        figures.insert(
+            1, plots.stacked_by(report.periods, "segment", "margin", "Margin by segment", "Margin")
+        )
+    tables = {"totals": _records(report.totals), "periods": _records(report.periods)}
+    return SalesView(report, figures, tables)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for a template: NaN as None, dates as dates."""
+    rows = []
+    for row in frame.to_dict(orient="records"):
+        rows.append({str(k): (None if _missing(v) else v) for k, v in row.items()})
+    return rows
+
+
+def _missing(value: Any) -> bool:
+    if isinstance(value, dt.date | str):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class ReportSections:
+    """The management sections of the HTML report (the pages' default views)."""
+
+    tracking: TrackingView
+    channels: SalesView
+    segment_sales: SalesView
+
+
+def report_sections(dashboard: Dashboard, mart: Mart, segmentation: str) -> ReportSections:
+    """Campaign tracking, channel sales (with ``segmentation``'s mix) and segment sales over
+    the last twelve months, as the pages show them by default."""
+    tracking = tracking_view(tracked(dashboard, mart, DEFAULT_WINDOW_DAYS))
+    options = sales_options(None, None, "month", segmentation)
+    return ReportSections(
+        tracking,
+        channel_view(channel_report(dashboard, mart, options)),
+        segment_view(segment_report(dashboard, mart, segmentation, options)),
+    )

@@ -1,0 +1,155 @@
+"""Figures of the management reports: campaign tracking, channel sales, segment sales.
+
+Plain JSON-ready dicts like :mod:`segmint.views.plots.figures` (plotly.js draws them), from
+the results of :mod:`segmint.scoring.campaigns` and :mod:`segmint.insight`, so the pages
+and the report show the numbers the CLI prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from segmint.scoring.campaigns import ResponseCurve
+from segmint.views.plots.figures import PALETTE, Figure, _axis, _layout, _list
+
+GROUP_COLOURS = {"target": PALETTE[0], "control": "#6b7280"}
+
+
+def response_curves(curve: ResponseCurve, title: str) -> Figure:
+    """Cumulative response (share with a purchase since the start) by day, target vs control."""
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": group.capitalize(),
+            "x": list(curve.day),
+            "y": list(getattr(curve, f"{group}_response")),
+            "line": {"color": GROUP_COLOURS[group], "width": 3 if group == "target" else 2},
+            "hovertemplate": f"day %{{x}}: %{{y:.2%}} of {group} bought<extra></extra>",
+        }
+        for group in ("target", "control")
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            title,
+            xaxis=_axis("Days since the start", tickformat=",d"),
+            yaxis=_axis("Bought since the start", tickformat=".1%", rangemode="tozero"),
+            legend={"orientation": "h", "x": 0, "y": -0.25},
+        ),
+    }
+
+
+def lift_intervals(rows: list[dict[str, Any]], metric: str, label: str) -> Figure:
+    """Each campaign's lift of ``metric`` with its 95% interval (Welch), as a forest plot."""
+    measured = [r for r in rows if r.get(f"{metric}_abs") is not None]
+    names = [str(r["campaign_id"]) for r in measured]
+    lifts = [r[f"{metric}_abs"] for r in measured]
+    low = [r[f"{metric}_low"] for r in measured]
+    high = [r[f"{metric}_high"] for r in measured]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": lifts,
+                "y": names,
+                "marker": {"size": 10, "color": PALETTE[0]},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [h - v for h, v in zip(high, lifts, strict=True)],
+                    "arrayminus": [v - lo for v, lo in zip(lifts, low, strict=True)],
+                },
+                "hovertemplate": "%{y}: %{x:,.4f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            f"{label}: lift with 95% interval",
+            xaxis=_axis(f"{label}, target minus control", zeroline=True, zerolinecolor="#9ca3af"),
+            yaxis=_axis("", type="category", autorange="reversed"),
+            showlegend=False,
+        ),
+    }
+
+
+def _period_x(frame: pd.DataFrame) -> list[str]:
+    return [pd.Timestamp(p).strftime("%Y-%m-%d") for p in frame["period"]]
+
+
+def stacked_by(frame: pd.DataFrame, key: str, value: str, title: str, axis: str) -> Figure:
+    """Bars of ``value`` per period, one stacked series per ``key`` (channel or segment)."""
+    data = []
+    for number, (name, rows) in enumerate(frame.groupby(key, sort=True)):
+        data.append(
+            {
+                "type": "bar",
+                "name": str(name),
+                "x": _period_x(rows),
+                "y": _list(rows[value]),
+                "marker": {"color": PALETTE[number % len(PALETTE)]},
+                "hovertemplate": f"{name}, %{{x}}: %{{y:,.0f}}<extra></extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            title,
+            barmode="relative",
+            xaxis=_axis("Period starting", type="date"),
+            yaxis=_axis(axis, tickformat=",.0f"),
+        ),
+    }
+
+
+def lines_by(
+    frame: pd.DataFrame, key: str, value: str, title: str, axis: str, fmt: str = ",.2f"
+) -> Figure:
+    """One line of ``value`` per ``key`` over the periods (AOV, share of the portfolio…)."""
+    data = []
+    for number, (name, rows) in enumerate(frame.groupby(key, sort=True)):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": str(name),
+                "x": _period_x(rows),
+                "y": _list(rows[value]),
+                "line": {"color": PALETTE[number % len(PALETTE)]},
+                "hovertemplate": f"{name}, %{{x}}: %{{y:{fmt}}}<extra></extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            title, xaxis=_axis("Period starting", type="date"), yaxis=_axis(axis, tickformat=fmt)
+        ),
+    }
+
+
+def channel_mix(mix: pd.DataFrame) -> Figure:
+    """Each channel's revenue split by segment (100% bars)."""
+    data = []
+    for number, (segment, rows) in enumerate(mix.groupby("segment", sort=True)):
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": str(segment),
+                "y": _list(rows["channel"].astype(str)),
+                "x": _list(rows["revenue_share"]),
+                "marker": {"color": PALETTE[number % len(PALETTE)]},
+                "hovertemplate": f"{segment}: %{{x:.1%}} of %{{y}} revenue<extra></extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            "Segment mix of each channel (share of its revenue)",
+            barmode="stack",
+            xaxis=_axis("Share of the channel's revenue", tickformat=".0%"),
+            yaxis=_axis("", type="category"),
+        ),
+    }

@@ -1,0 +1,214 @@
+"""Use cases of campaigns: design, power, send list, results, list and tracking.
+
+``segmint campaign create|power|export|results|list``, the campaign tracking page and API,
+the report's tracking section and :class:`segmint.workspace.Workspace` call these
+functions; the work is done by :mod:`segmint.scoring.campaigns` (mart side) and
+:mod:`segmint.models.experiments` (statistics), so every service gives the same numbers.
+
+- :func:`create`: the eligible audience (segments, consent, suppression), optionally its
+  uplift top share, split into target and control per stratum and written once; the
+  group sizes per stratum and the power of this audience from its own history.
+- :func:`power`: members needed for a lift, or the minimum detectable effect of an audience.
+- :func:`export`: the target group that may be contacted now, as a file with a manifest.
+- :func:`results`: lifts with Welch, bootstrap and CUPED intervals, SRM, segments, ROI.
+- :func:`campaigns` and :func:`tracking`: every campaign, and every campaign measured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from segmint.mart import Mart
+from segmint.models.experiments import PowerResult, two_proportion_power
+from segmint.scoring.campaigns import (
+    MIN_SEGMENT_SIZE,
+    CampaignDesign,
+    CampaignResults,
+    CampaignTracking,
+    CreatedCampaign,
+    campaign_list,
+    campaign_results,
+    create_campaign,
+    track_campaigns,
+)
+from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
+from segmint.scoring.campaigns.send import Manifest, send_list, write_send_list
+from segmint.scoring.campaigns.tracking import TRACKING_RESAMPLES
+from segmint.scoring.campaigns.uplift_selection import UpliftOutcome
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """How ``segmint campaign create`` designs a campaign (see :class:`CampaignDesign`).
+
+    Attributes:
+        segmentation, segments: who is targeted (stored segments).
+        channel: the contact channel; consent for it is required.
+        holdout: share of each stratum held out as control.
+        stratify_by: segmentation whose segments are the strata (default: the targeted one).
+        seed: seed of the split (default: derived from the name).
+        start, end: the campaign's days (default: from the day after the segments' date).
+        cost_per_contact: for ROI.
+        as_of: date of the stored segments (default: the latest).
+        expected_lift: relative lift the power at creation is computed for.
+        window_days: response window.
+        select_share, select_from, select_outcome: keep only the uplift top share, learnt
+            from a measured campaign (the ``uplift-top`` share with ``--from-campaign``).
+    """
+
+    segmentation: str
+    segments: tuple[str, ...]
+    channel: str
+    holdout: float = 0.1
+    stratify_by: str | None = None
+    seed: int | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    cost_per_contact: float = 0.0
+    as_of: dt.date | None = None
+    expected_lift: float = 0.10
+    window_days: int = DEFAULT_WINDOW_DAYS
+    select_share: float | None = None
+    select_from: str | None = None
+    select_outcome: UpliftOutcome = "conversion"
+
+
+def create(
+    mart: Mart, name: str, options: CreateOptions, *, now: dt.datetime | None = None
+) -> CreatedCampaign:
+    """Create campaign ``name``: audience, split, written once (never redrawn).
+
+    Raises:
+        CampaignExistsError: a campaign of that name exists.
+        InputError: a bad design, or nobody eligible.
+        MartError: the segmentation is not stored.
+    """
+    o = options
+    design = CampaignDesign(
+        name=name,
+        segmentation=o.segmentation,
+        segments=o.segments,
+        channel=o.channel,
+        holdout=o.holdout,
+        stratify_by=o.stratify_by,
+        seed=o.seed,
+        start=o.start,
+        end=o.end,
+        cost_per_contact=o.cost_per_contact,
+        as_of=o.as_of,
+        expected_lift=o.expected_lift,
+        window_days=o.window_days,
+        select_share=o.select_share,
+        select_from=o.select_from,
+        select_outcome=o.select_outcome,
+    )
+    return create_campaign(mart, design, now=now)
+
+
+@dataclass(frozen=True)
+class PowerOptions:
+    """What ``segmint campaign power`` is asked.
+
+    Attributes:
+        baseline_rate: the response rate without the campaign.
+        lift: relative lift to detect (None: only the MDE of ``n_total``).
+        holdout: control share.
+        n_total: the audience size, when known (then its MDE).
+        cuped_correlation: pre-period correlation CUPED would use (0: none).
+        alpha, power: the test's level and power.
+    """
+
+    baseline_rate: float
+    lift: float | None = 0.10
+    holdout: float = 0.1
+    n_total: int | None = None
+    cuped_correlation: float = 0.0
+    alpha: float = 0.05
+    power: float = 0.8
+
+
+def power(options: PowerOptions) -> PowerResult:
+    """Members needed to detect ``lift`` at ``baseline_rate``, or the MDE of ``n_total``.
+
+    Raises:
+        ModelInputError: rates or shares outside (0, 1), or neither lift nor audience size.
+    """
+    o = options
+    return two_proportion_power(
+        o.baseline_rate,
+        o.lift,
+        holdout=o.holdout,
+        n_total=o.n_total,
+        alpha=o.alpha,
+        power=o.power,
+        cuped_correlation=o.cuped_correlation,
+    )
+
+
+def export(
+    mart: Mart, name: str, out: Path, *, fmt: str | None = None, now: dt.datetime | None = None
+) -> Manifest:
+    """Write campaign ``name``'s send list (consent read now, suppression applied) to ``out``.
+
+    Raises:
+        MartError: no such campaign, or it has no channel.
+        InputError: an unknown format.
+    """
+    return write_send_list(send_list(mart, name, now=now), out, fmt=fmt)
+
+
+@dataclass(frozen=True)
+class ResultsOptions:
+    """How ``segmint campaign results`` measures.
+
+    Attributes:
+        window_days: days from the start in which responses count.
+        pre_days: pre-period length for CUPED (default: ``window_days``).
+        segmentation, attribute: lifts per segment of a stored segmentation, or per value
+            of a customer attribute.
+        min_segment_size: members each group needs in a segment to report its lift.
+        n_resamples: bootstrap resamples.
+    """
+
+    window_days: int = DEFAULT_WINDOW_DAYS
+    pre_days: int | None = None
+    segmentation: str | None = None
+    attribute: str | None = None
+    min_segment_size: int = MIN_SEGMENT_SIZE
+    n_resamples: int = 2_000
+
+
+def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> CampaignResults:
+    """Measure campaign ``name`` (see :func:`segmint.scoring.campaigns.campaign_results`).
+
+    Raises:
+        MartError: no such campaign, or no start date.
+        InputError: bad options, or a group with fewer than two members.
+    """
+    o = options or ResultsOptions()
+    return campaign_results(
+        mart,
+        name,
+        window_days=o.window_days,
+        pre_days=o.pre_days,
+        segmentation=o.segmentation,
+        attribute=o.attribute,
+        min_segment_size=o.min_segment_size,
+        n_resamples=o.n_resamples,
+    )
+
+
+def campaigns(mart: Mart) -> pd.DataFrame:
+    """Every campaign with its plan and group sizes, the latest start first."""
+    return campaign_list(mart)
+
+
+def tracking(
+    mart: Mart, window_days: int = DEFAULT_WINDOW_DAYS, n_resamples: int = TRACKING_RESAMPLES
+) -> CampaignTracking:
+    """Every campaign measured, with its response curves (the tracking page and report)."""
+    return track_campaigns(mart, window_days=window_days, n_resamples=n_resamples)

@@ -1,0 +1,179 @@
+"""``segmint campaign create|power|export|results|list`` on a small synthetic retailer: the
+same numbers as the workflows, JSON shapes, errors in one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import ibis
+import pyarrow.parquet as pq
+import pytest
+
+from segmint.cli.main import app
+from segmint.mart import connect
+from segmint.mart.ingest import ingest
+from segmint.segmentation import store
+from segmint.synth import generate
+from segmint.workflows import campaigns
+
+from .conftest import Segmint
+
+TABLES = (
+    "customers",
+    "consents",
+    "products",
+    "orders",
+    "order_lines",
+    "events",
+    "campaigns",
+    "campaign_members",
+)
+
+
+@pytest.fixture(scope="module")
+def shop_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mart of a 3,000-customer retailer (campaigns K001-K003) with ``latent`` segments."""
+    folder = tmp_path_factory.mktemp("campaign-cli")
+    tables = generate(3_000, seed=5)
+    path = folder / "shop.duckdb"
+    with connect(path) as mart:
+        for name in TABLES:
+            pq.write_table(tables[name], folder / f"{name}.parquet")
+            ingest(mart, name, folder / f"{name}.parquet")
+        truth = tables["ground_truth"].select(["customer_id", "latent_type"])
+        labels = ibis.memtable(truth.rename_columns(["customer_id", "segment"]))
+        store.save(mart, "latent", "rules", {"truth": 1}, dt.date(2025, 6, 30), labels)
+    return path
+
+
+@pytest.fixture
+def shop(shop_template: Path, segmint_cli: Segmint) -> Segmint:
+    shutil.copyfile(shop_template, segmint_cli.mart)
+    return segmint_cli
+
+
+def test_power_reproduces_the_issue_numbers(shop: Segmint) -> None:
+    result = shop(
+        "campaign",
+        "power",
+        "--baseline-rate",
+        "0.02",
+        "--lift",
+        "0.10",
+        "--holdout",
+        "0.5",
+        "--format",
+        "json",
+        mart=False,
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["n_per_arm"] == 80_679
+    assert payload["n_control"] == payload["n_target"] == 80_679
+    assert payload["n_total"] == 2 * 80_679
+    assert payload["mde"] == pytest.approx(0.002, rel=1e-3)
+    human = shop("campaign", "power", "--baseline-rate", "0.02", "--audience", "5000", mart=False)
+    assert "minimum detectable effect" in human.stdout
+
+
+def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> None:
+    args = (
+        "campaign", "create", "spring", "--segmentation", "latent", "--segment", "bargain_hunter",
+        "--segment", "steady_regular", "--channel", "email", "--holdout", "0.2", "--seed", "3",
+    )  # fmt: skip
+    created = shop(*args, "--format", "json")
+    assert created.exit_code == 0, created.output
+    payload = json.loads(created.stdout)
+    strata = {s["stratum"]: s for s in payload["strata"]}
+    assert set(strata) == {"bargain_hunter", "steady_regular"}
+    total = payload["groups"]["target"] + payload["groups"]["control"]
+    assert total == payload["audience"]["n_eligible"]
+    assert payload["groups"]["control"] == pytest.approx(0.2 * total, abs=2)
+    again = shop(*args)
+    assert again.exit_code == 2
+    assert "already exists" in again.stderr and "never redrawn" in again.stderr
+    listed = json.loads(shop("campaign", "list", "--format", "json").stdout)
+    assert {c["campaign_id"] for c in listed["data"]} == {"spring", "K001", "K002", "K003"}
+
+
+def test_export_writes_the_send_list_and_its_manifest(shop: Segmint, tmp_path: Path) -> None:
+    shop(
+        "campaign",
+        "create",
+        "spring",
+        "--segmentation",
+        "latent",
+        "--segment",
+        "bargain_hunter",
+        "--channel",
+        "email",
+    )
+    out = tmp_path / "send" / "spring.csv"
+    result = shop("campaign", "export", "spring", "--out", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.stdout)
+    assert manifest == json.loads((tmp_path / "send" / "spring.csv.manifest.json").read_text())
+    lines = out.read_text().splitlines()
+    assert lines[0] == "customer_id" and len(lines) - 1 == manifest["counts"]["n_exported"]
+    with connect(shop.mart, read_only=True) as mart:
+        assert (
+            manifest["counts"]["n_target"]
+            == campaigns.campaigns(mart).set_index("campaign_id").loc["spring", "n_target"]
+        )
+
+
+def test_results_json_is_the_workflow_s(shop: Segmint) -> None:
+    result = shop("campaign", "results", "K003", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    with connect(shop.mart, read_only=True) as mart:
+        expected = campaigns.results(mart, "K003").as_dict()
+    assert payload == expected
+    assert set(payload) >= {"campaign", "groups", "srm_p", "lift", "segments", "roi"}
+    assert set(payload["lift"]["revenue_per_member"]) >= {"abs", "rel", "ci95", "cuped_ci95"}
+    human = shop(
+        "campaign", "results", "K003", "--segmentation", "latent", "--min-segment-size", "20"
+    )
+    assert "revenue_per_member" in human.stdout and "lift per segment" in human.stdout
+
+
+def test_errors_are_one_line(shop: Segmint) -> None:
+    missing = shop("campaign", "results", "nope")
+    assert missing.exit_code == 2 and "no campaign 'nope'" in missing.stderr
+    bad = shop(
+        "campaign",
+        "create",
+        "x",
+        "--segmentation",
+        "latent",
+        "--segment",
+        "bargain_hunter",
+        "--channel",
+        "email",
+        "--select",
+        "best 10",
+    )
+    assert bad.exit_code == 2 and "uplift-top 30%" in bad.stderr
+    unknown = shop(
+        "campaign",
+        "create",
+        "x",
+        "--segmentation",
+        "latent",
+        "--segment",
+        "nobody",
+        "--channel",
+        "email",
+    )
+    assert unknown.exit_code == 2 and "has no segment 'nobody'" in unknown.stderr
+
+
+def test_help_lists_every_command() -> None:
+    from typer.testing import CliRunner
+
+    text = CliRunner().invoke(app, ["campaign", "--help"]).stdout
+    for command in ("create", "power", "export", "results", "list"):
+        assert command in text

@@ -1,0 +1,75 @@
+"""The eligible audience: chosen segments, latest consent, suppression lists."""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from segmint.exceptions import InputError, MartError
+from segmint.mart import Mart
+from segmint.scoring.campaigns import SUPPRESSIONS_TABLE, eligible_audience
+
+
+def _expected(retailer: dict[str, pa.Table], types: set[str], channel: str) -> set[str]:
+    truth = retailer["ground_truth"].to_pandas()
+    chosen = set(truth.loc[truth["latent_type"].isin(types), "customer_id"])
+    consents = retailer["consents"].to_pandas()
+    mine = consents[consents["channel"] == channel].sort_values("updated_at")
+    latest = mine.groupby("customer_id").tail(1)
+    granted = set(latest.loc[latest["granted"], "customer_id"])
+    return chosen & granted
+
+
+def _ids(table: ibis.Table) -> set[str]:
+    return set(table.customer_id.execute())
+
+
+def test_segments_and_consent_decide(synthetic: Mart, retailer: dict[str, pa.Table]) -> None:
+    types = {"bargain_hunter", "new_browser"}
+    audience = eligible_audience(synthetic, "latent", sorted(types), "Email ")
+    expected = _expected(retailer, types, "email")
+    assert _ids(audience.members) == expected
+    counts = audience.counts
+    assert counts.n_eligible == len(expected) and counts.n_suppressed == 0
+    assert counts.n_in_segments - counts.n_without_consent == len(expected)
+    strata = set(audience.members.stratum.execute())
+    assert strata == types  # stratified by the targeted segment by default
+    assert audience.channel == "email"
+
+
+def test_the_mart_suppression_list_is_honoured(
+    synthetic: Mart, retailer: dict[str, pa.Table]
+) -> None:
+    eligible = sorted(_expected(retailer, {"steady_regular"}, "email"))
+    listed = {
+        "customer_id": eligible[:5],
+        "channel": [None, "email", "EMAIL", "sms", "sms"],
+    }
+    synthetic.con.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    extra = ibis.memtable({"customer_id": eligible[10:12]})
+    audience = eligible_audience(synthetic, "latent", ["steady_regular"], "email", suppressed=extra)
+    assert audience.counts.n_suppressed == 3 + 2
+    assert not _ids(audience.members) & {*eligible[:3], *eligible[10:12]}
+    assert set(eligible[3:5]) <= _ids(audience.members)  # suppressed for sms only
+
+
+def test_stratify_by_another_segmentation(synthetic: Mart) -> None:
+    audience = eligible_audience(
+        synthetic, "latent", ["steady_regular"], "email", stratify_by="latent"
+    )
+    assert set(audience.members.stratum.execute()) == {"steady_regular"}
+
+
+def test_unknown_segment_lists_the_segments(synthetic: Mart) -> None:
+    hostile = "x'); DROP TABLE orders; --"
+    with pytest.raises(InputError, match=r"has no segment .*DROP TABLE.*bargain_hunter"):
+        eligible_audience(synthetic, "latent", [hostile], "email")
+    assert synthetic.count("orders") > 0
+
+
+def test_unknown_segmentation_and_empty_choices(synthetic: Mart) -> None:
+    with pytest.raises(MartError, match="no segmentation named 'rfm'; stored: latent"):
+        eligible_audience(synthetic, "rfm", ["Champions"], "email")
+    with pytest.raises(InputError, match="choose at least one segment"):
+        eligible_audience(synthetic, "latent", [], "email")

@@ -1,0 +1,151 @@
+"""Creating a campaign: one transaction, reproducible split per stratum, never redrawn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmint.exceptions import InputError
+from segmint.mart import Mart
+from segmint.models.experiments import assign_groups
+from segmint.scoring.campaigns import (
+    CampaignDesign,
+    CampaignExistsError,
+    campaign_results,
+    create_campaign,
+)
+from segmint.scoring.campaigns.create import audience_baseline, default_seed
+
+from .conftest import SEGMENTS_AS_OF, copy_of
+
+DESIGN = CampaignDesign(
+    name="winback-2025",
+    segmentation="latent",
+    segments=("bargain_hunter", "new_browser", "steady_regular"),
+    channel="email",
+    holdout=0.2,
+    cost_per_contact=0.05,
+)
+NOW = dt.datetime(2025, 1, 2, 9, 30)
+
+
+def _members(mart: Mart, campaign_id: str = DESIGN.name) -> Any:
+    members = mart.table("campaign_members")
+    mine = members.filter(members.campaign_id == campaign_id)
+    return mine.order_by("customer_id").execute()
+
+
+def test_writes_the_campaign_and_its_members(synthetic: Mart) -> None:
+    created = create_campaign(synthetic, DESIGN, now=NOW)
+    members = _members(synthetic)
+    assert len(members) == created.counts.n_eligible == created.n_target + created.n_control
+    assert set(members["group"]) == {"target", "control"}
+    assert (members["assigned_at"] == NOW).all()
+    for stratum in created.strata:
+        size = stratum.n_target + stratum.n_control
+        assert abs(stratum.n_control - 0.2 * size) < 1.0
+    row = synthetic.table("campaigns").filter(lambda t: t.campaign_id == DESIGN.name).execute()
+    assert row["holdout_share"].iloc[0] == 0.2 and row["cost_per_contact"].iloc[0] == 0.05
+    assert pd.Timestamp(row["start_date"].iloc[0]).date() == SEGMENTS_AS_OF + dt.timedelta(days=1)
+    assert f"seed {default_seed(DESIGN.name)}" in row["description"].iloc[0]
+    assert created.as_dict()["groups"] == {"target": created.n_target, "control": created.n_control}
+
+
+def test_the_split_is_the_documented_rule(synthetic: Mart) -> None:
+    created = create_campaign(synthetic, DESIGN, now=NOW)
+    members = _members(synthetic)
+    labels = synthetic.table("assignments").execute().set_index("customer_id")["segment"]
+    strata = [labels[c] for c in members["customer_id"]]
+    expected = assign_groups(list(members["customer_id"]), 0.2, created.seed, strata)
+    assert np.array_equal(members["group"].to_numpy() == "control", expected)
+
+
+def test_the_same_design_gives_the_same_split_on_another_copy(
+    synthetic: Mart, retailer_template: Path, tmp_path: Path
+) -> None:
+    create_campaign(synthetic, DESIGN, now=NOW)
+    (tmp_path / "other").mkdir()
+    with copy_of(retailer_template, tmp_path / "other") as other:
+        create_campaign(other, DESIGN, now=NOW)
+        assert _members(other).equals(_members(synthetic))
+        reseeded = CampaignDesign(**{**DESIGN.__dict__, "name": "other", "seed": 99})
+        create_campaign(other, reseeded, now=NOW)
+        assert not np.array_equal(_members(other, "other")["group"], _members(other)["group"])
+
+
+def test_an_existing_campaign_is_never_redrawn(synthetic: Mart) -> None:
+    create_campaign(synthetic, DESIGN, now=NOW)
+    before = _members(synthetic)
+    other_seed = CampaignDesign(**{**DESIGN.__dict__, "seed": 7})
+    with pytest.raises(CampaignExistsError, match="never redrawn"):
+        create_campaign(synthetic, other_seed, now=NOW)
+    assert _members(synthetic).equals(before)
+    with pytest.raises(CampaignExistsError, match="'K001' already exists"):
+        create_campaign(synthetic, CampaignDesign(**{**DESIGN.__dict__, "name": "K001"}))
+
+
+def test_a_failed_write_leaves_nothing(synthetic: Mart, monkeypatch: pytest.MonkeyPatch) -> None:
+    insert = synthetic.con.insert
+
+    def failing(name: str, obj: Any, **kwargs: Any) -> Any:
+        if name == "campaign_members":
+            raise RuntimeError("disk full")
+        return insert(name, obj, **kwargs)
+
+    monkeypatch.setattr(synthetic.con, "insert", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        create_campaign(synthetic, DESIGN, now=NOW)
+    monkeypatch.undo()
+    campaigns = synthetic.table("campaigns")
+    assert campaigns.filter(campaigns.campaign_id == DESIGN.name).count().execute() == 0
+    assert len(_members(synthetic)) == 0
+
+
+def test_power_from_the_audience_history(synthetic: Mart) -> None:
+    small = CampaignDesign(**{**DESIGN.__dict__, "segments": ("loyal_high_spender",)})
+    created = create_campaign(synthetic, small, now=NOW)
+    assert created.power is not None and created.baseline_rate is not None
+    assert created.power.n_total == created.n_target + created.n_control
+    assert created.power.underpowered is True
+    assert any(note.startswith("underpowered") for note in created.notes)
+
+
+def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> None:
+    created = create_campaign(synthetic, DESIGN, now=NOW)
+    results = campaign_results(synthetic, DESIGN.name)
+    assert results.n_target == created.n_target and results.srm is not None
+    assert not results.srm.mismatch and results.planned_holdout == 0.2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": " padded "}, "campaign name must be"),
+        ({"holdout": 0.0}, "holdout must be a share"),
+        ({"cost_per_contact": -1.0}, "cost per contact must be 0 or more"),
+        ({"start": dt.date(2025, 2, 1), "end": dt.date(2025, 1, 1)}, "ends .* before it starts"),
+    ],
+)
+def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], message: str) -> None:
+    with pytest.raises((InputError, ValueError), match=message):
+        create_campaign(synthetic, CampaignDesign(**{**DESIGN.__dict__, **change}))
+
+
+def test_an_audience_nobody_may_contact(synthetic: Mart) -> None:
+    nobody = CampaignDesign(**{**DESIGN.__dict__, "channel": "post"})
+    with pytest.raises(InputError, match=r"would reach 0 customer.*lack consent for post"):
+        create_campaign(synthetic, nobody)
+
+
+def test_the_baseline_is_the_audience_s_response_per_window_over_a_year(tiny: Mart) -> None:
+    # 26 windows of 14 days end on 24 March 2024; purchases (customer, window): c1 in 24 and
+    # 25, c2 in 24 and 25, c4 in 25 (a return still counts), c5 in 23 and 24; c3's order
+    # was cancelled, c6 never bought
+    members = tiny.table("customers").select("customer_id")
+    rate = audience_baseline(tiny, members, dt.date(2024, 3, 24), 14)
+    assert rate == pytest.approx(7 / (6 * 26))

@@ -1,0 +1,100 @@
+"""Member outcomes from orders, lines and events, checked number by number on a tiny campaign
+loaded from files (the way an outside campaign arrives)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from segmint.mart import Mart
+from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
+
+
+def test_outcomes_in_the_window_and_the_pre_period(tiny: Mart) -> None:
+    window = Window.of(dt.date(2024, 3, 10), 14, 14)
+    outcomes = member_outcomes(tiny, "k1", window)
+    frame = outcomes.frame.set_index("customer_id").sort_index()
+    expected = pd.DataFrame(
+        {
+            "target": [True, True, True, False, False, False],
+            "conversion": [1.0, 0, 0, 1, 0, 0],
+            "orders": [2.0, 0, 0, 1, 0, 0],
+            "revenue": [24.0, 0, 0, -6, 0, 0],
+            "margin": [14.0, 0, 0, -4, 0, 0],
+            "visit": [1.0, 0, 0, 0, 0, 0],
+            "pre_conversion": [0.0, 1, 0, 0, 1, 0],
+            "pre_orders": [0.0, 1, 0, 0, 1, 0],
+            "pre_revenue": [0.0, 7, 0, 0, 3, 0],
+            "pre_margin": [0.0, 0, 0, 0, 0, 0],
+            "pre_visit": [0.0, 0, 0, 0, 0, 1],
+            "reached": [True, False, False, True, False, False],
+        },
+        index=pd.Index(["c1", "c2", "c3", "c4", "c5", "c6"], name="customer_id"),
+    )
+    pd.testing.assert_frame_equal(frame[expected.columns], expected, check_dtype=False)
+    assert outcomes.margin_known and outcomes.visits_known and outcomes.reach_known
+
+
+def test_a_campaign_loaded_from_files_is_measured(tiny: Mart) -> None:
+    results = campaign_results(tiny, "k1")
+    payload = results.as_dict()
+    assert payload["groups"] == {"target": 3, "control": 3}
+    assert payload["srm_p"] == pytest.approx(1.0) and payload["srm_mismatch"] is False
+    revenue = payload["lift"]["revenue_per_member"]
+    assert revenue["abs"] == pytest.approx(24 / 3 + 6 / 3)
+    assert revenue["target"] == pytest.approx(8.0) and revenue["control"] == pytest.approx(-2.0)
+    assert payload["lift"]["conversion"]["abs"] == pytest.approx(0.0)
+    roi = payload["roi"]
+    assert roi["incremental_revenue"] == pytest.approx(30.0)
+    assert roi["incremental_margin"] == pytest.approx(18.0)
+    assert roi["basis"] == "margin" and roi["contact_cost"] == pytest.approx(0.3)
+    assert roi["roi"] == pytest.approx((18.0 - 0.3) / 0.3)
+    compliance = payload["compliance"]
+    assert compliance["reach_rate"] == pytest.approx(1 / 3)
+    assert compliance["contamination_rate"] == pytest.approx(1 / 3)
+    assert payload["window"] == {
+        "start": "2024-03-10",
+        "end": "2024-03-23",
+        "pre_start": "2024-02-25",
+    }
+
+
+def test_a_window_the_data_do_not_cover_is_said(tiny: Mart) -> None:
+    assert campaign_results(tiny, "k1").notes == ()  # orders run to 24 March
+    late = campaign_results(tiny, "k1", start=dt.date(2024, 3, 20))
+    assert late.notes[0].startswith(
+        "the mart holds orders up to 2024-03-24, before the window ends on 2024-04-02"
+    )
+
+
+def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:
+    results = campaign_results(tiny, "k1", window_days=1, pre_days=30)
+    lift = results.lift["revenue_per_member"]
+    assert lift.welch.mean_target == pytest.approx(19.0 / 3)  # only o1 on the first day
+    assert results.pre_start == dt.date(2024, 2, 9)
+    frame = member_outcomes(tiny, "k1", Window.of(dt.date(2024, 3, 10), 1, 30)).frame
+    assert frame.set_index("customer_id").loc["c5", "pre_revenue"] == pytest.approx(12.0)
+
+
+def test_segments_by_attribute_recorded_before_the_start(tiny: Mart, load_csv) -> None:  # type: ignore[no-untyped-def]
+    attributes = (
+        "customer_id,name,value,updated_at\n"
+        "c1,tier,gold,2024-01-01\nc2,tier,gold,2024-01-01\nc4,tier,gold,2024-01-01\n"
+        "c5,tier,gold,2024-01-01\nc3,tier,silver,\n"
+        "c6,tier,silver,2024-03-20\n"  # recorded after the start: the campaign may have caused it
+    )
+    load_csv(tiny, "customer_attributes", attributes)
+    results = campaign_results(tiny, "k1", attribute="tier", min_segment_size=2)
+    by_name = {s.segment: s for s in results.segments}
+    assert set(by_name) == {"gold", "silver", "(none)"}
+    assert (by_name["silver"].n_target, by_name["silver"].n_control) == (1, 0)
+    assert by_name["gold"].measured and not by_name["silver"].measured
+    gold = by_name["gold"].lift["revenue_per_member"]
+    assert gold.difference.absolute == pytest.approx(12.0 - (-3.0))
+    assert gold.q_value >= gold.difference.p_value
+    assert results.segment_by == "attribute:tier"
+    # a segment without variance has no p-value: null in the JSON, never NaN
+    json.dumps(results.as_dict(), allow_nan=False)

@@ -1,0 +1,53 @@
+"""The management view models: the tracking table's rows and sorting, the chosen campaign,
+and the report's sections, on the demo mart."""
+
+from __future__ import annotations
+
+import pytest
+
+from segmint.exceptions import InputError
+from segmint.mart import Mart
+from segmint.views import management
+from segmint.views.dashboard import Dashboard
+from segmint.views.report import build_report
+from segmint.workflows import campaigns
+from segmint.workflows.demo import DEMO_CAMPAIGN
+
+
+def test_rows_without_a_value_sort_last_both_ways() -> None:
+    rows = [
+        {"campaign_id": "a", "roi": 2.0},
+        {"campaign_id": "b", "roi": None},
+        {"campaign_id": "c", "roi": -1.0},
+    ]
+    assert [r["campaign_id"] for r in management.sort_rows(rows, "roi", True)] == ["a", "c", "b"]
+    assert [r["campaign_id"] for r in management.sort_rows(rows, "roi", False)] == ["c", "a", "b"]
+    with pytest.raises(InputError, match="sort by one of"):
+        management.sort_rows(rows, "problem", True)
+
+
+def test_tracking_rows_carry_the_measured_numbers(mart: Mart) -> None:
+    tracking = campaigns.tracking(mart)
+    view = management.tracking_view(tracking)
+    rows = {r["campaign_id"]: r for r in view.rows}
+    measured = campaigns.results(mart, "K003", campaigns.ResultsOptions(n_resamples=1_000))
+    revenue = measured.lift["revenue_per_member"].welch
+    assert rows["K003"]["revenue_abs"] == pytest.approx(revenue.absolute)
+    assert (rows["K003"]["revenue_low"], rows["K003"]["revenue_high"]) == pytest.approx(revenue.ci)
+    assert rows[DEMO_CAMPAIGN]["revenue_abs"] is None and rows[DEMO_CAMPAIGN]["problem"]
+    # the demo's own campaign starts after the data: the page draws the latest one that ran
+    assert view.chosen is not None and view.chosen.plan["campaign_id"] == "K003"
+    assert view.curve is not None
+    with pytest.raises(InputError, match="no campaign 'nope'"):
+        management.tracking_view(tracking, "nope")
+
+
+def test_the_report_has_the_management_sections(mart: Mart) -> None:
+    html = build_report(mart, "rfm")
+    for section in ("campaign-tracking", "channel-sales", "segment-sales"):
+        assert f'id="{section}"' in html
+    sections = management.report_sections(Dashboard(), mart, "rfm")
+    k003 = next(r for r in sections.tracking.rows if r["campaign_id"] == "K003")
+    assert f"{k003['revenue_abs']:,.2f}" in html
+    top = sections.channels.tables["channels"][0]
+    assert f"{top['revenue']:,.0f}" in html
