@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,9 +125,11 @@ def guess_mapping(
     words = synonyms(table.name)
     guessed: dict[str, str] = {}
     ambiguous: dict[str, tuple[str, ...]] = {}
-    for tier in (_exact, _synonym, _pattern):
+    for tier, target_group in _passes(targets):
         candidates: dict[str, list[str]] = {}
-        for target in targets:
+        for target in target_group:
+            if target == "amount" and {"quantity", "unit_price"} <= {*given, *guessed, *found}:
+                continue  # the value is there; a total beside unit prices is an order's
             if target in guessed or target in ambiguous:
                 continue
             free = [c for c in open_columns if c not in guessed.values()]
@@ -145,11 +147,26 @@ def guess_mapping(
             else:
                 ambiguous[target] = tuple(hits)
     mapping = {**given, **guessed}
+    mapping = {c: mapping[c] for c in table.column_names if c in mapping}
     formats: tuple[str, ...] = ()
     problem = ""
     if not date_formats:
         formats, problem = _date_formats(stage, mapping, kinds, found, excel)
     return MappingGuess(mapping, guessed, ambiguous, formats, problem)
+
+
+Tier = Callable[[str, str, dict[str, frozenset[str]]], bool]
+
+
+def _passes(targets: list[str]) -> list[tuple[Tier, list[str]]]:
+    """The tiers in order, for every target but ``amount``; then the tiers for ``amount``,
+    which is only looked for when quantity and unit price were not both found."""
+    rest = [t for t in targets if t != "amount"]
+    tiers: list[Tier] = [_exact, _synonym, _pattern]
+    passes = [(tier, rest) for tier in tiers]
+    if "amount" in targets:
+        passes += [(tier, ["amount"]) for tier in tiers]
+    return passes
 
 
 def _exact(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:

@@ -225,6 +225,7 @@ def _plan(
         options.ignore,
         excel_dates=excel,
         cancel_prefix=preset.cancel_prefix if preset else None,
+        preset=preset,
     )
     if table == "transactions":
         plan = plan_transactions(mart, stage, source, table_options)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ibis
 
 from segmint.exceptions import SchemaError
+from segmint.mart.columns import check_ignore
 from segmint.mart.guess import MappingGuess, guess_mapping
 from segmint.mart.presets import Preset, suggest_preset
 from segmint.mart.schema import TABLES, Table
@@ -45,7 +46,8 @@ def decide_mapping(
         preset: the export's layout, when the user named one.
         ignore: columns dropped with ``--ignore`` (never guessed).
         date_formats: formats the user gave (then none is guessed).
-        guess: guess the columns neither given nor in the preset.
+        guess: guess the columns neither given nor named as the mart does (never with a
+            preset: the preset names every column of the export it uses).
         excel: the file is a workbook.
     """
     found = [c for c in stage.columns if c != ROW]
@@ -55,12 +57,13 @@ def decide_mapping(
             f"run `segmint ingest {preset.table} {source} --preset {preset.name}`"
         )
     definition = target_table(table)
+    check_ignore(ignore, found, source)
     _check_given(given, found, definition, source)
     mapping = {**(preset.mapping(found, source) if preset else {}), **given}
     visible = stage.drop(*ignore) if ignore else stage
     decided = (
         guess_mapping(visible, definition, mapping, date_formats=date_formats, excel=excel)
-        if guess
+        if guess and preset is None
         else MappingGuess(mapping)
     )
     if decided.ambiguous:

@@ -45,6 +45,8 @@ class Preset:
         required: mart columns the file must provide (through any of their names).
         date_formats: strftime formats of the export's dates (tried after ISO form).
         cancel_prefix: order ids starting with it are cancellations.
+        attributes: the export's other columns that are customer attributes; its
+            remaining columns are order-level bookkeeping, reported as not used.
     """
 
     name: str
@@ -54,6 +56,7 @@ class Preset:
     required: tuple[str, ...]
     date_formats: tuple[str, ...] = ()
     cancel_prefix: str | None = None
+    attributes: tuple[str, ...] = ()
     signature: tuple[str, ...] = field(default_factory=tuple)
     """Columns whose presence says a file is this export (for suggesting the preset)."""
 
@@ -101,6 +104,7 @@ SHOPIFY = Preset(
         "postcode": ("Billing Zip", "Shipping Zip"),
     },
     required=("order_id", "email", "order_ts", "quantity", "unit_price"),
+    attributes=("Accepts Marketing", "Currency"),
     signature=("Name", "Email", "Created at", "Lineitem quantity", "Lineitem price"),
 )
 
@@ -124,6 +128,7 @@ WOOCOMMERCE = Preset(
         "postcode": ("Postcode (Billing)",),
     },
     required=("order_id", "order_ts", "quantity", "unit_price"),
+    attributes=("Payment Method Title",),
     signature=("Order Number", "Order Date", "Item Cost"),
 )
 

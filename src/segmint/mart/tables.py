@@ -24,6 +24,7 @@ from segmint.mart.columns import (
 )
 from segmint.mart.connection import Mart
 from segmint.mart.plan import LoadPlan, check_reference, count, rejected, split_duplicates, temp
+from segmint.mart.presets import Preset
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.staging import Stage
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
@@ -43,6 +44,8 @@ class TableOptions:
         excel_dates: numbers in date columns are Excel serial dates (the file is a workbook).
         cancel_prefix: an order id starting with this marks a cancellation (``C`` in the
             UCI Online Retail data); transactions files only.
+        preset: the export's layout, when a preset is used: its other columns become
+            attributes only when the preset says so.
     """
 
     mapping: dict[str, str]
@@ -51,6 +54,7 @@ class TableOptions:
     ignore: tuple[str, ...] = ()
     excel_dates: bool = False
     cancel_prefix: str | None = None
+    preset: Preset | None = None
 
 
 def plan_table(

@@ -126,7 +126,13 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     if "customer_id" not in options.mapping and "customer_id" not in found and "email" in mapping:
         uses = [_pseudonym_use(u, mapping["email"]) for u in uses]
     plan = LoadPlan()
-    extras = {c: f"_segmint_x{i}" for i, c in enumerate(c for c in rest if not personal_data(c))}
+    candidates = [c for c in rest if not personal_data(c)]
+    unused: list[ColumnUse] = []
+    if options.preset is not None:
+        chosen = [c for c in candidates if c in options.preset.attributes]
+        unused = [_preset_unused(c, options.preset.title) for c in candidates if c not in chosen]
+        candidates = chosen
+    extras = {c: f"_segmint_x{i}" for i, c in enumerate(candidates)}
     checked = check_rows(rows, TRANSACTIONS, options.date_formats, excel_dates=options.excel_dates)
     checked = _derive_lines(checked)
     if extras:
@@ -153,7 +159,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
     attribute_uses, attributes = customer_columns(mart, lines, extras, Path(source).name)
-    uses += attribute_uses + [pii_report(c) for c in rest if c not in extras]
+    uses += attribute_uses + unused + [pii_report(c) for c in rest if personal_data(c)]
     uses = [_customer_note(mart, lines, u) for u in uses]
     plan.columns = sorted(uses, key=lambda u: found.index(u.column))
     plan.ignored_columns = [u.column for u in plan.columns if u.fate == "reported"]
@@ -182,6 +188,14 @@ def keyed_by_email(stage: ibis.Table, mapping: dict[str, str]) -> tuple[ibis.Tab
     pseudonym = ibis.literal("e-") + address.hexdigest("sha256").substr(0, 16)
     keyed = stage.mutate(_segmint_customer=pseudonym)
     return keyed, {**mapping, "email": email, "customer_id": "_segmint_customer"}
+
+
+def _preset_unused(column: str, title: str) -> ColumnUse:
+    note = (
+        f"an order-level column of a {title}, not used (map it with --map <column>={column} "
+        f"or drop it with --ignore {column})"
+    )
+    return ColumnUse(column, "reported", note=note)
 
 
 def _pseudonym_use(use: ColumnUse, email: str) -> ColumnUse:
