@@ -3,16 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CONSTRAINTS := requirements/constraints.txt
 PEERS := bench/.venv-peers
 PEERS_REQUIREMENTS := ../shared/peers/requirements.txt
 BENCH_CUSTOMERS ?= 100000
 
-.PHONY: run test test-fast lint setup clean bench
+.PHONY: run test test-fast lint setup clean bench lock
 
-$(STAMP): pyproject.toml
+# Installs take the tested versions from $(CONSTRAINTS); pyproject.toml keeps ranges.
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -47,6 +49,15 @@ bench: $(STAMP) $(PEERS)/.installed
 	$(BIN)/python bench/clv.py --sizes $(BENCH_CUSTOMERS) --skip-slow
 	$(BIN)/python bench/cluster.py --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python bench/serve.py --customers $(BENCH_CUSTOMERS)
+
+# Pin the set the .venv holds now (run after `make test` passes with new dependencies):
+# resolve anew from the ranges with `rm -rf .venv && make setup CONSTRAINTS=/dev/null`.
+lock: $(STAMP)
+	{ echo "# The tested set: every package of the .venv that passed \`make test\`, pinned."; \
+	  echo "# Installs use it (\`pip install -c $(CONSTRAINTS) -e '.[dev]'\`); pyproject.toml"; \
+	  echo "# keeps ranges for library users. Regenerate with \`make lock\` after changing dependencies."; \
+	  $(BIN)/pip freeze --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
 	rm -rf $(VENV) segmint.duckdb .pytest_cache .mypy_cache .ruff_cache

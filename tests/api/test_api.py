@@ -22,9 +22,10 @@ from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.cli.main import app as cli
 from segmint.mart import connect
 from segmint.segmentation import store
-from segmint.web.customer_view import customer_360
-from segmint.web.customers import customers_by_id, member_ids
-from segmint.web.dashboard import Dashboard
+from segmint.serving.customer_lookup import customers_by_id
+from segmint.views.customer_view import customer_360
+from segmint.views.customers import member_ids
+from segmint.views.dashboard import Dashboard
 
 from .conftest import bearer
 
@@ -347,7 +348,7 @@ def test_customer_360_and_members_are_what_fastapi_would_encode(
 def test_audiences_are_computed_once_per_segment_date_channel_and_detail(
     client: TestClient, tokens: dict[Role, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from segmint.web import dashboard as dashboard_module
+    from segmint.views import dashboard as dashboard_module
 
     calls: list[tuple[Any, ...]] = []
     compute = dashboard_module.audience

@@ -16,7 +16,7 @@ from segmint.api.render import PLOTLY_PATH
 from segmint.api.sessions import SESSION_COOKIE
 from segmint.mart import connect
 from segmint.mart.tokens import Role, create_token
-from segmint.web.scores import NO_CHURN, NO_CLV
+from segmint.views.scores import NO_CHURN, NO_CLV
 
 from .conftest import form_csrf, login
 

@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from segmint.api import create_app
-from segmint.api.deps import TokenCache
 from segmint.api.sessions import CSRF_COOKIE, SESSION_COOKIE, Sessions
 from segmint.mart import connect
 from segmint.mart.tokens import ID_LENGTH, Role, create_token, hash_token, revoke_token
+from segmint.serving.token_cache import TokenCache
 
 from .conftest import bearer, form_csrf, login
 
@@ -157,14 +157,16 @@ def test_a_flood_of_unknown_tokens_costs_no_query(
 
 
 def test_cookies_are_secure_over_https(app: FastAPI, tokens: dict[Role, str]) -> None:
-    with TestClient(app, base_url="https://testserver") as secure:
-        form = secure.get("/login")
-        assert "Secure" in form.headers["set-cookie"]
-        response = login(secure, tokens[Role.viewer])
-        header = next(
-            h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE)
-        )
-        assert "Secure" in header and "HttpOnly" in header
+    # No `with`: leaving a second client's block would shut the shared app down (its pool
+    # closed under the module's other tests).
+    secure = TestClient(app, base_url="https://testserver")
+    form = secure.get("/login")
+    assert "Secure" in form.headers["set-cookie"]
+    response = login(secure, tokens[Role.viewer])
+    header = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE)
+    )
+    assert "Secure" in header and "HttpOnly" in header
 
 
 def test_sessions_end_on_time_and_are_bounded() -> None:

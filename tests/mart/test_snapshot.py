@@ -18,8 +18,8 @@ import segmint
 from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.connection import MartBusyError
-from segmint.mart.serving import ServingRegistration, SnapshotPool, prepare_snapshot
 from segmint.mart.snapshot import snapshot_path
+from segmint.serving.snapshot_pool import ServingRegistration, SnapshotPool, prepare_snapshot
 
 HOLD = """
 import sys, duckdb
@@ -253,7 +253,7 @@ def test_without_hard_links_the_pool_reads_private_copies(
     path = tmp_path / "mart.duckdb"
     add_product(path, "p1")
     prepare_snapshot(path)
-    monkeypatch.setattr("segmint.mart.serving.os.link", refuse)
+    monkeypatch.setattr("segmint.serving.snapshot_pool.os.link", refuse)
     pool = SnapshotPool(path)
     try:
         add_product(path, "p2")

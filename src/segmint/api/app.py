@@ -2,19 +2,21 @@
 
 The server never locks the mart: it reads a snapshot of it, read-only, that writers
 publish when they finish (:mod:`segmint.mart.snapshot`), and switches to each new one
-within a second (:class:`segmint.mart.serving.SnapshotPool`), so loads run while it serves
+within a second (:class:`segmint.serving.snapshot_pool.SnapshotPool`), so loads run while it serves
 and their rows appear without a restart. Requests run on a bounded pool of worker threads
 (``workers``: more requests wait at the door instead of fighting over two cores), each with
 its own cursor of the snapshot; expensive results are cached per (segmentation,
-date) in :class:`segmint.web.dashboard.Dashboard`, warmed and refreshed off the request
-path by :class:`segmint.web.warmup.Warmer`. Pages read stored results only and never
+date) in :class:`segmint.views.dashboard.Dashboard`, warmed and refreshed off the request
+path by :class:`segmint.api.warmup.Warmer`. Pages read stored results only and never
 refit a model.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from anyio import to_thread
@@ -22,7 +24,6 @@ from fastapi import Depends, FastAPI
 
 from segmint import __version__
 from segmint.api import errors, security_headers
-from segmint.api.deps import TokenCache
 from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
@@ -38,18 +39,19 @@ from segmint.api.routes import (
     segmentations,
 )
 from segmint.api.sessions import Sessions
+from segmint.api.warmup import Warmer
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
-from segmint.mart.serving import (
+from segmint.serving.snapshot_pool import (
     WAIT,
     WATCH_INTERVAL,
     ServingRegistration,
     SnapshotPool,
     prepare_snapshot,
 )
-from segmint.web.dashboard import Dashboard
-from segmint.web.sorted_copies import SortedCopies
-from segmint.web.warmup import Warmer
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.token_cache import TokenCache
+from segmint.views.dashboard import Dashboard
 
 API_PREFIX = "/api/v1"
 WORKERS = 8
@@ -85,56 +87,24 @@ def create_app(
         MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
     """
     settings = settings or get_settings(mart)
-    path = Path(mart) if mart is not None else settings.mart
-    if not path.is_file():
-        raise MartError(
-            f"no mart at {path}. Create one with `segmint init --mart {path}` or load data into it."
-        )
-    registration = ServingRegistration(path)
-    try:
-        prepare_snapshot(path, settings, wait=wait, on_wait=on_wait)
-        pool = SnapshotPool(path, settings)
-    except BaseException:
-        registration.release()
-        raise
-    tokens = TokenCache()
-    sessions = Sessions()
+    registration, pool = _serve(
+        Path(mart) if mart is not None else settings.mart, settings, wait, on_wait
+    )
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
     warmer = Warmer(pool.lease, dashboard, copies)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = workers
-        warmer.start()
-        pool.watch(switched, watch_interval)
-        yield
-        warmer.stop()
-        pool.close()
-        copies.clear()
-        registration.release()
-
-    def switched() -> None:
-        """A new snapshot is served: read its tokens, look whether the data changed."""
-        tokens.clear()
-        warmer.wake()
-
+    state = _State(pool, TokenCache(), Sessions(), dashboard, copies, warmer)
     app = FastAPI(
         title="segmint",
         version=__version__,
         description="Segments, their money, migration and customers of a segmint mart.",
-        lifespan=lifespan,
+        lifespan=_lifespan(state, registration, workers, watch_interval),
         docs_url=None,  # served offline by routes.assets
         redoc_url=None,
         dependencies=[Depends(reject_control_characters)],
         responses=errors.ERROR_RESPONSES,
     )
-    app.state.pool = pool
-    app.state.tokens = tokens
-    app.state.sessions = sessions
-    app.state.dashboard = dashboard
-    app.state.copies = copies
-    app.state.warmer = warmer
+    state.install(app)
     for router in (health, segmentations, migration, customers, audiences):
         app.include_router(router.router, prefix=API_PREFIX)
     for router in (login, pages, analysis_pages, customer_pages, assets):
@@ -142,3 +112,89 @@ def create_app(
     errors.install(app, error_page)
     security_headers.install(app)
     return app
+
+
+def _serve(
+    path: Path, settings: Settings, wait: float, on_wait: Callable[[str], None] | None
+) -> tuple[ServingRegistration, SnapshotPool]:
+    """Register as a server of the mart at ``path`` and open the pool on its fresh snapshot.
+
+    Raises:
+        MartError: there is no mart at ``path``.
+        MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
+    """
+    if not path.is_file():
+        raise MartError(
+            f"no mart at {path}. Create one with `segmint init --mart {path}` or load data into it."
+        )
+    registration = ServingRegistration(path)
+    try:
+        prepare_snapshot(path, settings, wait=wait, on_wait=on_wait)
+        return registration, SnapshotPool(path, settings)
+    except BaseException:
+        registration.release()
+        raise
+
+
+@dataclass
+class _State:
+    """What the application's requests share (``app.state``): the pool of snapshot cursors,
+    the tokens read, the login sessions, the cached dashboard, the sorted copies, the warmer."""
+
+    pool: SnapshotPool
+    tokens: TokenCache
+    sessions: Sessions
+    dashboard: Dashboard
+    copies: SortedCopies
+    warmer: Warmer
+
+    def install(self, app: FastAPI) -> None:
+        """Put every part on ``app.state``, where the dependencies find them."""
+        for name in ("pool", "tokens", "sessions", "dashboard", "copies", "warmer"):
+            setattr(app.state, name, getattr(self, name))
+
+    def switched(self) -> None:
+        """A new snapshot is served: read its tokens, look whether the data changed."""
+        self.tokens.clear()
+        self.warmer.wake()
+
+
+def _lifespan(
+    state: _State, registration: ServingRegistration, workers: int, watch_interval: float
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the warmer and the snapshot watcher with the server; stop, close and release
+    everything when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = workers
+        state.warmer.start()
+        state.pool.watch(state.switched, watch_interval)
+        yield
+        state.warmer.stop()
+        state.pool.close()
+        state.copies.clear()
+        registration.release()
+
+    return lifespan
+
+
+def create_app_from_env() -> FastAPI:
+    """The application over the mart named by ``SEGMINT_MART`` (and the engine settings of
+    the other ``SEGMINT_*`` variables).
+
+    This is how ``segmint serve`` starts the server, by import string
+    (``uvicorn.run("segmint.api.app:create_app_from_env", factory=True)``), so the CLI never
+    imports the API. A wait for a writer at start is told on stderr.
+
+    Raises:
+        MartError: there is no mart at that path.
+        MartBusyError: a writer held the mart too long and there is no snapshot.
+    """
+    settings = get_settings()
+    return create_app(settings, settings.mart, on_wait=_tell)
+
+
+def _tell(said: str) -> None:
+    """Say ``said`` on stderr (where ``segmint serve`` prints its own messages)."""
+    print(said, file=sys.stderr, flush=True)

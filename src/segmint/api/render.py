@@ -1,4 +1,4 @@
-"""Rendering pages: the Jinja2 templates of :mod:`segmint.web`, the page role from the session.
+"""Rendering pages: the Jinja2 templates of :mod:`segmint.views`, the page role from the session.
 
 Pages share one layout (navigation, the user's role, log out with the session's CSRF
 secret). A page request without an open login session (see :mod:`segmint.api.sessions`)
@@ -11,15 +11,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import plotly  # type: ignore[import-untyped]
+import plotly
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from segmint.api.deps import forbidden_message, session_role
+from segmint.api.auth import forbidden_message, session_role
 from segmint.mart.tokens import Role
-from segmint.web.formatting import TEMPLATES, install
+from segmint.views.formatting import TEMPLATES, install
 
 PLOTLY_PATH = f"/static/plotly-{plotly.__version__}.min.js"
 """Where pages load plotly.js from: versioned, so it can be cached for a year."""

@@ -14,7 +14,8 @@ from segmint.api.render import page, page_role
 from segmint.exceptions import MartError, SegmintError
 from segmint.features import default_as_of, parse_as_of, stored_dates
 from segmint.mart import Mart
-from segmint.web import figures, scores
+from segmint.views import scores
+from segmint.views.plots import figures
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,7 +24,7 @@ DOCS_FILES = {
     "swagger-ui-bundle.js": ("fastapi_offline", "static/swagger-ui-bundle.js"),
     "swagger-ui.css": ("fastapi_offline", "static/swagger-ui.css"),
     "favicon.png": ("fastapi_offline", "static/favicon.png"),
-    "docs.js": ("segmint.web", "static/docs.js"),
+    "docs.js": ("segmint.views", "static/docs.js"),
 }
 MEDIA_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
 
@@ -56,7 +56,7 @@ def packaged(package: str, path: str) -> bytes:
 def app_js() -> Response:
     """The pages' script: charts, chart clicks and filter forms."""
     return Response(
-        packaged("segmint.web", "static/app.js"),
+        packaged("segmint.views", "static/app.js"),
         media_type="application/javascript",
         headers={"Cache-Control": f"public, max-age={HOUR}"},
     )

@@ -14,8 +14,8 @@ from segmint.api.downloads import attachment
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.schemas import Audience
 from segmint.mart import csv_safety
-from segmint.web.customers import STANDARD_CHANNELS
-from segmint.web.frames import records
+from segmint.serving.frames import records
+from segmint.views.customers import STANDARD_CHANNELS
 
 router = APIRouter(prefix="/audiences", tags=["audiences"])
 

@@ -11,8 +11,8 @@ from segmint.api.auth import Role
 from segmint.api.deps import CopiesDep, DashboardDep, MartDep
 from segmint.api.params import NO_CONTROL
 from segmint.api.render import page, page_require
-from segmint.web.customer_view import customer_360
-from segmint.web.customers import search
+from segmint.views.customer_view import customer_360
+from segmint.views.customers import search
 
 router = APIRouter(include_in_schema=False)
 

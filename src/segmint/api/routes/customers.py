@@ -12,9 +12,10 @@ from segmint.api.deps import Analyst, CopiesDep, DashboardDep, MartDep
 from segmint.api.encoded import json_response
 from segmint.api.params import MAX_DATE, MAX_NAME, MAX_OFFSET, NO_CONTROL
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
-from segmint.web.customer_view import customer_360
-from segmint.web.customers import customers_by_id, search
-from segmint.web.frames import records
+from segmint.serving.customer_lookup import customers_by_id
+from segmint.serving.frames import records
+from segmint.views.customer_view import customer_360
+from segmint.views.customers import search
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 

@@ -20,9 +20,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+from plotly.offline import get_plotlyjs
 
-from segmint.api.deps import UNKNOWN_TOKEN, token_info
+from segmint.api.auth import UNKNOWN_TOKEN, token_info
 from segmint.api.render import PLOTLY_PATH, error_page, templates
 from segmint.api.sessions import CSRF_COOKIE, SESSION_COOKIE, Sessions
 from segmint.mart.tokens import hash_token
@@ -47,7 +47,7 @@ def plotly_js() -> bytes:
 @cache
 def stylesheet() -> bytes:
     """The pages' stylesheet."""
-    return resources.files("segmint.web").joinpath("static/app.css").read_bytes()
+    return resources.files("segmint.views").joinpath("static/app.css").read_bytes()
 
 
 def safe_next(target: str | None) -> str:

@@ -11,7 +11,7 @@ from segmint.api.params import MAX_DATE, NO_CONTROL
 from segmint.api.routes.segmentations import NameParam
 from segmint.api.schemas import Flow, MigrationOut
 from segmint.exceptions import SegmintError
-from segmint.web.frames import records
+from segmint.serving.frames import records
 
 router = APIRouter(prefix="/segmentations", tags=["migration"])
 

@@ -16,9 +16,9 @@ from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role
 from segmint.exceptions import MartError
 from segmint.mart import Mart
-from segmint.web import figures
-from segmint.web.dashboard import Dashboard, no_personas_message
-from segmint.web.segment_detail import page_of
+from segmint.views.dashboard import Dashboard, no_personas_message
+from segmint.views.plots import figures
+from segmint.views.segment_detail import page_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,8 +12,8 @@ from segmint.api.deps import DashboardDep, MartDep, Viewer
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.schemas import SegmentationDetail, SegmentationList, SegmentationSummary
 from segmint.mart import Mart
-from segmint.web.dashboard import Dashboard, no_personas_message
-from segmint.web.frames import records
+from segmint.serving.frames import records
+from segmint.views.dashboard import Dashboard, no_personas_message
 
 router = APIRouter(prefix="/segmentations", tags=["segmentations"])
 
