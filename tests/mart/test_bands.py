@@ -13,8 +13,10 @@ from segmint.mart.bands import band_order, interval
     ("values", "expected"),
     [
         # The grocery household file's ages, incomes, sizes and kids (shuffled).
-        (["45-54", "19-24", "65+", "25-34", "35-44", "55-64"],
-         ("19-24", "25-34", "35-44", "45-54", "55-64", "65+")),
+        (
+            ["45-54", "19-24", "65+", "25-34", "35-44", "55-64"],
+            ("19-24", "25-34", "35-44", "45-54", "55-64", "65+"),
+        ),
         (
             ["100-124K", "Under 15K", "250K+", "15-24K", "50-74K", "125-149K", "35-49K"],
             ("Under 15K", "15-24K", "35-49K", "50-74K", "100-124K", "125-149K", "250K+"),
@@ -25,7 +27,10 @@ from segmint.mart.bands import band_order, interval
             ["$50,000 - $74,999", "Less than $25,000", "$150,000 or more", "$25,000 to $49,999"],
             ("Less than $25,000", "$25,000 to $49,999", "$50,000 - $74,999", "$150,000 or more"),
         ),
-        (["18 to 24 years", "Over 65", "<18", "25–34"], ("<18", "18 to 24 years", "25–34", "Over 65")),
+        (
+            ["18 to 24 years", "Over 65", "<18", "25–34"],
+            ("<18", "18 to 24 years", "25–34", "Over 65"),
+        ),
     ],
 )
 def test_bands_sort_naturally(values: list[str], expected: tuple[str, ...]) -> None:

@@ -25,7 +25,13 @@ DEMOGRAPHICS = {
     "home_ownership": ["Homeowner", "Homeowner", "Unknown", "Homeowner", "Renter"],
     "marital_status": ["A", "A", "U", "U", "B"],
     "household_size": ["2", "2", "1", "2", "5+"],
-    "household_comp": ["2 Adults No Kids", "2 Adults No Kids", "Single Female", None, "1 Adult Kids"],
+    "household_comp": [
+        "2 Adults No Kids",
+        "2 Adults No Kids",
+        "Single Female",
+        None,
+        "1 Adult Kids",
+    ],
     "kids_count": ["None/Unknown", "None/Unknown", "None/Unknown", "None/Unknown", "3+"],
 }
 BANDS = [c for c in DEMOGRAPHICS if c != "household_id"]
@@ -50,7 +56,9 @@ def test_every_column_of_a_demographics_file_becomes_an_attribute(
     uses = {u.column: u for u in result.columns}
     assert list(uses) == list(DEMOGRAPHICS), "columns in must equal columns out, in file order"
     assert uses["household_id"].target == "customers.customer_id"
-    assert {c: (uses[c].fate, uses[c].target) for c in BANDS} == {c: ("attribute", c) for c in BANDS}
+    assert {c: (uses[c].fate, uses[c].target) for c in BANDS} == {
+        c: ("attribute", c) for c in BANDS
+    }
     assert result.ignored_columns == ()
     attributes = _attributes(mart)
     assert len(attributes) == 5 * 7 - 1  # one household_comp is empty: no row for it
@@ -89,7 +97,9 @@ def test_ignore_drops_a_column_on_purpose(mart: Mart, tmp_path: Path) -> None:
 
 def test_ignoring_a_column_the_file_lacks_names_the_columns(mart: Mart, tmp_path: Path) -> None:
     path = _demographics(tmp_path / "demographics.parquet")
-    with pytest.raises(SchemaError, match=r"--ignore shoe: the file has no column 'shoe'; found \["):
+    with pytest.raises(
+        SchemaError, match=r"--ignore shoe: the file has no column 'shoe'; found \["
+    ):
         load(mart, "customers", path, ignore=("shoe",))
     assert mart.count("customers") == 0
 

@@ -20,8 +20,12 @@ from .test_transactions import CDNOW, CDNOW_OPTIONS, RETAIL, RETAIL_MAPPING
         (
             "CustomerID,InvoiceDate,Quantity,UnitPrice",
             "17850,2010-12-01 08:26,6,2.55",
-            {"customer_id": "CustomerID", "order_ts": "InvoiceDate", "quantity": "Quantity",
-             "unit_price": "UnitPrice"},
+            {
+                "customer_id": "CustomerID",
+                "order_ts": "InvoiceDate",
+                "quantity": "Quantity",
+                "unit_price": "UnitPrice",
+            },
         ),
         (
             "customer,Order Date,Total",
@@ -31,14 +35,23 @@ from .test_transactions import CDNOW, CDNOW_OPTIONS, RETAIL, RETAIL_MAPPING
         (
             "Customer Id,created_at,Lineitem quantity,Lineitem price",
             "c1,2024-01-02T10:00:00,2,4.5",
-            {"customer_id": "Customer Id", "order_ts": "created_at", "quantity": "Lineitem quantity",
-             "unit_price": "Lineitem price"},
+            {
+                "customer_id": "Customer Id",
+                "order_ts": "created_at",
+                "quantity": "Lineitem quantity",
+                "unit_price": "Lineitem price",
+            },
         ),
         (
             "household_id,BASKET_ID,purchase_date,sales_value,RETAIL_DISC",
             "1,b7,2024-01-02,3.99,0.5",
-            {"customer_id": "household_id", "order_id": "BASKET_ID", "order_ts": "purchase_date",
-             "amount": "sales_value", "discount": "RETAIL_DISC"},
+            {
+                "customer_id": "household_id",
+                "order_id": "BASKET_ID",
+                "order_ts": "purchase_date",
+                "amount": "sales_value",
+                "discount": "RETAIL_DISC",
+            },
         ),
     ],
 )
@@ -66,7 +79,9 @@ def test_an_ambiguous_guess_stops_with_the_flags_to_choose(mart: Mart, tmp_path:
     assert "more than one column could be order_ts" in message
     assert "--map 'order_ts=Order Date' or --map 'order_ts=Invoice Date'" in message
     assert mart.count("orders") == 0
-    chosen = load(mart, "transactions", write(tmp_path / "t.csv", text), mapping={"order_ts": "Invoice Date"})
+    chosen = load(
+        mart, "transactions", write(tmp_path / "t.csv", text), mapping={"order_ts": "Invoice Date"}
+    )
     assert chosen.rows_loaded == 1
 
 
@@ -88,10 +103,14 @@ def test_a_missing_column_suggests_the_flag_and_the_preset(mart: Mart, tmp_path:
     result = load(mart, "transactions", write(tmp_path / "t.csv", text))
     assert result.rows_loaded == 1  # the customer is keyed by the e-mail: nothing is missing
     text = "Name,Created at,Lineitem quantity,Lineitem price\n#1,2024-01-02,1,2\n"
-    with pytest.raises(SchemaError, match=r"Map it with --map customer_id=<column>\..*--map 'order_ts=Created at'"):
+    with pytest.raises(
+        SchemaError, match=r"Map it with --map customer_id=<column>\..*--map 'order_ts=Created at'"
+    ):
         load(mart, "transactions", write(tmp_path / "u.csv", text))
     text = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice\n1,A,1,2024-01-02,2\n"
-    with pytest.raises(SchemaError, match="looks like a UCI Online Retail .* try --preset uci-online-retail"):
+    with pytest.raises(
+        SchemaError, match=r"looks like a UCI Online Retail .* try --preset uci-online-retail"
+    ):
         load(mart, "transactions", write(tmp_path / "v.csv", text))
 
 

@@ -157,21 +157,7 @@ def ingest(
     started = _now()
     previous = _previous_load(mart, table, info.checksum)
     if previous is not None:
-        result = IngestResult(
-            0 if options.dry_run else _next_id(mart),
-            table,
-            source,
-            previous,
-            0,
-            previous,
-            0,
-            already_loaded=True,
-            dry_run=options.dry_run,
-        )
-        if not options.dry_run:
-            with mart.transaction():
-                _record(mart, result, info.checksum, started)
-        return result
+        return _loaded_before(mart, table, source, previous, info.checksum, options.dry_run)
     working = set(mart.con.list_tables())
     try:
         step("reading")
@@ -190,6 +176,28 @@ def ingest(
         _drop_working_tables(mart, working)
     if not result.reconciles:
         raise InputError(f"{source}: internal reconciliation failed: {result.summary()}")
+    return result
+
+
+def _loaded_before(
+    mart: Mart, table: str, source: str, rows: int, checksum: str, dry_run: bool
+) -> IngestResult:
+    """The result of loading a file again: nothing added, every row a duplicate; recorded
+    as a load of its own unless this is a dry run."""
+    result = IngestResult(
+        0 if dry_run else _next_id(mart),
+        table,
+        source,
+        rows,
+        0,
+        rows,
+        0,
+        already_loaded=True,
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        with mart.transaction():
+            _record(mart, result, checksum, _now())
     return result
 
 

@@ -126,12 +126,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     if "customer_id" not in options.mapping and "customer_id" not in found and "email" in mapping:
         uses = [_pseudonym_use(u, mapping["email"]) for u in uses]
     plan = LoadPlan()
-    candidates = [c for c in rest if not personal_data(c)]
-    unused: list[ColumnUse] = []
-    if options.preset is not None:
-        chosen = [c for c in candidates if c in options.preset.attributes]
-        unused = [_preset_unused(c, options.preset.title) for c in candidates if c not in chosen]
-        candidates = chosen
+    candidates, unused = _attribute_candidates(rest, options)
     extras = {c: f"_segmint_x{i}" for i, c in enumerate(candidates)}
     checked = check_rows(rows, TRANSACTIONS, options.date_formats, excel_dates=options.excel_dates)
     checked = _derive_lines(checked)
@@ -158,17 +153,30 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     plan.n_loaded = count(new)
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
-    attribute_uses, attributes = customer_columns(mart, lines, extras, Path(source).name)
-    uses += attribute_uses + unused + [pii_report(c) for c in rest if personal_data(c)]
-    uses = [_customer_note(mart, lines, u) for u in uses]
-    plan.columns = sorted(uses, key=lambda u: found.index(u.column))
-    plan.ignored_columns = [u.column for u in plan.columns if u.fate == "reported"]
-    if attributes is not None:
-        plan.inserts.append(("customer_attributes", attributes))
+    uses += unused + [pii_report(c) for c in rest if personal_data(c)]
+    _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
         plan.inserts.append(("customer_pii", _pii_rows(mart, new)))
     plan.notes = [n for n in (returns.note(),) if n]
     return plan
+
+
+def _customer_part(
+    mart: Mart,
+    plan: LoadPlan,
+    lines: ibis.Table,
+    extras: dict[str, str],
+    uses: list[ColumnUse],
+    found: list[str],
+    source: str,
+) -> None:
+    """Add the customer attributes of ``extras`` to ``plan``, and its column report."""
+    attribute_uses, attributes = customer_columns(mart, lines, extras, Path(source).name)
+    uses = [_customer_note(mart, lines, u) for u in uses + attribute_uses]
+    plan.columns = sorted(uses, key=lambda u: found.index(u.column))
+    plan.ignored_columns = [u.column for u in plan.columns if u.fate == "reported"]
+    if attributes is not None:
+        plan.inserts.append(("customer_attributes", attributes))
 
 
 def keyed_by_email(stage: ibis.Table, mapping: dict[str, str]) -> tuple[ibis.Table, dict[str, str]]:
@@ -188,6 +196,19 @@ def keyed_by_email(stage: ibis.Table, mapping: dict[str, str]) -> tuple[ibis.Tab
     pseudonym = ibis.literal("e-") + address.hexdigest("sha256").substr(0, 16)
     keyed = stage.mutate(_segmint_customer=pseudonym)
     return keyed, {**mapping, "email": email, "customer_id": "_segmint_customer"}
+
+
+def _attribute_candidates(
+    rest: list[str], options: TableOptions
+) -> tuple[list[str], list[ColumnUse]]:
+    """The extra columns that may be customer attributes, and the reports of those that may
+    not (with a preset, only the columns it names as attributes may)."""
+    candidates = [c for c in rest if not personal_data(c)]
+    if options.preset is None:
+        return candidates, []
+    chosen = [c for c in candidates if c in options.preset.attributes]
+    unused = [_preset_unused(c, options.preset.title) for c in candidates if c not in chosen]
+    return chosen, unused
 
 
 def _preset_unused(column: str, title: str) -> ColumnUse:
