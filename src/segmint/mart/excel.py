@@ -115,13 +115,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _serial(value: Any) -> float:
+    """A date cell as the serial number a workbook would store for it."""
+    if isinstance(value, dt.datetime):
+        return (value - _EPOCH).total_seconds() / 86_400
+    if isinstance(value, dt.date):
+        return float((value - _EPOCH.date()).days)
+    return float(value)
+
+
 def _array(values: list[Any]) -> pa.Array:
-    """One column: numbers, timestamps or booleans when every cell is one, else text."""
+    """One column: numbers, timestamps or booleans when every cell is one, else text.
+
+    A column mixing date cells and plain numbers holds serial dates typed two ways: its
+    date cells become serials too, and the whole column is read as serials.
+    """
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present):
         return pa.array(values, pa.bool_())
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    if present and all(isinstance(v, int | float | dt.date) for v in present):
+        if not all(isinstance(v, dt.date) for v in present):  # dates and serials mixed
+            return pa.array([None if v is None else _serial(v) for v in values], pa.float64())
     if present and all(isinstance(v, dt.datetime | dt.date) for v in present):
         stamps = [
             None

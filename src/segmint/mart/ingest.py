@@ -62,6 +62,8 @@ class IngestOptions:
         sheet: the sheet of an Excel workbook (default: the first).
         guess: guess the mapping of columns neither mapped nor named as the mart does.
         dry_run: work everything out and report it, but write nothing.
+        cancel_prefix: order ids starting with it are cancellations (transactions files;
+            the ``uci-online-retail`` preset sets ``C``).
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
@@ -74,6 +76,7 @@ class IngestOptions:
     sheet: str | None = None
     guess: bool = True
     dry_run: bool = False
+    cancel_prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ def _plan(
         options.create_customers,
         options.ignore,
         excel_dates=excel,
-        cancel_prefix=preset.cancel_prefix if preset else None,
+        cancel_prefix=options.cancel_prefix or (preset.cancel_prefix if preset else None),
         preset=preset,
     )
     if table == "transactions":
