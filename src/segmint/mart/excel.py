@@ -138,9 +138,9 @@ def _array(values: list[Any]) -> pa.Array:
         return pa.array(values, pa.bool_())
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return pa.array([None if v is None else float(v) for v in values], pa.float64())
-    if present and all(isinstance(v, int | float | dt.date) for v in present):
-        if not all(isinstance(v, dt.date) for v in present):  # dates and serials mixed
-            return pa.array([None if v is None else _serial(v) for v in values], pa.float64())
+    mixed = not all(isinstance(v, dt.date) for v in present)  # dates and serials mixed
+    if present and mixed and all(isinstance(v, int | float | dt.date) for v in present):
+        return pa.array([None if v is None else _serial(v) for v in values], pa.float64())
     if present and all(isinstance(v, dt.datetime | dt.date) for v in present):
         stamps = [
             None
