@@ -247,8 +247,8 @@ class _Compiler:
         if len(texts) != len(literals) or not all(isinstance(v, str) for v in texts):
             return None
         band = self.bands[typed.node.name]
-        if typed.kind != "text" and not any(v in band.levels for v in texts):
-            return None  # a number compared with text: let the usual error say so
+        if typed.kind != "text" and all(_is_number(str(v)) for v in texts):
+            return None  # a number compared with quoted numbers: the usual error says so
         return band
 
     def band_compare(self, op: str, left: _Typed, right: _Typed) -> ir.BooleanValue | None:
@@ -333,6 +333,14 @@ def _as_days(left: ir.Value, right: ir.Value) -> tuple[ir.Value, ir.Value]:
     if right_ts and not left_ts:
         return left, right.date()
     return left, right
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _name(node: Operand) -> str:
