@@ -15,6 +15,7 @@ from segmint.cli import (
     persona_commands,
     predict_commands,
     quarantine_commands,
+    quickstart_commands,
     report_commands,
     segment_commands,
     serve_commands,
@@ -30,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 mart_commands.register(app)
+quickstart_commands.register(app)
 quarantine_commands.register(app)
 synth_commands.register(app)
 segment_commands.register(app)

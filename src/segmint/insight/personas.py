@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from segmint.features.asof import AsOf
+from segmint.insight.members import UNKNOWN
 from segmint.insight.profile import SegmentProfile, profile
 from segmint.mart import Mart
 
@@ -292,12 +293,13 @@ def _risk(own: pd.Series, base: pd.Series, buyers: bool) -> str:
 
 
 def _sketch(mix: pd.DataFrame) -> dict[str, str]:
-    """The most common value of each of the segment's customer dimensions: age band,
+    """The most common known value of each of the segment's customer dimensions: age band,
     gender, region, then its attributes (bands and other text)."""
     people = mix[mix.measure == "customers"]
     sketch = {}
     for dimension in dict.fromkeys(people.dimension):
-        rows = people[people.dimension == dimension].sort_values("share", ascending=False)
+        rows = people[(people.dimension == dimension) & (people.value != UNKNOWN)]
+        rows = rows.sort_values("share", ascending=False)
         if len(rows):
             sketch[str(dimension)] = str(rows.value.iloc[0])
     return sketch
