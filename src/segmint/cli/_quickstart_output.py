@@ -9,8 +9,9 @@ from typing import Any
 import typer
 
 from segmint.cli._mart_output import report
+from segmint.cli._money_output import print_money
 from segmint.cli._output import err, out
-from segmint.cli._profile_output import print_money, records
+from segmint.cli._profile_output import records
 from segmint.cli.persona_commands import show_card
 from segmint.workflows.quickstart import QuickstartRun
 
