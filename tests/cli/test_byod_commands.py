@@ -139,3 +139,17 @@ def test_quickstart_loads_segments_and_says_what_next(segmint_cli: Segmint, tmp_
     assert document["load"]["summary"].endswith("(this file was loaded before; nothing added)")
     assert set(document["segmentations"]) == {"rfm", "lifecycle"}
     assert document["personas"] and document["next_steps"]
+
+
+def test_load_applies_a_preset_to_the_transactions_file_only(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "transactions.csv").write_bytes((DATA / "shopify_orders_export.csv").read_bytes())
+    _write(folder / "products.csv", "product_id,name,category\nMUG-01,Mug,kitchen\n")
+    result = segmint_cli("load", folder, "--preset", "shopify")
+    assert result.exit_code == 0, result.stderr
+    assert "products.csv → products: read 1 = loaded 1" in result.stdout
+    assert "transactions.csv → transactions: read 7 = loaded 7" in result.stdout
+    assert "customer_id=_segmint" not in result.stdout

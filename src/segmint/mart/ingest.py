@@ -103,7 +103,7 @@ class IngestResult:
     @property
     def map_flags(self) -> str:
         """The mapping used, as ``--map`` flags to paste into the next command."""
-        return " ".join(map_flag(t, c) for t, c in self.mapping.items() if not t.startswith("_"))
+        return " ".join(map_flag(t, c) for t, c in self.mapping.items())
 
     @property
     def reconciles(self) -> bool:
@@ -174,7 +174,8 @@ def ingest(
             result = _apply(
                 mart, plan, stage.rejects, table, source, stage.n_read, info.checksum, started
             )
-        result = replace(result, mapping=decided.mapping, guessed=decided.guessed)
+        shown = {t: c for t, c in decided.mapping.items() if not c.startswith("_segmint")}
+        result = replace(result, mapping=shown, guessed=decided.guessed)
     finally:
         _drop_working_tables(mart, working)
     if not result.reconciles:
