@@ -61,7 +61,9 @@ from segmint.workflows import (
     segment,
     value,
 )
+from segmint.workflows import quickstart as quickstart_workflow
 from segmint.workflows.predict import PredictionRun, ScoreRefresh
+from segmint.workflows.quickstart import QuickstartRun
 
 __all__ = ["ClvUseCases", "Workspace", "connect"]
 
@@ -118,13 +120,23 @@ class Workspace(Mart):
         Args:
             map: mart column → file column, e.g. ``{"customer_id": "Cust"}``.
             options: the other fields of :class:`segmint.mart.ingest.IngestOptions`
-                (``date_formats``, ``delimiter``, ``encoding``, ``create_customers``).
+                (``preset``, ``sheet``, ``ignore``, ``dry_run``, ``date_formats``,
+                ``delimiter``, ``encoding``, ``create_customers``…). Columns not mapped are
+                guessed; the result says where every column went.
         """
         return load.ingest(self, table, path, IngestOptions(mapping=dict(map or {}), **options))
 
     def load(self, folder: Path | str, **options: Any) -> list[IngestResult]:
         """Load every file of ``folder`` named after a mart table, parents before children."""
         return load.load_folder(self, Path(folder), IngestOptions(**options))
+
+    def quickstart(
+        self, path: Path | str, map: dict[str, str] | None = None, **options: Any
+    ) -> QuickstartRun:
+        """Load one export as transactions, then RFM, lifecycle, CLV where the data allows,
+        money per segment and persona cards (:mod:`segmint.workflows.quickstart`)."""
+        chosen = IngestOptions(mapping=dict(map or {}), **options)
+        return quickstart_workflow.quickstart(self, path, chosen)
 
     def features(self, as_of: AsOf | None = None) -> StoredFeatures:
         """Build and store the customer features as of ``as_of``."""

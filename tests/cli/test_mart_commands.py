@@ -81,9 +81,11 @@ def test_ingest_prints_the_reconciliation(loaded: Segmint, tmp_path: Path) -> No
         "ingest", "customers", _write(tmp_path / "more.csv", "customer_id,shoe\nc3,42\nc1,40\n")
     )
     assert result.exit_code == 0
-    assert "more.csv → customers: read 2 = loaded 1 + duplicates 1 + quarantined 0" in result.stdout
-    assert "wrote 1 customers" in result.stdout
-    assert "columns not used: shoe" in result.stdout
+    # c1 is known already, but its shoe size is new: both rows add something.
+    assert "more.csv → customers: read 2 = loaded 2 + duplicates 0 + quarantined 0" in result.stdout
+    assert "wrote 1 customers, 2 customer_attributes" in result.stdout
+    assert "columns: 2 in = 1 loaded + 1 attributes + 0 ignored + 0 not loaded" in result.stdout
+    assert "shoe → attribute shoe" in result.stdout
 
 
 def test_ingest_with_rejects_points_at_the_quarantine(segmint_cli: Segmint, tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
         ("a", "2024-01-22 12:00", 20.0),
         ("b", "2024-01-15 10:00", 30.0),
         ("c", "2024-01-01 10:00", 8.0),
-        ("c", "2024-01-29 10:00", -8.0),  # a return: not a transaction
+        ("c", "2024-01-29 10:00", -3.0),  # a partial return: booked on the sale, no transaction
     ]
     csv = tmp_path / "t.csv"
     pd.DataFrame(rows, columns=["customer_id", "order_ts", "amount"]).to_csv(csv, index=False)

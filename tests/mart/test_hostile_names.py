@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import segmint
 from segmint.exceptions import SegmintError
 from segmint.mart import TABLES, Mart
+from segmint.mart.columns import attribute_name
 from segmint.mart.ingest import IngestOptions, ingest
 
 # The two payloads of the reported attack: the key ends the JSON path's string literal and
@@ -168,12 +169,32 @@ def attempt(template: Path, folder: Path, fmt: str, name: str, stem: str = "new"
         else:
             assert result.reconciles, result.summary()
             assert result.rows_read == 1
-            after = contents(mart, skip=("customers", "quarantine", "ingests"))
+            skip = ("customers", "customer_attributes", "quarantine", "ingests")
+            after = contents(mart, skip=skip)
             expected = {k: v for k, v in before.items() if k in after}
             assert after == expected, "a load into customers changed another table"
-            if result.rows_loaded and name.strip() and name not in TABLES["customers"].column_names:
-                # (the CSV reader trims white space around header names, as spreadsheets do)
-                assert {name, name.strip()} & set(result.ignored_columns), "name changed"
+            # Every column is accounted for under its own name (the CSV reader trims white
+            # space around header names, as spreadsheets do); a column that became an
+            # attribute is stored as data under its normalised name, never as SQL.
+            # (A JSON key that cannot be a column rejects its object instead: no row loads.)
+            uses = {u.column: u for u in result.columns}
+            attributes = mart.table("customer_attributes").to_pyarrow().to_pylist()
+            loaded = bool(result.rows_loaded)
+            assert not loaded or (len(uses) == 2 and "customer_id" in uses), "a column went missing"
+            (column,) = ({name, name.strip()} & set(uses)) if loaded else {""}
+            if loaded and uses[column].fate == "attribute":
+                assert attributes == [
+                    {
+                        "customer_id": "c3",
+                        "name": attribute_name(column),
+                        "value": "v",
+                        "source": source.name,
+                        "updated_at": None,
+                        "ingest_id": result.ingest_id,
+                    }
+                ]
+            else:
+                assert attributes == []
             ids = sorted(mart.table("customers").customer_id.to_pyarrow().to_pylist())
             assert ids == (["c1", "c2", "c3"] if result.rows_loaded else ["c1", "c2"])
     assert files_under(work) == before_files, "the load wrote a file"

@@ -331,3 +331,88 @@ def test_a_load_leaves_no_working_tables_behind(mart: Mart, tmp_path: Path, good
             load(mart, "customers", path)
     left = {t for t in set(mart.con.list_tables()) - before if not t.startswith("ibis_pandas")}
     assert left == set()
+
+
+# ---------------------------------------------------------------- transactions with returns
+
+T_FIELDS = ["order_id", "customer_id", "order_ts", "product_id", "quantity", "unit_price", "Tier"]
+T_BAD = {
+    "missing customer": "missing customer_id",
+    "bad timestamp": "order_ts: cannot read",
+    "negative price": "unit_price: negative value",
+}
+
+
+@st.composite
+def transaction_files(draw: st.DrawFn) -> list[tuple[str, dict[str, str]]]:
+    """Sales, returns (own documents with negative quantities) and bad rows, in any order."""
+    rows: list[tuple[str, dict[str, str]]] = []
+    kinds = ["sale", "sale", "return", *T_BAD]
+    for i, kind in enumerate(draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=25))):
+        day = draw(st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 20)))
+        quantity = draw(st.integers(1, 4))
+        row = {
+            "order_id": f"S{draw(st.integers(0, 5))}" if kind != "return" else f"R{i}",
+            "customer_id": draw(st.sampled_from(["c1", "c2", "c3"])),
+            "order_ts": day.isoformat(),
+            "product_id": draw(st.sampled_from(["p1", "p2"])),
+            "quantity": str(-quantity if kind == "return" else quantity),
+            "unit_price": draw(st.sampled_from(["1", "2.5", "4"])),
+            "Tier": draw(st.sampled_from(["", "gold", "silver"])),
+        }
+        if kind == "sale":  # an order id belongs to one customer and one timestamp
+            row["customer_id"] = f"c{int(row['order_id'][1:]) % 3 + 1}"
+            row["order_ts"] = f"2020-01-{int(row['order_id'][1:]) + 1:02d}"
+        elif kind == "missing customer":
+            row["customer_id"] = ""
+        elif kind == "bad timestamp":
+            row["order_ts"] = "2020-02-31"
+        elif kind == "negative price":
+            row["unit_price"] = "-1"
+        rows.append((kind, row))
+    return rows
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=transaction_files())
+def test_every_transaction_row_is_accounted_for_and_returns_keep_their_value(
+    empty_template: Path, rows: list[tuple[str, dict[str, str]]]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copyfile(empty_template, Path(folder) / "mart.duckdb")
+        path = Path(folder) / "sales.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=T_FIELDS)
+            writer.writeheader()
+            writer.writerows(row for _, row in rows)
+        with segmint.connect(Path(folder) / "mart.duckdb") as mart:
+            result = load(mart, "transactions", path)
+            rejected = {r["row_number"]: r["reason"] for r in quarantine(mart)}
+            lines = mart.table("order_lines").join(mart.table("orders"), "order_id").execute()
+            attributes = mart.table("customer_attributes").execute()
+
+    assert result.reconciles and result.rows_read == len(rows) and result.rows_duplicate == 0
+    assert sorted(u.column for u in result.columns) == sorted(T_FIELDS)
+    bad = {n: kind for n, (kind, _) in enumerate(rows, start=1) if kind in T_BAD}
+    assert sorted(rejected) == sorted(bad)
+    assert all(T_BAD[kind] in rejected[n] for n, kind in bad.items())
+    good = [row for kind, row in rows if kind not in T_BAD]
+    # Returns move between orders of their own customer only, and keep their value.
+    for customer in {"c1", "c2", "c3"}:
+        mine = [r for r in good if r["customer_id"] == customer]
+        expected = sum(float(r["quantity"]) * float(r["unit_price"]) for r in mine)
+        booked = lines[lines.customer_id == customer]
+        assert (booked.quantity * booked.unit_price).sum() == pytest.approx(expected)
+    # No purchase is made only of returns.
+    per_order = lines.groupby("order_id").agg(top=("quantity", "max"), status=("status", "first"))
+    assert not ((per_order.top < 0) & per_order.status.isin(["completed", "returned"])).any()
+    # The tier is the latest value of each customer (by time, then file order).
+    for customer in {r["customer_id"] for r in good if r["Tier"]}:
+        valued = [
+            (r["order_ts"], i, r["Tier"])
+            for i, r in enumerate(good)
+            if r["customer_id"] == customer and r["Tier"]
+        ]
+        held = attributes[attributes.customer_id == customer].value.tolist()
+        assert held == [max(valued)[2]]

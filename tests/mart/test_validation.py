@@ -217,9 +217,12 @@ def test_mapping_renames_file_columns(shop: Mart, tmp_path: Path) -> None:
 
 
 def test_unused_file_columns_are_reported(shop: Mart, tmp_path: Path) -> None:
-    text = "customer_id,country,shoe_size\nc7,UK,42\n"
-    result = load(shop, "customers", write(tmp_path / "customers.csv", text))
+    text = "order_id,customer_id,order_ts,shoe_size\nI9,c1,2024-01-01,42\n"
+    result = load(shop, "orders", write(tmp_path / "orders.csv", text))
     assert result.ignored_columns == ("shoe_size",)
+    (use,) = [u for u in result.columns if u.column == "shoe_size"]
+    assert use.fate == "reported"
+    assert "--ignore shoe_size" in use.note
 
 
 @pytest.mark.parametrize(

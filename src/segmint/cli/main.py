@@ -17,6 +17,7 @@ from segmint.cli import (
     predict_commands,
     privacy_commands,
     quarantine_commands,
+    quickstart_commands,
     report_commands,
     retention_commands,
     sales_commands,
@@ -34,6 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 mart_commands.register(app)
+quickstart_commands.register(app)
 quarantine_commands.register(app)
 synth_commands.register(app)
 segment_commands.register(app)

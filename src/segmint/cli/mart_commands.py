@@ -12,41 +12,26 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from segmint.cli._ingest_options import (
+    CreateOption,
+    DateFormatOption,
+    DelimiterOption,
+    DryRunOption,
+    EncodingOption,
+    GuessOption,
+    IgnoreOption,
+    MapOption,
+    PresetOption,
+    SheetOption,
+    parse_mapping,
+)
 from segmint.cli._mart_output import report
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.exceptions import SchemaError
-from segmint.mart import TABLES, connect
+from segmint.config import get_settings
+from segmint.mart import TABLES, Mart, connect
 from segmint.mart.ingest import INGEST_TARGETS, IngestOptions
 from segmint.workflows import load as loading
-
-MapOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--map",
-        help="Rename a column: --map target=source (repeatable), e.g. --map customer_id=Cust.",
-    ),
-]
-DateFormatOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--date-format", help="strftime format of dates in the file, e.g. %Y%m%d (repeatable)."
-    ),
-]
-DelimiterOption = Annotated[
-    str | None,
-    typer.Option(
-        "--delimiter",
-        help="Column separator of text files; 'whitespace' for runs of spaces. Detected.",
-    ),
-]
-EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
-CreateOption = Annotated[
-    bool,
-    typer.Option(
-        "--create-customers", help="Create customers an orders file refers to but the mart lacks."
-    ),
-]
 
 
 @user_errors
@@ -70,27 +55,52 @@ def tables(mart: MartOption = None) -> None:
 def ingest_command(
     table: Annotated[str, typer.Argument(help=f"Target: {', '.join(INGEST_TARGETS)}.")],
     file: Annotated[
-        Path, typer.Argument(help="CSV/TSV/TXT (gzip ok), Parquet or JSON Lines file.")
+        Path,
+        typer.Argument(help="CSV/TSV/TXT (gzip ok), Parquet, JSON Lines or Excel (.xlsx) file."),
     ],
     mart: MartOption = None,
     map_: MapOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
+    ignore: IgnoreOption = None,
+    dry_run: DryRunOption = False,
+    guess: GuessOption = True,
     date_format: DateFormatOption = None,
     delimiter: DelimiterOption = None,
     encoding: EncodingOption = "utf-8",
     create_customers: CreateOption = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """Load one file into a mart table, quarantining bad rows with their reasons."""
+    """Load one file into a mart table, quarantining bad rows with their reasons.
+
+    Columns not given with --map are guessed from their names and content; the mapping
+    used is printed as --map flags. Every column is accounted for: loaded, made a customer
+    attribute, ignored (--ignore) or reported with the reason.
+    """
     options = IngestOptions(
-        mapping=_parse_mapping(map_ or []),
+        mapping=parse_mapping(map_ or []),
         date_formats=tuple(date_format or ()),
         delimiter=delimiter,
         encoding=encoding,
         create_customers=create_customers,
+        ignore=tuple(ignore or ()),
+        preset=preset,
+        sheet=sheet,
+        guess=guess,
+        dry_run=dry_run,
     )
-    with connect(mart) as m, steps(f"loading {file.name}") as step:
+    with _open(mart, dry_run) as m, steps(f"loading {file.name}") as step:
         result = loading.ingest(m, table, file, options, on_step=step)
     report([result], format_)
+
+
+def _open(path: Path | None, dry_run: bool) -> Mart:
+    """The mart to load into: read-only for a dry run (an empty one in memory when the
+    file does not exist yet), so a dry run can never write."""
+    if not dry_run:
+        return connect(path)
+    target = path if path is not None else get_settings().mart
+    return connect(target, read_only=True) if Path(target).exists() else connect(":memory:")
 
 
 @user_errors
@@ -99,20 +109,35 @@ def load(
         Path, typer.Argument(help="Folder of files named after mart tables (orders.csv, …).")
     ],
     mart: MartOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
+    ignore: IgnoreOption = None,
+    dry_run: DryRunOption = False,
+    guess: GuessOption = True,
     date_format: DateFormatOption = None,
     encoding: EncodingOption = "utf-8",
     create_customers: CreateOption = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """Load every file of a folder named after a mart table, parents before children."""
+    """Load every file of a folder named after a mart table, parents before children.
+
+    --preset applies to the transactions file; --ignore to any file that has the column.
+    """
     plan = loading.plan_folder(folder)
     for path in plan.skipped:
         err.print(f"[yellow]skipped[/] {path.name}: no mart table of that name")
     options = IngestOptions(
-        date_formats=tuple(date_format or ()), encoding=encoding, create_customers=create_customers
+        date_formats=tuple(date_format or ()),
+        encoding=encoding,
+        create_customers=create_customers,
+        ignore=tuple(ignore or ()),
+        preset=preset,
+        sheet=sheet,
+        guess=guess,
+        dry_run=dry_run,
     )
     human = format_ == OutputFormat.human
-    with connect(mart) as m, steps("loading") as step:
+    with _open(mart, dry_run) as m, steps("loading") as step:
         results = loading.load_folder(
             m,
             plan,
@@ -122,16 +147,6 @@ def load(
         )
     if not human:
         report(results, format_)
-
-
-def _parse_mapping(pairs: list[str]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        target, sep, source = pair.partition("=")
-        if not sep or not target.strip() or not source.strip():
-            raise SchemaError(f"--map {pair}: expected target=source, e.g. --map customer_id=Cust")
-        mapping[target.strip()] = source.strip()
-    return mapping
 
 
 def register(app: typer.Typer) -> None:

@@ -69,6 +69,12 @@ def _known(mart: Mart, day: dt.date) -> ir.Table:
     return known.select("customer_id", "name", "value", "updated_at")
 
 
+def known_attributes(mart: Mart, day: dt.date) -> ir.Table:
+    """Attribute rows known as of ``day`` (trimmed, non-empty): ``customer_id``, ``name``,
+    ``value``, ``updated_at``."""
+    return _known(mart, day)
+
+
 def attribute_columns(mart: Mart, day: dt.date, reserved: Iterable[str]) -> list[AttributeColumn]:
     """The attribute columns as of ``day`` (runs one small query over the attributes).
 

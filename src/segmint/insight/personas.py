@@ -11,7 +11,8 @@ reads first:
 * **key numbers**: members and share of the base, revenue per member and average order
   value in the year, mean orders, days between orders and days since the last order;
 * **typical** categories and channels (by revenue and orders in the year) and a
-  **demographic sketch** (the most common age band, gender and region);
+  **demographic sketch** (the most common age band, gender and region, and the most
+  common value of each customer attribute: income band, household size, tier…);
 * **suggested actions** from a playbook keyed on the segment's value (its rung on the
   value ladder: top, middle or bottom third), its risk (mean recency against the base)
   and its behaviour (discounts, channels, tenure): retain, upsell, win back, nurture,
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from segmint.features.asof import AsOf
+from segmint.insight.members import UNKNOWN
 from segmint.insight.profile import SegmentProfile, profile
 from segmint.mart import Mart
 
@@ -144,9 +146,7 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
                 traits=words,
                 categories=categories,
                 channels=_top(mix, "channel"),
-                demographics={
-                    d: v[0][0] for d in ("age_band", "gender", "region") if (v := _top(mix, d, 1))
-                },
+                demographics=_sketch(mix),
                 actions=playbook(value, risk, buyers, diff, categories),
                 too_small=bool(row["too_small"]),
             )
@@ -290,6 +290,19 @@ def _risk(own: pd.Series, base: pd.Series, buyers: bool) -> str:
     """``high`` when mean recency is at least 1.5 × the base's, else ``low``."""
     recency, usual = _number(own, "recency_days"), _number(base, "recency_days")
     return "high" if buyers and np.isfinite(recency) and recency >= 1.5 * usual else "low"
+
+
+def _sketch(mix: pd.DataFrame) -> dict[str, str]:
+    """The most common known value of each of the segment's customer dimensions: age band,
+    gender, region, then its attributes (bands and other text)."""
+    people = mix[mix.measure == "customers"]
+    sketch = {}
+    for dimension in dict.fromkeys(people.dimension):
+        rows = people[(people.dimension == dimension) & (people.value != UNKNOWN)]
+        rows = rows.sort_values("share", ascending=False)
+        if len(rows):
+            sketch[str(dimension)] = str(rows.value.iloc[0])
+    return sketch
 
 
 def _top(mix: pd.DataFrame, dimension: str, n: int = 3) -> list[tuple[str, float]]:

@@ -4,7 +4,8 @@
 members and what share of the base; what they are worth (see :mod:`segmint.insight.money`
 for the year, revenue, margin, profit and the value ladder); how they buy (order value,
 frequency, recency); what they buy and where (category revenue and channel order mix in
-the year); who they are (age band, gender, region mix); the mean of every numeric feature
+the year); who they are (age band, gender, region mix, and every text attribute, bands
+in band order: :mod:`segmint.insight.attribute_mix`); the mean of every numeric feature
 and its index against the whole base (100 = the base average); the features that most
 distinguish the segment; the statistical tests of :mod:`segmint.insight.statistics`; and
 which segments are too small to act on.
@@ -25,8 +26,11 @@ import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.features.asof import AsOf
+from segmint.features.bands import attribute_bands
+from segmint.features.build import FEATURE_COLUMNS
 from segmint.features.orders import purchase_orders
 from segmint.insight import members as base
+from segmint.insight.attribute_mix import attribute_mix
 from segmint.insight.money import (
     SegmentMoney,
     ValueMeasure,
@@ -195,8 +199,13 @@ def _compute(
         valued = member_value(who, customer_value(mart, day, spend), cost_to_serve)
         money = segment_money(valued, day, cost_to_serve, value, sub)
         means = feature_means(described, numeric)
+        attributes = [c for c in features.columns if c not in FEATURE_COLUMNS]
         mix = pd.concat(
-            [demographic_mix(described), activity_mix(mart, who, day, spend)],
+            [
+                demographic_mix(described),
+                attribute_mix(described, attributes, attribute_bands(mart, day)),
+                activity_mix(mart, who, day, spend),
+            ],
             ignore_index=True,
         )
         statistics = tested.result()

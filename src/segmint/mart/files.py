@@ -18,9 +18,10 @@ from typing import Literal
 
 from segmint.exceptions import InputError
 
-Format = Literal["csv", "parquet", "jsonl"]
+Format = Literal["csv", "parquet", "jsonl", "xlsx"]
 
 _PARQUET_MAGIC = b"PAR1"
+_ZIP_MAGIC = b"PK\x03\x04"
 _GZIP_MAGIC = b"\x1f\x8b"
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", "\t", ";", "|")
@@ -34,8 +35,13 @@ _SUFFIXES: dict[str, Format] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
 }
-SUPPORTED = "CSV/TSV/TXT (optionally .gz), Parquet, JSON Lines (.jsonl/.ndjson, optionally .gz)"
+SUPPORTED = (
+    "CSV/TSV/TXT (optionally .gz), Parquet, JSON Lines (.jsonl/.ndjson, optionally .gz), "
+    "Excel (.xlsx)"
+)
 
 
 @dataclass(frozen=True)
@@ -44,11 +50,12 @@ class FileInfo:
 
     Attributes:
         path: the file.
-        format: csv, parquet or jsonl.
+        format: csv, parquet, jsonl or xlsx.
         compressed: gzip-compressed text.
         delimiter: the column separator of delimited text; ``"whitespace"`` for runs of
             spaces/tabs; ``None`` for Parquet and JSON Lines.
-        checksum: SHA-256 of the file's bytes, to recognise the same file loaded again.
+        checksum: SHA-256 of the file's bytes (and, for a workbook, the sheet read), to
+            recognise the same data loaded again.
         size: bytes on disk.
     """
 
@@ -58,6 +65,7 @@ class FileInfo:
     delimiter: str | None
     checksum: str
     size: int
+    sheet: str | None = None
 
 
 def table_stem(path: Path) -> str:
@@ -68,13 +76,20 @@ def table_stem(path: Path) -> str:
     return Path(name).stem
 
 
-def inspect(path: Path, *, delimiter: str | None = None, encoding: str = "utf-8") -> FileInfo:
+def inspect(
+    path: Path,
+    *,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    sheet: str | None = None,
+) -> FileInfo:
     """Recognise ``path`` or raise :class:`InputError` saying why it cannot be read.
 
     Args:
         path: the file to load.
         delimiter: a separator chosen by the user (``"whitespace"`` allowed); detected when None.
         encoding: the text encoding the user says the file has.
+        sheet: the sheet of a workbook to read (default: the first).
     """
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -92,6 +107,12 @@ def inspect(path: Path, *, delimiter: str | None = None, encoding: str = "utf-8"
     checksum = _sha256(path)
     if fmt == "parquet":
         return FileInfo(path, fmt, False, None, checksum, size)
+    if fmt == "xlsx":
+        if sheet is not None:
+            checksum = hashlib.sha256(f"{checksum}:sheet:{sheet}".encode()).hexdigest()
+        return FileInfo(path, fmt, False, None, checksum, size, sheet)
+    if sheet is not None:
+        raise InputError(f"{path}: --sheet applies to Excel workbooks (.xlsx), not to {fmt} files")
     text = _text_sample(path, head, compressed, encoding)
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
@@ -109,6 +130,14 @@ def _format_of(path: Path, head: bytes) -> Format:
     fmt = _SUFFIXES.get(Path(name).suffix)
     if fmt == "parquet":
         raise InputError(f"{path}: named like a Parquet file but is not one (no Parquet header)")
+    if fmt == "xlsx" and not head.startswith(_ZIP_MAGIC):
+        raise InputError(f"{path}: named like an Excel workbook but is not one (not a zip file)")
+    if fmt == "xlsx":
+        return fmt
+    if Path(name).suffix in (".xls", ".xlsb", ".ods"):
+        raise InputError(
+            f"{path}: this kind of spreadsheet is not read; save it as .xlsx (or CSV) and load that"
+        )
     if fmt is None:
         if head.lstrip().startswith(b"{"):
             return "jsonl"

@@ -9,25 +9,36 @@ process is killed midway. Every load reconciles::
 
 Loading the same file (same bytes) into the same table again adds nothing and says so; a
 row whose key is already in the mart counts as a duplicate.
+
+Columns are accounted for too: the result says where each of the file's columns went
+(:mod:`segmint.mart.columns`). The mapping of file columns to mart columns is what the
+user gave (``--map``), what a preset says (``--preset``), and for the rest what
+:mod:`segmint.mart.guess` guesses; the result holds it as paste-able ``--map`` flags. A
+dry run (``dry_run=True``) does all of it, says what would be loaded, duplicated and
+quarantined and why, and writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import ibis
 
 from segmint.exceptions import InputError, SchemaError
+from segmint.mart.columns import ColumnUse, check_accounted
 from segmint.mart.connection import Mart
 from segmint.mart.files import inspect
-from segmint.mart.plan import LoadPlan
+from segmint.mart.guess import MappingGuess, map_flag
+from segmint.mart.mapping import decide_mapping
+from segmint.mart.plan import LoadPlan, count
+from segmint.mart.presets import Preset, get_preset
 from segmint.mart.privacy.suppression import withhold_raw
 from segmint.mart.schema import TABLES
-from segmint.mart.staging import stage_file
+from segmint.mart.staging import Stage, stage_file
 from segmint.mart.tables import TableOptions, plan_table
 from segmint.mart.transactions import plan_transactions
 
@@ -46,6 +57,14 @@ class IngestOptions:
         delimiter: column separator; ``"whitespace"`` for runs of spaces; detected when None.
         encoding: text encoding of the file.
         create_customers: create unknown customers referenced by an orders file.
+        ignore: file columns to leave out (``--ignore``).
+        preset: the layout of a known export (``shopify``, ``woocommerce``,
+            ``uci-online-retail``; see :mod:`segmint.mart.presets`).
+        sheet: the sheet of an Excel workbook (default: the first).
+        guess: guess the mapping of columns neither mapped nor named as the mart does.
+        dry_run: work everything out and report it, but write nothing.
+        cancel_prefix: order ids starting with it are cancellations (transactions files;
+            the ``uci-online-retail`` preset sets ``C``).
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
@@ -53,6 +72,12 @@ class IngestOptions:
     delimiter: str | None = None
     encoding: str = "utf-8"
     create_customers: bool = False
+    ignore: tuple[str, ...] = ()
+    preset: str | None = None
+    sheet: str | None = None
+    guess: bool = True
+    dry_run: bool = False
+    cancel_prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,17 @@ class IngestResult:
     already_loaded: bool = False
     written: dict[str, int] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
+    columns: tuple[ColumnUse, ...] = ()
+    mapping: dict[str, str] = field(default_factory=dict)
+    guessed: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    reasons: tuple[tuple[str, int], ...] = ()
+    dry_run: bool = False
+
+    @property
+    def map_flags(self) -> str:
+        """The mapping used, as ``--map`` flags to paste into the next command."""
+        return " ".join(map_flag(t, c) for t, c in self.mapping.items())
 
     @property
     def reconciles(self) -> bool:
@@ -83,6 +119,8 @@ class IngestResult:
         )
         if self.already_loaded:
             line += " (this file was loaded before; nothing added)"
+        if self.dry_run:
+            line = "dry run, nothing written: " + line.replace("loaded", "would load", 1)
         return line
 
 
@@ -99,52 +137,153 @@ def ingest(
     Args:
         mart: the open mart.
         table: target table name, or ``transactions`` for a flat order-line file.
-        path: CSV/TSV/TXT (gzip ok), Parquet or JSON Lines file.
-        options: column mapping, date formats, delimiter, encoding.
+        path: CSV/TSV/TXT (gzip ok), Parquet, JSON Lines or Excel (.xlsx) file.
+        options: column mapping, preset, date formats, delimiter, encoding, sheet, ignored
+            columns, dry run.
         on_step: called with a short description as each stage starts (for progress).
 
     Raises:
         InputError: the file cannot be read; the mart is untouched.
-        SchemaError: the file lacks a required column or a mapped one; the mart is untouched.
+        SchemaError: the file lacks a required column or a mapped one, or the guessed
+            mapping is ambiguous; the mart is untouched and the message gives the flags.
     """
     options = options or IngestOptions()
     step = on_step or (lambda _: None)
     path = Path(path)
     if table not in INGEST_TARGETS:
         raise SchemaError(f"unknown table '{table}'; choose one of {', '.join(INGEST_TARGETS)}")
+    preset = get_preset(options.preset) if options.preset else None
     step("checking the file")
-    info = inspect(path, delimiter=options.delimiter, encoding=options.encoding)
+    info = inspect(
+        path, delimiter=options.delimiter, encoding=options.encoding, sheet=options.sheet
+    )
     source = str(path)
     started = _now()
     previous = _previous_load(mart, table, info.checksum)
     if previous is not None:
-        result = IngestResult(
-            _next_id(mart), table, source, previous, 0, previous, 0, already_loaded=True
-        )
-        with mart.transaction():
-            _record(mart, result, info.checksum, started)
-        return result
+        return _loaded_before(mart, table, source, previous, info.checksum, options.dry_run)
     working = set(mart.con.list_tables())
     try:
         step("reading")
         stage = stage_file(mart, info, encoding=options.encoding)
         step("validating")
-        table_options = TableOptions(
-            options.mapping, options.date_formats, options.create_customers
-        )
-        if table == "transactions":
-            plan = plan_transactions(mart, stage, source, table_options)
+        plan, decided = _plan(mart, table, stage, source, options, preset, info.format == "xlsx")
+        if options.dry_run:
+            result = _preview(plan, stage.rejects, table, source, stage.n_read)
         else:
-            plan = plan_table(mart, TABLES[table], stage, source, table_options)
-        step("writing")
-        result = _apply(
-            mart, plan, stage.rejects, table, source, stage.n_read, info.checksum, started
-        )
+            step("writing")
+            result = _apply(
+                mart, plan, stage.rejects, table, source, stage.n_read, info.checksum, started
+            )
+        shown = {t: c for t, c in decided.mapping.items() if not c.startswith("_segmint")}
+        result = replace(result, mapping=shown, guessed=decided.guessed)
     finally:
         _drop_working_tables(mart, working)
     if not result.reconciles:
         raise InputError(f"{source}: internal reconciliation failed: {result.summary()}")
     return result
+
+
+def _loaded_before(
+    mart: Mart, table: str, source: str, rows: int, checksum: str, dry_run: bool
+) -> IngestResult:
+    """The result of loading a file again: nothing added, every row a duplicate; recorded
+    as a load of its own unless this is a dry run."""
+    result = IngestResult(
+        0 if dry_run else _next_id(mart),
+        table,
+        source,
+        rows,
+        0,
+        rows,
+        0,
+        already_loaded=True,
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        with mart.transaction():
+            _record(mart, result, checksum, _now())
+    return result
+
+
+def _plan(
+    mart: Mart,
+    table: str,
+    stage: Stage,
+    source: str,
+    options: IngestOptions,
+    preset: Preset | None,
+    excel: bool,
+) -> tuple[LoadPlan, MappingGuess]:
+    """The mapping (given, preset, guessed) and the load plan it gives."""
+    decided = decide_mapping(
+        stage.table,
+        table,
+        options.mapping,
+        source,
+        preset=preset,
+        ignore=options.ignore,
+        date_formats=options.date_formats,
+        guess=options.guess,
+        excel=excel,
+    )
+    date_formats = options.date_formats or (
+        *(preset.date_formats if preset else ()),
+        *decided.date_formats,
+    )
+    table_options = TableOptions(
+        dict(decided.mapping),
+        date_formats,
+        options.create_customers,
+        options.ignore,
+        excel_dates=excel,
+        cancel_prefix=options.cancel_prefix or (preset.cancel_prefix if preset else None),
+        preset=preset,
+    )
+    if table == "transactions":
+        plan = plan_transactions(mart, stage, source, table_options)
+    else:
+        plan = plan_table(mart, TABLES[table], stage, source, table_options)
+    check_accounted(plan.columns, [c for c in stage.table.columns if c != "_row"], source)
+    return plan, decided
+
+
+def _quarantined(plan: LoadPlan, rejects: ibis.Table) -> ibis.Table:
+    """Every rejected row of the plan: ``_row``, ``reason``, ``raw``."""
+    quarantined = rejects
+    for part in plan.quarantine:
+        quarantined = quarantined.union(part)
+    return quarantined
+
+
+def _reasons(quarantined: ibis.Table) -> tuple[tuple[str, int], ...]:
+    """Rejected rows per reason (the value-free start of the reason), most frequent first."""
+    kind = quarantined.reason.re_replace(r"'.*$", "…")
+    counts = quarantined.group_by(kind.name("kind")).aggregate(n=quarantined.count())
+    frame = counts.order_by([ibis.desc("n"), "kind"]).execute()
+    return tuple((str(k), int(n)) for k, n in zip(frame.kind, frame.n, strict=True))
+
+
+def _preview(
+    plan: LoadPlan, rejects: ibis.Table, table: str, source: str, n_read: int
+) -> IngestResult:
+    """What applying ``plan`` would do, worked out without writing anything."""
+    quarantined = _quarantined(plan, rejects)
+    return IngestResult(
+        0,
+        table,
+        source,
+        n_read,
+        plan.n_loaded,
+        plan.n_duplicate,
+        count(quarantined),
+        written={name: count(rows) for name, rows in plan.inserts},
+        ignored_columns=tuple(plan.ignored_columns),
+        columns=tuple(plan.columns),
+        notes=tuple(plan.notes),
+        reasons=_reasons(quarantined),
+        dry_run=True,
+    )
 
 
 def _drop_working_tables(mart: Mart, before: set[str]) -> None:
@@ -169,9 +308,8 @@ def _apply(
     started: datetime.datetime,
 ) -> IngestResult:
     ingest_id = _next_id(mart)
-    quarantined = rejects
-    for part in plan.quarantine:
-        quarantined = quarantined.union(part)
+    quarantined = _quarantined(plan, rejects)
+    reasons = _reasons(quarantined) if count(quarantined) else ()
     quarantined = quarantined.select(
         ingest_id=ibis.literal(ingest_id, "int64"),
         source=ibis.literal(source),
@@ -196,6 +334,9 @@ def _apply(
             n_quarantined,
             written=written,
             ignored_columns=tuple(plan.ignored_columns),
+            columns=tuple(plan.columns),
+            notes=tuple(plan.notes),
+            reasons=reasons,
         )
         _record(mart, result, checksum, started)
     return result

@@ -9,7 +9,9 @@ What is accepted:
 - numbers with currency symbols, spaces and thousands separators (``"$1,234.50"``,
   ``"€ 12"``), and accounting negatives in parentheses (``"(12.00)"``);
 - timestamps and dates in ISO form (``2024-03-01``, ``2024-03-01 14:05:00``,
-  ``2024-03-01T14:05``), or in the strftime formats the user gives (``--date-format``);
+  ``2024-03-01T14:05``; a UTC offset after the time is dropped, keeping the local clock
+  time), or in the strftime formats the user gives (``--date-format``); in a workbook, a
+  number in a date column is an Excel serial date;
 - booleans written true/false, yes/no, y/n, 1/0, t/f (any case);
 - identifiers as text; integral numbers (``12345.0`` from a float column) lose the ``.0``.
 """
@@ -21,6 +23,9 @@ import ibis.expr.datatypes as dt
 
 from segmint.mart import sql_functions as fn
 
+_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z|UTC)$"
+"""A UTC offset after a time of day (``2024-03-01 10:15:00 -0500``, ``…T10:15Z``): dropped,
+so the time is the shop's own clock time, as exports without an offset give it."""
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -33,8 +38,17 @@ def blank_to_null(value: ibis.Value) -> ibis.Value:
     return value
 
 
-def parse(value: ibis.Value, target: str, date_formats: tuple[str, ...] = ()) -> ibis.Value:
-    """``value`` converted to the Ibis type ``target``; NULL where it cannot be read."""
+def parse(
+    value: ibis.Value,
+    target: str,
+    date_formats: tuple[str, ...] = (),
+    *,
+    excel_dates: bool = False,
+) -> ibis.Value:
+    """``value`` converted to the Ibis type ``target``; NULL where it cannot be read.
+
+    With ``excel_dates`` a number in a date or timestamp column is an Excel serial date.
+    """
     kind = dt.dtype(target)
     value = blank_to_null(value)
     if kind.is_string():
@@ -44,10 +58,13 @@ def parse(value: ibis.Value, target: str, date_formats: tuple[str, ...] = ()) ->
         if kind.is_integer():
             return (number == number.round()).ifelse(number.cast(kind), ibis.null())
         return number
-    if kind.is_timestamp():
-        return parse_timestamp(value, date_formats)
-    if kind.is_date():
-        return parse_timestamp(value, date_formats).date()
+    if kind.is_timestamp() or kind.is_date():
+        stamp = (
+            parse_excel_timestamp(value, date_formats)
+            if excel_dates
+            else parse_timestamp(value, date_formats)
+        )
+        return stamp.date() if kind.is_date() else stamp
     if kind.is_boolean():
         return parse_boolean(value)
     raise TypeError(f"no parser for the mart type {target}")
@@ -86,11 +103,36 @@ def parse_timestamp(value: ibis.Value, date_formats: tuple[str, ...] = ()) -> ib
         return value.cast("timestamp")
     if kind.is_date():
         return value.cast("timestamp")
-    text = value.cast("string")
+    text = value.cast("string").re_replace(_OFFSET, r"\1")
     iso = text.replace("T", " ").try_cast("timestamp")
     if not date_formats:
         return iso
     return fn.try_strptime(text, ibis.literal(list(date_formats))).coalesce(iso)
+
+
+EXCEL_EPOCH = "1899-12-30 00:00:00"
+"""Day 0 of Excel's serial dates (1900 system; serial 60, the phantom 29 Feb 1900, aside)."""
+EXCEL_MAX_SERIAL = 2_958_465
+"""9999-12-31, the last day Excel can show."""
+
+
+def parse_excel_timestamp(value: ibis.Value, date_formats: tuple[str, ...] = ()) -> ibis.Value:
+    """A timestamp from an Excel cell: a date cell, text, or a serial number of days since
+    1899-12-30 (the fraction is the time of day), as a workbook stores an unformatted date."""
+    kind = value.type()
+    if kind.is_timestamp() or kind.is_date():
+        return value.cast("timestamp")
+    serial = parse_number(value) if kind.is_string() or kind.is_numeric() else None
+    if serial is None:
+        return parse_timestamp(value, date_formats)
+    seconds = (serial * 86_400).round().cast("int64")
+    in_range = (serial >= 1) & (serial <= EXCEL_MAX_SERIAL)
+    stamp = ibis.timestamp(EXCEL_EPOCH) + seconds.as_interval("s")
+    from_serial = in_range.ifelse(stamp, ibis.null("timestamp"))
+    if kind.is_numeric():
+        return from_serial
+    looks_numeric = value.cast("string").re_search(r"^\s*\d+(\.\d+)?\s*$")
+    return looks_numeric.ifelse(from_serial, parse_timestamp(value, date_formats))
 
 
 def parse_boolean(value: ibis.Value) -> ibis.Value:

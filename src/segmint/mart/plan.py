@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import ibis
 
 from segmint.mart import sql_functions as fn
+from segmint.mart.columns import ColumnUse
 from segmint.mart.connection import Mart
 from segmint.mart.validation import REASON, ROW
 
@@ -30,6 +31,8 @@ class LoadPlan:
         n_loaded: source rows that were loaded.
         n_duplicate: source rows whose key was already present.
         ignored_columns: file columns that no mart column uses.
+        columns: where every file column went (:class:`segmint.mart.columns.ColumnUse`).
+        notes: anything else the load wants the user to know (returns matched…).
     """
 
     inserts: list[tuple[str, ibis.Table]] = field(default_factory=list)
@@ -37,6 +40,8 @@ class LoadPlan:
     n_loaded: int = 0
     n_duplicate: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    columns: list[ColumnUse] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def temp(mart: Mart, expr: ibis.Table, prefix: str = "_segmint_tmp") -> ibis.Table:

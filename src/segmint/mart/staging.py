@@ -6,7 +6,7 @@ the right number of fields are not dropped: they come back as *rejects* with the
 and the reason, and go to quarantine like any other bad row.
 
 Delimited text is staged as text (types are parsed later, with a reason for every failure);
-Parquet keeps its own types.
+Parquet keeps its own types, and an Excel sheet its cells' types (:mod:`segmint.mart.excel`).
 
 The file's column names and JSON keys are hostile input: they are checked
 (:mod:`segmint.mart.column_names`) before any expression uses them, and reach the engine
@@ -26,6 +26,7 @@ from segmint.exceptions import InputError
 from segmint.mart import sql_functions as fn
 from segmint.mart.column_names import check_names, first_refusals
 from segmint.mart.connection import Mart
+from segmint.mart.excel import stage_workbook
 from segmint.mart.files import FileInfo
 
 STAGE = "_segmint_stage"
@@ -60,6 +61,8 @@ def stage_file(mart: Mart, info: FileInfo, *, encoding: str = "utf-8") -> Stage:
     try:
         if info.format == "parquet":
             stage, rejects = _stage_parquet(mart, info, name)
+        elif info.format == "xlsx":
+            stage, rejects = stage_workbook(mart, info.path, info.sheet, name)
         elif info.format == "jsonl" or info.delimiter == "whitespace":
             stage, rejects = _stage_lines(mart, info, name, encoding)
         else:

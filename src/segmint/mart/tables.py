@@ -9,9 +9,22 @@ asks for the customers to be created.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import ibis
+
+from segmint.mart.attribute_rows import as_attribute_rows, customer_file_attributes
+from segmint.mart.columns import (
+    ColumnUse,
+    attribute_names,
+    check_ignore,
+    personal_data,
+    pii_report,
+    route,
+)
 from segmint.mart.connection import Mart
-from segmint.mart.plan import LoadPlan, check_reference, rejected, split_duplicates, temp
+from segmint.mart.plan import LoadPlan, check_reference, count, rejected, split_duplicates, temp
+from segmint.mart.presets import Preset
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.staging import Stage
@@ -22,22 +35,53 @@ _CREATE_HINT = "not in customers; load customers first, or pass --create-custome
 
 @dataclass(frozen=True)
 class TableOptions:
-    """How to read a file for a mart table."""
+    """How to read a file for a mart table.
+
+    Attributes:
+        mapping: mart column → file column (given with ``--map`` or guessed).
+        date_formats: strftime formats tried for dates before ISO form.
+        create_customers: create unknown customers an orders file refers to.
+        ignore: file columns to leave out (``--ignore``).
+        excel_dates: numbers in date columns are Excel serial dates (the file is a workbook).
+        cancel_prefix: an order id starting with this marks a cancellation (``C`` in the
+            UCI Online Retail data); transactions files only.
+        preset: the export's layout, when a preset is used: its other columns become
+            attributes only when the preset says so.
+    """
 
     mapping: dict[str, str]
     date_formats: tuple[str, ...] = ()
     create_customers: bool = False
+    ignore: tuple[str, ...] = ()
+    excel_dates: bool = False
+    cancel_prefix: str | None = None
+    preset: Preset | None = None
 
 
 def plan_table(
     mart: Mart, table: Table, stage: Stage, source: str, options: TableOptions
 ) -> LoadPlan:
-    """Work out what loading ``stage`` into ``table`` adds, duplicates and rejects."""
-    rows = apply_mapping(stage.table, options.mapping, table, source)
-    plan = LoadPlan(
-        ignored_columns=[c for c in rows.columns if c != ROW and c not in table.column_names]
-    )
-    checked = check_rows(rows, table, options.date_formats)
+    """Work out what loading ``stage`` into ``table`` adds, duplicates and rejects.
+
+    A customers file's columns that are not customers columns become customer attributes
+    (see :mod:`segmint.mart.attribute_rows`); on other tables they are reported.
+    """
+    found = [c for c in stage.table.columns if c != ROW]
+    check_ignore(options.ignore, found, source)
+    staged = stage.table.drop(*options.ignore) if options.ignore else stage.table
+    rows = apply_mapping(staged, options.mapping, table, source)
+    uses, rest = route(found, options.mapping, table.name, table.column_names, options.ignore)
+    attributes, other = _attribute_columns(table, rest)
+    uses += [_use(c, table) for c in other]
+    names = attribute_names(attributes)
+    uses += [ColumnUse(c, "attribute", names[c]) for c in attributes]
+    plan = LoadPlan(ignored_columns=[u.column for u in uses if u.fate == "reported"])
+    plan.columns = sorted(uses, key=lambda u: found.index(u.column))
+    extras = {c: f"_segmint_x{i}" for i, c in enumerate(attributes)}
+    checked = check_rows(rows, table, options.date_formats, excel_dates=options.excel_dates)
+    if extras:
+        carried = rows.select(ROW, **{alias: rows[c] for c, alias in extras.items()})
+        checked = checked.inner_join(carried, ROW)
     checked = mark_erased(mart, checked)  # rows of forgotten people: quarantined, content withheld
     create = options.create_customers and "customer_id" in table.references
     for column, parent in table.references.items():
@@ -49,16 +93,61 @@ def plan_table(
     plan.quarantine.append(rejected(checked, stage.table))
     good = checked.filter(checked[REASON].isnull())
     new, conflicts, plan.n_duplicate, plan.n_loaded = split_duplicates(
-        mart, good, table.key, mart.table(table.name), table.column_names
+        mart, good, table.key, mart.table(table.name), [*table.column_names, *extras.values()]
     )
     plan.quarantine.append(rejected(conflicts, stage.table))
+    attribute_rows = None
+    if extras:
+        kept = good.anti_join(conflicts.select(ROW), ROW)
+        aliased = {alias: names[c] for c, alias in extras.items()}
+        attribute_rows = _attributes(mart, plan, new, kept, aliased, Path(source).name)
     new = new.select(*table.column_names)
     if create:
         known = mart.table("customers").select("customer_id")
         unknown = new.select("customer_id").distinct().anti_join(known, "customer_id")
         plan.inserts.append(("customers", unknown))
     plan.inserts.append((table.name, new))
+    if attribute_rows is not None:
+        plan.inserts.append(("customer_attributes", attribute_rows))
     return plan
+
+
+def _attribute_columns(table: Table, rest: list[str]) -> tuple[list[str], list[str]]:
+    """Of the columns no mapping placed: those that become attributes, and the others."""
+    if table.name != "customers":
+        return [], rest
+    attributes = [c for c in rest if personal_data(c) is None]
+    return attributes, [c for c in rest if c not in attributes]
+
+
+def _use(column: str, table: Table) -> ColumnUse:
+    """The report of a column that finds no place in ``table``."""
+    if table.name == "customers":
+        return pii_report(column)
+    return ColumnUse(
+        column,
+        "reported",
+        note=f"not a column of {table.name}; map it with --map <column>={column} "
+        f"(columns: {', '.join(table.column_names)}) or drop it with --ignore {column}",
+    )
+
+
+def _attributes(
+    mart: Mart,
+    plan: LoadPlan,
+    new: ibis.Table,
+    kept: ibis.Table,
+    names: dict[str, str],
+    source: str,
+) -> ibis.Table:
+    """A customers file's new attribute rows; recounts ``plan``'s rows: a row is loaded
+    when it adds a customer or an attribute, a duplicate when it adds nothing."""
+    attributes = customer_file_attributes(mart, kept, names, source)
+    total = plan.n_loaded + plan.n_duplicate
+    loaded = new.select(ROW).union(attributes.select(ROW), distinct=True)
+    plan.n_loaded = count(loaded)
+    plan.n_duplicate = total - plan.n_loaded
+    return as_attribute_rows(attributes)
 
 
 def _hint(parent: str) -> str:

@@ -7,23 +7,48 @@ for ids not seen before). Its columns, after ``--map``:
 - the value: ``amount`` (line total), or ``quantity`` × ``unit_price``, or ``quantity`` with
   ``amount`` (then ``unit_price = amount / quantity``);
 - optional ``order_id``, ``product_id``, ``product_name``, ``category``, ``channel``,
-  ``unit_cost``, ``discount``, ``country``.
+  ``unit_cost``, ``discount``; the customer's ``country``, ``city``, ``region`` and
+  ``postcode`` (the latest value fills a new customer's row), and ``email`` (kept in
+  ``customer_pii``; it keys the customer when the file has no customer id).
 
 Without ``order_id`` the lines of one customer at one timestamp form one order, whose id
 is ``<customer_id>@<timestamp>``. Lines are numbered in file order within their order, so
 identical lines (real repeated purchases) are kept, never merged. A negative quantity or
-amount is a return and is kept as such; an order whose lines are all returns has status
-``returned``.
+amount is a return: a line inside a sale stays there, and an order made only of returns
+(a cancellation invoice) is booked on the order it reverses (:mod:`segmint.mart.returns`).
+Other columns holding one value per customer (a loyalty tier, a segment) become customer
+attributes with the latest value (:mod:`segmint.mart.attribute_rows`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 
 from segmint.exceptions import SchemaError
+from segmint.mart.attribute_rows import (
+    CUSTOMER_LEVEL_NAMES as NAMED,
+)
+from segmint.mart.attribute_rows import (
+    as_attribute_rows,
+    customer_level,
+    latest_values,
+    new_attributes,
+)
+from segmint.mart.columns import (
+    ColumnUse,
+    attribute_name,
+    attribute_names,
+    check_ignore,
+    personal_data,
+    pii_report,
+    route,
+)
 from segmint.mart.connection import Mart
 from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp
 from segmint.mart.privacy.suppression import mark_erased
+from segmint.mart.returns import MOVED, match_returns, order_status
 from segmint.mart.schema import Column, Table
 from segmint.mart.staging import Stage
 from segmint.mart.tables import TableOptions
@@ -46,52 +71,228 @@ TRANSACTIONS = Table(
         Column("product_name", "string", "Product name, for new products."),
         Column("category", "string", "Product category, for new products."),
         Column("channel", "string", "Sales channel of the order."),
+        Column(
+            "status",
+            "string",
+            "The export's order or payment status (paid, refunded, cancelled…); refunded, "
+            "voided, failed and unpaid orders are cancelled.",
+        ),
+        Column(
+            "cancelled_at", "timestamp", "When the order was cancelled; it is then no purchase."
+        ),
         Column("quantity", "float64", "Units; negative for a return."),
         Column("unit_price", "float64", "Price per unit.", non_negative=True),
         Column("amount", "float64", "Line total; negative for a return."),
         Column("discount", "float64", "Discount on the line.", non_negative=True),
         Column("unit_cost", "float64", "Cost per unit.", non_negative=True),
-        Column("country", "string", "Customer's country, for new customers."),
+        Column("country", "string", "Customer's country, for new customers (latest value)."),
+        Column("city", "string", "Customer's city, for new customers (latest value)."),
+        Column("region", "string", "Customer's region or state, for new customers (latest value)."),
+        Column("postcode", "string", "Customer's postcode, for new customers (latest value)."),
+        Column(
+            "email",
+            "string",
+            "Customer's e-mail: kept in customer_pii only; without customer_id the customer "
+            "is keyed by a pseudonym of it.",
+        ),
     ),
     key=(),
     loadable=False,
 )
 
 _LINE_KEY = ["order_id", "line_no"]
+_CUSTOMER_COLUMNS = ("country", "city", "region", "postcode")
 
 
 def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptions) -> LoadPlan:
-    """Work out the orders, lines, customers and products a transactions file adds."""
-    rows = apply_mapping(stage.table, options.mapping, TRANSACTIONS, source)
+    """Work out the orders, lines, customers and products a transactions file adds.
+
+    Columns that are not transactions columns are customer attributes when they hold one
+    value per customer (:mod:`segmint.mart.attribute_rows`), else reported; return
+    documents are booked on the orders they reverse (:mod:`segmint.mart.returns`).
+    """
+    found = [c for c in stage.table.columns if c != ROW]
+    check_ignore(options.ignore, found, source)
+    staged = stage.table.drop(*options.ignore) if options.ignore else stage.table
+    staged, mapping = keyed_by_email(staged, options.mapping)
+    rows = apply_mapping(staged, mapping, TRANSACTIONS, source)
     has = set(rows.columns)
     if "amount" not in has and not {"quantity", "unit_price"} <= has:
         raise SchemaError(
             f"{source}: a transactions file needs a value: 'amount', or 'quantity' and 'unit_price'; "
-            f"found {[c for c in rows.columns if c != ROW]}. Map one with --map amount=<column>."
+            f"found {found}. Map one with --map amount=<column> "
+            "(or --map quantity=<column> --map unit_price=<column>)."
         )
-    plan = LoadPlan(
-        ignored_columns=[c for c in rows.columns if c != ROW and c not in TRANSACTIONS.column_names]
-    )
-    checked = _derive_lines(check_rows(rows, TRANSACTIONS, options.date_formats))
+    uses, rest = route(found, mapping, "transactions", TRANSACTIONS.column_names, options.ignore)
+    if "customer_id" not in options.mapping and "customer_id" not in found and "email" in mapping:
+        uses = [_pseudonym_use(u, mapping["email"]) for u in uses]
+    plan = LoadPlan()
+    candidates, unused = _attribute_candidates(rest, options)
+    extras = {c: f"_segmint_x{i}" for i, c in enumerate(candidates)}
+    checked = check_rows(rows, TRANSACTIONS, options.date_formats, excel_dates=options.excel_dates)
+    checked = _derive_lines(checked)
+    if extras:
+        carried = rows.select(ROW, **{alias: rows[c] for c, alias in extras.items()})
+        checked = checked.inner_join(carried, ROW)
     checked = mark_erased(mart, checked)  # rows of forgotten people: quarantined, content withheld
     checked = temp(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
-    lines = checked.filter(checked[REASON].isnull())
-    lines = lines.mutate(
-        line_no=(ibis.row_number().over(group_by="order_id", order_by=ROW) + 1).cast("int32")
+    valid = checked.filter(checked[REASON].isnull())
+    valid, returns = match_returns(mart, temp(mart, valid), options.cancel_prefix)
+    lines = valid.mutate(
+        line_no=(
+            ibis.row_number().over(group_by="order_id", order_by=[valid[MOVED], valid[ROW]]) + 1
+        ).cast("int32")
     )
     lines = _check_order_customer(mart, temp(mart, lines))
     plan.quarantine.append(rejected(lines, stage.table))
     lines = lines.filter(lines[REASON].isnull())
     lines = _check_loaded_lines(mart, lines)
     plan.quarantine.append(rejected(lines, stage.table))
-    lines = lines.filter(lines[REASON].isnull())
+    lines = temp(mart, lines.filter(lines[REASON].isnull()))
     existing = mart.table("order_lines").select(*_LINE_KEY)
     new = temp(mart, lines.anti_join(existing, _LINE_KEY))
     plan.n_loaded = count(new)
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
+    uses += unused + [pii_report(c) for c in rest if personal_data(c)]
+    _customer_part(mart, plan, lines, extras, uses, found, source)
+    if "email" in mapping:
+        plan.inserts.append(("customer_pii", _pii_rows(mart, new)))
+    plan.notes = [n for n in (returns.note(),) if n]
     return plan
+
+
+def _customer_part(
+    mart: Mart,
+    plan: LoadPlan,
+    lines: ibis.Table,
+    extras: dict[str, str],
+    uses: list[ColumnUse],
+    found: list[str],
+    source: str,
+) -> None:
+    """Add the customer attributes of ``extras`` to ``plan``, and its column report."""
+    attribute_uses, attributes = customer_columns(mart, lines, extras, Path(source).name)
+    uses = [_customer_note(mart, lines, u) for u in uses + attribute_uses]
+    plan.columns = sorted(uses, key=lambda u: found.index(u.column))
+    plan.ignored_columns = [u.column for u in plan.columns if u.fate == "reported"]
+    if attributes is not None:
+        plan.inserts.append(("customer_attributes", attributes))
+
+
+def keyed_by_email(stage: ibis.Table, mapping: dict[str, str]) -> tuple[ibis.Table, dict[str, str]]:
+    """A file without a customer id but with an e-mail column gets ``customer_id`` from it.
+
+    The id is ``e-`` and the first 16 hex digits of the SHA-256 of the trimmed, lower-case
+    address: the same address always gives the same customer, and the address itself
+    stays out of ids, features and exports (it goes to ``customer_pii``).
+    """
+    columns = [c for c in stage.columns if c != ROW]
+    if "customer_id" in mapping or "customer_id" in columns:
+        return stage, mapping
+    email = mapping.get("email", "email" if "email" in columns else None)
+    if email is None or email not in columns:
+        return stage, mapping
+    address = stage[email].cast("string").strip().lower().nullif("")
+    pseudonym = ibis.literal("e-") + address.hexdigest("sha256").substr(0, 16)
+    keyed = stage.mutate(_segmint_customer=pseudonym)
+    return keyed, {**mapping, "email": email, "customer_id": "_segmint_customer"}
+
+
+def _attribute_candidates(
+    rest: list[str], options: TableOptions
+) -> tuple[list[str], list[ColumnUse]]:
+    """The extra columns that may be customer attributes, and the reports of those that may
+    not (with a preset, only the columns it names as attributes may)."""
+    candidates = [c for c in rest if not personal_data(c)]
+    if options.preset is None:
+        return candidates, []
+    chosen = [c for c in candidates if c in options.preset.attributes]
+    unused = [_preset_unused(c, options.preset.title) for c in candidates if c not in chosen]
+    return chosen, unused
+
+
+def _preset_unused(column: str, title: str) -> ColumnUse:
+    note = (
+        f"an order-level column of a {title}, not used (map it with --map <column>={column} "
+        f"or drop it with --ignore {column})"
+    )
+    return ColumnUse(column, "reported", note=note)
+
+
+def _pseudonym_use(use: ColumnUse, email: str) -> ColumnUse:
+    if use.column != email:
+        return use
+    note = "also the customer: customer_id is a pseudonym of the address (e- + SHA-256 prefix)"
+    return ColumnUse(use.column, "loaded", "customer_pii.email", note)
+
+
+def _pii_rows(mart: Mart, new: ibis.Table) -> ibis.Table:
+    """``customer_pii`` rows (id and e-mail) of new customers keyed by their address."""
+    known = mart.table("customer_pii").select("customer_id")
+    valued = new.filter(new.email.notnull())
+    latest = valued.group_by("customer_id").aggregate(email=valued.email.argmax(valued[ROW]))
+    rows = latest.anti_join(known, "customer_id")
+    return rows.select(
+        "customer_id",
+        "email",
+        phone=ibis.null("string"),
+        first_name=ibis.null("string"),
+        last_name=ibis.null("string"),
+        address=ibis.null("string"),
+    )
+
+
+def customer_columns(
+    mart: Mart, lines: ibis.Table, extras: dict[str, str], source: str
+) -> tuple[list[ColumnUse], ibis.Table | None]:
+    """The uses of a transactions file's extra columns, and the attribute rows they give.
+
+    A column with one value per customer becomes an attribute holding the customer's
+    latest value; conflicts are counted in its note. Others are reported.
+    """
+    if not extras:
+        return [], None
+    level = customer_level(mart, lines, list(extras.values()))
+    names = attribute_names(
+        [c for c, alias in extras.items() if level[alias] or attribute_name(c) in NAMED]
+    )
+    uses: list[ColumnUse] = []
+    parts = []
+    for column, alias in extras.items():
+        if column not in names:
+            note = (
+                "varies within a customer's rows (order- or line-level), so it is not a customer "
+                f"attribute; map it to a transactions column with --map <column>={column} "
+                f"or drop it with --ignore {column}"
+            )
+            uses.append(ColumnUse(column, "reported", note=note))
+            continue
+        rows, conflicts = latest_values(mart, lines, alias, names[column], source)
+        parts.append(rows)
+        note = "customer-level: the latest value per customer"
+        uses.append(ColumnUse(column, "attribute", names[column], _join(note, conflicts.note())))
+    if not parts:
+        return uses, None
+    melted = parts[0]
+    for part in parts[1:]:
+        melted = melted.union(part)
+    return uses, as_attribute_rows(new_attributes(mart, melted))
+
+
+def _customer_note(mart: Mart, lines: ibis.Table, use: ColumnUse) -> ColumnUse:
+    """A customers column (country, city…) of the file: where it goes, and its conflicts."""
+    target = use.target.removeprefix("transactions.")
+    if use.fate != "loaded" or target not in _CUSTOMER_COLUMNS:
+        return use
+    _, conflicts = latest_values(mart, lines, target, target, "")
+    note = "the latest value per customer, for customers new to the mart"
+    return ColumnUse(use.column, "loaded", f"customers.{target}", _join(note, conflicts.note()))
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def _check_loaded_lines(mart: Mart, lines: ibis.Table) -> ibis.Table:
@@ -183,13 +384,14 @@ def _inserts(mart: Mart, new: ibis.Table) -> list[tuple[str, ibis.Table]]:
     by_order = new.group_by("order_id").aggregate(
         customer_id=new.customer_id.argmin(new[ROW]),
         order_ts=new.order_ts.min(),
-        channel=new.channel.argmin(new[ROW]),
-        status=ibis.cases((new.quantity.max() < 0, "returned"), else_="completed"),
+        channel=new.channel.argmin(ibis.struct({"moved": new[MOVED], "row": new[ROW]})),
+        status=order_status(new),
     )
     orders = by_order.anti_join(mart.table("orders").select("order_id"), "order_id")
+    latest = ibis.struct({"at": new.order_ts, "row": new[ROW]})
     by_customer = new.group_by("customer_id").aggregate(
         signup_date=new.order_ts.min().date(),
-        country=new.country.argmin(new[ROW]),
+        **{c: new[c].argmax(latest, where=new[c].notnull()) for c in _CUSTOMER_COLUMNS},
     )
     customers = by_customer.anti_join(mart.table("customers").select("customer_id"), "customer_id")
     named = new.filter(new.product_id.notnull())

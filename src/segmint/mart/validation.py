@@ -76,19 +76,22 @@ def check_rows(
     table: Table,
     date_formats: tuple[str, ...] = (),
     now: datetime.datetime | None = None,
+    *,
+    excel_dates: bool = False,
 ) -> ibis.Table:
     """Parse every column of ``table`` present in ``rows`` and name the first problem per row.
 
     Columns the file does not have are NULL. The result has the table's columns, ``_row``
     and ``_reason``. Values are parsed once (a first projection keeps each parsed value
-    beside the trimmed text it came from); the checks then read those columns.
+    beside the trimmed text it came from); the checks then read those columns. With
+    ``excel_dates``, numbers in date and timestamp columns are Excel serial dates.
     """
     now = now or datetime.datetime.now()
     parsed: dict[str, ibis.Value] = {}
     for column in table.columns:
         if column.name in rows.columns:
             raw = rows[column.name]
-            value = parse(raw, column.type, date_formats)
+            value = parse(raw, column.type, date_formats, excel_dates=excel_dates)
             parsed[column.name] = value.lower() if column.choices else value
             parsed[_TEXT + column.name] = blank_to_null(raw)
         elif column.required:

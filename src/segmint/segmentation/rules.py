@@ -29,6 +29,7 @@ import ibis
 import ibis.expr.types as ir
 import yaml
 
+from segmint.features.bands import Band
 from segmint.segmentation.rules_compiler import compile_condition
 from segmint.segmentation.rules_lexer import RuleError
 from segmint.segmentation.rules_parser import Condition, parse, referenced_columns
@@ -194,8 +195,12 @@ def _check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], where: str
         raise RuleError(f"{where} has unknown keys {unknown}; allowed keys: {', '.join(allowed)}")
 
 
-def compile_rules(ruleset: RuleSet, table: ir.Table) -> list[tuple[str, ir.BooleanValue]]:
+def compile_rules(
+    ruleset: RuleSet, table: ir.Table, bands: Mapping[str, Band] | None = None
+) -> list[tuple[str, ir.BooleanValue]]:
     """(segment name, Ibis condition over ``table``) for each segment with a condition.
+
+    ``bands`` makes banded attributes compare by their order (``age >= '35-44'``).
 
     Raises:
         RuleError: a condition names a column ``table`` lacks, or compares incompatible
@@ -204,7 +209,7 @@ def compile_rules(ruleset: RuleSet, table: ir.Table) -> list[tuple[str, ir.Boole
     compiled = []
     for segment in ruleset.segments:
         try:
-            compiled.append((segment.name, compile_condition(segment.condition, table)))
+            compiled.append((segment.name, compile_condition(segment.condition, table, "", bands)))
         except RuleError as exc:
             raise RuleError(
                 f"segment '{segment.name}': {exc.reason}", segment.where, exc.position, exc.length
@@ -212,7 +217,12 @@ def compile_rules(ruleset: RuleSet, table: ir.Table) -> list[tuple[str, ir.Boole
     return compiled
 
 
-def assign(ruleset: RuleSet, table: ir.Table, id_column: str = "customer_id") -> ir.Table:
+def assign(
+    ruleset: RuleSet,
+    table: ir.Table,
+    id_column: str = "customer_id",
+    bands: Mapping[str, Band] | None = None,
+) -> ir.Table:
     """Assign each row of ``table`` its segment: ``customer_id``, ``segment``.
 
     The first segment whose condition is true wins; rows matching none get the ``else``
@@ -226,7 +236,8 @@ def assign(ruleset: RuleSet, table: ir.Table, id_column: str = "customer_id") ->
             f"the table has no '{id_column}' column to identify customers; "
             f"columns: {', '.join(table.columns)}"
         )
-    branches = [(cond, ibis.literal(name)) for name, cond in compile_rules(ruleset, table)]
+    compiled = compile_rules(ruleset, table, bands)
+    branches = [(cond, ibis.literal(name)) for name, cond in compiled]
     fallback = ibis.literal(ruleset.else_name or UNASSIGNED)
     segment = ibis.cases(*branches, else_=fallback) if branches else fallback
     return table.select(id_column, segment=segment)

@@ -13,6 +13,11 @@ anything runs:
 
 Conditions follow SQL's three-valued logic: a comparison with a missing value is unknown,
 and an unknown condition does not match.
+
+Banded attributes (``age`` in ``19-24``, ``25-34``…; :mod:`segmint.features.bands`) compare
+by their order, not as text: ``age >= '35-44'`` holds for ``35-44``, ``45-54`` and ``65+``.
+A band a built-in feature's name hides (``age`` beside the numeric ``age``) is meant when
+the condition compares that name with a band value.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
+from segmint.features.bands import Band
 from segmint.segmentation.rules_lexer import RuleError
 from segmint.segmentation.rules_parser import (
     And,
@@ -68,19 +74,25 @@ _SUGGESTED_LITERALS = {
 }
 
 
-def compile_condition(condition: Condition, table: ir.Table, text: str = "") -> ir.BooleanValue:
+def compile_condition(
+    condition: Condition,
+    table: ir.Table,
+    text: str = "",
+    bands: Mapping[str, Band] | None = None,
+) -> ir.BooleanValue:
     """The Ibis boolean expression of ``condition`` over ``table``.
 
     Args:
         condition: a tree from :func:`segmint.segmentation.rules_parser.parse`.
         table: the table whose columns the condition names (one row per customer).
         text: the condition's source text, used to point at problems in error messages.
+        bands: name → band, for the banded attributes (:func:`segmint.features.bands.rule_bands`).
 
     Raises:
         RuleError: an unknown column (with the closest names and all columns) or operands
             whose types cannot be compared.
     """
-    return _Compiler(table, text).condition(condition)
+    return _Compiler(table, text, bands).condition(condition)
 
 
 class _Typed:
@@ -127,10 +139,11 @@ def _kind(dtype: Any) -> str:
 class _Compiler:
     """Compiles one condition against one table, reporting problems against ``text``."""
 
-    def __init__(self, table: ir.Table, text: str) -> None:
+    def __init__(self, table: ir.Table, text: str, bands: Mapping[str, Band] | None = None) -> None:
         self.table = table
         self.text = text
         self.schema = table.schema()
+        self.bands = {k: b for k, b in (bands or {}).items() if b.column in self.schema}
 
     def error(self, problem: str, node: Operand, fix: str) -> RuleError:
         """``problem at character N; fix``, with a caret under ``node``."""
@@ -220,7 +233,47 @@ class _Compiler:
         )
 
     def compare(self, op: str, left: _Typed, right: _Typed) -> ir.BooleanValue:
+        banded = self.band_compare(op, left, right)
+        if banded is not None:
+            return banded
         lhs, rhs = self.unify(left, right)
+        return _OPERATORS[op](lhs, rhs)
+
+    def band_of(self, typed: _Typed, literals: tuple[_Typed, ...]) -> Band | None:
+        """The band ``typed`` names when it is compared with band values, else None."""
+        if not isinstance(typed.node, Column) or typed.node.name not in self.bands:
+            return None
+        texts = [t.node.value for t in literals if isinstance(t.node, Literal)]
+        if len(texts) != len(literals) or not all(isinstance(v, str) for v in texts):
+            return None
+        band = self.bands[typed.node.name]
+        if typed.kind != "text" and all(_is_number(str(v)) for v in texts):
+            return None  # a number compared with quoted numbers: the usual error says so
+        return band
+
+    def band_compare(self, op: str, left: _Typed, right: _Typed) -> ir.BooleanValue | None:
+        """``left op right`` by band order when one side is a band and the other a value."""
+        column, other, flipped = left, right, False
+        band = self.band_of(left, (right,))
+        if band is None:
+            column, other, flipped = right, left, True
+            band = self.band_of(right, (left,))
+        if band is None:
+            return None
+        value = self.table[band.column]
+        literal = str(other.node.value) if isinstance(other.node, Literal) else ""
+        if op in ("=", "!="):
+            return _OPERATORS[op](value, ibis.literal(literal))
+        position = band.position(literal)
+        if position is None:
+            raise self.error(
+                f"'{literal}' is not a value of {_name(column.node)}",
+                other.node,
+                f"its values in order: {', '.join(band.levels)}",
+            )
+        ranks = [(value == level, i) for i, level in enumerate(band.levels)]
+        rank = ibis.cases(*ranks, else_=ibis.null("int64"))
+        lhs, rhs = (ibis.literal(position), rank) if flipped else (rank, ibis.literal(position))
         return _OPERATORS[op](lhs, rhs)
 
     def unify(self, left: _Typed, right: _Typed) -> tuple[ir.Value, ir.Value]:
@@ -246,6 +299,10 @@ class _Compiler:
         )
 
     def in_list(self, typed: _Typed, values: tuple[Literal, ...], negated: bool) -> ir.BooleanValue:
+        band = self.band_of(typed, tuple(self.operand(v) for v in values))
+        if band is not None:
+            banded = self.table[band.column].isin([str(v.value) for v in values])
+            return ~banded if negated else banded
         kinds = {self.operand(v).kind for v in values}
         if len(kinds) > 1:
             raise self.error(
@@ -276,6 +333,14 @@ def _as_days(left: ir.Value, right: ir.Value) -> tuple[ir.Value, ir.Value]:
     if right_ts and not left_ts:
         return left, right.date()
     return left, right
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _name(node: Operand) -> str:

@@ -8,7 +8,7 @@ every row (loaded, duplicate or quarantined with its reason): :mod:`segmint.mart
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from segmint.mart import Mart
@@ -75,9 +75,12 @@ def load_folder(
     """
     files = (plan if isinstance(plan, FolderPlan) else plan_folder(plan)).files
     results = []
+    chosen = options or IngestOptions()
     for table, path in files:
         step = on_file(path) if on_file is not None else None
-        result = ingest_into(mart, table, path, options or IngestOptions(), on_step=step)
+        # A preset describes the transactions export; the folder's other files are plain.
+        own = chosen if table == "transactions" else replace(chosen, preset=None)
+        result = ingest_into(mart, table, path, own, on_step=step)
         if on_loaded is not None:
             on_loaded(result)
         results.append(result)

@@ -17,6 +17,7 @@ import ibis
 import pandas as pd
 
 from segmint.features.asof import AsOf
+from segmint.features.bands import rule_bands
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.segmentation.lifecycle import (
@@ -121,7 +122,7 @@ def run_rules(
     known = set(store.segmentations(mart).segmentation.execute())
     joined = {other: store.assignments(mart, other, day) for other in others if other in known}
     table = with_segmentations(features, joined)
-    segments = assign(ruleset, table)
+    segments = assign(ruleset, table, bands=rule_bands(mart, day))
     definition = ruleset.definition()
     stored = store.save(mart, name, "rules", definition, day, segments)
     return SegmentationRun(name, stored.version, day, segment_sizes(mart, name, day, ruleset.names))

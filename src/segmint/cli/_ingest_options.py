@@ -1,0 +1,80 @@
+"""The options of commands that read files (``ingest``, ``load``, ``quickstart``), spelled once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from segmint.exceptions import SchemaError
+from segmint.mart.presets import PRESETS
+
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Say which file column is a mart column: --map target=source (repeatable), e.g. "
+        "--map customer_id=Cust. Columns not mapped are guessed from their names and content.",
+    ),
+]
+DateFormatOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date-format", help="strftime format of dates in the file, e.g. %Y%m%d (repeatable)."
+    ),
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        help="Column separator of text files; 'whitespace' for runs of spaces. Detected.",
+    ),
+]
+EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
+CreateOption = Annotated[
+    bool,
+    typer.Option(
+        "--create-customers", help="Create customers an orders file refers to but the mart lacks."
+    ),
+]
+PresetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        help=f"The file is a known export: {', '.join(PRESETS)} (its columns are mapped for you).",
+    ),
+]
+SheetOption = Annotated[
+    str | None,
+    typer.Option("--sheet", help="The sheet of an Excel workbook to read. Default: the first."),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="Leave this file column out (repeatable)."),
+]
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Show the mapping, the counts and what would be quarantined and why; write nothing.",
+    ),
+]
+GuessOption = Annotated[
+    bool,
+    typer.Option("--guess/--no-guess", help="Guess the mapping of columns not given with --map."),
+]
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """``--map target=source`` pairs as a dict.
+
+    Raises:
+        SchemaError: a pair is not ``target=source``.
+    """
+    mapping = {}
+    for pair in pairs:
+        target, sep, source = pair.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise SchemaError(f"--map {pair}: expected target=source, e.g. --map customer_id=Cust")
+        mapping[target.strip()] = source.strip()
+    return mapping

@@ -1,0 +1,54 @@
+"""Printing a quickstart: the load, the segments with their money, personas, what next."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import typer
+
+from segmint.cli._mart_output import report
+from segmint.cli._money_output import print_money
+from segmint.cli._output import err, out
+from segmint.cli._profile_output import records
+from segmint.cli.persona_commands import show_card
+from segmint.workflows.quickstart import QuickstartRun
+
+
+def show_quickstart(run: QuickstartRun, human: bool) -> None:
+    """Everything :func:`segmint.workflows.quickstart.quickstart` found, for people or JSON."""
+    if not human:
+        typer.echo(json.dumps(_document(run), default=str))
+        return
+    report([run.load], "human")
+    for segmentation in run.segmentations:
+        sizes = ", ".join(f"{s} {n:,}" for s, n in segmentation.sizes.items())
+        out.print(f"\n[bold]{segmentation.name}[/] as of {run.as_of}: {sizes}", highlight=False)
+    if run.clv is not None:
+        out.print(
+            f"\nCLV scored for {run.clv.n_customers:,} customers (model {run.clv.model})",
+            highlight=False,
+        )
+    else:
+        err.print(f"[yellow]{run.clv_note}[/]", highlight=False)
+    out.print()
+    print_money(run.money)
+    for card in run.personas:
+        show_card(card)
+    out.print("\n[bold]What next[/]")
+    for line in run.next_steps:
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
+
+
+def _document(run: QuickstartRun) -> dict[str, Any]:
+    return {
+        "as_of": run.as_of.isoformat(),
+        "load": {"summary": run.load.summary(), "map_flags": run.load.map_flags},
+        "segmentations": {s.name: s.sizes.to_dict() for s in run.segmentations},
+        "money": records(run.money.overview),
+        "personas": [asdict(c) for c in run.personas],
+        "clv": None if run.clv is None else {"customers": run.clv.n_customers},
+        "clv_note": run.clv_note,
+        "next_steps": run.next_steps,
+    }

@@ -1,0 +1,61 @@
+"""``segmint quickstart FILE``: one export in, segments with money and personas out.
+
+An adapter over :func:`segmint.workflows.quickstart.quickstart`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segmint.cli._ingest_options import (
+    DateFormatOption,
+    IgnoreOption,
+    MapOption,
+    PresetOption,
+    SheetOption,
+    parse_mapping,
+)
+from segmint.cli._options import FormatOption, MartOption, OutputFormat
+from segmint.cli._output import steps, user_errors
+from segmint.cli._quickstart_output import show_quickstart
+from segmint.mart import connect
+from segmint.mart.ingest import IngestOptions
+from segmint.workflows.quickstart import quickstart as run_quickstart
+
+
+@user_errors
+def quickstart(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Your orders or invoice lines: CSV/TSV (gzip ok), Parquet, JSON Lines or .xlsx."
+        ),
+    ],
+    mart: MartOption = None,
+    map_: MapOption = None,
+    preset: PresetOption = None,
+    sheet: SheetOption = None,
+    ignore: IgnoreOption = None,
+    date_format: DateFormatOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """The five-minute path: load one export, then RFM, lifecycle, CLV where the data
+    allows, money per segment, persona cards, and what to run next."""
+    options = IngestOptions(
+        mapping=parse_mapping(map_ or []),
+        date_formats=tuple(date_format or ()),
+        ignore=tuple(ignore or ()),
+        preset=preset,
+        sheet=sheet,
+    )
+    with connect(mart) as m, steps(f"quickstart with {file.name}") as step:
+        run = run_quickstart(m, file, options, on_step=step)
+    show_quickstart(run, format_ == OutputFormat.human)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's command to ``app``."""
+    app.command()(quickstart)

@@ -1,0 +1,202 @@
+"""Returns and cancellations in a transactions file: booked on the order they reverse.
+
+Exports record a return or a cancellation as a document of its own: the UCI Online
+Retail data writes invoice ``C536379`` with negative quantities; a shop writes a refund
+line with a negative amount. Loaded as they stand they would be new purchases with
+negative values, so a customer who bought once and cancelled once would count two
+purchases. Instead:
+
+* a **return document** is an order of the file whose lines all have a negative quantity
+  (or amount), or whose id starts with the cancellation prefix (``--preset
+  uci-online-retail`` sets ``C``);
+* each of its negative lines is **matched** to the order it reverses: the latest order
+  of the same customer in the same file, stamped at or before the return, that is not a
+  return document and has a line of the same product (any order when the line names no
+  product). The line is booked on that order, after the order's own lines;
+* an order that received returns is ``returned``, or ``cancelled`` when the returns
+  cancel its whole value; a return document left with lines that match nothing (the sale
+  they reverse is not in the file) is ``cancelled``.
+
+What counts as a purchase follows (:mod:`segmint.features.orders`): ``completed`` and
+``returned`` orders count for frequency and recency, at their net value (sales minus the
+returns booked on them); ``cancelled`` orders count for nothing. So a sale cancelled in
+full is not a purchase, a partly returned sale is one purchase of the kept value, and a
+refund of a sale outside the file changes nothing (its sale was never counted either).
+
+An order's status describes it as the file finally shows it, so a feature table as of a
+day between a sale and its return already sees the return, as it sees any status.
+Orders loaded by an earlier file are not matched: load returns with their sales.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+
+from segmint.mart.connection import Mart
+from segmint.mart.plan import count, temp
+from segmint.mart.validation import ROW
+
+MOVED = "_segmint_moved"
+"""Column of the matched return lines (True) in the lines :func:`match_returns` gives."""
+
+
+@dataclass(frozen=True)
+class Returns:
+    """How the return lines of a file were booked."""
+
+    n_documents: int
+    n_matched: int
+    n_unmatched: int
+
+    def note(self) -> str:
+        """One sentence for the load report (empty when the file has no returns)."""
+        if not self.n_documents:
+            return ""
+        return (
+            f"returns: {self.n_documents:,} return or cancellation orders; "
+            f"{self.n_matched:,} of their lines were booked on the order they reverse, "
+            f"{self.n_unmatched:,} matched no earlier order of the customer in this file "
+            "and were kept as cancelled orders (not purchases)"
+        )
+
+
+def match_returns(
+    mart: Mart, lines: ibis.Table, cancel_prefix: str | None = None
+) -> tuple[ibis.Table, Returns]:
+    """``lines`` with each matched return line moved to the order it reverses.
+
+    Args:
+        lines: valid lines with ``order_id``, ``customer_id``, ``order_ts``,
+            ``product_id``, ``quantity`` and ``_row``.
+        cancel_prefix: an order id starting with it is a return document.
+
+    Returns:
+        The lines with ``order_id`` updated and a boolean column :data:`MOVED`, and the
+        counts of what happened.
+    """
+    per_order = lines.group_by("order_id").aggregate(_top=lines.quantity.max())
+    is_document = per_order._top < 0
+    if cancel_prefix:
+        is_document = is_document | per_order.order_id.startswith(cancel_prefix)
+    documents = temp(mart, per_order.filter(is_document).select("order_id"))
+    n_documents = count(documents)
+    if not n_documents:
+        return lines.mutate(**{MOVED: ibis.literal(False)}), Returns(0, 0, 0)
+    returning = lines.semi_join(documents, "order_id").filter(lines.quantity < 0)
+    sales = lines.anti_join(documents, "order_id").filter(lines.quantity > 0)
+    matched = temp(mart, _match(returning, sales))
+    moved = lines.left_join(matched, ROW, rname="{name}_match")
+    result = moved.select(
+        *[c for c in lines.columns if c != "order_id"],
+        order_id=moved._original.coalesce(moved.order_id),
+        **{MOVED: moved._original.notnull()},
+    )
+    n_matched = count(matched)
+    return result, Returns(n_documents, n_matched, count(returning) - n_matched)
+
+
+def _match(returning: ibis.Table, sales: ibis.Table) -> ibis.Table:
+    """``_row`` of each matched return line and ``_original``, the order it reverses."""
+    by_product = sales.filter(sales.product_id.notnull())
+    product_orders = by_product.group_by(["customer_id", "product_id", "order_ts"]).aggregate(
+        _original=by_product.order_id.max()
+    )
+    any_orders = sales.group_by(["customer_id", "order_ts"]).aggregate(
+        _original=sales.order_id.max()
+    )
+    named = returning.filter(returning.product_id.notnull())
+    unnamed = returning.filter(returning.product_id.isnull())
+    left = named.select(ROW, "customer_id", "product_id", _at=named.order_ts)
+    right = product_orders.rename(_p_customer="customer_id", _p_product="product_id")
+    first = left.asof_join(
+        right,
+        on=left._at >= right.order_ts,
+        predicates=[left.customer_id == right._p_customer, left.product_id == right._p_product],
+    ).select(ROW, "_original")
+    left2 = unnamed.select(ROW, "customer_id", _at=unnamed.order_ts)
+    right2 = any_orders.rename(_p_customer="customer_id")
+    second = left2.asof_join(
+        right2,
+        on=left2._at >= right2.order_ts,
+        predicates=[left2.customer_id == right2._p_customer],
+    ).select(ROW, "_original")
+    both = first.union(second)
+    return both.filter(both._original.notnull())
+
+
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "returned": ("returned", "partially_returned", "partially returned"),
+    "cancelled": (
+        "cancelled",
+        "canceled",
+        "voided",
+        "void",
+        "refunded",
+        "failed",
+        "pending",
+        "pending payment",
+        "declined",
+        "expired",
+    ),
+}
+
+
+def _words() -> dict[str, str]:
+    completed = (
+        "completed",
+        "complete",
+        "paid",
+        "processing",
+        "on-hold",
+        "on hold",
+        "fulfilled",
+        "shipped",
+        "delivered",
+        "closed",
+        "authorized",
+        "partially_paid",
+        "partially paid",
+        "partially_refunded",
+        "partially refunded",
+    )
+    words = dict.fromkeys(completed, "completed")
+    for status in ("returned", "cancelled"):
+        words.update(dict.fromkeys(STATUS_WORDS[status], status))
+    return words
+
+
+STATUSES_READ = _words()
+"""Status words of exports (Shopify's financial status, WooCommerce's order status) and
+the mart status each means. A fully refunded, voided, failed or unpaid order never
+happened commercially: ``cancelled``. Other words leave the status to the lines."""
+
+
+def status_of(text: ibis.Value) -> ibis.StringValue:
+    """The mart status a status word means (NULL for a word not in :data:`STATUSES_READ`)."""
+    word = text.cast("string").strip().lower()
+    cases = [(word == w, ibis.literal(s)) for w, s in STATUSES_READ.items()]
+    status: ibis.StringValue = ibis.cases(*cases, else_=ibis.null("string"))
+    return status
+
+
+def order_status(lines: ibis.Table) -> ibis.StringValue:
+    """An order's status from its lines, as an aggregate over one order's ``lines``.
+
+    ``cancelled`` when a line has a ``cancelled_at`` or the file's status word says so;
+    ``returned`` (or ``cancelled`` when the returns cancel the whole value) for an order
+    with matched returns; ``cancelled`` for a return document of unmatched lines; else
+    the file's status word, or ``completed``.
+    """
+    value = (lines.quantity * lines.unit_price).sum()
+    has_returns = lines[MOVED].any()
+    said = status_of(lines.status).min()
+    status: ibis.StringValue = ibis.cases(
+        (lines.cancelled_at.notnull().any() | (said == "cancelled"), "cancelled"),
+        (has_returns & (value <= 0.005), "cancelled"),
+        (has_returns, "returned"),
+        (lines.quantity.max() < 0, "cancelled"),
+        else_=said.coalesce("completed"),
+    )
+    return status

@@ -1,0 +1,135 @@
+"""The mapping guessed from names and content, confirmed by loading, or a stop with the flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from segmint.exceptions import SchemaError
+from segmint.mart import Mart
+from segmint.mart.guess import map_flag
+
+from .conftest import DATASETS, load, write
+from .test_transactions import CDNOW, CDNOW_OPTIONS, RETAIL, RETAIL_MAPPING
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        (
+            "CustomerID,InvoiceDate,Quantity,UnitPrice",
+            "17850,2010-12-01 08:26,6,2.55",
+            {
+                "customer_id": "CustomerID",
+                "order_ts": "InvoiceDate",
+                "quantity": "Quantity",
+                "unit_price": "UnitPrice",
+            },
+        ),
+        (
+            "customer,Order Date,Total",
+            "c1,2024-01-02,10.50",
+            {"customer_id": "customer", "order_ts": "Order Date", "amount": "Total"},
+        ),
+        (
+            "Customer Id,created_at,Lineitem quantity,Lineitem price",
+            "c1,2024-01-02T10:00:00,2,4.5",
+            {
+                "customer_id": "Customer Id",
+                "order_ts": "created_at",
+                "quantity": "Lineitem quantity",
+                "unit_price": "Lineitem price",
+            },
+        ),
+        (
+            "household_id,BASKET_ID,purchase_date,sales_value,RETAIL_DISC",
+            "1,b7,2024-01-02,3.99,0.5",
+            {
+                "customer_id": "household_id",
+                "order_id": "BASKET_ID",
+                "order_ts": "purchase_date",
+                "amount": "sales_value",
+                "discount": "RETAIL_DISC",
+            },
+        ),
+    ],
+)
+def test_names_real_exports_use_are_guessed(
+    mart: Mart, tmp_path: Path, header: str, row: str, expected: dict[str, str]
+) -> None:
+    result = load(mart, "transactions", write(tmp_path / "t.csv", f"{header}\n{row}\n"))
+    assert result.guessed == expected
+    assert result.rows_loaded == 1
+    for target, column in expected.items():
+        assert map_flag(target, column) in result.map_flags  # paste-able flags
+
+
+def test_a_name_whose_content_disagrees_is_not_taken(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id,date,amount\nc1,soon,3\n"
+    with pytest.raises(SchemaError, match="has no column 'order_ts'"):  # 'date' holds no dates
+        load(mart, "transactions", write(tmp_path / "t.csv", text))
+
+
+def test_an_ambiguous_guess_stops_with_the_flags_to_choose(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id,Order Date,Invoice Date,amount\nc1,2024-01-02,2024-01-03,3\n"
+    with pytest.raises(SchemaError) as caught:
+        load(mart, "transactions", write(tmp_path / "t.csv", text))
+    message = str(caught.value)
+    assert "more than one column could be order_ts" in message
+    assert "--map 'order_ts=Order Date' or --map 'order_ts=Invoice Date'" in message
+    assert mart.count("orders") == 0
+    chosen = load(
+        mart, "transactions", write(tmp_path / "t.csv", text), mapping={"order_ts": "Invoice Date"}
+    )
+    assert chosen.rows_loaded == 1
+
+
+def test_day_first_dates_are_recognised_by_a_day_above_twelve(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id,order date,amount\nc1,03/04/2024,1\nc1,25/04/2024,2\n"
+    load(mart, "transactions", write(tmp_path / "t.csv", text))
+    days = sorted(str(d)[:10] for d in mart.table("orders").order_ts.execute())
+    assert days == ["2024-04-03", "2024-04-25"]
+
+
+def test_dates_that_read_both_ways_stop_with_both_formats(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id,order date,amount\nc1,03/04/2024,1\nc1,05/04/2024,2\n"
+    with pytest.raises(SchemaError, match="--date-format '%m/%d/%Y' or --date-format '%d/%m/%Y'"):
+        load(mart, "transactions", write(tmp_path / "t.csv", text))
+
+
+def test_a_missing_column_suggests_the_flag_and_the_preset(mart: Mart, tmp_path: Path) -> None:
+    text = "Name,Email,Created at,Lineitem quantity,Lineitem price\n#1,a@b.c,2024-01-02,1,2\n"
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert result.rows_loaded == 1  # the customer is keyed by the e-mail: nothing is missing
+    text = "Name,Created at,Lineitem quantity,Lineitem price\n#1,2024-01-02,1,2\n"
+    with pytest.raises(
+        SchemaError, match=r"Map it with --map customer_id=<column>\..*--map 'order_ts=Created at'"
+    ):
+        load(mart, "transactions", write(tmp_path / "u.csv", text))
+    text = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice\n1,A,1,2024-01-02,2\n"
+    with pytest.raises(
+        SchemaError, match=r"looks like a UCI Online Retail .* try --preset uci-online-retail"
+    ):
+        load(mart, "transactions", write(tmp_path / "v.csv", text))
+
+
+def test_guessing_can_be_turned_off(mart: Mart, tmp_path: Path) -> None:
+    text = "CustomerID,InvoiceDate,Total\nc1,2024-01-02,3\n"
+    with pytest.raises(SchemaError, match="has no column 'customer_id', 'order_ts'"):
+        load(mart, "transactions", write(tmp_path / "t.csv", text), guess=False)
+
+
+@pytest.mark.slow
+def test_the_guessed_mapping_of_online_retail_is_the_hand_mapping(mart: Mart) -> None:
+    result = load(mart, "transactions", RETAIL / "online_retail_ii_2009_2010.csv.gz")
+    assert result.mapping == RETAIL_MAPPING
+    assert result.guessed == RETAIL_MAPPING
+
+
+@pytest.mark.slow
+def test_the_guessed_mapping_of_cdnow_is_the_hand_mapping(mart: Mart) -> None:
+    result = load(mart, "transactions", CDNOW)
+    assert result.guessed == CDNOW_OPTIONS["mapping"]
+    assert result.rows_loaded == 69_659  # and the date format %Y%m%d was guessed
+    assert (DATASETS / "cdnow").is_dir()

@@ -1,0 +1,124 @@
+"""Returns and cancellations booked on the order they reverse, and what counts as a purchase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from segmint.features.build import build_features
+from segmint.mart import Mart
+
+from .conftest import load, write
+from .test_transactions import RETAIL
+
+HEADER = "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+
+
+def _orders(mart: Mart) -> dict[str, tuple[str, str]]:
+    frame = mart.table("orders").execute()
+    return {r.order_id: (r.customer_id, r.status) for r in frame.itertuples()}
+
+
+def _lines(mart: Mart, order_id: str) -> list[tuple[Any, ...]]:
+    lines = mart.table("order_lines")
+    frame = lines.filter(lines.order_id == order_id).order_by("line_no").execute()
+    return [(r.line_no, r.product_id, r.quantity) for r in frame.itertuples()]
+
+
+def test_a_return_is_booked_on_the_latest_earlier_order_with_the_product(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = HEADER + (
+        "S1,c1,2024-01-01,p1,2,5\n"
+        "S2,c1,2024-01-10,p1,1,5\n"
+        "S2,c1,2024-01-10,p2,1,3\n"
+        "S3,c1,2024-01-20,p3,1,9\n"
+        "R1,c1,2024-01-25,p1,-1,5\n"  # S2 is the latest earlier order with p1 (S3 has none)
+        "R2,c2,2024-01-25,p1,-1,5\n"  # c2 never bought p1 here: nothing to reverse
+        "R0,c1,2023-12-31,p3,-1,9\n"  # before S3 was sold
+    )
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert result.reconciles and result.rows_loaded == 7
+    assert _lines(mart, "S2") == [(1, "p1", 1.0), (2, "p2", 1.0), (3, "p1", -1.0)]
+    orders = _orders(mart)
+    assert "R1" not in orders
+    assert orders["S2"] == ("c1", "returned")
+    assert orders["S1"] == orders["S3"] == ("c1", "completed")
+    assert orders["R2"] == ("c2", "cancelled") and orders["R0"] == ("c1", "cancelled")
+    assert result.notes == (
+        "returns: 3 return or cancellation orders; 1 of their lines were booked on the order "
+        "they reverse, 2 matched no earlier order of the customer in this file and were kept "
+        "as cancelled orders (not purchases)",
+    )
+
+
+def test_a_sale_cancelled_in_full_is_no_purchase(mart: Mart, tmp_path: Path) -> None:
+    text = HEADER + (
+        "536367,c1,2010-12-01 08:34,84879,32,1.69\n"
+        "536367,c1,2010-12-01 08:34,22745,6,2.10\n"
+        "C536391,c1,2010-12-01 10:24,84879,-32,1.69\n"
+        "C536391,c1,2010-12-01 10:24,22745,-6,2.10\n"
+        "536400,c1,2010-12-05 09:00,22745,1,2.10\n"
+    )
+    load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert _orders(mart) == {"536367": ("c1", "cancelled"), "536400": ("c1", "completed")}
+    features = build_features(mart, "2010-12-31").execute().set_index("customer_id")
+    # One purchase of 2.10: the cancelled sale and its cancellation count for nothing.
+    assert features.loc["c1", "frequency"] == 1
+    assert features.loc["c1", "monetary_total"] == pytest.approx(2.10)
+
+
+def test_a_partly_returned_sale_is_one_purchase_of_the_kept_value(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = HEADER + ("A,c1,2024-01-01,p1,3,10\nB,c1,2024-02-01,p2,1,4\nRA,c1,2024-01-03,p1,-1,10\n")
+    load(mart, "transactions", write(tmp_path / "t.csv", text))
+    features = build_features(mart, "2024-02-28").execute().set_index("customer_id")
+    assert features.loc["c1", "frequency"] == 2  # A and B; the return is not a purchase
+    assert features.loc["c1", "monetary_total"] == pytest.approx(20 + 4)
+    assert features.loc["c1", "returns_count"] == 1
+
+
+def test_a_cancellation_prefix_marks_a_return_document(mart: Mart, tmp_path: Path) -> None:
+    text = HEADER + "1,c1,2024-01-01,p1,2,5\nC2,c1,2024-01-02,p1,-2,5\n"
+    load(mart, "transactions", write(tmp_path / "t.csv", text), cancel_prefix="C")
+    assert _orders(mart) == {"1": ("c1", "cancelled")}
+
+
+@pytest.mark.slow
+def test_online_retail_cancellations_are_matched_as_an_independent_count_says(mart: Mart) -> None:
+    raw = pd.read_parquet(RETAIL / "online_retail_ii_2009_2010.parquet")
+    raw = raw[raw["Customer ID"].notna() & (raw.Price >= 0)].copy()
+    raw["customer"] = raw["Customer ID"].astype("int64").astype(str)
+    raw["invoice"] = raw.Invoice.astype(str)
+    top = raw.groupby("invoice").Quantity.transform("max")
+    document = (top < 0) | raw.invoice.str.startswith("C")
+    returns = raw[document & (raw.Quantity < 0)].sort_values("InvoiceDate")
+    sales = raw[~document & (raw.Quantity > 0)]
+    sales = sales.groupby(["customer", "StockCode", "InvoiceDate"], as_index=False).invoice.max()
+    matched = pd.merge_asof(
+        returns,
+        sales.sort_values("InvoiceDate"),
+        on="InvoiceDate",
+        by=["customer", "StockCode"],
+        suffixes=("", "_original"),
+    )
+    n_matched = int(matched.invoice_original.notna().sum())
+
+    result = load(
+        mart,
+        "transactions",
+        RETAIL / "online_retail_ii_2009_2010.parquet",
+        preset="uci-online-retail",
+    )
+    assert result.notes[0].startswith(
+        f"returns: {raw[document].invoice.nunique():,} return or cancellation orders; "
+        f"{n_matched:,} of their lines were booked on the order they reverse, "
+        f"{len(returns) - n_matched:,} matched no earlier order"
+    )
+    orders = mart.table("orders")
+    documents = orders.filter(orders.order_id.startswith("C"))
+    assert int(documents.filter(documents.status != "cancelled").count().execute()) == 0
