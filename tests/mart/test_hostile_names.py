@@ -181,7 +181,9 @@ def attempt(template: Path, folder: Path, fmt: str, name: str, stem: str = "new"
             attributes = mart.table("customer_attributes").to_pyarrow().to_pylist()
             loaded = bool(result.rows_loaded)
             assert not loaded or (len(uses) == 2 and "customer_id" in uses), "a column went missing"
-            (column,) = ({name, name.strip()} & set(uses)) if loaded else {""}
+            # A blank header gets the reader's own name for it (``column1``).
+            own = {name, name.strip()} if name.strip() else set(uses) - {"customer_id"}
+            (column,) = (own & set(uses)) if loaded else {""}
             if loaded and uses[column].fate == "attribute":
                 assert attributes == [
                     {
