@@ -141,7 +141,7 @@ def export(
     format_: FormatOpt = Format.human,
 ) -> None:
     """Write the target group that may be contacted now, with a manifest beside it."""
-    with connect(mart, read_only=True) as m:
+    with connect(mart) as m:  # writable: the file is registered as an export
         manifest = campaigns.export(m, name, out)
     if format_ == Format.json:
         typer.echo(json.dumps(manifest.content))

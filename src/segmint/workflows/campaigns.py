@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmint.mart import Mart
+from segmint.mart import Mart, privacy
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.scoring.campaigns import (
     MIN_SEGMENT_SIZE,
@@ -150,15 +150,36 @@ def power(options: PowerOptions) -> PowerResult:
 
 
 def export(
-    mart: Mart, name: str, out: Path, *, fmt: str | None = None, now: dt.datetime | None = None
+    mart: Mart,
+    name: str,
+    out: Path,
+    *,
+    fmt: str | None = None,
+    now: dt.datetime | None = None,
+    actor: str | None = None,
 ) -> Manifest:
     """Write campaign ``name``'s send list (consent read now, suppression applied) to ``out``.
+
+    The file is registered as an export (who is in it), so that erasing one of its members
+    lists it for purging, and the registration writes an audit entry.
 
     Raises:
         MartError: no such campaign, or it has no channel.
         InputError: an unknown format.
     """
-    return write_send_list(send_list(mart, name, now=now), out, fmt=fmt)
+    send = send_list(mart, name, now=now)
+    manifest = write_send_list(send, out, fmt=fmt)
+    privacy.register_export(
+        mart,
+        manifest.path.resolve(),
+        "campaign",
+        actor=actor or privacy.cli_actor(),
+        description=f"send list of campaign {name}",
+        members=send.rows,
+        n_rows=send.n_exported,
+        details={**send.counts(), "channel": send.channel},
+    )
+    return manifest
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint.exceptions import InputError, MartError
-from segmint.mart import Mart
+from segmint.mart import TABLES, Mart
+from segmint.mart.privacy import forget, list_exports
+from segmint.mart.privacy.exports import exports_holding
+from segmint.mart.privacy.keys import ENV_KEY
 from segmint.scoring.campaigns import SUPPRESSIONS_TABLE, campaign_results
 from segmint.scoring.campaigns.send import manifest_path, send_list, write_send_list
+from segmint.workflows import campaigns
 
 NOW = dt.datetime(2024, 3, 25, 9, 0)
 CONSENTS = (
@@ -87,7 +91,11 @@ def test_formula_like_ids_are_escaped_in_csv(tiny: Mart, load_csv, tmp_path: Pat
     load_csv(
         tiny, "campaign_members", 'campaign_id,customer_id,group\nk1,"=HYPERLINK(""x"")",target\n'
     )
-    load_csv(tiny, "consents", 'customer_id,channel,granted\n"=HYPERLINK(""x"")",email,true\n')
+    load_csv(
+        tiny,
+        "consents",
+        'customer_id,channel,granted,updated_at\n"=HYPERLINK(""x"")",email,true,2024-01-01\n',
+    )
     out = tmp_path / "k1.csv"
     write_send_list(send_list(tiny, "k1", now=NOW), out)
     assert out.read_text(encoding="utf-8").splitlines()[1] == '"\'=HYPERLINK(""x"")"'
@@ -104,3 +112,33 @@ def test_errors_name_the_problem(tiny: Mart, load_csv, tmp_path: Path) -> None: 
         write_send_list(send, tmp_path / "k1.xlsx")
     with pytest.raises(InputError, match="is a directory"):
         write_send_list(send, tmp_path)
+
+
+def test_a_forgotten_member_is_never_sent(
+    consenting_tiny: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_KEY, "a-campaign-test-key-of-32-characters-or-more")
+    forget(consenting_tiny, ["c1"], "erasure request", actor="test", rewrite=False)
+    # The erasure removed c1's membership; a row coming back by a path outside the load
+    # (an insert by another tool) still never reaches a send list.
+    row = {"campaign_id": ["k1"], "customer_id": ["c1"], "group": ["target"], "assigned_at": [NOW]}
+    schema = TABLES["campaign_members"].ibis_schema()
+    consenting_tiny.con.insert("campaign_members", ibis.memtable(row, schema=schema))
+    send = send_list(consenting_tiny, "k1", now=NOW)
+    assert "c1" not in send.rows.customer_id.execute().tolist()
+
+
+def test_the_written_send_list_is_registered_as_an_export(
+    consenting_tiny: Mart, tmp_path: Path
+) -> None:
+    out = tmp_path / "k1.csv"
+    campaigns.export(consenting_tiny, "k1", out, now=NOW, actor="cli:test")
+    (record,) = list_exports(consenting_tiny)
+    assert (record.path, record.kind, record.created_by) == (
+        str(out.resolve()),
+        "campaign",
+        "cli:test",
+    )
+    assert record.n_rows == 1
+    held = exports_holding(consenting_tiny, ibis.memtable({"customer_id": ["c1"]}))
+    assert [r.path for r in held] == [str(out.resolve())]

@@ -4,15 +4,14 @@ The two rules every campaign applies, in one place, both when the groups are dra
 (:mod:`.audience`, before randomising) and again when the target group is exported for
 sending (:mod:`.send`, with consent read *at export time*):
 
-- :func:`consenting`: the customer's latest consent for the channel (by ``updated_at``;
-  rows without a time count as the oldest) must be granted. No consent on record means
-  no contact.
-- :func:`not_suppressed`: customers on a suppression list are removed. Today the list is
-  the mart table ``suppressions`` (``customer_id``, optionally ``channel``; a null channel
-  suppresses every channel) when the mart has one, plus any list the caller passes. The
-  mart-wide suppression list of forgotten people (kept as keyed hashes) plugs in here:
-  this function is the one hook campaigns use, so extending it extends creation and
-  export alike.
+- :func:`consenting`: the customer's latest consent for the channel must be granted, as
+  every export decides it (:func:`segmint.mart.privacy.consenting`: rows without a time
+  count as the oldest, a withdrawal wins a tie, no consent on record means no contact).
+- :func:`not_suppressed`: forgotten people are removed (the mart's keyed-hash suppression
+  list, :func:`segmint.mart.privacy.without_suppressed`), and so are the customers of a
+  ``suppressions`` table (``customer_id``, optionally ``channel``; a null channel
+  suppresses every channel) when the mart has one, plus any list the caller passes. This
+  function is the one hook campaigns use, so creation and export apply the same lists.
 
 Both are Ibis expressions over the mart; channels and ids are values, never SQL text.
 """
@@ -21,15 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import ibis.expr.types as ir
 
 from segmint.exceptions import MartError
-from segmint.mart import Mart
+from segmint.mart import Mart, privacy
 
 SUPPRESSIONS_TABLE = "suppressions"
 """Name of the suppression list the campaigns honour when the mart has such a table."""
-_OLDEST = dt.datetime(1900, 1, 1)
 
 
 def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir.Table:
@@ -41,16 +38,7 @@ def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir
         at: read consent as it stood at this moment (later rows ignored); by default
             every row, i.e. as it stands now.
     """
-    consents = mart.table("consents")
-    mine = consents.filter(consents.channel.lower().strip() == channel.strip().lower())
-    if at is not None:
-        moment = ibis.literal(at.replace(tzinfo=None), "timestamp")
-        mine = mine.filter(mine.updated_at.isnull() | (mine.updated_at <= moment))
-    when = mine.updated_at.fill_null(_OLDEST)
-    latest = mine.group_by("customer_id").aggregate(
-        granted=mine.granted.fill_null(False).argmax(when)
-    )
-    return latest.filter(latest.granted).select("customer_id")
+    return privacy.consenting(mart, channel, at=at)
 
 
 def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
@@ -84,7 +72,7 @@ def not_suppressed(
         channel: the contact channel.
         extra: more customers never to contact (``customer_id``).
     """
-    kept = rows
+    kept = privacy.without_suppressed(mart, rows, "customer_id")
     for listed in (suppression_list(mart, channel), extra):
         if listed is not None:
             kept = kept.anti_join(listed.select("customer_id").distinct(), "customer_id")
