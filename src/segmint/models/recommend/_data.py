@@ -59,9 +59,10 @@ def _column(name: str, values: ArrayLike | None, n: int, default: float) -> Floa
     if array.shape != (n,):
         raise ModelInputError(f"{name} must have one value per row ({n}); got shape {array.shape}.")
     if n and not (np.isfinite(array).all() and array.min() >= 0):
+        bad = int(np.count_nonzero(~(np.isfinite(array) & (array >= 0))))
         raise ModelInputError(
-            f"{name} must be finite and non-negative; found values in "
-            f"[{np.nanmin(array):g}, {np.nanmax(array):g}] (or NaN). Fill or drop those rows."
+            f"{name} must be finite and non-negative; {bad} value(s) are negative, NaN or "
+            "infinite. Fill or drop those rows."
         )
     return array
 
