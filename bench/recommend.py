@@ -37,6 +37,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ MIN_CONFIDENCE = 0.05
 MAX_BASKET_SIZE = 50
 ALS_SETTINGS = {"factors": 64, "regularization": 0.05, "alpha": 2.0, "iterations": 15}
 PEER_MEMORY_GB = 16
-PEER_SECONDS = 900
+PEER_SECONDS = 600
 
 
 # --- the data --------------------------------------------------------------------------
@@ -190,8 +191,11 @@ def _as_of(mart: Any) -> Any:
     return default_as_of(mart)
 
 
-def work_segmint(mart_path: str, n_baskets: int, **_: Any) -> dict[str, Any]:
-    """Worker: training data, three fits, then top-10 for every customer with each."""
+def work_segmint(mart_path: str, n_baskets: int, matrix: str, **_: Any) -> dict[str, Any]:
+    """Worker: training data, three fits, then top-10 for every customer with each.
+
+    Afterwards (untimed) the interactions are saved for the ALS runs, once.
+    """
     import numpy as np
 
     import segmint
@@ -229,6 +233,15 @@ def work_segmint(mart_path: str, n_baskets: int, **_: Any) -> dict[str, Any]:
         lap(f"top-10 {name}")
     recommend_seconds = time.perf_counter() - recommend_began
     mart.close()
+    if not Path(matrix).exists():
+        np.savez(
+            matrix,
+            user=interactions.user,
+            item=interactions.item,
+            n_orders=interactions.n_orders,
+            n_users=interactions.n_users,
+            n_items=interactions.n_items,
+        )
     return {
         "seconds": fit_seconds + recommend_seconds,
         "fit_seconds": fit_seconds,
@@ -254,13 +267,13 @@ def work_rules_engine(mart_path: str, n_baskets: int, **_: Any) -> dict[str, Any
     rule_settings = settings(n_baskets).rules
     began = time.perf_counter()
     lines = basket_lines(mart, _as_of(mart))
-    with coded(lines, "product_id", "item").cache() as products:
+    with ExitStack() as held:
+        products = held.enter_context(coded(lines, "product_id", "item").cache())
         baskets = lines.join(products.select("product_id", "item"), "product_id").select(
             "order_id", "item"
         )
-        with baskets.cache() as cached:
-            itemsets = count_itemsets(cached, rule_settings)
-            rules = rule_table(itemsets, rule_settings).to_pyarrow()
+        itemsets = count_itemsets(baskets, rule_settings, cache=held)
+        rules = rule_table(itemsets, rule_settings).to_pyarrow()
     seconds = time.perf_counter() - began
     mart.close()
     pairs = int(sum(1 for v in rules.column("antecedent_2").to_pylist() if v is None))
@@ -345,19 +358,16 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 def export(mart_path: Path) -> tuple[Path, Path, int]:
-    """The kept baskets for mlxtend and the interactions for ALS, written once."""
-    import numpy as np
+    """The kept baskets for mlxtend (written once), the interactions' path, the basket count."""
     import pyarrow.parquet as pq
 
     import segmint
-    from segmint.scoring.recommend import training_data
     from segmint.scoring.recommend.baskets import basket_lines, coded
 
     baskets = mart_path.with_suffix(".baskets.parquet")
     interactions = mart_path.with_suffix(".interactions.npz")
     with segmint.connect(mart_path) as mart:
-        day = _as_of(mart)
-        lines = basket_lines(mart, day)
+        lines = basket_lines(mart, _as_of(mart))
         sizes = lines.group_by("order_id").aggregate(size=lines.count())
         n_baskets = int(sizes.filter(sizes.size <= MAX_BASKET_SIZE).count().execute())
         if not baskets.exists():
@@ -366,16 +376,6 @@ def export(mart_path: Path) -> tuple[Path, Path, int]:
             kept = sizes.filter(sizes.size <= MAX_BASKET_SIZE).select("order_id")
             table_ = coded_lines.semi_join(kept, "order_id").select("order_id", "item")
             pq.write_table(table_.to_pyarrow(), baskets)
-        if not interactions.exists():
-            data = training_data(mart, day, settings(n_baskets)).interactions
-            np.savez(
-                interactions,
-                user=data.user,
-                item=data.item,
-                n_orders=data.n_orders,
-                n_users=data.n_users,
-                n_items=data.n_items,
-            )
     return baskets, interactions, n_baskets
 
 
@@ -391,7 +391,9 @@ def main() -> None:
     common = {"mart_path": str(mart), "n_baskets": n_baskets}
     runs: dict[str, Measured] = {}
     runs["segmint"] = measure(
-        worker_command(SCRIPT, "segmint", **common), args.repeat, label="segmint"
+        worker_command(SCRIPT, "segmint", matrix=str(interactions), **common),
+        args.repeat,
+        label="segmint",
     )
     runs["rules engine"] = measure(
         worker_command(SCRIPT, "rules engine", **common), args.repeat, label="rule mining"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,23 +201,28 @@ def _interactions(codes: ir.Table, as_of: dt.date, n_users: int, n_items: int) -
 
 
 def _rules(baskets: ir.Table, settings: RuleSettings) -> tuple[RuleTable, int, int]:
-    """The rule table in item codes, the baskets counted and the baskets set aside."""
-    itemsets = count_itemsets(baskets, settings)
-    sizes = itemsets.baskets
-    counted = sizes.aggregate(
-        kept=sizes.count(where=sizes.size <= settings.max_basket_size),
-        skipped=sizes.count(where=sizes.size > settings.max_basket_size),
-    ).to_pyarrow()
-    table = rule_table(itemsets, settings).to_pyarrow()
+    """The rule table in item codes (in a fixed order), the baskets counted and set aside."""
+    with ExitStack() as held:
+        itemsets = count_itemsets(baskets, settings, cache=held)
+        sizes = itemsets.baskets
+        counted = sizes.aggregate(
+            kept=sizes.count(where=sizes.size <= settings.max_basket_size),
+            skipped=sizes.count(where=sizes.size > settings.max_basket_size),
+        ).to_pyarrow()
+        table = rule_table(itemsets, settings).to_pyarrow()
     second = table.column("antecedent_2").to_numpy(zero_copy_only=False)
+    first = _column(table, "antecedent_1", np.int64)
+    second_items = np.nan_to_num(np.asarray(second, dtype=np.float64), nan=-1.0).astype(np.int64)
+    consequent = _column(table, "consequent", np.int64)
+    order = np.lexsort((second_items, first, consequent))
     rules = RuleTable.from_arrays(
-        _column(table, "antecedent_1", np.int64),
-        np.nan_to_num(np.asarray(second, dtype=np.float64), nan=-1.0).astype(np.int64),
-        _column(table, "consequent", np.int64),
-        _column(table, "n_baskets", np.float64),
-        _column(table, "support", np.float64),
-        _column(table, "confidence", np.float64),
-        _column(table, "lift", np.float64),
+        first[order],
+        second_items[order],
+        consequent[order],
+        _column(table, "n_baskets", np.float64)[order],
+        _column(table, "support", np.float64)[order],
+        _column(table, "confidence", np.float64)[order],
+        _column(table, "lift", np.float64)[order],
     )
     kept = counted.column("kept")[0].as_py() or 0
     skipped = counted.column("skipped")[0].as_py() or 0

@@ -127,7 +127,7 @@ def fit_methods(
     }
     if settings.use_factorization():
         methods["als"] = ALS().fit(interactions)
-        methods["bpr"] = BPR().fit(interactions)
+        methods["bpr"] = BPR(num_threads=1).fit(interactions)  # one thread: reproducible
     return methods
 
 

@@ -19,6 +19,7 @@ Then, with ``N`` baskets and ``n(S)`` the baskets holding every item of ``S``:
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import ibis
@@ -79,17 +80,25 @@ class Itemsets:
         return self.lines.order_id.nunique().as_scalar()
 
 
-def count_itemsets(baskets: ir.Table, settings: RuleSettings) -> Itemsets:
+def count_itemsets(
+    baskets: ir.Table, settings: RuleSettings, cache: ExitStack | None = None
+) -> Itemsets:
     """Frequent items, pairs and triples of ``baskets`` (columns ``order_id``, ``item``).
 
     ``baskets`` must hold each item at most once per basket (as
-    :func:`segmint.scoring.recommend.baskets.basket_lines` does).
+    :func:`segmint.scoring.recommend.baskets.basket_lines` does). With ``cache``, each step
+    is held by the engine (:meth:`ibis.Table.cache`) until the stack closes, so the next
+    step and the rule table read the counted result instead of counting again.
     """
-    sizes = baskets.group_by("order_id").aggregate(size=baskets.count())
+
+    def held(table: ir.Table) -> ir.Table:
+        return table if cache is None else cache.enter_context(table.cache())
+
+    sizes = held(baskets.group_by("order_id").aggregate(size=baskets.count()))
     kept = sizes.filter(sizes.size <= settings.max_basket_size).select("order_id")
-    lines = baskets.select("order_id", "item").semi_join(kept, "order_id")
+    lines = held(baskets.select("order_id", "item").semi_join(kept, "order_id"))
     counts = lines.group_by("item").aggregate(n=lines.count())
-    items = counts.filter(counts.n >= settings.min_count)
+    items = held(counts.filter(counts.n >= settings.min_count))
     frequent = lines.semi_join(items.select("item"), "item")
     left = frequent.select("order_id", a="item")
     right = frequent.select(order=frequent.order_id, b="item")
@@ -97,9 +106,9 @@ def count_itemsets(baskets: ir.Table, settings: RuleSettings) -> Itemsets:
         "order_id", "a", "b"
     )
     pair_counts = basket_pairs.group_by(["a", "b"]).aggregate(n=basket_pairs.count())
-    pairs = pair_counts.filter(pair_counts.n >= settings.min_count)
+    pairs = held(pair_counts.filter(pair_counts.n >= settings.min_count))
     if settings.triples:
-        triples = _triples(basket_pairs, pairs, settings.min_count)
+        triples = held(_triples(basket_pairs, pairs, settings.min_count))
     else:
         triples = ibis.memtable(
             {"a": [], "b": [], "c": [], "n": []},
