@@ -408,13 +408,13 @@ def main() -> None:
         args.repeat,
         label="segmint",
     )
-    runs["rules engine"] = measure(
-        worker_command(SCRIPT, "rules engine", **common), args.repeat, label="rule mining"
-    )
     if args.only == "segmint":
         info["load_average_after"] = os.getloadavg()
         report(runs, info, args)
         return
+    runs["rules engine"] = measure(
+        worker_command(SCRIPT, "rules engine", **common), args.repeat, label="rule mining"
+    )
     min_count = int(runs["rules engine"].report["min_count"])
     peer = [str(PEERS_PYTHON), str(SCRIPT), "--worker", "mlxtend", "--args"]
     runs["mlxtend"] = _peer([*peer, json.dumps({"baskets": str(baskets), "min_count": min_count})])
