@@ -57,7 +57,8 @@ class RecommendSettings:
     Attributes:
         k: items recommended per customer.
         data: what counts in the training data (exclusions, on-sale window, rules).
-        popularity_window_days: the recent window of the popularity baselines.
+        popularity_window_days: the recent window of overall popularity; segment
+            popularity counts three times as long (a segment has fewer buyers).
         half_life_days: recency half-life of buy-again.
         n_neighbors: neighbours per item of item-kNN.
         similarity: item-kNN's ``cosine`` or ``lift``.
