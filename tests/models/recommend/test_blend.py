@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from segmint.exceptions import NotFittedError
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 from segmint.models.recommend import Blend, Interactions, Recommendations, chain, customer_groups
 from segmint.models.recommend.filters import customer_items
 

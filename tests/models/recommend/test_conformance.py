@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 
 from segmint.exceptions import NotFittedError
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 from segmint.models.recommend import (
     ALS,
     BPR,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 from segmint.models.recommend import ALS, Interactions, MissingExtraError, factorization
 from segmint.models.recommend.factorization import confidence_weights
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 from segmint.models.recommend import (
     BuyAgain,
     Filters,

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 
 IntArray = NDArray[np.int64]
 IndexArray = NDArray[np.int32]

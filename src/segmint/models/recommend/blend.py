@@ -23,8 +23,8 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 
+from segmint.models import ModelInputError
 from segmint.models._fitted import check_fitted
-from segmint.models._validation import ModelInputError
 from segmint.models.recommend._data import (
     IntArray,
     Interactions,

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from segmint.exceptions import SegmintError
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 from segmint.models.recommend._base import Recommender
 from segmint.models.recommend._data import (
     FloatArray,

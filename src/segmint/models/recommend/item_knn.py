@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import scipy.sparse as sp
 
-from segmint.models._validation import ModelInputError
+from segmint.models import ModelInputError
 from segmint.models.recommend._base import Recommender
 from segmint.models.recommend._data import (
     FloatArray,
