@@ -266,18 +266,15 @@ def work_segmint(mart_path: str, n_baskets: int, matrix: str, **_: Any) -> dict[
 def work_rules_engine(mart_path: str, n_baskets: int, **_: Any) -> dict[str, Any]:
     """Worker: segmint's rule mining alone, in the engine, from the mart's baskets."""
     import segmint
-    from segmint.scoring.recommend.baskets import basket_lines, coded
+    from segmint.scoring.recommend.baskets import coded_baskets
     from segmint.scoring.recommend.rules import count_itemsets, rule_table
 
     mart = segmint.connect(mart_path)
     rule_settings = settings(n_baskets).rules
     began = time.perf_counter()
-    lines = basket_lines(mart, _as_of(mart))
     with ExitStack() as held:
-        products = held.enter_context(coded(lines, "product_id", "item").cache())
-        baskets = lines.join(products.select("product_id", "item"), "product_id").select(
-            "order_id", "item"
-        )
+        lines = coded_baskets(mart, _as_of(mart), held).lines
+        baskets = lines.select(order_id=lines.basket, item=lines.item)
         itemsets = count_itemsets(baskets, rule_settings, cache=held)
         rules = rule_table(itemsets, rule_settings).to_pyarrow()
     seconds = time.perf_counter() - began
@@ -329,7 +326,9 @@ def work_als(matrix: str, tool: str, **_: Any) -> dict[str, Any]:
     saved = np.load(matrix)
     if tool == "segmint":
         from segmint.models.recommend import ALS, Interactions
+        from segmint.models.recommend.factorization import load_implicit
 
+        load_implicit("implicit.cpu.als")  # imported before the clock, as in the direct run
         interactions = Interactions.from_arrays(
             saved["user"],
             saved["item"],
@@ -368,19 +367,17 @@ def export(mart_path: Path) -> tuple[Path, Path, int]:
     import pyarrow.parquet as pq
 
     import segmint
-    from segmint.scoring.recommend.baskets import basket_lines, coded
+    from segmint.scoring.recommend.baskets import coded_baskets
 
     baskets = mart_path.with_suffix(".baskets.parquet")
     interactions = mart_path.with_suffix(".interactions.npz")
-    with segmint.connect(mart_path) as mart:
-        lines = basket_lines(mart, _as_of(mart))
-        sizes = lines.group_by("order_id").aggregate(size=lines.count())
-        n_baskets = int(sizes.filter(sizes.size <= MAX_BASKET_SIZE).count().execute())
+    with segmint.connect(mart_path) as mart, ExitStack() as held:
+        lines = coded_baskets(mart, _as_of(mart), held).lines
+        sizes = lines.group_by("basket").aggregate(size=lines.count())
+        kept = sizes.filter(sizes.size <= MAX_BASKET_SIZE).select("basket")
+        n_baskets = int(kept.count().execute())
         if not baskets.exists():
-            products = coded(lines, "product_id", "item")
-            coded_lines = lines.join(products.select("product_id", "item"), "product_id")
-            kept = sizes.filter(sizes.size <= MAX_BASKET_SIZE).select("order_id")
-            table_ = coded_lines.semi_join(kept, "order_id").select("order_id", "item")
+            table_ = lines.semi_join(kept, "basket").select(order_id="basket", item="item")
             pq.write_table(table_.to_pyarrow(), baskets)
     return baskets, interactions, n_baskets
 

@@ -27,6 +27,10 @@ BASKETS = [
     ("o6", "c2", "2024-03-31 23:59", "completed", [("p2", 4)]),
     ("o7", "c2", "2024-04-01 00:00", "completed", [("p5", 1), ("p2", 1)]),
     ("o8", "c3", "2024-04-15 09:00", "completed", [("p1", 1), ("p9", 1)]),
+    # c0 (first in sorted order) has a kept order, but of postage only, and a return:
+    # no basket item, so no customer of the training data
+    ("o9", "c0", "2024-02-01 10:00", "completed", [("POST", 1)]),
+    ("o10", "c0", "2024-02-02 10:00", "returned", [("p1", -1)]),
 ]
 
 SETTINGS = DataSettings(
@@ -37,7 +41,7 @@ SETTINGS = DataSettings(
 def test_baskets_codes_and_interactions_as_of_the_date(mart: Mart) -> None:
     add_baskets(mart, BASKETS)
     data = training_data(mart, AS_OF, SETTINGS)
-    assert data.customer_ids.tolist() == ["c1", "c2"]  # c3 buys only later
+    assert data.customer_ids.tolist() == ["c1", "c2"]  # c3 buys only later, c0 only postage
     assert data.product_ids.tolist() == ["p1", "p2"]  # POST excluded; p3, p4 never kept
     x = data.interactions
     rows = list(

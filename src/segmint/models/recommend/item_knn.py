@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from segmint.models import ModelInputError
 from segmint.models.recommend._base import Recommender
@@ -34,9 +35,6 @@ from segmint.models.recommend.filters import Filters
 
 _BLOCK_CELLS = 1 << 24
 """Cells of the dense co-occurrence block built at a time (64 MB of float32)."""
-
-_DENSE_LOOKUP_CELLS = 160_000_000
-"""Largest item × item matrix made dense to explain recommendations (640 MB of float32)."""
 
 
 class ItemKNN(Recommender):
@@ -69,7 +67,7 @@ class ItemKNN(Recommender):
         self.exclude_bought = exclude_bought
 
     def fit(self, interactions: Interactions) -> Self:
-        """Build the item-item similarity, column block by column block."""
+        """Build the item-item similarity, a block of bought items at a time."""
         if self.similarity not in ("cosine", "lift"):
             raise ModelInputError(
                 f"similarity must be 'cosine' or 'lift'; got {self.similarity!r}."
@@ -80,61 +78,58 @@ class ItemKNN(Recommender):
                 raise ModelInputError(f"{name} must be an integer >= 1; got {value!r}.")
         self._remember(interactions)
         bought = self.history_
-        by_item = bought.T.tocsr()  # items × customers
-        by_column = bought.tocsc()
-        buyers = np.asarray(by_item.sum(axis=1)).ravel().astype(np.float64)
-        self.item_buyers_ = buyers
         n = interactions.n_items
+        buyers = np.bincount(bought.indices, minlength=n).astype(np.float64)
+        self.item_buyers_ = buyers
+        # customers with one item add nothing off the diagonal: leave them out of the products
+        several = np.flatnonzero(np.diff(bought.indptr) > 1)
+        shared = bought[several] if several.size < bought.shape[0] else bought
+        by_item = shared.T.tocsr()  # items × customers
         block = max(1, _BLOCK_CELLS // max(n, 1))
         rows: list[IntArray] = []
         cols: list[IntArray] = []
         vals: list[FloatArray] = []
         for start in range(0, n, block):
             stop = min(n, start + block)
-            counts = (by_item @ by_column[:, start:stop]).toarray()  # (n, stop - start)
+            # rows start..stop of the co-occurrence: customers who bought item j and item i
+            counts = (by_item[start:stop] @ shared).toarray()  # (stop - start, n) float32
             r, c, v = self._neighbours(counts, buyers, start, interactions.n_users)
             rows.append(r)
             cols.append(c)
             vals.append(v)
-        # neighbours were found per column (bought item j); store row j → its neighbours i
         self.similarity_ = sp.csr_array(
-            (np.concatenate(vals), (np.concatenate(cols), np.concatenate(rows))), shape=(n, n)
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
         )
         self.similarity_.sort_indices()
         return self
 
     def _neighbours(
-        self, counts: FloatArray, buyers: FloatArray, start: int, n_users: int
+        self, counts: NDArray[np.float32], buyers: FloatArray, start: int, n_users: int
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        """The top neighbours (rows ``i``) of each column ``j`` of a co-occurrence block."""
-        width = counts.shape[1]
-        columns = np.arange(start, start + width)
-        counts[columns, np.arange(width)] = 0.0  # an item is not its own neighbour
+        """The top neighbours (columns ``i``) of each row ``j`` of a co-occurrence block."""
+        height = counts.shape[0]
+        own = np.arange(start, start + height)
+        counts[np.arange(height), own] = 0.0  # an item is not its own neighbour
         counts[counts < self.min_common] = 0.0
-        own = buyers[columns]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.similarity == "cosine":
-                sims = counts / np.sqrt(np.outer(buyers, own))
-            else:
-                sims = counts * n_users / np.outer(buyers, own)
-        sims = np.nan_to_num(sims, nan=0.0, posinf=0.0).astype(np.float32)
-        keep = min(self.n_neighbors, sims.shape[0])
-        if keep < sims.shape[0]:
-            top = np.argpartition(-sims, keep - 1, axis=0)[:keep]
+        # an item nobody bought co-occurs with nothing: its scale is never used, keep it 0
+        bought = buyers > 0
+        scale = np.zeros_like(buyers)
+        if self.similarity == "cosine":
+            scale[bought] = 1.0 / np.sqrt(buyers[bought])
+            row_scale = scale[own]
         else:
-            top = np.broadcast_to(np.arange(sims.shape[0])[:, None], sims.shape)
-        values = np.take_along_axis(sims, top, axis=0)
-        col = np.broadcast_to(columns, top.shape)
+            scale[bought] = 1.0 / buyers[bought]
+            row_scale = scale[own] * n_users
+        sims = (counts * row_scale[:, None] * scale[None, :]).astype(np.float32)
+        keep = min(self.n_neighbors, sims.shape[1])
+        if keep < sims.shape[1]:
+            top = np.argpartition(-sims, keep - 1, axis=1)[:, :keep]
+        else:
+            top = np.broadcast_to(np.arange(sims.shape[1]), sims.shape)
+        values = np.take_along_axis(sims, top, axis=1)
+        row = np.broadcast_to(own[:, None], top.shape)
         positive = values > 0
-        return top[positive], col[positive], values[positive].astype(np.float64)
-
-    def _prepare(self) -> FloatArray | None:
-        """A dense copy of the similarities for explaining, when the catalogue is small."""
-        n = self.n_items_
-        if n * n <= _DENSE_LOOKUP_CELLS:
-            dense: FloatArray = self.similarity_.toarray().astype(np.float32)
-            return dense
-        return None
+        return row[positive], top[positive].astype(np.int64), values[positive].astype(np.float64)
 
     def _recommend(
         self, users: IntArray, k: int, filters: Filters | None, context: Any
@@ -143,24 +138,19 @@ class ItemKNN(Recommender):
         candidates = sp.csr_array(bought @ self.similarity_)
         items, scores = self._top(candidates, users, k, filters, self.exclude_bought)
         because = np.full((*items.shape, 2), -1, dtype=np.int64)
-        because[:, :, 0] = self._strongest(bought, items, context)
+        because[:, :, 0] = self._strongest(bought, items)
         return Recommendations.build(users, items, scores, self.name, because_items=because)
 
-    def _strongest(
-        self, bought: sp.csr_array, items: IntArray, dense: FloatArray | None
-    ) -> IntArray:
+    def _strongest(self, bought: sp.csr_array, items: IntArray) -> IntArray:
         """For each recommended item, the customer's bought item most similar to it."""
         m, k = items.shape
         lengths = np.diff(bought.indptr)
         owner = np.repeat(np.arange(m), lengths)
         history = bought.indices.astype(np.int64)
         targets = items[owner]  # (n_bought, k)
-        rows, cols = np.repeat(history, k), np.maximum(targets, 0).ravel()
-        if dense is not None:
-            sims = dense[rows, cols].astype(np.float64)
-        else:
-            sims = np.asarray(self.similarity_[rows, cols], dtype=np.float64)
-        sims = sims.reshape(-1, k)
+        # a binary search in each bought item's short neighbour list (no dense copy)
+        wanted = self.similarity_[np.repeat(history, k), np.maximum(targets, 0).ravel()]
+        sims = np.asarray(wanted, dtype=np.float64).reshape(-1, k)
         sims[targets < 0] = 0.0
         strongest = np.full((m, k), -1, dtype=np.int64)
         has = lengths > 0

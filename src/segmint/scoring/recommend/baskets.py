@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
 
-from segmint.features.asof import end_of
+from segmint.features.asof import date_literal, end_of
 from segmint.features.orders import purchase_orders
 from segmint.mart import Mart
 
@@ -70,10 +72,67 @@ def returned_items(mart: Mart, day: dt.date, *, exclude_products: Sequence[str] 
     return back.select("customer_id", "product_id").distinct()
 
 
-def coded(table: ir.Table, key: str, code: str) -> ir.Table:
-    """The distinct values of ``key`` in ``table``, numbered ``0..n-1`` in sorted order as ``code``.
+@dataclass(frozen=True)
+class CodedBaskets:
+    """The baskets as of a date in integer codes, held by the engine.
 
-    With ``last_ts`` for each value: the latest ``order_ts`` it appears with.
+    Attributes:
+        customers: ``customer_id``, ``user``: every customer with a kept purchase by the
+            date, numbered ``0..`` in sorted order (some may have no basket item).
+        products: ``product_id``, ``item``: every product ever bought (a positive quantity)
+            that is not excluded, numbered ``0..`` in sorted order (most are in baskets by the
+            date; later ones are dictionary entries only).
+        lines: one row per item of each basket: ``basket`` (an integer per order),
+            ``user``, ``item``, ``days`` (whole days from the order to the date) and
+            ``quantity`` (units of the product in the order).
     """
-    distinct = table.group_by(key).aggregate(last_ts=table.order_ts.max())
-    return distinct.select(key, "last_ts", **{code: ibis.row_number().over(order_by=key)})
+
+    customers: ir.Table
+    products: ir.Table
+    lines: ir.Table
+
+
+def coded_baskets(
+    mart: Mart, day: dt.date, held: ExitStack, *, exclude_products: Sequence[str] = ()
+) -> CodedBaskets:
+    """The baskets as of ``day`` (see :func:`basket_lines`) with integer codes throughout.
+
+    Order, customer and product ids are strings; grouping and joining tens of millions of
+    basket lines by them costs most of the time and memory of counting. So the ids are
+    numbered once, in small tables (orders, customers, products), each line is coded in a
+    single pass over the order lines, and everything after that (interactions, item pairs
+    and triples) groups and joins integers. The three code tables and the coded lines are
+    held by the engine (:meth:`ibis.Table.cache`) until ``held`` closes.
+
+    The customer and product numbering may include ids without a basket item by ``day``;
+    :mod:`segmint.scoring.recommend.data` renumbers to those present.
+    """
+    orders = purchase_orders(mart, day)
+    kept = orders.filter(
+        (orders.status.isnull() | ~orders.status.isin(NOT_KEPT)) & orders.customer_id.notnull()
+    )
+    names = kept.select("customer_id").distinct()
+    customers = held.enter_context(
+        names.select("customer_id", user=ibis.row_number().over(order_by="customer_id")).cache()
+    )
+    lines = _goods(mart.table("order_lines"), exclude_products)
+    bought = lines.filter(lines.quantity > 0)
+    ids = bought.select("product_id").distinct()
+    products = held.enter_context(
+        ids.select("product_id", item=ibis.row_number().over(order_by="product_id")).cache()
+    )
+    with_user = kept.join(customers, "customer_id")
+    days = date_literal(day).delta(with_user.order_ts.date(), unit="day")
+    numbered = held.enter_context(
+        with_user.select(
+            "order_id",
+            basket=ibis.row_number().over(),
+            user=with_user.user.cast("int32"),
+            days=days.cast("int32"),
+        ).cache()
+    )
+    joined = bought.join(numbered, "order_id").join(products, "product_id")
+    coded = joined.group_by(
+        ["basket", "user", joined.item.cast("int32").name("item"), "days"]
+    ).aggregate(quantity=joined.quantity.sum())
+    return CodedBaskets(customers, products, held.enter_context(coded.cache()))

@@ -33,7 +33,7 @@ from segmint.features.asof import date_literal
 from segmint.mart import Mart
 from segmint.models.recommend import Filters, Interactions, RuleTable
 from segmint.models.recommend.filters import customer_items, on_sale, recently_bought
-from segmint.scoring.recommend.baskets import basket_lines, coded, returned_items
+from segmint.scoring.recommend.baskets import basket_lines, coded_baskets, returned_items
 from segmint.scoring.recommend.rules import RuleSettings, count_itemsets, rule_table
 
 
@@ -112,6 +112,20 @@ def _column(table: pa.Table, name: str, dtype: type[np.generic]) -> NDArray[Any]
     return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=dtype)
 
 
+@dataclass(frozen=True)
+class _Pulled:
+    """What :func:`training_data` reads from the engine, in the engine's codes."""
+
+    customer_ids: pa.Table
+    product_ids: pa.Table
+    pairs: pa.Table
+    user_orders: pa.Table
+    rules: pa.Table
+    n_baskets: int
+    n_baskets_skipped: int
+    returned: pa.Table
+
+
 def training_data(mart: Mart, as_of: dt.date, settings: DataSettings | None = None) -> TrainingData:
     """Pull the interactions, rules and filters as of ``as_of`` from the mart.
 
@@ -119,89 +133,110 @@ def training_data(mart: Mart, as_of: dt.date, settings: DataSettings | None = No
         InputError: no basket is known by that date.
     """
     settings = settings or DataSettings()
-    exclude = settings.exclude_products
-    lines = basket_lines(mart, as_of, exclude_products=exclude)
-    # the codes and the coded lines are computed once and held by the engine (Ibis cache:
-    # a temporary table on DuckDB, a cached DataFrame on Spark); every count below reads them
-    with (
-        coded(lines, "customer_id", "user").cache() as customers,
-        coded(lines, "product_id", "item").cache() as products,
-    ):
-        customer_table = customers.order_by("user").select("customer_id").to_pyarrow()
-        if customer_table.num_rows == 0:
-            raise InputError(
-                f"no purchases with products are known by {as_of}; recommendations need "
-                "baskets (orders with order lines naming products). Pick a later date or "
-                "load order lines."
-            )
-        product_table = (
-            products.order_by("item")
-            .select("product_id", days=_days(as_of, products.last_ts))
-            .to_pyarrow()
-        )
-        joined = lines.join(customers.select("customer_id", "user"), "customer_id").join(
-            products.select("product_id", "item"), "product_id"
-        )
-        with joined.select("order_id", "user", "item", "order_ts", "quantity").cache() as codes:
-            interactions = _interactions(
-                codes, as_of, customer_table.num_rows, product_table.num_rows
-            )
-            rules, n_baskets, skipped = _rules(codes.select("order_id", "item"), settings.rules)
-        returned = _returned(
-            mart, as_of, customers, products, exclude, interactions.n_users, interactions.n_items
-        )
-    days_since_sold = _column(product_table, "days", np.float64)
-    filters = Filters(on_sale(days_since_sold, settings.on_sale_days), returned)
+    pulled = _pull(mart, as_of, settings)
+    users = _renumbering(_column(pulled.pairs, "user", np.int64), pulled.customer_ids.num_rows)
+    items = _renumbering(_column(pulled.pairs, "item", np.int64), pulled.product_ids.num_rows)
+    interactions = _interactions(pulled, users, items)
+    days_since_sold = np.full(interactions.n_items, np.inf)
+    np.minimum.at(days_since_sold, interactions.item, interactions.days_since_last)
+    returned = _pairs_in(pulled.returned, users, items)
+    filters = Filters(
+        on_sale(days_since_sold, settings.on_sale_days),
+        customer_items(*returned, interactions.n_users, interactions.n_items),
+    )
     if settings.exclude_recent_days is not None:
         recent = recently_bought(interactions, settings.exclude_recent_days)
         filters = filters.combine(Filters(excluded=recent))
+    customer_ids = pulled.customer_ids.column("customer_id").to_numpy(zero_copy_only=False)
+    product_ids = pulled.product_ids.column("product_id").to_numpy(zero_copy_only=False)
     return TrainingData(
         as_of=as_of,
         interactions=interactions,
-        customer_ids=np.asarray(customer_table.column("customer_id").to_pylist(), dtype=object),
-        product_ids=np.asarray(product_table.column("product_id").to_pylist(), dtype=object),
-        rules=rules,
-        n_baskets=n_baskets,
-        n_baskets_skipped=skipped,
+        customer_ids=np.asarray(customer_ids[users >= 0], dtype=object),
+        product_ids=np.asarray(product_ids[items >= 0], dtype=object),
+        rules=_rule_table(pulled.rules, items),
+        n_baskets=pulled.n_baskets,
+        n_baskets_skipped=pulled.n_baskets_skipped,
         days_since_sold=days_since_sold,
         filters=filters,
     )
 
 
-def _interactions(codes: ir.Table, as_of: dt.date, n_users: int, n_items: int) -> Interactions:
+def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
+    """Code the baskets once in the engine, then read every count from the coded lines."""
+    exclude = settings.exclude_products
+    with ExitStack() as held:
+        coded = coded_baskets(mart, as_of, held, exclude_products=exclude)
+        lines = coded.lines
+        per_pair = lines.group_by(["user", "item"]).aggregate(
+            n_orders=lines.count(),
+            quantity=lines.quantity.sum(),
+            days_since_first=lines.days.max(),
+            days_since_last=lines.days.min(),
+        )
+        pairs = per_pair.to_pyarrow()
+        if pairs.num_rows == 0:
+            raise InputError(
+                f"no purchases with products are known by {as_of}; recommendations need "
+                "baskets (orders with order lines naming products). Pick a later date or "
+                "load order lines."
+            )
+        user_orders = lines.group_by("user").aggregate(n=lines.basket.nunique()).to_pyarrow()
+        baskets = lines.select(order_id=lines.basket, item=lines.item)
+        rules, n_baskets, skipped = _rules(baskets, settings.rules)
+        back = returned_items(mart, as_of, exclude_products=exclude)
+        known = back.join(coded.customers, "customer_id").join(coded.products, "product_id")
+        returned = known.select("user", "item").to_pyarrow()
+        customers = coded.customers.order_by("user").select("customer_id").to_pyarrow()
+        products = coded.products.order_by("item").select("product_id").to_pyarrow()
+    return _Pulled(customers, products, pairs, user_orders, rules, n_baskets, skipped, returned)
+
+
+def _renumbering(codes: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """For each of ``n`` engine codes, its index among the codes present (``-1`` if absent).
+
+    The engine numbers every customer with a kept order and every product ever bought;
+    the training data keeps those with a basket item by the date, in the same order.
+    """
+    present = np.zeros(n, dtype=bool)
+    present[codes] = True
+    return np.where(present, np.cumsum(present) - 1, -1)
+
+
+def _interactions(
+    pulled: _Pulled, users: NDArray[np.int64], items: NDArray[np.int64]
+) -> Interactions:
     """Per (customer, item): orders, units, days since the first and the last purchase."""
-    per_pair = codes.group_by(["user", "item"]).aggregate(
-        n_orders=codes.count(),
-        quantity=codes.quantity.sum(),
-        first_ts=codes.order_ts.min(),
-        last_ts=codes.order_ts.max(),
-    )
-    pairs = per_pair.select(
-        "user",
-        "item",
-        "n_orders",
-        "quantity",
-        days_since_first=_days(as_of, per_pair.first_ts),
-        days_since_last=_days(as_of, per_pair.last_ts),
-    ).to_pyarrow()
-    orders = codes.group_by("user").aggregate(n=codes.order_id.nunique()).to_pyarrow()
+    pairs = pulled.pairs
+    n_users = int(users.max()) + 1
     user_orders = np.zeros(n_users)
-    user_orders[_column(orders, "user", np.int64)] = _column(orders, "n", np.float64)
+    orders = pulled.user_orders
+    user_orders[users[_column(orders, "user", np.int64)]] = _column(orders, "n", np.float64)
     return Interactions.from_arrays(
-        _column(pairs, "user", np.int64),
-        _column(pairs, "item", np.int64),
+        users[_column(pairs, "user", np.int64)],
+        items[_column(pairs, "item", np.int64)],
         _column(pairs, "n_orders", np.float64),
         np.maximum(_column(pairs, "quantity", np.float64), 0.0),
         _column(pairs, "days_since_first", np.float64),
         _column(pairs, "days_since_last", np.float64),
         user_orders=user_orders,
         n_users=n_users,
-        n_items=n_items,
+        n_items=int(items.max()) + 1,
     )
 
 
-def _rules(baskets: ir.Table, settings: RuleSettings) -> tuple[RuleTable, int, int]:
-    """The rule table in item codes (in a fixed order), the baskets counted and set aside."""
+def _pairs_in(
+    table: pa.Table, users: NDArray[np.int64], items: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The (user, item) rows of ``table`` whose customer and item are both present."""
+    user = users[_column(table, "user", np.int64)]
+    item = items[_column(table, "item", np.int64)]
+    both = (user >= 0) & (item >= 0)
+    return user[both], item[both]
+
+
+def _rules(baskets: ir.Table, settings: RuleSettings) -> tuple[pa.Table, int, int]:
+    """The rule table in engine codes, the baskets counted and set aside."""
     with ExitStack() as held:
         itemsets = count_itemsets(baskets, settings, cache=held)
         sizes = itemsets.baskets
@@ -210,12 +245,20 @@ def _rules(baskets: ir.Table, settings: RuleSettings) -> tuple[RuleTable, int, i
             skipped=sizes.count(where=sizes.size > settings.max_basket_size),
         ).to_pyarrow()
         table = rule_table(itemsets, settings).to_pyarrow()
+    kept = counted.column("kept")[0].as_py() or 0
+    skipped = counted.column("skipped")[0].as_py() or 0
+    return table, int(kept), int(skipped)
+
+
+def _rule_table(table: pa.Table, items: NDArray[np.int64]) -> RuleTable:
+    """The rules in item indices, in a fixed order (consequent, then antecedents)."""
     second = table.column("antecedent_2").to_numpy(zero_copy_only=False)
-    first = _column(table, "antecedent_1", np.int64)
-    second_items = np.nan_to_num(np.asarray(second, dtype=np.float64), nan=-1.0).astype(np.int64)
-    consequent = _column(table, "consequent", np.int64)
+    codes = np.nan_to_num(np.asarray(second, dtype=np.float64), nan=-1.0).astype(np.int64)
+    first = items[_column(table, "antecedent_1", np.int64)]
+    second_items = np.where(codes >= 0, items[np.maximum(codes, 0)], -1)
+    consequent = items[_column(table, "consequent", np.int64)]
     order = np.lexsort((second_items, first, consequent))
-    rules = RuleTable.from_arrays(
+    return RuleTable.from_arrays(
         first[order],
         second_items[order],
         consequent[order],
@@ -223,29 +266,6 @@ def _rules(baskets: ir.Table, settings: RuleSettings) -> tuple[RuleTable, int, i
         _column(table, "support", np.float64)[order],
         _column(table, "confidence", np.float64)[order],
         _column(table, "lift", np.float64)[order],
-    )
-    kept = counted.column("kept")[0].as_py() or 0
-    skipped = counted.column("skipped")[0].as_py() or 0
-    return rules, int(kept), int(skipped)
-
-
-def _returned(
-    mart: Mart,
-    as_of: dt.date,
-    customers: ir.Table,
-    products: ir.Table,
-    exclude: Sequence[str],
-    n_users: int,
-    n_items: int,
-) -> sp.csr_array:
-    """Returned or cancelled (customer, item) pairs of known customers and items."""
-    back = returned_items(mart, as_of, exclude_products=exclude)
-    known = back.join(customers.select("customer_id", "user"), "customer_id").join(
-        products.select("product_id", "item"), "product_id"
-    )
-    pairs = known.select("user", "item").to_pyarrow()
-    return customer_items(
-        _column(pairs, "user", np.int64), _column(pairs, "item", np.int64), n_users, n_items
     )
 
 

@@ -67,6 +67,7 @@ class Itemsets:
         items: ``item``, ``n`` for items in at least ``min_count`` baskets.
         pairs: ``a < b``, ``n`` for frequent pairs.
         triples: ``a < b < c``, ``n`` for frequent triples (empty when not counted).
+        max_basket_size: the size cap the baskets were kept under.
     """
 
     baskets: ir.Table
@@ -74,10 +75,12 @@ class Itemsets:
     items: ir.Table
     pairs: ir.Table
     triples: ir.Table
+    max_basket_size: int
 
     def n_baskets(self) -> ir.IntegerScalar:
         """Baskets counted (at most ``max_basket_size`` items)."""
-        return self.lines.order_id.nunique().as_scalar()
+        sizes = self.baskets
+        return sizes.count(where=sizes.size <= self.max_basket_size).as_scalar()
 
 
 def count_itemsets(
@@ -86,9 +89,10 @@ def count_itemsets(
     """Frequent items, pairs and triples of ``baskets`` (columns ``order_id``, ``item``).
 
     ``baskets`` must hold each item at most once per basket (as
-    :func:`segmint.scoring.recommend.baskets.basket_lines` does). With ``cache``, each step
-    is held by the engine (:meth:`ibis.Table.cache`) until the stack closes, so the next
-    step and the rule table read the counted result instead of counting again.
+    :func:`segmint.scoring.recommend.baskets.coded_baskets` does); ``order_id`` may be any
+    type (an integer code is much cheaper to join on than a string). With ``cache``, each
+    step is held by the engine (:meth:`ibis.Table.cache`) until the stack closes, so the
+    next step and the rule table read the counted result instead of counting again.
     """
 
     def held(table: ir.Table) -> ir.Table:
@@ -96,39 +100,43 @@ def count_itemsets(
 
     sizes = held(baskets.group_by("order_id").aggregate(size=baskets.count()))
     kept = sizes.filter(sizes.size <= settings.max_basket_size).select("order_id")
-    lines = held(baskets.select("order_id", "item").semi_join(kept, "order_id"))
+    lines = baskets.select("order_id", "item").semi_join(kept, "order_id")
     counts = lines.group_by("item").aggregate(n=lines.count())
     items = held(counts.filter(counts.n >= settings.min_count))
-    frequent = lines.semi_join(items.select("item"), "item")
-    left = frequent.select("order_id", a="item")
-    right = frequent.select(order=frequent.order_id, b="item")
-    basket_pairs = left.join(right, [left.order_id == right.order, left.a < right.b]).select(
-        "order_id", "a", "b"
-    )
+    # only frequent items can be in a frequent pair or triple (Apriori)
+    frequent = held(lines.semi_join(items.select("item"), "item"))
+    basket_pairs = _basket_pairs(frequent)
     pair_counts = basket_pairs.group_by(["a", "b"]).aggregate(n=basket_pairs.count())
     pairs = held(pair_counts.filter(pair_counts.n >= settings.min_count))
     if settings.triples:
-        triples = held(_triples(basket_pairs, pairs, settings.min_count))
+        # the baskets' pairs that are frequent, formed once more and held for the triples
+        known = held(_basket_pairs(frequent).semi_join(pairs.select("a", "b"), ["a", "b"]))
+        triples = held(_triples(known, pairs, settings.min_count))
     else:
         triples = ibis.memtable(
             {"a": [], "b": [], "c": [], "n": []},
             schema={"a": "int64", "b": "int64", "c": "int64", "n": "int64"},
         )
-    return Itemsets(sizes, lines, items, pairs, triples)
+    return Itemsets(sizes, lines, items, pairs, triples, settings.max_basket_size)
 
 
-def _triples(basket_pairs: ir.Table, pairs: ir.Table, min_count: int) -> ir.Table:
+def _basket_pairs(lines: ir.Table) -> ir.Table:
+    """``order_id``, ``a < b``: every pair of items of each basket in ``lines``."""
+    left = lines.select("order_id", a="item")
+    right = lines.select(order=lines.order_id, b="item")
+    joined = left.join(right, [left.order_id == right.order, left.a < right.b])
+    return joined.select("order_id", "a", "b")
+
+
+def _triples(known: ir.Table, pairs: ir.Table, min_count: int) -> ir.Table:
     """Frequent ``a < b < c``: two frequent pairs sharing ``a`` in one basket, counted,
     then kept when ``(b, c)`` is a frequent pair too.
 
-    Counting before checking ``(b, c)`` is exact (every basket holding ``a, b, c`` holds the
+    ``known`` holds each basket's frequent pairs (``order_id``, ``a``, ``b``). Counting
+    before checking ``(b, c)`` is exact (every basket holding ``a, b, c`` holds the
     frequent pairs ``(a, b)`` and ``(a, c)``) and joins the small counted table, not the
     basket rows, to the pairs.
     """
-    frequent_pairs = pairs.select(p=pairs.a, q=pairs.b)
-    known = basket_pairs.join(
-        frequent_pairs, [basket_pairs.a == frequent_pairs.p, basket_pairs.b == frequent_pairs.q]
-    )
     first = known.select("order_id", "a", "b")
     second = known.select(order=known.order_id, a2=known.a, c=known.b)
     joined = first.join(
