@@ -29,6 +29,15 @@ def test_interactions_are_held_in_customer_then_item_order() -> None:
     assert shuffled.n_orders.tolist() == [4, 2, 3, 1]
     assert shuffled.indptr.tolist() == [0, 2, 2, 4]
     assert shuffled.user_orders.tolist() == [4, 0, 3]  # largest n_orders when not given
+    # the same rows given in order (the fast path) are the same interactions
+    ordered = Interactions.from_arrays([0, 0, 2, 2], [0, 1, 0, 3], [4, 2, 3, 1], n_items=4)
+    for name in ("user", "item", "n_orders", "indptr", "user_orders", "days_since_last"):
+        assert getattr(ordered, name).tolist() == getattr(shuffled, name).tolist()
+    # ordered but for one pair, or repeating a pair next to itself: sorted and refused
+    nearly = Interactions.from_arrays([0, 2, 0], [0, 0, 1], n_items=2)
+    assert (nearly.user.tolist(), nearly.item.tolist()) == ([0, 0, 2], [0, 1, 0])
+    with pytest.raises(ModelInputError, match="1 row\\(s\\) repeat a pair"):
+        Interactions.from_arrays([0, 1, 1], [0, 2, 2])
 
 
 @pytest.mark.parametrize(

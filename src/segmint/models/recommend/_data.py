@@ -113,7 +113,9 @@ class Interactions:
     ) -> Interactions:
         """Validate the per-(customer, item) columns and order them customer by customer.
 
-        Absent columns default to one order, one unit, bought on the as-of day.
+        Absent columns default to one order, one unit, bought on the as-of day. Rows given
+        in CSR order already are kept without a copy, so the columns may share memory with
+        the arrays passed in (as scipy's sparse constructors do): do not change those after.
         ``user_orders`` defaults to each customer's largest ``n_orders`` (a lower bound).
 
         Raises:
@@ -140,27 +142,21 @@ class Interactions:
                 "days_since_last must not exceed days_since_first (the last purchase of an item "
                 "cannot come before its first)."
             )
-        # Sort into CSR order with a counting sort by customer: the matrix of row numbers.
-        positions = sp.coo_array(
-            (np.arange(1, n + 1, dtype=np.float64), (users, items)), shape=(n_users, n_items)
-        ).tocsr()
-        if positions.nnz != n:
-            raise ModelInputError(
-                f"each (user, item) pair must appear once; {n - positions.nnz} row(s) repeat a "
-                "pair. Aggregate per customer and item first."
-            )
-        positions.sort_indices()
-        order = positions.data.astype(np.int64) - 1
-        per_user = _orders_per_user(user_orders, n_users, positions.indptr, orders[order])
+        indptr, order = _csr_order(users, items, n_users, n_items)
+        if order is None:  # already in CSR order (the scoring layer asks the engine for it)
+            user, item, n_rows, rest = users, items, orders, columns
+        else:
+            user, item, n_rows = users[order], items[order], orders[order]
+            rest = {name: values[order] for name, values in columns.items()}
         return cls(
-            indptr=positions.indptr.astype(np.int64),
-            user=users[order],
-            item=items[order],
-            n_orders=orders[order],
-            quantity=columns["quantity"][order],
-            days_since_first=columns["days_since_first"][order],
-            days_since_last=columns["days_since_last"][order],
-            user_orders=per_user,
+            indptr=indptr,
+            user=user,
+            item=item,
+            n_orders=n_rows,
+            quantity=rest["quantity"],
+            days_since_first=rest["days_since_first"],
+            days_since_last=rest["days_since_last"],
+            user_orders=_orders_per_user(user_orders, n_users, indptr, n_rows),
             n_users=n_users,
             n_items=n_items,
         )
@@ -195,6 +191,37 @@ class Interactions:
             n_users=self.n_users,
             n_items=self.n_items,
         )
+
+
+def _csr_order(
+    users: IndexArray, items: IndexArray, n_users: int, n_items: int
+) -> tuple[NDArray[np.int64], IntArray | None]:
+    """The CSR row pointer of the rows, and the order that sorts them by customer, then item
+    (``None`` when they are in that order already).
+
+    Rows already in order are recognised in one pass; otherwise a counting sort by
+    customer (the CSR matrix of row numbers) orders them.
+
+    Raises:
+        ModelInputError: a (customer, item) pair appears more than once.
+    """
+    n = users.size
+    key = users.astype(np.int64) * n_items + items
+    if n == 0 or bool(np.all(key[1:] > key[:-1])):
+        indptr = np.zeros(n_users + 1, dtype=np.int64)
+        np.cumsum(np.bincount(users, minlength=n_users), out=indptr[1:])
+        return indptr, None
+    del key
+    positions = sp.coo_array(
+        (np.arange(1, n + 1, dtype=np.float64), (users, items)), shape=(n_users, n_items)
+    ).tocsr()
+    if positions.nnz != n:
+        raise ModelInputError(
+            f"each (user, item) pair must appear once; {n - positions.nnz} row(s) repeat a "
+            "pair. Aggregate per customer and item first."
+        )
+    positions.sort_indices()
+    return positions.indptr.astype(np.int64), positions.data.astype(np.int64) - 1
 
 
 def _orders_per_user(

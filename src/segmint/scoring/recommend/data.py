@@ -174,7 +174,8 @@ def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
             days_since_first=lines.days.max(),
             days_since_last=lines.days.min(),
         )
-        pairs = per_pair.to_pyarrow()
+        # in customer, item order: the Interactions are then built without a shuffle
+        pairs = per_pair.order_by(["user", "item"]).to_pyarrow()
         if pairs.num_rows == 0:
             raise InputError(
                 f"no purchases with products are known by {as_of}; recommendations need "
