@@ -225,7 +225,7 @@ def _csr_order(
 
 
 def _orders_per_user(
-    given: ArrayLike | None, n_users: int, indptr: NDArray[np.int32], orders: FloatArray
+    given: ArrayLike | None, n_users: int, indptr: NDArray[np.int64], orders: FloatArray
 ) -> FloatArray:
     """``user_orders`` validated, or each customer's largest ``n_orders``."""
     if given is not None:
