@@ -204,14 +204,19 @@ def work_segmint(mart_path: str, n_baskets: int, matrix: str, **_: Any) -> dict[
 
     mart = segmint.connect(mart_path)
     steps: dict[str, float] = {}
-    cpu_began = time.process_time()
+    step_cpu: dict[str, float] = {}
+    step_peak: dict[str, float] = {}
+    memory = _RssSampler()
+    cpu_began = cpu_mark = time.process_time()
     began = mark = time.perf_counter()
 
     def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
+        nonlocal mark, cpu_mark
+        now, cpu_now = time.perf_counter(), time.process_time()
         steps[name] = now - mark
-        mark = now
+        step_cpu[name] = cpu_now - cpu_mark
+        step_peak[name] = memory.take_peak()
+        mark, cpu_mark = now, cpu_now
 
     data = training_data(mart, _as_of(mart), settings(n_baskets))
     lap("training data (engine)")
@@ -232,6 +237,7 @@ def work_segmint(mart_path: str, n_baskets: int, matrix: str, **_: Any) -> dict[
     for name, model in models.items():
         recs = model.recommend(users, 10, filters=data.filters)
         filled[name] = float((recs.items >= 0).mean())
+        del recs  # one method's result at a time (each is about 800 MB at 1M customers)
         lap(f"top-10 {name}")
     recommend_seconds = time.perf_counter() - recommend_began
     recommend_cpu = time.process_time() - cpu_began - fit_cpu
@@ -253,6 +259,8 @@ def work_segmint(mart_path: str, n_baskets: int, matrix: str, **_: Any) -> dict[
         "recommend_cpu_seconds": recommend_cpu,
         "load_average": os.getloadavg(),
         "steps": steps,
+        "step_cpu_seconds": step_cpu,
+        "step_peak_mb": step_peak,
         "customers": int(interactions.n_users),
         "items": int(interactions.n_items),
         "interactions": int(interactions.n_rows),
@@ -261,6 +269,40 @@ def work_segmint(mart_path: str, n_baskets: int, matrix: str, **_: Any) -> dict[
         "baskets_skipped": data.n_baskets_skipped,
         "slots_filled": filled,
     }
+
+
+class _RssSampler:
+    """Samples this process's resident memory every 20 ms in a thread: the peak of each
+    step (``VmHWM`` gives only the peak of the whole run)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._peak = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    @staticmethod
+    def _rss_kb() -> int:
+        with Path("/proc/self/status").open() as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def _sample(self) -> None:
+        while True:
+            rss = self._rss_kb()
+            with self._lock:
+                self._peak = max(self._peak, rss)
+            time.sleep(0.02)
+
+    def take_peak(self) -> float:
+        """The peak since the last call, in MB (restarting from the current size)."""
+        current = self._rss_kb()
+        with self._lock:
+            peak, self._peak = max(self._peak, current), current
+        return peak / 1024
 
 
 def work_rules_engine(mart_path: str, n_baskets: int, **_: Any) -> dict[str, Any]:
@@ -459,7 +501,16 @@ def report(runs: dict[str, Measured], info: dict[str, Any], args: Any) -> None:
     """Print the tables and the goals, write the JSON."""
     main_run = runs["segmint"]
     steps = main_run.report["steps"]
-    rows = [[name, "", f"{main_run.median_of('steps', name):.2f}"] for name in steps]
+    step_cpu = main_run.report.get("step_cpu_seconds", {})
+    step_peak = main_run.report.get("step_peak_mb", {})
+    rows = [
+        [
+            name,
+            f"{step_peak.get(name, float('nan')):,.0f}",
+            f"{main_run.median_of('steps', name):.2f} (CPU {step_cpu.get(name, float('nan')):.1f})",
+        ]
+        for name in steps
+    ]
     fit = main_run.median_of("fit_seconds")
     top = main_run.median_of("recommend_seconds")
     fit_cpu = main_run.median_of("fit_cpu_seconds")
@@ -472,7 +523,7 @@ def report(runs: dict[str, Measured], info: dict[str, Any], args: Any) -> None:
             f"segmint, {r['customers']:,} customers × {r['items']:,} items, "
             f"{r['interactions']:,} customer-items, {r['rules']:,} rules "
             f"(peak {main_run.peak:,.0f} MB)",
-            ["step", "", "seconds"],
+            ["step", "peak MB", "seconds"],
             rows,
         )
     )

@@ -74,15 +74,20 @@ class Recommender(BaseEstimator):  # type: ignore[misc]
             filters.check(self.n_users_, self.n_items_)
         step = self.batch_users
         context = self._prepare()
-        parts = [
-            self._recommend(chosen[start : start + step], k, filters, context)
-            for start in range(0, chosen.size, step)
-        ]
-        if not parts:
+        if chosen.size == 0:
             return Recommendations.build(
                 chosen, np.empty((0, k), np.int64), np.empty((0, k)), self.name
             )
-        return concatenate(parts)
+        first = self._recommend(chosen[:step], k, filters, context)
+        if chosen.size <= step:
+            return first
+        # fill one result batch by batch: stacking the batches at the end would hold the
+        # result twice (about 800 bytes per customer at k = 10)
+        result = _allocate(first, chosen.size)
+        _put(result, first, 0)
+        for start in range(step, chosen.size, step):
+            _put(result, self._recommend(chosen[start : start + step], k, filters, context), start)
+        return result
 
     def _prepare(self) -> Any:
         """What every batch of one ``recommend`` call shares (built once per call)."""
@@ -114,21 +119,32 @@ class Recommender(BaseEstimator):  # type: ignore[misc]
         return top_k_rows(candidates, k)
 
 
-def concatenate(parts: list[Recommendations]) -> Recommendations:
-    """Stack batches of one method's recommendations."""
-    first = parts[0]
-    if len(parts) == 1:
-        return first
-    return Recommendations(
-        users=np.concatenate([p.users for p in parts]),
-        items=np.concatenate([p.items for p in parts]),
-        scores=np.concatenate([p.scores for p in parts]),
-        because_items=np.concatenate([p.because_items for p in parts]),
-        lift=np.concatenate([p.lift for p in parts]),
-        confidence=np.concatenate([p.confidence for p in parts]),
-        cycle_days=np.concatenate([p.cycle_days for p in parts]),
-        days_since_last=np.concatenate([p.days_since_last for p in parts]),
-        group=np.concatenate([p.group for p in parts]),
-        method=np.concatenate([p.method for p in parts]),
-        methods=first.methods,
-    )
+_ROW_FIELDS = (
+    "users",
+    "items",
+    "scores",
+    "because_items",
+    "lift",
+    "confidence",
+    "cycle_days",
+    "days_since_last",
+    "group",
+    "method",
+)
+"""The per-customer arrays of :class:`Recommendations` (the first axis is the customer)."""
+
+
+def _allocate(like: Recommendations, n: int) -> Recommendations:
+    """Uninitialised arrays for ``n`` customers, shaped and typed as ``like``'s."""
+    arrays = {
+        name: np.empty((n, *getattr(like, name).shape[1:]), dtype=getattr(like, name).dtype)
+        for name in _ROW_FIELDS
+    }
+    return Recommendations(**arrays, methods=like.methods)
+
+
+def _put(result: Recommendations, part: Recommendations, start: int) -> None:
+    """Copy a batch's recommendations into rows ``start:`` of ``result``."""
+    stop = start + part.users.size
+    for name in _ROW_FIELDS:
+        getattr(result, name)[start:stop] = getattr(part, name)

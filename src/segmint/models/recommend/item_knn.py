@@ -33,8 +33,9 @@ from segmint.models.recommend._data import (
 )
 from segmint.models.recommend.filters import Filters
 
-_BLOCK_CELLS = 1 << 24
-"""Cells of the dense co-occurrence block built at a time (64 MB of float32)."""
+_BLOCK_CELLS = 1 << 22
+"""Cells of the dense co-occurrence block built at a time (16 MB of float32; with the
+scaled copy and the partition indices about 100 MB)."""
 
 
 class ItemKNN(Recommender):
@@ -81,10 +82,7 @@ class ItemKNN(Recommender):
         n = interactions.n_items
         buyers = np.bincount(bought.indices, minlength=n).astype(np.float64)
         self.item_buyers_ = buyers
-        # customers with one item add nothing off the diagonal: leave them out of the products
-        several = np.flatnonzero(np.diff(bought.indptr) > 1)
-        shared = bought[several] if several.size < bought.shape[0] else bought
-        by_item = shared.T.tocsr()  # items × customers
+        by_item = bought.T.tocsr()  # items × customers
         block = max(1, _BLOCK_CELLS // max(n, 1))
         rows: list[IntArray] = []
         cols: list[IntArray] = []
@@ -92,7 +90,7 @@ class ItemKNN(Recommender):
         for start in range(0, n, block):
             stop = min(n, start + block)
             # rows start..stop of the co-occurrence: customers who bought item j and item i
-            counts = (by_item[start:stop] @ shared).toarray()  # (stop - start, n) float32
+            counts = (by_item[start:stop] @ bought).toarray()  # (stop - start, n) float32
             r, c, v = self._neighbours(counts, buyers, start, interactions.n_users)
             rows.append(r)
             cols.append(c)

@@ -163,11 +163,20 @@ def training_data(mart: Mart, as_of: dt.date, settings: DataSettings | None = No
 
 
 def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
-    """Code the baskets once in the engine, then read every count from the coded lines."""
+    """Code the baskets once in the engine, then read every count from the coded lines.
+
+    Rows come back in no particular order unless asked (:meth:`Mart.unordered`: the engine
+    then holds less while it writes the coded tables). The rules are counted before the
+    interactions are read, so the largest result is not held in Python while the engine
+    counts pairs and triples.
+    """
     exclude = settings.exclude_products
     with ExitStack() as held:
+        held.enter_context(mart.unordered())
         coded = coded_baskets(mart, as_of, held, exclude_products=exclude)
         lines = coded.lines
+        baskets = lines.select(order_id=lines.basket, item=lines.item)
+        rules, n_baskets, skipped = _rules(baskets, settings.rules)
         per_pair = lines.group_by(["user", "item"]).aggregate(
             n_orders=lines.count(),
             quantity=lines.quantity.sum(),
@@ -183,8 +192,6 @@ def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
                 "load order lines."
             )
         user_orders = lines.group_by("user").aggregate(n=lines.basket.nunique()).to_pyarrow()
-        baskets = lines.select(order_id=lines.basket, item=lines.item)
-        rules, n_baskets, skipped = _rules(baskets, settings.rules)
         back = returned_items(mart, as_of, exclude_products=exclude)
         known = back.join(coded.customers, "customer_id").join(coded.products, "product_id")
         returned = known.select("user", "item").to_pyarrow()
