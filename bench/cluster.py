@@ -4,7 +4,7 @@ A mart is made with a ``features`` table of ``--customers`` rows and 12 behaviou
 features drawn from eight latent groups (heavy-tailed money, counts, shares). Then, in
 the same process:
 
-* **segmint**: ``run_clusters(..., k="auto", k_range=(2, 12))`` end to end: features read
+* **segmint**: ``run_clusters(..., ClusterOptions(k="auto", k_range=(2, 12)))`` end to end: features read
   from the mart, prepared, k-means fitted for each k (sample of 50,000), scored, k chosen,
   everyone assigned, assignments and model stored;
 * **stability**: the bootstrap check (20 refits on a 20,000-customer sample);
@@ -34,7 +34,7 @@ from segmint.features import load_features
 from segmint.mart import connect
 from segmint.models.clustering import bootstrap_stability
 from segmint.segmentation.cluster_models import load_model
-from segmint.segmentation.clusters import run_clusters
+from segmint.workflows.clusters import ClusterOptions, run_clusters
 
 AS_OF = dt.date(2025, 12, 31)
 FEATURES = [
@@ -109,9 +109,10 @@ def main() -> None:
         )
         with connect(path) as mart:
             start = time.perf_counter()
-            run = run_clusters(
-                mart, "bench", AS_OF, features=FEATURES, k="auto", k_range=(2, 12), n_bootstrap=0
+            options = ClusterOptions(
+                features=tuple(FEATURES), k="auto", k_range=(2, 12), n_bootstrap=0
             )
+            run = run_clusters(mart, "bench", AS_OF, options)
             ours = time.perf_counter() - start
             print(
                 f"segmint end to end (read, prepare, fit x11, score, choose, assign, store): "

@@ -10,7 +10,7 @@ ingest, once), two measurements:
 2. **The per-customer summary** (frequency, recency, T, monetary value; Fader, Hardie &
    Lee 2005, in lifetimes' convention) by
 
-   * segmint: :func:`segmint.segmentation.clv_data.btyd_summary`, the summary
+   * segmint: :func:`segmint.features.btyd.btyd_summary`, the summary
      ``segmint clv fit`` reads (frequency, recency, T and lifetimes' monetary value, from
      the mart's orders and lines);
    * segmint (purchase grain): the same columns selected from
@@ -180,7 +180,7 @@ def work_segmint_btyd(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     import segmint
-    from segmint.segmentation.clv_data import btyd_summary
+    from segmint.features.btyd import btyd_summary
 
     mart = segmint.connect(mart_path)
     began = time.perf_counter()

@@ -19,6 +19,7 @@ import datetime as dt
 import http.client
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -34,10 +35,10 @@ from pathlib import Path
 import httpx
 
 from segmint import workflows
-from segmint.api.auth import Role, create_token
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.mart.tokens import Role, create_token
 from segmint.synth import synthesize
 
 
@@ -139,6 +140,19 @@ def main() -> int:
         server.wait(timeout=30)
 
 
+def log_in(client: httpx.Client, token: str) -> str:
+    """Log in through the pages' form (its CSRF value included); the session id, which the
+    client also keeps as a cookie for the page calls."""
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    if csrf is None:
+        raise RuntimeError("the login form has no CSRF value")
+    response = client.post("/login", data={"token": token, "csrf": csrf.group(1)})
+    if response.status_code != 303:
+        raise RuntimeError(f"logging in failed: {response.status_code} {response.text[:200]}")
+    return str(response.cookies["segmint_session"])
+
+
 def run(
     base: str,
     server_pid: int,
@@ -150,7 +164,6 @@ def run(
     only: str,
 ) -> int:
     headers = {"Authorization": f"Bearer {token}"}
-    cookies = {"segmint_token": token}
     calls: dict[str, Callable[[], str]] = {
         "API overview (segmentations/rfm)": lambda: "/api/v1/segmentations/rfm",
         "API segment members (customers?segment)": lambda: (
@@ -164,7 +177,7 @@ def run(
     if only:  # the health call, which reads nothing, is the floor of the server and client
         calls["API health"] = lambda: "/api/v1/health"
         calls = {name: make for name, make in calls.items() if only.lower() in name.lower()}
-    with httpx.Client(base_url=base, headers=headers, cookies=cookies, timeout=120) as client:
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         began = time.perf_counter()
         deadline = time.monotonic() + 600
         while True:  # the server warms its caches (first profiles take seconds) in the background
@@ -177,6 +190,7 @@ def run(
                 raise TimeoutError("the server did not finish warming up in 600 s")
             time.sleep(0.5)
         print(f"server up and warm in {time.perf_counter() - began:.1f} s")
+        session = log_in(client, token)
         began = time.perf_counter()
         for make in calls.values():  # one call each: what the server does not warm itself
             client.get(make()).raise_for_status()
@@ -192,7 +206,7 @@ def run(
         # so the two cores go to the server rather than to the client measuring it.
         names = list(calls)
         conn = http.client.HTTPConnection(host, port, timeout=60)
-        sent = {"Authorization": f"Bearer {token}", "Cookie": f"segmint_token={token}"}
+        sent = {"Authorization": f"Bearer {token}", "Cookie": f"segmint_session={session}"}
         while time.monotonic() < stop:
             name = random.choice(names)
             started = time.perf_counter()

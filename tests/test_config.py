@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segmint.config import MIN_MEMORY_MB, default_memory_limit, get_settings
+from segmint.exceptions import SegmintError
 
 
 @pytest.mark.parametrize(
@@ -22,3 +23,12 @@ def test_the_environment_overrides_the_default_cap(monkeypatch: pytest.MonkeyPat
     assert get_settings().memory_limit == "16GB"
     monkeypatch.delenv("SEGMINT_MEMORY_LIMIT")
     assert get_settings().memory_limit == default_memory_limit()
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])
+def test_a_bad_thread_count_names_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SEGMINT_THREADS", value)
+    with pytest.raises(
+        SegmintError, match=rf"SEGMINT_THREADS must be a positive whole number.*{value!r}"
+    ):
+        get_settings()

@@ -7,8 +7,11 @@ by passing explicit values to :func:`get_settings`.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from segmint.exceptions import SegmintError
 
 DEFAULT_MART = Path("segmint.duckdb")
 
@@ -55,12 +58,28 @@ def get_settings(mart: Path | str | None = None) -> Settings:
         mart: a mart path given on the command line; wins over ``SEGMINT_MART``.
     """
     env = os.environ
-    threads = env.get("SEGMINT_THREADS")
     settings = Settings(
         mart=Path(env.get("SEGMINT_MART", str(DEFAULT_MART))),
-        threads=int(threads) if threads else None,
+        threads=_whole_number(env, "SEGMINT_THREADS"),
         memory_limit=env.get("SEGMINT_MEMORY_LIMIT") or default_memory_limit(),
     )
     if mart is not None:
         settings = replace(settings, mart=Path(mart))
     return settings
+
+
+def _whole_number(env: Mapping[str, str], name: str) -> int | None:
+    """The positive whole number in the environment variable ``name``, None when unset.
+
+    Raises:
+        SegmintError: the value is not a positive whole number; the message names the variable.
+    """
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise SegmintError(
+            f"{name} must be a positive whole number (e.g. {name}=4); got {value!r}. "
+            f"Fix it or unset it (unset: the engine uses every core)."
+        )
+    return int(value)

@@ -30,3 +30,7 @@ class NotFittedError(SegmintError, ValueError):
 
 class ConvergenceError(SegmintError):
     """An optimiser did not converge, or the data cannot identify the model."""
+
+
+class ModelInputError(SegmintError, ValueError):
+    """Arrays given to a model are malformed: wrong shapes, negative, non-finite or inconsistent."""

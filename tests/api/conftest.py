@@ -6,16 +6,18 @@ each test module works on its own copy, so one process holds each DuckDB file.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from segmint.api import create_app
-from segmint.api.auth import Role, create_token
 from segmint.mart import connect
+from segmint.mart.tokens import Role, create_token
 
 from .demo_mart import shared_demo
 
@@ -51,3 +53,21 @@ def client(mart_path: Path, tokens: dict[Role, str]) -> Iterator[TestClient]:
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header carrying ``token``."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def form_csrf(html: str) -> str:
+    """The CSRF value of the first form in a page."""
+    found = re.search(r'name="csrf" value="([^"]*)"', html)
+    assert found is not None, "the page has no form with a CSRF value"
+    return found.group(1)
+
+
+def login(client: TestClient, token: str) -> Response:
+    """Log ``client`` in with ``token`` through the login form, as a browser does."""
+    client.cookies.clear()
+    csrf = form_csrf(client.get("/login").text)
+    response = client.post(
+        "/login", data={"token": token, "next": "/", "csrf": csrf}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return response

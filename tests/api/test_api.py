@@ -22,9 +22,10 @@ from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.cli.main import app as cli
 from segmint.mart import connect
 from segmint.segmentation import store
-from segmint.web.customer_view import customer_360
-from segmint.web.customers import customers_by_id, member_ids
-from segmint.web.dashboard import Dashboard
+from segmint.serving.customer_lookup import customers_by_id
+from segmint.views.customer_view import customer_360
+from segmint.views.customers import member_ids
+from segmint.views.dashboard import Dashboard
 
 from .conftest import bearer
 
@@ -255,6 +256,24 @@ def test_customer_360_shows_pii_to_admins_only(client: TestClient, tokens: dict[
     assert 0 < len(times) <= 20 and times == sorted(times, reverse=True)
 
 
+def test_customer_360_coarsens_quasi_identifiers_below_admin(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    analyst = client.get("/api/v1/customers/C0000001", headers=bearer(tokens[Role.analyst]))
+    admin = client.get("/api/v1/customers/C0000001", headers=bearer(tokens[Role.admin])).json()
+    coarse = analyst.json()
+    assert {"birth_year", "city", "postcode"} <= set(admin["profile"])
+    assert set(coarse["profile"]) == set(admin["profile"]) - {"birth_year", "city", "postcode"} | {
+        "age_band"
+    }
+    assert coarse["profile"]["age_band"] == admin["features"]["age_band"]
+    assert admin["profile"]["postcode"] not in analyst.text
+    assert "age" not in coarse["features"] and "city" not in coarse["features"]
+    assert all(set(e) >= {"event_type", "property_keys"} for e in coarse["events"])
+    assert not any("properties" in e for e in coarse["events"])
+    assert any(e["properties"] for e in admin["events"])
+
+
 def test_audience_keeps_only_members_with_granted_consent(
     client: TestClient, tokens: dict[Role, str], mart_path: Path
 ) -> None:
@@ -324,3 +343,33 @@ def test_customer_360_and_members_are_what_fastapi_would_encode(
         served = client.get(f"/api/v1/customers/{customer_id}", headers=headers)
         expected = Customer360Out.model_validate(view, from_attributes=True)
         assert served.content == fastapi_encoding(Customer360Out, expected), customer_id
+
+
+def test_audiences_are_computed_once_per_segment_date_channel_and_detail(
+    client: TestClient, tokens: dict[Role, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segmint.views import dashboard as dashboard_module
+
+    calls: list[tuple[Any, ...]] = []
+    compute = dashboard_module.audience
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[1:])
+        return compute(*args)
+
+    monkeypatch.setattr(dashboard_module, "audience", counted)
+    client.app.state.dashboard.invalidate()  # type: ignore[attr-defined]
+    url = "/api/v1/audiences/rfm/Loyal"
+    analyst, admin = bearer(tokens[Role.analyst]), bearer(tokens[Role.admin])
+    first = client.get(url, headers=analyst)
+    again = client.get(url + "?channel=EMAIL", headers=analyst)
+    as_csv = client.get(url + "?format=csv", headers=analyst)
+    assert first.json() == again.json() and as_csv.status_code == 200
+    assert len(calls) == 1
+    client.get(url + "?channel=sms", headers=analyst)
+    client.get(url, headers=admin)  # contact details: another entry
+    client.get(url, headers=admin)
+    assert [(c[3], c[4]) for c in calls] == [("email", False), ("sms", False), ("email", True)]
+    client.app.state.dashboard.invalidate()  # type: ignore[attr-defined]
+    client.get(url, headers=analyst)
+    assert len(calls) == 4

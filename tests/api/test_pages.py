@@ -12,20 +12,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from segmint.api import create_app
-from segmint.api.auth import Role, create_token
-from segmint.api.deps import COOKIE
 from segmint.api.render import PLOTLY_PATH
+from segmint.api.sessions import SESSION_COOKIE
 from segmint.mart import connect
-from segmint.web.scores import NO_CHURN, NO_CLV
+from segmint.mart.tokens import Role, create_token
+from segmint.views.scores import NO_CHURN, NO_CLV
+
+from .conftest import form_csrf, login
 
 PAGES = ["/", "/segments/rfm", "/segments/rfm?segment=Champions", "/rfm", "/migration", "/value"]
-
-
-def login(client: TestClient, token: str) -> None:
-    client.cookies.clear()
-    response = client.post("/login", data={"token": token, "next": "/"}, follow_redirects=False)
-    assert response.status_code == 303
-    client.cookies.set(COOKIE, response.cookies[COOKIE])
 
 
 def test_pages_send_strangers_to_the_login_form_and_back(client: TestClient) -> None:
@@ -38,16 +33,21 @@ def test_pages_send_strangers_to_the_login_form_and_back(client: TestClient) -> 
 
 def test_a_bad_token_is_refused_on_the_form(client: TestClient) -> None:
     client.cookies.clear()
-    response = client.post("/login", data={"token": "sgm_nope"}, follow_redirects=False)
+    csrf = form_csrf(client.get("/login").text)
+    response = client.post(
+        "/login", data={"token": "sgm_nope", "csrf": csrf}, follow_redirects=False
+    )
     assert response.status_code == 401
     assert "not valid for this mart" in response.text
-    assert COOKIE not in response.cookies
+    assert SESSION_COOKIE not in response.cookies
 
 
 def test_login_never_redirects_to_another_site(client: TestClient, tokens: dict[Role, str]) -> None:
+    client.cookies.clear()
+    csrf = form_csrf(client.get("/login").text)
     response = client.post(
         "/login",
-        data={"token": tokens[Role.viewer], "next": "//evil.example/"},
+        data={"token": tokens[Role.viewer], "next": "//evil.example/", "csrf": csrf},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -91,8 +91,10 @@ def test_analysts_see_members_and_customers_admins_see_pii(
     assert "C0000001" in client.get("/customers?q=0000001").text
     analyst_view = client.get("/customers/C0000001").text
     assert "admin role only" in analyst_view and 'id="pii"' not in analyst_view
+    assert "age band" in analyst_view and "postcode" not in analyst_view
     login(client, tokens[Role.admin])
-    assert 'id="pii"' in client.get("/customers/C0000001").text
+    admin_view = client.get("/customers/C0000001").text
+    assert 'id="pii"' in admin_view and "postcode" in admin_view
 
 
 @pytest.mark.parametrize(
@@ -119,10 +121,12 @@ def test_bad_page_parameters_give_an_error_page_not_a_500(
 
 def test_logout_forgets_the_cookie(client: TestClient, tokens: dict[Role, str]) -> None:
     login(client, tokens[Role.viewer])
-    response = client.post("/logout", follow_redirects=False)
+    csrf = form_csrf(client.get("/").text)
+    response = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
     assert response.headers["location"] == "/login"
     assert (
-        COOKIE in response.headers["set-cookie"] and "Max-Age=0" in response.headers["set-cookie"]
+        SESSION_COOKIE in response.headers["set-cookie"]
+        and "Max-Age=0" in response.headers["set-cookie"]
     )
 
 

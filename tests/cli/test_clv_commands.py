@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import segmint
-from segmint.segmentation.clv_data import btyd_summary
-from segmint.segmentation.clv_fit import fit_clv
+from segmint.features.btyd import btyd_summary
+from segmint.scoring.clv_fit import fit_clv
 
 from .conftest import Segmint
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from segmint.api.auth import Role, role_of
 from segmint.cli.main import app
 from segmint.features import load_features
 from segmint.mart import connect
+from segmint.mart.tokens import Role, role_of
 from segmint.segmentation import store
 
 runner = CliRunner()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,6 +198,29 @@ def test_assignments_writes_the_stored_segments(shop: Shop, tmp_path: Path, suff
     assert written.customer_id.tolist() == expected.customer_id.tolist()
     assert written.segment.tolist() == expected.segment.tolist()
     assert f"wrote {len(expected):,} customers to" in result.stderr
+
+
+def test_assignments_csv_neutralises_cells_a_spreadsheet_would_run(
+    shop: Shop, tmp_path: Path
+) -> None:
+    copy = tmp_path / "hostile.duckdb"
+    shutil.copy(shop.path, copy)
+    with connect(copy, create=False) as mart:
+        first = mart.raw.execute("SELECT min(customer_id) FROM assignments").fetchone()
+        assert first is not None
+        mart.raw.execute(
+            "UPDATE assignments SET customer_id = '=1+2', segment = '@SUM(A1)' "
+            "WHERE customer_id = $1",
+            [first[0]],
+        )
+    out = tmp_path / "rfm.csv"
+    result = invoke("assignments", "rfm", "--mart", str(copy), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out, dtype=str)
+    assert written.customer_id.iloc[0] == "'=1+2" and written.segment.iloc[0] == "'@SUM(A1)"
+    assert not written.stack().str.match(r"[=+\-@]").any()
+    listed = invoke("segmentations", "--mart", str(copy), "--format", "csv")
+    assert listed.exit_code == 0 and listed.stdout.startswith("segmentation,")
 
 
 def test_assignments_as_of_a_date_without_results_lists_the_dates(

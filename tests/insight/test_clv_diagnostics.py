@@ -1,4 +1,4 @@
-"""CLV diagnostics on CDNOW: the numbers behind each plot, and the files written."""
+"""CLV diagnostics on CDNOW: the numbers behind each plot."""
 
 from __future__ import annotations
 
@@ -10,19 +10,16 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import (
-    HTML_NAME,
     conditional_expectations,
-    diagnostic_figures,
+    diagnose,
     expected_cumulative_repeat,
-    p_alive_figure,
-    png_available,
+    p_alive_grid,
     repeat_histogram,
-    write_diagnostics,
 )
 from segmint.mart.ingest import IngestOptions, ingest
-from segmint.segmentation.clv_data import CalibrationHoldout, calibration_holdout
-from segmint.segmentation.clv_fit import ClvFit, fit_clv
+from segmint.scoring.clv_fit import ClvFit, fit_clv
 
 CDNOW = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow" / "CDNOW_sample.txt"
 
@@ -80,34 +77,25 @@ def test_conditional_expectations_by_frequency(split: CalibrationHoldout, fit: C
 
 
 def test_p_alive_matrix_is_a_probability(fit: ClvFit) -> None:
-    figure = p_alive_figure(fit, 10, 38.86)
-    z = np.asarray(figure.data[0].z)
+    z = p_alive_grid(fit, 10, 38.86).alive
     assert z.shape == (11, 40)
     assert np.all((z >= 0) & (z <= 1))
     assert np.all(z[0] == 1.0)  # BG/NBD: no repeat purchase, never seen to drop out
     assert np.all(np.diff(z[5]) >= 0)  # more recent, more alive
     with pytest.raises(InputError, match="max_frequency >= 1 and T > 0"):
-        p_alive_figure(fit, 0, 10.0)
+        p_alive_grid(fit, 0, 10.0)
 
 
-def test_diagnostics_are_written(split: CalibrationHoldout, fit: ClvFit, tmp_path: Path) -> None:
-    figures = diagnostic_figures(split, fit)
-    assert set(figures) == {
-        "clv_tracking",
-        "clv_repeat_histogram",
-        "clv_conditional_expectations",
-        "clv_p_alive",
-    }
-    written = write_diagnostics(figures, tmp_path / "plots")
-    assert written == [tmp_path / "plots" / HTML_NAME]
-    page = written[0].read_text(encoding="utf-8")
-    assert page.count("Plotly.newPlot") == 4
-    assert "cdn.plot.ly" not in page.split("Plotly.newPlot")[-1]
-    for title in ("Tracking cumulative repeat transactions", "P(alive) of a customer aged 39"):
-        assert title in page
-    if png_available():
-        pngs = write_diagnostics(figures, tmp_path / "png", png=True)[1:]
-        assert len(pngs) == 4 and all(p.stat().st_size > 0 for p in pngs)
-    else:
-        with pytest.raises(InputError, match="pip install kaleido"):
-            write_diagnostics(figures, tmp_path / "png", png=True)
+def test_diagnose_gathers_the_numbers_of_every_plot(split: CalibrationHoldout, fit: ClvFit) -> None:
+    numbers = diagnose(split, fit)
+    assert numbers.model == "bgnbd"
+    np.testing.assert_array_equal(
+        numbers.expected_cumulative, expected_cumulative_repeat(split, fit)
+    )
+    np.testing.assert_array_equal(numbers.actual_cumulative, split.weekly_repeat.cumsum())
+    np.testing.assert_array_equal(numbers.histogram[0], repeat_histogram(split, fit)[0])
+    assert (
+        numbers.p_alive.alive.shape[0] == max(int(np.quantile(split.frame.frequency, 0.99)), 1) + 1
+    )
+    assert split.frame["T"].max() == numbers.p_alive.T
+    assert numbers.calibration_end == split.calibration_end

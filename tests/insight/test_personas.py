@@ -13,8 +13,8 @@ from segmint.insight.personas import BUYING_TRAITS, PLAYS, TRAITS, personas, pla
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
-from segmint.segmentation.clusters import run_clusters
 from segmint.synth import generate
+from segmint.workflows.clusters import ClusterOptions, run_clusters
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def mart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
         day, features = workflows.refresh_features(made)
         workflows.run_rfm(made, day, features=features)
         workflows.run_lifecycle(made, day, features=features)
-        run_clusters(made, "clusters", day, k=4, n_bootstrap=0)
+        run_clusters(made, "clusters", day, ClusterOptions(k=4, n_bootstrap=0))
         yield made
 
 

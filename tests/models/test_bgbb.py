@@ -55,7 +55,9 @@ def test_history_probabilities_sum_to_one_and_predictions_add_up(bgbb: BGBB) -> 
     )
     assert probability.sum() == pytest.approx(1.0, abs=1e-12)
     conditional = bgbb.predict_purchases(5, x, t_x, n)
-    unconditional = bgbb.expected_purchases(11) - bgbb.expected_purchases(6)
+    unconditional = bgbb.expected_purchases_new_customer(11) - bgbb.expected_purchases_new_customer(
+        6
+    )
     assert probability @ conditional == pytest.approx(unconditional, rel=1e-10)
 
 

@@ -40,11 +40,11 @@ def test_customer_one_expects_1_226_purchases_in_next_39_weeks(bgnbd: BGNBD) -> 
 def test_unconditional_expectation_matches_published_spot_values() -> None:
     t = [0.1429, 1, 3, 31.8571, 32]
     expected = [0.0078, 0.0532, 0.1506, 1.0405, 1.0437]
-    assert _at(PUBLISHED).expected_purchases(t) == pytest.approx(expected, abs=1e-4)
+    assert _at(PUBLISHED).expected_purchases_new_customer(t) == pytest.approx(expected, abs=1e-4)
     # At 78 weeks the README quotes 1.8576 at the MLE; the formula gives 1.85796 there
     # (checked independently with mpmath), within 4e-4, and 1.8605 at rounded parameters.
-    assert _at(PUBLISHED).expected_purchases(78.0) == pytest.approx(1.8576, abs=5e-4)
-    assert _at(ROUNDED).expected_purchases(78.0) == pytest.approx(1.8605, abs=1e-4)
+    assert _at(PUBLISHED).expected_purchases_new_customer(78.0) == pytest.approx(1.8576, abs=5e-4)
+    assert _at(ROUNDED).expected_purchases_new_customer(78.0) == pytest.approx(1.8605, abs=1e-4)
 
 
 def test_customers_without_repeat_purchases_are_alive(bgnbd: BGNBD) -> None:
@@ -79,3 +79,10 @@ def test_expected_purchases_equal_equation_10_written_out(bgnbd: BGNBD) -> None:
         odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
         expected = if_alive / (1 + odds)
         assert bgnbd.predict_purchases(t, x, t_x, T) == pytest.approx(expected, rel=1e-10)
+
+
+def test_the_old_name_of_the_new_customer_expectation_warns_and_agrees() -> None:
+    model = _at(PUBLISHED)
+    with pytest.warns(FutureWarning, match="renamed expected_purchases_new_customer"):
+        old = model.expected_purchases(39.0)
+    assert old == model.expected_purchases_new_customer(39.0)

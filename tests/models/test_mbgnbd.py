@@ -33,6 +33,6 @@ def test_unconditional_expectation_is_the_new_customer_conditional(mbgnbd: MBGNB
     """E[X(t)] is E[Y(t) | x = t_x = T = 0]: a customer seen only at acquisition."""
     t = np.array([1.0, 39.0, 78.0])
     zeros = np.zeros(3)
-    assert mbgnbd.expected_purchases(t) == pytest.approx(
+    assert mbgnbd.expected_purchases_new_customer(t) == pytest.approx(
         mbgnbd.predict_purchases(t, zeros, zeros, zeros), rel=1e-12
     )

@@ -60,8 +60,10 @@ def test_unit_lifetime_shape_uses_the_logarithmic_limit() -> None:
     model.params_ = {"r": 1.0, "alpha": 2.0, "s": 1.0, "beta": 5.0}
     near = ParetoNBD()
     near.params_ = {"r": 1.0, "alpha": 2.0, "s": 1.0 + 1e-7, "beta": 5.0}
-    assert model.expected_purchases(10.0) == pytest.approx(1 / 2 * 5 * np.log(15 / 5))
-    assert near.expected_purchases(10.0) == pytest.approx(model.expected_purchases(10.0), rel=1e-6)
+    assert model.expected_purchases_new_customer(10.0) == pytest.approx(1 / 2 * 5 * np.log(15 / 5))
+    assert near.expected_purchases_new_customer(10.0) == pytest.approx(
+        model.expected_purchases_new_customer(10.0), rel=1e-6
+    )
 
 
 def test_probability_alive_per_distinct_pair_equals_per_customer(pareto_nbd: ParetoNBD) -> None:

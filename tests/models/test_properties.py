@@ -71,12 +71,14 @@ def test_purchase_count_distribution_sums_to_one_with_the_right_mean(
     probabilities = fitted.probability_of_purchases(k, float(t))
     assert np.all(probabilities >= 0)
     assert probabilities.sum() == pytest.approx(1.0, abs=1e-6)
-    assert k @ probabilities == pytest.approx(fitted.expected_purchases(float(t)), rel=1e-5)
+    assert k @ probabilities == pytest.approx(
+        fitted.expected_purchases_new_customer(float(t)), rel=1e-5
+    )
 
 
 @pytest.mark.parametrize("name", [*CONTINUOUS, "bgbb"])
 def test_expected_purchases_grow_with_time(request: pytest.FixtureRequest, name: str) -> None:
     fitted = request.getfixturevalue(name)
     grid = np.arange(0.0, 200.0)
-    expected = fitted.expected_purchases(grid)
+    expected = fitted.expected_purchases_new_customer(grid)
     assert expected[0] == 0.0 and np.all(np.diff(expected) > 0)

@@ -55,7 +55,7 @@ def test_continuous_time_models_recover_their_parameters(
     _assert_recovered(model, truth)
     # the simulator and E[X(t)] tell the same story: mean purchases match to 3%
     assert data["frequency"].mean() == pytest.approx(
-        model.expected_purchases(AGES).mean(), rel=0.03
+        model.expected_purchases_new_customer(AGES).mean(), rel=0.03
     )
 
 

@@ -89,3 +89,17 @@ def test_prediction_inputs_are_validated(bgnbd: BGNBD, bgbb: BGBB) -> None:
         bgnbd.probability_of_purchases(1.5, 10.0)
     with pytest.raises(ModelInputError, match="recency must not exceed n_periods"):
         bgbb.probability_alive([1], [7], [6])
+
+
+def test_a_customer_without_repeats_must_have_recency_zero() -> None:
+    with pytest.raises(
+        ModelInputError, match=r"frequency 0 must have recency 0; customer at position 1 has"
+    ):
+        BGNBD().fit([2, 0, 1], [5.0, 3.0, 2.0], [10.0, 10.0, 10.0])
+
+
+def test_model_input_error_is_a_segmint_error_from_the_exceptions_module() -> None:
+    from segmint import exceptions, models
+
+    assert models.ModelInputError is exceptions.ModelInputError
+    assert issubclass(exceptions.ModelInputError, exceptions.SegmintError)

@@ -1,162 +1,106 @@
-"""Cluster segmentation on a small synthetic retailer whose customers have known latent types.
-
-Recovery bar: on this retailer (seed 3) the default features with k-means at k = 6 recover
-the seven latent types with an adjusted Rand index of about 0.3 (docs/clustering.md); the
-test holds it above :data:`RECOVERY_BAR` and far above labels shuffled at random.
-"""
+"""The steps of a cluster run, one by one (the whole run: tests/workflows/test_clusters.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from segmint.features import load_features
-from segmint.mart import Mart, connect
-from segmint.mart.ingest import IngestOptions, ingest
-from segmint.models.clustering import ClusteringError, recovery
-from segmint.segmentation import store
-from segmint.segmentation.cluster_models import PROSPECTS, load_model
-from segmint.segmentation.clusters import assign_clusters, run_clusters
-from segmint.synth import generate
-
-pytestmark = pytest.mark.slow
-
-N_CUSTOMERS = 3_000
-RECOVERY_BAR = 0.2
-EARLY = dt.date(2025, 6, 30)
+from segmint.models.clustering import ClusteringError
+from segmint.segmentation.clusters import (
+    candidate_ks,
+    check_options,
+    choose_features,
+    cluster_sizes,
+    customers_to_cluster,
+    small_segments,
+)
 
 
-@pytest.fixture(scope="module")
-def retailer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mart, pd.DataFrame]]:
-    folder = tmp_path_factory.mktemp("retailer")
-    tables = generate(N_CUSTOMERS, seed=3)
-    with connect(folder / "mart.duckdb") as mart:
-        for name in (
-            "customers",
-            "customer_attributes",
-            "products",
-            "orders",
-            "order_lines",
-            "events",
-        ):
-            pq.write_table(tables[name], folder / f"{name}.parquet")
-            ingest(mart, name, folder / f"{name}.parquet", IngestOptions())
-        yield mart, tables["ground_truth"].to_pandas()
+def features(**columns: list[Any]) -> ibis.Table:
+    n = len(next(iter(columns.values())))
+    ids = [f"c{i:02d}" for i in range(n)]
+    return ibis.memtable(pd.DataFrame({"customer_id": ids, "as_of": ["2025-01-01"] * n, **columns}))
 
 
-def stored(mart: Mart, name: str, as_of: dt.date | None = None) -> pd.Series:
-    frame = store.assignments(mart, name, as_of).to_pandas()
-    segments: pd.Series = frame.set_index("customer_id")["segment"].sort_index()
-    return segments
+def test_choose_features_keeps_the_named_order_once_and_hints_at_typos() -> None:
+    table = features(frequency=[1, 2], monetary_total=[3.0, 4.0], region=["a", "b"])
+    assert choose_features(table, ["region", "frequency", "region"]) == ["region", "frequency"]
+    assert choose_features(table, None) == ["frequency", "monetary_total"]
+    with pytest.raises(ClusteringError, match=r"'frequncy' \(did you mean 'frequency'\?\)"):
+        choose_features(table, ["frequncy"])
+    with pytest.raises(ClusteringError, match="no features named"):
+        choose_features(table, [])
 
 
-def test_recovers_latent_types_above_the_bar(retailer: tuple[Mart, pd.DataFrame]) -> None:
-    mart, truth = retailer
-    run = run_clusters(mart, "recovery", k=6, n_bootstrap=5)
-    segments = stored(mart, "recovery")
-    both = truth.set_index("customer_id").latent_type.reindex(segments.index)
-    found = recovery(both, segments)
-    shuffled = recovery(both, np.random.default_rng(0).permutation(segments.to_numpy()))
-    assert found.ari > RECOVERY_BAR
-    assert shuffled.ari < 0.02
-    assert found.confusion.shape == (7, 7)  # six clusters and the prospects
-    assert run.stability is not None and 0 < run.stability.ari_mean <= 1
-    assert set(run.explanation.rules.segment) == set(run.sizes.index) - {PROSPECTS}
-    assert 0.5 < run.explanation.fidelity <= 1
-    assert int(run.sizes.sum()) == len(segments)
-
-
-def test_same_seed_same_segments_and_version(retailer: tuple[Mart, pd.DataFrame]) -> None:
-    mart, _ = retailer
-    first = run_clusters(mart, "det", k="auto", k_range=(3, 5), n_bootstrap=0, random_state=4)
-    a = stored(mart, "det")
-    second = run_clusters(mart, "det", k="auto", k_range=(3, 5), n_bootstrap=0, random_state=4)
-    assert second.model_id == first.model_id and second.version == first.version
-    assert stored(mart, "det").equals(a)
-    assert first.selection.table.equals(second.selection.table)
-
-
-def test_new_date_assigned_with_the_stored_model(retailer: tuple[Mart, pd.DataFrame]) -> None:
-    mart, _ = retailer
-    fitted = run_clusters(mart, "model", EARLY, k=4, n_bootstrap=0)
-    later = assign_clusters(mart, "model")
-    assert later.version == fitted.version and later.model_id == fitted.model_id
-    assert later.as_of > EARLY
-    _, model = load_model(mart, "model")
-    features = load_features(mart, later.as_of).order_by("customer_id").to_pandas()
-    expected = pd.Series(model.segments(features), index=features.customer_id).sort_index()
-    assert stored(mart, "model", later.as_of).equals(expected.rename("segment"))
-    early_ids = set(stored(mart, "model", EARLY).index)
-    assert len(set(expected.index) - early_ids) > 0  # customers new since EARLY got a segment
-    again = assign_clusters(mart, "model", EARLY)
-    assert stored(mart, "model", EARLY).equals(stored(mart, "model", again.as_of))
-
-
-def test_mixed_numeric_and_categorical_features(retailer: tuple[Mart, pd.DataFrame]) -> None:
-    mart, _ = retailer
-    run = run_clusters(
-        mart,
-        "mixed",
-        features=["monetary_total", "age", "region", "top_category"],
-        k=4,
-        n_bootstrap=0,
+def test_default_features_set_prospects_apart_and_drop_constant_columns() -> None:
+    table = features(
+        frequency=[0, 1, 2, 3], monetary_total=[0.0, 5.0, 9.0, 1.0], tenure_days=[7, 7, 7, 7]
     )
-    definition = store.definition(mart, "mixed").definition
-    assert definition["features"] == ["monetary_total", "age", "region", "top_category"]
-    _, model = load_model(mart, "mixed")
-    assert model.preparation.categorical_ == ["region", "top_category"]
-    assert PROSPECTS not in run.sizes.index  # named features: everyone is clustered
-    assert len(run.sizes) == 4
+    data = customers_to_cluster(table, None)
+    assert data.apart and data.prospect.tolist() == [True, False, False, False]
+    assert data.frame.customer_id.tolist() == ["c01", "c02", "c03"]
+    assert (data.columns, data.dropped) == (["frequency", "monetary_total"], ["tenure_days"])
 
 
-def test_small_segments_flagged_or_merged(retailer: tuple[Mart, pd.DataFrame]) -> None:
-    mart, _ = retailer
-    flagged = run_clusters(mart, "small", k=9, min_share=0.1, n_bootstrap=0)
-    assert len(flagged.small) > 0 and (flagged.small.share < 0.1).all()
-    merged = run_clusters(mart, "small", k=9, min_share=0.1, small="merge", n_bootstrap=0)
-    assert len(merged.sizes) < len(flagged.sizes)
-    assert set(merged.sizes.index).isdisjoint(set(merged.small.segment))
+def test_named_features_cluster_everyone_and_keep_constant_columns() -> None:
+    table = features(frequency=[0, 1, 2], tenure_days=[7, 7, 7])
+    data = customers_to_cluster(table, ["frequency", "tenure_days"])
+    assert not data.apart and not data.prospect.any() and len(data.frame) == 3
+    assert (data.columns, data.dropped) == (["frequency", "tenure_days"], [])
 
 
-def test_bad_input_gives_clear_errors(retailer: tuple[Mart, pd.DataFrame]) -> None:
-    mart, _ = retailer
-    with pytest.raises(
-        ClusteringError, match=r"unknown feature 'frequncy' \(did you mean 'frequency'\?\)"
-    ):
-        run_clusters(mart, "bad", features=["frequncy"])
-    tiny = ibis.memtable(
-        pa.table(
-            {
-                "customer_id": ["a", "b", "c"],
-                "frequency": [1, 2, 3],
-                "monetary_total": [1.0, 5.0, 9.0],
-            }
-        )
+def test_all_constant_default_features_are_an_error() -> None:
+    with pytest.raises(ClusteringError, match="same value for every customer"):
+        customers_to_cluster(features(frequency=[1, 1], monetary_total=[2.0, 2.0]), None)
+
+
+def test_candidate_ks_are_the_k_or_the_range_the_customers_allow() -> None:
+    assert candidate_ks(4, (3, 10), 100) == [4]
+    assert candidate_ks("auto", (3, 10), 100) == list(range(3, 11))
+    assert candidate_ks("auto", (3, 10), 6) == [3, 4, 5]
+    with pytest.raises(ClusteringError, match="k=5 clusters need at least 5 customers"):
+        candidate_ks(5, (3, 10), 4)
+    with pytest.raises(ClusteringError, match="needs more than 3 customers"):
+        candidate_ks("auto", (3, 10), 3)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("dbscan", 4, (3, 10), 0.0, "flag"), "algorithm must be one of"),
+        (("kmeans", 1, (3, 10), 0.0, "flag"), "k must be an integer of at least 2"),
+        (("kmeans", "auto", (5, 3), 0.0, "flag"), "the k range must satisfy"),
+        (("kmeans", 4, (3, 10), 0.5, "flag"), "min_share must be in"),
+        (("kmeans", 4, (3, 10), 0.1, "drop"), "small 'flag' or 'merge'"),
+    ],
+)
+def test_bad_options_name_what_they_must_be(options: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(ClusteringError, match=message):
+        check_options(*options)
+
+
+def test_small_segments_are_flagged_or_merged_into_the_nearest_large_one() -> None:
+    model: Any = SimpleNamespace(
+        n_clusters=3, cluster_centers_=np.array([[0.0, 0.0], [10.0, 10.0], [9.0, 9.0]])
     )
-    with pytest.raises(ClusteringError, match="flat have the same value for every customer"):
-        run_clusters(mart, "bad", k=2, table=tiny.mutate(flat=1.0), features=["frequency", "flat"])
-    with pytest.raises(
-        ClusteringError, match="k=5 clusters need at least 5 customers; the features hold 3"
-    ):
-        run_clusters(mart, "bad", k=5, table=tiny, features=["frequency", "monetary_total"])
-    with pytest.raises(ClusteringError, match="algorithm must be one of"):
-        run_clusters(mart, "bad", algorithm="dbscan")  # type: ignore[arg-type]
+    labels = np.array([0] * 10 + [1] * 9 + [2], dtype=np.int64)
+    names, flagged = small_segments(model, labels, 0.1, "flag")
+    assert names == ["cluster 1", "cluster 2", "cluster 3"]
+    assert flagged.to_dict("records") == [
+        {"segment": "cluster 3", "members": 1, "share": 0.05, "action": "flagged"}
+    ]
+    names, merged = small_segments(model, labels, 0.1, "merge")
+    assert names == ["cluster 1", "cluster 2", "cluster 2"]
+    assert merged.action.tolist() == ["merged into cluster 2"]
 
 
-def test_every_algorithm_runs_end_to_end(
-    retailer: tuple[Mart, pd.DataFrame], tmp_path: Path
-) -> None:
-    mart, _ = retailer
-    for algorithm in ("gmm", "ward"):
-        run = run_clusters(mart, f"alg_{algorithm}", algorithm=algorithm, k=4, n_bootstrap=2)  # type: ignore[arg-type]
-        assert len(run.sizes) == 5
-        if algorithm == "gmm":
-            assert run.selection.table.bic.notna().all()
+def test_cluster_sizes_follow_the_names_and_leave_out_empty_segments() -> None:
+    segments = np.array(["b", "a", "b", "b"], dtype=object)
+    sizes = cluster_sizes(segments, ["a", "b", "c"])
+    assert sizes.to_dict() == {"a": 1, "b": 3}
+    assert (sizes.index.name, sizes.name) == ("segment", "members")

@@ -1,29 +1,34 @@
 """``create_app``: one FastAPI application serving the REST API (``/api/v1``) and the pages.
 
-Requests run on a bounded pool of worker threads (``workers``: more requests wait at the
-door instead of fighting over two cores), each with its own cursor of the mart (see
-:class:`segmint.api.deps.MartPool`); expensive results are cached per (segmentation,
-date) in :class:`segmint.web.dashboard.Dashboard`, warmed and refreshed off the request
-path by :class:`segmint.web.warmup.Warmer`. Pages read stored results only and never
+The server never locks the mart: it reads a snapshot of it, read-only, that writers
+publish when they finish (:mod:`segmint.mart.snapshot`), and switches to each new one
+within a second (:class:`segmint.serving.snapshot_pool.SnapshotPool`), so loads run while it serves
+and their rows appear without a restart. Requests run on a bounded pool of worker threads
+(``workers``: more requests wait at the door instead of fighting over two cores), each with
+its own cursor of the snapshot; expensive results are cached per (segmentation,
+date) in :class:`segmint.views.dashboard.Dashboard`, warmed and refreshed off the request
+path by :class:`segmint.api.warmup.Warmer`. Pages read stored results only and never
 refit a model.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from segmint import __version__
-from segmint.api import errors
-from segmint.api.auth import ensure_tokens_table
-from segmint.api.deps import MartPool, TokenCache
+from segmint.api import errors, security_headers
+from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
     analysis_pages,
+    assets,
     audiences,
     customer_pages,
     customers,
@@ -33,10 +38,20 @@ from segmint.api.routes import (
     pages,
     segmentations,
 )
+from segmint.api.sessions import Sessions
+from segmint.api.warmup import Warmer
 from segmint.config import Settings, get_settings
-from segmint.web.dashboard import Dashboard
-from segmint.web.sorted_copies import SortedCopies
-from segmint.web.warmup import Warmer
+from segmint.exceptions import MartError
+from segmint.serving.snapshot_pool import (
+    WAIT,
+    WATCH_INTERVAL,
+    ServingRegistration,
+    SnapshotPool,
+    prepare_snapshot,
+)
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.token_cache import TokenCache
+from segmint.views.dashboard import Dashboard
 
 API_PREFIX = "/api/v1"
 WORKERS = 8
@@ -50,6 +65,9 @@ def create_app(
     *,
     cache_ttl: float | None = None,
     workers: int = WORKERS,
+    watch_interval: float = WATCH_INTERVAL,
+    wait: float = WAIT,
+    on_wait: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """The application over the mart at ``mart`` (default: the configured ``SEGMINT_MART``).
 
@@ -59,41 +77,124 @@ def create_app(
         cache_ttl: seconds a cached profile or chart stays valid; None (the default): until
             the mart changes, which the warmer looks for every 30 seconds.
         workers: requests served at once; the others wait in line.
+        watch_interval: seconds between two looks for a new snapshot of the mart.
+        wait: seconds to wait at start for a writer that holds a mart without a snapshot.
+        on_wait: told (a sentence) when the start waits for a writer or serves the last
+            snapshot because one is writing.
 
     Raises:
         MartError: there is no mart at that path.
+        MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
     """
     settings = settings or get_settings(mart)
-    path = Path(mart) if mart is not None else settings.mart
-    pool = MartPool(path, settings)
-    ensure_tokens_table(pool.main)
+    registration, pool = _serve(
+        Path(mart) if mart is not None else settings.mart, settings, wait, on_wait
+    )
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
     warmer = Warmer(pool.lease, dashboard, copies)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = workers
-        warmer.start()
-        yield
-        warmer.stop()
-        copies.clear()
-        pool.close()
-
+    state = _State(pool, TokenCache(), Sessions(), dashboard, copies, warmer)
     app = FastAPI(
         title="segmint",
         version=__version__,
         description="Segments, their money, migration and customers of a segmint mart.",
-        lifespan=lifespan,
+        lifespan=_lifespan(state, registration, workers, watch_interval),
+        docs_url=None,  # served offline by routes.assets
+        redoc_url=None,
+        dependencies=[Depends(reject_control_characters)],
+        responses=errors.ERROR_RESPONSES,
     )
-    app.state.pool = pool
-    app.state.tokens = TokenCache()
-    app.state.dashboard = dashboard
-    app.state.copies = copies
-    app.state.warmer = warmer
+    state.install(app)
     for router in (health, segmentations, migration, customers, audiences):
         app.include_router(router.router, prefix=API_PREFIX)
-    for router in (login, pages, analysis_pages, customer_pages):
+    for router in (login, pages, analysis_pages, customer_pages, assets):
         app.include_router(router.router)
     errors.install(app, error_page)
+    security_headers.install(app)
     return app
+
+
+def _serve(
+    path: Path, settings: Settings, wait: float, on_wait: Callable[[str], None] | None
+) -> tuple[ServingRegistration, SnapshotPool]:
+    """Register as a server of the mart at ``path`` and open the pool on its fresh snapshot.
+
+    Raises:
+        MartError: there is no mart at ``path``.
+        MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
+    """
+    if not path.is_file():
+        raise MartError(
+            f"no mart at {path}. Create one with `segmint init --mart {path}` or load data into it."
+        )
+    registration = ServingRegistration(path)
+    try:
+        prepare_snapshot(path, settings, wait=wait, on_wait=on_wait)
+        return registration, SnapshotPool(path, settings)
+    except BaseException:
+        registration.release()
+        raise
+
+
+@dataclass
+class _State:
+    """What the application's requests share (``app.state``): the pool of snapshot cursors,
+    the tokens read, the login sessions, the cached dashboard, the sorted copies, the warmer."""
+
+    pool: SnapshotPool
+    tokens: TokenCache
+    sessions: Sessions
+    dashboard: Dashboard
+    copies: SortedCopies
+    warmer: Warmer
+
+    def install(self, app: FastAPI) -> None:
+        """Put every part on ``app.state``, where the dependencies find them."""
+        for name in ("pool", "tokens", "sessions", "dashboard", "copies", "warmer"):
+            setattr(app.state, name, getattr(self, name))
+
+    def switched(self) -> None:
+        """A new snapshot is served: read its tokens, look whether the data changed."""
+        self.tokens.clear()
+        self.warmer.wake()
+
+
+def _lifespan(
+    state: _State, registration: ServingRegistration, workers: int, watch_interval: float
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the warmer and the snapshot watcher with the server; stop, close and release
+    everything when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = workers
+        state.warmer.start()
+        state.pool.watch(state.switched, watch_interval)
+        yield
+        state.warmer.stop()
+        state.pool.close()
+        state.copies.clear()
+        registration.release()
+
+    return lifespan
+
+
+def create_app_from_env() -> FastAPI:
+    """The application over the mart named by ``SEGMINT_MART`` (and the engine settings of
+    the other ``SEGMINT_*`` variables).
+
+    This is how ``segmint serve`` starts the server, by import string
+    (``uvicorn.run("segmint.api.app:create_app_from_env", factory=True)``), so the CLI never
+    imports the API. A wait for a writer at start is told on stderr.
+
+    Raises:
+        MartError: there is no mart at that path.
+        MartBusyError: a writer held the mart too long and there is no snapshot.
+    """
+    settings = get_settings()
+    return create_app(settings, settings.mart, on_wait=_tell)
+
+
+def _tell(said: str) -> None:
+    """Say ``said`` on stderr (where ``segmint serve`` prints its own messages)."""
+    print(said, file=sys.stderr, flush=True)

@@ -1,96 +1,141 @@
-"""Access tokens and roles: who may see aggregates, customer rows or personal data.
+"""Who is calling: the role of a Bearer token or of a page login session, and role checks.
 
-A token is a random secret shown once when created; the mart keeps only its SHA-256
-hash in the table ``api_tokens`` (a fast hash is enough because tokens carry 256 bits of
-randomness: there is nothing to guess). Roles are ordered:
-
-* ``viewer``: aggregates only (segments, money, migration, charts);
-* ``analyst``: also customer-level rows (search, 360° view, audiences) without PII;
-* ``admin``: also personal data (e-mail, phone, name, address).
+Tokens are made, stored, listed and revoked by :mod:`segmint.mart.tokens` (the CLI and the
+API share that store without importing each other); the tokens of the served snapshot are
+held by :class:`segmint.serving.token_cache.TokenCache`, and page logins are sessions
+(:mod:`segmint.api.sessions`). The checks are ``async`` because none of them waits when the
+tokens are in memory: FastAPI runs a plain function dependency on a worker thread, and those
+hand-overs cost more than the checks themselves.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
-from enum import StrEnum
+from collections.abc import Awaitable, Callable
 
-import ibis
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
-from segmint.exceptions import SegmintError
-from segmint.mart import Mart
+from segmint.api.sessions import SESSION_COOKIE, Session, Sessions
+from segmint.mart.tokens import Role, TokenInfo, hash_token, parse_role
+from segmint.serving.snapshot_pool import SnapshotPool
+from segmint.serving.token_cache import TokenCache
 
-TOKENS_TABLE = "api_tokens"
-TOKEN_PREFIX = "sgm_"
+__all__ = [
+    "UNKNOWN_TOKEN",
+    "Role",
+    "api_role",
+    "bearer_token",
+    "forbidden_message",
+    "parse_role",
+    "require",
+    "session_role",
+    "token_info",
+    "valid_role",
+]
 
-TOKENS_SCHEMA = ibis.schema(
-    {"token_hash": "string", "role": "string", "label": "string", "created_at": "timestamp"}
-)
-
-
-class Role(StrEnum):
-    """What a token may see; each role sees everything the previous one sees."""
-
-    viewer = "viewer"
-    analyst = "analyst"
-    admin = "admin"
-
-    @property
-    def rank(self) -> int:
-        """0 for viewer, 1 for analyst, 2 for admin."""
-        return list(Role).index(self)
-
-    def allows(self, needed: Role) -> bool:
-        """True when this role may see what ``needed`` may see."""
-        return self.rank >= needed.rank
+UNKNOWN_TOKEN = "the token is not valid for this mart; create one with `segmint token create`."
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def parse_role(value: str) -> Role:
-    """The role named ``value``.
+def token_info(request: Request, token_hash: str) -> TokenInfo | None:
+    """The stored token with hash ``token_hash`` (reads the table when not read yet)."""
+    pool: SnapshotPool = request.app.state.pool
+    cache: TokenCache = request.app.state.tokens
+    return cache.info(pool, token_hash)
+
+
+async def known_info(request: Request, token_hash: str) -> TokenInfo | None:
+    """:func:`token_info`, answered without leaving the event loop when the tokens are in
+    memory, else on a worker thread (it reads the mart)."""
+    pool: SnapshotPool = request.app.state.pool
+    cache: TokenCache = request.app.state.tokens
+    tokens = cache.tokens(pool.generation)
+    if tokens is not None:
+        return tokens.get(token_hash)
+    return await run_in_threadpool(token_info, request, token_hash)
+
+
+def valid_role(info: TokenInfo | None) -> Role:
+    """The role of a stored token that works.
 
     Raises:
-        SegmintError: ``value`` is not viewer, analyst or admin.
+        HTTPException: 401 naming why: unknown, expired (and when) or revoked (and when).
     """
-    try:
-        return Role(value.strip().lower())
-    except ValueError:
-        raise SegmintError(
-            f"role must be one of {', '.join(r.value for r in Role)}; got {value!r}"
-        ) from None
+    if info is None:
+        raise HTTPException(401, UNKNOWN_TOKEN, headers={"WWW-Authenticate": "Bearer"})
+    problem = info.problem()
+    if problem is not None:
+        raise HTTPException(401, problem, headers={"WWW-Authenticate": "Bearer"})
+    return info.role
 
 
-def hash_token(token: str) -> str:
-    """The SHA-256 hex digest stored in place of ``token``."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def session_role(request: Request) -> tuple[Session, Role] | None:
+    """The login session of the page request and its token's role; None when there is no
+    open session or its token no longer works (the session is then ended)."""
+    sessions: Sessions = request.app.state.sessions
+    session = sessions.get(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    info = token_info(request, session.token_hash)
+    if info is None or info.problem() is not None:
+        sessions.end_token(session.token_hash)
+        return None
+    return session, info.role
 
 
-def ensure_tokens_table(mart: Mart) -> None:
-    """Create the ``api_tokens`` table when the mart does not have it yet."""
-    if TOKENS_TABLE not in mart.con.list_tables():
-        mart.con.create_table(TOKENS_TABLE, schema=TOKENS_SCHEMA)
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
-def create_token(mart: Mart, role: Role, label: str = "") -> str:
-    """Make a new token with ``role``, store its hash and return the token itself (once)."""
-    ensure_tokens_table(mart)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = {
-        "token_hash": [hash_token(token)],
-        "role": [role.value],
-        "label": [label],
-        "created_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+async def api_role(request: Request) -> Role:
+    """The caller's role from the Bearer token, or for a read, from the page login session.
+
+    Raises:
+        HTTPException: 401 without a token, with an unknown one, or with one that expired
+            or was revoked.
+    """
+    token = bearer_token(request)
+    if token is None and request.method in SAFE_METHODS:
+        # A logged-in page user following a link to the API (e.g. "Export audience"): the
+        # session cookie is same-site only, so another site cannot send it.
+        signed_in = await run_in_threadpool(session_role, request)
+        if signed_in is not None:
+            return signed_in[1]
+    if token is None:
+        raise HTTPException(
+            401,
+            "this API needs a token: send 'Authorization: Bearer TOKEN'. "
+            "Create one with `segmint token create --role viewer`.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return valid_role(await known_info(request, hash_token(token)))
+
+
+def require(needed: Role) -> Callable[[Request], Awaitable[Role]]:
+    """A dependency giving the caller's role, or 403 when it may not see what ``needed`` sees."""
+
+    async def check(request: Request) -> Role:
+        role = await api_role(request)
+        if not role.allows(needed):
+            raise HTTPException(403, forbidden_message(role, needed))
+        return role
+
+    return check
+
+
+def forbidden_message(role: Role, needed: Role) -> str:
+    """Why ``role`` is refused something that needs ``needed``."""
+    sees = {
+        Role.viewer: "aggregates only",
+        Role.analyst: "customer-level data without personal data",
+        Role.admin: "everything",
     }
-    mart.con.insert(TOKENS_TABLE, ibis.memtable(row, schema=TOKENS_SCHEMA))
-    return token
-
-
-def role_of(mart: Mart, token: str) -> Role | None:
-    """The role of ``token``, or None when it is unknown (or the mart has no tokens)."""
-    if not token or TOKENS_TABLE not in mart.con.list_tables():
-        return None
-    table = mart.con.table(TOKENS_TABLE)
-    found = table.filter(table.token_hash == hash_token(token)).role.execute()
-    if not len(found):
-        return None
-    return Role(str(found.iloc[0]))
+    return (
+        f"your role '{role.value}' sees {sees[role]}; this needs '{needed.value}'. "
+        f"Ask for a token made with `segmint token create --role {needed.value}`."
+    )

@@ -1,8 +1,9 @@
-"""Rendering pages: the Jinja2 templates of :mod:`segmint.web`, the page role from the cookie.
+"""Rendering pages: the Jinja2 templates of :mod:`segmint.views`, the page role from the session.
 
-Pages share one layout (navigation, the user's role, log out). A page request without a
-valid login cookie is redirected to the login form; one the role may not see gets a 403
-page saying which role it needs.
+Pages share one layout (navigation, the user's role, log out with the session's CSRF
+secret). A page request without an open login session (see :mod:`segmint.api.sessions`)
+is redirected to the login form; one the role may not see gets a 403 page saying which
+role it needs.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import plotly  # type: ignore[import-untyped]
+import plotly
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from segmint.api.auth import Role
-from segmint.api.deps import COOKIE, forbidden_message, token_role
-from segmint.web.formatting import TEMPLATES, install
+from segmint.api.auth import forbidden_message, session_role
+from segmint.mart.tokens import Role
+from segmint.views.formatting import TEMPLATES, install
 
 PLOTLY_PATH = f"/static/plotly-{plotly.__version__}.min.js"
 """Where pages load plotly.js from: versioned, so it can be cached for a year."""
@@ -40,11 +41,13 @@ templates.env.globals.update(nav=NAV, plotly_path=PLOTLY_PATH)
 
 
 def page_role(request: Request) -> Role:
-    """The role of the logged-in user; 401 (a redirect to the login form) when not logged in."""
-    role = token_role(request, request.cookies.get(COOKIE))
-    if role is None:
+    """The role of the logged-in user; 401 (a redirect to the login form) when not logged in,
+    or when the token the session was opened with expired or was revoked."""
+    found = session_role(request)
+    if found is None:
         raise HTTPException(401, "please log in")
-    return role
+    request.state.session, request.state.role = found
+    return found[1]
 
 
 def page_require(request: Request, needed: Role) -> Role:
@@ -60,8 +63,20 @@ def page(request: Request, template: str, active: str, role: Role, **context: An
     return templates.TemplateResponse(
         request,
         template,
-        {"active": active, "role": role.value, "can": _abilities(role), **context},
+        {
+            "active": active,
+            "role": role.value,
+            "can": _abilities(role),
+            "csrf": _csrf(request),
+            **context,
+        },
     )
+
+
+def _csrf(request: Request) -> str:
+    """The CSRF secret of the request's session, for the layout's logout form."""
+    session = getattr(request.state, "session", None)
+    return "" if session is None else str(session.csrf)
 
 
 def _abilities(role: Role) -> dict[str, bool]:
@@ -73,7 +88,11 @@ def error_page(request: Request, status: int, message: str) -> Response:
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    role = token_role(request, request.cookies.get(COOKIE))
+    role: Role | None = getattr(request.state, "role", None)
+    if role is None:
+        found = session_role(request)
+        if found is not None:
+            request.state.session, role = found
     return templates.TemplateResponse(
         request,
         "error.html",
@@ -81,6 +100,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
             "active": "",
             "role": role.value if role else None,
             "can": _abilities(role) if role else {},
+            "csrf": _csrf(request),
             "status": status,
             "message": message,
         },

@@ -124,18 +124,32 @@ class CustomerList(BaseModel):
 
 
 class Customer360Out(BaseModel):
-    """Everything known about one customer; ``pii`` only for admins."""
+    """Everything known about one customer; ``pii`` only for admins.
+
+    Below admin, quasi-identifiers are coarsened: the profile has ``age_band`` instead of
+    ``birth_year`` and no ``city`` or ``postcode``; features have no ``age`` or ``city``;
+    events have ``property_keys`` (the names of their properties) instead of ``properties``.
+    """
 
     customer_id: str
-    profile: Row
+    profile: Row = Field(
+        description="The customers row. Admins: as stored. Others: `age_band` in place of "
+        "`birth_year`, without `city` and `postcode`."
+    )
     features_as_of: dt.date | None
-    features: Row
+    features: Row = Field(
+        description="Latest stored features. Below admin without `age` and `city` "
+        "(`age_band`, `country` and `region` stay)."
+    )
     segments: list[Row]
     scores: list[Row]
     orders: list[Row]
-    events: list[Row]
+    events: list[Row] = Field(
+        description="Latest events. Admins: with the raw `properties` JSON. Others: "
+        "`property_keys`, the names of the properties, instead."
+    )
     consents: list[Row]
-    pii: Row | None
+    pii: Row | None = Field(description="Contact details: admins only, else null.")
     messages: list[str]
 
 

@@ -15,6 +15,18 @@ MartOption = Annotated[
     ),
 ]
 
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute as of the end of this day (YYYY-MM-DD). Default: the last day with orders.",
+    ),
+]
+
+NameOption = Annotated[
+    str | None, typer.Option("--name", help="Store under this name instead of the default.")
+]
+
 
 class OutputFormat(StrEnum):
     """How a command prints its result: Rich tables for people, JSON or CSV for scripts."""

@@ -1,96 +1,56 @@
-"""``segmint demo``: a synthetic retailer, loaded, segmented and shown, in one command."""
+"""``segmint demo``: a synthetic retailer, loaded, segmented and shown, in one command.
+
+An adapter over :mod:`segmint.workflows.demo`: it generates the files with a progress bar,
+builds everything, prints what each step stored, and serves the dashboard.
+"""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from segmint import workflows
-from segmint.api.auth import Role, create_token
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
-from segmint.cli.cluster_commands import show_card
-from segmint.cli.clv_commands import show_value
-from segmint.cli.insight_commands import print_money
-from segmint.cli.predict_commands import show_prediction
-from segmint.cli.segment_commands import show_run
+from segmint.cli._predict_output import show_prediction
+from segmint.cli._profile_output import print_money
+from segmint.cli._segment_output import show_run, show_value
+from segmint.cli.persona_commands import show_card
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
-from segmint.insight import profile
-from segmint.insight.personas import personas
 from segmint.mart import connect
-from segmint.mart.folder import files_to_load
-from segmint.mart.ingest import IngestOptions, ingest
-from segmint.segmentation.clusters import run_clusters
-from segmint.segmentation.predict import run_prediction
-from segmint.segmentation.value import run_value
-from segmint.synth import synthesize
-from segmint.workflows import SegmentationRun
+from segmint.mart.tokens import Role, create_token
+from segmint.synth.generator import SynthResult
+from segmint.workflows import demo as demo_workflow
+from segmint.workflows.segment import SegmentationRun
+
+Opt = typer.Option
 
 
 @user_errors
 def demo(
     customers: Annotated[
-        int, typer.Option("--customers", help="Customers in the synthetic retailer.")
+        int, Opt("--customers", help="Customers in the synthetic retailer.")
     ] = 50_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic retailer.")] = 7,
-    data: Annotated[Path, typer.Option("--data", help="Folder for the generated files.")] = Path(
+    seed: Annotated[int, Opt("--seed", help="Random seed of the synthetic retailer.")] = 7,
+    data: Annotated[Path, Opt("--data", help="Folder for the generated files.")] = Path(
         "demo-data"
     ),
     mart: MartOption = None,
     no_serve: Annotated[
-        bool, typer.Option("--no-serve", help="Stop after building; do not serve the dashboard.")
+        bool, Opt("--no-serve", help="Stop after building; do not serve the dashboard.")
     ] = False,
-    port: Annotated[int, typer.Option("--port", help="Port for the dashboard.")] = DEFAULT_PORT,
+    port: Annotated[int, Opt("--port", help="Port for the dashboard.")] = DEFAULT_PORT,
 ) -> None:
     """Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."""
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    ]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("generating customers", total=customers)
-        made = synthesize(
-            data, customers, seed=seed, on_progress=lambda done: bar.update(task, completed=done)
-        )
+    made = _generate(data, customers, seed)
     out.print(
         f"[bold]synthetic retailer[/]: {customers:,} customers in {data}/ ({made.seconds:.1f} s)"
     )
     with connect(mart) as m:
-        plan, _ = files_to_load(data)
-        for table, path in plan:
-            result = ingest(m, table, path, IngestOptions())
-            out.print(f"  {result.summary()}", highlight=False)
-        day, features = workflows.refresh_features(m)  # built once, used by every segmentation
-        for run in (
-            workflows.run_rfm(m, day, features=features),
-            workflows.run_lifecycle(m, day, features=features),
-            workflows.run_rules(m, "demo_rules", _demo_rules(), day, features=features),
-        ):
-            show_run(run)
-        for name in ("rfm", "lifecycle"):
-            print_money(profile(m, name))
-        scored = workflows.run_clv(m)
-        out.print(
-            f"CLV ({scored.model}, next 52 weeks): {scored.n_customers:,} buyers scored, "
-            f"{scored.totals['clv']:,.0f} expected in total",
-            highlight=False,
-        )
-        show_prediction(run_prediction(m, "churn", scored.as_of))
-        show_value(run_value(m, scored.as_of))
-        clusters = run_clusters(m, "clusters", n_bootstrap=0)
-        show_run(
-            SegmentationRun(
-                clusters.name, clusters.version, clusters.as_of, clusters.sizes, clusters.details
-            )
-        )
-        for card in personas(m, "clusters"):
-            show_card(card)
+        run = demo_workflow.build(m, data)
+        show_demo(run)
         out.print(
             f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."
         )
@@ -104,8 +64,37 @@ def demo(
     serve(DEFAULT_HOST, port, mart_path)
 
 
-def _demo_rules() -> Path:
-    return Path(str(resources.files("segmint.cli").joinpath("demo_rules.yaml")))
+def _generate(data: Path, customers: int, seed: int) -> SynthResult:
+    """The synthetic retailer's files, with a progress bar on stderr."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(
+        *columns, TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal
+    ) as bar:
+        task = bar.add_task("generating customers", total=customers)
+        return demo_workflow.generate(
+            data, customers, seed, on_progress=lambda done: bar.update(task, completed=done)
+        )
+
+
+def show_demo(run: demo_workflow.DemoRun) -> None:
+    """Print what the demo loaded, stored and computed, step by step."""
+    for result in run.loads:
+        out.print(f"  {result.summary()}", highlight=False)
+    for segmentation in run.segmentations:
+        show_run(segmentation)
+    for profiled in run.profiles:
+        print_money(profiled)
+    out.print(
+        f"CLV ({run.clv.model}, next 52 weeks): {run.clv.n_customers:,} buyers scored, "
+        f"{run.clv.totals['clv']:,.0f} expected in total",
+        highlight=False,
+    )
+    show_prediction(run.churn)
+    show_value(run.value)
+    c = run.clusters
+    show_run(SegmentationRun(c.name, c.version, c.as_of, c.sizes, c.details))
+    for card in run.personas:
+        show_card(card)
 
 
 def register(app: typer.Typer) -> None:

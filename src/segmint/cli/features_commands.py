@@ -10,9 +10,9 @@ from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
-from segmint.features import StoredFeatures, store_features
-from segmint.features.asof import resolve_as_of
+from segmint.features import StoredFeatures
 from segmint.mart import connect
+from segmint.workflows import features as features_workflow
 
 AsOfOption = Annotated[
     str | None,
@@ -31,10 +31,8 @@ def features(
 ) -> None:
     """Build the customer features as of a date and store them in the mart table `features`."""
     with connect(mart, create=False) as m, steps("features") as step:
-        step("finding the as-of date")
-        day = resolve_as_of(m, as_of)
-        step(f"building and storing features as of {day.isoformat()}")
-        stored = store_features(m, day)
+        step("building and storing features")
+        stored = features_workflow.store(m, as_of)
     _show(stored, format_)
 
 

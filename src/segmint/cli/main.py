@@ -6,16 +6,20 @@ import typer
 
 from segmint import __version__
 from segmint.cli import (
-    cluster_commands,
+    assignment_commands,
     clv_commands,
     demo_commands,
     features_commands,
     insight_commands,
     mart_commands,
+    persona_commands,
     predict_commands,
+    quarantine_commands,
+    report_commands,
     segment_commands,
     serve_commands,
     synth_commands,
+    token_commands,
 )
 
 app = typer.Typer(
@@ -26,13 +30,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 mart_commands.register(app)
+quarantine_commands.register(app)
 synth_commands.register(app)
 segment_commands.register(app)
+assignment_commands.register(app)
 demo_commands.register(app)
 features_commands.register(app)
 insight_commands.register(app)
-cluster_commands.register(app)
+persona_commands.register(app)
 serve_commands.register(app)
+token_commands.register(app)
+report_commands.register(app)
 clv_commands.register(app)
 predict_commands.register(app)
 

@@ -1,21 +1,24 @@
-"""Commands that create and fill the mart: init, tables, ingest, load, quarantine, ingests."""
+"""Commands that create and fill the mart: init, tables, ingest, load.
+
+``ingest`` and ``load`` are adapters over :mod:`segmint.workflows.load`; what a load left
+out is listed by ``quarantine`` and ``ingests`` (:mod:`segmint.cli.quarantine_commands`).
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from segmint.cli._mart_output import report
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
 from segmint.exceptions import SchemaError
 from segmint.mart import TABLES, connect
-from segmint.mart.folder import files_to_load
-from segmint.mart.ingest import INGEST_TARGETS, IngestOptions, IngestResult, ingest
-from segmint.mart.quarantine import history, quarantined, reasons
+from segmint.mart.ingest import INGEST_TARGETS, IngestOptions
+from segmint.workflows import load as loading
 
 MapOption = Annotated[
     list[str] | None,
@@ -56,7 +59,7 @@ def init(mart: MartOption = None) -> None:
 @user_errors
 def tables(mart: MartOption = None) -> None:
     """List the mart's tables with their row counts."""
-    with connect(mart, create=False) as m:
+    with connect(mart, read_only=True) as m:
         view = Table("table", "rows", title=f"mart {m.path}")
         for name in TABLES:
             view.add_row(name, f"{m.count(name):,}")
@@ -86,8 +89,8 @@ def ingest_command(
         create_customers=create_customers,
     )
     with connect(mart) as m, steps(f"loading {file.name}") as step:
-        result = ingest(m, table, file, options, on_step=step)
-    _report([result], format_)
+        result = loading.ingest(m, table, file, options, on_step=step)
+    report([result], format_)
 
 
 @user_errors
@@ -102,86 +105,23 @@ def load(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Load every file of a folder named after a mart table, parents before children."""
-    plan, unmatched = files_to_load(folder)
-    for path in unmatched:
+    plan = loading.plan_folder(folder)
+    for path in plan.skipped:
         err.print(f"[yellow]skipped[/] {path.name}: no mart table of that name")
     options = IngestOptions(
         date_formats=tuple(date_format or ()), encoding=encoding, create_customers=create_customers
     )
-    results = []
-    with connect(mart) as m:
-        for table, path in plan:
-            with steps(f"loading {path.name}") as step:
-                result = ingest(m, table, path, options, on_step=step)
-            if format_ == "human":
-                _report([result], format_)
-            results.append(result)
-    if format_ != "human":
-        _report(results, format_)
-
-
-@user_errors
-def quarantine(
-    mart: MartOption = None,
-    ingest_id: Annotated[
-        int | None, typer.Option("--ingest", help="Only rows of this load.")
-    ] = None,
-    reason: Annotated[
-        str | None, typer.Option("--reason", help="Only reasons containing this text.")
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show (0 for all).")] = 20,
-    format_: FormatOption = OutputFormat.human,
-) -> None:
-    """List rejected rows with their reasons and raw content."""
-    with connect(mart, create=False) as m:
-        rows = quarantined(m, ingest_id, reason)
-        total = int(rows.count().execute())
-        shown = (rows.limit(limit) if limit else rows).execute()
-        if format_ == "json":
-            out.print_json(shown.to_json(orient="records"))
-            return
-        if format_ == "csv":
-            typer.echo(shown.to_csv(index=False), nl=False)
-            return
-        summary = Table("reason", "rows", title="quarantined rows by reason")
-        for kind, n in reasons(m, ingest_id).execute().itertuples(index=False):
-            summary.add_row(str(kind), f"{n:,}")
-        out.print(summary)
-        view = Table(
-            "load", "row", "reason", "raw", title=f"{len(shown):,} of {total:,} rejected rows"
+    human = format_ == OutputFormat.human
+    with connect(mart) as m, steps("loading") as step:
+        results = loading.load_folder(
+            m,
+            plan,
+            options,
+            on_file=lambda path: lambda what: step(f"{path.name}: {what}"),
+            on_loaded=(lambda result: report([result], format_)) if human else None,
         )
-        for r in shown.itertuples(index=False):
-            view.add_row(str(r.ingest_id), str(r.row_number), r.reason, r.raw)
-        out.print(view)
-
-
-@user_errors
-def ingests(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
-    """List every load with its reconciliation."""
-    with connect(mart, create=False) as m:
-        frame = history(m).execute()
-    if format_ != "human":
-        typer.echo(
-            frame.to_json(orient="records", date_format="iso")
-            if format_ == "json"
-            else frame.to_csv(index=False)
-        )
-        return
-    view = Table(
-        "id", "table", "source", "read", "loaded", "duplicates", "quarantined", "finished (UTC)"
-    )
-    for r in frame.itertuples(index=False):
-        view.add_row(
-            str(r.ingest_id),
-            r.table_name,
-            r.source,
-            f"{r.rows_read:,}",
-            f"{r.rows_loaded:,}",
-            f"{r.rows_duplicate:,}",
-            f"{r.rows_quarantined:,}",
-            str(r.finished_at)[:19],
-        )
-    out.print(view)
+    if not human:
+        report(results, format_)
 
 
 def _parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -194,51 +134,9 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _report(results: list[IngestResult], format_: str) -> None:
-    if format_ == "json":
-        typer.echo(json.dumps([_as_dict(r) for r in results]))
-        return
-    if format_ == "csv":
-        keys = list(_as_dict(results[0]))
-        typer.echo(",".join(keys))
-        for r in results:
-            typer.echo(",".join(str(v) for v in _as_dict(r).values()))
-        return
-    for r in results:
-        colour = "green" if r.rows_quarantined == 0 else "yellow"
-        out.print(f"[{colour}]{r.summary()}[/]", highlight=False)
-        if r.written:
-            out.print(
-                "  wrote " + ", ".join(f"{n:,} {t}" for t, n in r.written.items() if n),
-                highlight=False,
-            )
-        if r.ignored_columns:
-            out.print(f"  columns not used: {', '.join(r.ignored_columns)}", highlight=False)
-        if r.rows_quarantined:
-            out.print(
-                f"  see the rejected rows with: segmint quarantine --ingest {r.ingest_id}",
-                highlight=False,
-            )
-
-
-def _as_dict(r: IngestResult) -> dict[str, object]:
-    return {
-        "ingest_id": r.ingest_id,
-        "table": r.table,
-        "source": r.source,
-        "rows_read": r.rows_read,
-        "rows_loaded": r.rows_loaded,
-        "rows_duplicate": r.rows_duplicate,
-        "rows_quarantined": r.rows_quarantined,
-        "already_loaded": r.already_loaded,
-    }
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command()(init)
     app.command()(tables)
     app.command("ingest")(ingest_command)
     app.command()(load)
-    app.command()(quarantine)
-    app.command()(ingests)

@@ -1,19 +1,24 @@
-"""Commands for predictive scores: ``predict churn|intent`` and ``score`` (refresh them all)."""
+"""Commands for predictive scores: ``predict churn|intent`` and ``score`` (refresh them all).
+
+Adapters over :mod:`segmint.workflows.predict`; the calibration chart is drawn by
+:mod:`segmint.views.plots.propensity`, the tables by :mod:`segmint.cli._predict_output`.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from segmint.cli._options import FormatOption, MartOption, OutputFormat
+from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.cli.segment_commands import AsOfOption
+from segmint.cli._predict_output import show_prediction, summary
 from segmint.mart import connect
-from segmint.segmentation.predict import PredictionRun, refresh_scores, run_prediction
+from segmint.views.plots.propensity import write_calibration_chart
+from segmint.workflows.predict import refresh_scores, run_prediction
 
 HorizonOption = Annotated[
     int | None,
@@ -46,7 +51,8 @@ def _predict(
         step("building features, training and scoring")
         run = run_prediction(m, target, as_of, horizon_days)
     if plot is not None:
-        write_calibration_chart(run, plot)
+        title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
+        write_calibration_chart(run.validation, title, plot)
         err.print(f"calibration chart written to {plot}", highlight=False)
     show_prediction(run, format_)
 
@@ -90,7 +96,7 @@ def score(
     if format_ != OutputFormat.human:
         payload = {
             "as_of": refresh.as_of.isoformat(),
-            "predictions": [_summary(run) for run in refresh.predictions],
+            "predictions": [summary(run) for run in refresh.predictions],
             "clv": None
             if refresh.clv is None
             else {"model": refresh.clv.model, "n_customers": refresh.clv.n_customers},
@@ -106,98 +112,6 @@ def score(
     if refresh.clv is not None:
         view.add_row("clv and BTYD scores", refresh.clv.model, f"{refresh.clv.n_customers:,}", "")
     out.print(view)
-
-
-def _summary(run: PredictionRun) -> dict[str, Any]:
-    return {
-        "target": run.target.name,
-        "model": run.target.model,
-        "score_name": run.target.score_name,
-        "as_of": run.as_of.isoformat(),
-        "horizon_days": run.horizon_days,
-        "train_as_of": run.train_as_of.isoformat(),
-        "validation_as_of": run.validation_as_of.isoformat(),
-        "n_train": run.n_train,
-        "n_scored": run.n_scored,
-        "run_id": run.run_id,
-        "validation": run.validation,
-        "importance": run.importance.to_dict(orient="records"),
-    }
-
-
-def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.human) -> None:
-    """Print a run: metrics against the baselines, calibration, top features."""
-    if format_ != OutputFormat.human:
-        typer.echo(json.dumps(_summary(run), default=str))
-        return
-    target = run.target
-    metrics = Table(
-        "scorer",
-        "AUC",
-        "Brier",
-        "Brier of base rate",
-        "lift top 10%",
-        title=(
-            f"{target.name} in {run.horizon_days} days: trained as of {run.train_as_of}, "
-            f"validated as of {run.validation_as_of} ({next(iter(run.validation.values()))['n']:,} customers)"
-        ),
-    )
-    for name, m in run.validation.items():
-        metrics.add_row(
-            name,
-            f"{m['auc']:.3f}",
-            f"{m['brier']:.4f}",
-            f"{m['brier_base_rate']:.4f}",
-            f"{m['lift_top_decile']:.2f}",
-        )
-    out.print(metrics)
-    curve = Table(
-        "predicted", "n", "mean predicted", "observed", title=f"calibration of {target.model}"
-    )
-    for row in run.validation[target.model]["calibration"]:
-        curve.add_row(
-            f"{row['bin_lower']:.1f}-{row['bin_upper']:.1f}",
-            f"{row['n']:,}",
-            f"{row['mean_predicted']:.3f}",
-            f"{row['observed_rate']:.3f}",
-        )
-    out.print(curve)
-    features = Table("feature", "AUC drop when shuffled", "std", title="what drives the score")
-    for row in run.importance.itertuples():
-        features.add_row(str(row.feature), f"{row.importance:.4f}", f"{row.std:.4f}")
-    out.print(features)
-    out.print(
-        f"{run.n_scored:,} {target.score_name} scores stored as of {run.as_of} "
-        f"(model {target.model}, run {run.run_id})",
-        highlight=False,
-    )
-
-
-def write_calibration_chart(run: PredictionRun, path: Path) -> None:
-    """The calibration curves of the model and its baselines as one HTML file (plotly.js inlined)."""
-    import plotly.graph_objects as go  # type: ignore[import-untyped]
-
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot"})
-    )
-    for name, m in run.validation.items():
-        points = m["calibration"]
-        figure.add_trace(
-            go.Scatter(
-                x=[p["mean_predicted"] for p in points],
-                y=[p["observed_rate"] for p in points],
-                mode="lines+markers",
-                name=f"{name} (AUC {m['auc']:.3f}, Brier {m['brier']:.3f})",
-                text=[f"{p['n']} customers" for p in points],
-            )
-        )
-    figure.update_layout(
-        title=f"{run.target.name} in {run.horizon_days} days, validated as of {run.validation_as_of}",
-        xaxis_title="mean predicted probability",
-        yaxis_title="observed rate",
-    )
-    figure.write_html(path, include_plotlyjs=True)
 
 
 def register(app: typer.Typer) -> None:

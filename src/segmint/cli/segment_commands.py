@@ -1,36 +1,30 @@
-"""Commands that make and list segmentations: segment rfm|lifecycle|rules, segmentations, assignments."""
+"""The ``segment`` group: rfm, lifecycle, rules, value and cluster, each stored as it runs.
+
+Every command is an adapter: it parses its options (:mod:`segmint.cli._segment_options`),
+calls one use case of :mod:`segmint.workflows` and prints the result
+(:mod:`segmint.cli._segment_output`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+import json
 
 import typer
-from rich.table import Table
 
-from segmint import workflows
-from segmint.cli._options import FormatOption, MartOption, OutputFormat
-from segmint.cli._output import err, out, steps, user_errors
-from segmint.exceptions import InputError
-from segmint.features import parse_as_of
+from segmint.cli import _segment_options as o
+from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
+from segmint.cli._output import err, steps, user_errors
+from segmint.cli._segment_output import run_document, show_cluster_run, show_run, show_value
 from segmint.mart import connect
-from segmint.segmentation import store
-from segmint.workflows import SegmentationRun
-
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Compute as of the end of this day (YYYY-MM-DD). Default: the last day with orders.",
-    ),
-]
-NameOption = Annotated[
-    str | None, typer.Option("--name", help="Store under this name instead of the default.")
-]
+from segmint.views.plots.clusters import write_selection_plots
+from segmint.workflows import clusters, segment, value
+from segmint.workflows.segment import SegmentationRun
 
 segment_app = typer.Typer(
-    help="Segment customers (RFM, lifecycle, rules) and store the result.", no_args_is_help=True
+    help="Segment customers (RFM, lifecycle, rules, value, clusters) and store the result.",
+    no_args_is_help=True,
 )
+HUMAN = OutputFormat.human
 
 
 @segment_app.command("rfm")
@@ -38,18 +32,15 @@ segment_app = typer.Typer(
 def rfm(
     mart: MartOption = None,
     as_of: AsOfOption = None,
-    bins: Annotated[int, typer.Option("--bins", help="Score levels for R, F and M (2-10).")] = 5,
-    map_file: Annotated[
-        Path | None,
-        typer.Option("--map", help="Your own segment map (YAML, like the shipped rfm_map.yaml)."),
-    ] = None,
+    bins: o.Bins = 5,
+    map_file: o.MapOption = None,
     name: NameOption = None,
-    format_: FormatOption = OutputFormat.human,
+    format_: FormatOption = HUMAN,
 ) -> None:
     """RFM scores by quantile and the 11 named RFM segments."""
     with connect(mart) as m, steps("RFM") as step:
         step("building features")
-        run = workflows.run_rfm(m, as_of, bins=bins, map_path=map_file, name=name or "rfm")
+        run = segment.run_rfm(m, as_of, bins=bins, map_path=map_file, name=name or "rfm")
     show_run(run, format_)
 
 
@@ -58,28 +49,18 @@ def rfm(
 def lifecycle(
     mart: MartOption = None,
     as_of: AsOfOption = None,
-    new_days: Annotated[
-        float | None, typer.Option(help="A first order this recent makes a customer new.")
-    ] = None,
-    loyal_orders: Annotated[
-        int | None, typer.Option(help="Orders needed, while active, to be loyal.")
-    ] = None,
-    active_after: Annotated[
-        float | None, typer.Option(help="Active while recency ≤ this × own cadence.")
-    ] = None,
-    lapsed_after: Annotated[
-        float | None, typer.Option(help="At risk up to this × cadence, lapsed beyond.")
-    ] = None,
-    churned_after: Annotated[
-        float | None, typer.Option(help="Lapsed up to this × cadence, churned beyond.")
-    ] = None,
+    new_days: o.NewDays = None,
+    loyal_orders: o.LoyalOrders = None,
+    active_after: o.ActiveAfter = None,
+    lapsed_after: o.LapsedAfter = None,
+    churned_after: o.ChurnedAfter = None,
     name: NameOption = None,
-    format_: FormatOption = OutputFormat.human,
+    format_: FormatOption = HUMAN,
 ) -> None:
     """Lifecycle stages: prospect, new, reactivated, loyal, active, at risk, lapsed, churned."""
     with connect(mart) as m, steps("lifecycle") as step:
         step("building features")
-        run = workflows.run_lifecycle(
+        run = segment.run_lifecycle(
             m,
             as_of,
             name=name or "lifecycle",
@@ -95,114 +76,80 @@ def lifecycle(
 @segment_app.command("rules")
 @user_errors
 def rules(
-    name: Annotated[str, typer.Argument(help="Name to store the segmentation under.")],
-    file: Annotated[
-        Path, typer.Option("--file", help="Rules file (YAML): segments with `where` conditions.")
-    ],
+    name: o.NameArgument,
+    file: o.RulesFile,
     mart: MartOption = None,
     as_of: AsOfOption = None,
-    format_: FormatOption = OutputFormat.human,
+    format_: FormatOption = HUMAN,
 ) -> None:
     """Segments from readable conditions over features, attributes and other segmentations."""
     with connect(mart) as m, steps(f"rules {name}") as step:
         step("building features")
-        run = workflows.run_rules(m, name, file, as_of)
+        run = segment.run_rules(m, name, file, as_of)
     show_run(run, format_)
 
 
+@segment_app.command("value")
 @user_errors
-def segmentations(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
-    """List stored segmentations with their versions and dates."""
-    with connect(mart, create=False) as m:
-        frame = store.segmentations(m).execute()
-    if format_ == OutputFormat.json:
-        typer.echo(frame.to_json(orient="records", date_format="iso"))
-        return
-    if format_ == OutputFormat.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
-        return
-    view = Table(
-        "segmentation",
-        "version",
-        "kind",
-        "dates",
-        "latest as_of",
-        "segments",
-        title="segmentations",
-    )
-    for r in frame.itertuples(index=False):
-        view.add_row(
-            r.segmentation,
-            str(r.version),
-            r.kind,
-            str(r.n_as_of),
-            str(r.last_as_of)[:10],
-            str(r.n_segments),
-        )
-    out.print(view)
-    if frame.empty:
-        err.print("none yet: try `segmint segment rfm`")
-
-
-@user_errors
-def assignments(
-    segmentation: Annotated[str, typer.Argument(help="Segmentation name, e.g. rfm.")],
-    out_file: Annotated[
-        Path,
-        typer.Option("--out", help="Write customer_id, segment to this .csv or .parquet file."),
-    ],
+def value_command(
     mart: MartOption = None,
     as_of: AsOfOption = None,
+    model: o.ScoreModel = None,
+    cuts: o.Cuts = o.DEFAULT_CUTS_TEXT,
+    risk_cuts: o.RiskCuts = o.DEFAULT_RISK_CUTS_TEXT,
+    name: NameOption = None,
+    format_: FormatOption = HUMAN,
 ) -> None:
-    """Write a segmentation's customer_id, segment pairs to a CSV or Parquet file."""
-    suffix = out_file.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
-    with connect(mart, create=False) as m:
-        day = parse_as_of(as_of) if as_of else None
-        rows = store.assignments(m, segmentation, day).order_by("customer_id")
-        if suffix == ".csv":
-            rows.to_csv(out_file)
-        else:
-            rows.to_parquet(out_file)
-        n = int(rows.count().execute())
-    err.print(f"wrote {n:,} customers to {out_file}")
-
-
-def show_run(run: SegmentationRun, format_: OutputFormat = OutputFormat.human) -> None:
-    """Print a stored run: segment sizes and shares (a table, or JSON/CSV for scripts)."""
-    total = int(run.sizes.sum())
-    if format_ != OutputFormat.human:
-        frame = run.sizes.rename("members").reset_index()
-        frame["share"] = frame["members"] / max(total, 1)
-        typer.echo(
-            frame.to_json(orient="records")
-            if format_ == OutputFormat.json
-            else frame.to_csv(index=False)
+    """Value tiers by predicted CLV (top 1%, next 4%, 15%, 30%, rest) and the value x risk grid."""
+    tiers, risks = o.numbers(cuts, "--cuts"), o.numbers(risk_cuts, "--risk-cuts")
+    with connect(mart) as m:
+        run = value.run_value(
+            m, as_of, model=model, cuts=tiers, risk_cuts=risks, name=name or "value"
         )
+    show_value(run, format_)
+
+
+@segment_app.command("cluster")
+@user_errors
+def cluster(
+    name: o.NameArgument,
+    features: o.Features = None,
+    algorithm: o.AlgorithmOption = "kmeans",
+    k: o.K = "auto",
+    k_min: o.KMin = 3,
+    k_max: o.KMax = 10,
+    tails: o.TailsOption = "log",
+    pca: o.Pca = None,
+    min_share: o.MinShare = 0.02,
+    merge_small: o.MergeSmall = False,
+    bootstrap: o.Bootstrap = 20,
+    seed: o.Seed = 0,
+    plots: o.Plots = None,
+    assign: o.Assign = False,
+    mart: MartOption = None,
+    as_of: o.ClusterAsOf = None,
+    format_: FormatOption = HUMAN,
+) -> None:
+    """Cluster analysis: prepare features, choose k, validate, explain as rules, store."""
+    options = o.cluster_options(
+        features, algorithm, k, (k_min, k_max), tails, pca, min_share, merge_small, bootstrap, seed
+    )
+    with connect(mart) as m, steps(f"cluster {name}") as step:
+        if assign:
+            done = clusters.assign_clusters(m, name, as_of)
+            show_run(SegmentationRun(done.name, done.version, done.as_of, done.sizes), format_)
+            return
+        run = clusters.run_clusters(m, name, as_of, options, on_step=step)
+    for path in write_selection_plots(run.selection.table, run.selection.k, plots) if plots else []:
+        err.print(f"wrote {path}")
+    if format_ == OutputFormat.json:
+        typer.echo(json.dumps(run_document(run), default=str))
         return
-    title = f"{run.name} v{run.version} as of {run.as_of.isoformat()}: {total:,} customers"
-    view = Table("segment", "members", "share", "", title=title)
-    for segment, members in run.sizes.items():
-        share = members / max(total, 1)
-        view.add_row(
-            str(segment),
-            f"{members:,}",
-            f"{share:6.1%}",
-            "█" * max(1, round(share * 40)) if members else "",
-        )
-    out.print(view)
-    if run.details:
-        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in run.details.items())
-        out.print(f"[dim]{shown}[/]", highlight=False)
-
-
-def _fmt(value: object) -> str:
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
+    show_run(SegmentationRun(run.name, run.version, run.as_of, run.sizes, run.details), format_)
+    if format_ == HUMAN:
+        show_cluster_run(run)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``segment`` group to ``app``."""
     app.add_typer(segment_app, name="segment")
-    app.command()(segmentations)
-    app.command()(assignments)

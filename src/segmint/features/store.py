@@ -30,8 +30,10 @@ from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
 from segmint.features.build import build_features
 from segmint.mart import Mart
+from segmint.mart.schema import FEATURES
 
-FEATURES_TABLE = "features"
+FEATURES_TABLE = FEATURES.name
+"""The table, declared (its fixed columns) in :mod:`segmint.mart.schema`."""
 
 
 @dataclass(frozen=True)

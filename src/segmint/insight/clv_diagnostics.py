@@ -1,4 +1,5 @@
-"""Diagnostic plots of a CLV fit: does the model describe the customers it was fitted on?
+"""The numbers behind the diagnostic plots of a CLV fit: does the model describe the customers
+it was fitted on?
 
 The four plots Fader, Hardie & Lee (2005, "Counting Your Customers the Easy Way",
 Marketing Science 24(2), figures 1-4) use to validate the BG/NBD, for any transaction
@@ -13,36 +14,29 @@ model:
   actually made against the mean predicted, E[Y(t) | x, t_x, T];
 * P(alive) over frequency x recency for a customer of a given age.
 
-Every function takes a fitted model (:class:`segmint.segmentation.clv_fit.ClvFit`) and a
-split and returns a Plotly figure; models never import plotting. :func:`write_diagnostics`
-saves them as one interactive HTML file (plotly.js inlined, no network needed) and, when
-the ``kaleido`` package is installed, as PNG files.
+Every function takes a fitted model (:class:`segmint.scoring.clv_fit.ClvFit`) and a split
+and returns numbers; :func:`diagnose` gathers them all. The figures are drawn from them by
+:mod:`segmint.views.plots.clv` (models and this module never import plotting).
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from segmint.exceptions import InputError
-from segmint.segmentation.clv_data import CalibrationHoldout
-from segmint.segmentation.clv_fit import ClvFit, holdout_purchases
+from segmint.features.btyd_split import CalibrationHoldout
+from segmint.scoring.clv_fit import ClvFit, holdout_purchases
 
 MAX_COUNT = 7
 """Frequencies from this one up are pooled as ``7+`` in the histogram and the expectations."""
 
-ACTUAL, MODEL = "#1f3b73", "#e07b39"
-HTML_NAME = "clv_diagnostics.html"
 
-
-def _layout(figure: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    figure.update_layout(
-        title=title, xaxis_title=x, yaxis_title=y, template="plotly_white", legend_x=0.01
-    )
-    return figure
+def count_labels() -> list[str]:
+    """Labels of the pooled frequencies: ``0``, ``1``, …, ``7+``."""
+    return [*(str(k) for k in range(MAX_COUNT)), f"{MAX_COUNT}+"]
 
 
 def expected_cumulative_repeat(split: CalibrationHoldout, fit: ClvFit) -> np.ndarray:
@@ -56,36 +50,8 @@ def expected_cumulative_repeat(split: CalibrationHoldout, fit: ClvFit) -> np.nda
     distinct, counts = np.unique(np.round(starts, 9), return_counts=True)
     weeks = split.weekly_repeat.index.to_numpy(dtype=np.float64)
     ages = np.maximum(weeks[:, None] - distinct[None, :], 0.0)
-    expected = fit.transactions.expected_purchases(ages.ravel()).reshape(ages.shape)
+    expected = fit.transactions.expected_purchases_new_customer(ages.ravel()).reshape(ages.shape)
     return np.asarray(expected @ counts, dtype=np.float64)
-
-
-def tracking_figure(split: CalibrationHoldout, fit: ClvFit) -> go.Figure:
-    """Cumulative repeat transactions by week, actual vs model, calibration end marked."""
-    weeks = split.weekly_repeat.index.to_numpy()
-    figure = go.Figure()
-    figure.add_scatter(x=weeks, y=split.weekly_repeat.cumsum(), name="actual", line_color=ACTUAL)
-    figure.add_scatter(
-        x=weeks,
-        y=expected_cumulative_repeat(split, fit),
-        name=fit.name,
-        line={"color": MODEL, "dash": "dash"},
-    )
-    figure.add_vline(
-        x=split.calibration_weeks,
-        line_dash="dot",
-        annotation_text=f"calibration end {split.calibration_end}",
-    )
-    return _layout(
-        figure,
-        "Tracking cumulative repeat transactions",
-        f"week since {split.origin}",
-        "cumulative repeat transactions",
-    )
-
-
-def _count_labels() -> list[str]:
-    return [*(str(k) for k in range(MAX_COUNT)), f"{MAX_COUNT}+"]
 
 
 def repeat_histogram(split: CalibrationHoldout, fit: ClvFit) -> tuple[np.ndarray, np.ndarray]:
@@ -97,21 +63,6 @@ def repeat_histogram(split: CalibrationHoldout, fit: ClvFit) -> tuple[np.ndarray
     below = fit.transactions.probability_of_purchases(k, ages[None, :]) @ n_at_age
     expected = np.append(below, x.size - below.sum())
     return actual.astype(np.float64), np.asarray(expected, dtype=np.float64)
-
-
-def histogram_figure(split: CalibrationHoldout, fit: ClvFit) -> go.Figure:
-    """Customers by calibration repeat transactions, actual vs expected."""
-    actual, expected = repeat_histogram(split, fit)
-    labels = _count_labels()
-    figure = go.Figure()
-    figure.add_bar(x=labels, y=actual, name="actual", marker_color=ACTUAL)
-    figure.add_bar(x=labels, y=expected, name=fit.name, marker_color=MODEL)
-    return _layout(
-        figure,
-        "Repeat transactions in the calibration period",
-        "repeat transactions",
-        "customers",
-    )
 
 
 def conditional_expectations(
@@ -126,23 +77,29 @@ def conditional_expectations(
         return n, actual / n, predicted / n
 
 
-def conditional_figure(split: CalibrationHoldout, fit: ClvFit) -> go.Figure:
-    """Mean holdout purchases by calibration frequency, actual vs predicted."""
-    _, actual, predicted = conditional_expectations(split, fit)
-    labels = _count_labels()
-    figure = go.Figure()
-    figure.add_scatter(x=labels, y=actual, name="actual", line_color=ACTUAL)
-    figure.add_scatter(x=labels, y=predicted, name=fit.name, line={"color": MODEL, "dash": "dash"})
-    return _layout(
-        figure,
-        f"Holdout purchases ({split.holdout_weeks:.0f} weeks) by calibration frequency",
-        "repeat transactions in the calibration period",
-        "mean holdout purchases",
-    )
+@dataclass(frozen=True)
+class PAliveGrid:
+    """P(alive) of a customer aged ``T`` weeks over repeat purchases x recency.
+
+    Attributes:
+        frequency: repeat purchases 0 … max (rows of ``alive``).
+        recency: age at the last repeat purchase in weeks, 0 … T (columns of ``alive``).
+        alive: the probabilities, one row per frequency.
+        T: the customer's age in weeks.
+    """
+
+    frequency: np.ndarray
+    recency: np.ndarray
+    alive: np.ndarray
+    T: float
 
 
-def p_alive_figure(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 40) -> go.Figure:
-    """Heatmap of P(alive) over frequency 0..max_frequency and recency 0..T, at age T."""
+def p_alive_grid(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 40) -> PAliveGrid:
+    """P(alive) over frequency 0..max_frequency and recency 0..T, at age T.
+
+    Raises:
+        InputError: ``max_frequency`` below 1 or ``T`` not positive.
+    """
     if max_frequency < 1 or not T > 0:
         raise InputError(
             f"the P(alive) matrix needs max_frequency >= 1 and T > 0; got {max_frequency} and {T}"
@@ -152,78 +109,51 @@ def p_alive_figure(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 4
     x, t_x = np.meshgrid(frequency, recency, indexing="ij")
     t_x = np.where(x == 0, 0.0, t_x)  # no repeat purchase: recency is 0 by definition
     alive = fit.transactions.probability_alive(x.ravel(), t_x.ravel(), np.full(x.size, T))
-    figure = go.Figure(
-        go.Heatmap(
-            z=alive.reshape(x.shape),
-            x=recency,
-            y=frequency,
-            zmin=0,
-            zmax=1,
-            colorscale="Viridis",
-            colorbar_title="P(alive)",
-        )
-    )
-    return _layout(
-        figure,
-        f"P(alive) of a customer aged {T:.0f} weeks",
-        "recency: age at last repeat purchase (weeks)",
-        "repeat purchases",
-    )
+    return PAliveGrid(frequency, recency, alive.reshape(x.shape), T)
 
 
-def diagnostic_figures(split: CalibrationHoldout, fit: ClvFit) -> dict[str, go.Figure]:
-    """The four diagnostics of ``fit`` (fitted on ``split``'s calibration period), by file stem."""
-    x = split.frame["frequency"]
-    return {
-        "clv_tracking": tracking_figure(split, fit),
-        "clv_repeat_histogram": histogram_figure(split, fit),
-        "clv_conditional_expectations": conditional_figure(split, fit),
-        "clv_p_alive": p_alive_figure(
-            fit, max(int(np.quantile(x, 0.99)), 1), float(split.frame["T"].max())
-        ),
-    }
+@dataclass(frozen=True)
+class ClvDiagnostics:
+    """Everything the four diagnostic plots of a fit show.
 
-
-def png_available() -> bool:
-    """True when plotly can write PNG files (the optional ``kaleido`` package is installed)."""
-    return importlib.util.find_spec("kaleido") is not None
-
-
-def write_diagnostics(
-    figures: dict[str, go.Figure], directory: Path, *, png: bool = False
-) -> list[Path]:
-    """Write the figures to ``directory``: one HTML page with all of them, and PNGs if asked.
-
-    Raises:
-        InputError: PNG asked for but ``kaleido`` is not installed.
+    Attributes:
+        model: name of the transaction model (``bgnbd``…).
+        weeks: week numbers since ``origin`` (1, 2, …) up to the holdout end.
+        actual_cumulative, expected_cumulative: cumulative repeat transactions by week.
+        calibration_weeks, calibration_end, origin, holdout_weeks: the split.
+        histogram: (actual, expected) customers by calibration repeat transactions 0 … 7+.
+        conditional: (customers, mean actual, mean predicted) holdout purchases by
+            calibration frequency 0 … 7+.
+        p_alive: P(alive) of a customer as old as the oldest, up to the 99th percentile
+            of frequency.
     """
-    if png and not png_available():
-        raise InputError(
-            "writing PNG plots needs the kaleido package: `pip install kaleido`; "
-            "the interactive HTML page needs nothing more"
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    parts = [  # plotly.js inlined once, with the first figure: the page works offline
-        figure.to_html(full_html=False, include_plotlyjs=(i == 0))
-        for i, figure in enumerate(figures.values())
-    ]
-    page = directory / HTML_NAME
-    page.write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>CLV diagnostics</title>"
-        "</head><body>" + "\n".join(parts) + "</body></html>",
-        encoding="utf-8",
+
+    model: str
+    weeks: np.ndarray
+    actual_cumulative: np.ndarray
+    expected_cumulative: np.ndarray
+    calibration_weeks: float
+    calibration_end: dt.date
+    origin: dt.date
+    holdout_weeks: float
+    histogram: tuple[np.ndarray, np.ndarray]
+    conditional: tuple[np.ndarray, np.ndarray, np.ndarray]
+    p_alive: PAliveGrid
+
+
+def diagnose(split: CalibrationHoldout, fit: ClvFit) -> ClvDiagnostics:
+    """The numbers of the four diagnostics of ``fit``, fitted on ``split``'s calibration period."""
+    x = split.frame["frequency"]
+    return ClvDiagnostics(
+        model=fit.name,
+        weeks=split.weekly_repeat.index.to_numpy(),
+        actual_cumulative=split.weekly_repeat.cumsum().to_numpy(dtype=np.float64),
+        expected_cumulative=expected_cumulative_repeat(split, fit),
+        calibration_weeks=split.calibration_weeks,
+        calibration_end=split.calibration_end,
+        origin=split.origin,
+        holdout_weeks=split.holdout_weeks,
+        histogram=repeat_histogram(split, fit),
+        conditional=conditional_expectations(split, fit),
+        p_alive=p_alive_grid(fit, max(int(np.quantile(x, 0.99)), 1), float(split.frame["T"].max())),
     )
-    written = [page]
-    if png:
-        for stem, figure in figures.items():
-            path = directory / f"{stem}.png"
-            try:
-                figure.write_image(path, width=900, height=550)
-            except Exception as exc:  # kaleido reports a missing browser in several ways
-                raise InputError(
-                    f"writing {path} failed ({type(exc).__name__}: {exc}); PNG export drives a "
-                    "Chromium or Chrome browser: install one (e.g. `apt-get install chromium`) "
-                    "or pass --no-png (the HTML page is written)"
-                ) from None
-            written.append(path)
-    return written

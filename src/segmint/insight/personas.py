@@ -154,6 +154,64 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
     return cards
 
 
+NURTURE_FIRST = Action(
+    "nurture", "welcome series with a first-purchase incentive", "members have not bought yet"
+)
+"""The one play for a segment whose members have not bought yet."""
+
+MAIN_PLAYS: dict[tuple[str, str], Action] = {
+    ("high", "high"): Action(
+        "win back",
+        "personal outreach and a service check before offering discounts",
+        "valuable members whose last order is long past",
+    ),
+    ("*", "high"): Action(
+        "win back",
+        "reactivation offer with an end date",
+        "members are drifting away (recency well above the base)",
+    ),
+    ("high", "*"): Action(
+        "retain",
+        "loyalty perks, early access and recognition; no blanket discounts",
+        "the most valuable members per head, still active",
+    ),
+    ("low", "*"): Action(
+        "reduce cost to serve",
+        "digital-only contact and lower-cost service channels",
+        "least valuable per member",
+    ),
+}
+"""The main play by (value, risk), most specific first; ``*`` matches any. A mid-value
+segment at low risk is upsold next to its top category (:func:`playbook`)."""
+
+TRAIT_PLAYS: tuple[tuple[str, bool, Action], ...] = (
+    (
+        "discount_share",
+        False,
+        Action(
+            "reduce cost to serve",
+            "targeted offers instead of blanket discounts",
+            "they buy on discount more than the base",
+        ),
+    ),
+    (
+        "tenure_days",
+        True,
+        Action(
+            "nurture",
+            "onboarding journey with a second-purchase offer",
+            "recently acquired members",
+        ),
+    ),
+    (
+        "email_opens",
+        False,
+        Action("retain", "reach them by e-mail first", "they open e-mails more than the base"),
+    ),
+)
+"""Extra plays for a feature well above (or, when True, below) the base."""
+
+
 def playbook(
     value: str,
     risk: str,
@@ -163,76 +221,29 @@ def playbook(
 ) -> list[Action]:
     """Suggested actions for a segment of ``value`` (high/mid/low) and ``risk`` (high/low)."""
     if not buyers:
-        return [
-            Action(
-                "nurture",
-                "welcome series with a first-purchase incentive",
-                "members have not bought yet",
-            )
-        ]
-    actions = []
-    if risk == "high" and value == "high":
-        actions.append(
-            Action(
-                "win back",
-                "personal outreach and a service check before offering discounts",
-                "valuable members whose last order is long past",
-            )
-        )
-    elif risk == "high":
-        actions.append(
-            Action(
-                "win back",
-                "reactivation offer with an end date",
-                "members are drifting away (recency well above the base)",
-            )
-        )
-    elif value == "high":
-        actions.append(
-            Action(
-                "retain",
-                "loyalty perks, early access and recognition; no blanket discounts",
-                "the most valuable members per head, still active",
-            )
-        )
-    elif value == "mid":
-        top = categories[0][0] if categories else "their favourite category"
-        actions.append(
-            Action(
-                "upsell",
-                f"cross-sell and bundles next to {top}",
-                "active members with room to grow towards the rung above",
-            )
-        )
-    else:
-        actions.append(
-            Action(
-                "reduce cost to serve",
-                "digital-only contact and lower-cost service channels",
-                "least valuable per member",
-            )
-        )
-    if _at_least(smd, "discount_share", TRAIT_SMD):
-        actions.append(
-            Action(
-                "reduce cost to serve",
-                "targeted offers instead of blanket discounts",
-                "they buy on discount more than the base",
-            )
-        )
-    if _at_least(smd, "tenure_days", TRAIT_SMD, below=True) and risk != "high":
-        actions.append(
-            Action(
-                "nurture",
-                "onboarding journey with a second-purchase offer",
-                "recently acquired members",
-            )
-        )
-    if _at_least(smd, "email_opens", TRAIT_SMD):
-        actions.append(
-            Action("retain", "reach them by e-mail first", "they open e-mails more than the base")
-        )
+        return [NURTURE_FIRST]
+    actions = [_main_play(value, risk, categories)]
+    for feature, below, action in TRAIT_PLAYS:
+        if feature == "tenure_days" and risk == "high":
+            continue  # recently acquired but drifting: the win-back play says it
+        if _at_least(smd, feature, TRAIT_SMD, below=below):
+            actions.append(action)
     return actions
+
+
+def _main_play(value: str, risk: str, categories: list[tuple[str, float]]) -> Action:
+    """The first play of a segment of buyers (:data:`MAIN_PLAYS`, or an upsell)."""
+    for key in ((value, risk), ("*", risk), (value, "*")):
+        if key in MAIN_PLAYS:
+            return MAIN_PLAYS[key]
+    if value == "mid":
+        top = categories[0][0] if categories else "their favourite category"
+        return Action(
+            "upsell",
+            f"cross-sell and bundles next to {top}",
+            "active members with room to grow towards the rung above",
+        )
+    return MAIN_PLAYS[("low", "*")]
 
 
 def _row(frame: pd.DataFrame, segment: str) -> pd.Series:

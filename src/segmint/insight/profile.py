@@ -123,22 +123,66 @@ def profile(
     Raises:
         SegmintError: unknown segmentation, date or ``by``; invalid parameters.
     """
-    if not 0 <= min_share < 1 or min_members < 0 or cost_to_serve < 0:
-        raise SegmintError(
-            "min_share must be in [0, 1), min_members and cost_to_serve at least 0; got "
-            f"min_share={min_share}, min_members={min_members}, cost_to_serve={cost_to_serve}"
-        )
+    _check_parameters(min_share, min_members, cost_to_serve)
     day = base.resolve_date(mart, segmentation, as_of)
     who = base.members(mart, segmentation, day)
     features = base.features_as_of(mart, day)
     if by is not None:
         who = base.crossed(mart, who, features, by, day)
     sub = base.SUB_SEGMENT if by is not None else None
-    # The joined feature table is computed once into a temporary engine table: every
-    # aggregate below then reads it instead of re-planning the whole feature expression.
-    # Every result is sorted or aggregated here, so the engine may produce rows in any order.
-    # The statistical tests are pandas and SciPy work on a sample fetched first; they run
-    # in a second thread while the engine computes the money and mix queries.
+    money, means, mix, statistics = _compute(
+        mart, who, features, day, sub, cost_to_serve, value, max_customers, random_state
+    )
+    n_base = int(money.portfolio["members"])
+    overview = _overview(money.segments, means, min_share, min_members)
+    return SegmentProfile(
+        segmentation=segmentation,
+        as_of=day,
+        by=by,
+        money=money,
+        overview=overview,
+        features=means,
+        distinguishing=_in_ladder_order(top_features(means), overview),
+        mix=mix,
+        statistics=statistics,
+        n_tested=min(n_base, max_customers),
+        n_base=n_base,
+        small=_small(overview, min_share, min_members),
+    )
+
+
+def _check_parameters(min_share: float, min_members: int, cost_to_serve: float) -> None:
+    """Refuse shares outside [0, 1) and negative counts or costs.
+
+    Raises:
+        SegmintError: naming every value given.
+    """
+    if not 0 <= min_share < 1 or min_members < 0 or cost_to_serve < 0:
+        raise SegmintError(
+            "min_share must be in [0, 1), min_members and cost_to_serve at least 0; got "
+            f"min_share={min_share}, min_members={min_members}, cost_to_serve={cost_to_serve}"
+        )
+
+
+def _compute(
+    mart: Mart,
+    who: ir.Table,
+    features: ir.Table,
+    day: dt.date,
+    sub: str | None,
+    cost_to_serve: float,
+    value: ValueMeasure,
+    max_customers: int,
+    random_state: int,
+) -> tuple[SegmentMoney, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Money, feature means, mix and statistics of the members ``who``.
+
+    The joined feature table is computed once into a temporary engine table: every
+    aggregate below then reads it instead of re-planning the whole feature expression.
+    Every result is sorted or aggregated here, so the engine may produce rows in any order.
+    The statistical tests are pandas and SciPy work on a sample fetched first; they run in
+    a second thread while the engine computes the money and mix queries.
+    """
     with (
         mart.unordered(),
         base.with_features(who, features).cache() as described,
@@ -156,22 +200,7 @@ def profile(
             ignore_index=True,
         )
         statistics = tested.result()
-    n_base = int(money.portfolio["members"])
-    overview = _overview(money.segments, means, min_share, min_members)
-    return SegmentProfile(
-        segmentation=segmentation,
-        as_of=day,
-        by=by,
-        money=money,
-        overview=overview,
-        features=means,
-        distinguishing=_in_ladder_order(top_features(means), overview),
-        mix=mix,
-        statistics=statistics,
-        n_tested=min(n_base, max_customers),
-        n_base=n_base,
-        small=_small(overview, min_share, min_members),
-    )
+    return money, means, mix, statistics
 
 
 def feature_means(table: ir.Table, numeric: list[str]) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The customer data mart: schema, connection, ingestion, validation and quarantine."""
 
 from segmint.mart.connection import Mart, connect
-from segmint.mart.schema import LOAD_ORDER, TABLES, Column, Table
+from segmint.mart.schema import DECLARED_TABLES, LOAD_ORDER, TABLES, Column, Table
 
-__all__ = ["LOAD_ORDER", "TABLES", "Column", "Mart", "Table", "connect"]
+__all__ = ["DECLARED_TABLES", "LOAD_ORDER", "TABLES", "Column", "Mart", "Table", "connect"]

@@ -2,15 +2,23 @@
 
 The mart is a DuckDB file reached through Ibis, so every relational step is an Ibis
 expression that another Ibis backend can run too. :class:`Mart` adds what the rest of
-segmint needs on top of the Ibis connection: creating the schema, tables by name and
-all-or-nothing transactions.
+segmint needs on top of the Ibis connection: creating the schema, tables by name,
+all-or-nothing transactions, and publishing the serving snapshot a dashboard reads
+(:mod:`segmint.mart.snapshot`) when a writer closes.
+
+A mart opened for writing holds DuckDB's exclusive lock on the file, one opened read-only
+a shared one: commands that only read open it read-only (``connect(read_only=True)``), and
+a process that finds the lock taken gets :class:`MartBusyError` naming the holder. A new
+mart file is readable and writable by its owner only.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
+import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +31,19 @@ from ibis.backends.sql.datatypes import DuckDBType
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
 from segmint.mart.schema import TABLES
+from segmint.mart.snapshot import (
+    FILE_MODE,
+    copy_to_snapshot,
+    is_current,
+    snapshot_path,
+    wal_is_empty,
+)
+
+log = logging.getLogger(__name__)
+
+
+class MartBusyError(MartError):
+    """Another process has the mart file open in a way that excludes this open."""
 
 
 class Mart:
@@ -31,11 +52,18 @@ class Mart:
     Args:
         con: an Ibis DuckDB connection.
         path: where the mart file lives (``":memory:"`` for a throwaway mart).
+        read_only: the connection cannot write.
+        publishes: on :meth:`close`, :meth:`publish` the serving snapshot (for connections
+            that own a read-write open of the mart file).
     """
 
-    def __init__(self, con: DuckDBBackend, path: str) -> None:
+    def __init__(
+        self, con: DuckDBBackend, path: str, *, read_only: bool = False, publishes: bool = False
+    ) -> None:
         self.con = con
         self.path = path
+        self.read_only = read_only
+        self.publishes = publishes
 
     @property
     def raw(self) -> duckdb.DuckDBPyConnection:
@@ -73,6 +101,15 @@ class Mart:
     def is_initialised(self) -> bool:
         """True when every mart table exists."""
         return set(TABLES) <= set(self.con.list_tables())
+
+    def is_up_to_date(self) -> bool:
+        """True when every mart table exists with every column this segmint declares."""
+        if not self.is_initialised():
+            return False
+        return all(
+            set(table.ibis_schema().names) <= set(self.con.table(name).columns)
+            for name, table in TABLES.items()
+        )
 
     def table(self, name: str) -> ibis.Table:
         """The mart table ``name`` as an Ibis expression."""
@@ -121,8 +158,47 @@ class Mart:
             raise
         self.raw.commit()
 
+    def publish(self, *, force: bool = False) -> bool:
+        """Copy the mart to its serving snapshot when a server reads one and the mart changed
+        since the last copy; True when it copied.
+
+        Called by :meth:`close` for connections that write the mart file, so a running
+        dashboard sees every committed load without a restart; call it to publish while
+        keeping the connection open.
+
+        Args:
+            force: copy even when no snapshot exists yet or nothing changed (a server
+                starting).
+        """
+        if self.read_only or self.path == ":memory:":
+            return False
+        if not force and not snapshot_path(self.path).exists():
+            return False  # nobody serves this mart
+        try:
+            self.raw.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            log.warning("the serving snapshot of %s is not updated: %s", self.path, exc)
+            return False
+        if not wal_is_empty(self.path):
+            log.warning(
+                "the serving snapshot of %s is not updated: another connection of this process "
+                "keeps changes in the write-ahead log; they are published when it closes",
+                self.path,
+            )
+            return False
+        if not force and is_current(self.path):
+            return False
+        copy_to_snapshot(self.path)
+        return True
+
     def close(self) -> None:
-        """Close the connection (the file stays)."""
+        """Close the connection (the file stays), publishing the serving snapshot first when
+        this connection writes the mart and a server reads it."""
+        if self.publishes:
+            try:
+                self.publish()
+            except (OSError, duckdb.Error) as exc:
+                log.warning("could not update the serving snapshot of %s: %s", self.path, exc)
         self.con.disconnect()
 
     def __enter__(self) -> Mart:
@@ -139,7 +215,11 @@ def _literal(value: object) -> sge.Expression:
 
 
 def connect(
-    path: Path | str | None = None, *, settings: Settings | None = None, create: bool = True
+    path: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    create: bool = True,
+    read_only: bool = False,
 ) -> Mart:
     """Open the mart at ``path`` (created by default), its tables up to date.
 
@@ -148,23 +228,90 @@ def connect(
         settings: engine settings; read from the environment when omitted.
         create: create the file when missing. When False a missing mart is an error
             naming the path. Either way the tables are created or brought up to date.
+        read_only: open for reading only (the mart must exist), so other readers may open
+            it too. A mart made by an older segmint is brought up to date first when no
+            other process holds it; in a process that already has the file open for
+            writing, that open is shared.
+
+    Raises:
+        MartError: there is no mart at ``path`` (and ``create`` is False or ``read_only``
+            True), or it cannot be opened.
+        MartBusyError: another process holds the file (a writer, or a reader when this is
+            a write).
     """
     settings = settings or get_settings(path)
     target = str(path if path is not None else settings.mart)
-    if target != ":memory:" and not create and not Path(target).exists():
+    exists = target == ":memory:" or Path(target).exists()
+    if not exists and (read_only or not create):
         raise MartError(
             f"no mart at {target}. Create one with `segmint init --mart {target}` or load data into it."
         )
+    if read_only and target != ":memory:":
+        return _connect_read_only(target, settings)
+    mart = Mart(_open(target, settings), target, publishes=target != ":memory:")
+    if not exists:
+        Path(target).chmod(FILE_MODE)  # before any data is written: it will hold personal data
+    mart.init()  # creates a new mart's tables; brings an older mart's tables up to date
+    return mart
+
+
+def open_read_only(path: Path | str, settings: Settings | None = None) -> Mart:
+    """The mart file at ``path`` opened read-only, as it is (no check of its tables).
+
+    Raises:
+        MartBusyError: a writer holds the file, or this process has it open for writing.
+    """
+    target = str(path)
+    return Mart(
+        _open(target, settings or get_settings(target), read_only=True), target, read_only=True
+    )
+
+
+def _connect_read_only(target: str, settings: Settings) -> Mart:
+    try:
+        mart = open_read_only(target, settings)
+    except _OpenHereError:
+        return Mart(_open(target, settings), target)  # the same database: nothing to publish
+    if mart.is_up_to_date():
+        return mart
+    mart.close()
+    with suppress(MartBusyError):  # else a writer has it, and brings it up to date itself
+        connect(target, settings=settings, create=False).close()  # adds what is missing
+    return open_read_only(target, settings)
+
+
+class _OpenHereError(MartBusyError):
+    """This process has the file open with another configuration (read-write or read-only)."""
+
+
+def _open(target: str, settings: Settings, *, read_only: bool = False) -> DuckDBBackend:
     config: dict[str, Any] = {}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     try:
-        con = ibis.duckdb.connect(target, **config)
+        con = ibis.duckdb.connect(target, read_only=read_only, **config)
     except duckdb.Error as exc:
+        message = str(exc)
+        if "different configuration" in message:
+            raise _OpenHereError(
+                f"the mart {target} is already open in this process in another mode; "
+                "close that connection first"
+            ) from None
+        if "lock" in message.lower():
+            raise MartBusyError(
+                f"the mart {target} is in use by another {_holder(message)}: "
+                f"{'a load or other write' if read_only else 'a load, a write or a reader'} "
+                "has it open. Try again when it has finished. (A running `segmint serve` "
+                "never holds it: it reads a snapshot.)"
+            ) from None
         raise MartError(f"cannot open the mart {target}: {exc}") from None
     con.raw_sql("SET enable_progress_bar = false")  # segmint shows its own progress
-    mart = Mart(con, target)
-    mart.init()  # creates a new mart's tables; brings an older mart's tables up to date
-    return mart
+    return con
+
+
+def _holder(message: str) -> str:
+    """The process DuckDB names in a lock error ("PID 123"), as "process 123"."""
+    found = re.search(r"PID (\d+)", message)
+    return f"process {found.group(1)}" if found else "process id unknown"

@@ -31,6 +31,7 @@ EVENT_TYPES = (
     "email_click",
 )
 CAMPAIGN_GROUPS = ("target", "control")
+TOKEN_ROLES = ("viewer", "analyst", "admin")
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,61 @@ MODEL_RUNS = Table(
     loadable=False,
 )
 
+API_TOKENS = Table(
+    "api_tokens",
+    "Access tokens of the API and the pages: only a SHA-256 hash of each token is kept, with "
+    "its role and when it expires or was revoked (`segmint token create`, `list`, `revoke`).",
+    (
+        Column(
+            "token_hash",
+            "string",
+            "SHA-256 hex digest of the token; the token itself is never stored.",
+        ),
+        Column("role", "string", "viewer, analyst or admin: what it may see.", choices=TOKEN_ROLES),
+        Column("label", "string", "A note saying who the token is for."),
+        Column("created_at", "timestamp", "When the token was made (UTC)."),
+        Column("expires_at", "timestamp", "When the token stops working (UTC); empty: never."),
+        Column("revoked_at", "timestamp", "When the token was revoked (UTC); empty: not revoked."),
+    ),
+    key=("token_hash",),
+    loadable=False,
+)
+
+CLUSTER_MODELS = Table(
+    "cluster_models",
+    "The fitted cluster models of cluster segmentations (`segmint segment cluster`): the "
+    "prepared features, the clusters and their segment names, to assign customers at a new "
+    "date without refitting.",
+    (
+        Column("segmentation", "string", "Segmentation name."),
+        Column("version", "int32", "Definition version the model belongs to."),
+        Column("model_id", "string", "Fingerprint of the fitted model."),
+        Column("fitted_as_of", "date", "Date of the features the model was fitted on."),
+        Column("created_at", "timestamp", "When the model was stored (UTC)."),
+        Column(
+            "description",
+            "string",
+            "What was learnt, as JSON: features, preparation, centres, segment names.",
+        ),
+        Column("model", "binary", "The fitted model, pickled."),
+    ),
+    key=("segmentation", "version"),
+    loadable=False,
+)
+
+FEATURES = Table(
+    "features",
+    "Customer features as of a date (`segmint features`): one row per customer known at "
+    "`as_of`, one column per feature of docs/features.md and per customer attribute. "
+    "Created by its writer (the columns follow the attributes a mart has), not by `init`.",
+    (
+        Column("customer_id", "string", "Customer."),
+        Column("as_of", "date", "Date the features were computed as of (end of that day)."),
+    ),
+    key=("customer_id", "as_of"),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -445,8 +501,17 @@ TABLES: dict[str, Table] = {
         ASSIGNMENTS,
         SCORES,
         MODEL_RUNS,
+        API_TOKENS,
+        CLUSTER_MODELS,
     )
 }
+"""Every table ``segmint init`` creates, by name."""
+
+WRITER_TABLES: dict[str, Table] = {FEATURES.name: FEATURES}
+"""Tables declared here but created by their writer (their columns are open), by name."""
+
+DECLARED_TABLES: dict[str, Table] = {**TABLES, **WRITER_TABLES}
+"""Every table a mart may hold, by name: what ``docs/data-model.md`` documents."""
 
 LOAD_ORDER: tuple[str, ...] = (
     "customers",

@@ -7,7 +7,7 @@ against the published CDNOW and donations results. Arrays in, arrays out: the mo
 know nothing of the data mart. See docs/models.md.
 """
 
-from segmint.models._validation import ModelInputError
+from segmint.exceptions import ModelInputError
 from segmint.models.bgbb import BGBB
 from segmint.models.bgnbd import BGNBD
 from segmint.models.clv import (

@@ -9,6 +9,7 @@ identified.
 
 from __future__ import annotations
 
+import warnings
 from abc import abstractmethod
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 
-from segmint.exceptions import ConvergenceError, NotFittedError
+from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.models._distinct import (
     distinct_code_rows,
     distinct_keys,
@@ -27,6 +28,7 @@ from segmint.models._distinct import (
     distinct_values,
     distinct_whole_rows,
 )
+from segmint.models._fitted import check_fitted
 from segmint.models._optimize import (
     Curvature,
     LogLikelihood,
@@ -37,7 +39,6 @@ from segmint.models._optimize import (
 )
 from segmint.models._validation import (
     FloatArray,
-    ModelInputError,
     as_float_array,
     validate_rfm,
     validate_weights,
@@ -172,10 +173,7 @@ class MaximumLikelihoodModel(BaseEstimator):  # type: ignore[misc]
 
     def _fitted_params(self) -> tuple[float, ...]:
         """Return the fitted parameters in ``param_names`` order, or raise NotFittedError."""
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet; call fit(...) before predicting."
-            )
+        check_fitted(self, "params_")
         return tuple(self.params_[name] for name in self.param_names)
 
 
@@ -196,6 +194,32 @@ def check_has_repeat_buyers(x: FloatArray, weights: FloatArray | None, model_nam
             "repeat purchase (all frequencies are 0), so purchase rates and dropout cannot be "
             "told apart. Use a longer calibration period or more customers."
         )
+
+
+class NewCustomerExpectation:
+    """The old name of ``expected_purchases_new_customer``, kept one release with a warning.
+
+    ``expected_purchases(t)`` here has always been E[X(t)] of a customer *just acquired*;
+    PyMC-Marketing's method of that name is the conditional expectation of a given
+    customer, so the same call gave different numbers in the two libraries.
+    """
+
+    @abstractmethod
+    def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:
+        """E[X(t)]: expected purchases in (0, t] of a customer just acquired."""
+
+    def expected_purchases(self, t: ArrayLike) -> FloatArray:
+        """Deprecated: use :meth:`expected_purchases_new_customer` (same result), or
+        ``predict_purchases(t, frequency, recency, T)`` for a given customer's expectation."""
+        warnings.warn(
+            f"{type(self).__name__}.expected_purchases(t) is renamed "
+            "expected_purchases_new_customer(t): it is the expectation for a customer just "
+            "acquired, not for a given customer (that is predict_purchases(t, frequency, "
+            "recency, T)). The old name will be removed in the next release.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.expected_purchases_new_customer(t)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,19 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, expit
 
-from segmint.models._base import ContinuousTimeModel, Histories, distinct_pairs
+from segmint.models._base import (
+    ContinuousTimeModel,
+    Histories,
+    NewCustomerExpectation,
+    distinct_pairs,
+)
 from segmint.models._beta_geometric_likelihood import log_likelihood
 from segmint.models._optimize import Curvature
 from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
 from segmint.models._validation import FloatArray, check_integer_counts
 
 
-class BetaGeometricModel(ContinuousTimeModel):
+class BetaGeometricModel(NewCustomerExpectation, ContinuousTimeModel):
     """Shared engine of :class:`BGNBD` (``shift`` = 0) and :class:`MBGNBD` (``shift`` = 1)."""
 
     param_names = ("r", "alpha", "a", "b")
@@ -106,7 +111,7 @@ class BetaGeometricModel(ContinuousTimeModel):
         alive = expit(-self._log_dropout_odds(x, t_x, T))
         return np.asarray(if_alive[pair] * alive[:, None], dtype=np.float64)
 
-    def expected_purchases(self, t: ArrayLike) -> FloatArray:
+    def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
 
         BG/NBD: FHL (2005) equation (9), (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r

@@ -90,7 +90,15 @@ def log_likelihood(
     )
     if not hessian:
         return float(ll), grad, None
+    return float(ll), grad, _curvature(theta, data, n, sums)
 
+
+def _curvature(theta: FloatArray, data: Histories, n: FloatArray, sums: FloatArray) -> FloatArray:
+    """The Hessian of :func:`log_likelihood` at ``theta`` from its row sums (``sums[8:]``)."""
+    r, alpha, a, b = theta
+    k, w_k = data.counts, data.count_weights
+    total = w_k.sum()
+    p = sums[6]  # wp, as in log_likelihood's gradient
     (u_T, p_du, p_d2z_alpha, p_inv_b2, q, q_gap, q_alpha, q_b) = sums[8:16]
     (q_gap_gap, q_gap_alpha, q_alpha_alpha, q_gap_b, q_alpha_b, q_b_b, rx_u_T2) = sums[16:]
     trigamma_ab_k = polygamma(1, a + b) - polygamma(1, a + b + n)
@@ -108,7 +116,7 @@ def log_likelihood(
             [-q_gap_b, -q_alpha_b, h_ab, h_bb],
         ]
     )
-    return float(ll), grad, curvature
+    return curvature
 
 
 _CHUNK_ROWS = 1 << 16  # rows summed per pass: a pass's temporaries stay in the CPU cache

@@ -23,7 +23,7 @@ from functools import cache
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+from threadpoolctl import ThreadpoolController
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._validation import FloatArray
@@ -64,7 +64,7 @@ class StartingPoint:
 
 @cache
 def _thread_pools() -> ThreadpoolController:
-    """The process's thread pools, found once: listing them reads /proc and takes ~10 ms."""
+    """The process's thread pools, found once: listing them reads /proc, which costs more than a small fit."""
     return ThreadpoolController()
 
 
@@ -301,22 +301,9 @@ def _maximise(
     curvature: Curvature | None,
 ) -> MaximumLikelihoodFit:
     objective = _Objective(loglik, total_weight, penalizer_coef, curvature)
-    phi = np.log(start.params)
-    hessian: FloatArray | None = None
-    if start.curvature is None:  # no warm start: L-BFGS-B from a rough guess
-        polished = None
-    elif curvature is not None:
-        exact = _exact_newton(objective, phi, curvature)
-        polished = None if exact is None else exact[:3]
-        hessian = None if exact is None else exact[3]
-    else:
-        polished = _newton_polish(objective, phi, start.curvature)
-    if polished is not None:
-        phi, value, grad = polished
-        success, n_iter, message = True, 0, "Newton steps converged"
-    else:
-        phi, success, n_iter, message = _lbfgsb(objective, phi, max_iter, tol)
-        value, grad = objective.value_and_grad(phi)
+    phi, value, grad, hessian, (success, n_iter, message) = _optimise(
+        objective, np.log(start.params), start, curvature, max_iter, tol
+    )
     if not np.isfinite(value):
         raise ConvergenceError(
             f"{model_name} fit failed: the log-likelihood is not finite at the optimiser's "
@@ -326,18 +313,7 @@ def _maximise(
     log_errors = _log_standard_errors(
         objective.hessian(phi, grad) if hessian is None else hessian, objective.total
     )
-    unidentified = [
-        name
-        for name, value_, error in zip(names, phi, log_errors, strict=True)
-        if abs(value_) > _LOG_BOUND - 0.01 or not error < _MAX_LOG_SE
-    ]
-    if unidentified:
-        values = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, phi, strict=True))
-        raise ConvergenceError(
-            f"{model_name} cannot be identified from these data: the likelihood is flat in "
-            f"{', '.join(unidentified)} ({values}) over {total_weight:g} customers. Use more "
-            "customers or a longer history, or set penalizer_coef (e.g. 0.01) to regularise."
-        )
+    _check_identified(names, phi, log_errors, total_weight, model_name)
     converged = success or bool(np.max(np.abs(grad)) < 1e-4)
     if not converged and n_iter < max_iter:
         raise ConvergenceError(
@@ -357,6 +333,64 @@ def _maximise(
         standard_errors=dict(zip(names, errors.tolist(), strict=True)),
         converged=converged,
     )
+
+
+Outcome = tuple[bool, int, str]
+"""Whether the optimiser converged, its iterations and its message."""
+
+
+def _optimise(
+    objective: _Objective,
+    phi: FloatArray,
+    start: StartingPoint,
+    curvature: Curvature | None,
+    max_iter: int,
+    tol: float,
+) -> tuple[FloatArray, float, FloatArray, FloatArray | None, Outcome]:
+    """Maximise from ``phi``: Newton steps from a warm start (exact ones when the model gives
+    its curvature), else L-BFGS-B. The point, value, gradient, the Hessian when the exact
+    Newton steps computed it, and the outcome."""
+    hessian: FloatArray | None = None
+    if start.curvature is None:  # no warm start: L-BFGS-B from a rough guess
+        polished = None
+    elif curvature is not None:
+        exact = _exact_newton(objective, phi, curvature)
+        polished = None if exact is None else exact[:3]
+        hessian = None if exact is None else exact[3]
+    else:
+        polished = _newton_polish(objective, phi, start.curvature)
+    if polished is not None:
+        phi, value, grad = polished
+        return phi, value, grad, hessian, (True, 0, "Newton steps converged")
+    phi, success, n_iter, message = _lbfgsb(objective, phi, max_iter, tol)
+    value, grad = objective.value_and_grad(phi)
+    return phi, value, grad, hessian, (success, n_iter, message)
+
+
+def _check_identified(
+    names: tuple[str, ...],
+    phi: FloatArray,
+    log_errors: FloatArray,
+    total_weight: float,
+    model_name: str,
+) -> None:
+    """Refuse a fit whose log-parameters sit at the bound or have no finite standard error.
+
+    Raises:
+        ConvergenceError: naming the parameters the data cannot identify.
+    """
+    unidentified = [
+        name
+        for name, value_, error in zip(names, phi, log_errors, strict=True)
+        if abs(value_) > _LOG_BOUND - 0.01 or not error < _MAX_LOG_SE
+    ]
+    if unidentified:
+        values = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, phi, strict=True))
+        raise ConvergenceError(
+            f"{model_name} cannot be identified from these data: the likelihood is flat in "
+            f"{', '.join(unidentified)} ({values}) over {total_weight:g} customers. Use more "
+            "customers or a longer history, or set penalizer_coef (e.g. 0.01) to regularise."
+        )
 
 
 def _log_standard_errors(hessian: FloatArray, total_weight: float) -> FloatArray:

@@ -9,15 +9,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from segmint.exceptions import SegmintError
+from segmint.exceptions import ModelInputError
 
 FloatArray = NDArray[np.float64]
 
 _CHUNK = 1 << 16  # values checked per pass
-
-
-class ModelInputError(SegmintError, ValueError):
-    """Arrays given to a model are malformed: wrong shapes, negative, non-finite or inconsistent."""
 
 
 def as_float_array(name: str, values: ArrayLike, *, per_customer: bool = True) -> FloatArray:
@@ -107,7 +103,25 @@ def validate_rfm(
     check_same_shape(frequency=x, recency=t_x, **{age_name: age})
     check_integer_counts("frequency", x)
     check_recency_within_age(t_x, age, age_name)
+    check_no_recency_without_repeats(x, t_x)
     return x, t_x, age
+
+
+def check_no_recency_without_repeats(frequency: FloatArray, recency: FloatArray) -> None:
+    """Raise unless customers with no repeat purchase have recency 0.
+
+    Recency is the age at the last *repeat* purchase, so it is 0 by definition when there
+    is none; a positive value means the columns were built another way (e.g. recency as
+    days since the last purchase), and every prediction would silently be wrong.
+    """
+    if not np.any(recency[frequency == 0] > 0):
+        return
+    where = int(np.argmax((frequency == 0) & (recency > 0)))
+    raise ModelInputError(
+        f"customers with frequency 0 must have recency 0; customer at position {where} has "
+        f"frequency 0 and recency {recency[where]:g}. Recency is the age at the last repeat "
+        "purchase, measured from the first purchase (not the time since the last purchase)."
+    )
 
 
 def validate_weights(weights: ArrayLike | None, n_rows: int) -> FloatArray:

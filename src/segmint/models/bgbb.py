@@ -8,15 +8,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
+from segmint.exceptions import ModelInputError
 from segmint.models._base import (
     MaximumLikelihoodModel,
+    NewCustomerExpectation,
     check_has_repeat_buyers,
     compress_rows,
     weighted_total,
 )
 from segmint.models._validation import (
     FloatArray,
-    ModelInputError,
     as_float_array,
     check_integer_counts,
     validate_rfm,
@@ -66,7 +67,7 @@ def _beta_terms(
     return log_term, grad
 
 
-class BGBB(MaximumLikelihoodModel):
+class BGBB(NewCustomerExpectation, MaximumLikelihoodModel):
     """Beta-geometric / beta-Bernoulli (BG/BB) model for discrete transaction opportunities.
 
     What for: repeat behaviour when transactions can only happen at fixed occasions
@@ -148,7 +149,7 @@ class BGBB(MaximumLikelihoodModel):
         log_alive, _ = _beta_terms(theta, x, n - x, 0 * x, n + 1)
         return np.exp(log_alive - self._log_likelihood(theta, x, t_x, n)[0])
 
-    def expected_purchases(self, t: ArrayLike) -> FloatArray:
+    def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:
         """E[X(n)], transactions in the first n opportunities: FHS (2010) equation (7).
 
         alpha/(alpha+beta) delta/(gamma-1) [1 - Gamma(gamma+delta) Gamma(1+delta+n)

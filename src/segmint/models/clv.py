@@ -21,7 +21,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from segmint.models._validation import FloatArray, ModelInputError, as_float_array
+from segmint.exceptions import ModelInputError
+from segmint.models._validation import FloatArray, as_float_array
 
 
 @runtime_checkable
@@ -129,6 +130,27 @@ def customer_lifetime_value(
     x = as_float_array("frequency", frequency)
     t_x = as_float_array("recency", recency)
     age = as_float_array("T", T)
+    per_purchase = _per_purchase(spend, x, monetary_value)
+    edges = _grid(horizon_start, horizon_end, period_length)
+    discount = (1.0 + discount_rate) ** (edges[1:] / period_length)
+    values = np.empty(x.size)
+    for lo in range(0, x.size, chunk_size):
+        chunk = slice(lo, lo + chunk_size)
+        args = (x[chunk], t_x[chunk], age[chunk])
+        values[chunk] = _discounted_purchases(transaction_model, edges, discount, args)
+        values[chunk] *= per_purchase[chunk]
+    return values
+
+
+def _per_purchase(
+    spend: SpendModel | ArrayLike, x: FloatArray, monetary_value: ArrayLike | None
+) -> FloatArray:
+    """The expected value of one purchase of each customer (see :func:`customer_lifetime_value`).
+
+    Raises:
+        ModelInputError: a spend model without ``monetary_value``, or one value per customer
+            of another count.
+    """
     if isinstance(spend, SpendModel):
         if monetary_value is None:
             raise ModelInputError(
@@ -145,15 +167,7 @@ def customer_lifetime_value(
             f"spend must give one value per customer ({x.size}) or one for all; "
             f"got shape {per_purchase.shape}."
         )
-    edges = _grid(horizon_start, horizon_end, period_length)
-    discount = (1.0 + discount_rate) ** (edges[1:] / period_length)
-    values = np.empty(x.size)
-    for lo in range(0, x.size, chunk_size):
-        chunk = slice(lo, lo + chunk_size)
-        args = (x[chunk], t_x[chunk], age[chunk])
-        values[chunk] = _discounted_purchases(transaction_model, edges, discount, args)
-        values[chunk] *= per_purchase[chunk]
-    return values
+    return per_purchase
 
 
 def _discounted_purchases(

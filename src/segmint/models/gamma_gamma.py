@@ -10,12 +10,11 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
-from segmint.exceptions import ConvergenceError
+from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.models._base import MaximumLikelihoodModel, warm_start_rows
 from segmint.models._optimize import StartingPoint, single_threaded_blas
 from segmint.models._validation import (
     FloatArray,
-    ModelInputError,
     as_float_array,
     check_integer_counts,
     check_same_shape,

@@ -7,7 +7,12 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import hyp2f1
 
-from segmint.models._base import ContinuousTimeModel, Histories, distinct_pairs
+from segmint.models._base import (
+    ContinuousTimeModel,
+    Histories,
+    NewCustomerExpectation,
+    distinct_pairs,
+)
 from segmint.models._pareto_likelihood import log_likelihood
 from segmint.models._special import nbinom_pmf_sf
 from segmint.models._validation import FloatArray, check_integer_counts
@@ -15,7 +20,7 @@ from segmint.models._validation import FloatArray, check_integer_counts
 _QUADRATURE = np.polynomial.legendre.leggauss(64)
 
 
-class ParetoNBD(ContinuousTimeModel):
+class ParetoNBD(NewCustomerExpectation, ContinuousTimeModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     What for: the classic buy-till-you-die model: expected future purchases and the
@@ -135,7 +140,7 @@ class ParetoNBD(ContinuousTimeModel):
             return np.asarray(-log_ratio, dtype=np.float64)
         return np.asarray(-np.expm1((s - 1) * log_ratio) / (s - 1), dtype=np.float64)
 
-    def expected_purchases(self, t: ArrayLike) -> FloatArray:
+    def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:
         """E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]: Fader & Hardie (2005 note) (27)."""
         r, alpha, s, beta = self._fitted_params()
         t_arr = self._horizon(t)

@@ -33,10 +33,10 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
-from segmint.exceptions import NotFittedError, SegmintError
+from segmint.exceptions import SegmintError
+from segmint.models._fitted import check_fitted
 
 FloatArray = npt.NDArray[np.float64]
 Calibration = Literal["isotonic", "sigmoid"]
@@ -92,8 +92,7 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     n_threads:
         OpenMP threads for the trees; ``None`` uses every core. The default is 1: on
         customer tables of thousands of rows a thread team spends more time waiting at
-        barriers than working, badly so on a busy machine (a 1,581-customer fit took 55 s
-        with two threads under load and 1.8 s with one).
+        barriers than working, badly so on a busy machine.
     random_state:
         Seed of the boosting (early-stopping split) and the fold assignment.
 
@@ -200,12 +199,7 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "calibrated_")
-        except Exception:
-            raise NotFittedError(
-                "this PropensityClassifier is not fitted yet; call fit(X, y) first."
-            ) from None
+        check_fitted(self, "calibrated_", "fit(X, y)")
 
 
 def _is_text(dtype: Any) -> bool:

@@ -1,6 +1,8 @@
-"""Models on mart data: fitting, backtesting and scoring as of a date.
+"""Scores on mart data: fitting, backtesting and storing CLV and churn/intent models, and
+recommendations (:mod:`segmint.scoring.recommend`).
 
-The layer between the mart-free estimators of :mod:`segmint.models` and the segments of
-:mod:`segmint.segmentation`: it reads the mart with Ibis expressions, hands arrays to the
-models and judges them on what happened after the date.
+Between :mod:`segmint.models` (estimators that know arrays only) and
+:mod:`segmint.segmentation` (which segments on the stored scores): it reads the mart with
+Ibis expressions, hands arrays to the models and judges them on what happened after the
+date.
 """

@@ -30,22 +30,14 @@ from numpy.typing import NDArray
 
 from segmint.exceptions import MartError
 from segmint.mart import Mart
+from segmint.mart.schema import CLUSTER_MODELS
 from segmint.models.clustering import CustomerClusters, CustomerPreparation
 
 PROSPECTS = "prospects"
 """Segment of customers without a purchase when the default (behavioural) features are used."""
-MODELS_TABLE = "cluster_models"
-MODELS_SCHEMA = ibis.schema(
-    {
-        "segmentation": "string",
-        "version": "int32",
-        "model_id": "string",
-        "fitted_as_of": "date",
-        "created_at": "timestamp",
-        "description": "string",
-        "model": "binary",
-    }
-)
+MODELS_TABLE = CLUSTER_MODELS.name
+MODELS_SCHEMA = CLUSTER_MODELS.ibis_schema()
+"""The table's columns, declared in :mod:`segmint.mart.schema` (``segmint init`` creates it)."""
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""Cluster segmentation: features from the mart in, fitted model and one segment per customer out.
+"""Cluster segmentation's steps: which features, which customers, small segments, rules, storage.
 
-:func:`run_clusters` is the use case every service calls (``segmint segment cluster``,
-``segmint demo``): it reads the features as of a date, prepares them, fits the chosen
-algorithm for one k or a range (``k="auto"``, chosen by :func:`~segmint.models.clustering.
-select_k`), checks stability by bootstrap, explains the segments with surrogate-tree rules
-and standardised differences, flags or merges segments too small to act on, then stores
-the assignments (:mod:`segmint.segmentation.store`, kind ``cluster``) and the fitted model
-(:mod:`segmint.segmentation.cluster_models`). :func:`assign_clusters` applies a stored
-model to another date without refitting. The estimators live in
+The use case that strings them together is :func:`segmint.workflows.clusters.run_clusters`
+(``segmint segment cluster``, ``segmint demo``, the Python API): it reads the features as of
+a date, prepares them, fits the chosen algorithm for one k or a range (chosen by
+:func:`~segmint.models.clustering.select_k`), checks stability by bootstrap, explains the
+segments with surrogate-tree rules and standardised differences (:func:`explain`), flags or
+merges segments too small to act on (:func:`small_segments`), then stores the assignments
+(:mod:`segmint.segmentation.store`, kind ``cluster``) and the fitted model
+(:mod:`segmint.segmentation.cluster_models`). The estimators live in
 :mod:`segmint.models.clustering`; the method is described in ``docs/clustering.md``.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis
@@ -24,8 +24,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from segmint.features import load_features, store_features, stored_dates
-from segmint.features.asof import AsOf, resolve_as_of
 from segmint.mart import Mart
 from segmint.models.clustering import (
     ALGORITHMS,
@@ -33,19 +31,13 @@ from segmint.models.clustering import (
     CustomerClusters,
     CustomerPreparation,
     Explanation,
-    KSelection,
     Stability,
-    bootstrap_stability,
     nearest_centroid,
     sample_rows,
-    select_k,
     standardised_differences,
     surrogate_rules,
 )
-from segmint.models.clustering.algorithms import Algorithm
-from segmint.models.clustering.preparation import Tails
 from segmint.segmentation import store
-from segmint.segmentation.cluster_models import PROSPECTS, FittedClusters, load_model, save_model
 
 DEFAULT_FEATURES: tuple[str, ...] = (
     "recency_days",
@@ -73,197 +65,41 @@ Step = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class ClusterRun:
-    """What :func:`run_clusters` fitted, checked and stored.
+class CustomersToCluster:
+    """The customers and features one run clusters.
 
     Attributes:
-        name, version, as_of: the stored segmentation, its version and date.
-        sizes: segment → members (largest cluster first).
-        selection: the criteria of every k tried, the chosen k and why.
-        stability: bootstrap stability (``None`` when ``n_bootstrap`` is 0); its
-            ``segments`` frame has a ``segment`` column.
-        explanation: surrogate-tree rules per segment (``segment`` column) and fidelity.
-        differences: per segment and feature: mean, base mean, standardised difference.
-        small: segments below ``min_share``: ``segment``, ``members``, ``share``, ``action``.
-        features: the features clustered; dropped: default features left out as constant.
-        model_id: fingerprint of the stored model.
-        details: parameters worth showing.
+        everyone: ``customer_id`` and the feature columns of every customer, in id order.
+        prospect: customers set apart (no purchase yet, with the default features).
+        frame: the customers clustered (``everyone`` without the prospects).
+        columns: the features clustered; dropped: default features left out as constant.
+        apart: whether prospects are set apart (default features only).
     """
 
-    name: str
-    version: int
-    as_of: dt.date
-    sizes: pd.Series
-    selection: KSelection
-    stability: Stability | None
-    explanation: Explanation
-    differences: pd.DataFrame
-    small: pd.DataFrame
-    features: list[str]
+    everyone: pd.DataFrame
+    prospect: NDArray[np.bool_]
+    frame: pd.DataFrame
+    columns: list[str]
     dropped: list[str]
-    model_id: str
-    details: dict[str, Any] = field(default_factory=dict)
+    apart: bool
 
 
-@dataclass(frozen=True)
-class ClusterAssignment:
-    """What :func:`assign_clusters` stored: a stored model applied to another date."""
+def customers_to_cluster(table: ibis.Table, features: Sequence[str] | None) -> CustomersToCluster:
+    """Read the features to cluster on from ``table`` and set the prospects apart.
 
-    name: str
-    version: int
-    as_of: dt.date
-    sizes: pd.Series
-    model_id: str
-
-
-def run_clusters(
-    mart: Mart,
-    name: str,
-    as_of: AsOf | None = None,
-    *,
-    features: Sequence[str] | None = None,
-    algorithm: Algorithm = "kmeans",
-    k: int | Literal["auto"] = "auto",
-    k_range: tuple[int, int] = DEFAULT_K_RANGE,
-    tails: Tails = "log",
-    n_components: int | float | None = None,
-    min_share: float = 0.02,
-    small: Small = "flag",
-    n_bootstrap: int = 20,
-    random_state: int = 0,
-    max_sample: int = 50_000,
-    table: ibis.Table | None = None,
-    on_step: Step | None = None,
-) -> ClusterRun:
-    """Cluster the customers as of ``as_of`` and store segments and model as ``name``.
-
-    Args:
-        mart: the customer data mart.
-        name: name of the segmentation to store.
-        as_of: the day (default: the last day with orders); features are built and
-            stored for it unless already stored.
-        features: feature or attribute columns to cluster on, numeric or categorical;
-            default :data:`DEFAULT_FEATURES` (those constant in this mart are left out).
-            With the default, customers who never bought are not clustered (their
-            behaviour is all blanks) and get the segment ``prospects``.
-        algorithm: ``"kmeans"``, ``"gmm"`` or ``"ward"``.
-        k: the number of clusters, or ``"auto"`` to choose it from ``k_range`` (inclusive).
-        tails: ``"log"``, ``"rank"`` or ``"none"``: how heavy tails are tamed.
-        n_components: optional PCA (components, or share of variance to keep).
-        min_share: segments with a smaller share of customers are too small to act on.
-        small: ``"flag"`` them, or ``"merge"`` each into the nearest larger cluster.
-        n_bootstrap: refits for the stability check (0 skips it).
-        random_state: the seed: the same seed and data give the same segments.
-        max_sample: customers each fit uses at most (a seeded sample; all are assigned).
-        table: a feature table to use instead of the stored one (same columns).
-        on_step: called with a short description as each stage starts (for progress).
+    With the default features, customers who never bought are not clustered (their
+    behaviour is all blanks); default features with one value for everyone are left out.
 
     Raises:
-        ClusteringError: unknown or constant features, fewer customers than k, bad options.
+        ClusteringError: unknown features, or every default feature is constant.
     """
-    step = on_step or (lambda _: None)
-    _check_options(algorithm, k, k_range, min_share, small)
-    step("reading features")
-    day = resolve_as_of(mart, as_of)
-    source = table if table is not None else _features(mart, day)
-    columns = choose_features(source, features)
-    everyone = _read(source, columns)
+    columns = choose_features(table, features)
+    everyone = read_features(table, columns)
     apart = features is None and "frequency" in columns
     prospect = (everyone["frequency"] == 0).to_numpy() if apart else np.zeros(len(everyone), bool)
     frame = everyone[~prospect].reset_index(drop=True)
-    columns, dropped = _drop_constant_defaults(frame, columns, user_chosen=features is not None)
-    ks = _candidate_ks(k, k_range, len(frame))
-    step("preparing")
-    preparation = CustomerPreparation(tails, n_components=n_components, random_state=random_state)
-    matrix = preparation.fit_transform(frame[columns])
-    step(f"fitting {algorithm} for k = {ks[0]}..{ks[-1]}" if len(ks) > 1 else f"fitting k={ks[0]}")
-    base = CustomerClusters(algorithm, max_sample=max_sample, random_state=random_state)
-    selection = select_k(matrix, ks, base)
-    model = selection.models[selection.k]
-    labels = model.predict(matrix)
-    segment_of, small_frame = _small_segments(model, labels, min_share, small)
-    fitted = FittedClusters(columns, preparation, model, segment_of, prospects=apart)
-    names = list(dict.fromkeys(segment_of))
-    segment_index = np.asarray([names.index(s) for s in segment_of])[labels]
-    stability = None
-    if n_bootstrap > 0:
-        step(f"checking stability ({n_bootstrap} refits)")
-        stability = bootstrap_stability(matrix, model, n_bootstrap, random_state=random_state)
-        stability = _named_stability(stability, segment_of)
-    step("explaining")
-    explanation, differences = _explain(
-        frame, columns, preparation, segment_index, names, random_state
-    )
-    step("storing")
-    segments = np.full(len(everyone), PROSPECTS, dtype=object)
-    segments[~prospect] = np.asarray(names, dtype=object)[segment_index]
-    if prospect.any():
-        names.append(PROSPECTS)
-    definition = {
-        "features": columns,
-        "algorithm": algorithm,
-        "k": selection.k,
-        "k_requested": k if k == "auto" else int(k),
-        "k_range": list(k_range) if k == "auto" else None,
-        "tails": tails,
-        "n_components": n_components,
-        "min_share": min_share,
-        "small": small,
-        "prospects_apart": apart,
-        "random_state": random_state,
-        "model_id": fitted.model_id(),
-        "segments": names,
-    }
-    stored = _store(mart, name, definition, day, everyone.customer_id, segments)
-    save_model(mart, name, stored.version, day, fitted)
-    return ClusterRun(
-        name=name,
-        version=stored.version,
-        as_of=day,
-        sizes=_sizes(segments, names),
-        selection=selection,
-        stability=stability,
-        explanation=explanation,
-        differences=differences,
-        small=small_frame,
-        features=columns,
-        dropped=dropped,
-        model_id=fitted.model_id(),
-        details={
-            "algorithm": algorithm,
-            "k": selection.k,
-            "clustered": len(frame),
-            "prospects": int(prospect.sum()),
-        },
-    )
-
-
-def assign_clusters(
-    mart: Mart,
-    name: str,
-    as_of: AsOf | None = None,
-    *,
-    version: int | None = None,
-    table: ibis.Table | None = None,
-) -> ClusterAssignment:
-    """Assign every customer as of ``as_of`` with the stored model of ``name``, without refitting.
-
-    New customers get a segment; the result is stored under the model's version.
-
-    Raises:
-        MartError: no model is stored for ``name``.
-        ClusteringError: the features the model needs are missing as of that date.
-    """
-    model_version, fitted = load_model(mart, name, version)
-    stored = store.definition(mart, name, model_version)
-    day = resolve_as_of(mart, as_of)
-    source = table if table is not None else _features(mart, day)
-    choose_features(source, fitted.features)
-    frame = _read(source, fitted.features)
-    segments = fitted.segments(frame)
-    names = [*dict.fromkeys(fitted.segment_of), PROSPECTS]
-    _store(mart, name, stored.definition, day, frame.customer_id, segments)
-    return ClusterAssignment(name, model_version, day, _sizes(segments, names), fitted.model_id())
+    columns, dropped = drop_constant_defaults(frame, columns, user_chosen=features is not None)
+    return CustomersToCluster(everyone, prospect, frame, columns, dropped, apart)
 
 
 def choose_features(table: ibis.Table, features: Sequence[str] | None) -> list[str]:
@@ -291,9 +127,14 @@ def choose_features(table: ibis.Table, features: Sequence[str] | None) -> list[s
     return chosen
 
 
-def _check_options(
+def check_options(
     algorithm: str, k: int | str, k_range: tuple[int, int], min_share: float, small: str
 ) -> None:
+    """Refuse an unknown algorithm, a k below 2, a bad k range or small-segment option.
+
+    Raises:
+        ClusteringError: naming the bad option and what it must be.
+    """
     if algorithm not in ALGORITHMS:
         raise ClusteringError(
             f"algorithm must be one of {', '.join(ALGORITHMS)}; got {algorithm!r}"
@@ -308,19 +149,13 @@ def _check_options(
         )
 
 
-def _features(mart: Mart, day: dt.date) -> ibis.Table:
-    """The stored features as of ``day``, built and stored first when missing."""
-    if day not in stored_dates(mart):
-        store_features(mart, day)
-    return load_features(mart, day)
-
-
-def _read(table: ibis.Table, columns: list[str]) -> pd.DataFrame:
+def read_features(table: ibis.Table, columns: list[str]) -> pd.DataFrame:
+    """``customer_id`` and ``columns`` of every row of ``table``, in id order."""
     frame: pd.DataFrame = table.select("customer_id", *columns).order_by("customer_id").to_pandas()
     return frame.reset_index(drop=True)
 
 
-def _drop_constant_defaults(
+def drop_constant_defaults(
     frame: pd.DataFrame, columns: list[str], *, user_chosen: bool
 ) -> tuple[list[str], list[str]]:
     """Default features with one value in this mart are left out (a named one is an error later)."""
@@ -336,7 +171,12 @@ def _drop_constant_defaults(
     return kept, dropped
 
 
-def _candidate_ks(k: int | str, k_range: tuple[int, int], n_customers: int) -> list[int]:
+def candidate_ks(k: int | str, k_range: tuple[int, int], n_customers: int) -> list[int]:
+    """The k to fit: ``k`` itself, or the range ``k_range`` as far as the customers allow.
+
+    Raises:
+        ClusteringError: fewer customers than ``k``, or too few for the range.
+    """
     if k != "auto":
         wanted = int(k)
         if n_customers < wanted:
@@ -354,7 +194,7 @@ def _candidate_ks(k: int | str, k_range: tuple[int, int], n_customers: int) -> l
     return list(range(low, min(high, n_customers - 1) + 1))
 
 
-def _small_segments(
+def small_segments(
     model: CustomerClusters, labels: NDArray[np.int64], min_share: float, small: Small
 ) -> tuple[list[str], pd.DataFrame]:
     """Segment name per cluster (small ones merged when asked) and the table of small ones."""
@@ -381,7 +221,8 @@ def _small_segments(
     return names, pd.DataFrame(rows, columns=["segment", "members", "share", "action"])
 
 
-def _named_stability(stability: Stability, segment_of: list[str]) -> Stability:
+def named_stability(stability: Stability, segment_of: list[str]) -> Stability:
+    """``stability`` with each cluster's segment name in a ``segment`` column."""
     segments = stability.segments.assign(
         segment=[segment_of[int(c)] for c in stability.segments.cluster]
     )
@@ -390,7 +231,7 @@ def _named_stability(stability: Stability, segment_of: list[str]) -> Stability:
     )
 
 
-def _explain(
+def explain(
     frame: pd.DataFrame,
     columns: list[str],
     preparation: CustomerPreparation,
@@ -398,6 +239,7 @@ def _explain(
     names: list[str],
     random_state: int,
 ) -> tuple[Explanation, pd.DataFrame]:
+    """Surrogate-tree rules per segment (on a seeded sample) and standardised differences."""
     pick = sample_rows(len(frame), 50_000, random_state)
     readable = preparation.interpretable(frame[columns].iloc[pick])
     explanation = surrogate_rules(readable, segment_index[pick], random_state=random_state)
@@ -411,7 +253,7 @@ def _explain(
     return named, differences.drop(columns="cluster")
 
 
-def _store(
+def store_segments(
     mart: Mart,
     name: str,
     definition: dict[str, Any],
@@ -419,11 +261,13 @@ def _store(
     customers: pd.Series,
     segments: NDArray[np.object_],
 ) -> store.StoredSegmentation:
+    """Store one segment per customer as segmentation ``name`` (kind ``cluster``)."""
     rows = pd.DataFrame({"customer_id": customers.astype(str), "segment": segments.astype(str)})
     return store.save(mart, name, "cluster", definition, day, ibis.memtable(rows))
 
 
-def _sizes(segments: NDArray[np.object_], names: list[str]) -> pd.Series:
+def cluster_sizes(segments: NDArray[np.object_], names: list[str]) -> pd.Series:
+    """Members per segment in the order of ``names``, empty segments left out."""
     counts = pd.Series(segments).value_counts()
     sizes: pd.Series = counts.reindex(names).fillna(0).astype(int)
     sizes.index.name = "segment"

@@ -184,7 +184,7 @@ class _Compiler:
                         f"compare it with something, e.g. {_name(operand)} = "
                         + _SUGGESTED_LITERALS[typed.kind],
                     )
-                return typed.value  # type: ignore[no-any-return]
+                return typed.value
 
     def operand(self, node: Operand) -> _Typed:
         if isinstance(node, Literal):
@@ -265,7 +265,7 @@ class _Compiler:
                 node,
                 f"use '{word}' on a text column",
             )
-        return typed.value  # type: ignore[return-value]
+        return typed.value
 
 
 def _as_days(left: ir.Value, right: ir.Value) -> tuple[ir.Value, ir.Value]:

@@ -1,6 +1,6 @@
 """Value tiers by predicted CLV, and the value x churn-risk grid.
 
-Customers are ranked by their stored ``clv`` score (:mod:`segmint.segmentation.clv_scores`)
+Customers are ranked by their stored ``clv`` score (:mod:`segmint.scoring.clv_scores`)
 and cut at cumulative shares: by default the top 1%, the next 4%, the next 15%, the next
 30% and the rest, the pyramid of value-based segmentation (Zeithaml, Rust & Lemon 2001,
 "The Customer Pyramid: Creating and Serving Profitable Customers", California Management
@@ -8,6 +8,7 @@ Review 43(4)). Ranks are exact (ties broken by customer id), so each tier holds 
 of the scored customers to within one customer. Customers without a score (no purchase
 yet) are ``unassigned``.
 
+Storing the tiers as a segmentation is the use case :func:`segmint.workflows.value.run_value`.
 The grid crosses the tiers with churn risk: the stored ``churn_risk`` score of a
 supervised model when there is one as of the date, otherwise 1 - P(alive) of the CLV
 model. "High value, high risk" is the list a retention team wants first.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -26,7 +26,6 @@ import pandas as pd
 from segmint.exceptions import InputError, MartError
 from segmint.features.population import population
 from segmint.mart import Mart
-from segmint.segmentation import store
 
 DEFAULT_CUTS = (0.01, 0.05, 0.20, 0.50)
 """Cumulative shares of customers, best first, at which a new tier starts."""
@@ -85,6 +84,24 @@ def clv_model(mart: Mart, as_of: dt.date, model: str | None = None) -> str:
     return model
 
 
+def clv_scores(mart: Mart, as_of: dt.date, model: str) -> ir.Table:
+    """``customer_id``, ``value``: the ``clv`` score of ``model`` as of ``as_of``."""
+    return _score(mart, as_of, model, "clv")
+
+
+def latest_clv_date(mart: Mart) -> dt.date:
+    """The latest date with stored ``clv`` scores.
+
+    Raises:
+        InputError: none stored yet; says how to score.
+    """
+    scores = mart.table("scores")
+    latest = scores.filter(scores.score_name == "clv").as_of.max().execute()
+    if pd.isna(latest):
+        raise InputError("no clv scores stored yet; run `segmint clv score` first")
+    return pd.Timestamp(latest).date()
+
+
 def _score(mart: Mart, as_of: dt.date, model: str, name: str) -> ir.Table:
     scores = mart.table("scores")
     mine = scores.filter(
@@ -129,60 +146,32 @@ def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
     return alive.select("customer_id", risk=1.0 - alive.value), f"1 - p_alive of {model}"
 
 
-@dataclass(frozen=True)
-class ValueRun:
-    """A stored value segmentation and its value x risk grid.
+def check_risk_cuts(risk_cuts: tuple[float, ...]) -> tuple[float, ...]:
+    """``risk_cuts`` if two increasing numbers inside (0, 1).
 
-    Attributes:
-        name, version, as_of: what was stored.
-        model: CLV model the tiers rank by.
-        sizes: tier → customers, best tier first (then ``unassigned``).
-        grid: one row per tier, one column per risk band, customer counts.
-        grid_value: the same grid with the tiers' summed CLV.
-        risk_source: where the churn risk came from.
+    Raises:
+        InputError: otherwise, with an example.
     """
-
-    name: str
-    version: int
-    as_of: dt.date
-    model: str
-    sizes: pd.Series
-    grid: pd.DataFrame
-    grid_value: pd.DataFrame
-    risk_source: str
-
-
-def run_value(
-    mart: Mart,
-    as_of: dt.date,
-    *,
-    model: str | None = None,
-    cuts: tuple[float, ...] = DEFAULT_CUTS,
-    risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
-    name: str = "value",
-) -> ValueRun:
-    """Store value tiers as segmentation ``name`` (kind ``value``) and build the risk grid."""
-    model = clv_model(mart, as_of, model)
-    cuts = check_cuts(cuts)
     if len(risk_cuts) != 2 or not 0 < risk_cuts[0] < risk_cuts[1] < 1:
         raise InputError(
             f"risk cuts must be two increasing numbers between 0 and 1; got {list(risk_cuts)}. "
             "Example: --risk-cuts 0.33,0.67."
         )
-    names = tier_names(cuts)
-    definition = {"model": model, "score": "clv", "cuts": list(cuts), "segments": names}
-    stored = store.save(
-        mart, name, "value", definition, as_of, value_tiers(mart, as_of, model, cuts)
-    )
-    tiers = store.assignments(mart, name, as_of, stored.version)
-    sizes = tiers.group_by("segment").aggregate(n=tiers.count()).to_pandas()
-    order = [*names, store.UNASSIGNED]
-    sizes_series = sizes.set_index("segment")["n"].reindex(order, fill_value=0)
-    if not sizes_series[store.UNASSIGNED]:
-        sizes_series = sizes_series.drop(store.UNASSIGNED)
+    return risk_cuts
+
+
+def value_risk_grid(
+    mart: Mart,
+    as_of: dt.date,
+    model: str,
+    tiers: ir.Table,
+    names: list[str],
+    risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Customers and their summed CLV per (tier, risk band), and where the risk came from."""
     risk, source = risk_scores(mart, as_of, model)
-    grid, grid_value = _grid(tiers, risk, _score(mart, as_of, model, "clv"), names, risk_cuts)
-    return ValueRun(name, stored.version, as_of, model, sizes_series, grid, grid_value, source)
+    counts, value = _grid(tiers, risk, clv_scores(mart, as_of, model), names, risk_cuts)
+    return counts, value, source
 
 
 def _grid(

@@ -194,6 +194,23 @@ def simulate_purchases(
     value = rng.gamma(spend_p[customer], 1.0 / nu[customer])
     channel = categorical(rng, pop.of_type("channel_probs")[customer])
     lines = _lines(rng, pop, catalogue, customer, value)
+    truth = (rate, dropout, spend_p / nu, alive)
+    orders = (customer, day, channel, status)
+    return _purchases(pop, history, catalogue, first_order_number, lines, orders, truth)
+
+
+def _purchases(
+    pop: Population,
+    history: History,
+    catalogue: Catalogue,
+    first_order_number: int,
+    lines: dict[str, np.ndarray],
+    orders_of: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    truth: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> Purchases:
+    """The simulated orders (customer, day, channel, status of each) and lines as tables,
+    with the ground truth and what the web simulation needs."""
+    customer, day, channel, status = orders_of
     order_ids = format_ids("O", first_order_number + np.arange(len(customer)), ORDER_ID_WIDTH)
     orders = build_table(
         "orders",
@@ -205,7 +222,32 @@ def simulate_purchases(
             "status": pick(ORDER_STATUSES, status),
         },
     )
-    order_lines = build_table(
+    rate, dropout, mean_spend, alive = truth
+    n = len(pop)
+    transaction = status != _STATUS["cancelled"]
+    last = np.full(n, -np.inf)
+    np.maximum.at(last, customer[transaction], day[transaction])
+    active_until = np.where(
+        alive, history.n_days, np.minimum(last + LAPSE_BROWSING_DAYS, history.n_days)
+    )
+    first_line = lines["line_no"] == 1
+    return Purchases(
+        orders=orders,
+        order_lines=_order_lines(catalogue, order_ids, lines),
+        ground_truth=_ground_truth(pop, rate, dropout, mean_spend, alive),
+        order_customer=customer,
+        order_time=day,
+        order_channel=channel,
+        order_product=lines["product"][first_line],
+        active_until=active_until,
+    )
+
+
+def _order_lines(
+    catalogue: Catalogue, order_ids: pa.Array, lines: dict[str, np.ndarray]
+) -> pa.Table:
+    """The ``order_lines`` table of the simulated lines."""
+    return build_table(
         "order_lines",
         {
             "order_id": order_ids.take(pa.array(lines["order"])),
@@ -217,31 +259,24 @@ def simulate_purchases(
             "unit_cost": lines["unit_cost"],
         },
     )
-    transaction = status != _STATUS["cancelled"]
-    last = np.full(n, -np.inf)
-    np.maximum.at(last, customer[transaction], day[transaction])
-    active_until = np.where(
-        alive, history.n_days, np.minimum(last + LAPSE_BROWSING_DAYS, history.n_days)
-    )
-    ground_truth = pa.Table.from_arrays(
+
+
+def _ground_truth(
+    pop: Population,
+    rate: np.ndarray,
+    dropout: np.ndarray,
+    mean_spend: np.ndarray,
+    alive: np.ndarray,
+) -> pa.Table:
+    """What each customer really was: type, purchase rate, dropout, mean spend, alive."""
+    return pa.Table.from_arrays(
         [
             pop.ids,
             pick(TYPE_NAMES, pop.type_index),
             pa.array(rate),
             pa.array(dropout),
-            pa.array(spend_p / nu),
+            pa.array(mean_spend),
             pa.array(alive),
         ],
         schema=GROUND_TRUTH_SCHEMA,
-    )
-    first_line = lines["line_no"] == 1
-    return Purchases(
-        orders=orders,
-        order_lines=order_lines,
-        ground_truth=ground_truth,
-        order_customer=customer,
-        order_time=day,
-        order_channel=channel,
-        order_product=lines["product"][first_line],
-        active_until=active_until,
     )

@@ -9,16 +9,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role
 from segmint.exceptions import MartError, SegmintError
 from segmint.features import default_as_of, parse_as_of, stored_dates
 from segmint.mart import Mart
-from segmint.web import figures, scores
+from segmint.views import scores
+from segmint.views.plots import figures
 
 router = APIRouter(include_in_schema=False)
 
-AsOf = Annotated[str | None, Query(max_length=20)]
-Name = Annotated[str | None, Query(max_length=200)]
+AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
+Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
 
 
 @router.get("/rfm")
@@ -71,8 +73,12 @@ def migration_page(
     mart: MartDep,
     dashboard: DashboardDep,
     segmentation: Name = None,
-    from_date: Annotated[str | None, Query(alias="from", max_length=20)] = None,
-    to_date: Annotated[str | None, Query(alias="to", max_length=20)] = None,
+    from_date: Annotated[
+        str | None, Query(alias="from", max_length=MAX_DATE, pattern=NO_CONTROL)
+    ] = None,
+    to_date: Annotated[
+        str | None, Query(alias="to", max_length=MAX_DATE, pattern=NO_CONTROL)
+    ] = None,
 ) -> Response:
     """Sankey of moves between two stored dates, the largest moves and the matrix."""
     role = page_role(request)

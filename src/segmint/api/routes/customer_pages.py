@@ -9,9 +9,10 @@ from fastapi.responses import Response
 
 from segmint.api.auth import Role
 from segmint.api.deps import CopiesDep, DashboardDep, MartDep
+from segmint.api.params import NO_CONTROL
 from segmint.api.render import page, page_require
-from segmint.web.customer_view import customer_360
-from segmint.web.customers import search
+from segmint.views.customer_view import customer_360
+from segmint.views.customers import search
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,7 +23,7 @@ PAGE_SIZE = 25
 def customers_page(
     request: Request,
     mart: MartDep,
-    q: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=100, pattern=NO_CONTROL)] = "",
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> Response:
     """Search customers by id."""

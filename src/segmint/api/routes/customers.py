@@ -10,16 +10,18 @@ from starlette.responses import Response
 from segmint.api.auth import Role
 from segmint.api.deps import Analyst, CopiesDep, DashboardDep, MartDep
 from segmint.api.encoded import json_response
+from segmint.api.params import MAX_DATE, MAX_NAME, MAX_OFFSET, NO_CONTROL
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
-from segmint.web.customer_view import customer_360
-from segmint.web.customers import customers_by_id, search
-from segmint.web.frames import records
+from segmint.serving.customer_lookup import customers_by_id
+from segmint.serving.frames import records
+from segmint.views.customer_view import customer_360
+from segmint.views.customers import search
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 MAX_PAGE = 1000
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows per page, 1-{MAX_PAGE}.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Rows to skip, 0-{MAX_OFFSET:_}.")]
 
 
 @router.get("", response_model=CustomerList)
@@ -28,10 +30,25 @@ def search_customers(
     dashboard: DashboardDep,
     copies: CopiesDep,
     role: Analyst,
-    q: Annotated[str, Query(max_length=100, description="Part of a customer id.")] = "",
-    segmentation: Annotated[str | None, Query(description="Filter: segmentation name.")] = None,
-    segment: Annotated[str | None, Query(description="Filter: segment of `segmentation`.")] = None,
-    as_of: Annotated[str | None, Query(description="Date of the segment filter.")] = None,
+    q: Annotated[
+        str, Query(max_length=100, pattern=NO_CONTROL, description="Part of a customer id.")
+    ] = "",
+    segmentation: Annotated[
+        str | None,
+        Query(max_length=MAX_NAME, pattern=NO_CONTROL, description="Filter: segmentation name."),
+    ] = None,
+    segment: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_NAME,
+            pattern=NO_CONTROL,
+            description="Filter: segment of `segmentation`.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        Query(max_length=MAX_DATE, pattern=NO_CONTROL, description="Date of the segment filter."),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
@@ -67,7 +84,7 @@ def search_customers(
 
 @router.get("/{customer_id}", response_model=Customer360Out)
 def customer(
-    customer_id: Annotated[str, Path(max_length=200)],
+    customer_id: Annotated[str, Path(max_length=MAX_NAME, pattern=NO_CONTROL)],
     mart: MartDep,
     dashboard: DashboardDep,
     copies: CopiesDep,

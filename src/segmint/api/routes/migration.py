@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from segmint.api.deps import DashboardDep, MartDep, Viewer
+from segmint.api.params import MAX_DATE, NO_CONTROL
 from segmint.api.routes.segmentations import NameParam
 from segmint.api.schemas import Flow, MigrationOut
 from segmint.exceptions import SegmintError
-from segmint.web.frames import records
+from segmint.serving.frames import records
 
 router = APIRouter(prefix="/segmentations", tags=["migration"])
 
@@ -23,10 +24,21 @@ def segmentation_migration(
     role: Viewer,
     from_date: Annotated[
         str | None,
-        Query(alias="from", description="Earlier stored date; default: the one before `to`."),
+        Query(
+            alias="from",
+            max_length=MAX_DATE,
+            pattern=NO_CONTROL,
+            description="Earlier stored date; default: the one before `to`.",
+        ),
     ] = None,
     to_date: Annotated[
-        str | None, Query(alias="to", description="Later stored date; default: the latest.")
+        str | None,
+        Query(
+            alias="to",
+            max_length=MAX_DATE,
+            pattern=NO_CONTROL,
+            description="Later stored date; default: the latest.",
+        ),
     ] = None,
     top: Annotated[int, Query(ge=1, le=50, description="Largest moves described.")] = 5,
 ) -> MigrationOut:

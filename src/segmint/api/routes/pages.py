@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
@@ -11,18 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from segmint.api.auth import Role
 from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role
 from segmint.exceptions import MartError
 from segmint.mart import Mart
-from segmint.web import figures
-from segmint.web.dashboard import Dashboard, no_personas_message
-from segmint.web.segment_detail import page_of
+from segmint.views.dashboard import Dashboard, no_personas_message
+from segmint.views.plots import figures
+from segmint.views.segment_detail import page_of
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
-AsOf = Annotated[str | None, Query(max_length=20)]
-Name = Annotated[str | None, Query(max_length=200)]
+AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
+Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
 
 
 @router.get("/")
@@ -50,9 +52,10 @@ def overview_page(
 def _overview_context(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> dict[str, Any]:
     """What the overview page shows of ``name`` as of ``day`` (the same for every user)."""
     view = dashboard.overview(mart, name, day)
-    link = f"/segments/{name}?as_of={day.isoformat()}&segment="
+    link = figures.segment_link(name, day)
     return {
         "view": view,
+        "link": link,
         "names": dashboard.names(mart),
         "dates": dashboard.dates(mart, name),
         "segments": view.segments.to_dict("records"),
@@ -65,7 +68,8 @@ def _overview_context(mart: Mart, dashboard: Dashboard, name: str, day: dt.date)
 def segments_index(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
     """The explorer opens on the default segmentation."""
     page_role(request)
-    return RedirectResponse(f"/segments/{dashboard.default_segmentation(mart)}", status_code=303)
+    name = dashboard.default_segmentation(mart)
+    return RedirectResponse(f"/segments/{quote(name, safe='')}", status_code=303)
 
 
 @router.get("/segments/{name}")
@@ -105,9 +109,10 @@ def _segmentation_context(
     """The segmentation's treemap, value bars and segment table (the same for every user)."""
     result = dashboard.profile(mart, name, day)
     overview = result.overview
-    link = f"/segments/{name}?as_of={day.isoformat()}&segment="
+    link = figures.segment_link(name, day)
     return {
         "name": name,
+        "link": link,
         "day": day,
         "names": dashboard.names(mart),
         "dates": dashboard.dates(mart, name),

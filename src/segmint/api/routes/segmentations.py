@@ -9,18 +9,26 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep, Viewer
+from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.schemas import SegmentationDetail, SegmentationList, SegmentationSummary
 from segmint.mart import Mart
-from segmint.web.dashboard import Dashboard, no_personas_message
-from segmint.web.frames import records
+from segmint.serving.frames import records
+from segmint.views.dashboard import Dashboard, no_personas_message
 
 router = APIRouter(prefix="/segmentations", tags=["segmentations"])
 
 AsOfQuery = Annotated[
     str | None,
-    Query(description="Date of stored results, YYYY-MM-DD; default: the latest."),
+    Query(
+        max_length=MAX_DATE,
+        pattern=NO_CONTROL,
+        description="Date of stored results, YYYY-MM-DD; default: the latest.",
+    ),
 ]
-NameParam = Annotated[str, Path(description="Name of a stored segmentation.")]
+NameParam = Annotated[
+    str,
+    Path(max_length=MAX_NAME, pattern=NO_CONTROL, description="Name of a stored segmentation."),
+]
 
 
 @router.get("", response_model=SegmentationList)
@@ -28,7 +36,10 @@ def list_segmentations(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Viewer,
-    kind: Annotated[str | None, Query(description="Only this kind (rfm, rules…).")] = None,
+    kind: Annotated[
+        str | None,
+        Query(max_length=MAX_NAME, pattern=NO_CONTROL, description="Only this kind (rfm, rules…)."),
+    ] = None,
 ) -> SegmentationList:
     """Every stored segmentation with results: its kind, version, dates and segments."""
     frame = dashboard.segmentations(mart)

@@ -33,9 +33,9 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.mixture import GaussianMixture
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
-from segmint.exceptions import NotFittedError
+from segmint.models._fitted import check_fitted
 from segmint.models.clustering.errors import ClusteringError
 
 Algorithm = Literal["kmeans", "gmm", "ward"]
@@ -155,10 +155,7 @@ class CustomerClusters(ClusterMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, matrix: NDArray[np.float64]) -> NDArray[np.int64]:
         """The cluster of every row: nearest centroid, or the most probable mixture component."""
-        if not hasattr(self, "cluster_centers_"):
-            raise NotFittedError(
-                "this CustomerClusters is not fitted yet; call fit(matrix) before predict"
-            )
+        check_fitted(self, "cluster_centers_", "fit(matrix)")
         data = np.asarray(matrix, dtype=np.float64)
         if data.ndim != 2 or data.shape[1] != self.cluster_centers_.shape[1]:
             raise ClusteringError(

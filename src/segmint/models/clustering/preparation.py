@@ -34,7 +34,7 @@ from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
-from segmint.exceptions import NotFittedError
+from segmint.models._fitted import check_fitted
 from segmint.models.clustering.errors import ClusteringError
 
 Tails = Literal["log", "rank", "none"]
@@ -181,10 +181,7 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
         }
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "scales_"):
-            raise NotFittedError(
-                "this CustomerPreparation is not fitted yet; call fit(frame) before transform"
-            )
+        check_fitted(self, "scales_", "fit(frame)")
 
     def _shape(self, filled: pd.DataFrame) -> pd.DataFrame:
         """Log or rank transform of imputed numeric columns."""

@@ -129,19 +129,7 @@ class Interactions:
             raise ModelInputError(
                 f"user and item must have the same length; got {n} and {items.size}."
             )
-        orders = _column("n_orders", n_orders, n, 1.0)
-        if n and orders.min() < 1:
-            raise ModelInputError("n_orders must be at least 1 on every row (a row is a purchase).")
-        columns = {
-            "quantity": _column("quantity", quantity, n, 1.0),
-            "days_since_first": _column("days_since_first", days_since_first, n, 0.0),
-            "days_since_last": _column("days_since_last", days_since_last, n, 0.0),
-        }
-        if n and np.any(columns["days_since_last"] > columns["days_since_first"]):
-            raise ModelInputError(
-                "days_since_last must not exceed days_since_first (the last purchase of an item "
-                "cannot come before its first)."
-            )
+        orders, columns = _row_columns(n, n_orders, quantity, days_since_first, days_since_last)
         indptr, order = _csr_order(users, items, n_users, n_items)
         if order is None:  # already in CSR order (the scoring layer asks the engine for it)
             user, item, n_rows, rest = users, items, orders, columns
@@ -191,6 +179,30 @@ class Interactions:
             n_users=self.n_users,
             n_items=self.n_items,
         )
+
+
+def _row_columns(
+    n: int,
+    n_orders: ArrayLike | None,
+    quantity: ArrayLike | None,
+    days_since_first: ArrayLike | None,
+    days_since_last: ArrayLike | None,
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """The per-row columns of :meth:`Interactions.from_arrays`, validated and defaulted."""
+    orders = _column("n_orders", n_orders, n, 1.0)
+    if n and orders.min() < 1:
+        raise ModelInputError("n_orders must be at least 1 on every row (a row is a purchase).")
+    columns = {
+        "quantity": _column("quantity", quantity, n, 1.0),
+        "days_since_first": _column("days_since_first", days_since_first, n, 0.0),
+        "days_since_last": _column("days_since_last", days_since_last, n, 0.0),
+    }
+    if n and np.any(columns["days_since_last"] > columns["days_since_first"]):
+        raise ModelInputError(
+            "days_since_last must not exceed days_since_first (the last purchase of an item "
+            "cannot come before its first)."
+        )
+    return orders, columns
 
 
 def _csr_order(

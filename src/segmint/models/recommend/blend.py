@@ -94,6 +94,33 @@ def take_rows(recommendations: Recommendations, rows: NDArray[Any]) -> Recommend
     )
 
 
+def _first_k_distinct(joined: dict[str, NDArray[Any]], k: int) -> dict[str, NDArray[Any]]:
+    """Per row, the first ``k`` filled slots whose item has not come earlier in the row,
+    for every per-slot array of ``joined`` (``items`` decides)."""
+    items = joined["items"]
+    m = items.shape[0]
+    order = np.argsort(items, axis=1, kind="stable")
+    ordered = np.take_along_axis(items, order, axis=1)
+    repeat = np.zeros_like(items, dtype=bool)
+    later = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+    np.put_along_axis(repeat, order[:, 1:], later, axis=1)
+    usable = (items >= 0) & ~repeat
+    slot = np.cumsum(usable, axis=1) - 1
+    keep = usable & (slot < k)
+    r, c = np.nonzero(keep)
+    out: dict[str, NDArray[Any]] = {}
+    for name, values in joined.items():
+        if name == "because_items":
+            target: NDArray[Any] = np.full((m, k, 2), -1, dtype=np.int64)
+        elif values.dtype.kind in "iu":
+            target = np.full((m, k), -1, dtype=np.int64)
+        else:
+            target = np.full((m, k), np.nan)
+        target[r, slot[r, c]] = values[r, c]
+        out[name] = target
+    return out
+
+
 def chain(parts: Sequence[Recommendations], k: int, methods: Sequence[str]) -> Recommendations:
     """Fill ``k`` slots per customer from ``parts`` in turn, skipping items already listed.
 
@@ -121,27 +148,7 @@ def chain(parts: Sequence[Recommendations], k: int, methods: Sequence[str]) -> R
             fields.setdefault(name, []).append(getattr(part, name))
         fields.setdefault("because_items", []).append(part.because_items)
     joined = {name: np.concatenate(values, axis=1) for name, values in fields.items()}
-    items = joined["items"]
-    m = items.shape[0]
-    order = np.argsort(items, axis=1, kind="stable")
-    ordered = np.take_along_axis(items, order, axis=1)
-    repeat = np.zeros_like(items, dtype=bool)
-    later = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
-    np.put_along_axis(repeat, order[:, 1:], later, axis=1)
-    usable = (items >= 0) & ~repeat
-    slot = np.cumsum(usable, axis=1) - 1
-    keep = usable & (slot < k)
-    r, c = np.nonzero(keep)
-    out: dict[str, NDArray[Any]] = {}
-    for name, values in joined.items():
-        if name == "because_items":
-            target: NDArray[Any] = np.full((m, k, 2), -1, dtype=np.int64)
-        elif values.dtype.kind in "iu":
-            target = np.full((m, k), -1, dtype=np.int64)
-        else:
-            target = np.full((m, k), np.nan)
-        target[r, slot[r, c]] = values[r, c]
-        out[name] = target
+    out = _first_k_distinct(joined, k)
     return Recommendations(
         users=first.users,
         items=out["items"],

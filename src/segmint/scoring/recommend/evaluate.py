@@ -200,21 +200,10 @@ def evaluate(
         end = pd.Timestamp(latest).date()
     if end <= split:
         raise InputError(f"the test window must end after the split; got split {split}, end {end}.")
+    blend = fit_blend(mart, split, settings, segments)
     start = split - dt.timedelta(days=settings.validation_days)
 
-    # 1. the blend's choice, on a validation period that ends by the split
-    early = training_data(mart, start, settings.data)
-    early_truth = truth(mart, early, start, split, settings.data)
-    early_users = _evaluated_users(early_truth)
-    early_codes, _ = segment_codes(early, segments)
-    early_methods = fit_methods(early, settings, early_codes)
-    early_recs = recommend_all(early_methods, early, early_users, k)
-    groups, group_names = customer_groups(early.interactions)
-    blend = Blend(metric=settings.metric, k=k, min_group_size=settings.min_group_size).fit(
-        early_recs, early_truth[early_users], groups[early_users], group_names
-    )
-
-    # 2. every method fitted up to the split, judged on what came after
+    # every method fitted up to the split, judged on what came after
     data = training_data(mart, split, settings.data)
     answer = truth(mart, data, split, end, settings.data)
     users = _evaluated_users(answer)
@@ -223,6 +212,41 @@ def evaluate(
     recs = recommend_all(methods, data, users, k)
     groups, _ = customer_groups(data.interactions)
     recs[BLEND] = blend.recommend(recs, groups[users])
+    table = _score_table(recs, data, answer, users)
+    return Evaluation(split, end, start, table, blend.describe(), k)
+
+
+def fit_blend(
+    mart: Mart,
+    day: dt.date,
+    settings: RecommendSettings,
+    segments: ir.Table | None = None,
+) -> Blend:
+    """The blend's choice per customer group, on a validation period that ends by ``day``.
+
+    Every method is fitted up to ``day - validation_days`` and judged on the purchases of
+    the following ``validation_days``; the blend keeps, per group, the option that scored
+    best. Nothing after ``day`` is read.
+    """
+    start = day - dt.timedelta(days=settings.validation_days)
+    early = training_data(mart, start, settings.data)
+    early_truth = truth(mart, early, start, day, settings.data)
+    early_users = _evaluated_users(early_truth)
+    early_codes, _ = segment_codes(early, segments)
+    early_methods = fit_methods(early, settings, early_codes)
+    early_recs = recommend_all(early_methods, early, early_users, settings.k)
+    groups, group_names = customer_groups(early.interactions)
+    blend = Blend(metric=settings.metric, k=settings.k, min_group_size=settings.min_group_size)
+    return blend.fit(early_recs, early_truth[early_users], groups[early_users], group_names)
+
+
+def _score_table(
+    recs: Mapping[str, Recommendations],
+    data: TrainingData,
+    answer: Any,
+    users: NDArray[np.int64],
+) -> pd.DataFrame:
+    """One row per method: its kind and every metric against ``answer``."""
     history = data.interactions.bought[users]
     buyers = np.bincount(data.interactions.item, minlength=data.interactions.n_items)
     rows = []
@@ -236,5 +260,4 @@ def evaluate(
         )
         kind = "baseline" if name in BASELINES else "blend" if name == BLEND else "model"
         rows.append({"method": name, "kind": kind, "customers": int(users.size), **scores})
-    table = pd.DataFrame(rows, columns=["method", "kind", "customers", *METRICS])
-    return Evaluation(split, end, start, table, blend.describe(), k)
+    return pd.DataFrame(rows, columns=["method", "kind", "customers", *METRICS])

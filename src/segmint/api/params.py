@@ -1,0 +1,58 @@
+"""Bounds on what a request may carry in its path and query, checked before any route runs.
+
+Hostile input is normal input. A NUL byte cannot travel inside the text of an engine
+statement (DuckDB stops reading the literal there), a line break has no place in a name or
+an id, and an offset past 2^63 - 1 overflows the engine's integers: each of these was a 500
+before. Every string parameter declares :data:`NO_CONTROL` as its pattern (so the OpenAPI
+document says what is accepted), and :func:`reject_control_characters`, installed on the
+whole application, refuses control characters in any path or query value, declared or not,
+with a 422 that names the parameter.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""Pattern of every string parameter: no control characters (NUL, tab, line breaks, DEL…)."""
+
+CONTROL_MESSAGE = "must not contain control characters (NUL, tab, line breaks…)"
+
+MAX_NAME = 200
+"""Longest segmentation, segment or customer id accepted in a request."""
+
+MAX_DATE = 20
+"""Longest date text accepted (``YYYY-MM-DD`` and some slack for spaces)."""
+
+MAX_OFFSET = 1_000_000_000
+"""Largest ``offset`` of a page: far beyond any real list, far below the engine's limit."""
+
+
+def has_control(text: str) -> bool:
+    """True when ``text`` holds a control character (Unicode category Cc)."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
+async def reject_control_characters(request: Request) -> None:
+    """Refuse a request whose path or query values hold control characters.
+
+    Raises:
+        RequestValidationError: a 422 naming each offending parameter.
+    """
+    errors: list[dict[str, Any]] = []
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and has_control(value):
+            errors.append(_error("path", name, value))
+    for name, value in request.query_params.multi_items():
+        if has_control(value) or has_control(name):
+            errors.append(_error("query", name, value))
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _error(where: str, name: str, value: str) -> dict[str, Any]:
+    return {"type": "value_error", "loc": (where, name), "msg": CONTROL_MESSAGE, "input": value}

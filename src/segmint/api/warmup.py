@@ -1,0 +1,131 @@
+"""Keeping the server's caches warm off the request path.
+
+The first profile of a segmentation takes seconds (about 17 s at a million customers), so
+no request should be the one that computes it. :class:`Warmer` runs in one background
+thread with its own cursor: at start, and whenever the mart has changed when it looks
+again (every ``interval`` seconds, or at once when :meth:`Warmer.wake` says the server
+switched to a new snapshot of the mart), it rebuilds the sorted copies of the 360° view, clears
+the dashboard's cached results, reads the tables of the 360° view once (so their blocks are
+in memory) and computes what the pages show first: for every stored segmentation (the
+default one first) its dates, latest profile, overview and personas.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from segmint.exceptions import SegmintError
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.serving.sorted_copies import SortedCopies, file_state, fingerprint, preload
+from segmint.views.dashboard import Dashboard
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 30.0
+"""Seconds between two looks at whether the mart changed."""
+
+
+class Warmer:
+    """Warms and refreshes the dashboard's caches and the sorted copies in the background.
+
+    Args:
+        lease: gives a cursor of the mart for the duration of a ``with`` block.
+        dashboard: the cached reads to warm and clear.
+        copies: the sorted copies to rebuild.
+        interval: seconds between looks at whether the mart changed.
+    """
+
+    def __init__(
+        self,
+        lease: Callable[[], AbstractContextManager[Mart]],
+        dashboard: Dashboard,
+        copies: SortedCopies,
+        interval: float = INTERVAL,
+    ) -> None:
+        self.lease = lease
+        self.dashboard = dashboard
+        self.copies = copies
+        self.interval = interval
+        self._seen: tuple[Any, ...] | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def warming(self) -> bool:
+        """True until the first warm-up has finished."""
+        return not self._ready.is_set()
+
+    def start(self) -> None:
+        """Warm up in a background thread, then look for changes every ``interval`` seconds."""
+        self._thread = threading.Thread(target=self._loop, name="segmint-warmer", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look whether the mart changed now rather than at the end of the interval."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop looking and wait for the step in progress to end."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def check(self, mart: Mart) -> bool:
+        """Warm everything again when the mart changed since the last look; True when it did."""
+        files = file_state(mart)  # before looking: a commit meanwhile is noticed next time
+        state = (_catalogue(mart), fingerprint(mart))
+        if state == self._seen:
+            self.copies.confirm(files)
+            return False
+        self.copies.rebuild(mart)
+        self.dashboard.invalidate()
+        preload(mart)
+        self._warm(mart)
+        self._seen = state
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()  # a wake from now on is seen after this look
+            try:
+                with self.lease() as mart:
+                    self.check(mart)
+            except Exception:  # the server goes on; requests compute what is missing
+                log.exception("warming the dashboard's caches failed")
+            self._ready.set()
+            self._wake.wait(self.interval)
+
+    def _warm(self, mart: Mart) -> None:
+        """Profile, overview and personas of every stored segmentation, the default first."""
+        dashboard = self.dashboard
+        dashboard.feature_dates(mart)
+        try:
+            first = dashboard.default_segmentation(mart)
+        except SegmintError:
+            return  # nothing stored yet
+        names = [first, *(n for n in dashboard.names(mart) if n != first)]
+        for name in names:
+            if self._stop.is_set():
+                return
+            try:
+                day = dashboard.dates(mart, name)[-1]
+                dashboard.version(mart, name, day)
+                dashboard.overview(mart, name, day)
+                dashboard.personas(mart, name)
+            except SegmintError as exc:  # a page will show the same error to the user
+                log.warning("could not warm segmentation '%s': %s", name, exc)
+
+
+def _catalogue(mart: Mart) -> list[dict[str, Any]]:
+    """The stored segmentations with their versions and dates, to compare between looks."""
+    frame = store.segmentations(mart).execute()
+    rows: list[dict[str, Any]] = frame.astype(str).to_dict("records")
+    return rows

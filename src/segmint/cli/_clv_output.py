@@ -1,0 +1,115 @@
+"""Printing CLV results: the model comparison, fitted parameters, score totals, backtests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+from segmint.cli._output import out
+from segmint.scoring.clv_backtest import METRICS
+from segmint.scoring.clv_fit import ClvFit
+from segmint.scoring.clv_scores import ScoreRun
+from segmint.workflows.clv import Backtest, ClvFitRun
+
+
+def fit_document(run: ClvFitRun) -> str:
+    """A fit as one JSON document: parameters, standard errors, holdout metrics, comparison."""
+    payload = {
+        "as_of": run.as_of.isoformat(),
+        "model": run.final.model_name,
+        "run_id": run.run_id,
+        "transactions": _estimates(run.final.transactions),
+        "spend": _estimates(run.final.spend),
+        "holdout": run.holdout,
+        "comparison": None if run.choice is None else run.choice.comparison.to_dict("records"),
+    }
+    return json.dumps(payload, default=float)
+
+
+def _estimates(model: Any) -> dict[str, Any]:
+    return {
+        "params": model.params_,
+        "standard_errors": model.standard_errors_,
+        "log_likelihood": model.log_likelihood_,
+    }
+
+
+def show_fit(run: ClvFitRun) -> None:
+    """The comparison and why a model was chosen (when compared), then its parameters."""
+    if run.choice is not None:
+        show_comparison(run.choice.comparison, run.split.calibration_end)
+        out.print(f"chosen: {run.choice.reason}", highlight=False)
+    show_params(run.final, run.as_of)
+
+
+def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
+    """One row per candidate model: log-likelihood and holdout errors."""
+    view = Table(
+        "model",
+        "log-likelihood",
+        "MAE",
+        "RMSE",
+        "predicted",
+        "actual",
+        "total error",
+        title=f"holdout purchases per customer, calibration to {calibration_end}",
+    )
+    for r in frame.itertuples(index=False):
+        if r.error:
+            view.add_row(str(r.model), "failed", "", "", "", "", str(r.error)[:60])
+            continue
+        view.add_row(
+            str(r.model),
+            f"{r.log_likelihood:,.2f}",
+            f"{r.mae:.4f}",
+            f"{r.rmse:.4f}",
+            f"{r.predicted_total:,.1f}",
+            f"{r.actual_total:,.0f}",
+            f"{r.total_error:+.1%}",
+        )
+    out.print(view)
+
+
+def show_params(fit_: ClvFit, day: dt.date) -> None:
+    """The parameters and standard errors of both models, and what they were fitted on."""
+    for label, model in (("transactions", fit_.transactions), ("spend", fit_.spend)):
+        view = Table(
+            "parameter",
+            "estimate",
+            "std. error",
+            title=f"{type(model).__name__} ({label}) as of {day}: log-likelihood "
+            f"{model.log_likelihood_:,.3f}",
+        )
+        for key, value in model.params_.items():
+            view.add_row(key, f"{value:.4f}", f"{model.standard_errors_[key]:.4f}")
+        out.print(view)
+    out.print(
+        f"{fit_.n_customers:,} customers, {fit_.n_repeat_buyers:,} with repeat purchases",
+        highlight=False,
+    )
+
+
+def show_scores(run: ScoreRun) -> None:
+    """Each score's total and mean per customer."""
+    view = Table("score", "total", "per customer", title=f"{run.model} as of {run.as_of}")
+    for name, total in run.totals.items():
+        view.add_row(name, f"{total:,.2f}", f"{total / run.n_customers:,.4f}")
+    out.print(view)
+    out.print(f"{run.n_customers:,} customers scored", highlight=False)
+
+
+def show_backtest(result: Backtest) -> None:
+    """One row per metric, one column per model."""
+    split, frame = result.split, result.metrics
+    title = (
+        f"backtest: calibration to {split.calibration_end}, holdout to {split.holdout_end} "
+        f"({split.holdout_weeks:.1f} weeks, {len(split.frame):,} customers)"
+    )
+    view = Table("metric", *frame["model"], title=title)
+    for metric in METRICS:
+        view.add_row(metric, *(f"{v:.4f}" for v in frame[metric]))
+    out.print(view)

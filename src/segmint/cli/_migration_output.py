@@ -1,0 +1,65 @@
+"""Printing a migration: the from → to matrix with row shares, and the largest moves."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+from segmint.cli._output import out
+from segmint.cli._profile_output import fmt, records
+from segmint.insight import Migration
+
+
+def migration_document(result: Migration, top: int = 5) -> dict[str, Any]:
+    """The migration as one JSON-ready document (matrix as nested objects from → to)."""
+
+    def nested(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+        return {
+            str(row): {str(c): _number(frame.loc[row, c]) for c in frame.columns}
+            for row in frame.index
+        }
+
+    return {
+        "segmentation": result.segmentation,
+        "from_date": result.from_date.isoformat(),
+        "to_date": result.to_date.isoformat(),
+        "entered": result.entered,
+        "left": result.left,
+        "counts": nested(result.counts),
+        "row_shares": nested(result.row_shares),
+        "revenue": nested(result.revenue),
+        "flows": records(result.flows),
+        "top_flows": result.top_flows(top),
+    }
+
+
+def _number(value: Any) -> float | int | None:
+    number = float(value)
+    if math.isnan(number):
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def print_migration(result: Migration, top: int) -> None:
+    counts, shares = result.counts, result.row_shares
+    title = f"{result.segmentation}: {result.from_date} → {result.to_date} (customers, row %)"
+    view = Table(title=title)
+    view.title_justify = "left"
+    view.add_column("from \\ to")
+    for column in counts.columns:
+        view.add_column(str(column), justify="right")
+    view.add_column("total", justify="right")
+    for row in counts.index:
+        cells = [
+            f"{int(counts.loc[row, c]):,} {fmt(shares.loc[row, c], '.0%')}" for c in counts.columns
+        ]
+        view.add_row(str(row), *cells, f"{int(counts.loc[row].sum()):,}")
+    view.add_section()
+    view.add_row("total", *(f"{int(counts[c].sum()):,}" for c in counts.columns), "")
+    out.print(view)
+    out.print(f"{result.entered:,} entered the base, {result.left:,} left it.")
+    for sentence in result.top_flows(top):
+        out.print(f"• {sentence}")

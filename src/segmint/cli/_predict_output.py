@@ -1,0 +1,79 @@
+"""Printing a churn or intent run: metrics against the baselines, calibration, top features."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from segmint.cli._options import OutputFormat
+from segmint.cli._output import out
+from segmint.workflows.predict import PredictionRun
+
+
+def summary(run: PredictionRun) -> dict[str, Any]:
+    """A run as JSON-ready data: dates, sizes, validation metrics, feature importance."""
+    return {
+        "target": run.target.name,
+        "model": run.target.model,
+        "score_name": run.target.score_name,
+        "as_of": run.as_of.isoformat(),
+        "horizon_days": run.horizon_days,
+        "train_as_of": run.train_as_of.isoformat(),
+        "validation_as_of": run.validation_as_of.isoformat(),
+        "n_train": run.n_train,
+        "n_scored": run.n_scored,
+        "run_id": run.run_id,
+        "validation": run.validation,
+        "importance": run.importance.to_dict(orient="records"),
+    }
+
+
+def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.human) -> None:
+    """Print a run: metrics against the baselines, calibration, top features."""
+    if format_ != OutputFormat.human:
+        typer.echo(json.dumps(summary(run), default=str))
+        return
+    target = run.target
+    metrics = Table(
+        "scorer",
+        "AUC",
+        "Brier",
+        "Brier of base rate",
+        "lift top 10%",
+        title=(
+            f"{target.name} in {run.horizon_days} days: trained as of {run.train_as_of}, "
+            f"validated as of {run.validation_as_of} ({next(iter(run.validation.values()))['n']:,} customers)"
+        ),
+    )
+    for name, m in run.validation.items():
+        metrics.add_row(
+            name,
+            f"{m['auc']:.3f}",
+            f"{m['brier']:.4f}",
+            f"{m['brier_base_rate']:.4f}",
+            f"{m['lift_top_decile']:.2f}",
+        )
+    out.print(metrics)
+    curve = Table(
+        "predicted", "n", "mean predicted", "observed", title=f"calibration of {target.model}"
+    )
+    for row in run.validation[target.model]["calibration"]:
+        curve.add_row(
+            f"{row['bin_lower']:.1f}-{row['bin_upper']:.1f}",
+            f"{row['n']:,}",
+            f"{row['mean_predicted']:.3f}",
+            f"{row['observed_rate']:.3f}",
+        )
+    out.print(curve)
+    features = Table("feature", "AUC drop when shuffled", "std", title="what drives the score")
+    for row in run.importance.itertuples():
+        features.add_row(str(row.feature), f"{row.importance:.4f}", f"{row.std:.4f}")
+    out.print(features)
+    out.print(
+        f"{run.n_scored:,} {target.score_name} scores stored as of {run.as_of} "
+        f"(model {target.model}, run {run.run_id})",
+        highlight=False,
+    )

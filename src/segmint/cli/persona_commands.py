@@ -1,0 +1,78 @@
+"""``segmint persona SEGMENTATION``: a card per segment, with name, numbers, mix and actions.
+
+An adapter over :func:`segmint.workflows.profile.personas`, so the pages give the same cards.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from segmint.cli._options import FormatOption, MartOption, OutputFormat
+from segmint.cli._output import out, steps, user_errors
+from segmint.insight.personas import PersonaCard
+from segmint.mart import connect
+from segmint.workflows.profile import personas
+
+
+@user_errors
+def persona(
+    segmentation: Annotated[str, typer.Argument(help="Name of a stored segmentation.")],
+    mart: MartOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of stored results.")] = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """Persona cards for every segment: name, key numbers, mix and suggested actions."""
+    with connect(mart, create=False) as m, steps(f"personas of {segmentation}"):
+        cards = personas(m, segmentation, as_of)
+    if format_ != OutputFormat.human:
+        typer.echo(json.dumps([asdict(c) for c in cards], default=str))
+        return
+    for card in cards:
+        show_card(card)
+
+
+def show_card(card: PersonaCard) -> None:
+    """Print one persona card."""
+    flag = "  [yellow](too small to act on)[/]" if card.too_small else ""
+    out.print(f"\n[bold]{card.name}[/]  — segment {card.segment}{flag}", highlight=False)
+    out.print("  " + " · ".join(_numbers(card)), highlight=False)
+    if card.categories:
+        out.print(
+            "  buys: " + ", ".join(f"{c} {s:.0%}" for c, s in card.categories), highlight=False
+        )
+    if card.channels:
+        out.print("  via: " + ", ".join(f"{c} {s:.0%}" for c, s in card.channels), highlight=False)
+    if card.demographics:
+        out.print("  typically: " + ", ".join(card.demographics.values()), highlight=False)
+    for action in card.actions:
+        out.print(f"  → {action.play}: {action.what} ({action.why})", highlight=False)
+
+
+def _numbers(card: PersonaCard) -> list[str]:
+    """The card's key numbers as short phrases."""
+    numbers = [
+        f"{card.members:,} members ({card.share:.1%})",
+        f"{card.revenue_per_member:,.0f} revenue per member/year",
+    ]
+    if card.orders > 0:
+        numbers.append(f"{card.orders:.1f} orders")
+        for value, text in (
+            (card.average_order_value, "AOV {:,.0f}"),
+            (card.days_between_orders, "every {:.0f} days"),
+            (card.days_since_last_order, "last order {:.0f} days ago"),
+        ):
+            if value == value:  # NaN when no member has the underlying history
+                numbers.append(text.format(value))
+    else:
+        numbers.append("no orders yet")
+    numbers.append(f"value {card.value}, risk {card.risk}")
+    return numbers
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``persona`` to ``app``."""
+    app.command()(persona)

@@ -1,0 +1,80 @@
+"""The serving snapshot: a copy of the mart file that a dashboard server reads.
+
+DuckDB lets one process write a database file, and only when no other process has it open
+at all (a read-write open takes an exclusive lock on the file, a read-only open a shared
+one). A server reading the mart itself would therefore make every load fail for as long as
+it runs. So the server reads ``<mart>.serving.duckdb`` instead, and whoever writes the mart
+publishes a new copy there when it is done (:meth:`segmint.mart.Mart.publish`, called on
+closing): after a ``CHECKPOINT`` the mart file holds every committed change, and it is
+copied to a temporary file beside it that then replaces the snapshot in one step
+(``os.replace``). A server that still reads the old snapshot keeps its open file until it
+switches to the new one; nobody ever waits for anybody.
+
+Snapshots exist only while a server runs on the mart (it makes the first one when it
+starts and removes it when it stops), so writers of a mart nobody serves copy nothing.
+The copy keeps the mart file's modification time, which is how a writer that changed
+nothing knows it has nothing to publish. Snapshot files are readable by their owner only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".serving.duckdb"
+FILE_MODE = 0o600
+"""Mode of the mart file and of its snapshots: they hold personal data."""
+
+
+def snapshot_path(mart: Path | str) -> Path:
+    """Where the serving snapshot of the mart file ``mart`` lives."""
+    return Path(f"{mart}{SUFFIX}")
+
+
+def is_current(mart: Path | str) -> bool:
+    """True when the snapshot of ``mart`` exists and was copied from the mart file as it is."""
+    try:
+        source, copy = Path(mart).stat(), snapshot_path(mart).stat()
+    except OSError:
+        return False
+    return (source.st_size, source.st_mtime_ns) == (copy.st_size, copy.st_mtime_ns)
+
+
+def copy_to_snapshot(mart: Path | str) -> Path:
+    """Copy the mart file ``mart`` over its snapshot in one atomic step; return the snapshot.
+
+    The caller must hold the mart open for writing, checkpointed (its write-ahead log
+    empty), so that nobody changes the file while it is copied.
+
+    Raises:
+        OSError: the folder cannot be written (the temporary file is removed).
+    """
+    source = Path(mart)
+    target = snapshot_path(source)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{source.name}.", suffix=".tmp", dir=source.parent
+    )
+    os.close(handle)  # mkstemp made it readable by its owner only; copyfile keeps that
+    try:
+        shutil.copyfile(source, temporary)
+        stat = source.stat()
+        os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        Path(temporary).chmod(FILE_MODE)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def wal_is_empty(mart: Path | str) -> bool:
+    """True when the mart's write-ahead log is absent or empty (everything is in the file)."""
+    try:
+        return Path(f"{mart}.wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True

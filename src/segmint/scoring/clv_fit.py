@@ -1,0 +1,197 @@
+"""Fitting the CLV models on a BTYD summary, and choosing a transaction model by holdout error.
+
+A CLV fit is a transaction model (BG/NBD, Fader, Hardie & Lee 2005; Pareto/NBD,
+Schmittlein, Morrison & Colombo 1987; MBG/NBD, Batislam, Denizel & Filiztekin 2007) and
+the Gamma-Gamma spend model (Fader & Hardie 2013, note 025), each from
+:mod:`segmint.models`. ``auto`` fits every candidate on a calibration period, predicts the
+holdout period and keeps the model whose per-customer predictions are closest to what
+customers did (mean absolute error of holdout purchases), the comparison FHL (2005) use
+to validate the BG/NBD against the Pareto/NBD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from segmint.exceptions import ConvergenceError, InputError
+from segmint.features.btyd_split import CalibrationHoldout
+from segmint.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD
+
+BtydModel = BGNBD | ParetoNBD | MBGNBD
+"""A fitted continuous-time transaction model."""
+
+TRANSACTION_MODELS: dict[str, type[BtydModel]] = {
+    "bgnbd": BGNBD,
+    "paretonbd": ParetoNBD,
+    "mbgnbd": MBGNBD,
+}
+"""Transaction models by the name users type (``--model``)."""
+
+SPEND_MODELS = ("gammagamma",)
+"""Spend models by name (``--spend``)."""
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class ClvFit:
+    """A fitted transaction model and spend model, and what they were fitted on.
+
+    Attributes:
+        name: transaction model name (``bgnbd``…).
+        transactions: the fitted transaction model.
+        spend: the fitted Gamma-Gamma model.
+        n_customers: customers in the summary.
+        n_repeat_buyers: customers with a repeat purchase (the spend model's data).
+    """
+
+    name: str
+    transactions: BtydModel
+    spend: GammaGamma
+    n_customers: int
+    n_repeat_buyers: int
+
+    @property
+    def model_name(self) -> str:
+        """Name the scores are stored under, e.g. ``bgnbd+gammagamma``."""
+        return f"{self.name}+gammagamma"
+
+
+def check_model(name: str, *, allow_auto: bool = False) -> str:
+    """``name`` in lower case, if it names a transaction model (or ``auto``).
+
+    Raises:
+        InputError: unknown name; lists the known ones.
+    """
+    key = name.strip().lower()
+    known = [*([AUTO] if allow_auto else []), *TRANSACTION_MODELS]
+    if key not in known:
+        raise InputError(f"unknown CLV model '{name}'; choose one of {', '.join(known)}")
+    return key
+
+
+def check_spend(name: str) -> str:
+    """``name`` in lower case, if it names a spend model."""
+    key = name.strip().lower()
+    if key not in SPEND_MODELS:
+        raise InputError(f"unknown spend model '{name}'; choose one of {', '.join(SPEND_MODELS)}")
+    return key
+
+
+def spend_inputs(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(x, zbar) for the spend model: customers whose repeat purchases are worth nothing
+    carry no information about spend and count as x = 0 (the population mean)."""
+    x = summary["frequency"].to_numpy(dtype=np.float64)
+    zbar = summary["monetary_value"].to_numpy(dtype=np.float64)
+    informative = zbar > 0
+    return np.where(informative, x, 0.0), np.where(informative, zbar, 0.0)
+
+
+def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0.0) -> ClvFit:
+    """Fit transaction model ``model`` and the Gamma-Gamma model on ``summary``.
+
+    Args:
+        summary: ``frequency, recency, T, monetary_value`` per customer
+            (:func:`segmint.features.btyd.btyd_summary`).
+        model: ``bgnbd``, ``paretonbd`` or ``mbgnbd``.
+        penalizer: L2 penalty on the log-parameters of both models (0 = plain MLE).
+
+    Raises:
+        InputError: unknown model.
+        ConvergenceError: no repeat buyers, or the data cannot identify a model.
+    """
+    name = check_model(model)
+    x = summary["frequency"].to_numpy(dtype=np.float64)
+    n_repeat = int(np.count_nonzero(x > 0))
+    if n_repeat == 0:
+        raise ConvergenceError(
+            f"none of the {len(summary):,} customers made a repeat purchase, so no CLV model "
+            "can be fitted. Use a later --as-of (a longer history) or load more orders."
+        )
+    transactions = TRANSACTION_MODELS[name](penalizer_coef=penalizer)
+    transactions.fit(x, summary["recency"].to_numpy(), summary["T"].to_numpy())
+    spend = GammaGamma(penalizer_coef=penalizer).fit(*spend_inputs(summary))
+    return ClvFit(name, transactions, spend, len(summary), n_repeat)
+
+
+def holdout_purchases(fit: ClvFit, split: CalibrationHoldout) -> np.ndarray:
+    """Each calibration customer's expected purchases over the holdout period."""
+    frame = split.frame
+    return fit.transactions.predict_purchases(
+        split.holdout_weeks, frame["frequency"], frame["recency"], frame["T"]
+    )
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The candidates compared on a calibration/holdout split and the one chosen.
+
+    Attributes:
+        comparison: one row per candidate: ``model``, ``log_likelihood``, ``mae``, ``rmse``
+            (per-customer holdout purchases), ``predicted_total``, ``actual_total``,
+            ``total_error`` (relative); ordered best first. Failed fits have NaN errors and
+            their reason in ``error``.
+        chosen: name of the chosen model.
+        reason: one sentence saying why.
+        fits: the calibration-period fit of every candidate that could be fitted.
+    """
+
+    comparison: pd.DataFrame
+    chosen: str
+    reason: str
+    fits: dict[str, ClvFit]
+
+
+def choose_model(
+    split: CalibrationHoldout,
+    candidates: tuple[str, ...] = tuple(TRANSACTION_MODELS),
+    *,
+    penalizer: float = 0.0,
+) -> ModelChoice:
+    """Fit each candidate on the calibration period and pick the lowest holdout MAE.
+
+    Raises:
+        ConvergenceError: no candidate could be fitted (each one's reason is listed).
+    """
+    actual = split.frame["holdout_purchases"].to_numpy()
+    rows: list[dict[str, object]] = []
+    fits: dict[str, ClvFit] = {}
+    failures: list[str] = []
+    for name in candidates:
+        try:
+            fit = fit_clv(split.frame, name, penalizer=penalizer)
+        except ConvergenceError as exc:
+            failures.append(f"{name}: {exc}")
+            rows.append({"model": name, "error": str(exc)})
+            continue
+        fits[name] = fit
+        predicted = holdout_purchases(fit, split)
+        rows.append(
+            {
+                "model": name,
+                "log_likelihood": fit.transactions.log_likelihood_,
+                "mae": float(np.mean(np.abs(predicted - actual))),
+                "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
+                "predicted_total": float(predicted.sum()),
+                "actual_total": float(actual.sum()),
+                "total_error": float(predicted.sum() / max(actual.sum(), 1e-12) - 1.0),
+                "error": "",
+            }
+        )
+    if not fits:
+        raise ConvergenceError("no candidate model could be fitted: " + "; ".join(failures))
+    comparison = pd.DataFrame(rows).sort_values(["mae", "model"], na_position="last")
+    comparison = comparison.reset_index(drop=True)
+    best = comparison.iloc[0]
+    reason = (
+        f"{best.model} has the lowest mean absolute error of per-customer purchases in the "
+        f"{split.holdout_weeks:.1f}-week holdout ({best.mae:.4f}"
+    )
+    others = comparison.iloc[1:].dropna(subset=["mae"])
+    if len(others):
+        reason += "; " + ", ".join(f"{r.model} {r.mae:.4f}" for r in others.itertuples())
+    reason += f"), and predicts {best.total_error:+.1%} of the actual holdout purchases in total."
+    return ModelChoice(comparison, str(best.model), reason, fits)

@@ -1,0 +1,282 @@
+"""Scoring every customer's CLV in chunks and storing scores and fitted models in the mart.
+
+Scores (``scores`` table, one row per customer, ``as_of``, model and score name):
+
+* ``clv``: discounted expected value of the purchases in the next ``horizon_weeks``
+  (:func:`segmint.models.customer_lifetime_value`, monthly discounting periods);
+* ``p_alive``: probability the customer is still active at ``as_of``;
+* ``expected_purchases``: expected repeat purchases over the horizon;
+* ``expected_spend``: expected value per purchase (Gamma-Gamma, E[M | x, zbar]);
+* ``clv_m<a>_<b>`` for each extra window of months [a, b) asked for (months 12-36 are the
+  second and third year), so value that arrives later can be told from value that
+  arrives soon.
+
+Scores are stored under the fit's model name (``bgnbd+gammagamma``…); storing again for
+the same ``as_of``, model and score replaces those rows, in one transaction. The summary
+is materialised once in the engine and read back chunk by chunk, so memory stays bounded
+by ``chunk_size`` customers whatever the size of the base.
+
+Fitted models go to ``model_runs`` (parameters, standard errors and metrics as JSON, the
+model pickled) so ``segmint clv score`` can score a new date without refitting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from segmint.exceptions import MartError
+from segmint.features.btyd import btyd_summary
+from segmint.mart import TABLES, Mart
+from segmint.models import customer_lifetime_value
+from segmint.scoring.clv_fit import ClvFit, spend_inputs
+
+WEEKS_PER_MONTH = 52.0 / 12.0
+"""One discounting period (a month) in weeks."""
+
+SCORE_NAMES = ("clv", "p_alive", "expected_purchases", "expected_spend")
+"""The scores every CLV run stores, besides the optional windows."""
+
+_SUMMARY_TABLE = "_segmint_clv_summary"
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """What a scoring run stored.
+
+    Attributes:
+        as_of: date of the scores.
+        model: model name the scores are stored under.
+        n_customers: customers scored.
+        totals: per score name, the sum over customers (for clv: the base's value).
+    """
+
+    as_of: dt.date
+    model: str
+    n_customers: int
+    totals: dict[str, float]
+
+
+def monthly_rate(annual_rate: float) -> float:
+    """The monthly discount rate equivalent to ``annual_rate`` ((1+d)^(1/12) - 1)."""
+    return float((1.0 + annual_rate) ** (1.0 / 12.0) - 1.0)
+
+
+def window_name(start_month: float, end_month: float) -> str:
+    """Score name of the CLV in months [start, end), e.g. ``clv_m12_36``."""
+    return f"clv_m{start_month:g}_{end_month:g}"
+
+
+def score_frame(
+    fit: ClvFit,
+    summary: pd.DataFrame,
+    *,
+    horizon_weeks: float = 52.0,
+    annual_discount_rate: float = 0.10,
+    windows: tuple[tuple[float, float], ...] = (),
+) -> pd.DataFrame:
+    """One column per score (:data:`SCORE_NAMES`, then windows) for each row of ``summary``."""
+    x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
+    spend = fit.spend.expected_spend(*spend_inputs(summary))
+    discount = monthly_rate(annual_discount_rate)
+
+    def clv(start_weeks: float, end_weeks: float) -> np.ndarray:
+        return customer_lifetime_value(
+            fit.transactions,
+            spend,
+            x,
+            t_x,
+            age,
+            horizon_start=start_weeks,
+            horizon_end=end_weeks,
+            period_length=WEEKS_PER_MONTH,
+            discount_rate=discount,
+        )
+
+    scores = {
+        "clv": clv(0.0, horizon_weeks),
+        "p_alive": fit.transactions.probability_alive(x, t_x, age),
+        "expected_purchases": fit.transactions.predict_purchases(horizon_weeks, x, t_x, age),
+        "expected_spend": spend,
+    }
+    for start, end in windows:
+        scores[window_name(start, end)] = clv(start * WEEKS_PER_MONTH, end * WEEKS_PER_MONTH)
+    return pd.DataFrame(scores, index=summary.index)
+
+
+def score_customers(
+    mart: Mart,
+    fit: ClvFit,
+    as_of: dt.date,
+    *,
+    horizon_weeks: float = 52.0,
+    annual_discount_rate: float = 0.10,
+    windows: tuple[tuple[float, float], ...] = (),
+    chunk_size: int = 100_000,
+    on_progress: Callable[[float], None] | None = None,
+) -> ScoreRun:
+    """Score every customer with a purchase by ``as_of`` and store the scores (see module doc).
+
+    Args:
+        horizon_weeks: the CLV and expected-purchases horizon.
+        annual_discount_rate: yearly discount rate, applied monthly.
+        windows: extra CLV windows in months, e.g. ``((0, 12), (12, 36))``.
+        chunk_size: customers held in memory at once.
+        on_progress: called with the share of customers scored so far.
+
+    Raises:
+        MartError: no customer has a purchase by ``as_of``.
+    """
+    summary = btyd_summary(mart, as_of)
+    summary = summary.mutate(row=ibis.row_number().over(order_by="customer_id"))
+    mart.con.create_table(_SUMMARY_TABLE, summary, temp=True, overwrite=True)
+    try:
+        table = mart.con.table(_SUMMARY_TABLE)
+        n = int(table.count().execute())
+        if n == 0:
+            raise MartError(
+                f"no customer has a purchase up to {as_of}, so there is nobody to score. "
+                "Load orders or pass a later --as-of."
+            )
+        names = [*SCORE_NAMES, *(window_name(a, b) for a, b in windows)]
+        totals = dict.fromkeys(names, 0.0)
+        with mart.transaction():
+            for name in names:
+                mart.delete("scores", as_of=as_of, model=fit.model_name, score_name=name)
+            for lo in range(0, n, chunk_size):
+                chunk = table.filter((table.row >= lo) & (table.row < lo + chunk_size)).to_pandas()
+                scores = score_frame(
+                    fit,
+                    chunk,
+                    horizon_weeks=horizon_weeks,
+                    annual_discount_rate=annual_discount_rate,
+                    windows=windows,
+                )
+                for name in names:
+                    totals[name] += float(scores[name].sum())
+                _insert_scores(mart, chunk["customer_id"], scores, as_of, fit.model_name)
+                if on_progress is not None:
+                    on_progress(min(lo + chunk_size, n) / n)
+    finally:
+        mart.con.drop_table(_SUMMARY_TABLE, force=True)
+    return ScoreRun(as_of, fit.model_name, n, totals)
+
+
+def _insert_scores(
+    mart: Mart, customers: pd.Series, scores: pd.DataFrame, as_of: dt.date, model: str
+) -> None:
+    long = scores.assign(customer_id=customers.to_numpy()).melt(
+        id_vars="customer_id", var_name="score_name", value_name="value"
+    )
+    rows = pd.DataFrame(
+        {
+            "customer_id": long["customer_id"].astype(str),
+            "as_of": as_of,
+            "model": model,
+            "score_name": long["score_name"].astype(str),
+            "value": long["value"].astype(np.float64),
+        }
+    )
+    mart.con.insert("scores", ibis.memtable(rows, schema=TABLES["scores"].ibis_schema()))
+
+
+def store_fit(
+    mart: Mart, fit: ClvFit, as_of: dt.date, metrics: dict[str, Any] | None = None
+) -> tuple[int, int]:
+    """Store the transaction and spend models of ``fit`` in ``model_runs``; their run ids.
+
+    ``metrics`` (e.g. the holdout comparison) is stored with the transaction model.
+    """
+    runs = mart.table("model_runs")
+    first = int(runs.run_id.max().fill_null(0).execute()) + 1
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    spend_id, transaction_id = first, first + 1
+    rows = [
+        _run_row(spend_id, "gammagamma", "spend", as_of, fit.spend, {}, {}, now),
+        _run_row(
+            transaction_id,
+            fit.name,
+            "clv",
+            as_of,
+            fit.transactions,
+            {"spend_run_id": spend_id},
+            {
+                "n_customers": fit.n_customers,
+                "n_repeat_buyers": fit.n_repeat_buyers,
+                **(metrics or {}),
+            },
+            now,
+        ),
+    ]
+    table = ibis.memtable(pd.DataFrame(rows), schema=TABLES["model_runs"].ibis_schema())
+    with mart.transaction():
+        mart.con.insert("model_runs", table)
+    return transaction_id, spend_id
+
+
+def _run_row(
+    run_id: int,
+    model: str,
+    kind: str,
+    as_of: dt.date,
+    estimator: Any,
+    extra_params: dict[str, Any],
+    metrics: dict[str, Any],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    params = {
+        "params": estimator.params_,
+        "standard_errors": estimator.standard_errors_,
+        "penalizer_coef": estimator.penalizer_coef,
+        **extra_params,
+    }
+    fit_metrics = {
+        "log_likelihood": estimator.log_likelihood_,
+        "converged": bool(estimator.converged_),
+        **metrics,
+    }
+    return {
+        "run_id": run_id,
+        "model": model,
+        "kind": kind,
+        "as_of": as_of,
+        "params": json.dumps(params, default=float),
+        "metrics": json.dumps(fit_metrics, default=float),
+        "model_blob": pickle.dumps(estimator),
+        "created_at": now,
+    }
+
+
+def latest_fit(mart: Mart) -> tuple[ClvFit, dt.date] | None:
+    """The CLV fit stored last in ``model_runs`` and the date it was fitted as of, if any.
+
+    The blobs are pickles written by :func:`store_fit`: load only marts you trust.
+    """
+    runs = mart.table("model_runs")
+    last = runs.filter(runs.kind == "clv").order_by(ibis.desc("run_id")).limit(1).to_pandas()
+    if last.empty:
+        return None
+    row = last.iloc[0]
+    params, metrics = json.loads(row["params"]), json.loads(row["metrics"])
+    spend_row = runs.filter(runs.run_id == int(params["spend_run_id"])).to_pandas()
+    if spend_row.empty:
+        raise MartError(
+            f"model run {row['run_id']} refers to spend model run {params['spend_run_id']}, "
+            "which is missing. Refit with `segmint clv fit`."
+        )
+    fit = ClvFit(
+        str(row["model"]),
+        pickle.loads(row["model_blob"]),
+        pickle.loads(spend_row.iloc[0]["model_blob"]),
+        int(metrics["n_customers"]),
+        int(metrics["n_repeat_buyers"]),
+    )
+    return fit, pd.Timestamp(row["as_of"]).date()

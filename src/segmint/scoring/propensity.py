@@ -1,0 +1,251 @@
+"""Churn and purchase-intent scores from the mart: time-split training sets, baselines, storage.
+
+The use case that trains, evaluates, scores and stores is
+:func:`segmint.workflows.predict.run_prediction`; this module holds its parts.
+
+Definitions (``docs/predictive.md``), for a horizon of ``h`` days and a scoring date ``D``:
+
+* a *purchase* is a BTYD transaction: a completed or returned order (not cancelled) of
+  non-negative value, as in :mod:`segmint.features.btyd`;
+* **churn** (default ``h`` = 90): among customers with at least one purchase by the
+  feature date, no purchase in the next ``h`` days. Score ``churn_risk``, model
+  ``churn_gbm``;
+* **purchase intent** (default ``h`` = 30): among every customer known at the feature
+  date, prospects included, at least one purchase in the next ``h`` days. Score
+  ``purchase_intent``, model ``intent_gbm``.
+
+Time split, never random: the classifier is trained on features as of ``T0 = D - 2h``
+with labels from (T0, T0 + h], evaluated on features as of ``T1 = D - h`` with labels
+from (T1, D], then refitted on the T1 set and used to score every customer as of ``D``.
+No label ever comes from after ``D`` and no feature from after its own date.
+
+The BTYD baseline is evaluated on the same T1 customers: a BG/NBD (Fader, Hardie & Lee
+2005) fitted on the BTYD summary as of T1 gives ``1 - P(alive)`` for churn, and the probability of at least one purchase in the next ``h`` days,
+
+    P(X(T, T + t) > 0 | x, t_x, T) = P(alive) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)),
+
+(alive customers buy at a rate lambda ~ Gamma(r + x, alpha + T) given their history and
+cannot drop out before their next purchase), for intent and, as ``1 -`` it, for churn.
+Prospects have no BTYD history; the baseline gives them the share of prospects who
+bought in the training window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from segmint.exceptions import SegmintError
+from segmint.features import build_features
+from segmint.features.asof import end_of
+from segmint.features.btyd import DAYS_PER_WEEK
+from segmint.features.orders import order_values
+from segmint.mart import TABLES, Mart
+from segmint.models import BGNBD
+from segmint.models.propensity import (
+    PropensityClassifier,
+    check_two_classes,
+)
+
+
+class PredictionError(SegmintError):
+    """A churn or intent model cannot be trained on this mart, date and horizon."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a propensity model predicts and where its scores go."""
+
+    name: str
+    score_name: str
+    model: str
+    default_horizon_days: int
+    buyers_only: bool
+    """Only customers with a purchase by the feature date (churn); else everyone."""
+    positive_is_purchase: bool
+    """The label is 1 for "bought in the horizon" (intent) or for "did not" (churn)."""
+
+
+TARGETS = {
+    "churn": Target("churn", "churn_risk", "churn_gbm", 90, True, False),
+    "intent": Target("intent", "purchase_intent", "intent_gbm", 30, False, True),
+}
+BTYD_COLUMNS = ("btyd_frequency", "btyd_recency", "btyd_T")
+
+
+def target_of(name: str) -> Target:
+    """The :class:`Target` called ``name`` (``churn`` or ``intent``)."""
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise PredictionError(
+            f"unknown prediction target {name!r}; choose one of {', '.join(TARGETS)}."
+        ) from None
+
+
+def purchases_between(mart: Mart, start: dt.date, end: dt.date) -> ir.Table:
+    """Customers with purchases after the end of ``start`` up to the end of ``end``, and how many."""
+    orders = order_values(mart, end)
+    window = orders.filter(orders.order_ts >= end_of(start), orders.net >= 0)
+    return window.group_by("customer_id").aggregate(n_purchases=window.count())
+
+
+def feature_frame(mart: Mart, day: dt.date, target: Target) -> pd.DataFrame:
+    """The model inputs as of ``day`` for ``target``'s population: every feature but dates, by customer."""
+    features = build_features(mart, day)
+    if target.buyers_only:
+        features = features.filter(features.btyd_frequency.notnull())
+    dates = [name for name, kind in features.schema().items() if kind.is_temporal()]
+    frame: pd.DataFrame = features.drop(*dates).execute()
+    return frame.set_index("customer_id").sort_index()
+
+
+def labelled_set(
+    mart: Mart, day: dt.date, horizon_days: int, target: Target
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Features as of ``day`` and labels from (``day``, ``day + horizon``]."""
+    frame = feature_frame(mart, day, target)
+    bought = purchases_between(mart, day, day + dt.timedelta(days=horizon_days)).execute()
+    did_buy = frame.index.isin(bought["customer_id"])
+    labels = did_buy if target.positive_is_purchase else ~did_buy
+    return frame, labels.astype(np.int64)
+
+
+def first_purchase_day(mart: Mart, as_of: dt.date) -> dt.date | None:
+    """The day of the first purchase up to ``as_of``, if any."""
+    orders = order_values(mart, as_of)
+    first = orders.filter(orders.net >= 0).order_ts.min().execute()
+    return None if pd.isna(first) else pd.Timestamp(first).date()
+
+
+def check_history(mart: Mart, target: Target, as_of: dt.date, horizon_days: int) -> dt.date:
+    """The training date ``as_of - 2 * horizon``, once the mart's history reaches back to it.
+
+    Raises:
+        PredictionError: the horizon is not positive, or the training date falls before
+            the first purchase.
+    """
+    if horizon_days < 1:
+        raise PredictionError(f"--horizon-days must be at least 1; got {horizon_days}.")
+    train_day = as_of - dt.timedelta(days=2 * horizon_days)
+    first = first_purchase_day(mart, as_of)
+    if first is None or train_day <= first:
+        longest = 0 if first is None else ((as_of - first).days - 1) // 2
+        fix = (
+            f"Use --horizon-days {longest} or less, or a later --as-of."
+            if longest >= 1
+            else "Load more orders or pass a later --as-of."
+        )
+        raise PredictionError(
+            f"{target.name} over {horizon_days} days as of {as_of} trains on features as of "
+            f"{train_day} (as_of minus twice the horizon), but the first purchase is on "
+            f"{first or 'no date (there are no purchases)'}: too little history. {fix}"
+        )
+    return train_day
+
+
+def any_purchase_probability(model: BGNBD, frame: pd.DataFrame, weeks: float) -> np.ndarray:
+    """BG/NBD probability of at least one purchase in the next ``weeks`` (module docstring)."""
+    x, t_x, age = (frame[c].to_numpy(np.float64) for c in BTYD_COLUMNS)
+    p = model.params_
+    alive = model.probability_alive(x, t_x, age)
+    none_if_alive = np.exp((p["r"] + x) * np.log((p["alpha"] + age) / (p["alpha"] + age + weeks)))
+    result: np.ndarray = alive * (1.0 - none_if_alive)
+    return result
+
+
+def btyd_baselines(
+    train: tuple[pd.DataFrame, np.ndarray],
+    validation: pd.DataFrame,
+    horizon_days: int,
+    target: Target,
+) -> dict[str, np.ndarray]:
+    """BTYD scores for the validation customers, oriented like ``target``'s label."""
+    buyers = validation["btyd_frequency"].notna().to_numpy()
+    model = BGNBD().fit(*(validation.loc[buyers, c] for c in BTYD_COLUMNS))
+    train_frame, train_labels = train
+    prospects = train_frame["btyd_frequency"].isna().to_numpy()
+    bought = train_labels if target.positive_is_purchase else 1 - train_labels
+    prospect_rate = float(bought[prospects].mean()) if prospects.any() else 0.0
+    p_any = np.full(len(validation), prospect_rate)
+    p_any[buyers] = any_purchase_probability(
+        model, validation.loc[buyers], horizon_days / DAYS_PER_WEEK
+    )
+    if target.positive_is_purchase:
+        return {"btyd_any_purchase": p_any}
+    alive = model.probability_alive(*(validation[c].to_numpy(np.float64) for c in BTYD_COLUMNS))
+    return {"btyd_p_alive": 1.0 - alive, "btyd_any_purchase": 1.0 - p_any}
+
+
+def check_labels(labels: np.ndarray, target: Target, day: dt.date, horizon: int) -> None:
+    """Refuse labels of one class (nothing to learn from).
+
+    Raises:
+        PredictionError: every customer has the same label; says which date and horizon.
+    """
+    try:
+        check_two_classes(labels, f"{target.name} labels after {day} ({horizon} days)")
+    except SegmintError as exc:
+        raise PredictionError(str(exc)) from None
+
+
+def store_scores(
+    mart: Mart,
+    as_of: dt.date,
+    model: str,
+    score_name: str,
+    customers: Sequence[str] | pd.Index,
+    values: np.ndarray,
+) -> None:
+    """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these, atomically."""
+    rows = pd.DataFrame(
+        {
+            "customer_id": np.asarray(customers, dtype=object).astype(str),
+            "as_of": as_of,
+            "model": model,
+            "score_name": score_name,
+            "value": np.asarray(values, dtype=np.float64),
+        }
+    )
+    table = ibis.memtable(rows, schema=TABLES["scores"].ibis_schema())
+    with mart.transaction():
+        mart.delete("scores", as_of=as_of, model=model, score_name=score_name)
+        mart.con.insert("scores", table)
+
+
+def store_run(
+    mart: Mart,
+    *,
+    model: str,
+    kind: str,
+    as_of: dt.date,
+    params: dict[str, Any],
+    metrics: dict[str, Any],
+    estimator: PropensityClassifier,
+) -> int:
+    """Append a ``model_runs`` row (parameters and metrics as JSON, the model pickled); its id."""
+    with mart.transaction():
+        runs = mart.table("model_runs")
+        run_id = int(runs.run_id.max().fill_null(0).execute()) + 1
+        row = {
+            "run_id": [run_id],
+            "model": [model],
+            "kind": [kind],
+            "as_of": [as_of],
+            "params": [json.dumps(params, default=str)],
+            "metrics": [json.dumps(metrics, default=float)],
+            "model_blob": [pickle.dumps(estimator)],
+            "created_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        }
+        table = ibis.memtable(pd.DataFrame(row), schema=TABLES["model_runs"].ibis_schema())
+        mart.con.insert("model_runs", table)
+    return run_id

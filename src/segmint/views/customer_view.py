@@ -1,0 +1,111 @@
+"""The 360° view of one customer: profile, features, segment history, scores, recent orders
+and events, consents and (when allowed) personal data.
+
+The rows come from point lookups (:mod:`segmint.serving.customer_lookup`: sorted in-process
+copies, else parameterised statements); this module puts them together, says what is not
+computed yet, and coarsens the quasi-identifiers for roles below admin
+(:mod:`segmint.views.coarse`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from segmint.exceptions import MartError
+from segmint.features import stored_dates
+from segmint.mart import Mart
+from segmint.serving import customer_lookup as lookup
+from segmint.serving.customer_lookup import RECENT
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.views import coarse, scores
+
+__all__ = ["RECENT", "Customer360", "customer_360"]
+
+
+@dataclass
+class Customer360:
+    """Everything known about one customer, as JSON-ready parts."""
+
+    customer_id: str
+    profile: dict[str, Any]
+    features_as_of: str | None
+    features: dict[str, Any]
+    segments: list[dict[str, Any]]
+    scores: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+    pii: dict[str, Any] | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def customer_360(
+    mart: Mart,
+    customer_id: str,
+    include_pii: bool = False,
+    feature_dates: list[dt.date] | None = None,
+    copies: SortedCopies | None = None,
+    *,
+    exact: bool | None = None,
+) -> Customer360:
+    """The 360° view of ``customer_id``: profile, latest features, segment history, scores,
+    recent orders with their value, recent events and consents (and PII when allowed).
+
+    Args:
+        mart: the mart (the request's cursor).
+        customer_id: whose view.
+        include_pii: also read ``customer_pii`` (admins only).
+        feature_dates: the stored feature dates when the caller has them at hand.
+        copies: the server's sorted in-memory copies, read where built.
+        exact: show the quasi-identifiers as stored (birth year, city, postcode, raw event
+            properties); else they are coarsened by :mod:`segmint.views.coarse`. Default:
+            exact when ``include_pii`` (admins), coarse otherwise.
+
+    Raises:
+        MartError: no customer with that id.
+    """
+    copies = copies or SortedCopies()
+    profile = lookup.table_records(mart, copies, "customers", customer_id)
+    if not profile:
+        raise MartError(
+            f"no customer with id '{customer_id}'. Search for ids at /api/v1/customers?q=..."
+        )
+    result = Customer360(
+        customer_id=customer_id,
+        profile=profile[0],
+        features_as_of=None,
+        features={},
+        segments=lookup.segment_history(mart, copies, customer_id),
+        scores=lookup.score_records(mart, copies, customer_id),
+        orders=lookup.recent_orders(mart, copies, customer_id),
+        events=lookup.recent_events(mart, customer_id),
+        consents=lookup.table_records(mart, copies, "consents", customer_id),
+    )
+    _add_features(result, mart, copies, feature_dates)
+    if not result.scores:
+        result.messages.append(scores.NO_CLV)
+    if include_pii:
+        pii = lookup.table_records(mart, copies, "customer_pii", customer_id)
+        result.pii = pii[0] if pii else {}
+    if not (include_pii if exact is None else exact):
+        year = coarse.reference_year(result.features_as_of)
+        result.profile = coarse.coarse_profile(result.profile, year)
+        result.features = coarse.coarse_features(result.features)
+        result.events = coarse.coarse_events(result.events)
+    return result
+
+
+def _add_features(
+    result: Customer360, mart: Mart, copies: SortedCopies, feature_dates: list[dt.date] | None
+) -> None:
+    """The customer's features as of the latest stored date, or a message saying how to
+    store some."""
+    dates = stored_dates(mart) if feature_dates is None else feature_dates
+    if not dates:
+        result.messages.append("No stored features yet: run `segmint features`.")
+        return
+    mine = lookup.feature_records(mart, copies, result.customer_id, dates[-1])
+    result.features_as_of = dates[-1].isoformat()
+    result.features = mine[0] if mine else {}

@@ -1,0 +1,309 @@
+"""The dashboard's read model: stored results, resolved dates and cached computations.
+
+Pages and the API ask this object rather than the library directly, so that the expensive
+results (a segmentation's profile, the overview, the RFM grid, migration, value & risk, a
+segment's members in page order) are computed once per (segmentation, date) and reused,
+and so that names and dates are checked in one place with messages that say what exists.
+In the server, results stay until the mart changes (:class:`segmint.api.warmup.Warmer`
+calls :meth:`Dashboard.invalidate`), so a page never recomputes a profile because a timer
+ran out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import ibis
+import pandas as pd
+
+from segmint.exceptions import MartError, SegmintError
+from segmint.features import stored_dates
+from segmint.features.asof import parse_as_of
+from segmint.insight import Migration, SegmentProfile
+from segmint.insight.personas import PersonaCard, personas_from_profile
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.views import scores
+from segmint.views.cache import ResultCache
+from segmint.views.customers import audience, consent_channels, member_ids
+from segmint.views.overview import Overview, overview
+from segmint.views.rfm_grid import rfm_grid
+from segmint.views.segment_detail import ranked_members, top_products
+from segmint.workflows.profile import migration, profile
+
+NO_SEGMENTATIONS = (
+    "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."
+)
+PREFERRED = ("rfm", "lifecycle")
+MEMBER_LISTS = 32
+"""Segments whose member lists are kept (a list of a million ids is about 60 MB)."""
+AUDIENCES = 16
+"""Audiences kept (with contact details, a row costs a few hundred bytes)."""
+
+T = TypeVar("T")
+
+
+class Dashboard:
+    """Cached reads of stored results for pages and API routes.
+
+    Args:
+        ttl: seconds a cached result stays valid; None: until :meth:`invalidate`.
+        catalogue_ttl: seconds the list of segmentations and dates is cached (None: until
+            :meth:`invalidate`).
+    """
+
+    def __init__(self, ttl: float | None = 600.0, catalogue_ttl: float | None = 30.0) -> None:
+        self.results = ResultCache(size=256, ttl=ttl)
+        self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
+        self.members = ResultCache(size=MEMBER_LISTS, ttl=ttl)
+        self.audiences = ResultCache(size=AUDIENCES, ttl=ttl)
+
+    def invalidate(self) -> None:
+        """Forget every cached result: the mart changed."""
+        for cache in (self.catalogue, self.results, self.members, self.audiences):
+            cache.clear()
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` cached under ``key`` with the results (e.g. a route's whole answer)."""
+        return self.results.get(("cached", *key), compute)
+
+    def member_ids(
+        self, mart: Mart, segmentation: str, segment: str, day: dt.date, version: int
+    ) -> list[str]:
+        """Ids of the segment's members that are customers, in id order (cached)."""
+        return self.members.get(
+            ("ids", segmentation, segment, day, version),
+            lambda: member_ids(mart, segmentation, segment, day, version),
+        )
+
+    def ranked_members(
+        self, mart: Mart, segmentation: str, segment: str, day: dt.date, version: int
+    ) -> pd.DataFrame:
+        """The segment's members with their spend, highest spend in the year first (cached)."""
+        return self.members.get(
+            ("ranked", segmentation, segment, day, version),
+            lambda: ranked_members(mart, segmentation, segment, day, version),
+        )
+
+    def audience(
+        self,
+        mart: Mart,
+        segmentation: str,
+        segment: str,
+        day: dt.date,
+        channel: str,
+        include_pii: bool,
+    ) -> tuple[pd.DataFrame, int]:
+        """The segment's members who consented to ``channel`` and how many did not (cached
+        per segmentation, segment, date, stored version, channel and ``include_pii``)."""
+        version = self.version(mart, segmentation, day)
+        return self.audiences.get(
+            ("audience", segmentation, segment, day, version, channel, include_pii),
+            lambda: audience(mart, segmentation, segment, day, channel, include_pii, version),
+        )
+
+    def channels(self, mart: Mart) -> list[str]:
+        """Contact channels an audience may be asked for (cached with the catalogue)."""
+        return self.catalogue.get(("channels",), lambda: consent_channels(mart))
+
+    def check_channel(self, mart: Mart, channel: str) -> str:
+        """``channel`` in lower case when it is a known contact channel.
+
+        Raises:
+            SegmintError: unknown channel; lists the known ones.
+        """
+        known = self.channels(mart)
+        wanted = channel.strip().lower()
+        if wanted not in known:
+            raise SegmintError(
+                f"channel must be one of {', '.join(known)}; got {channel!r}. "
+                "Channels come from the mart's consents and the standard ones."
+            )
+        return wanted
+
+    def segmentations(self, mart: Mart) -> pd.DataFrame:
+        """Stored segmentations: name, version, kind, dates stored, last date, segments."""
+        frame: pd.DataFrame = self.catalogue.get(
+            ("segmentations",), lambda: store.segmentations(mart).execute()
+        )
+        return frame
+
+    def names(self, mart: Mart) -> list[str]:
+        """Names of the stored segmentations that have results."""
+        frame = self.segmentations(mart)
+        return [str(n) for n in frame[frame.n_as_of.fillna(0) > 0].segmentation]
+
+    def default_segmentation(self, mart: Mart) -> str:
+        """``rfm`` when stored, else ``lifecycle``, else the first by name.
+
+        Raises:
+            MartError: nothing is stored yet (says how to store something).
+        """
+        names = self.names(mart)
+        if not names:
+            raise MartError(NO_SEGMENTATIONS)
+        for preferred in PREFERRED:
+            if preferred in names:
+                return preferred
+        return names[0]
+
+    def check(self, mart: Mart, segmentation: str) -> str:
+        """``segmentation`` when it is stored with results.
+
+        Raises:
+            MartError: unknown name; lists the stored ones.
+        """
+        names = self.names(mart)
+        if segmentation not in names:
+            shown = ", ".join(names) or "none yet"
+            raise MartError(f"no segmentation named '{segmentation}'; stored: {shown}")
+        return segmentation
+
+    def dates(self, mart: Mart, segmentation: str) -> list[dt.date]:
+        """Dates with stored results of ``segmentation``, oldest first."""
+        self.check(mart, segmentation)
+        return self.catalogue.get(
+            ("dates", segmentation), lambda: store.as_of_dates(mart, segmentation)
+        )
+
+    def resolve(self, mart: Mart, segmentation: str, as_of: str | dt.date | None) -> dt.date:
+        """``as_of`` as a stored date of ``segmentation`` (its latest when None).
+
+        Raises:
+            InputError: ``as_of`` is not a YYYY-MM-DD date.
+            MartError: no results stored that day; lists the stored dates.
+        """
+        dates = self.dates(mart, segmentation)
+        if as_of is None or as_of == "":
+            return dates[-1]
+        day = parse_as_of(as_of)
+        if day not in dates:
+            shown = ", ".join(d.isoformat() for d in dates[-10:])
+            raise MartError(
+                f"segmentation '{segmentation}' has no results as of {day.isoformat()}; "
+                f"stored dates: {shown}"
+            )
+        return day
+
+    def segments(self, mart: Mart, segmentation: str, day: dt.date) -> list[str]:
+        """Names of the segments of ``segmentation`` stored as of ``day`` (cached)."""
+
+        def names() -> list[str]:
+            rows = store.assignments(mart, segmentation, day)
+            return sorted(str(s) for s in rows.segment.name("s").as_table().distinct().s.execute())
+
+        return self.catalogue.get(("segments", segmentation, day), names)
+
+    def feature_dates(self, mart: Mart) -> list[dt.date]:
+        """Dates with stored features, oldest first (cached)."""
+        return self.catalogue.get(("feature_dates",), lambda: stored_dates(mart))
+
+    def version(self, mart: Mart, segmentation: str, day: dt.date) -> int:
+        """The stored version of ``segmentation`` whose results as of ``day`` are read (cached)."""
+
+        return self.catalogue.get(
+            ("version", segmentation, day), lambda: store_version(mart, segmentation, day)
+        )
+
+    def check_segment(self, mart: Mart, segmentation: str, segment: str, day: dt.date) -> str:
+        """``segment`` when ``segmentation`` has it as of ``day``.
+
+        Raises:
+            MartError: no such segment; lists the segments.
+        """
+        known = self.segments(mart, segmentation, day)
+        if segment not in known:
+            raise MartError(
+                f"segmentation '{segmentation}' has no segment '{segment}' as of "
+                f"{day.isoformat()}; segments: {', '.join(known)}"
+            )
+        return segment
+
+    def profile(self, mart: Mart, segmentation: str, day: dt.date) -> SegmentProfile:
+        """The profile of ``segmentation`` as of ``day`` (cached)."""
+        return self.results.get(
+            ("profile", segmentation, day), lambda: profile(mart, segmentation, day)
+        )
+
+    def overview(self, mart: Mart, segmentation: str, day: dt.date) -> Overview:
+        """The overview as of ``day`` with ``segmentation``'s segments (cached)."""
+        return self.results.get(
+            ("overview", segmentation, day),
+            lambda: overview(mart, self.profile(mart, segmentation, day)),
+        )
+
+    def rfm_grid(self, mart: Mart, day: dt.date) -> pd.DataFrame:
+        """The R × F grid as of ``day`` (cached)."""
+        return self.results.get(("rfm_grid", day), lambda: rfm_grid(mart, day))
+
+    def migration(self, mart: Mart, segmentation: str, start: dt.date, end: dt.date) -> Migration:
+        """Moves between segments from ``start`` to ``end`` (cached)."""
+        return self.results.get(
+            ("migration", segmentation, start, end),
+            lambda: migration(mart, segmentation, start, end),
+        )
+
+    def value_risk(self, mart: Mart, day: dt.date) -> scores.ValueRisk:
+        """CLV distribution, value × risk grid and top customers as of ``day`` (cached)."""
+        return self.results.get(("value_risk", day), lambda: scores.value_risk(mart, day))
+
+    def top_products(
+        self, mart: Mart, segmentation: str, segment: str, day: dt.date
+    ) -> pd.DataFrame:
+        """The segment's best-selling products in the year to ``day`` (cached)."""
+        return self.results.get(
+            ("top_products", segmentation, segment, day),
+            lambda: top_products(mart, segmentation, segment, day),
+        )
+
+    def personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
+        """Persona cards of ``segmentation`` by segment (cached)."""
+        return self.results.get(
+            ("personas", segmentation), lambda: self._personas(mart, segmentation)
+        )
+
+    def _personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
+        """Persona cards by segment, from the segmentation's latest (cached) profile."""
+        try:
+            latest = self.dates(mart, segmentation)[-1]
+            cards = personas_from_profile(self.profile(mart, segmentation, latest))
+        except SegmintError:
+            return {}
+        return {card.segment: _card_view(card) for card in cards}
+
+
+def _card_view(card: PersonaCard) -> dict[str, Any]:
+    """A persona card as label → text, in the order a reader wants it."""
+    view: dict[str, Any] = {
+        "name": card.name,
+        "size": f"{card.members:,} members ({card.share:.1%} of the base)",
+        "value": f"{card.value} value · {card.revenue_per_member:,.0f} revenue per member/year",
+        "buying": f"{card.orders:.1f} orders, {card.average_order_value:,.0f} per order, "
+        f"every {card.days_between_orders:.0f} days; last {card.days_since_last_order:.0f} days ago",
+        "churn risk": card.risk,
+        "traits": "; ".join(card.traits),
+        "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
+        "channels": ", ".join(f"{c} ({share:.0%})" for c, share in card.channels),
+        "people": ", ".join(f"{k}: {v}" for k, v in card.demographics.items()),
+        "suggested actions": "; ".join(f"{a.play}: {a.what}" for a in card.actions),
+    }
+    if card.too_small:
+        view["note"] = "too small to act on"
+    return view
+
+
+def no_personas_message(segmentation: str) -> str:
+    """What to run to get persona cards for ``segmentation``."""
+    return f"No persona for this segment yet (see `segmint persona {segmentation}`)."
+
+
+def store_version(mart: Mart, segmentation: str, day: dt.date) -> int:
+    """The version :func:`segmint.segmentation.store.assignments` reads as of ``day``."""
+    a = mart.table("assignments")
+    has = a.filter((a.segmentation == segmentation) & (a.as_of == day)).select("version").distinct()
+    defs = mart.table("segmentations")
+    mine = defs.filter(defs.segmentation == segmentation).semi_join(has, "version")
+    latest = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
+    return int(latest.version.iloc[0])

@@ -1,0 +1,76 @@
+"""Jinja2 filters shared by the pages and the report: numbers for people, figures for plotly.js."""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from segmint import __version__
+
+TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
+"""The templates of the pages and the report."""
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """``value`` with thousands separators, or a dash when missing."""
+    return "—" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def percent(value: Any, digits: int = 1) -> str:
+    """``value`` (a share) as a percentage, or a dash when missing."""
+    return "—" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def compact(value: Any) -> str:
+    """Large numbers shortened for KPI tiles: 1.2M, 34.5k."""
+    if _missing(value):
+        return "—"
+    amount = float(value)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(amount) >= size:
+            return f"{amount / size:,.1f}{suffix}"
+    return f"{amount:,.0f}"
+
+
+def pvalue(value: Any) -> str:
+    """A p-value for people: two significant digits, "< 0.001" below that."""
+    if _missing(value):
+        return "—"
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.2g}"
+
+
+def figure(value: dict[str, Any]) -> Markup:
+    """A figure as JSON safe inside a single-quoted HTML attribute."""
+    text = json.dumps(value, separators=(",", ":"), default=str)
+    return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;"))
+
+
+def urlquote(value: Any) -> str:
+    """``value`` encoded as one URL path segment or query value: ``/``, ``&``, ``#``, ``?``,
+    ``=`` and spaces included, so a name never changes where a link goes."""
+    return quote(str(value), safe="")
+
+
+def install(env: jinja2.Environment) -> jinja2.Environment:
+    """Register the filters and the version on ``env``."""
+    env.filters.update(
+        number=number,
+        pvalue=pvalue,
+        percent=percent,
+        compact=compact,
+        figure=figure,
+        urlquote=urlquote,
+    )
+    env.globals.update(version=__version__)
+    return env

@@ -1,0 +1,106 @@
+"""The overview page: KPIs as of a date, segment sizes and money shares, and the buyer trend.
+
+Money comes from :func:`segmint.insight.profile` (the year ending at the date, the same
+numbers as ``segmint profile``); *active* customers are those with an order in that year
+(feature ``orders_365d > 0``); the trend counts customers with a purchase in each of the
+last 24 months; the average CLV comes from stored scores when there are any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from segmint.features.orders import purchase_orders
+from segmint.insight import SegmentProfile
+from segmint.insight.members import features_as_of
+from segmint.mart import Mart
+from segmint.views import scores
+
+TREND_MONTHS = 24
+SEGMENT_COLUMNS = [
+    "segment",
+    "members",
+    "share_of_base",
+    "revenue",
+    "revenue_share",
+    "profit",
+    "profit_share",
+    "revenue_per_member",
+    "too_small",
+]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The numbers of the overview page.
+
+    Attributes:
+        segmentation: the segmentation whose segments are shown; as_of: the date.
+        customers: customers in the base; active: those with an order in the year.
+        revenue, gross_margin, profit: the year's money over the base.
+        average_clv: mean predicted CLV, or None when no CLV scores are stored.
+        segments: one row per segment (``SEGMENT_COLUMNS``), most valuable per member first.
+        trend: ``month`` (first day) and ``buyers`` for the last ``TREND_MONTHS`` months.
+        messages: what is not computed yet, with the command to compute it.
+    """
+
+    segmentation: str
+    as_of: dt.date
+    customers: int
+    active: int
+    revenue: float
+    gross_margin: float
+    profit: float
+    average_clv: float | None
+    segments: pd.DataFrame
+    trend: pd.DataFrame
+    messages: list[str]
+
+
+def overview(mart: Mart, result: SegmentProfile) -> Overview:
+    """The overview as of ``result.as_of``, from a stored segmentation's profile."""
+    day = result.as_of
+    features = features_as_of(mart, day)
+    active = int(features.filter(features.orders_365d > 0).count().execute())
+    clv = scores.score(mart, scores.CLV, day)
+    average = None
+    if clv is not None:
+        mean = clv.value.mean().execute()
+        average = None if pd.isna(mean) else float(mean)
+    portfolio = result.money.portfolio
+    return Overview(
+        segmentation=result.segmentation,
+        as_of=day,
+        customers=int(portfolio["members"]),
+        active=active,
+        revenue=float(portfolio["revenue"]),
+        gross_margin=float(portfolio["gross_margin"]),
+        profit=float(portfolio["profit"]),
+        average_clv=average,
+        segments=result.overview[SEGMENT_COLUMNS].reset_index(drop=True),
+        trend=buyer_trend(mart, day),
+        messages=[] if clv is not None else [scores.NO_CLV],
+    )
+
+
+def buyer_trend(mart: Mart, day: dt.date, months: int = TREND_MONTHS) -> pd.DataFrame:
+    """Customers with at least one purchase in each calendar month, up to ``day``'s month."""
+    first = (pd.Timestamp(day).to_period("M") - (months - 1)).to_timestamp().to_pydatetime()
+    orders = purchase_orders(mart, day)
+    recent = orders.filter(orders.order_ts >= ibis.timestamp(first))
+    month = recent.order_ts.truncate("M").name("month")
+    counts = (
+        recent.group_by(month)
+        .aggregate(buyers=recent.customer_id.nunique())
+        .order_by("month")
+        .execute()
+    )
+    every = pd.date_range(first, periods=months, freq="MS")
+    counts["month"] = pd.to_datetime(counts["month"])
+    full = pd.DataFrame({"month": every}).merge(counts, on="month", how="left")
+    full["buyers"] = full["buyers"].fillna(0).astype("int64")
+    return full

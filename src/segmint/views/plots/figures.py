@@ -1,0 +1,351 @@
+"""Plotly figures as plain JSON-ready dicts (``{"data": [...], "layout": {...}}``).
+
+Built without ``plotly.graph_objects`` so a page costs microseconds, not the tens of
+milliseconds its validation takes; plotly.js draws them in the browser. Every axis is
+labelled and every number formatted for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+Figure = dict[str, Any]
+
+PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
+FONT = {"family": "Inter, system-ui, -apple-system, Segoe UI, sans-serif", "size": 13}
+
+
+def _layout(title: str = "", **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "font": FONT,
+        "margin": {"l": 60, "r": 20, "t": 70 if title else 16, "b": 50},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "colorway": PALETTE,
+        "hoverlabel": {"font": FONT},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _axis(title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {"text": title},
+        "gridcolor": "#e5e7eb",
+        "zeroline": False,
+        "automargin": True,
+        **extra,
+    }
+
+
+def _list(values: Any) -> list[Any]:
+    """Plain Python values (NaN as None) for JSON."""
+    array = pd.Series(values).astype("object")
+    return [None if (isinstance(v, float) and np.isnan(v)) else v for v in array.tolist()]
+
+
+def segment_link(segmentation: str, day: dt.date) -> str:
+    """The start of a link to one of ``segmentation``'s segments as of ``day``: the segment's
+    name, encoded by :func:`link_to`, completes it. Names are encoded (``Top & #1 ?a=b``
+    stays one name), never pasted into the URL as they are."""
+    return f"/segments/{quote(segmentation, safe='')}?as_of={day.isoformat()}&segment="
+
+
+def link_to(link: str, name: str) -> str:
+    """``link`` followed by ``name`` encoded as a URL query value (or path segment)."""
+    return link + quote(name, safe="")
+
+
+def _links(link: str | None, names: list[Any]) -> list[str] | None:
+    """The customdata of points that open a segment: one encoded link per name."""
+    return [link_to(link, str(n)) for n in names] if link else None
+
+
+def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
+    """Share of customers, revenue and profit per segment, side by side (size vs value)."""
+    names = _list(segments.segment.astype(str))
+    bars = [
+        ("Customers", "share_of_base", PALETTE[0]),
+        ("Revenue", "revenue_share", PALETTE[1]),
+        ("Profit", "profit_share", PALETTE[2]),
+    ]
+    data = [
+        {
+            "type": "bar",
+            "name": label,
+            "x": names,
+            "y": _list(segments[column].astype("float64")),
+            "marker": {"color": color},
+            "hovertemplate": "%{x}<br>" + label + ": %{y:.1%}<extra></extra>",
+            "customdata": _links(link, names),
+        }
+        for label, column, color in bars
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            "Share of customers, revenue and profit by segment",
+            barmode="group",
+            xaxis=_axis("Segment", tickangle=-30),
+            yaxis=_axis("Share of total", tickformat=".0%"),
+            legend=LEGEND,
+        ),
+    }
+
+
+def buyer_trend(trend: pd.DataFrame) -> Figure:
+    """Customers with a purchase per month."""
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Buyers",
+                "x": [m.strftime("%Y-%m-%d") for m in pd.to_datetime(trend.month)],
+                "y": _list(trend.buyers.astype("int64")),
+                "line": {"color": PALETTE[0], "width": 3},
+                "fill": "tozeroy",
+                "fillcolor": "rgba(37,99,235,0.08)",
+                "hovertemplate": "%{x|%b %Y}: %{y:,} buyers<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            "Active customers: buyers per month",
+            xaxis=_axis("Month", tickformat="%b %Y"),
+            yaxis=_axis("Customers with an order", rangemode="tozero", tickformat=",d"),
+        ),
+    }
+
+
+def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
+    """Segments as tiles sized by members and coloured by revenue per member; click opens one."""
+    names = _list(segments.segment.astype(str))
+    return {
+        "data": [
+            {
+                "type": "treemap",
+                "labels": names,
+                "parents": [""] * len(names),
+                "values": _list(segments.members.astype("int64")),
+                "customdata": _links(link, names),
+                "marker": {
+                    "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
+                    "colorscale": "Blues",
+                    "reversescale": True,
+                    "showscale": True,
+                    "colorbar": {"title": {"text": "Revenue per<br>member / year"}},
+                },
+                "texttemplate": "<b>%{label}</b><br>%{value:,} customers",
+                "hovertemplate": "<b>%{label}</b><br>%{value:,} customers<br>"
+                "%{color:,.2f} revenue per member<extra></extra>",
+            }
+        ],
+        "layout": _layout("Segment size (area) and value per member (colour)"),
+    }
+
+
+def value_per_member(segments: pd.DataFrame, link: str | None = None) -> Figure:
+    """Revenue and profit per member per year, one bar pair per segment."""
+    names = _list(segments.segment.astype(str))
+    data = [
+        {
+            "type": "bar",
+            "name": label,
+            "x": names,
+            "y": _list(segments[column].astype("float64")),
+            "customdata": _links(link, names),
+            "hovertemplate": "%{x}<br>" + label + ": %{y:,.2f}<extra></extra>",
+        }
+        for label, column in (
+            ("Revenue per member", "revenue_per_member"),
+            ("Profit per member", "profit_per_member"),
+        )
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            "Value per member per year",
+            barmode="group",
+            xaxis=_axis("Segment", tickangle=-30),
+            yaxis=_axis("Per member per year", tickformat=",.0f"),
+            legend=LEGEND,
+        ),
+    }
+
+
+def distinguishing(rows: pd.DataFrame) -> Figure:
+    """Index against the base (100 = base average) of a segment's most distinctive features."""
+    ordered = rows.iloc[::-1]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": _list(ordered["index"].astype("float64")),
+                "y": _list(ordered.feature.astype(str)),
+                "marker": {
+                    "color": [PALETTE[1] if v >= 0 else PALETTE[3] for v in ordered.smd.fillna(0)]
+                },
+                "hovertemplate": "%{y}: index %{x:.0f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            "What sets the segment apart (index, base = 100)",
+            xaxis=_axis("Index against all customers (100 = average)"),
+            yaxis=_axis(""),
+            shapes=[
+                {
+                    "type": "line",
+                    "x0": 100,
+                    "x1": 100,
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"dash": "dot", "color": "#6b7280"},
+                }
+            ],
+        ),
+    }
+
+
+def mix(rows: pd.DataFrame, title: str, axis: str) -> Figure:
+    """Shares of a segment's customers, orders or revenue by one dimension."""
+    ordered = rows.sort_values("share").tail(10)
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": _list(ordered.share.astype("float64")),
+                "y": _list(ordered.value.astype(str)),
+                "marker": {"color": PALETTE[0]},
+                "hovertemplate": "%{y}: %{x:.1%}<extra></extra>",
+            }
+        ],
+        "layout": _layout(title, xaxis=_axis(axis, tickformat=".0%"), yaxis=_axis("")),
+    }
+
+
+def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
+    """Recency score (rows) × frequency score (columns), coloured by ``measure``."""
+    r = sorted(int(v) for v in grid.r_score.unique())
+    f = sorted(int(v) for v in grid.f_score.unique())
+    table = grid.pivot(index="r_score", columns="f_score", values=measure).reindex(
+        index=r, columns=f
+    )
+    label = {"customers": "Customers", "monetary_mean": "Mean spend to date"}[measure]
+    fmt = ",d" if measure == "customers" else ",.0f"
+    z = [[None if pd.isna(v) else float(v) for v in row] for row in table.to_numpy()]
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": [f"F{v}" for v in f],
+                "y": [f"R{v}" for v in r],
+                "z": z,
+                "colorscale": "Blues",
+                "reversescale": True,
+                "colorbar": {"title": {"text": label}},
+                "texttemplate": "%{z:" + fmt + "}",
+                "hovertemplate": "%{y} × %{x}<br>" + label + ": %{z:" + fmt + "}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            f"RFM grid: {label.lower()} by recency and frequency score",
+            xaxis=_axis("Frequency score (5 = most orders)"),
+            yaxis=_axis("Recency score (5 = most recent)"),
+        ),
+    }
+
+
+def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
+    """Customers flowing from each segment at the first date to each at the second."""
+    sources = [f"{s} ({from_label})" for s in flows.source.astype(str)]
+    targets = [f"{t} ({to_label})" for t in flows.target.astype(str)]
+    nodes = list(dict.fromkeys(sources)) + list(dict.fromkeys(targets))
+    index = {n: i for i, n in enumerate(nodes)}
+    names = list(dict.fromkeys([*flows.source.astype(str), *flows.target.astype(str)]))
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    node_colours = [colour[n.rsplit(" (", 1)[0]] for n in nodes]
+    return {
+        "data": [
+            {
+                "type": "sankey",
+                "arrangement": "snap",
+                "node": {
+                    "label": nodes,
+                    "pad": 12,
+                    "thickness": 16,
+                    "color": node_colours,
+                },
+                "link": {
+                    "source": [index[s] for s in sources],
+                    "target": [index[t] for t in targets],
+                    "value": _list(flows.customers.astype("int64")),
+                    "color": [colour[str(s)] + "40" for s in flows.source],
+                    "hovertemplate": "%{source.label} → %{target.label}<br>"
+                    "%{value:,} customers<extra></extra>",
+                },
+            }
+        ],
+        "layout": _layout(f"Customers moving between segments, {from_label} → {to_label}"),
+    }
+
+
+def clv_histogram(values: pd.Series, bins: int = 40) -> Figure:
+    """Distribution of predicted CLV (binned here, so the page stays small)."""
+    clean = values.dropna().to_numpy()
+    top = float(np.quantile(clean, 0.99)) if len(clean) else 1.0
+    counts, edges = np.histogram(np.clip(clean, None, top), bins=bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": centres.tolist(),
+                "y": counts.tolist(),
+                "width": float(edges[1] - edges[0]) if len(edges) > 1 else None,
+                "marker": {"color": PALETTE[0]},
+                "hovertemplate": "CLV ≈ %{x:,.0f}: %{y:,} customers<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            "Predicted customer lifetime value (top 1% pooled in the last bar)",
+            xaxis=_axis("Predicted CLV", tickformat=",.0f"),
+            yaxis=_axis("Customers", tickformat=",d"),
+            bargap=0.02,
+        ),
+    }
+
+
+def value_risk_grid(grid: pd.DataFrame, tiers: tuple[str, ...], bands: tuple[str, ...]) -> Figure:
+    """Customers per value tier (rows) × churn-risk band (columns)."""
+    table = grid.pivot(index="tier", columns="band", values="customers")
+    table = table.reindex(index=list(tiers), columns=list(bands)).fillna(0)
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": list(bands),
+                "y": list(tiers),
+                "z": table.astype("int64").to_numpy().tolist(),
+                "colorscale": "Reds",
+                "reversescale": True,
+                "colorbar": {"title": {"text": "Customers"}},
+                "texttemplate": "%{z:,d}",
+                "hovertemplate": "%{y}, risk %{x}: %{z:,d} customers<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            "Value × churn risk",
+            xaxis=_axis("Churn risk"),
+            yaxis=_axis("Value tier (by predicted CLV)", autorange="reversed"),
+        ),
+    }

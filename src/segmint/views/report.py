@@ -1,0 +1,84 @@
+"""Build the self-contained report: one HTML file with its styles and plotly.js inlined.
+
+It shows the dashboard's overview (KPIs, segment shares, buyers per month) and one section
+per segment (money, what sets it apart, top products) for a stored segmentation as of a
+stored date, computed by the same functions as the pages and ``segmint profile``. The file
+makes no network request, so it can be mailed and opened anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from plotly.offline import get_plotlyjs
+
+from segmint.mart import Mart
+from segmint.views.dashboard import Dashboard
+from segmint.views.formatting import TEMPLATES, install
+from segmint.views.plots import figures
+
+TOP_SEGMENTS = 30
+"""Segments given their own section (most valuable per member first)."""
+
+
+def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None = None) -> str:
+    """The report's HTML for ``segmentation`` (default: rfm, else the first stored) as of ``as_of``.
+
+    Raises:
+        MartError: nothing stored, unknown segmentation, or no results that day.
+        InputError: ``as_of`` is not a YYYY-MM-DD date.
+    """
+    dashboard = Dashboard()
+    name = (
+        dashboard.check(mart, segmentation)
+        if segmentation
+        else dashboard.default_segmentation(mart)
+    )
+    day = dashboard.resolve(mart, name, as_of)
+    view = dashboard.overview(mart, name, day)
+    result = dashboard.profile(mart, name, day)
+    sections = []
+    for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
+        segment = str(row["segment"])
+        features = result.distinguishing[result.distinguishing.segment == segment]
+        sections.append(
+            {
+                "row": row,
+                "features": figures.distinguishing(features) if len(features) else None,
+                "products": dashboard.top_products(mart, name, segment, day)
+                .head(5)
+                .to_dict("records"),
+            }
+        )
+    env = install(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+    )
+    css = resources.files("segmint.views").joinpath("static/app.css").read_text()
+    return env.get_template("report.html").render(
+        view=view,
+        result=result,
+        name=name,
+        segments=view.segments.to_dict("records"),
+        shares=figures.segment_shares(view.segments),
+        trend=figures.buyer_trend(view.trend),
+        treemap=figures.segment_treemap(result.overview),
+        sections=sections,
+        css=css,
+        plotly_js=get_plotlyjs(),
+        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def write_report(
+    mart: Mart, out: Path, segmentation: str | None = None, as_of: str | None = None
+) -> Path:
+    """Write :func:`build_report` to ``out`` (UTF-8) and return the path."""
+    out.write_text(build_report(mart, segmentation, as_of), encoding="utf-8")
+    return out

@@ -1,0 +1,113 @@
+"""Reading the ``scores`` table written by the CLV and churn models, when it exists.
+
+Expected table (see ``docs/dashboard.md``): ``customer_id``, ``as_of`` (date), ``model``,
+``score_name`` and ``value`` (float). The dashboard reads ``clv`` (predicted customer
+lifetime value, in the shop's currency) and ``churn_risk`` (probability the customer has
+churned, 0-1); without ``churn_risk`` it uses ``1 - p_alive`` when ``p_alive`` is stored.
+For each score it takes the latest ``as_of`` on or before the day asked for and, when
+several models scored that day, the first model by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from segmint.mart import Mart
+from segmint.serving.frames import as_date
+from segmint.serving.score_table import SCORES_TABLE, has_scores
+
+CLV = "clv"
+CHURN_RISK = "churn_risk"
+P_ALIVE = "p_alive"
+
+NO_CLV = "No CLV scores yet: run `segmint clv fit` then `segmint clv score` to compute them."
+NO_CHURN = "No churn risk yet: run `segmint predict churn` (or `segmint clv score` for P(alive))."
+
+RISK_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001)
+RISK_LABELS = ("0-20%", "20-40%", "40-60%", "60-80%", "80-100%")
+VALUE_TIERS = ("Top 1%", "Next 4%", "Next 15%", "Middle 30%", "Bottom 50%")
+TIER_EDGES = (0.99, 0.95, 0.80, 0.50)
+
+
+def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
+    """``customer_id``, ``value`` of score ``name`` as of the latest date ≤ ``day``, or None."""
+    if not has_scores(mart):
+        return None
+    table = mart.con.table(SCORES_TABLE)
+    mine = table.filter((table.score_name == name) & (table.as_of.cast("date") <= ibis.date(day)))
+    found = mine.aggregate(as_of=mine.as_of.cast("date").max()).execute()
+    if not len(found) or pd.isna(found.as_of.iloc[0]):
+        return None
+    latest = as_date(found.as_of.iloc[0])
+    dated = mine.filter(mine.as_of.cast("date") == ibis.date(latest))
+    model = dated.aggregate(model=dated.model.min()).execute().model.iloc[0]
+    chosen = dated.filter(dated.model == model)
+    return chosen.select("customer_id", value=chosen.value.cast("float64"))
+
+
+def churn_risk(mart: Mart, day: dt.date) -> ir.Table | None:
+    """``customer_id``, ``value`` = churn risk as of ``day``, from ``churn_risk`` or ``1 - p_alive``."""
+    risk = score(mart, CHURN_RISK, day)
+    if risk is not None:
+        return risk
+    alive = score(mart, P_ALIVE, day)
+    if alive is None:
+        return None
+    return alive.select("customer_id", value=1.0 - alive.value)
+
+
+@dataclass(frozen=True)
+class ValueRisk:
+    """What the value & risk page shows as of a date.
+
+    Attributes:
+        clv: every scored customer's predicted CLV (for the distribution), or None.
+        grid: customers per (value tier, risk band), with their total CLV; None without both.
+        top: the most valuable customers (customer_id, clv, churn_risk).
+        average_clv: mean predicted CLV, or None.
+        messages: what is not computed yet, with the command that computes it.
+    """
+
+    clv: pd.Series | None
+    grid: pd.DataFrame | None
+    top: pd.DataFrame | None
+    average_clv: float | None
+    messages: list[str]
+
+
+def value_risk(mart: Mart, day: dt.date, top_n: int = 20) -> ValueRisk:
+    """CLV distribution, value tier × churn risk grid and top customers as of ``day``."""
+    clv = score(mart, CLV, day)
+    risk = churn_risk(mart, day)
+    messages = [m for m, t in ((NO_CLV, clv), (NO_CHURN, risk)) if t is None]
+    if clv is None:
+        return ValueRisk(None, None, None, None, messages)
+    values = clv.execute()
+    series = values.set_index("customer_id")["value"].astype("float64")
+    average = float(series.mean()) if len(series) else None
+    top = values.nlargest(top_n, "value").rename(columns={"value": "clv"})
+    grid = None
+    if risk is not None:
+        risks = risk.execute().set_index("customer_id")["value"].astype("float64")
+        top["churn_risk"] = top.customer_id.map(risks)
+        grid = _grid(series, risks)
+    return ValueRisk(series, grid, top.reset_index(drop=True), average, messages)
+
+
+def _grid(clv: pd.Series, risk: pd.Series) -> pd.DataFrame:
+    """Customers and total CLV per (value tier by CLV percentile, churn risk band)."""
+    both = pd.DataFrame({"clv": clv}).join(risk.rename("risk"), how="inner")
+    percentile = both.clv.rank(pct=True, method="first")
+    tiers = np.select(
+        [percentile > e for e in TIER_EDGES], list(VALUE_TIERS[:-1]), default=VALUE_TIERS[-1]
+    )
+    bands = pd.cut(both.risk.clip(0, 1), list(RISK_BANDS), labels=list(RISK_LABELS), right=False)
+    both = both.assign(tier=tiers, band=bands.astype("string"))
+    grid = both.groupby(["tier", "band"]).agg(customers=("clv", "size"), clv=("clv", "sum"))
+    return grid.reset_index()

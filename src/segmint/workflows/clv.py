@@ -1,0 +1,243 @@
+"""Use cases of customer lifetime value: fit (compare, check, store), score, backtest.
+
+:func:`fit` is the whole chain behind ``segmint clv fit``: split the history into a
+calibration period and a holdout, choose the transaction model (or take the one asked
+for), measure its holdout predictions, compute the diagnostics, fit it again on everything
+up to the date and store it. :func:`score` scores every customer with the stored fit (or a
+new one), :func:`backtest` measures each model on a split, and :func:`run_clv` fits, stores
+and scores in one go (``segmint demo``). The CLI and :class:`segmint.workspace.Workspace`
+call these, so they give the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
+from segmint.features.btyd import btyd_summary
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
+from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
+from segmint.mart import Mart
+from segmint.scoring.clv_backtest import backtest as backtest_models
+from segmint.scoring.clv_backtest import holdout_metrics
+from segmint.scoring.clv_fit import (
+    AUTO,
+    TRANSACTION_MODELS,
+    ClvFit,
+    ModelChoice,
+    check_model,
+    check_spend,
+    choose_model,
+    fit_clv,
+)
+from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers, store_fit
+
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """Say nothing."""
+
+
+@dataclass(frozen=True)
+class ClvFitOptions:
+    """How ``segmint clv fit`` fits.
+
+    Attributes:
+        model: ``auto`` (compare every transaction model on the holdout), ``bgnbd``,
+            ``paretonbd`` or ``mbgnbd``.
+        spend: the spend model: ``gammagamma``.
+        holdout_weeks: weeks before the date held out to check the calibration fit.
+        penalizer: L2 penalty on the log-parameters (0 = plain maximum likelihood).
+    """
+
+    model: str = AUTO
+    spend: str = "gammagamma"
+    holdout_weeks: int = 26
+    penalizer: float = 0.0
+
+
+@dataclass(frozen=True)
+class ClvFitRun:
+    """What :func:`fit` measured and stored.
+
+    Attributes:
+        as_of: the date the final model is fitted as of.
+        split: the calibration/holdout split it was checked on.
+        choice: the comparison of the candidates (``None`` when one model was asked for).
+        calibration: the model fitted on the calibration period.
+        holdout: its holdout metrics (:data:`segmint.scoring.clv_backtest.METRICS`).
+        diagnostics: the numbers of its four diagnostic plots.
+        final: the model fitted on everything up to ``as_of``, stored.
+        run_id: the stored transaction model's run id in ``model_runs``.
+    """
+
+    as_of: dt.date
+    split: CalibrationHoldout
+    choice: ModelChoice | None
+    calibration: ClvFit
+    holdout: dict[str, float]
+    diagnostics: ClvDiagnostics
+    final: ClvFit
+    run_id: int
+
+
+def fit(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    options: ClvFitOptions | None = None,
+    *,
+    on_step: Say | None = None,
+) -> ClvFitRun:
+    """Choose, check and fit a transaction model with Gamma-Gamma, and store the final fit.
+
+    Raises:
+        InputError: unknown model names, or a holdout that leaves no calibration period.
+        ConvergenceError: no model can be fitted (e.g. no repeat buyers).
+    """
+    o = options or ClvFitOptions()
+    step = on_step or _quiet
+    name, _ = check_model(o.model, allow_auto=True), check_spend(o.spend)
+    day = resolve_as_of(mart, as_of)
+    split_end = day - dt.timedelta(weeks=o.holdout_weeks)
+    step(f"calibration to {split_end}, holdout to {day}")
+    split = calibration_holdout(mart, split_end, day)
+    choice = None
+    if name == AUTO:
+        step("comparing models on the holdout")
+        choice = choose_model(split, penalizer=o.penalizer)
+        name, calibration = choice.chosen, choice.fits[choice.chosen]
+    else:
+        calibration = fit_clv(split.frame, name, penalizer=o.penalizer)
+    metrics = holdout_metrics(calibration, split)
+    step("diagnostics")
+    diagnostics = diagnose(split, calibration)
+    step(f"fitting {name} on everything up to {day}")
+    final = fit_clv(btyd_summary(mart, day).to_pandas(), name, penalizer=o.penalizer)
+    stored: dict[str, Any] = {"holdout_weeks": o.holdout_weeks, "holdout": metrics}
+    if choice is not None:
+        stored["comparison"] = choice.comparison.to_dict(orient="records")
+    run_id, _ = store_fit(mart, final, day, stored)
+    return ClvFitRun(day, split, choice, calibration, metrics, diagnostics, final, run_id)
+
+
+@dataclass(frozen=True)
+class ClvScoreOptions:
+    """How ``segmint clv score`` scores.
+
+    Attributes:
+        horizon_weeks: the CLV and expected-purchases horizon.
+        discount_rate: yearly discount rate, applied monthly.
+        windows: extra CLV windows in months, e.g. ``((0, 12), (12, 36))``.
+        model: refit this transaction model instead of using the stored fit.
+        penalizer: L2 penalty of a new fit.
+        chunk_size: customers scored at a time.
+    """
+
+    horizon_weeks: float = 52.0
+    discount_rate: float = 0.10
+    windows: tuple[tuple[float, float], ...] = ()
+    model: str | None = None
+    penalizer: float = 0.0
+    chunk_size: int = 100_000
+
+
+def score(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    options: ClvScoreOptions | None = None,
+    *,
+    on_note: Say | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> ScoreRun:
+    """Score every customer with a purchase by ``as_of`` and store the scores.
+
+    Uses the stored fit when it was fitted on data up to ``as_of`` (and no model is asked
+    for), else fits and stores one now; ``on_note`` is told which.
+
+    Raises:
+        MartError: no customer has a purchase by the date.
+    """
+    o = options or ClvScoreOptions()
+    day = resolve_as_of(mart, as_of)
+    fitted = fit_for(mart, day, o.model, o.penalizer, on_note or _quiet)
+    return score_customers(
+        mart,
+        fitted,
+        day,
+        horizon_weeks=o.horizon_weeks,
+        annual_discount_rate=o.discount_rate,
+        windows=o.windows,
+        chunk_size=o.chunk_size,
+        on_progress=on_progress,
+    )
+
+
+def fit_for(mart: Mart, day: dt.date, model: str | None, penalizer: float, say: Say) -> ClvFit:
+    """The stored fit (if fitted on data up to ``day``), else a new fit stored now."""
+    stored = None if model is not None else latest_fit(mart)
+    if stored is not None and stored[1] <= day:
+        say(f"using the {stored[0].name} fit stored as of {stored[1]}")
+        return stored[0]
+    name = check_model(model or "bgnbd")
+    say(f"fitting {name} as of {day}")
+    fitted = fit_clv(btyd_summary(mart, day).to_pandas(), name, penalizer=penalizer)
+    store_fit(mart, fitted, day)
+    return fitted
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """A backtest: the split and one row of metrics per model."""
+
+    split: CalibrationHoldout
+    metrics: pd.DataFrame
+
+
+def backtest(
+    mart: Mart,
+    calibration_end: AsOf,
+    holdout_end: AsOf | None = None,
+    models: tuple[str, ...] = (),
+    *,
+    penalizer: float = 0.0,
+    on_step: Say | None = None,
+) -> Backtest:
+    """Fit each model (default: all) on the calibration period and measure its holdout.
+
+    Raises:
+        InputError: an unknown model, or a holdout that does not end after the calibration.
+        ConvergenceError: a model cannot be fitted.
+    """
+    step = on_step or _quiet
+    names = tuple(check_model(n) for n in models) if models else tuple(TRANSACTION_MODELS)
+    step("splitting the history")
+    split = calibration_holdout(mart, parse_as_of(calibration_end), holdout_end)
+    step("fitting and predicting")
+    return Backtest(split, backtest_models(split, names, penalizer=penalizer))
+
+
+def run_clv(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    model: str = "bgnbd",
+    horizon_weeks: float = 52.0,
+    annual_discount_rate: float = 0.10,
+) -> ScoreRun:
+    """Fit ``model`` with Gamma-Gamma on everything up to ``as_of``, store it, score every buyer.
+
+    Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
+    ``expected_spend`` per customer in ``scores``.
+    """
+    day = resolve_as_of(mart, as_of)
+    fitted = fit_clv(btyd_summary(mart, day).to_pandas(), check_model(model))
+    store_fit(mart, fitted, day)
+    return score_customers(
+        mart, fitted, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate
+    )

@@ -1,0 +1,72 @@
+"""Use case: a synthetic retailer, loaded, segmented, valued and explained, in one call.
+
+``segmint demo`` calls :func:`generate` (the files) and :func:`build` (everything else) and
+prints what they return; the API tests build their demo mart the same way. Every step is
+one of the other use cases, so the demo shows the numbers a user would get.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from segmint.insight import SegmentProfile
+from segmint.insight.personas import PersonaCard
+from segmint.mart import Mart
+from segmint.mart.ingest import IngestResult
+from segmint.scoring.clv_scores import ScoreRun
+from segmint.synth import synthesize
+from segmint.synth.generator import SynthResult
+from segmint.workflows import clusters, clv, load, predict, profile, segment, value
+from segmint.workflows.features import refresh_features
+
+DEMO_RULES = "demo_rules"
+"""Name the demo's rules segmentation is stored under."""
+
+
+def demo_rules() -> Path:
+    """The shipped rules file of the demo (a few readable segments over features)."""
+    return Path(str(resources.files("segmint.workflows").joinpath("demo_rules.yaml")))
+
+
+def generate(
+    data: Path, customers: int, seed: int, on_progress: Callable[[int], None] | None = None
+) -> SynthResult:
+    """Write a synthetic retailer of ``customers`` customers to the folder ``data``."""
+    return synthesize(data, customers, seed=seed, on_progress=on_progress)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """Everything :func:`build` loaded, stored and computed, in the order it happened."""
+
+    as_of: dt.date
+    loads: list[IngestResult]
+    segmentations: list[segment.SegmentationRun]
+    profiles: list[SegmentProfile]
+    clv: ScoreRun
+    churn: predict.PredictionRun
+    value: value.ValueRun
+    clusters: clusters.ClusterRun
+    personas: list[PersonaCard]
+
+
+def build(mart: Mart, data: Path) -> DemoRun:
+    """Load the folder ``data``, then RFM, lifecycle, rules, CLV, churn, value and clusters."""
+    loads = load.load_folder(mart, data)
+    day, features = refresh_features(mart)  # built once, used by every segmentation
+    runs = [
+        segment.run_rfm(mart, day, features=features),
+        segment.run_lifecycle(mart, day, features=features),
+        segment.run_rules(mart, DEMO_RULES, demo_rules(), day, features=features),
+    ]
+    profiles = [profile.profile(mart, name) for name in ("rfm", "lifecycle")]
+    scored = clv.run_clv(mart)
+    churn = predict.run_prediction(mart, "churn", scored.as_of)
+    tiers = value.run_value(mart, scored.as_of)
+    found = clusters.run_clusters(mart, "clusters", options=clusters.ClusterOptions(n_bootstrap=0))
+    cards = profile.personas(mart, "clusters")
+    return DemoRun(day, loads, runs, profiles, scored, churn, tiers, found, cards)

@@ -1,0 +1,138 @@
+"""Use cases: RFM, lifecycle stages and rules, each run as of a date and stored.
+
+The CLI, the Python API (:class:`segmint.workspace.Workspace`) and ``segmint demo`` call
+these functions, so they give the same numbers. Each segmentation run computes as of one
+date, from data up to that date only, and stores one segment per customer (see
+:mod:`segmint.segmentation.store`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from segmint.features.asof import AsOf
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.segmentation.lifecycle import (
+    STAGES,
+    default_thresholds,
+    lifecycle_stages,
+)
+from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
+from segmint.segmentation.rules import assign, load_rules, with_segmentations
+from segmint.workflows.features import features_for
+
+
+@dataclass(frozen=True)
+class SegmentationRun:
+    """What one run stored: which segmentation, version and date, and how many per segment.
+
+    Attributes:
+        name: segmentation name.
+        version: definition version it was stored under.
+        as_of: the date it was computed as of.
+        sizes: segment → members, in the segmentation's own segment order.
+        details: parameters worth showing (thresholds, bins…).
+    """
+
+    name: str
+    version: int
+    as_of: dt.date
+    sizes: pd.Series
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def run_rfm(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    bins: int = 5,
+    map_path: Path | None = None,
+    name: str = "rfm",
+    features: ibis.Table | None = None,
+) -> SegmentationRun:
+    """RFM scores and named segments for every customer, stored as ``name``."""
+    day, features = features_for(mart, as_of, features)
+    rules = load_map(map_path)
+    segments = rfm_segments(features, bins, rules)
+    names = [r.name for r in rules] + [PROSPECT]
+    definition = {
+        "bins": bins,
+        "map": [
+            {"name": r.name, "r": list(r.r), "fm": list(r.fm), "action": r.action} for r in rules
+        ],
+        "segments": names,
+    }
+    stored = store.save(mart, name, "rfm", definition, day, segments)
+    return SegmentationRun(
+        name, stored.version, day, segment_sizes(mart, name, day, names), {"bins": bins}
+    )
+
+
+def run_lifecycle(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    name: str = "lifecycle",
+    features: ibis.Table | None = None,
+    **thresholds: Any,
+) -> SegmentationRun:
+    """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
+    day, features = features_for(mart, as_of, features)
+    chosen = default_thresholds(features, **thresholds)
+    stages = lifecycle_stages(features, chosen)
+    # The definition holds what the user chose; thresholds left to the data are re-derived
+    # at each date, so runs on different dates share one version and can be compared.
+    given = {k: v for k, v in thresholds.items() if v is not None}
+    definition = {"thresholds": given, "segments": list(STAGES)}
+    stored = store.save(mart, name, "lifecycle", definition, day, stages)
+    return SegmentationRun(
+        name, stored.version, day, segment_sizes(mart, name, day, list(STAGES)), chosen.as_dict()
+    )
+
+
+def run_rules(
+    mart: Mart,
+    name: str,
+    rules: Path | str,
+    as_of: AsOf | None = None,
+    *,
+    features: ibis.Table | None = None,
+) -> SegmentationRun:
+    """Segments from a rules file (first match wins), stored as ``name``.
+
+    A condition may name a feature or attribute column, or another stored segmentation
+    (``rfm = 'Champions'``): those are joined from their results as of the same date.
+
+    Raises:
+        RuleError: the rules do not parse, or name a column that is neither a feature nor
+            a stored segmentation.
+        MartError: a named segmentation has no results as of the date.
+    """
+    ruleset = load_rules(rules)
+    day, features = features_for(mart, as_of, features)
+    others = sorted(ruleset.referenced_columns() - set(features.columns))
+    known = set(store.segmentations(mart).segmentation.execute())
+    joined = {other: store.assignments(mart, other, day) for other in others if other in known}
+    table = with_segmentations(features, joined)
+    segments = assign(ruleset, table)
+    definition = ruleset.definition()
+    stored = store.save(mart, name, "rules", definition, day, segments)
+    return SegmentationRun(name, stored.version, day, segment_sizes(mart, name, day, ruleset.names))
+
+
+def segment_sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
+    """Members per segment of ``name`` as of ``day``: ``order`` first, other segments after."""
+    rows = store.assignments(mart, name, day)
+    counts = rows.group_by("segment").aggregate(members=rows.count()).execute()
+    sizes = counts.set_index("segment")["members"]
+    known = [s for s in order if s in sizes.index]
+    rest = sorted(s for s in sizes.index if s not in known)
+    ordered: pd.Series = sizes.reindex(known + rest).astype(int)
+    return ordered

@@ -1,0 +1,90 @@
+"""Use case: value tiers by predicted CLV, stored as a segmentation, and the value x risk grid.
+
+``segmint segment value``, ``segmint demo`` and :meth:`segmint.workspace.Workspace.segment_value`
+call :func:`run_value`; the tiers and the grid are computed by
+:mod:`segmint.segmentation.value`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from segmint.features.asof import AsOf, parse_as_of
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.segmentation.value import (
+    DEFAULT_CUTS,
+    DEFAULT_RISK_CUTS,
+    check_cuts,
+    check_risk_cuts,
+    clv_model,
+    latest_clv_date,
+    tier_names,
+    value_risk_grid,
+    value_tiers,
+)
+
+
+@dataclass(frozen=True)
+class ValueRun:
+    """A stored value segmentation and its value x risk grid.
+
+    Attributes:
+        name, version, as_of: what was stored.
+        model: CLV model the tiers rank by.
+        sizes: tier → customers, best tier first (then ``unassigned``).
+        grid: one row per tier, one column per risk band, customer counts.
+        grid_value: the same grid with the tiers' summed CLV.
+        risk_source: where the churn risk came from.
+    """
+
+    name: str
+    version: int
+    as_of: dt.date
+    model: str
+    sizes: pd.Series
+    grid: pd.DataFrame
+    grid_value: pd.DataFrame
+    risk_source: str
+
+
+def run_value(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    model: str | None = None,
+    cuts: tuple[float, ...] = DEFAULT_CUTS,
+    risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
+    name: str = "value",
+) -> ValueRun:
+    """Store value tiers as segmentation ``name`` (kind ``value``) and build the risk grid.
+
+    Args:
+        as_of: the date of the CLV scores to rank by; default: the latest scored date.
+        model: the CLV model whose scores are used; default: the first by name.
+        cuts: cumulative shares of customers, best first, at which a new tier starts.
+        risk_cuts: churn risk at which the medium and high risk bands start.
+        name: the segmentation to store.
+
+    Raises:
+        InputError: bad cuts, or no CLV scores stored yet.
+        MartError: no (such) CLV scores as of the date.
+    """
+    day = parse_as_of(as_of) if as_of else latest_clv_date(mart)
+    model = clv_model(mart, day, model)
+    cuts = check_cuts(cuts)
+    risk_cuts = check_risk_cuts(risk_cuts)
+    names = tier_names(cuts)
+    definition = {"model": model, "score": "clv", "cuts": list(cuts), "segments": names}
+    stored = store.save(mart, name, "value", definition, day, value_tiers(mart, day, model, cuts))
+    tiers = store.assignments(mart, name, day, stored.version)
+    sizes = tiers.group_by("segment").aggregate(n=tiers.count()).to_pandas()
+    order = [*names, store.UNASSIGNED]
+    sizes_series = sizes.set_index("segment")["n"].reindex(order, fill_value=0)
+    if not sizes_series[store.UNASSIGNED]:
+        sizes_series = sizes_series.drop(store.UNASSIGNED)
+    grid, grid_value, source = value_risk_grid(mart, day, model, tiers, names, risk_cuts)
+    return ValueRun(name, stored.version, day, model, sizes_series, grid, grid_value, source)

@@ -1,0 +1,224 @@
+"""The Python API for notebooks and scripts: a mart with the use cases as methods.
+
+``segmint.connect(path)`` opens (or creates) a mart and returns a :class:`Workspace`: a
+:class:`~segmint.mart.Mart` (everything a mart does still works) whose methods are the use
+cases of :mod:`segmint.workflows`, the same functions the CLI and the dashboard call, so a
+notebook gets the numbers ``segmint`` prints. Results are DataFrames and typed results.
+
+Example, on a small synthetic retailer written to a temporary folder:
+
+>>> import tempfile
+>>> import segmint as sg
+>>> from segmint.synth import synthesize
+>>> folder = tempfile.mkdtemp()
+>>> _ = synthesize(f"{folder}/data", 400, seed=3)
+>>> ws = sg.connect(f"{folder}/shop.duckdb")
+>>> [(r.table, r.rows_loaded) for r in ws.load(f"{folder}/data")][:3]
+[('customers', 400), ('customer_pii', 400), ('customer_attributes', 849)]
+>>> rfm = ws.segment_rfm()
+>>> rfm.as_of, int(rfm.sizes.sum())
+(datetime.date(2025, 12, 31), 400)
+>>> rfm.sizes.head(3).to_dict()
+{'Champions': 75, 'Loyal': 75, "Can't Lose Them": 15}
+>>> ws.profile("rfm").overview[["segment", "members"]].head(2).to_dict("records")
+[{'segment': 'Champions', 'members': 75}, {'segment': 'Loyal', 'members': 75}]
+>>> fit = ws.clv.fit(model="bgnbd")
+>>> fit.final.model_name, round(fit.final.transactions.params_["r"], 3)
+('bgnbd+gammagamma', 1.333)
+>>> ws.clv.score().n_customers
+353
+>>> ws.close()
+>>> import shutil; shutil.rmtree(folder)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segmint.config import Settings
+from segmint.features import StoredFeatures
+from segmint.features.asof import AsOf
+from segmint.insight import Migration, SegmentProfile
+from segmint.insight.personas import PersonaCard
+from segmint.mart import Mart
+from segmint.mart import connect as open_mart
+from segmint.mart.ingest import IngestOptions, IngestResult
+from segmint.scoring.clv_scores import ScoreRun
+from segmint.workflows import assignments as stored
+from segmint.workflows import clusters, clv, features, load, predict, profile, segment, value
+from segmint.workflows.predict import PredictionRun, ScoreRefresh
+
+__all__ = ["ClvUseCases", "Workspace", "connect"]
+
+
+def connect(
+    path: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    create: bool = True,
+    read_only: bool = False,
+) -> Workspace:
+    """Open the mart at ``path`` (created by default) as a :class:`Workspace`.
+
+    The arguments are those of :func:`segmint.mart.connect`: ``path`` defaults to
+    ``SEGMINT_MART`` (else ``segmint.duckdb``); ``read_only`` lets other readers in.
+
+    Raises:
+        MartError: no mart at ``path`` when it must exist, or it cannot be opened.
+        MartBusyError: another process holds the file.
+    """
+    return Workspace.of(open_mart(path, settings=settings, create=create, read_only=read_only))
+
+
+class Workspace(Mart):
+    """A mart with the use cases as methods (see the module's example).
+
+    Every method calls one function of :mod:`segmint.workflows`; see there for the
+    details of each use case. Segmentations and scores are stored in the mart, as the
+    CLI stores them, and computed as of a date (default: the last day with orders).
+    """
+
+    @classmethod
+    def of(cls, mart: Mart) -> Workspace:
+        """The workspace over an open ``mart`` (which it takes over: close the workspace)."""
+        return cls(mart.con, mart.path, read_only=mart.read_only, publishes=mart.publishes)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    @property
+    def clv(self) -> ClvUseCases:
+        """Customer lifetime value: ``fit()``, ``score()``, ``backtest()``."""
+        return ClvUseCases(self)
+
+    def ingest(
+        self,
+        table: str,
+        path: Path | str,
+        map: dict[str, str] | None = None,
+        **options: Any,
+    ) -> IngestResult:
+        """Load one file into ``table`` (or ``"transactions"`` for a flat order-line file).
+
+        Args:
+            map: mart column → file column, e.g. ``{"customer_id": "Cust"}``.
+            options: the other fields of :class:`segmint.mart.ingest.IngestOptions`
+                (``date_formats``, ``delimiter``, ``encoding``, ``create_customers``).
+        """
+        return load.ingest(self, table, path, IngestOptions(mapping=dict(map or {}), **options))
+
+    def load(self, folder: Path | str, **options: Any) -> list[IngestResult]:
+        """Load every file of ``folder`` named after a mart table, parents before children."""
+        return load.load_folder(self, Path(folder), IngestOptions(**options))
+
+    def features(self, as_of: AsOf | None = None) -> StoredFeatures:
+        """Build and store the customer features as of ``as_of``."""
+        return features.store(self, as_of)
+
+    def segment_rfm(
+        self,
+        as_of: AsOf | None = None,
+        *,
+        bins: int = 5,
+        map_path: Path | None = None,
+        name: str = "rfm",
+    ) -> segment.SegmentationRun:
+        """RFM scores and the named RFM segments, stored as ``name``."""
+        return segment.run_rfm(self, as_of, bins=bins, map_path=map_path, name=name)
+
+    def segment_lifecycle(
+        self, as_of: AsOf | None = None, *, name: str = "lifecycle", **thresholds: Any
+    ) -> segment.SegmentationRun:
+        """Lifecycle stages (thresholds from the data unless given), stored as ``name``."""
+        return segment.run_lifecycle(self, as_of, name=name, **thresholds)
+
+    def segment_rules(
+        self, name: str, rules: Path | str, as_of: AsOf | None = None
+    ) -> segment.SegmentationRun:
+        """Segments from a rules file or YAML text (first match wins), stored as ``name``."""
+        return segment.run_rules(self, name, rules, as_of)
+
+    def segment_value(self, as_of: AsOf | None = None, **settings: Any) -> value.ValueRun:
+        """Value tiers by predicted CLV and the value x risk grid (``model``, ``cuts``,
+        ``risk_cuts``, ``name`` as in :func:`segmint.workflows.value.run_value`)."""
+        return value.run_value(self, as_of, **settings)
+
+    def segment_clusters(
+        self,
+        name: str = "clusters",
+        as_of: AsOf | None = None,
+        options: clusters.ClusterOptions | None = None,
+        **settings: Any,
+    ) -> clusters.ClusterRun:
+        """Cluster analysis stored as ``name``; ``options`` or the fields of
+        :class:`~segmint.workflows.clusters.ClusterOptions` as keywords (``k=4``…)."""
+        chosen = options or clusters.ClusterOptions(**settings)
+        return clusters.run_clusters(self, name, as_of, chosen)
+
+    def assign_clusters(self, name: str, as_of: AsOf | None = None) -> clusters.ClusterAssignment:
+        """Apply the stored cluster model ``name`` to ``as_of`` without refitting."""
+        return clusters.assign_clusters(self, name, as_of)
+
+    def profile(
+        self, segmentation: str, as_of: AsOf | None = None, **settings: Any
+    ) -> SegmentProfile:
+        """Money, features and statistics per segment (the fields of
+        :class:`~segmint.workflows.profile.ProfileOptions` as keywords: ``by=``…)."""
+        return profile.profile(self, segmentation, as_of, profile.ProfileOptions(**settings))
+
+    def personas(self, segmentation: str, as_of: AsOf | None = None) -> list[PersonaCard]:
+        """Persona cards of every segment, most valuable first."""
+        return profile.personas(self, segmentation, as_of)
+
+    def migration(self, segmentation: str, from_date: AsOf, to_date: AsOf) -> Migration:
+        """How customers moved between segments from one stored date to another."""
+        return profile.migration(self, segmentation, from_date, to_date)
+
+    def segmentations(self) -> pd.DataFrame:
+        """Stored segmentations with their versions and dates."""
+        return stored.segmentations(self)
+
+    def assignments(self, segmentation: str, as_of: AsOf | None = None) -> pd.DataFrame:
+        """``customer_id``, ``segment`` of a stored segmentation (default: its latest date)."""
+        return stored.assignments(self, segmentation, as_of)
+
+    def predict(
+        self, target: str, as_of: AsOf | None = None, horizon_days: int | None = None
+    ) -> PredictionRun:
+        """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``."""
+        return predict.run_prediction(self, target, as_of, horizon_days)
+
+    def refresh_scores(self, as_of: AsOf | None = None) -> ScoreRefresh:
+        """Churn, intent and (with the stored CLV fit) CLV scores as of ``as_of``."""
+        return predict.refresh_scores(self, as_of)
+
+
+class ClvUseCases:
+    """The CLV use cases of a workspace: ``ws.clv.fit()``, ``.score()``, ``.backtest()``."""
+
+    def __init__(self, mart: Mart) -> None:
+        self.mart = mart
+
+    def fit(self, as_of: AsOf | None = None, **settings: Any) -> clv.ClvFitRun:
+        """Compare, check, fit and store (fields of :class:`~segmint.workflows.clv.ClvFitOptions`
+        as keywords: ``model=``, ``holdout_weeks=``…)."""
+        return clv.fit(self.mart, as_of, clv.ClvFitOptions(**settings))
+
+    def score(self, as_of: AsOf | None = None, **settings: Any) -> ScoreRun:
+        """Score every customer with the stored fit (fields of
+        :class:`~segmint.workflows.clv.ClvScoreOptions` as keywords)."""
+        return clv.score(self.mart, as_of, clv.ClvScoreOptions(**settings))
+
+    def backtest(
+        self,
+        calibration_end: AsOf,
+        holdout_end: AsOf | None = None,
+        models: tuple[str, ...] = (),
+        *,
+        penalizer: float = 0.0,
+    ) -> clv.Backtest:
+        """Each model's holdout metrics when fitted on the calibration period."""
+        return clv.backtest(self.mart, calibration_end, holdout_end, models, penalizer=penalizer)

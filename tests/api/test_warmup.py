@@ -1,0 +1,104 @@
+"""The warmer computes the first profiles off the request path and notices a changed mart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from segmint.api.warmup import Warmer
+from segmint.features import stored_dates
+from segmint.mart import Mart, connect
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.views.customer_view import customer_360
+from segmint.views.dashboard import Dashboard
+
+
+@pytest.fixture(scope="module")
+def mart(mart_path: Path) -> Iterator[Mart]:
+    """This module's copy of the demo mart, opened."""
+    with connect(mart_path, create=False) as opened:
+        yield opened
+
+
+def warmer_over(mart: Mart) -> Warmer:
+    @contextmanager
+    def lease() -> Iterator[Mart]:
+        yield mart
+
+    return Warmer(lease, Dashboard(ttl=None, catalogue_ttl=None), SortedCopies())
+
+
+def refuse() -> object:
+    raise AssertionError("this should have been warmed, not computed")
+
+
+def test_first_look_warms_every_segmentation_and_builds_the_copies(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.check(mart)
+    dashboard = warmer.dashboard
+    for name in dashboard.names(mart):
+        day = dashboard.dates(mart, name)[-1]
+        assert dashboard.results.get(("profile", name, day), refuse) is not None
+        assert dashboard.results.get(("overview", name, day), refuse) is not None
+    customer = mart.raw.execute("SELECT min(customer_id) FROM assignments").fetchone()
+    assert customer is not None and warmer.copies.rows("assignments", customer[0])
+    assert warmer.copies.recent_orders(mart, customer[0], 20) is not None
+    warmer.copies.clear()
+
+
+def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.check(mart)
+    assert not warmer.check(mart)
+    customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+    assert customer is not None
+    day = stored_dates(mart)[-1]
+    mart.raw.execute(
+        "INSERT INTO assignments VALUES ('extra', 1, $1, $2, 'only one')", [day, customer[0]]
+    )
+    try:
+        assert warmer.check(mart)
+        view = customer_360(mart, customer[0], copies=warmer.copies)
+        assert {"segmentation": "extra", "as_of": day.isoformat(), "segment": "only one"} in (
+            view.segments
+        )
+    finally:
+        mart.raw.execute("DELETE FROM assignments WHERE segmentation = 'extra'")
+        warmer.copies.clear()
+
+
+def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.warming
+    warmer.start()
+    deadline = time.monotonic() + 120
+    while warmer.warming and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not warmer.warming
+    warmer.stop()
+    warmer.copies.clear()
+
+
+def test_a_wake_makes_the_warmer_look_again_at_once(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    warmer.interval = 3600.0  # without a wake, the second look would be an hour away
+    looks: list[bool] = []
+    look = warmer.check
+    warmer.check = lambda opened: looks.append(look(opened)) or looks[-1]  # type: ignore[method-assign]
+    warmer.start()
+    try:
+        deadline = time.monotonic() + 120
+        while (warmer.warming or len(looks) < 1) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert looks == [True]
+        warmer.wake()  # the server switched to a new snapshot
+        while len(looks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert looks == [True, False]  # looked again; nothing had changed
+    finally:
+        warmer.stop()
+        warmer.copies.clear()

@@ -1,0 +1,80 @@
+"""Fixtures every test directory shares.
+
+Tests that drive a browser are marked ``browser`` (by the fixture they use), so
+``make test-fast`` can leave them out.
+
+The CDNOW 1/10th sample loaded through the mart is shared by the CLV tests (features,
+scoring, segmentation, insight). The raw file (no header; master_id, sample_id, date
+YYYYMMDD, cds, dollars) is written as a CSV with a header and loaded with
+``ingest("transactions")``, the way a user would load it; the customer id is the sample id
+(1..2357), as in the published summaries.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import segmint
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
+from segmint.mart import Mart
+from segmint.mart.ingest import IngestOptions, ingest
+
+CDNOW_DIR = Path(__file__).parents[1] / ".." / "shared" / "datasets" / "cdnow"
+CDNOW_COLUMNS = ["master_id", "sample_id", "date", "cds", "dollars"]
+CALIBRATION_END = "1997-09-30"
+HOLDOUT_END = "1998-06-30"
+
+
+def cdnow_raw() -> pd.DataFrame:
+    """The raw CDNOW sample, one row per purchase record."""
+    return pd.read_csv(CDNOW_DIR / "CDNOW_sample.txt", sep=r"\s+", header=None, names=CDNOW_COLUMNS)
+
+
+def load_cdnow(mart: Mart, folder: Path) -> None:
+    """Load the CDNOW sample into ``mart`` as a transactions file."""
+    csv = folder / "cdnow.csv"
+    cdnow_raw().to_csv(csv, index=False)
+    mapping = {
+        "customer_id": "sample_id",
+        "order_ts": "date",
+        "quantity": "cds",
+        "amount": "dollars",
+    }
+    ingest(mart, "transactions", csv, IngestOptions(mapping=mapping, date_formats=("%Y%m%d",)))
+
+
+@pytest.fixture(scope="session")
+def cdnow_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed mart file holding the CDNOW sample (copy it before writing to it)."""
+    folder = tmp_path_factory.mktemp("cdnow_clv")
+    path = folder / "cdnow.duckdb"
+    with segmint.connect(path) as mart:
+        load_cdnow(mart, folder)
+    return path
+
+
+@pytest.fixture
+def cdnow_mart(cdnow_file: Path, tmp_path: Path) -> Iterator[Mart]:
+    """A private, writable copy of the CDNOW mart."""
+    copy = tmp_path / "cdnow.duckdb"
+    shutil.copy(cdnow_file, copy)
+    with segmint.connect(copy) as mart:
+        yield mart
+
+
+@pytest.fixture(scope="session")
+def cdnow_split(cdnow_file: Path) -> CalibrationHoldout:
+    """CDNOW split as published: 39-week calibration to 1997-09-30, holdout to 1998-06-30."""
+    with segmint.connect(cdnow_file) as mart:
+        return calibration_holdout(mart, CALIBRATION_END, HOLDOUT_END)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -1,0 +1,139 @@
+"""Scoring in chunks: the same numbers as one pass, stored once per date, model and score."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmint.exceptions import MartError
+from segmint.features.btyd import btyd_summary
+from segmint.mart import Mart
+from segmint.models import customer_lifetime_value
+from segmint.scoring.clv_fit import ClvFit, fit_clv
+from segmint.scoring.clv_scores import (
+    WEEKS_PER_MONTH,
+    latest_fit,
+    monthly_rate,
+    score_customers,
+    score_frame,
+    store_fit,
+)
+
+AS_OF = dt.date(1997, 9, 30)
+
+
+def stored_scores(mart: Mart) -> pd.DataFrame:
+    frame = mart.table("scores").to_pandas()
+    return frame.pivot_table(
+        index=["customer_id", "model"], columns="score_name", values="value"
+    ).reset_index()
+
+
+@pytest.fixture
+def fit(cdnow_mart: Mart) -> ClvFit:
+    return fit_clv(btyd_summary(cdnow_mart, AS_OF).to_pandas(), "bgnbd")
+
+
+def test_chunked_scores_equal_the_clv_function_in_one_pass(cdnow_mart: Mart, fit: ClvFit) -> None:
+    run = score_customers(
+        cdnow_mart, fit, AS_OF, chunk_size=500, windows=((0, 12), (12, 36)), horizon_weeks=52
+    )
+    assert run.n_customers == 2357
+    ours = stored_scores(cdnow_mart).set_index("customer_id")
+    summary = btyd_summary(cdnow_mart, AS_OF).to_pandas().set_index("customer_id")
+    summary = summary.loc[ours.index]
+    x, t_x, T, zbar = (summary[c] for c in ("frequency", "recency", "T", "monetary_value"))
+    expected_clv = customer_lifetime_value(
+        fit.transactions,
+        fit.spend,
+        x,
+        t_x,
+        T,
+        monetary_value=zbar,
+        horizon_end=52,
+        period_length=52 / 12,
+        discount_rate=1.1 ** (1 / 12) - 1,
+    )
+    np.testing.assert_allclose(ours.clv, expected_clv, rtol=1e-10)
+    np.testing.assert_allclose(ours.p_alive, fit.transactions.probability_alive(x, t_x, T))
+    np.testing.assert_allclose(
+        ours.expected_purchases, fit.transactions.predict_purchases(52, x, t_x, T)
+    )
+    np.testing.assert_allclose(ours.expected_spend, fit.spend.expected_spend(x, zbar))
+    assert run.totals["clv"] == pytest.approx(expected_clv.sum())
+    assert ours.p_alive.between(0, 1).all()
+    # the first year equals the 52-week horizon; windows add up to months 0-36
+    np.testing.assert_allclose(ours.clv_m0_12, ours.clv)
+    three_years = score_frame(fit, summary.reset_index(), horizon_weeks=36 * WEEKS_PER_MONTH)
+    np.testing.assert_allclose(
+        ours.clv_m0_12 + ours.clv_m12_36, three_years.clv.to_numpy(), rtol=1e-9
+    )
+
+
+def test_storing_again_replaces_the_same_date_model_and_score(
+    cdnow_mart: Mart, fit: ClvFit
+) -> None:
+    score_customers(cdnow_mart, fit, AS_OF)
+    score_customers(cdnow_mart, fit, AS_OF, horizon_weeks=26)
+    scores = cdnow_mart.table("scores").to_pandas()
+    assert len(scores) == 2357 * 4
+    assert not scores.duplicated(["customer_id", "as_of", "model", "score_name"]).any()
+    later = dt.date(1998, 6, 30)
+    score_customers(cdnow_mart, fit, later)
+    other = fit_clv(btyd_summary(cdnow_mart, AS_OF).to_pandas(), "mbgnbd")
+    score_customers(cdnow_mart, other, AS_OF)
+    counts = cdnow_mart.table("scores").to_pandas().groupby(["as_of", "model"]).size()
+    assert counts.to_dict() == {
+        (pd.Timestamp(AS_OF), "bgnbd+gammagamma"): 2357 * 4,
+        (pd.Timestamp(AS_OF), "mbgnbd+gammagamma"): 2357 * 4,
+        (pd.Timestamp(later), "bgnbd+gammagamma"): 2357 * 4,
+    }
+
+
+def test_a_failed_run_leaves_the_stored_scores_alone(
+    cdnow_mart: Mart, fit: ClvFit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    score_customers(cdnow_mart, fit, AS_OF)
+    before = stored_scores(cdnow_mart)
+
+    def broken(*args: object, **kwargs: object) -> pd.DataFrame:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("segmint.scoring.clv_scores.score_frame", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        score_customers(cdnow_mart, fit, AS_OF, horizon_weeks=10)
+    pd.testing.assert_frame_equal(stored_scores(cdnow_mart), before)
+
+
+def test_fits_round_trip_through_model_runs(cdnow_mart: Mart, fit: ClvFit) -> None:
+    assert latest_fit(cdnow_mart) is None
+    first = store_fit(cdnow_mart, fit, AS_OF, {"holdout": {"mae_purchases": 0.78}})
+    second = store_fit(cdnow_mart, fit, AS_OF)
+    assert second[0] > first[0] and second[1] > first[1]
+    loaded = latest_fit(cdnow_mart)
+    assert loaded is not None
+    again, day = loaded
+    assert day == AS_OF
+    assert again.name == "bgnbd" and again.n_repeat_buyers == fit.n_repeat_buyers
+    assert again.transactions.params_ == fit.transactions.params_
+    assert again.spend.params_ == fit.spend.params_
+    runs = cdnow_mart.table("model_runs").to_pandas().set_index("run_id")
+    row = runs.loc[first[0]]
+    assert (row.model, row.kind) == ("bgnbd", "clv")
+    assert json.loads(row.params)["params"] == pytest.approx(fit.transactions.params_)
+    assert json.loads(row.metrics)["holdout"] == {"mae_purchases": 0.78}
+    assert runs.loc[first[1]].kind == "spend"
+
+
+def test_scoring_before_any_purchase_is_an_error(cdnow_mart: Mart, fit: ClvFit) -> None:
+    with pytest.raises(MartError, match="no customer has a purchase up to 1996-12-31"):
+        score_customers(cdnow_mart, fit, dt.date(1996, 12, 31))
+
+
+def test_monthly_rate_compounds_to_the_yearly_rate() -> None:
+    assert (1 + monthly_rate(0.1)) ** 12 == pytest.approx(1.1)
+    assert monthly_rate(0.0) == 0.0

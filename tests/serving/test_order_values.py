@@ -1,0 +1,70 @@
+"""Every customer's orders with their values, copied in memory, equal the engine's lookups."""
+
+from __future__ import annotations
+
+from segmint.mart import Mart, connect
+from segmint.serving.customer_lookup import ORDERS_SQL, RECENT, recent_orders
+from segmint.serving.order_values import ORDER_COLUMNS, order_history, probe
+from segmint.serving.sorted_copies import SortedCopies, file_state
+
+
+def test_copied_orders_of_every_customer_equal_the_lookups(mart: Mart) -> None:
+    history = order_history(mart)
+    assert history is not None and history.columns == ORDER_COLUMNS
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    copied = 0
+    for customer_id in ids:
+        rows = mart.raw.execute(ORDERS_SQL, [customer_id]).fetchall()
+        values = probe(mart, [row[0] for row in rows])
+        expected = [(*row, *values.get(row[0], (None, None))) for row in rows]
+        assert history.rows(customer_id)[:RECENT] == expected, customer_id
+        copied += len(history.rows(customer_id))
+    stored = mart.raw.execute("SELECT count(*) FROM orders").fetchone()
+    assert stored is not None and copied == stored[0] > 0
+
+
+def test_the_copy_is_set_aside_after_a_commit_until_confirmed(mart: Mart) -> None:
+    customer = mart.raw.execute("SELECT min(customer_id) FROM orders").fetchone()
+    assert customer is not None
+    copies = SortedCopies()
+    copies.rebuild(mart)
+    before = copies.recent_orders(mart, customer[0], RECENT)
+    assert before is not None and before[1]
+    mart.raw.execute(
+        "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) "
+        "VALUES ('O-newest', $1, TIMESTAMP '2100-01-01 10:00:00', 'web', 'completed')",
+        customer,
+    )
+    mart.raw.execute(
+        "INSERT INTO order_lines (order_id, line_no, quantity, unit_price, discount) "
+        "VALUES ('O-newest', 1, 2.0, 5.5, 1.0), ('O-newest', 2, 1.0, 3.0, NULL)"
+    )
+    try:
+        assert copies.recent_orders(mart, customer[0], RECENT) is None
+        newest = recent_orders(mart, copies, customer[0])[0]
+        assert (newest["order_id"], newest["value"], newest["lines"]) == ("O-newest", 13.0, 2)
+    finally:
+        mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-newest'")
+        mart.raw.execute("DELETE FROM orders WHERE order_id = 'O-newest'")
+    copies.confirm(file_state(mart))
+    assert copies.recent_orders(mart, customer[0], RECENT) == before
+
+
+def test_an_order_whose_lines_have_no_value_has_none(mart: Mart) -> None:
+    mart.raw.execute(
+        "INSERT INTO order_lines (order_id, line_no, quantity, unit_price) "
+        "VALUES ('O-null', 1, NULL, 5.5)"
+    )
+    try:
+        assert probe(mart, ["O-null", "O-none"]) == {"O-null": (None, 1)}
+    finally:
+        mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-null'")
+
+
+def test_a_mart_without_a_file_never_reads_the_orders_copy() -> None:
+    """Commits to an in-memory mart leave no trace on disk, so its copy could go stale."""
+    with connect(":memory:") as mart:
+        copies = SortedCopies()
+        copies.rebuild(mart)
+        assert copies.nbytes >= 0 and copies.has_scores() is not None
+        assert copies.recent_orders(mart, "C1", RECENT) is None

@@ -1,0 +1,157 @@
+"""The dashboard in a real browser: log in, every page draws its charts, click, change date, log out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from segmint.api.auth import Role
+
+from .conftest import Server
+
+pytestmark = pytest.mark.slow
+
+PLOTS = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => p.data.length)"
+POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p =>
+  p.data.reduce((n, t) => n + ((t.y || t.values || t.labels || t.z || t.node.label || []).length), 0))"""
+
+
+def log_in(page: Page, server: Server, role: Role) -> None:
+    page.goto(server.url + "/")
+    assert page.url.startswith(server.url + "/login")
+    page.fill("#token", server.tokens[role])
+    page.click("button[type=submit]")
+    page.wait_for_url(server.url + "/")
+
+
+def charts_drawn(page: Page) -> list[int]:
+    page.wait_for_selector(".js-plotly-plot")
+    traces: list[int] = page.evaluate(PLOTS)
+    points: list[int] = page.evaluate(POINTS)
+    assert traces and all(t > 0 for t in traces)
+    assert all(p > 0 for p in points)
+    return traces
+
+
+@pytest.fixture
+def page(browser: Browser) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    return context.new_page()
+
+
+PAGES = [
+    ("overview", "/", 2),
+    ("segments", "/segments/rfm", 2),
+    ("rfm", "/rfm", 1),
+    ("migration", "/migration", 1),
+]
+
+
+def watch(page: Page, server: Server) -> list[str]:
+    """Script errors, Content-Security-Policy refusals and requests to any other server,
+    as they happen on ``page``."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(server.url) else problems.append(f"request: {r.url}"),
+    )
+    return problems
+
+
+def test_every_page_draws_its_charts(page: Page, server: Server, artifacts: Path) -> None:
+    errors = watch(page, server)
+    log_in(page, server, Role.admin)
+    for name, url, n_charts in PAGES:
+        page.goto(server.url + url)
+        assert len(charts_drawn(page)) == n_charts, name
+        page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
+    page.goto(server.url + "/value")
+    assert "No CLV scores yet" not in page.inner_text("main")
+    assert len(charts_drawn(page)) >= 2
+    page.screenshot(path=str(artifacts / "page-value.png"), full_page=True)
+    assert errors == []
+
+
+def test_click_a_segment_then_change_the_date(page: Page, server: Server, artifacts: Path) -> None:
+    errors = watch(page, server)
+    log_in(page, server, Role.analyst)
+    page.goto(server.url + "/segments/rfm")
+    page.click("a.segment-link:text-is('Champions')")
+    page.wait_for_selector("#profile")
+    assert page.inner_text("#profile h2") == "Champions"
+    assert len(charts_drawn(page)) >= 3  # treemap, value bars, features (and mixes)
+    assert page.locator("#members tbody tr").count() > 0
+    page.screenshot(path=str(artifacts / "page-segment.png"), full_page=True)
+    dates = page.eval_on_selector_all("#as-of option", "os => os.map(o => o.value)")
+    assert len(dates) == 2
+    page.select_option("#as-of", dates[-1])  # the older date (newest first)
+    page.wait_for_url(f"**as_of={dates[-1]}**")
+    assert page.inner_text("#profile h2") == "Champions"
+    assert f"as of {dates[-1]}" in page.inner_text("h1")
+    charts_drawn(page)
+    page.select_option("#segment-filters select:not([name])", "lifecycle")
+    page.wait_for_url("**/segments/lifecycle")
+    charts_drawn(page)
+    assert errors == []
+
+
+def test_overview_date_picker_and_treemap_click(page: Page, server: Server) -> None:
+    log_in(page, server, Role.viewer)
+    dates = page.eval_on_selector_all("#as-of option", "os => os.map(o => o.value)")
+    page.select_option("#as-of", dates[-1])
+    page.wait_for_url(f"**as_of={dates[-1]}**")
+    assert f"as of {dates[-1]}" in page.inner_text("h1")
+    charts_drawn(page)
+    page.click("a.segment-link >> nth=0")
+    page.wait_for_selector("#profile")
+    assert "need the analyst role" in page.inner_text("#profile")
+
+
+def test_customer_360_search_and_log_out(page: Page, server: Server, artifacts: Path) -> None:
+    log_in(page, server, Role.admin)
+    page.click("nav >> text=Customers")
+    page.fill("#q", "0000042")
+    page.press("#q", "Enter")
+    page.wait_for_url("**q=0000042**")
+    page.click("#customers a >> nth=0")
+    page.wait_for_selector("#pii")
+    assert "@" in page.inner_text("#pii")
+    page.screenshot(path=str(artifacts / "page-customer.png"), full_page=True)
+    page.click("#logout")
+    page.wait_for_url("**/login")
+    page.goto(server.url + "/rfm")
+    assert "/login" in page.url
+
+
+def test_a_treemap_click_opens_the_segment(page: Page, server: Server) -> None:
+    errors = watch(page, server)
+    log_in(page, server, Role.viewer)
+    page.goto(server.url + "/segments/rfm")
+    charts_drawn(page)
+    page.click("#treemap-chart g.slice >> nth=1", force=True)
+    page.wait_for_url("**segment=**")
+    page.wait_for_selector("#profile")
+    assert errors == []
+
+
+def test_the_api_docs_work_without_a_network(page: Page, server: Server, artifacts: Path) -> None:
+    errors = watch(page, server)
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")
+    paths = page.eval_on_selector_all(
+        ".opblock-summary-path", "els => els.map(e => e.getAttribute('data-path'))"
+    )
+    assert "/api/v1/audiences/{segmentation}/{segment}" in paths and len(paths) == 7
+    page.screenshot(path=str(artifacts / "page-docs.png"), full_page=False)
+    assert errors == []

@@ -1,0 +1,200 @@
+"""The 360° view by point lookups gives exactly what the Ibis expressions of the same view give."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import ibis
+import pytest
+
+from segmint.exceptions import MartError
+from segmint.features import load_features, stored_dates
+from segmint.features.orders import line_values
+from segmint.mart import Mart
+from segmint.serving.frames import records
+from segmint.serving.score_table import SCORES_TABLE
+from segmint.serving.sorted_copies import COPIED, SortedCopies
+from segmint.views.customer_view import RECENT, customer_360
+
+
+def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
+    """The view built from Ibis expressions and pandas frames, part by part."""
+
+    def rows(table: str) -> list[dict[str, Any]]:
+        t = mart.con.table(table)
+        return records(t.filter(t.customer_id == customer_id).drop("ingest_id").execute())
+
+    def recent(table: str, ts: str) -> list[dict[str, Any]]:
+        t = mart.con.table(table)
+        mine = t.filter(t.customer_id == customer_id).drop("ingest_id")
+        return records(mine.order_by(ibis.desc(ts)).limit(RECENT).execute())
+
+    orders = mart.con.table("orders")
+    mine = orders.filter(orders.customer_id == customer_id)
+    latest = mine.order_by(ibis.desc("order_ts")).limit(RECENT)
+    # the mart's one definition of a line's value, which the view's SQL must agree with
+    lines = line_values(mart, mine)
+    values = lines.group_by("order_id").aggregate(value=lines.net.sum(), lines=lines.count())
+    joined = latest.left_join(values, "order_id").select(
+        "order_id", "order_ts", "channel", "status", "value", "lines"
+    )
+    a = mart.table("assignments")
+    assigned = a.filter(a.customer_id == customer_id)
+    newest = assigned.group_by(["segmentation", "as_of"]).aggregate(version=assigned.version.max())
+    history = assigned.semi_join(newest, ["segmentation", "as_of", "version"])
+    s = mart.con.table(SCORES_TABLE)
+    scored = s.filter(s.customer_id == customer_id).select("as_of", "model", "score_name", "value")
+    features = load_features(mart, day)
+    own = features.filter(features.customer_id == customer_id).execute()
+    return {
+        "profile": rows("customers")[0],
+        "features": records(own.drop(columns=["customer_id", "as_of"]))[0] if len(own) else {},
+        "segments": records(
+            history.select("segmentation", "as_of", "segment")
+            .order_by(["segmentation", "as_of"])
+            .execute()
+        ),
+        "scores": records(scored.order_by([ibis.desc("as_of"), "score_name"]).execute()),
+        "orders": records(joined.order_by(ibis.desc("order_ts")).execute()),
+        "events": recent("events", "event_ts"),
+        "consents": rows("consents"),
+        "pii": rows("customer_pii")[0],
+    }
+
+
+@pytest.fixture(scope="module")
+def copies(mart: Mart) -> Iterator[SortedCopies]:
+    """Sorted copies of the module's mart."""
+    built = SortedCopies()
+    built.rebuild(mart)
+    yield built
+    built.clear()
+
+
+def sample_ids(mart: Mart) -> list[str]:
+    """Customers with the most and the fewest orders, one without orders, and a spread."""
+    counts = mart.raw.execute(
+        "SELECT c.customer_id, count(o.order_id) AS n FROM customers c "
+        "LEFT JOIN orders o USING (customer_id) GROUP BY 1 ORDER BY n DESC, 1"
+    ).fetchall()
+    ids = [row[0] for row in counts]
+    return ids[:5] + ids[-5:] + ids[:: max(1, len(ids) // 20)]
+
+
+@pytest.mark.parametrize("use_copies", [True, False], ids=["sorted copies", "mart tables"])
+def test_every_part_matches_the_ibis_view(
+    mart: Mart, copies: SortedCopies, use_copies: bool
+) -> None:
+    day = stored_dates(mart)[-1]
+    for customer_id in sample_ids(mart):
+        view = customer_360(mart, customer_id, True, [day], copies if use_copies else None)
+        expected = reference_360(mart, customer_id, day)
+        assert view.features_as_of == day.isoformat()
+        for part, value in expected.items():
+            assert getattr(view, part) == value, (customer_id, part)
+
+
+def test_a_customer_without_orders_has_an_empty_history_and_says_so(
+    mart: Mart, copies: SortedCopies
+) -> None:
+    counts = mart.raw.execute(
+        "SELECT customer_id FROM customers WHERE customer_id NOT IN "
+        "(SELECT customer_id FROM orders) ORDER BY 1 LIMIT 1"
+    ).fetchall()
+    if not counts:
+        pytest.fail("the demo mart should hold a customer who never ordered")
+    view = customer_360(mart, counts[0][0], False, None, copies)
+    assert view.orders == [] and view.pii is None
+    assert view.profile["customer_id"] == counts[0][0]
+
+
+def test_an_unknown_customer_is_an_error_that_says_where_to_search(mart: Mart) -> None:
+    with pytest.raises(MartError, match=r"no customer with id 'nobody'.*customers\?q="):
+        customer_360(mart, "nobody")
+
+
+def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no customer with id"):
+        customer_360(mart, "x' OR '1'='1")
+
+
+def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
+    fresh = SortedCopies()
+    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert (fresh.feature_rows(day, customer), fresh.has_scores()) == (None, None)
+    assert fresh.recent_orders(mart, customer, RECENT) is None
+    fresh.rebuild(mart)
+    assert fresh.feature_rows(day, customer) is not None
+    assert fresh.feature_rows(day - dt.timedelta(days=1), customer) is None
+    assert fresh.has_scores() is True
+    assert fresh.nbytes > 0
+    for table in COPIED:
+        found = fresh.rows(table, customer)
+        assert found is not None and found[1], table
+    fresh.clear()
+    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert fresh.nbytes == 0
+
+
+def copied_rows(copies: SortedCopies, table: str, customer_id: str) -> list[tuple[Any, ...]]:
+    found = copies.rows(table, customer_id)
+    assert found is not None, f"{table} was not copied"
+    return found[1]
+
+
+def test_every_copied_row_is_found_once(mart: Mart, copies: SortedCopies) -> None:
+    """Every row of a copied table comes back for its customer, and nothing else does."""
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    for table in COPIED:
+        found = sum(len(copied_rows(copies, table, customer_id)) for customer_id in ids)
+        stored = mart.raw.execute(
+            f"SELECT count(*) FROM {table} WHERE customer_id IN (SELECT customer_id FROM customers)"
+        ).fetchone()
+        assert stored is not None and found == stored[0], table
+        assert copied_rows(copies, table, "nobody") == []
+        assert copied_rows(copies, table, ids[0] + "x") == []
+
+
+def test_an_order_newer_than_the_copies_is_shown_with_its_value(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
+    built = SortedCopies()
+    built.rebuild(mart)
+    mart.raw.execute(
+        "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) "
+        "VALUES ('O-newest', $1, TIMESTAMP '2100-01-01 10:00:00', 'web', 'completed')",
+        [customer],
+    )
+    mart.raw.execute(
+        "INSERT INTO order_lines (order_id, line_no, quantity, unit_price, discount) "
+        "VALUES ('O-newest', 1, 3.0, 2.5, 0.5)"
+    )
+    try:
+        view = customer_360(mart, customer, True, [day], built)
+        assert view.orders == reference_360(mart, customer, day)["orders"]
+        assert view.orders[0]["order_id"] == "O-newest" and view.orders[0]["value"] == 7.0
+    finally:
+        mart.raw.execute("DELETE FROM order_lines WHERE order_id = 'O-newest'")
+        mart.raw.execute("DELETE FROM orders WHERE order_id = 'O-newest'")
+
+
+def test_a_table_with_a_type_arrow_would_change_is_read_from_the_mart(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    customer = sample_ids(mart)[0]
+    mart.raw.execute("ALTER TABLE consents ADD COLUMN waiting INTERVAL DEFAULT INTERVAL 3 DAY")
+    try:
+        built = SortedCopies()
+        built.rebuild(mart)
+        assert built.rows("consents", customer) is None
+        assert built.rows("customers", customer) is not None
+        view = customer_360(mart, customer, True, [day], built)
+        assert view.consents == customer_360(mart, customer, True, [day]).consents
+        assert view.consents and all(
+            row["waiting"] == dt.timedelta(days=3) for row in view.consents
+        )
+    finally:
+        mart.raw.execute("ALTER TABLE consents DROP COLUMN waiting")

@@ -1,0 +1,86 @@
+"""The report: one self-contained file, the profile's numbers, drawn offline in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Request, sync_playwright
+from typer.testing import CliRunner
+
+from segmint.cli.main import app as cli
+from segmint.exceptions import MartError
+from segmint.insight import profile
+from segmint.mart import connect
+from segmint.views.report import build_report
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def report(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "report.html"
+    result = CliRunner().invoke(
+        cli, ["report", "--out", str(out), "--segmentation", "lifecycle", "--mart", str(mart_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"report written to {out}" in result.stdout
+    return out
+
+
+def test_report_is_self_contained(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    assert "Plotly.newPlot" in html and len(html) > 3_000_000  # plotly.js inlined
+
+
+def test_report_shows_the_profile_numbers(report: Path, mart_path: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    with connect(mart_path, create=False) as mart:
+        result = profile(mart, "lifecycle")
+    assert f"lifecycle as of {result.as_of.isoformat()}" in html
+    for row in result.overview.itertuples():
+        assert f">{row.segment}<" in html
+        assert f"{row.members:,}" in html
+    assert f"{result.n_base:,} customers" in html
+
+
+def test_report_errors_name_what_exists(mart_path: Path) -> None:
+    with connect(mart_path, create=False) as mart, pytest.raises(MartError, match="stored: "):
+        build_report(mart, "nope")
+
+
+@pytest.mark.slow
+def test_report_draws_in_chromium_without_network(report: Path, tmp_path: Path) -> None:
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+
+        def record(request: Request) -> None:
+            if not request.url.startswith(("file://", "data:", "blob:")):
+                requests.append(request.url)
+
+        page.on("request", record)
+        page.goto(report.as_uri())
+        page.wait_for_selector(".js-plotly-plot")
+        traces = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => p.data.length)"
+        )
+        n_charts = page.evaluate("() => document.querySelectorAll('.chart').length")
+        page.screenshot(path=str(tmp_path / "report.png"))
+        browser.close()
+    assert requests == [], json.dumps(requests)
+    assert len(traces) == n_charts >= 3 and all(t > 0 for t in traces)

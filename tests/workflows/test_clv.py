@@ -1,0 +1,60 @@
+"""The CLV use cases on CDNOW: the fit chain, scoring with the stored fit, backtests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from segmint.exceptions import InputError
+from segmint.features.btyd import btyd_summary
+from segmint.mart import Mart
+from segmint.scoring.clv_fit import fit_clv
+from segmint.scoring.clv_scores import latest_fit
+from segmint.workflows import clv
+
+AS_OF = dt.date(1998, 6, 30)
+
+
+def test_fit_chooses_checks_fits_on_everything_and_stores(cdnow_mart: Mart) -> None:
+    steps: list[str] = []
+    run = clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(holdout_weeks=39), on_step=steps.append)
+    assert run.choice is not None and run.choice.chosen == run.final.name
+    assert run.split.calibration_end == AS_OF - dt.timedelta(weeks=39)
+    assert run.diagnostics.model == run.calibration.name
+    assert set(run.holdout) >= {"mae_purchases", "brier_p_alive"}
+    alone = fit_clv(btyd_summary(cdnow_mart, AS_OF).to_pandas(), run.final.name)
+    assert run.final.transactions.params_ == pytest.approx(alone.transactions.params_)
+    stored = latest_fit(cdnow_mart)
+    assert stored is not None and stored[1] == AS_OF and stored[0].name == run.final.name
+    assert steps[0].startswith("calibration to") and any("comparing" in s for s in steps)
+
+
+def test_one_model_asked_for_is_fitted_without_a_comparison(cdnow_mart: Mart) -> None:
+    run = clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(model="paretonbd"))
+    assert run.choice is None and run.final.name == "paretonbd"
+    with pytest.raises(InputError, match="unknown spend model 'lognormal'"):
+        clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(spend="lognormal"))
+
+
+def test_score_uses_the_stored_fit_and_says_so(cdnow_mart: Mart) -> None:
+    said: list[str] = []
+    first = clv.score(cdnow_mart, AS_OF, on_note=said.append)
+    assert said == [f"fitting bgnbd as of {AS_OF}"]
+    again = clv.score(cdnow_mart, AS_OF, on_note=said.append)
+    assert said[-1] == f"using the bgnbd fit stored as of {AS_OF}"
+    assert again.totals == pytest.approx(first.totals)
+    windows = clv.score(cdnow_mart, AS_OF, clv.ClvScoreOptions(windows=((12, 36),)))
+    assert "clv_m12_36" in windows.totals
+
+
+def test_backtest_measures_every_model_by_default(cdnow_mart: Mart) -> None:
+    result = clv.backtest(cdnow_mart, "1997-09-30", "1998-06-30")
+    assert result.metrics.model.tolist() == [
+        "bgnbd+gammagamma",
+        "paretonbd+gammagamma",
+        "mbgnbd+gammagamma",
+    ]
+    assert result.split.holdout_weeks == pytest.approx(39.0)
+    with pytest.raises(InputError, match="unknown CLV model 'bgbb'"):
+        clv.backtest(cdnow_mart, "1997-09-30", models=("bgbb",))

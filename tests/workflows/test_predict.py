@@ -1,0 +1,229 @@
+"""Churn and intent models on the synthetic retailer: accuracy, calibration, no leakage, storage.
+
+The retailer's ground truth says who is still alive at the end of the history (the last
+day with orders, the default scoring date), so churn risk is checked against the truth
+as well as against the observed labels of the time split.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from segmint.mart import TABLES, Mart, connect
+from segmint.mart.ingest import ingest
+from segmint.scoring.propensity import PredictionError, labelled_set, target_of
+from segmint.synth import generate
+from segmint.workflows.predict import PredictionRun, ScoreRefresh, refresh_scores, run_prediction
+
+pytestmark = pytest.mark.slow
+
+N_CUSTOMERS = 1_500
+TABLE_NAMES = ("customers", "customer_attributes", "products", "orders", "order_lines", "events")
+EARLIER = dt.date(2025, 9, 30)
+
+
+def load(folder: Path, tables: dict[str, pa.Table]) -> Mart:
+    mart = connect(folder / "mart.duckdb")
+    for name in TABLE_NAMES:
+        pq.write_table(tables[name], folder / f"{name}.parquet")
+        ingest(mart, name, folder / f"{name}.parquet")
+    return mart
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pa.Table]:
+    return generate(N_CUSTOMERS, seed=3)
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory: pytest.TempPathFactory, tables: dict[str, pa.Table]) -> Iterator[Mart]:
+    with load(tmp_path_factory.mktemp("retailer"), tables) as m:
+        yield m
+
+
+@pytest.fixture(scope="module")
+def refresh(mart: Mart) -> ScoreRefresh:
+    """Churn and intent at the last day with orders, with their default horizons."""
+    return refresh_scores(mart)
+
+
+@pytest.fixture(scope="module")
+def churn(refresh: ScoreRefresh) -> PredictionRun:
+    return refresh.predictions[0]
+
+
+@pytest.fixture(scope="module")
+def earlier(mart: Mart) -> PredictionRun:
+    return run_prediction(mart, "churn", EARLIER)
+
+
+def stored(mart: Mart, as_of: dt.date, model: str) -> pd.Series:
+    scores = mart.table("scores")
+    rows = scores.filter(scores.as_of == as_of, scores.model == model).execute()
+    return rows.set_index("customer_id")["value"].sort_index()
+
+
+def test_churn_beats_chance_and_the_base_rate(churn: PredictionRun) -> None:
+    # Measured on seed 3: validation AUC 0.865 with 1,500 customers, 0.893 with 2,000 (the
+    # BTYD baseline 0.86-0.90 on the same split). 0.75 leaves room for sampling noise and
+    # still fails a model that ranks only a little better than chance (0.5).
+    metrics = churn.validation["churn_gbm"]
+    assert metrics["auc"] > 0.75
+    assert metrics["brier"] < 0.8 * metrics["brier_base_rate"]
+    assert metrics["lift_top_decile"] > 1.3
+    assert set(churn.validation) == {"churn_gbm", "btyd_p_alive", "btyd_any_purchase"}
+    assert churn.train_as_of == churn.as_of - dt.timedelta(days=180)
+    assert churn.validation_as_of == churn.as_of - dt.timedelta(days=90)
+    assert "recency_days" in set(churn.importance.feature.head(3))
+
+
+def test_churn_risk_agrees_with_the_ground_truth(
+    mart: Mart, churn: PredictionRun, tables: dict[str, pa.Table]
+) -> None:
+    truth = tables["ground_truth"].to_pandas().set_index("customer_id")
+    risk = stored(mart, churn.as_of, "churn_gbm")
+    dead = ~truth.loc[risk.index, "alive_at_end"].to_numpy()
+    # the truth is who has dropped out for good, which a 90-day label only approximates;
+    # measured 0.92 on this retailer
+    assert roc_auc_score(dead, risk.to_numpy()) > 0.75
+    assert risk.min() >= 0.0 and risk.max() <= 1.0
+
+
+def test_refresh_trains_both_targets_and_intent_scores_prospects_too(
+    mart: Mart, refresh: ScoreRefresh
+) -> None:
+    names = [run.target.score_name for run in refresh.predictions]
+    assert names == ["churn_risk", "purchase_intent"]
+    assert [run.horizon_days for run in refresh.predictions] == [90, 30]
+    assert refresh.clv is None  # no CLV fit is stored in this mart
+    run = refresh.predictions[1]
+    metrics = run.validation["intent_gbm"]
+    assert metrics["auc"] > 0.75
+    assert metrics["brier"] < metrics["brier_base_rate"]
+    assert set(run.validation) == {"intent_gbm", "btyd_any_purchase"}
+    customers = int(mart.table("customers").count().execute())
+    assert run.n_scored == customers == len(stored(mart, run.as_of, "intent_gbm"))
+
+
+def test_labels_come_from_the_horizon_after_the_feature_date(
+    mart: Mart, tables: dict[str, pa.Table]
+) -> None:
+    day, horizon = dt.date(2025, 6, 30), 45
+    frame, labels = labelled_set(mart, day, horizon, target_of("intent"))
+    orders = tables["orders"].to_pandas()
+    lines = tables["order_lines"].to_pandas()
+    value = (lines.quantity * lines.unit_price - lines.discount.fillna(0)).groupby(lines.order_id)
+    orders["net"] = orders.order_id.map(value.sum()).fillna(0.0)
+    start = pd.Timestamp(day + dt.timedelta(days=1))
+    end = start + pd.Timedelta(days=horizon)
+    window = orders[
+        (orders.order_ts >= start)
+        & (orders.order_ts < end)
+        & (orders.status != "cancelled")
+        & (orders.net >= 0)
+    ]
+    expected = frame.index.isin(window.customer_id).astype(int)
+    np.testing.assert_array_equal(labels, expected)
+    assert 0 < labels.sum() < len(labels)
+
+
+def without_orders_after(tables: dict[str, pa.Table], day: dt.date) -> dict[str, pa.Table]:
+    orders = tables["orders"]
+    end = pa.scalar(
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), orders["order_ts"].type
+    )
+    kept = orders.filter(pc.less(orders["order_ts"], end))
+    lines = tables["order_lines"]
+    events = tables["events"]
+    return {
+        **tables,
+        "orders": kept,
+        "order_lines": lines.filter(pc.is_in(lines["order_id"], value_set=kept["order_id"])),
+        "events": events.filter(pc.less(events["event_ts"], end)),
+    }
+
+
+def test_nothing_after_the_scoring_date_changes_anything(
+    mart: Mart, earlier: PredictionRun, tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    with load(tmp_path, without_orders_after(tables, EARLIER)) as cut:
+        truncated = run_prediction(cut, "churn", EARLIER)
+        pd.testing.assert_series_equal(
+            stored(mart, EARLIER, "churn_gbm"), stored(cut, EARLIER, "churn_gbm")
+        )
+    assert truncated.validation == earlier.validation
+    # Permutation importance shuffles columns whose sums the engine adds in parallel, in
+    # an order that may differ between the two marts: equal up to that rounding.
+    pd.testing.assert_frame_equal(truncated.importance, earlier.importance, rtol=0, atol=1e-4)
+
+
+def test_scores_are_replaced_on_rerun_and_every_run_is_kept(
+    mart: Mart, earlier: PredictionRun
+) -> None:
+    first = earlier
+    second = run_prediction(mart, "churn", EARLIER)
+    scores = stored(mart, EARLIER, "churn_gbm")
+    assert len(scores) == second.n_scored == first.n_scored
+    assert scores.index.is_unique
+    runs = mart.table("model_runs").execute().set_index("run_id")
+    assert second.run_id == first.run_id + 1
+    row = runs.loc[second.run_id]
+    assert (row.model, row.kind) == ("churn_gbm", "churn")
+    model = pickle.loads(row.model_blob)
+    assert list(model.feature_names_in_) == json.loads(row.params)["features"]
+    assert json.loads(row.params)["validation_as_of"] == "2025-07-02"
+    assert json.loads(row.metrics)["validation"] == second.validation
+
+
+def test_too_little_history_is_an_error(mart: Mart) -> None:
+    with pytest.raises(
+        PredictionError, match=r"too little history\. Use --horizon-days 54\d or less"
+    ):
+        run_prediction(mart, "churn", horizon_days=600)
+    with pytest.raises(PredictionError, match="--horizon-days must be at least 1; got 0"):
+        run_prediction(mart, "intent", horizon_days=0)
+    with pytest.raises(PredictionError, match="unknown prediction target 'ltv'"):
+        run_prediction(mart, "ltv")
+
+
+def insert(mart: Mart, name: str, rows: list[dict[str, Any]]) -> None:
+    schema = TABLES[name].ibis_schema()
+    frame = pd.DataFrame(rows).reindex(columns=list(schema))
+    frame["ingest_id"] = 1
+    mart.con.insert(name, ibis.memtable(frame).cast(schema))
+
+
+def test_a_label_with_one_class_is_an_error(tmp_path: Path) -> None:
+    # every customer buys every ten days: nobody ever goes 90 days without a purchase
+    start = dt.datetime(2024, 1, 1, 12)
+    orders = [
+        {
+            "order_id": f"o{c}-{k}",
+            "customer_id": f"c{c}",
+            "order_ts": start + dt.timedelta(days=10 * k),
+            "status": "completed",
+        }
+        for c in range(20)
+        for k in range(37)
+    ]
+    with connect(tmp_path / "steady.duckdb") as m:
+        insert(m, "orders", orders)
+        with pytest.raises(
+            PredictionError,
+            match=r"churn labels after 2024-07-04 \(90 days\) have a single class \(0 positive of 20\)",
+        ):
+            run_prediction(m, "churn", "2024-12-31")

@@ -1,0 +1,268 @@
+"""Workflows on a small synthetic retailer and on CDNOW: one stored segment per customer.
+
+The synthetic mart is loaded the way a user loads it (``ingest``), in two steps: first
+everything up to :data:`EARLY`, then the later orders. Segments computed as of ``EARLY``
+before the second load must come out the same after it: nothing computed as of a date may
+see later data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from segmint import workflows
+from segmint.features import load_features
+from segmint.mart import Mart, connect
+from segmint.mart.ingest import IngestOptions, ingest
+from segmint.segmentation import store
+from segmint.segmentation.lifecycle import STAGES
+from segmint.segmentation.rfm import PROSPECT, load_map
+from segmint.synth import generate
+
+pytestmark = pytest.mark.slow
+
+N_CUSTOMERS = 2_000
+EARLY = dt.date(2024, 6, 30)
+CDNOW = (Path(__file__).parents[2] / ".." / "shared/datasets/cdnow/CDNOW_master.txt").resolve()
+RFM_NAMES = {rule.name for rule in load_map()} | {PROSPECT}
+
+RULES = """
+segments:
+  - name: Outdoor champions
+    where: "rfm = 'Champions' and interest = 'outdoor'"
+  - name: Frequent
+    where: "frequency >= 8"
+  - name: Never bought
+    where: "frequency = 0"
+  - name: Everyone else
+    else: true
+"""
+RULE_NAMES = ["Outdoor champions", "Frequent", "Never bought", "Everyone else"]
+
+
+@dataclass(frozen=True)
+class Retailer:
+    """The loaded synthetic mart and the segments stored as of ``EARLY`` before the late load."""
+
+    mart: Mart
+    early: dict[str, dict[str, str]]
+
+
+def split_orders(tables: dict[str, pa.Table], day: dt.date) -> tuple[pa.Table, ...]:
+    """Orders and their lines up to the end of ``day``, then those after it."""
+    orders, lines = tables["orders"], tables["order_lines"]
+    end = pa.scalar(
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), orders["order_ts"].type
+    )
+    early = pc.less(orders["order_ts"], end)
+    early_ids = orders.filter(early)["order_id"]
+    early_lines = pc.is_in(lines["order_id"], value_set=early_ids)
+    return (
+        orders.filter(early),
+        lines.filter(early_lines),
+        orders.filter(pc.invert(early)),
+        lines.filter(pc.invert(early_lines)),
+    )
+
+
+def segments(mart: Mart, name: str, as_of: dt.date | None = None) -> dict[str, str]:
+    frame = store.assignments(mart, name, as_of).execute()
+    return dict(zip(frame.customer_id, frame.segment, strict=True))
+
+
+@pytest.fixture(scope="module")
+def retailer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retailer]:
+    folder = tmp_path_factory.mktemp("retailer")
+    tables = generate(N_CUSTOMERS, seed=11)
+    early_orders, early_lines, late_orders, late_lines = split_orders(tables, EARLY)
+    assert early_orders.num_rows and late_orders.num_rows
+    files = {
+        "customers": tables["customers"],
+        "customer_attributes": tables["customer_attributes"],
+        "products": tables["products"],
+        "orders_early": early_orders,
+        "order_lines_early": early_lines,
+        "orders_late": late_orders,
+        "order_lines_late": late_lines,
+    }
+    for name, table in files.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+
+    def load(table: str, name: str) -> None:
+        result = ingest(mart, table, folder / f"{name}.parquet", IngestOptions())
+        assert result.rows_loaded == files[name].num_rows, result.summary()
+
+    with connect(folder / "mart.duckdb") as mart:
+        for name in ("customers", "customer_attributes", "products"):
+            load(name, name)
+        load("orders", "orders_early")
+        load("order_lines", "order_lines_early")
+        day, features = workflows.refresh_features(mart, EARLY)
+        workflows.run_rfm(mart, day, features=features)
+        workflows.run_lifecycle(mart, day, features=features)
+        early = {name: segments(mart, name, EARLY) for name in ("rfm", "lifecycle")}
+        load("orders", "orders_late")
+        load("order_lines", "order_lines_late")
+        yield Retailer(mart, early)
+
+
+@pytest.fixture(scope="module")
+def latest(retailer: Retailer) -> tuple[dt.date, ir.Table]:
+    """Features as of the last day with orders, built and stored once."""
+    return workflows.refresh_features(retailer.mart)
+
+
+def customers_of(features: ir.Table) -> list[str]:
+    return sorted(features.customer_id.execute())
+
+
+def assert_one_segment_each(
+    mart: Mart, run: workflows.SegmentationRun, features: ir.Table, names: set[str]
+) -> dict[str, str]:
+    stored = segments(mart, run.name, run.as_of)
+    customers = customers_of(features)
+    assert sorted(stored) == customers
+    assert set(stored.values()) <= names
+    assert int(run.sizes.sum()) == len(customers)
+    assert run.sizes.to_dict() == pd.Series(stored.values()).value_counts().to_dict()
+    return stored
+
+
+def test_rfm_stores_one_segment_per_customer(
+    retailer: Retailer, latest: tuple[dt.date, ir.Table]
+) -> None:
+    day, features = latest
+    run = workflows.run_rfm(retailer.mart, day, features=features, name="rfm_latest")
+    assert (run.name, run.version, run.as_of) == ("rfm_latest", 1, day)
+    stored = assert_one_segment_each(retailer.mart, run, features, RFM_NAMES)
+    assert len(set(stored.values())) >= 8  # a real spread, not everyone in one cell
+    frequency = features.select("customer_id", "frequency").execute()
+    prospects = set(frequency.customer_id[frequency.frequency == 0])
+    assert {c for c, s in stored.items() if s == PROSPECT} == prospects
+    in_map_order = [rule.name for rule in load_map()] + [PROSPECT]
+    assert list(run.sizes.index) == [n for n in in_map_order if n in run.sizes.index]
+
+
+def test_lifecycle_stores_one_stage_per_customer(
+    retailer: Retailer, latest: tuple[dt.date, ir.Table]
+) -> None:
+    day, features = latest
+    run = workflows.run_lifecycle(retailer.mart, day, features=features, name="lc_latest")
+    stored = assert_one_segment_each(retailer.mart, run, features, set(STAGES))
+    assert {"prospect", "active", "churned"} <= set(stored.values())
+    assert list(run.sizes.index) == [s for s in STAGES if s in run.sizes.index]
+    assert run.details["loyal_orders"] >= 3
+    assert store.definition(retailer.mart, "lc_latest").definition == {
+        "thresholds": {},
+        "segments": list(STAGES),
+    }
+
+
+def test_rules_use_features_attributes_and_a_stored_rfm(
+    retailer: Retailer, latest: tuple[dt.date, ir.Table], tmp_path: Path
+) -> None:
+    day, features = latest
+    workflows.run_rfm(retailer.mart, day, features=features, name="rfm")
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    run = workflows.run_rules(retailer.mart, "hybrid", path, day, features=features)
+    stored = assert_one_segment_each(retailer.mart, run, features, set(RULE_NAMES))
+    # The same rules, first match wins, in plain pandas.
+    frame = features.select("customer_id", "frequency", "interest").execute()
+    frame["rfm"] = frame.customer_id.map(segments(retailer.mart, "rfm", day))
+    expected = {}
+    for row in frame.itertuples():
+        if row.rfm == "Champions" and isinstance(row.interest, str) and row.interest == "outdoor":
+            expected[row.customer_id] = "Outdoor champions"
+        elif row.frequency >= 8:
+            expected[row.customer_id] = "Frequent"
+        elif row.frequency == 0:
+            expected[row.customer_id] = "Never bought"
+        else:
+            expected[row.customer_id] = "Everyone else"
+    assert stored == expected
+    assert set(expected.values()) == set(RULE_NAMES)
+    assert list(run.sizes.index) == RULE_NAMES
+
+
+def test_rerunning_on_the_same_date_keeps_one_set_of_rows(
+    retailer: Retailer, latest: tuple[dt.date, ir.Table]
+) -> None:
+    day, features = latest
+    first = workflows.run_rfm(retailer.mart, day, features=features, name="rfm_twice")
+    second = workflows.run_rfm(retailer.mart, day, features=features, name="rfm_twice")
+    assert first.version == second.version == 1
+    assert first.sizes.to_dict() == second.sizes.to_dict()
+    table = retailer.mart.table("assignments")
+    mine = table.filter(table.segmentation == "rfm_twice")
+    assert int(mine.count().execute()) == len(customers_of(features))
+
+
+def test_lifecycle_on_two_dates_keeps_one_version(retailer: Retailer) -> None:
+    mart = retailer.mart
+    dates = [dt.date(2024, 12, 31), dt.date(2025, 6, 30)]
+    runs = [workflows.run_lifecycle(mart, day, name="lc_dates") for day in dates]
+    assert [r.version for r in runs] == [1, 1]
+    assert store.as_of_dates(mart, "lc_dates") == dates
+    for run in runs:
+        assert sorted(segments(mart, "lc_dates", run.as_of)) == customers_of(
+            load_features(mart, run.as_of)
+        )
+    # A threshold the user sets is part of the definition: a new version.
+    changed = workflows.run_lifecycle(mart, dates[0], name="lc_dates", loyal_orders=4)
+    assert changed.version == 2
+    assert changed.details["loyal_orders"] == 4
+    assert store.definition(mart, "lc_dates").definition["thresholds"] == {"loyal_orders": 4}
+
+
+def test_segments_as_of_an_early_date_ignore_orders_loaded_later(retailer: Retailer) -> None:
+    mart = retailer.mart
+    later = mart.table("orders").order_ts.max().execute()
+    assert pd.Timestamp(later).date() > EARLY  # the late orders are in the mart
+    rfm = workflows.run_rfm(mart, EARLY)
+    lifecycle = workflows.run_lifecycle(mart, EARLY)
+    assert (rfm.version, lifecycle.version) == (1, 1)
+    assert segments(mart, "rfm", EARLY) == retailer.early["rfm"]
+    assert segments(mart, "lifecycle", EARLY) == retailer.early["lifecycle"]
+
+
+@pytest.fixture(scope="module")
+def cdnow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
+    if not CDNOW.exists():
+        pytest.fail(f"the CDNOW data set is missing: {CDNOW}")
+    options = IngestOptions(
+        mapping={"order_ts": "date", "quantity": "number_of_cds", "amount": "dollar_value"},
+        date_formats=("%Y%m%d",),
+    )
+    with connect(tmp_path_factory.mktemp("cdnow") / "mart.duckdb") as mart:
+        result = ingest(mart, "transactions", CDNOW, options)
+        assert result.rows_loaded == 69_659, result.summary()
+        yield mart
+
+
+@pytest.mark.parametrize("as_of", [dt.date(1997, 9, 30), dt.date(1998, 6, 30)])
+def test_cdnow_every_customer_gets_one_rfm_segment_and_one_stage(
+    cdnow: Mart, as_of: dt.date
+) -> None:
+    day, features = workflows.refresh_features(cdnow, as_of)
+    assert day == as_of
+    rfm = workflows.run_rfm(cdnow, day, features=features)
+    lifecycle = workflows.run_lifecycle(cdnow, day, features=features)
+    for run, names in ((rfm, RFM_NAMES - {PROSPECT}), (lifecycle, set(STAGES))):
+        stored = segments(cdnow, run.name, day)
+        assert len(stored) == 23_570
+        assert set(stored.values()) <= names
+        assert int(run.sizes.sum()) == 23_570
+    # Every CDNOW customer bought in the first quarter of 1997: none is a prospect or new.
+    assert "prospect" not in lifecycle.sizes.index
+    assert "new" not in lifecycle.sizes.index
