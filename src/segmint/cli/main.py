@@ -15,6 +15,7 @@ from segmint.cli import (
     persona_commands,
     predict_commands,
     quarantine_commands,
+    recommend_commands,
     report_commands,
     segment_commands,
     serve_commands,
@@ -43,6 +44,7 @@ token_commands.register(app)
 report_commands.register(app)
 clv_commands.register(app)
 predict_commands.register(app)
+recommend_commands.register(app)
 
 
 def _version(value: bool) -> None:

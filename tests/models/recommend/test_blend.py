@@ -8,6 +8,7 @@ import pytest
 from segmint.exceptions import NotFittedError
 from segmint.models import ModelInputError
 from segmint.models.recommend import Blend, Interactions, Recommendations, chain, customer_groups
+from segmint.models.recommend.blend import take_rows
 from segmint.models.recommend.filters import customer_items
 
 
@@ -46,6 +47,12 @@ def test_blend_picks_per_group_what_won_on_validation() -> None:
     assert combined.items[:, 0].tolist() == [1] * 4 + [3] * 4
     assert combined.methods == ("a", "b")
     assert combined.method[:, 0].tolist() == [0] * 4 + [1] * 4
+    # customers of group 0 only need a's recommendations; group 1 needs b's
+    assert blend.methods_for(groups[:4]) == ["a"]
+    only_a = blend.recommend({"a": take_rows(a, np.arange(4))}, groups[:4])
+    assert only_a.items[:, 0].tolist() == [1] * 4
+    with pytest.raises(ModelInputError, match="recommendations of \\['b'\\]"):
+        blend.recommend({"a": a}, groups)
 
 
 def test_small_groups_take_the_option_best_over_everyone() -> None:

@@ -257,17 +257,19 @@ class Blend(BaseEstimator):  # type: ignore[misc]
     def recommend(
         self, recommendations: Mapping[str, Recommendations], groups: ArrayLike
     ) -> Recommendations:
-        """Combine each method's recommendations (same customers, same order) by group."""
+        """Combine each method's recommendations (same customers, same order) by group.
+
+        Only the methods of the options picked for these customers' groups are needed
+        (see :meth:`methods_for`).
+        """
         check_fitted(self, "choice_", "fit(validation, truth, groups)")
         k = check_k(self.k)
         names = list(recommendations)
-        missing = sorted({n for o in self.options_ for n in o} - set(names))
+        picks = self._picks(groups)
+        needed = {n for index in np.unique(picks) for n in self.options_[index]}
+        missing = sorted(needed - set(names))
         if missing:
             raise ModelInputError(f"recommend needs the recommendations of {missing}.")
-        codes = np.asarray(groups, dtype=np.int64)
-        picks = np.full(codes.size, self.overall_, dtype=np.int64)
-        known = (codes >= 0) & (codes < self.choice_.size)
-        picks[known] = self.choice_[codes[known]]
         users = next(iter(recommendations.values())).users
         result = Recommendations.build(
             users,
@@ -282,6 +284,20 @@ class Blend(BaseEstimator):  # type: ignore[misc]
             for name in _SLOT_FIELDS:
                 getattr(result, name)[rows] = getattr(chosen, name)
         return Recommendations(**{**result.__dict__, "methods": tuple(names)})
+
+    def _picks(self, groups: ArrayLike) -> IntArray:
+        """The option picked for each customer, by group (the overall best outside them)."""
+        codes = np.asarray(groups, dtype=np.int64)
+        picks = np.full(codes.size, self.overall_, dtype=np.int64)
+        known = (codes >= 0) & (codes < self.choice_.size)
+        picks[known] = self.choice_[codes[known]]
+        return picks
+
+    def methods_for(self, groups: ArrayLike) -> list[str]:
+        """The methods whose recommendations :meth:`recommend` needs for these groups."""
+        check_fitted(self, "choice_", "fit(validation, truth, groups)")
+        picks = np.unique(self._picks(groups))
+        return sorted({n for index in picks for n in self.options_[index]})
 
     def describe(self) -> list[dict[str, Any]]:
         """What was picked: per group, the option, its validation score and group size."""

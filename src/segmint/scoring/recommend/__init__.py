@@ -5,10 +5,12 @@ from segmint.scoring.recommend.data import DataSettings, TrainingData, training_
 from segmint.scoring.recommend.evaluate import (
     BASELINES,
     BLEND,
+    METHODS,
     Evaluation,
     RecommendSettings,
     evaluate,
     fit_blend,
+    fit_method,
     fit_methods,
     recommend_all,
     segment_codes,
@@ -18,6 +20,7 @@ from segmint.scoring.recommend.rules import RuleSettings, count_itemsets, rule_t
 __all__ = [
     "BASELINES",
     "BLEND",
+    "METHODS",
     "DataSettings",
     "Evaluation",
     "RecommendSettings",
@@ -26,6 +29,7 @@ __all__ = [
     "count_itemsets",
     "evaluate",
     "fit_blend",
+    "fit_method",
     "fit_methods",
     "recommend_all",
     "rule_table",

@@ -111,25 +111,52 @@ def segment_codes(
     return result, tuple(str(n) for n in names)
 
 
+METHODS = (
+    "popularity",
+    "segment_popularity",
+    "buy_again",
+    "item_knn",
+    "rules",
+    "als",
+    "bpr",
+)
+"""Every method, baselines first; ``als`` and ``bpr`` need ``segmint[recommend]``."""
+
+
+def fit_method(
+    name: str, data: TrainingData, settings: RecommendSettings, segments: NDArray[np.int64]
+) -> Recommender:
+    """Method ``name`` (one of :data:`METHODS`) fitted on ``data``.
+
+    Raises:
+        InputError: an unknown method name.
+        MissingExtraError: ``als`` or ``bpr`` without the ``implicit`` library.
+    """
+    interactions = data.interactions
+    if name == "popularity":
+        return Popularity(settings.popularity_window_days).fit(interactions)
+    if name == "segment_popularity":
+        return SegmentPopularity(settings.popularity_window_days * 3).fit(interactions, segments)
+    if name == "buy_again":
+        return BuyAgain(settings.half_life_days).fit(interactions)
+    if name == "item_knn":
+        return ItemKNN(settings.similarity, settings.n_neighbors).fit(interactions)
+    if name == "rules":
+        return RuleRecommender().fit(interactions, data.rules)
+    if name == "als":
+        return ALS().fit(interactions)
+    if name == "bpr":
+        return BPR(num_threads=1).fit(interactions)  # one thread: reproducible
+    raise InputError(f"unknown recommendation method {name!r}; choose one of {', '.join(METHODS)}.")
+
+
 def fit_methods(
     data: TrainingData, settings: RecommendSettings, segments: NDArray[np.int64]
 ) -> dict[str, Recommender]:
     """Every method fitted on ``data``: the baselines, item-kNN, rules and (when enabled)
     ALS and BPR."""
-    interactions = data.interactions
-    methods: dict[str, Recommender] = {
-        "popularity": Popularity(settings.popularity_window_days).fit(interactions),
-        "segment_popularity": SegmentPopularity(settings.popularity_window_days * 3).fit(
-            interactions, segments
-        ),
-        "buy_again": BuyAgain(settings.half_life_days).fit(interactions),
-        "item_knn": ItemKNN(settings.similarity, settings.n_neighbors).fit(interactions),
-        "rules": RuleRecommender().fit(interactions, data.rules),
-    }
-    if settings.use_factorization():
-        methods["als"] = ALS().fit(interactions)
-        methods["bpr"] = BPR(num_threads=1).fit(interactions)  # one thread: reproducible
-    return methods
+    names = METHODS if settings.use_factorization() else METHODS[:5]
+    return {name: fit_method(name, data, settings, segments) for name in names}
 
 
 def recommend_all(
