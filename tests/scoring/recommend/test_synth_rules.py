@@ -20,12 +20,14 @@ def test_rules_on_synthetic_baskets_find_the_planted_bundles(tmp_path: Path) -> 
         found = list_rules(mart, default_as_of(mart), RuleQuery(min_count=10, max_len=2))
     rules = found.rules
     planted = {frozenset(pair) for pair in bundle_pairs(SEED)}
-    pairs = [frozenset((a, c)) for a, c in zip(rules.antecedent_ids, rules.consequent_id)]
+    ends = zip(rules.antecedent_ids, rules.consequent_id, strict=True)
+    pairs = [frozenset((a, c)) for a, c in ends]
     rules = rules.assign(planted=[p in planted for p in pairs])
     strong = rules[rules.lift >= 5]
     # the strong associations are the bundles, and most bundles are among them
     assert len(strong) > 0 and strong.planted.mean() > 0.9
-    assert len({p for p, s in zip(pairs, rules.lift >= 5) if s and p in planted}) >= 20
+    found_bundles = {p for p, s in zip(pairs, rules.lift >= 5, strict=True) if s and p in planted}
+    assert len(found_bundles) >= 20
     # and a bundle's rule reads with names: "Brand Adjective Noun" -> another product
     best = rules.iloc[0]
     assert best.planted and " " in best.antecedent and best.antecedent != best.antecedent_ids
