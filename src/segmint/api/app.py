@@ -36,6 +36,8 @@ from segmint.api.routes import (
     login,
     migration,
     pages,
+    recommendation_pages,
+    recommendations,
     segmentations,
 )
 from segmint.api.sessions import Sessions
@@ -105,9 +107,9 @@ def create_app(
         responses=errors.ERROR_RESPONSES,
     )
     state.install(app)
-    for router in (health, segmentations, migration, customers, audiences):
+    for router in (health, segmentations, migration, customers, recommendations, audiences):
         app.include_router(router.router, prefix=API_PREFIX)
-    for router in (login, pages, analysis_pages, customer_pages, assets):
+    for router in (login, pages, analysis_pages, customer_pages, recommendation_pages, assets):
         app.include_router(router.router)
     errors.install(app, error_page)
     security_headers.install(app)

@@ -31,6 +31,7 @@ NAV = (
     ("rfm", "/rfm", "RFM grid"),
     ("migration", "/migration", "Migration"),
     ("value", "/value", "Value & risk"),
+    ("baskets", "/baskets", "Baskets"),
     ("customers", "/customers", "Customers"),
 )
 

@@ -230,7 +230,8 @@ def _members(mart: Mart, segmentation: str, segment: str) -> ir.Table:
     assigned = store.assignments(mart, segmentation)
     members = assigned.filter(assigned.segment == segment)
     if int(members.count().execute()) == 0:
-        known = sorted(assigned.segment.distinct().execute().dropna().astype(str))
+        names = assigned.select("segment").distinct().segment.execute()
+        known = sorted(names.dropna().astype(str))
         raise MartError(
             f"segmentation '{segmentation}' has no segment {segment!r}; its segments: "
             f"{', '.join(known) or 'none'}."

@@ -13,6 +13,7 @@ from segmint.api.params import NO_CONTROL
 from segmint.api.render import page, page_require
 from segmint.views.customer_view import customer_360
 from segmint.views.customers import search
+from segmint.views.recommendations import customer_list
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,8 +47,9 @@ def customers_page(
 def customer_page(
     request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep, copies: CopiesDep
 ) -> Response:
-    """One customer's 360° view."""
+    """One customer's 360° view, with their recommended products and why."""
     role = page_require(request, Role.analyst)
     dates = dashboard.feature_dates(mart)
     view = customer_360(mart, customer_id, role.allows(Role.admin), dates, copies)
-    return page(request, "customer.html", "customers", role, view=view)
+    recommended = customer_list(mart, customer_id)
+    return page(request, "customer.html", "customers", role, view=view, recommended=recommended)
