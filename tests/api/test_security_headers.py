@@ -115,7 +115,7 @@ def test_openapi_declares_the_real_error_answers_on_every_route(client: TestClie
     assert problem["properties"]["detail"]["type"] == "string"
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 11
+    assert len(operations) == 12
     for operation in operations:
         for status in ERROR_STATUSES:
             content = operation["responses"][status]["content"]["application/json"]

@@ -13,7 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from segmint.synth import TYPES, History, generate
+from segmint.synth import TYPES, History, bundle_pairs, generate
+
+from .conftest import SEED
 
 _PROFILE = {t.name: t.seasonality for t in TYPES}
 
@@ -116,6 +118,23 @@ def test_types_behave_differently(small: dict[str, pa.Table]) -> None:
     lines = small["order_lines"].to_pandas().merge(orders[["order_id", "type"]], on="order_id")
     discounted = (lines["discount"] > 0).groupby(lines["type"]).mean()
     assert discounted["bargain_hunter"] > 0.5 > 0.15 > discounted["loyal_high_spender"]
+
+
+def test_orders_open_with_the_catalogues_bundles(small: dict[str, pa.Table]) -> None:
+    lines = small["order_lines"].to_pandas().sort_values(["order_id", "line_no"])
+    firsts = lines.groupby("order_id").product_id.agg(list)
+    opening = {tuple(items[:2]) for items in firsts if len(items) >= 2}
+    pairs = bundle_pairs(SEED)
+    assert len(pairs) == 30 and len(set(pairs)) == 30  # three per category
+    assert all(a != b for a, b in pairs)
+    # every bundle shows up as the start of several orders, in its own order of products
+    counts = pd.Series([tuple(items[:2]) for items in firsts if len(items) >= 2]).value_counts()
+    assert all(counts.get(pair, 0) >= 10 for pair in pairs)
+    assert not any(counts.get((b, a), 0) >= 10 for a, b in pairs)
+    assert set(pairs) <= opening
+    # about one order of two or more lines in seven opens with a bundle
+    bundled = counts.loc[list(pairs)].sum() / counts.sum()
+    assert 0.08 < bundled < 0.3
 
 
 def test_orders_peak_in_the_fourth_quarter(small: dict[str, pa.Table]) -> None:

@@ -36,6 +36,8 @@ from segmint.api.routes import (
     login,
     migration,
     pages,
+    recommendation_pages,
+    recommendations,
     report_pages,
     reports,
     segmentations,
@@ -107,9 +109,25 @@ def create_app(
         responses=errors.ERROR_RESPONSES,
     )
     state.install(app)
-    for router in (health, segmentations, migration, customers, audiences, reports):
+    for router in (
+        health,
+        segmentations,
+        migration,
+        customers,
+        recommendations,
+        audiences,
+        reports,
+    ):
         app.include_router(router.router, prefix=API_PREFIX)
-    for router in (login, pages, analysis_pages, customer_pages, report_pages, assets):
+    pages_routers = (
+        login,
+        pages,
+        analysis_pages,
+        customer_pages,
+        recommendation_pages,
+        report_pages,
+    )
+    for router in (*pages_routers, assets):
         app.include_router(router.router)
     errors.install(app, error_page)
     security_headers.install(app)

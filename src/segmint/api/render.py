@@ -34,6 +34,7 @@ NAV = (
     ("campaigns", "/campaigns", "Campaigns"),
     ("channels", "/sales/channels", "Channel sales"),
     ("segment-sales", "/sales/segments", "Segment sales"),
+    ("baskets", "/baskets", "Baskets"),
     ("customers", "/customers", "Customers"),
 )
 

@@ -168,6 +168,27 @@ class Audience(BaseModel):
     data: list[Row]
 
 
+class Recommendation(BaseModel):
+    """One recommended product, with the reason in words."""
+
+    rank: int = Field(description="1 = best.")
+    product_id: str
+    product_name: str | None
+    score: float | None = Field(description="The method's score (comparable within a method).")
+    method: str = Field(examples=["rules", "buy_again", "segment_popularity"])
+    reason: str = Field(examples=["because you bought Espresso beans and Milk frother (lift 4.2)"])
+
+
+class CustomerRecommendations(BaseModel):
+    """A customer's latest stored recommendations (``segmint recommend fit``), best first."""
+
+    customer_id: str
+    as_of: dt.date | None = Field(description="Date of the purchases the list was made from.")
+    data: list[Recommendation]
+    count: int
+    message: str | None = Field(None, description="What to run when nothing is stored.")
+
+
 class Problem(BaseModel):
     """An error: what went wrong and what to do about it."""
 

@@ -18,6 +18,7 @@ from segmint.cli._money_output import print_money
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
 from segmint.cli._predict_output import show_prediction
+from segmint.cli._recommend_output import show_fit
 from segmint.cli._segment_output import show_run, show_value
 from segmint.cli.persona_commands import show_card
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
@@ -97,6 +98,7 @@ def show_demo(run: demo_workflow.DemoRun) -> None:
     show_run(SegmentationRun(c.name, c.version, c.as_of, c.sizes, c.details))
     for card in run.personas:
         show_card(card)
+    show_fit(run.recommendations)
     if run.campaign is not None:
         print_created(run.campaign)
     if run.measured is not None:

@@ -18,6 +18,7 @@ from segmint.cli import (
     privacy_commands,
     quarantine_commands,
     quickstart_commands,
+    recommend_commands,
     report_commands,
     retention_commands,
     sales_commands,
@@ -53,6 +54,7 @@ privacy_commands.register(app)
 retention_commands.register(app)
 campaign_commands.register(app)
 sales_commands.register(app)
+recommend_commands.register(app)
 
 
 def _version(value: bool) -> None:

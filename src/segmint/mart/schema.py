@@ -635,6 +635,32 @@ CLUSTER_MODELS = Table(
     loadable=False,
 )
 
+RECOMMENDATIONS = Table(
+    "recommendations",
+    "Each customer's top products as of a date (`segmint recommend fit`), best first, with "
+    "the method that chose each and the reason a marketer can read.",
+    (
+        Column("customer_id", "string", "Customer."),
+        Column("rank", "int32", "Position in the customer's list, 1 = best."),
+        Column("product_id", "string", "Recommended product."),
+        Column("score", "float64", "The method's score (comparable within one method only)."),
+        Column(
+            "method",
+            "string",
+            "popularity, segment_popularity, buy_again, rules, item_knn, als or bpr.",
+        ),
+        Column(
+            "reason",
+            "string",
+            "Why, in words: because you bought X and Y (lift 4.2); you buy this every ~30 "
+            "days, last 34 days ago; popular with Loyal customers.",
+        ),
+        Column("as_of", "date", "Date of the purchases the list was made from (end of that day)."),
+    ),
+    key=("customer_id", "as_of", "rank"),
+    loadable=False,
+)
+
 FEATURES = Table(
     "features",
     "Customer features as of a date (`segmint features`): one row per customer known at "
@@ -676,6 +702,7 @@ TABLES: dict[str, Table] = {
         EXPORT_MEMBERS,
         REFIT_FLAGS,
         CLUSTER_MODELS,
+        RECOMMENDATIONS,
     )
 }
 """Every table ``segmint init`` creates, by name."""

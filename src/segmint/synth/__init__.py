@@ -3,13 +3,21 @@
 ``generate`` returns every loadable mart table (customers, PII, attributes, consents,
 products, orders, order lines, events, campaigns and members) plus ``ground_truth``
 (each customer's latent type, true BG/NBD purchase rate and dropout probability,
-true mean spend and whether they are still alive) and ``ground_truth_campaigns`` (each
-campaign's true uplift per latent type); ``synthesize`` streams the same
+true mean spend and whether they are still alive), ``ground_truth_campaigns`` (each
+campaign's true uplift per latent type); ``bundle_pairs`` names the products sold together
+(the planted basket structure); ``synthesize`` streams the same
 data to Parquet or CSV files ready for ``segmint load``; ``write`` writes tables.
 See ``docs/synth.md`` for the types, distributions and dirt.
 """
 
-from segmint.synth.generator import TABLE_NAMES, SynthResult, generate, iter_chunks, synthesize
+from segmint.synth.generator import (
+    TABLE_NAMES,
+    SynthResult,
+    bundle_pairs,
+    generate,
+    iter_chunks,
+    synthesize,
+)
 from segmint.synth.history import History
 from segmint.synth.types import TYPE_NAMES, TYPES, CustomerType
 from segmint.synth.writer import write
@@ -21,6 +29,7 @@ __all__ = [
     "CustomerType",
     "History",
     "SynthResult",
+    "bundle_pairs",
     "generate",
     "iter_chunks",
     "synthesize",

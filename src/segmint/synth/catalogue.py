@@ -5,6 +5,11 @@ category's gross margin with some spread, so margins differ by category (books a
 electronics thin, beauty and fashion fat). Products are kept sorted by category and
 price, so an order line can be matched to the product whose price fits the amount
 the customer spends on it (see ``purchases``).
+
+Each category also has a few *bundles*: two products bought together (a product of the
+category and one of its companion category, ``types.COMPANION_CATEGORIES``), at fixed price
+ranks, so they are chosen without drawing anything. Orders often open with one
+(``CustomerType.bundle_prob``); they are the planted answer association rules should find.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import pyarrow.compute as pc
 
 from segmint.synth import reference
 from segmint.synth.columns import build_table, format_ids, id_width, pick
-from segmint.synth.types import CATEGORIES
+from segmint.synth.types import CATEGORIES, COMPANION_CATEGORIES
 
 N_PRODUCTS = 1200
+BUNDLE_RANKS = ((0.15, 0.2), (0.3, 0.35), (0.45, 0.5))
+"""Price ranks (share of the category's products cheaper) of each bundle's two products."""
 _BRANDS_PER_CATEGORY = 6
 _KEY_STRIDE = 100.0  # category offset in the sort key; log prices span far less
 
@@ -34,6 +41,9 @@ class Catalogue:
     unit_cost: np.ndarray
     category_start: np.ndarray
     category_stop: np.ndarray
+    bundles: np.ndarray
+    """``(n_categories, len(BUNDLE_RANKS), 2)``: each bundle's product (of the category) and
+    its companion (of the companion category), as product indices."""
 
     @property
     def product_ids(self) -> pa.Array:
@@ -126,4 +136,20 @@ def build_catalogue(rng: np.random.Generator, n_products: int = N_PRODUCTS) -> C
     )
     counts = np.bincount(category, minlength=n_categories)
     stop = np.cumsum(counts)
-    return Catalogue(table, category, list_price, unit_cost, stop - counts, stop)
+    start = stop - counts
+    bundles = _bundles(start, counts)
+    return Catalogue(table, category, list_price, unit_cost, start, stop, bundles)
+
+
+def _bundles(start: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each category's bundles: the products at ``BUNDLE_RANKS`` of it and of its companion."""
+    companion = np.array([CATEGORIES.index(c) for c in COMPANION_CATEGORIES])
+    ranks = np.array(BUNDLE_RANKS)  # (bundles, 2)
+    owner = np.stack([np.arange(len(CATEGORIES)), companion], axis=1)[:, None, :]  # (c, 1, 2)
+    position = np.floor(ranks[None, :, :] * counts[owner]).astype(np.int64)
+    bundles = start[owner] + np.minimum(position, counts[owner] - 1)
+    # a category that is its own companion, with few products, could pair a product with
+    # itself: take the next one up instead
+    same = bundles[..., 0] == bundles[..., 1]
+    bundles[..., 1] = np.where(same, bundles[..., 1] + 1, bundles[..., 1])
+    return np.asarray(bundles)

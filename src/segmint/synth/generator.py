@@ -55,6 +55,14 @@ def _stream(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
+def bundle_pairs(seed: int = 0) -> list[tuple[str, str]]:
+    """The product id pairs the retailer of ``seed`` sells as bundles (its planted basket
+    structure: the association rules a recommender should find), category by category."""
+    catalogue = build_catalogue(_stream(seed, 0))
+    ids = catalogue.product_ids.to_pylist()
+    return [(ids[a], ids[b]) for a, b in catalogue.bundles.reshape(-1, 2).tolist()]
+
+
 def iter_chunks(
     n_customers: int,
     seed: int = 0,

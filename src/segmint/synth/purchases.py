@@ -20,6 +20,12 @@ For each customer (see ``types`` for the distributions):
    customer's tastes, a quantity, maybe a discount, and the product of that category
    whose list price is nearest the unit amount, so ``sum(quantity * unit_price -
    discount)`` over an order equals ``z`` to the cent per unit.
+6. Basket structure: an order of two or more lines opens, with the type's
+   ``bundle_prob``, with one of the catalogue's bundles of its first line's category (two
+   products bought together), when both lines' amounts fit the bundle's prices; the
+   quantities and unit prices are worked out again from the same amounts, so the money is
+   unchanged. These draws come from a stream of their own, so every other number of the
+   retailer stays as it was.
 """
 
 from __future__ import annotations
@@ -152,6 +158,10 @@ def split_into_lines(
     quantity = np.maximum(quantity, np.ceil(gross / ceiling)).astype(np.int64)
     unit_price = np.round(gross / quantity, 2)
     product = catalogue.nearest(rng, category, unit_price)
+    lines, bundled = _bundle_lines(rng.spawn(1)[0], catalogue, line_type, position, gross, product)
+    product[lines] = bundled
+    quantity[lines] = np.maximum(1, np.rint(gross[lines] / catalogue.list_price[bundled]))
+    unit_price = np.round(gross / quantity, 2)
     return {
         "order": order,
         "line_no": position + 1,
@@ -161,6 +171,38 @@ def split_into_lines(
         "discount": np.round(gross - net, 2),
         "unit_cost": catalogue.unit_cost[product],
     }
+
+
+BUNDLE_PRICE_FIT = (0.7, 4.0)
+"""A line can carry a bundle's product when its amount is this many times the list price."""
+
+
+def _bundle_lines(
+    rng: np.random.Generator,
+    catalogue: Catalogue,
+    line_type: np.ndarray,
+    position: np.ndarray,
+    gross: np.ndarray,
+    product: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lines that become a bundle's two products, and those products.
+
+    Every order's second line draws whether its order opens with a bundle (the type's
+    ``bundle_prob``) and which bundle of the first line's category; the bundle is taken
+    when both lines' amounts fit its prices (``BUNDLE_PRICE_FIT``).
+    """
+    second = np.flatnonzero(position == 1)
+    first = second - 1  # an order's lines are contiguous, the first just before the second
+    chosen = rng.random(second.size) < np.array([t.bundle_prob for t in TYPES])[line_type[second]]
+    which = rng.integers(0, catalogue.bundles.shape[1], second.size)
+    pair = catalogue.bundles[catalogue.category[product[first]], which]  # (n, 2)
+    price = catalogue.list_price[pair]
+    low, high = BUNDLE_PRICE_FIT
+    amounts = np.stack([gross[first], gross[second]], axis=1)
+    fits = ((amounts >= low * price) & (amounts <= high * price)).all(axis=1)
+    keep = chosen & fits
+    lines = np.concatenate([first[keep], second[keep]])
+    return lines, np.concatenate([pair[keep, 0], pair[keep, 1]])
 
 
 def simulate_purchases(

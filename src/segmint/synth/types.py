@@ -38,6 +38,21 @@ CATEGORIES: tuple[str, ...] = (
 )
 """Product categories; category preferences below are in this order."""
 
+COMPANION_CATEGORIES: tuple[str, ...] = (
+    "shoes",
+    "fashion",
+    "beauty",
+    "home",
+    "kitchen",
+    "home",
+    "garden",
+    "sports",
+    "books",
+    "toys",
+)
+"""For each of ``CATEGORIES``, where the second product of its bundles comes from (a dress
+with shoes, a lamp with a pan, a toy with a book): see ``catalogue.Catalogue.bundles``."""
+
 SALES_CHANNELS: tuple[str, ...] = ("web", "app", "store")
 ACQUISITION_CHANNELS: tuple[str, ...] = (
     "organic_search",
@@ -80,6 +95,9 @@ class CustomerType:
         browse_rate: browsing sessions without purchase per year while active.
         email_open_prob: probability an e-mail sent is opened.
         email_consent_prob: probability of consenting to marketing e-mail.
+        bundle_prob: probability an order of two or more lines opens with one of the
+            catalogue's bundles (two products bought together: the basket structure that
+            association rules find).
     """
 
     name: str
@@ -109,6 +127,7 @@ class CustomerType:
     browse_rate: float
     email_open_prob: float
     email_consent_prob: float
+    bundle_prob: float
 
     @property
     def mean_rate(self) -> float:
@@ -155,6 +174,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=5,
         email_open_prob=0.45,
         email_consent_prob=0.85,
+        bundle_prob=0.5,
     ),
     CustomerType(
         name="steady_regular",
@@ -184,6 +204,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=2.5,
         email_open_prob=0.30,
         email_consent_prob=0.75,
+        bundle_prob=0.45,
     ),
     CustomerType(
         name="bargain_hunter",
@@ -213,6 +234,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=6,
         email_open_prob=0.40,
         email_consent_prob=0.80,
+        bundle_prob=0.3,
     ),
     CustomerType(
         name="seasonal_gift_buyer",
@@ -242,6 +264,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=1.5,
         email_open_prob=0.25,
         email_consent_prob=0.65,
+        bundle_prob=0.55,
     ),
     CustomerType(
         name="new_browser",
@@ -271,6 +294,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=7,
         email_open_prob=0.20,
         email_consent_prob=0.70,
+        bundle_prob=0.35,
     ),
     CustomerType(
         name="one_and_done",
@@ -300,6 +324,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=0.75,
         email_open_prob=0.10,
         email_consent_prob=0.55,
+        bundle_prob=0.3,
     ),
     CustomerType(
         name="store_traditionalist",
@@ -329,6 +354,7 @@ TYPES: tuple[CustomerType, ...] = (
         browse_rate=0.25,
         email_open_prob=0.35,
         email_consent_prob=0.45,
+        bundle_prob=0.4,
     ),
 )
 """The seven latent types; their shares sum to one."""

@@ -19,9 +19,20 @@ from segmint.mart import Mart
 from segmint.mart.ingest import IngestResult
 from segmint.scoring.campaigns import CampaignExistsError, CampaignResults, CreatedCampaign
 from segmint.scoring.clv_scores import ScoreRun
+from segmint.scoring.recommend.store import StoredRun
 from segmint.synth import synthesize
 from segmint.synth.generator import SynthResult
-from segmint.workflows import campaigns, clusters, clv, load, predict, profile, segment, value
+from segmint.workflows import (
+    campaigns,
+    clusters,
+    clv,
+    load,
+    predict,
+    profile,
+    recommend,
+    segment,
+    value,
+)
 from segmint.workflows.features import refresh_features
 
 DEMO_RULES = "demo_rules"
@@ -56,12 +67,14 @@ class DemoRun:
     value: value.ValueRun
     clusters: clusters.ClusterRun
     personas: list[PersonaCard]
+    recommendations: StoredRun
     campaign: CreatedCampaign | None = None
     measured: CampaignResults | None = None
 
 
 def build(mart: Mart, data: Path) -> DemoRun:
-    """Load the folder ``data``, then RFM, lifecycle, rules, CLV, churn, value and clusters."""
+    """Load the folder ``data``, then RFM, lifecycle, rules, CLV, churn, value, clusters and
+    every customer's recommendations."""
     loads = load.load_folder(mart, data)
     day, features = refresh_features(mart)  # built once, used by every segmentation
     runs = [
@@ -75,9 +88,21 @@ def build(mart: Mart, data: Path) -> DemoRun:
     tiers = value.run_value(mart, scored.as_of)
     found = clusters.run_clusters(mart, "clusters", options=clusters.ClusterOptions(n_bootstrap=0))
     cards = profile.personas(mart, "clusters")
+    recommended = recommend.fit(mart, day)
     created, measured = campaign_step(mart, runs[0])
     return DemoRun(
-        day, loads, runs, profiles, scored, churn, tiers, found, cards, created, measured
+        day,
+        loads,
+        runs,
+        profiles,
+        scored,
+        churn,
+        tiers,
+        found,
+        cards,
+        recommended,
+        created,
+        measured,
     )
 
 

@@ -14,6 +14,7 @@ from segmint.api.params import NO_CONTROL
 from segmint.api.render import page, page_require
 from segmint.views.customer_view import customer_360
 from segmint.views.customers import search
+from segmint.views.recommendations import customer_list
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,11 +48,13 @@ def customers_page(
 def customer_page(
     request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep, copies: CopiesDep
 ) -> Response:
-    """One customer's 360° view (an admin's read of personal data is audited)."""
+    """One customer's 360° view with their recommended products and why (an admin's read of
+    personal data is audited)."""
     role = page_require(request, Role.analyst)
     dates = dashboard.feature_dates(mart)
     pii, hidden = shows_pii(request, role, customer_id, "customer_360")
     view = customer_360(mart, customer_id, pii, dates, copies)
     if hidden:
         view.messages.append(hidden)
-    return page(request, "customer.html", "customers", role, view=view)
+    recommended = customer_list(mart, customer_id)
+    return page(request, "customer.html", "customers", role, view=view, recommended=recommended)

@@ -1,0 +1,32 @@
+"""The Baskets page: the strongest association rules and which products drive which."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from segmint.api.deps import DashboardDep, MartDep
+from segmint.api.render import page, page_role
+from segmint.views.plots.baskets import rule_flows
+from segmint.views.recommendations import baskets_view
+
+router = APIRouter(include_in_schema=False)
+
+TABLE_ROWS = 30
+"""Rules listed on the page."""
+
+
+@router.get("/baskets")
+def baskets_page(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
+    """Rules of the latest stored recommendation run: a flow chart and a table."""
+    role = page_role(request)
+    view = dashboard.cached(("baskets",), lambda: baskets_view(mart))
+    return page(
+        request,
+        "baskets.html",
+        "baskets",
+        role,
+        view=view,
+        flows=rule_flows(view.rules),
+        rules=view.rules[:TABLE_ROWS],
+    )

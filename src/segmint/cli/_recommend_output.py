@@ -1,0 +1,171 @@
+"""Printing recommendation results: a fit's picks, the evaluation table, rules, one customer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from segmint.cli._options import OutputFormat
+from segmint.cli._output import err, out
+from segmint.exceptions import InputError
+from segmint.mart import csv_safety
+from segmint.scoring.recommend import BLEND, Evaluation
+from segmint.scoring.recommend.rule_list import RuleList
+from segmint.scoring.recommend.store import StoredRun
+
+DOCUMENT_METRICS = ("precision", "recall", "map", "ndcg", "hit_rate", "coverage")
+"""The metrics of ``recommend evaluate --format json``, per method."""
+
+TABLE_METRICS = (*DOCUMENT_METRICS, "novelty", "recall_repeat", "recall_new")
+"""The metrics of the printed evaluation table."""
+
+
+@contextmanager
+def fit_progress() -> Iterator[tuple[Callable[[str], None], Callable[[float], None]]]:
+    """One Rich bar on stderr for a fit: its description names the step, it fills as the
+    lists are written. Yields ``(on_step, on_progress)``."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("recommend fit", total=1.0)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"recommend fit: {name}")
+
+        def done(share: float) -> None:
+            bar.update(task, completed=share)
+
+        yield step, done
+
+
+def show_fit(run: StoredRun) -> None:
+    """What was stored, and (for ``auto``) what the blend picked per customer group."""
+    if run.picks:
+        view = Table("customer group", "validation customers", "picked", "MAP@k on validation")
+        for pick in run.picks:
+            score = pick.get("map", pick.get("recall"))
+            shown = "—" if score is None or pd.isna(score) else f"{score:.3f}"
+            note = " (fallback: best overall)" if pick.get("fallback") else ""
+            view.add_row(str(pick["group"]), f"{pick['customers']:,}", pick["picked"] + note, shown)
+        view.title = f"auto: what each customer group gets (chosen on the days before {run.as_of})"
+        out.print(view)
+    err.print(
+        f"stored top {run.k} of {run.n_customers:,} customers ({run.n_rows:,} rows) as of "
+        f"{run.as_of}, method {run.method}; segment popularity within {run.segments}; "
+        f"model run {run.run_id}",
+        highlight=False,
+    )
+
+
+def evaluation_document(result: Evaluation) -> str:
+    """``{"k": …, "methods": {name: {precision, recall, map, ndcg, hit_rate, coverage}},
+    "chosen": "auto"}``."""
+    methods = {
+        str(row["method"]): {m: float(row[m]) for m in DOCUMENT_METRICS}
+        for row in result.table.to_dict("records")
+    }
+    return json.dumps({"k": result.k, "methods": methods, "chosen": BLEND})
+
+
+def show_evaluation(result: Evaluation, format_: OutputFormat) -> None:
+    """The evaluation as JSON, CSV or a table of every method, then the blend's picks."""
+    if format_ == OutputFormat.json:
+        typer.echo(evaluation_document(result))
+        return
+    if format_ == OutputFormat.csv:
+        typer.echo(csv_safety.to_csv(result.table), nl=False)
+        return
+    table = result.table
+    view = Table("method", "kind", *(m.replace("_", " ") for m in TABLE_METRICS))
+    view.title = (
+        f"top {result.k}: trained to {result.split}, tested to {result.end} "
+        f"({int(table.customers.iloc[0]):,} customers)"
+    )
+    for row in table.to_dict("records"):
+        cells = [f"{row[m]:.4f}" if m != "novelty" else f"{row[m]:.2f}" for m in TABLE_METRICS]
+        style = "bold" if row["method"] == BLEND else None
+        view.add_row(str(row["method"]), str(row["kind"]), *cells, style=style)
+    out.print(view)
+    for metric in ("recall", "map"):
+        best = result.best_baseline(metric)
+        margin = result.value(BLEND, metric) - result.value(best, metric)
+        word = "beats" if margin > 0 else "does not beat"
+        out.print(
+            f"{metric}@{result.k}: auto {word} the best baseline ({best}) by {margin:+.4f}",
+            highlight=False,
+        )
+
+
+def write_rules(found: RuleList, out_file: Path) -> None:
+    """Every rule to a ``.csv`` or ``.parquet`` file."""
+    suffix = out_file.suffix.lower()
+    if suffix == ".csv":
+        csv_safety.to_csv(found.rules, out_file)
+    elif suffix == ".parquet":
+        found.rules.to_parquet(out_file, index=False)
+    else:
+        raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
+    err.print(f"wrote {len(found.rules):,} rules to {out_file}", highlight=False)
+
+
+def show_rules(found: RuleList, limit: int, format_: OutputFormat) -> None:
+    """The strongest ``limit`` rules as a table (or every rule as JSON or CSV)."""
+    if format_ == OutputFormat.json:
+        typer.echo(found.rules.to_json(orient="records"))
+        return
+    if format_ == OutputFormat.csv:
+        typer.echo(csv_safety.to_csv(found.rules), nl=False)
+        return
+    view = Table("if bought", "then", "baskets", "support", "confidence", "lift")
+    view.title = (
+        f"{len(found.rules):,} rules over {found.n_baskets:,} baskets to {found.as_of} "
+        f"(at least {found.min_count:,} baskets each)"
+    )
+    for row in found.rules.head(limit).to_dict("records"):
+        view.add_row(
+            str(row["antecedent"]),
+            str(row["consequent"]),
+            f"{row['n_baskets']:,}",
+            f"{row['support']:.4f}",
+            f"{row['confidence']:.2f}",
+            f"{row['lift']:.1f}",
+        )
+    out.print(view)
+    if found.n_baskets_skipped:
+        err.print(f"{found.n_baskets_skipped:,} baskets over the size cap were set aside")
+    if found.rules.empty:
+        err.print("no rules pass the thresholds: try a lower --min-count or --min-confidence")
+
+
+def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) -> None:
+    """One customer's list: rank, product, method, reason."""
+    if format_ == OutputFormat.json:
+        typer.echo(frame.to_json(orient="records", date_format="iso"))
+        return
+    if format_ == OutputFormat.csv:
+        typer.echo(csv_safety.to_csv(frame), nl=False)
+        return
+    day = pd.Timestamp(frame["as_of"].iloc[0]).date()
+    view = Table("rank", "product", "name", "method", "why")
+    view.title = f"recommendations for {customer_id} as of {day}"
+    for row in frame.to_dict("records"):
+        view.add_row(
+            str(row["rank"]),
+            str(row["product_id"]),
+            _text(row["product_name"]),
+            str(row["method"]),
+            str(row["reason"]),
+        )
+    out.print(view)
+
+
+def _text(value: Any) -> str:
+    """A value for a table cell (a dash for none)."""
+    return "—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

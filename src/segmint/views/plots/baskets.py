@@ -1,0 +1,68 @@
+"""The Baskets page's chart: which products drive which (association rules as flows).
+
+A Sankey of the strongest one-item rules "X → Z": each bought product on the left, the
+product it makes likelier on the right, the band as wide as the baskets holding both,
+with confidence and lift on hover. A figure dictionary for plotly.js, like
+:mod:`segmint.views.plots.figures`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from segmint.views.plots.figures import FONT, PALETTE, Figure
+
+SHOWN = 15
+"""Rules drawn: the strongest by lift, one bought item each."""
+
+
+def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None:
+    """Flows from bought products to the products they make likelier (None: no pair rules).
+
+    ``rules`` as a stored recommendation run keeps them (strongest first): ``antecedent``
+    (names), ``consequent``, ``n_baskets``, ``confidence``, ``lift``.
+    """
+    pairs = [r for r in rules if len(r["antecedent"]) == 1][:shown]
+    if not pairs:
+        return None
+    sources = [f"{r['antecedent'][0]} " for r in pairs]  # a space keeps the sides apart
+    targets = [str(r["consequent"]) for r in pairs]
+    nodes = list(dict.fromkeys(sources)) + list(dict.fromkeys(targets))
+    index = {n: i for i, n in enumerate(nodes)}
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(dict.fromkeys(sources))}
+    return {
+        "data": [
+            {
+                "type": "sankey",
+                "arrangement": "snap",
+                "node": {
+                    "label": [n.strip() for n in nodes],
+                    "pad": 10,
+                    "thickness": 14,
+                    "color": [colour.get(n, "#94a3b8") for n in nodes],
+                },
+                "link": {
+                    "source": [index[s] for s in sources],
+                    "target": [index[t] for t in targets],
+                    "value": [int(r["n_baskets"]) for r in pairs],
+                    "customdata": [[r["confidence"], r["lift"]] for r in pairs],
+                    "color": [colour[s] + "55" for s in sources],
+                    "hovertemplate": "bought %{source.label} → also %{target.label}<br>"
+                    "%{value:,} baskets · confidence %{customdata[0]:.0%} · "
+                    "lift %{customdata[1]:.1f}<extra></extra>",
+                },
+            }
+        ],
+        "layout": {
+            "title": {
+                "text": f"Which products drive which: the {len(pairs)} strongest rules",
+                "x": 0,
+                "xanchor": "left",
+                "font": {"size": 15},
+            },
+            "font": FONT,
+            "margin": {"l": 20, "r": 20, "t": 70, "b": 20},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "hoverlabel": {"font": FONT},
+        },
+    }

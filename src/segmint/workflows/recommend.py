@@ -1,0 +1,265 @@
+"""Use cases of recommendations ("segment of one"): fit and store, evaluate, rules, show, export.
+
+``segmint recommend …`` (:mod:`segmint.cli.recommend_commands`), ``segmint demo`` and the
+pages call these; the work is done by :mod:`segmint.scoring.recommend` (engine side) and
+:mod:`segmint.models.recommend` (the estimators). Methods are named as in results
+(``popularity``, ``segment_popularity``, ``buy_again``, ``rules``, ``item_knn``, ``als``,
+``bpr``, ``auto`` for the blend); the CLI's spellings (``popular``, ``segment-popular``,
+``buy-again``, ``item-knn``) are accepted too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint.exceptions import InputError, MartError
+from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
+from segmint.mart import Mart, csv_safety
+from segmint.scoring.recommend import (
+    BLEND,
+    METHODS,
+    DataSettings,
+    Evaluation,
+    RecommendSettings,
+    RuleSettings,
+)
+from segmint.scoring.recommend import evaluate as evaluate_methods
+from segmint.scoring.recommend.export import ExportedLists, export_rows
+from segmint.scoring.recommend.rule_list import RuleList, RuleQuery, list_rules
+from segmint.scoring.recommend.store import StoredRun, store_recommendations
+from segmint.segmentation import store
+
+Say = Callable[[str], None]
+
+ALIASES = {
+    "popular": "popularity",
+    "segment-popular": "segment_popularity",
+    "buy-again": "buy_again",
+    "item-knn": "item_knn",
+}
+"""The CLI's spellings of method names."""
+
+DEFAULT_SEGMENTATION = "rfm"
+"""Segment popularity counts within this stored segmentation when it exists."""
+
+EXPORT_SUFFIXES = (".csv", ".parquet")
+
+
+def method_name(name: str) -> str:
+    """The method's name in results (``auto`` or one of :data:`METHODS`).
+
+    Raises:
+        InputError: an unknown name; lists the known ones.
+    """
+    wanted = ALIASES.get(name.strip().lower(), name.strip().lower())
+    if wanted != BLEND and wanted not in METHODS:
+        known = ", ".join([BLEND, "popular", "segment-popular", "buy-again", "rules", "item-knn"])
+        raise InputError(f"unknown method {name!r}; choose one of {known}, als, bpr.")
+    return wanted
+
+
+@dataclass(frozen=True)
+class RecommendOptions:
+    """What the recommenders count and how many items they give.
+
+    Attributes:
+        k: items per customer.
+        exclude_products: product ids that are not goods (postage, fees): never counted,
+            never recommended.
+        segmentation: the stored segmentation whose segments segment popularity counts
+            within; default ``rfm`` when stored, else the behavioural customer groups.
+        factorization: fit ALS and BPR (``None``: when ``implicit`` is installed).
+    """
+
+    k: int = 10
+    exclude_products: tuple[str, ...] = ()
+    segmentation: str | None = None
+    factorization: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.k, int) and 1 <= self.k <= 100):
+            raise InputError(f"k must be a whole number of items from 1 to 100; got {self.k!r}.")
+
+    def settings(self) -> RecommendSettings:
+        """The methods' settings."""
+        data = DataSettings(exclude_products=self.exclude_products, rules=RuleSettings())
+        return RecommendSettings(k=self.k, data=data, factorization=self.factorization)
+
+
+@dataclass(frozen=True)
+class RecommendFitOptions(RecommendOptions):
+    """How ``segmint recommend fit`` fits and stores.
+
+    Attributes:
+        method: ``auto`` (per customer group, what wins on the 60 days before the date)
+            or one method.
+    """
+
+    method: str = BLEND
+
+
+def fit(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    options: RecommendFitOptions | None = None,
+    *,
+    on_step: Say | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> StoredRun:
+    """Fit the method as of the date and store every customer's top ``k`` with reasons.
+
+    Raises:
+        InputError: an unknown method or bad ``k``; no baskets by the date.
+        MartError: the segmentation asked for has no results by the date.
+        MissingExtraError: ``als`` or ``bpr`` without ``segmint[recommend]``.
+    """
+    o = options or RecommendFitOptions()
+    method = method_name(o.method)
+    day = resolve_as_of(mart, as_of)
+    segments = _segments(mart, o.segmentation, day)
+    return store_recommendations(
+        mart, day, method, o.settings(), segments, on_step=on_step, on_progress=on_progress
+    )
+
+
+def evaluate(
+    mart: Mart,
+    split_date: AsOf,
+    options: RecommendOptions | None = None,
+    *,
+    end: AsOf | None = None,
+) -> Evaluation:
+    """Train every method on baskets up to ``split_date``, test on what came after.
+
+    Raises:
+        InputError: a test window that ends before it starts; no baskets by the split.
+    """
+    o = options or RecommendOptions()
+    split = parse_as_of(split_date)
+    last = parse_as_of(end) if end is not None else None
+    segments = _segments(mart, o.segmentation, split)
+    table = segments[0] if segments else None
+    return evaluate_methods(mart, split, end=last, settings=o.settings(), segments=table)
+
+
+def rules(mart: Mart, as_of: AsOf | None = None, query: RuleQuery | None = None) -> RuleList:
+    """The association rules of the baskets up to the date, with product names."""
+    return list_rules(mart, resolve_as_of(mart, as_of), query)
+
+
+def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
+    """One customer's stored list (latest date by default): rank, product, name, score,
+    method, reason, as_of.
+
+    Raises:
+        MartError: nothing stored for that customer (as of that date).
+    """
+    stored = mart.table("recommendations")
+    mine = stored.filter(stored.customer_id == customer_id)
+    day = parse_as_of(as_of) if as_of else mine.as_of.max().execute()
+    if day is None or pd.isna(day):
+        raise MartError(
+            f"no recommendations stored for customer '{customer_id}': run "
+            "`segmint recommend fit` (customers need a purchase by its date)."
+        )
+    mine = mine.filter(mine.as_of == day)
+    products = mart.table("products").select("product_id", product_name="name")
+    named = mine.left_join(products, "product_id").order_by("rank")
+    columns = ["rank", "product_id", "product_name", "score", "method", "reason", "as_of"]
+    frame: pd.DataFrame = named.select(*columns).to_pandas()
+    if frame.empty:
+        raise MartError(f"no recommendations stored for customer '{customer_id}' as of {day}.")
+    return frame
+
+
+@dataclass(frozen=True)
+class RecommendExportOptions:
+    """What ``segmint recommend export`` writes.
+
+    Attributes:
+        channel: the contact channel the file is for; its consent decides who is in it.
+        segmentation: with ``segment``, only that segment's members.
+        segment: a segment of ``segmentation``.
+        as_of: the stored lists of this date (default the latest).
+    """
+
+    channel: str = "email"
+    segmentation: str | None = None
+    segment: str | None = None
+    as_of: AsOf | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if (self.segmentation is None) != (self.segment is None):
+            raise InputError("--segmentation and --segment go together: name both or neither.")
+
+
+def export(mart: Mart, out_file: Path, options: RecommendExportOptions) -> ExportedLists:
+    """Write the consenting customers' lists to a ``.csv`` or ``.parquet`` file.
+
+    Raises:
+        InputError: another file type; one of segmentation and segment without the other.
+        MartError: no lists stored; an unknown segmentation or segment.
+    """
+    suffix = out_file.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
+    members = None
+    if options.segmentation is not None and options.segment is not None:
+        members = _members(mart, options.segmentation, options.segment)
+    day = parse_as_of(options.as_of) if options.as_of else None
+    exported = export_rows(mart, options.channel, as_of=day, members=members)
+    if suffix == ".csv":
+        csv_safety.to_csv(exported.rows, out_file)
+    else:
+        exported.rows.to_parquet(out_file, index=False)
+    return exported
+
+
+def _members(mart: Mart, segmentation: str, segment: str) -> ir.Table:
+    """``customer_id`` of the members of ``segment`` in ``segmentation``'s latest results.
+
+    Raises:
+        MartError: unknown segmentation, or no such segment.
+    """
+    assigned = store.assignments(mart, segmentation)
+    members = assigned.filter(assigned.segment == segment)
+    if int(members.count().execute()) == 0:
+        names = assigned.select("segment").distinct().segment.execute()
+        known = sorted(names.dropna().astype(str))
+        raise MartError(
+            f"segmentation '{segmentation}' has no segment {segment!r}; its segments: "
+            f"{', '.join(known) or 'none'}."
+        )
+    return members.select("customer_id")
+
+
+def _segments(mart: Mart, name: str | None, day: dt.date) -> tuple[ir.Table, str] | None:
+    """The assignments of ``name`` as of its latest stored date up to ``day``, labelled.
+
+    Without a name: the default segmentation when it has results by ``day``, else None
+    (the behavioural customer groups).
+
+    Raises:
+        MartError: the named segmentation has no results up to ``day``.
+    """
+    wanted = name or DEFAULT_SEGMENTATION
+    try:
+        dates = [d for d in store.as_of_dates(mart, wanted) if d <= day]
+    except MartError:
+        if name is None:
+            return None
+        raise
+    if not dates:
+        if name is None:
+            return None
+        raise MartError(
+            f"segmentation '{name}' has no results as of {day} or earlier; run it as of "
+            f"that date first (`segmint segment {name} --as-of {day}`)."
+        )
+    return store.assignments(mart, wanted, dates[-1]), f"{wanted} as of {dates[-1]}"
