@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from segmint.mart import connect
+from segmint.mart.privacy import list_exports
 
 from .conftest import Segmint
 
@@ -62,6 +63,7 @@ def _shop(folder: Path) -> tuple[Path, Path]:
             "customer_id": [f"c{i:02d}" for i in range(30)],
             "channel": ["email"] * 30,
             "granted": [i != 3 for i in range(30)],  # c03 withdrew
+            "updated_at": ["2024-01-01 00:00:00"] * 30,
         }
     ).to_csv(consents, index=False)
     return shop, consents
@@ -193,6 +195,20 @@ def test_export_keeps_customers_who_consented_when_the_file_is_made(
         mart.raw.execute("UPDATE consents SET granted = false WHERE customer_id = 'c04'")
     assert shop("recommend", "export", "--out", out).exit_code == 0
     assert "c04" not in set(pd.read_csv(out).customer_id)
+    # a later withdrawal row wins over the earlier grant, as in every export
+    with connect(shop.mart, create=False) as mart:
+        mart.raw.execute(
+            "INSERT INTO consents (customer_id, channel, granted, updated_at) "
+            "SELECT customer_id, channel, false, updated_at + INTERVAL 1 DAY "
+            "FROM consents WHERE customer_id = 'c05'"
+        )
+    assert shop("recommend", "export", "--out", out).exit_code == 0
+    assert "c05" not in set(pd.read_csv(out).customer_id)
+    # every written file is registered, with who is in it
+    with connect(shop.mart, create=False) as mart:
+        files = [r for r in list_exports(mart) if r.kind == "recommendations"]
+    assert len(files) == 3 and files[-1].path == str(out.resolve())
+    assert files[-1].n_rows == len(pd.read_csv(out))
     # nobody consented to SMS
     sms = tmp_path / "sms.csv"
     assert shop("recommend", "export", "--out", sms, "--channel", "sms").exit_code == 0

@@ -165,12 +165,12 @@ def export(
         segment=segment,
         as_of=as_of,
     )
-    with connect(mart, read_only=True) as m:
+    with connect(mart) as m:  # writable: the file is registered as an export
         exported = recommend.export(m, out_file, options)
     err.print(
         f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers "
         f"(lists as of {exported.as_of}) to {out_file}; {exported.n_without_consent:,} left "
-        f"out without consent to {exported.channel}",
+        f"out without consent to {exported.channel}, {exported.n_suppressed:,} forgotten",
         highlight=False,
     )
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
-from segmint.mart import Mart, csv_safety
+from segmint.mart import Mart, csv_safety, privacy
 from segmint.scoring.recommend import (
     BLEND,
     METHODS,
@@ -199,8 +199,11 @@ class RecommendExportOptions:
             raise InputError("--segmentation and --segment go together: name both or neither.")
 
 
-def export(mart: Mart, out_file: Path, options: RecommendExportOptions) -> ExportedLists:
-    """Write the consenting customers' lists to a ``.csv`` or ``.parquet`` file.
+def export(
+    mart: Mart, out_file: Path, options: RecommendExportOptions, *, actor: str | None = None
+) -> ExportedLists:
+    """Write the consenting customers' lists to a ``.csv`` or ``.parquet`` file, registered
+    as an export (who is in it) so that an erasure lists it.
 
     Raises:
         InputError: another file type; one of segmentation and segment without the other.
@@ -218,6 +221,21 @@ def export(mart: Mart, out_file: Path, options: RecommendExportOptions) -> Expor
         csv_safety.to_csv(exported.rows, out_file)
     else:
         exported.rows.to_parquet(out_file, index=False)
+    privacy.register_export(  # so that an erasure lists the file for purging
+        mart,
+        out_file.resolve(),
+        "recommendations",
+        actor=actor or privacy.cli_actor(),
+        description=f"recommendations as of {exported.as_of} for {exported.channel}",
+        members=sorted(set(exported.rows["customer_id"].astype(str))),
+        n_rows=len(exported.rows),
+        details={
+            "channel": exported.channel,
+            "n_candidates": exported.n_candidates,
+            "n_without_consent": exported.n_without_consent,
+            "n_suppressed": exported.n_suppressed,
+        },
+    )
     return exported
 
 

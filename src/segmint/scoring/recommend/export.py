@@ -2,9 +2,10 @@
 
 :func:`export_rows` reads a date's stored lists (``customer_id``, ``rank``, ``product_id``,
 ``product_name``, ``reason``) of everyone, or of the members of one segment, and keeps only
-the customers who granted consent on the contact channel, read at export time: a customer
-who withdrew after the lists were computed is left out. The consent rule lives in one
-small function, :func:`consenting`, which every recommendation export goes through.
+the customers who may be contacted, decided as every export decides it
+(:func:`segmint.mart.privacy.eligible_for_export`): forgotten people never, and the latest
+consent on the contact channel read at export time, so a customer who withdrew after the
+lists were computed is left out.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 import pandas as pd
 
-from segmint.exceptions import InputError, MartError
-from segmint.mart import Mart
+from segmint.exceptions import MartError
+from segmint.mart import Mart, privacy
 
 EXPORT_COLUMNS = ("customer_id", "rank", "product_id", "product_name", "reason")
 """The columns of an export, as an e-mail tool imports them."""
@@ -32,6 +33,7 @@ class ExportedLists:
         rows: :data:`EXPORT_COLUMNS`, by customer and rank.
         n_candidates: customers with a list (in the segment, when one was asked for).
         n_without_consent: of those, customers left out for want of consent.
+        n_suppressed: of those, forgotten people left out.
     """
 
     as_of: dt.date
@@ -39,30 +41,12 @@ class ExportedLists:
     rows: pd.DataFrame
     n_candidates: int
     n_without_consent: int
+    n_suppressed: int = 0
 
     @property
     def n_customers(self) -> int:
         """Customers in the export."""
-        return self.n_candidates - self.n_without_consent
-
-
-def consenting(mart: Mart, channel: str) -> ir.Table:
-    """``customer_id`` of the customers who granted consent on ``channel`` (any case).
-
-    A customer without a consent row for the channel, or whose consent is withdrawn, is
-    absent: no consent, no contact.
-
-    Raises:
-        InputError: an empty channel.
-    """
-    wanted = channel.strip().lower()
-    if not wanted:
-        raise InputError("a contact channel is needed for an export (email, sms, push…).")
-    consents = mart.table("consents")
-    granted = consents.filter(
-        (consents.channel.strip().lower() == wanted) & consents.granted.fill_null(False)
-    )
-    return granted.select(customer_id=granted.customer_id.cast("string")).distinct()
+        return self.n_candidates - self.n_without_consent - self.n_suppressed
 
 
 def stored_dates(mart: Mart) -> list[dt.date]:
@@ -88,9 +72,8 @@ def export_rows(
 
     Raises:
         MartError: no recommendations stored (as of that date).
-        InputError: an empty channel.
+        ConsentError: an empty channel.
     """
-    allowed = consenting(mart, channel)
     dates = stored_dates(mart)
     if not dates:
         raise MartError("no recommendations are stored yet: run `segmint recommend fit` first.")
@@ -102,12 +85,18 @@ def export_rows(
     lists = stored.filter(stored.as_of == day)
     if members is not None:
         lists = lists.semi_join(members.select("customer_id"), "customer_id")
-    n_candidates = int(lists.customer_id.nunique().execute())
-    kept = lists.semi_join(allowed, "customer_id")
+    eligible = privacy.eligible_for_export(mart, lists, channel=channel)
+    kept = eligible.rows
     products = mart.table("products").select("product_id", product_name="name")
     named = kept.left_join(products, "product_id")
     named = named.mutate(product_name=named.product_name.fill_null(named.product_id))
     named = named.select(*EXPORT_COLUMNS)
     frame = named.order_by(["customer_id", "rank"]).to_pandas()
-    n_kept = int(frame["customer_id"].nunique())
-    return ExportedLists(day, channel.strip().lower(), frame, n_candidates, n_candidates - n_kept)
+    return ExportedLists(
+        day,
+        str(eligible.channel),
+        frame,
+        eligible.n_candidates,
+        eligible.n_without_consent,
+        eligible.n_suppressed,
+    )
