@@ -183,13 +183,13 @@ def test_sessions_end_on_time_and_are_bounded() -> None:
 
 
 def test_a_signed_in_page_user_can_follow_links_to_the_api(
-    client: TestClient, tokens: dict[Role, str]
+    mart_path: Path, tokens: dict[Role, str]
 ) -> None:
-    client.cookies.clear()
     path = "/api/v1/segmentations"
-    assert client.get(path).status_code == 401
-    login(client, tokens[Role.analyst])
-    assert client.get(path).status_code == 200  # a read, with the page session
-    assert client.get(path).json()  # the demo mart has stored segmentations
-    client.cookies.clear()
-    assert client.get(path).status_code == 401
+    with TestClient(create_app(mart=mart_path)) as client:  # its own server: a fresh pool
+        assert client.get(path).status_code == 401
+        login(client, tokens[Role.analyst])
+        assert client.get(path).status_code == 200  # a read, with the page session
+        assert client.get(path).json()  # the demo mart has stored segmentations
+        client.cookies.clear()
+        assert client.get(path).status_code == 401

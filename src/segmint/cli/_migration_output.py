@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
+from segmint.cli._money_output import fmt
 from segmint.cli._output import out
-from segmint.cli._profile_output import fmt, records
+from segmint.cli._profile_output import records
 from segmint.insight import Migration
 
 

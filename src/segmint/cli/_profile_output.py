@@ -8,12 +8,12 @@ whole profile as one JSON document and :func:`profile_csv` the table ``--format 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import pandas as pd
 from rich.table import Table
 
+from segmint.cli._money_output import fmt, money, print_money, print_sub_segments
 from segmint.cli._output import err, out
 from segmint.insight import SegmentProfile
 
@@ -59,95 +59,14 @@ def profile_csv(result: SegmentProfile) -> pd.DataFrame:
     return pd.concat([result.overview, total], ignore_index=True)
 
 
-def fmt(value: Any, spec: str) -> str:
-    """``value`` formatted with ``spec``; a dash when it is missing."""
-    number = float(value)
-    return "—" if math.isnan(number) else format(number, spec)
-
-
-def _money(value: Any, digits: int = 0) -> str:
-    return fmt(value, f",.{digits}f")
-
-
-def _share(value: Any) -> str:
-    return fmt(value, ".1%")
-
-
 def print_profile(result: SegmentProfile) -> None:
     print_money(result)
     if result.money.sub_segments is not None:
-        _print_sub_segments(result.money.sub_segments, str(result.by))
+        print_sub_segments(result.money.sub_segments, str(result.by))
     _print_distinguishing(result)
     _print_statistics(result)
     for row in result.small.itertuples():
         err.print(f"[yellow]warning:[/] segment {row.segment} is too small to act on: {row.reason}")
-
-
-def print_money(result: SegmentProfile) -> None:
-    """The money overview of a profile: one row per segment and the portfolio total."""
-    money = result.money
-    title = (
-        f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
-        "money over the 365 days to that date"
-    )
-    view = Table(title=title, title_justify="left")
-    for name in ("segment", "members", "share", "revenue", "margin", "profit", "revenue/member"):
-        view.add_column(name, justify="left" if name == "segment" else "right")
-    for name in ("profit/member", "rev. share", "AOV", "freq.", "recency", "1% step up", "grow 1%"):
-        view.add_column(name, justify="right")
-    for row in result.overview.itertuples():
-        view.add_row(
-            str(row.segment) + (" [yellow](small)[/]" if row.too_small else ""),
-            f"{row.members:,}",
-            _share(row.share_of_base),
-            _money(row.revenue),
-            _money(row.gross_margin),
-            _money(row.profit),
-            _money(row.revenue_per_member, 2),
-            _money(row.profit_per_member, 2),
-            _share(row.revenue_share),
-            _money(row.average_order_value, 2),
-            _money(row.frequency, 1),
-            _money(row.recency_days, 0),
-            _money(row.step_up_revenue),
-            _money(row.grow_revenue),
-        )
-    p = money.portfolio
-    view.add_section()
-    view.add_row(
-        "[bold]total[/]",
-        f"{int(p['members']):,}",
-        _share(p["share_of_base"]),
-        _money(p["revenue"]),
-        _money(p["gross_margin"]),
-        _money(p["profit"]),
-        _money(p["revenue_per_member"], 2),
-        _money(p["profit_per_member"], 2),
-        _share(p["revenue_share"]),
-        _money(p["average_order_value"], 2),
-        "",
-        "",
-        "",
-        "",
-    )
-    out.print(view)
-
-
-def _print_sub_segments(subs: pd.DataFrame, by: str) -> None:
-    view = Table("segment", by, title=f"by {by}", title_justify="left")
-    for name in ("members", "revenue", "profit", "revenue/member", "rev. share"):
-        view.add_column(name, justify="right")
-    for row in subs.itertuples():
-        view.add_row(
-            str(row.segment),
-            str(row.sub_segment),
-            f"{row.members:,}",
-            _money(row.revenue),
-            _money(row.profit),
-            _money(row.revenue_per_member, 2),
-            _share(row.revenue_share),
-        )
-    out.print(view)
 
 
 def _print_distinguishing(result: SegmentProfile) -> None:
@@ -159,9 +78,9 @@ def _print_distinguishing(result: SegmentProfile) -> None:
         view.add_row(
             str(row.segment),
             str(row.feature),
-            _money(row.mean, 2),
-            _money(row.base_mean, 2),
-            _money(row.index),
+            money(row.mean, 2),
+            money(row.base_mean, 2),
+            money(row.index),
             fmt(row.smd, "+.2f"),
         )
     out.print(view)
@@ -183,7 +102,7 @@ def _print_statistics(result: SegmentProfile) -> None:
         view.add_row(
             str(row.feature),
             test,
-            _money(row.statistic, 1),
+            money(row.statistic, 1),
             fmt(row.p_adjusted, ".2g"),
             fmt(row.effect_size, ".2f"),
             "yes" if row.significant else "no",

@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from segmint.cli._money_output import print_money
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
 from segmint.cli._predict_output import show_prediction
-from segmint.cli._profile_output import print_money
 from segmint.cli._recommend_output import show_fit
 from segmint.cli._segment_output import show_run, show_value
 from segmint.cli.persona_commands import show_card

@@ -12,9 +12,10 @@ import json
 import typer
 
 from segmint.cli import _segment_options as o
+from segmint.cli._cluster_output import run_document, show_cluster_run
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
-from segmint.cli._segment_output import run_document, show_cluster_run, show_run, show_value
+from segmint.cli._segment_output import show_run, show_value
 from segmint.mart import connect
 from segmint.views.plots.clusters import write_selection_plots
 from segmint.workflows import clusters, segment, value

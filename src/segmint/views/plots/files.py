@@ -8,6 +8,7 @@ error), so a failed batch is tried once more before the error is reported.
 
 from __future__ import annotations
 
+import html
 import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,7 +34,7 @@ def write_page(figures: Iterable[go.Figure], path: Path, title: str) -> Path:
         for i, figure in enumerate(figures)
     ]
     path.write_text(
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         "</head><body>" + "\n".join(parts) + "</body></html>",
         encoding="utf-8",
     )
