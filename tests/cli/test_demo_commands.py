@@ -33,6 +33,7 @@ def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> 
             assert len(store.assignments(mart, name).execute()) == customers
         scores = mart.table("scores")
         scored = scores.filter(scores.score_name == "clv").count().execute()
+        listed = mart.table("recommendations").to_pandas()
     assert customers == 1_500
     assert 0 < scored <= customers
     assert summary.kind.to_dict() == {
@@ -55,6 +56,10 @@ def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> 
     for segment in ("Champions", "churned", "High-value outdoor fans", "Everyone else"):
         assert segment in result.stdout
     assert f"mart: {mart_path}" in result.stdout
+    # every buyer gets ten recommendations, each with its reason
+    assert listed.customer_id.nunique() == scored
+    assert listed.groupby("customer_id").size().eq(10).all() and listed.reason.str.len().gt(0).all()
+    assert "auto: what each customer group gets" in result.stdout
 
 
 @pytest.mark.slow

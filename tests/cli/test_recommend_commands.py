@@ -233,3 +233,38 @@ def test_export_of_one_segment(shop: Segmint, tmp_path: Path) -> None:
     assert half.exit_code == 2 and "--segmentation and --segment go together" in half.stderr
     wrong = shop("recommend", "export", "--out", out, "--segmentation", "rfm", "--segment", "x")
     assert wrong.exit_code == 2 and "has no segment 'x'" in wrong.stderr
+
+
+ONLINE_RETAIL = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "datasets"
+    / "online_retail_ii_2009_2010"
+    / "online_retail_ii_2009_2010.parquet"
+)
+RETAIL_MAP = {
+    "order_id": "Invoice",
+    "product_id": "StockCode",
+    "product_name": "Description",
+    "quantity": "Quantity",
+    "order_ts": "InvoiceDate",
+    "unit_price": "Price",
+    "customer_id": "Customer ID",
+    "country": "Country",
+}
+
+
+@pytest.mark.slow
+def test_online_retail_the_chosen_method_beats_the_best_baseline(segmint_cli: Segmint) -> None:
+    mapping = [arg for k, v in RETAIL_MAP.items() for arg in ("--map", f"{k}={v}")]
+    loaded = segmint_cli("ingest", "transactions", ONLINE_RETAIL, *mapping)
+    assert loaded.exit_code == 0, loaded.output
+    result = segmint_cli("recommend", "evaluate", "--split-date", "2010-09-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    methods, chosen = document["methods"], document["chosen"]
+    for metric in ("recall", "map"):
+        best = max(
+            ("popularity", "segment_popularity", "buy_again"), key=lambda m: methods[m][metric]
+        )
+        assert methods[chosen][metric] > methods[best][metric], (metric, methods)

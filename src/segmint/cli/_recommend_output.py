@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from segmint.cli._options import OutputFormat
@@ -18,6 +14,7 @@ from segmint.cli._output import err, out
 from segmint.exceptions import InputError
 from segmint.mart import csv_safety
 from segmint.scoring.recommend import BLEND, Evaluation
+from segmint.scoring.recommend.export import ExportedLists
 from segmint.scoring.recommend.rule_list import RuleList
 from segmint.scoring.recommend.store import StoredRun
 
@@ -26,23 +23,6 @@ DOCUMENT_METRICS = ("precision", "recall", "map", "ndcg", "hit_rate", "coverage"
 
 TABLE_METRICS = (*DOCUMENT_METRICS, "novelty", "recall_repeat", "recall_new")
 """The metrics of the printed evaluation table."""
-
-
-@contextmanager
-def fit_progress() -> Iterator[tuple[Callable[[str], None], Callable[[float], None]]]:
-    """One Rich bar on stderr for a fit: its description names the step, it fills as the
-    lists are written. Yields ``(on_step, on_progress)``."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("recommend fit", total=1.0)
-
-        def step(name: str) -> None:
-            bar.update(task, description=f"recommend fit: {name}")
-
-        def done(share: float) -> None:
-            bar.update(task, completed=share)
-
-        yield step, done
 
 
 def show_fit(run: StoredRun) -> None:
@@ -159,13 +139,18 @@ def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) 
         view.add_row(
             str(row["rank"]),
             str(row["product_id"]),
-            _text(row["product_name"]),
+            "—" if pd.isna(row["product_name"]) else str(row["product_name"]),
             str(row["method"]),
             str(row["reason"]),
         )
     out.print(view)
 
 
-def _text(value: Any) -> str:
-    """A value for a table cell (a dash for none)."""
-    return "—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+def show_export(exported: ExportedLists, out_file: Path) -> None:
+    """What an export wrote, and how many customers consent and erasure left out."""
+    err.print(
+        f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers (lists as "
+        f"of {exported.as_of}) to {out_file}; {exported.n_without_consent:,} left out "
+        f"without consent to {exported.channel}, {exported.n_suppressed:,} forgotten",
+        highlight=False,
+    )

@@ -13,7 +13,14 @@ import typer
 
 from segmint.cli import _recommend_output as show
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
-from segmint.cli._output import err, steps, user_errors
+from segmint.cli._output import steps, user_errors
+from segmint.cli._recommend_options import (
+    METHOD_HELP,
+    ExcludeOption,
+    KOption,
+    SegmentationOption,
+    fit_progress,
+)
 from segmint.mart import connect
 from segmint.scoring.recommend.rule_list import RuleQuery
 from segmint.workflows import recommend
@@ -23,24 +30,6 @@ recommend_app = typer.Typer(
     no_args_is_help=True,
 )
 Opt = typer.Option
-KOption = Annotated[int, Opt("--k", min=1, max=100, help="Items per customer.")]
-ExcludeOption = Annotated[
-    list[str] | None,
-    Opt(
-        "--exclude-product",
-        help="A product id that is not goods (postage, fees): never counted or recommended "
-        "(repeatable).",
-    ),
-]
-SegmentationOption = Annotated[
-    str | None,
-    Opt(
-        "--segmentation",
-        help="Stored segmentation whose segments segment popularity counts within. "
-        "Default: rfm when stored, else groups by orders and repeat buying.",
-    ),
-]
-METHOD_HELP = "auto (per customer group, what wins on validation), popular, segment-popular, buy-again, rules, item-knn, als, bpr."
 
 
 @recommend_app.command("fit")
@@ -60,7 +49,7 @@ def fit(
         segmentation=segmentation,
         method=method,
     )
-    with connect(mart) as m, show.fit_progress() as (step, bar):
+    with connect(mart) as m, fit_progress() as (step, bar):
         run = recommend.fit(m, as_of, options, on_step=step, on_progress=bar)
     show.show_fit(run)
 
@@ -97,12 +86,8 @@ def rules(
     min_support: Annotated[
         float, Opt("--min-support", min=0, max=1, help="Least share of baskets holding a rule.")
     ] = 0.0,
-    min_count: Annotated[
-        int, Opt("--min-count", min=1, help="Fewest baskets holding a rule.")
-    ] = 10,
-    min_confidence: Annotated[
-        float, Opt("--min-confidence", min=0, max=1, help="Least confidence.")
-    ] = 0.1,
+    min_count: Annotated[int, Opt("--min-count", min=1, help="Fewest baskets of a rule.")] = 10,
+    min_confidence: Annotated[float, Opt("--min-confidence", min=0, max=1)] = 0.1,
     min_lift: Annotated[float, Opt("--min-lift", min=0, help="Least lift.")] = 1.0,
     max_len: Annotated[
         int, Opt("--max-len", min=2, max=3, help="Items per rule: 2 (X → Z) or 3 (X and Y → Z).")
@@ -115,14 +100,8 @@ def rules(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """List "X and Y → Z" rules with product names, strongest lift first."""
-    query = RuleQuery(
-        min_support=min_support,
-        min_count=min_count,
-        min_confidence=min_confidence,
-        min_lift=min_lift,
-        max_len=max_len,
-        exclude_products=tuple(exclude_product or ()),
-    )
+    thresholds = (min_support, min_count, min_confidence, min_lift, max_len)
+    query = RuleQuery(*thresholds, exclude_products=tuple(exclude_product or ()))
     with connect(mart, read_only=True) as m, steps("recommend rules"):
         found = recommend.rules(m, as_of, query)
     if out_file is not None:
@@ -167,12 +146,7 @@ def export(
     )
     with connect(mart) as m:  # writable: the file is registered as an export
         exported = recommend.export(m, out_file, options)
-    err.print(
-        f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers "
-        f"(lists as of {exported.as_of}) to {out_file}; {exported.n_without_consent:,} left "
-        f"out without consent to {exported.channel}, {exported.n_suppressed:,} forgotten",
-        highlight=False,
-    )
+    show.show_export(exported, out_file)
 
 
 def register(app: typer.Typer) -> None:

@@ -202,6 +202,11 @@ def top_rules(
     return found
 
 
+def _missing(value: Any) -> bool:
+    """True for a float NaN (JSON has no NaN: it is stored as null)."""
+    return isinstance(value, float) and value != value
+
+
 def _store_run(
     mart: Mart,
     what: tuple[dt.date, str, str],
@@ -217,7 +222,8 @@ def _store_run(
     day, method, segments = what
     runs = mart.table("model_runs")
     run_id = int(runs.run_id.max().fill_null(0).execute()) + 1
-    params = {"method": method, "k": settings.k, "segments": segments, "picks": picks}
+    shown = [{k: None if _missing(v) else v for k, v in pick.items()} for pick in picks]
+    params = {"method": method, "k": settings.k, "segments": segments, "picks": shown}
     metrics = {
         "n_customers": data.interactions.n_users,
         "n_items": data.interactions.n_items,

@@ -1,0 +1,42 @@
+"""Which products drive which: the strongest one-item rules as flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from segmint.views.plots.baskets import rule_flows
+
+
+def _rule(antecedent: list[str], consequent: str, baskets: int, lift: float) -> dict[str, Any]:
+    return {
+        "antecedent": antecedent,
+        "consequent": consequent,
+        "n_baskets": baskets,
+        "confidence": 0.5,
+        "lift": lift,
+    }
+
+
+def test_flows_go_from_bought_products_to_the_products_they_make_likelier() -> None:
+    rules = [
+        _rule(["Beans"], "Filters", 40, 9.0),
+        _rule(["Beans", "Milk"], "Mug", 12, 8.0),  # two bought items: in the table only
+        _rule(["Filters"], "Beans", 40, 9.0),
+        _rule(["Beans"], "Mug", 10, 2.0),
+    ]
+    figure = rule_flows(rules)
+    assert figure is not None
+    trace = figure["data"][0]
+    labels = trace["node"]["label"]
+    link = trace["link"]
+    pairs = [(labels[s], labels[t]) for s, t in zip(link["source"], link["target"], strict=True)]
+    assert pairs == [("Beans", "Filters"), ("Filters", "Beans"), ("Beans", "Mug")]
+    assert link["value"] == [40, 40, 10]
+    assert len(labels) == 5  # Beans and Filters appear once on each side
+    assert "the 3 strongest rules" in figure["layout"]["title"]["text"]
+    assert rule_flows(rules, shown=1)["data"][0]["link"]["value"] == [40]  # type: ignore[index]
+
+
+def test_no_one_item_rules_no_chart() -> None:
+    assert rule_flows([]) is None
+    assert rule_flows([_rule(["a", "b"], "c", 5, 3.0)]) is None

@@ -1,0 +1,114 @@
+"""The recommendation use cases: method names, options, which segments, rules and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+
+import segmint
+from segmint.exceptions import InputError, MartError
+from segmint.mart import TABLES, Mart
+from segmint.workflows import recommend
+from segmint.workflows.segment import run_rfm
+
+DAY = dt.date(2024, 3, 31)
+
+
+def _insert(mart: Mart, name: str, rows: list[dict[str, object]]) -> None:
+    schema = TABLES[name].ibis_schema()
+    frame = pd.DataFrame(rows).reindex(columns=list(schema))
+    frame["ingest_id"] = 1
+    mart.con.insert(name, ibis.memtable(frame).cast(schema))
+
+
+@pytest.fixture
+def mart(tmp_path: Path) -> Mart:
+    """Twelve customers buying a few products over three months, c0-c5 consenting by e-mail."""
+    opened = segmint.connect(tmp_path / "mart.duckdb")
+    orders, lines = [], []
+    for n in range(60):
+        customer = f"c{n % 12}"
+        when = dt.datetime(2024, 1, 1) + dt.timedelta(days=n * 1.5)
+        orders.append({"order_id": f"o{n}", "customer_id": customer, "order_ts": when})
+        for line, product in enumerate((f"p{n % 5}", f"p{(n + 1) % 5}"), start=1):
+            lines.append(
+                {"order_id": f"o{n}", "line_no": line, "product_id": product, "quantity": 1.0}
+            )
+    _insert(opened, "customers", [{"customer_id": f"c{i}"} for i in range(12)])
+    _insert(opened, "orders", orders)
+    _insert(opened, "order_lines", lines)
+    _insert(
+        opened,
+        "consents",
+        [{"customer_id": f"c{i}", "channel": "Email", "granted": True} for i in range(6)],
+    )
+    return opened
+
+
+def test_method_names_accept_the_cli_spellings() -> None:
+    assert recommend.method_name("buy-again") == "buy_again"
+    assert recommend.method_name(" Item-KNN ") == "item_knn"
+    assert recommend.method_name("segment_popularity") == "segment_popularity"
+    assert recommend.method_name("auto") == "auto"
+    with pytest.raises(InputError, match="unknown method 'svd'"):
+        recommend.method_name("svd")
+
+
+def test_options_refuse_what_cannot_work() -> None:
+    with pytest.raises(InputError, match="k must be a whole number of items from 1 to 100"):
+        recommend.RecommendOptions(k=0)
+    with pytest.raises(InputError, match="--segmentation and --segment go together"):
+        recommend.RecommendExportOptions(segment="Champions")
+    options = recommend.RecommendFitOptions(k=4, exclude_products=("POST",), method="rules")
+    settings = options.settings()
+    assert settings.k == 4 and settings.data.exclude_products == ("POST",)
+
+
+def test_segment_popularity_counts_within_rfm_once_it_is_stored(mart: Mart) -> None:
+    fit = recommend.RecommendFitOptions(method="segment-popular", k=2)
+    without = recommend.fit(mart, DAY, fit)
+    assert without.segments == "behavioural groups"
+    reasons = set(mart.table("recommendations").reason.execute())
+    assert all(r.startswith("popular with customers like you (") for r in reasons)
+    run_rfm(mart, DAY)
+    within = recommend.fit(mart, DAY, fit)
+    assert within.segments == f"rfm as of {DAY}"
+    reasons = set(mart.table("recommendations").reason.execute())
+    assert all(r.startswith("popular with ") and r.endswith(" customers") for r in reasons)
+    # a segmentation named but not stored by the date is an error, not a silent fallback
+    with pytest.raises(MartError, match="no results as of 2024-01-31 or earlier"):
+        recommend.fit(
+            mart,
+            dt.date(2024, 1, 31),
+            recommend.RecommendFitOptions(method="popular", segmentation="rfm"),
+        )
+
+
+def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> None:
+    recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=2))
+    mine = recommend.show(mart, "c0")
+    assert mine["rank"].tolist() == [1, 2] and set(mine.method) == {"popularity"}
+    out = tmp_path / "lists.csv"
+    exported = recommend.export(mart, out, recommend.RecommendExportOptions())
+    assert exported.n_candidates == 12 and exported.n_without_consent == 6
+    assert set(pd.read_csv(out).customer_id) == {f"c{i}" for i in range(6)}  # "Email" matches
+    assert pd.read_csv(out).product_name.tolist()[:2] == mine.product_id.tolist()  # no names
+    with pytest.raises(InputError, match=r"use a \.csv or \.parquet file name"):
+        recommend.export(mart, tmp_path / "lists.xlsx", recommend.RecommendExportOptions())
+    with pytest.raises(InputError, match="a contact channel is needed"):
+        recommend.export(mart, out, recommend.RecommendExportOptions(channel=" "))
+    with pytest.raises(MartError, match="no recommendations stored as of 2024-01-01"):
+        recommend.export(mart, out, recommend.RecommendExportOptions(as_of="2024-01-01"))
+
+
+def test_rules_as_of_a_date(mart: Mart) -> None:
+    found = recommend.rules(mart, DAY, recommend.RuleQuery(min_count=5, max_len=2))
+    assert found.as_of == DAY and found.n_baskets == 60
+    # each order holds p(n) and p(n+1): p0 comes with p1 or p4 only
+    assert set(found.rules[found.rules.antecedent == "p0"].consequent) == {"p1", "p4"}
+    with pytest.raises(InputError, match="max_len must be 2"):
+        recommend.RuleQuery(max_len=4)
