@@ -152,6 +152,6 @@ def test_the_api_docs_work_without_a_network(page: Page, server: Server, artifac
     paths = page.eval_on_selector_all(
         ".opblock-summary-path", "els => els.map(e => e.getAttribute('data-path'))"
     )
-    assert "/api/v1/audiences/{segmentation}/{segment}" in paths and len(paths) == 11
+    assert "/api/v1/audiences/{segmentation}/{segment}" in paths and len(paths) == 12
     page.screenshot(path=str(artifacts / "page-docs.png"), full_page=False)
     assert errors == []
