@@ -65,7 +65,7 @@ def test_the_api_keeps_to_its_openapi_document(
     headers = bearer(tokens[role])
     failures: list[str] = []
     operations = [result.ok() for result in api.get_all_operations()]
-    assert len(operations) == 11
+    assert len(operations) == 12
     for operation in operations:
         has_input = any(True for _ in operation.iter_parameters())
         modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if has_input else [])

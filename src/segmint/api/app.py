@@ -63,6 +63,20 @@ WORKERS = 8
 engine busy, few enough that each request gets the CPU it needs."""
 
 
+API_ROUTERS = (health, segmentations, migration, customers, recommendations, audiences, reports)
+"""The JSON API's routers, mounted under :data:`API_PREFIX`."""
+PAGE_ROUTERS = (
+    login,
+    pages,
+    analysis_pages,
+    customer_pages,
+    recommendation_pages,
+    report_pages,
+    assets,
+)
+"""The pages' routers (sign-in, dashboard pages, static assets and offline docs)."""
+
+
 def create_app(
     settings: Settings | None = None,
     mart: Path | str | None = None,
@@ -109,25 +123,9 @@ def create_app(
         responses=errors.ERROR_RESPONSES,
     )
     state.install(app)
-    for router in (
-        health,
-        segmentations,
-        migration,
-        customers,
-        recommendations,
-        audiences,
-        reports,
-    ):
+    for router in API_ROUTERS:
         app.include_router(router.router, prefix=API_PREFIX)
-    pages_routers = (
-        login,
-        pages,
-        analysis_pages,
-        customer_pages,
-        recommendation_pages,
-        report_pages,
-    )
-    for router in (*pages_routers, assets):
+    for router in PAGE_ROUTERS:
         app.include_router(router.router)
     errors.install(app, error_page)
     security_headers.install(app)

@@ -121,17 +121,17 @@ def test_the_serving_snapshot_is_replaced_by_one_without_the_person(shop: Mart) 
 
 
 def test_a_new_table_with_a_customer_id_is_found_and_emptied(shop: Mart) -> None:
-    """Tables added later (recommendations, alert firings…) are found in the catalogue."""
+    """Tables added later (an extension's offers, alert firings…) are found in the catalogue."""
     shop.raw.execute(
-        "CREATE TABLE recommendations (customer_id VARCHAR, product_id VARCHAR, note VARCHAR)"
+        "CREATE TABLE loyalty_offers (customer_id VARCHAR, product_id VARCHAR, note VARCHAR)"
     )
     rows = [(ZOE, "p1", "for Quillfeather"), ("ab-1001", "p2", "for Amy")]
-    shop.raw.executemany("INSERT INTO recommendations VALUES (?, ?, ?)", rows)
+    shop.raw.executemany("INSERT INTO loyalty_offers VALUES (?, ?, ?)", rows)
     rules = {r.table: r.action for r in erasure_plan(shop)}
-    assert rules["recommendations"] == "delete"
+    assert rules["loyalty_offers"] == "delete"
     result = forget(shop, [ZOE], REASON)
-    assert result.deleted["recommendations"] == 1
-    assert shop.raw.execute("SELECT customer_id FROM recommendations").fetchall() == [("ab-1001",)]
+    assert result.deleted["loyalty_offers"] == 1
+    assert shop.raw.execute("SELECT customer_id FROM loyalty_offers").fetchall() == [("ab-1001",)]
     assert traces_in(file_bytes(Path(shop.path))) == []
 
 
