@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from segmint.exceptions import SchemaError, SegmintError
+from segmint.exceptions import InputError, SchemaError
 from segmint.mart.connection import Mart
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL, pseudonymise_column
@@ -39,7 +39,7 @@ OLDEST = dt.datetime(1900, 1, 1)
 """The time a consent row without ``updated_at`` counts as: older than any dated row."""
 
 
-class ConsentError(SegmintError):
+class ConsentError(InputError):
     """A contact channel that cannot be used (empty)."""
 
 
