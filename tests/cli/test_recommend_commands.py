@@ -14,6 +14,7 @@ import pytest
 
 from segmint.mart import connect
 from segmint.mart.privacy import list_exports
+from segmint.mart.privacy.keys import ENV_KEY
 
 from .conftest import Segmint
 
@@ -268,3 +269,16 @@ def test_online_retail_the_chosen_method_beats_the_best_baseline(segmint_cli: Se
             ("popularity", "segment_popularity", "buy_again"), key=lambda m: methods[m][metric]
         )
         assert methods[chosen][metric] > methods[best][metric], (metric, methods)
+
+
+def test_a_forgotten_customer_is_in_no_later_export(
+    shop: Segmint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_KEY, "recommend-tests-privacy-key-0123456789abcdef")
+    assert shop("recommend", "fit", "--method", "popular", "--k", "2").exit_code == 0
+    forgotten = shop("forget", "c01", "--reason", "erasure request")
+    assert forgotten.exit_code == 0, forgotten.output
+    out = tmp_path / "email.csv"
+    assert shop("recommend", "export", "--out", out).exit_code == 0
+    exported = set(pd.read_csv(out).customer_id)
+    assert "c01" not in exported and "c02" in exported
