@@ -50,8 +50,8 @@ def test_a_return_is_booked_on_the_latest_earlier_order_with_the_product(
     assert orders["R2"] == ("c2", "cancelled") and orders["R0"] == ("c1", "cancelled")
     assert result.notes == (
         "returns: 3 return or cancellation orders; 1 of their lines were booked on the order "
-        "they reverse, 2 matched no earlier order of the customer in this file and were kept "
-        "as cancelled orders (not purchases)",
+        "they reverse, 2 matched no earlier order of the customer in this file or the mart "
+        "and were kept as cancelled orders (not purchases)",
     )
 
 
@@ -122,3 +122,74 @@ def test_online_retail_cancellations_are_matched_as_an_independent_count_says(ma
     orders = mart.table("orders")
     documents = orders.filter(orders.order_id.startswith("C"))
     assert int(documents.filter(documents.status != "cancelled").count().execute()) == 0
+
+
+def test_a_return_in_a_later_file_is_booked_on_the_order_loaded_earlier(
+    mart: Mart, tmp_path: Path
+) -> None:
+    sales = HEADER + "S1,c1,2024-01-01,p1,3,10\nS1,c1,2024-01-01,p2,1,4\nS2,c2,2024-01-02,p1,1,10\n"
+    load(mart, "transactions", write(tmp_path / "sales.csv", sales))
+    later = HEADER + (
+        "R1,c1,2024-01-05,p1,-1,10\n"  # S1 was loaded by the first file
+        "R2,c2,2024-01-06,p1,-1,10\n"  # cancels S2 in full
+        "R3,c3,2024-01-06,p1,-1,10\n"  # c3 bought nothing: kept as a cancelled order
+        "S4,c1,2024-01-07,p2,2,4\n"
+    )
+    result = load(mart, "transactions", write(tmp_path / "returns.csv", later))
+    assert result.reconciles
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (4, 0, 0)
+    assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p2", 1.0), (3, "p1", -1.0)]
+    assert _lines(mart, "S2") == [(1, "p1", 1.0), (2, "p1", -1.0)]
+    orders = _orders(mart)
+    assert "R1" not in orders and "R2" not in orders
+    assert orders["S1"] == ("c1", "returned") and orders["S2"] == ("c2", "cancelled")
+    assert orders["R3"] == ("c3", "cancelled") and orders["S4"] == ("c1", "completed")
+    assert result.written["orders updated"] == 2
+    assert result.notes == (
+        "returns: 3 return or cancellation orders; 2 of their lines were booked on the order "
+        "they reverse (2 on orders loaded earlier), 1 matched no earlier order of the customer "
+        "in this file or the mart and were kept as cancelled orders (not purchases)",
+    )
+    features = build_features(mart, "2024-01-31").execute().set_index("customer_id")
+    assert features.loc["c1", "frequency"] == 2  # S1 (kept value) and S4
+    assert features.loc["c1", "monetary_total"] == pytest.approx(30 + 4 - 10 + 8)
+    assert not features.frequency.get("c2", 0) > 0  # S2 cancelled in full: no purchase
+
+
+def test_loading_returns_again_adds_nothing(mart: Mart, tmp_path: Path) -> None:
+    load(mart, "transactions", write(tmp_path / "sales.csv", HEADER + "S1,c1,2024-01-01,p1,3,10\n"))
+    text = HEADER + "R1,c1,2024-01-05,p1,-1,10\nR2,c1,2024-01-09,p1,-1,10\n"
+    first = load(mart, "transactions", write(tmp_path / "returns.csv", text))
+    assert first.rows_loaded == 2  # two returns of one unit each: both kept
+    before = _lines(mart, "S1")
+    assert before == [(1, "p1", 3.0), (2, "p1", -1.0), (3, "p1", -1.0)]
+    same = load(mart, "transactions", tmp_path / "returns.csv")
+    assert same.already_loaded and same.rows_duplicate == 2
+    # The same returns in another export (other bytes, one of them again with a new sale):
+    export = HEADER + "S9,c1,2024-01-10,p2,1,4\nR2,c1,2024-01-09,p1,-1,10\n"
+    again = load(mart, "transactions", write(tmp_path / "export.csv", export))
+    assert again.reconciles and not again.already_loaded
+    assert (again.rows_read, again.rows_loaded, again.rows_duplicate) == (2, 1, 1)
+    assert _lines(mart, "S1") == before
+    assert _orders(mart)["S1"] == ("c1", "returned")
+    assert "orders updated" not in again.written
+
+
+def test_an_overlapping_export_with_sale_and_return_adds_nothing_new(
+    mart: Mart, tmp_path: Path
+) -> None:
+    load(mart, "transactions", write(tmp_path / "a.csv", HEADER + "S1,c1,2024-01-01,p1,3,10\n"))
+    load(mart, "transactions", write(tmp_path / "b.csv", HEADER + "R1,c1,2024-01-05,p1,-1,10\n"))
+    both = HEADER + "S1,c1,2024-01-01,p1,3,10\nR1,c1,2024-01-05,p1,-1,10\n"
+    result = load(mart, "transactions", write(tmp_path / "c.csv", both))
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (0, 2, 0)
+    assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p1", -1.0)]
+
+
+def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_path: Path) -> None:
+    text = "order_id,customer_id,order_ts,product_id,quantity,unit_price,status\n"
+    load(
+        mart, "transactions", write(tmp_path / "a.csv", text + "S1,c1,2024-01-01,p1,3,10,voided\n")
+    )
+    load(mart, "transactions", write(tmp_path / "b.csv", HEADER + "R1,c1,2024-01-05,p1,-1,10\n"))
+    assert _orders(mart) == {"S1": ("c1", "cancelled")}

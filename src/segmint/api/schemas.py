@@ -150,6 +150,14 @@ class Customer360Out(BaseModel):
     )
     consents: list[Row]
     pii: Row | None = Field(description="Contact details: admins only, else null.")
+    attributes: list[Row] = Field(
+        default_factory=list,
+        description="The customer's attributes (`name`, `value`, `updated_at`, `source`), by "
+        "name. Personal data (e-mail, phone, names, street address, date of birth) only where "
+        "`pii` is shown; exact location and age (`city`, `postcode`, `zip`, `birth_year`, a "
+        "numeric `age`) to admins only; the rest to every role. A message counts those held "
+        "back.",
+    )
     messages: list[str]
 
 

@@ -3,7 +3,7 @@
 Two shapes of file give attributes:
 
 * a **customers** file (one row per customer): every column that is not a customers
-  column becomes an attribute of the row's customer (:func:`customer_file_attributes`);
+  column becomes an attribute of the row's customer (:func:`melt`, :func:`new_attributes`);
 * a **transactions** file (many rows per customer): a column whose value is the same on
   all of a customer's rows (country, city, a loyalty tier) is *customer-level*
   (:func:`customer_level`); it gives one attribute per customer holding the value of the
@@ -11,7 +11,8 @@ Two shapes of file give attributes:
   are counted and shown (:func:`latest_values`).
 
 Values are stored as text (integral floats without ``.0``), empty values are left out,
-and a (customer, name) already in the mart keeps its value: nothing is overwritten.
+and a (customer, name) already in the mart keeps its value: nothing is overwritten, and a
+different value in the file is reported as a conflict (:func:`stored_conflicts`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from segmint.mart.connection import Mart
 from segmint.mart.parsing import blank_to_null, parse_text
 from segmint.mart.plan import temp
 from segmint.mart.schema import TABLES
+from segmint.mart.updates import Conflicts as StoredConflicts
+from segmint.mart.updates import value_conflicts
 from segmint.mart.validation import ROW
 
 _ATTRIBUTES = TABLES["customer_attributes"]
@@ -121,23 +124,27 @@ def new_attributes(mart: Mart, melted: ibis.Table) -> ibis.Table:
     return temp(mart, first.anti_join(existing, ["customer_id", "name"]))
 
 
+def stored_conflicts(mart: Mart, melted: ibis.Table) -> dict[str, StoredConflicts]:
+    """Per attribute name: the customers whose value in ``melted`` (the first per customer)
+    differs from the value the mart already holds, which is kept."""
+    first = melted.mutate(
+        _segmint_rank=ibis.row_number().over(group_by=["customer_id", "name"], order_by=ROW)
+    )
+    first = first.filter(first._segmint_rank == 0)
+    stored = mart.table("customer_attributes")
+    old = stored.select("customer_id", "name", _old_value=stored.value)
+    joined = first.inner_join(old, ["customer_id", "name"])
+    differ = temp(mart, joined.filter(joined.value != joined._old_value.strip()))
+    names = differ.select("name").distinct().name.execute()
+    found: dict[str, StoredConflicts] = {}
+    for name in sorted(str(n) for n in names):
+        found[name] = value_conflicts(differ.filter(differ.name == name), "customer_id", "value")
+    return found
+
+
 def as_attribute_rows(new: ibis.Table) -> ibis.Table:
     """The ``customer_attributes`` columns of :func:`new_attributes` rows."""
     return new.select(*_ATTRIBUTES.column_names)
-
-
-def customer_file_attributes(
-    mart: Mart, kept: ibis.Table, names: dict[str, str], source: str
-) -> ibis.Table:
-    """New attribute rows (with ``_row``) from the kept rows of a customers file.
-
-    Args:
-        kept: rows that were not rejected: ``_row``, parsed ``customer_id`` and the file
-            columns named in ``names``.
-        names: file column → attribute name.
-        source: the file name, stored as the attributes' ``source``.
-    """
-    return new_attributes(mart, melt(kept, names, source))
 
 
 def customer_level(mart: Mart, lines: ibis.Table, columns: list[str]) -> dict[str, bool]:

@@ -41,6 +41,7 @@ from segmint.mart.schema import TABLES
 from segmint.mart.staging import Stage, stage_file
 from segmint.mart.tables import TableOptions, plan_table
 from segmint.mart.transactions import plan_transactions
+from segmint.mart.updates import apply_update
 
 INGEST_TARGETS = (*[name for name, t in TABLES.items() if t.loadable], "transactions")
 
@@ -277,7 +278,8 @@ def _preview(
         plan.n_loaded,
         plan.n_duplicate,
         count(quarantined),
-        written={name: count(rows) for name, rows in plan.inserts},
+        written={name: count(rows) for name, rows in plan.inserts}
+        | {f"{u.table} updated": u.size() for u in plan.updates},
         ignored_columns=tuple(plan.ignored_columns),
         columns=tuple(plan.columns),
         notes=tuple(plan.notes),
@@ -324,6 +326,9 @@ def _apply(
             written[name] = written.get(name, 0) + _insert(
                 mart, name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64"))
             )
+        for update in plan.updates:
+            key = f"{update.table} updated"
+            written[key] = written.get(key, 0) + apply_update(mart, update)
         result = IngestResult(
             ingest_id,
             table,

@@ -21,6 +21,29 @@ from segmint.mart.validation import REASON, ROW
 _counter = itertools.count()
 
 
+@dataclass(frozen=True)
+class Update:
+    """Columns of existing rows of ``table`` to change, keyed by ``key``.
+
+    Attributes:
+        table: the mart table.
+        key: its key column.
+        columns: the columns written.
+        rows: a temporary table of ``key`` and ``columns``; NULL leaves a value as it is.
+        overwrite: replace the value (``set``); else only an empty value is filled.
+    """
+
+    table: str
+    key: str
+    columns: tuple[str, ...]
+    rows: ibis.Table
+    overwrite: bool = False
+
+    def size(self) -> int:
+        """Rows of ``table`` this update changes."""
+        return count(self.rows)
+
+
 @dataclass
 class LoadPlan:
     """Rows to write for one load.
@@ -33,6 +56,8 @@ class LoadPlan:
         ignored_columns: file columns that no mart column uses.
         columns: where every file column went (:class:`segmint.mart.columns.ColumnUse`).
         notes: anything else the load wants the user to know (returns matched…).
+        updates: values given to rows already in the mart (:mod:`segmint.mart.updates`),
+            applied after the inserts.
     """
 
     inserts: list[tuple[str, ibis.Table]] = field(default_factory=list)
@@ -42,6 +67,7 @@ class LoadPlan:
     ignored_columns: list[str] = field(default_factory=list)
     columns: list[ColumnUse] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
 
 
 def temp(mart: Mart, expr: ibis.Table, prefix: str = "_segmint_tmp") -> ibis.Table:

@@ -10,9 +10,11 @@ purchases. Instead:
   (or amount), or whose id starts with the cancellation prefix (``--preset
   uci-online-retail`` sets ``C``);
 * each of its negative lines is **matched** to the order it reverses: the latest order
-  of the same customer in the same file, stamped at or before the return, that is not a
-  return document and has a line of the same product (any order when the line names no
-  product). The line is booked on that order, after the order's own lines;
+  of the same customer, in the same file or loaded earlier, stamped at or before the
+  return, that is not a return document and has a line of the same product (any order
+  when the line names no product). The line is booked on that order, after the order's
+  own lines (after the lines already loaded, for an order of an earlier load:
+  :func:`number_late_returns`);
 * an order that received returns is ``returned``, or ``cancelled`` when the returns
   cancel its whole value; a return document left with lines that match nothing (the sale
   they reverse is not in the file) is ``cancelled``.
@@ -23,9 +25,15 @@ returns booked on them); ``cancelled`` orders count for nothing. So a sale cance
 full is not a purchase, a partly returned sale is one purchase of the kept value, and a
 refund of a sale outside the file changes nothing (its sale was never counted either).
 
-An order's status describes it as the file finally shows it, so a feature table as of a
-day between a sale and its return already sees the return, as it sees any status.
-Orders loaded by an earlier file are not matched: load returns with their sales.
+An order's status describes it as the files finally show it, so a feature table as of a
+day between a sale and its return already sees the return, as it sees any status. An
+order of an earlier load that receives returns gets its status anew
+(:func:`loaded_order_status`); ``cancelled`` stays ``cancelled``.
+
+A return booked on an order of an earlier load is a duplicate when that order already
+holds a return line of the same product, quantity and price for it (the first such line
+for the first such return of the file, and so on), so loading an overlapping export again
+adds nothing: two returns of the same unit of the same order in two files count once.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from dataclasses import dataclass
 import ibis
 
 from segmint.mart.connection import Mart
-from segmint.mart.plan import count, temp
+from segmint.mart.plan import Update, count, temp
 from segmint.mart.validation import ROW
 
 MOVED = "_segmint_moved"
@@ -49,16 +57,18 @@ class Returns:
     n_documents: int
     n_matched: int
     n_unmatched: int
+    n_earlier: int = 0
 
     def note(self) -> str:
         """One sentence for the load report (empty when the file has no returns)."""
         if not self.n_documents:
             return ""
+        earlier = f" ({self.n_earlier:,} on orders loaded earlier)" if self.n_earlier else ""
         return (
             f"returns: {self.n_documents:,} return or cancellation orders; "
-            f"{self.n_matched:,} of their lines were booked on the order they reverse, "
-            f"{self.n_unmatched:,} matched no earlier order of the customer in this file "
-            "and were kept as cancelled orders (not purchases)"
+            f"{self.n_matched:,} of their lines were booked on the order they reverse{earlier}, "
+            f"{self.n_unmatched:,} matched no earlier order of the customer in this file or "
+            "the mart and were kept as cancelled orders (not purchases)"
         )
 
 
@@ -86,6 +96,7 @@ def match_returns(
         return lines.mutate(**{MOVED: ibis.literal(False)}), Returns(0, 0, 0)
     returning = lines.semi_join(documents, "order_id").filter(lines.quantity < 0)
     sales = lines.anti_join(documents, "order_id").filter(lines.quantity > 0)
+    sales = sales.select(*SALE).union(_loaded_sales(mart, returning))
     matched = temp(mart, _match(returning, sales))
     moved = lines.left_join(matched, ROW, rname="{name}_match")
     result = moved.select(
@@ -94,7 +105,21 @@ def match_returns(
         **{MOVED: moved._original.notnull()},
     )
     n_matched = count(matched)
-    return result, Returns(n_documents, n_matched, count(returning) - n_matched)
+    in_file = lines.select(_original="order_id").distinct()
+    n_earlier = count(matched.anti_join(in_file, "_original"))
+    return result, Returns(n_documents, n_matched, count(returning) - n_matched, n_earlier)
+
+
+SALE = ("customer_id", "product_id", "order_ts", "order_id")
+"""What matching needs of a sale line."""
+
+
+def _loaded_sales(mart: Mart, returning: ibis.Table) -> ibis.Table:
+    """The sale lines already in the mart of the customers with returns in the file."""
+    orders = mart.table("orders").semi_join(returning.select("customer_id"), "customer_id")
+    lines = mart.table("order_lines").filter(ibis._.quantity > 0)
+    joined = lines.inner_join(orders, "order_id")
+    return joined.select(*SALE).distinct()
 
 
 def _match(returning: ibis.Table, sales: ibis.Table) -> ibis.Table:
@@ -200,3 +225,79 @@ def order_status(lines: ibis.Table) -> ibis.StringValue:
         else_=said.coalesce("completed"),
     )
     return status
+
+
+_SAME = ("order_id", "_segmint_product", "quantity", "unit_price")
+"""What makes two return lines of one order the same return (a missing product as ``""``)."""
+
+
+def number_late_returns(mart: Mart, lines: ibis.Table) -> ibis.Table:
+    """``lines`` with the return lines booked on an order of an earlier load renumbered.
+
+    Such a line (moved onto an order none of whose own lines are in the file) takes the
+    number of the same return line already loaded (the first equal line for the first
+    equal return, and so on), so it is a duplicate; else it is numbered after the order's
+    lines in the mart, in file order.
+
+    Args:
+        lines: numbered lines (``line_no``) with :data:`MOVED`, ``_row`` and the values.
+    """
+    own = lines.filter(~lines[MOVED]).select("order_id").distinct()
+    loaded = mart.table("order_lines")
+    late = lines.filter(lines[MOVED]).anti_join(own, "order_id")
+    late = late.semi_join(loaded.select("order_id"), "order_id")
+    if not count(late):
+        return lines
+    late = late.mutate(_segmint_product=late.product_id.fill_null(""))
+    late = late.mutate(_segmint_k=ibis.row_number().over(group_by=list(_SAME), order_by=ROW))
+    earlier = loaded.filter(loaded.quantity < 0).semi_join(late.select("order_id"), "order_id")
+    earlier = earlier.mutate(_segmint_product=earlier.product_id.fill_null(""))
+    earlier = earlier.select(
+        *_SAME,
+        _segmint_k=ibis.row_number().over(group_by=list(_SAME), order_by="line_no"),
+        _segmint_old=earlier.line_no,
+    )
+    paired = late.left_join(earlier, [*_SAME, "_segmint_k"], rname="{name}_old")
+    paired = paired.select(ROW, "order_id", "_segmint_old")
+    last = loaded.group_by("order_id").aggregate(_segmint_last=loaded.line_no.max())
+    fresh = paired.filter(paired._segmint_old.isnull()).inner_join(last, "order_id")
+    fresh = fresh.select(
+        ROW,
+        _segmint_new=fresh._segmint_last
+        + ibis.row_number().over(group_by="order_id", order_by=fresh[ROW])
+        + 1,
+    )
+    numbers = paired.left_join(fresh, ROW, rname="{name}_fresh")
+    numbers = temp(
+        mart, numbers.select(ROW, _segmint_no=numbers._segmint_old.coalesce(numbers._segmint_new))
+    )
+    renumbered = lines.left_join(numbers, ROW, rname="{name}_n")
+    return renumbered.select(
+        *[c for c in lines.columns if c != "line_no"],
+        line_no=renumbered._segmint_no.coalesce(renumbered.line_no).cast("int32"),
+    )
+
+
+def loaded_order_status(mart: Mart, new: ibis.Table) -> Update | None:
+    """The new status of the orders of earlier loads that receive return lines in ``new``
+    (the lines this load adds): ``cancelled`` when all their lines together are worth
+    nothing, else ``returned``; an order already ``cancelled`` stays so."""
+    orders = mart.table("orders")
+    late = new.filter(new[MOVED]).select("order_id").distinct()
+    late = late.semi_join(orders.select("order_id"), "order_id")
+    if not count(late):
+        return None
+    stored = mart.table("order_lines").semi_join(late, "order_id")
+    both = stored.select("order_id", "quantity", "unit_price").union(
+        new.semi_join(late, "order_id").select("order_id", "quantity", "unit_price"),
+        distinct=False,
+    )
+    value = both.group_by("order_id").aggregate(_value=(both.quantity * both.unit_price).sum())
+    joined = value.inner_join(orders.select("order_id", "status"), "order_id")
+    status = ibis.cases(
+        (joined.status == "cancelled", "cancelled"),
+        (joined._value <= 0.005, "cancelled"),
+        else_="returned",
+    )
+    rows = temp(mart, joined.select("order_id", status=status))
+    return Update("orders", "order_id", ("status",), rows, overwrite=True)

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import ibis
 
-from segmint.mart.attribute_rows import as_attribute_rows, customer_file_attributes
+from segmint.mart.attribute_rows import (
+    as_attribute_rows,
+    melt,
+    new_attributes,
+    stored_conflicts,
+)
 from segmint.mart.columns import (
     ColumnUse,
     attribute_names,
@@ -28,6 +33,7 @@ from segmint.mart.presets import Preset
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.staging import Stage
+from segmint.mart.updates import fill_empty
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
 
 _CREATE_HINT = "not in customers; load customers first, or pass --create-customers"
@@ -97,10 +103,10 @@ def plan_table(
     )
     plan.quarantine.append(rejected(conflicts, stage.table))
     attribute_rows = None
-    if extras:
+    if table.name == "customers":
         kept = good.anti_join(conflicts.select(ROW), ROW)
         aliased = {alias: names[c] for c, alias in extras.items()}
-        attribute_rows = _attributes(mart, plan, new, kept, aliased, Path(source).name)
+        attribute_rows = _existing_customers(mart, plan, new, kept, aliased, Path(source).name)
     new = new.select(*table.column_names)
     if create:
         known = mart.table("customers").select("customer_id")
@@ -132,22 +138,53 @@ def _use(column: str, table: Table) -> ColumnUse:
     )
 
 
-def _attributes(
+def _existing_customers(
     mart: Mart,
     plan: LoadPlan,
     new: ibis.Table,
     kept: ibis.Table,
     names: dict[str, str],
     source: str,
-) -> ibis.Table:
-    """A customers file's new attribute rows; recounts ``plan``'s rows: a row is loaded
-    when it adds a customer or an attribute, a duplicate when it adds nothing."""
-    attributes = customer_file_attributes(mart, kept, names, source)
+) -> ibis.Table | None:
+    """A customers file's new attribute rows, and the empty columns of existing customers
+    it fills (:mod:`segmint.mart.updates`); conflicts with the mart's values go into the
+    column report. Recounts ``plan``'s rows: a row is loaded when it adds a customer or an
+    attribute or fills a value, a duplicate when it adds nothing."""
+    first = kept.mutate(_segmint_rank=ibis.row_number().over(group_by="customer_id", order_by=ROW))
+    first = temp(mart, first.filter(first._segmint_rank == 0).drop("_segmint_rank"))
+    loaded = [new.select(ROW)]
+    notes: dict[str, str] = {}
+    columns = [u.target.split(".")[1] for u in plan.columns if u.fate == "loaded"]
+    columns = [c for c in columns if c != "customer_id"]
+    update, filled = fill_empty(mart, first, "customers", "customer_id", columns)
+    notes.update({f"customers.{c}": f.note() for c, f in filled.items()})
+    if update is not None:
+        plan.updates.append(update)
+        loaded.append(first.semi_join(update.rows, "customer_id").select(ROW))
+    attribute_rows = None
+    if names:
+        melted = temp(mart, melt(kept, names, source))
+        attributes = new_attributes(mart, melted)
+        loaded.append(attributes.select(ROW))
+        stored = stored_conflicts(mart, melted)
+        notes.update({name: c.note() for name, c in stored.items()})
+        attribute_rows = as_attribute_rows(attributes)
+    plan.columns = [_with_note(u, notes.get(u.target, "")) for u in plan.columns]
     total = plan.n_loaded + plan.n_duplicate
-    loaded = new.select(ROW).union(attributes.select(ROW), distinct=True)
-    plan.n_loaded = count(loaded)
+    union = loaded[0]
+    for part in loaded[1:]:
+        union = union.union(part, distinct=True)
+    plan.n_loaded = count(union)
     plan.n_duplicate = total - plan.n_loaded
-    return as_attribute_rows(attributes)
+    return attribute_rows
+
+
+def _with_note(use: ColumnUse, note: str) -> ColumnUse:
+    """``use`` with ``note`` added to its own."""
+    if not note:
+        return use
+    joined = "; ".join(p for p in (use.note, note) if p)
+    return ColumnUse(use.column, use.fate, use.target, joined)
 
 
 def _hint(parent: str) -> str:

@@ -8,7 +8,7 @@ for ids not seen before). Its columns, after ``--map``:
   ``amount`` (then ``unit_price = amount / quantity``);
 - optional ``order_id``, ``product_id``, ``product_name``, ``category``, ``channel``,
   ``unit_cost``, ``discount``; the customer's ``country``, ``city``, ``region`` and
-  ``postcode`` (the latest value fills a new customer's row), and ``email`` (kept in
+  ``postcode`` (the latest value fills a new customer's row, and an existing customer's empty columns), and ``email`` (kept in
   ``customer_pii``; it keys the customer when the file has no customer id).
 
 Without ``order_id`` the lines of one customer at one timestamp form one order, whose id
@@ -35,6 +35,7 @@ from segmint.mart.attribute_rows import (
     customer_level,
     latest_values,
     new_attributes,
+    stored_conflicts,
 )
 from segmint.mart.columns import (
     ColumnUse,
@@ -48,10 +49,17 @@ from segmint.mart.columns import (
 from segmint.mart.connection import Mart
 from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp
 from segmint.mart.privacy.suppression import mark_erased
-from segmint.mart.returns import MOVED, match_returns, order_status
+from segmint.mart.returns import (
+    MOVED,
+    loaded_order_status,
+    match_returns,
+    number_late_returns,
+    order_status,
+)
 from segmint.mart.schema import Column, Table
 from segmint.mart.staging import Stage
 from segmint.mart.tables import TableOptions
+from segmint.mart.updates import Filled, fill_empty
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
 
 TRANSACTIONS = Table(
@@ -85,10 +93,26 @@ TRANSACTIONS = Table(
         Column("amount", "float64", "Line total; negative for a return."),
         Column("discount", "float64", "Discount on the line.", non_negative=True),
         Column("unit_cost", "float64", "Cost per unit.", non_negative=True),
-        Column("country", "string", "Customer's country, for new customers (latest value)."),
-        Column("city", "string", "Customer's city, for new customers (latest value)."),
-        Column("region", "string", "Customer's region or state, for new customers (latest value)."),
-        Column("postcode", "string", "Customer's postcode, for new customers (latest value)."),
+        Column(
+            "country",
+            "string",
+            "Customer's country, latest value; fills an existing customer's empty one.",
+        ),
+        Column(
+            "city",
+            "string",
+            "Customer's city, latest value; fills an existing customer's empty one.",
+        ),
+        Column(
+            "region",
+            "string",
+            "Customer's region or state, latest value; fills an existing customer's empty one.",
+        ),
+        Column(
+            "postcode",
+            "string",
+            "Customer's postcode, latest value; fills an existing customer's empty one.",
+        ),
         Column(
             "email",
             "string",
@@ -144,6 +168,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
             ibis.row_number().over(group_by="order_id", order_by=[valid[MOVED], valid[ROW]]) + 1
         ).cast("int32")
     )
+    lines = number_late_returns(mart, temp(mart, lines))
     lines = _check_order_customer(mart, temp(mart, lines))
     plan.quarantine.append(rejected(lines, stage.table))
     lines = lines.filter(lines[REASON].isnull())
@@ -155,6 +180,9 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     plan.n_loaded = count(new)
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
+    status = loaded_order_status(mart, new)
+    if status is not None:
+        plan.updates.append(status)
     uses += unused + [pii_report(c) for c in rest if personal_data(c)]
     _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
@@ -172,9 +200,18 @@ def _customer_part(
     found: list[str],
     source: str,
 ) -> None:
-    """Add the customer attributes of ``extras`` to ``plan``, and its column report."""
+    """Add the customer attributes of ``extras`` and the empty customers columns the file
+    fills (:mod:`segmint.mart.updates`) to ``plan``, and its column report."""
     attribute_uses, attributes = customer_columns(mart, lines, extras, Path(source).name)
-    uses = [_customer_note(mart, lines, u) for u in uses + attribute_uses]
+    columns = [c for c in _CUSTOMER_COLUMNS if f"transactions.{c}" in {u.target for u in uses}]
+    latest = ibis.struct({"at": lines.order_ts, "row": lines[ROW]})
+    by_customer = lines.group_by("customer_id").aggregate(
+        **{c: lines[c].argmax(latest, where=lines[c].notnull()) for c in columns}
+    )
+    update, filled = fill_empty(mart, by_customer, "customers", "customer_id", columns)
+    if update is not None:
+        plan.updates.append(update)
+    uses = [_customer_note(mart, lines, u, filled) for u in uses + attribute_uses]
     plan.columns = sorted(uses, key=lambda u: found.index(u.column))
     plan.ignored_columns = [u.column for u in plan.columns if u.fate == "reported"]
     if attributes is not None:
@@ -278,17 +315,34 @@ def customer_columns(
     melted = parts[0]
     for part in parts[1:]:
         melted = melted.union(part)
+    melted = temp(mart, melted)
+    stored = stored_conflicts(mart, melted)
+    uses = [
+        ColumnUse(u.column, u.fate, u.target, _join(u.note, stored[u.target].note()))
+        if u.fate == "attribute" and u.target in stored
+        else u
+        for u in uses
+    ]
     return uses, as_attribute_rows(new_attributes(mart, melted))
 
 
-def _customer_note(mart: Mart, lines: ibis.Table, use: ColumnUse) -> ColumnUse:
-    """A customers column (country, city…) of the file: where it goes, and its conflicts."""
+def _customer_note(
+    mart: Mart, lines: ibis.Table, use: ColumnUse, filled: dict[str, Filled]
+) -> ColumnUse:
+    """A customers column (country, city…) of the file: where it goes, its conflicts within
+    the file (the latest value wins) and with the mart (the mart's value is kept)."""
     target = use.target.removeprefix("transactions.")
     if use.fate != "loaded" or target not in _CUSTOMER_COLUMNS:
         return use
     _, conflicts = latest_values(mart, lines, target, target, "")
-    note = "the latest value per customer, for customers new to the mart"
-    return ColumnUse(use.column, "loaded", f"customers.{target}", _join(note, conflicts.note()))
+    note = (
+        "the latest value per customer, for new customers and for existing ones whose "
+        f"{target} is empty"
+    )
+    stored = filled[target].note() if target in filled else ""
+    return ColumnUse(
+        use.column, "loaded", f"customers.{target}", _join(note, conflicts.note(), stored)
+    )
 
 
 def _join(*parts: str) -> str:

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from segmint.features.demographics import AGE_BANDS
+from segmint.views.customer_attributes import hidden_feature
 
 PROFILE_DROPPED = ("city", "postcode")
 """Profile fields only admins see (``country`` and ``region`` stay)."""
@@ -50,8 +51,11 @@ def coarse_profile(profile: dict[str, Any], year: int) -> dict[str, Any]:
 
 
 def coarse_features(features: dict[str, Any]) -> dict[str, Any]:
-    """``features`` without the exact age and the city."""
-    return {k: v for k, v in features.items() if k not in FEATURE_DROPPED}
+    """``features`` without the exact age and the city, nor attribute columns of personal
+    data, exact location or age (:func:`segmint.views.customer_attributes.hidden_feature`)."""
+    return {
+        k: v for k, v in features.items() if k not in FEATURE_DROPPED and not hidden_feature(k, v)
+    }
 
 
 def coarse_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

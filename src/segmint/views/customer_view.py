@@ -1,10 +1,12 @@
-"""The 360° view of one customer: profile, features, segment history, scores, recent orders
-and events, consents and (when allowed) personal data.
+"""The 360° view of one customer: profile, attributes, features, segment history, scores,
+recent orders and events, consents and (when allowed) personal data.
 
 The rows come from point lookups (:mod:`segmint.serving.customer_lookup`: sorted in-process
 copies, else parameterised statements); this module puts them together, says what is not
 computed yet, and coarsens the quasi-identifiers for roles below admin
-(:mod:`segmint.views.coarse`).
+(:mod:`segmint.views.coarse`). The attributes a load made of a file's extra columns are
+shown by role (:mod:`segmint.views.customer_attributes`): personal data with ``customer_pii``
+only, exact location and age in the exact view only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from segmint.serving import customer_lookup as lookup
 from segmint.serving.customer_lookup import RECENT
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views import coarse, scores
+from segmint.views import customer_attributes as attributes
 
 __all__ = ["RECENT", "Customer360", "customer_360"]
 
@@ -38,6 +41,7 @@ class Customer360:
     events: list[dict[str, Any]]
     consents: list[dict[str, Any]]
     pii: dict[str, Any] | None = None
+    attributes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
 
@@ -51,7 +55,8 @@ def customer_360(
     exact: bool | None = None,
 ) -> Customer360:
     """The 360° view of ``customer_id``: profile, latest features, segment history, scores,
-    recent orders with their value, recent events and consents (and PII when allowed).
+    recent orders with their value, recent events, consents and attributes (and PII when
+    allowed).
 
     Args:
         mart: the mart (the request's cursor).
@@ -89,12 +94,25 @@ def customer_360(
     if include_pii:
         pii = lookup.table_records(mart, copies, "customer_pii", customer_id)
         result.pii = pii[0] if pii else {}
-    if not (include_pii if exact is None else exact):
+    exact = include_pii if exact is None else exact
+    _add_attributes(result, mart, copies, exact=exact, include_pii=include_pii)
+    if not exact:
         year = coarse.reference_year(result.features_as_of)
         result.profile = coarse.coarse_profile(result.profile, year)
         result.features = coarse.coarse_features(result.features)
         result.events = coarse.coarse_events(result.events)
     return result
+
+
+def _add_attributes(
+    result: Customer360, mart: Mart, copies: SortedCopies, *, exact: bool, include_pii: bool
+) -> None:
+    """The customer's attributes the caller may see, and a message counting the others."""
+    records = lookup.table_records(mart, copies, "customer_attributes", result.customer_id)
+    shown, hidden = attributes.shown_attributes(records, exact=exact, include_pii=include_pii)
+    result.attributes = shown
+    if hidden:
+        result.messages.append(attributes.hidden_message(hidden))
 
 
 def _add_features(

@@ -1,0 +1,136 @@
+"""Values a load gives rows already in the mart: empty columns filled, conflicts reported.
+
+Loads never overwrite a value the mart holds. What a later file may do to an existing
+row is narrower:
+
+* **fill** an empty column: a customers file (or a transactions file's customer-level
+  columns) brings ``country`` for customers whose ``country`` is empty; the file's value
+  is written there (:func:`fill_empty`);
+* a **conflict** (the mart and the file hold different non-empty values) keeps the
+  mart's value and is counted and shown, never resolved silently (:class:`Conflicts`);
+* **set** a value the load itself decides: the status of an order loaded earlier that
+  receives a return from a later file (:mod:`segmint.mart.returns`).
+
+Both are :class:`Update` rows worked out before the write and applied in the load's
+transaction by :func:`apply_update`: one ``UPDATE … FROM`` per update whose identifiers
+come from the schema and whose values come from a temporary table, never from text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import sqlglot.expressions as sge
+
+from segmint.mart.connection import Mart
+from segmint.mart.plan import Update, count, temp
+
+EXAMPLES = 3
+"""Conflicts shown by example in a load's report."""
+
+
+@dataclass(frozen=True)
+class Conflicts:
+    """Keys whose file value differs from the mart's non-empty one: how many, examples."""
+
+    n: int
+    examples: tuple[str, ...] = ()
+
+    def note(self, what: str = "customers") -> str:
+        """``2 existing customers have another value (the mart's is kept), e.g. …``."""
+        if not self.n:
+            return ""
+        return (
+            f"{self.n:,} existing {what} have another value in the mart (the mart's is kept; "
+            f"a conflict, not resolved), e.g. {'; '.join(self.examples)}"
+        )
+
+
+@dataclass(frozen=True)
+class Filled:
+    """What filling one column found: values written into empty cells, and conflicts."""
+
+    n_filled: int
+    conflicts: Conflicts
+
+    def note(self, what: str = "customers") -> str:
+        """The column report's words for it (empty when nothing happened)."""
+        filled = (
+            f"filled where empty for {self.n_filled:,} existing {what}" if self.n_filled else ""
+        )
+        return "; ".join(p for p in (filled, self.conflicts.note(what)) if p)
+
+
+def fill_empty(
+    mart: Mart, incoming: ibis.Table, table: str, key: str, columns: list[str]
+) -> tuple[Update | None, dict[str, Filled]]:
+    """The update filling the empty ``columns`` of existing rows from ``incoming``.
+
+    Args:
+        incoming: one row per ``key`` with the file's value of each of ``columns``.
+        table: the mart table whose existing rows are filled.
+        key: its key column.
+        columns: the columns the file brings.
+
+    Returns:
+        The update (None when nothing is filled) and, per column, what was found.
+    """
+    if not columns:
+        return None, {}
+    stored = mart.table(table)
+    old = stored.select(key, **{f"_old_{c}": stored[c] for c in columns})
+    both = temp(mart, incoming.select(key, *columns).inner_join(old, key))
+    found: dict[str, Filled] = {}
+    for column in columns:
+        new, was = both[column], both[f"_old_{column}"]
+        n_filled = count(both.filter(new.notnull() & was.isnull()))
+        differ = both.filter(new.notnull() & was.notnull() & (new != was))
+        found[column] = Filled(n_filled, value_conflicts(differ, key, column))
+    if not any(f.n_filled for f in found.values()):
+        return None, found
+    fills = {
+        c: ibis.cases((both[f"_old_{c}"].isnull(), both[c]), else_=ibis.null(both[c].type()))
+        for c in columns
+    }
+    rows = both.select(key, **fills)
+    wanted = ibis.or_(*[rows[c].notnull() for c in columns])
+    return Update(table, key, tuple(columns), temp(mart, rows.filter(wanted))), found
+
+
+def value_conflicts(differ: ibis.Table, key: str, column: str) -> Conflicts:
+    """The conflicts of ``differ``: rows whose ``column`` (the file's value) differs from
+    ``_old_<column>`` (the mart's, kept), counted, with the first few by ``key`` shown."""
+    n = count(differ)
+    if not n:
+        return Conflicts(0)
+    some = differ.order_by(key).limit(EXAMPLES).execute()
+    examples = tuple(
+        f"{row[key]}: {row[f'_old_{column}']} kept, the file says {row[column]}"
+        for row in some.to_dict("records")
+    )
+    return Conflicts(n, examples)
+
+
+def apply_update(mart: Mart, update: Update) -> int:
+    """Apply ``update`` (inside the caller's transaction); the number of rows it changed."""
+    target = sge.table_(update.table, quoted=True)
+    *where_, name = update.rows.get_name().split(".")  # temp.main.<name>: this load's own
+    place = dict(zip(("catalog", "db"), where_, strict=False)) if len(where_) == 2 else {}
+    source = sge.table_(name, quoted=True, **place).as_("_segmint_u")
+    assignments = []
+    for column in update.columns:
+        mine = sge.column(column, table=update.table, quoted=True)
+        theirs = sge.column(column, table="_segmint_u", quoted=True)
+        first, second = (theirs, mine) if update.overwrite else (mine, theirs)
+        value = sge.func("coalesce", first, second)
+        assignments.append(sge.EQ(this=sge.column(column, quoted=True), expression=value))
+    where = sge.EQ(
+        this=sge.column(update.key, table=update.table, quoted=True),
+        expression=sge.column(update.key, table="_segmint_u", quoted=True),
+    )
+    update_from = sge.Update(this=target, expressions=assignments, from_=sge.From(this=source))
+    statement = update_from.where(where)
+    size = update.size()
+    mart.raw.execute(statement.sql("duckdb"))
+    return size

@@ -1,0 +1,99 @@
+"""The attributes block of the 360° view: a customer's ``customer_attributes``, by role.
+
+Attributes come from whatever files a business loads (a demographics file's bands, a
+loyalty tier, a segment column of a transactions file), so their names decide who sees
+them, by the rules the rest of the view follows:
+
+* **personal data** (names that look like an e-mail, phone, name, street address, date of
+  birth… by :func:`segmint.mart.columns.personal_data`, the test a load uses to keep such
+  columns out of attributes) is shown only where ``customer_pii`` is: to admins whose reads
+  are audited (``include_pii``);
+* **exact location and age** (``city``, ``town``, ``postcode``, ``zip``, ``birth_year``…,
+  and an ``age`` given as a number) are quasi-identifiers: shown only in the exact view
+  (admins), as the profile's city, postcode and birth year are
+  (:mod:`segmint.views.coarse`); ``country``, ``region``, ``state`` and banded ages stay,
+  as in the coarse profile;
+* every other attribute is shown to every role that sees the view (analysts and admins).
+
+What is held back is counted in a message, so nobody mistakes a hidden value for none.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from segmint.mart.columns import personal_data
+
+FINE_LOCATION = re.compile(
+    r"(^|_)(city|town|village|postcode|post_code|postal_code|zip|zip_code|zipcode|"
+    r"latitude|longitude|lat|lon|lng|geo|coordinates)(_|$)"
+)
+"""Attribute names of a place finer than a region: hidden below admin, like ``city``."""
+
+EXACT_AGE = re.compile(r"(^|_)(birth_year|year_of_birth|birthyear|birth_date|birthday)(_|$)")
+"""Attribute names of a birth year or date: hidden below admin, like ``birth_year``."""
+
+AGE = re.compile(r"(^|_)age(_years)?$")
+"""Attribute names of an age: hidden below admin when the value is a number (an exact age)."""
+
+SHOWN = ("name", "value", "updated_at", "source")
+"""The fields of each attribute the view shows."""
+
+
+def visibility(name: str, value: Any) -> str:
+    """Who may see the attribute ``name`` with ``value``: ``pii`` (admins whose reads are
+    audited), ``exact`` (the exact view: admins) or ``all`` (every role with the view)."""
+    if personal_data(name) is not None:
+        return "pii"
+    if FINE_LOCATION.search(name) or EXACT_AGE.search(name):
+        return "exact"
+    if AGE.search(name) and _is_number(value):
+        return "exact"
+    return "all"
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def shown_attributes(
+    records: list[dict[str, Any]], *, exact: bool, include_pii: bool
+) -> tuple[list[dict[str, Any]], int]:
+    """The attributes the caller may see, by name, and how many were held back.
+
+    Args:
+        records: the customer's ``customer_attributes`` rows.
+        exact: the caller sees the exact view (quasi-identifiers as stored).
+        include_pii: the caller sees personal data.
+    """
+    allowed = {"all"} | ({"exact"} if exact else set()) | ({"pii"} if include_pii else set())
+    shown: list[dict[str, Any]] = []
+    hidden = 0
+    for record in sorted(records, key=lambda r: str(r.get("name"))):
+        if visibility(str(record.get("name")), record.get("value")) in allowed:
+            shown.append({k: record.get(k) for k in SHOWN})
+        else:
+            hidden += 1
+    return shown, hidden
+
+
+def hidden_message(hidden: int) -> str:
+    """The view's message about held-back attributes (empty when none are)."""
+    if not hidden:
+        return ""
+    return (
+        f"{hidden} attribute{'s' if hidden != 1 else ''} (personal data, exact location or "
+        "age) shown to the admin role only."
+    )
+
+
+def hidden_feature(column: str, value: Any) -> bool:
+    """A feature column (an attribute pivoted, :mod:`segmint.features.attributes`, which
+    adds ``_attr`` to a name a built-in feature has) holding what :func:`visibility` keeps
+    from the coarse view: it leaves such a column out as it leaves out ``city`` and ``age``."""
+    return visibility(re.sub(r"_attr\d*$", "", column), value) != "all"
