@@ -143,6 +143,7 @@ def test_online_retail_rows_load_the_same_from_csv_and_from_xlsx(
     with segmint.connect(tmp_path / "other.duckdb") as other:
         from_xlsx = load(other, "transactions", _retail_workbook(frame, tmp_path / "retail.xlsx"))
         assert from_xlsx.guessed == from_csv.guessed == RETAIL_MAPPING
+        assert [u.column for u in from_xlsx.columns] == list(frame.columns)  # in == out
         assert (from_xlsx.rows_loaded, from_xlsx.rows_quarantined) == (
             from_csv.rows_loaded,
             from_csv.rows_quarantined,

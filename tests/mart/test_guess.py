@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 from pathlib import Path
 
 import pytest
@@ -122,14 +124,22 @@ def test_guessing_can_be_turned_off(mart: Mart, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_guessed_mapping_of_online_retail_is_the_hand_mapping(mart: Mart) -> None:
-    result = load(mart, "transactions", RETAIL / "online_retail_ii_2009_2010.csv.gz")
+    path = RETAIL / "online_retail_ii_2009_2010.csv.gz"
+    result = load(mart, "transactions", path)
     assert result.mapping == RETAIL_MAPPING
     assert result.guessed == RETAIL_MAPPING
+    with gzip.open(path, "rt", encoding="utf-8") as text:
+        header = next(csv.reader(text))
+    assert [u.column for u in result.columns] == header  # columns in == columns out
+    assert {u.fate for u in result.columns} == {"loaded"}
 
 
 @pytest.mark.slow
 def test_the_guessed_mapping_of_cdnow_is_the_hand_mapping(mart: Mart) -> None:
     result = load(mart, "transactions", CDNOW)
     assert result.guessed == CDNOW_OPTIONS["mapping"]
+    with CDNOW.open(encoding="utf-8") as text:
+        header = text.readline().split()
+    assert [u.column for u in result.columns] == header  # columns in == columns out
     assert result.rows_loaded == 69_659  # and the date format %Y%m%d was guessed
     assert (DATASETS / "cdnow").is_dir()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import segmint
 from segmint.exceptions import SchemaError
 from segmint.mart import Mart
 from segmint.mart.presets import PRESETS
@@ -121,3 +124,85 @@ def test_every_preset_names_only_transactions_columns() -> None:
     for preset in PRESETS.values():
         assert set(preset.columns) <= set(TRANSACTIONS.column_names), preset.name
         assert set(preset.required) <= set(preset.columns), preset.name
+
+
+SHOPIFY_BY_HAND = {
+    "order_id": "Name",
+    "email": "Email",
+    "order_ts": "Created at",
+    "quantity": "Lineitem quantity",
+    "unit_price": "Lineitem price",
+    "product_id": "Lineitem sku",
+    "product_name": "Lineitem name",
+    "discount": "Lineitem discount",
+    "status": "Financial Status",
+    "cancelled_at": "Cancelled at",
+    "channel": "Source",
+    "country": "Billing Country",
+    "city": "Billing City",
+    "region": "Billing Province",
+    "postcode": "Billing Zip",
+}
+WOOCOMMERCE_BY_HAND = {
+    "order_id": "Order Number",
+    "email": "Email (Billing)",
+    "order_ts": "Order Date",
+    "status": "Order Status",
+    "product_id": "SKU",
+    "product_name": "Item Name",
+    "quantity": "Quantity (- Refund)",
+    "unit_price": "Item Cost",
+    "country": "Country Code (Billing)",
+    "city": "City (Billing)",
+    "region": "State Code (Billing)",
+    "postcode": "Postcode (Billing)",
+}
+UCI_BY_HAND = {
+    "order_id": "InvoiceNo",
+    "product_id": "StockCode",
+    "product_name": "Description",
+    "quantity": "Quantity",
+    "order_ts": "InvoiceDate",
+    "unit_price": "UnitPrice",
+    "customer_id": "CustomerID",
+    "country": "Country",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "preset", "by_hand"),
+    [
+        ("shopify_orders_export.csv", "shopify", SHOPIFY_BY_HAND),
+        ("woocommerce_orders_export.csv", "woocommerce", WOOCOMMERCE_BY_HAND),
+        ("uci_online_retail.csv", "uci-online-retail", UCI_BY_HAND),
+    ],
+)
+def test_without_preset_or_map_the_guess_is_the_hand_mapping(
+    mart: Mart,
+    tmp_path: Path,
+    empty_template: Path,
+    name: str,
+    preset: str,
+    by_hand: dict[str, str],
+) -> None:
+    result = load(mart, "transactions", DATA / name)
+    assert result.guessed == result.mapping == by_hand
+    with (DATA / name).open(encoding="utf-8", newline="") as text:
+        header = next(csv.reader(text))
+    assert [u.column for u in result.columns] == header  # columns in == columns out
+    assert result.reconciles
+    shutil.copyfile(empty_template, tmp_path / "other.duckdb")
+    with segmint.connect(tmp_path / "other.duckdb") as other:
+        named = load(other, "transactions", DATA / name, preset=preset)
+        assert named.mapping == by_hand
+        for table in ("orders", "order_lines", "customers"):
+            columns = [c for c in other.table(table).columns if c != "ingest_id"]
+            assert _rows(mart, table, *columns) == _rows(other, table, *columns), table
+
+
+def test_a_recognised_export_says_which_preset_read_it(mart: Mart) -> None:
+    result = load(mart, "transactions", DATA / "shopify_orders_export.csv")
+    assert result.notes[0] == (
+        "the columns are those of a Shopify orders export: read as --preset shopify does "
+        "(add --preset shopify to say so)"
+    )

@@ -35,7 +35,7 @@ from segmint.mart.files import inspect
 from segmint.mart.guess import MappingGuess, map_flag
 from segmint.mart.mapping import decide_mapping
 from segmint.mart.plan import LoadPlan, count
-from segmint.mart.presets import Preset, get_preset
+from segmint.mart.presets import Preset, get_preset, recognise
 from segmint.mart.privacy.suppression import withhold_raw
 from segmint.mart.schema import TABLES
 from segmint.mart.staging import Stage, stage_file
@@ -216,7 +216,12 @@ def _plan(
     preset: Preset | None,
     excel: bool,
 ) -> tuple[LoadPlan, MappingGuess]:
-    """The mapping (given, preset, guessed) and the load plan it gives."""
+    """The mapping (given, preset, guessed) and the load plan it gives; a file in the layout
+    of a recognised export is read with its preset, and the whole mapping counts as guessed."""
+    found = [c for c in stage.table.columns if c != "_row"]
+    recognised = None
+    if preset is None and options.guess and not options.mapping:
+        preset = recognised = recognise(found, table)
     decided = decide_mapping(
         stage.table,
         table,
@@ -245,7 +250,14 @@ def _plan(
         plan = plan_transactions(mart, stage, source, table_options)
     else:
         plan = plan_table(mart, TABLES[table], stage, source, table_options)
-    check_accounted(plan.columns, [c for c in stage.table.columns if c != "_row"], source)
+    check_accounted(plan.columns, found, source)
+    if recognised is not None:
+        decided = replace(decided, guessed=dict(decided.mapping))
+        plan.notes.insert(
+            0,
+            f"the columns are those of a {recognised.title}: read as --preset "
+            f"{recognised.name} does (add --preset {recognised.name} to say so)",
+        )
     return plan, decided
 
 

@@ -47,6 +47,11 @@ class Preset:
         cancel_prefix: order ids starting with it are cancellations.
         attributes: the export's other columns that are customer attributes; its
             remaining columns are order-level bookkeeping, reported as not used.
+        signature: columns every file of the export has.
+        recognised: used without ``--preset`` (and without ``--map``) when a file has the
+            signature, because guessing column by column misreads the export (Shopify's
+            ``Receipt Number`` looks like an order id, ``Name`` is one; WooCommerce has
+            six money columns); the UCI layout is guessed right column by column.
     """
 
     name: str
@@ -58,6 +63,7 @@ class Preset:
     cancel_prefix: str | None = None
     attributes: tuple[str, ...] = ()
     signature: tuple[str, ...] = field(default_factory=tuple)
+    recognised: bool = False
     """Columns whose presence says a file is this export (for suggesting the preset)."""
 
     def mapping(self, found: list[str], source: str) -> dict[str, str]:
@@ -106,6 +112,7 @@ SHOPIFY = Preset(
     required=("order_id", "email", "order_ts", "quantity", "unit_price"),
     attributes=("Accepts Marketing", "Currency"),
     signature=("Name", "Email", "Created at", "Lineitem quantity", "Lineitem price"),
+    recognised=True,
 )
 
 WOOCOMMERCE = Preset(
@@ -130,6 +137,7 @@ WOOCOMMERCE = Preset(
     required=("order_id", "order_ts", "quantity", "unit_price"),
     attributes=("Payment Method Title",),
     signature=("Order Number", "Order Date", "Item Cost"),
+    recognised=True,
 )
 
 UCI_ONLINE_RETAIL = Preset(
@@ -173,3 +181,10 @@ def suggest_preset(found: list[str]) -> Preset | None:
         if all(c in found for c in preset.signature):
             return preset
     return None
+
+
+def recognise(found: list[str], table: str) -> Preset | None:
+    """The preset a file for ``table`` is read with when no ``--preset`` or ``--map`` is
+    given: one marked ``recognised`` whose signature columns the file has."""
+    preset = suggest_preset(found)
+    return preset if preset is not None and preset.recognised and preset.table == table else None
