@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,45 @@ def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_pa
     )
     load(mart, "transactions", write(tmp_path / "b.csv", HEADER + "R1,c1,2024-01-05,p1,-1,10\n"))
     assert _orders(mart) == {"S1": ("c1", "cancelled")}
+
+
+def _booked(notes: tuple[str, ...]) -> tuple[int, int]:
+    """Return lines booked on the order they reverse, and how many of them on orders of an
+    earlier load, as a load's note says."""
+    note = next(n for n in notes if n.startswith("returns:"))
+    booked = re.search(r"; ([\d,]+) of their lines were booked", note)
+    earlier = re.search(r"\(([\d,]+) on orders loaded earlier\)", note)
+    assert booked is not None
+    return int(booked.group(1).replace(",", "")), int(
+        earlier.group(1).replace(",", "") if earlier else 0
+    )
+
+
+@pytest.mark.slow
+def test_online_retail_in_two_files_matches_as_many_returns_as_in_one(
+    mart: Mart, tmp_path: Path
+) -> None:
+    raw = pd.read_parquet(RETAIL / "online_retail_ii_2009_2010.parquet")
+    whole = load(
+        mart,
+        "transactions",
+        RETAIL / "online_retail_ii_2009_2010.parquet",
+        preset="uci-online-retail",
+        dry_run=True,
+    )
+    in_one, _ = _booked(whole.notes)
+    cut = pd.Timestamp("2010-06-01")
+    raw[raw.InvoiceDate < cut].to_parquet(tmp_path / "first.parquet", index=False)
+    raw[raw.InvoiceDate >= cut].to_parquet(tmp_path / "second.parquet", index=False)
+    first = load(mart, "transactions", tmp_path / "first.parquet", preset="uci-online-retail")
+    second = load(mart, "transactions", tmp_path / "second.parquet", preset="uci-online-retail")
+    assert first.reconciles and second.reconciles
+    assert first.rows_read + second.rows_read == len(raw)
+    (booked_first, _), (booked_second, earlier) = _booked(first.notes), _booked(second.notes)
+    assert booked_first + booked_second == in_one
+    assert earlier > 0  # returns in the second half of sales in the first
+    orders = mart.table("orders")
+    documents = orders.filter(orders.order_id.startswith("C"))
+    assert int(documents.filter(documents.status != "cancelled").count().execute()) == 0
+    again = load(mart, "transactions", tmp_path / "second.parquet", preset="uci-online-retail")
+    assert again.already_loaded and again.rows_duplicate == second.rows_read
