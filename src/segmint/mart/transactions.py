@@ -180,9 +180,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     plan.n_loaded = count(new)
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
-    status = loaded_order_status(mart, new)
-    if status is not None:
-        plan.updates.append(status)
+    plan.updates += [u for u in (loaded_order_status(mart, new),) if u is not None]
     uses += unused + [pii_report(c) for c in rest if personal_data(c)]
     _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
