@@ -32,17 +32,17 @@ EXAMPLES = 3
 
 @dataclass(frozen=True)
 class Conflicts:
-    """Keys whose file value differs from the mart's non-empty one: how many, examples."""
+    """Customers whose file value differs from the mart's non-empty one: how many, examples."""
 
     n: int
     examples: tuple[str, ...] = ()
 
-    def note(self, what: str = "customers") -> str:
+    def note(self) -> str:
         """``2 existing customers have another value (the mart's is kept), e.g. …``."""
         if not self.n:
             return ""
         return (
-            f"{self.n:,} existing {what} have another value in the mart (the mart's is kept; "
+            f"{self.n:,} existing customers have another value in the mart (the mart's is kept; "
             f"a conflict, not resolved), e.g. {'; '.join(self.examples)}"
         )
 
@@ -54,12 +54,12 @@ class Filled:
     n_filled: int
     conflicts: Conflicts
 
-    def note(self, what: str = "customers") -> str:
+    def note(self) -> str:
         """The column report's words for it (empty when nothing happened)."""
         filled = (
-            f"filled where empty for {self.n_filled:,} existing {what}" if self.n_filled else ""
+            f"filled where empty for {self.n_filled:,} existing customers" if self.n_filled else ""
         )
-        return "; ".join(p for p in (filled, self.conflicts.note(what)) if p)
+        return "; ".join(p for p in (filled, self.conflicts.note()) if p)
 
 
 def fill_empty(
