@@ -31,7 +31,7 @@ Example, on a small synthetic retailer written to a temporary folder:
 >>> run.method, run.n_customers
 ('buy_again', 352)
 >>> ws.recommend.show("C0000002").reason.iloc[0]
-'you buy this every ~208 days, last 373 days ago'
+'you bought this 383 days ago'
 >>> ws.close()
 >>> import shutil; shutil.rmtree(folder)
 """
