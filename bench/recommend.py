@@ -1,7 +1,7 @@
 """Recommendation speed: fit, top-10 for every customer, rule mining and ALS against peers.
 
-The synthetic retailer (``segmint synth``) has no product affinities, so this script makes
-its own baskets at the specified scale: products fall into themes of 50, each customer
+The synthetic retailer (``segmint synth``) has 1,200 products, too few for this scale, so
+this script makes its own baskets at the specified scale: products fall into themes of 50, each customer
 favours one to three themes and keeps a few staple items, each order draws its items from
 one of the customer's themes (popular items more often) or from their staples. Rules,
 neighbours and repeat purchases therefore all have something to find. The baskets are
