@@ -126,3 +126,42 @@ def test_keyword_options_reach_the_use_cases(pair: tuple[Path, Workspace]) -> No
     assert ws.assign_clusters("three").version == run.version
     with pytest.raises(TypeError, match="unexpected keyword"):
         ws.segment_clusters("bad", clusters=3)
+
+
+@pytest.mark.slow
+def test_recommendations_equal_the_cli(pair: tuple[Path, Workspace], tmp_path: Path) -> None:
+    mart, ws = pair
+    cli(mart, "recommend", "fit", "--method", "buy-again", "--k", "3")
+    run = ws.recommend.fit(method="buy-again", k=3)
+    assert (run.method, run.k) == ("buy_again", 3)
+    with segmint.connect(mart, read_only=True) as other:
+        theirs = other.table("recommendations").to_pandas()
+    mine = ws.table("recommendations").to_pandas()
+    columns = ["customer_id", "rank", "product_id", "method", "reason"]
+    assert run.n_rows == len(mine) == len(theirs) > 0
+    key = ["customer_id", "rank"]
+    pd.testing.assert_frame_equal(
+        mine.sort_values(key)[columns].reset_index(drop=True),
+        theirs.sort_values(key)[columns].reset_index(drop=True),
+    )
+    customer = str(mine.customer_id.iloc[0])
+    shown = json.loads(cli(mart, "recommend", "show", customer, "--format", "json"))
+    assert [r["product_id"] for r in shown] == ws.recommend.show(customer).product_id.tolist()
+    listed = json.loads(
+        cli(mart, "recommend", "rules", "--min-count", "3", "--max-len", "2", "--format", "json")
+    )
+    found = ws.recommend.rules(min_count=3, max_len=2).rules
+    assert [r["consequent_id"] for r in listed] == found.consequent_id.tolist()
+    assert len(found) > 0
+    split = "2025-09-30"
+    evaluated = json.loads(
+        cli(mart, "recommend", "evaluate", "--split-date", split, "--k", "5", "--format", "json")
+    )
+    table = ws.recommend.evaluate(split, k=5).table.set_index("method")
+    for method, scores in evaluated["methods"].items():
+        assert scores["recall"] == pytest.approx(table.loc[method, "recall"])
+    out = tmp_path / "lists.csv"
+    cli(mart, "recommend", "export", "--out", str(tmp_path / "cli.csv"))
+    exported = ws.recommend.export(out, channel="email")
+    assert exported.rows.shape[0] == pd.read_csv(out).shape[0] > 0
+    assert pd.read_csv(out).equals(pd.read_csv(tmp_path / "cli.csv"))

@@ -27,6 +27,11 @@ Example, on a small synthetic retailer written to a temporary folder:
 ('bgnbd+gammagamma', 1.333)
 >>> ws.clv.score().n_customers
 353
+>>> run = ws.recommend.fit(method="buy-again", k=3)
+>>> run.method, run.n_customers
+('buy_again', 352)
+>>> ws.recommend.show("C0000002").reason.iloc[0]
+'you bought this 383 days ago'
 >>> ws.close()
 >>> import shutil; shutil.rmtree(folder)
 """
@@ -49,6 +54,10 @@ from segmint.mart import connect as open_mart
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.mart.privacy import AccessResult, ForgetResult
 from segmint.scoring.clv_scores import ScoreRun
+from segmint.scoring.recommend import Evaluation
+from segmint.scoring.recommend.export import ExportedLists
+from segmint.scoring.recommend.rule_list import RuleList, RuleQuery
+from segmint.scoring.recommend.store import StoredRun
 from segmint.workflows import assignments as stored
 from segmint.workflows import (
     clusters,
@@ -62,10 +71,11 @@ from segmint.workflows import (
     value,
 )
 from segmint.workflows import quickstart as quickstart_workflow
+from segmint.workflows import recommend as recommend_workflow
 from segmint.workflows.predict import PredictionRun, ScoreRefresh
 from segmint.workflows.quickstart import QuickstartRun
 
-__all__ = ["ClvUseCases", "Workspace", "connect"]
+__all__ = ["ClvUseCases", "RecommendUseCases", "Workspace", "connect"]
 
 
 def connect(
@@ -107,6 +117,12 @@ class Workspace(Mart):
     def clv(self) -> ClvUseCases:
         """Customer lifetime value: ``fit()``, ``score()``, ``backtest()``."""
         return ClvUseCases(self)
+
+    @property
+    def recommend(self) -> RecommendUseCases:
+        """Per-customer recommendations: ``fit()``, ``evaluate()``, ``rules()``, ``show()``,
+        ``export()``."""
+        return RecommendUseCases(self)
 
     def ingest(
         self,
@@ -268,3 +284,58 @@ class ClvUseCases:
     ) -> clv.Backtest:
         """Each model's holdout metrics when fitted on the calibration period."""
         return clv.backtest(self.mart, calibration_end, holdout_end, models, penalizer=penalizer)
+
+
+class RecommendUseCases:
+    """The recommendation use cases of a workspace (``segmint recommend …``):
+    ``ws.recommend.fit()``, ``.evaluate()``, ``.rules()``, ``.show()``, ``.export()``.
+
+    Each calls the function of :mod:`segmint.workflows.recommend` the command calls, with
+    the command's options as keywords (method names as on the command line or in results:
+    ``"buy-again"`` or ``"buy_again"``).
+    """
+
+    def __init__(self, mart: Mart) -> None:
+        self.mart = mart
+
+    def fit(self, as_of: AsOf | None = None, **settings: Any) -> StoredRun:
+        """Fit ``method`` (default ``"auto"``, the blend) and store every customer's top
+        ``k`` with reasons (fields of :class:`~segmint.workflows.recommend.RecommendFitOptions`
+        as keywords: ``method=``, ``k=``, ``segmentation=``, ``exclude_products=``)."""
+        options = recommend_workflow.RecommendFitOptions(**_tupled(settings))
+        return recommend_workflow.fit(self.mart, as_of, options)
+
+    def evaluate(self, split_date: AsOf, end: AsOf | None = None, **settings: Any) -> Evaluation:
+        """Train every method on baskets up to ``split_date`` and test on what came after
+        (fields of :class:`~segmint.workflows.recommend.RecommendOptions` as keywords)."""
+        options = recommend_workflow.RecommendOptions(**_tupled(settings))
+        return recommend_workflow.evaluate(self.mart, split_date, options, end=end)
+
+    def rules(self, as_of: AsOf | None = None, **query: Any) -> RuleList:
+        """Association rules with product names, strongest lift first (fields of
+        :class:`~segmint.scoring.recommend.rule_list.RuleQuery` as keywords:
+        ``min_support=``, ``min_count=``, ``min_confidence=``, ``min_lift=``, ``max_len=``)."""
+        return recommend_workflow.rules(self.mart, as_of, RuleQuery(**_tupled(query)))
+
+    def show(self, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
+        """One customer's stored list: rank, product, name, score, method, reason, as_of."""
+        return recommend_workflow.show(self.mart, customer_id, as_of)
+
+    def export(
+        self, out: Path | str, *, actor: str | None = None, **settings: Any
+    ) -> ExportedLists:
+        """Write the consenting customers' lists to a ``.csv`` or ``.parquet`` file (fields
+        of :class:`~segmint.workflows.recommend.RecommendExportOptions` as keywords:
+        ``channel=``, ``segmentation=``, ``segment=``, ``as_of=``)."""
+        options = recommend_workflow.RecommendExportOptions(**settings)
+        return recommend_workflow.export(self.mart, Path(out), options, actor=actor)
+
+
+def _tupled(settings: dict[str, Any]) -> dict[str, Any]:
+    """``exclude_products`` as a tuple (a list or one id is accepted)."""
+    chosen = dict(settings)
+    if isinstance(chosen.get("exclude_products"), str):
+        chosen["exclude_products"] = (chosen["exclude_products"],)
+    elif "exclude_products" in chosen:
+        chosen["exclude_products"] = tuple(chosen["exclude_products"])
+    return chosen

@@ -154,6 +154,24 @@ def test_rules_name_the_products_and_go_to_a_file(shop: Segmint, tmp_path: Path)
     assert "no rules pass the thresholds" in told.stderr
 
 
+def test_each_rules_threshold_reaches_its_own_setting(shop: Segmint) -> None:
+    loose = json.loads(shop("recommend", "rules", "--min-count", "5", "--format", "json").stdout)
+    result = shop(
+        "recommend",
+        "rules",
+        *("--min-count", "12", "--min-confidence", "0.3", "--min-lift", "1.05"),
+        *("--max-len", "3", "--format", "json"),
+    )
+    assert result.exit_code == 0, result.output
+    rules = pd.DataFrame(json.loads(result.stdout))
+    assert 0 < len(rules) < len(loose)
+    assert (rules.n_baskets >= 12).all()
+    assert (rules.confidence >= 0.3).all() and (rules.lift >= 1.05).all()
+    assert rules.antecedent.str.contains(" and ").any()  # max_len 3 kept the triples
+    looser = pd.DataFrame(loose)
+    assert (looser.confidence < 0.3).any() and (looser.n_baskets < 12).any()
+
+
 def test_show_lists_one_customer_with_the_reasons(shop: Segmint) -> None:
     assert shop("recommend", "fit", "--method", "rules", "--k", "4").exit_code == 0
     customer = "c45"

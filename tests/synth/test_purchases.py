@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from segmint.synth import TYPES, History, bundle_pairs, generate
+from segmint.synth import TYPES, History, bundle_follow_ups, bundle_pairs, generate
 
 from .conftest import SEED
 
@@ -135,6 +135,30 @@ def test_orders_open_with_the_catalogues_bundles(small: dict[str, pa.Table]) -> 
     # about one order of two or more lines in seven opens with a bundle
     bundled = counts.loc[list(pairs)].sum() / counts.sum()
     assert 0.08 < bundled < 0.3
+
+
+def test_bundle_buyers_take_its_follow_up_in_a_later_order(small: dict[str, pa.Table]) -> None:
+    follow_ups = bundle_follow_ups(SEED)
+    assert list(follow_ups) == bundle_pairs(SEED)
+    assert all(f not in pair for pair, f in follow_ups.items())
+    orders = small["orders"].to_pandas()[["order_id", "customer_id", "order_ts"]]
+    lines = small["order_lines"].to_pandas().merge(orders, on="order_id")
+    lines = lines.sort_values(["order_id", "line_no"])
+    firsts = lines.groupby("order_id").agg(
+        items=("product_id", list), customer_id=("customer_id", "first"), ts=("order_ts", "first")
+    )
+    later_follow_ups = same_basket = 0
+    for pair, follow in follow_ups.items():
+        opened = firsts[firsts["items"].map(lambda items, p=pair: tuple(items[:2]) == p)]
+        same_basket += int(opened["items"].map(lambda items, f=follow: f in items).sum())
+        first_bundle = opened.groupby("customer_id").ts.min()
+        bought = lines[lines.product_id == follow].merge(
+            first_bundle.rename("bundle_ts"), left_on="customer_id", right_index=True
+        )
+        later_follow_ups += int((bought.order_ts > bought.bundle_ts).sum())
+    # the follow-ups are bought after the bundle, by its buyers, not in the bundle's basket
+    assert later_follow_ups >= 200
+    assert same_basket < later_follow_ups / 20
 
 
 def test_orders_peak_in_the_fourth_quarter(small: dict[str, pa.Table]) -> None:

@@ -100,8 +100,14 @@ def rules(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """List "X and Y → Z" rules with product names, strongest lift first."""
-    thresholds = (min_support, min_count, min_confidence, min_lift, max_len)
-    query = RuleQuery(*thresholds, exclude_products=tuple(exclude_product or ()))
+    query = RuleQuery(
+        min_support=min_support,
+        min_count=min_count,
+        min_confidence=min_confidence,
+        min_lift=min_lift,
+        max_len=max_len,
+        exclude_products=tuple(exclude_product or ()),
+    )
     with connect(mart, read_only=True) as m, steps("recommend rules"):
         found = recommend.rules(m, as_of, query)
     if out_file is not None:
@@ -139,10 +145,7 @@ def export(
 ) -> None:
     """Write customer_id, rank, product_id, product_name, reason of consenting customers."""
     options = recommend.RecommendExportOptions(
-        channel=channel,
-        segmentation=segmentation,
-        segment=segment,
-        as_of=as_of,
+        channel=channel, segmentation=segmentation, segment=segment, as_of=as_of
     )
     with connect(mart) as m:  # writable: the file is registered as an export
         exported = recommend.export(m, out_file, options)

@@ -5,7 +5,8 @@ products, orders, order lines, events, campaigns and members) plus ``ground_trut
 (each customer's latent type, true BG/NBD purchase rate and dropout probability,
 true mean spend and whether they are still alive), ``ground_truth_campaigns`` (each
 campaign's true uplift per latent type); ``bundle_pairs`` names the products sold together
-(the planted basket structure); ``synthesize`` streams the same
+(the planted basket structure) and ``bundle_follow_ups`` what their buyers take in a later
+order; ``synthesize`` streams the same
 data to Parquet or CSV files ready for ``segmint load``; ``write`` writes tables.
 See ``docs/synth.md`` for the types, distributions and dirt.
 """
@@ -13,6 +14,7 @@ See ``docs/synth.md`` for the types, distributions and dirt.
 from segmint.synth.generator import (
     TABLE_NAMES,
     SynthResult,
+    bundle_follow_ups,
     bundle_pairs,
     generate,
     iter_chunks,
@@ -29,6 +31,7 @@ __all__ = [
     "CustomerType",
     "History",
     "SynthResult",
+    "bundle_follow_ups",
     "bundle_pairs",
     "generate",
     "iter_chunks",

@@ -10,6 +10,8 @@ Each category also has a few *bundles*: two products bought together (a product 
 category and one of its companion category, ``types.COMPANION_CATEGORIES``), at fixed price
 ranks, so they are chosen without drawing anything. Orders often open with one
 (``CustomerType.bundle_prob``); they are the planted answer association rules should find.
+Each bundle has a *follow-up*: a product of the companion category bought in a later
+order (``CustomerType.follow_up_prob``), never in the bundle's own basket.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from segmint.synth.types import CATEGORIES, COMPANION_CATEGORIES
 N_PRODUCTS = 1200
 BUNDLE_RANKS = ((0.15, 0.2), (0.3, 0.35), (0.45, 0.5))
 """Price ranks (share of the category's products cheaper) of each bundle's two products."""
+FOLLOW_UP_RANKS = (0.6, 0.7, 0.8)
+"""Price rank, in the companion category, of each bundle's follow-up product."""
 _BRANDS_PER_CATEGORY = 6
 _KEY_STRIDE = 100.0  # category offset in the sort key; log prices span far less
 
@@ -44,6 +48,9 @@ class Catalogue:
     bundles: np.ndarray
     """``(n_categories, len(BUNDLE_RANKS), 2)``: each bundle's product (of the category) and
     its companion (of the companion category), as product indices."""
+    follow_ups: np.ndarray
+    """``(n_categories, len(BUNDLE_RANKS))``: each bundle's follow-up product (of the
+    companion category), bought in a later order."""
 
     @property
     def product_ids(self) -> pa.Array:
@@ -138,7 +145,8 @@ def build_catalogue(rng: np.random.Generator, n_products: int = N_PRODUCTS) -> C
     stop = np.cumsum(counts)
     start = stop - counts
     bundles = _bundles(start, counts)
-    return Catalogue(table, category, list_price, unit_cost, start, stop, bundles)
+    follow_ups = _follow_ups(start, counts, bundles)
+    return Catalogue(table, category, list_price, unit_cost, start, stop, bundles, follow_ups)
 
 
 def _bundles(start: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -153,3 +161,14 @@ def _bundles(start: np.ndarray, counts: np.ndarray) -> np.ndarray:
     same = bundles[..., 0] == bundles[..., 1]
     bundles[..., 1] = np.where(same, bundles[..., 1] + 1, bundles[..., 1])
     return np.asarray(bundles)
+
+
+def _follow_ups(start: np.ndarray, counts: np.ndarray, bundles: np.ndarray) -> np.ndarray:
+    """Each bundle's follow-up: the companion category's product at ``FOLLOW_UP_RANKS``
+    (the next one down when that is one of the bundle's own products)."""
+    companion = np.array([CATEGORIES.index(c) for c in COMPANION_CATEGORIES])
+    size = counts[companion][:, None]
+    position = np.floor(np.array(FOLLOW_UP_RANKS)[None, :] * size).astype(np.int64)
+    follow = start[companion][:, None] + np.minimum(position, size - 1)
+    taken = (follow == bundles[..., 0]) | (follow == bundles[..., 1])
+    return np.asarray(np.where(taken & (follow > start[companion][:, None]), follow - 1, follow))

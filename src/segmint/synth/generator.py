@@ -63,6 +63,16 @@ def bundle_pairs(seed: int = 0) -> list[tuple[str, str]]:
     return [(ids[a], ids[b]) for a, b in catalogue.bundles.reshape(-1, 2).tolist()]
 
 
+def bundle_follow_ups(seed: int = 0) -> dict[tuple[str, str], str]:
+    """Each bundle of :func:`bundle_pairs` and its follow-up: the product its buyers take
+    in a later order with their type's ``follow_up_prob`` (the cross-order structure)."""
+    catalogue = build_catalogue(_stream(seed, 0))
+    ids = catalogue.product_ids.to_pylist()
+    pairs = catalogue.bundles.reshape(-1, 2).tolist()
+    follow = catalogue.follow_ups.reshape(-1).tolist()
+    return {(ids[a], ids[b]): ids[f] for (a, b), f in zip(pairs, follow, strict=True)}
+
+
 def iter_chunks(
     n_customers: int,
     seed: int = 0,

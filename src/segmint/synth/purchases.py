@@ -158,9 +158,18 @@ def split_into_lines(
     quantity = np.maximum(quantity, np.ceil(gross / ceiling)).astype(np.int64)
     unit_price = np.round(gross / quantity, 2)
     product = catalogue.nearest(rng, category, unit_price)
-    lines, bundled = _bundle_lines(rng.spawn(1)[0], catalogue, line_type, position, gross, product)
+    lines, bundled, which = _bundle_lines(
+        rng.spawn(1)[0], catalogue, line_type, position, gross, product
+    )
     product[lines] = bundled
-    quantity[lines] = np.maximum(1, np.rint(gross[lines] / catalogue.list_price[bundled]))
+    last = position == n_lines[order] - 1
+    follow = _follow_up_lines(
+        rng.spawn(1)[0], catalogue, order_customer, order, (lines, which), last
+    )
+    later, followed = follow.choose(line_type, position, gross, product)
+    product[later] = followed
+    lines = np.concatenate([lines, later])
+    quantity[lines] = np.maximum(1, np.rint(gross[lines] / catalogue.list_price[product[lines]]))
     unit_price = np.round(gross / quantity, 2)
     return {
         "order": order,
@@ -184,8 +193,9 @@ def _bundle_lines(
     position: np.ndarray,
     gross: np.ndarray,
     product: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The lines that become a bundle's two products, and those products.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lines that become a bundle's two products, those products, and which bundle
+    (its flat index in ``catalogue.bundles``) each order took.
 
     Every order's second line draws whether its order opens with a bundle (the type's
     ``bundle_prob``) and which bundle of the first line's category; the bundle is taken
@@ -195,14 +205,70 @@ def _bundle_lines(
     first = second - 1  # an order's lines are contiguous, the first just before the second
     chosen = rng.random(second.size) < np.array([t.bundle_prob for t in TYPES])[line_type[second]]
     which = rng.integers(0, catalogue.bundles.shape[1], second.size)
-    pair = catalogue.bundles[catalogue.category[product[first]], which]  # (n, 2)
+    owner = catalogue.category[product[first]]
+    pair = catalogue.bundles[owner, which]  # (n, 2)
     price = catalogue.list_price[pair]
     low, high = BUNDLE_PRICE_FIT
     amounts = np.stack([gross[first], gross[second]], axis=1)
     fits = ((amounts >= low * price) & (amounts <= high * price)).all(axis=1)
     keep = chosen & fits
     lines = np.concatenate([first[keep], second[keep]])
-    return lines, np.concatenate([pair[keep, 0], pair[keep, 1]])
+    flat = owner[keep] * catalogue.bundles.shape[1] + which[keep]
+    return lines, np.concatenate([pair[keep, 0], pair[keep, 1]]), flat
+
+
+@dataclass(frozen=True)
+class _FollowUps:
+    """The lines that may carry a follow-up: an order's last line, in a later order than the
+    customer's last bundle (``previous``: that bundle's order, ``-1`` for none)."""
+
+    rng: np.random.Generator
+    catalogue: Catalogue
+    order: np.ndarray
+    previous: np.ndarray
+    bundle_of_order: np.ndarray
+    eligible: np.ndarray
+
+    def choose(
+        self, line_type: np.ndarray, position: np.ndarray, gross: np.ndarray, product: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """With the type's ``follow_up_prob``, the eligible lines (not an order's first line)
+        that take the follow-up of the customer's last bundle, when the line's amount
+        buys at least one unit of it (about: 0.7 times its list price)."""
+        prob = np.array([t.follow_up_prob for t in TYPES])[line_type]
+        drawn = self.rng.random(position.size) < prob
+        before = self.previous[self.order]
+        candidate = np.flatnonzero(self.eligible & drawn & (position >= 1) & (before >= 0))
+        follow = self.catalogue.follow_ups.reshape(-1)[self.bundle_of_order[before[candidate]]]
+        # a line of at least 0.7 times the list price can carry it (more units for more)
+        fits = gross[candidate] >= BUNDLE_PRICE_FIT[0] * self.catalogue.list_price[follow]
+        fits &= product[candidate] != follow
+        return candidate[fits], follow[fits]
+
+
+def _follow_up_lines(
+    rng: np.random.Generator,
+    catalogue: Catalogue,
+    order_customer: np.ndarray,
+    order: np.ndarray,
+    bundled: tuple[np.ndarray, np.ndarray],
+    last: np.ndarray,
+) -> _FollowUps:
+    """Where follow-ups can go: each order's last line not already a bundle's, and per order
+    the customer's last earlier order with a bundle (orders are by customer, then time)."""
+    bundle_lines, which = bundled
+    n_orders = order_customer.size
+    bundle_of_order = np.full(n_orders, -1, dtype=np.int64)
+    bundle_of_order[order[bundle_lines[: which.size]]] = which  # the bundles' first lines
+    with_bundle = np.where(bundle_of_order >= 0, np.arange(n_orders), -1)
+    latest = np.full(n_orders, -1, dtype=np.int64)  # the latest bundle strictly before
+    latest[1:] = np.maximum.accumulate(with_bundle)[:-1]
+    same = latest >= 0
+    same[same] = order_customer[latest[same]] == order_customer[same]
+    previous = np.where(same, latest, -1)
+    eligible = last.copy()
+    eligible[bundle_lines] = False
+    return _FollowUps(rng, catalogue, order, previous, bundle_of_order, eligible)
 
 
 def simulate_purchases(

@@ -98,6 +98,10 @@ class CustomerType:
         bundle_prob: probability an order of two or more lines opens with one of the
             catalogue's bundles (two products bought together: the basket structure that
             association rules find).
+        follow_up_prob: probability that a later line of a later order (not its first,
+            not a bundle's) carries the follow-up of the last bundle the customer bought
+            (an accessory or refill bought on another day: the cross-order structure that
+            item-kNN finds and order-level rules cannot).
     """
 
     name: str
@@ -128,6 +132,7 @@ class CustomerType:
     email_open_prob: float
     email_consent_prob: float
     bundle_prob: float
+    follow_up_prob: float = 0.0
 
     @property
     def mean_rate(self) -> float:
@@ -175,6 +180,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.45,
         email_consent_prob=0.85,
         bundle_prob=0.5,
+        follow_up_prob=0.7,
     ),
     CustomerType(
         name="steady_regular",
@@ -205,6 +211,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.30,
         email_consent_prob=0.75,
         bundle_prob=0.45,
+        follow_up_prob=0.6,
     ),
     CustomerType(
         name="bargain_hunter",
@@ -235,6 +242,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.40,
         email_consent_prob=0.80,
         bundle_prob=0.3,
+        follow_up_prob=0.2,
     ),
     CustomerType(
         name="seasonal_gift_buyer",
@@ -265,6 +273,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.25,
         email_consent_prob=0.65,
         bundle_prob=0.55,
+        follow_up_prob=0.4,
     ),
     CustomerType(
         name="new_browser",
@@ -295,6 +304,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.20,
         email_consent_prob=0.70,
         bundle_prob=0.35,
+        follow_up_prob=0.3,
     ),
     CustomerType(
         name="one_and_done",
@@ -325,6 +335,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.10,
         email_consent_prob=0.55,
         bundle_prob=0.3,
+        follow_up_prob=0.2,
     ),
     CustomerType(
         name="store_traditionalist",
@@ -355,6 +366,7 @@ TYPES: tuple[CustomerType, ...] = (
         email_open_prob=0.35,
         email_consent_prob=0.45,
         bundle_prob=0.4,
+        follow_up_prob=0.3,
     ),
 )
 """The seven latent types; their shares sum to one."""

@@ -79,6 +79,11 @@ class BuyAgain(Recommender):
             (data, self.row_items_, self.indptr_), shape=(self.n_users_, self.n_items_)
         )
 
+    def _prepare(self) -> sp.csr_array:
+        """Each (customer, item)'s interaction row plus one, built once per ``recommend``
+        call (rebuilding it for every batch cost a pass over all interactions per batch)."""
+        return self._matrix(np.arange(1, self.row_items_.size + 1, dtype=np.float64))
+
     def _recommend(
         self, users: IntArray, k: int, filters: Filters | None, context: Any
     ) -> Recommendations:
@@ -86,16 +91,16 @@ class BuyAgain(Recommender):
         candidates.eliminate_zeros()
         items, scores = self._top(candidates, users, k, filters, exclude_bought=False)
         filled = items >= 0
-        row = self._rows(users, items)
+        row = self._rows(context, users, items)
         cycle = np.where(filled, self.cycle_days_[row], np.nan)
         since = np.where(filled, self.days_since_last_[row], np.nan)
         return Recommendations.build(
             users, items, scores, self.name, cycle_days=cycle, days_since_last=since
         )
 
-    def _rows(self, users: IntArray, items: IntArray) -> IntArray:
+    @staticmethod
+    def _rows(positions: sp.csr_array, users: IntArray, items: IntArray) -> IntArray:
         """The interaction row of each (customer, recommended item); 0 for empty slots."""
-        positions = self._matrix(np.arange(1, self.row_items_.size + 1, dtype=np.float64))
         k = items.shape[1]
         found = positions[np.repeat(users, k), np.maximum(items, 0).ravel()]
         return np.maximum(np.asarray(found).astype(np.int64) - 1, 0).reshape(items.shape)

@@ -130,16 +130,19 @@ def coded_baskets(
     )
     with_user = kept.join(customers, "customer_id")
     days = date_literal(day).delta(with_user.order_ts.date(), unit="day")
-    numbered = held.enter_context(
-        with_user.select(
-            "order_id",
-            basket=ibis.row_number().over(),
-            user=with_user.user.cast("int32"),
-            days=days.cast("int32"),
-        ).cache()
-    )
-    joined = bought.join(numbered, "order_id").join(products, "product_id")
-    coded = joined.group_by(
-        ["basket", "user", joined.item.cast("int32").name("item"), "days"]
-    ).aggregate(quantity=joined.quantity.sum())
-    return CodedBaskets(customers, products, held.enter_context(coded.cache()))
+    with ExitStack() as scratch:  # the order numbering is dropped once the lines are coded
+        numbered = scratch.enter_context(
+            with_user.select(
+                "order_id",
+                basket=ibis.row_number().over(),
+                user=with_user.user.cast("int32"),
+                days=days.cast("int32"),
+            ).cache()
+        )
+        joined = bought.join(numbered, "order_id").join(products, "product_id")
+        # one row per (order, product); the customer and the day follow from the order
+        coded = joined.group_by(["basket", joined.item.cast("int32").name("item")]).aggregate(
+            user=joined.user.max(), days=joined.days.max(), quantity=joined.quantity.sum()
+        )
+        lines = held.enter_context(coded.cache())
+    return CodedBaskets(customers, products, lines)

@@ -16,7 +16,7 @@ the answer key of an evaluation, never seen by a fit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,14 +126,30 @@ class _Pulled:
     returned: pa.Table
 
 
-def training_data(mart: Mart, as_of: dt.date, settings: DataSettings | None = None) -> TrainingData:
+def training_data(
+    mart: Mart,
+    as_of: dt.date,
+    settings: DataSettings | None = None,
+    *,
+    on_step: Callable[[str], None] | None = None,
+) -> TrainingData:
     """Pull the interactions, rules and filters as of ``as_of`` from the mart.
+
+    Args:
+        mart: the customer data mart.
+        as_of: the last day of data used.
+        settings: what counts (default :class:`DataSettings`).
+        on_step: told the name of each step as it starts (``coding baskets``,
+            ``counting rules``, ``reading interactions``, ``reading returns``,
+            ``building filters``), so a caller can time them.
 
     Raises:
         InputError: no basket is known by that date.
     """
     settings = settings or DataSettings()
-    pulled = _pull(mart, as_of, settings)
+    step = on_step or _quiet
+    pulled = _pull(mart, as_of, settings, step)
+    step("building filters")
     users = _renumbering(_column(pulled.pairs, "user", np.int64), pulled.customer_ids.num_rows)
     items = _renumbering(_column(pulled.pairs, "item", np.int64), pulled.product_ids.num_rows)
     interactions = _interactions(pulled, users, items)
@@ -162,7 +178,13 @@ def training_data(mart: Mart, as_of: dt.date, settings: DataSettings | None = No
     )
 
 
-def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
+def _quiet(_: str) -> None:
+    """The default ``on_step``: says nothing."""
+
+
+def _pull(
+    mart: Mart, as_of: dt.date, settings: DataSettings, step: Callable[[str], None]
+) -> _Pulled:
     """Code the baskets once in the engine, then read every count from the coded lines.
 
     Rows come back in no particular order unless asked (:meth:`Mart.unordered`: the engine
@@ -173,10 +195,13 @@ def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
     exclude = settings.exclude_products
     with ExitStack() as held:
         held.enter_context(mart.unordered())
+        step("coding baskets")
         coded = coded_baskets(mart, as_of, held, exclude_products=exclude)
         lines = coded.lines
         baskets = lines.select(order_id=lines.basket, item=lines.item)
+        step("counting rules")
         rules, n_baskets, skipped = _rules(baskets, settings.rules)
+        step("reading interactions")
         per_pair = lines.group_by(["user", "item"]).aggregate(
             n_orders=lines.count(),
             quantity=lines.quantity.sum(),
@@ -192,6 +217,7 @@ def _pull(mart: Mart, as_of: dt.date, settings: DataSettings) -> _Pulled:
                 "load order lines."
             )
         user_orders = lines.group_by("user").aggregate(n=lines.basket.nunique()).to_pyarrow()
+        step("reading returns")
         back = returned_items(mart, as_of, exclude_products=exclude)
         known = back.join(coded.customers, "customer_id").join(coded.products, "product_id")
         returned = known.select("user", "item").to_pyarrow()

@@ -95,29 +95,37 @@ def count_itemsets(
     next step and the rule table read the counted result instead of counting again.
     """
 
-    def held(table: ir.Table) -> ir.Table:
-        return table if cache is None else cache.enter_context(table.cache())
+    def held(table: ir.Table, stack: ExitStack | None = cache) -> ir.Table:
+        return table if stack is None else stack.enter_context(table.cache())
 
     sizes = held(baskets.group_by("order_id").aggregate(size=baskets.count()))
     kept = sizes.filter(sizes.size <= settings.max_basket_size).select("order_id")
     lines = baskets.select("order_id", "item").semi_join(kept, "order_id")
     counts = lines.group_by("item").aggregate(n=lines.count())
     items = held(counts.filter(counts.n >= settings.min_count))
-    # only frequent items can be in a frequent pair or triple (Apriori)
-    frequent = held(lines.semi_join(items.select("item"), "item"))
-    basket_pairs = _basket_pairs(frequent)
-    pair_counts = basket_pairs.group_by(["a", "b"]).aggregate(n=basket_pairs.count())
-    pairs = held(pair_counts.filter(pair_counts.n >= settings.min_count))
-    if settings.triples:
-        # the baskets' pairs that are frequent, formed once more and held for the triples
-        known = held(_basket_pairs(frequent).semi_join(pairs.select("a", "b"), ["a", "b"]))
-        triples = held(_triples(known, pairs, settings.min_count))
-    else:
-        triples = ibis.memtable(
-            {"a": [], "b": [], "c": [], "n": []},
-            schema={"a": "int64", "b": "int64", "c": "int64", "n": "int64"},
-        )
+    # the intermediate tables are dropped as soon as the next step has read them, so the
+    # engine holds less (and spills less) while it counts the pairs and triples
+    with ExitStack() as scratch:
+        own = scratch if cache is not None else None
+        # only frequent items can be in a frequent pair or triple (Apriori)
+        frequent = held(lines.semi_join(items.select("item"), "item"), own)
+        basket_pairs = _basket_pairs(frequent)
+        pair_counts = basket_pairs.group_by(["a", "b"]).aggregate(n=basket_pairs.count())
+        pairs = held(pair_counts.filter(pair_counts.n >= settings.min_count))
+        triples = _no_triples()
+        if settings.triples:
+            # the baskets' pairs that are frequent, formed once more for the triples
+            in_pairs = _basket_pairs(frequent).semi_join(pairs.select("a", "b"), ["a", "b"])
+            triples = held(_triples(held(in_pairs, own), pairs, settings.min_count))
     return Itemsets(sizes, lines, items, pairs, triples, settings.max_basket_size)
+
+
+def _no_triples() -> ir.Table:
+    """An empty triple table (when triples are not counted)."""
+    return ibis.memtable(
+        {"a": [], "b": [], "c": [], "n": []},
+        schema={"a": "int64", "b": "int64", "c": "int64", "n": "int64"},
+    )
 
 
 def _basket_pairs(lines: ir.Table) -> ir.Table:
