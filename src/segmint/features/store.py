@@ -19,6 +19,7 @@ dialect, not SQL text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -28,7 +29,9 @@ import sqlglot.expressions as sge
 
 from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
-from segmint.features.build import build_features
+from segmint.features.build import assemble
+from segmint.features.groups import ALL_GROUPS
+from segmint.features.part_store import stored_parts
 from segmint.mart import Mart
 from segmint.mart.schema import FEATURES
 
@@ -45,18 +48,26 @@ class StoredFeatures:
     columns: tuple[str, ...]
 
 
-def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
+def store_features(
+    mart: Mart, as_of: AsOf | None = None, step: Callable[[str], None] | None = None
+) -> StoredFeatures:
     """Build the features as of ``as_of`` and store them in the mart table ``features``.
+
+    The groups come from the store of parts (:mod:`segmint.features.part_store`): those
+    built as of the day from the same data are read, the others built and stored first.
 
     Args:
         mart: the customer data mart.
         as_of: the day; default: the last day with orders.
+        step: called with the name of each step (for a progress display).
 
     Returns:
         The stored date, number of rows and columns.
     """
     day = resolve_as_of(mart, as_of)
-    new = build_features(mart, day)
+    new = assemble(stored_parts(mart, day, ALL_GROUPS, step), day)
+    if step:
+        step("storing the feature table")
     with mart.unordered(), mart.transaction():
         if FEATURES_TABLE not in mart.con.list_tables():
             mart.con.create_table(FEATURES_TABLE, new)
