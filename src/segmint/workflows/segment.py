@@ -26,7 +26,7 @@ from segmint.segmentation.lifecycle import (
     default_thresholds,
     lifecycle_stages,
 )
-from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
+from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
 from segmint.segmentation.rules import assign, load_rules, with_segmentations
 from segmint.workflows.features import Step, features_for
 
@@ -71,10 +71,12 @@ def run_rfm(
     name: str = "rfm",
     features: ibis.Table | None = None,
     step: Step | None = None,
+    segment_map: list[SegmentRule] | None = None,
 ) -> SegmentationRun:
-    """RFM scores and named segments for every customer, stored as ``name``."""
+    """RFM scores and named segments for every customer, stored as ``name``; the map is
+    ``segment_map`` when given (a stored definition's), else read from ``map_path``."""
     day, features = features_for(mart, as_of, features, RFM_COLUMNS, step)
-    rules = load_map(map_path)
+    rules = segment_map or load_map(map_path)
     segments = rfm_segments(features, bins, rules)
     names = [r.name for r in rules] + [PROSPECT]
     definition = {
