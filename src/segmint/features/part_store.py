@@ -136,12 +136,15 @@ def _build(
         if purchases:
             if step:
                 step(f"building {', '.join(purchases)} features")
-            mart.con.create_table(PASS_TABLE, purchase_part(mart, day, purchases), overwrite=True)
-            shared = mart.con.table(PASS_TABLE)
+            shared = purchase_part(mart, day, purchases)
+            if len(purchases) > 1:  # one pass, stored once, then split into the groups
+                mart.con.create_table(PASS_TABLE, shared, overwrite=True)
+                shared = mart.con.table(PASS_TABLE)
             for group in purchases:
                 rows = shared.select("customer_id", *metric_names(group, shared))
                 _write(mart, group, day, rows, dump(keys[group]), "full")
-            mart.con.drop_table(PASS_TABLE)
+            if len(purchases) > 1:
+                mart.con.drop_table(PASS_TABLE)
         for group in groups:
             if group in PURCHASE_GROUPS:
                 continue

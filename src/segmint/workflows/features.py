@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 import ibis
 
-from segmint.features import StoredFeatures, store_features
+from segmint.features import StoredFeatures, load_features, store_features
 from segmint.features.asof import AsOf, resolve_as_of
-from segmint.features.build import assemble
+from segmint.features.build import assemble, build_parts
 from segmint.features.groups import groups_for
 from segmint.features.part_store import stored_parts
 from segmint.mart import Mart
@@ -42,14 +42,22 @@ def current(
     Only the groups of ``columns`` are built, and only when the store has no part for the
     day built from the data as it is now.
     """
+    groups = groups_for(columns)
+    if mart.read_only:  # nothing can be stored: built for this use only
+        day = resolve_as_of(mart, as_of)
+        return day, assemble(build_parts(mart, day, groups), day)
     apply_stored_retention(mart)
     day = resolve_as_of(mart, as_of)
-    return day, assemble(stored_parts(mart, day, groups_for(columns), step), day)
+    return day, assemble(stored_parts(mart, day, groups, step), day)
 
 
 def refresh_features(mart: Mart, as_of: AsOf | None = None) -> tuple[dt.date, ibis.Table]:
-    """Every feature as of ``as_of`` (default: the last day with orders), from the store."""
-    return current(mart, as_of)
+    """Every feature as of ``as_of`` (default: the last day with orders), stored in the table
+    ``features`` (which the dashboard's customer pages read) after applying the stored
+    retention policy; the groups come from the store."""
+    apply_stored_retention(mart)
+    stored = store_features(mart, as_of)
+    return stored.as_of, load_features(mart, stored.as_of)
 
 
 def features_for(
