@@ -31,7 +31,11 @@ def _orders(path: Path, rows: list[tuple[str, str, str]], ingest_id: int) -> Non
 def test_refresh_stores_rfm_as_of_the_new_day(segmint_cli: Segmint) -> None:
     _orders(
         segmint_cli.mart,
-        [("a1", "a", "2024-01-02 10:00"), ("a2", "a", "2024-02-03"), ("b1", "b", "2024-02-01")],
+        [
+            ("a1", "a", "2024-01-02 10:00"),
+            ("a2", "a", "2024-02-03 08:00"),
+            ("b1", "b", "2024-02-01 09:00"),
+        ],
         1,
     )
     assert segmint_cli("segment", "rfm").exit_code == 0

@@ -40,6 +40,7 @@ order_rows = st.fixed_dictionaries(
         "quantity": st.integers(-2, 3),
         "unit_price": st.sampled_from([0.0, 2.5, 10.0, 99.99]),
         "channel": st.sampled_from([None, "web", "store", "Phone"]),
+        "product_id": st.sampled_from([None, "p1", "p2", "p3"]),
     }
 )
 
@@ -74,6 +75,7 @@ def orders_and_lines(
                     "line_no": 1,
                     "quantity": row["quantity"],
                     "unit_price": row["unit_price"],
+                    "product_id": row["product_id"],
                 }
             )
     return orders, lines
@@ -83,6 +85,12 @@ def base_mart(history: list[dict[str, Any]]) -> Mart:
     mart = segmint.connect(":memory:")
     customers = [{"customer_id": c, "signup_date": dt.date(2023, 6, 1)} for c in ("c1", "c2", "c3")]
     load(mart, "customers", customers, 1)
+    products = [
+        {"product_id": "p1", "category": "books", "unit_cost": 1.0},
+        {"product_id": "p2", "category": "games"},
+        {"product_id": "p3", "category": "music", "unit_cost": 4.0},
+    ]
+    load(mart, "products", products, 1)
     orders, lines = orders_and_lines(history, "h")
     if orders:
         load(mart, "orders", orders, 1)
@@ -118,7 +126,7 @@ def test_bringing_forward_equals_a_full_rebuild(
         moved = assemble(stored_parts(mart, d2, ALL_GROUPS), d2)
         pd.testing.assert_frame_equal(rows_of(moved), rows_of(build_features(mart, d2)))
         methods = built_methods(mart, d2)
-        for group in ("purchases", "cadence", "margins", "btyd"):
+        for group in ("purchases", "cadence", "margins", "btyd", "categories"):
             assert methods[group] == "incremental", group
 
 
@@ -132,6 +140,7 @@ def test_a_deleted_row_is_no_append() -> None:
             "quantity": 1,
             "unit_price": 2.5,
             "channel": None,
+            "product_id": None,
         }
     ]
     with base_mart(history) as mart:

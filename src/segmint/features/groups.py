@@ -79,7 +79,7 @@ GROUPS: dict[str, FeatureGroup] = {
             "categories",
             ("n_categories", "top_category", "top_category_share"),
             (*PURCHASE_SOURCES, "products"),
-            False,
+            True,
         ),
         FeatureGroup(
             "margins",

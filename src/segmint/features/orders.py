@@ -141,18 +141,25 @@ def order_values(
     )
 
 
-def purchase_values(mart: Mart, day: dt.date, customers: ir.Table | None = None) -> ir.Table:
+def purchase_values(
+    mart: Mart,
+    day: dt.date,
+    customers: ir.Table | None = None,
+    since: dt.datetime | None = None,
+) -> ir.Table:
     """One row per purchase as of ``day`` with only its ``net`` value (0 without lines).
 
     The same ``net`` as :func:`order_values`, by the shortest route: lines are summed per
     order on their own (no product costs, no customer), then joined to the purchases once.
     The BTYD summary needs nothing more. With ``customers`` (a table with ``customer_id``),
-    only their purchases, and only the lines of those purchases are read.
+    only their purchases, with ``since`` only those from then on; then only the lines of
+    those purchases are read.
     """
-    orders = purchase_orders(mart, day)
+    orders = purchase_orders(mart, day, since)
     lines = mart.table("order_lines")
     if customers is not None:
         orders = orders.semi_join(customers, "customer_id")
+    if customers is not None or since is not None:
         lines = lines.semi_join(orders.select("order_id"), "order_id")
     per_order = lines.group_by("order_id").aggregate(net=_line_net(lines).sum())
     joined = orders.left_join(per_order, "order_id")

@@ -30,7 +30,7 @@ from segmint.features.attributes import attribute_columns
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.features.groups import ALL_GROUPS, GROUPS, PURCHASE_GROUPS
 from segmint.features.keys import TableKey, dump, load, source_keys
-from segmint.features.parts import metric_names, other_part, purchase_part
+from segmint.features.parts import customer_part, metric_names, other_part, purchase_part
 from segmint.mart import Mart
 from segmint.mart.schema import FEATURE_BUILDS
 
@@ -112,7 +112,7 @@ def _bring_forward(
     changed = incremental.changed_customers(mart, old_keys, old_day, day)
     stored = mart.con.table(part_table(group))
     kept = stored.filter(stored.as_of == date_literal(old_day)).anti_join(changed, "customer_id")
-    fresh = purchase_part(mart, day, [group], customers=changed)
+    fresh = customer_part(mart, day, group, changed)
     names = metric_names(group, stored)
     rows = kept.select("customer_id", *names).union(fresh.select("customer_id", *names))
     with mart.unordered(), mart.transaction():
@@ -178,11 +178,12 @@ def _write(mart: Mart, group: str, day: dt.date, rows: ir.Table, key: str, metho
         mart.con.create_table(name, dated, overwrite=True)
         if CATALOG in mart.con.list_tables():
             mart.delete(CATALOG, feature_group=group)
-    _record(mart, group, day, key, method)
+    record(mart, group, day, key, method)
     _prune(mart, group, day)
 
 
-def _record(mart: Mart, group: str, day: dt.date, key: str, method: str) -> None:
+def record(mart: Mart, group: str, day: dt.date, key: str, method: str) -> None:
+    """Record in the catalogue that ``group`` was stored as of ``day`` from data ``key``."""
     entry = ibis.memtable(
         {
             "feature_group": [group],
@@ -213,6 +214,11 @@ def _prune(mart: Mart, group: str, day: dt.date) -> None:
 def _read(mart: Mart, group: str, day: dt.date) -> ir.Table:
     table = mart.con.table(part_table(group))
     return table.filter(table.as_of == date_literal(day))
+
+
+def stored_key(mart: Mart, group: str, day: dt.date) -> str | None:
+    """The data key ``group`` was stored from as of ``day`` (None: not stored)."""
+    return _entry(_catalog(mart), group, day)
 
 
 def built_methods(mart: Mart, day: dt.date) -> dict[str, str]:

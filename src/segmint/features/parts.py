@@ -24,6 +24,7 @@ from segmint.features.demographics import demographic_features
 from segmint.features.groups import PURCHASE_GROUPS
 from segmint.features.orders import (
     PURCHASE_STATUSES,
+    WINDOWS_DAYS,
     margin_columns,
     margin_metrics,
     order_values,
@@ -61,6 +62,10 @@ def purchase_part(
     names = [g for g in PURCHASE_GROUPS if g in set(groups)]
     if "margins" in names:
         orders = order_values(mart, day, customers=customers)
+    elif names == ["windows"]:  # alone, the windows read only their longest window
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+        since = end - dt.timedelta(days=max(WINDOWS_DAYS))
+        orders = purchase_values(mart, day, customers, since)
     elif {"purchases", "windows", "btyd"} & set(names):
         orders = purchase_values(mart, day, customers)
     else:
@@ -120,6 +125,15 @@ def population_part(mart: Mart, day: dt.date) -> ir.Table:
         signup_date=both.signup_date,
         first_purchase_ts=both.first_purchase_ts,
     )
+
+
+def customer_part(mart: Mart, day: dt.date, group: str, customers: ir.Table) -> ir.Table:
+    """The part of an ageable ``group`` for ``customers`` (a table with ``customer_id``)
+    only, from their whole history up to ``day``."""
+    if group == "categories":
+        lines = purchase_lines(mart, day)
+        return category_features(mart, lines.semi_join(customers, "customer_id"))
+    return purchase_part(mart, day, [group], customers)
 
 
 def other_part(mart: Mart, day: dt.date, group: str, attributes: list[AttributeColumn]) -> ir.Table:

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable
 
 import ibis
 
-from segmint.features import StoredFeatures, load_features, store_features
+from segmint.features import StoredFeatures, load_features, store_features, stored_dates
 from segmint.features.asof import AsOf, resolve_as_of
 from segmint.features.build import assemble, build_parts
 from segmint.features.groups import groups_for
 from segmint.features.part_store import stored_parts
+from segmint.features.store import fresh_table
 from segmint.mart import Mart
 from segmint.workflows.privacy import apply_stored_retention
 
@@ -75,5 +76,9 @@ def features_for(
 
 
 def stored_or_built(mart: Mart, day: dt.date) -> ibis.Table:
-    """Every feature as of ``day``, from the store (groups built first when missing or stale)."""
-    return current(mart, day)[1]
+    """Every feature as of ``day``, stored in the table ``features`` unless it holds them
+    already from the data as it is now (the groups come from the store)."""
+    if day in stored_dates(mart) and fresh_table(mart, day):
+        return load_features(mart, day)
+    store_features(mart, day)
+    return load_features(mart, day)
