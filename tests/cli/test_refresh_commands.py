@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_refresh_stores_rfm_as_of_the_new_day(segmint_cli: Segmint) -> None:
     assert summary["segmentations"] == {"rfm": "rfm"}
     assert summary["customers"] == 3
     with segmint.connect(segmint_cli.mart) as mart:
-        rows = store.assignments(mart, "rfm", summary["as_of"]).execute()
+        rows = store.assignments(mart, "rfm", dt.date(2024, 2, 5)).execute()
     assert sorted(rows.customer_id) == ["a", "b", "c"]
 
 
