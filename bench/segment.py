@@ -13,9 +13,9 @@ ingest, once), two measurements:
    * segmint: :func:`segmint.features.btyd.btyd_summary`, the summary
      ``segmint clv fit`` reads (frequency, recency, T and lifetimes' monetary value, from
      the mart's orders and lines);
-   * segmint (purchase grain): the same columns selected from
-     :func:`segmint.features.purchases.purchase_features`, the one group-by the feature
-     build runs (it also computes gaps, windows, channels and margins);
+   * segmint (purchase grain): the same columns from
+     :func:`segmint.features.build_features` asked for the purchase and BTYD groups only
+     (one group-by over the purchases, joined onto the customers known as of the day);
    * plain DuckDB SQL over the same mart tables (the near-physical reference, same input);
    * lifetimes' ``summary_data_from_transaction_data``, PyMC-Marketing's ``rfm_summary``, a
      hand-written polars lazy query and plain DuckDB SQL, each starting from the retailer's
@@ -150,14 +150,14 @@ def work_segmint_summary(mart_path: str, out: str, **_: Any) -> dict[str, Any]:
 
     import segmint
     from segmint.features.asof import resolve_as_of
-    from segmint.features.orders import order_values
-    from segmint.features.purchases import purchase_features
+    from segmint.features.build import build_features
 
     mart = segmint.connect(mart_path)
     began = time.perf_counter()
     day = resolve_as_of(mart, None)
-    orders = order_values(mart, day)
-    summary = purchase_features(orders, day).select(
+    columns = ("btyd_frequency", "monetary_total", "monetary_avg")
+    built = build_features(mart, day, columns)
+    summary = built.filter(built.btyd_frequency.notnull()).select(
         "customer_id",
         "btyd_frequency",
         "btyd_recency",

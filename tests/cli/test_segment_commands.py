@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from segmint import workflows
 from segmint.cli.main import app
-from segmint.features import load_features
+from segmint.features import build_features
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
 from segmint.segmentation import store
@@ -54,7 +54,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
             pq.write_table(tables[name], folder / f"{name}.parquet")
             ingest(mart, name, folder / f"{name}.parquet")
         run = workflows.run_rfm(mart)
-        customers = int(load_features(mart, run.as_of).count().execute())
+        customers = int(build_features(mart, run.as_of).count().execute())
     return Shop(path, run.as_of.isoformat(), customers)
 
 

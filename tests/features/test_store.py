@@ -93,3 +93,13 @@ def test_load_errors_name_the_fix(filled: Mart) -> None:
         MartError, match=r"no features stored as of 2024-01-01; stored dates: 2024-03-31"
     ):
         load_features(filled, "2024-01-01")
+
+
+def test_storing_a_date_again_from_unchanged_data_keeps_the_stored_rows(filled: Mart) -> None:
+    store_features(filled, DAY)
+    catalog = filled.table("feature_builds")
+    before = catalog.filter(catalog.feature_group == "table:features").built_at.execute()
+    again = store_features(filled, DAY)
+    after = catalog.filter(catalog.feature_group == "table:features").built_at.execute()
+    assert list(after) == list(before)
+    assert again.rows == 5

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
+from segmint.features import build_features
 from segmint.features.bands import attribute_bands, rule_bands
-from segmint.features.store import load_features
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import ingest
 from segmint.segmentation import store
@@ -75,7 +75,7 @@ def test_rules_on_bands_compare_by_band_order(households: Mart, tmp_path: Path) 
         encoding="utf-8",
     )
     run = workflows.run_rules(households, "life_stage", rules, "2024-12-31")
-    features = load_features(households, "2024-12-31").execute().set_index("customer_id")
+    features = build_features(households, "2024-12-31").execute().set_index("customer_id")
     segments = store.assignments(households, "life_stage", run.as_of).execute()
     got = dict(zip(segments.customer_id, segments.segment, strict=True))
     for customer, row in features.iterrows():

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
-from segmint.features import load_features
+from segmint.features import build_features
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
@@ -216,7 +216,7 @@ def test_lifecycle_on_two_dates_keeps_one_version(retailer: Retailer) -> None:
     assert store.as_of_dates(mart, "lc_dates") == dates
     for run in runs:
         assert sorted(segments(mart, "lc_dates", run.as_of)) == customers_of(
-            load_features(mart, run.as_of)
+            build_features(mart, run.as_of)
         )
     # A threshold the user sets is part of the definition: a new version.
     changed = workflows.run_lifecycle(mart, dates[0], name="lc_dates", loyal_orders=4)

@@ -19,6 +19,7 @@ from segmint.cli import (
     quarantine_commands,
     quickstart_commands,
     recommend_commands,
+    refresh_commands,
     report_commands,
     retention_commands,
     sales_commands,
@@ -55,6 +56,7 @@ retention_commands.register(app)
 campaign_commands.register(app)
 sales_commands.register(app)
 recommend_commands.register(app)
+refresh_commands.register(app)
 
 
 def _version(value: bool) -> None:

@@ -40,8 +40,8 @@ def rfm(
 ) -> None:
     """RFM scores by quantile and the 11 named RFM segments."""
     with connect(mart) as m, steps("RFM") as step:
-        step("building features")
-        run = segment.run_rfm(m, as_of, bins=bins, map_path=map_file, name=name or "rfm")
+        step("features")
+        run = segment.run_rfm(m, as_of, bins=bins, map_path=map_file, name=name or "rfm", step=step)
     show_run(run, format_)
 
 
@@ -60,7 +60,7 @@ def lifecycle(
 ) -> None:
     """Lifecycle stages: prospect, new, reactivated, loyal, active, at risk, lapsed, churned."""
     with connect(mart) as m, steps("lifecycle") as step:
-        step("building features")
+        step("features")
         run = segment.run_lifecycle(
             m,
             as_of,
@@ -70,6 +70,7 @@ def lifecycle(
             active_after=active_after,
             lapsed_after=lapsed_after,
             churned_after=churned_after,
+            step=step,
         )
     show_run(run, format_)
 
@@ -85,8 +86,8 @@ def rules(
 ) -> None:
     """Segments from readable conditions over features, attributes and other segmentations."""
     with connect(mart) as m, steps(f"rules {name}") as step:
-        step("building features")
-        run = segment.run_rules(m, name, file, as_of)
+        step("features")
+        run = segment.run_rules(m, name, file, as_of, step=step)
     show_run(run, format_)
 
 

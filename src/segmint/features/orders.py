@@ -99,16 +99,25 @@ def line_values(mart: Mart, orders: ir.Table | None = None) -> ir.Table:
     return joined.select("order_id", "quantity", **_line_money(joined))
 
 
-def order_values(mart: Mart, day: dt.date, since: dt.datetime | None = None) -> ir.Table:
+def order_values(
+    mart: Mart,
+    day: dt.date,
+    since: dt.datetime | None = None,
+    customers: ir.Table | None = None,
+) -> ir.Table:
     """One row per purchase as of ``day`` with its money: ``net``, ``gross``, ``discount``,
     ``margin``…
 
     ``margin`` and ``costed_net`` only cover lines whose cost is known, so a margin rate
     is never diluted by lines of unknown cost. An order without lines is worth 0. With
-    ``since``, only purchases from then on, and only their lines are read.
+    ``since``, only purchases from then on, and with ``customers`` (a table with
+    ``customer_id``) only theirs; then only the lines of those purchases are read.
     """
     orders = purchase_orders(mart, day, since)
-    lines = line_values(mart, orders if since is not None else None)
+    if customers is not None:
+        orders = orders.semi_join(customers, "customer_id")
+    narrowed = since is not None or customers is not None
+    lines = line_values(mart, orders if narrowed else None)
     known = lines.cost.notnull()
     per_order = lines.group_by("order_id").aggregate(
         net=lines.net.sum(),
@@ -132,18 +141,31 @@ def order_values(mart: Mart, day: dt.date, since: dt.datetime | None = None) -> 
     )
 
 
-def purchase_values(mart: Mart, day: dt.date) -> ir.Table:
+def purchase_values(
+    mart: Mart,
+    day: dt.date,
+    customers: ir.Table | None = None,
+    since: dt.datetime | None = None,
+) -> ir.Table:
     """One row per purchase as of ``day`` with only its ``net`` value (0 without lines).
 
     The same ``net`` as :func:`order_values`, by the shortest route: lines are summed per
     order on their own (no product costs, no customer), then joined to the purchases once.
-    The BTYD summary needs nothing more.
+    The BTYD summary needs nothing more. With ``customers`` (a table with ``customer_id``),
+    only their purchases, with ``since`` only those from then on; then only the lines of
+    those purchases are read.
     """
+    orders = purchase_orders(mart, day, since)
     lines = mart.table("order_lines")
+    if customers is not None:
+        orders = orders.semi_join(customers, "customer_id")
+    if customers is not None or since is not None:
+        lines = lines.semi_join(orders.select("order_id"), "order_id")
     per_order = lines.group_by("order_id").aggregate(net=_line_net(lines).sum())
-    orders = purchase_orders(mart, day)
     joined = orders.left_join(per_order, "order_id")
-    return joined.select("order_id", "customer_id", "order_ts", net=joined.net.fill_null(0.0))
+    return joined.select(
+        "order_id", "customer_id", "order_ts", "channel", "status", net=joined.net.fill_null(0.0)
+    )
 
 
 def _share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
@@ -151,45 +173,24 @@ def _share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
     return part.cast("float64") / whole.cast("float64").nullif(0.0)
 
 
-def order_metrics(orders: ir.Table, day: dt.date) -> dict[str, ir.Value]:
-    """Aggregates over one customer's purchases (:func:`order_values` rows), by name.
+def purchase_metrics(orders: ir.Table) -> dict[str, ir.Value]:
+    """Per-customer aggregates behind the RFM columns (see :func:`purchase_columns`).
 
-    Combined with the cadence and BTYD aggregates into a single group-by by
-    :func:`segmint.features.purchases.purchase_features`; :func:`order_columns` turns
-    them into feature columns.
+    None depends on the as-of day, so a customer whose purchases did not change keeps
+    them from one day to the next (:mod:`segmint.features.incremental`).
     """
-    end = end_of(day)
-    channel = orders.channel.lower().strip()
-    metrics: dict[str, ir.Value] = {
+    return {
         "frequency": orders.count(),
         "monetary_total": orders.net.sum(),
         "n_positive": orders.count(where=orders.net > 0),
         "first_order_ts": orders.order_ts.min(),
         "last_order_ts": orders.order_ts.max(),
-        "returns_count": orders.count(where=(orders.status == "returned") | (orders.net < 0)),
-        "discount_sum": orders.discount.sum(),
-        "gross_sum": orders.gross.sum(),
-        "gross_margin": orders.margin.sum(),
-        "costed_net": orders.costed_net.sum(),
     }
-    for days in WINDOWS_DAYS:
-        recent = orders.order_ts >= end - ibis.interval(days=days)
-        metrics[f"orders_{days}d"] = orders.count(where=recent)
-        metrics[f"spend_{days}d"] = orders.net.sum(where=recent).fill_null(0.0)
-    for name in CHANNELS:
-        metrics[f"n_{name}"] = orders.count(where=channel == name)
-    return metrics
 
 
-def order_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
-    """Purchase feature columns from the :func:`order_metrics` aggregates.
-
-    frequency, monetary_total, monetary_avg, first/last order date, recency_days,
-    orders/spend per trailing window, returns, discount share, margin, channel shares.
-    """
+def purchase_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
+    """frequency, monetary_total, monetary_avg, first/last order date and recency_days."""
     last = agg.last_order_ts.date()
-    shares = {f"share_{name}": _share(agg[f"n_{name}"], agg.frequency) for name in CHANNELS}
-    named = sum((agg[f"n_{name}"] for name in CHANNELS), ibis.literal(0))
     return {
         "frequency": agg.frequency,
         "monetary_total": agg.monetary_total,
@@ -197,13 +198,47 @@ def order_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
         "first_order_date": agg.first_order_ts.date(),
         "last_order_date": last,
         "recency_days": date_literal(day).delta(last, unit="day"),
-        **{f"orders_{d}d": agg[f"orders_{d}d"] for d in WINDOWS_DAYS},
-        **{f"spend_{d}d": agg[f"spend_{d}d"] for d in WINDOWS_DAYS},
+    }
+
+
+def window_metrics(orders: ir.Table, day: dt.date) -> dict[str, ir.Value]:
+    """Orders and spend per trailing window ending with ``day``: the columns themselves."""
+    end = end_of(day)
+    metrics: dict[str, ir.Value] = {}
+    for days in WINDOWS_DAYS:
+        recent = orders.order_ts >= end - ibis.interval(days=days)
+        metrics[f"orders_{days}d"] = orders.count(where=recent)
+        metrics[f"spend_{days}d"] = orders.net.sum(where=recent).fill_null(0.0)
+    return metrics
+
+
+def margin_metrics(orders: ir.Table) -> dict[str, ir.Value]:
+    """Per-customer aggregates behind returns, discounts, margin and channel shares (none
+    depends on the as-of day)."""
+    channel = orders.channel.lower().strip()
+    metrics: dict[str, ir.Value] = {
+        "n_orders": orders.count(),
+        "returns_count": orders.count(where=(orders.status == "returned") | (orders.net < 0)),
+        "discount_sum": orders.discount.sum(),
+        "gross_sum": orders.gross.sum(),
+        "gross_margin": orders.margin.sum(),
+        "costed_net": orders.costed_net.sum(),
+    }
+    for name in CHANNELS:
+        metrics[f"n_{name}"] = orders.count(where=channel == name)
+    return metrics
+
+
+def margin_columns(agg: ir.Table) -> dict[str, ir.Value]:
+    """returns, return rate, discount share, margin, margin rate and channel shares."""
+    shares = {f"share_{name}": _share(agg[f"n_{name}"], agg.n_orders) for name in CHANNELS}
+    named = sum((agg[f"n_{name}"] for name in CHANNELS), ibis.literal(0))
+    return {
         "returns_count": agg.returns_count,
-        "return_rate": _share(agg.returns_count, agg.frequency),
+        "return_rate": _share(agg.returns_count, agg.n_orders),
         "discount_share": _share(agg.discount_sum, agg.gross_sum),
         "gross_margin": agg.gross_margin,
         "margin_rate": _share(agg.gross_margin, agg.costed_net),
         **shares,
-        "share_other": _share(agg.frequency - named, agg.frequency),
+        "share_other": _share(agg.n_orders - named, agg.n_orders),
     }

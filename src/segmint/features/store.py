@@ -19,6 +19,7 @@ dialect, not SQL text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -28,12 +29,18 @@ import sqlglot.expressions as sge
 
 from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
-from segmint.features.build import build_features
+from segmint.features.build import assemble
+from segmint.features.groups import ALL_GROUPS, GROUPS
+from segmint.features.keys import dump, source_keys
+from segmint.features.part_store import record, stored_key, stored_parts
 from segmint.mart import Mart
 from segmint.mart.schema import FEATURES
 
 FEATURES_TABLE = FEATURES.name
 """The table, declared (its fixed columns) in :mod:`segmint.mart.schema`."""
+
+TABLE_ENTRY = "table:features"
+"""The catalogue entry recording the data each date of the table was built from."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +52,30 @@ class StoredFeatures:
     columns: tuple[str, ...]
 
 
-def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
+def store_features(
+    mart: Mart, as_of: AsOf | None = None, step: Callable[[str], None] | None = None
+) -> StoredFeatures:
     """Build the features as of ``as_of`` and store them in the mart table ``features``.
+
+    The groups come from the store of parts (:mod:`segmint.features.part_store`): those
+    built as of the day from the same data are read, the others built and stored first;
+    a date already stored from the same data is left as it is.
 
     Args:
         mart: the customer data mart.
         as_of: the day; default: the last day with orders.
+        step: called with the name of each step (for a progress display).
 
     Returns:
         The stored date, number of rows and columns.
     """
     day = resolve_as_of(mart, as_of)
-    new = build_features(mart, day)
+    if day in stored_dates(mart) and fresh_table(mart, day):  # stored from the same data
+        kept = load_features(mart, day)
+        return StoredFeatures(day, int(kept.count().execute()), tuple(kept.columns))
+    new = assemble(stored_parts(mart, day, ALL_GROUPS, step), day)
+    if step:
+        step("storing the feature table")
     with mart.unordered(), mart.transaction():
         if FEATURES_TABLE not in mart.con.list_tables():
             mart.con.create_table(FEATURES_TABLE, new)
@@ -69,8 +88,19 @@ def store_features(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
                 kept = old.filter(old.as_of != date_literal(day))
                 merged = _union(kept, new)
                 mart.con.create_table(FEATURES_TABLE, merged, overwrite=True)
+        record(mart, TABLE_ENTRY, day, _key(mart), "full")
     rows = int(load_features(mart, day).count().execute())
     return StoredFeatures(day, rows, tuple(new.columns))
+
+
+def _key(mart: Mart) -> str:
+    """The key of every table the features read, as the catalogue stores it."""
+    return dump(source_keys(mart, {t for g in GROUPS.values() for t in g.sources}))
+
+
+def fresh_table(mart: Mart, day: dt.date) -> bool:
+    """Whether the table ``features`` holds ``day`` built from the data as it is now."""
+    return stored_key(mart, TABLE_ENTRY, day) == _key(mart)
 
 
 def _delete_date(mart: Mart, day: dt.date) -> None:

@@ -674,6 +674,27 @@ FEATURES = Table(
     loadable=False,
 )
 
+FEATURE_BUILDS = Table(
+    "feature_builds",
+    "The catalogue of stored feature groups (docs/features.md): one row per group and "
+    "`as_of`, with the keys of the data it was built from. Each group's rows are in "
+    "`feature_part_<group>` (customer_id, as_of, the group's aggregates), created by its "
+    "writer; a group whose keys still match is read instead of rebuilt.",
+    (
+        Column("feature_group", "string", "Feature group (purchases, cadence, btyd…)."),
+        Column("as_of", "date", "Date the group was built as of (end of that day)."),
+        Column(
+            "source_key",
+            "string",
+            "JSON: last ingest id and row count of every table the group reads.",
+        ),
+        Column("method", "string", "full (built from all data) or incremental."),
+        Column("built_at", "timestamp", "When it was stored (UTC)."),
+    ),
+    key=("feature_group", "as_of"),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -707,7 +728,7 @@ TABLES: dict[str, Table] = {
 }
 """Every table ``segmint init`` creates, by name."""
 
-WRITER_TABLES: dict[str, Table] = {FEATURES.name: FEATURES}
+WRITER_TABLES: dict[str, Table] = {FEATURES.name: FEATURES, FEATURE_BUILDS.name: FEATURE_BUILDS}
 """Tables declared here but created by their writer (their columns are open), by name."""
 
 DECLARED_TABLES: dict[str, Table] = {**TABLES, **WRITER_TABLES}

@@ -1,49 +1,84 @@
-"""Use case: build and store the customer features as of a date, or reuse the stored ones.
+"""Use case: the customer features a command needs as of a date, built once and reused.
 
-Every segmentation reads the features as of its date; building them is the expensive part,
-so a run either builds them once and passes them on (:func:`refresh_features`, as ``segmint
-demo`` does for RFM, lifecycle and rules), or reuses what is stored for the day
-(:func:`stored_or_built`, as cluster analysis does).
+A command asks for the columns it uses (:func:`features_for`); only their groups are built,
+and a group already stored for the day from the same data is read instead of rebuilt
+(:mod:`segmint.features.part_store`). ``segmint features`` builds every group and stores the
+whole table in ``features`` (:func:`store`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 import ibis
 
 from segmint.features import StoredFeatures, load_features, store_features, stored_dates
 from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.build import assemble, build_parts
+from segmint.features.groups import groups_for
+from segmint.features.part_store import stored_parts
+from segmint.features.store import fresh_table
 from segmint.mart import Mart
 from segmint.workflows.privacy import apply_stored_retention
 
+Step = Callable[[str], None]
 
-def store(mart: Mart, as_of: AsOf | None = None) -> StoredFeatures:
-    """Build the features as of ``as_of`` (default: the last day with orders) and store them."""
-    return store_features(mart, resolve_as_of(mart, as_of))
+
+def store(mart: Mart, as_of: AsOf | None = None, step: Step | None = None) -> StoredFeatures:
+    """Every feature as of ``as_of`` (default: the last day with orders), stored in the
+    table ``features``; groups still fresh in the store are reused."""
+    return store_features(mart, resolve_as_of(mart, as_of), step=step)
+
+
+def current(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    columns: Iterable[str] | None = None,
+    step: Step | None = None,
+) -> tuple[dt.date, ibis.Table]:
+    """The features holding ``columns`` (default: all) as of ``as_of``, after applying the
+    stored retention policy (nothing is computed from data the policy no longer keeps).
+
+    Only the groups of ``columns`` are built, and only when the store has no part for the
+    day built from the data as it is now.
+    """
+    groups = groups_for(columns)
+    if mart.read_only:  # nothing can be stored: built for this use only
+        day = resolve_as_of(mart, as_of)
+        return day, assemble(build_parts(mart, day, groups), day)
+    apply_stored_retention(mart)
+    day = resolve_as_of(mart, as_of)
+    return day, assemble(stored_parts(mart, day, groups, step), day)
 
 
 def refresh_features(mart: Mart, as_of: AsOf | None = None) -> tuple[dt.date, ibis.Table]:
-    """Build and store the features as of ``as_of`` (default: the last day with orders),
-    after applying the stored retention policy (a refresh computes nothing from data the
-    policy no longer keeps)."""
+    """Every feature as of ``as_of`` (default: the last day with orders), stored in the table
+    ``features`` (which the dashboard's customer pages read) after applying the stored
+    retention policy; the groups come from the store."""
     apply_stored_retention(mart)
     stored = store_features(mart, as_of)
     return stored.as_of, load_features(mart, stored.as_of)
 
 
 def features_for(
-    mart: Mart, as_of: AsOf | None, features: ibis.Table | None
+    mart: Mart,
+    as_of: AsOf | None,
+    features: ibis.Table | None,
+    columns: Iterable[str] | None = None,
+    step: Step | None = None,
 ) -> tuple[dt.date, ibis.Table]:
     """The day and the features to segment on: ``features`` when given (already built for
-    that day), else built and stored now."""
+    that day), else the groups of ``columns`` from the store (:func:`current`)."""
     if features is not None:
         return resolve_as_of(mart, as_of), features
-    return refresh_features(mart, as_of)
+    return current(mart, as_of, columns, step)
 
 
 def stored_or_built(mart: Mart, day: dt.date) -> ibis.Table:
-    """The stored features as of ``day``, built and stored first when missing."""
-    if day not in stored_dates(mart):
-        store_features(mart, day)
+    """Every feature as of ``day``, stored in the table ``features`` unless it holds them
+    already from the data as it is now (the groups come from the store)."""
+    if day in stored_dates(mart) and fresh_table(mart, day):
+        return load_features(mart, day)
+    store_features(mart, day)
     return load_features(mart, day)

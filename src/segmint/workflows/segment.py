@@ -18,6 +18,7 @@ import pandas as pd
 
 from segmint.features.asof import AsOf
 from segmint.features.bands import rule_bands
+from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.segmentation.lifecycle import (
@@ -25,9 +26,21 @@ from segmint.segmentation.lifecycle import (
     default_thresholds,
     lifecycle_stages,
 )
-from segmint.segmentation.rfm import PROSPECT, load_map, rfm_segments
+from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
 from segmint.segmentation.rules import assign, load_rules, with_segmentations
-from segmint.workflows.features import features_for
+from segmint.workflows.features import Step, features_for
+
+RFM_COLUMNS = ("recency_days", "frequency", "monetary_total")
+"""What RFM scores read: only these groups are built for it."""
+
+LIFECYCLE_COLUMNS = (
+    *RFM_COLUMNS,
+    "tenure_days",
+    "interpurchase_mean_days",
+    "previous_gap_days",
+    "prior_cadence_days",
+)
+"""What lifecycle stages read: RFM's columns, the tenure and the cadence."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,13 @@ def run_rfm(
     map_path: Path | None = None,
     name: str = "rfm",
     features: ibis.Table | None = None,
+    step: Step | None = None,
+    segment_map: list[SegmentRule] | None = None,
 ) -> SegmentationRun:
-    """RFM scores and named segments for every customer, stored as ``name``."""
-    day, features = features_for(mart, as_of, features)
-    rules = load_map(map_path)
+    """RFM scores and named segments for every customer, stored as ``name``; the map is
+    ``segment_map`` when given (a stored definition's), else read from ``map_path``."""
+    day, features = features_for(mart, as_of, features, RFM_COLUMNS, step)
+    rules = segment_map or load_map(map_path)
     segments = rfm_segments(features, bins, rules)
     names = [r.name for r in rules] + [PROSPECT]
     definition = {
@@ -82,10 +98,11 @@ def run_lifecycle(
     *,
     name: str = "lifecycle",
     features: ibis.Table | None = None,
+    step: Step | None = None,
     **thresholds: Any,
 ) -> SegmentationRun:
     """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
-    day, features = features_for(mart, as_of, features)
+    day, features = features_for(mart, as_of, features, LIFECYCLE_COLUMNS, step)
     chosen = default_thresholds(features, **thresholds)
     stages = lifecycle_stages(features, chosen)
     # The definition holds what the user chose; thresholds left to the data are re-derived
@@ -105,6 +122,7 @@ def run_rules(
     as_of: AsOf | None = None,
     *,
     features: ibis.Table | None = None,
+    step: Step | None = None,
 ) -> SegmentationRun:
     """Segments from a rules file (first match wins), stored as ``name``.
 
@@ -117,9 +135,11 @@ def run_rules(
         MartError: a named segmentation has no results as of the date.
     """
     ruleset = load_rules(rules)
-    day, features = features_for(mart, as_of, features)
-    others = sorted(ruleset.referenced_columns() - set(features.columns))
     known = set(store.segmentations(mart).segmentation.execute())
+    # only the groups of the feature and attribute columns the rules name are built
+    named = sorted(ruleset.referenced_columns() - (known - set(FEATURE_COLUMNS)))
+    day, features = features_for(mart, as_of, features, named, step)
+    others = sorted(ruleset.referenced_columns() - set(features.columns))
     joined = {other: store.assignments(mart, other, day) for other in others if other in known}
     table = with_segmentations(features, joined)
     segments = assign(ruleset, table, bands=rule_bands(mart, day))

@@ -1,0 +1,71 @@
+"""The ``refresh`` command: bring every stored segmentation and score to a new date."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
+from segmint.cli._output import out, steps, user_errors
+from segmint.mart import connect
+from segmint.workflows.refresh import RefreshRun
+from segmint.workflows.refresh import refresh as refresh_all
+
+
+@user_errors
+def refresh(
+    mart: MartOption = None,
+    as_of: AsOfOption = None,
+    format_: FormatOption = OutputFormat.human,
+) -> None:
+    """After a load: store the features, every segmentation (stored cluster models applied,
+    not refitted), churn, intent and CLV scores and value tiers as of the new date."""
+    with connect(mart) as m, steps("refresh") as step:
+        run = refresh_all(m, as_of, step=step)
+    _show(run, format_)
+
+
+def summary(run: RefreshRun) -> dict[str, Any]:
+    """What the run stored, as plain data."""
+    scores = run.scores
+    return {
+        "as_of": run.as_of.isoformat(),
+        "customers": run.features.rows,
+        "segmentations": run.segmentations,
+        "scores": []
+        if scores is None
+        else [p.target.name for p in scores.predictions]
+        + (["clv"] if scores.clv is not None else []),
+        "skipped": run.skipped,
+    }
+
+
+def _show(run: RefreshRun, format_: OutputFormat) -> None:
+    data = summary(run)
+    if format_ is OutputFormat.json:
+        out.print_json(json.dumps(data))
+        return
+    if format_ is OutputFormat.csv:
+        out.print("name,kind,status", highlight=False)
+        for name, kind in run.segmentations.items():
+            out.print(f"{name},{kind},refreshed", highlight=False)
+        for name in run.skipped:
+            out.print(f"{name},,skipped", highlight=False)
+        return
+    view = Table("stored", "as of", "status", title=f"refreshed as of {data['as_of']}")
+    view.add_row("features", data["as_of"], f"{run.features.rows:,} customers")
+    for name, kind in run.segmentations.items():
+        view.add_row(f"{name} ({kind})", data["as_of"], "refreshed")
+    for target in data["scores"]:
+        view.add_row(f"{target} scores", data["as_of"], "refreshed")
+    for name, why in run.skipped.items():
+        view.add_row(name, "", f"skipped: {why}")
+    out.print(view)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command()(refresh)

@@ -1,0 +1,230 @@
+"""Feature groups built once and reused: the parts in the mart, keyed by date and data.
+
+Each group's part is stored in ``feature_part_<group>`` with its ``as_of``, and the
+catalogue ``feature_builds`` records the keys of the data it was built from
+(:mod:`segmint.features.keys`). :func:`stored_parts` gives a command the parts it asks for:
+
+* a part stored for the day whose keys still match is read as it is;
+* an ageable part stored for an earlier day, when the mart only gained orders and lines
+  since, is brought forward for the customers whose purchases changed
+  (:mod:`segmint.features.incremental`);
+* anything else is built from all the data; the purchase groups built together share one
+  pass over the purchases.
+
+Every write is one transaction. Only the latest :data:`KEEP_DATES` dates of a group stay
+stored (plus the one just written), so a daily refresh does not grow the mart without end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint.features import incremental
+from segmint.features.asof import date_literal
+from segmint.features.attributes import attribute_columns
+from segmint.features.build import FEATURE_COLUMNS
+from segmint.features.groups import ALL_GROUPS, GROUPS, PURCHASE_GROUPS
+from segmint.features.keys import TableKey, dump, load, source_keys
+from segmint.features.parts import customer_part, metric_names, other_part, purchase_part
+from segmint.mart import Mart
+from segmint.mart.schema import FEATURE_BUILDS
+
+CATALOG = FEATURE_BUILDS.name
+KEEP_DATES = 2
+PASS_TABLE = "feature_part_pass"
+"""Scratch table holding one shared pass over the purchases while it is split into parts."""
+
+Step = Callable[[str], None]
+
+
+def part_table(group: str) -> str:
+    """The table holding ``group``'s stored parts."""
+    return f"feature_part_{group}"
+
+
+def stored_parts(
+    mart: Mart, day: dt.date, groups: Iterable[str], step: Step | None = None
+) -> dict[str, ir.Table]:
+    """The parts of ``groups`` (and the population) as of ``day``, read from the store;
+    missing or stale ones are built (or brought forward) and stored first."""
+    asked = set(groups) | {"population"}
+    wanted = [g for g in ALL_GROUPS if g in asked]
+    sources = {t for g in wanted for t in GROUPS[g].sources}
+    now = source_keys(mart, sources)
+    keys = {g: _keys_of(now, GROUPS[g].sources) for g in wanted}
+    catalog = _catalog(mart)
+    stale = [g for g in wanted if _entry(catalog, g, day) != dump(keys[g])]
+    todo = list(stale)
+    for group in stale:
+        if _bring_forward(mart, catalog, group, day, keys[group], step):
+            todo.remove(group)
+    if todo:
+        _build(mart, day, todo, keys, step)
+    recorded = set(_catalog(mart).query("as_of == @day").feature_group)
+    return {g: _read(mart, g, day) for g in wanted if g in recorded}
+
+
+def _keys_of(now: dict[str, TableKey], tables: Iterable[str]) -> dict[str, TableKey]:
+    chosen = {t: now[t] for t in tables}
+    chosen["_erasures"] = now["_erasures"]
+    return chosen
+
+
+def _catalog(mart: Mart) -> pd.DataFrame:
+    if CATALOG not in mart.con.list_tables():
+        return pd.DataFrame(columns=["feature_group", "as_of", "source_key"])
+    table = mart.con.table(CATALOG)
+    frame: pd.DataFrame = table.select("feature_group", "as_of", "source_key").execute()
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame
+
+
+def _entry(catalog: pd.DataFrame, group: str, day: dt.date) -> str | None:
+    rows = catalog[(catalog.feature_group == group) & (catalog.as_of == day)]
+    return None if rows.empty else str(rows.source_key.iloc[0])
+
+
+def _bring_forward(
+    mart: Mart,
+    catalog: pd.DataFrame,
+    group: str,
+    day: dt.date,
+    keys: dict[str, TableKey],
+    step: Step | None,
+) -> bool:
+    """Bring an ageable group's latest earlier part to ``day``; False when it cannot be."""
+    if not GROUPS[group].ageable:
+        return False
+    earlier = catalog[(catalog.feature_group == group) & (catalog.as_of <= day)]
+    if earlier.empty:
+        return False
+    latest = earlier.sort_values("as_of").iloc[-1]
+    old_day, old_keys = latest.as_of, load(str(latest.source_key))
+    if not incremental.only_appended(mart, old_keys, keys):
+        return False
+    if step:
+        step(f"bringing {group} features from {old_day} to {day}")
+    changed = incremental.changed_customers(mart, old_keys, old_day, day)
+    stored = mart.con.table(part_table(group))
+    kept = stored.filter(stored.as_of == date_literal(old_day)).anti_join(changed, "customer_id")
+    fresh = customer_part(mart, day, group, changed)
+    names = metric_names(group, stored)
+    rows = kept.select("customer_id", *names).union(fresh.select("customer_id", *names))
+    with mart.unordered(), mart.transaction():
+        # materialised first: the rows read may be the very rows the write replaces
+        mart.con.create_table(PASS_TABLE, rows, overwrite=True)
+        _write(mart, group, day, mart.con.table(PASS_TABLE), dump(keys), "incremental")
+        mart.con.drop_table(PASS_TABLE)
+    return True
+
+
+def _build(
+    mart: Mart,
+    day: dt.date,
+    groups: list[str],
+    keys: dict[str, dict[str, TableKey]],
+    step: Step | None,
+) -> None:
+    """Build ``groups`` from all the data and store them, the purchase groups in one pass."""
+    purchases = [g for g in groups if g in PURCHASE_GROUPS]
+    with mart.unordered(), mart.transaction():
+        if purchases:
+            if step:
+                step(f"building {', '.join(purchases)} features")
+            shared = purchase_part(mart, day, purchases)
+            if len(purchases) > 1:  # one pass, stored once, then split into the groups
+                mart.con.create_table(PASS_TABLE, shared, overwrite=True)
+                shared = mart.con.table(PASS_TABLE)
+            for group in purchases:
+                rows = shared.select("customer_id", *metric_names(group, shared))
+                _write(mart, group, day, rows, dump(keys[group]), "full")
+            if len(purchases) > 1:
+                mart.con.drop_table(PASS_TABLE)
+        for group in groups:
+            if group in PURCHASE_GROUPS:
+                continue
+            if step:
+                step(f"building {group} features")
+            attributes = (
+                attribute_columns(mart, day, reserved=FEATURE_COLUMNS)
+                if group == "attributes"
+                else []
+            )
+            if group == "attributes" and not attributes:
+                continue  # no attribute known as of the day: no part, no columns
+            rows = other_part(mart, day, group, attributes)
+            _write(mart, group, day, rows, dump(keys[group]), "full")
+
+
+def _write(mart: Mart, group: str, day: dt.date, rows: ir.Table, key: str, method: str) -> None:
+    """Store ``rows`` as ``group``'s part as of ``day`` and record it in the catalogue
+    (inside the caller's transaction)."""
+    name = part_table(group)
+    dated = rows.select(
+        "customer_id",
+        as_of=date_literal(day),
+        **{c: rows[c] for c in rows.columns if c != "customer_id"},
+    )
+    if name in mart.con.list_tables() and mart.con.table(name).schema() == dated.schema():
+        mart.delete(name, as_of=day)
+        mart.con.insert(name, dated)
+    else:
+        # new, or the attribute columns changed: the group starts again from this date
+        mart.con.create_table(name, dated, overwrite=True)
+        if CATALOG in mart.con.list_tables():
+            mart.delete(CATALOG, feature_group=group)
+    record(mart, group, day, key, method)
+    _prune(mart, group, day)
+
+
+def record(mart: Mart, group: str, day: dt.date, key: str, method: str) -> None:
+    """Record in the catalogue that ``group`` was stored as of ``day`` from data ``key``."""
+    entry = ibis.memtable(
+        {
+            "feature_group": [group],
+            "as_of": [day],
+            "source_key": [key],
+            "method": [method],
+            "built_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        },
+        schema=FEATURE_BUILDS.ibis_schema(),
+    )
+    if CATALOG not in mart.con.list_tables():
+        mart.con.create_table(CATALOG, schema=FEATURE_BUILDS.ibis_schema())
+    mart.delete(CATALOG, feature_group=group, as_of=day)
+    mart.con.insert(CATALOG, entry)
+
+
+def _prune(mart: Mart, group: str, day: dt.date) -> None:
+    """Keep ``day`` and the :data:`KEEP_DATES` latest dates of ``group``; drop the rest."""
+    catalog = _catalog(mart)
+    dates = sorted(catalog[catalog.feature_group == group].as_of)
+    keep = set(dates[-KEEP_DATES:]) | {day}
+    for old in dates:
+        if old not in keep:
+            mart.delete(part_table(group), as_of=old)
+            mart.delete(CATALOG, feature_group=group, as_of=old)
+
+
+def _read(mart: Mart, group: str, day: dt.date) -> ir.Table:
+    table = mart.con.table(part_table(group))
+    return table.filter(table.as_of == date_literal(day))
+
+
+def stored_key(mart: Mart, group: str, day: dt.date) -> str | None:
+    """The data key ``group`` was stored from as of ``day`` (None: not stored)."""
+    return _entry(_catalog(mart), group, day)
+
+
+def built_methods(mart: Mart, day: dt.date) -> dict[str, str]:
+    """Group → how its part as of ``day`` was stored (``full`` or ``incremental``)."""
+    if CATALOG not in mart.con.list_tables():
+        return {}
+    table = mart.con.table(CATALOG)
+    rows = table.filter(table.as_of == date_literal(day)).execute()
+    return dict(zip(rows.feature_group, rows.method, strict=True))

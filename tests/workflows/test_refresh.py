@@ -1,0 +1,121 @@
+"""``refresh`` after one more day of orders: everything stored comes to the new date, equal
+to a run from a feature table built from scratch, with the purchase groups brought forward."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from segmint import workflows
+from segmint.features import build_features
+from segmint.features.part_store import built_methods
+from segmint.mart import Mart, connect
+from segmint.mart.ingest import IngestOptions, ingest
+from segmint.segmentation import store
+from segmint.synth import generate
+from segmint.workflows.refresh import refresh
+
+pytestmark = pytest.mark.slow
+
+RULES = """
+segments:
+  - name: Frequent in DE
+    where: "frequency >= 3 and country = 'DE'"
+  - name: Others
+    else: true
+"""
+
+
+@dataclass(frozen=True)
+class Shop:
+    mart: Mart
+    day: dt.date
+    folder: Path
+
+
+def up_to(tables: dict[str, pa.Table], start: dt.date | None, day: dt.date) -> dict[str, pa.Table]:
+    """Orders stamped on ``start`` (exclusive: after its end) to the end of ``day``, and lines."""
+    orders, lines = tables["orders"], tables["order_lines"]
+    kind = orders["order_ts"].type
+    end = pa.scalar(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), kind)
+    keep = pc.less(orders["order_ts"], end)
+    if start is not None:
+        begin = pa.scalar(dt.datetime.combine(start + dt.timedelta(days=1), dt.time()), kind)
+        keep = pc.and_(keep, pc.greater_equal(orders["order_ts"], begin))
+    chosen = orders.filter(keep)
+    return {
+        "orders": chosen,
+        "order_lines": lines.filter(pc.is_in(lines["order_id"], value_set=chosen["order_id"])),
+    }
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Shop]:
+    """600 synthetic customers loaded up to the day before their last ten days of orders."""
+    tables = generate(600, seed=5)
+    last = max(tables["orders"]["order_ts"].to_pylist()).date()
+    day = last - dt.timedelta(days=10)
+    files = {
+        "customers": tables["customers"],
+        "products": tables["products"],
+        **{f"{k}_1": v for k, v in up_to(tables, None, day).items()},
+        **{f"{k}_2": v for k, v in up_to(tables, day, day + dt.timedelta(days=1)).items()},
+    }
+    for name, table in files.items():
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+    with connect(tmp_path / "mart.duckdb") as mart:
+        for name in ("customers", "products", "orders_1", "order_lines_1"):
+            ingest(mart, name.removesuffix("_1"), tmp_path / f"{name}.parquet", IngestOptions())
+        yield Shop(mart, day, tmp_path)
+
+
+def load_next_day(shop: Shop) -> None:
+    for name in ("orders", "order_lines"):
+        ingest(shop.mart, name, shop.folder / f"{name}_2.parquet", IngestOptions())
+
+
+def assignments(mart: Mart, name: str, day: dt.date) -> dict[str, str]:
+    frame = store.assignments(mart, name, day).execute()
+    return dict(zip(frame.customer_id, frame.segment, strict=True))
+
+
+def test_rules_on_two_columns_build_only_their_groups(shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    workflows.run_rules(shop.mart, "de", path, shop.day)
+    assert set(built_methods(shop.mart, shop.day)) == {"population", "purchases", "demographics"}
+    full = workflows.run_rules(
+        shop.mart, "de_full", path, shop.day, features=build_features(shop.mart, shop.day)
+    )
+    assert assignments(shop.mart, "de", shop.day) == assignments(shop.mart, "de_full", full.as_of)
+
+
+def test_refresh_after_a_day_of_orders_equals_a_rebuild(shop: Shop, tmp_path: Path) -> None:
+    mart, day = shop.mart, shop.day
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    workflows.run_rfm(mart, day)
+    workflows.run_lifecycle(mart, day)
+    workflows.run_rules(mart, "de", path, day)
+    load_next_day(shop)
+    new_day = day + dt.timedelta(days=1)
+    run = refresh(mart, new_day)
+    assert run.segmentations == {"rfm": "rfm", "lifecycle": "lifecycle", "de": "rules"}
+    methods = built_methods(mart, new_day)
+    assert {methods[g] for g in ("purchases", "cadence")} == {"incremental"}  # stored before
+    scratch = build_features(mart, new_day)
+    workflows.run_rfm(mart, new_day, features=scratch, name="rfm_check")
+    workflows.run_lifecycle(mart, new_day, features=scratch, name="lifecycle_check")
+    workflows.run_rules(mart, "de_check", path, new_day, features=scratch)
+    for name in ("rfm", "lifecycle", "de"):
+        refreshed = assignments(mart, name, new_day)
+        assert refreshed == assignments(mart, f"{name}_check", new_day), name
+        assert refreshed != {}
+    assert run.features.rows == scratch.count().execute()
