@@ -1,0 +1,106 @@
+"""A command group that imports a command's module only when that command is used.
+
+``segmint --help`` and ``segmint --version`` must start at once, yet most commands
+import the engine, the models or the web stack. So the top-level group knows each
+command by a row of a table (:class:`LazyCommand`: the module that registers it and
+its one-line help) and imports the module when the command is invoked or its own
+``--help`` is asked for. This is Click's documented pattern for lazily loaded
+subcommands (override ``list_commands`` and ``get_command``), with the group's own
+help drawn from the table so that listing commands imports none of them.
+
+Command modules stay as they are: each keeps its ``register(app)`` function, which
+is called on a private Typer app the first time one of its commands is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, ClassVar
+
+import typer
+import typer.main
+from typer.core import TyperGroup
+
+PACKAGE = "segmint.cli"
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a top-level command lives and what ``segmint --help`` says about it.
+
+    ``module`` is a module of :mod:`segmint.cli` whose ``register(app)`` adds the
+    command; ``help`` is the first paragraph of the command's help, as one line
+    (tests check it matches the command's own help).
+    """
+
+    module: str
+    help: str
+
+
+@cache
+def module_group(module: str) -> TyperGroup:
+    """The commands ``segmint.cli.<module>`` registers, as a Click group (imported once)."""
+    registering = importlib.import_module(f"{PACKAGE}.{module}")
+    app = typer.Typer()
+    registering.register(app)
+    return typer.main.get_group(app)
+
+
+class LazyCommands(Mapping[str, Any]):
+    """Command name → Click command, importing a command's module on first lookup.
+
+    Iterating gives the names in table order without importing anything.
+    """
+
+    def __init__(self, table: Mapping[str, LazyCommand]) -> None:
+        self._table = table
+
+    def __getitem__(self, name: str) -> Any:
+        entry = self._table[name]
+        command = module_group(entry.module).commands.get(name)
+        if command is None:
+            raise LookupError(f"{PACKAGE}.{entry.module} registers no command {name!r}")
+        return command
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group whose commands come from :attr:`table` and load when first used.
+
+    Subclass it with a ``table`` and pass the subclass as ``typer.Typer(cls=...)``.
+    While the group prints its own help, each command is stood in for by a bare
+    command carrying the table's help, so the listing imports no command module.
+    """
+
+    table: ClassVar[Mapping[str, LazyCommand]] = {}
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(self.table)  # type: ignore[assignment]
+        self._listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.table)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = self.table.get(cmd_name)
+        if entry is None:
+            return None
+        if self._listing:
+            return typer.core.TyperCommand(name=cmd_name, help=entry.help)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
