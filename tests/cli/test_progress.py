@@ -36,7 +36,11 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     ],
 )
 def test_long_commands_show_progress_on_stderr(
-    shop_cli: Callable[..., Result], terminal: io.StringIO, tmp_path: Path, args: list[str], shown: str
+    shop_cli: Callable[..., Result],
+    terminal: io.StringIO,
+    tmp_path: Path,
+    args: list[str],
+    shown: str,
 ) -> None:
     result = shop_cli(*(a.format(tmp=tmp_path) for a in args))
     assert result.exit_code == 0, result.output
