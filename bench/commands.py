@@ -117,9 +117,14 @@ class Timed:
 
 
 def timed(argv: list[str], label: str) -> Timed:
-    """Run ``argv`` once through the launcher."""
-    with console.status(label):
-        report, peak = run_child([sys.executable, "-S", "-c", LAUNCH, *argv])
+    """Run ``argv`` once through the launcher; a failure is printed and timed as NaN."""
+    try:
+        with console.status(label):
+            report, peak = run_child([sys.executable, "-S", "-c", LAUNCH, *argv])
+    except SystemExit as failed:
+        last = [line for line in str(failed).splitlines() if line.strip()][-1:]
+        console.print(f"  [red]{label} failed:[/] {' '.join(last)}")
+        return Timed(float("nan"), float("nan"))
     console.print(f"  {label}: {report['seconds']:.2f} s, {peak:,.0f} MB")
     return Timed(float(report["seconds"]), peak)
 
