@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import shutil
 import sys
@@ -231,8 +232,8 @@ def append_and_refresh(mart: Path, folder: Path, as_of: dt.date, scratch: Path) 
 
 def rebuild(runs: dict[str, Timed]) -> tuple[str, Timed]:
     """The daily commands run separately: a label (naming any left out) and their sum."""
-    done = [runs[c] for c in DAILY if c in runs]
-    missing = [c for c in DAILY if c not in runs]
+    missing = [c for c in DAILY if c not in runs or math.isnan(runs[c].seconds)]
+    done = [runs[c] for c in DAILY if c not in missing]
     label = "daily rebuild as separate commands"
     if missing:
         label += f" (without {', '.join(missing)})"
