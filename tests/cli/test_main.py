@@ -39,6 +39,8 @@ HEAVY = (
     "jinja2",
     "pydantic",
     "sqlglot",
+    "markdown_it",
+    "pygments",
 )
 LIGHT_SEGMINT = {
     "segmint",

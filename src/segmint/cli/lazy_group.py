@@ -76,8 +76,7 @@ class LazyGroup(TyperGroup):
     """A Typer group whose commands come from :attr:`table` and load when first used.
 
     Subclass it with a ``table`` and pass the subclass as ``typer.Typer(cls=...)``.
-    While the group prints its own help, each command is stood in for by a bare
-    command carrying the table's help, so the listing imports no command module.
+    Its own help lists the table's one-line help, so it imports no command module.
     """
 
     table: ClassVar[Mapping[str, LazyCommand]] = {}
@@ -85,22 +84,32 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.table)  # type: ignore[assignment]
-        self._listing = False
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.table)
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        entry = self.table.get(cmd_name)
-        if entry is None:
-            return None
-        if self._listing:
-            return typer.core.TyperCommand(name=cmd_name, help=entry.help)
-        return self.commands[cmd_name]
-
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
+        """Usage, help, options and the commands' one-line help, in Typer's panels.
+
+        Drawn with a few Rich parts rather than Typer's help renderer, which imports
+        Markdown and traceback support (about half of a bare ``segmint --help``).
+        """
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.panel import Panel
+        from rich.table import Table
+
+        console = Console()
+        console.print(f"\n [bold]{self.get_usage(ctx)}[/]\n\n {self.help}\n", highlight=False)
+        panels = (
+            (
+                "Options",
+                [(", ".join(p.opts), getattr(p, "help", None) or "") for p in self.get_params(ctx)],
+            ),
+            ("Commands", [(name, entry.help) for name, entry in self.table.items()]),
+        )
+        for title, rows in panels:
+            grid = Table.grid(padding=(0, 2))
+            for name, text in rows:
+                grid.add_row(f"[bold cyan]{name}[/]", escape(text))
+            console.print(Panel(grid, title=title, title_align="left", border_style="dim"))
