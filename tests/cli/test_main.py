@@ -78,7 +78,9 @@ def test_starting_loads_no_command_and_no_heavy_library(args: list[str]) -> None
     done, loaded = loaded_by(*args)
     expected = "segmint " if args == ["--version"] else "Usage: segmint"
     assert expected in done.stdout
-    assert [m for m in loaded if m not in LIGHT_SEGMINT] == []
+    # A bare ``segmint`` prints help through Typer's own renderer (Markdown support included).
+    renderer = {"markdown_it", "pygments"} if not args else set()
+    assert [m for m in loaded if m not in LIGHT_SEGMINT and m.split(".")[0] not in renderer] == []
 
 
 def test_the_probe_sees_a_command_that_loads_the_engine() -> None:
