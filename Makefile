@@ -49,6 +49,7 @@ bench: $(STAMP) $(PEERS)/.installed
 	$(BIN)/python bench/clv.py --sizes $(BENCH_CUSTOMERS) --skip-slow
 	$(BIN)/python bench/cluster.py --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python bench/serve.py --customers $(BENCH_CUSTOMERS)
+	$(BIN)/python bench/commands.py --customers $(BENCH_CUSTOMERS)
 
 # Pin the set the .venv holds now (run after `make test` passes with new dependencies):
 # resolve anew from the ranges with `rm -rf .venv && make setup CONSTRAINTS=/dev/null`.

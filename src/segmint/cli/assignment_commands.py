@@ -17,7 +17,7 @@ from segmint.cli._options import (
     OutputFormat,
     PseudonymiseOption,
 )
-from segmint.cli._output import err, out, user_errors
+from segmint.cli._output import err, out, steps, user_errors
 from segmint.mart import connect, csv_safety
 from segmint.workflows import assignments as stored
 from segmint.workflows.privacy import ExportOptions
@@ -75,7 +75,7 @@ def assignments(
     there does not grant contact. The file is registered, so an erasure lists it."""
     stored.check_export_path(out_file)
     options = ExportOptions(channel, pseudonymise)
-    with connect(mart, create=False) as m:
+    with connect(mart, create=False) as m, steps(f"exporting {segmentation}"):
         written = stored.export_assignments(m, segmentation, out_file, as_of, options)
     show_export(written, "customers")
 

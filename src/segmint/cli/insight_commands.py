@@ -85,7 +85,7 @@ def migration_command(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Show how customers moved between segments from one stored date to another."""
-    with connect(mart, read_only=True) as m:
+    with connect(mart, read_only=True) as m, steps(f"migration of {segmentation}"):
         result = migration(m, segmentation, from_date, to_date)
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(migration_document(result, top)))

@@ -1,62 +1,69 @@
-"""Entry point of the ``segmint`` command: registers one module per command group."""
+"""Entry point of the ``segmint`` command: one row per top-level command, loaded when used.
+
+``segmint --help`` and ``--version`` import no command module (and so none of the
+engine, models or web stack): :class:`~segmint.cli.lazy_group.LazyGroup` imports a
+command's module only when that command runs or shows its own help. To add a command,
+add one row to :data:`COMMANDS`: its name, the ``segmint.cli`` module whose
+``register(app)`` adds it, and the first line of its help.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from segmint import __version__
-from segmint.cli import (
-    assignment_commands,
-    campaign_commands,
-    clv_commands,
-    demo_commands,
-    features_commands,
-    insight_commands,
-    mart_commands,
-    persona_commands,
-    predict_commands,
-    privacy_commands,
-    quarantine_commands,
-    quickstart_commands,
-    recommend_commands,
-    refresh_commands,
-    report_commands,
-    retention_commands,
-    sales_commands,
-    segment_commands,
-    serve_commands,
-    synth_commands,
-    token_commands,
-)
+from segmint.cli.lazy_group import LazyCommand, LazyGroup
+
+COMMANDS: dict[str, LazyCommand] = {
+    "init": LazyCommand("mart_commands", "Create the mart file and every table in it (safe to run again)."),
+    "tables": LazyCommand("mart_commands", "List the mart's tables with their row counts."),
+    "ingest": LazyCommand("mart_commands", "Load one file into a mart table, quarantining bad rows with their reasons."),
+    "load": LazyCommand("mart_commands", "Load every file of a folder named after a mart table, parents before children."),
+    "quickstart": LazyCommand("quickstart_commands", "The five-minute path: load one export, then RFM, lifecycle, CLV where the data allows, money per segment, persona cards, and what to run next."),
+    "quarantine": LazyCommand("quarantine_commands", "List rejected rows with their reasons and raw content."),
+    "ingests": LazyCommand("quarantine_commands", "List every load with its reconciliation."),
+    "synth": LazyCommand("synth_commands", "Generate a synthetic retailer with a known true answer (one file per mart table)."),
+    "segmentations": LazyCommand("assignment_commands", "List stored segmentations with their versions and dates."),
+    "assignments": LazyCommand("assignment_commands", "Write a segmentation's customer_id, segment pairs to a CSV or Parquet file."),
+    "demo": LazyCommand("demo_commands", "Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."),
+    "features": LazyCommand("features_commands", "Build the customer features as of a date and store them in the mart table `features`."),
+    "profile": LazyCommand("insight_commands", "Profile a stored segmentation: money, behaviour, features, statistics, small segments."),
+    "migration": LazyCommand("insight_commands", "Show how customers moved between segments from one stored date to another."),
+    "persona": LazyCommand("persona_commands", "Persona cards for every segment: name, key numbers, mix and suggested actions."),
+    "serve": LazyCommand("serve_commands", "Serve the REST API (/api/v1, docs at /docs) and the dashboard pages."),
+    "report": LazyCommand("report_commands", "Write a self-contained HTML report (overview and segments) that needs no network."),
+    "score": LazyCommand("predict_commands", "Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit)."),
+    "forget": LazyCommand("privacy_commands", "Erase customers from every table and from the mart file's bytes."),
+    "subject-access": LazyCommand("privacy_commands", "Write everything held about a customer to a new folder (JSON and CSV)."),
+    "audit": LazyCommand("privacy_commands", "List the audit log: who did what to whose data (subjects by pseudonym)."),
+    "retention": LazyCommand("retention_commands", "Store a retention policy and apply it now; every refresh applies it again."),
+    "segment": LazyCommand("segment_commands", "Segment customers (RFM, lifecycle, rules, value, clusters) and store the result."),
+    "token": LazyCommand("token_commands", "Access tokens for the API and the pages."),
+    "clv": LazyCommand("clv_commands", "Customer lifetime value: fit BTYD models, backtest them, score customers."),
+    "predict": LazyCommand("predict_commands", "Churn and purchase-intent scores: train, compare with BTYD, score, store."),
+    "requests": LazyCommand("retention_commands", "Access and erasure requests with their due dates (GDPR one month, CCPA 45 days)."),
+    "campaign": LazyCommand("campaign_commands", "Campaigns with control groups: create, power, export, results, list."),
+    "sales": LazyCommand("sales_commands", "Channel and segment sales per week or month."),
+    "refresh": LazyCommand("refresh_commands", "After a load: store the features, every segmentation (stored cluster models applied, not refitted), churn, intent and CLV scores and value tiers as of the new date."),
+    "recommend": LazyCommand("recommend_commands", "Per-customer recommendations: fit and store, evaluate on a time split, rules, export."),
+}  # fmt: skip
+"""Every top-level command, in the order ``segmint --help`` lists them."""
+
+
+class SegmintGroup(LazyGroup):
+    """The top-level group: the commands of :data:`COMMANDS`."""
+
+    table = COMMANDS
+
 
 app = typer.Typer(
     name="segmint",
+    cls=SegmintGroup,
     help="Customer segmentation from one CSV of orders upward.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-mart_commands.register(app)
-quickstart_commands.register(app)
-quarantine_commands.register(app)
-synth_commands.register(app)
-segment_commands.register(app)
-assignment_commands.register(app)
-demo_commands.register(app)
-features_commands.register(app)
-insight_commands.register(app)
-persona_commands.register(app)
-serve_commands.register(app)
-token_commands.register(app)
-report_commands.register(app)
-clv_commands.register(app)
-predict_commands.register(app)
-privacy_commands.register(app)
-retention_commands.register(app)
-campaign_commands.register(app)
-sales_commands.register(app)
-recommend_commands.register(app)
-refresh_commands.register(app)
 
 
 def _version(value: bool) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from segmint.cli._options import MartOption
-from segmint.cli._output import out, user_errors
+from segmint.cli._output import out, steps, user_errors
 from segmint.mart import connect
 from segmint.views.report import write_report
 
@@ -31,7 +31,7 @@ def report(
     mart: MartOption = None,
 ) -> None:
     """Write a self-contained HTML report (overview and segments) that needs no network."""
-    with connect(mart, read_only=True) as m:
+    with connect(mart, read_only=True) as m, steps(f"writing {out_path}"):
         written = write_report(m, out_path, segmentation, as_of)
     out.print(f"report written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
-from segmint.cli._output import out, user_errors
+from segmint.cli._output import out, steps, user_errors
 from segmint.cli._retention_output import show_requests, show_retention
 from segmint.exceptions import InputError
 from segmint.mart import connect
@@ -42,7 +42,7 @@ def retention(
     With --dry-run, count what it would delete without storing or deleting anything (the
     counts a real run then deletes)."""
     options = privacy.RetentionOptions(events, pii_inactive, dry_run)
-    with connect(mart, create=False, read_only=dry_run) as m:
+    with connect(mart, create=False, read_only=dry_run) as m, steps("retention"):
         outcome = privacy.retention(m, options)
     show_retention(outcome, format_)
 

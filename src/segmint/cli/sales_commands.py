@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
-from segmint.cli._output import err, out, user_errors
+from segmint.cli._output import err, out, steps, user_errors
 from segmint.features.asof import parse_as_of
 from segmint.mart import connect, csv_safety
 from segmint.workflows import sales
@@ -68,7 +68,7 @@ def channels(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Revenue, orders, customers and average order value per channel and period."""
-    with connect(mart, read_only=True) as m:
+    with connect(mart, read_only=True) as m, steps("sales per channel"):
         report = sales.channels(m, _options(start, end, period, membership, segmentation))
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(report.as_dict()))
@@ -92,7 +92,7 @@ def segments(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Revenue and margin per segment and period, share of the portfolio, growth."""
-    with connect(mart, read_only=True) as m:
+    with connect(mart, read_only=True) as m, steps(f"sales per segment of {segmentation}"):
         report = sales.segments(m, segmentation, _options(start, end, period, membership, None))
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(report.as_dict()))

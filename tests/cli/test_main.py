@@ -1,0 +1,148 @@
+"""The ``segmint`` entry point: a fast start, and every command still reachable with its help.
+
+Start-up is checked by what a fresh process imports, not by a clock: ``segmint --help`` and
+``segmint --version`` must load no command module, hence none of the engine, the models or
+the web stack (the issue's target is 0.3 s as a whole process; ``bench/commands.py`` times it).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segmint.cli.lazy_group import module_group
+from segmint.cli.main import COMMANDS, app
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "240"}
+"""Help printed wide, so no option or sentence is cut by wrapping."""
+CLI = Path(__file__).resolve().parents[2] / "src" / "segmint" / "cli"
+
+HEAVY = (
+    "ibis",
+    "duckdb",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "sklearn",
+    "scipy",
+    "plotly",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "pydantic",
+    "sqlglot",
+    "markdown_it",
+    "pygments",
+)
+LIGHT_SEGMINT = {
+    "segmint",
+    "segmint.config",
+    "segmint.exceptions",
+    "segmint.cli",
+    "segmint.cli.main",
+    "segmint.cli.lazy_group",
+}
+"""The only segmint modules ``segmint --help`` and ``--version`` may load."""
+
+PROBE = """
+import atexit, json, sys
+def report():
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r} or m.startswith("segmint"))
+    sys.stderr.write("\\nLOADED " + json.dumps(loaded))
+atexit.register(report)
+from segmint.cli.main import app
+app(prog_name="segmint")
+"""
+
+
+def loaded_by(*args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``segmint ARGS`` as a fresh process; its result and the modules it had loaded."""
+    code = PROBE.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    loaded = json.loads(done.stderr.rsplit("LOADED ", 1)[1])
+    return done, loaded
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], []], ids=["version", "help", "bare"])
+def test_starting_loads_no_command_and_no_heavy_library(args: list[str]) -> None:
+    done, loaded = loaded_by(*args)
+    expected = "segmint " if args == ["--version"] else "Usage: segmint"
+    assert expected in done.stdout
+    # A bare ``segmint`` prints help through Typer's own renderer (Markdown support included).
+    renderer = {"markdown_it", "pygments"} if not args else set()
+    assert [m for m in loaded if m not in LIGHT_SEGMINT and m.split(".")[0] not in renderer] == []
+
+
+def test_the_probe_sees_a_command_that_loads_the_engine() -> None:
+    done, loaded = loaded_by("tables", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "duckdb" in loaded and "segmint.cli.mart_commands" in loaded
+
+
+def test_the_table_holds_exactly_the_commands_the_modules_register() -> None:
+    registered = {
+        name: module
+        for module in {entry.module for entry in COMMANDS.values()}
+        for name in module_group(module).commands
+    }
+    assert registered == {name: entry.module for name, entry in COMMANDS.items()}
+
+
+def test_every_command_module_is_reached_from_the_table() -> None:
+    for module in {entry.module for entry in COMMANDS.values()}:
+        module_group(module)
+    modules = {f"segmint.cli.{path.stem}" for path in CLI.glob("*_commands.py")}
+    assert modules - set(sys.modules) == set()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_table_help_is_the_first_paragraph_of_the_command_help(name: str) -> None:
+    command = module_group(COMMANDS[name].module).commands[name]
+    first = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
+    assert " ".join(first.split()) == COMMANDS[name].help
+
+
+def test_top_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"], env=WIDE)
+    assert result.exit_code == 0
+    for name, entry in COMMANDS.items():
+        assert f" {name} " in result.output and entry.help[:40] in result.output
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_shows_its_full_help(name: str) -> None:
+    command = module_group(COMMANDS[name].module).commands[name]
+    result = runner.invoke(app, [name, "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert f"Usage: segmint {name}" in " ".join(result.output.split())
+    for param in command.params:
+        shown = getattr(param, "help", None) if param.param_type_name == "argument" else None
+        assert (shown or param.opts[0]) in result.output
+    for sub in getattr(command, "commands", {}):
+        assert f" {sub} " in result.output
+        nested = runner.invoke(app, [name, sub, "--help"], env=WIDE)
+        assert nested.exit_code == 0 and f"segmint {name} {sub}" in nested.output
+
+
+def test_a_misspelt_command_is_refused_with_a_suggestion() -> None:
+    result = runner.invoke(app, ["segmnt"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output and "segment" in result.output
+
+
+def test_a_command_runs_through_the_lazy_group(tmp_path: Path) -> None:
+    mart = tmp_path / "m.duckdb"
+    assert runner.invoke(app, ["init", "--mart", str(mart)]).exit_code == 0
+    result = runner.invoke(app, ["tables", "--mart", str(mart)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "orders" in result.output
