@@ -114,7 +114,7 @@ def subject_access(
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
     folder = _new_folder(Path(out))
-    collect_journal(mart)  # downloads a server handed out are exports they were part of
+    collect_journal(mart, key=key)  # downloads a server handed out are exports they were in
     sections = gather(mart, customer_id)
     files = _write(folder, customer_id, sections, now or utcnow())
     rows = {name: len(frame) for name, frame in sections.items()}
