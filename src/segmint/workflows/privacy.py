@@ -30,6 +30,7 @@ from segmint.mart import privacy as core
 from segmint.mart.csv_safety import neutralise_table
 from segmint.mart.privacy import journal
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL
+from segmint.mart.privacy.refit_status import PendingRefit, clear_refitted, pending_refits
 from segmint.mart.privacy.retention import RetentionPolicy, proposed_policy
 
 EXPORT_SUFFIXES = (".csv", ".parquet")
@@ -106,6 +107,21 @@ def forget(mart: Mart, options: ForgetOptions) -> core.ForgetResult:
         actor=options.actor or core.cli_actor(),
         keep_orders=options.keep_orders,
     )
+
+
+@dataclass(frozen=True)
+class RefitReport:
+    """Models flagged by erasures and not refitted since, and flags the refits cleared."""
+
+    pending: list[PendingRefit]
+    n_cleared: int
+
+
+def refits(mart: Mart) -> RefitReport:
+    """The models to refit after erasures (``segmint refits``). Flags of models refitted
+    since their erasure (or no longer stored) are deleted first, when the mart is writable."""
+    cleared = clear_refitted(mart)
+    return RefitReport(pending_refits(mart), cleared)
 
 
 def subject_access(
