@@ -109,6 +109,31 @@ def forget(mart: Mart, options: ForgetOptions) -> core.ForgetResult:
     )
 
 
+def register_files(
+    mart: Mart,
+    paths: Iterable[Path],
+    kind: str,
+    description: str,
+    *,
+    members: Iterable[str] | None = None,
+    actor: str | None = None,
+) -> list[core.ExportRecord]:
+    """Register files a command wrote from customer data (a report, plots, a subject's
+    answer) in the export registry, so that an erasure lists them for purging.
+
+    Without ``members`` the registry does not know who is in a file: every later erasure
+    lists it (a report's tables and charts are drawn from every customer's results).
+    """
+    who = actor or core.cli_actor()
+    ids = None if members is None else list(members)
+    return [
+        core.register_export(
+            mart, Path(path).resolve(), kind, actor=who, description=description, members=ids
+        )
+        for path in paths
+    ]
+
+
 @dataclass(frozen=True)
 class RefitReport:
     """Models flagged by erasures and not refitted since, and flags the refits cleared."""
