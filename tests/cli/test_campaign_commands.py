@@ -169,7 +169,7 @@ def test_create_keeps_the_uplift_top_share_and_shows_its_power(shop: Segmint) ->
     assert total == selection["n_selected"]
     assert total == pytest.approx(0.3 * payload["audience"]["n_eligible"], abs=2)
     assert payload["power"]["mde"] > 0 and payload["baseline_rate"] is not None
-    human = shop(*args[:3], "next-human", *args[3:])
+    human = shop(*args[:2], "next-human", *args[3:])
     assert "uplift selection: the top 30%" in human.stdout
     assert "power: baseline response" in " ".join(human.stdout.split())
 
