@@ -108,13 +108,13 @@ def test_audit_lists_verifies_and_catches_tampering(shop_cli: Segmint, tmp_path:
     shop_cli("forget", ZOE, "--reason", REASON)
     listed = json.loads(shop_cli("audit", "--verify", "--format", "json").stdout)
     actions = [e["action"] for e in listed["entries"]]
-    assert actions == ["subject_access", "forget"]
-    assert listed["entries"][1]["subjects"] == [pseudonym(ZOE, label="audit")]
-    assert listed["verification"]["ok"] and listed["verification"]["head"].startswith("2:")
+    assert actions == ["export", "subject_access", "forget"]  # the answer is a registered export
+    assert listed["entries"][2]["subjects"] == [pseudonym(ZOE, label="audit")]
+    assert listed["verification"]["ok"] and listed["verification"]["head"].startswith("3:")
     head = listed["verification"]["head"]
     assert shop_cli("audit", "--anchor", head).exit_code == 0
     only = json.loads(shop_cli("audit", "--action", "forget", "--format", "json").stdout)
-    assert [e["seq"] for e in only["entries"]] == [2]
+    assert [e["seq"] for e in only["entries"]] == [3]
     with duckdb.connect(str(shop_cli.mart)) as con:
         con.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1")
     broken = shop_cli("audit", "--verify")
