@@ -161,11 +161,29 @@ def test_campaign_page_table_sorts_and_links(client: TestClient, tokens: dict[Ro
     order = [c for c in ("K001", "K002", "K003", DEMO_CAMPAIGN) if f'data-campaign="{c}"' in page]
     positions = [page.index(f'data-campaign="{c}"') for c in order]
     assert positions == sorted(positions) and len(order) >= 3
-    assert 'id="campaigns-csv" href="/api/v1/campaigns?window_days=14&amp;format=csv"' in page
+    assert (
+        'id="campaigns-csv" href="/api/v1/campaigns?start=&amp;end=&amp;window_days=14&amp;format=csv"'
+        in page
+    )
     assert "not started in the data yet" in page
     assert client.get("/campaigns?sort=nope").status_code == 422
     assert client.get("/campaigns?campaign=&sort=roi").status_code == 200  # as the sort links send
     assert "no campaign" in client.get("/campaigns?campaign=nope").text
+
+
+def test_the_campaign_page_filters_by_start_date_into_its_download(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    page = client.get("/campaigns?start=2100-01-01").text
+    assert 'data-campaign="K001"' not in page and "start=2100-01-01" in page
+    csv = client.get(
+        "/api/v1/campaigns?start=2100-01-01&format=csv", headers=bearer(tokens[Role.analyst])
+    )
+    assert len(pd.read_csv(io.StringIO(csv.text))) == 0
+    everything = client.get("/api/v1/campaigns", headers=bearer(tokens[Role.analyst])).json()
+    assert everything["count"] >= 3
+    assert client.get("/campaigns?start=yesterday").status_code == 400
 
 
 def test_sales_pages_keep_their_filters_in_the_download(

@@ -141,6 +141,39 @@ def test_results_json_is_the_workflow_s(shop: Segmint) -> None:
     assert "revenue_per_member" in human.stdout and "lift per segment" in human.stdout
 
 
+def test_results_report_reach_and_contamination_beside_the_itt_lifts(shop: Segmint) -> None:
+    human = shop("campaign", "results", "K001")
+    assert human.exit_code == 0, human.output
+    text = " ".join(human.stdout.split())
+    assert "controls reached anyway (0.0%)" in text and "intention to treat" in text
+    payload = json.loads(shop("campaign", "results", "K001", "--format", "json").stdout)
+    assert payload["compliance"]["contamination_rate"] == 0.0
+    assert payload["compliance"]["itt_effect"] == pytest.approx(
+        payload["lift"]["conversion"]["abs"]
+    )
+
+
+def test_create_keeps_the_uplift_top_share_and_shows_its_power(shop: Segmint) -> None:
+    """``--select 'uplift-top 30%' --from-campaign K003``, as the issue writes it."""
+    args = (
+        "campaign", "create", "next", "--segmentation", "latent", "--segment", "bargain_hunter",
+        "--segment", "steady_regular", "--channel", "email", "--seed", "4",
+        "--select", "uplift-top 30%", "--from-campaign", "K003",
+    )  # fmt: skip
+    created = shop(*args, "--format", "json")
+    assert created.exit_code == 0, created.output
+    payload = json.loads(created.stdout)
+    selection = payload["selection"]
+    assert (selection["from_campaign"], selection["share"]) == ("K003", 0.3)
+    total = payload["groups"]["target"] + payload["groups"]["control"]
+    assert total == selection["n_selected"]
+    assert total == pytest.approx(0.3 * payload["audience"]["n_eligible"], abs=2)
+    assert payload["power"]["mde"] > 0 and payload["baseline_rate"] is not None
+    human = shop(*args[:2], "next-human", *args[3:])
+    assert "uplift selection: the top 30%" in human.stdout
+    assert "power: baseline response" in " ".join(human.stdout.split())
+
+
 def test_errors_are_one_line(shop: Segmint) -> None:
     missing = shop("campaign", "results", "nope")
     assert missing.exit_code == 2 and "no campaign 'nope'" in missing.stderr

@@ -13,6 +13,7 @@ from segmint.cli.main import app
 from segmint.features import build_features
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
+from segmint.mart.privacy import list_exports
 from segmint.synth import generate
 
 pytestmark = pytest.mark.slow
@@ -54,6 +55,13 @@ def test_predict_churn_prints_the_comparison_and_stores_scores(mart: Path, tmp_p
     assert "churn_risk scores stored as of 2025-11-30" in result.stdout
     assert plot.read_text().count("observed rate") >= 1
     assert stored_counts(mart)[("churn_gbm", "churn_risk")] > 0
+    assert registered(mart)[str(plot.resolve())] == "plot"  # an erasure lists it
+
+
+def registered(mart: Path) -> dict[str, str]:
+    """Path → kind of every file in the export registry."""
+    with connect(mart, create=False) as m:
+        return {e.path: e.kind for e in list_exports(m)}
 
 
 def test_predict_intent_json(mart: Path) -> None:
@@ -92,6 +100,8 @@ def test_score_refreshes_churn_and_intent_and_clv_once_fitted(mart: Path, tmp_pa
 
     fitted = invoke(mart, "clv", "fit", "--model", "bgnbd", "--plots", str(tmp_path))
     assert fitted.exit_code == 0, fitted.output
+    plots = {str(p.resolve()) for p in tmp_path.iterdir() if p.suffix in (".html", ".png")}
+    assert plots and {path for path, kind in registered(mart).items() if kind == "plot"} >= plots
     again = json.loads(invoke(mart, "score", "--format", "json").stdout)
     assert again["clv"]["model"] == "bgnbd+gammagamma"
     counts = stored_counts(mart)

@@ -3,6 +3,7 @@ as a user runs them, on the shop of the privacy tests (Zoe Quill is the one to f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from segmint.mart import connect
 from segmint.mart.privacy import pseudonym
 
 from .conftest import Segmint, shop
@@ -42,6 +44,22 @@ def test_forget_says_what_went_where_and_leaves_no_byte(shop_cli: Segmint, tmp_p
     assert "mart file rewritten" in result.stdout
     assert traces_in(file_bytes(shop_cli.mart)) == []
     assert ZOE not in result.stdout + result.stderr
+
+
+def test_refits_lists_the_flagged_models_until_they_are_refitted(shop_cli: Segmint) -> None:
+    assert shop_cli("refits").stdout.strip() == "models to refit: none"
+    assert shop_cli("forget", ZOE, "--reason", REASON).exit_code == 0
+    listed = shop_cli("refits")
+    assert listed.exit_code == 0, listed.stderr
+    assert "models to refit" in listed.stdout and "bgnbd" in listed.stdout
+    assert REASON in listed.stdout and "old_churn" not in listed.stdout
+    with connect(shop_cli.mart) as mart:  # the model is fitted again after the erasure
+        later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=1)
+        shop.add_model_run(mart, 9, "bgnbd", dt.date(2024, 3, 31), created_at=later)
+    document = json.loads(shop_cli("refits", "--format", "json").stdout)
+    assert (document["count"], document["cleared"]) == (0, 1)
+    with connect(shop_cli.mart, read_only=True) as mart:
+        assert mart.count("refit_flags") == 0
 
 
 def test_forget_reads_ids_from_a_file_and_prints_json(shop_cli: Segmint, tmp_path: Path) -> None:
@@ -90,13 +108,13 @@ def test_audit_lists_verifies_and_catches_tampering(shop_cli: Segmint, tmp_path:
     shop_cli("forget", ZOE, "--reason", REASON)
     listed = json.loads(shop_cli("audit", "--verify", "--format", "json").stdout)
     actions = [e["action"] for e in listed["entries"]]
-    assert actions == ["subject_access", "forget"]
-    assert listed["entries"][1]["subjects"] == [pseudonym(ZOE, label="audit")]
-    assert listed["verification"]["ok"] and listed["verification"]["head"].startswith("2:")
+    assert actions == ["export", "subject_access", "forget"]  # the answer is a registered export
+    assert listed["entries"][2]["subjects"] == [pseudonym(ZOE, label="audit")]
+    assert listed["verification"]["ok"] and listed["verification"]["head"].startswith("3:")
     head = listed["verification"]["head"]
     assert shop_cli("audit", "--anchor", head).exit_code == 0
     only = json.loads(shop_cli("audit", "--action", "forget", "--format", "json").stdout)
-    assert [e["seq"] for e in only["entries"]] == [2]
+    assert [e["seq"] for e in only["entries"]] == [3]
     with duckdb.connect(str(shop_cli.mart)) as con:
         con.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1")
     broken = shop_cli("audit", "--verify")

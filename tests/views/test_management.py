@@ -42,6 +42,23 @@ def test_tracking_rows_carry_the_measured_numbers(mart: Mart) -> None:
         management.tracking_view(tracking, "nope")
 
 
+def test_the_date_range_keeps_the_campaigns_that_start_in_it(mart: Mart) -> None:
+    tracking = campaigns.tracking(mart)
+    starts = {str(t.plan["campaign_id"]): t.plan["start_date"] for t in tracking.campaigns}
+    day = str(starts["K003"])[:10]
+    kept = management.started_between(tracking, day, day)
+    assert [t.plan["campaign_id"] for t in kept.campaigns] == [
+        c for c, s in starts.items() if str(s)[:10] == day
+    ]
+    assert management.started_between(tracking, None, None) is tracking
+    later = management.started_between(tracking, "2100-01-01", None)
+    assert later.campaigns == () and management.tracking_view(later).rows == []
+    with pytest.raises(InputError, match="before it starts"):
+        management.started_between(tracking, "2025-06-01", "2025-01-01")
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        management.started_between(tracking, "yesterday", None)
+
+
 def test_the_report_has_the_management_sections(mart: Mart) -> None:
     html = build_report(mart, "rfm")
     for section in ("campaign-tracking", "channel-sales", "segment-sales"):

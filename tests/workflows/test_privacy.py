@@ -120,7 +120,7 @@ def test_the_workspace_forgets_answers_and_audits(mart: Mart, tmp_path: Path) ->
     result = mart.forget("c2", "erasure request 3")
     assert result.deleted["customers"] == 1 and mart.count("customers") == 2
     report = mart.audit(verify=True)
-    assert [e.action for e in report.entries] == ["subject_access", "forget"]
+    assert [e.action for e in report.entries] == ["export", "subject_access", "forget"]
     assert report.verification is not None and report.verification.ok
     dry = mart.retention(events="365d", dry_run=True)
     assert dry.result.events_deleted == 1 and not dry.stored

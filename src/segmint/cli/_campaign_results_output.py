@@ -37,6 +37,7 @@ def print_results(results: CampaignResults) -> None:
             "—" if reduction is None else f"{reduction:.2%}",
         )
     out.print(table)
+    _print_compliance(payload)
     _print_segments(payload)
     roi = payload["roi"]
     out.print(
@@ -47,6 +48,21 @@ def print_results(results: CampaignResults) -> None:
         highlight=False,
     )
     notes(results.notes)
+
+
+def _print_compliance(payload: dict[str, Any]) -> None:
+    """Reach and contamination from the send events; the lifts stay intention to treat."""
+    c = payload["compliance"]
+    if c is None:
+        out.print("reach: no event records this campaign's sends", highlight=False)
+        return
+    out.print(
+        f"reach: {c['target_reached']:,} target members contacted ({c['reach_rate']:.1%}); "
+        f"contamination: {c['control_reached']:,} controls reached anyway "
+        f"({c['contamination_rate']:.1%}); lifts above are intention to treat (by assigned "
+        f"group), effect on the contacted {number(c['complier_effect'])}",
+        highlight=False,
+    )
 
 
 def _print_segments(payload: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from rich.table import Table
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
 from segmint.mart.privacy import ForgetResult
+from segmint.workflows.privacy import RefitReport
 
 
 def print_json(document: Any) -> None:
@@ -113,4 +114,34 @@ def _show_refits(result: ForgetResult) -> None:
     view = Table("model", "kept in", "run", "fitted as of", title="models flagged for refit")
     for f in result.refits:
         view.add_row(f.model, f.source, "" if f.run_id is None else str(f.run_id), str(f.as_of))
+    out.print(view)
+
+
+def show_refits(report: RefitReport, format_: OutputFormat) -> None:
+    """The models still to refit after erasures, and how many flags refits have cleared."""
+    if format_ == OutputFormat.json:
+        rows = [
+            {"source": f.source, "run_id": f.run_id, "model": f.model, "as_of": f.as_of,
+             "n_subjects": f.n_subjects, "flagged_at": f.flagged_at, "reason": f.reason}
+            for f in report.pending
+        ]  # fmt: skip
+        print_json({"pending": rows, "count": len(rows), "cleared": report.n_cleared})
+        return
+    if report.n_cleared:
+        err.print(f"{report.n_cleared:,} flags cleared: those models were refitted since")
+    if not report.pending:
+        out.print("models to refit: none", highlight=False)
+        return
+    view = Table("model", "kept in", "run", "fitted as of", "people", "flagged", "reason",
+                 title="models to refit (fitted on data of people forgotten since)")  # fmt: skip
+    for f in report.pending:
+        view.add_row(
+            f.model,
+            f.source,
+            "" if f.run_id is None else str(f.run_id),
+            str(f.as_of),
+            f"{f.n_subjects:,}",
+            f"{f.flagged_at:%Y-%m-%d %H:%M}",
+            f.reason,
+        )
     out.print(view)

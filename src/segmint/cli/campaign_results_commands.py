@@ -17,7 +17,6 @@ from segmint.cli._campaign_output import Format, FormatOpt, print_list
 from segmint.cli._campaign_results_output import print_results
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
-from segmint.insight.sales_periods import records
 from segmint.mart import connect
 from segmint.scoring.campaigns import MIN_SEGMENT_SIZE
 from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
@@ -73,6 +72,8 @@ def list_command(mart: MartOption = None, format_: FormatOpt = Format.human) -> 
     with connect(mart, read_only=True) as m:
         listed = campaigns.campaigns(m)
     if format_ == Format.json:
+        from segmint.insight.sales_periods import records  # the insight layer only here
+
         typer.echo(json.dumps({"data": records(listed), "count": len(listed)}))
     else:
         print_list(listed)

@@ -18,7 +18,7 @@ from segmint.exceptions import InputError
 from segmint.mart import connect, csv_safety
 from segmint.scoring.clv_fit import AUTO
 from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
-from segmint.workflows import clv
+from segmint.workflows import clv, privacy
 
 clv_app = typer.Typer(
     help="Customer lifetime value: fit BTYD models, backtest them, score customers.",
@@ -60,6 +60,8 @@ def fit(
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
     written = write_diagnostics(diagnostic_figures(run.diagnostics), plots, png=png)
+    with connect(mart) as m:  # drawn from every customer's history: listed by erasures
+        privacy.register_files(m, written, "plot", f"CLV diagnostics of run {run.run_id}")
     if format_ != OutputFormat.human:
         typer.echo(show.fit_document(run))
         return

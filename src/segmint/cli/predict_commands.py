@@ -18,6 +18,7 @@ from segmint.cli._output import err, out, steps, user_errors
 from segmint.cli._predict_output import show_prediction, summary
 from segmint.mart import connect
 from segmint.views.plots.propensity import write_calibration_chart
+from segmint.workflows import privacy
 from segmint.workflows.predict import refresh_scores, run_prediction
 
 HorizonOption = Annotated[
@@ -53,6 +54,8 @@ def _predict(
     if plot is not None:
         title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
         write_calibration_chart(run.validation, title, plot)
+        with connect(mart) as m:  # drawn from every customer's score: listed by erasures
+            privacy.register_files(m, [plot], "plot", f"{target} calibration chart")
         err.print(f"calibration chart written to {plot}", highlight=False)
     show_prediction(run, format_)
 

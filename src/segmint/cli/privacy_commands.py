@@ -16,7 +16,7 @@ import typer
 from segmint.cli._audit_output import show_audit
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, user_errors
-from segmint.cli._privacy_output import show_forget
+from segmint.cli._privacy_output import show_forget, show_refits
 from segmint.exceptions import InputError
 from segmint.mart import connect
 from segmint.workflows import privacy
@@ -123,8 +123,19 @@ def audit(
         raise typer.Exit(code=1)
 
 
+@user_errors
+def refits(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
+    """List the models to refit: fitted on data of people forgotten since.
+
+    A refit (a new fit of the model after the erasure) clears its flags."""
+    with connect(mart, create=False) as m:
+        report = privacy.refits(m)
+    show_refits(report, format_)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``forget``, ``subject-access`` and ``audit`` to ``app``."""
+    """Add ``forget``, ``subject-access``, ``audit`` and ``refits`` to ``app``."""
     app.command("forget")(forget)
     app.command("subject-access")(subject_access)
     app.command("audit")(audit)
+    app.command("refits")(refits)

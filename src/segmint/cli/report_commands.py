@@ -15,6 +15,7 @@ from segmint.cli._options import MartOption
 from segmint.cli._output import out, steps, user_errors
 from segmint.mart import connect
 from segmint.views.report import write_report
+from segmint.workflows import privacy
 
 
 @user_errors
@@ -33,6 +34,8 @@ def report(
     """Write a self-contained HTML report (overview and segments) that needs no network."""
     with connect(mart, read_only=True) as m, steps(f"writing {out_path}"):
         written = write_report(m, out_path, segmentation, as_of)
+    with connect(mart) as m:  # listed for purging by every later erasure
+        privacy.register_files(m, [written], "report", f"HTML report ({segmentation or 'rfm'})")
     out.print(f"report written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from segmint.exceptions import SegmintError
 from segmint.mart import connect
 from segmint.views.report import write_report
+from segmint.workflows import privacy
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with connect(args.mart, read_only=True) as mart:
             written = write_report(mart, args.out, args.segmentation, args.as_of)
+        with connect(args.mart) as mart:  # listed for purging by every later erasure
+            privacy.register_files(mart, [written], "report", "HTML report")
     except SegmintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

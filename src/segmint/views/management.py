@@ -9,7 +9,7 @@ with its figures (:mod:`segmint.views.plots.management`).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -75,6 +75,32 @@ def measured(
     return dashboard.cached(
         ("campaign-results", campaign, options), lambda: campaigns.results(mart, campaign, options)
     )
+
+
+def started_between(
+    tracking: CampaignTracking, start: str | None, end: str | None
+) -> CampaignTracking:
+    """The campaigns of ``tracking`` that start from ``start`` to ``end`` (YYYY-MM-DD, both
+    included; either may be empty): the date-range filter of the tracking page and its CSV.
+
+    Raises:
+        InputError: a date that is not YYYY-MM-DD, or an end before the start.
+    """
+    first = parse_as_of(start) if start else None
+    last = parse_as_of(end) if end else None
+    if first and last and last < first:
+        raise InputError(f"the date range ends ({last}) before it starts ({first}).")
+    if first is None and last is None:
+        return tracking
+
+    def inside(day: Any) -> bool:
+        if day is None or (isinstance(day, float) and pd.isna(day)):
+            return False
+        day = pd.Timestamp(day).date()
+        return (first is None or day >= first) and (last is None or day <= last)
+
+    kept = tuple(t for t in tracking.campaigns if inside(t.plan.get("start_date")))
+    return replace(tracking, campaigns=kept)
 
 
 def sales_options(

@@ -30,6 +30,7 @@ from segmint.mart import privacy as core
 from segmint.mart.csv_safety import neutralise_table
 from segmint.mart.privacy import journal
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL
+from segmint.mart.privacy.refit_status import PendingRefit, clear_refitted, pending_refits
 from segmint.mart.privacy.retention import RetentionPolicy, proposed_policy
 
 EXPORT_SUFFIXES = (".csv", ".parquet")
@@ -106,6 +107,46 @@ def forget(mart: Mart, options: ForgetOptions) -> core.ForgetResult:
         actor=options.actor or core.cli_actor(),
         keep_orders=options.keep_orders,
     )
+
+
+def register_files(
+    mart: Mart,
+    paths: Iterable[Path],
+    kind: str,
+    description: str,
+    *,
+    members: Iterable[str] | None = None,
+    actor: str | None = None,
+) -> list[core.ExportRecord]:
+    """Register files a command wrote from customer data (a report, plots, a subject's
+    answer) in the export registry, so that an erasure lists them for purging.
+
+    Without ``members`` the registry does not know who is in a file: every later erasure
+    lists it (a report's tables and charts are drawn from every customer's results).
+    """
+    who = actor or core.cli_actor()
+    ids = None if members is None else list(members)
+    return [
+        core.register_export(
+            mart, Path(path).resolve(), kind, actor=who, description=description, members=ids
+        )
+        for path in paths
+    ]
+
+
+@dataclass(frozen=True)
+class RefitReport:
+    """Models flagged by erasures and not refitted since, and flags the refits cleared."""
+
+    pending: list[PendingRefit]
+    n_cleared: int
+
+
+def refits(mart: Mart) -> RefitReport:
+    """The models to refit after erasures (``segmint refits``). Flags of models refitted
+    since their erasure (or no longer stored) are deleted first, when the mart is writable."""
+    cleared = clear_refitted(mart)
+    return RefitReport(pending_refits(mart), cleared)
 
 
 def subject_access(

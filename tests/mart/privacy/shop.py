@@ -146,7 +146,13 @@ def add_scores(mart: Mart, as_of: dt.date) -> None:
     mart.con.insert("scores", ibis.memtable(rows, schema=TABLES["scores"].ibis_schema()))
 
 
-def add_model_run(mart: Mart, run_id: int, model: str, as_of: dt.date) -> None:
+def add_model_run(
+    mart: Mart,
+    run_id: int,
+    model: str,
+    as_of: dt.date,
+    created_at: dt.datetime = dt.datetime(2024, 4, 1),
+) -> None:
     """A fitted-model row (its blob a pickled dict: no customer data)."""
     row: dict[str, list[Any]] = {
         "run_id": [run_id],
@@ -156,7 +162,7 @@ def add_model_run(mart: Mart, run_id: int, model: str, as_of: dt.date) -> None:
         "params": ["{}"],
         "metrics": ["{}"],
         "model_blob": [pickle.dumps({"params": [1.0, 2.0]})],
-        "created_at": [dt.datetime(2024, 4, 1)],
+        "created_at": [created_at],
     }
     mart.con.insert("model_runs", ibis.memtable(row, schema=TABLES["model_runs"].ibis_schema()))
 

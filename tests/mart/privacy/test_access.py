@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from segmint.mart import Mart
-from segmint.mart.privacy import audit, list_requests, record_request, subject_access
+from segmint.mart.privacy import (
+    audit,
+    forget,
+    list_exports,
+    list_requests,
+    record_request,
+    subject_access,
+)
 from segmint.mart.privacy.access import SCORE_MEANINGS, AccessError
 
 from .conftest import OTHERS, ZOE, table_names
@@ -139,3 +146,11 @@ def test_an_existing_folder_with_files_is_refused(shop: Mart, tmp_path: Path) ->
     with pytest.raises(AccessError, match="not an empty folder"):
         subject_access(shop, ZOE, tmp_path / "taken")
     assert shop.count("audit_log") == 0
+
+
+def test_the_answer_is_registered_so_a_later_erasure_lists_it(shop: Mart, tmp_path: Path) -> None:
+    result = subject_access(shop, ZOE, tmp_path / "answer")
+    [record] = [e for e in list_exports(shop) if e.kind == "subject_access"]
+    assert record.path == str(result.folder.resolve()) and record.members_known
+    assert forget(shop, [ZOE], "erasure request 31").exports == [record]
+    assert forget(shop, [OTHERS[0]], "erasure request 32").exports == []

@@ -119,6 +119,34 @@ def test_a_download_becomes_an_export_that_an_erasure_lists(shop: Mart) -> None:
     assert ZOE.encode() not in journal_path(shop.path).read_bytes()
 
 
+def test_a_journalled_download_names_its_members_by_pseudonym_only(shop: Mart) -> None:
+    """The journal is a plain file the erasure's rewrite does not reach: no customer id in
+    its bytes, yet the collected export knows exactly who is in it."""
+    note = ExportNote("download:/api/v1/audiences/rfm/Loyal", "audience", (ZOE, "ab-1001"))
+    append(shop.path, "token:crm-sync", "export", export=note)
+    raw = journal_path(shop.path).read_bytes()
+    assert ZOE.encode() not in raw and b"ab-1001" not in raw
+    assert pseudonym(ZOE, label=AUDIT_LABEL).encode() in raw
+    assert [line.export.members for line in pending(shop.path) if line.export] == [
+        tuple(sorted([pseudonym(ZOE, label=AUDIT_LABEL), pseudonym("ab-1001", label=AUDIT_LABEL)]))
+    ]
+    assert collect_journal(shop).n_exports == 1
+    members = shop.table("export_members").to_pandas()
+    assert sorted(members.customer_id) == sorted([ZOE, "ab-1001"])
+    assert list_exports(shop)[0].members_known
+
+
+def test_a_download_whose_members_cannot_be_found_may_hold_anybody(shop: Mart) -> None:
+    """A pseudonym no customer of the mart has (the key changed, the person is gone): the
+    export is registered as one every later erasure lists, never as one holding nobody."""
+    note = ExportNote("download:/api/v1/audiences/x", "audience", (ZOE, "nobody-here"))
+    append(shop.path, "token:crm-sync", "export", export=note)
+    collect_journal(shop)
+    [export] = list_exports(shop)
+    assert not export.members_known and export.n_rows == 2
+    assert forget(shop, ["ab-1001"], "erasure request 13").exports == [export]
+
+
 def test_subject_access_lists_downloads_the_person_was_in(shop: Mart, tmp_path: Path) -> None:
     note = ExportNote("download:/api/v1/audiences/rfm/Champions", "audience", (ZOE,), "rfm")
     append(shop.path, "token:crm-sync", "export", export=note)

@@ -33,11 +33,16 @@ def campaigns_page(
     campaign: Name = None,
     sort: SortParam = "start_date",
     order: Literal["asc", "desc"] = "desc",
+    start: Day = None,
+    end: Day = None,
 ) -> Response:
-    """Every campaign's groups, lifts and ROI (sortable), the chosen one's response curves."""
+    """Every campaign's groups, lifts and ROI (sortable), the chosen one's response curves;
+    ``start`` and ``end`` keep the campaigns that start in that range."""
     role = page_role(request)
-    tracking = management.tracked(dashboard, mart, window_days)
+    tracked = management.tracked(dashboard, mart, window_days)
+    tracking = management.started_between(tracked, start, end)
     view = management.tracking_view(tracking, campaign or None, sort, order == "desc")
+    dates = {"start": start or "", "end": end or ""}
     return page(
         request,
         "campaigns.html",
@@ -46,8 +51,8 @@ def campaigns_page(
         view=view,
         sort=sort,
         order=order,
-        csv=f"/api/v1/campaigns?{urlencode({'window_days': window_days, 'format': 'csv'})}",
-        query={"window_days": window_days, "campaign": campaign or ""},
+        csv=f"/api/v1/campaigns?{urlencode({**dates, 'window_days': window_days, 'format': 'csv'})}",
+        query={"window_days": window_days, "campaign": campaign or "", **dates},
     )
 
 

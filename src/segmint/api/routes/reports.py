@@ -84,11 +84,15 @@ def campaign_tracking(
     dashboard: DashboardDep,
     role: Analyst,
     window_days: WindowDays = 14,
+    start: Day = None,
+    end: Day = None,
     format: FormatParam = ReportFormat.json,
 ) -> Response | CampaignTrackingList:
     """Every campaign: groups, conversion and revenue-per-member lifts with 95% intervals
-    (Welch), incremental revenue and ROI, the sample-ratio check; the latest start first."""
-    tracking = management.tracked(dashboard, mart, window_days)
+    (Welch), incremental revenue and ROI, the sample-ratio check; the latest start first.
+    ``start`` and ``end`` keep the campaigns that start in that range."""
+    tracked = management.tracked(dashboard, mart, window_days)
+    tracking = management.started_between(tracked, start, end)
     frame = management.tracking_frame(tracking)
     if format == ReportFormat.csv:
         return csv_download(frame, f"campaigns-{window_days}d.csv")

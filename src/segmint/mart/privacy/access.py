@@ -36,6 +36,7 @@ from segmint.mart.csv_safety import to_csv
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import scratch, utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
+from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.requests import close_requests
@@ -114,7 +115,16 @@ def subject_access(
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
     folder = _new_folder(Path(out))
-    collect_journal(mart)  # downloads a server handed out are exports they were part of
+    collect_journal(mart, key=key)  # downloads a server handed out are exports they were in
+    register_export(  # the answer holds the person's data (it lists itself): erasures list it
+        mart,
+        folder.resolve(),
+        "subject_access",
+        actor=actor or audit.cli_actor(),
+        description="a subject access answer",
+        members=[customer_id],
+        now=now,
+    )
     sections = gather(mart, customer_id)
     files = _write(folder, customer_id, sections, now or utcnow())
     rows = {name: len(frame) for name, frame in sections.items()}

@@ -135,7 +135,7 @@ def forget(
     ids = _checked_ids(customer_ids)
     resolved = privacy_key(key)
     check_key(mart, resolved)
-    collect_journal(mart)  # downloads handed out by a server are registered exports from here
+    collect_journal(mart, key=resolved)  # downloads a server handed out become exports here
     subjects = scratch(mart, {SUBJECT: ids}, {SUBJECT: "string"})
     contacts = _contacts(mart, subjects)
     _check_reason(reason, ids, contacts)

@@ -14,8 +14,12 @@ every erasure does so first (so an audience downloaded before is listed for the 
 and so does ``segmint audit``. Lines are appended to ``audit_log`` in the journal's order,
 with the time they happened; a line whose chain is broken is still moved, and the audit log
 then also records where the journal was tampered with. A line describing a download also
-registers an export (:func:`segmint.mart.privacy.register_export`) with the member ids it
-carries: until collected, the journal holds those customer ids, as the download itself does.
+registers an export (:func:`segmint.mart.privacy.register_export`) with its members. The
+journal names those members by audit pseudonym too, never by customer id (it is a plain
+file beside the mart, which an erasure's rewrite does not reach); the collection finds the
+ids back by computing the pseudonyms of the mart's customers
+(:func:`segmint.mart.privacy.journal_members.resolve_members`), and registers the export
+as one that may hold anybody when some cannot be found or no key is at hand.
 Each moved line keeps its hash in the entry's details (``journal``), so a collection that
 stopped half-way (a crash between committing and emptying the journal) never moves a line
 twice.
@@ -38,6 +42,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import utcnow
 from segmint.mart.privacy.exports import register_export
+from segmint.mart.privacy.journal_members import resolve_members
 from segmint.mart.privacy.keys import PrivacyKey, sha256_hex
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonymise
 from segmint.mart.snapshot import FILE_MODE
@@ -60,14 +65,18 @@ class ExportNote:
     Attributes:
         path: what was downloaded (e.g. ``download:/api/v1/audiences/rfm/Champions``).
         kind: ``audience``, ``recommendations``…
-        members: the customer ids in it.
+        members: the customer ids in it (given to :func:`append`); in a journalled line,
+            their audit pseudonyms (``pseudonymised``).
         description: what it holds.
+        pseudonymised: True when ``members`` are audit pseudonyms (every line written by
+            :func:`append`; False only for a line of a journal written before pseudonyms).
     """
 
     path: str
     kind: str
     members: tuple[str, ...]
     description: str = ""
+    pseudonymised: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,8 +143,11 @@ def append(
     named = sorted(set(pseudonymise(ids, key=key, label=AUDIT_LABEL))) if ids else []
     at = (now or utcnow()).replace(tzinfo=None)
     if export is not None:
+        members = export.members
+        if not export.pseudonymised:
+            members = tuple(pseudonymise(list(members), key=key, label=AUDIT_LABEL))
         export = ExportNote(
-            export.path, export.kind, tuple(sorted(set(export.members))), export.description
+            export.path, export.kind, tuple(sorted(set(members))), export.description, True
         )
     body: dict[str, Any] = {
         "at": at.isoformat(timespec="microseconds"),
@@ -176,10 +188,12 @@ def pending(mart: Path | str) -> list[JournalLine]:
         return _parsed(_read_lines(fd))[0]
 
 
-def collect_journal(mart: Mart) -> Collected:
+def collect_journal(mart: Mart, *, key: PrivacyKey | str | None = None) -> Collected:
     """Move the journal of ``mart`` into its audit log and empty the journal.
 
     Call it with the mart open for writing and outside any transaction of the caller.
+    ``key`` (default ``SEGMINT_PRIVACY_KEY``) finds the customer ids of downloads back
+    from their pseudonyms.
     """
     if mart.read_only or mart.path == ":memory:":
         return Collected()
@@ -193,7 +207,7 @@ def collect_journal(mart: Mart) -> Collected:
         problems += _chain_problems(lines)
         done = _already_moved(mart, min(line.at for line in lines)) if lines else set()
         fresh = [line for line in lines if line.hash not in done]
-        n_exports = _move(mart, fresh)
+        n_exports = _move(mart, fresh, key)
         if problems:
             audit.record(
                 mart,
@@ -206,7 +220,7 @@ def collect_journal(mart: Mart) -> Collected:
     return Collected(len(fresh), n_exports, len(lines) - len(fresh), problems)
 
 
-def _move(mart: Mart, lines: list[JournalLine]) -> int:
+def _move(mart: Mart, lines: list[JournalLine], key: PrivacyKey | str | None) -> int:
     """Append ``lines`` to the audit log in order: plain entries in batches, downloads as
     registered exports; the number of exports."""
     batch: list[audit.PendingEntry] = []
@@ -219,15 +233,17 @@ def _move(mart: Mart, lines: list[JournalLine]) -> int:
         if batch:
             audit.append_entries(mart, batch)
             batch = []
+        note = line.export
+        ids = resolve_members(mart, note.members, key) if note.pseudonymised else note.members
         register_export(
             mart,
-            line.export.path,
-            line.export.kind,
+            note.path,
+            note.kind,
             actor=line.actor,
-            description=line.export.description,
-            members=list(line.export.members),
-            n_rows=len(line.export.members),
-            details=details,
+            description=note.description,
+            members=None if ids is None else list(ids),
+            n_rows=len(note.members),
+            details=details if ids is not None else {**details, "members_unresolved": True},
             now=line.at,
         )
         n_exports += 1
@@ -283,11 +299,12 @@ def _chain_problems(lines: list[JournalLine]) -> list[str]:
 def _export_body(export: ExportNote | None) -> dict[str, Any] | None:
     if export is None:
         return None
+    members = "member_pseudonyms" if export.pseudonymised else "members"
     return {
         "path": export.path,
         "kind": export.kind,
         "description": export.description,
-        "members": list(export.members),
+        members: list(export.members),
     }
 
 
@@ -303,8 +320,9 @@ def _line(row: dict[str, Any]) -> JournalLine:
         else ExportNote(
             str(export["path"]),
             str(export["kind"]),
-            tuple(str(m) for m in export.get("members", [])),
+            tuple(str(m) for m in export.get("member_pseudonyms", export.get("members", []))),
             str(export.get("description", "")),
+            "member_pseudonyms" in export,
         )
     )
     return JournalLine(

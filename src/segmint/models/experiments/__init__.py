@@ -16,7 +16,12 @@ from the mart and hands them to these functions.
 - :func:`assign_groups`: deterministic stratified assignment from a sha256 prefix.
 - :class:`TwoModelUplift`, :class:`TransformedOutcomeUplift`: uplift learners; evaluated by
   :func:`qini_curve`, :func:`qini_coefficient`, :func:`uplift_at_k` (Radcliffe 2007).
+
+The uplift learners need scikit-learn's ensembles, which take longer to import than the
+rest of a ``segmint campaign`` command needs; they are imported on first use (PEP 562).
 """
+
+from typing import TYPE_CHECKING, Any
 
 from segmint.models.experiments.assignment import (
     assign_groups,
@@ -36,7 +41,21 @@ from segmint.models.experiments.power import PowerResult, mean_power, two_propor
 from segmint.models.experiments.qini import QiniCurve, qini_coefficient, qini_curve, uplift_at_k
 from segmint.models.experiments.roi import CampaignReturn, campaign_return
 from segmint.models.experiments.srm import SRM_THRESHOLD, SampleRatioCheck, sample_ratio_check
-from segmint.models.experiments.uplift import TransformedOutcomeUplift, TwoModelUplift
+
+if TYPE_CHECKING:
+    from segmint.models.experiments.uplift import TransformedOutcomeUplift, TwoModelUplift
+
+_LAZY = {"TransformedOutcomeUplift", "TwoModelUplift"}
+
+
+def __getattr__(name: str) -> Any:
+    """The uplift learners, imported when first asked for."""
+    if name in _LAZY:
+        from segmint.models.experiments import uplift
+
+        return getattr(uplift, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SRM_THRESHOLD",

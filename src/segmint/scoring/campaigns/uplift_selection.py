@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -38,9 +38,12 @@ import pandas as pd
 from segmint.exceptions import InputError, ModelInputError
 from segmint.features import build_features, load_features, stored_dates
 from segmint.mart import Mart
-from segmint.models.experiments import TwoModelUplift, qini_coefficient, uplift_at_k
+from segmint.models.experiments.qini import qini_coefficient, uplift_at_k
 from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_start
 from segmint.scoring.campaigns.outcomes import Window, member_outcomes
+
+if TYPE_CHECKING:
+    from segmint.models.experiments.uplift import TwoModelUplift
 
 UpliftOutcome = Literal["conversion", "revenue"]
 HELD_OUT_SHARE = 0.3
@@ -176,7 +179,7 @@ def select_by_uplift(
             f"the uplift model ranks held-out members of {from_campaign} no better than "
             f"random (Qini {qini:.3g}): the selection is close to a random {share:.0%}"
         )
-    model = TwoModelUplift(random_state=random_state).fit(X, y, treated)
+    model = _learner(random_state).fit(X, y, treated)
     ids = pd.Index(audience.select("customer_id").to_pyarrow().column(0).to_pylist(), dtype=str)
     scored = features_for(mart, as_of, ids).reindex(columns=X.columns)
     selected = _top(scored, model.predict(scored), share)
@@ -184,6 +187,13 @@ def select_by_uplift(
         from_campaign, outcome, share, selected, len(scored), len(frame), qini, at_share,
         tuple(X.columns), tuple(notes),
     )  # fmt: skip
+
+
+def _learner(seed: int) -> TwoModelUplift:
+    """A two-model uplift learner (scikit-learn is imported here, when one is fitted)."""
+    from segmint.models.experiments.uplift import TwoModelUplift
+
+    return TwoModelUplift(random_state=seed)
 
 
 def _check_members(campaign_id: str, treated: np.ndarray) -> list[str]:
@@ -209,7 +219,7 @@ def _held_out(
     for part in (held, ~held):
         if treated[part].all() or not treated[part].any():
             return 0.0, None
-    model = TwoModelUplift(random_state=seed).fit(X[~held], y[~held], treated[~held])
+    model = _learner(seed).fit(X[~held], y[~held], treated[~held])
     score = model.predict(X[held])
     qini = qini_coefficient(score, y[held], treated[held])
     try:
