@@ -36,6 +36,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "forget": LazyCommand("privacy_commands", "Erase customers from every table and from the mart file's bytes."),
     "subject-access": LazyCommand("privacy_commands", "Write everything held about a customer to a new folder (JSON and CSV)."),
     "audit": LazyCommand("privacy_commands", "List the audit log: who did what to whose data (subjects by pseudonym)."),
+    "refits": LazyCommand("privacy_commands", "List the models to refit: fitted on data of people forgotten since."),
     "retention": LazyCommand("retention_commands", "Store a retention policy and apply it now; every refresh applies it again."),
     "segment": LazyCommand("segment_commands", "Segment customers (RFM, lifecycle, rules, value, clusters) and store the result."),
     "token": LazyCommand("token_commands", "Access tokens for the API and the pages."),
