@@ -32,6 +32,14 @@ PenalizerOption = Annotated[
         help="L2 penalty on the log-parameters (0 = plain MLE; 0.001-0.1 for a few hundred customers).",
     ),
 ]
+StrictOption = Annotated[
+    bool,
+    Opt(
+        "--strict",
+        help="Refuse a fit whose maximum is on the boundary, instead of fitting its limit "
+        "(the NBD without dropout) or a penalty chosen by held-out likelihood.",
+    ),
+]
 
 
 @clv_app.command("fit")
@@ -40,13 +48,15 @@ def fit(
     mart: MartOption = None,
     as_of: AsOfOption = None,
     model: Annotated[
-        str, Opt("--model", help="auto (compare on a holdout), bgnbd, paretonbd, mbgnbd.")
+        str,
+        Opt("--model", help="auto (compare on a holdout), bgnbd, paretonbd, mbgnbd, *-seasonal."),
     ] = AUTO,
     spend: Annotated[str, Opt("--spend", help="Spend model: gammagamma.")] = "gammagamma",
     holdout_weeks: Annotated[
         int, Opt("--holdout-weeks", min=1, help="Weeks before --as-of held out to check.")
     ] = 26,
     penalizer: PenalizerOption = 0.0,
+    strict: StrictOption = False,
     plots: Annotated[Path, Opt("--plots", help="Directory for the diagnostic plots.")] = Path(
         "clv_diagnostics"
     ),
@@ -56,7 +66,7 @@ def fit(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
-    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer)
+    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict)
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
     written = write_diagnostics(diagnostic_figures(run.diagnostics), plots, png=png)
@@ -64,6 +74,7 @@ def fit(
         typer.echo(show.fit_document(run))
         return
     show.show_fit(run)
+    show.show_notes(run.final.notes)
     err.print(f"stored as model run {run.run_id}; plots: {', '.join(str(p) for p in written)}")
 
 
@@ -114,12 +125,23 @@ def backtest_command(
         list[str] | None, Opt("--model", help="Model to backtest (repeatable). Default: all.")
     ] = None,
     penalizer: PenalizerOption = 0.0,
+    strict: StrictOption = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """Fit on the calibration period and measure each model's holdout predictions."""
+    """Fit on the calibration period and measure each model's holdout predictions.
+
+    Models: all three, and their seasonal forms when the calibration spans a year.
+    """
+    models = tuple(model or ())
     with connect(mart) as m, steps("clv backtest") as step:
         result = clv.backtest(
-            m, calibration_end, holdout_end, tuple(model or ()), penalizer=penalizer, on_step=step
+            m,
+            calibration_end,
+            holdout_end,
+            models,
+            penalizer=penalizer,
+            strict=strict,
+            on_step=step,
         )
     if format_ == OutputFormat.json:
         typer.echo(result.metrics.to_json(orient="records"))
