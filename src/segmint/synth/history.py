@@ -50,14 +50,13 @@ def seasonal_intensity(profile: str, day_of_year: np.ndarray) -> np.ndarray:
     return np.asarray(shape(doy) / shape(year).mean(), dtype=np.float64)
 
 
-def december_peak_intensity(peak: float, day_of_year: np.ndarray) -> np.ndarray:
+def december_peak_intensity(peak: float, december: np.ndarray) -> np.ndarray:
     """A known step seasonality: December's rate is ``peak`` times every other month's.
 
-    Constant within months and normalised to average one over a 365-day year, so the
-    seasonal models' monthly index (relative to January) has the true value ``peak`` for
-    December and 1 for the other months.
+    ``december`` marks the days in December. Constant within months and normalised to
+    average one over a 365-day year, so the seasonal models' monthly index (relative to
+    January) has the true value ``peak`` for December and 1 for the other months.
     """
-    december = day_of_year >= 334  # 0-based day of year of 1 December in a common year
     return np.where(december, peak, 1.0) * 365.0 / (334.0 + 31.0 * peak)
 
 
@@ -104,9 +103,10 @@ class History:
         days = np.arange(self.n_days)
         doy = self.day_of_year(days)
         if self.december_peak is not None:
-            cumulative = np.concatenate(
-                [[0.0], np.cumsum(december_peak_intensity(self.december_peak, doy))]
-            )
+            calendar = np.datetime64(self.start, "D") + days.astype("timedelta64[D]")
+            december = calendar.astype("datetime64[M]").astype(np.int64) % 12 == 11
+            intensity = december_peak_intensity(self.december_peak, december)
+            cumulative = np.concatenate([[0.0], np.cumsum(intensity)])
             return dict.fromkeys(SEASONALITY_PROFILES, cumulative)
         return {
             p: np.concatenate([[0.0], np.cumsum(seasonal_intensity(p, doy))])
