@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 
 from segmint.cli import _clv_output as show
+from segmint.cli._clv_options import PenalizerOption, StrictOption, parse_window
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, progress, steps, user_errors
-from segmint.exceptions import InputError
 from segmint.mart import connect, csv_safety
 from segmint.scoring.clv_fit import AUTO
 from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
@@ -25,21 +25,6 @@ clv_app = typer.Typer(
     no_args_is_help=True,
 )
 Opt = typer.Option
-PenalizerOption = Annotated[
-    float,
-    Opt(
-        "--penalizer",
-        help="L2 penalty on the log-parameters (0 = plain MLE; 0.001-0.1 for a few hundred customers).",
-    ),
-]
-StrictOption = Annotated[
-    bool,
-    Opt(
-        "--strict",
-        help="Refuse a fit whose maximum is on the boundary, instead of fitting its limit "
-        "(the NBD without dropout) or a penalty chosen by held-out likelihood.",
-    ),
-]
 
 
 @clv_app.command("fit")
@@ -102,7 +87,7 @@ def score(
     ] = 100_000,
 ) -> None:
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""
-    windows = tuple(_window(w) for w in window or ())
+    windows = tuple(parse_window(w) for w in window or ())
     options = clv.ClvScoreOptions(
         horizon_weeks, discount_rate, windows, model, penalizer, chunk_size
     )
@@ -149,17 +134,6 @@ def backtest_command(
         typer.echo(csv_safety.to_csv(result.metrics), nl=False)
     else:
         show.show_backtest(result)
-
-
-def _window(text: str) -> tuple[float, float]:
-    start, sep, end = text.partition("-")
-    try:
-        window = (float(start), float(end))
-    except ValueError:
-        window = (-1.0, -1.0)
-    if not sep or not 0 <= window[0] < window[1]:
-        raise InputError(f"--window takes months as START-END, e.g. 12-36; got {text!r}")
-    return window
 
 
 def register(app: typer.Typer) -> None:
