@@ -75,6 +75,7 @@ def _small_business(path: Path, n_customers: int, weeks: int, seed: int) -> Path
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("n_customers", "weeks", "seed"), [(6, 6, 0), (15, 10, 1), (40, 8, 2)])
 def test_small_businesses_fit_and_backtest(
     segmint_cli: Segmint, tmp_path: Path, n_customers: int, weeks: int, seed: int

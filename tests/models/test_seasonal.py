@@ -12,6 +12,8 @@ from segmint.models import BGNBD, ParetoNBD
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
 from segmint.models.seasonal_calendar import MONTH_WEIGHTS, day_number, month_of_day
 
+pytestmark = pytest.mark.slow  # joint fits with numeric gradients: tens of seconds each
+
 AS_OF = dt.date(2024, 12, 31)
 HOLDOUT_DAYS = 91  # January to March: after a December peak a flat model over-predicts
 
