@@ -62,9 +62,10 @@ def test_december_peak_is_a_known_step_multiplier_averaging_one() -> None:
     assert intensity.mean() == pytest.approx(1.0)
     assert intensity[december][0] / intensity[~december][0] == pytest.approx(2.5)
     # in the leap year 2024 the peak starts on 1 December too (day 335), not on 30 November
-    nov_30, dec_1 = (dt.date(2024, 11, 30) - history.start).days, (
-        dt.date(2024, 12, 1) - history.start
-    ).days
+    nov_30, dec_1 = (
+        (dt.date(2024, 11, 30) - history.start).days,
+        (dt.date(2024, 12, 1) - history.start).days,
+    )
     rate = np.diff(history.to_operational("retail", np.array([nov_30, nov_30 + 1, dec_1 + 1])))
     assert rate[1] / rate[0] == pytest.approx(2.5)
     gift = history.to_operational("gift", np.array([100.0]))
