@@ -50,7 +50,7 @@ def test_fit_auto_compares_picks_stores_and_plots(cdnow: Segmint, tmp_path: Path
     assert "holdout purchases per customer, calibration to 1997-09-30" in out
     for model in ("bgnbd", "paretonbd", "mbgnbd"):
         assert model in out
-    assert "chosen: " in out and "lowest mean absolute error" in out
+    assert "chosen: " in out and "lowest root mean squared error" in out
     assert "1,882" in out  # the actual holdout purchases
     assert "std. error" in out
     assert (plots / "clv_diagnostics.html").stat().st_size > 0

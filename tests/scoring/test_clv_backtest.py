@@ -23,8 +23,9 @@ CDNOW_DIR = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow"
 def test_every_model_gets_every_metric_in_a_sane_range(cdnow_split: CalibrationHoldout) -> None:
     frame = backtest(cdnow_split, ("bgnbd", "paretonbd", "mbgnbd")).set_index("model")
     assert list(frame.index) == ["bgnbd+gammagamma", "paretonbd+gammagamma", "mbgnbd+gammagamma"]
-    assert list(frame.columns) == list(METRICS)
-    assert frame.notna().all().all()
+    assert list(frame.columns) == [*METRICS, "note"]
+    assert (frame.note == "").all()  # CDNOW's maxima are inside: plain fits
+    assert frame[list(METRICS)].notna().all().all()
     assert frame.mae_purchases.between(0.5, 1.0).all()  # mean holdout purchases: 0.8
     assert (frame.rmse_purchases >= frame.mae_purchases).all()
     assert frame.spearman_purchases.between(0.3, 0.7).all()

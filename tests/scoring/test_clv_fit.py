@@ -53,16 +53,16 @@ def test_auto_keeps_the_model_with_the_lowest_holdout_error(
 ) -> None:
     choice = choose_model(cdnow_split)
     assert list(choice.comparison.model) == sorted(
-        choice.comparison.model, key=lambda m: choice.comparison.set_index("model").mae[m]
+        choice.comparison.model, key=lambda m: choice.comparison.set_index("model").rmse[m]
     )
     assert set(choice.comparison.model) == {"bgnbd", "paretonbd", "mbgnbd"}
     actual = cdnow_split.frame.holdout_purchases.to_numpy()
-    maes = {
-        name: float(np.mean(np.abs(holdout_purchases(fit, cdnow_split) - actual)))
+    rmses = {
+        name: float(np.sqrt(np.mean((holdout_purchases(fit, cdnow_split) - actual) ** 2)))
         for name, fit in choice.fits.items()
     }
-    assert choice.chosen == min(maes, key=maes.__getitem__)
-    assert choice.reason.startswith(f"{choice.chosen} has the lowest mean absolute error")
+    assert choice.chosen == min(rmses, key=rmses.__getitem__)
+    assert choice.reason.startswith(f"{choice.chosen} has the lowest root mean squared error")
     assert (choice.comparison.actual_total == 1882).all()
 
 

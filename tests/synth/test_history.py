@@ -7,7 +7,12 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from segmint.synth.history import SEASONALITY_PROFILES, History, seasonal_intensity
+from segmint.synth.history import (
+    SEASONALITY_PROFILES,
+    History,
+    december_peak_intensity,
+    seasonal_intensity,
+)
 
 YEAR = np.arange(365)
 
@@ -45,3 +50,23 @@ def test_history_spans_whole_years() -> None:
     history = History.of_years(dt.date(2024, 1, 1), 1)
     assert history.n_days == 366
     assert history.end == dt.date(2025, 1, 1)
+
+
+def test_december_peak_is_a_known_step_multiplier_averaging_one() -> None:
+    history = History.of_years(dt.date(2023, 1, 1), 2, december_peak=2.5)
+    year = np.arange(365)
+    december = (np.datetime64("2023-01-01") + year.astype("timedelta64[D]")).astype(
+        "datetime64[M]"
+    ).astype(np.int64) % 12 == 11
+    intensity = december_peak_intensity(2.5, december)
+    assert intensity.mean() == pytest.approx(1.0)
+    assert intensity[december][0] / intensity[~december][0] == pytest.approx(2.5)
+    # in the leap year 2024 the peak starts on 1 December too (day 335), not on 30 November
+    nov_30, dec_1 = (
+        (dt.date(2024, 11, 30) - history.start).days,
+        (dt.date(2024, 12, 1) - history.start).days,
+    )
+    rate = np.diff(history.to_operational("retail", np.array([nov_30, nov_30 + 1, dec_1 + 1])))
+    assert rate[1] / rate[0] == pytest.approx(2.5)
+    gift = history.to_operational("gift", np.array([100.0]))
+    assert gift == pytest.approx(history.to_operational("retail", np.array([100.0])))

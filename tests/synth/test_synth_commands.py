@@ -49,3 +49,15 @@ def test_synth_rejects_a_bad_start_date(tmp_path: Path) -> None:
     result = runner.invoke(app, ["synth", "--out", str(tmp_path), "--start", "01/02/2023"])
     assert result.exit_code == 2
     assert "--start must be a date like 2023-01-01; got '01/02/2023'" in result.output
+
+
+def test_synth_december_peak_puts_that_multiple_of_purchases_in_december(tmp_path: Path) -> None:
+    args = ["synth", "-n", "3000", "--seed", "2", "--out", str(tmp_path), "--years", "2"]
+    result = runner.invoke(app, [*args, "--december-peak", "4"])
+    assert result.exit_code == 0, result.output
+    orders = pq.read_table(tmp_path / "orders.parquet").to_pandas()
+    month = orders.order_ts.dt.month
+    december, november = (month == 12).sum(), (month == 11).sum()
+    assert 2.5 < december / november < 5  # about 4 times November's (31 vs 30 days, campaigns)
+    bad = runner.invoke(app, [*args, "--december-peak", "-1"])
+    assert bad.exit_code != 0 and "--december-peak" in bad.output

@@ -54,7 +54,13 @@ def test_backtest_measures_every_model_by_default(cdnow_mart: Mart) -> None:
         "bgnbd+gammagamma",
         "paretonbd+gammagamma",
         "mbgnbd+gammagamma",
+        "bgnbd-seasonal+gammagamma",
+        "paretonbd-seasonal+gammagamma",
+        "mbgnbd-seasonal+gammagamma",
     ]
+    seasonal = result.metrics.iloc[3:]  # 39 weeks of calibration: side by side, with the reason
+    assert seasonal.mae_purchases.isna().all()
+    assert seasonal.note.str.contains("needs a calibration period of at least a year").all()
     assert result.split.holdout_weeks == pytest.approx(39.0)
     with pytest.raises(InputError, match="unknown CLV model 'bgbb'"):
         clv.backtest(cdnow_mart, "1997-09-30", models=("bgbb",))

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
-from segmint.cli._output import out
+from segmint.cli._output import err, out
 from segmint.scoring.clv_backtest import METRICS
 from segmint.scoring.clv_fit import ClvFit
 from segmint.scoring.clv_scores import ScoreRun
@@ -26,6 +26,7 @@ def fit_document(run: ClvFitRun) -> str:
         "spend": _estimates(run.final.spend),
         "holdout": run.holdout,
         "comparison": None if run.choice is None else run.choice.comparison.to_dict("records"),
+        "notes": list(run.final.notes),
     }
     return json.dumps(payload, default=float)
 
@@ -44,6 +45,13 @@ def show_fit(run: ClvFitRun) -> None:
         show_comparison(run.choice.comparison, run.split.calibration_end)
         out.print(f"chosen: {run.choice.reason}", highlight=False)
     show_params(run.final, run.as_of)
+
+
+def show_notes(notes: tuple[str, ...] | list[str]) -> None:
+    """One line per fit that was not a plain maximum-likelihood fit, saying what was done."""
+    for note in notes:
+        if note:
+            err.print(f"note: {note}", highlight=False)
 
 
 def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
@@ -72,6 +80,7 @@ def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
             f"{r.total_error:+.1%}",
         )
     out.print(view)
+    show_notes([str(n) for n in frame.get("note", pd.Series(dtype=str)).fillna("")])
 
 
 def show_params(fit_: ClvFit, day: dt.date) -> None:
@@ -113,3 +122,4 @@ def show_backtest(result: Backtest) -> None:
     for metric in METRICS:
         view.add_row(metric, *(f"{v:.4f}" for v in frame[metric]))
     out.print(view)
+    show_notes([f"{m}: {n}" for m, n in zip(frame["model"], frame["note"], strict=True) if n])

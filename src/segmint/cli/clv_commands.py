@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 
 from segmint.cli import _clv_output as show
+from segmint.cli._clv_options import PenalizerOption, StrictOption, parse_window
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, progress, steps, user_errors
-from segmint.exceptions import InputError
 from segmint.mart import connect, csv_safety
 from segmint.scoring.clv_fit import AUTO
 from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
@@ -25,13 +25,6 @@ clv_app = typer.Typer(
     no_args_is_help=True,
 )
 Opt = typer.Option
-PenalizerOption = Annotated[
-    float,
-    Opt(
-        "--penalizer",
-        help="L2 penalty on the log-parameters (0 = plain MLE; 0.001-0.1 for a few hundred customers).",
-    ),
-]
 
 
 @clv_app.command("fit")
@@ -40,13 +33,15 @@ def fit(
     mart: MartOption = None,
     as_of: AsOfOption = None,
     model: Annotated[
-        str, Opt("--model", help="auto (compare on a holdout), bgnbd, paretonbd, mbgnbd.")
+        str,
+        Opt("--model", help="auto (compare on a holdout), bgnbd, paretonbd, mbgnbd, *-seasonal."),
     ] = AUTO,
     spend: Annotated[str, Opt("--spend", help="Spend model: gammagamma.")] = "gammagamma",
     holdout_weeks: Annotated[
         int, Opt("--holdout-weeks", min=1, help="Weeks before --as-of held out to check.")
     ] = 26,
     penalizer: PenalizerOption = 0.0,
+    strict: StrictOption = False,
     plots: Annotated[Path, Opt("--plots", help="Directory for the diagnostic plots.")] = Path(
         "clv_diagnostics"
     ),
@@ -56,7 +51,7 @@ def fit(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
-    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer)
+    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict)
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
     written = write_diagnostics(diagnostic_figures(run.diagnostics), plots, png=png)
@@ -66,6 +61,7 @@ def fit(
         typer.echo(show.fit_document(run))
         return
     show.show_fit(run)
+    show.show_notes(run.final.notes)
     err.print(f"stored as model run {run.run_id}; plots: {', '.join(str(p) for p in written)}")
 
 
@@ -93,7 +89,7 @@ def score(
     ] = 100_000,
 ) -> None:
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""
-    windows = tuple(_window(w) for w in window or ())
+    windows = tuple(parse_window(w) for w in window or ())
     options = clv.ClvScoreOptions(
         horizon_weeks, discount_rate, windows, model, penalizer, chunk_size
     )
@@ -116,12 +112,23 @@ def backtest_command(
         list[str] | None, Opt("--model", help="Model to backtest (repeatable). Default: all.")
     ] = None,
     penalizer: PenalizerOption = 0.0,
+    strict: StrictOption = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """Fit on the calibration period and measure each model's holdout predictions."""
+    """Fit on the calibration period and measure each model's holdout predictions.
+
+    Models: all three, and their seasonal forms when the calibration spans a year.
+    """
+    models = tuple(model or ())
     with connect(mart) as m, steps("clv backtest") as step:
         result = clv.backtest(
-            m, calibration_end, holdout_end, tuple(model or ()), penalizer=penalizer, on_step=step
+            m,
+            calibration_end,
+            holdout_end,
+            models,
+            penalizer=penalizer,
+            strict=strict,
+            on_step=step,
         )
     if format_ == OutputFormat.json:
         typer.echo(result.metrics.to_json(orient="records"))
@@ -129,17 +136,6 @@ def backtest_command(
         typer.echo(csv_safety.to_csv(result.metrics), nl=False)
     else:
         show.show_backtest(result)
-
-
-def _window(text: str) -> tuple[float, float]:
-    start, sep, end = text.partition("-")
-    try:
-        window = (float(start), float(end))
-    except ValueError:
-        window = (-1.0, -1.0)
-    if not sep or not 0 <= window[0] < window[1]:
-        raise InputError(f"--window takes months as START-END, e.g. 12-36; got {text!r}")
-    return window
 
 
 def register(app: typer.Typer) -> None:

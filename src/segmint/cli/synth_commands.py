@@ -36,6 +36,14 @@ def synth(
         str, typer.Option(help="First day of the history, YYYY-MM-DD.")
     ] = "2023-01-01",
     years: Annotated[int, typer.Option(help="Length of the history in years.")] = 3,
+    december_peak: Annotated[
+        float | None,
+        typer.Option(
+            "--december-peak",
+            help="Known seasonality: December's purchase rate is this many times every other "
+            "month's (replaces the customer types' own seasonality), e.g. 2.5.",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic retailer with a known true answer (one file per mart table)."""
     if fmt not in FORMATS:
@@ -55,6 +63,7 @@ def synth(
             dirty_rate=dirty,
             fmt=file_format,
             on_progress=update,
+            december_peak=december_peak,
         )
     view = Table("file", "rows", title=f"{result.out_dir} ({result.seconds:.1f} s)")
     for name, rows in result.rows.items():

@@ -18,6 +18,7 @@ from segmint.models.clv import (
 )
 from segmint.models.gamma_gamma import GammaGamma
 from segmint.models.mbgnbd import MBGNBD
+from segmint.models.nbd import NBD
 from segmint.models.pareto_nbd import ParetoNBD
 from segmint.models.simulate import (
     simulate_bgbb,
@@ -31,6 +32,7 @@ __all__ = [
     "BGBB",
     "BGNBD",
     "MBGNBD",
+    "NBD",
     "GammaGamma",
     "ModelInputError",
     "ParetoNBD",

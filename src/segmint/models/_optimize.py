@@ -44,6 +44,25 @@ _NEWTON_STEPS = 30
 _NEWTON_TOL = 1e-8  # exact Newton stops once a step would move every log-parameter less
 
 
+class IdentificationError(ConvergenceError):
+    """The maximum of the likelihood is on the boundary, or the likelihood is flat there.
+
+    Attributes:
+        unidentified: the parameters the data do not pin down.
+        params: the natural parameters where the optimiser stopped.
+        log_likelihood: the (unpenalised) log-likelihood there, so a caller can compare a
+            limiting model's maximum with the boundary's.
+    """
+
+    def __init__(
+        self, message: str, unidentified: tuple[str, ...], params: dict[str, float], ll: float
+    ) -> None:
+        super().__init__(message)
+        self.unidentified = unidentified
+        self.params = params
+        self.log_likelihood = ll
+
+
 @dataclass(frozen=True)
 class MaximumLikelihoodFit:
     """What one maximisation produced, in natural parameters."""
@@ -313,7 +332,8 @@ def _maximise(
     log_errors = _log_standard_errors(
         objective.hessian(phi, grad) if hessian is None else hessian, objective.total
     )
-    _check_identified(names, phi, log_errors, total_weight, model_name)
+    plain_ll = float(-(value - penalizer_coef * phi @ phi) * total_weight)
+    _check_identified(names, phi, log_errors, (total_weight, plain_ll), model_name)
     converged = success or bool(np.max(np.abs(grad)) < 1e-4)
     if not converged and n_iter < max_iter:
         raise ConvergenceError(
@@ -329,7 +349,7 @@ def _maximise(
     errors = np.exp(phi) * log_errors  # delta method: SE(theta) = theta SE(log theta)
     return MaximumLikelihoodFit(
         params=dict(zip(names, np.exp(phi).tolist(), strict=True)),
-        log_likelihood=float(-(value - penalizer_coef * phi @ phi) * total_weight),
+        log_likelihood=plain_ll,
         standard_errors=dict(zip(names, errors.tolist(), strict=True)),
         converged=converged,
     )
@@ -371,14 +391,15 @@ def _check_identified(
     names: tuple[str, ...],
     phi: FloatArray,
     log_errors: FloatArray,
-    total_weight: float,
+    weight_and_ll: tuple[float, float],
     model_name: str,
 ) -> None:
     """Refuse a fit whose log-parameters sit at the bound or have no finite standard error.
 
     Raises:
-        ConvergenceError: naming the parameters the data cannot identify.
+        IdentificationError: naming the parameters the data cannot identify.
     """
+    total_weight, ll = weight_and_ll
     unidentified = [
         name
         for name, value_, error in zip(names, phi, log_errors, strict=True)
@@ -386,10 +407,13 @@ def _check_identified(
     ]
     if unidentified:
         values = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, phi, strict=True))
-        raise ConvergenceError(
+        raise IdentificationError(
             f"{model_name} cannot be identified from these data: the likelihood is flat in "
             f"{', '.join(unidentified)} ({values}) over {total_weight:g} customers. Use more "
-            "customers or a longer history, or set penalizer_coef (e.g. 0.01) to regularise."
+            "customers or a longer history, or set penalizer_coef (e.g. 0.01) to regularise.",
+            tuple(unidentified),
+            dict(zip(names, np.exp(phi).tolist(), strict=True)),
+            ll,
         )
 
 

@@ -29,9 +29,11 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
+from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
-from segmint.scoring.clv_fit import ClvFit, fit_clv, holdout_purchases, spend_inputs
+from segmint.models.seasonal import SeasonalInputs
+from segmint.scoring.clv_fit import SEASONAL, ClvFit, fit_clv, holdout_purchases, spend_inputs
 
 FloatArray = NDArray[np.float64]
 
@@ -118,16 +120,32 @@ def holdout_metrics(fit: ClvFit, split: CalibrationHoldout) -> dict[str, float]:
 
 
 def backtest(
-    split: CalibrationHoldout, models: tuple[str, ...], *, penalizer: float = 0.0
+    split: CalibrationHoldout,
+    models: tuple[str, ...],
+    *,
+    penalizer: float = 0.0,
+    strict: bool = False,
+    calendar: SeasonalInputs | None = None,
 ) -> pd.DataFrame:
     """Fit each model on ``split``'s calibration period; one row of :data:`METRICS` per model.
+
+    ``note`` says what was fitted instead of a boundary maximum (see
+    :mod:`segmint.models.boundary`), or why a seasonal model could not be fitted (its
+    metrics are then NaN): seasonal and non-seasonal models are reported side by side.
 
     Raises:
         InputError: an unknown model name.
         ConvergenceError: a model cannot be fitted (e.g. no repeat buyers).
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     for name in models:
-        fit = fit_clv(split.frame, name, penalizer=penalizer)
-        rows.append({"model": fit.model_name, **holdout_metrics(fit, split)})
-    return pd.DataFrame(rows, columns=["model", *METRICS])
+        try:
+            fit = fit_clv(split.frame, name, penalizer=penalizer, strict=strict, calendar=calendar)
+        except (ModelInputError, ConvergenceError) as exc:
+            if not name.endswith(SEASONAL):
+                raise
+            rows.append({"model": f"{name}+gammagamma", "note": str(exc)})
+            continue
+        note = " ".join(fit.notes)
+        rows.append({"model": fit.model_name, **holdout_metrics(fit, split), "note": note})
+    return pd.DataFrame(rows, columns=["model", *METRICS, "note"])

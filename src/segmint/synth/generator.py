@@ -79,10 +79,13 @@ def iter_chunks(
     start: dt.date = DEFAULT_START,
     years: int = 3,
     dirty_rate: float = 0.0,
+    december_peak: float | None = None,
 ) -> Iterator[Chunk]:
     """Generate the retailer chunk by chunk (see :func:`generate` for the arguments)."""
     _validate(n_customers, years, dirty_rate)
-    history = History.of_years(start, years)
+    if december_peak is not None and not 0 < december_peak <= 50:
+        raise InputError(f"--december-peak must be in (0, 50]; got {december_peak}.")
+    history = History.of_years(start, years, december_peak)
     catalogue = build_catalogue(_stream(seed, 0))
     campaigns = plan_campaigns(history)
     width = id_width(n_customers, 7)
@@ -188,18 +191,21 @@ def synthesize(
     dirty_rate: float = 0.0,
     fmt: Format = "parquet",
     on_progress: Callable[[int], None] | None = None,
+    december_peak: float | None = None,
 ) -> SynthResult:
     """Generate the retailer chunk by chunk and write one file per table to ``out_dir``.
 
     Arguments are those of :func:`generate`, plus the file format and a callback that
     receives the number of customers done after each chunk. With dirt, the files carry
     malformed lines (CSV) and ``dirty_manifest.json`` records every bad row added.
+    ``december_peak`` gives every customer a known step seasonality (December's purchase
+    rate that many times the other months'; :func:`segmint.synth.history.december_peak_intensity`).
     """
     began = time.perf_counter()
 
     def chunks() -> Iterator[Chunk]:
         done = 0
-        for chunk in iter_chunks(n_customers, seed, start, years, dirty_rate):
+        for chunk in iter_chunks(n_customers, seed, start, years, dirty_rate, december_peak):
             yield chunk
             if "customers" not in chunk.tables:
                 continue  # the closing ground truth of the campaigns

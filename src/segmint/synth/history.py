@@ -50,18 +50,33 @@ def seasonal_intensity(profile: str, day_of_year: np.ndarray) -> np.ndarray:
     return np.asarray(shape(doy) / shape(year).mean(), dtype=np.float64)
 
 
+def december_peak_intensity(peak: float, december: np.ndarray) -> np.ndarray:
+    """A known step seasonality: December's rate is ``peak`` times every other month's.
+
+    ``december`` marks the days in December. Constant within months and normalised to
+    average one over a 365-day year, so the seasonal models' monthly index (relative to
+    January) has the true value ``peak`` for December and 1 for the other months.
+    """
+    return np.where(december, peak, 1.0) * 365.0 / (334.0 + 31.0 * peak)
+
+
 @dataclass(frozen=True)
 class History:
-    """The observed period: ``n_days`` whole days from ``start`` (inclusive)."""
+    """The observed period: ``n_days`` whole days from ``start`` (inclusive).
+
+    ``december_peak``, when set, replaces every customer type's seasonal profile by
+    :func:`december_peak_intensity` (a known multiplier to validate seasonal models on).
+    """
 
     start: dt.date
     n_days: int
+    december_peak: float | None = None
 
     @classmethod
-    def of_years(cls, start: dt.date, years: int) -> History:
+    def of_years(cls, start: dt.date, years: int, december_peak: float | None = None) -> History:
         """The history of ``years`` calendar years from ``start``."""
         end = start.replace(year=start.year + years)
-        return cls(start, (end - start).days)
+        return cls(start, (end - start).days, december_peak)
 
     @property
     def end(self) -> dt.date:
@@ -87,6 +102,12 @@ class History:
     def _cumulative(self) -> dict[str, np.ndarray]:
         days = np.arange(self.n_days)
         doy = self.day_of_year(days)
+        if self.december_peak is not None:
+            calendar = np.datetime64(self.start, "D") + days.astype("timedelta64[D]")
+            december = calendar.astype("datetime64[M]").astype(np.int64) % 12 == 11
+            intensity = december_peak_intensity(self.december_peak, december)
+            cumulative = np.concatenate([[0.0], np.cumsum(intensity)])
+            return dict.fromkeys(SEASONALITY_PROFILES, cumulative)
         return {
             p: np.concatenate([[0.0], np.cumsum(seasonal_intensity(p, doy))])
             for p in SEASONALITY_PROFILES

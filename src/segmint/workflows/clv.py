@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
-from segmint.features.btyd import btyd_summary
+from segmint.features.btyd import btyd_summary, transaction_days
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
 from segmint.mart import Mart
+from segmint.models.seasonal import SeasonalInputs, SeasonalModel
 from segmint.scoring.clv_backtest import backtest as backtest_models
 from segmint.scoring.clv_backtest import holdout_metrics
 from segmint.scoring.clv_fit import (
     AUTO,
+    SEASONAL_MODELS,
     TRANSACTION_MODELS,
     ClvFit,
     ModelChoice,
@@ -44,6 +47,27 @@ def _quiet(_: str) -> None:
     """Say nothing."""
 
 
+def purchase_calendar(mart: Mart, day: dt.date) -> SeasonalInputs:
+    """The calendar a seasonal model needs: repeat purchases per month of the year up to ``day``.
+
+    A repeat purchase is a customer-day after the customer's first (as in
+    :func:`segmint.features.btyd.btyd_summary`).
+    """
+    days = transaction_days(mart, day)
+    firsts = days.group_by("customer_id").aggregate(first_day=days.day.min())
+    joined = days.join(firsts, "customer_id")
+    repeat = joined.filter(joined.day > joined.first_day)
+    counts = repeat.group_by(month=repeat.day.month()).aggregate(n=repeat.count()).to_pandas()
+    months = np.zeros(12)
+    months[counts["month"].to_numpy(dtype=np.int64) - 1] = counts["n"].to_numpy(np.float64)
+    return SeasonalInputs(day, months)
+
+
+ALL_MODELS = tuple(TRANSACTION_MODELS) + SEASONAL_MODELS
+"""Every transaction model and its seasonal form; a seasonal one that cannot be fitted
+(less than a year of calibration) is reported with the reason, side by side."""
+
+
 @dataclass(frozen=True)
 class ClvFitOptions:
     """How ``segmint clv fit`` fits.
@@ -54,12 +78,15 @@ class ClvFitOptions:
         spend: the spend model: ``gammagamma``.
         holdout_weeks: weeks before the date held out to check the calibration fit.
         penalizer: L2 penalty on the log-parameters (0 = plain maximum likelihood).
+        strict: refuse a maximum on the boundary instead of fitting its limiting model or
+            a penalty chosen by held-out likelihood (:mod:`segmint.models.boundary`).
     """
 
     model: str = AUTO
     spend: str = "gammagamma"
     holdout_weeks: int = 26
     penalizer: float = 0.0
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,17 +135,28 @@ def fit(
     step(f"calibration to {split_end}, holdout to {day}")
     split = calibration_holdout(mart, split_end, day)
     choice = None
+    calendar = purchase_calendar(mart, split_end)
     if name == AUTO:
         step("comparing models on the holdout")
-        choice = choose_model(split, penalizer=o.penalizer)
+        choice = choose_model(
+            split, ALL_MODELS, penalizer=o.penalizer, strict=o.strict, calendar=calendar
+        )
         name, calibration = choice.chosen, choice.fits[choice.chosen]
     else:
-        calibration = fit_clv(split.frame, name, penalizer=o.penalizer)
+        calibration = fit_clv(
+            split.frame, name, penalizer=o.penalizer, strict=o.strict, calendar=calendar
+        )
     metrics = holdout_metrics(calibration, split)
     step("diagnostics")
     diagnostics = diagnose(split, calibration)
     step(f"fitting {name} on everything up to {day}")
-    final = fit_clv(btyd_summary(mart, day).to_pandas(), name, penalizer=o.penalizer)
+    final = fit_clv(
+        btyd_summary(mart, day).to_pandas(),
+        name,
+        penalizer=o.penalizer,
+        strict=o.strict,
+        calendar=purchase_calendar(mart, day),
+    )
     stored: dict[str, Any] = {"holdout_weeks": o.holdout_weeks, "holdout": metrics}
     if choice is not None:
         stored["comparison"] = choice.comparison.to_dict(orient="records")
@@ -183,10 +221,20 @@ def fit_for(mart: Mart, day: dt.date, model: str | None, penalizer: float, say: 
     stored = None if model is not None else latest_fit(mart)
     if stored is not None and stored[1] <= day:
         say(f"using the {stored[0].name} fit stored as of {stored[1]}")
-        return stored[0]
+        fit_ = stored[0]
+        if isinstance(fit_.transactions, SeasonalModel):  # its ages are measured to ``day``
+            fit_ = replace(fit_, transactions=fit_.transactions.at(day))
+        return fit_
     name = check_model(model or "bgnbd")
     say(f"fitting {name} as of {day}")
-    fitted = fit_clv(btyd_summary(mart, day).to_pandas(), name, penalizer=penalizer)
+    fitted = fit_clv(
+        btyd_summary(mart, day).to_pandas(),
+        name,
+        penalizer=penalizer,
+        calendar=purchase_calendar(mart, day),
+    )
+    for note in fitted.notes:
+        say(note)
     store_fit(mart, fitted, day)
     return fitted
 
@@ -206,20 +254,24 @@ def backtest(
     models: tuple[str, ...] = (),
     *,
     penalizer: float = 0.0,
+    strict: bool = False,
     on_step: Say | None = None,
 ) -> Backtest:
-    """Fit each model (default: all) on the calibration period and measure its holdout.
+    """Fit each model (default: all, and their seasonal forms given a year of calibration)
+    on the calibration period and measure its holdout.
 
     Raises:
         InputError: an unknown model, or a holdout that does not end after the calibration.
         ConvergenceError: a model cannot be fitted.
     """
     step = on_step or _quiet
-    names = tuple(check_model(n) for n in models) if models else tuple(TRANSACTION_MODELS)
     step("splitting the history")
     split = calibration_holdout(mart, parse_as_of(calibration_end), holdout_end)
+    names = tuple(check_model(n) for n in models) if models else ALL_MODELS
+    calendar = purchase_calendar(mart, split.calibration_end)
     step("fitting and predicting")
-    return Backtest(split, backtest_models(split, names, penalizer=penalizer))
+    metrics = backtest_models(split, names, penalizer=penalizer, strict=strict, calendar=calendar)
+    return Backtest(split, metrics)
 
 
 def run_clv(

@@ -1,0 +1,94 @@
+"""Seasonal vs non-seasonal CLV backtests on a mart, with the fitted December multiplier.
+
+    .venv/bin/python bench/clv_seasonal.py --mart retail.duckdb --calibration-end 2025-09-30 \\
+        [--holdout-end D] [--out clv_seasonal]
+
+Runs :func:`segmint.workflows.clv.backtest` (every model and its seasonal form, side by
+side) and fits ``bgnbd-seasonal`` on the calibration period to report each month's
+multiplier relative to January with a 95% interval (1.96 standard errors). Prints the
+holdout total-purchases error per model and writes everything, with the wall time and the
+machine's load (``os.getloadavg``), to ``bench/results/<--out>.json``.
+
+The synthetic retailer with a known December multiplier of 2.5:
+
+    .venv/bin/segmint synth -n 20000 --seed 1 --out synth20k --december-peak 2.5
+    .venv/bin/segmint load synth20k --mart synth20k.duckdb
+    .venv/bin/python bench/clv_seasonal.py --mart synth20k.duckdb --calibration-end 2025-09-30
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import segmint
+from segmint.features.btyd_split import calibration_holdout
+from segmint.mart import Mart
+from segmint.models.seasonal import MONTH_NAMES, SeasonalModel
+from segmint.scoring.clv_fit import fit_clv
+from segmint.workflows import clv
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def multipliers(mart: Mart, calibration_end: dt.date) -> dict[str, Any]:
+    """The seasonal BG/NBD's month multipliers (relative to January) with 95% intervals."""
+    split = calibration_holdout(mart, calibration_end)
+    fitted = fit_clv(
+        split.frame, "bgnbd-seasonal", calendar=clv.purchase_calendar(mart, calibration_end)
+    ).transactions
+    assert isinstance(fitted, SeasonalModel)
+    return {
+        month: {
+            "estimate": fitted.params_[month],
+            "low": fitted.params_[month] - 1.96 * fitted.standard_errors_[month],
+            "high": fitted.params_[month] + 1.96 * fitted.standard_errors_[month],
+        }
+        for month in MONTH_NAMES[1:]
+    }
+
+
+def main() -> None:
+    """Run the backtest and the multiplier fit; print and store the numbers."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mart", type=Path, required=True)
+    parser.add_argument("--calibration-end", type=dt.date.fromisoformat, required=True)
+    parser.add_argument("--holdout-end", type=dt.date.fromisoformat, default=None)
+    parser.add_argument("--out", default="clv_seasonal")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    began = time.perf_counter()
+    with segmint.connect(args.mart) as mart:
+        result = clv.backtest(mart, args.calibration_end, args.holdout_end)
+        seconds = time.perf_counter() - began
+        seasonal = result.metrics.mae_purchases.notna() & result.metrics.model.str.contains(
+            "seasonal"
+        )
+        months = multipliers(mart, args.calibration_end) if seasonal.any() else None
+    frame = result.metrics[["model", "total_purchases_error", "mae_purchases", "rmse_purchases"]]
+    print(frame.to_string(index=False))
+    if months is not None:
+        dec = months["dec"]
+        print(f"December / January: {dec['estimate']:.3f} [{dec['low']:.3f}, {dec['high']:.3f}]")
+    record = {
+        "mart": str(args.mart),
+        "calibration_end": args.calibration_end.isoformat(),
+        "holdout_end": result.split.holdout_end.isoformat(),
+        "customers": len(result.split.frame),
+        "metrics": result.metrics.to_dict(orient="records"),
+        "multipliers": months,
+        "backtest_seconds": seconds,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(record, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Options shared by the ``clv`` commands, and the parser of ``--window``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from segmint.exceptions import InputError
+
+Opt = typer.Option
+PenalizerOption = Annotated[
+    float,
+    Opt(
+        "--penalizer",
+        help="L2 penalty on the log-parameters (0 = plain MLE; 0.001-0.1 for a few hundred customers).",
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    Opt(
+        "--strict",
+        help="Refuse a fit whose maximum is on the boundary, instead of fitting its limit "
+        "(the NBD without dropout) or a penalty chosen by held-out likelihood.",
+    ),
+]
+
+
+def parse_window(text: str) -> tuple[float, float]:
+    """``START-END`` months as a pair of floats, 0 <= START < END."""
+    start, sep, end = text.partition("-")
+    try:
+        window = (float(start), float(end))
+    except ValueError:
+        window = (-1.0, -1.0)
+    if not sep or not 0 <= window[0] < window[1]:
+        raise InputError(f"--window takes months as START-END, e.g. 12-36; got {text!r}")
+    return window

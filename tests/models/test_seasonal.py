@@ -1,0 +1,133 @@
+"""The seasonal BTYD models: a known December multiplier is recovered, the holdout follows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from segmint.exceptions import ModelInputError
+from segmint.models import BGNBD, ParetoNBD
+from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
+from segmint.models.seasonal_calendar import MONTH_WEIGHTS, day_number, month_of_day
+
+pytestmark = pytest.mark.slow  # joint fits with numeric gradients: tens of seconds each
+
+AS_OF = dt.date(2024, 12, 31)
+HOLDOUT_DAYS = 91  # January to March: after a December peak a flat model over-predicts
+
+
+def simulate(n: int, december: float, seed: int, years: int = 2) -> dict[str, np.ndarray]:
+    """BG/NBD customers whose purchase rate is ``december`` times higher in December.
+
+    Purchases are drawn on the operational clock (exponential gaps) and mapped back to
+    calendar days through the cumulative daily intensity (the time-rescaling theorem).
+    """
+    rng = np.random.default_rng(seed)
+    ratios = np.ones(12)
+    ratios[11] = december
+    index = ratios / (MONTH_WEIGHTS @ ratios)
+    end = day_number(AS_OF) + 1
+    first = end - 1 - rng.integers(30, 365 * years, n)
+    rate = rng.gamma(0.5, 1 / 5.0, n) / 7.0  # per day; r = 0.5, alpha = 5 weeks
+    dropout = rng.beta(0.8, 3.0, n)
+    days = np.arange(first.min(), end + HOLDOUT_DAYS)
+    clock = np.concatenate([[0.0], np.cumsum(index[month_of_day(days)])])
+    x, last, holdout, months = np.zeros(n), first.copy(), np.zeros(n), np.zeros(12)
+    for i in range(n):
+        operational = clock[first[i] + 1 - days[0]]
+        while True:
+            operational += rng.exponential(1 / rate[i])
+            day = int(np.searchsorted(clock, operational)) - 1 + int(days[0])
+            if day >= end + HOLDOUT_DAYS:
+                break
+            if day < end:
+                x[i], last[i] = x[i] + 1, day
+                months[month_of_day(np.array([day]))[0]] += 1
+            else:
+                holdout[i] += 1
+            if rng.random() < dropout[i]:
+                break
+    T = (end - 1 - first) / 7.0
+    return {"x": x, "t_x": (last - first) / 7.0, "T": T, "months": months, "holdout": holdout}
+
+
+@pytest.fixture(scope="module")
+def peak() -> dict[str, np.ndarray]:
+    return simulate(3000, december=2.5, seed=0)
+
+
+@pytest.fixture(scope="module")
+def seasonal(peak: dict[str, np.ndarray]) -> SeasonalModel:
+    base = BGNBD().fit(peak["x"], peak["t_x"], peak["T"])
+    return fit_seasonal(
+        base, peak["x"], peak["t_x"], peak["T"], SeasonalInputs(AS_OF, peak["months"])
+    )
+
+
+def test_the_december_multiplier_is_recovered_within_its_confidence_interval(
+    seasonal: SeasonalModel,
+) -> None:
+    estimate, error = seasonal.params_["dec"], seasonal.standard_errors_["dec"]
+    assert estimate - 1.96 * error <= 2.5 <= estimate + 1.96 * error
+    assert error < 0.5  # an interval that says something
+    others = np.array([seasonal.params_[m] for m in ("feb", "jun", "sep", "nov")])
+    assert np.all(np.abs(others - 1.0) < 0.2)
+    assert MONTH_WEIGHTS @ seasonal.multipliers == pytest.approx(1.0)
+
+
+def test_holdout_total_is_within_5_percent_and_the_flat_model_is_not(
+    peak: dict[str, np.ndarray], seasonal: SeasonalModel
+) -> None:
+    args = (HOLDOUT_DAYS / 7.0, peak["x"], peak["t_x"], peak["T"])
+    actual = peak["holdout"].sum()
+    seasonal_error = seasonal.predict_purchases(*args).sum() / actual - 1
+    flat = BGNBD().fit(peak["x"], peak["t_x"], peak["T"])
+    flat_error = flat.predict_purchases(*args).sum() / actual - 1
+    assert abs(seasonal_error) < 0.05
+    assert flat_error > 0.15  # the flat model spreads December's rate over January-March
+
+
+def test_seasonal_predictions_are_the_base_model_on_the_operational_clock(
+    peak: dict[str, np.ndarray], seasonal: SeasonalModel
+) -> None:
+    x, t_x, T = peak["x"][:50], peak["t_x"][:50], peak["T"][:50]
+    horizon = seasonal.operational_horizon(13.0)
+    # 13 weeks after 2024-12-31: January, February (2025 is common), March and 1 April
+    days = np.array([31, 28, 31, 1])
+    assert horizon == pytest.approx(days / 7.0 @ seasonal.multipliers[:4])
+    assert seasonal.multipliers[0] < 1 < seasonal.multipliers[11]  # December is the peak
+    grid = seasonal.predict_purchases_grid([4.0, 13.0], x, t_x, T)
+    np.testing.assert_allclose(grid[:, 1], seasonal.predict_purchases(13.0, x, t_x, T))
+    alive = seasonal.probability_alive(x, t_x, T)
+    assert np.all((alive > 0) & (alive <= 1))
+    later = seasonal.at(dt.date(2025, 6, 30))
+    assert later.operational_horizon(13.0) != pytest.approx(horizon)
+
+
+def test_without_seasonality_the_index_stays_flat() -> None:
+    flat = simulate(2000, december=1.0, seed=3)
+    base = ParetoNBD().fit(flat["x"], flat["t_x"], flat["T"])
+    model = fit_seasonal(
+        base, flat["x"], flat["t_x"], flat["T"], SeasonalInputs(AS_OF, flat["months"])
+    )
+    estimate, error = model.params_["dec"], model.standard_errors_["dec"]
+    assert estimate - 1.96 * error <= 1.0 <= estimate + 1.96 * error
+
+
+def test_less_than_a_year_of_history_is_refused_with_the_reason(
+    peak: dict[str, np.ndarray],
+) -> None:
+    young = peak["T"] < 40
+    base = BGNBD().fit(peak["x"][young], peak["t_x"][young], peak["T"][young])
+    with pytest.raises(ModelInputError, match="at least a year"):
+        fit_seasonal(
+            base,
+            peak["x"][young],
+            peak["t_x"][young],
+            peak["T"][young],
+            SeasonalInputs(AS_OF, peak["months"]),
+        )
+    with pytest.raises(ModelInputError, match="12 non-negative counts"):
+        fit_seasonal(base, peak["x"], peak["t_x"], peak["T"], SeasonalInputs(AS_OF, np.ones(3)))
