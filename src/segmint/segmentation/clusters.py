@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from segmint.features.bands import attribute_bands
 from segmint.mart import Mart
 from segmint.models.clustering import (
     ALGORITHMS,
@@ -125,6 +126,17 @@ def choose_features(table: ibis.Table, features: Sequence[str] | None) -> list[s
             f"{', '.join(sorted(available))}"
         )
     return chosen
+
+
+def band_levels(mart: Mart, day: dt.date, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Column → its bands in order, for every banded attribute among ``columns``.
+
+    Bands (``25-34``, ``100-124K``, ``3+``) are ordered (:mod:`segmint.features.bands`): a
+    cluster should see ``25-34`` nearer ``35-44`` than ``65+``, so they enter as ordinals.
+    """
+    wanted = set(columns)
+    bands = attribute_bands(mart, day)
+    return {c: list(b.levels) for c, b in bands.items() if c in wanted}
 
 
 def check_options(
