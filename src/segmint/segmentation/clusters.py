@@ -147,9 +147,9 @@ def check_options(
     Raises:
         ClusteringError: naming the bad option and what it must be.
     """
-    if algorithm not in ALGORITHMS:
+    if algorithm not in (*ALGORITHMS, "auto"):
         raise ClusteringError(
-            f"algorithm must be one of {', '.join(ALGORITHMS)}; got {algorithm!r}"
+            f"algorithm must be auto or one of {', '.join(ALGORITHMS)}; got {algorithm!r}"
         )
     if k != "auto" and (not isinstance(k, int) or k < 2):
         raise ClusteringError(f"k must be an integer of at least 2 or 'auto'; got {k!r}")

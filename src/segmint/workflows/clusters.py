@@ -66,7 +66,9 @@ class ClusterOptions:
             default :data:`segmint.segmentation.clusters.DEFAULT_FEATURES` (those constant
             in this mart are left out). With the default, customers who never bought are
             not clustered (their behaviour is all blanks) and get the segment ``prospects``.
-        algorithm: ``"gmm"`` (the default: a Gaussian mixture, k chosen by BIC, one EM
+        algorithm: ``"auto"`` (the default: ``"gmm"`` when every feature is numeric or
+            banded, ``"kmeans"`` when text features enter one-hot, which a Gaussian
+            mixture does not model), ``"gmm"`` (a Gaussian mixture, k chosen by BIC, one EM
             run from a k-means++ start: three restarts found likelier fits that matched
             the synthetic retailer's types less well, measured in ``docs/clustering.md``),
             ``"kmeans"`` or ``"ward"`` (three k-means++ restarts).
@@ -84,7 +86,7 @@ class ClusterOptions:
     """
 
     features: tuple[str, ...] | None = None
-    algorithm: Algorithm = "gmm"
+    algorithm: Algorithm | Literal["auto"] = "auto"
     k: int | Literal["auto"] = "auto"
     k_range: tuple[int, int] = DEFAULT_K_RANGE
     tails: Tails = "log"
@@ -209,7 +211,7 @@ def run_clusters(
         dropped=data.dropped,
         model_id=model_id,
         details={
-            "algorithm": o.algorithm,
+            "algorithm": fit.model.algorithm,
             "k": fit.selection.k,
             "clustered": len(data.frame),
             "prospects": int(data.prospect.sum()),
@@ -236,7 +238,9 @@ def _store(
     fitted = FittedClusters(
         data.columns, fit.preparation, fit.model, fit.segment_of, prospects=data.apart
     )
-    definition = _definition(o, data, fit.selection.k, fitted.model_id(), names)
+    definition = _definition(
+        o, data, fit.selection.k, fitted.model_id(), names, str(fit.model.algorithm)
+    )
     stored = store_segments(mart, name, definition, day, data.everyone.customer_id, segments)
     save_model(mart, name, stored.version, day, fitted)
     return stored.version, cluster_sizes(segments, names), fitted.model_id()
@@ -262,12 +266,13 @@ def _fit(
         ordinals=ordinals or None,
     )
     matrix = preparation.fit_transform(data.frame[data.columns])
-    step(
-        f"fitting {o.algorithm} for k = {ks[0]}..{ks[-1]}" if len(ks) > 1 else f"fitting k={ks[0]}"
+    step(f"fitting for k = {ks[0]}..{ks[-1]}" if len(ks) > 1 else f"fitting k={ks[0]}")
+    algorithm: Algorithm = (
+        o.algorithm if o.algorithm != "auto" else ("kmeans" if preparation.categorical_ else "gmm")
     )
     base = CustomerClusters(
-        o.algorithm,
-        n_init=1 if o.algorithm == "gmm" else 3,
+        algorithm,
+        n_init=1 if algorithm == "gmm" else 3,
         max_sample=o.max_sample,
         random_state=o.random_state,
         reg_covar=o.reg_covar,
@@ -282,18 +287,24 @@ def _fit(
 
 
 def _definition(
-    o: ClusterOptions, data: CustomersToCluster, k: int, model_id: str, names: list[str]
+    o: ClusterOptions,
+    data: CustomersToCluster,
+    k: int,
+    model_id: str,
+    names: list[str],
+    fitted_algorithm: str,
 ) -> dict[str, Any]:
     """What is stored as the segmentation's definition: the options, the k chosen, segments."""
     return {
         "features": data.columns,
         "algorithm": o.algorithm,
+        "algorithm_used": fitted_algorithm,
         "k": k,
         "k_requested": o.k if o.k == "auto" else int(o.k),
         "k_range": list(o.k_range) if o.k == "auto" else None,
         "tails": o.tails,
         "scaling": o.scaling,
-        "reg_covar": o.reg_covar if o.algorithm == "gmm" else None,
+        "reg_covar": o.reg_covar if fitted_algorithm == "gmm" else None,
         "n_components": o.n_components,
         "min_share": o.min_share,
         "small": o.small,
