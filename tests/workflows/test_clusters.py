@@ -218,3 +218,25 @@ def test_auto_k_recovers_most_of_the_structure_a_classifier_finds(
     assert run.selection.k >= 5  # the distance criteria alone would have stopped at 3 or 4
     assert found.bound is not None and found.bound > 0.5
     assert found.ari >= SHARE_OF_BOUND * found.bound, (found.ari, found.bound)
+
+
+def test_banded_attributes_enter_as_ordinals(tmp_path: Path) -> None:
+    tables = generate(600, seed=4)
+    customers = tables["customers"].to_pandas()
+    bands = ["Under 15K", "15-24K", "25-34K", "50-74K", "100-124K"]
+    customers["income"] = [bands[i % len(bands)] for i in range(len(customers))]
+    with connect(tmp_path / "mart.duckdb") as mart:
+        customers.to_parquet(tmp_path / "customers.parquet")
+        ingest(mart, "customers", tmp_path / "customers.parquet", IngestOptions())
+        for name in ("products", "orders", "order_lines"):
+            pq.write_table(tables[name], tmp_path / f"{name}.parquet")
+            ingest(mart, name, tmp_path / f"{name}.parquet", IngestOptions())
+        features = ("monetary_total", "income")
+        run_clusters(mart, "banded", options=ClusterOptions(features=features, k=3, n_bootstrap=0))
+        _, model = load_model(mart, "banded")
+    prep = model.preparation
+    assert prep.ordinals == {"income": bands}  # in band order, not as loaded or by text
+    assert prep.numeric_ == ["monetary_total", "income"] and prep.categorical_ == []
+    positions = prep.transform(pd.DataFrame({"monetary_total": [10.0] * 3, "income": bands[:3]}))
+    assert positions[0, 1] < positions[1, 1] < positions[2, 1]
+    assert model.clusters.algorithm == "gmm"  # all numeric once bands are ordinals
