@@ -83,7 +83,10 @@ def test_cluster_options_parse_features_k_pca_and_merge() -> None:
 @pytest.mark.parametrize(
     ("changes", "match"),
     [
-        ({"algorithm": "dbscan"}, "--algorithm must be one of kmeans, gmm, ward; got 'dbscan'"),
+        (
+            {"algorithm": "dbscan"},
+            "--algorithm must be one of auto, kmeans, gmm, ward; got 'dbscan'",
+        ),
         ({"algorithm": "KMeans"}, "--algorithm must be one of"),
         ({"tails": "sqrt"}, "--tails must be one of log, rank, none; got 'sqrt'"),
         ({"k": "four"}, "--k must be a whole number or auto; got 'four'"),

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import ibis
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
-from segmint.insight.personas import BUYING_TRAITS, PLAYS, TRAITS, personas, playbook
+from segmint.insight.personas import (
+    BUYING_TRAITS,
+    PLAYS,
+    TRAITS,
+    personas,
+    playbook,
+    rhythm_risk,
+)
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
@@ -75,3 +84,42 @@ def test_playbook_keys_on_value_risk_and_behaviour() -> None:
     assert playbook("low", "low", True, quiet, [])[0].play == "reduce cost to serve"
     deals = playbook("high", "low", True, pd.Series({"discount_share": 1.2}), [])
     assert [a.play for a in deals] == ["retain", "reduce cost to serve"]
+
+
+def test_risk_is_judged_by_the_segments_own_rhythm() -> None:
+    # The demo's card: every 104 days, last order 428 days ago: overdue four times over,
+    # although the base's recency is longer still.
+    risk, why = rhythm_risk(428.0, 104.0, float("nan"), 500.0)
+    assert risk == "high" and "4.1× the usual gap of 104 days" in why
+    assert rhythm_risk(150.0, 104.0, float("nan"), 60.0)[0] == "low"  # 1.4 gaps: on rhythm
+    assert rhythm_risk(150.0, 104.0, 0.3, 60.0)[0] == "high"  # most members gone
+    assert "P(alive) 0.30" in rhythm_risk(150.0, 104.0, 0.3, 60.0)[1]
+    # One order each: no cadence, so the base's recency is the yardstick.
+    assert rhythm_risk(400.0, float("nan"), float("nan"), 200.0)[0] == "high"
+    assert rhythm_risk(250.0, float("nan"), float("nan"), 200.0)[0] == "low"
+    assert rhythm_risk(900.0, 10.0, 0.1, 50.0, buyers=False)[0] == "low"
+
+
+def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:
+    day = store.as_of_dates(mart, "lifecycle")[-1]
+    members = store.assignments(mart, "lifecycle", day).to_pandas()
+    loyal = members.segment.str.lower() == "loyal"
+    scores = pd.DataFrame(
+        {
+            "customer_id": members.customer_id,
+            "as_of": day,
+            "model": "bgnbd",
+            "score_name": "p_alive",
+            "value": np.where(loyal, 0.2, 0.9),
+        }
+    )
+    before = {c.segment: c for c in personas(mart, "lifecycle")}
+    assert before["loyal"].risk == "low" and np.isnan(before["loyal"].p_alive)
+    mart.con.insert("scores", ibis.memtable(scores))
+    try:
+        cards = {c.segment: c for c in personas(mart, "lifecycle")}
+    finally:
+        mart.delete("scores", model="bgnbd", score_name="p_alive")
+    assert cards["loyal"].p_alive == pytest.approx(0.2)
+    assert cards["loyal"].risk == "high" and "P(alive) 0.20" in cards["loyal"].risk_reason
+    assert cards["loyal"].actions[0].play == "win back"

@@ -17,6 +17,7 @@ from segmint.models.propensity import (
     PropensityInputError,
     calibration_table,
     evaluate,
+    expected_calibration_error,
     feature_importance,
     lift_at_top,
 )
@@ -95,6 +96,15 @@ def test_evaluate_against_hand_computations() -> None:
     assert metrics["brier_base_rate"] == pytest.approx(0.6 * 0.4)
     assert metrics["positive_rate"] == pytest.approx(0.6)
     assert metrics["n"] == 5
+    assert metrics["ece"] == pytest.approx((0.2 + 0.3 + 0.4 + 0.6 + 0.5) / 5)  # one per bin
+
+
+def test_expected_calibration_error_is_small_when_calibrated_and_the_gap_when_not() -> None:
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 0.8, 50_000)
+    y = (rng.random(50_000) < p).astype(int)
+    assert expected_calibration_error(y, p) < 0.01
+    assert expected_calibration_error(y, p + 0.15) == pytest.approx(0.15, abs=0.01)
 
 
 def test_evaluate_needs_both_classes() -> None:

@@ -72,7 +72,7 @@ def test_candidate_ks_are_the_k_or_the_range_the_customers_allow() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (("dbscan", 4, (3, 10), 0.0, "flag"), "algorithm must be one of"),
+        (("dbscan", 4, (3, 10), 0.0, "flag"), "algorithm must be auto or one of"),
         (("kmeans", 1, (3, 10), 0.0, "flag"), "k must be an integer of at least 2"),
         (("kmeans", "auto", (5, 3), 0.0, "flag"), "the k range must satisfy"),
         (("kmeans", 4, (3, 10), 0.5, "flag"), "min_share must be in"),

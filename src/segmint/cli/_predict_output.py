@@ -43,6 +43,7 @@ def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.hum
         "Brier",
         "Brier of base rate",
         "lift top 10%",
+        "ECE",
         title=(
             f"{target.name} in {run.horizon_days} days: trained as of {run.train_as_of}, "
             f"validated as of {run.validation_as_of} ({next(iter(run.validation.values()))['n']:,} customers)"
@@ -55,6 +56,7 @@ def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.hum
             f"{m['brier']:.4f}",
             f"{m['brier_base_rate']:.4f}",
             f"{m['lift_top_decile']:.2f}",
+            f"{m['ece']:.3f}",
         )
     out.print(metrics)
     curve = Table(

@@ -7,7 +7,7 @@ parse, call one use case, print.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Literal, cast
 
 import typer
 
@@ -44,7 +44,10 @@ DEFAULT_RISK_CUTS_TEXT = ",".join(f"{c:.2f}" for c in DEFAULT_RISK_CUTS)
 Features = Annotated[
     str | None, Opt("--features", help="Comma-separated feature columns. Default: behaviour+value.")
 ]
-AlgorithmOption = Annotated[str, Opt("--algorithm", help="kmeans, gmm or ward.")]
+AlgorithmOption = Annotated[
+    str,
+    Opt("--algorithm", help="auto (gmm for numeric features, else kmeans), gmm, kmeans or ward."),
+]
 K = Annotated[str, Opt("--k", help="Number of clusters, or auto.")]
 KMin = Annotated[int, Opt("--k-min", help="Smallest k tried by --k auto.")]
 KMax = Annotated[int, Opt("--k-max", help="Largest k tried by --k auto.")]
@@ -98,7 +101,10 @@ def cluster_options(
     """
     return ClusterOptions(
         features=None if features is None else tuple(_names(features)),
-        algorithm=cast(Algorithm, _choice(algorithm, ("kmeans", "gmm", "ward"), "--algorithm")),
+        algorithm=cast(
+            Algorithm | Literal["auto"],
+            _choice(algorithm, ("auto", "kmeans", "gmm", "ward"), "--algorithm"),
+        ),
         k="auto" if k == "auto" else _int(k),
         k_range=k_range,
         tails=cast(Tails, _choice(tails, ("log", "rank", "none"), "--tails")),

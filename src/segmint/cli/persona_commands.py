@@ -69,7 +69,7 @@ def _numbers(card: PersonaCard) -> list[str]:
                 numbers.append(text.format(value))
     else:
         numbers.append("no orders yet")
-    numbers.append(f"value {card.value}, risk {card.risk}")
+    numbers.append(f"value {card.value}, risk {card.risk} ({card.risk_reason})")
     return numbers
 
 

@@ -116,7 +116,7 @@ def value_command(
 def cluster(
     name: o.NameArgument,
     features: o.Features = None,
-    algorithm: o.AlgorithmOption = "kmeans",
+    algorithm: o.AlgorithmOption = "auto",
     k: o.K = "auto",
     k_min: o.KMin = 3,
     k_max: o.KMax = 10,

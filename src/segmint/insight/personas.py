@@ -13,10 +13,15 @@ reads first:
 * **typical** categories and channels (by revenue and orders in the year) and a
   **demographic sketch** (the most common age band, gender and region, and the most
   common value of each customer attribute: income band, household size, tier…);
+* **risk judged by the segment's own rhythm** (:func:`rhythm_risk`): a segment is at
+  risk when its mean days since the last order reach :data:`OVERDUE` times its own mean
+  days between orders, or when its members' mean P(alive) (stored CLV scores, where they
+  exist) is below :data:`ALIVE_LIMIT`. A segment that orders every 104 days and last
+  ordered 428 days ago is overdue four times over, whatever the base does. Only a segment
+  without a cadence (one order each) is compared with the base's recency;
 * **suggested actions** from a playbook keyed on the segment's value (its rung on the
-  value ladder: top, middle or bottom third), its risk (mean recency against the base)
-  and its behaviour (discounts, channels, tenure): retain, upsell, win back, nurture,
-  reduce cost to serve.
+  value ladder: top, middle or bottom third), its risk and its behaviour (discounts,
+  channels, tenure): retain, upsell, win back, nurture, reduce cost to serve.
 
 No language model is involved: the same profile always gives the same cards.
 """
@@ -31,6 +36,7 @@ import pandas as pd
 from segmint.features.asof import AsOf
 from segmint.insight.members import UNKNOWN
 from segmint.insight.profile import SegmentProfile, profile
+from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 
 TRAIT_SMD = 0.3
@@ -67,6 +73,18 @@ BUYING_TRAITS = frozenset(TRAITS) - {
 """Traits read from purchases: they say nothing of a segment that has not bought yet
 (its zeros would name prospects "Single-category" or "Low-spending")."""
 
+OVERDUE = 2.0
+"""Days since the last order, in multiples of the segment's own days between orders, from
+which a segment is at risk: for a steady (Poisson) buyer two gaps pass without an order
+about one time in seven (e^-2)."""
+
+ALIVE_LIMIT = 0.5
+"""Mean P(alive) below which a segment is at risk: more of its members gone than active."""
+
+BASE_RECENCY = 1.5
+"""Without a cadence (one order each), a segment is at risk from this multiple of the
+base's mean recency."""
+
 PLAYS = ("retain", "upsell", "win back", "nurture", "reduce cost to serve")
 
 
@@ -94,6 +112,8 @@ class PersonaCard:
     days_since_last_order: float
     value: str
     risk: str
+    risk_reason: str = ""
+    p_alive: float = float("nan")
     traits: list[str] = field(default_factory=list)
     categories: list[tuple[str, float]] = field(default_factory=list)
     channels: list[tuple[str, float]] = field(default_factory=list)
@@ -106,11 +126,16 @@ def personas(
     mart: Mart, segmentation: str, as_of: AsOf | None = None, *, min_share: float = 0.01
 ) -> list[PersonaCard]:
     """Persona cards of every segment of ``segmentation`` as of ``as_of``, most valuable first."""
-    return personas_from_profile(profile(mart, segmentation, as_of, min_share=min_share))
+    described = profile(mart, segmentation, as_of, min_share=min_share)
+    return personas_from_profile(described, segment_p_alive(mart, segmentation, described.as_of))
 
 
-def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
-    """Persona cards from an existing profile (no further queries)."""
+def personas_from_profile(
+    described: SegmentProfile, p_alive: pd.Series | None = None
+) -> list[PersonaCard]:
+    """Persona cards from an existing profile (no further queries) and, when given, each
+    segment's mean P(alive)."""
+    alive = p_alive if p_alive is not None else pd.Series(dtype="float64")
     overview = described.overview
     means = described.features.pivot(index="segment", columns="feature", values="mean")
     smd = described.features.pivot(index="segment", columns="feature", values="smd")
@@ -127,7 +152,13 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
             name = f"{name} ({segment})"
         used.add(name)
         value = _value_tier(int(row["value_rank"]), n)
-        risk = _risk(own, base, buyers)
+        risk, reason = rhythm_risk(
+            _number(own, "recency_days"),
+            _number(own, "interpurchase_mean_days"),
+            _number(alive, segment),
+            _number(base, "recency_days"),
+            buyers=buyers,
+        )
         mix = described.mix[described.mix.segment == segment]
         categories = _top(mix, "category")
         cards.append(
@@ -143,6 +174,8 @@ def personas_from_profile(described: SegmentProfile) -> list[PersonaCard]:
                 days_since_last_order=_number(own, "recency_days"),
                 value=value,
                 risk=risk,
+                risk_reason=reason,
+                p_alive=_number(alive, segment),
                 traits=words,
                 categories=categories,
                 channels=_top(mix, "channel"),
@@ -168,7 +201,7 @@ MAIN_PLAYS: dict[tuple[str, str], Action] = {
     ("*", "high"): Action(
         "win back",
         "reactivation offer with an end date",
-        "members are drifting away (recency well above the base)",
+        "members are overdue: their last order is long past their own rhythm",
     ),
     ("high", "*"): Action(
         "retain",
@@ -286,10 +319,30 @@ def _value_tier(rank: int, n: int) -> str:
     return "low" if rank > n - max(1, round(n / 3)) else "mid"
 
 
-def _risk(own: pd.Series, base: pd.Series, buyers: bool) -> str:
-    """``high`` when mean recency is at least 1.5 × the base's, else ``low``."""
-    recency, usual = _number(own, "recency_days"), _number(base, "recency_days")
-    return "high" if buyers and np.isfinite(recency) and recency >= 1.5 * usual else "low"
+def rhythm_risk(
+    recency: float, cadence: float, p_alive: float, base_recency: float, *, buyers: bool = True
+) -> tuple[str, str]:
+    """``("high" | "low", why)``: the segment's risk judged by its own rhythm.
+
+    High when the mean days since the last order (``recency``) reach :data:`OVERDUE` times
+    the mean days between orders (``cadence``), or the mean P(alive) is below
+    :data:`ALIVE_LIMIT`; without a cadence, when recency reaches :data:`BASE_RECENCY` times
+    the base's. Prospects (no orders) are never at risk: they have not started.
+    """
+    if not buyers:
+        return "low", "no orders yet"
+    reasons, high = [], False
+    if np.isfinite(recency) and np.isfinite(cadence) and cadence > 0:
+        overdue = recency / cadence
+        high = overdue >= OVERDUE
+        reasons.append(f"last order {overdue:.1f}× the usual gap of {cadence:.0f} days")
+    elif np.isfinite(recency) and np.isfinite(base_recency) and base_recency > 0:
+        high = recency >= BASE_RECENCY * base_recency
+        reasons.append(f"no repeat orders; recency {recency / base_recency:.1f}× the base's")
+    if np.isfinite(p_alive):
+        high = high or p_alive < ALIVE_LIMIT
+        reasons.append(f"mean P(alive) {p_alive:.2f}")
+    return ("high" if high else "low"), "; ".join(reasons) or "no recency known"
 
 
 def _sketch(mix: pd.DataFrame) -> dict[str, str]:

@@ -271,8 +271,22 @@ def calibration_table(
     return grouped.reset_index(drop=True)
 
 
+def expected_calibration_error(
+    y_true: npt.ArrayLike, probability: npt.ArrayLike, n_bins: int = 10
+) -> float:
+    """Expected calibration error (Naeini, Cooper & Hauskrecht, 2015, *AAAI*): the mean over
+    the equal-width bins of |mean predicted - observed rate|, weighted by the bin's share of
+    customers. 0 for perfectly calibrated probabilities; the bins are
+    :func:`calibration_table`'s.
+    """
+    table = calibration_table(y_true, np.clip(np.asarray(probability, float), 0.0, 1.0), n_bins)
+    gaps = (table.mean_predicted - table.observed_rate).abs()
+    return float((gaps * table.n).sum() / table.n.sum())
+
+
 def evaluate(y_true: npt.ArrayLike, probability: npt.ArrayLike, n_bins: int = 10) -> dict[str, Any]:
-    """AUC, Brier score, the base-rate Brier score, lift at the top decile and calibration.
+    """AUC, Brier score, the base-rate Brier score, lift at the top decile, expected
+    calibration error (``ece``) and the calibration table.
 
     ``brier_base_rate`` is the Brier score of predicting the observed positive rate for
     everyone, p(1 - p): a useful probability must score below it.
@@ -290,6 +304,7 @@ def evaluate(y_true: npt.ArrayLike, probability: npt.ArrayLike, n_bins: int = 10
         "brier": float(brier_score_loss(labels, np.clip(values, 0.0, 1.0))),
         "brier_base_rate": base * (1.0 - base),
         "lift_top_decile": lift_at_top(labels, values, 0.1),
+        "ece": expected_calibration_error(labels, values, n_bins),
         "calibration": calibration_table(labels, np.clip(values, 0.0, 1.0), n_bins).to_dict(
             orient="records"
         ),

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from segmint.features.bands import attribute_bands
 from segmint.mart import Mart
 from segmint.models.clustering import (
     ALGORITHMS,
@@ -127,6 +128,17 @@ def choose_features(table: ibis.Table, features: Sequence[str] | None) -> list[s
     return chosen
 
 
+def band_levels(mart: Mart, day: dt.date, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Column → its bands in order, for every banded attribute among ``columns``.
+
+    Bands (``25-34``, ``100-124K``, ``3+``) are ordered (:mod:`segmint.features.bands`): a
+    cluster should see ``25-34`` nearer ``35-44`` than ``65+``, so they enter as ordinals.
+    """
+    wanted = set(columns)
+    bands = attribute_bands(mart, day)
+    return {c: list(b.levels) for c, b in bands.items() if c in wanted}
+
+
 def check_options(
     algorithm: str, k: int | str, k_range: tuple[int, int], min_share: float, small: str
 ) -> None:
@@ -135,9 +147,9 @@ def check_options(
     Raises:
         ClusteringError: naming the bad option and what it must be.
     """
-    if algorithm not in ALGORITHMS:
+    if algorithm not in (*ALGORITHMS, "auto"):
         raise ClusteringError(
-            f"algorithm must be one of {', '.join(ALGORITHMS)}; got {algorithm!r}"
+            f"algorithm must be auto or one of {', '.join(ALGORITHMS)}; got {algorithm!r}"
         )
     if k != "auto" and (not isinstance(k, int) or k < 2):
         raise ClusteringError(f"k must be an integer of at least 2 or 'auto'; got {k!r}")

@@ -26,3 +26,19 @@ def test_standardised_differences_have_the_sign_and_size_of_the_gap() -> None:
     spend = smd[smd.feature == "spend"].set_index("cluster").smd
     assert spend[0] == -1.0 and spend[1] == 1.0
     assert smd[smd.feature == "same"].smd.isna().all()
+
+
+def test_leaves_that_differ_in_one_split_read_as_one_rule() -> None:
+    # The tree splits on spend first (it separates the other two clusters), so cluster 0
+    # (North) holds one leaf on each side of spend ≤ 290: the rule must not say
+    # "(spend > 290 and North) or (spend ≤ 290 and North)".
+    rng = np.random.default_rng(1)
+    north = (rng.random(3000) < 0.2).astype(int)
+    frame = pd.DataFrame({"spend": rng.uniform(0, 600, 3000), "region = North": north})
+    labels = np.where(north == 1, 0, np.where(frame.spend > 290, 1, 2))
+    explained = surrogate_rules(frame, labels, max_depth=2)
+    rules = dict(zip(explained.rules.cluster, explained.rules.rule, strict=True))
+    assert rules[0] == "region = North"
+    assert explained.rules.set_index("cluster").loc[0, ["precision", "recall"]].tolist() == [1, 1]
+    assert " or " not in rules[0] and "spend" not in rules[0]
+    assert rules[1].startswith("region ≠ North") and "spend >" in rules[1]

@@ -35,10 +35,33 @@ def test_log_only_for_skewed_columns_and_one_indicator_per_missing_pattern() -> 
 
 
 def test_robust_scaling_gives_median_zero_and_unit_iqr() -> None:
-    matrix = CustomerPreparation(tails="none").fit_transform(frame()[["share"]])
+    matrix = CustomerPreparation(tails="none", scaling="robust").fit_transform(frame()[["share"]])
     q1, median, q3 = np.quantile(matrix[:, 0], [0.25, 0.5, 0.75])
     assert median == pytest.approx(0, abs=1e-9)
     assert q3 - q1 == pytest.approx(1, abs=1e-9)
+
+
+def test_standard_scaling_gives_mean_zero_and_unit_variance() -> None:
+    matrix = CustomerPreparation().fit_transform(frame()[["spend", "share"]])
+    assert matrix.mean(axis=0) == pytest.approx([0, 0], abs=1e-9)
+    assert matrix.std(axis=0) == pytest.approx([1, 1], abs=1e-9)
+
+
+def test_bands_enter_as_their_position_not_as_one_hot_columns() -> None:
+    bands = ["19-24", "25-34", "35-44", "65+"]
+    data = pd.DataFrame({"age": ["65+", "19-24", "25-34", None, "35-44", "bogus"] * 20})
+    prep = CustomerPreparation(tails="none", ordinals={"age": bands}).fit(data)
+    assert prep.numeric_ == ["age"] and prep.categorical_ == []
+    matrix = prep.transform(data)
+    assert matrix.shape == (120, 2)  # the position and one missing indicator
+    position = matrix[:6, 0]
+    # 19-24 < 25-34 < 35-44 < 65+, equally spaced; missing and unknown take the median
+    assert position[1] < position[2] < position[4] < position[0]
+    assert position[2] - position[1] == pytest.approx(position[4] - position[2])
+    assert position[3] == position[5] and matrix[[3, 5], 1].tolist() == [1.0, 1.0]
+    assert json.loads(json.dumps(prep.describe()))["ordinals"] == {"age": bands}
+    unordered = CustomerPreparation(tails="none").fit(data)
+    assert unordered.categorical_ == ["age"]
 
 
 def test_rank_maps_to_zero_one_and_keeps_order() -> None:

@@ -63,7 +63,7 @@ def surrogate_rules(
     tree.fit(features, target)
     predicted = tree.predict(features)
     leaves = tree.apply(features)
-    paths = _leaf_paths(tree, list(frame.columns))
+    bounds = _leaf_bounds(tree, list(frame.columns))
     rows = []
     for cluster in np.unique(labels):
         members = target == cluster
@@ -83,7 +83,7 @@ def surrogate_rules(
         rows.append(
             {
                 "cluster": int(cluster),
-                "rule": " or ".join(_wrap(paths[leaf], len(chosen)) for leaf in chosen),
+                "rule": _rule([bounds[leaf] for leaf in chosen]),
                 "precision": float((covered & members).sum() / covered.sum()),
                 "recall": float((covered & members).sum() / members.sum()),
             }
@@ -109,20 +109,72 @@ def standardised_differences(frame: pd.DataFrame, labels: NDArray[np.int64]) -> 
     return ranked.drop(columns="_size").reset_index(drop=True)
 
 
-def _wrap(conditions: str, n_parts: int) -> str:
-    return f"({conditions})" if n_parts > 1 else conditions
+Bounds = dict[str, list[float | None]]
+"""Feature → [lower, upper] bound of a leaf (``lower < x ≤ upper``; None when open)."""
 
 
-def _leaf_paths(tree: DecisionTreeClassifier, names: list[str]) -> dict[int, str]:
-    """Readable conjunction of conditions for every leaf, bounds on one feature merged."""
+def _rule(leaves: list[Bounds]) -> str:
+    """The leaves' conditions joined by "or", after merging leaves that differ in one
+    feature only: ``(x > 290 and A) or (x ≤ 290 and A)`` reads ``A``."""
+    merged = _merged(leaves[0], leaves[1]) if len(leaves) == 2 else None
+    if merged is not None or len(leaves) == 1:
+        return _conditions(merged if merged is not None else leaves[0])
+    return " or ".join(f"({_conditions(b)})" for b in leaves)
+
+
+def _merged(first: Bounds, second: Bounds) -> Bounds | None:
+    """One conjunction equal to ``first or second``, or None when there is none this simple.
+
+    Equal conditions on every feature but one, whose two intervals touch or overlap, merge
+    into their union (dropped when the union is the whole line). A leaf whose conditions
+    are all also in the other (a weaker leaf) absorbs it.
+    """
+    names = set(first) | set(second)
+    open_: list[float | None] = [None, None]
+    differing = [n for n in names if first.get(n, open_) != second.get(n, open_)]
+    if not differing:
+        return first
+    if set(first) <= set(second) and all(first[n] == second[n] for n in first):
+        return first
+    if set(second) <= set(first) and all(second[n] == first[n] for n in second):
+        return second
+    if len(differing) != 1:
+        return None
+    name = differing[0]
+    union = _union(first.get(name, open_), second.get(name, open_))
+    if union is None:
+        return None
+    merged = {n: b for n, b in first.items() if n != name}
+    if union != open_:
+        merged[name] = union
+    return merged
+
+
+def _union(a: list[float | None], b: list[float | None]) -> list[float | None] | None:
+    """The union of two intervals ``(low, high]`` when it is one interval, else None."""
+    (a_low, a_high), (b_low, b_high) = a, b
+    lower = [a_low, b_low]
+    upper = [a_high, b_high]
+    first_low = None if None in lower else min(x for x in lower if x is not None)
+    last_high = None if None in upper else max(x for x in upper if x is not None)
+    # They touch or overlap when each starts no later than the other ends.
+    a_starts_before_b_ends = a_low is None or b_high is None or a_low <= b_high
+    b_starts_before_a_ends = b_low is None or a_high is None or b_low <= a_high
+    if a_starts_before_b_ends and b_starts_before_a_ends:
+        return [first_low, last_high]
+    return None
+
+
+def _leaf_bounds(tree: DecisionTreeClassifier, names: list[str]) -> dict[int, Bounds]:
+    """The bounds on each feature of every leaf, bounds on one feature merged."""
     inner = tree.tree_
-    paths: dict[int, str] = {}
-    stack: list[tuple[int, dict[str, list[float | None]]]] = [(0, {})]
+    leaves: dict[int, Bounds] = {}
+    stack: list[tuple[int, Bounds]] = [(0, {})]
     while stack:
         node, bounds = stack.pop()
         left, right = int(inner.children_left[node]), int(inner.children_right[node])
         if left == right:  # a leaf
-            paths[node] = _conditions(bounds)
+            leaves[node] = bounds
             continue
         name, threshold = names[int(inner.feature[node])], float(inner.threshold[node])
         low, high = bounds.get(name, [None, None])
@@ -132,10 +184,10 @@ def _leaf_paths(tree: DecisionTreeClassifier, names: list[str]) -> dict[int, str
         stack.append(
             (right, {**bounds, name: [threshold if low is None else max(low, threshold), high]})
         )
-    return paths
+    return leaves
 
 
-def _conditions(bounds: dict[str, list[float | None]]) -> str:
+def _conditions(bounds: Bounds) -> str:
     """``a > 1 and b ≤ 2``; one-hot columns (``x = v``) and indicators read as (in)equalities."""
     parts = []
     for name, (low, high) in sorted(bounds.items()):

@@ -11,7 +11,10 @@ so :class:`CustomerPreparation` learns, on the data it is fitted on:
 * **heavy tails**: ``tails="log"`` applies ``log1p`` to non-negative columns whose
   skewness exceeds 1; ``tails="rank"`` replaces every numeric value by its empirical
   quantile (from 101 stored cut points), ``"none"`` leaves them;
-* **robust scaling**: subtract the median and divide by the inter-quartile range (the
+* **scaling**: ``scaling="standard"`` (the default) subtracts the mean and divides by the
+  standard deviation, so every column has unit variance: a Gaussian mixture's covariance
+  floor (``reg_covar``) then means the same share of spread on every column;
+  ``scaling="robust"`` subtracts the median and divides by the inter-quartile range (the
   standard deviation when the IQR is 0), so a unit means "a typical spread";
 * **categoricals**: one-hot over the ``max_levels - 1`` most frequent values plus
   ``other``; a missing value is its own level;
@@ -39,6 +42,8 @@ from segmint.models.clustering.errors import ClusteringError
 
 Tails = Literal["log", "rank", "none"]
 TAILS: tuple[str, ...] = ("log", "rank", "none")
+Scaling = Literal["standard", "robust"]
+SCALINGS: tuple[str, ...] = ("standard", "robust")
 MISSING = "(missing)"
 OTHER = "other"
 SKEW_LIMIT = 1.0
@@ -57,6 +62,11 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
     Args:
         tails: ``"log"`` (log1p of skewed non-negative columns), ``"rank"`` (empirical
             quantiles) or ``"none"``.
+        scaling: ``"standard"`` (mean and standard deviation) or ``"robust"`` (median
+            and inter-quartile range).
+        ordinals: column → its values in order (bands such as ``25-34``): such a column
+            enters as the position of its value (0, 1, …), not one-hot; a value outside
+            the list counts as missing.
         max_levels: one-hot columns per categorical feature (the rarest values pool as
             ``other``).
         n_components: keep this many principal components (an int), or enough to explain
@@ -75,11 +85,15 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
         max_levels: int = 8,
         n_components: int | float | None = None,
         random_state: int = 0,
+        scaling: Scaling = "standard",
+        ordinals: dict[str, list[str]] | None = None,
     ) -> None:
         self.tails = tails
         self.max_levels = max_levels
         self.n_components = n_components
         self.random_state = random_state
+        self.scaling = scaling
+        self.ordinals = ordinals
 
     def fit(self, frame: pd.DataFrame, y: object = None) -> CustomerPreparation:
         """Learn medians, missingness patterns, transforms, scales, levels and PCA from ``frame``.
@@ -88,12 +102,8 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
             ClusteringError: no rows or columns, an unknown transform, or a column with one
                 value for every customer (it cannot separate anyone).
         """
-        if self.tails not in TAILS:
-            raise ClusteringError(f"tails must be one of {', '.join(TAILS)}; got {self.tails!r}")
-        if frame.shape[0] == 0 or frame.shape[1] == 0:
-            raise ClusteringError(
-                f"need at least one customer and one feature to cluster; got shape {frame.shape}"
-            )
+        self._check_options(frame)
+        raw, frame = frame, self._ordered(frame)
         constant = [c for c in frame.columns if frame[c].nunique(dropna=False) < 2]
         if constant:
             raise ClusteringError(
@@ -114,14 +124,42 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
             for c in (self.numeric_ if self.tails == "rank" else [])
         }
         shaped = self._shape(filled)
-        self.centers_ = {c: float(shaped[c].median()) for c in self.numeric_}
-        self.scales_ = {c: _spread(shaped[c]) for c in self.numeric_}
+        robust = self.scaling == "robust"
+        self.centers_ = {
+            c: float(shaped[c].median() if robust else shaped[c].mean()) for c in self.numeric_
+        }
+        self.scales_ = {c: _spread(shaped[c]) if robust else _sd(shaped[c]) for c in self.numeric_}
         self.levels_ = {c: _levels(frame[c], self.max_levels) for c in self.categorical_}
         self.pca_: PCA | None = None
         if self.n_components is not None:
             self.pca_ = PCA(self.n_components, random_state=self.random_state)
-            self.pca_.fit(self._scaled(frame))
+            self.pca_.fit(self._scaled(raw))
         return self
+
+    def _check_options(self, frame: pd.DataFrame) -> None:
+        """Refuse unknown transforms or scalings, and an empty frame."""
+        if self.tails not in TAILS or self.scaling not in SCALINGS:
+            raise ClusteringError(
+                f"tails must be one of {', '.join(TAILS)} and scaling one of "
+                f"{', '.join(SCALINGS)}; got {self.tails!r}, {self.scaling!r}"
+            )
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ClusteringError(
+                f"need at least one customer and one feature to cluster; got shape {frame.shape}"
+            )
+
+    def _ordered(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with each ordinal column replaced by the position of its value (NaN when
+        missing or not one of the listed values)."""
+        ordinals = {c: v for c, v in (self.ordinals or {}).items() if c in frame.columns}
+        if not ordinals:
+            return frame
+        placed = frame.copy()
+        for column, levels in ordinals.items():
+            position = {str(level): float(i) for i, level in enumerate(levels)}
+            text = frame[column].astype("string")
+            placed[column] = text.map(position, na_action="ignore").astype("float64")
+        return placed
 
     def transform(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """Apply the learnt preparation to ``frame``: one float row per customer."""
@@ -142,6 +180,7 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
         """``frame`` in readable units for rules: numeric columns imputed (not transformed or
         scaled), categoricals as 0/1 columns named ``"column = value"``."""
         self._check_fitted()
+        frame = self._ordered(frame)
         numbers = frame[self.numeric_].astype("float64").fillna(self.medians_)
         parts = [numbers.reset_index(drop=True), self._one_hot(frame)]
         return pd.concat(parts, axis=1)
@@ -167,6 +206,8 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
             }
         return {
             "tails": self.tails,
+            "scaling": self.scaling,
+            "ordinals": {c: list(v) for c, v in (self.ordinals or {}).items()},
             "numeric": self.numeric_,
             "categorical": self.categorical_,
             "medians": self.medians_,
@@ -199,6 +240,7 @@ class CustomerPreparation(TransformerMixin, BaseEstimator):  # type: ignore[misc
                 f"the frame lacks the fitted feature(s) {', '.join(missing)}; "
                 f"found {', '.join(map(str, frame.columns))}"
             )
+        frame = self._ordered(frame)
         numbers = frame[self.numeric_].astype("float64")
         shaped = self._shape(numbers.fillna(self.medians_))
         blocks = [
@@ -233,6 +275,12 @@ def _spread(values: pd.Series) -> float:
     """The IQR, or the standard deviation when the IQR is 0, or 1 when both are 0."""
     q1, q3 = np.quantile(values, [0.25, 0.75])
     spread = float(q3 - q1) or float(values.std(ddof=0))
+    return spread if spread > 0 else 1.0
+
+
+def _sd(values: pd.Series) -> float:
+    """The standard deviation, or 1 when it is 0."""
+    spread = float(values.std(ddof=0))
     return spread if spread > 0 else 1.0
 
 

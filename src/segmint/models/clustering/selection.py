@@ -15,8 +15,13 @@ For every k in a range, the clusters are fitted and scored on the same seeded sa
 * **inertia** (mean squared distance to the own centroid), shown for the elbow plot only:
   it always falls as k grows, so it does not vote.
 
-The criteria disagree in general (Calinski–Harabasz and the silhouette favour few
-clusters on customer data; BIC favours many), so no single one decides: each k gets its
+For a Gaussian mixture, k is chosen by BIC alone: the mixture is a probability model of
+the customers and BIC its approximation to the evidence for k (Fraley & Raftery, 2002,
+*JASA* 97(458), "Model-based clustering, discriminant analysis, and density estimation").
+The distance criteria then only inform: on customer data the silhouette and
+Calinski–Harabasz favour two or three clusters whatever the latent structure (measured on
+the synthetic retailer: k = 3 and an adjusted Rand index of 0.20 against seven types,
+``docs/clustering.md``). For k-means and Ward there is no likelihood, so each k gets its
 rank under every voting criterion, and the k with the best mean rank wins (ties: the
 higher silhouette, then the smaller k). The explanation names the winner's rank under
 each criterion and what each criterion alone would have chosen.
@@ -137,10 +142,13 @@ def select_k(
         {c: table[c].rank(ascending=not HIGHER_IS_BETTER[c], method="min") for c in voting}
     )
     table["mean_rank"] = ranks.mean(axis=1)
-    order = table.assign(_sil=-table.silhouette.fillna(-np.inf)).sort_values(
-        ["mean_rank", "_sil", "k"]
-    )
-    chosen = int(order.k.iloc[0])
+    if "bic" in voting:
+        chosen = int(table.k.iloc[int(np.nanargmin(table.bic.to_numpy(dtype="float64")))])
+    else:
+        order = table.assign(_sil=-table.silhouette.fillna(-np.inf)).sort_values(
+            ["mean_rank", "_sil", "k"]
+        )
+        chosen = int(order.k.iloc[0])
     return KSelection(table, chosen, _reason(table, ranks, voting, chosen), models)
 
 
@@ -155,8 +163,13 @@ def _reason(table: pd.DataFrame, ranks: pd.DataFrame, voting: list[str], chosen:
         values = table[c].to_numpy(dtype="float64")
         best = np.nanargmax(values) if HIGHER_IS_BETTER[c] else np.nanargmin(values)
         favourites.append(f"{LABELS[c]} alone would pick k={int(table.k.iloc[best])}")
+    span = f"k={int(table.k.min())}..{int(table.k.max())}"
+    if "bic" in voting:
+        return (
+            f"k={chosen} has the lowest BIC of the mixtures fitted for {span} (BIC decides "
+            f"for a mixture; its ranks: {own}); {'; '.join(favourites)}."
+        )
     return (
         f"k={chosen} has the best mean rank ({table.mean_rank[at]:.2f}) over "
-        f"{len(voting)} criteria among k={int(table.k.min())}..{int(table.k.max())} "
-        f"(its ranks: {own}); {'; '.join(favourites)}."
+        f"{len(voting)} criteria among {span} (its ranks: {own}); {'; '.join(favourites)}."
     )

@@ -1,0 +1,36 @@
+"""Mean P(alive) per segment, from the CLV scores stored as of the segmentation's date.
+
+``segmint clv score`` stores each customer's probability of still being an active
+customer (``p_alive``, from the BG/NBD family: Fader, Hardie & Lee, 2005, *Marketing
+Science* 24(2)). A persona judges its segment's risk by it when it exists
+(:mod:`segmint.insight.personas`); without scores as of the date, there is none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from segmint.mart import Mart
+from segmint.segmentation import store
+
+
+def segment_p_alive(mart: Mart, segmentation: str, day: dt.date) -> pd.Series:
+    """Segment → mean ``p_alive`` of its scored members as of ``day`` (empty without scores).
+
+    With several scored models, the first by name is used (as the value tiers do).
+    """
+    if "scores" not in mart.con.list_tables():
+        return pd.Series(dtype="float64")
+    scores = mart.table("scores")
+    alive = scores.filter((scores.as_of == day) & (scores.score_name == "p_alive"))
+    models = sorted(alive.select("model").distinct().model.execute())
+    if not models:
+        return pd.Series(dtype="float64")
+    mine = alive.filter(alive.model == str(models[0]))
+    members = store.assignments(mart, segmentation, day)
+    joined = members.inner_join(mine, "customer_id")
+    means = joined.group_by("segment").aggregate(p_alive=joined.value.mean()).to_pandas()
+    result: pd.Series = means.set_index("segment").p_alive.astype("float64")
+    return result
