@@ -138,6 +138,8 @@ def run_rules(
     known = set(store.segmentations(mart).segmentation.execute())
     # only the groups of the feature and attribute columns the rules name are built
     named = sorted(ruleset.referenced_columns() - (known - set(FEATURE_COLUMNS)))
+    # a built-in name may hide a band stored as ``<name>_attr`` (``age``): build attributes too
+    named += [f"{column}_attr" for column in named if column in FEATURE_COLUMNS]
     day, features = features_for(mart, as_of, features, named, step)
     others = sorted(ruleset.referenced_columns() - set(features.columns))
     joined = {other: store.assignments(mart, other, day) for other in others if other in known}

@@ -153,8 +153,12 @@ def test_subject_access_lists_downloads_the_person_was_in(shop: Mart, tmp_path: 
     subject_access(shop, ZOE, tmp_path / "answer")
     exported = json.loads((tmp_path / "answer" / "subject.json").read_text())
     rows = exported["sections"]["export_members"]
-    assert [(r["export_kind"], r["exported_by"]) for r in rows] == [("audience", "token:crm-sync")]
-    assert [e.path for e in list_exports(shop)] == [note.path]
+    kinds = sorted((r["export_kind"], r["exported_by"]) for r in rows)
+    # the download, and the answer itself (registered so a later erasure lists it for purge)
+    assert kinds[0] == ("audience", "token:crm-sync")
+    assert [kind for kind, _ in kinds] == ["audience", "subject_access"]
+    paths = [e.path for e in list_exports(shop)]
+    assert note.path in paths and str((tmp_path / "answer").resolve()) in paths
 
 
 def test_appends_from_many_threads_keep_one_chain(shop: Mart) -> None:
