@@ -21,9 +21,15 @@ come as one options dataclass per use case (:class:`~.clusters.ClusterOptions`,
 :class:`~.profile.ProfileOptions`).
 """
 
-from segmint.workflows.clv import run_clv
-from segmint.workflows.features import refresh_features
-from segmint.workflows.segment import SegmentationRun, run_lifecycle, run_rfm, run_rules
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from segmint.workflows.clv import run_clv
+    from segmint.workflows.features import refresh_features
+    from segmint.workflows.segment import SegmentationRun, run_lifecycle, run_rfm, run_rules
 
 __all__ = [
     "SegmentationRun",
@@ -33,3 +39,21 @@ __all__ = [
     "run_rfm",
     "run_rules",
 ]
+
+_HOME = {
+    "SegmentationRun": "segment",
+    "refresh_features": "features",
+    "run_clv": "clv",
+    "run_lifecycle": "segment",
+    "run_rfm": "segment",
+    "run_rules": "segment",
+}
+"""Each name's module, imported on first use (PEP 562): importing one workflow module
+(``segmint.workflows.campaigns``) does not import the CLV models through this package."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
