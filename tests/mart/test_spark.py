@@ -26,7 +26,6 @@ from segmint.mart import Mart, connect
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.models.bgnbd import BGNBD
 from segmint.scoring.campaigns.assignment import assign
-from segmint.scoring.recommend.rule_list import RuleQuery, list_rules
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
@@ -135,22 +134,6 @@ def test_campaign_groups_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
         groups[name] = _frame(assign(members, 0.2, seed=11))[["customer_id", "group"]]
     pd.testing.assert_frame_equal(groups["spark"], groups["duck"])
     assert (groups["duck"].group == "control").mean() == pytest.approx(0.2, abs=0.05)
-
-
-def test_association_rules_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
-    duck, spark = marts
-    day = pd.Timestamp(AS_OF).date()
-    query = RuleQuery(min_support=0.0, min_count=3, min_confidence=0.0)
-    lists = {
-        name: list_rules(mart, day, query) for name, mart in (("duck", duck), ("spark", spark))
-    }
-    assert lists["spark"].n_baskets == lists["duck"].n_baskets > 0
-    keys = ["antecedent_ids", "consequent_id"]
-    rules = {
-        name: found.rules.sort_values(keys).reset_index(drop=True) for name, found in lists.items()
-    }
-    assert len(rules["duck"]) > 10  # the comparison covers many rules
-    _assert_same(rules["spark"], rules["duck"])
 
 
 def test_cdnow_fits_the_same_bgnbd_through_spark(
