@@ -32,3 +32,27 @@ def test_a_bad_thread_count_names_the_variable(monkeypatch: pytest.MonkeyPatch, 
         SegmintError, match=rf"SEGMINT_THREADS must be a positive whole number.*{value!r}"
     ):
         get_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "engine"),
+    [("duckdb", "duckdb"), ("PySpark", "pyspark"), ("duckdb:///m.duckdb", "duckdb")],
+)
+def test_the_engine_comes_from_segmint_engine(
+    monkeypatch: pytest.MonkeyPatch, value: str, engine: str
+) -> None:
+    monkeypatch.delenv("SEGMINT_MART", raising=False)
+    monkeypatch.setenv("SEGMINT_ENGINE", value)
+    assert get_settings().engine == engine
+
+
+def test_a_duckdb_url_names_the_mart_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEGMINT_MART", raising=False)
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb:///data/shop.duckdb")
+    assert str(get_settings().mart) == "/data/shop.duckdb"
+
+
+def test_an_unknown_engine_lists_the_ones_segmint_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEGMINT_ENGINE", "snowflake://acct")
+    with pytest.raises(SegmintError, match=r"'snowflake://acct'.*duckdb, pyspark"):
+        get_settings()

@@ -24,11 +24,14 @@ class Settings:
         mart: path of the DuckDB file that holds the customer data mart.
         threads: worker threads for the engine; ``None`` lets DuckDB use every core.
         memory_limit: engine memory cap such as ``"4GB"``; default :func:`default_memory_limit`.
+        engine: ``duckdb`` (the mart is a DuckDB file) or ``pyspark`` (the mart is a folder of
+            Parquet tables read and written by Spark, see :mod:`segmint.mart.spark`).
     """
 
     mart: Path = DEFAULT_MART
     threads: int | None = None
     memory_limit: str | None = None
+    engine: str = "duckdb"
 
 
 MIN_MEMORY_MB = 2048
@@ -58,10 +61,13 @@ def get_settings(mart: Path | str | None = None) -> Settings:
         mart: a mart path given on the command line; wins over ``SEGMINT_MART``.
     """
     env = os.environ
+    engine = env.get("SEGMINT_ENGINE", "duckdb")
+    named = engine[len("duckdb://") :] if engine.startswith("duckdb:///") else None
     settings = Settings(
-        mart=Path(env.get("SEGMINT_MART", str(DEFAULT_MART))),
+        mart=Path(env.get("SEGMINT_MART", named or str(DEFAULT_MART))),
         threads=_whole_number(env, "SEGMINT_THREADS"),
         memory_limit=env.get("SEGMINT_MEMORY_LIMIT") or default_memory_limit(),
+        engine=_engine(engine),
     )
     if mart is not None:
         settings = replace(settings, mart=Path(mart))
@@ -83,3 +89,21 @@ def _whole_number(env: Mapping[str, str], name: str) -> int | None:
             f"Fix it or unset it (unset: the engine uses every core)."
         )
     return int(value)
+
+
+ENGINES = ("duckdb", "pyspark")
+
+
+def _engine(value: str) -> str:
+    """The engine named by ``SEGMINT_ENGINE`` (``duckdb:///path`` names DuckDB too).
+
+    Raises:
+        SegmintError: an engine segmint does not run on; the message lists the ones it does.
+    """
+    name = value.split(":", 1)[0].strip().lower() or "duckdb"
+    if name not in ENGINES:
+        raise SegmintError(
+            f"SEGMINT_ENGINE={value!r} is not an engine segmint runs on; use one of "
+            f"{', '.join(ENGINES)}"
+        )
+    return name

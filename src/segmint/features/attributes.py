@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 
 from segmint.features.asof import end_of
 from segmint.mart import Mart
+from segmint.mart.text import trimmed
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _column_names(names: Iterable[str], reserved: Iterable[str]) -> dict[str, st
 def _known(mart: Mart, day: dt.date) -> ir.Table:
     """Attribute rows known as of ``day``, values trimmed, empty values dropped."""
     attrs = mart.table("customer_attributes")
-    value = attrs.value.strip().nullif("")
+    value = trimmed(attrs.value).nullif("")
     dated = attrs.updated_at.isnull() | (attrs.updated_at < end_of(day))
     known = attrs.mutate(value=value).filter(dated, value.notnull(), attrs.name.notnull())
     return known.select("customer_id", "name", "value", "updated_at")

@@ -63,8 +63,8 @@ def btyd_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
     first = agg.btyd_first_day
     return {
         "btyd_frequency": ibis.ifelse(first.isnull(), ibis.null("int64"), agg.btyd_days - 1),
-        "btyd_recency": agg.btyd_last_day.delta(first, unit="day") / DAYS_PER_WEEK,
-        "btyd_T": date_literal(day).delta(first, unit="day") / DAYS_PER_WEEK,
+        "btyd_recency": agg.btyd_last_day.delta(first, unit="day").cast("float64") / DAYS_PER_WEEK,
+        "btyd_T": date_literal(day).delta(first, unit="day").cast("float64") / DAYS_PER_WEEK,
     }
 
 

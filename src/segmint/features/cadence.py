@@ -32,7 +32,7 @@ def with_gaps(orders: ir.Table) -> ir.Table:
     # purchases at the same instant are gaps of 0 in any order, so no tie-breaker is needed
     window = ibis.window(group_by="customer_id", order_by="order_ts")
     return orders.mutate(
-        gap_days=(seconds - seconds.lag().over(window)) / SECONDS_PER_DAY,
+        gap_days=(seconds - seconds.lag().over(window)).cast("float64") / SECONDS_PER_DAY,
         day_gap=day.delta(day.lag().over(window), unit="day"),
     )
 

@@ -305,6 +305,10 @@ def connect(
             a write).
     """
     settings = settings or get_settings(path)
+    if settings.engine == "pyspark":
+        from segmint.mart.spark import connect_spark
+
+        return connect_spark(path if path is not None else settings.mart)
     target = str(path if path is not None else settings.mart)
     exists = target == ":memory:" or Path(target).exists()
     if not exists and (read_only or not create):

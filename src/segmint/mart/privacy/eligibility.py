@@ -34,6 +34,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL, pseudonymise_column
 from segmint.mart.privacy.suppression import without_suppressed
+from segmint.mart.text import trimmed
 
 OLDEST = dt.datetime(1900, 1, 1)
 """The time a consent row without ``updated_at`` counts as: older than any dated row."""
@@ -101,7 +102,7 @@ def latest_consent(mart: Mart, channel: str, *, at: dt.datetime | None = None) -
     """
     wanted = normalise_channel(channel)
     consents = mart.table("consents")
-    mine = consents.filter(consents.channel.strip().lower() == wanted)
+    mine = consents.filter(trimmed(consents.channel).lower() == wanted)
     if at is not None:
         moment = ibis.literal(at.replace(tzinfo=None), "timestamp")
         mine = mine.filter(mine.updated_at.isnull() | (mine.updated_at <= moment))

@@ -1,0 +1,206 @@
+"""The mart on Spark: the same tables in a warehouse folder, reached through Ibis's PySpark backend.
+
+Every relational step of segmint is an Ibis expression, so the feature builder and the
+segmentations run on Spark unchanged once :meth:`SparkMart.table` hands them Spark tables
+(``tests/mart/test_spark.py`` holds the results equal to DuckDB's). What truly needs
+the engine lives here: where the tables are kept and how they are written.
+
+A Spark mart is a folder (``--mart wh/``): each mart table is a Parquet folder named after
+it, registered in the session's catalog when the mart is opened, so a new process (or a
+cluster job) finds the tables a previous one wrote without a metastore. The session comes
+from the usual Spark configuration (``spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``, an
+existing session); without a configured master it runs locally on every core. The session
+time zone is pinned to UTC, as DuckDB's timestamps are, so dates cut at the same instant.
+
+Spark has no multi-statement transactions: :meth:`SparkMart.transaction` runs its block as
+is, and each :meth:`SparkMart.write` replaces or appends one table's files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from segmint.exceptions import MartError
+from segmint.mart.connection import Mart
+from segmint.mart.schema import TABLES
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+SESSION_CONFIG = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+}
+"""Settings pinned on every session segmint opens (others come from Spark's configuration)."""
+
+
+def spark_session(app_name: str = "segmint") -> SparkSession:
+    """The active Spark session, or a new one from Spark's configuration (local when unset)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise MartError(
+            "SEGMINT_ENGINE=pyspark needs PySpark and Java: pip install 'segmint[spark]' and a "
+            "Java runtime (Debian: apt-get install default-jre-headless)"
+        ) from None
+    builder = SparkSession.builder.appName(app_name)
+    active = SparkSession.getActiveSession()
+    if active is None:
+        from pyspark import SparkConf
+
+        if not SparkConf().contains("spark.master"):
+            builder = builder.master("local[*]")
+    session = builder.getOrCreate()
+    for key, value in SESSION_CONFIG.items():
+        if key != "spark.ui.showConsoleProgress":  # a start-up setting, fixed per context
+            session.conf.set(key, value)
+    return session
+
+
+class SparkMart(Mart):
+    """The mart's tables as Parquet folders under ``warehouse``, read and written with Spark.
+
+    Args:
+        session: the Spark session to use.
+        warehouse: the folder that holds one Parquet folder per table.
+    """
+
+    def __init__(self, session: SparkSession, warehouse: Path | str) -> None:
+        self.session = session
+        self.warehouse = Path(warehouse)
+        super().__init__(ibis.pyspark.connect(session), str(self.warehouse))
+
+    @property
+    def raw(self) -> Any:
+        """Not available: Spark has no DuckDB connection. Use :meth:`table` and :meth:`write`."""
+        raise MartError(
+            f"this step needs the DuckDB engine and cannot run on the Spark mart {self.path}"
+        )
+
+    def location(self, name: str) -> Path:
+        """The Parquet folder of table ``name``."""
+        return self.warehouse / name
+
+    def init(self) -> list[str]:
+        """Register every table folder of the warehouse; create the missing tables empty.
+
+        Returns the names created. A folder from an older segmint gets no new columns: the
+        Spark mart is written whole by :func:`copy_mart` or by :meth:`write`.
+        """
+        self.warehouse.mkdir(parents=True, exist_ok=True)
+        created = []
+        for name, table in TABLES.items():
+            if not self.location(name).exists():
+                empty = pa.Table.from_batches([], schema=table.ibis_schema().to_pyarrow())
+                self._write_arrow(name, empty, mode="overwrite")
+                created.append(name)
+            self._register(name)
+        return created
+
+    def _register(self, name: str) -> None:
+        catalog = self.session.catalog
+        if catalog.tableExists(name):
+            catalog.refreshTable(name)
+            return
+        catalog.createTable(name, path=str(self.location(name).resolve()), source="parquet")
+
+    def write(self, name: str, data: ir.Table | pa.Table, *, overwrite: bool = False) -> None:
+        """Append ``data`` to table ``name`` (replace it with ``overwrite``).
+
+        An Ibis expression is computed by Spark and written by it, never collected to the
+        driver; a replaced table is computed into a new folder first, so an expression may
+        read the table it replaces.
+        """
+        if isinstance(data, pa.Table):
+            self._write_arrow(name, data, mode="overwrite" if overwrite else "append")
+        else:
+            frame = self.session.sql(self.con.compile(data))
+            self._write_frame(name, frame, overwrite=overwrite)
+        self._register(name)
+
+    def _write_arrow(self, name: str, data: pa.Table, *, mode: str) -> None:
+        frame = self.session.createDataFrame(data, schema=_spark_schema(data.schema))
+        self._write_frame(name, frame, overwrite=mode == "overwrite")
+
+    def _write_frame(self, name: str, frame: Any, *, overwrite: bool) -> None:
+        target = self.location(name)
+        if not overwrite:
+            frame.write.mode("append").parquet(str(target))
+            return
+        fresh = target.with_name(f".{name}.new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        frame.write.mode("overwrite").parquet(str(fresh))
+        shutil.rmtree(target, ignore_errors=True)
+        fresh.rename(target)
+
+    def delete(self, name: str, **equals: object) -> None:
+        """Rewrite table ``name`` without the rows whose columns equal the given values."""
+        table = self.table(name)
+        keep = ibis.and_(*(table[c] == ibis.literal(v) for c, v in equals.items()))
+        self.write(name, table.filter(~keep.fill_null(False)), overwrite=True)
+
+    @contextmanager
+    def unordered(self) -> Iterator[None]:
+        """Spark never keeps insertion order: nothing to change."""
+        yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block as is: Spark writes one table at a time (see the module)."""
+        yield
+
+    def publish(self, *, force: bool = False) -> bool:
+        """A Spark mart has no serving snapshot (the dashboard reads a DuckDB mart)."""
+        return False
+
+    def close(self) -> None:
+        """Leave the session running for the process's next step (Spark owns its lifetime)."""
+
+    def replace_file(self, fresh: Path | str) -> None:
+        """Not available: erasure rewrites a DuckDB file."""
+        raise MartError(f"erasure rewrites a DuckDB mart file; {self.path} is a Spark mart")
+
+
+def _spark_schema(schema: pa.Schema) -> Any:
+    """The Spark schema of an Arrow schema (for writing an empty table)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def connect_spark(warehouse: Path | str, session: SparkSession | None = None) -> SparkMart:
+    """Open (and create) the Spark mart kept in the folder ``warehouse``."""
+    mart = SparkMart(session or spark_session(), warehouse)
+    mart.init()
+    return mart
+
+
+def copy_mart(source: Mart, target: SparkMart, *, batch_rows: int = 1_000_000) -> dict[str, int]:
+    """Copy every table of the DuckDB mart ``source`` into ``target``; rows per table.
+
+    The way to move a mart that outgrew one machine onto Spark: each table streams out of
+    DuckDB in Arrow batches of ``batch_rows`` and is written as Parquet by Spark.
+    """
+    counts: dict[str, int] = {}
+    for name in TABLES:
+        batches = source.table(name).to_pyarrow_batches(chunk_size=batch_rows)
+        first = True
+        rows = 0
+        for batch in batches:
+            target.write(name, pa.Table.from_batches([batch]), overwrite=first)
+            first = False
+            rows += batch.num_rows
+        if first:  # an empty table: keep its schema
+            empty = pa.Table.from_batches([], schema=batches.schema)
+            target.write(name, empty, overwrite=True)
+        counts[name] = rows
+    return counts
