@@ -148,7 +148,7 @@ def test_cdnow_fits_the_same_bgnbd_through_spark(
     for mart in (duck, spark):
         split = calibration_holdout(mart, CALIBRATION_END, HOLDOUT_END)
         frame = split.frame.sort_values("customer_id")
-        model = BGNBD().fit(frame.frequency, frame.recency, frame.T)
+        model = BGNBD().fit(frame["frequency"], frame["recency"], frame["T"])
         params.append(np.array(list(model.params_.values()), dtype=float))
     duck.close()
     np.testing.assert_allclose(params[1], params[0], rtol=1e-9)
