@@ -34,6 +34,7 @@ CONTACT_EVENTS = ("email_send", "email_open", "email_click", "ad_impression", "a
 """Event types that show a member was reached by the campaign they name in ``object_id``."""
 VISIT_EVENT = "page_view"
 """The event type that counts as a visit."""
+MONEY_DIGITS = 6
 OUTCOMES = ("conversion", "orders", "revenue", "margin", "visit")
 """Per-member outcomes, each with a ``pre_`` twin for the pre-period."""
 
@@ -78,6 +79,13 @@ class MemberOutcomes:
     reach_known: bool
 
 
+def _money(total: ir.FloatingValue) -> ir.FloatingValue:
+    """A member's money sum, 0 when none, rounded to a millionth: the engine adds a member's
+    lines in whatever order its threads meet them, and the last bits of a float sum follow
+    that order; rounded, the same data gives the same outcomes (and intervals) on every run."""
+    return total.fill_null(0.0).round(MONEY_DIGITS)
+
+
 def _midnight(day: dt.date) -> ir.TimestampScalar:
     return ibis.timestamp(dt.datetime.combine(day, dt.time()))
 
@@ -98,13 +106,13 @@ def member_outcomes(mart: Mart, campaign_id: str, window: Window) -> MemberOutco
         "target": joined.target,
         "conversion": (joined.orders.fill_null(zero) > 0).cast("float64"),
         "orders": joined.orders.fill_null(zero).cast("float64"),
-        "revenue": joined.revenue.fill_null(0.0),
-        "margin": joined.margin.fill_null(0.0),
+        "revenue": _money(joined.revenue),
+        "margin": _money(joined.margin),
         "visit": (joined.visits.fill_null(zero) > 0).cast("float64"),
         "pre_conversion": (joined.pre_orders.fill_null(zero) > 0).cast("float64"),
         "pre_orders": joined.pre_orders.fill_null(zero).cast("float64"),
-        "pre_revenue": joined.pre_revenue.fill_null(0.0),
-        "pre_margin": joined.pre_margin.fill_null(0.0),
+        "pre_revenue": _money(joined.pre_revenue),
+        "pre_margin": _money(joined.pre_margin),
         "pre_visit": (joined.pre_visits.fill_null(zero) > 0).cast("float64"),
         "reached": joined.reached.notnull(),
         "_costed": joined.costed.fill_null(zero),
