@@ -83,6 +83,15 @@ def test_starting_loads_no_command_and_no_heavy_library(args: list[str]) -> None
     assert [m for m in loaded if m not in LIGHT_SEGMINT and m.split(".")[0] not in renderer] == []
 
 
+@pytest.mark.parametrize("command", ["rfm", "lifecycle", "rules", "value"])
+def test_a_segment_command_loads_no_learner_and_no_charts(command: str) -> None:
+    # only `segment cluster` needs scikit-learn and Plotly; the other segmentations start without
+    done, loaded = loaded_by("segment", command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "segmint.cli.segment_commands" in loaded
+    assert [m for m in loaded if m.split(".")[0] in {"sklearn", "plotly"}] == []
+
+
 def test_the_probe_sees_a_command_that_loads_the_engine() -> None:
     done, loaded = loaded_by("tables", "--help")
     assert done.returncode == 0, done.stderr

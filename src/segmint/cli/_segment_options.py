@@ -7,15 +7,19 @@ parse, call one use case, print.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from segmint.exceptions import InputError, SegmintError
-from segmint.models.clustering.algorithms import Algorithm
-from segmint.models.clustering.preparation import Tails
 from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS
-from segmint.workflows.clusters import ClusterOptions
+
+if TYPE_CHECKING:  # the cluster workflow loads scikit-learn: only `segment cluster` needs it
+    from typing import Literal
+
+    from segmint.models.clustering.algorithms import Algorithm
+    from segmint.models.clustering.preparation import Tails
+    from segmint.workflows.clusters import ClusterOptions
 
 Opt = typer.Option
 
@@ -99,15 +103,17 @@ def cluster_options(
     Raises:
         SegmintError: an unknown algorithm or tails, or a k that is neither a number nor auto.
     """
+    from segmint.workflows.clusters import ClusterOptions
+
     return ClusterOptions(
         features=None if features is None else tuple(_names(features)),
         algorithm=cast(
-            Algorithm | Literal["auto"],
+            'Algorithm | Literal["auto"]',
             _choice(algorithm, ("auto", "kmeans", "gmm", "ward"), "--algorithm"),
         ),
         k="auto" if k == "auto" else _int(k),
         k_range=k_range,
-        tails=cast(Tails, _choice(tails, ("log", "rank", "none"), "--tails")),
+        tails=cast("Tails", _choice(tails, ("log", "rank", "none"), "--tails")),
         n_components=None if pca is None else (int(pca) if pca >= 1 else pca),
         min_share=min_share,
         small="merge" if merge_small else "flag",

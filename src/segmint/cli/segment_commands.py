@@ -12,13 +12,11 @@ import json
 import typer
 
 from segmint.cli import _segment_options as o
-from segmint.cli._cluster_output import run_document, show_cluster_run
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
 from segmint.cli._segment_output import show_run, show_value
 from segmint.mart import connect
-from segmint.views.plots.clusters import write_selection_plots
-from segmint.workflows import clusters, segment, value
+from segmint.workflows import segment, value
 from segmint.workflows.segment import SegmentationRun
 
 segment_app = typer.Typer(
@@ -133,6 +131,11 @@ def cluster(
     format_: FormatOption = HUMAN,
 ) -> None:
     """Cluster analysis: prepare features, choose k, validate, explain as rules, store."""
+    # scikit-learn and Plotly load here, not when another segment command starts
+    from segmint.cli._cluster_output import run_document, show_cluster_run
+    from segmint.views.plots.clusters import write_selection_plots
+    from segmint.workflows import clusters
+
     options = o.cluster_options(
         features, algorithm, k, (k_min, k_max), tails, pca, min_share, merge_small, bootstrap, seed
     )
