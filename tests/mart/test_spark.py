@@ -152,3 +152,16 @@ def test_cdnow_fits_the_same_bgnbd_through_spark(
         params.append(np.array(list(model.params_.values()), dtype=float))
     duck.close()
     np.testing.assert_allclose(params[1], params[0], rtol=1e-9)
+
+
+def test_two_marts_in_one_session_keep_their_own_tables(
+    marts: tuple[Mart, SparkMart], session: SparkSession, tmp_path: Path, cdnow_file: Path
+) -> None:
+    duck, first = marts
+    second = connect_spark(tmp_path / "other", session)
+    with connect(cdnow_file, create=False, read_only=True) as cdnow:
+        copied = copy_mart(cdnow, second)
+    assert second.count("customers") == copied["customers"]
+    assert first.count("customers") == duck.count("customers") != copied["customers"]
+    reopened = connect_spark(first.warehouse, session)
+    assert reopened.count("orders") == duck.count("orders")

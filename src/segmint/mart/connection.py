@@ -58,6 +58,9 @@ class Mart:
             that own a read-write open of the mart file).
     """
 
+    database: str | None = None
+    """The engine database that holds the mart's tables (None: the connection's current one)."""
+
     def __init__(
         self, con: DuckDBBackend, path: str, *, read_only: bool = False, publishes: bool = False
     ) -> None:
@@ -77,7 +80,7 @@ class Mart:
 
         Tables created by an older segmint get the columns added since, as NULL.
         """
-        existing = set(self.con.list_tables())
+        existing = self.table_names()
         created = []
         for name, table in TABLES.items():
             if name not in existing:
@@ -99,27 +102,31 @@ class Mart:
                 )
                 self.con.raw_sql(alter)
 
+    def table_names(self) -> set[str]:
+        """The names of the tables this mart holds."""
+        return set(self.con.list_tables(database=self.database))
+
     def is_initialised(self) -> bool:
         """True when every mart table exists."""
-        return set(TABLES) <= set(self.con.list_tables())
+        return set(TABLES) <= self.table_names()
 
     def is_up_to_date(self) -> bool:
         """True when every mart table exists with every column this segmint declares."""
         if not self.is_initialised():
             return False
         return all(
-            set(table.ibis_schema().names) <= set(self.con.table(name).columns)
+            set(table.ibis_schema().names) <= set(self.table(name).columns)
             for name, table in TABLES.items()
         )
 
     def table(self, name: str) -> ibis.Table:
         """The mart table ``name`` as an Ibis expression."""
-        if name not in self.con.list_tables():
+        if name not in self.table_names():
             raise MartError(
                 f"the mart {self.path} has no table '{name}'. Run `segmint init` "
                 f"(or load data with `segmint ingest`) first."
             )
-        return self.con.table(name)
+        return self.con.table(name, database=self.database)
 
     def count(self, name: str) -> int:
         """Number of rows in table ``name``."""

@@ -7,7 +7,9 @@ the engine lives here: where the tables are kept and how they are written.
 
 A Spark mart is a folder (``--mart wh/``): each mart table is a Parquet folder named after
 it, registered in the session's catalog when the mart is opened, so a new process (or a
-cluster job) finds the tables a previous one wrote without a metastore. The session comes
+cluster job) finds the tables a previous one wrote without a metastore. Each warehouse gets
+its own catalog database (``segmint_`` and a hash of its path), so two marts opened in one
+session never read each other's tables. The session comes
 from the usual Spark configuration (``spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``, an
 existing session); without a configured master it runs locally on every core. The session
 time zone is pinned to UTC, as DuckDB's timestamps are, so dates cut at the same instant.
@@ -18,6 +20,7 @@ is, and each :meth:`SparkMart.write` replaces or appends one table's files.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,6 +81,7 @@ class SparkMart(Mart):
         self.session = session
         self.warehouse = Path(warehouse)
         super().__init__(ibis.pyspark.connect(session), str(self.warehouse))
+        self.database = database_name(self.warehouse)
 
     @property
     def raw(self) -> Any:
@@ -97,6 +101,7 @@ class SparkMart(Mart):
         Spark mart is written whole by :func:`copy_mart` or by :meth:`write`.
         """
         self.warehouse.mkdir(parents=True, exist_ok=True)
+        self.con.create_database(self.database, force=True)
         created = []
         for name, table in TABLES.items():
             if not self.location(name).exists():
@@ -108,10 +113,11 @@ class SparkMart(Mart):
 
     def _register(self, name: str) -> None:
         catalog = self.session.catalog
-        if catalog.tableExists(name):
-            catalog.refreshTable(name)
+        qualified = f"{self.database}.{name}"
+        if catalog.tableExists(qualified):
+            catalog.refreshTable(qualified)
             return
-        catalog.createTable(name, path=str(self.location(name).resolve()), source="parquet")
+        catalog.createTable(qualified, path=str(self.location(name).resolve()), source="parquet")
 
     def write(self, name: str, data: ir.Table | pa.Table, *, overwrite: bool = False) -> None:
         """Append ``data`` to table ``name`` (replace it with ``overwrite``).
@@ -168,6 +174,12 @@ class SparkMart(Mart):
     def replace_file(self, fresh: Path | str) -> None:
         """Not available: erasure rewrites a DuckDB file."""
         raise MartError(f"erasure rewrites a DuckDB mart file; {self.path} is a Spark mart")
+
+
+def database_name(warehouse: Path) -> str:
+    """The catalog database of the warehouse folder ``warehouse``: one per folder."""
+    digest = hashlib.sha256(str(warehouse.resolve()).encode()).hexdigest()[:16]
+    return f"segmint_{digest}"
 
 
 def _spark_schema(schema: pa.Schema) -> Any:
