@@ -3,8 +3,10 @@ the CLI's numbers, CSV downloads, filters, and bad input answered with a 4xx."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +16,7 @@ from typer.testing import CliRunner
 
 from segmint.cli.main import app as cli
 from segmint.mart.tokens import Role
-from segmint.views.management import TRACKING_COLUMNS
+from segmint.views.management import SEGMENT_COLUMNS, TRACKING_COLUMNS
 from segmint.workflows.demo import DEMO_CAMPAIGN
 
 from .conftest import bearer, login
@@ -28,6 +30,7 @@ REPORTS = {
 PAGES = [
     "/campaigns",
     "/campaigns?campaign=K001&sort=roi&order=asc",
+    "/campaigns?campaign=K003&segmentation=rfm&min_segment_size=2",
     "/sales/channels",
     "/sales/segments",
 ]
@@ -135,8 +138,11 @@ def test_csv_downloads(client: TestClient, tokens: dict[Role, str]) -> None:
         ("/api/v1/sales/segments?segmentation=nope", 404, "no segmentation named 'nope'"),
         ("/api/v1/sales/channels?period=day", 422, "week"),
         ("/api/v1/campaigns?window_days=0", 422, "greater than or equal to 1"),
+        ("/api/v1/campaigns/K003/results?segmentation=nope", 404, "no segmentation named 'nope'"),
+        ("/api/v1/campaigns/K003/results?format=csv", 400, "add segmentation=NAME"),
+        ("/api/v1/campaigns/K003/results?segmentation=rfm&start=2100-01-01&format=csv", 400, "outside the date range"),
     ],
-)
+)  # fmt: skip
 def test_bad_input_gets_a_4xx_that_says_why(
     client: TestClient, tokens: dict[Role, str], url: str, status: int, says: str
 ) -> None:
@@ -195,3 +201,109 @@ def test_sales_pages_keep_their_filters_in_the_download(
         "/api/v1/sales/segments?segmentation=lifecycle&amp;start=&amp;end=&amp;period=week" in page
     )
     assert client.get("/sales/channels?segmentation=rfm").status_code == 200
+
+
+SEGMENT_PAGE = "/campaigns?campaign=K003&segmentation=rfm"
+
+
+def _segment_rows(page: str) -> dict[str, list[str]]:
+    """The per-segment table of the campaign page: each segment's cells as the text shown."""
+    table = page[page.index('id="campaign-segment-table"') :]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for chunk in table.split("<tr data-segment=")[1:]:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", chunk, flags=re.S)
+        text = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
+        rows[text[0]] = text[1:]
+    return rows
+
+
+def _cli_segments(mart: Path, *options: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    measured = _cli_json(mart, "campaign", "results", "K003", "--segmentation", "rfm", *options)
+    assert measured["segment_by"] == "segmentation:rfm"
+    return {s["segment"]: s for s in measured["segments"]}
+
+
+@pytest.mark.parametrize("min_size", [None, 2])
+def test_the_campaign_page_shows_the_cli_s_lift_per_segment(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path, min_size: int | None
+) -> None:
+    login(client, tokens[Role.analyst])
+    url = SEGMENT_PAGE if min_size is None else f"{SEGMENT_PAGE}&min_segment_size={min_size}"
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    cli_options = [] if min_size is None else ["--min-segment-size", str(min_size)]
+    segments = _cli_segments(mart_path, *cli_options)
+    shown = _segment_rows(page.text)
+    assert sorted(shown) == sorted(segments)
+    measured = 0
+    for name, segment in segments.items():
+        row = shown[name]
+        assert (row[0], row[1]) == (
+            f"{segment['n_target']:,}",
+            f"{segment['n_control']:,}",
+        )
+        if not segment["measured"]:
+            assert str(row[2]).startswith("not measured"), name
+            continue
+        measured += 1
+        conversion = segment["lift"]["conversion"]
+        revenue = segment["lift"]["revenue_per_member"]
+        assert row[2].split()[0] == f"{100 * conversion['abs']:.2f}%", name
+        low, high = conversion["ci95"]
+        assert row[3] == f"[{low:,.4f}, {high:,.4f}]", name
+        assert row[5].split()[0] == f"{revenue['abs']:,.2f}", name
+        low, high = revenue["ci95"]
+        assert row[6] == f"[{low:,.2f}, {high:,.2f}]", name
+        for metric, column in ((conversion, 2), (revenue, 5)):
+            assert ("significant" in row[column]) == metric["significant"], name
+            assert row[column + 2] == f"{metric['q_value']:.2g}", name
+    assert (measured > 0) == (min_size is not None)  # the demo's groups are small
+    assert ('id="segment-lift-chart-1"' in page.text) == (measured > 0)
+    assert '<option value="rfm" selected>rfm</option>' in page.text
+
+
+@pytest.mark.parametrize("url", [f"{SEGMENT_PAGE[:-3]}nope", "/campaigns?segmentation=nope"])
+def test_the_campaign_page_names_an_unknown_segmentation(
+    client: TestClient, tokens: dict[Role, str], url: str
+) -> None:
+    login(client, tokens[Role.analyst])
+    response = client.get(url)
+    assert response.status_code == 404, response.text
+    assert "no segmentation named 'nope'; stored: " in html.unescape(response.text)
+
+
+def test_the_per_segment_download_keeps_the_page_s_filters_and_has_the_cli_s_rows(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    login(client, tokens[Role.analyst])
+    page = client.get(f"{SEGMENT_PAGE}&start=2000-01-01&min_segment_size=2").text
+    link = page.split('id="campaign-segments-csv" href="', 1)[1].split('"', 1)[0]
+    link = link.replace("&amp;", "&")
+    assert link == (
+        "/api/v1/campaigns/K003/results?window_days=14&segmentation=rfm&start=2000-01-01&end="
+        "&min_segment_size=2&format=csv"
+    )
+    download = client.get(link)
+    assert download.status_code == 200, download.text
+    assert download.headers["content-type"].startswith("text/csv")
+    assert 'filename="K003-by-rfm.csv"' in download.headers["content-disposition"]
+    frame = pd.read_csv(io.StringIO(download.text), keep_default_na=False, na_values=[""])
+    assert list(frame.columns) == list(SEGMENT_COLUMNS)
+    segments = _cli_segments(mart_path, "--min-segment-size", "2")
+    assert list(frame.segment) == list(segments)
+    for row in frame.itertuples():
+        segment = segments[str(row.segment)]
+        assert (row.n_target, row.n_control, row.measured) == (
+            segment["n_target"], segment["n_control"], segment["measured"]
+        )  # fmt: skip
+        for short, metric in (("conversion", "conversion"), ("revenue", "revenue_per_member")):
+            lift = segment["lift"].get(metric)
+            got = [getattr(row, f"{short}_{part}") for part in ("abs", "low", "high", "q_value")]
+            if lift is None:
+                assert all(pd.isna(v) for v in got) and pd.isna(
+                    getattr(row, f"{short}_significant")
+                )
+                continue
+            assert got == pytest.approx([lift["abs"], *lift["ci95"], lift["q_value"]])
+            assert getattr(row, f"{short}_significant") == lift["significant"]

@@ -2,8 +2,10 @@
 
 View models over the use cases (:mod:`segmint.workflows.campaigns`,
 :mod:`segmint.workflows.sales`): the tracking table is one flat row per campaign (the same
-numbers as ``segmint campaign results``), sortable by any of its columns; each report comes
-with its figures (:mod:`segmint.views.plots.management`).
+numbers as ``segmint campaign results``), sortable by any of its columns; the chosen
+campaign's lift per segment of a stored segmentation is one row per segment (the numbers of
+``segmint campaign results NAME --segmentation S``); each report comes with its figures
+(:mod:`segmint.views.plots.management`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,20 @@ TRACKING_COLUMNS = (
     "problem",
 )
 """Columns of the tracking table (and of its CSV), in order."""
+SEGMENT_METRICS = (("conversion", "conversion"), ("revenue", "revenue_per_member"))
+"""Short name in the per-segment table → the metric's name in the results."""
+SEGMENT_COLUMNS = (
+    "segment",
+    "n_target",
+    "n_control",
+    "measured",
+    *(
+        f"{short}_{part}"
+        for short, _ in SEGMENT_METRICS
+        for part in ("abs", "low", "high", "q_value", "significant")
+    ),
+)
+"""Columns of a campaign's per-segment lift table (and of its CSV), in order."""
 SORTABLE = (
     "campaign_id",
     "channel",
@@ -77,6 +93,21 @@ def measured(
     )
 
 
+def _date_range(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
+    first = parse_as_of(start) if start else None
+    last = parse_as_of(end) if end else None
+    if first and last and last < first:
+        raise InputError(f"the date range ends ({last}) before it starts ({first}).")
+    return first, last
+
+
+def _inside(day: Any, first: dt.date | None, last: dt.date | None) -> bool:
+    if day is None or (isinstance(day, float) and pd.isna(day)):
+        return False
+    day = pd.Timestamp(day).date()
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
 def started_between(
     tracking: CampaignTracking, start: str | None, end: str | None
 ) -> CampaignTracking:
@@ -86,21 +117,26 @@ def started_between(
     Raises:
         InputError: a date that is not YYYY-MM-DD, or an end before the start.
     """
-    first = parse_as_of(start) if start else None
-    last = parse_as_of(end) if end else None
-    if first and last and last < first:
-        raise InputError(f"the date range ends ({last}) before it starts ({first}).")
+    first, last = _date_range(start, end)
     if first is None and last is None:
         return tracking
-
-    def inside(day: Any) -> bool:
-        if day is None or (isinstance(day, float) and pd.isna(day)):
-            return False
-        day = pd.Timestamp(day).date()
-        return (first is None or day >= first) and (last is None or day <= last)
-
-    kept = tuple(t for t in tracking.campaigns if inside(t.plan.get("start_date")))
+    kept = tuple(t for t in tracking.campaigns if _inside(t.plan.get("start_date"), first, last))
     return replace(tracking, campaigns=kept)
+
+
+def check_started(results: CampaignResults, start: str | None, end: str | None) -> None:
+    """The date-range filter of the tracking page applied to one measured campaign (its
+    per-segment download keeps the page's filters).
+
+    Raises:
+        InputError: a bad date range, or a campaign that does not start in it.
+    """
+    first, last = _date_range(start, end)
+    if not _inside(results.start, first, last):
+        raise InputError(
+            f"campaign {results.campaign!r} starts on {results.start}, outside the date range "
+            f"{first or 'any'} to {last or 'any'}; widen the range or leave it empty."
+        )
 
 
 def sales_options(
@@ -178,6 +214,36 @@ def tracking_frame(tracking: CampaignTracking) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TRACKING_COLUMNS))
 
 
+def segment_rows(results: CampaignResults) -> list[dict[str, Any]]:
+    """Each segment of ``results`` as a flat row: groups, whether it is measured, and per
+    metric the absolute lift, its 95% interval (Welch), q-value (Benjamini–Hochberg) and
+    significance; unmeasured segments (below the minimum group size) have no lifts."""
+    rows = []
+    for segment in results.segments:
+        row: dict[str, Any] = dict.fromkeys(SEGMENT_COLUMNS)
+        row.update(
+            segment=segment.segment,
+            n_target=segment.n_target,
+            n_control=segment.n_control,
+            measured=segment.measured,
+        )
+        for short, metric in SEGMENT_METRICS:
+            if metric not in segment.lift:
+                continue
+            lift = segment.lift[metric].as_dict()
+            row[f"{short}_abs"] = lift["abs"]
+            row[f"{short}_low"], row[f"{short}_high"] = _bounds(lift["ci95"])
+            row[f"{short}_q_value"] = lift["q_value"]
+            row[f"{short}_significant"] = lift["significant"]
+        rows.append(row)
+    return rows
+
+
+def segment_frame(results: CampaignResults) -> pd.DataFrame:
+    """The per-segment lift table of ``results`` (the CSV download)."""
+    return pd.DataFrame(segment_rows(results), columns=list(SEGMENT_COLUMNS))
+
+
 def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[dict[str, Any]]:
     """``rows`` sorted by ``key``; rows without a value last, whatever the direction.
 
@@ -201,6 +267,32 @@ class TrackingView:
     chosen: TrackedCampaign | None
     curve: Figure | None
     lifts: list[Figure] = field(default_factory=list)
+    by_segment: SegmentLiftView | None = None
+
+
+@dataclass(frozen=True)
+class SegmentLiftView:
+    """One campaign's lift per segment of a segmentation: the table and its charts."""
+
+    campaign: str
+    segmentation: str
+    min_segment_size: int
+    rows: list[dict[str, Any]]
+    figures: list[Figure]
+
+
+def segment_lift_view(
+    results: CampaignResults, options: campaigns.ResultsOptions
+) -> SegmentLiftView:
+    """The per-segment table of ``results`` (measured with ``options``, which name the
+    segmentation) and a bar chart of each metric's lift per segment with its 95% interval."""
+    segmentation = options.segmentation or ""
+    rows = segment_rows(results)
+    figures = [
+        plots.segment_lifts(rows, short, label, segmentation)
+        for short, label in (("conversion", "Conversion"), ("revenue", "Revenue per member"))
+    ]
+    return SegmentLiftView(results.campaign, segmentation, options.min_segment_size, rows, figures)
 
 
 def tracking_view(

@@ -8,16 +8,26 @@ and the CLI's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.render import page, page_role
-from segmint.api.routes.reports import Day, MembershipParam, Name, PeriodParam, WindowDays
+from segmint.api.routes.reports import (
+    Day,
+    MembershipParam,
+    MinSegmentSize,
+    Name,
+    PeriodParam,
+    WindowDays,
+)
+from segmint.scoring.campaigns import MIN_SEGMENT_SIZE
 from segmint.views import management
+from segmint.workflows.campaigns import ResultsOptions
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,14 +45,28 @@ def campaigns_page(
     order: Literal["asc", "desc"] = "desc",
     start: Day = None,
     end: Day = None,
+    segmentation: Name = None,
+    min_segment_size: MinSegmentSize = MIN_SEGMENT_SIZE,
 ) -> Response:
     """Every campaign's groups, lifts and ROI (sortable), the chosen one's response curves;
-    ``start`` and ``end`` keep the campaigns that start in that range."""
+    ``start`` and ``end`` keep the campaigns that start in that range; with a
+    ``segmentation``, the chosen campaign's lift per segment (``segmint campaign results
+    NAME --segmentation S``)."""
     role = page_role(request)
+    name = dashboard.check(mart, segmentation) if segmentation else None
     tracked = management.tracked(dashboard, mart, window_days)
     tracking = management.started_between(tracked, start, end)
     view = management.tracking_view(tracking, campaign or None, sort, order == "desc")
     dates = {"start": start or "", "end": end or ""}
+    segment_csv = ""
+    if name and view.chosen is not None and view.chosen.results is not None:
+        chosen = str(view.chosen.plan["campaign_id"])
+        options = ResultsOptions(window_days, segmentation=name, min_segment_size=min_segment_size)
+        results = management.measured(dashboard, mart, chosen, options)
+        view = replace(view, by_segment=management.segment_lift_view(results, options))
+        wanted = {"window_days": window_days, "segmentation": name, **dates}
+        wanted.update(min_segment_size=min_segment_size, format="csv")
+        segment_csv = f"/api/v1/campaigns/{quote(chosen, safe='')}/results?{urlencode(wanted)}"
     return page(
         request,
         "campaigns.html",
@@ -51,8 +75,16 @@ def campaigns_page(
         view=view,
         sort=sort,
         order=order,
+        names=dashboard.names(mart),
         csv=f"/api/v1/campaigns?{urlencode({**dates, 'window_days': window_days, 'format': 'csv'})}",
-        query={"window_days": window_days, "campaign": campaign or "", **dates},
+        segment_csv=segment_csv,
+        query={
+            "window_days": window_days,
+            "campaign": campaign or "",
+            **dates,
+            "segmentation": name or "",
+            "min_segment_size": min_segment_size,
+        },
     )
 
 

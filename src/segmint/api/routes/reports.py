@@ -25,7 +25,9 @@ from segmint.api.report_schemas import (
     ChannelSalesOut,
     SegmentSalesOut,
 )
+from segmint.exceptions import InputError
 from segmint.mart import csv_safety
+from segmint.scoring.campaigns import MIN_SEGMENT_SIZE
 from segmint.serving.frames import records
 from segmint.views import management
 from segmint.workflows.campaigns import ResultsOptions
@@ -100,7 +102,17 @@ def campaign_tracking(
     return CampaignTrackingList(window_days=window_days, data=rows, count=len(rows))
 
 
-@router.get("/campaigns/{campaign}/results", response_model=CampaignResultsOut, tags=["campaigns"])
+MinSegmentSize = Annotated[
+    int, Query(ge=2, le=10_000_000, description="Members each group needs in a segment.")
+]
+
+
+@router.get(
+    "/campaigns/{campaign}/results",
+    response_model=CampaignResultsOut,
+    responses=CSV_RESPONSE,
+    tags=["campaigns"],
+)
 def campaign_results(
     campaign: Annotated[
         str, Path(description="Campaign id.", max_length=MAX_NAME, pattern=NO_CONTROL)
@@ -114,11 +126,26 @@ def campaign_results(
     ] = None,
     segmentation: Name = None,
     attribute: Name = None,
-    min_segment_size: Annotated[int, Query(ge=2, le=10_000_000)] = 200,
-) -> dict[str, Any]:
-    """The campaign measured: ``segmint campaign results NAME --format json``."""
+    min_segment_size: MinSegmentSize = MIN_SEGMENT_SIZE,
+    start: Day = None,
+    end: Day = None,
+    format: FormatParam = ReportFormat.json,
+) -> Response | dict[str, Any]:
+    """The campaign measured: ``segmint campaign results NAME --format json``; CSV: the lift
+    per segment (needs ``segmentation`` or ``attribute``). ``start`` and ``end``, the
+    tracking page's date range, answer 400 when the campaign does not start in it."""
+    if format == ReportFormat.csv and segmentation is None and attribute is None:
+        raise InputError(
+            "the CSV lists the lift per segment: add segmentation=NAME or attribute=NAME."
+        )
     options = ResultsOptions(window_days, pre_days, segmentation, attribute, min_segment_size)
-    return management.measured(dashboard, mart, campaign, options).as_dict()
+    results = management.measured(dashboard, mart, campaign, options)
+    if start or end:
+        management.check_started(results, start, end)
+    if format == ReportFormat.csv:
+        by = segmentation or attribute
+        return csv_download(management.segment_frame(results), f"{campaign}-by-{by}.csv")
+    return results.as_dict()
 
 
 @router.get(

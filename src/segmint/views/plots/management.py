@@ -75,6 +75,50 @@ def lift_intervals(rows: list[dict[str, Any]], metric: str, label: str) -> Figur
     }
 
 
+def segment_lifts(rows: list[dict[str, Any]], metric: str, label: str, segmentation: str) -> Figure:
+    """A campaign's lift of ``metric`` in each measured segment of ``segmentation``, as bars
+    with 95% intervals (Welch); bars significant after Benjamini–Hochberg are coloured."""
+    shown = [
+        r
+        for r in rows
+        if r.get(f"{metric}_abs") is not None
+        and r.get(f"{metric}_low") is not None
+        and r.get(f"{metric}_high") is not None
+    ]
+    lifts = [r[f"{metric}_abs"] for r in shown]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [str(r["segment"]) for r in shown],
+                "y": lifts,
+                "marker": {
+                    "color": [
+                        PALETTE[0] if r[f"{metric}_significant"] else GROUP_COLOURS["control"]
+                        for r in shown
+                    ]
+                },
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [r[f"{metric}_high"] - v for r, v in zip(shown, lifts, strict=True)],
+                    "arrayminus": [
+                        v - r[f"{metric}_low"] for r, v in zip(shown, lifts, strict=True)
+                    ],
+                },
+                "customdata": [r[f"{metric}_q_value"] for r in shown],
+                "hovertemplate": "%{x}: %{y:,.4f} (q = %{customdata:.2g})<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            f"{label}: lift per {segmentation} segment with 95% interval",
+            xaxis=_axis("", type="category"),
+            yaxis=_axis(f"{label}, target minus control", zeroline=True, zerolinecolor="#9ca3af"),
+            showlegend=False,
+        ),
+    }
+
+
 def _period_x(frame: pd.DataFrame) -> list[str]:
     return [pd.Timestamp(p).strftime("%Y-%m-%d") for p in frame["period"]]
 
