@@ -18,6 +18,7 @@ stored (plus the one just written), so a daily refresh does not grow the mart wi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 
 import ibis
@@ -219,6 +220,17 @@ def _read(mart: Mart, group: str, day: dt.date) -> ir.Table:
 def stored_key(mart: Mart, group: str, day: dt.date) -> str | None:
     """The data key ``group`` was stored from as of ``day`` (None: not stored)."""
     return _entry(_catalog(mart), group, day)
+
+
+def parts_key(mart: Mart, day: dt.date, groups: Iterable[str]) -> str | None:
+    """The data key of the stored parts of ``groups`` (and the population) as of ``day``:
+    what a result computed from them was computed from (None: a part is not stored)."""
+    catalog = _catalog(mart)
+    asked = set(groups) | {"population"}
+    keys = {g: _entry(catalog, g, day) for g in ALL_GROUPS if g in asked}
+    if any(key is None for key in keys.values()):
+        return None
+    return json.dumps(keys, sort_keys=True)
 
 
 def built_methods(mart: Mart, day: dt.date) -> dict[str, str]:

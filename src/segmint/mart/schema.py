@@ -695,6 +695,24 @@ FEATURE_BUILDS = Table(
     loadable=False,
 )
 
+SEGMENTATION_BUILDS = Table(
+    "segmentation_builds",
+    "What each stored segmentation result was computed from: one row per segmentation, "
+    "version and `as_of`, with the keys of the stored feature groups it read. The same "
+    "command at the same date, with the same definition and unchanged data, reads the "
+    "stored result instead of computing and writing it again.",
+    (
+        Column("segmentation", "string", "Segmentation name."),
+        Column("version", "int32", "Definition version."),
+        Column("as_of", "date", "Date of the result."),
+        Column("source_key", "string", "JSON: the data key of every feature group read."),
+        Column("n_rows", "int64", "Customers stored in the result."),
+        Column("built_at", "timestamp", "When the result was stored (UTC)."),
+    ),
+    key=("segmentation", "version", "as_of"),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -728,7 +746,9 @@ TABLES: dict[str, Table] = {
 }
 """Every table ``segmint init`` creates, by name."""
 
-WRITER_TABLES: dict[str, Table] = {FEATURES.name: FEATURES, FEATURE_BUILDS.name: FEATURE_BUILDS}
+WRITER_TABLES: dict[str, Table] = {
+    t.name: t for t in (FEATURES, FEATURE_BUILDS, SEGMENTATION_BUILDS)
+}
 """Tables declared here but created by their writer (their columns are open), by name."""
 
 DECLARED_TABLES: dict[str, Table] = {**TABLES, **WRITER_TABLES}

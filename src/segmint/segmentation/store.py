@@ -19,6 +19,7 @@ import ibis
 
 from segmint.exceptions import MartError, SegmintError
 from segmint.mart import TABLES, Mart
+from segmint.segmentation import builds
 
 UNASSIGNED = "unassigned"
 
@@ -40,11 +41,14 @@ def save(
     definition: dict[str, Any],
     as_of: datetime.date,
     assignments: ibis.Table,
+    source_key: str | None = None,
 ) -> StoredSegmentation:
     """Store ``assignments`` (``customer_id``, ``segment``) of segmentation ``name`` as of ``as_of``.
 
     Customers with a NULL segment are stored as ``unassigned``. A customer appearing twice is
-    an error: a segmentation gives each customer one segment.
+    an error: a segmentation gives each customer one segment. ``source_key`` is the data
+    key of the stored features the assignments come from: a result already stored for the
+    same definition, date and key is kept as it is (:mod:`segmint.segmentation.builds`).
 
     Raises:
         SegmintError: a customer has more than one row.
@@ -54,6 +58,9 @@ def save(
         raise SegmintError(
             f"assignments need columns customer_id and segment; missing {sorted(missing)}"
         )
+    reused = _version_for(mart, name, kind, definition) if source_key is not None else None
+    if reused and builds.unchanged(mart, name, reused.version, as_of, str(source_key)):
+        return reused
     rows = assignments.select(
         "customer_id", segment=assignments.segment.cast("string").fill_null(UNASSIGNED)
     )
@@ -72,7 +79,7 @@ def save(
                 f"segmentation {name}: {n_rows - n_customers} customers have more than one "
                 "segment; each customer must get exactly one"
             )
-        stored = _version_for(mart, name, kind, definition)
+        stored = reused or _version_for(mart, name, kind, definition)
         new = computed.select(
             segmentation=ibis.literal(name),
             version=ibis.literal(stored.version, "int32"),
@@ -83,6 +90,7 @@ def save(
         with mart.transaction():
             mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
             mart.con.insert("assignments", new)
+            builds.record(mart, name, stored.version, as_of, source_key, n_rows)
     finally:
         mart.con.drop_table(scratch, force=True)
     return stored

@@ -17,7 +17,7 @@ from segmint.features import StoredFeatures, load_features, store_features, stor
 from segmint.features.asof import AsOf, resolve_as_of
 from segmint.features.build import assemble, build_parts
 from segmint.features.groups import groups_for
-from segmint.features.part_store import stored_parts
+from segmint.features.part_store import parts_key, stored_parts
 from segmint.features.store import fresh_table
 from segmint.mart import Mart
 from segmint.workflows.privacy import apply_stored_retention
@@ -73,6 +73,12 @@ def features_for(
     if features is not None:
         return resolve_as_of(mart, as_of), features
     return current(mart, as_of, columns, step)
+
+
+def features_key(mart: Mart, day: dt.date, columns: Iterable[str]) -> str | None:
+    """The data key of the stored features holding ``columns`` as of ``day``, which a result
+    computed from them is stored with (None: not stored, as on a read-only mart)."""
+    return None if mart.read_only else parts_key(mart, day, groups_for(columns))
 
 
 def stored_or_built(mart: Mart, day: dt.date) -> ibis.Table:

@@ -28,7 +28,7 @@ from segmint.segmentation.lifecycle import (
 )
 from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
 from segmint.segmentation.rules import assign, load_rules, with_segmentations
-from segmint.workflows.features import Step, features_for
+from segmint.workflows.features import Step, features_for, features_key
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary_total")
 """What RFM scores read: only these groups are built for it."""
@@ -75,7 +75,9 @@ def run_rfm(
 ) -> SegmentationRun:
     """RFM scores and named segments for every customer, stored as ``name``; the map is
     ``segment_map`` when given (a stored definition's), else read from ``map_path``."""
+    key_of = features is None  # features handed in have no data key: always stored afresh
     day, features = features_for(mart, as_of, features, RFM_COLUMNS, step)
+    key = features_key(mart, day, RFM_COLUMNS) if key_of else None
     rules = segment_map or load_map(map_path)
     segments = rfm_segments(features, bins, rules)
     names = [r.name for r in rules] + [PROSPECT]
@@ -86,7 +88,7 @@ def run_rfm(
         ],
         "segments": names,
     }
-    stored = store.save(mart, name, "rfm", definition, day, segments)
+    stored = store.save(mart, name, "rfm", definition, day, segments, key)
     return SegmentationRun(
         name, stored.version, day, segment_sizes(mart, name, day, names), {"bins": bins}
     )
@@ -102,14 +104,16 @@ def run_lifecycle(
     **thresholds: Any,
 ) -> SegmentationRun:
     """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
+    key_of = features is None
     day, features = features_for(mart, as_of, features, LIFECYCLE_COLUMNS, step)
+    key = features_key(mart, day, LIFECYCLE_COLUMNS) if key_of else None
     chosen = default_thresholds(features, **thresholds)
     stages = lifecycle_stages(features, chosen)
     # The definition holds what the user chose; thresholds left to the data are re-derived
     # at each date, so runs on different dates share one version and can be compared.
     given = {k: v for k, v in thresholds.items() if v is not None}
     definition = {"thresholds": given, "segments": list(STAGES)}
-    stored = store.save(mart, name, "lifecycle", definition, day, stages)
+    stored = store.save(mart, name, "lifecycle", definition, day, stages, key)
     return SegmentationRun(
         name, stored.version, day, segment_sizes(mart, name, day, list(STAGES)), chosen.as_dict()
     )
