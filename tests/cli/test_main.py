@@ -92,6 +92,17 @@ def test_a_segment_command_loads_no_learner_and_no_charts(command: str) -> None:
     assert [m for m in loaded if m.split(".")[0] in {"sklearn", "plotly"}] == []
 
 
+@pytest.mark.parametrize("command", ["create", "results", "power"])
+def test_a_campaign_command_loads_no_scipy(command: str) -> None:
+    # the experiment statistics use the standard library's normal distribution and, when a
+    # t or chi-square quantile is needed, scipy.special at that moment: scipy.stats alone
+    # costs a campaign command most of a second
+    done, loaded = loaded_by("campaign", command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "segmint.cli.campaign_commands" in loaded
+    assert [m for m in loaded if m.split(".")[0] in {"scipy", "sklearn", "plotly"}] == []
+
+
 def test_the_probe_sees_a_command_that_loads_the_engine() -> None:
     done, loaded = loaded_by("tables", "--help")
     assert done.returncode == 0, done.stderr

@@ -14,7 +14,7 @@ shortcuts keep it fast without a Python loop over resamples:
   draws lands on a non-zero member with probability ``k / n``, so the number of non-zero
   draws of a resample is ``Binomial(n, k / n)`` and only those need an index. The cost is
   about ``B * k`` draws instead of ``B * n``, taken in blocks of at most
-  ``_BLOCK_DRAWS`` so memory stays bounded whatever the group size.
+  ``_BLOCK_DRAWS`` so memory stays bounded whatever the group size, in parallel streams.
 
 Both give exactly the distribution of the mean of ``n`` draws with replacement.
 :func:`bootstrap_differences` resamples *members*, not values: several outcomes of the same
@@ -29,6 +29,8 @@ References:
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +43,7 @@ from segmint.models.experiments.difference import Interval
 MIN_RESAMPLES = 1_000
 _FEW_VALUES = 64  # distinct values up to which the multinomial route is used
 _BLOCK_DRAWS = 1 << 22  # values drawn per block (draws x outcomes): 32 MB of floats
+_STREAMS = 4  # independent random streams the sparse draws are split into, one per task
 
 
 @dataclass(frozen=True)
@@ -195,20 +198,46 @@ def _multinomial_means(
 def _sparse_means(
     active: FloatArray, n: int, n_resamples: int, rng: np.random.Generator
 ) -> FloatArray:
-    """Resampled means drawing only the members with a non-zero outcome, in bounded blocks.
+    """Resampled means drawing only the members with a non-zero outcome.
+
+    A column that is the same for every drawn row (conversion is 1 for every buyer) sums to
+    that value times the resample's number of hits, with no draw. The other columns are
+    drawn in ``_STREAMS`` independent streams (children of ``rng``) on a thread pool: NumPy
+    releases the GIL in the draws and gathers that dominate, and the streams are fixed, so
+    the result does not depend on how many cores run them.
+    """
+    k, width = active.shape
+    hits = rng.binomial(n, k / n, size=n_resamples)
+    constant = np.all(active == active[0], axis=0)
+    sums = np.empty((n_resamples, width))
+    sums[:, constant] = hits[:, None] * active[0, constant]
+    if not constant.all():
+        columns = np.asfortranarray(active[:, ~constant])  # each outcome contiguous
+        bounds = np.linspace(0, n_resamples, _STREAMS + 1).astype(int)
+        streams = rng.spawn(_STREAMS)
+        with ThreadPoolExecutor(max_workers=min(_STREAMS, os.cpu_count() or 1)) as pool:
+            parts = pool.map(
+                lambda i: _drawn_sums(columns, hits[bounds[i] : bounds[i + 1]], streams[i]),
+                range(_STREAMS),
+            )
+            sums[:, ~constant] = np.vstack(list(parts))
+    return sums / n
+
+
+def _drawn_sums(columns: FloatArray, hits: np.ndarray, rng: np.random.Generator) -> FloatArray:
+    """Column sums of resamples that draw ``hits[i]`` rows of ``columns`` each, in blocks of
+    at most ``_BLOCK_DRAWS`` values.
 
     The draws of one resample are contiguous, so each resample's sums are one segment of a
     single ``np.add.reduceat`` over the block's drawn rows.
     """
-    k, width = active.shape
-    columns = np.asfortranarray(active)  # each outcome contiguous for the gathers
-    hits = rng.binomial(n, k / n, size=n_resamples)
+    k, width = columns.shape
     ends = np.cumsum(hits)
     index_type = np.int32 if k < 2**31 else np.int64
     budget = max(_BLOCK_DRAWS // width, 1)
-    sums = np.zeros((n_resamples, width))
+    sums = np.zeros((hits.size, width))
     first = 0
-    while first < n_resamples:
+    while first < hits.size:
         done = int(ends[first - 1]) if first else 0
         last = int(np.searchsorted(ends, done + budget, side="right"))
         last = max(last, first + 1)  # one resample always fits, however large
@@ -221,4 +250,4 @@ def _sparse_means(
                 drawn = columns[:, column][rows]
                 sums[first + filled, column] = np.add.reduceat(drawn, starts)
         first = last
-    return sums / n
+    return sums

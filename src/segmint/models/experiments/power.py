@@ -22,13 +22,13 @@ lifts marketers hope for, and :class:`PowerResult` says so (``underpowered``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from scipy import optimize, stats
+from statistics import NormalDist
 
 from segmint.exceptions import ModelInputError
 from segmint.models.experiments._arrays import share
+
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _z(alpha: float, power: float, holdout: float, rho: float) -> float:
         raise ModelInputError(
             f"cuped_correlation must be in [0, 1); got {rho}. Use 0 without a pre-period."
         )
-    return float(stats.norm.ppf(1.0 - alpha / 2.0) + stats.norm.ppf(power))
+    return _NORMAL.inv_cdf(1.0 - alpha / 2.0) + _NORMAL.inv_cdf(power)
 
 
 def _groups(n_total: int | None, needed: float | None, holdout: float) -> tuple[int, int]:
@@ -99,9 +99,9 @@ def _groups(n_total: int | None, needed: float | None, holdout: float) -> tuple[
 
 def _achieved(effect: float, se: float, alpha: float) -> float:
     """Two-sided power of a z-test for ``effect`` at standard error ``se``."""
-    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    z = _NORMAL.inv_cdf(1.0 - alpha / 2.0)
     shift = abs(effect) / se
-    return float(stats.norm.sf(z - shift) + stats.norm.cdf(-z - shift))
+    return _NORMAL.cdf(shift - z) + _NORMAL.cdf(-z - shift)
 
 
 def two_proportion_power(
@@ -146,7 +146,7 @@ def two_proportion_power(
         q = p1 + delta
         return math.sqrt((p1 * (1 - p1) / n_control + q * (1 - q) / n_target) * shrink)
 
-    mde = _proportion_mde(p1, se, z)
+    mde = _proportion_mde(p1, p1 * (1 - p1) / n_control * shrink, shrink / n_target, z)
     return PowerResult(
         n_per_arm=n_per_arm,
         n_control=n_control,
@@ -183,16 +183,19 @@ def _proportion_sizes(
     return effect, n_per_arm, needed
 
 
-def _proportion_mde(p1: float, se: Callable[[float], float], z: float) -> float | None:
-    """Smallest increase ``delta`` with ``delta = z * se(delta)``; None when none fits."""
+def _proportion_mde(p1: float, fixed: float, scale: float, z: float) -> float | None:
+    """Smallest increase ``delta`` with ``delta = z * se(delta)``; None when none fits.
 
-    def gap(delta: float) -> float:
-        return delta - z * se(delta)
-
-    ceiling = 1.0 - p1 - 1e-12
-    if gap(ceiling) < 0:
-        return None
-    return float(optimize.brentq(gap, 0.0, ceiling, xtol=1e-14))
+    ``se(delta)**2 = fixed + scale * q (1 - q)`` with ``q = p1 + delta`` (the control's
+    term and the target's), so squaring gives the quadratic
+    ``(1 + c) delta**2 - c (1 - 2 p1) delta - z**2 (fixed + scale p1 (1 - p1)) = 0`` with
+    ``c = z**2 scale``; its constant term is negative, so it has one positive root.
+    """
+    c = z**2 * scale
+    b = c * (1.0 - 2.0 * p1)
+    constant = z**2 * (fixed + scale * p1 * (1.0 - p1))
+    delta = (b + math.sqrt(b**2 + 4.0 * (1.0 + c) * constant)) / (2.0 * (1.0 + c))
+    return delta if delta < 1.0 - p1 else None
 
 
 def mean_power(

@@ -12,6 +12,8 @@ doubles, so both sides do the same floating-point arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import ibis.expr.types as ir
 
@@ -30,11 +32,15 @@ def assignment_key(customer_id: ir.StringValue, seed: int) -> ir.StringValue:
     return key
 
 
-def assign(members: ir.Table, holdout: float, seed: int) -> ir.Table:
+def assign(
+    members: ir.Table, holdout: float, seed: int, strata: Sequence[str] | None = None
+) -> ir.Table:
     """``members`` (``customer_id``, ``stratum``) with ``group``: ``target`` or ``control``.
 
     A missing stratum is the stratum ``""``, as in
-    :func:`segmint.models.experiments.assign_groups`.
+    :func:`segmint.models.experiments.assign_groups`. ``strata``, when the caller knows
+    every stratum the members can be in (e.g. the targeted segments), saves reading them
+    from ``members``; extra names are harmless.
 
     Raises:
         ModelInputError: a holdout outside (0, 1) or a negative seed.
@@ -42,7 +48,8 @@ def assign(members: ir.Table, holdout: float, seed: int) -> ir.Table:
     holdout = check_holdout(holdout)
     seed = check_seed(seed)
     members = members.mutate(stratum=members.stratum.cast("string").fill_null(""))
-    strata = members.select("stratum").distinct().stratum.execute().tolist()
+    if strata is None:
+        strata = members.select("stratum").distinct().stratum.execute().tolist()
     starts = ibis.memtable(
         {
             "stratum": [str(s) for s in strata],

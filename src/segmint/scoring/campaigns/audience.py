@@ -148,7 +148,8 @@ def eligible_audience(
     labels = segment_labels(mart, run)
     _check_segments(labels, chosen, run)
     in_segments = labels.filter(labels.segment.isin(chosen))
-    allowed = in_segments.semi_join(consenting(mart, channel), "customer_id")
+    consented = consenting(mart, channel)
+    allowed = in_segments.semi_join(consented, "customer_id")
     eligible = not_suppressed(mart, allowed, channel, extra=suppressed)
     if stratify_by is None:
         members = eligible.select("customer_id", stratum=eligible.segment)
@@ -156,14 +157,25 @@ def eligible_audience(
         strata = segment_labels(mart, stored_run(mart, stratify_by, run.as_of))
         joined = eligible.select("customer_id").left_join(strata, "customer_id")
         members = joined.select("customer_id", stratum=joined.segment.fill_null(""))
-    counts = _counts(in_segments, allowed, eligible)
+    counts = _counts(
+        in_segments, consented, not_suppressed(mart, in_segments, channel, extra=suppressed)
+    )
     return Audience(members, counts, run, channel.strip().lower())
 
 
-def _counts(in_segments: ir.Table, allowed: ir.Table, eligible: ir.Table) -> AudienceCounts:
-    n_in, n_allowed, n_eligible = (
-        int(t.count().execute()) for t in (in_segments, allowed, eligible)
+def _counts(in_segments: ir.Table, consented: ir.Table, kept: ir.Table) -> AudienceCounts:
+    """The audience's counts in one pass over ``in_segments``: each customer flagged as
+    consenting (in ``consented``) and as not suppressed (in ``kept``)."""
+    allowed = in_segments.customer_id.isin(consented.customer_id)
+    flags = in_segments.mutate(
+        _allowed=allowed, _kept=in_segments.customer_id.isin(kept.customer_id)
     )
+    counts = flags.aggregate(
+        n_in=flags.count(),
+        n_allowed=flags.count(where=flags._allowed),
+        n_eligible=flags.count(where=flags._allowed & flags._kept),
+    ).execute()
+    n_in, n_allowed, n_eligible = (int(counts[c].iloc[0]) for c in counts.columns)
     return AudienceCounts(
         n_in_segments=n_in,
         n_without_consent=n_in - n_allowed,

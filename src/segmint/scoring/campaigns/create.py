@@ -242,7 +242,9 @@ def create_campaign(
     start = design.start or audience.run.as_of + dt.timedelta(days=1)
     end = design.end or start + dt.timedelta(days=design.window_days - 1)
     assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    split = assign(members, design.holdout, seed)
+    # Without --stratify-by each member's stratum is its segment, one of those chosen.
+    known = list(design.segments) if design.stratify_by is None else None
+    split = assign(members, design.holdout, seed, known)
     scratch = f"_campaign_{uuid.uuid4().hex}"
     with mart.unordered():
         stored = mart.con.create_table(scratch, split, temp=True)
