@@ -79,14 +79,33 @@ def test_predict_intent_json(mart: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["horizon_days"] == 45
-    assert payload["train_as_of"] == "2025-09-01"
+    assert payload["split"] == "seasonal"  # the same weeks a year earlier
+    assert payload["train_as_of"] == "2024-10-17"
     assert payload["validation_as_of"] == "2025-10-16"
+    assert payload["refit_as_of"] == "2024-12-01"
     assert set(payload["validation"]) == {"intent_gbm", "btyd_any_purchase"}
     assert 0.5 < payload["validation"]["intent_gbm"]["auc"] <= 1.0
     assert len(payload["importance"]) == 15
     with connect(mart, create=False) as m:
         known = int(build_features(m, "2025-11-30").count().execute())
     assert payload["n_scored"] == known  # prospects included
+
+
+def test_predict_with_the_window_before(mart: Path) -> None:
+    args = ("predict", "intent", "--as-of", "2025-11-30", "--horizon-days", "45")
+    result = invoke(mart, *args, "--split", "consecutive", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["split"] == "consecutive"
+    assert payload["train_as_of"] == "2025-09-01"
+    assert payload["refit_as_of"] == payload["validation_as_of"] == "2025-10-16"
+
+
+def test_a_seasonal_split_without_a_year_of_history_is_refused(mart: Path) -> None:
+    result = invoke(mart, "predict", "churn", "--as-of", "2023-12-31", "--split", "seasonal")
+    assert result.exit_code == 2
+    assert "first purchase is on 2023-01" in result.output
+    assert "--split consecutive" in result.output
 
 
 def test_score_refreshes_churn_and_intent_and_clv_once_fitted(mart: Path, tmp_path: Path) -> None:

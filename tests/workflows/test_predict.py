@@ -25,7 +25,14 @@ from sklearn.metrics import roc_auc_score
 
 from segmint.mart import TABLES, Mart, connect
 from segmint.mart.ingest import ingest
-from segmint.scoring.propensity import PredictionError, labelled_set, target_of
+from segmint.models.propensity import PropensityClassifier, evaluate
+from segmint.scoring.propensity import (
+    SEASON_DAYS,
+    PredictionError,
+    labelled_set,
+    plan_split,
+    target_of,
+)
 from segmint.synth import generate
 from segmint.workflows.predict import PredictionRun, ScoreRefresh, refresh_scores, run_prediction
 
@@ -86,8 +93,6 @@ def test_churn_beats_chance_and_the_base_rate(churn: PredictionRun) -> None:
     assert metrics["brier"] < 0.8 * metrics["brier_base_rate"]
     assert metrics["lift_top_decile"] > 1.3
     assert set(churn.validation) == {"churn_gbm", "btyd_p_alive", "btyd_any_purchase"}
-    assert churn.train_as_of == churn.as_of - dt.timedelta(days=180)
-    assert churn.validation_as_of == churn.as_of - dt.timedelta(days=90)
     assert "recency_days" in set(churn.importance.feature.head(3))
 
 
@@ -227,3 +232,57 @@ def test_a_label_with_one_class_is_an_error(tmp_path: Path) -> None:
             match=r"churn labels after 2024-07-04 \(90 days\) have a single class \(0 positive of 20\)",
         ):
             run_prediction(m, "churn", "2024-12-31")
+
+
+def test_the_default_split_trains_on_the_same_weeks_a_year_earlier(churn: PredictionRun) -> None:
+    # orders from 2023-01-01 to 2025-12-31: a year before the evaluated window is in the history
+    year = dt.timedelta(days=SEASON_DAYS)
+    assert churn.split.kind == "seasonal"
+    assert churn.validation_as_of == churn.as_of - dt.timedelta(days=90)
+    assert churn.train_as_of == churn.validation_as_of - year
+    assert churn.split.refit_day == churn.as_of - year  # the weeks a year before those scored
+    assert (churn.train_as_of.weekday(), churn.split.refit_day.weekday()) == (
+        churn.validation_as_of.weekday(),
+        churn.as_of.weekday(),
+    )
+
+
+def test_a_history_shorter_than_a_year_and_the_horizon_uses_the_window_before(mart: Mart) -> None:
+    day = dt.date(2023, 12, 31)  # the history starts on 2023-01-01
+    plan = plan_split(mart, target_of("churn"), day, 90)
+    assert (plan.kind, plan.train_day, plan.validation_day, plan.refit_day) == (
+        "consecutive",
+        dt.date(2023, 7, 4),
+        dt.date(2023, 10, 2),
+        dt.date(2023, 10, 2),
+    )
+    with pytest.raises(PredictionError, match=r"a seasonal split .* first purchase is on 2023-01"):
+        plan_split(mart, target_of("churn"), day, 90, "seasonal")
+    with pytest.raises(PredictionError, match="the horizon is over 364 days"):
+        plan_split(mart, target_of("churn"), dt.date(2025, 12, 31), 400, "seasonal")
+    forced = plan_split(mart, target_of("churn"), dt.date(2025, 12, 31), 90, "consecutive")
+    assert (forced.kind, forced.train_day) == ("consecutive", dt.date(2025, 7, 4))
+
+
+@pytest.fixture(scope="module")
+def retailer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
+    """The synthetic retailer of the calibration target: 20,000 customers, seed 1."""
+    with load(tmp_path_factory.mktemp("calibration"), generate(20_000, seed=1)) as m:
+        yield m
+
+
+def test_churn_is_calibrated_on_the_later_window(retailer: Mart) -> None:
+    # the issue's target: expected calibration error under 0.03 on the later time split
+    run = run_prediction(retailer, "churn")
+    assert run.split.kind == "seasonal"
+    seasonal = run.validation["churn_gbm"]
+    assert seasonal["ece"] < 0.03
+    assert seasonal["auc"] > 0.9
+    # beside it, the same model trained on the window just before (what a consecutive split
+    # evaluates): the season of that window differs, and so does its calibration
+    target = target_of("churn")
+    train = labelled_set(retailer, run.validation_as_of - dt.timedelta(days=90), 90, target)
+    X_val, y_val = labelled_set(retailer, run.validation_as_of, 90, target)
+    model = PropensityClassifier(random_state=0).fit(*train)
+    consecutive = evaluate(y_val, model.predict_proba(X_val)[:, 1])
+    assert consecutive["ece"] > 3 * seasonal["ece"]

@@ -23,6 +23,8 @@ def summary(run: PredictionRun) -> dict[str, Any]:
         "horizon_days": run.horizon_days,
         "train_as_of": run.train_as_of.isoformat(),
         "validation_as_of": run.validation_as_of.isoformat(),
+        "split": run.split.kind,
+        "refit_as_of": run.split.refit_day.isoformat(),
         "n_train": run.n_train,
         "n_scored": run.n_scored,
         "run_id": run.run_id,
@@ -45,8 +47,10 @@ def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.hum
         "lift top 10%",
         "ECE",
         title=(
-            f"{target.name} in {run.horizon_days} days: trained as of {run.train_as_of}, "
-            f"validated as of {run.validation_as_of} ({next(iter(run.validation.values()))['n']:,} customers)"
+            f"{target.name} in {run.horizon_days} days ({run.split.kind} split): trained as of "
+            f"{run.train_as_of}, validated as of {run.validation_as_of} "
+            f"({next(iter(run.validation.values()))['n']:,} customers); scores from a model "
+            f"trained as of {run.split.refit_day}"
         ),
     )
     for name, m in run.validation.items():

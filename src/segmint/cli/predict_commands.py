@@ -7,6 +7,7 @@ Adapters over :mod:`segmint.workflows.predict`; the calibration chart is drawn b
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFor
 from segmint.cli._output import err, out, steps, user_errors
 from segmint.cli._predict_output import show_prediction, summary
 from segmint.mart import connect
+from segmint.scoring.propensity import Split
 from segmint.views.plots.propensity import write_calibration_chart
 from segmint.workflows import privacy
 from segmint.workflows.predict import refresh_scores, run_prediction
@@ -34,6 +36,31 @@ PlotOption = Annotated[
     typer.Option("--plot", help="Write the calibration curve as an interactive HTML chart here."),
 ]
 
+
+class SplitChoice(StrEnum):
+    """The training window of ``predict`` (``segmint.scoring.propensity.plan_split``)."""
+
+    auto = "auto"
+    seasonal = "seasonal"
+    consecutive = "consecutive"
+
+
+SPLITS: dict[SplitChoice, Split] = {
+    SplitChoice.auto: "auto",
+    SplitChoice.seasonal: "seasonal",
+    SplitChoice.consecutive: "consecutive",
+}
+SplitOption = Annotated[
+    SplitChoice,
+    typer.Option(
+        "--split",
+        help=(
+            "Training window: 'seasonal' (the same calendar weeks a year earlier), "
+            "'consecutive' (the window before) or 'auto' (seasonal once the history allows)."
+        ),
+    ),
+]
+
 predict_app = typer.Typer(
     help="Churn and purchase-intent scores: train, compare with BTYD, score, store.",
     no_args_is_help=True,
@@ -47,10 +74,11 @@ def _predict(
     horizon_days: int | None,
     plot: Path | None,
     format_: OutputFormat,
+    split: SplitChoice,
 ) -> None:
     with connect(mart) as m, steps(f"{target} model") as step:
         step("building features, training and scoring")
-        run = run_prediction(m, target, as_of, horizon_days)
+        run = run_prediction(m, target, as_of, horizon_days, split=SPLITS[split])
     if plot is not None:
         title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
         write_calibration_chart(run.validation, title, plot)
@@ -68,9 +96,10 @@ def churn(
     horizon_days: HorizonOption = None,
     plot: PlotOption = None,
     format_: FormatOption = OutputFormat.human,
+    split: SplitOption = SplitChoice.auto,
 ) -> None:
     """Churn risk: P(no purchase in the next N days) for every customer who has bought."""
-    _predict("churn", mart, as_of, horizon_days, plot, format_)
+    _predict("churn", mart, as_of, horizon_days, plot, format_, split)
 
 
 @predict_app.command("intent")
@@ -81,9 +110,10 @@ def intent(
     horizon_days: HorizonOption = None,
     plot: PlotOption = None,
     format_: FormatOption = OutputFormat.human,
+    split: SplitOption = SplitChoice.auto,
 ) -> None:
     """Purchase intent: P(at least one purchase in the next N days), prospects included."""
-    _predict("intent", mart, as_of, horizon_days, plot, format_)
+    _predict("intent", mart, as_of, horizon_days, plot, format_, split)
 
 
 @user_errors

@@ -1,11 +1,12 @@
 """Use case: train, evaluate and store churn or purchase-intent scores, or refresh every score.
 
 For a horizon of ``h`` days and a scoring date ``D`` (definitions in ``docs/predictive.md``
-and :mod:`segmint.scoring.propensity`): the classifier is trained on features as of
-``T0 = D - 2h`` with labels from (T0, T0 + h], evaluated against the BTYD baselines on
-features as of ``T1 = D - h`` with labels from (T1, D], then refitted on the T1 set and used
-to score every customer as of ``D``. ``segmint predict``, ``segmint score``, ``segmint
-demo`` and :meth:`segmint.workspace.Workspace.predict` call these functions.
+and :mod:`segmint.scoring.propensity`): the classifier is evaluated against the BTYD
+baselines on features as of ``T1 = D - h`` with labels from (T1, D], after training on the
+same calendar window a year earlier (seasonal split) or on the window before (consecutive
+split, for short histories); the final model, trained the same way for the window after
+``D``, scores every customer as of ``D``. ``segmint predict``, ``segmint score``,
+``segmint demo`` and :meth:`segmint.workspace.Workspace.predict` call these functions.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from segmint.models.propensity import PropensityClassifier, evaluate, feature_im
 from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
 from segmint.scoring.propensity import (
     TARGETS,
+    Split,
     Target,
+    TimeSplit,
     btyd_baselines,
-    check_history,
     check_labels,
     feature_frame,
     labelled_set,
+    plan_split,
     store_run,
     store_scores,
     target_of,
@@ -56,6 +59,8 @@ class PredictionRun:
     validation: dict[str, dict[str, Any]]
     importance: pd.DataFrame
     run_id: int
+    split: TimeSplit
+    """The split's kind and dates (the final model's training date among them)."""
 
 
 def run_prediction(
@@ -64,22 +69,34 @@ def run_prediction(
     as_of: AsOf | None = None,
     horizon_days: int | None = None,
     *,
+    split: Split = "auto",
     random_state: int = 0,
 ) -> PredictionRun:
     """Train, evaluate against the BTYD baseline, score every customer as of ``D`` and store.
 
+    ``split``: ``auto`` (seasonal once the history reaches a year before the evaluated
+    window, else consecutive), ``seasonal`` or ``consecutive``
+    (:func:`segmint.scoring.propensity.plan_split`).
+
     Raises:
-        PredictionError: unknown target, too little history for the horizon, or a label
-            with one class.
+        PredictionError: unknown target, too little history for the horizon and split, or
+            a label with one class.
     """
     target = target_of(target_name)
     day = resolve_as_of(mart, as_of)
     horizon = target.default_horizon_days if horizon_days is None else horizon_days
-    train_day = check_history(mart, target, day, horizon)
-    validation_day = day - dt.timedelta(days=horizon)
+    plan = plan_split(mart, target, day, horizon, split)
+    train_day, validation_day = plan.train_day, plan.validation_day
     train = labelled_set(mart, train_day, horizon, target)
     validation = labelled_set(mart, validation_day, horizon, target)
-    for (_, labels), when in ((train, train_day), (validation, validation_day)):
+    refit = validation
+    if plan.refit_day != validation_day:
+        refit = labelled_set(mart, plan.refit_day, horizon, target)
+    for (_, labels), when in (
+        (train, train_day),
+        (validation, validation_day),
+        (refit, plan.refit_day),
+    ):
         check_labels(labels, target, when, horizon)
 
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
@@ -89,7 +106,7 @@ def run_prediction(
     metrics = {name: evaluate(y_val, values) for name, values in scores.items()}
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
 
-    final = PropensityClassifier(random_state=random_state).fit(X_val, y_val)
+    final = PropensityClassifier(random_state=random_state).fit(*refit)
     current = feature_frame(mart, day, target)
     store_scores(
         mart,
@@ -110,6 +127,7 @@ def run_prediction(
         metrics,
         importance,
         run_id=0,
+        split=plan,
     )
     return _stored(mart, run, final, train[1])
 
@@ -129,6 +147,8 @@ def _stored(
             "horizon_days": run.horizon_days,
             "train_as_of": run.train_as_of.isoformat(),
             "validation_as_of": run.validation_as_of.isoformat(),
+            "split": run.split.kind,
+            "refit_as_of": run.split.refit_day.isoformat(),
             "estimator": final.get_params(),
             "features": [str(c) for c in final.feature_names_in_],
         },
