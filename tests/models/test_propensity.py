@@ -13,6 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 from segmint.exceptions import NotFittedError
 from segmint.models.propensity import (
+    IMPORTANCE_ROWS,
     PropensityClassifier,
     PropensityInputError,
     calibration_table,
@@ -149,6 +150,20 @@ def test_feature_importance_ranks_the_signal_first(
     assert importance.importance.iloc[0] > 0.1
     assert abs(importance.importance.iloc[-1]) < 0.01
     assert len(feature_importance(model, X, y, top=2)) == 2
+
+
+def test_feature_importance_scores_a_sample_of_the_rows(
+    fitted: tuple[PropensityClassifier, pd.DataFrame, np.ndarray],
+) -> None:
+    model, X, y = fitted
+    every_row = feature_importance(model, X, y)
+    assert len(X) < IMPORTANCE_ROWS and every_row.equals(
+        feature_importance(model, X, y, max_rows=len(X))
+    )
+    sampled = feature_importance(model, X, y, max_rows=300)
+    assert not np.allclose(sampled.importance, every_row.importance)  # other rows, other drops
+    assert sampled.feature.iloc[0] == "signal"  # and still the signal first
+    assert sampled.equals(feature_importance(model, X, y, max_rows=300))  # seeded
 
 
 def test_estimator_conventions(

@@ -39,6 +39,8 @@ from segmint.exceptions import SegmintError
 from segmint.models._fitted import check_fitted
 
 FloatArray = npt.NDArray[np.float64]
+IMPORTANCE_ROWS = 5_000
+"""Rows each permutation-importance repeat scores at most (:func:`feature_importance`)."""
 Calibration = Literal["isotonic", "sigmoid"]
 
 
@@ -317,9 +319,15 @@ def feature_importance(
     y: npt.ArrayLike,
     top: int = 15,
     n_repeats: int = 3,
+    max_rows: int = IMPORTANCE_ROWS,
     random_state: int | None = 0,
 ) -> pd.DataFrame:
     """Permutation importance (Breiman 2001) on held-out data: the AUC lost when a column is shuffled.
+
+    Each repeat scores a random ``max_rows`` of the rows (all of them when fewer):
+    the cost is one prediction per column and repeat, so on a million customers every row
+    would take most of an hour, while the AUC drop of a column that matters is measured
+    well on five thousand (``std`` shows the spread over repeats).
 
     Columns: ``feature``, ``importance`` (mean AUC drop), ``std``; the ``top`` largest.
     """
@@ -334,6 +342,7 @@ def feature_importance(
             labels,
             scoring="roc_auc",
             n_repeats=n_repeats,
+            max_samples=min(len(X), max_rows),
             random_state=random_state,
         )
     frame = pd.DataFrame(
