@@ -109,7 +109,7 @@ def test_a_seasonal_split_without_a_year_of_history_is_refused(mart: Path) -> No
 
 
 def test_score_refreshes_churn_and_intent_and_clv_once_fitted(mart: Path, tmp_path: Path) -> None:
-    result = invoke(mart, "score", "--format", "json")
+    result = invoke(mart, "score", "--retrain", "--format", "json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["as_of"] == "2025-12-31"
@@ -123,6 +123,14 @@ def test_score_refreshes_churn_and_intent_and_clv_once_fitted(mart: Path, tmp_pa
     assert plots and {path for path, kind in registered(mart).items() if kind == "plot"} >= plots
     again = json.loads(invoke(mart, "score", "--format", "json").stdout)
     assert again["clv"]["model"] == "bgnbd+gammagamma"
+    assert [p["reused"] for p in payload["predictions"]] == [False, False]  # --retrain
+    assert [p["reused"] for p in again["predictions"]] == [True, True]  # then applied
+    assert [p["run_id"] for p in again["predictions"]] == [
+        p["run_id"] for p in payload["predictions"]
+    ]
+    human = invoke(mart, "score")
+    assert human.exit_code == 0, human.output
+    assert human.stdout.count("stored run") == 2 and "stored fit" in human.stdout
     counts = stored_counts(mart)
     assert counts[("bgnbd+gammagamma", "clv")] == again["clv"]["n_customers"]
     assert counts[("churn_gbm", "churn_risk")] > 0

@@ -25,6 +25,7 @@ from sklearn.metrics import roc_auc_score
 
 from segmint.mart import TABLES, Mart, connect
 from segmint.mart.ingest import ingest
+from segmint.mart.schema import REFIT_FLAGS
 from segmint.models.propensity import PropensityClassifier, evaluate
 from segmint.scoring.propensity import (
     SEASON_DAYS,
@@ -124,6 +125,41 @@ def test_refresh_trains_both_targets_and_intent_scores_prospects_too(
     assert run.n_scored == customers == len(stored(mart, run.as_of, "intent_gbm"))
 
 
+def runs_of(mart: Mart) -> int:
+    return int(mart.table("model_runs").count().execute())
+
+
+def test_scoring_again_applies_the_stored_models(mart: Mart, refresh: ScoreRefresh) -> None:
+    before = runs_of(mart)
+    churn_scores = stored(mart, refresh.as_of, "churn_gbm")
+    mart.delete("scores", as_of=refresh.as_of, model="churn_gbm", score_name="churn_risk")
+    again = refresh_scores(mart, refresh.as_of)
+    assert [run.reused for run in again.predictions] == [True, True]
+    assert [run.run_id for run in again.predictions] == [r.run_id for r in refresh.predictions]
+    assert runs_of(mart) == before  # nothing trained
+    pd.testing.assert_series_equal(stored(mart, refresh.as_of, "churn_gbm"), churn_scores)
+    first = refresh.predictions[0]
+    assert again.predictions[0].validation == first.validation
+    assert again.predictions[0].split == first.split
+    retrained = refresh_scores(mart, refresh.as_of, retrain=True)
+    assert [run.reused for run in retrained.predictions] == [False, False]
+    assert runs_of(mart) == before + 2
+
+
+def test_a_model_older_than_its_horizon_or_flagged_by_an_erasure_is_trained_again(
+    mart: Mart,
+) -> None:
+    trained = run_prediction(mart, "intent", "2025-11-10")  # intent looks 30 days ahead
+    young = refresh_scores(mart, "2025-12-09").predictions[1]
+    assert (young.reused, young.run_id) == (True, trained.run_id)
+    assert len(stored(mart, dt.date(2025, 12, 9), "intent_gbm")) == young.n_scored
+    old = refresh_scores(mart, "2025-12-10").predictions[1]  # 30 days on: trained again
+    assert not old.reused and old.run_id > trained.run_id
+    flag_for_refit(mart, old.run_id, dt.date(2025, 12, 10))
+    after = refresh_scores(mart, "2025-12-10").predictions[1]
+    assert not after.reused and after.run_id > old.run_id
+
+
 def test_labels_come_from_the_horizon_after_the_feature_date(
     mart: Mart, tables: dict[str, pa.Table]
 ) -> None:
@@ -210,6 +246,20 @@ def insert(mart: Mart, name: str, rows: list[dict[str, Any]]) -> None:
     frame = pd.DataFrame(rows).reindex(columns=list(schema))
     frame["ingest_id"] = 1
     mart.con.insert(name, ibis.memtable(frame).cast(schema))
+
+
+def flag_for_refit(mart: Mart, run_id: int, as_of: dt.date) -> None:
+    """Flag a model run as an erasure does (its fit could include a forgotten person)."""
+    row = {
+        "source": ["model_runs"],
+        "run_id": [run_id],
+        "model": ["intent_gbm"],
+        "as_of": [as_of],
+        "n_subjects": [1],
+        "flagged_at": [dt.datetime(2026, 1, 1)],
+        "reason": ["erasure"],
+    }
+    mart.con.insert(REFIT_FLAGS.name, ibis.memtable(row, schema=REFIT_FLAGS.ibis_schema()))
 
 
 def test_a_label_with_one_class_is_an_error(tmp_path: Path) -> None:

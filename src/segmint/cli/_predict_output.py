@@ -28,6 +28,7 @@ def summary(run: PredictionRun) -> dict[str, Any]:
         "n_train": run.n_train,
         "n_scored": run.n_scored,
         "run_id": run.run_id,
+        "reused": run.reused,
         "validation": run.validation,
         "importance": run.importance.to_dict(orient="records"),
     }

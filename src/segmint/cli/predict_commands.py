@@ -118,12 +118,24 @@ def intent(
 
 @user_errors
 def score(
-    mart: MartOption = None, as_of: AsOfOption = None, format_: FormatOption = OutputFormat.human
+    mart: MartOption = None,
+    as_of: AsOfOption = None,
+    retrain: Annotated[
+        bool,
+        typer.Option(
+            "--retrain", help="Train churn and intent again even when a stored model is fresh."
+        ),
+    ] = False,
+    format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit)."""
+    """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit).
+
+    Churn and intent use the models stored last while they are younger than their horizon
+    (90 and 30 days) and no erasure flagged them; otherwise they are trained again.
+    """
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
-        refresh = refresh_scores(m, as_of)
+        refresh = refresh_scores(m, as_of, retrain=retrain)
     if refresh.clv is None:
         err.print("no CLV fit stored up to this date: run `segmint clv fit` to add CLV scores")
     if format_ != OutputFormat.human:
@@ -137,13 +149,27 @@ def score(
         typer.echo(json.dumps(payload, default=str))
         return
     view = Table(
-        "score", "model", "customers", "validation AUC", title=f"scores as of {refresh.as_of}"
+        "score",
+        "model",
+        "customers",
+        "validation AUC",
+        "model run",
+        title=f"scores as of {refresh.as_of}",
     )
     for run in refresh.predictions:
         auc = run.validation[run.target.model]["auc"]
-        view.add_row(run.target.score_name, run.target.model, f"{run.n_scored:,}", f"{auc:.3f}")
+        made = f"stored run {run.run_id}" if run.reused else f"trained, run {run.run_id}"
+        view.add_row(
+            run.target.score_name, run.target.model, f"{run.n_scored:,}", f"{auc:.3f}", made
+        )
     if refresh.clv is not None:
-        view.add_row("clv and BTYD scores", refresh.clv.model, f"{refresh.clv.n_customers:,}", "")
+        view.add_row(
+            "clv and BTYD scores",
+            refresh.clv.model,
+            f"{refresh.clv.n_customers:,}",
+            "",
+            "stored fit",
+        )
     out.print(view)
 
 

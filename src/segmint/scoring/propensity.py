@@ -64,6 +64,7 @@ from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
 from segmint.features.orders import order_values
 from segmint.mart import TABLES, Mart
+from segmint.mart.schema import REFIT_FLAGS
 from segmint.models import BGNBD
 from segmint.models.propensity import (
     PropensityClassifier,
@@ -113,9 +114,12 @@ def purchases_between(mart: Mart, start: dt.date, end: dt.date) -> ir.Table:
     return window.group_by("customer_id").aggregate(n_purchases=window.count())
 
 
-def feature_frame(mart: Mart, day: dt.date, target: Target) -> pd.DataFrame:
-    """The model inputs as of ``day`` for ``target``'s population: every feature but dates, by customer."""
-    features = build_features(mart, day)
+def feature_frame(
+    mart: Mart, day: dt.date, target: Target, features: ir.Table | None = None
+) -> pd.DataFrame:
+    """The model inputs as of ``day`` for ``target``'s population: every feature but dates,
+    by customer; from ``features`` when given (every feature as of ``day``), else built."""
+    features = build_features(mart, day) if features is None else features
     if target.buyers_only:
         features = features.filter(features.btyd_frequency.notnull())
     dates = [name for name, kind in features.schema().items() if kind.is_temporal()]
@@ -291,6 +295,46 @@ def store_scores(
     with mart.transaction():
         mart.delete("scores", as_of=as_of, model=model, score_name=score_name)
         mart.con.insert("scores", table)
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A propensity model stored in ``model_runs`` with what its run recorded."""
+
+    run_id: int
+    as_of: dt.date
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    estimator: PropensityClassifier
+
+
+def latest_model(mart: Mart, target: Target, day: dt.date) -> StoredModel | None:
+    """The ``target`` model stored last as of ``day`` or earlier, unless an erasure flagged it
+    for refit (its fit could include a forgotten person); None when there is none.
+
+    The blobs are pickles written by :func:`store_run`: load only marts you trust.
+    """
+    runs = mart.table("model_runs")
+    mine = runs.filter(
+        runs.kind == target.name,
+        runs.model == target.model,
+        runs.as_of <= ibis.literal(day, "date"),
+    )
+    if REFIT_FLAGS.name in mart.table_names():
+        flags = mart.table(REFIT_FLAGS.name)
+        flagged = flags.filter(flags.source == "model_runs", flags.run_id.notnull())
+        mine = mine.anti_join(flagged.select("run_id"), "run_id")
+    last = mine.order_by(ibis.desc("run_id")).limit(1).to_pandas()
+    if last.empty:
+        return None
+    row = last.iloc[0]
+    return StoredModel(
+        int(row["run_id"]),
+        pd.Timestamp(row["as_of"]).date(),
+        json.loads(row["params"]),
+        json.loads(row["metrics"]),
+        pickle.loads(row["model_blob"]),
+    )
 
 
 def store_run(

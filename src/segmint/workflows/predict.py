@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -31,6 +32,7 @@ from segmint.scoring.propensity import (
     check_labels,
     feature_frame,
     labelled_set,
+    latest_model,
     plan_split,
     store_run,
     store_scores,
@@ -61,6 +63,9 @@ class PredictionRun:
     run_id: int
     split: TimeSplit
     """The split's kind and dates (the final model's training date among them)."""
+    reused: bool = False
+    """True when a stored model scored the customers (``run_id`` is its run) and nothing
+    was trained: ``validation`` and ``importance`` are that run's."""
 
 
 def run_prediction(
@@ -70,13 +75,15 @@ def run_prediction(
     horizon_days: int | None = None,
     *,
     split: Split = "auto",
+    features: ibis.Table | None = None,
     random_state: int = 0,
 ) -> PredictionRun:
     """Train, evaluate against the BTYD baseline, score every customer as of ``D`` and store.
 
     ``split``: ``auto`` (seasonal once the history reaches a year before the evaluated
     window, else consecutive), ``seasonal`` or ``consecutive``
-    (:func:`segmint.scoring.propensity.plan_split`).
+    (:func:`segmint.scoring.propensity.plan_split`). ``features``: every feature as of
+    ``as_of``, when the caller has them stored already (else they are built).
 
     Raises:
         PredictionError: unknown target, too little history for the horizon and split, or
@@ -107,7 +114,7 @@ def run_prediction(
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
 
     final = PropensityClassifier(random_state=random_state).fit(*refit)
-    current = feature_frame(mart, day, target)
+    current = feature_frame(mart, day, target, features)
     store_scores(
         mart,
         day,
@@ -176,18 +183,78 @@ class ScoreRefresh:
     clv: ScoreRun | None
 
 
-def refresh_scores(mart: Mart, as_of: AsOf | None = None) -> ScoreRefresh:
-    """Retrain and store churn and intent scores as of ``as_of``, and score CLV with the stored fit.
+def refresh_scores(
+    mart: Mart,
+    as_of: AsOf | None = None,
+    *,
+    features: ibis.Table | None = None,
+    retrain: bool = False,
+) -> ScoreRefresh:
+    """Store churn and intent scores as of ``as_of``, and score CLV with the stored fit.
 
-    Each target uses its default horizon. The CLV fit is the one stored last by
-    ``segmint clv fit`` (never refitted here), used only if it was fitted as of ``as_of``
-    or earlier, so no score sees later data. The stored retention policy is applied first.
+    Churn and intent are scored with the model stored last for each (:func:`stored_scoring`)
+    while it is younger than its horizon and no erasure flagged it for refit; otherwise, or
+    with ``retrain``, the model is trained again (:func:`run_prediction`, default horizon).
+    ``features``: every feature as of the date, when the caller has them stored already.
+    The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
+    only if it was fitted as of ``as_of`` or earlier, so no score sees later data. The
+    stored retention policy is applied first.
     """
     apply_stored_retention(mart)
     day = resolve_as_of(mart, as_of)
-    predictions = [run_prediction(mart, name, day) for name in TARGETS]
+    predictions = []
+    for name in TARGETS:
+        reused = None if retrain else stored_scoring(mart, name, day, features)
+        predictions.append(reused or run_prediction(mart, name, day, features=features))
     stored = latest_fit(mart)
     clv = None
     if stored is not None and stored[1] <= day:
         clv = score_customers(mart, stored[0], day)
     return ScoreRefresh(day, predictions, clv)
+
+
+def stored_scoring(
+    mart: Mart, target_name: str, day: dt.date, features: ibis.Table | None = None
+) -> PredictionRun | None:
+    """Score every customer as of ``day`` with the stored ``target_name`` model and store the
+    scores; None (nothing stored) when there is no usable model.
+
+    Usable: stored as of ``day`` or earlier, fewer days before it than its horizon (a churn
+    model for 90 days serves the 90 days after its date; then its season and customers
+    have moved on), not flagged for refit by an erasure, and the features still hold every
+    column it was trained on.
+    """
+    target = target_of(target_name)
+    model = latest_model(mart, target, day)
+    if model is None:
+        return None
+    horizon = int(model.params["horizon_days"])
+    if (day - model.as_of).days >= horizon:
+        return None
+    current = feature_frame(mart, day, target, features)
+    if set(model.estimator.feature_names_in_) - set(current.columns):
+        return None
+    values = model.estimator.predict_proba(current)[:, 1]
+    store_scores(mart, day, target.model, target.score_name, current.index, values)
+    params = model.params
+    validation_day = dt.date.fromisoformat(params["validation_as_of"])
+    split = TimeSplit(
+        params.get("split", "consecutive"),
+        dt.date.fromisoformat(params["train_as_of"]),
+        validation_day,
+        dt.date.fromisoformat(params.get("refit_as_of", params["validation_as_of"])),
+    )
+    return PredictionRun(
+        target,
+        day,
+        horizon,
+        split.train_day,
+        validation_day,
+        int(model.metrics["n_train"]),
+        len(current),
+        model.metrics["validation"],
+        pd.DataFrame(model.metrics["importance"]),
+        model.run_id,
+        split,
+        reused=True,
+    )

@@ -4,8 +4,9 @@
 (the purchase groups brought forward for the customers whose orders changed, see
 :mod:`segmint.features.part_store`), then re-runs every stored segmentation from its stored
 definition on those features: RFM, lifecycle and rules; the stored cluster models are
-applied, not refitted; churn and intent scores are retrained and CLV scored with the stored
-fit (:func:`segmint.workflows.predict.refresh_scores`); value tiers are ranked on the new
+applied, not refitted; churn and intent are scored with their stored models while those
+are younger than their horizon (retrained otherwise) and CLV with the stored fit
+(:func:`segmint.workflows.predict.refresh_scores`); value tiers are ranked on the new
 CLV scores. A running dashboard sees the new dates when the mart is published on close and
 warms its figures again (:class:`segmint.api.warmup.Warmer`).
 """
@@ -78,7 +79,7 @@ def refresh(mart: Mart, as_of: AsOf | None = None, step: Step | None = None) -> 
             _rerun(mart, run, name, kind, features)
     say("churn, intent and CLV scores")
     try:
-        scores = refresh_scores(mart, day)
+        scores = refresh_scores(mart, day, features=features)
     except SegmintError as exc:
         run.skipped["scores"] = str(exc)
         scores = None
