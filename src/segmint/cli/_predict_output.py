@@ -1,4 +1,5 @@
-"""Printing a churn or intent run: metrics against the baselines, calibration, top features."""
+"""Printing a churn or intent run (metrics against the baselines, calibration, top features)
+and what ``segmint score`` stored."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import out
-from segmint.workflows.predict import PredictionRun
+from segmint.workflows.predict import PredictionRun, ScoreRefresh
 
 
 def summary(run: PredictionRun) -> dict[str, Any]:
@@ -84,3 +85,40 @@ def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.hum
         f"(model {target.model}, run {run.run_id})",
         highlight=False,
     )
+
+
+def show_refresh(refresh: ScoreRefresh, format_: OutputFormat = OutputFormat.human) -> None:
+    """Print what ``segmint score`` stored: each score, its model run (stored or trained), CLV."""
+    if format_ != OutputFormat.human:
+        payload = {
+            "as_of": refresh.as_of.isoformat(),
+            "predictions": [summary(run) for run in refresh.predictions],
+            "clv": None
+            if refresh.clv is None
+            else {"model": refresh.clv.model, "n_customers": refresh.clv.n_customers},
+        }
+        typer.echo(json.dumps(payload, default=str))
+        return
+    view = Table(
+        "score",
+        "model",
+        "customers",
+        "validation AUC",
+        "model run",
+        title=f"scores as of {refresh.as_of}",
+    )
+    for run in refresh.predictions:
+        auc = run.validation[run.target.model]["auc"]
+        made = f"stored run {run.run_id}" if run.reused else f"trained, run {run.run_id}"
+        view.add_row(
+            run.target.score_name, run.target.model, f"{run.n_scored:,}", f"{auc:.3f}", made
+        )
+    if refresh.clv is not None:
+        view.add_row(
+            "clv and BTYD scores",
+            refresh.clv.model,
+            f"{refresh.clv.n_customers:,}",
+            "",
+            "stored fit",
+        )
+    out.print(view)

@@ -6,17 +6,15 @@ Adapters over :mod:`segmint.workflows.predict`; the calibration chart is drawn b
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
-from segmint.cli._output import err, out, steps, user_errors
-from segmint.cli._predict_output import show_prediction, summary
+from segmint.cli._output import err, steps, user_errors
+from segmint.cli._predict_output import show_prediction, show_refresh
 from segmint.mart import connect
 from segmint.scoring.propensity import Split
 from segmint.views.plots.propensity import write_calibration_chart
@@ -138,39 +136,7 @@ def score(
         refresh = refresh_scores(m, as_of, retrain=retrain)
     if refresh.clv is None:
         err.print("no CLV fit stored up to this date: run `segmint clv fit` to add CLV scores")
-    if format_ != OutputFormat.human:
-        payload = {
-            "as_of": refresh.as_of.isoformat(),
-            "predictions": [summary(run) for run in refresh.predictions],
-            "clv": None
-            if refresh.clv is None
-            else {"model": refresh.clv.model, "n_customers": refresh.clv.n_customers},
-        }
-        typer.echo(json.dumps(payload, default=str))
-        return
-    view = Table(
-        "score",
-        "model",
-        "customers",
-        "validation AUC",
-        "model run",
-        title=f"scores as of {refresh.as_of}",
-    )
-    for run in refresh.predictions:
-        auc = run.validation[run.target.model]["auc"]
-        made = f"stored run {run.run_id}" if run.reused else f"trained, run {run.run_id}"
-        view.add_row(
-            run.target.score_name, run.target.model, f"{run.n_scored:,}", f"{auc:.3f}", made
-        )
-    if refresh.clv is not None:
-        view.add_row(
-            "clv and BTYD scores",
-            refresh.clv.model,
-            f"{refresh.clv.n_customers:,}",
-            "",
-            "stored fit",
-        )
-    out.print(view)
+    show_refresh(refresh, format_)
 
 
 def register(app: typer.Typer) -> None:

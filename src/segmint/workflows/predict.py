@@ -40,6 +40,9 @@ from segmint.scoring.propensity import (
 )
 from segmint.workflows.privacy import apply_stored_retention
 
+LabelledSet = tuple[pd.DataFrame, np.ndarray]
+"""Features by customer and their labels (:func:`segmint.scoring.propensity.labelled_set`)."""
+
 
 @dataclass(frozen=True)
 class PredictionRun:
@@ -93,18 +96,8 @@ def run_prediction(
     day = resolve_as_of(mart, as_of)
     horizon = target.default_horizon_days if horizon_days is None else horizon_days
     plan = plan_split(mart, target, day, horizon, split)
+    train, validation, refit = _labelled_sets(mart, plan, horizon, target)
     train_day, validation_day = plan.train_day, plan.validation_day
-    train = labelled_set(mart, train_day, horizon, target)
-    validation = labelled_set(mart, validation_day, horizon, target)
-    refit = validation
-    if plan.refit_day != validation_day:
-        refit = labelled_set(mart, plan.refit_day, horizon, target)
-    for (_, labels), when in (
-        (train, train_day),
-        (validation, validation_day),
-        (refit, plan.refit_day),
-    ):
-        check_labels(labels, target, when, horizon)
 
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
     X_val, y_val = validation
@@ -137,6 +130,19 @@ def run_prediction(
         split=plan,
     )
     return _stored(mart, run, final, train[1])
+
+
+def _labelled_sets(
+    mart: Mart, plan: TimeSplit, horizon: int, target: Target
+) -> tuple[LabelledSet, LabelledSet, LabelledSet]:
+    """The training, evaluation and final training sets of ``plan``, each with two classes."""
+    dates = (plan.train_day, plan.validation_day, plan.refit_day)
+    sets: dict[dt.date, LabelledSet] = {}
+    for day in dates:
+        if day not in sets:
+            sets[day] = labelled_set(mart, day, horizon, target)
+            check_labels(sets[day][1], target, day, horizon)
+    return sets[dates[0]], sets[dates[1]], sets[dates[2]]
 
 
 def _stored(
