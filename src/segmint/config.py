@@ -67,7 +67,7 @@ def get_settings(mart: Path | str | None = None) -> Settings:
         mart=Path(env.get("SEGMINT_MART", named or str(DEFAULT_MART))),
         threads=_whole_number(env, "SEGMINT_THREADS"),
         memory_limit=env.get("SEGMINT_MEMORY_LIMIT") or default_memory_limit(),
-        engine=_engine(engine),
+        engine=engine_name(engine),
     )
     if mart is not None:
         settings = replace(settings, mart=Path(mart))
@@ -94,7 +94,7 @@ def _whole_number(env: Mapping[str, str], name: str) -> int | None:
 ENGINES = ("duckdb", "pyspark")
 
 
-def _engine(value: str) -> str:
+def engine_name(value: str) -> str:
     """The engine named by ``SEGMINT_ENGINE`` (``duckdb:///path`` names DuckDB too).
 
     Raises:

@@ -9,10 +9,14 @@ add one row to :data:`COMMANDS`: its name, the ``segmint.cli`` module whose
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from segmint import __version__
 from segmint.cli.lazy_group import LazyCommand, LazyGroup
+from segmint.config import engine_name
+from segmint.exceptions import SegmintError
 
 COMMANDS: dict[str, LazyCommand] = {
     "init": LazyCommand("mart_commands", "Create the mart file and every table in it (safe to run again)."),
@@ -73,10 +77,31 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _engine(value: str | None) -> str | None:
+    """Check ``--engine`` and hand it to every command as ``SEGMINT_ENGINE`` does."""
+    if value is not None:
+        try:
+            engine_name(value)
+        except SegmintError as exc:
+            raise typer.BadParameter(str(exc).replace("SEGMINT_ENGINE=", "")) from None
+        os.environ["SEGMINT_ENGINE"] = value
+    return value
+
+
 @app.callback()
 def main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+    engine: str | None = typer.Option(
+        None,
+        "--engine",
+        callback=_engine,
+        metavar="ENGINE",
+        help=(
+            "Where the mart lives: duckdb (default), duckdb:///path/to/mart.duckdb or pyspark "
+            "(--mart names the warehouse directory); the same as SEGMINT_ENGINE."
+        ),
     ),
 ) -> None:
     """Customer segmentation from one CSV of orders upward."""
