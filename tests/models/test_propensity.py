@@ -14,6 +14,7 @@ from sklearn.metrics import roc_auc_score
 from segmint.exceptions import NotFittedError
 from segmint.models.propensity import (
     IMPORTANCE_ROWS,
+    PARALLEL_ROWS,
     PropensityClassifier,
     PropensityInputError,
     calibration_table,
@@ -164,6 +165,13 @@ def test_feature_importance_scores_a_sample_of_the_rows(
     assert not np.allclose(sampled.importance, every_row.importance)  # other rows, other drops
     assert sampled.feature.iloc[0] == "signal"  # and still the signal first
     assert sampled.equals(feature_importance(model, X, y, max_rows=300))  # seeded
+
+
+def test_large_tables_use_every_core_small_ones_one() -> None:
+    model = PropensityClassifier()
+    assert model._threads(PARALLEL_ROWS - 1) == 1  # the thread team would mostly wait
+    assert model._threads(PARALLEL_ROWS) is None  # every core
+    assert PropensityClassifier(n_threads=2)._threads(10) == 2
 
 
 def test_estimator_conventions(

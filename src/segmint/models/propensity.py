@@ -39,6 +39,8 @@ from segmint.exceptions import SegmintError
 from segmint.models._fitted import check_fitted
 
 FloatArray = npt.NDArray[np.float64]
+PARALLEL_ROWS = 100_000
+"""Rows from which predictions use every core (:meth:`PropensityClassifier.predict_proba`)."""
 IMPORTANCE_ROWS = 5_000
 """Rows each permutation-importance repeat scores at most (:func:`feature_importance`)."""
 Calibration = Literal["isotonic", "sigmoid"]
@@ -94,7 +96,8 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     n_threads:
         OpenMP threads for the trees; ``None`` uses every core. The default is 1: on
         customer tables of thousands of rows a thread team spends more time waiting at
-        barriers than working, badly so on a busy machine.
+        barriers than working, badly so on a busy machine. Fits and predictions on
+        ``PARALLEL_ROWS`` rows or more use every core whatever this says.
     random_state:
         Seed of the boosting (early-stopping split) and the fold assignment.
 
@@ -162,10 +165,15 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         )
         folds = max(2, min(self.cv, int(np.bincount(labels).min())))
         self.calibrated_ = CalibratedClassifierCV(trees, method=self.calibration, cv=folds)
-        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+        with threadpool_limits(limits=self._threads(len(X)), user_api="openmp"):
             self.calibrated_.fit(self._encode(X), labels)
         self.classes_ = np.array([0, 1])
         return self
+
+    def _threads(self, n_rows: int) -> int | None:
+        """OpenMP threads for ``n_rows``: ``n_threads``, or every core (None) from
+        ``PARALLEL_ROWS`` rows on, where a thread team's start-up is nothing beside the work."""
+        return None if n_rows >= PARALLEL_ROWS else self.n_threads
 
     def _kept_levels(self, column: pd.Series) -> list[str]:
         counts = column.dropna().astype(str).value_counts(sort=True)
@@ -190,9 +198,12 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         return encoded
 
     def predict_proba(self, X: pd.DataFrame) -> FloatArray:
-        """Calibrated probabilities, one row per customer: ``[P(0), P(1)]``."""
+        """Calibrated probabilities, one row per customer: ``[P(0), P(1)]``.
+
+        From ``PARALLEL_ROWS`` rows on the trees use every core (``n_threads``).
+        """
         self._check_fitted()
-        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+        with threadpool_limits(limits=self._threads(len(X)), user_api="openmp"):
             proba: FloatArray = self.calibrated_.predict_proba(self._encode(X))
         return proba
 

@@ -38,6 +38,7 @@ from segmint.scoring.propensity import (
     store_scores,
     target_of,
 )
+from segmint.workflows.features import current
 from segmint.workflows.privacy import apply_stored_retention
 
 LabelledSet = tuple[pd.DataFrame, np.ndarray]
@@ -201,13 +202,16 @@ def refresh_scores(
     Churn and intent are scored with the model stored last for each (:func:`stored_scoring`)
     while it is younger than its horizon and no erasure flagged it for refit; otherwise, or
     with ``retrain``, the model is trained again (:func:`run_prediction`, default horizon).
-    ``features``: every feature as of the date, when the caller has them stored already.
+    ``features``: every feature as of the date, when the caller has them already (else they
+    come from the feature store, built only where it is stale).
     The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
     only if it was fitted as of ``as_of`` or earlier, so no score sees later data. The
     stored retention policy is applied first.
     """
     apply_stored_retention(mart)
     day = resolve_as_of(mart, as_of)
+    if features is None:  # the day's features from the store, built once for both targets
+        features = current(mart, day)[1]
     predictions = []
     for name in TARGETS:
         reused = None if retrain else stored_scoring(mart, name, day, features)
