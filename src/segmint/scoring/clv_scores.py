@@ -36,6 +36,7 @@ import pandas as pd
 from segmint.exceptions import MartError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import TABLES, Mart
+from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import customer_lifetime_value
 from segmint.scoring.clv_fit import ClvFit, spend_inputs
 
@@ -258,15 +259,24 @@ def _run_row(
 def latest_fit(mart: Mart) -> tuple[ClvFit, dt.date] | None:
     """The CLV fit stored last in ``model_runs`` and the date it was fitted as of, if any.
 
+    A fit an erasure flagged for refit (its transactions or spend model could include a
+    forgotten person) is not used: None then, so ``segmint clv score`` fits again and
+    ``segmint score`` leaves CLV out until it has.
+
     The blobs are pickles written by :func:`store_fit`: load only marts you trust.
     """
     runs = mart.table("model_runs")
-    last = runs.filter(runs.kind == "clv").order_by(ibis.desc("run_id")).limit(1).to_pandas()
+    usable = unflagged_runs(mart, runs)
+    clv = usable.filter(usable.kind == "clv")
+    last = clv.order_by(ibis.desc("run_id")).limit(1).to_pandas()
     if last.empty:
         return None
     row = last.iloc[0]
     params, metrics = json.loads(row["params"]), json.loads(row["metrics"])
-    spend_row = runs.filter(runs.run_id == int(params["spend_run_id"])).to_pandas()
+    spend_id = int(params["spend_run_id"])
+    spend_row = usable.filter(usable.run_id == spend_id).to_pandas()
+    if spend_row.empty and int(runs.filter(runs.run_id == spend_id).count().execute()):
+        return None  # the spend model alone was flagged: the pair is refitted together
     if spend_row.empty:
         raise MartError(
             f"model run {row['run_id']} refers to spend model run {params['spend_run_id']}, "

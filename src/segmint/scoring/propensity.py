@@ -64,7 +64,7 @@ from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
 from segmint.features.orders import order_values
 from segmint.mart import TABLES, Mart
-from segmint.mart.schema import REFIT_FLAGS
+from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import BGNBD
 from segmint.models.propensity import (
     PropensityClassifier,
@@ -320,11 +320,7 @@ def latest_model(mart: Mart, target: Target, day: dt.date) -> StoredModel | None
         runs.model == target.model,
         runs.as_of <= ibis.literal(day, "date"),
     )
-    if REFIT_FLAGS.name in mart.table_names():
-        flags = mart.table(REFIT_FLAGS.name)
-        flagged = flags.filter(flags.source == "model_runs", flags.run_id.notnull())
-        mine = mine.anti_join(flagged.select("run_id"), "run_id")
-    last = mine.order_by(ibis.desc("run_id")).limit(1).to_pandas()
+    last = unflagged_runs(mart, mine).order_by(ibis.desc("run_id")).limit(1).to_pandas()
     if last.empty:
         return None
     row = last.iloc[0]

@@ -34,6 +34,16 @@ class RefitFlag:
     n_subjects: int
 
 
+def unflagged_runs(mart: Mart, runs: ir.Table) -> ir.Table:
+    """``runs`` (rows of ``model_runs``) without those an erasure flagged for refit: a
+    stored model whose fit could include a forgotten person is never applied again."""
+    if REFIT_FLAGS.name not in mart.table_names():
+        return runs
+    flags = mart.table(REFIT_FLAGS.name)
+    flagged = flags.filter(flags.source == "model_runs", flags.run_id.notnull())
+    return runs.anti_join(flagged.select("run_id"), "run_id")
+
+
 def first_seen(mart: Mart, subjects: ir.Table) -> list[dt.date]:
     """The first date each person appears (signup, order or event); unknown ones left out."""
     customers = mart.table("customers").semi_join(subjects, SUBJECT)
