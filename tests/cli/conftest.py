@@ -4,7 +4,10 @@ tests' shop (``tests/mart/privacy/shop.py``, loaded by path) for the privacy com
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -13,6 +16,54 @@ from typer.testing import CliRunner, Result
 
 from segmint.cli._output import out
 from segmint.cli.main import app
+
+HEAVY = (
+    "ibis",
+    "duckdb",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "sklearn",
+    "scipy",
+    "plotly",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "pydantic",
+    "sqlglot",
+    "markdown_it",
+    "pygments",
+)
+LIGHT_SEGMINT = {
+    "segmint",
+    "segmint.config",
+    "segmint.exceptions",
+    "segmint.cli",
+    "segmint.cli.main",
+    "segmint.cli.lazy_group",
+}
+"""The only segmint modules ``segmint --help`` and ``--version`` may load."""
+
+PROBE = """
+import atexit, json, sys
+def report():
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r} or m.startswith("segmint"))
+    sys.stderr.write("\\nLOADED " + json.dumps(loaded))
+atexit.register(report)
+from segmint.cli.main import run
+run()
+"""
+
+
+def loaded_by(*args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``segmint ARGS`` as a fresh process; its result and the modules it had loaded."""
+    code = PROBE.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    loaded = json.loads(done.stderr.rsplit("LOADED ", 1)[1])
+    return done, loaded
 
 
 class Segmint:
