@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -13,6 +13,9 @@ from segmint.cli._output import err, out
 from segmint.models.experiments import PowerResult
 from segmint.scoring.campaigns import CreatedCampaign
 from segmint.scoring.campaigns.send import Manifest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Format(StrEnum):
@@ -26,7 +29,15 @@ FormatOpt = Annotated[Format, typer.Option("--format", help="Output: human (tabl
 
 
 def number(value: float | None, digits: int = 4) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
+    return "—" if _missing(value) else f"{value:,.{digits}f}"
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or pandas' NA (which is neither equal nor unequal to itself)."""
+    try:
+        return value is None or math.isnan(value)
+    except TypeError:
+        return True
 
 
 def interval(ci: Any, digits: int = 4) -> str:
@@ -107,7 +118,7 @@ def print_list(listed: pd.DataFrame) -> None:
         table.add_column(head, justify="right" if head in ("target", "control") else "left")
     for row in listed.to_dict(orient="records"):
         share = row["holdout_share"]
-        holdout = "—" if share is None or pd.isna(share) else f"{float(share):.0%}"
+        holdout = "—" if _missing(share) else f"{float(share):.0%}"
         table.add_row(
             str(row["campaign_id"]),
             str(row["channel"] or "—"),

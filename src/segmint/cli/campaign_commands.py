@@ -24,6 +24,7 @@ from segmint.cli._campaign_output import (
 )
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
+from segmint.cli.preload import preload
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_as_of
 from segmint.mart import connect
@@ -95,6 +96,7 @@ def create(
         select_share=share,
         select_from=source,
     )
+    preload("pandas")  # Ibis loads it for the small in-memory tables of the split
     with connect(mart) as m, steps(f"creating campaign {name}"):
         created = campaigns.create(m, name, options)
     if format_ == Format.json:

@@ -17,6 +17,7 @@ from segmint.cli._campaign_output import Format, FormatOpt, print_list
 from segmint.cli._campaign_results_output import print_results
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
+from segmint.cli.preload import preload
 from segmint.mart import connect
 from segmint.scoring.campaigns import MIN_SEGMENT_SIZE
 from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
@@ -58,6 +59,7 @@ def results(
         attribute=attribute,
         min_segment_size=min_segment_size,
     )
+    preload("scipy.special")  # Student's t of the Welch intervals
     with connect(mart, read_only=True) as m, steps(f"measuring {name}"):
         measured = campaigns.results(m, name, options)
     if format_ == Format.json:

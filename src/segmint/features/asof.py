@@ -14,10 +14,10 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
+from segmint.mart.fetch import scalar
 
 AsOf = dt.date | dt.datetime | str
 """What callers may pass as an as-of date: a date, a datetime (its date is used) or ISO text."""
@@ -46,13 +46,13 @@ def default_as_of(mart: Mart) -> dt.date:
     Raises:
         MartError: the mart holds no orders yet.
     """
-    latest = mart.table("orders").order_ts.max().execute()
-    if pd.isna(latest):
+    latest = scalar(mart.table("orders").order_ts.max())
+    if latest is None:
         raise MartError(
             f"the mart {mart.path} has no orders, so there is no date to compute features "
             "as of. Load orders first (`segmint ingest orders FILE`) or pass --as-of DATE."
         )
-    return parse_as_of(pd.Timestamp(latest).to_pydatetime())
+    return parse_as_of(latest)
 
 
 def resolve_as_of(mart: Mart, as_of: AsOf | None) -> dt.date:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 from segmint.features import incremental
 from segmint.features.asof import date_literal
@@ -34,6 +34,9 @@ from segmint.features.keys import TableKey, dump, load, source_keys
 from segmint.features.parts import customer_part, metric_names, other_part, purchase_part
 from segmint.mart import Mart
 from segmint.mart.schema import FEATURE_BUILDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CATALOG = FEATURE_BUILDS.name
 KEEP_DATES = 2
@@ -77,6 +80,8 @@ def _keys_of(now: dict[str, TableKey], tables: Iterable[str]) -> dict[str, Table
 
 
 def _catalog(mart: Mart) -> pd.DataFrame:
+    import pandas as pd  # the catalogue is read when features are built, not at import
+
     if CATALOG not in mart.con.list_tables():
         return pd.DataFrame(columns=["feature_group", "as_of", "source_key"])
     table = mart.con.table(CATALOG)

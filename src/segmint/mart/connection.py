@@ -28,9 +28,11 @@ import ibis
 import sqlglot.expressions as sge
 from ibis.backends.duckdb import Backend as DuckDBBackend
 from ibis.backends.sql.datatypes import DuckDBType
+from ibis.common.exceptions import TableNotFound
 
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
+from segmint.mart.fetch import scalar
 from segmint.mart.schema import TABLES
 from segmint.mart.snapshot import (
     FILE_MODE,
@@ -121,16 +123,17 @@ class Mart:
 
     def table(self, name: str) -> ibis.Table:
         """The mart table ``name`` as an Ibis expression."""
-        if name not in self.table_names():
+        try:  # asked straight away: listing every table first costs a query per call
+            return self.con.table(name, database=self.database)
+        except TableNotFound:
             raise MartError(
                 f"the mart {self.path} has no table '{name}'. Run `segmint init` "
                 f"(or load data with `segmint ingest`) first."
-            )
-        return self.con.table(name, database=self.database)
+            ) from None
 
     def count(self, name: str) -> int:
         """Number of rows in table ``name``."""
-        return int(self.table(name).count().execute())
+        return int(scalar(self.table(name).count()))
 
     def delete(self, name: str, **equals: object) -> None:
         """Delete the rows of table ``name`` whose columns equal the given values."""

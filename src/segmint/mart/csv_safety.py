@@ -19,11 +19,13 @@ data to load back, not exports to open.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 QUOTE = "'"
 """What goes in front of a cell that would start a formula."""
@@ -45,6 +47,8 @@ def neutralise_frame(frame: pd.DataFrame, index: bool = False) -> pd.DataFrame:
     Numbers (also negative ones, also in columns of mixed types) and missing values are
     left alone. With ``index``, the index labels are escaped too (they are written as cells).
     """
+    import pandas as pd  # only for frames: an export of Arrow tables loads no pandas
+
     safe = frame.copy(deep=False)
     safe.columns = pd.Index([neutralise_cell(c) for c in frame.columns])
     for position in range(safe.shape[1]):
@@ -59,6 +63,8 @@ def neutralise_frame(frame: pd.DataFrame, index: bool = False) -> pd.DataFrame:
 
 def _neutralise_series(column: pd.Series) -> pd.Series:
     """``column`` with its formula-like text cells escaped (the same object when none are)."""
+    import pandas as pd
+
     if isinstance(column.dtype, pd.CategoricalDtype):
         categories = column.cat.categories
         renamed = [neutralise_cell(c) for c in categories]

@@ -24,12 +24,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import ibis
-import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
+from segmint.mart.fetch import rows
 from segmint.mart.schema import API_TOKENS
 
 TOKENS_TABLE = API_TOKENS.name
@@ -191,8 +192,8 @@ def load_tokens(mart: Mart) -> dict[str, TokenInfo]:
     """Every stored token by hash (one query; the table holds one short row per token)."""
     if TOKENS_TABLE not in mart.con.list_tables():
         return {}
-    frame = mart.con.table(TOKENS_TABLE).order_by("created_at", "token_hash").execute()
-    infos = (_info(row) for row in frame.to_dict("records"))
+    found = rows(mart.con.table(TOKENS_TABLE).order_by("created_at", "token_hash"))
+    infos = (_info(row) for row in found)
     return {info.token_hash: info for info in infos}
 
 
@@ -250,26 +251,19 @@ def role_of(mart: Mart, token: str, now: dt.datetime | None = None) -> Role | No
     return None if info is None or info.problem(now) else info.role
 
 
-def _info(row: dict[str, object]) -> TokenInfo:
+def _info(row: dict[str, Any]) -> TokenInfo:
     return TokenInfo(
         token_hash=str(row["token_hash"]),
         role=Role(str(row["role"])),
-        label="" if _missing(row["label"]) else str(row["label"]),
+        label="" if row["label"] is None else str(row["label"]),
         created_at=_time(row["created_at"]) or dt.datetime.min,
         expires_at=_time(row["expires_at"]),
         revoked_at=_time(row["revoked_at"]),
     )
 
 
-def _missing(value: object) -> bool:
-    return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
-
-
-def _time(value: object) -> dt.datetime | None:
-    if _missing(value):
-        return None
-    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    return stamp.to_pydatetime().replace(tzinfo=None)
+def _time(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else value.replace(tzinfo=None)
 
 
 def _minute(value: dt.datetime | None) -> str:

@@ -19,8 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from segmint.mart import Mart, privacy
 from segmint.models.experiments import PowerResult, two_proportion_power
@@ -39,6 +38,9 @@ from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
 from segmint.scoring.campaigns.send import Manifest, send_list, write_send_list
 from segmint.scoring.campaigns.tracking import TRACKING_RESAMPLES
 from segmint.scoring.campaigns.uplift_selection import UpliftOutcome
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)

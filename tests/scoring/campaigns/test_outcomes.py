@@ -16,7 +16,7 @@ from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
 def test_outcomes_in_the_window_and_the_pre_period(tiny: Mart) -> None:
     window = Window.of(dt.date(2024, 3, 10), 14, 14)
     outcomes = member_outcomes(tiny, "k1", window)
-    frame = outcomes.frame.set_index("customer_id").sort_index()
+    frame = outcomes.frame.to_pandas().set_index("customer_id").sort_index()
     expected = pd.DataFrame(
         {
             "target": [True, True, True, False, False, False],
@@ -75,7 +75,7 @@ def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:
     lift = results.lift["revenue_per_member"]
     assert lift.welch.mean_target == pytest.approx(19.0 / 3)  # only o1 on the first day
     assert results.pre_start == dt.date(2024, 2, 9)
-    frame = member_outcomes(tiny, "k1", Window.of(dt.date(2024, 3, 10), 1, 30)).frame
+    frame = member_outcomes(tiny, "k1", Window.of(dt.date(2024, 3, 10), 1, 30)).frame.to_pandas()
     assert frame.set_index("customer_id").loc["c5", "pre_revenue"] == pytest.approx(12.0)
 
 

@@ -25,10 +25,9 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
-import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
@@ -40,6 +39,9 @@ from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.requests import close_requests
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCORE_MEANINGS = {
     "clv": "Predicted customer lifetime value: the discounted value of the purchases "
@@ -280,6 +282,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
+    import pandas as pd  # the sections are frames, so pandas is loaded by now
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if value is pd.NaT:

@@ -20,15 +20,15 @@ mart: segment names, channels and identifiers are values, never SQL text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
+from segmint.mart.fetch import rows, scalar, values
 from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
 
 
@@ -80,26 +80,26 @@ def stored_run(mart: Mart, segmentation: str, as_of: dt.date | None = None) -> S
     """
     defs = mart.table("segmentations")
     mine = defs.filter(defs.segmentation == segmentation).select("version", "updated_at")
-    found = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
-    if not len(found):
-        known = sorted(defs.segmentation.execute().unique().tolist())
+    found = rows(mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1))
+    if not found:
+        known = sorted(set(values(defs.segmentation)))
         raise MartError(
             f"no segmentation named '{segmentation}'; stored: {', '.join(known) or 'none yet'}. "
             "Run a segmentation first (e.g. `segmint segment rfm`)."
         )
-    version = int(found.version.iloc[0])
+    version = int(found[0]["version"])
     a = mart.table("assignments")
     runs = a.filter((a.segmentation == segmentation) & (a.version == version))
     if as_of is not None:
         runs = runs.filter(runs.as_of <= ibis.literal(as_of, "date"))
-    latest = runs.as_of.max().execute()
-    if latest is None or pd.isna(latest):
+    latest = scalar(runs.as_of.max())
+    if latest is None:
         when = f" on or before {as_of}" if as_of is not None else ""
         raise MartError(
             f"segmentation '{segmentation}' (version {version}) has no stored results{when}; "
             "run it as of an earlier date first."
         )
-    return StoredRun(segmentation, version, pd.Timestamp(latest).date())
+    return StoredRun(segmentation, version, latest)
 
 
 def segment_labels(mart: Mart, run: StoredRun) -> ir.Table:
@@ -122,6 +122,7 @@ def eligible_audience(
     as_of: dt.date | None = None,
     stratify_by: str | None = None,
     suppressed: ir.Table | None = None,
+    store: Callable[[ir.Table], ir.Table] | None = None,
 ) -> Audience:
     """The customers a campaign on ``channel`` may contact among ``segments`` of ``segmentation``.
 
@@ -134,6 +135,11 @@ def eligible_audience(
         stratify_by: segmentation whose segment is each member's stratum; by default the
             targeted segment itself. Customers it does not cover form the stratum "".
         suppressed: extra ``customer_id`` table of customers never to contact.
+        store: writes a table expression to a (temporary) table and returns that table.
+            When given, the customers of the segments with their consent and suppression
+            flags are computed once and stored, and the counts and ``members`` read the
+            stored table; without it, ``members`` is an expression the engine computes
+            again each time it is read.
 
     Raises:
         InputError: no segment given, or a segment the stored run does not have.
@@ -149,33 +155,36 @@ def eligible_audience(
     _check_segments(labels, chosen, run)
     in_segments = labels.filter(labels.segment.isin(chosen))
     consented = consenting(mart, channel)
-    allowed = in_segments.semi_join(consented, "customer_id")
-    eligible = not_suppressed(mart, allowed, channel, extra=suppressed)
-    if stratify_by is None:
-        members = eligible.select("customer_id", stratum=eligible.segment)
-    else:
+    kept = not_suppressed(mart, in_segments, channel, extra=suppressed)
+    flagged = in_segments.select(
+        "customer_id",
+        stratum=in_segments.segment,
+        _allowed=in_segments.customer_id.isin(consented.customer_id),
+        _kept=in_segments.customer_id.isin(kept.customer_id),
+    )
+    if stratify_by is not None:
         strata = segment_labels(mart, stored_run(mart, stratify_by, run.as_of))
-        joined = eligible.select("customer_id").left_join(strata, "customer_id")
-        members = joined.select("customer_id", stratum=joined.segment.fill_null(""))
-    counts = _counts(
-        in_segments, consented, not_suppressed(mart, in_segments, channel, extra=suppressed)
-    )
-    return Audience(members, counts, run, channel.strip().lower())
+        joined = flagged.drop("stratum").left_join(strata, "customer_id")
+        flagged = joined.select(
+            "customer_id", "_allowed", "_kept", stratum=joined.segment.fill_null("")
+        )
+    if store is not None:
+        flagged = store(flagged)
+    members = flagged.filter(flagged._allowed & flagged._kept).select("customer_id", "stratum")
+    return Audience(members, _counts(flagged), run, channel.strip().lower())
 
 
-def _counts(in_segments: ir.Table, consented: ir.Table, kept: ir.Table) -> AudienceCounts:
-    """The audience's counts in one pass over ``in_segments``: each customer flagged as
-    consenting (in ``consented``) and as not suppressed (in ``kept``)."""
-    allowed = in_segments.customer_id.isin(consented.customer_id)
-    flags = in_segments.mutate(
-        _allowed=allowed, _kept=in_segments.customer_id.isin(kept.customer_id)
-    )
-    counts = flags.aggregate(
-        n_in=flags.count(),
-        n_allowed=flags.count(where=flags._allowed),
-        n_eligible=flags.count(where=flags._allowed & flags._kept),
-    ).execute()
-    n_in, n_allowed, n_eligible = (int(counts[c].iloc[0]) for c in counts.columns)
+def _counts(flagged: ir.Table) -> AudienceCounts:
+    """The audience's counts in one pass over the customers of the segments, each flagged
+    as consenting (``_allowed``) and as not suppressed (``_kept``)."""
+    counts = rows(
+        flagged.aggregate(
+            n_in=flagged.count(),
+            n_allowed=flagged.count(where=flagged._allowed),
+            n_eligible=flagged.count(where=flagged._allowed & flagged._kept),
+        )
+    )[0]
+    n_in, n_allowed, n_eligible = (int(counts[c]) for c in ("n_in", "n_allowed", "n_eligible"))
     return AudienceCounts(
         n_in_segments=n_in,
         n_without_consent=n_in - n_allowed,
@@ -185,7 +194,7 @@ def _counts(in_segments: ir.Table, consented: ir.Table, kept: ir.Table) -> Audie
 
 
 def _check_segments(labels: ir.Table, chosen: list[str], run: StoredRun) -> None:
-    stored = set(labels.select("segment").distinct().segment.execute().tolist())
+    stored = set(values(labels.select("segment").distinct().segment))
     unknown = [s for s in chosen if s not in stored]
     if unknown:
         raise InputError(

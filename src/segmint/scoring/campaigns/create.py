@@ -15,15 +15,17 @@ import dataclasses
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from segmint.exceptions import InputError, SegmintError
 from segmint.features.orders import purchase_orders
 from segmint.mart import TABLES, Mart
+from segmint.mart.fetch import rows, scalar
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
@@ -178,12 +180,12 @@ def _validate(design: CampaignDesign) -> None:
 def existing_members(mart: Mart, campaign_id: str) -> int:
     """Members already assigned to ``campaign_id`` (0 for a new campaign)."""
     members = mart.table("campaign_members")
-    return int(members.filter(members.campaign_id == campaign_id).count().execute())
+    return int(scalar(members.filter(members.campaign_id == campaign_id).count()))
 
 
 def _refuse_existing(mart: Mart, campaign_id: str) -> None:
     campaigns = mart.table("campaigns")
-    has_row = int(campaigns.filter(campaigns.campaign_id == campaign_id).count().execute())
+    has_row = int(scalar(campaigns.filter(campaigns.campaign_id == campaign_id).count()))
     n_members = existing_members(mart, campaign_id)
     if has_row or n_members:
         raise CampaignExistsError(
@@ -209,8 +211,8 @@ def audience_baseline(mart: Mart, members: ir.Table, day: dt.date, window_days: 
     orders = purchase_orders(mart, day, dt.datetime.combine(first, dt.time()))
     mine = orders.semi_join(members.select("customer_id"), "customer_id")
     index = mine.order_ts.date().delta(ibis.date(first), unit="day") // window_days
-    pairs = mine.select("customer_id", window=index).distinct().count().execute()
-    n_members = int(members.count().execute())
+    pairs = scalar(mine.select("customer_id", window=index).distinct().count())
+    n_members = int(scalar(members.count()))
     return float(pairs) / (n_members * n_windows) if n_members else 0.0
 
 
@@ -236,20 +238,24 @@ def create_campaign(
     """
     _validate(design)
     _refuse_existing(mart, design.name)
-    audience, members, selection = _audience(mart, design, suppressed)
-    counts = audience.counts
-    seed = default_seed(design.name) if design.seed is None else design.seed
-    start = design.start or audience.run.as_of + dt.timedelta(days=1)
-    end = design.end or start + dt.timedelta(days=design.window_days - 1)
-    assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    # Without --stratify-by each member's stratum is its segment, one of those chosen.
-    known = list(design.segments) if design.stratify_by is None else None
-    split = assign(members, design.holdout, seed, known)
     scratch = f"_campaign_{uuid.uuid4().hex}"
-    with mart.unordered():
-        stored = mart.con.create_table(scratch, split, temp=True)
+    flagged = f"{scratch}_audience"
+
+    def store(table: ir.Table, name: str = flagged) -> ir.Table:
+        with mart.unordered():
+            return mart.con.create_table(name, table, temp=True)
+
     try:
-        with mart.transaction():
+        audience, members, selection = _audience(mart, design, suppressed, store)
+        counts = audience.counts
+        seed = default_seed(design.name) if design.seed is None else design.seed
+        start = design.start or audience.run.as_of + dt.timedelta(days=1)
+        end = design.end or start + dt.timedelta(days=design.window_days - 1)
+        assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        # Without --stratify-by each member's stratum is its segment, one of those chosen.
+        known = list(design.segments) if design.stratify_by is None else None
+        stored = store(assign(members, design.holdout, seed, known), scratch)
+        with mart.unordered(), mart.transaction():  # members in any order: read by id
             _refuse_existing(mart, design.name)  # again, inside the transaction
             mart.con.insert("campaigns", _campaign_row(design, seed, start, end))
             mart.con.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
@@ -258,7 +264,8 @@ def create_campaign(
             mart, stored.select("customer_id"), audience.run.as_of, design.window_days
         )
     finally:
-        mart.con.drop_table(scratch, force=True)
+        for name in (scratch, flagged):
+            mart.con.drop_table(name, force=True)
     created = _created(design, seed, start, end, audience.run.as_of, counts, strata, baseline)
     if selection is None:
         return created
@@ -267,9 +274,13 @@ def create_campaign(
 
 
 def _audience(
-    mart: Mart, design: CampaignDesign, suppressed: ir.Table | None
+    mart: Mart,
+    design: CampaignDesign,
+    suppressed: ir.Table | None,
+    store: Callable[[ir.Table], ir.Table],
 ) -> tuple[Audience, ir.Table, UpliftSelection | None]:
-    """The eligible audience, and the members to split: all of it, or its uplift top share."""
+    """The eligible audience (stored once with ``store``), and the members to split: all
+    of it, or its uplift top share."""
     audience = eligible_audience(
         mart,
         design.segmentation,
@@ -278,6 +289,7 @@ def _audience(
         as_of=design.as_of,
         stratify_by=design.stratify_by,
         suppressed=suppressed,
+        store=store,
     )
     counts = audience.counts
     if counts.n_eligible < 2:
@@ -297,7 +309,8 @@ def _audience(
         outcome=design.select_outcome,
         window_days=design.window_days,
     )
-    kept = ibis.memtable({"customer_id": selection.selected["customer_id"].astype(str).tolist()})
+    chosen = selection.selected["customer_id"].astype(str).tolist()
+    kept = ibis.memtable(pa.table({"customer_id": pa.array(chosen, pa.string())}))
     members = audience.members.semi_join(kept, "customer_id")
     return audience, members, selection
 
@@ -372,7 +385,7 @@ def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.dat
         "cost_per_contact": [float(design.cost_per_contact)],
         "ingest_id": [None],
     }
-    return ibis.memtable(row, schema=TABLES["campaigns"].ibis_schema())
+    return ibis.memtable(pa.table(row, schema=TABLES["campaigns"].ibis_schema().to_pyarrow()))
 
 
 def _member_rows(stored: ir.Table, campaign_id: str, assigned_at: dt.datetime) -> ir.Table:
@@ -386,16 +399,14 @@ def _member_rows(stored: ir.Table, campaign_id: str, assigned_at: dt.datetime) -
 
 
 def _strata(stored: ir.Table) -> tuple[StratumGroups, ...]:
-    sizes = (
+    sizes = rows(
         stored.group_by("stratum")
         .aggregate(
             n_target=stored.count(where=stored.group == "target"),
             n_control=stored.count(where=stored.group == "control"),
         )
         .order_by("stratum")
-        .execute()
     )
     return tuple(
-        StratumGroups(str(r.stratum), int(r.n_target), int(r.n_control))
-        for r in sizes.itertuples(index=False)
+        StratumGroups(str(r["stratum"]), int(r["n_target"]), int(r["n_control"])) for r in sizes
     )

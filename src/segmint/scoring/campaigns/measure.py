@@ -15,14 +15,17 @@ recorded before it), so the campaign cannot have moved anyone between segments.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
+from segmint.mart.fetch import arrow, numbers, rows, scalar, values
 from segmint.models.experiments import (
     CampaignReturn,
     Compliance,
@@ -54,40 +57,41 @@ MIN_SEGMENT_SIZE = 200
 """Members each group needs in a segment before its lift is reported."""
 
 
-def campaign_row(mart: Mart, campaign_id: str) -> pd.Series:
-    """The ``campaigns`` row of ``campaign_id``.
+def campaign_row(mart: Mart, campaign_id: str) -> dict[str, Any]:
+    """The ``campaigns`` row of ``campaign_id``, as Python values (None where missing).
 
     Raises:
         MartError: no such campaign (lists the first campaigns there are).
     """
     campaigns = mart.table("campaigns")
-    found = campaigns.filter(campaigns.campaign_id == campaign_id).limit(1).execute()
-    if not len(found):
-        known = campaigns.select("campaign_id").order_by("campaign_id").limit(20).execute()
-        listed = ", ".join(known.campaign_id.astype(str)) or "none yet"
+    found = rows(campaigns.filter(campaigns.campaign_id == campaign_id).limit(1))
+    if not found:
+        known = values(
+            campaigns.select("campaign_id").order_by("campaign_id").limit(20).campaign_id
+        )
+        listed = ", ".join(str(c) for c in known) or "none yet"
         raise MartError(
             f"no campaign '{campaign_id}' in the mart; campaigns: {listed}. Create one or load "
             "campaigns and campaign_members files."
         )
-    row: pd.Series = found.iloc[0]
-    return row
+    return found[0]
 
 
-def _float(row: pd.Series, column: str) -> float | None:
+def _float(row: dict[str, Any], column: str) -> float | None:
     """The row's number in ``column``; None when missing (or the column is absent)."""
     value = row.get(column)
-    return None if value is None or pd.isna(value) else float(value)
+    return None if value is None or math.isnan(value) else float(value)
 
 
-def _given(value: float | None, row: pd.Series, column: str) -> float | None:
+def _given(value: float | None, row: dict[str, Any], column: str) -> float | None:
     """``value`` when given, else the row's number in ``column`` (None when missing)."""
     return value if value is not None else _float(row, column)
 
 
-def _date(row: pd.Series, column: str) -> dt.date | None:
+def _date(row: dict[str, Any], column: str) -> dt.date | None:
     """The row's date in ``column``; None when missing."""
     value = row.get(column)
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def campaign_start(mart: Mart, campaign_id: str) -> dt.date:
@@ -169,8 +173,8 @@ def campaign_results(
 
 def data_through(mart: Mart) -> dt.date | None:
     """The day of the latest order in the mart (None without orders)."""
-    latest = mart.table("orders").order_ts.max().execute()
-    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).date()
+    latest = scalar(mart.table("orders").order_ts.max())
+    return None if latest is None else latest.date()
 
 
 def _data_notes(mart: Mart, window: Window) -> list[str]:
@@ -191,7 +195,11 @@ def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:
 
 
 def _window(
-    row: pd.Series, campaign_id: str, start: dt.date | None, window_days: int, pre_days: int | None
+    row: dict[str, Any],
+    campaign_id: str,
+    start: dt.date | None,
+    window_days: int,
+    pre_days: int | None,
 ) -> Window:
     """The response window and pre-period of the campaign in ``row``."""
     if window_days < 1 or (pre_days is not None and pre_days < 1):
@@ -207,9 +215,9 @@ def _window(
     return Window.of(begin, window_days, pre_days or window_days)
 
 
-def _groups(frame: pd.DataFrame, campaign_id: str) -> np.ndarray:
+def _groups(frame: pa.Table, campaign_id: str) -> np.ndarray:
     """True for each target member; at least two members in each group."""
-    target = frame["target"].to_numpy(dtype=bool)
+    target = numbers(frame["target"])
     n_target, n_control = int(target.sum()), int((~target).sum())
     if n_target < 2 or n_control < 2:
         raise InputError(
@@ -253,18 +261,23 @@ def _metrics(outcomes: MemberOutcomes, notes: list[str]) -> list[str]:
     return metrics
 
 
+def _matrix(frame: pa.Table, columns: list[str]) -> np.ndarray:
+    """``columns`` of ``frame`` side by side as a float matrix (members x columns)."""
+    return np.column_stack([numbers(frame[c]).astype(np.float64) for c in columns])
+
+
 def _lifts(
-    frame: pd.DataFrame, target: np.ndarray, metrics: list[str], n_resamples: int, seed: int
+    frame: pa.Table, target: np.ndarray, metrics: list[str], n_resamples: int, seed: int
 ) -> dict[str, MetricLift]:
     """Welch, bootstrap (members resampled jointly for all metrics) and CUPED per metric."""
-    y = frame[metrics].to_numpy(dtype=np.float64)
+    y = _matrix(frame, metrics)
     boots = bootstrap_differences(
         y[target], y[~target], n_resamples=n_resamples, confidence=CONFIDENCE, random_state=seed
     )
     lifts = {}
     for column, (metric, boot) in enumerate(zip(metrics, boots, strict=True)):
         yt, yc = y[target, column], y[~target, column]
-        x = frame[f"pre_{metric}"].to_numpy(dtype=np.float64)
+        x = numbers(frame[f"pre_{metric}"]).astype(np.float64)
         lifts[METRIC_NAMES[metric]] = MetricLift(
             metric=METRIC_NAMES[metric],
             welch=welch_difference(yt, yc, confidence=CONFIDENCE),
@@ -279,13 +292,13 @@ def _compliance(
 ) -> Compliance | None:
     if not outcomes.reach_known:
         return None
-    reached = outcomes.frame["reached"].to_numpy(dtype=bool)
+    reached = numbers(outcomes.frame["reached"])
     return intention_to_treat(effect, reached[target], reached[~target])
 
 
 def _segments(
     mart: Mart,
-    frame: pd.DataFrame,
+    frame: pa.Table,
     window: Window,
     metrics: list[str],
     segmentation: str | None,
@@ -302,9 +315,20 @@ def _segments(
         assert attribute is not None
         labels = attribute_labels(mart, attribute, window.start)
         segment_by = f"attribute:{attribute}"
-    known = labels.to_pyarrow().to_pandas().set_index("customer_id")["segment"]
-    segment = frame["customer_id"].map(known).fillna("(none)").astype(str)
-    return segment_by, segment_lifts(frame, segment, metrics, min_size)
+    known = arrow(labels)
+    segment = _segment_of(frame["customer_id"], known["customer_id"], known["segment"])
+    target = numbers(frame["target"])
+    return segment_by, segment_lifts(_matrix(frame, metrics), target, segment, metrics, min_size)
+
+
+def _segment_of(
+    ids: pa.ChunkedArray, known: pa.ChunkedArray, labels: pa.ChunkedArray
+) -> np.ndarray:
+    """Each member's segment among the ``known`` customers' ``labels`` ("(none)" if absent)."""
+    import pyarrow.compute as pc  # only when lifts are broken down by segment
+
+    found = pc.take(labels, pc.index_in(ids, value_set=known))
+    return np.asarray(pc.fill_null(found.cast(pa.string()), "(none)").to_pylist(), dtype=object)
 
 
 def attribute_labels(mart: Mart, attribute: str, start: dt.date) -> ir.Table:
@@ -324,9 +348,9 @@ def attribute_labels(mart: Mart, attribute: str, start: dt.date) -> ir.Table:
     )
     ranked = mine.mutate(_latest=latest)
     labels = ranked.filter(ranked._latest == 0).select("customer_id", segment=ranked.value)
-    if int(labels.count().execute()) == 0:
-        names = attrs.select("name").distinct().order_by("name").limit(30).execute()
-        listed = ", ".join(names.name.astype(str)) or "none"
+    if int(scalar(labels.count())) == 0:
+        names = values(attrs.select("name").distinct().order_by("name").limit(30).name)
+        listed = ", ".join(str(n) for n in names) or "none"
         raise InputError(
             f"no customer has the attribute '{attribute}' before {start}; attributes: {listed}."
         )
@@ -334,25 +358,31 @@ def attribute_labels(mart: Mart, attribute: str, start: dt.date) -> ir.Table:
 
 
 def segment_lifts(
-    frame: pd.DataFrame, segment: pd.Series, metrics: list[str], min_size: int
+    y: np.ndarray, target: np.ndarray, segment: np.ndarray, metrics: list[str], min_size: int
 ) -> tuple[SegmentLift, ...]:
-    """Lift of each metric in each segment, with BH q-values across the measured segments."""
-    grouped = frame[metrics].assign(_segment=segment.to_numpy(), _target=frame["target"])
-    stats = grouped.groupby(["_segment", "_target"])[metrics].agg(["count", "mean", "var"])
-    names = sorted(grouped["_segment"].unique())
-    sizes = grouped.groupby(["_segment", "_target"]).size()
+    """Lift of each metric in each segment, with BH q-values across the measured segments.
+
+    ``y`` is members x ``metrics``; ``target`` and ``segment`` give each member's group and
+    segment.
+    """
+    unique, index = np.unique(segment.astype(str), return_inverse=True)
+    names: list[str] = unique.tolist()
     differences: dict[str, dict[str, Difference]] = {m: {} for m in metrics}
     measured: dict[str, bool] = {}
-    for name in names:
-        n_t, n_c = int(sizes.get((name, True), 0)), int(sizes.get((name, False), 0))
+    sizes: dict[str, tuple[int, int]] = {}
+    for position, name in enumerate(names):
+        inside = index == position
+        groups = (y[inside & target], y[inside & ~target])
+        n_t, n_c = (len(g) for g in groups)
+        sizes[name] = (n_t, n_c)
         measured[name] = min(n_t, n_c) >= max(min_size, 2)
         if not measured[name]:
             continue
-        for m in metrics:
-            t, c = stats.loc[(name, True), m], stats.loc[(name, False), m]
+        for column, m in enumerate(metrics):
+            t, c = (g[:, column] for g in groups)
             differences[m][name] = difference_from_moments(
-                Moments(n_t, float(t["mean"]), float(t["var"])),
-                Moments(n_c, float(c["mean"]), float(c["var"])),
+                Moments(n_t, float(t.mean()), float(t.var(ddof=1))),
+                Moments(n_c, float(c.mean()), float(c.var(ddof=1))),
                 CONFIDENCE,
             )
     q_values = {
@@ -368,8 +398,8 @@ def segment_lifts(
     return tuple(
         SegmentLift(
             segment=name,
-            n_target=int(sizes.get((name, True), 0)),
-            n_control=int(sizes.get((name, False), 0)),
+            n_target=sizes[name][0],
+            n_control=sizes[name][1],
             measured=measured[name],
             lift={
                 METRIC_NAMES[m]: SegmentMetric(differences[m][name], float(q_values[m][name]))

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import ibis.expr.types as ir
-import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
 from segmint.mart.csv_safety import neutralise_table
+from segmint.mart.fetch import scalar
 from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
 from segmint.scoring.campaigns.measure import campaign_row
 
@@ -90,7 +90,7 @@ def send_list(
     """
     row = campaign_row(mart, campaign_id)
     channel = row.get("channel")
-    if channel is None or pd.isna(channel) or not str(channel).strip():
+    if channel is None or not str(channel).strip():
         raise MartError(
             f"campaign '{campaign_id}' has no channel, so nobody's consent can be checked; "
             "load its campaigns row with a channel (email, sms…)."
@@ -102,7 +102,7 @@ def send_list(
     ).select("customer_id")
     allowed = target.semi_join(consenting(mart, str(channel), at=at), "customer_id")
     kept = not_suppressed(mart, allowed, str(channel), extra=suppressed)
-    n_target, n_allowed, n_kept = (int(t.count().execute()) for t in (target, allowed, kept))
+    n_target, n_allowed, n_kept = (int(scalar(t.count())) for t in (target, allowed, kept))
     return SendList(
         campaign=campaign_id,
         channel=str(channel).strip().lower(),

@@ -19,12 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-import pandas as pd
 
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import end_of
@@ -32,6 +31,9 @@ from segmint.features.orders import order_values
 from segmint.mart import Mart
 from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_results, data_through
 from segmint.scoring.campaigns.results import CampaignResults
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TRACKING_RESAMPLES = 1_000
 """Bootstrap resamples per campaign in the tracking report (the minimum that is honest)."""
@@ -43,6 +45,8 @@ def campaign_list(mart: Mart) -> pd.DataFrame:
     Columns: ``campaign_id``, ``name``, ``channel``, ``start_date``, ``end_date``,
     ``holdout_share``, ``cost_per_contact``, ``n_target``, ``n_control``, ``n_members``.
     """
+    import pandas as pd  # a table for the list pages and reports, not for a measurement
+
     campaigns = mart.table("campaigns")
     members = mart.table("campaign_members")
     sizes = members.group_by("campaign_id").aggregate(

@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-import pandas as pd
 
 from segmint.exceptions import InputError, ModelInputError
 from segmint.features import build_features, load_features, stored_dates
@@ -43,6 +42,8 @@ from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_star
 from segmint.scoring.campaigns.outcomes import Window, member_outcomes
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from segmint.models.experiments.uplift import TwoModelUplift
 
 UpliftOutcome = Literal["conversion", "revenue"]
@@ -122,13 +123,15 @@ def features_for(mart: Mart, day: dt.date, customers: pd.Index) -> pd.DataFrame:
     A customer without a feature row (not yet known on ``day``) has missing values, which
     the gradient-boosted learners handle, rather than being dropped from the selection.
     """
+    import pandas as pd  # a learner's table: only when an uplift selection is made
+
     table = load_features(mart, day) if day in stored_dates(mart) else build_features(mart, day)
     numeric = [
         name
         for name, kind in table.schema().items()
         if name not in _NOT_FEATURES and (kind.is_numeric() or kind.is_boolean())
     ]
-    wanted = ibis.memtable({"customer_id": [str(c) for c in customers]})
+    wanted = ibis.memtable(pd.DataFrame({"customer_id": [str(c) for c in customers]}))
     mine = table.semi_join(wanted, "customer_id")
     frame = mine.select("customer_id", *numeric).to_pyarrow().to_pandas()
     values: pd.DataFrame = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
@@ -163,13 +166,16 @@ def select_by_uplift(
         InputError: a bad share or outcome, or too few members to learn from.
         MartError: no such campaign or no start date.
     """
+    import pandas as pd  # a learner's table: only when an uplift selection is made
+
     if not 0.0 < share < 1.0:
         raise InputError(f"the uplift selection share must be between 0 and 1; got {share}.")
     if outcome not in ("conversion", "revenue"):
         raise InputError(f"uplift is learnt on conversion or revenue; got {outcome!r}.")
     start = campaign_start(mart, from_campaign)
     members = member_outcomes(mart, from_campaign, Window.of(start, window_days, window_days))
-    frame = members.frame.set_index(members.frame["customer_id"].astype(str))
+    table = members.frame.to_pandas()
+    frame = table.set_index(table["customer_id"].astype(str))
     X = features_for(mart, start - dt.timedelta(days=1), frame.index)
     y, treated = frame[outcome].to_numpy(float), frame["target"].to_numpy(bool)
     notes = _check_members(from_campaign, treated)
@@ -231,6 +237,8 @@ def _held_out(
 
 def _top(scored: pd.DataFrame, uplift: np.ndarray, share: float) -> pd.DataFrame:
     """The top ``share`` of rows by ``uplift`` (ties by customer id), at least one row."""
+    import pandas as pd
+
     ranked = pd.DataFrame({"customer_id": scored.index, "uplift": uplift})
     ranked = ranked.sort_values(["uplift", "customer_id"], ascending=[False, True])
     keep = max(1, math.ceil(share * len(ranked))) if len(ranked) else 0

@@ -1,0 +1,68 @@
+"""Query results read as Arrow record batches, so a command that needs no pandas loads none.
+
+Ibis's ``execute()`` hands results over as pandas objects, and its DuckDB ``to_pyarrow()``
+loads pandas too (for its type converters), as does pyarrow's own ``to_numpy()``;
+importing pandas costs a command about half a second. Ibis's ``to_pyarrow_batches()``
+streams the engine's Arrow batches as they are: these functions read through it and
+return an Arrow table, plain Python values or NumPy arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+
+
+def arrow(expr: ir.Table | ir.Column | ir.Scalar) -> pa.Table:
+    """Every row of ``expr`` as one Arrow table (a column or scalar as a one-column table).
+
+    Where the engine returns a type other than the one Ibis declares (DuckDB sums
+    integers into 128-bit decimals, Ibis calls the sum an int64), the batches do not
+    match the declared schema; the query then runs again through Ibis's converting
+    ``to_pyarrow()``. Callers that read large results cast their columns in the query.
+    """
+    try:
+        table: pa.Table = expr.to_pyarrow_batches().read_all()
+    except pa.ArrowInvalid:
+        converted = expr.as_table().to_pyarrow()
+        return converted
+    return table
+
+
+def scalar(expr: ir.Scalar) -> Any:
+    """The value of a scalar expression as a Python object (None for a null)."""
+    return arrow(expr).column(0)[0].as_py()
+
+
+def rows(expr: ir.Table) -> list[dict[str, Any]]:
+    """The rows of a (small) table expression as dicts of Python values."""
+    found: list[dict[str, Any]] = arrow(expr).to_pylist()
+    return found
+
+
+def values(expr: ir.Column) -> list[Any]:
+    """The values of a (small) column expression as a list of Python values."""
+    found: list[Any] = arrow(expr).column(0).to_pylist()
+    return found
+
+
+def numbers(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric or boolean column without nulls as a NumPy array.
+
+    Numbers cross through DLPack (no copy for a single chunk); booleans, which Arrow packs
+    eight to a byte, are unpacked from their bits.
+
+    Raises:
+        ValueError: the column has nulls.
+    """
+    if column.null_count:
+        raise ValueError(f"a column of {column.type} with {column.null_count} nulls")
+    array = column.combine_chunks()
+    if not pa.types.is_boolean(array.type):
+        return np.from_dlpack(array)
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    unpacked = np.unpackbits(bits, bitorder="little")
+    return unpacked[array.offset : array.offset + len(array)].astype(bool)
