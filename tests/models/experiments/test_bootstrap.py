@@ -46,9 +46,7 @@ def test_resampled_means_have_the_naive_bootstrap_distribution(values: np.ndarra
 
 def test_small_blocks_give_the_same_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
     values = np.r_[np.zeros(3_000), np.arange(1.0, 501.0)]
-    monkeypatch.setattr(
-        bootstrap_module, "_BLOCK_DRAWS", 1_000
-    )  # many blocks, some resamples alone
+    monkeypatch.setattr(bootstrap_module, "_BLOCK_CELLS", 1_000)  # blocks of two resamples
     blocked = resampled_means(values, 5_000, np.random.default_rng(3))
     assert np.all(blocked > 0)
     assert blocked.std() == pytest.approx(values.std() / np.sqrt(values.size), rel=0.05)

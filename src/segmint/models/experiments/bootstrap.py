@@ -13,8 +13,9 @@ shortcuts keep it fast without a Python loop over resamples:
 - **Mostly zeros** (revenue per member: most members buy nothing): each of the ``n``
   draws lands on a non-zero member with probability ``k / n``, so the number of non-zero
   draws of a resample is ``Binomial(n, k / n)`` and only those need an index. The cost is
-  about ``B * k`` draws instead of ``B * n``, taken in blocks of at most
-  ``_BLOCK_DRAWS`` so memory stays bounded whatever the group size, in parallel streams.
+  about ``B * k`` draws instead of ``B * n``; each block of resamples counts its draws
+  per member in a matrix of about ``_BLOCK_CELLS`` cells, so memory stays bounded
+  whatever the group size, in parallel streams.
 
 Both give exactly the distribution of the mean of ``n`` draws with replacement.
 :func:`bootstrap_differences` resamples *members*, not values: several outcomes of the same
@@ -42,7 +43,7 @@ from segmint.models.experiments.difference import Interval
 
 MIN_RESAMPLES = 1_000
 _FEW_VALUES = 64  # distinct values up to which the multinomial route is used
-_BLOCK_DRAWS = 1 << 22  # values drawn per block (draws x outcomes): 32 MB of floats
+_BLOCK_CELLS = 1 << 16  # cells of a block's count matrix (resamples x rows): 512 KB, in cache
 _STREAMS = 4  # independent random streams the sparse draws are split into, one per task
 
 
@@ -174,12 +175,24 @@ def resampled_means(values: FloatArray, n_resamples: int, rng: np.random.Generat
     if active.shape[0] == 0:
         means = np.zeros((n_resamples, matrix.shape[1]))
     else:
-        distinct, counts = np.unique(active, axis=0, return_counts=True)
-        if distinct.shape[0] < _FEW_VALUES:
-            means = _multinomial_means(distinct, counts, n, n_resamples, rng)
-        else:
+        means = _few_value_means(active, n, n_resamples, rng)
+        if means is None:
             means = _sparse_means(active, n, n_resamples, rng)
     return means[:, 0] if values.ndim == 1 else means
+
+
+def _few_value_means(
+    active: FloatArray, n: int, n_resamples: int, rng: np.random.Generator
+) -> FloatArray | None:
+    """The multinomial resampled means when the non-zero rows take few distinct values;
+    None when they do not. One column with many values settles it without comparing
+    whole rows (a sort of every row costs more than the draws of a small campaign)."""
+    if any(np.unique(column).size >= _FEW_VALUES for column in active.T):
+        return None
+    distinct, counts = np.unique(active, axis=0, return_counts=True)
+    if distinct.shape[0] >= _FEW_VALUES:
+        return None
+    return _multinomial_means(distinct, counts, n, n_resamples, rng)
 
 
 def _multinomial_means(
@@ -203,7 +216,7 @@ def _sparse_means(
     A column that is the same for every drawn row (conversion is 1 for every buyer) sums to
     that value times the resample's number of hits, with no draw. The other columns are
     drawn in ``_STREAMS`` independent streams (children of ``rng``) on a thread pool: NumPy
-    releases the GIL in the draws and gathers that dominate, and the streams are fixed, so
+    releases the GIL in the draws and counts that dominate, and the streams are fixed, so
     the result does not depend on how many cores run them.
     """
     k, width = active.shape
@@ -212,7 +225,7 @@ def _sparse_means(
     sums = np.empty((n_resamples, width))
     sums[:, constant] = hits[:, None] * active[0, constant]
     if not constant.all():
-        columns = np.asfortranarray(active[:, ~constant])  # each outcome contiguous
+        columns = np.ascontiguousarray(active[:, ~constant])
         bounds = np.linspace(0, n_resamples, _STREAMS + 1).astype(int)
         streams = rng.spawn(_STREAMS)
         with ThreadPoolExecutor(max_workers=min(_STREAMS, os.cpu_count() or 1)) as pool:
@@ -225,29 +238,23 @@ def _sparse_means(
 
 
 def _drawn_sums(columns: FloatArray, hits: np.ndarray, rng: np.random.Generator) -> FloatArray:
-    """Column sums of resamples that draw ``hits[i]`` rows of ``columns`` each, in blocks of
-    at most ``_BLOCK_DRAWS`` values.
+    """Column sums of resamples that draw ``hits[i]`` rows of ``columns`` each.
 
-    The draws of one resample are contiguous, so each resample's sums are one segment of a
-    single ``np.add.reduceat`` over the block's drawn rows.
+    The resamples go in blocks whose count matrix (resamples x rows) holds about
+    ``_BLOCK_CELLS`` cells, small enough to stay in the processor's cache: each draw is
+    counted in its resample's row of the matrix (one ``np.bincount`` over
+    ``resample * k + row``), and the matrix times ``columns`` gives every sum of the block
+    in one product. Memory stays bounded by the block whatever the group size, and
+    counting into a cached matrix costs less than gathering each outcome's drawn values.
     """
     k, width = columns.shape
-    ends = np.cumsum(hits)
-    index_type = np.int32 if k < 2**31 else np.int64
-    budget = max(_BLOCK_DRAWS // width, 1)
     sums = np.zeros((hits.size, width))
-    first = 0
-    while first < hits.size:
-        done = int(ends[first - 1]) if first else 0
-        last = int(np.searchsorted(ends, done + budget, side="right"))
-        last = max(last, first + 1)  # one resample always fits, however large
-        block = hits[first:last]
-        filled = np.flatnonzero(block > 0)
-        if filled.size:
-            rows = rng.integers(0, k, size=int(block.sum()), dtype=index_type)
-            starts = (np.cumsum(block) - block)[filled]
-            for column in range(width):
-                drawn = columns[:, column][rows]
-                sums[first + filled, column] = np.add.reduceat(drawn, starts)
-        first = last
+    per_block = max(_BLOCK_CELLS // k, 1)
+    index_type = np.int32 if per_block * k < 2**31 else np.int64
+    for first in range(0, hits.size, per_block):
+        block = hits[first : first + per_block]
+        rows = rng.integers(0, k, size=int(block.sum()), dtype=index_type)
+        rows += np.repeat(np.arange(block.size, dtype=index_type) * k, block)
+        counts = np.bincount(rows, minlength=block.size * k).reshape(block.size, k)
+        sums[first : first + block.size] = counts @ columns
     return sums
