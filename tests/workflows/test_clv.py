@@ -10,8 +10,8 @@ import pytest
 from segmint.exceptions import InputError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
-from segmint.scoring.clv_fit import fit_clv
 from segmint.mart.schema import REFIT_FLAGS
+from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import latest_fit
 from segmint.workflows import clv
 
@@ -94,4 +94,3 @@ def test_a_fit_flagged_by_an_erasure_is_fitted_again(cdnow_mart: Mart, which: st
     stored = latest_fit(cdnow_mart)
     assert stored is not None and stored[0].name == "bgnbd"
     assert len(cdnow_mart.table("model_runs").to_pandas()) == len(runs) + 2
-
