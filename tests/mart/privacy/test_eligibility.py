@@ -8,6 +8,8 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from segmint.exceptions import SchemaError
 from segmint.mart import Mart
@@ -128,3 +130,44 @@ def test_prepare_export_pseudonymises_and_keeps_the_members(shop: Mart) -> None:
     assert prepared.pseudonymised and prepared.eligible.n_without_consent == 1
     plain = prepare_export(shop, rows, channel="email")
     assert ids_of(plain.rows) == ["ab-1001", ZOE] and not plain.pseudonymised
+
+
+CONSENT_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["c1", "c2", "c3"]),
+        st.sampled_from(["email", " EMAIL", "sms"]),
+        st.booleans() | st.none(),
+        st.none() | st.integers(0, 3).map(lambda h: dt.datetime(2025, 1, 1, h)),
+    ),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=CONSENT_ROWS)
+def test_latest_consent_is_the_latest_rows_with_a_withdrawal_winning_a_tie(
+    shop: Mart, rows: list[tuple[str, str, bool | None, dt.datetime | None]]
+) -> None:
+    # the reference, row by row: the rows of the channel at the latest time (no time is the
+    # oldest) grant contact only if every one of them grants it (a missing answer does not)
+    expected: dict[str, bool] = {}
+    on_email = [r for r in rows if r[1].strip().lower() == "email"]
+    for customer in {r[0] for r in on_email}:
+        mine = [r for r in on_email if r[0] == customer]
+        latest = max(r[3] or dt.datetime.min for r in mine)
+        expected[customer] = all(bool(r[2]) for r in mine if (r[3] or dt.datetime.min) == latest)
+    shop.con.raw_sql("DELETE FROM consents")
+    if rows:
+        table = {
+            "customer_id": [r[0] for r in rows],
+            "channel": [r[1] for r in rows],
+            "granted": [r[2] for r in rows],
+            "updated_at": [r[3] for r in rows],
+        }
+        shop.con.insert(
+            "consents", ibis.memtable(table).cast(shop.table("consents").select(*table).schema())
+        )
+    found = latest_consent(shop, "email").to_pyarrow().to_pylist()
+    assert {r["customer_id"]: r["granted"] for r in found} == expected

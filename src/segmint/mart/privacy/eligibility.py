@@ -111,11 +111,13 @@ def latest_consent(mart: Mart, channel: str, *, at: dt.datetime | None = None) -
         granted=mine.granted.fill_null(False),
         _when=mine.updated_at.fill_null(ibis.literal(OLDEST, "timestamp")),
     )
-    last = mine.group_by("customer_id").aggregate(_last=mine._when.max())
-    newest = mine.inner_join(
-        last, [mine.customer_id == last.customer_id, mine._when == last._last]
-    ).select(mine.customer_id, mine.granted)
-    return newest.group_by("customer_id").aggregate(granted=newest.granted.all())
+    # One pass: the latest time of any row and of a withdrawal; the latest rows grant
+    # contact only when no withdrawal is as late (a withdrawal wins a tie)
+    last = mine.group_by("customer_id").aggregate(
+        _last=mine._when.max(), _withdrawn=mine._when.max(where=~mine.granted)
+    )
+    granted = last._withdrawn.isnull() | (last._withdrawn < last._last)
+    return last.select("customer_id", granted=granted)
 
 
 def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir.Table:
