@@ -135,7 +135,10 @@ def score(
         step("churn, intent and CLV")
         refresh = refresh_scores(m, as_of, retrain=retrain)
     if refresh.clv is None:
-        err.print("no CLV fit stored up to this date: run `segmint clv fit` to add CLV scores")
+        err.print(
+            "no usable CLV fit up to this date (none stored, or the stored one is flagged "
+            "for refit after an erasure): run `segmint clv fit` to add CLV scores"
+        )
     show_refresh(refresh, format_)
 
 
