@@ -23,6 +23,7 @@ from pyspark.sql import SparkSession
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
 from segmint.mart import Mart, connect
+from segmint.mart.privacy import latest_consent
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.models.bgnbd import BGNBD
 from segmint.scoring.campaigns.assignment import assign
@@ -134,6 +135,14 @@ def test_campaign_groups_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
         groups[name] = _frame(assign(members, 0.2, seed=11))[["customer_id", "group"]]
     pd.testing.assert_frame_equal(groups["spark"], groups["duck"])
     assert (groups["duck"].group == "control").mean() == pytest.approx(0.2, abs=0.05)
+
+
+def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
+    # one aggregation: the latest time of any row and of a withdrawal per customer
+    names = ("duck", "spark")
+    latest = {n: _frame(latest_consent(m, "email")) for n, m in zip(names, marts, strict=True)}
+    pd.testing.assert_frame_equal(latest["spark"], latest["duck"], check_dtype=False)
+    assert 0 < latest["duck"].granted.sum() < len(latest["duck"])  # both answers occur
 
 
 def test_cdnow_fits_the_same_bgnbd_through_spark(
