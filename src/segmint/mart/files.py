@@ -9,8 +9,11 @@ purchase log), which the engine's CSV reader does not handle on its own.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import io
+import itertools
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +175,27 @@ def _text_sample(path: Path, head: bytes, compressed: bool, encoding: str) -> st
 
 
 def _detect_delimiter(text: str) -> str:
+    """The delimiter of a sample of delimited text.
+
+    First choice: the candidate that splits every row of the sample (the first 20 that are
+    not blank, quotes respected, as the CSV reader will read them) into the same number of
+    fields, more than one; of several, the one giving the most. So a header name holding
+    another candidate or a line break inside quotes (``customer_id,";;"``) does not decide.
+    Otherwise, as before: the candidate seen most often on the first line, white space when
+    none is, a comma for a single column.
+    """
+    widest, chosen = 1, None
+    for candidate in _DELIMITERS:
+        try:
+            parsed = csv.reader(io.StringIO(text), delimiter=candidate, strict=True)
+            rows = list(itertools.islice((r for r in parsed if any(c.strip() for c in r)), 20))
+        except csv.Error:
+            continue
+        widths = {len(row) for row in rows}
+        if len(widths) == 1 and (width := widths.pop()) > widest:
+            widest, chosen = width, candidate
+    if chosen is not None:
+        return chosen
     lines = [line for line in text.splitlines() if line.strip()][:20]
     header = lines[0]
     counts = {d: header.count(d) for d in _DELIMITERS}
