@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import pytest
 
 from segmint.exceptions import InputError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
-from segmint.mart.schema import REFIT_FLAGS
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import latest_fit
 from segmint.workflows import clv
+
+from .conftest import flag_for_refit
 
 AS_OF = dt.date(1998, 6, 30)
 
@@ -68,26 +68,12 @@ def test_backtest_measures_every_model_by_default(cdnow_mart: Mart) -> None:
         clv.backtest(cdnow_mart, "1997-09-30", models=("bgbb",))
 
 
-def flag(mart: Mart, run_id: int) -> None:
-    """Flag one model run for refit, as an erasure of someone it could include does."""
-    row = {
-        "source": ["model_runs"],
-        "run_id": [run_id],
-        "model": ["bgnbd"],
-        "as_of": [AS_OF],
-        "n_subjects": [1],
-        "flagged_at": [dt.datetime(2026, 1, 1)],
-        "reason": ["erasure"],
-    }
-    mart.con.insert(REFIT_FLAGS.name, ibis.memtable(row, schema=REFIT_FLAGS.ibis_schema()))
-
-
 @pytest.mark.parametrize("which", ["clv", "spend"])
 def test_a_fit_flagged_by_an_erasure_is_fitted_again(cdnow_mart: Mart, which: str) -> None:
     said: list[str] = []
     clv.score(cdnow_mart, AS_OF, on_note=said.append)
     runs = cdnow_mart.table("model_runs").to_pandas()
-    flag(cdnow_mart, int(runs.loc[runs.kind == which, "run_id"].max()))
+    flag_for_refit(cdnow_mart, int(runs.loc[runs.kind == which, "run_id"].max()), AS_OF, "bgnbd")
     assert latest_fit(cdnow_mart) is None  # never applied again
     clv.score(cdnow_mart, AS_OF, on_note=said.append)
     assert said == [f"fitting bgnbd as of {AS_OF}"] * 2

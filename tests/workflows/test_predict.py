@@ -25,7 +25,6 @@ from sklearn.metrics import roc_auc_score
 
 from segmint.mart import TABLES, Mart, connect
 from segmint.mart.ingest import ingest
-from segmint.mart.schema import REFIT_FLAGS
 from segmint.models.propensity import PropensityClassifier, evaluate
 from segmint.scoring.propensity import (
     SEASON_DAYS,
@@ -36,6 +35,8 @@ from segmint.scoring.propensity import (
 )
 from segmint.synth import generate
 from segmint.workflows.predict import PredictionRun, ScoreRefresh, refresh_scores, run_prediction
+
+from .conftest import flag_for_refit
 
 pytestmark = pytest.mark.slow
 
@@ -155,7 +156,7 @@ def test_a_model_older_than_its_horizon_or_flagged_by_an_erasure_is_trained_agai
     assert len(stored(mart, dt.date(2025, 12, 9), "intent_gbm")) == young.n_scored
     old = refresh_scores(mart, "2025-12-10").predictions[1]  # 30 days on: trained again
     assert not old.reused and old.run_id > trained.run_id
-    flag_for_refit(mart, old.run_id, dt.date(2025, 12, 10))
+    flag_for_refit(mart, old.run_id, dt.date(2025, 12, 10), "intent_gbm")
     after = refresh_scores(mart, "2025-12-10").predictions[1]
     assert not after.reused and after.run_id > old.run_id
 
@@ -246,20 +247,6 @@ def insert(mart: Mart, name: str, rows: list[dict[str, Any]]) -> None:
     frame = pd.DataFrame(rows).reindex(columns=list(schema))
     frame["ingest_id"] = 1
     mart.con.insert(name, ibis.memtable(frame).cast(schema))
-
-
-def flag_for_refit(mart: Mart, run_id: int, as_of: dt.date) -> None:
-    """Flag a model run as an erasure does (its fit could include a forgotten person)."""
-    row = {
-        "source": ["model_runs"],
-        "run_id": [run_id],
-        "model": ["intent_gbm"],
-        "as_of": [as_of],
-        "n_subjects": [1],
-        "flagged_at": [dt.datetime(2026, 1, 1)],
-        "reason": ["erasure"],
-    }
-    mart.con.insert(REFIT_FLAGS.name, ibis.memtable(row, schema=REFIT_FLAGS.ibis_schema()))
 
 
 def test_a_label_with_one_class_is_an_error(tmp_path: Path) -> None:

@@ -120,9 +120,9 @@ def run() -> None:
     would still do is tear down the ~1,000 modules the command imported (Ibis, DuckDB,
     pandas, NumPy), which takes 0.3-0.5 s and serves nothing. So, once the command
     returns, this runs the ``atexit`` handlers (temporary folders, logging), flushes
-    every open file (stdout and stderr too) and leaves with ``os._exit``. If another non-daemon thread is still
-    running, or the command raised something other than an exit, the normal exit path
-    takes over and waits for it.
+    every open file (stdout and stderr too) and leaves with ``os._exit``. If another
+    non-daemon thread is still running, or the command raised something other than an
+    exit, the normal exit path takes over and waits for it.
     """
     code: int | str | None = 0
     try:

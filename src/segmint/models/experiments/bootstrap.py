@@ -172,13 +172,11 @@ def resampled_means(values: FloatArray, n_resamples: int, rng: np.random.Generat
     matrix = values[:, None] if values.ndim == 1 else values
     n = matrix.shape[0]
     active = matrix[np.any(matrix != 0.0, axis=1)]
-    means: FloatArray | None = None
     if active.shape[0] == 0:
         means = np.zeros((n_resamples, matrix.shape[1]))
     else:
-        means = _few_value_means(active, n, n_resamples, rng)
-    if means is None:
-        means = _sparse_means(active, n, n_resamples, rng)
+        few = _few_value_means(active, n, n_resamples, rng)
+        means = _sparse_means(active, n, n_resamples, rng) if few is None else few
     return means[:, 0] if values.ndim == 1 else means
 
 

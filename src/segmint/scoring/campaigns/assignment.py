@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from segmint.mart.fetch import values
 from segmint.models.experiments.assignment import (
@@ -53,13 +52,12 @@ def assign(
     if strata is None:
         strata = values(members.select("stratum").distinct().stratum)
     starts = ibis.memtable(
-        pa.table(
-            {
-                "stratum": pa.array([str(s) for s in strata], pa.string()),
-                "_start": pa.array([stratum_offset(seed, str(s)) for s in strata], pa.float64()),
-                "_holdout": pa.array([holdout] * len(strata), pa.float64()),
-            }
-        )
+        {
+            "stratum": [str(s) for s in strata],
+            "_start": [stratum_offset(seed, str(s)) for s in strata],
+            "_holdout": [holdout] * len(strata),
+        },
+        schema={"stratum": "string", "_start": "float64", "_holdout": "float64"},
     )
     keyed = members.mutate(_key=assignment_key(members.customer_id, seed))
     joined = keyed.join(starts, "stratum")

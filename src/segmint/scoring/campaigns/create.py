@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from segmint.exceptions import InputError, SegmintError
 from segmint.features.orders import purchase_orders
@@ -309,8 +308,7 @@ def _audience(
         outcome=design.select_outcome,
         window_days=design.window_days,
     )
-    chosen = selection.selected["customer_id"].astype(str).tolist()
-    kept = ibis.memtable(pa.table({"customer_id": pa.array(chosen, pa.string())}))
+    kept = ibis.memtable({"customer_id": selection.selected["customer_id"].astype(str).tolist()})
     members = audience.members.semi_join(kept, "customer_id")
     return audience, members, selection
 
@@ -385,7 +383,7 @@ def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.dat
         "cost_per_contact": [float(design.cost_per_contact)],
         "ingest_id": [None],
     }
-    return ibis.memtable(pa.table(row, schema=TABLES["campaigns"].ibis_schema().to_pyarrow()))
+    return ibis.memtable(row, schema=TABLES["campaigns"].ibis_schema())
 
 
 def _member_rows(stored: ir.Table, campaign_id: str, assigned_at: dt.datetime) -> ir.Table:

@@ -131,7 +131,7 @@ def features_for(mart: Mart, day: dt.date, customers: pd.Index) -> pd.DataFrame:
         for name, kind in table.schema().items()
         if name not in _NOT_FEATURES and (kind.is_numeric() or kind.is_boolean())
     ]
-    wanted = ibis.memtable(pd.DataFrame({"customer_id": [str(c) for c in customers]}))
+    wanted = ibis.memtable({"customer_id": [str(c) for c in customers]})
     mine = table.semi_join(wanted, "customer_id")
     frame = mine.select("customer_id", *numeric).to_pyarrow().to_pandas()
     values: pd.DataFrame = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
