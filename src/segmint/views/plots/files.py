@@ -62,6 +62,9 @@ def write_images(
     for attempt in range(ATTEMPTS):
         try:
             pio.write_images(list(figures.values()), paths, width=width, height=height)
+            missing = [str(p) for p in paths if not p.exists()]
+            if missing:  # a busy browser can return without writing: try again
+                raise OSError(f"not written: {', '.join(missing)}")
             return paths
         except Exception as exc:  # kaleido reports a missing or slow browser in several ways
             if attempt + 1 < ATTEMPTS:
