@@ -130,6 +130,22 @@ def test_backtest_reports_every_metric(cdnow: Segmint) -> None:
     assert "ece_p_alive" in human.stdout
 
 
+def test_a_covariate_is_compared_side_by_side_or_refused_with_the_reason(cdnow: Segmint) -> None:
+    split = ("clv", "backtest", "--calibration-end", "1997-09-30", "--model", "bgnbd")
+    result = cdnow(*split, "--covariate", "acquisition_channel", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["model"] for r in rows] == [
+        "bgnbd+gammagamma",
+        "bgnbd by acquisition_channel+gammagamma",
+    ]
+    assert "cannot tell customers apart" in rows[1]["note"]  # CDNOW has no customers table
+    fit = cdnow("clv", "fit", "--model", "bgnbd", "--covariate", "acquisition_channel")
+    assert fit.exit_code != 0 and "cannot tell customers apart" in fit.stderr
+    bad = cdnow(*split, "--covariate", "shoe_size")
+    assert bad.exit_code == 2 and "unknown covariate 'shoe_size'" in bad.stderr
+
+
 def test_unknown_model_is_refused(segmint_cli: Segmint) -> None:
     result = segmint_cli("clv", "fit", "--model", "lifetimes")
     assert result.exit_code == 2

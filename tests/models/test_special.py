@@ -58,6 +58,15 @@ def test_nbinom_stays_finite_for_large_counts() -> None:
     assert np.isfinite(sf).all()
 
 
+def test_nbinom_over_a_window_of_length_zero_is_no_purchase() -> None:
+    # p = alpha / (alpha + t) = 1 at t = 0: 0 log(1 - p) is 0, not NaN (customers of age 0
+    # in the diagnostics' histogram made every expected count NaN)
+    with np.errstate(all="raise"):
+        pmf, sf = nbinom_pmf_sf(np.array([0.0, 1.0, 3.0]), 0.7, np.ones(3))
+    np.testing.assert_array_equal(pmf, [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(sf, [1.0, 0.0, 0.0])
+
+
 def test_softplus_and_logistic_known_values() -> None:
     z = np.array([0.0, 1.0, -1.0])
     softplus, logistic = softplus_and_logistic(z)

@@ -24,6 +24,15 @@ StrictOption = Annotated[
         "(the NBD without dropout) or a penalty chosen by held-out likelihood.",
     ),
 ]
+CovariateOption = Annotated[
+    str | None,
+    Opt(
+        "--covariate",
+        help="Split the purchase and dropout rates by a customers column "
+        "(acquisition_channel, region, country, city, gender) or segment:NAME; with "
+        "--model auto each model is compared with and without it.",
+    ),
+]
 
 
 def parse_window(text: str) -> tuple[float, float]:

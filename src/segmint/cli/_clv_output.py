@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from segmint.cli._output import err, out
+from segmint.models.covariates import CovariateModel
 from segmint.scoring.clv_backtest import METRICS
 from segmint.scoring.clv_fit import ClvFit
 from segmint.scoring.clv_scores import ScoreRun
@@ -21,6 +23,7 @@ def fit_document(run: ClvFitRun) -> str:
     payload = {
         "as_of": run.as_of.isoformat(),
         "model": run.final.model_name,
+        "covariate": run.final.covariate,
         "run_id": run.run_id,
         "transactions": _estimates(run.final.transactions),
         "spend": _estimates(run.final.spend),
@@ -51,7 +54,7 @@ def show_notes(notes: tuple[str, ...] | list[str]) -> None:
     """One line per fit that was not a plain maximum-likelihood fit, saying what was done."""
     for note in notes:
         if note:
-            err.print(f"note: {note}", highlight=False)
+            err.print(f"note: {escape(note)}", highlight=False)
 
 
 def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
@@ -68,10 +71,10 @@ def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
     )
     for r in frame.itertuples(index=False):
         if r.error:
-            view.add_row(str(r.model), "failed", "", "", "", "", str(r.error)[:60])
+            view.add_row(escape(str(r.model)), "failed", "", "", "", "", escape(str(r.error)[:60]))
             continue
         view.add_row(
-            str(r.model),
+            escape(str(r.model)),
             f"{r.log_likelihood:,.2f}",
             f"{r.mae:.4f}",
             f"{r.rmse:.4f}",
@@ -86,16 +89,28 @@ def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
 def show_params(fit_: ClvFit, day: dt.date) -> None:
     """The parameters and standard errors of both models, and what they were fitted on."""
     for label, model in (("transactions", fit_.transactions), ("spend", fit_.spend)):
+        name = type(getattr(model, "base", model)).__name__
+        if label == "transactions" and fit_.covariate is not None:
+            name += f" by {fit_.covariate} (p[group]: the group's p over the first group's)"
         view = Table(
             "parameter",
             "estimate",
             "std. error",
-            title=f"{type(model).__name__} ({label}) as of {day}: log-likelihood "
-            f"{model.log_likelihood_:,.3f}",
+            title=escape(
+                f"{name} ({label}) as of {day}: log-likelihood {model.log_likelihood_:,.3f}"
+            ),
         )
         for key, value in model.params_.items():
-            view.add_row(key, f"{value:.4f}", f"{model.standard_errors_[key]:.4f}")
+            view.add_row(escape(key), f"{value:.4f}", f"{model.standard_errors_[key]:.4f}")
         out.print(view)
+        if isinstance(model, CovariateModel):
+            ratios = model.rate_ratios()
+            out.print(
+                f"purchase rate while active, relative to {model.levels[0]}: "
+                + ", ".join(f"{level} {ratios[level]:.2f}x" for level in model.levels[1:]),
+                markup=False,
+                highlight=False,
+            )
     out.print(
         f"{fit_.n_customers:,} customers, {fit_.n_repeat_buyers:,} with repeat purchases",
         highlight=False,
@@ -118,7 +133,7 @@ def show_backtest(result: Backtest) -> None:
         f"backtest: calibration to {split.calibration_end}, holdout to {split.holdout_end} "
         f"({split.holdout_weeks:.1f} weeks, {len(split.frame):,} customers)"
     )
-    view = Table("metric", *frame["model"], title=title)
+    view = Table("metric", *(escape(str(m)) for m in frame["model"]), title=title)
     for metric in METRICS:
         view.add_row(metric, *(f"{v:.4f}" for v in frame[metric]))
     out.print(view)

@@ -12,7 +12,12 @@ from typing import Annotated
 import typer
 
 from segmint.cli import _clv_output as show
-from segmint.cli._clv_options import PenalizerOption, StrictOption, parse_window
+from segmint.cli._clv_options import (
+    CovariateOption,
+    PenalizerOption,
+    StrictOption,
+    parse_window,
+)
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, progress, steps, user_errors
 from segmint.mart import connect, csv_safety
@@ -42,6 +47,7 @@ def fit(
     ] = 26,
     penalizer: PenalizerOption = 0.0,
     strict: StrictOption = False,
+    covariate: CovariateOption = None,
     plots: Annotated[Path, Opt("--plots", help="Directory for the diagnostic plots.")] = Path(
         "clv_diagnostics"
     ),
@@ -51,7 +57,7 @@ def fit(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
-    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict)
+    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict, covariate)
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
     written = write_diagnostics(diagnostic_figures(run.diagnostics), plots, png=png)
@@ -113,11 +119,13 @@ def backtest_command(
     ] = None,
     penalizer: PenalizerOption = 0.0,
     strict: StrictOption = False,
+    covariate: CovariateOption = None,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit on the calibration period and measure each model's holdout predictions.
 
-    Models: all three, and their seasonal forms when the calibration spans a year.
+    Models: all three, and their seasonal forms when the calibration spans a year; with
+    --covariate, each non-seasonal one also split by the covariate.
     """
     models = tuple(model or ())
     with connect(mart) as m, steps("clv backtest") as step:
@@ -128,6 +136,7 @@ def backtest_command(
             models,
             penalizer=penalizer,
             strict=strict,
+            covariate=covariate,
             on_step=step,
         )
     if format_ == OutputFormat.json:

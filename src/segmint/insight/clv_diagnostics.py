@@ -47,20 +47,26 @@ def expected_cumulative_repeat(split: CalibrationHoldout, fit: ClvFit) -> np.nda
     E[X(t)] is evaluated once per distinct start.
     """
     starts = split.calibration_weeks - split.frame["T"].to_numpy(dtype=np.float64)
-    distinct, counts = np.unique(np.round(starts, 9), return_counts=True)
     weeks = split.weekly_repeat.index.to_numpy(dtype=np.float64)
-    ages = np.maximum(weeks[:, None] - distinct[None, :], 0.0)
-    expected = fit.transactions.expected_purchases_new_customer(ages.ravel()).reshape(ages.shape)
-    return np.asarray(expected @ counts, dtype=np.float64)
+    total = np.zeros(weeks.size)
+    for rows, model in fit.by_group(split.frame):
+        distinct, counts = np.unique(np.round(starts[rows], 9), return_counts=True)
+        ages = np.maximum(weeks[:, None] - distinct[None, :], 0.0)
+        expected = model.expected_purchases_new_customer(ages.ravel()).reshape(ages.shape)
+        total += expected @ counts
+    return total
 
 
 def repeat_histogram(split: CalibrationHoldout, fit: ClvFit) -> tuple[np.ndarray, np.ndarray]:
     """Customers with 0, 1, …, 7+ calibration repeat transactions: (actual, expected)."""
     x = split.frame["frequency"].to_numpy(dtype=np.float64)
     actual = np.bincount(np.minimum(x, MAX_COUNT).astype(np.int64), minlength=MAX_COUNT + 1)
-    ages, n_at_age = np.unique(split.frame["T"].to_numpy(dtype=np.float64), return_counts=True)
     k = np.arange(MAX_COUNT, dtype=np.float64)[:, None]
-    below = fit.transactions.probability_of_purchases(k, ages[None, :]) @ n_at_age
+    T = split.frame["T"].to_numpy(dtype=np.float64)
+    below = np.zeros(MAX_COUNT)
+    for rows, model in fit.by_group(split.frame):
+        ages, n_at_age = np.unique(T[rows], return_counts=True)
+        below += model.probability_of_purchases(k, ages[None, :]) @ n_at_age
     expected = np.append(below, x.size - below.sum())
     return actual.astype(np.float64), np.asarray(expected, dtype=np.float64)
 
@@ -95,7 +101,8 @@ class PAliveGrid:
 
 
 def p_alive_grid(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 40) -> PAliveGrid:
-    """P(alive) over frequency 0..max_frequency and recency 0..T, at age T.
+    """P(alive) over frequency 0..max_frequency and recency 0..T, at age T (of the largest
+    group's customers when the model has a covariate).
 
     Raises:
         InputError: ``max_frequency`` below 1 or ``T`` not positive.
@@ -108,7 +115,7 @@ def p_alive_grid(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 40)
     recency = np.linspace(0.0, T, n_recency)
     x, t_x = np.meshgrid(frequency, recency, indexing="ij")
     t_x = np.where(x == 0, 0.0, t_x)  # no repeat purchase: recency is 0 by definition
-    alive = fit.transactions.probability_alive(x.ravel(), t_x.ravel(), np.full(x.size, T))
+    alive = fit.typical.probability_alive(x.ravel(), t_x.ravel(), np.full(x.size, T))
     return PAliveGrid(frequency, recency, alive.reshape(x.shape), T)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betainc, gammaln, hyp2f1
+from scipy.special import betainc, gammaln, hyp2f1, xlog1py
 
 from segmint.models._validation import FloatArray
 
@@ -24,9 +24,10 @@ def nbinom_pmf_sf(k: FloatArray, r: float, p: FloatArray) -> tuple[FloatArray, F
     """P(N = k) and P(N >= k) for N ~ NegBin(r, p), the Poisson-gamma purchase count.
 
     P(N = k) = Gamma(r+k)/(Gamma(r) k!) p^r (1-p)^k and P(N >= k) = I_(1-p)(k, r) for k >= 1
-    (regularised incomplete beta), 1 for k = 0.
+    (regularised incomplete beta), 1 for k = 0. At p = 1 (a window of length 0) N is 0:
+    0 log(1 - p) is taken as 0 there.
     """
-    log_pmf = gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * np.log(p) + k * np.log1p(-p)
+    log_pmf = gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * np.log(p) + xlog1py(k, -p)
     sf = np.where(k > 0, betainc(np.maximum(k, 1.0), r, 1 - p), 1.0)
     return np.exp(log_pmf), np.asarray(sf, dtype=np.float64)
 

@@ -33,7 +33,14 @@ from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
 from segmint.models.seasonal import SeasonalInputs
-from segmint.scoring.clv_fit import SEASONAL, ClvFit, fit_clv, holdout_purchases, spend_inputs
+from segmint.scoring.clv_fit import (
+    SEASONAL,
+    ClvFit,
+    candidate_forms,
+    fit_clv,
+    holdout_purchases,
+    spend_inputs,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -90,16 +97,18 @@ def holdout_metrics(fit: ClvFit, split: CalibrationHoldout) -> dict[str, float]:
     actual_spend = frame["holdout_spend"].to_numpy(dtype=np.float64)
     predicted_purchases = holdout_purchases(fit, split)
     x_spend, zbar = spend_inputs(frame)
+    transactions = fit.predictor(frame)
     predicted_spend = customer_lifetime_value(
-        fit.transactions,
+        transactions,
         fit.spend.expected_spend(x_spend, zbar),
         frame["frequency"],
         frame["recency"],
         frame["T"],
         horizon_end=split.holdout_weeks,
         period_length=split.holdout_weeks,
+        chunk_size=max(len(frame), 1),  # a covariate model is bound to all of these customers
     )
-    p_alive = fit.transactions.probability_alive(frame["frequency"], frame["recency"], frame["T"])
+    p_alive = transactions.probability_alive(frame["frequency"], frame["recency"], frame["T"])
     bought = (actual_purchases > 0).astype(np.float64)
     purchase_error = predicted_purchases - actual_purchases
     spend_error = predicted_spend - actual_spend
@@ -126,8 +135,13 @@ def backtest(
     penalizer: float = 0.0,
     strict: bool = False,
     calendar: SeasonalInputs | None = None,
+    covariate: str | None = None,
 ) -> pd.DataFrame:
     """Fit each model on ``split``'s calibration period; one row of :data:`METRICS` per model.
+
+    With a ``covariate`` (its values in ``split.frame``'s ``covariate`` column) each
+    non-seasonal model is also fitted split by it, in a row of its own
+    (``bgnbd by acquisition_channel+gammagamma``).
 
     ``note`` says what was fitted instead of a boundary maximum (see
     :mod:`segmint.models.boundary`), or why a seasonal model could not be fitted (its
@@ -138,14 +152,22 @@ def backtest(
         ConvergenceError: a model cannot be fitted (e.g. no repeat buyers).
     """
     rows: list[dict[str, object]] = []
-    for name in models:
+    for name, by in candidate_forms(models, covariate):
+        label = name if by is None else f"{name} by {by}"
         try:
-            fit = fit_clv(split.frame, name, penalizer=penalizer, strict=strict, calendar=calendar)
+            fit = fit_clv(
+                split.frame,
+                name,
+                penalizer=penalizer,
+                strict=strict,
+                calendar=calendar,
+                covariate=by,
+            )
         except (ModelInputError, ConvergenceError) as exc:
-            if not name.endswith(SEASONAL):
+            if not name.endswith(SEASONAL) and by is None:
                 raise
-            rows.append({"model": f"{name}+gammagamma", "note": str(exc)})
+            rows.append({"model": f"{label}+gammagamma", "note": str(exc)})
             continue
         note = " ".join(fit.notes)
-        rows.append({"model": fit.model_name, **holdout_metrics(fit, split), "note": note})
+        rows.append({"model": f"{label}+gammagamma", **holdout_metrics(fit, split), "note": note})
     return pd.DataFrame(rows, columns=["model", *METRICS, "note"])

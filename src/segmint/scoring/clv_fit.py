@@ -16,6 +16,7 @@ one within 5% (docs/clv.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,11 +25,25 @@ from segmint.exceptions import ConvergenceError, InputError, ModelInputError
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import BGNBD, MBGNBD, NBD, GammaGamma, ParetoNBD
 from segmint.models.boundary import fit_spend, fit_transactions
+from segmint.models.covariates import (
+    BoundCovariateModel,
+    CovariateModel,
+    encode_groups,
+    fit_covariate,
+)
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
 
-BtydModel = BGNBD | ParetoNBD | MBGNBD | NBD | SeasonalModel
+BtydModel = BGNBD | ParetoNBD | MBGNBD | NBD | SeasonalModel | CovariateModel
 """A fitted continuous-time transaction model (the NBD is the others' no-dropout limit; a
-seasonal model is one of them on the calendar's clock, :mod:`segmint.models.seasonal`)."""
+seasonal model is one of them on the calendar's clock, :mod:`segmint.models.seasonal`; a
+covariate model one of them per customer group, :mod:`segmint.models.covariates`)."""
+
+Predictor = BGNBD | ParetoNBD | MBGNBD | NBD | SeasonalModel | BoundCovariateModel
+"""A transaction model that predicts for given customers (a covariate model bound to them)."""
+
+COVARIATE = "covariate"
+"""The summary column holding each customer's covariate value
+(:mod:`segmint.features.btyd_covariate`)."""
 
 TRANSACTION_MODELS: dict[str, type[BGNBD | ParetoNBD | MBGNBD]] = {
     "bgnbd": BGNBD,
@@ -60,6 +75,8 @@ class ClvFit:
         notes: one sentence per model whose plain maximum-likelihood fit was on the
             boundary, saying what was fitted instead and why (see
             :mod:`segmint.models.boundary`).
+        covariate: the covariate the transaction model splits customers by (e.g.
+            ``acquisition_channel``), or None.
     """
 
     name: str
@@ -68,11 +85,47 @@ class ClvFit:
     n_customers: int
     n_repeat_buyers: int
     notes: tuple[str, ...] = ()
+    covariate: str | None = None
 
     @property
     def model_name(self) -> str:
         """Name the scores are stored under, e.g. ``bgnbd+gammagamma``."""
         return f"{self.name}+gammagamma"
+
+    @property
+    def label(self) -> str:
+        """The model as a comparison lists it: ``bgnbd``, ``bgnbd by acquisition_channel``."""
+        return self.name if self.covariate is None else f"{self.name} by {self.covariate}"
+
+    def predictor(self, summary: pd.DataFrame) -> Predictor:
+        """The transaction model for the customers of ``summary``, in its row order: a
+        covariate model is bound to their :data:`COVARIATE` column.
+
+        Raises:
+            InputError: a covariate model and a summary without the covariate column.
+        """
+        if not isinstance(self.transactions, CovariateModel):
+            return self.transactions
+        if COVARIATE not in summary.columns:
+            raise InputError(
+                f"{self.label} needs each customer's {self.covariate}; the summary has none"
+            )
+        return self.transactions.bind(summary[COVARIATE].to_numpy(dtype=object))
+
+    def by_group(self, summary: pd.DataFrame) -> list[tuple[np.ndarray, Any]]:
+        """(rows of ``summary``, transaction model) per customer group: one group of every
+        row unless the model has a covariate, else one per level with its parameters."""
+        model = self.transactions
+        if not isinstance(model, CovariateModel):
+            return [(np.ones(len(summary), dtype=bool), model)]
+        codes = model.codes(summary[COVARIATE].to_numpy(dtype=object))
+        return [(codes == i, model.level_model(level)) for i, level in enumerate(model.levels)]
+
+    @property
+    def typical(self) -> Any:
+        """The transaction model of a typical customer: the largest group's with a covariate."""
+        model = self.transactions
+        return model.level_model(model.levels[0]) if isinstance(model, CovariateModel) else model
 
 
 def check_model(name: str, *, allow_auto: bool = False) -> str:
@@ -112,6 +165,7 @@ def fit_clv(
     penalizer: float = 0.0,
     strict: bool = False,
     calendar: SeasonalInputs | None = None,
+    covariate: str | None = None,
 ) -> ClvFit:
     """Fit transaction model ``model`` and the Gamma-Gamma model on ``summary``.
 
@@ -126,10 +180,14 @@ def fit_clv(
         penalizer: L2 penalty on the log-parameters of both models (0 = plain MLE).
         strict: refuse a fit on the boundary instead of fitting its limit or a penalty.
         calendar: the calibration end and repeat purchases per month, for seasonal models.
+        covariate: the name of the covariate in ``summary``'s :data:`COVARIATE` column to
+            split the transaction model's customers by (non-seasonal models only).
 
     Raises:
-        InputError: unknown model, or a seasonal model without ``calendar``.
-        ModelInputError: a seasonal model on less than a year of history.
+        InputError: unknown model, a seasonal model without ``calendar`` or with a
+            covariate, or a covariate without its column.
+        ModelInputError: a seasonal model on less than a year of history, or a covariate
+            with fewer than two groups.
         ConvergenceError: no repeat buyers, or (``strict``) the data cannot identify a model.
     """
     name = check_model(model)
@@ -144,6 +202,12 @@ def fit_clv(
     base = name.removesuffix(SEASONAL)
     if base != name and calendar is None:
         raise InputError(f"{name} needs the calendar of the purchases (SeasonalInputs)")
+    if covariate is not None and (base != name or COVARIATE not in summary.columns):
+        raise InputError(
+            f"a covariate splits a non-seasonal model fitted on a summary with its "
+            f"'{COVARIATE}' column; got model {name}"
+            + ("" if COVARIATE in summary.columns else " and no such column")
+        )
     transactions = fit_transactions(
         lambda c: TRANSACTION_MODELS[base](penalizer_coef=c),
         columns,
@@ -153,6 +217,9 @@ def fit_clv(
     model_ = transactions.model
     if base != name and calendar is not None:
         model_ = fit_seasonal(model_, *columns, calendar)
+    if covariate is not None:
+        groups = encode_groups(summary[COVARIATE].to_numpy(dtype=object))
+        model_ = fit_covariate(model_, *columns, groups)
     spend = fit_spend(
         lambda c: GammaGamma(penalizer_coef=c),
         spend_inputs(summary),
@@ -160,15 +227,23 @@ def fit_clv(
         strict=strict,
     )
     notes = tuple(f.note for f in (transactions, spend) if f.note)
-    return ClvFit(name, model_, spend.model, len(summary), n_repeat, notes)
+    return ClvFit(name, model_, spend.model, len(summary), n_repeat, notes, covariate)
 
 
 def holdout_purchases(fit: ClvFit, split: CalibrationHoldout) -> np.ndarray:
     """Each calibration customer's expected purchases over the holdout period."""
     frame = split.frame
-    return fit.transactions.predict_purchases(
+    return fit.predictor(frame).predict_purchases(
         split.holdout_weeks, frame["frequency"], frame["recency"], frame["T"]
     )
+
+
+def candidate_forms(names: tuple[str, ...], covariate: str | None) -> list[tuple[str, str | None]]:
+    """Each model as (name, None), then with a ``covariate`` each non-seasonal one split by it."""
+    forms: list[tuple[str, str | None]] = [(name, None) for name in names]
+    if covariate is not None:
+        forms += [(name, covariate) for name in names if not name.endswith(SEASONAL)]
+    return forms
 
 
 @dataclass(frozen=True)
@@ -198,11 +273,14 @@ def choose_model(
     penalizer: float = 0.0,
     strict: bool = False,
     calendar: SeasonalInputs | None = None,
+    covariate: str | None = None,
 ) -> ModelChoice:
     """Fit each candidate on the calibration period and pick the lowest holdout RMSE.
 
-    A candidate that cannot be fitted (e.g. a seasonal model on less than a year) is
-    listed with its reason and not chosen.
+    With a ``covariate`` every non-seasonal candidate is also fitted split by it
+    (:func:`candidate_forms`), so the comparison shows whether the covariate helps. A
+    candidate that cannot be fitted (e.g. a seasonal model on less than a year) is listed
+    with its reason and not chosen.
 
     Raises:
         ConvergenceError: no candidate could be fitted (each one's reason is listed).
@@ -211,18 +289,26 @@ def choose_model(
     rows: list[dict[str, object]] = []
     fits: dict[str, ClvFit] = {}
     failures: list[str] = []
-    for name in candidates:
+    for name, by in candidate_forms(candidates, covariate):
+        label = name if by is None else f"{name} by {by}"
         try:
-            fit = fit_clv(split.frame, name, penalizer=penalizer, strict=strict, calendar=calendar)
+            fit = fit_clv(
+                split.frame,
+                name,
+                penalizer=penalizer,
+                strict=strict,
+                calendar=calendar,
+                covariate=by,
+            )
         except (ConvergenceError, ModelInputError) as exc:
-            failures.append(f"{name}: {exc}")
-            rows.append({"model": name, "error": str(exc), "note": ""})
+            failures.append(f"{label}: {exc}")
+            rows.append({"model": label, "error": str(exc), "note": ""})
             continue
-        fits[name] = fit
+        fits[label] = fit
         predicted = holdout_purchases(fit, split)
         rows.append(
             {
-                "model": name,
+                "model": label,
                 "log_likelihood": fit.transactions.log_likelihood_,
                 "mae": float(np.mean(np.abs(predicted - actual))),
                 "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),

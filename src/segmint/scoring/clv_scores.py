@@ -35,6 +35,7 @@ import pandas as pd
 
 from segmint.exceptions import MartError
 from segmint.features.btyd import btyd_summary
+from segmint.features.btyd_covariate import with_covariate
 from segmint.mart import TABLES, Mart
 from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import customer_lifetime_value
@@ -88,10 +89,11 @@ def score_frame(
     x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
     spend = fit.spend.expected_spend(*spend_inputs(summary))
     discount = monthly_rate(annual_discount_rate)
+    transactions = fit.predictor(summary)
 
     def clv(start_weeks: float, end_weeks: float) -> np.ndarray:
         return customer_lifetime_value(
-            fit.transactions,
+            transactions,
             spend,
             x,
             t_x,
@@ -100,12 +102,13 @@ def score_frame(
             horizon_end=end_weeks,
             period_length=WEEKS_PER_MONTH,
             discount_rate=discount,
+            chunk_size=max(len(summary), 1),  # the caller chunks; a covariate model is bound
         )
 
     scores = {
         "clv": clv(0.0, horizon_weeks),
-        "p_alive": fit.transactions.probability_alive(x, t_x, age),
-        "expected_purchases": fit.transactions.predict_purchases(horizon_weeks, x, t_x, age),
+        "p_alive": transactions.probability_alive(x, t_x, age),
+        "expected_purchases": transactions.predict_purchases(horizon_weeks, x, t_x, age),
         "expected_spend": spend,
     }
     for start, end in windows:
@@ -137,6 +140,8 @@ def score_customers(
         MartError: no customer has a purchase by ``as_of``.
     """
     summary = btyd_summary(mart, as_of)
+    if fit.covariate is not None:
+        summary = with_covariate(mart, summary, fit.covariate, as_of)
     summary = summary.mutate(row=ibis.row_number().over(order_by="customer_id"))
     mart.con.create_table(_SUMMARY_TABLE, summary, temp=True, overwrite=True)
     try:
@@ -208,7 +213,7 @@ def store_fit(
             "clv",
             as_of,
             fit.transactions,
-            {"spend_run_id": spend_id},
+            {"spend_run_id": spend_id, "covariate": fit.covariate},
             {
                 "n_customers": fit.n_customers,
                 "n_repeat_buyers": fit.n_repeat_buyers,
@@ -288,5 +293,6 @@ def latest_fit(mart: Mart) -> tuple[ClvFit, dt.date] | None:
         pickle.loads(spend_row.iloc[0]["model_blob"]),
         int(metrics["n_customers"]),
         int(metrics["n_repeat_buyers"]),
+        covariate=params.get("covariate"),
     )
     return fit, pd.Timestamp(row["as_of"]).date()

@@ -21,6 +21,7 @@ import pandas as pd
 
 from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
 from segmint.features.btyd import btyd_summary, transaction_days
+from segmint.features.btyd_covariate import check_covariate, covariate_values
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
 from segmint.mart import Mart
@@ -45,6 +46,17 @@ Say = Callable[[str], None]
 
 def _quiet(_: str) -> None:
     """Say nothing."""
+
+
+def add_covariate(
+    mart: Mart, frame: pd.DataFrame, covariate: str | None, day: dt.date
+) -> pd.DataFrame:
+    """``frame`` (one row per ``customer_id``) with the covariate's values as of ``day`` in a
+    ``covariate`` column, rows in the same order; ``frame`` itself without a covariate."""
+    if covariate is None:
+        return frame
+    values = covariate_values(mart, covariate, day).to_pandas()
+    return frame.merge(values, on="customer_id", how="left", validate="one_to_one")
 
 
 def purchase_calendar(mart: Mart, day: dt.date) -> SeasonalInputs:
@@ -80,6 +92,9 @@ class ClvFitOptions:
         penalizer: L2 penalty on the log-parameters (0 = plain maximum likelihood).
         strict: refuse a maximum on the boundary instead of fitting its limiting model or
             a penalty chosen by held-out likelihood (:mod:`segmint.models.boundary`).
+        covariate: split the transaction model's customers by this covariate
+            (:mod:`segmint.features.btyd_covariate`); with ``auto`` each non-seasonal model
+            is compared with and without it.
     """
 
     model: str = AUTO
@@ -87,6 +102,7 @@ class ClvFitOptions:
     holdout_weeks: int = 26
     penalizer: float = 0.0
     strict: bool = False
+    covariate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,32 +146,45 @@ def fit(
     o = options or ClvFitOptions()
     step = on_step or _quiet
     name, _ = check_model(o.model, allow_auto=True), check_spend(o.spend)
+    covariate = None if o.covariate is None else check_covariate(o.covariate)
     day = resolve_as_of(mart, as_of)
     split_end = day - dt.timedelta(weeks=o.holdout_weeks)
     step(f"calibration to {split_end}, holdout to {day}")
     split = calibration_holdout(mart, split_end, day)
+    split = replace(split, frame=add_covariate(mart, split.frame, covariate, split_end))
     choice = None
     calendar = purchase_calendar(mart, split_end)
     if name == AUTO:
         step("comparing models on the holdout")
         choice = choose_model(
-            split, ALL_MODELS, penalizer=o.penalizer, strict=o.strict, calendar=calendar
+            split,
+            ALL_MODELS,
+            penalizer=o.penalizer,
+            strict=o.strict,
+            calendar=calendar,
+            covariate=covariate,
         )
-        name, calibration = choice.chosen, choice.fits[choice.chosen]
+        calibration = choice.fits[choice.chosen]
     else:
         calibration = fit_clv(
-            split.frame, name, penalizer=o.penalizer, strict=o.strict, calendar=calendar
+            split.frame,
+            name,
+            penalizer=o.penalizer,
+            strict=o.strict,
+            calendar=calendar,
+            covariate=covariate,
         )
     metrics = holdout_metrics(calibration, split)
     step("diagnostics")
     diagnostics = diagnose(split, calibration)
-    step(f"fitting {name} on everything up to {day}")
+    step(f"fitting {calibration.label} on everything up to {day}")
     final = fit_clv(
-        btyd_summary(mart, day).to_pandas(),
-        name,
+        add_covariate(mart, btyd_summary(mart, day).to_pandas(), calibration.covariate, day),
+        calibration.name,
         penalizer=o.penalizer,
         strict=o.strict,
         calendar=purchase_calendar(mart, day),
+        covariate=calibration.covariate,
     )
     stored: dict[str, Any] = {"holdout_weeks": o.holdout_weeks, "holdout": metrics}
     if choice is not None:
@@ -255,10 +284,12 @@ def backtest(
     *,
     penalizer: float = 0.0,
     strict: bool = False,
+    covariate: str | None = None,
     on_step: Say | None = None,
 ) -> Backtest:
     """Fit each model (default: all, and their seasonal forms given a year of calibration)
-    on the calibration period and measure its holdout.
+    on the calibration period and measure its holdout; with a ``covariate``, each
+    non-seasonal model also split by it, side by side.
 
     Raises:
         InputError: an unknown model, or a holdout that does not end after the calibration.
@@ -267,10 +298,14 @@ def backtest(
     step = on_step or _quiet
     step("splitting the history")
     split = calibration_holdout(mart, parse_as_of(calibration_end), holdout_end)
+    by = None if covariate is None else check_covariate(covariate)
+    split = replace(split, frame=add_covariate(mart, split.frame, by, split.calibration_end))
     names = tuple(check_model(n) for n in models) if models else ALL_MODELS
     calendar = purchase_calendar(mart, split.calibration_end)
     step("fitting and predicting")
-    metrics = backtest_models(split, names, penalizer=penalizer, strict=strict, calendar=calendar)
+    metrics = backtest_models(
+        split, names, penalizer=penalizer, strict=strict, calendar=calendar, covariate=by
+    )
     return Backtest(split, metrics)
 
 
