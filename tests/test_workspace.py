@@ -117,6 +117,11 @@ def test_clv_fit_score_and_backtest_equal_the_cli(pair: tuple[Path, Workspace]) 
     mine_backtest = ws.clv.backtest("2025-06-30").metrics
     assert [row["model"] for row in backtest] == mine_backtest.model.tolist()
     assert backtest[0]["mae_purchases"] == pytest.approx(mine_backtest.mae_purchases.iloc[0])
+    by_channel = ws.clv.backtest("2025-06-30", models=("bgnbd",), covariate="acquisition_channel")
+    assert by_channel.metrics.model.tolist() == [
+        "bgnbd+gammagamma",
+        "bgnbd by acquisition_channel+gammagamma",
+    ]
 
 
 def test_keyword_options_reach_the_use_cases(pair: tuple[Path, Workspace]) -> None:

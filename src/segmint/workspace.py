@@ -282,9 +282,20 @@ class ClvUseCases:
         models: tuple[str, ...] = (),
         *,
         penalizer: float = 0.0,
+        strict: bool = False,
+        covariate: str | None = None,
     ) -> clv.Backtest:
-        """Each model's holdout metrics when fitted on the calibration period."""
-        return clv.backtest(self.mart, calibration_end, holdout_end, models, penalizer=penalizer)
+        """Each model's holdout metrics when fitted on the calibration period (with a
+        ``covariate``, each non-seasonal model also split by it)."""
+        return clv.backtest(
+            self.mart,
+            calibration_end,
+            holdout_end,
+            models,
+            penalizer=penalizer,
+            strict=strict,
+            covariate=covariate,
+        )
 
 
 class RecommendUseCases:
