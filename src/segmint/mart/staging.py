@@ -108,6 +108,7 @@ def _stage_delimited(
         all_varchar=True,
         header=True,
         delim=info.delimiter,
+        quote='"',  # RFC 4180, as the delimiter was detected: a header '' is a name, not blank
         encoding=encoding,
         store_rejects=True,
         rejects_table=rejects_name,
