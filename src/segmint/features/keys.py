@@ -39,7 +39,7 @@ def table_key(mart: Mart, name: str) -> TableKey:
 def source_keys(mart: Mart, tables: Iterable[str]) -> dict[str, TableKey]:
     """The keys of ``tables`` now, with the size of the suppression list as :data:`ERASURES`."""
     keys = {name: table_key(mart, name) for name in sorted(set(tables))}
-    erased = mart.count(SUPPRESSION.name) if SUPPRESSION.name in mart.con.list_tables() else 0
+    erased = mart.count(SUPPRESSION.name) if mart.has_table(SUPPRESSION.name) else 0
     keys[ERASURES] = TableKey(-1, erased)
     return keys
 

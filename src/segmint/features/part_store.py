@@ -82,9 +82,9 @@ def _keys_of(now: dict[str, TableKey], tables: Iterable[str]) -> dict[str, Table
 def _catalog(mart: Mart) -> pd.DataFrame:
     import pandas as pd  # the catalogue is read when features are built, not at import
 
-    if CATALOG not in mart.con.list_tables():
+    if not mart.has_table(CATALOG):
         return pd.DataFrame(columns=["feature_group", "as_of", "source_key"])
-    table = mart.con.table(CATALOG)
+    table = mart.table(CATALOG)
     frame: pd.DataFrame = table.select("feature_group", "as_of", "source_key").execute()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     return frame
@@ -116,16 +116,16 @@ def _bring_forward(
     if step:
         step(f"bringing {group} features from {old_day} to {day}")
     changed = incremental.changed_customers(mart, old_keys, old_day, day)
-    stored = mart.con.table(part_table(group))
+    stored = mart.table(part_table(group))
     kept = stored.filter(stored.as_of == date_literal(old_day)).anti_join(changed, "customer_id")
     fresh = customer_part(mart, day, group, changed)
     names = metric_names(group, stored)
     rows = kept.select("customer_id", *names).union(fresh.select("customer_id", *names))
     with mart.unordered(), mart.transaction():
         # materialised first: the rows read may be the very rows the write replaces
-        mart.con.create_table(PASS_TABLE, rows, overwrite=True)
-        _write(mart, group, day, mart.con.table(PASS_TABLE), dump(keys), "incremental")
-        mart.con.drop_table(PASS_TABLE)
+        mart.create_table(PASS_TABLE, rows)
+        _write(mart, group, day, mart.table(PASS_TABLE), dump(keys), "incremental")
+        mart.drop_table(PASS_TABLE)
     return True
 
 
@@ -144,13 +144,13 @@ def _build(
                 step(f"building {', '.join(purchases)} features")
             shared = purchase_part(mart, day, purchases)
             if len(purchases) > 1:  # one pass, stored once, then split into the groups
-                mart.con.create_table(PASS_TABLE, shared, overwrite=True)
-                shared = mart.con.table(PASS_TABLE)
+                mart.create_table(PASS_TABLE, shared)
+                shared = mart.table(PASS_TABLE)
             for group in purchases:
                 rows = shared.select("customer_id", *metric_names(group, shared))
                 _write(mart, group, day, rows, dump(keys[group]), "full")
             if len(purchases) > 1:
-                mart.con.drop_table(PASS_TABLE)
+                mart.drop_table(PASS_TABLE)
         for group in groups:
             if group in PURCHASE_GROUPS:
                 continue
@@ -176,13 +176,13 @@ def _write(mart: Mart, group: str, day: dt.date, rows: ir.Table, key: str, metho
         as_of=date_literal(day),
         **{c: rows[c] for c in rows.columns if c != "customer_id"},
     )
-    if name in mart.con.list_tables() and mart.con.table(name).schema() == dated.schema():
+    if mart.has_table(name) and mart.table(name).schema() == dated.schema():
         mart.delete(name, as_of=day)
-        mart.con.insert(name, dated)
+        mart.insert(name, dated)
     else:
         # new, or the attribute columns changed: the group starts again from this date
-        mart.con.create_table(name, dated, overwrite=True)
-        if CATALOG in mart.con.list_tables():
+        mart.create_table(name, dated)
+        if mart.has_table(CATALOG):
             mart.delete(CATALOG, feature_group=group)
     record(mart, group, day, key, method)
     _prune(mart, group, day)
@@ -200,10 +200,10 @@ def record(mart: Mart, group: str, day: dt.date, key: str, method: str) -> None:
         },
         schema=FEATURE_BUILDS.ibis_schema(),
     )
-    if CATALOG not in mart.con.list_tables():
-        mart.con.create_table(CATALOG, schema=FEATURE_BUILDS.ibis_schema())
+    if not mart.has_table(CATALOG):
+        mart.create_table(CATALOG, schema=FEATURE_BUILDS.ibis_schema())
     mart.delete(CATALOG, feature_group=group, as_of=day)
-    mart.con.insert(CATALOG, entry)
+    mart.insert(CATALOG, entry)
 
 
 def _prune(mart: Mart, group: str, day: dt.date) -> None:
@@ -218,7 +218,7 @@ def _prune(mart: Mart, group: str, day: dt.date) -> None:
 
 
 def _read(mart: Mart, group: str, day: dt.date) -> ir.Table:
-    table = mart.con.table(part_table(group))
+    table = mart.table(part_table(group))
     return table.filter(table.as_of == date_literal(day))
 
 
@@ -240,8 +240,8 @@ def parts_key(mart: Mart, day: dt.date, groups: Iterable[str]) -> str | None:
 
 def built_methods(mart: Mart, day: dt.date) -> dict[str, str]:
     """Group → how its part as of ``day`` was stored (``full`` or ``incremental``)."""
-    if CATALOG not in mart.con.list_tables():
+    if not mart.has_table(CATALOG):
         return {}
-    table = mart.con.table(CATALOG)
+    table = mart.table(CATALOG)
     rows = table.filter(table.as_of == date_literal(day)).execute()
     return dict(zip(rows.feature_group, rows.method, strict=True))

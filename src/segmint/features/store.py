@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.datatypes as dt_types
 import ibis.expr.types as ir
-import sqlglot.expressions as sge
 
 from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
@@ -77,17 +76,17 @@ def store_features(
     if step:
         step("storing the feature table")
     with mart.unordered(), mart.transaction():
-        if FEATURES_TABLE not in mart.con.list_tables():
-            mart.con.create_table(FEATURES_TABLE, new)
+        if not mart.has_table(FEATURES_TABLE):
+            mart.create_table(FEATURES_TABLE, new)
         else:
-            old = mart.con.table(FEATURES_TABLE)
+            old = mart.table(FEATURES_TABLE)
             if old.schema() == new.schema():
-                _delete_date(mart, day)
-                mart.con.insert(FEATURES_TABLE, new)
+                mart.delete(FEATURES_TABLE, as_of=day)
+                mart.insert(FEATURES_TABLE, new)
             else:
                 kept = old.filter(old.as_of != date_literal(day))
                 merged = _union(kept, new)
-                mart.con.create_table(FEATURES_TABLE, merged, overwrite=True)
+                mart.create_table(FEATURES_TABLE, merged)
         record(mart, TABLE_ENTRY, day, _key(mart), "full")
     rows = int(load_features(mart, day).count().execute())
     return StoredFeatures(day, rows, tuple(new.columns))
@@ -101,14 +100,6 @@ def _key(mart: Mart) -> str:
 def fresh_table(mart: Mart, day: dt.date) -> bool:
     """Whether the table ``features`` holds ``day`` built from the data as it is now."""
     return stored_key(mart, TABLE_ENTRY, day) == _key(mart)
-
-
-def _delete_date(mart: Mart, day: dt.date) -> None:
-    """Delete the rows of as-of ``day`` from the features table."""
-    as_of = sge.column("as_of", quoted=True)
-    day_value = sge.cast(sge.convert(day.isoformat()), "date")
-    statement = sge.delete(sge.table_(FEATURES_TABLE, quoted=True), where=as_of.eq(day_value))
-    mart.con.raw_sql(statement.sql(mart.con.dialect))
 
 
 def _union(old: ir.Table, new: ir.Table) -> ir.Table:
@@ -134,9 +125,9 @@ def _union(old: ir.Table, new: ir.Table) -> ir.Table:
 
 def stored_dates(mart: Mart) -> list[dt.date]:
     """The as-of dates stored in ``features``, oldest first (empty when none)."""
-    if FEATURES_TABLE not in mart.con.list_tables():
+    if not mart.has_table(FEATURES_TABLE):
         return []
-    table = mart.con.table(FEATURES_TABLE)
+    table = mart.table(FEATURES_TABLE)
     dates = table.select("as_of").distinct().order_by("as_of").as_of.execute()
     return [parse_as_of(d) for d in dates]
 
@@ -160,5 +151,5 @@ def load_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
             f"no features stored as of {day.isoformat()}; stored dates: {shown}. "
             f"Run `segmint features --as-of {day.isoformat()}` to build them."
         )
-    table = mart.con.table(FEATURES_TABLE)
+    table = mart.table(FEATURES_TABLE)
     return table.filter(table.as_of == date_literal(day))

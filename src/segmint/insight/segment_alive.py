@@ -21,7 +21,7 @@ def segment_p_alive(mart: Mart, segmentation: str, day: dt.date) -> pd.Series:
 
     With several scored models, the first by name is used (as the value tiers do).
     """
-    if "scores" not in mart.con.list_tables():
+    if not mart.has_table("scores"):
         return pd.Series(dtype="float64")
     scores = mart.table("scores")
     alive = scores.filter((scores.as_of == day) & (scores.score_name == "p_alive"))

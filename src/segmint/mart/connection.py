@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import ibis
@@ -41,6 +41,10 @@ from segmint.mart.snapshot import (
     snapshot_path,
     wal_is_empty,
 )
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +134,36 @@ class Mart:
                 f"the mart {self.path} has no table '{name}'. Run `segmint init` "
                 f"(or load data with `segmint ingest`) first."
             ) from None
+
+    def has_table(self, name: str) -> bool:
+        """Whether the mart holds table ``name`` (also one a writer creates, like ``features``)."""
+        return name in self.table_names()
+
+    def create_table(
+        self,
+        name: str,
+        data: ir.Table | pa.Table | None = None,
+        *,
+        schema: ibis.Schema | None = None,
+        temp: bool = False,
+    ) -> ir.Table:
+        """Create (or replace) table ``name`` from ``data``, or empty with ``schema``; the
+        new table.
+
+        ``temp``: a scratch table of this connection that the engine may keep in memory.
+        """
+        table: ir.Table = self.con.create_table(
+            name, data, schema=schema, temp=temp, overwrite=True
+        )
+        return table
+
+    def insert(self, name: str, data: ir.Table | pa.Table) -> None:
+        """Append the rows of ``data`` to table ``name``."""
+        self.con.insert(name, data)
+
+    def drop_table(self, name: str) -> None:
+        """Drop table ``name`` if the mart holds it."""
+        self.con.drop_table(name, force=True)
 
     def count(self, name: str) -> int:
         """Number of rows in table ``name``."""

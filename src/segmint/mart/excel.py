@@ -85,9 +85,9 @@ def stage_workbook(
         raise InputError(f"{path}: cannot be read as an Excel workbook: {exc}") from None
     arrays = {c: _array(v) for c, v in zip(columns, cells, strict=True)}
     arrays["_row"] = pa.array(numbers, pa.int64())
-    stage = mart.con.create_table(name, pa.table(arrays), temp=True)
+    stage = mart.create_table(name, pa.table(arrays), temp=True)
     rejected = pa.Table.from_pylist(rejects, schema=_REJECT_SCHEMA)
-    return stage, mart.con.create_table(f"{name}_rejects", rejected, temp=True)
+    return stage, mart.create_table(f"{name}_rejects", rejected, temp=True)
 
 
 def _header(rows: Any) -> tuple[list[str], int] | None:

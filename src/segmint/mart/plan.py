@@ -72,7 +72,7 @@ class LoadPlan:
 
 def temp(mart: Mart, expr: ibis.Table, prefix: str = "_segmint_tmp") -> ibis.Table:
     """Materialise ``expr`` as a temporary table (dropped with the connection)."""
-    return mart.con.create_table(f"{prefix}_{next(_counter)}", expr, temp=True)
+    return mart.create_table(f"{prefix}_{next(_counter)}", expr, temp=True)
 
 
 def count(expr: ibis.Table) -> int:

@@ -108,8 +108,50 @@ class SparkMart(Mart):
                 empty = pa.Table.from_batches([], schema=table.ibis_schema().to_pyarrow())
                 self._write_arrow(name, empty, mode="overwrite")
                 created.append(name)
+        for name in self.table_names():  # with the tables writers create (features…)
             self._register(name)
         return created
+
+    def table_names(self) -> set[str]:
+        """The tables of the warehouse: its Parquet folders (a leading dot marks a write
+        in progress)."""
+        if not self.warehouse.is_dir():
+            return set()
+        return {p.name for p in self.warehouse.iterdir() if p.is_dir() and p.name[0] != "."}
+
+    def has_table(self, name: str) -> bool:
+        """Whether the warehouse holds table ``name``."""
+        return self.location(name).is_dir()
+
+    def create_table(
+        self,
+        name: str,
+        data: ir.Table | pa.Table | None = None,
+        *,
+        schema: ibis.Schema | None = None,
+        temp: bool = False,
+    ) -> ir.Table:
+        """Write table ``name`` from ``data`` (or empty with ``schema``), replacing it; the
+        new table.
+
+        Spark has no temporary tables: a ``temp`` table is a table of the warehouse too,
+        dropped by its writer when done.
+        """
+        if data is None:
+            if schema is None:
+                raise MartError(f"creating table '{name}' needs its data or its schema")
+            data = pa.Table.from_batches([], schema=schema.to_pyarrow())
+        self.write(name, data, overwrite=True)
+        return self.table(name)
+
+    def insert(self, name: str, data: ir.Table | pa.Table) -> None:
+        """Append the rows of ``data`` to table ``name``."""
+        self.write(name, data)
+
+    def drop_table(self, name: str) -> None:
+        """Forget table ``name`` and delete its folder."""
+        self.con.drop_table(name, database=self.database, force=True)
+        shutil.rmtree(self.location(name), ignore_errors=True)
 
     def _register(self, name: str) -> None:
         catalog = self.session.catalog
@@ -129,8 +171,11 @@ class SparkMart(Mart):
         if isinstance(data, pa.Table):
             self._write_arrow(name, data, mode="overwrite" if overwrite else "append")
         else:
+            self.con._run_pre_execute_hooks(data)  # in-memory tables become temporary views
             frame = self.session.sql(self.con.compile(data))
             self._write_frame(name, frame, overwrite=overwrite)
+        if overwrite:  # the catalog keeps the schema it first read: a rewrite may change it
+            self.con.drop_table(name, database=self.database, force=True)
         self._register(name)
 
     def _write_arrow(self, name: str, data: pa.Table, *, mode: str) -> None:

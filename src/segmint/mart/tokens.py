@@ -184,15 +184,15 @@ def create_token(
         "expires_at": [None if lifetime is None else now + lifetime],
         "revoked_at": [None],
     }
-    mart.con.insert(TOKENS_TABLE, ibis.memtable(row, schema=API_TOKENS.ibis_schema()))
+    mart.insert(TOKENS_TABLE, ibis.memtable(row, schema=API_TOKENS.ibis_schema()))
     return token
 
 
 def load_tokens(mart: Mart) -> dict[str, TokenInfo]:
     """Every stored token by hash (one query; the table holds one short row per token)."""
-    if TOKENS_TABLE not in mart.con.list_tables():
+    if not mart.has_table(TOKENS_TABLE):
         return {}
-    found = rows(mart.con.table(TOKENS_TABLE).order_by("created_at", "token_hash"))
+    found = rows(mart.table(TOKENS_TABLE).order_by("created_at", "token_hash"))
     infos = (_info(row) for row in found)
     return {info.token_hash: info for info in infos}
 

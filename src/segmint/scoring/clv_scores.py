@@ -143,9 +143,9 @@ def score_customers(
     if fit.covariate is not None:
         summary = with_covariate(mart, summary, fit.covariate, as_of)
     summary = summary.mutate(row=ibis.row_number().over(order_by="customer_id"))
-    mart.con.create_table(_SUMMARY_TABLE, summary, temp=True, overwrite=True)
+    mart.create_table(_SUMMARY_TABLE, summary, temp=True)
     try:
-        table = mart.con.table(_SUMMARY_TABLE)
+        table = mart.table(_SUMMARY_TABLE)
         n = int(table.count().execute())
         if n == 0:
             raise MartError(
@@ -172,7 +172,7 @@ def score_customers(
                 if on_progress is not None:
                     on_progress(min(lo + chunk_size, n) / n)
     finally:
-        mart.con.drop_table(_SUMMARY_TABLE, force=True)
+        mart.drop_table(_SUMMARY_TABLE)
     return ScoreRun(as_of, fit.model_name, n, totals)
 
 
@@ -191,7 +191,7 @@ def _insert_scores(
             "value": long["value"].astype(np.float64),
         }
     )
-    mart.con.insert("scores", ibis.memtable(rows, schema=TABLES["scores"].ibis_schema()))
+    mart.insert("scores", ibis.memtable(rows, schema=TABLES["scores"].ibis_schema()))
 
 
 def store_fit(
@@ -224,7 +224,7 @@ def store_fit(
     ]
     table = ibis.memtable(pd.DataFrame(rows), schema=TABLES["model_runs"].ibis_schema())
     with mart.transaction():
-        mart.con.insert("model_runs", table)
+        mart.insert("model_runs", table)
     return transaction_id, spend_id
 
 

@@ -294,7 +294,7 @@ def store_scores(
     table = ibis.memtable(rows, schema=TABLES["scores"].ibis_schema())
     with mart.transaction():
         mart.delete("scores", as_of=as_of, model=model, score_name=score_name)
-        mart.con.insert("scores", table)
+        mart.insert("scores", table)
 
 
 @dataclass(frozen=True)
@@ -358,5 +358,5 @@ def store_run(
             "created_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
         }
         table = ibis.memtable(pd.DataFrame(row), schema=TABLES["model_runs"].ibis_schema())
-        mart.con.insert("model_runs", table)
+        mart.insert("model_runs", table)
     return run_id

@@ -33,7 +33,7 @@ def _result(table: ir.Table, name: str, version: int, day: dt.date) -> ir.Boolea
 
 def unchanged(mart: Mart, name: str, version: int, day: dt.date, key: str) -> bool:
     """True when ``name``'s result (``version``, as of ``day``) is stored from data ``key``."""
-    if BUILDS not in mart.table_names():
+    if not mart.has_table(BUILDS):
         return False
     builds = mart.table(BUILDS)
     entry = builds.filter(_result(builds, name, version, day)).select("source_key", "n_rows")
@@ -48,10 +48,10 @@ def unchanged(mart: Mart, name: str, version: int, day: dt.date, key: str) -> bo
 def record(mart: Mart, name: str, version: int, day: dt.date, key: str | None, rows: int) -> None:
     """Record that ``name``'s result as of ``day`` holds ``rows`` customers computed from data
     ``key``; with no key, forget any record (inside the caller's transaction)."""
-    if BUILDS not in mart.table_names():
+    if not mart.has_table(BUILDS):
         if key is None:
             return
-        mart.con.create_table(BUILDS, schema=SEGMENTATION_BUILDS.ibis_schema())
+        mart.create_table(BUILDS, schema=SEGMENTATION_BUILDS.ibis_schema())
     mart.delete(BUILDS, segmentation=name, version=version, as_of=day)
     if key is None:
         return
@@ -66,4 +66,4 @@ def record(mart: Mart, name: str, version: int, day: dt.date, key: str | None, r
         },
         schema=SEGMENTATION_BUILDS.ibis_schema(),
     )
-    mart.con.insert(BUILDS, entry)
+    mart.insert(BUILDS, entry)

@@ -92,8 +92,8 @@ def save_model(
     mart: Mart, name: str, version: int, fitted_as_of: dt.date, model: FittedClusters
 ) -> None:
     """Store ``model`` as the model of segmentation ``name`` version ``version``."""
-    if MODELS_TABLE not in mart.con.list_tables():
-        mart.con.create_table(MODELS_TABLE, schema=MODELS_SCHEMA)
+    if not mart.has_table(MODELS_TABLE):
+        mart.create_table(MODELS_TABLE, schema=MODELS_SCHEMA)
     row = pa.table(
         {
             "segmentation": [name],
@@ -109,7 +109,7 @@ def save_model(
     )
     with mart.transaction():
         mart.delete(MODELS_TABLE, segmentation=name, version=version)
-        mart.con.insert(MODELS_TABLE, ibis.memtable(row))
+        mart.insert(MODELS_TABLE, ibis.memtable(row))
 
 
 def load_model(mart: Mart, name: str, version: int | None = None) -> tuple[int, FittedClusters]:
@@ -118,12 +118,12 @@ def load_model(mart: Mart, name: str, version: int | None = None) -> tuple[int, 
     Raises:
         MartError: no model is stored for that name or version; says how to fit one.
     """
-    if MODELS_TABLE not in mart.con.list_tables():
+    if not mart.has_table(MODELS_TABLE):
         raise MartError(
             f"no cluster model is stored in {mart.path}; fit one with "
             f"`segmint segment cluster {name}` first"
         )
-    table = mart.con.table(MODELS_TABLE)
+    table = mart.table(MODELS_TABLE)
     mine = table.filter(table.segmentation == name)
     if version is not None:
         mine = mine.filter(mine.version == version)

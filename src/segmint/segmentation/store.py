@@ -68,7 +68,7 @@ def save(
     # insert then read stored rows, not the assignments' expression (scores, windows) thrice
     scratch = f"_assignments_{uuid.uuid4().hex}"
     with mart.unordered():
-        computed = mart.con.create_table(scratch, rows, temp=True)
+        computed = mart.create_table(scratch, rows, temp=True)
     try:
         counts = computed.aggregate(
             n_rows=computed.count(), n_customers=computed.customer_id.nunique()
@@ -89,10 +89,10 @@ def save(
         )
         with mart.transaction():
             mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
-            mart.con.insert("assignments", new)
+            mart.insert("assignments", new)
             builds.record(mart, name, stored.version, as_of, source_key, n_rows)
     finally:
-        mart.con.drop_table(scratch, force=True)
+        mart.drop_table(scratch)
     return stored
 
 
@@ -119,9 +119,7 @@ def _version_for(
         "created_at": [created],
         "updated_at": [now],
     }
-    mart.con.insert(
-        "segmentations", ibis.memtable(row, schema=TABLES["segmentations"].ibis_schema())
-    )
+    mart.insert("segmentations", ibis.memtable(row, schema=TABLES["segmentations"].ibis_schema()))
     return StoredSegmentation(name, version, kind, definition)
 
 

@@ -15,6 +15,6 @@ SCORE_COLUMNS = ("customer_id", "as_of", "model", "score_name", "value")
 
 def has_scores(mart: Mart) -> bool:
     """True when the mart has a ``scores`` table with the expected columns."""
-    if SCORES_TABLE not in mart.con.list_tables():
+    if not mart.has_table(SCORES_TABLE):
         return False
-    return set(SCORE_COLUMNS) <= set(mart.con.table(SCORES_TABLE).columns)
+    return set(SCORE_COLUMNS) <= set(mart.table(SCORES_TABLE).columns)

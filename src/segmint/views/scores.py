@@ -39,7 +39,7 @@ def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
     """``customer_id``, ``value`` of score ``name`` as of the latest date ≤ ``day``, or None."""
     if not has_scores(mart):
         return None
-    table = mart.con.table(SCORES_TABLE)
+    table = mart.table(SCORES_TABLE)
     mine = table.filter((table.score_name == name) & (table.as_of.cast("date") <= ibis.date(day)))
     found = mine.aggregate(as_of=mine.as_of.cast("date").max()).execute()
     if not len(found) or pd.isna(found.as_of.iloc[0]):

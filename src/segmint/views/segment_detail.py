@@ -33,7 +33,7 @@ def segment_members(
     if version is None:
         rows = store.assignments(mart, segmentation, day)
         return rows.filter(rows.segment == segment).select("customer_id")
-    a = mart.con.table("assignments")
+    a = mart.table("assignments")
     mine = a.filter(
         (a.segmentation == segmentation)
         & (a.version == version)

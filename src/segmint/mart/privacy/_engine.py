@@ -31,7 +31,7 @@ def scratch(
 ) -> ir.Table:
     """``rows`` (an expression, or columns of Python values) as a temporary table."""
     expr = rows if isinstance(rows, ir.Table) else ibis.memtable(rows, schema=schema)
-    return mart.con.create_table(f"_segmint_privacy_{next(_counter)}", expr, temp=True)
+    return mart.create_table(f"_segmint_privacy_{next(_counter)}", expr, temp=True)
 
 
 def name_of(table: ir.Table) -> str:
@@ -107,7 +107,7 @@ def delete_where(
 
 def columns_of(mart: Mart, table: str) -> list[str]:
     """Column names of the mart table ``table``."""
-    return list(mart.con.table(table).columns)
+    return list(mart.table(table).columns)
 
 
 def mart_tables(mart: Mart) -> list[str]:

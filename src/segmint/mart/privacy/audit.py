@@ -192,7 +192,7 @@ def append_entries(mart: Mart, pending: list[PendingEntry]) -> list[AuditEntry]:
             "prev_hash": [e.prev_hash for e in made],
             "row_hash": [e.row_hash for e in made],
         }
-        mart.con.insert(TABLE, ibis.memtable(rows, schema=AUDIT_LOG.ibis_schema()))
+        mart.insert(TABLE, ibis.memtable(rows, schema=AUDIT_LOG.ibis_schema()))
     return made
 
 
@@ -201,7 +201,7 @@ def _checked_actor(mart: Mart, actor: str) -> str:
     if not actor:
         raise AuditError("an audit entry needs an actor: a token's label or 'cli:<user>'")
     is_token = actor.startswith(TOKEN_PREFIX)
-    if not is_token and TOKENS_TABLE in mart.con.list_tables():
+    if not is_token and mart.has_table(TOKENS_TABLE):
         tokens = mart.table(TOKENS_TABLE)
         is_token = bool(tokens.filter(tokens.token_hash == hash_token(actor)).count().execute())
     if is_token:

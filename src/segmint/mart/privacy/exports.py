@@ -100,7 +100,7 @@ def register_export(
         known = members is not None
         if members is not None:
             ids = _member_ids(mart, members)
-            mart.con.insert(
+            mart.insert(
                 MEMBERS,
                 ids.select(export_id=ibis.literal(export_id, "int64"), customer_id=ids.customer_id),
             )
@@ -108,7 +108,7 @@ def register_export(
             export_id, str(path), kind.strip(), description, n_rows, known, created, actor
         )
         row = {name: [value] for name, value in asdict(record).items()}
-        mart.con.insert(TABLE, ibis.memtable(row, schema=EXPORTS.ibis_schema()))
+        mart.insert(TABLE, ibis.memtable(row, schema=EXPORTS.ibis_schema()))
         audit.record(
             mart,
             actor,

@@ -134,5 +134,5 @@ def clear_refitted(mart: Mart) -> int:
     with mart.transaction():
         mart.con.truncate_table(TABLE)
         if kept:
-            mart.con.insert(TABLE, ibis.memtable(rows, schema=REFIT_FLAGS.ibis_schema()))
+            mart.insert(TABLE, ibis.memtable(rows, schema=REFIT_FLAGS.ibis_schema()))
     return len(flags) - len(kept)

@@ -92,5 +92,5 @@ def flag_refits(
             "flagged_at": [now] * len(flags),
             "reason": [reason.strip()] * len(flags),
         }
-        mart.con.insert(REFIT_FLAGS.name, ibis.memtable(rows_out, schema=REFIT_FLAGS.ibis_schema()))
+        mart.insert(REFIT_FLAGS.name, ibis.memtable(rows_out, schema=REFIT_FLAGS.ibis_schema()))
     return flags

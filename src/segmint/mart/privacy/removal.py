@@ -140,14 +140,13 @@ def scrub_quarantine(mart: Mart, ids: list[str], contacts: list[str]) -> int:
     needles = [(v.strip().lower(), "id") for v in ids] + [
         (v.strip().lower(), "contact") for v in contacts
     ]
-    mart.con.create_table(
+    mart.create_table(
         "_segmint_forget_needles",
         ibis.memtable(
             {"needle": [n for n, _ in needles], "kind": [k for _, k in needles]},
             schema={"needle": "string", "kind": "string"},
         ),
         temp=True,
-        overwrite=True,
     )
     mart.raw.execute(_QUARANTINE_HITS)
     hits = mart.raw.execute("SELECT count(*) FROM _segmint_forget_hits").fetchone()

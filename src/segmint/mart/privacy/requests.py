@@ -142,7 +142,7 @@ def record_request(
             request_id, kind, law, customer_id, subject, received, due, "open", None, note
         )
         row = {name: [value] for name, value in asdict(request).items()}
-        mart.con.insert(TABLE, ibis.memtable(row, schema=PRIVACY_REQUESTS.ibis_schema()))
+        mart.insert(TABLE, ibis.memtable(row, schema=PRIVACY_REQUESTS.ibis_schema()))
         audit.record(
             mart,
             actor,

@@ -120,7 +120,7 @@ def set_retention(
                     "set_at": [at],
                     "set_by": [actor],
                 }
-                mart.con.insert(TABLE, ibis.memtable(row, schema=RETENTION_POLICY.ibis_schema()))
+                mart.insert(TABLE, ibis.memtable(row, schema=RETENTION_POLICY.ibis_schema()))
         if parsed:
             audit.record(
                 mart,
@@ -134,7 +134,7 @@ def set_retention(
 
 def retention_policy(mart: Mart) -> RetentionPolicy:
     """The stored policy (none on a mart made before the privacy tables existed)."""
-    if TABLE not in mart.con.list_tables():
+    if not mart.has_table(TABLE):
         return RetentionPolicy()
     rows = mart.table(TABLE).to_pyarrow().to_pylist()
     days = {str(r["rule"]): int(r["days"]) for r in rows}

@@ -85,13 +85,13 @@ def suppress(
         added_at=ibis.literal(now or utcnow(), "timestamp"),
     )
     before = mart.count(TABLE)
-    mart.con.insert(TABLE, new.select(*SUPPRESSION.column_names))
+    mart.insert(TABLE, new.select(*SUPPRESSION.column_names))
     return mart.count(TABLE) - before
 
 
 def has_suppressed(mart: Mart) -> bool:
     """True when anybody was ever forgotten from this mart."""
-    return TABLE in mart.con.list_tables() and mart.count(TABLE) > 0
+    return mart.has_table(TABLE) and mart.count(TABLE) > 0
 
 
 def check_key(mart: Mart, key: PrivacyKey) -> None:
@@ -100,7 +100,7 @@ def check_key(mart: Mart, key: PrivacyKey) -> None:
     Raises:
         PrivacyKeyError: names the key ids found and says what to do.
     """
-    if TABLE not in mart.con.list_tables():
+    if not mart.has_table(TABLE):
         return
     table = mart.table(TABLE)
     found = {str(v) for v in table.select("key_id").distinct().key_id.to_pyarrow().to_pylist()}

@@ -242,7 +242,7 @@ def create_campaign(
 
     def store(table: ir.Table, name: str = flagged) -> ir.Table:
         with mart.unordered():
-            return mart.con.create_table(name, table, temp=True)
+            return mart.create_table(name, table, temp=True)
 
     try:
         audience, members, selection = _audience(mart, design, suppressed, store)
@@ -256,15 +256,15 @@ def create_campaign(
         stored = store(assign(members, design.holdout, seed, known), scratch)
         with mart.unordered(), mart.transaction():  # members in any order: read by id
             _refuse_existing(mart, design.name)  # again, inside the transaction
-            mart.con.insert("campaigns", _campaign_row(design, seed, start, end))
-            mart.con.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
+            mart.insert("campaigns", _campaign_row(design, seed, start, end))
+            mart.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
         strata = _strata(stored)
         baseline = audience_baseline(
             mart, stored.select("customer_id"), audience.run.as_of, design.window_days
         )
     finally:
         for name in (scratch, flagged):
-            mart.con.drop_table(name, force=True)
+            mart.drop_table(name)
     created = _created(design, seed, start, end, audience.run.as_of, counts, strata, baseline)
     if selection is None:
         return created

@@ -47,9 +47,9 @@ def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
     Raises:
         MartError: the table has no ``customer_id`` column.
     """
-    if SUPPRESSIONS_TABLE not in mart.con.list_tables():
+    if not mart.has_table(SUPPRESSIONS_TABLE):
         return None
-    table = mart.con.table(SUPPRESSIONS_TABLE)
+    table = mart.table(SUPPRESSIONS_TABLE)
     if "customer_id" not in table.columns:
         raise MartError(
             f"the mart's {SUPPRESSIONS_TABLE} table needs a customer_id column; "

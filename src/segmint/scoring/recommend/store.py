@@ -160,7 +160,7 @@ def _replace(mart: Mart, day: dt.date, batches: Iterator[pd.DataFrame]) -> int:
         mart.delete("recommendations", as_of=day)
         for frame in batches:
             if len(frame):
-                mart.con.insert("recommendations", ibis.memtable(frame, schema=schema))
+                mart.insert("recommendations", ibis.memtable(frame, schema=schema))
             n_rows += len(frame)
     return n_rows
 
@@ -244,5 +244,5 @@ def _store_run(
     }
     table = ibis.memtable(pd.DataFrame([row]), schema=TABLES["model_runs"].ibis_schema())
     with mart.transaction():
-        mart.con.insert("model_runs", table)
+        mart.insert("model_runs", table)
     return run_id
