@@ -142,6 +142,7 @@ def test_a_covariate_is_compared_side_by_side_or_refused_with_the_reason(cdnow: 
     assert "cannot tell customers apart" in rows[1]["note"]  # CDNOW has no customers table
     fit = cdnow("clv", "fit", "--model", "bgnbd", "--covariate", "acquisition_channel")
     assert fit.exit_code != 0 and "cannot tell customers apart" in fit.stderr
+    assert "2,357 of 2,357 customers have no value" in " ".join(fit.stderr.split())
     bad = cdnow(*split, "--covariate", "shoe_size")
     assert bad.exit_code == 2 and "unknown covariate 'shoe_size'" in bad.stderr
 

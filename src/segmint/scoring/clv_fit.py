@@ -218,7 +218,13 @@ def fit_clv(
     if base != name and calendar is not None:
         model_ = fit_seasonal(model_, *columns, calendar)
     if covariate is not None:
-        groups = encode_groups(summary[COVARIATE].to_numpy(dtype=object))
+        try:
+            groups = encode_groups(summary[COVARIATE].to_numpy(dtype=object))
+        except ModelInputError as exc:
+            missing = int(summary[COVARIATE].isna().sum())
+            raise ModelInputError(
+                f"{covariate}: {exc} {missing:,} of {len(summary):,} customers have no value."
+            ) from None
         model_ = fit_covariate(model_, *columns, groups)
     spend = fit_spend(
         lambda c: GammaGamma(penalizer_coef=c),
