@@ -94,15 +94,9 @@ def test_segmentations_clv_and_value_tiers_are_the_same_on_spark(
     profile = ("profile", "lifecycle", "--as-of", AS_OF, "--format", "json")
     on_spark, on_duck = (leaves(json.loads(run(m, *profile))) for m in (spark, duck))
     assert on_spark.keys() == on_duck.keys() and len(on_duck) > 50
-    tests = {k for k in on_duck if k.startswith("/statistics/")}
-    assert {k for k in on_spark if k.startswith("/statistics/")} == tests
     for key, value in on_duck.items():
-        if key in tests:
-            # not compared: on Spark the p-values of one test changed from run to run
-            # (0.6833, 0.6751; DuckDB 0.6850), a known gap of docs/scale-out.md
-            continue
-        if isinstance(value, float):  # sums of money: equal up to the order of addition
-            assert on_spark[key] == pytest.approx(value, rel=1e-9, nan_ok=True), key
+        if isinstance(value, float):  # sums and p-values: equal up to the order of addition
+            assert on_spark[key] == pytest.approx(value, rel=1e-6, nan_ok=True), key
         else:
             assert on_spark[key] == value, key
 

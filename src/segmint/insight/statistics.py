@@ -88,7 +88,8 @@ def chi_square(values: pd.Series, groups: pd.Series) -> tuple[float, float, floa
     """χ², p-value, Cramér's V and n for the segment × value table (missing values dropped)."""
     known = values.notna()
     text = values[known].astype(str)
-    top = text.value_counts().index[: MAX_LEVELS - 1]
+    counts = text.value_counts().sort_index()  # ties by value, not by the rows' order
+    top = counts.sort_values(ascending=False, kind="stable").index[: MAX_LEVELS - 1]
     text = text.where(text.isin(top), "other")
     table = pd.crosstab(groups[known], text)
     n = int(table.to_numpy().sum())
