@@ -28,6 +28,7 @@ from segmint.models.boundary import fit_spend, fit_transactions
 from segmint.models.covariates import (
     BoundCovariateModel,
     CovariateModel,
+    Groups,
     encode_groups,
     fit_covariate,
 )
@@ -176,18 +177,15 @@ def fit_clv(
     Args:
         summary: ``frequency, recency, T, monetary_value`` per customer
             (:func:`segmint.features.btyd.btyd_summary`).
-        model: ``bgnbd``, ``paretonbd`` or ``mbgnbd``.
+        model: ``bgnbd``, ``paretonbd``, ``mbgnbd`` or a ``-seasonal`` form.
         penalizer: L2 penalty on the log-parameters of both models (0 = plain MLE).
         strict: refuse a fit on the boundary instead of fitting its limit or a penalty.
         calendar: the calibration end and repeat purchases per month, for seasonal models.
-        covariate: the name of the covariate in ``summary``'s :data:`COVARIATE` column to
-            split the transaction model's customers by (non-seasonal models only).
+        covariate: the covariate in ``summary``'s :data:`COVARIATE` column (non-seasonal).
 
     Raises:
-        InputError: unknown model, a seasonal model without ``calendar`` or with a
-            covariate, or a covariate without its column.
-        ModelInputError: a seasonal model on less than a year of history, or a covariate
-            with fewer than two groups.
+        InputError: unknown model; a seasonal one without ``calendar`` or with a covariate.
+        ModelInputError: a seasonal model on less than a year; a covariate of one group.
         ConvergenceError: no repeat buyers, or (``strict``) the data cannot identify a model.
     """
     name = check_model(model)
@@ -199,15 +197,7 @@ def fit_clv(
             "can be fitted. Use a later --as-of (a longer history) or load more orders."
         )
     columns = (x, summary["recency"].to_numpy(np.float64), summary["T"].to_numpy(np.float64))
-    base = name.removesuffix(SEASONAL)
-    if base != name and calendar is None:
-        raise InputError(f"{name} needs the calendar of the purchases (SeasonalInputs)")
-    if covariate is not None and (base != name or COVARIATE not in summary.columns):
-        raise InputError(
-            f"a covariate splits a non-seasonal model fitted on a summary with its "
-            f"'{COVARIATE}' column; got model {name}"
-            + ("" if COVARIATE in summary.columns else " and no such column")
-        )
+    base = _check_forms(name, summary, calendar, covariate)
     transactions = fit_transactions(
         lambda c: TRANSACTION_MODELS[base](penalizer_coef=c),
         columns,
@@ -218,14 +208,7 @@ def fit_clv(
     if base != name and calendar is not None:
         model_ = fit_seasonal(model_, *columns, calendar)
     if covariate is not None:
-        try:
-            groups = encode_groups(summary[COVARIATE].to_numpy(dtype=object))
-        except ModelInputError as exc:
-            missing = int(summary[COVARIATE].isna().sum())
-            raise ModelInputError(
-                f"{covariate}: {exc} {missing:,} of {len(summary):,} customers have no value."
-            ) from None
-        model_ = fit_covariate(model_, *columns, groups)
+        model_ = fit_covariate(model_, *columns, _groups(summary, covariate))
     spend = fit_spend(
         lambda c: GammaGamma(penalizer_coef=c),
         spend_inputs(summary),
@@ -234,6 +217,34 @@ def fit_clv(
     )
     notes = tuple(f.note for f in (transactions, spend) if f.note)
     return ClvFit(name, model_, spend.model, len(summary), n_repeat, notes, covariate)
+
+
+def _check_forms(
+    name: str, summary: pd.DataFrame, calendar: SeasonalInputs | None, covariate: str | None
+) -> str:
+    """The base model of ``name``, once a seasonal form has its calendar and a covariate its
+    column (see :func:`fit_clv`)."""
+    base = name.removesuffix(SEASONAL)
+    if base != name and calendar is None:
+        raise InputError(f"{name} needs the calendar of the purchases (SeasonalInputs)")
+    if covariate is not None and (base != name or COVARIATE not in summary.columns):
+        raise InputError(
+            f"a covariate splits a non-seasonal model fitted on a summary with its "
+            f"'{COVARIATE}' column; got model {name}"
+            + ("" if COVARIATE in summary.columns else " and no such column")
+        )
+    return base
+
+
+def _groups(summary: pd.DataFrame, covariate: str) -> Groups:
+    """The customers' groups by ``covariate``; an error says how many have no value."""
+    try:
+        return encode_groups(summary[COVARIATE].to_numpy(dtype=object))
+    except ModelInputError as exc:
+        missing = int(summary[COVARIATE].isna().sum())
+        raise ModelInputError(
+            f"{covariate}: {exc} {missing:,} of {len(summary):,} customers have no value."
+        ) from None
 
 
 def holdout_purchases(fit: ClvFit, split: CalibrationHoldout) -> np.ndarray:
@@ -272,6 +283,23 @@ class ModelChoice:
     fits: dict[str, ClvFit]
 
 
+def _comparison_row(label: str, fit: ClvFit, split: CalibrationHoldout) -> dict[str, object]:
+    """One candidate's row of :attr:`ModelChoice.comparison`."""
+    actual = split.frame["holdout_purchases"].to_numpy()
+    predicted = holdout_purchases(fit, split)
+    return {
+        "model": label,
+        "log_likelihood": fit.transactions.log_likelihood_,
+        "mae": float(np.mean(np.abs(predicted - actual))),
+        "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
+        "predicted_total": float(predicted.sum()),
+        "actual_total": float(actual.sum()),
+        "total_error": float(predicted.sum() / max(actual.sum(), 1e-12) - 1.0),
+        "error": "",
+        "note": " ".join(fit.notes),
+    }
+
+
 def choose_model(
     split: CalibrationHoldout,
     candidates: tuple[str, ...] = tuple(TRANSACTION_MODELS),
@@ -291,7 +319,6 @@ def choose_model(
     Raises:
         ConvergenceError: no candidate could be fitted (each one's reason is listed).
     """
-    actual = split.frame["holdout_purchases"].to_numpy()
     rows: list[dict[str, object]] = []
     fits: dict[str, ClvFit] = {}
     failures: list[str] = []
@@ -311,20 +338,7 @@ def choose_model(
             rows.append({"model": label, "error": str(exc), "note": ""})
             continue
         fits[label] = fit
-        predicted = holdout_purchases(fit, split)
-        rows.append(
-            {
-                "model": label,
-                "log_likelihood": fit.transactions.log_likelihood_,
-                "mae": float(np.mean(np.abs(predicted - actual))),
-                "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
-                "predicted_total": float(predicted.sum()),
-                "actual_total": float(actual.sum()),
-                "total_error": float(predicted.sum() / max(actual.sum(), 1e-12) - 1.0),
-                "error": "",
-                "note": " ".join(fit.notes),
-            }
-        )
+        rows.append(_comparison_row(label, fit, split))
     if not fits:
         raise ConvergenceError("no candidate model could be fitted: " + "; ".join(failures))
     comparison = pd.DataFrame(rows).sort_values(["rmse", "model"], na_position="last")

@@ -178,7 +178,17 @@ def fit(
     step("diagnostics")
     diagnostics = diagnose(split, calibration)
     step(f"fitting {calibration.label} on everything up to {day}")
-    final = fit_clv(
+    final = _refit(mart, day, calibration, o)
+    stored: dict[str, Any] = {"holdout_weeks": o.holdout_weeks, "holdout": metrics}
+    if choice is not None:
+        stored["comparison"] = choice.comparison.to_dict(orient="records")
+    run_id, _ = store_fit(mart, final, day, stored)
+    return ClvFitRun(day, split, choice, calibration, metrics, diagnostics, final, run_id)
+
+
+def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> ClvFit:
+    """``calibration``'s model (and covariate) fitted on everything up to ``day``."""
+    return fit_clv(
         add_covariate(mart, btyd_summary(mart, day).to_pandas(), calibration.covariate, day),
         calibration.name,
         penalizer=o.penalizer,
@@ -186,11 +196,6 @@ def fit(
         calendar=purchase_calendar(mart, day),
         covariate=calibration.covariate,
     )
-    stored: dict[str, Any] = {"holdout_weeks": o.holdout_weeks, "holdout": metrics}
-    if choice is not None:
-        stored["comparison"] = choice.comparison.to_dict(orient="records")
-    run_id, _ = store_fit(mart, final, day, stored)
-    return ClvFitRun(day, split, choice, calibration, metrics, diagnostics, final, run_id)
 
 
 @dataclass(frozen=True)
