@@ -195,6 +195,19 @@ def test_numeric_only_frames_and_sigmoid_calibration() -> None:
     assert evaluate(y, model.predict_proba(X)[:, 1])["auc"] > 0.75
 
 
+def test_columns_too_sparse_to_split_on_are_left_out() -> None:
+    # An empty column stopped the boosting's binning (no value to cut at) in a small mart;
+    # one with fewer values than a leaf holds can never be split on.
+    X, y = customers(300, seed=8)
+    X = X.assign(empty=np.nan, sparse=np.where(np.arange(300) < 39, 1.0, np.nan))
+    model = PropensityClassifier(random_state=0).fit(X, y)
+    assert list(model.feature_names_in_) == ["signal", "noise", "region"]
+    assert model.predict_proba(X).shape == (300, 2)
+    assert set(feature_importance(model, X, y).feature) == {"signal", "noise", "region"}
+    with pytest.raises(PropensityInputError, match="no column of X has 40 or more values"):
+        PropensityClassifier().fit(X[["empty", "sparse"]], y)
+
+
 def test_errors_say_what_is_wrong() -> None:
     X, y = customers(200, seed=7)
     with pytest.raises(NotFittedError, match="not fitted yet"):

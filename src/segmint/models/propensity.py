@@ -103,7 +103,8 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
 
     Attributes
     ----------
-    feature_names_in_: the columns seen at fit, in order.
+    feature_names_in_: the columns used, in order: those seen at fit with at least
+        ``min_samples_leaf`` values.
     categories_: for each text column, the levels kept.
     calibrated_: the fitted ``CalibratedClassifierCV``.
     classes_: ``array([0, 1])``.
@@ -149,7 +150,7 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         labels = check_two_classes(y)
         if len(X) != labels.size:
             raise PropensityInputError(f"X has {len(X)} rows but y has {labels.size} labels.")
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.feature_names_in_ = self._usable(X)
         self.categories_ = {
             str(c): self._kept_levels(X[c]) for c in X.columns if _is_text(X[c].dtype)
         }
@@ -169,6 +170,18 @@ class PropensityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
             self.calibrated_.fit(self._encode(X), labels)
         self.classes_ = np.array([0, 1])
         return self
+
+    def _usable(self, X: pd.DataFrame) -> npt.NDArray[np.object_]:
+        """The columns of ``X`` with at least ``min_samples_leaf`` values: a sparser one can
+        never separate a leaf of that size, and one left empty in a training fold stops
+        the boosting's binning (it finds no value to cut at)."""
+        usable = [c for c in X.columns if int(X[c].notna().sum()) >= self.min_samples_leaf]
+        if not usable:
+            raise PropensityInputError(
+                f"no column of X has {self.min_samples_leaf} or more values (min_samples_leaf):"
+                " too few customers to learn from."
+            )
+        return np.asarray(usable, dtype=object)
 
     def _threads(self, n_rows: int) -> int | None:
         """OpenMP threads for ``n_rows``: ``n_threads``, or every core (None) from
@@ -358,7 +371,7 @@ def feature_importance(
         )
     frame = pd.DataFrame(
         {
-            "feature": list(X.columns),
+            "feature": list(model.feature_names_in_),
             "importance": result.importances_mean,
             "std": result.importances_std,
         }
