@@ -134,7 +134,7 @@ def test_a_command_runs_through_the_lazy_group(tmp_path: Path) -> None:
 def test_engine_option_names_where_the_mart_lives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SEGMINT_ENGINE", raising=False)  # restored after the test
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after the test
     monkeypatch.delenv("SEGMINT_MART", raising=False)
     path = tmp_path / "elsewhere.duckdb"
     result = runner.invoke(app, ["--engine", f"duckdb://{path}", "init"])
@@ -145,7 +145,7 @@ def test_engine_option_names_where_the_mart_lives(
 def test_an_unknown_engine_is_refused_with_the_ones_segmint_runs_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("SEGMINT_ENGINE", raising=False)
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")
     result = runner.invoke(app, ["--engine", "oracle", "tables"], env=WIDE)
     assert result.exit_code == 2
     assert "'oracle' is not an engine segmint runs on; use one of duckdb, pyspark" in result.output
