@@ -8,6 +8,7 @@ import json
 import shlex
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 
 from .conftest import Segmint
@@ -87,6 +88,28 @@ def test_dry_run_writes_nothing_and_says_what_would_be_quarantined(
     assert document["quarantine_reasons"] == [{"reason": "missing customer_id", "rows": 1}]
     assert [c["fate"] for c in document["columns"]] == ["loaded"] * 8
     assert hashlib.sha256(segmint_cli.mart.read_bytes()).hexdigest() == before
+
+
+def test_a_dry_run_into_a_spark_warehouse_not_made_yet_creates_nothing(
+    segmint_cli: Segmint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after
+    path = _write(tmp_path / "retail.csv", RETAIL_CSV)
+    warehouse = tmp_path / "wh"
+    dry = segmint_cli(
+        "--engine",
+        "pyspark",
+        "ingest",
+        "transactions",
+        path,
+        "--dry-run",
+        "--mart",
+        warehouse,
+        mart=False,
+    )
+    assert dry.exit_code == 0, dry.stderr
+    assert "would quarantine 1: missing customer_id" in dry.stdout
+    assert not warehouse.exists() and not (tmp_path / ":memory:").exists()
 
 
 def test_preset_sheet_and_ignore(segmint_cli: Segmint, tmp_path: Path) -> None:

@@ -1,16 +1,17 @@
 """The commands a user runs give the same answers on a Spark mart as on the DuckDB mart.
 
-A synthetic retailer is loaded into DuckDB as a user would, copied to a Spark warehouse
-(:func:`segmint.mart.spark.copy_mart`), and the same commands run on both, the Spark ones
-with ``--engine pyspark --mart WAREHOUSE``: RFM, lifecycle, the CLV fit and scores, value
-tiers, a profile and the assignment exports. Spark runs locally on two cores; it needs
-Java, which ``.ci/setup-java.sh`` installs.
+A synthetic retailer is loaded with ``segmint load`` into a DuckDB mart and into an empty
+Spark warehouse, and the same commands run on both, the Spark ones with
+``--engine pyspark --mart WAREHOUSE``: the loads themselves, RFM, lifecycle, the CLV fit
+and scores, value tiers, a profile, the assignment exports, a rules segmentation,
+migration, churn and intent scores, a campaign and its results, and popularity
+recommendations. Spark runs locally on two cores; it needs Java, which
+``.ci/setup-java.sh`` installs.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +20,7 @@ from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
-from segmint.mart import connect
-from segmint.mart.spark import connect_spark, copy_mart
 from segmint.synth import synthesize
-from segmint.workflows.load import load_folder
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -30,30 +28,20 @@ AS_OF = "2025-06-30"
 
 
 @pytest.fixture(scope="module")
-def session() -> Iterator[SparkSession]:
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("segmint-commands")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    yield spark
-    spark.stop()
-
-
-@pytest.fixture(scope="module")
-def marts(session: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A DuckDB mart file and a Spark warehouse holding the same retailer."""
+def marts(
+    spark_session: SparkSession, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """A DuckDB mart file and a Spark warehouse, each loaded from the same retailer's files
+    with ``segmint load`` (the loads must report the same)."""
     folder = tmp_path_factory.mktemp("spark_commands")
     synthesize(folder / "data", 300, seed=5, start=pd.Timestamp("2023-01-01").date(), years=3)
     for truth in ("ground_truth.parquet", "ground_truth_campaigns.parquet"):
         (folder / "data" / truth).unlink(missing_ok=True)
-    with connect(folder / "mart.duckdb") as duck:
-        load_folder(duck, folder / "data")
-        copy_mart(duck, connect_spark(folder / "warehouse", session))
-    return folder / "mart.duckdb", folder / "warehouse"
+    duck, spark = folder / "mart.duckdb", folder / "warehouse"
+    spark.mkdir()  # a folder: the Spark engine's mart
+    loads = [json.loads(run(m, "load", folder / "data", "--format", "json")) for m in (spark, duck)]
+    assert loads[0] == loads[1] and len(loads[0]) >= 5
+    return duck, spark
 
 
 def run(mart: Path, *args: str | Path) -> str:
@@ -75,7 +63,7 @@ def exported(mart: Path, name: str, folder: Path) -> pd.DataFrame:
 def test_segmentations_clv_and_value_tiers_are_the_same_on_spark(
     marts: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SEGMINT_ENGINE", raising=False)  # --engine sets it: restored after
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after
     duck, spark = marts
     fit = ("clv", "fit", "--as-of", AS_OF, "--model", "bgnbd", "--no-png", "--plots")
     for mart in (duck, spark):
@@ -92,13 +80,70 @@ def test_segmentations_clv_and_value_tiers_are_the_same_on_spark(
     params = [f["transactions"]["params"] for f in fits]
     assert params[0] == pytest.approx(params[1], rel=1e-9)
     profile = ("profile", "lifecycle", "--as-of", AS_OF, "--format", "json")
-    on_spark, on_duck = (leaves(json.loads(run(m, *profile))) for m in (spark, duck))
-    assert on_spark.keys() == on_duck.keys() and len(on_duck) > 50
-    for key, value in on_duck.items():
-        if isinstance(value, float):  # sums and p-values: equal up to the order of addition
-            assert on_spark[key] == pytest.approx(value, rel=1e-6, nan_ok=True), key
+    assert_same(run(spark, *profile), run(duck, *profile), "profile", at_least=50)
+
+
+def test_rules_migration_scores_campaigns_and_recommendations_are_the_same_on_spark(
+    marts: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after
+    duck, spark = marts
+    rules = Path(__file__).parents[2] / "examples" / "rules" / "behavioural.yaml"
+    campaign = ("campaign", "create", "spring", "--segmentation", "lifecycle")
+    campaign += ("--segment", "at risk", "--segment", "lapsed", "--channel", "email")
+    campaign += ("--start", "2025-07-01", "--end", "2025-07-31", "--as-of", AS_OF)
+    answers: dict[Path, dict[str, str]] = {}
+    for mart in (spark, duck):
+        run(mart, "segment", "rules", "behaviour", "--file", rules, "--as-of", AS_OF)
+        for day in ("2025-03-31", AS_OF):
+            run(mart, "segment", "lifecycle", "--as-of", day)
+        run(mart, "recommend", "fit", "--method", "popularity", "--as-of", AS_OF)
+        answers[mart] = {
+            "migration": run(
+                mart,
+                "migration",
+                "lifecycle",
+                "--from",
+                "2025-03-31",
+                "--to",
+                AS_OF,
+                "--format",
+                "json",
+            ),
+            "score": run(mart, "score", "--as-of", AS_OF, "--format", "json"),
+            "campaign": run(mart, *campaign, "--format", "json"),
+            "results": run(mart, "campaign", "results", "spring", "--format", "json"),
+        }
+    on_spark, on_duck = (
+        exported(spark, "behaviour", tmp_path),
+        exported(duck, "behaviour", tmp_path),
+    )
+    assert on_duck.segment.nunique() > 3
+    pd.testing.assert_frame_equal(on_spark, on_duck)
+    for what, text in answers[duck].items():
+        assert_same(answers[spark][what], text, what)
+    recommended = [tmp_path / f"recommended_{m.name}.csv" for m in (spark, duck)]
+    for mart, out in zip((spark, duck), recommended, strict=True):
+        run(mart, "recommend", "export", "--out", out)
+    frames = [
+        pd.read_csv(out, dtype=str).sort_values(["customer_id", "rank"]) for out in recommended
+    ]
+    assert len(frames[1]) > 100
+    pd.testing.assert_frame_equal(
+        frames[0].reset_index(drop=True), frames[1].reset_index(drop=True)
+    )
+
+
+def assert_same(on_spark: str, on_duck: str, what: str, at_least: int = 5) -> None:
+    """The two JSON answers hold the same values (floats to 1e-6: sums and p-values are
+    equal up to the order of addition)."""
+    got, expected = leaves(json.loads(on_spark)), leaves(json.loads(on_duck))
+    assert got.keys() == expected.keys() and len(expected) > at_least, what
+    for key, value in expected.items():
+        if isinstance(value, float):
+            assert got[key] == pytest.approx(value, rel=1e-6, nan_ok=True), (what, key)
         else:
-            assert on_spark[key] == value, key
+            assert got[key] == value, (what, key)
 
 
 def leaves(document: object, path: str = "") -> dict[str, object]:

@@ -39,22 +39,8 @@ CALIBRATION_END, HOLDOUT_END = "1997-09-30", "1998-06-30"  # CDNOW as published
 
 
 @pytest.fixture(scope="module")
-def session() -> Iterator[SparkSession]:
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("segmint-parity")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    yield spark
-    spark.stop()
-
-
-@pytest.fixture(scope="module")
 def marts(
-    session: SparkSession, tmp_path_factory: pytest.TempPathFactory
+    spark_session: SparkSession, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Mart, SparkMart]]:
     folder = tmp_path_factory.mktemp("parity")
     synthesize(folder / "data", 300, seed=3, start=pd.Timestamp("2023-01-01").date(), years=3)
@@ -62,7 +48,7 @@ def marts(
     (folder / "data" / "ground_truth_campaigns.parquet").unlink(missing_ok=True)
     duck = connect(folder / "mart.duckdb")
     load_folder(duck, folder / "data")
-    spark = connect_spark(folder / "warehouse", session)
+    spark = connect_spark(folder / "warehouse", spark_session)
     copy_mart(duck, spark)
     yield duck, spark
     duck.close()
@@ -97,10 +83,10 @@ def test_copy_mart_copies_every_row(marts: tuple[Mart, SparkMart]) -> None:
 
 
 def test_a_spark_mart_reopens_with_its_tables(
-    marts: tuple[Mart, SparkMart], session: SparkSession
+    marts: tuple[Mart, SparkMart], spark_session: SparkSession
 ) -> None:
     duck, spark = marts
-    again = connect_spark(spark.warehouse, session)
+    again = connect_spark(spark.warehouse, spark_session)
     assert again.init() == []
     assert again.count("orders") == duck.count("orders")
 
@@ -146,12 +132,12 @@ def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None
 
 
 def test_cdnow_fits_the_same_bgnbd_through_spark(
-    session: SparkSession, tmp_path: Path, cdnow_file: Path
+    spark_session: SparkSession, tmp_path: Path, cdnow_file: Path
 ) -> None:
     copy = tmp_path / "cdnow.duckdb"
     shutil.copy(cdnow_file, copy)
     duck = connect(copy)
-    spark = connect_spark(tmp_path / "warehouse", session)
+    spark = connect_spark(tmp_path / "warehouse", spark_session)
     copy_mart(duck, spark)
     params = []
     for mart in (duck, spark):
@@ -164,13 +150,13 @@ def test_cdnow_fits_the_same_bgnbd_through_spark(
 
 
 def test_two_marts_in_one_session_keep_their_own_tables(
-    marts: tuple[Mart, SparkMart], session: SparkSession, tmp_path: Path, cdnow_file: Path
+    marts: tuple[Mart, SparkMart], spark_session: SparkSession, tmp_path: Path, cdnow_file: Path
 ) -> None:
     duck, first = marts
-    second = connect_spark(tmp_path / "other", session)
+    second = connect_spark(tmp_path / "other", spark_session)
     with connect(cdnow_file, create=False, read_only=True) as cdnow:
         copied = copy_mart(cdnow, second)
     assert second.count("customers") == copied["customers"]
     assert first.count("customers") == duck.count("customers") != copied["customers"]
-    reopened = connect_spark(first.warehouse, session)
+    reopened = connect_spark(first.warehouse, spark_session)
     assert reopened.count("orders") == duck.count("orders")

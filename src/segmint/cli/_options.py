@@ -11,7 +11,9 @@ import typer
 MartOption = Annotated[
     Path | None,
     typer.Option(
-        "--mart", help="The mart's DuckDB file. Default: $SEGMINT_MART or ./segmint.duckdb."
+        "--mart",
+        help="The mart: its DuckDB file, or its warehouse folder on Spark (--engine pyspark). "
+        "Default: $SEGMINT_MART or ./segmint.duckdb.",
     ),
 ]
 

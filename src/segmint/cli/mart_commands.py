@@ -6,6 +6,7 @@ out is listed by ``quarantine`` and ``ingests`` (:mod:`segmint.cli.quarantine_co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -99,8 +100,11 @@ def _open(path: Path | None, dry_run: bool) -> Mart:
     file does not exist yet), so a dry run can never write."""
     if not dry_run:
         return connect(path)
-    target = path if path is not None else get_settings().mart
-    return connect(target, read_only=True) if Path(target).exists() else connect(":memory:")
+    settings = get_settings()
+    target = path if path is not None else settings.mart
+    if Path(target).exists():
+        return connect(target, read_only=True)
+    return connect(":memory:", settings=replace(settings, engine="duckdb"))
 
 
 @user_errors

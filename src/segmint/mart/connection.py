@@ -165,6 +165,12 @@ class Mart:
         """Drop table ``name`` if the mart holds it."""
         self.con.drop_table(name, force=True)
 
+    @contextmanager
+    def staging(self) -> Iterator[Mart]:
+        """The DuckDB mart a load reads its file into and checks it in: this mart itself
+        (a Spark mart hands out a scratch one, :mod:`segmint.mart.spark_staging`)."""
+        yield self
+
     def count(self, name: str) -> int:
         """Number of rows in table ``name``."""
         return int(scalar(self.table(name).count()))
@@ -378,6 +384,12 @@ def open_read_only(path: Path | str, settings: Settings | None = None) -> Mart:
     return Mart(
         _open(target, settings or get_settings(target), read_only=True), target, read_only=True
     )
+
+
+def open_scratch(path: Path | str, settings: Settings) -> Mart:
+    """A new DuckDB database at ``path`` for scratch work, with no mart tables and no
+    serving snapshot (see :func:`segmint.mart.spark_staging.scratch_for`)."""
+    return Mart(_open(str(path), settings), str(path))
 
 
 def _connect_read_only(target: str, settings: Settings) -> Mart:

@@ -31,17 +31,18 @@ import ibis
 from segmint.exceptions import InputError, SchemaError
 from segmint.mart.columns import ColumnUse, check_accounted
 from segmint.mart.connection import Mart
-from segmint.mart.files import inspect
+from segmint.mart.files import FileInfo, inspect
 from segmint.mart.guess import MappingGuess, map_flag
 from segmint.mart.mapping import decide_mapping
 from segmint.mart.plan import LoadPlan, count
 from segmint.mart.presets import Preset, get_preset, recognise
 from segmint.mart.privacy.suppression import withhold_raw
 from segmint.mart.schema import TABLES
+from segmint.mart.spark_staging import copy_rows, settle
 from segmint.mart.staging import Stage, stage_file
 from segmint.mart.tables import TableOptions, plan_table
 from segmint.mart.transactions import plan_transactions
-from segmint.mart.updates import apply_update
+from segmint.mart.updates import apply_update, rewrite
 
 INGEST_TARGETS = (*[name for name, t in TABLES.items() if t.loadable], "transactions")
 
@@ -158,40 +159,61 @@ def ingest(
     info = inspect(
         path, delimiter=options.delimiter, encoding=options.encoding, sheet=options.sheet
     )
-    source = str(path)
-    started = _now()
-    previous = _previous_load(mart, table, info.checksum)
-    if previous is not None:
-        return _loaded_before(mart, table, source, previous, info.checksum, options.dry_run)
-    working = set(mart.con.list_tables())
-    try:
-        step("reading")
-        stage = stage_file(mart, info, encoding=options.encoding)
-        step("validating")
-        plan, decided = _plan(mart, table, stage, source, options, preset, info.format == "xlsx")
-        if options.dry_run:
-            result = _preview(plan, stage.rejects, table, source, stage.n_read)
-        else:
-            step("writing")
-            result = _apply(
-                mart, plan, stage.rejects, table, source, stage.n_read, info.checksum, started
-            )
-        shown = {t: c for t, c in decided.mapping.items() if not c.startswith("_segmint")}
-        result = replace(result, mapping=shown, guessed=decided.guessed)
-    finally:
-        _drop_working_tables(mart, working)
+    with mart.staging() as stage:
+        result = _load(stage, mart, table, info, options, preset, step)
     if not result.reconciles:
-        raise InputError(f"{source}: internal reconciliation failed: {result.summary()}")
+        raise InputError(f"{path}: internal reconciliation failed: {result.summary()}")
     return result
 
 
+def _load(
+    stage: Mart,
+    target: Mart,
+    table: str,
+    info: FileInfo,
+    options: IngestOptions,
+    preset: Preset | None,
+    step: Step,
+) -> IngestResult:
+    """Read, check and (unless a dry run) write the file: read and checked in ``stage``,
+    written to ``target`` (the same mart, or the Spark mart ``stage`` mirrors)."""
+    source = str(info.path)
+    started = _now()
+    previous = _previous_load(stage, table, info.checksum)
+    if previous is not None:
+        return _loaded_before(stage, target, table, source, previous, info.checksum, options)
+    working = set(stage.con.list_tables())
+    try:
+        step("reading")
+        staged = stage_file(stage, info, encoding=options.encoding)
+        step("validating")
+        plan, decided = _plan(stage, table, staged, source, options, preset, info.format == "xlsx")
+        if options.dry_run:
+            result = _preview(plan, staged.rejects, table, source, staged.n_read)
+        else:
+            step("writing")
+            done = Done(info.checksum, started, staged.n_read)
+            result = _apply(stage, target, plan, staged.rejects, table, source, done)
+        shown = {t: c for t, c in decided.mapping.items() if not c.startswith("_segmint")}
+        return replace(result, mapping=shown, guessed=decided.guessed)
+    finally:
+        _drop_working_tables(stage, working)
+
+
 def _loaded_before(
-    mart: Mart, table: str, source: str, rows: int, checksum: str, dry_run: bool
+    stage: Mart,
+    target: Mart,
+    table: str,
+    source: str,
+    rows: int,
+    checksum: str,
+    options: IngestOptions,
 ) -> IngestResult:
     """The result of loading a file again: nothing added, every row a duplicate; recorded
     as a load of its own unless this is a dry run."""
+    dry_run = options.dry_run
     result = IngestResult(
-        0 if dry_run else _next_id(mart),
+        0 if dry_run else _next_id(stage),
         table,
         source,
         rows,
@@ -202,8 +224,8 @@ def _loaded_before(
         dry_run=dry_run,
     )
     if not dry_run:
-        with mart.transaction():
-            _record(mart, result, checksum, _now())
+        with target.transaction():
+            _record(target, result, checksum, _now())
     return result
 
 
@@ -311,17 +333,25 @@ def _drop_working_tables(mart: Mart, before: set[str]) -> None:
             mart.con.drop_view(name, force=True)
 
 
+@dataclass(frozen=True)
+class Done:
+    """What a load knows of its file when it writes: checksum, start, rows read."""
+
+    checksum: str
+    started: datetime.datetime
+    n_read: int
+
+
 def _apply(
-    mart: Mart,
+    stage: Mart,
+    target: Mart,
     plan: LoadPlan,
     rejects: ibis.Table,
     table: str,
     source: str,
-    n_read: int,
-    checksum: str,
-    started: datetime.datetime,
+    done: Done,
 ) -> IngestResult:
-    ingest_id = _next_id(mart)
+    ingest_id = _next_id(stage)
     quarantined = _quarantined(plan, rejects)
     reasons = _reasons(quarantined) if count(quarantined) else ()
     quarantined = quarantined.select(
@@ -331,21 +361,26 @@ def _apply(
         reason=quarantined.reason,
         raw=withhold_raw(quarantined.reason, quarantined.raw),  # erased subjects: no content
     )
+    writes = [("quarantine", quarantined)] + [
+        (name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64")))
+        for name, rows in plan.inserts
+    ]
+    if target is not stage:  # every row settled before the first write changes the mirror
+        writes = [(name, settle(stage, name, rows)) for name, rows in writes]
     written: dict[str, int] = {}
-    with mart.transaction():
-        n_quarantined = _insert(mart, "quarantine", quarantined)
-        for name, rows in plan.inserts:
-            written[name] = written.get(name, 0) + _insert(
-                mart, name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64"))
-            )
+    with target.transaction():
+        n_quarantined, *counts = (_insert(stage, target, name, rows) for name, rows in writes)
+        for (name, _), n in zip(writes[1:], counts, strict=True):
+            written[name] = written.get(name, 0) + n
         for update in plan.updates:
             key = f"{update.table} updated"
-            written[key] = written.get(key, 0) + apply_update(mart, update)
+            changed = apply_update(stage, update) if target is stage else rewrite(target, update)
+            written[key] = written.get(key, 0) + changed
         result = IngestResult(
             ingest_id,
             table,
             source,
-            n_read,
+            done.n_read,
             plan.n_loaded,
             plan.n_duplicate,
             n_quarantined,
@@ -355,15 +390,18 @@ def _apply(
             notes=tuple(plan.notes),
             reasons=reasons,
         )
-        _record(mart, result, checksum, started)
+        _record(target, result, done.checksum, done.started)
     return result
 
 
-def _insert(mart: Mart, name: str, rows: ibis.Table) -> int:
-    """Insert ``rows`` into ``name``; return how many were added."""
-    before = mart.count(name)
-    mart.con.insert(name, rows)
-    return mart.count(name) - before
+def _insert(stage: Mart, target: Mart, name: str, rows: ibis.Table) -> int:
+    """Insert ``rows`` (an expression of ``stage``) into ``target``'s table ``name``; return
+    how many were added."""
+    if target is not stage:
+        return copy_rows(rows, target, name)
+    before = stage.count(name)
+    stage.con.insert(name, rows)
+    return stage.count(name) - before
 
 
 def _record(mart: Mart, result: IngestResult, checksum: str, started: datetime.datetime) -> None:
@@ -379,7 +417,7 @@ def _record(mart: Mart, result: IngestResult, checksum: str, started: datetime.d
         "rows_duplicate": [result.rows_duplicate],
         "rows_quarantined": [result.rows_quarantined],
     }
-    mart.con.insert("ingests", ibis.memtable(row, schema=TABLES["ingests"].ibis_schema()))
+    mart.insert("ingests", ibis.memtable(row, schema=TABLES["ingests"].ibis_schema()))
 
 
 def _previous_load(mart: Mart, table: str, checksum: str) -> int | None:

@@ -200,6 +200,15 @@ class SparkMart(Mart):
         self.write(name, table.filter(~keep.fill_null(False)), overwrite=True)
 
     @contextmanager
+    def staging(self) -> Iterator[Mart]:
+        """A scratch DuckDB mart over this warehouse's files, for a load to read and check
+        its file in (:mod:`segmint.mart.spark_staging`)."""
+        from segmint.mart.spark_staging import scratch_for
+
+        with scratch_for(self) as scratch:
+            yield scratch
+
+    @contextmanager
     def unordered(self) -> Iterator[None]:
         """Spark never keeps insertion order: nothing to change."""
         yield

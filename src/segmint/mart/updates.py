@@ -134,3 +134,31 @@ def apply_update(mart: Mart, update: Update) -> int:
     size = update.size()
     mart.raw.execute(statement.sql("duckdb"))
     return size
+
+
+def rewrite(mart: Mart, update: Update) -> int:
+    """Apply ``update`` (rows kept in another engine's scratch database) to ``mart`` by
+    rewriting its table, for engines without ``UPDATE`` (a Spark warehouse of Parquet
+    files); the number of rows it changed."""
+    size = update.size()
+    if not size:
+        return 0
+    fresh = ibis.memtable(update.rows.to_pyarrow())
+    stored = mart.table(update.table)
+    new = fresh.select(
+        fresh[update.key].name("_segmint_key"),
+        *(fresh[column].name(f"_segmint_new_{column}") for column in update.columns),
+    )
+    joined = stored.left_join(new, stored[update.key] == new._segmint_key)
+
+    def value(column: str) -> ibis.Value:
+        mine = joined[column]
+        theirs = joined[f"_segmint_new_{column}"].cast(mine.type())
+        chosen = theirs.coalesce(mine) if update.overwrite else mine.coalesce(theirs)
+        return chosen.name(column)
+
+    mart.create_table(
+        update.table,
+        joined.select(*(value(c) if c in update.columns else joined[c] for c in stored.columns)),
+    )
+    return size
