@@ -4,8 +4,8 @@ A synthetic retailer is loaded with ``segmint load`` into a DuckDB mart and into
 Spark warehouse, and the same commands run on both, the Spark ones with
 ``--engine pyspark --mart WAREHOUSE``: the loads themselves, RFM, lifecycle, the CLV fit
 and scores, value tiers, a profile, the assignment exports, a rules segmentation,
-migration, churn and intent scores, a campaign and its results, and popularity
-recommendations. Spark runs locally on two cores; it needs Java, which
+migration, churn and intent scores, a campaign and its results, association rules and
+popularity recommendations. Spark runs locally on two cores; it needs Java, which
 ``.ci/setup-java.sh`` installs.
 """
 
@@ -113,6 +113,9 @@ def test_rules_migration_scores_campaigns_and_recommendations_are_the_same_on_sp
             "score": run(mart, "score", "--as-of", AS_OF, "--format", "json"),
             "campaign": run(mart, *campaign, "--format", "json"),
             "results": run(mart, "campaign", "results", "spring", "--format", "json"),
+            "rules": run(
+                mart, "recommend", "rules", "--as-of", AS_OF, "--min-count", "3", "--format", "json"
+            ),
         }
     on_spark, on_duck = (
         exported(spark, "behaviour", tmp_path),

@@ -23,6 +23,7 @@ from pyspark.sql import SparkSession
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
 from segmint.mart import Mart, connect
+from segmint.mart import spark as engine
 from segmint.mart.privacy import latest_consent
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.models.bgnbd import BGNBD
@@ -74,6 +75,17 @@ def _assert_same(spark: pd.DataFrame, duck: pd.DataFrame) -> None:
             )
         else:
             pd.testing.assert_series_equal(left, right, check_dtype=False, obj=column)
+
+
+def test_a_configured_session_keeps_its_settings_but_runs_in_utc(
+    spark_session: SparkSession,
+) -> None:
+    # a cluster's or spark-submit's session: its partitions stay; the time zone is pinned so
+    # an as-of date cuts at the same instant as on DuckDB
+    spark_session.conf.set("spark.sql.session.timeZone", "Europe/Berlin")
+    assert engine.spark_session() is spark_session
+    assert spark_session.conf.get("spark.sql.shuffle.partitions") == "4"  # the fixture's
+    assert spark_session.conf.get("spark.sql.session.timeZone") == "UTC"
 
 
 def test_copy_mart_copies_every_row(marts: tuple[Mart, SparkMart]) -> None:

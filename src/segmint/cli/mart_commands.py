@@ -100,11 +100,10 @@ def _open(path: Path | None, dry_run: bool) -> Mart:
     file does not exist yet), so a dry run can never write."""
     if not dry_run:
         return connect(path)
-    settings = get_settings()
-    target = path if path is not None else settings.mart
+    target = path if path is not None else get_settings().mart
     if Path(target).exists():
         return connect(target, read_only=True)
-    return connect(":memory:", settings=replace(settings, engine="duckdb"))
+    return connect(":memory:", settings=replace(get_settings(), engine="duckdb"))
 
 
 @user_errors

@@ -38,12 +38,13 @@ from segmint.mart.schema import TABLES
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-SESSION_CONFIG = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": "8",
-}
-"""Settings pinned on every session segmint opens (others come from Spark's configuration)."""
+SESSION_CONFIG = {"spark.sql.session.timeZone": "UTC"}
+"""Settings pinned on every session segmint uses (others come from Spark's configuration)."""
+
+LOCAL_CONFIG = {"spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8"}
+"""Settings of a local session segmint starts itself (no master configured): Spark's 200
+shuffle partitions would be 200 tiny tasks per step on a laptop. A configured session (a
+cluster, ``spark-submit``) keeps its own."""
 
 
 def spark_session(app_name: str = "segmint") -> SparkSession:
@@ -56,16 +57,16 @@ def spark_session(app_name: str = "segmint") -> SparkSession:
             "Java runtime (Debian: apt-get install default-jre-headless)"
         ) from None
     builder = SparkSession.builder.appName(app_name)
-    active = SparkSession.getActiveSession()
-    if active is None:
+    if SparkSession.getActiveSession() is None:
         from pyspark import SparkConf
 
         if not SparkConf().contains("spark.master"):
             builder = builder.master("local[*]")
+            for key, value in LOCAL_CONFIG.items():
+                builder = builder.config(key, value)
     session = builder.getOrCreate()
     for key, value in SESSION_CONFIG.items():
-        if key != "spark.ui.showConsoleProgress":  # a start-up setting, fixed per context
-            session.conf.set(key, value)
+        session.conf.set(key, value)
     return session
 
 
