@@ -10,13 +10,17 @@ run on both from the same code: features (equal to 1e-9), RFM and lifecycle assi
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
@@ -86,6 +90,22 @@ def test_a_configured_session_keeps_its_settings_but_runs_in_utc(
     assert engine.spark_session() is spark_session
     assert spark_session.conf.get("spark.sql.shuffle.partitions") == "4"  # the fixture's
     assert spark_session.conf.get("spark.sql.session.timeZone") == "UTC"
+
+
+def test_scratch_tables_a_killed_command_left_are_removed_on_open(
+    spark_session: SparkSession, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    connect_spark(warehouse, spark_session)
+    stale, running = warehouse / "_assignments_killed", warehouse / "_campaign_running"
+    for folder in (stale, running):
+        folder.mkdir()
+        pq.write_table(pa.table({"customer_id": ["c1"]}), folder / "part-0.parquet")
+    day_and_a_bit = time.time() - engine.STALE_SCRATCH_SECONDS - 60
+    os.utime(stale, (day_and_a_bit, day_and_a_bit))
+    reopened = connect_spark(warehouse, spark_session)
+    assert not stale.exists() and running.is_dir()
+    assert reopened.table("_campaign_running").count().execute() == 1
 
 
 def test_copy_mart_copies_every_row(marts: tuple[Mart, SparkMart]) -> None:

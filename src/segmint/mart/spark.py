@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 
 SESSION_CONFIG = {"spark.sql.session.timeZone": "UTC"}
 """Settings pinned on every session segmint uses (others come from Spark's configuration)."""
+
+STALE_SCRATCH_SECONDS = 24 * 3600
+"""Age from which a scratch table of the warehouse is taken for one a killed command left."""
 
 LOCAL_CONFIG = {"spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8"}
 """Settings of a local session segmint starts itself (no master configured): Spark's 200
@@ -103,6 +107,7 @@ class SparkMart(Mart):
         """
         self.warehouse.mkdir(parents=True, exist_ok=True)
         self.con.create_database(self.database, force=True)
+        self._drop_stale_scratch()
         created = []
         for name, table in TABLES.items():
             if not self.location(name).exists():
@@ -112,6 +117,15 @@ class SparkMart(Mart):
         for name in self.table_names():  # with the tables writers create (features…)
             self._register(name)
         return created
+
+    def _drop_stale_scratch(self) -> None:
+        """Delete the scratch tables (names starting with ``_``) that a command killed midway
+        left behind: those untouched for :data:`STALE_SCRATCH_SECONDS` (a running command's
+        own are younger)."""
+        cutoff = time.time() - STALE_SCRATCH_SECONDS
+        for folder in self.warehouse.iterdir():
+            if folder.name.startswith("_") and folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def table_names(self) -> set[str]:
         """The tables of the warehouse: its Parquet folders (a leading dot marks a write
