@@ -92,12 +92,14 @@ class PAliveGrid:
         recency: age at the last repeat purchase in weeks, 0 … T (columns of ``alive``).
         alive: the probabilities, one row per frequency.
         T: the customer's age in weeks.
+        group: the customers drawn when the model has a covariate (its largest group).
     """
 
     frequency: np.ndarray
     recency: np.ndarray
     alive: np.ndarray
     T: float
+    group: str | None = None
 
 
 def p_alive_grid(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 40) -> PAliveGrid:
@@ -116,7 +118,7 @@ def p_alive_grid(fit: ClvFit, max_frequency: int, T: float, n_recency: int = 40)
     x, t_x = np.meshgrid(frequency, recency, indexing="ij")
     t_x = np.where(x == 0, 0.0, t_x)  # no repeat purchase: recency is 0 by definition
     alive = fit.typical.probability_alive(x.ravel(), t_x.ravel(), np.full(x.size, T))
-    return PAliveGrid(frequency, recency, alive.reshape(x.shape), T)
+    return PAliveGrid(frequency, recency, alive.reshape(x.shape), T, fit.typical_group)
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,14 @@ class ClvFit:
         model = self.transactions
         return model.level_model(model.levels[0]) if isinstance(model, CovariateModel) else model
 
+    @property
+    def typical_group(self) -> str | None:
+        """Who :attr:`typical` describes with a covariate ("channel organic"), else None."""
+        model = self.transactions
+        if not isinstance(model, CovariateModel):
+            return None
+        return f"{self.covariate} {model.levels[0]}"
+
 
 def check_model(name: str, *, allow_auto: bool = False) -> str:
     """``name`` in lower case, if it names a transaction model (or ``auto``).

@@ -32,6 +32,17 @@ def test_the_p_alive_heatmap_shows_the_grid(fit: ClvFit) -> None:
     assert z.shape == (11, 40)
     np.testing.assert_array_equal(z, grid.alive)
     assert "aged 39 weeks" in figure.layout.title.text
+    assert "largest group" not in figure.layout.title.text
+
+
+def test_with_a_covariate_the_p_alive_heatmap_says_whose_it_is(
+    cdnow_split: CalibrationHoldout,
+) -> None:
+    frame = cdnow_split.frame
+    halves = np.where(np.arange(len(frame)) % 3 == 0, "store", "web")
+    fit = fit_clv(frame.assign(covariate=halves), "bgnbd", covariate="channel")
+    title = p_alive_figure(p_alive_grid(fit, 10, 38.86)).layout.title.text
+    assert "(channel web, the largest group)" in title
 
 
 def test_the_tracking_figure_marks_the_calibration_end(

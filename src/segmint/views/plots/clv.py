@@ -93,7 +93,8 @@ def p_alive_figure(grid: PAliveGrid) -> go.Figure:
     )
     return _layout(
         figure,
-        f"P(alive) of a customer aged {grid.T:.0f} weeks",
+        f"P(alive) of a customer aged {grid.T:.0f} weeks"
+        + (f" ({grid.group}, the largest group)" if grid.group else ""),
         "recency: age at last repeat purchase (weeks)",
         "repeat purchases",
     )
