@@ -39,7 +39,11 @@ def marts(
         (folder / "data" / truth).unlink(missing_ok=True)
     duck, spark = folder / "mart.duckdb", folder / "warehouse"
     spark.mkdir()  # a folder: the Spark engine's mart
-    loads = [json.loads(run(m, "load", folder / "data", "--format", "json")) for m in (spark, duck)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after
+        loads = [
+            json.loads(run(m, "load", folder / "data", "--format", "json")) for m in (spark, duck)
+        ]
     assert loads[0] == loads[1] and len(loads[0]) >= 5
     return duck, spark
 
@@ -147,6 +151,19 @@ def assert_same(on_spark: str, on_duck: str, what: str, at_least: int = 5) -> No
             assert got[key] == pytest.approx(value, rel=1e-6, nan_ok=True), (what, key)
         else:
             assert got[key] == value, (what, key)
+
+
+def test_a_dry_run_into_a_spark_warehouse_writes_nothing(
+    spark_session: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,customer_id,order_ts,amount\no1,c1,2025-01-02,5\n")
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    out = run(warehouse, "ingest", "transactions", orders, "--dry-run")
+    assert "would load 1" in out
+    assert list(warehouse.iterdir()) == []
 
 
 def leaves(document: object, path: str = "") -> dict[str, object]:

@@ -155,7 +155,7 @@ def test_failure_after_the_first_insert_rolls_everything_back(
     monkeypatch.setattr(shop.con, "insert", insert_once)
     with pytest.raises(RuntimeError, match="connection lost"):
         load(shop, "transactions", path)
-    assert done == ["quarantine"]
+    assert len(done) == 1  # one table was written before the failure
     assert counts(shop) == before
 
     monkeypatch.undo()

@@ -108,6 +108,22 @@ def test_scratch_tables_a_killed_command_left_are_removed_on_open(
     assert reopened.table("_campaign_running").count().execute() == 1
 
 
+def test_a_rewrite_a_crash_interrupted_is_rolled_back_on_open(
+    spark_session: SparkSession, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    mart = connect_spark(warehouse, spark_session)
+    mart.write("customers", pa.table({"customer_id": ["c1", "c2"]}), overwrite=True)
+    assert sorted(p.name for p in warehouse.iterdir() if p.name.startswith(".")) == []
+    # the crash: the table moved aside, the new folder half written, the rename not done
+    (warehouse / "customers").rename(warehouse / ".customers.old")
+    (warehouse / ".customers.new").mkdir()
+    reopened = connect_spark(warehouse, spark_session)
+    assert reopened.count("customers") == 2
+    assert not (warehouse / ".customers.old").exists()
+    assert not (warehouse / ".customers.new").exists()
+
+
 def test_copy_mart_copies_every_row(marts: tuple[Mart, SparkMart]) -> None:
     duck, spark = marts
     for name in ("customers", "orders", "order_lines", "events", "consents"):

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from segmint.mart import Mart, connect
+from segmint.mart import Mart, connect, spark_staging
 from segmint.mart.ingest import IngestOptions, IngestResult, ingest
 from segmint.mart.schema import TABLES
 from segmint.mart.spark import connect_spark
@@ -70,8 +70,9 @@ def _table(mart: Mart, name: str) -> pd.DataFrame:
 
 
 def test_loads_into_spark_write_what_they_write_into_duckdb(
-    spark_session: Any, tmp_path: Path
+    spark_session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(spark_staging, "BATCH_ROWS", 500)  # several appends per table
     data = tmp_path / "data"
     synthesize(data, 120, seed=5, start=pd.Timestamp("2024-01-01").date(), years=1)
     (data / "ground_truth.parquet").unlink()

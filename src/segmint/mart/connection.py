@@ -358,7 +358,7 @@ def connect(
     if settings.engine == "pyspark":
         from segmint.mart.spark import connect_spark
 
-        return connect_spark(path if path is not None else settings.mart)
+        return connect_spark(path if path is not None else settings.mart, read_only=read_only)
     target = str(path if path is not None else settings.mart)
     exists = target == ":memory:" or Path(target).exists()
     if not exists and (read_only or not create):
@@ -389,7 +389,9 @@ def open_read_only(path: Path | str, settings: Settings | None = None) -> Mart:
 def open_scratch(path: Path | str, settings: Settings) -> Mart:
     """A new DuckDB database at ``path`` for scratch work, with no mart tables and no
     serving snapshot (see :func:`segmint.mart.spark_staging.scratch_for`)."""
-    return Mart(_open(str(path), settings), str(path))
+    scratch = Mart(_open(str(path), settings), str(path))
+    scratch.raw.execute("SET TimeZone = 'UTC'")  # timestamps read from Parquet as stored
+    return scratch
 
 
 def _connect_read_only(target: str, settings: Settings) -> Mart:

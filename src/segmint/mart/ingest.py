@@ -361,21 +361,23 @@ def _apply(
         reason=quarantined.reason,
         raw=withhold_raw(quarantined.reason, quarantined.raw),  # erased subjects: no content
     )
-    writes = [("quarantine", quarantined)] + [
-        (name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64")))
-        for name, rows in plan.inserts
+    writes = [
+        *(
+            (name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64")))
+            for name, rows in plan.inserts
+        ),
+        ("quarantine", quarantined),
     ]
-    if target is not stage:  # every row settled before the first write changes the mirror
+    if target is not stage:  # settled: a rewrite deletes the files the mirror's views read
         writes = [(name, settle(stage, name, rows)) for name, rows in writes]
     written: dict[str, int] = {}
     with target.transaction():
-        n_quarantined, *counts = (_insert(stage, target, name, rows) for name, rows in writes)
-        for (name, _), n in zip(writes[1:], counts, strict=True):
+        # no transaction on another engine: its rewrites go first, so a rerun redoes them
+        updated = _updates(stage, target, plan) if target is not stage else {}
+        *counts, n_quarantined = (_insert(stage, target, name, rows) for name, rows in writes)
+        for (name, _), n in zip(writes[:-1], counts, strict=True):
             written[name] = written.get(name, 0) + n
-        for update in plan.updates:
-            key = f"{update.table} updated"
-            changed = apply_update(stage, update) if target is stage else rewrite(target, update)
-            written[key] = written.get(key, 0) + changed
+        written |= updated if target is not stage else _updates(stage, target, plan)
         result = IngestResult(
             ingest_id,
             table,
@@ -392,6 +394,16 @@ def _apply(
         )
         _record(target, result, done.checksum, done.started)
     return result
+
+
+def _updates(stage: Mart, target: Mart, plan: LoadPlan) -> dict[str, int]:
+    """Apply the plan's updates of existing rows; rows changed per ``"<table> updated"``."""
+    changed: dict[str, int] = {}
+    for update in plan.updates:
+        key = f"{update.table} updated"
+        n = apply_update(stage, update) if target is stage else rewrite(target, update)
+        changed[key] = changed.get(key, 0) + n
+    return changed
 
 
 def _insert(stage: Mart, target: Mart, name: str, rows: ibis.Table) -> int:

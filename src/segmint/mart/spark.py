@@ -103,10 +103,12 @@ class SparkMart(Mart):
         """Register every table folder of the warehouse; create the missing tables empty.
 
         Returns the names created. A folder from an older segmint gets no new columns: the
-        Spark mart is written whole by :func:`copy_mart` or by :meth:`write`.
+        Spark mart is written whole by :func:`copy_mart` or by :meth:`write`. A rewrite a
+        crash interrupted is rolled back first, and old scratch tables are deleted.
         """
         self.warehouse.mkdir(parents=True, exist_ok=True)
         self.con.create_database(self.database, force=True)
+        self._recover()
         self._drop_stale_scratch()
         created = []
         for name, table in TABLES.items():
@@ -117,6 +119,24 @@ class SparkMart(Mart):
         for name in self.table_names():  # with the tables writers create (features…)
             self._register(name)
         return created
+
+    def open_existing(self) -> None:
+        """Register the warehouse's tables as they are, writing nothing (a read-only open)."""
+        self.con.create_database(self.database, force=True)
+        for name in self.table_names():
+            self._register(name)
+
+    def _recover(self) -> None:
+        """Undo rewrites a crash interrupted: a table whose folder was moved aside
+        (``.name.old``) but not replaced gets it back; half-written new folders go."""
+        for moved in self.warehouse.glob(".*.old"):
+            table = self.location(moved.name[1:-4])
+            if table.exists():
+                shutil.rmtree(moved, ignore_errors=True)
+            else:
+                moved.rename(table)
+        for fresh in self.warehouse.glob(".*.new"):
+            shutil.rmtree(fresh, ignore_errors=True)
 
     def _drop_stale_scratch(self) -> None:
         """Delete the scratch tables (names starting with ``_``) that a command killed midway
@@ -202,11 +222,14 @@ class SparkMart(Mart):
         if not overwrite:
             frame.write.mode("append").parquet(str(target))
             return
-        fresh = target.with_name(f".{name}.new")
+        fresh, old = target.with_name(f".{name}.new"), target.with_name(f".{name}.old")
         shutil.rmtree(fresh, ignore_errors=True)
         frame.write.mode("overwrite").parquet(str(fresh))
-        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():  # kept until the new folder is in place (see _recover)
+            target.rename(old)
         fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
 
     def delete(self, name: str, **equals: object) -> None:
         """Rewrite table ``name`` without the rows whose columns equal the given values."""
@@ -258,10 +281,22 @@ def _spark_schema(schema: pa.Schema) -> Any:
     return from_arrow_schema(schema)
 
 
-def connect_spark(warehouse: Path | str, session: SparkSession | None = None) -> SparkMart:
-    """Open (and create) the Spark mart kept in the folder ``warehouse``."""
+def connect_spark(
+    warehouse: Path | str, session: SparkSession | None = None, *, read_only: bool = False
+) -> SparkMart:
+    """Open (and create) the Spark mart kept in the folder ``warehouse``; ``read_only``
+    opens the tables it holds as they are and writes nothing (the folder must exist).
+
+    Raises:
+        MartError: ``read_only`` and there is no folder ``warehouse``.
+    """
     mart = SparkMart(session or spark_session(), warehouse)
-    mart.init()
+    if not read_only:
+        mart.init()
+    elif mart.warehouse.is_dir():
+        mart.open_existing()
+    else:
+        raise MartError(f"no Spark mart at {warehouse}: the folder does not exist")
     return mart
 
 
