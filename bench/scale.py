@@ -1,0 +1,110 @@
+"""The scale run of issue 19: the daily steps as whole commands, on DuckDB and on Spark.
+
+On one synthetic retailer (``_common.retailer``), each engine gets a fresh mart and runs,
+each step a fresh ``segmint`` process timed from start to exit with its peak memory:
+
+1. ``segmint load FOLDER`` (a DuckDB file, or ``--engine pyspark`` into a warehouse folder);
+2. ``segment rfm``, ``clv fit --model bgnbd`` and ``clv score`` at the last day of orders;
+3. one more day of orders loaded with ``segmint load``, then ``segmint refresh`` to it.
+
+The issue's sizes: DuckDB at 10M customers (about 200M order lines) on one machine, Spark
+``local[2]`` at 1M, each with the per-step times side by side. On Spark the peak memory is
+the Python driver's alone: the JVM that does the work is another process, not counted.
+Run from the repository root (PySpark and Java installed, as ``make test`` does)::
+
+    .venv/bin/python bench/scale.py --customers 10000000 --spark-customers 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DATA, console, load_note, machine, retailer, save, table
+from commands import SEGMINT, Timed, last_day, one_more_day, timed
+
+STEPS: list[tuple[str, list[str]]] = [
+    ("segment rfm", ["segment", "rfm", "--as-of", "{as_of}"]),
+    ("clv fit", ["clv", "fit", "--model", "bgnbd", "--as-of", "{as_of}", "--no-png", "--plots", "{scratch}/clv"]),
+    ("clv score", ["clv", "score", "--as-of", "{as_of}"]),
+]  # fmt: skip
+"""Label and arguments of each timed step after the load, in order."""
+
+
+def run_engine(engine: str, customers: int, data: Path | None) -> dict[str, Timed]:
+    """Every step on a fresh mart of ``engine`` (``duckdb`` or ``pyspark``) over the
+    retailer of ``customers``; each step's time and peak memory."""
+    folder = retailer(customers, data)
+    scratch = DATA / f"scale-{engine}-{customers}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    mart = scratch / ("mart.duckdb" if engine == "duckdb" else "warehouse")
+    if engine == "pyspark":
+        mart.mkdir()
+    as_of = last_day(folder)
+    values = {"as_of": as_of.isoformat(), "scratch": str(scratch)}
+    base = [str(SEGMINT), "--engine", engine]
+    where = ["--mart", str(mart)]
+    console.rule(f"{engine}: {customers:,} customers")
+    runs = {"load": timed([*base, "load", str(folder), *where], f"{engine} load")}
+    for label, args in STEPS:
+        argv = [a.format(**values) for a in args]
+        runs[label] = timed([*base, *argv, *where], f"{engine} {label}")
+    day = one_more_day(folder, as_of, scratch / "next-day")
+    runs["load one more day"] = timed([*base, "load", str(day), *where], f"{engine} load +1 day")
+    next_day = (as_of + dt.timedelta(days=1)).isoformat()
+    runs["refresh"] = timed([*base, "refresh", "--as-of", next_day, *where], f"{engine} refresh")
+    return runs
+
+
+def report(
+    runs: dict[str, dict[str, Timed]], sizes: dict[str, int], info: dict[str, object]
+) -> None:
+    """Print the steps side by side (with Spark's time over DuckDB's) and write the JSON."""
+    duck, spark = runs.get("duckdb", {}), runs.get("pyspark", {})
+    rows = []
+    for step in dict.fromkeys([*duck, *spark]):
+        cells = []
+        for engine in (duck, spark):
+            t = engine.get(step)
+            cells += [f"{t.seconds:.1f}", f"{t.peak_mb:,.0f}"] if t else ["—", "—"]
+        both = step in duck and step in spark and sizes["duckdb"] == sizes["pyspark"]
+        ratio = f"{spark[step].seconds / duck[step].seconds:.1f}×" if both else "—"
+        rows.append([step, "", *cells, ratio])
+    columns = ["step", "", "duckdb s", "duckdb MB", "spark s", "spark driver MB", "spark ÷ duckdb"]
+    title = ", ".join(f"{e} at {n:,} customers" for e, n in sizes.items())
+    console.print(table(f"Scale run: {title} (one run each, fresh processes)", columns, rows))
+    console.print(load_note(info))
+    payload = {"machine": info, "customers": sizes}
+    payload |= {e: {k: vars(v) for k, v in r.items()} for e, r in runs.items()}
+    path = save("scale-" + "-".join(f"{e}-{n}" for e, n in sizes.items()), payload)
+    console.print(f"results: {path}")
+
+
+def options() -> argparse.Namespace:
+    """The command line: the two sizes, the engines, a data folder."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--customers", type=int, default=10_000_000, help="DuckDB run (default 10M)")
+    p.add_argument("--spark-customers", type=int, default=1_000_000, help="Spark run (default 1M)")
+    p.add_argument("--engine", choices=["duckdb", "pyspark", "both"], default="both")
+    p.add_argument("--data", type=Path, default=None, help="retailer Parquet folder (both runs)")
+    return p.parse_args()  # fmt: skip
+
+
+def main() -> None:
+    args = options()
+    info = machine()
+    sizes = {"duckdb": args.customers, "pyspark": args.spark_customers}
+    engines = ["duckdb", "pyspark"] if args.engine == "both" else [args.engine]
+    sizes = {e: sizes[e] for e in engines}
+    runs = {engine: run_engine(engine, sizes[engine], args.data) for engine in engines}
+    report(runs, sizes, info)
+
+
+if __name__ == "__main__":
+    main()
