@@ -10,6 +10,8 @@ each step a fresh ``segmint`` process timed from start to exit with its peak mem
 The issue's sizes: DuckDB at 10M customers (about 200M order lines) on one machine, Spark
 ``local[2]`` at 1M, each with the per-step times side by side. On Spark the peak memory is
 the Python driver's alone: the JVM that does the work is another process, not counted.
+Spark's local session gets ``--driver-memory`` (default 8g, as docs/scale-out.md advises
+for more than toy data) through ``PYSPARK_SUBMIT_ARGS`` unless that is set already.
 Run from the repository root (PySpark and Java installed, as ``make test`` does)::
 
     .venv/bin/python bench/scale.py --customers 10000000 --spark-customers 1000000
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -93,12 +96,15 @@ def options() -> argparse.Namespace:
     p.add_argument("--spark-customers", type=int, default=1_000_000, help="Spark run (default 1M)")
     p.add_argument("--engine", choices=["duckdb", "pyspark", "both"], default="both")
     p.add_argument("--data", type=Path, default=None, help="retailer Parquet folder (both runs)")
+    p.add_argument("--driver-memory", default="8g", help="Spark driver heap (local mode)")
     return p.parse_args()  # fmt: skip
 
 
 def main() -> None:
     args = options()
     info = machine()
+    submit = f"--driver-memory {args.driver_memory} pyspark-shell"
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", submit)
     sizes = {"duckdb": args.customers, "pyspark": args.spark_customers}
     engines = ["duckdb", "pyspark"] if args.engine == "both" else [args.engine]
     sizes = {e: sizes[e] for e in engines}

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +111,41 @@ def shop(shop_template: Path, tmp_path: Path) -> Iterator[Mart]:
     """A copy of the shop mart: customers c1-c3, product p1, order o1; empty quarantine."""
     with _copy_of(shop_template, tmp_path) as opened:
         yield opened
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from segmint.mart.warehouse_lock import acquire
+acquire(Path(sys.argv[1]))
+print("held", flush=True)
+sys.stdin.readline()
+"""
+
+
+@contextmanager
+def held_elsewhere(warehouse: Path) -> Iterator[int]:
+    """Another process holding the lock of ``warehouse`` for the block; its pid."""
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdout is not None and other.stdin is not None
+    try:
+        assert other.stdout.readline().strip() == "held"
+        yield other.pid
+    finally:
+        other.stdin.close()
+        other.wait(timeout=30)
+
+
+def other_process_can_lock(warehouse: Path) -> bool:
+    """Whether a new process could become the writer of ``warehouse`` now."""
+    probe = subprocess.run(
+        [sys.executable, "-c", HOLD, str(warehouse)], input="", capture_output=True, text=True
+    )
+    if probe.returncode and "MartBusyError" not in probe.stderr:
+        raise AssertionError(probe.stderr)
+    return probe.returncode == 0

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -24,18 +25,24 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
+from segmint.exceptions import MartError
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
 from segmint.mart import Mart, connect
 from segmint.mart import spark as engine
+from segmint.mart.connection import MartBusyError
+from segmint.mart.plan import Update
 from segmint.mart.privacy import latest_consent
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
+from segmint.mart.updates import rewrite
 from segmint.models.bgnbd import BGNBD
 from segmint.scoring.campaigns.assignment import assign
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
 from segmint.workflows.load import load_folder
+
+from .conftest import held_elsewhere, other_process_can_lock
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -114,7 +121,9 @@ def test_a_rewrite_a_crash_interrupted_is_rolled_back_on_open(
     warehouse = tmp_path / "warehouse"
     mart = connect_spark(warehouse, spark_session)
     mart.write("customers", pa.table({"customer_id": ["c1", "c2"]}), overwrite=True)
-    assert sorted(p.name for p in warehouse.iterdir() if p.name.startswith(".")) == []
+    assert sorted(p.name for p in warehouse.iterdir() if p.name.startswith(".")) == [
+        ".segmint.lock"
+    ]
     # the crash: the table moved aside, the new folder half written, the rename not done
     (warehouse / "customers").rename(warehouse / ".customers.old")
     (warehouse / ".customers.new").mkdir()
@@ -122,6 +131,39 @@ def test_a_rewrite_a_crash_interrupted_is_rolled_back_on_open(
     assert reopened.count("customers") == 2
     assert not (warehouse / ".customers.old").exists()
     assert not (warehouse / ".customers.new").exists()
+
+
+def test_a_warehouse_another_process_writes_is_refused_and_closing_frees_it(
+    spark_session: SparkSession, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    mart = connect_spark(warehouse, spark_session)
+    assert not other_process_can_lock(warehouse)
+    mart.close()
+    assert other_process_can_lock(warehouse)
+    with held_elsewhere(warehouse), pytest.raises(MartBusyError, match="is writing the Spark"):
+        connect_spark(warehouse, spark_session)
+    assert connect_spark(warehouse, spark_session, read_only=True).count("customers") == 0
+
+
+def test_a_rewrite_refuses_an_update_that_holds_a_key_twice(
+    spark_session: SparkSession, tmp_path: Path
+) -> None:
+    mart = connect_spark(tmp_path / "warehouse", spark_session)
+    mart.write(
+        "customers",
+        pa.table({"customer_id": ["c1"], "country": pa.array([None], pa.string())}),
+        overwrite=True,
+    )
+    twice = ibis.memtable({"customer_id": ["c1", "c1"], "country": ["FR", "DE"]})
+    with pytest.raises(MartError, match="2 rows for 1 values of customer_id"):
+        rewrite(mart, Update("customers", "customer_id", ("country",), twice))
+    assert mart.table("customers").to_pyarrow().to_pylist() == [
+        {"customer_id": "c1", "country": None}
+    ]
+    once = ibis.memtable({"customer_id": ["c1"], "country": ["FR"]})
+    assert rewrite(mart, Update("customers", "customer_id", ("country",), once)) == 1
+    assert mart.table("customers").country.execute().tolist() == ["FR"]
 
 
 def test_copy_mart_copies_every_row(marts: tuple[Mart, SparkMart]) -> None:

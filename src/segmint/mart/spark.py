@@ -35,6 +35,7 @@ import pyarrow as pa
 from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
 from segmint.mart.schema import TABLES
+from segmint.mart.warehouse_lock import acquire, release
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -87,6 +88,17 @@ class SparkMart(Mart):
         self.warehouse = Path(warehouse)
         super().__init__(ibis.pyspark.connect(session), str(self.warehouse))
         self.database = database_name(self.warehouse)
+        self._lock: Path | None = None
+
+    def lock(self) -> None:
+        """Become the warehouse's writer (:mod:`segmint.mart.warehouse_lock`) until closed.
+
+        Raises:
+            MartBusyError: another process writes the warehouse.
+        """
+        if self._lock is None:
+            self.warehouse.mkdir(parents=True, exist_ok=True)
+            self._lock = acquire(self.warehouse)
 
     @property
     def raw(self) -> Any:
@@ -261,7 +273,11 @@ class SparkMart(Mart):
         return False
 
     def close(self) -> None:
-        """Leave the session running for the process's next step (Spark owns its lifetime)."""
+        """Give up the write lock; leave the session running for the process's next step
+        (Spark owns its lifetime)."""
+        if self._lock is not None:
+            release(self._lock)
+            self._lock = None
 
     def replace_file(self, fresh: Path | str) -> None:
         """Not available: erasure rewrites a DuckDB file."""
@@ -289,9 +305,11 @@ def connect_spark(
 
     Raises:
         MartError: ``read_only`` and there is no folder ``warehouse``.
+        MartBusyError: another process writes the warehouse (a write open only).
     """
     mart = SparkMart(session or spark_session(), warehouse)
     if not read_only:
+        mart.lock()
         mart.init()
     elif mart.warehouse.is_dir():
         mart.open_existing()

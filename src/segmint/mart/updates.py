@@ -21,8 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ibis
+import pyarrow.compute as pc
 import sqlglot.expressions as sge
 
+from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
 from segmint.mart.plan import Update, count, temp
 
@@ -139,11 +141,22 @@ def apply_update(mart: Mart, update: Update) -> int:
 def rewrite(mart: Mart, update: Update) -> int:
     """Apply ``update`` (rows kept in another engine's scratch database) to ``mart`` by
     rewriting its table, for engines without ``UPDATE`` (a Spark warehouse of Parquet
-    files); the number of rows it changed."""
-    size = update.size()
-    if not size:
+    files); the number of rows it changed.
+
+    Raises:
+        MartError: ``update`` holds a key twice (a join would then multiply that row, where
+            an ``UPDATE`` changes it once); nothing is written.
+    """
+    rows = update.rows.to_pyarrow()
+    if not rows.num_rows:
         return 0
-    fresh = ibis.memtable(update.rows.to_pyarrow())
+    keys = pc.count_distinct(rows[update.key]).as_py()
+    if keys != rows.num_rows:
+        raise MartError(
+            f"the update of {update.table} holds {rows.num_rows:,} rows for {keys:,} values of "
+            f"{update.key}; it must hold one row per {update.key}. Nothing was written."
+        )
+    fresh = ibis.memtable(rows)
     stored = mart.table(update.table)
     new = fresh.select(
         fresh[update.key].name("_segmint_key"),
@@ -161,4 +174,4 @@ def rewrite(mart: Mart, update: Update) -> int:
         update.table,
         joined.select(*(value(c) if c in update.columns else joined[c] for c in stored.columns)),
     )
-    return size
+    return int(rows.num_rows)
