@@ -241,6 +241,28 @@ def test_assignments_with_a_bad_suffix_is_an_error(shop: Shop, tmp_path: Path) -
     assert not out.exists()
 
 
+def test_assignments_into_a_missing_folder_make_it(shop: Shop, tmp_path: Path) -> None:
+    out = tmp_path / "exports" / "june" / "rfm.parquet"
+    result = invoke("assignments", "rfm", "--mart", str(shop.path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(out)) > 0
+
+
+def test_assignments_onto_a_folder_or_under_a_file_are_one_line_errors(
+    shop: Shop, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out.csv"
+    folder.mkdir()
+    result = invoke("assignments", "rfm", "--mart", str(shop.path), "--out", str(folder))
+    assert_one_line_error(result, "out.csv is a folder; name the file to write in it")
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    under = blocker / "rfm.csv"
+    result = invoke("assignments", "rfm", "--mart", str(shop.path), "--out", str(under))
+    assert_one_line_error(result, "rfm.csv: cannot make its folder")
+    assert blocker.read_text() == "a file, not a folder"
+
+
 def test_an_unknown_segmentation_is_a_one_line_error(shop: Shop, tmp_path: Path) -> None:
     result = invoke(
         "assignments", "nope", "--mart", str(shop.path), "--out", str(tmp_path / "x.csv")

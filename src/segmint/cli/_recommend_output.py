@@ -11,12 +11,12 @@ from rich.table import Table
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
-from segmint.exceptions import InputError
 from segmint.mart import csv_safety
 from segmint.scoring.recommend import BLEND, Evaluation
 from segmint.scoring.recommend.export import ExportedLists
 from segmint.scoring.recommend.rule_list import RuleList
 from segmint.scoring.recommend.store import StoredRun
+from segmint.workflows.privacy import check_export_path
 
 DOCUMENT_METRICS = ("precision", "recall", "map", "ndcg", "hit_rate", "coverage")
 """The metrics of ``recommend evaluate --format json``, per method."""
@@ -85,13 +85,10 @@ def show_evaluation(result: Evaluation, format_: OutputFormat) -> None:
 
 def write_rules(found: RuleList, out_file: Path) -> None:
     """Every rule to a ``.csv`` or ``.parquet`` file."""
-    suffix = out_file.suffix.lower()
-    if suffix == ".csv":
+    if check_export_path(out_file) == ".csv":
         csv_safety.to_csv(found.rules, out_file)
-    elif suffix == ".parquet":
-        found.rules.to_parquet(out_file, index=False)
     else:
-        raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
+        found.rules.to_parquet(out_file, index=False)
     err.print(f"wrote {len(found.rules):,} rules to {out_file}", highlight=False)
 
 

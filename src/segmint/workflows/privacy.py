@@ -355,14 +355,22 @@ class WrittenExport:
 
 
 def check_export_path(out_file: Path) -> str:
-    """The file's suffix in lower case, when it is one an export can write.
+    """The file's suffix in lower case, when it is one an export can write; its folder is
+    made when missing (as a user naming ``exports/june/rfm.csv`` expects).
 
     Raises:
-        InputError: another file type.
+        InputError: another file type, a folder where the file should be, or a folder that
+            cannot be made.
     """
     suffix = out_file.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
+    if out_file.is_dir():
+        raise InputError(f"--out {out_file} is a folder; name the file to write in it")
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out_file}: cannot make its folder ({exc.strerror})") from None
     return suffix
 
 

@@ -34,6 +34,7 @@ from segmint.scoring.recommend.export import ExportedLists, export_rows
 from segmint.scoring.recommend.rule_list import RuleList, RuleQuery, list_rules
 from segmint.scoring.recommend.store import StoredRun, store_recommendations
 from segmint.segmentation import store
+from segmint.workflows.privacy import check_export_path
 
 Say = Callable[[str], None]
 
@@ -209,9 +210,7 @@ def export(
         InputError: another file type; one of segmentation and segment without the other.
         MartError: no lists stored; an unknown segmentation or segment.
     """
-    suffix = out_file.suffix.lower()
-    if suffix not in EXPORT_SUFFIXES:
-        raise InputError(f"--out {out_file}: use a .csv or .parquet file name")
+    suffix = check_export_path(out_file)
     members = None
     if options.segmentation is not None and options.segment is not None:
         members = _members(mart, options.segmentation, options.segment)
