@@ -11,7 +11,9 @@ The issue's sizes: DuckDB at 10M customers (about 200M order lines) on one machi
 ``local[2]`` at 1M, each with the per-step times side by side. On Spark the peak memory is
 the Python driver's alone: the JVM that does the work is another process, not counted.
 Spark's local session gets ``--driver-memory`` (default 8g, as docs/scale-out.md advises
-for more than toy data) through ``PYSPARK_SUBMIT_ARGS`` unless that is set already.
+for more than toy data) through ``PYSPARK_SUBMIT_ARGS``; with ``--event-log`` each Spark
+step also writes Spark's event log into ``events/STEP`` beside the warehouse, which
+``bench/spark_stages.py`` sums into bytes read, bytes shuffled and executor time per step.
 Run from the repository root (PySpark and Java installed, as ``make test`` does)::
 
     .venv/bin/python bench/scale.py --customers 10000000 --spark-customers 1000000
@@ -37,11 +39,20 @@ STEPS: list[tuple[str, list[str]]] = [
     ("clv score", ["clv", "score", "--as-of", "{as_of}"]),
 ]  # fmt: skip
 """Label and arguments of each timed step after the load, in order."""
+EVENT_LOG = (
+    "spark.eventLog.enabled=true",
+    "spark.eventLog.compress=false",
+    "spark.eventLog.rolling.enabled=false",
+)
+"""Spark settings of ``--event-log``: one plain JSON-lines file per command."""
 
 
-def run_engine(engine: str, customers: int, data: Path | None) -> dict[str, Timed]:
+def run_engine(
+    engine: str, customers: int, data: Path | None, submit: str = ""
+) -> dict[str, Timed]:
     """Every step on a fresh mart of ``engine`` (``duckdb`` or ``pyspark``) over the
-    retailer of ``customers``; each step's time and peak memory."""
+    retailer of ``customers``; each step's time and peak memory. ``submit``: the Spark
+    options (``PYSPARK_SUBMIT_ARGS`` without the trailing ``pyspark-shell``)."""
     folder = retailer(customers, data)
     scratch = DATA / f"scale-{engine}-{customers}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -54,15 +65,28 @@ def run_engine(engine: str, customers: int, data: Path | None) -> dict[str, Time
     base = [str(SEGMINT), "--engine", engine]
     where = ["--mart", str(mart)]
     console.rule(f"{engine}: {customers:,} customers")
-    runs = {"load": timed([*base, "load", str(folder), *where], f"{engine} load")}
-    for label, args in STEPS:
-        argv = [a.format(**values) for a in args]
-        runs[label] = timed([*base, *argv, *where], f"{engine} {label}")
     day = one_more_day(folder, as_of, scratch / "next-day")
-    runs["load one more day"] = timed([*base, "load", str(day), *where], f"{engine} load +1 day")
     next_day = (as_of + dt.timedelta(days=1)).isoformat()
-    runs["refresh"] = timed([*base, "refresh", "--as-of", next_day, *where], f"{engine} refresh")
+    steps = [("load", ["load", str(folder)])]
+    steps += [(label, [a.format(**values) for a in args]) for label, args in STEPS]
+    steps += [("load one more day", ["load", str(day)])]
+    steps += [("refresh", ["refresh", "--as-of", next_day])]
+    runs = {}
+    for label, argv in steps:
+        if engine == "pyspark":
+            os.environ["PYSPARK_SUBMIT_ARGS"] = spark_options(submit, scratch, label)
+        runs[label] = timed([*base, *argv, *where], f"{engine} {label}")
     return runs
+
+
+def spark_options(submit: str, scratch: Path, label: str) -> str:
+    """``PYSPARK_SUBMIT_ARGS`` for the step ``label``: ``submit``, and where an event log is
+    asked for, Spark's event log (uncompressed, one file) in ``events/<label>``."""
+    if "spark.eventLog.enabled=true" in submit:
+        events = scratch / "events" / label.replace(" ", "-")
+        events.mkdir(parents=True, exist_ok=True)
+        submit += f" --conf spark.eventLog.dir={events.resolve().as_uri()}"
+    return f"{submit} pyspark-shell"
 
 
 def report(
@@ -97,18 +121,20 @@ def options() -> argparse.Namespace:
     p.add_argument("--engine", choices=["duckdb", "pyspark", "both"], default="both")
     p.add_argument("--data", type=Path, default=None, help="retailer Parquet folder (both runs)")
     p.add_argument("--driver-memory", default="8g", help="Spark driver heap (local mode)")
+    p.add_argument("--event-log", action="store_true", help="keep Spark's event log per step")
     return p.parse_args()  # fmt: skip
 
 
 def main() -> None:
     args = options()
     info = machine()
-    submit = f"--driver-memory {args.driver_memory} pyspark-shell"
-    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", submit)
+    submit = f"--driver-memory {args.driver_memory}"
+    if args.event_log:
+        submit += " " + " ".join(f"--conf {c}" for c in EVENT_LOG)
     sizes = {"duckdb": args.customers, "pyspark": args.spark_customers}
     engines = ["duckdb", "pyspark"] if args.engine == "both" else [args.engine]
     sizes = {e: sizes[e] for e in engines}
-    runs = {engine: run_engine(engine, sizes[engine], args.data) for engine in engines}
+    runs = {engine: run_engine(engine, sizes[engine], args.data, submit) for engine in engines}
     report(runs, sizes, info)
 
 
