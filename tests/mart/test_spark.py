@@ -146,6 +146,15 @@ def test_a_warehouse_another_process_writes_is_refused_and_closing_frees_it(
     assert connect_spark(warehouse, spark_session, read_only=True).count("customers") == 0
 
 
+def test_opening_a_warehouse_leaves_nothing_in_sparks_default_folder(
+    spark_session: SparkSession, tmp_path: Path
+) -> None:
+    default = Path(spark_session.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
+    mart = connect_spark(tmp_path / "warehouse", spark_session)
+    assert not (default / f"{mart.database}.db").exists()
+    assert connect_spark(tmp_path / "warehouse", spark_session, read_only=True).count("orders") == 0
+
+
 def test_a_rewrite_refuses_an_update_that_holds_a_key_twice(
     spark_session: SparkSession, tmp_path: Path
 ) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,7 +120,7 @@ class SparkMart(Mart):
         crash interrupted is rolled back first, and old scratch tables are deleted.
         """
         self.warehouse.mkdir(parents=True, exist_ok=True)
-        self.con.create_database(self.database, force=True)
+        self._create_database()
         self._recover()
         self._drop_stale_scratch()
         created = []
@@ -134,9 +135,16 @@ class SparkMart(Mart):
 
     def open_existing(self) -> None:
         """Register the warehouse's tables as they are, writing nothing (a read-only open)."""
-        self.con.create_database(self.database, force=True)
+        self._create_database()
         for name in self.table_names():
             self._register(name)
+
+    def _create_database(self) -> None:
+        """Register the warehouse's catalog database, kept in the system's temporary folder:
+        its tables live in the warehouse (external tables), and Spark's default place would
+        be a ``spark-warehouse`` folder in whatever folder the command ran from."""
+        place = Path(tempfile.gettempdir()) / "segmint-spark-catalog" / f"{self.database}.db"
+        self.con.create_database(self.database, path=place.as_uri(), force=True)
 
     def _recover(self) -> None:
         """Undo rewrites a crash interrupted: a table whose folder was moved aside
