@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,13 +148,16 @@ def test_a_warehouse_another_process_writes_is_refused_and_closing_frees_it(
     assert connect_spark(warehouse, spark_session, read_only=True).count("customers") == 0
 
 
-def test_opening_a_warehouse_leaves_nothing_in_sparks_default_folder(
-    spark_session: SparkSession, tmp_path: Path
-) -> None:
-    default = Path(spark_session.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
-    mart = connect_spark(tmp_path / "warehouse", spark_session)
-    assert not (default / f"{mart.database}.db").exists()
-    assert connect_spark(tmp_path / "warehouse", spark_session, read_only=True).count("orders") == 0
+def test_a_command_leaves_no_spark_folder_where_it_ran(tmp_path: Path) -> None:
+    here, warehouse = tmp_path / "here", tmp_path / "warehouse"
+    here.mkdir()
+    segmint = Path(sys.executable).with_name("segmint")
+    command = [str(segmint), "--engine", "pyspark", "init", "--mart", str(warehouse)]
+    env = {k: v for k, v in os.environ.items() if k not in ("SEGMINT_ENGINE", "SEGMINT_MART")}
+    done = subprocess.run(command, cwd=here, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (warehouse / "orders").is_dir()
+    assert list(here.iterdir()) == []  # no spark-warehouse/ (nor metastore_db/)
 
 
 def test_a_rewrite_refuses_an_update_that_holds_a_key_twice(

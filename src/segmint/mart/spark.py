@@ -47,10 +47,16 @@ SESSION_CONFIG = {"spark.sql.session.timeZone": "UTC"}
 STALE_SCRATCH_SECONDS = 24 * 3600
 """Age from which a scratch table of the warehouse is taken for one a killed command left."""
 
-LOCAL_CONFIG = {"spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8"}
+LOCAL_CONFIG = {
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "segmint-spark-warehouse"),
+}
 """Settings of a local session segmint starts itself (no master configured): Spark's 200
-shuffle partitions would be 200 tiny tasks per step on a laptop. A configured session (a
-cluster, ``spark-submit``) keeps its own."""
+shuffle partitions would be 200 tiny tasks per step on a laptop, and its catalog folder
+(``spark-warehouse``, empty: the mart's tables live in the warehouse folder) would be left
+in whatever folder the command ran from. A configured session (a cluster,
+``spark-submit``) keeps its own."""
 
 
 def spark_session(app_name: str = "segmint") -> SparkSession:
@@ -120,7 +126,7 @@ class SparkMart(Mart):
         crash interrupted is rolled back first, and old scratch tables are deleted.
         """
         self.warehouse.mkdir(parents=True, exist_ok=True)
-        self._create_database()
+        self.con.create_database(self.database, force=True)
         self._recover()
         self._drop_stale_scratch()
         created = []
@@ -135,16 +141,9 @@ class SparkMart(Mart):
 
     def open_existing(self) -> None:
         """Register the warehouse's tables as they are, writing nothing (a read-only open)."""
-        self._create_database()
+        self.con.create_database(self.database, force=True)
         for name in self.table_names():
             self._register(name)
-
-    def _create_database(self) -> None:
-        """Register the warehouse's catalog database, kept in the system's temporary folder:
-        its tables live in the warehouse (external tables), and Spark's default place would
-        be a ``spark-warehouse`` folder in whatever folder the command ran from."""
-        place = Path(tempfile.gettempdir()) / "segmint-spark-catalog" / f"{self.database}.db"
-        self.con.create_database(self.database, path=place.as_uri(), force=True)
 
     def _recover(self) -> None:
         """Undo rewrites a crash interrupted: a table whose folder was moved aside
