@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,12 +50,17 @@ class Moved:
     cpu_ns: float = 0.0
     started: float = 0.0
     ended: float = 0.0
-    jobs_ms: float = 0.0
+    jobs: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def driver_s(self) -> float:
-        """Seconds of the application in which no job ran."""
-        return max(0.0, (self.ended - self.started - self.jobs_ms) / 1000)
+        """Seconds of the application in which no job ran (jobs may overlap: their union
+        is what counts)."""
+        busy, reach = 0.0, self.started
+        for start, end in sorted(self.jobs):
+            busy += max(0.0, end - max(start, reach))
+            reach = max(reach, end)
+        return max(0.0, (self.ended - self.started - busy) / 1000)
 
 
 def read_log(path: Path) -> Moved:
@@ -72,7 +77,7 @@ def read_log(path: Path) -> Moved:
         elif kind == "SparkListenerJobStart":
             job_start[event["Job ID"]] = event["Submission Time"]
         elif kind == "SparkListenerJobEnd" and event["Job ID"] in job_start:
-            moved.jobs_ms += event["Completion Time"] - job_start[event["Job ID"]]
+            moved.jobs.append((job_start[event["Job ID"]], event["Completion Time"]))
             moved.ended = max(moved.ended, event["Completion Time"])
         elif kind == "SparkListenerStageCompleted":
             moved.stages += 1
