@@ -4,8 +4,10 @@ On one synthetic retailer (``_common.retailer``), each engine gets a fresh mart 
 each step a fresh ``segmint`` process timed from start to exit with its peak memory:
 
 1. ``segmint load FOLDER`` (a DuckDB file, or ``--engine pyspark`` into a warehouse folder);
-2. ``segment rfm``, ``clv fit --model bgnbd`` and ``clv score`` at the last day of orders;
-3. one more day of orders loaded with ``segmint load``, then ``segmint refresh`` to it.
+2. ``segment rfm``, ``clv fit --model bgnbd``, ``clv score`` and ``score`` (which trains
+   the churn and intent models) at the last day of orders;
+3. one more day of orders loaded with ``segmint load``, then ``segmint refresh`` to it: the
+   daily refresh, which applies the stored models.
 
 The issue's sizes: DuckDB at 10M customers (about 200M order lines) on one machine, Spark
 ``local[2]`` at 1M, each with the per-step times side by side. On Spark the peak memory is
@@ -27,6 +29,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,6 +40,7 @@ STEPS: list[tuple[str, list[str]]] = [
     ("segment rfm", ["segment", "rfm", "--as-of", "{as_of}"]),
     ("clv fit", ["clv", "fit", "--model", "bgnbd", "--as-of", "{as_of}", "--no-png", "--plots", "{scratch}/clv"]),
     ("clv score", ["clv", "score", "--as-of", "{as_of}"]),
+    ("score (trains churn, intent)", ["score", "--as-of", "{as_of}"]),
 ]  # fmt: skip
 """Label and arguments of each timed step after the load, in order."""
 EVENT_LOG = (
@@ -45,6 +49,8 @@ EVENT_LOG = (
     "spark.eventLog.rolling.enabled=false",
 )
 """Spark settings of ``--event-log``: one plain JSON-lines file per command."""
+LOADS: list[float] = []
+"""The highest load average read as each step ended (the run's conditions, not its start's)."""
 
 
 def run_engine(
@@ -76,6 +82,7 @@ def run_engine(
         if engine == "pyspark":
             os.environ["PYSPARK_SUBMIT_ARGS"] = spark_options(submit, scratch, label)
         runs[label] = timed([*base, *argv, *where], f"{engine} {label}")
+        LOADS.append(max(os.getloadavg()))
     return runs
 
 
@@ -89,9 +96,7 @@ def spark_options(submit: str, scratch: Path, label: str) -> str:
     return f"{submit} pyspark-shell"
 
 
-def report(
-    runs: dict[str, dict[str, Timed]], sizes: dict[str, int], info: dict[str, object]
-) -> None:
+def report(runs: dict[str, dict[str, Timed]], sizes: dict[str, int], info: dict[str, Any]) -> None:
     """Print the steps side by side (with Spark's time over DuckDB's) and write the JSON."""
     duck, spark = runs.get("duckdb", {}), runs.get("pyspark", {})
     rows = []
@@ -106,6 +111,7 @@ def report(
     columns = ["step", "", "duckdb s", "duckdb MB", "spark s", "spark driver MB", "spark ÷ duckdb"]
     title = ", ".join(f"{e} at {n:,} customers" for e, n in sizes.items())
     console.print(table(f"Scale run: {title} (one run each, fresh processes)", columns, rows))
+    info["load_average"] = [max([*LOADS, *info["load_average"]])]
     console.print(load_note(info))
     payload = {"machine": info, "customers": sizes}
     payload |= {e: {k: vars(v) for k, v in r.items()} for e, r in runs.items()}
