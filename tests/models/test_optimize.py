@@ -144,31 +144,3 @@ def test_fits_without_a_warm_start_take_lbfgsb_steps(
     monkeypatch.setattr(optimize, "_lbfgsb", counted)
     BGNBD().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     assert max_iters == [1000]  # one run, with the model's max_iter: no Newton steps first
-
-
-def test_a_failed_line_search_is_climbed_on_from_where_it_stopped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    centre = np.array([0.5, -1.0])
-    curvature = _quadratic(centre, 10.0)
-    real, calls = optimize._lbfgsb, []
-
-    def stalls_once(objective: Any, phi: np.ndarray, max_iter: int, tol: float) -> Any:
-        calls.append(max_iter)
-        if len(calls) == 1:  # what L-BFGS-B reports when its line search fails early
-            return phi, False, 3, "ABNORMAL: "
-        return real(objective, phi, max_iter, tol)
-
-    monkeypatch.setattr(optimize, "_lbfgsb", stalls_once)
-    fit = optimize.maximise_likelihood(
-        lambda theta: curvature(theta)[:2],
-        10.0,
-        ("p", "q"),
-        optimize.StartingPoint(np.ones(2)),
-        penalizer_coef=0.0,
-        tol=1e-10,
-        max_iter=100,
-        model_name="quadratic",
-    )
-    assert calls == [100, 97]
-    np.testing.assert_allclose(np.log(list(fit.params.values())), centre, atol=1e-5)

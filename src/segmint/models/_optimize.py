@@ -383,12 +383,6 @@ def _optimise(
         phi, value, grad = polished
         return phi, value, grad, hessian, (True, 0, "Newton steps converged")
     phi, success, n_iter, message = _lbfgsb(objective, phi, max_iter, tol)
-    if not success and n_iter < max_iter:
-        # An early stop is a failed line search (ABNORMAL), which on a few customers can
-        # follow from the last bit of a sum: once more from where it stopped, with a fresh
-        # curvature memory, usually finishes the climb.
-        phi, success, more, message = _lbfgsb(objective, phi, max_iter - n_iter, tol)
-        n_iter += more
     value, grad = objective.value_and_grad(phi)
     return phi, value, grad, hessian, (success, n_iter, message)
 
