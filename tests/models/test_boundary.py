@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import betaln, gammaln
 
 from segmint.models import BGNBD, MBGNBD, NBD, GammaGamma, ParetoNBD
-from segmint.models._optimize import IdentificationError
+from segmint.models import _optimize as optimize
+from segmint.models._optimize import IdentificationError, StalledFitError
 from segmint.models.boundary import PENALTY_GRID, cross_validated, fit_spend, fit_transactions
 
 Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -102,3 +105,57 @@ def fhl_loglik(model: BGNBD, rows: list[np.ndarray]) -> float:
         - (r + x[repeat]) * np.log(alpha + t_x[repeat])
     )
     return float(np.sum(common + np.logaddexp(stay, left)))
+
+
+# Eleven repeat buyers of a small shop whose mean spends barely differ: the Gamma-Gamma
+# likelihood rises along a ridge towards q, gamma -> infinity, where L-BFGS-B's line search
+# can stop early ("ABNORMAL") or not depending on the last bit of an input.
+RIDGE_X = np.array([1.0, 2.0, 4.0, 2.0, 5.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0])
+RIDGE_ZBAR = np.array(
+    [23.118, 24.339, 24.930, 25.061, 23.489, 22.329, 29.617, 29.699, 26.956, 27.530, 21.913]
+)
+
+
+def test_a_spend_ridge_always_gets_a_fit_whatever_its_last_bits() -> None:
+    rng = np.random.default_rng(0)
+    means = []
+    for _ in range(40):
+        zbar = RIDGE_ZBAR * (1 + rng.normal(0, 1e-15, RIDGE_ZBAR.size))
+        fit = fit_spend(lambda c: GammaGamma(penalizer_coef=c), (RIDGE_X, zbar))
+        assert fit.note == "" or "chosen by 3-fold" in fit.note
+        means.append(fit.model.expected_spend(RIDGE_X, zbar).mean())
+    # plain fits stop somewhere on the ridge and penalised ones near it: the same answer
+    assert np.ptp(means) < 0.01 * np.mean(means)
+    assert np.mean(means) == pytest.approx(RIDGE_ZBAR @ RIDGE_X / RIDGE_X.sum(), rel=0.02)
+
+
+PLAIN_LBFGSB = optimize._lbfgsb
+
+
+def stalled_lbfgsb(
+    objective: Any, phi: np.ndarray, max_iter: int, tol: float
+) -> tuple[np.ndarray, bool, int, str]:
+    """L-BFGS-B stopping after two iterations as if its line search had failed."""
+    phi, _, _, _ = PLAIN_LBFGSB(objective, phi, 2, tol)
+    return phi, False, 2, "ABNORMAL: "
+
+
+def test_a_stalled_plain_fit_takes_a_penalty_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    columns, zbar = small_business(30, 6, 2)
+    spend = (columns[0], zbar)
+    monkeypatch.setattr(optimize, "_lbfgsb", stalled_lbfgsb)
+    with pytest.raises(StalledFitError, match="ABNORMAL after 2 iterations") as stalled:
+        GammaGamma().fit(*spend)
+    assert set(stalled.value.params) == {"p", "q", "gamma"}
+    assert np.isfinite(stalled.value.log_likelihood)
+    with pytest.raises(StalledFitError):
+        fit_spend(lambda c: GammaGamma(penalizer_coef=c), spend, strict=True)
+
+    only_the_first = iter([stalled_lbfgsb])
+    monkeypatch.setattr(optimize, "_lbfgsb", lambda *a: next(only_the_first, PLAIN_LBFGSB)(*a))
+    fit = fit_spend(lambda c: GammaGamma(penalizer_coef=c), spend)
+    assert fit.penalty in PENALTY_GRID
+    assert fit.note.startswith("GammaGamma: the plain fit stopped early (ABNORMAL after 2")
+    assert "chosen by 3-fold held-out log-likelihood" in fit.note

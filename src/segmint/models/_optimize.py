@@ -62,6 +62,36 @@ class IdentificationError(ConvergenceError):
         self.params = params
         self.log_likelihood = ll
 
+    @property
+    def reason(self) -> str:
+        """Why there is no plain fit, as a clause for a note."""
+        return f"the likelihood is flat in {', '.join(self.unidentified)}"
+
+
+class StalledFitError(ConvergenceError):
+    """The optimiser stopped early: neither at an optimum nor at ``max_iter``.
+
+    L-BFGS-B stops this way ("ABNORMAL") when its line search finds no lower point, which
+    happens on a nearly flat ridge running towards the boundary: where it stops then
+    depends on the last bits of the input (a sum taken in a different order).
+
+    Attributes:
+        stop: the optimiser's message and iterations.
+        params: the natural parameters where it stopped.
+        log_likelihood: the (unpenalised) log-likelihood there.
+    """
+
+    def __init__(self, message: str, stop: str, params: dict[str, float], ll: float) -> None:
+        super().__init__(message)
+        self.stop = stop
+        self.params = params
+        self.log_likelihood = ll
+
+    @property
+    def reason(self) -> str:
+        """Why there is no plain fit, as a clause for a note."""
+        return f"the plain fit stopped early ({self.stop}) on a flat ridge"
+
 
 @dataclass(frozen=True)
 class MaximumLikelihoodFit:
@@ -286,9 +316,10 @@ def maximise_likelihood(
     steps finish the fit, otherwise L-BFGS-B does. ``curvature``, the same likelihood with
     its analytic Hessian, makes those Newton steps exact and the standard errors analytic.
 
-    Raises :class:`ConvergenceError` when the optimiser stops away from an optimum or the
-    data cannot identify a parameter (it runs to a bound, or its log-scale standard error
-    exceeds 10, i.e. the likelihood is flat in it); warns with
+    Raises :class:`StalledFitError` when the optimiser stops away from an optimum, and
+    :class:`IdentificationError` when the data cannot identify a parameter (it runs to a
+    bound, or its log-scale standard error exceeds 10, i.e. the likelihood is flat in it);
+    warns with
     :class:`sklearn.exceptions.ConvergenceWarning` when only ``max_iter`` was too small.
     BLAS runs single-threaded meanwhile: the likelihoods are vector dot products, for which
     thread start-up costs more than it saves (ten times more on a busy machine).
@@ -336,9 +367,13 @@ def _maximise(
     _check_identified(names, phi, log_errors, (total_weight, plain_ll), model_name)
     converged = success or bool(np.max(np.abs(grad)) < 1e-4)
     if not converged and n_iter < max_iter:
-        raise ConvergenceError(
-            f"{model_name} fit did not converge: {message} after {n_iter} iterations. "
-            "Rescale time (e.g. weeks instead of days) or set penalizer_coef > 0."
+        stop = f"{message.rstrip(': ')} after {n_iter} iterations"
+        raise StalledFitError(
+            f"{model_name} fit did not converge: {stop}. "
+            "Rescale time (e.g. weeks instead of days) or set penalizer_coef > 0.",
+            stop,
+            dict(zip(names, np.exp(phi).tolist(), strict=True)),
+            plain_ll,
         )
     if not converged:
         warnings.warn(

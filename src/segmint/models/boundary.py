@@ -14,8 +14,10 @@ Two answers, tried in order:
    log-likelihood of held-out customers (the penalised likelihood of Hoerl & Kennard's
    ridge idea, with the penalty tuned as in Hastie, Tibshirani & Friedman 2009, ch. 7).
 
-Each answer comes with one sentence saying what was done and why. ``strict`` keeps the
-refusal (:class:`segmint.models._optimize.IdentificationError`) for those who want it.
+A plain fit whose optimiser stops early on such a ridge
+(:class:`segmint.models._optimize.StalledFitError`: where it stops depends on the last
+bits of the input) takes the same two answers. Each answer comes with one sentence saying
+what was done and why. ``strict`` keeps the refusal for those who want it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._base import Histories
-from segmint.models._optimize import IdentificationError
+from segmint.models._optimize import IdentificationError, StalledFitError
 from segmint.models._validation import FloatArray
 from segmint.models.gamma_gamma import RepeatSpends
 from segmint.models.nbd import NBD
@@ -44,6 +46,9 @@ Make = Callable[[float], Any]
 
 HeldOut = Callable[[Any, Sequence[FloatArray]], float]
 """Log-likelihood of held-out rows (the model's data columns) under a fitted model."""
+
+NoPlainFit = IdentificationError | StalledFitError
+"""Why a plain fit gave no answer: a maximum on the boundary, or a stop on a ridge to it."""
 
 
 @dataclass(frozen=True)
@@ -72,19 +77,19 @@ def fit_transactions(
     """Fit a continuous-time transaction model on (x, t_x, T), not stopping at a boundary.
 
     Raises:
-        IdentificationError: the fit is on the boundary and ``strict`` is set.
+        IdentificationError, StalledFitError: no plain fit and ``strict`` is set.
         ConvergenceError: neither the limit nor any penalty gives an identified fit.
     """
     try:
         return BoundaryFit(make(penalizer).fit(*columns), "", penalizer)
-    except IdentificationError as exc:
+    except (IdentificationError, StalledFitError) as exc:
         if strict:
             raise
         boundary = exc
     name = type(make(0.0)).__name__
     try:
         limit = NBD(penalizer_coef=penalizer).fit(*columns)
-    except IdentificationError:
+    except (IdentificationError, StalledFitError):
         limit = None
     if limit is not None and limit.log_likelihood_ >= boundary.log_likelihood - _limit_tolerance(
         boundary.log_likelihood
@@ -114,12 +119,12 @@ def fit_spend(
     """Fit a spend model on (x, zbar), choosing a penalty by held-out likelihood if needed.
 
     Raises:
-        IdentificationError: the fit is on the boundary and ``strict`` is set.
+        IdentificationError, StalledFitError: no plain fit and ``strict`` is set.
         ConvergenceError: no penalty gives an identified fit.
     """
     try:
         return BoundaryFit(make(penalizer).fit(*columns), "", penalizer)
-    except IdentificationError as exc:
+    except (IdentificationError, StalledFitError) as exc:
         if strict:
             raise
         return penalised_fit(make, columns, _spend_held_out, exc, floor=penalizer)
@@ -140,7 +145,7 @@ def penalised_fit(
     make: Make,
     columns: Sequence[FloatArray],
     held_out: HeldOut,
-    boundary: IdentificationError,
+    boundary: NoPlainFit,
     *,
     floor: float = 0.0,
 ) -> BoundaryFit:
@@ -159,8 +164,7 @@ def penalised_fit(
             continue
         name = type(model).__name__
         note = (
-            f"{name}: the likelihood is flat in {', '.join(boundary.unidentified)}; fitted "
-            f"with penalty {penalty:g}, chosen by {FOLDS}-fold held-out log-likelihood "
+            f"{name}: {boundary.reason}; fitted with penalty {penalty:g}, chosen by {FOLDS}-fold held-out log-likelihood "
             f"({scores[penalty]:,.2f})."
         )
         return BoundaryFit(model, note, penalty)
