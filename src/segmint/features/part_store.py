@@ -42,6 +42,10 @@ CATALOG = FEATURE_BUILDS.name
 KEEP_DATES = 2
 PASS_TABLE = "feature_part_pass"
 """Scratch table holding one shared pass over the purchases while it is split into parts."""
+CHANGED_TABLE = "feature_part_changed"
+"""Scratch table of the customers whose purchases changed, while parts are brought forward."""
+FORWARD_TABLE = "feature_part_forward"
+"""Scratch table of one part brought forward, before it replaces the stored rows."""
 
 Step = Callable[[str], None]
 
@@ -63,10 +67,8 @@ def stored_parts(
     keys = {g: _keys_of(now, GROUPS[g].sources) for g in wanted}
     catalog = _catalog(mart)
     stale = [g for g in wanted if _entry(catalog, g, day) != dump(keys[g])]
-    todo = list(stale)
-    for group in stale:
-        if _bring_forward(mart, catalog, group, day, keys[group], step):
-            todo.remove(group)
+    brought = _bring_forward(mart, catalog, stale, day, keys, step)
+    todo = [g for g in stale if g not in brought]
     if todo:
         _build(mart, day, todo, keys, step)
     recorded = set(_catalog(mart).query("as_of == @day").feature_group)
@@ -95,38 +97,77 @@ def _entry(catalog: pd.DataFrame, group: str, day: dt.date) -> str | None:
     return None if rows.empty else str(rows.source_key.iloc[0])
 
 
+def _origin(
+    mart: Mart, catalog: pd.DataFrame, group: str, day: dt.date, keys: dict[str, TableKey]
+) -> tuple[dt.date, str] | None:
+    """The date and data key of the stored part ``group`` can be brought forward from to
+    ``day``: its latest earlier part, if the group is ageable and the mart only gained
+    rows since; else None."""
+    if not GROUPS[group].ageable:
+        return None
+    earlier = catalog[(catalog.feature_group == group) & (catalog.as_of <= day)]
+    if earlier.empty:
+        return None
+    latest = earlier.sort_values("as_of").iloc[-1]
+    if not incremental.only_appended(mart, load(str(latest.source_key)), keys):
+        return None
+    return latest.as_of, str(latest.source_key)
+
+
 def _bring_forward(
     mart: Mart,
     catalog: pd.DataFrame,
-    group: str,
+    groups: list[str],
     day: dt.date,
-    keys: dict[str, TableKey],
+    keys: dict[str, dict[str, TableKey]],
     step: Step | None,
-) -> bool:
-    """Bring an ageable group's latest earlier part to ``day``; False when it cannot be."""
-    if not GROUPS[group].ageable:
-        return False
-    earlier = catalog[(catalog.feature_group == group) & (catalog.as_of <= day)]
-    if earlier.empty:
-        return False
-    latest = earlier.sort_values("as_of").iloc[-1]
-    old_day, old_keys = latest.as_of, load(str(latest.source_key))
-    if not incremental.only_appended(mart, old_keys, keys):
-        return False
-    if step:
-        step(f"bringing {group} features from {old_day} to {day}")
-    changed = incremental.changed_customers(mart, old_keys, old_day, day)
-    stored = mart.table(part_table(group))
-    kept = stored.filter(stored.as_of == date_literal(old_day)).anti_join(changed, "customer_id")
-    fresh = customer_part(mart, day, group, changed)
-    names = metric_names(group, stored)
-    rows = kept.select("customer_id", *names).union(fresh.select("customer_id", *names))
-    with mart.unordered(), mart.transaction():
-        # materialised first: the rows read may be the very rows the write replaces
-        mart.create_table(PASS_TABLE, rows)
-        _write(mart, group, day, mart.table(PASS_TABLE), dump(keys), "incremental")
-        mart.drop_table(PASS_TABLE)
-    return True
+) -> set[str]:
+    """Bring the ageable ``groups`` forward to ``day`` from their latest earlier parts; the
+    groups brought.
+
+    Groups stored from the same date and data share the work: the customers whose
+    purchases changed are found once and the purchase groups among them recomputed for
+    those customers in one pass, as a full build shares one pass over all purchases.
+    """
+    origins: dict[tuple[dt.date, str], list[str]] = {}
+    for group in groups:
+        origin = _origin(mart, catalog, group, day, keys[group])
+        if origin is not None:
+            origins.setdefault(origin, []).append(group)
+    for (old_day, old_key), members in origins.items():
+        if step:
+            step(f"bringing {', '.join(members)} features from {old_day} to {day}")
+        with mart.unordered(), mart.transaction():
+            mart.create_table(
+                CHANGED_TABLE, incremental.changed_customers(mart, load(old_key), old_day, day)
+            )
+            changed = mart.table(CHANGED_TABLE)
+            together = [g for g in members if g in PURCHASE_GROUPS]
+            if len(together) > 1:
+                mart.create_table(PASS_TABLE, purchase_part(mart, day, together, changed))
+            for group in members:
+                fresh = (
+                    mart.table(PASS_TABLE)
+                    if len(together) > 1 and group in together
+                    else customer_part(mart, day, group, changed)
+                )
+                stored = mart.table(part_table(group))
+                names = metric_names(group, stored)
+                kept = stored.filter(stored.as_of == date_literal(old_day))
+                rows = (
+                    kept.anti_join(changed, "customer_id")
+                    .select("customer_id", *names)
+                    .union(fresh.select("customer_id", *names))
+                )
+                # materialised first: the rows read may be the very rows the write replaces
+                mart.create_table(FORWARD_TABLE, rows)
+                _write(
+                    mart, group, day, mart.table(FORWARD_TABLE), dump(keys[group]), "incremental"
+                )
+                mart.drop_table(FORWARD_TABLE)
+            for scratch in (CHANGED_TABLE, PASS_TABLE):
+                mart.drop_table(scratch)
+    return {g for members in origins.values() for g in members}
 
 
 def _build(
