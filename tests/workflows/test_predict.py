@@ -23,19 +23,14 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from segmint.features import build_features
 from segmint.mart import TABLES, Mart, connect
 from segmint.mart.ingest import ingest
 from segmint.models.propensity import PropensityClassifier, evaluate
 from segmint.scoring.propensity import (
     SEASON_DAYS,
-    TARGETS,
     PredictionError,
-    feature_frame,
     labelled_set,
-    model_inputs,
     plan_split,
-    population,
     target_of,
 )
 from segmint.synth import generate
@@ -164,18 +159,6 @@ def test_a_model_older_than_its_horizon_or_flagged_by_an_erasure_is_trained_agai
     flag_for_refit(mart, old.run_id, dt.date(2025, 12, 10), "intent_gbm")
     after = refresh_scores(mart, "2025-12-10").predictions[1]
     assert not after.reused and after.run_id > old.run_id
-
-
-def test_inputs_read_once_give_each_target_its_own_frame(mart: Mart) -> None:
-    day = dt.date(2025, 6, 30)
-    features = build_features(mart, day)
-    every = model_inputs(features)
-    for name in TARGETS:
-        alone = feature_frame(mart, day, target_of(name), features)
-        # an integer column holding nulls among all customers but none among buyers comes
-        # back as floats; the model reads every column as floats anyway
-        pd.testing.assert_frame_equal(population(every, target_of(name)), alone, check_dtype=False)
-    assert len(population(every, target_of("churn"))) < len(every)  # buyers only
 
 
 def test_labels_come_from_the_horizon_after_the_feature_date(

@@ -122,20 +122,9 @@ def feature_frame(
     features = build_features(mart, day) if features is None else features
     if target.buyers_only:
         features = features.filter(features.btyd_frequency.notnull())
-    return model_inputs(features)
-
-
-def model_inputs(features: ir.Table) -> pd.DataFrame:
-    """Every feature of ``features`` but dates, by customer, in customer order."""
     dates = [name for name, kind in features.schema().items() if kind.is_temporal()]
     frame: pd.DataFrame = features.drop(*dates).execute()
     return frame.set_index("customer_id").sort_index()
-
-
-def population(inputs: pd.DataFrame, target: Target) -> pd.DataFrame:
-    """``target``'s population among every customer's :func:`model_inputs`: what
-    :func:`feature_frame` gives, from a frame read once for several targets."""
-    return inputs[inputs.btyd_frequency.notna()] if target.buyers_only else inputs
 
 
 def labelled_set(

@@ -12,9 +12,7 @@ split, for short histories); the final model, trained the same way for the windo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache, partial
 from typing import Any
 
 import ibis
@@ -35,9 +33,7 @@ from segmint.scoring.propensity import (
     feature_frame,
     labelled_set,
     latest_model,
-    model_inputs,
     plan_split,
-    population,
     store_run,
     store_scores,
     target_of,
@@ -216,10 +212,9 @@ def refresh_scores(
     day = resolve_as_of(mart, as_of)
     if features is None:  # the day's features from the store, built once for both targets
         features = current(mart, day)[1]
-    inputs = cache(partial(model_inputs, features))  # read once, if a stored model scores
     predictions = []
     for name in TARGETS:
-        reused = None if retrain else stored_scoring(mart, name, day, features, inputs)
+        reused = None if retrain else stored_scoring(mart, name, day, features)
         predictions.append(reused or run_prediction(mart, name, day, features=features))
     stored = latest_fit(mart)
     clv = None
@@ -229,11 +224,7 @@ def refresh_scores(
 
 
 def stored_scoring(
-    mart: Mart,
-    target_name: str,
-    day: dt.date,
-    features: ibis.Table | None = None,
-    inputs: Callable[[], pd.DataFrame] | None = None,
+    mart: Mart, target_name: str, day: dt.date, features: ibis.Table | None = None
 ) -> PredictionRun | None:
     """Score every customer as of ``day`` with the stored ``target_name`` model and store the
     scores; None (nothing stored) when there is no usable model.
@@ -241,9 +232,7 @@ def stored_scoring(
     Usable: stored as of ``day`` or earlier, fewer days before it than its horizon (a churn
     model for 90 days serves the 90 days after its date; then its season and customers
     have moved on), not flagged for refit by an erasure, and the features still hold every
-    column it was trained on. ``inputs``: every customer's model inputs as of ``day``
-    (:func:`segmint.scoring.propensity.model_inputs`), when the caller shares them between
-    targets; else the target's are read from ``features``.
+    column it was trained on.
     """
     target = target_of(target_name)
     model = latest_model(mart, target, day)
@@ -252,10 +241,7 @@ def stored_scoring(
     horizon = int(model.params["horizon_days"])
     if (day - model.as_of).days >= horizon:
         return None
-    if inputs is None:
-        current = feature_frame(mart, day, target, features)
-    else:
-        current = population(inputs(), target)
+    current = feature_frame(mart, day, target, features)
     if set(model.estimator.feature_names_in_) - set(current.columns):
         return None
     values = model.estimator.predict_proba(current)[:, 1]
