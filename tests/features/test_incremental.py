@@ -1,10 +1,9 @@
-"""Bringing stored groups forward equals a full rebuild, for any append of orders and events.
+"""Bringing stored purchase groups forward equals a full rebuild, for any append of orders.
 
 Property: store every group as of ``D1``; load a random batch of orders (existing and new
 customers, dates before ``D1``, between the two dates and after ``D2``, returns and
-cancellations, some with their lines in a separate load) and of web events (site, e-mail
-and ad events, in sessions or not, carts with and without checkout); ask for the features
-as of ``D2 >= D1``. The table from the store is the one a full build gives, exactly.
+cancellations, some with their lines in a separate load); ask for the features as of
+``D2 >= D1``. The table from the store is the one a full build gives, exactly.
 """
 
 from __future__ import annotations
@@ -45,33 +44,6 @@ order_rows = st.fixed_dictionaries(
     }
 )
 
-event_rows = st.fixed_dictionaries(
-    {
-        "customer_id": st.sampled_from(CUSTOMERS),
-        "days": st.integers(-60, 40),
-        "hour": st.integers(0, 23),
-        "event_type": st.sampled_from(
-            ["page_view", "add_to_cart", "checkout", "search", "email_open", "ad_click"]
-        ),
-        "session_id": st.sampled_from([None, "s1", "s2"]),
-    }
-)
-
-
-def events(drawn: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "event_id": f"{prefix}{i}",
-            "customer_id": row["customer_id"],
-            "session_id": row["session_id"],
-            "event_ts": dt.datetime.combine(
-                D1 + dt.timedelta(days=row["days"]), dt.time(row["hour"])
-            ),
-            "event_type": row["event_type"],
-        }
-        for i, row in enumerate(drawn)
-    ]
-
 
 def load(mart: Mart, name: str, rows: list[dict[str, Any]], ingest_id: int) -> None:
     schema = TABLES[name].ibis_schema()
@@ -109,7 +81,7 @@ def orders_and_lines(
     return orders, lines
 
 
-def base_mart(history: list[dict[str, Any]], visits: list[dict[str, Any]] | None = None) -> Mart:
+def base_mart(history: list[dict[str, Any]]) -> Mart:
     mart = segmint.connect(":memory:")
     customers = [{"customer_id": c, "signup_date": dt.date(2023, 6, 1)} for c in ("c1", "c2", "c3")]
     load(mart, "customers", customers, 1)
@@ -124,8 +96,6 @@ def base_mart(history: list[dict[str, Any]], visits: list[dict[str, Any]] | None
         load(mart, "orders", orders, 1)
     if lines:
         load(mart, "order_lines", lines, 1)
-    if visits:
-        load(mart, "events", events(visits, "he"), 1)
     return mart
 
 
@@ -139,30 +109,24 @@ def rows_of(table: ibis.Table) -> pd.DataFrame:
     appended=st.lists(order_rows, min_size=1, max_size=6),
     lines_later=st.booleans(),
     step=st.integers(0, 30),
-    visits=st.lists(event_rows, min_size=1, max_size=8),
-    new_visits=st.lists(event_rows, max_size=6),
 )
 def test_bringing_forward_equals_a_full_rebuild(
     history: list[dict[str, Any]],
     appended: list[dict[str, Any]],
     lines_later: bool,
     step: int,
-    visits: list[dict[str, Any]],
-    new_visits: list[dict[str, Any]],
 ) -> None:
-    with base_mart(history, visits) as mart:
+    with base_mart(history) as mart:
         assemble(stored_parts(mart, D1, ALL_GROUPS), D1).execute()
         orders, lines = orders_and_lines(appended, "a")
         load(mart, "orders", orders, 2)
         if lines:
             load(mart, "order_lines", lines, 3 if lines_later else 2)
-        if new_visits:
-            load(mart, "events", events(new_visits, "ae"), 4)
         d2 = D1 + dt.timedelta(days=step)
         moved = assemble(stored_parts(mart, d2, ALL_GROUPS), d2)
         pd.testing.assert_frame_equal(rows_of(moved), rows_of(build_features(mart, d2)))
         methods = built_methods(mart, d2)
-        for group in ("purchases", "cadence", "margins", "btyd", "categories", "web"):
+        for group in ("purchases", "cadence", "margins", "btyd", "categories"):
             assert methods[group] == "incremental", group
 
 

@@ -3,10 +3,9 @@
 A command asks for the feature columns it uses (RFM: recency, frequency, monetary); the
 groups holding them are all that is built (:func:`groups_for`). A group is *ageable* when
 what is stored for it (per-customer aggregates such as a count, a sum, the first and last
-purchase or visit) does not depend on the as-of day: a customer whose purchases and events
-did not change keeps those aggregates, and the columns that do depend on the day (recency,
-BTYD ``T``, days since the last visit) are derived from them at read time. The other groups
-(windows of the last days, demographics, attributes) are rebuilt for each date.
+purchase) does not depend on the as-of day: a customer whose purchases did not change keeps
+those aggregates, and the columns that do depend on the day (recency, BTYD ``T``) are
+derived from them at read time. The other groups are rebuilt for each date.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class FeatureGroup:
         columns: the feature columns it gives.
         sources: the mart tables it reads; a load into one of them invalidates it.
         ageable: its stored aggregates hold at any later date for a customer whose
-            purchases and events did not change (see the module docstring).
+            purchases did not change (see the module docstring).
     """
 
     name: str
@@ -100,7 +99,7 @@ GROUPS: dict[str, FeatureGroup] = {
             "web",
             ("sessions", *EVENT_COUNTS, "cart_adds_without_purchase", "days_since_last_visit"),
             ("events", "orders"),
-            True,
+            False,
         ),
         FeatureGroup(
             "demographics",

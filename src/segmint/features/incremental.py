@@ -1,20 +1,18 @@
 """Bringing the stored aggregates of a group to a later date without re-reading everyone.
 
-When the mart only *gained* orders, lines and events since a group was stored as of ``D1``
-(every row it had then is still there, nothing else it reads changed, nobody was erased),
-the customers whose purchases (and events, for the web group) up to ``D2 >= D1`` differ
-from those up to ``D1`` are exactly:
+When the mart only *gained* orders and lines since a group was stored as of ``D1`` (every
+row it had then is still there, nothing else it reads changed, nobody was erased), the
+customers whose purchases up to ``D2 >= D1`` differ from those up to ``D1`` are exactly:
 
-* those with an order (an event) loaded since (a newer ``ingest_id``), whatever its date;
+* those with an order loaded since (a newer ``ingest_id``), whatever its date;
 * those with a line loaded since, on any of their orders;
-* those with an order (an event) stamped after ``D1`` and up to ``D2`` (already loaded,
-  not yet known at ``D1``).
+* those with an order stamped after ``D1`` and up to ``D2`` (already loaded, not yet known
+  at ``D1``).
 
 Their aggregates are computed again from their whole history; everyone else keeps the
 stored ones, which do not depend on the date (an *ageable* group, see
-:mod:`segmint.features.groups`). Recency, tenure, ``T`` and the days since the last visit
-are derived from them as of the new date when read. The result is the same table a full
-build gives, row for row.
+:mod:`segmint.features.groups`). Recency, tenure and ``T`` are derived from them as of the
+new date when read. The result is the same table a full build gives, row for row.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from segmint.features.asof import end_of
 from segmint.features.keys import TableKey
 from segmint.mart import Mart
 
-APPENDABLE = ("orders", "order_lines", "events")
+APPENDABLE = ("orders", "order_lines")
 """Source tables that may have grown; any other source must be unchanged."""
 
 
@@ -60,15 +58,10 @@ def changed_customers(
     orders = mart.table("orders")
     newer = orders.ingest_id > old["orders"].last_ingest
     arrived = (orders.order_ts >= end_of(old_day)) & (orders.order_ts < end_of(day))
-    changed = orders.filter(newer | arrived).select("customer_id")
-    if "order_lines" in old:
-        lines = mart.table("order_lines")
-        added = lines.filter(lines.ingest_id > old["order_lines"].last_ingest)
-        via_lines = orders.semi_join(added.select("order_id"), "order_id").select("customer_id")
-        changed = changed.union(via_lines)
-    if "events" in old:
-        events = mart.table("events")
-        newer = events.ingest_id > old["events"].last_ingest
-        arrived = (events.event_ts >= end_of(old_day)) & (events.event_ts < end_of(day))
-        changed = changed.union(events.filter(newer | arrived).select("customer_id"))
-    return changed.distinct()
+    direct = orders.filter(newer | arrived).select("customer_id")
+    if "order_lines" not in old:
+        return direct.distinct()
+    lines = mart.table("order_lines")
+    added = lines.filter(lines.ingest_id > old["order_lines"].last_ingest)
+    via_lines = orders.semi_join(added.select("order_id"), "order_id").select("customer_id")
+    return direct.union(via_lines, distinct=True)

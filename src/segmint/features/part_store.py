@@ -101,14 +101,10 @@ def _origin(
     mart: Mart, catalog: pd.DataFrame, group: str, day: dt.date, keys: dict[str, TableKey]
 ) -> tuple[dt.date, str] | None:
     """The date and data key of the stored part ``group`` can be brought forward from to
-    ``day``: its latest earlier part, if the group is ageable, its stored columns are the
-    ones a part has now, and the mart only gained rows since; else None."""
-    if not GROUPS[group].ageable or not mart.has_table(part_table(group)):
+    ``day``: its latest earlier part, if the group is ageable and the mart only gained
+    rows since; else None."""
+    if not GROUPS[group].ageable:
         return None
-    stored = mart.table(part_table(group))
-    now = customer_part(mart, day, group, stored.select("customer_id"))  # its columns only
-    if set(metric_names(group, stored)) != set(metric_names(group, now)):
-        return None  # stored by a version that kept other columns: built again
     earlier = catalog[(catalog.feature_group == group) & (catalog.as_of <= day)]
     if earlier.empty:
         return None

@@ -1,7 +1,7 @@
 """What each feature group stores per customer, and the columns read from it.
 
 :func:`part` is the table a group stores (one row per customer it covers): aggregates for
-the ageable groups (purchases and web events), the finished columns for the others. :func:`columns` turns a
+the ageable purchase groups, the finished columns for the others. :func:`columns` turns a
 joined row of parts into feature columns as of a day. The purchase groups asked for
 together share one group-by over the purchases (:func:`purchase_part`), so a full build
 still reads the orders once.
@@ -35,7 +35,7 @@ from segmint.features.orders import (
     purchase_values,
     window_metrics,
 )
-from segmint.features.web import web_aggregates, web_columns
+from segmint.features.web import web_features
 from segmint.mart import Mart
 
 Metrics = Callable[[ir.Table, dt.date], dict[str, ir.Value]]
@@ -133,8 +133,6 @@ def customer_part(mart: Mart, day: dt.date, group: str, customers: ir.Table) -> 
     if group == "categories":
         lines = purchase_lines(mart, day)
         return category_features(mart, lines.semi_join(customers, "customer_id"))
-    if group == "web":
-        return web_aggregates(mart, day, purchase_orders(mart, day), customers)
     return purchase_part(mart, day, [group], customers)
 
 
@@ -145,7 +143,7 @@ def other_part(mart: Mart, day: dt.date, group: str, attributes: list[AttributeC
     if group == "categories":
         return category_features(mart, purchase_lines(mart, day))
     if group == "web":
-        return web_aggregates(mart, day, purchase_orders(mart, day))
+        return web_features(mart, day, purchase_orders(mart, day))
     if group == "demographics":
         return demographic_features(mart, day).drop("signup_date")
     return attribute_features(mart, day, attributes)
@@ -167,6 +165,4 @@ def columns(joined: ir.Table, day: dt.date, group: str, part: ir.Table) -> dict[
         return margin_columns(joined)
     if group == "btyd":
         return btyd_columns(joined, day)
-    if group == "web":
-        return web_columns(joined, day)
     return {c: joined[c] for c in metric_names(group, part)}

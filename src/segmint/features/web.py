@@ -51,33 +51,18 @@ EVENT_COUNTS = {
 def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """Per-customer event counts, sessions, recency of visits and abandoned carts.
 
+    Three aggregates, each as narrow as it can be: event counts and the last visit per
+    customer straight from the events; site events per (customer, session) for the
+    sessions and their carts; and the abandoned sessions, few, counted per customer.
+
     Args:
         mart: the mart holding ``events``.
         day: the as-of day.
         purchases: purchases as of ``day`` (``customer_id``, ``order_ts``), to tell
             abandoned carts from bought ones.
     """
-    aggregates = web_aggregates(mart, day, purchases)
-    return aggregates.select("customer_id", **web_columns(aggregates, day))
-
-
-def web_aggregates(
-    mart: Mart, day: dt.date, purchases: ir.Table, customers: ir.Table | None = None
-) -> ir.Table:
-    """What the web group stores: :func:`web_features` with the last visit's time in place
-    of the days since it, so that a customer with no new event or purchase keeps the row at
-    a later date (the counts only grow with new events, and a cart only stops being
-    abandoned with a purchase); ``customers`` (a table with ``customer_id``) limits it to them.
-
-    Three aggregates, each as narrow as it can be: event counts and the last visit per
-    customer straight from the events; site events per (customer, session) for the
-    sessions and their carts; and the abandoned sessions, few, counted per customer.
-    """
     events = mart.table("events")
     known = events.filter(events.event_ts < end_of(day))
-    if customers is not None:
-        known = known.semi_join(customers, "customer_id")
-        purchases = purchases.semi_join(customers, "customer_id")
     counts = known.group_by("customer_id").aggregate(
         **{
             column: known.count(where=known.event_type == event_type)
@@ -85,6 +70,7 @@ def web_aggregates(
         },
         last_visit_ts=known.event_ts.max(where=known.event_type.isin(SITE_EVENTS)),
     )
+
     site = known.filter(known.event_type.isin(SITE_EVENTS))
     day_key = ibis.literal("day:") + site.event_ts.date().cast("string")
     keyed = site.mutate(session_key=site.session_id.coalesce(day_key))
@@ -94,6 +80,7 @@ def web_aggregates(
         started=keyed.event_ts.min().date(),
     )
     visits = sessions.group_by("customer_id").aggregate(sessions=sessions.count())
+
     # an anti-join needs no distinct days: any purchase that day is enough
     purchase_days = purchases.select("customer_id", started=purchases.order_ts.date())
     carts = sessions.filter(sessions.cart_adds > 0, sessions.checkouts == 0)
@@ -101,23 +88,12 @@ def web_aggregates(
     abandoned = unbought.group_by("customer_id").aggregate(
         cart_adds_without_purchase=unbought.count()
     )
+
     joined = counts.left_join(visits, "customer_id").left_join(abandoned, "customer_id")
     return joined.select(
         "customer_id",
         sessions=joined.sessions.fill_null(0),
         **{column: joined[column] for column in EVENT_COUNTS},
         cart_adds_without_purchase=joined.cart_adds_without_purchase.fill_null(0),
-        last_visit_ts=joined.last_visit_ts,
+        days_since_last_visit=date_literal(day).delta(joined.last_visit_ts.date(), unit="day"),
     )
-
-
-def web_columns(aggregates: ir.Table, day: dt.date) -> dict[str, ir.Value]:
-    """The web feature columns as of ``day`` from a table holding :func:`web_aggregates`."""
-    return {
-        "sessions": aggregates.sessions,
-        **{column: aggregates[column] for column in EVENT_COUNTS},
-        "cart_adds_without_purchase": aggregates.cart_adds_without_purchase,
-        "days_since_last_visit": date_literal(day).delta(
-            aggregates.last_visit_ts.date(), unit="day"
-        ),
-    }
