@@ -44,23 +44,38 @@ _NEWTON_STEPS = 30
 _NEWTON_TOL = 1e-8  # exact Newton stops once a step would move every log-parameter less
 
 
-class IdentificationError(ConvergenceError):
+class NoPlainFitError(ConvergenceError):
+    """A plain maximum-likelihood fit gave no answer, and where its optimiser stopped.
+
+    Attributes:
+        params: the natural parameters where the optimiser stopped.
+        log_likelihood: the (unpenalised) log-likelihood there, so a caller can compare a
+            limiting model's maximum with it (:mod:`segmint.models.boundary`).
+    """
+
+    def __init__(self, message: str, params: dict[str, float], ll: float) -> None:
+        super().__init__(message)
+        self.params = params
+        self.log_likelihood = ll
+
+    @property
+    def reason(self) -> str:
+        """Why there is no plain fit, as a clause for a note."""
+        raise NotImplementedError
+
+
+class IdentificationError(NoPlainFitError):
     """The maximum of the likelihood is on the boundary, or the likelihood is flat there.
 
     Attributes:
         unidentified: the parameters the data do not pin down.
-        params: the natural parameters where the optimiser stopped.
-        log_likelihood: the (unpenalised) log-likelihood there, so a caller can compare a
-            limiting model's maximum with the boundary's.
     """
 
     def __init__(
         self, message: str, unidentified: tuple[str, ...], params: dict[str, float], ll: float
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, params, ll)
         self.unidentified = unidentified
-        self.params = params
-        self.log_likelihood = ll
 
     @property
     def reason(self) -> str:
@@ -68,7 +83,7 @@ class IdentificationError(ConvergenceError):
         return f"the likelihood is flat in {', '.join(self.unidentified)}"
 
 
-class StalledFitError(ConvergenceError):
+class StalledFitError(NoPlainFitError):
     """The optimiser stopped early: neither at an optimum nor at ``max_iter``.
 
     L-BFGS-B stops this way ("ABNORMAL") when its line search finds no lower point, which
@@ -77,15 +92,11 @@ class StalledFitError(ConvergenceError):
 
     Attributes:
         stop: the optimiser's message and iterations.
-        params: the natural parameters where it stopped.
-        log_likelihood: the (unpenalised) log-likelihood there.
     """
 
     def __init__(self, message: str, stop: str, params: dict[str, float], ll: float) -> None:
-        super().__init__(message)
+        super().__init__(message, params, ll)
         self.stop = stop
-        self.params = params
-        self.log_likelihood = ll
 
     @property
     def reason(self) -> str:

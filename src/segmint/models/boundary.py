@@ -16,8 +16,9 @@ Two answers, tried in order:
 
 A plain fit whose optimiser stops early on such a ridge
 (:class:`segmint.models._optimize.StalledFitError`: where it stops depends on the last
-bits of the input) takes the same two answers. Each answer comes with one sentence saying
-what was done and why. ``strict`` keeps the refusal for those who want it.
+bits of the input) takes the same two answers: both are a
+:class:`segmint.models._optimize.NoPlainFitError`. Each answer comes with one sentence
+saying what was done and why. ``strict`` keeps the refusal for those who want it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._base import Histories
-from segmint.models._optimize import IdentificationError, StalledFitError
+from segmint.models._optimize import NoPlainFitError
 from segmint.models._validation import FloatArray
 from segmint.models.gamma_gamma import RepeatSpends
 from segmint.models.nbd import NBD
@@ -46,9 +47,6 @@ Make = Callable[[float], Any]
 
 HeldOut = Callable[[Any, Sequence[FloatArray]], float]
 """Log-likelihood of held-out rows (the model's data columns) under a fitted model."""
-
-NoPlainFit = IdentificationError | StalledFitError
-"""Why a plain fit gave no answer: a maximum on the boundary, or a stop on a ridge to it."""
 
 
 @dataclass(frozen=True)
@@ -77,19 +75,20 @@ def fit_transactions(
     """Fit a continuous-time transaction model on (x, t_x, T), not stopping at a boundary.
 
     Raises:
-        IdentificationError, StalledFitError: no plain fit and ``strict`` is set.
+        NoPlainFitError: no plain fit (a boundary maximum or an early stop) and
+            ``strict`` is set.
         ConvergenceError: neither the limit nor any penalty gives an identified fit.
     """
     try:
         return BoundaryFit(make(penalizer).fit(*columns), "", penalizer)
-    except (IdentificationError, StalledFitError) as exc:
+    except NoPlainFitError as exc:
         if strict:
             raise
         boundary = exc
     name = type(make(0.0)).__name__
     try:
         limit = NBD(penalizer_coef=penalizer).fit(*columns)
-    except (IdentificationError, StalledFitError):
+    except NoPlainFitError:
         limit = None
     if limit is not None and limit.log_likelihood_ >= boundary.log_likelihood - _limit_tolerance(
         boundary.log_likelihood
@@ -119,12 +118,13 @@ def fit_spend(
     """Fit a spend model on (x, zbar), choosing a penalty by held-out likelihood if needed.
 
     Raises:
-        IdentificationError, StalledFitError: no plain fit and ``strict`` is set.
+        NoPlainFitError: no plain fit (a boundary maximum or an early stop) and
+            ``strict`` is set.
         ConvergenceError: no penalty gives an identified fit.
     """
     try:
         return BoundaryFit(make(penalizer).fit(*columns), "", penalizer)
-    except (IdentificationError, StalledFitError) as exc:
+    except NoPlainFitError as exc:
         if strict:
             raise
         return penalised_fit(make, columns, _spend_held_out, exc, floor=penalizer)
@@ -145,7 +145,7 @@ def penalised_fit(
     make: Make,
     columns: Sequence[FloatArray],
     held_out: HeldOut,
-    boundary: NoPlainFit,
+    boundary: NoPlainFitError,
     *,
     floor: float = 0.0,
 ) -> BoundaryFit:
@@ -164,8 +164,8 @@ def penalised_fit(
             continue
         name = type(model).__name__
         note = (
-            f"{name}: {boundary.reason}; fitted with penalty {penalty:g}, chosen by {FOLDS}-fold held-out log-likelihood "
-            f"({scores[penalty]:,.2f})."
+            f"{name}: {boundary.reason}; fitted with penalty {penalty:g}, chosen by "
+            f"{FOLDS}-fold held-out log-likelihood ({scores[penalty]:,.2f})."
         )
         return BoundaryFit(model, note, penalty)
     raise ConvergenceError(
