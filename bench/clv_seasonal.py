@@ -1,7 +1,7 @@
 """Seasonal vs non-seasonal CLV backtests on a mart, with the fitted December multiplier.
 
     .venv/bin/python bench/clv_seasonal.py --mart retail.duckdb --calibration-end 2025-09-30 \\
-        [--holdout-end D] [--out clv_seasonal]
+        [--holdout-end D] [--truth ground_truth.parquet] [--out clv_seasonal]
 
 Runs :func:`segmint.workflows.clv.backtest` (every model and its seasonal form, side by
 side) and fits ``bgnbd-seasonal`` on the calibration period to report each month's
@@ -9,11 +9,16 @@ multiplier relative to January with a 95% interval (1.96 standard errors). Print
 holdout total-purchases error per model and writes everything, with the wall time and the
 machine's load (``os.getloadavg``), to ``bench/results/<--out>.json``.
 
+With ``--truth`` (a synthetic retailer's ``ground_truth.parquet``) it also fits each
+seasonal form again and splits its holdout prediction by the customers' latent type next to
+what they bought, so a total error can be traced to the customers the model misjudges.
+
 The synthetic retailer with a known December multiplier of 2.5:
 
     .venv/bin/segmint synth -n 20000 --seed 1 --out synth20k --december-peak 2.5
     .venv/bin/segmint load synth20k --mart synth20k.duckdb
-    .venv/bin/python bench/clv_seasonal.py --mart synth20k.duckdb --calibration-end 2025-09-30
+    .venv/bin/python bench/clv_seasonal.py --mart synth20k.duckdb --calibration-end 2025-09-30 \\
+        --truth synth20k/ground_truth.parquet
 """
 
 from __future__ import annotations
@@ -26,11 +31,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow.parquet as pq
+
 import segmint
-from segmint.features.btyd_split import calibration_holdout
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.mart import Mart
 from segmint.models.seasonal import MONTH_NAMES, SeasonalModel
-from segmint.scoring.clv_fit import fit_clv
+from segmint.scoring.clv_fit import fit_clv, holdout_purchases
 from segmint.workflows import clv
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -53,12 +61,28 @@ def multipliers(mart: Mart, calibration_end: dt.date) -> dict[str, Any]:
     }
 
 
+def by_latent_type(mart: Mart, split: CalibrationHoldout, truth: Path) -> pd.DataFrame:
+    """Holdout purchases per latent type: actual, and predicted by each seasonal form."""
+    types = pq.read_table(truth, columns=["customer_id", "latent_type"]).to_pandas()
+    frame = split.frame.merge(types, on="customer_id", how="left")
+    calendar = clv.purchase_calendar(mart, split.calibration_end)
+    columns = {"customers": frame.groupby("latent_type").size()}
+    columns["actual"] = frame.groupby("latent_type")["holdout_purchases"].sum()
+    for name in ("bgnbd-seasonal", "mbgnbd-seasonal", "paretonbd-seasonal"):
+        predicted = holdout_purchases(fit_clv(split.frame, name, calendar=calendar), split)
+        columns[name] = pd.Series(predicted, index=frame.index).groupby(frame.latent_type).sum()
+    table = pd.DataFrame(columns)
+    table.loc["all"] = table.sum()
+    return table
+
+
 def main() -> None:
     """Run the backtest and the multiplier fit; print and store the numbers."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mart", type=Path, required=True)
     parser.add_argument("--calibration-end", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--holdout-end", type=dt.date.fromisoformat, default=None)
+    parser.add_argument("--truth", type=Path, default=None)
     parser.add_argument("--out", default="clv_seasonal")
     args = parser.parse_args()
     load_before = os.getloadavg()
@@ -70,11 +94,15 @@ def main() -> None:
             "seasonal"
         )
         months = multipliers(mart, args.calibration_end) if seasonal.any() else None
+        types = None if args.truth is None else by_latent_type(mart, result.split, args.truth)
     frame = result.metrics[["model", "total_purchases_error", "mae_purchases", "rmse_purchases"]]
     print(frame.to_string(index=False))
     if months is not None:
         dec = months["dec"]
         print(f"December / January: {dec['estimate']:.3f} [{dec['low']:.3f}, {dec['high']:.3f}]")
+    if types is not None:
+        print("holdout purchases by latent type:")
+        print(types.round(0).to_string())
     record = {
         "mart": str(args.mart),
         "calibration_end": args.calibration_end.isoformat(),
@@ -82,6 +110,7 @@ def main() -> None:
         "customers": len(result.split.frame),
         "metrics": result.metrics.to_dict(orient="records"),
         "multipliers": months,
+        "by_latent_type": None if types is None else types.to_dict(orient="index"),
         "backtest_seconds": seconds,
         "load_before": load_before,
         "load_after": os.getloadavg(),
