@@ -1,5 +1,6 @@
 """Reading results as Arrow and NumPy without pandas: the same values as Ibis's own
-``execute()``, booleans unpacked from their bits at any offset, nulls refused."""
+``execute()``, booleans unpacked from their bits at any offset, nulls refused; large
+results as pandas frames equal to ``execute()``'s, nulls included."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import sys
 
 import ibis
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
-from segmint.mart.fetch import arrow, numbers, rows, scalar, values
+from segmint.mart.fetch import arrow, frame, numbers, rows, scalar, values
 
 
 @pytest.fixture
@@ -31,6 +33,24 @@ def test_values_match_execute(table: ibis.Table) -> None:
     first = rows(table.order_by("i").limit(1))[0]
     assert first == {"i": 0, "f": 0.0, "b": True, "s": "c0", "d": dt.date(2025, 1, 1)}
     assert arrow(table).num_rows == 10
+
+
+def test_frame_equals_execute_with_nulls() -> None:
+    con = ibis.duckdb.connect()
+    table = con.sql(
+        "SELECT 'c' || range AS customer_id, "
+        "CASE WHEN range % 3 = 0 THEN NULL ELSE range END AS n, "
+        "CASE WHEN range % 4 = 0 THEN NULL ELSE range * 0.5 END AS f, "
+        "CASE WHEN range % 5 = 0 THEN NULL ELSE 'v' || (range % 2) END AS s, "
+        "range AS i FROM range(50)"
+    ).order_by("customer_id")
+    expected = table.execute()
+    found = frame(table)
+    pd.testing.assert_frame_equal(found, expected)
+    assert found["n"].isna().sum() == 17
+    assert found["s"].isna().sum() == 10
+    shuffled = table.order_by(ibis.random())
+    pd.testing.assert_frame_equal(frame(shuffled, sort_by="customer_id"), expected)
 
 
 def test_numbers_reads_numbers_and_booleans(table: ibis.Table) -> None:

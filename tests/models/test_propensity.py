@@ -142,6 +142,24 @@ def test_text_columns_carry_signal_and_unseen_levels_are_missing(
     np.testing.assert_allclose(unseen, missing)
 
 
+def test_text_and_number_dtypes_score_alike(
+    fitted: tuple[PropensityClassifier, pd.DataFrame, np.ndarray],
+) -> None:
+    """Arrow's lookup of a string column and the text comparison of an object column give
+    the same codes; nullable integers are numbers with missing values."""
+    model, X, _ = fitted
+    region = X.region.where(np.arange(len(X)) % 7 != 0, "atlantis")
+    as_text = X.assign(region=region.astype("string"))
+    as_objects = X.assign(region=region.astype(object))
+    assert not pd.api.types.is_object_dtype(as_text.region.dtype)
+    np.testing.assert_array_equal(model.predict_proba(as_text), model.predict_proba(as_objects))
+    rounded = X.assign(signal=X.signal.round())
+    nullable = rounded.assign(signal=rounded.signal.astype("Int64"))
+    nullable.loc[::5, "signal"] = pd.NA
+    floats = rounded.assign(signal=nullable.signal.astype("float64"))
+    np.testing.assert_array_equal(model.predict_proba(nullable), model.predict_proba(floats))
+
+
 def test_feature_importance_ranks_the_signal_first(
     fitted: tuple[PropensityClassifier, pd.DataFrame, np.ndarray],
 ) -> None:

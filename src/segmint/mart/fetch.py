@@ -5,15 +5,23 @@ loads pandas too (for its type converters), as does pyarrow's own ``to_numpy()``
 importing pandas costs a command about half a second. Ibis's ``to_pyarrow_batches()``
 streams the engine's Arrow batches as they are: these functions read through it and
 return an Arrow table, plain Python values or NumPy arrays.
+
+:func:`frame` is for large results that do go to pandas: Ibis's DuckDB ``execute()`` turns
+every column holding a null into a list of Python objects first, which on a million
+customers' features took 5–8 s where Arrow's own conversion takes 0.7 s.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def arrow(expr: ir.Table | ir.Column | ir.Scalar) -> pa.Table:
@@ -30,6 +38,22 @@ def arrow(expr: ir.Table | ir.Column | ir.Scalar) -> pa.Table:
         converted = expr.as_table().to_pyarrow()
         return converted
     return table
+
+
+def frame(expr: ir.Table, sort_by: str | None = None) -> pd.DataFrame:
+    """Every row of ``expr`` as a pandas frame, converted by Arrow (see the module doc),
+    ordered by column ``sort_by`` when given (sorted in Arrow: faster than in the engine
+    or in pandas for a million rows).
+
+    Numbers with nulls become floats with NaN and text stays text, as ``execute()`` gives
+    them; dates and timestamps keep Arrow's conversion (``datetime.date`` objects, and
+    microseconds), so callers use it on tables without them or say how they read them.
+    """
+    table = arrow(expr)
+    if sort_by is not None:
+        table = table.take(pc.sort_indices(table, [(sort_by, "ascending")]))
+    result: pd.DataFrame = table.to_pandas()
+    return result
 
 
 def scalar(expr: ir.Scalar) -> Any:

@@ -32,14 +32,16 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segmint.exceptions import MartError
 from segmint.features.btyd import btyd_summary
 from segmint.features.btyd_covariate import with_covariate
-from segmint.mart import TABLES, Mart
+from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import customer_lifetime_value
 from segmint.scoring.clv_fit import ClvFit, spend_inputs
+from segmint.scoring.score_rows import score_rows
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 """One discounting period (a month) in weeks."""
@@ -158,7 +160,7 @@ def score_customers(
             for name in names:
                 mart.delete("scores", as_of=as_of, model=fit.model_name, score_name=name)
             for lo in range(0, n, chunk_size):
-                chunk = table.filter((table.row >= lo) & (table.row < lo + chunk_size)).to_pandas()
+                chunk = fetch.frame(table.filter((table.row >= lo) & (table.row < lo + chunk_size)))
                 scores = score_frame(
                     fit,
                     chunk,
@@ -179,19 +181,9 @@ def score_customers(
 def _insert_scores(
     mart: Mart, customers: pd.Series, scores: pd.DataFrame, as_of: dt.date, model: str
 ) -> None:
-    long = scores.assign(customer_id=customers.to_numpy()).melt(
-        id_vars="customer_id", var_name="score_name", value_name="value"
-    )
-    rows = pd.DataFrame(
-        {
-            "customer_id": long["customer_id"].astype(str),
-            "as_of": as_of,
-            "model": model,
-            "score_name": long["score_name"].astype(str),
-            "value": long["value"].astype(np.float64),
-        }
-    )
-    mart.insert("scores", ibis.memtable(rows, schema=TABLES["scores"].ibis_schema()))
+    ids = pa.array(customers, pa.string())
+    rows = [score_rows(ids, as_of, model, str(name), scores[name].to_numpy()) for name in scores]
+    mart.insert("scores", pa.concat_tables(rows))
 
 
 def store_fit(

@@ -63,13 +63,14 @@ from segmint.features import build_features
 from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
 from segmint.features.orders import order_values
-from segmint.mart import TABLES, Mart
+from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import BGNBD
 from segmint.models.propensity import (
     PropensityClassifier,
     check_two_classes,
 )
+from segmint.scoring.score_rows import score_rows
 
 
 class PredictionError(SegmintError):
@@ -123,8 +124,7 @@ def feature_frame(
     if target.buyers_only:
         features = features.filter(features.btyd_frequency.notnull())
     dates = [name for name, kind in features.schema().items() if kind.is_temporal()]
-    frame: pd.DataFrame = features.drop(*dates).execute()
-    return frame.set_index("customer_id").sort_index()
+    return fetch.frame(features.drop(*dates), sort_by="customer_id").set_index("customer_id")
 
 
 def labelled_set(
@@ -282,16 +282,7 @@ def store_scores(
     values: np.ndarray,
 ) -> None:
     """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these, atomically."""
-    rows = pd.DataFrame(
-        {
-            "customer_id": np.asarray(customers, dtype=object).astype(str),
-            "as_of": as_of,
-            "model": model,
-            "score_name": score_name,
-            "value": np.asarray(values, dtype=np.float64),
-        }
-    )
-    table = ibis.memtable(rows, schema=TABLES["scores"].ibis_schema())
+    table = score_rows(customers, as_of, model, score_name, values)
     with mart.transaction():
         mart.delete("scores", as_of=as_of, model=model, score_name=score_name)
         mart.insert("scores", table)

@@ -25,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from segmint.features.bands import attribute_bands
-from segmint.mart import Mart
+from segmint.mart import Mart, fetch
 from segmint.models.clustering import (
     ALGORITHMS,
     ClusteringError,
@@ -163,8 +163,7 @@ def check_options(
 
 def read_features(table: ibis.Table, columns: list[str]) -> pd.DataFrame:
     """``customer_id`` and ``columns`` of every row of ``table``, in id order."""
-    frame: pd.DataFrame = table.select("customer_id", *columns).order_by("customer_id").to_pandas()
-    return frame.reset_index(drop=True)
+    return fetch.frame(table.select("customer_id", *columns), sort_by="customer_id")
 
 
 def drop_constant_defaults(
