@@ -9,6 +9,7 @@ import pytest
 
 from segmint.exceptions import ModelInputError
 from segmint.models import BGNBD, ParetoNBD
+from segmint.models import seasonal as seasonal_module
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
 from segmint.models.seasonal_calendar import MONTH_WEIGHTS, day_number, month_of_day
 
@@ -87,6 +88,28 @@ def test_holdout_total_is_within_5_percent_and_the_flat_model_is_not(
     flat_error = flat.predict_purchases(*args).sum() / actual - 1
     assert abs(seasonal_error) < 0.05
     assert flat_error > 0.15  # the flat model spreads December's rate over January-March
+
+
+def test_above_the_joint_limit_the_index_comes_from_a_sample_and_the_rest_from_all(
+    peak: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A base too large for the joint fit: the index from 1,000 customers still holds the
+    December multiplier and the holdout; the base parameters are the base model's own fit
+    of every customer on that index's clock."""
+    monkeypatch.setattr(seasonal_module, "JOINT_CUSTOMERS", 1000)
+    base = BGNBD().fit(peak["x"], peak["t_x"], peak["T"])
+    inputs = SeasonalInputs(AS_OF, peak["months"])
+    model = fit_seasonal(base, peak["x"], peak["t_x"], peak["T"], inputs)
+    assert "random 1,000 of the 3,000 customers" in model.note
+    estimate, error = model.params_["dec"], model.standard_errors_["dec"]
+    assert estimate - 1.96 * error <= 2.5 <= estimate + 1.96 * error
+    args = (HOLDOUT_DAYS / 7.0, peak["x"], peak["t_x"], peak["T"])
+    assert abs(model.predict_purchases(*args).sum() / peak["holdout"].sum() - 1) < 0.05
+    op_recency, op_age = model._clock(peak["t_x"], peak["T"])
+    direct = BGNBD().fit(peak["x"], op_recency, op_age)
+    for name in BGNBD().param_names:
+        assert model.params_[name] == pytest.approx(direct.params_[name], rel=1e-9)
+    assert model.base.params_ == {n: model.params_[n] for n in BGNBD().param_names}
 
 
 def test_seasonal_predictions_are_the_base_model_on_the_operational_clock(

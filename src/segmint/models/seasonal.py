@@ -23,6 +23,15 @@ likelihood; they are reported relative to January (``feb`` = 1.3 means February'
 averaging 1 over the calendar year (:attr:`SeasonalModel.multipliers`). Every month
 needs exposure, so the calibration period must span a year.
 
+The joint fit differentiates numerically in the eleven multipliers, so its cost grows with
+the customers times the parameters: at a million customers the Pareto/NBD form would take
+the better part of an hour. Above :data:`JOINT_CUSTOMERS` customers the index is therefore
+estimated by the joint fit on a seeded random sample of that many (their purchase-month
+term the whole base's month counts scaled to the sample's repeat purchases), and the base
+parameters are then fitted on every customer on the clock of that index, with the base
+model's own analytic fit; ``note`` says so. The multipliers' standard errors are the
+sample fit's.
+
 References
 ----------
 Bachmann, P., Meierer, M. & Näf, J. (2021). "The Role of Time-Varying Contextual Factors
@@ -55,6 +64,8 @@ from segmint.models.seasonal_calendar import (
 
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 YEAR_DAYS = 365
+JOINT_CUSTOMERS = 20_000
+"""Customers the joint fit of index and base parameters takes at most (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +91,16 @@ class SeasonalModel:
     """
 
     def __init__(
-        self, base: Any, fit: tuple[dict[str, float], dict[str, float], float], as_of: dt.date
+        self,
+        base: Any,
+        fit: tuple[dict[str, float], dict[str, float], float],
+        as_of: dt.date,
+        note: str = "",
     ) -> None:
         self.base = base
         self.params_, self.standard_errors_, self.log_likelihood_ = fit
         self.as_of = as_of
+        self.note = note
         self.penalizer_coef = float(base.penalizer_coef)
         self.converged_ = True  # maximise_likelihood raises or warns otherwise
 
@@ -182,6 +198,37 @@ def fit_seasonal(
             f"{span} days (to {inputs.as_of}). Use a later calibration end or a non-seasonal model."
         )
     exposure_age, exposure_recency = weeks_by_month(start, end), weeks_by_month(start, recency_end)
+    if x.size <= JOINT_CUSTOMERS:
+        fit = _joint(base, x, exposure_recency, exposure_age, months)
+        return SeasonalModel(_with_params(base, fit[0]), fit, inputs.as_of)
+    rows = np.sort(np.random.default_rng(0).choice(x.size, JOINT_CUSTOMERS, replace=False))
+    share = x[rows].sum() / max(x.sum(), 1.0)
+    params, errors, _ = _joint(
+        base, x[rows], exposure_recency[rows], exposure_age[rows], months * share
+    )
+    ratios = np.array([1.0, *(params[m] for m in MONTH_NAMES[1:])])
+    index = ratios / (MONTH_WEIGHTS @ ratios)
+    refit = copy.deepcopy(base).fit(x, exposure_recency @ index, exposure_age @ index)
+    names = base.param_names
+    params.update({n: refit.params_[n] for n in names})
+    errors.update({n: refit.standard_errors_[n] for n in names})
+    log_likelihood = refit.log_likelihood_ + float(months @ np.log(index))
+    note = (
+        f"seasonal index estimated on a random {JOINT_CUSTOMERS:,} of the {x.size:,} customers, "
+        "the base parameters on all of them with it"
+    )
+    return SeasonalModel(refit, (params, errors, log_likelihood), inputs.as_of, note)
+
+
+def _joint(
+    base: Any,
+    x: FloatArray,
+    exposure_recency: FloatArray,
+    exposure_age: FloatArray,
+    months: FloatArray,
+) -> tuple[dict[str, float], dict[str, float], float]:
+    """The maximum-likelihood base parameters and month ratios, their standard errors and
+    the log-likelihood, from each customer's weeks per calendar month of exposure."""
     k = len(base.param_names)
     weights = np.ones_like(x)
 
@@ -203,8 +250,11 @@ def fit_seasonal(
         max_iter=1000,
         model_name=f"seasonal {type(base).__name__}",
     )
-    fitted_base = copy.deepcopy(base)
-    fitted_base.params_ = {n: fit.params[n] for n in base.param_names}
-    return SeasonalModel(
-        fitted_base, (fit.params, fit.standard_errors, fit.log_likelihood), inputs.as_of
-    )
+    return dict(fit.params), dict(fit.standard_errors), fit.log_likelihood
+
+
+def _with_params(base: Any, params: dict[str, float]) -> Any:
+    """A copy of ``base`` holding the base parameters among ``params``."""
+    fitted = copy.deepcopy(base)
+    fitted.params_ = {n: params[n] for n in base.param_names}
+    return fitted

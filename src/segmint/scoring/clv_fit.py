@@ -223,7 +223,8 @@ def fit_clv(
         penalizer=penalizer,
         strict=strict,
     )
-    notes = tuple(f.note for f in (transactions, spend) if f.note)
+    seasonal_note = model_.note if isinstance(model_, SeasonalModel) else ""
+    notes = tuple(n for n in (transactions.note, seasonal_note, spend.note) if n)
     return ClvFit(name, model_, spend.model, len(summary), n_repeat, notes, covariate)
 
 
