@@ -159,3 +159,19 @@ def test_a_stalled_plain_fit_takes_a_penalty_and_says_so(
     assert fit.penalty in PENALTY_GRID
     assert fit.note.startswith("GammaGamma: the plain fit stopped early (ABNORMAL after 2")
     assert "chosen by 3-fold held-out log-likelihood" in fit.note
+
+
+@pytest.mark.parametrize("model", [BGNBD, ParetoNBD])
+def test_a_stalled_transaction_fit_takes_a_penalty_not_the_limit(
+    model: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stall is no maximum: its likelihood says nothing about the boundary, so the NBD
+    limit is not weighed against it; a penalty is chosen and the note names the stall."""
+    columns, _ = small_business(30, 6, 2)
+    only_the_first = iter([stalled_lbfgsb])
+    monkeypatch.setattr(optimize, "_lbfgsb", lambda *a: next(only_the_first, PLAIN_LBFGSB)(*a))
+    fit = fit_transactions(lambda c: model(penalizer_coef=c), columns)
+    assert isinstance(fit.model, model)
+    assert fit.penalty in PENALTY_GRID
+    assert fit.note.startswith(f"{model.__name__}: the plain fit stopped early (ABNORMAL after 2")
+    assert "boundary" not in fit.note

@@ -327,7 +327,8 @@ def maximise_likelihood(
     steps finish the fit, otherwise L-BFGS-B does. ``curvature``, the same likelihood with
     its analytic Hessian, makes those Newton steps exact and the standard errors analytic.
 
-    Raises :class:`StalledFitError` when the optimiser stops away from an optimum, and
+    Raises :class:`StalledFitError` when the optimiser stops early inside the bounds (no
+    optimum there, so its curvature is not asked about identification), and
     :class:`IdentificationError` when the data cannot identify a parameter (it runs to a
     bound, or its log-scale standard error exceeds 10, i.e. the likelihood is flat in it);
     warns with
@@ -375,9 +376,10 @@ def _maximise(
         objective.hessian(phi, grad) if hessian is None else hessian, objective.total
     )
     plain_ll = float(-(value - penalizer_coef * phi @ phi) * total_weight)
-    _check_identified(names, phi, log_errors, (total_weight, plain_ll), model_name)
     converged = success or bool(np.max(np.abs(grad)) < 1e-4)
-    if not converged and n_iter < max_iter:
+    at_bound = bool(np.any(np.abs(phi) > _LOG_BOUND - 0.01))
+    # an early stop inside the bounds is no maximum: its curvature says nothing of identification
+    if not converged and n_iter < max_iter and not at_bound:
         stop = f"{message.rstrip(': ')} after {n_iter} iterations"
         raise StalledFitError(
             f"{model_name} fit did not converge: {stop}. "
@@ -386,6 +388,7 @@ def _maximise(
             dict(zip(names, np.exp(phi).tolist(), strict=True)),
             plain_ll,
         )
+    _check_identified(names, phi, log_errors, (total_weight, plain_ll), model_name)
     if not converged:
         warnings.warn(
             f"{model_name} stopped at max_iter={max_iter} before converging; raise max_iter.",

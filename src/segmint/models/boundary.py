@@ -16,7 +16,8 @@ Two answers, tried in order:
 
 A plain fit whose optimiser stops early on such a ridge
 (:class:`segmint.models._optimize.StalledFitError`: where it stops depends on the last
-bits of the input) takes the same two answers: both are a
+bits of the input) takes the second answer: where it stopped is no maximum, so its
+likelihood cannot tell whether the NBD limit is as good. Both are a
 :class:`segmint.models._optimize.NoPlainFitError`. Each answer comes with one sentence
 saying what was done and why. ``strict`` keeps the refusal for those who want it.
 """
@@ -31,7 +32,7 @@ import numpy as np
 
 from segmint.exceptions import ConvergenceError
 from segmint.models._base import Histories
-from segmint.models._optimize import NoPlainFitError
+from segmint.models._optimize import NoPlainFitError, StalledFitError
 from segmint.models._validation import FloatArray
 from segmint.models.gamma_gamma import RepeatSpends
 from segmint.models.nbd import NBD
@@ -85,6 +86,8 @@ def fit_transactions(
         if strict:
             raise
         boundary = exc
+    if isinstance(boundary, StalledFitError):  # no maximum: nothing to weigh the limit against
+        return penalised_fit(make, columns, _continuous_held_out, boundary, floor=penalizer)
     name = type(make(0.0)).__name__
     try:
         limit = NBD(penalizer_coef=penalizer).fit(*columns)
