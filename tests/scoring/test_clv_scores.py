@@ -13,6 +13,7 @@ from segmint.exceptions import MartError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
 from segmint.models import customer_lifetime_value
+from segmint.scoring import clv_scores
 from segmint.scoring.clv_fit import ClvFit, fit_clv
 from segmint.scoring.clv_scores import (
     WEEKS_PER_MONTH,
@@ -38,11 +39,16 @@ def fit(cdnow_mart: Mart) -> ClvFit:
     return fit_clv(btyd_summary(cdnow_mart, AS_OF).to_pandas(), "bgnbd")
 
 
-def test_chunked_scores_equal_the_clv_function_in_one_pass(cdnow_mart: Mart, fit: ClvFit) -> None:
+@pytest.mark.parametrize("insert_rows", [2_000_000, 7_000])  # one write; one per 3 chunks
+def test_chunked_scores_equal_the_clv_function_in_one_pass(
+    cdnow_mart: Mart, fit: ClvFit, insert_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clv_scores, "INSERT_ROWS", insert_rows)
     run = score_customers(
         cdnow_mart, fit, AS_OF, chunk_size=500, windows=((0, 12), (12, 36)), horizon_weeks=52
     )
     assert run.n_customers == 2357
+    assert cdnow_mart.count("scores") == 2357 * 6  # each customer's six scores, once
     ours = stored_scores(cdnow_mart).set_index("customer_id")
     summary = btyd_summary(cdnow_mart, AS_OF).to_pandas().set_index("customer_id")
     summary = summary.loc[ours.index]

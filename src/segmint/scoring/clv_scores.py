@@ -14,7 +14,8 @@ Scores (``scores`` table, one row per customer, ``as_of``, model and score name)
 Scores are stored under the fit's model name (``bgnbd+gammagamma``…); storing again for
 the same ``as_of``, model and score replaces those rows, in one transaction. The summary
 is materialised once in the engine and read back chunk by chunk, so memory stays bounded
-by ``chunk_size`` customers whatever the size of the base.
+by ``chunk_size`` customers (and :data:`INSERT_ROWS` score rows waiting to be written)
+whatever the size of the base.
 
 Fitted models go to ``model_runs`` (parameters, standard errors and metrics as JSON, the
 model pickled) so ``segmint clv score`` can score a new date without refitting.
@@ -50,6 +51,8 @@ SCORE_NAMES = ("clv", "p_alive", "expected_purchases", "expected_spend")
 """The scores every CLV run stores, besides the optional windows."""
 
 _SUMMARY_TABLE = "_segmint_clv_summary"
+INSERT_ROWS = 2_000_000
+"""Score rows gathered before they are written: fewer, larger inserts cost the engine less."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def score_customers(
             )
         names = [*SCORE_NAMES, *(window_name(a, b) for a, b in windows)]
         totals = dict.fromkeys(names, 0.0)
+        pending: list[pa.Table] = []
         with mart.transaction():
             for name in names:
                 mart.delete("scores", as_of=as_of, model=fit.model_name, score_name=name)
@@ -170,7 +174,10 @@ def score_customers(
                 )
                 for name in names:
                     totals[name] += float(scores[name].sum())
-                _insert_scores(mart, chunk["customer_id"], scores, as_of, fit.model_name)
+                pending.append(_score_rows(chunk["customer_id"], scores, as_of, fit.model_name))
+                if sum(t.num_rows for t in pending) >= INSERT_ROWS or lo + chunk_size >= n:
+                    mart.insert("scores", pa.concat_tables(pending))
+                    pending = []
                 if on_progress is not None:
                     on_progress(min(lo + chunk_size, n) / n)
     finally:
@@ -178,12 +185,11 @@ def score_customers(
     return ScoreRun(as_of, fit.model_name, n, totals)
 
 
-def _insert_scores(
-    mart: Mart, customers: pd.Series, scores: pd.DataFrame, as_of: dt.date, model: str
-) -> None:
+def _score_rows(customers: pd.Series, scores: pd.DataFrame, as_of: dt.date, model: str) -> pa.Table:
+    """The ``scores`` rows of a chunk: every customer's first score, then the next…"""
     ids = pa.array(customers, pa.string())
     rows = [score_rows(ids, as_of, model, str(name), scores[name].to_numpy()) for name in scores]
-    mart.insert("scores", pa.concat_tables(rows))
+    return pa.concat_tables(rows)
 
 
 def store_fit(
