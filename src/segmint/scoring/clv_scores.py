@@ -144,11 +144,7 @@ def score_customers(
     Raises:
         MartError: no customer has a purchase by ``as_of``.
     """
-    summary = btyd_summary(mart, as_of)
-    if fit.covariate is not None:
-        summary = with_covariate(mart, summary, fit.covariate, as_of)
-    summary = summary.mutate(row=ibis.row_number().over(order_by="customer_id"))
-    mart.create_table(_SUMMARY_TABLE, summary, temp=True)
+    mart.create_table(_SUMMARY_TABLE, _numbered_summary(mart, fit, as_of), temp=True)
     try:
         table = mart.table(_SUMMARY_TABLE)
         n = int(table.count().execute())
@@ -183,6 +179,14 @@ def score_customers(
     finally:
         mart.drop_table(_SUMMARY_TABLE)
     return ScoreRun(as_of, fit.model_name, n, totals)
+
+
+def _numbered_summary(mart: Mart, fit: ClvFit, as_of: dt.date) -> ibis.Table:
+    """The BTYD summary as of ``as_of`` (with ``fit``'s covariate), rows numbered by id."""
+    summary = btyd_summary(mart, as_of)
+    if fit.covariate is not None:
+        summary = with_covariate(mart, summary, fit.covariate, as_of)
+    return summary.mutate(row=ibis.row_number().over(order_by="customer_id"))
 
 
 def _score_rows(customers: pd.Series, scores: pd.DataFrame, as_of: dt.date, model: str) -> pa.Table:
