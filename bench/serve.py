@@ -190,6 +190,7 @@ def run(
                 raise TimeoutError("the server did not finish warming up in 600 s")
             time.sleep(0.5)
         print(f"server up and warm in {time.perf_counter() - began:.1f} s")
+        print(f"server peak memory so far (VmHWM): {peak_memory_mb(server_pid):,.0f} MB")
         session = log_in(client, token)
         began = time.perf_counter()
         for make in calls.values():  # one call each: what the server does not warm itself

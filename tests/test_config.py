@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from segmint.config import MIN_MEMORY_MB, default_memory_limit, get_settings
+from segmint.config import (
+    MIN_MEMORY_MB,
+    SERVING_MEMORY_LIMIT,
+    default_memory_limit,
+    get_settings,
+)
 from segmint.exceptions import SegmintError
 
 
@@ -23,6 +28,16 @@ def test_the_environment_overrides_the_default_cap(monkeypatch: pytest.MonkeyPat
     assert get_settings().memory_limit == "16GB"
     monkeypatch.delenv("SEGMINT_MEMORY_LIMIT")
     assert get_settings().memory_limit == default_memory_limit()
+
+
+def test_a_server_has_its_own_default_cap_the_environment_still_overrides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SEGMINT_MEMORY_LIMIT", raising=False)
+    assert get_settings(serving=True).memory_limit == SERVING_MEMORY_LIMIT
+    assert get_settings().memory_limit != SERVING_MEMORY_LIMIT
+    monkeypatch.setenv("SEGMINT_MEMORY_LIMIT", "3GB")
+    assert get_settings(serving=True).memory_limit == "3GB"
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])

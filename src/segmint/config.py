@@ -54,11 +54,20 @@ def default_memory_limit(total_mb: int | None = None) -> str:
     return f"{max(MIN_MEMORY_MB, total_mb // 8)}MB"
 
 
-def get_settings(mart: Path | str | None = None) -> Settings:
+SERVING_MEMORY_LIMIT = "512MB"
+"""The engine's default memory cap in a server (``segmint serve``). A server looks up single
+customers and keeps its own compact copies of what the 360° view reads, so the engine's
+buffers hold little it needs again; the summaries it warms spill to disk past the cap. The
+whole server's peak at a million customers is in docs/dashboard.md."""
+
+
+def get_settings(mart: Path | str | None = None, *, serving: bool = False) -> Settings:
     """Read settings from the environment, then apply explicit overrides.
 
     Args:
         mart: a mart path given on the command line; wins over ``SEGMINT_MART``.
+        serving: settings of a server: the engine's memory cap defaults to
+            :data:`SERVING_MEMORY_LIMIT` instead of :func:`default_memory_limit`.
     """
     env = os.environ
     engine = env.get("SEGMINT_ENGINE", "duckdb")
@@ -66,7 +75,8 @@ def get_settings(mart: Path | str | None = None) -> Settings:
     settings = Settings(
         mart=Path(env.get("SEGMINT_MART", named or str(DEFAULT_MART))),
         threads=_whole_number(env, "SEGMINT_THREADS"),
-        memory_limit=env.get("SEGMINT_MEMORY_LIMIT") or default_memory_limit(),
+        memory_limit=env.get("SEGMINT_MEMORY_LIMIT")
+        or (SERVING_MEMORY_LIMIT if serving else default_memory_limit()),
         engine=engine_name(engine),
     )
     if mart is not None:

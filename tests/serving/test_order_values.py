@@ -17,10 +17,33 @@ def test_copied_orders_of_every_customer_equal_the_lookups(mart: Mart) -> None:
         rows = mart.raw.execute(ORDERS_SQL, [customer_id]).fetchall()
         values = probe(mart, [row[0] for row in rows])
         expected = [(*row, *values.get(row[0], (None, None))) for row in rows]
-        assert history.rows(customer_id)[:RECENT] == expected, customer_id
+        assert history.rows(customer_id) == expected, customer_id
         copied += len(history.rows(customer_id))
+    kept = mart.raw.execute(
+        "SELECT sum(least(n, $1)), max(n) FROM "
+        "(SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id)",
+        [RECENT],
+    ).fetchone()
+    assert kept is not None and copied == kept[0] > 0
+    assert kept[1] > RECENT  # some customer has more orders than the copy keeps
+
+
+def test_every_order_is_kept_when_asked(mart: Mart) -> None:
+    history = order_history(mart, most=None)
+    assert history is not None
     stored = mart.raw.execute("SELECT count(*) FROM orders").fetchone()
-    assert stored is not None and copied == stored[0] > 0
+    assert stored is not None and int(history.starts[-1]) == stored[0]
+
+
+def test_more_orders_than_the_copy_keeps_are_read_from_the_mart(mart: Mart) -> None:
+    customer = mart.raw.execute(
+        "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    assert customer is not None
+    copies = SortedCopies()
+    copies.rebuild(mart)
+    assert copies.recent_orders(mart, customer[0], RECENT) is not None
+    assert copies.recent_orders(mart, customer[0], RECENT + 1) is None
 
 
 def test_the_copy_is_set_aside_after_a_commit_until_confirmed(mart: Mart) -> None:

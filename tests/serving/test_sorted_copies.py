@@ -161,3 +161,32 @@ def test_an_in_memory_mart_is_copied_but_its_orders_never_trusted() -> None:
         assert built.recent_orders(mart, "a", RECENT) is None
         assert stored_dates(mart) == []
         assert built.feature_rows(dt.date(2024, 6, 30), "a") is None
+
+
+def test_copies_read_in_parts_equal_copies_read_whole(
+    mart: Mart, copies: SortedCopies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every table read a few hundred values at a time (many parts, cut at customer ids)
+    gives every customer the same rows as the copies read in one part."""
+    import segmint.serving.sorted_copies as module
+
+    monkeypatch.setattr(module, "PART_VALUES", 500)
+    assert len(module.parts_of(mart, "scores", 5, _built(copies).tables["customers"].keys)) > 5
+    parted = SortedCopies()
+    parted.rebuild(mart)
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    day = stored_dates(mart)[-1]
+    for customer_id in ids:
+        for table in COPIED:
+            assert parted.rows(table, customer_id) == copies.rows(table, customer_id), table
+        assert parted.feature_rows(day, customer_id) == copies.feature_rows(day, customer_id)
+        orders = _built(parted).orders, _built(copies).orders
+        assert orders[0] is not None and orders[1] is not None
+        assert orders[0].rows(customer_id) == orders[1].rows(customer_id)
+
+
+def _built(copies: SortedCopies) -> Any:
+    """The copies' current generation."""
+    built = copies._built
+    assert built is not None
+    return built

@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from segmint.serving.sorted_table import DICTIONARY_BELOW, sorted_table
+from segmint.serving.sorted_table import DICTIONARY_BELOW, DICTIONARY_MOST, sorted_table
 
 SQL = "SELECT customer_id, n, label FROM t ORDER BY customer_id, n"
 
@@ -55,7 +55,7 @@ def test_rows_out_of_byte_order_are_sorted_keeping_each_customers_order(
 def test_null_ids_are_dropped(con: duckdb.DuckDBPyConnection) -> None:
     table = sorted_table(con, SQL, [], ["n", "label"])
     assert table is not None
-    assert len(table.keys) == 7
+    assert len(table.keys) == 6 and int(table.starts[-1]) == 7  # each id once, 7 rows
     assert all(row != (9, "orphan") for row in table.rows_of(["a", "b", "c", "Z", "é"]))
 
 
@@ -116,3 +116,54 @@ def test_empty_result() -> None:
     assert table is not None
     assert table.rows("a") == []
     assert table.rows_of(["a", "b"]) == []
+
+
+def test_few_distinct_values_of_any_type_are_a_dictionary_with_small_indices() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE f AS SELECT lpad(i::VARCHAR, 5, '0') AS customer_id, "
+        "DATE '2025-01-01' + (i % 3)::INTEGER AS d, (i % 200) / 8.0 AS rate, "
+        "(i % 1000)::BIGINT AS small, i::DOUBLE / 7 AS spread, "
+        "CASE WHEN i % 5 = 0 THEN NULL ELSE i % 4 END::BIGINT AS sparse "
+        "FROM range(3000) r(i)"
+    )
+    sql = "SELECT * FROM f ORDER BY customer_id"
+    columns = ["d", "rate", "small", "spread", "sparse"]
+    table = sorted_table(con, sql, [], columns)
+    assert table is not None
+    d, rate, small, spread, sparse = table.arrays
+    assert d is not None and rate is not None and small is not None and spread is not None
+    assert sparse is not None
+    assert d.type == pa.dictionary(pa.int8(), pa.date32())  # 3 values
+    assert rate.type == pa.dictionary(pa.int16(), pa.float64())  # 200 values
+    assert small.type == pa.dictionary(pa.int16(), pa.int64())  # 1,000 values
+    assert spread.type == pa.float64()  # every value distinct
+    assert sparse.type == pa.dictionary(pa.int8(), pa.int64())
+    expected = con.execute(f"SELECT {', '.join(columns)} FROM f ORDER BY customer_id").fetchall()
+    assert [table.rows(f"{i:05d}")[0] for i in range(3000)] == expected
+
+
+def test_many_whole_numbers_are_held_in_the_narrowest_type() -> None:
+    con = duckdb.connect()
+    most = DICTIONARY_MOST + 1
+    con.execute(
+        "CREATE TABLE w AS SELECT lpad(i::VARCHAR, 6, '0') AS customer_id, "
+        "i::BIGINT AS n, (i * 100000)::BIGINT AS wide, -i::INTEGER AS negative "
+        f"FROM range({2 * most}) r(i)"
+    )
+    table = sorted_table(con, "SELECT * FROM w ORDER BY customer_id", [], ["n", "wide", "negative"])
+    assert table is not None
+    n, wide, negative = table.arrays
+    assert n is not None and wide is not None and negative is not None
+    assert n.type == pa.int32() and wide.type == pa.int64() and negative.type == pa.int32()
+    last = 2 * most - 1
+    assert table.rows(f"{last:06d}") == [(last, last * 100000, -last)]
+
+
+def test_most_keeps_each_customers_first_rows(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("INSERT INTO t VALUES ('b', 3, 'x'), ('b', 0, 'y')")
+    table = sorted_table(con, SQL, [], ["n"], most=2)
+    assert table is not None
+    assert table.rows("b") == [(0,), (1,)]  # the first two of b's four, in order
+    assert table.rows("a") == [(1,)] and table.rows("c") == [(5,)]
+    assert table.rows_of(["c", "b"]) == [(5,), (0,), (1,)]

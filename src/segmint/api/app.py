@@ -104,7 +104,7 @@ def create_app(
         MartError: there is no mart at that path.
         MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
     """
-    settings = settings or get_settings(mart)
+    settings = settings or get_settings(mart, serving=True)
     registration, pool = _serve(
         Path(mart) if mart is not None else settings.mart, settings, wait, on_wait
     )
@@ -209,7 +209,7 @@ def create_app_from_env() -> FastAPI:
         MartError: there is no mart at that path.
         MartBusyError: a writer held the mart too long and there is no snapshot.
     """
-    settings = get_settings()
+    settings = get_settings(serving=True)
     return create_app(settings, settings.mart, on_wait=_tell)
 
 

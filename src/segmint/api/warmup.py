@@ -4,10 +4,12 @@ The first profile of a segmentation takes seconds (about 17 s at a million custo
 no request should be the one that computes it. :class:`Warmer` runs in one background
 thread with its own cursor: at start, and whenever the mart has changed when it looks
 again (every ``interval`` seconds, or at once when :meth:`Warmer.wake` says the server
-switched to a new snapshot of the mart), it rebuilds the sorted copies of the 360° view, clears
-the dashboard's cached results, reads the tables of the 360° view once (so their blocks are
-in memory) and computes what the pages show first: for every stored segmentation (the
-default one first) its dates, latest profile, overview and personas.
+switched to a new snapshot of the mart), it lets go of the sorted copies of the 360° view and
+the dashboard's cached results, computes what the pages show first (for every stored
+segmentation, the default one first, its dates, latest profile, overview and personas),
+builds the copies again and reads the tables of the 360° view once (so their blocks are in
+memory). The summaries come first because computing them holds the most memory; the copies
+are not held meanwhile, and the 360° view reads the mart until they are built.
 """
 
 from __future__ import annotations
@@ -85,10 +87,11 @@ class Warmer:
         if state == self._seen:
             self.copies.confirm(files)
             return False
-        self.copies.rebuild(mart)
+        self.copies.clear()  # let go of the old copies before computing anything new
         self.dashboard.invalidate()
+        self._warm(mart)  # first, while the least is held: the summaries hold the most
+        self.copies.rebuild(mart)
         preload(mart)
-        self._warm(mart)
         self._seen = state
         return True
 

@@ -28,11 +28,9 @@ import duckdb
 from segmint.mart import Mart
 from segmint.serving import order_values, score_table
 from segmint.serving.frames import row_records
+from segmint.serving.order_values import RECENT as RECENT
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.serving.sorted_table import Rows
-
-RECENT = 20
-"""Orders and events shown, latest first."""
 
 INGEST = ("ingest_id",)
 

@@ -6,16 +6,18 @@ The 360° view shows a customer's latest orders with their net value
 line's value) and number of lines. Probing ``order_lines`` for them on every view was its
 dearest statement (about 6 ms of engine CPU at a million customers, over 16 million
 lines), and finding the orders another 2 ms. :func:`order_history` sums every order once,
-by the same ``GROUP BY`` the probe runs, and keeps every customer's orders, latest first,
-as a sorted in-process table (about 50 bytes per order: 450 MB at 9 million orders), so the
-view reads them by a binary search; :func:`probe` sums a few orders when the view reads the
-mart instead.
+by the same ``GROUP BY`` the probe runs, and keeps each customer's latest :data:`RECENT`
+orders (all a view shows) as a sorted in-process table, so the view reads them by a binary
+search; :func:`probe` sums a few orders when the view reads the mart instead.
 """
 
 from __future__ import annotations
 
 from segmint.mart import Mart
-from segmint.serving.sorted_table import KEY, SortedTable, sorted_table
+from segmint.serving.sorted_table import IN_PART, KEY, Part, SortedTable, sorted_table
+
+RECENT = 20
+"""Orders (and events) a view shows, latest first: the most a customer's copy keeps."""
 
 ORDER_COLUMNS = ["order_id", "order_ts", "channel", "status", "value", "lines"]
 """What the view shows of an order."""
@@ -24,13 +26,20 @@ VALUE_SQL = "sum(quantity * unit_price - coalesce(discount, 0.0)) AS value, coun
 """An order's value and number of lines: one definition for the copy and the probe."""
 
 HISTORY_SQL = f"""
-WITH sums AS (SELECT order_id, {VALUE_SQL} FROM order_lines GROUP BY order_id)
+WITH mine AS MATERIALIZED (
+    SELECT {KEY}, order_id, order_ts, channel, status FROM orders WHERE {IN_PART}
+),
+sums AS (
+    SELECT order_id, {VALUE_SQL} FROM order_lines
+    WHERE order_id IN (SELECT order_id FROM mine) GROUP BY order_id
+)
 SELECT o.{KEY}, o.order_id, o.order_ts, o.channel, o.status, s.value, s.lines
-FROM orders o LEFT JOIN sums s ON o.order_id = s.order_id
+FROM mine o LEFT JOIN sums s ON o.order_id = s.order_id
 ORDER BY o.{KEY}, o.order_ts DESC
 """
-"""Every order with its value and lines, each customer's latest first (the order of the
-view's statement)."""
+"""The orders of one part of the customers (:data:`~segmint.serving.sorted_table.IN_PART`)
+with their value and lines, each customer's latest first (the order of the view's
+statement)."""
 
 PROBE_SQL = f"""
 SELECT order_id, {VALUE_SQL}
@@ -45,10 +54,14 @@ OrderValue = tuple[float | None, int]
 """An order's net value (None when every line's value is missing) and number of lines."""
 
 
-def order_history(mart: Mart) -> SortedTable | None:
-    """Every customer's orders, latest first, with columns :data:`ORDER_COLUMNS`; None when
-    a column's type would not come out of Arrow exactly as out of the engine."""
-    return sorted_table(mart.raw, HISTORY_SQL, [], ORDER_COLUMNS)
+def order_history(
+    mart: Mart, most: int | None = RECENT, parts: list[Part] | None = None
+) -> SortedTable | None:
+    """Every customer's latest ``most`` orders (None: all), latest first, with columns
+    :data:`ORDER_COLUMNS`, read in ``parts`` (default: one); None when a column's type
+    would not come out of Arrow exactly as out of the engine."""
+    parts = parts or [(None, None)]
+    return sorted_table(mart.raw, HISTORY_SQL, [], ORDER_COLUMNS, most, parts)
 
 
 def probe(mart: Mart, order_ids: list[str]) -> dict[str, OrderValue]:

@@ -27,33 +27,45 @@ Memory: about 1.2 GB at a million customers (low-cardinality text is dictionary-
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.serving import order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
-from segmint.serving.sorted_table import KEY, Rows, SortedTable, sorted_table
+from segmint.serving.sorted_table import IN_PART, KEY, Part, Rows, SortedTable, sorted_table
+
+STORED = "rowid"
+"""The order of a customer's rows that is the order they are stored in."""
 
 COPIED: dict[str, tuple[tuple[str, ...] | None, str]] = {
-    "customers": (None, "rowid"),
-    "customer_pii": (None, "rowid"),
-    "consents": (None, "rowid"),
-    "assignments": (
-        ("segmentation", "as_of", "segment", "version"),
-        "segmentation, as_of, version DESC",
-    ),
+    "customers": (None, STORED),
     SCORES_TABLE: (
         ("as_of", "model", "score_name", "value"),
         "as_of DESC, score_name, model",
     ),
+    "assignments": (
+        ("segmentation", "as_of", "segment", "version"),
+        "segmentation, as_of, version DESC",
+    ),
+    "consents": (None, STORED),
+    "customer_pii": (None, STORED),
 }
 """Tables copied whole: the columns the view's statement reads (None: all but ``ingest_id``,
 in the mart's order), and the order of a customer's rows (the order that statement gives:
-stored order, or its ``ORDER BY``)."""
+stored order, or its ``ORDER BY``). Built in this order, after the orders (customers first:
+their ids cut the parts), those whose reading holds most memory while less is held."""
+
+PART_VALUES = 10_000_000
+"""Values (rows × columns) a copy reads and the engine sorts at a time: the engine's memory
+for a copy is that of a part (at a million customers the scores are six parts)."""
 
 PRELOADED = ("events",)
 """Tables a 360° view reads by point lookups in the mart, read once so they are in memory."""
@@ -107,10 +119,13 @@ class SortedCopies:
 
     def recent_orders(self, mart: Mart, customer_id: str, limit: int) -> Rows | None:
         """The latest ``limit`` orders of ``customer_id`` with their value and lines (columns
-        :data:`segmint.serving.order_values.ORDER_COLUMNS`); None when not copied or when
-        something was committed to the mart since the copies were last found current."""
+        :data:`segmint.serving.order_values.ORDER_COLUMNS`); None when not copied, when more
+        are asked than the copy keeps, or when something was committed to the mart since the
+        copies were last found current."""
         with self._lock:
             built, current = self._built, self._current
+        if limit > order_values.RECENT:
+            return None
         if built is None or built.orders is None or current is None or current[0] is None:
             return None  # not built, or a mart without a file (whose commits leave no trace)
         if current != file_state(mart):
@@ -135,25 +150,33 @@ class SortedCopies:
     def rebuild(self, mart: Mart) -> None:
         """Build the copies anew from the mart's tables and put them in place at once.
 
-        Requests that already hold the previous copies finish on them; the memory goes back
-        when the last of them ends.
+        The previous copies are let go first, so the process never holds two generations:
+        until the new ones are in place the views read the mart, and requests that already
+        hold the previous copies finish on them.
         """
         state = file_state(mart)  # before reading: a commit while building is noticed
+        self.clear()
         present = set(mart.con.list_tables())
-        features: tuple[dt.date, SortedTable] | None = None
-        dates = stored_dates(mart)
-        if dates:
-            table = _copy(mart, "features", None, "rowid", dates[-1])
-            features = None if table is None else (dates[-1], table)
         has_scores = score_table.has_scores(mart)
         tables: dict[str, SortedTable] = {}
+        keys: npt.NDArray[np.bytes_] | None = None
+        orders: SortedTable | None = None
         for name, (columns, order) in COPIED.items():
             if name not in present or (name == SCORES_TABLE and not has_scores):
                 continue
-            copy = _copy(mart, name, columns, order)
+            copy = _copy(mart, name, columns, order, keys=keys)
             if copy is not None:
                 tables[name] = copy
-        orders = order_values.order_history(mart) if {"orders", "order_lines"} <= present else None
+            if name == "customers":
+                keys = None if copy is None else copy.keys
+                if {"orders", "order_lines"} <= present:
+                    parts = parts_of(mart, "orders", len(order_values.ORDER_COLUMNS), keys)
+                    orders = order_values.order_history(mart, parts=parts)
+        features: tuple[dt.date, SortedTable] | None = None
+        dates = stored_dates(mart)
+        if dates:
+            table = _copy(mart, "features", None, STORED, dates[-1])
+            features = None if table is None else (dates[-1], table)
         built = Built(tables, features, has_scores, orders)
         with self._lock:
             self._built, self._current = built, state
@@ -194,18 +217,34 @@ def _copy(
     columns: tuple[str, ...] | None,
     order: str,
     as_of: dt.date | None = None,
+    keys: npt.NDArray[np.bytes_] | None = None,
 ) -> SortedTable | None:
     """``table``'s ``columns`` (None: all but ``ingest_id``, and ``as_of`` when given, in the
-    mart's order) sorted by customer and then ``order``; None when a column's type would not
-    come out of Arrow exactly as out of the engine."""
+    mart's order) sorted by customer and then ``order``: stored order, or an ``ORDER BY``
+    the engine sorts in parts cut at ``keys`` (the customers' ids, when at hand); None when
+    a column's type would not come out of Arrow exactly as out of the engine."""
     described = mart.raw.execute(f"DESCRIBE {table}").fetchall()
     skipped = {"ingest_id"} | ({"as_of"} if as_of is not None else set())
     shown = list(columns or (row[0] for row in described if row[0] not in skipped))
-    kept = [name for name in shown if name != KEY]
-    where, params = ("", []) if as_of is None else ("WHERE as_of = $1", [as_of])
-    listed = ", ".join(f'"{name}"' for name in (KEY, *kept))
-    sql = f"SELECT {listed} FROM {table} {where} ORDER BY {KEY}, {order}"
-    return sorted_table(mart.raw, sql, params, shown)
+    listed = ", ".join(f'"{name}"' for name in (KEY, *(n for n in shown if n != KEY)))
+    if order == STORED:  # read as stored; a stable sort by id here keeps each one's order
+        where, params = ("", []) if as_of is None else ("WHERE as_of = $1", [as_of])
+        return sorted_table(mart.raw, f"SELECT {listed} FROM {table} {where}", params, shown)
+    sql = f"SELECT {listed} FROM {table} WHERE {IN_PART} ORDER BY {KEY}, {order}"
+    return sorted_table(mart.raw, sql, [], shown, parts=parts_of(mart, table, len(shown), keys))
+
+
+def parts_of(
+    mart: Mart, table: str, columns: int, keys: npt.NDArray[np.bytes_] | None
+) -> list[Part]:
+    """Parts of about :data:`PART_VALUES` values (rows × ``columns``) of ``table``, cut at
+    evenly spaced ids of the sorted ``keys`` (one part without them)."""
+    counted = mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone()
+    count = math.ceil((counted[0] if counted else 0) * columns / PART_VALUES)
+    if keys is None or count <= 1 or len(keys) < count:
+        return [(None, None)]
+    cuts: list[str | None] = [keys[len(keys) * i // count].decode() for i in range(1, count)]
+    return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
 def fingerprint(mart: Mart) -> tuple[Any, ...]:

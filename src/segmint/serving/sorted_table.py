@@ -1,9 +1,16 @@
-"""Rows of a table sorted by ``customer_id``, held in the process and found by binary search.
+"""Rows of a table grouped by ``customer_id``, held in the process and found by binary search.
 
-The ids are a numpy array of bytes (:mod:`segmint.serving.keys`), the other columns Arrow arrays,
-so a customer's rows cost a binary search and one Arrow scalar per value: tens of
-microseconds, where an engine statement costs 1.5-3 ms at a million customers (a parse, a
-plan and the scan of a row group of 122,880 rows). Only columns whose Python values Arrow
+Each customer's id is held once, in a sorted numpy array of bytes
+(:mod:`segmint.serving.keys`), with where its rows start; the other columns are Arrow arrays
+in customer order. A customer's rows cost a binary search and one Arrow scalar per value:
+tens of microseconds, where an engine statement costs 1.5-3 ms at a million customers (a
+parse, a plan and the scan of a row group of 122,880 rows).
+
+The copy holds what a lookup needs in as little memory as gives the same values back:
+a column with few distinct values (dates, segment names, small counts, rates with a few
+hundred values) is dictionary-encoded with one- or two-byte indices, other whole numbers
+are held in the narrowest integer type that holds them, and ``most`` keeps only each
+customer's first rows where a view shows no more. Only columns whose Python values Arrow
 gives exactly as the engine's cursor does are held (text, booleans, integers, doubles,
 dates, timestamps): :func:`sorted_table` refuses any other type, and the caller reads the
 mart instead.
@@ -12,7 +19,8 @@ mart instead.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -34,8 +42,21 @@ EXACT_TYPES = frozenset(
 """Engine types whose values come out of Arrow exactly as out of the engine's cursor."""
 
 DICTIONARY_BELOW = 0.5
-"""Text columns with fewer distinct values than this share of their rows are
-dictionary-encoded (country, segment, channel…): same values, a fraction of the memory."""
+"""Columns with fewer distinct values than this share of their rows (and at most
+:data:`DICTIONARY_MOST`) are dictionary-encoded: same values, a fraction of the memory."""
+
+DICTIONARY_MOST = 32_767
+"""Most distinct values a dictionary of other than text holds (two-byte indices)."""
+
+SAMPLE = 65_536
+"""Rows looked at first to rule a column out of a dictionary without counting all values."""
+
+BATCH_ROWS = 131_072
+"""Rows read from the engine at a time (their ids become bytes batch by batch)."""
+
+Decoded = tuple[list[Any], npt.NDArray[np.integer[Any]]]
+"""A dictionary column as its values (Python objects, then None) and each row's index
+(-1, the None at the end, for a null)."""
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 """Column names and row tuples, as a cursor's ``description`` and ``fetchall`` give them."""
@@ -43,72 +64,220 @@ Rows = tuple[list[str], list[tuple[Any, ...]]]
 
 @dataclass(frozen=True)
 class SortedTable:
-    """One table's rows sorted by ``customer_id``: the ids as bytes and the other columns.
+    """One table's rows grouped by ``customer_id``: each id once, where its rows start, and
+    the other columns.
 
     ``columns`` names the columns of a row, as the view's statement on the mart names them;
     ``arrays`` holds each one's values, None for ``customer_id``, whose value is the id looked
-    up (equal byte for byte to the stored one) rather than a column kept.
+    up (equal byte for byte to the stored one) rather than a column kept. The rows of
+    ``keys[i]`` are ``starts[i]`` to ``starts[i + 1]``. A dictionary column is read through
+    its values as Python objects and its indices as numpy (a tenth of the cost of an Arrow
+    dictionary scalar).
     """
 
     columns: list[str]
     keys: npt.NDArray[np.bytes_]
+    starts: npt.NDArray[np.integer[Any]]
     arrays: tuple[pa.Array | None, ...]
+    decoded: tuple[Decoded | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decoded", tuple(_decoded(array) for array in self.arrays))
 
     def rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         """The rows of ``customer_id``, in the copy's order."""
-        low, high = key_range(self.keys, customer_id)
+        low, high = self._span(customer_id)
         return [self._row(position, customer_id) for position in range(low, high)]
 
     def rows_of(self, customer_ids: list[str]) -> list[tuple[Any, ...]]:
         """The rows of each of ``customer_ids`` in turn."""
         found: list[tuple[Any, ...]] = []
         for customer_id in customer_ids:
-            low, high = key_range(self.keys, customer_id)
-            found.extend(self._row(position, customer_id) for position in range(low, high))
+            found.extend(self.rows(customer_id))
         return found
 
+    def _span(self, customer_id: str) -> tuple[int, int]:
+        """The positions ``[low, high)`` of the rows of ``customer_id``."""
+        low, high = key_range(self.keys, customer_id)
+        if low == high:
+            return 0, 0
+        return int(self.starts[low]), int(self.starts[low + 1])
+
     def _row(self, position: int, customer_id: str) -> tuple[Any, ...]:
-        """The row at ``position``, a row of ``customer_id``: one Arrow scalar per column
-        (a few rows are read at a time, so a slice of every column would cost more)."""
+        """The row at ``position``, a row of ``customer_id``: one value per column (a few
+        rows are read at a time, so a slice of every column would cost more)."""
         return tuple(
-            customer_id if array is None else array[position].as_py() for array in self.arrays
+            customer_id
+            if array is None
+            else (array[position].as_py() if decoded is None else decoded[0][decoded[1][position]])
+            for array, decoded in zip(self.arrays, self.decoded, strict=True)
         )
 
     @property
     def nbytes(self) -> int:
         """Memory held, in bytes."""
-        return int(self.keys.nbytes) + sum(int(a.nbytes) for a in self.arrays if a is not None)
+        held = sum(int(a.nbytes) for a in self.arrays if a is not None)
+        filled = sum(  # indices of a column with nulls are a copy with -1 for them
+            int(d[1].nbytes)
+            for a, d in zip(self.arrays, self.decoded, strict=True)
+            if a is not None and d is not None and a.null_count
+        )
+        return int(self.keys.nbytes) + int(self.starts.nbytes) + held + filled
+
+
+Part = tuple[str | None, str | None]
+"""Ids from the first (None: the least) up to, not including, the second (None: no end)."""
+
+IN_PART = f"($1::VARCHAR IS NULL OR {KEY} >= $1) AND ($2::VARCHAR IS NULL OR {KEY} < $2)"
+"""A statement's condition for the rows of one :data:`Part` (its first two parameters)."""
 
 
 def sorted_table(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], columns: list[str]
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    columns: list[str],
+    most: int | None = None,
+    parts: Sequence[Part] | None = None,
 ) -> SortedTable | None:
     """The rows of ``sql`` (``customer_id`` first, then ``columns``; already sorted by
     ``customer_id`` and then in each customer's order) as a :class:`SortedTable` whose rows
-    have ``columns``; None when a column's type would not come out of Arrow exactly as out of
-    the engine."""
-    described = con.execute(f"DESCRIBE {sql}", params).fetchall()
+    have ``columns``, with at most ``most`` rows per customer (None: all); None when a
+    column's type would not come out of Arrow exactly as out of the engine.
+
+    With ``parts`` (in id order), ``sql`` takes the bounds of a :data:`Part` as its first
+    two parameters (then ``params``) and is run once per part: the engine sorts one part at a time,
+    so its memory stays that of a part.
+    """
+    bounded = [None, None, *params] if parts is not None else params
+    described = con.execute(f"DESCRIBE {sql}", bounded).fetchall()
     inexact = [f"{row[0]} {row[1]}" for row in described if row[1] not in EXACT_TYPES]
     if inexact:
         log.info("no exact in-memory copy of %s; reading the mart", inexact)
         return None
-    values = con.execute(sql, params).fetch_arrow_table()
-    values = values.filter(pc.is_valid(values.column(0)))  # a null id matches no lookup
-    keys = as_keys(values.column(0))
+    names = [row[0] for row in described]
+    runs = [params] if parts is None else [[*part, *params] for part in parts]
+    keys, values = _read((_reader(con, sql, run) for run in runs), names)
     if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
         order_of = np.argsort(keys, kind="stable")  # the engine's order of text differs
         keys, values = keys[order_of], values.take(pa.array(order_of))
-    held = dict(zip(values.column_names[1:], values.columns[1:], strict=True))
-    arrays = tuple(None if name == KEY else _compact(held[name]) for name in columns)
-    return SortedTable(columns, keys, arrays)
+    keys, starts, kept = _grouped(keys, most)
+    if kept is not None:
+        values = values.take(pa.array(kept))
+    held = dict(zip(names[1:], values.columns, strict=True))
+    del values
+    arrays = tuple(None if name == KEY else _compact(held.pop(name)) for name in columns)
+    pa.default_memory_pool().release_unused()  # the raw result's memory back to the system
+    return SortedTable(columns, keys, starts, arrays)
+
+
+def _reader(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pa.RecordBatchReader:
+    """The result of ``sql`` run with ``params``, in batches."""
+    return con.execute(sql, params).to_arrow_reader(BATCH_ROWS)
+
+
+def _read(
+    readers: Iterator[pa.RecordBatchReader], names: list[str]
+) -> tuple[npt.NDArray[np.bytes_], pa.Table]:
+    """The ids of the rows of ``readers`` (read one after the other) as bytes and the other
+    columns, batch by batch, so the whole result is never held as read: ids become bytes,
+    and a column with few values in the first batch is dictionary-encoded in every batch.
+    Rows without an id are left out (they match no lookup)."""
+    keys: list[npt.NDArray[np.bytes_]] = []
+    chunks: list[list[pa.Array]] = [[] for _ in names[1:]]
+    encode: list[bool] | None = None
+    schema: pa.Schema | None = None
+    for batch in (batch for reader in readers for batch in reader):
+        schema = batch.schema
+        batch = batch.filter(pc.is_valid(batch.column(0)))
+        keys.append(as_keys(batch.column(0)))
+        columns = batch.columns[1:]
+        if encode is None:
+            encode = [not pa.types.is_boolean(c.type) and _few_values(c) for c in columns]
+        for held, column, encoded in zip(chunks, columns, encode, strict=True):
+            held.append(pc.dictionary_encode(column) if encoded else column)
+    if schema is None:
+        return np.array([], dtype="S1"), pa.table({name: pa.array([]) for name in names[1:]})
+    fields = list(schema)[1:]
+    arrays = {f.name: _chunked(held, f.type) for f, held in zip(fields, chunks, strict=True)}
+    found = np.concatenate(keys) if keys else np.array([], dtype="S1")
+    return found, pa.table(arrays)
+
+
+def _chunked(chunks: list[pa.Array], kind: pa.DataType) -> pa.ChunkedArray:
+    """One column's batches; dictionary-encoded ones share one dictionary."""
+    if chunks and pa.types.is_dictionary(chunks[0].type):
+        return pa.chunked_array(chunks).unify_dictionaries()
+    return pa.chunked_array(chunks, type=kind)
+
+
+def _grouped(
+    keys: npt.NDArray[np.bytes_], most: int | None
+) -> tuple[npt.NDArray[np.bytes_], npt.NDArray[np.integer[Any]], npt.NDArray[np.int64] | None]:
+    """Each id of the sorted ``keys`` once, where its rows start (and the end), and the rows
+    kept when each id keeps at most ``most`` (None: every row kept)."""
+    n = len(keys)
+    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if n else np.array([], np.int64)
+    counts = np.diff(np.r_[firsts, n])
+    kept: npt.NDArray[np.int64] | None = None
+    if most is not None and len(counts) and int(counts.max()) > most:
+        rank = np.arange(n) - np.repeat(firsts, counts)
+        kept = np.flatnonzero(rank < most)
+        counts = np.minimum(counts, most)
+    width = np.int32 if n < 2**31 else np.int64
+    starts = np.r_[0, np.cumsum(counts)].astype(width)
+    return keys[firsts], starts, kept
+
+
+def _decoded(array: pa.Array | None) -> Decoded | None:
+    """A dictionary ``array`` as :data:`Decoded`; None for any other."""
+    if array is None or not pa.types.is_dictionary(array.type):
+        return None
+    indices = array.indices if not array.null_count else pc.fill_null(array.indices, -1)
+    return [*array.dictionary.to_pylist(), None], indices.to_numpy(zero_copy_only=True)
 
 
 def _compact(column: pa.ChunkedArray) -> pa.Array:
-    """``column`` in one contiguous array, dictionary-encoded when it is low-cardinality
-    text."""
+    """``column`` in one contiguous array: dictionary-encoded when it has few distinct
+    values, whole numbers in the narrowest type that holds them; every value as before."""
     array = column.combine_chunks()
-    if not pa.types.is_string(array.type) or not len(array):
+    if pa.types.is_dictionary(array.type):  # encoded as it was read
+        return array.cast(
+            pa.dictionary(_narrowest(0, len(array.dictionary)), array.type.value_type)
+        )
+    if not len(array) or pa.types.is_boolean(array.type):
         return array
-    if len(pc.unique(array)) < DICTIONARY_BELOW * len(array):
-        return pc.dictionary_encode(array)
+    if _few_values(array):
+        encoded = pc.dictionary_encode(array)
+        return encoded.cast(pa.dictionary(_narrowest(0, len(encoded.dictionary)), array.type))
+    if pa.types.is_integer(array.type):
+        return _narrowed(array)
     return array
+
+
+def _few_values(array: pa.Array) -> bool:
+    """Whether ``array`` has few enough distinct values for a dictionary: fewer than
+    :data:`DICTIONARY_BELOW` of its rows, and for other than text (whose values cost more
+    than an index of any width) at most :data:`DICTIONARY_MOST`."""
+    limit = int(DICTIONARY_BELOW * len(array))
+    if not pa.types.is_string(array.type):
+        limit = min(DICTIONARY_MOST, limit)
+    if len(pc.unique(array.slice(0, SAMPLE))) > limit:
+        return False
+    return len(pc.unique(array)) <= limit
+
+
+def _narrowed(array: pa.Array) -> pa.Array:
+    """Whole numbers in the narrowest signed type that holds their least and greatest."""
+    bounds = pc.min_max(array)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    return array if low is None else array.cast(_narrowest(low, high))
+
+
+def _narrowest(low: int, high: int) -> pa.DataType:
+    """The narrowest signed integer type that holds ``low`` and ``high``."""
+    for width in (np.int8, np.int16, np.int32):
+        info = np.iinfo(width)
+        if info.min <= low and high <= info.max:
+            return pa.from_numpy_dtype(width)
+    return pa.int64()
