@@ -50,6 +50,24 @@ def test_first_look_warms_every_segmentation_and_builds_the_copies(mart: Mart) -
     warmer.copies.clear()
 
 
+def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+
+    def fail(*args: object) -> None:
+        raise MemoryError("the engine ran out of memory")
+
+    monkeypatch.setattr(warmer.dashboard, "overview", fail)
+    with pytest.raises(MemoryError):
+        warmer.check(mart)
+    customer = mart.raw.execute("SELECT min(customer_id) FROM assignments").fetchone()
+    assert customer is not None and warmer.copies.rows("assignments", customer[0])
+    monkeypatch.undo()
+    assert warmer.check(mart)  # not seen as warm: looked at again
+    warmer.copies.clear()
+
+
 def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:
     warmer = warmer_over(mart)
     assert warmer.check(mart)

@@ -89,9 +89,11 @@ class Warmer:
             return False
         self.copies.clear()  # let go of the old copies before computing anything new
         self.dashboard.invalidate()
-        self._warm(mart)  # first, while the least is held: the summaries hold the most
-        self.copies.rebuild(mart)
-        preload(mart)
+        try:
+            self._warm(mart)  # first, while the least is held: the summaries hold the most
+        finally:  # the 360° view is served from the copies even when a summary failed
+            self.copies.rebuild(mart)
+            preload(mart)
         self._seen = state
         return True
 

@@ -140,14 +140,15 @@ def sorted_table(
     most: int | None = None,
     parts: Sequence[Part] | None = None,
 ) -> SortedTable | None:
-    """The rows of ``sql`` (``customer_id`` first, then ``columns``; already sorted by
-    ``customer_id`` and then in each customer's order) as a :class:`SortedTable` whose rows
-    have ``columns``, with at most ``most`` rows per customer (None: all); None when a
-    column's type would not come out of Arrow exactly as out of the engine.
+    """The rows of ``sql`` (``customer_id`` first, then ``columns``; each customer's rows in
+    their order, and cheapest when sorted by ``customer_id``, else a stable sort here groups
+    them) as a :class:`SortedTable` whose rows have ``columns``, with at most ``most`` rows
+    per customer (None: all); None when a column's type would not come out of Arrow exactly
+    as out of the engine.
 
     With ``parts`` (in id order), ``sql`` takes the bounds of a :data:`Part` as its first
-    two parameters (then ``params``) and is run once per part: the engine sorts one part at a time,
-    so its memory stays that of a part.
+    two parameters (then ``params``) and is run once per part: the engine sorts one part at
+    a time, so its memory stays that of a part.
     """
     bounded = [None, None, *params] if parts is not None else params
     described = con.execute(f"DESCRIBE {sql}", bounded).fetchall()
@@ -158,17 +159,25 @@ def sorted_table(
     names = [row[0] for row in described]
     runs = [params] if parts is None else [[*part, *params] for part in parts]
     keys, values = _read((_reader(con, sql, run) for run in runs), names)
+    picked: npt.NDArray[np.int64] | None = None
     if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
-        order_of = np.argsort(keys, kind="stable")  # the engine's order of text differs
-        keys, values = keys[order_of], values.take(pa.array(order_of))
+        picked = np.argsort(keys, kind="stable")  # a stable sort keeps each one's order
+        keys = keys[picked]
     keys, starts, kept = _grouped(keys, most)
     if kept is not None:
-        values = values.take(pa.array(kept))
+        picked = kept if picked is None else picked[kept]
     held = dict(zip(names[1:], values.columns, strict=True))
     del values
-    arrays = tuple(None if name == KEY else _compact(held.pop(name)) for name in columns)
+    arrays = tuple(None if name == KEY else _taken(held.pop(name), picked) for name in columns)
     pa.default_memory_pool().release_unused()  # the raw result's memory back to the system
     return SortedTable(columns, keys, starts, arrays)
+
+
+def _taken(column: pa.ChunkedArray, picked: npt.NDArray[np.int64] | None) -> pa.Array:
+    """``column`` compacted, then its rows ``picked`` (None: all, as they are): one column
+    at a time, so the rows are never held twice."""
+    array = _compact(column)
+    return array if picked is None else array.take(pa.array(picked))
 
 
 def _reader(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pa.RecordBatchReader:
