@@ -8,7 +8,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from segmint.serving.sorted_table import DICTIONARY_BELOW, DICTIONARY_MOST, sorted_table
+from segmint.serving.compact_columns import DICTIONARY_BELOW, DICTIONARY_MOST
+from segmint.serving.sorted_table import IN_PART, sorted_table
 
 SQL = "SELECT customer_id, n, label FROM t ORDER BY customer_id, n"
 
@@ -167,3 +168,24 @@ def test_most_keeps_each_customers_first_rows(con: duckdb.DuckDBPyConnection) ->
     assert table.rows("b") == [(0,), (1,)]  # the first two of b's four, in order
     assert table.rows("a") == [(1,)] and table.rows("c") == [(5,)]
     assert table.rows_of(["c", "b"]) == [(5,), (0,), (1,)]
+
+
+def test_parts_read_apart_are_the_table_read_whole() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE p AS SELECT 'c' || lpad((i % 97)::VARCHAR, 3, '0') AS customer_id, "
+        "i AS n, CASE WHEN i % 3 = 0 THEN 'a' ELSE 'b' END AS label, "
+        "CASE WHEN i < 150 THEN i % 5 ELSE i * 1000 END::BIGINT AS grows "
+        "FROM range(300) r(i)"
+    )
+    sql = f"SELECT customer_id, n, label, grows FROM p WHERE {IN_PART} ORDER BY customer_id, n"
+    columns = ["n", "label", "grows"]
+    whole = sorted_table(con, sql, [], columns, most=3, parts=[(None, None)])
+    parted = sorted_table(
+        con, sql, [], columns, most=3, parts=[(None, "c010"), ("c010", "c050"), ("c050", None)]
+    )
+    assert whole is not None and parted is not None
+    assert list(parted.keys) == list(whole.keys) and list(parted.starts) == list(whole.starts)
+    for i in range(97):
+        assert parted.rows(f"c{i:03d}") == whole.rows(f"c{i:03d}")
+    assert parted.rows("c010")[0] == (10, "b", 10 % 5)

@@ -175,7 +175,7 @@ class SortedCopies:
         features: tuple[dt.date, SortedTable] | None = None
         dates = stored_dates(mart)
         if dates:
-            table = _copy(mart, "features", None, STORED, dates[-1])
+            table = _copy(mart, "features", None, STORED, dates[-1], keys)
             features = None if table is None else (dates[-1], table)
         built = Built(tables, features, has_scores, orders)
         with self._lock:
@@ -220,18 +220,19 @@ def _copy(
     keys: npt.NDArray[np.bytes_] | None = None,
 ) -> SortedTable | None:
     """``table``'s ``columns`` (None: all but ``ingest_id``, and ``as_of`` when given, in the
-    mart's order) sorted by customer and then ``order``: stored order, or an ``ORDER BY``
-    the engine sorts in parts cut at ``keys`` (the customers' ids, when at hand); None when
-    a column's type would not come out of Arrow exactly as out of the engine."""
+    mart's order) sorted by customer and then ``order`` (stored order, or an ``ORDER BY``
+    the engine sorts), read in parts cut at ``keys`` (the customers' ids, when at hand);
+    None when a column's type would not come out of Arrow exactly as out of the engine."""
     described = mart.raw.execute(f"DESCRIBE {table}").fetchall()
     skipped = {"ingest_id"} | ({"as_of"} if as_of is not None else set())
     shown = list(columns or (row[0] for row in described if row[0] not in skipped))
     listed = ", ".join(f'"{name}"' for name in (KEY, *(n for n in shown if n != KEY)))
-    if order == STORED:  # read as stored; a stable sort by id here keeps each one's order
-        where, params = ("", []) if as_of is None else ("WHERE as_of = $1", [as_of])
-        return sorted_table(mart.raw, f"SELECT {listed} FROM {table} {where}", params, shown)
-    sql = f"SELECT {listed} FROM {table} WHERE {IN_PART} ORDER BY {KEY}, {order}"
-    return sorted_table(mart.raw, sql, [], shown, parts=parts_of(mart, table, len(shown), keys))
+    where, params = (IN_PART, []) if as_of is None else (f"as_of = $3 AND {IN_PART}", [as_of])
+    # stored order: read as stored, and a stable sort by id here keeps each one's order
+    ordered = "" if order == STORED else f"ORDER BY {KEY}, {order}"
+    sql = f"SELECT {listed} FROM {table} WHERE {where} {ordered}"
+    parts = parts_of(mart, table, len(shown), keys)
+    return sorted_table(mart.raw, sql, params, shown, parts=parts)
 
 
 def parts_of(

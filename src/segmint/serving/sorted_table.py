@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from segmint.serving.compact_columns import compact, few_values, merged
 from segmint.serving.keys import as_keys, key_range
 
 log = logging.getLogger(__name__)
@@ -40,16 +41,6 @@ EXACT_TYPES = frozenset(
     | {"TIMESTAMP"}
 )
 """Engine types whose values come out of Arrow exactly as out of the engine's cursor."""
-
-DICTIONARY_BELOW = 0.5
-"""Columns with fewer distinct values than this share of their rows (and at most
-:data:`DICTIONARY_MOST`) are dictionary-encoded: same values, a fraction of the memory."""
-
-DICTIONARY_MOST = 32_767
-"""Most distinct values a dictionary of other than text holds (two-byte indices)."""
-
-SAMPLE = 65_536
-"""Rows looked at first to rule a column out of a dictionary without counting all values."""
 
 BATCH_ROWS = 131_072
 """Rows read from the engine at a time (their ids become bytes batch by batch)."""
@@ -157,8 +148,30 @@ def sorted_table(
         log.info("no exact in-memory copy of %s; reading the mart", inexact)
         return None
     names = [row[0] for row in described]
-    runs = [params] if parts is None else [[*part, *params] for part in parts]
-    keys, values = _read((_reader(con, sql, run) for run in runs), names)
+    if parts is None:
+        return _whole(_piece(con, sql, params, names, columns, most), columns)
+    pieces = [_piece(con, sql, [*part, *params], names, columns, most) for part in parts]
+    joined = _joined(pieces, columns)
+    if joined is None:  # the engine cut the parts in another order of text: read it whole
+        return _whole(_piece(con, sql, [None, None, *params], names, columns, most), columns)
+    return joined
+
+
+Piece = tuple[npt.NDArray[np.bytes_], npt.NDArray[np.integer[Any]], list[pa.Array | None]]
+"""The ids, where their rows start and the compacted columns of a part (or of the whole)."""
+
+
+def _piece(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    names: list[str],
+    columns: list[str],
+    most: int | None,
+) -> Piece:
+    """The rows of ``sql`` run with ``params``, grouped by id (a stable sort when the engine
+    did not sort them), at most ``most`` per id, compacted column by column."""
+    keys, values = _read(iter([_reader(con, sql, params)]), names)
     picked: npt.NDArray[np.int64] | None = None
     if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
         picked = np.argsort(keys, kind="stable")  # a stable sort keeps each one's order
@@ -168,16 +181,43 @@ def sorted_table(
         picked = kept if picked is None else picked[kept]
     held = dict(zip(names[1:], values.columns, strict=True))
     del values
-    arrays = tuple(None if name == KEY else _taken(held.pop(name), picked) for name in columns)
+    arrays = [None if name == KEY else _taken(held.pop(name), picked) for name in columns]
     pa.default_memory_pool().release_unused()  # the raw result's memory back to the system
-    return SortedTable(columns, keys, starts, arrays)
+    return keys, starts, arrays
 
 
 def _taken(column: pa.ChunkedArray, picked: npt.NDArray[np.int64] | None) -> pa.Array:
     """``column`` compacted, then its rows ``picked`` (None: all, as they are): one column
     at a time, so the rows are never held twice."""
-    array = _compact(column)
+    array = compact(column)
     return array if picked is None else array.take(pa.array(picked))
+
+
+def _whole(piece: Piece, columns: list[str]) -> SortedTable:
+    """One piece as the table."""
+    keys, starts, arrays = piece
+    return SortedTable(columns, keys, starts, tuple(arrays))
+
+
+def _joined(pieces: list[Piece], columns: list[str]) -> SortedTable | None:
+    """The ``pieces`` of consecutive parts, one after the other, as one table (each column
+    merged in turn, its pieces let go); None when their ids are not in order."""
+    keys = np.concatenate([piece[0] for piece in pieces])
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        return None
+    before = np.cumsum([0, *(int(piece[1][-1]) for piece in pieces[:-1])])
+    starts = np.concatenate(
+        [np.zeros(1, np.int64)]
+        + [p[1][1:].astype(np.int64) + rows for p, rows in zip(pieces, before, strict=True)]
+    )
+    arrays: list[pa.Array | None] = []
+    for i, name in enumerate(columns):
+        column = [piece[2][i] for piece in pieces]
+        for piece in pieces:
+            piece[2][i] = None  # the merged column replaces the pieces'
+        arrays.append(None if name == KEY else merged([a for a in column if a is not None]))
+    width = np.int32 if int(starts[-1]) < 2**31 else np.int64
+    return SortedTable(columns, keys, starts.astype(width), tuple(arrays))
 
 
 def _reader(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pa.RecordBatchReader:
@@ -202,7 +242,7 @@ def _read(
         keys.append(as_keys(batch.column(0)))
         columns = batch.columns[1:]
         if encode is None:
-            encode = [not pa.types.is_boolean(c.type) and _few_values(c) for c in columns]
+            encode = [not pa.types.is_boolean(c.type) and few_values(c) for c in columns]
         for held, column, encoded in zip(chunks, columns, encode, strict=True):
             held.append(pc.dictionary_encode(column) if encoded else column)
     if schema is None:
@@ -244,49 +284,3 @@ def _decoded(array: pa.Array | None) -> Decoded | None:
         return None
     indices = array.indices if not array.null_count else pc.fill_null(array.indices, -1)
     return [*array.dictionary.to_pylist(), None], indices.to_numpy(zero_copy_only=True)
-
-
-def _compact(column: pa.ChunkedArray) -> pa.Array:
-    """``column`` in one contiguous array: dictionary-encoded when it has few distinct
-    values, whole numbers in the narrowest type that holds them; every value as before."""
-    array = column.combine_chunks()
-    if pa.types.is_dictionary(array.type):  # encoded as it was read
-        return array.cast(
-            pa.dictionary(_narrowest(0, len(array.dictionary)), array.type.value_type)
-        )
-    if not len(array) or pa.types.is_boolean(array.type):
-        return array
-    if _few_values(array):
-        encoded = pc.dictionary_encode(array)
-        return encoded.cast(pa.dictionary(_narrowest(0, len(encoded.dictionary)), array.type))
-    if pa.types.is_integer(array.type):
-        return _narrowed(array)
-    return array
-
-
-def _few_values(array: pa.Array) -> bool:
-    """Whether ``array`` has few enough distinct values for a dictionary: fewer than
-    :data:`DICTIONARY_BELOW` of its rows, and for other than text (whose values cost more
-    than an index of any width) at most :data:`DICTIONARY_MOST`."""
-    limit = int(DICTIONARY_BELOW * len(array))
-    if not pa.types.is_string(array.type):
-        limit = min(DICTIONARY_MOST, limit)
-    if len(pc.unique(array.slice(0, SAMPLE))) > limit:
-        return False
-    return len(pc.unique(array)) <= limit
-
-
-def _narrowed(array: pa.Array) -> pa.Array:
-    """Whole numbers in the narrowest signed type that holds their least and greatest."""
-    bounds = pc.min_max(array)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    return array if low is None else array.cast(_narrowest(low, high))
-
-
-def _narrowest(low: int, high: int) -> pa.DataType:
-    """The narrowest signed integer type that holds ``low`` and ``high``."""
-    for width in (np.int8, np.int16, np.int32):
-        info = np.iinfo(width)
-        if info.min <= low and high <= info.max:
-            return pa.from_numpy_dtype(width)
-    return pa.int64()

@@ -1,0 +1,49 @@
+"""Columns held small give the same values back, also when merged from parts held apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from segmint.serving.compact_columns import compact, merged, narrowest
+
+
+def test_whole_numbers_take_the_narrowest_type() -> None:
+    assert narrowest(-128, 127) == pa.int8()
+    assert narrowest(0, 128) == pa.int16()
+    assert narrowest(-40_000, 0) == pa.int32()
+    assert narrowest(0, 2**31) == pa.int64()
+
+
+def test_a_column_read_as_a_dictionary_keeps_it_with_small_indices() -> None:
+    read = pa.chunked_array([pc.dictionary_encode(pa.array(["x", "y", None, "x"]))])
+    held = compact(read)
+    assert held.type == pa.dictionary(pa.int8(), pa.string())
+    assert held.to_pylist() == ["x", "y", None, "x"]
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        # dictionaries with different values and index widths
+        [pa.array(["a", "b"] * 10), pa.array([f"v{i % 200}" for i in range(1000)])],
+        # one piece encoded, the other plain
+        [pa.array(["a", "b"] * 10), pa.array([f"v{i}" for i in range(10)])],
+        # whole numbers narrowed apart (int8 and int32)
+        [pa.array(list(range(100)), pa.int64()), pa.array([10**6, -(10**6)], pa.int64())],
+        # dates, one part empty, nulls
+        [
+            pa.array([dt.date(2025, 1, 1 + i % 3) for i in range(30)]),
+            pa.array([], pa.date32()),
+            pa.array([None, dt.date(2024, 2, 29)] * 20),
+        ],
+    ],
+)
+def test_pieces_merged_give_every_value_in_order(pieces: list[pa.Array]) -> None:
+    compacted = [compact(pa.chunked_array([piece])) for piece in pieces]
+    result = merged(compacted)
+    expected = [value for piece in pieces for value in piece.to_pylist()]
+    assert [result[i].as_py() for i in range(len(result))] == expected
