@@ -19,7 +19,7 @@ mart instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,8 +138,8 @@ def sorted_table(
     as out of the engine.
 
     With ``parts`` (in id order), ``sql`` takes the bounds of a :data:`Part` as its first
-    two parameters (then ``params``) and is run once per part: the engine sorts one part at
-    a time, so its memory stays that of a part.
+    two parameters (then ``params``) and is run once per part: the engine reads (and sorts)
+    one part at a time, and each part is compacted before the next is read.
     """
     bounded = [None, None, *params] if parts is not None else params
     described = con.execute(f"DESCRIBE {sql}", bounded).fetchall()
@@ -171,7 +171,7 @@ def _piece(
 ) -> Piece:
     """The rows of ``sql`` run with ``params``, grouped by id (a stable sort when the engine
     did not sort them), at most ``most`` per id, compacted column by column."""
-    keys, values = _read(iter([_reader(con, sql, params)]), names)
+    keys, values = _read(con.execute(sql, params).to_arrow_reader(BATCH_ROWS), names)
     picked: npt.NDArray[np.int64] | None = None
     if len(keys) > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
         picked = np.argsort(keys, kind="stable")  # a stable sort keeps each one's order
@@ -220,23 +220,18 @@ def _joined(pieces: list[Piece], columns: list[str]) -> SortedTable | None:
     return SortedTable(columns, keys, starts.astype(width), tuple(arrays))
 
 
-def _reader(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pa.RecordBatchReader:
-    """The result of ``sql`` run with ``params``, in batches."""
-    return con.execute(sql, params).to_arrow_reader(BATCH_ROWS)
-
-
 def _read(
-    readers: Iterator[pa.RecordBatchReader], names: list[str]
+    reader: pa.RecordBatchReader, names: list[str]
 ) -> tuple[npt.NDArray[np.bytes_], pa.Table]:
-    """The ids of the rows of ``readers`` (read one after the other) as bytes and the other
-    columns, batch by batch, so the whole result is never held as read: ids become bytes,
-    and a column with few values in the first batch is dictionary-encoded in every batch.
-    Rows without an id are left out (they match no lookup)."""
+    """The ids of ``reader``'s rows as bytes and the other columns, batch by batch, so the
+    whole result is never held as read: ids become bytes, and a column with few values in
+    the first batch is dictionary-encoded in every batch. Rows without an id are left out
+    (they match no lookup)."""
     keys: list[npt.NDArray[np.bytes_]] = []
     chunks: list[list[pa.Array]] = [[] for _ in names[1:]]
     encode: list[bool] | None = None
     schema: pa.Schema | None = None
-    for batch in (batch for reader in readers for batch in reader):
+    for batch in reader:
         schema = batch.schema
         batch = batch.filter(pc.is_valid(batch.column(0)))
         keys.append(as_keys(batch.column(0)))
