@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import duckdb
 import pytest
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from starlette.responses import Response
 
 from segmint.api.errors import (
+    OUT_OF_MEMORY,
     SHOWN_INPUT,
     UNEXPECTED,
     install,
@@ -47,6 +49,10 @@ def _app(with_pages: bool) -> FastAPI:
         @app.get(f"{prefix}/boom")
         def boom() -> None:
             raise RuntimeError(SECRET + "\nsecond line")
+
+        @app.get(f"{prefix}/memory")
+        def memory() -> None:
+            raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB")
 
         @app.get(f"{prefix}/limited")
         def limited(
@@ -126,6 +132,19 @@ def test_unexpected_error_names_no_internals_and_logs_one_line(
     assert "second line" not in message
     assert "\n" not in message
     assert "test_errors.py" in message  # where it arose
+
+
+def test_the_engine_out_of_memory_says_how_to_give_the_server_more(
+    api: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="segmint.api"):
+        response = api.get("/api/memory")
+    assert response.status_code == 503
+    assert response.json() == {"detail": OUT_OF_MEMORY}
+    assert "SEGMINT_MEMORY_LIMIT" in OUT_OF_MEMORY
+    assert any("OutOfMemoryException" in r.getMessage() for r in caplog.records)
+    page = api.get("/page/memory")
+    assert page.status_code == 503 and page.text == f"page 503: {OUT_OF_MEMORY}"
 
 
 @pytest.mark.parametrize(

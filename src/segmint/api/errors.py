@@ -3,7 +3,9 @@
 ``SegmintError`` messages already say what was expected, what arrived and the fix; they
 become 404 when something named does not exist in the mart and 400 otherwise. Request
 validation errors become one sentence per bad parameter. None of these is logged: they are
-the caller's to fix. Anything unexpected is a 500 whose body names no internals, logged
+the caller's to fix. The engine running out of memory is a 503 saying how to give the server
+more (logged, as it is the server's set-up). Anything else unexpected is a 500 whose body
+names no internals, logged
 once as one line (where it happened, in segmint's own code) with the whole traceback at
 DEBUG level only, so that a flood of odd requests cannot flood the log.
 """
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -66,6 +69,12 @@ SHOWN_INPUT = 60
 """Characters of a rejected value repeated in the message."""
 
 UNEXPECTED = "the server could not answer this request; the error is in the server log"
+
+OUT_OF_MEMORY = (
+    "the server's engine ran out of memory answering this request: start `segmint serve` "
+    "with a larger cap, e.g. SEGMINT_MEMORY_LIMIT=2GB (a server's default is 512MB)"
+)
+"""The answer (503) when the engine hit its memory cap: the server's set-up, not the request."""
 
 
 def validation_message(exc: RequestValidationError) -> str:
@@ -158,13 +167,22 @@ class UnexpectedErrors:
             log_unexpected(request, exc)
             if started:  # too late for another answer: let the server close the connection
                 raise
-            response: Response = JSONResponse({"detail": UNEXPECTED}, status_code=500)
+            status, detail = unexpected_answer(exc)
+            response: Response = JSONResponse({"detail": detail}, status_code=status)
             if self.page_handler and not is_api(request):
                 try:  # the page reads the login cookie's role: the mart may be what failed
-                    response = self.page_handler(request, 500, UNEXPECTED)
+                    response = self.page_handler(request, status, detail)
                 except Exception:
                     log.debug("the error page failed too", exc_info=True)
             await response(scope, receive, send)
+
+
+def unexpected_answer(exc: BaseException) -> tuple[int, str]:
+    """The status and message of an exception no handler took: 503 with what to do when the
+    engine ran out of memory, else a bare 500."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return 503, OUT_OF_MEMORY
+    return 500, UNEXPECTED
 
 
 def log_unexpected(request: Request, exc: BaseException) -> None:
