@@ -163,6 +163,21 @@ def test_an_in_memory_mart_is_copied_but_its_orders_never_trusted() -> None:
         assert built.feature_rows(dt.date(2024, 6, 30), "a") is None
 
 
+def test_a_column_name_holding_a_double_quote_is_read_as_that_column() -> None:
+    with segmint.connect(":memory:") as mart:
+        mart.raw.execute('ALTER TABLE consents ADD COLUMN "note"", x" VARCHAR')
+        mart.raw.execute(
+            'INSERT INTO consents (customer_id, channel, granted, updated_at, "note"", x") '
+            "VALUES ('a', 'email', true, TIMESTAMP '2025-01-01 00:00:00', 'kept')"
+        )
+        built = SortedCopies()
+        built.rebuild(mart)
+        found = built.rows("consents", "a")
+        assert found is not None
+        columns, rows = found
+        assert rows[0][columns.index('note", x')] == "kept"
+
+
 def test_copies_read_in_parts_equal_copies_read_whole(
     mart: Mart, copies: SortedCopies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
