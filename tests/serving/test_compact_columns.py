@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from segmint.serving.compact_columns import compact, merged, narrowest
+from segmint.serving.compact_columns import SAMPLE, compact, few_values, merged, narrowest
 
 
 def test_whole_numbers_take_the_narrowest_type() -> None:
@@ -47,3 +47,21 @@ def test_pieces_merged_give_every_value_in_order(pieces: list[pa.Array]) -> None
     result = merged(compacted)
     expected = [value for piece in pieces for value in piece.to_pylist()]
     assert [result[i].as_py() for i in range(len(result))] == expected
+
+
+def test_a_column_whose_first_rows_are_mostly_distinct_is_kept_plain() -> None:
+    # the first SAMPLE rows all differ: not counted further, even though the whole column
+    # would have few enough values; the rows come back the same
+    distinct = [f"id{i}" for i in range(SAMPLE)]
+    column = pa.chunked_array([pa.array(distinct + ["x"] * (4 * SAMPLE))])
+    assert few_values(column.combine_chunks()) is False
+    held = compact(column)
+    assert held.type == pa.string()
+    assert held.to_pylist() == column.to_pylist()
+
+
+def test_few_values_are_counted_over_the_whole_column() -> None:
+    # the first rows repeat, the rest all differ: the whole column decides
+    column = pa.array(["x"] * SAMPLE + [f"id{i}" for i in range(2 * SAMPLE)])
+    assert few_values(column) is False
+    assert few_values(pa.array(["x", "y"] * SAMPLE)) is True

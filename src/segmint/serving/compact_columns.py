@@ -21,7 +21,8 @@ DICTIONARY_MOST = 32_767
 """Most distinct values a dictionary of other than text holds (two-byte indices)."""
 
 SAMPLE = 65_536
-"""Rows looked at first to rule a column out of a dictionary without counting all values."""
+"""Rows looked at first: a column whose first rows are mostly distinct (ids, timestamps,
+amounts) is ruled out of a dictionary without counting all its values."""
 
 
 def compact(column: pa.ChunkedArray) -> pa.Array:
@@ -59,11 +60,15 @@ def merged(pieces: list[pa.Array]) -> pa.Array:
 def few_values(array: pa.Array) -> bool:
     """Whether ``array`` has few enough distinct values for a dictionary: fewer than
     :data:`DICTIONARY_BELOW` of its rows, and for other than text (whose values cost more
-    than an index of any width) at most :data:`DICTIONARY_MOST`."""
+    than an index of any width) at most :data:`DICTIONARY_MOST`. Judged on the first
+    :data:`SAMPLE` rows alone when those already have too many distinct values (the choice
+    is one of memory: the values come back the same either way)."""
     limit = int(DICTIONARY_BELOW * len(array))
     if not pa.types.is_string(array.type):
         limit = min(DICTIONARY_MOST, limit)
-    if len(pc.unique(array.slice(0, SAMPLE))) > limit:
+    first = array.slice(0, SAMPLE)
+    seen = len(pc.unique(first))
+    if seen > limit or seen > DICTIONARY_BELOW * len(first):
         return False
     return len(pc.unique(array)) <= limit
 
