@@ -133,6 +133,16 @@ def test_sample_is_seeded_and_bounded() -> None:
     assert len(sample(table, 1000).to_pandas()) == 500
 
 
+def test_sample_is_the_first_rows_in_hash_order_with_every_column() -> None:
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(300)], "x": range(300)})
+    table = ibis.memtable(frame)
+    key = (table.customer_id.cast("string") + ibis.literal("#4")).hash()
+    expected = table.order_by([key, table.customer_id]).limit(40).to_pandas()
+    result = sample(table, 40, random_state=4).to_pandas()
+    assert list(result.columns) == ["customer_id", "x"]
+    pd.testing.assert_frame_equal(result.reset_index(drop=True), expected.reset_index(drop=True))
+
+
 def test_segment_statistics_tests_numeric_and_text_columns_of_a_table() -> None:
     frame = groups(1.0).assign(customer_id=[f"c{i}" for i in range(900)])
     result = segment_statistics(ibis.memtable(frame), max_customers=600, random_state=3)
