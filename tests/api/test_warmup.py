@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from segmint.api import warmup
 from segmint.api.warmup import Warmer
 from segmint.features import stored_dates
+from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views.customer_view import customer_360
@@ -48,6 +51,27 @@ def test_first_look_warms_every_segmentation_and_builds_the_copies(mart: Mart) -
     assert customer is not None and warmer.copies.rows("assignments", customer[0])
     assert warmer.copies.recent_orders(mart, customer[0], 20) is not None
     warmer.copies.clear()
+
+
+def test_segmentations_of_one_date_share_its_facts_computed_once(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[dt.date] = []
+
+    @contextmanager
+    def counted(opened: Mart, day: dt.date) -> Iterator[DayFacts]:
+        computed.append(day)
+        with day_facts(opened, day) as facts:
+            yield facts
+
+    monkeypatch.setattr(warmup, "day_facts", counted)
+    warmer = warmer_over(mart)
+    warmer._warm(mart)
+    dashboard = warmer.dashboard
+    days = {dashboard.dates(mart, name)[-1] for name in dashboard.names(mart)}
+    assert len(dashboard.names(mart)) > len(days)  # else nothing would be shared
+    assert sorted(computed) == sorted(days)
+    assert dashboard.results.get(("base_figures", computed[0]), refuse) is not None
 
 
 def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again(

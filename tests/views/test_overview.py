@@ -10,7 +10,13 @@ import pytest
 from segmint.features import stored_dates
 from segmint.insight import profile
 from segmint.mart import Mart
-from segmint.views.overview import SEGMENT_COLUMNS, TREND_MONTHS, buyer_trend, overview
+from segmint.views.overview import (
+    SEGMENT_COLUMNS,
+    TREND_MONTHS,
+    base_figures,
+    buyer_trend,
+    overview,
+)
 from segmint.views.scores import NO_CLV
 
 
@@ -29,6 +35,21 @@ def test_overview_kpis_come_from_the_profile_and_features(mart: Mart) -> None:
     assert list(view.segments.columns) == SEGMENT_COLUMNS
     assert list(view.segments.index) == list(range(len(view.segments)))
     assert len(view.trend) == TREND_MONTHS
+
+
+def test_the_base_figures_given_give_the_same_overview_for_any_segmentation(mart: Mart) -> None:
+    day = stored_dates(mart)[-1]
+    base = base_figures(mart, day)
+    result = profile(mart, "rfm", day)
+    alone, given = overview(mart, result), overview(mart, result, base)
+    assert (alone.active, alone.average_clv, alone.messages) == (
+        given.active,
+        given.average_clv,
+        given.messages,
+    )
+    pd.testing.assert_frame_equal(alone.trend, given.trend)
+    other = overview(mart, profile(mart, "lifecycle", day), base)
+    assert other.active == alone.active and other.segmentation == "lifecycle"
 
 
 def test_without_clv_scores_the_average_is_none_and_the_page_says_why(mart: Mart) -> None:

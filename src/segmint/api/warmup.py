@@ -6,7 +6,8 @@ thread with its own cursor: at start, and whenever the mart has changed when it 
 again (every ``interval`` seconds, or at once when :meth:`Warmer.wake` says the server
 switched to a new snapshot of the mart), it lets go of the sorted copies of the 360° view and
 the dashboard's cached results, computes what the pages show first (for every stored
-segmentation, the default one first, its dates, latest profile, overview and personas),
+segmentation, the default one first, its dates, latest profile, overview and personas;
+the profiles of one date share the year's purchases, summed once),
 builds the copies again and reads the tables of the 360° view once (so their blocks are in
 memory). The summaries come first because computing them holds the most memory; the copies
 are not held meanwhile, and the 360° view reads the mart until they are built.
@@ -14,6 +15,7 @@ are not held meanwhile, and the 360° view reads the mart until they are built.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from segmint.exceptions import SegmintError
+from segmint.insight.day_facts import day_facts
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.serving.sorted_copies import SortedCopies, file_state, fingerprint, preload
@@ -109,7 +112,11 @@ class Warmer:
             self._wake.wait(self.interval)
 
     def _warm(self, mart: Mart) -> None:
-        """Profile, overview and personas of every stored segmentation, the default first."""
+        """Profile, overview and personas of every stored segmentation, the default first.
+
+        Segmentations of the same date share what their profiles and overviews have in
+        common (the year's purchases summed once per date, the base's figures).
+        """
         dashboard = self.dashboard
         dashboard.feature_dates(mart)
         try:
@@ -117,16 +124,32 @@ class Warmer:
         except SegmintError:
             return  # nothing stored yet
         names = [first, *(n for n in dashboard.names(mart) if n != first)]
-        for name in names:
-            if self._stop.is_set():
-                return
-            try:
-                day = dashboard.dates(mart, name)[-1]
-                dashboard.version(mart, name, day)
-                dashboard.overview(mart, name, day)
-                dashboard.personas(mart, name)
-            except SegmintError as exc:  # a page will show the same error to the user
-                log.warning("could not warm segmentation '%s': %s", name, exc)
+        for day, group in _by_date(dashboard, mart, names).items():
+            with day_facts(mart, day) as shared:
+                for name in group:
+                    if self._stop.is_set():
+                        return
+                    try:
+                        dashboard.version(mart, name, day)
+                        dashboard.profile(mart, name, day, shared)
+                        dashboard.overview(mart, name, day)
+                        dashboard.personas(mart, name)
+                    except SegmintError as exc:  # a page will show the same error to the user
+                        log.warning("could not warm segmentation '%s': %s", name, exc)
+
+
+def _by_date(dashboard: Dashboard, mart: Mart, names: list[str]) -> dict[dt.date, list[str]]:
+    """``names`` by their latest stored date, in the order of ``names`` (dates in the order
+    of their first segmentation); a segmentation whose dates cannot be read is left out."""
+    groups: dict[dt.date, list[str]] = {}
+    for name in names:
+        try:
+            day = dashboard.dates(mart, name)[-1]
+        except SegmintError as exc:
+            log.warning("could not warm segmentation '%s': %s", name, exc)
+            continue
+        groups.setdefault(day, []).append(name)
+    return groups
 
 
 def _catalogue(mart: Mart) -> list[dict[str, Any]]:

@@ -17,7 +17,9 @@ the statistics sample) come back to pandas.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import ibis.expr.types as ir
@@ -26,20 +28,11 @@ import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.features.asof import AsOf
-from segmint.features.bands import attribute_bands
 from segmint.features.build import FEATURE_COLUMNS
-from segmint.features.orders import purchase_orders
 from segmint.insight import members as base
 from segmint.insight.attribute_mix import attribute_mix
-from segmint.insight.money import (
-    SegmentMoney,
-    ValueMeasure,
-    customer_value,
-    member_value,
-    segment_money,
-    year_spend,
-    year_start,
-)
+from segmint.insight.day_facts import DayFacts, day_facts
+from segmint.insight.money import SegmentMoney, ValueMeasure, member_value, segment_money
 from segmint.insight.statistics import (
     MAX_CUSTOMERS,
     compare_segments,
@@ -109,6 +102,7 @@ def profile(
     min_members: int = 30,
     max_customers: int = MAX_CUSTOMERS,
     random_state: int = 0,
+    shared: DayFacts | None = None,
 ) -> SegmentProfile:
     """Profile the stored segmentation ``segmentation`` as of ``as_of``.
 
@@ -123,9 +117,10 @@ def profile(
         min_share: segments with a smaller share of the base are flagged too small.
         min_members: segments with fewer members are flagged too small.
         max_customers: largest statistics sample; random_state: its seed.
+        shared: what several profiles of the date share (:mod:`segmint.insight.day_facts`).
 
     Raises:
-        SegmintError: unknown segmentation, date or ``by``; invalid parameters.
+        SegmintError: unknown segmentation, date or ``by``; bad parameters; ``shared``'s date.
     """
     _check_parameters(min_share, min_members, cost_to_serve)
     day = base.resolve_date(mart, segmentation, as_of)
@@ -134,9 +129,10 @@ def profile(
     if by is not None:
         who = base.crossed(mart, who, features, by, day)
     sub = base.SUB_SEGMENT if by is not None else None
-    money, means, mix, statistics = _compute(
-        mart, who, features, day, sub, cost_to_serve, value, max_customers, random_state
-    )
+    with _facts_of(mart, day, shared) as facts:
+        money, means, mix, statistics = _compute(
+            mart, who, features, facts, sub, cost_to_serve, value, max_customers, random_state
+        )
     n_base = int(money.portfolio["members"])
     overview = _overview(money.segments, means, min_share, min_members)
     return SegmentProfile(
@@ -168,11 +164,24 @@ def _check_parameters(min_share: float, min_members: int, cost_to_serve: float) 
         )
 
 
+@contextmanager
+def _facts_of(mart: Mart, day: dt.date, shared: DayFacts | None) -> Iterator[DayFacts]:
+    """``shared`` when given (it must be of ``day``), else the facts computed for ``day``.
+
+    Raises:
+        SegmintError: ``shared`` is of another date.
+    """
+    if shared is not None and shared.as_of != day:
+        raise SegmintError(f"the shared facts given are as of {shared.as_of}, not {day}")
+    with nullcontext(shared) if shared is not None else day_facts(mart, day) as facts:
+        yield facts
+
+
 def _compute(
     mart: Mart,
     who: ir.Table,
     features: ir.Table,
-    day: dt.date,
+    facts: DayFacts,
     sub: str | None,
     cost_to_serve: float,
     value: ValueMeasure,
@@ -182,7 +191,8 @@ def _compute(
     """Money, feature means, mix and statistics of the members ``who``.
 
     The joined feature table is computed once into a temporary engine table: every
-    aggregate below then reads it instead of re-planning the whole feature expression.
+    aggregate below then reads it instead of re-planning the whole feature expression; the
+    year's purchases come from ``facts``, already summed per customer.
     Every result is sorted or aggregated here, so the engine may produce rows in any order.
     The statistical tests are pandas and SciPy work on a sample fetched first; they run in
     a second thread while the engine computes the money and mix queries.
@@ -190,21 +200,20 @@ def _compute(
     with (
         mart.unordered(),
         base.with_features(who, features).cache() as described,
-        year_spend(mart, day).cache() as spend,
         ThreadPoolExecutor(max_workers=1) as tests,
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
         sampled = sample_frame(described, max_customers, random_state)
         tested = tests.submit(compare_segments, sampled, numeric, categorical)
-        valued = member_value(who, customer_value(mart, day, spend), cost_to_serve)
-        money = segment_money(valued, day, cost_to_serve, value, sub)
+        valued = member_value(who, facts.value, cost_to_serve)
+        money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
         means = feature_means(described, numeric)
         attributes = [c for c in features.columns if c not in FEATURE_COLUMNS]
         mix = pd.concat(
             [
                 demographic_mix(described),
-                attribute_mix(described, attributes, attribute_bands(mart, day)),
-                activity_mix(mart, who, day, spend),
+                attribute_mix(described, attributes, facts.bands),
+                activity_mix(who, facts),
             ],
             ignore_index=True,
         )
@@ -260,23 +269,18 @@ def demographic_mix(table: ir.Table) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else _shares(None, "", "")
 
 
-def activity_mix(
-    mart: Mart, who: ir.Table, day: dt.date, spend: ir.Table | None = None
-) -> pd.DataFrame:
-    """Per segment: revenue by product category and orders by channel, in the year to ``day``.
-
-    Both read only the year's purchases: orders by channel need no order values, and
-    category revenue sums the year's lines per customer and category
-    (:func:`segmint.insight.money.year_spend`, or ``spend`` when the caller has it).
-    """
-    year = purchase_orders(mart, day, year_start(day)).join(who, "customer_id")
-    channel = year.channel.lower().strip().fill_null(base.UNKNOWN)
-    channels = year.group_by(["segment", channel.name("value")]).aggregate(amount=year.count())
-    spend = year_spend(mart, day) if spend is None else spend
-    bought = spend.join(who, "customer_id")
+def activity_mix(who: ir.Table, facts: DayFacts) -> pd.DataFrame:
+    """Per segment of ``who``: revenue by product category and orders by channel, in the
+    year ending at ``facts.as_of`` (the per-customer sums of ``facts`` added up over each
+    segment's members)."""
+    bought = facts.spend.join(who, "customer_id")
     category = bought.category.fill_null(base.UNKNOWN)
     categories = bought.group_by(["segment", category.name("value")]).aggregate(
         amount=bought.revenue.sum()
+    )
+    ordered = facts.channels.join(who, "customer_id")
+    channels = ordered.group_by(["segment", ordered.channel.name("value")]).aggregate(
+        amount=ordered.orders.sum()
     )
     return pd.concat(
         [

@@ -22,13 +22,14 @@ from segmint.exceptions import MartError, SegmintError
 from segmint.features import stored_dates
 from segmint.features.asof import parse_as_of
 from segmint.insight import Migration, SegmentProfile
+from segmint.insight.day_facts import DayFacts
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.views import scores
 from segmint.views.cache import ResultCache
 from segmint.views.customers import AudienceRows, audience, consent_channels, member_ids
-from segmint.views.overview import Overview, overview
+from segmint.views.overview import Overview, base_figures, overview
 from segmint.views.rfm_grid import rfm_grid
 from segmint.views.segment_detail import ranked_members, top_products
 from segmint.workflows.profile import migration, profile
@@ -227,17 +228,26 @@ class Dashboard:
             )
         return segment
 
-    def profile(self, mart: Mart, segmentation: str, day: dt.date) -> SegmentProfile:
-        """The profile of ``segmentation`` as of ``day`` (cached)."""
+    def profile(
+        self, mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None = None
+    ) -> SegmentProfile:
+        """The profile of ``segmentation`` as of ``day`` (cached); ``shared``: what the
+        profiles of ``day`` share, when several are computed."""
         return self.results.get(
-            ("profile", segmentation, day), lambda: profile(mart, segmentation, day)
+            ("profile", segmentation, day),
+            lambda: profile(mart, segmentation, day, shared=shared),
         )
 
     def overview(self, mart: Mart, segmentation: str, day: dt.date) -> Overview:
-        """The overview as of ``day`` with ``segmentation``'s segments (cached)."""
+        """The overview as of ``day`` with ``segmentation``'s segments (cached; the base's
+        figures cached once per date)."""
         return self.results.get(
             ("overview", segmentation, day),
-            lambda: overview(mart, self.profile(mart, segmentation, day)),
+            lambda: overview(
+                mart,
+                self.profile(mart, segmentation, day),
+                self.results.get(("base_figures", day), lambda: base_figures(mart, day)),
+            ),
         )
 
     def rfm_grid(self, mart: Mart, day: dt.date) -> pd.DataFrame:

@@ -61,9 +61,25 @@ class Overview:
     messages: list[str]
 
 
-def overview(mart: Mart, result: SegmentProfile) -> Overview:
-    """The overview as of ``result.as_of``, from a stored segmentation's profile."""
-    day = result.as_of
+@dataclass(frozen=True)
+class BaseFigures:
+    """What the overview shows of the whole base as of a date, whichever segmentation it
+    shows (so the dashboard computes it once per date).
+
+    Attributes:
+        active: customers with an order in the year; average_clv: mean predicted CLV, or
+            None when no CLV scores are stored; trend: :func:`buyer_trend`; messages: what
+            is not computed yet.
+    """
+
+    active: int
+    average_clv: float | None
+    trend: pd.DataFrame
+    messages: list[str]
+
+
+def base_figures(mart: Mart, day: dt.date) -> BaseFigures:
+    """The :class:`BaseFigures` as of ``day``."""
     features = features_as_of(mart, day)
     active = int(features.filter(features.orders_365d > 0).count().execute())
     clv = scores.score(mart, scores.CLV, day)
@@ -71,19 +87,28 @@ def overview(mart: Mart, result: SegmentProfile) -> Overview:
     if clv is not None:
         mean = clv.value.mean().execute()
         average = None if pd.isna(mean) else float(mean)
+    messages = [] if clv is not None else [scores.NO_CLV]
+    return BaseFigures(active, average, buyer_trend(mart, day), messages)
+
+
+def overview(mart: Mart, result: SegmentProfile, base: BaseFigures | None = None) -> Overview:
+    """The overview as of ``result.as_of``, from a stored segmentation's profile and the
+    base's figures of that date (computed here when not given)."""
+    day = result.as_of
+    base = base_figures(mart, day) if base is None else base
     portfolio = result.money.portfolio
     return Overview(
         segmentation=result.segmentation,
         as_of=day,
         customers=int(portfolio["members"]),
-        active=active,
+        active=base.active,
         revenue=float(portfolio["revenue"]),
         gross_margin=float(portfolio["gross_margin"]),
         profit=float(portfolio["profit"]),
-        average_clv=average,
+        average_clv=base.average_clv,
         segments=result.overview[SEGMENT_COLUMNS].reset_index(drop=True),
-        trend=buyer_trend(mart, day),
-        messages=[] if clv is not None else [scores.NO_CLV],
+        trend=base.trend,
+        messages=list(base.messages),
     )
 
 

@@ -14,6 +14,7 @@ from segmint.features.asof import AsOf
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight import migration as migration_between
 from segmint.insight import profile as profile_of
+from segmint.insight.day_facts import DayFacts
 from segmint.insight.money import ValueMeasure
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.mart import Mart
@@ -40,12 +41,18 @@ class ProfileOptions:
 
 
 def profile(
-    mart: Mart, segmentation: str, as_of: AsOf | None = None, options: ProfileOptions | None = None
+    mart: Mart,
+    segmentation: str,
+    as_of: AsOf | None = None,
+    options: ProfileOptions | None = None,
+    shared: DayFacts | None = None,
 ) -> SegmentProfile:
     """Money, behaviour, features and statistics of every segment of ``segmentation``.
 
     Args:
         as_of: date of stored assignments; default: the latest stored one.
+        shared: what several profiles of the same date share
+            (:func:`segmint.insight.day_facts.day_facts`).
 
     Raises:
         SegmintError: unknown segmentation, date or ``by``; invalid options.
@@ -60,6 +67,7 @@ def profile(
         value=o.value,
         min_share=o.min_share,
         min_members=o.min_members,
+        shared=shared,
     )
 
 
