@@ -70,7 +70,7 @@ def server_cpu(pid: int) -> float:
 
 
 def peak_memory_mb(pid: int) -> float:
-    """The peak resident memory of process ``pid`` so far, in MB."""
+    """The peak resident memory of process ``pid`` so far, in MiB (2**20 bytes)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
@@ -133,7 +133,7 @@ def main() -> int:
             run(base, server.pid, token, ids, segment, args.seconds, level, args.only)
             for level in levels
         )
-        print(f"server peak memory (VmHWM): {peak_memory_mb(server.pid):,.0f} MB")
+        print(f"server peak memory (VmHWM): {peak_memory_mb(server.pid):,.0f} MiB")
         return code
     finally:
         server.terminate()
@@ -190,7 +190,7 @@ def run(
                 raise TimeoutError("the server did not finish warming up in 600 s")
             time.sleep(0.5)
         print(f"server up and warm in {time.perf_counter() - began:.1f} s")
-        print(f"server peak memory so far (VmHWM): {peak_memory_mb(server_pid):,.0f} MB")
+        print(f"server peak memory so far (VmHWM): {peak_memory_mb(server_pid):,.0f} MiB")
         session = log_in(client, token)
         began = time.perf_counter()
         for make in calls.values():  # one call each: what the server does not warm itself
