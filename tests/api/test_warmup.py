@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from segmint.api import warmup
-from segmint.api.warmup import Warmer
+from segmint.api.warmup import MOST_DELAY, Warmer
 from segmint.features import stored_dates
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
@@ -90,6 +90,45 @@ def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again
     monkeypatch.undo()
     assert warmer.check(mart)  # not seen as warm: looked at again
     warmer.copies.clear()
+
+
+def test_a_retry_of_unchanged_data_keeps_the_copies_and_the_summaries_that_succeeded(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    rebuilds: list[int] = []
+    rebuild = warmer.copies.rebuild
+    monkeypatch.setattr(warmer.copies, "rebuild", lambda m: (rebuilds.append(1), rebuild(m)))
+    dashboard = warmer.dashboard
+    names = dashboard.names(mart)
+    failing = names[-1]
+    overview = dashboard.overview
+
+    def fail_one(opened: Mart, name: str, day: dt.date) -> object:
+        if name == failing:
+            raise MemoryError("the engine ran out of memory")
+        return overview(opened, name, day)
+
+    monkeypatch.setattr(dashboard, "overview", fail_one)
+    with pytest.raises(MemoryError):
+        warmer.check(mart)
+    monkeypatch.setattr(dashboard, "overview", overview)
+    first = names[0]
+    kept = dashboard.results.get(("profile", first, dashboard.dates(mart, first)[-1]), refuse)
+    assert warmer.check(mart)
+    assert rebuilds == [1]  # the copies of the failed try are kept
+    again = dashboard.results.get(("profile", first, dashboard.dates(mart, first)[-1]), refuse)
+    assert again is kept  # not computed again
+    day = dashboard.dates(mart, failing)[-1]
+    assert dashboard.results.get(("overview", failing, day), refuse) is not None
+    warmer.copies.clear()
+
+
+def test_failed_tries_are_spaced_further_apart_up_to_a_limit(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    warmer.interval = 30.0
+    assert [warmer.delay(n) for n in range(4)] == [30.0, 60.0, 120.0, 240.0]
+    assert warmer.delay(20) == MOST_DELAY
 
 
 def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:

@@ -11,7 +11,10 @@ segmentation, the default one first, its dates, latest profile, overview and per
 the profiles of one date share the year's purchases, summed once),
 builds the copies again and reads the tables of the 360° view once (so their blocks are in
 memory). The summaries come first because computing them holds the most memory; the copies
-are not held meanwhile, and the 360° view reads the mart until they are built.
+are not held meanwhile, and the 360° view reads the mart until they are built. When a
+warm-up fails (the engine out of memory, say), the next try keeps what was built and
+computes what is missing, and the tries are spaced further apart each time (up to
+:data:`MOST_DELAY`) until one succeeds or the mart changes.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 30.0
 """Seconds between two looks at whether the mart changed."""
+
+MOST_DELAY = 600.0
+"""Longest wait before trying again after warm-ups that failed in a row."""
 
 
 class Warmer:
@@ -58,6 +64,7 @@ class Warmer:
         self.copies = copies
         self.interval = interval
         self._seen: tuple[Any, ...] | None = None
+        self._tried: tuple[Any, ...] | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._ready = threading.Event()
@@ -85,32 +92,55 @@ class Warmer:
             self._thread.join()
 
     def check(self, mart: Mart) -> bool:
-        """Warm everything again when the mart changed since the last look; True when it did."""
+        """Warm everything again when the mart changed since the last look; True when it did.
+
+        After a failed warm-up of unchanged data, the next look keeps the copies built then
+        and the summaries that succeeded, and computes only what is missing.
+        """
         files = file_state(mart)  # before looking: a commit meanwhile is noticed next time
         state = (_catalogue(mart), fingerprint(mart))
         if state == self._seen:
             self.copies.confirm(files)
             return False
-        self.copies.clear()  # let go of the old copies before computing anything new
-        self.dashboard.invalidate()
+        retry = state == self._tried and self.copies.built
+        self._tried = state
+        if not retry:
+            self.copies.clear()  # let go of the old copies before computing anything new
+            self.dashboard.invalidate()
         try:
             self._warm(mart)  # first, while the least is held: the summaries hold the most
         finally:  # the 360° view is served from the copies even when a summary failed
-            self.copies.rebuild(mart)
-            preload(mart)
+            if retry:
+                self.copies.confirm(files)
+            else:
+                self.copies.rebuild(mart)
+                preload(mart)
         self._seen = state
         return True
 
+    def delay(self, failures: int) -> float:
+        """Seconds until the next look after ``failures`` failed looks in a row: the interval,
+        doubled for each failure up to :data:`MOST_DELAY` (a warm-up that fails the same
+        way each time does not run without rest)."""
+        return min(self.interval * 2.0**failures, max(self.interval, MOST_DELAY))
+
     def _loop(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             self._wake.clear()  # a wake from now on is seen after this look
             try:
                 with self.lease() as mart:
                     self.check(mart)
+                failures = 0
             except Exception:  # the server goes on; requests compute what is missing
-                log.exception("warming the dashboard's caches failed")
+                failures += 1
+                log.exception(
+                    "warming the dashboard's caches failed; next try in %.0f s (or when the "
+                    "mart changes)",
+                    self.delay(failures),
+                )
             self._ready.set()
-            self._wake.wait(self.interval)
+            self._wake.wait(self.delay(failures))
 
     def _warm(self, mart: Mart) -> None:
         """Profile, overview and personas of every stored segmentation, the default first.

@@ -135,6 +135,12 @@ class SortedCopies:
             return None
         return built.orders.columns, built.orders.rows(customer_id)[:limit]
 
+    @property
+    def built(self) -> bool:
+        """Whether a generation of copies is in place."""
+        with self._lock:
+            return self._built is not None
+
     def has_scores(self) -> bool | None:
         """Whether the mart had a usable ``scores`` table at the last rebuild (None: unknown)."""
         with self._lock:
