@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 
 from segmint.api import warmup
 from segmint.api.warmup import MOST_DELAY, Warmer
+from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
@@ -64,14 +66,47 @@ def test_segmentations_of_one_date_share_its_facts_computed_once(
         with day_facts(opened, day) as facts:
             yield facts
 
+    def not_shared(*args: object) -> None:
+        raise AssertionError("a profile computed the facts its date shares")
+
     monkeypatch.setattr(warmup, "day_facts", counted)
+    profile_module = importlib.import_module("segmint.insight.profile")
+    monkeypatch.setattr(profile_module, "day_facts", not_shared)
     warmer = warmer_over(mart)
     warmer._warm(mart)
     dashboard = warmer.dashboard
     days = {dashboard.dates(mart, name)[-1] for name in dashboard.names(mart)}
     assert len(dashboard.names(mart)) > len(days)  # else nothing would be shared
     assert sorted(computed) == sorted(days)
+    names = dashboard.names(mart)
+    assert all(dashboard.has_profile(name, dashboard.dates(mart, name)[-1]) for name in names)
     assert dashboard.results.get(("base_figures", computed[0]), refuse) is not None
+    warmer._warm(mart)  # every profile cached: no date's facts computed again
+    assert sorted(computed) == sorted(days)
+
+
+def test_a_date_whose_facts_cannot_be_computed_does_not_stop_the_others(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    dashboard = warmer.dashboard
+    latest = {name: dashboard.dates(mart, name)[-1] for name in dashboard.names(mart)}
+    earlier = {name: dashboard.dates(mart, name)[0] for name in latest}
+    moved = next(name for name in latest if earlier[name] < latest[name])
+    dates = dashboard.dates  # the segmentation ``moved`` warmed at its earlier date
+    monkeypatch.setattr(
+        dashboard, "dates", lambda m, name: dates(m, name)[:1] if name == moved else dates(m, name)
+    )
+
+    def failing(opened: Mart, day: dt.date) -> AbstractContextManager[DayFacts]:
+        if day != earlier[moved]:
+            raise MartError("the mart has no order_lines table")
+        return day_facts(opened, day)
+
+    monkeypatch.setattr(warmup, "day_facts", failing)
+    warmer._warm(mart)  # no error
+    assert dashboard.has_profile(moved, earlier[moved])
+    assert not any(dashboard.has_profile(name, latest[name]) for name in latest)
 
 
 def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again(
@@ -124,11 +159,40 @@ def test_a_retry_of_unchanged_data_keeps_the_copies_and_the_summaries_that_succe
     warmer.copies.clear()
 
 
+def test_data_changed_back_after_a_failed_warm_up_is_warmed_again(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.check(mart)
+    customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+    assert customer is not None
+    day = stored_dates(mart)[-1]
+    row = ["extra", day, customer[0]]
+    mart.raw.execute("INSERT INTO assignments VALUES ($1, 1, $2, $3, 'only one')", row)
+    try:
+
+        def fail(*args: object) -> None:
+            raise MemoryError("the engine ran out of memory")
+
+        monkeypatch.setattr(warmer.dashboard, "personas", fail)
+        with pytest.raises(MemoryError):
+            warmer.check(mart)  # the changed data fails to warm
+        monkeypatch.undo()
+    finally:
+        mart.raw.execute(
+            "DELETE FROM assignments WHERE segmentation = $1 AND as_of = $2 AND customer_id = $3",
+            row,
+        )
+    assert warmer.check(mart)  # the data as first seen: warmed again, not taken as current
+    warmer.copies.clear()
+
+
 def test_failed_tries_are_spaced_further_apart_up_to_a_limit(mart: Mart) -> None:
     warmer = warmer_over(mart)
     warmer.interval = 30.0
-    assert [warmer.delay(n) for n in range(4)] == [30.0, 60.0, 120.0, 240.0]
+    assert [warmer.delay(n) for n in range(5)] == [30.0, 30.0, 60.0, 120.0, 240.0]
     assert warmer.delay(20) == MOST_DELAY
+    assert warmer.delay(5_000) == MOST_DELAY  # no overflow after days of failures
 
 
 def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:

@@ -67,3 +67,15 @@ def test_concurrent_first_requests_share_one_computation() -> None:
     for t in threads:
         t.join(5)
     assert len(calls) == 1
+
+
+def test_holds_says_whether_a_valid_entry_is_there_without_computing() -> None:
+    cache = ResultCache(ttl=0.05)
+    assert not cache.holds("k")
+    cache.get("k", lambda: 1)
+    assert cache.holds("k")
+    time.sleep(0.1)
+    assert not cache.holds("k")  # expired
+    assert cache.get("k", lambda: 2) == 2
+    cache.clear()
+    assert not cache.holds("k")

@@ -14,7 +14,7 @@ memory). The summaries come first because computing them holds the most memory; 
 are not held meanwhile, and the 360° view reads the mart until they are built. When a
 warm-up fails (the engine out of memory, say), the next try keeps what was built and
 computes what is missing, and the tries are spaced further apart each time (up to
-:data:`MOST_DELAY`) until one succeeds or the mart changes.
+:data:`MOST_DELAY`) until one succeeds; a new snapshot of the mart is looked at at once.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from segmint.exceptions import SegmintError
-from segmint.insight.day_facts import day_facts
+from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.serving.sorted_copies import SortedCopies, file_state, fingerprint, preload
@@ -103,7 +103,7 @@ class Warmer:
             self.copies.confirm(files)
             return False
         retry = state == self._tried and self.copies.built
-        self._tried = state
+        self._tried, self._seen = state, None  # warm until this look succeeds
         if not retry:
             self.copies.clear()  # let go of the old copies before computing anything new
             self.dashboard.invalidate()
@@ -119,10 +119,11 @@ class Warmer:
         return True
 
     def delay(self, failures: int) -> float:
-        """Seconds until the next look after ``failures`` failed looks in a row: the interval,
-        doubled for each failure up to :data:`MOST_DELAY` (a warm-up that fails the same
-        way each time does not run without rest)."""
-        return min(self.interval * 2.0**failures, max(self.interval, MOST_DELAY))
+        """Seconds until the next look after ``failures`` failed looks in a row: the interval
+        after none or one, then doubled for each further failure up to :data:`MOST_DELAY`
+        (a warm-up that fails the same way each time does not run without rest)."""
+        doublings = min(max(failures - 1, 0), 32)
+        return min(self.interval * 2.0**doublings, max(self.interval, MOST_DELAY))
 
     def _loop(self) -> None:
         failures = 0
@@ -135,8 +136,8 @@ class Warmer:
             except Exception:  # the server goes on; requests compute what is missing
                 failures += 1
                 log.exception(
-                    "warming the dashboard's caches failed; next try in %.0f s (or when the "
-                    "mart changes)",
+                    "warming the dashboard's caches failed; next try in %.0f s (at once when "
+                    "the server switches to a new snapshot of the mart)",
                     self.delay(failures),
                 )
             self._ready.set()
@@ -156,17 +157,30 @@ class Warmer:
             return  # nothing stored yet
         names = [first, *(n for n in dashboard.names(mart) if n != first)]
         for day, group in _by_date(dashboard, mart, names).items():
-            with day_facts(mart, day) as shared:
-                for name in group:
-                    if self._stop.is_set():
-                        return
-                    try:
-                        dashboard.version(mart, name, day)
-                        dashboard.profile(mart, name, day, shared)
-                        dashboard.overview(mart, name, day)
-                        dashboard.personas(mart, name)
-                    except SegmintError as exc:  # a page will show the same error to the user
-                        log.warning("could not warm segmentation '%s': %s", name, exc)
+            if self._stop.is_set():
+                return
+            missing = [name for name in group if not dashboard.has_profile(name, day)]
+            try:
+                with day_facts(mart, day) if missing else nullcontext() as shared:
+                    self._warm_date(mart, day, group, shared)
+            except SegmintError as exc:  # the date's facts: its pages will say the same
+                log.warning("could not warm the segmentations as of %s: %s", day, exc)
+
+    def _warm_date(
+        self, mart: Mart, day: dt.date, names: list[str], shared: DayFacts | None
+    ) -> None:
+        """Profile, overview and personas of the segmentations ``names`` as of ``day``."""
+        dashboard = self.dashboard
+        for name in names:
+            if self._stop.is_set():
+                return
+            try:
+                dashboard.version(mart, name, day)
+                dashboard.profile(mart, name, day, shared)
+                dashboard.overview(mart, name, day)
+                dashboard.personas(mart, name)
+            except SegmintError as exc:  # a page will show the same error to the user
+                log.warning("could not warm segmentation '%s': %s", name, exc)
 
 
 def _by_date(dashboard: Dashboard, mart: Mart, names: list[str]) -> dict[dt.date, list[str]]:

@@ -58,6 +58,7 @@ def channel_orders(mart: Mart, as_of: dt.date) -> ir.Table:
 def day_facts(mart: Mart, as_of: dt.date) -> Iterator[DayFacts]:
     """The :class:`DayFacts` of ``as_of``, its tables temporary in the engine (dropped on exit)."""
     with (
+        mart.unordered(),
         year_spend(mart, as_of).cache() as spend,
         customer_value(mart, as_of, spend).cache() as value,
         channel_orders(mart, as_of).cache() as channels,

@@ -61,8 +61,10 @@ def few_values(array: pa.Array) -> bool:
     """Whether ``array`` has few enough distinct values for a dictionary: fewer than
     :data:`DICTIONARY_BELOW` of its rows, and for other than text (whose values cost more
     than an index of any width) at most :data:`DICTIONARY_MOST`. Judged on the first
-    :data:`SAMPLE` rows alone when those already have too many distinct values (the choice
-    is one of memory: the values come back the same either way)."""
+    :data:`SAMPLE` rows alone when those already have too many distinct values, which for
+    other than text the overall limit already says, so it is text that gains: a column of
+    ids is ruled out at once (the choice is one of memory: the values come back the same
+    either way)."""
     limit = int(DICTIONARY_BELOW * len(array))
     if not pa.types.is_string(array.type):
         limit = min(DICTIONARY_MOST, limit)

@@ -57,6 +57,10 @@ class ResultCache:
                     self._entries.popitem(last=False)
             return value
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether ``key`` has a valid entry now (without computing it)."""
+        return self._lookup(key) is not None
+
     def _lookup(self, key: Hashable) -> tuple[Any] | None:
         with self._lock:
             entry = self._entries.get(key)

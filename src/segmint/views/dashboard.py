@@ -238,6 +238,10 @@ class Dashboard:
             lambda: profile(mart, segmentation, day, shared=shared),
         )
 
+    def has_profile(self, segmentation: str, day: dt.date) -> bool:
+        """Whether the profile of ``segmentation`` as of ``day`` is cached."""
+        return self.results.holds(("profile", segmentation, day))
+
     def overview(self, mart: Mart, segmentation: str, day: dt.date) -> Overview:
         """The overview as of ``day`` with ``segmentation``'s segments (cached; the base's
         figures cached once per date)."""
