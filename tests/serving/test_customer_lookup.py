@@ -56,6 +56,11 @@ def mart() -> Iterator[Mart]:
             "INSERT INTO order_lines (order_id, line_no, quantity, unit_price) VALUES "
             "('o1', 1, 2, 5.0), ('o1', 2, 1, 3.0), ('o2', 1, 1, 10.0)"
         )
+        sql(  # one customer's attributes stored apart and out of name order
+            "INSERT INTO customer_attributes (customer_id, name, value, source) VALUES "
+            "('a', 'survey_satisfaction', '5', 'survey'), ('b', 'crm_stage', 'lead', 'crm'),"
+            "('a', 'crm_stage', 'active', 'crm'), ('a', 'interest', NULL, 'survey')"
+        )
         yield made
 
 
@@ -95,6 +100,19 @@ def test_table_records_drop_the_ingest_id(mart: Mart, copies: SortedCopies) -> N
     assert "ingest_id" not in row
     assert table_records(mart, copies, "customers", HOSTILE)[0]["country"] == "US"
     assert table_records(mart, copies, "customers", "x") == []
+
+
+def test_attributes_come_in_stored_order(mart: Mart, copies: SortedCopies) -> None:
+    records = table_records(mart, copies, "customer_attributes", "a")
+    assert [(r["name"], r["value"], r["source"]) for r in records] == [
+        ("survey_satisfaction", "5", "survey"),
+        ("crm_stage", "active", "crm"),
+        ("interest", None, "survey"),
+    ]
+    assert "ingest_id" not in records[0]
+    assert table_records(mart, copies, "customer_attributes", HOSTILE) == []
+    if copies.built:  # read from the copy, not the mart
+        assert copies.rows("customer_attributes", "a") is not None
 
 
 def test_recent_orders_latest_first_with_value_and_lines(mart: Mart, copies: SortedCopies) -> None:

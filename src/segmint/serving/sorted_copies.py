@@ -6,13 +6,13 @@ statement that reads nothing), and the derived tables (``features``, ``assignmen
 ``scores``) are written in whatever order the engine produced them, so there a lookup would
 scan every row. The server therefore keeps :class:`~segmint.serving.sorted_table.SortedTable`
 copies in the process, found by binary search in tens of microseconds: the latest stored
-date of ``features``; ``assignments``, ``scores``, ``customers``, ``customer_pii`` and
-``consents`` whole; and each customer's latest orders with their values
-(:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a million customers) is
+date of ``features``; ``assignments``, ``scores``, ``customers``, ``customer_pii``,
+``consents`` and ``customer_attributes`` whole; and each customer's latest orders with
+their values (:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a million customers) is
 too large to copy and is read from the mart, where it is stored in ``customer_id`` order.
 
 A copy holds the rows in the order the engine's lookup gives them: customers, personal
-data, consents and features in stored order, assignments, scores and orders in the order of
+data, consents, attributes and features in stored order, assignments, scores and orders in the order of
 the view's statements. A table with a column whose type Arrow would turn into other Python
 values is not copied, and the view reads the mart's table.
 
@@ -59,6 +59,7 @@ COPIED: dict[str, tuple[tuple[str, ...] | None, str]] = {
     ),
     "consents": (None, STORED),
     "customer_pii": (None, STORED),
+    "customer_attributes": (None, STORED),
 }
 """Tables copied whole: the columns the view's statement reads (None: all but ``ingest_id``,
 in the mart's order), and the order of a customer's rows (the order that statement gives:
