@@ -21,7 +21,7 @@ tables change (see :func:`fingerprint`); until a copy exists a view reads the ma
 Orders are live data, so their copy is read only while nothing was committed to the mart
 since the warmer last found the copies current (:func:`file_state`, two ``stat`` calls);
 after a commit the view reads the mart until the warmer has looked again.
-Memory: about 0.77 GB at a million customers (each id held once, few-valued columns as
+Memory: about 0.79 GB at a million customers (each id held once, few-valued columns as
 dictionaries: :mod:`segmint.serving.compact_columns`), read in parts cut at the customers'
 ids (:func:`parts_of`) so that building them holds one part's raw rows at a time.
 """
