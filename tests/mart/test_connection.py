@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
+import ibis
 import pytest
 
 import segmint
@@ -89,3 +91,26 @@ def test_unordered_relaxes_row_order_only_inside_the_block(tmp_path: Path) -> No
         with pytest.raises(RuntimeError), mart.unordered():
             raise RuntimeError("a failed write")
         assert setting(mart)
+
+
+def test_unordered_is_the_cursors_own_and_blocks_in_two_threads_end_ordered(
+    tmp_path: Path,
+) -> None:
+    def ordered(con: duckdb.DuckDBPyConnection) -> bool:
+        row = con.sql("SELECT current_setting('preserve_insertion_order')").fetchone()
+        assert row is not None
+        return bool(row[0])
+
+    with segmint.connect(tmp_path / "m.duckdb") as mart:
+        other = mart.raw.cursor()  # another request's cursor of the same database
+        first, second = (
+            Mart(ibis.duckdb.from_connection(mart.raw.cursor()), mart.path) for _ in range(2)
+        )
+        one, two = first.unordered(), second.unordered()
+        one.__enter__()
+        assert not ordered(first.raw) and ordered(other)
+        two.__enter__()  # a second thread's block starts before the first one ends
+        one.__exit__(None, None, None)
+        assert not ordered(second.raw)
+        two.__exit__(None, None, None)
+        assert ordered(first.raw) and ordered(second.raw) and ordered(other)

@@ -189,14 +189,18 @@ class Mart:
         For writes whose readers never rely on row order (feature tables, stored
         segmentations): DuckDB then builds and writes them on every core and holds less
         in memory, instead of keeping each thread's rows in their original order.
+        The setting is this cursor's own (its session): by default it is the whole
+        database's, so a server computing a profile would change the order every other
+        request's statements give, and two such blocks overlapping in two threads could
+        leave it off for good.
         """
         previous = self.raw.sql("SELECT current_setting('preserve_insertion_order')").fetchone()
-        self.raw.execute("SET preserve_insertion_order = false")
+        self.raw.execute("SET SESSION preserve_insertion_order = false")
         try:
             yield
         finally:
             restore = "true" if previous is None or previous[0] else "false"
-            self.raw.execute(f"SET preserve_insertion_order = {restore}")
+            self.raw.execute(f"SET SESSION preserve_insertion_order = {restore}")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
