@@ -8,13 +8,14 @@ scan every row. The server therefore keeps :class:`~segmint.serving.sorted_table
 copies in the process, found by binary search in tens of microseconds: the latest stored
 date of ``features``; ``assignments``, ``scores``, ``customers``, ``customer_pii``,
 ``consents`` and ``customer_attributes`` whole; and each customer's latest orders with
-their values (:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a million customers) is
-too large to copy and is read from the mart, where it is stored in ``customer_id`` order.
+their values (:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a
+million customers) is too large to copy and is read from the mart, where it is stored in
+``customer_id`` order.
 
 A copy holds the rows in the order the engine's lookup gives them: customers, personal
-data, consents, attributes and features in stored order, assignments, scores and orders in the order of
-the view's statements. A table with a column whose type Arrow would turn into other Python
-values is not copied, and the view reads the mart's table.
+data, consents, attributes and features in stored order, assignments, scores and orders in
+the order of the view's statements. A table with a column whose type Arrow would turn into
+other Python values is not copied, and the view reads the mart's table.
 
 The copies are rebuilt off the request path by :class:`segmint.api.warmup.Warmer` when the
 tables change (see :func:`fingerprint`); until a copy exists a view reads the mart's table.
