@@ -70,12 +70,14 @@ def test_concurrent_first_requests_share_one_computation() -> None:
 
 
 def test_holds_says_whether_a_valid_entry_is_there_without_computing() -> None:
-    cache = ResultCache(ttl=0.05)
+    cache = ResultCache(ttl=None)
     assert not cache.holds("k")
     cache.get("k", lambda: 1)
-    assert cache.holds("k")
-    time.sleep(0.1)
-    assert not cache.holds("k")  # expired
-    assert cache.get("k", lambda: 2) == 2
+    assert cache.holds("k") and not cache.holds("other")
     cache.clear()
     assert not cache.holds("k")
+    expiring = ResultCache(ttl=0.01)
+    expiring.get("k", lambda: 1)
+    time.sleep(0.02)
+    assert not expiring.holds("k")  # expired
+    assert expiring.get("k", lambda: 2) == 2
