@@ -39,6 +39,7 @@ from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.mart.updates import rewrite
 from segmint.models.bgnbd import BGNBD
 from segmint.scoring.campaigns.assignment import assign
+from segmint.scoring.propensity import labelled_set, target_of
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
@@ -225,6 +226,16 @@ def test_campaign_groups_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
         groups[name] = _frame(assign(members, 0.2, seed=11))[["customer_id", "group"]]
     pd.testing.assert_frame_equal(groups["spark"], groups["duck"])
     assert (groups["duck"].group == "control").mean() == pytest.approx(0.2, abs=0.05)
+
+
+def test_a_sampled_training_set_is_the_same(marts: tuple[Mart, SparkMart]) -> None:
+    # the sha256 key picks the same 80 of the ~280 buyers on both engines, labels alike
+    day = pd.Timestamp(AS_OF).date()
+    sets = [labelled_set(m, day, 90, target_of("churn"), rows=80) for m in marts]
+    assert len(sets[0][0]) == 80
+    _assert_same(sets[1][0].reset_index(), sets[0][0].reset_index())
+    np.testing.assert_array_equal(sets[1][1], sets[0][1])
+    assert 0 < sets[0][1].sum() < 80
 
 
 def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None:

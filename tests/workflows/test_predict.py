@@ -8,6 +8,7 @@ as well as against the observed labels of the time split.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import pickle
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from segmint.mart import TABLES, Mart, connect
+from segmint.mart import TABLES, Mart, connect, fetch
 from segmint.mart.ingest import ingest
 from segmint.models.propensity import PropensityClassifier, evaluate
 from segmint.scoring.propensity import (
@@ -31,6 +32,8 @@ from segmint.scoring.propensity import (
     PredictionError,
     labelled_set,
     plan_split,
+    population,
+    score_everyone,
     target_of,
 )
 from segmint.synth import generate
@@ -159,6 +162,47 @@ def test_a_model_older_than_its_horizon_or_flagged_by_an_erasure_is_trained_agai
     flag_for_refit(mart, old.run_id, dt.date(2025, 12, 10), "intent_gbm")
     after = refresh_scores(mart, "2025-12-10").predictions[1]
     assert not after.reused and after.run_id > old.run_id
+
+
+def test_a_set_over_the_limit_is_the_customers_first_by_the_sha256_of_their_id(
+    mart: Mart,
+) -> None:
+    day, target = dt.date(2025, 6, 30), target_of("intent")
+    everyone, labels = labelled_set(mart, day, 45, target, rows=10**9)
+    sample, sampled_labels = labelled_set(mart, day, 45, target, rows=200)
+    assert len(everyone) > 1_000
+    key = {c: hashlib.sha256(f"0:{c}".encode()).hexdigest()[:16] for c in everyone.index}
+    first = sorted(everyone.index, key=lambda c: (key[c], c))[:200]
+    assert list(sample.index) == sorted(first)
+    pd.testing.assert_frame_equal(sample, everyone.loc[sample.index])
+    by_id = pd.Series(labels, index=everyone.index)
+    np.testing.assert_array_equal(sampled_labels, by_id.loc[sample.index].to_numpy())
+    assert 0 < sampled_labels.sum() < 200
+
+
+def test_scoring_in_chunks_gives_every_customer_what_scoring_at_once_gives(
+    mart: Mart, churn: PredictionRun
+) -> None:
+    target = target_of("churn")
+    model = PropensityClassifier(random_state=0).fit(*labelled_set(mart, EARLIER, 90, target))
+    table = population(mart, churn.as_of, target)
+    at_once = fetch.frame(table).set_index("customer_id")
+    expected = pd.Series(model.predict_proba(at_once)[:, 1], index=at_once.index)
+    ids, values = score_everyone(model, table, rows=128)
+    assert len(ids) == len(at_once) > 3 * 128  # several chunks
+    chunked = pd.Series(values, index=pd.Index(ids.to_pylist(), name="customer_id"))
+    pd.testing.assert_series_equal(chunked.sort_index(), expected.sort_index())
+
+
+def test_a_model_trained_on_a_sample_still_scores_every_customer(
+    tmp_path: Path, tables: dict[str, pa.Table]
+) -> None:
+    with load(tmp_path, tables) as own:  # its own mart: the module's keeps its stored models
+        run = run_prediction(own, "churn", EARLIER, training_rows=300)
+        buyers = population(own, EARLIER, target_of("churn")).count().execute()
+        assert run.n_train == 300 < buyers == run.n_scored
+        assert run.validation["churn_gbm"]["n"] == 300
+        assert len(stored(own, EARLIER, "churn_gbm")) == buyers
 
 
 def test_labels_come_from_the_horizon_after_the_feature_date(

@@ -57,6 +57,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segmint.exceptions import SegmintError
 from segmint.features import build_features
@@ -70,6 +71,7 @@ from segmint.models.propensity import (
     PropensityClassifier,
     check_two_classes,
 )
+from segmint.scoring.campaigns.assignment import assignment_key
 from segmint.scoring.score_rows import score_rows
 
 
@@ -96,6 +98,14 @@ TARGETS = {
     "intent": Target("intent", "purchase_intent", "intent_gbm", 30, False, True),
 }
 BTYD_COLUMNS = ("btyd_frequency", "btyd_recency", "btyd_T")
+TRAINING_ROWS = 300_000
+"""Customers a training or evaluation set holds at most; a larger population is sampled
+(:func:`sampled`). Trees on the features learn about as well from this many as from all
+of them (docs/predictive.md, "At scale"), and the sets' features stay in memory."""
+SCORING_ROWS = 500_000
+"""Customers whose features are read and scored at once (:func:`score_everyone`)."""
+SAMPLE_SEED = 0
+"""Seed of the sha256 key that samples a set (:func:`sampled`)."""
 
 
 def target_of(name: str) -> Target:
@@ -115,27 +125,60 @@ def purchases_between(mart: Mart, start: dt.date, end: dt.date) -> ir.Table:
     return window.group_by("customer_id").aggregate(n_purchases=window.count())
 
 
-def feature_frame(
+def population(
     mart: Mart, day: dt.date, target: Target, features: ir.Table | None = None
-) -> pd.DataFrame:
-    """The model inputs as of ``day`` for ``target``'s population: every feature but dates,
-    by customer; from ``features`` when given (every feature as of ``day``), else built."""
+) -> ir.Table:
+    """The model inputs as of ``day`` for ``target``'s population, as an expression: every
+    feature but dates, by customer; from ``features`` when given (every feature as of
+    ``day``), else built."""
     features = build_features(mart, day) if features is None else features
     if target.buyers_only:
         features = features.filter(features.btyd_frequency.notnull())
     dates = [name for name, kind in features.schema().items() if kind.is_temporal()]
-    return fetch.frame(features.drop(*dates), sort_by="customer_id").set_index("customer_id")
+    return features.drop(*dates)
+
+
+def sampled(table: ir.Table, rows: int) -> ir.Table:
+    """At most ``rows`` customers of ``table``: those first by the sha256 key of their id
+    (:func:`segmint.scoring.campaigns.assignment.assignment_key`, seed
+    :data:`SAMPLE_SEED`), so every engine picks the same customers and a customer in one
+    date's sample is in every other date's that holds them. All of them when fewer."""
+    keyed = table.mutate(_key=assignment_key(table.customer_id, SAMPLE_SEED))
+    return keyed.order_by(["_key", "customer_id"]).limit(rows).drop("_key")
 
 
 def labelled_set(
-    mart: Mart, day: dt.date, horizon_days: int, target: Target
+    mart: Mart, day: dt.date, horizon_days: int, target: Target, rows: int = TRAINING_ROWS
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Features as of ``day`` and labels from (``day``, ``day + horizon``]."""
-    frame = feature_frame(mart, day, target)
-    bought = purchases_between(mart, day, day + dt.timedelta(days=horizon_days)).execute()
-    did_buy = frame.index.isin(bought["customer_id"])
+    """Features as of ``day`` and labels from (``day``, ``day + horizon``], of at most
+    ``rows`` customers (:func:`sampled`): the labels are joined in the engine, so only
+    the sample's rows leave it."""
+    table = population(mart, day, target)
+    bought = purchases_between(mart, day, day + dt.timedelta(days=horizon_days))
+    table = table.mutate(_bought=table.customer_id.isin(bought.customer_id))
+    frame = fetch.frame(sampled(table, rows), sort_by="customer_id").set_index("customer_id")
+    did_buy = frame.pop("_bought").to_numpy(dtype=bool)
     labels = did_buy if target.positive_is_purchase else ~did_buy
     return frame, labels.astype(np.int64)
+
+
+def score_everyone(
+    model: PropensityClassifier, table: ir.Table, rows: int = SCORING_ROWS
+) -> tuple[pa.Array, np.ndarray]:
+    """Every customer of ``table`` (:func:`population`) and ``model``'s probability of the
+    positive class, read from the engine ``rows`` customers at a time, so the features of
+    no more than that are in memory at once (ten million customers' would take gigabytes)."""
+    ids: list[pa.Array] = []
+    values: list[np.ndarray] = []
+    for batch in table.to_pyarrow_batches(chunk_size=rows):
+        if batch.num_rows == 0:
+            continue
+        frame = pa.Table.from_batches([batch]).to_pandas().set_index("customer_id")
+        ids.append(batch.column("customer_id").cast(pa.string()))
+        values.append(model.predict_proba(frame)[:, 1])
+    if not ids:
+        return pa.array([], pa.string()), np.empty(0)
+    return pa.concat_arrays(ids), np.concatenate(values)
 
 
 def first_purchase_day(mart: Mart, as_of: dt.date) -> dt.date | None:
@@ -278,7 +321,7 @@ def store_scores(
     as_of: dt.date,
     model: str,
     score_name: str,
-    customers: Sequence[str] | pd.Index,
+    customers: Sequence[str] | pd.Index | pa.Array,
     values: np.ndarray,
 ) -> None:
     """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these, atomically."""

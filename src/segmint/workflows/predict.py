@@ -25,15 +25,17 @@ from segmint.models.propensity import PropensityClassifier, evaluate, feature_im
 from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
 from segmint.scoring.propensity import (
     TARGETS,
+    TRAINING_ROWS,
     Split,
     Target,
     TimeSplit,
     btyd_baselines,
     check_labels,
-    feature_frame,
     labelled_set,
     latest_model,
     plan_split,
+    population,
+    score_everyone,
     store_run,
     store_scores,
     target_of,
@@ -81,6 +83,7 @@ def run_prediction(
     split: Split = "auto",
     features: ibis.Table | None = None,
     random_state: int = 0,
+    training_rows: int = TRAINING_ROWS,
 ) -> PredictionRun:
     """Train, evaluate against the BTYD baseline, score every customer as of ``D`` and store.
 
@@ -88,6 +91,8 @@ def run_prediction(
     window, else consecutive), ``seasonal`` or ``consecutive``
     (:func:`segmint.scoring.propensity.plan_split`). ``features``: every feature as of
     ``as_of``, when the caller has them stored already (else they are built).
+    ``training_rows``: customers each training and evaluation set holds at most (a
+    seeded sample of a larger population); every customer is scored, in chunks.
 
     Raises:
         PredictionError: unknown target, too little history for the horizon and split, or
@@ -97,7 +102,7 @@ def run_prediction(
     day = resolve_as_of(mart, as_of)
     horizon = target.default_horizon_days if horizon_days is None else horizon_days
     plan = plan_split(mart, target, day, horizon, split)
-    train, validation, refit = _labelled_sets(mart, plan, horizon, target)
+    train, validation, refit = _labelled_sets(mart, plan, horizon, target, training_rows)
     train_day, validation_day = plan.train_day, plan.validation_day
 
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
@@ -108,15 +113,8 @@ def run_prediction(
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
 
     final = PropensityClassifier(random_state=random_state).fit(*refit)
-    current = feature_frame(mart, day, target, features)
-    store_scores(
-        mart,
-        day,
-        target.model,
-        target.score_name,
-        current.index,
-        final.predict_proba(current)[:, 1],
-    )
+    customers, values = score_everyone(final, population(mart, day, target, features))
+    store_scores(mart, day, target.model, target.score_name, customers, values)
     run = PredictionRun(
         target,
         day,
@@ -124,7 +122,7 @@ def run_prediction(
         train_day,
         validation_day,
         len(train[1]),
-        len(current),
+        len(customers),
         metrics,
         importance,
         run_id=0,
@@ -134,14 +132,15 @@ def run_prediction(
 
 
 def _labelled_sets(
-    mart: Mart, plan: TimeSplit, horizon: int, target: Target
+    mart: Mart, plan: TimeSplit, horizon: int, target: Target, rows: int
 ) -> tuple[LabelledSet, LabelledSet, LabelledSet]:
-    """The training, evaluation and final training sets of ``plan``, each with two classes."""
+    """The training, evaluation and final training sets of ``plan``, each with two classes
+    and at most ``rows`` customers."""
     dates = (plan.train_day, plan.validation_day, plan.refit_day)
     sets: dict[dt.date, LabelledSet] = {}
     for day in dates:
         if day not in sets:
-            sets[day] = labelled_set(mart, day, horizon, target)
+            sets[day] = labelled_set(mart, day, horizon, target, rows)
             check_labels(sets[day][1], target, day, horizon)
     return sets[dates[0]], sets[dates[1]], sets[dates[2]]
 
@@ -241,11 +240,11 @@ def stored_scoring(
     horizon = int(model.params["horizon_days"])
     if (day - model.as_of).days >= horizon:
         return None
-    current = feature_frame(mart, day, target, features)
+    current = population(mart, day, target, features)
     if set(model.estimator.feature_names_in_) - set(current.columns):
         return None
-    values = model.estimator.predict_proba(current)[:, 1]
-    store_scores(mart, day, target.model, target.score_name, current.index, values)
+    customers, values = score_everyone(model.estimator, current)
+    store_scores(mart, day, target.model, target.score_name, customers, values)
     params = model.params
     validation_day = dt.date.fromisoformat(params["validation_as_of"])
     split = TimeSplit(
@@ -261,7 +260,7 @@ def stored_scoring(
         split.train_day,
         validation_day,
         int(model.metrics["n_train"]),
-        len(current),
+        len(customers),
         model.metrics["validation"],
         pd.DataFrame(model.metrics["importance"]),
         model.run_id,
