@@ -35,6 +35,8 @@ from segmint.models.clustering import CustomerClusters, CustomerPreparation
 
 PROSPECTS = "prospects"
 """Segment of customers without a purchase when the default (behavioural) features are used."""
+ASSIGN_ROWS = 500_000
+"""Customers a stored model assigns at once (:meth:`FittedClusters.assign`)."""
 MODELS_TABLE = CLUSTER_MODELS.name
 MODELS_SCHEMA = CLUSTER_MODELS.ibis_schema()
 """The table's columns, declared in :mod:`segmint.mart.schema` (``segmint init`` creates it)."""
@@ -78,6 +80,25 @@ class FittedClusters:
             labels = self.clusters.predict(self.matrix(frame[buyers]))
             result[buyers] = np.asarray(self.segment_of, dtype=object)[labels]
         return result
+
+    def assign(
+        self, table: ibis.Table, rows: int = ASSIGN_ROWS
+    ) -> tuple[pa.Array, NDArray[np.object_]]:
+        """Every customer of ``table`` (which has :attr:`features`) and their segment, read
+        from the engine ``rows`` customers at a time: a stored model applied to ten
+        million customers never holds more than that many customers' features in memory.
+        The preparation and the clusters were fitted already, so each customer's segment
+        depends on their own row alone and batches give what one pass would."""
+        ids: list[pa.Array] = []
+        segments: list[NDArray[np.object_]] = []
+        columns = table.select("customer_id", *self.features)
+        for batch in columns.to_pyarrow_batches(chunk_size=rows):
+            if batch.num_rows:
+                ids.append(batch.column("customer_id").cast(pa.string()))
+                segments.append(self.segments(pa.Table.from_batches([batch]).to_pandas()))
+        if not ids:
+            return pa.array([], pa.string()), np.empty(0, dtype=object)
+        return pa.concat_arrays(ids), np.concatenate(segments)
 
     def model_id(self) -> str:
         """A short fingerprint of what was learnt (same seed and data → same id)."""

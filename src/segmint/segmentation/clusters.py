@@ -22,6 +22,7 @@ from typing import Any, Literal
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from segmint.features.bands import attribute_bands
@@ -269,11 +270,12 @@ def store_segments(
     name: str,
     definition: dict[str, Any],
     day: dt.date,
-    customers: pd.Series,
+    customers: pd.Series | pa.Array,
     segments: NDArray[np.object_],
 ) -> store.StoredSegmentation:
     """Store one segment per customer as segmentation ``name`` (kind ``cluster``)."""
-    rows = pd.DataFrame({"customer_id": customers.astype(str), "segment": segments.astype(str)})
+    ids = customers if isinstance(customers, pa.Array) else pa.array(customers.astype(str))
+    rows = pa.table({"customer_id": ids, "segment": pa.array(segments.astype(str), pa.string())})
     return store.save(mart, name, "cluster", definition, day, ibis.memtable(rows))
 
 

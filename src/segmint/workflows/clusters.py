@@ -336,10 +336,9 @@ def assign_clusters(
     day = resolve_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
     choose_features(source, fitted.features)
-    frame = read_features(source, fitted.features)
-    segments = fitted.segments(frame)
+    customers, segments = fitted.assign(source)
     names = [*dict.fromkeys(fitted.segment_of), PROSPECTS]
-    store_segments(mart, name, stored.definition, day, frame.customer_id, segments)
+    store_segments(mart, name, stored.definition, day, customers, segments)
     sizes = cluster_sizes(segments, names)
     return ClusterAssignment(name, model_version, day, sizes, fitted.model_id())
 
