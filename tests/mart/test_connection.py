@@ -114,3 +114,16 @@ def test_unordered_is_the_cursors_own_and_blocks_in_two_threads_end_ordered(
         assert not ordered(second.raw)
         two.__exit__(None, None, None)
         assert ordered(first.raw) and ordered(second.raw) and ordered(other)
+
+
+def test_batches_stream_every_row_a_few_at_a_time() -> None:
+    with segmint.connect(":memory:") as mart:
+        numbers = mart.create_table(
+            "numbers", ibis.memtable({"customer_id": [str(i) for i in range(10)]})
+        )
+        parts = list(mart.batches(numbers, rows=4))
+        assert [p.num_rows for p in parts] == [4, 4, 2]
+        assert sorted(i for p in parts for i in p.column("customer_id").to_pylist()) == sorted(
+            str(i) for i in range(10)
+        )
+        assert list(mart.batches(numbers.filter(numbers.customer_id == "none"), rows=4)) == []

@@ -238,6 +238,17 @@ def test_a_sampled_training_set_is_the_same(marts: tuple[Mart, SparkMart]) -> No
     assert 0 < sets[0][1].sum() < 80
 
 
+def test_batches_come_from_a_scratch_table_one_hash_bucket_at_a_time(
+    marts: tuple[Mart, SparkMart],
+) -> None:
+    duck, spark = marts
+    parts = list(spark.batches(spark.table("customers"), rows=50))
+    assert 3 <= len(parts) <= 6 and all(p.num_rows > 0 for p in parts)  # about 300 / 50
+    ids = [i for p in parts for i in p.column("customer_id").to_pylist()]
+    assert sorted(ids) == sorted(_frame(duck.table("customers")).customer_id)  # each once
+    assert not [t for t in spark.table_names() if t.startswith("_segmint_batches")]
+
+
 def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
     # one aggregation: the latest time of any row and of a withdrawal per customer
     names = ("duck", "spark")

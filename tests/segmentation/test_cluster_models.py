@@ -82,17 +82,23 @@ def test_everyone_a_prospect_needs_no_prediction() -> None:
     assert list(model.segments(frame)) == [PROSPECTS, PROSPECTS]
 
 
-def test_assigning_in_batches_gives_every_customer_their_own_rows_segment(mart: Mart) -> None:
+def test_assigning_in_batches_gives_every_customer_their_own_rows_segment(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = _fitted(prospects=True)
     frame = _frame().assign(customer_id=[f"c{i:02d}" for i in range(10)])
     mart.create_table("people", ibis.memtable(frame))
-    ids, segments = model.assign(mart.table("people"), rows=3)  # four batches
+    sizes: list[int] = []
+    segments_of = model.segments
+    monkeypatch.setattr(model, "segments", lambda f: sizes.append(len(f)) or segments_of(f))
+    ids, segments = model.assign(mart, mart.table("people"), rows=3)
+    assert sizes == [3, 3, 3, 1]
     got = pd.Series(segments, index=ids.to_pylist()).sort_index()
-    expected = pd.Series(model.segments(frame), index=frame.customer_id).sort_index()
+    expected = pd.Series(segments_of(frame), index=frame.customer_id).sort_index()
     assert list(got.index) == list(expected.index)
     assert list(got) == list(expected) == ["low"] * 4 + ["high"] * 4 + [PROSPECTS] * 2
     empty = mart.table("people").filter(ibis.literal(False))
-    assert len(model.assign(empty)[0]) == 0
+    assert len(model.assign(mart, empty)[0]) == 0
 
 
 def test_model_id_is_stable_and_depends_on_the_segments() -> None:

@@ -181,17 +181,22 @@ def test_a_set_over_the_limit_is_the_customers_first_by_the_sha256_of_their_id(
 
 
 def test_scoring_in_chunks_gives_every_customer_what_scoring_at_once_gives(
-    mart: Mart, churn: PredictionRun
+    mart: Mart, churn: PredictionRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = target_of("churn")
     model = PropensityClassifier(random_state=0).fit(*labelled_set(mart, EARLIER, 90, target))
     table = population(mart, churn.as_of, target)
     at_once = fetch.frame(table).set_index("customer_id")
     expected = pd.Series(model.predict_proba(at_once)[:, 1], index=at_once.index)
-    ids, values = score_everyone(model, table, rows=128)
-    assert len(ids) == len(at_once) > 3 * 128  # several chunks
+    sizes: list[int] = []
+    predict = model.predict_proba
+    monkeypatch.setattr(model, "predict_proba", lambda X: sizes.append(len(X)) or predict(X))
+    ids, values = score_everyone(mart, model, table, rows=128)
+    assert len(sizes) >= 4 and max(sizes) <= 128  # several chunks, none larger than asked
     chunked = pd.Series(values, index=pd.Index(ids.to_pylist(), name="customer_id"))
     pd.testing.assert_series_equal(chunked.sort_index(), expected.sort_index())
+    nobody = score_everyone(mart, model, table.filter(ibis.literal(False)))
+    assert len(nobody[0]) == len(nobody[1]) == 0
 
 
 def test_a_model_trained_on_a_sample_still_scores_every_customer(

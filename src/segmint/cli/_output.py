@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,8 +31,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+OUT_OF_MEMORY = (
+    "the engine ran out of memory ({detail}). It may use {limit}; give it more with "
+    "SEGMINT_MEMORY_LIMIT (e.g. SEGMINT_MEMORY_LIMIT=8GB) and free disk space beside the "
+    "mart for what it spills."
+)
+"""The message when DuckDB hits its memory cap: the set-up to change, not a bug to report."""
+
+
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn :class:`SegmintError` into a one-line message and exit code 2, no traceback."""
+    """Turn :class:`SegmintError`, and the engine running out of memory, into a one-line
+    message and exit code 2, no traceback."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -39,8 +49,22 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except SegmintError as exc:
             raise fail(str(exc)) from None
+        except Exception as exc:
+            if type(exc).__name__ != "OutOfMemoryException":
+                raise
+            raise fail(out_of_memory(exc)) from None
 
     return wrapper
+
+
+def out_of_memory(exc: Exception) -> str:
+    """:data:`OUT_OF_MEMORY` for DuckDB's ``exc``: its first line and the cap in force
+    (``SEGMINT_MEMORY_LIMIT`` or the default)."""
+    from segmint.config import default_memory_limit
+
+    detail = (str(exc).strip().splitlines() or [""])[0].removeprefix("Out of Memory Error: ")
+    limit = os.environ.get("SEGMINT_MEMORY_LIMIT") or f"{default_memory_limit()} (the default)"
+    return OUT_OF_MEMORY.format(detail=detail, limit=limit)
 
 
 @contextmanager

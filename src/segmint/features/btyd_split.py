@@ -25,7 +25,7 @@ from segmint.features.btyd import (
     btyd_summary,
     transaction_days,
 )
-from segmint.mart import Mart
+from segmint.mart import Mart, fetch
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,13 @@ def calibration_holdout(
         holdout_purchases=later.count(), holdout_spend=later.value.sum()
     )
     joined = summary.left_join(holdout, "customer_id")
-    frame = (
+    frame = fetch.frame(
         joined.select(
             *SUMMARY_COLUMNS,
             holdout_purchases=joined.holdout_purchases.fill_null(0).cast("float64"),
             holdout_spend=joined.holdout_spend.fill_null(0.0),
-        )
-        .order_by("customer_id")
-        .to_pandas()
+        ),
+        sort_by="customer_id",
     )
     if frame.empty:
         raise MartError(

@@ -171,6 +171,20 @@ class Mart:
         (a Spark mart hands out a scratch one, :mod:`segmint.mart.spark_staging`)."""
         yield self
 
+    def batches(self, expr: ir.Table, rows: int, key: str = "customer_id") -> Iterator[pa.Table]:
+        """The rows of ``expr``, at most ``rows`` at a time, streamed from the engine as it
+        computes them, so a caller holds one batch at a time (``key`` is for engines that
+        must split the rows themselves: :meth:`segmint.mart.spark.SparkMart.batches`).
+
+        While the batches are read nothing may run another statement on this mart: DuckDB
+        would end the stream early, without an error.
+        """
+        import pyarrow as pa
+
+        for batch in expr.to_pyarrow_batches(chunk_size=rows):
+            if batch.num_rows:
+                yield pa.Table.from_batches([batch])
+
     def count(self, name: str) -> int:
         """Number of rows in table ``name``."""
         return int(scalar(self.table(name).count()))

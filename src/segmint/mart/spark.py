@@ -24,6 +24,7 @@ import hashlib
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ import pyarrow as pa
 
 from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
+from segmint.mart.fetch import arrow, scalar
 from segmint.mart.schema import TABLES
 from segmint.mart.warehouse_lock import acquire, release
 
@@ -201,6 +203,30 @@ class SparkMart(Mart):
     def insert(self, name: str, data: ir.Table | pa.Table) -> None:
         """Append the rows of ``data`` to table ``name``."""
         self.write(name, data)
+
+    def batches(self, expr: ir.Table, rows: int, key: str = "customer_id") -> Iterator[pa.Table]:
+        """The rows of ``expr`` in parts of about ``rows``, so the driver holds one part at
+        a time.
+
+        Spark hands a query's result to the driver whole (Ibis's ``to_pyarrow_batches``
+        collects it before cutting it up), so the rows are written by Spark to a scratch
+        table with a hash of column ``key``, and read back one hash bucket at a time. The
+        parts' sizes vary around ``rows`` with the hash.
+        """
+        name = f"_segmint_batches_{uuid.uuid4().hex[:12]}"
+        self.create_table(name, expr.mutate(_segmint_hash=expr[key].hash()), temp=True)
+        try:
+            table = self.table(name)
+            parts = max(1, -(-int(scalar(table.count())) // rows))
+            bucket = (
+                table._segmint_hash % parts
+            ).abs()  # modulo first: abs of the least int overflows
+            for part in range(parts):
+                found = arrow(table.filter(bucket == part).drop("_segmint_hash"))
+                if found.num_rows:
+                    yield found
+        finally:
+            self.drop_table(name)
 
     def drop_table(self, name: str) -> None:
         """Forget table ``name`` and delete its folder."""

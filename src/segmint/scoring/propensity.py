@@ -141,8 +141,9 @@ def population(
 def sampled(table: ir.Table, rows: int) -> ir.Table:
     """At most ``rows`` customers of ``table``: those first by the sha256 key of their id
     (:func:`segmint.scoring.campaigns.assignment.assignment_key`, seed
-    :data:`SAMPLE_SEED`), so every engine picks the same customers and a customer in one
-    date's sample is in every other date's that holds them. All of them when fewer."""
+    :data:`SAMPLE_SEED`), so every engine picks the same customers. All of them when
+    fewer. Two dates' samples are the first of one order of keys, so they overlap heavily
+    (a customer new since the earlier date can push an older one out of the later sample)."""
     keyed = table.mutate(_key=assignment_key(table.customer_id, SAMPLE_SEED))
     return keyed.order_by(["_key", "customer_id"]).limit(rows).drop("_key")
 
@@ -163,22 +164,19 @@ def labelled_set(
 
 
 def score_everyone(
-    model: PropensityClassifier, table: ir.Table, rows: int = SCORING_ROWS
-) -> tuple[pa.Array, np.ndarray]:
+    mart: Mart, model: PropensityClassifier, table: ir.Table, rows: int = SCORING_ROWS
+) -> tuple[pa.ChunkedArray, np.ndarray]:
     """Every customer of ``table`` (:func:`population`) and ``model``'s probability of the
-    positive class, read from the engine ``rows`` customers at a time, so the features of
-    no more than that are in memory at once (ten million customers' would take gigabytes)."""
+    positive class, read from the engine about ``rows`` customers at a time
+    (:meth:`segmint.mart.Mart.batches`), so the features of no more than that are in memory
+    at once (ten million customers' would take gigabytes)."""
     ids: list[pa.Array] = []
     values: list[np.ndarray] = []
-    for batch in table.to_pyarrow_batches(chunk_size=rows):
-        if batch.num_rows == 0:
-            continue
-        frame = pa.Table.from_batches([batch]).to_pandas().set_index("customer_id")
-        ids.append(batch.column("customer_id").cast(pa.string()))
+    for batch in mart.batches(table, rows):
+        frame = batch.to_pandas().set_index("customer_id")
+        ids.extend(batch.column("customer_id").cast(pa.string()).chunks)
         values.append(model.predict_proba(frame)[:, 1])
-    if not ids:
-        return pa.array([], pa.string()), np.empty(0)
-    return pa.concat_arrays(ids), np.concatenate(values)
+    return pa.chunked_array(ids, pa.string()), np.concatenate(values) if values else np.empty(0)
 
 
 def first_purchase_day(mart: Mart, as_of: dt.date) -> dt.date | None:
@@ -321,7 +319,7 @@ def store_scores(
     as_of: dt.date,
     model: str,
     score_name: str,
-    customers: Sequence[str] | pd.Index | pa.Array,
+    customers: Sequence[str] | pd.Index | pa.ChunkedArray,
     values: np.ndarray,
 ) -> None:
     """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these, atomically."""

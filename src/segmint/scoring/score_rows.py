@@ -20,14 +20,17 @@ SCHEMA = TABLES["scores"].ibis_schema().to_pyarrow()
 
 
 def score_rows(
-    customers: Sequence[str] | pd.Index | pd.Series | pa.Array,
+    customers: Sequence[str] | pd.Index | pd.Series | pa.Array | pa.ChunkedArray,
     as_of: dt.date,
     model: str,
     score_name: str,
     values: np.ndarray,
 ) -> pa.Table:
     """One ``scores`` row per customer: ``customers[i]`` scored ``values[i]``."""
-    ids = customers if isinstance(customers, pa.Array) else pa.array(customers, pa.string())
+    if isinstance(customers, pa.Array | pa.ChunkedArray):
+        ids = customers
+    else:
+        ids = pa.array(customers, pa.string())
     n = len(ids)
     if len(values) != n:
         raise ValueError(f"{n} customers but {len(values)} score values")

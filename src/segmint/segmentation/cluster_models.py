@@ -82,23 +82,21 @@ class FittedClusters:
         return result
 
     def assign(
-        self, table: ibis.Table, rows: int = ASSIGN_ROWS
-    ) -> tuple[pa.Array, NDArray[np.object_]]:
+        self, mart: Mart, table: ibis.Table, rows: int = ASSIGN_ROWS
+    ) -> tuple[pa.ChunkedArray, NDArray[np.object_]]:
         """Every customer of ``table`` (which has :attr:`features`) and their segment, read
-        from the engine ``rows`` customers at a time: a stored model applied to ten
-        million customers never holds more than that many customers' features in memory.
-        The preparation and the clusters were fitted already, so each customer's segment
-        depends on their own row alone and batches give what one pass would."""
+        from the engine about ``rows`` customers at a time (:meth:`segmint.mart.Mart.batches`):
+        a stored model applied to ten million customers never holds more than that many
+        customers' features in memory. The preparation and the clusters were fitted
+        already, so each customer's segment depends on their own row alone and batches give
+        what one pass would."""
         ids: list[pa.Array] = []
         segments: list[NDArray[np.object_]] = []
-        columns = table.select("customer_id", *self.features)
-        for batch in columns.to_pyarrow_batches(chunk_size=rows):
-            if batch.num_rows:
-                ids.append(batch.column("customer_id").cast(pa.string()))
-                segments.append(self.segments(pa.Table.from_batches([batch]).to_pandas()))
-        if not ids:
-            return pa.array([], pa.string()), np.empty(0, dtype=object)
-        return pa.concat_arrays(ids), np.concatenate(segments)
+        for batch in mart.batches(table.select("customer_id", *self.features), rows):
+            ids.extend(batch.column("customer_id").cast(pa.string()).chunks)
+            segments.append(self.segments(batch.to_pandas()))
+        found = np.concatenate(segments) if segments else np.empty(0, dtype=object)
+        return pa.chunked_array(ids, pa.string()), found
 
     def model_id(self) -> str:
         """A short fingerprint of what was learnt (same seed and data → same id)."""

@@ -270,11 +270,11 @@ def store_segments(
     name: str,
     definition: dict[str, Any],
     day: dt.date,
-    customers: pd.Series | pa.Array,
+    customers: pd.Series | pa.ChunkedArray,
     segments: NDArray[np.object_],
 ) -> store.StoredSegmentation:
     """Store one segment per customer as segmentation ``name`` (kind ``cluster``)."""
-    ids = customers if isinstance(customers, pa.Array) else pa.array(customers.astype(str))
+    ids = customers if isinstance(customers, pa.ChunkedArray) else pa.array(customers.astype(str))
     rows = pa.table({"customer_id": ids, "segment": pa.array(segments.astype(str), pa.string())})
     return store.save(mart, name, "cluster", definition, day, ibis.memtable(rows))
 

@@ -336,7 +336,7 @@ def assign_clusters(
     day = resolve_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
     choose_features(source, fitted.features)
-    customers, segments = fitted.assign(source)
+    customers, segments = fitted.assign(mart, source)
     names = [*dict.fromkeys(fitted.segment_of), PROSPECTS]
     store_segments(mart, name, stored.definition, day, customers, segments)
     sizes = cluster_sizes(segments, names)

@@ -24,7 +24,7 @@ from segmint.features.btyd import btyd_summary, transaction_days
 from segmint.features.btyd_covariate import check_covariate, covariate_values
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
-from segmint.mart import Mart
+from segmint.mart import Mart, fetch
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel
 from segmint.scoring.clv_backtest import backtest as backtest_models
 from segmint.scoring.clv_backtest import holdout_metrics
@@ -189,7 +189,7 @@ def fit(
 def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> ClvFit:
     """``calibration``'s model (and covariate) fitted on everything up to ``day``."""
     return fit_clv(
-        add_covariate(mart, btyd_summary(mart, day).to_pandas(), calibration.covariate, day),
+        add_covariate(mart, fetch.frame(btyd_summary(mart, day)), calibration.covariate, day),
         calibration.name,
         penalizer=o.penalizer,
         strict=o.strict,
@@ -262,7 +262,7 @@ def fit_for(mart: Mart, day: dt.date, model: str | None, penalizer: float, say: 
     name = check_model(model or "bgnbd")
     say(f"fitting {name} as of {day}")
     fitted = fit_clv(
-        btyd_summary(mart, day).to_pandas(),
+        fetch.frame(btyd_summary(mart, day)),
         name,
         penalizer=penalizer,
         calendar=purchase_calendar(mart, day),
@@ -328,7 +328,7 @@ def run_clv(
     ``expected_spend`` per customer in ``scores``.
     """
     day = resolve_as_of(mart, as_of)
-    fitted = fit_clv(btyd_summary(mart, day).to_pandas(), check_model(model))
+    fitted = fit_clv(fetch.frame(btyd_summary(mart, day)), check_model(model))
     store_fit(mart, fitted, day)
     return score_customers(
         mart, fitted, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate

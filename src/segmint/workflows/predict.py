@@ -113,7 +113,7 @@ def run_prediction(
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
 
     final = PropensityClassifier(random_state=random_state).fit(*refit)
-    customers, values = score_everyone(final, population(mart, day, target, features))
+    customers, values = score_everyone(mart, final, population(mart, day, target, features))
     store_scores(mart, day, target.model, target.score_name, customers, values)
     run = PredictionRun(
         target,
@@ -243,7 +243,7 @@ def stored_scoring(
     current = population(mart, day, target, features)
     if set(model.estimator.feature_names_in_) - set(current.columns):
         return None
-    customers, values = score_everyone(model.estimator, current)
+    customers, values = score_everyone(mart, model.estimator, current)
     store_scores(mart, day, target.model, target.score_name, customers, values)
     params = model.params
     validation_day = dt.date.fromisoformat(params["validation_as_of"])
