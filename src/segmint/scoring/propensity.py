@@ -49,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -65,6 +66,7 @@ from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
 from segmint.features.orders import order_values
 from segmint.mart import TABLES, Mart, fetch
+from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import BGNBD
 from segmint.models.propensity import (
@@ -152,12 +154,25 @@ def labelled_set(
     mart: Mart, day: dt.date, horizon_days: int, target: Target, rows: int = TRAINING_ROWS
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Features as of ``day`` and labels from (``day``, ``day + horizon``], of at most
-    ``rows`` customers (:func:`sampled`): the labels are joined in the engine, so only
-    the sample's rows leave it."""
-    table = population(mart, day, target)
-    bought = purchases_between(mart, day, day + dt.timedelta(days=horizon_days))
-    table = table.mutate(_bought=table.customer_id.isin(bought.customer_id))
-    frame = fetch.frame(sampled(table, rows), sort_by="customer_id").set_index("customer_id")
+    ``rows`` customers (:func:`sampled`).
+
+    The sample is drawn from the population's ids alone and kept in a scratch table; the
+    features and labels are then built through
+    :class:`~segmint.mart.customers_of.CustomersOf`, for the sampled customers only, and
+    only their rows leave the engine.
+    """
+    who = build_features(mart, day, columns=list(BTYD_COLUMNS[:1]) if target.buyers_only else [])
+    ids = sampled(population(mart, day, target, who), rows).select("customer_id")
+    name = f"_segmint_sample_{uuid.uuid4().hex[:12]}"
+    mart.create_table(name, ids, temp=True)
+    try:
+        only = CustomersOf(mart, mart.table(name))
+        table = population(only, day, target)
+        bought = purchases_between(only, day, day + dt.timedelta(days=horizon_days))
+        table = table.mutate(_bought=table.customer_id.isin(bought.customer_id))
+        frame = fetch.frame(table, sort_by="customer_id").set_index("customer_id")
+    finally:
+        mart.drop_table(name)
     did_buy = frame.pop("_bought").to_numpy(dtype=bool)
     labels = did_buy if target.positive_is_purchase else ~did_buy
     return frame, labels.astype(np.int64)
