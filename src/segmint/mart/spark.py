@@ -218,9 +218,8 @@ class SparkMart(Mart):
         try:
             table = self.table(name)
             parts = max(1, -(-int(scalar(table.count())) // rows))
-            bucket = (
-                table._segmint_hash % parts
-            ).abs()  # modulo first: abs of the least int overflows
+            # modulo first: the absolute value of the least integer overflows
+            bucket = (table._segmint_hash % parts).abs()
             for part in range(parts):
                 found = arrow(table.filter(bucket == part).drop("_segmint_hash"))
                 if found.num_rows:
