@@ -64,7 +64,7 @@ from segmint.exceptions import SegmintError
 from segmint.features import build_features
 from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
-from segmint.features.orders import order_values
+from segmint.features.orders import order_values, purchase_orders, purchase_values
 from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
@@ -195,10 +195,35 @@ def score_everyone(
 
 
 def first_purchase_day(mart: Mart, as_of: dt.date) -> dt.date | None:
-    """The day of the first purchase up to ``as_of``, if any."""
-    orders = order_values(mart, as_of)
-    first = orders.filter(orders.net >= 0).order_ts.min().execute()
+    """The day of the first purchase (a counted order of non-negative value) up to
+    ``as_of``, if any.
+
+    The earliest counted order's day is found from the orders alone, and only that day's
+    lines are summed to check that one of its orders has a non-negative value; a day whose
+    orders are all returns is passed over for the next. Summing every order's lines to
+    find one date took minutes at ten million customers.
+    """
+    orders = purchase_orders(mart, as_of)
+    for _ in range(RETURN_DAYS_PASSED):
+        earliest = orders.order_ts.min().execute()
+        if pd.isna(earliest):
+            return None
+        day = pd.Timestamp(earliest).date()
+        that_day = purchase_values(mart, day, since=dt.datetime.combine(day, dt.time()))
+        if that_day.filter(that_day.net >= 0).count().execute() > 0:
+            return day
+        orders = orders.filter(orders.order_ts >= end_of(day))
+    since = orders.order_ts.min().execute()  # returns only so far: sum the rest at once
+    if pd.isna(since):
+        return None
+    rest = purchase_values(mart, as_of, since=pd.Timestamp(since).to_pydatetime())
+    first = rest.filter(rest.net >= 0).order_ts.min().execute()
     return None if pd.isna(first) else pd.Timestamp(first).date()
+
+
+RETURN_DAYS_PASSED = 7
+"""Days of returns only that :func:`first_purchase_day` passes over one by one before it
+sums the remaining orders at once."""
 
 
 SEASON_DAYS = 364
