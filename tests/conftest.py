@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import settings
 
@@ -104,3 +105,44 @@ def spark_session() -> Iterator[Any]:
     )
     yield spark
     spark.stop()
+
+
+class BatchMemory:
+    """The memory of every batch a mart hands out through :meth:`Mart.batches`, to check
+    that a caller keeps none of it (a kept column keeps its whole batch alive)."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+
+    def watch(self, mart: Mart, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Record the buffers of the batches ``mart`` hands out from now on."""
+        batches = mart.batches
+
+        def recorded(*args: Any, **kwargs: Any) -> Iterator[pa.Table]:
+            for batch in batches(*args, **kwargs):
+                self.ranges += [
+                    (buffer.address, buffer.size)
+                    for column in batch.columns
+                    for chunk in column.chunks
+                    for buffer in chunk.buffers()
+                    if buffer is not None
+                ]
+                yield batch
+
+        monkeypatch.setattr(mart, "batches", recorded)
+
+    def shared_by(self, column: pa.ChunkedArray) -> bool:
+        """Whether a buffer of ``column`` lies in the memory of a batch handed out."""
+        return any(
+            start <= buffer.address < start + size
+            for chunk in column.chunks
+            for buffer in chunk.buffers()
+            if buffer is not None
+            for start, size in self.ranges
+        )
+
+
+@pytest.fixture
+def batch_memory() -> BatchMemory:
+    """Records the batches a mart hands out (:class:`BatchMemory`)."""
+    return BatchMemory()

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from segmint.mart.fetch import arrow, frame, numbers, rows, scalar, values
+from segmint.mart.fetch import arrow, detached, frame, numbers, rows, scalar, values
 
 
 @pytest.fixture
@@ -82,3 +82,21 @@ def test_reading_loads_no_pandas() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_detached_column_holds_none_of_its_batchs_memory() -> None:
+    con = ibis.duckdb.connect()
+    wide = ibis.memtable({"id": [f"c{i}" for i in range(5000)], "x": np.arange(5000.0)})
+    batch = next(iter(con.to_pyarrow_batches(wide, chunk_size=5000)))
+    column = pa.Table.from_batches([batch]).column("id")
+    before = pa.total_allocated_bytes()
+    copy = detached(column, pa.string())
+    # the engine's batch is not in pyarrow's pool; the copy is, whole, in buffers of its own
+    assert pa.total_allocated_bytes() - before >= copy.nbytes
+    held = {(b.address, b.size) for c in column.chunks for b in c.buffers() if b is not None}
+    for buffer in copy.buffers():
+        assert buffer is None or all(
+            not a <= buffer.address < a + size for a, size in held
+        ), "shares the batch's memory"
+    assert copy.type == pa.string() and copy.to_pylist() == column.to_pylist()
+    assert detached(pa.chunked_array([], pa.string()), pa.string()).to_pylist() == []

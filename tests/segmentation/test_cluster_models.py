@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import pickle
 from collections.abc import Iterator
+from typing import Any
 
 import ibis
 import numpy as np
@@ -83,7 +84,7 @@ def test_everyone_a_prospect_needs_no_prediction() -> None:
 
 
 def test_assigning_in_batches_gives_every_customer_their_own_rows_segment(
-    mart: Mart, monkeypatch: pytest.MonkeyPatch
+    mart: Mart, monkeypatch: pytest.MonkeyPatch, batch_memory: Any
 ) -> None:
     model = _fitted(prospects=True)
     frame = _frame().assign(customer_id=[f"c{i:02d}" for i in range(10)])
@@ -91,8 +92,10 @@ def test_assigning_in_batches_gives_every_customer_their_own_rows_segment(
     sizes: list[int] = []
     segments_of = model.segments
     monkeypatch.setattr(model, "segments", lambda f: sizes.append(len(f)) or segments_of(f))
+    batch_memory.watch(mart, monkeypatch)
     ids, segments = model.assign(mart, mart.table("people"), rows=3)
     assert sizes == [3, 3, 3, 1]
+    assert batch_memory.ranges and not batch_memory.shared_by(ids)  # no batch kept alive
     got = pd.Series(segments, index=ids.to_pylist()).sort_index()
     expected = pd.Series(segments_of(frame), index=frame.customer_id).sort_index()
     assert list(got.index) == list(expected.index)

@@ -190,7 +190,7 @@ def test_a_set_over_the_limit_is_the_customers_first_by_the_sha256_of_their_id(
 
 
 def test_scoring_in_chunks_gives_every_customer_what_scoring_at_once_gives(
-    mart: Mart, churn: PredictionRun, monkeypatch: pytest.MonkeyPatch
+    mart: Mart, churn: PredictionRun, monkeypatch: pytest.MonkeyPatch, batch_memory: Any
 ) -> None:
     target = target_of("churn")
     model = PropensityClassifier(random_state=0).fit(*labelled_set(mart, EARLIER, 90, target))
@@ -200,8 +200,10 @@ def test_scoring_in_chunks_gives_every_customer_what_scoring_at_once_gives(
     sizes: list[int] = []
     predict = model.predict_proba
     monkeypatch.setattr(model, "predict_proba", lambda X: sizes.append(len(X)) or predict(X))
+    batch_memory.watch(mart, monkeypatch)
     ids, values = score_everyone(mart, model, table, rows=128)
     assert len(sizes) >= 4 and max(sizes) <= 128  # several chunks, none larger than asked
+    assert batch_memory.ranges and not batch_memory.shared_by(ids)  # no batch kept alive
     chunked = pd.Series(values, index=pd.Index(ids.to_pylist(), name="customer_id"))
     pd.testing.assert_series_equal(chunked.sort_index(), expected.sort_index())
     nobody = score_everyone(mart, model, table.filter(ibis.literal(False)))

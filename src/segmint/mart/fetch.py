@@ -56,6 +56,20 @@ def frame(expr: ir.Table, sort_by: str | None = None) -> pd.DataFrame:
     return result
 
 
+def detached(column: pa.ChunkedArray, kind: pa.DataType) -> pa.Array:
+    """``column`` as ``kind``, copied into memory of its own.
+
+    A column of a batch read from the engine shares the memory of the whole batch: DuckDB
+    hands a batch over as one allocation, released when nothing of it is left. A column
+    kept after its batch is gone (the ids of scored customers) keeps every other column of
+    the batch alive with it: scoring ten million customers kept all their features, about
+    1.2 KB per customer. Concatenating copies the values into a new array.
+    """
+    if column.num_chunks == 0:
+        return pa.array([], kind)
+    return pa.concat_arrays(column.cast(kind).chunks)
+
+
 def scalar(expr: ir.Scalar) -> Any:
     """The value of a scalar expression as a Python object (None for a null)."""
     return arrow(expr).column(0)[0].as_py()

@@ -189,7 +189,7 @@ def score_everyone(
     values: list[np.ndarray] = []
     for batch in mart.batches(table, rows):
         frame = batch.to_pandas().set_index("customer_id")
-        ids.extend(batch.column("customer_id").cast(pa.string()).chunks)
+        ids.append(fetch.detached(batch.column("customer_id"), pa.string()))
         values.append(model.predict_proba(frame)[:, 1])
     return pa.chunked_array(ids, pa.string()), np.concatenate(values) if values else np.empty(0)
 

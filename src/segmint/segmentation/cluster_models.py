@@ -29,7 +29,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from segmint.exceptions import MartError
-from segmint.mart import Mart
+from segmint.mart import Mart, fetch
 from segmint.mart.schema import CLUSTER_MODELS
 from segmint.models.clustering import CustomerClusters, CustomerPreparation
 
@@ -93,7 +93,7 @@ class FittedClusters:
         ids: list[pa.Array] = []
         segments: list[NDArray[np.object_]] = []
         for batch in mart.batches(table.select("customer_id", *self.features), rows):
-            ids.extend(batch.column("customer_id").cast(pa.string()).chunks)
+            ids.append(fetch.detached(batch.column("customer_id"), pa.string()))
             segments.append(self.segments(batch.to_pandas()))
         found = np.concatenate(segments) if segments else np.empty(0, dtype=object)
         return pa.chunked_array(ids, pa.string()), found
