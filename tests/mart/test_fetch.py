@@ -95,8 +95,8 @@ def test_a_detached_column_holds_none_of_its_batchs_memory() -> None:
     assert pa.total_allocated_bytes() - before >= copy.nbytes
     held = {(b.address, b.size) for c in column.chunks for b in c.buffers() if b is not None}
     for buffer in copy.buffers():
-        assert buffer is None or all(
-            not a <= buffer.address < a + size for a, size in held
-        ), "shares the batch's memory"
+        assert buffer is None or all(not a <= buffer.address < a + size for a, size in held), (
+            "shares the batch's memory"
+        )
     assert copy.type == pa.string() and copy.to_pylist() == column.to_pylist()
     assert detached(pa.chunked_array([], pa.string()), pa.string()).to_pylist() == []
