@@ -64,7 +64,7 @@ from segmint.exceptions import SegmintError
 from segmint.features import build_features
 from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
-from segmint.features.orders import order_values, purchase_orders, purchase_values
+from segmint.features.orders import purchase_orders, purchase_values
 from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
@@ -121,9 +121,11 @@ def target_of(name: str) -> Target:
 
 
 def purchases_between(mart: Mart, start: dt.date, end: dt.date) -> ir.Table:
-    """Customers with purchases after the end of ``start`` up to the end of ``end``, and how many."""
-    orders = order_values(mart, end)
-    window = orders.filter(orders.order_ts >= end_of(start), orders.net >= 0)
+    """Customers with purchases after the end of ``start`` up to the end of ``end``, and how
+    many; only the lines of the window's orders are read."""
+    after = dt.datetime.combine(start + dt.timedelta(days=1), dt.time())
+    orders = purchase_values(mart, end, since=after)
+    window = orders.filter(orders.net >= 0)
     return window.group_by("customer_id").aggregate(n_purchases=window.count())
 
 
