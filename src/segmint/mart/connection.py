@@ -177,7 +177,8 @@ class Mart:
         must split the rows themselves: :meth:`segmint.mart.spark.SparkMart.batches`).
 
         While the batches are read nothing may run another statement on this mart: DuckDB
-        would end the stream early, without an error.
+        would end the stream early, without an error. A column kept after its batch keeps
+        the whole batch's memory: keep a copy (:func:`segmint.mart.fetch.detached`).
         """
         import pyarrow as pa
 
