@@ -79,7 +79,10 @@ def test_small_businesses_get_a_fit_and_a_reason(
 
 def test_the_penalty_is_the_one_of_highest_held_out_likelihood() -> None:
     columns, _ = small_business(12, 8, 1)
-    with pytest.raises(IdentificationError):
+    # no plain fit: a maximum on the boundary, or a line search that stalls on the way
+    # there (the last bits of the arithmetic decide which; one machine stalled); either
+    # way the penalty is chosen by held-out likelihood
+    with pytest.raises((IdentificationError, StalledFitError)):
         BGNBD().fit(*columns)
     fit = fit_transactions(lambda c: BGNBD(penalizer_coef=c), columns)
     assert fit.penalty in PENALTY_GRID and "penalty" in fit.note
