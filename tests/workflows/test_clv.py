@@ -39,6 +39,20 @@ def test_one_model_asked_for_is_fitted_without_a_comparison(cdnow_mart: Mart) ->
         clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(spend="lognormal"))
 
 
+def test_the_calendar_is_read_only_for_models_that_use_it(
+    cdnow_mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[dt.date] = []
+    calendar = clv.purchase_calendar
+    monkeypatch.setattr(clv, "purchase_calendar", lambda m, d: read.append(d) or calendar(m, d))
+    clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(model="bgnbd"))
+    clv.backtest(cdnow_mart, "1997-09-30", models=("paretonbd", "mbgnbd"))
+    assert read == []
+    clv.backtest(cdnow_mart, "1997-09-30", models=("bgnbd", "bgnbd-seasonal"))
+    assert read == [dt.date(1997, 9, 30)]
+    assert clv.calendar_for(cdnow_mart, ("auto",), AS_OF) is not None and len(read) == 2
+
+
 def test_score_uses_the_stored_fit_and_says_so(cdnow_mart: Mart) -> None:
     said: list[str] = []
     first = clv.score(cdnow_mart, AS_OF, on_note=said.append)

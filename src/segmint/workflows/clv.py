@@ -75,6 +75,14 @@ def purchase_calendar(mart: Mart, day: dt.date) -> SeasonalInputs:
     return SeasonalInputs(day, months)
 
 
+def calendar_for(mart: Mart, names: tuple[str, ...], day: dt.date) -> SeasonalInputs | None:
+    """:func:`purchase_calendar` to ``day`` if one of ``names`` is seasonal (or ``auto``), else
+    ``None``: it is a scan of every transaction, which the other models have no use for."""
+    if any(name == AUTO or name in SEASONAL_MODELS for name in names):
+        return purchase_calendar(mart, day)
+    return None
+
+
 ALL_MODELS = tuple(TRANSACTION_MODELS) + SEASONAL_MODELS
 """Every transaction model and its seasonal form; a seasonal one that cannot be fitted
 (less than a year of calibration) is reported with the reason, side by side."""
@@ -153,7 +161,7 @@ def fit(
     split = calibration_holdout(mart, split_end, day)
     split = replace(split, frame=add_covariate(mart, split.frame, covariate, split_end))
     choice = None
-    calendar = purchase_calendar(mart, split_end)
+    calendar = calendar_for(mart, (name,), split_end)
     if name == AUTO:
         step("comparing models on the holdout")
         choice = choose_model(
@@ -193,7 +201,7 @@ def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> C
         calibration.name,
         penalizer=o.penalizer,
         strict=o.strict,
-        calendar=purchase_calendar(mart, day),
+        calendar=calendar_for(mart, (calibration.name,), day),
         covariate=calibration.covariate,
     )
 
@@ -265,7 +273,7 @@ def fit_for(mart: Mart, day: dt.date, model: str | None, penalizer: float, say: 
         fetch.frame(btyd_summary(mart, day)),
         name,
         penalizer=penalizer,
-        calendar=purchase_calendar(mart, day),
+        calendar=calendar_for(mart, (name,), day),
     )
     for note in fitted.notes:
         say(note)
@@ -306,7 +314,7 @@ def backtest(
     by = None if covariate is None else check_covariate(covariate)
     split = replace(split, frame=add_covariate(mart, split.frame, by, split.calibration_end))
     names = tuple(check_model(n) for n in models) if models else ALL_MODELS
-    calendar = purchase_calendar(mart, split.calibration_end)
+    calendar = calendar_for(mart, names, split.calibration_end)
     step("fitting and predicting")
     metrics = backtest_models(
         split, names, penalizer=penalizer, strict=strict, calendar=calendar, covariate=by
