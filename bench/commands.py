@@ -57,7 +57,7 @@ from _common import (
     save,
     table,
 )
-from segment import MART_PURCHASES, PURCHASE_STATUSES, SUMMARY_SQL
+from segment import MART_PURCHASES, SUMMARY_SQL, export_purchases, purchase_params
 
 SEGMINT = Path(sys.executable).with_name("segmint")
 PEER_SCRIPT = BENCH / "_peer_summary.py"
@@ -101,12 +101,14 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}))
 """Fork, exec and wait for one process; print its wall seconds and its own peak memory."""
 
 DUCKDB_PEER = """
-import sys, duckdb
+import datetime, sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
 con.execute("SET enable_progress_bar = false")
-print(con.sql(sys.argv[2]).arrow().read_all().num_rows, "customers")
+params = {"as_of": datetime.date.fromisoformat(sys.argv[3]), "statuses": sys.argv[4:]}
+print(con.sql(sys.argv[2], params=params).arrow().read_all().num_rows, "customers")
 """
-"""The plain DuckDB peer as a user's ``python -c`` script: one query over the mart file."""
+"""The plain DuckDB peer as a user's ``python -c`` script: one query over the mart file, its
+arguments the mart, the query, the as-of day and the counted order statuses."""
 
 
 @dataclass
@@ -133,7 +135,9 @@ def timed(argv: list[str], label: str) -> Timed:
 def last_day(folder: Path) -> dt.date:
     """The last day with orders in the retailer's files (the as-of date of every command)."""
     orders = str(folder / "orders.parquet")
-    row = duckdb_connect().sql(f"SELECT max(order_ts)::DATE FROM read_parquet('{orders}')")
+    row = duckdb_connect().sql(
+        "SELECT max(order_ts)::DATE FROM read_parquet($orders)", params={"orders": orders}
+    )
     found = row.fetchone()
     assert found is not None
     return dt.date.fromisoformat(str(found[0]))
@@ -144,31 +148,29 @@ def one_more_day(folder: Path, day: dt.date, out: Path) -> Path:
     ``segmint load`` reads: the next day of a shop that looks like the last one."""
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb_connect()
-    orders, lines = folder / "orders.parquet", folder / "order_lines.parquet"
-    picked = (
-        f"SELECT * FROM read_parquet('{orders}') WHERE order_ts::DATE = DATE '{day.isoformat()}'"
-    )
+    params = {
+        "orders": str(folder / "orders.parquet"),
+        "lines": str(folder / "order_lines.parquet"),
+        "day": day,
+    }
+    picked = "SELECT * FROM read_parquet($orders) WHERE order_ts::DATE = $day"
     con.sql(
-        f"COPY (SELECT 'next-' || order_id AS order_id, customer_id, "
-        f"order_ts + INTERVAL 1 DAY AS order_ts, channel, status FROM ({picked})) "
-        f"TO '{out / 'orders.parquet'}' (FORMAT parquet)"
-    )
+        "SELECT 'next-' || order_id AS order_id, customer_id, "
+        f"order_ts + INTERVAL 1 DAY AS order_ts, channel, status FROM ({picked})",
+        params={"orders": params["orders"], "day": day},
+    ).write_parquet(str(out / "orders.parquet"))
     con.sql(
-        f"COPY (SELECT 'next-' || l.order_id AS order_id, l.* EXCLUDE (order_id) "
-        f"FROM read_parquet('{lines}') l SEMI JOIN ({picked}) o USING (order_id)) "
-        f"TO '{out / 'order_lines.parquet'}' (FORMAT parquet)"
-    )
+        "SELECT 'next-' || l.order_id AS order_id, l.* EXCLUDE (order_id) "
+        f"FROM read_parquet($lines) l SEMI JOIN ({picked}) o USING (order_id)",
+        params=params,
+    ).write_parquet(str(out / "order_lines.parquet"))
     return out
 
 
-def export_purchases(mart: Path, as_of: dt.date, out: Path) -> Path:
+def purchases_file(mart: Path, as_of: dt.date, out: Path) -> Path:
     """One row per purchase (customer_id, order_ts, amount) from the mart, for lifetimes."""
-    purchases = MART_PURCHASES.format(as_of=as_of.isoformat(), statuses=PURCHASE_STATUSES)
     con = duckdb_connect(str(mart), read_only=True)
-    con.sql(
-        f"COPY (SELECT * FROM ({purchases}) WHERE amount >= 0 ORDER BY customer_id, order_ts)"
-        f" TO '{out}' (FORMAT parquet)"
-    )
+    export_purchases(con, as_of.isoformat(), out)
     con.close()
     return out
 
@@ -176,13 +178,14 @@ def export_purchases(mart: Path, as_of: dt.date, out: Path) -> Path:
 def peers(mart: Path, folder: Path, as_of: dt.date, scratch: Path) -> dict[str, Timed]:
     """The peers, each a whole process: DuckDB over the mart, lifetimes from Parquet."""
     day = as_of.isoformat()
-    purchases = MART_PURCHASES.format(as_of=day, statuses=PURCHASE_STATUSES)
-    query = SUMMARY_SQL.format(purchases=purchases, as_of=day)
-    transactions = export_purchases(mart, as_of, scratch / "purchases.parquet")
+    query = SUMMARY_SQL.format(purchases=MART_PURCHASES)
+    statuses = purchase_params(day)["statuses"]
+    transactions = purchases_file(mart, as_of, scratch / "purchases.parquet")
     lifetimes = [str(PEERS_PYTHON), str(PEER_SCRIPT), "lifetimes"]
     return {
         "duckdb GROUP BY (mart)": timed(
-            [sys.executable, "-c", DUCKDB_PEER, str(mart), query], "duckdb"
+            [sys.executable, "-c", DUCKDB_PEER, str(mart), query, day, *statuses],
+            "duckdb",
         ),
         "lifetimes (purchases Parquet)": timed(
             [*lifetimes, str(transactions), day, str(scratch / "lt-purchases.parquet")],

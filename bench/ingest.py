@@ -125,7 +125,7 @@ def load_duckdb(files: dict[str, str], mart_path: str) -> dict[str, Any]:
     for name, path in files.items():
         reader = "read_parquet" if path.endswith(".parquet") else "read_csv"
         start = time.perf_counter()
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}('{path}')")
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}($path)", {"path": path})
         tables[name] = {"seconds": time.perf_counter() - start}
     seconds = time.perf_counter() - began
     con.close()
@@ -145,9 +145,7 @@ def csv_copies(folder: Path) -> Path:
         if not csv.exists():
             partial = csv.with_suffix(".partial")
             source = folder / f"{name}.parquet"
-            duckdb_connect().sql(
-                f"COPY (SELECT * FROM read_parquet('{source}')) TO '{partial}' (HEADER, FORMAT csv)"
-            )
+            duckdb_connect().read_parquet(str(source)).write_csv(str(partial), header=True)
             partial.rename(csv)
     return target
 

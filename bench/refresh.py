@@ -142,18 +142,17 @@ def split_last_day(mart_path: Path) -> tuple[Path, Path, str]:
     shutil.copyfile(mart_path, base)
     folder.mkdir(exist_ok=True)
     con = duckdb_connect(str(base))
-    day = f"CAST(order_ts AS DATE) = DATE '{last}'"
+    day = "CAST(order_ts AS DATE) = $last::DATE"
     lines = f"order_id IN (SELECT order_id FROM orders WHERE {day})"
-    con.sql(
-        f"COPY (SELECT * EXCLUDE (ingest_id) FROM orders WHERE {day}) "
-        f"TO '{folder}/orders.parquet' (FORMAT parquet)"
+    params = {"last": last}
+    con.sql(f"SELECT * EXCLUDE (ingest_id) FROM orders WHERE {day}", params=params).write_parquet(
+        f"{folder}/orders.parquet"
     )
     con.sql(
-        f"COPY (SELECT * EXCLUDE (ingest_id) FROM order_lines WHERE {lines}) "
-        f"TO '{folder}/order_lines.parquet' (FORMAT parquet)"
-    )
-    con.sql(f"DELETE FROM order_lines WHERE {lines}")
-    con.sql(f"DELETE FROM orders WHERE {day}")
+        f"SELECT * EXCLUDE (ingest_id) FROM order_lines WHERE {lines}", params=params
+    ).write_parquet(f"{folder}/order_lines.parquet")
+    con.execute(f"DELETE FROM order_lines WHERE {lines}", params)
+    con.execute(f"DELETE FROM orders WHERE {day}", params)
     con.close()
     return base, folder, last
 

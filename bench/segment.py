@@ -39,6 +39,7 @@ Every run is its own process (peak memory per run). Run from the repository root
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -47,6 +48,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -71,7 +74,7 @@ from _common import (
 
 SCRIPT = Path(__file__).resolve()
 PEER_SCRIPT = BENCH / "_peer_summary.py"
-PURCHASE_STATUSES = "('completed', 'returned')"
+PURCHASE_STATUSES = ["completed", "returned"]
 
 SUMMARY_SQL = """
 WITH days AS (
@@ -81,24 +84,36 @@ WITH days AS (
 SELECT customer_id,
        count(*) - 1 AS frequency,
        (max(day) - min(day)) / 7.0 AS recency,
-       (DATE '{as_of}' - min(day)) / 7.0 AS T,
+       ($as_of::DATE - min(day)) / 7.0 AS T,
        CASE WHEN count(*) > 1
             THEN (sum(amount) - arg_min(amount, day)) / (count(*) - 1) ELSE 0 END
            AS monetary_value
 FROM days GROUP BY customer_id
 """
-"""lifetimes' summary in weeks over any relation of purchases (customer_id, order_ts, amount)."""
+"""lifetimes' summary in weeks over any relation of purchases (customer_id, order_ts, amount);
+the as-of day is the parameter ``$as_of``."""
 
-MART_PURCHASES = """
+PURCHASES = """
 SELECT o.customer_id, o.order_ts, coalesce(l.amount, 0) AS amount
-FROM orders o LEFT JOIN (
+FROM {orders} o LEFT JOIN (
     SELECT order_id, sum(quantity * unit_price - coalesce(discount, 0)) AS amount
-    FROM order_lines GROUP BY order_id
+    FROM {lines} GROUP BY order_id
 ) l USING (order_id)
-WHERE o.order_ts < DATE '{as_of}' + INTERVAL 1 DAY
-  AND (o.status IS NULL OR o.status IN {statuses})
+WHERE o.order_ts < $as_of::DATE + INTERVAL 1 DAY
+  AND (o.status IS NULL OR list_contains($statuses, o.status))
 """
-"""Purchases as of the day with their value, as segmint defines them (docs/features.md)."""
+
+MART_PURCHASES = PURCHASES.format(orders="orders", lines="order_lines")
+"""Purchases as of the day ``$as_of`` with their value, as segmint defines them
+(docs/features.md), counting the order statuses ``$statuses``."""
+
+FILE_PURCHASES = PURCHASES.format(orders="read_parquet($orders)", lines="read_parquet($lines)")
+"""The same from the retailer's files, the Parquet paths ``$orders`` and ``$lines``."""
+
+
+def purchase_params(as_of: str) -> dict[str, Any]:
+    """The parameters of :data:`MART_PURCHASES` (and :data:`SUMMARY_SQL` over it)."""
+    return {"as_of": dt.date.fromisoformat(as_of), "statuses": PURCHASE_STATUSES}
 
 
 def _scratch_copy(mart: str, scratch: str) -> None:
@@ -199,18 +214,18 @@ def work_duckdb(
     import pyarrow.parquet as pq
 
     con = duckdb_connect() if source == "files" else duckdb_connect(mart_path, read_only=True)
+    params = purchase_params(as_of)
     if source == "mart":
-        purchases = MART_PURCHASES.format(as_of=as_of, statuses=PURCHASE_STATUSES)
+        purchases = MART_PURCHASES
     elif source == "files":
-        purchases = (
-            MART_PURCHASES.replace("FROM orders", f"FROM read_parquet('{folder}/orders.parquet')")
-            .replace("FROM order_lines", f"FROM read_parquet('{folder}/order_lines.parquet')")
-            .format(as_of=as_of, statuses=PURCHASE_STATUSES)
-        )
+        purchases = FILE_PURCHASES
+        params |= {"orders": f"{folder}/orders.parquet", "lines": f"{folder}/order_lines.parquet"}
     else:
-        purchases = f"SELECT * FROM read_parquet('{transactions}')"
+        purchases = "SELECT * FROM read_parquet($transactions)"
+        params = {"as_of": params["as_of"], "transactions": transactions}
     began = time.perf_counter()
-    result = con.sql(SUMMARY_SQL.format(purchases=purchases, as_of=as_of)).arrow().read_all()
+    summary = SUMMARY_SQL.format(purchases=purchases)
+    result = con.sql(summary, params=params).arrow().read_all()
     seconds = time.perf_counter() - began
     pq.write_table(result, out)
     con.close()
@@ -254,13 +269,15 @@ def export_transactions(mart_path: Path) -> tuple[Path, str]:
     as_of = str(con.sql("SELECT max(order_ts)::DATE FROM orders").fetchone()[0])
     out = mart_path.with_name(mart_path.stem + "-transactions.parquet")
     if not out.exists():
-        purchases = MART_PURCHASES.format(as_of=as_of, statuses=PURCHASE_STATUSES)
-        con.sql(
-            f"COPY (SELECT * FROM ({purchases}) WHERE amount >= 0 ORDER BY customer_id, order_ts)"
-            f" TO '{out}' (FORMAT parquet)"
-        )
+        export_purchases(con, as_of, out)
     con.close()
     return out, as_of
+
+
+def export_purchases(con: duckdb.DuckDBPyConnection, as_of: str, out: Path) -> None:
+    """Write the purchases of value ≥ 0 as of ``as_of`` to the Parquet file ``out``."""
+    query = f"SELECT * FROM ({MART_PURCHASES}) WHERE amount >= 0 ORDER BY customer_id, order_ts"
+    con.sql(query, params=purchase_params(as_of)).write_parquet(str(out))
 
 
 def agreement(reference: Path, other: Path, columns: tuple[str, ...], days: bool) -> float:
@@ -272,8 +289,9 @@ def agreement(reference: Path, other: Path, columns: tuple[str, ...], days: bool
         duckdb_connect()
         .sql(
             f"SELECT count(*) - count(o.customer_id), {diffs} "
-            f"FROM read_parquet('{reference}') r LEFT JOIN read_parquet('{other}') o "
-            f"ON r.customer_id = o.customer_id"
+            "FROM read_parquet($reference) r LEFT JOIN read_parquet($other) o "
+            "ON r.customer_id = o.customer_id",
+            params={"reference": str(reference), "other": str(other)},
         )
         .fetchone()
     )
