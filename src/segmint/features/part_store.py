@@ -159,7 +159,10 @@ def _bring_forward(
                     .select("customer_id", *names)
                     .union(fresh.select("customer_id", *names))
                 )
-                # materialised first: the rows read may be the very rows the write replaces
+                if old_day < day:  # the rows read are not the rows the write replaces
+                    _write(mart, group, day, rows, dump(keys[group]), "incremental")
+                    continue
+                # the same day with more data: the rows read are the very rows replaced
                 mart.create_table(FORWARD_TABLE, rows)
                 _write(
                     mart, group, day, mart.table(FORWARD_TABLE), dump(keys[group]), "incremental"
