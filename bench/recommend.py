@@ -42,7 +42,12 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+    import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -144,6 +149,22 @@ def generate(customers: int, seed: int = 7) -> dict[str, Any]:
     }
 
 
+def conformed(arrow: pa.Table, schema: ibis.Schema) -> ir.Table:
+    """``arrow`` as the rows of a mart table of ``schema``: its columns in order, cast to
+    their types, null where the baskets have none, and load 0 as ``ingest_id``."""
+    import ibis
+
+    incoming = ibis.memtable(arrow)
+    return incoming.select(
+        *(
+            (incoming[c] if c in arrow.column_names else ibis.null()).cast(t).name(c)
+            if c != "ingest_id"
+            else ibis.literal(0, type=t).name(c)
+            for c, t in schema.items()
+        )
+    )
+
+
 def build_mart(customers: int) -> Path:
     """The mart of the generated baskets, written once (a ``.partial`` file until complete)."""
     import segmint
@@ -160,14 +181,7 @@ def build_mart(customers: int) -> Path:
         tables = generate(customers)
     with segmint.connect(partial) as mart, console.status("writing the mart (once)…"):
         for name in ("customers", "products", "orders", "order_lines"):
-            arrow = tables.pop(name)
-            mart.raw.register("incoming", arrow)
-            columns = TABLES[name].column_names
-            select = ", ".join(
-                f'"{c}"' if c in arrow.column_names else f'NULL AS "{c}"' for c in columns
-            )
-            mart.raw.execute(f'INSERT INTO "{name}" SELECT {select}, 0 FROM incoming')
-            mart.raw.unregister("incoming")
+            mart.insert(name, conformed(tables.pop(name), TABLES[name].ibis_schema()))
     partial.rename(path)
     console.print(f"mart written in {time.perf_counter() - began:.0f} s: {path}")
     return path
