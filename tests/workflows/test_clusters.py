@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import ibis
 import numpy as np
@@ -93,9 +94,15 @@ def test_same_seed_same_segments_and_version(retailer: tuple[Mart, pd.DataFrame]
     assert first.selection.table.equals(second.selection.table)
 
 
-def test_new_date_assigned_with_the_stored_model(retailer: tuple[Mart, pd.DataFrame]) -> None:
+@pytest.mark.parametrize("algorithm", ["auto", "kmeans", "ward"])
+def test_new_date_assigned_with_the_stored_model(
+    retailer: tuple[Mart, pd.DataFrame], algorithm: Any
+) -> None:
+    """A mixture is assigned in batches, k-means and Ward by the engine: the same segments
+    as the stored model gives in NumPy, either way."""
     mart, _ = retailer
-    fitted = run_clusters(mart, "model", EARLY, ClusterOptions(k=4, n_bootstrap=0))
+    options = ClusterOptions(algorithm=algorithm, k=4, n_bootstrap=0)
+    fitted = run_clusters(mart, "model", EARLY, options)
     later = assign_clusters(mart, "model")
     assert later.version == fitted.version and later.model_id == fitted.model_id
     assert later.as_of > EARLY

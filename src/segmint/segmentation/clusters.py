@@ -281,7 +281,11 @@ def store_segments(
 
 def cluster_sizes(segments: NDArray[np.object_], names: list[str]) -> pd.Series:
     """Members per segment in the order of ``names``, empty segments left out."""
-    counts = pd.Series(segments).value_counts()
+    return counted_sizes(pd.Series(segments).value_counts(), names)
+
+
+def counted_sizes(counts: pd.Series, names: list[str]) -> pd.Series:
+    """``counts`` (members by segment name) in the order of ``names``, empty ones left out."""
     sizes: pd.Series = counts.reindex(names).fillna(0).astype(int)
     sizes.index.name = "segment"
     return sizes[sizes > 0].rename("members")

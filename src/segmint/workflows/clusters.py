@@ -35,6 +35,7 @@ from segmint.models.clustering import (
 from segmint.models.clustering.algorithms import Algorithm
 from segmint.models.clustering.preparation import Scaling, Tails
 from segmint.segmentation import store
+from segmint.segmentation.cluster_expression import segment_expression
 from segmint.segmentation.cluster_models import PROSPECTS, FittedClusters, load_model, save_model
 from segmint.segmentation.clusters import (
     DEFAULT_K_RANGE,
@@ -45,6 +46,7 @@ from segmint.segmentation.clusters import (
     check_options,
     choose_features,
     cluster_sizes,
+    counted_sizes,
     customers_to_cluster,
     explain,
     named_stability,
@@ -336,10 +338,18 @@ def assign_clusters(
     day = resolve_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
     choose_features(source, fitted.features)
-    customers, segments = fitted.assign(mart, source)
     names = [*dict.fromkeys(fitted.segment_of), PROSPECTS]
-    store_segments(mart, name, stored.definition, day, customers, segments)
-    sizes = cluster_sizes(segments, names)
+    in_engine = segment_expression(fitted, source)
+    if in_engine is None:  # assigned in batches here
+        customers, segments = fitted.assign(mart, source)
+        store_segments(mart, name, stored.definition, day, customers, segments)
+        sizes = cluster_sizes(segments, names)
+    else:  # assigned where the features are: only the counts come back
+        saved = store.save(mart, name, "cluster", stored.definition, day, in_engine)
+        counts = store.assignments(mart, name, day, saved.version)
+        found = counts.group_by("segment").aggregate(members=counts.count()).to_pyarrow()
+        members = pd.Series(found["members"].to_pylist(), index=found["segment"].to_pylist())
+        sizes = counted_sizes(members, names)
     return ClusterAssignment(name, model_version, day, sizes, fitted.model_id())
 
 
