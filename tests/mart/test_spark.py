@@ -28,6 +28,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from segmint.exceptions import MartError
+from segmint.features.btyd import btyd_summary
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
 from segmint.mart import Mart, connect
@@ -39,6 +40,8 @@ from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.mart.updates import rewrite
 from segmint.models.bgnbd import BGNBD
 from segmint.scoring.campaigns.assignment import assign
+from segmint.scoring.clv_fit import fit_clv
+from segmint.scoring.clv_scores import score_customers
 from segmint.scoring.propensity import labelled_set, target_of
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
@@ -255,6 +258,22 @@ def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None
     latest = {n: _frame(latest_consent(m, "email")) for n, m in zip(names, marts, strict=True)}
     pd.testing.assert_frame_equal(latest["spark"], latest["duck"], check_dtype=False)
     assert 0 < latest["duck"].granted.sum() < len(latest["duck"])  # both answers occur
+
+
+def test_clv_scores_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
+    # P(alive), spend and the join to the (x, T) pairs' values run in each engine
+    day = pd.Timestamp(AS_OF).date()
+    summary = btyd_summary(marts[0], day).to_pandas()
+    scores = []
+    for mart in marts:
+        for name in ("bgnbd", "mbgnbd"):
+            score_customers(mart, fit_clv(summary, name), day, windows=((12, 36),))
+        frame = mart.table("scores").to_pandas()
+        scores.append(frame.sort_values(["customer_id", "model", "score_name"], ignore_index=True))
+    duck, spark = scores
+    assert len(duck) == len(summary) * 2 * 5 and duck.score_name.nunique() == 5
+    pd.testing.assert_frame_equal(spark.drop(columns="value"), duck.drop(columns="value"))
+    np.testing.assert_allclose(spark.value, duck.value, rtol=1e-12)
 
 
 def test_cdnow_fits_the_same_bgnbd_through_spark(

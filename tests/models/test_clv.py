@@ -1,4 +1,5 @@
-"""customer_lifetime_value: windows, discounting, chunking and capability-based inputs."""
+"""customer_lifetime_value: windows, discounting, chunking and capability-based inputs;
+value_if_alive, its factor for a customer known to be alive."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from numpy.typing import ArrayLike
 from segmint.models import (
     BGBB,
     BGNBD,
+    NBD,
+    AliveFactoredModel,
     GammaGamma,
     PurchaseGridModel,
     TransactionModel,
     customer_lifetime_value,
+    value_if_alive,
 )
 from segmint.models._validation import FloatArray
 
@@ -154,3 +158,28 @@ def test_horizon_grid_equals_one_horizon_at_a_time(
         fast = customer_lifetime_value(model, 20.0, *args, **options)
         slow = customer_lifetime_value(EdgeByEdge(model), 20.0, *args, **options)
         assert fast == pytest.approx(slow, rel=1e-13)
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "nbd"])
+def test_predictions_factor_into_alive_and_a_function_of_x_and_age(
+    name: str, request: pytest.FixtureRequest, customers: pd.DataFrame, cdnow: pd.DataFrame
+) -> None:
+    model = (
+        NBD().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+        if name == "nbd"
+        else request.getfixturevalue(name)
+    )
+    assert isinstance(model, AliveFactoredModel)
+    x, t_x, T = customers["x"], customers["t_x"], customers["T"]
+    alive = model.probability_alive(x, t_x, T)
+    horizons = np.array([4.0, 52.0])
+    if_alive = model.expected_if_alive_grid(horizons, x, T)
+    expected = model.predict_purchases_grid(horizons, x, t_x, T)
+    np.testing.assert_allclose(if_alive * alive[:, None], expected, rtol=1e-13)
+    # one customer's recency does not enter the factor: a pair's value serves all its customers
+    np.testing.assert_array_equal(if_alive, model.expected_if_alive_grid(horizons, x, T))
+    options = {"horizon_start": 6.0, "horizon_end": 60.0, "period_length": 52 / 12}
+    per_unit = value_if_alive(model, x, T, **options, discount_rate=0.01)
+    clv = customer_lifetime_value(model, 20.0, x, t_x, T, **options, discount_rate=0.01)
+    np.testing.assert_allclose(per_unit * alive * 20.0, clv, rtol=1e-12)
+    assert (per_unit >= clv / 20.0 * (1 - 1e-12)).all() and (per_unit > 0).all()

@@ -1,4 +1,5 @@
-"""Scoring in chunks: the same numbers as one pass, stored once per date, model and score."""
+"""Scoring in the engine and in chunks: the same numbers as one pass, stored once per date,
+model and score."""
 
 from __future__ import annotations
 
@@ -39,9 +40,18 @@ def fit(cdnow_mart: Mart) -> ClvFit:
     return fit_clv(btyd_summary(cdnow_mart, AS_OF).to_pandas(), "bgnbd")
 
 
+@pytest.fixture(params=["engine", "chunks"])
+def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the BG/NBD is scored: in the engine as it is by default, or here in chunks as
+    the models the engine cannot score are."""
+    if request.param == "chunks":
+        monkeypatch.setattr(clv_scores, "in_engine", lambda fit: False)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("insert_rows", [2_000_000, 7_000])  # one write; one per 3 chunks
-def test_chunked_scores_equal_the_clv_function_in_one_pass(
-    cdnow_mart: Mart, fit: ClvFit, insert_rows: int, monkeypatch: pytest.MonkeyPatch
+def test_scores_equal_the_clv_function_in_one_pass(
+    cdnow_mart: Mart, fit: ClvFit, insert_rows: int, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(clv_scores, "INSERT_ROWS", insert_rows)
     run = score_customers(
@@ -81,7 +91,7 @@ def test_chunked_scores_equal_the_clv_function_in_one_pass(
 
 
 def test_storing_again_replaces_the_same_date_model_and_score(
-    cdnow_mart: Mart, fit: ClvFit
+    cdnow_mart: Mart, fit: ClvFit, where: str
 ) -> None:
     score_customers(cdnow_mart, fit, AS_OF)
     score_customers(cdnow_mart, fit, AS_OF, horizon_weeks=26)
@@ -101,18 +111,20 @@ def test_storing_again_replaces_the_same_date_model_and_score(
 
 
 def test_a_failed_run_leaves_the_stored_scores_alone(
-    cdnow_mart: Mart, fit: ClvFit, monkeypatch: pytest.MonkeyPatch
+    cdnow_mart: Mart, fit: ClvFit, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     score_customers(cdnow_mart, fit, AS_OF)
     before = stored_scores(cdnow_mart)
 
-    def broken(*args: object, **kwargs: object) -> pd.DataFrame:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("segmint.scoring.clv_scores.score_frame", broken)
+    monkeypatch.setattr(cdnow_mart, "insert", broken)  # after the old scores are deleted
     with pytest.raises(RuntimeError, match="disk full"):
         score_customers(cdnow_mart, fit, AS_OF, horizon_weeks=10)
+    monkeypatch.undo()
     pd.testing.assert_frame_equal(stored_scores(cdnow_mart), before)
+    assert not {"_segmint_clv_summary", "_segmint_clv_pairs"} & cdnow_mart.table_names()
 
 
 def test_fits_round_trip_through_model_runs(cdnow_mart: Mart, fit: ClvFit) -> None:

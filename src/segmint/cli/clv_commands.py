@@ -91,7 +91,12 @@ def score(
     ] = None,
     penalizer: PenalizerOption = 0.0,
     chunk_size: Annotated[
-        int, Opt("--chunk-size", min=1, help="Customers scored at a time.")
+        int,
+        Opt(
+            "--chunk-size",
+            min=1,
+            help="Customers scored at a time by the models scored in Python (Pareto/NBD, seasonal, covariate).",
+        ),
     ] = 100_000,
 ) -> None:
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""

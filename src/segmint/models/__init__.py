@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from segmint.models.bgbb import BGBB
     from segmint.models.bgnbd import BGNBD
     from segmint.models.clv import (
+        AliveFactoredModel,
         PurchaseGridModel,
         SpendModel,
         TransactionModel,
         customer_lifetime_value,
+        value_if_alive,
     )
     from segmint.models.gamma_gamma import GammaGamma
     from segmint.models.mbgnbd import MBGNBD
@@ -40,6 +42,7 @@ __all__ = [
     "BGNBD",
     "MBGNBD",
     "NBD",
+    "AliveFactoredModel",
     "GammaGamma",
     "ModelInputError",
     "ParetoNBD",
@@ -52,9 +55,11 @@ __all__ = [
     "simulate_gamma_gamma",
     "simulate_mbgnbd",
     "simulate_pareto_nbd",
+    "value_if_alive",
 ]
 
 _HOME = {
+    "AliveFactoredModel": "clv",
     "BGBB": "bgbb",
     "BGNBD": "bgnbd",
     "MBGNBD": "mbgnbd",
@@ -70,6 +75,7 @@ _HOME = {
     "simulate_gamma_gamma": "simulate",
     "simulate_mbgnbd": "simulate",
     "simulate_pareto_nbd": "simulate",
+    "value_if_alive": "clv",
 }
 """Each model's module: imported on first use (PEP 562), so a command that needs one
 model, or none, does not pay for SciPy and scikit-learn through every other."""

@@ -103,13 +103,29 @@ class BetaGeometricModel(NewCustomerExpectation, ContinuousTimeModel):
         x, t_x, age = self._customers(frequency, recency, T)
         return self._grid(self._horizon(horizons, "horizons").reshape(-1), x, t_x, age)
 
+    def expected_if_alive_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """E[purchases in (T, T+t] | active at T, x, T] for every t in ``horizons``: one row
+        per customer, one column per t.
+
+        :meth:`predict_purchases_grid` is this times :meth:`probability_alive`. The factor
+        depends on (x, T) only, which is what lets an engine score a base from one row per
+        distinct (x, T) pair (:mod:`segmint.scoring.clv_expression`).
+        """
+        x, _, age = self._customers(frequency, np.zeros(np.shape(frequency)), T)
+        return self._if_alive_grid(self._horizon(horizons, "horizons").reshape(-1), x, age)
+
+    def _if_alive_grid(self, t: FloatArray, x: FloatArray, T: FloatArray) -> FloatArray:
+        """:meth:`expected_if_alive_grid` on valid inputs, once per distinct (x, T) pair."""
+        counts, ages, pair = distinct_pairs(x.reshape(-1), T.reshape(-1))
+        return self._expected_if_alive(t[None, :], counts[:, None], ages[:, None])[pair]
+
     def _grid(self, t: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         """:meth:`predict_purchases_grid` on valid inputs (customers flattened to one axis)."""
         x, t_x, T = x.reshape(-1), t_x.reshape(-1), T.reshape(-1)
-        counts, ages, pair = distinct_pairs(x, T)
-        if_alive = self._expected_if_alive(t[None, :], counts[:, None], ages[:, None])
         alive = expit(-self._log_dropout_odds(x, t_x, T))
-        return np.asarray(if_alive[pair] * alive[:, None], dtype=np.float64)
+        return np.asarray(self._if_alive_grid(t, x, T) * alive[:, None], dtype=np.float64)
 
     def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.

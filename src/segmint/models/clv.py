@@ -49,6 +49,20 @@ class PurchaseGridModel(Protocol):
 
 
 @runtime_checkable
+class AliveFactoredModel(Protocol):
+    """A transaction model whose E[Y(t) | x, t_x, T] is P(alive | x, t_x, T) times an
+    expectation if alive that depends on (x, T) only (the BG/NBD, MBG/NBD and NBD).
+
+    ``expected_if_alive_grid(horizons, frequency, T)`` returns that second factor: one
+    row per customer, one column per horizon.
+    """
+
+    def expected_if_alive_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, T: ArrayLike, /
+    ) -> FloatArray: ...
+
+
+@runtime_checkable
 class SpendModel(Protocol):
     """Anything that predicts each customer's expected value per purchase."""
 
@@ -84,7 +98,7 @@ def _check_options(
 
 
 def customer_lifetime_value(
-    transaction_model: TransactionModel,
+    transaction_model: TransactionModel | PurchaseGridModel,
     spend: SpendModel | ArrayLike,
     frequency: ArrayLike,
     recency: ArrayLike,
@@ -142,6 +156,51 @@ def customer_lifetime_value(
     return values
 
 
+def value_if_alive(
+    model: AliveFactoredModel,
+    frequency: ArrayLike,
+    T: ArrayLike,
+    *,
+    horizon_start: float = 0.0,
+    horizon_end: float = 52.0,
+    period_length: float = 1.0,
+    discount_rate: float = 0.0,
+) -> FloatArray:
+    """Discounted expected purchases in [horizon_start, horizon_end) of a customer known to
+    be alive: :func:`customer_lifetime_value` per unit of spend, divided by P(alive).
+
+    The CLV of a customer is this times P(alive) times the expected spend. Since it depends
+    on (x, T) only, it can be evaluated once per distinct pair and joined to the customers
+    where they are stored (:mod:`segmint.scoring.clv_expression`).
+    """
+    x = as_float_array("frequency", frequency)
+    return customer_lifetime_value(
+        _IfAlive(model),
+        1.0,
+        x,
+        np.zeros(x.shape),
+        T,
+        horizon_start=horizon_start,
+        horizon_end=horizon_end,
+        period_length=period_length,
+        discount_rate=discount_rate,
+        chunk_size=max(x.size, 1),
+    )
+
+
+class _IfAlive:
+    """A model's expectation if alive, asked as a transaction model's predictions."""
+
+    def __init__(self, model: AliveFactoredModel) -> None:
+        self._model = model
+
+    def predict_purchases_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, /
+    ) -> FloatArray:
+        """The expectation if alive at every horizon (``recency`` does not enter it)."""
+        return self._model.expected_if_alive_grid(horizons, frequency, T)
+
+
 def _per_purchase(
     spend: SpendModel | ArrayLike, x: FloatArray, monetary_value: ArrayLike | None
 ) -> FloatArray:
@@ -171,7 +230,7 @@ def _per_purchase(
 
 
 def _discounted_purchases(
-    model: TransactionModel,
+    model: TransactionModel | PurchaseGridModel,
     edges: FloatArray,
     discount: FloatArray,
     customers: tuple[FloatArray, FloatArray, FloatArray],

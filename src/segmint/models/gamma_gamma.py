@@ -188,12 +188,21 @@ class GammaGamma(MaximumLikelihoodModel):
         the population mean p gamma/(q - 1) and the customer's own mean, which is the
         population mean when x = 0. Needs q > 1 (otherwise the mean spend is infinite).
         """
-        p, q, gamma = self._fitted_params()
+        p, q, gamma = self.mean_parameters()
         x, zbar = _validate_spend(frequency, monetary_value)
+        px = p * x
+        return np.asarray((p * gamma + px * zbar) / (px + q - 1), dtype=np.float64)
+
+    def mean_parameters(self) -> tuple[float, float, float]:
+        """The fitted (p, q, gamma), once checked to give a finite mean spend (q > 1).
+
+        Raises:
+            ConvergenceError: q <= 1.
+        """
+        p, q, gamma = self._fitted_params()
         if q <= 1:
             raise ConvergenceError(
                 f"GammaGamma fitted q = {q:.3g} <= 1, so the population mean spend is infinite. "
                 "Remove extreme spend outliers or set penalizer_coef > 0 and refit."
             )
-        px = p * x
-        return np.asarray((p * gamma + px * zbar) / (px + q - 1), dtype=np.float64)
+        return p, q, gamma

@@ -85,6 +85,12 @@ class NBD(NewCustomerExpectation, ContinuousTimeModel):
         rate = ((r + x) / (alpha + age)).reshape(-1)
         return np.asarray(rate[:, None] * self._horizon(horizons).reshape(1, -1), np.float64)
 
+    def expected_if_alive_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """The same as :meth:`predict_purchases_grid`: every customer is alive."""
+        return self.predict_purchases_grid(horizons, frequency, np.zeros(np.shape(frequency)), T)
+
     def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:
         """E[X(t)] = r t / alpha for a customer just acquired."""
         r, alpha = self._fitted_params()

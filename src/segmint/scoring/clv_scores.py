@@ -1,4 +1,4 @@
-"""Scoring every customer's CLV in chunks and storing scores and fitted models in the mart.
+"""Scoring every customer's CLV and storing scores and fitted models in the mart.
 
 Scores (``scores`` table, one row per customer, ``as_of``, model and score name):
 
@@ -13,9 +13,11 @@ Scores (``scores`` table, one row per customer, ``as_of``, model and score name)
 
 Scores are stored under the fit's model name (``bgnbd+gammagamma``…); storing again for
 the same ``as_of``, model and score replaces those rows, in one transaction. The summary
-is materialised once in the engine and read back chunk by chunk, so memory stays bounded
-by ``chunk_size`` customers (and :data:`INSERT_ROWS` score rows waiting to be written)
-whatever the size of the base.
+is materialised once in the engine. The BG/NBD, MBG/NBD and NBD are then scored by the
+engine itself, from one row per distinct (x, T) pair computed here
+(:mod:`segmint.scoring.clv_expression`); the other models' summaries are read back chunk
+by chunk, so memory stays bounded by ``chunk_size`` customers (and :data:`INSERT_ROWS`
+score rows waiting to be written) whatever the size of the base.
 
 Fitted models go to ``model_runs`` (parameters, standard errors and metrics as JSON, the
 model pickled) so ``segmint clv score`` can score a new date without refitting.
@@ -41,6 +43,7 @@ from segmint.features.btyd_covariate import with_covariate
 from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import customer_lifetime_value
+from segmint.scoring.clv_expression import in_engine, scores_in_engine
 from segmint.scoring.clv_fit import ClvFit, spend_inputs
 from segmint.scoring.score_rows import score_rows
 
@@ -144,7 +147,9 @@ def score_customers(
     Raises:
         MartError: no customer has a purchase by ``as_of``.
     """
-    mart.create_table(_SUMMARY_TABLE, _numbered_summary(mart, fit, as_of), temp=True)
+    o = _Options(horizon_weeks, annual_discount_rate, windows, chunk_size)
+    pushed = in_engine(fit)
+    mart.create_table(_SUMMARY_TABLE, _summary(mart, fit, as_of, numbered=not pushed), temp=True)
     try:
         table = mart.table(_SUMMARY_TABLE)
         n = int(table.count().execute())
@@ -153,39 +158,104 @@ def score_customers(
                 f"no customer has a purchase up to {as_of}, so there is nobody to score. "
                 "Load orders or pass a later --as-of."
             )
-        names = [*SCORE_NAMES, *(window_name(a, b) for a, b in windows)]
-        totals = dict.fromkeys(names, 0.0)
-        pending: list[pa.Table] = []
         with mart.transaction():
-            for name in names:
+            for name in (*SCORE_NAMES, *(window_name(a, b) for a, b in windows)):
                 mart.delete("scores", as_of=as_of, model=fit.model_name, score_name=name)
-            for lo in range(0, n, chunk_size):
-                chunk = fetch.frame(table.filter((table.row >= lo) & (table.row < lo + chunk_size)))
-                scores = score_frame(
-                    fit,
-                    chunk,
-                    horizon_weeks=horizon_weeks,
-                    annual_discount_rate=annual_discount_rate,
-                    windows=windows,
-                )
-                for name in names:
-                    totals[name] += float(scores[name].sum())
-                pending.append(_score_rows(chunk["customer_id"], scores, as_of, fit.model_name))
-                if sum(t.num_rows for t in pending) >= INSERT_ROWS or lo + chunk_size >= n:
-                    mart.insert("scores", pa.concat_tables(pending))
-                    pending = []
-                if on_progress is not None:
-                    on_progress(min(lo + chunk_size, n) / n)
+            if pushed:
+                totals = _score_in_engine(mart, fit, table, as_of, o)
+            else:
+                totals = _score_in_chunks(mart, fit, table, n, as_of, o, on_progress)
     finally:
         mart.drop_table(_SUMMARY_TABLE)
+    if on_progress is not None:
+        on_progress(1.0)
     return ScoreRun(as_of, fit.model_name, n, totals)
 
 
-def _numbered_summary(mart: Mart, fit: ClvFit, as_of: dt.date) -> ibis.Table:
-    """The BTYD summary as of ``as_of`` (with ``fit``'s covariate), rows numbered by id."""
+@dataclass(frozen=True)
+class _Options:
+    """How :func:`score_customers` values customers and how many it holds at once."""
+
+    horizon_weeks: float
+    annual_discount_rate: float
+    windows: tuple[tuple[float, float], ...]
+    chunk_size: int
+
+
+def _score_in_chunks(
+    mart: Mart,
+    fit: ClvFit,
+    table: ibis.Table,
+    n: int,
+    as_of: dt.date,
+    o: _Options,
+    on_progress: Callable[[float], None] | None,
+) -> dict[str, float]:
+    """Score the ``n`` customers of the numbered summary ``table`` here, ``o.chunk_size``
+    at a time, and store the scores; the total of each score."""
+    totals: dict[str, float] = {}
+    pending: list[pa.Table] = []
+    for lo in range(0, n, o.chunk_size):
+        chunk = fetch.frame(table.filter((table.row >= lo) & (table.row < lo + o.chunk_size)))
+        scores = score_frame(
+            fit,
+            chunk,
+            horizon_weeks=o.horizon_weeks,
+            annual_discount_rate=o.annual_discount_rate,
+            windows=o.windows,
+        )
+        for name in scores.columns:
+            totals[name] = totals.get(name, 0.0) + float(scores[name].sum())
+        pending.append(_score_rows(chunk["customer_id"], scores, as_of, fit.model_name))
+        if sum(t.num_rows for t in pending) >= INSERT_ROWS or lo + o.chunk_size >= n:
+            mart.insert("scores", pa.concat_tables(pending))
+            pending = []
+        if on_progress is not None:
+            on_progress(min(lo + o.chunk_size, n) / n)
+    return totals
+
+
+def _score_in_engine(
+    mart: Mart, fit: ClvFit, table: ibis.Table, as_of: dt.date, o: _Options
+) -> dict[str, float]:
+    """Score the customers of the summary ``table`` in the engine
+    (:mod:`segmint.scoring.clv_expression`) and store the scores; the total of each score."""
+    weeks = {"clv": (0.0, o.horizon_weeks)}
+    for a, b in o.windows:
+        weeks[window_name(a, b)] = (a * WEEKS_PER_MONTH, b * WEEKS_PER_MONTH)
+    names = [*SCORE_NAMES, *(name for name in weeks if name != "clv")]
+    with scores_in_engine(
+        mart,
+        fit,
+        table,
+        horizon_weeks=o.horizon_weeks,
+        values=weeks,
+        period_weeks=WEEKS_PER_MONTH,
+        discount=monthly_rate(o.annual_discount_rate),
+    ) as wide:
+        rows = [
+            wide.select(
+                "customer_id",
+                as_of=ibis.literal(as_of, "date"),
+                model=ibis.literal(fit.model_name, "string"),
+                score_name=ibis.literal(name, "string"),
+                value=wide[name].cast("float64"),
+            )
+            for name in names
+        ]
+        mart.insert("scores", ibis.union(*rows, distinct=False))
+        sums = wide.aggregate(**{name: wide[name].sum() for name in names}).to_pyarrow()
+    return {name: float(sums[name][0].as_py()) for name in names}
+
+
+def _summary(mart: Mart, fit: ClvFit, as_of: dt.date, *, numbered: bool) -> ibis.Table:
+    """The BTYD summary as of ``as_of`` (with ``fit``'s covariate); ``numbered``: rows
+    numbered by id (``row``), so they can be read a chunk at a time."""
     summary = btyd_summary(mart, as_of)
     if fit.covariate is not None:
         summary = with_covariate(mart, summary, fit.covariate, as_of)
+    if not numbered:
+        return summary
     return summary.mutate(row=ibis.row_number().over(order_by="customer_id"))
 
 

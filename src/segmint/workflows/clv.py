@@ -216,7 +216,8 @@ class ClvScoreOptions:
         windows: extra CLV windows in months, e.g. ``((0, 12), (12, 36))``.
         model: refit this transaction model instead of using the stored fit.
         penalizer: L2 penalty of a new fit.
-        chunk_size: customers scored at a time.
+        chunk_size: customers scored at a time by the models not scored in the engine
+            (:mod:`segmint.scoring.clv_expression`).
     """
 
     horizon_weeks: float = 52.0
