@@ -29,6 +29,7 @@ from pyspark.sql import SparkSession
 
 from segmint.exceptions import MartError
 from segmint.features.btyd import btyd_summary
+from segmint.features.btyd_covariate import with_covariate
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
 from segmint.mart import Mart, connect
@@ -261,17 +262,26 @@ def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None
 
 
 def test_clv_scores_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
-    # P(alive), spend and the join to the (x, T) pairs' values run in each engine
+    # P(alive), spend and the join to the (x, T) pairs' values run in each engine; the
+    # MBG/NBD is split by acquisition channel (each channel's parameters joined too)
     day = pd.Timestamp(AS_OF).date()
-    summary = btyd_summary(marts[0], day).to_pandas()
+    summary = btyd_summary(marts[0], day)
+    fits = [
+        fit_clv(summary.to_pandas(), "bgnbd"),
+        fit_clv(
+            with_covariate(marts[0], summary, "acquisition_channel", day).to_pandas(),
+            "mbgnbd",
+            covariate="acquisition_channel",
+        ),
+    ]
     scores = []
     for mart in marts:
-        for name in ("bgnbd", "mbgnbd"):
-            score_customers(mart, fit_clv(summary, name), day, windows=((12, 36),))
+        for fit in fits:
+            score_customers(mart, fit, day, windows=((12, 36),))
         frame = mart.table("scores").to_pandas()
         scores.append(frame.sort_values(["customer_id", "model", "score_name"], ignore_index=True))
     duck, spark = scores
-    assert len(duck) == len(summary) * 2 * 5 and duck.score_name.nunique() == 5
+    assert len(duck) == summary.count().execute() * 2 * 5 and duck.score_name.nunique() == 5
     pd.testing.assert_frame_equal(spark.drop(columns="value"), duck.drop(columns="value"))
     np.testing.assert_allclose(spark.value, duck.value, rtol=1e-12)
 

@@ -129,6 +129,21 @@ def test_seasonal_predictions_are_the_base_model_on_the_operational_clock(
     assert later.operational_horizon(13.0) != pytest.approx(horizon)
 
 
+def test_predictions_factor_into_alive_and_a_function_of_x_and_age(
+    peak: dict[str, np.ndarray], seasonal: SeasonalModel
+) -> None:
+    x, t_x, T = peak["x"][:200], peak["t_x"][:200], peak["T"][:200]
+    if_alive = seasonal.expected_if_alive_grid([4.0, 13.0], x, T)
+    alive = seasonal.probability_alive(x, t_x, T)
+    expected = seasonal.predict_purchases_grid([4.0, 13.0], x, t_x, T)
+    np.testing.assert_allclose(if_alive * alive[:, None], expected, rtol=1e-13)
+    # the operational age of T weeks is the clock over the T * 7 days up to the as-of day
+    days = np.rint(T * 7).astype(np.int64)
+    weeks = np.array([month_of_day(day_number(AS_OF) - np.arange(k)) for k in days[:3]], object)
+    by_hand = [np.bincount(w, minlength=12) / 7.0 @ seasonal.multipliers for w in weeks]
+    np.testing.assert_allclose(seasonal.operational_age(T[:3]), by_hand, rtol=1e-12)
+
+
 def test_without_seasonality_the_index_stays_flat() -> None:
     flat = simulate(2000, december=1.0, seed=3)
     base = ParetoNBD().fit(flat["x"], flat["t_x"], flat["T"])

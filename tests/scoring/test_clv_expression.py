@@ -15,9 +15,16 @@ from segmint.exceptions import ConvergenceError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
 from segmint.models import BGNBD, MBGNBD, NBD, ParetoNBD
-from segmint.scoring.clv_expression import PAIRS_TABLE, in_engine, scores_in_engine
-from segmint.scoring.clv_fit import ClvFit, fit_clv
+from segmint.models.seasonal import SeasonalModel
+from segmint.scoring.clv_expression import (
+    CLOCK_TABLE,
+    PAIRS_TABLE,
+    in_engine,
+    scores_in_engine,
+)
+from segmint.scoring.clv_fit import COVARIATE, ClvFit, fit_clv
 from segmint.scoring.clv_scores import WEEKS_PER_MONTH, monthly_rate, score_frame
+from segmint.workflows.clv import purchase_calendar
 
 AS_OF = dt.date(1997, 9, 30)
 WINDOWS = ((0.0, 12.0), (12.0, 36.0))
@@ -83,6 +90,45 @@ def test_the_no_dropout_limit_scores_the_same_in_the_engine(
     assert_same_scores(ours, summary, limit)
 
 
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
+def test_a_covariate_model_scores_each_group_with_its_parameters(
+    cdnow: tuple[Mart, pd.DataFrame], name: str
+) -> None:
+    mart, summary = cdnow
+    channel = np.array(["web", "store", "phone", None], dtype=object)
+    summary[COVARIATE] = channel[summary.index % 4]
+    fit = fit_clv(summary, name, covariate="channel")
+    assert in_engine(fit) and len(fit.transactions.levels) == 4  # (missing) is a group
+    # scored later with a channel the fit never saw: the reference group's parameters
+    summary.loc[summary.index % 10 == 0, COVARIATE] = "kiosk"
+    mart.create_table("grouped", pa.Table.from_pandas(summary, preserve_index=False))
+    ours = engine_frame(mart, fit, "grouped")
+    assert_same_scores(ours, summary, fit)
+    by_group = ours.p_alive.groupby(summary.set_index("customer_id")[COVARIATE]).mean()
+    assert by_group.nunique() == len(by_group) == 4  # the groups' parameters differ
+
+
+@pytest.mark.parametrize("name", ["bgnbd-seasonal", "mbgnbd-seasonal"])
+def test_a_seasonal_model_scores_the_same_on_the_calendars_clock(
+    cdnow_mart: Mart, name: str
+) -> None:
+    # CDNOW to its last day spans 18 months; fitted a quarter earlier and moved to the day
+    # scored, as `clv score` moves a stored fit
+    fitted_on, scored_on = dt.date(1998, 3, 31), dt.date(1998, 6, 30)
+    history = btyd_summary(cdnow_mart, fitted_on).to_pandas()
+    fit = fit_clv(history, name, calendar=purchase_calendar(cdnow_mart, fitted_on))
+    assert isinstance(fit.transactions, SeasonalModel) and in_engine(fit)
+    assert max(fit.transactions.multipliers) > 1.05 * min(fit.transactions.multipliers)
+    fit = dataclasses.replace(fit, transactions=fit.transactions.at(scored_on))
+    cdnow_mart.create_table("later", btyd_summary(cdnow_mart, scored_on))
+    summary = cdnow_mart.table("later").to_pandas()
+    ours = engine_frame(cdnow_mart, fit, "later")
+    assert_same_scores(ours, summary, fit)
+    assert not cdnow_mart.has_table(CLOCK_TABLE)
+    plain = fit_clv(history, name.removesuffix("-seasonal"))
+    assert not np.allclose(ours.p_alive, engine_frame(cdnow_mart, plain, "later").p_alive)
+
+
 def test_only_one_row_per_distinct_pair_is_computed_here(
     cdnow: tuple[Mart, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,7 +178,6 @@ def test_models_the_formula_does_not_allow_are_left_to_batches(
     fit = fit_clv(summary, "bgnbd")
     pareto = dataclasses.replace(fit, transactions=ParetoNBD())
     assert not in_engine(pareto)
-    assert not in_engine(dataclasses.replace(fit, covariate="acquisition_channel"))
     assert in_engine(dataclasses.replace(fit, transactions=MBGNBD()))
     with pytest.raises(ValueError, match="scored in batches"):
         engine_frame(mart, pareto, "summary")

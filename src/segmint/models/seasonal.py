@@ -126,6 +126,24 @@ class SeasonalModel:
         op_recency = (weeks_by_month(start, recency_end) @ s).reshape(recency.shape)
         return op_recency, (weeks_by_month(start, end) @ s).reshape(T.shape)
 
+    def operational_age(self, T: ArrayLike) -> FloatArray:
+        """Operational length of the ages ``T`` (weeks of whole days back from :attr:`as_of`)."""
+        age = as_float_array("T", T)
+        return self._clock(np.zeros(age.shape), age)[1]
+
+    def expected_if_alive_grid(
+        self, horizons: ArrayLike, frequency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """The base model's expectation if alive (``expected_if_alive_grid``) over each
+        horizon's operational length, at the operational age: :meth:`predict_purchases_grid`
+        is this times :meth:`probability_alive` when the base model factors so (the BG/NBD,
+        MBG/NBD and NBD)."""
+        x, _, age = validate_rfm(frequency, np.zeros(np.shape(frequency)), T)
+        op = self.operational_horizon(np.asarray(horizons, dtype=np.float64).reshape(-1))
+        return np.asarray(
+            self.base.expected_if_alive_grid(op, x, self.operational_age(age)), np.float64
+        )
+
     def operational_horizon(self, t: ArrayLike) -> FloatArray:
         """Operational length of the windows of ``t`` weeks after :attr:`as_of` (whole days)."""
         t_arr = as_float_array("t", t, per_customer=False)
