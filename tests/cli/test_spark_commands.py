@@ -5,8 +5,8 @@ Spark warehouse, and the same commands run on both, the Spark ones with
 ``--engine pyspark --mart WAREHOUSE``: the loads themselves, RFM, lifecycle, the CLV fit
 and scores, value tiers, a profile, the assignment exports, a rules segmentation,
 migration, churn and intent scores, a campaign and its results, association rules and
-popularity recommendations, a k-means segmentation and its stored model applied to an
-earlier day. Spark runs locally on two cores; it needs Java, which
+popularity, buy-again and rules recommendations, a k-means segmentation and its stored
+model applied to an earlier day. Spark runs locally on two cores; it needs Java, which
 ``.ci/setup-java.sh`` installs.
 """
 
@@ -71,6 +71,8 @@ def test_segmentations_clv_and_value_tiers_are_the_same_on_spark(
     monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after
     duck, spark = marts
     fit = ("clv", "fit", "--as-of", AS_OF, "--model", "bgnbd", "--no-png", "--plots")
+    features = ("features", "--as-of", AS_OF, "--format", "json")
+    assert_same(run(spark, *features), run(duck, *features), "features", at_least=2)
     for mart in (duck, spark):
         run(mart, "segment", "rfm", "--as-of", AS_OF)
         run(mart, "segment", "lifecycle", "--as-of", AS_OF)
@@ -140,6 +142,27 @@ def test_rules_migration_scores_campaigns_and_recommendations_are_the_same_on_sp
     pd.testing.assert_frame_equal(
         frames[0].reset_index(drop=True), frames[1].reset_index(drop=True)
     )
+
+
+@pytest.mark.parametrize(("method", "at_least"), [("buy-again", 50), ("rules", 5)])
+def test_buy_again_and_rules_recommendations_are_the_same_on_spark(
+    marts: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    at_least: int,
+) -> None:
+    # 300 customers' baskets support few association rules: a handful of customers get one
+    monkeypatch.setenv("SEGMINT_ENGINE", "duckdb")  # --engine sets it: restored after
+    frames = []
+    for mart in marts:
+        run(mart, "recommend", "fit", "--method", method, "--as-of", AS_OF)
+        out = tmp_path / f"{method}_{mart.name}.csv"
+        run(mart, "recommend", "export", "--out", out)
+        frame = pd.read_csv(out, dtype=str).sort_values(["customer_id", "rank"])
+        frames.append(frame.reset_index(drop=True))
+    assert len(frames[0]) > at_least and frames[0].reason.nunique() > 1
+    pd.testing.assert_frame_equal(frames[1], frames[0])
 
 
 def test_clusters_fitted_and_a_stored_model_applied_are_the_same_on_spark(
