@@ -3,9 +3,9 @@
 One synthetic retailer is loaded into a DuckDB mart as a user would (``load_folder``),
 copied to a Spark mart with :func:`segmint.mart.spark.copy_mart`, and every step below is
 run on both from the same code: features (equal to 1e-9), RFM and lifecycle assignments
-(identical), campaign groups (identical), and the CLV fit on CDNOW loaded through Spark
-(the same parameters). Spark runs locally on two cores (``local[2]``); it needs Java, which
-``.ci/setup-java.sh`` installs.
+(identical), campaign groups (identical), CLV scores computed by each engine (equal to
+1e-12), and the CLV fit on CDNOW loaded through Spark (the same parameters). Spark runs
+locally on two cores (``local[2]``); it needs Java, which ``.ci/setup-java.sh`` installs.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from segmint.scoring.propensity import labelled_set, target_of
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
+from segmint.workflows.clv import purchase_calendar
 from segmint.workflows.load import load_folder
 
 from .conftest import held_elsewhere, other_process_can_lock
@@ -263,11 +264,14 @@ def test_the_latest_consents_are_the_same(marts: tuple[Mart, SparkMart]) -> None
 
 def test_clv_scores_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
     # P(alive), spend and the join to the (x, T) pairs' values run in each engine; the
-    # MBG/NBD is split by acquisition channel (each channel's parameters joined too)
+    # MBG/NBD is split by acquisition channel (each channel's parameters joined too), the
+    # seasonal BG/NBD reads its clock from a second table
     day = pd.Timestamp(AS_OF).date()
     summary = btyd_summary(marts[0], day)
+    calendar = purchase_calendar(marts[0], day)
     fits = [
         fit_clv(summary.to_pandas(), "bgnbd"),
+        fit_clv(summary.to_pandas(), "bgnbd-seasonal", calendar=calendar),
         fit_clv(
             with_covariate(marts[0], summary, "acquisition_channel", day).to_pandas(),
             "mbgnbd",
@@ -281,7 +285,7 @@ def test_clv_scores_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
         frame = mart.table("scores").to_pandas()
         scores.append(frame.sort_values(["customer_id", "model", "score_name"], ignore_index=True))
     duck, spark = scores
-    assert len(duck) == summary.count().execute() * 2 * 5 and duck.score_name.nunique() == 5
+    assert len(duck) == summary.count().execute() * 3 * 5 and duck.score_name.nunique() == 5
     pd.testing.assert_frame_equal(spark.drop(columns="value"), duck.drop(columns="value"))
     np.testing.assert_allclose(spark.value, duck.value, rtol=1e-12)
 
