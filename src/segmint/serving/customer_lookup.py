@@ -29,7 +29,7 @@ from segmint.mart import Mart
 from segmint.serving import order_values, score_table
 from segmint.serving.frames import row_records
 from segmint.serving.order_values import RECENT as RECENT
-from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.sorted_copies import SortedCopies, quoted
 from segmint.serving.sorted_table import Rows
 
 INGEST = ("ingest_id",)
@@ -83,7 +83,7 @@ def feature_records(
     """The customer's features as of ``day`` (one record, or none), without id and date."""
     found = copies.feature_rows(day, customer_id)
     if found is None:
-        found = query(mart.raw, FEATURES_SQL.format(table="features"), customer_id, day)
+        found = query(mart.raw, FEATURES_SQL.format(table=quoted("features")), customer_id, day)
     return row_records(*found, ("customer_id", "as_of"))
 
 
@@ -161,4 +161,4 @@ def lookup(
     """The customer's rows of ``table`` from its sorted copy, or by ``sql`` on the mart's
     table when there is no copy."""
     found = copies.rows(table, customer_id)
-    return found if found is not None else query(con, sql.format(table=table), customer_id)
+    return found if found is not None else query(con, sql.format(table=quoted(table)), customer_id)

@@ -237,20 +237,20 @@ def _copy(
     mart's order) sorted by customer and then ``order`` (stored order, or an ``ORDER BY``
     the engine sorts), read in parts cut at ``keys`` (the customers' ids, when at hand);
     None when a column's type would not come out of Arrow exactly as out of the engine."""
-    described = mart.raw.execute(f"DESCRIBE {table}").fetchall()
+    described = mart.raw.execute(f"DESCRIBE {quoted(table)}").fetchall()
     skipped = {"ingest_id"} | ({"as_of"} if as_of is not None else set())
     shown = list(columns or (row[0] for row in described if row[0] not in skipped))
-    listed = ", ".join(_quoted(name) for name in (KEY, *(n for n in shown if n != KEY)))
+    listed = ", ".join(quoted(name) for name in (KEY, *(n for n in shown if n != KEY)))
     where, params = (IN_PART, []) if as_of is None else (f"as_of = $3 AND {IN_PART}", [as_of])
     # stored order: read as stored, and a stable sort by id here keeps each one's order
     ordered = "" if order == STORED else f"ORDER BY {KEY}, {order}"
-    sql = f"SELECT {listed} FROM {table} WHERE {where} {ordered}"
+    sql = f"SELECT {listed} FROM {quoted(table)} WHERE {where} {ordered}"
     parts = parts_of(mart, table, len(shown), keys)
     return sorted_table(mart.raw, sql, params, shown, parts=parts)
 
 
-def _quoted(name: str) -> str:
-    """A column name as a quoted identifier (a double quote in it doubled)."""
+def quoted(name: str) -> str:
+    """A table or column name as a quoted DuckDB identifier (a double quote in it doubled)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -259,7 +259,7 @@ def parts_of(
 ) -> list[Part]:
     """Parts of about :data:`PART_VALUES` values (rows × ``columns``) of ``table``, cut at
     evenly spaced ids of the sorted ``keys`` (one part without them)."""
-    counted = mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone()
+    counted = mart.raw.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()
     count = math.ceil((counted[0] if counted else 0) * columns / PART_VALUES)
     if keys is None or count <= 1 or len(keys) < count:
         return [(None, None)]
@@ -274,7 +274,9 @@ def fingerprint(mart: Mart) -> tuple[Any, ...]:
     date of the assignments."""
     present = set(mart.con.list_tables())
     counts = [
-        mart.raw.execute(f"SELECT count(*) FROM {table}").fetchone() if table in present else None
+        mart.raw.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()
+        if table in present
+        else None
         for table in ("features", *COPIED, "orders", "order_lines", "suppression")
     ]
     stored = None
@@ -290,4 +292,4 @@ def preload(mart: Mart) -> None:
     present = set(mart.con.list_tables())
     for table in PRELOADED:
         if table in present:
-            mart.raw.execute(f"SELECT max(COLUMNS(*)) FROM {table}").fetchall()
+            mart.raw.execute(f"SELECT max(COLUMNS(*)) FROM {quoted(table)}").fetchall()
