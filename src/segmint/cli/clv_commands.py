@@ -95,7 +95,7 @@ def score(
         Opt(
             "--chunk-size",
             min=1,
-            help="Customers scored at a time by the models scored in Python (Pareto/NBD, seasonal).",
+            help="Customers scored at a time by the models scored in Python (the Pareto/NBD, plain or seasonal).",
         ),
     ] = 100_000,
 ) -> None:
