@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.console import Console
 
 import segmint
+from segmint.cli import _output
 from segmint.features.btyd import btyd_summary
 from segmint.scoring.clv_fit import fit_clv
 
@@ -189,3 +192,13 @@ def test_bad_windows_and_cuts_are_refused(segmint_cli: Segmint) -> None:
     assert "--window takes months as START-END" in result.stderr
     result = segmint_cli("segment", "value", "--as-of", "2024-01-01", "--cuts", "a,b")
     assert "--cuts takes numbers separated by commas" in result.stderr
+
+
+def test_score_names_its_steps_on_a_terminal(
+    cdnow: Segmint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(_output, "err", Console(file=screen, force_terminal=True, width=120))
+    result = cdnow("clv", "score", "--as-of", "1997-12-31")
+    assert result.exit_code == 0, result.stderr
+    assert "clv score: scores computed and stored by the engine" in screen.getvalue()

@@ -33,6 +33,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
         (["report", "--out", "{tmp}/report.html"], "writing"),
         (["assignments", "rfm", "--out", "{tmp}/rfm.csv"], "exporting rfm"),
         (["retention", "--events", "400d", "--dry-run"], "retention"),
+        (["recommend", "fit", "--method", "popular"], "recommend fit: "),
     ],
 )
 def test_long_commands_show_progress_on_stderr(

@@ -90,6 +90,26 @@ def test_scores_equal_the_clv_function_in_one_pass(
     )
 
 
+def test_a_run_names_its_steps_and_ends_with_everything_scored(
+    cdnow_mart: Mart, fit: ClvFit, where: str
+) -> None:
+    said: list[str] = []
+    shares: list[float] = []
+    score_customers(
+        cdnow_mart, fit, AS_OF, chunk_size=1_000, on_step=said.append, on_progress=shares.append
+    )
+    assert said[0] == "each customer's purchases summarised"
+    if where == "engine":
+        assert said[1:] == [
+            "values if alive of each distinct (frequency, age)",
+            "scores computed and stored by the engine",
+        ]
+        assert shares == [1.0]
+    else:
+        assert said[1:] == ["2,357 customers scored 1,000 at a time"]
+        assert shares == pytest.approx([1_000 / 2357, 2_000 / 2357, 1.0, 1.0])
+
+
 def test_storing_again_replaces_the_same_date_model_and_score(
     cdnow_mart: Mart, fit: ClvFit, where: str
 ) -> None:

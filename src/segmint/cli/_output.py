@@ -81,6 +81,25 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
 
 
 @contextmanager
+def stepped_progress(
+    description: str,
+) -> Iterator[tuple[Callable[[str], None], Callable[[float], None]]]:
+    """One Rich bar on stderr for work done in named steps, some of which fill it: its
+    description names the step, it fills with the share done. Yields ``(on_step, on_progress)``."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=1.0)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{description}: {name}")
+
+        def done(share: float) -> None:
+            bar.update(task, completed=share)
+
+        yield step, done
+
+
+@contextmanager
 def steps(description: str) -> Iterator[Callable[[str], None]]:
     """A spinner on stderr for work done in named steps; yields a function naming the next step."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]

@@ -19,7 +19,7 @@ from segmint.cli._clv_options import (
     parse_window,
 )
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
-from segmint.cli._output import err, progress, steps, user_errors
+from segmint.cli._output import err, stepped_progress, steps, user_errors
 from segmint.mart import connect, csv_safety
 from segmint.scoring.clv_fit import AUTO
 from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
@@ -104,8 +104,8 @@ def score(
     options = clv.ClvScoreOptions(
         horizon_weeks, discount_rate, windows, model, penalizer, chunk_size
     )
-    with connect(mart) as m, progress("scoring", total=1.0) as update:
-        run = clv.score(m, as_of, options, on_note=err.print, on_progress=update)
+    with connect(mart) as m, stepped_progress("clv score") as (step, update):
+        run = clv.score(m, as_of, options, on_note=err.print, on_progress=update, on_step=step)
     show.show_scores(run)
 
 

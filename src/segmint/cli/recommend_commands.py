@@ -13,13 +13,12 @@ import typer
 
 from segmint.cli import _recommend_output as show
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
-from segmint.cli._output import steps, user_errors
+from segmint.cli._output import stepped_progress, steps, user_errors
 from segmint.cli._recommend_options import (
     METHOD_HELP,
     ExcludeOption,
     KOption,
     SegmentationOption,
-    fit_progress,
 )
 from segmint.mart import connect
 from segmint.scoring.recommend.rule_list import RuleQuery
@@ -49,7 +48,7 @@ def fit(
         segmentation=segmentation,
         method=method,
     )
-    with connect(mart) as m, fit_progress() as (step, bar):
+    with connect(mart) as m, stepped_progress("recommend fit") as (step, bar):
         run = recommend.fit(m, as_of, options, on_step=step, on_progress=bar)
     show.show_fit(run)
 

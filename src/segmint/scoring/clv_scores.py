@@ -134,6 +134,7 @@ def score_customers(
     windows: tuple[tuple[float, float], ...] = (),
     chunk_size: int = 100_000,
     on_progress: Callable[[float], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Score every customer with a purchase by ``as_of`` and store the scores (see module doc).
 
@@ -143,12 +144,16 @@ def score_customers(
         windows: extra CLV windows in months, e.g. ``((0, 12), (12, 36))``.
         chunk_size: customers held in memory at once.
         on_progress: called with the share of customers scored so far.
+        on_step: told the name of each step as it begins (the summary, the scoring, the
+            storing), so a long run says where it is.
 
     Raises:
         MartError: no customer has a purchase by ``as_of``.
     """
     o = _Options(horizon_weeks, annual_discount_rate, windows, chunk_size)
     pushed = in_engine(fit)
+    say = on_step or (lambda _: None)
+    say("each customer's purchases summarised")
     mart.create_table(_SUMMARY_TABLE, _summary(mart, fit, as_of, numbered=not pushed), temp=True)
     try:
         table = mart.table(_SUMMARY_TABLE)
@@ -162,8 +167,9 @@ def score_customers(
             for name in (*SCORE_NAMES, *(window_name(a, b) for a, b in windows)):
                 mart.delete("scores", as_of=as_of, model=fit.model_name, score_name=name)
             if pushed:
-                totals = _score_in_engine(mart, fit, table, as_of, o)
+                totals = _score_in_engine(mart, fit, table, as_of, o, say)
             else:
+                say(f"{n:,} customers scored {o.chunk_size:,} at a time")
                 totals = _score_in_chunks(mart, fit, table, n, as_of, o, on_progress)
     finally:
         mart.drop_table(_SUMMARY_TABLE)
@@ -216,14 +222,21 @@ def _score_in_chunks(
 
 
 def _score_in_engine(
-    mart: Mart, fit: ClvFit, table: ibis.Table, as_of: dt.date, o: _Options
+    mart: Mart,
+    fit: ClvFit,
+    table: ibis.Table,
+    as_of: dt.date,
+    o: _Options,
+    say: Callable[[str], None],
 ) -> dict[str, float]:
     """Score the customers of the summary ``table`` in the engine
-    (:mod:`segmint.scoring.clv_expression`) and store the scores; the total of each score."""
+    (:mod:`segmint.scoring.clv_expression`) and store the scores; the total of each score.
+    ``say`` is told each step."""
     weeks = {"clv": (0.0, o.horizon_weeks)}
     for a, b in o.windows:
         weeks[window_name(a, b)] = (a * WEEKS_PER_MONTH, b * WEEKS_PER_MONTH)
     names = [*SCORE_NAMES, *(name for name in weeks if name != "clv")]
+    say("values if alive of each distinct (frequency, age)")
     with scores_in_engine(
         mart,
         fit,
@@ -233,6 +246,7 @@ def _score_in_engine(
         period_weeks=WEEKS_PER_MONTH,
         discount=monthly_rate(o.annual_discount_rate),
     ) as wide:
+        say("scores computed and stored by the engine")
         rows = [
             wide.select(
                 "customer_id",

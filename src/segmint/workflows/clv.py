@@ -235,17 +235,21 @@ def score(
     *,
     on_note: Say | None = None,
     on_progress: Callable[[float], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Score every customer with a purchase by ``as_of`` and store the scores.
 
     Uses the stored fit when it was fitted on data up to ``as_of`` (and no model is asked
-    for), else fits and stores one now; ``on_note`` is told which.
+    for), else fits and stores one now; ``on_note`` is told which. ``on_step`` is told each
+    step as it begins, ``on_progress`` the share of customers scored.
 
     Raises:
         MartError: no customer has a purchase by the date.
     """
     o = options or ClvScoreOptions()
     day = resolve_as_of(mart, as_of)
+    if on_step is not None:
+        on_step("the CLV fit")
     fitted = fit_for(mart, day, o.model, o.penalizer, on_note or _quiet)
     return score_customers(
         mart,
@@ -256,6 +260,7 @@ def score(
         windows=o.windows,
         chunk_size=o.chunk_size,
         on_progress=on_progress,
+        on_step=on_step,
     )
 
 
