@@ -26,10 +26,11 @@ from typing import Any
 import duckdb
 
 from segmint.mart import Mart
+from segmint.mart.identifiers import quoted
 from segmint.serving import order_values, score_table
 from segmint.serving.frames import row_records
 from segmint.serving.order_values import RECENT as RECENT
-from segmint.serving.sorted_copies import SortedCopies, quoted
+from segmint.serving.sorted_copies import SortedCopies
 from segmint.serving.sorted_table import Rows
 
 INGEST = ("ingest_id",)

@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from segmint.features import stored_dates
 from segmint.mart import Mart
+from segmint.mart.identifiers import quoted
 from segmint.serving import order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_table import IN_PART, KEY, Part, Rows, SortedTable, sorted_table
@@ -247,11 +248,6 @@ def _copy(
     sql = f"SELECT {listed} FROM {quoted(table)} WHERE {where} {ordered}"
     parts = parts_of(mart, table, len(shown), keys)
     return sorted_table(mart.raw, sql, params, shown, parts=parts)
-
-
-def quoted(name: str) -> str:
-    """A table or column name as a quoted DuckDB identifier (a double quote in it doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def parts_of(

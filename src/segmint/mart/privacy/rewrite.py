@@ -26,6 +26,7 @@ import sqlglot.expressions as sge
 
 from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
+from segmint.mart.identifiers import quoted
 from segmint.mart.snapshot import FILE_MODE, snapshot_path, wal_is_empty
 
 ALIAS = "_segmint_rewrite"
@@ -46,10 +47,6 @@ class RewriteResult:
     bytes_after: int
     rows: dict[str, int]
     published: bool
-
-
-def _quoted(name: str) -> str:
-    return sge.to_identifier(name, quoted=True).sql(dialect="duckdb")
 
 
 def _size(path: Path) -> int:
@@ -97,10 +94,10 @@ def rewrite_mart(mart: Mart) -> RewriteResult:
 def _copy(mart: Mart, source: str, fresh: Path) -> dict[str, int]:
     """Copy the database ``source`` of ``mart`` into the new file ``fresh``; the row counts."""
     raw = mart.raw
-    raw.execute(f"ATTACH {sge.convert(str(fresh)).sql(dialect='duckdb')} AS {_quoted(ALIAS)}")
+    raw.execute(f"ATTACH {sge.convert(str(fresh)).sql(dialect='duckdb')} AS {quoted(ALIAS)}")
     try:
         fresh.chmod(FILE_MODE)  # before any row is in it: it will hold personal data
-        raw.execute(f"COPY FROM DATABASE {_quoted(source)} TO {_quoted(ALIAS)}")
+        raw.execute(f"COPY FROM DATABASE {quoted(source)} TO {quoted(ALIAS)}")
         tables = [
             str(r[0])
             for r in raw.execute(
@@ -119,7 +116,7 @@ def _copy(mart: Mart, source: str, fresh: Path) -> dict[str, int]:
                 )
             rows[table] = old
     finally:
-        raw.execute(f"DETACH {_quoted(ALIAS)}")
+        raw.execute(f"DETACH {quoted(ALIAS)}")
     if not wal_is_empty(fresh):
         raise MartError(
             f"rewriting {mart.path}: the copy kept a write-ahead log; the mart was left as it was"
@@ -128,6 +125,6 @@ def _copy(mart: Mart, source: str, fresh: Path) -> dict[str, int]:
 
 
 def _count(raw: duckdb.DuckDBPyConnection, database: str, table: str) -> int:
-    name = ".".join(_quoted(part) for part in (database, "main", table))
+    name = ".".join(quoted(part) for part in (database, "main", table))
     found = raw.execute(f"SELECT count(*) FROM {name}").fetchone()
     return int(found[0]) if found else 0
