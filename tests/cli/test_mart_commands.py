@@ -6,6 +6,8 @@ code 2, never a traceback.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -174,6 +176,18 @@ def test_csv_output_has_a_header_and_a_row(loaded: Segmint, tmp_path: Path) -> N
     header, row = result.stdout.strip().splitlines()
     assert header.split(",")[:2] == ["ingest_id", "table"]
     assert row.split(",")[1] == "customers"
+
+
+def test_csv_output_keeps_a_file_name_with_commas_in_one_cell(
+    loaded: Segmint, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "=shop, 2024.csv", "customer_id\nc8\n")
+    result = loaded("ingest", "customers", path, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    header, row = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(row) == len(header)
+    assert row[header.index("source")].endswith("=shop, 2024.csv")
+    assert row[header.index("rows_loaded")] == "1"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -57,3 +59,14 @@ def test_refresh_names_a_bad_date(segmint_cli: Segmint) -> None:
     result = segmint_cli("refresh", "--as-of", "31/01/2024")
     assert result.exit_code != 0
     assert "YYYY-MM-DD" in result.output
+
+
+def test_refresh_as_csv_keeps_a_hostile_name_in_one_safe_cell(segmint_cli: Segmint) -> None:
+    _orders(segmint_cli.mart, [("a1", "a", "2024-01-02 10:00"), ("b1", "b", "2024-02-01 09:00")], 1)
+    name = '=HYPERLINK("https://evil.example/"), rfm'
+    assert segmint_cli("segment", "rfm", "--name", name).exit_code == 0
+    result = segmint_cli("refresh", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["name", "kind", "status"]
+    assert ["'" + name, "rfm", "refreshed"] in rows[1:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import time
@@ -61,3 +63,15 @@ def test_the_default_expiry_is_90_days(segmint_cli: Segmint) -> None:
     expires = time.strptime(row["expires"], "%Y-%m-%d %H:%M UTC")
     assert round((time.mktime(expires) - time.mktime(created)) / 86400) == 90
     assert Role(row["role"]) is Role.viewer
+
+
+def test_token_list_as_csv_is_one_safe_cell_per_value(segmint_cli: Segmint) -> None:
+    assert segmint_cli("init").exit_code == 0
+    label = '=HYPERLINK("https://evil.example/?",  "a, b")'
+    assert segmint_cli("token", "create", "--label", label).exit_code == 0
+    listed = segmint_cli("token", "list", "--format", "csv")
+    assert listed.exit_code == 0, listed.stderr
+    header, row = list(csv.reader(io.StringIO(listed.stdout)))
+    assert header == ["id", "role", "label", "created", "expires", "revoked", "status"]
+    assert row[header.index("label")] == "'" + label
+    assert row[header.index("role")] == "viewer" and row[header.index("revoked")] == ""

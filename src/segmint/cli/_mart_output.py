@@ -18,10 +18,12 @@ def report(results: list[IngestResult], format_: str) -> None:
         typer.echo(json.dumps([{**_as_dict(r), **_details(r)} for r in results]))
         return
     if format_ == "csv":
-        keys = list(_as_dict(results[0]))
-        typer.echo(",".join(keys))
-        for r in results:
-            typer.echo(",".join(str(v) for v in _as_dict(r).values()))
+        import pandas as pd
+
+        from segmint.mart import csv_safety
+
+        frame = pd.DataFrame([_as_dict(r) for r in results])
+        typer.echo(csv_safety.to_csv(frame), nl=False)
         return
     for r in results:
         colour = "green" if r.rows_quarantined == 0 else "yellow"

@@ -49,11 +49,14 @@ def _show(run: RefreshRun, format_: OutputFormat) -> None:
         out.print_json(json.dumps(data))
         return
     if format_ is OutputFormat.csv:
-        out.print("name,kind,status", highlight=False)
-        for name, kind in run.segmentations.items():
-            out.print(f"{name},{kind},refreshed", highlight=False)
-        for name in run.skipped:
-            out.print(f"{name},,skipped", highlight=False)
+        import pandas as pd
+
+        from segmint.mart import csv_safety
+
+        rows = [(name, kind, "refreshed") for name, kind in run.segmentations.items()]
+        rows += [(name, "", "skipped") for name in run.skipped]
+        frame = pd.DataFrame(rows, columns=["name", "kind", "status"])
+        typer.echo(csv_safety.to_csv(frame), nl=False)
         return
     view = Table("stored", "as of", "status", title=f"refreshed as of {data['as_of']}")
     view.add_row("features", data["as_of"], f"{run.features.rows:,} customers")

@@ -72,9 +72,12 @@ def token_list(mart: MartOption = None, format_: FormatOption = OutputFormat.hum
         typer.echo(json.dumps(rows))
         return
     if format_ == OutputFormat.csv:
-        typer.echo(",".join(_COLUMNS))
-        for row in rows:
-            typer.echo(",".join(_csv_cell(row[c]) for c in _COLUMNS))
+        import pandas as pd
+
+        from segmint.mart import csv_safety
+
+        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+        typer.echo(csv_safety.to_csv(frame), nl=False)
         return
     view = Table(*_COLUMNS, title=f"tokens of {m.path}")
     for row in rows:
@@ -121,13 +124,6 @@ def _row(info: TokenInfo) -> dict[str, str | None]:
 
 def _utc(moment: object) -> str:
     return "" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def _csv_cell(value: str | None) -> str:
-    text = value or ""
-    if any(c in text for c in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def register(app: typer.Typer) -> None:
