@@ -155,7 +155,8 @@ def _values_if_alive(
 ) -> dict[str, np.ndarray]:
     """For each row of ``pairs`` (x, T and the covariate, if any): the expectation if alive
     over ``horizon_weeks`` (``_purchases``), the value if alive of each window of
-    ``values`` (``_value0``…) and the row's group's parameters (``_r``, ``_alpha``…)."""
+    ``values`` (``_value0``…) and the row's group's parameters (``_r``, ``_alpha``…) where
+    P(alive) reads them (not for the NBD)."""
     x = pairs["frequency"].to_numpy(dtype=np.float64)
     age = pairs["T"].to_numpy(dtype=np.float64)
     names = ["_purchases", *(f"_value{i}" for i in range(len(values)))]
@@ -173,8 +174,10 @@ def _values_if_alive(
                 period_length=period_weeks,
                 discount_rate=discount,
             )
-        params = model.base.params_ if isinstance(model, SeasonalModel) else model.params_
-        for name, value in params.items():
+        base = model.base if isinstance(model, SeasonalModel) else model
+        if isinstance(base, NBD):  # no dropout: P(alive) is 1, no parameter is read
+            continue
+        for name, value in base.params_.items():
             out.setdefault(f"_{name}", np.empty(len(pairs)))[rows] = value
     return out
 
