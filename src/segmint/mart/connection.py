@@ -168,8 +168,15 @@ class Mart:
     @contextmanager
     def staging(self) -> Iterator[Mart]:
         """The DuckDB mart a load reads its file into and checks it in: this mart itself
-        (a Spark mart hands out a scratch one, :mod:`segmint.mart.spark_staging`)."""
-        yield self
+        (a Spark mart hands out a scratch one, :mod:`segmint.mart.spark_staging`). The
+        load's working copies are deleted when the block ends
+        (:mod:`segmint.mart.load_scratch`)."""
+        from segmint.mart import load_scratch
+
+        try:
+            yield self
+        finally:
+            load_scratch.release(self)
 
     def batches(self, expr: ir.Table, rows: int, key: str = "customer_id") -> Iterator[pa.Table]:
         """The rows of ``expr``, at most ``rows`` at a time, streamed from the engine as it

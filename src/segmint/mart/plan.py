@@ -16,6 +16,7 @@ import ibis
 from segmint.mart import sql_functions as fn
 from segmint.mart.columns import ColumnUse
 from segmint.mart.connection import Mart
+from segmint.mart.load_scratch import working_table
 from segmint.mart.validation import REASON, ROW
 
 _counter = itertools.count()
@@ -73,6 +74,12 @@ class LoadPlan:
 def temp(mart: Mart, expr: ibis.Table, prefix: str = "_segmint_tmp") -> ibis.Table:
     """Materialise ``expr`` as a temporary table (dropped with the connection)."""
     return mart.create_table(f"{prefix}_{next(_counter)}", expr, temp=True)
+
+
+def working(mart: Mart, expr: ibis.Table) -> ibis.Table:
+    """Materialise ``expr``, a file's checked rows, compressed in the load's scratch
+    database (:mod:`segmint.mart.load_scratch`): the large copy a load reads many times."""
+    return working_table(mart, f"_segmint_work_{next(_counter)}", expr)
 
 
 def count(expr: ibis.Table) -> int:

@@ -28,7 +28,15 @@ from segmint.mart.columns import (
     route,
 )
 from segmint.mart.connection import Mart
-from segmint.mart.plan import LoadPlan, check_reference, count, rejected, split_duplicates, temp
+from segmint.mart.plan import (
+    LoadPlan,
+    check_reference,
+    count,
+    rejected,
+    split_duplicates,
+    temp,
+    working,
+)
 from segmint.mart.presets import Preset
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import TABLES, Table
@@ -95,7 +103,7 @@ def plan_table(
             continue
         parent_key = TABLES[parent].key[0]
         checked = check_reference(checked, column, mart.table(parent), parent_key, _hint(parent))
-    checked = temp(mart, checked)
+    checked = working(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
     good = checked.filter(checked[REASON].isnull())
     new, conflicts, plan.n_duplicate, plan.n_loaded = split_duplicates(

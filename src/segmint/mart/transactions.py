@@ -47,7 +47,7 @@ from segmint.mart.columns import (
     route,
 )
 from segmint.mart.connection import Mart
-from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp
+from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp, working
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.returns import (
     MOVED,
@@ -159,24 +159,24 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
         carried = rows.select(ROW, **{alias: rows[c] for c, alias in extras.items()})
         checked = checked.inner_join(carried, ROW)
     checked = mark_erased(mart, checked)  # rows of forgotten people: quarantined, content withheld
-    checked = temp(mart, checked)
+    checked = working(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
     valid = checked.filter(checked[REASON].isnull())
-    valid, returns = match_returns(mart, temp(mart, valid), options.cancel_prefix)
+    valid, returns = match_returns(mart, working(mart, valid), options.cancel_prefix)
     lines = valid.mutate(
         line_no=(
             ibis.row_number().over(group_by="order_id", order_by=[valid[MOVED], valid[ROW]]) + 1
         ).cast("int32")
     )
-    lines = number_late_returns(mart, temp(mart, lines))
-    lines = _check_order_customer(mart, temp(mart, lines))
+    lines = number_late_returns(mart, working(mart, lines))
+    lines = _check_order_customer(mart, working(mart, lines))
     plan.quarantine.append(rejected(lines, stage.table))
     lines = lines.filter(lines[REASON].isnull())
     lines = _check_loaded_lines(mart, lines)
     plan.quarantine.append(rejected(lines, stage.table))
-    lines = temp(mart, lines.filter(lines[REASON].isnull()))
+    lines = working(mart, lines.filter(lines[REASON].isnull()))
     existing = mart.table("order_lines").select(*_LINE_KEY)
-    new = temp(mart, lines.anti_join(existing, _LINE_KEY))
+    new = working(mart, lines.anti_join(existing, _LINE_KEY))
     plan.n_loaded = count(new)
     plan.n_duplicate = count(lines) - plan.n_loaded
     plan.inserts.extend(_inserts(mart, new))
