@@ -54,11 +54,12 @@ LOADS: list[float] = []
 
 
 def run_engine(
-    engine: str, customers: int, data: Path | None, submit: str = ""
+    engine: str, customers: int, data: Path | None, submit: str = "", skip: tuple[str, ...] = ()
 ) -> dict[str, Timed]:
     """Every step on a fresh mart of ``engine`` (``duckdb`` or ``pyspark``) over the
     retailer of ``customers``; each step's time and peak memory. ``submit``: the Spark
-    options (``PYSPARK_SUBMIT_ARGS`` without the trailing ``pyspark-shell``)."""
+    options (``PYSPARK_SUBMIT_ARGS`` without the trailing ``pyspark-shell``); ``skip``:
+    labels of :data:`STEPS` not to run."""
     folder = retailer(customers, data)
     scratch = DATA / f"scale-{engine}-{customers}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -74,7 +75,9 @@ def run_engine(
     day = one_more_day(folder, as_of, scratch / "next-day")
     next_day = (as_of + dt.timedelta(days=1)).isoformat()
     steps = [("load", ["load", str(folder)])]
-    steps += [(label, [a.format(**values) for a in args]) for label, args in STEPS]
+    steps += [
+        (label, [a.format(**values) for a in args]) for label, args in STEPS if label not in skip
+    ]
     steps += [("load one more day", ["load", str(day)])]
     steps += [("refresh", ["refresh", "--as-of", next_day])]
     runs = {}
@@ -128,6 +131,13 @@ def options() -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=None, help="retailer Parquet folder (both runs)")
     p.add_argument("--driver-memory", default="8g", help="Spark driver heap (local mode)")
     p.add_argument("--event-log", action="store_true", help="keep Spark's event log per step")
+    p.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=[label for label, _ in STEPS],
+        help="a step not to run (repeatable); without clv fit, clv score fits and stores the BG/NBD",
+    )
     return p.parse_args()  # fmt: skip
 
 
@@ -140,7 +150,8 @@ def main() -> None:
     sizes = {"duckdb": args.customers, "pyspark": args.spark_customers}
     engines = ["duckdb", "pyspark"] if args.engine == "both" else [args.engine]
     sizes = {e: sizes[e] for e in engines}
-    runs = {engine: run_engine(engine, sizes[engine], args.data, submit) for engine in engines}
+    skip = tuple(args.skip)
+    runs = {e: run_engine(e, sizes[e], args.data, submit, skip) for e in engines}
     report(runs, sizes, info)
 
 
