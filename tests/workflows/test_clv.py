@@ -9,6 +9,7 @@ import pytest
 from segmint.exceptions import InputError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
+from segmint.scoring import clv_scores
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import latest_fit
 from segmint.workflows import clv
@@ -62,6 +63,27 @@ def test_score_uses_the_stored_fit_and_says_so(cdnow_mart: Mart) -> None:
     assert again.totals == pytest.approx(first.totals)
     windows = clv.score(cdnow_mart, AS_OF, clv.ClvScoreOptions(windows=((12, 36),)))
     assert "clv_m12_36" in windows.totals
+
+
+def test_score_without_a_stored_fit_summarises_the_purchases_once(
+    cdnow_mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[dt.date] = []
+
+    def counted(mart: Mart, as_of: dt.date) -> object:
+        built.append(as_of)
+        return btyd_summary(mart, as_of)
+
+    monkeypatch.setattr(clv_scores, "btyd_summary", counted)
+    monkeypatch.setattr(clv, "btyd_summary", counted)
+    fitted = clv.score(cdnow_mart, AS_OF)
+    assert built == [AS_OF]
+    stored = latest_fit(cdnow_mart)
+    assert stored is not None and stored[0].n_customers == fitted.n_customers == 2357
+    again = clv.score(cdnow_mart, AS_OF)  # the stored fit: one summary, for the scores
+    assert built == [AS_OF, AS_OF]
+    assert again.totals == pytest.approx(fitted.totals, rel=1e-12)
+    assert cdnow_mart.table("scores").count().execute() == len(clv_scores.SCORE_NAMES) * 2357
 
 
 def test_backtest_measures_every_model_by_default(cdnow_mart: Mart) -> None:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ SCORE_NAMES = ("clv", "p_alive", "expected_purchases", "expected_spend")
 """The scores every CLV run stores, besides the optional windows."""
 
 _SUMMARY_TABLE = "_segmint_clv_summary"
+_FIT_SUMMARY_TABLE = "_segmint_clv_fit_summary"
 INSERT_ROWS = 2_000_000
 """Score rows gathered before they are written: fewer, larger inserts cost the engine less."""
 
@@ -135,6 +137,7 @@ def score_customers(
     chunk_size: int = 100_000,
     on_progress: Callable[[float], None] | None = None,
     on_step: Callable[[str], None] | None = None,
+    summary: ibis.Table | None = None,
 ) -> ScoreRun:
     """Score every customer with a purchase by ``as_of`` and store the scores (see module doc).
 
@@ -146,6 +149,8 @@ def score_customers(
         on_progress: called with the share of customers scored so far.
         on_step: told the name of each step as it begins (the summary, the scoring, the
             storing), so a long run says where it is.
+        summary: the BTYD summary as of ``as_of`` when the caller has it stored
+            (:func:`stored_summary`), so it is not computed again.
 
     Raises:
         MartError: no customer has a purchase by ``as_of``.
@@ -153,10 +158,12 @@ def score_customers(
     o = _Options(horizon_weeks, annual_discount_rate, windows, chunk_size)
     pushed = in_engine(fit)
     say = on_step or (lambda _: None)
-    say("each customer's purchases summarised")
-    mart.create_table(_SUMMARY_TABLE, _summary(mart, fit, as_of, numbered=not pushed), temp=True)
+    if summary is None:
+        say("each customer's purchases summarised")
+    rows = _summary(mart, fit, as_of, numbered=not pushed, base=summary)
+    stored = rows is summary  # the caller's table as it is: nothing added to it
+    table = rows if stored else mart.create_table(_SUMMARY_TABLE, rows, temp=True)
     try:
-        table = mart.table(_SUMMARY_TABLE)
         n = int(table.count().execute())
         if n == 0:
             raise MartError(
@@ -262,10 +269,23 @@ def _score_in_engine(
     return {name: float(sums[name][0].as_py()) for name in names}
 
 
-def _summary(mart: Mart, fit: ClvFit, as_of: dt.date, *, numbered: bool) -> ibis.Table:
-    """The BTYD summary as of ``as_of`` (with ``fit``'s covariate); ``numbered``: rows
-    numbered by id (``row``), so they can be read a chunk at a time."""
-    summary = btyd_summary(mart, as_of)
+@contextmanager
+def stored_summary(mart: Mart, as_of: dt.date) -> Iterator[ibis.Table]:
+    """The BTYD summary as of ``as_of`` stored as a scratch table for the block: read by a
+    fit and then by the scores, computed once."""
+    mart.create_table(_FIT_SUMMARY_TABLE, btyd_summary(mart, as_of), temp=True)
+    try:
+        yield mart.table(_FIT_SUMMARY_TABLE)
+    finally:
+        mart.drop_table(_FIT_SUMMARY_TABLE)
+
+
+def _summary(
+    mart: Mart, fit: ClvFit, as_of: dt.date, *, numbered: bool, base: ibis.Table | None
+) -> ibis.Table:
+    """The BTYD summary as of ``as_of`` (``base`` when given) with ``fit``'s covariate;
+    ``numbered``: rows numbered by id (``row``), so they can be read a chunk at a time."""
+    summary = btyd_summary(mart, as_of) if base is None else base
     if fit.covariate is not None:
         summary = with_covariate(mart, summary, fit.covariate, as_of)
     if not numbered:

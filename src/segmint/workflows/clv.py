@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -39,7 +40,13 @@ from segmint.scoring.clv_fit import (
     choose_model,
     fit_clv,
 )
-from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers, store_fit
+from segmint.scoring.clv_scores import (
+    ScoreRun,
+    latest_fit,
+    score_customers,
+    store_fit,
+    stored_summary,
+)
 
 Say = Callable[[str], None]
 
@@ -248,35 +255,58 @@ def score(
     """
     o = options or ClvScoreOptions()
     day = resolve_as_of(mart, as_of)
-    if on_step is not None:
-        on_step("the CLV fit")
-    fitted = fit_for(mart, day, o.model, o.penalizer, on_note or _quiet)
-    return score_customers(
-        mart,
-        fitted,
-        day,
-        horizon_weeks=o.horizon_weeks,
-        annual_discount_rate=o.discount_rate,
-        windows=o.windows,
-        chunk_size=o.chunk_size,
-        on_progress=on_progress,
-        on_step=on_step,
-    )
+    say = on_note or _quiet
+    step = on_step or _quiet
+    step("the CLV fit")
+
+    def scored(fit: ClvFit, summary: ibis.Table | None = None) -> ScoreRun:
+        return score_customers(
+            mart,
+            fit,
+            day,
+            horizon_weeks=o.horizon_weeks,
+            annual_discount_rate=o.discount_rate,
+            windows=o.windows,
+            chunk_size=o.chunk_size,
+            on_progress=on_progress,
+            on_step=on_step,
+            summary=summary,
+        )
+
+    stored = None if o.model is not None else stored_fit(mart, day, say)
+    if stored is not None:
+        return scored(stored)
+    step("each customer's purchases summarised")
+    with stored_summary(mart, day) as summary:  # built once: for the fit, then the scores
+        return scored(new_fit(mart, day, o.model, o.penalizer, say, summary), summary)
 
 
-def fit_for(mart: Mart, day: dt.date, model: str | None, penalizer: float, say: Say) -> ClvFit:
-    """The stored fit (if fitted on data up to ``day``), else a new fit stored now."""
-    stored = None if model is not None else latest_fit(mart)
-    if stored is not None and stored[1] <= day:
-        say(f"using the {stored[0].name} fit stored as of {stored[1]}")
-        fit_ = stored[0]
-        if isinstance(fit_.transactions, SeasonalModel):  # its ages are measured to ``day``
-            fit_ = replace(fit_, transactions=fit_.transactions.at(day))
-        return fit_
+def stored_fit(mart: Mart, day: dt.date, say: Say) -> ClvFit | None:
+    """The fit stored last, if it was fitted on data up to ``day`` (else None)."""
+    stored = latest_fit(mart)
+    if stored is None or stored[1] > day:
+        return None
+    say(f"using the {stored[0].name} fit stored as of {stored[1]}")
+    fit_ = stored[0]
+    if isinstance(fit_.transactions, SeasonalModel):  # its ages are measured to ``day``
+        fit_ = replace(fit_, transactions=fit_.transactions.at(day))
+    return fit_
+
+
+def new_fit(
+    mart: Mart,
+    day: dt.date,
+    model: str | None,
+    penalizer: float,
+    say: Say,
+    summary: ibis.Table | None = None,
+) -> ClvFit:
+    """Fit ``model`` (default the BG/NBD) as of ``day`` and store it. ``summary``: the BTYD
+    summary as of ``day`` when the caller has it stored (else it is computed)."""
     name = check_model(model or "bgnbd")
     say(f"fitting {name} as of {day}")
     fitted = fit_clv(
-        fetch.frame(btyd_summary(mart, day)),
+        fetch.frame(btyd_summary(mart, day) if summary is None else summary),
         name,
         penalizer=penalizer,
         calendar=calendar_for(mart, (name,), day),
