@@ -9,7 +9,7 @@ each step a fresh ``segmint`` process timed from start to exit with its peak mem
 3. one more day of orders loaded with ``segmint load``, then ``segmint refresh`` to it: the
    daily refresh, which applies the stored models.
 
-The issue's sizes: DuckDB at 10M customers (about 200M order lines) on one machine, Spark
+The issue's sizes: DuckDB at 200M order lines (12M customers) on one machine, Spark
 ``local[2]`` at 1M, each with the per-step times side by side. On Spark the peak memory is
 the Python driver's alone: the JVM that does the work is another process, not counted.
 Spark's local session gets ``--driver-memory`` (default 8g, as docs/scale-out.md advises
@@ -18,7 +18,7 @@ step also writes Spark's event log into ``events/STEP`` beside the warehouse, wh
 ``bench/spark_stages.py`` sums into bytes read, bytes shuffled and executor time per step.
 Run from the repository root (PySpark and Java installed, as ``make test`` does)::
 
-    .venv/bin/python bench/scale.py --customers 10000000 --spark-customers 1000000
+    .venv/bin/python bench/scale.py --customers 12000000 --spark-customers 1000000
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def report(runs: dict[str, dict[str, Timed]], sizes: dict[str, int], info: dict[
 def options() -> argparse.Namespace:
     """The command line: the two sizes, the engines, a data folder."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--customers", type=int, default=10_000_000, help="DuckDB run (default 10M)")
+    p.add_argument("--customers", type=int, default=12_000_000, help="DuckDB run (default 12M: 200M order lines)")
     p.add_argument("--spark-customers", type=int, default=1_000_000, help="Spark run (default 1M)")
     p.add_argument("--engine", choices=["duckdb", "pyspark", "both"], default="both")
     p.add_argument("--data", type=Path, default=None, help="retailer Parquet folder (both runs)")
