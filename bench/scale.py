@@ -125,7 +125,12 @@ def report(runs: dict[str, dict[str, Timed]], sizes: dict[str, int], info: dict[
 def options() -> argparse.Namespace:
     """The command line: the two sizes, the engines, a data folder."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--customers", type=int, default=12_000_000, help="DuckDB run (default 12M: 200M order lines)")
+    p.add_argument(
+        "--customers",
+        type=int,
+        default=12_000_000,
+        help="DuckDB run (default 12M: 200M order lines)",
+    )
     p.add_argument("--spark-customers", type=int, default=1_000_000, help="Spark run (default 1M)")
     p.add_argument("--engine", choices=["duckdb", "pyspark", "both"], default="both")
     p.add_argument("--data", type=Path, default=None, help="retailer Parquet folder (both runs)")
