@@ -161,8 +161,8 @@ def score_customers(
     if summary is None:
         say("each customer's purchases summarised")
     rows = _summary(mart, fit, as_of, numbered=not pushed, base=summary)
-    stored = rows is summary  # the caller's table as it is: nothing added to it
-    table = rows if stored else mart.create_table(_SUMMARY_TABLE, rows, temp=True)
+    reused = rows is summary  # the caller's table as it is: nothing added to it
+    table = rows if reused else mart.create_table(_SUMMARY_TABLE, rows, temp=True)
     try:
         n = int(table.count().execute())
         if n == 0:

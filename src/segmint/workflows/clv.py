@@ -299,14 +299,14 @@ def new_fit(
     model: str | None,
     penalizer: float,
     say: Say,
-    summary: ibis.Table | None = None,
+    summary: ibis.Table,
 ) -> ClvFit:
-    """Fit ``model`` (default the BG/NBD) as of ``day`` and store it. ``summary``: the BTYD
-    summary as of ``day`` when the caller has it stored (else it is computed)."""
+    """Fit ``model`` (default the BG/NBD) on ``summary``, the BTYD summary as of ``day``,
+    and store it."""
     name = check_model(model or "bgnbd")
     say(f"fitting {name} as of {day}")
     fitted = fit_clv(
-        fetch.frame(btyd_summary(mart, day) if summary is None else summary),
+        fetch.frame(summary),
         name,
         penalizer=penalizer,
         calendar=calendar_for(mart, (name,), day),
