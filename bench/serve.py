@@ -99,6 +99,12 @@ def main() -> int:
         help="Clients at once; several levels run one after the other on one server: 20,4.",
     )
     parser.add_argument(
+        "--restarts",
+        type=int,
+        default=0,
+        help="Start the server this many more times on the same mart, nothing changed.",
+    )
+    parser.add_argument(
         "--only", default="", help="Run only the calls whose name contains this (e.g. 'API')."
     )
     args = parser.parse_args()
@@ -119,6 +125,19 @@ def main() -> int:
         ids = list(mart.table("customers").customer_id.execute())
         rfm = mart.table("assignments").filter(lambda a: a.segmentation == "rfm")
         segment = str(rfm.segment.execute().mode().iloc[0])
+    code = 0
+    for start in range(1 + args.restarts):
+        if start:
+            print(f"\nrestart {start} on the same data (its warm state kept beside the mart)")
+        code = max(code, serve_and_run(mart_path, token, ids, segment, args))
+    return code
+
+
+def serve_and_run(
+    mart_path: Path, token: str, ids: list[str], segment: str, args: argparse.Namespace
+) -> int:
+    """Start ``segmint serve`` on the mart, wait until it is warm, run the client levels,
+    stop it; the worst exit code of the levels."""
     port = free_port()
     server = subprocess.Popen(
         [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -17,6 +18,8 @@ from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
+from segmint.mart.tokens import Role, create_token
+from segmint.serving.persisted_values import same
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views.customer_view import customer_360
 from segmint.views.dashboard import Dashboard
@@ -195,10 +198,10 @@ def test_failed_tries_are_spaced_further_apart_up_to_a_limit(mart: Mart) -> None
     assert warmer.delay(5_000) == MOST_DELAY  # no overflow after days of failures
 
 
-def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:
-    warmer = warmer_over(mart)
-    assert warmer.check(mart)
-    assert not warmer.check(mart)
+@contextmanager
+def extra_assignment(mart: Mart) -> Iterator[tuple[str, dt.date]]:
+    """One more stored assignment (segmentation 'extra') while the block runs: the customer
+    and the date."""
     customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
     assert customer is not None
     day = stored_dates(mart)[-1]
@@ -206,14 +209,25 @@ def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> N
         "INSERT INTO assignments VALUES ('extra', 1, $1, $2, 'only one')", [day, customer[0]]
     )
     try:
-        assert warmer.check(mart)
-        view = customer_360(mart, customer[0], copies=warmer.copies)
-        assert {"segmentation": "extra", "as_of": day.isoformat(), "segment": "only one"} in (
-            view.segments
-        )
+        yield customer[0], day
     finally:
         mart.raw.execute("DELETE FROM assignments WHERE segmentation = 'extra'")
-        warmer.copies.clear()
+
+
+def shows_extra(mart: Mart, copies: SortedCopies, customer: str, day: dt.date) -> bool:
+    view = customer_360(mart, customer, copies=copies)
+    extra = {"segmentation": "extra", "as_of": day.isoformat(), "segment": "only one"}
+    return extra in view.segments
+
+
+def test_an_unchanged_mart_is_not_warmed_again_a_changed_one_is(mart: Mart) -> None:
+    warmer = warmer_over(mart)
+    assert warmer.check(mart)
+    assert not warmer.check(mart)
+    with extra_assignment(mart) as (customer, day):
+        assert warmer.check(mart)
+        assert shows_extra(mart, warmer.copies, customer, day)
+    warmer.copies.clear()
 
 
 def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
@@ -247,3 +261,91 @@ def test_a_wake_makes_the_warmer_look_again_at_once(mart: Mart) -> None:
     finally:
         warmer.stop()
         warmer.copies.clear()
+
+
+def kept_warmer(mart: Mart, root: Path) -> Warmer:
+    warmer = warmer_over(mart)
+    warmer.kept = root
+    return warmer
+
+
+def test_a_new_server_on_unchanged_data_takes_the_kept_state_back(
+    mart: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = kept_warmer(mart, tmp_path)
+    assert first.check(mart)
+    assert len(list(tmp_path.iterdir())) == 1
+    second = kept_warmer(mart, tmp_path)
+
+    def computed(*args: object) -> None:
+        raise AssertionError("kept, so it should not be computed")
+
+    monkeypatch.setattr(second, "_warm", computed)
+    monkeypatch.setattr(second.copies, "rebuild", computed)
+    assert second.check(mart)
+    assert not second.check(mart)  # seen: unchanged
+    dashboard = second.dashboard
+    for name in dashboard.names(mart):
+        day = dashboard.dates(mart, name)[-1]
+        assert same(
+            dashboard.results.get(("profile", name, day), refuse),
+            first.dashboard.results.get(("profile", name, day), refuse),
+        )
+        assert dashboard.results.get(("overview", name, day), refuse) is not None
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    for customer_id in ids[:50]:
+        assert customer_360(mart, customer_id, copies=second.copies) == customer_360(
+            mart, customer_id, copies=first.copies
+        )
+    assert second.copies.recent_orders(mart, ids[0], 20) is not None  # trusted: file unchanged
+    first.copies.clear()
+    second.copies.clear()
+
+
+def test_changed_data_is_computed_and_kept_anew(mart: Mart, tmp_path: Path) -> None:
+    first = kept_warmer(mart, tmp_path)
+    assert first.check(mart)
+    before = {p.name for p in tmp_path.iterdir()}
+    with extra_assignment(mart) as (customer, day):
+        second = kept_warmer(mart, tmp_path)
+        warmed: list[Mart] = []
+        warm = second._warm
+        second._warm = lambda opened: (warmed.append(opened), warm(opened))[1]  # type: ignore[method-assign]
+        assert second.check(mart)
+        assert warmed  # computed, not taken back
+        assert shows_extra(mart, second.copies, customer, day)
+        after = {p.name for p in tmp_path.iterdir()}
+        assert len(after) == 1 and after != before  # the old state replaced
+    first.copies.clear()
+    second.copies.clear()
+
+
+def test_a_file_change_that_keeps_the_data_files_the_state_under_the_new_key(
+    mart: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = kept_warmer(mart, tmp_path)
+    assert first.check(mart)
+    create_token(mart, Role.viewer, "a new token: the file changes, the data do not")
+    assert not first.check(mart)
+    second = kept_warmer(mart, tmp_path)
+
+    def computed(*args: object) -> None:
+        raise AssertionError("kept, so it should not be computed")
+
+    monkeypatch.setattr(second, "_warm", computed)
+    assert second.check(mart)
+    first.copies.clear()
+    second.copies.clear()
+
+
+def test_a_state_that_cannot_be_kept_leaves_the_server_warm(
+    mart: Mart, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    warmer = kept_warmer(mart, blocked)
+    with caplog.at_level(logging.WARNING):
+        assert warmer.check(mart)
+    assert "could not keep the warm state" in caplog.text
+    assert warmer.copies.built
+    warmer.copies.clear()

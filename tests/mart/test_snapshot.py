@@ -17,7 +17,7 @@ import segmint
 from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.connection import MartBusyError
-from segmint.mart.snapshot import snapshot_path
+from segmint.mart.snapshot import discard_warm_state, snapshot_path, warm_state_path
 from segmint.serving.snapshot_pool import prepare_snapshot
 
 HOLD = """
@@ -150,3 +150,15 @@ def test_publish_keeps_the_connection_open(tmp_path: Path) -> None:
         assert not mart.publish()  # nothing new since
         with segmint.connect(snapshot_path(path), read_only=True) as copy:
             assert rows(copy) == 1
+
+
+def test_the_warm_state_lives_beside_the_mart_and_is_discarded_whole(tmp_path: Path) -> None:
+    mart = tmp_path / "shop.duckdb"
+    kept = warm_state_path(mart)
+    assert kept == tmp_path / "shop.duckdb.serving-state"
+    (kept / "key").mkdir(parents=True)
+    (kept / "key" / "customer_pii.arrow").write_bytes(b"personal data")
+    discard_warm_state(mart)
+    assert not kept.exists()
+    discard_warm_state(mart)  # nothing left: nothing to do
+    discard_warm_state(":memory:")

@@ -81,3 +81,23 @@ def test_holds_says_whether_a_valid_entry_is_there_without_computing() -> None:
     time.sleep(0.02)
     assert not expiring.holds("k")  # expired
     assert expiring.get("k", lambda: 2) == 2
+
+
+def test_put_entries_are_listed_and_served_without_computing() -> None:
+    cache = ResultCache(size=2, ttl=None)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("c", 3)  # the least recently used goes first
+    assert cache.items() == [("b", 2), ("c", 3)]
+
+    def computed() -> int:
+        raise AssertionError("put, so it should not be computed")
+
+    assert cache.get("c", computed) == 3
+
+
+def test_expired_entries_are_not_listed() -> None:
+    cache = ResultCache(ttl=0.01)
+    cache.put("a", 1)
+    time.sleep(0.05)
+    assert cache.items() == []

@@ -46,6 +46,7 @@ from segmint.api.sessions import Sessions
 from segmint.api.warmup import Warmer
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
+from segmint.mart.snapshot import warm_state_path
 from segmint.serving.snapshot_pool import (
     WAIT,
     WATCH_INTERVAL,
@@ -105,12 +106,11 @@ def create_app(
         MartBusyError: a writer held the mart for ``wait`` seconds and there is no snapshot.
     """
     settings = settings or get_settings(mart, serving=True)
-    registration, pool = _serve(
-        Path(mart) if mart is not None else settings.mart, settings, wait, on_wait
-    )
+    path = Path(mart) if mart is not None else settings.mart
+    registration, pool = _serve(path, settings, wait, on_wait)
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
-    warmer = Warmer(pool.lease, dashboard, copies)
+    warmer = Warmer(pool.lease, dashboard, copies, kept=warm_state_path(path))
     state = _State(pool, TokenCache(), Sessions(), dashboard, copies, warmer)
     app = FastAPI(
         title="segmint",

@@ -15,6 +15,11 @@ are not held meanwhile, and the 360° view reads the mart until they are built. 
 warm-up fails (the engine out of memory, say), the next try keeps what was built and
 computes what is missing, and the tries are spaced further apart each time (up to
 :data:`MOST_DELAY`) until one succeeds; a new snapshot of the mart is looked at at once.
+
+With a folder to keep it in, a warm-up that succeeded is written to disk
+(:mod:`segmint.serving.warm_state`), and a server that starts on the same data takes it
+back (the copies mapped from the files, the results read) instead of computing it: at a
+million customers, under a second instead of most of a minute.
 """
 
 from __future__ import annotations
@@ -22,15 +27,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from segmint.exceptions import SegmintError
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart
 from segmint.segmentation import store
-from segmint.serving.sorted_copies import SortedCopies, file_state, fingerprint, preload
+from segmint.serving import warm_state
+from segmint.serving.sorted_copies import (
+    FileState,
+    SortedCopies,
+    file_state,
+    fingerprint,
+    preload,
+)
 from segmint.views.dashboard import Dashboard
 
 log = logging.getLogger(__name__)
@@ -50,6 +64,7 @@ class Warmer:
         dashboard: the cached reads to warm and clear.
         copies: the sorted copies to rebuild.
         interval: seconds between looks at whether the mart changed.
+        kept: the folder to keep the warm state in (None: computed at every start).
     """
 
     def __init__(
@@ -58,11 +73,14 @@ class Warmer:
         dashboard: Dashboard,
         copies: SortedCopies,
         interval: float = INTERVAL,
+        kept: Path | None = None,
     ) -> None:
         self.lease = lease
         self.dashboard = dashboard
         self.copies = copies
         self.interval = interval
+        self.kept = kept
+        self._key: str | None = None
         self._seen: tuple[Any, ...] | None = None
         self._tried: tuple[Any, ...] | None = None
         self._stop = threading.Event()
@@ -101,12 +119,19 @@ class Warmer:
         state = (_catalogue(mart), fingerprint(mart))
         if state == self._seen:
             self.copies.confirm(files)
+            self._rekey(files, state)
             return False
         retry = state == self._tried and self.copies.built
         self._tried, self._seen = state, None  # warm until this look succeeds
+        kept = self.kept
+        key = warm_state.state_key(files, state) if kept is not None else None
         if not retry:
             self.copies.clear()  # let go of the old copies before computing anything new
             self.dashboard.invalidate()
+            if kept is not None and key is not None and self._restore(kept, key, files):
+                preload(mart)
+                self._seen, self._key = state, key
+                return True
         try:
             self._warm(mart)  # first, while the least is held: the summaries hold the most
         finally:  # the 360° view is served from the copies even when a summary failed
@@ -116,7 +141,49 @@ class Warmer:
                 self.copies.rebuild(mart)
                 preload(mart)
         self._seen = state
+        if kept is not None and key is not None:
+            self._keep(kept, key)
+            self._key = key
         return True
+
+    def _rekey(self, files: FileState, state: tuple[Any, ...]) -> None:
+        """The mart file changed but not its data (as this warmer judges it, the same way it
+        keeps serving its copies): file the kept warm state under the file's new key, so
+        that a restart takes it back."""
+        if self.kept is None or self._key is None:
+            return
+        key = warm_state.state_key(files, state)
+        if key is not None and key != self._key:
+            warm_state.rename(self.kept, self._key, key)
+            self._key = key
+
+    def _restore(self, root: Path, key: str, files: FileState) -> bool:
+        """Take back the warm state kept under ``key`` in ``root``; True when there was one."""
+        started = time.perf_counter()
+        kept = warm_state.load(root, key)
+        if kept is None:
+            return False
+        self.copies.adopt(kept.copies, files)
+        for result_key, value in kept.results:
+            self.dashboard.results.put(result_key, value)
+        log.info(
+            "took back the warm state of unchanged data (%d results) in %.1f s",
+            len(kept.results),
+            time.perf_counter() - started,
+        )
+        return True
+
+    def _keep(self, root: Path, key: str) -> None:
+        """Write the copies and cached results to ``root`` under ``key`` (a failure is
+        logged: the server only loses a faster next start)."""
+        built = self.copies.current()
+        if built is None:
+            return
+        state = warm_state.WarmState(built, self.dashboard.results.items())
+        try:
+            warm_state.save(root, key, state)
+        except OSError as exc:
+            log.warning("could not keep the warm state in %s: %s", root, exc)
 
     def delay(self, failures: int) -> float:
         """Seconds until the next look after ``failures`` failed looks in a row: the interval

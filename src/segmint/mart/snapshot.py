@@ -27,6 +27,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 SUFFIX = ".serving.duckdb"
+WARM_STATE_SUFFIX = ".serving-state"
 FILE_MODE = 0o600
 """Mode of the mart file and of its snapshots: they hold personal data."""
 
@@ -34,6 +35,19 @@ FILE_MODE = 0o600
 def snapshot_path(mart: Path | str) -> Path:
     """Where the serving snapshot of the mart file ``mart`` lives."""
     return Path(f"{mart}{SUFFIX}")
+
+
+def warm_state_path(mart: Path | str) -> Path:
+    """Where servers of the mart file ``mart`` keep their warm state (the 360° view's copies
+    and the dashboard's results, :mod:`segmint.serving.warm_state`)."""
+    return Path(f"{mart}{WARM_STATE_SUFFIX}")
+
+
+def discard_warm_state(mart: Path | str) -> None:
+    """Remove the servers' warm state of ``mart``: it holds personal data (an erasure or a
+    retention run calls this), and a server computes it again when it needs it."""
+    if str(mart) != ":memory:":
+        shutil.rmtree(warm_state_path(mart), ignore_errors=True)
 
 
 def is_current(mart: Path | str) -> bool:

@@ -196,6 +196,16 @@ class SortedCopies:
         with self._lock:
             self._built, self._current = built, state
 
+    def current(self) -> Built | None:
+        """The copies in place (None: not built)."""
+        with self._lock:
+            return self._built
+
+    def adopt(self, built: Built, state: FileState) -> None:
+        """Put ``built`` (copies of the mart whose file was in ``state``) in place."""
+        with self._lock:
+            self._built, self._current = built, state
+
     def confirm(self, state: FileState) -> None:
         """The copies are current as of the mart's file ``state`` (taken before the look
         that found the mart's tables unchanged)."""

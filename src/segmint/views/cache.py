@@ -69,6 +69,24 @@ class ResultCache:
             self._entries.move_to_end(key)
             return (entry[1],)
 
+    def items(self) -> list[tuple[Hashable, Any]]:
+        """The valid entries, least recently used first."""
+        with self._lock:
+            now = time.monotonic()
+            return [
+                (key, value)
+                for key, (at, value) in self._entries.items()
+                if self.ttl is None or now - at <= self.ttl
+            ]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Hold ``value`` under ``key`` (a result computed before, e.g. read from disk)."""
+        with self._lock:
+            self._entries[key] = (time.monotonic(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
     def clear(self) -> None:
         """Forget every entry (and do not keep values being computed now)."""
         with self._lock:

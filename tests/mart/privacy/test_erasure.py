@@ -20,7 +20,7 @@ from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonym
 from segmint.mart.privacy.removal import TOMBSTONE_PREFIX
 from segmint.mart.privacy.requests import list_requests, record_request
 from segmint.mart.schema import Column
-from segmint.mart.snapshot import copy_to_snapshot, snapshot_path
+from segmint.mart.snapshot import copy_to_snapshot, snapshot_path, warm_state_path
 
 from ..conftest import load, write
 from .conftest import (
@@ -294,3 +294,11 @@ def test_a_hostile_id_is_data_not_sql(shop: Mart, tmp_path: Path) -> None:
     assert result.deleted == {"customers": 1, "customer_pii": 1}
     assert sorted(shop.table("customers").customer_id.to_pandas()) == sorted([ZOE, *OTHERS])
     assert b"hostile@example.net" not in file_bytes(Path(shop.path))
+
+
+def test_forget_removes_the_servers_kept_warm_state(shop: Mart) -> None:
+    kept = warm_state_path(shop.path) / "some-key"
+    kept.mkdir(parents=True)
+    (kept / "customer_pii.arrow").write_bytes(b"zq-7341 zoe@example.org")
+    forget(shop, [ZOE], REASON)
+    assert not warm_state_path(shop.path).exists()

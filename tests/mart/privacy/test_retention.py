@@ -10,6 +10,7 @@ import pytest
 from segmint.mart import Mart
 from segmint.mart.privacy import apply_retention, audit, retention_policy, set_retention
 from segmint.mart.privacy.retention import RetentionError, parse_period
+from segmint.mart.snapshot import warm_state_path
 
 from ..conftest import load, write
 from .conftest import file_bytes
@@ -85,3 +86,14 @@ def test_without_a_policy_nothing_happens(shop: Mart) -> None:
     result = apply_retention(shop, now=NOW)
     assert (result.events_deleted, result.pii_deleted, result.rewrite) == (0, 0, None)
     assert shop.count("audit_log") == 0
+
+
+def test_a_run_that_deletes_personal_data_removes_the_servers_kept_warm_state(
+    aging: Mart,
+) -> None:
+    kept = warm_state_path(aging.path) / "some-key"
+    kept.mkdir(parents=True)
+    apply_retention(aging, dry_run=True, now=NOW)
+    assert kept.exists()  # a dry run deletes nothing
+    apply_retention(aging, now=NOW)
+    assert not warm_state_path(aging.path).exists()

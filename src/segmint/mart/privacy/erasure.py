@@ -64,6 +64,7 @@ from segmint.mart.privacy.removal import cascade, redact, scrub_quarantine, tomb
 from segmint.mart.privacy.rewrite import RewriteResult, rewrite_mart
 from segmint.mart.privacy.suppression import check_key, suppress
 from segmint.mart.schema import PRIVACY_REQUESTS
+from segmint.mart.snapshot import discard_warm_state
 
 
 class ErasureError(SegmintError):
@@ -153,6 +154,7 @@ def forget(
             details=_details(job, keep_orders, done, found, exports),
             now=at,
         )
+    discard_warm_state(mart.path)  # the servers' copies of the 360° view hold the people
     rewritten = rewrite_mart(mart) if rewrite and mart.path != ":memory:" else None
     return ForgetResult(
         tuple(ids), tuple(i for i in ids if i not in found), done.deleted, done.tombstoned,

@@ -32,6 +32,7 @@ from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import bound, column, delete_where, in_scratch, scratch, utcnow
 from segmint.mart.privacy.rewrite import RewriteResult, rewrite_mart
 from segmint.mart.schema import RETENTION_POLICY
+from segmint.mart.snapshot import discard_warm_state
 
 TABLE = RETENTION_POLICY.name
 UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
@@ -220,6 +221,8 @@ def apply_retention(
                 },
                 now=moment,
             )
+    if n_pii:
+        discard_warm_state(mart.path)  # the servers' copies of the 360° view hold the rows
     rewritten = None
     if rewrite and (n_events or n_pii) and mart.path != ":memory:":
         rewritten = rewrite_mart(mart)

@@ -1,0 +1,100 @@
+"""A server's warm state on disk: written whole or not at all, read back under its key only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from segmint.insight.profile import profile
+from segmint.mart import Mart
+from segmint.serving import warm_state
+from segmint.serving.persisted_values import same
+from segmint.serving.sorted_copies import SortedCopies, file_state
+from segmint.serving.warm_state import WarmState, load, rename, save, state_key
+
+
+@pytest.fixture(scope="module")
+def state(mart: Mart) -> Iterator[WarmState]:
+    copies = SortedCopies()
+    copies.rebuild(mart)
+    built = copies.current()
+    assert built is not None
+    day = mart.raw.execute("SELECT max(as_of) FROM assignments").fetchone()
+    assert day is not None
+    results = [
+        (("profile", "rfm", day[0]), profile(mart, "rfm", day[0])),
+        (("cached", "answer"), b"bytes are not kept"),
+        (("dates", "rfm"), [dt.date(2025, 1, 1), day[0]]),
+    ]
+    yield WarmState(built, results)
+
+
+def test_a_saved_state_reads_back_with_the_same_rows_and_results(
+    mart: Mart, state: WarmState, tmp_path: Path
+) -> None:
+    root = tmp_path / "demo.duckdb.serving-state"
+    assert save(root, "k1", state) == 2  # the bytes are left for the server to compute
+    assert root.stat().st_mode & 0o777 == 0o700
+    back = load(root, "k1")
+    assert back is not None
+    assert [key for key, _ in back.results] == [
+        ("profile", "rfm", state.results[0][0][2]),
+        ("dates", "rfm"),
+    ]
+    assert same(back.results[0][1], state.results[0][1])
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    built = state.copies
+    assert set(back.copies.tables) == set(built.tables)
+    for name, table in built.tables.items():
+        assert all(back.copies.tables[name].rows(i) == table.rows(i) for i in ids), name
+    assert back.copies.features is not None and built.features is not None
+    assert back.copies.features[0] == built.features[0]
+    assert back.copies.orders is not None and built.orders is not None
+    assert all(back.copies.orders.rows(i) == built.orders.rows(i) for i in ids)
+    assert back.copies.has_scores == built.has_scores
+
+
+def test_another_key_finds_nothing_and_a_new_save_removes_the_old(
+    state: WarmState, tmp_path: Path
+) -> None:
+    root = tmp_path / "state"
+    save(root, "old", state)
+    assert load(root, "other") is None
+    (root / f"{warm_state.TEMPORARY}999999999-abandoned").mkdir()  # a killed writer's
+    save(root, "new", state)
+    assert sorted(p.name for p in root.iterdir()) == ["new"]
+    assert load(root, "old") is None and load(root, "new") is not None
+
+
+def test_a_damaged_state_is_ignored_with_a_warning(
+    state: WarmState, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    save(tmp_path, "k", state)
+    (tmp_path / "k" / "orders.arrow").write_bytes(b"not arrow")
+    with caplog.at_level(logging.WARNING):
+        assert load(tmp_path, "k") is None
+    assert "cannot be read" in caplog.text
+
+
+def test_a_state_is_found_under_its_new_key_after_a_rename(
+    state: WarmState, tmp_path: Path
+) -> None:
+    save(tmp_path, "k", state)
+    rename(tmp_path, "k", "k2")
+    assert load(tmp_path, "k") is None and load(tmp_path, "k2") is not None
+    rename(tmp_path, "gone", "k3")  # nothing to rename: nothing happens
+    assert not (tmp_path / "k3").exists()
+
+
+def test_the_key_changes_with_the_file_and_the_data_seen(mart: Mart) -> None:
+    files = file_state(mart)
+    key = state_key(files, ("seen",))
+    assert key is not None and key == state_key(files, ("seen",))
+    assert state_key(files, ("other",)) != key
+    moved = ((files[0][0] + 1, files[0][1]) if files[0] else None, files[1])
+    assert state_key(moved, ("seen",)) != key
+    assert state_key((None, None), ("seen",)) is None  # a mart without a file keeps nothing
