@@ -12,6 +12,7 @@ YYYYMMDD, cds, dollars) is written as a CSV with a header and loaded with
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,3 +147,17 @@ class BatchMemory:
 def batch_memory() -> BatchMemory:
     """Records the batches a mart hands out (:class:`BatchMemory`)."""
     return BatchMemory()
+
+
+@pytest.fixture(scope="session")
+def demo_mart_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard's demo mart (``tests/api/demo_mart.py``: 800 customers, RFM and
+    lifecycle at two dates), built once per session and shared by xdist workers; copy it
+    before opening it."""
+    path = Path(__file__).resolve().parent / "api" / "demo_mart.py"
+    spec = importlib.util.spec_from_file_location("segmint_tests_demo_mart", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built: Path = module.shared_demo(tmp_path_factory)
+    return built

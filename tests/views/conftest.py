@@ -6,7 +6,6 @@ page go to ``test-artifacts/`` at the repository root (git-ignored).
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import socket
 import threading
@@ -14,7 +13,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import uvicorn
@@ -34,19 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _load_demo_mart() -> ModuleType:
-    """``tests/api/demo_mart.py``, loaded by path (test folders are not one package)."""
-    path = Path(__file__).resolve().parents[1] / "api" / "demo_mart.py"
-    spec = importlib.util.spec_from_file_location("segmint_tests_demo_mart", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-shared_demo = _load_demo_mart().shared_demo
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -80,10 +65,10 @@ def privacy_key() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, demo_mart_file: Path) -> Iterator[Server]:
     """The dashboard served by uvicorn in a thread on 127.0.0.1."""
     path = tmp_path_factory.mktemp("served") / "demo.duckdb"
-    shutil.copy(shared_demo(tmp_path_factory), path)
+    shutil.copy(demo_mart_file, path)
     with connect(path, create=False) as mart:
         tokens = {role: create_token(mart, role) for role in Role}
     port = free_port()
@@ -118,17 +103,17 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="module")
-def mart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mart]:
+def mart(tmp_path_factory: pytest.TempPathFactory, demo_mart_file: Path) -> Iterator[Mart]:
     """This module's own copy of the demo mart, opened."""
     path = tmp_path_factory.mktemp("mart") / "demo.duckdb"
-    shutil.copy(shared_demo(tmp_path_factory), path)
+    shutil.copy(demo_mart_file, path)
     with connect(path, create=False) as opened:
         yield opened
 
 
 @pytest.fixture(scope="module")
-def mart_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def mart_path(tmp_path_factory: pytest.TempPathFactory, demo_mart_file: Path) -> Path:
     """This module's own copy of the demo mart, closed (for commands that open it)."""
     path = tmp_path_factory.mktemp("mart") / "demo.duckdb"
-    shutil.copy(shared_demo(tmp_path_factory), path)
+    shutil.copy(demo_mart_file, path)
     return path

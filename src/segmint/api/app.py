@@ -7,7 +7,7 @@ and their rows appear without a restart. Requests run on a bounded pool of worke
 (``workers``: more requests wait at the door instead of fighting over two cores), each with
 its own cursor of the snapshot; expensive results are cached per (segmentation,
 date) in :class:`segmint.views.dashboard.Dashboard`, warmed and refreshed off the request
-path by :class:`segmint.api.warmup.Warmer`. Pages read stored results only and never
+path by :class:`segmint.views.warmup.Warmer`. Pages read stored results only and never
 refit a model.
 """
 
@@ -43,7 +43,6 @@ from segmint.api.routes import (
     segmentations,
 )
 from segmint.api.sessions import Sessions
-from segmint.api.warmup import Warmer
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
 from segmint.mart.snapshot import warm_state_path
@@ -57,6 +56,7 @@ from segmint.serving.snapshot_pool import (
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.serving.token_cache import TokenCache
 from segmint.views.dashboard import Dashboard
+from segmint.views.warmup import Warmer
 
 API_PREFIX = "/api/v1"
 WORKERS = 8

@@ -17,7 +17,7 @@ data, consents, attributes and features in stored order, assignments, scores and
 the order of the view's statements. A table with a column whose type Arrow would turn into
 other Python values is not copied, and the view reads the mart's table.
 
-The copies are rebuilt off the request path by :class:`segmint.api.warmup.Warmer` when the
+The copies are rebuilt off the request path by :class:`segmint.views.warmup.Warmer` when the
 tables change (see :func:`fingerprint`); until a copy exists a view reads the mart's table.
 Orders are live data, so their copy is read only while nothing was committed to the mart
 since the warmer last found the copies current (:func:`file_state`, two ``stat`` calls);

@@ -2,7 +2,7 @@
 
 Profiles take seconds on a large mart; pages show the same ones again and again. Entries
 live for ``ttl`` seconds, or until :meth:`ResultCache.clear` when ``ttl`` is None (the
-server's :class:`segmint.api.warmup.Warmer` clears them when the mart changes, so no request
+server's :class:`segmint.views.warmup.Warmer` clears them when the mart changes, so no request
 recomputes a profile just because time passed); a per-key lock makes concurrent first
 requests wait for one computation instead of racing.
 """

@@ -4,7 +4,7 @@ Pages and the API ask this object rather than the library directly, so that the 
 results (a segmentation's profile, the overview, the RFM grid, migration, value & risk, a
 segment's members in page order) are computed once per (segmentation, date) and reused,
 and so that names and dates are checked in one place with messages that say what exists.
-In the server, results stay until the mart changes (:class:`segmint.api.warmup.Warmer`
+In the server, results stay until the mart changes (:class:`segmint.views.warmup.Warmer`
 calls :meth:`Dashboard.invalidate`), so a page never recomputes a profile because a timer
 ran out.
 """

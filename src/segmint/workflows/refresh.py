@@ -8,7 +8,7 @@ applied, not refitted; churn and intent are scored with their stored models whil
 are younger than their horizon (retrained otherwise) and CLV with the stored fit
 (:func:`segmint.workflows.predict.refresh_scores`); value tiers are ranked on the new
 CLV scores. A running dashboard sees the new dates when the mart is published on close and
-warms its figures again (:class:`segmint.api.warmup.Warmer`).
+warms its figures again (:class:`segmint.views.warmup.Warmer`).
 """
 
 from __future__ import annotations

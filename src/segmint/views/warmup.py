@@ -81,6 +81,10 @@ class Warmer:
         self.interval = interval
         self.kept = kept
         self._key: str | None = None
+        self._unkept: tuple[Path, str] | None = None
+        self._deferred = False  # the loop writes after saying it is ready
+        self.taken_back = False
+        """Whether the last warm-up took a kept state back instead of computing it."""
         self._seen: tuple[Any, ...] | None = None
         self._tried: tuple[Any, ...] | None = None
         self._stop = threading.Event()
@@ -95,6 +99,7 @@ class Warmer:
 
     def start(self) -> None:
         """Warm up in a background thread, then look for changes every ``interval`` seconds."""
+        self._deferred = True
         self._thread = threading.Thread(target=self._loop, name="segmint-warmer", daemon=True)
         self._thread.start()
 
@@ -113,7 +118,10 @@ class Warmer:
         """Warm everything again when the mart changed since the last look; True when it did.
 
         After a failed warm-up of unchanged data, the next look keeps the copies built then
-        and the summaries that succeeded, and computes only what is missing.
+        and the summaries that succeeded, and computes only what is missing. With a folder
+        to keep the warm state in, it is taken back from there when kept for this state of
+        the data, and written there after a warm-up that computed it (by the background
+        loop after it says it is ready, since writing takes seconds; else at once).
         """
         files = file_state(mart)  # before looking: a commit meanwhile is noticed next time
         state = (_catalogue(mart), fingerprint(mart))
@@ -128,7 +136,10 @@ class Warmer:
         if not retry:
             self.copies.clear()  # let go of the old copies before computing anything new
             self.dashboard.invalidate()
-            if kept is not None and key is not None and self._restore(kept, key, files):
+            self.taken_back = (
+                kept is not None and key is not None and self._restore(kept, key, files)
+            )
+            if self.taken_back:
                 preload(mart)
                 self._seen, self._key = state, key
                 return True
@@ -142,9 +153,27 @@ class Warmer:
                 preload(mart)
         self._seen = state
         if kept is not None and key is not None:
-            self._keep(kept, key)
-            self._key = key
+            self._unkept = (kept, key)
+            if not self._deferred:
+                self.keep()
         return True
+
+    def keep(self) -> None:
+        """Write what the last warm-up computed to disk, when it has not been written yet
+        (a failure is logged: the server only loses a faster next start)."""
+        if self._unkept is None:
+            return
+        root, key = self._unkept
+        self._unkept = None
+        built = self.copies.current()
+        if built is None:
+            return
+        try:
+            warm_state.save(root, key, warm_state.WarmState(built, self.dashboard.results.items()))
+        except OSError as exc:
+            log.warning("could not keep the warm state in %s: %s", root, exc)
+            return
+        self._key = key
 
     def _rekey(self, files: FileState, state: tuple[Any, ...]) -> None:
         """The mart file changed but not its data (as this warmer judges it, the same way it
@@ -173,18 +202,6 @@ class Warmer:
         )
         return True
 
-    def _keep(self, root: Path, key: str) -> None:
-        """Write the copies and cached results to ``root`` under ``key`` (a failure is
-        logged: the server only loses a faster next start)."""
-        built = self.copies.current()
-        if built is None:
-            return
-        state = warm_state.WarmState(built, self.dashboard.results.items())
-        try:
-            warm_state.save(root, key, state)
-        except OSError as exc:
-            log.warning("could not keep the warm state in %s: %s", root, exc)
-
     def delay(self, failures: int) -> float:
         """Seconds until the next look after ``failures`` failed looks in a row: the interval
         after none or one, then doubled for each further failure up to :data:`MOST_DELAY`
@@ -208,6 +225,7 @@ class Warmer:
                     self.delay(failures),
                 )
             self._ready.set()
+            self.keep()  # after the server says it is ready: writing takes seconds
             self._wake.wait(self.delay(failures))
 
     def _warm(self, mart: Mart) -> None:

@@ -9,20 +9,22 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from segmint.api import warmup
-from segmint.api.warmup import MOST_DELAY, Warmer
 from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
 from segmint.mart.tokens import Role, create_token
+from segmint.serving import warm_state
 from segmint.serving.persisted_values import same
 from segmint.serving.sorted_copies import SortedCopies
+from segmint.views import warmup
 from segmint.views.customer_view import customer_360
 from segmint.views.dashboard import Dashboard
+from segmint.views.warmup import MOST_DELAY, Warmer
 
 
 @pytest.fixture(scope="module")
@@ -348,4 +350,26 @@ def test_a_state_that_cannot_be_kept_leaves_the_server_warm(
         assert warmer.check(mart)
     assert "could not keep the warm state" in caplog.text
     assert warmer.copies.built
+    warmer.copies.clear()
+
+
+def test_the_background_thread_keeps_the_state_after_saying_it_is_ready(
+    mart: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = kept_warmer(mart, tmp_path)
+    ready_when_saved: list[bool] = []
+    save = warm_state.save
+
+    def saving(*args: Any) -> int:
+        ready_when_saved.append(not warmer.warming)
+        return save(*args)
+
+    monkeypatch.setattr(warm_state, "save", saving)
+    warmer.start()
+    deadline = time.monotonic() + 120
+    while not ready_when_saved and time.monotonic() < deadline:
+        time.sleep(0.05)
+    warmer.stop()
+    assert ready_when_saved == [True]
+    assert len(list(tmp_path.iterdir())) == 1
     warmer.copies.clear()
