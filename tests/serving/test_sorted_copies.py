@@ -6,7 +6,9 @@ Whether the view built on them equals the Ibis view is in ``tests/views/test_cus
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 import segmint
 from segmint.features import stored_dates
 from segmint.mart import Mart
+from segmint.mart.ingest import IngestOptions, ingest
 from segmint.serving.sorted_copies import (
     COPIED,
     SortedCopies,
@@ -144,6 +147,44 @@ def test_fingerprint_changes_when_a_copied_table_changes(mart: Mart) -> None:
     finally:
         mart.raw.execute("DELETE FROM consents WHERE rowid = (SELECT max(rowid) FROM consents)")
     assert fingerprint(mart) == before
+
+
+@pytest.fixture
+def own_mart(demo_mart_file: Path, tmp_path: Path) -> Iterator[Mart]:
+    """A private copy of the demo mart, for a test that changes it."""
+    path = tmp_path / "own.duckdb"
+    shutil.copy(demo_mart_file, path)
+    with segmint.connect(path, create=False) as opened:
+        yield opened
+
+
+def test_fingerprint_changes_when_a_load_only_fills_empty_values(
+    own_mart: Mart, tmp_path: Path
+) -> None:
+    """A load that gives a customer a gender the mart lacked adds no row, but it is a load."""
+    mart = own_mart
+    row = mart.raw.execute("SELECT customer_id FROM customers WHERE gender IS NULL").fetchone()
+    assert row is not None
+    before, counts = fingerprint(mart), mart.count("customers")
+    update = tmp_path / "customers.csv"
+    update.write_text(f"customer_id,gender\n{row[0]},F\n")
+    ingest(mart, "customers", update, IngestOptions())
+    assert mart.count("customers") == counts
+    filled = mart.raw.execute("SELECT gender FROM customers WHERE customer_id = $1", [row[0]])
+    assert filled.fetchone() == ("F",)
+    assert fingerprint(mart) != before
+
+
+def test_fingerprint_changes_when_features_are_stored_again_at_the_same_date(
+    own_mart: Mart,
+) -> None:
+    mart = own_mart
+    before = fingerprint(mart)
+    mart.raw.execute(
+        "INSERT INTO feature_builds SELECT feature_group, as_of, source_key, method, "
+        "now()::TIMESTAMP + INTERVAL 1 DAY FROM feature_builds LIMIT 1"
+    )
+    assert fingerprint(mart) != before
 
 
 def test_an_in_memory_mart_is_copied_but_its_orders_never_trusted() -> None:

@@ -273,11 +273,22 @@ def parts_of(
     return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
+STAMPS: dict[str, str] = {
+    "ingests": "max(ingest_id), count(*)",
+    "feature_builds": "max(built_at), count(*)",
+    "segmentation_builds": "max(built_at), count(*)",
+    "model_runs": "max(run_id), count(*)",
+}
+"""The catalogues every writer of the copied and summarised data adds to, and what of
+them changes when it does: a load (also one that only updates rows, which changes no
+count), features or a segmentation stored again at the same date, a model fitted."""
+
+
 def fingerprint(mart: Mart) -> tuple[Any, ...]:
-    """What changes when a copied table changes: the feature dates, row counts (also of the
-    orders and their lines, and of the suppression list, which grows with every erasure
-    even when the counts of the copied tables do not change), and the latest version and
-    date of the assignments."""
+    """What changes when a copied or summarised table changes: the feature dates, row counts
+    (also of the orders and their lines, and of the suppression list, which grows with every
+    erasure even when the counts of the copied tables do not change), the latest version
+    and date of the assignments, and the writers' catalogues (:data:`STAMPS`)."""
     present = set(mart.con.list_tables())
     counts = [
         mart.raw.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()
@@ -288,7 +299,13 @@ def fingerprint(mart: Mart) -> tuple[Any, ...]:
     stored = None
     if "assignments" in present:
         stored = mart.raw.execute("SELECT max(version), max(as_of) FROM assignments").fetchone()
-    return tuple(stored_dates(mart)), *counts, stored, score_table.has_scores(mart)
+    stamps = [
+        mart.raw.execute(f"SELECT {stamp} FROM {quoted(table)}").fetchone()
+        if table in present
+        else None
+        for table, stamp in STAMPS.items()
+    ]
+    return tuple(stored_dates(mart)), *counts, stored, score_table.has_scores(mart), *stamps
 
 
 def preload(mart: Mart) -> None:
