@@ -13,8 +13,8 @@ from segmint.insight.profile import profile
 from segmint.mart import Mart
 from segmint.serving import warm_state
 from segmint.serving.persisted_values import same
-from segmint.serving.sorted_copies import SortedCopies, file_state
-from segmint.serving.warm_state import WarmState, load, rename, save, state_key
+from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.warm_state import WarmState, load, save, state_key
 
 
 @pytest.fixture(scope="module")
@@ -80,21 +80,9 @@ def test_a_damaged_state_is_ignored_with_a_warning(
     assert "cannot be read" in caplog.text
 
 
-def test_a_state_is_found_under_its_new_key_after_a_rename(
-    state: WarmState, tmp_path: Path
-) -> None:
-    save(tmp_path, "k", state)
-    rename(tmp_path, "k", "k2")
-    assert load(tmp_path, "k") is None and load(tmp_path, "k2") is not None
-    rename(tmp_path, "gone", "k3")  # nothing to rename: nothing happens
-    assert not (tmp_path / "k3").exists()
-
-
-def test_the_key_changes_with_the_file_and_the_data_seen(mart: Mart) -> None:
-    files = file_state(mart)
-    key = state_key(files, ("seen",))
-    assert key is not None and key == state_key(files, ("seen",))
-    assert state_key(files, ("other",)) != key
-    moved = ((files[0][0] + 1, files[0][1]) if files[0] else None, files[1])
-    assert state_key(moved, ("seen",)) != key
-    assert state_key((None, None), ("seen",)) is None  # a mart without a file keeps nothing
+def test_the_key_changes_with_the_data_seen_only() -> None:
+    seen = ([{"segmentation": "rfm", "version": "1"}], ((dt.date(2025, 1, 1),), (800,), None))
+    key = state_key(seen)
+    assert key == state_key(seen)
+    assert state_key(([], seen[1])) != key
+    assert state_key((seen[0], ((dt.date(2025, 1, 1),), (801,), None))) != key

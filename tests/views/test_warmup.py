@@ -322,7 +322,7 @@ def test_changed_data_is_computed_and_kept_anew(mart: Mart, tmp_path: Path) -> N
     second.copies.clear()
 
 
-def test_a_file_change_that_keeps_the_data_files_the_state_under_the_new_key(
+def test_a_commit_that_keeps_the_data_keeps_the_state(
     mart: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = kept_warmer(mart, tmp_path)

@@ -121,8 +121,6 @@ def warm(mart: MartOption = None) -> None:
     if not path.is_file():
         raise MartError(f"no mart at {path}. Load data into it first (`segmint load`).")
     started = time.perf_counter()
-    with connect(path, create=False) as writable:  # a server copies the file checkpointed
-        writable.raw.execute("CHECKPOINT")
     kept = warm_state_path(path)
     with connect(path, read_only=True) as opened, steps("warming the dashboard"):
         warmer = Warmer(

@@ -4,11 +4,13 @@ Warming a server at a million customers takes most of a minute: the profiles of 
 segmentations (about 20 s) and the sorted copies of the 360° view (about 25 s). None of it
 changes until the data do, so after a warm-up the server writes both beside the mart, in
 ``<mart>.serving-state/`` (:func:`segmint.mart.snapshot.warm_state_path`), under a key of
-what they were computed from: the snapshot file's size and modification time (which a
-snapshot takes from the mart file, and which every commit changes), the warmer's own
-record of the stored segmentations and table counts, the format and the code that computed
-them. A server that starts (or takes up a new snapshot) with the same key maps the copies
-from those files and takes the cached results back instead of computing them.
+what they were computed from: what the warmer compares to see whether the data changed
+(the stored segmentations with their versions and dates, the copied tables' counts, and
+the catalogues every writer adds to: loads, feature and segmentation builds, model fits,
+erasures), the format and the code that computed them. A server that starts (or takes up
+a new snapshot) on data with the same key maps the copies from those files and takes the
+cached results back instead of computing them; a commit that changes none of that (a
+token created, say) keeps the key.
 
 Writing is atomic: everything goes to a temporary folder that is renamed to its key when
 complete, and older keys are then removed (a server that still maps their files keeps
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from segmint.serving import persisted_copies, persisted_values
-from segmint.serving.sorted_copies import Built, FileState
+from segmint.serving.sorted_copies import Built
 from segmint.serving.sorted_table import SortedTable
 
 log = logging.getLogger(__name__)
@@ -57,12 +59,11 @@ class WarmState:
     results: list[Entry]
 
 
-def state_key(files: FileState, seen: Any) -> str | None:
-    """The key of the warm state of a mart whose file is in ``files`` state and in which
-    the warmer saw ``seen``; None for a mart without a file (nothing is kept)."""
-    if not files or files[0] is None:
-        return None
-    described = json.dumps([FORMAT, _code(), list(files), repr(seen)])
+def state_key(seen: Any) -> str:
+    """The key of the warm state of data in which the warmer saw ``seen`` (the stored
+    segmentations and the fingerprint of :func:`segmint.serving.sorted_copies.fingerprint`),
+    computed by this code in this format."""
+    described = json.dumps([FORMAT, _code(), repr(seen)])
     return hashlib.sha256(described.encode()).hexdigest()[:40]
 
 
@@ -102,15 +103,6 @@ def load(root: Path, key: str) -> WarmState | None:
     except (OSError, ValueError, KeyError, TypeError, persisted_values.NotPersistableError) as exc:
         log.warning("the saved warm state in %s cannot be read (%s); computing it", folder, exc)
         return None
-
-
-def rename(root: Path, key: str, new: str) -> None:
-    """File the state saved under ``key`` under ``new`` (the mart file changed, and the
-    server found its data unchanged: a token created, say); nothing when there is none."""
-    try:
-        (root / key).rename(root / new)
-    except OSError as exc:
-        log.debug("the warm state %s is not renamed: %s", key, exc)
 
 
 def _write(folder: Path, state: WarmState) -> dict[str, Any]:

@@ -80,7 +80,6 @@ class Warmer:
         self.copies = copies
         self.interval = interval
         self.kept = kept
-        self._key: str | None = None
         self._unkept: tuple[Path, str] | None = None
         self._deferred = False  # the loop writes after saying it is ready
         self.taken_back = False
@@ -127,12 +126,11 @@ class Warmer:
         state = (_catalogue(mart), fingerprint(mart))
         if state == self._seen:
             self.copies.confirm(files)
-            self._rekey(files, state)
             return False
         retry = state == self._tried and self.copies.built
         self._tried, self._seen = state, None  # warm until this look succeeds
         kept = self.kept
-        key = warm_state.state_key(files, state) if kept is not None else None
+        key = warm_state.state_key(state) if kept is not None else None
         if not retry:
             self.copies.clear()  # let go of the old copies before computing anything new
             self.dashboard.invalidate()
@@ -141,7 +139,7 @@ class Warmer:
             )
             if self.taken_back:
                 preload(mart)
-                self._seen, self._key = state, key
+                self._seen = state
                 return True
         try:
             self._warm(mart)  # first, while the least is held: the summaries hold the most
@@ -172,19 +170,6 @@ class Warmer:
             warm_state.save(root, key, warm_state.WarmState(built, self.dashboard.results.items()))
         except OSError as exc:
             log.warning("could not keep the warm state in %s: %s", root, exc)
-            return
-        self._key = key
-
-    def _rekey(self, files: FileState, state: tuple[Any, ...]) -> None:
-        """The mart file changed but not its data (as this warmer judges it, the same way it
-        keeps serving its copies): file the kept warm state under the file's new key, so
-        that a restart takes it back."""
-        if self.kept is None or self._key is None:
-            return
-        key = warm_state.state_key(files, state)
-        if key is not None and key != self._key:
-            warm_state.rename(self.kept, self._key, key)
-            self._key = key
 
     def _restore(self, root: Path, key: str, files: FileState) -> bool:
         """Take back the warm state kept under ``key`` in ``root``; True when there was one."""
