@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from segmint.cli._options import MartOption
-from segmint.cli._output import err, out, steps, user_errors
+from segmint.cli._output import err, user_errors
 from segmint.config import get_settings
 from segmint.exceptions import InputError, MartError
 
@@ -101,44 +101,6 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = before
 
 
-@user_errors
-def warm(mart: MartOption = None) -> None:
-    """Compute what the dashboard reads first and keep it beside the mart, so that a server
-    started on this data is ready in seconds.
-
-    Run it after a load or refresh while no server runs (a running server keeps its own).
-    """
-    import time
-    from contextlib import nullcontext
-
-    from segmint.mart import connect
-    from segmint.mart.snapshot import warm_state_path
-    from segmint.serving.sorted_copies import SortedCopies
-    from segmint.views.dashboard import Dashboard
-    from segmint.views.warmup import Warmer
-
-    path = get_settings(mart).mart
-    if not path.is_file():
-        raise MartError(f"no mart at {path}. Load data into it first (`segmint load`).")
-    started = time.perf_counter()
-    kept = warm_state_path(path)
-    with connect(path, read_only=True) as opened, steps("warming the dashboard"):
-        warmer = Warmer(
-            lambda: nullcontext(opened),
-            Dashboard(ttl=None, catalogue_ttl=None),
-            SortedCopies(),
-            kept=kept,
-        )
-        warmer.check(opened)
-    done = "already kept" if warmer.taken_back else "kept"
-    out.print(
-        f"{done} the dashboard's warm state of {path} in {kept} "
-        f"({time.perf_counter() - started:.1f} s): `segmint serve` on this data is ready in "
-        "seconds.",
-        highlight=False,
-    )
-
-
 def is_loopback(host: str) -> bool:
     """True when ``host`` is a loopback address or ``localhost`` (reachable from this machine only)."""
     if host.strip().lower() == "localhost":
@@ -173,4 +135,3 @@ def _tls_files(cert: Path | None, key: Path | None) -> tuple[Path, Path] | None:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command("serve")(serve)
-    app.command("warm")(warm)
