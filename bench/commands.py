@@ -9,7 +9,8 @@ process, from start to exit, imports included. This benchmark
    ``segment rfm`` is the same command again with nothing changed);
 3. appends one more day of orders (the last day's orders moved a day on, new ids), loads
    it with ``segmint load`` and times ``segmint refresh`` (skipped with a note while the
-   command does not exist);
+   command does not exist), then ``segmint warm`` (the dashboard's warm state kept for the
+   next server start, as a nightly job would end);
 4. times the peers in the same run, each a whole process too: one plain DuckDB GROUP BY
    for frequency, recency, T and monetary value over the same mart file (a ``python -c``
    process, the query of ``bench/segment.py``), and lifetimes'
@@ -220,7 +221,8 @@ def has_command(name: str) -> bool:
 
 
 def append_and_refresh(mart: Path, folder: Path, as_of: dt.date, scratch: Path) -> dict[str, Timed]:
-    """Load one more day of orders, then ``segmint refresh`` to the new day (if it exists)."""
+    """Load one more day of orders, then ``segmint refresh`` to the new day and ``segmint
+    warm`` (each if it exists)."""
     day = one_more_day(folder, as_of, scratch / "next-day")
     load = [str(SEGMINT), "load", str(day), "--mart", str(mart)]
     results = {"load one more day": timed(load, "segmint load (one more day)")}
@@ -230,6 +232,9 @@ def append_and_refresh(mart: Path, folder: Path, as_of: dt.date, scratch: Path) 
     next_day = (as_of + dt.timedelta(days=1)).isoformat()
     refresh = [str(SEGMINT), "refresh", "--as-of", next_day, "--mart", str(mart)]
     results["refresh"] = timed(refresh, "segmint refresh")
+    if has_command("warm"):  # the end of a nightly job: the next server start is ready at once
+        warm = [str(SEGMINT), "warm", "--mart", str(mart)]
+        results["warm (after the refresh)"] = timed(warm, "segmint warm")
     return results
 
 
