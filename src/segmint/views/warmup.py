@@ -129,14 +129,11 @@ class Warmer:
             return False
         retry = state == self._tried and self.copies.built
         self._tried, self._seen = state, None  # warm until this look succeeds
-        kept = self.kept
-        key = warm_state.state_key(state) if kept is not None else None
+        kept = None if self.kept is None else (self.kept, warm_state.state_key(state))
         if not retry:
             self.copies.clear()  # let go of the old copies before computing anything new
             self.dashboard.invalidate()
-            self.taken_back = (
-                kept is not None and key is not None and self._restore(kept, key, files)
-            )
+            self.taken_back = kept is not None and self._restore(*kept, files)
             if self.taken_back:
                 preload(mart)
                 self._seen = state
@@ -150,13 +147,12 @@ class Warmer:
                 self.copies.rebuild(mart)
                 preload(mart)
         self._seen = state
-        if kept is not None and key is not None:
-            self._unkept = (kept, key)
-            if not self._deferred:
-                self.keep()
+        self._unkept = kept
+        if not self._deferred:
+            self._keep()
         return True
 
-    def keep(self) -> None:
+    def _keep(self) -> None:
         """Write what the last warm-up computed to disk, when it has not been written yet
         (a failure is logged: the server only loses a faster next start)."""
         if self._unkept is None:
@@ -210,7 +206,7 @@ class Warmer:
                     self.delay(failures),
                 )
             self._ready.set()
-            self.keep()  # after the server says it is ready: writing takes seconds
+            self._keep()  # after the server says it is ready: writing takes seconds
             self._wake.wait(self.delay(failures))
 
     def _warm(self, mart: Mart) -> None:
