@@ -98,6 +98,16 @@ def test_kruskal_wallis_equals_scipy_on_any_data(rows: list[tuple[str, float | N
     assert epsilon == pytest.approx(expected.statistic / (n - 1), rel=1e-9, abs=1e-12)
 
 
+def test_kruskal_wallis_leaves_out_rows_without_a_segment() -> None:
+    values = pd.Series([1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 500.0])
+    segments = pd.Series(["A", "A", "A", "B", "B", "B", None])
+    expected = stats.kruskal([1.0, 2.0, 3.0], [10.0, 11.0, 12.0])
+    for groups in (segments, segments.astype("category")):
+        h, p, _, n = kruskal_wallis(values, groups)
+        assert n == 6
+        assert (h, p) == pytest.approx((expected.statistic, expected.pvalue), rel=1e-12)
+
+
 def test_cramers_v_of_a_perfectly_associated_table_is_one() -> None:
     segments = pd.Series(["A"] * 40 + ["B"] * 30 + ["C"] * 30)
     values = segments.map({"A": "x", "B": "y", "C": "z"})
