@@ -40,11 +40,13 @@ def mart() -> Iterator[Mart]:
             "INSERT INTO assignments VALUES "
             "('rfm', 1, DATE '2024-06-30', 'a', 'Old'), ('rfm', 2, DATE '2024-06-30', 'a', 'New'),"
             "('rfm', 1, DATE '2024-03-31', 'a', 'Early'), ('life', 1, DATE '2024-06-30', 'a', 'Active'),"
-            "('rfm', 2, DATE '2024-06-30', 'b', 'Other')"
+            "('rfm', 2, DATE '2024-06-30', 'b', 'Other'), ('rfm', 2, DATE '2024-09-30', 'a', 'New'),"
+            "('rfm', 2, DATE '2024-12-31', 'a', 'Early'), ('life', 1, DATE '2024-12-31', 'a', 'Active')"
         )
         sql(
             "INSERT INTO scores VALUES ('a', DATE '2024-03-31', 'm', 'p_alive', 0.5),"
-            "('a', DATE '2024-06-30', 'm', 'p_alive', 0.9), ('a', DATE '2024-06-30', 'm', 'clv', 12.0)"
+            "('a', DATE '2024-06-30', 'm', 'p_alive', 0.9), ('a', DATE '2024-06-30', 'm', 'clv', 12.0),"
+            "('a', DATE '2024-03-31', 'old', 'p_alive', 0.4), ('Z', DATE '2024-03-31', 'm', 'clv', 3.0)"
         )
         sql(
             "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) VALUES "
@@ -73,25 +75,31 @@ def copies(request: pytest.FixtureRequest, mart: Mart) -> SortedCopies:
     return built
 
 
-def test_segment_history_keeps_the_latest_version_per_date(
+def test_segment_history_is_the_runs_of_the_latest_version_per_date(
     mart: Mart, copies: SortedCopies
 ) -> None:
+    """One row per run of equal segments: rfm went Early, New (the newer version at
+    2024-06-30, then again at 2024-09-30), Early; life stayed Active."""
     assert segment_history(mart, copies, "a") == [
-        {"segmentation": "life", "as_of": "2024-06-30", "segment": "Active"},
-        {"segmentation": "rfm", "as_of": "2024-03-31", "segment": "Early"},
-        {"segmentation": "rfm", "as_of": "2024-06-30", "segment": "New"},
+        {"segmentation": "life", "since": "2024-06-30", "as_of": "2024-12-31", "segment": "Active"},
+        {"segmentation": "rfm", "since": "2024-03-31", "as_of": "2024-03-31", "segment": "Early"},
+        {"segmentation": "rfm", "since": "2024-06-30", "as_of": "2024-09-30", "segment": "New"},
+        {"segmentation": "rfm", "since": "2024-12-31", "as_of": "2024-12-31", "segment": "Early"},
     ]
     assert segment_history(mart, copies, "nobody") == []
 
 
-def test_scores_latest_date_first(mart: Mart, copies: SortedCopies) -> None:
+def test_scores_are_the_values_of_each_scores_latest_run_latest_date_first(
+    mart: Mart, copies: SortedCopies
+) -> None:
     found = score_records(mart, copies, "a")
-    assert [(r["as_of"], r["score_name"]) for r in found] == [
-        ("2024-06-30", "clv"),
-        ("2024-06-30", "p_alive"),
-        ("2024-03-31", "p_alive"),
+    assert [(r["as_of"], r["model"], r["score_name"], r["value"]) for r in found] == [
+        ("2024-06-30", "m", "clv", 12.0),
+        ("2024-06-30", "m", "p_alive", 0.9),
+        ("2024-03-31", "old", "p_alive", 0.4),
     ]
     assert score_records(mart, copies, "b") == []
+    assert score_records(mart, copies, "Z") == []  # not scored by the latest run of clv
 
 
 def test_table_records_drop_the_ingest_id(mart: Mart, copies: SortedCopies) -> None:

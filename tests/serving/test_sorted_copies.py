@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,22 @@ import segmint
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.serving.customer_lookup import SCORES_SQL, SEGMENTS_SQL, query
+from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_copies import (
     COPIED,
+    DERIVED,
     SortedCopies,
     file_state,
     fingerprint,
 )
 from segmint.views.customer_view import RECENT
+
+TABLES = [*COPIED, *DERIVED]
+"""Every table a customer's rows are copied from."""
+
+LOOKUPS = {SCORES_TABLE: SCORES_SQL, "assignments": SEGMENTS_SQL}
+"""The view's statement on the mart for each derived copy."""
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +59,7 @@ def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
     day = stored_dates(mart)[-1]
     customer = sample_ids(mart)[0]
     fresh = SortedCopies()
-    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert [fresh.rows(t, customer) for t in TABLES] == [None] * len(TABLES)
     assert (fresh.feature_rows(day, customer), fresh.has_scores()) == (None, None)
     assert fresh.recent_orders(mart, customer, RECENT) is None
     fresh.rebuild(mart)
@@ -57,11 +67,11 @@ def test_copies_are_absent_until_built_and_after_clear(mart: Mart) -> None:
     assert fresh.feature_rows(day - dt.timedelta(days=1), customer) is None
     assert fresh.has_scores() is True
     assert fresh.nbytes > 0
-    for table in COPIED:
+    for table in TABLES:
         found = fresh.rows(table, customer)
         assert found is not None and found[1], table
     fresh.clear()
-    assert [fresh.rows(t, customer) for t in COPIED] == [None] * len(COPIED)
+    assert [fresh.rows(t, customer) for t in TABLES] == [None] * len(TABLES)
     assert fresh.nbytes == 0
 
 
@@ -86,7 +96,7 @@ def test_every_copied_row_is_found_once(mart: Mart, copies: SortedCopies) -> Non
 
 def test_rows_of_several_customers_are_their_rows_in_turn(mart: Mart, copies: SortedCopies) -> None:
     ids = sample_ids(mart)[:3]
-    for table in COPIED:
+    for table in TABLES:
         found = copies.rows_of(table, [*ids, "nobody"])
         assert found is not None
         expected = [row for customer_id in ids for row in copied_rows(copies, table, customer_id)]
@@ -108,15 +118,22 @@ def test_customer_rows_equal_the_marts_in_its_column_order(
     assert rows == stored
 
 
-def test_assignment_rows_follow_the_views_order(mart: Mart, copies: SortedCopies) -> None:
-    customer = sample_ids(mart)[0]
-    found = copies.rows("assignments", customer)
-    assert found is not None
-    columns, rows = found
-    assert columns == ["segmentation", "as_of", "segment", "version"]
-    keys = [(r[0], r[1], -r[3]) for r in rows]
-    assert keys == sorted(keys)
-    assert len({r[0] for r in rows}) >= 2  # rfm and lifecycle at least
+def test_derived_copies_hold_what_the_views_statement_gives(
+    mart: Mart, copies: SortedCopies
+) -> None:
+    """Every customer's segment runs and latest scores in the copy equal the statement the
+    view runs on the mart for that one customer."""
+    ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
+    for table, (columns, *_) in DERIVED.items():
+        for customer_id in ids:
+            found = copies.rows(table, customer_id)
+            assert found is not None and found[0] == columns, table
+            assert found == query(mart.raw, LOOKUPS[table], customer_id), (table, customer_id)
+    runs = [row for c in ids for row in copied_rows(copies, "assignments", c)]
+    assert len({row[0] for row in runs}) >= 2  # rfm and lifecycle at least
+    assert any(since < until for _, since, until, _ in runs)  # kept a segment: one row
+    moved = Counter((c, row[0]) for c in ids for row in copied_rows(copies, "assignments", c))
+    assert max(moved.values()) >= 2  # a customer who moved between the two dates
 
 
 def test_recent_orders_are_read_only_while_nothing_was_committed(mart: Mart) -> None:
@@ -233,7 +250,7 @@ def test_copies_read_in_parts_equal_copies_read_whole(
     ids = [row[0] for row in mart.raw.execute("SELECT customer_id FROM customers").fetchall()]
     day = stored_dates(mart)[-1]
     for customer_id in ids:
-        for table in COPIED:
+        for table in TABLES:
             assert parted.rows(table, customer_id) == copies.rows(table, customer_id), table
         assert parted.feature_rows(day, customer_id) == copies.feature_rows(day, customer_id)
         orders = _built(parted).orders, _built(copies).orders

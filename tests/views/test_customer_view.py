@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import ibis
+import pandas as pd
 import pytest
 
 from segmint.exceptions import MartError
@@ -45,23 +46,43 @@ def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
     newest = assigned.group_by(["segmentation", "as_of"]).aggregate(version=assigned.version.max())
     history = assigned.semi_join(newest, ["segmentation", "as_of", "version"])
     s = mart.con.table(SCORES_TABLE)
-    scored = s.filter(s.customer_id == customer_id).select("as_of", "model", "score_name", "value")
+    newest = s.group_by(["score_name", "model"]).aggregate(as_of=s.as_of.max())
+    scored = s.filter(s.customer_id == customer_id).semi_join(
+        newest, ["score_name", "model", "as_of"]
+    )
     features = load_features(mart, day)
     own = features.filter(features.customer_id == customer_id).execute()
     return {
         "profile": rows("customers")[0],
         "features": records(own.drop(columns=["customer_id", "as_of"]))[0] if len(own) else {},
         "segments": records(
-            history.select("segmentation", "as_of", "segment")
-            .order_by(["segmentation", "as_of"])
+            segment_runs(history.select("segmentation", "as_of", "segment").execute())
+        ),
+        "scores": records(
+            scored.select("as_of", "model", "score_name", "value")
+            .order_by([ibis.desc("as_of"), "score_name", "model"])
             .execute()
         ),
-        "scores": records(scored.order_by([ibis.desc("as_of"), "score_name"]).execute()),
         "orders": records(joined.order_by(ibis.desc("order_ts")).execute()),
         "events": recent("events", "event_ts"),
         "consents": rows("consents"),
         "pii": rows("customer_pii")[0],
     }
+
+
+def segment_runs(history: pd.DataFrame) -> pd.DataFrame:
+    """Each run of equal segments per segmentation (by date): first and last date."""
+    found: list[dict[str, Any]] = []
+    for row in history.sort_values(["segmentation", "as_of"]).itertuples():
+        last = found[-1] if found else None
+        if last and (last["segmentation"], last["segment"]) == (row.segmentation, row.segment):
+            last["as_of"] = row.as_of
+        else:
+            found.append(
+                {"segmentation": row.segmentation, "since": row.as_of, "as_of": row.as_of}
+                | {"segment": row.segment}
+            )
+    return pd.DataFrame(found, columns=["segmentation", "since", "as_of", "segment"])
 
 
 @pytest.fixture(scope="module")

@@ -218,7 +218,8 @@ def extra_assignment(mart: Mart) -> Iterator[tuple[str, dt.date]]:
 
 def shows_extra(mart: Mart, copies: SortedCopies, customer: str, day: dt.date) -> bool:
     view = customer_360(mart, customer, copies=copies)
-    extra = {"segmentation": "extra", "as_of": day.isoformat(), "segment": "only one"}
+    stored = day.isoformat()
+    extra = {"segmentation": "extra", "since": stored, "as_of": stored, "segment": "only one"}
     return extra in view.segments
 
 

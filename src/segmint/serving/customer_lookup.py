@@ -27,7 +27,7 @@ import duckdb
 
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
-from segmint.serving import order_values, score_table
+from segmint.serving import histories, order_values, score_table
 from segmint.serving.frames import row_records
 from segmint.serving.order_values import RECENT as RECENT
 from segmint.serving.sorted_copies import SortedCopies
@@ -40,16 +40,8 @@ SEARCH_COLUMNS = ("customer_id", "signup_date", "country", "region", "acquisitio
 
 ROWS_SQL = "SELECT * FROM {table} WHERE customer_id = $1"
 FEATURES_SQL = "SELECT * FROM {table} WHERE customer_id = $1 AND as_of = $2"
-SEGMENTS_SQL = """
-SELECT segmentation, as_of, segment, version FROM {table} WHERE customer_id = $1
-ORDER BY segmentation, as_of, version DESC
-"""
-SCORES_SQL = """
-WITH mine AS MATERIALIZED (
-    SELECT as_of, model, score_name, value FROM {table} WHERE customer_id = $1
-)
-SELECT * FROM mine ORDER BY as_of DESC, score_name, model
-"""
+SEGMENTS_SQL = histories.segment_runs("customer_id = $1")
+SCORES_SQL = histories.latest_scores("customer_id = $1")
 EVENTS_SQL = f"""
 WITH mine AS MATERIALIZED (SELECT * FROM events WHERE customer_id = $1)
 SELECT * FROM mine ORDER BY event_ts DESC LIMIT {RECENT}
@@ -89,25 +81,18 @@ def feature_records(
 
 
 def segment_history(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
-    """The customer's segment per segmentation and date, from the latest version that holds
-    the customer (the rows come newest version first)."""
-    columns, rows = lookup(mart.raw, copies, "assignments", SEGMENTS_SQL, customer_id)
-    seen: set[tuple[Any, Any]] = set()
-    latest = []
-    for row in rows:
-        if (row[0], row[1]) not in seen:
-            seen.add((row[0], row[1]))
-            latest.append(row)
-    return row_records(columns, latest, ("version",))
+    """The customer's runs of equal segments per segmentation, from the first
+    (:func:`segmint.serving.histories.segment_runs`)."""
+    return row_records(*lookup(mart.raw, copies, "assignments", SEGMENTS_SQL, customer_id))
 
 
 def score_records(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
-    """The customer's scores, latest date first; none when the mart has no scores table."""
+    """The latest value of each of the customer's scores, latest date first; none when the
+    mart has no scores table."""
     known = copies.has_scores()
     if not (score_table.has_scores(mart) if known is None else known):
         return []
-    table = score_table.SCORES_TABLE
-    return row_records(*lookup(mart.raw, copies, table, SCORES_SQL, customer_id))
+    return row_records(*lookup(mart.raw, copies, score_table.SCORES_TABLE, SCORES_SQL, customer_id))
 
 
 def recent_events(mart: Mart, customer_id: str) -> list[dict[str, Any]]:

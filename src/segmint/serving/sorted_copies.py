@@ -6,9 +6,11 @@ statement that reads nothing), and the derived tables (``features``, ``assignmen
 ``scores``) are written in whatever order the engine produced them, so there a lookup would
 scan every row. The server therefore keeps :class:`~segmint.serving.sorted_table.SortedTable`
 copies in the process, found by binary search in tens of microseconds: the latest stored
-date of ``features``; ``assignments``, ``scores``, ``customers``, ``customer_pii``,
-``consents`` and ``customer_attributes`` whole; and each customer's latest orders with
-their values (:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a
+date of ``features``; ``customers``, ``customer_pii``, ``consents`` and
+``customer_attributes`` whole; of ``assignments`` and ``scores`` what the view shows, which
+stays small as refreshes add dates (each run of equal segments, each score's latest value:
+:mod:`segmint.serving.histories`); and each customer's latest orders with their values
+(:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a
 million customers) is too large to copy and is read from the mart, where it is stored in
 ``customer_id`` order.
 
@@ -42,7 +44,7 @@ import numpy.typing as npt
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
-from segmint.serving import order_values, score_table
+from segmint.serving import histories, order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_table import IN_PART, KEY, Part, Rows, SortedTable, sorted_table
 
@@ -51,23 +53,30 @@ STORED = "rowid"
 
 COPIED: dict[str, tuple[tuple[str, ...] | None, str]] = {
     "customers": (None, STORED),
-    SCORES_TABLE: (
-        ("as_of", "model", "score_name", "value"),
-        "as_of DESC, score_name, model",
-    ),
-    "assignments": (
-        ("segmentation", "as_of", "segment", "version"),
-        "segmentation, as_of, version DESC",
-    ),
     "consents": (None, STORED),
     "customer_pii": (None, STORED),
     "customer_attributes": (None, STORED),
 }
 """Tables copied whole: the columns the view's statement reads (None: all but ``ingest_id``,
-in the mart's order), and the order of a customer's rows (the order that statement gives:
-stored order, or its ``ORDER BY``). Customers are built first (their ids cut the parts),
-then the orders, then the others in this order: those whose reading holds most memory
-while less is held."""
+in the mart's order), and the order of a customer's rows (stored order). Customers are built
+first (their ids cut the parts), then the orders, then :data:`DERIVED`, then the others in
+this order: those whose reading holds most memory while less is held."""
+
+DERIVED: dict[str, tuple[list[str], str, str]] = {
+    SCORES_TABLE: (
+        histories.SCORE_COLUMNS,
+        histories.latest_scores(IN_PART, KEY),
+        histories.LATEST_SCORE_ROWS,
+    ),
+    "assignments": (
+        histories.SEGMENT_COLUMNS,
+        histories.segment_runs(IN_PART, KEY),
+        "SELECT count(*) FROM assignments",
+    ),
+}
+"""Tables of which the view shows what stays small as their history grows
+(:mod:`segmint.serving.histories`): the columns, the statement over a part of the
+customers whose rows are copied, and the count of the rows it reads for all of them."""
 
 PART_VALUES = 10_000_000
 """Values (rows × columns) a copy reads and the engine sorts at a time: the engine's memory
@@ -179,10 +188,14 @@ class SortedCopies:
         if {"orders", "order_lines"} <= present:
             parts = parts_of(mart, "orders", len(order_values.ORDER_COLUMNS), keys)
             orders = order_values.order_history(mart, parts=parts)
+        for name, (shown, sql, counted) in DERIVED.items():
+            if name in present and (name != SCORES_TABLE or has_scores):
+                parts = parts_of(mart, name, len(shown), keys, counted)
+                derived = sorted_table(mart.raw, sql, [], shown, parts=parts)
+                if derived is not None:
+                    tables[name] = derived
         for name, (columns, order) in COPIED.items():
             if name == "customers" or name not in present:
-                continue
-            if name == SCORES_TABLE and not has_scores:
                 continue
             copy = _copy(mart, name, columns, order, keys=keys)
             if copy is not None:
@@ -261,12 +274,18 @@ def _copy(
 
 
 def parts_of(
-    mart: Mart, table: str, columns: int, keys: npt.NDArray[np.bytes_] | None
+    mart: Mart,
+    table: str,
+    columns: int,
+    keys: npt.NDArray[np.bytes_] | None,
+    counted: str | None = None,
 ) -> list[Part]:
-    """Parts of about :data:`PART_VALUES` values (rows × ``columns``) of ``table``, cut at
-    evenly spaced ids of the sorted ``keys`` (one part without them)."""
-    counted = mart.raw.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()
-    count = math.ceil((counted[0] if counted else 0) * columns / PART_VALUES)
+    """Parts of about :data:`PART_VALUES` values (rows × ``columns``) of ``table`` (the rows
+    the statement ``counted`` counts, when given), cut at evenly spaced ids of the sorted
+    ``keys`` (one part without them)."""
+    counting = counted or f"SELECT count(*) FROM {quoted(table)}"
+    found = mart.raw.execute(counting).fetchone()
+    count = math.ceil((found[0] if found else 0) * columns / PART_VALUES)
     if keys is None or count <= 1 or len(keys) < count:
         return [(None, None)]
     cuts: list[str | None] = [keys[len(keys) * i // count].decode() for i in range(1, count)]
@@ -294,7 +313,7 @@ def fingerprint(mart: Mart) -> tuple[Any, ...]:
         mart.raw.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()
         if table in present
         else None
-        for table in ("features", *COPIED, "orders", "order_lines", "suppression")
+        for table in ("features", *COPIED, *DERIVED, "orders", "order_lines", "suppression")
     ]
     stored = None
     if "assignments" in present:
