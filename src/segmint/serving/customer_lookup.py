@@ -87,8 +87,8 @@ def segment_history(mart: Mart, copies: SortedCopies, customer_id: str) -> list[
 
 
 def score_records(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
-    """The latest value of each of the customer's scores, latest date first; none when the
-    mart has no scores table."""
+    """The customer's value of each score from that score's latest run, latest date first;
+    none when the mart has no scores table."""
     known = copies.has_scores()
     if not (score_table.has_scores(mart) if known is None else known):
         return []

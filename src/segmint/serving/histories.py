@@ -29,7 +29,7 @@ SEGMENT_COLUMNS = ["segmentation", "since", "as_of", "segment"]
 """A run of the customer's segment in one segmentation."""
 
 SCORE_COLUMNS = ["as_of", "model", "score_name", "value"]
-"""A score's latest value."""
+"""A score's value from its latest run."""
 
 
 def segment_runs(where: str, key: str = "") -> str:

@@ -48,19 +48,11 @@ from segmint.serving import histories, order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_table import IN_PART, KEY, Part, Rows, SortedTable, sorted_table
 
-STORED = "rowid"
-"""The order of a customer's rows that is the order they are stored in."""
-
-COPIED: dict[str, tuple[tuple[str, ...] | None, str]] = {
-    "customers": (None, STORED),
-    "consents": (None, STORED),
-    "customer_pii": (None, STORED),
-    "customer_attributes": (None, STORED),
-}
-"""Tables copied whole: the columns the view's statement reads (None: all but ``ingest_id``,
-in the mart's order), and the order of a customer's rows (stored order). Customers are built
-first (their ids cut the parts), then the orders, then :data:`DERIVED`, then the others in
-this order: those whose reading holds most memory while less is held."""
+COPIED = ("customers", "consents", "customer_pii", "customer_attributes")
+"""Tables copied whole, every column but ``ingest_id``, each customer's rows in stored order.
+Customers are built first (their ids cut the parts), then the orders, then
+:data:`DERIVED`, then the others in this order: those whose reading holds most memory while
+less is held."""
 
 DERIVED: dict[str, tuple[list[str], str, str]] = {
     SCORES_TABLE: (
@@ -180,7 +172,7 @@ class SortedCopies:
         present = set(mart.con.list_tables())
         has_scores = score_table.has_scores(mart)
         tables: dict[str, SortedTable] = {}
-        ids = _copy(mart, "customers", *COPIED["customers"]) if "customers" in present else None
+        ids = _copy(mart, "customers") if "customers" in present else None
         if ids is not None:
             tables["customers"] = ids
         keys = None if ids is None else ids.keys
@@ -194,16 +186,16 @@ class SortedCopies:
                 derived = sorted_table(mart.raw, sql, [], shown, parts=parts)
                 if derived is not None:
                     tables[name] = derived
-        for name, (columns, order) in COPIED.items():
+        for name in COPIED:
             if name == "customers" or name not in present:
                 continue
-            copy = _copy(mart, name, columns, order, keys=keys)
+            copy = _copy(mart, name, keys=keys)
             if copy is not None:
                 tables[name] = copy
         features: tuple[dt.date, SortedTable] | None = None
         dates = stored_dates(mart)
         if dates:
-            table = _copy(mart, "features", None, STORED, dates[-1], keys)
+            table = _copy(mart, "features", dates[-1], keys)
             features = None if table is None else (dates[-1], table)
         built = Built(tables, features, has_scores, orders)
         with self._lock:
@@ -252,23 +244,20 @@ def _stat(path: str) -> tuple[int, int] | None:
 def _copy(
     mart: Mart,
     table: str,
-    columns: tuple[str, ...] | None,
-    order: str,
     as_of: dt.date | None = None,
     keys: npt.NDArray[np.bytes_] | None = None,
 ) -> SortedTable | None:
-    """``table``'s ``columns`` (None: all but ``ingest_id``, and ``as_of`` when given, in the
-    mart's order) sorted by customer and then ``order`` (stored order, or an ``ORDER BY``
-    the engine sorts), read in parts cut at ``keys`` (the customers' ids, when at hand);
-    None when a column's type would not come out of Arrow exactly as out of the engine."""
+    """Every column of ``table`` but ``ingest_id`` (and ``as_of``, when given: the rows of that
+    date), each customer's rows in stored order (read as stored; a stable sort by id here
+    keeps each one's order), read in parts cut at ``keys`` (the customers' ids, when at
+    hand); None when a column's type would not come out of Arrow exactly as out of the
+    engine."""
     described = mart.raw.execute(f"DESCRIBE {quoted(table)}").fetchall()
     skipped = {"ingest_id"} | ({"as_of"} if as_of is not None else set())
-    shown = list(columns or (row[0] for row in described if row[0] not in skipped))
+    shown = [row[0] for row in described if row[0] not in skipped]
     listed = ", ".join(quoted(name) for name in (KEY, *(n for n in shown if n != KEY)))
     where, params = (IN_PART, []) if as_of is None else (f"as_of = $3 AND {IN_PART}", [as_of])
-    # stored order: read as stored, and a stable sort by id here keeps each one's order
-    ordered = "" if order == STORED else f"ORDER BY {KEY}, {order}"
-    sql = f"SELECT {listed} FROM {quoted(table)} WHERE {where} {ordered}"
+    sql = f"SELECT {listed} FROM {quoted(table)} WHERE {where}"
     parts = parts_of(mart, table, len(shown), keys)
     return sorted_table(mart.raw, sql, params, shown, parts=parts)
 
