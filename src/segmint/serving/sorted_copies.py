@@ -54,7 +54,7 @@ Customers are built first (their ids cut the parts), then the orders, then
 :data:`DERIVED`, then the others in this order: those whose reading holds most memory while
 less is held."""
 
-DERIVED: dict[str, tuple[list[str], str, str]] = {
+DERIVED: dict[str, tuple[list[str], str, str | None]] = {
     SCORES_TABLE: (
         histories.SCORE_COLUMNS,
         histories.latest_scores(IN_PART, KEY),
@@ -63,12 +63,13 @@ DERIVED: dict[str, tuple[list[str], str, str]] = {
     "assignments": (
         histories.SEGMENT_COLUMNS,
         histories.segment_runs(IN_PART, KEY),
-        "SELECT count(*) FROM assignments",
+        None,
     ),
 }
 """Tables of which the view shows what stays small as their history grows
 (:mod:`segmint.serving.histories`): the columns, the statement over a part of the
-customers whose rows are copied, and the count of the rows it reads for all of them."""
+customers whose rows are copied, and the count of the rows it reads for all of them (None:
+the whole table's)."""
 
 PART_VALUES = 10_000_000
 """Values (rows × columns) a copy reads and the engine sorts at a time: the engine's memory
