@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,12 @@ import segmint
 from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.connection import MartBusyError
-from segmint.mart.snapshot import discard_warm_state, snapshot_path, warm_state_path
+from segmint.mart.snapshot import (
+    discard_warm_state,
+    snapshot_path,
+    warm_state_guard,
+    warm_state_path,
+)
 from segmint.serving.snapshot_pool import prepare_snapshot
 
 HOLD = """
@@ -162,3 +168,25 @@ def test_the_warm_state_lives_beside_the_mart_and_is_discarded_whole(tmp_path: P
     assert not kept.exists()
     discard_warm_state(mart)  # nothing left: nothing to do
     discard_warm_state(":memory:")
+
+
+def test_a_discard_is_marked_under_the_lock_savers_take(tmp_path: Path) -> None:
+    mart = tmp_path / "shop.duckdb"
+    root = warm_state_path(mart)
+    with warm_state_guard(root) as discarded:
+        assert discarded is None  # never discarded
+    before = time.time_ns()
+    discard_warm_state(mart)
+    with warm_state_guard(root) as discarded:
+        assert discarded is not None and discarded >= before - 10_000_000  # the coarse clock
+        marked = discarded
+    time.sleep(0.01)
+    discard_warm_state(mart)
+    with warm_state_guard(root) as discarded:
+        assert discarded is not None and discarded > marked
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "shop.duckdb.serving-state.lock",
+        "shop.duckdb.serving-state.discarded",
+    }
+    for name in ("lock", "discarded"):
+        assert (tmp_path / f"shop.duckdb.serving-state.{name}").stat().st_mode & 0o777 == 0o600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from segmint.insight.profile import profile
 from segmint.mart import Mart
+from segmint.mart.snapshot import discard_warm_state, warm_state_path
 from segmint.serving import warm_state
 from segmint.serving.persisted_values import same
 from segmint.serving.sorted_copies import SortedCopies
@@ -37,7 +39,8 @@ def test_a_saved_state_reads_back_with_the_same_rows_and_results(
     mart: Mart, state: WarmState, tmp_path: Path
 ) -> None:
     root = tmp_path / "demo.duckdb.serving-state"
-    assert save(root, "k1", state) == 2  # the bytes are left for the server to compute
+    # the bytes are left for the server to compute
+    assert save(root, "k1", state, time.time_ns()) == 2
     assert root.stat().st_mode & 0o777 == 0o700
     back = load(root, "k1")
     assert back is not None
@@ -62,10 +65,10 @@ def test_another_key_finds_nothing_and_a_new_save_removes_the_old(
     state: WarmState, tmp_path: Path
 ) -> None:
     root = tmp_path / "state"
-    save(root, "old", state)
+    save(root, "old", state, time.time_ns())
     assert load(root, "other") is None
     (root / f"{warm_state.TEMPORARY}999999999-abandoned").mkdir()  # a killed writer's
-    save(root, "new", state)
+    save(root, "new", state, time.time_ns())
     assert sorted(p.name for p in root.iterdir()) == ["new"]
     assert load(root, "old") is None and load(root, "new") is not None
 
@@ -73,7 +76,7 @@ def test_another_key_finds_nothing_and_a_new_save_removes_the_old(
 def test_a_damaged_state_is_ignored_with_a_warning(
     state: WarmState, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    save(tmp_path, "k", state)
+    save(tmp_path, "k", state, time.time_ns())
     (tmp_path / "k" / "orders.arrow").write_bytes(b"not arrow")
     with caplog.at_level(logging.WARNING):
         assert load(tmp_path, "k") is None
@@ -86,3 +89,19 @@ def test_the_key_changes_with_the_data_seen_only() -> None:
     assert key == state_key(seen)
     assert state_key(([], seen[1])) != key
     assert state_key((seen[0], ((dt.date(2025, 1, 1),), (801,), None))) != key
+
+
+def test_a_state_of_data_older_than_a_discard_is_not_kept(state: WarmState, tmp_path: Path) -> None:
+    mart = tmp_path / "shop.duckdb"
+    root = warm_state_path(mart)
+    assert save(root, "before", state, written=time.time_ns()) == 2
+    read = time.time_ns()  # a server reads the data, then an erasure discards the state
+    time.sleep(0.01)
+    discard_warm_state(mart)
+    assert save(root, "computed-before", state, written=read) is None
+    assert not root.exists() or not any(root.iterdir())
+    time.sleep(0.01)
+    (tmp_path / "written-after").touch()  # the file system's clock, as the mart's
+    written = (tmp_path / "written-after").stat().st_mtime_ns
+    assert save(root, "after", state, written=written) == 2
+    assert [p.name for p in root.iterdir()] == ["after"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -13,13 +14,17 @@ from typing import Any
 
 import pytest
 
+from segmint.config import get_settings
 from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
+from segmint.mart.privacy import forget
+from segmint.mart.snapshot import warm_state_path
 from segmint.mart.tokens import Role, create_token
 from segmint.serving import warm_state
 from segmint.serving.persisted_values import same
+from segmint.serving.snapshot_pool import ServingRegistration, SnapshotPool, prepare_snapshot
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views import warmup
 from segmint.views.customer_view import customer_360
@@ -374,3 +379,43 @@ def test_the_background_thread_keeps_the_state_after_saying_it_is_ready(
     assert ready_when_saved == [True]
     assert len(list(tmp_path.iterdir())) == 1
     warmer.copies.clear()
+
+
+def test_a_state_warmed_before_an_erasure_is_not_kept_after_it(
+    demo_mart_file: Path, tmp_path: Path, privacy_key: str
+) -> None:
+    """A server warming its snapshot of the data before an erasure keeps nothing once the
+    erasure has discarded the warm state; on the next snapshot it keeps the state again."""
+    path = tmp_path / "shop.duckdb"
+    shutil.copy(demo_mart_file, path)
+    registration = ServingRegistration(path)
+    try:
+        prepare_snapshot(path)
+        pool = SnapshotPool(path, get_settings(path, serving=True))
+        try:
+            root = warm_state_path(path)
+            warmer = Warmer(pool.lease, Dashboard(ttl=None), SortedCopies(), kept=root)
+            warmer._deferred = True  # as the background loop: kept after the warm-up
+            with pool.lease() as snapshot:
+                assert warmer.check(snapshot)
+                person = snapshot.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+            assert person is not None
+            with connect(path) as writer:  # meanwhile, an erasure
+                forget(writer, [person[0]], "erasure request 7", key=privacy_key)
+            warmer._keep()
+            assert not warmer.kept_now
+            assert not root.exists() or not any(root.iterdir())
+            assert pool.refresh()  # the server takes up the snapshot the erasure published
+            with pool.lease() as snapshot:
+                assert warmer.check(snapshot)
+            warmer._keep()
+            assert warmer.kept_now
+            kept = list(root.iterdir())
+            assert len(kept) == 1
+            back = warm_state.load(root, kept[0].name)
+            assert back is not None and not back.copies.tables["customers"].rows(person[0])
+            warmer.copies.clear()
+        finally:
+            pool.close()
+    finally:
+        registration.release()

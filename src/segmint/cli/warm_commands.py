@@ -45,11 +45,18 @@ def warm(mart: MartOption = None) -> None:
             kept=kept,
         )
         warmer.check(opened)
+    took = f"{time.perf_counter() - started:.1f} s"
+    if not (warmer.taken_back or warmer.kept_now):
+        raise MartError(
+            f"the dashboard's warm state of {path} was computed ({took}) but not kept in {kept}: "
+            "it was discarded (an erasure or a retention run) after the mart was last written, "
+            "or the folder cannot be written (see the warning above). Run `segmint warm` again "
+            "after the next load or refresh."
+        )
     done = "already kept" if warmer.taken_back else "kept"
     out.print(
-        f"{done} the dashboard's warm state of {path} in {kept} "
-        f"({time.perf_counter() - started:.1f} s): `segmint serve` on this data is ready in "
-        "seconds.",
+        f"{done} the dashboard's warm state of {path} in {kept} ({took}): `segmint serve` on "
+        "this data is ready in seconds.",
         highlight=False,
     )
 

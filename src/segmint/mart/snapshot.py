@@ -18,10 +18,13 @@ nothing knows it has nothing to publish. Snapshot files are readable by their ow
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -45,9 +48,46 @@ def warm_state_path(mart: Path | str) -> Path:
 
 def discard_warm_state(mart: Path | str) -> None:
     """Remove the servers' warm state of ``mart``: it holds personal data (an erasure or a
-    retention run calls this), and a server computes it again when it needs it."""
-    if str(mart) != ":memory:":
-        shutil.rmtree(warm_state_path(mart), ignore_errors=True)
+    retention run calls this), and a server computes it again when it needs it.
+
+    A server may be warming on the data as they were before (its snapshot is replaced only
+    when the writer closes), and would keep that state once done. So the discard is marked,
+    under the lock savers take: :func:`warm_state_guard` tells a saver when, and a state
+    computed from data written no later than that is not kept.
+    """
+    if str(mart) == ":memory:":
+        return
+    root = warm_state_path(mart)
+    with warm_state_guard(root):
+        shutil.rmtree(root, ignore_errors=True)
+        mark = _discard_mark(root)
+        os.close(os.open(mark, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        os.utime(mark)  # the file system's clock, the one the mart's own times come from
+
+
+@contextmanager
+def warm_state_guard(root: Path) -> Iterator[int | None]:
+    """Hold the lock of the warm state folder ``root`` for the block (discards wait for it);
+    yields the modification time (ns) of its last discard, None when it was never discarded.
+
+    A saver renames its finished state into ``root`` inside the block, only when the data it
+    was computed from were last written after that time.
+    """
+    root.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(f"{root}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            discarded: int | None = _discard_mark(root).stat().st_mtime_ns
+        except FileNotFoundError:
+            discarded = None
+        yield discarded
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _discard_mark(root: Path) -> Path:
+    return Path(f"{root}.discarded")
 
 
 def is_current(mart: Path | str) -> bool:

@@ -14,7 +14,9 @@ token created, say) keeps the key.
 
 Writing is atomic: everything goes to a temporary folder that is renamed to its key when
 complete, and older keys are then removed (a server that still maps their files keeps
-them until it lets go). The folder is readable by its owner only, like the mart: the copies
+them until it lets go). A state is not kept when the folder was discarded after its data
+were last written: a server may finish warming on data an erasure has just changed, and
+would otherwise keep the erased people's rows (:func:`segmint.mart.snapshot.discard_warm_state`). The folder is readable by its owner only, like the mart: the copies
 hold personal data, so an erasure or a retention run removes it
 (:func:`segmint.mart.snapshot.discard_warm_state`). A folder that cannot be read back
 is ignored and the server computes everything, as it would without one.
@@ -35,6 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from segmint.mart.snapshot import warm_state_guard
 from segmint.serving import persisted_copies, persisted_values
 from segmint.serving.sorted_copies import Built
 from segmint.serving.sorted_table import SortedTable
@@ -67,10 +70,15 @@ def state_key(seen: Any) -> str:
     return hashlib.sha256(described.encode()).hexdigest()[:40]
 
 
-def save(root: Path, key: str, state: WarmState) -> int:
+def save(root: Path, key: str, state: WarmState, written: int) -> int | None:
     """Write ``state`` under ``key`` in ``root`` and remove older keys; the number of
     cached results written (those whose types are not written, or that do not read back
-    equal, are left for the server to compute)."""
+    equal, are left for the server to compute).
+
+    ``written`` is when (ns, the file system's clock) the data the state was computed from
+    were last written. When the warm state was discarded since (an erasure, say, while this
+    state was computed from the data before it), nothing is kept and None is returned.
+    """
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     root.chmod(0o700)
     folder = root / f"{TEMPORARY}{os.getpid()}-{uuid.uuid4().hex}"
@@ -78,10 +86,17 @@ def save(root: Path, key: str, state: WarmState) -> int:
     try:
         manifest = _write(folder, state)
         (folder / MANIFEST).write_text(json.dumps(manifest))
-        try:
-            folder.rename(root / key)
-        except OSError:  # another server of the mart wrote the same key first
-            shutil.rmtree(folder, ignore_errors=True)
+        with warm_state_guard(root) as discarded:
+            if discarded is not None and written <= discarded:
+                log.info("not keeping the warm state: it was discarded after its data were read")
+                shutil.rmtree(folder, ignore_errors=True)
+                return None
+            try:
+                folder.rename(root / key)
+            except OSError:  # another server of the mart wrote the same key first, or the
+                shutil.rmtree(folder, ignore_errors=True)  # folder was discarded meanwhile
+                if not (root / key).is_dir():
+                    return None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

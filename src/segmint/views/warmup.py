@@ -80,10 +80,12 @@ class Warmer:
         self.copies = copies
         self.interval = interval
         self.kept = kept
-        self._unkept: tuple[Path, str] | None = None
+        self._unkept: tuple[Path, str, int] | None = None
         self._deferred = False  # the loop writes after saying it is ready
         self.taken_back = False
         """Whether the last warm-up took a kept state back instead of computing it."""
+        self.kept_now = False
+        """Whether the last warm-up that computed the state wrote it to disk."""
         self._seen: tuple[Any, ...] | None = None
         self._tried: tuple[Any, ...] | None = None
         self._stop = threading.Event()
@@ -147,7 +149,7 @@ class Warmer:
                 self.copies.rebuild(mart)
                 preload(mart)
         self._seen = state
-        self._unkept = kept
+        self._unkept = None if kept is None else (*kept, _written(files))
         if not self._deferred:
             self._keep()
         return True
@@ -157,13 +159,15 @@ class Warmer:
         (a failure is logged: the server only loses a faster next start)."""
         if self._unkept is None:
             return
-        root, key = self._unkept
+        root, key, written = self._unkept
         self._unkept = None
         built = self.copies.current()
         if built is None:
             return
+        state = warm_state.WarmState(built, self.dashboard.results.items())
+        self.kept_now = False
         try:
-            warm_state.save(root, key, warm_state.WarmState(built, self.dashboard.results.items()))
+            self.kept_now = warm_state.save(root, key, state, written) is not None
         except OSError as exc:
             log.warning("could not keep the warm state in %s: %s", root, exc)
 
@@ -268,3 +272,8 @@ def _catalogue(mart: Mart) -> list[dict[str, Any]]:
     frame = store.segmentations(mart).execute()
     rows: list[dict[str, Any]] = frame.astype(str).to_dict("records")
     return rows
+
+
+def _written(files: FileState) -> int:
+    """When (ns) the mart's files in ``files`` were last written."""
+    return max((stamp[1] for stamp in files if stamp is not None), default=0)
