@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from segmint.api import create_app
 from segmint.mart import connect
 from segmint.mart.tokens import Role, create_token
+from segmint.segmentation.runs import RUNS_TABLE, runs_of
 
 from .conftest import bearer, login
 
@@ -62,6 +63,8 @@ def hostile(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             "($1, 'email', true), ($1, $2, true)",
             [FORMULA_ID, INJECTING_CHANNEL],
         )
+        # the runs the store keeps, of the assignments as edited here
+        mart.create_table(RUNS_TABLE, runs_of(mart.table("assignments")))
     return copy
 
 

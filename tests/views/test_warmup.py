@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pytest
 
 from segmint.config import get_settings
@@ -22,6 +23,7 @@ from segmint.mart import Mart, connect
 from segmint.mart.privacy import forget
 from segmint.mart.snapshot import warm_state_path
 from segmint.mart.tokens import Role, create_token
+from segmint.segmentation import store
 from segmint.serving import warm_state
 from segmint.serving.persisted_values import same
 from segmint.serving.snapshot_pool import ServingRegistration, SnapshotPool, prepare_snapshot
@@ -212,13 +214,13 @@ def extra_assignment(mart: Mart) -> Iterator[tuple[str, dt.date]]:
     customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
     assert customer is not None
     day = stored_dates(mart)[-1]
-    mart.raw.execute(
-        "INSERT INTO assignments VALUES ('extra', 1, $1, $2, 'only one')", [day, customer[0]]
-    )
+    one = ibis.memtable({"customer_id": [customer[0]], "segment": ["only one"]})
+    store.save(mart, "extra", "rules", {"extra": True}, day, one)
     try:
         yield customer[0], day
     finally:
-        mart.raw.execute("DELETE FROM assignments WHERE segmentation = 'extra'")
+        for table in ("assignments", "segment_runs", "segmentations"):
+            mart.raw.execute(f"DELETE FROM {table} WHERE segmentation = 'extra'")
 
 
 def shows_extra(mart: Mart, copies: SortedCopies, customer: str, day: dt.date) -> bool:

@@ -713,6 +713,23 @@ SEGMENTATION_BUILDS = Table(
     loadable=False,
 )
 
+SEGMENT_RUNS = Table(
+    "segment_runs",
+    "Each customer's stretches of consecutive stored dates in one segment, per "
+    "segmentation (from the newest version stored at each date), kept by the store as "
+    "assignments are written: what the 360° view shows of a customer's segment history, "
+    "read without going through every stored date.",
+    (
+        Column("segmentation", "string", "Segmentation name."),
+        Column("customer_id", "string", "Customer."),
+        Column("since", "date", "The run's first stored date."),
+        Column("as_of", "date", "The run's last stored date."),
+        Column("segment", "string", "The customer's segment throughout the run."),
+    ),
+    key=("segmentation", "customer_id", "since"),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -747,7 +764,7 @@ TABLES: dict[str, Table] = {
 """Every table ``segmint init`` creates, by name."""
 
 WRITER_TABLES: dict[str, Table] = {
-    t.name: t for t in (FEATURES, FEATURE_BUILDS, SEGMENTATION_BUILDS)
+    t.name: t for t in (FEATURES, FEATURE_BUILDS, SEGMENTATION_BUILDS, SEGMENT_RUNS)
 }
 """Tables declared here but created by their writer (their columns are open), by name."""
 

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import pandas as pd
 
 from segmint.exceptions import MartError, SegmintError
 from segmint.mart import TABLES, Mart
 from segmint.segmentation import builds
+from segmint.segmentation.runs import keep_runs
 
 UNASSIGNED = "unassigned"
 
@@ -70,15 +72,7 @@ def save(
     with mart.unordered():
         computed = mart.create_table(scratch, rows, temp=True)
     try:
-        counts = computed.aggregate(
-            n_rows=computed.count(), n_customers=computed.customer_id.nunique()
-        ).execute()
-        n_rows, n_customers = int(counts.n_rows.iloc[0]), int(counts.n_customers.iloc[0])
-        if n_rows != n_customers:
-            raise SegmintError(
-                f"segmentation {name}: {n_rows - n_customers} customers have more than one "
-                "segment; each customer must get exactly one"
-            )
+        n_rows = _one_each(computed, name)
         stored = reused or _version_for(mart, name, kind, definition)
         new = computed.select(
             segmentation=ibis.literal(name),
@@ -87,13 +81,40 @@ def save(
             customer_id=computed.customer_id,
             segment=computed.segment,
         )
+        latest = _latest_date(mart, name)
         with mart.transaction():
             mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
             mart.insert("assignments", new)
             builds.record(mart, name, stored.version, as_of, source_key, n_rows)
+            keep_runs(mart, name, as_of, latest, computed)
     finally:
         mart.drop_table(scratch)
     return stored
+
+
+def _one_each(computed: ibis.Table, name: str) -> int:
+    """The number of rows of ``computed``, each customer's one segment of ``name``.
+
+    Raises:
+        SegmintError: a customer has more than one row.
+    """
+    counts = computed.aggregate(
+        n_rows=computed.count(), n_customers=computed.customer_id.nunique()
+    ).execute()
+    n_rows, n_customers = int(counts.n_rows.iloc[0]), int(counts.n_customers.iloc[0])
+    if n_rows != n_customers:
+        raise SegmintError(
+            f"segmentation {name}: {n_rows - n_customers} customers have more than one "
+            "segment; each customer must get exactly one"
+        )
+    return n_rows
+
+
+def _latest_date(mart: Mart, name: str) -> datetime.date | None:
+    """The last date stored for segmentation ``name`` (None: none yet)."""
+    a = mart.table("assignments")
+    found = a.filter(a.segmentation == name).as_of.max().execute()
+    return None if pd.isna(found) else pd.Timestamp(found).date()
 
 
 def _version_for(

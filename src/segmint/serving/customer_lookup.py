@@ -27,6 +27,7 @@ import duckdb
 
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
+from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving import histories, order_values, score_table
 from segmint.serving.frames import row_records
 from segmint.serving.order_values import RECENT as RECENT
@@ -41,6 +42,7 @@ SEARCH_COLUMNS = ("customer_id", "signup_date", "country", "region", "acquisitio
 ROWS_SQL = "SELECT * FROM {table} WHERE customer_id = $1"
 FEATURES_SQL = "SELECT * FROM {table} WHERE customer_id = $1 AND as_of = $2"
 SEGMENTS_SQL = histories.segment_runs("customer_id = $1")
+KEPT_SEGMENTS_SQL = histories.kept_runs("customer_id = $1")
 SCORES_SQL = histories.latest_scores("customer_id = $1")
 EVENTS_SQL = f"""
 WITH mine AS MATERIALIZED (SELECT * FROM events WHERE customer_id = $1)
@@ -81,9 +83,14 @@ def feature_records(
 
 
 def segment_history(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
-    """The customer's runs of equal segments per segmentation, from the first
-    (:func:`segmint.serving.histories.segment_runs`)."""
-    return row_records(*lookup(mart.raw, copies, "assignments", SEGMENTS_SQL, customer_id))
+    """The customer's runs of equal segments per segmentation, from the first (those the
+    store keeps, :mod:`segmint.segmentation.runs`, or on a mart stored before it kept them
+    :func:`segmint.serving.histories.segment_runs`)."""
+    found = copies.rows("assignments", customer_id)
+    if found is None:
+        sql = KEPT_SEGMENTS_SQL if mart.has_table(RUNS_TABLE) else SEGMENTS_SQL
+        found = query(mart.raw, sql, customer_id)
+    return row_records(*found)
 
 
 def score_records(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:

@@ -10,7 +10,10 @@ would pass its 2 GB budget within about a week of nightly refreshes. The view th
 * **segments**: per segmentation, each run of the customer's consecutive stored dates with
   the same segment (from the latest version stored at each date): ``since``, the run's
   first date, and ``as_of``, its last; a customer who stays a Champion for a year is one
-  row, and every move between segments is a new one;
+  row, and every move between segments is a new one. The store keeps them as it writes
+  (``segment_runs``, :mod:`segmint.segmentation.runs`), so they are read without going
+  through every stored date; a mart stored before that table existed has them computed
+  from its assignments (:func:`segment_runs`);
 * **scores**: each score's (name and model) value from its latest run, with its date (a
   customer the latest run did not score shows no value for that score rather than an
   older one).
@@ -23,6 +26,7 @@ copy and the mart give the same rows. Table names are this module's constants.
 from __future__ import annotations
 
 from segmint.mart.identifiers import quoted
+from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving.score_table import SCORES_TABLE
 
 SEGMENT_COLUMNS = ["segmentation", "since", "as_of", "segment"]
@@ -49,6 +53,17 @@ WITH latest AS (
 )
 SELECT {by}segmentation, min(as_of) AS since, max(as_of) AS as_of, any_value(segment) AS segment
 FROM runs GROUP BY {by}segmentation, run
+ORDER BY {by}segmentation, since
+"""
+
+
+def kept_runs(where: str, key: str = "") -> str:
+    """The runs of :data:`SEGMENT_COLUMNS` the store keeps (:mod:`segmint.segmentation.runs`:
+    the same as :func:`segment_runs` gives, a test checks, without reading every stored
+    date) of the rows ``where`` holds, in the same order."""
+    by = f"{key}, " if key else ""
+    return f"""
+SELECT {by}segmentation, since, as_of, segment FROM {quoted(RUNS_TABLE)} WHERE {where}
 ORDER BY {by}segmentation, since
 """
 

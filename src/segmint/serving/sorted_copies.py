@@ -44,6 +44,7 @@ import numpy.typing as npt
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
+from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving import histories, order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_table import IN_PART, KEY, Part, Rows, SortedTable, sorted_table
@@ -70,6 +71,19 @@ DERIVED: dict[str, tuple[list[str], str, str | None]] = {
 (:mod:`segmint.serving.histories`): the columns, the statement over a part of the
 customers whose rows are copied, and the count of the rows it reads for all of them (None:
 the whole table's)."""
+
+KEPT_RUNS = (
+    histories.SEGMENT_COLUMNS,
+    histories.kept_runs(IN_PART, KEY),
+    f"SELECT count(*) FROM {quoted(RUNS_TABLE)}",
+)
+"""The assignments' entry of :data:`DERIVED` on a mart whose store keeps the runs."""
+
+
+def _derived(present: set[str]) -> dict[str, tuple[list[str], str, str | None]]:
+    """:data:`DERIVED`, reading the runs the store keeps when the mart has them."""
+    return DERIVED | ({"assignments": KEPT_RUNS} if RUNS_TABLE in present else {})
+
 
 PART_VALUES = 10_000_000
 """Values (rows × columns) a copy reads and the engine sorts at a time: the engine's memory
@@ -181,7 +195,7 @@ class SortedCopies:
         if {"orders", "order_lines"} <= present:
             parts = parts_of(mart, "orders", len(order_values.ORDER_COLUMNS), keys)
             orders = order_values.order_history(mart, parts=parts)
-        for name, (shown, sql, counted) in DERIVED.items():
+        for name, (shown, sql, counted) in _derived(present).items():
             if name in present and (name != SCORES_TABLE or has_scores):
                 parts = parts_of(mart, name, len(shown), keys, counted)
                 derived = sorted_table(mart.raw, sql, [], shown, parts=parts)

@@ -1,0 +1,113 @@
+"""Each customer's runs of one segment, kept beside the assignments as they are stored.
+
+A nightly refresh stores every segmentation's assignments again for the new date, so the
+assignments grow by a row per customer and segmentation every day. What a person reads of
+that history (the 360° view, :mod:`segmint.serving.histories`) is the runs: per
+segmentation, each stretch of the customer's consecutive stored dates in one segment (from
+the newest version stored at each date), with its first date (``since``) and its last
+(``as_of``). Computing them from the assignments reads every stored date, which at a
+million customers costs about 2 s more with each refreshed day; so the store keeps them in
+``segment_runs`` as it writes:
+
+* assignments of a date later than every date of their segmentation (what a refresh
+  stores) extend each customer's last run when the segment is the same, and start a run
+  otherwise; this reads the segmentation's runs, not its history;
+* anything else (a date stored again, a new version of a stored date, an earlier date)
+  computes the segmentation's runs from its assignments again;
+* a mart whose assignments were stored before the table existed gets it, computed from
+  every assignment, with the next store.
+
+Everything is an Ibis expression, so it runs on every engine; a property test checks the
+kept table against the statement that computes the runs from the assignments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.mart import Mart
+
+RUNS_TABLE = "segment_runs"
+"""The table the runs are kept in, declared in :mod:`segmint.mart.schema`."""
+
+RUN_COLUMNS = ("segmentation", "customer_id", "since", "as_of", "segment")
+
+_SCRATCH = "_segment_runs_next"
+"""A scratch table holding a segmentation's new runs while its old ones are replaced."""
+
+
+def keep_runs(
+    mart: Mart, name: str, day: dt.date, latest: dt.date | None, stored: ir.Table
+) -> None:
+    """Bring the runs of segmentation ``name`` up to date after ``stored`` (its rows as of
+    ``day``: ``customer_id``, ``segment``) was written; ``latest`` is the segmentation's last
+    date before the write (None: it had none). Call it inside the write's transaction."""
+    if not mart.has_table(RUNS_TABLE):
+        mart.create_table(RUNS_TABLE, runs_of(mart.table("assignments")))
+        return
+    if latest is not None and day <= latest:
+        assignments = mart.table("assignments")
+        fresh = runs_of(assignments.filter(assignments.segmentation == name))
+    else:
+        fresh = _extended(mart.table(RUNS_TABLE), name, day, stored)
+    with mart.unordered():
+        mart.create_table(_SCRATCH, fresh, temp=True)
+    try:
+        mart.delete(RUNS_TABLE, segmentation=name)
+        mart.insert(RUNS_TABLE, mart.table(_SCRATCH))
+    finally:
+        mart.drop_table(_SCRATCH)
+
+
+def runs_of(assignments: ir.Table) -> ir.Table:
+    """The runs (:data:`RUN_COLUMNS`) of ``assignments``: per customer and segmentation,
+    each stretch of consecutive stored dates whose newest version has the same segment."""
+    a = assignments
+    per_date = [a.customer_id, a.segmentation, a.as_of]
+    marked_newest = a.mutate(_newest=a.version.max().over(group_by=per_date))
+    newest = marked_newest.filter(marked_newest.version == marked_newest._newest)
+    rows = newest.select("segmentation", "customer_id", "as_of", "segment")
+    dated = ibis.window(group_by=[rows.customer_id, rows.segmentation], order_by=rows.as_of)
+    same = rows.segment.identical_to(rows.segment.lag().over(dated))
+    marked = rows.mutate(moved=ibis.ifelse(same, 0, 1))
+    so_far = ibis.cumulative_window(
+        group_by=[marked.customer_id, marked.segmentation], order_by=marked.as_of
+    )
+    numbered = marked.mutate(run=marked.moved.sum().over(so_far))
+    return (
+        numbered.group_by("segmentation", "customer_id", "run")
+        .aggregate(
+            since=numbered.as_of.min(), as_of=numbered.as_of.max(), segment=numbered.segment.max()
+        )
+        .select(*RUN_COLUMNS)
+    )
+
+
+def _extended(runs: ir.Table, name: str, day: dt.date, stored: ir.Table) -> ir.Table:
+    """The runs of ``name`` after a date later than all of its own: each customer's last
+    run goes on to ``day`` when ``stored`` gives the same segment, else a run starts."""
+    old = runs.filter(runs.segmentation == name)
+    last = old.since == old.since.max().over(group_by=old.customer_id)
+    marked = old.mutate(_last=last)
+    new = stored.select(_id=stored.customer_id, _segment=stored.segment)
+    joined = marked.left_join(new, marked.customer_id == new._id)
+    goes_on = joined._last & joined._id.notnull() & joined.segment.identical_to(joined._segment)
+    kept = joined.select(
+        "segmentation",
+        "customer_id",
+        "since",
+        as_of=ibis.ifelse(goes_on, ibis.literal(day, "date"), joined.as_of),
+        segment="segment",
+    )
+    going_on = joined.filter(goes_on).select(_id="customer_id")
+    started = new.anti_join(going_on, "_id").select(
+        segmentation=ibis.literal(name),
+        customer_id="_id",
+        since=ibis.literal(day, "date"),
+        as_of=ibis.literal(day, "date"),
+        segment="_segment",
+    )
+    return kept.union(started)

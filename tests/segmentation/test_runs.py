@@ -1,0 +1,120 @@
+"""The runs the store keeps equal the runs computed from every stored assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmint.mart import Mart, connect
+from segmint.mart.spark import connect_spark
+from segmint.segmentation import store
+from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
+from segmint.serving.histories import segment_runs
+
+CUSTOMERS = ["c1", "c2", "c3", "c4"]
+DAY = dt.date(2025, 1, 1)
+
+Write = tuple[str, int, int, dict[str, str]]
+"""A store: segmentation, definition, day offset, each customer's segment."""
+
+writes = st.lists(
+    st.tuples(
+        st.sampled_from(["rfm", "tiers"]),
+        st.integers(1, 2),
+        st.integers(0, 5),
+        st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+def kept(mart: Mart) -> list[tuple[object, ...]]:
+    listed = ", ".join(RUN_COLUMNS)
+    return sorted(mart.raw.execute(f"SELECT {listed} FROM {RUNS_TABLE}").fetchall())
+
+
+def computed(mart: Mart) -> list[tuple[object, ...]]:
+    """The runs as the 360° view computes them from the assignments (its specification)."""
+    found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
+    return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
+
+
+def save(mart: Mart, write: Write) -> None:
+    name, definition, offset, segments = write
+    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
+    day = DAY + dt.timedelta(days=offset)
+    store.save(mart, name, "rules", {"definition": definition}, day, ibis.memtable(frame))
+
+
+@settings(max_examples=60, deadline=None)
+@given(writes)
+def test_the_kept_runs_equal_the_runs_of_every_stored_assignment(history: list[Write]) -> None:
+    """Dates in any order, stored again, new versions of a stored date, customers who miss
+    a date: after every store the table holds exactly the runs of the assignments."""
+    with connect(":memory:") as mart:
+        for write in history:
+            save(mart, write)
+            assert kept(mart) == computed(mart)
+
+
+def test_a_refreshed_date_extends_the_runs_that_go_on_and_starts_the_others() -> None:
+    with connect(":memory:") as mart:
+        save(mart, ("rfm", 1, 0, {"c1": "a", "c2": "a", "c3": "b"}))
+        save(mart, ("rfm", 1, 1, {"c1": "a", "c2": "b", "c4": "a"}))
+        save(mart, ("rfm", 1, 2, {"c1": "a", "c2": "a"}))  # c2 back where it was
+        day0, day1, day2 = (DAY + dt.timedelta(days=n) for n in range(3))
+        assert kept(mart) == [
+            ("rfm", "c1", day0, day2, "a"),
+            ("rfm", "c2", day0, day0, "a"),
+            ("rfm", "c2", day1, day1, "b"),
+            ("rfm", "c2", day2, day2, "a"),
+            ("rfm", "c3", day0, day0, "b"),
+            ("rfm", "c4", day1, day1, "a"),
+        ]
+        assert kept(mart) == computed(mart)
+
+
+def test_a_mart_stored_before_the_table_existed_gets_it_with_the_next_store() -> None:
+    with connect(":memory:") as mart:
+        save(mart, ("rfm", 1, 0, {"c1": "a", "c2": "b"}))
+        save(mart, ("tiers", 1, 0, {"c1": "a"}))
+        mart.drop_table(RUNS_TABLE)  # as an older segmint left it
+        save(mart, ("rfm", 1, 1, {"c1": "b"}))
+        assert kept(mart) == computed(mart)
+        assert ("tiers", "c1", DAY, DAY, "a") in kept(mart)
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_the_kept_runs_are_the_same_on_spark(spark_session: Any, tmp_path: Path) -> None:
+    """A later date (runs extended), the first date again (runs computed again): on Spark
+    the table holds the runs of the assignments, as on DuckDB."""
+    history: list[Write] = [
+        ("rfm", 1, 0, {"c1": "a", "c2": "a", "c3": "b"}),
+        ("rfm", 1, 2, {"c1": "a", "c2": "b"}),
+        ("rfm", 1, 0, {"c1": "b", "c2": "a"}),
+        ("rfm", 1, 3, {"c1": "b", "c3": "b"}),
+    ]
+    spark = connect_spark(tmp_path / "warehouse", spark_session)
+    try:
+        with connect(":memory:") as duck:
+            for write in history:
+                save(spark, write)
+                save(duck, write)
+            on_spark = spark.table(RUNS_TABLE).select(*RUN_COLUMNS).execute()
+            on_duck = kept(duck)
+        runs = sorted(
+            (s, c, pd.Timestamp(since).date(), pd.Timestamp(as_of).date(), segment)
+            for s, c, since, as_of, segment in on_spark.itertuples(index=False, name=None)
+        )
+        assert runs == on_duck and len(runs) == 6  # c1 three, c2 two, c3 one (date 0 gone)
+    finally:
+        spark.close()
