@@ -90,6 +90,12 @@ def test_a_mart_stored_before_the_table_existed_gets_it_with_the_next_store() ->
         save(mart, ("rfm", 1, 1, {"c1": "b"}))
         assert kept(mart) == computed(mart)
         assert ("tiers", "c1", DAY, DAY, "a") in kept(mart)
+        mart.drop_table(RUNS_TABLE)
+        save(mart, ("new", 1, 0, {"c2": "a"}))  # a first date, on such a mart
+        assert kept(mart) == computed(mart)
+        assert ("rfm", "c1", DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=1), "b") in kept(
+            mart
+        )
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ the newest version stored at each date), with its first date (``since``) and its
 million customers costs about 2 s more with each refreshed day; so the store keeps them in
 ``segment_runs`` as it writes:
 
+* a segmentation's first date starts each customer's first run;
 * assignments of a date later than every date of their segmentation (what a refresh
   stores) extend each customer's last run when the segment is the same, and start a run
   otherwise; this reads the segmentation's runs, not its history;
@@ -45,11 +46,15 @@ def keep_runs(
     """Bring the runs of segmentation ``name`` up to date after ``stored`` (its rows as of
     ``day``: ``customer_id``, ``segment``) was written; ``latest`` is the segmentation's last
     date before the write (None: it had none). Call it inside the write's transaction."""
-    if not mart.has_table(RUNS_TABLE):
-        mart.create_table(RUNS_TABLE, runs_of(mart.table("assignments")))
+    assignments = mart.table("assignments")
+    created = not mart.has_table(RUNS_TABLE)
+    if created:  # a mart stored before the table existed: every other segmentation's runs
+        others = assignments.filter(assignments.segmentation != name)
+        mart.create_table(RUNS_TABLE, runs_of(others))
+    if latest is None:  # its first date: each customer's first run
+        mart.insert(RUNS_TABLE, _started(name, day, stored))
         return
-    if latest is not None and day <= latest:
-        assignments = mart.table("assignments")
+    if created or day <= latest:
         fresh = runs_of(assignments.filter(assignments.segmentation == name))
     else:
         fresh = _extended(mart.table(RUNS_TABLE), name, day, stored)
@@ -103,11 +108,16 @@ def _extended(runs: ir.Table, name: str, day: dt.date, stored: ir.Table) -> ir.T
         segment="segment",
     )
     going_on = joined.filter(goes_on).select(_id="customer_id")
-    started = new.anti_join(going_on, "_id").select(
+    started = stored.anti_join(going_on, stored.customer_id == going_on._id)
+    return kept.union(_started(name, day, started))
+
+
+def _started(name: str, day: dt.date, stored: ir.Table) -> ir.Table:
+    """A run of one date, ``day``, for each customer of ``stored``."""
+    return stored.select(
         segmentation=ibis.literal(name),
-        customer_id="_id",
+        customer_id="customer_id",
         since=ibis.literal(day, "date"),
         as_of=ibis.literal(day, "date"),
-        segment="_segment",
+        segment="segment",
     )
-    return kept.union(started)
