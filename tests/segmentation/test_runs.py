@@ -124,3 +124,22 @@ def test_the_kept_runs_are_the_same_on_spark(spark_session: Any, tmp_path: Path)
         assert runs == on_duck and len(runs) == 6  # c1 three, c2 two, c3 one (date 0 gone)
     finally:
         spark.close()
+
+
+def test_runs_left_behind_by_a_write_they_missed_are_computed_again() -> None:
+    """Assignments written without their runs (an older segmint, or a store interrupted
+    between the two writes on Spark): the next store notices and computes them again."""
+    with connect(":memory:") as mart:
+        save(mart, ("rfm", 1, 0, {"c1": "a", "c2": "a"}))
+        mart.raw.execute(
+            "INSERT INTO assignments VALUES ('rfm', 1, $1, 'c1', 'b')", [DAY + dt.timedelta(1)]
+        )
+        save(mart, ("rfm", 1, 2, {"c1": "b", "c2": "a"}))
+        assert kept(mart) == computed(mart)
+        mart.raw.execute("DELETE FROM assignments WHERE segmentation = 'rfm'")
+        save(mart, ("rfm", 1, 5, {"c2": "b"}))  # its runs of deleted dates are gone too
+        assert (
+            kept(mart)
+            == computed(mart)
+            == [("rfm", "c2", DAY + dt.timedelta(5), DAY + dt.timedelta(5), "b")]
+        )

@@ -16,7 +16,9 @@ million customers costs about 2 s more with each refreshed day; so the store kee
 * anything else (a date stored again, a new version of a stored date, an earlier date)
   computes the segmentation's runs from its assignments again;
 * a mart whose assignments were stored before the table existed gets it, computed from
-  every assignment, with the next store.
+  every assignment, with the next store; runs whose last date is not the segmentation's
+  (a store interrupted between the two writes on an engine without transactions, or
+  made by an older segmint) are computed again with the next store.
 
 Everything is an Ibis expression, so it runs on every engine; a property test checks the
 kept table against the statement that computes the runs from the assignments.
@@ -28,6 +30,7 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from segmint.mart import Mart
 
@@ -51,10 +54,13 @@ def keep_runs(
     if created:  # a mart stored before the table existed: every other segmentation's runs
         others = assignments.filter(assignments.segmentation != name)
         mart.create_table(RUNS_TABLE, runs_of(others))
-    if latest is None:  # its first date: each customer's first run
+    runs = mart.table(RUNS_TABLE)
+    kept_through = runs.filter(runs.segmentation == name).as_of.max().execute()
+    behind = (None if pd.isna(kept_through) else pd.Timestamp(kept_through).date()) != latest
+    if latest is None and not behind:  # its first date: each customer's first run
         mart.insert(RUNS_TABLE, _started(name, day, stored))
         return
-    if created or day <= latest:
+    if behind or latest is None or day <= latest:
         fresh = runs_of(assignments.filter(assignments.segmentation == name))
     else:
         fresh = _extended(mart.table(RUNS_TABLE), name, day, stored)
