@@ -5,7 +5,8 @@ for the new date. Showing every stored row would grow a customer's view by a row
 segmentation and per score each day, and the server's in-process copies with it (at a
 million customers with four segmentations and six scores, the copies grew by about 50 MB
 per refreshed day: scores 35 MB, assignments 15 MB; their build by about 6 s), so a server
-would pass its 2 GB budget within about a week of nightly refreshes. The view therefore shows what stays small:
+would pass its 2 GB budget within about a week of nightly refreshes. The view therefore
+shows what stays small:
 
 * **segments**: per segmentation, each run of the customer's consecutive stored dates with
   the same segment (from the latest version stored at each date): ``since``, the run's

@@ -14,12 +14,13 @@ token created, say) keeps the key.
 
 Writing is atomic: everything goes to a temporary folder that is renamed to its key when
 complete, and older keys are then removed (a server that still maps their files keeps
-them until it lets go). A state is not kept when the folder was discarded after its data
-were last written: a server may finish warming on data an erasure has just changed, and
-would otherwise keep the erased people's rows (:func:`segmint.mart.snapshot.discard_warm_state`). The folder is readable by its owner only, like the mart: the copies
+them until it lets go). The folder is readable by its owner only, like the mart: the copies
 hold personal data, so an erasure or a retention run removes it
-(:func:`segmint.mart.snapshot.discard_warm_state`). A folder that cannot be read back
-is ignored and the server computes everything, as it would without one.
+(:func:`segmint.mart.snapshot.discard_warm_state`). A state is not kept when the folder
+was discarded after its data were last written: a server may finish warming on data an
+erasure has just changed, and would otherwise keep the erased people's rows. A folder
+that cannot be read back is ignored and the server computes everything, as it would
+without one.
 """
 
 from __future__ import annotations
