@@ -55,15 +55,14 @@ def keep_runs(
         others = assignments.filter(assignments.segmentation != name)
         mart.create_table(RUNS_TABLE, runs_of(others))
     runs = mart.table(RUNS_TABLE)
-    kept_through = runs.filter(runs.segmentation == name).as_of.max().execute()
-    behind = (None if pd.isna(kept_through) else pd.Timestamp(kept_through).date()) != latest
+    behind = last_date(runs, name) != latest
     if latest is None and not behind:  # its first date: each customer's first run
         mart.insert(RUNS_TABLE, _started(name, day, stored))
         return
     if behind or latest is None or day <= latest:
         fresh = runs_of(assignments.filter(assignments.segmentation == name))
     else:
-        fresh = _extended(mart.table(RUNS_TABLE), name, day, stored)
+        fresh = _extended(runs, name, day, stored)
     with mart.unordered():
         mart.create_table(_SCRATCH, fresh, temp=True)
     try:
@@ -71,6 +70,13 @@ def keep_runs(
         mart.insert(RUNS_TABLE, mart.table(_SCRATCH))
     finally:
         mart.drop_table(_SCRATCH)
+
+
+def last_date(table: ir.Table, name: str) -> dt.date | None:
+    """The last ``as_of`` of segmentation ``name`` in ``table`` (the assignments or the
+    runs); None when it has none."""
+    found = table.filter(table.segmentation == name).as_of.max().execute()
+    return None if pd.isna(found) else pd.Timestamp(found).date()
 
 
 def runs_of(assignments: ir.Table) -> ir.Table:

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
-import pandas as pd
 
 from segmint.exceptions import MartError, SegmintError
 from segmint.mart import TABLES, Mart
 from segmint.segmentation import builds
-from segmint.segmentation.runs import keep_runs
+from segmint.segmentation.runs import keep_runs, last_date
 
 UNASSIGNED = "unassigned"
 
@@ -81,7 +80,7 @@ def save(
             customer_id=computed.customer_id,
             segment=computed.segment,
         )
-        latest = _latest_date(mart, name)
+        latest = last_date(mart.table("assignments"), name)
         with mart.transaction():
             mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
             mart.insert("assignments", new)
@@ -108,13 +107,6 @@ def _one_each(computed: ibis.Table, name: str) -> int:
             "segment; each customer must get exactly one"
         )
     return n_rows
-
-
-def _latest_date(mart: Mart, name: str) -> datetime.date | None:
-    """The last date stored for segmentation ``name`` (None: none yet)."""
-    a = mart.table("assignments")
-    found = a.filter(a.segmentation == name).as_of.max().execute()
-    return None if pd.isna(found) else pd.Timestamp(found).date()
 
 
 def _version_for(

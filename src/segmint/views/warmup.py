@@ -150,6 +150,7 @@ class Warmer:
                 preload(mart)
         self._seen = state
         self._unkept = None if kept is None else (*kept, _written(files))
+        self.kept_now = False
         if not self._deferred:
             self._keep()
         return True
@@ -165,7 +166,6 @@ class Warmer:
         if built is None:
             return
         state = warm_state.WarmState(built, self.dashboard.results.items())
-        self.kept_now = False
         try:
             self.kept_now = warm_state.save(root, key, state, written) is not None
         except OSError as exc:

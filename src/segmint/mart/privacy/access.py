@@ -307,7 +307,7 @@ _SECTION_TEXT = {
     "events": "your visits, searches, e-mail and advertising interactions",
     "campaign_members": "the campaigns you were included in, or held out of as a control",
     "assignments": "the customer segments you were placed in, with what each segmentation means",
-    "segment_runs": "the segments you were in over time: each stretch of dates in one",
+    "segment_runs": "the segments you were in over time, each with its first and last date",
     "scores": "model estimates about you, with what each means",
     "features": "figures computed from your data to build segments and scores",
     "export_members": "files and downloads exported from the mart that included you, with "
