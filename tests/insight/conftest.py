@@ -17,6 +17,7 @@ segmentation ``style`` crosses it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -152,3 +153,16 @@ def mart() -> Iterator[Mart]:
 def tiers_profile(mart: Mart) -> SegmentProfile:
     """``tiers`` profiled as of ``AS_OF`` by region, with a cost to serve of 5 per member."""
     return profile(mart, "tiers", AS_OF, by="region", cost_to_serve=5.0)
+
+
+def assert_same_profile(alone: SegmentProfile, together: SegmentProfile) -> None:
+    """Every field of the two profiles is equal (frames compared as frames)."""
+    for field in dataclasses.fields(alone):
+        a, b = getattr(alone, field.name), getattr(together, field.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        elif field.name == "money":
+            pd.testing.assert_frame_equal(a.segments, b.segments)
+            pd.testing.assert_series_equal(a.portfolio, b.portfolio)
+        else:
+            assert a == b, field.name

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
-import pandas as pd
 import pytest
 
 from segmint.exceptions import SegmintError
@@ -14,7 +11,7 @@ from segmint.insight.day_facts import channel_orders, day_facts
 from segmint.insight.money import year_start
 from segmint.mart import Mart
 
-from .conftest import AS_OF, EARLIER
+from .conftest import AS_OF, EARLIER, assert_same_profile
 
 
 @pytest.mark.parametrize("name", ["tiers", "style"])
@@ -22,15 +19,7 @@ def test_a_profile_with_the_shared_facts_is_the_profile_without(mart: Mart, name
     alone = profile(mart, name, AS_OF, cost_to_serve=5.0)
     with day_facts(mart, AS_OF) as shared:
         together = profile(mart, name, AS_OF, cost_to_serve=5.0, shared=shared)
-    for field in fields(alone):
-        a, b = getattr(alone, field.name), getattr(together, field.name)
-        if isinstance(a, pd.DataFrame):
-            pd.testing.assert_frame_equal(a, b)
-        elif field.name == "money":
-            pd.testing.assert_frame_equal(a.segments, b.segments)
-            pd.testing.assert_series_equal(a.portfolio, b.portfolio)
-        else:
-            assert a == b, field.name
+    assert_same_profile(alone, together)
 
 
 def test_facts_of_another_date_are_refused(mart: Mart) -> None:

@@ -12,6 +12,7 @@ from scipy import stats
 
 from segmint.insight.statistics import (
     chi_square,
+    compare_many,
     compare_segments,
     cramers_v,
     kruskal_wallis,
@@ -96,6 +97,39 @@ def test_kruskal_wallis_equals_scipy_on_any_data(rows: list[tuple[str, float | N
     assert h == pytest.approx(expected.statistic, rel=1e-9, abs=1e-9)
     assert p == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
     assert epsilon == pytest.approx(expected.statistic / (n - 1), rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.one_of(st.none(), st.sampled_from(["x", "y"])),
+            st.one_of(st.none(), st.integers(-3, 3).map(float), st.floats(-1e3, 1e3)),
+            st.sampled_from(["red", "blue", None]),
+        ),
+        min_size=2,
+        max_size=60,
+    )
+)
+def test_compare_many_tests_each_segmentation_as_scipy_and_as_alone(
+    rows: list[tuple[str, str | None, float | None, str | None]],
+) -> None:
+    frame = pd.DataFrame(rows, columns=["first", "second", "spend", "colour"])
+    found = compare_many(frame, ["spend"], ["colour"], ["first", "second"])
+    for name in ("first", "second"):
+        alone = compare_segments(frame.rename(columns={name: "segment"}), ["spend"], ["colour"])
+        pd.testing.assert_frame_equal(found[name], alone)
+        spend = found[name].set_index("feature").loc["spend"]
+        known = frame.dropna(subset=["spend", name])  # rows without a segment left out
+        samples = [g.spend.to_numpy() for _, g in known.groupby(name)]
+        assert spend.n == len(known)
+        if len(samples) < 2 or known.spend.nunique() < 2:
+            assert (spend.statistic, spend.p_value) == (0.0, 1.0)
+            continue
+        expected = stats.kruskal(*samples)
+        assert spend.statistic == pytest.approx(expected.statistic, rel=1e-9, abs=1e-9)
+        assert spend.p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
 
 
 def test_kruskal_wallis_leaves_out_rows_without_a_segment() -> None:

@@ -73,17 +73,19 @@ def test_segmentations_of_one_date_share_its_facts_computed_once(
     computed: list[dt.date] = []
 
     @contextmanager
-    def counted(opened: Mart, day: dt.date) -> Iterator[DayFacts]:
+    def counted(opened: Mart, day: dt.date, names: list[str]) -> Iterator[DayFacts]:
         computed.append(day)
-        with day_facts(opened, day) as facts:
+        with day_facts(opened, day, names) as facts:
+            assert facts.joined is not None and set(facts.joined.columns) == set(names)
             yield facts
 
     def not_shared(*args: object) -> None:
-        raise AssertionError("a profile computed the facts its date shares")
+        raise AssertionError("a profile computed what its date shares")
 
     monkeypatch.setattr(warmup, "day_facts", counted)
     profile_module = importlib.import_module("segmint.insight.profile")
     monkeypatch.setattr(profile_module, "day_facts", not_shared)
+    monkeypatch.setattr(profile_module.base, "with_features", not_shared)
     warmer = warmer_over(mart)
     warmer._warm(mart)
     dashboard = warmer.dashboard
@@ -110,10 +112,10 @@ def test_a_date_whose_facts_cannot_be_computed_does_not_stop_the_others(
         dashboard, "dates", lambda m, name: dates(m, name)[:1] if name == moved else dates(m, name)
     )
 
-    def failing(opened: Mart, day: dt.date) -> AbstractContextManager[DayFacts]:
+    def failing(opened: Mart, day: dt.date, names: list[str]) -> AbstractContextManager[DayFacts]:
         if day != earlier[moved]:
             raise MartError("the mart has no order_lines table")
-        return day_facts(opened, day)
+        return day_facts(opened, day, names)
 
     monkeypatch.setattr(warmup, "day_facts", failing)
     warmer._warm(mart)  # no error

@@ -8,21 +8,25 @@ the text attributes known then (:func:`segmint.features.bands.attribute_bands`).
 depends on the segmentation, only on the date, so :func:`day_facts` computes them once
 (the summaries into temporary engine tables) and any number of profiles of that date use
 them. At a million customers the year's 16 million lines are then summed once for the
-dashboard's four segmentations instead of four times.
+dashboard's four segmentations instead of four times. Given the segmentations to profile,
+their members are also joined with the date's features once for all of them, and the
+tests of those that cover every customer run on one sample
+(:mod:`segmint.insight.joined_members`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import ibis.expr.types as ir
 
 from segmint.features.bands import Band, attribute_bands
 from segmint.features.orders import purchase_orders
-from segmint.insight.members import UNKNOWN
+from segmint.insight.joined_members import JoinedMembers, joined_members
+from segmint.insight.members import UNKNOWN, features_as_of
 from segmint.insight.money import customer_value, year_spend, year_start
 from segmint.mart import Mart
 
@@ -38,6 +42,7 @@ class DayFacts:
         channels: per customer and channel (lower case, trimmed, ``unknown`` when
             missing): ``orders``, the year's purchase orders.
         bands: :func:`~segmint.features.bands.attribute_bands` as of the date.
+        joined: the members of the segmentations given with their features, when given.
     """
 
     as_of: dt.date
@@ -45,6 +50,7 @@ class DayFacts:
     value: ir.Table
     channels: ir.Table
     bands: dict[str, Band]
+    joined: JoinedMembers | None = None
 
 
 def channel_orders(mart: Mart, as_of: dt.date) -> ir.Table:
@@ -55,12 +61,19 @@ def channel_orders(mart: Mart, as_of: dt.date) -> ir.Table:
 
 
 @contextmanager
-def day_facts(mart: Mart, as_of: dt.date) -> Iterator[DayFacts]:
-    """The :class:`DayFacts` of ``as_of``, its tables temporary in the engine (dropped on exit)."""
+def day_facts(
+    mart: Mart, as_of: dt.date, segmentations: list[str] | None = None
+) -> Iterator[DayFacts]:
+    """The :class:`DayFacts` of ``as_of``, its tables temporary in the engine (dropped on
+    exit); with ``segmentations``, their members joined with the date's features once."""
     with (
         mart.unordered(),
         year_spend(mart, as_of).cache() as spend,
         customer_value(mart, as_of, spend).cache() as value,
         channel_orders(mart, as_of).cache() as channels,
+        joined_members(mart, as_of, segmentations, features_as_of(mart, as_of))
+        if segmentations
+        else nullcontext() as joined,
     ):
-        yield DayFacts(as_of, spend, value, channels, attribute_bands(mart, as_of))
+        bands = attribute_bands(mart, as_of)
+        yield DayFacts(as_of, spend, value, channels, bands, joined)

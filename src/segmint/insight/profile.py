@@ -17,10 +17,11 @@ the statistics sample) come back to pandas.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 
 import ibis.expr.types as ir
 import numpy as np
@@ -130,9 +131,9 @@ def profile(
         who = base.crossed(mart, who, features, by, day)
     sub = base.SUB_SEGMENT if by is not None else None
     with _facts_of(mart, day, shared) as facts:
-        money, means, mix, statistics = _compute(
-            mart, who, features, facts, sub, cost_to_serve, value, max_customers, random_state
-        )
+        members = (segmentation, who, features, facts, sub)
+        computed = _compute(mart, members, cost_to_serve, value, max_customers, random_state)
+    money, means, mix, statistics = computed
     n_base = int(money.portfolio["members"])
     overview = _overview(money.segments, means, min_share, min_members)
     return SegmentProfile(
@@ -177,34 +178,40 @@ def _facts_of(mart: Mart, day: dt.date, shared: DayFacts | None) -> Iterator[Day
         yield facts
 
 
+Members = tuple[str, ir.Table, ir.Table, DayFacts, str | None]
+"""The segmentation, its members, the date's features, the date's shared facts and the
+sub-segment column (None: not crossed)."""
+
+
 def _compute(
     mart: Mart,
-    who: ir.Table,
-    features: ir.Table,
-    facts: DayFacts,
-    sub: str | None,
+    members: Members,
     cost_to_serve: float,
     value: ValueMeasure,
     max_customers: int,
     random_state: int,
 ) -> tuple[SegmentMoney, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Money, feature means, mix and statistics of the members ``who``.
+    """Money, feature means, mix and statistics of the members.
 
-    The joined feature table is computed once into a temporary engine table: every
-    aggregate below then reads it instead of re-planning the whole feature expression; the
-    year's purchases come from ``facts``, already summed per customer.
+    The members' features are read from one temporary engine table (:func:`_described`):
+    every aggregate below then reads it instead of re-planning the whole feature
+    expression; the year's purchases come from ``facts``, already summed per customer.
     Every result is sorted or aggregated here, so the engine may produce rows in any order.
     The statistical tests are pandas and SciPy work on a sample fetched first; they run in
-    a second thread while the engine computes the money and mix queries.
+    a second thread while the engine computes the money and mix queries (or come from
+    ``facts``, computed there for several segmentations at once).
     """
+    segmentation, who, features, facts, sub = members
     with (
         mart.unordered(),
-        base.with_features(who, features).cache() as described,
+        _described(who, features, facts, None if sub else segmentation) as (described, joined),
         ThreadPoolExecutor(max_workers=1) as tests,
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
-        sampled = sample_frame(described, max_customers, random_state)
-        tested = tests.submit(compare_segments, sampled, numeric, categorical)
+        shared = None if joined is None else joined(max_customers, random_state)
+        if shared is None:
+            sampled = sample_frame(described, max_customers, random_state)
+            tested = tests.submit(compare_segments, sampled, numeric, categorical)
         valued = member_value(who, facts.value, cost_to_serve)
         money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
         means = feature_means(described, numeric)
@@ -217,8 +224,28 @@ def _compute(
             ],
             ignore_index=True,
         )
-        statistics = tested.result()
+        statistics = shared if shared is not None else tested.result()
     return money, means, mix, statistics
+
+
+Shared = Callable[[int, int], pd.DataFrame | None]
+"""The tests of a segmentation computed for several at once, given the sample's size and
+seed (None: not computed for that sample)."""
+
+
+@contextmanager
+def _described(
+    who: ir.Table, features: ir.Table, facts: DayFacts, segmentation: str | None
+) -> Iterator[tuple[ir.Table, Shared | None]]:
+    """The members ``who`` (of ``segmentation``; None: crossed with a second dimension) with
+    their features: from ``facts`` when it joined them for several segmentations (with
+    their tests), else joined now into a temporary table."""
+    joined = facts.joined
+    if segmentation is not None and joined is not None and segmentation in joined.columns:
+        yield joined.described(segmentation), partial(joined.statistics, segmentation)
+        return
+    with base.with_features(who, features).cache() as described:
+        yield described, None
 
 
 def feature_means(table: ir.Table, numeric: list[str]) -> pd.DataFrame:

@@ -21,6 +21,8 @@ same sample; the ``n`` column says how many customers each test used.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ibis
 import ibis.expr.types as ir
 import numpy as np
@@ -91,24 +93,52 @@ def kruskal_wallis(values: pd.Series, groups: pd.Series) -> tuple[float, float, 
     codes = _codes(groups)
     known = values.notna().to_numpy() & (codes >= 0)
     numbers = values.to_numpy(dtype="float64", na_value=np.nan)[known]
-    codes = codes[known]
-    n = int(numbers.size)
+    return _kruskal(Ranks.of(numbers), codes[known])
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """One sort of a feature's known values: what the test of any grouping of them needs.
+
+    Attributes:
+        order: the positions of the values in ascending order.
+        ranks: the rank of each value in that order (mean rank for ties, from 1).
+        correction: the correction for ties, 1 − Σ(t³ − t) / (n³ − n).
+        varies: whether there are at least two distinct values.
+    """
+
+    order: npt.NDArray[np.intp]
+    ranks: npt.NDArray[np.float64]
+    correction: float
+    varies: bool
+
+    @classmethod
+    def of(cls, numbers: npt.NDArray[np.float64]) -> Ranks:
+        """The ranks of ``numbers`` (no missing value among them)."""
+        order = np.argsort(numbers)
+        ordered = numbers[order]
+        edges = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+        if edges.size < 3:  # one distinct value, or none
+            return cls(order, np.zeros(0), 1.0, False)
+        tied = np.diff(edges)
+        ranks = np.repeat(edges[:-1] + (tied + 1) / 2.0, tied)  # mean rank of each tie
+        ties = tied.astype(np.float64)
+        n = float(numbers.size)
+        correction = 1.0 - float((ties**3 - ties).sum()) / (n**3 - n)
+        return cls(order, ranks, correction, True)
+
+
+def _kruskal(ranked: Ranks, codes: npt.NDArray[np.int64]) -> tuple[float, float, float, int]:
+    """H, p-value, epsilon² and n of the values ``ranked`` across the groups ``codes`` (one
+    per value, from 0)."""
+    n = int(ranked.order.size)
     sizes = np.bincount(codes) if n else np.zeros(0, np.int64)
     present = sizes > 0
-    if int(present.sum()) < 2:
+    if int(present.sum()) < 2 or not ranked.varies:
         return 0.0, 1.0, 0.0, n
-    order = np.argsort(numbers)
-    ordered = numbers[order]
-    edges = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
-    if edges.size < 3:  # one distinct value
-        return 0.0, 1.0, 0.0, n
-    tied = np.diff(edges)
-    ranks = np.repeat(edges[:-1] + (tied + 1) / 2.0, tied)  # mean rank of each tie, 1-based
-    sums = np.bincount(codes[order], weights=ranks, minlength=sizes.size)[present]
-    ties = tied.astype(np.float64)
-    correction = 1.0 - float((ties**3 - ties).sum()) / (float(n) ** 3 - n)
+    sums = np.bincount(codes[ranked.order], weights=ranked.ranks, minlength=sizes.size)[present]
     between = float((sums**2 / sizes[present]).sum())
-    h = (12.0 / (n * (n + 1.0)) * between - 3.0 * (n + 1.0)) / correction
+    h = (12.0 / (n * (n + 1.0)) * between - 3.0 * (n + 1.0)) / ranked.correction
     p = float(stats.chi2.sf(h, int(present.sum()) - 1))
     return h, p, h / (n - 1), n
 
@@ -162,13 +192,40 @@ def compare_segments(
         ``p_adjusted`` (Benjamini–Hochberg), ``effect_size`` (ε² or Cramér's V),
         ``significant`` and ``n``; strongest effects first within each kind.
     """
-    groups = frame[segment].astype(str)
-    coded = groups.astype("category")  # factorised once for every Kruskal–Wallis test
-    rows = []
-    for name in numeric:
-        rows.append((name, "numeric", *kruskal_wallis(frame[name], coded)))
-    for name in categorical:
-        rows.append((name, "categorical", *chi_square(frame[name], groups)))
+    return compare_many(frame, numeric, categorical, [segment], alpha)[segment]
+
+
+def compare_many(
+    frame: pd.DataFrame,
+    numeric: list[str],
+    categorical: list[str],
+    segments: list[str],
+    alpha: float = 0.05,
+) -> dict[str, pd.DataFrame]:
+    """:func:`compare_segments` of each of the columns ``segments`` of ``frame`` (several
+    segmentations of the same customers), each numeric feature sorted once for all of them:
+    the sort is most of a Kruskal–Wallis test's cost."""
+    groups = {name: frame[name].astype(str) for name in segments}
+    codes = {name: _codes(g.astype("category")) for name, g in groups.items()}
+    rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in segments}
+    for feature in numeric:
+        values = frame[feature]
+        known = values.notna().to_numpy()
+        ranked = Ranks.of(values.to_numpy(dtype="float64", na_value=np.nan)[known])
+        for name, coded in codes.items():
+            if bool((coded[known] >= 0).all()):  # the same values known: the same ranks
+                tested = _kruskal(ranked, coded[known])
+            else:  # some without a segment: their values are left out, ranked apart
+                tested = kruskal_wallis(values, groups[name].astype("category"))
+            rows[name].append((feature, "numeric", *tested))
+    for feature in categorical:
+        for name, group in groups.items():
+            rows[name].append((feature, "categorical", *chi_square(frame[feature], group)))
+    return {name: _tested(found, alpha) for name, found in rows.items()}
+
+
+def _tested(rows: list[tuple[object, ...]], alpha: float) -> pd.DataFrame:
+    """The rows of the tests as :func:`compare_segments` returns them."""
     result = pd.DataFrame(
         rows, columns=["feature", "kind", "statistic", "p_value", "effect_size", "n"]
     )

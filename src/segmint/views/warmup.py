@@ -217,7 +217,8 @@ class Warmer:
         """Profile, overview and personas of every stored segmentation, the default first.
 
         Segmentations of the same date share what their profiles and overviews have in
-        common (the year's purchases summed once per date, the base's figures).
+        common (the year's purchases summed once per date, their members joined with the
+        date's features once, the tests on one sample, the base's figures).
         """
         dashboard = self.dashboard
         dashboard.feature_dates(mart)
@@ -231,7 +232,7 @@ class Warmer:
                 return
             missing = [name for name in group if not dashboard.has_profile(name, day)]
             try:
-                with day_facts(mart, day) if missing else nullcontext() as shared:
+                with day_facts(mart, day, missing) if missing else nullcontext() as shared:
                     self._warm_date(mart, day, group, shared)
             except SegmintError as exc:  # the date's facts: its pages will say the same
                 log.warning("could not warm the segmentations as of %s: %s", day, exc)

@@ -1,0 +1,59 @@
+"""The members of several segmentations joined once give the profiles each gives alone."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from segmint.insight import profile
+from segmint.insight.day_facts import day_facts
+from segmint.insight.joined_members import joined_members
+from segmint.insight.members import features_as_of
+from segmint.mart import Mart
+
+from .conftest import AS_OF, assert_same_profile
+
+NAMES = ["tiers", "style"]
+"""``tiers`` has every customer of the two; ``style`` all but one."""
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_profile_from_the_joined_members_is_the_profile_alone(mart: Mart, name: str) -> None:
+    alone = profile(mart, name, AS_OF, cost_to_serve=5.0)
+    with day_facts(mart, AS_OF, NAMES) as shared:
+        assert shared.joined is not None
+        together = profile(mart, name, AS_OF, cost_to_serve=5.0, shared=shared)
+    assert_same_profile(alone, together)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_the_shared_tests_sample_as_a_profile_alone_does(mart: Mart, name: str, seed: int) -> None:
+    alone = profile(mart, name, AS_OF, max_customers=3, random_state=seed)
+    with (
+        day_facts(mart, AS_OF) as facts,
+        joined_members(mart, AS_OF, NAMES, features_as_of(mart, AS_OF), 3) as joined,
+    ):
+        shared = dataclasses.replace(facts, joined=joined)
+        together = profile(mart, name, AS_OF, max_customers=3, random_state=seed, shared=shared)
+        used = joined.statistics(name, 3, seed)
+    assert_same_profile(alone, together)
+    assert alone.n_tested == 3
+    assert (used is not None) == (seed == 0 and name == "tiers")  # else drawn apart
+
+
+def test_tests_are_shared_by_the_segmentations_that_cover_every_member(mart: Mart) -> None:
+    with joined_members(mart, AS_OF, NAMES, features_as_of(mart, AS_OF)) as joined:
+        assert joined.tests is not None
+        assert set(joined.tests.result()) == {"tiers"}
+        assert joined.statistics("style", 200_000, 0) is None
+        members = joined.described("style").to_pandas()
+    assert sorted(members.customer_id) == ["a1", "a2", "b1", "b2", "b3"]
+    assert dict(zip(members.customer_id, members.segment, strict=True))["b1"] == "offline"
+
+
+def test_a_segmentation_that_cannot_be_read_is_left_out(mart: Mart) -> None:
+    with joined_members(mart, AS_OF, ["tiers", "nowhere"], features_as_of(mart, AS_OF)) as j:
+        assert set(j.columns) == {"tiers"}
+        assert len(j.described("tiers").to_pandas()) == 6
