@@ -141,6 +141,21 @@ def test_loads_run_while_serve_answers_and_their_rows_appear_without_a_restart(
     assert run("ingest", "transactions", tmp_path / "second.csv", "--mart", mart).returncode == 0
 
 
+def test_serve_says_when_the_dashboard_is_warm_and_how_long_it_took(tmp_path: Path) -> None:
+    mart = tmp_path / "shop.duckdb"
+    (tmp_path / "first.csv").write_text(FIRST)
+    assert run("ingest", "transactions", tmp_path / "first.csv", "--mart", mart).returncode == 0
+    token = run("token", "create", "--mart", mart).stdout.strip().splitlines()[-1]
+    auth = {"Authorization": f"Bearer {token}"}
+    with serving(mart) as (url, server), httpx.Client(base_url=url, timeout=60) as client:
+        wait_until_up(client, server)
+        health = "/api/v1/health"
+        eventually(lambda: client.get(health, headers=auth).json()["warming"] is False, "warm")
+    said = server.stderr.read() if server.stderr else ""
+    assert "computing what the dashboard shows first" in said
+    assert re.search(r"the dashboard is warm: computed in \d+\.\d s", said), said
+
+
 def test_serve_over_https_with_a_certificate_made_here(tmp_path: Path) -> None:
     ca = trustme.CA()
     issued = ca.issue_cert("127.0.0.1", "localhost")

@@ -140,6 +140,11 @@ class Warmer:
                 preload(mart)
                 self._seen = state
                 return True
+        started = time.perf_counter()
+        log.info(
+            "computing what the dashboard shows first (profiles, overviews, personas) and "
+            "the 360° view's copies; pages are slower until it is done"
+        )
         try:
             self._warm(mart)  # first, while the least is held: the summaries hold the most
         finally:  # the 360° view is served from the copies even when a summary failed
@@ -149,6 +154,7 @@ class Warmer:
                 self.copies.rebuild(mart)
                 preload(mart)
         self._seen = state
+        log.info("the dashboard is warm: computed in %.1f s", time.perf_counter() - started)
         self._unkept = None if kept is None else (*kept, _written(files))
         self.kept_now = False
         if not self._deferred:
@@ -181,7 +187,7 @@ class Warmer:
         for result_key, value in kept.results:
             self.dashboard.results.put(result_key, value)
         log.info(
-            "took back the warm state of unchanged data (%d results) in %.1f s",
+            "the dashboard is warm: took back the state kept for this data (%d results) in %.1f s",
             len(kept.results),
             time.perf_counter() - started,
         )
