@@ -47,7 +47,9 @@ def test_tests_are_shared_by_the_segmentations_that_cover_every_member(mart: Mar
     with joined_members(mart, AS_OF, NAMES, features_as_of(mart, AS_OF)) as joined:
         assert joined.tests is not None
         assert set(joined.tests.result()) == {"tiers"}
+        assert joined.covering == {"tiers"}
         assert joined.statistics("style", 200_000, 0) is None
+        assert joined.statistics("tiers", 200_000, 0) is not None
         members = joined.described("style").to_pandas()
     assert sorted(members.customer_id) == ["a1", "a2", "b1", "b2", "b3"]
     assert dict(zip(members.customer_id, members.segment, strict=True))["b1"] == "offline"

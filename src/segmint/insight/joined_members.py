@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +56,7 @@ class JoinedMembers:
         features: the feature columns.
         tests: the tests of the segmentations whose members are every customer of the
             table, by segmentation (computed in a background thread).
+        covering: those segmentations.
         sample_size: the most customers those tests sample.
     """
 
@@ -63,6 +64,7 @@ class JoinedMembers:
     columns: dict[str, tuple[str, str]]
     features: list[str]
     tests: Future[dict[str, pd.DataFrame]] | None
+    covering: frozenset[str]
     sample_size: int
 
     def described(self, segmentation: str) -> ir.Table:
@@ -75,12 +77,16 @@ class JoinedMembers:
 
     def statistics(
         self, segmentation: str, max_customers: int, random_state: int
-    ) -> pd.DataFrame | None:
-        """The tests of ``segmentation`` on the sample of ``max_customers`` drawn with
-        ``random_state``, when they were computed here (None: compute them)."""
-        if self.tests is None or (max_customers, random_state) != (self.sample_size, SEED):
+    ) -> Callable[[], pd.DataFrame] | None:
+        """What gives the tests of ``segmentation`` on the sample of ``max_customers`` drawn
+        with ``random_state`` once they are done, when they are computed here (None: compute
+        them): asked at once, waited for only when needed."""
+        tests = self.tests
+        if tests is None or segmentation not in self.covering:
             return None
-        return self.tests.result().get(segmentation)
+        if (max_customers, random_state) != (self.sample_size, SEED):
+            return None
+        return lambda: tests.result()[segmentation]
 
 
 @contextmanager
@@ -107,9 +113,9 @@ def joined_members(
         _joined(members, columns, features, wanted).cache() as table,
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
-        tests = _tests(table, columns, wanted, pool, sample_size)
+        tests, covering = _tests(table, columns, wanted, pool, sample_size)
         try:
-            yield JoinedMembers(table, columns, wanted, tests, sample_size)
+            yield JoinedMembers(table, columns, wanted, tests, covering, sample_size)
         finally:
             if tests is not None:
                 tests.cancel()
@@ -145,10 +151,10 @@ def _tests(
     wanted: list[str],
     pool: ThreadPoolExecutor,
     sample_size: int,
-) -> Future[dict[str, pd.DataFrame]] | None:
+) -> tuple[Future[dict[str, pd.DataFrame]] | None, frozenset[str]]:
     """The tests of the segmentations whose members are every customer of ``table``, on
     one sample of at most ``sample_size`` fetched now, computed in ``pool`` (None: no such
-    segmentation)."""
+    segmentation), and those segmentations."""
     counted = table.aggregate(
         rows=table.count(), **{member: table[member].count() for _, member in columns.values()}
     ).to_pyarrow()
@@ -159,7 +165,7 @@ def _tests(
         if rows and counted[member][0].as_py() == rows
     }
     if not covering:
-        return None
+        return None, frozenset()
     numeric, categorical = feature_kinds(table.select(*wanted), NOT_FEATURES)
     shown = table.select("customer_id", *covering.values(), *wanted)
     sampled = sample_frame(shown, sample_size, SEED)
@@ -169,4 +175,4 @@ def _tests(
         found = compare_many(sampled, numeric, categorical, list(by_column))
         return {by_column[segment]: result for segment, result in found.items()}
 
-    return pool.submit(tested)
+    return pool.submit(tested), frozenset(covering)

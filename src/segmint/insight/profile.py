@@ -208,10 +208,10 @@ def _compute(
         ThreadPoolExecutor(max_workers=1) as tests,
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
-        shared = None if joined is None else joined(max_customers, random_state)
-        if shared is None:
+        tested = None if joined is None else joined(max_customers, random_state)
+        if tested is None:
             sampled = sample_frame(described, max_customers, random_state)
-            tested = tests.submit(compare_segments, sampled, numeric, categorical)
+            tested = tests.submit(compare_segments, sampled, numeric, categorical).result
         valued = member_value(who, facts.value, cost_to_serve)
         money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
         means = feature_means(described, numeric)
@@ -224,13 +224,13 @@ def _compute(
             ],
             ignore_index=True,
         )
-        statistics = shared if shared is not None else tested.result()
+        statistics = tested()  # waited for last: the tests run while the engine works
     return money, means, mix, statistics
 
 
-Shared = Callable[[int, int], pd.DataFrame | None]
-"""The tests of a segmentation computed for several at once, given the sample's size and
-seed (None: not computed for that sample)."""
+Shared = Callable[[int, int], Callable[[], pd.DataFrame] | None]
+"""What gives the tests of a segmentation computed for several at once when they are done,
+given the sample's size and seed (None: not computed for that sample)."""
 
 
 @contextmanager
