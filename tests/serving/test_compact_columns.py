@@ -7,7 +7,10 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from segmint.serving import compact_columns
 from segmint.serving.compact_columns import SAMPLE, compact, few_values, merged, narrowest
 
 
@@ -65,3 +68,22 @@ def test_few_values_are_counted_over_the_whole_column() -> None:
     column = pa.array(["x"] * SAMPLE + [f"id{i}" for i in range(2 * SAMPLE)])
     assert few_values(column) is False
     assert few_values(pa.array(["x", "y"] * SAMPLE)) is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=60), st.booleans())
+@example([0, 0, 0, 0, 1, 2, 3, 4, 5] + [0] * 21, False)  # as many values as the limit: few
+def test_counting_a_longer_start_first_decides_as_the_whole_column(
+    values: list[int], text: bool
+) -> None:
+    # small sizes stand in for the real ones: the early answer must be the whole's answer
+    array = pa.array([str(v) for v in values] if text else values)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compact_columns, "SAMPLE", 4)
+        patch.setattr(compact_columns, "LONGER", 16)
+        patch.setattr(compact_columns, "DICTIONARY_MOST", 6)
+        found = few_values(array)
+    limit = int(0.5 * len(values)) if text else min(6, int(0.5 * len(values)))
+    seen = len(set(values[:4]))
+    expected = not (seen > limit or seen > 0.5 * len(values[:4])) and len(set(values)) <= limit
+    assert found is expected
