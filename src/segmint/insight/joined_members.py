@@ -114,11 +114,7 @@ def joined_members(
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         tests, covering = _tests(table, columns, wanted, pool, sample_size)
-        try:
-            yield JoinedMembers(table, columns, wanted, tests, covering, sample_size)
-        finally:
-            if tests is not None:
-                tests.cancel()
+        yield JoinedMembers(table, columns, wanted, tests, covering, sample_size)
 
 
 def _joined(

@@ -142,8 +142,9 @@ class Warmer:
                 return True
         started = time.perf_counter()
         log.info(
-            "computing what the dashboard shows first (profiles, overviews, personas) and "
-            "the 360° view's copies; pages are slower until it is done"
+            "computing what the dashboard shows first (profiles, overviews, personas)%s; "
+            "pages are slower until it is done",
+            " that a failed try left out" if retry else " and the 360° view's copies",
         )
         try:
             self._warm(mart)  # first, while the least is held: the summaries hold the most
