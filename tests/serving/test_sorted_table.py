@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from segmint.serving.compact_columns import DICTIONARY_BELOW, DICTIONARY_MOST
-from segmint.serving.sorted_table import IN_PART, sorted_table
+from segmint.serving.sorted_table import IN_PART, _pieces, sorted_table
 
 SQL = "SELECT customer_id, n, label FROM t ORDER BY customer_id, n"
 
@@ -168,6 +168,30 @@ def test_most_keeps_each_customers_first_rows(con: duckdb.DuckDBPyConnection) ->
     assert table.rows("b") == [(0,), (1,)]  # the first two of b's four, in order
     assert table.rows("a") == [(1,)] and table.rows("c") == [(5,)]
     assert table.rows_of(["c", "b"]) == [(5,), (0,), (1,)]
+
+
+def test_parts_read_ahead_come_back_in_their_order() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE q AS SELECT 'c' || lpad((i % 50)::VARCHAR, 2, '0') AS customer_id, "
+        "i AS n FROM range(500) r(i)"
+    )
+    sql = f"SELECT customer_id, n FROM q WHERE {IN_PART} ORDER BY customer_id, n"
+    parts: list[tuple[str | None, str | None]] = [
+        (None, "c10"),
+        ("c10", "c20"),
+        ("c20", "c30"),
+        ("c30", "c40"),
+        ("c40", None),
+    ]
+    pieces = _pieces(con, sql, [], ["customer_id", "n"], ["n"], None, parts)
+    firsts = [piece[0][0].decode() for piece in pieces]
+    assert firsts == ["c00", "c10", "c20", "c30", "c40"]
+    assert [len(piece[0]) for piece in pieces] == [10] * 5
+    with pytest.raises(duckdb.Error):  # a part that fails fails the copy
+        _pieces(
+            con, sql.replace("FROM q", "FROM missing"), [], ["customer_id", "n"], ["n"], None, parts
+        )
 
 
 def test_parts_read_apart_are_the_table_read_whole() -> None:

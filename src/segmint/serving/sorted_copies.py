@@ -26,7 +26,8 @@ since the warmer last found the copies current (:func:`file_state`, two ``stat``
 after a commit the view reads the mart until the warmer has looked again.
 Memory: about 0.79 GB at a million customers (each id held once, few-valued columns as
 dictionaries: :mod:`segmint.serving.compact_columns`), read in parts cut at the customers'
-ids (:func:`parts_of`) so that building them holds one part's raw rows at a time.
+ids (:func:`parts_of`) so that building them holds two parts' raw rows at a time (the
+engine reads one while the other is compacted).
 """
 
 from __future__ import annotations

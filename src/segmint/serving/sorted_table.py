@@ -19,7 +19,9 @@ mart instead.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,9 @@ EXACT_TYPES = frozenset(
     | {"TIMESTAMP"}
 )
 """Engine types whose values come out of Arrow exactly as out of the engine's cursor."""
+
+AHEAD = 2
+"""Parts of a copy read at once (each holds its raw rows until compacted)."""
 
 BATCH_ROWS = 131_072
 """Rows read from the engine at a time (their ids become bytes batch by batch)."""
@@ -139,7 +144,7 @@ def sorted_table(
 
     With ``parts`` (in id order), ``sql`` takes the bounds of a :data:`Part` as its first
     two parameters (then ``params``) and is run once per part: the engine reads (and sorts)
-    one part at a time, and each part is compacted before the next is read.
+    a part while the one before is compacted (:data:`AHEAD` parts at a time).
     """
     bounded = [None, None, *params] if parts is not None else params
     described = con.execute(f"DESCRIBE {sql}", bounded).fetchall()
@@ -150,7 +155,7 @@ def sorted_table(
     names = [row[0] for row in described]
     if parts is None:
         return _whole(_piece(con, sql, params, names, columns, most), columns)
-    pieces = [_piece(con, sql, [*part, *params], names, columns, most) for part in parts]
+    pieces = _pieces(con, sql, params, names, columns, most, parts)
     joined = _joined(pieces, columns)
     if joined is None:  # the engine cut the parts in another order of text: read it whole
         return _whole(_piece(con, sql, [None, None, *params], names, columns, most), columns)
@@ -159,6 +164,39 @@ def sorted_table(
 
 Piece = tuple[npt.NDArray[np.bytes_], npt.NDArray[np.integer[Any]], list[pa.Array | None]]
 """The ids, where their rows start and the compacted columns of a part (or of the whole)."""
+
+
+def _pieces(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    names: list[str],
+    columns: list[str],
+    most: int | None,
+    parts: Sequence[Part],
+) -> list[Piece]:
+    """The :func:`_piece` of each of ``parts``, in order, :data:`AHEAD` at a time, each on
+    its own cursor: the engine reads and sorts one part while the rows of the one before
+    are compacted here (the copies' time is about half engine, half compacting)."""
+    if len(parts) == 1:
+        return [_piece(con, sql, [*parts[0], *params], names, columns, most)]
+    cursors = [con.cursor() for _ in range(AHEAD)]
+    try:
+        with ThreadPoolExecutor(AHEAD, thread_name_prefix="segmint-copy") as pool:
+            running: deque[Future[Piece]] = deque()
+            pieces: list[Piece] = []
+            for i, part in enumerate(parts):
+                if len(running) == AHEAD:  # its cursor is free again
+                    pieces.append(running.popleft().result())
+                bounded = [*part, *params]
+                running.append(
+                    pool.submit(_piece, cursors[i % AHEAD], sql, bounded, names, columns, most)
+                )
+            pieces.extend(future.result() for future in running)
+            return pieces
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _piece(
