@@ -10,6 +10,7 @@ from segmint.insight import profile
 from segmint.insight.day_facts import day_facts
 from segmint.insight.joined_members import joined_members
 from segmint.insight.members import features_as_of
+from segmint.insight.statistics import base_moments
 from segmint.mart import Mart
 
 from .conftest import AS_OF, assert_same_profile
@@ -59,3 +60,17 @@ def test_a_segmentation_that_cannot_be_read_is_left_out(mart: Mart) -> None:
     with joined_members(mart, AS_OF, ["tiers", "nowhere"], features_as_of(mart, AS_OF)) as j:
         assert set(j.columns) == {"tiers"}
         assert len(j.described("tiers").to_pandas()) == 6
+
+
+def test_the_base_moments_are_computed_once_for_the_covering_segmentations(mart: Mart) -> None:
+    with joined_members(mart, AS_OF, NAMES, features_as_of(mart, AS_OF)) as joined:
+        numeric = ["frequency", "monetary_total"]
+        assert joined.base_moments("style", numeric) is None  # all but one: its own base
+        first = joined.base_moments("tiers", numeric)
+        assert first is not None and joined.base_moments("tiers", numeric) is first
+        alone = base_moments(joined.described("tiers"), numeric)
+        members = joined.described("tiers").to_pandas()
+    assert {c: pytest.approx(v) for c, v in first.items()} == alone
+    assert first["monetary_total"] == pytest.approx(
+        (members.monetary_total.mean(), members.monetary_total.std()), nan_ok=True
+    )

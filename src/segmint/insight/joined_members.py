@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -32,6 +32,8 @@ from segmint.exceptions import SegmintError
 from segmint.insight.members import NOT_FEATURES
 from segmint.insight.statistics import (
     MAX_CUSTOMERS,
+    Moments,
+    base_moments,
     compare_many,
     feature_kinds,
     sample_frame,
@@ -58,6 +60,7 @@ class JoinedMembers:
             table, by segmentation (computed in a background thread).
         covering: those segmentations.
         sample_size: the most customers those tests sample.
+        moments: the base's moments of the features asked (:meth:`base_moments`) so far.
     """
 
     table: ir.Table
@@ -66,6 +69,7 @@ class JoinedMembers:
     tests: Future[dict[str, pd.DataFrame]] | None
     covering: frozenset[str]
     sample_size: int
+    moments: dict[tuple[str, ...], Moments] = field(default_factory=dict, compare=False)
 
     def described(self, segmentation: str) -> ir.Table:
         """``customer_id``, ``segment`` and the features of the members of ``segmentation``
@@ -87,6 +91,17 @@ class JoinedMembers:
         if (max_customers, random_state) != (self.sample_size, SEED):
             return None
         return lambda: tests.result()[segmentation]
+
+    def base_moments(self, segmentation: str, numeric: list[str]) -> Moments | None:
+        """The base's moments of the ``numeric`` features in the profile of
+        ``segmentation`` when its members are every customer of the table: computed once
+        for all such segmentations (None: compute them for its members)."""
+        if segmentation not in self.covering:
+            return None
+        key = tuple(numeric)
+        if key not in self.moments:
+            self.moments[key] = base_moments(self.table, numeric)
+        return self.moments[key]
 
 
 @contextmanager

@@ -17,11 +17,10 @@ the statistics sample) come back to pandas.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import partial
 
 import ibis.expr.types as ir
 import numpy as np
@@ -33,9 +32,12 @@ from segmint.features.build import FEATURE_COLUMNS
 from segmint.insight import members as base
 from segmint.insight.attribute_mix import attribute_mix
 from segmint.insight.day_facts import DayFacts, day_facts
+from segmint.insight.joined_members import JoinedMembers
 from segmint.insight.money import SegmentMoney, ValueMeasure, member_value, segment_money
 from segmint.insight.statistics import (
     MAX_CUSTOMERS,
+    Moments,
+    base_moments,
     compare_segments,
     feature_kinds,
     sample_frame,
@@ -208,13 +210,16 @@ def _compute(
         ThreadPoolExecutor(max_workers=1) as tests,
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
-        tested = None if joined is None else joined(max_customers, random_state)
+        tested = None
+        if joined is not None:
+            tested = joined.statistics(segmentation, max_customers, random_state)
         if tested is None:
             sampled = sample_frame(described, max_customers, random_state)
             tested = tests.submit(compare_segments, sampled, numeric, categorical).result
         valued = member_value(who, facts.value, cost_to_serve)
         money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
-        means = feature_means(described, numeric)
+        whole = None if joined is None else joined.base_moments(segmentation, numeric)
+        means = feature_means(described, numeric, whole)
         attributes = [c for c in features.columns if c not in FEATURE_COLUMNS]
         mix = pd.concat(
             [
@@ -228,31 +233,29 @@ def _compute(
     return money, means, mix, statistics
 
 
-Shared = Callable[[int, int], Callable[[], pd.DataFrame] | None]
-"""What gives the tests of a segmentation computed for several at once when they are done,
-given the sample's size and seed (None: not computed for that sample)."""
-
-
 @contextmanager
 def _described(
     who: ir.Table, features: ir.Table, facts: DayFacts, segmentation: str | None
-) -> Iterator[tuple[ir.Table, Shared | None]]:
+) -> Iterator[tuple[ir.Table, JoinedMembers | None]]:
     """The members ``who`` (of ``segmentation``; None: crossed with a second dimension) with
     their features: from ``facts`` when it joined them for several segmentations (with
-    their tests), else joined now into a temporary table."""
+    their tests and base figures, also given), else joined now into a temporary table."""
     joined = facts.joined
     if segmentation is not None and joined is not None and segmentation in joined.columns:
-        yield joined.described(segmentation), partial(joined.statistics, segmentation)
+        yield joined.described(segmentation), joined
         return
     with base.with_features(who, features).cache() as described:
         yield described, None
 
 
-def feature_means(table: ir.Table, numeric: list[str]) -> pd.DataFrame:
+def feature_means(
+    table: ir.Table, numeric: list[str], whole: Moments | None = None
+) -> pd.DataFrame:
     """Per segment and numeric feature: mean, base mean, index (base = 100) and SMD.
 
-    One aggregate per segment and one over the base, both in the engine. The index is
-    undefined (NaN) when the base mean is 0; the SMD when the base does not vary.
+    One aggregate per segment and one over the base (:func:`base_moments`; ``whole`` when
+    already computed for these members), both in the engine. The index is undefined (NaN)
+    when the base mean is 0; the SMD when the base does not vary.
     """
     columns = ["segment", "feature", "mean", "base_mean", "index", "smd"]
     if not numeric:
@@ -261,16 +264,12 @@ def feature_means(table: ir.Table, numeric: list[str]) -> pd.DataFrame:
     per_segment = (
         table.group_by("segment").aggregate(**{c: v.mean() for c, v in values.items()}).to_pandas()
     )
-    whole = table.aggregate(
-        **{f"{c}__mean": v.mean() for c, v in values.items()},
-        **{f"{c}__std": v.std() for c, v in values.items()},
-    ).to_pandas()
+    whole = whole if whole is not None else base_moments(table, numeric)
     long = per_segment.melt(id_vars="segment", var_name="feature", value_name="mean")
     long["mean"] = long["mean"].astype("float64")
-    base_mean = {c: float(whole[f"{c}__mean"].iloc[0]) for c in numeric}
-    base_std = {c: float(whole[f"{c}__std"].iloc[0]) for c in numeric}
-    long["base_mean"] = long.feature.map(base_mean).astype("float64")
-    spread = long.feature.map(base_std).astype("float64").replace(0.0, np.nan)
+    long["base_mean"] = long.feature.map({c: whole[c][0] for c in numeric}).astype("float64")
+    spread = long.feature.map({c: whole[c][1] for c in numeric}).astype("float64")
+    spread = spread.replace(0.0, np.nan)
     long["index"] = 100 * long["mean"] / long["base_mean"].replace(0.0, np.nan)
     long["smd"] = (long["mean"] - long["base_mean"]) / spread
     ordered: pd.DataFrame = long.sort_values(["segment", "feature"]).reset_index(drop=True)

@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 from scipy import stats
 
 MAX_CUSTOMERS = 200_000
@@ -73,6 +74,26 @@ def feature_kinds(table: ir.Table, exclude: tuple[str, ...]) -> tuple[list[str],
         elif dtype.is_string() or dtype.is_boolean():
             categorical.append(name)
     return numeric, categorical
+
+
+Moments = dict[str, tuple[float, float]]
+"""Per numeric feature: its mean and standard deviation over the base."""
+
+
+def base_moments(table: ir.Table, numeric: list[str]) -> Moments:
+    """The mean and sample standard deviation of each of the ``numeric`` columns of
+    ``table`` over all its rows (NaN when undefined), in one engine aggregate."""
+    values = {c: table[c].cast("float64") for c in numeric}
+    whole = table.aggregate(
+        **{f"{c}__mean": v.mean() for c, v in values.items()},
+        **{f"{c}__std": v.std() for c, v in values.items()},
+    ).to_pyarrow()
+    return {c: (_number(whole[f"{c}__mean"][0]), _number(whole[f"{c}__std"][0])) for c in numeric}
+
+
+def _number(scalar: pa.Scalar) -> float:
+    value = scalar.as_py()
+    return float("nan") if value is None else float(value)
 
 
 def kruskal_wallis(values: pd.Series, groups: pd.Series) -> tuple[float, float, float, int]:
