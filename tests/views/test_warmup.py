@@ -423,3 +423,26 @@ def test_a_state_warmed_before_an_erasure_is_not_kept_after_it(
             pool.close()
     finally:
         registration.release()
+
+
+def test_the_background_thread_reads_the_360_tables_after_saying_it_is_ready(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    ready_when_read: list[bool] = []
+
+    def reading(read: Mart) -> None:
+        ready_when_read.append(not warmer.warming)
+
+    monkeypatch.setattr(warmup, "preload", reading)
+    warmer.start()
+    deadline = time.monotonic() + 120
+    while not ready_when_read and time.monotonic() < deadline:
+        time.sleep(0.05)
+    warmer.stop()
+    assert ready_when_read == [True]
+    warmer.copies.clear()
+    direct = warmer_over(mart)  # a look outside the loop reads them at once
+    assert direct.check(mart)
+    assert len(ready_when_read) == 2
+    direct.copies.clear()
