@@ -25,6 +25,7 @@ import typer
 
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, user_errors
+from segmint.cli._serve_log import server_log
 from segmint.config import get_settings
 from segmint.exceptions import InputError, MartError
 
@@ -75,7 +76,7 @@ def serve(
         "Log in with a token from `segmint token create`.",
         highlight=False,
     )
-    with _environment("SEGMINT_MART", str(path.resolve())), _server_log():
+    with _environment("SEGMINT_MART", str(path.resolve())), server_log(err):
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -85,25 +86,6 @@ def serve(
             ssl_certfile=None if tls is None else str(tls[0]),
             ssl_keyfile=None if tls is None else str(tls[1]),
         )
-
-
-@contextmanager
-def _server_log() -> Iterator[None]:
-    """Show segmint's own messages on stderr as they come while the server runs (the
-    warm-up's start and end, a new snapshot taken up, failures); uvicorn's stays at warnings."""
-    import logging
-
-    from rich.logging import RichHandler
-
-    logger, handler = logging.getLogger("segmint"), RichHandler(console=err, show_path=False)
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @contextmanager
