@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
+import ibis.expr.types as ir
 import pytest
 
 from segmint.insight import profile
 from segmint.insight.day_facts import day_facts
 from segmint.insight.joined_members import joined_members
 from segmint.insight.members import features_as_of
-from segmint.insight.statistics import base_moments
+from segmint.insight.statistics import Moments, base_moments
 from segmint.mart import Mart
 
 from .conftest import AS_OF, assert_same_profile
@@ -71,6 +73,26 @@ def test_the_base_moments_are_computed_once_for_the_covering_segmentations(mart:
         alone = base_moments(joined.described("tiers"), numeric)
         members = joined.described("tiers").to_pandas()
     assert {c: pytest.approx(v) for c, v in first.items()} == alone
-    assert first["monetary_total"] == pytest.approx(
-        (members.monetary_total.mean(), members.monetary_total.std()), nan_ok=True
-    )
+    for column in numeric:
+        expected = (members[column].astype(float).mean(), members[column].astype(float).std())
+        assert first[column] == pytest.approx(expected, nan_ok=True)
+    assert base_moments(joined.described("tiers"), []) == {}
+
+
+def test_a_profile_uses_the_shared_moments_only_when_it_covers_every_member(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = importlib.import_module("segmint.insight.profile")
+    own = module.base_moments
+    computed: list[int] = []
+
+    def counted(table: ir.Table, numeric: list[str]) -> Moments:
+        computed.append(len(numeric))
+        return own(table, numeric)
+
+    monkeypatch.setattr(module, "base_moments", counted)
+    with day_facts(mart, AS_OF, NAMES) as shared:
+        profile(mart, "tiers", AS_OF, shared=shared)
+        assert computed == []  # the shared ones
+        profile(mart, "style", AS_OF, shared=shared)
+    assert len(computed) == 1 and computed[0] > 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pytest
 
+from segmint.serving import sorted_table as sorted_table_module
 from segmint.serving.compact_columns import DICTIONARY_BELOW, DICTIONARY_MOST
 from segmint.serving.sorted_table import IN_PART, _pieces, sorted_table
 
@@ -170,7 +173,15 @@ def test_most_keeps_each_customers_first_rows(con: duckdb.DuckDBPyConnection) ->
     assert table.rows_of(["c", "b"]) == [(5,), (0,), (1,)]
 
 
-def test_parts_read_ahead_come_back_in_their_order() -> None:
+def test_parts_read_ahead_come_back_in_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    piece = sorted_table_module._piece
+
+    def first_slowest(cursor: duckdb.DuckDBPyConnection, *args: Any) -> Any:
+        if args[1][0] is None:  # the first part: done after the others have started
+            time.sleep(0.3)
+        return piece(cursor, *args)
+
+    monkeypatch.setattr(sorted_table_module, "_piece", first_slowest)
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE q AS SELECT 'c' || lpad((i % 50)::VARCHAR, 2, '0') AS customer_id, "

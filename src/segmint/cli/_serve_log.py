@@ -10,7 +10,6 @@ message is not wrapped at a console width.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,9 +20,10 @@ from rich.logging import RichHandler
 @contextmanager
 def server_log(console: Console) -> Iterator[None]:
     """segmint's messages at INFO and above shown while the block runs (through Rich when
-    ``console``, the CLI's stderr, is a terminal, else one line each on stderr); the
+    ``console``, the CLI's stderr, writes to a terminal, else one line each to its file); the
     handler and level are put back as they were after it."""
-    handler = RichHandler(console=console, show_path=False) if console.is_terminal else lines()
+    on_screen = console.file.isatty()  # not Rich's view, which FORCE_COLOR turns on
+    handler = RichHandler(console=console, show_path=False) if on_screen else lines(console)
     logger = logging.getLogger("segmint")
     level = logger.level
     logger.addHandler(handler)
@@ -35,8 +35,9 @@ def server_log(console: Console) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def lines() -> logging.Handler:
-    """A handler writing each message on one line of stderr: time, level, message."""
-    handler = logging.StreamHandler(sys.stderr)
+def lines(console: Console) -> logging.Handler:
+    """A handler writing each message on one line of ``console``'s file: time, level,
+    message."""
+    handler = logging.StreamHandler(console.file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     return handler

@@ -95,7 +95,8 @@ class JoinedMembers:
     def base_moments(self, segmentation: str, numeric: list[str]) -> Moments | None:
         """The base's moments of the ``numeric`` features in the profile of
         ``segmentation`` when its members are every customer of the table: computed once
-        for all such segmentations (None: compute them for its members)."""
+        for all such segmentations (None: compute them for its members). Not locked: the
+        table is one cursor's, used by one thread."""
         if segmentation not in self.covering:
             return None
         key = tuple(numeric)

@@ -83,6 +83,8 @@ Moments = dict[str, tuple[float, float]]
 def base_moments(table: ir.Table, numeric: list[str]) -> Moments:
     """The mean and sample standard deviation of each of the ``numeric`` columns of
     ``table`` over all its rows (NaN when undefined), in one engine aggregate."""
+    if not numeric:
+        return {}
     values = {c: table[c].cast("float64") for c in numeric}
     whole = table.aggregate(
         **{f"{c}__mean": v.mean() for c, v in values.items()},

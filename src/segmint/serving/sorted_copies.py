@@ -26,8 +26,8 @@ since the warmer last found the copies current (:func:`file_state`, two ``stat``
 after a commit the view reads the mart until the warmer has looked again.
 Memory: about 0.79 GB at a million customers (each id held once, few-valued columns as
 dictionaries: :mod:`segmint.serving.compact_columns`), read in parts cut at the customers'
-ids (:func:`parts_of`) so that building them holds two parts' raw rows at a time (the
-engine reads one while the other is compacted).
+ids (:func:`parts_of`) so that building them holds the raw rows of at most two parts at a
+time (while one is compacted the engine reads the next).
 """
 
 from __future__ import annotations
@@ -87,8 +87,10 @@ def _derived(present: set[str]) -> dict[str, tuple[list[str], str, str | None]]:
 
 
 PART_VALUES = 10_000_000
-"""Values (rows × columns) a copy reads and the engine sorts at a time: the engine's memory
-for a copy is that of a part (at a million customers the scores are six parts)."""
+"""Values (rows × columns) of a part, the rows a copy reads and the engine sorts with one
+statement: the engine's memory for a copy is that of up to two parts, read at once
+(:data:`~segmint.serving.sorted_table.AHEAD`; at a million customers the scores are six
+parts)."""
 
 PRELOADED = ("events",)
 """Tables a 360° view reads by point lookups in the mart, read once so they are in memory."""

@@ -22,6 +22,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,8 +144,9 @@ def sorted_table(
     as out of the engine.
 
     With ``parts`` (in id order), ``sql`` takes the bounds of a :data:`Part` as its first
-    two parameters (then ``params``) and is run once per part: the engine reads (and sorts)
-    a part while the one before is compacted (:data:`AHEAD` parts at a time).
+    two parameters (then ``params``) and is run once per part, up to :data:`AHEAD` parts at
+    a time, each on a cursor of its own (:func:`_pieces`): the engine reads (and sorts) the
+    next part while one is compacted.
     """
     bounded = [None, None, *params] if parts is not None else params
     described = con.execute(f"DESCRIBE {sql}", bounded).fetchall()
@@ -175,28 +177,32 @@ def _pieces(
     most: int | None,
     parts: Sequence[Part],
 ) -> list[Piece]:
-    """The :func:`_piece` of each of ``parts``, in order, :data:`AHEAD` at a time, each on
-    its own cursor: the engine reads and sorts one part while the rows of the one before
-    are compacted here (the copies' time is about half engine, half compacting)."""
+    """The :func:`_piece` of each of ``parts``, in order, up to :data:`AHEAD` at a time,
+    each on its own cursor of ``con`` (which sees none of ``con``'s temporary tables,
+    session settings or open transaction): while the rows of one part are compacted here
+    the engine reads the next (the copies' time is about half engine, half compacting).
+    When a part fails, the one still running is interrupted."""
     if len(parts) == 1:
         return [_piece(con, sql, [*parts[0], *params], names, columns, most)]
-    cursors = [con.cursor() for _ in range(AHEAD)]
-    try:
+    pieces: list[Piece] = []
+    with ExitStack() as stack:
+        cursors = [stack.enter_context(con.cursor()) for _ in range(AHEAD)]
         with ThreadPoolExecutor(AHEAD, thread_name_prefix="segmint-copy") as pool:
             running: deque[Future[Piece]] = deque()
-            pieces: list[Piece] = []
-            for i, part in enumerate(parts):
-                if len(running) == AHEAD:  # its cursor is free again
-                    pieces.append(running.popleft().result())
-                bounded = [*part, *params]
-                running.append(
-                    pool.submit(_piece, cursors[i % AHEAD], sql, bounded, names, columns, most)
-                )
-            pieces.extend(future.result() for future in running)
-            return pieces
-    finally:
-        for cursor in cursors:
-            cursor.close()
+            try:
+                for i, part in enumerate(parts):
+                    if len(running) == AHEAD:  # its cursor is free again
+                        pieces.append(running.popleft().result())
+                    bounded = [*part, *params]
+                    running.append(
+                        pool.submit(_piece, cursors[i % AHEAD], sql, bounded, names, columns, most)
+                    )
+                pieces.extend(future.result() for future in running)
+            except BaseException:
+                for cursor in cursors:
+                    cursor.interrupt()  # the part still running ends now, not in seconds
+                raise
+    return pieces
 
 
 def _piece(

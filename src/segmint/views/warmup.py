@@ -178,7 +178,7 @@ class Warmer:
     def _read(self) -> None:
         """The deferred :meth:`_preload` (a failure is logged: lookups only wait for the
         disk)."""
-        if not self._unread:
+        if not self._unread or self._stop.is_set():
             return
         self._unread = False
         try:
