@@ -446,3 +446,24 @@ def test_the_background_thread_reads_the_360_tables_after_saying_it_is_ready(
     assert direct.check(mart)
     assert len(ready_when_read) == 2
     direct.copies.clear()
+
+
+def test_a_state_that_fails_to_be_kept_does_not_end_the_background_thread(
+    mart: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = kept_warmer(mart, tmp_path)
+    went_on: list[bool] = []
+
+    def broken(*args: Any) -> int:
+        raise ValueError("a result that cannot be written")
+
+    monkeypatch.setattr(warm_state, "save", broken)
+    monkeypatch.setattr(warmup, "preload", lambda read: went_on.append(True))
+    warmer.start()
+    deadline = time.monotonic() + 120
+    while not went_on and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = warmer._thread is not None and warmer._thread.is_alive()
+    warmer.stop()
+    assert went_on == [True] and alive  # the loop went on past the failed keep
+    warmer.copies.clear()

@@ -242,7 +242,10 @@ class Warmer:
                     self.delay(failures),
                 )
             self._ready.set()
-            self._keep()  # after the server says it is ready: writing takes seconds
+            try:  # after the server says it is ready: writing takes seconds
+                self._keep()
+            except Exception:  # a state that cannot be kept must not end the warmer
+                log.exception("could not keep the warm state; the next start computes it")
             self._read()
             self._wake.wait(self.delay(failures))
 
