@@ -7,7 +7,7 @@ import importlib
 import logging
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,17 @@ def warmer_over(mart: Mart) -> Warmer:
         yield mart
 
     return Warmer(lease, Dashboard(ttl=None, catalogue_ttl=None), SortedCopies())
+
+
+def wait_until(check: Callable[[], bool], seconds: float = 120) -> bool:
+    """Wait until ``check()`` holds or ``seconds`` pass; whether it held (the background
+    thread's warm-up of the demo mart takes seconds)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def refuse() -> object:
@@ -246,10 +257,7 @@ def test_the_background_thread_warms_up_then_stops(mart: Mart) -> None:
     warmer = warmer_over(mart)
     assert warmer.warming
     warmer.start()
-    deadline = time.monotonic() + 120
-    while warmer.warming and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not warmer.warming
+    assert wait_until(lambda: not warmer.warming)
     warmer.stop()
     warmer.copies.clear()
 
@@ -262,13 +270,10 @@ def test_a_wake_makes_the_warmer_look_again_at_once(mart: Mart) -> None:
     warmer.check = lambda opened: looks.append(look(opened)) or looks[-1]  # type: ignore[method-assign]
     warmer.start()
     try:
-        deadline = time.monotonic() + 120
-        while (warmer.warming or len(looks) < 1) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert wait_until(lambda: not warmer.warming and len(looks) >= 1)
         assert looks == [True]
         warmer.wake()  # the server switched to a new snapshot
-        while len(looks) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert wait_until(lambda: len(looks) >= 2)
         assert looks == [True, False]  # looked again; nothing had changed
     finally:
         warmer.stop()
@@ -376,9 +381,7 @@ def test_the_background_thread_keeps_the_state_after_saying_it_is_ready(
 
     monkeypatch.setattr(warm_state, "save", saving)
     warmer.start()
-    deadline = time.monotonic() + 120
-    while not ready_when_saved and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: bool(ready_when_saved))
     warmer.stop()
     assert ready_when_saved == [True]
     assert len(list(tmp_path.iterdir())) == 1
@@ -436,9 +439,7 @@ def test_the_background_thread_reads_the_360_tables_after_saying_it_is_ready(
 
     monkeypatch.setattr(warmup, "preload", reading)
     warmer.start()
-    deadline = time.monotonic() + 120
-    while not ready_when_read and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: bool(ready_when_read))
     warmer.stop()
     assert ready_when_read == [True]
     warmer.copies.clear()
@@ -460,9 +461,7 @@ def test_a_state_that_fails_to_be_kept_does_not_end_the_background_thread(
     monkeypatch.setattr(warm_state, "save", broken)
     monkeypatch.setattr(warmup, "preload", lambda read: went_on.append(True))
     warmer.start()
-    deadline = time.monotonic() + 120
-    while not went_on and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: bool(went_on))
     alive = warmer._thread is not None and warmer._thread.is_alive()
     warmer.stop()
     assert went_on == [True] and alive  # the loop went on past the failed keep
