@@ -191,7 +191,7 @@ CONSENTS = Table(
             required=True,
         ),
     ),
-    key=("customer_id", "channel", "updated_at"),
+    key=("customer_id", "channel", "updated_at", "granted"),
     references={"customer_id": "customers"},
 )
 

@@ -77,19 +77,37 @@ def test_a_consent_needs_its_time_and_a_tie_is_a_withdrawal(shop: Mart, tmp_path
     undated = "cd-2002,email,true,store,\n"  # cannot be ordered against a later change
     result = load(shop, "consents", consent_file(tmp_path, "undated.csv", undated))
     assert result.rows_quarantined == 1 and result.rows_loaded == 0
-    # two rows of the same time that disagree (a file cannot load them: written directly)
-    tie = [("ef-3003", "push", True), ("ef-3003", "push", False)]
-    shop.raw.executemany(
-        "INSERT INTO consents (customer_id, channel, granted, updated_at) "
-        "VALUES (?, ?, ?, TIMESTAMP '2024-01-01 00:00:00')",
-        tie,
-    )
+    # two rows of the same time that disagree: both are history, and the withdrawal wins
+    tie = "ef-3003,push,true,crm,2024-01-01 00:00:00\nef-3003,push,false,app,2024-01-01 00:00:00\n"
+    result = load(shop, "consents", consent_file(tmp_path, "tie.csv", tie))
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (2, 0, 0)
     shop.raw.execute(  # a row written without a time counts as the oldest
         "INSERT INTO consents (customer_id, channel, granted) VALUES ('ef-3003', 'sms', true)"
     )
     assert latest(shop, "email") == {ZOE: True, "ab-1001": True}
     assert latest(shop, "sms") == {"ef-3003": False}
     assert latest(shop, "push") == {"ef-3003": False}
+
+
+def test_a_withdrawal_of_the_same_time_as_a_stored_grant_is_loaded_and_wins(
+    shop: Mart, tmp_path: Path
+) -> None:
+    rows = candidates(shop, ["ab-1001"])
+    assert ids_of(eligible_for_export(shop, rows, channel="email").rows) == ["ab-1001"]
+    granted = shop.raw.execute(
+        "SELECT updated_at FROM consents WHERE customer_id = 'ab-1001' AND channel = 'email'"
+    ).fetchall()
+    assert len(granted) == 1
+    withdrawn = f"ab-1001,email,false,preference_centre,{granted[0][0]:%Y-%m-%d %H:%M:%S}\n"
+    result = load(shop, "consents", consent_file(tmp_path, "same_time.csv", withdrawn))
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (1, 0, 0)
+    times = shop.raw.execute(
+        "SELECT DISTINCT updated_at FROM consents WHERE customer_id = 'ab-1001' AND channel = 'email'"
+    ).fetchall()
+    assert times == granted  # a tie: the grant and the withdrawal have one time
+    assert ids_of(eligible_for_export(shop, rows, channel="email").rows) == []
+    again = load(shop, "consents", consent_file(tmp_path, "again.csv", withdrawn))
+    assert (again.rows_loaded, again.rows_duplicate) == (0, 1)  # the same row is a duplicate
 
 
 def test_forgotten_people_are_removed_and_counted_first(shop: Mart) -> None:
