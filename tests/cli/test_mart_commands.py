@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from segmint.mart import TABLES
+from segmint.mart import TABLES, connect
 
 from .conftest import Segmint
 
@@ -69,6 +69,19 @@ def test_init_then_tables(segmint_cli: Segmint) -> None:
     for name in TABLES:
         assert name in listing.stdout
     assert segmint_cli("init").exit_code == 0  # safe to run again
+
+
+def test_tables_lists_the_tables_commands_write_too(loaded: Segmint) -> None:
+    assert loaded("segment", "rfm").exit_code == 0  # writes feature parts and segment runs
+    listing = loaded("tables")
+    assert listing.exit_code == 0
+    with connect(loaded.mart, read_only=True) as mart:
+        written = set(mart.con.list_tables()) - set(TABLES)
+        counts = {name: mart.count(name) for name in written}
+    assert "segment_runs" in written and any(n.startswith("feature_part_") for n in written)
+    rows = dict(re.findall(r"│ (\w+)\s+│ ([\d,]+)\s+│", listing.stdout))
+    for name, count in counts.items():
+        assert rows[name] == f"{count:,}"
 
 
 def test_tables_of_a_missing_mart_is_a_one_line_error(segmint_cli: Segmint) -> None:
