@@ -138,8 +138,21 @@ def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], mess
 
 def test_an_audience_nobody_may_contact(synthetic: Mart) -> None:
     nobody = CampaignDesign(**{**DESIGN.__dict__, "channel": "post"})
-    with pytest.raises(InputError, match=r"would reach 0 customer.*lack consent for post"):
+    with pytest.raises(InputError, match=r"would reach 0 customer.*lack consent for post") as why:
         create_campaign(synthetic, nobody)
+    assert "records no consent for post: load them with `segmint ingest consents" in str(why.value)
+    assert synthetic.table("consents").count().execute() > 0  # for other channels
+
+
+def test_an_audience_that_withdrew_is_not_told_to_load_consents(synthetic: Mart) -> None:
+    synthetic.raw.execute(  # every e-mail consent withdrawn a second after the latest change
+        "INSERT INTO consents (customer_id, channel, granted, updated_at) "
+        "SELECT customer_id, channel, false, (SELECT max(updated_at) FROM consents) "
+        "+ INTERVAL 1 SECOND FROM consents WHERE channel = 'email' GROUP BY ALL"
+    )
+    with pytest.raises(InputError, match=r"would reach 0 customer") as why:
+        create_campaign(synthetic, DESIGN)
+    assert "records no consent" not in str(why.value)
 
 
 def test_the_baseline_is_the_audience_s_response_per_window_over_a_year(tiny: Mart) -> None:
