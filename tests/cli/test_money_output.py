@@ -56,14 +56,21 @@ def _overview_row(segment: str, too_small: bool, **values: float) -> dict[str, A
     return row
 
 
-def test_print_money_rows_and_total() -> None:
+def _printed(costed_revenue: float = 165000.0, **overview_values: float) -> str:
+    """What :func:`print_money` prints of two segments whose lines' costs are known for
+    ``costed_revenue`` of the portfolio's 165,000 of revenue."""
     overview = pd.DataFrame(
-        [_overview_row("Gold", False), _overview_row("Tiny", True, average_order_value=math.nan)]
+        [
+            _overview_row("Gold", False, **overview_values),
+            _overview_row("Tiny", True, average_order_value=math.nan, **overview_values),
+        ]
     )
     portfolio = {
         "members": 2000.0,
         "share_of_base": 1.0,
         "revenue": 165000.0,
+        "costed_revenue": costed_revenue,
+        "margin_coverage": costed_revenue / 165000.0,
         "gross_margin": 93.0,
         "profit": 63.0,
         "revenue_per_member": 82.5,
@@ -80,7 +87,11 @@ def test_print_money_rows_and_total() -> None:
     )
     with out.capture() as captured:
         print_money(cast(Any, result))
-    text = captured.get()
+    return captured.get()
+
+
+def test_print_money_rows_and_total() -> None:
+    text = _printed()
     assert "tiers as of 2024-06-30: 2,000 customers" in text
     gold = next(line for line in text.splitlines() if "Gold" in line)
     assert "1,200" in gold and "60.0%" in gold and "123,456" in gold and "102.88" in gold
@@ -89,6 +100,21 @@ def test_print_money_rows_and_total() -> None:
     assert "—" in tiny  # its missing average order value
     total = next(line for line in text.splitlines() if "total" in line)
     assert "2,000" in total and "165,000" in total and "100.0%" in total
+    assert "5,000" in gold and "4,000" in gold and "3.33" in gold  # margin, profit, per member
+    assert "unit cost" not in text
+
+
+def test_without_any_known_cost_margin_and_profit_are_dashes_not_zeros() -> None:
+    text = _printed(costed_revenue=0.0, gross_margin=0.0, profit=0.0, profit_per_member=0.0)
+    gold = next(line for line in text.splitlines() if "Gold" in line)
+    cells = [cell.strip() for cell in gold.split("│")]
+    assert cells[5:8] == ["—", "—", "102.88"] and cells[8] == "—"
+    assert "no unit cost is known" in text
+
+
+def test_a_partly_known_cost_says_what_share_of_revenue_the_margin_covers() -> None:
+    text = _printed(costed_revenue=41250.0)
+    assert "margin and profit cover the 25.0% of revenue whose unit cost is known" in text
 
 
 def test_print_sub_segments() -> None:

@@ -36,13 +36,20 @@ def share(value: Any) -> str:
 
 
 def print_money(result: SegmentProfile) -> None:
-    """The money overview of a profile: one row per segment and the portfolio total."""
+    """The money overview of a profile: one row per segment and the portfolio total.
+
+    Margin and profit need the cost of what was sold: when no line's unit cost is known
+    they are shown as a dash, not as 0, and a note says so; when some are, the note says
+    which share of revenue the margin covers.
+    """
     totals = result.money
+    p = totals.portfolio
+    costed = _cost_known(p)
     title = (
         f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
         "money over the 365 days to that date"
     )
-    view = Table(title=title, title_justify="left")
+    view = Table(title=title, title_justify="left", caption=_cost_note(p), caption_justify="left")
     for name in ("segment", "members", "share", "revenue", "margin", "profit", "revenue/member"):
         view.add_column(name, justify="left" if name == "segment" else "right")
     for name in ("profit/member", "rev. share", "AOV", "freq.", "recency", "1% step up", "grow 1%"):
@@ -53,10 +60,10 @@ def print_money(result: SegmentProfile) -> None:
             f"{row.members:,}",
             share(row.share_of_base),
             money(row.revenue),
-            money(row.gross_margin),
-            money(row.profit),
+            _costed(money(row.gross_margin), costed),
+            _costed(money(row.profit), costed),
             money(row.revenue_per_member, 2),
-            money(row.profit_per_member, 2),
+            _costed(money(row.profit_per_member, 2), costed),
             share(row.revenue_share),
             money(row.average_order_value, 2),
             money(row.frequency, 1),
@@ -64,17 +71,16 @@ def print_money(result: SegmentProfile) -> None:
             money(row.step_up_revenue),
             money(row.grow_revenue),
         )
-    p = totals.portfolio
     view.add_section()
     view.add_row(
         "[bold]total[/]",
         f"{int(p['members']):,}",
         share(p["share_of_base"]),
         money(p["revenue"]),
-        money(p["gross_margin"]),
-        money(p["profit"]),
+        _costed(money(p["gross_margin"]), costed),
+        _costed(money(p["profit"]), costed),
         money(p["revenue_per_member"], 2),
-        money(p["profit_per_member"], 2),
+        _costed(money(p["profit_per_member"], 2), costed),
         share(p["revenue_share"]),
         money(p["average_order_value"], 2),
         "",
@@ -83,6 +89,29 @@ def print_money(result: SegmentProfile) -> None:
         "",
     )
     out.print(view)
+
+
+def _costed(text: str, costed: bool) -> str:
+    """A margin or profit as printed: a dash when no cost is known."""
+    return text if costed else "—"
+
+
+def _cost_known(portfolio: pd.Series) -> bool:
+    """Whether the cost of any of the revenue is known (or there is no revenue)."""
+    return float(portfolio["costed_revenue"]) != 0.0 or float(portfolio["revenue"]) == 0.0
+
+
+def _cost_note(portfolio: pd.Series) -> str | None:
+    """What the margin and profit rest on, when not on the cost of every line."""
+    coverage = float(portfolio["margin_coverage"])
+    if not _cost_known(portfolio):
+        return (
+            "margin and profit: no unit cost is known (give products a unit_cost, or order "
+            "lines a cost, and load them)"
+        )
+    if math.isnan(coverage) or coverage >= 0.9995:
+        return None
+    return f"margin and profit cover the {coverage:.1%} of revenue whose unit cost is known"
 
 
 def print_sub_segments(subs: pd.DataFrame, by: str) -> None:
