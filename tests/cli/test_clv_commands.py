@@ -15,6 +15,7 @@ import segmint
 from segmint.cli import _output
 from segmint.features.btyd import btyd_summary
 from segmint.scoring.clv_fit import fit_clv
+from segmint.views.plots import files
 
 from .conftest import Segmint
 
@@ -61,6 +62,18 @@ def test_fit_auto_compares_picks_stores_and_plots(cdnow: Segmint, tmp_path: Path
         runs = mart.table("model_runs").to_pandas()
     assert sorted(runs.kind) == ["clv", "spend"]
     assert "comparison" in json.loads(runs[runs.kind == "clv"].metrics.iloc[0])
+
+
+def test_a_fit_on_a_machine_that_cannot_render_png_still_succeeds(
+    cdnow: Segmint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "images_available", lambda: False)
+    plots = tmp_path / "plots"
+    result = cdnow("clv", "fit", "--model", "bgnbd", "--plots", plots)
+    assert result.exit_code == 0, result.stderr
+    assert "no PNG files" in result.stderr
+    assert [p.name for p in plots.iterdir()] == ["clv_diagnostics.html"]
+    assert cdnow("clv", "fit", "--model", "bgnbd", "--png", "--plots", plots).exit_code == 2
 
 
 def test_fit_prints_the_parameters_of_the_library_fit(cdnow: Segmint, tmp_path: Path) -> None:

@@ -33,6 +33,13 @@ CovariateOption = Annotated[
         "--model auto each model is compared with and without it.",
     ),
 ]
+PngOption = Annotated[
+    bool | None,
+    Opt(
+        "--png/--no-png",
+        help="Also write PNG files (drives Chromium). Default: when they can be rendered.",
+    ),
+]
 
 
 def parse_window(text: str) -> tuple[float, float]:

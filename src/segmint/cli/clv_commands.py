@@ -15,14 +15,16 @@ from segmint.cli import _clv_output as show
 from segmint.cli._clv_options import (
     CovariateOption,
     PenalizerOption,
+    PngOption,
     StrictOption,
     parse_window,
 )
+from segmint.cli._clv_plots import write_plots
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, stepped_progress, steps, user_errors
 from segmint.mart import connect, csv_safety
 from segmint.scoring.clv_fit import AUTO
-from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
+from segmint.views.plots.clv import diagnostic_figures
 from segmint.workflows import clv, privacy
 
 clv_app = typer.Typer(
@@ -51,16 +53,14 @@ def fit(
     plots: Annotated[Path, Opt("--plots", help="Directory for the diagnostic plots.")] = Path(
         "clv_diagnostics"
     ),
-    png: Annotated[
-        bool, Opt("--png/--no-png", help="Also write PNG files (drives Chromium).")
-    ] = True,
+    png: PngOption = None,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
     options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict, covariate)
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
-    written = write_diagnostics(diagnostic_figures(run.diagnostics), plots, png=png)
+    written = write_plots(diagnostic_figures(run.diagnostics), plots, png)
     with connect(mart) as m:  # drawn from every customer's history: listed by erasures
         privacy.register_files(m, written, "plot", f"CLV diagnostics of run {run.run_id}")
     if format_ != OutputFormat.human:

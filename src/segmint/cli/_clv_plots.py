@@ -1,0 +1,31 @@
+"""The diagnostic plots of ``segmint clv fit``: written after the fit is stored.
+
+The HTML page needs nothing; PNG files need a Chromium for ``kaleido`` to render them. By
+default they are written when they can be, so a machine without a browser gets the page and
+a note rather than an error after the fit was stored; ``--png`` makes them required and
+``--no-png`` leaves them out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segmint.cli._output import err
+from segmint.exceptions import InputError
+from segmint.views.plots.clv import write_diagnostics
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+
+def write_plots(figures: dict[str, go.Figure], folder: Path, png: bool | None) -> list[Path]:
+    """Write the HTML page of ``figures`` to ``folder``, and their PNG files when ``png`` is
+    True (an error when they cannot be rendered) or None (a note instead of the error)."""
+    try:
+        return write_diagnostics(figures, folder, png=png is not False)
+    except InputError as exc:
+        if png:
+            raise
+        err.print(f"[yellow]note:[/] no PNG files ({exc}); the HTML page has every plot.")
+        return write_diagnostics(figures, folder, png=False)
