@@ -44,14 +44,11 @@ def init(mart: MartOption = None) -> None:
 
 @user_errors
 def tables(mart: MartOption = None) -> None:
-    """List the mart's tables with their row counts: those of the data model, then those
-    commands write when they first need them (features and their parts, recommendations,
-    segment runs…)."""
+    """List the mart's tables with their row counts: the data model's, then those commands
+    write (features and their parts, segment runs…)."""
     with connect(mart, read_only=True) as m:
         view = Table("table", "rows", title=f"mart {m.path}")
-        for name in TABLES:
-            view.add_row(name, f"{m.count(name):,}")
-        for name in sorted(set(m.con.list_tables()) - set(TABLES)):
+        for name in [*TABLES, *sorted(set(m.con.list_tables()) - set(TABLES))]:
             view.add_row(name, f"{m.count(name):,}")
         out.print(view)
 
