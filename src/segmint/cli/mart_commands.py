@@ -44,8 +44,7 @@ def init(mart: MartOption = None) -> None:
 
 @user_errors
 def tables(mart: MartOption = None) -> None:
-    """List the mart's tables with their row counts: the data model's, then those commands
-    write (features and their parts, segment runs…)."""
+    """List the mart's tables and row counts: the data model's, then those commands write."""
     with connect(mart, read_only=True) as m:
         view = Table("table", "rows", title=f"mart {m.path}")
         for name in [*TABLES, *sorted(set(m.con.list_tables()) - set(TABLES))]:
