@@ -18,13 +18,16 @@ import pytest
 
 import segmint
 from segmint.exceptions import MartError
-from segmint.mart import Mart
+from segmint.mart import Mart, connection
 from segmint.mart.connection import MartBusyError
 from segmint.mart.snapshot import snapshot_path
+from segmint.serving import snapshot_pool
 from segmint.serving.snapshot_pool import (
     ServingRegistration,
     SnapshotPool,
     _running,
+    end_background,
+    prepare_in_background,
     prepare_snapshot,
 )
 
@@ -168,6 +171,47 @@ def test_a_starting_server_without_snapshot_waits_for_the_writer_then_says_so(
         prepare_snapshot(path, wait=0.2, on_wait=told.append)
     assert told and "Waiting up to 0 s" in told[0]
     assert not snapshot_path(path).exists()
+
+
+def test_a_snapshot_made_in_the_background_is_taken_up_not_copied_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "mart.duckdb"
+    add_product(path, "p1")
+    copies: list[Path] = []
+    copy = connection.copy_to_snapshot
+    monkeypatch.setattr(connection, "copy_to_snapshot", lambda m: copies.append(m) or copy(m))
+    prepare_in_background(path)
+    server = ServingRegistration(path)  # as a starting server: registered, then prepares
+    try:
+        assert prepare_snapshot(path) == snapshot_path(path)
+        assert len(copies) == 1  # the background's copy, still current
+        assert not snapshot_pool._BACKGROUND  # waited for, its registration let go
+        assert snapshot_path(path).exists()  # the server's registration keeps it
+    finally:
+        server.release()
+    assert not snapshot_path(path).exists()
+
+
+def test_a_server_that_never_starts_lets_the_background_snapshot_go(tmp_path: Path) -> None:
+    path = tmp_path / "mart.duckdb"
+    add_product(path, "p1")
+    prepare_in_background(path)
+    end_background(path)
+    assert not snapshot_path(path).exists() and not snapshot_pool._BACKGROUND
+
+
+def test_the_background_leaves_waiting_for_a_writer_to_the_server_which_says_so(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mart.duckdb"
+    segmint.connect(path).close()
+    told: list[str] = []
+    with held(path, "rw"):
+        prepare_in_background(path)
+        with pytest.raises(MartBusyError, match=r"Waited 0 s for it to finish"):
+            prepare_snapshot(path, wait=0.2, on_wait=told.append)
+    assert told and "Waiting up to 0 s" in told[0]
 
 
 def test_without_hard_links_the_pool_reads_private_copies(

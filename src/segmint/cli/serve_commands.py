@@ -76,16 +76,22 @@ def serve(
         "Log in with a token from `segmint token create`.",
         highlight=False,
     )
-    with _environment("SEGMINT_MART", str(path.resolve())), server_log(err):
-        uvicorn.run(
-            APP_FACTORY,
-            factory=True,
-            host=host,
-            port=port,
-            log_level="warning",
-            ssl_certfile=None if tls is None else str(tls[0]),
-            ssl_keyfile=None if tls is None else str(tls[1]),
-        )
+    from segmint.serving.snapshot_pool import end_background, prepare_in_background
+
+    prepare_in_background(path, get_settings(path, serving=True))  # while the app is imported
+    try:
+        with _environment("SEGMINT_MART", str(path.resolve())), server_log(err):
+            uvicorn.run(
+                APP_FACTORY,
+                factory=True,
+                host=host,
+                port=port,
+                log_level="warning",
+                ssl_certfile=None if tls is None else str(tls[0]),
+                ssl_keyfile=None if tls is None else str(tls[1]),
+            )
+    finally:
+        end_background(path)  # the server took it up already, or never started
 
 
 @contextmanager

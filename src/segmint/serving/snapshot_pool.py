@@ -77,6 +77,44 @@ class ServingRegistration:
             os.close(fd)
 
 
+_BACKGROUND: dict[Path, tuple[threading.Thread, ServingRegistration]] = {}
+"""Snapshots being made in the background (:func:`prepare_in_background`), by mart."""
+
+
+def prepare_in_background(mart: Path | str, settings: Settings | None = None) -> None:
+    """Register as a server of ``mart`` and start making its snapshot in a thread.
+
+    ``segmint serve`` calls this before the server's code is imported, so the copy of the
+    mart (seconds for a large one) runs while the rest is imported; :func:`prepare_snapshot`
+    then waits for it and finds the snapshot current. A writer holding the mart is not
+    waited for here: the foreground :func:`prepare_snapshot` waits and says so. Any failure
+    is left for that call to meet and report.
+    """
+    path = Path(mart).resolve()
+    registration = ServingRegistration(path)  # no other server removes the snapshot meanwhile
+    thread = threading.Thread(
+        target=_prepare_quietly, args=(path, settings), name="segmint-snapshot", daemon=True
+    )
+    _BACKGROUND[path] = (thread, registration)
+    thread.start()
+
+
+def _prepare_quietly(path: Path, settings: Settings | None) -> None:
+    try:
+        _make_snapshot(path, settings, wait=0.0, on_wait=None)
+    except Exception as exc:  # the foreground call meets it again and reports it
+        log.debug("the snapshot of %s was not made in the background: %s", path, exc)
+
+
+def end_background(mart: Path | str) -> None:
+    """Wait for the background snapshot of ``mart`` (if one was started) and let go of its
+    registration: the caller has registered itself, or gives up serving."""
+    started = _BACKGROUND.pop(Path(mart).resolve(), None)
+    if started is not None:
+        started[0].join()
+        started[1].release()
+
+
 def prepare_snapshot(
     mart: Path | str,
     settings: Settings | None = None,
@@ -87,7 +125,8 @@ def prepare_snapshot(
     """Make the serving snapshot of ``mart`` current; return its path.
 
     Opens the mart for writing a moment (which brings its tables up to date), checkpoints it
-    and copies it. When a writer holds the mart, an existing snapshot is served as it is
+    and copies it, unless a copy made in the background (:func:`prepare_in_background`) is
+    still current. When a writer holds the mart, an existing snapshot is served as it is
     (the writer publishes a new one when it closes); without one, this waits up to ``wait``
     seconds for the writer to finish, saying so once through ``on_wait``.
 
@@ -95,6 +134,18 @@ def prepare_snapshot(
         MartError: there is no mart at ``mart``.
         MartBusyError: the mart stayed busy for ``wait`` seconds and has no snapshot yet.
     """
+    end_background(mart)
+    return _make_snapshot(mart, settings, wait=wait, on_wait=on_wait)
+
+
+def _make_snapshot(
+    mart: Path | str,
+    settings: Settings | None,
+    *,
+    wait: float,
+    on_wait: Callable[[str], None] | None,
+) -> Path:
+    """:func:`prepare_snapshot` itself."""
     snapshot = snapshot_path(mart)
     deadline = time.monotonic() + wait
     told = False
