@@ -70,7 +70,7 @@ from segmint.features.orders import purchase_orders, purchase_values
 from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
-from segmint.models import BGNBD, NBD
+from segmint.models import BGNBD, MBGNBD, NBD
 from segmint.models.boundary import fit_transactions
 from segmint.models.propensity import (
     PropensityClassifier,
@@ -314,9 +314,12 @@ def check_history(
     return train_day
 
 
-def any_purchase_probability(model: BGNBD | NBD, frame: pd.DataFrame, weeks: float) -> np.ndarray:
+def any_purchase_probability(
+    model: BGNBD | MBGNBD | NBD, frame: pd.DataFrame, weeks: float
+) -> np.ndarray:
     """BG/NBD probability of at least one purchase in the next ``weeks`` (module docstring);
-    under its no-dropout limit, the NBD, P(alive) is 1."""
+    the same for the MBG/NBD (an alive customer drops out only at a purchase there too);
+    under their no-dropout limit, the NBD, P(alive) is 1."""
     x, t_x, age = (frame[c].to_numpy(np.float64) for c in BTYD_COLUMNS)
     p = model.params_
     alive = model.probability_alive(x, t_x, age)
