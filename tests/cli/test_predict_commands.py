@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
@@ -142,3 +144,49 @@ def test_too_long_a_horizon_is_a_one_line_error(mart: Path) -> None:
     assert result.stdout == ""
     assert "too little history" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def never_leaving(n_customers: int, seed: int) -> pd.DataFrame:
+    """Orders of a shop whose customers never leave (the no-dropout data of
+    tests/models/test_boundary.py as orders): each buys as a Poisson process from a day in
+    the first 200 of 2024 to the year's end, at a gamma-distributed rate. The BG/NBD's
+    likelihood is then highest on its boundary (a -> 0)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(n_customers):
+        days = [rng.uniform(0, 200)]
+        rate = rng.gamma(0.8, 1 / 3.0) / 7.0  # purchases per day
+        while (day := days[-1] + rng.exponential(1 / rate)) < 365:
+            days.append(day)
+        rows += [(f"c{c}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=d), 25.0) for d in days]
+    return pd.DataFrame(rows, columns=["customer_id", "order_ts", "amount"])
+
+
+@pytest.fixture(scope="module")
+def no_dropout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mart of :func:`never_leaving` customers (600, orders up to 2024-12-30)."""
+    folder = tmp_path_factory.mktemp("no-dropout")
+    never_leaving(600, seed=0).to_csv(folder / "orders.csv", index=False)
+    result = invoke(folder / "mart.duckdb", "ingest", "transactions", str(folder / "orders.csv"))
+    assert result.exit_code == 0, result.output
+    return folder / "mart.duckdb"
+
+
+def test_a_btyd_baseline_on_the_boundary_is_fitted_as_its_limit_and_said(
+    no_dropout: Path,
+) -> None:
+    refreshed = invoke(no_dropout, "refresh", "--format", "json")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert json.loads(refreshed.stdout)["scores"] == ["churn", "intent"]  # none skipped
+    assert " ".join(refreshed.stderr.split()).count("note: BTYD baseline: BGNBD") == 2
+    for target in ("intent", "churn"):
+        result = invoke(no_dropout, "predict", target, "--format", "json")
+        assert result.exit_code == 0, result.output
+        payload = json.loads(result.stdout)
+        assert "btyd_any_purchase" in payload["validation"]
+        [note] = payload["notes"]
+        assert note.startswith("BTYD baseline: BGNBD: the likelihood is highest on the boundary")
+        assert "the NBD without dropout" in note
+        assert f"note: {note}" in " ".join(result.stderr.split())
+    assert invoke(no_dropout, "score", "--retrain").exit_code == 0
+    assert stored_counts(no_dropout)[("intent_gbm", "purchase_intent")] == 600

@@ -82,6 +82,29 @@ def test_no_repeat_buyers_is_a_clear_error() -> None:
         fit_clv(one_timers, "bgnbd")
 
 
+def no_dropout_summary(n: int = 3000, seed: int = 1) -> pd.DataFrame:
+    """Poisson buyers with gamma rates who never leave (tests/models/test_boundary.py): the
+    BG/NBD's maximum is on its boundary."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(10, 40, n)
+    x = rng.poisson(rng.gamma(0.8, 1 / 3.0, n) * T)
+    t_x = np.array([rng.uniform(0, t, k).max() if k else 0.0 for k, t in zip(x, T, strict=True)])
+    return pd.DataFrame({"frequency": x.astype(np.float64), "recency": t_x, "T": T})
+
+
+def test_strict_refuses_a_boundary_with_the_flags_that_go_past_it() -> None:
+    summary = no_dropout_summary()
+    spend = np.random.default_rng(2).gamma(5.0, 10.0, len(summary))
+    summary["monetary_value"] = np.where(summary.frequency > 0, spend, 0.0)
+    assert fit_clv(summary, "bgnbd").notes  # without strict: the limit, with a note
+    with pytest.raises(ConvergenceError) as refused:
+        fit_clv(summary, "bgnbd", strict=True)
+    message = str(refused.value)
+    assert message.startswith("BGNBD cannot be identified from these data")
+    assert "Leave out --strict" in message and "--penalizer (e.g. 0.01)" in message
+    assert "penalizer_coef" not in message  # a Python argument, which no command takes
+
+
 def test_customers_whose_repeat_purchases_are_free_get_the_population_mean_spend(
     cdnow_split: CalibrationHoldout,
 ) -> None:

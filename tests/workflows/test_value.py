@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import ibis
 import numpy as np
@@ -14,8 +15,11 @@ import pytest
 import segmint
 from segmint.exceptions import InputError, MartError
 from segmint.mart import TABLES, Mart
+from segmint.mart.ingest import ingest
+from segmint.scoring.clv_scores import score_customers
 from segmint.segmentation import store
-from segmint.segmentation.value import DEFAULT_CUTS, tier_names
+from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS, risk_scores, tier_names
+from segmint.workflows import clv
 from segmint.workflows.value import run_value
 
 AS_OF = dt.date(2024, 6, 30)
@@ -85,9 +89,9 @@ def test_tiers_hold_their_shares_and_rank_by_clv(mart: Mart, cuts: tuple[float, 
         assert lowest[better] >= highest[worse]
 
 
-def test_the_grid_uses_one_minus_p_alive_without_a_churn_model(mart: Mart) -> None:
-    run = run_value(mart, AS_OF)
-    assert run.risk_source == f"1 - p_alive of {MODEL}"
+def test_the_grid_uses_one_minus_p_alive_when_no_mbgnbd_can_be_fitted(mart: Mart) -> None:
+    run = run_value(mart, AS_OF)  # scores without orders: nothing to fit an MBG/NBD on
+    assert run.risk_source.startswith(f"1 - p_alive of {MODEL} (no MBG/NBD: ")
     assert int(run.grid.to_numpy().sum()) == N_SCORED
     assert list(run.grid.columns) == ["low", "medium", "high"]
     frame = stored(mart)
@@ -132,3 +136,46 @@ def test_the_stored_segmentation_is_of_kind_value(mart: Mart) -> None:
     assert stored_def.kind == "value"
     assert stored_def.definition["model"] == MODEL
     assert stored_def.definition["segments"] == tier_names(DEFAULT_CUTS)
+
+
+def lapsed_and_active(path: Path) -> tuple[Mart, list[str], list[str]]:
+    """A shop whose lapsed customers bought once in its first 120 days and never again,
+    while its active ones buy every three weeks or so until the last days (orders of
+    2024); the mart, the lapsed ids and the active ids."""
+    rng = np.random.default_rng(5)
+    start = pd.Timestamp("2024-01-01")
+    rows, lapsed, active = [], [], []
+    for i in range(150):
+        lapsed.append(f"lapsed{i}")
+        rows.append((lapsed[-1], start + pd.Timedelta(days=rng.uniform(0, 120)), 30.0))
+    for i in range(150):
+        active.append(f"active{i}")
+        day = rng.uniform(0, 100)
+        while day < 365:
+            rows.append((active[-1], start + pd.Timedelta(days=day), rng.uniform(20, 60)))
+            day += rng.exponential(21)
+    frame = pd.DataFrame(rows, columns=["customer_id", "order_ts", "amount"])
+    frame.to_csv(path.with_suffix(".csv"), index=False)
+    mart = segmint.connect(path)
+    ingest(mart, "transactions", path.with_suffix(".csv"))
+    return mart, lapsed, active
+
+
+def test_lapsed_customers_land_in_higher_risk_cells_than_active_ones(tmp_path: Path) -> None:
+    mart, lapsed, active = lapsed_and_active(tmp_path / "shop.duckdb")
+    with mart:
+        fitted = clv.fit(mart, None, clv.ClvFitOptions(model="bgnbd"))
+        score_customers(mart, fitted.final, fitted.as_of)
+        run = run_value(mart, fitted.as_of)
+        risk, _ = risk_scores(mart, fitted.as_of, run.model)
+        bands = pd.cut(
+            risk.to_pandas().set_index("customer_id").risk,
+            [-np.inf, *DEFAULT_RISK_CUTS, np.inf],
+            labels=[0, 1, 2],
+        ).astype(int)
+    assert run.risk_source.startswith(
+        "P(no purchase in the next 90 days) of an MBG/NBD fitted on the purchases up to"
+    )
+    assert bands[lapsed].mean() >= bands[active].mean() + 1  # a band apart at least
+    assert (bands[lapsed] == 2).mean() > 0.8 > (bands[active] == 2).mean()
+    assert int(run.grid.to_numpy().sum()) == len(lapsed) + len(active)

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from segmint.cli._clv_output import show_notes
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import out
 from segmint.workflows.predict import PredictionRun, ScoreRefresh
@@ -30,13 +31,16 @@ def summary(run: PredictionRun) -> dict[str, Any]:
         "n_scored": run.n_scored,
         "run_id": run.run_id,
         "reused": run.reused,
+        "notes": list(run.notes),
         "validation": run.validation,
         "importance": run.importance.to_dict(orient="records"),
     }
 
 
 def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.human) -> None:
-    """Print a run: metrics against the baselines, calibration, top features."""
+    """Print a run: what was fitted instead of a boundary maximum (to stderr), metrics
+    against the baselines, calibration, top features."""
+    show_notes(run.notes)
     if format_ != OutputFormat.human:
         typer.echo(json.dumps(summary(run), default=str))
         return
@@ -89,6 +93,8 @@ def show_prediction(run: PredictionRun, format_: OutputFormat = OutputFormat.hum
 
 def show_refresh(refresh: ScoreRefresh, format_: OutputFormat = OutputFormat.human) -> None:
     """Print what ``segmint score`` stored: each score, its model run (stored or trained), CLV."""
+    for run in refresh.predictions:
+        show_notes(run.notes)
     if format_ != OutputFormat.human:
         payload = {
             "as_of": refresh.as_of.isoformat(),

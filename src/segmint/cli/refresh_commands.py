@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from segmint.cli._clv_output import show_notes
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
 from segmint.mart import connect
@@ -45,6 +46,8 @@ def summary(run: RefreshRun) -> dict[str, Any]:
 
 def _show(run: RefreshRun, format_: OutputFormat) -> None:
     data = summary(run)
+    for prediction in [] if run.scores is None else run.scores.predictions:
+        show_notes(prediction.notes)
     if format_ is OutputFormat.json:
         out.print_json(json.dumps(data))
         return

@@ -47,14 +47,20 @@ _NEWTON_TOL = 1e-8  # exact Newton stops once a step would move every log-parame
 class NoPlainFitError(ConvergenceError):
     """A plain maximum-likelihood fit gave no answer, and where its optimiser stopped.
 
+    The message is :attr:`finding` followed by advice for a caller of the model (the
+    Python arguments to change); a command-line caller keeps the finding and gives its own
+    flags instead.
+
     Attributes:
+        finding: what went wrong, without advice.
         params: the natural parameters where the optimiser stopped.
         log_likelihood: the (unpenalised) log-likelihood there, so a caller can compare a
             limiting model's maximum with it (:mod:`segmint.models.boundary`).
     """
 
-    def __init__(self, message: str, params: dict[str, float], ll: float) -> None:
-        super().__init__(message)
+    def __init__(self, finding: str, advice: str, params: dict[str, float], ll: float) -> None:
+        super().__init__(f"{finding} {advice}")
+        self.finding = finding
         self.params = params
         self.log_likelihood = ll
 
@@ -72,9 +78,14 @@ class IdentificationError(NoPlainFitError):
     """
 
     def __init__(
-        self, message: str, unidentified: tuple[str, ...], params: dict[str, float], ll: float
+        self,
+        finding: str,
+        advice: str,
+        unidentified: tuple[str, ...],
+        params: dict[str, float],
+        ll: float,
     ) -> None:
-        super().__init__(message, params, ll)
+        super().__init__(finding, advice, params, ll)
         self.unidentified = unidentified
 
     @property
@@ -94,8 +105,10 @@ class StalledFitError(NoPlainFitError):
         stop: the optimiser's message and iterations.
     """
 
-    def __init__(self, message: str, stop: str, params: dict[str, float], ll: float) -> None:
-        super().__init__(message, params, ll)
+    def __init__(
+        self, finding: str, advice: str, stop: str, params: dict[str, float], ll: float
+    ) -> None:
+        super().__init__(finding, advice, params, ll)
         self.stop = stop
 
     @property
@@ -382,7 +395,7 @@ def _maximise(
     if not converged and n_iter < max_iter and not at_bound:
         stop = f"{message.rstrip(': ')} after {n_iter} iterations"
         raise StalledFitError(
-            f"{model_name} fit did not converge: {stop}. "
+            f"{model_name} fit did not converge: {stop}.",
             "Rescale time (e.g. weeks instead of days) or set penalizer_coef > 0.",
             stop,
             dict(zip(names, np.exp(phi).tolist(), strict=True)),
@@ -458,8 +471,9 @@ def _check_identified(
         values = ", ".join(f"{n}={np.exp(v):.3g}" for n, v in zip(names, phi, strict=True))
         raise IdentificationError(
             f"{model_name} cannot be identified from these data: the likelihood is flat in "
-            f"{', '.join(unidentified)} ({values}) over {total_weight:g} customers. Use more "
-            "customers or a longer history, or set penalizer_coef (e.g. 0.01) to regularise.",
+            f"{', '.join(unidentified)} ({values}) over {total_weight:g} customers.",
+            "Use more customers or a longer history, or set penalizer_coef (e.g. 0.01) to "
+            "regularise.",
             tuple(unidentified),
             dict(zip(names, np.exp(phi).tolist(), strict=True)),
             ll,

@@ -172,8 +172,8 @@ def penalised_fit(
         )
         return BoundaryFit(model, note, penalty)
     raise ConvergenceError(
-        f"{boundary} No limiting model or penalty up to {PENALTY_GRID[-1]:g} gives an "
-        "identified fit either."
+        f"{boundary.finding} No limiting model or penalty up to {PENALTY_GRID[-1]:g} gives an "
+        "identified fit either: use more customers or a longer history."
     )
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 from segmint.exceptions import ConvergenceError, InputError, ModelInputError
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import BGNBD, MBGNBD, NBD, GammaGamma, ParetoNBD
-from segmint.models.boundary import fit_spend, fit_transactions
+from segmint.models._optimize import NoPlainFitError
+from segmint.models.boundary import BoundaryFit, fit_spend, fit_transactions
 from segmint.models.covariates import (
     BoundCovariateModel,
     CovariateModel,
@@ -61,6 +62,12 @@ SPEND_MODELS = ("gammagamma",)
 """Spend models by name (``--spend``)."""
 
 AUTO = "auto"
+
+STRICT_ADVICE = (
+    "Leave out --strict to fit its limit (the NBD without dropout) or a penalty chosen by "
+    "held-out likelihood, or give one with --penalizer (e.g. 0.01)."
+)
+"""What to do when ``strict`` refuses a fit on the boundary, in the commands' flags."""
 
 
 @dataclass(frozen=True)
@@ -206,26 +213,42 @@ def fit_clv(
         )
     columns = (x, summary["recency"].to_numpy(np.float64), summary["T"].to_numpy(np.float64))
     base = _check_forms(name, summary, calendar, covariate)
-    transactions = fit_transactions(
-        lambda c: TRANSACTION_MODELS[base](penalizer_coef=c),
-        columns,
-        penalizer=penalizer,
-        strict=strict,
-    )
+    transactions, spend = _boundary_fits(base, columns, spend_inputs(summary), penalizer, strict)
     model_ = transactions.model
     if base != name and calendar is not None:
         model_ = fit_seasonal(model_, *columns, calendar)
     if covariate is not None:
         model_ = fit_covariate(model_, *columns, _groups(summary, covariate))
-    spend = fit_spend(
-        lambda c: GammaGamma(penalizer_coef=c),
-        spend_inputs(summary),
-        penalizer=penalizer,
-        strict=strict,
-    )
     seasonal_note = model_.note if isinstance(model_, SeasonalModel) else ""
     notes = tuple(n for n in (transactions.note, seasonal_note, spend.note) if n)
     return ClvFit(name, model_, spend.model, len(summary), n_repeat, notes, covariate)
+
+
+def _boundary_fits(
+    base: str,
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+    spend: tuple[np.ndarray, np.ndarray],
+    penalizer: float,
+    strict: bool,
+) -> tuple[BoundaryFit, BoundaryFit]:
+    """Transaction model ``base`` on (x, t_x, T) and the Gamma-Gamma on (x, zbar), each
+    past a boundary unless ``strict`` (:mod:`segmint.models.boundary`).
+
+    Raises:
+        ConvergenceError: a refusal under ``strict``, with the flags that go past it.
+    """
+    try:
+        transactions = fit_transactions(
+            lambda c: TRANSACTION_MODELS[base](penalizer_coef=c),
+            columns,
+            penalizer=penalizer,
+            strict=strict,
+        )
+        return transactions, fit_spend(
+            lambda c: GammaGamma(penalizer_coef=c), spend, penalizer=penalizer, strict=strict
+        )
+    except NoPlainFitError as exc:  # only under strict
+        raise ConvergenceError(f"{exc.finding} {STRICT_ADVICE}") from None
 
 
 def _check_forms(

@@ -41,7 +41,9 @@ The BTYD baseline is evaluated on the same T1 customers: a BG/NBD (Fader, Hardie
 (alive customers buy at a rate lambda ~ Gamma(r + x, alpha + T) given their history and
 cannot drop out before their next purchase), for intent and, as ``1 -`` it, for churn.
 Prospects have no BTYD history; the baseline gives them the share of prospects who
-bought in the training window.
+bought in the training window. A BG/NBD whose likelihood is highest on the boundary is
+fitted as ``segmint clv fit`` fits it (:mod:`segmint.models.boundary`): its no-dropout
+limit, the NBD (P(alive) = 1), or a penalty chosen by held-out likelihood, with a note.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from segmint.exceptions import SegmintError
+from segmint.exceptions import ConvergenceError, ModelInputError, SegmintError
 from segmint.features import build_features
 from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
@@ -68,7 +70,8 @@ from segmint.features.orders import purchase_orders, purchase_values
 from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
-from segmint.models import BGNBD
+from segmint.models import BGNBD, MBGNBD, NBD
+from segmint.models.boundary import fit_transactions
 from segmint.models.propensity import (
     PropensityClassifier,
     check_two_classes,
@@ -311,8 +314,12 @@ def check_history(
     return train_day
 
 
-def any_purchase_probability(model: BGNBD, frame: pd.DataFrame, weeks: float) -> np.ndarray:
-    """BG/NBD probability of at least one purchase in the next ``weeks`` (module docstring)."""
+def any_purchase_probability(
+    model: BGNBD | MBGNBD | NBD, frame: pd.DataFrame, weeks: float
+) -> np.ndarray:
+    """BG/NBD probability of at least one purchase in the next ``weeks`` (module docstring);
+    the same for the MBG/NBD (an alive customer drops out only at a purchase there too);
+    under their no-dropout limit, the NBD, P(alive) is 1."""
     x, t_x, age = (frame[c].to_numpy(np.float64) for c in BTYD_COLUMNS)
     p = model.params_
     alive = model.probability_alive(x, t_x, age)
@@ -321,15 +328,35 @@ def any_purchase_probability(model: BGNBD, frame: pd.DataFrame, weeks: float) ->
     return result
 
 
+@dataclass(frozen=True)
+class Baselines:
+    """The BTYD baselines' scores by name, and one sentence when the BG/NBD's plain fit
+    was not possible (what was fitted instead, or why there is no baseline)."""
+
+    scores: dict[str, np.ndarray]
+    note: str = ""
+
+
 def btyd_baselines(
     train: tuple[pd.DataFrame, np.ndarray],
     validation: pd.DataFrame,
     horizon_days: int,
     target: Target,
-) -> dict[str, np.ndarray]:
-    """BTYD scores for the validation customers, oriented like ``target``'s label."""
+) -> Baselines:
+    """BTYD scores for the validation customers, oriented like ``target``'s label.
+
+    A BG/NBD maximum on the boundary is not a dead end: its limit or a penalty chosen by
+    held-out likelihood is fitted instead, as by ``segmint clv fit``
+    (:func:`segmint.models.boundary.fit_transactions`), and the note says so. When no fit
+    is possible at all there is no baseline to compare with, and the note says why.
+    """
     buyers = validation["btyd_frequency"].notna().to_numpy()
-    model = BGNBD().fit(*(validation.loc[buyers, c] for c in BTYD_COLUMNS))
+    columns = [validation.loc[buyers, c].to_numpy(np.float64) for c in BTYD_COLUMNS]
+    try:
+        fit = fit_transactions(lambda c: BGNBD(penalizer_coef=c), columns)
+    except (ConvergenceError, ModelInputError) as exc:
+        return Baselines({}, f"no BTYD baseline: {exc}")
+    model = fit.model
     train_frame, train_labels = train
     prospects = train_frame["btyd_frequency"].isna().to_numpy()
     bought = train_labels if target.positive_is_purchase else 1 - train_labels
@@ -338,10 +365,11 @@ def btyd_baselines(
     p_any[buyers] = any_purchase_probability(
         model, validation.loc[buyers], horizon_days / DAYS_PER_WEEK
     )
+    note = f"BTYD baseline: {fit.note}" if fit.note else ""
     if target.positive_is_purchase:
-        return {"btyd_any_purchase": p_any}
+        return Baselines({"btyd_any_purchase": p_any}, note)
     alive = model.probability_alive(*(validation[c].to_numpy(np.float64) for c in BTYD_COLUMNS))
-    return {"btyd_p_alive": 1.0 - alive, "btyd_any_purchase": 1.0 - p_any}
+    return Baselines({"btyd_p_alive": 1.0 - alive, "btyd_any_purchase": 1.0 - p_any}, note)
 
 
 def check_labels(labels: np.ndarray, target: Target, day: dt.date, horizon: int) -> None:

@@ -10,8 +10,12 @@ yet) are ``unassigned``.
 
 Storing the tiers as a segmentation is the use case :func:`segmint.workflows.value.run_value`.
 The grid crosses the tiers with churn risk: the stored ``churn_risk`` score of a
-supervised model when there is one as of the date, otherwise 1 - P(alive) of the CLV
-model. "High value, high risk" is the list a retention team wants first.
+supervised model when there is one as of the date, otherwise the same quantity, the
+probability of no purchase in the next 90 days, from an MBG/NBD fitted on the histories
+(:mod:`segmint.scoring.btyd_churn`; not 1 - P(alive) of the CLV model, which calls every
+BG/NBD customer without a repeat purchase alive and put nearly every buyer of the Online
+Retail II year at low risk). "High value, high risk" is the list a retention team wants
+first.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from segmint.exceptions import InputError, MartError
+from segmint.exceptions import ConvergenceError, InputError, MartError, ModelInputError
 from segmint.features.population import population
 from segmint.mart import Mart
+from segmint.scoring.btyd_churn import btyd_churn_risk
 
 DEFAULT_CUTS = (0.01, 0.05, 0.20, 0.50)
 """Cumulative shares of customers, best first, at which a new tier starts."""
@@ -134,7 +139,9 @@ def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
     """``customer_id``, ``risk`` and where it comes from.
 
     The stored ``churn_risk`` of the first model by name that has it as of ``as_of``;
-    without one, 1 - ``p_alive`` of ``model``.
+    without one, the MBG/NBD's probability of no purchase in the next 90 days
+    (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`); when no MBG/NBD can be fitted,
+    1 - ``p_alive`` of ``model``, and the source says why.
     """
     scores = mart.table("scores")
     churn = scores.filter((scores.as_of == as_of) & (scores.score_name == "churn_risk"))
@@ -142,8 +149,15 @@ def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
     if models:
         chosen = _score(mart, as_of, str(models[0]), "churn_risk")
         return chosen.select("customer_id", risk=chosen.value), f"churn_risk of {models[0]}"
-    alive = _score(mart, as_of, model, "p_alive")
-    return alive.select("customer_id", risk=1.0 - alive.value), f"1 - p_alive of {model}"
+    try:
+        btyd = btyd_churn_risk(mart, as_of)
+    except (ConvergenceError, ModelInputError) as exc:
+        alive = _score(mart, as_of, model, "p_alive")
+        source = f"1 - p_alive of {model} (no MBG/NBD: {exc})"
+        return alive.select("customer_id", risk=1.0 - alive.value), source
+    frame = btyd.risk.rename("risk").reset_index()
+    table = ibis.memtable(frame, schema={"customer_id": "string", "risk": "float64"})
+    return table, f"{btyd.source}; run `segmint score` to use a churn model's churn_risk instead"
 
 
 def check_risk_cuts(risk_cuts: tuple[float, ...]) -> tuple[float, ...]:

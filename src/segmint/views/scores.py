@@ -2,10 +2,13 @@
 
 Expected table (see ``docs/dashboard.md``): ``customer_id``, ``as_of`` (date), ``model``,
 ``score_name`` and ``value`` (float). The dashboard reads ``clv`` (predicted customer
-lifetime value, in the shop's currency) and ``churn_risk`` (probability the customer has
-churned, 0-1); without ``churn_risk`` it uses ``1 - p_alive`` when ``p_alive`` is stored.
-For each score it takes the latest ``as_of`` on or before the day asked for and, when
-several models scored that day, the first model by name.
+lifetime value, in the shop's currency) and ``churn_risk`` (probability of no purchase in
+the next 90 days, 0-1). For each score it takes the latest ``as_of`` on or before the day
+asked for and, when several models scored that day, the first model by name. Without a
+``churn_risk``, once the CLV model has stored ``p_alive``, the risk is the same
+probability from an MBG/NBD fitted on the purchases up to that date
+(:mod:`segmint.scoring.btyd_churn`), as ``segmint segment value`` uses it; ``1 - p_alive``
+only when no MBG/NBD can be fitted. The page says which.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.mart import Mart
+from segmint.scoring.btyd_churn import btyd_churn_risk
 from segmint.serving.frames import as_date
 from segmint.serving.score_table import SCORES_TABLE, has_scores
 
@@ -27,7 +32,10 @@ CHURN_RISK = "churn_risk"
 P_ALIVE = "p_alive"
 
 NO_CLV = "No CLV scores yet: run `segmint clv fit` then `segmint clv score` to compute them."
-NO_CHURN = "No churn risk yet: run `segmint predict churn` (or `segmint clv score` for P(alive))."
+NO_CHURN = (
+    "No churn risk yet: run `segmint predict churn` (or `segmint clv score`, for a risk from "
+    "the purchase histories alone)."
+)
 
 RISK_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0000001)
 RISK_LABELS = ("0-20%", "20-40%", "40-60%", "60-80%", "80-100%")
@@ -37,6 +45,12 @@ TIER_EDGES = (0.99, 0.95, 0.80, 0.50)
 
 def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
     """``customer_id``, ``value`` of score ``name`` as of the latest date ≤ ``day``, or None."""
+    found = _latest(mart, name, day)
+    return None if found is None else found[0]
+
+
+def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date] | None:
+    """:func:`score` and its date, or None."""
     if not has_scores(mart):
         return None
     table = mart.table(SCORES_TABLE)
@@ -48,18 +62,26 @@ def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
     dated = mine.filter(mine.as_of.cast("date") == ibis.date(latest))
     model = dated.aggregate(model=dated.model.min()).execute().model.iloc[0]
     chosen = dated.filter(dated.model == model)
-    return chosen.select("customer_id", value=chosen.value.cast("float64"))
+    return chosen.select("customer_id", value=chosen.value.cast("float64")), latest
 
 
-def churn_risk(mart: Mart, day: dt.date) -> ir.Table | None:
-    """``customer_id``, ``value`` = churn risk as of ``day``, from ``churn_risk`` or ``1 - p_alive``."""
-    risk = score(mart, CHURN_RISK, day)
+def churn_risk(mart: Mart, day: dt.date) -> tuple[ir.Table, str] | None:
+    """``customer_id``, ``value`` = churn risk as of ``day``, and where it comes from: the
+    stored ``churn_risk``, else the MBG/NBD's as of the date of the stored ``p_alive``
+    (module docstring), else ``1 - p_alive``; None without either score."""
+    risk = _latest(mart, CHURN_RISK, day)
     if risk is not None:
-        return risk
-    alive = score(mart, P_ALIVE, day)
+        return risk[0], f"{CHURN_RISK} scores as of {risk[1]}"
+    alive = _latest(mart, P_ALIVE, day)
     if alive is None:
         return None
-    return alive.select("customer_id", value=1.0 - alive.value)
+    try:
+        btyd = btyd_churn_risk(mart, alive[1])
+    except (ConvergenceError, ModelInputError):
+        return alive[0].select("customer_id", value=1.0 - alive[0].value), f"1 - {P_ALIVE}"
+    frame = btyd.risk.rename("value").reset_index()
+    table = ibis.memtable(frame, schema={"customer_id": "string", "value": "float64"})
+    return table, f"{btyd.source}; run `segmint score` to use a churn model's {CHURN_RISK} instead"
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,7 @@ class ValueRisk:
         top: the most valuable customers (customer_id, clv, churn_risk).
         average_clv: mean predicted CLV, or None.
         messages: what is not computed yet, with the command that computes it.
+        risk_source: where the churn risk comes from (:func:`churn_risk`), or None.
     """
 
     clv: pd.Series | None
@@ -79,6 +102,7 @@ class ValueRisk:
     top: pd.DataFrame | None
     average_clv: float | None
     messages: list[str]
+    risk_source: str | None = None
 
 
 def value_risk(mart: Mart, day: dt.date, top_n: int = 20) -> ValueRisk:
@@ -92,12 +116,12 @@ def value_risk(mart: Mart, day: dt.date, top_n: int = 20) -> ValueRisk:
     series = values.set_index("customer_id")["value"].astype("float64")
     average = float(series.mean()) if len(series) else None
     top = values.nlargest(top_n, "value").rename(columns={"value": "clv"})
-    grid = None
-    if risk is not None:
-        risks = risk.execute().set_index("customer_id")["value"].astype("float64")
-        top["churn_risk"] = top.customer_id.map(risks)
-        grid = _grid(series, risks)
-    return ValueRisk(series, grid, top.reset_index(drop=True), average, messages)
+    if risk is None:
+        return ValueRisk(series, None, top.reset_index(drop=True), average, messages)
+    risks = risk[0].execute().set_index("customer_id")["value"].astype("float64")
+    top["churn_risk"] = top.customer_id.map(risks)
+    grid = _grid(series, risks)
+    return ValueRisk(series, grid, top.reset_index(drop=True), average, messages, risk[1])
 
 
 def _grid(clv: pd.Series, risk: pd.Series) -> pd.DataFrame:

@@ -72,6 +72,9 @@ class PredictionRun:
     reused: bool = False
     """True when a stored model scored the customers (``run_id`` is its run) and nothing
     was trained: ``validation`` and ``importance`` are that run's."""
+    notes: tuple[str, ...] = ()
+    """One sentence per fit of the run that was not a plain maximum-likelihood fit (the
+    BTYD baseline's on the boundary), saying what was done instead."""
 
 
 def run_prediction(
@@ -108,7 +111,8 @@ def run_prediction(
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
     X_val, y_val = validation
     scores = {target.model: model.predict_proba(X_val)[:, 1]}
-    scores |= btyd_baselines(train, X_val, horizon, target)
+    baselines = btyd_baselines(train, X_val, horizon, target)
+    scores |= baselines.scores
     metrics = {name: evaluate(y_val, values) for name, values in scores.items()}
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
 
@@ -127,6 +131,7 @@ def run_prediction(
         importance,
         run_id=0,
         split=plan,
+        notes=(baselines.note,) if baselines.note else (),
     )
     return _stored(mart, run, final, train[1])
 
