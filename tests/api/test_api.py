@@ -274,6 +274,17 @@ def test_customer_360_coarsens_quasi_identifiers_below_admin(
     assert any(e["properties"] for e in admin["events"])
 
 
+def test_analysts_keep_the_behaviour_features_whose_names_mention_a_channel(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    analyst = client.get("/api/v1/customers/C0000008", headers=bearer(tokens[Role.analyst]))
+    admin = client.get("/api/v1/customers/C0000008", headers=bearer(tokens[Role.admin])).json()
+    coarse = analyst.json()["features"]
+    assert set(admin["features"]) - set(coarse) == {"age", "city"}
+    for name in ("email_opens", "email_clicks", "share_phone", "age_band"):
+        assert coarse[name] == admin["features"][name]
+
+
 def test_audience_keeps_only_members_with_granted_consent(
     client: TestClient, tokens: dict[Role, str], mart_path: Path
 ) -> None:
