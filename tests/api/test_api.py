@@ -82,6 +82,13 @@ BAD = [
     ("/api/v1/customers?limit=ten", 422, "limit"),
     ("/api/v1/customers?segment=Champions", 404, "segmentation it belongs to"),
     ("/api/v1/customers?segmentation=rfm", 404, "needs a segment too"),
+    ("/api/v1/sales/channels?start=9999-99-99", 400, "start must be a date written YYYY-MM-DD"),
+    ("/api/v1/sales/channels?end=NaN", 400, "end must be a date written YYYY-MM-DD; got 'NaN'"),
+    ("/api/v1/campaigns?end=NaN", 400, "end must be a date written YYYY-MM-DD"),
+    ("/api/v1/campaigns?start=x", 400, "Example: start=2024-12-31."),
+    ("/api/v1/segmentations/rfm/migration?from=-1", 400, "from must be a date written"),
+    ("/api/v1/segmentations/rfm/migration?to=-1", 400, "to must be a date written"),
+    ("/api/v1/segmentations/rfm/migration?to=x", 400, "Example: to=2024-12-31."),
     ("/api/v1/customers/no-such-customer", 404, "no customer with id 'no-such-customer'"),
     ("/api/v1/audiences/rfm/Nobody", 404, "no segment 'Nobody'"),
     ("/api/v1/audiences/rfm/Champions?format=xml", 422, "format"),
@@ -110,7 +117,9 @@ def test_same_dates_in_both_directions_is_a_400(
         headers=bearer(tokens[Role.viewer]),
     )
     assert response.status_code == 400
-    assert "must be before" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert f"'from' must be before 'to'; got from={day} and to={day}" in detail
+    assert "--" not in detail
 
 
 def test_segmentations_list_matches_the_store(

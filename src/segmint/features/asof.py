@@ -23,8 +23,21 @@ AsOf = dt.date | dt.datetime | str
 """What callers may pass as an as-of date: a date, a datetime (its date is used) or ISO text."""
 
 
-def parse_as_of(value: AsOf) -> dt.date:
-    """Turn a date, datetime or ``YYYY-MM-DD`` text into the as-of date."""
+EXAMPLE_DAY = "2024-12-31"
+"""The date the error messages show as an example."""
+
+
+def parse_as_of(value: AsOf, name: str = "as_of", example: str | None = None) -> dt.date:
+    """Turn a date, datetime or ``YYYY-MM-DD`` text into the as-of date.
+
+    Args:
+        value: the date, or its text.
+        name: what the caller calls the input, named by the error message.
+        example: how to write it there; default the command-line flag ``--as-of``.
+
+    Raises:
+        InputError: text that is not a ``YYYY-MM-DD`` date.
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -32,9 +45,17 @@ def parse_as_of(value: AsOf) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
+        shown = example or f"--as-of {EXAMPLE_DAY}"
         raise InputError(
-            f"as_of must be a date written YYYY-MM-DD; got {value!r}. Example: --as-of 2024-12-31."
+            f"{name} must be a date written YYYY-MM-DD; got {value!r}. Example: {shown}."
         ) from None
+
+
+def parse_query_date(value: AsOf, param: str) -> dt.date:
+    """:func:`parse_as_of` for the query parameter ``param`` of a page or API request: the
+    error names ``param`` as the request spells it (``start``, ``from``…), with an example
+    in query form (``start=2024-12-31``)."""
+    return parse_as_of(value, param, f"{param}={EXAMPLE_DAY}")
 
 
 def default_as_of(mart: Mart) -> dt.date:

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import ibis
 import pandas as pd
 
-from segmint.exceptions import MartError, SegmintError
+from segmint.exceptions import InputError, MartError, SegmintError
 from segmint.features import stored_dates
-from segmint.features.asof import parse_as_of
+from segmint.features.asof import parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
 from segmint.insight.personas import PersonaCard, personas_from_profile
@@ -175,8 +175,17 @@ class Dashboard:
             ("dates", segmentation), lambda: store.as_of_dates(mart, segmentation)
         )
 
-    def resolve(self, mart: Mart, segmentation: str, as_of: str | dt.date | None) -> dt.date:
+    def resolve(
+        self,
+        mart: Mart,
+        segmentation: str,
+        as_of: str | dt.date | None,
+        param: str | None = "as_of",
+    ) -> dt.date:
         """``as_of`` as a stored date of ``segmentation`` (its latest when None).
+
+        ``param``: the query parameter that carried ``as_of``, named by the error (``from``,
+        ``to``…); None when it came from the command line's ``--as-of``.
 
         Raises:
             InputError: ``as_of`` is not a YYYY-MM-DD date.
@@ -185,7 +194,7 @@ class Dashboard:
         dates = self.dates(mart, segmentation)
         if as_of is None or as_of == "":
             return dates[-1]
-        day = parse_as_of(as_of)
+        day = parse_as_of(as_of) if param is None else parse_query_date(as_of, param)
         if day not in dates:
             shown = ", ".join(d.isoformat() for d in dates[-10:])
             raise MartError(
@@ -259,7 +268,16 @@ class Dashboard:
         return self.results.get(("rfm_grid", day), lambda: rfm_grid(mart, day))
 
     def migration(self, mart: Mart, segmentation: str, start: dt.date, end: dt.date) -> Migration:
-        """Moves between segments from ``start`` to ``end`` (cached)."""
+        """Moves between segments from ``start`` to ``end`` (cached).
+
+        Raises:
+            InputError: ``start`` is not before ``end`` (named as the ``from`` and ``to``
+                query parameters that carry them).
+        """
+        if start >= end:
+            raise InputError(
+                f"'from' must be before 'to'; got from={start.isoformat()} and to={end.isoformat()}"
+            )
         return self.results.get(
             ("migration", segmentation, start, end),
             lambda: migration(mart, segmentation, start, end),

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from segmint.exceptions import InputError
-from segmint.features.asof import parse_as_of
+from segmint.features.asof import parse_query_date
 from segmint.insight.channel_sales import ChannelSales
 from segmint.insight.sales_periods import MEMBERSHIPS, PERIODS
 from segmint.insight.segment_sales import SegmentSales
@@ -94,8 +94,8 @@ def measured(
 
 
 def _date_range(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
-    first = parse_as_of(start) if start else None
-    last = parse_as_of(end) if end else None
+    first = parse_query_date(start, "start") if start else None
+    last = parse_query_date(end, "end") if end else None
     if first and last and last < first:
         raise InputError(f"the date range ends ({last}) before it starts ({first}).")
     return first, last
@@ -156,8 +156,8 @@ def sales_options(
     if membership not in MEMBERSHIPS:
         raise InputError(f"membership must be one of {', '.join(MEMBERSHIPS)}; got {membership!r}.")
     return sales.SalesOptions(
-        start=parse_as_of(start) if start else None,
-        end=parse_as_of(end) if end else None,
+        start=parse_query_date(start, "start") if start else None,
+        end=parse_query_date(end, "end") if end else None,
         period="week" if period == "week" else "month",
         segmentation=segmentation or None,
         membership="at_purchase" if membership == "at_purchase" else "fixed",

@@ -40,7 +40,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         if segmentation
         else dashboard.default_segmentation(mart)
     )
-    day = dashboard.resolve(mart, name, as_of)
+    day = dashboard.resolve(mart, name, as_of, param=None)  # the CLI's --as-of
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
     sections = []

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role
-from segmint.exceptions import MartError, SegmintError
-from segmint.features import default_as_of, parse_as_of, stored_dates
+from segmint.exceptions import MartError
+from segmint.features import default_as_of, stored_dates
+from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
 from segmint.views import scores
 from segmint.views.plots import figures
@@ -57,7 +58,7 @@ def _feature_day(mart: Mart, dates: list[dt.date], as_of: str | None) -> dt.date
     """
     if not as_of:
         return dates[-1] if dates else default_as_of(mart)
-    day = parse_as_of(as_of)
+    day = parse_query_date(as_of, "as_of")
     if day not in dates:
         shown = ", ".join(d.isoformat() for d in dates[-10:]) or "none"
         raise MartError(
@@ -100,13 +101,11 @@ def migration_page(
             f"migration, e.g. `segmint segment {name} --as-of YYYY-MM-DD`."
         )
         return page(request, "migration.html", "migration", role, **context)
-    end = dashboard.resolve(mart, name, to_date)
+    end = dashboard.resolve(mart, name, to_date, "to")
     earlier = [d for d in dates if d < end]
-    start = dashboard.resolve(mart, name, from_date) if from_date else (earlier or dates)[-1]
-    if start >= end:
-        raise SegmintError(
-            f"'from' must be before 'to'; got from {start.isoformat()} and to {end.isoformat()}"
-        )
+    start = (
+        dashboard.resolve(mart, name, from_date, "from") if from_date else (earlier or dates)[-1]
+    )
     result = dashboard.migration(mart, name, start, end)
     context.update(
         start=start,
@@ -125,7 +124,7 @@ def value_page(
 ) -> Response:
     """CLV distribution, value × churn-risk grid and top customers, from stored scores."""
     role = page_role(request)
-    day = parse_as_of(as_of) if as_of else default_as_of(mart)
+    day = parse_query_date(as_of, "as_of") if as_of else default_as_of(mart)
     view = dashboard.value_risk(mart, day)
     return page(
         request,

@@ -43,7 +43,7 @@ def segmentation_migration(
     top: Annotated[int, Query(ge=1, le=50, description="Largest moves described.")] = 5,
 ) -> MigrationOut:
     """The from → to matrix as flows (ready for a Sankey), counts and the largest moves."""
-    end = dashboard.resolve(mart, name, to_date)
+    end = dashboard.resolve(mart, name, to_date, "to")
     if from_date is None:
         earlier = [d for d in dashboard.dates(mart, name) if d < end]
         if not earlier:
@@ -53,7 +53,7 @@ def segmentation_migration(
             )
         start = earlier[-1]
     else:
-        start = dashboard.resolve(mart, name, from_date)
+        start = dashboard.resolve(mart, name, from_date, "from")
     result = dashboard.migration(mart, name, start, end)
     counts = {
         str(r): {str(c): int(result.counts.loc[r, c]) for c in result.counts.columns}
