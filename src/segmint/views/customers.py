@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 import pandas as pd
 
-from segmint.exceptions import MartError
+from segmint.exceptions import InputError
+from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
 from segmint.mart.privacy import prepare_export
 from segmint.serving.customer_lookup import SEARCH_COLUMNS
@@ -40,24 +41,46 @@ def search(
     """Customers whose id contains ``query`` (any case), optionally in one segment; a page and the count.
 
     Raises:
-        MartError: ``segment`` given without ``segmentation``, or an unknown segmentation/date.
+        InputError: a segment filter missing a part (:func:`check_segment_filter`).
+        MartError: an unknown segmentation or date.
     """
+    check_segment_filter(segmentation, segment, as_of)
     customers = mart.table("customers")
     found = customers.select(*SEARCH_COLUMNS)
     if query:
         found = found.filter(found.customer_id.lower().contains(query.strip().lower()))
-    if segmentation is not None:
-        if segment is None:
-            raise MartError("filtering by segmentation needs a segment too: add segment=NAME")
+    if segmentation is not None and segment is not None:
         assert as_of is not None
         found = found.semi_join(
             segment_members(mart, segmentation, segment, as_of, version), "customer_id"
         )
-    elif segment is not None:
-        raise MartError("segment needs the segmentation it belongs to: add segmentation=NAME")
     total = int(found.count().execute())
     page = found.order_by("customer_id").limit(limit, offset=offset).execute()
     return page, total
+
+
+def check_segment_filter(
+    segmentation: str | None, segment: str | None, as_of: str | dt.date | None
+) -> dt.date | None:
+    """The date of a segment filter (``segmentation``, ``segment`` and ``as_of`` of a search),
+    parsed, once the three make sense together: a segment belongs to a segmentation, a
+    segmentation filters by one of its segments, and ``as_of`` only dates that filter.
+
+    Raises:
+        InputError: ``as_of`` is not a ``YYYY-MM-DD`` date, or a part of the filter is
+            missing; the message names the query parameter to add or leave out.
+    """
+    day = None if as_of is None or as_of == "" else parse_query_date(as_of, "as_of")
+    if segment is not None and segmentation is None:
+        raise InputError("segment needs the segmentation it belongs to: add segmentation=NAME")
+    if segmentation is not None and segment is None:
+        raise InputError("filtering by segmentation needs a segment too: add segment=NAME")
+    if day is not None and segmentation is None:
+        raise InputError(
+            "as_of is the date of the segment filter: add segmentation=NAME and segment=NAME, "
+            "or leave as_of out (the search itself reads the customers as they are now)"
+        )
+    return day
 
 
 def member_ids(

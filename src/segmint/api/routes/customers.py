@@ -15,7 +15,7 @@ from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.serving.customer_lookup import customers_by_id
 from segmint.serving.frames import records
 from segmint.views.customer_view import customer_360
-from segmint.views.customers import search
+from segmint.views.customers import check_segment_filter, search
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -47,27 +47,32 @@ def search_customers(
     ] = None,
     as_of: Annotated[
         str | None,
-        Query(max_length=MAX_DATE, pattern=NO_CONTROL, description="Date of the segment filter."),
+        Query(
+            max_length=MAX_DATE,
+            pattern=NO_CONTROL,
+            description="Date of the segment filter (needs `segmentation` and `segment`); default: the latest stored.",
+        ),
     ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
     """Customers whose id contains ``q``, optionally only one segment's members.
 
+    ``as_of`` dates the segment filter only, so it needs ``segmentation`` and ``segment``.
     A segment's members without ``q`` are paged from the dashboard's cached id list."""
-    day = version = None
-    if segmentation is not None:
-        day = dashboard.resolve(mart, dashboard.check(mart, segmentation), as_of)
+    day = check_segment_filter(segmentation, segment, as_of)
+    version = None
+    if segmentation is not None and segment is not None:
+        day = dashboard.resolve(mart, dashboard.check(mart, segmentation), day)
         version = dashboard.version(mart, segmentation, day)
-        if segment is not None:
-            dashboard.check_segment(mart, segmentation, segment, day)
-            if not q:
-                ids = dashboard.member_ids(mart, segmentation, segment, day, version)
-                members = customers_by_id(mart, ids[offset : offset + limit], copies)
-                rows = [CustomerRow.model_validate(r) for r in members]
-                return json_response(
-                    CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
-                )
+        dashboard.check_segment(mart, segmentation, segment, day)
+        if not q:
+            ids = dashboard.member_ids(mart, segmentation, segment, day, version)
+            members = customers_by_id(mart, ids[offset : offset + limit], copies)
+            rows = [CustomerRow.model_validate(r) for r in members]
+            return json_response(
+                CustomerList(data=rows, count=len(ids), limit=limit, offset=offset)
+            )
     page, total = search(
         mart,
         q,
