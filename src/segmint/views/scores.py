@@ -51,6 +51,17 @@ def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
     return chosen.select("customer_id", value=chosen.value.cast("float64"))
 
 
+def score_dates(mart: Mart) -> list[dt.date]:
+    """Dates with stored scores the value & risk page reads (CLV, churn risk, P(alive)),
+    oldest first; none without a ``scores`` table."""
+    if not has_scores(mart):
+        return []
+    table = mart.table(SCORES_TABLE)
+    mine = table.filter(table.score_name.isin((CLV, CHURN_RISK, P_ALIVE)))
+    days = mine.select(day=mine.as_of.cast("date")).distinct().day.execute()
+    return sorted(as_date(d) for d in days if not pd.isna(d))
+
+
 def churn_risk(mart: Mart, day: dt.date) -> ir.Table | None:
     """``customer_id``, ``value`` = churn risk as of ``day``, from ``churn_risk`` or ``1 - p_alive``."""
     risk = score(mart, CHURN_RISK, day)
