@@ -80,8 +80,20 @@ BAD = [
     ("/api/v1/customers?limit=0", 422, "limit"),
     ("/api/v1/customers?offset=-1", 422, "offset"),
     ("/api/v1/customers?limit=ten", 422, "limit"),
-    ("/api/v1/customers?segment=Champions", 404, "segmentation it belongs to"),
-    ("/api/v1/customers?segmentation=rfm", 404, "needs a segment too"),
+    ("/api/v1/customers?segment=Champions", 400, "segment needs the segmentation it belongs"),
+    ("/api/v1/customers?segmentation=rfm", 400, "needs a segment too: add segment=NAME"),
+    ("/api/v1/customers?segmentation=rfm&q=C1", 400, "needs a segment too: add segment=NAME"),
+    ("/api/v1/customers?as_of=9999-99-99", 400, "as_of must be a date written YYYY-MM-DD"),
+    ("/api/v1/customers?as_of=%27%20OR%201%3D1%20--", 400, 'got "\' OR 1=1 --"'),
+    ("/api/v1/customers?as_of=2025-01-01", 400, "as_of is the date of the segment filter"),
+    ("/api/v1/customers?q=C1&as_of=2025-01-01", 400, "add segmentation=NAME and segment=NAME"),
+    ("/api/v1/sales/channels?start=9999-99-99", 400, "start must be a date written YYYY-MM-DD"),
+    ("/api/v1/sales/channels?end=NaN", 400, "end must be a date written YYYY-MM-DD; got 'NaN'"),
+    ("/api/v1/campaigns?end=NaN", 400, "end must be a date written YYYY-MM-DD"),
+    ("/api/v1/campaigns?start=x", 400, "Example: start=2024-12-31."),
+    ("/api/v1/segmentations/rfm/migration?from=-1", 400, "from must be a date written"),
+    ("/api/v1/segmentations/rfm/migration?to=-1", 400, "to must be a date written"),
+    ("/api/v1/segmentations/rfm/migration?to=x", 400, "Example: to=2024-12-31."),
     ("/api/v1/customers/no-such-customer", 404, "no customer with id 'no-such-customer'"),
     ("/api/v1/audiences/rfm/Nobody", 404, "no segment 'Nobody'"),
     ("/api/v1/audiences/rfm/Champions?format=xml", 422, "format"),
@@ -110,7 +122,9 @@ def test_same_dates_in_both_directions_is_a_400(
         headers=bearer(tokens[Role.viewer]),
     )
     assert response.status_code == 400
-    assert "must be before" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert f"'from' must be before 'to'; got from={day} and to={day}" in detail
+    assert "--" not in detail
 
 
 def test_segmentations_list_matches_the_store(
@@ -272,6 +286,17 @@ def test_customer_360_coarsens_quasi_identifiers_below_admin(
     assert all(set(e) >= {"event_type", "property_keys"} for e in coarse["events"])
     assert not any("properties" in e for e in coarse["events"])
     assert any(e["properties"] for e in admin["events"])
+
+
+def test_analysts_keep_the_behaviour_features_whose_names_mention_a_channel(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    analyst = client.get("/api/v1/customers/C0000008", headers=bearer(tokens[Role.analyst]))
+    admin = client.get("/api/v1/customers/C0000008", headers=bearer(tokens[Role.admin])).json()
+    coarse = analyst.json()["features"]
+    assert set(admin["features"]) - set(coarse) == {"age", "city"}
+    for name in ("email_opens", "email_clicks", "share_phone", "age_band"):
+        assert coarse[name] == admin["features"][name]
 
 
 def test_audience_keeps_only_members_with_granted_consent(

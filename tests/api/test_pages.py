@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,6 +180,26 @@ def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def test_value_page_says_what_is_not_computed(unscored: TestClient) -> None:
     text = unscored.get("/value").text
     assert NO_CLV.split(":")[0] in text and NO_CHURN.split(":")[0] in text
+
+
+def test_value_page_answers_404_for_a_date_without_scores_and_caches_nothing(
+    scored: TestClient, mart_path: Path
+) -> None:
+    with connect(mart_path, create=False) as mart:
+        day = pd.Timestamp(mart.table("orders").order_ts.max().execute()).date()
+    response = scored.get("/value?as_of=1900-01-01")
+    assert response.status_code == 404
+    assert f"no scores stored as of 1900-01-01; stored dates: {day.isoformat()}" in response.text
+    assert NO_CLV.split(":")[0] not in response.text
+    cache = scored.app.state.dashboard.results  # type: ignore[attr-defined]
+    assert not any(dt.date(1900, 1, 1) in key for key, _ in cache.items())
+    assert scored.get(f"/value?as_of={day.isoformat()}").status_code == 200
+
+
+def test_value_page_without_scores_answers_404_for_any_date(unscored: TestClient) -> None:
+    response = unscored.get("/value?as_of=2024-01-31")
+    assert response.status_code == 404
+    assert "no scores stored as of 2024-01-31; stored dates: none" in response.text
 
 
 def test_value_page_reads_stored_scores(scored: TestClient) -> None:

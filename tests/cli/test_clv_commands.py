@@ -121,7 +121,10 @@ def test_score_then_value_tiers_and_grid(cdnow: Segmint) -> None:
     assert value.exit_code == 0, value.stderr
     assert "value v1 as of 1997-09-30: 2,357 customers" in value.stdout
     assert "customers by value and churn risk" in value.stdout
-    assert "top 1-5%" in value.stdout and "P(no purchase in the next 90 days) of an MBG/NBD" in value.stdout
+    assert (
+        "top 1-5%" in value.stdout
+        and "P(no purchase in the next 90 days) of an MBG/NBD" in value.stdout
+    )
 
 
 def test_backtest_reports_every_metric(cdnow: Segmint) -> None:

@@ -121,6 +121,12 @@ def test_the_coarse_features_leave_out_attribute_columns_of_place_and_personal_d
     assert hidden_feature("age_attr", 43.0) and not hidden_feature("age_attr", "35-44")
 
 
+def test_built_in_features_named_after_a_channel_are_behaviour_not_personal_data() -> None:
+    features = {"email_opens": 2, "email_clicks": 1, "share_phone": 0.5, "email": "a@b"}
+    assert coarse_features(features) == {"email_opens": 2, "email_clicks": 1, "share_phone": 0.5}
+    assert not hidden_feature("email_opens", 2) and hidden_feature("phone", "0123")
+
+
 def test_records_are_shown_by_name_and_held_back_ones_counted() -> None:
     records = [
         {"customer_id": "c", "name": "tier", "value": "Gold", "updated_at": None, "source": "f"},

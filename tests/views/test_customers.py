@@ -1,17 +1,20 @@
-"""A segment's members page by page from the cached id list: the same rows as the search."""
+"""A segment's members page by page from the cached id list: the same rows as the search;
+the parts of a segment filter checked together."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
+from segmint.exceptions import InputError
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.serving.customer_lookup import customers_by_id
 from segmint.serving.frames import records
 from segmint.serving.sorted_copies import SortedCopies
-from segmint.views.customers import member_ids, search
+from segmint.views.customers import check_segment_filter, member_ids, search
 from segmint.views.dashboard import store_version
 
 
@@ -58,3 +61,26 @@ def test_copied_rows_of_any_ids_are_the_statement_rows(mart: Mart, copies: Sorte
 
 def test_no_ids_no_rows(mart: Mart, copies: SortedCopies) -> None:
     assert customers_by_id(mart, []) == customers_by_id(mart, [], copies) == []
+
+
+@pytest.mark.parametrize(
+    ("segmentation", "segment", "as_of", "message"),
+    [
+        (None, "Champions", None, "segment needs the segmentation it belongs to"),
+        ("rfm", None, None, "filtering by segmentation needs a segment too"),
+        (None, None, "2024-01-31", "as_of is the date of the segment filter"),
+        (None, None, "9999-99-99", "as_of must be a date written YYYY-MM-DD; got '9999-99-99'"),
+        ("rfm", "Champions", "31/01/2024", "as_of must be a date"),
+    ],
+)
+def test_a_segment_filter_missing_a_part_is_bad_input(
+    segmentation: str | None, segment: str | None, as_of: str | None, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        check_segment_filter(segmentation, segment, as_of)
+
+
+def test_a_whole_segment_filter_gives_its_date() -> None:
+    assert check_segment_filter("rfm", "Champions", "2024-01-31") == dt.date(2024, 1, 31)
+    assert check_segment_filter("rfm", "Champions", None) is None
+    assert check_segment_filter(None, None, "") is None

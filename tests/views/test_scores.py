@@ -21,6 +21,7 @@ from segmint.views.scores import (
     _grid,
     churn_risk,
     score,
+    score_dates,
     value_risk,
 )
 
@@ -42,6 +43,21 @@ def put(mart: Mart, rows: list[tuple[str, str, str, str, float]]) -> None:
 def values(table: object) -> dict[str, float]:
     frame = table.execute()  # type: ignore[attr-defined]
     return dict(zip(frame.customer_id, frame.value, strict=True))
+
+
+def test_score_dates_are_those_of_the_scores_the_page_reads(mart: Mart) -> None:
+    assert score_dates(mart) == []
+    put(
+        mart,
+        [
+            ("a", "2024-06-30", "m", "clv", 1.0),
+            ("b", "2024-06-30", "m", "clv", 2.0),
+            ("a", "2024-03-31", "m", "p_alive", 0.5),
+            ("a", "2024-01-31", "m", "churn_risk", 0.5),
+            ("a", "2023-12-31", "m", "expected_spend", 10.0),
+        ],
+    )
+    assert score_dates(mart) == [dt.date(2024, 1, 31), dt.date(2024, 3, 31), DAY]
 
 
 def test_latest_date_on_or_before_the_day_and_first_model(mart: Mart) -> None:

@@ -41,7 +41,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
         "model": Problem,
         "description": "Input the mart cannot answer (a date not written YYYY-MM-DD, an "
-        "unknown channel, dates in the wrong order); the message says how to fix it.",
+        "unknown channel, dates in the wrong order, a parameter without the one it needs); "
+        "the message names the parameter and says how to fix it.",
     },
     401: {
         "model": Problem,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from segmint.features.groups import is_builtin
 from segmint.mart.columns import personal_data
 
 FINE_LOCATION = re.compile(
@@ -95,5 +96,11 @@ def hidden_message(hidden: int) -> str:
 def hidden_feature(column: str, value: Any) -> bool:
     """A feature column (an attribute pivoted, :mod:`segmint.features.attributes`, which
     adds ``_attr`` to a name a built-in feature has) holding what :func:`visibility` keeps
-    from the coarse view: it leaves such a column out as it leaves out ``city`` and ``age``."""
+    from the coarse view: it leaves such a column out as it leaves out ``city`` and ``age``.
+
+    Built-in feature columns are never attributes: ``email_opens`` or ``share_phone`` count
+    behaviour, and only their names look like personal data. The coarse view drops the
+    built-in quasi-identifiers by name (:data:`segmint.views.coarse.FEATURE_DROPPED`)."""
+    if is_builtin(column):
+        return False
     return visibility(re.sub(r"_attr\d*$", "", column), value) != "all"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from segmint.exceptions import InputError, MartError, SegmintError
 from segmint.features import stored_dates
-from segmint.features.asof import parse_as_of, parse_query_date
+from segmint.features.asof import default_as_of, parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
 from segmint.insight.personas import PersonaCard, personas_from_profile
@@ -282,6 +282,30 @@ class Dashboard:
             ("migration", segmentation, start, end),
             lambda: migration(mart, segmentation, start, end),
         )
+
+    def score_dates(self, mart: Mart) -> list[dt.date]:
+        """Dates with stored CLV or churn scores, oldest first (cached with the catalogue)."""
+        return self.catalogue.get(("score_dates",), lambda: scores.score_dates(mart))
+
+    def value_day(self, mart: Mart, as_of: str | None) -> dt.date:
+        """The date of the value & risk page: ``as_of`` when scores are stored for it, else
+        the last day with an order (scores are read as of their latest date up to it).
+
+        Raises:
+            InputError: ``as_of`` is not a YYYY-MM-DD date.
+            MartError: no scores stored as of ``as_of``; lists the stored dates.
+        """
+        if not as_of:
+            return default_as_of(mart)
+        day = parse_query_date(as_of, "as_of")
+        dates = self.score_dates(mart)
+        if day not in dates:
+            shown = ", ".join(d.isoformat() for d in dates[-10:]) or "none"
+            raise MartError(
+                f"no scores stored as of {day.isoformat()}; stored dates: {shown}. "
+                f"Run `segmint clv score --as-of {day.isoformat()}` to score that day."
+            )
+        return day
 
     def value_risk(self, mart: Mart, day: dt.date) -> scores.ValueRisk:
         """CLV distribution, value × risk grid and top customers as of ``day`` (cached)."""

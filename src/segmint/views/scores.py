@@ -65,6 +65,17 @@ def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date] | N
     return chosen.select("customer_id", value=chosen.value.cast("float64")), latest
 
 
+def score_dates(mart: Mart) -> list[dt.date]:
+    """Dates with stored scores the value & risk page reads (CLV, churn risk, P(alive)),
+    oldest first; none without a ``scores`` table."""
+    if not has_scores(mart):
+        return []
+    table = mart.table(SCORES_TABLE)
+    mine = table.filter(table.score_name.isin((CLV, CHURN_RISK, P_ALIVE)))
+    days = mine.select(day=mine.as_of.cast("date")).distinct().day.execute()
+    return sorted(as_date(d) for d in days if not pd.isna(d))
+
+
 def churn_risk(mart: Mart, day: dt.date) -> tuple[ir.Table, str] | None:
     """``customer_id``, ``value`` = churn risk as of ``day``, and where it comes from: the
     stored ``churn_risk``, else the MBG/NBD's as of the date of the stored ``p_alive``

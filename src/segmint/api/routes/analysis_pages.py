@@ -124,7 +124,7 @@ def value_page(
 ) -> Response:
     """CLV distribution, value × churn-risk grid and top customers, from stored scores."""
     role = page_role(request)
-    day = parse_query_date(as_of, "as_of") if as_of else default_as_of(mart)
+    day = dashboard.value_day(mart, as_of)
     view = dashboard.value_risk(mart, day)
     return page(
         request,
