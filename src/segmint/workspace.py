@@ -29,7 +29,7 @@ Example, on a small synthetic retailer written to a temporary folder:
 353
 >>> run = ws.recommend.fit(method="buy-again", k=3)
 >>> run.method, run.n_customers
-('buy_again', 352)
+('buy_again', 353)
 >>> ws.recommend.show("C0000002").reason.iloc[0]
 'you bought this 383 days ago'
 >>> ws.close()

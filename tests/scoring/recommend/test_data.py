@@ -19,8 +19,8 @@ BASKETS = [
     # c1: p1 on two lines of one order (one item, 3 units), then p1 and p2 again
     ("o1", "c1", "2024-01-01 10:00", "completed", [("p1", 2), ("POST", 1), ("p1", 1)]),
     ("o2", "c1", "2024-03-01 10:00", None, [("p1", 1), ("p2", 1), (None, 1)]),
-    # a whole order returned, a cancelled one, and a return of p2 as its own order
-    ("o3", "c1", "2024-03-10 10:00", "returned", [("p3", 1)]),
+    # an order sent back in full, a cancelled one, and a return of p2 as its own order
+    ("o3", "c1", "2024-03-10 10:00", "returned", [("p3", 1), ("p3", -1)]),
     ("o4", "c1", "2024-03-11 10:00", "cancelled", [("p4", 1)]),
     ("o5", "c1", "2024-03-12 10:00", "returned", [("p2", -1)]),
     # c2 buys p2 on the as-of day itself, and p5 the day after (not known yet)

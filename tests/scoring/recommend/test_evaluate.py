@@ -135,8 +135,8 @@ RETAIL_MAPPING = {
 @pytest.mark.slow
 def test_online_retail_blend_beats_the_best_baseline(mart: Mart) -> None:
     path = DATASETS / "online_retail_ii_2009_2010" / "online_retail_ii_2009_2010.parquet"
-    # rows without a customer id are quarantined; C invoices become returned orders whose
-    # items are excluded for that customer and are never baskets
+    # rows without a customer id are quarantined; a C invoice is booked on the sale it
+    # reverses: what came back in full is no basket item and is excluded for that customer
     ingest(mart, "transactions", path, IngestOptions(mapping=RETAIL_MAPPING))
     settings = RecommendSettings(data=DataSettings(exclude_products=NON_GOODS))
     result = evaluate(mart, dt.date(2010, 9, 1), settings=settings)

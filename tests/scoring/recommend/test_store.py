@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from segmint.mart import Mart
+from segmint.mart.ingest import IngestOptions, ingest
 from segmint.scoring.recommend import DataSettings, RecommendSettings, RuleSettings
 from segmint.scoring.recommend import store as store_module
 from segmint.scoring.recommend.store import store_recommendations
@@ -88,3 +91,45 @@ def test_a_run_records_the_picks_and_the_strongest_rules(mart: Mart) -> None:
     assert top["antecedent"] == top["antecedent_ids"]  # no product names: ids stand in
     lifts = [r["lift"] for r in metrics["rules"]]
     assert lifts == sorted(lifts, reverse=True)
+
+
+RETURNS = """order_id,customer_id,order_ts,product_id,quantity,unit_price
+1001,c1,2024-06-01 10:00,pA,2,3.00
+1001,c1,2024-06-01 10:00,pB,1,5.00
+1001,c1,2024-06-01 10:00,pC,1,9.95
+C1001,c1,2024-06-03 09:00,pC,-1,9.95
+1002,c2,2024-06-02 10:00,pA,1,3.00
+1002,c2,2024-06-02 10:00,pB,1,5.00
+1002,c2,2024-06-02 10:00,pD,1,4.00
+1002,c2,2024-06-02 10:00,pC,1,9.95
+1003,c3,2024-06-04 10:00,pA,1,3.00
+1003,c3,2024-06-04 10:00,pD,2,4.00
+C1003,c3,2024-06-05 10:00,pD,-1,4.00
+1004,c4,2024-06-06 10:00,pB,1,5.00
+C1004,c4,2024-06-07 10:00,pB,-1,5.00
+"""
+"""c1's only order and c3's were partly returned (C invoices); c4 cancelled its only one."""
+
+
+def test_every_buyer_gets_a_list_including_those_whose_orders_were_partly_returned(
+    mart: Mart, tmp_path: Path
+) -> None:
+    path = tmp_path / "returns.csv"
+    path.write_text(RETURNS, encoding="utf-8")
+    ingest(mart, "transactions", path, IngestOptions(cancel_prefix="C"))
+    orders = mart.table("orders").to_pandas().set_index("order_id").status.to_dict()
+    assert orders == {
+        "1001": "returned",
+        "1002": "completed",
+        "1003": "returned",
+        "1004": "cancelled",
+    }
+    # k covers all four products sold, so only the filter can leave one out
+    run = store_recommendations(mart, DAY, "popularity", replace(SETTINGS, k=4))
+    stored = _stored(mart)
+    kept = mart.table("orders").to_pandas().query("status != 'cancelled'")
+    assert set(stored.customer_id) == set(kept.customer_id) == {"c1", "c2", "c3"}
+    assert run.n_customers == 3
+    lists = stored.groupby("customer_id").product_id.agg(set).to_dict()
+    assert lists["c1"] == {"pA", "pB", "pD"}  # c1 sent pC back in full
+    assert lists["c3"] == {"pA", "pB", "pC", "pD"}  # c3 kept one of its two pD

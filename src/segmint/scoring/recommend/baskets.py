@@ -1,14 +1,21 @@
 """Baskets as of a date, in the engine: what each order held, and what came back.
 
 A *basket* is a purchase (an order counted by :func:`segmint.features.orders.purchase_orders`:
-status ``completed`` or missing, as of the end of the day) that was kept: an order whose
-status is ``returned`` went back, so it is no basket. Its items are the products on lines
-with a positive quantity; a product on two lines of one order is one item of the basket.
+status ``completed``, ``returned`` or missing, as of the end of the day) with what was
+kept of it. On ingest a return is booked on the order it reverses, as lines with a
+negative quantity, and that order becomes ``returned``: part of it came back
+(:mod:`segmint.mart.returns`). So, per product of an order, the units kept are the units
+sold less the units returned on that order, and the basket's items are the products with
+units kept; a product the customer sent back in full is no item of it, and an order sent
+back in full is no basket. A product on two lines of one order is one item of the basket.
+A ``returned`` order with no return line (a file's status word, with nothing saying what
+came back) is a basket of all its products, as the purchase features count it in full.
 
-*Returned* items, per customer, are those the customer sent back or cancelled: on a line
-with a negative quantity (a return recorded as its own order, as Online Retail does with
-its ``C`` invoices), or on an order whose status is ``returned`` or ``cancelled``. They are
-never recommended to that customer.
+*Returned* items, per customer, are the products they sent back in full on an order
+(units kept none, at least one returned) or that were on an order ``cancelled`` as a
+whole (a sale cancelled in full, a return whose sale is unknown). They are never
+recommended to that customer. A product partly sent back (two of five units) was kept:
+it is an item of its basket and not a returned item.
 
 Products listed in ``exclude_products`` (postage, fees, gift vouchers: codes that are not
 goods) are left out everywhere. Everything here is an Ibis expression; no SQL text.
@@ -28,8 +35,9 @@ from segmint.features.asof import date_literal, end_of
 from segmint.features.orders import purchase_orders
 from segmint.mart import Mart
 
-NOT_KEPT = ("returned", "cancelled")
-"""Order statuses whose items count as sent back."""
+NO_UNITS = 1e-9
+"""Units kept at or under this are none (sums of fractional quantities, such as kilograms,
+can miss zero by a rounding error)."""
 
 
 def _goods(lines: ir.Table, exclude_products: Sequence[str]) -> ir.Table:
@@ -50,31 +58,35 @@ def basket_lines(
     """One row per item of each basket as of ``day`` (from ``since``, when given).
 
     Columns: ``order_id``, ``customer_id``, ``order_ts``, ``product_id``, ``quantity``
-    (units of the product in the order).
+    (units of the product kept from the order: sold less returned).
     """
-    orders = purchase_orders(mart, day, since)
-    kept = orders.filter(orders.status.isnull() | ~orders.status.isin(NOT_KEPT))
+    orders = purchase_orders(mart, day, since).select("order_id", "customer_id", "order_ts")
     lines = _goods(mart.table("order_lines"), exclude_products)
-    bought = lines.filter(lines.quantity > 0)
-    joined = bought.join(kept.select("order_id", "customer_id", "order_ts"), "order_id")
-    return joined.group_by(["order_id", "customer_id", "order_ts", "product_id"]).aggregate(
+    joined = lines.join(orders, "order_id")
+    kept = joined.group_by(["order_id", "customer_id", "order_ts", "product_id"]).aggregate(
         quantity=joined.quantity.sum()
     )
+    return kept.filter(kept.quantity > NO_UNITS)
 
 
 def returned_items(mart: Mart, day: dt.date, *, exclude_products: Sequence[str] = ()) -> ir.Table:
-    """Distinct (``customer_id``, ``product_id``) each customer returned or cancelled by ``day``.
+    """Distinct (``customer_id``, ``product_id``) each customer sent back in full on an order,
+    or had on a cancelled order, by ``day``.
 
-    Two small joins rather than one large one: the lines with a negative quantity with
-    their orders, and the lines of the few orders returned or cancelled whole.
+    Two small joins rather than one large one: the (order, product) pairs with a return
+    line, netted over their lines, with their orders; and the lines of the few orders
+    cancelled whole.
     """
     orders = mart.table("orders")
     known = orders.filter(orders.order_ts < end_of(day)).select("order_id", "customer_id", "status")
     goods = _goods(mart.table("order_lines"), exclude_products)
-    negative = goods.filter(goods.quantity < 0).select("order_id", "product_id")
-    sent_back = negative.join(known, "order_id").select("customer_id", "product_id")
-    not_kept = known.filter(known.status.isin(NOT_KEPT))
-    whole = goods.select("order_id", "product_id").join(not_kept, "order_id")
+    with_returns = goods.filter(goods.quantity < 0).select("order_id", "product_id").distinct()
+    netted = goods.semi_join(with_returns, ["order_id", "product_id"])
+    net = netted.group_by(["order_id", "product_id"]).aggregate(quantity=netted.quantity.sum())
+    in_full = net.filter(net.quantity <= NO_UNITS).select("order_id", "product_id")
+    sent_back = in_full.join(known, "order_id").select("customer_id", "product_id")
+    cancelled = known.filter(known.status == "cancelled")
+    whole = goods.select("order_id", "product_id").join(cancelled, "order_id")
     whole = whole.select("customer_id", "product_id")
     return ibis.union(sent_back, whole, distinct=True)
 
@@ -84,14 +96,15 @@ class CodedBaskets:
     """The baskets as of a date in integer codes, held by the engine.
 
     Attributes:
-        customers: ``customer_id``, ``user``: every customer with a kept purchase by the
-            date, numbered ``0..`` in sorted order (some may have no basket item).
+        customers: ``customer_id``, ``user``: every customer with a purchase by the date,
+            numbered ``0..`` in sorted order (some may have no basket item: postage only,
+            or everything sent back).
         products: ``product_id``, ``item``: every product ever bought (a positive quantity)
             that is not excluded, numbered ``0..`` in sorted order (most are in baskets by the
             date; later ones are dictionary entries only).
         lines: one row per item of each basket: ``basket`` (an integer per order),
             ``user``, ``item``, ``days`` (whole days from the order to the date) and
-            ``quantity`` (units of the product in the order).
+            ``quantity`` (units of the product kept from the order: sold less returned).
     """
 
     customers: ir.Table
@@ -115,20 +128,17 @@ def coded_baskets(
     :mod:`segmint.scoring.recommend.data` renumbers to those present.
     """
     orders = purchase_orders(mart, day)
-    kept = orders.filter(
-        (orders.status.isnull() | ~orders.status.isin(NOT_KEPT)) & orders.customer_id.notnull()
-    )
-    names = kept.select("customer_id").distinct()
+    purchases = orders.filter(orders.customer_id.notnull())
+    names = purchases.select("customer_id").distinct()
     customers = held.enter_context(
         names.select("customer_id", user=ibis.row_number().over(order_by="customer_id")).cache()
     )
     lines = _goods(mart.table("order_lines"), exclude_products)
-    bought = lines.filter(lines.quantity > 0)
-    ids = bought.select("product_id").distinct()
+    ids = lines.filter(lines.quantity > 0).select("product_id").distinct()
     products = held.enter_context(
         ids.select("product_id", item=ibis.row_number().over(order_by="product_id")).cache()
     )
-    with_user = kept.join(customers, "customer_id")
+    with_user = purchases.join(customers, "customer_id")
     days = date_literal(day).delta(with_user.order_ts.date(), unit="day")
     with ExitStack() as scratch:  # the order numbering is dropped once the lines are coded
         numbered = scratch.enter_context(
@@ -139,10 +149,11 @@ def coded_baskets(
                 days=days.cast("int32"),
             ).cache()
         )
-        joined = bought.join(numbered, "order_id").join(products, "product_id")
-        # one row per (order, product); the customer and the day follow from the order
+        joined = lines.join(numbered, "order_id").join(products, "product_id")
+        # one row per (order, product) with units kept; the customer and the day follow
+        # from the order
         coded = joined.group_by(["basket", joined.item.cast("int32").name("item")]).aggregate(
             user=joined.user.max(), days=joined.days.max(), quantity=joined.quantity.sum()
         )
-        lines = held.enter_context(coded.cache())
+        lines = held.enter_context(coded.filter(coded.quantity > NO_UNITS).cache())
     return CodedBaskets(customers, products, lines)

@@ -7,7 +7,7 @@
 2. the interactions: per (customer, product) the orders, units, first and last purchase,
    already in codes, so only integer and float columns cross into Python;
 3. the rules, counted in the engine (:mod:`segmint.scoring.recommend.rules`);
-4. the returned or cancelled (customer, product) pairs.
+4. the (customer, product) pairs sent back in full or cancelled.
 
 :func:`truth` is what the same customers bought in a later window, in the same codes:
 the answer key of an evaluation, never seen by a fit.
@@ -81,7 +81,7 @@ class TrainingData:
         n_baskets: baskets counted for the rules.
         n_baskets_skipped: baskets over ``max_basket_size``, not counted.
         days_since_sold: per item, days from its last sale to ``as_of``.
-        filters: returned or cancelled items per customer, items no longer sold, and
+        filters: items sent back in full or cancelled per customer, items no longer sold, and
             (when asked) items bought recently.
     """
 
@@ -229,7 +229,7 @@ def _pull(
 def _renumbering(codes: NDArray[np.int64], n: int) -> NDArray[np.int64]:
     """For each of ``n`` engine codes, its index among the codes present (``-1`` if absent).
 
-    The engine numbers every customer with a kept order and every product ever bought;
+    The engine numbers every customer with a purchase and every product ever bought;
     the training data keeps those with a basket item by the date, in the same order.
     """
     present = np.zeros(n, dtype=bool)
