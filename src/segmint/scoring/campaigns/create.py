@@ -25,6 +25,7 @@ from segmint.exceptions import InputError, SegmintError
 from segmint.features.orders import purchase_orders
 from segmint.mart import TABLES, Mart
 from segmint.mart.fetch import rows, scalar
+from segmint.mart.privacy import latest_consent
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
@@ -296,6 +297,7 @@ def _audience(
             f"campaign '{design.name}' would reach {counts.n_eligible} customer(s): of "
             f"{counts.n_in_segments:,} in the segments, {counts.n_without_consent:,} lack consent "
             f"for {audience.channel} and {counts.n_suppressed:,} are suppressed."
+            + _no_consents_hint(mart, audience.channel)
         )
     if design.select_share is None or design.select_from is None:
         return audience, audience.members, None
@@ -311,6 +313,17 @@ def _audience(
     kept = ibis.memtable({"customer_id": selection.selected["customer_id"].astype(str).tolist()})
     members = audience.members.semi_join(kept, "customer_id")
     return audience, members, selection
+
+
+def _no_consents_hint(mart: Mart, channel: str) -> str:
+    """What to do when the mart records no consent at all for ``channel`` (no consent means
+    no contact, so every member was left out); empty otherwise."""
+    if scalar(latest_consent(mart, channel).count()):
+        return ""
+    return (
+        f" The mart records no consent for {channel}: load them with `segmint ingest consents "
+        "FILE` (columns customer_id, channel, granted, updated_at), or choose a channel it has."
+    )
 
 
 def _created(
