@@ -219,6 +219,11 @@ def test_errors_are_one_line(shop: Segmint) -> None:
         "email",
     )
     assert unknown.exit_code == 2 and "has no segment 'nobody'" in unknown.stderr
+    base = ("campaign", "create", "x", "--segmentation", "latent", "--segment", "bargain_hunter")
+    for flag in ("--start", "--end", "--as-of"):
+        dated = shop(*base, "--channel", "email", flag, "June")
+        assert dated.exit_code == 2
+        assert f"{flag} must be a date written YYYY-MM-DD; got 'June'" in dated.stderr
 
 
 def test_help_lists_every_command() -> None:

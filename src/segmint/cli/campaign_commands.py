@@ -26,7 +26,7 @@ from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
 from segmint.cli.preload import preload
 from segmint.exceptions import InputError
-from segmint.features.asof import parse_as_of
+from segmint.features.asof import parse_flag_date
 from segmint.mart import connect
 from segmint.scoring.campaigns import parse_share
 from segmint.workflows import campaigns
@@ -39,8 +39,8 @@ campaign_app = typer.Typer(
 _SELECT_HELP = "Keep only the top share by uplift, e.g. 'uplift-top 30%' (needs --from-campaign)."
 
 
-def _day(text: str | None) -> dt.date | None:
-    return None if text is None else parse_as_of(text)
+def _day(text: str | None, flag: str) -> dt.date | None:
+    return None if text is None else parse_flag_date(text, flag)
 
 
 def _selection(select: str | None, source: str | None) -> tuple[float | None, str | None]:
@@ -89,10 +89,10 @@ def create(
         holdout=holdout,
         stratify_by=stratify_by,
         seed=seed,
-        start=_day(start),
-        end=_day(end),
+        start=_day(start, "--start"),
+        end=_day(end, "--end"),
         cost_per_contact=cost_per_contact,
-        as_of=_day(as_of),
+        as_of=_day(as_of, "--as-of"),
         select_share=share,
         select_from=source,
     )

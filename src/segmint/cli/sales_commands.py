@@ -16,7 +16,7 @@ from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.features.asof import parse_as_of
+from segmint.features.asof import parse_flag_date
 from segmint.mart import connect, csv_safety
 from segmint.workflows import sales
 
@@ -34,8 +34,8 @@ def _options(
     start: str | None, end: str | None, period: str, membership: str, segmentation: str | None
 ) -> sales.SalesOptions:
     return sales.SalesOptions(
-        start=None if start is None else parse_as_of(start),
-        end=None if end is None else parse_as_of(end),
+        start=None if start is None else parse_flag_date(start, "--start"),
+        end=None if end is None else parse_flag_date(end, "--end"),
         period=period,  # type: ignore[arg-type]  # checked by the report
         segmentation=segmentation,
         membership=membership,  # type: ignore[arg-type]

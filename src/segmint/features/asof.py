@@ -58,6 +58,12 @@ def parse_query_date(value: AsOf, param: str) -> dt.date:
     return parse_as_of(value, param, f"{param}={EXAMPLE_DAY}")
 
 
+def parse_flag_date(value: AsOf, flag: str) -> dt.date:
+    """:func:`parse_as_of` for the command-line option ``flag`` (``--start``…): the error
+    names the flag, with an example (``--start 2024-12-31``)."""
+    return parse_as_of(value, flag, f"{flag} {EXAMPLE_DAY}")
+
+
 def default_as_of(mart: Mart) -> dt.date:
     """The last day with an order in the mart.
 
