@@ -151,8 +151,20 @@ def guess_mapping(
     formats: tuple[str, ...] = ()
     problem = ""
     if not date_formats:
-        formats, problem = _date_formats(stage, mapping, kinds, found, excel)
+        read = columns_read(mapping, found, table.column_names)
+        formats, problem = _date_formats(stage, read, kinds, found, excel)
     return MappingGuess(mapping, guessed, ambiguous, formats, problem)
+
+
+def columns_read(
+    mapping: dict[str, str], found: Sequence[str], targets: Sequence[str]
+) -> dict[str, str]:
+    """Mart column → the file column a load reads it from: the mapping, and the file's
+    columns named like the mart that no mapping displaces (a file that already uses the
+    mart's names has its values read just the same)."""
+    taken = set(mapping.values())
+    named = {c: c for c in targets if c in found and c not in mapping and c not in taken}
+    return {c: {**named, **mapping}[c] for c in targets if c in named or c in mapping}
 
 
 Tier = Callable[[str, str, dict[str, frozenset[str]]], bool]
