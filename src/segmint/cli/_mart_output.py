@@ -50,6 +50,8 @@ def _print_columns(r: IngestResult) -> None:
     """Where each column went, and the guessed mapping as flags to paste."""
     if r.guessed:
         out.print(f"  mapping guessed; to repeat it: {r.map_flags}", highlight=False)
+    if r.readings:
+        out.print(f"  values read: {'; '.join(r.readings)}", highlight=False, soft_wrap=True)
     if not r.columns:
         return
     counts = {fate: sum(u.fate == fate for u in r.columns) for fate in FATES}
@@ -74,6 +76,7 @@ def _details(r: IngestResult) -> dict[str, object]:
         "columns": [asdict(u) for u in r.columns],
         "written": r.written,
         "notes": list(r.notes),
+        "readings": list(r.readings),
         "quarantine_reasons": [{"reason": k, "rows": n} for k, n in r.reasons],
     }
 

@@ -60,7 +60,7 @@ from segmint.mart.schema import Column, Table
 from segmint.mart.staging import Stage
 from segmint.mart.tables import TableOptions
 from segmint.mart.updates import Filled, fill_empty
-from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
+from segmint.mart.validation import REASON, ROW, apply_mapping
 
 TRANSACTIONS = Table(
     "transactions",
@@ -153,7 +153,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     plan = LoadPlan()
     candidates, unused = _attribute_candidates(rest, options)
     extras = {c: f"_segmint_x{i}" for i, c in enumerate(candidates)}
-    checked = check_rows(rows, TRANSACTIONS, options.date_formats, excel_dates=options.excel_dates)
+    checked = options.check(rows, TRANSACTIONS)
     checked = _derive_lines(checked)
     if extras:
         carried = rows.select(ROW, **{alias: rows[c] for c, alias in extras.items()})
