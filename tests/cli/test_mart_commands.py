@@ -186,6 +186,24 @@ def test_numbers_that_read_both_ways_stop_with_the_decimal_flags(
     assert json.loads(forced.stdout)[0]["readings"] == ["amount with a decimal comma (--decimal ,)"]
 
 
+def test_a_dry_run_says_what_it_would_write(segmint_cli: Segmint, tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", "customer_id,order_ts,amount\nc1,2024-01-05,3\n")
+    result = segmint_cli("ingest", "transactions", path, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "  would write 1 customers, 1 orders, 1 order_lines" in result.stdout
+    assert "wrote" not in result.stdout
+
+
+def test_a_load_that_writes_nothing_prints_no_wrote_line(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "t.csv", "customer_id,order_ts,amount\nc1,someday,3\n")
+    result = segmint_cli("ingest", "transactions", path)
+    assert result.exit_code == 0, result.stderr
+    assert "read 1 = loaded 0 + duplicates 0 + quarantined 1" in result.stdout
+    assert "wrote" not in result.stdout
+
+
 def test_json_output_parses_and_reconciles(loaded: Segmint, tmp_path: Path) -> None:
     path = _write(tmp_path / "c2.csv", "customer_id\nc5\nc5\n\n")
     result = loaded("ingest", "customers", path, "--format", "json")

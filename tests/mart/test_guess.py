@@ -45,6 +45,11 @@ from .test_transactions import CDNOW, CDNOW_OPTIONS, RETAIL, RETAIL_MAPPING
             },
         ),
         (
+            "customer,Order Date (UTC),Total [EUR]",
+            "c1,2024-01-02,10.50",
+            {"customer_id": "customer", "order_ts": "Order Date (UTC)", "amount": "Total [EUR]"},
+        ),
+        (
             "household_id,BASKET_ID,purchase_date,sales_value,RETAIL_DISC",
             "1,b7,2024-01-02,3.99,0.5",
             {

@@ -28,11 +28,7 @@ def report(results: list[IngestResult], format_: str) -> None:
     for r in results:
         colour = "green" if r.rows_quarantined == 0 else "yellow"
         out.print(f"[{colour}]{r.summary()}[/]", highlight=False)
-        if r.written:
-            out.print(
-                "  wrote " + ", ".join(f"{n:,} {t}" for t, n in r.written.items() if n),
-                highlight=False,
-            )
+        _print_written(r)
         _print_columns(r)
         for note in r.notes:
             out.print(f"  {note}", highlight=False)
@@ -44,6 +40,13 @@ def report(results: list[IngestResult], format_: str) -> None:
                 f"  see the rejected rows with: segmint quarantine --ingest {r.ingest_id}",
                 highlight=False,
             )
+
+
+def _print_written(r: IngestResult) -> None:
+    """The rows each table received (would receive, in a dry run); nothing when none."""
+    written = ", ".join(f"{n:,} {t}" for t, n in r.written.items() if n)
+    if written:
+        out.print(f"  {'would write' if r.dry_run else 'wrote'} {written}", highlight=False)
 
 
 def _print_columns(r: IngestResult) -> None:

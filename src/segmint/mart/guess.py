@@ -4,7 +4,8 @@ The guess runs before a load (``segmint ingest`` without ``--map``, or with only
 columns mapped). For each mart column of the target it looks for the file column that
 means it, in three tiers of evidence:
 
-1. the name *is* the mart column once normalised (``Customer ID`` is ``customer_id``);
+1. the name *is* the mart column once normalised (``Customer ID`` is ``customer_id``; a
+   parenthesised end such as a time zone or unit, ``Order Date (UTC)``, is left out);
 2. the name is a known synonym (:mod:`segmint.mart.synonyms`: ``InvoiceDate`` is
    ``order_ts``, ``sales_value`` is ``amount``, ``household_id`` is ``customer_id``);
 3. the name ends in a telling word (``number_of_cds`` is a quantity, ``dollar_value`` an
@@ -197,17 +198,27 @@ def _passes(targets: list[str]) -> list[tuple[Tier, list[str]]]:
     return passes
 
 
+_SUFFIX = re.compile(r"\s*(\([^()]*\)|\[[^\[\]]*\])\s*$")
+"""A parenthesised end of a column name: a time zone or a unit (``Order Date (UTC)``,
+``Total [EUR]``), which says how the column is written, not what it is."""
+
+
+def _name(column: str) -> str:
+    """``column`` normalised, without a parenthesised suffix (the whole name if that is all)."""
+    return normalise(_SUFFIX.sub("", column)) or normalise(column)
+
+
 def _exact(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:
-    return normalise(column) == normalise(target)
+    return _name(column) == normalise(target)
 
 
 def _synonym(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:
-    return normalise(column) in words.get(target, frozenset())
+    return _name(column) in words.get(target, frozenset())
 
 
 def _pattern(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:
     pattern = PATTERNS.get(target)
-    return bool(words) and pattern is not None and bool(pattern.search(normalise(column)))
+    return bool(words) and pattern is not None and bool(pattern.search(_name(column)))
 
 
 def _sample(stage: ibis.Table, columns: list[str]) -> dict[str, list[Any]]:

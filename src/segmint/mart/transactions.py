@@ -33,6 +33,7 @@ from segmint.mart.attribute_rows import (
 from segmint.mart.attribute_rows import (
     as_attribute_rows,
     customer_level,
+    empty_columns,
     latest_values,
     new_attributes,
     stored_conflicts,
@@ -290,19 +291,19 @@ def customer_columns(
     if not extras:
         return [], None
     level = customer_level(mart, lines, list(extras.values()))
+    empty = empty_columns(lines, list(extras.values()))
     names = attribute_names(
-        [c for c, alias in extras.items() if level[alias] or attribute_name(c) in NAMED]
+        [
+            c
+            for c, alias in extras.items()
+            if alias not in empty and (level[alias] or attribute_name(c) in NAMED)
+        ]
     )
     uses: list[ColumnUse] = []
     parts = []
     for column, alias in extras.items():
         if column not in names:
-            note = (
-                "varies within a customer's rows (order- or line-level), so it is not a customer "
-                f"attribute; map it to a transactions column with --map <column>={column} "
-                f"or drop it with --ignore {column}"
-            )
-            uses.append(ColumnUse(column, "reported", note=note))
+            uses.append(_not_an_attribute(column, empty=alias in empty))
             continue
         rows, conflicts = latest_values(mart, lines, alias, names[column], source)
         parts.append(rows)
@@ -322,6 +323,19 @@ def customer_columns(
         for u in uses
     ]
     return uses, as_attribute_rows(new_attributes(mart, melted))
+
+
+def _not_an_attribute(column: str, *, empty: bool) -> ColumnUse:
+    """The report of an extra column that is no customer attribute: empty, or varying."""
+    if empty:
+        note = f"empty: no loaded row has a value in it; drop it with --ignore {column}"
+    else:
+        note = (
+            "varies within a customer's rows (order- or line-level), so it is not a customer "
+            f"attribute; map it to a transactions column with --map <column>={column} "
+            f"or drop it with --ignore {column}"
+        )
+    return ColumnUse(column, "reported", note=note)
 
 
 def _customer_note(
