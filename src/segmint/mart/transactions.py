@@ -13,7 +13,7 @@ for ids not seen before). Its columns, after ``--map``:
 
 Without ``order_id`` the lines of one customer at one timestamp form one order, whose id
 is ``<customer_id>@<timestamp>``. Lines are numbered in file order within their order, so
-identical lines (real repeated purchases) are kept, never merged. A negative quantity or
+identical lines (real repeated purchases) are kept, never merged; the load counts them. A negative quantity or
 amount is a return: a line inside a sale stays there, and an order made only of returns
 (a cancellation invoice) is booked on the order it reverses (:mod:`segmint.mart.returns`).
 Other columns holding one value per customer (a loyalty tier, a segment) become customer
@@ -186,8 +186,23 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
         plan.inserts.append(("customer_pii", _pii_rows(mart, new)))
-    plan.notes = [n for n in (returns.note(),) if n]
+    plan.notes = [n for n in (returns.note(), _repeats_note(staged, new)) if n]
     return plan
+
+
+def _repeats_note(staged: ibis.Table, new: ibis.Table) -> str:
+    """How many loaded lines repeat an earlier loaded line column for column (empty when
+    none). They stay separate lines, numbered in file order: the same item bought twice in
+    one order is two lines; the load says so rather than merging or dropping them."""
+    loaded = staged.semi_join(new.select(ROW), ROW)
+    n_repeats = count(loaded) - count(loaded.drop(ROW).distinct())
+    if not n_repeats:
+        return ""
+    verb = "line repeats" if n_repeats == 1 else "lines repeat"
+    return (
+        f"{n_repeats:,} {verb} an earlier identical line of the file; kept as separate lines "
+        "(the same item bought again in one order)"
+    )
 
 
 def _customer_part(
