@@ -88,3 +88,10 @@ def test_an_unknown_separator_is_refused(mart: Mart, tmp_path: Path) -> None:
     path = write(tmp_path / "t.csv", "customer_id,order_ts,amount\nc1,2024-01-05,1\n")
     with pytest.raises(SchemaError, match=r"--decimal x: expected \. or ,"):
         load(mart, "transactions", path, decimal="x")
+
+
+def test_a_lone_separator_decides_nothing_and_is_quarantined(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id;order_ts;amount\nc1;2024-01-05;10,50\nc2;2024-01-06;.\n"
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert _amounts(mart) == pytest.approx({"c1": 10.5})

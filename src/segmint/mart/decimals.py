@@ -96,7 +96,9 @@ def _evidence(stage: ibis.Table, column: str) -> dict[str, str]:
     reads, and one with a separator that both read ('' where there is none)."""
     text = stage[column].strip()
     digits = number_text(text)
-    point, comma = digits.re_search(POINT_FORM), digits.re_search(COMMA_FORM)
+    number = digits.re_search(r"\d")  # a lone "." or "," is no evidence of anything
+    point = number & digits.re_search(POINT_FORM)
+    comma = number & digits.re_search(COMMA_FORM)
     separated = digits.contains(",") | digits.contains(".")
     examples = (
         stage.aggregate(
