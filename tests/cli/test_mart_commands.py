@@ -169,6 +169,54 @@ def test_delimiter_and_date_format_options(segmint_cli: Segmint, tmp_path: Path)
     assert json.loads(result.stdout)[0]["rows_loaded"] == 1
 
 
+def test_a_semicolon_file_with_decimal_commas_stores_the_amounts_it_shows(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    text = (
+        "customer_id;order_ts;amount\nc1;2024-01-05;10,50\nc2;2024-01-06;1.234,56\n"
+        "c3;2024-01-07;3,99\n"
+    )
+    result = segmint_cli("ingest", "transactions", _write(tmp_path / "euro.csv", text))
+    assert result.exit_code == 0, result.stderr
+    assert "read 3 = loaded 3 + duplicates 0 + quarantined 0" in result.stdout
+    assert "values read: amount with a decimal comma" in result.stdout
+    with connect(segmint_cli.mart, read_only=True) as mart:
+        lines = mart.table("order_lines").join(mart.table("orders"), "order_id")
+        frame = lines.select("customer_id", "unit_price").execute()
+    stored = dict(zip(frame.customer_id, frame.unit_price, strict=True))
+    assert stored == pytest.approx({"c1": 10.5, "c2": 1234.56, "c3": 3.99})
+
+
+def test_numbers_that_read_both_ways_stop_with_the_decimal_flags(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "t.csv", "customer_id;order_ts;amount\nc1;2024-01-05;1,250\n")
+    result = segmint_cli("ingest", "transactions", path)
+    assert result.exit_code == 2
+    assert "--decimal . or --decimal ," in _one_line_error(result.stderr)
+    forced = segmint_cli("ingest", "transactions", path, "--decimal", ",", "--format", "json")
+    assert forced.exit_code == 0, forced.stderr
+    assert json.loads(forced.stdout)[0]["readings"] == ["amount with a decimal comma (--decimal ,)"]
+
+
+def test_a_dry_run_says_what_it_would_write(segmint_cli: Segmint, tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", "customer_id,order_ts,amount\nc1,2024-01-05,3\n")
+    result = segmint_cli("ingest", "transactions", path, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "  would write 1 customers, 1 orders, 1 order_lines" in result.stdout
+    assert "wrote" not in result.stdout
+
+
+def test_a_load_that_writes_nothing_prints_no_wrote_line(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "t.csv", "customer_id,order_ts,amount\nc1,someday,3\n")
+    result = segmint_cli("ingest", "transactions", path)
+    assert result.exit_code == 0, result.stderr
+    assert "read 1 = loaded 0 + duplicates 0 + quarantined 1" in result.stdout
+    assert "wrote" not in result.stdout
+
+
 def test_json_output_parses_and_reconciles(loaded: Segmint, tmp_path: Path) -> None:
     path = _write(tmp_path / "c2.csv", "customer_id\nc5\nc5\n\n")
     result = loaded("ingest", "customers", path, "--format", "json")

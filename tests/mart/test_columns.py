@@ -150,3 +150,13 @@ def test_attribute_names_are_normalised_and_unique() -> None:
     assert personal_data("Billing Name") == "personal data"
     assert personal_data("Email (Billing)") == "personal data"
     assert personal_data("home_ownership") is None
+
+
+def test_an_empty_trailing_column_is_reported_as_empty(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id,order_ts,amount,\nc1,2024-01-05,3,\nc1,2024-01-06,4,\n"
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert result.rows_loaded == 2
+    (empty,) = [u for u in result.columns if u.column not in ("customer_id", "order_ts", "amount")]
+    assert empty.fate == "reported"
+    assert empty.note.startswith("empty: no loaded row has a value in it")
+    assert "varies" not in empty.note

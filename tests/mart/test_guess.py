@@ -45,6 +45,11 @@ from .test_transactions import CDNOW, CDNOW_OPTIONS, RETAIL, RETAIL_MAPPING
             },
         ),
         (
+            "customer,Order Date (UTC),Total [EUR]",
+            "c1,2024-01-02,10.50",
+            {"customer_id": "customer", "order_ts": "Order Date (UTC)", "amount": "Total [EUR]"},
+        ),
+        (
             "household_id,BASKET_ID,purchase_date,sales_value,RETAIL_DISC",
             "1,b7,2024-01-02,3.99,0.5",
             {
@@ -98,6 +103,25 @@ def test_dates_that_read_both_ways_stop_with_both_formats(mart: Mart, tmp_path: 
     text = "customer_id,order date,amount\nc1,03/04/2024,1\nc1,05/04/2024,2\n"
     with pytest.raises(SchemaError, match="--date-format '%m/%d/%Y' or --date-format '%d/%m/%Y'"):
         load(mart, "transactions", write(tmp_path / "t.csv", text))
+
+
+def test_dates_in_a_column_named_like_the_mart_have_their_format_guessed(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = "customer_id,order_ts,amount\nc1,03/14/2024,10\nc2,05/06/2024,10\n"
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    days = sorted(str(d)[:10] for d in mart.table("orders").order_ts.execute())
+    assert days == ["2024-03-14", "2024-05-06"]  # month first: 14 cannot be a month
+
+
+def test_undecidable_dates_in_a_column_named_like_the_mart_stop_with_both_formats(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = "customer_id,order_ts,amount\nc1,03/04/2024,10\nc2,05/06/2024,10\n"
+    with pytest.raises(SchemaError, match="--date-format '%m/%d/%Y' or --date-format '%d/%m/%Y'"):
+        load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert mart.count("orders") == 0
 
 
 def test_a_missing_column_suggests_the_flag_and_the_preset(mart: Mart, tmp_path: Path) -> None:

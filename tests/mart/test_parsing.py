@@ -8,6 +8,8 @@ from typing import Any
 
 import ibis
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import segmint
 from segmint.mart import Mart
@@ -22,10 +24,16 @@ def mart() -> Iterator[Mart]:
 
 
 def _parse(
-    mart: Mart, values: Sequence[Any], target: str, formats: tuple[str, ...] = ()
+    mart: Mart,
+    values: Sequence[Any],
+    target: str,
+    formats: tuple[str, ...] = (),
+    *,
+    decimal_comma: bool = False,
 ) -> list[Any]:
     table = ibis.memtable({"v": list(values)})
-    frame = mart.con.execute(table.select(out=parse(table.v, target, formats)))
+    parsed = parse(table.v, target, formats, decimal_comma=decimal_comma)
+    frame = mart.con.execute(table.select(out=parsed))
     values = [None if v is None or v != v else v for v in frame.out.tolist()]
     if target == "date":
         return [v.date() if isinstance(v, dt.datetime) else v for v in values]
@@ -58,6 +66,52 @@ def test_numbers_with_currency_thousands_and_parentheses(
     mart: Mart, text: str | None, number: float | None
 ) -> None:
     assert _parse(mart, [text], "float64") == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "comma"),
+    [
+        ("10,50", None, 10.5),
+        ("1.234,56", None, 1234.56),
+        ("3,99", None, 3.99),
+        ("€ 1.234,56", None, 1234.56),
+        ("(1.234,56)", None, -1234.56),
+        ("1 000,50", None, 1000.5),
+        ("1\u00a0234,5", None, 1234.5),
+        ("0,5", None, 0.5),
+        ("1.234.567", None, 1_234_567.0),
+        ("1,234.56", 1234.56, None),
+        ("1,234,567", 1_234_567.0, None),
+        ("10.5", 10.5, None),
+        ("1,234", 1234.0, 1.234),
+        ("1.234", 1.234, 1234.0),
+        ("12", 12.0, 12.0),
+        ("12,34.5", None, None),
+        ("1,2,3", None, None),
+    ],
+)
+def test_each_decimal_separator_reads_only_its_own_form(
+    mart: Mart, text: str, point: float | None, comma: float | None
+) -> None:
+    assert _parse(mart, [text], "float64") == [pytest.approx(point) if point else None]
+    assert _parse(mart, [text], "float64", decimal_comma=True) == [
+        pytest.approx(comma) if comma else None
+    ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=-(10**9), max_value=10**9))
+def test_a_value_with_cents_is_read_exactly_in_its_form_and_never_in_the_other(
+    mart: Mart, cents: int
+) -> None:
+    value = cents / 100
+    with_point = f"{value:,.2f}"  # 1,234,567.89: thousands commas, a decimal point
+    with_comma = with_point.translate(str.maketrans(",.", ".,"))  # 1.234.567,89
+    assert _parse(mart, [with_point, with_comma], "float64") == [pytest.approx(value), None]
+    assert _parse(mart, [with_point, with_comma], "float64", decimal_comma=True) == [
+        None,
+        pytest.approx(value),
+    ]
 
 
 def test_whole_numbers_reject_fractions(mart: Mart) -> None:

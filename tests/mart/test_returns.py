@@ -50,9 +50,9 @@ def test_a_return_is_booked_on_the_latest_earlier_order_with_the_product(
     assert orders["S1"] == orders["S3"] == ("c1", "completed")
     assert orders["R2"] == ("c2", "cancelled") and orders["R0"] == ("c1", "cancelled")
     assert result.notes == (
-        "returns: 3 return or cancellation orders; 1 of their lines were booked on the order "
-        "they reverse, 2 matched no earlier order of the customer in this file or the mart "
-        "and were kept as cancelled orders (not purchases)",
+        "returns: 3 return or cancellation orders; 1 of their lines are booked on the order "
+        "they reverse, 2 match no earlier order of the customer in this file or the mart "
+        "and are kept as cancelled orders (not purchases)",
     )
 
 
@@ -117,8 +117,8 @@ def test_online_retail_cancellations_are_matched_as_an_independent_count_says(ma
     )
     assert result.notes[0].startswith(
         f"returns: {raw[document].invoice.nunique():,} return or cancellation orders; "
-        f"{n_matched:,} of their lines were booked on the order they reverse, "
-        f"{len(returns) - n_matched:,} matched no earlier order"
+        f"{n_matched:,} of their lines are booked on the order they reverse, "
+        f"{len(returns) - n_matched:,} match no earlier order"
     )
     orders = mart.table("orders")
     documents = orders.filter(orders.order_id.startswith("C"))
@@ -147,9 +147,9 @@ def test_a_return_in_a_later_file_is_booked_on_the_order_loaded_earlier(
     assert orders["R3"] == ("c3", "cancelled") and orders["S4"] == ("c1", "completed")
     assert result.written["orders updated"] == 2
     assert result.notes == (
-        "returns: 3 return or cancellation orders; 2 of their lines were booked on the order "
-        "they reverse (2 on orders loaded earlier), 1 matched no earlier order of the customer "
-        "in this file or the mart and were kept as cancelled orders (not purchases)",
+        "returns: 3 return or cancellation orders; 2 of their lines are booked on the order "
+        "they reverse (2 on orders loaded earlier), 1 match no earlier order of the customer "
+        "in this file or the mart and are kept as cancelled orders (not purchases)",
     )
     features = build_features(mart, "2024-01-31").execute().set_index("customer_id")
     assert features.loc["c1", "frequency"] == 2  # S1 (kept value) and S4
@@ -200,7 +200,7 @@ def _booked(notes: tuple[str, ...]) -> tuple[int, int]:
     """Return lines booked on the order they reverse, and how many of them on orders of an
     earlier load, as a load's note says."""
     note = next(n for n in notes if n.startswith("returns:"))
-    booked = re.search(r"; ([\d,]+) of their lines were booked", note)
+    booked = re.search(r"; ([\d,]+) of their lines are booked", note)
     earlier = re.search(r"\(([\d,]+) on orders loaded earlier\)", note)
     assert booked is not None
     return int(booked.group(1).replace(",", "")), int(

@@ -310,3 +310,22 @@ def test_online_retail_reconciles_row_for_row(
     assert cancellations.filter(cancellations.status != "cancelled").count().execute() == 0
     assert mart.count("customers") == retail_facts["customers"] == 4_336
     assert _value(mart) == retail_facts["value"]
+
+
+def test_identical_repeated_lines_are_kept_and_counted(mart: Mart, tmp_path: Path) -> None:
+    header = "customer_id,order_id,order_ts,product_id,quantity,unit_price\n"
+    line = "c1,o1,2024-01-05,p1,2,10.00\n"
+    other = "c1,o1,2024-01-05,p2,1,4.00\n"
+    text = header + line + line + other + line
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (4, 4, 0)
+    assert mart.count("order_lines") == 4  # the same item bought again: separate lines
+    n_repeats = len(text.splitlines()[1:]) - len(set(text.splitlines()[1:]))
+    assert (
+        f"{n_repeats} lines repeat an earlier identical line of the file; kept as separate lines"
+        in " ".join(result.notes)
+    )
+    again = "c2,o2,2024-01-06,p2,1,4.00\n"
+    single = load(mart, "transactions", write(tmp_path / "u.csv", header + again + again))
+    assert single.rows_loaded == 2
+    assert "1 line repeats an earlier identical line" in " ".join(single.notes)

@@ -23,6 +23,14 @@ DateFormatOption = Annotated[
         "--date-format", help="strftime format of dates in the file, e.g. %Y%m%d (repeatable)."
     ),
 ]
+DecimalOption = Annotated[
+    str | None,
+    typer.Option(
+        "--decimal",
+        help="Decimal separator of numbers in the file: . or , (e.g. --decimal , for 1.234,56). "
+        "Decided per column from its values when not given.",
+    ),
+]
 DelimiterOption = Annotated[
     str | None,
     typer.Option(

@@ -28,11 +28,7 @@ def report(results: list[IngestResult], format_: str) -> None:
     for r in results:
         colour = "green" if r.rows_quarantined == 0 else "yellow"
         out.print(f"[{colour}]{r.summary()}[/]", highlight=False)
-        if r.written:
-            out.print(
-                "  wrote " + ", ".join(f"{n:,} {t}" for t, n in r.written.items() if n),
-                highlight=False,
-            )
+        _print_written(r)
         _print_columns(r)
         for note in r.notes:
             out.print(f"  {note}", highlight=False)
@@ -46,10 +42,19 @@ def report(results: list[IngestResult], format_: str) -> None:
             )
 
 
+def _print_written(r: IngestResult) -> None:
+    """The rows each table received (would receive, in a dry run); nothing when none."""
+    written = ", ".join(f"{n:,} {t}" for t, n in r.written.items() if n)
+    if written:
+        out.print(f"  {'would write' if r.dry_run else 'wrote'} {written}", highlight=False)
+
+
 def _print_columns(r: IngestResult) -> None:
     """Where each column went, and the guessed mapping as flags to paste."""
     if r.guessed:
         out.print(f"  mapping guessed; to repeat it: {r.map_flags}", highlight=False)
+    if r.readings:
+        out.print(f"  values read: {'; '.join(r.readings)}", highlight=False, soft_wrap=True)
     if not r.columns:
         return
     counts = {fate: sum(u.fate == fate for u in r.columns) for fate in FATES}
@@ -74,6 +79,7 @@ def _details(r: IngestResult) -> dict[str, object]:
         "columns": [asdict(u) for u in r.columns],
         "written": r.written,
         "notes": list(r.notes),
+        "readings": list(r.readings),
         "quarantine_reasons": [{"reason": k, "rows": n} for k, n in r.reasons],
     }
 

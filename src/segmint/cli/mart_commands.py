@@ -16,6 +16,7 @@ from rich.table import Table
 from segmint.cli._ingest_options import (
     CreateOption,
     DateFormatOption,
+    DecimalOption,
     DelimiterOption,
     DryRunOption,
     EncodingOption,
@@ -67,6 +68,7 @@ def ingest_command(
     dry_run: DryRunOption = False,
     guess: GuessOption = True,
     date_format: DateFormatOption = None,
+    decimal: DecimalOption = None,
     delimiter: DelimiterOption = None,
     encoding: EncodingOption = "utf-8",
     create_customers: CreateOption = False,
@@ -81,6 +83,7 @@ def ingest_command(
     options = IngestOptions(
         mapping=parse_mapping(map_ or []),
         date_formats=tuple(date_format or ()),
+        decimal=decimal,
         delimiter=delimiter,
         encoding=encoding,
         create_customers=create_customers,
@@ -118,6 +121,7 @@ def load(
     dry_run: DryRunOption = False,
     guess: GuessOption = True,
     date_format: DateFormatOption = None,
+    decimal: DecimalOption = None,
     encoding: EncodingOption = "utf-8",
     create_customers: CreateOption = False,
     format_: FormatOption = OutputFormat.human,
@@ -131,6 +135,7 @@ def load(
         err.print(f"[yellow]skipped[/] {path.name}: no mart table of that name")
     options = IngestOptions(
         date_formats=tuple(date_format or ()),
+        decimal=decimal,
         encoding=encoding,
         create_customers=create_customers,
         ignore=tuple(ignore or ()),

@@ -12,6 +12,7 @@ import typer
 
 from segmint.cli._ingest_options import (
     DateFormatOption,
+    DecimalOption,
     IgnoreOption,
     MapOption,
     PresetOption,
@@ -40,6 +41,7 @@ def quickstart(
     sheet: SheetOption = None,
     ignore: IgnoreOption = None,
     date_format: DateFormatOption = None,
+    decimal: DecimalOption = None,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """The five-minute path: load one export, then RFM, lifecycle, CLV where the data
@@ -47,6 +49,7 @@ def quickstart(
     options = IngestOptions(
         mapping=parse_mapping(map_ or []),
         date_formats=tuple(date_format or ()),
+        decimal=decimal,
         ignore=tuple(ignore or ()),
         preset=preset,
         sheet=sheet,

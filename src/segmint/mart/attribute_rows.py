@@ -171,6 +171,14 @@ def customer_level(mart: Mart, lines: ibis.Table, columns: list[str]) -> dict[st
     return found
 
 
+def empty_columns(lines: ibis.Table, columns: list[str]) -> set[str]:
+    """Which of ``columns`` have no value (blank text counts as none) on any of ``lines``."""
+    if not columns:
+        return set()
+    counts = lines.aggregate(**{c: _text(lines[c]).count() for c in columns}).execute()
+    return {c for c in columns if int(counts[c].iloc[0]) == 0}
+
+
 def latest_values(
     mart: Mart, lines: ibis.Table, column: str, name: str, source: str
 ) -> tuple[ibis.Table, Conflicts]:

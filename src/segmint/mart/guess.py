@@ -4,7 +4,8 @@ The guess runs before a load (``segmint ingest`` without ``--map``, or with only
 columns mapped). For each mart column of the target it looks for the file column that
 means it, in three tiers of evidence:
 
-1. the name *is* the mart column once normalised (``Customer ID`` is ``customer_id``);
+1. the name *is* the mart column once normalised (``Customer ID`` is ``customer_id``; a
+   parenthesised end such as a time zone or unit, ``Order Date (UTC)``, is left out);
 2. the name is a known synonym (:mod:`segmint.mart.synonyms`: ``InvoiceDate`` is
    ``order_ts``, ``sales_value`` is ``amount``, ``household_id`` is ``customer_id``);
 3. the name ends in a telling word (``number_of_cds`` is a quantity, ``dollar_value`` an
@@ -32,6 +33,7 @@ from typing import Any
 import ibis
 
 from segmint.mart import sql_functions as fn
+from segmint.mart.decimals import separator_name
 from segmint.mart.schema import Table
 from segmint.mart.synonyms import PATTERNS, normalise, synonyms
 from segmint.mart.validation import ROW
@@ -70,15 +72,30 @@ class MappingGuess:
         mapping: mart column → file column: given, preset and guessed together.
         guessed: the part of ``mapping`` that was guessed.
         ambiguous: mart column → the file columns that could each be it.
-        date_formats: guessed date formats (empty when dates are ISO or given).
+        dates: mart column → its guessed date format (none when dates are ISO or given).
         date_problem: why the date format could not be guessed, when it could not.
+        decimals: mart column → (decimal separator, why) of numbers written as text
+            (:mod:`segmint.mart.decimals`).
     """
 
     mapping: dict[str, str]
     guessed: dict[str, str] = field(default_factory=dict)
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    date_formats: tuple[str, ...] = ()
+    dates: dict[str, str] = field(default_factory=dict)
     date_problem: str = ""
+    decimals: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def date_formats(self) -> tuple[str, ...]:
+        """The guessed date formats, each once."""
+        return tuple(dict.fromkeys(self.dates.values()))
+
+    def readings(self) -> tuple[str, ...]:
+        """How the values of each column were decided to be read, for the load's report:
+        ``order_ts dates as %d/%m/%Y``, ``amount with a decimal comma (values such as …)``."""
+        dates = [f"{t} dates as {f}" for t, f in self.dates.items()]
+        numbers = [f"{t} with {separator_name(s)} ({why})" for t, (s, why) in self.decimals.items()]
+        return (*dates, *numbers)
 
     def flags(self, only_guessed: bool = False) -> str:
         """The mapping as ``--map`` flags to paste (quoted for the shell)."""
@@ -148,11 +165,23 @@ def guess_mapping(
                 ambiguous[target] = tuple(hits)
     mapping = {**given, **guessed}
     mapping = {c: mapping[c] for c in table.column_names if c in mapping}
-    formats: tuple[str, ...] = ()
+    formats: dict[str, str] = {}
     problem = ""
     if not date_formats:
-        formats, problem = _date_formats(stage, mapping, kinds, found, excel)
+        read = columns_read(mapping, found, table.column_names)
+        formats, problem = _date_formats(stage, read, kinds, found, excel)
     return MappingGuess(mapping, guessed, ambiguous, formats, problem)
+
+
+def columns_read(
+    mapping: dict[str, str], found: Sequence[str], targets: Sequence[str]
+) -> dict[str, str]:
+    """Mart column → the file column a load reads it from: the mapping, and the file's
+    columns named like the mart that no mapping displaces (a file that already uses the
+    mart's names has its values read just the same)."""
+    taken = set(mapping.values())
+    named = {c: c for c in targets if c in found and c not in mapping and c not in taken}
+    return {c: {**named, **mapping}[c] for c in targets if c in named or c in mapping}
 
 
 Tier = Callable[[str, str, dict[str, frozenset[str]]], bool]
@@ -169,17 +198,27 @@ def _passes(targets: list[str]) -> list[tuple[Tier, list[str]]]:
     return passes
 
 
+_SUFFIX = re.compile(r"\s*(\([^()]*\)|\[[^\[\]]*\])\s*$")
+"""A parenthesised end of a column name: a time zone or a unit (``Order Date (UTC)``,
+``Total [EUR]``), which says how the column is written, not what it is."""
+
+
+def _name(column: str) -> str:
+    """``column`` normalised, without a parenthesised suffix (the whole name if that is all)."""
+    return normalise(_SUFFIX.sub("", column)) or normalise(column)
+
+
 def _exact(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:
-    return normalise(column) == normalise(target)
+    return _name(column) == normalise(target)
 
 
 def _synonym(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:
-    return normalise(column) in words.get(target, frozenset())
+    return _name(column) in words.get(target, frozenset())
 
 
 def _pattern(column: str, target: str, words: dict[str, frozenset[str]]) -> bool:
     pattern = PATTERNS.get(target)
-    return bool(words) and pattern is not None and bool(pattern.search(normalise(column)))
+    return bool(words) and pattern is not None and bool(pattern.search(_name(column)))
 
 
 def _sample(stage: ibis.Table, columns: list[str]) -> dict[str, list[Any]]:
@@ -189,7 +228,8 @@ def _sample(stage: ibis.Table, columns: list[str]) -> dict[str, list[Any]]:
     return data
 
 
-_NUMBER = re.compile(r"^\(?-?[\s$€£¥]*-?[\d,]*\.?\d+\)?$")
+_NUMBER = re.compile(r"^\(?-?[\s$€£¥]*-?(\d[\d.,]*)?[.,]?\d+\)?$")
+"""A number with either decimal separator (which one is decided later, over the column)."""
 _DATEISH = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{8}$|^[A-Za-z]{3,9} \d{1,2}, \d{4}|^\d{1,2} [A-Za-z]{3}"
 )
@@ -219,14 +259,14 @@ def _is_date(value: Any, excel: bool) -> bool:
 
 def _date_formats(
     stage: ibis.Table, mapping: dict[str, str], kinds: dict[str, str], found: list[str], excel: bool
-) -> tuple[tuple[str, ...], str]:
-    """The formats of the mapped date columns that are text not in ISO form.
+) -> tuple[dict[str, str], str]:
+    """Mart column → the format of its dates, for the date columns read from text not in ISO form.
 
     Counted over the whole column in the engine: every format that reads the most values
     is a candidate; day-first and month-first formats both reading everything is a tie
     that only the user can settle.
     """
-    chosen: list[str] = []
+    chosen: dict[str, str] = {}
     for target, column in mapping.items():
         if kinds.get(target) not in ("timestamp", "date") or column not in found:
             continue
@@ -254,10 +294,10 @@ def _date_formats(
         day_first = [f for f in top if f.startswith("%d")]
         month_first = [f for f in top if f.startswith("%m")]
         if day_first and month_first:
-            return (), (
+            return {}, (
                 f"the dates in '{column}' read both as day/month and as month/day (no day above "
                 f"12); say which with --date-format '{month_first[0]}' or --date-format "
                 f"'{day_first[0]}'"
             )
-        chosen.append(top[0])
-    return tuple(dict.fromkeys(chosen)), ""
+        chosen[target] = top[0]
+    return chosen, ""

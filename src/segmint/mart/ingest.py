@@ -31,6 +31,7 @@ import ibis
 from segmint.exceptions import InputError, SchemaError
 from segmint.mart.columns import ColumnUse, check_accounted
 from segmint.mart.connection import Mart
+from segmint.mart.decimals import check_separator
 from segmint.mart.files import FileInfo, inspect
 from segmint.mart.guess import MappingGuess, map_flag
 from segmint.mart.mapping import decide_mapping
@@ -67,6 +68,8 @@ class IngestOptions:
         dry_run: work everything out and report it, but write nothing.
         cancel_prefix: order ids starting with it are cancellations (transactions files;
             the ``uci-online-retail`` preset sets ``C``).
+        decimal: the decimal separator of numbers written as text, ``.`` or ``,``;
+            decided per column from its values when None (:mod:`segmint.mart.decimals`).
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
@@ -80,11 +83,13 @@ class IngestOptions:
     guess: bool = True
     dry_run: bool = False
     cancel_prefix: str | None = None
+    decimal: str | None = None
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """How one load accounted for every row of its file."""
+    """How one load accounted for every row of its file (``readings``: how the values of
+    columns were decided to be read: guessed date formats, decimal separators)."""
 
     ingest_id: int
     table: str
@@ -102,6 +107,7 @@ class IngestResult:
     notes: tuple[str, ...] = ()
     reasons: tuple[tuple[str, int], ...] = ()
     dry_run: bool = False
+    readings: tuple[str, ...] = ()
 
     @property
     def map_flags(self) -> str:
@@ -155,6 +161,7 @@ def ingest(
     if table not in INGEST_TARGETS:
         raise SchemaError(f"unknown table '{table}'; choose one of {', '.join(INGEST_TARGETS)}")
     preset = get_preset(options.preset) if options.preset else None
+    check_separator(options.decimal)
     step("checking the file")
     info = inspect(
         path, delimiter=options.delimiter, encoding=options.encoding, sheet=options.sheet
@@ -187,7 +194,7 @@ def _load(
         step("reading")
         staged = stage_file(stage, info, encoding=options.encoding)
         step("validating")
-        plan, decided = _plan(stage, table, staged, source, options, preset, info.format == "xlsx")
+        plan, decided = _plan(stage, table, staged, info, options, preset)
         if options.dry_run:
             result = _preview(plan, staged.rejects, table, source, staged.n_read)
         else:
@@ -195,7 +202,7 @@ def _load(
             done = Done(info.checksum, started, staged.n_read)
             result = _apply(stage, target, plan, staged.rejects, table, source, done)
         shown = {t: c for t, c in decided.mapping.items() if not c.startswith("_segmint")}
-        return replace(result, mapping=shown, guessed=decided.guessed)
+        return replace(result, mapping=shown, guessed=decided.guessed, readings=decided.readings())
     finally:
         _drop_working_tables(stage, working)
 
@@ -233,13 +240,14 @@ def _plan(
     mart: Mart,
     table: str,
     stage: Stage,
-    source: str,
+    info: FileInfo,
     options: IngestOptions,
     preset: Preset | None,
-    excel: bool,
 ) -> tuple[LoadPlan, MappingGuess]:
-    """The mapping (given, preset, guessed) and the load plan it gives; a file in the layout
-    of a recognised export is read with its preset, and the whole mapping counts as guessed."""
+    """The mapping (given, preset, guessed), how values are read, and the load plan they
+    give; a file in the layout of a recognised export is read with its preset, and the
+    whole mapping counts as guessed."""
+    source, excel = str(info.path), info.format == "xlsx"
     found = [c for c in stage.table.columns if c != "_row"]
     recognised = None
     if preset is None and options.guess and not options.mapping:
@@ -254,6 +262,8 @@ def _plan(
         date_formats=options.date_formats,
         guess=options.guess,
         excel=excel,
+        decimal=options.decimal,
+        delimiter=info.delimiter,
     )
     date_formats = options.date_formats or (
         *(preset.date_formats if preset else ()),
@@ -267,6 +277,7 @@ def _plan(
         excel_dates=excel,
         cancel_prefix=options.cancel_prefix or (preset.cancel_prefix if preset else None),
         preset=preset,
+        decimals={t: separator for t, (separator, _) in decided.decimals.items()},
     )
     if table == "transactions":
         plan = plan_transactions(mart, stage, source, table_options)

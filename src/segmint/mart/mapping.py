@@ -8,11 +8,14 @@ the ``--map`` flags to add, and the preset when the file looks like a known expo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import ibis
 
 from segmint.exceptions import SchemaError
 from segmint.mart.columns import check_ignore
-from segmint.mart.guess import MappingGuess, guess_mapping
+from segmint.mart.decimals import decide_decimals
+from segmint.mart.guess import MappingGuess, columns_read, guess_mapping
 from segmint.mart.presets import Preset, suggest_preset
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.transactions import TRANSACTIONS
@@ -35,6 +38,8 @@ def decide_mapping(
     date_formats: tuple[str, ...] = (),
     guess: bool = True,
     excel: bool = False,
+    decimal: str | None = None,
+    delimiter: str | None = None,
 ) -> MappingGuess:
     """The mapping for loading ``stage`` into ``table``, or a :class:`SchemaError` with the fix.
 
@@ -49,6 +54,9 @@ def decide_mapping(
         guess: guess the columns neither given nor named as the mart does (never with a
             preset: the preset names every column of the export it uses).
         excel: the file is a workbook.
+        decimal: the decimal separator the user gave (``--decimal``); decided per numeric
+            column when None (:mod:`segmint.mart.decimals`).
+        delimiter: the file's column separator (evidence for the decimal separator).
     """
     found = [c for c in stage.columns if c != ROW]
     if preset is not None and table != preset.table:
@@ -76,7 +84,12 @@ def decide_mapping(
     if decided.date_problem:
         raise SchemaError(f"{source}: {decided.date_problem}.")
     _check_required(decided, definition, found, source)
-    return decided
+    read = columns_read(decided.mapping, list(visible.columns), definition.column_names)
+    kinds = {c.name: c.type for c in definition.columns}
+    decimals = decide_decimals(
+        visible, read, kinds, forced=decimal, delimiter=delimiter, source=source
+    )
+    return replace(decided, decimals=decimals)
 
 
 def _check_given(given: dict[str, str], found: list[str], table: Table, source: str) -> None:

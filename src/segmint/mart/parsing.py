@@ -7,7 +7,10 @@ value that failed, so nothing is coerced silently.
 
 What is accepted:
 - numbers with currency symbols, spaces and thousands separators (``"$1,234.50"``,
-  ``"€ 12"``), and accounting negatives in parentheses (``"(12.00)"``);
+  ``"€ 12"``), and accounting negatives in parentheses (``"(12.00)"``); with a decimal
+  point the thousands separator is a comma, with a decimal comma (``"1.234,56"``) a point,
+  and a separator must group digits by three, so ``"10,50"`` is no number with a decimal
+  point (it is quarantined, never read as 1050);
 - timestamps and dates in ISO form (``2024-03-01``, ``2024-03-01 14:05:00``,
   ``2024-03-01T14:05``; a UTC offset after the time is dropped, keeping the local clock
   time), or in the strftime formats the user gives (``--date-format``); in a workbook, a
@@ -26,6 +29,13 @@ from segmint.mart import sql_functions as fn
 _OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z|UTC)$"
 """A UTC offset after a time of day (``2024-03-01 10:15:00 -0500``, ``…T10:15Z``): dropped,
 so the time is the shop's own clock time, as exports without an offset give it."""
+POINT_FORM = r"^[-+]?(\d+|[1-9]\d{0,2}(,\d{3})+)?(\.\d*)?([eE][-+]?\d+)?$"
+"""A number with a decimal point, once symbols and spaces are gone: ``1234.5``, ``1,234.5``."""
+COMMA_FORM = r"^[-+]?(\d+|[1-9]\d{0,2}(\.\d{3})+)?(,\d*)?([eE][-+]?\d+)?$"
+"""A number with a decimal comma, once symbols and spaces are gone: ``1234,5``, ``1.234,5``."""
+_NOT_DIGITS = "[\\s\u00a0\u202f$€£¥₫()]|[A-Za-z]{3}$|^[A-Za-z]{3}"
+"""What is dropped before a number is read: spaces (also no-break ones, thousands separators
+in French), currency symbols and codes, accounting parentheses."""
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -44,17 +54,19 @@ def parse(
     date_formats: tuple[str, ...] = (),
     *,
     excel_dates: bool = False,
+    decimal_comma: bool = False,
 ) -> ibis.Value:
     """``value`` converted to the Ibis type ``target``; NULL where it cannot be read.
 
-    With ``excel_dates`` a number in a date or timestamp column is an Excel serial date.
+    With ``excel_dates`` a number in a date or timestamp column is an Excel serial date;
+    with ``decimal_comma`` numbers written as text have a decimal comma.
     """
     kind = dt.dtype(target)
     value = blank_to_null(value)
     if kind.is_string():
         return parse_text(value)
     if kind.is_floating() or kind.is_integer():
-        number = parse_number(value)
+        number = parse_number(value, decimal_comma=decimal_comma)
         if kind.is_integer():
             return (number == number.round()).ifelse(number.cast(kind), ibis.null())
         return number
@@ -82,8 +94,13 @@ def parse_text(value: ibis.Value) -> ibis.Value:
     return value.cast("string")
 
 
-def parse_number(value: ibis.Value) -> ibis.Value:
-    """A float from numbers or from text with currency symbols and thousands separators."""
+def parse_number(value: ibis.Value, *, decimal_comma: bool = False) -> ibis.Value:
+    """A float from numbers or from text with currency symbols and thousands separators.
+
+    Text must have the form of its decimal separator (:data:`POINT_FORM`, or
+    :data:`COMMA_FORM` with ``decimal_comma``); any other text is NULL, so a value written
+    with the other separator is rejected rather than read a hundred times too large.
+    """
     kind = value.type()
     if kind.is_numeric() or kind.is_boolean():
         return value.cast("float64")
@@ -91,9 +108,19 @@ def parse_number(value: ibis.Value) -> ibis.Value:
         return value.try_cast("float64")
     text = value.cast("string")
     negative = text.startswith("(") & text.endswith(")")
-    digits = text.re_replace(r"[\s$€£¥₫,()]|[A-Za-z]{3}$|^[A-Za-z]{3}", "")
-    number = digits.try_cast("float64")
+    digits = number_text(text)
+    if decimal_comma:
+        fits, plain = digits.re_search(COMMA_FORM), digits.replace(".", "").replace(",", ".")
+    else:
+        fits, plain = digits.re_search(POINT_FORM), digits.replace(",", "")
+    number = fits.ifelse(plain.try_cast("float64"), ibis.null("float64"))
     return negative.ifelse(-number, number)
+
+
+def number_text(text: ibis.StringValue) -> ibis.StringValue:
+    """``text`` without what surrounds a number's digits and separators (symbols, spaces)."""
+    digits: ibis.StringValue = text.re_replace(_NOT_DIGITS, "")
+    return digits
 
 
 def parse_timestamp(value: ibis.Value, date_formats: tuple[str, ...] = ()) -> ibis.Value:

@@ -66,9 +66,9 @@ class Returns:
         earlier = f" ({self.n_earlier:,} on orders loaded earlier)" if self.n_earlier else ""
         return (
             f"returns: {self.n_documents:,} return or cancellation orders; "
-            f"{self.n_matched:,} of their lines were booked on the order they reverse{earlier}, "
-            f"{self.n_unmatched:,} matched no earlier order of the customer in this file or "
-            "the mart and were kept as cancelled orders (not purchases)"
+            f"{self.n_matched:,} of their lines are booked on the order they reverse{earlier}, "
+            f"{self.n_unmatched:,} match no earlier order of the customer in this file or "
+            "the mart and are kept as cancelled orders (not purchases)"
         )
 
 

@@ -8,7 +8,7 @@ asks for the customers to be created.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
@@ -61,6 +61,8 @@ class TableOptions:
             UCI Online Retail data); transactions files only.
         preset: the export's layout, when a preset is used: its other columns become
             attributes only when the preset says so.
+        decimals: mart column → decimal separator (``.`` or ``,``) of numbers written as
+            text (:mod:`segmint.mart.decimals`); a point where none is given.
     """
 
     mapping: dict[str, str]
@@ -70,6 +72,13 @@ class TableOptions:
     excel_dates: bool = False
     cancel_prefix: str | None = None
     preset: Preset | None = None
+    decimals: dict[str, str] = field(default_factory=dict)
+
+    def check(self, rows: ibis.Table, table: Table) -> ibis.Table:
+        """``rows`` parsed and checked for ``table`` as these options read them."""
+        return check_rows(
+            rows, table, self.date_formats, excel_dates=self.excel_dates, decimals=self.decimals
+        )
 
 
 def plan_table(
@@ -92,7 +101,7 @@ def plan_table(
     plan = LoadPlan(ignored_columns=[u.column for u in uses if u.fate == "reported"])
     plan.columns = sorted(uses, key=lambda u: found.index(u.column))
     extras = {c: f"_segmint_x{i}" for i, c in enumerate(attributes)}
-    checked = check_rows(rows, table, options.date_formats, excel_dates=options.excel_dates)
+    checked = options.check(rows, table)
     if extras:
         carried = rows.select(ROW, **{alias: rows[c] for c, alias in extras.items()})
         checked = checked.inner_join(carried, ROW)

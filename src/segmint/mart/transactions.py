@@ -13,7 +13,7 @@ for ids not seen before). Its columns, after ``--map``:
 
 Without ``order_id`` the lines of one customer at one timestamp form one order, whose id
 is ``<customer_id>@<timestamp>``. Lines are numbered in file order within their order, so
-identical lines (real repeated purchases) are kept, never merged. A negative quantity or
+identical lines (real repeated purchases) are kept, never merged; the load counts them. A negative quantity or
 amount is a return: a line inside a sale stays there, and an order made only of returns
 (a cancellation invoice) is booked on the order it reverses (:mod:`segmint.mart.returns`).
 Other columns holding one value per customer (a loyalty tier, a segment) become customer
@@ -33,6 +33,7 @@ from segmint.mart.attribute_rows import (
 from segmint.mart.attribute_rows import (
     as_attribute_rows,
     customer_level,
+    empty_columns,
     latest_values,
     new_attributes,
     stored_conflicts,
@@ -60,7 +61,7 @@ from segmint.mart.schema import Column, Table
 from segmint.mart.staging import Stage
 from segmint.mart.tables import TableOptions
 from segmint.mart.updates import Filled, fill_empty
-from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
+from segmint.mart.validation import REASON, ROW, apply_mapping
 
 TRANSACTIONS = Table(
     "transactions",
@@ -153,7 +154,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     plan = LoadPlan()
     candidates, unused = _attribute_candidates(rest, options)
     extras = {c: f"_segmint_x{i}" for i, c in enumerate(candidates)}
-    checked = check_rows(rows, TRANSACTIONS, options.date_formats, excel_dates=options.excel_dates)
+    checked = options.check(rows, TRANSACTIONS)
     checked = _derive_lines(checked)
     if extras:
         carried = rows.select(ROW, **{alias: rows[c] for c, alias in extras.items()})
@@ -185,8 +186,23 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
         plan.inserts.append(("customer_pii", _pii_rows(mart, new)))
-    plan.notes = [n for n in (returns.note(),) if n]
+    plan.notes = [n for n in (returns.note(), _repeats_note(staged, new)) if n]
     return plan
+
+
+def _repeats_note(staged: ibis.Table, new: ibis.Table) -> str:
+    """How many loaded lines repeat an earlier loaded line column for column (empty when
+    none). They stay separate lines, numbered in file order: the same item bought twice in
+    one order is two lines; the load says so rather than merging or dropping them."""
+    loaded = staged.semi_join(new.select(ROW), ROW)
+    n_repeats = count(loaded) - count(loaded.drop(ROW).distinct())
+    if not n_repeats:
+        return ""
+    verb = "line repeats" if n_repeats == 1 else "lines repeat"
+    return (
+        f"{n_repeats:,} {verb} an earlier identical line of the file; kept as separate lines "
+        "(the same item bought again in one order)"
+    )
 
 
 def _customer_part(
@@ -290,19 +306,19 @@ def customer_columns(
     if not extras:
         return [], None
     level = customer_level(mart, lines, list(extras.values()))
+    empty = empty_columns(lines, list(extras.values()))
     names = attribute_names(
-        [c for c, alias in extras.items() if level[alias] or attribute_name(c) in NAMED]
+        [
+            c
+            for c, alias in extras.items()
+            if alias not in empty and (level[alias] or attribute_name(c) in NAMED)
+        ]
     )
     uses: list[ColumnUse] = []
     parts = []
     for column, alias in extras.items():
         if column not in names:
-            note = (
-                "varies within a customer's rows (order- or line-level), so it is not a customer "
-                f"attribute; map it to a transactions column with --map <column>={column} "
-                f"or drop it with --ignore {column}"
-            )
-            uses.append(ColumnUse(column, "reported", note=note))
+            uses.append(_not_an_attribute(column, empty=alias in empty))
             continue
         rows, conflicts = latest_values(mart, lines, alias, names[column], source)
         parts.append(rows)
@@ -322,6 +338,19 @@ def customer_columns(
         for u in uses
     ]
     return uses, as_attribute_rows(new_attributes(mart, melted))
+
+
+def _not_an_attribute(column: str, *, empty: bool) -> ColumnUse:
+    """The report of an extra column that is no customer attribute: empty, or varying."""
+    if empty:
+        note = f"empty: no loaded row has a value in it; drop it with --ignore {column}"
+    else:
+        note = (
+            "varies within a customer's rows (order- or line-level), so it is not a customer "
+            f"attribute; map it to a transactions column with --map <column>={column} "
+            f"or drop it with --ignore {column}"
+        )
+    return ColumnUse(column, "reported", note=note)
 
 
 def _customer_note(

@@ -10,11 +10,13 @@ need the mart, come after this in :mod:`segmint.mart.ingest`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 import ibis
 import ibis.expr.datatypes as dt
 
 from segmint.exceptions import SchemaError
+from segmint.mart.decimals import separator_name
 from segmint.mart.parsing import blank_to_null, parse
 from segmint.mart.schema import Column, Table
 
@@ -78,20 +80,27 @@ def check_rows(
     now: datetime.datetime | None = None,
     *,
     excel_dates: bool = False,
+    decimals: Mapping[str, str] | None = None,
 ) -> ibis.Table:
     """Parse every column of ``table`` present in ``rows`` and name the first problem per row.
 
     Columns the file does not have are NULL. The result has the table's columns, ``_row``
     and ``_reason``. Values are parsed once (a first projection keeps each parsed value
     beside the trimmed text it came from); the checks then read those columns. With
-    ``excel_dates``, numbers in date and timestamp columns are Excel serial dates.
+    ``excel_dates``, numbers in date and timestamp columns are Excel serial dates;
+    ``decimals`` gives the decimal separator (``.`` or ``,``) of numeric columns written as
+    text (:mod:`segmint.mart.decimals`), and a value of another form is rejected naming it.
     """
     now = now or datetime.datetime.now()
+    decimals = decimals or {}
     parsed: dict[str, ibis.Value] = {}
     for column in table.columns:
         if column.name in rows.columns:
             raw = rows[column.name]
-            value = parse(raw, column.type, date_formats, excel_dates=excel_dates)
+            comma = decimals.get(column.name) == ","
+            value = parse(
+                raw, column.type, date_formats, excel_dates=excel_dates, decimal_comma=comma
+            )
             parsed[column.name] = value.lower() if column.choices else value
             parsed[_TEXT + column.name] = blank_to_null(raw)
         elif column.required:
@@ -102,7 +111,9 @@ def check_rows(
     reasons: list[tuple[ibis.BooleanValue, ibis.StringValue]] = []
     for column in table.columns:
         if column.name in rows.columns:
-            reasons.extend(_problems(stage[column.name], stage[_TEXT + column.name], column, now))
+            text = stage[_TEXT + column.name]
+            kind = _kind_name(column, text, decimals.get(column.name))
+            reasons.extend(_problems(stage[column.name], text, column, kind, now))
     reason = ibis.cases(*reasons, else_=ibis.null("string")) if reasons else ibis.null("string")
     return stage.select(*table.column_names, ROW, _reason=reason)
 
@@ -110,20 +121,36 @@ def check_rows(
 _TEXT = "_text_"
 
 
+def _kind_name(column: Column, text: ibis.Value, separator: str | None) -> ibis.StringValue:
+    """What a value of ``column`` must read as, for a reason: ``a number``, and ``a number
+    with a decimal comma`` for text that has a separator in a float column with a decided
+    one."""
+    kind = _KIND_NAMES[column.type]
+    if separator is None or column.type != "float64" or not text.type().is_string():
+        return ibis.literal(kind)
+    separated = text.contains(",") | text.contains(".")
+    named: ibis.StringValue = separated.ifelse(f"{kind} with {separator_name(separator)}", kind)
+    return named
+
+
 def _problems(
-    value: ibis.Value, present: ibis.Value, column: Column, now: datetime.datetime
+    value: ibis.Value,
+    present: ibis.Value,
+    column: Column,
+    kind_name: ibis.StringValue,
+    now: datetime.datetime,
 ) -> list[tuple[ibis.BooleanValue, ibis.StringValue]]:
-    """(condition, reason) pairs for one column: its parsed value and its trimmed text."""
+    """(condition, reason) pairs for one column: its parsed value and its trimmed text;
+    ``kind_name`` says what a value must read as."""
     kind = dt.dtype(column.type)
     shown = present.cast("string")
     problems: list[tuple[ibis.BooleanValue, ibis.StringValue]] = []
     if column.required:
         problems.append((present.isnull(), ibis.literal(f"missing {column.name}")))
-    kind_name = _KIND_NAMES[column.type]
     problems.append(
         (
             present.notnull() & value.isnull(),
-            ibis.literal(f"{column.name}: cannot read '") + shown + f"' as {kind_name}",
+            ibis.literal(f"{column.name}: cannot read '") + shown + "' as " + kind_name,
         )
     )
     if column.choices:
