@@ -1,12 +1,17 @@
-"""The options of commands that read files (``ingest``, ``load``, ``quickstart``), spelled once."""
+"""The options of commands that read files (``ingest``, ``load``, ``quickstart``), spelled once,
+and the mart they load into."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from segmint.config import get_settings
 from segmint.exceptions import SchemaError
+from segmint.mart import Mart, connect
 from segmint.mart.presets import PRESETS
 
 MapOption = Annotated[
@@ -86,3 +91,14 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
             raise SchemaError(f"--map {pair}: expected target=source, e.g. --map customer_id=Cust")
         mapping[target.strip()] = source.strip()
     return mapping
+
+
+def target_mart(path: Path | None, dry_run: bool) -> Mart:
+    """The mart to load into: read-only for a dry run (an empty one in memory when the
+    file does not exist yet), so a dry run can never write."""
+    if not dry_run:
+        return connect(path)
+    target = path if path is not None else get_settings().mart
+    if Path(target).exists():
+        return connect(target, read_only=True)
+    return connect(":memory:", settings=replace(get_settings(), engine="duckdb"))

@@ -26,7 +26,10 @@ from segmint.exceptions import SegmintError
 
 COMMANDS: dict[str, LazyCommand] = {
     "init": LazyCommand("mart_commands", "Create the mart file and every table in it (safe to run again)."),
-    "tables": LazyCommand("mart_commands", "List the mart's tables with their row counts."),
+    "tables": LazyCommand(
+        "mart_commands",
+        "List the mart's tables and row counts: the data model's, then those commands write.",
+    ),
     "ingest": LazyCommand("mart_commands", "Load one file into a mart table, quarantining bad rows with their reasons."),
     "load": LazyCommand("mart_commands", "Load every file of a folder named after a mart table, parents before children."),
     "quickstart": LazyCommand("quickstart_commands", "The five-minute path: load one export, then RFM, lifecycle, CLV where the data allows, money per segment, persona cards, and what to run next."),

@@ -6,7 +6,6 @@ out is listed by ``quarantine`` and ``ingests`` (:mod:`segmint.cli.quarantine_co
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -26,12 +25,12 @@ from segmint.cli._ingest_options import (
     PresetOption,
     SheetOption,
     parse_mapping,
+    target_mart,
 )
 from segmint.cli._mart_output import report
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.config import get_settings
-from segmint.mart import TABLES, Mart, connect
+from segmint.mart import TABLES, connect
 from segmint.mart.ingest import INGEST_TARGETS, IngestOptions
 from segmint.workflows import load as loading
 
@@ -93,20 +92,9 @@ def ingest_command(
         guess=guess,
         dry_run=dry_run,
     )
-    with _open(mart, dry_run) as m, steps(f"loading {file.name}") as step:
+    with target_mart(mart, dry_run) as m, steps(f"loading {file.name}") as step:
         result = loading.ingest(m, table, file, options, on_step=step)
     report([result], format_)
-
-
-def _open(path: Path | None, dry_run: bool) -> Mart:
-    """The mart to load into: read-only for a dry run (an empty one in memory when the
-    file does not exist yet), so a dry run can never write."""
-    if not dry_run:
-        return connect(path)
-    target = path if path is not None else get_settings().mart
-    if Path(target).exists():
-        return connect(target, read_only=True)
-    return connect(":memory:", settings=replace(get_settings(), engine="duckdb"))
 
 
 @user_errors
@@ -145,7 +133,7 @@ def load(
         dry_run=dry_run,
     )
     human = format_ == OutputFormat.human
-    with _open(mart, dry_run) as m, steps("loading") as step:
+    with target_mart(mart, dry_run) as m, steps("loading") as step:
         results = loading.load_folder(
             m,
             plan,

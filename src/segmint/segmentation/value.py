@@ -30,7 +30,6 @@ import pandas as pd
 from segmint.exceptions import ConvergenceError, InputError, MartError, ModelInputError
 from segmint.features.population import population
 from segmint.mart import Mart
-from segmint.scoring.btyd_churn import btyd_churn_risk
 
 DEFAULT_CUTS = (0.01, 0.05, 0.20, 0.50)
 """Cumulative shares of customers, best first, at which a new tier starts."""
@@ -149,6 +148,8 @@ def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
     if models:
         chosen = _score(mart, as_of, str(models[0]), "churn_risk")
         return chosen.select("customer_id", risk=chosen.value), f"churn_risk of {models[0]}"
+    from segmint.scoring.btyd_churn import btyd_churn_risk  # its learners load when used
+
     try:
         btyd = btyd_churn_risk(mart, as_of)
     except (ConvergenceError, ModelInputError) as exc:
