@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of
 from segmint.features.attributes import attribute_columns
 from segmint.features.bands import rule_bands
 from segmint.features.build import FEATURE_COLUMNS
@@ -142,7 +142,7 @@ def run_rules(
     """
     ruleset = load_rules(rules)
     known = set(store.segmentations(mart).segmentation.execute())
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     usable = rule_columns(mart, day, known)
     # only the groups of the feature and attribute columns the rules name are built
     named = sorted(ruleset.referenced_columns() - (known - set(FEATURE_COLUMNS)))
