@@ -34,3 +34,8 @@ class ConvergenceError(SegmintError):
 
 class ModelInputError(SegmintError, ValueError):
     """Arrays given to a model are malformed: wrong shapes, negative, non-finite or inconsistent."""
+
+
+class SegmintWarning(UserWarning):
+    """Something a user should know that does not stop the work: services show its
+    message as one line (the CLI on stderr, ``warning: …``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from dataclasses import dataclass
@@ -276,3 +277,47 @@ def test_a_missing_mart_is_a_one_line_error(tmp_path: Path) -> None:
     result = invoke("segmentations", "--mart", str(missing))
     assert_one_line_error(result, f"no mart at {missing}")
     assert not missing.exists()
+
+
+COMPUTING = [
+    ("segment", "rfm"),
+    ("segment", "lifecycle"),
+    ("segment", "cluster", "clusters"),
+    ("features",),
+    ("refresh",),
+    ("score",),
+    ("clv", "score"),
+]
+"""Commands that compute as of --as-of (the rules' file is left out: it needs one)."""
+
+
+@pytest.mark.parametrize("command", COMPUTING, ids=" ".join)
+def test_a_day_still_to_come_is_refused_by_every_computing_command(
+    shop: Shop, command: tuple[str, ...]
+) -> None:
+    result = invoke(*command, "--as-of", "2999-01-01", "--mart", str(shop.path))
+    assert_one_line_error(result, "as_of 2999-01-01 is in the future (today is")
+
+
+@pytest.mark.parametrize("command", COMPUTING, ids=" ".join)
+def test_a_day_before_the_first_order_says_there_are_no_orders_yet(
+    shop: Shop, command: tuple[str, ...]
+) -> None:
+    result = invoke(*command, "--as-of", "2005-01-01", "--mart", str(shop.path))
+    assert_one_line_error(result, "no orders up to 2005-01-01 (the first order is on 2023-")
+
+
+def test_a_day_after_the_last_order_runs_with_one_warning(shop: Shop, tmp_path: Path) -> None:
+    copy = tmp_path / "mart.duckdb"
+    shutil.copy(shop.path, copy)
+    later = (dt.date.fromisoformat(shop.as_of) + dt.timedelta(days=30)).isoformat()
+    result = invoke("segment", "rfm", "--as-of", later, "--mart", str(copy), "--format", "json")
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warned == [
+        f"warning: as of {later}, after the last order ({shop.as_of}): the days in between "
+        "count as days without orders for every customer."
+    ]
+    assert sum(r["members"] for r in json.loads(result.stdout)) == shop.customers
+    with connect(copy, create=False) as mart:
+        assert store.as_of_dates(mart, "rfm")[-1].isoformat() == later

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterator
 
 import ibis
@@ -15,10 +17,13 @@ from segmint.insight.personas import (
     BUYING_TRAITS,
     PLAYS,
     TRAITS,
+    PersonaCard,
     personas,
+    personas_from_profile,
     playbook,
-    rhythm_risk,
 )
+from segmint.insight.profile import SegmentProfile
+from segmint.insight.segment_rhythm import Rhythm
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
@@ -79,25 +84,162 @@ def test_prospects_are_not_named_after_purchases_they_have_not_made(mart: Mart) 
 
 def test_playbook_keys_on_value_risk_and_behaviour() -> None:
     quiet = pd.Series({"discount_share": 0.0})
-    assert playbook("high", "low", True, quiet, [])[0].play == "retain"
-    assert playbook("mid", "low", True, quiet, [("books", 0.5)])[0].what.endswith("books")
-    assert playbook("low", "low", True, quiet, [])[0].play == "reduce cost to serve"
-    deals = playbook("high", "low", True, pd.Series({"discount_share": 1.2}), [])
+    active = Rhythm(cadence=50.0, usual_gap=50.0, overdue=0.5)
+    assert playbook("high", active, True, quiet, [])[0].play == "retain"
+    assert playbook("mid", active, True, quiet, [("books", 0.5)])[0].what.endswith("books")
+    assert playbook("low", active, True, quiet, [])[0].play == "reduce cost to serve"
+    deals = playbook("high", active, True, pd.Series({"discount_share": 1.2}), [])
     assert [a.play for a in deals] == ["retain", "reduce cost to serve"]
+    gone = Rhythm(overdue=0.5, p_alive=0.2, risk="high", reason="mean P(alive) 0.20")
+    # at risk through P(alive), not recency: the reason says so, not "long past"
+    assert playbook("high", gone, True, quiet, [])[0].why.endswith("at risk: mean P(alive) 0.20")
 
 
-def test_risk_is_judged_by_the_segments_own_rhythm() -> None:
-    # The demo's card: every 104 days, last order 428 days ago: overdue four times over,
-    # although the base's recency is longer still.
-    risk, why = rhythm_risk(428.0, 104.0, float("nan"), 500.0)
-    assert risk == "high" and "4.1× the usual gap of 104 days" in why
-    assert rhythm_risk(150.0, 104.0, float("nan"), 60.0)[0] == "low"  # 1.4 gaps: on rhythm
-    assert rhythm_risk(150.0, 104.0, 0.3, 60.0)[0] == "high"  # most members gone
-    assert "P(alive) 0.30" in rhythm_risk(150.0, 104.0, 0.3, 60.0)[1]
-    # One order each: no cadence, so the base's recency is the yardstick.
-    assert rhythm_risk(400.0, float("nan"), float("nan"), 200.0)[0] == "high"
-    assert rhythm_risk(250.0, float("nan"), float("nan"), 200.0)[0] == "low"
-    assert rhythm_risk(900.0, 10.0, 0.1, 50.0, buyers=False)[0] == "low"
+# Hand-built profiles: a base whose repeat buyers order every 100 days on average.
+BASE = {"frequency": 2.0, "recency_days": 300.0, "interpurchase_mean_days": 100.0,
+        "tenure_days": 600.0, "discount_share": 0.1}  # fmt: skip
+
+
+def segment(
+    name: str,
+    rank: int,
+    means: dict[str, float],
+    smd: dict[str, float],
+    repeat_share: float = 1.0,
+    mix: tuple[tuple[str, str, float], ...] = (),
+) -> dict[str, object]:
+    """One segment of a hand-built profile: its ladder rank, feature means, standardised
+    differences, share of repeat buyers and (dimension, value, share) mix rows."""
+    return {"segment": name, "rank": rank, "means": {**BASE, **means}, "smd": smd,
+            "repeat_share": repeat_share, "mix": mix}  # fmt: skip
+
+
+def hand_profile(*segments: dict[str, object]) -> SegmentProfile:
+    """A profile holding only what personas read, from :func:`segment` rows."""
+    overview = pd.DataFrame(
+        {"segment": s["segment"], "members": 100, "share_of_base": 1 / len(segments),
+         "revenue_per_member": 100.0 / int(str(s["rank"])), "average_order_value": 50.0,
+         "value_rank": s["rank"], "too_small": False, "repeat_share": s["repeat_share"]}
+        for s in segments
+    )  # fmt: skip
+    features = pd.DataFrame(
+        {"segment": s["segment"], "feature": f, "mean": m, "base_mean": BASE[f],
+         "smd": s["smd"].get(f, 0.0)}  # type: ignore[attr-defined]
+        for s in segments for f, m in s["means"].items()  # type: ignore[attr-defined]
+    )  # fmt: skip
+    distinguishing = features[features.smd != 0].copy()
+    distinguishing = distinguishing.assign(size=distinguishing.smd.abs()).sort_values(
+        ["segment", "size"], ascending=[True, False]
+    )
+    mix = pd.DataFrame(
+        [(s["segment"], d, v, "revenue", 1.0, share)
+         for s in segments for d, v, share in s["mix"]],  # type: ignore[attr-defined]
+        columns=["segment", "dimension", "value", "measure", "amount", "share"],
+    )  # fmt: skip
+    return SegmentProfile(
+        segmentation="hand", as_of=dt.date(2024, 6, 30), by=None, money=None,  # type: ignore[arg-type]
+        overview=overview, features=features, distinguishing=distinguishing.drop(columns="size"),
+        mix=mix, statistics=pd.DataFrame(), n_tested=0, n_base=100 * len(segments),
+        small=pd.DataFrame(),
+    )  # fmt: skip
+
+
+def cards_of(*segments: dict[str, object]) -> dict[str, PersonaCard]:
+    return {c.segment: c for c in personas_from_profile(hand_profile(*segments))}
+
+
+def said(card: PersonaCard) -> str:
+    """Everything the card says in words: name, traits and actions."""
+    actions = " ".join(f"{a.play} {a.what} {a.why}" for a in card.actions)
+    return f"{card.name} {' '.join(card.traits)} {actions}".lower()
+
+
+FILLER = segment("Top", 1, {"frequency": 6.0, "recency_days": 30.0}, {"frequency": 1.5})
+BOTTOM = segment("Bottom", 3, {"frequency": 1.0}, {}, repeat_share=0.0)
+
+
+def test_members_newer_than_the_base_are_not_called_new_when_they_joined_long_ago() -> None:
+    # CDNOW's "About to Sleep": one order each, 473 days ago, and newer than the base.
+    sleepy = segment(
+        "About to Sleep", 2,
+        {"frequency": 1.0, "recency_days": 473.0, "tenure_days": 473.0,
+         "interpurchase_mean_days": float("nan")},
+        {"tenure_days": -0.6}, repeat_share=0.0,
+    )  # fmt: skip
+    card = cards_of(FILLER, sleepy, BOTTOM)["About to Sleep"]
+    assert "new" not in said(card).split() and "onboarding" not in said(card)
+    assert "recently acquired" not in said(card)
+    assert card.risk == "high" and card.actions[0].play == "win back"  # 4.7 of the base's gaps
+    assert "active" not in said(card)
+
+
+def test_members_who_joined_within_one_usual_gap_are_new_and_onboarded() -> None:
+    fresh = segment(
+        "Fresh", 3, {"frequency": 1.0, "recency_days": 20.0, "tenure_days": 25.0},
+        {"tenure_days": -1.2}, repeat_share=0.0,
+    )  # fmt: skip
+    card = cards_of(FILLER, BOTTOM | {"rank": 2}, fresh)["Fresh"]
+    assert card.name.startswith("New") and card.risk == "low"
+    assert [a.play for a in card.actions] == ["reduce cost to serve", "nurture"]
+    younger = segment(  # half the base's tenure, but three usual gaps: not newly acquired
+        "Younger", 3, {"recency_days": 50.0, "tenure_days": 300.0}, {"tenure_days": -0.6}
+    )
+    card = cards_of(FILLER, BOTTOM | {"rank": 2}, younger)["Younger"]
+    assert card.risk == "low" and not card.name.startswith("New")
+    assert [a.play for a in card.actions] == ["reduce cost to serve"]
+
+
+def test_recently_active_and_still_active_only_within_one_usual_gap() -> None:
+    # CDNOW's "Potential Loyalist": every 246 days, last order 260 days ago.
+    due = segment(
+        "Due", 1, {"recency_days": 260.0, "interpurchase_mean_days": 246.0},
+        {"recency_days": -0.5, "monetary_avg": -0.4},
+    )  # fmt: skip
+    on_time = segment(
+        "On time", 2, {"recency_days": 100.0, "interpurchase_mean_days": 246.0},
+        {"recency_days": -0.8},
+    )  # fmt: skip
+    cards = cards_of(due, on_time, BOTTOM)
+    assert "Recently active" not in cards["Due"].traits
+    assert cards["Due"].risk == "low" and "still active" not in said(cards["Due"])
+    assert "due for their next order" in cards["Due"].actions[0].why
+    assert cards["On time"].name.startswith("Recently active")
+    assert "still active" in cards["On time"].actions[0].why
+
+
+def test_a_segment_is_lapsing_only_past_its_usual_gap() -> None:
+    slow = segment(  # later than the base, but its members order once a year
+        "Yearly", 2, {"recency_days": 200.0, "interpurchase_mean_days": 365.0},
+        {"recency_days": 0.9},
+    )  # fmt: skip
+    card = cards_of(FILLER, slow, BOTTOM)["Yearly"]
+    assert "Lapsing" not in card.traits and card.risk == "low"
+
+
+def test_no_cadence_is_shown_when_most_members_have_one_order() -> None:
+    # CDNOW's "Lost": one order each, yet "every 2 days" from the few same-week repeats.
+    lost = segment(
+        "Lost", 3, {"frequency": 1.0, "recency_days": 527.0, "tenure_days": 530.0,
+                    "interpurchase_mean_days": 2.0},
+        {"recency_days": 1.0}, repeat_share=0.02,
+    )  # fmt: skip
+    card = cards_of(FILLER, BOTTOM | {"rank": 2}, lost)["Lost"]
+    assert math.isnan(card.days_between_orders)
+    assert "263" not in card.risk_reason and "the base's usual gap of 100 days" in card.risk_reason
+    regular = cards_of(FILLER, BOTTOM | {"rank": 2})["Top"]
+    assert regular.days_between_orders == 100.0  # mostly repeat buyers: their own cadence
+
+
+def test_unknown_categories_and_channels_are_not_shown_or_sold_next_to() -> None:
+    unknown = (("category", "unknown", 1.0), ("channel", "unknown", 1.0))
+    blind = segment("Blind", 2, {"recency_days": 50.0}, {}, mix=unknown)
+    card = cards_of(FILLER, blind, BOTTOM)["Blind"]
+    assert card.categories == [] and card.channels == []
+    assert card.actions[0].play == "upsell" and "unknown" not in said(card)
+    partly = (("category", "unknown", 0.6), ("category", "books", 0.4), ("channel", "web", 1.0))
+    known = cards_of(FILLER, segment("Books", 2, {"recency_days": 50.0}, {}, mix=partly), BOTTOM)
+    assert known["Books"].categories == [("books", 0.4)]
+    assert known["Books"].actions[0].what.endswith("next to books")
 
 
 def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:

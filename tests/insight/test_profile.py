@@ -33,6 +33,11 @@ def test_overview_carries_behaviour_and_is_ordered_by_value(tiers_profile: Segme
     assert list(overview.index) == ["Gold", "Bronze", "Silver"]
     assert overview.loc["Gold", "frequency"] == pytest.approx(1.5)  # a1 has o1 and o2
     assert overview.loc["Bronze", "recency_days"] == pytest.approx(364)
+    # members with two orders or more: a1 of Gold, b2 of Silver (a purchase and its
+    # return; b1's second order was cancelled), nobody in Bronze
+    assert overview.repeat_share.to_dict() == pytest.approx(
+        {"Gold": 0.5, "Bronze": 0.0, "Silver": 1 / 3}
+    )
     order = tiers_profile.distinguishing.segment.drop_duplicates().tolist()
     assert order == ["Gold", "Bronze", "Silver"]
 

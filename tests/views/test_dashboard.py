@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -11,9 +12,10 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
+from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.segmentation import store
-from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, store_version
+from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, _card_view, store_version
 
 DAY = dt.date(2024, 6, 30)
 EARLIER = dt.date(2024, 3, 31)
@@ -124,3 +126,16 @@ def test_cached_results_until_invalidated(mart: Mart) -> None:
 
 def test_personas_of_an_unknown_segmentation_are_none(mart: Mart) -> None:
     assert Dashboard().personas(mart, "nope") == {}
+
+
+def test_a_persona_without_a_cadence_shows_none() -> None:
+    card = PersonaCard(
+        segment="Lost", name="Lapsing buyers", members=10, share=0.1, revenue_per_member=5.0,
+        average_order_value=50.0, orders=1.0, days_between_orders=float("nan"),
+        days_since_last_order=527.0, value="low", risk="high",
+    )  # fmt: skip
+    assert _card_view(card)["buying"] == "1.0 orders, 50 per order, last 527 days ago"
+    timely = dataclasses.replace(card, orders=3.0, days_between_orders=40.0)
+    assert (
+        _card_view(timely)["buying"] == "3.0 orders, 50 per order, every 40 days, last 527 days ago"
+    )

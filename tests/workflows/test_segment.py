@@ -22,11 +22,13 @@ import pytest
 
 from segmint import workflows
 from segmint.features import build_features
+from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
 from segmint.segmentation.lifecycle import STAGES
 from segmint.segmentation.rfm import PROSPECT, load_map
+from segmint.segmentation.rules_lexer import RuleError
 from segmint.synth import generate
 
 pytestmark = pytest.mark.slow
@@ -320,3 +322,23 @@ def test_a_later_load_is_seen_by_the_next_run(small: tuple[Mart, Path]) -> None:
     )
     assert segments(mart, "rfm", first.as_of) == segments(mart, "rfm_fresh", first.as_of)
     assert again.sizes.to_dict() == fresh.sizes.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("where", "meant"),
+    [("monetary_totl >= 5000", "monetary_total"), ("intrest = 'outdoor'", "interest")],
+)
+def test_a_misspelt_column_is_matched_against_every_column_a_rule_could_use(
+    small: tuple[Mart, Path], where: str, meant: str
+) -> None:
+    mart, folder = small
+    pq.write_table(generate(150, seed=5)["customer_attributes"], folder / "attributes.parquet")
+    ingest(mart, "customer_attributes", folder / "attributes.parquet", IngestOptions())
+    rules = folder / "rules.yaml"
+    rules.write_text(f'segments:\n  - name: X\n    where: "{where}"\n', encoding="utf-8")
+    with pytest.raises(RuleError, match=rf"did you mean '{meant}'") as raised:
+        workflows.run_rules(mart, "typo", rules)
+    listed = str(raised.value).split("columns: ")[1].splitlines()[0].split(", ")
+    # the groups the rule does not name are listed too, without being built for it
+    assert {"interest", "monetary_total", "tenure_days", "interpurchase_mean_days"} <= set(listed)
+    assert set(FEATURE_COLUMNS) <= set(listed)

@@ -64,8 +64,9 @@ def _numbers(card: PersonaCard) -> list[str]:
             (card.average_order_value, "AOV {:,.0f}"),
             (card.days_between_orders, "every {:.0f} days"),
             (card.days_since_last_order, "last order {:.0f} days ago"),
+            (card.tenure_days, "customers for {:.0f} days"),
         ):
-            if value == value:  # NaN when no member has the underlying history
+            if value == value:  # NaN: no history, or no cadence (mostly one order each)
                 numbers.append(text.format(value))
     else:
         numbers.append("no orders yet")

@@ -6,18 +6,25 @@ A date ``D`` means *the end of day D*: every order, event or attribute stamped b
 on ``D`` itself is 0 days old. This is the convention of the BTYD literature and of the
 lifetimes summary (transactions on the observation end count; ``T`` is measured to that
 date).
+
+A date a user gives to compute as of is checked against the data (:func:`check_as_of`,
+through :func:`checked_as_of`): a day
+still to come is refused (a segmentation of the future is a typo), a day before the first
+order is refused (there is nothing to compute), and a day after the last order is allowed
+with a warning (every customer then looks idle since the last order).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import ibis
 import ibis.expr.types as ir
 
-from segmint.exceptions import InputError, MartError
+from segmint.exceptions import InputError, MartError, SegmintWarning
 from segmint.mart import Mart
-from segmint.mart.fetch import scalar
+from segmint.mart.fetch import rows, scalar
 
 AsOf = dt.date | dt.datetime | str
 """What callers may pass as an as-of date: a date, a datetime (its date is used) or ISO text."""
@@ -85,6 +92,62 @@ def default_as_of(mart: Mart) -> dt.date:
 def resolve_as_of(mart: Mart, as_of: AsOf | None) -> dt.date:
     """``as_of`` parsed, or :func:`default_as_of` when it is ``None``."""
     return default_as_of(mart) if as_of is None else parse_as_of(as_of)
+
+
+def checked_as_of(mart: Mart, as_of: AsOf | None) -> dt.date:
+    """The day a use case computes as of, from what its user gave: ``as_of`` parsed and
+    checked against the data (:func:`check_as_of`), or :func:`default_as_of` when it is
+    ``None``. Checked once, where the date comes in (:mod:`segmint.workflows`): the
+    functions below it take the day as given, as they do for stored results' dates."""
+    return default_as_of(mart) if as_of is None else check_as_of(mart, parse_as_of(as_of))
+
+
+def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.date:
+    """``day``, when something can be computed as of it from the orders of ``mart``.
+
+    Args:
+        mart: the mart whose orders bound the day.
+        day: the day asked for.
+        today: the current day (default: the machine's date).
+
+    Raises:
+        InputError: ``day`` is after ``today``, or before the first order (a mart without
+            orders is not checked: its customers may still be described as of any day).
+
+    Warns:
+        SegmintWarning: ``day`` is after the last order.
+    """
+    today = dt.date.today() if today is None else today
+    if day > today:
+        raise InputError(
+            f"as_of {day} is in the future (today is {today}): nothing is known yet as of a "
+            "day still to come. Check the year, or leave --as-of out for the last day with orders."
+        )
+    first, last = order_span(mart)
+    if first is None or last is None:
+        return day
+    if day < first:
+        raise InputError(
+            f"no orders up to {day} (the first order is on {first}); pass a later --as-of, "
+            f"or leave it out for the last day with orders ({last})."
+        )
+    if day > last:
+        warnings.warn(
+            f"as of {day}, after the last order ({last}): the days in between count as days "
+            "without orders for every customer.",
+            SegmintWarning,
+            stacklevel=2,
+        )
+    return day
+
+
+def order_span(mart: Mart) -> tuple[dt.date | None, dt.date | None]:
+    """The days of the first and the last order in the mart (``None``, ``None``: no orders)."""
+    orders = mart.table("orders")
+    span = rows(orders.aggregate(first=orders.order_ts.min(), last=orders.order_ts.max()))[0]
+    if span["first"] is None:
+        return None, None
+    return parse_as_of(span["first"]), parse_as_of(span["last"])
 
 
 def end_of(day: dt.date) -> ir.TimestampScalar:

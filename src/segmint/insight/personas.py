@@ -7,28 +7,42 @@ reads first:
   standardised mean difference of at least :data:`TRAIT_SMD` against the base contributes
   a word from a fixed vocabulary (``frequency`` high → "Frequent", ``discount_share`` low
   → "Full-price"…), the two strongest make the name, and the noun says whether the
-  members buy at all ("Frequent full-price buyers", "E-mail-engaged prospects");
+  members buy at all ("Frequent full-price buyers", "E-mail-engaged prospects"). The
+  standardised difference is relative to the base, so the words of recency and tenure
+  must also hold on the segment's own rhythm (:class:`Rhythm`): "Recently active" only
+  when the last order is within one usual gap, "Lapsing" only when it is past it, "New"
+  only when the members' tenure is within one usual gap;
 * **key numbers**: members and share of the base, revenue per member and average order
-  value in the year, mean orders, days between orders and days since the last order;
-* **typical** categories and channels (by revenue and orders in the year) and a
-  **demographic sketch** (the most common age band, gender and region, and the most
-  common value of each customer attribute: income band, household size, tier…);
-* **risk judged by the segment's own rhythm** (:func:`rhythm_risk`): a segment is at
-  risk when its mean days since the last order reach :data:`OVERDUE` times its own mean
-  days between orders, or when its members' mean P(alive) (stored CLV scores, where they
-  exist) is below :data:`ALIVE_LIMIT`. A segment that orders every 104 days and last
-  ordered 428 days ago is overdue four times over, whatever the base does. Only a segment
-  without a cadence (one order each) is compared with the base's recency;
+  value in the year, mean orders, days between orders (only when most members have
+  ordered twice or more: a one-order customer has no rhythm), days since the last order
+  and days as a customer;
+* **typical** categories and channels (by revenue and orders in the year, those not
+  recorded left out) and a **demographic sketch** (the most common age band, gender and
+  region, and the most common value of each customer attribute: income band, household
+  size, tier…);
+* **risk judged by the segment's own rhythm** (:mod:`segmint.insight.segment_rhythm`): a
+  segment is at risk when its mean days since the last order reach two usual gaps
+  between orders, or when its members' mean P(alive) (stored CLV scores, where they
+  exist) is below 0.5. A segment that orders every 104 days and last
+  ordered 428 days ago is overdue four times over, whatever the base does. The usual gap
+  is the segment's own mean days between orders when most members have ordered twice;
+  a segment of mostly one-order customers has none, and is held to the base's mean gap
+  (as lifecycle stages hold one-order customers to the base's typical cadence);
 * **suggested actions** from a playbook keyed on the segment's value (its rung on the
   value ladder: top, middle or bottom third), its risk and its behaviour (discounts,
-  channels, tenure): retain, upsell, win back, nurture, reduce cost to serve.
+  channels, tenure): retain, upsell, win back, nurture, reduce cost to serve. Each
+  reason is one the card's numbers bear out: "still active" only within one usual gap,
+  "recently acquired" only for new members, a category to sell next to only when one is
+  recorded.
 
 No language model is involved: the same profile always gives the same cards.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +51,7 @@ from segmint.features.asof import AsOf
 from segmint.insight.members import UNKNOWN
 from segmint.insight.profile import SegmentProfile, profile
 from segmint.insight.segment_alive import segment_p_alive
+from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
 from segmint.mart import Mart
 
 TRAIT_SMD = 0.3
@@ -73,17 +88,10 @@ BUYING_TRAITS = frozenset(TRAITS) - {
 """Traits read from purchases: they say nothing of a segment that has not bought yet
 (its zeros would name prospects "Single-category" or "Low-spending")."""
 
-OVERDUE = 2.0
-"""Days since the last order, in multiples of the segment's own days between orders, from
-which a segment is at risk: for a steady (Poisson) buyer two gaps pass without an order
-about one time in seven (e^-2)."""
-
-ALIVE_LIMIT = 0.5
-"""Mean P(alive) below which a segment is at risk: more of its members gone than active."""
-
-BASE_RECENCY = 1.5
-"""Without a cadence (one order each), a segment is at risk from this multiple of the
-base's mean recency."""
+NEW_WORDS = frozenset({"New"})
+ACTIVE_WORDS = frozenset({"Recently active"})
+LAPSING_WORDS = frozenset({"Lapsing"})
+"""Trait words that claim a fact of the segment's own rhythm (see :func:`_agrees`)."""
 
 PLAYS = ("retain", "upsell", "win back", "nurture", "reduce cost to serve")
 
@@ -99,7 +107,10 @@ class Action:
 
 @dataclass(frozen=True)
 class PersonaCard:
-    """The persona of one segment (see the module docstring)."""
+    """The persona of one segment (see the module docstring).
+
+    ``days_between_orders`` is NaN when most members have fewer than two orders.
+    """
 
     segment: str
     name: str
@@ -114,6 +125,7 @@ class PersonaCard:
     risk: str
     risk_reason: str = ""
     p_alive: float = float("nan")
+    tenure_days: float = float("nan")
     traits: list[str] = field(default_factory=list)
     categories: list[tuple[str, float]] = field(default_factory=list)
     channels: list[tuple[str, float]] = field(default_factory=list)
@@ -144,78 +156,69 @@ def personas_from_profile(
     cards, used = [], set()
     for row in overview.to_dict("records"):
         segment = str(row["segment"])
-        own, diff = _row(means, segment), _row(smd, segment)
+        own = _row(means, segment)
         buyers = _number(own, "frequency") >= 0.5
-        words = _traits(described.distinguishing, segment, buyers)
+        rhythm = segment_rhythm(
+            _number(own, "recency_days"),
+            _own_cadence(own, row),
+            _number(own, "tenure_days"),
+            _number(alive, segment),
+            _number(base, "interpurchase_mean_days"),
+            buyers=buyers,
+        )
+        words = _traits(described.distinguishing, segment, buyers, rhythm)
         name = _name(words, buyers)
         if name in used:
             name = f"{name} ({segment})"
         used.add(name)
-        value = _value_tier(int(row["value_rank"]), n)
-        risk, reason = rhythm_risk(
-            _number(own, "recency_days"),
-            _number(own, "interpurchase_mean_days"),
-            _number(alive, segment),
-            _number(base, "recency_days"),
-            buyers=buyers,
-        )
         mix = described.mix[described.mix.segment == segment]
-        categories = _top(mix, "category")
-        cards.append(
-            PersonaCard(
-                segment=segment,
-                name=name,
-                members=int(row["members"]),
-                share=float(row["share_of_base"]),
-                revenue_per_member=float(row["revenue_per_member"]),
-                average_order_value=_float(row["average_order_value"]),
-                orders=_number(own, "frequency"),
-                days_between_orders=_number(own, "interpurchase_mean_days"),
-                days_since_last_order=_number(own, "recency_days"),
-                value=value,
-                risk=risk,
-                risk_reason=reason,
-                p_alive=_number(alive, segment),
-                traits=words,
-                categories=categories,
-                channels=_top(mix, "channel"),
-                demographics=_sketch(mix),
-                actions=playbook(value, risk, buyers, diff, categories),
-                too_small=bool(row["too_small"]),
-            )
-        )
+        cards.append(_card(row, own, name, words, mix, rhythm, _row(smd, segment), n))
     return cards
+
+
+def _card(
+    row: Mapping[Hashable, Any],
+    own: pd.Series,
+    name: str,
+    words: list[str],
+    mix: pd.DataFrame,
+    rhythm: Rhythm,
+    diff: pd.Series,
+    n: int,
+) -> PersonaCard:
+    """The card of the overview ``row`` of a ladder of ``n`` segments, from its feature
+    means ``own``, standardised differences ``diff``, ``mix`` and ``rhythm``."""
+    buyers = _number(own, "frequency") >= 0.5
+    value = _value_tier(int(row["value_rank"]), n)
+    categories = _top(mix, "category")
+    return PersonaCard(
+        segment=str(row["segment"]),
+        name=name,
+        members=int(row["members"]),
+        share=float(row["share_of_base"]),
+        revenue_per_member=float(row["revenue_per_member"]),
+        average_order_value=_float(row["average_order_value"]),
+        orders=_number(own, "frequency"),
+        days_between_orders=rhythm.cadence,
+        days_since_last_order=_number(own, "recency_days"),
+        value=value,
+        risk=rhythm.risk,
+        risk_reason=rhythm.reason,
+        p_alive=rhythm.p_alive,
+        tenure_days=_number(own, "tenure_days"),
+        traits=words,
+        categories=categories,
+        channels=_top(mix, "channel"),
+        demographics=_sketch(mix),
+        actions=playbook(value, rhythm, buyers, diff, categories),
+        too_small=bool(row["too_small"]),
+    )
 
 
 NURTURE_FIRST = Action(
     "nurture", "welcome series with a first-purchase incentive", "members have not bought yet"
 )
 """The one play for a segment whose members have not bought yet."""
-
-MAIN_PLAYS: dict[tuple[str, str], Action] = {
-    ("high", "high"): Action(
-        "win back",
-        "personal outreach and a service check before offering discounts",
-        "valuable members whose last order is long past",
-    ),
-    ("*", "high"): Action(
-        "win back",
-        "reactivation offer with an end date",
-        "members are overdue: their last order is long past their own rhythm",
-    ),
-    ("high", "*"): Action(
-        "retain",
-        "loyalty perks, early access and recognition; no blanket discounts",
-        "the most valuable members per head, still active",
-    ),
-    ("low", "*"): Action(
-        "reduce cost to serve",
-        "digital-only contact and lower-cost service channels",
-        "least valuable per member",
-    ),
-}
-"""The main play by (value, risk), most specific first; ``*`` matches any. A mid-value
-segment at low risk is upsold next to its top category (:func:`playbook`)."""
 
 TRAIT_PLAYS: tuple[tuple[str, bool, Action], ...] = (
     (
@@ -247,36 +250,69 @@ TRAIT_PLAYS: tuple[tuple[str, bool, Action], ...] = (
 
 def playbook(
     value: str,
-    risk: str,
+    rhythm: Rhythm,
     buyers: bool,
     smd: pd.Series,
     categories: list[tuple[str, float]],
 ) -> list[Action]:
-    """Suggested actions for a segment of ``value`` (high/mid/low) and ``risk`` (high/low)."""
+    """Suggested actions for a segment of ``value`` (high/mid/low) on ``rhythm``, whose
+    features differ from the base's by ``smd`` and whose known top ``categories`` are given.
+
+    The onboarding play needs members who are new in fact (:attr:`Rhythm.new`), not only
+    newer than the base, and not at risk (then the win-back play says it).
+    """
     if not buyers:
         return [NURTURE_FIRST]
-    actions = [_main_play(value, risk, categories)]
+    actions = [_main_play(value, rhythm, categories)]
     for feature, below, action in TRAIT_PLAYS:
-        if feature == "tenure_days" and risk == "high":
-            continue  # recently acquired but drifting: the win-back play says it
+        if feature == "tenure_days" and (rhythm.risk == "high" or not rhythm.new):
+            continue
         if _at_least(smd, feature, TRAIT_SMD, below=below):
             actions.append(action)
     return actions
 
 
-def _main_play(value: str, risk: str, categories: list[tuple[str, float]]) -> Action:
-    """The first play of a segment of buyers (:data:`MAIN_PLAYS`, or an upsell)."""
-    for key in ((value, risk), ("*", risk), (value, "*")):
-        if key in MAIN_PLAYS:
-            return MAIN_PLAYS[key]
-    if value == "mid":
-        top = categories[0][0] if categories else "their favourite category"
+def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) -> Action:
+    """The first play of a segment of buyers, by value and risk; each reason is one the
+    card's numbers bear out (the risk's reason, the pace of :func:`_pace`)."""
+    if rhythm.risk == "high" and value == "high":
         return Action(
-            "upsell",
-            f"cross-sell and bundles next to {top}",
-            "active members with room to grow towards the rung above",
+            "win back",
+            "personal outreach and a service check before offering discounts",
+            f"valuable members at risk: {rhythm.reason}",
         )
-    return MAIN_PLAYS[("low", "*")]
+    if rhythm.risk == "high":
+        return Action(
+            "win back", "reactivation offer with an end date", f"members at risk: {rhythm.reason}"
+        )
+    if value == "high":
+        return Action(
+            "retain",
+            "loyalty perks, early access and recognition; no blanket discounts",
+            f"the most valuable members per head, {_pace(rhythm)}",
+        )
+    if value == "mid":
+        what = (
+            f"cross-sell and bundles next to {categories[0][0]}"
+            if categories
+            else "cross-sell and bundles from what they already buy"
+        )
+        why = f"members {_pace(rhythm)}, with room to grow towards the rung above"
+        return Action("upsell", what, why)
+    return Action(
+        "reduce cost to serve",
+        "digital-only contact and lower-cost service channels",
+        "least valuable per member",
+    )
+
+
+def _pace(rhythm: Rhythm) -> str:
+    """Where the segment stands in its rhythm, in words a reason can carry."""
+    if rhythm.active:
+        return "still active"
+    if np.isfinite(rhythm.overdue):
+        return "due for their next order"
+    return "of unknown recency"
 
 
 def _row(frame: pd.DataFrame, segment: str) -> pd.Series:
@@ -287,10 +323,12 @@ def _row(frame: pd.DataFrame, segment: str) -> pd.Series:
     return row if isinstance(row, pd.Series) else row.iloc[0]
 
 
-def _traits(distinguishing: pd.DataFrame, segment: str, buyers: bool) -> list[str]:
+def _traits(distinguishing: pd.DataFrame, segment: str, buyers: bool, rhythm: Rhythm) -> list[str]:
     """Words for the segment's distinguishing features with |smd| ≥ TRAIT_SMD, strongest first.
 
-    A segment of prospects (``buyers`` False) gets no words from purchase features.
+    A segment of prospects (``buyers`` False) gets no words from purchase features, and a
+    word of recency or tenure only when the segment's ``rhythm`` bears it out (a segment
+    newer than the base is not "New" when its members joined years ago).
     """
     words: list[str] = []
     rows = distinguishing[distinguishing.segment == segment]
@@ -300,9 +338,18 @@ def _traits(distinguishing: pd.DataFrame, segment: str, buyers: bool) -> list[st
         if not buyers and feature in BUYING_TRAITS:
             continue
         word = TRAITS[feature][0 if smd > 0 else 1]
-        if word is not None and word not in words:
+        if word is not None and word not in words and _agrees(word, rhythm):
             words.append(word)
     return words
+
+
+def _agrees(word: str, rhythm: Rhythm) -> bool:
+    """Whether trait ``word`` (relative to the base) also holds on the segment's ``rhythm``."""
+    if word in ACTIVE_WORDS:
+        return rhythm.active
+    if word in LAPSING_WORDS:
+        return rhythm.lapsing
+    return rhythm.new if word in NEW_WORDS else True
 
 
 def _name(words: list[str], buyers: bool) -> str:
@@ -319,30 +366,13 @@ def _value_tier(rank: int, n: int) -> str:
     return "low" if rank > n - max(1, round(n / 3)) else "mid"
 
 
-def rhythm_risk(
-    recency: float, cadence: float, p_alive: float, base_recency: float, *, buyers: bool = True
-) -> tuple[str, str]:
-    """``("high" | "low", why)``: the segment's risk judged by its own rhythm.
-
-    High when the mean days since the last order (``recency``) reach :data:`OVERDUE` times
-    the mean days between orders (``cadence``), or the mean P(alive) is below
-    :data:`ALIVE_LIMIT`; without a cadence, when recency reaches :data:`BASE_RECENCY` times
-    the base's. Prospects (no orders) are never at risk: they have not started.
-    """
-    if not buyers:
-        return "low", "no orders yet"
-    reasons, high = [], False
-    if np.isfinite(recency) and np.isfinite(cadence) and cadence > 0:
-        overdue = recency / cadence
-        high = overdue >= OVERDUE
-        reasons.append(f"last order {overdue:.1f}× the usual gap of {cadence:.0f} days")
-    elif np.isfinite(recency) and np.isfinite(base_recency) and base_recency > 0:
-        high = recency >= BASE_RECENCY * base_recency
-        reasons.append(f"no repeat orders; recency {recency / base_recency:.1f}× the base's")
-    if np.isfinite(p_alive):
-        high = high or p_alive < ALIVE_LIMIT
-        reasons.append(f"mean P(alive) {p_alive:.2f}")
-    return ("high" if high else "low"), "; ".join(reasons) or "no recency known"
+def _own_cadence(own: pd.Series, row: Mapping[Hashable, Any]) -> float:
+    """The segment's mean days between orders when most members ordered twice or more
+    (``repeat_share`` of the overview; a profile without it keeps the mean), else NaN."""
+    repeat = _float(row.get("repeat_share"))
+    if np.isfinite(repeat) and repeat < REPEAT_MAJORITY:
+        return float("nan")
+    return _number(own, "interpurchase_mean_days")
 
 
 def _sketch(mix: pd.DataFrame) -> dict[str, str]:
@@ -359,7 +389,9 @@ def _sketch(mix: pd.DataFrame) -> dict[str, str]:
 
 
 def _top(mix: pd.DataFrame, dimension: str, n: int = 3) -> list[tuple[str, float]]:
-    rows = mix[mix.dimension == dimension].head(n)
+    """The ``n`` largest recorded values of ``dimension`` with their shares (``unknown``,
+    not recorded, is left out: it says nothing of what the members buy or where)."""
+    rows = mix[(mix.dimension == dimension) & (mix.value != UNKNOWN)].head(n)
     return [(str(v), float(s)) for v, s in zip(rows.value, rows.share, strict=True)]
 
 

@@ -61,7 +61,8 @@ class SegmentProfile:
         by: the second dimension crossed (feature column or segmentation), if any.
         money: revenue, margin and profit per segment, portfolio and sub-segment.
         overview: one row per segment, most valuable per member first: the money columns
-            plus mean ``frequency`` and ``recency_days`` and the ``too_small`` flag.
+            plus mean ``frequency`` and ``recency_days``, ``repeat_share`` (members with
+            two orders or more) and the ``too_small`` flag.
         features: one row per (segment, numeric feature): ``mean``, ``base_mean``,
             ``index`` (100 × mean / base mean) and ``smd`` (standardised mean difference,
             (mean − base mean) / base standard deviation).
@@ -135,9 +136,9 @@ def profile(
     with _facts_of(mart, day, shared) as facts:
         members = (segmentation, who, features, facts, sub)
         computed = _compute(mart, members, cost_to_serve, value, max_customers, random_state)
-    money, means, mix, statistics = computed
+    money, means, repeat, mix, statistics = computed
     n_base = int(money.portfolio["members"])
-    overview = _overview(money.segments, means, min_share, min_members)
+    overview = _overview(money.segments, means, repeat, min_share, min_members)
     return SegmentProfile(
         segmentation=segmentation,
         as_of=day,
@@ -192,8 +193,8 @@ def _compute(
     value: ValueMeasure,
     max_customers: int,
     random_state: int,
-) -> tuple[SegmentMoney, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Money, feature means, mix and statistics of the members.
+) -> tuple[SegmentMoney, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Money, feature means, repeat buyers' shares, mix and statistics of the members.
 
     The members' features are read from one temporary engine table (:func:`_described`):
     every aggregate below then reads it instead of re-planning the whole feature
@@ -220,6 +221,7 @@ def _compute(
         money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
         whole = None if joined is None else joined.base_moments(segmentation, numeric)
         means = feature_means(described, numeric, whole)
+        repeat = repeat_shares(described)
         attributes = [c for c in features.columns if c not in FEATURE_COLUMNS]
         mix = pd.concat(
             [
@@ -230,7 +232,7 @@ def _compute(
             ignore_index=True,
         )
         statistics = tested()  # waited for last: the tests run while the engine works
-    return money, means, mix, statistics
+    return money, means, repeat, mix, statistics
 
 
 @contextmanager
@@ -274,6 +276,17 @@ def feature_means(
     long["smd"] = (long["mean"] - long["base_mean"]) / spread
     ordered: pd.DataFrame = long.sort_values(["segment", "feature"]).reset_index(drop=True)
     return ordered[columns]
+
+
+def repeat_shares(table: ir.Table) -> pd.DataFrame:
+    """Per segment, ``repeat_share``: the share of members with two orders or more. Mean
+    days between orders describe only them, so they speak for a segment only when it is
+    mostly repeat buyers."""
+    repeat = (table.frequency >= 2).cast("float64")
+    shares: pd.DataFrame = (
+        table.group_by("segment").aggregate(repeat_share=repeat.mean()).to_pandas()
+    )
+    return shares
 
 
 def top_features(means: pd.DataFrame, n: int = TOP_FEATURES) -> pd.DataFrame:
@@ -331,14 +344,20 @@ def _shares(counts: pd.DataFrame | None, dimension: str, measure: str) -> pd.Dat
 
 
 def _overview(
-    segments: pd.DataFrame, means: pd.DataFrame, min_share: float, min_members: int
+    segments: pd.DataFrame,
+    means: pd.DataFrame,
+    repeat: pd.DataFrame,
+    min_share: float,
+    min_members: int,
 ) -> pd.DataFrame:
-    """The money ladder with mean frequency and recency and the ``too_small`` flag."""
+    """The money ladder with mean frequency and recency, the share of repeat buyers and
+    the ``too_small`` flag."""
     wide = means[means.feature.isin(["frequency", "recency_days"])].pivot(
         index="segment", columns="feature", values="mean"
     )
     result = segments.merge(wide, left_on="segment", right_index=True, how="left")
-    for name in ("frequency", "recency_days"):
+    result = result.merge(repeat, on="segment", how="left")
+    for name in ("frequency", "recency_days", "repeat_share"):
         if name not in result:
             result[name] = np.nan
     result["too_small"] = (result.share_of_base < min_share) | (result.members < min_members)

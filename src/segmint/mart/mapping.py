@@ -74,6 +74,19 @@ def decide_mapping(
         if guess and preset is None
         else MappingGuess(mapping)
     )
+    _check_decided(decided, source)
+    _check_required(decided, definition, found, source)
+    read = columns_read(decided.mapping, list(visible.columns), definition.column_names)
+    kinds = {c.name: c.type for c in definition.columns}
+    decimals = decide_decimals(
+        visible, read, kinds, forced=decimal, delimiter=delimiter, source=source
+    )
+    return replace(decided, decimals=decimals)
+
+
+def _check_decided(decided: MappingGuess, source: str) -> None:
+    """Refuse a guess with columns that more than one file column could be, or dates whose
+    format cannot be decided, saying which flags to add."""
     if decided.ambiguous:
         raise SchemaError(
             f"{source}: more than one column could be {', '.join(decided.ambiguous)}: "
@@ -83,13 +96,6 @@ def decide_mapping(
         )
     if decided.date_problem:
         raise SchemaError(f"{source}: {decided.date_problem}.")
-    _check_required(decided, definition, found, source)
-    read = columns_read(decided.mapping, list(visible.columns), definition.column_names)
-    kinds = {c.name: c.type for c in definition.columns}
-    decimals = decide_decimals(
-        visible, read, kinds, forced=decimal, delimiter=delimiter, source=source
-    )
-    return replace(decided, decimals=decimals)
 
 
 def _check_given(given: dict[str, str], found: list[str], table: Table, source: str) -> None:

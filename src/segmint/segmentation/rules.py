@@ -20,7 +20,7 @@ quoted text is only ever data. The language is described in ``docs/rules.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,11 +196,16 @@ def _check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], where: str
 
 
 def compile_rules(
-    ruleset: RuleSet, table: ir.Table, bands: Mapping[str, Band] | None = None
+    ruleset: RuleSet,
+    table: ir.Table,
+    bands: Mapping[str, Band] | None = None,
+    columns: Iterable[str] = (),
 ) -> list[tuple[str, ir.BooleanValue]]:
     """(segment name, Ibis condition over ``table``) for each segment with a condition.
 
-    ``bands`` makes banded attributes compare by their order (``age >= '35-44'``).
+    ``bands`` makes banded attributes compare by their order (``age >= '35-44'``);
+    ``columns`` are every column a rule could name, for the message of an unknown one when
+    ``table`` holds only the columns the rules name.
 
     Raises:
         RuleError: a condition names a column ``table`` lacks, or compares incompatible
@@ -209,7 +214,8 @@ def compile_rules(
     compiled = []
     for segment in ruleset.segments:
         try:
-            compiled.append((segment.name, compile_condition(segment.condition, table, "", bands)))
+            condition = compile_condition(segment.condition, table, "", bands, columns)
+            compiled.append((segment.name, condition))
         except RuleError as exc:
             raise RuleError(
                 f"segment '{segment.name}': {exc.reason}", segment.where, exc.position, exc.length
@@ -222,11 +228,13 @@ def assign(
     table: ir.Table,
     id_column: str = "customer_id",
     bands: Mapping[str, Band] | None = None,
+    columns: Iterable[str] = (),
 ) -> ir.Table:
     """Assign each row of ``table`` its segment: ``customer_id``, ``segment``.
 
     The first segment whose condition is true wins; rows matching none get the ``else``
     segment, or ``unassigned``. Nothing is executed: the result is an Ibis expression.
+    ``bands`` and ``columns`` are as in :func:`compile_rules`.
 
     Raises:
         RuleError: ``table`` has no ``id_column``, or a condition does not compile.
@@ -236,7 +244,7 @@ def assign(
             f"the table has no '{id_column}' column to identify customers; "
             f"columns: {', '.join(table.columns)}"
         )
-    compiled = compile_rules(ruleset, table, bands)
+    compiled = compile_rules(ruleset, table, bands, columns)
     branches = [(cond, ibis.literal(name)) for name, cond in compiled]
     fallback = ibis.literal(ruleset.else_name or UNASSIGNED)
     segment = ibis.cases(*branches, else_=fallback) if branches else fallback

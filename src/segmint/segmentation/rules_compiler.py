@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ibis
@@ -79,6 +79,7 @@ def compile_condition(
     table: ir.Table,
     text: str = "",
     bands: Mapping[str, Band] | None = None,
+    columns: Iterable[str] = (),
 ) -> ir.BooleanValue:
     """The Ibis boolean expression of ``condition`` over ``table``.
 
@@ -87,12 +88,15 @@ def compile_condition(
         table: the table whose columns the condition names (one row per customer).
         text: the condition's source text, used to point at problems in error messages.
         bands: name → band, for the banded attributes (:func:`segmint.features.bands.rule_bands`).
+        columns: every column a condition could name, beyond ``table``'s own (the table may
+            hold only the columns the rules name): an unknown column's message suggests
+            and lists these too.
 
     Raises:
         RuleError: an unknown column (with the closest names and all columns) or operands
             whose types cannot be compared.
     """
-    return _Compiler(table, text, bands).condition(condition)
+    return _Compiler(table, text, bands, columns).condition(condition)
 
 
 class _Typed:
@@ -139,11 +143,18 @@ def _kind(dtype: Any) -> str:
 class _Compiler:
     """Compiles one condition against one table, reporting problems against ``text``."""
 
-    def __init__(self, table: ir.Table, text: str, bands: Mapping[str, Band] | None = None) -> None:
+    def __init__(
+        self,
+        table: ir.Table,
+        text: str,
+        bands: Mapping[str, Band] | None = None,
+        columns: Iterable[str] = (),
+    ) -> None:
         self.table = table
         self.text = text
         self.schema = table.schema()
         self.bands = {k: b for k, b in (bands or {}).items() if b.column in self.schema}
+        self.usable = sorted({*self.schema.names, *columns})
 
     def error(self, problem: str, node: Operand, fix: str) -> RuleError:
         """``problem at character N; fix``, with a caret under ``node``."""
@@ -224,12 +235,12 @@ class _Compiler:
         folded = [c for c in columns if c.lower() == node.name.lower()]
         if len(folded) == 1:
             return str(folded[0])
-        by_lower = {c.lower(): c for c in sorted(columns, reverse=True)}
+        by_lower = {c.lower(): c for c in reversed(self.usable)}
         lowered = difflib.get_close_matches(node.name.lower(), list(by_lower), n=3, cutoff=0.6)
         close = [by_lower[c] for c in lowered]
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
         raise self.error(
-            f"unknown column '{node.name}'", node, f"{hint}columns: {', '.join(sorted(columns))}"
+            f"unknown column '{node.name}'", node, f"{hint}columns: {', '.join(self.usable)}"
         )
 
     def compare(self, op: str, left: _Typed, right: _Typed) -> ir.BooleanValue:

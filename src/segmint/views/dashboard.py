@@ -342,8 +342,7 @@ def _card_view(card: PersonaCard) -> dict[str, Any]:
         "name": card.name,
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
         "value": f"{card.value} value · {card.revenue_per_member:,.0f} revenue per member/year",
-        "buying": f"{card.orders:.1f} orders, {card.average_order_value:,.0f} per order, "
-        f"every {card.days_between_orders:.0f} days; last {card.days_since_last_order:.0f} days ago",
+        "buying": _buying(card),
         "churn risk": card.risk,
         "traits": "; ".join(card.traits),
         "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
@@ -354,6 +353,22 @@ def _card_view(card: PersonaCard) -> dict[str, Any]:
     if card.too_small:
         view["note"] = "too small to act on"
     return view
+
+
+def _buying(card: PersonaCard) -> str:
+    """Orders, order value, cadence and last order, each left out when unknown (no cadence
+    for a segment of mostly one-order customers)."""
+    parts = [
+        text.format(value)
+        for value, text in (
+            (card.orders, "{:.1f} orders"),
+            (card.average_order_value, "{:,.0f} per order"),
+            (card.days_between_orders, "every {:.0f} days"),
+            (card.days_since_last_order, "last {:.0f} days ago"),
+        )
+        if value == value  # NaN: unknown
+    ]
+    return ", ".join(parts)
 
 
 def no_personas_message(segmentation: str) -> str:

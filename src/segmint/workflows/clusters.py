@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.models.clustering import (
     CustomerClusters,
@@ -187,7 +187,7 @@ def run_clusters(
     step = on_step or (lambda _: None)
     check_options(o.algorithm, o.k, o.k_range, o.min_share, o.small)
     step("reading features")
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
     data = customers_to_cluster(source, o.features)
     ordinals = band_levels(mart, day, data.columns)
@@ -335,7 +335,7 @@ def assign_clusters(
     """
     model_version, fitted = load_model(mart, name, version)
     stored = store.definition(mart, name, model_version)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
     choose_features(source, fitted.features)
     names = [*dict.fromkeys(fitted.segment_of), PROSPECTS]

@@ -20,7 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.features.btyd import btyd_summary, transaction_days
 from segmint.features.btyd_covariate import check_covariate, covariate_values
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
@@ -162,7 +162,7 @@ def fit(
     step = on_step or _quiet
     name, _ = check_model(o.model, allow_auto=True), check_spend(o.spend)
     covariate = None if o.covariate is None else check_covariate(o.covariate)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     split_end = day - dt.timedelta(weeks=o.holdout_weeks)
     step(f"calibration to {split_end}, holdout to {day}")
     split = calibration_holdout(mart, split_end, day)
@@ -254,7 +254,7 @@ def score(
         MartError: no customer has a purchase by the date.
     """
     o = options or ClvScoreOptions()
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     say = on_note or _quiet
     step = on_step or _quiet
     step("the CLV fit")
@@ -371,7 +371,7 @@ def run_clv(
     Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
     ``expected_spend`` per customer in ``scores``.
     """
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     fitted = fit_clv(fetch.frame(btyd_summary(mart, day)), check_model(model))
     store_fit(mart, fitted, day)
     return score_customers(

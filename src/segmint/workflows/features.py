@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import ibis
 
 from segmint.features import StoredFeatures, load_features, store_features, stored_dates
-from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of
 from segmint.features.build import assemble, build_parts
 from segmint.features.groups import groups_for
 from segmint.features.part_store import parts_key, stored_parts
@@ -28,7 +28,7 @@ Step = Callable[[str], None]
 def store(mart: Mart, as_of: AsOf | None = None, step: Step | None = None) -> StoredFeatures:
     """Every feature as of ``as_of`` (default: the last day with orders), stored in the
     table ``features``; groups still fresh in the store are reused."""
-    return store_features(mart, resolve_as_of(mart, as_of), step=step)
+    return store_features(mart, checked_as_of(mart, as_of), step=step)
 
 
 def current(
@@ -45,10 +45,10 @@ def current(
     """
     groups = groups_for(columns)
     if mart.read_only:  # nothing can be stored: built for this use only
-        day = resolve_as_of(mart, as_of)
+        day = checked_as_of(mart, as_of)
         return day, assemble(build_parts(mart, day, groups), day)
     apply_stored_retention(mart)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     return day, assemble(stored_parts(mart, day, groups, step), day)
 
 
@@ -57,7 +57,7 @@ def refresh_features(mart: Mart, as_of: AsOf | None = None) -> tuple[dt.date, ib
     ``features`` (which the dashboard's customer pages read) after applying the stored
     retention policy; the groups come from the store."""
     apply_stored_retention(mart)
-    stored = store_features(mart, as_of)
+    stored = store_features(mart, checked_as_of(mart, as_of))
     return stored.as_of, load_features(mart, stored.as_of)
 
 
@@ -71,7 +71,7 @@ def features_for(
     """The day and the features to segment on: ``features`` when given (already built for
     that day), else the groups of ``columns`` from the store (:func:`current`)."""
     if features is not None:
-        return resolve_as_of(mart, as_of), features
+        return checked_as_of(mart, as_of), features
     return current(mart, as_of, columns, step)
 
 

@@ -19,7 +19,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.models.propensity import PropensityClassifier, evaluate, feature_importance
 from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
@@ -102,7 +102,7 @@ def run_prediction(
             a label with one class.
     """
     target = target_of(target_name)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     horizon = target.default_horizon_days if horizon_days is None else horizon_days
     plan = plan_split(mart, target, day, horizon, split)
     train, validation, refit = _labelled_sets(mart, plan, horizon, target, training_rows)
@@ -213,7 +213,7 @@ def refresh_scores(
     stored retention policy is applied first.
     """
     apply_stored_retention(mart)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     if features is None:  # the day's features from the store, built once for both targets
         features = current(mart, day)[1]
     predictions = []

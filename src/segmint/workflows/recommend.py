@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.exceptions import InputError, MartError
-from segmint.features.asof import AsOf, parse_as_of, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.mart import Mart, csv_safety, privacy
 from segmint.scoring.recommend import (
     BLEND,
@@ -122,7 +122,7 @@ def fit(
     """
     o = options or RecommendFitOptions()
     method = method_name(o.method)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     segments = _segments(mart, o.segmentation, day)
     return store_recommendations(
         mart, day, method, o.settings(), segments, on_step=on_step, on_progress=on_progress
@@ -151,7 +151,7 @@ def evaluate(
 
 def rules(mart: Mart, as_of: AsOf | None = None, query: RuleQuery | None = None) -> RuleList:
     """The association rules of the baskets up to the date, with product names."""
-    return list_rules(mart, resolve_as_of(mart, as_of), query)
+    return list_rules(mart, checked_as_of(mart, as_of), query)
 
 
 def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import yaml
 
 from segmint.exceptions import SegmintError
 from segmint.features import StoredFeatures, load_features, store_features
-from segmint.features.asof import AsOf, resolve_as_of
+from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.mart.privacy.retention import RetentionResult
 from segmint.segmentation import store
@@ -67,7 +67,7 @@ def refresh(mart: Mart, as_of: AsOf | None = None, step: Step | None = None) -> 
     say = step or (lambda _: None)
     say("applying the retention policy")
     retention = apply_stored_retention(mart)
-    day = resolve_as_of(mart, as_of)
+    day = checked_as_of(mart, as_of)
     stored = store_features(mart, day, step=say)
     features = load_features(mart, day)
     run = RefreshRun(day, stored, retention=retention)

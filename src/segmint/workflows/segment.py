@@ -9,6 +9,7 @@ date, from data up to that date only, and stores one segment per customer (see
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from segmint.features.asof import AsOf
+from segmint.features.asof import AsOf, checked_as_of
+from segmint.features.attributes import attribute_columns
 from segmint.features.bands import rule_bands
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart
@@ -140,18 +142,31 @@ def run_rules(
     """
     ruleset = load_rules(rules)
     known = set(store.segmentations(mart).segmentation.execute())
+    day = checked_as_of(mart, as_of)
+    usable = rule_columns(mart, day, known)
     # only the groups of the feature and attribute columns the rules name are built
     named = sorted(ruleset.referenced_columns() - (known - set(FEATURE_COLUMNS)))
     # a built-in name may hide a band stored as ``<name>_attr`` (``age``): build attributes too
     named += [f"{column}_attr" for column in named if column in FEATURE_COLUMNS]
-    day, features = features_for(mart, as_of, features, named, step)
+    day, features = features_for(mart, day, features, named, step)
     others = sorted(ruleset.referenced_columns() - set(features.columns))
     joined = {other: store.assignments(mart, other, day) for other in others if other in known}
     table = with_segmentations(features, joined)
-    segments = assign(ruleset, table, bands=rule_bands(mart, day))
+    segments = assign(ruleset, table, bands=rule_bands(mart, day), columns=usable)
     definition = ruleset.definition()
     stored = store.save(mart, name, "rules", definition, day, segments)
     return SegmentationRun(name, stored.version, day, segment_sizes(mart, name, day, ruleset.names))
+
+
+def rule_columns(mart: Mart, day: dt.date, segmentations: Iterable[str]) -> list[str]:
+    """Every column a rule could name as of ``day``: the feature columns of every group,
+    the customer attributes (one small query for their names) and the stored segmentations.
+
+    Only the groups a ruleset names are built; this list lets a misspelt column's message
+    suggest and list what exists without building the rest.
+    """
+    attributes = attribute_columns(mart, day, reserved=FEATURE_COLUMNS)
+    return sorted({*FEATURE_COLUMNS, *(a.column for a in attributes), *segmentations})
 
 
 def segment_sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
