@@ -32,6 +32,7 @@ from segmint.views.customers import AudienceRows, audience, consent_channels, me
 from segmint.views.overview import Overview, base_figures, overview
 from segmint.views.rfm_grid import rfm_grid
 from segmint.views.segment_detail import ranked_members, top_products
+from segmint.views.stored_day import stored_day
 from segmint.workflows.profile import migration, profile
 
 NO_SEGMENTATIONS = (
@@ -195,13 +196,7 @@ class Dashboard:
         if as_of is None or as_of == "":
             return dates[-1]
         day = parse_as_of(as_of) if param is None else parse_query_date(as_of, param)
-        if day not in dates:
-            shown = ", ".join(d.isoformat() for d in dates[-10:])
-            raise MartError(
-                f"segmentation '{segmentation}' has no results as of {day.isoformat()}; "
-                f"stored dates: {shown}"
-            )
-        return day
+        return stored_day(day, dates, f"segmentation '{segmentation}' has no results")
 
     def segments(self, mart: Mart, segmentation: str, day: dt.date) -> list[str]:
         """Names of the segments of ``segmentation`` stored as of ``day`` (cached)."""
@@ -298,14 +293,8 @@ class Dashboard:
         if not as_of:
             return default_as_of(mart)
         day = parse_query_date(as_of, "as_of")
-        dates = self.score_dates(mart)
-        if day not in dates:
-            shown = ", ".join(d.isoformat() for d in dates[-10:]) or "none"
-            raise MartError(
-                f"no scores stored as of {day.isoformat()}; stored dates: {shown}. "
-                f"Run `segmint clv score --as-of {day.isoformat()}` to score that day."
-            )
-        return day
+        advice = f"Run `segmint clv score --as-of {day.isoformat()}` to score that day."
+        return stored_day(day, self.score_dates(mart), "no scores stored", advice)
 
     def value_risk(self, mart: Mart, day: dt.date) -> scores.ValueRisk:
         """CLV distribution, value × risk grid and top customers as of ``day`` (cached)."""

@@ -11,12 +11,12 @@ from fastapi.responses import Response
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role
-from segmint.exceptions import MartError
 from segmint.features import default_as_of, stored_dates
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
 from segmint.views import scores
 from segmint.views.plots import figures
+from segmint.views.stored_day import stored_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,13 +59,8 @@ def _feature_day(mart: Mart, dates: list[dt.date], as_of: str | None) -> dt.date
     if not as_of:
         return dates[-1] if dates else default_as_of(mart)
     day = parse_query_date(as_of, "as_of")
-    if day not in dates:
-        shown = ", ".join(d.isoformat() for d in dates[-10:]) or "none"
-        raise MartError(
-            f"no features stored as of {day.isoformat()}; stored dates: {shown}. "
-            f"Run `segmint features --as-of {day.isoformat()}` to build them."
-        )
-    return day
+    advice = f"Run `segmint features --as-of {day.isoformat()}` to build them."
+    return stored_day(day, dates, "no features stored", advice)
 
 
 @router.get("/migration")
