@@ -207,6 +207,6 @@ def test_value_page_reads_stored_scores(scored: TestClient) -> None:
     assert 'id="clv-chart"' in text and 'id="risk-chart"' in text
     assert NO_CLV.split(":")[0] not in text
     assert "399.50" in text  # mean of 0..799
-    assert "Churn risk: churn_risk scores as of 2025-12-31." in text  # the grid says its risk
+    assert "Churn risk: churn_risk of churn_gbm as of 2025-12-31." in text  # says its risk
     overview = scored.get("/").text
     assert "399.50" in overview and "not computed" not in overview

@@ -107,6 +107,7 @@ def test_score_then_value_tiers_and_grid(cdnow: Segmint) -> None:
     assert "fitting bgnbd as of 1997-09-30" in result.stderr
     again = cdnow("clv", "score", "--as-of", "1997-09-30")
     assert "using the bgnbd fit stored as of 1997-09-30" in again.stderr
+    assert "churn_risk of 2,357 buyers stored: P(no purchase in the next 90 days)" in again.stderr
     with segmint.connect(cdnow.mart) as mart:
         scores = mart.table("scores").to_pandas()
     counts = scores.groupby("score_name").size()
@@ -116,6 +117,7 @@ def test_score_then_value_tiers_and_grid(cdnow: Segmint) -> None:
         "expected_purchases": 2357,
         "expected_spend": 2357,
         "p_alive": 2357,
+        "churn_risk": 2357,  # from the histories, for the value x risk grid
     }
     value = cdnow("segment", "value")
     assert value.exit_code == 0, value.stderr
@@ -124,6 +126,7 @@ def test_score_then_value_tiers_and_grid(cdnow: Segmint) -> None:
     assert (
         "top 1-5%" in value.stdout
         and "P(no purchase in the next 90 days) of an MBG/NBD" in value.stdout
+        and "stored by `segmint clv score`" in value.stdout
     )
 
 

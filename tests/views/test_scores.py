@@ -13,6 +13,7 @@ import pytest
 import segmint
 from segmint.mart import Mart
 from segmint.mart.ingest import ingest
+from segmint.scoring.churn_source import HISTORY_MODEL
 from segmint.views.scores import (
     NO_CHURN,
     NO_CLV,
@@ -88,17 +89,22 @@ def test_no_scores_table_means_no_score(mart: Mart) -> None:
 
 def test_churn_risk_prefers_the_stored_risk_then_one_minus_p_alive(mart: Mart) -> None:
     put(mart, [("a", "2024-06-30", "m", "p_alive", 0.75)])
-    risk = churn_risk(mart, DAY)  # no orders: no MBG/NBD to fit
-    assert risk is not None and values(risk[0]) == {"a": 0.25} and risk[1] == "1 - p_alive"
-    put(mart, [("a", "2024-06-30", "m", "churn_risk", 0.6)])
     risk = churn_risk(mart, DAY)
-    assert risk is not None and values(risk[0]) == {"a": 0.6}
-    assert risk[1] == "churn_risk scores as of 2024-06-30"
+    assert risk is not None and values(risk[0]) == {"a": 0.25}
+    assert risk[1].startswith("1 - p_alive as of 2024-06-30")
+    assert "`segmint clv score --as-of 2024-06-30`" in risk[1]
+    put(mart, [("a", "2024-06-30", HISTORY_MODEL, "churn_risk", 0.4)])
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk[0]) == {"a": 0.4}
+    assert risk[1].startswith("P(no purchase in the next 90 days) of an MBG/NBD fitted on")
+    put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.6)])  # sorts after "churn_"
+    put(mart, [("a", "2024-06-30", "a-churn-model", "churn_risk", 0.7)])
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk[0]) == {"a": 0.7}
+    assert risk[1] == "churn_risk of a-churn-model as of 2024-06-30"
 
 
-def test_without_churn_risk_the_risk_is_the_mbgnbd_one_of_the_p_alive_date(
-    mart: Mart, tmp_path: Path
-) -> None:
+def test_nothing_is_fitted_on_a_request(mart: Mart, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     days = {f"c{i}": rng.uniform(0, 180, 1 + i % 4) for i in range(60)}
     rows = [
@@ -109,15 +115,10 @@ def test_without_churn_risk_the_risk_is_the_mbgnbd_one_of_the_p_alive_date(
     pd.DataFrame(rows, columns=["customer_id", "order_ts", "amount"]).to_csv(
         tmp_path / "o.csv", index=False
     )
-    ingest(mart, "transactions", tmp_path / "o.csv")
-    put(mart, [(c, "2024-06-30", "m", "p_alive", 1.0) for c in days])  # a BG/NBD's one-timers
+    ingest(mart, "transactions", tmp_path / "o.csv")  # enough to fit an MBG/NBD on
+    put(mart, [(c, "2024-06-30", "m", "p_alive", 0.9) for c in days])
     risk = churn_risk(mart, dt.date(2024, 7, 31))
-    assert risk is not None
-    assert risk[1].startswith(
-        "P(no purchase in the next 90 days) of an MBG/NBD fitted on the purchases up to 2024-06-30"
-    )
-    assert set(values(risk[0])) == set(days)
-    assert min(values(risk[0]).values()) > 0.0  # not 1 - p_alive
+    assert risk is not None and list(values(risk[0]).values()) == [pytest.approx(0.1)] * 60
 
 
 def test_value_risk_without_scores_says_what_to_run(mart: Mart) -> None:

@@ -10,6 +10,7 @@ from segmint.exceptions import InputError
 from segmint.features.btyd import btyd_summary
 from segmint.mart import Mart
 from segmint.scoring import clv_scores
+from segmint.scoring.churn_source import HISTORY_MODEL
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import latest_fit
 from segmint.workflows import clv
@@ -57,9 +58,10 @@ def test_the_calendar_is_read_only_for_models_that_use_it(
 def test_score_uses_the_stored_fit_and_says_so(cdnow_mart: Mart) -> None:
     said: list[str] = []
     first = clv.score(cdnow_mart, AS_OF, on_note=said.append)
-    assert said == [f"fitting bgnbd as of {AS_OF}"]
+    assert said[0] == f"fitting bgnbd as of {AS_OF}"
+    said.clear()
     again = clv.score(cdnow_mart, AS_OF, on_note=said.append)
-    assert said[-1] == f"using the bgnbd fit stored as of {AS_OF}"
+    assert said[0] == f"using the bgnbd fit stored as of {AS_OF}"
     assert again.totals == pytest.approx(first.totals)
     windows = clv.score(cdnow_mart, AS_OF, clv.ClvScoreOptions(windows=((12, 36),)))
     assert "clv_m12_36" in windows.totals
@@ -83,7 +85,35 @@ def test_score_without_a_stored_fit_summarises_the_purchases_once(
     again = clv.score(cdnow_mart, AS_OF)  # the stored fit: one summary, for the scores
     assert built == [AS_OF, AS_OF]
     assert again.totals == pytest.approx(fitted.totals, rel=1e-12)
-    assert cdnow_mart.table("scores").count().execute() == len(clv_scores.SCORE_NAMES) * 2357
+    scores = cdnow_mart.table("scores")
+    clv_rows = scores.filter(scores.model != HISTORY_MODEL).count().execute()
+    assert clv_rows == len(clv_scores.SCORE_NAMES) * 2357
+
+
+def test_score_stores_the_histories_churn_risk_unless_a_churn_model_scored(
+    cdnow_mart: Mart,
+) -> None:
+    said: list[str] = []
+    clv.score(cdnow_mart, AS_OF, on_note=said.append)
+    assert said[-1].startswith("churn_risk of 2,357 buyers stored: P(no purchase in the next 90")
+    scores = cdnow_mart.table("scores").to_pandas()
+    risk = scores[scores.score_name == "churn_risk"].set_index("customer_id").value
+    assert set(scores[scores.score_name == "churn_risk"].model) == {HISTORY_MODEL}
+    assert len(risk) == 2357 and risk.between(0, 1).all()
+    summary = btyd_summary(cdnow_mart, AS_OF).to_pandas().set_index("customer_id")
+    repeat = summary[summary.frequency >= 3]
+    recent = repeat.index[repeat["T"] - repeat.recency < 8]  # weeks since the last purchase
+    lapsed = repeat.index[repeat["T"] - repeat.recency > 40]
+    assert len(recent) > 50 and len(lapsed) > 50
+    assert risk[lapsed].mean() > risk[recent].mean() + 0.3
+    gbm = scores[scores.score_name == "churn_risk"].assign(model="churn_gbm", value=0.5)
+    cdnow_mart.insert("scores", gbm)
+    cdnow_mart.delete("scores", as_of=AS_OF, model=HISTORY_MODEL, score_name="churn_risk")
+    said.clear()
+    clv.score(cdnow_mart, AS_OF, on_note=said.append)
+    assert not any(line.startswith("churn_risk of") for line in said)
+    after = cdnow_mart.table("scores")
+    assert after.filter(after.model == HISTORY_MODEL).count().execute() == 0
 
 
 def test_backtest_measures_every_model_by_default(cdnow_mart: Mart) -> None:
@@ -112,7 +142,8 @@ def test_a_fit_flagged_by_an_erasure_is_fitted_again(cdnow_mart: Mart, which: st
     flag_for_refit(cdnow_mart, int(runs.loc[runs.kind == which, "run_id"].max()), AS_OF, "bgnbd")
     assert latest_fit(cdnow_mart) is None  # never applied again
     clv.score(cdnow_mart, AS_OF, on_note=said.append)
-    assert said == [f"fitting bgnbd as of {AS_OF}"] * 2
+    fits = [line for line in said if not line.startswith("churn_risk of")]
+    assert fits == [f"fitting bgnbd as of {AS_OF}"] * 2
     stored = latest_fit(cdnow_mart)
     assert stored is not None and stored[0].name == "bgnbd"
     assert len(cdnow_mart.table("model_runs").to_pandas()) == len(runs) + 2

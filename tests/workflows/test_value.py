@@ -106,7 +106,7 @@ def test_the_grid_prefers_a_stored_churn_risk(mart: Mart) -> None:
     customers = [f"c{i:04d}" for i in range(N_SCORED)]
     insert(mart, "scores", scores(customers, "churn_gbm", "churn_risk", np.full(N_SCORED, 0.9)))
     run = run_value(mart, AS_OF)
-    assert run.risk_source == "churn_risk of churn_gbm"
+    assert run.risk_source == f"churn_risk of churn_gbm as of {AS_OF}"
     assert run.grid["high"].sum() == N_SCORED
 
 

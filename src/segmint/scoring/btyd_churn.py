@@ -18,6 +18,10 @@ churned ones included; the MBG/NBD's ``1 - P(alive)`` ranks lapsed above active
 customers but stays under 0.11 on average for every lifecycle stage. The probability of
 no purchase in 90 days averages 0.73 for lapsed, 0.48 for active and 0.19 for loyal
 customers there, and means what ``churn_risk`` means.
+
+``segmint clv score`` stores it (:func:`store_btyd_churn_risk`) as the ``churn_risk`` of
+model :data:`~segmint.scoring.churn_source.HISTORY_MODEL`, so the dashboard's value & risk
+page reads it instead of fitting on a request (:mod:`segmint.scoring.churn_source`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,13 @@ from segmint.features.btyd import DAYS_PER_WEEK, btyd_summary
 from segmint.mart import Mart, fetch
 from segmint.models import MBGNBD
 from segmint.models.boundary import fit_transactions
-from segmint.scoring.propensity import BTYD_COLUMNS, TARGETS, any_purchase_probability
+from segmint.scoring.churn_source import HISTORY_MODEL
+from segmint.scoring.propensity import (
+    BTYD_COLUMNS,
+    TARGETS,
+    any_purchase_probability,
+    store_scores,
+)
 
 HORIZON_DAYS = TARGETS["churn"].default_horizon_days
 """Days ahead the risk looks: the churn label's default horizon."""
@@ -74,3 +84,24 @@ def btyd_churn_risk(mart: Mart, as_of: dt.date, horizon_days: int = HORIZON_DAYS
         f"purchases up to {as_of}"
     )
     return BtydChurnRisk(risk, f"{source} ({fit.note.rstrip('.')})" if fit.note else source)
+
+
+def store_btyd_churn_risk(mart: Mart, as_of: dt.date) -> BtydChurnRisk | None:
+    """:func:`btyd_churn_risk` as of ``as_of``, stored as the ``churn_risk`` scores of model
+    :data:`HISTORY_MODEL` (replacing that model's scores of the date); None, and nothing
+    done, when a churn model has scored the date (its risk is the one read).
+
+    Raises:
+        ConvergenceError: no fit is possible (e.g. no repeat buyer).
+        ModelInputError: no buyer as of the date.
+    """
+    churn = TARGETS["churn"].score_name
+    scores = mart.table("scores")
+    modelled = scores.filter(
+        (scores.as_of == as_of) & (scores.score_name == churn) & (scores.model != HISTORY_MODEL)
+    )
+    if int(modelled.count().execute()):
+        return None
+    found = btyd_churn_risk(mart, as_of)
+    store_scores(mart, as_of, HISTORY_MODEL, churn, found.risk.index, found.risk.to_numpy())
+    return found

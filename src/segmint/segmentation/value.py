@@ -30,6 +30,7 @@ import pandas as pd
 from segmint.exceptions import ConvergenceError, InputError, MartError, ModelInputError
 from segmint.features.population import population
 from segmint.mart import Mart
+from segmint.scoring.churn_source import preferred_model, source_of
 
 DEFAULT_CUTS = (0.01, 0.05, 0.20, 0.50)
 """Cumulative shares of customers, best first, at which a new tier starts."""
@@ -137,17 +138,19 @@ def value_tiers(
 def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
     """``customer_id``, ``risk`` and where it comes from.
 
-    The stored ``churn_risk`` of the first model by name that has it as of ``as_of``;
-    without one, the MBG/NBD's probability of no purchase in the next 90 days
+    The stored ``churn_risk`` as of ``as_of`` (a churn model's before the one ``segmint clv
+    score`` stores from the histories, :mod:`segmint.scoring.churn_source`); without one,
+    the MBG/NBD's probability of no purchase in the next 90 days
     (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`); when no MBG/NBD can be fitted,
     1 - ``p_alive`` of ``model``, and the source says why.
     """
     scores = mart.table("scores")
     churn = scores.filter((scores.as_of == as_of) & (scores.score_name == "churn_risk"))
-    models = sorted(churn.select("model").distinct().model.execute())
+    models = [str(m) for m in churn.select("model").distinct().model.execute()]
     if models:
-        chosen = _score(mart, as_of, str(models[0]), "churn_risk")
-        return chosen.select("customer_id", risk=chosen.value), f"churn_risk of {models[0]}"
+        name = preferred_model(models)
+        chosen = _score(mart, as_of, name, "churn_risk")
+        return chosen.select("customer_id", risk=chosen.value), source_of(name, as_of)
     from segmint.scoring.btyd_churn import btyd_churn_risk  # its learners load when used
 
     try:

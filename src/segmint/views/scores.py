@@ -4,11 +4,12 @@ Expected table (see ``docs/dashboard.md``): ``customer_id``, ``as_of`` (date), `
 ``score_name`` and ``value`` (float). The dashboard reads ``clv`` (predicted customer
 lifetime value, in the shop's currency) and ``churn_risk`` (probability of no purchase in
 the next 90 days, 0-1). For each score it takes the latest ``as_of`` on or before the day
-asked for and, when several models scored that day, the first model by name. Without a
-``churn_risk``, once the CLV model has stored ``p_alive``, the risk is the same
-probability from an MBG/NBD fitted on the purchases up to that date
-(:mod:`segmint.scoring.btyd_churn`), as ``segmint segment value`` uses it; ``1 - p_alive``
-only when no MBG/NBD can be fitted. The page says which.
+asked for and, when several models scored that day, the first model by name, except that
+a churn model's ``churn_risk`` is preferred to the one ``segmint clv score`` stores from
+the purchase histories (:mod:`segmint.scoring.churn_source`). Nothing is fitted here: with
+``p_alive`` but no ``churn_risk`` (scores stored before ``clv score`` stored the risk, or
+no MBG/NBD could be fitted) the risk is ``1 - p_alive``, and the page says so and which
+command stores a better one.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.mart import Mart
-from segmint.scoring.btyd_churn import btyd_churn_risk
+from segmint.scoring.churn_source import preferred_model, source_of
 from segmint.serving.frames import as_date
 from segmint.serving.score_table import SCORES_TABLE, has_scores
 
@@ -49,8 +49,8 @@ def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
     return None if found is None else found[0]
 
 
-def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date] | None:
-    """:func:`score` and its date, or None."""
+def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date, str] | None:
+    """:func:`score`, its date and its model, or None."""
     if not has_scores(mart):
         return None
     table = mart.table(SCORES_TABLE)
@@ -60,9 +60,9 @@ def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date] | N
         return None
     latest = as_date(found.as_of.iloc[0])
     dated = mine.filter(mine.as_of.cast("date") == ibis.date(latest))
-    model = dated.aggregate(model=dated.model.min()).execute().model.iloc[0]
+    model = preferred_model(str(m) for m in dated.select("model").distinct().model.execute())
     chosen = dated.filter(dated.model == model)
-    return chosen.select("customer_id", value=chosen.value.cast("float64")), latest
+    return chosen.select("customer_id", value=chosen.value.cast("float64")), latest, model
 
 
 def score_dates(mart: Mart) -> list[dt.date]:
@@ -78,21 +78,18 @@ def score_dates(mart: Mart) -> list[dt.date]:
 
 def churn_risk(mart: Mart, day: dt.date) -> tuple[ir.Table, str] | None:
     """``customer_id``, ``value`` = churn risk as of ``day``, and where it comes from: the
-    stored ``churn_risk``, else the MBG/NBD's as of the date of the stored ``p_alive``
-    (module docstring), else ``1 - p_alive``; None without either score."""
+    stored ``churn_risk``, else ``1 - p_alive`` (module docstring); None without either."""
     risk = _latest(mart, CHURN_RISK, day)
     if risk is not None:
-        return risk[0], f"{CHURN_RISK} scores as of {risk[1]}"
+        return risk[0], source_of(risk[2], risk[1])
     alive = _latest(mart, P_ALIVE, day)
     if alive is None:
         return None
-    try:
-        btyd = btyd_churn_risk(mart, alive[1])
-    except (ConvergenceError, ModelInputError):
-        return alive[0].select("customer_id", value=1.0 - alive[0].value), f"1 - {P_ALIVE}"
-    frame = btyd.risk.rename("value").reset_index()
-    table = ibis.memtable(frame, schema={"customer_id": "string", "value": "float64"})
-    return table, f"{btyd.source}; run `segmint score` to use a churn model's {CHURN_RISK} instead"
+    return alive[0].select("customer_id", value=1.0 - alive[0].value), (
+        f"1 - {P_ALIVE} as of {alive[1]}, which calls customers without a repeat purchase "
+        f"alive; run `segmint clv score --as-of {alive[1]}` to store the risk of no "
+        f"purchase in 90 days from the histories, or `segmint score` for a churn model's"
+    )
 
 
 @dataclass(frozen=True)

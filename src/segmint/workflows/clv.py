@@ -20,6 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.features.btyd import btyd_summary, transaction_days
 from segmint.features.btyd_covariate import check_covariate, covariate_values
@@ -27,6 +28,7 @@ from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
 from segmint.mart import Mart, fetch
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel
+from segmint.scoring.btyd_churn import store_btyd_churn_risk
 from segmint.scoring.clv_backtest import backtest as backtest_models
 from segmint.scoring.clv_backtest import holdout_metrics
 from segmint.scoring.clv_fit import (
@@ -275,10 +277,26 @@ def score(
 
     stored = None if o.model is not None else stored_fit(mart, day, say)
     if stored is not None:
-        return scored(stored)
-    step("each customer's purchases summarised")
-    with stored_summary(mart, day) as summary:  # built once: for the fit, then the scores
-        return scored(new_fit(mart, day, o.model, o.penalizer, say, summary), summary)
+        run = scored(stored)
+    else:
+        step("each customer's purchases summarised")
+        with stored_summary(mart, day) as summary:  # built once: for the fit, then the scores
+            run = scored(new_fit(mart, day, o.model, o.penalizer, say, summary), summary)
+    step("each buyer's risk of no purchase in the next 90 days")
+    store_history_risk(mart, day, say)
+    return run
+
+
+def store_history_risk(mart: Mart, day: dt.date, say: Say) -> None:
+    """Store the purchase histories' churn risk as of ``day`` for the value x risk grid
+    (:func:`segmint.scoring.btyd_churn.store_btyd_churn_risk`), and say what was done."""
+    try:
+        found = store_btyd_churn_risk(mart, day)
+    except (ConvergenceError, ModelInputError) as exc:
+        say(f"no churn risk from the purchase histories as of {day}: {exc}")
+        return
+    if found is not None:
+        say(f"churn_risk of {len(found.risk):,} buyers stored: {found.source}")
 
 
 def stored_fit(mart: Mart, day: dt.date, say: Say) -> ClvFit | None:
@@ -369,11 +387,14 @@ def run_clv(
     """Fit ``model`` with Gamma-Gamma on everything up to ``as_of``, store it, score every buyer.
 
     Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
-    ``expected_spend`` per customer in ``scores``.
+    ``expected_spend`` per customer in ``scores``, with the purchase histories' churn risk
+    (:func:`store_history_risk`).
     """
     day = checked_as_of(mart, as_of)
     fitted = fit_clv(fetch.frame(btyd_summary(mart, day)), check_model(model))
     store_fit(mart, fitted, day)
-    return score_customers(
+    run = score_customers(
         mart, fitted, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate
     )
+    store_history_risk(mart, day, _quiet)
+    return run
