@@ -18,7 +18,6 @@ from segmint.insight.personas import (
     PLAYS,
     TRAITS,
     PersonaCard,
-    personas,
     personas_from_profile,
     playbook,
 )
@@ -28,7 +27,9 @@ from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
 from segmint.synth import generate
+from segmint.views.dashboard import Dashboard
 from segmint.workflows.clusters import ClusterOptions, run_clusters
+from segmint.workflows.profile import personas
 
 pytestmark = pytest.mark.slow
 
@@ -260,8 +261,10 @@ def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:
     mart.con.insert("scores", ibis.memtable(scores))
     try:
         cards = {c.segment: c for c in personas(mart, "lifecycle")}
+        shown = Dashboard().personas(mart, "lifecycle")["loyal"]
     finally:
         mart.delete("scores", model="bgnbd", score_name="p_alive")
+    assert shown["churn risk"].startswith("high (") and "P(alive) 0.20" in shown["churn risk"]
     assert cards["loyal"].p_alive == pytest.approx(0.2)
     assert cards["loyal"].risk == "high" and "P(alive) 0.20" in cards["loyal"].risk_reason
     assert cards["loyal"].actions[0].play == "win back"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def test_enough_repeat_buyers_get_clv_and_the_money_adds_up(tmp_path: Path) -> N
         value = mart.table("order_lines")
         assert float((value.quantity * value.unit_price).sum().execute()) == pytest.approx(total)
         assert run.personas
+        assert all(math.isfinite(card.p_alive) for card in run.personas)  # judged with CLV
 
 
 def test_too_few_repeat_buyers_say_why_clv_is_not_fitted(tmp_path: Path) -> None:

@@ -47,12 +47,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segmint.features.asof import AsOf
 from segmint.insight.members import UNKNOWN
-from segmint.insight.profile import SegmentProfile, profile
-from segmint.insight.segment_alive import segment_p_alive
+from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
-from segmint.mart import Mart
 
 TRAIT_SMD = 0.3
 """Smallest |standardised difference| for a feature to name a segment."""
@@ -132,14 +129,6 @@ class PersonaCard:
     demographics: dict[str, str] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     too_small: bool = False
-
-
-def personas(
-    mart: Mart, segmentation: str, as_of: AsOf | None = None, *, min_share: float = 0.01
-) -> list[PersonaCard]:
-    """Persona cards of every segment of ``segmentation`` as of ``as_of``, most valuable first."""
-    described = profile(mart, segmentation, as_of, min_share=min_share)
-    return personas_from_profile(described, segment_p_alive(mart, segmentation, described.as_of))
 
 
 def personas_from_profile(

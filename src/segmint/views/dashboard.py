@@ -24,6 +24,7 @@ from segmint.features.asof import default_as_of, parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
 from segmint.insight.personas import PersonaCard, personas_from_profile
+from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.views import scores
@@ -316,10 +317,12 @@ class Dashboard:
         )
 
     def _personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
-        """Persona cards by segment, from the segmentation's latest (cached) profile."""
+        """Persona cards by segment, from the segmentation's latest (cached) profile and its
+        segments' mean P(alive) when CLV scores are stored for that date."""
         try:
             latest = self.dates(mart, segmentation)[-1]
-            cards = personas_from_profile(self.profile(mart, segmentation, latest))
+            described = self.profile(mart, segmentation, latest)
+            cards = personas_from_profile(described, segment_p_alive(mart, segmentation, latest))
         except SegmintError:
             return {}
         return {card.segment: _card_view(card) for card in cards}
@@ -332,7 +335,7 @@ def _card_view(card: PersonaCard) -> dict[str, Any]:
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
         "value": f"{card.value} value · {card.revenue_per_member:,.0f} revenue per member/year",
         "buying": _buying(card),
-        "churn risk": card.risk,
+        "churn risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
         "traits": "; ".join(card.traits),
         "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
         "channels": ", ".join(f"{c} ({share:.0%})" for c, share in card.channels),

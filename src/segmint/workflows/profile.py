@@ -17,6 +17,7 @@ from segmint.insight import profile as profile_of
 from segmint.insight.day_facts import DayFacts
 from segmint.insight.money import ValueMeasure
 from segmint.insight.personas import PersonaCard, personas_from_profile
+from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 
 
@@ -74,10 +75,10 @@ def profile(
 def personas(
     mart: Mart, segmentation: str, as_of: AsOf | None = None, *, min_share: float = 0.01
 ) -> list[PersonaCard]:
-    """Persona cards of every segment of ``segmentation`` as of ``as_of``, most valuable first."""
-    return personas_from_profile(
-        profile(mart, segmentation, as_of, ProfileOptions(min_share=min_share))
-    )
+    """Persona cards of every segment of ``segmentation`` as of ``as_of``, most valuable
+    first, with each segment's mean P(alive) when CLV scores are stored for the date."""
+    described = profile(mart, segmentation, as_of, ProfileOptions(min_share=min_share))
+    return personas_from_profile(described, segment_p_alive(mart, segmentation, described.as_of))
 
 
 def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> Migration:

@@ -19,6 +19,7 @@ from segmint.exceptions import SegmintError
 from segmint.features.btyd import btyd_summary
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.insight.profile import SegmentProfile
+from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.scoring.clv_scores import ScoreRun
@@ -82,7 +83,7 @@ def quickstart(
     scored, note = _clv(mart, day)
     step("money and personas")
     described = profile.profile(mart, "rfm", day)
-    cards = personas_from_profile(described)
+    cards = personas_from_profile(described, segment_p_alive(mart, "rfm", day))
     return QuickstartRun(
         loaded, day, runs, described, cards, scored, note, _next_steps(mart, scored is not None)
     )
