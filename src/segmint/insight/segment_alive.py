@@ -25,12 +25,11 @@ def segment_p_alive(mart: Mart, segmentation: str, day: dt.date) -> pd.Series:
         return pd.Series(dtype="float64")
     scores = mart.table("scores")
     alive = scores.filter((scores.as_of == day) & (scores.score_name == "p_alive"))
-    models = sorted(alive.select("model").distinct().model.execute())
-    if not models:
-        return pd.Series(dtype="float64")
-    mine = alive.filter(alive.model == str(models[0]))
     members = store.assignments(mart, segmentation, day)
-    joined = members.inner_join(mine, "customer_id")
-    means = joined.group_by("segment").aggregate(p_alive=joined.value.mean()).to_pandas()
-    result: pd.Series = means.set_index("segment").p_alive.astype("float64")
+    joined = members.inner_join(alive, "customer_id")
+    means = joined.group_by("model", "segment").aggregate(p_alive=joined.value.mean()).to_pandas()
+    if means.empty:
+        return pd.Series(dtype="float64")
+    first = means[means.model == means.model.min()]  # one query for every model's means
+    result: pd.Series = first.set_index("segment").p_alive.astype("float64")
     return result
