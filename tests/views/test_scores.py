@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -156,10 +157,15 @@ def test_value_risk_top_customers_carry_their_risk(mart: Mart) -> None:
     assert result.grid.customers.sum() == 1  # only b has both scores
 
 
+def scored(ids: list[str], values: list[float]) -> ibis.Table:
+    frame = pd.DataFrame({"customer_id": ids, "value": values})
+    return ibis.memtable(frame, schema={"customer_id": "string", "value": "float64"})
+
+
 def test_grid_tiers_by_percentile_and_bands_by_risk() -> None:
     ids = [f"c{i:03d}" for i in range(100)]
-    clv = pd.Series(range(1, 101), index=ids, dtype="float64")
-    risk = pd.Series([0.0] * 50 + [0.99] * 49 + [1.0], index=ids)
+    clv = scored(ids[::-1], list(range(100, 0, -1)))  # order does not matter
+    risk = scored(ids, [0.0] * 50 + [0.99] * 49 + [1.0])
     grid = _grid(clv, risk).set_index(["tier", "band"])
     assert grid.loc[("Top 1%", "80-100%"), "customers"] == 1
     assert grid.loc[("Top 1%", "80-100%"), "clv"] == 100.0
@@ -173,6 +179,19 @@ def test_grid_tiers_by_percentile_and_bands_by_risk() -> None:
     assert set(grid.index.get_level_values("band")) <= set(RISK_LABELS)
 
 
-def test_grid_clips_risk_outside_zero_one() -> None:
-    grid = _grid(pd.Series([1.0, 2.0], index=["a", "b"]), pd.Series([-0.5, 1.7], index=["a", "b"]))
-    assert set(grid.band) == {"0-20%", "80-100%"}
+def test_grid_clips_risk_outside_zero_one_and_leaves_out_unknown_risk() -> None:
+    clv = scored(["a", "b", "c", "d"], [1.0, 2.0, 3.0, 4.0])
+    grid = _grid(clv, scored(["a", "b", "c", "e"], [-0.5, 1.7, float("nan"), 0.5]))
+    assert dict(zip(grid.band, grid.customers, strict=True)) == {"0-20%": 1, "80-100%": 1}
+
+
+def test_grid_ties_in_clv_still_give_each_tier_its_share() -> None:
+    ids = [f"c{i:03d}" for i in range(200)]
+    grid = _grid(scored(ids, [5.0] * 200), scored(ids, [0.5] * 200)).set_index("tier")
+    assert grid.customers.to_dict() == {
+        "Top 1%": 2,
+        "Next 4%": 8,
+        "Next 15%": 30,
+        "Middle 30%": 60,
+        "Bottom 50%": 100,
+    }

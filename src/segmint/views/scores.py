@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from segmint.mart import Mart
@@ -126,20 +125,34 @@ def value_risk(mart: Mart, day: dt.date, top_n: int = 20) -> ValueRisk:
     top = values.nlargest(top_n, "value").rename(columns={"value": "clv"})
     if risk is None:
         return ValueRisk(series, None, top.reset_index(drop=True), average, messages)
-    risks = risk[0].execute().set_index("customer_id")["value"].astype("float64")
-    top["churn_risk"] = top.customer_id.map(risks)
-    grid = _grid(series, risks)
+    risks = risk[0].filter(risk[0].customer_id.isin(top.customer_id.tolist())).execute()
+    top["churn_risk"] = top.customer_id.map(risks.set_index("customer_id")["value"])
+    grid = _grid(clv, risk[0])
     return ValueRisk(series, grid, top.reset_index(drop=True), average, messages, risk[1])
 
 
-def _grid(clv: pd.Series, risk: pd.Series) -> pd.DataFrame:
-    """Customers and total CLV per (value tier by CLV percentile, churn risk band)."""
-    both = pd.DataFrame({"clv": clv}).join(risk.rename("risk"), how="inner")
-    percentile = both.clv.rank(pct=True, method="first")
-    tiers = np.select(
-        [percentile > e for e in TIER_EDGES], list(VALUE_TIERS[:-1]), default=VALUE_TIERS[-1]
+def _grid(clv: ir.Table, risk: ir.Table) -> pd.DataFrame:
+    """Customers and total CLV per (value tier by CLV percentile, churn risk band), of the
+    customers with both scores (``customer_id``, ``value`` tables), computed by the engine:
+    at a million customers, joining and cutting them in pandas took seconds on a click.
+
+    The percentile is the rank by CLV (ties by customer id) over the count, so each tier
+    holds its share; a risk outside 0-1 falls in the nearest band, an unknown one in none.
+    """
+    both = clv.inner_join(risk.rename(risk="value"), "customer_id")
+    both = both.filter(both.risk.notnull() & ~both.risk.isnan())
+    rank = ibis.row_number().over(order_by=[both.value, both.customer_id]) + 1
+    ranked = both.mutate(percentile=rank / both.count().over())
+    tier = ibis.cases(
+        *((ranked.percentile > e, t) for e, t in zip(TIER_EDGES, VALUE_TIERS, strict=False)),
+        else_=VALUE_TIERS[-1],
     )
-    bands = pd.cut(both.risk.clip(0, 1), list(RISK_BANDS), labels=list(RISK_LABELS), right=False)
-    both = both.assign(tier=tiers, band=bands.astype("string"))
-    grid = both.groupby(["tier", "band"]).agg(customers=("clv", "size"), clv=("clv", "sum"))
-    return grid.reset_index()
+    band = ibis.cases(
+        *((ranked.risk < e, b) for e, b in zip(RISK_BANDS[1:-1], RISK_LABELS, strict=False)),
+        else_=RISK_LABELS[-1],
+    )
+    cells = ranked.group_by(tier=tier, band=band).aggregate(
+        customers=ranked.count(), clv=ranked.value.sum()
+    )
+    result: pd.DataFrame = cells.order_by("tier", "band").execute()
+    return result
