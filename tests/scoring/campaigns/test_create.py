@@ -136,6 +136,25 @@ def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], mess
         create_campaign(synthetic, CampaignDesign(**{**DESIGN.__dict__, **change}))
 
 
+@pytest.mark.parametrize(
+    ("holdout", "message"),
+    [
+        (1e-6, r"would have [\d,]+ target and 0 control members.*raise --holdout"),
+        (1 - 1e-6, r"would have 0 target and [\d,]+ control members.*lower --holdout"),
+    ],
+)
+def test_a_split_too_small_to_measure_is_refused_before_writing(
+    synthetic: Mart, holdout: float, message: str
+) -> None:
+    lopsided = CampaignDesign(**{**DESIGN.__dict__, "holdout": holdout})
+    with pytest.raises(InputError, match=message):
+        create_campaign(synthetic, lopsided, now=NOW)
+    campaigns = synthetic.table("campaigns")
+    assert campaigns.filter(campaigns.campaign_id == DESIGN.name).count().execute() == 0
+    assert len(_members(synthetic)) == 0
+    create_campaign(synthetic, DESIGN, now=NOW)  # the name is still free
+
+
 def test_an_audience_nobody_may_contact(synthetic: Mart) -> None:
     nobody = CampaignDesign(**{**DESIGN.__dict__, "channel": "post"})
     with pytest.raises(InputError, match=r"would reach 0 customer.*lack consent for post") as why:

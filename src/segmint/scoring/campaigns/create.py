@@ -30,6 +30,7 @@ from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
 from segmint.scoring.campaigns.audience import Audience, AudienceCounts, eligible_audience
+from segmint.scoring.campaigns.measure import MIN_GROUP_SIZE
 from segmint.scoring.campaigns.uplift_selection import (
     UpliftOutcome,
     UpliftSelection,
@@ -255,11 +256,12 @@ def create_campaign(
         # Without --stratify-by each member's stratum is its segment, one of those chosen.
         known = list(design.segments) if design.stratify_by is None else None
         stored = store(assign(members, design.holdout, seed, known), scratch)
+        strata = _strata(stored)
+        _refuse_unmeasurable(design, strata)
         with mart.unordered(), mart.transaction():  # members in any order: read by id
             _refuse_existing(mart, design.name)  # again, inside the transaction
             mart.insert("campaigns", _campaign_row(design, seed, start, end))
             mart.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
-        strata = _strata(stored)
         baseline = audience_baseline(
             mart, stored.select("customer_id"), audience.run.as_of, design.window_days
         )
@@ -313,6 +315,29 @@ def _audience(
     kept = ibis.memtable({"customer_id": selection.selected["customer_id"].astype(str).tolist()})
     members = audience.members.semi_join(kept, "customer_id")
     return audience, members, selection
+
+
+def _refuse_unmeasurable(design: CampaignDesign, strata: Sequence[StratumGroups]) -> None:
+    """Refuse, before anything is written, a split that leaves a group too small to measure:
+    the assignment is never redrawn, so such a campaign could never be measured nor made
+    again under its name."""
+    n_target = sum(s.n_target for s in strata)
+    n_control = sum(s.n_control for s in strata)
+    if min(n_target, n_control) >= MIN_GROUP_SIZE:
+        return
+    n_total = n_target + n_control
+    fix = (
+        f"raise --holdout ({MIN_GROUP_SIZE} of {n_total:,} is {MIN_GROUP_SIZE / n_total:.1%})"
+        if n_control < MIN_GROUP_SIZE
+        else f"lower --holdout ({MIN_GROUP_SIZE} of {n_total:,} as target is a holdout of "
+        f"{1 - MIN_GROUP_SIZE / n_total:.1%})"
+    )
+    raise InputError(
+        f"campaign '{design.name}' would have {n_target:,} target and {n_control:,} control "
+        f"members (holdout {design.holdout:g} of {n_total:,} eligible); measuring its lift "
+        f"needs at least {MIN_GROUP_SIZE} in each group. Nothing was written: {fix}, or "
+        "target more segments."
+    )
 
 
 def _no_consents_hint(mart: Mart, channel: str) -> str:

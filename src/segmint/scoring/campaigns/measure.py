@@ -215,11 +215,15 @@ def _window(
     return Window.of(begin, window_days, pre_days or window_days)
 
 
+MIN_GROUP_SIZE = 2
+"""Members each group needs for a lift to be measured (a variance needs two values)."""
+
+
 def _groups(frame: pa.Table, campaign_id: str) -> np.ndarray:
     """True for each target member; at least two members in each group."""
     target = numbers(frame["target"])
     n_target, n_control = int(target.sum()), int((~target).sum())
-    if n_target < 2 or n_control < 2:
+    if n_target < MIN_GROUP_SIZE or n_control < MIN_GROUP_SIZE:
         raise InputError(
             f"campaign '{campaign_id}' has {n_target} target and {n_control} control members; "
             "measuring a lift needs at least two of each."
