@@ -155,6 +155,16 @@ def test_a_split_too_small_to_measure_is_refused_before_writing(
     create_campaign(synthetic, DESIGN, now=NOW)  # the name is still free
 
 
+@pytest.mark.parametrize("start", [SEGMENTS_AS_OF, SEGMENTS_AS_OF - dt.timedelta(days=400)])
+def test_a_start_not_after_the_segments_date_is_refused(synthetic: Mart, start: dt.date) -> None:
+    early = CampaignDesign(**{**DESIGN.__dict__, "start": start})
+    with pytest.raises(InputError, match=f"would start on {start}, not after its segments' date"):
+        create_campaign(synthetic, early, now=NOW)
+    campaigns = synthetic.table("campaigns")
+    assert campaigns.filter(campaigns.campaign_id == DESIGN.name).count().execute() == 0
+    assert len(_members(synthetic)) == 0
+
+
 def test_an_audience_nobody_may_contact(synthetic: Mart) -> None:
     nobody = CampaignDesign(**{**DESIGN.__dict__, "channel": "post"})
     with pytest.raises(InputError, match=r"would reach 0 customer.*lack consent for post") as why:

@@ -58,8 +58,8 @@ class CampaignDesign:
             itself by default.
         seed: seed of the split; derived from ``name`` when None (so two campaigns do not
             hold out the same customers).
-        start, end: first and last day; ``start`` defaults to the day after the segments'
-            date, ``end`` to ``start + window_days - 1``.
+        start, end: first and last day; ``start`` must fall after the segments' date and
+            defaults to the day after it, ``end`` to ``start + window_days - 1``.
         cost_per_contact: cost of one contact, for ROI.
         as_of: use segments stored on or before this date (the latest by default).
         expected_lift: relative lift the power calculation is done for.
@@ -250,8 +250,7 @@ def create_campaign(
         audience, members, selection = _audience(mart, design, suppressed, store)
         counts = audience.counts
         seed = default_seed(design.name) if design.seed is None else design.seed
-        start = design.start or audience.run.as_of + dt.timedelta(days=1)
-        end = design.end or start + dt.timedelta(days=design.window_days - 1)
+        start, end = _dates(design, audience.run.as_of)
         assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         # Without --stratify-by each member's stratum is its segment, one of those chosen.
         known = list(design.segments) if design.stratify_by is None else None
@@ -273,6 +272,21 @@ def create_campaign(
         return created
     notes = (*created.notes, *selection.notes)
     return dataclasses.replace(created, selection=selection, notes=notes)
+
+
+def _dates(design: CampaignDesign, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day: after the segments' date, since the audience is chosen from
+    purchases up to that date and a window on or before it holds responses that happened
+    before anyone could be contacted."""
+    start = design.start or as_of + dt.timedelta(days=1)
+    if start <= as_of:
+        raise InputError(
+            f"campaign '{design.name}' would start on {start}, not after its segments' date "
+            f"{as_of}: its response window would hold purchases made before the audience was "
+            f"chosen. Start it after {as_of} (the default is {as_of + dt.timedelta(days=1)}), "
+            "or pick segments stored before the start with --as-of."
+        )
+    return start, design.end or start + dt.timedelta(days=design.window_days - 1)
 
 
 def _audience(
