@@ -68,6 +68,10 @@ def test_a_window_the_data_do_not_cover_is_said(tiny: Mart) -> None:
     assert late.notes[0].startswith(
         "the mart holds orders up to 2024-03-24, before the window ends on 2024-04-02"
     )
+    early = campaign_results(tiny, "k1", start=dt.date(2024, 1, 1))  # orders from 20 Feb
+    assert early.notes[0].startswith(
+        "the mart's orders start on 2024-02-20, after the window starts on 2024-01-01"
+    )
 
 
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:

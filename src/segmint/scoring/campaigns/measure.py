@@ -178,15 +178,30 @@ def data_through(mart: Mart) -> dt.date | None:
 
 
 def _data_notes(mart: Mart, window: Window) -> list[str]:
-    """A note when the orders end before the response window does."""
-    through = data_through(mart)
-    if through is not None and through >= window.last_day:
-        return []
-    seen = "no orders at all" if through is None else f"orders up to {through}"
-    return [
-        f"the mart holds {seen}, before the window ends on {window.last_day}: responses "
-        "after that are missing, so these lifts cover part of the window (or none of it)"
-    ]
+    """A note when the orders start after the response window starts or end before it
+    does: the lifts then cover part of the window, or none of it."""
+    orders = mart.table("orders")
+    span = rows(orders.aggregate(first=orders.order_ts.min(), last=orders.order_ts.max()))[0]
+    if span["last"] is None:
+        return [
+            f"the mart holds no orders at all: the window {window.start} to "
+            f"{window.last_day} has no responses"
+        ]
+    first, through = span["first"].date(), span["last"].date()
+    notes = []
+    if first > window.start:
+        notes.append(
+            f"the mart's orders start on {first}, after the window starts on {window.start}: "
+            "responses before that are missing, so these lifts cover part of the window "
+            "(or none of it)"
+        )
+    if through < window.last_day:
+        notes.append(
+            f"the mart holds orders up to {through}, before the window ends on "
+            f"{window.last_day}: responses after that are missing, so these lifts cover part "
+            "of the window (or none of it)"
+        )
+    return notes
 
 
 def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:
