@@ -88,6 +88,13 @@ def test_segment_popularity_counts_within_rfm_once_it_is_stored(mart: Mart) -> N
         )
 
 
+def test_show_tells_an_unknown_customer_from_one_without_a_list(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no recommendations stored for customer 'c0': run"):
+        recommend.show(mart, "c0")
+    with pytest.raises(MartError, match="no customer with id 'C0' in the mart"):
+        recommend.show(mart, "C0")
+
+
 def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> None:
     recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=2))
     mine = recommend.show(mart, "c0")

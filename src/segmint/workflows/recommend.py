@@ -21,6 +21,7 @@ import pandas as pd
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.mart import Mart, csv_safety, privacy
+from segmint.mart.fetch import scalar
 from segmint.scoring.recommend import (
     BLEND,
     METHODS,
@@ -165,6 +166,12 @@ def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFram
     mine = stored.filter(stored.customer_id == customer_id)
     day = parse_as_of(as_of) if as_of else mine.as_of.max().execute()
     if day is None or pd.isna(day):
+        customers = mart.table("customers")
+        if not scalar(customers.filter(customers.customer_id == customer_id).count()):
+            raise MartError(
+                f"no customer with id '{customer_id}' in the mart: check the id (ids are "
+                "matched exactly, case and spaces included)."
+            )
         raise MartError(
             f"no recommendations stored for customer '{customer_id}': run "
             "`segmint recommend fit` (customers need a purchase by its date)."
