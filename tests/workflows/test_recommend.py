@@ -112,6 +112,22 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
         recommend.export(mart, out, recommend.RecommendExportOptions(as_of="2024-01-01"))
 
 
+def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:
+    misspelt = recommend.RuleQuery(min_count=5, max_len=2, exclude_products=("P0 ", "p1"))
+    with pytest.raises(InputError, match=r"\('P0 ': the mart holds p0\)"):
+        recommend.rules(mart, DAY, misspelt)
+    options = recommend.RecommendFitOptions(method="popular", exclude_products=("P0",))
+    with pytest.raises(InputError, match="'P0': the mart holds p0"):
+        recommend.fit(mart, DAY, options)
+    with pytest.raises(InputError, match="'P0': the mart holds p0"):
+        recommend.evaluate(mart, "2024-02-15", options)
+    assert mart.table("recommendations").count().execute() == 0
+    # an id held in no spelling has nothing to exclude (a code of another year's data)
+    kept = recommend.RuleQuery(min_count=5, max_len=2, exclude_products=("p0", "gone"))
+    found = recommend.rules(mart, DAY, kept).rules
+    assert len(found) and "p0" not in set(found.antecedent) | set(found.consequent)
+
+
 def test_rules_as_of_a_date(mart: Mart) -> None:
     found = recommend.rules(mart, DAY, recommend.RuleQuery(min_count=5, max_len=2))
     assert found.as_of == DAY and found.n_baskets == 60
