@@ -56,6 +56,16 @@ def test_writes_the_campaign_and_its_members(synthetic: Mart) -> None:
     assert created.as_dict()["groups"] == {"target": created.n_target, "control": created.n_control}
 
 
+def test_a_segment_named_twice_is_targeted_once(synthetic: Mart) -> None:
+    twice = CampaignDesign(**{**DESIGN.__dict__, "segments": ("new_browser", "new_browser")})
+    created = create_campaign(synthetic, twice, now=NOW)
+    members = _members(synthetic)
+    assert members["customer_id"].is_unique
+    assert len(members) == created.counts.n_eligible == created.n_target + created.n_control
+    row = synthetic.table("campaigns").filter(lambda t: t.campaign_id == DESIGN.name).execute()
+    assert row["description"].iloc[0].startswith("Segments new_browser of latent;")
+
+
 def test_the_split_is_the_documented_rule(synthetic: Mart) -> None:
     created = create_campaign(synthetic, DESIGN, now=NOW)
     members = _members(synthetic)

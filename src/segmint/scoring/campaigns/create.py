@@ -413,7 +413,7 @@ def _created(
 
 
 def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.date) -> ir.Table:
-    segments = ", ".join(design.segments)
+    segments = ", ".join(dict.fromkeys(design.segments))
     summary = (
         f"Segments {segments} of {design.segmentation}; {design.holdout:.0%} held out"
         f"{' per ' + design.stratify_by + ' segment' if design.stratify_by else ' per segment'}; "
