@@ -74,6 +74,16 @@ def test_a_window_the_data_do_not_cover_is_said(tiny: Mart) -> None:
     )
 
 
+def test_a_window_other_than_the_campaign_s_dates_is_said(tiny: Mart) -> None:
+    week = campaign_results(tiny, "k1", window_days=7)  # k1 runs 10 to 23 March
+    assert week.notes == (
+        "the campaign runs from 2024-03-10 to 2024-03-23 (14 days) but these lifts count "
+        "responses from 2024-03-10 to 2024-03-16: pass --window-days 14 to measure it over "
+        "its own dates",
+    )
+    assert campaign_results(tiny, "k1", window_days=14).notes == ()
+
+
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:
     results = campaign_results(tiny, "k1", window_days=1, pre_days=30)
     lift = results.lift["revenue_per_member"]

@@ -145,7 +145,7 @@ def campaign_results(
     row = campaign_row(mart, campaign_id)
     window = _window(row, campaign_id, start, window_days, pre_days)
     outcomes = member_outcomes(mart, campaign_id, window)
-    frame, notes = outcomes.frame, _data_notes(mart, window)
+    frame, notes = outcomes.frame, [*_data_notes(mart, window), *_span_notes(row, window)]
     target = _groups(frame, campaign_id)
     metrics = _metrics(outcomes, notes)
     lifts = _lifts(frame, target, metrics, n_resamples, random_state)
@@ -175,6 +175,20 @@ def data_through(mart: Mart) -> dt.date | None:
     """The day of the latest order in the mart (None without orders)."""
     latest = scalar(mart.table("orders").order_ts.max())
     return None if latest is None else latest.date()
+
+
+def _span_notes(row: dict[str, Any], window: Window) -> list[str]:
+    """A note when the window measured does not end on the campaign's recorded last day
+    (a 30-day campaign measured over the default 14 days, or the other way round)."""
+    first, last = _date(row, "start_date"), _date(row, "end_date")
+    if first is None or last is None or last == window.last_day or last < first:
+        return []
+    days = (last - first).days + 1
+    return [
+        f"the campaign runs from {first} to {last} ({days} days) but these lifts count "
+        f"responses from {window.start} to {window.last_day}: pass --window-days {days} "
+        "to measure it over its own dates"
+    ]
 
 
 def _data_notes(mart: Mart, window: Window) -> list[str]:
