@@ -77,6 +77,8 @@ def test_power_reproduces_the_issue_numbers(shop: Segmint) -> None:
     assert payload["mde"] == pytest.approx(0.002, rel=1e-3)
     human = shop("campaign", "power", "--baseline-rate", "0.02", "--audience", "5000", mart=False)
     assert "minimum detectable effect" in human.stdout
+    tiny = shop("campaign", "power", "--baseline-rate", "0.02", "--audience", "1", mart=False)
+    assert tiny.exit_code == 2 and "'--audience'" in " ".join(tiny.output.split())
 
 
 def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> None:
