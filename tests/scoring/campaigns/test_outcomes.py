@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import pytest
 
+from segmint.exceptions import InputError
 from segmint.mart import Mart
 from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
 
@@ -82,6 +83,13 @@ def test_a_window_other_than_the_campaign_s_dates_is_said(tiny: Mart) -> None:
         "its own dates",
     )
     assert campaign_results(tiny, "k1", window_days=14).notes == ()
+
+
+def test_a_window_or_pre_period_under_a_day_is_named(tiny: Mart) -> None:
+    with pytest.raises(InputError, match=r"response window \(--window-days\) .* got 0\.$"):
+        campaign_results(tiny, "k1", window_days=0)
+    with pytest.raises(InputError, match=r"pre-period \(--pre-days\) .* got -3\.$"):
+        campaign_results(tiny, "k1", pre_days=-3)
 
 
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:

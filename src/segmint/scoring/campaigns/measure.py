@@ -231,9 +231,13 @@ def _window(
     pre_days: int | None,
 ) -> Window:
     """The response window and pre-period of the campaign in ``row``."""
-    if window_days < 1 or (pre_days is not None and pre_days < 1):
+    if window_days < 1:
         raise InputError(
-            f"window and pre-period must be at least 1 day; got {window_days} and {pre_days}."
+            f"the response window (--window-days) must be at least 1 day; got {window_days}."
+        )
+    if pre_days is not None and pre_days < 1:
+        raise InputError(
+            f"the CUPED pre-period (--pre-days) must be at least 1 day; got {pre_days}."
         )
     begin = start or _date(row, "start_date")
     if begin is None:
