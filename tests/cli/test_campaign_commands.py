@@ -226,6 +226,8 @@ def test_errors_are_one_line(shop: Segmint) -> None:
         dated = shop(*base, "--channel", "email", flag, "June")
         assert dated.exit_code == 2
         assert f"{flag} must be a date written YYYY-MM-DD; got 'June'" in dated.stderr
+    future = shop(*base, "--channel", "email", "--as-of", "2999-01-01")
+    assert future.exit_code == 2 and "as_of 2999-01-01 is in the future" in future.stderr
 
 
 def test_help_lists_every_command() -> None:
