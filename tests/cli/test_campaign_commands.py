@@ -77,6 +77,8 @@ def test_power_reproduces_the_issue_numbers(shop: Segmint) -> None:
     assert payload["mde"] == pytest.approx(0.002, rel=1e-3)
     human = shop("campaign", "power", "--baseline-rate", "0.02", "--audience", "5000", mart=False)
     assert "minimum detectable effect" in human.stdout
+    tiny = shop("campaign", "power", "--baseline-rate", "0.02", "--audience", "1", mart=False)
+    assert tiny.exit_code == 2 and "'--audience'" in " ".join(tiny.output.split())
 
 
 def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> None:
@@ -224,6 +226,8 @@ def test_errors_are_one_line(shop: Segmint) -> None:
         dated = shop(*base, "--channel", "email", flag, "June")
         assert dated.exit_code == 2
         assert f"{flag} must be a date written YYYY-MM-DD; got 'June'" in dated.stderr
+    future = shop(*base, "--channel", "email", "--as-of", "2999-01-01")
+    assert future.exit_code == 2 and "as_of 2999-01-01 is in the future" in future.stderr
 
 
 def test_help_lists_every_command() -> None:

@@ -193,7 +193,7 @@ def test_show_lists_one_customer_with_the_reasons(shop: Segmint) -> None:
     assert f"recommendations for {customer} as of" in table.stdout
     assert "because you bought" in table.stdout
     missing = shop("recommend", "show", "nobody")
-    assert missing.exit_code == 2 and "no recommendations stored for customer" in missing.stderr
+    assert missing.exit_code == 2 and "no customer with id 'nobody' in the mart" in missing.stderr
 
 
 def test_export_keeps_customers_who_consented_when_the_file_is_made(

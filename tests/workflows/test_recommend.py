@@ -88,6 +88,13 @@ def test_segment_popularity_counts_within_rfm_once_it_is_stored(mart: Mart) -> N
         )
 
 
+def test_show_tells_an_unknown_customer_from_one_without_a_list(mart: Mart) -> None:
+    with pytest.raises(MartError, match="no recommendations stored for customer 'c0': run"):
+        recommend.show(mart, "c0")
+    with pytest.raises(MartError, match="no customer with id 'C0' in the mart"):
+        recommend.show(mart, "C0")
+
+
 def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> None:
     recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=2))
     mine = recommend.show(mart, "c0")
@@ -103,6 +110,22 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
         recommend.export(mart, out, recommend.RecommendExportOptions(channel=" "))
     with pytest.raises(MartError, match="no recommendations stored as of 2024-01-01"):
         recommend.export(mart, out, recommend.RecommendExportOptions(as_of="2024-01-01"))
+
+
+def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:
+    misspelt = recommend.RuleQuery(min_count=5, max_len=2, exclude_products=("P0 ", "p1"))
+    with pytest.raises(InputError, match=r"\('P0 ': the mart holds p0\)"):
+        recommend.rules(mart, DAY, misspelt)
+    options = recommend.RecommendFitOptions(method="popular", exclude_products=("P0",))
+    with pytest.raises(InputError, match="'P0': the mart holds p0"):
+        recommend.fit(mart, DAY, options)
+    with pytest.raises(InputError, match="'P0': the mart holds p0"):
+        recommend.evaluate(mart, "2024-02-15", options)
+    assert mart.table("recommendations").count().execute() == 0
+    # an id held in no spelling has nothing to exclude (a code of another year's data)
+    kept = recommend.RuleQuery(min_count=5, max_len=2, exclude_products=("p0", "gone"))
+    found = recommend.rules(mart, DAY, kept).rules
+    assert len(found) and "p0" not in set(found.antecedent) | set(found.consequent)
 
 
 def test_rules_as_of_a_date(mart: Mart) -> None:

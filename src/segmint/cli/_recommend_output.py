@@ -74,13 +74,20 @@ def show_evaluation(result: Evaluation, format_: OutputFormat) -> None:
         view.add_row(str(row["method"]), str(row["kind"]), *cells, style=style)
     out.print(view)
     for metric in ("recall", "map"):
-        best = result.best_baseline(metric)
-        margin = result.value(BLEND, metric) - result.value(best, metric)
-        word = "beats" if margin > 0 else "does not beat"
-        out.print(
-            f"{metric}@{result.k}: auto {word} the best baseline ({best}) by {margin:+.4f}",
-            highlight=False,
-        )
+        out.print(against_baseline(result, metric), highlight=False)
+
+
+def against_baseline(result: Evaluation, metric: str) -> str:
+    """One line: how the blend's ``metric`` compares with the best baseline's, the margin
+    said as a distance (never "does not beat … by -0.01")."""
+    best = result.best_baseline(metric)
+    margin = result.value(BLEND, metric) - result.value(best, metric)
+    head = f"{metric}@{result.k}: auto"
+    if margin > 0:
+        return f"{head} beats the best baseline ({best}) by {margin:.4f}"
+    if margin == 0:
+        return f"{head} ties with the best baseline ({best})"
+    return f"{head} falls {-margin:.4f} short of the best baseline ({best})"
 
 
 def write_rules(found: RuleList, out_file: Path) -> None:

@@ -115,7 +115,7 @@ def power(
     ] = None,
     holdout: Annotated[float, Opt("--holdout", help="Share held out as control.")] = 0.1,
     audience: Annotated[
-        int | None, Opt("--audience", help="Audience size: its split and MDE.")
+        int | None, Opt("--audience", min=2, help="Audience size: its split and MDE.")
     ] = None,
     cuped_correlation: Annotated[
         float, Opt("--cuped-correlation", help="Pre-period correlation CUPED would use.")

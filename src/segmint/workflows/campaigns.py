@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segmint.features.asof import check_as_of
 from segmint.mart import Mart, privacy
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.scoring.campaigns import (
@@ -101,7 +102,7 @@ def create(
         start=o.start,
         end=o.end,
         cost_per_contact=o.cost_per_contact,
-        as_of=o.as_of,
+        as_of=None if o.as_of is None else check_as_of(mart, o.as_of),
         expected_lift=o.expected_lift,
         window_days=o.window_days,
         select_share=o.select_share,

@@ -21,6 +21,7 @@ import pandas as pd
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.mart import Mart, csv_safety, privacy
+from segmint.mart.fetch import scalar, values
 from segmint.scoring.recommend import (
     BLEND,
     METHODS,
@@ -122,6 +123,7 @@ def fit(
     """
     o = options or RecommendFitOptions()
     method = method_name(o.method)
+    check_excluded(mart, o.exclude_products)
     day = checked_as_of(mart, as_of)
     segments = _segments(mart, o.segmentation, day)
     return store_recommendations(
@@ -142,6 +144,7 @@ def evaluate(
         InputError: a test window that ends before it starts; no baskets by the split.
     """
     o = options or RecommendOptions()
+    check_excluded(mart, o.exclude_products)
     split = parse_as_of(split_date)
     last = parse_as_of(end) if end is not None else None
     segments = _segments(mart, o.segmentation, split)
@@ -151,7 +154,43 @@ def evaluate(
 
 def rules(mart: Mart, as_of: AsOf | None = None, query: RuleQuery | None = None) -> RuleList:
     """The association rules of the baskets up to the date, with product names."""
+    check_excluded(mart, () if query is None else query.exclude_products)
     return list_rules(mart, checked_as_of(mart, as_of), query)
+
+
+def check_excluded(mart: Mart, exclude_products: tuple[str, ...]) -> None:
+    """Refuse a product id to exclude that the mart holds only in another case or with
+    other surrounding spaces (``post`` for ``POST``).
+
+    Ids are matched exactly, so such an id would exclude nothing and leave postage among
+    the recommendations without a word. An id the mart does not hold in any spelling
+    excludes nothing either, but has nothing to exclude (a code of another year's data).
+
+    Raises:
+        InputError: names each such id and the ids of the mart to write instead.
+    """
+    wanted = sorted(set(exclude_products))
+    if not wanted:
+        return
+    known: set[str] = set()
+    folded: dict[str, set[str]] = {}
+    for table in (mart.table("products"), mart.table("order_lines")):
+        key = table.product_id.strip().lower()
+        near = table.filter(key.isin([p.strip().lower() for p in wanted]))
+        for found in values(near.select("product_id").distinct().product_id):
+            known.add(found)
+            folded.setdefault(found.strip().lower(), set()).add(found)
+    misspelt = {
+        p: sorted(folded[p.strip().lower()])
+        for p in wanted
+        if p not in known and p.strip().lower() in folded
+    }
+    if misspelt:
+        fixes = "; ".join(f"{p!r}: the mart holds {', '.join(ids)}" for p, ids in misspelt.items())
+        raise InputError(
+            f"--exclude-product ids are matched exactly, case and spaces included, and these "
+            f"match no product as written ({fixes}). Write the ids as the mart holds them."
+        )
 
 
 def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
@@ -165,6 +204,12 @@ def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFram
     mine = stored.filter(stored.customer_id == customer_id)
     day = parse_as_of(as_of) if as_of else mine.as_of.max().execute()
     if day is None or pd.isna(day):
+        customers = mart.table("customers")
+        if not scalar(customers.filter(customers.customer_id == customer_id).count()):
+            raise MartError(
+                f"no customer with id '{customer_id}' in the mart: check the id (ids are "
+                "matched exactly, case and spaces included)."
+            )
         raise MartError(
             f"no recommendations stored for customer '{customer_id}': run "
             "`segmint recommend fit` (customers need a purchase by its date)."

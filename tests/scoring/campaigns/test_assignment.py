@@ -47,6 +47,17 @@ def test_engine_and_arrays_agree(empty: Mart, holdout: float, seed: int) -> None
     assert np.array_equal(engine, arrays)
 
 
+def test_a_stratum_named_twice_assigns_each_member_once(empty: Mart) -> None:
+    ids = [f"C{i:03d}" for i in range(200)]
+    strata = ["At Risk" if i % 2 else "Lost" for i in range(200)]
+    members = ibis.memtable({"customer_id": ids, "stratum": strata})
+    named = ["At Risk", "Lost", "At Risk"]  # --segment "At Risk" given twice
+    frame = empty.con.execute(assign(members, 0.2, 5, named)).set_index("customer_id")
+    assert frame.index.is_unique and len(frame) == len(ids)
+    expected = assign_groups(ids, 0.2, 5, strata)
+    assert np.array_equal(frame.loc[ids, "group"].to_numpy() == "control", expected)
+
+
 def test_engine_key_is_the_sha256_prefix(empty: Mart) -> None:
     table = ibis.memtable({"customer_id": HOSTILE})
     keys = empty.con.execute(table.select(key=assignment_key(table.customer_id, 9)))["key"]

@@ -56,6 +56,16 @@ def test_writes_the_campaign_and_its_members(synthetic: Mart) -> None:
     assert created.as_dict()["groups"] == {"target": created.n_target, "control": created.n_control}
 
 
+def test_a_segment_named_twice_is_targeted_once(synthetic: Mart) -> None:
+    twice = CampaignDesign(**{**DESIGN.__dict__, "segments": ("new_browser", "new_browser")})
+    created = create_campaign(synthetic, twice, now=NOW)
+    members = _members(synthetic)
+    assert members["customer_id"].is_unique
+    assert len(members) == created.counts.n_eligible == created.n_target + created.n_control
+    row = synthetic.table("campaigns").filter(lambda t: t.campaign_id == DESIGN.name).execute()
+    assert row["description"].iloc[0].startswith("Segments new_browser of latent;")
+
+
 def test_the_split_is_the_documented_rule(synthetic: Mart) -> None:
     created = create_campaign(synthetic, DESIGN, now=NOW)
     members = _members(synthetic)
@@ -134,6 +144,35 @@ def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> No
 def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], message: str) -> None:
     with pytest.raises((InputError, ValueError), match=message):
         create_campaign(synthetic, CampaignDesign(**{**DESIGN.__dict__, **change}))
+
+
+@pytest.mark.parametrize(
+    ("holdout", "message"),
+    [
+        (1e-6, r"would have [\d,]+ target and 0 control members.*raise --holdout"),
+        (1 - 1e-6, r"would have 0 target and [\d,]+ control members.*lower --holdout"),
+    ],
+)
+def test_a_split_too_small_to_measure_is_refused_before_writing(
+    synthetic: Mart, holdout: float, message: str
+) -> None:
+    lopsided = CampaignDesign(**{**DESIGN.__dict__, "holdout": holdout})
+    with pytest.raises(InputError, match=message):
+        create_campaign(synthetic, lopsided, now=NOW)
+    campaigns = synthetic.table("campaigns")
+    assert campaigns.filter(campaigns.campaign_id == DESIGN.name).count().execute() == 0
+    assert len(_members(synthetic)) == 0
+    create_campaign(synthetic, DESIGN, now=NOW)  # the name is still free
+
+
+@pytest.mark.parametrize("start", [SEGMENTS_AS_OF, SEGMENTS_AS_OF - dt.timedelta(days=400)])
+def test_a_start_not_after_the_segments_date_is_refused(synthetic: Mart, start: dt.date) -> None:
+    early = CampaignDesign(**{**DESIGN.__dict__, "start": start})
+    with pytest.raises(InputError, match=f"would start on {start}, not after its segments' date"):
+        create_campaign(synthetic, early, now=NOW)
+    campaigns = synthetic.table("campaigns")
+    assert campaigns.filter(campaigns.campaign_id == DESIGN.name).count().execute() == 0
+    assert len(_members(synthetic)) == 0
 
 
 def test_an_audience_nobody_may_contact(synthetic: Mart) -> None:

@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import pytest
 
+from segmint.exceptions import InputError
 from segmint.mart import Mart
 from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
 
@@ -68,6 +69,27 @@ def test_a_window_the_data_do_not_cover_is_said(tiny: Mart) -> None:
     assert late.notes[0].startswith(
         "the mart holds orders up to 2024-03-24, before the window ends on 2024-04-02"
     )
+    early = campaign_results(tiny, "k1", start=dt.date(2024, 1, 1))  # orders from 20 Feb
+    assert early.notes[0].startswith(
+        "the mart's orders start on 2024-02-20, after the window starts on 2024-01-01"
+    )
+
+
+def test_a_window_other_than_the_campaign_s_dates_is_said(tiny: Mart) -> None:
+    week = campaign_results(tiny, "k1", window_days=7)  # k1 runs 10 to 23 March
+    assert week.notes == (
+        "the campaign runs from 2024-03-10 to 2024-03-23 (14 days) but these lifts count "
+        "responses from 2024-03-10 to 2024-03-16: pass --window-days 14 to measure it over "
+        "its own dates",
+    )
+    assert campaign_results(tiny, "k1", window_days=14).notes == ()
+
+
+def test_a_window_or_pre_period_under_a_day_is_named(tiny: Mart) -> None:
+    with pytest.raises(InputError, match=r"response window \(--window-days\) .* got 0\.$"):
+        campaign_results(tiny, "k1", window_days=0)
+    with pytest.raises(InputError, match=r"pre-period \(--pre-days\) .* got -3\.$"):
+        campaign_results(tiny, "k1", pre_days=-3)
 
 
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:

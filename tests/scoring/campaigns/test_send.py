@@ -107,6 +107,9 @@ def test_errors_name_the_problem(tiny: Mart, load_csv, tmp_path: Path) -> None: 
     load_csv(tiny, "campaigns", "campaign_id,start_date\nk9,2024-01-01\n")
     with pytest.raises(MartError, match="has no channel"):
         send_list(tiny, "k9")
+    with pytest.raises(InputError, match=r"records no consent for email at all: none of its 3 "):
+        send_list(tiny, "k1", now=NOW)  # a campaign loaded from files, without consents
+    load_csv(tiny, "consents", "customer_id,channel,granted,updated_at\nc1,email,true,2024-01-01\n")
     send = send_list(tiny, "k1", now=NOW)
     with pytest.raises(InputError, match="csv or parquet; got 'xlsx'"):
         write_send_list(send, tmp_path / "k1.xlsx")

@@ -140,3 +140,18 @@ def test_a_selection_needs_a_campaign_with_a_control_group(synthetic: Mart, load
         select_by_uplift(synthetic, "nocontrol", audience.members, 0.3, as_of=SEGMENTS_AS_OF)
     with pytest.raises(InputError, match="needs both a share and the campaign"):
         create_campaign(synthetic, CampaignDesign("x", "latent", TYPES, "email", select_share=0.3))
+
+
+def test_a_selection_needs_a_campaign_the_orders_reach(synthetic: Mart, load_csv) -> None:  # type: ignore[no-untyped-def]
+    load_csv(synthetic, "campaigns", "campaign_id,start_date\nplanned,2099-01-01\n")
+    ids = synthetic.table("customers").customer_id.execute().head(60).tolist()
+    groups = ("target", "control")
+    load_csv(
+        synthetic,
+        "campaign_members",
+        "campaign_id,customer_id,group\n"
+        + "".join(f"planned,{c},{groups[n % 2]}\n" for n, c in enumerate(ids)),
+    )
+    audience = eligible_audience(synthetic, "latent", TYPES, "email")
+    with pytest.raises(InputError, match=r"'planned' starts on 2099-01-01 and the mart holds"):
+        select_by_uplift(synthetic, "planned", audience.members, 0.3, as_of=SEGMENTS_AS_OF)

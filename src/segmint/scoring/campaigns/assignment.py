@@ -41,7 +41,8 @@ def assign(
     A missing stratum is the stratum ``""``, as in
     :func:`segmint.models.experiments.assign_groups`. ``strata``, when the caller knows
     every stratum the members can be in (e.g. the targeted segments), saves reading them
-    from ``members``; extra names are harmless.
+    from ``members``; extra and repeated names are harmless (a name given twice must not
+    join each member twice, once into each group).
 
     Raises:
         ModelInputError: a holdout outside (0, 1) or a negative seed.
@@ -51,6 +52,7 @@ def assign(
     members = members.mutate(stratum=members.stratum.cast("string").fill_null(""))
     if strata is None:
         strata = values(members.select("stratum").distinct().stratum)
+    strata = list(dict.fromkeys(str(s) for s in strata))
     starts = ibis.memtable(
         {
             "stratum": [str(s) for s in strata],

@@ -30,6 +30,7 @@ from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
 from segmint.scoring.campaigns.audience import Audience, AudienceCounts, eligible_audience
+from segmint.scoring.campaigns.measure import MIN_GROUP_SIZE
 from segmint.scoring.campaigns.uplift_selection import (
     UpliftOutcome,
     UpliftSelection,
@@ -57,8 +58,8 @@ class CampaignDesign:
             itself by default.
         seed: seed of the split; derived from ``name`` when None (so two campaigns do not
             hold out the same customers).
-        start, end: first and last day; ``start`` defaults to the day after the segments'
-            date, ``end`` to ``start + window_days - 1``.
+        start, end: first and last day; ``start`` must fall after the segments' date and
+            defaults to the day after it, ``end`` to ``start + window_days - 1``.
         cost_per_contact: cost of one contact, for ROI.
         as_of: use segments stored on or before this date (the latest by default).
         expected_lift: relative lift the power calculation is done for.
@@ -249,17 +250,17 @@ def create_campaign(
         audience, members, selection = _audience(mart, design, suppressed, store)
         counts = audience.counts
         seed = default_seed(design.name) if design.seed is None else design.seed
-        start = design.start or audience.run.as_of + dt.timedelta(days=1)
-        end = design.end or start + dt.timedelta(days=design.window_days - 1)
+        start, end = _dates(design, audience.run.as_of)
         assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         # Without --stratify-by each member's stratum is its segment, one of those chosen.
         known = list(design.segments) if design.stratify_by is None else None
         stored = store(assign(members, design.holdout, seed, known), scratch)
+        strata = _strata(stored)
+        _refuse_unmeasurable(design, strata)
         with mart.unordered(), mart.transaction():  # members in any order: read by id
             _refuse_existing(mart, design.name)  # again, inside the transaction
             mart.insert("campaigns", _campaign_row(design, seed, start, end))
             mart.insert("campaign_members", _member_rows(stored, design.name, assigned_at))
-        strata = _strata(stored)
         baseline = audience_baseline(
             mart, stored.select("customer_id"), audience.run.as_of, design.window_days
         )
@@ -271,6 +272,21 @@ def create_campaign(
         return created
     notes = (*created.notes, *selection.notes)
     return dataclasses.replace(created, selection=selection, notes=notes)
+
+
+def _dates(design: CampaignDesign, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day: after the segments' date, since the audience is chosen from
+    purchases up to that date and a window on or before it holds responses that happened
+    before anyone could be contacted."""
+    start = design.start or as_of + dt.timedelta(days=1)
+    if start <= as_of:
+        raise InputError(
+            f"campaign '{design.name}' would start on {start}, not after its segments' date "
+            f"{as_of}: its response window would hold purchases made before the audience was "
+            f"chosen. Start it after {as_of} (the default is {as_of + dt.timedelta(days=1)}), "
+            "or pick segments stored before the start with --as-of."
+        )
+    return start, design.end or start + dt.timedelta(days=design.window_days - 1)
 
 
 def _audience(
@@ -313,6 +329,29 @@ def _audience(
     kept = ibis.memtable({"customer_id": selection.selected["customer_id"].astype(str).tolist()})
     members = audience.members.semi_join(kept, "customer_id")
     return audience, members, selection
+
+
+def _refuse_unmeasurable(design: CampaignDesign, strata: Sequence[StratumGroups]) -> None:
+    """Refuse, before anything is written, a split that leaves a group too small to measure:
+    the assignment is never redrawn, so such a campaign could never be measured nor made
+    again under its name."""
+    n_target = sum(s.n_target for s in strata)
+    n_control = sum(s.n_control for s in strata)
+    if min(n_target, n_control) >= MIN_GROUP_SIZE:
+        return
+    n_total = n_target + n_control
+    fix = (
+        f"raise --holdout ({MIN_GROUP_SIZE} of {n_total:,} is {MIN_GROUP_SIZE / n_total:.1%})"
+        if n_control < MIN_GROUP_SIZE
+        else f"lower --holdout ({MIN_GROUP_SIZE} of {n_total:,} as target is a holdout of "
+        f"{1 - MIN_GROUP_SIZE / n_total:.1%})"
+    )
+    raise InputError(
+        f"campaign '{design.name}' would have {n_target:,} target and {n_control:,} control "
+        f"members (holdout {design.holdout:g} of {n_total:,} eligible); measuring its lift "
+        f"needs at least {MIN_GROUP_SIZE} in each group. Nothing was written: {fix}, or "
+        "target more segments."
+    )
 
 
 def _no_consents_hint(mart: Mart, channel: str) -> str:
@@ -374,7 +413,7 @@ def _created(
 
 
 def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.date) -> ir.Table:
-    segments = ", ".join(design.segments)
+    segments = ", ".join(dict.fromkeys(design.segments))
     summary = (
         f"Segments {segments} of {design.segmentation}; {design.holdout:.0%} held out"
         f"{' per ' + design.stratify_by + ' segment' if design.stratify_by else ' per segment'}; "

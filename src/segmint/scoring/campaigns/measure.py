@@ -145,7 +145,7 @@ def campaign_results(
     row = campaign_row(mart, campaign_id)
     window = _window(row, campaign_id, start, window_days, pre_days)
     outcomes = member_outcomes(mart, campaign_id, window)
-    frame, notes = outcomes.frame, _data_notes(mart, window)
+    frame, notes = outcomes.frame, [*_data_notes(mart, window), *_span_notes(row, window)]
     target = _groups(frame, campaign_id)
     metrics = _metrics(outcomes, notes)
     lifts = _lifts(frame, target, metrics, n_resamples, random_state)
@@ -177,16 +177,45 @@ def data_through(mart: Mart) -> dt.date | None:
     return None if latest is None else latest.date()
 
 
-def _data_notes(mart: Mart, window: Window) -> list[str]:
-    """A note when the orders end before the response window does."""
-    through = data_through(mart)
-    if through is not None and through >= window.last_day:
+def _span_notes(row: dict[str, Any], window: Window) -> list[str]:
+    """A note when the window measured does not end on the campaign's recorded last day
+    (a 30-day campaign measured over the default 14 days, or the other way round)."""
+    first, last = _date(row, "start_date"), _date(row, "end_date")
+    if first is None or last is None or last == window.last_day or last < first:
         return []
-    seen = "no orders at all" if through is None else f"orders up to {through}"
+    days = (last - first).days + 1
     return [
-        f"the mart holds {seen}, before the window ends on {window.last_day}: responses "
-        "after that are missing, so these lifts cover part of the window (or none of it)"
+        f"the campaign runs from {first} to {last} ({days} days) but these lifts count "
+        f"responses from {window.start} to {window.last_day}: pass --window-days {days} "
+        "to measure it over its own dates"
     ]
+
+
+def _data_notes(mart: Mart, window: Window) -> list[str]:
+    """A note when the orders start after the response window starts or end before it
+    does: the lifts then cover part of the window, or none of it."""
+    orders = mart.table("orders")
+    span = rows(orders.aggregate(first=orders.order_ts.min(), last=orders.order_ts.max()))[0]
+    if span["last"] is None:
+        return [
+            f"the mart holds no orders at all: the window {window.start} to "
+            f"{window.last_day} has no responses"
+        ]
+    first, through = span["first"].date(), span["last"].date()
+    notes = []
+    if first > window.start:
+        notes.append(
+            f"the mart's orders start on {first}, after the window starts on {window.start}: "
+            "responses before that are missing, so these lifts cover part of the window "
+            "(or none of it)"
+        )
+    if through < window.last_day:
+        notes.append(
+            f"the mart holds orders up to {through}, before the window ends on "
+            f"{window.last_day}: responses after that are missing, so these lifts cover part "
+            "of the window (or none of it)"
+        )
+    return notes
 
 
 def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:
@@ -202,9 +231,13 @@ def _window(
     pre_days: int | None,
 ) -> Window:
     """The response window and pre-period of the campaign in ``row``."""
-    if window_days < 1 or (pre_days is not None and pre_days < 1):
+    if window_days < 1:
         raise InputError(
-            f"window and pre-period must be at least 1 day; got {window_days} and {pre_days}."
+            f"the response window (--window-days) must be at least 1 day; got {window_days}."
+        )
+    if pre_days is not None and pre_days < 1:
+        raise InputError(
+            f"the CUPED pre-period (--pre-days) must be at least 1 day; got {pre_days}."
         )
     begin = start or _date(row, "start_date")
     if begin is None:
@@ -215,11 +248,15 @@ def _window(
     return Window.of(begin, window_days, pre_days or window_days)
 
 
+MIN_GROUP_SIZE = 2
+"""Members each group needs for a lift to be measured (a variance needs two values)."""
+
+
 def _groups(frame: pa.Table, campaign_id: str) -> np.ndarray:
     """True for each target member; at least two members in each group."""
     target = numbers(frame["target"])
     n_target, n_control = int(target.sum()), int((~target).sum())
-    if n_target < 2 or n_control < 2:
+    if n_target < MIN_GROUP_SIZE or n_control < MIN_GROUP_SIZE:
         raise InputError(
             f"campaign '{campaign_id}' has {n_target} target and {n_control} control members; "
             "measuring a lift needs at least two of each."

@@ -20,7 +20,8 @@ the measured campaign ``C``:
 
 Features are the numeric columns of the feature table (:mod:`segmint.features`); text
 and date columns are left out. A campaign whose members are too few to learn from, or
-whose held-out Qini is not above random, is still used, but the notes say so.
+whose held-out Qini is not above random, is still used, but the notes say so; one whose
+response window the orders do not reach (designed, not yet measured) is refused.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from segmint.exceptions import InputError, ModelInputError
 from segmint.features import build_features, load_features, stored_dates
 from segmint.mart import Mart
 from segmint.models.experiments.qini import qini_coefficient, uplift_at_k
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_start
+from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_start, data_through
 from segmint.scoring.campaigns.outcomes import Window, member_outcomes
 
 if TYPE_CHECKING:
@@ -173,12 +174,14 @@ def select_by_uplift(
     if outcome not in ("conversion", "revenue"):
         raise InputError(f"uplift is learnt on conversion or revenue; got {outcome!r}.")
     start = campaign_start(mart, from_campaign)
-    members = member_outcomes(mart, from_campaign, Window.of(start, window_days, window_days))
+    window = Window.of(start, window_days, window_days)
+    coverage = _check_measured(mart, from_campaign, window)
+    members = member_outcomes(mart, from_campaign, window)
     table = members.frame.to_pandas()
     frame = table.set_index(table["customer_id"].astype(str))
     X = features_for(mart, start - dt.timedelta(days=1), frame.index)
     y, treated = frame[outcome].to_numpy(float), frame["target"].to_numpy(bool)
-    notes = _check_members(from_campaign, treated)
+    notes = [*coverage, *_check_members(from_campaign, treated)]
     qini, at_share = _held_out(X, y, treated, share, random_state)
     if not qini > 0:
         notes.append(
@@ -200,6 +203,26 @@ def _learner(seed: int) -> TwoModelUplift:
     from segmint.models.experiments.uplift import TwoModelUplift
 
     return TwoModelUplift(random_state=seed)
+
+
+def _check_measured(mart: Mart, campaign_id: str, window: Window) -> list[str]:
+    """Refuse a campaign whose response window the orders do not reach (its outcomes would
+    all be 0, and the uplift learnt from them nothing); a note when they reach part of it."""
+    through = data_through(mart)
+    if through is None or through < window.start:
+        seen = "no orders" if through is None else f"orders up to {through}"
+        raise InputError(
+            f"campaign '{campaign_id}' starts on {window.start} and the mart holds {seen}: "
+            "it has no outcomes to learn uplift from yet. Learn from a campaign whose "
+            "response window the orders cover (`segmint campaign list`), or load its "
+            "orders first."
+        )
+    if through < window.last_day:
+        return [
+            f"the mart's orders end on {through}, before {campaign_id}'s response window "
+            f"does ({window.last_day}): uplift is learnt from part of the window"
+        ]
+    return []
 
 
 def _check_members(campaign_id: str, treated: np.ndarray) -> list[str]:
