@@ -106,6 +106,7 @@ def test_the_export_step_filters_pseudonymises_and_registers(mart: Mart, tmp_pat
         "n_eligible": 1,
     }
     assert pd.read_csv(out).customer_id.tolist() == privacy.core.pseudonymise(["c1"], label="study")
+    assert out.stat().st_mode & 0o777 == 0o600
     assert [(e.kind, e.n_rows, e.members_known) for e in list_exports(mart)] == [
         ("customers", 1, True)
     ]

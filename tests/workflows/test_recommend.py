@@ -104,6 +104,7 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
     assert exported.n_candidates == 12 and exported.n_without_consent == 6
     assert set(pd.read_csv(out).customer_id) == {f"c{i}" for i in range(6)}  # "Email" matches
     assert pd.read_csv(out).product_name.tolist()[:2] == mine.product_id.tolist()  # no names
+    assert out.stat().st_mode & 0o777 == 0o600  # e-mail addresses: the owner's only
     with pytest.raises(InputError, match=r"use a \.csv or \.parquet file name"):
         recommend.export(mart, tmp_path / "lists.xlsx", recommend.RecommendExportOptions())
     with pytest.raises(InputError, match="a contact channel is needed"):

@@ -32,6 +32,7 @@ from segmint.mart.privacy import journal
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL
 from segmint.mart.privacy.refit_status import PendingRefit, clear_refitted, pending_refits
 from segmint.mart.privacy.retention import RetentionPolicy, proposed_policy
+from segmint.mart.private_files import private_file
 
 EXPORT_SUFFIXES = (".csv", ".parquet")
 MAX_IDS_IN_FILE = 1_000_000
@@ -403,10 +404,11 @@ def write_export(
         label=options.label,
     )
     written = prepared.rows.order_by(list(prepared.rows.columns))  # one order, every engine
-    if suffix == ".csv":
-        neutralise_table(written).to_csv(out_file)
-    else:
-        written.to_parquet(out_file)
+    with private_file(out_file):
+        if suffix == ".csv":
+            neutralise_table(written).to_csv(out_file)
+        else:
+            written.to_parquet(out_file)
     n_rows = int(written.count().execute())
     counts = prepared.eligible.counts()
     record = core.register_export(

@@ -22,6 +22,7 @@ from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.mart import Mart, csv_safety, privacy
 from segmint.mart.fetch import scalar, values
+from segmint.mart.private_files import private_file
 from segmint.scoring.recommend import (
     BLEND,
     METHODS,
@@ -261,10 +262,11 @@ def export(
         members = _members(mart, options.segmentation, options.segment)
     day = parse_as_of(options.as_of) if options.as_of else None
     exported = export_rows(mart, options.channel, as_of=day, members=members)
-    if suffix == ".csv":
-        csv_safety.to_csv(exported.rows, out_file)
-    else:
-        exported.rows.to_parquet(out_file, index=False)
+    with private_file(out_file):
+        if suffix == ".csv":
+            csv_safety.to_csv(exported.rows, out_file)
+        else:
+            exported.rows.to_parquet(out_file, index=False)
     privacy.register_export(  # so that an erasure lists the file for purging
         mart,
         out_file.resolve(),

@@ -77,13 +77,16 @@ def test_csv_and_manifest(consenting_tiny: Mart, tmp_path: Path) -> None:
     assert written["counts"]["n_exported"] == 1 and written["counts"]["n_suppressed"] == 1
     assert written["consent_as_of"] == "2024-03-25T09:00:00"
     assert (written["file"], written["format"], written["campaign"]) == ("k1.csv", "csv", "k1")
+    assert out.stat().st_mode & 0o777 == 0o600  # personal data: the owner's only
 
 
 def test_parquet(consenting_tiny: Mart, tmp_path: Path) -> None:
     out = tmp_path / "k1.parquet"
+    out.touch(mode=0o644)  # a file there before keeps none of its openness
     manifest = write_send_list(send_list(consenting_tiny, "k1", now=NOW), out)
     assert pq.read_table(out).column("customer_id").to_pylist() == ["c1"]
     assert manifest.content["format"] == "parquet"
+    assert out.stat().st_mode & 0o777 == 0o600
 
 
 def test_formula_like_ids_are_escaped_in_csv(tiny: Mart, load_csv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,7 @@ from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.requests import close_requests
+from segmint.mart.private_files import create_private
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -239,11 +239,6 @@ def _new_folder(folder: Path) -> Path:
     return folder
 
 
-def _private(path: Path) -> Path:
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    return path
-
-
 def _write(
     folder: Path, customer_id: str, sections: dict[str, pd.DataFrame], now: dt.datetime
 ) -> list[Path]:
@@ -253,13 +248,13 @@ def _write(
         "produced_at": now.isoformat(timespec="seconds") + "Z",
         "sections": {name: _records(frame) for name, frame in sections.items()},
     }
-    target = _private(folder / "subject.json")
+    target = create_private(folder / "subject.json")
     target.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
     files.append(target)
     for name, frame in sections.items():
         if len(frame):
             files.append(_csv(folder / f"{name}.csv", frame))
-    readme = _private(folder / "README.txt")
+    readme = create_private(folder / "README.txt")
     readme.write_text(_readme(customer_id, sections), encoding="utf-8")
     files.append(readme)
     return files
@@ -272,7 +267,7 @@ def _csv(path: Path, frame: pd.DataFrame) -> Path:
             shown[name] = shown[name].map(
                 lambda v: v.hex() if isinstance(v, bytes | bytearray) else v
             )
-    to_csv(shown, _private(path))
+    to_csv(shown, create_private(path))
     return path
 
 

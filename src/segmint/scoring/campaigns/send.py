@@ -33,6 +33,7 @@ from segmint.mart import Mart
 from segmint.mart.csv_safety import neutralise_table
 from segmint.mart.fetch import scalar
 from segmint.mart.privacy import latest_consent
+from segmint.mart.private_files import private_file
 from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
 from segmint.scoring.campaigns.measure import campaign_row
 
@@ -150,10 +151,11 @@ def write_send_list(send: SendList, out: Path, *, fmt: str | None = None) -> Man
     if out.is_dir():
         raise InputError(f"{out} is a directory; give the file to write, e.g. {out / 'send.csv'}.")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "csv":
-        neutralise_table(send.rows).to_csv(out)
-    else:
-        send.rows.to_parquet(out)
+    with private_file(out):
+        if kind == "csv":
+            neutralise_table(send.rows).to_csv(out)
+        else:
+            send.rows.to_parquet(out)
     content = {
         "campaign": send.campaign,
         "channel": send.channel,
