@@ -6,11 +6,17 @@ each comparison runs a command on one copy of a mart and the method on another.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import doctest
+import inspect
 import json
+import re
 import shutil
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,13 +26,123 @@ import segmint
 import segmint.workspace
 from segmint.cli.main import app
 from segmint.mart import Mart
+from segmint.mart.ingest import IngestOptions
+from segmint.scoring.recommend.rule_list import RuleQuery
 from segmint.synth import synthesize
-from segmint.workspace import Workspace
+from segmint.workflows import clusters, clv, profile, recommend, value
+from segmint.workspace import ClvUseCases, RecommendUseCases, Workspace
+
+PROJECT_ROOT = Path(__file__).parents[1]
+PYTHON_API_DOC = PROJECT_ROOT / "docs" / "python-api.md"
 
 
 def test_the_docstring_example_runs() -> None:
     result = doctest.testmod(segmint.workspace, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+def _flat_export(data: Path, out: Path) -> None:
+    """Another shop's order lines as one CSV whose columns are named ``Cust`` and ``Date``
+    (the ``map=`` of the page), its customers and orders apart from those of ``data``."""
+    orders = pd.read_parquet(
+        data / "orders.parquet", columns=["order_id", "customer_id", "order_ts"]
+    )
+    lines = pd.read_parquet(
+        data / "order_lines.parquet", columns=["order_id", "product_id", "quantity", "unit_price"]
+    )
+    flat = orders.merge(lines, on="order_id").head(400)
+    flat["order_id"] = "X" + flat["order_id"]
+    flat["customer_id"] = "X" + flat["customer_id"]
+    flat.rename(columns={"customer_id": "Cust", "order_ts": "Date"}).to_csv(out, index=False)
+
+
+@pytest.mark.slow
+def test_the_python_api_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``python`` block of docs/python-api.md runs, in a folder holding the files it
+    names, and does what its comments say."""
+    synthesize(tmp_path / "data", 300, seed=3)
+    _flat_export(tmp_path / "data", tmp_path / "orders.csv")
+    (tmp_path / "rules").mkdir()
+    shutil.copy(
+        PROJECT_ROOT / "examples" / "rules" / "behavioural.yaml", tmp_path / "rules" / "vip.yaml"
+    )
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"^```python\n(.*?)^```", PYTHON_API_DOC.read_text(), re.M | re.S)
+    assert blocks
+    names: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, str(PYTHON_API_DOC), "exec"), names)
+    with segmint.connect("shop.duckdb", read_only=True) as ws:
+        stored = ws.segmentations().set_index("segmentation")
+        assert {"rfm", "lifecycle", "vip", "value", "shoppers"} <= set(stored.index)
+        for day in ("2024-03-31", "2024-06-30"):
+            assert len(ws.assignments("rfm", day)) > 0
+        assert ws.table("customers").customer_id.to_pandas().str.startswith("X").any()
+    assert pd.read_csv(tmp_path / "lists.csv").shape[0] > 0
+
+
+KEYWORDS: dict[str, Callable[..., Any]] = {
+    "ingest": IngestOptions,
+    "load": IngestOptions,
+    "quickstart": IngestOptions,
+    "segment_value": value.run_value,
+    "segment_clusters": clusters.ClusterOptions,
+    "profile": profile.ProfileOptions,
+    "clv.fit": clv.ClvFitOptions,
+    "clv.score": clv.ClvScoreOptions,
+    "recommend.fit": recommend.RecommendFitOptions,
+    "recommend.evaluate": recommend.RecommendOptions,
+    "recommend.rules": RuleQuery,
+    "recommend.export": recommend.RecommendExportOptions,
+}
+"""The options behind each method's ``**`` keywords, as the page names them."""
+
+
+def _method_rows() -> list[tuple[str, str, str, str]]:
+    """(method, its documented arguments, CLI command, returns) of the page's table."""
+    rows = re.findall(
+        r"^\| `([a-z_.]+)\((.*?)\)` \| `segmint ([^`]+)` \| (.*) \|$",
+        PYTHON_API_DOC.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    return [(name, arguments, command, returns) for name, arguments, command, returns in rows]
+
+
+def _parameters(method: str) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The method and every argument it takes by name, with its default (or ``...``)."""
+    owner, _, name = method.rpartition(".")
+    function = getattr(
+        {"clv": ClvUseCases, "recommend": RecommendUseCases}.get(owner, Workspace), name
+    )
+    found = {p.name: p.default for p in inspect.signature(function).parameters.values()}
+    options = KEYWORDS.get(method)
+    if dataclasses.is_dataclass(options):
+        for field in dataclasses.fields(options):
+            found[field.name] = field.default
+    elif options is not None:
+        found |= {p.name: p.default for p in inspect.signature(options).parameters.values()}
+    return function, found
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments", "command", "returns"), _method_rows(), ids=lambda v: v.split("(")[0]
+)
+def test_the_method_table_names_real_arguments_defaults_and_results(
+    method: str, arguments: str, command: str, returns: str
+) -> None:
+    function, accepted = _parameters(method)
+    for piece in filter(None, arguments.split(", ")):
+        name, _, default = piece.lstrip("*").partition("=")
+        assert name in accepted, f"{method}: no argument {name!r}"
+        if default and default != "...":
+            assert accepted[name] == ast.literal_eval(default), f"{method}: default of {name}"
+    result = typing.get_type_hints(function)["return"]
+    result = typing.get_args(result)[0] if typing.get_origin(result) is list else result
+    assert re.search(rf"\b{result.__name__}\b", returns), f"{method} returns {result.__name__}"
+    for attribute in re.findall(r"`([a-z_]+)(?:\(\))?`", returns.partition("(")[2]):
+        assert hasattr(result, attribute) or attribute in result.__dataclass_fields__, attribute
+    words = [w for w in command.split("\\|")[0].split() if not w.startswith("-")]
+    assert CliRunner().invoke(app, [*words, "--help"]).exit_code == 0, command
 
 
 @pytest.fixture(scope="module")
