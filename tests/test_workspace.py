@@ -249,6 +249,36 @@ def test_keyword_options_reach_the_use_cases(pair: tuple[Path, Workspace]) -> No
         ws.segment_clusters("bad", clusters=3)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda ws: ws.ingest("orders", "orders.csv", bogus=1),
+        lambda ws: ws.load("data", bogus=1),
+        lambda ws: ws.segment_value(bogus=1),
+        lambda ws: ws.segment_clusters("c", bogus=1),
+        lambda ws: ws.profile("rfm", bogus=1),
+        lambda ws: ws.clv.fit(bogus=1),
+        lambda ws: ws.clv.score(bogus=1),
+        lambda ws: ws.recommend.fit(bogus=1),
+        lambda ws: ws.recommend.evaluate("2025-06-30", bogus=1),
+        lambda ws: ws.recommend.rules(bogus=1),
+        lambda ws: ws.recommend.export("lists.csv", bogus=1),
+    ],
+)
+def test_an_unknown_keyword_is_a_type_error_naming_it(
+    pair: tuple[Path, Workspace], call: Callable[[Workspace], object]
+) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        call(pair[1])
+
+
+def test_an_unknown_lifecycle_threshold_is_named_with_the_known_ones(
+    pair: tuple[Path, Workspace],
+) -> None:
+    with pytest.raises(segmint.SegmintError, match=r"\['bogus'\]; known: \[.*'loyal_orders'"):
+        pair[1].segment_lifecycle(bogus=1)
+
+
 @pytest.mark.slow
 def test_recommendations_equal_the_cli(pair: tuple[Path, Workspace], tmp_path: Path) -> None:
     mart, ws = pair
