@@ -206,6 +206,45 @@ def test_assignments_and_segmentations_equal_what_the_cli_exports(
     assert ws.segmentations().segmentation.tolist() == ["rfm"]
 
 
+def test_rules_migration_and_personas_equal_the_cli(pair: tuple[Path, Workspace]) -> None:
+    mart, ws = pair
+    rules = PROJECT_ROOT / "examples" / "rules" / "behavioural.yaml"
+    printed = json.loads(
+        cli(mart, "segment", "rules", "vip", "--file", str(rules), "--format", "json")
+    )
+    mine = ws.segment_rules("vip", rules).sizes
+    assert {row["segment"]: row["members"] for row in printed} == mine.to_dict()
+    for day in ("2025-06-30", "2025-12-31"):
+        cli(mart, "segment", "rfm", "--as-of", day)
+        ws.segment_rfm(as_of=day)
+    moved = json.loads(
+        cli(
+            mart,
+            "migration",
+            "rfm",
+            "--from",
+            "2025-06-30",
+            "--to",
+            "2025-12-31",
+            "--format",
+            "json",
+        )
+    )
+    migration = ws.migration("rfm", "2025-06-30", "2025-12-31")
+    assert moved["top_flows"] == migration.top_flows()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(moved["flows"]),
+        migration.flows.reset_index(drop=True),
+        check_dtype=False,
+        atol=0.01,
+    )
+    cards = json.loads(cli(mart, "persona", "rfm", "--format", "json"))
+    mine_cards = ws.personas("rfm")
+    assert [(c["segment"], c["name"], c["members"]) for c in cards] == [
+        (c.segment, c.name, c.members) for c in mine_cards
+    ]
+
+
 def test_clv_fit_score_and_backtest_equal_the_cli(pair: tuple[Path, Workspace]) -> None:
     mart, ws = pair
     fitted = json.loads(
