@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime as dt
 import doctest
 import inspect
 import json
@@ -316,6 +317,27 @@ def test_an_unknown_lifecycle_threshold_is_named_with_the_known_ones(
 ) -> None:
     with pytest.raises(segmint.SegmintError, match=r"\['bogus'\]; known: \[.*'loyal_orders'"):
         pair[1].segment_lifecycle(bogus=1)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"date_formats": "%Y%m%d", "ignore": "note"},
+        {"date_formats": ["%Y%m%d"], "ignore": ["note"]},
+    ],
+    ids=["one value", "a list"],
+)
+def test_ingest_takes_one_date_format_or_ignored_column_alone_or_listed(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer_id,date,amount,note\nc1,20240131,10.5,x\nc2,20240201,3,y\n")
+    with segmint.connect(tmp_path / "shop.duckdb") as ws:
+        result = ws.ingest("transactions", orders, map={"order_ts": "date"}, **options)
+        ignored = [use.column for use in result.columns if use.fate == "ignored"]
+        assert (result.rows_loaded, ignored) == (2, ["note"])
+        days = ws.table("orders").order_ts.to_pandas().dt.date.tolist()
+    assert sorted(days) == [dt.date(2024, 1, 31), dt.date(2024, 2, 1)]
 
 
 @pytest.mark.slow

@@ -137,21 +137,23 @@ class Workspace(Mart):
             map: mart column → file column, e.g. ``{"customer_id": "Cust"}``.
             options: the other fields of :class:`segmint.mart.ingest.IngestOptions`
                 (``preset``, ``sheet``, ``ignore``, ``dry_run``, ``date_formats``,
-                ``delimiter``, ``encoding``, ``create_customers``…). Columns not mapped are
+                ``delimiter``, ``encoding``, ``create_customers``…; ``ignore`` and
+                ``date_formats`` take one value or several). Columns not mapped are
                 guessed; the result says where every column went.
         """
-        return load.ingest(self, table, path, IngestOptions(mapping=dict(map or {}), **options))
+        chosen = IngestOptions(mapping=dict(map or {}), **_tupled(options, FILE_LISTS))
+        return load.ingest(self, table, path, chosen)
 
     def load(self, folder: Path | str, **options: Any) -> list[IngestResult]:
         """Load every file of ``folder`` named after a mart table, parents before children."""
-        return load.load_folder(self, Path(folder), IngestOptions(**options))
+        return load.load_folder(self, Path(folder), IngestOptions(**_tupled(options, FILE_LISTS)))
 
     def quickstart(
         self, path: Path | str, map: dict[str, str] | None = None, **options: Any
     ) -> QuickstartRun:
         """Load one export as transactions, then RFM, lifecycle, CLV where the data allows,
         money per segment and persona cards (:mod:`segmint.workflows.quickstart`)."""
-        chosen = IngestOptions(mapping=dict(map or {}), **options)
+        chosen = IngestOptions(mapping=dict(map or {}), **_tupled(options, FILE_LISTS))
         return quickstart_workflow.quickstart(self, path, chosen)
 
     def features(self, as_of: AsOf | None = None) -> StoredFeatures:
@@ -343,11 +345,19 @@ class RecommendUseCases:
         return recommend_workflow.export(self.mart, Path(out), options, actor=actor)
 
 
-def _tupled(settings: dict[str, Any]) -> dict[str, Any]:
-    """``exclude_products`` as a tuple (a list or one id is accepted)."""
+FILE_LISTS = ("date_formats", "ignore")
+"""The :class:`~segmint.mart.ingest.IngestOptions` that hold several values."""
+
+
+def _tupled(
+    settings: dict[str, Any], names: tuple[str, ...] = ("exclude_products",)
+) -> dict[str, Any]:
+    """The settings ``names`` as tuples: a list, or one value alone (``date_formats="%Y%m%d"``,
+    ``exclude_products="POST"``), is accepted, and a lone string is not read letter by letter."""
     chosen = dict(settings)
-    if isinstance(chosen.get("exclude_products"), str):
-        chosen["exclude_products"] = (chosen["exclude_products"],)
-    elif "exclude_products" in chosen:
-        chosen["exclude_products"] = tuple(chosen["exclude_products"])
+    for name in names:
+        if isinstance(chosen.get(name), str):
+            chosen[name] = (chosen[name],)
+        elif name in chosen:
+            chosen[name] = tuple(chosen[name])
     return chosen
