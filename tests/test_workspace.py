@@ -340,6 +340,16 @@ def test_ingest_takes_one_date_format_or_ignored_column_alone_or_listed(
     assert sorted(days) == [dt.date(2024, 1, 31), dt.date(2024, 2, 1)]
 
 
+def test_one_model_or_feature_alone_is_that_one_not_its_letters(
+    pair: tuple[Path, Workspace],
+) -> None:
+    _, ws = pair
+    backtest = ws.clv.backtest("2025-06-30", models="bgnbd")
+    assert backtest.metrics.model.tolist() == ["bgnbd+gammagamma"]
+    run = ws.segment_clusters("by_spend", k=3, n_bootstrap=0, features="monetary_total")
+    assert list(run.features) == ["monetary_total"]
+
+
 @pytest.mark.slow
 def test_recommendations_equal_the_cli(pair: tuple[Path, Workspace], tmp_path: Path) -> None:
     mart, ws = pair

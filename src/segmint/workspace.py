@@ -196,8 +196,9 @@ class Workspace(Mart):
         **settings: Any,
     ) -> clusters.ClusterRun:
         """Cluster analysis stored as ``name``; ``options`` or the fields of
-        :class:`~segmint.workflows.clusters.ClusterOptions` as keywords (``k=4``…)."""
-        chosen = options or clusters.ClusterOptions(**settings)
+        :class:`~segmint.workflows.clusters.ClusterOptions` as keywords (``k=4``,
+        ``features=`` one column or several…)."""
+        chosen = options or clusters.ClusterOptions(**_tupled(settings, ("features",)))
         return clusters.run_clusters(self, name, as_of, chosen)
 
     def assign_clusters(self, name: str, as_of: AsOf | None = None) -> clusters.ClusterAssignment:
@@ -281,19 +282,20 @@ class ClvUseCases:
         self,
         calibration_end: AsOf,
         holdout_end: AsOf | None = None,
-        models: tuple[str, ...] = (),
+        models: str | Iterable[str] = (),
         *,
         penalizer: float = 0.0,
         strict: bool = False,
         covariate: str | None = None,
     ) -> clv.Backtest:
-        """Each model's holdout metrics when fitted on the calibration period (with a
-        ``covariate``, each non-seasonal model also split by it)."""
+        """Each model's holdout metrics when fitted on the calibration period (``models``:
+        one name or several, default all; with a ``covariate``, each non-seasonal model also
+        split by it)."""
         return clv.backtest(
             self.mart,
             calibration_end,
             holdout_end,
-            models,
+            _values(models),
             penalizer=penalizer,
             strict=strict,
             covariate=covariate,
@@ -356,8 +358,11 @@ def _tupled(
     ``exclude_products="POST"``), is accepted, and a lone string is not read letter by letter."""
     chosen = dict(settings)
     for name in names:
-        if isinstance(chosen.get(name), str):
-            chosen[name] = (chosen[name],)
-        elif name in chosen:
-            chosen[name] = tuple(chosen[name])
+        if chosen.get(name) is not None:
+            chosen[name] = _values(chosen[name])
     return chosen
+
+
+def _values(given: str | Iterable[str]) -> tuple[str, ...]:
+    """One value alone (a string) or several, as a tuple."""
+    return (given,) if isinstance(given, str) else tuple(given)
