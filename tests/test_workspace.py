@@ -350,6 +350,25 @@ def test_one_model_or_feature_alone_is_that_one_not_its_letters(
     assert list(run.features) == ["monetary_total"]
 
 
+def test_a_read_only_workspace_refuses_to_store_before_computing(
+    shop: Path, tmp_path: Path
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer_id,order_ts,amount\nc1,2024-01-31,10.5\n")
+    with segmint.connect(shop, read_only=True) as ws:
+        for call, name in (
+            (ws.segment_rfm, r"segment_rfm\(\)"),
+            (ws.clv.fit, r"clv\.fit\(\)"),
+            (lambda: ws.recommend.export(tmp_path / "lists.csv"), r"recommend\.export\(\)"),
+            (lambda: ws.ingest("transactions", orders), r"ingest\(\)"),
+        ):
+            with pytest.raises(segmint.MartError, match=rf"open read-only, and {name} stores"):
+                call()
+        assert ws.ingest("transactions", orders, dry_run=True).rows_loaded == 1
+        assert ws.count("customers") == 500
+    assert not (tmp_path / "lists.csv").exists()
+
+
 @pytest.mark.slow
 def test_recommendations_equal_the_cli(pair: tuple[Path, Workspace], tmp_path: Path) -> None:
     mart, ws = pair
