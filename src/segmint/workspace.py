@@ -38,15 +38,14 @@ Example, on a small synthetic retailer written to a temporary folder:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import pandas as pd
 
+from segmint._workspace_args import FILE_LISTS, check_writable, stores, tupled, values
 from segmint.config import Settings
-from segmint.exceptions import MartError
 from segmint.features import StoredFeatures
 from segmint.features.asof import AsOf
 from segmint.insight import Migration, SegmentProfile
@@ -78,31 +77,6 @@ from segmint.workflows.predict import PredictionRun, ScoreRefresh
 from segmint.workflows.quickstart import QuickstartRun
 
 __all__ = ["ClvUseCases", "RecommendUseCases", "Workspace", "connect"]
-
-
-Method = TypeVar("Method", bound=Callable[..., Any])
-
-
-def _stores(method: Method) -> Method:
-    """``method`` refused on a mart opened read-only, before it computes anything."""
-
-    @functools.wraps(method)
-    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _check_writable(getattr(self, "mart", self), method.__qualname__)
-        return method(self, *args, **kwargs)
-
-    return cast(Method, checked)
-
-
-def _check_writable(mart: Mart, method: str) -> None:
-    """Raise when ``mart`` is read-only: ``method`` stores what it computes."""
-    if mart.read_only:
-        what = method.replace("Workspace.", "").replace("UseCases.", ".").lower()
-        raise MartError(
-            f"the mart {mart.path} is open read-only, and {what}() stores what it computes: "
-            f"open it with segmint.connect({str(mart.path)!r}) to write (read_only=True is "
-            "for reading while another process writes)."
-        )
 
 
 def connect(
@@ -168,33 +142,33 @@ class Workspace(Mart):
                 ``date_formats`` take one value or several). Columns not mapped are
                 guessed; the result says where every column went.
         """
-        chosen = IngestOptions(mapping=dict(map or {}), **_tupled(options, FILE_LISTS))
+        chosen = IngestOptions(mapping=dict(map or {}), **tupled(options, FILE_LISTS))
         if not chosen.dry_run:
-            _check_writable(self, "ingest")
+            check_writable(self, "ingest")
         return load.ingest(self, table, path, chosen)
 
     def load(self, folder: Path | str, **options: Any) -> list[IngestResult]:
         """Load every file of ``folder`` named after a mart table, parents before children."""
-        chosen = IngestOptions(**_tupled(options, FILE_LISTS))
+        chosen = IngestOptions(**tupled(options, FILE_LISTS))
         if not chosen.dry_run:
-            _check_writable(self, "load")
+            check_writable(self, "load")
         return load.load_folder(self, Path(folder), chosen)
 
-    @_stores
+    @stores
     def quickstart(
         self, path: Path | str, map: dict[str, str] | None = None, **options: Any
     ) -> QuickstartRun:
         """Load one export as transactions, then RFM, lifecycle, CLV where the data allows,
         money per segment and persona cards (:mod:`segmint.workflows.quickstart`)."""
-        chosen = IngestOptions(mapping=dict(map or {}), **_tupled(options, FILE_LISTS))
+        chosen = IngestOptions(mapping=dict(map or {}), **tupled(options, FILE_LISTS))
         return quickstart_workflow.quickstart(self, path, chosen)
 
-    @_stores
+    @stores
     def features(self, as_of: AsOf | None = None) -> StoredFeatures:
         """Build and store the customer features as of ``as_of``."""
         return features.store(self, as_of)
 
-    @_stores
+    @stores
     def segment_rfm(
         self,
         as_of: AsOf | None = None,
@@ -206,27 +180,27 @@ class Workspace(Mart):
         """RFM scores and the named RFM segments, stored as ``name``."""
         return segment.run_rfm(self, as_of, bins=bins, map_path=map_path, name=name)
 
-    @_stores
+    @stores
     def segment_lifecycle(
         self, as_of: AsOf | None = None, *, name: str = "lifecycle", **thresholds: Any
     ) -> segment.SegmentationRun:
         """Lifecycle stages (thresholds from the data unless given), stored as ``name``."""
         return segment.run_lifecycle(self, as_of, name=name, **thresholds)
 
-    @_stores
+    @stores
     def segment_rules(
         self, name: str, rules: Path | str, as_of: AsOf | None = None
     ) -> segment.SegmentationRun:
         """Segments from a rules file or YAML text (first match wins), stored as ``name``."""
         return segment.run_rules(self, name, rules, as_of)
 
-    @_stores
+    @stores
     def segment_value(self, as_of: AsOf | None = None, **settings: Any) -> value.ValueRun:
         """Value tiers by predicted CLV and the value x risk grid (``model``, ``cuts``,
         ``risk_cuts``, ``name`` as in :func:`segmint.workflows.value.run_value`)."""
         return value.run_value(self, as_of, **settings)
 
-    @_stores
+    @stores
     def segment_clusters(
         self,
         name: str = "clusters",
@@ -237,10 +211,10 @@ class Workspace(Mart):
         """Cluster analysis stored as ``name``; ``options`` or the fields of
         :class:`~segmint.workflows.clusters.ClusterOptions` as keywords (``k=4``,
         ``features=`` one column or several…)."""
-        chosen = options or clusters.ClusterOptions(**_tupled(settings, ("features",)))
+        chosen = options or clusters.ClusterOptions(**tupled(settings, ("features",)))
         return clusters.run_clusters(self, name, as_of, chosen)
 
-    @_stores
+    @stores
     def assign_clusters(self, name: str, as_of: AsOf | None = None) -> clusters.ClusterAssignment:
         """Apply the stored cluster model ``name`` to ``as_of`` without refitting."""
         return clusters.assign_clusters(self, name, as_of)
@@ -268,20 +242,20 @@ class Workspace(Mart):
         """``customer_id``, ``segment`` of a stored segmentation (default: its latest date)."""
         return stored.assignments(self, segmentation, as_of)
 
-    @_stores
+    @stores
     def predict(
         self, target: str, as_of: AsOf | None = None, horizon_days: int | None = None
     ) -> PredictionRun:
         """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``."""
         return predict.run_prediction(self, target, as_of, horizon_days)
 
-    @_stores
+    @stores
     def refresh_scores(self, as_of: AsOf | None = None, *, retrain: bool = False) -> ScoreRefresh:
         """Churn, intent and (with the stored CLV fit) CLV scores as of ``as_of``, with the
         stored churn and intent models while they are fresh (``retrain`` trains them again)."""
         return predict.refresh_scores(self, as_of, retrain=retrain)
 
-    @_stores
+    @stores
     def forget(
         self, customer_ids: str | Iterable[str], reason: str, *, keep_orders: bool = False
     ) -> ForgetResult:
@@ -290,7 +264,7 @@ class Workspace(Mart):
         options = privacy.ForgetOptions(ids, reason=reason, keep_orders=keep_orders)
         return privacy.forget(self, options)
 
-    @_stores
+    @stores
     def subject_access(self, customer_id: str, out: Path | str) -> AccessResult:
         """Everything held about a customer, as JSON and CSV files in the new folder ``out``."""
         return privacy.subject_access(self, customer_id, Path(out))
@@ -299,7 +273,7 @@ class Workspace(Mart):
         """The audit trail (the servers' journal moved in first); ``verify`` checks the chain."""
         return privacy.audit_trail(self, verify=verify)
 
-    @_stores
+    @stores
     def retention(
         self, *, events: str | None = None, pii_inactive: str | None = None, dry_run: bool = False
     ) -> privacy.RetentionOutcome:
@@ -313,13 +287,13 @@ class ClvUseCases:
     def __init__(self, mart: Mart) -> None:
         self.mart = mart
 
-    @_stores
+    @stores
     def fit(self, as_of: AsOf | None = None, **settings: Any) -> clv.ClvFitRun:
         """Compare, check, fit and store (fields of :class:`~segmint.workflows.clv.ClvFitOptions`
         as keywords: ``model=``, ``holdout_weeks=``…)."""
         return clv.fit(self.mart, as_of, clv.ClvFitOptions(**settings))
 
-    @_stores
+    @stores
     def score(self, as_of: AsOf | None = None, **settings: Any) -> ScoreRun:
         """Score every customer with the stored fit (fields of
         :class:`~segmint.workflows.clv.ClvScoreOptions` as keywords)."""
@@ -342,7 +316,7 @@ class ClvUseCases:
             self.mart,
             calibration_end,
             holdout_end,
-            _values(models),
+            values(models),
             penalizer=penalizer,
             strict=strict,
             covariate=covariate,
@@ -361,31 +335,31 @@ class RecommendUseCases:
     def __init__(self, mart: Mart) -> None:
         self.mart = mart
 
-    @_stores
+    @stores
     def fit(self, as_of: AsOf | None = None, **settings: Any) -> StoredRun:
         """Fit ``method`` (default ``"auto"``, the blend) and store every customer's top
         ``k`` with reasons (fields of :class:`~segmint.workflows.recommend.RecommendFitOptions`
         as keywords: ``method=``, ``k=``, ``segmentation=``, ``exclude_products=``)."""
-        options = recommend_workflow.RecommendFitOptions(**_tupled(settings))
+        options = recommend_workflow.RecommendFitOptions(**tupled(settings))
         return recommend_workflow.fit(self.mart, as_of, options)
 
     def evaluate(self, split_date: AsOf, end: AsOf | None = None, **settings: Any) -> Evaluation:
         """Train every method on baskets up to ``split_date`` and test on what came after
         (fields of :class:`~segmint.workflows.recommend.RecommendOptions` as keywords)."""
-        options = recommend_workflow.RecommendOptions(**_tupled(settings))
+        options = recommend_workflow.RecommendOptions(**tupled(settings))
         return recommend_workflow.evaluate(self.mart, split_date, options, end=end)
 
     def rules(self, as_of: AsOf | None = None, **query: Any) -> RuleList:
         """Association rules with product names, strongest lift first (fields of
         :class:`~segmint.scoring.recommend.rule_list.RuleQuery` as keywords:
         ``min_support=``, ``min_count=``, ``min_confidence=``, ``min_lift=``, ``max_len=``)."""
-        return recommend_workflow.rules(self.mart, as_of, RuleQuery(**_tupled(query)))
+        return recommend_workflow.rules(self.mart, as_of, RuleQuery(**tupled(query)))
 
     def show(self, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
         """One customer's stored list: rank, product, name, score, method, reason, as_of."""
         return recommend_workflow.show(self.mart, customer_id, as_of)
 
-    @_stores
+    @stores
     def export(
         self, out: Path | str, *, actor: str | None = None, **settings: Any
     ) -> ExportedLists:
@@ -394,24 +368,3 @@ class RecommendUseCases:
         ``channel=``, ``segmentation=``, ``segment=``, ``as_of=``)."""
         options = recommend_workflow.RecommendExportOptions(**settings)
         return recommend_workflow.export(self.mart, Path(out), options, actor=actor)
-
-
-FILE_LISTS = ("date_formats", "ignore")
-"""The :class:`~segmint.mart.ingest.IngestOptions` that hold several values."""
-
-
-def _tupled(
-    settings: dict[str, Any], names: tuple[str, ...] = ("exclude_products",)
-) -> dict[str, Any]:
-    """The settings ``names`` as tuples: a list, or one value alone (``date_formats="%Y%m%d"``,
-    ``exclude_products="POST"``), is accepted, and a lone string is not read letter by letter."""
-    chosen = dict(settings)
-    for name in names:
-        if chosen.get(name) is not None:
-            chosen[name] = _values(chosen[name])
-    return chosen
-
-
-def _values(given: str | Iterable[str]) -> tuple[str, ...]:
-    """One value alone (a string) or several, as a tuple."""
-    return (given,) if isinstance(given, str) else tuple(given)
