@@ -365,6 +365,7 @@ def test_a_read_only_workspace_refuses_to_store_before_computing(
             with pytest.raises(segmint.MartError, match=rf"open read-only, and {name} stores"):
                 call()
         assert ws.ingest("transactions", orders, dry_run=True).rows_loaded == 1
+        assert ws.retention(events="400d", dry_run=True).stored is False
         assert ws.count("customers") == 500
     assert not (tmp_path / "lists.csv").exists()
 

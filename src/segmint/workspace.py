@@ -273,11 +273,12 @@ class Workspace(Mart):
         """The audit trail (the servers' journal moved in first); ``verify`` checks the chain."""
         return privacy.audit_trail(self, verify=verify)
 
-    @stores
     def retention(
         self, *, events: str | None = None, pii_inactive: str | None = None, dry_run: bool = False
     ) -> privacy.RetentionOutcome:
         """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts."""
+        if not dry_run:
+            check_writable(self, "retention")
         return privacy.retention(self, privacy.RetentionOptions(events, pii_inactive, dry_run))
 
 
