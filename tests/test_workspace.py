@@ -6,11 +6,18 @@ each comparison runs a command on one copy of a mart and the method on another.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import datetime as dt
 import doctest
+import inspect
 import json
+import re
 import shutil
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,13 +27,123 @@ import segmint
 import segmint.workspace
 from segmint.cli.main import app
 from segmint.mart import Mart
+from segmint.mart.ingest import IngestOptions
+from segmint.scoring.recommend.rule_list import RuleQuery
 from segmint.synth import synthesize
-from segmint.workspace import Workspace
+from segmint.workflows import clusters, clv, profile, recommend, value
+from segmint.workspace import ClvUseCases, RecommendUseCases, Workspace
+
+PROJECT_ROOT = Path(__file__).parents[1]
+PYTHON_API_DOC = PROJECT_ROOT / "docs" / "python-api.md"
 
 
 def test_the_docstring_example_runs() -> None:
     result = doctest.testmod(segmint.workspace, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+def _flat_export(data: Path, out: Path) -> None:
+    """Another shop's order lines as one CSV whose columns are named ``Cust`` and ``Date``
+    (the ``map=`` of the page), its customers and orders apart from those of ``data``."""
+    orders = pd.read_parquet(
+        data / "orders.parquet", columns=["order_id", "customer_id", "order_ts"]
+    )
+    lines = pd.read_parquet(
+        data / "order_lines.parquet", columns=["order_id", "product_id", "quantity", "unit_price"]
+    )
+    flat = orders.merge(lines, on="order_id").head(400)
+    flat["order_id"] = "X" + flat["order_id"]
+    flat["customer_id"] = "X" + flat["customer_id"]
+    flat.rename(columns={"customer_id": "Cust", "order_ts": "Date"}).to_csv(out, index=False)
+
+
+@pytest.mark.slow
+def test_the_python_api_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``python`` block of docs/python-api.md runs, in a folder holding the files it
+    names, and does what its comments say."""
+    synthesize(tmp_path / "data", 300, seed=3)
+    _flat_export(tmp_path / "data", tmp_path / "orders.csv")
+    (tmp_path / "rules").mkdir()
+    shutil.copy(
+        PROJECT_ROOT / "examples" / "rules" / "behavioural.yaml", tmp_path / "rules" / "vip.yaml"
+    )
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"^```python\n(.*?)^```", PYTHON_API_DOC.read_text(), re.M | re.S)
+    assert blocks
+    names: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, str(PYTHON_API_DOC), "exec"), names)
+    with segmint.connect("shop.duckdb", read_only=True) as ws:
+        stored = ws.segmentations().set_index("segmentation")
+        assert {"rfm", "lifecycle", "vip", "value", "shoppers"} <= set(stored.index)
+        for day in ("2024-03-31", "2024-06-30"):
+            assert len(ws.assignments("rfm", day)) > 0
+        assert ws.table("customers").customer_id.to_pandas().str.startswith("X").any()
+    assert pd.read_csv(tmp_path / "lists.csv").shape[0] > 0
+
+
+KEYWORDS: dict[str, Callable[..., Any]] = {
+    "ingest": IngestOptions,
+    "load": IngestOptions,
+    "quickstart": IngestOptions,
+    "segment_value": value.run_value,
+    "segment_clusters": clusters.ClusterOptions,
+    "profile": profile.ProfileOptions,
+    "clv.fit": clv.ClvFitOptions,
+    "clv.score": clv.ClvScoreOptions,
+    "recommend.fit": recommend.RecommendFitOptions,
+    "recommend.evaluate": recommend.RecommendOptions,
+    "recommend.rules": RuleQuery,
+    "recommend.export": recommend.RecommendExportOptions,
+}
+"""The options behind each method's ``**`` keywords, as the page names them."""
+
+
+def _method_rows() -> list[tuple[str, str, str, str]]:
+    """(method, its documented arguments, CLI command, returns) of the page's table."""
+    rows = re.findall(
+        r"^\| `([a-z_.]+)\((.*?)\)` \| `segmint ([^`]+)` \| (.*) \|$",
+        PYTHON_API_DOC.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    return [(name, arguments, command, returns) for name, arguments, command, returns in rows]
+
+
+def _parameters(method: str) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The method and every argument it takes by name, with its default (or ``...``)."""
+    owner, _, name = method.rpartition(".")
+    function = getattr(
+        {"clv": ClvUseCases, "recommend": RecommendUseCases}.get(owner, Workspace), name
+    )
+    found = {p.name: p.default for p in inspect.signature(function).parameters.values()}
+    options = KEYWORDS.get(method)
+    if dataclasses.is_dataclass(options):
+        for field in dataclasses.fields(options):
+            found[field.name] = field.default
+    elif options is not None:
+        found |= {p.name: p.default for p in inspect.signature(options).parameters.values()}
+    return function, found
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments", "command", "returns"), _method_rows(), ids=lambda v: v.split("(")[0]
+)
+def test_the_method_table_names_real_arguments_defaults_and_results(
+    method: str, arguments: str, command: str, returns: str
+) -> None:
+    function, accepted = _parameters(method)
+    for piece in filter(None, arguments.split(", ")):
+        name, _, default = piece.lstrip("*").partition("=")
+        assert name in accepted, f"{method}: no argument {name!r}"
+        if default and default != "...":
+            assert accepted[name] == ast.literal_eval(default), f"{method}: default of {name}"
+    result = typing.get_type_hints(function)["return"]
+    result = typing.get_args(result)[0] if typing.get_origin(result) is list else result
+    assert re.search(rf"\b{result.__name__}\b", returns), f"{method} returns {result.__name__}"
+    for attribute in re.findall(r"`([a-z_]+)(?:\(\))?`", returns.partition("(")[2]):
+        assert hasattr(result, attribute) or attribute in result.__dataclass_fields__, attribute
+    words = [w for w in command.split("\\|")[0].split() if not w.startswith("-")]
+    assert CliRunner().invoke(app, [*words, "--help"]).exit_code == 0, command
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +207,45 @@ def test_assignments_and_segmentations_equal_what_the_cli_exports(
     assert ws.segmentations().segmentation.tolist() == ["rfm"]
 
 
+def test_rules_migration_and_personas_equal_the_cli(pair: tuple[Path, Workspace]) -> None:
+    mart, ws = pair
+    rules = PROJECT_ROOT / "examples" / "rules" / "behavioural.yaml"
+    printed = json.loads(
+        cli(mart, "segment", "rules", "vip", "--file", str(rules), "--format", "json")
+    )
+    mine = ws.segment_rules("vip", rules).sizes
+    assert {row["segment"]: row["members"] for row in printed} == mine.to_dict()
+    for day in ("2025-06-30", "2025-12-31"):
+        cli(mart, "segment", "rfm", "--as-of", day)
+        ws.segment_rfm(as_of=day)
+    moved = json.loads(
+        cli(
+            mart,
+            "migration",
+            "rfm",
+            "--from",
+            "2025-06-30",
+            "--to",
+            "2025-12-31",
+            "--format",
+            "json",
+        )
+    )
+    migration = ws.migration("rfm", "2025-06-30", "2025-12-31")
+    assert moved["top_flows"] == migration.top_flows()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(moved["flows"]),
+        migration.flows.reset_index(drop=True),
+        check_dtype=False,
+        atol=0.01,
+    )
+    cards = json.loads(cli(mart, "persona", "rfm", "--format", "json"))
+    mine_cards = ws.personas("rfm")
+    assert [(c["segment"], c["name"], c["members"]) for c in cards] == [
+        (c.segment, c.name, c.members) for c in mine_cards
+    ]
+
+
 def test_clv_fit_score_and_backtest_equal_the_cli(pair: tuple[Path, Workspace]) -> None:
     mart, ws = pair
     fitted = json.loads(
@@ -131,6 +287,87 @@ def test_keyword_options_reach_the_use_cases(pair: tuple[Path, Workspace]) -> No
     assert ws.assign_clusters("three").version == run.version
     with pytest.raises(TypeError, match="unexpected keyword"):
         ws.segment_clusters("bad", clusters=3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda ws: ws.ingest("orders", "orders.csv", bogus=1),
+        lambda ws: ws.load("data", bogus=1),
+        lambda ws: ws.segment_value(bogus=1),
+        lambda ws: ws.segment_clusters("c", bogus=1),
+        lambda ws: ws.profile("rfm", bogus=1),
+        lambda ws: ws.clv.fit(bogus=1),
+        lambda ws: ws.clv.score(bogus=1),
+        lambda ws: ws.recommend.fit(bogus=1),
+        lambda ws: ws.recommend.evaluate("2025-06-30", bogus=1),
+        lambda ws: ws.recommend.rules(bogus=1),
+        lambda ws: ws.recommend.export("lists.csv", bogus=1),
+    ],
+)
+def test_an_unknown_keyword_is_a_type_error_naming_it(
+    pair: tuple[Path, Workspace], call: Callable[[Workspace], object]
+) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        call(pair[1])
+
+
+def test_an_unknown_lifecycle_threshold_is_named_with_the_known_ones(
+    pair: tuple[Path, Workspace],
+) -> None:
+    with pytest.raises(segmint.SegmintError, match=r"\['bogus'\]; known: \[.*'loyal_orders'"):
+        pair[1].segment_lifecycle(bogus=1)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"date_formats": "%Y%m%d", "ignore": "note"},
+        {"date_formats": ["%Y%m%d"], "ignore": ["note"]},
+    ],
+    ids=["one value", "a list"],
+)
+def test_ingest_takes_one_date_format_or_ignored_column_alone_or_listed(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer_id,date,amount,note\nc1,20240131,10.5,x\nc2,20240201,3,y\n")
+    with segmint.connect(tmp_path / "shop.duckdb") as ws:
+        result = ws.ingest("transactions", orders, map={"order_ts": "date"}, **options)
+        ignored = [use.column for use in result.columns if use.fate == "ignored"]
+        assert (result.rows_loaded, ignored) == (2, ["note"])
+        days = ws.table("orders").order_ts.to_pandas().dt.date.tolist()
+    assert sorted(days) == [dt.date(2024, 1, 31), dt.date(2024, 2, 1)]
+
+
+def test_one_model_or_feature_alone_is_that_one_not_its_letters(
+    pair: tuple[Path, Workspace],
+) -> None:
+    _, ws = pair
+    backtest = ws.clv.backtest("2025-06-30", models="bgnbd")
+    assert backtest.metrics.model.tolist() == ["bgnbd+gammagamma"]
+    run = ws.segment_clusters("by_spend", k=3, n_bootstrap=0, features="monetary_total")
+    assert list(run.features) == ["monetary_total"]
+
+
+def test_a_read_only_workspace_refuses_to_store_before_computing(
+    shop: Path, tmp_path: Path
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer_id,order_ts,amount\nc1,2024-01-31,10.5\n")
+    with segmint.connect(shop, read_only=True) as ws:
+        for call, name in (
+            (ws.segment_rfm, r"segment_rfm\(\)"),
+            (ws.clv.fit, r"clv\.fit\(\)"),
+            (lambda: ws.recommend.export(tmp_path / "lists.csv"), r"recommend\.export\(\)"),
+            (lambda: ws.ingest("transactions", orders), r"ingest\(\)"),
+        ):
+            with pytest.raises(segmint.MartError, match=rf"open read-only, and {name} stores"):
+                call()
+        assert ws.ingest("transactions", orders, dry_run=True).rows_loaded == 1
+        assert ws.retention(events="400d", dry_run=True).stored is False
+        assert ws.count("customers") == 500
+    assert not (tmp_path / "lists.csv").exists()
 
 
 @pytest.mark.slow

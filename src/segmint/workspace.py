@@ -44,6 +44,7 @@ from typing import Any
 
 import pandas as pd
 
+from segmint._workspace_args import FILE_LISTS, check_writable, stores, tupled, values
 from segmint.config import Settings
 from segmint.features import StoredFeatures
 from segmint.features.asof import AsOf
@@ -137,27 +138,37 @@ class Workspace(Mart):
             map: mart column → file column, e.g. ``{"customer_id": "Cust"}``.
             options: the other fields of :class:`segmint.mart.ingest.IngestOptions`
                 (``preset``, ``sheet``, ``ignore``, ``dry_run``, ``date_formats``,
-                ``delimiter``, ``encoding``, ``create_customers``…). Columns not mapped are
+                ``delimiter``, ``encoding``, ``create_customers``…; ``ignore`` and
+                ``date_formats`` take one value or several). Columns not mapped are
                 guessed; the result says where every column went.
         """
-        return load.ingest(self, table, path, IngestOptions(mapping=dict(map or {}), **options))
+        chosen = IngestOptions(mapping=dict(map or {}), **tupled(options, FILE_LISTS))
+        if not chosen.dry_run:
+            check_writable(self, "ingest")
+        return load.ingest(self, table, path, chosen)
 
     def load(self, folder: Path | str, **options: Any) -> list[IngestResult]:
         """Load every file of ``folder`` named after a mart table, parents before children."""
-        return load.load_folder(self, Path(folder), IngestOptions(**options))
+        chosen = IngestOptions(**tupled(options, FILE_LISTS))
+        if not chosen.dry_run:
+            check_writable(self, "load")
+        return load.load_folder(self, Path(folder), chosen)
 
+    @stores
     def quickstart(
         self, path: Path | str, map: dict[str, str] | None = None, **options: Any
     ) -> QuickstartRun:
         """Load one export as transactions, then RFM, lifecycle, CLV where the data allows,
         money per segment and persona cards (:mod:`segmint.workflows.quickstart`)."""
-        chosen = IngestOptions(mapping=dict(map or {}), **options)
+        chosen = IngestOptions(mapping=dict(map or {}), **tupled(options, FILE_LISTS))
         return quickstart_workflow.quickstart(self, path, chosen)
 
+    @stores
     def features(self, as_of: AsOf | None = None) -> StoredFeatures:
         """Build and store the customer features as of ``as_of``."""
         return features.store(self, as_of)
 
+    @stores
     def segment_rfm(
         self,
         as_of: AsOf | None = None,
@@ -169,23 +180,27 @@ class Workspace(Mart):
         """RFM scores and the named RFM segments, stored as ``name``."""
         return segment.run_rfm(self, as_of, bins=bins, map_path=map_path, name=name)
 
+    @stores
     def segment_lifecycle(
         self, as_of: AsOf | None = None, *, name: str = "lifecycle", **thresholds: Any
     ) -> segment.SegmentationRun:
         """Lifecycle stages (thresholds from the data unless given), stored as ``name``."""
         return segment.run_lifecycle(self, as_of, name=name, **thresholds)
 
+    @stores
     def segment_rules(
         self, name: str, rules: Path | str, as_of: AsOf | None = None
     ) -> segment.SegmentationRun:
         """Segments from a rules file or YAML text (first match wins), stored as ``name``."""
         return segment.run_rules(self, name, rules, as_of)
 
+    @stores
     def segment_value(self, as_of: AsOf | None = None, **settings: Any) -> value.ValueRun:
         """Value tiers by predicted CLV and the value x risk grid (``model``, ``cuts``,
         ``risk_cuts``, ``name`` as in :func:`segmint.workflows.value.run_value`)."""
         return value.run_value(self, as_of, **settings)
 
+    @stores
     def segment_clusters(
         self,
         name: str = "clusters",
@@ -194,10 +209,12 @@ class Workspace(Mart):
         **settings: Any,
     ) -> clusters.ClusterRun:
         """Cluster analysis stored as ``name``; ``options`` or the fields of
-        :class:`~segmint.workflows.clusters.ClusterOptions` as keywords (``k=4``…)."""
-        chosen = options or clusters.ClusterOptions(**settings)
+        :class:`~segmint.workflows.clusters.ClusterOptions` as keywords (``k=4``,
+        ``features=`` one column or several…)."""
+        chosen = options or clusters.ClusterOptions(**tupled(settings, ("features",)))
         return clusters.run_clusters(self, name, as_of, chosen)
 
+    @stores
     def assign_clusters(self, name: str, as_of: AsOf | None = None) -> clusters.ClusterAssignment:
         """Apply the stored cluster model ``name`` to ``as_of`` without refitting."""
         return clusters.assign_clusters(self, name, as_of)
@@ -225,17 +242,20 @@ class Workspace(Mart):
         """``customer_id``, ``segment`` of a stored segmentation (default: its latest date)."""
         return stored.assignments(self, segmentation, as_of)
 
+    @stores
     def predict(
         self, target: str, as_of: AsOf | None = None, horizon_days: int | None = None
     ) -> PredictionRun:
         """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``."""
         return predict.run_prediction(self, target, as_of, horizon_days)
 
+    @stores
     def refresh_scores(self, as_of: AsOf | None = None, *, retrain: bool = False) -> ScoreRefresh:
         """Churn, intent and (with the stored CLV fit) CLV scores as of ``as_of``, with the
         stored churn and intent models while they are fresh (``retrain`` trains them again)."""
         return predict.refresh_scores(self, as_of, retrain=retrain)
 
+    @stores
     def forget(
         self, customer_ids: str | Iterable[str], reason: str, *, keep_orders: bool = False
     ) -> ForgetResult:
@@ -244,6 +264,7 @@ class Workspace(Mart):
         options = privacy.ForgetOptions(ids, reason=reason, keep_orders=keep_orders)
         return privacy.forget(self, options)
 
+    @stores
     def subject_access(self, customer_id: str, out: Path | str) -> AccessResult:
         """Everything held about a customer, as JSON and CSV files in the new folder ``out``."""
         return privacy.subject_access(self, customer_id, Path(out))
@@ -256,6 +277,8 @@ class Workspace(Mart):
         self, *, events: str | None = None, pii_inactive: str | None = None, dry_run: bool = False
     ) -> privacy.RetentionOutcome:
         """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts."""
+        if not dry_run:
+            check_writable(self, "retention")
         return privacy.retention(self, privacy.RetentionOptions(events, pii_inactive, dry_run))
 
 
@@ -265,11 +288,13 @@ class ClvUseCases:
     def __init__(self, mart: Mart) -> None:
         self.mart = mart
 
+    @stores
     def fit(self, as_of: AsOf | None = None, **settings: Any) -> clv.ClvFitRun:
         """Compare, check, fit and store (fields of :class:`~segmint.workflows.clv.ClvFitOptions`
         as keywords: ``model=``, ``holdout_weeks=``…)."""
         return clv.fit(self.mart, as_of, clv.ClvFitOptions(**settings))
 
+    @stores
     def score(self, as_of: AsOf | None = None, **settings: Any) -> ScoreRun:
         """Score every customer with the stored fit (fields of
         :class:`~segmint.workflows.clv.ClvScoreOptions` as keywords)."""
@@ -279,19 +304,20 @@ class ClvUseCases:
         self,
         calibration_end: AsOf,
         holdout_end: AsOf | None = None,
-        models: tuple[str, ...] = (),
+        models: str | Iterable[str] = (),
         *,
         penalizer: float = 0.0,
         strict: bool = False,
         covariate: str | None = None,
     ) -> clv.Backtest:
-        """Each model's holdout metrics when fitted on the calibration period (with a
-        ``covariate``, each non-seasonal model also split by it)."""
+        """Each model's holdout metrics when fitted on the calibration period (``models``:
+        one name or several, default all; with a ``covariate``, each non-seasonal model also
+        split by it)."""
         return clv.backtest(
             self.mart,
             calibration_end,
             holdout_end,
-            models,
+            values(models),
             penalizer=penalizer,
             strict=strict,
             covariate=covariate,
@@ -310,29 +336,31 @@ class RecommendUseCases:
     def __init__(self, mart: Mart) -> None:
         self.mart = mart
 
+    @stores
     def fit(self, as_of: AsOf | None = None, **settings: Any) -> StoredRun:
         """Fit ``method`` (default ``"auto"``, the blend) and store every customer's top
         ``k`` with reasons (fields of :class:`~segmint.workflows.recommend.RecommendFitOptions`
         as keywords: ``method=``, ``k=``, ``segmentation=``, ``exclude_products=``)."""
-        options = recommend_workflow.RecommendFitOptions(**_tupled(settings))
+        options = recommend_workflow.RecommendFitOptions(**tupled(settings))
         return recommend_workflow.fit(self.mart, as_of, options)
 
     def evaluate(self, split_date: AsOf, end: AsOf | None = None, **settings: Any) -> Evaluation:
         """Train every method on baskets up to ``split_date`` and test on what came after
         (fields of :class:`~segmint.workflows.recommend.RecommendOptions` as keywords)."""
-        options = recommend_workflow.RecommendOptions(**_tupled(settings))
+        options = recommend_workflow.RecommendOptions(**tupled(settings))
         return recommend_workflow.evaluate(self.mart, split_date, options, end=end)
 
     def rules(self, as_of: AsOf | None = None, **query: Any) -> RuleList:
         """Association rules with product names, strongest lift first (fields of
         :class:`~segmint.scoring.recommend.rule_list.RuleQuery` as keywords:
         ``min_support=``, ``min_count=``, ``min_confidence=``, ``min_lift=``, ``max_len=``)."""
-        return recommend_workflow.rules(self.mart, as_of, RuleQuery(**_tupled(query)))
+        return recommend_workflow.rules(self.mart, as_of, RuleQuery(**tupled(query)))
 
     def show(self, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
         """One customer's stored list: rank, product, name, score, method, reason, as_of."""
         return recommend_workflow.show(self.mart, customer_id, as_of)
 
+    @stores
     def export(
         self, out: Path | str, *, actor: str | None = None, **settings: Any
     ) -> ExportedLists:
@@ -341,13 +369,3 @@ class RecommendUseCases:
         ``channel=``, ``segmentation=``, ``segment=``, ``as_of=``)."""
         options = recommend_workflow.RecommendExportOptions(**settings)
         return recommend_workflow.export(self.mart, Path(out), options, actor=actor)
-
-
-def _tupled(settings: dict[str, Any]) -> dict[str, Any]:
-    """``exclude_products`` as a tuple (a list or one id is accepted)."""
-    chosen = dict(settings)
-    if isinstance(chosen.get("exclude_products"), str):
-        chosen["exclude_products"] = (chosen["exclude_products"],)
-    elif "exclude_products" in chosen:
-        chosen["exclude_products"] = tuple(chosen["exclude_products"])
-    return chosen

@@ -94,6 +94,8 @@ def test_profile_csv_has_a_totals_row(mart_file: Path) -> None:
     frame = pd.read_csv(StringIO(result.stdout))
     assert frame.segment.tolist() == ["High", "Low", "(total)"]
     assert frame.revenue.iloc[:2].sum() == frame.revenue.iloc[2]
+    members = result.stdout.splitlines()[-1].split(",")[1]
+    assert members == str(frame.members.iloc[:2].sum()) == "4"  # a count, not 4.0
 
 
 def test_profile_by_a_column_gives_sub_segment_rows(mart_file: Path) -> None:

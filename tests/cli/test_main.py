@@ -8,9 +8,12 @@ the web stack (the issue's target is 0.3 s as a whole process; ``bench/commands.
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -115,6 +118,31 @@ def test_every_command_shows_its_full_help(name: str) -> None:
         assert f" {sub} " in result.output
         nested = runner.invoke(app, [name, sub, "--help"], env=WIDE)
         assert nested.exit_code == 0 and f"segmint {name} {sub}" in nested.output
+
+
+def _leaves(path: str, command: Any) -> Iterator[tuple[str, Any]]:
+    """``command`` and its sub-commands' leaves, each with its path (``campaign power``)."""
+    subs = getattr(command, "commands", {})
+    if not subs:
+        yield path, command
+    for name, sub in subs.items():
+        yield from _leaves(f"{path} {name}", sub)
+
+
+def test_every_command_but_those_the_readme_names_takes_mart() -> None:
+    readme = (CLI.parents[2] / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(
+        r"Every command but (.*?), which need no mart, takes `--mart PATH`", readme
+    )
+    assert sentence, "README.md no longer says which commands take --mart"
+    named = set(re.findall(r"`([a-z -]+)`", sentence.group(1)))
+    without = {
+        path
+        for name, entry in COMMANDS.items()
+        for path, leaf in _leaves(name, module_group(entry.module).commands[name])
+        if not any("--mart" in param.opts for param in leaf.params)
+    }
+    assert without == named
 
 
 def test_a_misspelt_command_is_refused_with_a_suggestion() -> None:

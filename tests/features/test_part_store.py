@@ -14,7 +14,7 @@ import pytest
 import segmint
 from segmint.features.build import FEATURE_COLUMNS, assemble, build_features
 from segmint.features.groups import ALL_GROUPS, groups_for
-from segmint.features.part_store import CATALOG, built_methods, stored_parts
+from segmint.features.part_store import CATALOG, built_methods, part_table, stored_parts
 from segmint.mart import TABLES, Mart
 
 from .conftest import AS_OF, fill, fixture_tables, ts
@@ -143,3 +143,21 @@ def test_a_later_date_brings_the_purchases_forward(shop: Mart) -> None:
     moved = assemble(stored_parts(shop, later, ALL_GROUPS), later)
     assert built_methods(shop, later)["purchases"] == "incremental"
     pd.testing.assert_frame_equal(rows_of(moved), rows_of(build_features(shop, later)))
+
+
+def test_the_latest_two_dates_of_a_group_are_kept_plus_the_one_just_written(shop: Mart) -> None:
+    days = [AS_OF - dt.timedelta(days=n) for n in (30, 20, 10, 0)]
+    for day in days:
+        stored_parts(shop, day, ("purchases",))
+    assert stored_dates(shop, "purchases") == days[2:]
+    stored_parts(shop, days[0], ("purchases",))  # an earlier date, written again
+    assert stored_dates(shop, "purchases") == [days[0], *days[2:]]
+
+
+def stored_dates(mart: Mart, group: str) -> list[dt.date]:
+    """The dates of ``group`` in the catalogue, checked equal to those of its part table."""
+    catalog = mart.con.table(CATALOG)
+    listed = catalog.filter(catalog.feature_group == group).as_of.to_pandas()
+    part = mart.con.table(part_table(group)).as_of.to_pandas()
+    assert set(part) == set(listed)
+    return sorted(pd.to_datetime(listed).dt.date)

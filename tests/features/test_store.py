@@ -103,3 +103,10 @@ def test_storing_a_date_again_from_unchanged_data_keeps_the_stored_rows(filled: 
     after = catalog.filter(catalog.feature_group == "table:features").built_at.execute()
     assert list(after) == list(before)
     assert again.rows == 5
+
+
+def test_a_mart_of_no_customers_stores_a_date_of_no_rows(empty_mart: Mart) -> None:
+    stored = store_features(empty_mart, dt.date(2024, 1, 31))
+    assert (stored.as_of, stored.rows) == (dt.date(2024, 1, 31), 0)
+    assert "recency_days" in stored.columns
+    assert store_features(empty_mart, dt.date(2024, 1, 31)).rows == 0

@@ -207,3 +207,17 @@ def test_chi_square_does_not_depend_on_the_rows_order(seed: int) -> None:
         values[order].reset_index(drop=True), groups[order].reset_index(drop=True)
     )
     assert shuffled == pytest.approx(chi_square(values, groups), rel=1e-12)
+
+
+def test_values_beyond_the_19_most_frequent_are_pooled_as_other() -> None:
+    # 25 values, value i held by i + 2 customers of segment a and 2i + 1 of segment b: the
+    # six rarest (i < 6) are pooled, so the table has 19 values and "other"
+    a, b = [i + 2 for i in range(25)], [2 * i + 1 for i in range(25)]
+    values = pd.Series([f"v{i:02d}" for i in range(25) for _ in range(a[i] + b[i])])
+    groups = pd.Series([g for i in range(25) for g in ["a"] * a[i] + ["b"] * b[i]])
+    pooled = np.array([[sum(a[:6]), *a[6:]], [sum(b[:6]), *b[6:]]])
+    unpooled = stats.chi2_contingency(np.array([a, b]), correction=False)
+    expected = stats.chi2_contingency(pooled, correction=False)
+    chi2, p, _, n = chi_square(values, groups)
+    assert (chi2, p, n) == pytest.approx((expected.statistic, expected.pvalue, len(values)))
+    assert chi2 != pytest.approx(unpooled.statistic)

@@ -123,3 +123,13 @@ def test_derived_tables_are_declared_in_the_schema() -> None:
     so the data-model page is checked against them too."""
     assert {"features", "cluster_models", "api_tokens"} <= set(DECLARED_TABLES)
     assert "features" not in TABLES  # its writer creates it: one column per feature
+
+
+def test_data_model_overview_lists_every_table_with_its_key() -> None:
+    text = DATA_MODEL_DOC.read_text(encoding="utf-8")
+    overview = text.partition("## Overview")[2].partition("\n## ")[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| ([^|]*) \|", overview, flags=re.MULTILINE)
+    keys = {name: tuple(re.findall(r"`([a-z_]+)`", key)) for name, key in rows}
+    assert sorted(keys) == sorted(DECLARED_TABLES), f"{DATA_MODEL_DOC.name}'s overview"
+    for name, table in DECLARED_TABLES.items():
+        assert keys[name] == table.key, name

@@ -147,3 +147,17 @@ def test_a_fit_flagged_by_an_erasure_is_fitted_again(cdnow_mart: Mart, which: st
     stored = latest_fit(cdnow_mart)
     assert stored is not None and stored[0].name == "bgnbd"
     assert len(cdnow_mart.table("model_runs").to_pandas()) == len(runs) + 2
+
+
+@pytest.mark.parametrize(
+    "windows", [(12, 36), ((36, 12),), ((-1, 12),), ((1, 2, 3),), (("a", "b"),)]
+)
+def test_score_options_refuse_a_window_that_is_not_a_pair_of_months(windows: object) -> None:
+    with pytest.raises(
+        InputError, match=r"windows are \(start, end\) pairs.*windows=\(\(12, 36\),\)"
+    ):
+        clv.ClvScoreOptions(windows=windows)  # type: ignore[arg-type]
+
+
+def test_score_options_take_windows_as_pairs() -> None:
+    assert clv.ClvScoreOptions(windows=((0, 12), (12, 36))).windows == ((0, 12), (12, 36))

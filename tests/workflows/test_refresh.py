@@ -20,6 +20,7 @@ from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
 from segmint.synth import generate
+from segmint.workflows import clusters
 from segmint.workflows.refresh import refresh
 
 pytestmark = pytest.mark.slow
@@ -119,3 +120,17 @@ def test_refresh_after_a_day_of_orders_equals_a_rebuild(shop: Shop, tmp_path: Pa
         assert refreshed == assignments(mart, f"{name}_check", new_day), name
         assert refreshed != {}
     assert run.features.rows == scratch.count().execute()
+
+
+def test_a_segmentation_that_cannot_be_refreshed_is_skipped_with_the_reason(shop: Shop) -> None:
+    workflows.run_rfm(shop.mart, shop.day)
+    options = clusters.ClusterOptions(k=3, n_bootstrap=0)
+    clusters.run_clusters(shop.mart, "shoppers", shop.day, options)
+    shop.mart.delete("cluster_models", segmentation="shoppers")  # the model is gone
+    load_next_day(shop)
+    run = refresh(shop.mart)
+    assert run.as_of == shop.day + dt.timedelta(days=1)
+    assert set(run.skipped) == {"shoppers"}
+    assert "cluster model" in run.skipped["shoppers"]
+    assert run.segmentations == {"rfm": "rfm"}  # and the rest went on
+    assert assignments(shop.mart, "rfm", run.as_of)

@@ -56,7 +56,9 @@ def profile_csv(result: SegmentProfile) -> pd.DataFrame:
     if result.money.sub_segments is not None:
         return result.money.sub_segments
     total = result.money.portfolio.to_frame().T.assign(segment="(total)")
-    return pd.concat([result.overview, total], ignore_index=True)
+    table = pd.concat([result.overview, total], ignore_index=True)
+    counts = [name for name, kind in result.overview.dtypes.items() if kind.kind in "iu"]
+    return table.astype(dict.fromkeys(counts, "Int64"))  # counts stay whole numbers
 
 
 def print_profile(result: SegmentProfile) -> None:

@@ -20,7 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from segmint.exceptions import ConvergenceError, ModelInputError
+from segmint.exceptions import ConvergenceError, InputError, ModelInputError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.features.btyd import btyd_summary, transaction_days
 from segmint.features.btyd_covariate import check_covariate, covariate_values
@@ -235,6 +235,18 @@ class ClvScoreOptions:
     model: str | None = None
     penalizer: float = 0.0
     chunk_size: int = 100_000
+
+    def __post_init__(self) -> None:
+        """Refuse windows that are not (start, end) months with 0 <= start < end."""
+        for window in self.windows:
+            pair = tuple(window) if isinstance(window, tuple | list) else ()
+            if len(pair) != 2 or not all(isinstance(m, int | float) for m in pair):
+                pair = (-1.0, -1.0)
+            if not 0 <= pair[0] < pair[1]:
+                raise InputError(
+                    "windows are (start, end) pairs of months with 0 <= start < end, e.g. "
+                    f"windows=((12, 36),) for one window; got {self.windows!r}"
+                )
 
 
 def score(
