@@ -46,7 +46,7 @@ def results(
         str | None, Opt("--attribute", help="Lift per value of this customer attribute.")
     ] = None,
     min_segment_size: Annotated[
-        int, Opt("--min-segment-size", help="Members each group needs in a segment.")
+        int, Opt("--min-segment-size", min=2, help="Members each group needs in a segment.")
     ] = MIN_SEGMENT_SIZE,
     mart: MartOption = None,
     format_: FormatOpt = Format.human,

@@ -29,6 +29,8 @@ def test_cuped_divides_the_members_needed_by_one_minus_rho_squared() -> None:
     plain = two_proportion_power(0.02, 0.10)
     cuped = two_proportion_power(0.02, 0.10, cuped_correlation=0.6)
     assert cuped.n_per_arm / plain.n_per_arm == pytest.approx(0.64, rel=1e-3)  # type: ignore[operator]
+    negative = two_proportion_power(0.02, 0.10, cuped_correlation=-0.6)
+    assert negative.n_per_arm == cuped.n_per_arm  # only rho squared counts
 
 
 def test_an_audience_reports_its_mde_and_says_it_is_underpowered() -> None:
@@ -75,6 +77,7 @@ def test_json_shape_of_the_power_command() -> None:
         (lambda: two_proportion_power(0.02), "give the lift to detect"),
         (lambda: two_proportion_power(0.02, 0.1, holdout=1.0), "holdout must be a share"),
         (lambda: two_proportion_power(0.02, 0.1, cuped_correlation=1.0), "cuped_correlation"),
+        (lambda: two_proportion_power(0.02, 0.1, cuped_correlation=-1.0), "between -1 and 1"),
         (lambda: mean_power(std=0.0, effect=1.0), "std must be a positive number"),
     ],
 )

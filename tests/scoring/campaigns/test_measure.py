@@ -140,5 +140,7 @@ def test_errors_name_the_problem(synthetic: Mart) -> None:
         campaign_results(synthetic, "K9")
     with pytest.raises(InputError, match="not both"):
         campaign_results(synthetic, "K001", segmentation="latent", attribute="x")
+    with pytest.raises(InputError, match=r"at least 2 members in a segment.*got 0"):
+        campaign_results(synthetic, "K001", segmentation="latent", min_segment_size=0)
     with pytest.raises(InputError, match="at least 1 day"):
         campaign_results(synthetic, "K001", window_days=0)

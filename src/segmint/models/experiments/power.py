@@ -50,7 +50,8 @@ class PowerResult:
         baseline: control response rate (proportions) or mean (means; may be None).
         holdout: planned control share.
         alpha, power: the test's level and target power.
-        cuped_correlation: pre-period correlation assumed for CUPED (0: none).
+        cuped_correlation: pre-period correlation assumed for CUPED (0: none; its sign does
+            not matter, CUPED removes the share rho**2 of the variance either way).
     """
 
     n_per_arm: int | None
@@ -79,9 +80,10 @@ def _z(alpha: float, power: float, holdout: float, rho: float) -> float:
     share("alpha", alpha)
     share("power", power)
     share("holdout", holdout)
-    if not 0.0 <= rho < 1.0:
+    if not -1.0 < rho < 1.0:  # a negative correlation removes as much variance: 1 - rho**2
         raise ModelInputError(
-            f"cuped_correlation must be in [0, 1); got {rho}. Use 0 without a pre-period."
+            f"cuped_correlation must be between -1 and 1 (exclusive); got {rho}. Use 0 "
+            "without a pre-period."
         )
     return _NORMAL.inv_cdf(1.0 - alpha / 2.0) + _NORMAL.inv_cdf(power)
 

@@ -139,9 +139,10 @@ def campaign_results(
 
     Raises:
         MartError: no such campaign, or it has no start date.
-        InputError: a bad window, both ``segmentation`` and ``attribute``, or a group of one.
+        InputError: a bad window, both ``segmentation`` and ``attribute``, a
+            ``min_segment_size`` under 2, or a group of one.
     """
-    _check_breakdown(segmentation, attribute)
+    _check_breakdown(segmentation, attribute, min_segment_size)
     row = campaign_row(mart, campaign_id)
     window = _window(row, campaign_id, start, window_days, pre_days)
     outcomes = member_outcomes(mart, campaign_id, window)
@@ -218,9 +219,14 @@ def _data_notes(mart: Mart, window: Window) -> list[str]:
     return notes
 
 
-def _check_breakdown(segmentation: str | None, attribute: str | None) -> None:
+def _check_breakdown(segmentation: str | None, attribute: str | None, min_size: int) -> None:
     if segmentation is not None and attribute is not None:
         raise InputError("report segments by a segmentation or by an attribute, not both.")
+    if min_size < 2:  # a lift needs a variance in each group
+        raise InputError(
+            f"each group needs at least 2 members in a segment (--min-segment-size); "
+            f"got {min_size}."
+        )
 
 
 def _window(
@@ -243,7 +249,8 @@ def _window(
     if begin is None:
         raise MartError(
             f"campaign '{campaign_id}' has no start_date, so there is no response window; "
-            "load its campaigns row with a start_date or pass start=."
+            "load its campaigns row with a start_date (`segmint ingest campaigns FILE`; from "
+            "Python, pass start=)."
         )
     return Window.of(begin, window_days, pre_days or window_days)
 
