@@ -63,11 +63,15 @@ SPEND_MODELS = ("gammagamma",)
 
 AUTO = "auto"
 
-STRICT_ADVICE = (
+LEAVE_OUT_STRICT = (
     "Leave out --strict to fit its limit (the NBD without dropout) or a penalty chosen by "
-    "held-out likelihood, or give one with --penalizer (e.g. 0.01)."
+    "held-out likelihood"
 )
-"""What to do when ``strict`` refuses a fit on the boundary, in the commands' flags."""
+"""What to do when ``strict`` refuses a fit on the boundary, in the commands' flags (the
+commands without ``--penalizer``: ``score``, ``refresh``)."""
+
+STRICT_ADVICE = f"{LEAVE_OUT_STRICT}, or give one with --penalizer (e.g. 0.01)."
+"""What to do when ``strict`` refuses a fit on the boundary, in the ``clv`` commands' flags."""
 
 
 @dataclass(frozen=True)
