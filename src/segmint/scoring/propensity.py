@@ -78,7 +78,7 @@ from segmint.models.propensity import (
     check_two_classes,
 )
 from segmint.scoring.campaigns.assignment import assignment_key
-from segmint.scoring.clv_fit import LEAVE_OUT_STRICT
+from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, finding
 from segmint.scoring.score_rows import score_rows
 
 
@@ -365,7 +365,7 @@ def btyd_baselines(
     except (ConvergenceError, ModelInputError) as exc:
         if strict and isinstance(exc, NoPlainFitError):
             raise ConvergenceError(f"BTYD baseline: {exc.finding} {LEAVE_OUT_STRICT}.") from None
-        return Baselines({}, f"no BTYD baseline: {exc}")
+        return Baselines({}, f"no BTYD baseline: {finding(exc)}")
     model = fit.model
     train_frame, train_labels = train
     prospects = train_frame["btyd_frequency"].isna().to_numpy()
