@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,16 @@ def demo_mart_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec.loader.exec_module(module)
     built: Path = module.shared_demo(tmp_path_factory)
     return built
+
+
+@pytest.fixture(params=["Etc/GMT-14", "Etc/GMT+12"])
+def far_time_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The process's local time zone set to UTC+14, then to UTC-12 (POSIX names flip the
+    sign), and the machine's own back after the test. The two are 26 hours apart: at any
+    moment the local date of one of them differs from the UTC date, so a test run in both
+    catches a local date taken for the UTC one whatever the hour."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    yield request.param
+    monkeypatch.undo()
+    time.tzset()

@@ -250,10 +250,13 @@ class Workspace(Mart):
         return predict.run_prediction(self, target, as_of, horizon_days)
 
     @stores
-    def refresh_scores(self, as_of: AsOf | None = None, *, retrain: bool = False) -> ScoreRefresh:
+    def refresh_scores(
+        self, as_of: AsOf | None = None, *, retrain: bool = False, strict: bool = False
+    ) -> ScoreRefresh:
         """Churn, intent and (with the stored CLV fit) CLV scores as of ``as_of``, with the
-        stored churn and intent models while they are fresh (``retrain`` trains them again)."""
-        return predict.refresh_scores(self, as_of, retrain=retrain)
+        stored churn and intent models while they are fresh (``retrain`` trains them again;
+        ``strict`` refuses a BTYD baseline whose maximum is on the boundary)."""
+        return predict.refresh_scores(self, as_of, retrain=retrain, strict=strict)
 
     @stores
     def forget(

@@ -221,3 +221,10 @@ def test_score_names_its_steps_on_a_terminal(
     result = cdnow("clv", "score", "--as-of", "1997-12-31")
     assert result.exit_code == 0, result.stderr
     assert "clv score: scores computed and stored by the engine" in screen.getvalue()
+
+
+def test_a_negative_penalty_is_refused_naming_the_flag(segmint_cli: Segmint) -> None:
+    for command in (("clv", "fit"), ("clv", "score"), ("clv", "backtest")):
+        result = segmint_cli(*command, "--penalizer", "-1")
+        assert result.exit_code == 2, command
+        assert "--penalizer" in result.stderr and "penalizer_coef" not in result.stderr

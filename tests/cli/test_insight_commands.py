@@ -143,7 +143,11 @@ def test_migration_csv_is_the_flow_table(mart_file: Path) -> None:
         (["profile", "value", "--by", "planet"], "--by must name a feature column"),
         (["profile", "value", "--as-of", "June"], "as_of must be a date written YYYY-MM-DD"),
         (["migration", "value", "--from", "2024-01-01", "--to", "2024-06-30"], "no results as of"),
-        (["migration", "value", "--from", "2024-06-30", "--to", "2024-03-31"], "must be before"),
+        (
+            ["migration", "value", "--from", "2024-06-30", "--to", "2024-03-31"],
+            "--from must be before --to; got --from 2024-06-30",
+        ),
+        (["migration", "value", "--from", "June", "--to", "2024-03-31"], "--from must be a date"),
     ],
 )
 def test_errors_are_one_line(mart_file: Path, args: list[str], message: str) -> None:

@@ -190,3 +190,22 @@ def test_a_btyd_baseline_on_the_boundary_is_fitted_as_its_limit_and_said(
         assert f"note: {note}" in " ".join(result.stderr.split())
     assert invoke(no_dropout, "score", "--retrain").exit_code == 0
     assert stored_counts(no_dropout)[("intent_gbm", "purchase_intent")] == 600
+
+
+def test_strict_score_and_refresh_refuse_a_btyd_baseline_on_the_boundary(
+    tmp_path: Path,
+) -> None:
+    never_leaving(600, seed=0).to_csv(tmp_path / "orders.csv", index=False)
+    no_dropout = tmp_path / "mart.duckdb"  # no stored models: refresh trains them
+    assert invoke(no_dropout, "ingest", "transactions", str(tmp_path / "orders.csv")).exit_code == 0
+    refused = invoke(no_dropout, "score", "--strict")
+    assert refused.exit_code == 2
+    message = " ".join(refused.stderr.split())
+    assert message.startswith("error: BTYD baseline: BGNBD cannot be identified")
+    assert "Leave out --strict to fit its limit (the NBD without dropout)" in message
+    assert "penalizer" not in message  # neither the Python argument nor a flag score lacks
+    refreshed = invoke(no_dropout, "refresh", "--strict", "--format", "json")
+    assert refreshed.exit_code == 0, refreshed.output
+    payload = json.loads(refreshed.stdout)
+    assert payload["scores"] == []
+    assert "Leave out --strict" in payload["skipped"]["scores"]

@@ -92,3 +92,10 @@ def test_a_given_day_is_checked_where_it_comes_in(mart: Mart) -> None:
 
 def test_a_mart_without_orders_is_not_checked(empty_mart: Mart) -> None:
     assert check_as_of(empty_mart, dt.date(2024, 1, 1), today=TODAY) == dt.date(2024, 1, 1)
+
+
+@pytest.mark.usefixtures("far_time_zone")
+def test_today_is_the_utc_date_in_any_time_zone(mart: Mart) -> None:
+    utc_today = dt.datetime.now(dt.UTC).date()
+    with pytest.raises(InputError, match=f"today is {utc_today}"):
+        check_as_of(mart, utc_today + dt.timedelta(days=1))

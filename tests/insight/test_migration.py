@@ -68,9 +68,18 @@ def test_a_date_without_results_lists_the_stored_dates(mart: Mart) -> None:
         migration(mart, "tiers", "2024-01-01", AS_OF)
 
 
-def test_dates_out_of_order_are_refused(mart: Mart) -> None:
-    with pytest.raises(SegmintError, match="--from must be before --to"):
+def test_dates_out_of_order_are_refused_naming_the_arguments(mart: Mart) -> None:
+    with pytest.raises(
+        SegmintError, match=r"^from_date must be before to_date; got from_date"
+    ) as e:
         migration(mart, "tiers", AS_OF, EARLIER)
+    assert "--" not in str(e.value)  # no command-line flag to a Python caller
+
+
+def test_a_date_that_is_no_date_names_the_argument(mart: Mart) -> None:
+    with pytest.raises(SegmintError, match=r"^to_date must be a date written YYYY-MM-DD") as e:
+        migration(mart, "tiers", EARLIER, "June")
+    assert "--" not in str(e.value)
 
 
 def test_unknown_segmentation_is_named(mart: Mart) -> None:

@@ -167,3 +167,23 @@ def test_the_guessed_mapping_of_cdnow_is_the_hand_mapping(mart: Mart) -> None:
     assert [u.column for u in result.columns] == header  # columns in == columns out
     assert result.rows_loaded == 69_659  # and the date format %Y%m%d was guessed
     assert (DATASETS / "cdnow").is_dir()
+
+
+def test_without_guessing_the_mapping_date_formats_are_still_guessed(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = "customer_id,order_id,order_ts,amount\nc1,o1,03/14/2024,10\nc2,o2,05/06/2024,10\n"
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text), guess=False)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert result.readings == ("order_ts dates as %m/%d/%Y",)
+    days = sorted(str(d)[:10] for d in mart.table("orders").order_ts.execute())
+    assert days == ["2024-03-14", "2024-05-06"]
+
+
+def test_without_guessing_undecidable_dates_stop_with_both_formats(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = "customer_id,order_id,order_ts,amount\nc1,o1,03/04/2024,10\nc2,o2,05/06/2024,10\n"
+    with pytest.raises(SchemaError, match="--date-format '%m/%d/%Y' or --date-format '%d/%m/%Y'"):
+        load(mart, "transactions", write(tmp_path / "t.csv", text), guess=False)
+    assert mart.count("orders") == 0

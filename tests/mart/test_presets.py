@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -206,3 +208,14 @@ def test_a_recognised_export_says_which_preset_read_it(mart: Mart) -> None:
         "the columns are those of a Shopify orders export: read as --preset shopify does "
         "(add --preset shopify to say so)"
     )
+
+
+def test_a_preset_without_date_formats_has_them_guessed(mart: Mart, tmp_path: Path) -> None:
+    original = (DATA / "woocommerce_orders_export.csv").read_text(encoding="utf-8")
+    day_first = re.sub(r"(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d)", r"\3.\2.\1 \4", original)
+    assert day_first != original
+    result = load(mart, "transactions", write(tmp_path / "w.csv", day_first), preset="woocommerce")
+    assert (result.rows_loaded, result.rows_quarantined) == (6, 0)
+    written = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", original)
+    expected = {dt.datetime.strptime(t, "%Y-%m-%d %H:%M") for t in written}
+    assert set(mart.table("orders").order_ts.execute()) == expected

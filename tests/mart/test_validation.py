@@ -6,6 +6,7 @@ order o1) and compares the quarantine (data row number → reason) with the rule
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,12 @@ def test_column_problems_are_schema_errors_that_leave_the_mart_untouched(
 def test_unknown_table_is_a_schema_error(shop: Mart, tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match=r"unknown table 'order'; choose one of customers, "):
         load(shop, "order", write(tmp_path / "o.csv", "a\n1\n"))
+
+
+@pytest.mark.usefixtures("far_time_zone")
+def test_the_future_starts_at_the_current_utc_time(shop: Mart, tmp_path: Path) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    past, future = now - dt.timedelta(hours=1), now + dt.timedelta(hours=2)
+    text = f"order_id,customer_id,order_ts\no2,c1,{past}\no3,c2,{future}\n"
+    load(shop, "orders", write(tmp_path / "orders.csv", text))
+    assert reasons_by_row(shop) == {2: f"order_ts: '{future}' is in the future"}

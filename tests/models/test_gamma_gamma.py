@@ -9,6 +9,7 @@ from scipy.special import gammaln
 
 from segmint.exceptions import ConvergenceError
 from segmint.models import GammaGamma, simulate_gamma_gamma
+from segmint.models._optimize import AdvisedFitError
 from segmint.models.gamma_gamma import RepeatSpends
 
 
@@ -91,3 +92,12 @@ def test_large_input_started_from_a_subsample_reaches_the_weighted_fit() -> None
     assert repeated.params_ == pytest.approx(weighted.params_, rel=1e-6)
     assert repeated.log_likelihood_ == pytest.approx(weighted.log_likelihood_, rel=1e-12)
     assert repeated.standard_errors_ == pytest.approx(weighted.standard_errors_, rel=1e-3)
+
+
+def test_an_infinite_mean_spend_names_the_penalty_as_its_caller_does() -> None:
+    model = GammaGamma()
+    model.params_ = {"p": 6.0, "q": 0.9, "gamma": 15.0}
+    with pytest.raises(AdvisedFitError) as refused:
+        model.mean_parameters()
+    assert str(refused.value).endswith("or set penalizer_coef > 0 and refit.")
+    assert refused.value.naming("--penalizer").endswith("or set --penalizer > 0 and refit.")

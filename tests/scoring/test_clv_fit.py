@@ -8,6 +8,9 @@ import pytest
 
 from segmint.exceptions import ConvergenceError, InputError
 from segmint.features.btyd_split import CalibrationHoldout
+from segmint.models import GammaGamma
+from segmint.models.boundary import BoundaryFit
+from segmint.scoring import clv_fit
 from segmint.scoring.clv_fit import (
     check_model,
     choose_model,
@@ -118,3 +121,18 @@ def test_customers_whose_repeat_purchases_are_free_get_the_population_mean_spend
     expected = fit.spend.expected_spend(x[free], zbar[free])
     np.testing.assert_allclose(expected, p * gamma / (q - 1))
     assert (x[frame.index.difference(free)] == frame.frequency.drop(free)).all()
+
+
+def test_an_infinite_mean_spend_is_refused_naming_the_flag(
+    cdnow_split: CalibrationHoldout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heavy = GammaGamma()  # what a fit on heavy-tailed spends can give: q <= 1
+    heavy.params_ = {"p": 6.0, "q": 0.9, "gamma": 15.0}
+    with pytest.raises(ConvergenceError, match="penalizer_coef > 0"):  # to a Python caller
+        heavy.mean_parameters()
+    monkeypatch.setattr(clv_fit, "fit_spend", lambda *args, **kwargs: BoundaryFit(heavy, "", 0.0))
+    with pytest.raises(ConvergenceError) as refused:
+        fit_clv(cdnow_split.frame, "bgnbd")
+    message = str(refused.value)
+    assert message.startswith("GammaGamma fitted q = 0.9 <= 1")
+    assert "set --penalizer > 0 and refit" in message and "penalizer_coef" not in message

@@ -13,6 +13,7 @@ PenalizerOption = Annotated[
     float,
     Opt(
         "--penalizer",
+        min=0.0,
         help="L2 penalty on the log-parameters (0 = plain MLE; 0.001-0.1 for a few hundred customers).",
     ),
 ]

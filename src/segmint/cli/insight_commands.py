@@ -17,6 +17,8 @@ from segmint.cli._migration_output import migration_document, print_migration
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import steps, user_errors
 from segmint.cli._profile_output import print_profile, profile_csv, profile_document
+from segmint.features.asof import parse_flag_date
+from segmint.insight.migration import check_order
 from segmint.insight.money import ValueMeasure
 from segmint.mart import connect, csv_safety
 from segmint.workflows.profile import ProfileOptions, migration, profile
@@ -85,8 +87,10 @@ def migration_command(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Show how customers moved between segments from one stored date to another."""
+    start, end = parse_flag_date(from_date, "--from"), parse_flag_date(to_date, "--to")
+    check_order(start, end, ("--from", "--to"))
     with connect(mart, read_only=True) as m, steps(f"migration of {segmentation}"):
-        result = migration(m, segmentation, from_date, to_date)
+        result = migration(m, segmentation, start, end)
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(migration_document(result, top)))
     elif format_ == OutputFormat.csv:

@@ -129,6 +129,10 @@ def run() -> None:
     exit, the normal exit path takes over and waits for it.
     """
     code: int | str | None = 0
+    if "PYSPARK_GATEWAY_PORT" in os.environ:  # spark-submit's driver: stderr joins stdout
+        from segmint.cli._spark_submit import keep_stdout_for_data
+
+        keep_stdout_for_data()
     try:
         app(prog_name="segmint")
     except SystemExit as stop:

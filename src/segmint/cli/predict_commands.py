@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from segmint.cli._clv_options import StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
 from segmint.cli._predict_output import show_prediction, show_refresh
@@ -124,16 +125,18 @@ def score(
             "--retrain", help="Train churn and intent again even when a stored model is fresh."
         ),
     ] = False,
+    strict: StrictOption = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit).
 
     Churn and intent use the models stored last while they are younger than their horizon
-    (90 and 30 days) and no erasure flagged them; otherwise they are trained again.
+    (90 and 30 days) and no erasure flagged them; otherwise they are trained again (with
+    --strict, refusing a BTYD baseline whose maximum is on the boundary).
     """
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
-        refresh = refresh_scores(m, as_of, retrain=retrain)
+        refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict)
     if refresh.clv is None:
         err.print(
             "no usable CLV fit up to this date (none stored, or the stored one is flagged "

@@ -108,7 +108,8 @@ def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.da
     Args:
         mart: the mart whose orders bound the day.
         day: the day asked for.
-        today: the current day (default: the machine's date).
+        today: the current day (default: today in UTC, the time zone of the mart's
+            timestamps, whatever the machine's own).
 
     Raises:
         InputError: ``day`` is after ``today``, or before the first order (a mart without
@@ -117,7 +118,7 @@ def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.da
     Warns:
         SegmintWarning: ``day`` is after the last order.
     """
-    today = dt.date.today() if today is None else today
+    today = dt.datetime.now(dt.UTC).date() if today is None else today
     if day > today:
         raise InputError(
             f"as_of {day} is in the future (today is {today}): nothing is known yet as of a "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import SegmintError
-from segmint.features.asof import AsOf, parse_as_of
+from segmint.features.asof import EXAMPLE_DAY, AsOf, parse_as_of
 from segmint.insight.money import customer_value
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -73,6 +73,24 @@ def _sentence(source: str, target: str, customers: int) -> str:
     return f"{customers:,} {source} became {target}"
 
 
+def check_order(
+    start: dt.date, end: dt.date, names: tuple[str, str] = ("from_date", "to_date")
+) -> None:
+    """Refuse a from-date that is not before the to-date, naming them as the caller spells
+    them: the arguments of :func:`migration` by default, ``("--from", "--to")`` for the
+    command, ``("from", "to")`` for a request.
+
+    Raises:
+        SegmintError: ``start`` is not before ``end``.
+    """
+    if start >= end:
+        first, second = names
+        raise SegmintError(
+            f"{first} must be before {second}; got {first} {start.isoformat()} and "
+            f"{second} {end.isoformat()}"
+        )
+
+
 def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> Migration:
     """The migration of ``segmentation``'s customers from ``from_date`` to ``to_date``.
 
@@ -80,11 +98,9 @@ def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> 
         SegmintError: the dates are not in order.
         MartError: unknown segmentation, or a date with no stored results (lists the dates).
     """
-    start, end = parse_as_of(from_date), parse_as_of(to_date)
-    if start >= end:
-        raise SegmintError(
-            f"--from must be before --to; got from {start.isoformat()} and to {end.isoformat()}"
-        )
+    start = parse_as_of(from_date, "from_date", f"from_date='{EXAMPLE_DAY}'")
+    end = parse_as_of(to_date, "to_date", f"to_date='{EXAMPLE_DAY}'")
+    check_order(start, end)
     before = store.assignments(mart, segmentation, start).select("customer_id", source="segment")
     after = store.assignments(mart, segmentation, end).select("customer_id", target="segment")
     pairs = before.outer_join(after, "customer_id")

@@ -16,7 +16,8 @@ column as numbers in (nearly) every sampled row, or the name does not count. Tie
 tried in order; a tier with exactly one candidate settles the column, a tier with two or
 more makes it **ambiguous**, and the load stops with the ``--map`` flags to choose. The
 date format is guessed over the whole column when dates are not in ISO form (day/month
-against month/day is decided by a day above 12; when nothing decides, the load stops).
+against month/day is decided by a day above 12; when nothing decides, the load stops),
+also when the mapping is not guessed (:func:`guess_dates`).
 
 Columns the user mapped, and the preset's columns, are never second-guessed.
 """
@@ -120,16 +121,15 @@ def guess_mapping(
     table: Table,
     given: dict[str, str],
     *,
-    date_formats: Sequence[str] = (),
     excel: bool = False,
 ) -> MappingGuess:
-    """Guess the mapping of ``stage``'s columns to ``table`` (see the module docstring).
+    """Guess the mapping of ``stage``'s columns to ``table`` (see the module docstring);
+    the date formats are guessed apart (:func:`guess_dates`).
 
     Args:
         stage: the staged file (its own column names, ``_row``).
         table: the target's definition (a mart table or the transactions file).
         given: mart column → file column already decided (``--map`` and the preset).
-        date_formats: formats the user gave; the date format is not guessed then.
         excel: the file is a workbook (numbers in date columns are serial dates).
     """
     found = [c for c in stage.columns if c != ROW]
@@ -165,12 +165,21 @@ def guess_mapping(
                 ambiguous[target] = tuple(hits)
     mapping = {**given, **guessed}
     mapping = {c: mapping[c] for c in table.column_names if c in mapping}
-    formats: dict[str, str] = {}
-    problem = ""
-    if not date_formats:
-        read = columns_read(mapping, found, table.column_names)
-        formats, problem = _date_formats(stage, read, kinds, found, excel)
-    return MappingGuess(mapping, guessed, ambiguous, formats, problem)
+    return MappingGuess(mapping, guessed, ambiguous)
+
+
+def guess_dates(
+    stage: ibis.Table, table: Table, mapping: dict[str, str], *, excel: bool = False
+) -> tuple[dict[str, str], str]:
+    """Mart column → the format of its dates, for the date columns a load reads (mapped, or
+    named like the mart) from text not in ISO form; and why the formats cannot be decided,
+    when they cannot. Date formats are guessed whether or not the mapping was: how a
+    column is written is not which column it is.
+    """
+    found = [c for c in stage.columns if c != ROW]
+    kinds = {c.name: c.type for c in table.columns}
+    read = columns_read(mapping, found, table.column_names)
+    return _date_formats(stage, read, kinds, found, excel)
 
 
 def columns_read(

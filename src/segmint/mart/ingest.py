@@ -43,6 +43,7 @@ from segmint.mart.spark_staging import copy_rows, settle
 from segmint.mart.staging import Stage, stage_file
 from segmint.mart.tables import TableOptions, plan_table
 from segmint.mart.transactions import plan_transactions
+from segmint.mart.unread_dates import date_format_notes
 from segmint.mart.updates import apply_update, rewrite
 
 INGEST_TARGETS = (*[name for name, t in TABLES.items() if t.loadable], "transactions")
@@ -284,6 +285,7 @@ def _plan(
     else:
         plan = plan_table(mart, TABLES[table], stage, source, table_options)
     check_accounted(plan.columns, found, source)
+    plan.notes.extend(date_format_notes(_quarantined(plan, stage.rejects), date_formats))
     if recognised is not None:
         decided = replace(decided, guessed=dict(decided.mapping))
         plan.notes.insert(

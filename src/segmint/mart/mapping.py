@@ -15,7 +15,7 @@ import ibis
 from segmint.exceptions import SchemaError
 from segmint.mart.columns import check_ignore
 from segmint.mart.decimals import decide_decimals
-from segmint.mart.guess import MappingGuess, columns_read, guess_mapping
+from segmint.mart.guess import MappingGuess, columns_read, guess_dates, guess_mapping
 from segmint.mart.presets import Preset, suggest_preset
 from segmint.mart.schema import TABLES, Table
 from segmint.mart.transactions import TRANSACTIONS
@@ -50,7 +50,8 @@ def decide_mapping(
         source: the file, named in errors.
         preset: the export's layout, when the user named one.
         ignore: columns dropped with ``--ignore`` (never guessed).
-        date_formats: formats the user gave (then none is guessed).
+        date_formats: formats the user gave (then none is guessed, nor with a preset that
+            gives its own); otherwise the formats are guessed, also without ``guess``.
         guess: guess the columns neither given nor named as the mart does (never with a
             preset: the preset names every column of the export it uses).
         excel: the file is a workbook.
@@ -70,10 +71,13 @@ def decide_mapping(
     mapping = {**(preset.mapping(found, source) if preset else {}), **given}
     visible = stage.drop(*ignore) if ignore else stage
     decided = (
-        guess_mapping(visible, definition, mapping, date_formats=date_formats, excel=excel)
+        guess_mapping(visible, definition, mapping, excel=excel)
         if guess and preset is None
         else MappingGuess(mapping)
     )
+    if not (date_formats or (preset and preset.date_formats)):
+        dates, problem = guess_dates(visible, definition, decided.mapping, excel=excel)
+        decided = replace(decided, dates=dates, date_problem=problem)
     _check_decided(decided, source)
     _check_required(decided, definition, found, source)
     read = columns_read(decided.mapping, list(visible.columns), definition.column_names)

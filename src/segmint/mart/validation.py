@@ -90,8 +90,10 @@ def check_rows(
     ``excel_dates``, numbers in date and timestamp columns are Excel serial dates;
     ``decimals`` gives the decimal separator (``.`` or ``,``) of numeric columns written as
     text (:mod:`segmint.mart.decimals`), and a value of another form is rejected naming it.
+    A date or timestamp after ``now`` (default: the current time in UTC, the time zone of
+    the mart's timestamps, whatever the machine's own) is rejected as in the future.
     """
-    now = now or datetime.datetime.now()
+    now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     decimals = decimals or {}
     parsed: dict[str, ibis.Value] = {}
     for column in table.columns:

@@ -44,7 +44,33 @@ _NEWTON_STEPS = 30
 _NEWTON_TOL = 1e-8  # exact Newton stops once a step would move every log-parameter less
 
 
-class NoPlainFitError(ConvergenceError):
+PENALTY = "penalizer_coef"
+"""How a caller of the models names the penalty: the estimators' argument."""
+
+
+class AdvisedFitError(ConvergenceError):
+    """A fit refused with advice that may name the penalty.
+
+    The message is :attr:`finding` followed by the advice with the penalty named as a
+    caller of the model names it (``penalizer_coef``); a caller that names it otherwise
+    (the ``--penalizer`` of a command) gets its own wording from :meth:`naming`.
+
+    Attributes:
+        finding: what went wrong, without advice.
+        advice: what to do, ``{penalty}`` standing for the penalty's name.
+    """
+
+    def __init__(self, finding: str, advice: str) -> None:
+        self.finding = finding
+        self.advice = advice
+        super().__init__(self.naming(PENALTY))
+
+    def naming(self, penalty: str) -> str:
+        """The message with the penalty called ``penalty``."""
+        return f"{self.finding} {self.advice.format(penalty=penalty)}"
+
+
+class NoPlainFitError(AdvisedFitError):
     """A plain maximum-likelihood fit gave no answer, and where its optimiser stopped.
 
     The message is :attr:`finding` followed by advice for a caller of the model (the
@@ -52,15 +78,13 @@ class NoPlainFitError(ConvergenceError):
     flags instead.
 
     Attributes:
-        finding: what went wrong, without advice.
         params: the natural parameters where the optimiser stopped.
         log_likelihood: the (unpenalised) log-likelihood there, so a caller can compare a
             limiting model's maximum with it (:mod:`segmint.models.boundary`).
     """
 
     def __init__(self, finding: str, advice: str, params: dict[str, float], ll: float) -> None:
-        super().__init__(f"{finding} {advice}")
-        self.finding = finding
+        super().__init__(finding, advice)
         self.params = params
         self.log_likelihood = ll
 
@@ -380,10 +404,10 @@ def _maximise(
         objective, np.log(start.params), start, curvature, max_iter, tol
     )
     if not np.isfinite(value):
-        raise ConvergenceError(
+        raise AdvisedFitError(
             f"{model_name} fit failed: the log-likelihood is not finite at the optimiser's "
-            f"last point {dict(zip(names, np.exp(phi).round(6), strict=True))}. "
-            "Check the inputs for extreme values, or set penalizer_coef > 0."
+            f"last point {dict(zip(names, np.exp(phi).round(6), strict=True))}.",
+            "Check the inputs for extreme values, or set {penalty} > 0.",
         )
     log_errors = _log_standard_errors(
         objective.hessian(phi, grad) if hessian is None else hessian, objective.total
@@ -396,7 +420,7 @@ def _maximise(
         stop = f"{message.rstrip(': ')} after {n_iter} iterations"
         raise StalledFitError(
             f"{model_name} fit did not converge: {stop}.",
-            "Rescale time (e.g. weeks instead of days) or set penalizer_coef > 0.",
+            "Rescale time (e.g. weeks instead of days) or set {penalty} > 0.",
             stop,
             dict(zip(names, np.exp(phi).tolist(), strict=True)),
             plain_ll,
@@ -472,8 +496,7 @@ def _check_identified(
         raise IdentificationError(
             f"{model_name} cannot be identified from these data: the likelihood is flat in "
             f"{', '.join(unidentified)} ({values}) over {total_weight:g} customers.",
-            "Use more customers or a longer history, or set penalizer_coef (e.g. 0.01) to "
-            "regularise.",
+            "Use more customers or a longer history, or set {penalty} (e.g. 0.01) to regularise.",
             tuple(unidentified),
             dict(zip(names, np.exp(phi).tolist(), strict=True)),
             ll,

@@ -12,7 +12,7 @@ from scipy.special import digamma, gammaln
 
 from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.models._base import MaximumLikelihoodModel, warm_start_rows
-from segmint.models._optimize import StartingPoint, single_threaded_blas
+from segmint.models._optimize import AdvisedFitError, StartingPoint, single_threaded_blas
 from segmint.models._validation import (
     FloatArray,
     as_float_array,
@@ -197,12 +197,12 @@ class GammaGamma(MaximumLikelihoodModel):
         """The fitted (p, q, gamma), once checked to give a finite mean spend (q > 1).
 
         Raises:
-            ConvergenceError: q <= 1.
+            AdvisedFitError: q <= 1 (a :class:`ConvergenceError`).
         """
         p, q, gamma = self._fitted_params()
         if q <= 1:
-            raise ConvergenceError(
-                f"GammaGamma fitted q = {q:.3g} <= 1, so the population mean spend is infinite. "
-                "Remove extreme spend outliers or set penalizer_coef > 0 and refit."
+            raise AdvisedFitError(
+                f"GammaGamma fitted q = {q:.3g} <= 1, so the population mean spend is infinite.",
+                "Remove extreme spend outliers or set {penalty} > 0 and refit.",
             )
         return p, q, gamma

@@ -15,8 +15,10 @@ one within 5% (docs/clv.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,7 +26,7 @@ import pandas as pd
 from segmint.exceptions import ConvergenceError, InputError, ModelInputError
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import BGNBD, MBGNBD, NBD, GammaGamma, ParetoNBD
-from segmint.models._optimize import NoPlainFitError
+from segmint.models._optimize import AdvisedFitError, NoPlainFitError
 from segmint.models.boundary import BoundaryFit, fit_spend, fit_transactions
 from segmint.models.covariates import (
     BoundCovariateModel,
@@ -61,13 +63,47 @@ SEASONAL_MODELS = tuple(f"{name}{SEASONAL}" for name in TRANSACTION_MODELS)
 SPEND_MODELS = ("gammagamma",)
 """Spend models by name (``--spend``)."""
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 AUTO = "auto"
 
-STRICT_ADVICE = (
+PENALTY_FLAG = "--penalizer"
+"""The penalty as the ``clv`` commands name it (the models' ``penalizer_coef``)."""
+
+LEAVE_OUT_STRICT = (
     "Leave out --strict to fit its limit (the NBD without dropout) or a penalty chosen by "
-    "held-out likelihood, or give one with --penalizer (e.g. 0.01)."
+    "held-out likelihood"
 )
-"""What to do when ``strict`` refuses a fit on the boundary, in the commands' flags."""
+"""What to do when ``strict`` refuses a fit on the boundary, in the commands' flags (the
+commands without ``--penalizer``: ``score``, ``refresh``)."""
+
+STRICT_ADVICE = f"{LEAVE_OUT_STRICT}, or give one with {PENALTY_FLAG} (e.g. 0.01)."
+"""What to do when ``strict`` refuses a fit on the boundary, in the ``clv`` commands' flags."""
+
+
+def penalty_as_flag(func: Callable[P, R]) -> Callable[P, R]:
+    """``func`` with the advice of a refused fit naming the commands' ``--penalizer``, where
+    the models name their argument ``penalizer_coef`` (:class:`AdvisedFitError`).
+
+    Raises:
+        ConvergenceError: what :class:`AdvisedFitError` said, with the flag in its advice.
+    """
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except AdvisedFitError as exc:
+            raise ConvergenceError(exc.naming(PENALTY_FLAG)) from None
+
+    return wrapper
+
+
+def finding(exc: Exception) -> str:
+    """What went wrong in a fit, for a note where the run goes on without it: the advice of
+    an :class:`AdvisedFitError` left out (no knob of the run would follow it)."""
+    return exc.finding if isinstance(exc, AdvisedFitError) else str(exc)
 
 
 @dataclass(frozen=True)
@@ -174,6 +210,7 @@ def spend_inputs(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.where(informative, x, 0.0), np.where(informative, zbar, 0.0)
 
 
+@penalty_as_flag
 def fit_clv(
     summary: pd.DataFrame,
     model: str = "bgnbd",
@@ -201,7 +238,8 @@ def fit_clv(
     Raises:
         InputError: unknown model; a seasonal one without ``calendar`` or with a covariate.
         ModelInputError: a seasonal model on less than a year; a covariate of one group.
-        ConvergenceError: no repeat buyers, or (``strict``) the data cannot identify a model.
+        ConvergenceError: no repeat buyers, (``strict``) the data cannot identify a model,
+            or the spend model's mean is infinite; advice names ``--penalizer``.
     """
     name = check_model(model)
     x = summary["frequency"].to_numpy(dtype=np.float64)
@@ -214,6 +252,7 @@ def fit_clv(
     columns = (x, summary["recency"].to_numpy(np.float64), summary["T"].to_numpy(np.float64))
     base = _check_forms(name, summary, calendar, covariate)
     transactions, spend = _boundary_fits(base, columns, spend_inputs(summary), penalizer, strict)
+    spend.model.mean_parameters()  # a finite mean spend, or refused before any scoring
     model_ = transactions.model
     if base != name and calendar is not None:
         model_ = fit_seasonal(model_, *columns, calendar)

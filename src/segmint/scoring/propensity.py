@@ -71,12 +71,14 @@ from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import BGNBD, MBGNBD, NBD
+from segmint.models._optimize import NoPlainFitError
 from segmint.models.boundary import fit_transactions
 from segmint.models.propensity import (
     PropensityClassifier,
     check_two_classes,
 )
 from segmint.scoring.campaigns.assignment import assignment_key
+from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, finding
 from segmint.scoring.score_rows import score_rows
 
 
@@ -342,20 +344,28 @@ def btyd_baselines(
     validation: pd.DataFrame,
     horizon_days: int,
     target: Target,
+    *,
+    strict: bool = False,
 ) -> Baselines:
     """BTYD scores for the validation customers, oriented like ``target``'s label.
 
     A BG/NBD maximum on the boundary is not a dead end: its limit or a penalty chosen by
     held-out likelihood is fitted instead, as by ``segmint clv fit``
-    (:func:`segmint.models.boundary.fit_transactions`), and the note says so. When no fit
-    is possible at all there is no baseline to compare with, and the note says why.
+    (:func:`segmint.models.boundary.fit_transactions`), and the note says so; with
+    ``strict`` it is refused, as ``clv fit --strict`` refuses it. When no fit is possible
+    at all there is no baseline to compare with, and the note says why.
+
+    Raises:
+        ConvergenceError: ``strict`` and the BG/NBD's maximum is on the boundary.
     """
     buyers = validation["btyd_frequency"].notna().to_numpy()
     columns = [validation.loc[buyers, c].to_numpy(np.float64) for c in BTYD_COLUMNS]
     try:
-        fit = fit_transactions(lambda c: BGNBD(penalizer_coef=c), columns)
+        fit = fit_transactions(lambda c: BGNBD(penalizer_coef=c), columns, strict=strict)
     except (ConvergenceError, ModelInputError) as exc:
-        return Baselines({}, f"no BTYD baseline: {exc}")
+        if strict and isinstance(exc, NoPlainFitError):
+            raise ConvergenceError(f"BTYD baseline: {exc.finding} {LEAVE_OUT_STRICT}.") from None
+        return Baselines({}, f"no BTYD baseline: {finding(exc)}")
     model = fit.model
     train_frame, train_labels = train
     prospects = train_frame["btyd_frequency"].isna().to_numpy()

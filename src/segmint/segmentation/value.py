@@ -152,12 +152,13 @@ def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
         chosen = _score(mart, as_of, name, "churn_risk")
         return chosen.select("customer_id", risk=chosen.value), source_of(name, as_of)
     from segmint.scoring.btyd_churn import btyd_churn_risk  # its learners load when used
+    from segmint.scoring.clv_fit import finding
 
     try:
         btyd = btyd_churn_risk(mart, as_of)
     except (ConvergenceError, ModelInputError) as exc:
         alive = _score(mart, as_of, model, "p_alive")
-        source = f"1 - p_alive of {model} (no MBG/NBD: {exc})"
+        source = f"1 - p_alive of {model} (no MBG/NBD: {finding(exc)})"
         return alive.select("customer_id", risk=1.0 - alive.value), source
     frame = btyd.risk.rename("risk").reset_index()
     table = ibis.memtable(frame, schema={"customer_id": "string", "risk": "float64"})

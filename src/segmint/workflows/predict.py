@@ -87,6 +87,7 @@ def run_prediction(
     features: ibis.Table | None = None,
     random_state: int = 0,
     training_rows: int = TRAINING_ROWS,
+    strict: bool = False,
 ) -> PredictionRun:
     """Train, evaluate against the BTYD baseline, score every customer as of ``D`` and store.
 
@@ -95,7 +96,8 @@ def run_prediction(
     (:func:`segmint.scoring.propensity.plan_split`). ``features``: every feature as of
     ``as_of``, when the caller has them stored already (else they are built).
     ``training_rows``: customers each training and evaluation set holds at most (a
-    seeded sample of a larger population); every customer is scored, in chunks.
+    seeded sample of a larger population); every customer is scored, in chunks. ``strict``:
+    refuse a BTYD baseline whose maximum is on the boundary (:func:`btyd_baselines`).
 
     Raises:
         PredictionError: unknown target, too little history for the horizon and split, or
@@ -111,7 +113,7 @@ def run_prediction(
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
     X_val, y_val = validation
     scores = {target.model: model.predict_proba(X_val)[:, 1]}
-    baselines = btyd_baselines(train, X_val, horizon, target)
+    baselines = btyd_baselines(train, X_val, horizon, target, strict=strict)
     scores |= baselines.scores
     metrics = {name: evaluate(y_val, values) for name, values in scores.items()}
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
@@ -200,6 +202,7 @@ def refresh_scores(
     *,
     features: ibis.Table | None = None,
     retrain: bool = False,
+    strict: bool = False,
 ) -> ScoreRefresh:
     """Store churn and intent scores as of ``as_of``, and score CLV with the stored fit.
 
@@ -207,7 +210,8 @@ def refresh_scores(
     while it is younger than its horizon and no erasure flagged it for refit; otherwise, or
     with ``retrain``, the model is trained again (:func:`run_prediction`, default horizon).
     ``features``: every feature as of the date, when the caller has them already (else they
-    come from the feature store, built only where it is stale).
+    come from the feature store, built only where it is stale). ``strict``: a model trained
+    again refuses a BTYD baseline whose maximum is on the boundary.
     The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
     only if it was fitted as of ``as_of`` or earlier, so no score sees later data. The
     stored retention policy is applied first.
@@ -219,7 +223,8 @@ def refresh_scores(
     predictions = []
     for name in TARGETS:
         reused = None if retrain else stored_scoring(mart, name, day, features)
-        predictions.append(reused or run_prediction(mart, name, day, features=features))
+        trained = reused or run_prediction(mart, name, day, features=features, strict=strict)
+        predictions.append(trained)
     stored = latest_fit(mart)
     clv = None
     if stored is not None and stored[1] <= day:

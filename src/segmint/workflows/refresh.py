@@ -61,9 +61,12 @@ class RefreshRun:
     retention: RetentionResult | None = None
 
 
-def refresh(mart: Mart, as_of: AsOf | None = None, step: Step | None = None) -> RefreshRun:
+def refresh(
+    mart: Mart, as_of: AsOf | None = None, step: Step | None = None, *, strict: bool = False
+) -> RefreshRun:
     """Bring every stored segmentation and score to ``as_of`` (default: the last day with
-    orders); see the module docstring for the order."""
+    orders); see the module docstring for the order. ``strict``: the scores are skipped,
+    saying why, rather than fitted past a BTYD baseline's boundary maximum."""
     say = step or (lambda _: None)
     say("applying the retention policy")
     retention = apply_stored_retention(mart)
@@ -79,7 +82,7 @@ def refresh(mart: Mart, as_of: AsOf | None = None, step: Step | None = None) -> 
             _rerun(mart, run, name, kind, features)
     say("churn, intent and CLV scores")
     try:
-        scores = refresh_scores(mart, day, features=features)
+        scores = refresh_scores(mart, day, features=features, strict=strict)
     except SegmintError as exc:
         run.skipped["scores"] = str(exc)
         scores = None
