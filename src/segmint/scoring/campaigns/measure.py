@@ -139,8 +139,7 @@ def campaign_results(
 
     Raises:
         MartError: no such campaign, or it has no start date.
-        InputError: a bad window, both ``segmentation`` and ``attribute``, a
-            ``min_segment_size`` under 2, or a group of one.
+        InputError: a bad window or ``min_segment_size``, both breakdowns, a group of one.
     """
     _check_breakdown(segmentation, attribute, min_segment_size)
     row = campaign_row(mart, campaign_id)
