@@ -18,6 +18,7 @@ import pytest
 from segmint.config import get_settings
 from segmint.exceptions import MartError
 from segmint.features import stored_dates
+from segmint.features.asof import default_as_of
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
 from segmint.mart.privacy import forget
@@ -447,6 +448,27 @@ def test_the_background_thread_reads_the_360_tables_after_saying_it_is_ready(
     assert direct.check(mart)
     assert len(ready_when_read) == 2
     direct.copies.clear()
+
+
+def test_the_background_thread_computes_the_value_page_after_saying_it_is_ready(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    ready_when_computed: list[bool] = []
+    computed = warmer.dashboard.value_risk
+
+    def computing(read: Mart, day: dt.date) -> object:
+        ready_when_computed.append(not warmer.warming)
+        return computed(read, day)
+
+    monkeypatch.setattr(warmer.dashboard, "value_risk", computing)
+    warmer.start()
+    wait_until(lambda: bool(ready_when_computed))
+    warmer.stop()
+    assert ready_when_computed == [True]
+    day = default_as_of(mart)
+    assert any(key == ("value_risk", day) for key, _ in warmer.dashboard.results.items())
+    warmer.copies.clear()
 
 
 def test_a_state_that_fails_to_be_kept_does_not_end_the_background_thread(

@@ -11,7 +11,9 @@ segmentation, the default one first, its dates, latest profile, overview and per
 the profiles of one date share the year's purchases, summed once),
 builds the copies again, and once it has said the server is ready reads the tables the
 360° view looks into once (so their blocks are in memory; about 1.8 s at a million
-customers, and the snapshot the server just wrote is rarely cold meanwhile). The summaries
+customers, and the snapshot the server just wrote is rarely cold meanwhile) and computes
+the value & risk page of the last day with an order (its grid is cut from every scored
+customer: seconds at a million, not kept on disk). The summaries
 come first because computing them holds the most memory; the copies
 are not held meanwhile, and the 360° view reads the mart until they are built. When a
 warm-up fails (the engine out of memory, say), the next try keeps what was built and
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from segmint.exceptions import SegmintError
+from segmint.features.asof import default_as_of
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -84,6 +87,7 @@ class Warmer:
         self.kept = kept
         self._unkept: tuple[Path, str, int] | None = None
         self._unread = False  # the tables the 360° view looks into are to be read once
+        self._value_due = False  # the value & risk page is to be computed once
         self._deferred = False  # the loop writes and reads after saying it is ready
         self.taken_back = False
         """Whether the last warm-up took a kept state back instead of computing it."""
@@ -169,11 +173,26 @@ class Warmer:
     def _preload(self, mart: Mart) -> None:
         """Read the tables the 360° view looks into once (:func:`preload`): at once, or by
         the background loop after it says it is ready (reading them takes seconds, and
-        the server's snapshot was just written, so its blocks are rarely cold meanwhile)."""
+        the server's snapshot was just written, so its blocks are rarely cold meanwhile);
+        the value & risk page is computed then too (:meth:`_value`)."""
         if self._deferred:
-            self._unread = True
+            self._unread = self._value_due = True
         else:
             preload(mart)
+
+    def _value(self) -> None:
+        """The value & risk page of the last day with an order, computed by the background
+        loop after it says it is ready (a failure is logged: the page computes it)."""
+        if not self._value_due or self._stop.is_set():
+            return
+        self._value_due = False
+        try:
+            with self.lease() as mart:
+                self.dashboard.value_risk(mart, default_as_of(mart))
+        except SegmintError as exc:  # no orders yet, say: the page says the same
+            log.info("the value & risk page was not computed ahead: %s", exc)
+        except Exception:
+            log.exception("computing the value & risk page ahead of its first visit failed")
 
     def _read(self) -> None:
         """The deferred :meth:`_preload` (a failure is logged: lookups only wait for the
@@ -247,6 +266,7 @@ class Warmer:
             except Exception:  # a state that cannot be kept must not end the warmer
                 log.exception("could not keep the warm state; the next start computes it")
             self._read()
+            self._value()
             self._wake.wait(self.delay(failures))
 
     def _warm(self, mart: Mart) -> None:
