@@ -4,8 +4,9 @@ Loads never overwrite a value the mart holds. What a later file may do to an exi
 row is narrower:
 
 * **fill** an empty column: a customers file (or a transactions file's customer-level
-  columns) brings ``country`` for customers whose ``country`` is empty; the file's value
-  is written there (:func:`fill_empty`);
+  columns) brings ``country`` for customers whose ``country`` is empty, a products file
+  brings the ``name`` of products a transactions file created with an id only; the file's
+  value is written there (:func:`fill_empty`);
 * a **conflict** (the mart and the file hold different non-empty values) keeps the
   mart's value and is counted and shown, never resolved silently (:class:`Conflicts`);
 * **set** a value the load itself decides: the status of an order loaded earlier that
@@ -34,17 +35,19 @@ EXAMPLES = 3
 
 @dataclass(frozen=True)
 class Conflicts:
-    """Customers whose file value differs from the mart's non-empty one: how many, examples."""
+    """Rows (customers, products: ``noun``) whose file value differs from the mart's
+    non-empty one: how many, examples."""
 
     n: int
     examples: tuple[str, ...] = ()
+    noun: str = "customers"
 
     def note(self) -> str:
         """``2 existing customers have another value (the mart's is kept), e.g. …``."""
         if not self.n:
             return ""
         return (
-            f"{self.n:,} existing customers have another value in the mart (the mart's is kept; "
+            f"{self.n:,} existing {self.noun} have another value in the mart (the mart's is kept; "
             f"a conflict, not resolved), e.g. {'; '.join(self.examples)}"
         )
 
@@ -58,8 +61,9 @@ class Filled:
 
     def note(self) -> str:
         """The column report's words for it (empty when nothing happened)."""
+        noun = self.conflicts.noun
         filled = (
-            f"filled where empty for {self.n_filled:,} existing customers" if self.n_filled else ""
+            f"filled where empty for {self.n_filled:,} existing {noun}" if self.n_filled else ""
         )
         return "; ".join(p for p in (filled, self.conflicts.note()) if p)
 
@@ -71,7 +75,8 @@ def fill_empty(
 
     Args:
         incoming: one row per ``key`` with the file's value of each of ``columns``.
-        table: the mart table whose existing rows are filled.
+        table: the mart table whose existing rows are filled (``customers``, ``products``);
+            its name is the noun of the report.
         key: its key column.
         columns: the columns the file brings.
 
@@ -88,7 +93,7 @@ def fill_empty(
         new, was = both[column], both[f"_old_{column}"]
         n_filled = count(both.filter(new.notnull() & was.isnull()))
         differ = both.filter(new.notnull() & was.notnull() & (new != was))
-        found[column] = Filled(n_filled, value_conflicts(differ, key, column))
+        found[column] = Filled(n_filled, value_conflicts(differ, key, column, table))
     if not any(f.n_filled for f in found.values()):
         return None, found
     fills = {
@@ -100,18 +105,21 @@ def fill_empty(
     return Update(table, key, tuple(columns), temp(mart, rows.filter(wanted))), found
 
 
-def value_conflicts(differ: ibis.Table, key: str, column: str) -> Conflicts:
-    """The conflicts of ``differ``: rows whose ``column`` (the file's value) differs from
-    ``_old_<column>`` (the mart's, kept), counted, with the first few by ``key`` shown."""
+def value_conflicts(
+    differ: ibis.Table, key: str, column: str, noun: str = "customers"
+) -> Conflicts:
+    """The conflicts of ``differ``: rows (of ``noun``) whose ``column`` (the file's value)
+    differs from ``_old_<column>`` (the mart's, kept), counted, with the first few by
+    ``key`` shown."""
     n = count(differ)
     if not n:
-        return Conflicts(0)
+        return Conflicts(0, noun=noun)
     some = differ.order_by(key).limit(EXAMPLES).execute()
     examples = tuple(
         f"{row[key]}: {row[f'_old_{column}']} kept, the file says {row[column]}"
         for row in some.to_dict("records")
     )
-    return Conflicts(n, examples)
+    return Conflicts(n, examples, noun)
 
 
 def apply_update(mart: Mart, update: Update) -> int:
