@@ -32,6 +32,13 @@ from segmint.mart.plan import Update, count, temp
 EXAMPLES = 3
 """Conflicts shown by example in a load's report."""
 
+FILLED_BY: dict[str, tuple[str, ...]] = {
+    "customers": ("customers", "transactions"),
+    "products": ("products",),
+}
+"""Table → the loads (``ingests.table_name``) that may fill empty columns of its existing
+rows: such a load changes the table without adding a row or an ``ingest_id`` to it."""
+
 
 @dataclass(frozen=True)
 class Conflicts:
