@@ -40,6 +40,7 @@ from segmint.mart.plan import (
 from segmint.mart.presets import Preset
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import TABLES, Table
+from segmint.mart.signups import derived_signups
 from segmint.mart.staging import Stage
 from segmint.mart.updates import fill_empty
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
@@ -180,7 +181,10 @@ def _existing_rows(
     notes: dict[str, str] = {}
     columns = [u.target.split(".")[1] for u in plan.columns if u.fate == "loaded"]
     columns = [c for c in columns if c != key]
-    update, filled = fill_empty(mart, first, table.name, key, columns)
+    derived = None
+    if table.name == "customers" and "signup_date" in columns:
+        derived = {"signup_date": derived_signups(mart)}
+    update, filled = fill_empty(mart, first, table.name, key, columns, derived)
     notes.update({f"{table.name}.{c}": f.note() for c, f in filled.items()})
     if update is not None:
         plan.updates.append(update)
