@@ -89,3 +89,49 @@ def test_customer_level_columns_of_a_transactions_file_fill_existing_customers(
     attributes = _attributes(mart)
     assert attributes[("c2", "tier")] == "gold" and attributes[("c1", "tier")] == "silver"
     assert result.written["customers updated"] == 2
+
+
+def _products(mart: Mart) -> pd.DataFrame:
+    return mart.table("products").execute().set_index("product_id")
+
+
+def test_a_products_file_names_the_products_a_transactions_file_created(
+    mart: Mart, tmp_path: Path
+) -> None:
+    sales = (
+        "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+        "o1,c1,2024-01-01,p1,1,5\n"
+        "o1,c1,2024-01-01,p2,2,3\n"
+        "o2,c2,2024-01-02,p3,1,9\n"
+    )
+    load(mart, "transactions", write(tmp_path / "orders.csv", sales))
+    assert _products(mart).name.isna().all()  # ids only, as the orders gave them
+    catalogue = (
+        "product_id,name,category\n"
+        "p1,Tea,Drinks\n"  # fills name and category
+        "p2,Mug,\n"  # fills name
+        "p3,,\n"  # nothing to add: a duplicate
+        "p4,Spoon,Cutlery\n"  # new
+    )
+    result = load(mart, "products", write(tmp_path / "products.csv", catalogue))
+    assert result.reconciles
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (3, 1, 0)
+    assert result.written == {"products": 1, "products updated": 2}
+    products = _products(mart)
+    assert products.name.dropna().to_dict() == {"p1": "Tea", "p2": "Mug", "p4": "Spoon"}
+    assert products.category.to_dict()["p1"] == "Drinks"
+    uses = {u.column: u.note for u in result.columns}
+    assert "filled where empty for 2 existing products" in uses["name"]
+    assert "filled where empty for 1 existing products" in uses["category"]
+
+
+def test_a_products_file_keeps_the_names_the_mart_holds(mart: Mart, tmp_path: Path) -> None:
+    load(mart, "products", write(tmp_path / "a.csv", "product_id,name,brand\np1,Tea,\n"))
+    result = load(
+        mart, "products", write(tmp_path / "b.csv", "product_id,name,brand\np1,Green tea,Acme\n")
+    )
+    assert (result.rows_loaded, result.rows_duplicate) == (1, 0)  # it fills the brand
+    assert _products(mart).loc["p1", ["name", "brand"]].tolist() == ["Tea", "Acme"]
+    note = {u.column: u.note for u in result.columns}["name"]
+    assert "1 existing products have another value" in note
+    assert "p1: Tea kept, the file says Green tea" in note

@@ -686,7 +686,7 @@ FEATURE_BUILDS = Table(
         Column(
             "source_key",
             "string",
-            "JSON: last ingest id and row count of every table the group reads.",
+            "JSON: last ingest id, row count and last filling load of every table the group reads.",
         ),
         Column("method", "string", "full (built from all data) or incremental."),
         Column("built_at", "timestamp", "When it was stored (UTC)."),

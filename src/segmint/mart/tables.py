@@ -40,11 +40,16 @@ from segmint.mart.plan import (
 from segmint.mart.presets import Preset
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.schema import TABLES, Table
+from segmint.mart.signups import derived_signups
 from segmint.mart.staging import Stage
 from segmint.mart.updates import fill_empty
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
 
 _CREATE_HINT = "not in customers; load customers first, or pass --create-customers"
+FILLED_TABLES = frozenset({"customers", "products"})
+"""Tables whose existing rows a later file completes: customers and products are created
+from a transactions file with few columns (an id, a first order date), and a file that
+describes them later fills their empty columns (:mod:`segmint.mart.updates`)."""
 
 
 @dataclass(frozen=True)
@@ -120,10 +125,10 @@ def plan_table(
     )
     plan.quarantine.append(rejected(conflicts, stage.table))
     attribute_rows = None
-    if table.name == "customers":
+    if table.name in FILLED_TABLES:
         kept = good.anti_join(conflicts.select(ROW), ROW)
         aliased = {alias: names[c] for c, alias in extras.items()}
-        attribute_rows = _existing_customers(mart, plan, new, kept, aliased, Path(source).name)
+        attribute_rows = _existing_rows(mart, plan, table, new, kept, aliased, Path(source).name)
     new = new.select(*table.column_names)
     if create:
         known = mart.table("customers").select("customer_id")
@@ -155,29 +160,35 @@ def _use(column: str, table: Table) -> ColumnUse:
     )
 
 
-def _existing_customers(
+def _existing_rows(
     mart: Mart,
     plan: LoadPlan,
+    table: Table,
     new: ibis.Table,
     kept: ibis.Table,
     names: dict[str, str],
     source: str,
 ) -> ibis.Table | None:
-    """A customers file's new attribute rows, and the empty columns of existing customers
-    it fills (:mod:`segmint.mart.updates`); conflicts with the mart's values go into the
-    column report. Recounts ``plan``'s rows: a row is loaded when it adds a customer or an
-    attribute or fills a value, a duplicate when it adds nothing."""
-    first = kept.mutate(_segmint_rank=ibis.row_number().over(group_by="customer_id", order_by=ROW))
+    """The empty columns of existing rows of ``table`` (customers, products) the file fills
+    (:mod:`segmint.mart.updates`), and a customers file's new attribute rows; conflicts
+    with the mart's values go into the column report. Recounts ``plan``'s rows: a row is
+    loaded when it adds a row or an attribute or fills a value, a duplicate when it adds
+    nothing."""
+    key = table.key[0]
+    first = kept.mutate(_segmint_rank=ibis.row_number().over(group_by=key, order_by=ROW))
     first = temp(mart, first.filter(first._segmint_rank == 0).drop("_segmint_rank"))
     loaded = [new.select(ROW)]
     notes: dict[str, str] = {}
     columns = [u.target.split(".")[1] for u in plan.columns if u.fate == "loaded"]
-    columns = [c for c in columns if c != "customer_id"]
-    update, filled = fill_empty(mart, first, "customers", "customer_id", columns)
-    notes.update({f"customers.{c}": f.note() for c, f in filled.items()})
+    columns = [c for c in columns if c != key]
+    derived = None
+    if table.name == "customers" and "signup_date" in columns:
+        derived = {"signup_date": derived_signups(mart)}
+    update, filled = fill_empty(mart, first, table.name, key, columns, derived)
+    notes.update({f"{table.name}.{c}": f.note() for c, f in filled.items()})
     if update is not None:
         plan.updates.append(update)
-        loaded.append(first.semi_join(update.rows, "customer_id").select(ROW))
+        loaded.append(first.semi_join(update.rows, key).select(ROW))
     attribute_rows = None
     if names:
         melted = temp(mart, melt(kept, names, source))

@@ -4,8 +4,9 @@ Loads never overwrite a value the mart holds. What a later file may do to an exi
 row is narrower:
 
 * **fill** an empty column: a customers file (or a transactions file's customer-level
-  columns) brings ``country`` for customers whose ``country`` is empty; the file's value
-  is written there (:func:`fill_empty`);
+  columns) brings ``country`` for customers whose ``country`` is empty, a products file
+  brings the ``name`` of products a transactions file created with an id only; the file's
+  value is written there (:func:`fill_empty`);
 * a **conflict** (the mart and the file hold different non-empty values) keeps the
   mart's value and is counted and shown, never resolved silently (:class:`Conflicts`);
 * **set** a value the load itself decides: the status of an order loaded earlier that
@@ -31,49 +32,75 @@ from segmint.mart.plan import Update, count, temp
 EXAMPLES = 3
 """Conflicts shown by example in a load's report."""
 
+FILLED_BY: dict[str, tuple[str, ...]] = {
+    "customers": ("customers", "transactions"),
+    "products": ("products",),
+}
+"""Table → the loads (``ingests.table_name``) that may fill empty columns of its existing
+rows: such a load changes the table without adding a row or an ``ingest_id`` to it."""
+
 
 @dataclass(frozen=True)
 class Conflicts:
-    """Customers whose file value differs from the mart's non-empty one: how many, examples."""
+    """Rows (customers, products: ``noun``) whose file value differs from the mart's
+    non-empty one: how many, examples."""
 
     n: int
     examples: tuple[str, ...] = ()
+    noun: str = "customers"
 
     def note(self) -> str:
         """``2 existing customers have another value (the mart's is kept), e.g. …``."""
         if not self.n:
             return ""
         return (
-            f"{self.n:,} existing customers have another value in the mart (the mart's is kept; "
+            f"{self.n:,} existing {self.noun} have another value in the mart (the mart's is kept; "
             f"a conflict, not resolved), e.g. {'; '.join(self.examples)}"
         )
 
 
 @dataclass(frozen=True)
 class Filled:
-    """What filling one column found: values written into empty cells, and conflicts."""
+    """What filling one column found: values written into empty cells, values segmint
+    derived replaced by the file's, and conflicts."""
 
     n_filled: int
     conflicts: Conflicts
+    n_replaced: int = 0
 
     def note(self) -> str:
         """The column report's words for it (empty when nothing happened)."""
+        noun = self.conflicts.noun
         filled = (
-            f"filled where empty for {self.n_filled:,} existing customers" if self.n_filled else ""
+            f"filled where empty for {self.n_filled:,} existing {noun}" if self.n_filled else ""
         )
-        return "; ".join(p for p in (filled, self.conflicts.note()) if p)
+        replaced = (
+            f"the derived value of {self.n_replaced:,} existing {noun} replaced by the file's"
+            if self.n_replaced
+            else ""
+        )
+        return "; ".join(p for p in (filled, replaced, self.conflicts.note()) if p)
 
 
 def fill_empty(
-    mart: Mart, incoming: ibis.Table, table: str, key: str, columns: list[str]
+    mart: Mart,
+    incoming: ibis.Table,
+    table: str,
+    key: str,
+    columns: list[str],
+    derived: dict[str, ibis.Table] | None = None,
 ) -> tuple[Update | None, dict[str, Filled]]:
     """The update filling the empty ``columns`` of existing rows from ``incoming``.
 
     Args:
         incoming: one row per ``key`` with the file's value of each of ``columns``.
-        table: the mart table whose existing rows are filled.
+        table: the mart table whose existing rows are filled (``customers``, ``products``);
+            its name is the noun of the report.
         key: its key column.
         columns: the columns the file brings.
+        derived: column → the ``key`` of rows whose value of it segmint derived rather
+            than read from a file (a signup date from the first order); the file's value
+            replaces those instead of being a conflict.
 
     Returns:
         The update (None when nothing is filled) and, per column, what was found.
@@ -82,36 +109,58 @@ def fill_empty(
         return None, {}
     stored = mart.table(table)
     old = stored.select(key, **{f"_old_{c}": stored[c] for c in columns})
-    both = temp(mart, incoming.select(key, *columns).inner_join(old, key))
+    both = incoming.select(key, *columns).inner_join(old, key)
+    for column, keys in (derived or {}).items():
+        flag = keys.select(key).distinct().mutate(**{f"_derived_{column}": ibis.literal(True)})
+        both = both.left_join(flag, key).drop(f"{key}_right")
+    both = temp(mart, both)
     found: dict[str, Filled] = {}
+    fills: dict[str, ibis.Value] = {}
     for column in columns:
         new, was = both[column], both[f"_old_{column}"]
+        mine = _derived(both, column)
+        changed = new.notnull() & was.notnull() & (new != was)
         n_filled = count(both.filter(new.notnull() & was.isnull()))
-        differ = both.filter(new.notnull() & was.notnull() & (new != was))
-        found[column] = Filled(n_filled, value_conflicts(differ, key, column))
-    if not any(f.n_filled for f in found.values()):
+        n_replaced = count(both.filter(changed & mine))
+        differ = both.filter(changed & ~mine)
+        found[column] = Filled(n_filled, value_conflicts(differ, key, column, table), n_replaced)
+        fills[column] = ibis.cases(
+            (was.isnull() | (changed & mine), new), else_=ibis.null(new.type())
+        )
+    if not any(f.n_filled or f.n_replaced for f in found.values()):
         return None, found
-    fills = {
-        c: ibis.cases((both[f"_old_{c}"].isnull(), both[c]), else_=ibis.null(both[c].type()))
-        for c in columns
-    }
     rows = both.select(key, **fills)
     wanted = ibis.or_(*[rows[c].notnull() for c in columns])
-    return Update(table, key, tuple(columns), temp(mart, rows.filter(wanted))), found
+    update = Update(table, key, tuple(columns), temp(mart, rows.filter(wanted)), overwrite=True)
+    return update, found
 
 
-def value_conflicts(differ: ibis.Table, key: str, column: str) -> Conflicts:
-    """The conflicts of ``differ``: rows whose ``column`` (the file's value) differs from
-    ``_old_<column>`` (the mart's, kept), counted, with the first few by ``key`` shown."""
+def _derived(both: ibis.Table, column: str) -> ibis.BooleanValue:
+    """Whether a row's stored ``column`` is a value segmint derived (see :func:`fill_empty`)."""
+    flag = f"_derived_{column}"
+    if flag not in both.columns:
+        return ibis.literal(False)
+    value: ibis.BooleanValue = both[flag].fill_null(False)
+    return value
+
+
+def value_conflicts(
+    differ: ibis.Table, key: str, column: str, noun: str = "customers"
+) -> Conflicts:
+    """The conflicts of ``differ``: rows (of ``noun``) whose ``column`` (the file's value)
+    differs from ``_old_<column>`` (the mart's, kept), counted, with the first few by
+    ``key`` shown."""
     n = count(differ)
     if not n:
-        return Conflicts(0)
-    some = differ.order_by(key).limit(EXAMPLES).execute()
+        return Conflicts(0, noun=noun)
+    first = differ.order_by(key).limit(EXAMPLES)
+    as_text = {c: first[c].cast("string") for c in (column, f"_old_{column}")}  # dates as dates
+    some = first.select(key, **as_text).execute()
     examples = tuple(
         f"{row[key]}: {row[f'_old_{column}']} kept, the file says {row[column]}"
         for row in some.to_dict("records")
     )
-    return Conflicts(n, examples)
+    return Conflicts(n, examples, noun)
 
 
 def apply_update(mart: Mart, update: Update) -> int:
