@@ -110,3 +110,27 @@ def test_a_mart_of_no_customers_stores_a_date_of_no_rows(empty_mart: Mart) -> No
     assert (stored.as_of, stored.rows) == (dt.date(2024, 1, 31), 0)
     assert "recency_days" in stored.columns
     assert store_features(empty_mart, dt.date(2024, 1, 31)).rows == 0
+
+
+def test_only_the_latest_dates_and_the_segmentations_dates_stay(filled: Mart) -> None:
+    filled.raw.execute(
+        "INSERT INTO assignments VALUES (?, ?, ?, ?, ?)",
+        ["rfm", 1, dt.date(2024, 1, 31), "c1", "a"],
+    )
+    for day in ("2024-01-31", "2024-02-29", "2024-03-15", "2024-03-31"):
+        store_features(filled, day)
+    kept = [dt.date(2024, 1, 31), dt.date(2024, 3, 15), DAY]  # rfm's date, the latest two
+    assert stored_dates(filled) == kept
+    catalog = filled.table("feature_builds")
+    entries = catalog.filter(catalog.feature_group == "table:features").as_of.execute()
+    assert sorted(d.date() for d in entries) == kept
+    older = store_features(filled, "2024-02-29")  # built again when asked for, and kept
+    assert older.rows == 4
+    assert stored_dates(filled) == [
+        dt.date(2024, 1, 31),
+        dt.date(2024, 2, 29),
+        dt.date(2024, 3, 15),
+        DAY,
+    ]
+    store_features(filled, "2024-04-30")
+    assert stored_dates(filled) == [dt.date(2024, 1, 31), DAY, dt.date(2024, 4, 30)]

@@ -14,6 +14,12 @@ follow the features:
 Either way the write is one transaction: it lands whole or not at all. Ibis has no
 ``DELETE``; the one statement is a sqlglot expression compiled for the backend's
 dialect, not SQL text.
+
+The table is a store of features built once, not an archive: after each write only the
+latest :data:`~segmint.features.part_store.KEEP_DATES` dates, the date just written and
+each stored segmentation's latest date (its profile reads them) stay; any other date is
+built again when asked for. At a million customers a date holds about 126 MiB, so a daily
+refresh kept every date would grow the mart by that much each day.
 """
 
 from __future__ import annotations
@@ -31,9 +37,9 @@ from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
 from segmint.features.build import assemble
 from segmint.features.groups import ALL_GROUPS, GROUPS
 from segmint.features.keys import dump, source_keys
-from segmint.features.part_store import record, stored_key, stored_parts
+from segmint.features.part_store import CATALOG, KEEP_DATES, record, stored_key, stored_parts
 from segmint.mart import Mart
-from segmint.mart.schema import FEATURES
+from segmint.mart.schema import ASSIGNMENTS, FEATURES
 
 FEATURES_TABLE = FEATURES.name
 """The table, declared (its fixed columns) in :mod:`segmint.mart.schema`."""
@@ -88,9 +94,30 @@ def store_features(
                 merged = _union(kept, new)
                 mart.create_table(FEATURES_TABLE, merged)
         record(mart, TABLE_ENTRY, day, _key(mart), "full")
+        _prune(mart, day)
     stored = mart.table(FEATURES_TABLE)  # not load_features: a mart of no customers stores no rows
     rows = int(stored.filter(stored.as_of == date_literal(day)).count().execute())
     return StoredFeatures(day, rows, tuple(new.columns))
+
+
+def _prune(mart: Mart, day: dt.date) -> None:
+    """Delete the dates of ``features`` that are kept for nobody (module docstring), with
+    their catalogue entries (inside the caller's transaction)."""
+    dates = stored_dates(mart)
+    keep = set(dates[-KEEP_DATES:]) | {day} | _segmentation_dates(mart)
+    for old in dates:
+        if old not in keep:
+            mart.delete(FEATURES_TABLE, as_of=old)
+            mart.delete(CATALOG, feature_group=TABLE_ENTRY, as_of=old)
+
+
+def _segmentation_dates(mart: Mart) -> set[dt.date]:
+    """Each stored segmentation's latest date (empty when none is stored)."""
+    if not mart.has_table(ASSIGNMENTS.name):
+        return set()
+    table = mart.table(ASSIGNMENTS.name)
+    latest = table.group_by("segmentation").aggregate(as_of=table.as_of.max())
+    return {parse_as_of(d) for d in latest.as_of.execute()}
 
 
 def _key(mart: Mart) -> str:
