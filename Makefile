@@ -30,7 +30,7 @@ lint: $(STAMP)
 
 test: lint
 	bash .ci/setup-browser.sh
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 # The inner loop: no browser, no slow tests, no lint. `make test` runs everything.
 test-fast: $(STAMP)
