@@ -9,6 +9,7 @@ cancellations, some with their lines in a separate load); ask for the features a
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -24,6 +25,7 @@ from segmint.features.incremental import only_appended
 from segmint.features.keys import source_keys
 from segmint.features.part_store import built_methods, stored_parts
 from segmint.mart import TABLES, Mart
+from segmint.mart.ingest import IngestOptions, ingest
 
 pytestmark = pytest.mark.slow
 
@@ -150,3 +152,33 @@ def test_a_deleted_row_is_no_append() -> None:
         assert only_appended(mart, before, source_keys(mart, ["orders", "order_lines"]))
         mart.delete("orders", order_id="h0")
         assert not only_appended(mart, before, source_keys(mart, ["orders", "order_lines"]))
+
+
+SALES = (
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+    "S1,c1,2024-01-01,p1,3,10\nS1,c1,2024-01-01,p2,1,4\nS2,c2,2024-01-02,p1,1,10\n"
+    "S3,c2,2024-01-03,p2,2,4\n"
+)
+RETURNS = (  # R1 returns one unit of S1; R2 cancels S2 in full
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+    "R1,c1,2024-01-05,p1,-1,10\nR2,c2,2024-01-06,p1,-1,10\n"
+)
+
+
+@pytest.mark.parametrize("later", [dt.date(2024, 1, 31), dt.date(2024, 2, 15)])
+def test_returns_a_later_file_books_on_earlier_orders_reach_the_stored_groups(
+    empty_mart: Mart, tmp_path: Path, later: dt.date
+) -> None:
+    for name, text in (("sales.csv", SALES), ("returns.csv", RETURNS)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    ingest(empty_mart, "transactions", tmp_path / "sales.csv", IngestOptions())
+    before = rows_of(assemble(stored_parts(empty_mart, dt.date(2024, 1, 31), ALL_GROUPS), D1))
+    assert before.set_index("customer_id").loc["c2", "interpurchase_mean_days"] == 1.0
+    loaded = ingest(empty_mart, "transactions", tmp_path / "returns.csv", IngestOptions())
+    assert loaded.written["orders updated"] == 2  # S1 returned, S2 cancelled
+    moved = rows_of(assemble(stored_parts(empty_mart, later, ALL_GROUPS), later))
+    pd.testing.assert_frame_equal(moved, rows_of(build_features(empty_mart, later)))
+    after = moved.set_index("customer_id")
+    assert after.loc["c2", "frequency"] == 1  # S2 is no purchase any more
+    assert pd.isna(after.loc["c2", "interpurchase_mean_days"])
+    assert built_methods(empty_mart, later)["cadence"] == "incremental"

@@ -5,7 +5,10 @@ row it had then is still there, nothing else it reads changed, nobody was erased
 customers whose purchases up to ``D2 >= D1`` differ from those up to ``D1`` are exactly:
 
 * those with an order loaded since (a newer ``ingest_id``), whatever its date;
-* those with a line loaded since, on any of their orders;
+* those with a line loaded since, on any of their orders (for a group that reads only
+  ``orders``, since the last transactions load it was built after, when one came since: its
+  returns change the status of the earlier orders they are booked on, and each such order
+  receives a line of that load);
 * those with an order stamped after ``D1`` and up to ``D2`` (already loaded, not yet known
   at ``D1``).
 
@@ -22,7 +25,7 @@ import datetime as dt
 import ibis.expr.types as ir
 
 from segmint.features.asof import end_of
-from segmint.features.keys import TableKey
+from segmint.features.keys import TableKey, table_key
 from segmint.mart import Mart
 
 APPENDABLE = ("orders", "order_lines")
@@ -59,9 +62,20 @@ def changed_customers(
     newer = orders.ingest_id > old["orders"].last_ingest
     arrived = (orders.order_ts >= end_of(old_day)) & (orders.order_ts < end_of(day))
     direct = orders.filter(newer | arrived).select("customer_id")
-    if "order_lines" not in old:
+    since = _lines_since(mart, old)
+    if since is None:
         return direct.distinct()
     lines = mart.table("order_lines")
-    added = lines.filter(lines.ingest_id > old["order_lines"].last_ingest)
+    added = lines.filter(lines.ingest_id > since)
     via_lines = orders.semi_join(added.select("order_id"), "order_id").select("customer_id")
     return direct.union(via_lines, distinct=True)
+
+
+def _lines_since(mart: Mart, old: dict[str, TableKey]) -> int | None:
+    """The ingest id after which a loaded line marks its order's customer as changed (None:
+    no line can): the lines' last id when the group reads them, else the last transactions
+    load the group was built after, when a transactions load came since (module docstring)."""
+    if "order_lines" in old:
+        return old["order_lines"].last_ingest
+    before = old["orders"].last_fill
+    return None if table_key(mart, "orders").last_fill == before else before

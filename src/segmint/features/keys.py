@@ -2,9 +2,10 @@
 
 A table's key is its last ``ingest_id`` and its row count. A load adds rows under a new
 ingest id, so it changes the key of exactly the tables it loaded into. A load may also
-fill empty columns of rows already there (a customers file giving the country of
-customers created by their orders) without adding a row; so the key of a table such loads
-fill (:data:`segmint.mart.updates.FILLED_BY`) holds the last of those loads that loaded
+change rows already there without adding one (a customers file giving the country of
+customers created by their orders, a transactions file whose returns change the status of
+orders loaded earlier); so the key of a table such loads change
+(:data:`segmint.mart.updates.FILLED_BY`) holds the last of those loads that loaded
 anything as well. An erasure or a
 retention run deletes rows (or, when orders are kept for the accounts, adds entries to the
 suppression list), so the keys of every group are checked against the suppression list's
@@ -43,7 +44,7 @@ def table_key(mart: Mart, name: str) -> TableKey:
 
 
 def _last_fill(mart: Mart, name: str) -> int:
-    """The last load that loaded rows and may have filled existing rows of ``name``."""
+    """The last load that loaded rows and may have changed existing rows of ``name``."""
     if name not in FILLED_BY:
         return -1
     ingests = mart.table("ingests")

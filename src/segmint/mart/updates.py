@@ -35,9 +35,12 @@ EXAMPLES = 3
 FILLED_BY: dict[str, tuple[str, ...]] = {
     "customers": ("customers", "transactions"),
     "products": ("products",),
+    "orders": ("transactions",),
 }
-"""Table → the loads (``ingests.table_name``) that may fill empty columns of its existing
-rows: such a load changes the table without adding a row or an ``ingest_id`` to it."""
+"""Table → the loads (``ingests.table_name``) that may change its existing rows: fill
+their empty columns (customers, products), or set the status of orders of earlier loads
+that receive return lines (:func:`segmint.mart.returns.loaded_order_status`). Such a load
+changes the table without adding a row or an ``ingest_id`` to it."""
 
 
 @dataclass(frozen=True)
