@@ -56,6 +56,22 @@ def stored_dates(mart: Mart) -> list[dt.date]:
     return [pd.Timestamp(d).date() for d in dates]
 
 
+def lists_day(mart: Mart, as_of: dt.date | None = None) -> dt.date:
+    """The date of the stored lists an export reads: ``as_of``, or the latest by default.
+
+    Raises:
+        MartError: no recommendations stored (as of that date); lists the stored dates.
+    """
+    dates = stored_dates(mart)
+    if not dates:
+        raise MartError("no recommendations are stored yet: run `segmint recommend fit` first.")
+    day = as_of or dates[-1]
+    if day not in dates:
+        shown = ", ".join(d.isoformat() for d in dates[-10:])
+        raise MartError(f"no recommendations stored as of {day}; stored dates: {shown}.")
+    return day
+
+
 def export_rows(
     mart: Mart,
     channel: str,
@@ -74,13 +90,7 @@ def export_rows(
         MartError: no recommendations stored (as of that date).
         ConsentError: an empty channel.
     """
-    dates = stored_dates(mart)
-    if not dates:
-        raise MartError("no recommendations are stored yet: run `segmint recommend fit` first.")
-    day = as_of or dates[-1]
-    if day not in dates:
-        shown = ", ".join(d.isoformat() for d in dates[-10:])
-        raise MartError(f"no recommendations stored as of {day}; stored dates: {shown}.")
+    day = lists_day(mart, as_of)
     stored = mart.table("recommendations")
     lists = stored.filter(stored.as_of == day)
     if members is not None:
