@@ -5,7 +5,8 @@
 the customers who may be contacted, decided as every export decides it
 (:func:`segmint.mart.privacy.eligible_for_export`): forgotten people never, and the latest
 consent on the contact channel read at export time, so a customer who withdrew after the
-lists were computed is left out.
+lists were computed is left out. A channel the mart records no consent on at all is
+refused (:func:`segmint.mart.privacy.refuse_unrecorded_channel`), as a campaign's send is.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def export_rows(
 
     Raises:
         MartError: no recommendations stored (as of that date).
-        ConsentError: an empty channel.
+        ConsentError: an empty channel, or one the mart records no consent on at all.
     """
     day = lists_day(mart, as_of)
     stored = mart.table("recommendations")
@@ -96,6 +97,13 @@ def export_rows(
     if members is not None:
         lists = lists.semi_join(members.select("customer_id"), "customer_id")
     eligible = privacy.eligible_for_export(mart, lists, channel=channel)
+    privacy.refuse_unrecorded_channel(
+        mart,
+        channel,
+        eligible.n_without_consent,
+        f"the lists are exported for contact by {eligible.channel} (--channel)",
+        f"the {eligible.n_candidates - eligible.n_suppressed:,} customers with a list",
+    )
     kept = eligible.rows
     products = mart.table("products").select("product_id", product_name="name")
     named = kept.left_join(products, "product_id")
