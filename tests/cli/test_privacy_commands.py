@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from segmint.mart import connect
-from segmint.mart.privacy import pseudonym
+from segmint.mart.privacy import list_exports, pseudonym
 
 from .conftest import Segmint, shop
 
@@ -142,3 +142,30 @@ def test_assignments_export_applies_consent_suppression_and_pseudonyms(
     details = listed["entries"][-1]["details"]
     assert details["channel"] == "email" and details["pseudonymised"] is True
     assert details["n_without_consent"] == 2
+
+
+def test_assignments_export_refuses_a_channel_the_mart_records_no_consent_on(
+    shop_cli: Segmint, tmp_path: Path
+) -> None:
+    everyone = tmp_path / "all.csv"
+    assert shop_cli("assignments", "rfm", "--out", everyone).exit_code == 0
+    n_customers = len(pd.read_csv(everyone))
+    push = tmp_path / "push.csv"
+    refused = shop_cli("assignments", "rfm", "--out", push, "--channel", "push")
+    assert refused.exit_code == 2 and not push.exists()
+    message = one_line_error(refused.stderr)
+    assert (
+        "the segments of rfm are exported for contact by push (--channel), and the mart "
+        f"records no consent for push at all: none of the {n_customers} customers in them"
+    ) in message
+    assert (
+        "`segmint ingest consents FILE`" in message
+        and "the mart has consents for email, sms." in message
+    )
+    with connect(shop_cli.mart, create=False) as mart:
+        assert [e.path for e in list_exports(mart)] == [str(everyone.resolve())]
+    # sms is recorded (ef-3003 withdrew) and nobody grants it: an empty file, with the count
+    sms = tmp_path / "sms.csv"
+    written = shop_cli("assignments", "rfm", "--out", sms, "--channel", "sms")
+    assert written.exit_code == 0 and pd.read_csv(sms).empty
+    assert f"left out: {n_customers} without consent for sms" in written.stderr

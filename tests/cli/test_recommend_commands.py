@@ -228,10 +228,34 @@ def test_export_keeps_customers_who_consented_when_the_file_is_made(
         files = [r for r in list_exports(mart) if r.kind == "recommendations"]
     assert len(files) == 3 and files[-1].path == str(out.resolve())
     assert files[-1].n_rows == len(pd.read_csv(out))
-    # nobody consented to SMS
+
+
+def test_export_refuses_a_channel_without_any_consent_and_writes_one_nobody_granted(
+    shop: Segmint, tmp_path: Path
+) -> None:
+    assert shop("recommend", "fit", "--method", "popular", "--k", "2").exit_code == 0
+    with connect(shop.mart, create=False) as mart:
+        n_with_lists = int(mart.table("recommendations").customer_id.nunique().execute())
+    # the mart records no SMS consent at all: refused, nothing written, nothing registered
     sms = tmp_path / "sms.csv"
-    assert shop("recommend", "export", "--out", sms, "--channel", "sms").exit_code == 0
-    assert pd.read_csv(sms).empty
+    refused = shop("recommend", "export", "--out", sms, "--channel", "SMS")
+    assert refused.exit_code == 2 and not sms.exists()
+    message = " ".join(refused.stderr.split())
+    assert "the mart records no consent for sms at all" in message
+    assert f"none of the {n_with_lists} customers with a list may be contacted" in message
+    assert (
+        "`segmint ingest consents FILE`" in message
+        and "the mart has consents for email." in message
+    )
+    with connect(shop.mart, create=False) as mart:
+        assert list_exports(mart) == []
+    # SMS consents recorded, none granting contact: a true answer, an empty file and a note
+    withdrawn = tmp_path / "sms_consents.csv"
+    withdrawn.write_text("customer_id,channel,granted,updated_at\nc07,sms,false,2024-01-01\n")
+    assert shop("ingest", "consents", withdrawn).exit_code == 0
+    empty = shop("recommend", "export", "--out", sms, "--channel", "sms")
+    assert empty.exit_code == 0 and pd.read_csv(sms).empty
+    assert f"{n_with_lists} left out without consent to sms" in " ".join(empty.stderr.split())
 
 
 def test_export_of_one_segment(shop: Segmint, tmp_path: Path) -> None:

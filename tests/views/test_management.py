@@ -3,10 +3,16 @@ and the report's sections, on the demo mart."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
 import pytest
+from markupsafe import escape
 
 from segmint.exceptions import InputError
-from segmint.mart import Mart
+from segmint.mart import Mart, connect
+from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, data_through
 from segmint.views import management
 from segmint.views.dashboard import Dashboard
 from segmint.views.report import build_report
@@ -68,3 +74,38 @@ def test_the_report_has_the_management_sections(mart: Mart) -> None:
     assert f"{k003['revenue_abs']:,.2f}" in html
     top = sections.channels.tables["channels"][0]
     assert f"{top['revenue']:,.0f}" in html
+
+
+def test_the_report_shows_the_notes_campaign_results_prints(
+    demo_mart_file: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_mart_file, path)
+    with connect(path, create=False) as mart:
+        last = data_through(mart)
+        assert last is not None
+        start = last - dt.timedelta(days=6)  # its window runs a week past the last order
+        end = start + dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+        mart.raw.execute(
+            "UPDATE campaigns SET start_date = ?, end_date = ? WHERE campaign_id = 'K003'",
+            [start, end],
+        )
+        html = build_report(mart, "rfm")
+        listed = campaigns.campaigns(mart)
+        ran = listed[[s is not None and s <= last for s in listed.start_date]]
+        printed = {
+            c: campaigns.results(mart, c, campaigns.ResultsOptions(n_resamples=1_000)).notes
+            for c in ran.campaign_id
+        }
+    assert any(f"the mart holds orders up to {last}" in n for n in printed["K003"])
+    spans = [
+        r for r in ran.itertuples() if (r.end_date - r.start_date).days + 1 > DEFAULT_WINDOW_DAYS
+    ]
+    assert spans  # campaigns longer than the window: their notes say so
+    for r in spans:
+        assert any(
+            n.startswith(f"the campaign runs from {r.start_date}") for n in printed[r.campaign_id]
+        )
+    for campaign, notes in printed.items():
+        for note in notes:
+            assert str(escape(f"{campaign}: {note}")) in html

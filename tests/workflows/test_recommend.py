@@ -136,3 +136,41 @@ def test_rules_as_of_a_date(mart: Mart) -> None:
     assert set(found.rules[found.rules.antecedent == "p0"].consequent) == {"p1", "p4"}
     with pytest.raises(InputError, match="max_len must be 2"):
         recommend.RuleQuery(max_len=4)
+
+
+def test_export_of_a_segment_reads_its_members_as_of_the_lists_date(
+    mart: Mart, tmp_path: Path
+) -> None:
+    earlier = dt.date(2024, 2, 29)
+    for day in (earlier, DAY):
+        run_rfm(mart, day)
+    recommend.fit(mart, earlier, recommend.RecommendFitOptions(method="popular", k=1))
+    recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=1))
+    stored = mart.table("assignments").to_pandas()
+    stored = stored[stored.customer_id.isin({f"c{i}" for i in range(6)})]  # the consenting
+    members = {
+        day: stored[stored.as_of == pd.Timestamp(day)].groupby("segment").customer_id.agg(set)
+        for day in (earlier, DAY)
+    }
+    moved = [s for s in members[earlier].index if members[earlier][s] != members[DAY].get(s)]
+    assert moved  # a segment whose members changed between the two dates
+    out = tmp_path / "segment.csv"
+    options = recommend.RecommendExportOptions(
+        segmentation="rfm", segment=moved[0], as_of=earlier.isoformat()
+    )
+    exported = recommend.export(mart, out, options)
+    assert exported.as_of == earlier
+    assert set(pd.read_csv(out).customer_id) == members[earlier][moved[0]]
+    # lists stored for a date the segmentation has no results for: refused, nothing written
+    recommend.fit(mart, dt.date(2024, 1, 31), recommend.RecommendFitOptions(method="popular"))
+    out.unlink()
+    january = recommend.RecommendExportOptions(
+        segmentation="rfm", segment=moved[0], as_of="2024-01-31"
+    )
+    refusal = (
+        "segmentation 'rfm' has no results as of 2024-01-31; stored dates: 2024-02-29, "
+        "2024-03-31. The recommendations exported are those as of 2024-01-31"
+    )
+    with pytest.raises(MartError, match=refusal):
+        recommend.export(mart, out, january)
+    assert not out.exists()

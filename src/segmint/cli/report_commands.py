@@ -1,4 +1,5 @@
-"""``segmint report``: write the self-contained HTML report (overview and segments).
+"""``segmint report``: write the self-contained HTML report (overview, segments, campaigns
+and sales).
 
 Rendered by :func:`segmint.views.report.write_report`, the function the report service
 (``python -m segmint.report``) calls too; the CLI never imports that service.
@@ -31,7 +32,8 @@ def report(
     ] = None,
     mart: MartOption = None,
 ) -> None:
-    """Write a self-contained HTML report (overview and segments) that needs no network."""
+    """Write a self-contained HTML report (overview, segments, campaigns, sales) that needs
+    no network."""
     with connect(mart, read_only=True) as m, steps(f"writing {out_path}"):
         written = write_report(m, out_path, segmentation, as_of)
     with connect(mart) as m:  # listed for purging by every later erasure

@@ -260,7 +260,9 @@ def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[di
 
 @dataclass(frozen=True)
 class TrackingView:
-    """The campaign tracking page: the table, the chosen campaign's curves, the lift charts."""
+    """The campaign tracking page: the table, the chosen campaign's curves, the lift charts,
+    and each measured campaign's notes (``campaign_id``, note) in the table's order: those
+    ``segmint campaign results`` prints, from the same measurement."""
 
     window_days: int
     rows: list[dict[str, Any]]
@@ -268,6 +270,7 @@ class TrackingView:
     curve: Figure | None
     lifts: list[Figure] = field(default_factory=list)
     by_segment: SegmentLiftView | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -323,7 +326,17 @@ def tracking_view(
         plots.lift_intervals(rows, "conversion", "Conversion"),
         plots.lift_intervals(rows, "revenue", "Revenue per member"),
     ]
-    return TrackingView(tracking.window_days, rows, picked, curve, lifts)
+    return TrackingView(tracking.window_days, rows, picked, curve, lifts, notes=_notes(rows, by_id))
+
+
+def _notes(rows: list[dict[str, Any]], by_id: dict[str, TrackedCampaign]) -> list[tuple[str, str]]:
+    """``campaign_id``, note of each measured campaign's results, in the order of ``rows``."""
+    notes: list[tuple[str, str]] = []
+    for row in rows:
+        measured = by_id[str(row["campaign_id"])].results
+        if measured is not None:
+            notes += [(str(row["campaign_id"]), note) for note in measured.notes]
+    return notes
 
 
 @dataclass(frozen=True)

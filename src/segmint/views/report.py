@@ -2,10 +2,10 @@
 
 It shows the dashboard's overview (KPIs, segment shares, buyers per month), one section
 per segment (money, what sets it apart, top products) for a stored segmentation as of a
-stored date, and the management sections (campaign tracking, channel sales, segment sales
-over the last twelve months), computed by the same functions as the pages, ``segmint
-profile``, ``segmint campaign results`` and ``segmint sales``. The file
-makes no network request, so it can be mailed and opened anywhere.
+stored date, and the management sections (campaign tracking with each campaign's notes,
+channel sales, segment sales over the last twelve months), computed by the same functions
+as the pages, ``segmint profile``, ``segmint campaign results`` and ``segmint sales``. The
+file makes no network request, so it can be mailed and opened anywhere.
 """
 
 from __future__ import annotations

@@ -392,7 +392,8 @@ def write_export(
 
     Raises:
         InputError: another file type. PrivacyKeyError: pseudonyms (or a suppression list)
-            without the privacy key. ConsentError: an empty channel.
+            without the privacy key. ConsentError: an empty channel, or one the mart records
+            no consent on at all (nothing is written).
     """
     options = options or ExportOptions()
     suffix = check_export_path(out_file)
@@ -403,6 +404,15 @@ def write_export(
         pseudonymise=options.pseudonymise,
         label=options.label,
     )
+    counted = prepared.eligible
+    if counted.channel is not None:
+        core.refuse_unrecorded_channel(
+            mart,
+            counted.channel,
+            counted.n_without_consent,
+            f"the {description} are exported for contact by {counted.channel} (--channel)",
+            f"the {counted.n_candidates - counted.n_suppressed:,} customers in them",
+        )
     written = prepared.rows.order_by(list(prepared.rows.columns))  # one order, every engine
     with private_file(out_file):
         if suffix == ".csv":

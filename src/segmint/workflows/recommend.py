@@ -32,7 +32,7 @@ from segmint.scoring.recommend import (
     RuleSettings,
 )
 from segmint.scoring.recommend import evaluate as evaluate_methods
-from segmint.scoring.recommend.export import ExportedLists, export_rows
+from segmint.scoring.recommend.export import ExportedLists, export_rows, lists_day
 from segmint.scoring.recommend.rule_list import RuleList, RuleQuery, list_rules
 from segmint.scoring.recommend.store import StoredRun, store_recommendations
 from segmint.segmentation import store
@@ -233,7 +233,8 @@ class RecommendExportOptions:
         channel: the contact channel the file is for; its consent decides who is in it.
         segmentation: with ``segment``, only that segment's members.
         segment: a segment of ``segmentation``.
-        as_of: the stored lists of this date (default the latest).
+        as_of: the stored lists of this date (default the latest); a segment's members are
+            read as of the same date.
     """
 
     channel: str = "email"
@@ -254,13 +255,14 @@ def export(
 
     Raises:
         InputError: another file type; one of segmentation and segment without the other.
-        MartError: no lists stored; an unknown segmentation or segment.
+        MartError: no lists stored (as of that date); an unknown segmentation, one with no
+            results as of the lists' date, or an unknown segment.
     """
     suffix = check_export_path(out_file)
+    day = lists_day(mart, parse_as_of(options.as_of) if options.as_of else None)
     members = None
     if options.segmentation is not None and options.segment is not None:
-        members = _members(mart, options.segmentation, options.segment)
-    day = parse_as_of(options.as_of) if options.as_of else None
+        members = _members(mart, options.segmentation, options.segment, day)
     exported = export_rows(mart, options.channel, as_of=day, members=members)
     with private_file(out_file):
         if suffix == ".csv":
@@ -285,13 +287,23 @@ def export(
     return exported
 
 
-def _members(mart: Mart, segmentation: str, segment: str) -> ir.Table:
-    """``customer_id`` of the members of ``segment`` in ``segmentation``'s latest results.
+def _members(mart: Mart, segmentation: str, segment: str, day: dt.date) -> ir.Table:
+    """``customer_id`` of the members of ``segment`` in ``segmentation``'s results as of
+    ``day``, the date of the exported lists (not its latest results: a file of the lists
+    as of ``day`` is for the segment as it stood then).
 
     Raises:
-        MartError: unknown segmentation, or no such segment.
+        MartError: unknown segmentation, no results as of ``day``, or no such segment.
     """
-    assigned = store.assignments(mart, segmentation)
+    store.definition(mart, segmentation)  # an unknown name is refused as such
+    try:
+        assigned = store.assignments(mart, segmentation, day)
+    except MartError as exc:
+        raise MartError(
+            f"{exc}. The recommendations exported are those as of {day}, and so are the "
+            f"members of --segment: segment it as of {day} first, or export the lists of "
+            "another date with --as-of."
+        ) from None
     members = assigned.filter(assigned.segment == segment)
     if int(members.count().execute()) == 0:
         names = assigned.select("segment").distinct().segment.execute()

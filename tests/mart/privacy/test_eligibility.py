@@ -20,6 +20,8 @@ from segmint.mart.privacy import (
     latest_consent,
     prepare_export,
     pseudonymise,
+    records_consent,
+    refuse_unrecorded_channel,
 )
 
 from ..conftest import load, write
@@ -135,6 +137,26 @@ def test_bad_arguments_are_named(shop: Mart) -> None:
         eligible_for_export(shop, rows, channel="  ")
     with pytest.raises(SchemaError, match=r"no column 'customer'.*'customer_id'"):
         eligible_for_export(shop, rows, channel="email", column="customer")
+
+
+def test_a_channel_without_any_consent_is_refused_one_where_nobody_granted_is_not(
+    shop: Mart,
+) -> None:
+    assert records_consent(shop, " SMS") and not records_consent(shop, "push")
+    with pytest.raises(ConsentError) as refused:
+        refuse_unrecorded_channel(shop, "Push", 3, "the lists go out by push", "the 3 customers")
+    assert str(refused.value) == (
+        "the lists go out by push, and the mart records no consent for push at all: none of "
+        "the 3 customers may be contacted, and nothing was written. Load consents with "
+        "`segmint ingest consents FILE` (columns customer_id, channel, granted, updated_at), "
+        "then export again; the mart has consents for email, sms."
+    )
+    # sms is recorded (ef-3003 withdrew): nobody granting it is a true, empty answer
+    refuse_unrecorded_channel(shop, "sms", 3, "the lists go out by sms", "the 3 customers")
+    refuse_unrecorded_channel(shop, "push", 0, "nobody to leave out", "nobody")
+    shop.con.raw_sql("DELETE FROM consents")
+    with pytest.raises(ConsentError, match=r"then export again\.$"):  # no channel to offer
+        refuse_unrecorded_channel(shop, "sms", 1, "the lists go out by sms", "the customer")
 
 
 def test_prepare_export_pseudonymises_and_keeps_the_members(shop: Mart) -> None:

@@ -34,6 +34,8 @@ from segmint.mart.privacy.eligibility import (
     eligible_for_export,
     latest_consent,
     prepare_export,
+    records_consent,
+    refuse_unrecorded_channel,
 )
 from segmint.mart.privacy.erasure import ForgetResult, forget
 from segmint.mart.privacy.exports import ExportRecord, list_exports, register_export
@@ -105,6 +107,8 @@ __all__ = [
     "pseudonymise_column",
     "record",
     "record_request",
+    "records_consent",
+    "refuse_unrecorded_channel",
     "register_export",
     "retention_policy",
     "rewrite_mart",

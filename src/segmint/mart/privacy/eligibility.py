@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import InputError, SchemaError
 from segmint.mart.connection import Mart
+from segmint.mart.fetch import scalar, values
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL, pseudonymise_column
 from segmint.mart.privacy.suppression import without_suppressed
@@ -124,6 +125,43 @@ def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir
     """``customer_id`` of the customers whose latest consent on ``channel`` grants contact."""
     latest = latest_consent(mart, channel, at=at)
     return latest.filter(latest.granted).select("customer_id")
+
+
+def records_consent(mart: Mart, channel: str) -> bool:
+    """True when the mart holds a consent on ``channel``, granted or withdrawn, of anyone."""
+    return bool(scalar(latest_consent(mart, channel).count()))
+
+
+def refuse_unrecorded_channel(
+    mart: Mart, channel: str, n_left_out: int, subject: str, whom: str
+) -> None:
+    """Refuse an export for contact on ``channel`` that left ``n_left_out`` people out for want
+    of consent while the mart records no consent on ``channel`` at all.
+
+    No consent means no contact, so such an export is empty whoever is in the audience: the
+    consents were never loaded, or the channel is another's spelling. That is no answer to
+    write. A channel with consents where nobody granted contact is one (an empty file).
+
+    Args:
+        subject: what is exported and how, e.g. "campaign 'spring' is sent by email".
+        whom: the people left out, e.g. "its 1,200 target members".
+
+    Raises:
+        ConsentError: "SUBJECT, and the mart records no consent for CHANNEL at all: none of
+            WHOM may be contacted, …", with the command that loads consents.
+    """
+    if not n_left_out or records_consent(mart, channel):
+        return
+    consents = mart.table("consents")
+    recorded = consents.select(channel=trimmed(consents.channel).lower()).distinct()
+    known = sorted(str(c) for c in values(recorded.channel) if c)
+    others = f"; the mart has consents for {', '.join(known)}" if known else ""
+    raise ConsentError(
+        f"{subject}, and the mart records no consent for {normalise_channel(channel)} at all: "
+        f"none of {whom} may be contacted, and nothing was written. Load consents with "
+        "`segmint ingest consents FILE` (columns customer_id, channel, granted, updated_at), "
+        f"then export again{others}."
+    )
 
 
 def eligible_for_export(

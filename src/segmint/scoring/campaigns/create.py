@@ -25,7 +25,7 @@ from segmint.exceptions import InputError, SegmintError
 from segmint.features.orders import purchase_orders
 from segmint.mart import TABLES, Mart
 from segmint.mart.fetch import rows, scalar
-from segmint.mart.privacy import latest_consent
+from segmint.mart.privacy import records_consent
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
@@ -357,7 +357,7 @@ def _refuse_unmeasurable(design: CampaignDesign, strata: Sequence[StratumGroups]
 def _no_consents_hint(mart: Mart, channel: str) -> str:
     """What to do when the mart records no consent at all for ``channel`` (no consent means
     no contact, so every member was left out); empty otherwise."""
-    if scalar(latest_consent(mart, channel).count()):
+    if records_consent(mart, channel):
         return ""
     return (
         f" The mart records no consent for {channel}: load them with `segmint ingest consents "

@@ -32,7 +32,7 @@ from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
 from segmint.mart.csv_safety import neutralise_table
 from segmint.mart.fetch import scalar
-from segmint.mart.privacy import latest_consent
+from segmint.mart.privacy import refuse_unrecorded_channel
 from segmint.mart.private_files import private_file
 from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
 from segmint.scoring.campaigns.measure import campaign_row
@@ -89,6 +89,7 @@ def send_list(
 
     Raises:
         MartError: no such campaign, or it has no channel.
+        ConsentError: the mart records no consent on its channel at all.
     """
     row = campaign_row(mart, campaign_id)
     channel = row.get("channel")
@@ -105,13 +106,13 @@ def send_list(
     allowed = target.semi_join(consenting(mart, str(channel), at=at), "customer_id")
     kept = not_suppressed(mart, allowed, str(channel), extra=suppressed)
     n_target, n_allowed, n_kept = (int(scalar(t.count())) for t in (target, allowed, kept))
-    if n_target and not n_allowed and not scalar(latest_consent(mart, str(channel)).count()):
-        raise InputError(
-            f"campaign '{campaign_id}' is sent by {channel}, and the mart records no consent "
-            f"for {channel} at all: none of its {n_target:,} target members may be contacted, "
-            "and nothing was written. Load consents with `segmint ingest consents FILE` "
-            "(columns customer_id, channel, granted, updated_at), then export again."
-        )
+    refuse_unrecorded_channel(
+        mart,
+        str(channel),
+        n_target - n_allowed,
+        f"campaign '{campaign_id}' is sent by {channel}",
+        f"its {n_target:,} target members",
+    )
     return SendList(
         campaign=campaign_id,
         channel=str(channel).strip().lower(),

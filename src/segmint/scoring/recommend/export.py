@@ -5,7 +5,8 @@
 the customers who may be contacted, decided as every export decides it
 (:func:`segmint.mart.privacy.eligible_for_export`): forgotten people never, and the latest
 consent on the contact channel read at export time, so a customer who withdrew after the
-lists were computed is left out.
+lists were computed is left out. A channel the mart records no consent on at all is
+refused (:func:`segmint.mart.privacy.refuse_unrecorded_channel`), as a campaign's send is.
 """
 
 from __future__ import annotations
@@ -56,6 +57,22 @@ def stored_dates(mart: Mart) -> list[dt.date]:
     return [pd.Timestamp(d).date() for d in dates]
 
 
+def lists_day(mart: Mart, as_of: dt.date | None = None) -> dt.date:
+    """The date of the stored lists an export reads: ``as_of``, or the latest by default.
+
+    Raises:
+        MartError: no recommendations stored (as of that date); lists the stored dates.
+    """
+    dates = stored_dates(mart)
+    if not dates:
+        raise MartError("no recommendations are stored yet: run `segmint recommend fit` first.")
+    day = as_of or dates[-1]
+    if day not in dates:
+        shown = ", ".join(d.isoformat() for d in dates[-10:])
+        raise MartError(f"no recommendations stored as of {day}; stored dates: {shown}.")
+    return day
+
+
 def export_rows(
     mart: Mart,
     channel: str,
@@ -72,20 +89,21 @@ def export_rows(
 
     Raises:
         MartError: no recommendations stored (as of that date).
-        ConsentError: an empty channel.
+        ConsentError: an empty channel, or one the mart records no consent on at all.
     """
-    dates = stored_dates(mart)
-    if not dates:
-        raise MartError("no recommendations are stored yet: run `segmint recommend fit` first.")
-    day = as_of or dates[-1]
-    if day not in dates:
-        shown = ", ".join(d.isoformat() for d in dates[-10:])
-        raise MartError(f"no recommendations stored as of {day}; stored dates: {shown}.")
+    day = lists_day(mart, as_of)
     stored = mart.table("recommendations")
     lists = stored.filter(stored.as_of == day)
     if members is not None:
         lists = lists.semi_join(members.select("customer_id"), "customer_id")
     eligible = privacy.eligible_for_export(mart, lists, channel=channel)
+    privacy.refuse_unrecorded_channel(
+        mart,
+        channel,
+        eligible.n_without_consent,
+        f"the lists are exported for contact by {eligible.channel} (--channel)",
+        f"the {eligible.n_candidates - eligible.n_suppressed:,} customers with a list",
+    )
     kept = eligible.rows
     products = mart.table("products").select("product_id", product_name="name")
     named = kept.left_join(products, "product_id")
