@@ -398,3 +398,18 @@ def test_audiences_are_computed_once_per_segment_date_channel_and_detail(
     client.app.state.dashboard.invalidate()  # type: ignore[attr-defined]
     client.get(url, headers=analyst)
     assert len(calls) == 4
+
+
+def test_an_audience_for_a_channel_no_consent_was_recorded_on_is_refused(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    with connect(mart_path, create=False) as mart:
+        recorded = set(mart.table("consents").channel.execute().str.lower())
+    assert "push" not in recorded
+    response = client.get(
+        "/api/v1/audiences/rfm/Champions?channel=push", headers=bearer(tokens[Role.analyst])
+    )
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "records no consent for push at all" in detail
+    assert "segmint ingest consents" in detail

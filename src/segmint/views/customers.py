@@ -18,7 +18,7 @@ import pandas as pd
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
-from segmint.mart.privacy import prepare_export
+from segmint.mart.privacy import prepare_export, refuse_unrecorded_channel
 from segmint.serving.customer_lookup import SEARCH_COLUMNS
 from segmint.views.segment_detail import segment_members
 
@@ -142,6 +142,11 @@ def audience(
     ``customer_id`` (a keyed pseudonym with ``pseudonymise``; then never PII), and the PII
     columns when allowed. ``version``: the stored version to read, when already resolved
     (see :func:`segment_members`).
+
+    Raises:
+        ConsentError: the mart records no consent on ``channel`` at all, so nobody in the
+            segment may be contacted there (the consents were never loaded, or the channel
+            is spelt otherwise): no answer to hand out, as for the command-line exports.
     """
     who = segment_members(mart, segmentation, segment, day, version)
     prepared = prepare_export(mart, who, channel=channel, pseudonymise=pseudonymise)
@@ -152,4 +157,11 @@ def audience(
     frame = allowed.order_by("customer_id").execute()
     members = tuple(sorted(prepared.members.customer_id.to_pyarrow().to_pylist()))
     counts = prepared.eligible
+    refuse_unrecorded_channel(
+        mart,
+        channel,
+        counts.n_without_consent,
+        f"the audience {segmentation}/{segment} as of {day} is asked for contact by {channel}",
+        f"its {len(members):,} members",
+    )
     return AudienceRows(frame, counts.n_without_consent, counts.n_suppressed, members, pseudonymise)
