@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from segmint._workspace_args import FILE_LISTS, check_writable, stores, tupled, values
+from segmint._workspace_args import FILE_LISTS, check_writable, one_name, stores, tupled, values
 from segmint.config import Settings
 from segmint.features import StoredFeatures
 from segmint.features.asof import AsOf
@@ -223,8 +223,13 @@ class Workspace(Mart):
         self, segmentation: str, as_of: AsOf | None = None, **settings: Any
     ) -> SegmentProfile:
         """Money, features and statistics per segment (the fields of
-        :class:`~segmint.workflows.profile.ProfileOptions` as keywords: ``by=``…)."""
-        return profile.profile(self, segmentation, as_of, profile.ProfileOptions(**settings))
+        :class:`~segmint.workflows.profile.ProfileOptions` as keywords: ``by=``…).
+
+        ``by`` is one feature column or stored segmentation (``by="region"``); a list is a
+        TypeError saying so: profile once per column to cross by several."""
+        what = "one feature column or stored segmentation (by='region')"
+        chosen = one_name(settings, "by", what, "To cross by several, profile once per column.")
+        return profile.profile(self, segmentation, as_of, profile.ProfileOptions(**chosen))
 
     def personas(self, segmentation: str, as_of: AsOf | None = None) -> list[PersonaCard]:
         """Persona cards of every segment, most valuable first."""
