@@ -249,10 +249,16 @@ class Workspace(Mart):
 
     @stores
     def predict(
-        self, target: str, as_of: AsOf | None = None, horizon_days: int | None = None
+        self,
+        target: str,
+        as_of: AsOf | None = None,
+        horizon_days: int | None = None,
+        *,
+        strict: bool = False,
     ) -> PredictionRun:
-        """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``."""
-        return predict.run_prediction(self, target, as_of, horizon_days)
+        """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``
+        (``strict`` refuses a BTYD baseline whose maximum is on the boundary)."""
+        return predict.run_prediction(self, target, as_of, horizon_days, strict=strict)
 
     @stores
     def refresh_scores(
