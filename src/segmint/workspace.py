@@ -323,6 +323,7 @@ class ClvUseCases:
         penalizer: float = 0.0,
         strict: bool = False,
         covariate: str | None = None,
+        max_iter: int = 1000,
     ) -> clv.Backtest:
         """Each model's holdout metrics when fitted on the calibration period (``models``:
         one name or several, default all; with a ``covariate``, each non-seasonal model also
@@ -335,6 +336,7 @@ class ClvUseCases:
             penalizer=penalizer,
             strict=strict,
             covariate=covariate,
+            max_iter=max_iter,
         )
 
 
