@@ -350,6 +350,17 @@ def test_one_model_or_feature_alone_is_that_one_not_its_letters(
     assert list(run.features) == ["monetary_total"]
 
 
+@pytest.mark.parametrize("by", [["region"], ("region", "gender")])
+def test_profile_by_takes_one_name_and_refuses_a_list_saying_what_to_pass(
+    pair: tuple[Path, Workspace], by: Any
+) -> None:
+    _, ws = pair
+    ws.segment_rfm()
+    assert ws.profile("rfm", by="region").by == "region"
+    with pytest.raises(TypeError, match=r"by takes one feature column .*\(by='region'\), as a"):
+        ws.profile("rfm", by=by)
+
+
 def test_a_read_only_workspace_refuses_to_store_before_computing(
     shop: Path, tmp_path: Path
 ) -> None:

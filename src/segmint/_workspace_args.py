@@ -1,8 +1,9 @@
 """What every :class:`~segmint.workspace.Workspace` method checks of its arguments first.
 
 Settings that hold several values take one alone or several (``date_formats="%Y%m%d"`` is
-one format, not eight), and a method that stores what it computes is refused on a mart
-opened read-only before it computes anything.
+one format, not eight); a setting that holds one name refuses a list with what to pass;
+and a method that stores what it computes is refused on a mart opened read-only before it
+computes anything.
 """
 
 from __future__ import annotations
@@ -58,3 +59,18 @@ def tupled(
 def values(given: str | Iterable[str]) -> tuple[str, ...]:
     """One value alone (a string) or several, as a tuple."""
     return (given,) if isinstance(given, str) else tuple(given)
+
+
+def one_name(settings: dict[str, Any], name: str, what: str, hint: str) -> dict[str, Any]:
+    """``settings``, checked that ``name`` (when given) is one name: a string.
+
+    ``what`` describes the name with an example (``"one feature column … (by='region')"``);
+    ``hint`` says what to do instead of giving several.
+
+    Raises:
+        TypeError: ``name`` is a list or another non-string.
+    """
+    given = settings.get(name)
+    if given is not None and not isinstance(given, str):
+        raise TypeError(f"{name} takes {what}, as a string; got {given!r}. {hint}")
+    return settings

@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from segmint._workspace_args import FILE_LISTS, check_writable, stores, tupled, values
+from segmint._workspace_args import FILE_LISTS, check_writable, one_name, stores, tupled, values
 from segmint.config import Settings
 from segmint.features import StoredFeatures
 from segmint.features.asof import AsOf
@@ -223,8 +223,13 @@ class Workspace(Mart):
         self, segmentation: str, as_of: AsOf | None = None, **settings: Any
     ) -> SegmentProfile:
         """Money, features and statistics per segment (the fields of
-        :class:`~segmint.workflows.profile.ProfileOptions` as keywords: ``by=``…)."""
-        return profile.profile(self, segmentation, as_of, profile.ProfileOptions(**settings))
+        :class:`~segmint.workflows.profile.ProfileOptions` as keywords: ``by=``…).
+
+        ``by`` is one feature column or stored segmentation (``by="region"``); a list is a
+        TypeError saying so: profile once per column to cross by several."""
+        what = "one feature column or stored segmentation (by='region')"
+        chosen = one_name(settings, "by", what, "To cross by several, profile once per column.")
+        return profile.profile(self, segmentation, as_of, profile.ProfileOptions(**chosen))
 
     def personas(self, segmentation: str, as_of: AsOf | None = None) -> list[PersonaCard]:
         """Persona cards of every segment, most valuable first."""
@@ -244,10 +249,16 @@ class Workspace(Mart):
 
     @stores
     def predict(
-        self, target: str, as_of: AsOf | None = None, horizon_days: int | None = None
+        self,
+        target: str,
+        as_of: AsOf | None = None,
+        horizon_days: int | None = None,
+        *,
+        strict: bool = False,
     ) -> PredictionRun:
-        """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``."""
-        return predict.run_prediction(self, target, as_of, horizon_days)
+        """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``
+        (``strict`` refuses a BTYD baseline whose maximum is on the boundary)."""
+        return predict.run_prediction(self, target, as_of, horizon_days, strict=strict)
 
     @stores
     def refresh_scores(
@@ -312,6 +323,7 @@ class ClvUseCases:
         penalizer: float = 0.0,
         strict: bool = False,
         covariate: str | None = None,
+        max_iter: int = 1000,
     ) -> clv.Backtest:
         """Each model's holdout metrics when fitted on the calibration period (``models``:
         one name or several, default all; with a ``covariate``, each non-seasonal model also
@@ -324,6 +336,7 @@ class ClvUseCases:
             penalizer=penalizer,
             strict=strict,
             covariate=covariate,
+            max_iter=max_iter,
         )
 
 

@@ -133,3 +133,16 @@ def test_run_document_is_json(stability: bool) -> None:
         assert len(round_trip["stability"]["segments"]) == 2
     else:
         assert round_trip["stability"] is None
+
+
+def test_a_k_left_with_an_empty_cluster_is_marked_and_the_note_kept() -> None:
+    run = _run(stability=False)
+    table = run.selection.table.assign(mean_rank=[1.0, math.nan])
+    note = "k reduced to 2: k=3 left a cluster without members"
+    reduced = KSelection(table=table, k=2, reason=note, models={}, note=note)
+    run = ClusterRun(**{**run.__dict__, "selection": reduced})
+    with out.capture() as printed, err.capture():
+        show_cluster_run(run)
+    dropped = next(line for line in printed.get().splitlines() if "0.500" in line)
+    assert "empty cluster" in dropped and "nan" not in dropped
+    assert run_document(run)["note"] == note

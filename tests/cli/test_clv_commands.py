@@ -228,3 +228,26 @@ def test_a_negative_penalty_is_refused_naming_the_flag(segmint_cli: Segmint) -> 
         result = segmint_cli(*command, "--penalizer", "-1")
         assert result.exit_code == 2, command
         assert "--penalizer" in result.stderr and "penalizer_coef" not in result.stderr
+
+
+def test_a_fit_stopped_at_its_iteration_limit_advises_the_flag(
+    cdnow: Segmint, tmp_path: Path
+) -> None:
+    for command in (
+        ("clv", "fit", "--model", "bgnbd", "--plots", str(tmp_path), "--no-png"),
+        ("clv", "score", "--model", "bgnbd"),
+        ("clv", "backtest", "--calibration-end", "1997-09-30", "--model", "bgnbd"),
+    ):
+        result = cdnow(*command, "--max-iter", "2")
+        assert result.exit_code == 0, result.stderr
+        said = " ".join(result.stderr.split())
+        assert "warning: BGNBD stopped at its limit of 2 iterations before converging" in said
+        assert "Raise --max-iter (now 2) to let it converge." in said, command
+        assert "max_iter" not in said  # the models' argument, which no command takes
+
+
+def test_an_iteration_limit_below_one_is_refused_naming_the_flag(segmint_cli: Segmint) -> None:
+    for command in (("clv", "fit"), ("clv", "score"), ("clv", "backtest")):
+        result = segmint_cli(*command, "--max-iter", "0")
+        assert result.exit_code == 2, command
+        assert "--max-iter" in result.stderr

@@ -192,18 +192,20 @@ def test_a_btyd_baseline_on_the_boundary_is_fitted_as_its_limit_and_said(
     assert stored_counts(no_dropout)[("intent_gbm", "purchase_intent")] == 600
 
 
-def test_strict_score_and_refresh_refuse_a_btyd_baseline_on_the_boundary(
+def test_strict_predict_score_and_refresh_refuse_a_btyd_baseline_on_the_boundary(
     tmp_path: Path,
 ) -> None:
     never_leaving(600, seed=0).to_csv(tmp_path / "orders.csv", index=False)
     no_dropout = tmp_path / "mart.duckdb"  # no stored models: refresh trains them
     assert invoke(no_dropout, "ingest", "transactions", str(tmp_path / "orders.csv")).exit_code == 0
-    refused = invoke(no_dropout, "score", "--strict")
-    assert refused.exit_code == 2
-    message = " ".join(refused.stderr.split())
-    assert message.startswith("error: BTYD baseline: BGNBD cannot be identified")
-    assert "Leave out --strict to fit its limit (the NBD without dropout)" in message
-    assert "penalizer" not in message  # neither the Python argument nor a flag score lacks
+    for command in (["predict", "churn"], ["predict", "intent"], ["score"]):
+        refused = invoke(no_dropout, *command, "--strict")
+        assert refused.exit_code == 2, command
+        message = " ".join(refused.stderr.split())
+        assert message.startswith("error: BTYD baseline: BGNBD cannot be identified")
+        assert "Leave out --strict to fit its limit (the NBD without dropout)" in message
+        assert "penalizer" not in message  # neither the Python argument nor a flag they lack
+    assert not stored_counts(no_dropout)  # refused before storing any score
     refreshed = invoke(no_dropout, "refresh", "--strict", "--format", "json")
     assert refreshed.exit_code == 0, refreshed.output
     payload = json.loads(refreshed.stdout)

@@ -10,6 +10,7 @@ import pytest
 from segmint.exceptions import ModelInputError
 from segmint.models import BGNBD, ParetoNBD
 from segmint.models import seasonal as seasonal_module
+from segmint.models._optimize import IterationLimitWarning
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
 from segmint.models.seasonal_calendar import MONTH_WEIGHTS, day_number, month_of_day
 
@@ -169,3 +170,12 @@ def test_less_than_a_year_of_history_is_refused_with_the_reason(
         )
     with pytest.raises(ModelInputError, match="12 non-negative counts"):
         fit_seasonal(base, peak["x"], peak["t_x"], peak["T"], SeasonalInputs(AS_OF, np.ones(3)))
+
+
+def test_the_joint_fit_keeps_the_base_models_iteration_limit() -> None:
+    small = simulate(400, december=2.5, seed=1)
+    base = BGNBD().fit(small["x"], small["t_x"], small["T"]).set_params(max_iter=3)
+    with pytest.warns(IterationLimitWarning, match=r"seasonal BGNBD stopped at its limit of 3 "):
+        fit_seasonal(
+            base, small["x"], small["t_x"], small["T"], SeasonalInputs(AS_OF, small["months"])
+        )

@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from segmint.exceptions import ConvergenceError, SegmintError
 from segmint.models import BGBB, BGNBD, MBGNBD, ModelInputError, ParetoNBD
+from segmint.models._optimize import IterationLimitWarning
 
 CONTINUOUS = [BGNBD, MBGNBD, ParetoNBD]
 
@@ -77,9 +78,12 @@ def test_bad_options_are_rejected_at_fit(options: dict[str, float], message: str
 
 def test_iteration_limit_warns_and_reports_not_converged() -> None:
     x, t_x, T = np.array([0, 1, 2, 5, 0, 3]), np.array([0, 2.0, 5, 9, 0, 4]), np.full(6, 10.0)
-    with pytest.warns(ConvergenceWarning, match="raise max_iter"):
+    with pytest.warns(ConvergenceWarning, match=r"Raise max_iter \(now 2\)") as caught:
         model = BGNBD(penalizer_coef=0.01, max_iter=2).fit(x, t_x, T)
     assert not model.converged_
+    [warned] = [w.message for w in caught if isinstance(w.message, IterationLimitWarning)]
+    assert warned.naming("--max-iter").endswith("Raise --max-iter (now 2) to let it converge.")
+    assert "max_iter" not in warned.finding  # the advice alone names the Python argument
 
 
 def test_prediction_inputs_are_validated(bgnbd: BGNBD, bgbb: BGBB) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from segmint.mart import Mart
+from segmint.views import coarse
 from segmint.views.coarse import (
     age_band_of,
     coarse_events,
@@ -94,3 +97,9 @@ def test_the_view_below_admin_holds_no_quasi_identifier(mart: Mart) -> None:
     assert customer_360(mart, with_events[0], include_pii=False, exact=True).profile == (
         exact.profile
     )
+
+
+def test_ages_are_counted_in_the_utc_year_without_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coarse, "utc_today", lambda: dt.date(2031, 1, 1))
+    assert coarse.reference_year(None) == 2031
+    assert coarse.reference_year("2024-06-30") == 2024

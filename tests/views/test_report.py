@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -84,3 +85,15 @@ def test_report_draws_in_chromium_without_network(report: Path, tmp_path: Path) 
         browser.close()
     assert requests == [], json.dumps(requests)
     assert len(traces) == n_charts >= 3 and all(t > 0 for t in traces)
+
+
+@pytest.mark.usefixtures("far_time_zone")
+def test_the_generation_time_is_utc_in_any_time_zone(mart_path: Path) -> None:
+    minute = dt.timedelta(minutes=1)
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None, second=0, microsecond=0)
+    with connect(mart_path, create=False) as mart:
+        html = build_report(mart, "lifecycle")
+    after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    found = re.search(r"generated (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", html)
+    assert found is not None
+    assert before <= dt.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M") <= after + minute

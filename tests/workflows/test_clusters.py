@@ -144,6 +144,18 @@ def test_small_segments_flagged_or_merged(retailer: tuple[Mart, pd.DataFrame]) -
     assert set(merged.sizes.index).isdisjoint(set(merged.small.segment))
 
 
+def test_one_feature_stores_no_cluster_without_members(
+    retailer: tuple[Mart, pd.DataFrame],
+) -> None:
+    mart, _ = retailer
+    run = run_clusters(
+        mart, "spend", options=ClusterOptions(features=("monetary_total",), n_bootstrap=0)
+    )
+    counted = stored(mart, "spend").value_counts()
+    assert (counted > 0).all() and len(counted) == run.details["k"] == run.selection.k
+    assert run.small.empty or (run.small.members > 0).all()
+
+
 def test_bad_input_gives_clear_errors(retailer: tuple[Mart, pd.DataFrame]) -> None:
     mart, _ = retailer
     with pytest.raises(

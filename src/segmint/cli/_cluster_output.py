@@ -51,13 +51,14 @@ def _show_selection(run: ClusterRun) -> None:
     for r in run.selection.table.to_dict("records"):
         mark = " ←" if r["k"] == run.selection.k else ""
         bic = "" if pd.isna(r["bic"]) else f"{r['bic']:,.0f}"
+        rank = "empty cluster" if pd.isna(r["mean_rank"]) else f"{r['mean_rank']:.2f}"
         table.add_row(
             f"{r['k']}{mark}",
             f"{r['silhouette']:.3f}",
             f"{r['calinski_harabasz']:,.0f}",
             f"{r['davies_bouldin']:.3f}",
             bic,
-            f"{r['mean_rank']:.2f}",
+            rank,
         )
     out.print(table)
     out.print(run.selection.reason, highlight=False)
@@ -103,6 +104,7 @@ def run_document(run: ClusterRun) -> dict[str, Any]:
         "sizes": {str(k): int(v) for k, v in run.sizes.items()},
         "k": run.selection.k,
         "reason": run.selection.reason,
+        "note": run.selection.note,
         "selection": run.selection.table.to_dict("records"),
         "stability": None
         if run.stability is None

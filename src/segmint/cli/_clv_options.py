@@ -17,6 +17,23 @@ PenalizerOption = Annotated[
         help="L2 penalty on the log-parameters (0 = plain MLE; 0.001-0.1 for a few hundred customers).",
     ),
 ]
+MaxIterOption = Annotated[
+    int,
+    Opt(
+        "--max-iter",
+        min=1,
+        help="Iteration limit of each fit's optimiser; a fit that reaches it keeps where it "
+        "stopped and warns.",
+    ),
+]
+ChunkSizeOption = Annotated[
+    int,
+    Opt(
+        "--chunk-size",
+        min=1,
+        help="Customers scored at a time by the models scored in Python (the Pareto/NBD, plain or seasonal).",
+    ),
+]
 StrictOption = Annotated[
     bool,
     Opt(

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TextIO, TypeVar
+from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from segmint.exceptions import SegmintError, SegmintWarning
+from segmint.cli._warnings import shown_warnings
+from segmint.exceptions import SegmintError
 
 # Piped output keeps wide tables readable instead of folding them to 80 columns.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -48,7 +48,7 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            with shown_warnings():
+            with shown_warnings(err):
                 return func(*args, **kwargs)
         except SegmintError as exc:
             raise fail(str(exc)) from None
@@ -58,34 +58,6 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(out_of_memory(exc)) from None
 
     return wrapper
-
-
-@contextmanager
-def shown_warnings() -> Iterator[None]:
-    """While inside, print each :class:`SegmintWarning` on stderr as ``warning: …``, as it
-    comes and once per message (several steps may check the same date); other warnings
-    are shown as Python shows them."""
-    shown: set[str] = set()
-    python_way = warnings.showwarning
-
-    def show(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: TextIO | None = None,
-        line: str | None = None,
-    ) -> None:
-        if not issubclass(category, SegmintWarning):
-            python_way(message, category, filename, lineno, file, line)
-        elif str(message) not in shown:
-            shown.add(str(message))
-            err.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", SegmintWarning)
-        warnings.showwarning = show
-        yield
 
 
 def out_of_memory(exc: Exception) -> str:

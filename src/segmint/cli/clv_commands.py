@@ -13,7 +13,9 @@ import typer
 
 from segmint.cli import _clv_output as show
 from segmint.cli._clv_options import (
+    ChunkSizeOption,
     CovariateOption,
+    MaxIterOption,
     PenalizerOption,
     PngOption,
     StrictOption,
@@ -22,6 +24,7 @@ from segmint.cli._clv_options import (
 from segmint.cli._clv_plots import write_plots
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, stepped_progress, steps, user_errors
+from segmint.cli._warnings import iterations_flag
 from segmint.mart import connect, csv_safety
 from segmint.scoring.clv_fit import AUTO
 from segmint.views.plots.clv import diagnostic_figures
@@ -36,6 +39,7 @@ Opt = typer.Option
 
 @clv_app.command("fit")
 @user_errors
+@iterations_flag("--max-iter")
 def fit(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -50,6 +54,7 @@ def fit(
     penalizer: PenalizerOption = 0.0,
     strict: StrictOption = False,
     covariate: CovariateOption = None,
+    max_iter: MaxIterOption = 1000,
     plots: Annotated[Path, Opt("--plots", help="Directory for the diagnostic plots.")] = Path(
         "clv_diagnostics"
     ),
@@ -57,7 +62,7 @@ def fit(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
-    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict, covariate)
+    options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict, covariate, max_iter)
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
     written = write_plots(diagnostic_figures(run.diagnostics), plots, png)
@@ -73,6 +78,7 @@ def fit(
 
 @clv_app.command("score")
 @user_errors
+@iterations_flag("--max-iter")
 def score(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -90,19 +96,13 @@ def score(
         str | None, Opt("--model", help="Refit this model (bgnbd…) instead of the stored fit.")
     ] = None,
     penalizer: PenalizerOption = 0.0,
-    chunk_size: Annotated[
-        int,
-        Opt(
-            "--chunk-size",
-            min=1,
-            help="Customers scored at a time by the models scored in Python (the Pareto/NBD, plain or seasonal).",
-        ),
-    ] = 100_000,
+    chunk_size: ChunkSizeOption = 100_000,
+    max_iter: MaxIterOption = 1000,
 ) -> None:
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""
     windows = tuple(parse_window(w) for w in window or ())
     options = clv.ClvScoreOptions(
-        horizon_weeks, discount_rate, windows, model, penalizer, chunk_size
+        horizon_weeks, discount_rate, windows, model, penalizer, chunk_size, max_iter
     )
     with connect(mart) as m, stepped_progress("clv score") as (step, update):
         run = clv.score(m, as_of, options, on_note=err.print, on_progress=update, on_step=step)
@@ -111,6 +111,7 @@ def score(
 
 @clv_app.command("backtest")
 @user_errors
+@iterations_flag("--max-iter")
 def backtest_command(
     calibration_end: Annotated[
         str, Opt("--calibration-end", help="Last day of the calibration period.")
@@ -125,6 +126,7 @@ def backtest_command(
     penalizer: PenalizerOption = 0.0,
     strict: StrictOption = False,
     covariate: CovariateOption = None,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit on the calibration period and measure each model's holdout predictions.
@@ -143,6 +145,7 @@ def backtest_command(
             strict=strict,
             covariate=covariate,
             on_step=step,
+            max_iter=max_iter,
         )
     if format_ == OutputFormat.json:
         typer.echo(result.metrics.to_json(orient="records"))

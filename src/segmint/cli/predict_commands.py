@@ -74,10 +74,11 @@ def _predict(
     plot: Path | None,
     format_: OutputFormat,
     split: SplitChoice,
+    strict: bool,
 ) -> None:
     with connect(mart) as m, steps(f"{target} model") as step:
         step("building features, training and scoring")
-        run = run_prediction(m, target, as_of, horizon_days, split=SPLITS[split])
+        run = run_prediction(m, target, as_of, horizon_days, split=SPLITS[split], strict=strict)
     if plot is not None:
         title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
         write_calibration_chart(run.validation, title, plot)
@@ -96,9 +97,10 @@ def churn(
     plot: PlotOption = None,
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
+    strict: StrictOption = False,
 ) -> None:
     """Churn risk: P(no purchase in the next N days) for every customer who has bought."""
-    _predict("churn", mart, as_of, horizon_days, plot, format_, split)
+    _predict("churn", mart, as_of, horizon_days, plot, format_, split, strict)
 
 
 @predict_app.command("intent")
@@ -110,9 +112,10 @@ def intent(
     plot: PlotOption = None,
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
+    strict: StrictOption = False,
 ) -> None:
     """Purchase intent: P(at least one purchase in the next N days), prospects included."""
-    _predict("intent", mart, as_of, horizon_days, plot, format_, split)
+    _predict("intent", mart, as_of, horizon_days, plot, format_, split, strict)
 
 
 @user_errors

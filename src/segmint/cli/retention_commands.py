@@ -13,6 +13,7 @@ from segmint.cli._output import out, steps, user_errors
 from segmint.cli._retention_output import show_requests, show_retention
 from segmint.exceptions import InputError
 from segmint.mart import connect
+from segmint.mart.clock import utc_today
 from segmint.workflows import privacy
 
 PERIOD_HELP = "400d, 52w, 18m (30-day months), 3y (365-day years), or 'off' to remove the rule."
@@ -66,7 +67,7 @@ def requests_list(
         return
     with connect(mart, read_only=True) as m:
         found = privacy.requests(m, open_only=open_only)
-    show_requests(found, format_, dt.datetime.now(dt.UTC).date())
+    show_requests(found, format_, utc_today())
 
 
 def _day(text: str | None) -> dt.date | None:

@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import InputError, MartError, SegmintWarning
 from segmint.mart import Mart
+from segmint.mart.clock import utc_today
 from segmint.mart.fetch import rows, scalar
 
 AsOf = dt.date | dt.datetime | str
@@ -118,7 +119,7 @@ def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.da
     Warns:
         SegmintWarning: ``day`` is after the last order.
     """
-    today = dt.datetime.now(dt.UTC).date() if today is None else today
+    today = utc_today() if today is None else today
     if day > today:
         raise InputError(
             f"as_of {day} is in the future (today is {today}): nothing is known yet as of a "

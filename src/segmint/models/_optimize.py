@@ -70,6 +70,33 @@ class AdvisedFitError(ConvergenceError):
         return f"{self.finding} {self.advice.format(penalty=penalty)}"
 
 
+ITERATION_LIMIT = "max_iter"
+"""How a caller of the models names the iteration limit: the estimators' argument."""
+
+
+class IterationLimitWarning(ConvergenceWarning):  # type: ignore[misc]
+    """A fit stopped at its iteration limit before converging; its parameters are kept.
+
+    The message is :attr:`finding` followed by advice naming the limit as a caller of the
+    model names it (``max_iter``); a caller that names it otherwise (the ``--max-iter`` of
+    a command) gets its own wording from :meth:`naming`, and one without such a knob
+    shows the finding alone.
+
+    Attributes:
+        finding: what happened, without advice.
+        advice: what to do, ``{limit}`` standing for the limit's name.
+    """
+
+    def __init__(self, finding: str, advice: str) -> None:
+        self.finding = finding
+        self.advice = advice
+        super().__init__(self.naming(ITERATION_LIMIT))
+
+    def naming(self, limit: str) -> str:
+        """The message with the iteration limit called ``limit``."""
+        return f"{self.finding} {self.advice.format(limit=limit)}"
+
+
 class NoPlainFitError(AdvisedFitError):
     """A plain maximum-likelihood fit gave no answer, and where its optimiser stopped.
 
@@ -369,7 +396,8 @@ def maximise_likelihood(
     :class:`IdentificationError` when the data cannot identify a parameter (it runs to a
     bound, or its log-scale standard error exceeds 10, i.e. the likelihood is flat in it);
     warns with
-    :class:`sklearn.exceptions.ConvergenceWarning` when only ``max_iter`` was too small.
+    :class:`IterationLimitWarning` (a :class:`sklearn.exceptions.ConvergenceWarning`) when
+    only ``max_iter`` was too small.
     BLAS runs single-threaded meanwhile: the likelihoods are vector dot products, for which
     thread start-up costs more than it saves (ten times more on a busy machine).
     """
@@ -428,8 +456,11 @@ def _maximise(
     _check_identified(names, phi, log_errors, (total_weight, plain_ll), model_name)
     if not converged:
         warnings.warn(
-            f"{model_name} stopped at max_iter={max_iter} before converging; raise max_iter.",
-            ConvergenceWarning,
+            IterationLimitWarning(
+                f"{model_name} stopped at its limit of {max_iter:,} iterations before "
+                "converging; the parameters where it stopped are kept.",
+                f"Raise {{limit}} (now {max_iter}) to let it converge.",
+            ),
             stacklevel=4,
         )
     errors = np.exp(phi) * log_errors  # delta method: SE(theta) = theta SE(log theta)

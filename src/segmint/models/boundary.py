@@ -88,9 +88,10 @@ def fit_transactions(
         boundary = exc
     if isinstance(boundary, StalledFitError):  # no maximum: nothing to weigh the limit against
         return penalised_fit(make, columns, _continuous_held_out, boundary, floor=penalizer)
-    name = type(make(0.0)).__name__
+    plain = make(0.0)
+    name = type(plain).__name__
     try:
-        limit = NBD(penalizer_coef=penalizer).fit(*columns)
+        limit = NBD(penalizer_coef=penalizer, max_iter=plain.max_iter).fit(*columns)
     except NoPlainFitError:
         limit = None
     if limit is not None and limit.log_likelihood_ >= boundary.log_likelihood - _limit_tolerance(

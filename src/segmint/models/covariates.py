@@ -217,7 +217,7 @@ def fit_covariate(
     """Fit ``base``'s model class with a multiplier per group on every scale parameter.
 
     ``base`` is the fitted model without the covariate: its parameters start the fit and its
-    penalty is kept. When the data cannot identify a group's dropout multipliers (a group
+    penalty and iteration limit are kept. When the data cannot identify a group's dropout multipliers (a group
     with no sign of dropout), only the purchase rate (``alpha``) varies by group.
 
     Raises:
@@ -258,7 +258,7 @@ def _fit(
         StartingPoint(start),
         penalizer_coef=float(base.penalizer_coef),
         tol=1e-10,
-        max_iter=1000,
+        max_iter=int(base.max_iter),
         model_name=f"{type(base).__name__} with a covariate",
         curvature=likelihood.curvature if likelihood.has_curvature else None,
     )

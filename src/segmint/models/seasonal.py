@@ -195,7 +195,7 @@ def fit_seasonal(
     """Fit ``base``'s model class jointly with a monthly seasonal index, from ``base``'s fit.
 
     ``base`` is the fitted non-seasonal model (its parameters are the starting values and
-    its penalty is kept).
+    its penalty and iteration limit are kept).
 
     Raises:
         ModelInputError: the calibration period spans less than a year, or
@@ -265,7 +265,7 @@ def _joint(
         StartingPoint(start_point),
         penalizer_coef=float(base.penalizer_coef),
         tol=1e-10,
-        max_iter=1000,
+        max_iter=int(base.max_iter),
         model_name=f"seasonal {type(base).__name__}",
     )
     return dict(fit.params), dict(fit.standard_errors), fit.log_likelihood

@@ -34,6 +34,7 @@ from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
 from segmint.models.seasonal import SeasonalInputs
 from segmint.scoring.clv_fit import (
+    MAX_ITER,
     SEASONAL,
     ClvFit,
     candidate_forms,
@@ -136,6 +137,7 @@ def backtest(
     strict: bool = False,
     calendar: SeasonalInputs | None = None,
     covariate: str | None = None,
+    max_iter: int = MAX_ITER,
 ) -> pd.DataFrame:
     """Fit each model on ``split``'s calibration period; one row of :data:`METRICS` per model.
 
@@ -162,6 +164,7 @@ def backtest(
                 strict=strict,
                 calendar=calendar,
                 covariate=by,
+                max_iter=max_iter,
             )
         except (ModelInputError, ConvergenceError) as exc:
             if not name.endswith(SEASONAL) and by is None:

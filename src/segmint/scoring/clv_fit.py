@@ -68,6 +68,9 @@ R = TypeVar("R")
 
 AUTO = "auto"
 
+MAX_ITER = 1000
+"""The optimiser's iteration limit of a fit unless told otherwise (the models' default)."""
+
 PENALTY_FLAG = "--penalizer"
 """The penalty as the ``clv`` commands name it (the models' ``penalizer_coef``)."""
 
@@ -219,6 +222,7 @@ def fit_clv(
     strict: bool = False,
     calendar: SeasonalInputs | None = None,
     covariate: str | None = None,
+    max_iter: int = MAX_ITER,
 ) -> ClvFit:
     """Fit transaction model ``model`` and the Gamma-Gamma model on ``summary``.
 
@@ -234,6 +238,7 @@ def fit_clv(
         strict: refuse a fit on the boundary instead of fitting its limit or a penalty.
         calendar: the calibration end and repeat purchases per month, for seasonal models.
         covariate: the covariate in ``summary``'s :data:`COVARIATE` column (non-seasonal).
+        max_iter: the optimiser's iteration limit of every fit (models' ``max_iter``).
 
     Raises:
         InputError: unknown model; a seasonal one without ``calendar`` or with a covariate.
@@ -251,7 +256,8 @@ def fit_clv(
         )
     columns = (x, summary["recency"].to_numpy(np.float64), summary["T"].to_numpy(np.float64))
     base = _check_forms(name, summary, calendar, covariate)
-    transactions, spend = _boundary_fits(base, columns, spend_inputs(summary), penalizer, strict)
+    limits = (penalizer, strict, max_iter)
+    transactions, spend = _boundary_fits(base, columns, spend_inputs(summary), *limits)
     spend.model.mean_parameters()  # a finite mean spend, or refused before any scoring
     model_ = transactions.model
     if base != name and calendar is not None:
@@ -269,6 +275,7 @@ def _boundary_fits(
     spend: tuple[np.ndarray, np.ndarray],
     penalizer: float,
     strict: bool,
+    max_iter: int,
 ) -> tuple[BoundaryFit, BoundaryFit]:
     """Transaction model ``base`` on (x, t_x, T) and the Gamma-Gamma on (x, zbar), each
     past a boundary unless ``strict`` (:mod:`segmint.models.boundary`).
@@ -278,13 +285,16 @@ def _boundary_fits(
     """
     try:
         transactions = fit_transactions(
-            lambda c: TRANSACTION_MODELS[base](penalizer_coef=c),
+            lambda c: TRANSACTION_MODELS[base](penalizer_coef=c, max_iter=max_iter),
             columns,
             penalizer=penalizer,
             strict=strict,
         )
         return transactions, fit_spend(
-            lambda c: GammaGamma(penalizer_coef=c), spend, penalizer=penalizer, strict=strict
+            lambda c: GammaGamma(penalizer_coef=c, max_iter=max_iter),
+            spend,
+            penalizer=penalizer,
+            strict=strict,
         )
     except NoPlainFitError as exc:  # only under strict
         raise ConvergenceError(f"{exc.finding} {STRICT_ADVICE}") from None
@@ -379,6 +389,7 @@ def choose_model(
     strict: bool = False,
     calendar: SeasonalInputs | None = None,
     covariate: str | None = None,
+    max_iter: int = MAX_ITER,
 ) -> ModelChoice:
     """Fit each candidate on the calibration period and pick the lowest holdout RMSE.
 
@@ -403,6 +414,7 @@ def choose_model(
                 strict=strict,
                 calendar=calendar,
                 covariate=by,
+                max_iter=max_iter,
             )
         except (ConvergenceError, ModelInputError) as exc:
             failures.append(f"{label}: {exc}")

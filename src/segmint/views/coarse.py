@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from segmint.features.demographics import AGE_BANDS
+from segmint.mart.clock import utc_today
 from segmint.views.customer_attributes import hidden_feature
 
 PROFILE_DROPPED = ("city", "postcode")
@@ -82,7 +83,7 @@ def property_keys(properties: Any) -> list[str]:
 
 
 def reference_year(features_as_of: str | None) -> int:
-    """The year ages are counted in: that of the features shown, else the current one."""
+    """The year ages are counted in: that of the features shown, else the current one (UTC)."""
     if features_as_of:
         return dt.date.fromisoformat(features_as_of[:10]).year
-    return dt.date.today().year
+    return utc_today().year

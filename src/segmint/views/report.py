@@ -10,7 +10,6 @@ file makes no network request, so it can be mailed and opened anywhere.
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from segmint.mart import Mart
+from segmint.mart.clock import utcnow
 from segmint.views import management
 from segmint.views.dashboard import Dashboard
 from segmint.views.formatting import TEMPLATES, install
@@ -76,7 +76,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         management=management.report_sections(dashboard, mart, name),
         css=css,
         plotly_js=get_plotlyjs(),
-        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

@@ -33,6 +33,7 @@ from segmint.scoring.clv_backtest import backtest as backtest_models
 from segmint.scoring.clv_backtest import holdout_metrics
 from segmint.scoring.clv_fit import (
     AUTO,
+    MAX_ITER,
     SEASONAL_MODELS,
     TRANSACTION_MODELS,
     ClvFit,
@@ -112,6 +113,8 @@ class ClvFitOptions:
         covariate: split the transaction model's customers by this covariate
             (:mod:`segmint.features.btyd_covariate`); with ``auto`` each non-seasonal model
             is compared with and without it.
+        max_iter: the optimiser's iteration limit of every fit; a fit that reaches it
+            keeps where it stopped and warns.
     """
 
     model: str = AUTO
@@ -120,6 +123,7 @@ class ClvFitOptions:
     penalizer: float = 0.0
     strict: bool = False
     covariate: str | None = None
+    max_iter: int = MAX_ITER
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ def fit(
             strict=o.strict,
             calendar=calendar,
             covariate=covariate,
+            max_iter=o.max_iter,
         )
         calibration = choice.fits[choice.chosen]
     else:
@@ -190,6 +195,7 @@ def fit(
             strict=o.strict,
             calendar=calendar,
             covariate=covariate,
+            max_iter=o.max_iter,
         )
     metrics = holdout_metrics(calibration, split)
     step("diagnostics")
@@ -212,6 +218,7 @@ def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> C
         strict=o.strict,
         calendar=calendar_for(mart, (calibration.name,), day),
         covariate=calibration.covariate,
+        max_iter=o.max_iter,
     )
 
 
@@ -227,6 +234,7 @@ class ClvScoreOptions:
         penalizer: L2 penalty of a new fit.
         chunk_size: customers scored at a time by the models not scored in the engine
             (:mod:`segmint.scoring.clv_expression`).
+        max_iter: the optimiser's iteration limit of a new fit.
     """
 
     horizon_weeks: float = 52.0
@@ -235,6 +243,7 @@ class ClvScoreOptions:
     model: str | None = None
     penalizer: float = 0.0
     chunk_size: int = 100_000
+    max_iter: int = MAX_ITER
 
     def __post_init__(self) -> None:
         """Refuse windows that are not (start, end) months with 0 <= start < end."""
@@ -293,7 +302,8 @@ def score(
     else:
         step("each customer's purchases summarised")
         with stored_summary(mart, day) as summary:  # built once: for the fit, then the scores
-            run = scored(new_fit(mart, day, o.model, o.penalizer, say, summary), summary)
+            fitted = new_fit(mart, day, o.model, (o.penalizer, o.max_iter), say, summary)
+            run = scored(fitted, summary)
     step("each buyer's risk of no purchase in the next 90 days")
     store_history_risk(mart, day, say)
     return run
@@ -327,19 +337,21 @@ def new_fit(
     mart: Mart,
     day: dt.date,
     model: str | None,
-    penalizer: float,
+    limits: tuple[float, int],
     say: Say,
     summary: ibis.Table,
 ) -> ClvFit:
     """Fit ``model`` (default the BG/NBD) on ``summary``, the BTYD summary as of ``day``,
-    and store it."""
+    with ``limits`` (penalty, iteration limit), and store it."""
     name = check_model(model or "bgnbd")
     say(f"fitting {name} as of {day}")
+    penalizer, max_iter = limits
     fitted = fit_clv(
         fetch.frame(summary),
         name,
         penalizer=penalizer,
         calendar=calendar_for(mart, (name,), day),
+        max_iter=max_iter,
     )
     for note in fitted.notes:
         say(note)
@@ -365,6 +377,7 @@ def backtest(
     strict: bool = False,
     covariate: str | None = None,
     on_step: Say | None = None,
+    max_iter: int = MAX_ITER,
 ) -> Backtest:
     """Fit each model (default: all, and their seasonal forms given a year of calibration)
     on the calibration period and measure its holdout; with a ``covariate``, each
@@ -383,7 +396,13 @@ def backtest(
     calendar = calendar_for(mart, names, split.calibration_end)
     step("fitting and predicting")
     metrics = backtest_models(
-        split, names, penalizer=penalizer, strict=strict, calendar=calendar, covariate=by
+        split,
+        names,
+        penalizer=penalizer,
+        strict=strict,
+        calendar=calendar,
+        covariate=by,
+        max_iter=max_iter,
     )
     return Backtest(split, metrics)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -56,3 +58,16 @@ def test_bad_input_errors(blobs: Blobs) -> None:
         CustomerClusters().predict(matrix)
     with pytest.raises(ClusteringError, match="3 columns, as fitted"):
         CustomerClusters(n_clusters=2).fit(matrix).predict(matrix[:, :2])
+
+
+def test_a_component_without_members_has_no_centre_and_no_warning() -> None:
+    rng = np.random.default_rng(1)
+    column = np.log1p(np.concatenate([rng.lognormal(5.3, 1.2, 1780), np.zeros(220)]))
+    matrix = ((column - column.mean()) / column.std()).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = CustomerClusters("gmm", n_clusters=4, n_init=1, reg_covar=0.3).fit(matrix)
+    empty = model.sizes_ == 0
+    assert empty.any()
+    assert np.isnan(model.cluster_centers_[empty]).all()
+    assert np.isfinite(model.cluster_centers_[~empty]).all()

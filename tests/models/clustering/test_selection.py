@@ -31,3 +31,43 @@ def test_mixtures_add_bic_and_scores_are_deterministic(blob_maker: Callable[...,
 def test_k_range_must_start_at_two() -> None:
     with pytest.raises(ClusteringError, match="at least 2"):
         select_k(np.zeros((10, 2)), [1, 2], CustomerClusters())
+
+
+def one_feature_with_an_atom() -> np.ndarray:
+    """One standardised feature: the log of 1,780 log-normal spends and 220 customers at 0.
+
+    With the covariance floor of 0.3 a mixture places two components on it (the spenders
+    and the atom at 0); for k = 3..7 the others are never the most probable anywhere.
+    """
+    rng = np.random.default_rng(1)
+    column = np.log1p(np.concatenate([rng.lognormal(5.3, 1.2, 1780), np.zeros(220)]))
+    return ((column - column.mean()) / column.std()).reshape(-1, 1)
+
+
+def floored_mixture() -> CustomerClusters:
+    return CustomerClusters("gmm", n_init=1, reg_covar=0.3)
+
+
+def test_k_is_reduced_when_every_k_leaves_a_cluster_without_members() -> None:
+    matrix = one_feature_with_an_atom()
+    chosen = select_k(matrix, range(3, 7), floored_mixture())
+    labels = chosen.models[chosen.k].predict(matrix)
+    assert chosen.k == 2
+    assert np.bincount(labels, minlength=chosen.k).min() > 0
+    assert (chosen.table.set_index("k").n_empty.drop(2) > 0).all()
+    assert chosen.note is not None and chosen.note.startswith("k reduced to 2: every k in 3..6")
+    assert chosen.reason == chosen.note
+
+
+def test_a_given_k_is_reduced_with_a_note() -> None:
+    chosen = select_k(one_feature_with_an_atom(), [5], floored_mixture())
+    assert chosen.k == 2
+    assert chosen.note is not None and chosen.note.startswith("k reduced to 2: k=5 left")
+
+
+def test_a_k_leaving_a_cluster_without_members_is_not_chosen() -> None:
+    chosen = select_k(one_feature_with_an_atom(), [2, 3, 4], floored_mixture())
+    assert chosen.k == 2
+    assert chosen.note is None
+    assert chosen.table.set_index("k").mean_rank.drop(2).isna().all()
+    assert "Not considered: k=3, 4" in chosen.reason

@@ -88,8 +88,10 @@ class CustomerClusters(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             retailer in ``docs/clustering.md``.
 
     Attributes:
-        cluster_centers_: one row per cluster (means of its members in the fitting sample).
-        sizes_: members per cluster in the fitting sample (non-increasing).
+        cluster_centers_: one row per cluster (means of its members in the fitting sample;
+            NaN for a cluster left without members, which a mixture can do).
+        sizes_: members per cluster in the fitting sample (non-increasing; a mixture
+            component that is never the most probable has 0).
         n_fit_: rows the model was fitted on.
         bic_: the mixture's Bayesian information criterion (Schwarz, 1978) on the fitting
             sample; ``None`` for the other algorithms.
@@ -155,7 +157,12 @@ class CustomerClusters(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         labels = self.relabel_[raw_labels]
         self.sizes_ = counts[self.order_]
         self.cluster_centers_ = np.vstack(
-            [fit_rows[labels == c].mean(axis=0) for c in range(self.n_clusters)]
+            [
+                fit_rows[labels == c].mean(axis=0)
+                if self.sizes_[c]
+                else np.full(data.shape[1], np.nan)
+                for c in range(self.n_clusters)
+            ]
         )
         self.n_fit_ = len(fit_rows)
         self.bic_ = None if self.mixture_ is None else float(self.mixture_.bic(fit_rows))

@@ -56,6 +56,9 @@ LABELS = {
     "bic": "BIC",
 }
 
+_Scored = tuple[dict[str, float], CustomerClusters]
+"""A k's row of the selection table and its fitted model."""
+
 
 @dataclass(frozen=True)
 class KSelection:
@@ -63,16 +66,20 @@ class KSelection:
 
     Attributes:
         table: one row per k: ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``,
-            ``bic`` (mixtures only, else NaN), ``inertia`` and ``mean_rank``.
+            ``bic`` (mixtures only, else NaN), ``inertia``, ``n_empty`` (clusters left
+            without members) and ``mean_rank`` (NaN for a k not considered for that).
         k: the chosen number of clusters.
         reason: one paragraph explaining the choice.
         models: the fitted model for every k (the chosen one is ``models[k]``).
+        note: one line when k was reduced below the k asked for, because those left
+            clusters without members; else ``None``.
     """
 
     table: pd.DataFrame
     k: int
     reason: str
     models: dict[int, CustomerClusters]
+    note: str | None = None
 
 
 def score_clusters(
@@ -112,6 +119,11 @@ def select_k(
 ) -> KSelection:
     """Fit ``estimator`` for every k in ``ks`` and choose k (see the module docstring).
 
+    A k whose fit leaves a cluster without members (a mixture component that is never the
+    most probable: on one or two features the covariance floor lets few components fit)
+    is not chosen. When every k in ``ks`` does so, k is reduced to the largest smaller k
+    whose clusters all have members, and :attr:`KSelection.note` says so.
+
     Args:
         matrix: prepared customers (one row each).
         ks: the candidate numbers of clusters (at least one, each ≥ 2).
@@ -120,42 +132,119 @@ def select_k(
         silhouette_sample: customers the silhouette is computed on.
 
     Raises:
-        ClusteringError: ``ks`` is empty or has a value below 2.
+        ClusteringError: ``ks`` is empty or has a value below 2, or even two clusters
+            leave one without members.
     """
     candidates = sorted({int(k) for k in ks})
     if not candidates or candidates[0] < 2:
         raise ClusteringError(f"k must range over integers of at least 2; got {list(ks)}")
     seed = int(estimator.random_state)
     scored = matrix[sample_rows(len(matrix), metric_sample, seed)]
-    rows, models = [], {}
-    for k in candidates:
-        model = clone(estimator).set_params(n_clusters=k).fit(matrix)
-        labels = model.predict(scored)
-        row = {"k": k, **score_clusters(scored, labels, seed, silhouette_sample)}
-        row["bic"] = np.nan if model.bic_ is None else model.bic_
-        row["inertia"] = model.inertia_
-        rows.append(row)
-        models[k] = model
-    table = pd.DataFrame(rows)
-    voting = [c for c in HIGHER_IS_BETTER if table[c].notna().any()]
+    fits = {k: _fit_and_score(matrix, scored, estimator, k, silhouette_sample) for k in candidates}
+    usable = [k for k in candidates if fits[k][0]["n_empty"] == 0]
+    note = None
+    if not usable:
+        reduced = _largest_without_empty(matrix, scored, estimator, candidates, silhouette_sample)
+        fits[reduced[0]] = reduced[1]
+        usable = [reduced[0]]
+        note = _reduced_note(candidates, reduced[0])
+    table = pd.DataFrame([fits[k][0] for k in sorted(fits)])
+    chosen_rows = table.k.isin(usable)
+    voting = [c for c in HIGHER_IS_BETTER if table.loc[chosen_rows, c].notna().any()]
     ranks = pd.DataFrame(
-        {c: table[c].rank(ascending=not HIGHER_IS_BETTER[c], method="min") for c in voting}
+        {
+            c: table[c].where(chosen_rows).rank(ascending=not HIGHER_IS_BETTER[c], method="min")
+            for c in voting
+        }
     )
     table["mean_rank"] = ranks.mean(axis=1)
+    chosen = _chosen(table[chosen_rows], voting)
+    given = len(candidates) == 1
+    reason = note or _reason(table[chosen_rows], ranks[chosen_rows], voting, chosen, given)
+    models = {k: fit[1] for k, fit in fits.items()}
+    return KSelection(table, chosen, _not_considered(reason, candidates, usable), models, note)
+
+
+def _fit_and_score(
+    matrix: NDArray[np.float64],
+    scored: NDArray[np.float64],
+    estimator: CustomerClusters,
+    k: int,
+    silhouette_sample: int,
+) -> _Scored:
+    """Fit ``estimator`` with k clusters; its row of the table (with ``n_empty``) and the model."""
+    model = clone(estimator).set_params(n_clusters=k).fit(matrix)
+    labels = model.predict(scored)
+    row = {"k": k, **score_clusters(scored, labels, int(estimator.random_state), silhouette_sample)}
+    row["bic"] = np.nan if model.bic_ is None else model.bic_
+    row["inertia"] = model.inertia_
+    row["n_empty"] = int((model.sizes_ == 0).sum())
+    return row, model
+
+
+def _largest_without_empty(
+    matrix: NDArray[np.float64],
+    scored: NDArray[np.float64],
+    estimator: CustomerClusters,
+    candidates: list[int],
+    silhouette_sample: int,
+) -> tuple[int, _Scored]:
+    """The largest k below ``candidates`` whose clusters all have members, and its fit.
+
+    Raises:
+        ClusteringError: even two clusters leave one without members.
+    """
+    for k in range(candidates[0] - 1, 1, -1):
+        fit = _fit_and_score(matrix, scored, estimator, k, silhouette_sample)
+        if fit[0]["n_empty"] == 0:
+            return k, fit
+    raise ClusteringError(
+        f"the features do not separate the customers into clusters: every k from 2 to "
+        f"{candidates[-1]} left a cluster without members. Cluster on more features "
+        "(--features a,b,c) or try --algorithm kmeans."
+    )
+
+
+def _reduced_note(candidates: list[int], k: int) -> str:
+    """One line: the k asked for left clusters without members, so k was reduced to ``k``."""
+    asked = (
+        f"k={candidates[0]}"
+        if len(candidates) == 1
+        else f"every k in {candidates[0]}..{candidates[-1]}"
+    )
+    return (
+        f"k reduced to {k}: {asked} left a cluster without members (the features do not "
+        "hold that many clusters); the criteria are shown for reference."
+    )
+
+
+def _chosen(table: pd.DataFrame, voting: list[str]) -> int:
+    """The chosen k among ``table``'s rows: BIC for a mixture, else the best mean rank."""
     if "bic" in voting:
-        chosen = int(table.k.iloc[int(np.nanargmin(table.bic.to_numpy(dtype="float64")))])
-    else:
-        order = table.assign(_sil=-table.silhouette.fillna(-np.inf)).sort_values(
-            ["mean_rank", "_sil", "k"]
-        )
-        chosen = int(order.k.iloc[0])
-    return KSelection(table, chosen, _reason(table, ranks, voting, chosen), models)
+        return int(table.k.iloc[int(np.nanargmin(table.bic.to_numpy(dtype="float64")))])
+    order = table.assign(_sil=-table.silhouette.fillna(-np.inf)).sort_values(
+        ["mean_rank", "_sil", "k"]
+    )
+    return int(order.k.iloc[0])
 
 
-def _reason(table: pd.DataFrame, ranks: pd.DataFrame, voting: list[str], chosen: int) -> str:
+def _not_considered(reason: str, candidates: list[int], usable: list[int]) -> str:
+    """``reason``, plus the k of ``candidates`` left out for leaving a cluster without members."""
+    left_out = [k for k in candidates if k not in usable]
+    if not left_out or not set(usable) & set(candidates):
+        return reason
+    listed = ", ".join(str(k) for k in left_out)
+    return f"{reason} Not considered: k={listed} (a cluster without members)."
+
+
+def _reason(
+    table: pd.DataFrame, ranks: pd.DataFrame, voting: list[str], chosen: int, given: bool
+) -> str:
     """A paragraph: the winner's rank per criterion, and each criterion's own favourite."""
-    if len(table) == 1:
+    if len(table) == 1 and given:
         return f"k={chosen} was given; its criteria are shown for reference."
+    if len(table) == 1:
+        return f"k={chosen} is the only k tried whose clusters all have members."
     at = table.index[table.k == chosen][0]
     own = ", ".join(f"{LABELS[c]} {int(ranks.loc[at, c])}" for c in voting)
     favourites = []
