@@ -39,3 +39,27 @@ class ModelInputError(SegmintError, ValueError):
 class SegmintWarning(UserWarning):
     """Something a user should know that does not stop the work: services show its
     message as one line (the CLI on stderr, ``warning: …``)."""
+
+
+class AdvisedWarning(UserWarning):
+    """A warning whose advice names a setting the way its reader sets it.
+
+    The message is :attr:`finding` followed by :attr:`advice`, ``{limit}`` in it standing
+    for the setting as a Python caller names it; a command that names it otherwise (its
+    ``--max-iter``) gets its own wording from :meth:`naming`, and one without such an
+    option shows the finding alone (:mod:`segmint.cli._warnings`). It is defined here,
+    apart from the models that raise it, so that showing warnings imports no model.
+
+    Attributes:
+        finding: what happened, without advice.
+        advice: what to do, ``{limit}`` standing for the setting's name.
+    """
+
+    def __init__(self, finding: str, advice: str, python_name: str) -> None:
+        self.finding = finding
+        self.advice = advice
+        super().__init__(self.naming(python_name))
+
+    def naming(self, limit: str) -> str:
+        """The message with the setting called ``limit``."""
+        return f"{self.finding} {self.advice.format(limit=limit)}"

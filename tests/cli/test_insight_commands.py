@@ -140,7 +140,7 @@ def test_migration_csv_is_the_flow_table(mart_file: Path) -> None:
     [
         (["profile", "nope"], "error: no segmentation named 'nope'; stored: value"),
         (["profile", "value", "--as-of", "2024-01-01"], "stored dates: 2024-03-31, 2024-06-30"),
-        (["profile", "value", "--by", "planet"], "--by must name a feature column"),
+        (["profile", "value", "--by", "planet"], "by (--by) must name a feature column"),
         (["profile", "value", "--as-of", "June"], "as_of must be a date written YYYY-MM-DD"),
         (["migration", "value", "--from", "2024-01-01", "--to", "2024-06-30"], "no results as of"),
         (

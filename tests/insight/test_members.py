@@ -88,7 +88,7 @@ def test_crossed_by_another_segmentation(mart: Mart) -> None:
 @pytest.mark.parametrize("by", ["nothing", "segment", "customer_id", "x'; drop table orders; --"])
 def test_crossed_by_neither_names_the_choices(mart: Mart, by: str) -> None:
     base = members(mart, "tiers", AS_OF)
-    with pytest.raises(MartError, match="--by must name a feature column") as info:
+    with pytest.raises(MartError, match=r"by \(--by\) must name a feature column") as info:
         crossed(mart, base, features_as_of(mart, AS_OF), by, AS_OF)
     message = str(info.value)
     assert "region" in message

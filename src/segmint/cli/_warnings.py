@@ -17,8 +17,7 @@ from typing import ParamSpec, TextIO, TypeVar
 from rich.console import Console
 from rich.markup import escape
 
-from segmint.exceptions import SegmintWarning
-from segmint.models._optimize import IterationLimitWarning
+from segmint.exceptions import AdvisedWarning, SegmintWarning
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,7 +43,7 @@ def shown_warnings(err: Console) -> Iterator[None]:
         file: TextIO | None = None,
         line: str | None = None,
     ) -> None:
-        if isinstance(message, IterationLimitWarning):
+        if isinstance(message, AdvisedWarning):
             flag = _ITERATIONS_FLAG.get()
             message = message.naming(flag) if flag else message.finding
         elif not issubclass(category, SegmintWarning):
@@ -56,7 +55,7 @@ def shown_warnings(err: Console) -> Iterator[None]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", SegmintWarning)
-        warnings.simplefilter("always", IterationLimitWarning)
+        warnings.simplefilter("always", AdvisedWarning)
         warnings.showwarning = show
         yield
 

@@ -45,7 +45,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "persona": LazyCommand("persona_commands", "Persona cards for every segment: name, key numbers, mix and suggested actions."),
     "serve": LazyCommand("serve_commands", "Serve the REST API (/api/v1, docs at /docs) and the dashboard pages."),
     "warm": LazyCommand("warm_commands", "Compute what the dashboard reads first and keep it beside the mart, so that a server started on this data is ready in seconds."),
-    "report": LazyCommand("report_commands", "Write a self-contained HTML report (overview and segments) that needs no network."),
+    "report": LazyCommand("report_commands", "Write a self-contained HTML report (overview, segments, campaigns, sales) that needs no network."),
     "score": LazyCommand("predict_commands", "Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit)."),
     "forget": LazyCommand("privacy_commands", "Erase customers from every table and from the mart file's bytes."),
     "subject-access": LazyCommand("privacy_commands", "Write everything held about a customer to a new folder (JSON and CSV)."),

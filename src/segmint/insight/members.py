@@ -81,7 +81,7 @@ def crossed(mart: Mart, base: ir.Table, features: ir.Table, by: str, as_of: dt.d
         if by not in names:
             columns = ", ".join(c for c in features.columns if c not in NOT_FEATURES)
             raise MartError(
-                f"--by must name a feature column or a stored segmentation; got '{by}'. "
+                f"by (--by) must name a feature column or a stored segmentation; got '{by}'. "
                 f"Features: {columns}. Segmentations: {', '.join(sorted(names)) or 'none'}"
             )
         other = store.assignments(mart, by, as_of)

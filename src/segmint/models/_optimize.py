@@ -25,7 +25,7 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
-from segmint.exceptions import ConvergenceError
+from segmint.exceptions import AdvisedWarning, ConvergenceError
 from segmint.models._validation import FloatArray
 
 LogLikelihood = Callable[[FloatArray], tuple[float, FloatArray | None]]
@@ -74,27 +74,16 @@ ITERATION_LIMIT = "max_iter"
 """How a caller of the models names the iteration limit: the estimators' argument."""
 
 
-class IterationLimitWarning(ConvergenceWarning):  # type: ignore[misc]
+class IterationLimitWarning(ConvergenceWarning, AdvisedWarning):  # type: ignore[misc]
     """A fit stopped at its iteration limit before converging; its parameters are kept.
 
-    The message is :attr:`finding` followed by advice naming the limit as a caller of the
-    model names it (``max_iter``); a caller that names it otherwise (the ``--max-iter`` of
-    a command) gets its own wording from :meth:`naming`, and one without such a knob
-    shows the finding alone.
-
-    Attributes:
-        finding: what happened, without advice.
-        advice: what to do, ``{limit}`` standing for the limit's name.
+    An :class:`~segmint.exceptions.AdvisedWarning` whose advice names the limit as a
+    caller of the model names it (``max_iter``), and a scikit-learn ``ConvergenceWarning``,
+    so filters set for those catch it.
     """
 
     def __init__(self, finding: str, advice: str) -> None:
-        self.finding = finding
-        self.advice = advice
-        super().__init__(self.naming(ITERATION_LIMIT))
-
-    def naming(self, limit: str) -> str:
-        """The message with the iteration limit called ``limit``."""
-        return f"{self.finding} {self.advice.format(limit=limit)}"
+        AdvisedWarning.__init__(self, finding, advice, ITERATION_LIMIT)
 
 
 class NoPlainFitError(AdvisedFitError):
