@@ -288,12 +288,21 @@ class Workspace(Mart):
         return privacy.audit_trail(self, verify=verify)
 
     def retention(
-        self, *, events: str | None = None, pii_inactive: str | None = None, dry_run: bool = False
+        self,
+        *,
+        events: str | None = None,
+        pii_inactive: str | None = None,
+        history: str | None = None,
+        dry_run: bool = False,
     ) -> privacy.RetentionOutcome:
-        """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts."""
+        """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts.
+
+        ``history`` keeps stored assignments and scores that long before each series'
+        latest date; ``outcome.result.history`` says what it deleted."""
         if not dry_run:
             check_writable(self, "retention")
-        return privacy.retention(self, privacy.RetentionOptions(events, pii_inactive, dry_run))
+        options = privacy.RetentionOptions(events, pii_inactive, dry_run, history=history)
+        return privacy.retention(self, options)
 
 
 class ClvUseCases:

@@ -8,6 +8,8 @@ from typing import Any
 
 from typer.testing import Result
 
+from segmint.mart import connect
+
 from .conftest import Segmint, shop
 
 ZOE = shop.ZOE
@@ -72,3 +74,33 @@ def test_requests_are_recorded_listed_with_due_dates_and_closed(shop_cli: Segmin
     assert "erasure" in human.stdout and "2026-02-15" in human.stdout
     wrong = shop_cli("requests", "add", ZOE, "--law", "hipaa")
     assert wrong.exit_code == 2 and "hipaa" in wrong.stderr
+
+
+def test_the_history_rule_prints_what_it_deletes_per_table(shop_cli: Segmint) -> None:
+    with connect(shop_cli.mart) as mart:  # copies of the segments and scores, years older
+        n_assignments, n_scores = mart.count("assignments"), mart.count("scores")
+        for years in (1, 2):
+            mart.raw.execute(
+                "INSERT INTO assignments SELECT segmentation, version, "
+                "as_of - to_years(CAST(? AS INTEGER)), customer_id, segment FROM assignments "
+                "WHERE as_of = DATE '2024-03-31'",
+                [years],
+            )
+        shop.add_scores(mart, dt.date(2023, 3, 31))
+    dry = as_json(shop_cli("retention", "--history", "800d", "--dry-run", "--format", "json"))
+    assert dry["history"]["assignments_deleted"] == 0  # two years back: all kept
+    dry = as_json(shop_cli("retention", "--history", "30d", "--dry-run", "--format", "json"))
+    # 2023-03-31 is the last date before campaign c1 (2024-03-01) and stays; 2022-03-31 goes
+    assert dry["policy"] == {"history": "30d"} and dry["stored"] is False
+    assert (dry["history"]["assignments_deleted"], dry["history"]["scores_deleted"]) == (
+        n_assignments,
+        n_scores,
+    )
+    shown = shop_cli("retention", "--history", "30d")
+    assert "retention policy: history 30d (stored)" in shown.stdout
+    assert f"{n_assignments:,} assignments rows" in shown.stdout
+    assert f"{n_scores:,} scores rows" in shown.stdout
+    audited = as_json(shop_cli("audit", "--format", "json"))["entries"]
+    assert audited[-1]["action"] == "retention"
+    assert audited[-1]["details"]["scores_deleted"] == n_scores
+    assert as_json(shop_cli("retention", "--history", "off", "--format", "json"))["policy"] == {}

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 
@@ -13,10 +14,13 @@ import segmint
 from segmint.exceptions import InputError
 from segmint.mart import Mart
 from segmint.mart.privacy import audit, list_exports, set_retention
+from segmint.mart.privacy import retention as retention_module
 from segmint.mart.privacy.keys import ENV_KEY
 from segmint.scoring.propensity import PredictionError
+from segmint.segmentation import store
 from segmint.workflows import privacy, refresh_features
 from segmint.workflows.predict import refresh_scores
+from segmint.workflows.refresh import refresh
 
 KEY = "workflow-test-privacy-key-0123456789abcdef"
 CUSTOMERS = "customer_id,signup_date\nc1,2020-01-01\nc2,2020-01-01\nc3,2020-01-01\n"
@@ -90,6 +94,32 @@ def test_every_refresh_applies_the_stored_retention_policy(mart: Mart) -> None:
         refresh_scores(mart, "2020-04-01")
     assert mart.count("events") == 1
     assert [e.details["events_deleted"] for e in audit.entries(mart, action="retention")] == [1, 1]
+
+
+def test_every_refresh_trims_the_stored_history_without_rewriting_the_file(
+    mart: segmint.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History rows are not personal data: the file is not rewritten for them."""
+    segments = ibis.memtable({"customer_id": ["c1", "c2"], "segment": ["a", "b"]})
+    for day in ("2020-01-01", "2020-02-01", "2020-03-01"):
+        store.save(mart, "manual", "rules", {"x": 1}, dt.date.fromisoformat(day), segments)
+    counted = mart.retention(history="30d", dry_run=True).result.history
+    assert counted is not None and counted.assignments_deleted == 2  # 2020-01-01's rows
+    assert mart.count("assignments") == 6
+    set_retention(mart, history="30d", actor="cli:dpo")
+
+    def rewrite(_: Mart) -> None:
+        raise AssertionError("the mart file was rewritten for history rows")
+
+    monkeypatch.setattr(retention_module, "rewrite_mart", rewrite)
+    run = refresh(mart, "2020-04-01")
+    assert run.retention is not None and run.retention.history is not None
+    assert run.retention.history.assignments_deleted == counted.assignments_deleted
+    assert run.retention.rewrite is None
+    dates = mart.table("assignments").as_of.to_pandas()
+    assert sorted({pd.Timestamp(d).date().isoformat() for d in dates})[0] == "2020-02-01"
+    [entry] = audit.entries(mart, action="retention")
+    assert entry.details["assignments_deleted"] == 2
 
 
 def test_the_export_step_filters_pseudonymises_and_registers(mart: Mart, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from rich.table import Table
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
 from segmint.cli._privacy_output import print_json
-from segmint.mart.privacy import PrivacyRequest
+from segmint.mart.privacy import HistoryResult, PrivacyRequest
 from segmint.workflows.privacy import RetentionOutcome
 
 
@@ -28,6 +28,7 @@ def show_retention(outcome: RetentionOutcome, format_: OutputFormat) -> None:
                 "events_deleted": result.events_deleted,
                 "pii_cutoff": result.pii_cutoff,
                 "pii_deleted": result.pii_deleted,
+                "history": _history_json(result.history),
             }
         )
         return
@@ -39,9 +40,30 @@ def show_retention(outcome: RetentionOutcome, format_: OutputFormat) -> None:
     view.add_row(
         "pii_inactive", _when(result.pii_cutoff), f"{result.pii_deleted:,} personal-data rows"
     )
+    history = result.history
+    if history is None:
+        view.add_row("history", "rule not set", "")
+    else:
+        cut = f"{history.days} days before each latest date"
+        view.add_row("history", cut, f"{history.assignments_deleted:,} assignments rows")
+        view.add_row("", "", f"{history.segment_runs_deleted:,} segment_runs rows")
+        view.add_row("", "", f"{history.scores_deleted:,} scores rows")
     out.print(view)
     if result.dry_run:
         err.print("nothing was changed; run again without --dry-run to apply it")
+
+
+def _history_json(history: HistoryResult | None) -> dict[str, Any] | None:
+    """What the history rule deleted, JSON-ready (None: the rule is not set)."""
+    if history is None:
+        return None
+    return {
+        "days": history.days,
+        "cutoffs": dict(history.cutoffs),
+        "assignments_deleted": history.assignments_deleted,
+        "segment_runs_deleted": history.segment_runs_deleted,
+        "scores_deleted": history.scores_deleted,
+    }
 
 
 def _when(moment: dt.datetime | None) -> str:

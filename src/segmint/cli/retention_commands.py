@@ -31,6 +31,14 @@ def retention(
             help=f"Delete the personal data of customers inactive this long: {PERIOD_HELP}",
         ),
     ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            help="Keep stored segments and scores this long before each one's latest date "
+            f"(storage, not privacy): {PERIOD_HELP}",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Count what the policy would delete; change nothing."),
@@ -42,7 +50,7 @@ def retention(
 
     With --dry-run, count what it would delete without storing or deleting anything (the
     counts a real run then deletes)."""
-    options = privacy.RetentionOptions(events, pii_inactive, dry_run)
+    options = privacy.RetentionOptions(events, pii_inactive, dry_run, history=history)
     with connect(mart, create=False, read_only=dry_run) as m, steps("retention"):
         outcome = privacy.retention(m, options)
     show_retention(outcome, format_)

@@ -36,7 +36,7 @@ SUPPRESSION_KINDS = ("customer_id", "email", "order_id")
 REQUEST_KINDS = ("access", "erasure")
 REQUEST_LAWS = ("gdpr", "ccpa")
 REQUEST_STATUSES = ("open", "done")
-RETENTION_RULES = ("events", "pii_inactive")
+RETENTION_RULES = ("events", "pii_inactive", "history")
 
 
 @dataclass(frozen=True)
@@ -552,9 +552,10 @@ PRIVACY_REQUESTS = Table(
 RETENTION_POLICY = Table(
     "retention_policy",
     "How long data is kept: events for `events` days, personal data of customers inactive "
-    "for `pii_inactive` days.",
+    "for `pii_inactive` days, stored assignments and scores for `history` days before "
+    "their series' latest date.",
     (
-        Column("rule", "string", "events or pii_inactive.", choices=RETENTION_RULES),
+        Column("rule", "string", "events, pii_inactive or history.", choices=RETENTION_RULES),
         Column("days", "int32", "Days kept."),
         Column("spec", "string", "The period as given, e.g. `400d`, `3y`."),
         Column("set_at", "timestamp", "When the rule was set (UTC)."),

@@ -15,6 +15,11 @@ million customers costs about 2 s more with each refreshed day; so the store kee
   otherwise; this reads the segmentation's runs, not its history;
 * anything else (a date stored again, a new version of a stored date, an earlier date)
   computes the segmentation's runs from its assignments again;
+* dates deleted by the ``history`` retention rule (:mod:`segmint.segmentation.history`),
+  all before a cut-off, trim the runs (:func:`trimmed_runs`): runs before the cut-off are
+  computed again from the few dates kept there, the run across it starts at the
+  customer's first date after it, and the two join when their segments are the same;
+  the runs after the cut-off are read, not computed;
 * a mart whose assignments were stored before the table existed gets it, computed from
   every assignment, with the next store; runs whose last date is not the segmentation's
   (a store interrupted between the two writes on an engine without transactions, or
@@ -63,6 +68,11 @@ def keep_runs(
         fresh = runs_of(assignments.filter(assignments.segmentation == name))
     else:
         fresh = _extended(runs, name, day, stored)
+    replace_runs(mart, name, fresh)
+
+
+def replace_runs(mart: Mart, name: str, fresh: ir.Table) -> None:
+    """Replace the kept runs of segmentation ``name`` by ``fresh`` (which may read them)."""
     with mart.unordered():
         mart.create_table(_SCRATCH, fresh, temp=True)
     try:
@@ -133,3 +143,49 @@ def _started(name: str, day: dt.date, stored: ir.Table) -> ir.Table:
         as_of=ibis.literal(day, "date"),
         segment="segment",
     )
+
+
+def trimmed_runs(mart: Mart, name: str, cutoff: dt.date, kept: ir.Table) -> ir.Table:
+    """The runs of segmentation ``name`` once only ``kept`` (its assignments) are left, when
+    every date removed is before ``cutoff``: what :func:`runs_of` gives on ``kept``, reading
+    the kept runs for the dates from ``cutoff`` on instead of every assignment."""
+    runs = mart.table(RUNS_TABLE)
+    if last_date(runs, name) != last_date(kept, name):  # behind: computed whole anyway
+        return runs_of(kept)
+    day = ibis.literal(cutoff, "date")
+    early = runs_of(kept.filter(kept.as_of < day))
+    recent = kept.filter(kept.as_of >= day)
+    firsts = recent.group_by(_id="customer_id").aggregate(_first=recent.as_of.min())
+    old = runs.filter((runs.segmentation == name) & (runs.as_of >= day))
+    clipped = old.left_join(firsts, old.customer_id == firsts._id)
+    late = clipped.select(
+        "segmentation",
+        "customer_id",
+        since=ibis.ifelse(clipped.since < day, clipped._first, clipped.since),
+        as_of="as_of",
+        segment="segment",
+    )
+    return _joined(early, late)
+
+
+def _joined(early: ir.Table, late: ir.Table) -> ir.Table:
+    """``early`` and ``late`` runs (every date of one before every date of the other), the
+    last early run of a customer and the first late one made one when the segment is the
+    same: their dates are consecutive stored dates."""
+    last = early.filter(early.as_of == early.as_of.max().over(group_by=early.customer_id))
+    tail = last.select(_id="customer_id", _since="since", _segment="segment")
+    marked = late.mutate(_first=late.since == late.since.min().over(group_by=late.customer_id))
+    joined = marked.left_join(tail, marked.customer_id == tail._id)
+    glued = joined._first & joined._id.notnull() & joined.segment.identical_to(joined._segment)
+    later = joined.select(
+        "segmentation",
+        "customer_id",
+        since=ibis.ifelse(glued, joined._since, joined.since),
+        as_of="as_of",
+        segment="segment",
+    )
+    gone = joined.filter(glued).select(_gone_id="customer_id", _gone_since="_since")
+    kept = early.anti_join(
+        gone, (early.customer_id == gone._gone_id) & (early.since == gone._gone_since)
+    )
+    return kept.select(*RUN_COLUMNS).union(later.select(*RUN_COLUMNS))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +255,7 @@ class RetentionOptions:
     pii_inactive: str | None = None
     dry_run: bool = False
     actor: str | None = None
+    history: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,15 +275,27 @@ def retention(mart: Mart, options: RetentionOptions) -> RetentionOutcome:
         RetentionError: a period cannot be read.
     """
     actor = options.actor or core.cli_actor()
-    events, pii = options.events, options.pii_inactive
+    periods = {
+        "events": options.events,
+        "pii_inactive": options.pii_inactive,
+        "history": options.history,
+    }
     if options.dry_run:
-        policy = proposed_policy(mart, events=events, pii_inactive=pii)
-        return RetentionOutcome(policy, core.apply_retention(mart, dry_run=True, policy=policy))
-    stored = events is not None or pii is not None
+        policy = proposed_policy(mart, **periods)
+        counted = core.apply_retention(mart, dry_run=True, policy=policy)
+        return RetentionOutcome(policy, _with_history(mart, policy, counted, dry_run=True))
+    stored = any(spec is not None for spec in periods.values())
     if stored:
-        core.set_retention(mart, events=events, pii_inactive=pii, actor=actor)
+        core.set_retention(
+            mart,
+            events=options.events,
+            pii_inactive=options.pii_inactive,
+            history=options.history,
+            actor=actor,
+        )
     policy = core.retention_policy(mart)
-    return RetentionOutcome(policy, core.apply_retention(mart, actor=actor), stored)
+    deleted = core.apply_retention(mart, policy=policy, actor=actor)
+    return RetentionOutcome(policy, _with_history(mart, policy, deleted, actor=actor), stored)
 
 
 def apply_stored_retention(mart: Mart, *, actor: str | None = None) -> core.RetentionResult | None:
@@ -290,11 +303,32 @@ def apply_stored_retention(mart: Mart, *, actor: str | None = None) -> core.Rete
 
     Called first by every refresh (:func:`segmint.workflows.features.refresh_features`,
     :func:`segmint.workflows.predict.refresh_scores`), so nothing is computed from data the
-    policy no longer keeps. A run that deleted rows rewrites the mart file.
+    policy no longer keeps. A run that deleted events or personal data rewrites the mart
+    file; the ``history`` rule trims the stored assignments and scores without a rewrite.
     """
-    if mart.read_only or not core.retention_policy(mart).specs:
+    policy = core.retention_policy(mart)
+    if mart.read_only or not policy.specs:
         return None
-    return core.apply_retention(mart, actor=actor or core.cli_actor())
+    who = actor or core.cli_actor()
+    deleted = core.apply_retention(mart, policy=policy, actor=who)
+    return _with_history(mart, policy, deleted, actor=who)
+
+
+def _with_history(
+    mart: Mart,
+    policy: RetentionPolicy,
+    result: core.RetentionResult,
+    *,
+    dry_run: bool = False,
+    actor: str | None = None,
+) -> core.RetentionResult:
+    """``result`` with what the policy's ``history`` rule deleted (or would), when it is set."""
+    if policy.history_days is None:
+        return result
+    from segmint.segmentation.history import apply_history  # pandas: only with the rule
+
+    trimmed = apply_history(mart, policy.history_days, dry_run=dry_run, actor=actor)
+    return replace(result, history=trimmed)
 
 
 # --- requests -------------------------------------------------------------------------

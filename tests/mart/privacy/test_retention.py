@@ -9,7 +9,7 @@ import pytest
 
 from segmint.mart import Mart
 from segmint.mart.privacy import apply_retention, audit, retention_policy, set_retention
-from segmint.mart.privacy.retention import RetentionError, parse_period
+from segmint.mart.privacy.retention import RetentionError, parse_period, proposed_policy
 from segmint.mart.snapshot import warm_state_path
 
 from ..conftest import load, write
@@ -38,6 +38,16 @@ def test_the_policy_is_stored_changed_and_removed(shop: Mart) -> None:
     set_retention(shop, events="off", actor="dpo")
     assert retention_policy(shop) == type(policy)(None, 1095, (("pii_inactive", "3y"),))
     assert [e.action for e in audit.entries(shop)] == ["retention_policy", "retention_policy"]
+
+
+def test_the_history_rule_is_stored_beside_the_others_and_removed_with_off(shop: Mart) -> None:
+    set_retention(shop, events="400d", actor="dpo")
+    policy = set_retention(shop, history="18m", actor="dpo")
+    assert (policy.events_days, policy.history_days) == (400, 540)
+    assert retention_policy(shop).specs == (("events", "400d"), ("history", "18m"))
+    assert proposed_policy(shop, history="off").specs == (("events", "400d"),)
+    assert set_retention(shop, history="off", actor="dpo").history_days is None
+    assert retention_policy(shop).specs == (("events", "400d"),)
 
 
 @pytest.fixture

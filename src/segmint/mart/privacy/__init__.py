@@ -51,6 +51,7 @@ from segmint.mart.privacy.requests import (
     record_request,
 )
 from segmint.mart.privacy.retention import (
+    HistoryResult,
     RetentionPolicy,
     RetentionResult,
     apply_retention,
@@ -77,6 +78,7 @@ __all__ = [
     "ExportNote",
     "ExportRecord",
     "ForgetResult",
+    "HistoryResult",
     "PreparedExport",
     "PrivacyKey",
     "PrivacyKeyError",

@@ -1,13 +1,18 @@
-"""Retention: keep events and personal data no longer than the stored policy says.
+"""Retention: keep events, personal data and derived history no longer than the stored
+policy says.
 
 The policy is stored in the mart (``retention_policy``), set once and applied at every
-refresh, e.g. ``events 400d`` and ``pii_inactive 3y``:
+refresh, e.g. ``events 400d``, ``pii_inactive 3y`` and ``history 400d``:
 
 * ``events``: events older than the period are deleted;
 * ``pii_inactive``: the personal data (the ``customer_pii`` row: e-mail, phone, name,
   address) of customers with no activity (signup, order or event) within the period is
   deleted. Their pseudonymous history (orders, segments, scores) stays for analysis; a
-  customer whose activity is unknown (no signup date, no order, no event) is not inactive.
+  customer whose activity is unknown (no signup date, no order, no event) is not inactive;
+* ``history``: stored segment assignments and scores older than the period counted back
+  from their own series' latest date (storage, not privacy: see
+  :mod:`segmint.segmentation.history`, which applies it with :func:`delete_dates` and
+  :func:`delete_old_scores`).
 
 Periods are whole days, weeks (7 d), months (30 d) or years (365 d): ``400d``, ``52w``,
 ``18m``, ``3y``. :func:`apply_retention` with ``dry_run=True`` counts what a real run would
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -51,6 +57,7 @@ class RetentionPolicy:
     events_days: int | None = None
     pii_inactive_days: int | None = None
     specs: tuple[tuple[str, str], ...] = ()
+    history_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ class RetentionResult:
         pii_cutoff: customers with no activity since this moment lose their personal data.
         pii_deleted: ``customer_pii`` rows deleted.
         rewrite: the file rewrite after a real run that deleted rows.
+        history: what the ``history`` rule deleted (None: the rule is not set, or the
+            caller applies only the personal-data rules).
     """
 
     dry_run: bool
@@ -72,6 +81,32 @@ class RetentionResult:
     pii_cutoff: dt.datetime | None
     pii_deleted: int
     rewrite: RewriteResult | None = None
+    history: HistoryResult | None = None
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    """What the ``history`` rule deleted (or, on a dry run, would delete).
+
+    Attributes:
+        days: the period kept before each series' latest date.
+        cutoffs: each series that loses rows (``assignments:NAME``,
+            ``scores:MODEL/SCORE``) with its cut-off date: rows dated before it go.
+        assignments_deleted: ``assignments`` rows deleted.
+        segment_runs_deleted: how many fewer ``segment_runs`` rows there are.
+        scores_deleted: ``scores`` rows deleted.
+    """
+
+    days: int
+    cutoffs: tuple[tuple[str, dt.date], ...] = ()
+    assignments_deleted: int = 0
+    segment_runs_deleted: int = 0
+    scores_deleted: int = 0
+
+    @property
+    def deleted(self) -> int:
+        """Rows deleted in all three tables."""
+        return self.assignments_deleted + self.segment_runs_deleted + self.scores_deleted
 
 
 def parse_period(spec: str) -> int:
@@ -94,6 +129,7 @@ def set_retention(
     *,
     events: str | None = None,
     pii_inactive: str | None = None,
+    history: str | None = None,
     actor: str,
     now: dt.datetime | None = None,
 ) -> RetentionPolicy:
@@ -102,7 +138,7 @@ def set_retention(
     Raises:
         RetentionError: a period cannot be read.
     """
-    changes = {"events": events, "pii_inactive": pii_inactive}
+    changes = {"events": events, "pii_inactive": pii_inactive, "history": history}
     parsed = {
         rule: None if spec.strip().lower() in _OFF else parse_period(spec)
         for rule, spec in changes.items()
@@ -140,11 +176,17 @@ def retention_policy(mart: Mart) -> RetentionPolicy:
     rows = mart.table(TABLE).to_pyarrow().to_pylist()
     days = {str(r["rule"]): int(r["days"]) for r in rows}
     specs = tuple(sorted((str(r["rule"]), str(r["spec"])) for r in rows))
-    return RetentionPolicy(days.get("events"), days.get("pii_inactive"), specs)
+    return RetentionPolicy(
+        days.get("events"), days.get("pii_inactive"), specs, history_days=days.get("history")
+    )
 
 
 def proposed_policy(
-    mart: Mart, *, events: str | None = None, pii_inactive: str | None = None
+    mart: Mart,
+    *,
+    events: str | None = None,
+    pii_inactive: str | None = None,
+    history: str | None = None,
 ) -> RetentionPolicy:
     """The stored policy with these changes (None keeps a rule, ``off`` removes it), without
     storing anything: what a dry run of a new policy counts with.
@@ -153,9 +195,13 @@ def proposed_policy(
         RetentionError: a period cannot be read.
     """
     stored = retention_policy(mart)
-    days = {"events": stored.events_days, "pii_inactive": stored.pii_inactive_days}
+    days = {
+        "events": stored.events_days,
+        "pii_inactive": stored.pii_inactive_days,
+        "history": stored.history_days,
+    }
     specs = dict(stored.specs)
-    for rule, spec in (("events", events), ("pii_inactive", pii_inactive)):
+    for rule, spec in (("events", events), ("pii_inactive", pii_inactive), ("history", history)):
         if spec is None:
             continue
         off = spec.strip().lower() in _OFF
@@ -164,7 +210,12 @@ def proposed_policy(
             specs.pop(rule, None)
         else:
             specs[rule] = spec.strip()
-    return RetentionPolicy(days["events"], days["pii_inactive"], tuple(sorted(specs.items())))
+    return RetentionPolicy(
+        days["events"],
+        days["pii_inactive"],
+        tuple(sorted(specs.items())),
+        history_days=days["history"],
+    )
 
 
 def apply_retention(
@@ -176,7 +227,7 @@ def apply_retention(
     now: dt.datetime | None = None,
     rewrite: bool = True,
 ) -> RetentionResult:
-    """Delete what the stored policy no longer keeps; count only with ``dry_run``.
+    """Delete the events and personal data the policy no longer keeps; count with ``dry_run``.
 
     Args:
         mart: the mart (open for writing unless ``dry_run``).
@@ -227,6 +278,26 @@ def apply_retention(
     if rewrite and (n_events or n_pii) and mart.path != ":memory:":
         rewritten = rewrite_mart(mart)
     return RetentionResult(False, events_cutoff, n_events, pii_cutoff, n_pii, rewritten)
+
+
+def delete_dates(mart: Mart, table: str, segmentation: str, dates: Sequence[dt.date]) -> int:
+    """Delete the rows of ``segmentation`` dated one of ``dates`` from ``table`` (the
+    assignments or their builds, for the ``history`` rule); the number of rows deleted."""
+    condition = sge.and_(
+        column("segmentation").eq(bound()), column("as_of").isin(*(bound() for _ in dates))
+    )
+    return delete_where(mart, table, condition, [segmentation, *dates])
+
+
+def delete_old_scores(mart: Mart, model: str, score_name: str, cutoff: dt.date) -> int:
+    """Delete the scores of ``(model, score_name)`` dated before ``cutoff`` (the ``history``
+    rule); the number of rows deleted."""
+    condition = sge.and_(
+        column("model").eq(bound()),
+        column("score_name").eq(bound()),
+        sge.LT(this=column("as_of"), expression=bound()),
+    )
+    return delete_where(mart, "scores", condition, [model, score_name, cutoff])
 
 
 def _cutoff(moment: dt.datetime, days: int | None) -> dt.datetime | None:

@@ -1,0 +1,172 @@
+"""The ``history`` retention rule: stored assignments and scores kept for a period.
+
+Every segmentation and score stored at a new date adds a row per customer (at a million
+customers a daily refresh adds about 80 MiB). ``segmint retention --history 400d`` keeps,
+of each series, the dates within the period counted back from the series' own latest date:
+a segmentation's ``assignments`` (all its versions), a ``(model, score_name)``'s
+``scores``. Counting from the series' latest date, not from today, keeps a history stored
+as of past dates, and every series keeps its latest date whatever the period.
+
+Some older dates are kept because a reader needs them:
+
+* each version's latest date of a segmentation: what reads without a date default to (the
+  version stored last, its latest date: ``segmint profile``, the dashboard's date picker)
+  and what cluster recovery reads of a model's version;
+* for each campaign with a start date and each version of a segmentation, the latest date
+  before the start: the segments ``segmint campaign results --segmentation`` breaks the
+  results down by (:func:`segmint.scoring.campaigns.measure.campaign_results`).
+
+``segment_runs`` is trimmed to what is left (:func:`segmint.segmentation.runs.trimmed_runs`)
+and ``segmentation_builds`` loses the entries of the deleted dates. These rows are not
+personal data, so the mart file is not rewritten (the engine reuses the freed blocks); a
+run that deleted rows is recorded in the audit log (action ``retention``) with its counts.
+The deletes are sqlglot statements with bound values
+(:func:`segmint.mart.privacy.retention.delete_dates`, ``delete_old_scores``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint.mart import Mart
+from segmint.mart.privacy import audit
+from segmint.mart.privacy.retention import HistoryResult, delete_dates, delete_old_scores
+from segmint.segmentation.builds import BUILDS
+from segmint.segmentation.runs import RUNS_TABLE, replace_runs, trimmed_runs
+
+Doomed = dict[str, tuple[dt.date, tuple[dt.date, ...]]]
+"""Segmentation → its cut-off and the dates of its assignments to delete."""
+
+ScoreCuts = list[tuple[str, str, dt.date]]
+"""``(model, score_name, cut-off)`` of each score series that loses rows."""
+
+
+def apply_history(
+    mart: Mart,
+    days: int,
+    *,
+    dry_run: bool = False,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> HistoryResult:
+    """Delete the assignments and scores older than ``days`` before their series' latest
+    date (but the dates readers need: module docstring); count only with ``dry_run``.
+
+    A real run deletes in one transaction and audits itself when it deleted rows; the
+    counts of a dry run are what a real run on the same mart deletes.
+    """
+    doomed = doomed_dates(mart, days)
+    cuts = score_cutoffs(mart, days)
+    cutoffs = tuple(
+        [(f"assignments:{name}", cut) for name, (cut, _) in sorted(doomed.items())]
+        + [(f"scores:{model}/{score}", cut) for model, score, cut in cuts]
+    )
+    if dry_run:
+        n_runs = sum(_fewer_runs(mart, name, cut, dates) for name, (cut, dates) in doomed.items())
+        n_scores = sum(int(_old_scores(mart, *cut).count().execute()) for cut in cuts)
+        n_assignments = _assignment_rows(mart, doomed)
+        return HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores)
+    n_assignments = n_runs = n_scores = 0
+    with mart.transaction():
+        for name, (cut, dates) in doomed.items():
+            n_runs += _fewer_runs(mart, name, cut, dates, write=True)
+            n_assignments += delete_dates(mart, "assignments", name, dates)
+            if mart.has_table(BUILDS):
+                delete_dates(mart, BUILDS, name, dates)
+        for model, score, cut in cuts:
+            n_scores += delete_old_scores(mart, model, score, cut)
+        result = HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores)
+        if result.deleted:  # a run that deleted nothing leaves no entry (refreshes run it)
+            details = {"history_days": days, "assignments_deleted": n_assignments}
+            details |= {"segment_runs_deleted": n_runs, "scores_deleted": n_scores}
+            audit.record(mart, actor or audit.cli_actor(), "retention", details=details, now=now)
+    return result
+
+
+def doomed_dates(mart: Mart, days: int) -> Doomed:
+    """Per segmentation losing dates: its cut-off (``days`` before its latest date) and the
+    dates before it that no reader needs (module docstring)."""
+    a = mart.table("assignments")
+    stored = a.select("segmentation", "version", "as_of").distinct().to_pandas()
+    if stored.empty:
+        return {}
+    stored["as_of"] = pd.to_datetime(stored.as_of).dt.date
+    starts = _campaign_starts(mart)
+    doomed: Doomed = {}
+    for name, mine in stored.groupby("segmentation"):
+        cut = max(mine.as_of) - dt.timedelta(days=days)
+        needed = set(mine.groupby("version").as_of.max())
+        for start in starts:
+            before = mine[mine.as_of < start]
+            needed |= set(before.groupby("version").as_of.max())
+        dates = sorted({d for d in mine.as_of if d < cut} - needed)
+        if dates:
+            doomed[str(name)] = (cut, tuple(dates))
+    return doomed
+
+
+def score_cutoffs(mart: Mart, days: int) -> ScoreCuts:
+    """The score series with rows ``days`` before their latest date, with their cut-off."""
+    if not mart.has_table("scores"):
+        return []
+    s = mart.table("scores")
+    series = s.group_by("model", "score_name").aggregate(first=s.as_of.min(), last=s.as_of.max())
+    cuts: ScoreCuts = []
+    for row in series.order_by("model", "score_name").to_pyarrow().to_pylist():
+        cut = _day(row["last"]) - dt.timedelta(days=days)
+        if _day(row["first"]) < cut:
+            cuts.append((str(row["model"]), str(row["score_name"]), cut))
+    return cuts
+
+
+def _day(value: dt.date | str) -> dt.date:
+    """A date from what the engine hands back (a date, a timestamp or its text)."""
+    return pd.Timestamp(value).date()
+
+
+def _campaign_starts(mart: Mart) -> list[dt.date]:
+    """The start dates of the campaigns (those without one measure nothing)."""
+    if not mart.has_table("campaigns"):
+        return []
+    c = mart.table("campaigns")
+    found = c.filter(c.start_date.notnull()).select("start_date").distinct().to_pyarrow()
+    return [_day(d) for d in found.column(0).to_pylist()]
+
+
+def _kept(mart: Mart, name: str, dates: Sequence[dt.date]) -> ir.Table:
+    """The assignments of ``name`` that stay once ``dates`` are deleted."""
+    a = mart.table("assignments")
+    return a.filter((a.segmentation == name) & ~a.as_of.isin(list(dates)))
+
+
+def _fewer_runs(
+    mart: Mart, name: str, cut: dt.date, dates: Sequence[dt.date], *, write: bool = False
+) -> int:
+    """How many fewer runs ``name`` keeps once ``dates`` are deleted; ``write`` replaces
+    them (before the dates are deleted)."""
+    if not mart.has_table(RUNS_TABLE):  # made from what is left with the next store
+        return 0
+    runs = mart.table(RUNS_TABLE)
+    before = int(runs.filter(runs.segmentation == name).count().execute())
+    fresh = trimmed_runs(mart, name, cut, _kept(mart, name, dates))
+    if write:
+        replace_runs(mart, name, fresh)
+        return before - int(runs.filter(runs.segmentation == name).count().execute())
+    return before - int(fresh.count().execute())
+
+
+def _assignment_rows(mart: Mart, doomed: Doomed) -> int:
+    a = mart.table("assignments")
+    return sum(
+        int(a.filter((a.segmentation == name) & a.as_of.isin(list(dates))).count().execute())
+        for name, (_, dates) in doomed.items()
+    )
+
+
+def _old_scores(mart: Mart, model: str, score: str, cut: dt.date) -> ir.Table:
+    s = mart.table("scores")
+    return s.filter((s.model == model) & (s.score_name == score) & (s.as_of < cut))

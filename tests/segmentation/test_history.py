@@ -1,0 +1,233 @@
+"""The ``history`` retention rule: each series' own cut-off, the dates readers need kept,
+the runs equal to the runs of what is left, dry runs that count what real runs delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmint.insight.migration import migration
+from segmint.mart import TABLES, Mart, connect
+from segmint.mart.privacy import audit
+from segmint.scoring.campaigns.audience import segment_labels, stored_run
+from segmint.segmentation import store
+from segmint.segmentation.history import apply_history
+from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
+from segmint.serving.histories import segment_runs
+
+DAY = dt.date(2025, 1, 1)
+CUSTOMERS = ["c1", "c2", "c3", "c4"]
+
+Write = tuple[str, int, int, dict[str, str]]
+"""A store: segmentation, definition, day offset, each customer's segment."""
+
+writes = st.lists(
+    st.tuples(
+        st.sampled_from(["rfm", "tiers"]),
+        st.integers(1, 2),
+        st.integers(0, 6),
+        st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
+    ),
+    min_size=1,
+    max_size=9,
+)
+
+
+def save(mart: Mart, write: Write) -> None:
+    name, definition, offset, segments = write
+    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
+    store.save(mart, name, "rules", {"definition": definition}, day(offset), ibis.memtable(frame))
+
+
+def kept(mart: Mart) -> list[tuple[object, ...]]:
+    listed = ", ".join(RUN_COLUMNS)
+    return sorted(mart.raw.execute(f"SELECT {listed} FROM {RUNS_TABLE}").fetchall())
+
+
+def computed(mart: Mart) -> list[tuple[object, ...]]:
+    """The runs as the 360° view computes them from the assignments (its specification)."""
+    found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
+    return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
+
+
+def day(offset: int) -> dt.date:
+    return DAY + dt.timedelta(days=offset)
+
+
+def dates_of(mart: Mart, table: str, **where: str) -> list[dt.date]:
+    t = mart.table(table)
+    for column, value in where.items():
+        t = t.filter(t[column] == value)
+    found = t.select("as_of").distinct().order_by("as_of").as_of.to_pandas()
+    return [pd.Timestamp(d).date() for d in found]
+
+
+def add_scores(mart: Mart, model: str, score: str, offsets: list[int]) -> None:
+    rows = {
+        "customer_id": [c for _ in offsets for c in ("c1", "c2")],
+        "as_of": [day(o) for o in offsets for _ in ("c1", "c2")],
+        "model": model,
+        "score_name": score,
+        "value": 0.5,
+    }
+    frame = pd.DataFrame(rows)
+    mart.insert("scores", ibis.memtable(frame, schema=TABLES["scores"].ibis_schema()))
+
+
+def add_campaign(mart: Mart, start: dt.date) -> None:
+    mart.raw.execute(
+        "INSERT INTO campaigns (campaign_id, name, channel, start_date) VALUES (?, ?, ?, ?)",
+        [f"c{start}", "spring", "email", start],
+    )
+
+
+def rows(mart: Mart, table: str) -> int:
+    return int(mart.table(table).count().execute())
+
+
+def test_each_series_counts_back_from_its_own_latest_date() -> None:
+    with connect(":memory:") as mart:
+        for offset in range(11):
+            save(mart, ("rfm", 1, offset, {"c1": "a", "c2": "b"}))
+        for offset in range(6):
+            save(mart, ("tiers", 1, offset, {"c1": "a"}))
+        add_scores(mart, "bgnbd", "clv", list(range(0, 20, 2)))  # latest day 18
+        add_scores(mart, "churn_gbm", "churn_risk", [0, 1, 2])  # latest day 2
+        result = apply_history(mart, 3, actor="dpo")
+        assert dates_of(mart, "assignments", segmentation="rfm") == [day(n) for n in range(7, 11)]
+        assert dates_of(mart, "assignments", segmentation="tiers") == [day(n) for n in (2, 3, 4, 5)]
+        assert dates_of(mart, "scores", model="bgnbd") == [day(n) for n in (16, 18)]
+        assert dates_of(mart, "scores", model="churn_gbm") == [day(n) for n in (0, 1, 2)]
+        assert dict(result.cutoffs) == {
+            "assignments:rfm": day(7),
+            "assignments:tiers": day(2),
+            "scores:bgnbd/clv": day(15),
+        }
+        assert (result.assignments_deleted, result.scores_deleted) == (7 * 2 + 2, 8 * 2)
+
+
+def test_every_series_keeps_its_latest_date_whatever_the_period() -> None:
+    with connect(":memory:") as mart:
+        save(mart, ("old", 1, 0, {"c1": "a"}))
+        save(mart, ("rfm", 1, 0, {"c1": "a"}))
+        save(mart, ("rfm", 1, 400, {"c1": "b"}))
+        add_scores(mart, "bgnbd", "clv", [0])
+        add_scores(mart, "bgnbd", "p_alive", [0, 400])
+        apply_history(mart, 1)
+        assert dates_of(mart, "assignments", segmentation="old") == [day(0)]
+        assert dates_of(mart, "assignments", segmentation="rfm") == [day(400)]
+        assert dates_of(mart, "scores", score_name="clv") == [day(0)]
+        assert dates_of(mart, "scores", score_name="p_alive") == [day(400)]
+
+
+def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> None:
+    with connect(":memory:") as mart:
+        for offset, segments in enumerate(["a", "a", "b", "b", "a", "a"]):
+            save(mart, ("rfm", 1, offset, {"c1": segments, "c2": "a"}))
+        add_scores(mart, "bgnbd", "clv", list(range(6)))
+        before = {t: rows(mart, t) for t in ("assignments", "segment_runs", "scores")}
+        dry = apply_history(mart, 2, dry_run=True)
+        assert {t: rows(mart, t) for t in before} == before
+        assert audit.entries(mart) == []
+        real = apply_history(mart, 2, actor="dpo")
+        assert real == dry
+        after = {t: rows(mart, t) for t in before}
+        assert real.assignments_deleted == before["assignments"] - after["assignments"] == 6
+        assert real.segment_runs_deleted == before["segment_runs"] - after["segment_runs"] == 1
+        assert real.scores_deleted == before["scores"] - after["scores"] == 6
+
+
+def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
+    with connect(":memory:") as mart:
+        save(mart, ("rfm", 1, 0, {"c1": "a"}))
+        save(mart, ("rfm", 1, 10, {"c1": "a"}))
+        apply_history(mart, 5, actor="cli:dpo")
+        apply_history(mart, 5, actor="cli:dpo")  # nothing left to delete: no entry
+        entries = audit.entries(mart, action="retention")
+        assert [(e.actor, e.details) for e in entries] == [
+            (
+                "cli:dpo",
+                {
+                    "history_days": 5,
+                    "assignments_deleted": 1,
+                    "segment_runs_deleted": 0,
+                    "scores_deleted": 0,
+                },
+            )
+        ]
+
+
+def test_the_runs_left_are_the_runs_of_the_assignments_left() -> None:
+    """c1: a a b b a a → the old a-run goes, the b-run starts at the cut-off's first date."""
+    with connect(":memory:") as mart:
+        for offset, segment in enumerate(["a", "a", "b", "b", "a", "a"]):
+            save(mart, ("rfm", 1, offset, {"c1": segment}))
+        apply_history(mart, 2)
+        assert kept(mart) == computed(mart)
+        assert kept(mart) == [
+            ("rfm", "c1", day(3), day(3), "b"),
+            ("rfm", "c1", day(4), day(5), "a"),
+        ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(writes, st.integers(1, 4), st.lists(st.integers(0, 6), max_size=2))
+def test_the_runs_left_equal_the_runs_computed_from_what_is_left(
+    history: list[Write], days: int, starts: list[int]
+) -> None:
+    """Any stores (versions, dates again, customers missing a date), any period, campaigns
+    whose dates are kept before the cut-off: the runs equal those of the assignments."""
+    with connect(":memory:") as mart:
+        for write in history:
+            save(mart, write)
+        for start in set(starts):
+            add_campaign(mart, day(start))
+        dry = apply_history(mart, days, dry_run=True)
+        real = apply_history(mart, days)
+        assert kept(mart) == computed(mart)
+        assert real == dry
+
+
+def test_the_dates_campaigns_break_results_down_by_are_kept() -> None:
+    """Results by segment read the segments stored last before the campaign's start."""
+    with connect(":memory:") as mart:
+        for offset in (0, 3, 5, 9, 30, 31):
+            save(mart, ("rfm", 1, offset, {"c1": "a" if offset % 2 else "b", "c2": "a"}))
+        add_campaign(mart, day(7))
+        before = stored_run(mart, "rfm", day(6))
+        labels = segment_labels(mart, before).order_by("customer_id").to_pandas()
+        apply_history(mart, 5)
+        assert dates_of(mart, "assignments", segmentation="rfm") == [day(5), day(30), day(31)]
+        assert stored_run(mart, "rfm", day(6)) == before
+        assert ("rfm", "c2", day(5), day(31), "a") in kept(mart)  # across the gap: one run
+        assert kept(mart) == computed(mart)
+        after = segment_labels(mart, before).order_by("customer_id").to_pandas()
+        pd.testing.assert_frame_equal(after, labels)
+
+
+def test_each_versions_latest_date_is_kept_for_the_reads_that_default_to_it() -> None:
+    """Version 1 (stored last) was run at an old date: reads without a date still find it;
+    version 2's old dates go."""
+    with connect(":memory:") as mart:
+        for offset in (0, 1, 20, 21):
+            save(mart, ("rfm", 2, offset, {"c1": "a"}))
+        save(mart, ("rfm", 1, 2, {"c1": "b"}))
+        save(mart, ("rfm", 1, 3, {"c1": "b"}))
+        apply_history(mart, 5)
+        assert dates_of(mart, "assignments", segmentation="rfm") == [day(3), day(20), day(21)]
+        assert store.as_of_dates(mart, "rfm") == [day(3)]  # the dashboard's date picker
+        assert store.assignments(mart, "rfm").to_pandas().segment.tolist() == ["b"]
+
+
+def test_migration_compares_dates_still_stored() -> None:
+    with connect(":memory:") as mart:
+        for offset, segment in enumerate(["a", "a", "b", "b"]):
+            save(mart, ("rfm", 1, offset, {"c1": segment, "c2": "a"}))
+        apply_history(mart, 2)
+        moved = migration(mart, "rfm", day(1), day(3))
+        assert moved.counts.loc["a", "b"] == 1
+        assert moved.counts.loc["a", "a"] == 1
