@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import duckdb
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
-from segmint.cli._output import user_errors
+from segmint.cli import _output
+from segmint.cli._output import stepped_progress, steps, user_errors
 from segmint.exceptions import MartError
 
 
@@ -53,3 +57,15 @@ def test_other_unexpected_errors_are_not_disguised() -> None:
 
     result = CliRunner().invoke(app, [])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_every_step_is_drawn_however_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(_output, "err", Console(file=screen, force_terminal=True, width=120))
+    with steps("work") as step, stepped_progress("bar") as (named, _):
+        for name in ("first", "second", "third"):
+            step(name)  # each done at once: shorter than the display's redraw interval
+            named(name)
+    drawn = screen.getvalue()
+    for name in ("first", "second", "third"):
+        assert f"work: {name}" in drawn and f"bar: {name}" in drawn

@@ -88,13 +88,14 @@ def stepped_progress(
     description: str,
 ) -> Iterator[tuple[Callable[[str], None], Callable[[float], None]]]:
     """One Rich bar on stderr for work done in named steps, some of which fill it: its
-    description names the step, it fills with the share done. Yields ``(on_step, on_progress)``."""
+    description names the step, it fills with the share done. Yields ``(on_step, on_progress)``.
+    Each step is drawn as soon as it is named, as by :func:`steps`."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=1.0)
 
         def step(name: str) -> None:
-            bar.update(task, description=f"{description}: {name}")
+            bar.update(task, description=f"{description}: {name}", refresh=True)
 
         def done(share: float) -> None:
             bar.update(task, completed=share)
@@ -104,12 +105,15 @@ def stepped_progress(
 
 @contextmanager
 def steps(description: str) -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr for work done in named steps; yields a function naming the next step."""
+    """A spinner on stderr for work done in named steps; yields a function naming the next step.
+
+    Each step is drawn as soon as it is named: the display otherwise redraws ten times a
+    second, and a step shorter than that would never be seen."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description)
 
         def step(name: str) -> None:
-            bar.update(task, description=f"{description}: {name}")
+            bar.update(task, description=f"{description}: {name}", refresh=True)
 
         yield step
