@@ -18,7 +18,7 @@ from segmint.mart.privacy import retention as retention_module
 from segmint.mart.privacy.keys import ENV_KEY
 from segmint.scoring.propensity import PredictionError
 from segmint.segmentation import store
-from segmint.workflows import privacy, refresh_features
+from segmint.workflows import features, privacy, refresh_features
 from segmint.workflows.predict import refresh_scores
 from segmint.workflows.refresh import refresh
 
@@ -107,6 +107,8 @@ def test_every_refresh_trims_the_stored_history_without_rewriting_the_file(
     assert counted is not None and counted.assignments_deleted == 2  # 2020-01-01's rows
     assert mart.count("assignments") == 6
     set_retention(mart, history="30d", actor="cli:dpo")
+    features.current(mart, "2020-04-01")  # a segmentation command does not pay the trim
+    assert mart.count("assignments") == 6
 
     def rewrite(_: Mart) -> None:
         raise AssertionError("the mart file was rewritten for history rows")

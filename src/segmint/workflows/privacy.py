@@ -298,20 +298,25 @@ def retention(mart: Mart, options: RetentionOptions) -> RetentionOutcome:
     return RetentionOutcome(policy, _with_history(mart, policy, deleted, actor=actor), stored)
 
 
-def apply_stored_retention(mart: Mart, *, actor: str | None = None) -> core.RetentionResult | None:
+def apply_stored_retention(
+    mart: Mart, *, actor: str | None = None, history: bool = False
+) -> core.RetentionResult | None:
     """The refresh hook: apply the stored retention policy; None when there is none.
 
-    Called first by every refresh (:func:`segmint.workflows.features.refresh_features`,
+    Called first by every command that builds features or scores
+    (:func:`segmint.workflows.features.current`, ``refresh_features``,
     :func:`segmint.workflows.predict.refresh_scores`), so nothing is computed from data the
     policy no longer keeps. A run that deleted events or personal data rewrites the mart
-    file; the ``history`` rule trims the stored assignments and scores without a rewrite.
+    file. The ``history`` rule (``history=True``: :func:`segmint.workflows.refresh.refresh`
+    only) trims the stored assignments and scores without a rewrite; it is storage, not
+    what a computation may read, so a segmentation command does not pay its scan.
     """
     policy = core.retention_policy(mart)
     if mart.read_only or not policy.specs:
         return None
     who = actor or core.cli_actor()
     deleted = core.apply_retention(mart, policy=policy, actor=who)
-    return _with_history(mart, policy, deleted, actor=who)
+    return _with_history(mart, policy, deleted, actor=who) if history else deleted
 
 
 def _with_history(

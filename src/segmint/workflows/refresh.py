@@ -69,7 +69,7 @@ def refresh(
     saying why, rather than fitted past a BTYD baseline's boundary maximum."""
     say = step or (lambda _: None)
     say("applying the retention policy")
-    retention = apply_stored_retention(mart)
+    retention = apply_stored_retention(mart, history=True)
     day = checked_as_of(mart, as_of)
     stored = store_features(mart, day, step=say)
     features = load_features(mart, day)
