@@ -16,46 +16,8 @@ from segmint.mart.privacy import audit
 from segmint.scoring.campaigns.audience import segment_labels, stored_run
 from segmint.segmentation import store
 from segmint.segmentation.history import apply_history
-from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
-from segmint.serving.histories import segment_runs
 
-DAY = dt.date(2025, 1, 1)
-CUSTOMERS = ["c1", "c2", "c3", "c4"]
-
-Write = tuple[str, int, int, dict[str, str]]
-"""A store: segmentation, definition, day offset, each customer's segment."""
-
-writes = st.lists(
-    st.tuples(
-        st.sampled_from(["rfm", "tiers"]),
-        st.integers(1, 2),
-        st.integers(0, 6),
-        st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
-    ),
-    min_size=1,
-    max_size=9,
-)
-
-
-def save(mart: Mart, write: Write) -> None:
-    name, definition, offset, segments = write
-    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
-    store.save(mart, name, "rules", {"definition": definition}, day(offset), ibis.memtable(frame))
-
-
-def kept(mart: Mart) -> list[tuple[object, ...]]:
-    listed = ", ".join(RUN_COLUMNS)
-    return sorted(mart.raw.execute(f"SELECT {listed} FROM {RUNS_TABLE}").fetchall())
-
-
-def computed(mart: Mart) -> list[tuple[object, ...]]:
-    """The runs as the 360° view computes them from the assignments (its specification)."""
-    found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
-    return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
-
-
-def day(offset: int) -> dt.date:
-    return DAY + dt.timedelta(days=offset)
+from .conftest import Write, computed, day, kept, save, writes
 
 
 def dates_of(mart: Mart, table: str, **where: str) -> list[dt.date]:
@@ -175,7 +137,9 @@ def test_the_runs_left_are_the_runs_of_the_assignments_left() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(writes, st.integers(1, 4), st.lists(st.integers(0, 6), max_size=2))
+@given(
+    writes(last_offset=6, max_size=9), st.integers(1, 4), st.lists(st.integers(0, 6), max_size=2)
+)
 def test_the_runs_left_equal_the_runs_computed_from_what_is_left(
     history: list[Write], days: int, starts: list[int]
 ) -> None:
