@@ -17,7 +17,7 @@ from segmint.scoring.campaigns.audience import segment_labels, stored_run
 from segmint.segmentation import store
 from segmint.segmentation.history import apply_history
 
-from .conftest import Write, computed, day, kept, save, writes
+from .conftest import CUSTOMERS, Write, computed, day, kept, save, writes
 
 
 def dates_of(mart: Mart, table: str, **where: str) -> list[dt.date]:
@@ -92,6 +92,7 @@ def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> Non
             save(mart, ("rfm", 1, offset, {"c1": segments, "c2": "a"}))
         add_scores(mart, "bgnbd", "clv", list(range(6)))
         before = {t: rows(mart, t) for t in ("assignments", "segment_runs", "scores")}
+        runs = set(kept(mart))
         dry = apply_history(mart, 2, dry_run=True)
         assert {t: rows(mart, t) for t in before} == before
         assert audit.entries(mart) == []
@@ -99,7 +100,8 @@ def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> Non
         assert real == dry
         after = {t: rows(mart, t) for t in before}
         assert real.assignments_deleted == before["assignments"] - after["assignments"] == 6
-        assert real.segment_runs_deleted == before["segment_runs"] - after["segment_runs"] == 1
+        # c1's a-run and b-run of days 0-3 go; c2's a-run of days 0-5 now starts at day 3
+        assert real.segment_runs_deleted == len(runs - set(kept(mart))) == 3
         assert real.scores_deleted == before["scores"] - after["scores"] == 6
 
 
@@ -107,7 +109,7 @@ def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
     with connect(":memory:") as mart:
         save(mart, ("rfm", 1, 0, {"c1": "a"}))
         save(mart, ("rfm", 1, 10, {"c1": "a"}))
-        apply_history(mart, 5, actor="cli:dpo")
+        apply_history(mart, 5, actor="cli:dpo")  # c1's run of days 0-10 now starts at 10
         apply_history(mart, 5, actor="cli:dpo")  # nothing left to delete: no entry
         entries = audit.entries(mart, action="retention")
         assert [(e.actor, e.details) for e in entries] == [
@@ -116,7 +118,7 @@ def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
                 {
                     "history_days": 5,
                     "assignments_deleted": 1,
-                    "segment_runs_deleted": 0,
+                    "segment_runs_deleted": 1,
                     "scores_deleted": 0,
                 },
             )
@@ -150,10 +152,12 @@ def test_the_runs_left_equal_the_runs_computed_from_what_is_left(
             save(mart, write)
         for start in set(starts):
             add_campaign(mart, day(start))
+        runs = set(kept(mart))
         dry = apply_history(mart, days, dry_run=True)
         real = apply_history(mart, days)
         assert kept(mart) == computed(mart)
         assert real == dry
+        assert real.segment_runs_deleted == len(runs - set(kept(mart)))
 
 
 def test_the_dates_campaigns_break_results_down_by_are_kept() -> None:
@@ -195,3 +199,21 @@ def test_migration_compares_dates_still_stored() -> None:
         moved = migration(mart, "rfm", day(1), day(3))
         assert moved.counts.loc["a", "b"] == 1
         assert moved.counts.loc["a", "a"] == 1
+
+
+def test_runs_out_of_step_count_the_stored_rows_gone_never_a_negative_number() -> None:
+    """A store interrupted between its two writes left day 5's assignments without their
+    runs: the runs are computed whole, with more rows than were stored."""
+    with connect(":memory:") as mart:
+        for offset in range(5):
+            save(mart, ("rfm", 1, offset, dict.fromkeys(CUSTOMERS, "a")))
+        for customer in CUSTOMERS:
+            mart.raw.execute(
+                "INSERT INTO assignments VALUES ('rfm', 1, $1, $2, 'b')", [day(5), customer]
+            )
+        before = set(kept(mart))
+        dry = apply_history(mart, 2, dry_run=True)
+        real = apply_history(mart, 2)
+        assert kept(mart) == computed(mart)
+        gone = before - set(kept(mart))
+        assert real.segment_runs_deleted == dry.segment_runs_deleted == len(gone) == 4

@@ -36,7 +36,7 @@ from segmint.mart import Mart
 from segmint.mart.privacy import audit
 from segmint.mart.privacy.retention import HistoryResult, delete_dates, delete_old_scores
 from segmint.segmentation.builds import BUILDS
-from segmint.segmentation.runs import RUNS_TABLE, replace_runs, trimmed_runs
+from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE, replace_runs, trimmed_runs
 
 Doomed = dict[str, tuple[dt.date, tuple[dt.date, ...]]]
 """Segmentation → its cut-off and the dates of its assignments to delete."""
@@ -66,14 +66,14 @@ def apply_history(
         + [(f"scores:{model}/{score}", cut) for model, score, cut in cuts]
     )
     if dry_run:
-        n_runs = sum(_fewer_runs(mart, name, cut, dates) for name, (cut, dates) in doomed.items())
+        n_runs = sum(_runs_gone(mart, name, cut, dates) for name, (cut, dates) in doomed.items())
         n_scores = sum(int(_old_scores(mart, *cut).count().execute()) for cut in cuts)
         n_assignments = _assignment_rows(mart, doomed)
         return HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores)
     n_assignments = n_runs = n_scores = 0
     with mart.transaction():
         for name, (cut, dates) in doomed.items():
-            n_runs += _fewer_runs(mart, name, cut, dates, write=True)
+            n_runs += _runs_gone(mart, name, cut, dates, write=True)
             n_assignments += delete_dates(mart, "assignments", name, dates)
             if mart.has_table(BUILDS):
                 delete_dates(mart, BUILDS, name, dates)
@@ -143,20 +143,26 @@ def _kept(mart: Mart, name: str, dates: Sequence[dt.date]) -> ir.Table:
     return a.filter((a.segmentation == name) & ~a.as_of.isin(list(dates)))
 
 
-def _fewer_runs(
+def _runs_gone(
     mart: Mart, name: str, cut: dt.date, dates: Sequence[dt.date], *, write: bool = False
 ) -> int:
-    """How many fewer runs ``name`` keeps once ``dates`` are deleted; ``write`` replaces
-    them (before the dates are deleted)."""
+    """How many stored runs of ``name`` are not among its runs once ``dates`` are deleted;
+    ``write`` replaces them (before the dates are deleted).
+
+    Not a difference of row counts: runs out of step with the assignments (an interrupted
+    write: :mod:`segmint.segmentation.runs`) are computed whole, and there may be more of
+    them than were stored. Each stored row is compared with the new ones on every column.
+    """
     if not mart.has_table(RUNS_TABLE):  # made from what is left with the next store
         return 0
     runs = mart.table(RUNS_TABLE)
-    before = int(runs.filter(runs.segmentation == name).count().execute())
+    stored = runs.filter(runs.segmentation == name)
     fresh = trimmed_runs(mart, name, cut, _kept(mart, name, dates))
+    same = [stored[c].identical_to(fresh[c]) for c in RUN_COLUMNS]
+    gone = int(stored.anti_join(fresh, same).count().execute())
     if write:
         replace_runs(mart, name, fresh)
-        return before - int(runs.filter(runs.segmentation == name).count().execute())
-    return before - int(fresh.count().execute())
+    return gone
 
 
 def _assignment_rows(mart: Mart, doomed: Doomed) -> int:

@@ -93,7 +93,8 @@ class HistoryResult:
         cutoffs: each series that loses rows (``assignments:NAME``,
             ``scores:MODEL/SCORE``) with its cut-off date: rows dated before it go.
         assignments_deleted: ``assignments`` rows deleted.
-        segment_runs_deleted: how many fewer ``segment_runs`` rows there are.
+        segment_runs_deleted: stored ``segment_runs`` rows no longer there (a run cut at
+            the cut-off counts: it is stored again from its first date kept).
         scores_deleted: ``scores`` rows deleted.
     """
 
