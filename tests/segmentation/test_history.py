@@ -1,5 +1,6 @@
-"""The ``history`` retention rule: each series' own cut-off, the dates readers need kept,
-the runs equal to the runs of what is left, dry runs that count what real runs delete."""
+"""The ``history`` retention rule: each series' own cut-off (segmentations, scores, the
+recommendation lists), the dates readers need kept, the runs equal to the runs of what is
+left, dry runs that count what real runs delete."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ import datetime as dt
 
 import ibis
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segmint.exceptions import MartError
 from segmint.insight.migration import migration
 from segmint.mart import TABLES, Mart, connect
-from segmint.mart.privacy import audit
+from segmint.mart.privacy import HistoryResult, audit
 from segmint.scoring.campaigns.audience import segment_labels, stored_run
+from segmint.scoring.recommend.export import export_rows
 from segmint.segmentation import store
 from segmint.segmentation.history import apply_history
+from segmint.workflows import recommend
 
 from .conftest import CUSTOMERS, Write, computed, day, kept, save, writes
 
@@ -38,6 +43,17 @@ def add_scores(mart: Mart, model: str, score: str, offsets: list[int]) -> None:
     }
     frame = pd.DataFrame(rows)
     mart.insert("scores", ibis.memtable(frame, schema=TABLES["scores"].ibis_schema()))
+
+
+def add_lists(mart: Mart, offsets: list[int]) -> None:
+    """A list of two products for c1 and c2 at each of the dates."""
+    rows = [
+        {"customer_id": c, "rank": rank, "product_id": f"p{rank}", "score": 1.0 / rank,
+         "method": "popularity", "reason": "popular", "as_of": day(o)}
+        for o in offsets for c in ("c1", "c2") for rank in (1, 2)
+    ]  # fmt: skip
+    schema = TABLES["recommendations"].ibis_schema()
+    mart.insert("recommendations", ibis.memtable(pd.DataFrame(rows), schema=schema))
 
 
 def add_campaign(mart: Mart, start: dt.date) -> None:
@@ -91,7 +107,9 @@ def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> Non
         for offset, segments in enumerate(["a", "a", "b", "b", "a", "a"]):
             save(mart, ("rfm", 1, offset, {"c1": segments, "c2": "a"}))
         add_scores(mart, "bgnbd", "clv", list(range(6)))
-        before = {t: rows(mart, t) for t in ("assignments", "segment_runs", "scores")}
+        add_lists(mart, list(range(6)))
+        tables = ("assignments", "segment_runs", "scores", "recommendations")
+        before = {t: rows(mart, t) for t in tables}
         runs = set(kept(mart))
         dry = apply_history(mart, 2, dry_run=True)
         assert {t: rows(mart, t) for t in before} == before
@@ -103,6 +121,8 @@ def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> Non
         # c1's a-run and b-run of days 0-3 go; c2's a-run of days 0-5 now starts at day 3
         assert real.segment_runs_deleted == len(runs - set(kept(mart))) == 3
         assert real.scores_deleted == before["scores"] - after["scores"] == 6
+        lists_gone = before["recommendations"] - after["recommendations"]
+        assert real.recommendations_deleted == lists_gone == 3 * 4  # days 0-2, 2 customers × 2
 
 
 def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
@@ -120,6 +140,7 @@ def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
                     "assignments_deleted": 1,
                     "segment_runs_deleted": 1,
                     "scores_deleted": 0,
+                    "recommendations_deleted": 0,
                 },
             )
         ]
@@ -217,3 +238,34 @@ def test_runs_out_of_step_count_the_stored_rows_gone_never_a_negative_number() -
         assert kept(mart) == computed(mart)
         gone = before - set(kept(mart))
         assert real.segment_runs_deleted == dry.segment_runs_deleted == len(gone) == 4
+
+
+def test_the_lists_older_than_the_period_before_the_latest_lists_go() -> None:
+    with connect(":memory:") as mart:
+        add_lists(mart, [0, 10, 20, 28, 30])
+        stored = rows(mart, "recommendations")
+        dry = apply_history(mart, 10, dry_run=True)
+        real = apply_history(mart, 10, actor="dpo")
+        assert real == dry
+        assert dates_of(mart, "recommendations") == [day(20), day(28), day(30)]
+        assert real.recommendations_deleted == stored - rows(mart, "recommendations") == 8
+        assert real.deleted == 8
+        assert dict(real.cutoffs) == {"recommendations": day(20)}
+        [entry] = audit.entries(mart, action="retention")
+        assert entry.details["recommendations_deleted"] == 8
+        shown = recommend.show(mart, "c1")  # the latest list, as before
+        assert shown["rank"].tolist() == [1, 2]
+        assert {pd.Timestamp(d).date() for d in shown.as_of} == {day(30)}
+        with pytest.raises(MartError, match="stored dates: 2025-01-21, 2025-01-29, 2025-01-31"):
+            export_rows(mart, "email", as_of=day(10))
+
+
+def test_the_latest_lists_stay_whatever_the_period() -> None:
+    with connect(":memory:") as mart:
+        add_lists(mart, [0])
+        assert apply_history(mart, 1) == HistoryResult(1)
+        add_lists(mart, [400])
+        apply_history(mart, 1)
+        assert dates_of(mart, "recommendations") == [day(400)]
+        mart.drop_table("recommendations")  # a mart made before the table existed
+        assert apply_history(mart, 1) == HistoryResult(1)
