@@ -297,8 +297,8 @@ class Workspace(Mart):
     ) -> privacy.RetentionOutcome:
         """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts.
 
-        ``history`` keeps stored assignments and scores that long before each series'
-        latest date; ``outcome.result.history`` says what it deleted."""
+        ``history`` keeps stored assignments, scores and recommendations that long before
+        each series' latest date; ``outcome.result.history`` says what it deleted."""
         if not dry_run:
             check_writable(self, "retention")
         options = privacy.RetentionOptions(events, pii_inactive, dry_run, history=history)
