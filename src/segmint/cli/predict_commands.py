@@ -12,28 +12,17 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli._clv_options import StrictOption
+from segmint.cli._clv_options import MaxIterOption, StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
+from segmint.cli._predict_options import HorizonOption, PlotOption
 from segmint.cli._predict_output import show_prediction, show_refresh
+from segmint.cli._warnings import iterations_flag
 from segmint.mart import connect
 from segmint.scoring.propensity import Split
 from segmint.views.plots.propensity import write_calibration_chart
 from segmint.workflows import privacy
 from segmint.workflows.predict import refresh_scores, run_prediction
-
-HorizonOption = Annotated[
-    int | None,
-    typer.Option(
-        "--horizon-days",
-        min=1,
-        help="Days ahead the label looks (default: 90 for churn, 30 for intent).",
-    ),
-]
-PlotOption = Annotated[
-    Path | None,
-    typer.Option("--plot", help="Write the calibration curve as an interactive HTML chart here."),
-]
 
 
 class SplitChoice(StrEnum):
@@ -75,10 +64,13 @@ def _predict(
     format_: OutputFormat,
     split: SplitChoice,
     strict: bool,
+    max_iter: int,
 ) -> None:
     with connect(mart) as m, steps(f"{target} model") as step:
         step("building features, training and scoring")
-        run = run_prediction(m, target, as_of, horizon_days, split=SPLITS[split], strict=strict)
+        run = run_prediction(
+            m, target, as_of, horizon_days, split=SPLITS[split], strict=strict, max_iter=max_iter
+        )
     if plot is not None:
         title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
         write_calibration_chart(run.validation, title, plot)
@@ -90,6 +82,7 @@ def _predict(
 
 @predict_app.command("churn")
 @user_errors
+@iterations_flag("--max-iter")
 def churn(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -98,13 +91,15 @@ def churn(
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
 ) -> None:
     """Churn risk: P(no purchase in the next N days) for every customer who has bought."""
-    _predict("churn", mart, as_of, horizon_days, plot, format_, split, strict)
+    _predict("churn", mart, as_of, horizon_days, plot, format_, split, strict, max_iter)
 
 
 @predict_app.command("intent")
 @user_errors
+@iterations_flag("--max-iter")
 def intent(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -113,12 +108,14 @@ def intent(
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
 ) -> None:
     """Purchase intent: P(at least one purchase in the next N days), prospects included."""
-    _predict("intent", mart, as_of, horizon_days, plot, format_, split, strict)
+    _predict("intent", mart, as_of, horizon_days, plot, format_, split, strict, max_iter)
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def score(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -129,6 +126,7 @@ def score(
         ),
     ] = False,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit).
@@ -139,7 +137,7 @@ def score(
     """
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
-        refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict)
+        refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict, max_iter=max_iter)
     if refresh.clv is None:
         err.print(
             "no usable CLV fit up to this date (none stored, or the stored one is flagged "

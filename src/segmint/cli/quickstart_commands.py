@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from segmint.cli._clv_options import MaxIterOption
 from segmint.cli._ingest_options import (
     DateFormatOption,
     DecimalOption,
@@ -22,12 +23,14 @@ from segmint.cli._ingest_options import (
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import steps, user_errors
 from segmint.cli._quickstart_output import show_quickstart
+from segmint.cli._warnings import iterations_flag
 from segmint.mart import connect
 from segmint.mart.ingest import IngestOptions
 from segmint.workflows.quickstart import quickstart as run_quickstart
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def quickstart(
     file: Annotated[
         Path,
@@ -42,6 +45,7 @@ def quickstart(
     ignore: IgnoreOption = None,
     date_format: DateFormatOption = None,
     decimal: DecimalOption = None,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """The five-minute path: load one export, then RFM, lifecycle, CLV where the data
@@ -55,7 +59,7 @@ def quickstart(
         sheet=sheet,
     )
     with connect(mart) as m, steps(f"quickstart with {file.name}") as step:
-        run = run_quickstart(m, file, options, on_step=step)
+        run = run_quickstart(m, file, options, on_step=step, max_iter=max_iter)
     show_quickstart(run, format_ == OutputFormat.human)
 
 

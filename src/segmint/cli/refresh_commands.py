@@ -8,26 +8,29 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from segmint.cli._clv_options import StrictOption
+from segmint.cli._clv_options import MaxIterOption, StrictOption
 from segmint.cli._clv_output import show_notes
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
+from segmint.cli._warnings import iterations_flag
 from segmint.mart import connect
 from segmint.workflows.refresh import RefreshRun
 from segmint.workflows.refresh import refresh as refresh_all
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def refresh(
     mart: MartOption = None,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """After a load: store the features, every segmentation (stored cluster models applied,
     not refitted), churn, intent and CLV scores and value tiers as of the new date."""
     with connect(mart) as m, steps("refresh") as step:
-        run = refresh_all(m, as_of, step=step, strict=strict)
+        run = refresh_all(m, as_of, step=step, strict=strict, max_iter=max_iter)
     _show(run, format_)
 
 

@@ -1,8 +1,7 @@
 """The ``segment`` group: rfm, lifecycle, rules, value and cluster, each stored as it runs.
 
 Every command is an adapter: it parses its options (:mod:`segmint.cli._segment_options`),
-calls one use case of :mod:`segmint.workflows` and prints the result
-(:mod:`segmint.cli._segment_output`).
+calls one use case of :mod:`segmint.workflows`, prints (:mod:`segmint.cli._segment_output`).
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from segmint.cli import _segment_options as o
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
 from segmint.cli._segment_output import show_run, show_value
+from segmint.cli._warnings import iterations_flag
 from segmint.mart import connect
 from segmint.workflows import segment, value
 from segmint.workflows.segment import SegmentationRun
@@ -91,6 +91,7 @@ def rules(
 
 @segment_app.command("value")
 @user_errors
+@iterations_flag("--max-iter")
 def value_command(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -98,14 +99,13 @@ def value_command(
     cuts: o.Cuts = o.DEFAULT_CUTS_TEXT,
     risk_cuts: o.RiskCuts = o.DEFAULT_RISK_CUTS_TEXT,
     name: NameOption = None,
+    max_iter: o.MaxIter = 1000,
     format_: FormatOption = HUMAN,
 ) -> None:
     """Value tiers by predicted CLV (top 1%, next 4%, 15%, 30%, rest) and the value x risk grid."""
-    tiers, risks = o.numbers(cuts, "--cuts"), o.numbers(risk_cuts, "--risk-cuts")
+    settings = o.value_settings(model, cuts, risk_cuts, name, max_iter)
     with connect(mart) as m:
-        run = value.run_value(
-            m, as_of, model=model, cuts=tiers, risk_cuts=risks, name=name or "value"
-        )
+        run = value.run_value(m, as_of, **settings)
     show_value(run, format_)
 
 
