@@ -12,6 +12,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_auc_score
 
 from segmint.exceptions import NotFittedError
+from segmint.models import propensity
 from segmint.models.propensity import (
     IMPORTANCE_ROWS,
     PARALLEL_ROWS,
@@ -190,6 +191,21 @@ def test_large_tables_use_every_core_small_ones_one() -> None:
     assert model._threads(PARALLEL_ROWS - 1) == 1  # the thread team would mostly wait
     assert model._threads(PARALLEL_ROWS) is None  # every core
     assert PropensityClassifier(n_threads=2)._threads(10) == 2
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+def test_blocks_scored_on_threads_equal_one_call_row_for_row(
+    fitted: tuple[PropensityClassifier, pd.DataFrame, np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+    n_threads: int,
+) -> None:
+    model, X_test, _ = fitted
+    whole = model.calibrated_.predict_proba(model._encode(X_test))  # one call, no blocks
+    monkeypatch.setattr(propensity, "BLOCK_ROWS", 7)  # 286 blocks, the last one short
+    monkeypatch.setattr(model, "n_threads", n_threads)
+    blocked = model.predict_proba(X_test)
+    assert blocked.shape == whole.shape
+    np.testing.assert_array_equal(blocked, whole)
 
 
 def test_estimator_conventions(
