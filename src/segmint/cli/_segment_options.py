@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from segmint.exceptions import InputError, SegmintError
-from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS
+from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 if TYPE_CHECKING:  # the cluster workflow loads scikit-learn: only `segment cluster` needs it
     from typing import Literal

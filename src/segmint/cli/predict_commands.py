@@ -6,7 +6,6 @@ Adapters over :mod:`segmint.workflows.predict`; the calibration chart is drawn b
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,50 +14,13 @@ import typer
 from segmint.cli._clv_options import StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
-from segmint.cli._predict_output import show_prediction, show_refresh
-from segmint.mart import connect
-from segmint.scoring.propensity import Split
-from segmint.views.plots.propensity import write_calibration_chart
-from segmint.workflows import privacy
-from segmint.workflows.predict import refresh_scores, run_prediction
-
-HorizonOption = Annotated[
-    int | None,
-    typer.Option(
-        "--horizon-days",
-        min=1,
-        help="Days ahead the label looks (default: 90 for churn, 30 for intent).",
-    ),
-]
-PlotOption = Annotated[
-    Path | None,
-    typer.Option("--plot", help="Write the calibration curve as an interactive HTML chart here."),
-]
-
-
-class SplitChoice(StrEnum):
-    """The training window of ``predict`` (``segmint.scoring.propensity.plan_split``)."""
-
-    auto = "auto"
-    seasonal = "seasonal"
-    consecutive = "consecutive"
-
-
-SPLITS: dict[SplitChoice, Split] = {
-    SplitChoice.auto: "auto",
-    SplitChoice.seasonal: "seasonal",
-    SplitChoice.consecutive: "consecutive",
-}
-SplitOption = Annotated[
+from segmint.cli._predict_options import (
+    SPLITS,
+    HorizonOption,
+    PlotOption,
     SplitChoice,
-    typer.Option(
-        "--split",
-        help=(
-            "Training window: 'seasonal' (the same calendar weeks a year earlier), "
-            "'consecutive' (the window before) or 'auto' (seasonal once the history allows)."
-        ),
-    ),
-]
+    SplitOption,
+)
 
 predict_app = typer.Typer(
     help="Churn and purchase-intent scores: train, compare with BTYD, score, store.",
@@ -76,6 +38,12 @@ def _predict(
     split: SplitChoice,
     strict: bool,
 ) -> None:
+    from segmint.cli._predict_output import show_prediction
+    from segmint.mart import connect
+    from segmint.views.plots.propensity import write_calibration_chart
+    from segmint.workflows import privacy
+    from segmint.workflows.predict import run_prediction
+
     with connect(mart) as m, steps(f"{target} model") as step:
         step("building features, training and scoring")
         run = run_prediction(m, target, as_of, horizon_days, split=SPLITS[split], strict=strict)
@@ -137,6 +105,10 @@ def score(
     (90 and 30 days) and no erasure flagged them; otherwise they are trained again (with
     --strict, refusing a BTYD baseline whose maximum is on the boundary).
     """
+    from segmint.cli._predict_output import show_refresh
+    from segmint.mart import connect
+    from segmint.workflows.predict import refresh_scores
+
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
         refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict)
