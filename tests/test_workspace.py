@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 import segmint
 import segmint.workspace
 from segmint.cli.main import app
+from segmint.exceptions import AdvisedWarning
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions
 from segmint.scoring.recommend.rule_list import RuleQuery
@@ -144,6 +145,9 @@ def test_the_method_table_names_real_arguments_defaults_and_results(
         assert hasattr(result, attribute) or attribute in result.__dataclass_fields__, attribute
     words = [w for w in command.split("\\|")[0].split() if not w.startswith("-")]
     assert CliRunner().invoke(app, [*words, "--help"]).exit_code == 0, command
+
+
+CDNOW = PROJECT_ROOT / ".." / "shared" / "datasets" / "cdnow" / "CDNOW_sample.txt"
 
 
 @pytest.fixture(scope="module")
@@ -418,3 +422,34 @@ def test_recommendations_equal_the_cli(pair: tuple[Path, Workspace], tmp_path: P
     exported = ws.recommend.export(out, channel="email")
     assert exported.rows.shape[0] == pd.read_csv(out).shape[0] > 0
     assert pd.read_csv(out).equals(pd.read_csv(tmp_path / "cli.csv"))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda ws: ws.predict("churn", max_iter=2),
+        lambda ws: ws.refresh_scores(retrain=True, max_iter=2),
+    ],
+)
+def test_max_iter_reaches_the_btyd_baseline_and_the_advice_names_it(
+    pair: tuple[Path, Workspace], call: Callable[[Workspace], object]
+) -> None:
+    _, ws = pair
+    with pytest.warns(AdvisedWarning) as caught:
+        call(ws)
+    said = " ".join(str(w.message) for w in caught if issubclass(w.category, AdvisedWarning))
+    assert "stopped at its limit of 2 iterations before converging" in said, said
+    assert "Raise max_iter (now 2)" in said, said
+
+
+def test_quickstart_takes_max_iter_for_its_fits(tmp_path: Path) -> None:
+    rows = [line.split() for line in CDNOW.read_text(encoding="utf-8").splitlines()]
+    lines = [f"{r[1]},{r[2][:4]}-{r[2][4:6]}-{r[2][6:]},{r[3]},{r[4]}" for r in rows]
+    orders = tmp_path / "cdnow.csv"
+    orders.write_text("\n".join(["id,date,cds,dollars", *lines]), encoding="utf-8")
+    names = {"customer_id": "id", "order_ts": "date", "quantity": "cds", "amount": "dollars"}
+    with (
+        segmint.connect(tmp_path / "quick.duckdb") as ws,
+        pytest.warns(AdvisedWarning, match=r"Raise max_iter \(now 2\)"),
+    ):
+        ws.quickstart(orders, map=names, max_iter=2)

@@ -54,6 +54,7 @@ from segmint.mart import Mart
 from segmint.mart import connect as open_mart
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.mart.privacy import AccessResult, ForgetResult
+from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.scoring.recommend import Evaluation
 from segmint.scoring.recommend.export import ExportedLists
@@ -156,12 +157,18 @@ class Workspace(Mart):
 
     @stores
     def quickstart(
-        self, path: Path | str, map: dict[str, str] | None = None, **options: Any
+        self,
+        path: Path | str,
+        map: dict[str, str] | None = None,
+        *,
+        max_iter: int = MAX_ITER,
+        **options: Any,
     ) -> QuickstartRun:
         """Load one export as transactions, then RFM, lifecycle, CLV where the data allows,
-        money per segment and persona cards (:mod:`segmint.workflows.quickstart`)."""
+        money per segment and persona cards (:mod:`segmint.workflows.quickstart`);
+        ``max_iter``: the iteration limit of its model fits."""
         chosen = IngestOptions(mapping=dict(map or {}), **tupled(options, FILE_LISTS))
-        return quickstart_workflow.quickstart(self, path, chosen)
+        return quickstart_workflow.quickstart(self, path, chosen, max_iter=max_iter)
 
     @stores
     def features(self, as_of: AsOf | None = None) -> StoredFeatures:
@@ -197,7 +204,7 @@ class Workspace(Mart):
     @stores
     def segment_value(self, as_of: AsOf | None = None, **settings: Any) -> value.ValueRun:
         """Value tiers by predicted CLV and the value x risk grid (``model``, ``cuts``,
-        ``risk_cuts``, ``name`` as in :func:`segmint.workflows.value.run_value`)."""
+        ``risk_cuts``, ``name``, ``max_iter`` as in :func:`segmint.workflows.value.run_value`)."""
         return value.run_value(self, as_of, **settings)
 
     @stores
@@ -255,19 +262,30 @@ class Workspace(Mart):
         horizon_days: int | None = None,
         *,
         strict: bool = False,
+        max_iter: int = MAX_ITER,
     ) -> PredictionRun:
         """Train, evaluate and store ``churn`` or ``intent`` scores as of ``as_of``
-        (``strict`` refuses a BTYD baseline whose maximum is on the boundary)."""
-        return predict.run_prediction(self, target, as_of, horizon_days, strict=strict)
+        (``strict`` refuses a BTYD baseline whose maximum is on the boundary; ``max_iter``
+        is its fit's iteration limit)."""
+        return predict.run_prediction(
+            self, target, as_of, horizon_days, strict=strict, max_iter=max_iter
+        )
 
     @stores
     def refresh_scores(
-        self, as_of: AsOf | None = None, *, retrain: bool = False, strict: bool = False
+        self,
+        as_of: AsOf | None = None,
+        *,
+        retrain: bool = False,
+        strict: bool = False,
+        max_iter: int = MAX_ITER,
     ) -> ScoreRefresh:
         """Churn, intent and (with the stored CLV fit) CLV scores as of ``as_of``, with the
         stored churn and intent models while they are fresh (``retrain`` trains them again;
-        ``strict`` refuses a BTYD baseline whose maximum is on the boundary)."""
-        return predict.refresh_scores(self, as_of, retrain=retrain, strict=strict)
+        ``strict`` refuses, and ``max_iter`` limits, the BTYD baseline's fit)."""
+        return predict.refresh_scores(
+            self, as_of, retrain=retrain, strict=strict, max_iter=max_iter
+        )
 
     @stores
     def forget(
@@ -297,8 +315,8 @@ class Workspace(Mart):
     ) -> privacy.RetentionOutcome:
         """Store retention periods (``400d``, ``3y``) and apply them; ``dry_run`` only counts.
 
-        ``history`` keeps stored assignments and scores that long before each series'
-        latest date; ``outcome.result.history`` says what it deleted."""
+        ``history`` keeps stored assignments, scores and recommendations that long before
+        each series' latest date; ``outcome.result.history`` says what it deleted."""
         if not dry_run:
             check_writable(self, "retention")
         options = privacy.RetentionOptions(events, pii_inactive, dry_run, history=history)

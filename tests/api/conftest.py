@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,15 @@ def client(mart_path: Path, tokens: dict[Role, str]) -> Iterator[TestClient]:
     """A test client of the app over the module's mart."""
     with TestClient(create_app(mart=mart_path)) as test_client:
         yield test_client
+
+
+def until(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    """Wait for the server to catch up (it switches snapshots and rebuilds copies in the
+    background); fail naming ``what`` when it does not within ``limit`` seconds."""
+    give_up = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < give_up, f"the server never showed {what}"
+        time.sleep(0.2)
 
 
 def bearer(token: str) -> dict[str, str]:

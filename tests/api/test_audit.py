@@ -4,8 +4,6 @@ runs reaches what it serves (snapshot, sorted copies, cached audiences)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,19 +25,10 @@ from segmint.mart.privacy.pseudonyms import AUDIT_LABEL
 from segmint.mart.snapshot import snapshot_path
 from segmint.mart.tokens import Role
 
-from .conftest import bearer, login
+from .conftest import bearer, login, until
 
 CUSTOMER = "C0000001"
 AUDIENCE = "/api/v1/audiences/rfm/Champions"
-
-
-def until(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:
-    """Wait for the server to catch up (it switches snapshots and rebuilds copies in the
-    background); fail naming ``what`` when it does not within ``limit`` seconds."""
-    give_up = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < give_up, f"the server never showed {what}"
-        time.sleep(0.2)
 
 
 def copied(client: TestClient, table: str, customer_id: str) -> bool:

@@ -16,11 +16,15 @@ from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
 from segmint.api.sessions import SESSION_COOKIE
 from segmint.mart import connect
+from segmint.mart.ingest import ingest
 from segmint.mart.tokens import Role, create_token
 from segmint.views.scores import NO_CHURN, NO_CLV
 
-from .conftest import form_csrf, login
+from .conftest import form_csrf, login, until
 
+CHAMPIONS = "/segments/rfm?segment=Champions"
+EXPORT_LINK = 'href="/api/v1/audiences/rfm/Champions?'
+NO_EMAIL_CONSENTS = "No e-mail consents are recorded"
 PAGES = ["/", "/segments/rfm", "/segments/rfm?segment=Champions", "/rfm", "/migration", "/value"]
 
 
@@ -88,7 +92,9 @@ def test_analysts_see_members_and_customers_admins_see_pii(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:
     login(client, tokens[Role.analyst])
-    assert 'id="members"' in client.get("/segments/rfm?segment=Champions").text
+    segment = client.get(CHAMPIONS).text
+    assert 'id="members"' in segment
+    assert EXPORT_LINK in segment and NO_EMAIL_CONSENTS not in segment
     assert "C0000001" in client.get("/customers?q=0000001").text
     analyst_view = client.get("/customers/C0000001").text
     assert "admin role only" in analyst_view and 'id="pii"' not in analyst_view
@@ -210,3 +216,41 @@ def test_value_page_reads_stored_scores(scored: TestClient) -> None:
     assert "Churn risk: churn_risk of churn_gbm as of 2025-12-31." in text  # says its risk
     overview = scored.get("/").text
     assert "399.50" in overview and "not computed" not in overview
+
+
+@pytest.fixture(scope="module")
+def unconsented(
+    mart_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Path]]:
+    """A copy of the demo mart without any e-mail consent, served with a look for new
+    snapshots every 50 ms; an analyst's client and the copy's path."""
+    copy = tmp_path_factory.mktemp("unconsented") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        mart.raw.execute("DELETE FROM consents WHERE lower(trim(channel)) = 'email'")
+        token = create_token(mart, Role.analyst)
+    with TestClient(create_app(mart=copy, watch_interval=0.05)) as test_client:
+        login(test_client, token)
+        yield test_client, copy
+
+
+def test_without_email_consents_the_explorer_says_how_to_load_them_instead_of_a_dead_link(
+    unconsented: tuple[TestClient, Path], tmp_path: Path
+) -> None:
+    client, path = unconsented
+    page = client.get(CHAMPIONS).text
+    assert NO_EMAIL_CONSENTS in page and "segmint ingest consents FILE" in page
+    assert EXPORT_LINK not in page and 'id="members"' in page
+    assert client.get("/api/v1/audiences/rfm/Champions?format=csv").status_code == 400
+    person = page.split('href="/customers/', 1)[1].split('"', 1)[0]
+    consents = tmp_path / "consents.csv"
+    consents.write_text(
+        f"customer_id,channel,granted,source,updated_at\n{person},email,true,app,2026-01-01\n",
+        encoding="utf-8",
+    )
+    with connect(path, create=False) as mart:
+        assert ingest(mart, "consents", consents).rows_loaded == 1
+    until(lambda: EXPORT_LINK in client.get(CHAMPIONS).text, "the export link after the load")
+    assert NO_EMAIL_CONSENTS not in client.get(CHAMPIONS).text
+    audience = client.get("/api/v1/audiences/rfm/Champions?format=csv")
+    assert audience.status_code == 200 and person in audience.text

@@ -80,6 +80,15 @@ class Segmint:
         return self._runner.invoke(app, argv, catch_exceptions=False)
 
 
+def assert_limit_advised(stderr: str, limit: int) -> None:
+    """``stderr`` says a fit stopped at its limit of ``limit`` iterations and advises the
+    command's ``--max-iter`` (never the models' ``max_iter``, which no command takes)."""
+    said = " ".join(stderr.split())
+    assert f"stopped at its limit of {limit} iterations before converging" in said, said
+    assert f"Raise --max-iter (now {limit}) to let it converge." in said, said
+    assert "max_iter" not in said
+
+
 @pytest.fixture
 def segmint_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Segmint:
     """``segmint`` bound to a mart file in tmp_path (created by the first command that writes).

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from .conftest import Segmint
+from .conftest import Segmint, assert_limit_advised
+from .test_clv_commands import CDNOW
 
 DATA = Path(__file__).resolve().parents[1] / "mart" / "data"
 RETAIL_CSV = (
@@ -166,6 +167,21 @@ def test_quickstart_loads_segments_and_says_what_next(segmint_cli: Segmint, tmp_
     assert document["load"]["summary"].endswith("(this file was loaded before; nothing added)")
     assert set(document["segmentations"]) == {"rfm", "lifecycle"}
     assert document["personas"] and document["next_steps"]
+
+
+def test_quickstart_clv_fits_stopped_at_their_iteration_limit_advise_the_flag(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    rows = [line.split() for line in CDNOW.read_text(encoding="utf-8").splitlines()]
+    lines = [f"{r[1]},{r[2][:4]}-{r[2][4:6]}-{r[2][6:]},{r[3]},{r[4]}" for r in rows]
+    orders = _write(tmp_path / "cdnow.csv", "\n".join(["id,date,cds,dollars", *lines]))
+    maps = ["customer_id=id", "order_ts=date", "quantity=cds", "amount=dollars"]
+    result = segmint_cli(
+        "quickstart", orders, *(a for m in maps for a in ("--map", m)), "--max-iter", "2"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "CLV not fitted" not in result.stderr
+    assert_limit_advised(result.stderr, 2)
 
 
 def test_load_applies_a_preset_to_the_transactions_file_only(

@@ -17,7 +17,7 @@ from segmint.features.btyd import btyd_summary
 from segmint.scoring.clv_fit import fit_clv
 from segmint.views.plots import files
 
-from .conftest import Segmint
+from .conftest import Segmint, assert_limit_advised
 
 CDNOW = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow" / "CDNOW_sample.txt"
 
@@ -246,8 +246,31 @@ def test_a_fit_stopped_at_its_iteration_limit_advises_the_flag(
         assert "max_iter" not in said  # the models' argument, which no command takes
 
 
+def test_value_tiers_fitting_their_churn_risk_advise_the_flag(cdnow: Segmint) -> None:
+    scored = cdnow("clv", "score", "--as-of", "1997-09-30", "--max-iter", "2")
+    assert scored.exit_code == 0, scored.stderr
+    assert "MBGNBD stopped at its limit of 2" in " ".join(scored.stderr.split())  # its risk too
+    with segmint.connect(cdnow.mart) as mart:  # no stored risk: the value tiers fit their own
+        mart.raw.execute("DELETE FROM scores WHERE score_name = 'churn_risk'")
+    result = cdnow("segment", "value", "--max-iter", "2")
+    assert result.exit_code == 0, result.stderr
+    assert_limit_advised(result.stderr, 2)
+    assert "MBGNBD stopped" in " ".join(result.stderr.split())
+
+
 def test_an_iteration_limit_below_one_is_refused_naming_the_flag(segmint_cli: Segmint) -> None:
-    for command in (("clv", "fit"), ("clv", "score"), ("clv", "backtest")):
+    for command in (
+        ("clv", "fit"),
+        ("clv", "score"),
+        ("clv", "backtest"),
+        ("segment", "value"),
+        ("predict", "churn"),
+        ("predict", "intent"),
+        ("score",),
+        ("refresh",),
+        ("quickstart", "orders.csv"),
+        ("demo",),
+    ):
         result = segmint_cli(*command, "--max-iter", "0")
         assert result.exit_code == 2, command
         assert "--max-iter" in result.stderr

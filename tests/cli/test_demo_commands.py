@@ -14,6 +14,8 @@ from segmint.mart import connect
 from segmint.mart.tokens import Role, role_of
 from segmint.segmentation import store
 
+from .conftest import assert_limit_advised
+
 runner = CliRunner()
 
 
@@ -81,3 +83,14 @@ def test_demo_ends_by_serving_with_an_admin_token(
     token = result.stdout.strip().splitlines()[-1]
     with connect(mart_path, create=False) as mart:
         assert role_of(mart, token) == Role.admin
+
+
+@pytest.mark.slow
+def test_demo_fits_stopped_at_their_iteration_limit_advise_the_flag(tmp_path: Path) -> None:
+    data, mart_path = tmp_path / "data", tmp_path / "demo.duckdb"
+    args = ["demo", "--customers", "1500", "--seed", "3", "--data", str(data), "--no-serve"]
+    result = runner.invoke(app, [*args, "--max-iter", "2", "--mart", str(mart_path)])
+    assert result.exit_code == 0, result.output
+    assert_limit_advised(result.stderr, 2)
+    said = " ".join(result.stderr.split())
+    assert "BGNBD stopped" in said and "GammaGamma stopped" in said

@@ -18,15 +18,16 @@ from segmint.mart.ingest import ingest
 from segmint.mart.privacy import list_exports
 from segmint.synth import generate
 
+from .conftest import assert_limit_advised
+
 pytestmark = pytest.mark.slow
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def mart(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A mart holding an 800-customer synthetic retailer (orders up to 2025-12-31)."""
-    folder = tmp_path_factory.mktemp("predict")
+def synthetic_mart(folder: Path) -> Path:
+    """A mart in ``folder`` holding an 800-customer synthetic retailer (orders up to
+    2025-12-31)."""
     tables = generate(800, seed=7)
     path = folder / "mart.duckdb"
     with connect(path) as m:
@@ -34,6 +35,12 @@ def mart(tmp_path_factory: pytest.TempPathFactory) -> Path:
             pq.write_table(tables[name], folder / f"{name}.parquet")
             ingest(m, name, folder / f"{name}.parquet")
     return path
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`synthetic_mart`, shared by the module's tests."""
+    return synthetic_mart(tmp_path_factory.mktemp("predict"))
 
 
 def invoke(mart: Path, *args: str) -> Result:
@@ -136,6 +143,20 @@ def test_score_refreshes_churn_and_intent_and_clv_once_fitted(mart: Path, tmp_pa
     counts = stored_counts(mart)
     assert counts[("bgnbd+gammagamma", "clv")] == again["clv"]["n_customers"]
     assert counts[("churn_gbm", "churn_risk")] > 0
+
+
+def test_btyd_baselines_stopped_at_their_iteration_limit_advise_the_flag(tmp_path: Path) -> None:
+    fresh = synthetic_mart(tmp_path)  # no stored model: refresh trains both
+    for command in (
+        ["refresh"],
+        ["predict", "churn"],
+        ["predict", "intent"],
+        ["score", "--retrain"],
+    ):
+        result = invoke(fresh, *command, "--max-iter", "2")
+        assert result.exit_code == 0, result.output
+        assert_limit_advised(result.stderr, 2)
+        assert "BGNBD stopped" in " ".join(result.stderr.split()), command
 
 
 def test_too_long_a_horizon_is_a_one_line_error(mart: Path) -> None:

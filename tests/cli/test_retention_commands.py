@@ -87,20 +87,36 @@ def test_the_history_rule_prints_what_it_deletes_per_table(shop_cli: Segmint) ->
                 [years],
             )
         shop.add_scores(mart, dt.date(2023, 3, 31))
+        for day in ("2022-03-31", "2024-03-31"):  # every customer's list of one product
+            mart.raw.execute(
+                "INSERT INTO recommendations (customer_id, rank, product_id, score, method, "
+                "reason, as_of) SELECT customer_id, 1, 'p2', 1.0, 'popularity', 'popular', "
+                "CAST(? AS DATE) FROM customers",
+                [day],
+            )
+        n_lists = mart.count("customers")
     dry = as_json(shop_cli("retention", "--history", "800d", "--dry-run", "--format", "json"))
     assert dry["history"]["assignments_deleted"] == 0  # two years back: all kept
+    assert dry["history"]["recommendations_deleted"] == 0
     dry = as_json(shop_cli("retention", "--history", "30d", "--dry-run", "--format", "json"))
     # 2023-03-31 is the last date before campaign c1 (2024-03-01) and stays; 2022-03-31 goes
     assert dry["policy"] == {"history": "30d"} and dry["stored"] is False
-    assert (dry["history"]["assignments_deleted"], dry["history"]["scores_deleted"]) == (
-        n_assignments,
-        n_scores,
-    )
+    history = dry["history"]
+    assert (
+        history["assignments_deleted"],
+        history["scores_deleted"],
+        history["recommendations_deleted"],
+    ) == (n_assignments, n_scores, n_lists)
+    assert history["cutoffs"]["recommendations"] == "2024-03-01"
     shown = shop_cli("retention", "--history", "30d")
     assert "retention policy: history 30d (stored)" in shown.stdout
     assert f"{n_assignments:,} assignments rows" in shown.stdout
     assert f"{n_scores:,} scores rows" in shown.stdout
+    assert f"{n_lists:,} recommendations rows" in shown.stdout
     audited = as_json(shop_cli("audit", "--format", "json"))["entries"]
     assert audited[-1]["action"] == "retention"
     assert audited[-1]["details"]["scores_deleted"] == n_scores
+    assert audited[-1]["details"]["recommendations_deleted"] == n_lists
+    listed = as_json(shop_cli("recommend", "show", ZOE, "--format", "json"))
+    assert [(r["product_name"], r["as_of"][:10]) for r in listed] == [("Ink", "2024-03-31")]
     assert as_json(shop_cli("retention", "--history", "off", "--format", "json"))["policy"] == {}

@@ -1,5 +1,6 @@
-"""The ``history`` retention rule: each series' own cut-off, the dates readers need kept,
-the runs equal to the runs of what is left, dry runs that count what real runs delete."""
+"""The ``history`` retention rule: each series' own cut-off (segmentations, scores, the
+recommendation lists), the dates readers need kept, the runs equal to the runs of what is
+left, dry runs that count what real runs delete."""
 
 from __future__ import annotations
 
@@ -7,55 +8,21 @@ import datetime as dt
 
 import ibis
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segmint.exceptions import MartError
 from segmint.insight.migration import migration
 from segmint.mart import TABLES, Mart, connect
-from segmint.mart.privacy import audit
+from segmint.mart.privacy import HistoryResult, audit
 from segmint.scoring.campaigns.audience import segment_labels, stored_run
+from segmint.scoring.recommend.export import export_rows
 from segmint.segmentation import store
 from segmint.segmentation.history import apply_history
-from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
-from segmint.serving.histories import segment_runs
+from segmint.workflows import recommend
 
-DAY = dt.date(2025, 1, 1)
-CUSTOMERS = ["c1", "c2", "c3", "c4"]
-
-Write = tuple[str, int, int, dict[str, str]]
-"""A store: segmentation, definition, day offset, each customer's segment."""
-
-writes = st.lists(
-    st.tuples(
-        st.sampled_from(["rfm", "tiers"]),
-        st.integers(1, 2),
-        st.integers(0, 6),
-        st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
-    ),
-    min_size=1,
-    max_size=9,
-)
-
-
-def save(mart: Mart, write: Write) -> None:
-    name, definition, offset, segments = write
-    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
-    store.save(mart, name, "rules", {"definition": definition}, day(offset), ibis.memtable(frame))
-
-
-def kept(mart: Mart) -> list[tuple[object, ...]]:
-    listed = ", ".join(RUN_COLUMNS)
-    return sorted(mart.raw.execute(f"SELECT {listed} FROM {RUNS_TABLE}").fetchall())
-
-
-def computed(mart: Mart) -> list[tuple[object, ...]]:
-    """The runs as the 360° view computes them from the assignments (its specification)."""
-    found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
-    return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
-
-
-def day(offset: int) -> dt.date:
-    return DAY + dt.timedelta(days=offset)
+from .conftest import CUSTOMERS, Write, computed, day, kept, save, writes
 
 
 def dates_of(mart: Mart, table: str, **where: str) -> list[dt.date]:
@@ -76,6 +43,17 @@ def add_scores(mart: Mart, model: str, score: str, offsets: list[int]) -> None:
     }
     frame = pd.DataFrame(rows)
     mart.insert("scores", ibis.memtable(frame, schema=TABLES["scores"].ibis_schema()))
+
+
+def add_lists(mart: Mart, offsets: list[int]) -> None:
+    """A list of two products for c1 and c2 at each of the dates."""
+    rows = [
+        {"customer_id": c, "rank": rank, "product_id": f"p{rank}", "score": 1.0 / rank,
+         "method": "popularity", "reason": "popular", "as_of": day(o)}
+        for o in offsets for c in ("c1", "c2") for rank in (1, 2)
+    ]  # fmt: skip
+    schema = TABLES["recommendations"].ibis_schema()
+    mart.insert("recommendations", ibis.memtable(pd.DataFrame(rows), schema=schema))
 
 
 def add_campaign(mart: Mart, start: dt.date) -> None:
@@ -129,7 +107,10 @@ def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> Non
         for offset, segments in enumerate(["a", "a", "b", "b", "a", "a"]):
             save(mart, ("rfm", 1, offset, {"c1": segments, "c2": "a"}))
         add_scores(mart, "bgnbd", "clv", list(range(6)))
-        before = {t: rows(mart, t) for t in ("assignments", "segment_runs", "scores")}
+        add_lists(mart, list(range(6)))
+        tables = ("assignments", "segment_runs", "scores", "recommendations")
+        before = {t: rows(mart, t) for t in tables}
+        runs = set(kept(mart))
         dry = apply_history(mart, 2, dry_run=True)
         assert {t: rows(mart, t) for t in before} == before
         assert audit.entries(mart) == []
@@ -137,15 +118,18 @@ def test_a_dry_run_counts_what_the_real_run_deletes_and_changes_nothing() -> Non
         assert real == dry
         after = {t: rows(mart, t) for t in before}
         assert real.assignments_deleted == before["assignments"] - after["assignments"] == 6
-        assert real.segment_runs_deleted == before["segment_runs"] - after["segment_runs"] == 1
+        # c1's a-run and b-run of days 0-3 go; c2's a-run of days 0-5 now starts at day 3
+        assert real.segment_runs_deleted == len(runs - set(kept(mart))) == 3
         assert real.scores_deleted == before["scores"] - after["scores"] == 6
+        lists_gone = before["recommendations"] - after["recommendations"]
+        assert real.recommendations_deleted == lists_gone == 3 * 4  # days 0-2, 2 customers × 2
 
 
 def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
     with connect(":memory:") as mart:
         save(mart, ("rfm", 1, 0, {"c1": "a"}))
         save(mart, ("rfm", 1, 10, {"c1": "a"}))
-        apply_history(mart, 5, actor="cli:dpo")
+        apply_history(mart, 5, actor="cli:dpo")  # c1's run of days 0-10 now starts at 10
         apply_history(mart, 5, actor="cli:dpo")  # nothing left to delete: no entry
         entries = audit.entries(mart, action="retention")
         assert [(e.actor, e.details) for e in entries] == [
@@ -154,8 +138,9 @@ def test_a_real_run_that_deleted_rows_is_audited_with_its_counts() -> None:
                 {
                     "history_days": 5,
                     "assignments_deleted": 1,
-                    "segment_runs_deleted": 0,
+                    "segment_runs_deleted": 1,
                     "scores_deleted": 0,
+                    "recommendations_deleted": 0,
                 },
             )
         ]
@@ -175,7 +160,9 @@ def test_the_runs_left_are_the_runs_of_the_assignments_left() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(writes, st.integers(1, 4), st.lists(st.integers(0, 6), max_size=2))
+@given(
+    writes(last_offset=6, max_size=9), st.integers(1, 4), st.lists(st.integers(0, 6), max_size=2)
+)
 def test_the_runs_left_equal_the_runs_computed_from_what_is_left(
     history: list[Write], days: int, starts: list[int]
 ) -> None:
@@ -186,10 +173,12 @@ def test_the_runs_left_equal_the_runs_computed_from_what_is_left(
             save(mart, write)
         for start in set(starts):
             add_campaign(mart, day(start))
+        runs = set(kept(mart))
         dry = apply_history(mart, days, dry_run=True)
         real = apply_history(mart, days)
         assert kept(mart) == computed(mart)
         assert real == dry
+        assert real.segment_runs_deleted == len(runs - set(kept(mart)))
 
 
 def test_the_dates_campaigns_break_results_down_by_are_kept() -> None:
@@ -231,3 +220,52 @@ def test_migration_compares_dates_still_stored() -> None:
         moved = migration(mart, "rfm", day(1), day(3))
         assert moved.counts.loc["a", "b"] == 1
         assert moved.counts.loc["a", "a"] == 1
+
+
+def test_runs_out_of_step_count_the_stored_rows_gone_never_a_negative_number() -> None:
+    """A store interrupted between its two writes left day 5's assignments without their
+    runs: the runs are computed whole, with more rows than were stored."""
+    with connect(":memory:") as mart:
+        for offset in range(5):
+            save(mart, ("rfm", 1, offset, dict.fromkeys(CUSTOMERS, "a")))
+        for customer in CUSTOMERS:
+            mart.raw.execute(
+                "INSERT INTO assignments VALUES ('rfm', 1, $1, $2, 'b')", [day(5), customer]
+            )
+        before = set(kept(mart))
+        dry = apply_history(mart, 2, dry_run=True)
+        real = apply_history(mart, 2)
+        assert kept(mart) == computed(mart)
+        gone = before - set(kept(mart))
+        assert real.segment_runs_deleted == dry.segment_runs_deleted == len(gone) == 4
+
+
+def test_the_lists_older_than_the_period_before_the_latest_lists_go() -> None:
+    with connect(":memory:") as mart:
+        add_lists(mart, [0, 10, 20, 28, 30])
+        stored = rows(mart, "recommendations")
+        dry = apply_history(mart, 10, dry_run=True)
+        real = apply_history(mart, 10, actor="dpo")
+        assert real == dry
+        assert dates_of(mart, "recommendations") == [day(20), day(28), day(30)]
+        assert real.recommendations_deleted == stored - rows(mart, "recommendations") == 8
+        assert real.deleted == 8
+        assert dict(real.cutoffs) == {"recommendations": day(20)}
+        [entry] = audit.entries(mart, action="retention")
+        assert entry.details["recommendations_deleted"] == 8
+        shown = recommend.show(mart, "c1")  # the latest list, as before
+        assert shown["rank"].tolist() == [1, 2]
+        assert {pd.Timestamp(d).date() for d in shown.as_of} == {day(30)}
+        with pytest.raises(MartError, match="stored dates: 2025-01-21, 2025-01-29, 2025-01-31"):
+            export_rows(mart, "email", as_of=day(10))
+
+
+def test_the_latest_lists_stay_whatever_the_period() -> None:
+    with connect(":memory:") as mart:
+        add_lists(mart, [0])
+        assert apply_history(mart, 1) == HistoryResult(1)
+        add_lists(mart, [400])
+        apply_history(mart, 1)
+        assert dates_of(mart, "recommendations") == [day(400)]
+        mart.drop_table("recommendations")  # a mart made before the table existed
+        assert apply_history(mart, 1) == HistoryResult(1)

@@ -6,56 +6,19 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import ibis
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from segmint.mart import Mart, connect
+from segmint.mart import connect
 from segmint.mart.spark import connect_spark
-from segmint.segmentation import store
 from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
-from segmint.serving.histories import segment_runs
 
-CUSTOMERS = ["c1", "c2", "c3", "c4"]
-DAY = dt.date(2025, 1, 1)
-
-Write = tuple[str, int, int, dict[str, str]]
-"""A store: segmentation, definition, day offset, each customer's segment."""
-
-writes = st.lists(
-    st.tuples(
-        st.sampled_from(["rfm", "tiers"]),
-        st.integers(1, 2),
-        st.integers(0, 5),
-        st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
-    ),
-    min_size=1,
-    max_size=7,
-)
-
-
-def kept(mart: Mart) -> list[tuple[object, ...]]:
-    listed = ", ".join(RUN_COLUMNS)
-    return sorted(mart.raw.execute(f"SELECT {listed} FROM {RUNS_TABLE}").fetchall())
-
-
-def computed(mart: Mart) -> list[tuple[object, ...]]:
-    """The runs as the 360° view computes them from the assignments (its specification)."""
-    found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
-    return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
-
-
-def save(mart: Mart, write: Write) -> None:
-    name, definition, offset, segments = write
-    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
-    day = DAY + dt.timedelta(days=offset)
-    store.save(mart, name, "rules", {"definition": definition}, day, ibis.memtable(frame))
+from .conftest import DAY, Write, computed, kept, save, writes
 
 
 @settings(max_examples=60, deadline=None)
-@given(writes)
+@given(writes(last_offset=5, max_size=7))
 def test_the_kept_runs_equal_the_runs_of_every_stored_assignment(history: list[Write]) -> None:
     """Dates in any order, stored again, new versions of a stored date, customers who miss
     a date: after every store the table holds exactly the runs of the assignments."""

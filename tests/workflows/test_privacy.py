@@ -16,6 +16,7 @@ from segmint.mart import Mart
 from segmint.mart.privacy import audit, list_exports, set_retention
 from segmint.mart.privacy import retention as retention_module
 from segmint.mart.privacy.keys import ENV_KEY
+from segmint.mart.schema import RECOMMENDATIONS
 from segmint.scoring.propensity import PredictionError
 from segmint.segmentation import store
 from segmint.workflows import features, privacy, refresh_features
@@ -103,8 +104,13 @@ def test_every_refresh_trims_the_stored_history_without_rewriting_the_file(
     segments = ibis.memtable({"customer_id": ["c1", "c2"], "segment": ["a", "b"]})
     for day in ("2020-01-01", "2020-02-01", "2020-03-01"):
         store.save(mart, "manual", "rules", {"x": 1}, dt.date.fromisoformat(day), segments)
+        lists = pd.DataFrame({"customer_id": ["c1"], "rank": [1], "product_id": ["p1"],
+                              "score": [1.0], "method": ["popularity"], "reason": ["popular"],
+                              "as_of": [dt.date.fromisoformat(day)]})  # fmt: skip
+        mart.insert("recommendations", ibis.memtable(lists, schema=RECOMMENDATIONS.ibis_schema()))
     counted = mart.retention(history="30d", dry_run=True).result.history
     assert counted is not None and counted.assignments_deleted == 2  # 2020-01-01's rows
+    assert counted.recommendations_deleted == 1
     assert mart.count("assignments") == 6
     set_retention(mart, history="30d", actor="cli:dpo")
     features.current(mart, "2020-04-01")  # a segmentation command does not pay the trim
@@ -117,6 +123,8 @@ def test_every_refresh_trims_the_stored_history_without_rewriting_the_file(
     run = refresh(mart, "2020-04-01")
     assert run.retention is not None and run.retention.history is not None
     assert run.retention.history.assignments_deleted == counted.assignments_deleted
+    assert run.retention.history.recommendations_deleted == counted.recommendations_deleted
+    assert mart.count("recommendations") == 2
     assert run.retention.rewrite is None
     dates = mart.table("assignments").as_of.to_pandas()
     assert sorted({pd.Timestamp(d).date().isoformat() for d in dates})[0] == "2020-02-01"

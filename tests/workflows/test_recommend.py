@@ -111,6 +111,10 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
         recommend.export(mart, out, recommend.RecommendExportOptions(channel=" "))
     with pytest.raises(MartError, match="no recommendations stored as of 2024-01-01"):
         recommend.export(mart, out, recommend.RecommendExportOptions(as_of="2024-01-01"))
+    stored = f"stored dates: {DAY:%Y-%m-%d}"
+    with pytest.raises(MartError, match=f"no recommendations stored as of 2024-01-01; {stored}"):
+        recommend.show(mart, "c0", "2024-01-01")
+    assert recommend.show(mart, "c0", DAY)["rank"].tolist() == [1, 2]
 
 
 def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:

@@ -1,5 +1,5 @@
-"""Options of the ``predict`` group (:mod:`.predict_commands`), and the training windows
-they name."""
+"""Options of the ``predict`` group and ``score`` (:mod:`.predict_commands`), and the
+training windows they name."""
 
 from __future__ import annotations
 

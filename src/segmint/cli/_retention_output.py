@@ -48,6 +48,7 @@ def show_retention(outcome: RetentionOutcome, format_: OutputFormat) -> None:
         view.add_row("history", cut, f"{history.assignments_deleted:,} assignments rows")
         view.add_row("", "", f"{history.segment_runs_deleted:,} segment_runs rows")
         view.add_row("", "", f"{history.scores_deleted:,} scores rows")
+        view.add_row("", "", f"{history.recommendations_deleted:,} recommendations rows")
     out.print(view)
     if result.dry_run:
         err.print("nothing was changed; run again without --dry-run to apply it")
@@ -63,6 +64,7 @@ def _history_json(history: HistoryResult | None) -> dict[str, Any] | None:
         "assignments_deleted": history.assignments_deleted,
         "segment_runs_deleted": history.segment_runs_deleted,
         "scores_deleted": history.scores_deleted,
+        "recommendations_deleted": history.recommendations_deleted,
     }
 
 

@@ -7,10 +7,11 @@ parse, call one use case, print.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
+from segmint.cli._clv_options import MaxIterOption
 from segmint.exceptions import InputError, SegmintError
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
@@ -70,6 +71,26 @@ Assign = Annotated[
     bool, Opt("--assign", help="Apply the stored model to --as-of without refitting.")
 ]
 ClusterAsOf = Annotated[str | None, Opt("--as-of", help="Compute as of this day (YYYY-MM-DD).")]
+
+
+MaxIter = MaxIterOption  # as the clv commands take it: the churn risk fit of segment value
+
+
+def value_settings(
+    model: str | None, cuts: str, risk_cuts: str, name: str | None, max_iter: int
+) -> dict[str, Any]:
+    """``segment value``'s options as :func:`segmint.workflows.value.run_value` takes them.
+
+    Raises:
+        InputError: ``cuts`` or ``risk_cuts`` is not a list of numbers; names the option.
+    """
+    return {
+        "model": model,
+        "cuts": numbers(cuts, "--cuts"),
+        "risk_cuts": numbers(risk_cuts, "--risk-cuts"),
+        "name": name or "value",
+        "max_iter": max_iter,
+    }
 
 
 def numbers(text: str, option: str) -> tuple[float, ...]:

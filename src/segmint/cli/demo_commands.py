@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from segmint.cli._clv_options import MaxIterOption
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
+from segmint.cli._warnings import iterations_flag
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ Opt = typer.Option
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def demo(
     customers: Annotated[
         int, Opt("--customers", help="Customers in the synthetic retailer.")
@@ -37,6 +40,7 @@ def demo(
         bool, Opt("--no-serve", help="Stop after building; do not serve the dashboard.")
     ] = False,
     port: Annotated[int, Opt("--port", help="Port for the dashboard.")] = DEFAULT_PORT,
+    max_iter: MaxIterOption = 1000,
 ) -> None:
     """Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."""
     from segmint.mart import connect
@@ -48,7 +52,7 @@ def demo(
         f"[bold]synthetic retailer[/]: {customers:,} customers in {data}/ ({made.seconds:.1f} s)"
     )
     with connect(mart) as m:
-        run = demo_workflow.build(m, data)
+        run = demo_workflow.build(m, data, max_iter=max_iter)
         show_demo(run)
         out.print(
             f"\nmart: {m.path}. Next: `segmint profile rfm --mart {m.path}`, `segmint segmentations`."

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli._clv_options import StrictOption
+from segmint.cli._clv_options import MaxIterOption, StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
 from segmint.cli._predict_options import (
@@ -21,6 +21,7 @@ from segmint.cli._predict_options import (
     SplitChoice,
     SplitOption,
 )
+from segmint.cli._warnings import iterations_flag
 
 predict_app = typer.Typer(
     help="Churn and purchase-intent scores: train, compare with BTYD, score, store.",
@@ -37,6 +38,7 @@ def _predict(
     format_: OutputFormat,
     split: SplitChoice,
     strict: bool,
+    max_iter: int,
 ) -> None:
     from segmint.cli._predict_output import show_prediction
     from segmint.mart import connect
@@ -46,7 +48,9 @@ def _predict(
 
     with connect(mart) as m, steps(f"{target} model") as step:
         step("building features, training and scoring")
-        run = run_prediction(m, target, as_of, horizon_days, split=SPLITS[split], strict=strict)
+        run = run_prediction(
+            m, target, as_of, horizon_days, split=SPLITS[split], strict=strict, max_iter=max_iter
+        )
     if plot is not None:
         title = f"{target} in {run.horizon_days} days, validated as of {run.validation_as_of}"
         write_calibration_chart(run.validation, title, plot)
@@ -58,6 +62,7 @@ def _predict(
 
 @predict_app.command("churn")
 @user_errors
+@iterations_flag("--max-iter")
 def churn(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -66,13 +71,15 @@ def churn(
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
 ) -> None:
     """Churn risk: P(no purchase in the next N days) for every customer who has bought."""
-    _predict("churn", mart, as_of, horizon_days, plot, format_, split, strict)
+    _predict("churn", mart, as_of, horizon_days, plot, format_, split, strict, max_iter)
 
 
 @predict_app.command("intent")
 @user_errors
+@iterations_flag("--max-iter")
 def intent(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -81,12 +88,14 @@ def intent(
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
 ) -> None:
     """Purchase intent: P(at least one purchase in the next N days), prospects included."""
-    _predict("intent", mart, as_of, horizon_days, plot, format_, split, strict)
+    _predict("intent", mart, as_of, horizon_days, plot, format_, split, strict, max_iter)
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def score(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -97,6 +106,7 @@ def score(
         ),
     ] = False,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit).
@@ -111,7 +121,7 @@ def score(
 
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
-        refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict)
+        refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict, max_iter=max_iter)
     if refresh.clv is None:
         err.print(
             "no usable CLV fit up to this date (none stored, or the stored one is flagged "

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from segmint.cli._clv_options import MaxIterOption
 from segmint.cli._ingest_options import (
     DateFormatOption,
     DecimalOption,
@@ -21,9 +22,11 @@ from segmint.cli._ingest_options import (
 )
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import steps, user_errors
+from segmint.cli._warnings import iterations_flag
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def quickstart(
     file: Annotated[
         Path,
@@ -38,6 +41,7 @@ def quickstart(
     ignore: IgnoreOption = None,
     date_format: DateFormatOption = None,
     decimal: DecimalOption = None,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """The five-minute path: load one export, then RFM, lifecycle, CLV where the data
@@ -56,7 +60,7 @@ def quickstart(
         sheet=sheet,
     )
     with connect(mart) as m, steps(f"quickstart with {file.name}") as step:
-        run = run_quickstart(m, file, options, on_step=step)
+        run = run_quickstart(m, file, options, on_step=step, max_iter=max_iter)
     show_quickstart(run, format_ == OutputFormat.human)
 
 

@@ -8,19 +8,22 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from segmint.cli._clv_options import StrictOption
+from segmint.cli._clv_options import MaxIterOption, StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
+from segmint.cli._warnings import iterations_flag
 
 if TYPE_CHECKING:
     from segmint.workflows.refresh import RefreshRun
 
 
 @user_errors
+@iterations_flag("--max-iter")
 def refresh(
     mart: MartOption = None,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    max_iter: MaxIterOption = 1000,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """After a load: store the features, every segmentation (stored cluster models applied,
@@ -29,7 +32,7 @@ def refresh(
     from segmint.workflows.refresh import refresh as refresh_all
 
     with connect(mart) as m, steps("refresh") as step:
-        run = refresh_all(m, as_of, step=step, strict=strict)
+        run = refresh_all(m, as_of, step=step, strict=strict, max_iter=max_iter)
     _show(run, format_)
 
 

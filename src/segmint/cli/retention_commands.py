@@ -31,8 +31,8 @@ def retention(
         str | None,
         typer.Option(
             "--history",
-            help="Keep stored segments and scores this long before each one's latest date "
-            f"(storage, not privacy): {PERIOD_HELP}",
+            help="Keep stored segments, scores and recommendations this long before each "
+            f"one's latest date (storage, not privacy): {PERIOD_HELP}",
         ),
     ] = None,
     dry_run: Annotated[

@@ -15,6 +15,7 @@ from segmint.cli import _segment_options as o
 from segmint.cli._cluster_command import cluster
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
 from segmint.cli._output import steps, user_errors
+from segmint.cli._warnings import iterations_flag
 
 segment_app = typer.Typer(
     help="Segment customers (RFM, lifecycle, rules, value, clusters) and store the result.",
@@ -100,6 +101,7 @@ def rules(
 
 @segment_app.command("value")
 @user_errors
+@iterations_flag("--max-iter")
 def value_command(
     mart: MartOption = None,
     as_of: AsOfOption = None,
@@ -107,6 +109,7 @@ def value_command(
     cuts: o.Cuts = o.DEFAULT_CUTS_TEXT,
     risk_cuts: o.RiskCuts = o.DEFAULT_RISK_CUTS_TEXT,
     name: NameOption = None,
+    max_iter: o.MaxIter = 1000,
     format_: FormatOption = HUMAN,
 ) -> None:
     """Value tiers by predicted CLV (top 1%, next 4%, 15%, 30%, rest) and the value x risk grid."""
@@ -114,11 +117,9 @@ def value_command(
     from segmint.mart import connect
     from segmint.workflows import value
 
-    tiers, risks = o.numbers(cuts, "--cuts"), o.numbers(risk_cuts, "--risk-cuts")
+    settings = o.value_settings(model, cuts, risk_cuts, name, max_iter)
     with connect(mart) as m:
-        run = value.run_value(
-            m, as_of, model=model, cuts=tiers, risk_cuts=risks, name=name or "value"
-        )
+        run = value.run_value(m, as_of, **settings)
     show_value(run, format_)
 
 

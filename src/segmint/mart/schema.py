@@ -552,8 +552,8 @@ PRIVACY_REQUESTS = Table(
 RETENTION_POLICY = Table(
     "retention_policy",
     "How long data is kept: events for `events` days, personal data of customers inactive "
-    "for `pii_inactive` days, stored assignments and scores for `history` days before "
-    "their series' latest date.",
+    "for `pii_inactive` days, stored assignments, scores and recommendations for `history` "
+    "days before their series' latest date.",
     (
         Column("rule", "string", "events, pii_inactive or history.", choices=RETENTION_RULES),
         Column("days", "int32", "Days kept."),

@@ -37,6 +37,7 @@ from segmint.mart import Mart, fetch
 from segmint.models import MBGNBD
 from segmint.models.boundary import fit_transactions
 from segmint.scoring.churn_source import HISTORY_MODEL
+from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.propensity import (
     BTYD_COLUMNS,
     TARGETS,
@@ -62,10 +63,13 @@ class BtydChurnRisk:
     source: str
 
 
-def btyd_churn_risk(mart: Mart, as_of: dt.date, horizon_days: int = HORIZON_DAYS) -> BtydChurnRisk:
+def btyd_churn_risk(
+    mart: Mart, as_of: dt.date, horizon_days: int = HORIZON_DAYS, *, max_iter: int = MAX_ITER
+) -> BtydChurnRisk:
     """P(no purchase in the next ``horizon_days``) of every buyer as of ``as_of``, from an
     MBG/NBD fitted on their histories (module docstring); a maximum on the boundary is
     handled as ``segmint clv fit`` handles it (:mod:`segmint.models.boundary`).
+    ``max_iter``: the optimiser's iteration limit of the fit.
 
     Raises:
         ConvergenceError: no fit is possible (e.g. no repeat buyer).
@@ -76,7 +80,7 @@ def btyd_churn_risk(mart: Mart, as_of: dt.date, horizon_days: int = HORIZON_DAYS
         columns=dict(zip(("frequency", "recency", "T"), BTYD_COLUMNS, strict=True))
     )
     columns = [frame[c].to_numpy(np.float64) for c in BTYD_COLUMNS]
-    fit = fit_transactions(lambda c: MBGNBD(penalizer_coef=c), columns)
+    fit = fit_transactions(lambda c: MBGNBD(penalizer_coef=c, max_iter=max_iter), columns)
     bought = any_purchase_probability(fit.model, frame, horizon_days / DAYS_PER_WEEK)
     risk = pd.Series(1.0 - bought, index=pd.Index(summary["customer_id"], name="customer_id"))
     source = (
@@ -86,10 +90,13 @@ def btyd_churn_risk(mart: Mart, as_of: dt.date, horizon_days: int = HORIZON_DAYS
     return BtydChurnRisk(risk, f"{source} ({fit.note.rstrip('.')})" if fit.note else source)
 
 
-def store_btyd_churn_risk(mart: Mart, as_of: dt.date) -> BtydChurnRisk | None:
-    """:func:`btyd_churn_risk` as of ``as_of``, stored as the ``churn_risk`` scores of model
-    :data:`HISTORY_MODEL` (replacing that model's scores of the date); None, and nothing
-    done, when a churn model has scored the date (its risk is the one read).
+def store_btyd_churn_risk(
+    mart: Mart, as_of: dt.date, *, max_iter: int = MAX_ITER
+) -> BtydChurnRisk | None:
+    """:func:`btyd_churn_risk` as of ``as_of`` (fitted with the iteration limit
+    ``max_iter``), stored as the ``churn_risk`` scores of model :data:`HISTORY_MODEL`
+    (replacing that model's scores of the date); None, and nothing done, when a churn model
+    has scored the date (its risk is the one read).
 
     Raises:
         ConvergenceError: no fit is possible (e.g. no repeat buyer).
@@ -102,6 +109,6 @@ def store_btyd_churn_risk(mart: Mart, as_of: dt.date) -> BtydChurnRisk | None:
     )
     if int(modelled.count().execute()):
         return None
-    found = btyd_churn_risk(mart, as_of)
+    found = btyd_churn_risk(mart, as_of, max_iter=max_iter)
     store_scores(mart, as_of, HISTORY_MODEL, churn, found.risk.index, found.risk.to_numpy())
     return found

@@ -78,7 +78,7 @@ from segmint.models.propensity import (
     check_two_classes,
 )
 from segmint.scoring.campaigns.assignment import assignment_key
-from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, finding
+from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, MAX_ITER, finding
 from segmint.scoring.score_rows import score_rows
 
 
@@ -346,6 +346,7 @@ def btyd_baselines(
     target: Target,
     *,
     strict: bool = False,
+    max_iter: int = MAX_ITER,
 ) -> Baselines:
     """BTYD scores for the validation customers, oriented like ``target``'s label.
 
@@ -353,7 +354,9 @@ def btyd_baselines(
     held-out likelihood is fitted instead, as by ``segmint clv fit``
     (:func:`segmint.models.boundary.fit_transactions`), and the note says so; with
     ``strict`` it is refused, as ``clv fit --strict`` refuses it. When no fit is possible
-    at all there is no baseline to compare with, and the note says why.
+    at all there is no baseline to compare with, and the note says why. ``max_iter``: the
+    optimiser's iteration limit of the fit (one that reaches it keeps where it stopped and
+    warns).
 
     Raises:
         ConvergenceError: ``strict`` and the BG/NBD's maximum is on the boundary.
@@ -361,7 +364,9 @@ def btyd_baselines(
     buyers = validation["btyd_frequency"].notna().to_numpy()
     columns = [validation.loc[buyers, c].to_numpy(np.float64) for c in BTYD_COLUMNS]
     try:
-        fit = fit_transactions(lambda c: BGNBD(penalizer_coef=c), columns, strict=strict)
+        fit = fit_transactions(
+            lambda c: BGNBD(penalizer_coef=c, max_iter=max_iter), columns, strict=strict
+        )
     except (ConvergenceError, ModelInputError) as exc:
         if strict and isinstance(exc, NoPlainFitError):
             raise ConvergenceError(f"BTYD baseline: {exc.finding} {LEAVE_OUT_STRICT}.") from None

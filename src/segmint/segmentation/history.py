@@ -1,11 +1,14 @@
-"""The ``history`` retention rule: stored assignments and scores kept for a period.
+"""The ``history`` retention rule: stored assignments, scores and recommendations kept for
+a period.
 
 Every segmentation and score stored at a new date adds a row per customer (at a million
-customers a daily refresh adds about 80 MiB). ``segmint retention --history 400d`` keeps,
-of each series, the dates within the period counted back from the series' own latest date:
-a segmentation's ``assignments`` (all its versions), a ``(model, score_name)``'s
-``scores``. Counting from the series' latest date, not from today, keeps a history stored
-as of past dates, and every series keeps its latest date whatever the period.
+customers a daily refresh adds about 80 MiB), and every ``segmint recommend fit`` at a new
+date ``k`` rows per customer. ``segmint retention --history 400d`` keeps, of each series,
+the dates within the period counted back from the series' own latest date: a
+segmentation's ``assignments`` (all its versions), a ``(model, score_name)``'s ``scores``,
+the ``recommendations`` (one series: the lists of every date). Counting from the series'
+latest date, not from today, keeps a history stored as of past dates, and every series
+keeps its latest date whatever the period.
 
 Some older dates are kept because a reader needs them:
 
@@ -16,12 +19,22 @@ Some older dates are kept because a reader needs them:
   before the start: the segments ``segmint campaign results --segmentation`` breaks the
   results down by (:func:`segmint.scoring.campaigns.measure.campaign_results`).
 
+Of the recommendations only the latest date is sure to stay. What reads the lists reads
+each customer's latest (``segmint recommend show``, the 360° view, the API: a fit stores a
+list for everyone with a purchase by its date, so a customer with an older list normally
+has one of the latest date too), the latest date (``segmint recommend export``) or a date
+the user names (``--as-of``, refused with the stored dates when deleted). Campaigns
+measure segments, not lists; the Baskets page reads the run in ``model_runs``, which
+stays; a server's journal finds the people of a download in ``customers`` and ``orders``
+too (everyone with a list has orders), and a registered export keeps its own members.
+
 ``segment_runs`` is trimmed to what is left (:func:`segmint.segmentation.runs.trimmed_runs`)
 and ``segmentation_builds`` loses the entries of the deleted dates. These rows are not
 personal data, so the mart file is not rewritten (the engine reuses the freed blocks); a
 run that deleted rows is recorded in the audit log (action ``retention``) with its counts.
 The deletes are sqlglot statements with bound values
-(:func:`segmint.mart.privacy.retention.delete_dates`, ``delete_old_scores``).
+(:func:`segmint.mart.privacy.retention.delete_dates`, ``delete_old_scores``,
+``delete_old_recommendations``).
 """
 
 from __future__ import annotations
@@ -34,9 +47,14 @@ import pandas as pd
 
 from segmint.mart import Mart
 from segmint.mart.privacy import audit
-from segmint.mart.privacy.retention import HistoryResult, delete_dates, delete_old_scores
+from segmint.mart.privacy.retention import (
+    HistoryResult,
+    delete_dates,
+    delete_old_recommendations,
+    delete_old_scores,
+)
 from segmint.segmentation.builds import BUILDS
-from segmint.segmentation.runs import RUNS_TABLE, replace_runs, trimmed_runs
+from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE, replace_runs, trimmed_runs
 
 Doomed = dict[str, tuple[dt.date, tuple[dt.date, ...]]]
 """Segmentation → its cut-off and the dates of its assignments to delete."""
@@ -53,38 +71,54 @@ def apply_history(
     actor: str | None = None,
     now: dt.datetime | None = None,
 ) -> HistoryResult:
-    """Delete the assignments and scores older than ``days`` before their series' latest
-    date (but the dates readers need: module docstring); count only with ``dry_run``.
+    """Delete the assignments, scores and recommendation lists older than ``days`` before
+    their series' latest date (but the dates readers need: module docstring); count only
+    with ``dry_run``.
 
     A real run deletes in one transaction and audits itself when it deleted rows; the
     counts of a dry run are what a real run on the same mart deletes.
     """
     doomed = doomed_dates(mart, days)
     cuts = score_cutoffs(mart, days)
+    lists_cut = recommendations_cutoff(mart, days)
     cutoffs = tuple(
         [(f"assignments:{name}", cut) for name, (cut, _) in sorted(doomed.items())]
         + [(f"scores:{model}/{score}", cut) for model, score, cut in cuts]
+        + ([] if lists_cut is None else [("recommendations", lists_cut)])
     )
     if dry_run:
-        n_runs = sum(_fewer_runs(mart, name, cut, dates) for name, (cut, dates) in doomed.items())
+        n_runs = sum(_runs_gone(mart, name, cut, dates) for name, (cut, dates) in doomed.items())
         n_scores = sum(int(_old_scores(mart, *cut).count().execute()) for cut in cuts)
+        n_lists = 0 if lists_cut is None else int(_old_lists(mart, lists_cut).count().execute())
         n_assignments = _assignment_rows(mart, doomed)
-        return HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores)
-    n_assignments = n_runs = n_scores = 0
+        return HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores, n_lists)
+    n_assignments = n_runs = n_scores = n_lists = 0
     with mart.transaction():
         for name, (cut, dates) in doomed.items():
-            n_runs += _fewer_runs(mart, name, cut, dates, write=True)
+            n_runs += _runs_gone(mart, name, cut, dates, write=True)
             n_assignments += delete_dates(mart, "assignments", name, dates)
             if mart.has_table(BUILDS):
                 delete_dates(mart, BUILDS, name, dates)
         for model, score, cut in cuts:
             n_scores += delete_old_scores(mart, model, score, cut)
-        result = HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores)
+        if lists_cut is not None:
+            n_lists = delete_old_recommendations(mart, lists_cut)
+        result = HistoryResult(days, cutoffs, n_assignments, n_runs, n_scores, n_lists)
         if result.deleted:  # a run that deleted nothing leaves no entry (refreshes run it)
-            details = {"history_days": days, "assignments_deleted": n_assignments}
-            details |= {"segment_runs_deleted": n_runs, "scores_deleted": n_scores}
-            audit.record(mart, actor or audit.cli_actor(), "retention", details=details, now=now)
+            _audit(mart, result, actor or audit.cli_actor(), now)
     return result
+
+
+def _audit(mart: Mart, result: HistoryResult, actor: str, now: dt.datetime | None) -> None:
+    """Record a real run that deleted rows in the audit log (``retention``), with its counts."""
+    details = {
+        "history_days": result.days,
+        "assignments_deleted": result.assignments_deleted,
+        "segment_runs_deleted": result.segment_runs_deleted,
+        "scores_deleted": result.scores_deleted,
+        "recommendations_deleted": result.recommendations_deleted,
+    }
+    audit.record(mart, actor, "retention", details=details, now=now)
 
 
 def doomed_dates(mart: Mart, days: int) -> Doomed:
@@ -123,6 +157,19 @@ def score_cutoffs(mart: Mart, days: int) -> ScoreCuts:
     return cuts
 
 
+def recommendations_cutoff(mart: Mart, days: int) -> dt.date | None:
+    """The cut-off of the stored recommendation lists, ``days`` before the latest lists'
+    date; None when no list is dated before it (or the mart predates the table)."""
+    if not mart.has_table("recommendations"):
+        return None
+    r = mart.table("recommendations")
+    [span] = r.aggregate(first=r.as_of.min(), last=r.as_of.max()).to_pyarrow().to_pylist()
+    if span["last"] is None:
+        return None
+    cut = _day(span["last"]) - dt.timedelta(days=days)
+    return cut if _day(span["first"]) < cut else None
+
+
 def _day(value: dt.date | str) -> dt.date:
     """A date from what the engine hands back (a date, a timestamp or its text)."""
     return pd.Timestamp(value).date()
@@ -143,20 +190,26 @@ def _kept(mart: Mart, name: str, dates: Sequence[dt.date]) -> ir.Table:
     return a.filter((a.segmentation == name) & ~a.as_of.isin(list(dates)))
 
 
-def _fewer_runs(
+def _runs_gone(
     mart: Mart, name: str, cut: dt.date, dates: Sequence[dt.date], *, write: bool = False
 ) -> int:
-    """How many fewer runs ``name`` keeps once ``dates`` are deleted; ``write`` replaces
-    them (before the dates are deleted)."""
+    """How many stored runs of ``name`` are not among its runs once ``dates`` are deleted;
+    ``write`` replaces them (before the dates are deleted).
+
+    Not a difference of row counts: runs out of step with the assignments (an interrupted
+    write: :mod:`segmint.segmentation.runs`) are computed whole, and there may be more of
+    them than were stored. Each stored row is compared with the new ones on every column.
+    """
     if not mart.has_table(RUNS_TABLE):  # made from what is left with the next store
         return 0
     runs = mart.table(RUNS_TABLE)
-    before = int(runs.filter(runs.segmentation == name).count().execute())
+    stored = runs.filter(runs.segmentation == name)
     fresh = trimmed_runs(mart, name, cut, _kept(mart, name, dates))
+    same = [stored[c].identical_to(fresh[c]) for c in RUN_COLUMNS]
+    gone = int(stored.anti_join(fresh, same).count().execute())
     if write:
         replace_runs(mart, name, fresh)
-        return before - int(runs.filter(runs.segmentation == name).count().execute())
-    return before - int(fresh.count().execute())
+    return gone
 
 
 def _assignment_rows(mart: Mart, doomed: Doomed) -> int:
@@ -165,6 +218,11 @@ def _assignment_rows(mart: Mart, doomed: Doomed) -> int:
         int(a.filter((a.segmentation == name) & a.as_of.isin(list(dates))).count().execute())
         for name, (_, dates) in doomed.items()
     )
+
+
+def _old_lists(mart: Mart, cut: dt.date) -> ir.Table:
+    r = mart.table("recommendations")
+    return r.filter(r.as_of < cut)
 
 
 def _old_scores(mart: Mart, model: str, score: str, cut: dt.date) -> ir.Table:

@@ -131,14 +131,17 @@ def value_tiers(
     return joined.select(everyone.customer_id, joined.segment)
 
 
-def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
+def risk_scores(
+    mart: Mart, as_of: dt.date, model: str, max_iter: int | None = None
+) -> tuple[ir.Table, str]:
     """``customer_id``, ``risk`` and where it comes from.
 
     The stored ``churn_risk`` as of ``as_of`` (a churn model's before the one ``segmint clv
     score`` stores from the histories, :mod:`segmint.scoring.churn_source`); without one,
     the MBG/NBD's probability of no purchase in the next 90 days
-    (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`); when no MBG/NBD can be fitted,
-    1 - ``p_alive`` of ``model``, and the source says why.
+    (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`, fitted with the iteration limit
+    ``max_iter``; None: the fits' default); when no MBG/NBD can be fitted, 1 - ``p_alive``
+    of ``model``, and the source says why.
     """
     scores = mart.table("scores")
     churn = scores.filter((scores.as_of == as_of) & (scores.score_name == "churn_risk"))
@@ -148,10 +151,10 @@ def risk_scores(mart: Mart, as_of: dt.date, model: str) -> tuple[ir.Table, str]:
         chosen = _score(mart, as_of, name, "churn_risk")
         return chosen.select("customer_id", risk=chosen.value), source_of(name, as_of)
     from segmint.scoring.btyd_churn import btyd_churn_risk  # its learners load when used
-    from segmint.scoring.clv_fit import finding
+    from segmint.scoring.clv_fit import MAX_ITER, finding
 
     try:
-        btyd = btyd_churn_risk(mart, as_of)
+        btyd = btyd_churn_risk(mart, as_of, max_iter=MAX_ITER if max_iter is None else max_iter)
     except (ConvergenceError, ModelInputError) as exc:
         alive = _score(mart, as_of, model, "p_alive")
         source = f"1 - p_alive of {model} (no MBG/NBD: {finding(exc)})"
@@ -182,9 +185,11 @@ def value_risk_grid(
     tiers: ir.Table,
     names: list[str],
     risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
+    max_iter: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """Customers and their summed CLV per (tier, risk band), and where the risk came from."""
-    risk, source = risk_scores(mart, as_of, model)
+    """Customers and their summed CLV per (tier, risk band), and where the risk came from
+    (:func:`risk_scores`, whose fit, if any, stops at ``max_iter`` iterations)."""
+    risk, source = risk_scores(mart, as_of, model, max_iter)
     counts, value = _grid(tiers, risk, clv_scores(mart, as_of, model), names, risk_cuts)
     return counts, value, source
 

@@ -26,6 +26,7 @@ from segmint.insight.day_facts import DayFacts
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
+from segmint.mart.privacy import records_consent
 from segmint.segmentation import store
 from segmint.views import scores
 from segmint.views.cache import ResultCache
@@ -116,6 +117,15 @@ class Dashboard:
     def channels(self, mart: Mart) -> list[str]:
         """Contact channels an audience may be asked for (cached with the catalogue)."""
         return self.catalogue.get(("channels",), lambda: consent_channels(mart))
+
+    def records_consent(self, mart: Mart, channel: str) -> bool:
+        """Whether the mart records any consent on ``channel`` (cached with the catalogue, so
+        answered once per state of the data: a consents load clears it with the rest)."""
+        wanted = channel.strip().lower()
+        found: bool = self.catalogue.get(
+            ("records_consent", wanted), lambda: records_consent(mart, wanted)
+        )
+        return found
 
     def check_channel(self, mart: Mart, channel: str) -> str:
         """``channel`` in lower case when it is a known contact channel.

@@ -234,7 +234,8 @@ class ClvScoreOptions:
         penalizer: L2 penalty of a new fit.
         chunk_size: customers scored at a time by the models not scored in the engine
             (:mod:`segmint.scoring.clv_expression`).
-        max_iter: the optimiser's iteration limit of a new fit.
+        max_iter: the optimiser's iteration limit of a new fit, and of the MBG/NBD fitted
+            for the purchase histories' churn risk.
     """
 
     horizon_weeks: float = 52.0
@@ -305,15 +306,16 @@ def score(
             fitted = new_fit(mart, day, o.model, (o.penalizer, o.max_iter), say, summary)
             run = scored(fitted, summary)
     step("each buyer's risk of no purchase in the next 90 days")
-    store_history_risk(mart, day, say)
+    store_history_risk(mart, day, say, o.max_iter)
     return run
 
 
-def store_history_risk(mart: Mart, day: dt.date, say: Say) -> None:
+def store_history_risk(mart: Mart, day: dt.date, say: Say, max_iter: int = MAX_ITER) -> None:
     """Store the purchase histories' churn risk as of ``day`` for the value x risk grid
-    (:func:`segmint.scoring.btyd_churn.store_btyd_churn_risk`), and say what was done."""
+    (:func:`segmint.scoring.btyd_churn.store_btyd_churn_risk`, fitted with the iteration
+    limit ``max_iter``), and say what was done."""
     try:
-        found = store_btyd_churn_risk(mart, day)
+        found = store_btyd_churn_risk(mart, day, max_iter=max_iter)
     except (ConvergenceError, ModelInputError) as exc:
         say(f"no churn risk from the purchase histories as of {day}: {exc}")
         return
@@ -414,18 +416,21 @@ def run_clv(
     model: str = "bgnbd",
     horizon_weeks: float = 52.0,
     annual_discount_rate: float = 0.10,
+    max_iter: int = MAX_ITER,
 ) -> ScoreRun:
     """Fit ``model`` with Gamma-Gamma on everything up to ``as_of``, store it, score every buyer.
 
     Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
     ``expected_spend`` per customer in ``scores``, with the purchase histories' churn risk
-    (:func:`store_history_risk`).
+    (:func:`store_history_risk`). ``max_iter``: the iteration limit of every fit (one that
+    reaches it keeps where it stopped and warns).
     """
     day = checked_as_of(mart, as_of)
-    fitted = fit_clv(fetch.frame(btyd_summary(mart, day)), check_model(model))
+    summary = fetch.frame(btyd_summary(mart, day))
+    fitted = fit_clv(summary, check_model(model), max_iter=max_iter)
     store_fit(mart, fitted, day)
     run = score_customers(
         mart, fitted, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate
     )
-    store_history_risk(mart, day, _quiet)
+    store_history_risk(mart, day, _quiet, max_iter)
     return run

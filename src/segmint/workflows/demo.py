@@ -18,6 +18,7 @@ from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestResult
 from segmint.scoring.campaigns import CampaignExistsError, CampaignResults, CreatedCampaign
+from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.scoring.recommend.store import StoredRun
 from segmint.synth import synthesize
@@ -72,9 +73,10 @@ class DemoRun:
     measured: CampaignResults | None = None
 
 
-def build(mart: Mart, data: Path) -> DemoRun:
+def build(mart: Mart, data: Path, *, max_iter: int = MAX_ITER) -> DemoRun:
     """Load the folder ``data``, then RFM, lifecycle, rules, CLV, churn, value, clusters and
-    every customer's recommendations."""
+    every customer's recommendations; ``max_iter``: the iteration limit of the CLV fits and
+    of the churn model's BTYD baseline."""
     loads = load.load_folder(mart, data)
     day, features = refresh_features(mart)  # built once, used by every segmentation
     runs = [
@@ -83,9 +85,9 @@ def build(mart: Mart, data: Path) -> DemoRun:
         segment.run_rules(mart, DEMO_RULES, demo_rules(), day, features=features),
     ]
     profiles = [profile.profile(mart, name) for name in ("rfm", "lifecycle")]
-    scored = clv.run_clv(mart)
-    churn = predict.run_prediction(mart, "churn", scored.as_of)
-    tiers = value.run_value(mart, scored.as_of)
+    scored = clv.run_clv(mart, max_iter=max_iter)
+    churn = predict.run_prediction(mart, "churn", scored.as_of, max_iter=max_iter)
+    tiers = value.run_value(mart, scored.as_of, max_iter=max_iter)
     found = clusters.run_clusters(mart, "clusters", options=clusters.ClusterOptions(n_bootstrap=0))
     cards = profile.personas(mart, "clusters")
     recommended = recommend.fit(mart, day)

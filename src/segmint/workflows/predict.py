@@ -22,6 +22,7 @@ import pandas as pd
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.models.propensity import PropensityClassifier, evaluate, feature_importance
+from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
 from segmint.scoring.propensity import (
     TARGETS,
@@ -88,16 +89,17 @@ def run_prediction(
     random_state: int = 0,
     training_rows: int = TRAINING_ROWS,
     strict: bool = False,
+    max_iter: int = MAX_ITER,
 ) -> PredictionRun:
     """Train, evaluate against the BTYD baseline, score every customer as of ``D`` and store.
 
     ``split``: ``auto`` (seasonal once the history reaches a year before the evaluated
-    window, else consecutive), ``seasonal`` or ``consecutive``
-    (:func:`segmint.scoring.propensity.plan_split`). ``features``: every feature as of
-    ``as_of``, when the caller has them stored already (else they are built).
-    ``training_rows``: customers each training and evaluation set holds at most (a
-    seeded sample of a larger population); every customer is scored, in chunks. ``strict``:
-    refuse a BTYD baseline whose maximum is on the boundary (:func:`btyd_baselines`).
+    window, else consecutive), ``seasonal`` or ``consecutive`` (:func:`plan_split`).
+    ``features``: every feature as of ``as_of``, when the caller has them stored already
+    (else they are built). ``training_rows``: customers each training and evaluation set
+    holds at most (a seeded sample of a larger population); every customer is scored, in
+    chunks. ``strict``: refuse a BTYD baseline whose maximum is on the boundary
+    (:func:`btyd_baselines`); ``max_iter``: the iteration limit of the baseline's fit.
 
     Raises:
         PredictionError: unknown target, too little history for the horizon and split, or
@@ -113,7 +115,7 @@ def run_prediction(
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
     X_val, y_val = validation
     scores = {target.model: model.predict_proba(X_val)[:, 1]}
-    baselines = btyd_baselines(train, X_val, horizon, target, strict=strict)
+    baselines = btyd_baselines(train, X_val, horizon, target, strict=strict, max_iter=max_iter)
     scores |= baselines.scores
     metrics = {name: evaluate(y_val, values) for name, values in scores.items()}
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
@@ -203,6 +205,7 @@ def refresh_scores(
     features: ibis.Table | None = None,
     retrain: bool = False,
     strict: bool = False,
+    max_iter: int = MAX_ITER,
 ) -> ScoreRefresh:
     """Store churn and intent scores as of ``as_of``, and score CLV with the stored fit.
 
@@ -211,7 +214,8 @@ def refresh_scores(
     with ``retrain``, the model is trained again (:func:`run_prediction`, default horizon).
     ``features``: every feature as of the date, when the caller has them already (else they
     come from the feature store, built only where it is stale). ``strict``: a model trained
-    again refuses a BTYD baseline whose maximum is on the boundary.
+    again refuses a BTYD baseline whose maximum is on the boundary; ``max_iter``: the
+    iteration limit of its baseline's fit.
     The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
     only if it was fitted as of ``as_of`` or earlier, so no score sees later data. The
     stored retention policy is applied first.
@@ -223,7 +227,9 @@ def refresh_scores(
     predictions = []
     for name in TARGETS:
         reused = None if retrain else stored_scoring(mart, name, day, features)
-        trained = reused or run_prediction(mart, name, day, features=features, strict=strict)
+        trained = reused or run_prediction(
+            mart, name, day, features=features, strict=strict, max_iter=max_iter
+        )
         predictions.append(trained)
     stored = latest_fit(mart)
     clv = None

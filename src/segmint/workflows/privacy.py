@@ -308,7 +308,7 @@ def apply_stored_retention(
     :func:`segmint.workflows.predict.refresh_scores`), so nothing is computed from data the
     policy no longer keeps. A run that deleted events or personal data rewrites the mart
     file. The ``history`` rule (``history=True``: :func:`segmint.workflows.refresh.refresh`
-    only) trims the stored assignments and scores without a rewrite; it is storage, not
+    only) trims the stored assignments, scores and recommendations without a rewrite; it is storage, not
     what a computation may read, so a segmentation command does not pay its scan.
     """
     policy = core.retention_policy(mart)

@@ -22,6 +22,7 @@ from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, IngestResult
+from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.workflows import clv, load, profile, segment
 from segmint.workflows.features import refresh_features
@@ -63,8 +64,10 @@ def quickstart(
     options: IngestOptions | None = None,
     *,
     on_step: Step | None = None,
+    max_iter: int = MAX_ITER,
 ) -> QuickstartRun:
-    """Load ``path`` as transactions and run the first analyses (see the module docstring).
+    """Load ``path`` as transactions and run the first analyses (see the module docstring);
+    ``max_iter``: the iteration limit of the CLV fits.
 
     Raises:
         InputError, SchemaError: the file cannot be loaded (the message gives the fix:
@@ -80,7 +83,7 @@ def quickstart(
         segment.run_lifecycle(mart, day, features=features),
     ]
     step("CLV")
-    scored, note = _clv(mart, day)
+    scored, note = _clv(mart, day, max_iter)
     step("money and personas")
     described = profile.profile(mart, "rfm", day)
     cards = personas_from_profile(described, segment_p_alive(mart, "rfm", day))
@@ -89,7 +92,7 @@ def quickstart(
     )
 
 
-def _clv(mart: Mart, day: dt.date) -> tuple[ScoreRun | None, str]:
+def _clv(mart: Mart, day: dt.date, max_iter: int) -> tuple[ScoreRun | None, str]:
     """CLV scores when enough customers bought twice, else None and the reason."""
     summary = btyd_summary(mart, day).to_pandas()
     repeaters = int((summary.frequency > 0).sum())
@@ -99,7 +102,7 @@ def _clv(mart: Mart, day: dt.date) -> tuple[ScoreRun | None, str]:
             f"{MIN_REPEAT_BUYERS} are needed to fit a purchase model)"
         )
     try:
-        return clv.run_clv(mart, day), ""
+        return clv.run_clv(mart, day, max_iter=max_iter), ""
     except SegmintError as exc:
         return None, f"CLV not fitted: {exc}"
 

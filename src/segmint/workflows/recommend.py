@@ -199,11 +199,13 @@ def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFram
     method, reason, as_of.
 
     Raises:
-        MartError: nothing stored for that customer (as of that date).
+        MartError: nothing stored for that customer (as of that date); a date with no
+            lists at all (never fitted, or deleted by the ``history`` retention rule) names
+            the stored dates.
     """
     stored = mart.table("recommendations")
     mine = stored.filter(stored.customer_id == customer_id)
-    day = parse_as_of(as_of) if as_of else mine.as_of.max().execute()
+    day = lists_day(mart, parse_as_of(as_of)) if as_of else mine.as_of.max().execute()
     if day is None or pd.isna(day):
         customers = mart.table("customers")
         if not scalar(customers.filter(customers.customer_id == customer_id).count()):

@@ -25,6 +25,7 @@ from segmint.features import StoredFeatures, load_features, store_features
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.mart.privacy.retention import RetentionResult
+from segmint.scoring.clv_fit import MAX_ITER
 from segmint.segmentation import store
 from segmint.segmentation.rfm import SegmentRule
 from segmint.workflows.clusters import assign_clusters
@@ -62,11 +63,18 @@ class RefreshRun:
 
 
 def refresh(
-    mart: Mart, as_of: AsOf | None = None, step: Step | None = None, *, strict: bool = False
+    mart: Mart,
+    as_of: AsOf | None = None,
+    step: Step | None = None,
+    *,
+    strict: bool = False,
+    max_iter: int = MAX_ITER,
 ) -> RefreshRun:
     """Bring every stored segmentation and score to ``as_of`` (default: the last day with
     orders); see the module docstring for the order. ``strict``: the scores are skipped,
-    saying why, rather than fitted past a BTYD baseline's boundary maximum."""
+    saying why, rather than fitted past a BTYD baseline's boundary maximum. ``max_iter``:
+    the iteration limit of every fit the run makes (the BTYD baselines of churn and intent
+    models trained again, the churn risk of value tiers when none is stored)."""
     say = step or (lambda _: None)
     say("applying the retention policy")
     retention = apply_stored_retention(mart, history=True)
@@ -82,21 +90,29 @@ def refresh(
             _rerun(mart, run, name, kind, features)
     say("churn, intent and CLV scores")
     try:
-        scores = refresh_scores(mart, day, features=features, strict=strict)
+        scores = refresh_scores(mart, day, features=features, strict=strict, max_iter=max_iter)
     except SegmintError as exc:
         run.skipped["scores"] = str(exc)
         scores = None
     for name in sorted(n for n, k in kinds.items() if k == "value"):
         say(f"value tiers {name}")
-        _rerun(mart, run, name, "value", features)
+        _rerun(mart, run, name, "value", features, max_iter)
     others = {n: k for n, k in kinds.items() if k not in (*FEATURE_KINDS, "value")}
     for name, kind in others.items():
         run.skipped[name] = f"kind '{kind}' is refreshed by its own command"
     return RefreshRun(day, stored, run.segmentations, run.skipped, scores, retention)
 
 
-def _rerun(mart: Mart, run: RefreshRun, name: str, kind: str, features: ibis.Table) -> None:
-    """Store ``name`` again as of the run's date from its stored definition; a failure is
+def _rerun(
+    mart: Mart,
+    run: RefreshRun,
+    name: str,
+    kind: str,
+    features: ibis.Table,
+    max_iter: int = MAX_ITER,
+) -> None:
+    """Store ``name`` again as of the run's date from its stored definition (value tiers
+    fitting their churn risk, if any, with the iteration limit ``max_iter``); a failure is
     recorded in ``run.skipped`` and the refresh goes on."""
     definition = store.definition(mart, name).definition
     day = run.as_of
@@ -122,7 +138,12 @@ def _rerun(mart: Mart, run: RefreshRun, name: str, kind: str, features: ibis.Tab
             assign_clusters(mart, name, day, table=features)
         else:
             run_value(
-                mart, day, model=definition["model"], cuts=tuple(definition["cuts"]), name=name
+                mart,
+                day,
+                model=definition["model"],
+                cuts=tuple(definition["cuts"]),
+                name=name,
+                max_iter=max_iter,
             )
     except SegmintError as exc:
         run.skipped[name] = str(exc)

@@ -59,6 +59,7 @@ def run_value(
     cuts: tuple[float, ...] = DEFAULT_CUTS,
     risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
     name: str = "value",
+    max_iter: int | None = None,
 ) -> ValueRun:
     """Store value tiers as segmentation ``name`` (kind ``value``) and build the risk grid.
 
@@ -68,6 +69,9 @@ def run_value(
         cuts: cumulative shares of customers, best first, at which a new tier starts.
         risk_cuts: churn risk at which the medium and high risk bands start.
         name: the segmentation to store.
+        max_iter: the iteration limit of the MBG/NBD fitted for the churn risk when no
+            churn_risk is stored for the date (None: the fits' default); a fit that
+            reaches it keeps where it stopped and warns.
 
     Raises:
         InputError: bad cuts, or no CLV scores stored yet.
@@ -86,5 +90,5 @@ def run_value(
     sizes_series = sizes.set_index("segment")["n"].reindex(order, fill_value=0)
     if not sizes_series[store.UNASSIGNED]:
         sizes_series = sizes_series.drop(store.UNASSIGNED)
-    grid, grid_value, source = value_risk_grid(mart, day, model, tiers, names, risk_cuts)
+    grid, grid_value, source = value_risk_grid(mart, day, model, tiers, names, risk_cuts, max_iter)
     return ValueRun(name, stored.version, day, model, sizes_series, grid, grid_value, source)

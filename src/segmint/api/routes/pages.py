@@ -23,6 +23,8 @@ from segmint.views.segment_detail import page_of
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+AUDIENCE_CHANNEL = "email"
+"""The channel of the explorer's audience export (the audiences route's default)."""
 AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
 Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
 
@@ -162,7 +164,9 @@ def _members_context(
     day: dt.date,
     page_no: int,
 ) -> dict[str, Any]:
-    """One page of the segment's members, highest spend first (analysts and admins only)."""
+    """One page of the segment's members, highest spend first, and whether e-mail consents
+    are recorded, without which the audience export has nobody to hand out (analysts and
+    admins only)."""
     context: dict[str, Any] = {"members": None, "page_no": page_no}
     if role.allows(Role.analyst):
         ranked = dashboard.ranked_members(
@@ -173,6 +177,7 @@ def _members_context(
         context["members"] = members.to_dict("records")
         context["members_total"] = total
         context["pages"] = max(1, -(-total // PAGE_SIZE))
+        context["email_consents"] = dashboard.records_consent(mart, AUDIENCE_CHANNEL)
     return context
 
 

@@ -128,8 +128,18 @@ def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir
 
 
 def records_consent(mart: Mart, channel: str) -> bool:
-    """True when the mart holds a consent on ``channel``, granted or withdrawn, of anyone."""
-    return bool(scalar(latest_consent(mart, channel).count()))
+    """True when the mart holds a consent on ``channel``, granted or withdrawn, of anyone.
+
+    An existence test: the engine stops at the first row on the channel, so the answer costs
+    little even with millions of consents (pages ask it on every view).
+
+    Raises:
+        ConsentError: ``channel`` is empty.
+    """
+    wanted = normalise_channel(channel)
+    consents = mart.table("consents")
+    mine = consents.filter(trimmed(consents.channel).lower() == wanted)
+    return bool(scalar(mine.select("channel").limit(1).count()))
 
 
 def refuse_unrecorded_channel(

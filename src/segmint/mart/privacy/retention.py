@@ -10,9 +10,10 @@ refresh, e.g. ``events 400d``, ``pii_inactive 3y`` and ``history 400d``:
   deleted. Their pseudonymous history (orders, segments, scores) stays for analysis; a
   customer whose activity is unknown (no signup date, no order, no event) is not inactive;
 * ``history``: stored segment assignments and scores older than the period counted back
-  from their own series' latest date (storage, not privacy: see
-  :mod:`segmint.segmentation.history`, which applies it with :func:`delete_dates` and
-  :func:`delete_old_scores`).
+  from their own series' latest date, and recommendation lists older than the period
+  before the latest lists (storage, not privacy: see :mod:`segmint.segmentation.history`,
+  which applies it with :func:`delete_dates`, :func:`delete_old_scores` and
+  :func:`delete_old_recommendations`).
 
 Periods are whole days, weeks (7 d), months (30 d) or years (365 d): ``400d``, ``52w``,
 ``18m``, ``3y``. :func:`apply_retention` with ``dry_run=True`` counts what a real run would
@@ -91,10 +92,13 @@ class HistoryResult:
     Attributes:
         days: the period kept before each series' latest date.
         cutoffs: each series that loses rows (``assignments:NAME``,
-            ``scores:MODEL/SCORE``) with its cut-off date: rows dated before it go.
+            ``scores:MODEL/SCORE``, ``recommendations``) with its cut-off date: rows dated
+            before it go.
         assignments_deleted: ``assignments`` rows deleted.
-        segment_runs_deleted: how many fewer ``segment_runs`` rows there are.
+        segment_runs_deleted: stored ``segment_runs`` rows no longer there (a run cut at
+            the cut-off counts: it is stored again from its first date kept).
         scores_deleted: ``scores`` rows deleted.
+        recommendations_deleted: ``recommendations`` rows deleted.
     """
 
     days: int
@@ -102,11 +106,17 @@ class HistoryResult:
     assignments_deleted: int = 0
     segment_runs_deleted: int = 0
     scores_deleted: int = 0
+    recommendations_deleted: int = 0
 
     @property
     def deleted(self) -> int:
-        """Rows deleted in all three tables."""
-        return self.assignments_deleted + self.segment_runs_deleted + self.scores_deleted
+        """Rows deleted in all four tables."""
+        return (
+            self.assignments_deleted
+            + self.segment_runs_deleted
+            + self.scores_deleted
+            + self.recommendations_deleted
+        )
 
 
 def parse_period(spec: str) -> int:
@@ -298,6 +308,13 @@ def delete_old_scores(mart: Mart, model: str, score_name: str, cutoff: dt.date) 
         sge.LT(this=column("as_of"), expression=bound()),
     )
     return delete_where(mart, "scores", condition, [model, score_name, cutoff])
+
+
+def delete_old_recommendations(mart: Mart, cutoff: dt.date) -> int:
+    """Delete the stored recommendation lists dated before ``cutoff`` (the ``history``
+    rule); the number of rows deleted."""
+    condition = sge.LT(this=column("as_of"), expression=bound())
+    return delete_where(mart, "recommendations", condition, [cutoff])
 
 
 def _cutoff(moment: dt.datetime, days: int | None) -> dt.datetime | None:

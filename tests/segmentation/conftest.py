@@ -1,0 +1,60 @@
+"""Helpers shared by the tests of the stored runs and of the ``history`` rule: random
+stores of small segmentations, and the runs kept beside what the 360° view computes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+from hypothesis import strategies as st
+
+from segmint.mart import Mart
+from segmint.segmentation import store
+from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
+from segmint.serving.histories import segment_runs
+
+CUSTOMERS = ["c1", "c2", "c3", "c4"]
+DAY = dt.date(2025, 1, 1)
+
+Write = tuple[str, int, int, dict[str, str]]
+"""A store: segmentation, definition, day offset, each customer's segment."""
+
+
+def writes(last_offset: int, max_size: int) -> st.SearchStrategy[list[Write]]:
+    """Lists of stores of two segmentations (two definitions each) at day offsets up to
+    ``last_offset``, each giving some of :data:`CUSTOMERS` a segment."""
+    return st.lists(
+        st.tuples(
+            st.sampled_from(["rfm", "tiers"]),
+            st.integers(1, 2),
+            st.integers(0, last_offset),
+            st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
+        ),
+        min_size=1,
+        max_size=max_size,
+    )
+
+
+def day(offset: int) -> dt.date:
+    """The date ``offset`` days after :data:`DAY`."""
+    return DAY + dt.timedelta(days=offset)
+
+
+def save(mart: Mart, write: Write) -> None:
+    """Store ``write`` as a rules segmentation whose definition is its number."""
+    name, definition, offset, segments = write
+    frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
+    store.save(mart, name, "rules", {"definition": definition}, day(offset), ibis.memtable(frame))
+
+
+def kept(mart: Mart) -> list[tuple[object, ...]]:
+    """The runs the store keeps, sorted."""
+    listed = ", ".join(RUN_COLUMNS)
+    return sorted(mart.raw.execute(f"SELECT {listed} FROM {RUNS_TABLE}").fetchall())
+
+
+def computed(mart: Mart) -> list[tuple[object, ...]]:
+    """The runs as the 360° view computes them from the assignments (its specification)."""
+    found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
+    return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
