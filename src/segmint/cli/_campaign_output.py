@@ -10,12 +10,13 @@ import typer
 from rich.table import Table
 
 from segmint.cli._output import err, out
-from segmint.models.experiments import PowerResult
-from segmint.scoring.campaigns import CreatedCampaign
-from segmint.scoring.campaigns.send import Manifest
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from segmint.models.experiments import PowerResult
+    from segmint.scoring.campaigns import CreatedCampaign
+    from segmint.scoring.campaigns.send import Manifest
 
 
 class Format(StrEnum):

@@ -7,10 +7,13 @@ import json
 from typing import Any
 
 import pandas as pd
+import typer
 from rich.markup import escape
 from rich.table import Table
 
+from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
+from segmint.mart import csv_safety
 from segmint.models.covariates import CovariateModel
 from segmint.scoring.clv_backtest import METRICS
 from segmint.scoring.clv_fit import ClvFit
@@ -124,6 +127,16 @@ def show_scores(run: ScoreRun) -> None:
         view.add_row(name, f"{total:,.2f}", f"{total / run.n_customers:,.4f}")
     out.print(view)
     out.print(f"{run.n_customers:,} customers scored", highlight=False)
+
+
+def print_backtest(result: Backtest, format_: OutputFormat) -> None:
+    """The metrics of every model: JSON records or CSV rows for scripts, else a table."""
+    if format_ == OutputFormat.json:
+        typer.echo(result.metrics.to_json(orient="records"))
+    elif format_ == OutputFormat.csv:
+        typer.echo(csv_safety.to_csv(result.metrics), nl=False)
+    else:
+        show_backtest(result)
 
 
 def show_backtest(result: Backtest) -> None:

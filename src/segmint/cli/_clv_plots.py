@@ -1,6 +1,7 @@
 """The diagnostic plots of ``segmint clv fit``: written after the fit is stored.
 
-The HTML page needs nothing; PNG files need a Chromium for ``kaleido`` to render them. By
+:func:`write_fit_plots` draws them, writes them and lists them for erasures. The HTML page
+needs nothing; PNG files need a Chromium for ``kaleido`` to render them. By
 default they are written when they can be, so a machine without a browser gets the page and
 a note rather than an error after the fit was stored; ``--png`` makes them required and
 ``--no-png`` leaves them out.
@@ -13,10 +14,26 @@ from typing import TYPE_CHECKING
 
 from segmint.cli._output import err
 from segmint.exceptions import InputError
-from segmint.views.plots.clv import write_diagnostics
+from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+
+    from segmint.workflows.clv import ClvFitRun
+
+
+def write_fit_plots(
+    run: ClvFitRun, folder: Path, png: bool | None, mart: Path | None
+) -> list[Path]:
+    """Draw the diagnostics of the fit ``run``, write them (:func:`write_plots`) and register
+    the files in ``mart``: drawn from every customer's history, they are listed by erasures."""
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
+    written = write_plots(diagnostic_figures(run.diagnostics), folder, png)
+    with connect(mart) as m:
+        privacy.register_files(m, written, "plot", f"CLV diagnostics of run {run.run_id}")
+    return written
 
 
 def write_plots(figures: dict[str, go.Figure], folder: Path, png: bool | None) -> list[Path]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from segmint.config import get_settings
 from segmint.exceptions import SchemaError
-from segmint.mart import Mart, connect
 from segmint.mart.presets import PRESETS
+
+if TYPE_CHECKING:
+    from segmint.mart import Mart
 
 MapOption = Annotated[
     list[str] | None,
@@ -96,6 +98,8 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
 def target_mart(path: Path | None, dry_run: bool) -> Mart:
     """The mart to load into: read-only for a dry run (an empty one in memory when the
     file does not exist yet), so a dry run can never write."""
+    from segmint.mart import connect
+
     if not dry_run:
         return connect(path)
     target = path if path is not None else get_settings().mart

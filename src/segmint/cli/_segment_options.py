@@ -13,7 +13,7 @@ import typer
 
 from segmint.cli._clv_options import MaxIterOption
 from segmint.exceptions import InputError, SegmintError
-from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS
+from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 if TYPE_CHECKING:  # the cluster workflow loads scikit-learn: only `segment cluster` needs it
     from typing import Literal

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from segmint.cli._audit_output import show_export
 from segmint.cli._options import (
     AsOfOption,
     ChannelOption,
@@ -18,14 +17,14 @@ from segmint.cli._options import (
     PseudonymiseOption,
 )
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.mart import connect, csv_safety
-from segmint.workflows import assignments as stored
-from segmint.workflows.privacy import ExportOptions
 
 
 @user_errors
 def segmentations(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List stored segmentations with their versions and dates."""
+    from segmint.mart import connect, csv_safety
+    from segmint.workflows import assignments as stored
+
     with connect(mart, read_only=True) as m:
         frame = stored.segmentations(m)
     if format_ == OutputFormat.json:
@@ -73,6 +72,11 @@ def assignments(
 
     Forgotten people are left out; with --channel, so is everyone whose latest consent
     there does not grant contact. The file is registered, so an erasure lists it."""
+    from segmint.cli._audit_output import show_export
+    from segmint.mart import connect
+    from segmint.workflows import assignments as stored
+    from segmint.workflows.privacy import ExportOptions
+
     stored.check_export_path(out_file)
     options = ExportOptions(channel, pseudonymise)
     with connect(mart, create=False) as m, steps(f"exporting {segmentation}"):

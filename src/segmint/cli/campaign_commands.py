@@ -7,7 +7,6 @@ scripts), notes and warnings to stderr.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 
 from segmint.cli import campaign_results_commands
+from segmint.cli._campaign_options import SELECT_HELP, day, selection
 from segmint.cli._campaign_output import (
     Format,
     FormatOpt,
@@ -25,35 +25,12 @@ from segmint.cli._campaign_output import (
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
 from segmint.cli.preload import preload
-from segmint.exceptions import InputError
-from segmint.features.asof import parse_flag_date
-from segmint.mart import connect
-from segmint.scoring.campaigns import parse_share
-from segmint.workflows import campaigns
 
 Opt = typer.Option
 campaign_app = typer.Typer(
     help="Campaigns with control groups: create, power, export, results, list.",
     no_args_is_help=True,
 )
-_SELECT_HELP = "Keep only the top share by uplift, e.g. 'uplift-top 30%' (needs --from-campaign)."
-
-
-def _day(text: str | None, flag: str) -> dt.date | None:
-    return None if text is None else parse_flag_date(text, flag)
-
-
-def _selection(select: str | None, source: str | None) -> tuple[float | None, str | None]:
-    """``uplift-top 30%`` as the share 0.3, with the campaign it is learnt from."""
-    if select is None and source is None:
-        return None, None
-    words = (select or "").split(maxsplit=1)
-    if len(words) != 2 or words[0] != "uplift-top" or source is None:
-        raise InputError(
-            "an uplift selection is given as `uplift-top 30%` together with --from-campaign "
-            f"NAME; got {select!r} and --from-campaign {source!r}."
-        )
-    return parse_share(words[1]), source
 
 
 @user_errors
@@ -73,7 +50,7 @@ def create(
         float, Opt("--cost-per-contact", help="Cost of one contact, for ROI.")
     ] = 0.0,
     as_of: Annotated[str | None, Opt("--as-of", help="Date of the stored segments.")] = None,
-    select: Annotated[str | None, Opt("--select", help=_SELECT_HELP)] = None,
+    select: Annotated[str | None, Opt("--select", help=SELECT_HELP)] = None,
     from_campaign: Annotated[
         str | None, Opt("--from-campaign", help="Measured campaign the uplift is learnt from.")
     ] = None,
@@ -81,7 +58,10 @@ def create(
     format_: FormatOpt = Format.human,
 ) -> None:
     """Choose the audience (consent and suppression first), split it, write it once."""
-    share, source = _selection(select, from_campaign)
+    from segmint.mart import connect
+    from segmint.workflows import campaigns
+
+    share, source = selection(select, from_campaign)
     options = campaigns.CreateOptions(
         segmentation=segmentation,
         segments=tuple(segment),
@@ -89,10 +69,10 @@ def create(
         holdout=holdout,
         stratify_by=stratify_by,
         seed=seed,
-        start=_day(start, "--start"),
-        end=_day(end, "--end"),
+        start=day(start, "--start"),
+        end=day(end, "--end"),
         cost_per_contact=cost_per_contact,
-        as_of=_day(as_of, "--as-of"),
+        as_of=day(as_of, "--as-of"),
         select_share=share,
         select_from=source,
     )
@@ -123,6 +103,8 @@ def power(
     format_: FormatOpt = Format.human,
 ) -> None:
     """Members needed to detect a lift, or the smallest lift an audience can detect."""
+    from segmint.workflows import campaigns
+
     if lift is None and audience is None:
         lift = 0.10
     options = campaigns.PowerOptions(
@@ -143,6 +125,9 @@ def export(
     format_: FormatOpt = Format.human,
 ) -> None:
     """Write the target group that may be contacted now, with a manifest beside it."""
+    from segmint.mart import connect
+    from segmint.workflows import campaigns
+
     with connect(mart) as m:  # writable: the file is registered as an export
         manifest = campaigns.export(m, name, out)
     if format_ == Format.json:

@@ -14,14 +14,10 @@ from typing import Annotated
 import typer
 
 from segmint.cli._campaign_output import Format, FormatOpt, print_list
-from segmint.cli._campaign_results_output import print_results
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
 from segmint.cli.preload import preload
-from segmint.mart import connect
-from segmint.scoring.campaigns import MIN_SEGMENT_SIZE
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
-from segmint.workflows import campaigns
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS, MIN_SEGMENT_SIZE
 
 Opt = typer.Option
 
@@ -52,6 +48,10 @@ def results(
     format_: FormatOpt = Format.human,
 ) -> None:
     """Lift with Welch, bootstrap and CUPED intervals, SRM, segments and ROI (intention to treat)."""
+    from segmint.cli._campaign_results_output import print_results
+    from segmint.mart import connect
+    from segmint.workflows import campaigns
+
     options = campaigns.ResultsOptions(
         window_days=window_days,
         pre_days=pre_days,
@@ -71,6 +71,9 @@ def results(
 @user_errors
 def list_command(mart: MartOption = None, format_: FormatOpt = Format.human) -> None:
     """Every campaign with its channel, dates, planned holdout and group sizes."""
+    from segmint.mart import connect
+    from segmint.workflows import campaigns
+
     with connect(mart, read_only=True) as m:
         listed = campaigns.campaigns(m)
     if format_ == Format.json:

@@ -1,8 +1,5 @@
-"""The ``clv`` group: fit (compare, check, store, plot), score, backtest.
-
-Adapters over :mod:`segmint.workflows.clv`; the diagnostic plots of a fit are drawn by
-:mod:`segmint.views.plots.clv`, the tables by :mod:`segmint.cli._clv_output`.
-"""
+"""The ``clv`` group: fit (compare, check, store, plot), score, backtest. Adapters over
+:mod:`segmint.workflows.clv`; plots by :mod:`segmint.cli._clv_plots`, tables by ``_clv_output``."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli import _clv_output as show
 from segmint.cli._clv_options import (
     ChunkSizeOption,
     CovariateOption,
@@ -21,14 +17,10 @@ from segmint.cli._clv_options import (
     StrictOption,
     parse_window,
 )
-from segmint.cli._clv_plots import write_plots
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, stepped_progress, steps, user_errors
 from segmint.cli._warnings import iterations_flag
-from segmint.mart import connect, csv_safety
-from segmint.scoring.clv_fit import AUTO
-from segmint.views.plots.clv import diagnostic_figures
-from segmint.workflows import clv, privacy
+from segmint.scoring.option_defaults import AUTO
 
 clv_app = typer.Typer(
     help="Customer lifetime value: fit BTYD models, backtest them, score customers.",
@@ -62,12 +54,15 @@ def fit(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma; print parameters, store the fit, write plots."""
+    from segmint.cli import _clv_output as show
+    from segmint.cli._clv_plots import write_fit_plots
+    from segmint.mart import connect
+    from segmint.workflows import clv
+
     options = clv.ClvFitOptions(model, spend, holdout_weeks, penalizer, strict, covariate, max_iter)
     with connect(mart) as m, steps("clv fit") as step:
         run = clv.fit(m, as_of, options, on_step=step)
-    written = write_plots(diagnostic_figures(run.diagnostics), plots, png)
-    with connect(mart) as m:  # drawn from every customer's history: listed by erasures
-        privacy.register_files(m, written, "plot", f"CLV diagnostics of run {run.run_id}")
+    written = write_fit_plots(run, plots, png, mart)
     if format_ != OutputFormat.human:
         typer.echo(show.fit_document(run))
         return
@@ -100,6 +95,10 @@ def score(
     max_iter: MaxIterOption = 1000,
 ) -> None:
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""
+    from segmint.cli import _clv_output as show
+    from segmint.mart import connect
+    from segmint.workflows import clv
+
     windows = tuple(parse_window(w) for w in window or ())
     options = clv.ClvScoreOptions(
         horizon_weeks, discount_rate, windows, model, penalizer, chunk_size, max_iter
@@ -134,6 +133,10 @@ def backtest_command(
     Models: all three, and their seasonal forms when the calibration spans a year; with
     --covariate, each non-seasonal one also split by the covariate.
     """
+    from segmint.cli import _clv_output as show
+    from segmint.mart import connect
+    from segmint.workflows import clv
+
     models = tuple(model or ())
     with connect(mart) as m, steps("clv backtest") as step:
         result = clv.backtest(
@@ -147,12 +150,7 @@ def backtest_command(
             on_step=step,
             max_iter=max_iter,
         )
-    if format_ == OutputFormat.json:
-        typer.echo(result.metrics.to_json(orient="records"))
-    elif format_ == OutputFormat.csv:
-        typer.echo(csv_safety.to_csv(result.metrics), nl=False)
-    else:
-        show.show_backtest(result)
+    show.print_backtest(result, format_)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,28 +7,20 @@ builds everything, prints what each step stored, and serves the dashboard.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from segmint.cli._campaign_output import print_created
-from segmint.cli._campaign_results_output import print_results
 from segmint.cli._clv_options import MaxIterOption
-from segmint.cli._money_output import print_money
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
-from segmint.cli._predict_output import show_prediction
-from segmint.cli._recommend_output import show_fit
-from segmint.cli._segment_output import show_run, show_value
 from segmint.cli._warnings import iterations_flag
-from segmint.cli.persona_commands import show_card
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
-from segmint.mart import connect
-from segmint.mart.tokens import Role, create_token
-from segmint.synth.generator import SynthResult
-from segmint.workflows import demo as demo_workflow
-from segmint.workflows.segment import SegmentationRun
+
+if TYPE_CHECKING:
+    from segmint.synth.generator import SynthResult
+    from segmint.workflows.demo import DemoRun
 
 Opt = typer.Option
 
@@ -51,6 +43,10 @@ def demo(
     max_iter: MaxIterOption = 1000,
 ) -> None:
     """Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."""
+    from segmint.mart import connect
+    from segmint.mart.tokens import Role, create_token
+    from segmint.workflows import demo as demo_workflow
+
     made = _generate(data, customers, seed)
     out.print(
         f"[bold]synthetic retailer[/]: {customers:,} customers in {data}/ ({made.seconds:.1f} s)"
@@ -73,6 +69,8 @@ def demo(
 
 def _generate(data: Path, customers: int, seed: int) -> SynthResult:
     """The synthetic retailer's files, with a progress bar on stderr."""
+    from segmint.workflows import demo as demo_workflow
+
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
     with Progress(
         *columns, TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal
@@ -83,8 +81,17 @@ def _generate(data: Path, customers: int, seed: int) -> SynthResult:
         )
 
 
-def show_demo(run: demo_workflow.DemoRun) -> None:
+def show_demo(run: DemoRun) -> None:
     """Print what the demo loaded, stored and computed, step by step."""
+    from segmint.cli._campaign_output import print_created
+    from segmint.cli._campaign_results_output import print_results
+    from segmint.cli._money_output import print_money
+    from segmint.cli._predict_output import show_prediction
+    from segmint.cli._recommend_output import show_fit
+    from segmint.cli._segment_output import show_run, show_value
+    from segmint.cli.persona_commands import show_card
+    from segmint.workflows.segment import SegmentationRun
+
     for result in run.loads:
         out.print(f"  {result.summary()}", highlight=False)
     for segmentation in run.segmentations:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
-from segmint.features import StoredFeatures
-from segmint.mart import connect
-from segmint.workflows import features as features_workflow
+
+if TYPE_CHECKING:
+    from segmint.features import StoredFeatures
 
 AsOfOption = Annotated[
     str | None,
@@ -30,6 +30,9 @@ def features(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Build the customer features as of a date and store them in the mart table `features`."""
+    from segmint.mart import connect
+    from segmint.workflows import features as features_workflow
+
     with connect(mart, create=False) as m, steps("features") as step:
         step("building and storing features")
         stored = features_workflow.store(m, as_of)

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from segmint.cli._migration_output import migration_document, print_migration
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import steps, user_errors
-from segmint.cli._profile_output import print_profile, profile_csv, profile_document
-from segmint.features.asof import parse_flag_date
-from segmint.insight.migration import check_order
-from segmint.insight.money import ValueMeasure
-from segmint.mart import connect, csv_safety
-from segmint.workflows.profile import ProfileOptions, migration, profile
+
+if TYPE_CHECKING:
+    from segmint.insight.money import ValueMeasure
 
 SegmentationArgument = Annotated[
     str, typer.Argument(help="Name of a stored segmentation (see `segmint segmentations`).")
@@ -63,6 +59,10 @@ def profile_command(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Profile a stored segmentation: money, behaviour, features, statistics, small segments."""
+    from segmint.cli._profile_output import print_profile, profile_csv, profile_document
+    from segmint.mart import connect, csv_safety
+    from segmint.workflows.profile import ProfileOptions, profile
+
     measure: ValueMeasure = "profit" if value == Measure.profit else "revenue"
     with connect(mart, read_only=True) as m, steps(f"profiling {segmentation}"):
         options = ProfileOptions(by, cost_to_serve, measure, min_share, min_members)
@@ -87,6 +87,12 @@ def migration_command(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Show how customers moved between segments from one stored date to another."""
+    from segmint.cli._migration_output import migration_document, print_migration
+    from segmint.features.asof import parse_flag_date
+    from segmint.insight.migration import check_order
+    from segmint.mart import connect, csv_safety
+    from segmint.workflows.profile import migration
+
     start, end = parse_flag_date(from_date, "--from"), parse_flag_date(to_date, "--to")
     check_order(start, end, ("--from", "--to"))
     with connect(mart, read_only=True) as m, steps(f"migration of {segmentation}"):

@@ -1,8 +1,5 @@
-"""Commands that create and fill the mart: init, tables, ingest, load.
-
-``ingest`` and ``load`` are adapters over :mod:`segmint.workflows.load`; what a load left
-out is listed by ``quarantine`` and ``ingests`` (:mod:`segmint.cli.quarantine_commands`).
-"""
+"""Commands that create and fill the mart: init, tables, and ingest and load (adapters over
+:mod:`segmint.workflows.load`); ``quarantine`` and ``ingests`` list what a load left out."""
 
 from __future__ import annotations
 
@@ -27,17 +24,16 @@ from segmint.cli._ingest_options import (
     parse_mapping,
     target_mart,
 )
-from segmint.cli._mart_output import report
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.mart import TABLES, connect
-from segmint.mart.ingest import INGEST_TARGETS, IngestOptions
-from segmint.workflows import load as loading
+from segmint.mart.targets import INGEST_TARGETS
 
 
 @user_errors
 def init(mart: MartOption = None) -> None:
     """Create the mart file and every table in it (safe to run again)."""
+    from segmint.mart import TABLES, connect
+
     with connect(mart) as m:
         out.print(f"mart {m.path}: {len(TABLES)} tables ready")
 
@@ -45,6 +41,8 @@ def init(mart: MartOption = None) -> None:
 @user_errors
 def tables(mart: MartOption = None) -> None:
     """List the mart's tables and row counts: the data model's, then those commands write."""
+    from segmint.mart import TABLES, connect
+
     with connect(mart, read_only=True) as m:
         view = Table("table", "rows", title=f"mart {m.path}")
         for name in [*TABLES, *sorted(set(m.con.list_tables()) - set(TABLES))]:
@@ -79,6 +77,10 @@ def ingest_command(
     used is printed as --map flags. Every column is accounted for: loaded, made a customer
     attribute, ignored (--ignore) or reported with the reason.
     """
+    from segmint.cli._mart_output import report
+    from segmint.mart.ingest import IngestOptions
+    from segmint.workflows import load as loading
+
     options = IngestOptions(
         mapping=parse_mapping(map_ or []),
         date_formats=tuple(date_format or ()),
@@ -118,6 +120,10 @@ def load(
 
     --preset applies to the transactions file; --ignore to any file that has the column.
     """
+    from segmint.cli._mart_output import report
+    from segmint.mart.ingest import IngestOptions
+    from segmint.workflows import load as loading
+
     plan = loading.plan_folder(folder)
     for path in plan.skipped:
         err.print(f"[yellow]skipped[/] {path.name}: no mart table of that name")

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
-from segmint.insight.personas import PersonaCard
-from segmint.mart import connect
-from segmint.workflows.profile import personas
+
+if TYPE_CHECKING:
+    from segmint.insight.personas import PersonaCard
 
 
 @user_errors
@@ -26,6 +26,9 @@ def persona(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Persona cards for every segment: name, key numbers, mix and suggested actions."""
+    from segmint.mart import connect
+    from segmint.workflows.profile import personas
+
     with connect(mart, create=False) as m, steps(f"personas of {segmentation}"):
         cards = personas(m, segmentation, as_of)
     if format_ != OutputFormat.human:

@@ -6,7 +6,6 @@ Adapters over :mod:`segmint.workflows.predict`; the calibration chart is drawn b
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,39 +14,14 @@ import typer
 from segmint.cli._clv_options import MaxIterOption, StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, steps, user_errors
-from segmint.cli._predict_options import HorizonOption, PlotOption
-from segmint.cli._predict_output import show_prediction, show_refresh
-from segmint.cli._warnings import iterations_flag
-from segmint.mart import connect
-from segmint.scoring.propensity import Split
-from segmint.views.plots.propensity import write_calibration_chart
-from segmint.workflows import privacy
-from segmint.workflows.predict import refresh_scores, run_prediction
-
-
-class SplitChoice(StrEnum):
-    """The training window of ``predict`` (``segmint.scoring.propensity.plan_split``)."""
-
-    auto = "auto"
-    seasonal = "seasonal"
-    consecutive = "consecutive"
-
-
-SPLITS: dict[SplitChoice, Split] = {
-    SplitChoice.auto: "auto",
-    SplitChoice.seasonal: "seasonal",
-    SplitChoice.consecutive: "consecutive",
-}
-SplitOption = Annotated[
+from segmint.cli._predict_options import (
+    SPLITS,
+    HorizonOption,
+    PlotOption,
     SplitChoice,
-    typer.Option(
-        "--split",
-        help=(
-            "Training window: 'seasonal' (the same calendar weeks a year earlier), "
-            "'consecutive' (the window before) or 'auto' (seasonal once the history allows)."
-        ),
-    ),
-]
+    SplitOption,
+)
+from segmint.cli._warnings import iterations_flag
 
 predict_app = typer.Typer(
     help="Churn and purchase-intent scores: train, compare with BTYD, score, store.",
@@ -66,6 +40,12 @@ def _predict(
     strict: bool,
     max_iter: int,
 ) -> None:
+    from segmint.cli._predict_output import show_prediction
+    from segmint.mart import connect
+    from segmint.views.plots.propensity import write_calibration_chart
+    from segmint.workflows import privacy
+    from segmint.workflows.predict import run_prediction
+
     with connect(mart) as m, steps(f"{target} model") as step:
         step("building features, training and scoring")
         run = run_prediction(
@@ -135,6 +115,10 @@ def score(
     (90 and 30 days) and no erasure flagged them; otherwise they are trained again (with
     --strict, refusing a BTYD baseline whose maximum is on the boundary).
     """
+    from segmint.cli._predict_output import show_refresh
+    from segmint.mart import connect
+    from segmint.workflows.predict import refresh_scores
+
     with connect(mart) as m, steps("scores") as step:
         step("churn, intent and CLV")
         refresh = refresh_scores(m, as_of, retrain=retrain, strict=strict, max_iter=max_iter)

@@ -13,13 +13,9 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli._audit_output import show_audit
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, user_errors
-from segmint.cli._privacy_output import show_forget, show_refits
 from segmint.exceptions import InputError
-from segmint.mart import connect
-from segmint.workflows import privacy
 
 
 @user_errors
@@ -54,6 +50,10 @@ def forget(
 
     They are kept out of future loads and exports. Prints what was removed per table, the
     exports to purge and the models to refit."""
+    from segmint.cli._privacy_output import show_forget
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     options = privacy.ForgetOptions(tuple(customer_ids or ()), id_file, reason, keep_orders)
     with connect(mart, create=False) as m:
         result = privacy.forget(m, options)
@@ -74,6 +74,9 @@ def subject_access(
     subject.json, one CSV per section and a README: personal data, attributes, consents,
     orders, events, segments and scores with what they mean, exports they were in, and
     where the data came from."""
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     with connect(mart, create=False) as m:
         result = privacy.subject_access(m, customer_id, out_dir)
     total = sum(result.rows.values())
@@ -113,6 +116,10 @@ def audit(
     """List the audit log: who did what to whose data (subjects by pseudonym).
 
     With --verify, check its hash chain and print its head (exit code 1 when broken)."""
+    from segmint.cli._audit_output import show_audit
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     pinned = privacy.parse_anchor(anchor) if anchor is not None else None
     with connect(mart, create=False) as m:
         report = privacy.audit_trail(
@@ -128,6 +135,10 @@ def refits(mart: MartOption = None, format_: FormatOption = OutputFormat.human) 
     """List the models to refit: fitted on data of people forgotten since.
 
     A refit (a new fit of the model after the erasure) clears its flags."""
+    from segmint.cli._privacy_output import show_refits
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     with connect(mart, create=False) as m:
         report = privacy.refits(m)
     show_refits(report, format_)

@@ -9,8 +9,6 @@ from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, user_errors
-from segmint.mart import connect, csv_safety
-from segmint.mart.quarantine import history, quarantined, reasons
 
 
 @user_errors
@@ -26,6 +24,9 @@ def quarantine(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """List rejected rows with their reasons and raw content."""
+    from segmint.mart import connect, csv_safety
+    from segmint.mart.quarantine import quarantined, reasons
+
     with connect(mart, read_only=True) as m:
         rows = quarantined(m, ingest_id, reason)
         total = int(rows.count().execute())
@@ -51,6 +52,9 @@ def quarantine(
 @user_errors
 def ingests(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List every load with its reconciliation."""
+    from segmint.mart import connect, csv_safety
+    from segmint.mart.quarantine import history
+
     with connect(mart, read_only=True) as m:
         frame = history(m).execute()
     if format_ != "human":

@@ -22,11 +22,7 @@ from segmint.cli._ingest_options import (
 )
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import steps, user_errors
-from segmint.cli._quickstart_output import show_quickstart
 from segmint.cli._warnings import iterations_flag
-from segmint.mart import connect
-from segmint.mart.ingest import IngestOptions
-from segmint.workflows.quickstart import quickstart as run_quickstart
 
 
 @user_errors
@@ -50,6 +46,11 @@ def quickstart(
 ) -> None:
     """The five-minute path: load one export, then RFM, lifecycle, CLV where the data
     allows, money per segment, persona cards, and what to run next."""
+    from segmint.cli._quickstart_output import show_quickstart
+    from segmint.mart import connect
+    from segmint.mart.ingest import IngestOptions
+    from segmint.workflows.quickstart import quickstart as run_quickstart
+
     options = IngestOptions(
         mapping=parse_mapping(map_ or []),
         date_formats=tuple(date_format or ()),

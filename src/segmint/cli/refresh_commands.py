@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from segmint.cli._clv_options import MaxIterOption, StrictOption
-from segmint.cli._clv_output import show_notes
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
 from segmint.cli._warnings import iterations_flag
-from segmint.mart import connect
-from segmint.workflows.refresh import RefreshRun
-from segmint.workflows.refresh import refresh as refresh_all
+
+if TYPE_CHECKING:
+    from segmint.workflows.refresh import RefreshRun
 
 
 @user_errors
@@ -29,6 +28,9 @@ def refresh(
 ) -> None:
     """After a load: store the features, every segmentation (stored cluster models applied,
     not refitted), churn, intent and CLV scores and value tiers as of the new date."""
+    from segmint.mart import connect
+    from segmint.workflows.refresh import refresh as refresh_all
+
     with connect(mart) as m, steps("refresh") as step:
         run = refresh_all(m, as_of, step=step, strict=strict, max_iter=max_iter)
     _show(run, format_)
@@ -50,6 +52,8 @@ def summary(run: RefreshRun) -> dict[str, Any]:
 
 
 def _show(run: RefreshRun, format_: OutputFormat) -> None:
+    from segmint.cli._clv_output import show_notes
+
     data = summary(run)
     for prediction in [] if run.scores is None else run.scores.predictions:
         show_notes(prediction.notes)

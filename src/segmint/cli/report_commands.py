@@ -14,9 +14,6 @@ import typer
 
 from segmint.cli._options import MartOption
 from segmint.cli._output import out, steps, user_errors
-from segmint.mart import connect
-from segmint.views.report import write_report
-from segmint.workflows import privacy
 
 
 @user_errors
@@ -34,6 +31,10 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (overview, segments, campaigns, sales) that needs
     no network."""
+    from segmint.mart import connect
+    from segmint.views.report import write_report
+    from segmint.workflows import privacy
+
     with connect(mart, read_only=True) as m, steps(f"writing {out_path}"):
         written = write_report(m, out_path, segmentation, as_of)
     with connect(mart) as m:  # listed for purging by every later erasure

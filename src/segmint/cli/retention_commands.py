@@ -10,11 +10,7 @@ import typer
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
-from segmint.cli._retention_output import show_requests, show_retention
 from segmint.exceptions import InputError
-from segmint.mart import connect
-from segmint.mart.clock import utc_today
-from segmint.workflows import privacy
 
 PERIOD_HELP = "400d, 52w, 18m (30-day months), 3y (365-day years), or 'off' to remove the rule."
 
@@ -50,6 +46,10 @@ def retention(
 
     With --dry-run, count what it would delete without storing or deleting anything (the
     counts a real run then deletes)."""
+    from segmint.cli._retention_output import show_retention
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     options = privacy.RetentionOptions(events, pii_inactive, dry_run, history=history)
     with connect(mart, create=False, read_only=dry_run) as m, steps("retention"):
         outcome = privacy.retention(m, options)
@@ -73,6 +73,11 @@ def requests_list(
     """List the requests, soonest due first, with the days left (overdue ones stand out)."""
     if ctx.invoked_subcommand is not None:
         return
+    from segmint.cli._retention_output import show_requests
+    from segmint.mart import connect
+    from segmint.mart.clock import utc_today
+    from segmint.workflows import privacy
+
     with connect(mart, read_only=True) as m:
         found = privacy.requests(m, open_only=open_only)
     show_requests(found, format_, utc_today())
@@ -102,6 +107,9 @@ def requests_add(
     mart: MartOption = None,
 ) -> None:
     """Record a request; prints its id and due date."""
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     with connect(mart, create=False) as m:
         made = privacy.record_request(m, customer_id, kind, law, received=_day(received), note=note)
     out.print(
@@ -120,6 +128,9 @@ def requests_close(
     mart: MartOption = None,
 ) -> None:
     """Mark a request done (erasures and subject access close theirs by themselves)."""
+    from segmint.mart import connect
+    from segmint.workflows import privacy
+
     with connect(mart, create=False) as m:
         closed = privacy.close_request(m, request_id, note=note)
     out.print(f"request {closed.request_id} closed", highlight=False)

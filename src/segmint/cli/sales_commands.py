@@ -8,17 +8,18 @@ table per period.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
-from segmint.features.asof import parse_flag_date
-from segmint.mart import connect, csv_safety
-from segmint.workflows import sales
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from segmint.workflows.sales import SalesOptions
 
 Opt = typer.Option
 sales_app = typer.Typer(help="Channel and segment sales per week or month.", no_args_is_help=True)
@@ -32,8 +33,11 @@ MembershipOpt = Annotated[
 
 def _options(
     start: str | None, end: str | None, period: str, membership: str, segmentation: str | None
-) -> sales.SalesOptions:
-    return sales.SalesOptions(
+) -> SalesOptions:
+    from segmint.features.asof import parse_flag_date
+    from segmint.workflows.sales import SalesOptions
+
+    return SalesOptions(
         start=None if start is None else parse_flag_date(start, "--start"),
         end=None if end is None else parse_flag_date(end, "--end"),
         period=period,  # type: ignore[arg-type]  # checked by the report
@@ -43,6 +47,8 @@ def _options(
 
 
 def _show(frame: pd.DataFrame, title: str, notes: tuple[str, ...]) -> None:
+    import pandas as pd
+
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
@@ -68,6 +74,9 @@ def channels(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Revenue, orders, customers and average order value per channel and period."""
+    from segmint.mart import connect, csv_safety
+    from segmint.workflows import sales
+
     with connect(mart, read_only=True) as m, steps("sales per channel"):
         report = sales.channels(m, _options(start, end, period, membership, segmentation))
     if format_ == OutputFormat.json:
@@ -92,6 +101,9 @@ def segments(
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Revenue and margin per segment and period, share of the portfolio, growth."""
+    from segmint.mart import connect, csv_safety
+    from segmint.workflows import sales
+
     with connect(mart, read_only=True) as m, steps(f"sales per segment of {segmentation}"):
         report = sales.segments(m, segmentation, _options(start, end, period, membership, None))
     if format_ == OutputFormat.json:

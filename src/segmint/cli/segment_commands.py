@@ -1,23 +1,21 @@
 """The ``segment`` group: rfm, lifecycle, rules, value and cluster, each stored as it runs.
 
 Every command is an adapter: it parses its options (:mod:`segmint.cli._segment_options`),
-calls one use case of :mod:`segmint.workflows`, prints (:mod:`segmint.cli._segment_output`).
+calls one use case of :mod:`segmint.workflows` and prints the result
+(:mod:`segmint.cli._segment_output`). ``segment cluster`` lives in
+:mod:`segmint.cli._cluster_command`. The use cases and the engine load when a command runs,
+not when its help is shown.
 """
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from segmint.cli import _segment_options as o
+from segmint.cli._cluster_command import cluster
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
-from segmint.cli._output import err, steps, user_errors
-from segmint.cli._segment_output import show_run, show_value
+from segmint.cli._output import steps, user_errors
 from segmint.cli._warnings import iterations_flag
-from segmint.mart import connect
-from segmint.workflows import segment, value
-from segmint.workflows.segment import SegmentationRun
 
 segment_app = typer.Typer(
     help="Segment customers (RFM, lifecycle, rules, value, clusters) and store the result.",
@@ -37,6 +35,10 @@ def rfm(
     format_: FormatOption = HUMAN,
 ) -> None:
     """RFM scores by quantile and the 11 named RFM segments."""
+    from segmint.cli._segment_output import show_run
+    from segmint.mart import connect
+    from segmint.workflows import segment
+
     with connect(mart) as m, steps("RFM") as step:
         step("features")
         run = segment.run_rfm(m, as_of, bins=bins, map_path=map_file, name=name or "rfm", step=step)
@@ -57,6 +59,10 @@ def lifecycle(
     format_: FormatOption = HUMAN,
 ) -> None:
     """Lifecycle stages: prospect, new, reactivated, loyal, active, at risk, lapsed, churned."""
+    from segmint.cli._segment_output import show_run
+    from segmint.mart import connect
+    from segmint.workflows import segment
+
     with connect(mart) as m, steps("lifecycle") as step:
         step("features")
         run = segment.run_lifecycle(
@@ -83,6 +89,10 @@ def rules(
     format_: FormatOption = HUMAN,
 ) -> None:
     """Segments from readable conditions over features, attributes and other segmentations."""
+    from segmint.cli._segment_output import show_run
+    from segmint.mart import connect
+    from segmint.workflows import segment
+
     with connect(mart) as m, steps(f"rules {name}") as step:
         step("features")
         run = segment.run_rules(m, name, file, as_of, step=step)
@@ -103,58 +113,17 @@ def value_command(
     format_: FormatOption = HUMAN,
 ) -> None:
     """Value tiers by predicted CLV (top 1%, next 4%, 15%, 30%, rest) and the value x risk grid."""
+    from segmint.cli._segment_output import show_value
+    from segmint.mart import connect
+    from segmint.workflows import value
+
     settings = o.value_settings(model, cuts, risk_cuts, name, max_iter)
     with connect(mart) as m:
         run = value.run_value(m, as_of, **settings)
     show_value(run, format_)
 
 
-@segment_app.command("cluster")
-@user_errors
-def cluster(
-    name: o.NameArgument,
-    features: o.Features = None,
-    algorithm: o.AlgorithmOption = "auto",
-    k: o.K = "auto",
-    k_min: o.KMin = 3,
-    k_max: o.KMax = 10,
-    tails: o.TailsOption = "log",
-    pca: o.Pca = None,
-    min_share: o.MinShare = 0.02,
-    merge_small: o.MergeSmall = False,
-    bootstrap: o.Bootstrap = 20,
-    seed: o.Seed = 0,
-    plots: o.Plots = None,
-    assign: o.Assign = False,
-    mart: MartOption = None,
-    as_of: o.ClusterAsOf = None,
-    format_: FormatOption = HUMAN,
-) -> None:
-    """Cluster analysis: prepare features, choose k, validate, explain as rules, store."""
-    # scikit-learn and Plotly load here, not when another segment command starts
-    from segmint.cli._cluster_output import run_document, show_cluster_run
-    from segmint.views.plots.clusters import write_selection_plots
-    from segmint.workflows import clusters
-
-    options = o.cluster_options(
-        features, algorithm, k, (k_min, k_max), tails, pca, min_share, merge_small, bootstrap, seed
-    )
-    with connect(mart) as m, steps(f"cluster {name}") as step:
-        if assign:
-            done = clusters.assign_clusters(m, name, as_of)
-            show_run(SegmentationRun(done.name, done.version, done.as_of, done.sizes), format_)
-            return
-        run = clusters.run_clusters(m, name, as_of, options, on_step=step)
-    for path in write_selection_plots(run.selection.table, run.selection.k, plots) if plots else []:
-        err.print(f"wrote {path}")
-    if format_ == OutputFormat.json:
-        typer.echo(json.dumps(run_document(run), default=str))
-        return
-    show_run(SegmentationRun(run.name, run.version, run.as_of, run.sizes, run.details), format_)
-    if format_ == HUMAN:
-        show_cluster_run(run)
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``segment`` group to ``app``."""
+    segment_app.command("cluster")(cluster)
     app.add_typer(segment_app, name="segment")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from segmint.cli._output import err, out, progress, user_errors
 from segmint.exceptions import InputError
-from segmint.synth import synthesize
-from segmint.synth.writer import FORMATS, MANIFEST_NAME, Format
+
+if TYPE_CHECKING:
+    from segmint.synth.writer import Format
 
 
 @user_errors
@@ -46,6 +47,9 @@ def synth(
     ] = None,
 ) -> None:
     """Generate a synthetic retailer with a known true answer (one file per mart table)."""
+    from segmint.synth import synthesize
+    from segmint.synth.writer import FORMATS, MANIFEST_NAME
+
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     try:

@@ -9,24 +9,17 @@ mart data (:mod:`segmint.mart.tokens`), shared with the API without either impor
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, user_errors
-from segmint.mart import connect
-from segmint.mart.tokens import (
-    ID_LENGTH,
-    Role,
-    TokenInfo,
-    create_token,
-    hash_token,
-    list_tokens,
-    parse_lifetime,
-    revoke_token,
-)
+from segmint.mart.token_terms import ID_LENGTH, Role
+
+if TYPE_CHECKING:
+    from segmint.mart.tokens import TokenInfo
 
 DEFAULT_EXPIRES = "90d"
 
@@ -50,6 +43,9 @@ def token_create(
     mart: MartOption = None,
 ) -> None:
     """Create an access token; it is printed once, alone on the last line. Only its hash is kept."""
+    from segmint.mart import connect
+    from segmint.mart.tokens import create_token, hash_token, list_tokens, parse_lifetime
+
     lifetime = parse_lifetime(expires)
     with connect(mart, create=False) as m:
         token = create_token(m, role, label, lifetime)
@@ -65,6 +61,9 @@ def token_create(
 @user_errors
 def token_list(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List the tokens: id, role, label, created, expires, revoked. Never the tokens themselves."""
+    from segmint.mart import connect
+    from segmint.mart.tokens import list_tokens
+
     with connect(mart, read_only=True) as m:
         tokens = list_tokens(m)
     rows = [_row(info) for info in tokens]
@@ -98,6 +97,9 @@ def token_revoke(
     mart: MartOption = None,
 ) -> None:
     """Revoke a token: the API and pages refuse it from now on (a running server within a second)."""
+    from segmint.mart import connect
+    from segmint.mart.tokens import revoke_token
+
     with connect(mart, create=False) as m:
         info, changed = revoke_token(m, token_id)
     what = f"token {info.id} ({info.role.value}{', ' + info.label if info.label else ''})"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from segmint.exceptions import InputError
 from segmint.mart.files import table_stem
-from segmint.mart.ingest import INGEST_TARGETS
 from segmint.mart.schema import LOAD_ORDER
+from segmint.mart.targets import INGEST_TARGETS
 
 _ORDER = tuple(
     t for name in LOAD_ORDER for t in (("transactions", name) if name == "orders" else (name,))

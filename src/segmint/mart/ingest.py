@@ -42,11 +42,10 @@ from segmint.mart.schema import TABLES
 from segmint.mart.spark_staging import copy_rows, settle
 from segmint.mart.staging import Stage, stage_file
 from segmint.mart.tables import TableOptions, plan_table
+from segmint.mart.targets import INGEST_TARGETS
 from segmint.mart.transactions import plan_transactions
 from segmint.mart.unread_dates import date_format_notes
 from segmint.mart.updates import apply_update, rewrite
-
-INGEST_TARGETS = (*[name for name, t in TABLES.items() if t.loadable], "transactions")
 
 Step = Callable[[str], None]
 

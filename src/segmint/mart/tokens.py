@@ -23,7 +23,6 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import ibis
@@ -32,11 +31,11 @@ from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
 from segmint.mart.fetch import rows
 from segmint.mart.schema import API_TOKENS
+from segmint.mart.token_terms import ID_LENGTH as ID_LENGTH  # the store's terms, re-exported
+from segmint.mart.token_terms import Role as Role  # (the same)
 
 TOKENS_TABLE = API_TOKENS.name
 TOKEN_PREFIX = "sgm_"
-ID_LENGTH = 12
-"""Hex digits of a token's hash shown as its id (48 bits: unique among any real list)."""
 MIN_ID_LENGTH = 6
 """Fewest digits of an id ``revoke`` accepts (any unique prefix at least this long)."""
 DEFAULT_LIFETIME = dt.timedelta(days=90)
@@ -46,23 +45,6 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 _UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
 _NEVER = ("never", "none")
 _HEX = re.compile(r"^[0-9a-f]+$")
-
-
-class Role(StrEnum):
-    """What a token may see; each role sees everything the previous one sees."""
-
-    viewer = "viewer"
-    analyst = "analyst"
-    admin = "admin"
-
-    @property
-    def rank(self) -> int:
-        """0 for viewer, 1 for analyst, 2 for admin."""
-        return list(Role).index(self)
-
-    def allows(self, needed: Role) -> bool:
-        """True when this role may see what ``needed`` may see."""
-        return self.rank >= needed.rank
 
 
 class TokenError(SegmintError):

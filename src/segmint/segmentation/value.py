@@ -31,12 +31,8 @@ from segmint.exceptions import ConvergenceError, InputError, MartError, ModelInp
 from segmint.features.population import population
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
-
-DEFAULT_CUTS = (0.01, 0.05, 0.20, 0.50)
-"""Cumulative shares of customers, best first, at which a new tier starts."""
-
-DEFAULT_RISK_CUTS = (1 / 3, 2 / 3)
-"""Churn risk at which the ``medium`` and ``high`` risk bands start."""
+from segmint.segmentation.value_cuts import DEFAULT_CUTS as DEFAULT_CUTS  # re-exported
+from segmint.segmentation.value_cuts import DEFAULT_RISK_CUTS as DEFAULT_RISK_CUTS  # (the same)
 
 RISK_BANDS = ("low", "medium", "high")
 

@@ -51,10 +51,11 @@ from segmint.scoring.campaigns.results import (
     SegmentMetric,
 )
 
+# the measurement's defaults, re-exported: spelled where command help reads them
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
+from segmint.scoring.option_defaults import MIN_SEGMENT_SIZE as MIN_SEGMENT_SIZE
+
 CONFIDENCE = 0.95
-DEFAULT_WINDOW_DAYS = 14
-MIN_SEGMENT_SIZE = 200
-"""Members each group needs in a segment before its lift is reported."""
 
 
 def campaign_row(mart: Mart, campaign_id: str) -> dict[str, Any]:
