@@ -16,6 +16,7 @@ from segmint.scoring.recommend import BLEND, Evaluation
 from segmint.scoring.recommend.export import ExportedLists
 from segmint.scoring.recommend.rule_list import RuleList
 from segmint.scoring.recommend.store import StoredRun
+from segmint.serving.frames import records
 from segmint.workflows.privacy import check_export_path
 
 DOCUMENT_METRICS = ("precision", "recall", "map", "ndcg", "hit_rate", "coverage")
@@ -131,7 +132,7 @@ def show_rules(found: RuleList, limit: int, format_: OutputFormat) -> None:
 def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) -> None:
     """One customer's list: rank, product, method, reason."""
     if format_ == OutputFormat.json:
-        typer.echo(frame.to_json(orient="records", date_format="iso"))
+        typer.echo(json.dumps(records(frame)))  # as_of as a date, as the API gives it
         return
     if format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(frame), nl=False)

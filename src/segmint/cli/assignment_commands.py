@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -23,12 +24,13 @@ from segmint.cli._output import err, out, steps, user_errors
 def segmentations(mart: MartOption = None, format_: FormatOption = OutputFormat.human) -> None:
     """List stored segmentations with their versions and dates."""
     from segmint.mart import connect, csv_safety
+    from segmint.serving.frames import records
     from segmint.workflows import assignments as stored
 
     with connect(mart, read_only=True) as m:
         frame = stored.segmentations(m)
     if format_ == OutputFormat.json:
-        typer.echo(frame.to_json(orient="records", date_format="iso"))
+        typer.echo(json.dumps(records(frame)))  # dates as dates, as the API gives them
         return
     if format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(frame), nl=False)
