@@ -190,7 +190,9 @@ def test_show_lists_one_customer_with_the_reasons(shop: Segmint) -> None:
         assert set(found.group(1).split(" and ")) <= bought
     assert not set(listed.product_name) & bought  # rules recommend new items only
     table = shop("recommend", "show", customer)
-    assert f"recommendations for {customer} as of" in table.stdout
+    day = listed.as_of.iloc[0]  # a date in JSON: 2024-06-30
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day), day
+    assert f"recommendations for {customer} as of {day}" in table.stdout
     assert "because you bought" in table.stdout
     missing = shop("recommend", "show", "nobody")
     assert missing.exit_code == 2 and "no customer with id 'nobody' in the mart" in missing.stderr

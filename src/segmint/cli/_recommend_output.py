@@ -137,9 +137,8 @@ def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) 
     if format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(frame), nl=False)
         return
-    day = pd.Timestamp(frame["as_of"].iloc[0]).date()
     view = Table("rank", "product", "name", "method", "why")
-    view.title = f"recommendations for {customer_id} as of {day}"
+    view.title = f"recommendations for {customer_id} as of {frame['as_of'].iloc[0]:%Y-%m-%d}"
     for row in frame.to_dict("records"):
         view.add_row(
             str(row["rank"]),
