@@ -38,7 +38,8 @@ from segmint import workflows
 from segmint.mart import connect
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, ingest
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 from segmint.synth import synthesize
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 
 from segmint.mart import connect
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 
 sys.path.insert(0, str(Path(__file__).parent))
 from serve import free_port

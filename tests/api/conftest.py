@@ -19,7 +19,8 @@ from httpx import Response
 from segmint.api import create_app
 from segmint.mart import connect
 from segmint.mart.privacy.keys import ENV_KEY
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 
 from .demo_mart import shared_demo
 

@@ -23,7 +23,7 @@ from segmint.mart.privacy.journal import pending
 from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL
 from segmint.mart.snapshot import snapshot_path
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 
 from .conftest import bearer, login, until
 

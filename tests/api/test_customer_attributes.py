@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from segmint.api import create_app
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 
 from .conftest import bearer, login
 

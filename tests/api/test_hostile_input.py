@@ -23,7 +23,8 @@ from fastapi.testclient import TestClient
 
 from segmint.api import create_app
 from segmint.mart import connect
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 from segmint.segmentation.runs import RUNS_TABLE, runs_of
 
 from .conftest import bearer, login

@@ -17,7 +17,8 @@ from segmint.api.render import PLOTLY_PATH
 from segmint.api.sessions import SESSION_COOKIE
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 from segmint.views.scores import NO_CHURN, NO_CLV
 
 from .conftest import form_csrf, login, until

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from segmint.mart import connect
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 
 from .conftest import bearer, login
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from segmint.api import errors
 from segmint.api.render import NAV, PLOTLY_PATH, _abilities, error_page, page_require, templates
 from segmint.api.sessions import Sessions
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 
 SCRIPT = "<script>alert(1)</script>"
 

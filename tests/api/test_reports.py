@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from segmint.cli.main import app as cli
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 from segmint.views.management import SEGMENT_COLUMNS, TRACKING_COLUMNS
 from segmint.workflows.demo import DEMO_CAMPAIGN
 

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from segmint.api import create_app
 from segmint.api.sessions import CSRF_COOKIE, SESSION_COOKIE, Sessions
 from segmint.mart import connect
-from segmint.mart.tokens import ID_LENGTH, Role, create_token, hash_token, revoke_token
+from segmint.mart.token_terms import ID_LENGTH, Role
+from segmint.mart.tokens import create_token, hash_token, revoke_token
 from segmint.serving.token_cache import TokenCache
 
 from .conftest import bearer, form_csrf, login

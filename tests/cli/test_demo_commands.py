@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from segmint.cli.main import app
 from segmint.features import load_features
 from segmint.mart import connect
-from segmint.mart.tokens import Role, role_of
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import role_of
 from segmint.segmentation import store
 
 from .conftest import assert_limit_advised

@@ -13,7 +13,7 @@ from segmint.cli._segment_options import (
     numbers,
 )
 from segmint.exceptions import InputError, SegmintError
-from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS
+from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 
 def test_numbers_split_on_commas_and_skip_blanks() -> None:

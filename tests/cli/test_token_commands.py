@@ -9,7 +9,8 @@ import re
 import time
 
 from segmint.mart import connect
-from segmint.mart.tokens import Role, role_of
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import role_of
 
 from .conftest import Segmint
 

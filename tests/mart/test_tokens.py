@@ -10,11 +10,10 @@ import pytest
 
 import segmint
 from segmint.exceptions import SegmintError
+from segmint.mart.token_terms import ID_LENGTH, Role
 from segmint.mart.tokens import (
     DEFAULT_LIFETIME,
-    ID_LENGTH,
     TOKENS_TABLE,
-    Role,
     TokenError,
     create_token,
     find_token,

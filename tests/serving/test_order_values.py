@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from segmint.mart import Mart, connect
-from segmint.serving.customer_lookup import ORDERS_SQL, RECENT, recent_orders
-from segmint.serving.order_values import ORDER_COLUMNS, order_history, probe
+from segmint.serving.customer_lookup import ORDERS_SQL, recent_orders
+from segmint.serving.order_values import ORDER_COLUMNS, RECENT, order_history, probe
 from segmint.serving.sorted_copies import SortedCopies, file_state
 
 

@@ -9,7 +9,8 @@ import pytest
 
 import segmint
 from segmint.mart import Mart
-from segmint.mart.tokens import Role, create_token, hash_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token, hash_token
 from segmint.serving.snapshot_pool import SnapshotPool
 from segmint.serving.token_cache import TokenCache
 

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, sync_playwright
 from segmint.api import create_app
 from segmint.mart import Mart, connect
 from segmint.mart.privacy.keys import ENV_KEY
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -12,7 +12,8 @@ from markupsafe import escape
 
 from segmint.exceptions import InputError
 from segmint.mart import Mart, connect
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, data_through
+from segmint.scoring.campaigns.measure import data_through
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
 from segmint.views import management
 from segmint.views.dashboard import Dashboard
 from segmint.views.report import build_report

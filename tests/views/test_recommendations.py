@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from segmint.mart import Mart, connect
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 from segmint.views.recommendations import NO_RUN, baskets_view, customer_list
 
 from .conftest import Server

@@ -23,7 +23,8 @@ from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.mart import Mart, connect
 from segmint.mart.privacy import forget
 from segmint.mart.snapshot import warm_state_path
-from segmint.mart.tokens import Role, create_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token
 from segmint.segmentation import store
 from segmint.serving import warm_state
 from segmint.serving.persisted_values import same

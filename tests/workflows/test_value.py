@@ -18,7 +18,8 @@ from segmint.mart import TABLES, Mart
 from segmint.mart.ingest import ingest
 from segmint.scoring.clv_scores import score_customers
 from segmint.segmentation import store
-from segmint.segmentation.value import DEFAULT_CUTS, DEFAULT_RISK_CUTS, risk_scores, tier_names
+from segmint.segmentation.value import risk_scores, tier_names
+from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 from segmint.workflows import clv
 from segmint.workflows.value import run_value
 

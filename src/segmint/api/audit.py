@@ -22,7 +22,8 @@ from fastapi import HTTPException, Request
 from segmint.api.auth import bearer_token, token_info
 from segmint.api.sessions import SESSION_COOKIE, Session, Sessions
 from segmint.mart.privacy import PrivacyKeyError
-from segmint.mart.tokens import Role, hash_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import hash_token
 from segmint.serving.snapshot_pool import SnapshotPool
 from segmint.workflows import privacy
 

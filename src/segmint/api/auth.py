@@ -16,7 +16,8 @@ from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from segmint.api.sessions import SESSION_COOKIE, Session, Sessions
-from segmint.mart.tokens import Role, TokenInfo, hash_token, parse_role
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import TokenInfo, hash_token, parse_role
 from segmint.serving.snapshot_pool import SnapshotPool
 from segmint.serving.token_cache import TokenCache
 

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from segmint.api.auth import require
 from segmint.mart import Mart
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 from segmint.serving.snapshot_pool import SnapshotPool
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views.dashboard import Dashboard

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from segmint.api.auth import forbidden_message, session_role
-from segmint.mart.tokens import Role
+from segmint.mart.token_terms import Role
 from segmint.views.formatting import TEMPLATES, install
 
 PLOTLY_PATH = f"/static/plotly-{plotly.__version__}.min.js"

@@ -44,7 +44,8 @@ def demo(
 ) -> None:
     """Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."""
     from segmint.mart import connect
-    from segmint.mart.tokens import Role, create_token
+    from segmint.mart.token_terms import Role
+    from segmint.mart.tokens import create_token
     from segmint.workflows import demo as demo_workflow
 
     made = _generate(data, customers, seed)

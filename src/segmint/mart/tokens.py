@@ -31,8 +31,7 @@ from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
 from segmint.mart.fetch import rows
 from segmint.mart.schema import API_TOKENS
-from segmint.mart.token_terms import ID_LENGTH as ID_LENGTH  # the store's terms, re-exported
-from segmint.mart.token_terms import Role as Role  # (the same)
+from segmint.mart.token_terms import ID_LENGTH, Role
 
 TOKENS_TABLE = API_TOKENS.name
 TOKEN_PREFIX = "sgm_"

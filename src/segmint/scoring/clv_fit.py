@@ -36,7 +36,7 @@ from segmint.models.covariates import (
     fit_covariate,
 )
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
-from segmint.scoring.option_defaults import AUTO as AUTO  # re-exported, spelled for help
+from segmint.scoring.option_defaults import AUTO
 
 BtydModel = BGNBD | ParetoNBD | MBGNBD | NBD | SeasonalModel | CovariateModel
 """A fitted continuous-time transaction model (the NBD is the others' no-dropout limit; a

@@ -31,8 +31,7 @@ from segmint.exceptions import ConvergenceError, InputError, MartError, ModelInp
 from segmint.features.population import population
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
-from segmint.segmentation.value_cuts import DEFAULT_CUTS as DEFAULT_CUTS  # re-exported
-from segmint.segmentation.value_cuts import DEFAULT_RISK_CUTS as DEFAULT_RISK_CUTS  # (the same)
+from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 RISK_BANDS = ("low", "medium", "high")
 

@@ -30,7 +30,7 @@ from segmint.mart.identifiers import quoted
 from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving import histories, order_values, score_table
 from segmint.serving.frames import row_records
-from segmint.serving.order_values import RECENT as RECENT
+from segmint.serving.order_values import RECENT
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.serving.sorted_table import Rows
 

@@ -19,7 +19,7 @@ from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.serving import customer_lookup as lookup
-from segmint.serving.customer_lookup import RECENT
+from segmint.serving.order_values import RECENT
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views import coarse, scores
 from segmint.views import customer_attributes as attributes

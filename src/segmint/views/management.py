@@ -23,7 +23,7 @@ from segmint.insight.sales_periods import MEMBERSHIPS, PERIODS
 from segmint.insight.segment_sales import SegmentSales
 from segmint.mart import Mart
 from segmint.scoring.campaigns import CampaignResults, CampaignTracking, TrackedCampaign
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
 from segmint.views.dashboard import Dashboard
 from segmint.views.plots import management as plots
 from segmint.views.plots.figures import Figure

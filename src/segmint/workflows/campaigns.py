@@ -35,10 +35,10 @@ from segmint.scoring.campaigns import (
     create_campaign,
     track_campaigns,
 )
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS
 from segmint.scoring.campaigns.send import Manifest, send_list, write_send_list
 from segmint.scoring.campaigns.tracking import TRACKING_RESAMPLES
 from segmint.scoring.campaigns.uplift_selection import UpliftOutcome
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,8 +16,6 @@ from segmint.features.asof import AsOf, parse_as_of
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.segmentation.value import (
-    DEFAULT_CUTS,
-    DEFAULT_RISK_CUTS,
     check_cuts,
     check_risk_cuts,
     clv_model,
@@ -26,6 +24,7 @@ from segmint.segmentation.value import (
     value_risk_grid,
     value_tiers,
 )
+from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from segmint.mart import Mart
 from segmint.mart.privacy import audit
 from segmint.mart.privacy.audit import AuditError, row_hash
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonym
-from segmint.mart.tokens import Role, create_token, hash_token
+from segmint.mart.token_terms import Role
+from segmint.mart.tokens import create_token, hash_token
 
 from .conftest import ZOE
 

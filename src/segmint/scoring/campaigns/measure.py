@@ -52,8 +52,7 @@ from segmint.scoring.campaigns.results import (
 )
 
 # the measurement's defaults, re-exported: spelled where command help reads them
-from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
-from segmint.scoring.option_defaults import MIN_SEGMENT_SIZE as MIN_SEGMENT_SIZE
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS, MIN_SEGMENT_SIZE
 
 CONFIDENCE = 0.95
 

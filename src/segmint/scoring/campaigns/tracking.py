@@ -29,8 +29,9 @@ from segmint.exceptions import InputError, MartError
 from segmint.features.asof import end_of
 from segmint.features.orders import order_values
 from segmint.mart import Mart
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_results, data_through
+from segmint.scoring.campaigns.measure import campaign_results, data_through
 from segmint.scoring.campaigns.results import CampaignResults
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -39,8 +39,9 @@ from segmint.exceptions import InputError, ModelInputError
 from segmint.features import build_features, load_features, stored_dates
 from segmint.mart import Mart
 from segmint.models.experiments.qini import qini_coefficient, uplift_at_k
-from segmint.scoring.campaigns.measure import DEFAULT_WINDOW_DAYS, campaign_start, data_through
+from segmint.scoring.campaigns.measure import campaign_start, data_through
 from segmint.scoring.campaigns.outcomes import Window, member_outcomes
+from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     import pandas as pd
