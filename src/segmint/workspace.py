@@ -54,8 +54,8 @@ from segmint.mart import Mart
 from segmint.mart import connect as open_mart
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.mart.privacy import AccessResult, ForgetResult
-from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.recommend import Evaluation
 from segmint.scoring.recommend.export import ExportedLists
 from segmint.scoring.recommend.rule_list import RuleList, RuleQuery

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from segmint.cli._clv_options import MaxIterOption
 from segmint.exceptions import InputError, SegmintError
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
@@ -71,9 +70,6 @@ Assign = Annotated[
     bool, Opt("--assign", help="Apply the stored model to --as-of without refitting.")
 ]
 ClusterAsOf = Annotated[str | None, Opt("--as-of", help="Compute as of this day (YYYY-MM-DD).")]
-
-
-MaxIter = MaxIterOption  # as the clv commands take it: the churn risk fit of segment value
 
 
 def value_settings(

@@ -20,7 +20,7 @@ from segmint.cli._clv_options import (
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, stepped_progress, steps, user_errors
 from segmint.cli._warnings import iterations_flag
-from segmint.scoring.option_defaults import AUTO
+from segmint.scoring.option_defaults import AUTO, MAX_ITER
 
 clv_app = typer.Typer(
     help="Customer lifetime value: fit BTYD models, backtest them, score customers.",
@@ -46,7 +46,7 @@ def fit(
     penalizer: PenalizerOption = 0.0,
     strict: StrictOption = False,
     covariate: CovariateOption = None,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
     plots: Annotated[Path, Opt("--plots", help="Directory for the diagnostic plots.")] = Path(
         "clv_diagnostics"
     ),
@@ -92,7 +92,7 @@ def score(
     ] = None,
     penalizer: PenalizerOption = 0.0,
     chunk_size: ChunkSizeOption = 100_000,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
 ) -> None:
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""
     from segmint.cli import _clv_output as show
@@ -125,7 +125,7 @@ def backtest_command(
     penalizer: PenalizerOption = 0.0,
     strict: StrictOption = False,
     covariate: CovariateOption = None,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Fit on the calibration period and measure each model's holdout predictions.

@@ -17,6 +17,7 @@ from segmint.cli._options import MartOption
 from segmint.cli._output import err, out, user_errors
 from segmint.cli._warnings import iterations_flag
 from segmint.cli.serve_commands import DEFAULT_HOST, DEFAULT_PORT, serve
+from segmint.scoring.option_defaults import MAX_ITER
 
 if TYPE_CHECKING:
     from segmint.synth.generator import SynthResult
@@ -40,7 +41,7 @@ def demo(
         bool, Opt("--no-serve", help="Stop after building; do not serve the dashboard.")
     ] = False,
     port: Annotated[int, Opt("--port", help="Port for the dashboard.")] = DEFAULT_PORT,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
 ) -> None:
     """Generate a retailer, load it, segment it, and serve the dashboard (unless --no-serve)."""
     from segmint.mart import connect

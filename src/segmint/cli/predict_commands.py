@@ -22,6 +22,7 @@ from segmint.cli._predict_options import (
     SplitOption,
 )
 from segmint.cli._warnings import iterations_flag
+from segmint.scoring.option_defaults import MAX_ITER
 
 predict_app = typer.Typer(
     help="Churn and purchase-intent scores: train, compare with BTYD, score, store.",
@@ -71,7 +72,7 @@ def churn(
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
     strict: StrictOption = False,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
 ) -> None:
     """Churn risk: P(no purchase in the next N days) for every customer who has bought."""
     _predict("churn", mart, as_of, horizon_days, plot, format_, split, strict, max_iter)
@@ -88,7 +89,7 @@ def intent(
     format_: FormatOption = OutputFormat.human,
     split: SplitOption = SplitChoice.auto,
     strict: StrictOption = False,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
 ) -> None:
     """Purchase intent: P(at least one purchase in the next N days), prospects included."""
     _predict("intent", mart, as_of, horizon_days, plot, format_, split, strict, max_iter)
@@ -106,7 +107,7 @@ def score(
         ),
     ] = False,
     strict: StrictOption = False,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """Refresh every score: churn risk, purchase intent and CLV (with the stored CLV fit).

@@ -23,6 +23,7 @@ from segmint.cli._ingest_options import (
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import steps, user_errors
 from segmint.cli._warnings import iterations_flag
+from segmint.scoring.option_defaults import MAX_ITER
 
 
 @user_errors
@@ -41,7 +42,7 @@ def quickstart(
     ignore: IgnoreOption = None,
     date_format: DateFormatOption = None,
     decimal: DecimalOption = None,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """The five-minute path: load one export, then RFM, lifecycle, CLV where the data

@@ -12,6 +12,7 @@ from segmint.cli._clv_options import MaxIterOption, StrictOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
 from segmint.cli._warnings import iterations_flag
+from segmint.scoring.option_defaults import MAX_ITER
 
 if TYPE_CHECKING:
     from segmint.workflows.refresh import RefreshRun
@@ -23,7 +24,7 @@ def refresh(
     mart: MartOption = None,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
-    max_iter: MaxIterOption = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """After a load: store the features, every segmentation (stored cluster models applied,

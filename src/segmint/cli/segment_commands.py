@@ -13,9 +13,11 @@ import typer
 
 from segmint.cli import _segment_options as o
 from segmint.cli._cluster_command import cluster
+from segmint.cli._clv_options import MaxIterOption
 from segmint.cli._options import AsOfOption, FormatOption, MartOption, NameOption, OutputFormat
 from segmint.cli._output import steps, user_errors
 from segmint.cli._warnings import iterations_flag
+from segmint.scoring.option_defaults import MAX_ITER
 
 segment_app = typer.Typer(
     help="Segment customers (RFM, lifecycle, rules, value, clusters) and store the result.",
@@ -109,7 +111,7 @@ def value_command(
     cuts: o.Cuts = o.DEFAULT_CUTS_TEXT,
     risk_cuts: o.RiskCuts = o.DEFAULT_RISK_CUTS_TEXT,
     name: NameOption = None,
-    max_iter: o.MaxIter = 1000,
+    max_iter: MaxIterOption = MAX_ITER,
     format_: FormatOption = HUMAN,
 ) -> None:
     """Value tiers by predicted CLV (top 1%, next 4%, 15%, 30%, rest) and the value x risk grid."""

@@ -37,7 +37,7 @@ from segmint.mart import Mart, fetch
 from segmint.models import MBGNBD
 from segmint.models.boundary import fit_transactions
 from segmint.scoring.churn_source import HISTORY_MODEL
-from segmint.scoring.clv_fit import MAX_ITER
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.propensity import (
     BTYD_COLUMNS,
     TARGETS,

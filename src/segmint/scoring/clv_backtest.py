@@ -34,7 +34,6 @@ from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
 from segmint.models.seasonal import SeasonalInputs
 from segmint.scoring.clv_fit import (
-    MAX_ITER,
     SEASONAL,
     ClvFit,
     candidate_forms,
@@ -42,6 +41,7 @@ from segmint.scoring.clv_fit import (
     holdout_purchases,
     spend_inputs,
 )
+from segmint.scoring.option_defaults import MAX_ITER
 
 FloatArray = NDArray[np.float64]
 

@@ -36,7 +36,7 @@ from segmint.models.covariates import (
     fit_covariate,
 )
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
-from segmint.scoring.option_defaults import AUTO
+from segmint.scoring.option_defaults import AUTO, MAX_ITER
 
 BtydModel = BGNBD | ParetoNBD | MBGNBD | NBD | SeasonalModel | CovariateModel
 """A fitted continuous-time transaction model (the NBD is the others' no-dropout limit; a
@@ -66,9 +66,6 @@ SPEND_MODELS = ("gammagamma",)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-MAX_ITER = 1000
-"""The optimiser's iteration limit of a fit unless told otherwise (the models' default)."""
 
 PENALTY_FLAG = "--penalizer"
 """The penalty as the ``clv`` commands name it (the models' ``penalizer_coef``)."""

@@ -1,5 +1,5 @@
-"""Defaults of scoring options that the commands' help shows: the CLV model choice, and how
-campaign results are measured.
+"""Defaults of scoring options that the commands' help shows: the CLV model choice, the fits'
+iteration limit, and how campaign results are measured.
 
 Kept apart from the modules that use them (:mod:`segmint.scoring.clv_fit`,
 :mod:`segmint.scoring.campaigns.measure`), which need the engine and the models, so that
@@ -10,6 +10,10 @@ from __future__ import annotations
 
 AUTO = "auto"
 """The ``--model`` that compares the transaction models on a holdout and keeps the best."""
+
+MAX_ITER = 1000
+"""The optimiser's iteration limit of a fit unless told otherwise (the models' default;
+every command's ``--max-iter``)."""
 
 DEFAULT_WINDOW_DAYS = 14
 """Days from a campaign's start in which responses count."""

@@ -78,7 +78,8 @@ from segmint.models.propensity import (
     check_two_classes,
 )
 from segmint.scoring.campaigns.assignment import assignment_key
-from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, MAX_ITER, finding
+from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, finding
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.score_rows import score_rows
 
 

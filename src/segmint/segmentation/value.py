@@ -150,7 +150,8 @@ def risk_scores(
         chosen = _score(mart, as_of, name, "churn_risk")
         return chosen.select("customer_id", risk=chosen.value), source_of(name, as_of)
     from segmint.scoring.btyd_churn import btyd_churn_risk  # its learners load when used
-    from segmint.scoring.clv_fit import MAX_ITER, finding
+    from segmint.scoring.clv_fit import finding
+    from segmint.scoring.option_defaults import MAX_ITER
 
     try:
         btyd = btyd_churn_risk(mart, as_of, max_iter=MAX_ITER if max_iter is None else max_iter)

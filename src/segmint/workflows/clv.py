@@ -32,7 +32,6 @@ from segmint.scoring.btyd_churn import store_btyd_churn_risk
 from segmint.scoring.clv_backtest import backtest as backtest_models
 from segmint.scoring.clv_backtest import holdout_metrics
 from segmint.scoring.clv_fit import (
-    MAX_ITER,
     SEASONAL_MODELS,
     TRANSACTION_MODELS,
     ClvFit,
@@ -49,7 +48,7 @@ from segmint.scoring.clv_scores import (
     store_fit,
     stored_summary,
 )
-from segmint.scoring.option_defaults import AUTO
+from segmint.scoring.option_defaults import AUTO, MAX_ITER
 
 Say = Callable[[str], None]
 

@@ -18,8 +18,8 @@ from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestResult
 from segmint.scoring.campaigns import CampaignExistsError, CampaignResults, CreatedCampaign
-from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.recommend.store import StoredRun
 from segmint.synth import synthesize
 from segmint.synth.generator import SynthResult

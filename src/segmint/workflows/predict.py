@@ -22,8 +22,8 @@ import pandas as pd
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.models.propensity import PropensityClassifier, evaluate, feature_importance
-from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.propensity import (
     TARGETS,
     TRAINING_ROWS,

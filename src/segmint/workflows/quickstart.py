@@ -22,8 +22,8 @@ from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, IngestResult
-from segmint.scoring.clv_fit import MAX_ITER
 from segmint.scoring.clv_scores import ScoreRun
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.workflows import clv, load, profile, segment
 from segmint.workflows.features import refresh_features
 

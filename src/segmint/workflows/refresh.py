@@ -25,7 +25,7 @@ from segmint.features import StoredFeatures, load_features, store_features
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.mart.privacy.retention import RetentionResult
-from segmint.scoring.clv_fit import MAX_ITER
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.segmentation import store
 from segmint.segmentation.rfm import SegmentRule
 from segmint.workflows.clusters import assign_clusters
