@@ -31,6 +31,7 @@ from segmint.exceptions import ConvergenceError, InputError, MartError, ModelInp
 from segmint.features.population import population
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 RISK_BANDS = ("low", "medium", "high")
@@ -131,7 +132,7 @@ def value_tiers(
 
 
 def risk_scores(
-    mart: Mart, as_of: dt.date, model: str, max_iter: int | None = None
+    mart: Mart, as_of: dt.date, model: str, max_iter: int = MAX_ITER
 ) -> tuple[ir.Table, str]:
     """``customer_id``, ``risk`` and where it comes from.
 
@@ -139,7 +140,7 @@ def risk_scores(
     score`` stores from the histories, :mod:`segmint.scoring.churn_source`); without one,
     the MBG/NBD's probability of no purchase in the next 90 days
     (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`, fitted with the iteration limit
-    ``max_iter``; None: the fits' default); when no MBG/NBD can be fitted, 1 - ``p_alive``
+    ``max_iter``); when no MBG/NBD can be fitted, 1 - ``p_alive``
     of ``model``, and the source says why.
     """
     scores = mart.table("scores")
@@ -151,10 +152,9 @@ def risk_scores(
         return chosen.select("customer_id", risk=chosen.value), source_of(name, as_of)
     from segmint.scoring.btyd_churn import btyd_churn_risk  # its learners load when used
     from segmint.scoring.clv_fit import finding
-    from segmint.scoring.option_defaults import MAX_ITER
 
     try:
-        btyd = btyd_churn_risk(mart, as_of, max_iter=MAX_ITER if max_iter is None else max_iter)
+        btyd = btyd_churn_risk(mart, as_of, max_iter=max_iter)
     except (ConvergenceError, ModelInputError) as exc:
         alive = _score(mart, as_of, model, "p_alive")
         source = f"1 - p_alive of {model} (no MBG/NBD: {finding(exc)})"
@@ -185,7 +185,7 @@ def value_risk_grid(
     tiers: ir.Table,
     names: list[str],
     risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
-    max_iter: int | None = None,
+    max_iter: int = MAX_ITER,
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Customers and their summed CLV per (tier, risk band), and where the risk came from
     (:func:`risk_scores`, whose fit, if any, stops at ``max_iter`` iterations)."""

@@ -14,6 +14,7 @@ import pandas as pd
 
 from segmint.features.asof import AsOf, parse_as_of
 from segmint.mart import Mart
+from segmint.scoring.option_defaults import MAX_ITER
 from segmint.segmentation import store
 from segmint.segmentation.value import (
     check_cuts,
@@ -58,7 +59,7 @@ def run_value(
     cuts: tuple[float, ...] = DEFAULT_CUTS,
     risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
     name: str = "value",
-    max_iter: int | None = None,
+    max_iter: int = MAX_ITER,
 ) -> ValueRun:
     """Store value tiers as segmentation ``name`` (kind ``value``) and build the risk grid.
 
@@ -69,7 +70,7 @@ def run_value(
         risk_cuts: churn risk at which the medium and high risk bands start.
         name: the segmentation to store.
         max_iter: the iteration limit of the MBG/NBD fitted for the churn risk when no
-            churn_risk is stored for the date (None: the fits' default); a fit that
+            churn_risk is stored for the date; a fit that
             reaches it keeps where it stopped and warns.
 
     Raises:
