@@ -59,6 +59,9 @@ from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE, replace_runs, tri
 Doomed = dict[str, tuple[dt.date, tuple[dt.date, ...]]]
 """Segmentation → its cut-off and the dates of its assignments to delete."""
 
+_TRIMMED = "_segment_runs_trimmed"
+"""A scratch table holding a segmentation's trimmed runs while they are counted and written."""
+
 ScoreCuts = list[tuple[str, str, dt.date]]
 """``(model, score_name, cut-off)`` of each score series that loses rows."""
 
@@ -205,11 +208,22 @@ def _runs_gone(
     runs = mart.table(RUNS_TABLE)
     stored = runs.filter(runs.segmentation == name)
     fresh = trimmed_runs(mart, name, cut, _kept(mart, name, dates))
-    same = [stored[c].identical_to(fresh[c]) for c in RUN_COLUMNS]
-    gone = int(stored.anti_join(fresh, same).count().execute())
-    if write:
-        replace_runs(mart, name, fresh)
+    if not write:
+        return _gone(stored, fresh)
+    with mart.unordered():  # computed once, for the count and the write
+        mart.create_table(_TRIMMED, fresh, temp=True)
+    try:
+        gone = _gone(stored, mart.table(_TRIMMED))
+        replace_runs(mart, name, mart.table(_TRIMMED))
+    finally:
+        mart.drop_table(_TRIMMED)
     return gone
+
+
+def _gone(stored: ir.Table, fresh: ir.Table) -> int:
+    """Rows of ``stored`` with no equal row (every run column) in ``fresh``."""
+    same = [stored[c].identical_to(fresh[c]) for c in RUN_COLUMNS]
+    return int(stored.anti_join(fresh, same).count().execute())
 
 
 def _assignment_rows(mart: Mart, doomed: Doomed) -> int:
