@@ -165,15 +165,26 @@ def test_export_of_a_segment_reads_its_members_as_of_the_lists_date(
     exported = recommend.export(mart, out, options)
     assert exported.as_of == earlier
     assert set(pd.read_csv(out).customer_id) == members[earlier][moved[0]]
-    # lists stored for a date the segmentation has no results for: refused, nothing written
+    assert exported.members_as_of == earlier
+    # lists of a date between two results: the segment as it stood then, the earlier results
+    between = dt.date(2024, 3, 15)
+    recommend.fit(mart, between, recommend.RecommendFitOptions(method="popular", k=1))
+    options = recommend.RecommendExportOptions(
+        segmentation="rfm", segment=moved[0], as_of=between.isoformat()
+    )
+    exported = recommend.export(mart, out, options)
+    assert (exported.as_of, exported.members_as_of) == (between, earlier)
+    assert set(pd.read_csv(out).customer_id) == members[earlier][moved[0]]
+    assert "lists as of 2024-03-15, the segment's members as of 2024-02-29" in exported.dates
+    # lists of a date before every result: refused, nothing written
     recommend.fit(mart, dt.date(2024, 1, 31), recommend.RecommendFitOptions(method="popular"))
     out.unlink()
     january = recommend.RecommendExportOptions(
         segmentation="rfm", segment=moved[0], as_of="2024-01-31"
     )
     refusal = (
-        "segmentation 'rfm' has no results as of 2024-01-31; stored dates: 2024-02-29, "
-        "2024-03-31. The recommendations exported are those as of 2024-01-31"
+        "segmentation 'rfm' has no results as of 2024-01-31 or earlier; stored dates: "
+        "2024-02-29, 2024-03-31. The recommendations exported are those as of 2024-01-31"
     )
     with pytest.raises(MartError, match=refusal):
         recommend.export(mart, out, january)

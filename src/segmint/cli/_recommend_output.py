@@ -153,8 +153,8 @@ def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) 
 def show_export(exported: ExportedLists, out_file: Path) -> None:
     """What an export wrote, and how many customers consent and erasure left out."""
     err.print(
-        f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers (lists as "
-        f"of {exported.as_of}) to {out_file}; {exported.n_without_consent:,} left out "
+        f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers "
+        f"({exported.dates}) to {out_file}; {exported.n_without_consent:,} left out "
         f"without consent to {exported.channel}, {exported.n_suppressed:,} forgotten",
         highlight=False,
     )

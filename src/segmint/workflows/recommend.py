@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ibis.expr.types as ir
@@ -236,7 +236,8 @@ class RecommendExportOptions:
         segmentation: with ``segment``, only that segment's members.
         segment: a segment of ``segmentation``.
         as_of: the stored lists of this date (default the latest); a segment's members are
-            read as of the same date.
+            read as the segment stood then (the segmentation's latest results on or before
+            that date).
     """
 
     channel: str = "email"
@@ -258,14 +259,15 @@ def export(
     Raises:
         InputError: another file type; one of segmentation and segment without the other.
         MartError: no lists stored (as of that date); an unknown segmentation, one with no
-            results as of the lists' date, or an unknown segment.
+            results on or before the lists' date, or an unknown segment.
     """
     suffix = check_export_path(out_file)
     day = lists_day(mart, parse_as_of(options.as_of) if options.as_of else None)
-    members = None
+    members, members_as_of = None, None
     if options.segmentation is not None and options.segment is not None:
-        members = _members(mart, options.segmentation, options.segment, day)
+        members, members_as_of = _members(mart, options.segmentation, options.segment, day)
     exported = export_rows(mart, options.channel, as_of=day, members=members)
+    exported = replace(exported, members_as_of=members_as_of)
     with private_file(out_file):
         if suffix == ".csv":
             csv_safety.to_csv(exported.rows, out_file)
@@ -276,7 +278,7 @@ def export(
         out_file.resolve(),
         "recommendations",
         actor=actor or privacy.cli_actor(),
-        description=f"recommendations as of {exported.as_of} for {exported.channel}",
+        description=f"recommendations ({exported.dates}) for {exported.channel}",
         members=sorted(set(exported.rows["customer_id"].astype(str))),
         n_rows=len(exported.rows),
         details={
@@ -289,32 +291,36 @@ def export(
     return exported
 
 
-def _members(mart: Mart, segmentation: str, segment: str, day: dt.date) -> ir.Table:
-    """``customer_id`` of the members of ``segment`` in ``segmentation``'s results as of
-    ``day``, the date of the exported lists (not its latest results: a file of the lists
-    as of ``day`` is for the segment as it stood then).
+def _members(mart: Mart, segmentation: str, segment: str, day: dt.date) -> tuple[ir.Table, dt.date]:
+    """``customer_id`` of the members of ``segment`` as the segment stood on ``day``, the
+    date of the exported lists: in ``segmentation``'s latest results on or before ``day``
+    (not its latest results: a file of the lists as of ``day`` is for the segment as it
+    stood then); and the date of those results.
 
     Raises:
-        MartError: unknown segmentation, no results as of ``day``, or no such segment.
+        MartError: unknown segmentation, no results on or before ``day``, or no such segment.
     """
     store.definition(mart, segmentation)  # an unknown name is refused as such
-    try:
-        assigned = store.assignments(mart, segmentation, day)
-    except MartError as exc:
+    stored = store.as_of_dates(mart, segmentation)
+    dates = [d for d in stored if d <= day]
+    if not dates:
+        shown = ", ".join(d.isoformat() for d in stored[-10:]) or "none"
         raise MartError(
-            f"{exc}. The recommendations exported are those as of {day}, and so are the "
-            f"members of --segment: segment it as of {day} first, or export the lists of "
-            "another date with --as-of."
-        ) from None
+            f"segmentation '{segmentation}' has no results as of {day} or earlier; stored "
+            f"dates: {shown}. The recommendations exported are those as of {day}, and the "
+            f"members of --segment are read as the segment stood then: segment it as of "
+            f"{day} first, or export the lists of another date with --as-of."
+        )
+    assigned = store.assignments(mart, segmentation, dates[-1])
     members = assigned.filter(assigned.segment == segment)
     if int(members.count().execute()) == 0:
         names = assigned.select("segment").distinct().segment.execute()
         known = sorted(names.dropna().astype(str))
         raise MartError(
-            f"segmentation '{segmentation}' has no segment {segment!r}; its segments: "
-            f"{', '.join(known) or 'none'}."
+            f"segmentation '{segmentation}' has no segment {segment!r} as of {dates[-1]}; "
+            f"its segments: {', '.join(known) or 'none'}."
         )
-    return members.select("customer_id")
+    return members.select("customer_id"), dates[-1]
 
 
 def _segments(mart: Mart, name: str | None, day: dt.date) -> tuple[ir.Table, str] | None:

@@ -35,6 +35,8 @@ class ExportedLists:
         n_candidates: customers with a list (in the segment, when one was asked for).
         n_without_consent: of those, customers left out for want of consent.
         n_suppressed: of those, forgotten people left out.
+        members_as_of: the date of the segment's members read, when the export was of a
+            segment (the segmentation's latest results on or before ``as_of``).
     """
 
     as_of: dt.date
@@ -43,6 +45,14 @@ class ExportedLists:
     n_candidates: int
     n_without_consent: int
     n_suppressed: int = 0
+    members_as_of: dt.date | None = None
+
+    @property
+    def dates(self) -> str:
+        """``lists as of D`` and, for a segment, ``, the segment's members as of D``."""
+        day = self.members_as_of
+        members = "" if day is None else f", the segment's members as of {day}"
+        return f"lists as of {self.as_of}{members}"
 
     @property
     def n_customers(self) -> int:
