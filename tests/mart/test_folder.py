@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from segmint.exceptions import InputError
-from segmint.mart import LOAD_ORDER, Mart
+from segmint.mart import Mart
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import ingest
+from segmint.mart.targets import LOAD_ORDER
 
 from .conftest import CUSTOMERS_CSV, write
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import ibis.expr.datatypes as dt
 
 import segmint
-from segmint.mart import DECLARED_TABLES, LOAD_ORDER, TABLES
+from segmint.mart import DECLARED_TABLES, TABLES
+from segmint.mart.targets import LOAD_ORDER
 
 from .conftest import CUSTOMERS_CSV, PROJECT_ROOT, load, write
 

@@ -19,6 +19,7 @@ from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.serving.customer_lookup import SCORES_SQL, SEGMENTS_SQL, query
+from segmint.serving.order_values import RECENT
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_copies import (
     COPIED,
@@ -27,7 +28,6 @@ from segmint.serving.sorted_copies import (
     file_state,
     fingerprint,
 )
-from segmint.views.customer_view import RECENT
 
 TABLES = [*COPIED, *DERIVED]
 """Every table a customer's rows are copied from."""

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint.exceptions import InputError
-from segmint.mart.schema import LOAD_ORDER, TABLES
+from segmint.mart.schema import TABLES
+from segmint.mart.targets import LOAD_ORDER
 from segmint.synth import TYPES, generate, synthesize
 from segmint.synth.columns import mart_schema
 

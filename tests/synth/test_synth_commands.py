@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
-from segmint.mart.schema import LOAD_ORDER, TABLES
+from segmint.mart.schema import TABLES
+from segmint.mart.targets import LOAD_ORDER
 
 runner = CliRunner()
 

@@ -15,9 +15,10 @@ from segmint.features import load_features, stored_dates
 from segmint.features.orders import line_values
 from segmint.mart import Mart
 from segmint.serving.frames import records
+from segmint.serving.order_values import RECENT
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_copies import SortedCopies
-from segmint.views.customer_view import RECENT, customer_360
+from segmint.views.customer_view import customer_360
 
 
 def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:

@@ -12,16 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from segmint.mart.connection import Mart, connect
-    from segmint.mart.schema import DECLARED_TABLES, LOAD_ORDER, TABLES, Column, Table
+    from segmint.mart.schema import DECLARED_TABLES, TABLES, Column, Table
 
-__all__ = ["DECLARED_TABLES", "LOAD_ORDER", "TABLES", "Column", "Mart", "Table", "connect"]
+__all__ = ["DECLARED_TABLES", "TABLES", "Column", "Mart", "Table", "connect"]
 
 _LAZY = {
     "Mart": "segmint.mart.connection",
     "connect": "segmint.mart.connection",
-    **dict.fromkeys(
-        ("DECLARED_TABLES", "LOAD_ORDER", "TABLES", "Column", "Table"), "segmint.mart.schema"
-    ),
+    **dict.fromkeys(("DECLARED_TABLES", "TABLES", "Column", "Table"), "segmint.mart.schema"),
 }
 
 

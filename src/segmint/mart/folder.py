@@ -1,7 +1,7 @@
 """Loading a whole folder: every file named after a mart table, parents first.
 
 ``customers.parquet``, ``orders.csv.gz``, ``order_lines.jsonl``… are loaded in
-:data:`~segmint.mart.schema.LOAD_ORDER` (customers before orders, orders before their
+:data:`~segmint.mart.targets.LOAD_ORDER` (customers before orders, orders before their
 lines), so references resolve. A ``transactions`` file is loaded before ``orders``. Files
 whose names match no table are listed, not loaded.
 """
@@ -13,8 +13,7 @@ from pathlib import Path
 
 from segmint.exceptions import InputError
 from segmint.mart.files import table_stem
-from segmint.mart.schema import LOAD_ORDER
-from segmint.mart.targets import INGEST_TARGETS
+from segmint.mart.targets import INGEST_TARGETS, LOAD_ORDER
 
 _ORDER = tuple(
     t for name in LOAD_ORDER for t in (("transactions", name) if name == "orders" else (name,))

@@ -771,17 +771,3 @@ WRITER_TABLES: dict[str, Table] = {
 
 DECLARED_TABLES: dict[str, Table] = {**TABLES, **WRITER_TABLES}
 """Every table a mart may hold, by name: what ``docs/data-model.md`` documents."""
-
-LOAD_ORDER: tuple[str, ...] = (
-    "customers",
-    "customer_pii",
-    "customer_attributes",
-    "consents",
-    "products",
-    "orders",
-    "order_lines",
-    "events",
-    "campaigns",
-    "campaign_members",
-)
-"""Loadable tables, parents before children, the order ``segmint load DIR`` uses."""

@@ -1,5 +1,6 @@
-"""The tables a file can be loaded into, by name: the schema's loadable tables, in its
-order, and ``transactions`` (a flat file of order lines, split into orders and order lines).
+"""The tables a file can be loaded into, by name: the schema's loadable tables in the order
+``segmint load DIR`` loads them, and ``transactions`` (a flat file of order lines, split into
+orders and order lines).
 
 Spelled here rather than derived from :data:`segmint.mart.schema.TABLES`, which needs Ibis,
 so that ``segmint ingest --help`` names them without loading the engine;
@@ -8,10 +9,10 @@ so that ``segmint ingest --help`` names them without loading the engine;
 
 from __future__ import annotations
 
-INGEST_TARGETS = (
+LOAD_ORDER: tuple[str, ...] = (
     "customers",
-    "customer_attributes",
     "customer_pii",
+    "customer_attributes",
     "consents",
     "products",
     "orders",
@@ -19,5 +20,8 @@ INGEST_TARGETS = (
     "events",
     "campaigns",
     "campaign_members",
-    "transactions",
 )
+"""Loadable tables, parents before children, the order ``segmint load DIR`` uses."""
+
+INGEST_TARGETS: tuple[str, ...] = (*LOAD_ORDER, "transactions")
+"""Every table ``segmint ingest`` loads a file into."""

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from segmint.exceptions import InputError
-from segmint.mart.schema import LOAD_ORDER
+from segmint.mart.targets import LOAD_ORDER
 from segmint.synth.attributes import attributes_table, consents_table
 from segmint.synth.campaigns import campaigns_table, draw_members, plan_campaigns
 from segmint.synth.catalogue import build_catalogue

@@ -19,12 +19,11 @@ from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.serving import customer_lookup as lookup
-from segmint.serving.order_values import RECENT
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views import coarse, scores
 from segmint.views import customer_attributes as attributes
 
-__all__ = ["RECENT", "Customer360", "customer_360"]
+__all__ = ["Customer360", "customer_360"]
 
 
 @dataclass
