@@ -49,6 +49,7 @@ import pandas as pd
 
 from segmint.insight.members import UNKNOWN
 from segmint.insight.profile import SegmentProfile
+from segmint.insight.segment_alive import SegmentAlive
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
 
 TRAIT_SMD = 0.3
@@ -132,11 +133,12 @@ class PersonaCard:
 
 
 def personas_from_profile(
-    described: SegmentProfile, p_alive: pd.Series | None = None
+    described: SegmentProfile, p_alive: SegmentAlive | None = None
 ) -> list[PersonaCard]:
     """Persona cards from an existing profile (no further queries) and, when given, each
     segment's mean P(alive)."""
-    alive = p_alive if p_alive is not None else pd.Series(dtype="float64")
+    stored = p_alive or SegmentAlive()
+    alive = stored.means
     overview = described.overview
     means = described.features.pivot(index="segment", columns="feature", values="mean")
     smd = described.features.pivot(index="segment", columns="feature", values="smd")
@@ -154,6 +156,7 @@ def personas_from_profile(
             _number(alive, segment),
             _number(base, "interpurchase_mean_days"),
             buyers=buyers,
+            alive_of=stored.of_whom,
         )
         words = _traits(described.distinguishing, segment, buyers, rhythm)
         name = _name(words, buyers)

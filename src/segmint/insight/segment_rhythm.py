@@ -72,6 +72,7 @@ def segment_rhythm(
     base_cadence: float,
     *,
     buyers: bool = True,
+    alive_of: str = "",
 ) -> Rhythm:
     """The segment's :class:`Rhythm`: its risk judged by its own rhythm.
 
@@ -80,7 +81,8 @@ def segment_rhythm(
     when the mean days since the last order (``recency``) reach :data:`OVERDUE` usual
     gaps, or the mean P(alive) is below :data:`ALIVE_LIMIT`. The members are new when
     their mean ``tenure`` is within one usual gap (the default of lifecycle's ``new``).
-    Prospects (no orders) are never at risk: they have not started.
+    Prospects (no orders) are never at risk: they have not started. ``alive_of`` says
+    over whom the mean P(alive) was taken (e.g. " of its repeat buyers"), in the reason.
     """
     if not buyers:
         return Rhythm(p_alive=p_alive, reason="no orders yet")
@@ -97,7 +99,7 @@ def segment_rhythm(
     high = bool(overdue >= OVERDUE)
     if np.isfinite(p_alive):
         high = high or p_alive < ALIVE_LIMIT
-        reasons.append(f"mean P(alive) {p_alive:.2f}")
+        reasons.append(f"mean P(alive) {p_alive:.2f}{alive_of}")
     return Rhythm(
         cadence=cadence if own else float("nan"),
         usual_gap=gap if known else float("nan"),
