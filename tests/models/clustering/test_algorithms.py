@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -7,9 +8,11 @@ import pytest
 from numpy.typing import NDArray
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_info
 
 from segmint.exceptions import NotFittedError
 from segmint.models.clustering import Algorithm, ClusteringError, CustomerClusters, recovery
+from segmint.models.clustering.algorithms import side_by_side
 
 Blobs = tuple[NDArray[np.float64], NDArray[np.int64]]
 
@@ -71,3 +74,18 @@ def test_a_component_without_members_has_no_centre_and_no_warning() -> None:
     assert empty.any()
     assert np.isnan(model.cluster_centers_[empty]).all()
     assert np.isfinite(model.cluster_centers_[~empty]).all()
+
+
+def test_side_by_side_keeps_the_order_and_one_thread_per_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def limits(item: int) -> tuple[int, set[int]]:
+        pools = threadpool_info()
+        return item, {int(p["num_threads"]) for p in pools if p["user_api"] in {"blas", "openmp"}}
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    done = side_by_side(limits, range(6))
+    assert [item for item, _ in done] == list(range(6))
+    assert all(threads <= {1} for _, threads in done)  # every pool on one thread
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert side_by_side(limits, range(6)) == done  # in this thread, in order

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.metrics import silhouette_score
 
 from segmint.models.clustering import ClusteringError, CustomerClusters, select_k
+from segmint.models.clustering.selection import score_clusters
 
 
 @pytest.mark.parametrize("centres", [3, 5])
@@ -26,6 +29,27 @@ def test_mixtures_add_bic_and_scores_are_deterministic(blob_maker: Callable[...,
     assert first.table.bic.notna().all()
     assert first.table.equals(second.table)
     assert "BIC alone would pick" in first.reason
+
+
+def test_the_choice_is_the_same_on_one_core_or_two(
+    blob_maker: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matrix, _ = blob_maker(n=900, centres=4, dims=3, spread=0.6, seed=2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    side = select_k(matrix, range(2, 7), CustomerClusters("gmm"))
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    alone = select_k(matrix, range(2, 7), CustomerClusters("gmm"))
+    assert side.table.equals(alone.table) and side.k == alone.k == 4
+    for k, model in side.models.items():
+        assert np.array_equal(model.predict(matrix), alone.models[k].predict(matrix))
+
+
+def test_the_silhouette_in_small_blocks_equals_scikit_learns_default(
+    blob_maker: Callable[..., Any],
+) -> None:
+    matrix, labels = blob_maker(n=3000, centres=5, dims=4, spread=2.0, seed=3)
+    scored = score_clusters(matrix, labels, silhouette_sample=3000)
+    assert scored["silhouette"] == pytest.approx(silhouette_score(matrix, labels), rel=1e-12)
 
 
 def test_k_range_must_start_at_two() -> None:

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from segmint.models.clustering.algorithms import CustomerClusters, sample_rows
+from segmint.models.clustering.algorithms import CustomerClusters, sample_rows, side_by_side
 from segmint.models.clustering.errors import ClusteringError
 
 STABLE_JACCARD = 0.75
@@ -80,11 +80,15 @@ def bootstrap_stability(
     data = matrix[sample_rows(len(matrix), sample_size, random_state)]
     reference = model.predict(data)
     k = int(model.n_clusters)
+    draws = [rng.integers(0, len(data), size=len(data)) for _ in range(n_bootstrap)]
+
+    def refit(b: int) -> NDArray[np.int64]:
+        seeded = clone(model).set_params(random_state=random_state + b + 1)
+        labels: NDArray[np.int64] = seeded.fit(data[draws[b]]).predict(data)
+        return labels
+
     aris, jaccards, splits = [], np.zeros((n_bootstrap, k)), np.zeros((n_bootstrap, k))
-    for b in range(n_bootstrap):
-        drawn = data[rng.integers(0, len(data), size=len(data))]
-        refit = clone(model).set_params(random_state=random_state + b + 1).fit(drawn)
-        labels = refit.predict(data)
+    for b, labels in enumerate(side_by_side(refit, range(n_bootstrap))):
         aris.append(float(adjusted_rand_score(reference, labels)))
         jaccards[b], splits[b] = _per_cluster(reference, labels, k)
     jaccard = jaccards.mean(axis=0)
