@@ -172,6 +172,13 @@ def test_campaign_page_table_sorts_and_links(client: TestClient, tokens: dict[Ro
         in page
     )
     assert "not started in the data yet" in page
+    api = client.get("/api/v1/campaigns", headers=bearer(tokens[Role.analyst])).json()
+    k003 = next(r for r in api["data"] if r["campaign_id"] == "K003")
+    row = page[page.index('data-campaign="K003"') :].split("</tr>")[0]
+    low, high = 100 * k003["conversion_low"], 100 * k003["conversion_high"]
+    # the conversion lift and its interval in the same unit: percent
+    assert f"{100 * k003['conversion_abs']:.2f}%</td>" in row
+    assert f"[{low:.2f}%, {high:.2f}%]" in row
     assert client.get("/campaigns?sort=nope").status_code == 422
     assert client.get("/campaigns?campaign=&sort=roi").status_code == 200  # as the sort links send
     assert "no campaign" in client.get("/campaigns?campaign=nope").text
@@ -251,7 +258,7 @@ def test_the_campaign_page_shows_the_cli_s_lift_per_segment(
         revenue = segment["lift"]["revenue_per_member"]
         assert row[2].split()[0] == f"{100 * conversion['abs']:.2f}%", name
         low, high = conversion["ci95"]
-        assert row[3] == f"[{low:,.4f}, {high:,.4f}]", name
+        assert row[3] == f"[{100 * low:.2f}%, {100 * high:.2f}%]", name
         assert row[5].split()[0] == f"{revenue['abs']:,.2f}", name
         low, high = revenue["ci95"]
         assert row[6] == f"[{low:,.2f}, {high:,.2f}]", name

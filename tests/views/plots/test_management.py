@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from segmint.views.plots.management import segment_lifts
+from segmint.views.plots.management import lift_intervals, segment_lifts
 
 
 def _row(
@@ -37,3 +37,17 @@ def test_segment_lifts_draws_measured_segments_with_their_intervals() -> None:
     colours = bars["marker"]["color"]
     assert colours[0] != colours[1]
     assert "per rfm segment" in figure["layout"]["title"]["text"]
+
+
+def test_a_share_s_lift_is_drawn_in_percent_and_money_as_a_number() -> None:
+    rows = [_row("Champions", 0.10, 0.04, 0.20, True)]
+    share = segment_lifts(rows, "conversion", "Conversion", "rfm")
+    assert share["layout"]["yaxis"]["tickformat"] == ".1%"
+    assert "%{y:.2%}" in share["data"][0]["hovertemplate"]
+    money = [{k.replace("conversion", "revenue"): v for k, v in r.items()} for r in rows]
+    spend = segment_lifts(money, "revenue", "Revenue per member", "rfm")
+    assert "tickformat" not in spend["layout"]["yaxis"]
+    assert "%{y:,.4f}" in spend["data"][0]["hovertemplate"]
+    forest = lift_intervals([{"campaign_id": "K1", **rows[0]}], "conversion", "Conversion")
+    assert forest["layout"]["xaxis"]["tickformat"] == ".1%"
+    assert "%{x:.2%}" in forest["data"][0]["hovertemplate"]

@@ -63,12 +63,12 @@ def lift_intervals(rows: list[dict[str, Any]], metric: str, label: str) -> Figur
                     "array": [h - v for h, v in zip(high, lifts, strict=True)],
                     "arrayminus": [v - lo for v, lo in zip(lifts, low, strict=True)],
                 },
-                "hovertemplate": "%{y}: %{x:,.4f}<extra></extra>",
+                "hovertemplate": f"%{{y}}: %{{x:{_format(metric)}}}<extra></extra>",
             }
         ],
         "layout": _layout(
             f"{label}: lift with 95% interval",
-            xaxis=_axis(f"{label}, target minus control", zeroline=True, zerolinecolor="#9ca3af"),
+            xaxis=_lift_axis(label, metric),
             yaxis=_axis("", type="category", autorange="reversed"),
             showlegend=False,
         ),
@@ -107,16 +107,34 @@ def segment_lifts(rows: list[dict[str, Any]], metric: str, label: str, segmentat
                     ],
                 },
                 "customdata": [r[f"{metric}_q_value"] for r in shown],
-                "hovertemplate": "%{x}: %{y:,.4f} (q = %{customdata:.2g})<extra></extra>",
+                "hovertemplate": (
+                    f"%{{x}}: %{{y:{_format(metric)}}} (q = %{{customdata:.2g}})<extra></extra>"
+                ),
             }
         ],
         "layout": _layout(
             f"{label}: lift per {segmentation} segment with 95% interval",
             xaxis=_axis("", type="category"),
-            yaxis=_axis(f"{label}, target minus control", zeroline=True, zerolinecolor="#9ca3af"),
+            yaxis=_lift_axis(label, metric),
             showlegend=False,
         ),
     }
+
+
+SHARES = frozenset({"conversion"})
+"""Metrics whose lift is a difference of shares, shown in percent as the tables show it."""
+
+
+def _format(metric: str) -> str:
+    """The d3 format of a lift of ``metric``: percent for a share, else a number."""
+    return ".2%" if metric in SHARES else ",.4f"
+
+
+def _lift_axis(label: str, metric: str) -> dict[str, Any]:
+    """The lift's axis, zero marked; in percent for a share."""
+    percent = {"tickformat": ".1%"} if metric in SHARES else {}
+    title = f"{label}, target minus control"
+    return _axis(title, zeroline=True, zerolinecolor="#9ca3af", **percent)
 
 
 def _period_x(frame: pd.DataFrame) -> list[str]:
