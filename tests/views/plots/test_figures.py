@@ -144,3 +144,25 @@ def test_value_risk_grid_fills_missing_cells_with_zero() -> None:
     assert trace["y"] == list(VALUE_TIERS) and trace["x"] == list(RISK_LABELS)
     assert trace["z"][0] == [0, 0, 0, 0, 4]
     assert sum(map(sum, trace["z"])) == 4
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance (WCAG 2) of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_more_is_darker_in_every_colour_scale() -> None:
+    grid = pd.DataFrame({"r_score": [1, 2], "f_score": [1, 2], "customers": [5, 9]})
+    risk = pd.DataFrame({"tier": ["Top 1%"], "band": ["80-100%"], "customers": [4], "clv": [9.0]})
+    scales = [
+        strict(fig.segment_treemap(SEGMENTS))["data"][0]["marker"],
+        strict(fig.rfm_heatmap(grid.assign(monetary_mean=1.0), "customers"))["data"][0],
+        strict(fig.value_risk_grid(risk, VALUE_TIERS, RISK_LABELS))["data"][0],
+    ]
+    for trace in scales:
+        # spelled-out stops, low to high: a named plotly.js scale may run either way
+        (low, least), *_, (high, most) = trace["colorscale"]
+        assert (low, high) == (0.0, 1.0) and not trace.get("reversescale")
+        assert _luminance(most) < _luminance(least) / 3

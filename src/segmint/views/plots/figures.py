@@ -19,6 +19,12 @@ Figure = dict[str, Any]
 PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
 LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
 FONT = {"family": "Inter, system-ui, -apple-system, Segoe UI, sans-serif", "size": 13}
+BLUES = [[0.0, "#dbeafe"], [1.0, "#1e3a8a"]]
+"""A colour scale from light (least) to dark (most) blue. Spelled out, because plotly.js's
+named scales do not agree on a direction: its "Blues" runs from dark to light, its "Reds"
+from light to dark."""
+REDS = [[0.0, "#fee2e2"], [1.0, "#991b1b"]]
+"""The same from light to dark red, for counts that call for attention."""
 
 
 def _layout(title: str = "", **extra: Any) -> dict[str, Any]:
@@ -137,8 +143,7 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                 "customdata": _links(link, names),
                 "marker": {
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
-                    "colorscale": "Blues",
-                    "reversescale": True,
+                    "colorscale": BLUES,
                     "showscale": True,
                     "colorbar": {"title": {"text": "Revenue per<br>member / year"}},
                 },
@@ -250,8 +255,7 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
                 "x": [f"F{v}" for v in f],
                 "y": [f"R{v}" for v in r],
                 "z": z,
-                "colorscale": "Blues",
-                "reversescale": True,
+                "colorscale": BLUES,
                 "colorbar": {"title": {"text": label}},
                 "texttemplate": "%{z:" + fmt + "}",
                 "hovertemplate": "%{y} × %{x}<br>" + label + ": %{z:" + fmt + "}<extra></extra>",
@@ -336,8 +340,7 @@ def value_risk_grid(grid: pd.DataFrame, tiers: tuple[str, ...], bands: tuple[str
                 "x": list(bands),
                 "y": list(tiers),
                 "z": table.astype("int64").to_numpy().tolist(),
-                "colorscale": "Reds",
-                "reversescale": True,
+                "colorscale": REDS,
                 "colorbar": {"title": {"text": "Customers"}},
                 "texttemplate": "%{z:,d}",
                 "hovertemplate": "%{y}, risk %{x}: %{z:,d} customers<extra></extra>",
