@@ -5,7 +5,6 @@ A plain module (not a conftest) so ``tests/web`` and ``tests/report`` can load i
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import os
 from pathlib import Path
@@ -13,16 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from segmint import workflows
 from segmint.cli.main import app as cli
-from segmint.mart import connect
 
 CUSTOMERS = 800
-EARLIER_DAYS = 91
 
 
 def build_demo(path: Path) -> None:
-    """`segmint demo` on a small retailer, then RFM and lifecycle again 91 days earlier."""
+    """`segmint demo` on a small retailer (it stores RFM and lifecycle 91 days earlier too)."""
     result = CliRunner().invoke(
         cli,
         [
@@ -31,11 +27,6 @@ def build_demo(path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    with connect(path, create=False) as mart:
-        latest = workflows.run_rfm(mart).as_of
-        earlier = latest - dt.timedelta(days=EARLIER_DAYS)
-        workflows.run_rfm(mart, earlier)
-        workflows.run_lifecycle(mart, earlier)
 
 
 def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from segmint.mart import connect
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import role_of
 from segmint.segmentation import store
+from segmint.workflows.demo import EARLIER_DAYS
 
 from .conftest import assert_limit_advised
 
@@ -34,10 +36,18 @@ def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> 
         summary = store.segmentations(mart).execute().set_index("segmentation")
         for name in ("rfm", "lifecycle", "demo_rules", "value", "clusters"):
             assert len(store.assignments(mart, name).execute()) == customers
+        dates = {name: store.as_of_dates(mart, name) for name in ("rfm", "lifecycle")}
         scores = mart.table("scores")
         scored = scores.filter(scores.score_name == "clv").count().execute()
         listed = mart.table("recommendations").to_pandas()
     assert customers == 1_500
+    latest = dates["rfm"][-1]
+    earlier = latest - dt.timedelta(days=EARLIER_DAYS)
+    assert dates == {"rfm": [earlier, latest], "lifecycle": [earlier, latest]}  # migration
+    assert f"rfm, lifecycle also stored as of {earlier}" in result.stdout
+    moves = re.findall(r"^• ([\d,]+) (.+) became (.+)$", result.stdout, re.M)
+    stages = {"new", "active", "loyal", "at risk", "lapsed", "churned", "reactivated", "prospect"}
+    assert moves and all({m[1], m[2]} <= stages for m in moves)
     assert 0 < scored <= customers
     assert summary.kind.to_dict() == {
         "clusters": "cluster",

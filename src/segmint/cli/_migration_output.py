@@ -64,3 +64,16 @@ def print_migration(result: Migration, top: int) -> None:
     out.print(f"{result.entered:,} entered the base, {result.left:,} left it.")
     for sentence in result.top_flows(top):
         out.print(f"• {sentence}")
+
+
+def print_moves(result: Migration, stored: list[str], top: int = 5) -> None:
+    """The largest moves of ``result`` as sentences, after a line saying which
+    segmentations were ``stored`` as of its earlier date, and the command for the table."""
+    out.print(
+        f"{', '.join(stored)} also stored as of {result.from_date}; the largest moves of "
+        f"{result.segmentation} since then (`segmint migration {result.segmentation} --from "
+        f"{result.from_date} --to {result.to_date}` for the whole table):",
+        highlight=False,
+    )
+    for sentence in result.top_flows(top):
+        out.print(f"• {sentence}", highlight=False)

@@ -87,6 +87,7 @@ def show_demo(run: DemoRun) -> None:
     """Print what the demo loaded, stored and computed, step by step."""
     from segmint.cli._campaign_output import print_created
     from segmint.cli._campaign_results_output import print_results
+    from segmint.cli._migration_output import print_moves
     from segmint.cli._money_output import print_money
     from segmint.cli._predict_output import show_prediction
     from segmint.cli._recommend_output import show_fit
@@ -98,6 +99,7 @@ def show_demo(run: DemoRun) -> None:
         out.print(f"  {result.summary()}", highlight=False)
     for segmentation in run.segmentations:
         show_run(segmentation)
+    print_moves(run.migration, [r.name for r in run.earlier])
     for profiled in run.profiles:
         print_money(profiled)
     out.print(

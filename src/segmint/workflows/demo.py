@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from segmint.insight import SegmentProfile
+from segmint.insight import Migration, SegmentProfile
 from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestResult
@@ -41,6 +41,9 @@ DEMO_RULES = "demo_rules"
 DEMO_CAMPAIGN = "demo-winback"
 """The campaign the demo designs: lapsing valuable customers, e-mail, 20 % held out."""
 WINBACK_SEGMENTS = ("At Risk", "Can't Lose Them")
+EARLIER_DAYS = 91
+"""The demo stores RFM and lifecycle a quarter before its date too, so that migration
+(who moved where) has two dates to compare."""
 
 
 def demo_rules() -> Path:
@@ -62,6 +65,8 @@ class DemoRun:
     as_of: dt.date
     loads: list[IngestResult]
     segmentations: list[segment.SegmentationRun]
+    earlier: list[segment.SegmentationRun]
+    migration: Migration
     profiles: list[SegmentProfile]
     clv: ScoreRun
     churn: predict.PredictionRun
@@ -74,7 +79,8 @@ class DemoRun:
 
 
 def build(mart: Mart, data: Path, *, max_iter: int = MAX_ITER) -> DemoRun:
-    """Load the folder ``data``, then RFM, lifecycle, rules, CLV, churn, value, clusters and
+    """Load the folder ``data``, then RFM, lifecycle (also :data:`EARLIER_DAYS` before, and
+    the lifecycle migration between the two dates), rules, CLV, churn, value, clusters and
     every customer's recommendations; ``max_iter``: the iteration limit of the CLV fits and
     of the churn model's BTYD baseline."""
     loads = load.load_folder(mart, data)
@@ -84,6 +90,9 @@ def build(mart: Mart, data: Path, *, max_iter: int = MAX_ITER) -> DemoRun:
         segment.run_lifecycle(mart, day, features=features),
         segment.run_rules(mart, DEMO_RULES, demo_rules(), day, features=features),
     ]
+    earlier = day - dt.timedelta(days=EARLIER_DAYS)
+    history = [segment.run_rfm(mart, earlier), segment.run_lifecycle(mart, earlier)]
+    moved = profile.migration(mart, "lifecycle", earlier, day)
     profiles = [profile.profile(mart, name) for name in ("rfm", "lifecycle")]
     scored = clv.run_clv(mart, max_iter=max_iter)
     churn = predict.run_prediction(mart, "churn", scored.as_of, max_iter=max_iter)
@@ -96,6 +105,8 @@ def build(mart: Mart, data: Path, *, max_iter: int = MAX_ITER) -> DemoRun:
         day,
         loads,
         runs,
+        history,
+        moved,
         profiles,
         scored,
         churn,
