@@ -18,6 +18,15 @@ POINTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p
   p.data.reduce((n, t) => n + ((t.y || t.values || t.labels || t.z || t.node.label || []).length), 0))"""
 
 
+SPILLED = """() => Array.from(document.querySelectorAll('.card table')).filter(t => {
+  const card = t.closest('.card');
+  if (['auto', 'scroll'].includes(getComputedStyle(card).overflowX)) return false;
+  return t.getBoundingClientRect().right > card.getBoundingClientRect().right + 1;
+}).map(t => (t.closest('.card').querySelector('h2, h3') || {}).textContent || t.id)"""
+"""The headings of the cards whose table reaches past the card's right edge (a card that
+scrolls sideways holds its table)."""
+
+
 def log_in(page: Page, server: Server, role: Role) -> None:
     page.goto(server.url + "/")
     assert page.url.startswith(server.url + "/login")
@@ -75,6 +84,7 @@ def test_every_page_draws_its_charts(page: Page, server: Server, artifacts: Path
     for name, url, n_charts in PAGES:
         page.goto(server.url + url)
         assert len(charts_drawn(page)) == n_charts, name
+        assert page.evaluate(SPILLED) == [], name
         page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
     page.goto(server.url + "/value")
     assert "No CLV scores yet" not in page.inner_text("main")
@@ -127,6 +137,7 @@ def test_customer_360_search_and_log_out(page: Page, server: Server, artifacts: 
     page.click("#customers a >> nth=0")
     page.wait_for_selector("#pii")
     assert "@" in page.inner_text("#pii")
+    assert page.evaluate(SPILLED) == []
     page.screenshot(path=str(artifacts / "page-customer.png"), full_page=True)
     page.click("#logout")
     page.wait_for_url("**/login")
