@@ -1,5 +1,6 @@
 """``refresh`` after one more day of orders: everything stored comes to the new date, equal
-to a run from a feature table built from scratch, with the purchase groups brought forward."""
+to a run from a feature table built from scratch, with the purchase groups brought forward;
+the CLV scores, read from the stored features, equal those computed from every purchase."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -18,9 +21,12 @@ from segmint.features import build_features
 from segmint.features.part_store import built_methods
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.scoring import clv_scores as scoring_clv_scores
+from segmint.scoring.clv_scores import latest_fit, score_customers
 from segmint.segmentation import store
 from segmint.synth import generate
 from segmint.workflows import clusters
+from segmint.workflows.clv import run_clv
 from segmint.workflows.refresh import refresh
 
 pytestmark = pytest.mark.slow
@@ -134,3 +140,34 @@ def test_a_segmentation_that_cannot_be_refreshed_is_skipped_with_the_reason(shop
     assert "cluster model" in run.skipped["shoppers"]
     assert run.segmentations == {"rfm": "rfm"}  # and the rest went on
     assert assignments(shop.mart, "rfm", run.as_of)
+
+
+def clv_scores(mart: Mart, day: dt.date, model: str) -> pd.DataFrame:
+    """The CLV scores stored as of ``day`` under ``model``, in a fixed order."""
+    scores = mart.table("scores")
+    mine = scores.filter((scores.as_of == day) & (scores.model == model)).to_pandas()
+    return mine.sort_values(["score_name", "customer_id"], ignore_index=True)
+
+
+def test_refresh_scores_clv_from_the_stored_features(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mart, day = shop.mart, shop.day
+    run_clv(mart, day)  # a BG/NBD and Gamma-Gamma fit stored as of the day
+    load_next_day(shop)
+    new_day = day + dt.timedelta(days=1)
+
+    def summed(*_: object) -> NoReturn:
+        raise AssertionError("the refresh summed every purchase again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(scoring_clv_scores, "btyd_summary", summed)
+        run = refresh(mart, new_day)
+    assert run.scores is not None and run.scores.clv is not None, run.skipped
+    stored = latest_fit(mart)
+    assert stored is not None
+    model = stored[0].model_name
+    refreshed = clv_scores(mart, new_day, model)
+    assert run.scores.clv.n_customers == refreshed.customer_id.nunique() > 300
+    score_customers(mart, stored[0], new_day)  # from scratch: every purchase summed
+    pd.testing.assert_frame_equal(refreshed, clv_scores(mart, new_day, model), check_exact=True)

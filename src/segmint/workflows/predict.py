@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from segmint.features.asof import AsOf, checked_as_of
+from segmint.features.btyd import summary_of_features
 from segmint.mart import Mart
 from segmint.models.propensity import PropensityClassifier, evaluate, feature_importance
 from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
@@ -217,8 +218,10 @@ def refresh_scores(
     again refuses a BTYD baseline whose maximum is on the boundary; ``max_iter``: the
     iteration limit of its baseline's fit.
     The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
-    only if it was fitted as of ``as_of`` or earlier, so no score sees later data. The
-    stored retention policy is applied first.
+    only if it was fitted as of ``as_of`` or earlier, so no score sees later data; its
+    inputs are read from the features' BTYD columns
+    (:func:`segmint.features.btyd.summary_of_features`), not summed again from every
+    purchase. The stored retention policy is applied first.
     """
     apply_stored_retention(mart)
     day = checked_as_of(mart, as_of)
@@ -234,7 +237,7 @@ def refresh_scores(
     stored = latest_fit(mart)
     clv = None
     if stored is not None and stored[1] <= day:
-        clv = score_customers(mart, stored[0], day)
+        clv = score_customers(mart, stored[0], day, summary=summary_of_features(features))
     return ScoreRefresh(day, predictions, clv)
 
 
