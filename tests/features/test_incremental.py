@@ -3,7 +3,8 @@
 Property: store every group as of ``D1``; load a random batch of orders (existing and new
 customers, dates before ``D1``, between the two dates and after ``D2``, returns and
 cancellations, some with their lines in a separate load); ask for the features as of
-``D2 >= D1``. The table from the store is the one a full build gives, exactly.
+``D2 >= D1``. The table from the store is the one a full build gives, exactly, and so is
+the CLV models' summary read from it (to the bit, ``btyd_monetary`` included).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import segmint
+from segmint.features.btyd import btyd_summary, summary_of_features
 from segmint.features.build import assemble, build_features
 from segmint.features.groups import ALL_GROUPS
 from segmint.features.incremental import only_appended
@@ -127,6 +129,9 @@ def test_bringing_forward_equals_a_full_rebuild(
         d2 = D1 + dt.timedelta(days=step)
         moved = assemble(stored_parts(mart, d2, ALL_GROUPS), d2)
         pd.testing.assert_frame_equal(rows_of(moved), rows_of(build_features(mart, d2)))
+        pd.testing.assert_frame_equal(
+            rows_of(summary_of_features(moved)), rows_of(btyd_summary(mart, d2)), check_exact=True
+        )
         methods = built_methods(mart, d2)
         for group in ("purchases", "cadence", "margins", "btyd", "categories"):
             assert methods[group] == "incremental", group

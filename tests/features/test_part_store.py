@@ -161,3 +161,18 @@ def stored_dates(mart: Mart, group: str) -> list[dt.date]:
     part = mart.con.table(part_table(group)).as_of.to_pandas()
     assert set(part) == set(listed)
     return sorted(pd.to_datetime(listed).dt.date)
+
+
+@pytest.mark.parametrize("days_later", [0, 1])
+def test_parts_stored_without_an_aggregate_are_built_again(shop: Mart, days_later: int) -> None:
+    from_store(shop).execute()
+    stored = shop.table(part_table("btyd"))  # as stored before the repeat value was kept
+    older = stored.drop("btyd_repeat_value").to_pyarrow()
+    shop.create_table(part_table("btyd"), ibis.memtable(older))
+    day = AS_OF + dt.timedelta(days=days_later)
+    moved = rows_of(assemble(stored_parts(shop, day, ALL_GROUPS), day))
+    methods = built_methods(shop, day)
+    assert methods["btyd"] == "full"
+    assert methods["purchases"] == ("incremental" if days_later else "full")
+    pd.testing.assert_frame_equal(moved, rows_of(build_features(shop, day)))
+    assert moved.btyd_monetary.notna().sum() == 3  # c1, c3, c8

@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ibis
 import pytest
 
 from segmint.exceptions import MartError
 from segmint.features import build_features, load_features, store_features, stored_dates
+from segmint.features.groups import GROUPS
+from segmint.features.keys import dump, source_keys
+from segmint.features.part_store import record
+from segmint.features.store import FEATURES_TABLE, TABLE_ENTRY
 from segmint.mart import Mart
 
 DAY = dt.date(2024, 3, 31)
@@ -134,3 +139,14 @@ def test_only_the_latest_dates_and_the_segmentations_dates_stay(filled: Mart) ->
     ]
     store_features(filled, "2024-04-30")
     assert stored_dates(filled) == [dt.date(2024, 1, 31), DAY, dt.date(2024, 4, 30)]
+
+
+def test_a_date_stored_with_other_built_in_columns_is_built_again(filled: Mart) -> None:
+    store_features(filled, DAY)
+    older = filled.table(FEATURES_TABLE).drop("btyd_monetary").to_pyarrow()
+    filled.create_table(FEATURES_TABLE, ibis.memtable(older))  # as an earlier version stored it
+    sources = {t for g in GROUPS.values() for t in g.sources}
+    record(filled, TABLE_ENTRY, DAY, dump(source_keys(filled, sources)), "full")  # and its key
+    store_features(filled, DAY)
+    monetary = load_features(filled, DAY).btyd_monetary.execute()
+    assert monetary.notna().sum() == 3  # c1, c3 and c8 bought

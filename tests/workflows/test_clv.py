@@ -1,14 +1,18 @@
-"""The CLV use cases on CDNOW: the fit chain, scoring with the stored fit, backtests."""
+"""The CLV use cases on CDNOW: the fit chain, scoring with the stored fit, backtests, and
+the summary read from current stored features."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import ibis
+import pandas as pd
 import pytest
 
 from segmint.exceptions import InputError
+from segmint.features import store_features
 from segmint.features.btyd import btyd_summary
-from segmint.mart import Mart
+from segmint.mart import TABLES, Mart
 from segmint.scoring import clv_scores
 from segmint.scoring.churn_source import HISTORY_MODEL
 from segmint.scoring.clv_fit import fit_clv
@@ -161,3 +165,38 @@ def test_score_options_refuse_a_window_that_is_not_a_pair_of_months(windows: obj
 
 def test_score_options_take_windows_as_pairs() -> None:
     assert clv.ClvScoreOptions(windows=((0, 12), (12, 36))).windows == ((0, 12), (12, 36))
+
+
+def clv_rows(mart: Mart) -> pd.DataFrame:
+    """The stored CLV scores (not the churn risk), in a fixed order."""
+    scores = mart.table("scores")
+    rows = scores.filter(scores.model != HISTORY_MODEL).to_pandas()
+    return rows.sort_values(["score_name", "customer_id"], ignore_index=True)
+
+
+def test_score_and_fit_read_the_summary_from_current_stored_features(
+    cdnow_mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clv.score(cdnow_mart, AS_OF)  # a fit stored, and scores from every purchase summed
+    from_purchases = clv_rows(cdnow_mart)
+    store_features(cdnow_mart, AS_OF)
+    summed: list[dt.date] = []
+
+    def counted(mart: Mart, as_of: dt.date) -> object:
+        summed.append(as_of)
+        return btyd_summary(mart, as_of)
+
+    monkeypatch.setattr(clv_scores, "btyd_summary", counted)
+    monkeypatch.setattr(clv, "btyd_summary", counted)
+    clv.score(cdnow_mart, AS_OF)
+    assert summed == []
+    pd.testing.assert_frame_equal(clv_rows(cdnow_mart), from_purchases, check_exact=True)
+    clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(model="bgnbd"))
+    assert summed == []
+    # an order loaded after the features were stored: they are stale, the purchases summed
+    order = {"order_id": "late", "customer_id": "1", "order_ts": dt.datetime(1998, 6, 1, 9)}
+    schema = TABLES["orders"].ibis_schema()
+    frame = pd.DataFrame([order]).reindex(columns=list(schema)).assign(ingest_id=99)
+    cdnow_mart.insert("orders", ibis.memtable(frame).cast(schema))
+    clv.score(cdnow_mart, AS_OF)
+    assert summed == [AS_OF]

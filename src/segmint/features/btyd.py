@@ -21,8 +21,12 @@ columns: the models describe customers after their first purchase.
 customer with a transaction, named as in the literature: ``frequency``, ``recency``, ``T``)
 plus ``monetary_value`` for the Gamma-Gamma spend model (Fader & Hardie 2013, note 025):
 the mean value of the x repeat customer-days, i.e. the customer's transaction value without
-their first day. A customer-day's value is the sum of that day's purchases of non-negative
-value. The calibration/holdout split of the published CDNOW validation is
+their first day (0 when x = 0). A customer-day's value is the sum of that day's purchases of
+non-negative value. The stored feature ``btyd_monetary`` is the same number: both come from
+:func:`btyd_metrics` and :func:`btyd_columns`, and the values are summed exactly (as
+decimals, :data:`EXACT_VALUE`), so they agree to the bit whatever order the engine adds
+the purchases in, and :func:`summary_of_features` reads the summary back from stored
+features. The calibration/holdout split of the published CDNOW validation is
 :mod:`segmint.features.btyd_split`.
 """
 
@@ -34,6 +38,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.features.asof import AsOf, date_literal, resolve_as_of
+from segmint.features.cadence import PURCHASE_ORDER
 from segmint.features.orders import purchase_values
 from segmint.mart import Mart
 
@@ -42,29 +47,64 @@ DAYS_PER_WEEK = 7.0
 SUMMARY_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
 """Columns of :func:`btyd_summary`, named as in the literature and in :mod:`segmint.models`."""
 
+SUMMARY_FEATURES = {
+    "frequency": "btyd_frequency",
+    "recency": "btyd_recency",
+    "T": "btyd_T",
+    "monetary_value": "btyd_monetary",
+}
+"""The feature column behind each column of :func:`btyd_summary` but ``customer_id``."""
+
+EXACT_VALUE = ibis.dtype("decimal(38, 9)")
+"""Purchase values are summed as decimals with 9 places: exactly, so the sum does not depend
+on the order the engine adds them in (floating-point addition does)."""
+
+FIRST_DAY = "first_transaction_day"
+"""The column of :func:`first_day_column`."""
+
+
+def first_day_column(orders: ir.Table) -> dict[str, ir.Value]:
+    """The customer's first transaction day (:data:`FIRST_DAY`) on each of ``orders`` from
+    their first transaction on (null before it): the earliest transaction so far in
+    :data:`~segmint.features.cadence.PURCHASE_ORDER`, whose sort it shares with the gaps."""
+    day = orders.order_ts.date()
+    return {FIRST_DAY: day.min(where=orders.net >= 0).over(PURCHASE_ORDER)}
+
 
 def btyd_metrics(orders: ir.Table) -> dict[str, ir.Value]:
     """Per-customer aggregates behind the BTYD columns (see :func:`btyd_columns`).
 
+    ``btyd_repeat_value`` is the exact sum (:data:`EXACT_VALUE`) of the transactions after
+    the first transaction day: the value of the repeat customer-days.
+
     Args:
-        orders: purchases with their value, from :func:`segmint.features.orders.order_values`.
+        orders: purchases with their value, from :func:`segmint.features.orders.order_values`,
+            with the first transaction day of :func:`first_day_column`.
     """
     transaction = orders.net >= 0
     day = orders.order_ts.date()
+    repeat = transaction & (day > orders[FIRST_DAY])
     return {
         "btyd_days": day.nunique(where=transaction),
         "btyd_first_day": day.min(where=transaction),
         "btyd_last_day": day.max(where=transaction),
+        "btyd_repeat_value": orders.net.cast(EXACT_VALUE).sum(where=repeat),
     }
 
 
 def btyd_columns(agg: ir.Table, day: dt.date) -> dict[str, ir.Value]:
-    """``btyd_frequency``, ``btyd_recency``, ``btyd_T``; null without a transaction."""
+    """``btyd_frequency``, ``btyd_recency``, ``btyd_T`` and ``btyd_monetary`` (the mean value
+    of the repeat customer-days, 0 when there is none); null without a transaction."""
     first = agg.btyd_first_day
+    repeat = agg.btyd_days - 1
+    mean = agg.btyd_repeat_value.cast("float64") / repeat.cast("float64")
     return {
-        "btyd_frequency": ibis.ifelse(first.isnull(), ibis.null("int64"), agg.btyd_days - 1),
+        "btyd_frequency": ibis.ifelse(first.isnull(), ibis.null("int64"), repeat),
         "btyd_recency": agg.btyd_last_day.delta(first, unit="day").cast("float64") / DAYS_PER_WEEK,
         "btyd_T": date_literal(day).delta(first, unit="day").cast("float64") / DAYS_PER_WEEK,
+        "btyd_monetary": ibis.cases(
+            (first.isnull(), ibis.null("float64")), (repeat > 0, mean), else_=0.0
+        ),
     }
 
 
@@ -85,23 +125,25 @@ def btyd_summary(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
     """Per customer with a transaction up to ``as_of``: x, t_x, T (weeks) and mean repeat spend.
 
     Customers without a transaction yet (prospects) have no row: the models describe
-    customers after their first purchase. ``monetary_value`` is 0 when x = 0.
+    customers after their first purchase. ``monetary_value`` is 0 when x = 0. The columns
+    are the features of :data:`SUMMARY_FEATURES`, computed as the feature store computes them.
     """
     day = resolve_as_of(mart, as_of)
-    days = transaction_days(mart, day)
-    agg = days.group_by("customer_id").aggregate(
-        btyd_days=days.count(),
-        btyd_first_day=days.day.min(),
-        btyd_last_day=days.day.max(),
-        total=days.value.sum(),
-        first_value=days.value.argmin(days.day),
+    purchases = purchase_values(mart, day)
+    orders = purchases.mutate(**first_day_column(purchases))
+    agg = orders.group_by("customer_id").aggregate(**btyd_metrics(orders))
+    bought = agg.filter(agg.btyd_first_day.notnull())
+    columns = btyd_columns(bought, day)
+    return bought.select(
+        "customer_id", **{name: columns[feature] for name, feature in SUMMARY_FEATURES.items()}
     )
-    columns = btyd_columns(agg, day)
-    repeat = (agg.btyd_days - 1).cast("float64")
-    return agg.select(
-        "customer_id",
-        frequency=columns["btyd_frequency"],
-        recency=columns["btyd_recency"],
-        T=columns["btyd_T"],
-        monetary_value=ibis.ifelse(repeat > 0, (agg.total - agg.first_value) / repeat, 0.0),
+
+
+def summary_of_features(features: ir.Table) -> ir.Table:
+    """The :func:`btyd_summary` of the customers in ``features`` (a feature table holding
+    the columns of :data:`SUMMARY_FEATURES`), read from their BTYD columns: no purchase is
+    summed again. Customers without a transaction have no row, as in the summary."""
+    bought = features.filter(features.btyd_frequency.notnull())
+    return bought.select(
+        "customer_id", **{name: bought[feature] for name, feature in SUMMARY_FEATURES.items()}
     )

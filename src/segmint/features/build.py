@@ -85,6 +85,7 @@ FEATURE_COLUMNS = (
     "btyd_frequency",
     "btyd_recency",
     "btyd_T",
+    "btyd_monetary",
 )
 """The built-in feature columns, in table order; attribute columns follow them."""
 

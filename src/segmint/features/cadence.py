@@ -21,27 +21,34 @@ import ibis.expr.types as ir
 SECONDS_PER_DAY = 86_400.0
 
 
-def with_gaps(orders: ir.Table) -> ir.Table:
-    """``orders`` with ``gap_days`` (days since the previous purchase, fractional) and
-    ``day_gap`` (whole calendar days since the previous purchase's date); null first.
+PURCHASE_ORDER = ibis.window(group_by="customer_id", order_by="order_ts")
+"""Each customer's purchases in time order: the window of :func:`gap_columns` and of the
+BTYD first day (:func:`segmint.features.btyd.first_day_column`). Added to the purchases in
+one ``mutate``, columns over the same window cost the engine one sort."""
 
-    Both lags share one window, so the engine sorts each customer's purchases once.
+
+def gap_columns(orders: ir.Table) -> dict[str, ir.Value]:
+    """``gap_days`` (days since the previous purchase, fractional) and ``day_gap`` (whole
+    calendar days since the previous purchase's date) of each of ``orders``; null first.
+
+    Both lags are over :data:`PURCHASE_ORDER`, so the engine sorts each customer's
+    purchases once.
     """
     seconds = orders.order_ts.epoch_seconds()
     day = orders.order_ts.date()
     # purchases at the same instant are gaps of 0 in any order, so no tie-breaker is needed
-    window = ibis.window(group_by="customer_id", order_by="order_ts")
-    return orders.mutate(
-        gap_days=(seconds - seconds.lag().over(window)).cast("float64") / SECONDS_PER_DAY,
-        day_gap=day.delta(day.lag().over(window), unit="day"),
-    )
+    return {
+        "gap_days": (seconds - seconds.lag().over(PURCHASE_ORDER)).cast("float64")
+        / SECONDS_PER_DAY,
+        "day_gap": day.delta(day.lag().over(PURCHASE_ORDER), unit="day"),
+    }
 
 
 def cadence_metrics(orders: ir.Table) -> dict[str, ir.Value]:
     """Per-customer aggregates behind the cadence columns (see :func:`cadence_columns`).
 
     Args:
-        orders: purchases with ``gap_days`` and ``day_gap`` from :func:`with_gaps`.
+        orders: purchases with ``gap_days`` and ``day_gap`` from :func:`gap_columns`.
     """
     day = orders.order_ts.date()
     # the first purchase of each purchase day is the only one with a gap of whole days > 0

@@ -107,7 +107,12 @@ GROUPS: dict[str, FeatureGroup] = {
             ("customers",),
             False,
         ),
-        FeatureGroup("btyd", ("btyd_frequency", "btyd_recency", "btyd_T"), PURCHASE_SOURCES, True),
+        FeatureGroup(
+            "btyd",
+            ("btyd_frequency", "btyd_recency", "btyd_T", "btyd_monetary"),
+            PURCHASE_SOURCES,
+            True,
+        ),
         FeatureGroup("attributes", (), ("customer_attributes",), False),
     )
 }

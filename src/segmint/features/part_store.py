@@ -66,7 +66,7 @@ def stored_parts(
     now = source_keys(mart, sources)
     keys = {g: _keys_of(now, GROUPS[g].sources) for g in wanted}
     catalog = _catalog(mart)
-    stale = [g for g in wanted if _entry(catalog, g, day) != dump(keys[g])]
+    stale = [g for g in wanted if _outdated(mart, g) or _entry(catalog, g, day) != dump(keys[g])]
     brought = _bring_forward(mart, catalog, stale, day, keys, step)
     todo = [g for g in stale if g not in brought]
     if todo:
@@ -103,7 +103,7 @@ def _origin(
     """The date and data key of the stored part ``group`` can be brought forward from to
     ``day``: its latest earlier part, if the group is ageable and the mart only gained
     rows since; else None."""
-    if not GROUPS[group].ageable:
+    if not GROUPS[group].ageable or _outdated(mart, group):
         return None
     earlier = catalog[(catalog.feature_group == group) & (catalog.as_of <= day)]
     if earlier.empty:
@@ -112,6 +112,16 @@ def _origin(
     if not incremental.only_appended(mart, load(str(latest.source_key)), keys):
         return None
     return latest.as_of, str(latest.source_key)
+
+
+def _outdated(mart: Mart, group: str) -> bool:
+    """Whether the stored parts of the purchase ``group`` lack an aggregate its part holds
+    now (they were stored by an earlier version of segmint): then the group is built again
+    from all the data, which replaces them."""
+    if group not in PURCHASE_GROUPS or not mart.has_table(part_table(group)):
+        return False
+    stored = mart.table(part_table(group))
+    return not set(metric_names(group, stored)) <= set(stored.columns)
 
 
 def _bring_forward(

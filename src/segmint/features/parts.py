@@ -17,8 +17,8 @@ import ibis.expr.types as ir
 
 from segmint.features.asof import date_literal, end_of
 from segmint.features.attributes import AttributeColumn, attribute_features
-from segmint.features.btyd import btyd_columns, btyd_metrics
-from segmint.features.cadence import cadence_columns, cadence_metrics, with_gaps
+from segmint.features.btyd import FIRST_DAY, btyd_columns, btyd_metrics, first_day_column
+from segmint.features.cadence import cadence_columns, cadence_metrics, gap_columns
 from segmint.features.categories import category_features
 from segmint.features.demographics import demographic_features
 from segmint.features.groups import PURCHASE_GROUPS
@@ -56,8 +56,9 @@ def purchase_part(
     """The aggregates of the purchase ``groups`` in one group-by, one row per buyer.
 
     Reads only what those groups need: product costs only for ``margins``, line values
-    only when a group uses money, the per-customer ordering only for ``cadence``. With
-    ``customers`` (a table with ``customer_id``), only their purchases are read.
+    only when a group uses money, the per-customer ordering only for ``cadence`` and
+    ``btyd`` (which share it). With ``customers`` (a table with ``customer_id``), only
+    their purchases are read.
     """
     names = [g for g in PURCHASE_GROUPS if g in set(groups)]
     if "margins" in names:
@@ -72,8 +73,13 @@ def purchase_part(
         orders = purchase_orders(mart, day)
         if customers is not None:
             orders = orders.semi_join(customers, "customer_id")
+    windowed: dict[str, ir.Value] = {}  # one mutate: the windows share one sort
     if "cadence" in names:
-        orders = with_gaps(orders)
+        windowed |= gap_columns(orders)
+    if "btyd" in names:
+        windowed |= first_day_column(orders)
+    if windowed:
+        orders = orders.mutate(**windowed)
     metrics: dict[str, ir.Value] = {}
     for name in names:
         metrics.update(METRICS[name](orders, day))
@@ -93,6 +99,7 @@ _PURCHASE_SHAPE = ibis.table(
         "margin": "float64",
         "gap_days": "float64",
         "day_gap": "int64",
+        FIRST_DAY: "date",
     },
     name="purchases",
 )

@@ -25,6 +25,7 @@ refresh kept every date would grow the mart by that much each day.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
-from segmint.features.build import assemble
+from segmint.features.build import FEATURE_COLUMNS, assemble
 from segmint.features.groups import ALL_GROUPS, GROUPS
 from segmint.features.keys import dump, source_keys
 from segmint.features.part_store import CATALOG, KEEP_DATES, record, stored_key, stored_parts
@@ -121,8 +122,11 @@ def _segmentation_dates(mart: Mart) -> set[dt.date]:
 
 
 def _key(mart: Mart) -> str:
-    """The key of every table the features read, as the catalogue stores it."""
-    return dump(source_keys(mart, {t for g in GROUPS.values() for t in g.sources}))
+    """The key of every table the features read, with the built-in columns, as the catalogue
+    stores it: a date stored with other built-in columns (by an earlier version of segmint)
+    is not fresh, and is built again when asked for."""
+    sources = dump(source_keys(mart, {t for g in GROUPS.values() for t in g.sources}))
+    return json.dumps({"columns": list(FEATURE_COLUMNS), "sources": json.loads(sources)})
 
 
 def fresh_table(mart: Mart, day: dt.date) -> bool:

@@ -687,7 +687,8 @@ FEATURE_BUILDS = Table(
         Column(
             "source_key",
             "string",
-            "JSON: last ingest id, row count and last filling load of every table the group reads.",
+            "JSON: last ingest id, row count and last filling load of every table the group reads "
+            "(for the table:features entry, with the built-in feature columns).",
         ),
         Column("method", "string", "full (built from all data) or incremental."),
         Column("built_at", "timestamp", "When it was stored (UTC)."),

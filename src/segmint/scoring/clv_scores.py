@@ -150,7 +150,8 @@ def score_customers(
         on_step: told the name of each step as it begins (the summary, the scoring, the
             storing), so a long run says where it is.
         summary: the BTYD summary as of ``as_of`` when the caller has it stored
-            (:func:`stored_summary`), so it is not computed again.
+            (:func:`stored_summary`, or the stored features'
+            :func:`segmint.features.btyd.summary_of_features`), so it is not computed again.
 
     Raises:
         MartError: no customer has a purchase by ``as_of``.

@@ -22,7 +22,7 @@ import pandas as pd
 
 from segmint.exceptions import ConvergenceError, InputError, ModelInputError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
-from segmint.features.btyd import btyd_summary, transaction_days
+from segmint.features.btyd import btyd_summary, summary_of_features, transaction_days
 from segmint.features.btyd_covariate import check_covariate, covariate_values
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
@@ -49,6 +49,7 @@ from segmint.scoring.clv_scores import (
     stored_summary,
 )
 from segmint.scoring.option_defaults import AUTO, MAX_ITER
+from segmint.workflows.features import fresh_features
 
 Say = Callable[[str], None]
 
@@ -209,9 +210,12 @@ def fit(
 
 
 def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> ClvFit:
-    """``calibration``'s model (and covariate) fitted on everything up to ``day``."""
+    """``calibration``'s model (and covariate) fitted on everything up to ``day``, on the
+    summary of the stored features when they are current (:func:`kept_summary`)."""
+    summary = kept_summary(mart, day)
+    frame = fetch.frame(btyd_summary(mart, day) if summary is None else summary)
     return fit_clv(
-        add_covariate(mart, fetch.frame(btyd_summary(mart, day)), calibration.covariate, day),
+        add_covariate(mart, frame, calibration.covariate, day),
         calibration.name,
         penalizer=o.penalizer,
         strict=o.strict,
@@ -270,7 +274,9 @@ def score(
     """Score every customer with a purchase by ``as_of`` and store the scores.
 
     Uses the stored fit when it was fitted on data up to ``as_of`` (and no model is asked
-    for), else fits and stores one now; ``on_note`` is told which. ``on_step`` is told each
+    for), else fits and stores one now; ``on_note`` is told which. The BTYD summary is read
+    from the stored features when they are current (:func:`kept_summary`), else summed
+    from the purchases once. ``on_step`` is told each
     step as it begins, ``on_progress`` the share of customers scored.
 
     Raises:
@@ -297,8 +303,12 @@ def score(
         )
 
     stored = None if o.model is not None else stored_fit(mart, day, say)
+    kept = kept_summary(mart, day)
     if stored is not None:
-        run = scored(stored)
+        run = scored(stored, kept)  # None: summed from the purchases by the scoring
+    elif kept is not None:
+        fitted = new_fit(mart, day, o.model, (o.penalizer, o.max_iter), say, kept)
+        run = scored(fitted, kept)
     else:
         step("each customer's purchases summarised")
         with stored_summary(mart, day) as summary:  # built once: for the fit, then the scores
@@ -307,6 +317,15 @@ def score(
     step("each buyer's risk of no purchase in the next 90 days")
     store_history_risk(mart, day, say, o.max_iter)
     return run
+
+
+def kept_summary(mart: Mart, day: dt.date) -> ibis.Table | None:
+    """The BTYD summary as of ``day`` read from the table ``features``
+    (:func:`segmint.features.btyd.summary_of_features`) when it holds the day built from the
+    data as it is now (:func:`segmint.workflows.features.fresh_features`: a load since the
+    features were stored makes them stale); None otherwise, and nothing is built."""
+    features = fresh_features(mart, day)
+    return None if features is None else summary_of_features(features)
 
 
 def store_history_risk(mart: Mart, day: dt.date, say: Say, max_iter: int = MAX_ITER) -> None:

@@ -84,7 +84,17 @@ def features_key(mart: Mart, day: dt.date, columns: Iterable[str]) -> str | None
 def stored_or_built(mart: Mart, day: dt.date) -> ibis.Table:
     """Every feature as of ``day``, stored in the table ``features`` unless it holds them
     already from the data as it is now (the groups come from the store)."""
-    if day in stored_dates(mart) and fresh_table(mart, day):
-        return load_features(mart, day)
+    fresh = fresh_features(mart, day)
+    if fresh is not None:
+        return fresh
     store_features(mart, day)
     return load_features(mart, day)
+
+
+def fresh_features(mart: Mart, day: dt.date) -> ibis.Table | None:
+    """The table ``features`` as of ``day`` if it holds that day built from the data as it
+    is now; None when it does not (not stored, or a load, an erasure or a retention run
+    since, or stored with other built-in columns): nothing is built here."""
+    if day in stored_dates(mart) and fresh_table(mart, day):
+        return load_features(mart, day)
+    return None

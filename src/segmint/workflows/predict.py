@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from segmint.features.asof import AsOf, checked_as_of
+from segmint.features.btyd import summary_of_features
 from segmint.mart import Mart
 from segmint.models.propensity import PropensityClassifier, evaluate, feature_importance
-from segmint.scoring.clv_scores import ScoreRun, latest_fit, score_customers
+from segmint.scoring.clv_scores import ScoreRun, score_customers
 from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.propensity import (
     TARGETS,
@@ -41,6 +42,7 @@ from segmint.scoring.propensity import (
     store_scores,
     target_of,
 )
+from segmint.workflows.clv import stored_fit
 from segmint.workflows.features import current
 from segmint.workflows.privacy import apply_stored_retention
 
@@ -217,8 +219,11 @@ def refresh_scores(
     again refuses a BTYD baseline whose maximum is on the boundary; ``max_iter``: the
     iteration limit of its baseline's fit.
     The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
-    only if it was fitted as of ``as_of`` or earlier, so no score sees later data. The
-    stored retention policy is applied first.
+    only if it was fitted as of ``as_of`` or earlier, so no score sees later data, and a
+    seasonal one measures ages to the date, as ``segmint clv score`` does
+    (:func:`segmint.workflows.clv.stored_fit`); its inputs are read from the features' BTYD columns
+    (:func:`segmint.features.btyd.summary_of_features`), not summed again from every
+    purchase. The stored retention policy is applied first.
     """
     apply_stored_retention(mart)
     day = checked_as_of(mart, as_of)
@@ -231,10 +236,10 @@ def refresh_scores(
             mart, name, day, features=features, strict=strict, max_iter=max_iter
         )
         predictions.append(trained)
-    stored = latest_fit(mart)
+    fit = stored_fit(mart, day, lambda _: None)
     clv = None
-    if stored is not None and stored[1] <= day:
-        clv = score_customers(mart, stored[0], day)
+    if fit is not None:
+        clv = score_customers(mart, fit, day, summary=summary_of_features(features))
     return ScoreRefresh(day, predictions, clv)
 
 
