@@ -58,6 +58,18 @@ def test_distinguishing_features_are_the_largest_absolute_smd() -> None:
     assert top["rank"].tolist() == [1, 2]
 
 
+def test_features_of_the_same_smd_but_for_rounding_are_ranked_by_name() -> None:
+    means = pd.DataFrame(
+        {
+            "segment": ["A"] * 3,
+            "feature": ["b", "a", "c"],
+            # 0.1 + 0.2 is 0.30000000000000004: the same SMD summed in another order
+            "smd": [0.1 + 0.2, -0.3, 0.2],
+        }
+    )
+    assert top_features(means, n=3).feature.tolist() == ["a", "b", "c"]
+
+
 def test_mix_shows_demographics_categories_and_channels(tiers_profile: SegmentProfile) -> None:
     mix = tiers_profile.mix
     gold = mix[mix.segment == "Gold"].set_index(["dimension", "value"])

@@ -290,8 +290,11 @@ def repeat_shares(table: ir.Table) -> pd.DataFrame:
 
 
 def top_features(means: pd.DataFrame, n: int = TOP_FEATURES) -> pd.DataFrame:
-    """The ``n`` features with the largest absolute SMD per segment, ranked from 1."""
-    known = means.dropna(subset=["smd"]).assign(size=lambda f: f.smd.abs())
+    """The ``n`` features with the largest absolute SMD per segment, ranked from 1; equal
+    ones by name. Equal means equal to 12 decimals: two features of the same SMD computed
+    by sums in another order (the engine's threads add in any order) differ in the last
+    bits, which must not decide their order."""
+    known = means.dropna(subset=["smd"]).assign(size=lambda f: f.smd.abs().round(12))
     top = known.sort_values(["segment", "size", "feature"], ascending=[True, False, True])
     top = top.groupby("segment", sort=False).head(n).drop(columns="size")
     top.insert(1, "rank", top.groupby("segment").cumcount() + 1)
