@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -115,6 +116,23 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
     with pytest.raises(MartError, match=f"no recommendations stored as of 2024-01-01; {stored}"):
         recommend.show(mart, "c0", "2024-01-01")
     assert recommend.show(mart, "c0", DAY)["rank"].tolist() == [1, 2]
+
+
+def test_show_reads_a_number_as_the_id_ingest_stores_for_it(mart: Mart) -> None:
+    """A script holding ids as numbers (pandas reads a column of ids as floats) names the
+    customer ingest stored as ``13085``; anything else that is no id is refused by name."""
+    _insert(mart, "customers", [{"customer_id": "13085"}])
+    _insert(mart, "orders", [{"order_id": "n1", "customer_id": "13085", "order_ts": DAY}])
+    _insert(
+        mart, "order_lines", [{"order_id": "n1", "line_no": 1, "product_id": "p1", "quantity": 1.0}]
+    )
+    recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=2))
+    mine = recommend.show(mart, "13085")
+    assert len(mine) == 2
+    pd.testing.assert_frame_equal(recommend.show(mart, 13085.0), mine)
+    pd.testing.assert_frame_equal(recommend.show(mart, np.int64(13085)), mine)
+    with pytest.raises(TypeError, match=r"a customer id is text or a number; got None"):
+        recommend.show(mart, None)  # type: ignore[arg-type]
 
 
 def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:

@@ -7,6 +7,7 @@ import json
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from segmint.mart import Mart
@@ -20,6 +21,7 @@ from segmint.mart.privacy import (
 )
 from segmint.mart.privacy.access import SCORE_MEANINGS, AccessError
 
+from ..conftest import float_id_orders, load
 from .conftest import OTHERS, ZOE, table_names
 
 OTHER_TRACES = (
@@ -154,3 +156,18 @@ def test_the_answer_is_registered_so_a_later_erasure_lists_it(shop: Mart, tmp_pa
     assert record.path == str(result.folder.resolve()) and record.members_known
     assert forget(shop, [ZOE], "erasure request 31").exports == [record]
     assert forget(shop, [OTHERS[0]], "erasure request 32").exports == []
+
+
+def test_an_id_read_from_the_loaded_file_as_a_float_answers_for_that_customer(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """13085.0, as pandas reads Online Retail's ``Customer ID``, is the customer ``13085``."""
+    path = float_id_orders(tmp_path / "orders.parquet")
+    load(mart, "transactions", path)
+    customer = pd.read_parquet(path)["customer_id"].iloc[0]
+
+    answer = subject_access(mart, customer, tmp_path / "answer")
+
+    assert answer.rows["customers"] == 1 and answer.rows["orders"] == 1
+    held = json.loads((tmp_path / "answer" / "subject.json").read_text())
+    assert held["customer_id"] == "13085"

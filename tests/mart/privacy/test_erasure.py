@@ -7,6 +7,7 @@ import json
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import segmint
@@ -22,7 +23,7 @@ from segmint.mart.privacy.requests import list_requests, record_request
 from segmint.mart.schema import Column
 from segmint.mart.snapshot import copy_to_snapshot, snapshot_path, warm_state_path
 
-from ..conftest import load, write
+from ..conftest import float_id_orders, load, write
 from .conftest import (
     OTHERS,
     ZOE,
@@ -302,3 +303,20 @@ def test_forget_removes_the_servers_kept_warm_state(shop: Mart) -> None:
     (kept / "customer_pii.arrow").write_bytes(b"zq-7341 zoe@example.org")
     forget(shop, [ZOE], REASON)
     assert not warm_state_path(shop.path).exists()
+
+
+def test_ids_read_from_the_loaded_file_as_floats_forget_those_customers(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """Online Retail's ``Customer ID`` is a float column: pandas gives 13085.0 for the
+    customer ingest stored as ``13085``, and forgetting it must forget that customer, not
+    suppress an id nobody has and report it not found."""
+    path = float_id_orders(tmp_path / "orders.parquet")
+    load(mart, "transactions", path)
+    ids = pd.read_parquet(path)["customer_id"].to_numpy()[:2]
+
+    result = forget(mart, ids, REASON, rewrite=False)
+
+    assert result.not_found == ()
+    assert result.deleted["customers"] == 2
+    assert mart.table("customers").customer_id.execute().tolist() == ["12346"]

@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
 from segmint.mart.csv_safety import to_csv
+from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import scratch, utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
@@ -92,7 +93,7 @@ class AccessResult:
 
 def subject_access(
     mart: Mart,
-    customer_id: str,
+    customer_id: CustomerId,
     out: Path | str,
     *,
     actor: str | None = None,
@@ -105,15 +106,18 @@ def subject_access(
 
     Args:
         mart: the mart, open for writing (the answer is audited).
-        customer_id: the person, exactly as in the mart.
+        customer_id: the person, exactly as in the mart (a number as ingest stores it:
+            13085.0 is the customer ``13085``).
         out: a folder that does not exist yet, or is empty.
         actor: who answers (default the shell's user).
         key: the privacy key (for the audit pseudonym); default ``SEGMINT_PRIVACY_KEY``.
 
     Raises:
         AccessError: an empty id, or ``out`` exists and is not an empty folder.
+        TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key.
     """
+    customer_id = customer_id_text(customer_id)
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
     folder = _new_folder(Path(out))

@@ -43,6 +43,7 @@ import sqlglot.expressions as sge
 
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
+from segmint.mart.customer_ids import CustomerId, customer_id_texts
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import (
     bound,
@@ -106,7 +107,7 @@ class ForgetResult:
 
 def forget(
     mart: Mart,
-    customer_ids: Iterable[str],
+    customer_ids: Iterable[CustomerId],
     reason: str,
     *,
     actor: str | None = None,
@@ -119,7 +120,8 @@ def forget(
 
     Args:
         mart: open for writing; after a rewrite its connection is new (build expressions anew).
-        customer_ids: the people to forget, ids exactly as in the mart.
+        customer_ids: the people to forget, ids exactly as in the mart; numbers are read
+            as ingest stores them (13085.0 from a float column is the customer ``13085``).
         reason: why (e.g. "GDPR art. 17 request 2026-014"); kept, so it must not name them.
         actor: who asks (a token's label or ``cli:<user>``; default the shell's user).
         keep_orders: keep orders and lines for accounting, detached from the person.
@@ -129,6 +131,7 @@ def forget(
 
     Raises:
         ErasureError: no ids, an empty id, no reason, or a reason naming a person forgotten.
+        TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key, or not the key of the suppression list.
         MartError / MartBusyError: the rewrite failed (rows deleted, bytes left until
             :func:`rewrite_mart` succeeds).
@@ -241,12 +244,10 @@ def _erase(mart: Mart, job: _Job, key: PrivacyKey, now: dt.datetime) -> _Done:
     return done
 
 
-def _checked_ids(customer_ids: Iterable[str]) -> list[str]:
-    if isinstance(customer_ids, str):  # one id, not its characters
-        customer_ids = [customer_ids]
+def _checked_ids(customer_ids: Iterable[CustomerId] | CustomerId) -> list[str]:
+    """The ids as the mart's text (numbers as ingest writes them), each once, none empty."""
     ids: list[str] = []
-    for value in customer_ids:
-        text = str(value)
+    for text in customer_id_texts(customer_ids):  # one id is one, not its characters
         if not text.strip():
             raise ErasureError("an empty customer id cannot be forgotten; remove it from the list")
         if text not in ids:
