@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import stat
 from pathlib import Path
@@ -20,6 +21,8 @@ from segmint.mart.privacy import (
     subject_access,
 )
 from segmint.mart.privacy.access import SCORE_MEANINGS, AccessError
+from segmint.workflows import recommend
+from segmint.workflows.segment import run_rfm
 
 from ..conftest import float_id_orders, load
 from .conftest import OTHERS, ZOE, table_names
@@ -171,3 +174,19 @@ def test_an_id_read_from_the_loaded_file_as_a_float_answers_for_that_customer(
     assert answer.rows["customers"] == 1 and answer.rows["orders"] == 1
     held = json.loads((tmp_path / "answer" / "subject.json").read_text())
     assert held["customer_id"] == "13085"
+
+
+def test_the_readme_says_what_each_section_holds(mart: Mart, tmp_path: Path) -> None:
+    """Recommendations and the features' stored parts are described, not 'other data'."""
+    load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))
+    run_rfm(mart, dt.date(2010, 1, 31))
+    recommend.fit(mart, dt.date(2010, 1, 31), recommend.RecommendFitOptions(method="popular"))
+
+    subject_access(mart, "13085", tmp_path / "answer")
+
+    lines = (tmp_path / "answer" / "README.txt").read_text(encoding="utf-8").splitlines()
+    described = {line.split(".csv: ")[0]: line for line in lines if ".csv: " in line}
+    assert {"recommendations", "feature_part_purchases"} <= set(described)
+    assert [n for n, line in described.items() if "other data held about you" in line] == []
+    assert "the products chosen for you" in described["recommendations"]
+    assert described["customers"].endswith("(1 row)")

@@ -296,6 +296,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+FEATURE_PART_PREFIX = "feature_part_"
+"""Tables of the features' stored parts (:mod:`segmint.features.part_store`)."""
+
 _SECTION_TEXT = {
     "customer_pii": "your contact details: e-mail, phone, name, address",
     "customers": "your profile: signup date, birth year, gender, location, how you came to us",
@@ -309,12 +312,21 @@ _SECTION_TEXT = {
     "segment_runs": "the segments you were in over time, each with its first and last date",
     "scores": "model estimates about you, with what each means",
     "features": "figures computed from your data to build segments and scores",
+    "recommendations": "the products chosen for you from your purchases, with the reason "
+    "for each and the method that chose it",
     "export_members": "files and downloads exported from the mart that included you, with "
     "what they were for, when and by whom",
     "privacy_requests": "your requests about your data",
     "quarantine": "rows about you that were rejected when loading (kept to correct them)",
     "sources": "where the data came from: the files loaded and when",
 }
+
+
+def _section_text(name: str) -> str:
+    """What a section holds, in words; the stored parts of the features read as features."""
+    if name.startswith(FEATURE_PART_PREFIX):
+        return _SECTION_TEXT["features"] + f" (the {name[len(FEATURE_PART_PREFIX) :]} part)"
+    return _SECTION_TEXT.get(name, "other data held about you")
 
 
 def _readme(customer_id: str, sections: dict[str, pd.DataFrame]) -> str:
@@ -325,6 +337,6 @@ def _readme(customer_id: str, sections: dict[str, pd.DataFrame]) -> str:
         "",
     ]
     for name, frame in sections.items():
-        text = _SECTION_TEXT.get(name, "other data held about you")
-        lines.append(f"{name}.csv: {text} ({len(frame)} rows)")
+        rows = f"{len(frame)} row" + ("" if len(frame) == 1 else "s")
+        lines.append(f"{name}.csv: {_section_text(name)} ({rows})")
     return "\n".join(lines) + "\n"
