@@ -320,3 +320,20 @@ def test_ids_read_from_the_loaded_file_as_floats_forget_those_customers(
     assert result.not_found == ()
     assert result.deleted["customers"] == 2
     assert mart.table("customers").customer_id.execute().tolist() == ["12346"]
+
+
+def test_an_id_the_mart_holds_only_in_another_spelling_is_refused_and_nothing_erased(
+    shop: Mart, mart: Mart, tmp_path: Path
+) -> None:
+    """'13085.0' (ids written by a tool that read them as floats) or Zoe's id in capitals
+    would erase nobody and suppress an id nobody has: refused, naming the id to write."""
+    before = zoe_rows(shop)
+    with pytest.raises(ErasureError, match=r"'ZQ-7341': the mart holds zq-7341\).*nothing was"):
+        forget(shop, ["ZQ-7341", "never-seen-42"], REASON, rewrite=False)
+    assert zoe_rows(shop) == before
+    assert shop.count("suppression") == 0 and audit.entries(shop, action="forget") == []
+
+    load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))
+    with pytest.raises(ErasureError, match=r"'13085.0': the mart holds 13085; ' 13078 '"):
+        forget(mart, ["13085.0", " 13078 "], REASON, rewrite=False)
+    assert mart.count("customers") == 3
