@@ -135,6 +135,22 @@ def test_show_reads_a_number_as_the_id_ingest_stores_for_it(mart: Mart) -> None:
         recommend.show(mart, None)  # type: ignore[arg-type]
 
 
+def test_rules_of_a_purchase_log_without_products_say_there_are_no_baskets(
+    tmp_path: Path,
+) -> None:
+    """CDNOW-like orders name no product: rules, like fit, say so, rather than advise
+    lowering thresholds that no basket could pass."""
+    opened = segmint.connect(tmp_path / "log.duckdb")
+    _insert(opened, "customers", [{"customer_id": "c1"}])
+    _insert(opened, "orders", [{"order_id": "o1", "customer_id": "c1", "order_ts": DAY}])
+    for use_case in (
+        lambda: recommend.rules(opened, DAY),
+        lambda: recommend.fit(opened, DAY, recommend.RecommendFitOptions(method="rules")),
+    ):
+        with pytest.raises(InputError, match="no purchases with products are known by 2024-03-31"):
+            use_case()
+
+
 def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:
     misspelt = recommend.RuleQuery(min_count=5, max_len=2, exclude_products=("P0 ", "p1"))
     with pytest.raises(InputError, match=r"\('P0 ': the mart holds p0\)"):
