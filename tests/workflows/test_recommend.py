@@ -146,9 +146,23 @@ def test_rules_of_a_purchase_log_without_products_say_there_are_no_baskets(
     for use_case in (
         lambda: recommend.rules(opened, DAY),
         lambda: recommend.fit(opened, DAY, recommend.RecommendFitOptions(method="rules")),
+        lambda: recommend.evaluate(opened, DAY, end="2024-04-30"),  # the split, not 60 days back
     ):
         with pytest.raises(InputError, match="no purchases with products are known by 2024-03-31"):
             use_case()
+
+
+def test_auto_too_close_to_the_first_purchase_says_why_and_what_to_do(mart: Mart) -> None:
+    """The orders start on 2024-01-01: as of 2024-01-20 the blend's 60 days of validation
+    reach back before them. The error names that period, not just a date the user never
+    gave, and the way out; a single method fits."""
+    early = dt.date(2024, 1, 20)
+    why = r"over the 60 days before 2024-01-20, and no purchase with products is known by "
+    with pytest.raises(InputError, match=why + r"2023-11-21.*or fit one method"):
+        recommend.fit(mart, early, recommend.RecommendFitOptions(method="auto"))
+    with pytest.raises(InputError, match=why):
+        recommend.evaluate(mart, early)
+    assert recommend.fit(mart, early, recommend.RecommendFitOptions(method="buy-again")).n_rows
 
 
 def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:

@@ -227,11 +227,11 @@ def evaluate(
         end = pd.Timestamp(latest).date()
     if end <= split:
         raise InputError(f"the test window must end after the split; got split {split}, end {end}.")
+    # every method fitted up to the split, judged on what came after (read first: a split
+    # with no basket at all is refused as such, before the blend looks further back)
+    data = training_data(mart, split, settings.data)
     blend = fit_blend(mart, split, settings, segments)
     start = split - dt.timedelta(days=settings.validation_days)
-
-    # every method fitted up to the split, judged on what came after
-    data = training_data(mart, split, settings.data)
     answer = truth(mart, data, split, end, settings.data)
     users = _evaluated_users(answer)
     codes, _ = segment_codes(data, segments)
@@ -254,9 +254,21 @@ def fit_blend(
     Every method is fitted up to ``day - validation_days`` and judged on the purchases of
     the following ``validation_days``; the blend keeps, per group, the option that scored
     best. Nothing after ``day`` is read.
+
+    Raises:
+        InputError: no basket by ``day - validation_days``: nothing to choose on.
     """
     start = day - dt.timedelta(days=settings.validation_days)
-    early = training_data(mart, start, settings.data)
+    try:
+        early = training_data(mart, start, settings.data)
+    except InputError:
+        raise InputError(
+            f"the blend (method auto) chooses per customer group by how each method did over "
+            f"the {settings.validation_days} days before {day}, and no purchase with products "
+            f"is known by {start}, where they start: pick a date at least "
+            f"{settings.validation_days} days after the first purchase with products, or fit "
+            "one method (buy-again, popular, item-knn…)."
+        ) from None
     early_truth = truth(mart, early, start, day, settings.data)
     early_users = _evaluated_users(early_truth)
     early_codes, _ = segment_codes(early, segments)
