@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import ibis
@@ -163,6 +164,21 @@ def test_auto_too_close_to_the_first_purchase_says_why_and_what_to_do(mart: Mart
     with pytest.raises(InputError, match=why):
         recommend.evaluate(mart, early)
     assert recommend.fit(mart, early, recommend.RecommendFitOptions(method="buy-again")).n_rows
+
+
+def test_evaluate_names_each_step_as_it_starts(mart: Mart) -> None:
+    """An evaluation fits every method twice (validation, then split): the command's
+    progress names each step, as fit's does, rather than one spinner for the whole."""
+    said: list[str] = []
+    recommend.evaluate(mart, "2024-03-01", end=DAY, on_step=said.append)
+    assert said == [
+        "training data as of 2024-03-01",
+        "choosing per customer group on the 60 days before 2024-03-01",
+        "reading what customers bought from 2024-03-02 to 2024-03-31",
+        "fitting every method",
+        said[-1],
+    ]
+    assert re.fullmatch(r"recommending for \d+ customers and scoring", said[-1])
 
 
 def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:

@@ -139,8 +139,10 @@ def evaluate(
     options: RecommendOptions | None = None,
     *,
     end: AsOf | None = None,
+    on_step: Say | None = None,
 ) -> Evaluation:
-    """Train every method on baskets up to ``split_date``, test on what came after.
+    """Train every method on baskets up to ``split_date``, test on what came after
+    (``on_step`` is told each step as it starts).
 
     Raises:
         InputError: a test window that ends before it starts; no baskets by the split.
@@ -151,7 +153,9 @@ def evaluate(
     last = parse_as_of(end) if end is not None else None
     segments = _segments(mart, o.segmentation, split)
     table = segments[0] if segments else None
-    return evaluate_methods(mart, split, end=last, settings=o.settings(), segments=table)
+    return evaluate_methods(
+        mart, split, end=last, settings=o.settings(), segments=table, on_step=on_step
+    )
 
 
 def rules(mart: Mart, as_of: AsOf | None = None, query: RuleQuery | None = None) -> RuleList:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -209,6 +209,7 @@ def evaluate(
     end: dt.date | None = None,
     settings: RecommendSettings | None = None,
     segments: ir.Table | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Fit on baskets up to ``split``, test on purchases after it (up to ``end``).
 
@@ -219,9 +220,12 @@ def evaluate(
         settings: the methods' settings.
         segments: ``customer_id``, ``segment`` for the segment-popularity baseline, as of
             ``split`` (default: the behavioural customer groups).
+        on_step: told what happens next (a progress message): each step reads or fits
+            every method once, so a large mart shows where the time goes.
     """
     settings = settings or RecommendSettings()
     k = settings.k
+    step = on_step or (lambda _: None)
     if end is None:
         latest = mart.table("orders").order_ts.max().execute()
         end = pd.Timestamp(latest).date()
@@ -229,13 +233,18 @@ def evaluate(
         raise InputError(f"the test window must end after the split; got split {split}, end {end}.")
     # every method fitted up to the split, judged on what came after (read first: a split
     # with no basket at all is refused as such, before the blend looks further back)
+    step(f"training data as of {split}")
     data = training_data(mart, split, settings.data)
+    step(f"choosing per customer group on the {settings.validation_days} days before {split}")
     blend = fit_blend(mart, split, settings, segments)
     start = split - dt.timedelta(days=settings.validation_days)
+    step(f"reading what customers bought from {split + dt.timedelta(days=1)} to {end}")
     answer = truth(mart, data, split, end, settings.data)
     users = _evaluated_users(answer)
     codes, _ = segment_codes(data, segments)
+    step("fitting every method")
     methods = fit_methods(data, settings, codes)
+    step(f"recommending for {users.size:,} customers and scoring")
     recs = recommend_all(methods, data, users, k)
     groups, _ = customer_groups(data.interactions)
     recs[BLEND] = blend.recommend(recs, groups[users])
