@@ -52,6 +52,7 @@ from segmint.insight import Migration, SegmentProfile
 from segmint.insight.personas import PersonaCard
 from segmint.mart import Mart
 from segmint.mart import connect as open_mart
+from segmint.mart.customer_ids import CustomerId, customer_id_texts
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.mart.privacy import AccessResult, ForgetResult
 from segmint.scoring.clv_scores import ScoreRun
@@ -289,15 +290,22 @@ class Workspace(Mart):
 
     @stores
     def forget(
-        self, customer_ids: str | Iterable[str], reason: str, *, keep_orders: bool = False
+        self,
+        customer_ids: CustomerId | Iterable[CustomerId],
+        reason: str,
+        *,
+        keep_orders: bool = False,
     ) -> ForgetResult:
-        """Erase customers from every table and from the file's bytes (``docs/privacy.md``)."""
-        ids = (customer_ids,) if isinstance(customer_ids, str) else tuple(customer_ids)
+        """Erase customers from every table and from the file's bytes (``docs/privacy.md``).
+
+        An id given as a number is the customer ingest stored for it (13085.0, as pandas
+        reads a float column of ids, is ``13085``)."""
+        ids = tuple(customer_id_texts(customer_ids))
         options = privacy.ForgetOptions(ids, reason=reason, keep_orders=keep_orders)
         return privacy.forget(self, options)
 
     @stores
-    def subject_access(self, customer_id: str, out: Path | str) -> AccessResult:
+    def subject_access(self, customer_id: CustomerId, out: Path | str) -> AccessResult:
         """Everything held about a customer, as JSON and CSV files in the new folder ``out``."""
         return privacy.subject_access(self, customer_id, Path(out))
 
@@ -399,7 +407,7 @@ class RecommendUseCases:
         ``min_support=``, ``min_count=``, ``min_confidence=``, ``min_lift=``, ``max_len=``)."""
         return recommend_workflow.rules(self.mart, as_of, RuleQuery(**tupled(query)))
 
-    def show(self, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
+    def show(self, customer_id: CustomerId, as_of: AsOf | None = None) -> pd.DataFrame:
         """One customer's stored list: rank, product, name, score, method, reason, as_of."""
         return recommend_workflow.show(self.mart, customer_id, as_of)
 

@@ -405,11 +405,16 @@ def test_an_audience_for_a_channel_no_consent_was_recorded_on_is_refused(
 ) -> None:
     with connect(mart_path, create=False) as mart:
         recorded = set(mart.table("consents").channel.execute().str.lower())
+        stored = mart.table("assignments").filter(lambda t: t.segmentation == "rfm").execute()
     assert "push" not in recorded
+    latest = stored[stored.as_of == stored.as_of.max()]
+    champions = int((latest.segment == "Champions").sum())
+    assert champions > 0
     response = client.get(
         "/api/v1/audiences/rfm/Champions?channel=push", headers=bearer(tokens[Role.analyst])
     )
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert "records no consent for push at all" in detail
+    assert f"none of its {champions:,} members may be contacted" in detail  # not the 0 allowed
     assert "segmint ingest consents" in detail

@@ -69,3 +69,21 @@ def test_a_year_long_pre_period_and_the_mens_buyers(loaded: Segmint) -> None:
         assert segments["1"][metric]["significant"]
     listed = json.loads(loaded("campaign", "list", "--format", "json").stdout)
     assert {c["campaign_id"] for c in listed["data"]} == {"mens-email", "womens-email"}
+
+
+def test_a_cost_per_contact_given_to_results_prices_the_return(loaded: Segmint) -> None:
+    """The files record no cost per contact; ``--cost-per-contact`` supplies one, and the
+    return follows from the README's lift: $0.7698 per member over 21,307 e-mails."""
+    free = json.loads(loaded("campaign", "results", "mens-email", "--format", "json").stdout)
+    assert free["roi"]["contact_cost"] == 0.0 and free["roi"]["roi"] is None
+    result = loaded(
+        "campaign", "results", "mens-email", "--cost-per-contact", "0.10", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    roi = json.loads(result.stdout)["roi"]
+    assert roi["contact_cost"] == pytest.approx(2_130.70)
+    assert roi["incremental_revenue"] == pytest.approx(0.7698 * 21_307, abs=2)
+    assert roi["net_return"] == pytest.approx(roi["incremental_revenue"] - 2_130.70)
+    assert roi["roi"] == pytest.approx((0.7698 * 21_307 - 2_130.70) / 2_130.70, abs=1e-3)
+    refused = loaded("campaign", "results", "mens-email", "--cost-per-contact", "-1")
+    assert refused.exit_code != 0 and "--cost-per-contact" in refused.output

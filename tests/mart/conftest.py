@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import segmint
@@ -58,6 +59,22 @@ def write(path: Path, content: str | bytes) -> Path:
 def load(mart: Mart, table: str, path: Path, **options: Any) -> IngestResult:
     """Ingest ``path`` into ``table`` with the given :class:`IngestOptions` fields."""
     return ingest(mart, table, path, IngestOptions(**options))
+
+
+def float_id_orders(path: Path) -> Path:
+    """A Parquet file of three orders whose customer ids are a float column (13085.0,
+    13078.0, 12346.0), as Online Retail's ``Customer ID``; ingest stores ``13085``…"""
+    pd.DataFrame(
+        {
+            "order_id": ["1", "2", "3"],
+            "customer_id": [13085.0, 13078.0, 12346.0],
+            "order_ts": pd.to_datetime(["2010-01-04", "2010-01-05", "2010-01-06"]),
+            "product_id": ["a", "b", "c"],
+            "quantity": [1, 2, 3],
+            "unit_price": [1.5, 2.5, 3.5],
+        }
+    ).to_parquet(path)
+    return path
 
 
 def counts(mart: Mart) -> dict[str, int]:

@@ -185,6 +185,8 @@ def test_an_overlapping_export_with_sale_and_return_adds_nothing_new(
     result = load(mart, "transactions", write(tmp_path / "c.csv", both))
     assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (0, 2, 0)
     assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p1", -1.0)]
+    # nothing was booked by this load, so its report says nothing of booking returns
+    assert not [n for n in result.notes if n.startswith("returns:")]
 
 
 def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_path: Path) -> None:

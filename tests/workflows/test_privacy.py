@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,3 +166,10 @@ def test_the_workspace_forgets_answers_and_audits(mart: Mart, tmp_path: Path) ->
     assert report.verification is not None and report.verification.ok
     dry = mart.retention(events="365d", dry_run=True)
     assert dry.result.events_deleted == 1 and not dry.stored
+
+
+def test_the_workspace_forgets_one_id_given_as_a_number(mart: Mart) -> None:
+    """One number is one id (as ingest writes it), as one text is: not a TypeError."""
+    assert isinstance(mart, segmint.Workspace)
+    result = mart.forget(np.float64(42.0), "erasure request 4")
+    assert result.not_found == ("42",)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -115,6 +117,68 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
     with pytest.raises(MartError, match=f"no recommendations stored as of 2024-01-01; {stored}"):
         recommend.show(mart, "c0", "2024-01-01")
     assert recommend.show(mart, "c0", DAY)["rank"].tolist() == [1, 2]
+
+
+def test_show_reads_a_number_as_the_id_ingest_stores_for_it(mart: Mart) -> None:
+    """A script holding ids as numbers (pandas reads a column of ids as floats) names the
+    customer ingest stored as ``13085``; anything else that is no id is refused by name."""
+    _insert(mart, "customers", [{"customer_id": "13085"}])
+    _insert(mart, "orders", [{"order_id": "n1", "customer_id": "13085", "order_ts": DAY}])
+    _insert(
+        mart, "order_lines", [{"order_id": "n1", "line_no": 1, "product_id": "p1", "quantity": 1.0}]
+    )
+    recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=2))
+    mine = recommend.show(mart, "13085")
+    assert len(mine) == 2
+    pd.testing.assert_frame_equal(recommend.show(mart, 13085.0), mine)
+    pd.testing.assert_frame_equal(recommend.show(mart, np.int64(13085)), mine)
+    with pytest.raises(TypeError, match=r"a customer id is text or a number; got None"):
+        recommend.show(mart, None)  # type: ignore[arg-type]
+
+
+def test_rules_of_a_purchase_log_without_products_say_there_are_no_baskets(
+    tmp_path: Path,
+) -> None:
+    """CDNOW-like orders name no product: rules, like fit, say so, rather than advise
+    lowering thresholds that no basket could pass."""
+    opened = segmint.connect(tmp_path / "log.duckdb")
+    _insert(opened, "customers", [{"customer_id": "c1"}])
+    _insert(opened, "orders", [{"order_id": "o1", "customer_id": "c1", "order_ts": DAY}])
+    for use_case in (
+        lambda: recommend.rules(opened, DAY),
+        lambda: recommend.fit(opened, DAY, recommend.RecommendFitOptions(method="rules")),
+        lambda: recommend.evaluate(opened, DAY, end="2024-04-30"),  # the split, not 60 days back
+    ):
+        with pytest.raises(InputError, match="no purchases with products are known by 2024-03-31"):
+            use_case()
+
+
+def test_auto_too_close_to_the_first_purchase_says_why_and_what_to_do(mart: Mart) -> None:
+    """The orders start on 2024-01-01: as of 2024-01-20 the blend's 60 days of validation
+    reach back before them. The error names that period, not just a date the user never
+    gave, and the way out; a single method fits."""
+    early = dt.date(2024, 1, 20)
+    why = r"over the 60 days before 2024-01-20, and no purchase with products is known by "
+    with pytest.raises(InputError, match=why + r"2023-11-21.*or fit one method"):
+        recommend.fit(mart, early, recommend.RecommendFitOptions(method="auto"))
+    with pytest.raises(InputError, match=why):
+        recommend.evaluate(mart, early)
+    assert recommend.fit(mart, early, recommend.RecommendFitOptions(method="buy-again")).n_rows
+
+
+def test_evaluate_names_each_step_as_it_starts(mart: Mart) -> None:
+    """An evaluation fits every method twice (validation, then split): the command's
+    progress names each step, as fit's does, rather than one spinner for the whole."""
+    said: list[str] = []
+    recommend.evaluate(mart, "2024-03-01", end=DAY, on_step=said.append)
+    assert said == [
+        "training data as of 2024-03-01",
+        "choosing per customer group on the 60 days before 2024-03-01",
+        "reading what customers bought from 2024-03-02 to 2024-03-31",
+        "fitting every method",
+        said[-1],
+    ]
+    assert re.fullmatch(r"recommending for \d+ customers and scoring", said[-1])
 
 
 def test_an_excluded_id_the_mart_holds_in_another_case_is_refused(mart: Mart) -> None:

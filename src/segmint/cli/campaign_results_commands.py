@@ -44,6 +44,14 @@ def results(
     min_segment_size: Annotated[
         int, Opt("--min-segment-size", min=2, help="Members each group needs in a segment.")
     ] = MIN_SEGMENT_SIZE,
+    cost_per_contact: Annotated[
+        float | None,
+        Opt(
+            "--cost-per-contact",
+            min=0.0,
+            help="Cost of one contact, for ROI (default: the campaign's own, else 0).",
+        ),
+    ] = None,
     mart: MartOption = None,
     format_: FormatOpt = Format.human,
 ) -> None:
@@ -58,6 +66,7 @@ def results(
         segmentation=segmentation,
         attribute=attribute,
         min_segment_size=min_segment_size,
+        cost_per_contact=cost_per_contact,
     )
     preload("scipy.special")  # Student's t of the Welch intervals
     with connect(mart, read_only=True) as m, steps(f"measuring {name}"):

@@ -66,8 +66,8 @@ def evaluate(
     options = recommend.RecommendOptions(
         k=k, exclude_products=tuple(exclude_product or ()), segmentation=segmentation
     )
-    with connect(mart, read_only=True) as m, steps("recommend evaluate"):
-        result = recommend.evaluate(m, split_date, options, end=end)
+    with connect(mart, read_only=True) as m, steps("recommend evaluate") as step:
+        result = recommend.evaluate(m, split_date, options, end=end, on_step=step)
     show.show_evaluation(result, format_)
 
 

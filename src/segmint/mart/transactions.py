@@ -186,7 +186,8 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
         plan.inserts.append(("customer_pii", _pii_rows(mart, new)))
-    plan.notes = [n for n in (returns.note(), _repeats_note(staged, new)) if n]
+    booked = returns.note() if plan.n_loaded else ""  # nothing new: nothing was booked
+    plan.notes = [n for n in (booked, _repeats_note(staged, new)) if n]
     return plan
 
 

@@ -162,6 +162,6 @@ def audience(
         channel,
         counts.n_without_consent,
         f"the audience {segmentation}/{segment} as of {day} is asked for contact by {channel}",
-        f"its {len(members):,} members",
+        f"its {counts.n_candidates - counts.n_suppressed:,} members",
     )
     return AudienceRows(frame, counts.n_without_consent, counts.n_suppressed, members, pseudonymise)

@@ -195,6 +195,8 @@ class ResultsOptions:
         segmentation, attribute: lifts per segment of a stored segmentation, or per value
             of a customer attribute.
         min_segment_size: members each group needs in a segment to report its lift.
+        cost_per_contact: the cost of one contact for ROI, in place of the campaign's own
+            (a campaign loaded from files, such as Hillstrom's, may record none).
         n_resamples: bootstrap resamples.
     """
 
@@ -203,6 +205,7 @@ class ResultsOptions:
     segmentation: str | None = None
     attribute: str | None = None
     min_segment_size: int = MIN_SEGMENT_SIZE
+    cost_per_contact: float | None = None
     n_resamples: int = 2_000
 
 
@@ -222,6 +225,7 @@ def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> Cam
         segmentation=o.segmentation,
         attribute=o.attribute,
         min_segment_size=o.min_segment_size,
+        cost_per_contact=o.cost_per_contact,
         n_resamples=o.n_resamples,
     )
 

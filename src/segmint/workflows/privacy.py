@@ -28,6 +28,7 @@ from segmint.exceptions import InputError
 from segmint.mart import Mart
 from segmint.mart import privacy as core
 from segmint.mart.csv_safety import neutralise_table
+from segmint.mart.customer_ids import CustomerId
 from segmint.mart.privacy import journal
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL
 from segmint.mart.privacy.refit_status import PendingRefit, clear_refitted, pending_refits
@@ -151,7 +152,7 @@ def refits(mart: Mart) -> RefitReport:
 
 
 def subject_access(
-    mart: Mart, customer_id: str, out: Path, *, actor: str | None = None
+    mart: Mart, customer_id: CustomerId, out: Path, *, actor: str | None = None
 ) -> core.AccessResult:
     """Everything held about ``customer_id``, written to the new folder ``out``."""
     return core.subject_access(mart, customer_id, out, actor=actor or core.cli_actor())

@@ -21,6 +21,7 @@ import pandas as pd
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.mart import Mart, csv_safety, privacy
+from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.fetch import scalar, values
 from segmint.mart.private_files import private_file
 from segmint.scoring.recommend import (
@@ -138,8 +139,10 @@ def evaluate(
     options: RecommendOptions | None = None,
     *,
     end: AsOf | None = None,
+    on_step: Say | None = None,
 ) -> Evaluation:
-    """Train every method on baskets up to ``split_date``, test on what came after.
+    """Train every method on baskets up to ``split_date``, test on what came after
+    (``on_step`` is told each step as it starts).
 
     Raises:
         InputError: a test window that ends before it starts; no baskets by the split.
@@ -150,7 +153,9 @@ def evaluate(
     last = parse_as_of(end) if end is not None else None
     segments = _segments(mart, o.segmentation, split)
     table = segments[0] if segments else None
-    return evaluate_methods(mart, split, end=last, settings=o.settings(), segments=table)
+    return evaluate_methods(
+        mart, split, end=last, settings=o.settings(), segments=table, on_step=on_step
+    )
 
 
 def rules(mart: Mart, as_of: AsOf | None = None, query: RuleQuery | None = None) -> RuleList:
@@ -194,15 +199,17 @@ def check_excluded(mart: Mart, exclude_products: tuple[str, ...]) -> None:
         )
 
 
-def show(mart: Mart, customer_id: str, as_of: AsOf | None = None) -> pd.DataFrame:
+def show(mart: Mart, customer_id: CustomerId, as_of: AsOf | None = None) -> pd.DataFrame:
     """One customer's stored list (latest date by default): rank, product, name, score,
-    method, reason, as_of.
+    method, reason, as_of. A number is read as ingest stores it (13085.0 is ``13085``).
 
     Raises:
         MartError: nothing stored for that customer (as of that date); a date with no
             lists at all (never fitted, or deleted by the ``history`` retention rule) names
             the stored dates.
+        TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
     """
+    customer_id = customer_id_text(customer_id)
     stored = mart.table("recommendations")
     mine = stored.filter(stored.customer_id == customer_id)
     day = lists_day(mart, parse_as_of(as_of)) if as_of else mine.as_of.max().execute()

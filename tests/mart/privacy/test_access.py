@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from segmint.mart import Mart
@@ -19,7 +21,10 @@ from segmint.mart.privacy import (
     subject_access,
 )
 from segmint.mart.privacy.access import SCORE_MEANINGS, AccessError
+from segmint.workflows import recommend
+from segmint.workflows.segment import run_rfm
 
+from ..conftest import float_id_orders, load
 from .conftest import OTHERS, ZOE, table_names
 
 OTHER_TRACES = (
@@ -154,3 +159,34 @@ def test_the_answer_is_registered_so_a_later_erasure_lists_it(shop: Mart, tmp_pa
     assert record.path == str(result.folder.resolve()) and record.members_known
     assert forget(shop, [ZOE], "erasure request 31").exports == [record]
     assert forget(shop, [OTHERS[0]], "erasure request 32").exports == []
+
+
+def test_an_id_read_from_the_loaded_file_as_a_float_answers_for_that_customer(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """13085.0, as pandas reads Online Retail's ``Customer ID``, is the customer ``13085``."""
+    path = float_id_orders(tmp_path / "orders.parquet")
+    load(mart, "transactions", path)
+    customer = pd.read_parquet(path)["customer_id"].iloc[0]
+
+    answer = subject_access(mart, customer, tmp_path / "answer")
+
+    assert answer.rows["customers"] == 1 and answer.rows["orders"] == 1
+    held = json.loads((tmp_path / "answer" / "subject.json").read_text())
+    assert held["customer_id"] == "13085"
+
+
+def test_the_readme_says_what_each_section_holds(mart: Mart, tmp_path: Path) -> None:
+    """Recommendations and the features' stored parts are described, not 'other data'."""
+    load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))
+    run_rfm(mart, dt.date(2010, 1, 31))
+    recommend.fit(mart, dt.date(2010, 1, 31), recommend.RecommendFitOptions(method="popular"))
+
+    subject_access(mart, "13085", tmp_path / "answer")
+
+    lines = (tmp_path / "answer" / "README.txt").read_text(encoding="utf-8").splitlines()
+    described = {line.split(".csv: ")[0]: line for line in lines if ".csv: " in line}
+    assert {"recommendations", "feature_part_purchases"} <= set(described)
+    assert [n for n, line in described.items() if "other data held about you" in line] == []
+    assert "the products chosen for you" in described["recommendations"]
+    assert described["customers"].endswith("(1 row)")

@@ -7,6 +7,7 @@ import json
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import segmint
@@ -22,7 +23,7 @@ from segmint.mart.privacy.requests import list_requests, record_request
 from segmint.mart.schema import Column
 from segmint.mart.snapshot import copy_to_snapshot, snapshot_path, warm_state_path
 
-from ..conftest import load, write
+from ..conftest import float_id_orders, load, write
 from .conftest import (
     OTHERS,
     ZOE,
@@ -302,3 +303,37 @@ def test_forget_removes_the_servers_kept_warm_state(shop: Mart) -> None:
     (kept / "customer_pii.arrow").write_bytes(b"zq-7341 zoe@example.org")
     forget(shop, [ZOE], REASON)
     assert not warm_state_path(shop.path).exists()
+
+
+def test_ids_read_from_the_loaded_file_as_floats_forget_those_customers(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """Online Retail's ``Customer ID`` is a float column: pandas gives 13085.0 for the
+    customer ingest stored as ``13085``, and forgetting it must forget that customer, not
+    suppress an id nobody has and report it not found."""
+    path = float_id_orders(tmp_path / "orders.parquet")
+    load(mart, "transactions", path)
+    ids = pd.read_parquet(path)["customer_id"].to_numpy()[:2]
+
+    result = forget(mart, ids, REASON, rewrite=False)
+
+    assert result.not_found == ()
+    assert result.deleted["customers"] == 2
+    assert mart.table("customers").customer_id.execute().tolist() == ["12346"]
+
+
+def test_an_id_the_mart_holds_only_in_another_spelling_is_refused_and_nothing_erased(
+    shop: Mart, mart: Mart, tmp_path: Path
+) -> None:
+    """'13085.0' (ids written by a tool that read them as floats) or Zoe's id in capitals
+    would erase nobody and suppress an id nobody has: refused, naming the id to write."""
+    before = zoe_rows(shop)
+    with pytest.raises(ErasureError, match=r"'ZQ-7341': the mart holds zq-7341\).*nothing was"):
+        forget(shop, ["ZQ-7341", "never-seen-42"], REASON, rewrite=False)
+    assert zoe_rows(shop) == before
+    assert shop.count("suppression") == 0 and audit.entries(shop, action="forget") == []
+
+    load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))
+    with pytest.raises(ErasureError, match=r"'13085.0': the mart holds 13085; ' 13078 '"):
+        forget(mart, ["13085.0", " 13078 "], REASON, rewrite=False)
+    assert mart.count("customers") == 3

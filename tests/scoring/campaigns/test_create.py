@@ -125,6 +125,28 @@ def test_power_from_the_audience_history(synthetic: Mart) -> None:
     assert any(note.startswith("underpowered") for note in created.notes)
 
 
+def test_the_power_speaks_of_the_groups_written(synthetic: Mart) -> None:
+    """Each stratum holds out its share to within one, so the groups need not be the
+    audience's total times the holdout (Online Retail's At Risk and Hibernating at 10 %:
+    449 and 49, where 498 x 0.1 rounds to 50). The power is that of the groups written."""
+    segments = ("loyal_high_spender", "bargain_hunter", "new_browser", "steady_regular")
+    for n, holdout in enumerate((0.1, 0.15, 0.3, 0.35, 0.45)):
+        design = CampaignDesign(
+            **{
+                **DESIGN.__dict__,
+                "name": f"split-{n}",
+                "segments": segments[: 2 + n % 3],
+                "holdout": holdout,
+            }
+        )
+        created = create_campaign(synthetic, design, now=NOW)
+        assert created.power is not None
+        assert (created.power.n_target, created.power.n_control) == (
+            created.n_target,
+            created.n_control,
+        ), holdout
+
+
 def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> None:
     created = create_campaign(synthetic, DESIGN, now=NOW)
     results = campaign_results(synthetic, DESIGN.name)

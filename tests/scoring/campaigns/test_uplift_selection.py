@@ -155,3 +155,28 @@ def test_a_selection_needs_a_campaign_the_orders_reach(synthetic: Mart, load_csv
     audience = eligible_audience(synthetic, "latent", TYPES, "email")
     with pytest.raises(InputError, match=r"'planned' starts on 2099-01-01 and the mart holds"):
         select_by_uplift(synthetic, "planned", audience.members, 0.3, as_of=SEGMENTS_AS_OF)
+
+
+def test_features_no_member_has_are_left_out_of_the_learners(empty: Mart, load_csv) -> None:  # type: ignore[no-untyped-def]
+    """Hillstrom's members have one past order each: every gap between orders is missing,
+    a column the gradient-boosted learners cannot bin. Such columns are left out, and the
+    selection keeps the audience's top share."""
+    ids = [f"H{n:03d}" for n in range(200)]
+    past = "".join(f"p{c},{c},2008-01-10 10:00:00,a,1,{20 + n % 7}\n" for n, c in enumerate(ids))
+    responded = [c for n, c in enumerate(ids) if (n % 2 == 0 and n % 6 == 0) or n % 20 == 1]
+    window = "".join(f"w{c},{c},2008-03-05 10:00:00,a,1,30\n" for c in responded)
+    load_csv(
+        empty,
+        "transactions",
+        "order_id,customer_id,order_ts,product_id,quantity,unit_price\n" + past + window,
+    )
+    load_csv(empty, "campaigns", "campaign_id,start_date\npast,2008-03-03\n")
+    groups = "".join(f"past,{c},{('target', 'control')[n % 2]}\n" for n, c in enumerate(ids))
+    load_csv(empty, "campaign_members", "campaign_id,customer_id,group\n" + groups)
+    audience = ibis.memtable({"customer_id": ids})
+
+    chosen = select_by_uplift(empty, "past", audience, 0.3, as_of=dt.date(2008, 3, 20))
+
+    assert "interpurchase_mean_days" not in chosen.features
+    assert {"monetary_total", "recency_days"} <= set(chosen.features)
+    assert len(chosen.selected) == 60 and set(chosen.selected.customer_id) <= set(ids)

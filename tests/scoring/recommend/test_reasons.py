@@ -59,6 +59,22 @@ def test_buy_again_gives_the_customers_own_cycle() -> None:
     ]
 
 
+def test_buy_again_claims_no_cycle_for_orders_less_than_a_day_apart() -> None:
+    """Two invoices two hours apart (Online Retail's customer 13085 bought a mug so) are no
+    daily habit: 'more than once', not 'every ~1 days'; a cycle of about a day is 1 day."""
+    recs = _one(
+        "buy_again",
+        [[0, 1, 2]],
+        cycle_days=np.array([[2 / 24, 0.6, 1.2]]),
+        days_since_last=np.array([[305.0, 3.0, 1.0]]),
+    )
+    assert _reasons(recs) == [
+        "you bought this more than once, last 305 days ago",
+        "you bought this more than once, last 3 days ago",
+        "you buy this every ~1 day, last 1 day ago",
+    ]
+
+
 def test_popularity_overall_and_within_the_customers_segment() -> None:
     overall = _one("popularity", [[0]])
     assert _reasons(overall) == ["a best seller of the last 30 days"]

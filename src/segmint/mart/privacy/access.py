@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
 from segmint.mart.csv_safety import to_csv
+from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import scratch, utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
@@ -92,7 +93,7 @@ class AccessResult:
 
 def subject_access(
     mart: Mart,
-    customer_id: str,
+    customer_id: CustomerId,
     out: Path | str,
     *,
     actor: str | None = None,
@@ -105,15 +106,18 @@ def subject_access(
 
     Args:
         mart: the mart, open for writing (the answer is audited).
-        customer_id: the person, exactly as in the mart.
+        customer_id: the person, exactly as in the mart (a number as ingest stores it:
+            13085.0 is the customer ``13085``).
         out: a folder that does not exist yet, or is empty.
         actor: who answers (default the shell's user).
         key: the privacy key (for the audit pseudonym); default ``SEGMINT_PRIVACY_KEY``.
 
     Raises:
         AccessError: an empty id, or ``out`` exists and is not an empty folder.
+        TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key.
     """
+    customer_id = customer_id_text(customer_id)
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
     folder = _new_folder(Path(out))
@@ -292,6 +296,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+FEATURE_PART_PREFIX = "feature_part_"
+"""Tables of the features' stored parts (:mod:`segmint.features.part_store`)."""
+
 _SECTION_TEXT = {
     "customer_pii": "your contact details: e-mail, phone, name, address",
     "customers": "your profile: signup date, birth year, gender, location, how you came to us",
@@ -305,12 +312,21 @@ _SECTION_TEXT = {
     "segment_runs": "the segments you were in over time, each with its first and last date",
     "scores": "model estimates about you, with what each means",
     "features": "figures computed from your data to build segments and scores",
+    "recommendations": "the products chosen for you from your purchases, with the reason "
+    "for each and the method that chose it",
     "export_members": "files and downloads exported from the mart that included you, with "
     "what they were for, when and by whom",
     "privacy_requests": "your requests about your data",
     "quarantine": "rows about you that were rejected when loading (kept to correct them)",
     "sources": "where the data came from: the files loaded and when",
 }
+
+
+def _section_text(name: str) -> str:
+    """What a section holds, in words; the stored parts of the features read as features."""
+    if name.startswith(FEATURE_PART_PREFIX):
+        return _SECTION_TEXT["features"] + f" (the {name[len(FEATURE_PART_PREFIX) :]} part)"
+    return _SECTION_TEXT.get(name, "other data held about you")
 
 
 def _readme(customer_id: str, sections: dict[str, pd.DataFrame]) -> str:
@@ -321,6 +337,6 @@ def _readme(customer_id: str, sections: dict[str, pd.DataFrame]) -> str:
         "",
     ]
     for name, frame in sections.items():
-        text = _SECTION_TEXT.get(name, "other data held about you")
-        lines.append(f"{name}.csv: {text} ({len(frame)} rows)")
+        rows = f"{len(frame)} row" + ("" if len(frame) == 1 else "s")
+        lines.append(f"{name}.csv: {_section_text(name)} ({rows})")
     return "\n".join(lines) + "\n"

@@ -43,6 +43,7 @@ import sqlglot.expressions as sge
 
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
+from segmint.mart.customer_ids import CustomerId, customer_id_texts
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import (
     bound,
@@ -62,6 +63,7 @@ from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonymise
 from segmint.mart.privacy.refits import RefitFlag, first_seen, flag_refits
 from segmint.mart.privacy.removal import cascade, redact, scrub_quarantine, tombstone, tombstone_map
 from segmint.mart.privacy.rewrite import RewriteResult, rewrite_mart
+from segmint.mart.privacy.spelling import other_spellings
 from segmint.mart.privacy.suppression import check_key, suppress
 from segmint.mart.schema import PRIVACY_REQUESTS
 from segmint.mart.snapshot import discard_warm_state
@@ -106,7 +108,7 @@ class ForgetResult:
 
 def forget(
     mart: Mart,
-    customer_ids: Iterable[str],
+    customer_ids: Iterable[CustomerId],
     reason: str,
     *,
     actor: str | None = None,
@@ -119,7 +121,7 @@ def forget(
 
     Args:
         mart: open for writing; after a rewrite its connection is new (build expressions anew).
-        customer_ids: the people to forget, ids exactly as in the mart.
+        customer_ids: the people to forget, ids as in the mart (numbers as ingest writes them).
         reason: why (e.g. "GDPR art. 17 request 2026-014"); kept, so it must not name them.
         actor: who asks (a token's label or ``cli:<user>``; default the shell's user).
         keep_orders: keep orders and lines for accounting, detached from the person.
@@ -128,7 +130,9 @@ def forget(
         now: the time to record (default: now, UTC).
 
     Raises:
-        ErasureError: no ids, an empty id, no reason, or a reason naming a person forgotten.
+        ErasureError: no ids, an empty id, no reason, a reason naming a person forgotten, or
+            an id the mart holds only in another spelling (nothing is erased then).
+        TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key, or not the key of the suppression list.
         MartError / MartBusyError: the rewrite failed (rows deleted, bytes left until
             :func:`rewrite_mart` succeeds).
@@ -142,6 +146,7 @@ def forget(
     _check_reason(reason, ids, contacts)
     job = _Job(ids, subjects, contacts, erasure_plan(mart, keep_orders=keep_orders), reason)
     found = _found(mart, subjects, job.plan)
+    _refuse_other_spellings(mart, [i for i in ids if i not in found])
     exports = exports_holding(mart, subjects)
     at = now or utcnow()
     with mart.transaction():
@@ -241,12 +246,10 @@ def _erase(mart: Mart, job: _Job, key: PrivacyKey, now: dt.datetime) -> _Done:
     return done
 
 
-def _checked_ids(customer_ids: Iterable[str]) -> list[str]:
-    if isinstance(customer_ids, str):  # one id, not its characters
-        customer_ids = [customer_ids]
+def _checked_ids(customer_ids: Iterable[CustomerId] | CustomerId) -> list[str]:
+    """The ids as the mart's text (numbers as ingest writes them), each once, none empty."""
     ids: list[str] = []
-    for value in customer_ids:
-        text = str(value)
+    for text in customer_id_texts(customer_ids):  # one id is one, not its characters
         if not text.strip():
             raise ErasureError("an empty customer id cannot be forgotten; remove it from the list")
         if text not in ids:
@@ -284,6 +287,18 @@ def _contacts(mart: Mart, subjects: ir.Table) -> list[tuple[str, str]]:
             if value is not None and str(value).strip():
                 found.add((str(value), kind))
     return sorted(found)
+
+
+def _refuse_other_spellings(mart: Mart, missing: list[str]) -> None:
+    """Refuse ids the mart holds only as another spelling: erasing them would erase nobody."""
+    near = other_spellings(mart, missing)
+    if near:
+        fixes = "; ".join(f"{i!r}: the mart holds {', '.join(held)}" for i, held in near.items())
+        raise ErasureError(
+            f"these ids match no customer as written, and the mart holds them in another "
+            f"spelling ({fixes}). Ids are matched exactly, case and spaces included; nothing "
+            "was erased. Write the ids as the mart holds them and run the erasure again."
+        )
 
 
 def _found(mart: Mart, subjects: ir.Table, plan: list[TableRule]) -> set[str]:

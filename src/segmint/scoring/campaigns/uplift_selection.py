@@ -180,8 +180,8 @@ def select_by_uplift(
     members = member_outcomes(mart, from_campaign, window)
     table = members.frame.to_pandas()
     frame = table.set_index(table["customer_id"].astype(str))
-    X = features_for(mart, start - dt.timedelta(days=1), frame.index)
     y, treated = frame[outcome].to_numpy(float), frame["target"].to_numpy(bool)
+    X = _with_values(features_for(mart, start - dt.timedelta(days=1), frame.index), treated)
     notes = [*coverage, *_check_members(from_campaign, treated)]
     qini, at_share = _held_out(X, y, treated, share, random_state)
     if not qini > 0:
@@ -249,14 +249,25 @@ def _held_out(
     for part in (held, ~held):
         if treated[part].all() or not treated[part].any():
             return 0.0, None
-    model = _learner(seed).fit(X[~held], y[~held], treated[~held])
-    score = model.predict(X[held])
+    train = _with_values(X[~held], treated[~held])
+    model = _learner(seed).fit(train, y[~held], treated[~held])
+    score = model.predict(X.loc[held, train.columns])
     qini = qini_coefficient(score, y[held], treated[held])
     try:
         at_share = uplift_at_k(score, y[held], treated[held], k=share)
     except ModelInputError:
         at_share = None
     return qini, at_share
+
+
+def _with_values(X: pd.DataFrame, treated: np.ndarray) -> pd.DataFrame:
+    """The columns of ``X`` with a value in each group: a feature no member of a group has
+    (a gap between orders when everyone ordered once, as in Hillstrom's data) tells that
+    group's learner nothing, and the gradient-boosted learners cannot bin it."""
+    known = X.notna().to_numpy()
+    each = known[treated].any(axis=0) & known[~treated].any(axis=0)
+    kept: pd.DataFrame = X.loc[:, each]
+    return kept
 
 
 def _top(scored: pd.DataFrame, uplift: np.ndarray, share: float) -> pd.DataFrame:

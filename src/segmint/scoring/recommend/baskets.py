@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from segmint.exceptions import InputError
 from segmint.features.asof import date_literal, end_of
 from segmint.features.orders import purchase_orders
 from segmint.mart import Mart
@@ -157,3 +158,12 @@ def coded_baskets(
         )
         lines = held.enter_context(coded.filter(coded.quantity > NO_UNITS).cache())
     return CodedBaskets(customers, products, lines)
+
+
+def no_baskets(as_of: dt.date) -> InputError:
+    """The error of a date by which no purchase names a product: nothing to learn from
+    (a purchase log without products, such as CDNOW's, or a date before the first)."""
+    return InputError(
+        f"no purchases with products are known by {as_of}; recommendations need baskets "
+        "(orders with order lines naming products). Pick a later date or load order lines."
+    )

@@ -33,7 +33,12 @@ from segmint.features.asof import date_literal
 from segmint.mart import Mart
 from segmint.models.recommend import Filters, Interactions, RuleTable
 from segmint.models.recommend.filters import customer_items, on_sale, recently_bought
-from segmint.scoring.recommend.baskets import basket_lines, coded_baskets, returned_items
+from segmint.scoring.recommend.baskets import (
+    basket_lines,
+    coded_baskets,
+    no_baskets,
+    returned_items,
+)
 from segmint.scoring.recommend.rules import RuleSettings, count_itemsets, rule_table
 
 
@@ -211,11 +216,7 @@ def _pull(
         # in customer, item order: the Interactions are then built without a shuffle
         pairs = per_pair.order_by(["user", "item"]).to_pyarrow()
         if pairs.num_rows == 0:
-            raise InputError(
-                f"no purchases with products are known by {as_of}; recommendations need "
-                "baskets (orders with order lines naming products). Pick a later date or "
-                "load order lines."
-            )
+            raise no_baskets(as_of)
         user_orders = lines.group_by("user").aggregate(n=lines.basket.nunique()).to_pyarrow()
         step("reading returns")
         back = returned_items(mart, as_of, exclude_products=exclude)

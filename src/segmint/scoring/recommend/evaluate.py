@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -209,6 +209,7 @@ def evaluate(
     end: dt.date | None = None,
     settings: RecommendSettings | None = None,
     segments: ir.Table | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Fit on baskets up to ``split``, test on purchases after it (up to ``end``).
 
@@ -219,23 +220,31 @@ def evaluate(
         settings: the methods' settings.
         segments: ``customer_id``, ``segment`` for the segment-popularity baseline, as of
             ``split`` (default: the behavioural customer groups).
+        on_step: told what happens next (a progress message): each step reads or fits
+            every method once, so a large mart shows where the time goes.
     """
     settings = settings or RecommendSettings()
     k = settings.k
+    step = on_step or (lambda _: None)
     if end is None:
         latest = mart.table("orders").order_ts.max().execute()
         end = pd.Timestamp(latest).date()
     if end <= split:
         raise InputError(f"the test window must end after the split; got split {split}, end {end}.")
+    # every method fitted up to the split, judged on what came after (read first: a split
+    # with no basket at all is refused as such, before the blend looks further back)
+    step(f"training data as of {split}")
+    data = training_data(mart, split, settings.data)
+    step(f"choosing per customer group on the {settings.validation_days} days before {split}")
     blend = fit_blend(mart, split, settings, segments)
     start = split - dt.timedelta(days=settings.validation_days)
-
-    # every method fitted up to the split, judged on what came after
-    data = training_data(mart, split, settings.data)
+    step(f"reading what customers bought from {split + dt.timedelta(days=1)} to {end}")
     answer = truth(mart, data, split, end, settings.data)
     users = _evaluated_users(answer)
     codes, _ = segment_codes(data, segments)
+    step("fitting every method")
     methods = fit_methods(data, settings, codes)
+    step(f"recommending for {users.size:,} customers and scoring")
     recs = recommend_all(methods, data, users, k)
     groups, _ = customer_groups(data.interactions)
     recs[BLEND] = blend.recommend(recs, groups[users])
@@ -254,9 +263,21 @@ def fit_blend(
     Every method is fitted up to ``day - validation_days`` and judged on the purchases of
     the following ``validation_days``; the blend keeps, per group, the option that scored
     best. Nothing after ``day`` is read.
+
+    Raises:
+        InputError: no basket by ``day - validation_days``: nothing to choose on.
     """
     start = day - dt.timedelta(days=settings.validation_days)
-    early = training_data(mart, start, settings.data)
+    try:
+        early = training_data(mart, start, settings.data)
+    except InputError:
+        raise InputError(
+            f"the blend (method auto) chooses per customer group by how each method did over "
+            f"the {settings.validation_days} days before {day}, and no purchase with products "
+            f"is known by {start}, where they start: pick a date at least "
+            f"{settings.validation_days} days after the first purchase with products, or fit "
+            "one method (buy-again, popular, item-knn…)."
+        ) from None
     early_truth = truth(mart, early, start, day, settings.data)
     early_users = _evaluated_users(early_truth)
     early_codes, _ = segment_codes(early, segments)

@@ -7,7 +7,9 @@ lift, a purchase cycle, a segment); this module writes it out, one sentence per 
 ``rules``                     because you bought Espresso beans and Milk frother (lift 4.2)
 ``item_knn``                  customers who bought Espresso beans also bought this
 ``als``, ``bpr``              goes with Espresso beans, which you bought
-``buy_again``                 you buy this every ~30 days, last 34 days ago
+``buy_again``                 you buy this every ~30 days, last 34 days ago (or: you
+                              bought this 12 days ago; you bought this more than once,
+                              last 34 days ago, for orders less than a day apart)
 ``segment_popularity``        popular with Loyal customers
 ``popularity``                a best seller of the last 30 days
 ============================  ===========================================================
@@ -103,18 +105,27 @@ def _reasons(rows: dict[str, NDArray[np.generic]], wording: Wording) -> NDArray[
 
 
 def _buy_again(reason: pd.Series, method: pd.Series, rows: dict[str, NDArray[np.generic]]) -> None:
-    """Buy-again rows: the customer's own cycle, or how long ago the one purchase was."""
+    """Buy-again rows: the customer's own cycle, or how long ago the one purchase was.
+
+    Orders less than a day apart on average (two invoices of one morning) show no cycle:
+    "every ~1 days" would promise a daily habit, so they read "more than once"."""
     mine = (method == "buy_again").to_numpy()
     cycle = np.asarray(rows["cycle_days"], dtype=np.float64)
     since = pd.Series(np.asarray(rows["days_since_last"], dtype=np.float64))
-    since_text = since.round().map(lambda d: "today" if d == 0 else f"{d:.0f} days ago")
-    cycled = mine & np.isfinite(cycle)
-    cycle_text = pd.Series(np.maximum(np.round(cycle), 1)).map("{:.0f}".format)
-    reason[cycled] = (
-        "you buy this every ~" + cycle_text[cycled] + " days, last " + since_text[cycled]
-    )
+    since_text = since.round().map(_ago)
+    with np.errstate(invalid="ignore"):
+        cycled = mine & np.isfinite(cycle) & (cycle >= 1.0)
+        close = mine & np.isfinite(cycle) & (cycle < 1.0)
+    days = pd.Series(np.round(cycle)).map(lambda d: "1 day" if d == 1 else f"{d:.0f} days")
+    reason[cycled] = "you buy this every ~" + days[cycled] + ", last " + since_text[cycled]
+    reason[close] = "you bought this more than once, last " + since_text[close]
     once = mine & ~np.isfinite(cycle)
     reason[once] = "you bought this " + since_text[once]
+
+
+def _ago(days: float) -> str:
+    """``today``, ``1 day ago``, ``34 days ago``."""
+    return "today" if days == 0 else "1 day ago" if days == 1 else f"{days:.0f} days ago"
 
 
 def _popular(

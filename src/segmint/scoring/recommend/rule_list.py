@@ -18,7 +18,7 @@ import pandas as pd
 
 from segmint.exceptions import InputError
 from segmint.mart import Mart
-from segmint.scoring.recommend.baskets import coded_baskets
+from segmint.scoring.recommend.baskets import coded_baskets, no_baskets
 from segmint.scoring.recommend.rules import RuleSettings, count_itemsets, rule_table
 
 COLUMNS = (
@@ -99,7 +99,12 @@ class RuleList:
 
 
 def list_rules(mart: Mart, day: dt.date, query: RuleQuery | None = None) -> RuleList:
-    """The association rules of the baskets up to ``day`` that pass ``query``'s thresholds."""
+    """The association rules of the baskets up to ``day`` that pass ``query``'s thresholds.
+
+    Raises:
+        InputError: no basket by ``day`` (no purchase names a product), where "no rule
+            passes the thresholds" would send the user lowering them in vain.
+    """
     query = query or RuleQuery()
     with ExitStack() as held:
         coded = coded_baskets(mart, day, held, exclude_products=query.exclude_products)
@@ -110,6 +115,8 @@ def list_rules(mart: Mart, day: dt.date, query: RuleQuery | None = None) -> Rule
             skipped=sizes.count(where=sizes.size > query.max_basket_size),
         ).to_pandas()
         n_kept, n_skipped = (int(counted[c].fillna(0).iloc[0]) for c in ("kept", "skipped"))
+        if n_kept + n_skipped == 0:
+            raise no_baskets(day)
         settings = query.settings(n_kept)
         baskets = lines.select(order_id=lines.basket, item=lines.item)
         rules = rule_table(count_itemsets(baskets, settings, cache=held), settings)
