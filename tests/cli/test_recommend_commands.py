@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from segmint.cli.main import app
 from segmint.mart import connect
 from segmint.mart.privacy import list_exports
 from segmint.mart.privacy.keys import ENV_KEY
@@ -326,3 +328,11 @@ def test_a_forgotten_customer_is_in_no_later_export(
     assert shop("recommend", "export", "--out", out).exit_code == 0
     exported = set(pd.read_csv(out).customer_id)
     assert "c01" not in exported and "c02" in exported
+
+
+@pytest.mark.parametrize("command", ["show", "export"])
+def test_as_of_picks_stored_lists_and_says_so(command: str) -> None:
+    result = CliRunner().invoke(app, ["recommend", command, "--help"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    assert "The stored lists of this day (YYYY-MM-DD); nothing is computed." in result.output
+    assert "Compute as of" not in result.output

@@ -53,3 +53,11 @@ SegmentOption = Annotated[str | None, Opt("--segment", help="A segment of --segm
 ChannelOption = Annotated[
     str, Opt("--channel", help="Contact channel; only customers who consented to it.")
 ]
+ListsAsOfOption = Annotated[
+    str | None,
+    Opt(
+        "--as-of",
+        help="The stored lists of this day (YYYY-MM-DD); nothing is computed. Default: the "
+        "latest lists.",
+    ),
+]

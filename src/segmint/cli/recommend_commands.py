@@ -112,7 +112,7 @@ def rules(
 def show_customer(
     customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
     mart: MartOption = None,
-    as_of: AsOfOption = None,
+    as_of: o.ListsAsOfOption = None,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """One customer's stored recommendations with the reason for each."""
@@ -133,7 +133,7 @@ def export(
     segmentation: o.ExportSegmentationOption = None,
     segment: o.SegmentOption = None,
     channel: o.ChannelOption = "email",
-    as_of: AsOfOption = None,
+    as_of: o.ListsAsOfOption = None,
 ) -> None:
     """Write customer_id, rank, product_id, product_name, reason of consenting customers."""
     from segmint.cli import _recommend_output as show
