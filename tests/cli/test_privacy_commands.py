@@ -46,6 +46,15 @@ def test_forget_says_what_went_where_and_leaves_no_byte(shop_cli: Segmint, tmp_p
     assert ZOE not in result.stdout + result.stderr
 
 
+def test_forget_counts_the_people_it_found_not_the_ids_given(shop_cli: Segmint) -> None:
+    result = shop_cli("forget", ZOE, "nobody-we-know", "--reason", REASON)
+    assert result.exit_code == 0, result.stderr
+    headline = result.stdout.splitlines()[0]
+    assert headline == (
+        "forgot 1 customer; 1 of the 2 ids had no data in the mart and is kept out of future loads"
+    )
+
+
 def test_refits_lists_the_flagged_models_until_they_are_refitted(shop_cli: Segmint) -> None:
     assert shop_cli("refits").stdout.strip() == "models to refit: none"
     assert shop_cli("forget", ZOE, "--reason", REASON).exit_code == 0

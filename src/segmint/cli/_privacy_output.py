@@ -62,12 +62,15 @@ def show_forget(result: ForgetResult, format_: OutputFormat) -> None:
         print_json(forget_document(result))
         return
     n, missing = len(result.customer_ids), len(result.not_found)
-    out.print(f"forgot {n:,} customer{'s' if n != 1 else ''}", highlight=False)
-    if missing:
-        err.print(
-            f"{missing:,} of them had no data in the mart; they are kept out of future loads "
-            "all the same"
+    found = n - missing
+    headline = f"forgot {found:,} customer{'s' if found != 1 else ''}"
+    if missing:  # kept out of future loads all the same
+        verb = "is" if missing == 1 else "are"
+        headline += (
+            f"; {missing:,} of the {n:,} ids had no data in the mart and {verb} kept out of "
+            "future loads"
         )
+    out.print(headline, highlight=False)
     view = Table("table", "rows removed", title="removed")
     for table, count in sorted(result.deleted.items()):
         view.add_row(table, f"{count:,}")
