@@ -13,7 +13,7 @@ from segmint.exceptions import InputError
 from segmint.features import store_features
 from segmint.features.btyd import btyd_summary
 from segmint.mart import TABLES, Mart
-from segmint.scoring import clv_scores
+from segmint.scoring import btyd_churn, clv_scores
 from segmint.scoring.churn_source import HISTORY_MODEL
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import latest_fit
@@ -174,11 +174,18 @@ def clv_rows(mart: Mart) -> pd.DataFrame:
     return rows.sort_values(["score_name", "customer_id"], ignore_index=True)
 
 
+def history_risk(mart: Mart) -> pd.DataFrame:
+    """The stored churn risk of the purchase histories, in a fixed order."""
+    scores = mart.table("scores")
+    rows = scores.filter(scores.model == HISTORY_MODEL).to_pandas()
+    return rows.sort_values("customer_id", ignore_index=True)
+
+
 def test_score_and_fit_read_the_summary_from_current_stored_features(
     cdnow_mart: Mart, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clv.score(cdnow_mart, AS_OF)  # a fit stored, and scores from every purchase summed
-    from_purchases = clv_rows(cdnow_mart)
+    from_purchases, risk = clv_rows(cdnow_mart), history_risk(cdnow_mart)
     store_features(cdnow_mart, AS_OF)
     summed: list[dt.date] = []
 
@@ -186,11 +193,12 @@ def test_score_and_fit_read_the_summary_from_current_stored_features(
         summed.append(as_of)
         return btyd_summary(mart, as_of)
 
-    monkeypatch.setattr(clv_scores, "btyd_summary", counted)
-    monkeypatch.setattr(clv, "btyd_summary", counted)
+    for module in (clv_scores, clv, btyd_churn):
+        monkeypatch.setattr(module, "btyd_summary", counted)
     clv.score(cdnow_mart, AS_OF)
-    assert summed == []
+    assert summed == []  # the scores and the histories' churn risk alike
     pd.testing.assert_frame_equal(clv_rows(cdnow_mart), from_purchases, check_exact=True)
+    pd.testing.assert_frame_equal(history_risk(cdnow_mart), risk, check_exact=True)
     clv.fit(cdnow_mart, AS_OF, clv.ClvFitOptions(model="bgnbd"))
     assert summed == []
     # an order loaded after the features were stored: they are stale, the purchases summed

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -64,25 +65,32 @@ class BtydChurnRisk:
 
 
 def btyd_churn_risk(
-    mart: Mart, as_of: dt.date, horizon_days: int = HORIZON_DAYS, *, max_iter: int = MAX_ITER
+    mart: Mart,
+    as_of: dt.date,
+    horizon_days: int = HORIZON_DAYS,
+    *,
+    max_iter: int = MAX_ITER,
+    summary: ibis.Table | None = None,
 ) -> BtydChurnRisk:
     """P(no purchase in the next ``horizon_days``) of every buyer as of ``as_of``, from an
     MBG/NBD fitted on their histories (module docstring); a maximum on the boundary is
     handled as ``segmint clv fit`` handles it (:mod:`segmint.models.boundary`).
-    ``max_iter``: the optimiser's iteration limit of the fit.
+    ``max_iter``: the optimiser's iteration limit of the fit; ``summary``: the BTYD summary
+    as of ``as_of`` when the caller has it (else summed from the purchases).
 
     Raises:
         ConvergenceError: no fit is possible (e.g. no repeat buyer).
         ModelInputError: no buyer as of the date.
     """
-    summary = fetch.frame(btyd_summary(mart, as_of), sort_by="customer_id")
-    frame = summary.rename(
+    table = btyd_summary(mart, as_of) if summary is None else summary
+    histories = fetch.frame(table, sort_by="customer_id")
+    frame = histories.rename(
         columns=dict(zip(("frequency", "recency", "T"), BTYD_COLUMNS, strict=True))
     )
     columns = [frame[c].to_numpy(np.float64) for c in BTYD_COLUMNS]
     fit = fit_transactions(lambda c: MBGNBD(penalizer_coef=c, max_iter=max_iter), columns)
     bought = any_purchase_probability(fit.model, frame, horizon_days / DAYS_PER_WEEK)
-    risk = pd.Series(1.0 - bought, index=pd.Index(summary["customer_id"], name="customer_id"))
+    risk = pd.Series(1.0 - bought, index=pd.Index(histories["customer_id"], name="customer_id"))
     source = (
         f"P(no purchase in the next {horizon_days} days) of an MBG/NBD fitted on the "
         f"purchases up to {as_of}"
@@ -91,12 +99,12 @@ def btyd_churn_risk(
 
 
 def store_btyd_churn_risk(
-    mart: Mart, as_of: dt.date, *, max_iter: int = MAX_ITER
+    mart: Mart, as_of: dt.date, *, max_iter: int = MAX_ITER, summary: ibis.Table | None = None
 ) -> BtydChurnRisk | None:
     """:func:`btyd_churn_risk` as of ``as_of`` (fitted with the iteration limit
-    ``max_iter``), stored as the ``churn_risk`` scores of model :data:`HISTORY_MODEL`
-    (replacing that model's scores of the date); None, and nothing done, when a churn model
-    has scored the date (its risk is the one read).
+    ``max_iter``, on ``summary`` when given), stored as the ``churn_risk`` scores of model
+    :data:`HISTORY_MODEL` (replacing that model's scores of the date); None, and nothing
+    done, when a churn model has scored the date (its risk is the one read).
 
     Raises:
         ConvergenceError: no fit is possible (e.g. no repeat buyer).
@@ -109,6 +117,6 @@ def store_btyd_churn_risk(
     )
     if int(modelled.count().execute()):
         return None
-    found = btyd_churn_risk(mart, as_of, max_iter=max_iter)
+    found = btyd_churn_risk(mart, as_of, max_iter=max_iter, summary=summary)
     store_scores(mart, as_of, HISTORY_MODEL, churn, found.risk.index, found.risk.to_numpy())
     return found

@@ -274,10 +274,11 @@ def score(
     """Score every customer with a purchase by ``as_of`` and store the scores.
 
     Uses the stored fit when it was fitted on data up to ``as_of`` (and no model is asked
-    for), else fits and stores one now; ``on_note`` is told which. The BTYD summary is read
-    from the stored features when they are current (:func:`kept_summary`), else summed
-    from the purchases once. ``on_step`` is told each
-    step as it begins, ``on_progress`` the share of customers scored.
+    for), else fits and stores one now; ``on_note`` is told which. The BTYD summary (of the
+    fit, the scores and the histories' churn risk) is read from the stored features when
+    they are current (:func:`kept_summary`), else summed from the purchases once.
+    ``on_step`` is told each step as it begins, ``on_progress`` the share of customers
+    scored.
 
     Raises:
         MartError: no customer has a purchase by the date.
@@ -303,20 +304,20 @@ def score(
         )
 
     stored = None if o.model is not None else stored_fit(mart, day, say)
+
+    def on(summary: ibis.Table) -> ScoreRun:
+        fitted = stored or new_fit(mart, day, o.model, (o.penalizer, o.max_iter), say, summary)
+        run = scored(fitted, summary)
+        step("each buyer's risk of no purchase in the next 90 days")
+        store_history_risk(mart, day, say, o.max_iter, summary)
+        return run
+
     kept = kept_summary(mart, day)
-    if stored is not None:
-        run = scored(stored, kept)  # None: summed from the purchases by the scoring
-    elif kept is not None:
-        fitted = new_fit(mart, day, o.model, (o.penalizer, o.max_iter), say, kept)
-        run = scored(fitted, kept)
-    else:
-        step("each customer's purchases summarised")
-        with stored_summary(mart, day) as summary:  # built once: for the fit, then the scores
-            fitted = new_fit(mart, day, o.model, (o.penalizer, o.max_iter), say, summary)
-            run = scored(fitted, summary)
-    step("each buyer's risk of no purchase in the next 90 days")
-    store_history_risk(mart, day, say, o.max_iter)
-    return run
+    if kept is not None:
+        return on(kept)
+    step("each customer's purchases summarised")
+    with stored_summary(mart, day) as summary:  # built once: the fit, scores and churn risk
+        return on(summary)
 
 
 def kept_summary(mart: Mart, day: dt.date) -> ibis.Table | None:
@@ -328,12 +329,19 @@ def kept_summary(mart: Mart, day: dt.date) -> ibis.Table | None:
     return None if features is None else summary_of_features(features)
 
 
-def store_history_risk(mart: Mart, day: dt.date, say: Say, max_iter: int = MAX_ITER) -> None:
+def store_history_risk(
+    mart: Mart,
+    day: dt.date,
+    say: Say,
+    max_iter: int = MAX_ITER,
+    summary: ibis.Table | None = None,
+) -> None:
     """Store the purchase histories' churn risk as of ``day`` for the value x risk grid
     (:func:`segmint.scoring.btyd_churn.store_btyd_churn_risk`, fitted with the iteration
-    limit ``max_iter``), and say what was done."""
+    limit ``max_iter`` on ``summary``, the BTYD summary as of ``day`` when the caller has
+    it), and say what was done."""
     try:
-        found = store_btyd_churn_risk(mart, day, max_iter=max_iter)
+        found = store_btyd_churn_risk(mart, day, max_iter=max_iter, summary=summary)
     except (ConvergenceError, ModelInputError) as exc:
         say(f"no churn risk from the purchase histories as of {day}: {exc}")
         return
