@@ -150,6 +150,16 @@ def test_a_treemap_click_opens_the_segment(page: Page, server: Server) -> None:
     log_in(page, server, Role.viewer)
     page.goto(server.url + "/segments/rfm")
     charts_drawn(page)
+    # the segments' tiles cover the whole treemap: no frame of its root shows around them
+    boxes = page.eval_on_selector_all(
+        "#treemap-chart g.slice path.surface",
+        "ps => ps.map(p => { const b = p.getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; })",
+    )
+    root, *tiles = boxes
+    covered = [min(t[0] for t in tiles), min(t[1] for t in tiles)]
+    covered += [max(t[2] for t in tiles), max(t[3] for t in tiles)]
+    assert covered == pytest.approx(root, abs=1.5)
     page.click("#treemap-chart g.slice >> nth=1", force=True)
     page.wait_for_url("**segment=**")
     page.wait_for_selector("#profile")

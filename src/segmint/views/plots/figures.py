@@ -146,6 +146,10 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                     "colorscale": BLUES,
                     "showscale": True,
                     "colorbar": {"title": {"text": "Revenue per<br>member / year"}},
+                    # the tiles fill the plot: no frame of the implicit root around them
+                    # (plotly.js draws it dark), and gaps in the page's colour between them
+                    "pad": {"t": 0, "r": 0, "b": 0, "l": 0},
+                    "line": {"color": "#ffffff", "width": 2},
                 },
                 "texttemplate": "<b>%{label}</b><br>%{value:,} customers",
                 "hovertemplate": "<b>%{label}</b><br>%{value:,} customers<br>"
