@@ -7,12 +7,14 @@ from typing import Any
 from segmint.views.plots.baskets import rule_flows
 
 
-def _rule(antecedent: list[str], consequent: str, baskets: int, lift: float) -> dict[str, Any]:
+def _rule(
+    antecedent: list[str], consequent: str, baskets: int, lift: float, confidence: float = 0.5
+) -> dict[str, Any]:
     return {
         "antecedent": antecedent,
         "consequent": consequent,
         "n_baskets": baskets,
-        "confidence": 0.5,
+        "confidence": confidence,
         "lift": lift,
     }
 
@@ -21,7 +23,6 @@ def test_flows_go_from_bought_products_to_the_products_they_make_likelier() -> N
     rules = [
         _rule(["Beans"], "Filters", 40, 9.0),
         _rule(["Beans", "Milk"], "Mug", 12, 8.0),  # two bought items: in the table only
-        _rule(["Filters"], "Beans", 40, 9.0),
         _rule(["Beans"], "Mug", 10, 2.0),
     ]
     figure = rule_flows(rules)
@@ -30,13 +31,31 @@ def test_flows_go_from_bought_products_to_the_products_they_make_likelier() -> N
     labels = trace["node"]["label"]
     link = trace["link"]
     pairs = [(labels[s], labels[t]) for s, t in zip(link["source"], link["target"], strict=True)]
-    assert pairs == [("Beans", "Filters"), ("Filters", "Beans"), ("Beans", "Mug")]
-    assert link["value"] == [40, 40, 10]
-    assert len(labels) == 5  # Beans and Filters appear once on each side
-    assert "the 3 strongest rules" in figure["layout"]["title"]["text"]
+    assert pairs == [("Beans", "Filters"), ("Beans", "Mug")]
+    assert link["value"] == [40, 10]
+    assert labels == ["Beans", "Filters", "Mug"]
+    assert "the 2 strongest rules" in figure["layout"]["title"]["text"]
     assert rule_flows(rules, shown=1)["data"][0]["link"]["value"] == [40]  # type: ignore[index]
 
 
 def test_no_one_item_rules_no_chart() -> None:
     assert rule_flows([]) is None
     assert rule_flows([_rule(["a", "b"], "c", 5, 3.0)]) is None
+
+
+def test_one_band_per_pair_of_products_the_likelier_way() -> None:
+    # lift is symmetric: both directions of a pair rank together and would fill the chart
+    # twice over; the band kept is the direction of the higher confidence
+    rules = [
+        _rule(["Beans"], "Filters", 40, 9.0, confidence=0.2),
+        _rule(["Filters"], "Beans", 40, 9.0, confidence=0.8),
+        _rule(["Mug"], "Beans", 10, 5.0, confidence=0.3),
+        _rule(["Beans"], "Mug", 10, 5.0, confidence=0.3),
+        _rule(["Tea"], "Milk", 8, 4.0),
+    ]
+    trace = rule_flows(rules, shown=2)["data"][0]  # type: ignore[index]
+    labels = trace["node"]["label"]
+    link = trace["link"]
+    pairs = [(labels[s], labels[t]) for s, t in zip(link["source"], link["target"], strict=True)]
+    assert pairs == [("Filters", "Beans"), ("Mug", "Beans")]  # a tie keeps the first listed
+    assert link["customdata"][0] == [0.8, 9.0]

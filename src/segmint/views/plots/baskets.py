@@ -2,7 +2,9 @@
 
 A Sankey of the strongest one-item rules "X → Z": each bought product on the left, the
 product it makes likelier on the right, the band as wide as the baskets holding both,
-with confidence and lift on hover. A figure dictionary for plotly.js, like
+with confidence and lift on hover. Lift is symmetric, so "X → Z" and "Z → X" rank
+together; one band per pair of products is drawn, the direction of the higher confidence
+(the likelier follow-up), so the chart shows as many pairs as it has bands. A figure dictionary for plotly.js, like
 :mod:`segmint.views.plots.figures`.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 from segmint.views.plots.figures import FONT, PALETTE, Figure
 
 SHOWN = 15
-"""Rules drawn: the strongest by lift, one bought item each."""
+"""Rules drawn: the strongest by lift, one bought item each, one per pair of products."""
 
 
 def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None:
@@ -22,7 +24,7 @@ def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None
     ``rules`` as a stored recommendation run keeps them (strongest first): ``antecedent``
     (names), ``consequent``, ``n_baskets``, ``confidence``, ``lift``.
     """
-    pairs = [r for r in rules if len(r["antecedent"]) == 1][:shown]
+    pairs = _one_way([r for r in rules if len(r["antecedent"]) == 1])[:shown]
     if not pairs:
         return None
     sources = [f"{r['antecedent'][0]} " for r in pairs]  # a space keeps the sides apart
@@ -66,3 +68,14 @@ def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None
             "hoverlabel": {"font": FONT},
         },
     }
+
+
+def _one_way(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rules`` with one rule per pair of products, where the first of the pair stood: of
+    "X → Z" and "Z → X", the one of higher confidence (the first listed on a tie)."""
+    best: dict[frozenset[str], dict[str, Any]] = {}  # in order of each pair's first rule
+    for rule in rules:
+        pair = frozenset((str(rule["antecedent"][0]), str(rule["consequent"])))
+        if pair not in best or rule["confidence"] > best[pair]["confidence"]:
+            best[pair] = rule
+    return list(best.values())
