@@ -171,6 +171,32 @@ def test_results_report_reach_and_contamination_beside_the_itt_lifts(shop: Segmi
     )
 
 
+def test_results_without_a_cost_name_the_option_that_gives_one(
+    shop: Segmint, tmp_path: Path
+) -> None:
+    """A campaign loaded from files without a cost per contact (as Hillstrom's): the note
+    says the contacts counted as free and how to give their cost."""
+    with connect(shop.mart) as mart:
+        for name in ("campaigns", "campaign_members"):
+            table = mart.table(name)
+            rows = table.filter(table.campaign_id == "K001").mutate(campaign_id=ibis.literal("F1"))
+            if name == "campaigns":
+                rows = rows.mutate(cost_per_contact=ibis.null("float64"))
+            rows.to_parquet(tmp_path / f"{name}.parquet")
+            ingest(mart, name, tmp_path / f"{name}.parquet")
+    free = shop("campaign", "results", "F1")
+    assert free.exit_code == 0, free.output
+    note = next(line for line in free.stderr.splitlines() if "no cost per contact" in line)
+    assert note == (
+        "note: no cost per contact recorded: ROI assumes contacts were free; give the cost "
+        "of one contact with --cost-per-contact AMOUNT"
+    )
+    priced = shop("campaign", "results", "F1", "--cost-per-contact", "0.10")
+    assert priced.exit_code == 0, priced.output
+    assert "no cost per contact" not in priced.stderr
+    assert "contact cost 0.00" not in priced.stdout
+
+
 def test_create_keeps_the_uplift_top_share_and_shows_its_power(shop: Segmint) -> None:
     """``--select 'uplift-top 30%' --from-campaign K003``, as the issue writes it."""
     args = (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
-import time
 
 from segmint.mart import connect
 from segmint.mart.token_terms import Role
@@ -29,7 +29,7 @@ def test_token_create_list_revoke(segmint_cli: Segmint) -> None:
     rows = json.loads(listed.stdout)
     assert [r["role"] for r in rows] == ["admin", "viewer"]
     assert rows[0]["label"] == "Ann" and rows[0]["status"] == "active"
-    assert rows[1]["expires"] == "never" and rows[0]["revoked"] is None
+    assert rows[1]["expires"] is None and rows[0]["revoked"] is None  # never, not revoked
     assert token not in listed.stdout and token[4:20] not in listed.stdout
 
     human = segmint_cli("token", "list")
@@ -41,7 +41,8 @@ def test_token_create_list_revoke(segmint_cli: Segmint) -> None:
     again = segmint_cli("token", "revoke", rows[0]["id"])
     assert "was already revoked on" in again.stdout
     after = json.loads(segmint_cli("token", "list", "--format", "json").stdout)
-    assert after[0]["status"] == "revoked" and after[0]["revoked"].endswith("UTC")
+    assert after[0]["status"] == "revoked"
+    assert dt.datetime.fromisoformat(after[0]["revoked"]).utcoffset() == dt.timedelta(0)
     with connect(segmint_cli.mart, create=False) as mart:
         assert role_of(mart, token) is None
 
@@ -49,21 +50,50 @@ def test_token_create_list_revoke(segmint_cli: Segmint) -> None:
 def test_token_commands_explain_bad_input(segmint_cli: Segmint) -> None:
     assert segmint_cli("init").exit_code == 0
     bad = segmint_cli("token", "create", "--expires", "3 months")
-    assert bad.exit_code == 2 and "--expires must be a whole number" in bad.stderr
+    assert bad.exit_code == 2 and " ".join(bad.stderr.split()) == (
+        "error: --expires takes a whole number above 0 followed by its unit, h (hours), "
+        "d (days) or w (weeks), such as 12h, 90d or 2w, or 'never'; got '3 months'"
+    )
+    bare = segmint_cli("token", "create", "--expires", "30")
+    assert bare.exit_code == 2 and "30d for 30 days, 30h for 30 hours" in bare.stderr
+    huge = segmint_cli("token", "create", "--expires", "1000000w")
+    assert huge.exit_code == 2 and "--expires is at most 36500d" in huge.stderr
+    assert "Traceback" not in huge.output
     unknown = segmint_cli("token", "revoke", "abcdef123456")
     assert unknown.exit_code == 2 and "no token with id abcdef123456" in unknown.stderr
     assert segmint_cli("token", "list").stderr.startswith("no tokens yet")
 
 
+def test_the_expires_help_names_its_units_and_the_default(segmint_cli: Segmint) -> None:
+    shown = segmint_cli("token", "create", "--help", mart=False)
+    text = " ".join(shown.stdout.replace("│", " ").split())
+    assert "--expires <duration> How long it works: a whole number and its unit" in text
+    assert "h (hours), d (days) or w (weeks), such as 12h, 90d or 2w" in text
+    assert "'never' for no expiry. [default: 90d]" in text
+
+
 def test_the_default_expiry_is_90_days(segmint_cli: Segmint) -> None:
-    assert "Default: 90d" in segmint_cli("token", "create", "--help", mart=False).stdout
     segmint_cli("init")
     segmint_cli("token", "create")
     (row,) = json.loads(segmint_cli("token", "list", "--format", "json").stdout)
-    created = time.strptime(row["created"], "%Y-%m-%d %H:%M UTC")
-    expires = time.strptime(row["expires"], "%Y-%m-%d %H:%M UTC")
-    assert round((time.mktime(expires) - time.mktime(created)) / 86400) == 90
+    created = dt.datetime.fromisoformat(row["created"])
+    expires = dt.datetime.fromisoformat(row["expires"])
+    assert expires - created == dt.timedelta(days=90)
     assert Role(row["role"]) is Role.viewer
+
+
+def test_token_list_as_json_gives_iso_8601_times_in_utc(segmint_cli: Segmint) -> None:
+    assert segmint_cli("init").exit_code == 0
+    segmint_cli("token", "create", "--expires", "12h")
+    (row,) = json.loads(segmint_cli("token", "list", "--format", "json").stdout)
+    iso = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
+    assert re.fullmatch(iso, row["created"]) and re.fullmatch(iso, row["expires"])
+    created = dt.datetime.fromisoformat(row["created"])
+    assert created.utcoffset() == dt.timedelta(0)
+    assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(minutes=5)
+    assert dt.datetime.fromisoformat(row["expires"]) - created == dt.timedelta(hours=12)
+    human = segmint_cli("token", "list")
+    assert f"{created:%Y-%m-%d %H:%M} UTC" in human.stdout  # people still read the short form
 
 
 def test_token_list_as_csv_is_one_safe_cell_per_value(segmint_cli: Segmint) -> None:

@@ -189,6 +189,31 @@ def test_an_overlapping_export_with_sale_and_return_adds_nothing_new(
     assert not [n for n in result.notes if n.startswith("returns:")]
 
 
+def test_a_partly_new_export_reports_only_the_returns_it_books(mart: Mart, tmp_path: Path) -> None:
+    sales = HEADER + "S1,c1,2024-01-01,p1,3,10\nS1,c1,2024-01-01,p2,1,4\n"
+    load(mart, "transactions", write(tmp_path / "sales.csv", sales))
+    returns = HEADER + "R1,c1,2024-01-05,p1,-1,10\nR9,c9,2024-01-05,p1,-1,10\n"
+    load(mart, "transactions", write(tmp_path / "returns.csv", returns))
+    # An overlapping export: R1 (booked on S1) and R9 (kept as a cancelled order) again,
+    # with a new return R2 on S1 and a new sale.
+    export = HEADER + (
+        "R1,c1,2024-01-05,p1,-1,10\n"
+        "R9,c9,2024-01-05,p1,-1,10\n"
+        "R2,c1,2024-01-06,p2,-1,4\n"
+        "S3,c1,2024-01-07,p1,1,10\n"
+    )
+    result = load(mart, "transactions", write(tmp_path / "export.csv", export))
+    assert result.reconciles
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (4, 2, 2)
+    assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p2", 1.0), (3, "p1", -1.0), (4, "p2", -1.0)]
+    assert result.notes == (
+        "returns: 3 return or cancellation orders; 1 of their lines are booked on the order "
+        "they reverse (1 on orders loaded earlier), 0 match no earlier order of the customer "
+        "in this file or the mart and are kept as cancelled orders (not purchases); 2 are "
+        "already in the mart (duplicates, not booked again)",
+    )
+
+
 def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_path: Path) -> None:
     text = "order_id,customer_id,order_ts,product_id,quantity,unit_price,status\n"
     load(
@@ -198,15 +223,21 @@ def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_pa
     assert _orders(mart) == {"S1": ("c1", "cancelled")}
 
 
-def _booked(notes: tuple[str, ...]) -> tuple[int, int]:
-    """Return lines booked on the order they reverse, and how many of them on orders of an
-    earlier load, as a load's note says."""
+def _booked(notes: tuple[str, ...]) -> tuple[int, int, int]:
+    """Return lines booked on the order they reverse, how many of them on orders of an
+    earlier load, and how many were already in the mart, as a load's note says."""
     note = next(n for n in notes if n.startswith("returns:"))
     booked = re.search(r"; ([\d,]+) of their lines are booked", note)
-    earlier = re.search(r"\(([\d,]+) on orders loaded earlier\)", note)
     assert booked is not None
-    return int(booked.group(1).replace(",", "")), int(
-        earlier.group(1).replace(",", "") if earlier else 0
+
+    def number(pattern: str) -> int:
+        found = re.search(pattern, note)
+        return int(found.group(1).replace(",", "")) if found else 0
+
+    return (
+        int(booked.group(1).replace(",", "")),
+        number(r"\(([\d,]+) on orders loaded earlier\)"),
+        number(r"; ([\d,]+) are already in the mart"),
     )
 
 
@@ -222,7 +253,7 @@ def test_online_retail_in_two_files_matches_as_many_returns_as_in_one(
         preset="uci-online-retail",
         dry_run=True,
     )
-    in_one, _ = _booked(whole.notes)
+    in_one, _, _ = _booked(whole.notes)
     cut = pd.Timestamp("2010-06-01")
     raw[raw.InvoiceDate < cut].to_parquet(tmp_path / "first.parquet", index=False)
     raw[raw.InvoiceDate >= cut].to_parquet(tmp_path / "second.parquet", index=False)
@@ -230,8 +261,14 @@ def test_online_retail_in_two_files_matches_as_many_returns_as_in_one(
     second = load(mart, "transactions", tmp_path / "second.parquet", preset="uci-online-retail")
     assert first.reconciles and second.reconciles
     assert first.rows_read + second.rows_read == len(raw)
-    (booked_first, _), (booked_second, earlier) = _booked(first.notes), _booked(second.notes)
-    assert booked_first + booked_second == in_one
+    (booked_first, _, _), (booked_second, earlier, already) = (
+        _booked(first.notes),
+        _booked(second.notes),
+    )
+    # A return of the second half equal (product, quantity, price) to one the first half
+    # booked on the same order counts as that return again: a duplicate, not booked.
+    assert booked_first + booked_second + already == in_one
+    assert already == second.rows_duplicate
     assert earlier > 0  # returns in the second half of sales in the first
     orders = mart.table("orders")
     documents = orders.filter(orders.order_id.startswith("C"))

@@ -13,6 +13,7 @@ from segmint.exceptions import SegmintError
 from segmint.mart.token_terms import ID_LENGTH, Role
 from segmint.mart.tokens import (
     DEFAULT_LIFETIME,
+    MAX_LIFETIME,
     TOKENS_TABLE,
     TokenError,
     create_token,
@@ -126,10 +127,30 @@ def test_parse_lifetime_reads_hours_days_weeks_or_never(
     assert parse_lifetime(text) == expected
 
 
-@pytest.mark.parametrize("text", ["90", "3 months", "0d", "-1d", "1.5d", ""])
-def test_parse_lifetime_names_the_accepted_forms(text: str) -> None:
-    with pytest.raises(TokenError, match=r"12h, 90d or 2w \(or 'never'\); got"):
+@pytest.mark.parametrize("text", ["90", "3 months", "0d", "-1d", "1.5d", "", "\u0669\u0660d"])
+def test_parse_lifetime_names_the_option_and_the_accepted_forms(text: str) -> None:
+    with pytest.raises(
+        TokenError,
+        match=r"^--expires takes a whole number above 0 followed by its unit, h \(hours\), "
+        r"d \(days\) or w \(weeks\), such as 12h, 90d or 2w, or 'never'; got ",
+    ):
         parse_lifetime(text)
+
+
+def test_a_bare_number_is_refused_with_both_readings() -> None:
+    with pytest.raises(
+        TokenError, match=r"got '90'\. A number needs its unit: 90d for 90 days, 90h"
+    ):
+        parse_lifetime("90")
+
+
+@pytest.mark.parametrize("text", ["5215w", "36501d", "876001h", "99999999999999999999w"])
+def test_a_lifetime_beyond_100_years_is_refused_not_overflowed(text: str) -> None:
+    with pytest.raises(
+        TokenError, match=r"^--expires is at most 36500d \(100 years.*--expires never"
+    ):
+        parse_lifetime(text)
+    assert parse_lifetime("36500d") == MAX_LIFETIME
 
 
 def test_list_shows_a_short_id_of_the_hash_never_the_token() -> None:

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from segmint.cli._campaign_output import interval, notes, number
 from segmint.cli._output import out
-from segmint.scoring.campaigns import CampaignResults
+from segmint.scoring.campaigns import NO_COST_NOTE, CampaignResults
 
 
 def print_results(results: CampaignResults) -> None:
@@ -47,7 +47,14 @@ def print_results(results: CampaignResults) -> None:
         f"ROI {number(roi['roi'], 2)} {interval(roi['roi_ci95'], 2)}",
         highlight=False,
     )
-    notes(results.notes)
+    notes(cli_notes(results.notes))
+
+
+def cli_notes(measured: tuple[str, ...]) -> list[str]:
+    """The measurement's notes as the command prints them: the note of a missing cost
+    names the option that gives one, so the ROI line can be filled in on the next run."""
+    hint = f"{NO_COST_NOTE}; give the cost of one contact with --cost-per-contact AMOUNT"
+    return [hint if note == NO_COST_NOTE else note for note in measured]
 
 
 def _print_compliance(payload: dict[str, Any]) -> None:

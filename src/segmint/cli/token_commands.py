@@ -8,6 +8,7 @@ mart data (:mod:`segmint.mart.tokens`), shared with the API without either impor
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,8 +37,9 @@ def token_create(
         str,
         typer.Option(
             "--expires",
-            help="How long it works: hours, days or weeks such as 12h, 90d, 2w; 'never' for "
-            "no expiry. Default: 90d.",
+            metavar="<duration>",
+            help="How long it works: a whole number and its unit, h (hours), d (days) or "
+            "w (weeks), such as 12h, 90d or 2w; 'never' for no expiry.",
         ),
     ] = DEFAULT_EXPIRES,
     mart: MartOption = None,
@@ -66,10 +68,10 @@ def token_list(mart: MartOption = None, format_: FormatOption = OutputFormat.hum
 
     with connect(mart, read_only=True) as m:
         tokens = list_tokens(m)
-    rows = [_row(info) for info in tokens]
     if format_ == OutputFormat.json:
-        typer.echo(json.dumps(rows))
+        typer.echo(json.dumps([_record(info) for info in tokens]))
         return
+    rows = [_row(info) for info in tokens]
     if format_ == OutputFormat.csv:
         import pandas as pd
 
@@ -122,6 +124,26 @@ def _row(info: TokenInfo) -> dict[str, str | None]:
         "revoked": _utc(info.revoked_at) if info.revoked_at else None,
         "status": info.status(),
     }
+
+
+def _record(info: TokenInfo) -> dict[str, str | None]:
+    """A token as ``--format json`` gives it, for programs: the columns of the table with
+    times in ISO 8601 with their offset (``2025-01-31T09:30:00+00:00``); ``expires`` is
+    null for a token that never expires, ``revoked`` for one not revoked."""
+    return {
+        "id": info.id,
+        "role": info.role.value,
+        "label": info.label,
+        "created": _iso(info.created_at),
+        "expires": _iso(info.expires_at),
+        "revoked": _iso(info.revoked_at),
+        "status": info.status(),
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    """``moment`` (UTC, naive as the mart keeps it) in ISO 8601 to the second; None stays."""
+    return None if moment is None else moment.replace(tzinfo=dt.UTC).isoformat("T", "seconds")
 
 
 def _utc(moment: object) -> str:

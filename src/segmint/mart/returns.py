@@ -34,6 +34,8 @@ A return booked on an order of an earlier load is a duplicate when that order al
 holds a return line of the same product, quantity and price for it (the first such line
 for the first such return of the file, and so on), so loading an overlapping export again
 adds nothing: two returns of the same unit of the same order in two files count once.
+The load report counts what the load booked (:func:`booked_returns`): return lines already
+in the mart are counted as such, not as booked again.
 """
 
 from __future__ import annotations
@@ -49,32 +51,47 @@ from segmint.mart.validation import ROW
 MOVED = "_segmint_moved"
 """Column of the matched return lines (True) in the lines :func:`match_returns` gives."""
 
+RETURN = "_segmint_return"
+"""Column of the return lines (True: the negative lines of a return document, matched or
+not) in the lines :func:`match_returns` gives."""
+
 
 @dataclass(frozen=True)
 class Returns:
-    """How the return lines of a file were booked."""
+    """How the return lines of a file were booked by one load.
+
+    ``n_matched`` (``n_earlier`` of them on orders of an earlier load) and ``n_unmatched``
+    count the return lines this load adds; ``n_duplicate`` those already in the mart, so
+    the three add up to the file's return lines that were not quarantined.
+    """
 
     n_documents: int
     n_matched: int
     n_unmatched: int
     n_earlier: int = 0
+    n_duplicate: int = 0
 
     def note(self) -> str:
         """One sentence for the load report (empty when the file has no returns)."""
         if not self.n_documents:
             return ""
         earlier = f" ({self.n_earlier:,} on orders loaded earlier)" if self.n_earlier else ""
+        duplicate = (
+            f"; {self.n_duplicate:,} are already in the mart (duplicates, not booked again)"
+            if self.n_duplicate
+            else ""
+        )
         return (
             f"returns: {self.n_documents:,} return or cancellation orders; "
             f"{self.n_matched:,} of their lines are booked on the order they reverse{earlier}, "
             f"{self.n_unmatched:,} match no earlier order of the customer in this file or "
-            "the mart and are kept as cancelled orders (not purchases)"
+            f"the mart and are kept as cancelled orders (not purchases){duplicate}"
         )
 
 
 def match_returns(
     mart: Mart, lines: ibis.Table, cancel_prefix: str | None = None
-) -> tuple[ibis.Table, Returns]:
+) -> tuple[ibis.Table, int]:
     """``lines`` with each matched return line moved to the order it reverses.
 
     Args:
@@ -83,8 +100,9 @@ def match_returns(
         cancel_prefix: an order id starting with it is a return document.
 
     Returns:
-        The lines with ``order_id`` updated and a boolean column :data:`MOVED`, and the
-        counts of what happened.
+        The lines with ``order_id`` updated and the boolean columns :data:`MOVED` and
+        :data:`RETURN`, and the number of return documents in ``lines``. What was booked
+        is counted once the load knows which lines are new (:func:`booked_returns`).
     """
     per_order = lines.group_by("order_id").aggregate(_top=lines.quantity.max())
     is_document = per_order._top < 0
@@ -93,21 +111,43 @@ def match_returns(
     documents = temp(mart, per_order.filter(is_document).select("order_id"))
     n_documents = count(documents)
     if not n_documents:
-        return lines.mutate(**{MOVED: ibis.literal(False)}), Returns(0, 0, 0)
+        return lines.mutate(**{MOVED: ibis.literal(False), RETURN: ibis.literal(False)}), 0
     returning = lines.semi_join(documents, "order_id").filter(lines.quantity < 0)
     sales = lines.anti_join(documents, "order_id").filter(lines.quantity > 0)
     sales = sales.select(*SALE).union(_loaded_sales(mart, returning))
     matched = temp(mart, _match(returning, sales))
     moved = lines.left_join(matched, ROW, rname="{name}_match")
+    is_return = (moved.quantity < 0) & moved.order_id.isin(documents.order_id)
     result = moved.select(
         *[c for c in lines.columns if c != "order_id"],
         order_id=moved._original.coalesce(moved.order_id),
-        **{MOVED: moved._original.notnull()},
+        **{MOVED: moved._original.notnull(), RETURN: is_return},
     )
-    n_matched = count(matched)
-    in_file = lines.select(_original="order_id").distinct()
-    n_earlier = count(matched.anti_join(in_file, "_original"))
-    return result, Returns(n_documents, n_matched, count(returning) - n_matched, n_earlier)
+    return result, n_documents
+
+
+def booked_returns(mart: Mart, n_documents: int, lines: ibis.Table, new: ibis.Table) -> Returns:
+    """What a load books of the return lines of a file.
+
+    Args:
+        n_documents: the file's return documents (:func:`match_returns`).
+        lines: the file's lines that passed every check, with :data:`MOVED` and
+            :data:`RETURN`.
+        new: those of ``lines`` the load adds (the others are already in the mart).
+
+    Counting ``new`` rather than every matched line keeps the report true for an
+    overlapping export: its return lines already booked by an earlier load are duplicates,
+    not bookings, and the counts add up with the rows loaded and the duplicates.
+    """
+    if not n_documents:
+        return Returns(0, 0, 0)
+    added = new.filter(new[RETURN])
+    moved = added.filter(added[MOVED])
+    n_matched = count(moved)
+    n_earlier = count(moved.semi_join(mart.table("orders").select("order_id"), "order_id"))
+    n_added = count(added)
+    n_duplicate = count(lines.filter(lines[RETURN])) - n_added
+    return Returns(n_documents, n_matched, n_added - n_matched, n_earlier, n_duplicate)
 
 
 SALE = ("customer_id", "product_id", "order_ts", "order_id")

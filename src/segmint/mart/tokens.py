@@ -40,7 +40,10 @@ MIN_ID_LENGTH = 6
 DEFAULT_LIFETIME = dt.timedelta(days=90)
 """How long a new token works unless told otherwise."""
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
+MAX_LIFETIME = dt.timedelta(days=36_500)
+"""The longest lifetime a token may be given (100 years); ``never`` for no expiry."""
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE | re.ASCII)
 _UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
 _NEVER = ("never", "none")
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -122,18 +125,37 @@ def parse_role(value: str) -> Role:
 def parse_lifetime(value: str) -> dt.timedelta | None:
     """How long a token should work, from ``90d``, ``12h``, ``2w`` or ``never`` (None).
 
+    The unit is part of the value: a bare ``90`` could mean hours or days, so it is refused
+    with both readings spelled out rather than guessed.
+
     Raises:
-        TokenError: ``value`` is none of these, or zero.
+        TokenError: ``value`` is none of these, zero, or longer than :data:`MAX_LIFETIME`.
     """
     if value.strip().lower() in _NEVER:
         return None
     match = _DURATION.match(value)
     if match is None or int(match.group(1)) == 0:
+        raise TokenError(_unreadable(value))
+    number, unit = int(match.group(1)), _UNITS[match.group(2).lower()]
+    if number > MAX_LIFETIME // unit:  # compared before multiplying: no overflow
         raise TokenError(
-            f"--expires must be a whole number of hours, days or weeks such as 12h, 90d or 2w "
-            f"(or 'never'); got {value!r}"
+            f"--expires is at most {MAX_LIFETIME.days}d (100 years; "
+            f"{MAX_LIFETIME // _UNITS['h']}h, {MAX_LIFETIME // _UNITS['w']}w); got {value!r}. "
+            "For a token that never expires write --expires never."
         )
-    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+    return number * unit
+
+
+def _unreadable(value: str) -> str:
+    """The message for a lifetime that is not a whole number above 0 and its unit."""
+    message = (
+        "--expires takes a whole number above 0 followed by its unit, h (hours), d (days) "
+        f"or w (weeks), such as 12h, 90d or 2w, or 'never'; got {value!r}"
+    )
+    bare = value.strip()
+    if bare.isascii() and bare.isdigit() and int(bare) > 0:
+        return f"{message}. A number needs its unit: {bare}d for {bare} days, {bare}h for {bare} hours."
+    return message
 
 
 def hash_token(token: str) -> str:

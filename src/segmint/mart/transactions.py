@@ -52,6 +52,7 @@ from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp, worki
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.returns import (
     MOVED,
+    booked_returns,
     loaded_order_status,
     match_returns,
     number_late_returns,
@@ -163,7 +164,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     checked = working(mart, checked)
     plan.quarantine.append(rejected(checked, stage.table))
     valid = checked.filter(checked[REASON].isnull())
-    valid, returns = match_returns(mart, working(mart, valid), options.cancel_prefix)
+    valid, n_documents = match_returns(mart, working(mart, valid), options.cancel_prefix)
     lines = valid.mutate(
         line_no=(
             ibis.row_number().over(group_by="order_id", order_by=[valid[MOVED], valid[ROW]]) + 1
@@ -186,7 +187,7 @@ def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptio
     _customer_part(mart, plan, lines, extras, uses, found, source)
     if "email" in mapping:
         plan.inserts.append(("customer_pii", _pii_rows(mart, new)))
-    booked = returns.note() if plan.n_loaded else ""  # nothing new: nothing was booked
+    booked = booked_returns(mart, n_documents, lines, new).note() if plan.n_loaded else ""
     plan.notes = [n for n in (booked, _repeats_note(staged, new)) if n]
     return plan
 

@@ -26,7 +26,7 @@ from segmint.scoring.campaigns.create import (
     create_campaign,
 )
 from segmint.scoring.campaigns.exclusions import SUPPRESSIONS_TABLE, consenting, not_suppressed
-from segmint.scoring.campaigns.measure import campaign_results
+from segmint.scoring.campaigns.measure import NO_COST_NOTE, campaign_results
 from segmint.scoring.campaigns.outcomes import MemberOutcomes, Window, member_outcomes
 from segmint.scoring.campaigns.results import (
     CampaignResults,
@@ -51,6 +51,7 @@ from segmint.scoring.option_defaults import MIN_SEGMENT_SIZE
 
 __all__ = [
     "MIN_SEGMENT_SIZE",
+    "NO_COST_NOTE",
     "SUPPRESSIONS_TABLE",
     "Audience",
     "AudienceCounts",

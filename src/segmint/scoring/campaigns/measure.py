@@ -285,9 +285,14 @@ def _srm(target: np.ndarray, holdout: float | None, notes: list[str]) -> SampleR
     return srm
 
 
+NO_COST_NOTE = "no cost per contact recorded: ROI assumes contacts were free"
+"""The note of a measurement without a cost per contact (neither given nor the campaign's);
+each surface may add how to give one."""
+
+
 def _roi(lifts: dict[str, MetricLift], cost: float | None, notes: list[str]) -> CampaignReturn:
     if cost is None:
-        notes.append("no cost per contact recorded: ROI assumes contacts were free")
+        notes.append(NO_COST_NOTE)
     margin = lifts["margin_per_member"].welch if "margin_per_member" in lifts else None
     return campaign_return(lifts["revenue_per_member"].welch, cost or 0.0, margin=margin)
 
