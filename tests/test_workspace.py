@@ -31,8 +31,8 @@ from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions
 from segmint.scoring.recommend.rule_list import RuleQuery
 from segmint.synth import synthesize
-from segmint.workflows import clusters, clv, profile, recommend, value
-from segmint.workspace import ClvUseCases, RecommendUseCases, Workspace
+from segmint.workflows import campaigns, clusters, clv, profile, recommend, value
+from segmint.workspace import CampaignUseCases, ClvUseCases, RecommendUseCases, Workspace
 
 PROJECT_ROOT = Path(__file__).parents[1]
 PYTHON_API_DOC = PROJECT_ROOT / "docs" / "python-api.md"
@@ -80,7 +80,9 @@ def test_the_python_api_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         for day in ("2024-03-31", "2024-06-30"):
             assert len(ws.assignments("rfm", day)) > 0
         assert ws.table("customers").customer_id.to_pandas().str.startswith("X").any()
+        assert "winback" in set(ws.campaigns.list().campaign_id)
     assert pd.read_csv(tmp_path / "lists.csv").shape[0] > 0
+    assert pd.read_csv(tmp_path / "send" / "winback.csv").shape[0] > 0
 
 
 KEYWORDS: dict[str, Callable[..., Any]] = {
@@ -96,8 +98,16 @@ KEYWORDS: dict[str, Callable[..., Any]] = {
     "recommend.evaluate": recommend.RecommendOptions,
     "recommend.rules": RuleQuery,
     "recommend.export": recommend.RecommendExportOptions,
+    "campaigns.create": campaigns.CreateOptions,
+    "campaigns.power": campaigns.PowerOptions,
+    "campaigns.results": campaigns.ResultsOptions,
 }
 """The options behind each method's ``**`` keywords, as the page names them."""
+
+GROUPS: dict[str, type] = {
+    group.GROUP: group for group in (ClvUseCases, RecommendUseCases, CampaignUseCases)
+}
+"""The use-case groups of a workspace, by the attribute that holds them (``ws.clv``…)."""
 
 
 def _method_rows() -> list[tuple[str, str, str, str]]:
@@ -113,9 +123,7 @@ def _method_rows() -> list[tuple[str, str, str, str]]:
 def _parameters(method: str) -> tuple[Callable[..., Any], dict[str, Any]]:
     """The method and every argument it takes by name, with its default (or ``...``)."""
     owner, _, name = method.rpartition(".")
-    function = getattr(
-        {"clv": ClvUseCases, "recommend": RecommendUseCases}.get(owner, Workspace), name
-    )
+    function = getattr(GROUPS.get(owner, Workspace), name)
     found = {p.name: p.default for p in inspect.signature(function).parameters.values()}
     options = KEYWORDS.get(method)
     if dataclasses.is_dataclass(options):
@@ -179,6 +187,9 @@ def test_connect_gives_a_workspace_that_is_a_mart(pair: tuple[Path, Workspace]) 
     _, ws = pair
     assert isinstance(ws, Workspace) and isinstance(ws, Mart)
     assert ws.count("customers") == 500
+    for attribute, group in GROUPS.items():  # as the read-only refusals name them
+        assert isinstance(getattr(ws, attribute), group)
+        assert getattr(ws, attribute).mart is ws
 
 
 def test_rfm_and_lifecycle_sizes_equal_the_cli(pair: tuple[Path, Workspace]) -> None:

@@ -19,22 +19,27 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def stores(method: Method) -> Method:
-    """``method`` refused on a mart opened read-only, before it computes anything."""
+    """``method`` refused on a mart opened read-only, before it computes anything.
+
+    A method of a use-case group (``ws.clv``…) is named as it is called: the group's
+    ``GROUP`` (``"clv"``), a dot and the method's name."""
 
     @functools.wraps(method)
     def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        check_writable(getattr(self, "mart", self), method.__qualname__)
+        group = getattr(type(self), "GROUP", None)
+        called = method.__name__ if group is None else f"{group}.{method.__name__}"
+        check_writable(getattr(self, "mart", self), called)
         return method(self, *args, **kwargs)
 
     return cast(Method, checked)
 
 
 def check_writable(mart: Mart, method: str) -> None:
-    """Raise when ``mart`` is read-only: ``method`` stores what it computes."""
+    """Raise when ``mart`` is read-only: ``method`` (as it is called: ``segment_rfm``,
+    ``clv.fit``) stores what it computes."""
     if mart.read_only:
-        what = method.replace("Workspace.", "").replace("UseCases.", ".").lower()
         raise MartError(
-            f"the mart {mart.path} is open read-only, and {what}() stores what it computes: "
+            f"the mart {mart.path} is open read-only, and {method}() stores what it computes: "
             f"open it with segmint.connect({str(mart.path)!r}) to write (read_only=True is "
             "for reading while another process writes)."
         )

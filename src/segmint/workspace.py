@@ -45,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from segmint._workspace_args import FILE_LISTS, check_writable, one_name, stores, tupled, values
+from segmint._workspace_campaigns import CampaignUseCases
 from segmint.config import Settings
 from segmint.features import StoredFeatures
 from segmint.features.asof import AsOf
@@ -78,7 +79,7 @@ from segmint.workflows import recommend as recommend_workflow
 from segmint.workflows.predict import PredictionRun, ScoreRefresh
 from segmint.workflows.quickstart import QuickstartRun
 
-__all__ = ["ClvUseCases", "RecommendUseCases", "Workspace", "connect"]
+__all__ = ["CampaignUseCases", "ClvUseCases", "RecommendUseCases", "Workspace", "connect"]
 
 
 def connect(
@@ -126,6 +127,12 @@ class Workspace(Mart):
         """Per-customer recommendations: ``fit()``, ``evaluate()``, ``rules()``, ``show()``,
         ``export()``."""
         return RecommendUseCases(self)
+
+    @property
+    def campaigns(self) -> CampaignUseCases:
+        """Campaigns with control groups: ``create()``, ``power()``, ``export()``,
+        ``results()``, ``list()``."""
+        return CampaignUseCases(self)
 
     def ingest(
         self,
@@ -334,6 +341,9 @@ class Workspace(Mart):
 class ClvUseCases:
     """The CLV use cases of a workspace: ``ws.clv.fit()``, ``.score()``, ``.backtest()``."""
 
+    GROUP = "clv"
+    """How the workspace names the group (``ws.clv``), for the messages."""
+
     def __init__(self, mart: Mart) -> None:
         self.mart = mart
 
@@ -383,6 +393,9 @@ class RecommendUseCases:
     the command's options as keywords (method names as on the command line or in results:
     ``"buy-again"`` or ``"buy_again"``).
     """
+
+    GROUP = "recommend"
+    """How the workspace names the group (``ws.recommend``), for the messages."""
 
     def __init__(self, mart: Mart) -> None:
         self.mart = mart

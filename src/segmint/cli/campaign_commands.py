@@ -105,8 +105,6 @@ def power(
     """Members needed to detect a lift, or the smallest lift an audience can detect."""
     from segmint.workflows import campaigns
 
-    if lift is None and audience is None:
-        lift = 0.10
     options = campaigns.PowerOptions(
         baseline_rate, lift, holdout, audience, cuped_correlation=cuped_correlation
     )

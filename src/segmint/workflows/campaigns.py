@@ -7,8 +7,11 @@ functions; the work is done by :mod:`segmint.scoring.campaigns` (mart side) and
 
 - :func:`create`: the eligible audience (segments, consent, suppression), optionally its
   uplift top share, split into target and control per stratum and written once; the
-  group sizes per stratum and the power of this audience from its own history.
-- :func:`power`: members needed for a lift, or the minimum detectable effect of an audience.
+  group sizes per stratum and the power of this audience from its own history. Its
+  dates are parsed here (a date, a datetime or ``YYYY-MM-DD`` text), so the CLI and
+  Python give them the same way.
+- :func:`power`: members needed for a lift, or the minimum detectable effect of an audience
+  (the lift to detect is +10 % when neither a lift nor an audience size is given).
 - :func:`export`: the target group that may be contacted now, as a file with a manifest.
 - :func:`results`: lifts with Welch, bootstrap and CUPED intervals, SRM, segments, ROI.
 - :func:`campaigns` and :func:`tracking`: every campaign, and every campaign measured.
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmint.features.asof import check_as_of
+from segmint.features.asof import EXAMPLE_DAY, AsOf, check_as_of, parse_as_of
 from segmint.mart import Mart, privacy
 from segmint.models.experiments import PowerResult, two_proportion_power
 from segmint.scoring.campaigns import (
@@ -43,6 +46,9 @@ from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
 if TYPE_CHECKING:
     import pandas as pd
 
+DEFAULT_LIFT = 0.10
+"""The relative lift a campaign is sized for unless told otherwise (+10 %)."""
+
 
 @dataclass(frozen=True)
 class CreateOptions:
@@ -54,9 +60,11 @@ class CreateOptions:
         holdout: share of each stratum held out as control.
         stratify_by: segmentation whose segments are the strata (default: the targeted one).
         seed: seed of the split (default: derived from the name).
-        start, end: the campaign's days (default: from the day after the segments' date).
+        start, end: the campaign's days (default: from the day after the segments' date);
+            a date, a datetime or ``YYYY-MM-DD`` text, as ``as_of``.
         cost_per_contact: for ROI.
-        as_of: date of the stored segments (default: the latest).
+        as_of: date of the stored segments (default: the latest); checked against the
+            orders as every as-of date is.
         expected_lift: relative lift the power at creation is computed for.
         window_days: response window.
         select_share, select_from, select_outcome: keep only the uplift top share, learnt
@@ -69,11 +77,11 @@ class CreateOptions:
     holdout: float = 0.1
     stratify_by: str | None = None
     seed: int | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: AsOf | None = None
+    end: AsOf | None = None
     cost_per_contact: float = 0.0
-    as_of: dt.date | None = None
-    expected_lift: float = 0.10
+    as_of: AsOf | None = None
+    expected_lift: float = DEFAULT_LIFT
     window_days: int = DEFAULT_WINDOW_DAYS
     select_share: float | None = None
     select_from: str | None = None
@@ -87,10 +95,11 @@ def create(
 
     Raises:
         CampaignExistsError: a campaign of that name exists.
-        InputError: a bad design, or nobody eligible.
+        InputError: a bad design, a date that is not one, or nobody eligible.
         MartError: the segmentation is not stored.
     """
     o = options
+    as_of = None if o.as_of is None else check_as_of(mart, parse_as_of(o.as_of))
     design = CampaignDesign(
         name=name,
         segmentation=o.segmentation,
@@ -99,10 +108,10 @@ def create(
         holdout=o.holdout,
         stratify_by=o.stratify_by,
         seed=o.seed,
-        start=o.start,
-        end=o.end,
+        start=_day(o.start, "start"),
+        end=_day(o.end, "end"),
         cost_per_contact=o.cost_per_contact,
-        as_of=None if o.as_of is None else check_as_of(mart, o.as_of),
+        as_of=as_of,
         expected_lift=o.expected_lift,
         window_days=o.window_days,
         select_share=o.select_share,
@@ -112,21 +121,27 @@ def create(
     return create_campaign(mart, design, now=now)
 
 
+def _day(value: AsOf | None, name: str) -> dt.date | None:
+    """The campaign's day ``name`` (``start``, ``end``), or None when it was not given."""
+    return None if value is None else parse_as_of(value, name, f"{name}='{EXAMPLE_DAY}'")
+
+
 @dataclass(frozen=True)
 class PowerOptions:
     """What ``segmint campaign power`` is asked.
 
     Attributes:
         baseline_rate: the response rate without the campaign.
-        lift: relative lift to detect (None: only the MDE of ``n_total``).
+        lift: relative lift to detect; None: only the MDE of ``n_total``, or
+            :data:`DEFAULT_LIFT` when no ``n_total`` is given either.
         holdout: control share.
-        n_total: the audience size, when known (then its MDE).
+        n_total: the audience size, when known (then its split and MDE; ``--audience``).
         cuped_correlation: pre-period correlation CUPED would use (0: none).
         alpha, power: the test's level and power.
     """
 
     baseline_rate: float
-    lift: float | None = 0.10
+    lift: float | None = None
     holdout: float = 0.1
     n_total: int | None = None
     cuped_correlation: float = 0.0
@@ -135,15 +150,16 @@ class PowerOptions:
 
 
 def power(options: PowerOptions) -> PowerResult:
-    """Members needed to detect ``lift`` at ``baseline_rate``, or the MDE of ``n_total``.
+    """Members needed to detect ``lift`` at ``baseline_rate``, or the MDE of ``n_total``
+    (asked neither, the members needed for :data:`DEFAULT_LIFT`).
 
     Raises:
-        ModelInputError: rates or shares outside (0, 1), or neither lift nor audience size.
+        ModelInputError: rates or shares outside (0, 1).
     """
     o = options
     return two_proportion_power(
         o.baseline_rate,
-        o.lift,
+        DEFAULT_LIFT if o.lift is None and o.n_total is None else o.lift,
         holdout=o.holdout,
         n_total=o.n_total,
         alpha=o.alpha,
