@@ -53,6 +53,12 @@ from segmint.workflows.features import kept_summary
 
 Say = Callable[[str], None]
 
+ORDER = "customer_id"
+"""The column a fit's summary is read in the order of. A fit whose maximum is on the
+boundary gets a penalty chosen by K-fold cross-validation over the rows
+(:mod:`segmint.models.boundary`), so its parameters depend on their order; the engine
+gives them in any order, and the stored features in another than the purchases summed."""
+
 
 def _quiet(_: str) -> None:
     """Say nothing."""
@@ -214,7 +220,7 @@ def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> C
     summary of the stored features when they are current
     (:func:`segmint.workflows.features.kept_summary`)."""
     summary = kept_summary(mart, day)
-    frame = fetch.frame(btyd_summary(mart, day) if summary is None else summary)
+    frame = fetch.frame(btyd_summary(mart, day) if summary is None else summary, ORDER)
     return fit_clv(
         add_covariate(mart, frame, calibration.covariate, day),
         calibration.name,
@@ -367,7 +373,7 @@ def new_fit(
     say(f"fitting {name} as of {day}")
     penalizer, max_iter = limits
     fitted = fit_clv(
-        fetch.frame(summary),
+        fetch.frame(summary, ORDER),
         name,
         penalizer=penalizer,
         calendar=calendar_for(mart, (name,), day),
@@ -444,7 +450,7 @@ def run_clv(
     reaches it keeps where it stopped and warns).
     """
     day = checked_as_of(mart, as_of)
-    summary = fetch.frame(btyd_summary(mart, day))
+    summary = fetch.frame(btyd_summary(mart, day), ORDER)
     fitted = fit_clv(summary, check_model(model), max_iter=max_iter)
     store_fit(mart, fitted, day)
     run = score_customers(
