@@ -15,17 +15,23 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import settings
 
 import segmint
+from segmint.features import stored_dates
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
+from segmint.features.groups import GROUPS
+from segmint.features.keys import dump, source_keys
+from segmint.features.part_store import part_table, record
+from segmint.features.store import FEATURES_TABLE, TABLE_ENTRY
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
 
@@ -162,6 +168,29 @@ def demo_mart_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec.loader.exec_module(module)
     built: Path = module.shared_demo(tmp_path_factory)
     return built
+
+
+def stored_before_btyd_monetary(mart: Mart) -> None:
+    """Leave the stored features of ``mart`` as a version of segmint from before the stored
+    ``btyd_monetary`` left them: the table ``features`` without that column, each date's
+    catalogue key of the data alone (no list of built-in columns), and the BTYD part without
+    the repeat value it is derived from."""
+    dates = stored_dates(mart)
+    older = mart.table(FEATURES_TABLE).drop("btyd_monetary").to_pyarrow()
+    mart.create_table(FEATURES_TABLE, ibis.memtable(older))
+    sources = {t for g in GROUPS.values() for t in g.sources}
+    for day in dates:
+        record(mart, TABLE_ENTRY, day, dump(source_keys(mart, sources)), "full")
+    if mart.has_table(part_table("btyd")):
+        part = mart.table(part_table("btyd")).drop("btyd_repeat_value").to_pyarrow()
+        mart.create_table(part_table("btyd"), ibis.memtable(part))
+
+
+@pytest.fixture
+def earlier_version() -> Callable[[Mart], None]:
+    """:func:`stored_before_btyd_monetary`: what an upgrade finds in a mart whose features an
+    earlier version stored."""
+    return stored_before_btyd_monetary
 
 
 @pytest.fixture(params=["Etc/GMT-14", "Etc/GMT+12"])

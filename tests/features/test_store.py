@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-import ibis
+import pandas as pd
 import pytest
 
 from segmint.exceptions import MartError
 from segmint.features import build_features, load_features, store_features, stored_dates
-from segmint.features.groups import GROUPS
-from segmint.features.keys import dump, source_keys
-from segmint.features.part_store import record
-from segmint.features.store import FEATURES_TABLE, TABLE_ENTRY
+from segmint.features import store as store_module
+from segmint.features.part_store import part_table
+from segmint.features.store import FEATURES_TABLE
 from segmint.mart import Mart
 
 DAY = dt.date(2024, 3, 31)
@@ -141,12 +141,44 @@ def test_only_the_latest_dates_and_the_segmentations_dates_stay(filled: Mart) ->
     assert stored_dates(filled) == [dt.date(2024, 1, 31), DAY, dt.date(2024, 4, 30)]
 
 
-def test_a_date_stored_with_other_built_in_columns_is_built_again(filled: Mart) -> None:
+def test_a_date_stored_with_other_built_in_columns_is_built_again(
+    filled: Mart, earlier_version: Callable[[Mart], None]
+) -> None:
     store_features(filled, DAY)
-    older = filled.table(FEATURES_TABLE).drop("btyd_monetary").to_pyarrow()
-    filled.create_table(FEATURES_TABLE, ibis.memtable(older))  # as an earlier version stored it
-    sources = {t for g in GROUPS.values() for t in g.sources}
-    record(filled, TABLE_ENTRY, DAY, dump(source_keys(filled, sources)), "full")  # and its key
-    store_features(filled, DAY)
-    monetary = load_features(filled, DAY).btyd_monetary.execute()
+    earlier_version(filled)
+    store_features(filled, DAY)  # not reused: built again, the BTYD part with it
+    assert "btyd_repeat_value" in filled.table(part_table("btyd")).columns
+    stored = filled.table(FEATURES_TABLE)
+    monetary = stored.filter(stored.as_of == DAY).btyd_monetary.execute()
     assert monetary.notna().sum() == 3  # c1, c3 and c8 bought
+
+
+@pytest.mark.parametrize("stored_since", [False, True])
+def test_a_date_stored_before_btyd_monetary_reads_as_if_stored_now(
+    filled: Mart,
+    earlier_version: Callable[[Mart], None],
+    monkeypatch: pytest.MonkeyPatch,
+    stored_since: bool,
+) -> None:
+    store_features(filled, DAY)
+    fresh = _sorted(load_features(filled, DAY).to_pandas())
+    earlier_version(filled)
+    later = dt.date(2024, 4, 30)
+    if stored_since:  # a date stored since the upgrade: the column is back, null on DAY
+        store_features(filled, later)
+        stored = filled.table(FEATURES_TABLE)
+        assert stored.filter(stored.as_of == DAY).btyd_monetary.count().execute() == 0
+    built: list[list[str]] = []
+
+    def counted(mart: Mart, as_of: Any, columns: list[str]) -> Any:
+        built.append(list(columns))
+        return build_features(mart, as_of, columns)
+
+    monkeypatch.setattr(store_module, "build_features", counted)
+    loaded = _sorted(load_features(filled, DAY).to_pandas())
+    pd.testing.assert_frame_equal(loaded, fresh, check_exact=True)
+    assert loaded.btyd_monetary.notna().sum() == 3  # c1, c3 and c8 bought
+    assert built == [["btyd_monetary"]]  # only the BTYD group built, and nothing stored
+    if stored_since:
+        load_features(filled, later).execute()
+        assert built == [["btyd_monetary"]]  # a date stored now is read as it is

@@ -4,20 +4,25 @@ the summary read from current stored features."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import ibis
 import pandas as pd
 import pytest
 
+import segmint
 from segmint.exceptions import InputError
 from segmint.features import store_features
 from segmint.features.btyd import btyd_summary
 from segmint.mart import TABLES, Mart
+from segmint.mart.ingest import IngestOptions
 from segmint.scoring import btyd_churn, clv_scores
 from segmint.scoring.churn_source import HISTORY_MODEL
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import latest_fit
-from segmint.workflows import clv
+from segmint.scoring.option_defaults import MAX_ITER
+from segmint.synth import synthesize
+from segmint.workflows import clv, load
 
 from .conftest import flag_for_refit
 
@@ -208,3 +213,20 @@ def test_score_and_fit_read_the_summary_from_current_stored_features(
     cdnow_mart.insert("orders", ibis.memtable(frame).cast(schema))
     clv.score(cdnow_mart, AS_OF)
     assert summed == [AS_OF]
+
+
+def test_a_new_fit_does_not_depend_on_the_order_of_the_summary(tmp_path: Path) -> None:
+    synthesize(tmp_path / "data", 150, seed=5)
+    with segmint.connect(tmp_path / "shop.duckdb") as mart:
+        load.load_folder(mart, tmp_path / "data", IngestOptions())
+        day = dt.date(2025, 3, 31)
+        summary = btyd_summary(mart, day)
+        fits = [
+            clv.new_fit(mart, day, "bgnbd", (0.0, MAX_ITER), lambda _: None, summary.order_by(key))
+            for key in ("customer_id", ibis.desc("customer_id"))
+        ]
+    # a flat Gamma-Gamma likelihood: its penalty is chosen by cross-validation over the rows
+    assert "chosen by 3-fold held-out log-likelihood" in fits[0].notes[0]
+    assert fits[0].notes == fits[1].notes
+    assert fits[0].spend.params_ == fits[1].spend.params_
+    assert fits[0].transactions.params_ == fits[1].transactions.params_

@@ -14,14 +14,18 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError, MartError
+from segmint.features import store_features
+from segmint.features.btyd import btyd_summary
 from segmint.mart import TABLES, Mart
 from segmint.mart.ingest import ingest
+from segmint.scoring import btyd_churn
 from segmint.scoring.clv_scores import score_customers
 from segmint.segmentation import store
 from segmint.segmentation.value import risk_scores, tier_names
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 from segmint.workflows import clv
-from segmint.workflows.value import run_value
+from segmint.workflows.features import kept_summary
+from segmint.workflows.value import ValueRun, run_value
 
 AS_OF = dt.date(2024, 6, 30)
 N_SCORED = 1237
@@ -180,3 +184,47 @@ def test_lapsed_customers_land_in_higher_risk_cells_than_active_ones(tmp_path: P
     assert bands[lapsed].mean() >= bands[active].mean() + 1  # a band apart at least
     assert (bands[lapsed] == 2).mean() > 0.8 > (bands[active] == 2).mean()
     assert int(run.grid.to_numpy().sum()) == len(lapsed) + len(active)
+
+
+def risk_frame(mart: Mart, day: dt.date, model: str, summary: ibis.Table | None) -> pd.DataFrame:
+    """The grid's churn risk of every buyer (fitted on ``summary``, or on the purchases)."""
+    risk, _ = risk_scores(mart, day, model, summary=summary)
+    return risk.to_pandas().sort_values("customer_id", ignore_index=True)
+
+
+def tiers_and_grid(mart: Mart, run: ValueRun) -> tuple[pd.DataFrame, ...]:
+    """The stored tiers of ``run`` and its grid, to compare runs by."""
+    tiers = store.assignments(mart, run.name, run.as_of, run.version).to_pandas()
+    return tiers.sort_values("customer_id", ignore_index=True), run.grid, run.grid_value
+
+
+def test_the_risk_fit_reads_the_summary_of_current_stored_features(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summed: list[dt.date] = []
+
+    def counted(mart: Mart, as_of: dt.date) -> ibis.Table:
+        summed.append(as_of)
+        return btyd_summary(mart, as_of)
+
+    mart, _, _ = lapsed_and_active(tmp_path / "shop.duckdb")
+    with mart:
+        fitted = clv.fit(mart, None, clv.ClvFitOptions(model="bgnbd"))
+        day = fitted.as_of
+        score_customers(mart, fitted.final, day)  # no churn risk stored: the grid fits one
+        monkeypatch.setattr(btyd_churn, "btyd_summary", counted)
+        summed_run = run_value(mart, day)  # no stored features: the purchases summed once
+        assert summed == [day]
+        direct = risk_frame(mart, day, summed_run.model, None)
+        store_features(mart, day)
+        summed.clear()
+        kept_run = run_value(mart, day)
+        assert summed == []  # read from the stored features
+        assert kept_run.risk_source == summed_run.risk_source
+        for kept, first in zip(
+            tiers_and_grid(mart, kept_run), tiers_and_grid(mart, summed_run), strict=True
+        ):
+            pd.testing.assert_frame_equal(kept, first, check_exact=True)
+        kept = risk_frame(mart, day, kept_run.model, kept_summary(mart, day))
+        pd.testing.assert_frame_equal(kept, direct, check_exact=True)
+        assert kept.risk.nunique() > 100  # a fitted risk, not a constant

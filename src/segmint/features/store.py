@@ -15,6 +15,10 @@ Either way the write is one transaction: it lands whole or not at all. Ibis has 
 ``DELETE``; the one statement is a sqlglot expression compiled for the backend's
 dialect, not SQL text.
 
+A date stored by an earlier version of segmint, before a built-in column was added, is
+not fresh (the catalogue key lists the built-in columns) and is built again when stored;
+:func:`load_features` builds the columns it lacks when it is read.
+
 The table is a store of features built once, not an archive: after each write only the
 latest :data:`~segmint.features.part_store.KEEP_DATES` dates, the date just written and
 each stored segmentation's latest date (its profile reads them) stay; any other date is
@@ -35,7 +39,7 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import MartError
 from segmint.features.asof import AsOf, date_literal, parse_as_of, resolve_as_of
-from segmint.features.build import FEATURE_COLUMNS, assemble
+from segmint.features.build import FEATURE_COLUMNS, ZERO_WHEN_ABSENT, assemble, build_features
 from segmint.features.groups import ALL_GROUPS, GROUPS
 from segmint.features.keys import dump, source_keys
 from segmint.features.part_store import CATALOG, KEEP_DATES, record, stored_key, stored_parts
@@ -167,6 +171,11 @@ def stored_dates(mart: Mart) -> list[dt.date]:
 def load_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
     """The stored features of ``as_of`` (default: the latest stored date), as Ibis.
 
+    A date stored by an earlier version of segmint has no value in the built-in columns
+    added since (``btyd_monetary``): those are built for it from the data and joined to its
+    stored rows (:func:`_unstored_columns`), so a null the table holds for them is never
+    read as a value.
+
     Raises:
         MartError: no features are stored, or none for that date.
     """
@@ -184,4 +193,49 @@ def load_features(mart: Mart, as_of: AsOf | None = None) -> ir.Table:
             f"Run `segmint features --as-of {day.isoformat()}` to build them."
         )
     table = mart.table(FEATURES_TABLE)
-    return table.filter(table.as_of == date_literal(day))
+    rows = table.filter(table.as_of == date_literal(day))
+    unstored = _unstored_columns(mart, day, rows)
+    return _with_built(mart, day, rows, unstored) if unstored else rows
+
+
+BUILT_IN = tuple(c for c in FEATURE_COLUMNS if c not in ("customer_id", "as_of"))
+"""The built-in feature columns but the key and the date."""
+
+
+def _unstored_columns(mart: Mart, day: dt.date, rows: ir.Table) -> list[str]:
+    """The built-in columns ``day``'s stored ``rows`` were stored without: the date was
+    stored by an earlier version of segmint, which had fewer, and the table holds null for
+    them on that date (or has no such column, when no date was stored since).
+
+    The catalogue key of a date lists the built-in columns it was stored with (:func:`_key`).
+    A key from before it did (or no key) does not say which: the columns with no value on
+    any of the date's rows are taken as not stored (``btyd_monetary``, null for every buyer,
+    among them); a column that is truly empty is then built empty again.
+    """
+    key = stored_key(mart, TABLE_ENTRY, day)
+    stored = json.loads(key).get("columns") if key is not None else None
+    if stored is not None:
+        return [c for c in BUILT_IN if c not in stored]
+    absent = [c for c in BUILT_IN if c not in rows.columns]
+    present = [c for c in BUILT_IN if c in rows.columns]
+    if not present:
+        return absent
+    counts = rows.aggregate(**{c: rows[c].count() for c in present}).to_pyarrow()
+    return absent + [c for c in present if counts[c][0].as_py() == 0]
+
+
+def _with_built(mart: Mart, day: dt.date, rows: ir.Table, columns: list[str]) -> ir.Table:
+    """``rows`` (the stored features of ``day``) with ``columns`` built as of ``day`` from
+    the data (only their groups, and nothing stored: the mart may be read-only), in table
+    order. A customer the build does not hold gets null, or 0 for a count or sum."""
+    built = build_features(mart, day, columns=columns).select("customer_id", *columns)
+    kept = rows.drop(*[c for c in columns if c in rows.columns])
+    joined = kept.left_join(built, "customer_id")
+    schema = rows.schema()
+    values: dict[str, ir.Value] = {c: joined[c] for c in kept.columns}
+    for name in columns:
+        value = joined[name].fill_null(0) if name in ZERO_WHEN_ABSENT else joined[name]
+        values[name] = value.cast(schema[name]) if name in schema else value
+    order = [c for c in FEATURE_COLUMNS if c in values]
+    order += [c for c in values if c not in order]  # the attributes, as stored
+    return joined.select(**{c: values[c] for c in order})

@@ -132,7 +132,11 @@ def value_tiers(
 
 
 def risk_scores(
-    mart: Mart, as_of: dt.date, model: str, max_iter: int = MAX_ITER
+    mart: Mart,
+    as_of: dt.date,
+    model: str,
+    max_iter: int = MAX_ITER,
+    summary: ir.Table | None = None,
 ) -> tuple[ir.Table, str]:
     """``customer_id``, ``risk`` and where it comes from.
 
@@ -140,7 +144,8 @@ def risk_scores(
     score`` stores from the histories, :mod:`segmint.scoring.churn_source`); without one,
     the MBG/NBD's probability of no purchase in the next 90 days
     (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`, fitted with the iteration limit
-    ``max_iter``); when no MBG/NBD can be fitted, 1 - ``p_alive``
+    ``max_iter`` on ``summary``, the BTYD summary as of ``as_of`` when the caller has it,
+    else on one summed from the purchases); when no MBG/NBD can be fitted, 1 - ``p_alive``
     of ``model``, and the source says why.
     """
     scores = mart.table("scores")
@@ -154,7 +159,7 @@ def risk_scores(
     from segmint.scoring.clv_fit import finding
 
     try:
-        btyd = btyd_churn_risk(mart, as_of, max_iter=max_iter)
+        btyd = btyd_churn_risk(mart, as_of, max_iter=max_iter, summary=summary)
     except (ConvergenceError, ModelInputError) as exc:
         alive = _score(mart, as_of, model, "p_alive")
         source = f"1 - p_alive of {model} (no MBG/NBD: {finding(exc)})"
@@ -186,10 +191,12 @@ def value_risk_grid(
     names: list[str],
     risk_cuts: tuple[float, ...] = DEFAULT_RISK_CUTS,
     max_iter: int = MAX_ITER,
+    summary: ir.Table | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Customers and their summed CLV per (tier, risk band), and where the risk came from
-    (:func:`risk_scores`, whose fit, if any, stops at ``max_iter`` iterations)."""
-    risk, source = risk_scores(mart, as_of, model, max_iter)
+    (:func:`risk_scores`, whose fit, if any, stops at ``max_iter`` iterations and reads
+    ``summary``, the BTYD summary as of ``as_of`` when the caller has it)."""
+    risk, source = risk_scores(mart, as_of, model, max_iter, summary)
     counts, value = _grid(tiers, risk, clv_scores(mart, as_of, model), names, risk_cuts)
     return counts, value, source
 

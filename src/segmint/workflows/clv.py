@@ -22,7 +22,7 @@ import pandas as pd
 
 from segmint.exceptions import ConvergenceError, InputError, ModelInputError
 from segmint.features.asof import AsOf, checked_as_of, parse_as_of
-from segmint.features.btyd import btyd_summary, summary_of_features, transaction_days
+from segmint.features.btyd import btyd_summary, transaction_days
 from segmint.features.btyd_covariate import check_covariate, covariate_values
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.insight.clv_diagnostics import ClvDiagnostics, diagnose
@@ -49,9 +49,15 @@ from segmint.scoring.clv_scores import (
     stored_summary,
 )
 from segmint.scoring.option_defaults import AUTO, MAX_ITER
-from segmint.workflows.features import fresh_features
+from segmint.workflows.features import kept_summary
 
 Say = Callable[[str], None]
+
+ORDER = "customer_id"
+"""The column a fit's summary is read in the order of. A fit whose maximum is on the
+boundary gets a penalty chosen by K-fold cross-validation over the rows
+(:mod:`segmint.models.boundary`), so its parameters depend on their order; the engine
+gives them in any order, and the stored features in another than the purchases summed."""
 
 
 def _quiet(_: str) -> None:
@@ -211,9 +217,10 @@ def fit(
 
 def _refit(mart: Mart, day: dt.date, calibration: ClvFit, o: ClvFitOptions) -> ClvFit:
     """``calibration``'s model (and covariate) fitted on everything up to ``day``, on the
-    summary of the stored features when they are current (:func:`kept_summary`)."""
+    summary of the stored features when they are current
+    (:func:`segmint.workflows.features.kept_summary`)."""
     summary = kept_summary(mart, day)
-    frame = fetch.frame(btyd_summary(mart, day) if summary is None else summary)
+    frame = fetch.frame(btyd_summary(mart, day) if summary is None else summary, ORDER)
     return fit_clv(
         add_covariate(mart, frame, calibration.covariate, day),
         calibration.name,
@@ -276,9 +283,9 @@ def score(
     Uses the stored fit when it was fitted on data up to ``as_of`` (and no model is asked
     for), else fits and stores one now; ``on_note`` is told which. The BTYD summary (of the
     fit, the scores and the histories' churn risk) is read from the stored features when
-    they are current (:func:`kept_summary`), else summed from the purchases once.
-    ``on_step`` is told each step as it begins, ``on_progress`` the share of customers
-    scored.
+    they are current (:func:`segmint.workflows.features.kept_summary`), else summed from
+    the purchases once. ``on_step`` is told each step as it begins, ``on_progress`` the
+    share of customers scored.
 
     Raises:
         MartError: no customer has a purchase by the date.
@@ -318,15 +325,6 @@ def score(
     step("each customer's purchases summarised")
     with stored_summary(mart, day) as summary:  # built once: the fit, scores and churn risk
         return on(summary)
-
-
-def kept_summary(mart: Mart, day: dt.date) -> ibis.Table | None:
-    """The BTYD summary as of ``day`` read from the table ``features``
-    (:func:`segmint.features.btyd.summary_of_features`) when it holds the day built from the
-    data as it is now (:func:`segmint.workflows.features.fresh_features`: a load since the
-    features were stored makes them stale); None otherwise, and nothing is built."""
-    features = fresh_features(mart, day)
-    return None if features is None else summary_of_features(features)
 
 
 def store_history_risk(
@@ -375,7 +373,7 @@ def new_fit(
     say(f"fitting {name} as of {day}")
     penalizer, max_iter = limits
     fitted = fit_clv(
-        fetch.frame(summary),
+        fetch.frame(summary, ORDER),
         name,
         penalizer=penalizer,
         calendar=calendar_for(mart, (name,), day),
@@ -452,7 +450,7 @@ def run_clv(
     reaches it keeps where it stopped and warns).
     """
     day = checked_as_of(mart, as_of)
-    summary = fetch.frame(btyd_summary(mart, day))
+    summary = fetch.frame(btyd_summary(mart, day), ORDER)
     fitted = fit_clv(summary, check_model(model), max_iter=max_iter)
     store_fit(mart, fitted, day)
     run = score_customers(

@@ -15,6 +15,7 @@ import ibis
 
 from segmint.features import StoredFeatures, load_features, store_features, stored_dates
 from segmint.features.asof import AsOf, checked_as_of
+from segmint.features.btyd import summary_of_features
 from segmint.features.build import assemble, build_parts
 from segmint.features.groups import groups_for
 from segmint.features.part_store import parts_key, stored_parts
@@ -98,3 +99,12 @@ def fresh_features(mart: Mart, day: dt.date) -> ibis.Table | None:
     if day in stored_dates(mart) and fresh_table(mart, day):
         return load_features(mart, day)
     return None
+
+
+def kept_summary(mart: Mart, day: dt.date) -> ibis.Table | None:
+    """The BTYD summary as of ``day`` read from the table ``features``
+    (:func:`segmint.features.btyd.summary_of_features`) when it holds the day built from the
+    data as it is now (:func:`fresh_features`: a load since the features were stored makes
+    them stale); None otherwise, and nothing is built: the caller sums the purchases."""
+    features = fresh_features(mart, day)
+    return None if features is None else summary_of_features(features)

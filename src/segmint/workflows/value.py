@@ -2,7 +2,10 @@
 
 ``segmint segment value``, ``segmint demo`` and :meth:`segmint.workspace.Workspace.segment_value`
 call :func:`run_value`; the tiers and the grid are computed by
-:mod:`segmint.segmentation.value`.
+:mod:`segmint.segmentation.value`. When no churn risk is stored for the date, the MBG/NBD
+fitted for it reads the BTYD summary that ``segmint clv fit``, ``clv score`` and ``refresh``
+read: from the stored features when they are current
+(:func:`segmint.workflows.features.kept_summary`), else summed from the purchases once.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from segmint.segmentation.value import (
     value_tiers,
 )
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
+from segmint.workflows.features import kept_summary
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,8 @@ def run_value(
         risk_cuts: churn risk at which the medium and high risk bands start.
         name: the segmentation to store.
         max_iter: the iteration limit of the MBG/NBD fitted for the churn risk when no
-            churn_risk is stored for the date; a fit that
-            reaches it keeps where it stopped and warns.
+            churn_risk is stored for the date (on the BTYD summary of the module
+            docstring); a fit that reaches it keeps where it stopped and warns.
 
     Raises:
         InputError: bad cuts, or no CLV scores stored yet.
@@ -90,5 +94,8 @@ def run_value(
     sizes_series = sizes.set_index("segment")["n"].reindex(order, fill_value=0)
     if not sizes_series[store.UNASSIGNED]:
         sizes_series = sizes_series.drop(store.UNASSIGNED)
-    grid, grid_value, source = value_risk_grid(mart, day, model, tiers, names, risk_cuts, max_iter)
+    summary = kept_summary(mart, day)  # None: a fit, if one is made, sums the purchases
+    grid, grid_value, source = value_risk_grid(
+        mart, day, model, tiers, names, risk_cuts, max_iter, summary
+    )
     return ValueRun(name, stored.version, day, model, sizes_series, grid, grid_value, source)
