@@ -109,7 +109,7 @@ def test_churn_risk_agrees_with_the_ground_truth(
     risk = stored(mart, churn.as_of, "churn_gbm")
     dead = ~truth.loc[risk.index, "alive_at_end"].to_numpy()
     # the truth is who has dropped out for good, which a 90-day label only approximates;
-    # measured 0.92 on this retailer
+    # measured 0.886 on this retailer (2026-12-06)
     assert roc_auc_score(dead, risk.to_numpy()) > 0.75
     assert risk.min() >= 0.0 and risk.max() <= 1.0
 
