@@ -214,6 +214,40 @@ def test_a_partly_new_export_reports_only_the_returns_it_books(mart: Mart, tmp_p
     )
 
 
+def test_a_new_return_resent_with_its_sale_is_booked_after_the_loaded_lines(
+    mart: Mart, tmp_path: Path
+) -> None:
+    sales = HEADER + "S1,c1,2024-01-01,p1,3,10\nS1,c1,2024-01-01,p2,1,4\n"
+    load(mart, "transactions", write(tmp_path / "sales.csv", sales))
+    load(mart, "transactions", write(tmp_path / "r1.csv", HEADER + "R1,c1,2024-01-05,p1,-1,10\n"))
+    # The export sends S1's lines again with a new return R2 on S1 (before R1 in the file).
+    export = sales + "R2,c1,2024-01-06,p2,-1,4\nR1,c1,2024-01-05,p1,-1,10\n"
+    result = load(mart, "transactions", write(tmp_path / "export.csv", export))
+    assert result.reconciles
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (4, 1, 3)
+    assert result.rows_quarantined == 0
+    assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p2", 1.0), (3, "p1", -1.0), (4, "p2", -1.0)]
+    assert _orders(mart) == {"S1": ("c1", "returned")}
+    again = load(
+        mart, "transactions", write(tmp_path / "again.csv", export + "S5,c1,2024-02-01,p1,1,10\n")
+    )
+    assert (again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (1, 4, 0)
+    assert len(_lines(mart, "S1")) == 4
+
+
+def test_a_return_resent_with_a_sale_that_holds_a_negative_line_is_booked(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # S1's own second line is negative (a line inside the sale); R1 is a new return of p1,
+    # equal to that line but no copy of it.
+    sale = HEADER + "S1,c1,2024-01-01,p1,2,10\nS1,c1,2024-01-01,p1,-1,10\n"
+    load(mart, "transactions", write(tmp_path / "sale.csv", sale))
+    export = sale + "R1,c1,2024-01-05,p1,-1,10\n"
+    result = load(mart, "transactions", write(tmp_path / "export.csv", export))
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (1, 2, 0)
+    assert _lines(mart, "S1") == [(1, "p1", 2.0), (2, "p1", -1.0), (3, "p1", -1.0)]
+
+
 def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_path: Path) -> None:
     text = "order_id,customer_id,order_ts,product_id,quantity,unit_price,status\n"
     load(

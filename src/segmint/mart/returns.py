@@ -13,8 +13,8 @@ purchases. Instead:
   of the same customer, in the same file or loaded earlier, stamped at or before the
   return, that is not a return document and has a line of the same product (any order
   when the line names no product). The line is booked on that order, after the order's
-  own lines (after the lines already loaded, for an order of an earlier load:
-  :func:`number_late_returns`);
+  own lines (after the lines already loaded, for an order of an earlier load, also
+  when the file sends that order's lines again: :func:`number_late_returns`);
 * an order that received returns is ``returned``, or ``cancelled`` when the returns
   cancel its whole value; a return document left with lines that match nothing (the sale
   they reverse is not in the file) is ``cancelled``.
@@ -270,27 +270,37 @@ def order_status(lines: ibis.Table) -> ibis.StringValue:
 _SAME = ("order_id", "_segmint_product", "quantity", "unit_price")
 """What makes two return lines of one order the same return (a missing product as ``""``)."""
 
+_LINE = ("order_id", "line_no")
+"""The key of an order line."""
+
 
 def number_late_returns(mart: Mart, lines: ibis.Table) -> ibis.Table:
     """``lines`` with the return lines booked on an order of an earlier load renumbered.
 
-    Such a line (moved onto an order none of whose own lines are in the file) takes the
-    number of the same return line already loaded (the first equal line for the first
-    equal return, and so on), so it is a duplicate; else it is numbered after the order's
-    lines in the mart, in file order.
+    Such a line (moved onto an order that has lines in the mart, whether or not the file
+    sends the order's own lines again) takes the number of the same return line already
+    loaded (the first equal line for the first equal return, and so on), so it is a
+    duplicate; else it is numbered after the order's lines, those in the mart and those
+    the file sends, in file order. Numbering it within the file instead would give it the
+    number of a return booked by an earlier load: quarantined as other content when it
+    differs, or booked again under a new number when a new return comes first.
+
+    The mart's lines at the numbers of the order's own lines in the file are those lines,
+    not returns: a negative line inside a sale is never taken for a booked return.
 
     Args:
         lines: numbered lines (``line_no``) with :data:`MOVED`, ``_row`` and the values.
     """
-    own = lines.filter(~lines[MOVED]).select("order_id").distinct()
     loaded = mart.table("order_lines")
-    late = lines.filter(lines[MOVED]).anti_join(own, "order_id")
-    late = late.semi_join(loaded.select("order_id"), "order_id")
+    late = lines.filter(lines[MOVED]).semi_join(loaded.select("order_id"), "order_id")
     if not count(late):
         return lines
+    orders = late.select("order_id").distinct()
+    own = lines.filter(~lines[MOVED]).semi_join(orders, "order_id").select(*_LINE)
     late = late.mutate(_segmint_product=late.product_id.fill_null(""))
     late = late.mutate(_segmint_k=ibis.row_number().over(group_by=list(_SAME), order_by=ROW))
-    earlier = loaded.filter(loaded.quantity < 0).semi_join(late.select("order_id"), "order_id")
+    earlier = loaded.filter(loaded.quantity < 0).semi_join(orders, "order_id")
+    earlier = earlier.anti_join(own, list(_LINE))
     earlier = earlier.mutate(_segmint_product=earlier.product_id.fill_null(""))
     earlier = earlier.select(
         *_SAME,
@@ -299,7 +309,8 @@ def number_late_returns(mart: Mart, lines: ibis.Table) -> ibis.Table:
     )
     paired = late.left_join(earlier, [*_SAME, "_segmint_k"], rname="{name}_old")
     paired = paired.select(ROW, "order_id", "_segmint_old")
-    last = loaded.group_by("order_id").aggregate(_segmint_last=loaded.line_no.max())
+    taken = loaded.semi_join(orders, "order_id").select(*_LINE).union(own, distinct=False)
+    last = taken.group_by("order_id").aggregate(_segmint_last=taken.line_no.max())
     fresh = paired.filter(paired._segmint_old.isnull()).inner_join(last, "order_id")
     fresh = fresh.select(
         ROW,
