@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import segmint
 from segmint.cli.main import app
 from segmint.exceptions import InputError, MartError
-from segmint.scoring.campaigns import CampaignExistsError
+from segmint.scoring.campaigns import NO_COST_NOTE, CampaignExistsError
 from segmint.synth import synthesize
 from segmint.workspace import Workspace
 
@@ -113,6 +113,17 @@ def test_the_campaign_loop_runs_from_python(ws: Workspace, tmp_path: Path) -> No
     listed = ws.campaigns.list().set_index("campaign_id")
     assert listed.loc["spring", "n_members"] == len(drawn)
     assert listed.loc["spring", "holdout_share"] == 0.2
+
+
+def test_a_campaign_created_without_a_cost_has_it_unknown(ws: Workspace) -> None:
+    """``cost_per_contact`` not given: stored as unknown, and the results note it, as for a
+    campaign loaded without a cost; ``cost_per_contact=0``: free contacts, no note."""
+    ws.campaigns.create("unpriced", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF)
+    ws.campaigns.create("free", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF, cost_per_contact=0)
+    listed = ws.campaigns.list().set_index("campaign_id").cost_per_contact
+    assert pd.isna(listed["unpriced"]) and listed["free"] == 0.0
+    assert NO_COST_NOTE in ws.campaigns.results("unpriced").notes
+    assert NO_COST_NOTE not in ws.campaigns.results("free").notes
 
 
 def test_only_consenting_unsuppressed_customers_are_drawn_and_sent(

@@ -64,7 +64,9 @@ class CampaignUseCases:
         ``cost_per_contact=``, ``as_of=`` (the segments' date), ``expected_lift=``,
         ``window_days=``, and ``select_share=`` with ``select_from=`` for the uplift top
         share (the command's ``"uplift-top 30%"`` learnt ``--from-campaign C`` is
-        ``select_share=0.3, select_from="C"``).
+        ``select_share=0.3, select_from="C"``). Without ``cost_per_contact=`` the cost is
+        stored as unknown and :meth:`results` notes it; ``cost_per_contact=0`` means free
+        contacts.
 
         Raises:
             CampaignExistsError: a campaign of that name exists.

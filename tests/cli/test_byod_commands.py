@@ -42,10 +42,13 @@ def test_ingest_without_map_prints_the_guessed_mapping_as_flags(
     assert flags[0::2] == ["--map"] * 8
     assert {"order_id=Invoice", "customer_id=Customer ID", "unit_price=Price"} <= set(flags)
     assert "columns: 8 in = 8 loaded + 0 attributes + 0 ignored + 0 not loaded" in result.stdout
-    assert "1 of their lines are booked on the order they reverse" in result.stdout
+    assert (
+        "1 new return or cancellation order; 1 of its lines is booked on the order it reverses"
+        in result.stdout
+    )
     fresh = tmp_path / "preview.duckdb"
     preview = segmint_cli("ingest", "transactions", path, "--dry-run", "--mart", fresh, mart=False)
-    assert "1 of their lines are booked on the order they reverse" in preview.stdout
+    assert "1 of its lines is booked on the order it reverses" in preview.stdout
     assert "were" not in preview.stdout and "wrote" not in preview.stdout  # nothing happened
     # The printed flags load the same file the same way (into a fresh mart).
     again = segmint_cli(

@@ -197,6 +197,32 @@ def test_results_without_a_cost_name_the_option_that_gives_one(
     assert "contact cost 0.00" not in priced.stdout
 
 
+def test_a_campaign_created_without_a_cost_is_measured_as_one_loaded_without(
+    shop: Segmint,
+) -> None:
+    """No ``--cost-per-contact`` at creation: the cost is unknown, and the results say so
+    with the option, as for a loaded campaign; ``--cost-per-contact 0`` means free contacts."""
+    args = ("--segmentation", "latent", "--segment", "bargain_hunter", "--channel", "email")
+    for name, cost in (("unpriced", ()), ("free", ("--cost-per-contact", "0"))):
+        created = shop("campaign", "create", name, *args, *cost)
+        assert created.exit_code == 0, created.output
+    listed = json.loads(shop("campaign", "list", "--format", "json").stdout)["data"]
+    costs = {c["campaign_id"]: c["cost_per_contact"] for c in listed}
+    assert (costs["unpriced"], costs["free"]) == (None, 0.0)
+    unpriced = shop("campaign", "results", "unpriced")
+    assert unpriced.exit_code == 0, unpriced.output
+    assert (
+        "note: no cost per contact recorded: ROI assumes contacts were free; give the cost "
+        "of one contact with --cost-per-contact AMOUNT"
+    ) in unpriced.stderr.splitlines()
+    free = shop("campaign", "results", "free", "--format", "json")
+    assert free.exit_code == 0, free.output
+    assert "no cost per contact" not in free.stderr
+    roi = json.loads(free.stdout)["roi"]
+    assert (roi["cost_per_contact"], roi["contact_cost"]) == (0.0, 0.0)
+    assert roi["net_return"] == pytest.approx(roi["incremental_margin"])
+
+
 def test_create_keeps_the_uplift_top_share_and_shows_its_power(shop: Segmint) -> None:
     """``--select 'uplift-top 30%' --from-campaign K003``, as the issue writes it."""
     args = (

@@ -50,8 +50,8 @@ def test_a_return_is_booked_on_the_latest_earlier_order_with_the_product(
     assert orders["S1"] == orders["S3"] == ("c1", "completed")
     assert orders["R2"] == ("c2", "cancelled") and orders["R0"] == ("c1", "cancelled")
     assert result.notes == (
-        "returns: 3 return or cancellation orders; 1 of their lines are booked on the order "
-        "they reverse, 2 match no earlier order of the customer in this file or the mart "
+        "returns: 3 new return or cancellation orders; 1 of their lines is booked on the order "
+        "it reverses, 2 match no earlier order of the customer in this file or the mart "
         "and are kept as cancelled orders (not purchases)",
     )
 
@@ -116,7 +116,7 @@ def test_online_retail_cancellations_are_matched_as_an_independent_count_says(ma
         preset="uci-online-retail",
     )
     assert result.notes[0].startswith(
-        f"returns: {raw[document].invoice.nunique():,} return or cancellation orders; "
+        f"returns: {raw[document].invoice.nunique():,} new return or cancellation orders; "
         f"{n_matched:,} of their lines are booked on the order they reverse, "
         f"{len(returns) - n_matched:,} match no earlier order"
     )
@@ -147,9 +147,9 @@ def test_a_return_in_a_later_file_is_booked_on_the_order_loaded_earlier(
     assert orders["R3"] == ("c3", "cancelled") and orders["S4"] == ("c1", "completed")
     assert result.written["orders updated"] == 2
     assert result.notes == (
-        "returns: 3 return or cancellation orders; 2 of their lines are booked on the order "
-        "they reverse (2 on orders loaded earlier), 1 match no earlier order of the customer "
-        "in this file or the mart and are kept as cancelled orders (not purchases)",
+        "returns: 3 new return or cancellation orders; 2 of their lines are booked on the "
+        "order they reverse (2 on orders loaded earlier), 1 matches no earlier order of the "
+        "customer in this file or the mart and is kept as a cancelled order (not a purchase)",
     )
     features = build_features(mart, "2024-01-31").execute().set_index("customer_id")
     assert features.loc["c1", "frequency"] == 2  # S1 (kept value) and S4
@@ -174,6 +174,10 @@ def test_loading_returns_again_adds_nothing(mart: Mart, tmp_path: Path) -> None:
     assert _lines(mart, "S1") == before
     assert _orders(mart)["S1"] == ("c1", "returned")
     assert "orders updated" not in again.written
+    assert again.notes == (
+        "returns: no new return or cancellation orders (1 already in the mart); 1 return "
+        "line is already in the mart (a duplicate, not booked again)",
+    )
 
 
 def test_an_overlapping_export_with_sale_and_return_adds_nothing_new(
@@ -207,11 +211,57 @@ def test_a_partly_new_export_reports_only_the_returns_it_books(mart: Mart, tmp_p
     assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (4, 2, 2)
     assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p2", 1.0), (3, "p1", -1.0), (4, "p2", -1.0)]
     assert result.notes == (
-        "returns: 3 return or cancellation orders; 1 of their lines are booked on the order "
-        "they reverse (1 on orders loaded earlier), 0 match no earlier order of the customer "
-        "in this file or the mart and are kept as cancelled orders (not purchases); 2 are "
-        "already in the mart (duplicates, not booked again)",
+        "returns: 1 new return or cancellation order (and 2 already in the mart); 1 of its "
+        "lines is booked on the order it reverses (1 on an order loaded earlier), 0 match no "
+        "earlier order of the customer in this file or the mart and are kept as cancelled "
+        "orders (not purchases); 2 return lines are already in the mart (duplicates, not "
+        "booked again)",
     )
+
+
+def test_a_new_return_resent_with_its_sale_is_booked_after_the_loaded_lines(
+    mart: Mart, tmp_path: Path
+) -> None:
+    sales = HEADER + "S1,c1,2024-01-01,p1,3,10\nS1,c1,2024-01-01,p2,1,4\n"
+    load(mart, "transactions", write(tmp_path / "sales.csv", sales))
+    load(mart, "transactions", write(tmp_path / "r1.csv", HEADER + "R1,c1,2024-01-05,p1,-1,10\n"))
+    # The export sends S1's lines again with a new return R2 on S1 (before R1 in the file).
+    export = sales + "R2,c1,2024-01-06,p2,-1,4\nR1,c1,2024-01-05,p1,-1,10\n"
+    result = load(mart, "transactions", write(tmp_path / "export.csv", export))
+    assert result.reconciles
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (4, 1, 3)
+    assert result.rows_quarantined == 0
+    assert _lines(mart, "S1") == [(1, "p1", 3.0), (2, "p2", 1.0), (3, "p1", -1.0), (4, "p2", -1.0)]
+    assert _orders(mart) == {"S1": ("c1", "returned")}
+    assert result.notes == (
+        "returns: 1 new return or cancellation order (and 1 already in the mart); 1 of its "
+        "lines is booked on the order it reverses (1 on an order loaded earlier), 0 match no "
+        "earlier order of the customer in this file or the mart and are kept as cancelled "
+        "orders (not purchases); 1 return line is already in the mart (a duplicate, not "
+        "booked again)",
+    )
+    again = load(
+        mart, "transactions", write(tmp_path / "again.csv", export + "S5,c1,2024-02-01,p1,1,10\n")
+    )
+    assert (again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (1, 4, 0)
+    assert len(_lines(mart, "S1")) == 4
+    assert again.notes == (
+        "returns: no new return or cancellation orders (2 already in the mart); 2 return "
+        "lines are already in the mart (duplicates, not booked again)",
+    )
+
+
+def test_a_return_resent_with_a_sale_that_holds_a_negative_line_is_booked(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # S1's own second line is negative (a line inside the sale); R1 is a new return of p1,
+    # equal to that line but no copy of it.
+    sale = HEADER + "S1,c1,2024-01-01,p1,2,10\nS1,c1,2024-01-01,p1,-1,10\n"
+    load(mart, "transactions", write(tmp_path / "sale.csv", sale))
+    export = sale + "R1,c1,2024-01-05,p1,-1,10\n"
+    result = load(mart, "transactions", write(tmp_path / "export.csv", export))
+    assert (result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (1, 2, 0)
+    assert _lines(mart, "S1") == [(1, "p1", 2.0), (2, "p1", -1.0), (3, "p1", -1.0)]
 
 
 def test_a_cancelled_order_of_an_earlier_load_stays_cancelled(mart: Mart, tmp_path: Path) -> None:
@@ -227,7 +277,7 @@ def _booked(notes: tuple[str, ...]) -> tuple[int, int, int]:
     """Return lines booked on the order they reverse, how many of them on orders of an
     earlier load, and how many were already in the mart, as a load's note says."""
     note = next(n for n in notes if n.startswith("returns:"))
-    booked = re.search(r"; ([\d,]+) of their lines are booked", note)
+    booked = re.search(r"; ([\d,]+) of (?:its|their) lines (?:is|are) booked", note)
     assert booked is not None
 
     def number(pattern: str) -> int:
@@ -236,8 +286,8 @@ def _booked(notes: tuple[str, ...]) -> tuple[int, int, int]:
 
     return (
         int(booked.group(1).replace(",", "")),
-        number(r"\(([\d,]+) on orders loaded earlier\)"),
-        number(r"; ([\d,]+) are already in the mart"),
+        number(r"\(([\d,]+) on (?:an order|orders) loaded earlier\)"),
+        number(r"; ([\d,]+) return lines? (?:is|are) already in the mart"),
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 import segmint
 from segmint.exceptions import InputError
 from segmint.models.experiments import two_proportion_power
+from segmint.scoring.campaigns import NO_COST_NOTE
 from segmint.synth import synthesize
 from segmint.workflows import campaigns
 
@@ -67,3 +68,22 @@ def test_create_reads_its_dates_as_text_dates_or_datetimes(shop: Path) -> None:
     assert created.segments_as_of == dt.date(2025, 6, 30)
     assert listed.loc["dated", "start_date"] == dt.date(2025, 7, 3)
     assert "bad" not in listed.index
+
+
+def test_create_without_a_cost_leaves_it_unknown_for_the_results(shop: Path) -> None:
+    """A cost not given is unknown (the results note it), not 0; 0 given is free contacts."""
+    assert campaigns.CreateOptions("rfm", ("Champions",), "email").cost_per_contact is None
+    with segmint.connect(shop) as mart:
+        for name, cost in (("unpriced", None), ("free", 0.0)):
+            options = campaigns.CreateOptions(
+                "rfm", ("Champions", "Loyal"), "email", holdout=0.3, cost_per_contact=cost
+            )
+            campaigns.create(mart, name, options)
+        unpriced = campaigns.results(mart, "unpriced", campaigns.ResultsOptions())
+        free = campaigns.results(mart, "free", campaigns.ResultsOptions())
+        priced = campaigns.results(
+            mart, "unpriced", campaigns.ResultsOptions(cost_per_contact=0.25)
+        )
+    assert NO_COST_NOTE in unpriced.notes
+    assert NO_COST_NOTE not in free.notes and free.roi.cost_per_contact == 0.0
+    assert NO_COST_NOTE not in priced.notes and priced.roi.cost_per_contact == 0.25

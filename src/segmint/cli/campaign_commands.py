@@ -47,8 +47,9 @@ def create(
     start: Annotated[str | None, Opt("--start", help="First day, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, Opt("--end", help="Last day, YYYY-MM-DD.")] = None,
     cost_per_contact: Annotated[
-        float, Opt("--cost-per-contact", help="Cost of one contact, for ROI.")
-    ] = 0.0,
+        float | None,
+        Opt("--cost-per-contact", help="Cost of one contact, for ROI (default: unknown; 0: free)."),
+    ] = None,
     as_of: Annotated[str | None, Opt("--as-of", help="Date of the stored segments.")] = None,
     select: Annotated[str | None, Opt("--select", help=SELECT_HELP)] = None,
     from_campaign: Annotated[

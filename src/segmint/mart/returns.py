@@ -13,8 +13,8 @@ purchases. Instead:
   of the same customer, in the same file or loaded earlier, stamped at or before the
   return, that is not a return document and has a line of the same product (any order
   when the line names no product). The line is booked on that order, after the order's
-  own lines (after the lines already loaded, for an order of an earlier load:
-  :func:`number_late_returns`);
+  own lines (after the lines already loaded, for an order of an earlier load, also
+  when the file sends that order's lines again: :func:`number_late_returns`);
 * an order that received returns is ``returned``, or ``cancelled`` when the returns
   cancel its whole value; a return document left with lines that match nothing (the sale
   they reverse is not in the file) is ``cancelled``.
@@ -34,8 +34,8 @@ A return booked on an order of an earlier load is a duplicate when that order al
 holds a return line of the same product, quantity and price for it (the first such line
 for the first such return of the file, and so on), so loading an overlapping export again
 adds nothing: two returns of the same unit of the same order in two files count once.
-The load report counts what the load booked (:func:`booked_returns`): return lines already
-in the mart are counted as such, not as booked again.
+The load report counts what the load booked (:func:`booked_returns`): return documents and
+lines already in the mart are counted as such, not as booked again.
 """
 
 from __future__ import annotations
@@ -56,13 +56,20 @@ RETURN = "_segmint_return"
 not) in the lines :func:`match_returns` gives."""
 
 
+DOCUMENT = "_segmint_document"
+"""Column of the return document each line comes from (its order id in the file; NULL for
+a line of no return document) in the lines :func:`match_returns` gives."""
+
+
 @dataclass(frozen=True)
 class Returns:
-    """How the return lines of a file were booked by one load.
+    """How the return documents and lines of a file were booked by one load.
 
-    ``n_matched`` (``n_earlier`` of them on orders of an earlier load) and ``n_unmatched``
-    count the return lines this load adds; ``n_duplicate`` those already in the mart, so
-    the three add up to the file's return lines that were not quarantined.
+    ``n_documents`` counts the return documents this load adds lines of, ``n_present``
+    those all of whose lines are already in the mart. ``n_matched`` (``n_earlier`` of them
+    on orders of an earlier load) and ``n_unmatched`` count the return lines this load
+    adds; ``n_duplicate`` those already in the mart, so the three add up to the file's
+    return lines that were not quarantined.
     """
 
     n_documents: int
@@ -70,23 +77,54 @@ class Returns:
     n_unmatched: int
     n_earlier: int = 0
     n_duplicate: int = 0
+    n_present: int = 0
 
     def note(self) -> str:
         """One sentence for the load report (empty when the file has no returns)."""
-        if not self.n_documents:
+        if not (self.n_documents or self.n_present):
             return ""
-        earlier = f" ({self.n_earlier:,} on orders loaded earlier)" if self.n_earlier else ""
-        duplicate = (
-            f"; {self.n_duplicate:,} are already in the mart (duplicates, not booked again)"
-            if self.n_duplicate
-            else ""
+        present = f"{self.n_present:,} already in the mart"
+        if not self.n_documents:
+            return f"returns: no new return or cancellation orders ({present}){self._duplicate()}"
+        also = f" (and {present})" if self.n_present else ""
+        owner = "its" if self.n_documents == 1 else "their"
+        booked = (
+            "is booked on the order it reverses"
+            if self.n_matched == 1
+            else "are booked on the order they reverse"
+        )
+        earlier = ""
+        if self.n_earlier:
+            on = "an order" if self.n_earlier == 1 else "orders"
+            earlier = f" ({self.n_earlier:,} on {on} loaded earlier)"
+        kept = (
+            "matches no earlier order of the customer in this file or the mart and is kept "
+            "as a cancelled order (not a purchase)"
+            if self.n_unmatched == 1
+            else "match no earlier order of the customer in this file or the mart and are "
+            "kept as cancelled orders (not purchases)"
         )
         return (
-            f"returns: {self.n_documents:,} return or cancellation orders; "
-            f"{self.n_matched:,} of their lines are booked on the order they reverse{earlier}, "
-            f"{self.n_unmatched:,} match no earlier order of the customer in this file or "
-            f"the mart and are kept as cancelled orders (not purchases){duplicate}"
+            f"returns: {_plural(self.n_documents, 'new return or cancellation order')}{also}; "
+            f"{self.n_matched:,} of {owner} lines {booked}{earlier}, "
+            f"{self.n_unmatched:,} {kept}{self._duplicate()}"
         )
+
+    def _duplicate(self) -> str:
+        """The clause on the return lines already in the mart (empty when none)."""
+        if not self.n_duplicate:
+            return ""
+        if self.n_duplicate == 1:
+            return "; 1 return line is already in the mart (a duplicate, not booked again)"
+        return (
+            f"; {self.n_duplicate:,} return lines are already in the mart "
+            "(duplicates, not booked again)"
+        )
+
+
+def _plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, with an ``s`` unless ``n`` is 1."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def match_returns(
@@ -100,8 +138,9 @@ def match_returns(
         cancel_prefix: an order id starting with it is a return document.
 
     Returns:
-        The lines with ``order_id`` updated and the boolean columns :data:`MOVED` and
-        :data:`RETURN`, and the number of return documents in ``lines``. What was booked
+        The lines with ``order_id`` updated, the boolean columns :data:`MOVED` and
+        :data:`RETURN` and the document id :data:`DOCUMENT`, and the number of return
+        documents in ``lines``. What was booked
         is counted once the load knows which lines are new (:func:`booked_returns`).
     """
     per_order = lines.group_by("order_id").aggregate(_top=lines.quantity.max())
@@ -111,33 +150,39 @@ def match_returns(
     documents = temp(mart, per_order.filter(is_document).select("order_id"))
     n_documents = count(documents)
     if not n_documents:
-        return lines.mutate(**{MOVED: ibis.literal(False), RETURN: ibis.literal(False)}), 0
+        none = {MOVED: ibis.literal(False), RETURN: ibis.literal(False)}
+        return lines.mutate(**none, **{DOCUMENT: ibis.null("string")}), 0
     returning = lines.semi_join(documents, "order_id").filter(lines.quantity < 0)
     sales = lines.anti_join(documents, "order_id").filter(lines.quantity > 0)
     sales = sales.select(*SALE).union(_loaded_sales(mart, returning))
     matched = temp(mart, _match(returning, sales))
     moved = lines.left_join(matched, ROW, rname="{name}_match")
-    is_return = (moved.quantity < 0) & moved.order_id.isin(documents.order_id)
+    in_document = moved.order_id.isin(documents.order_id)
     result = moved.select(
         *[c for c in lines.columns if c != "order_id"],
         order_id=moved._original.coalesce(moved.order_id),
-        **{MOVED: moved._original.notnull(), RETURN: is_return},
+        **{
+            MOVED: moved._original.notnull(),
+            RETURN: (moved.quantity < 0) & in_document,
+            DOCUMENT: ibis.cases((in_document, moved.order_id), else_=ibis.null("string")),
+        },
     )
     return result, n_documents
 
 
 def booked_returns(mart: Mart, n_documents: int, lines: ibis.Table, new: ibis.Table) -> Returns:
-    """What a load books of the return lines of a file.
+    """What a load books of the return documents and lines of a file.
 
     Args:
         n_documents: the file's return documents (:func:`match_returns`).
-        lines: the file's lines that passed every check, with :data:`MOVED` and
-            :data:`RETURN`.
+        lines: the file's lines that passed every check, with :data:`MOVED`,
+            :data:`RETURN` and :data:`DOCUMENT`.
         new: those of ``lines`` the load adds (the others are already in the mart).
 
     Counting ``new`` rather than every matched line keeps the report true for an
-    overlapping export: its return lines already booked by an earlier load are duplicates,
-    not bookings, and the counts add up with the rows loaded and the duplicates.
+    overlapping export: its return documents and lines already booked by an earlier load
+    are duplicates, not bookings, and the counts add up with the rows loaded and the
+    duplicates. A document is new when the load adds any of its lines.
     """
     if not n_documents:
         return Returns(0, 0, 0)
@@ -147,7 +192,14 @@ def booked_returns(mart: Mart, n_documents: int, lines: ibis.Table, new: ibis.Ta
     n_earlier = count(moved.semi_join(mart.table("orders").select("order_id"), "order_id"))
     n_added = count(added)
     n_duplicate = count(lines.filter(lines[RETURN])) - n_added
-    return Returns(n_documents, n_matched, n_added - n_matched, n_earlier, n_duplicate)
+    n_new = _documents(new)
+    n_present = _documents(lines) - n_new
+    return Returns(n_new, n_matched, n_added - n_matched, n_earlier, n_duplicate, n_present)
+
+
+def _documents(lines: ibis.Table) -> int:
+    """How many return documents ``lines`` hold lines of."""
+    return int(lines[DOCUMENT].nunique().execute())
 
 
 SALE = ("customer_id", "product_id", "order_ts", "order_id")
@@ -270,27 +322,37 @@ def order_status(lines: ibis.Table) -> ibis.StringValue:
 _SAME = ("order_id", "_segmint_product", "quantity", "unit_price")
 """What makes two return lines of one order the same return (a missing product as ``""``)."""
 
+_LINE = ("order_id", "line_no")
+"""The key of an order line."""
+
 
 def number_late_returns(mart: Mart, lines: ibis.Table) -> ibis.Table:
     """``lines`` with the return lines booked on an order of an earlier load renumbered.
 
-    Such a line (moved onto an order none of whose own lines are in the file) takes the
-    number of the same return line already loaded (the first equal line for the first
-    equal return, and so on), so it is a duplicate; else it is numbered after the order's
-    lines in the mart, in file order.
+    Such a line (moved onto an order that has lines in the mart, whether or not the file
+    sends the order's own lines again) takes the number of the same return line already
+    loaded (the first equal line for the first equal return, and so on), so it is a
+    duplicate; else it is numbered after the order's lines, those in the mart and those
+    the file sends, in file order. Numbering it within the file instead would give it the
+    number of a return booked by an earlier load: quarantined as other content when it
+    differs, or booked again under a new number when a new return comes first.
+
+    The mart's lines at the numbers of the order's own lines in the file are those lines,
+    not returns: a negative line inside a sale is never taken for a booked return.
 
     Args:
         lines: numbered lines (``line_no``) with :data:`MOVED`, ``_row`` and the values.
     """
-    own = lines.filter(~lines[MOVED]).select("order_id").distinct()
     loaded = mart.table("order_lines")
-    late = lines.filter(lines[MOVED]).anti_join(own, "order_id")
-    late = late.semi_join(loaded.select("order_id"), "order_id")
+    late = lines.filter(lines[MOVED]).semi_join(loaded.select("order_id"), "order_id")
     if not count(late):
         return lines
+    orders = late.select("order_id").distinct()
+    own = lines.filter(~lines[MOVED]).semi_join(orders, "order_id").select(*_LINE)
     late = late.mutate(_segmint_product=late.product_id.fill_null(""))
     late = late.mutate(_segmint_k=ibis.row_number().over(group_by=list(_SAME), order_by=ROW))
-    earlier = loaded.filter(loaded.quantity < 0).semi_join(late.select("order_id"), "order_id")
+    earlier = loaded.filter(loaded.quantity < 0).semi_join(orders, "order_id")
+    earlier = earlier.anti_join(own, list(_LINE))
     earlier = earlier.mutate(_segmint_product=earlier.product_id.fill_null(""))
     earlier = earlier.select(
         *_SAME,
@@ -299,7 +361,8 @@ def number_late_returns(mart: Mart, lines: ibis.Table) -> ibis.Table:
     )
     paired = late.left_join(earlier, [*_SAME, "_segmint_k"], rname="{name}_old")
     paired = paired.select(ROW, "order_id", "_segmint_old")
-    last = loaded.group_by("order_id").aggregate(_segmint_last=loaded.line_no.max())
+    taken = loaded.semi_join(orders, "order_id").select(*_LINE).union(own, distinct=False)
+    last = taken.group_by("order_id").aggregate(_segmint_last=taken.line_no.max())
     fresh = paired.filter(paired._segmint_old.isnull()).inner_join(last, "order_id")
     fresh = fresh.select(
         ROW,

@@ -307,7 +307,8 @@ CAMPAIGNS = Table(
         Column(
             "cost_per_contact",
             "float64",
-            "Cost of contacting one target member, in the shop's currency, for ROI.",
+            "Cost of contacting one target member, in the shop's currency, for ROI; empty "
+            "when unknown (results then note that contacts counted as free).",
             non_negative=True,
         ),
     ),

@@ -62,7 +62,8 @@ class CreateOptions:
         seed: seed of the split (default: derived from the name).
         start, end: the campaign's days (default: from the day after the segments' date);
             a date, a datetime or ``YYYY-MM-DD`` text, as ``as_of``.
-        cost_per_contact: for ROI.
+        cost_per_contact: for ROI; None (the default) stores it as unknown, and the
+            results then note that ROI counted the contacts as free; 0 means they were.
         as_of: date of the stored segments (default: the latest); checked against the
             orders as every as-of date is.
         expected_lift: relative lift the power at creation is computed for.
@@ -79,7 +80,7 @@ class CreateOptions:
     seed: int | None = None
     start: AsOf | None = None
     end: AsOf | None = None
-    cost_per_contact: float = 0.0
+    cost_per_contact: float | None = None
     as_of: AsOf | None = None
     expected_lift: float = DEFAULT_LIFT
     window_days: int = DEFAULT_WINDOW_DAYS

@@ -14,6 +14,7 @@ from segmint.exceptions import InputError
 from segmint.mart import Mart
 from segmint.models.experiments import assign_groups
 from segmint.scoring.campaigns import (
+    NO_COST_NOTE,
     CampaignDesign,
     CampaignExistsError,
     campaign_results,
@@ -147,6 +148,26 @@ def test_the_power_speaks_of_the_groups_written(synthetic: Mart) -> None:
         ), holdout
 
 
+def test_a_campaign_created_without_a_cost_stores_it_as_unknown(synthetic: Mart) -> None:
+    """No cost is not a cost of zero: NULL, as a campaign loaded without one, so the
+    results note it; 0 given (as every campaign created without a cost used to store) means
+    free contacts: the return is computed on them without a note."""
+    unknown = CampaignDesign(**{**DESIGN.__dict__, "name": "unknown", "cost_per_contact": None})
+    free = CampaignDesign(**{**DESIGN.__dict__, "name": "free", "cost_per_contact": 0.0})
+    assert CampaignDesign("d", "latent", ("new_browser",), "email").cost_per_contact is None
+    for design in (unknown, free):
+        create_campaign(synthetic, design, now=NOW)
+    stored = synthetic.table("campaigns").execute().set_index("campaign_id").cost_per_contact
+    assert pd.isna(stored["unknown"]) and stored["free"] == 0.0
+    measured = campaign_results(synthetic, "unknown")
+    assert NO_COST_NOTE in measured.notes and measured.roi.contact_cost == 0.0
+    measured = campaign_results(synthetic, "free")
+    assert NO_COST_NOTE not in measured.notes
+    assert measured.roi.contact_cost == 0.0 and measured.roi.cost_per_contact == 0.0
+    assert measured.roi.basis == "margin"  # the synthetic products have costs
+    assert measured.roi.net_return == pytest.approx(measured.roi.incremental_margin)
+
+
 def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> None:
     created = create_campaign(synthetic, DESIGN, now=NOW)
     results = campaign_results(synthetic, DESIGN.name)
@@ -160,6 +181,7 @@ def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> No
         ({"name": " padded "}, "campaign name must be"),
         ({"holdout": 0.0}, "holdout must be a share"),
         ({"cost_per_contact": -1.0}, "cost per contact must be 0 or more"),
+        ({"cost_per_contact": float("inf")}, r"cost per contact must be 0 or more .*got inf"),
         ({"start": dt.date(2025, 2, 1), "end": dt.date(2025, 1, 1)}, "ends .* before it starts"),
     ],
 )

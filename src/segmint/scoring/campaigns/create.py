@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,7 +61,9 @@ class CampaignDesign:
             hold out the same customers).
         start, end: first and last day; ``start`` must fall after the segments' date and
             defaults to the day after it, ``end`` to ``start + window_days - 1``.
-        cost_per_contact: cost of one contact, for ROI.
+        cost_per_contact: cost of one contact, for ROI; None (the default) when it is not
+            known: stored as NULL, so the campaign's results say so and name the option
+            that gives it, as for a campaign loaded without a cost. 0 means free contacts.
         as_of: use segments stored on or before this date (the latest by default).
         expected_lift: relative lift the power calculation is done for.
         window_days: response window the power calculation (and later measure) uses.
@@ -80,7 +83,7 @@ class CampaignDesign:
     seed: int | None = None
     start: dt.date | None = None
     end: dt.date | None = None
-    cost_per_contact: float = 0.0
+    cost_per_contact: float | None = None
     as_of: dt.date | None = None
     expected_lift: float = 0.10
     window_days: int = 14
@@ -161,8 +164,9 @@ def _validate(design: CampaignDesign) -> None:
             f"spaces; got {design.name!r}."
         )
     check_holdout(design.holdout)
-    if not design.cost_per_contact >= 0:
-        raise InputError(f"cost per contact must be 0 or more; got {design.cost_per_contact}.")
+    cost = design.cost_per_contact
+    if cost is not None and not 0 <= cost < math.inf:
+        raise InputError(f"cost per contact must be 0 or more (a finite amount); got {cost}.")
     if design.window_days < 1:
         raise InputError(f"the response window must be at least 1 day; got {design.window_days}.")
     if design.start and design.end and design.end < design.start:
@@ -433,7 +437,9 @@ def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.dat
         "end_date": [end],
         "description": [design.description or summary],
         "holdout_share": [float(design.holdout)],
-        "cost_per_contact": [float(design.cost_per_contact)],
+        "cost_per_contact": [
+            None if design.cost_per_contact is None else float(design.cost_per_contact)
+        ],
         "ingest_id": [None],
     }
     return ibis.memtable(row, schema=TABLES["campaigns"].ibis_schema())
