@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import ibis
 import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
-from segmint.features import load_features
-from segmint.mart import connect
+from segmint.features import btyd, load_features
+from segmint.mart import Mart, connect
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import role_of
 from segmint.segmentation import store
@@ -23,11 +24,22 @@ runner = CliRunner()
 
 
 @pytest.mark.slow
-def test_demo_generates_loads_and_prints_three_segmentations(tmp_path: Path) -> None:
+def test_demo_generates_loads_and_prints_three_segmentations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summed: list[dt.date] = []  # purchases summed into a BTYD summary, wherever it is asked
+    purchases = btyd.purchase_values
+
+    def counted(mart: Mart, day: dt.date) -> ibis.Table:
+        summed.append(day)
+        return purchases(mart, day)
+
+    monkeypatch.setattr(btyd, "purchase_values", counted)
     data, mart_path = tmp_path / "data", tmp_path / "demo.duckdb"
     args = ["demo", "--customers", "1500", "--seed", "3", "--data", str(data), "--no-serve"]
     result = runner.invoke(app, [*args, "--mart", str(mart_path)])
     assert result.exit_code == 0, result.output
+    assert summed == []  # the CLV fit, scores and churn risk read the features stored first
     assert "synthetic retailer: 1,500 customers" in result.stdout
     assert (data / "orders.parquet").exists()
     assert re.search(r"orders\.parquet → orders: read [\d,]+ = loaded [\d,]+", result.stdout)

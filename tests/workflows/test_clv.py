@@ -14,17 +14,21 @@ import segmint
 from segmint.exceptions import InputError
 from segmint.features import store_features
 from segmint.features.btyd import btyd_summary
-from segmint.mart import TABLES, Mart
+from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.ingest import IngestOptions
 from segmint.scoring import btyd_churn, clv_scores
 from segmint.scoring.churn_source import HISTORY_MODEL
 from segmint.scoring.clv_fit import fit_clv
-from segmint.scoring.clv_scores import latest_fit
+from segmint.scoring.clv_scores import latest_fit, score_customers, store_fit
 from segmint.scoring.option_defaults import MAX_ITER
+from segmint.segmentation import store
 from segmint.synth import synthesize
 from segmint.workflows import clv, load
+from segmint.workflows.value import run_value
 
 from .conftest import flag_for_refit
+
+Results = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 AS_OF = dt.date(1998, 6, 30)
 
@@ -230,3 +234,53 @@ def test_a_new_fit_does_not_depend_on_the_order_of_the_summary(tmp_path: Path) -
     assert fits[0].notes == fits[1].notes
     assert fits[0].spend.params_ == fits[1].spend.params_
     assert fits[0].transactions.params_ == fits[1].transactions.params_
+
+
+def summed_three_times(mart: Mart, day: dt.date) -> None:
+    """The BG/NBD fit, scores and churn risk as ``run_clv`` stored them when each summed
+    every purchase itself: the reference its one summary must reproduce."""
+    fitted = fit_clv(fetch.frame(btyd_summary(mart, day), clv.ORDER), "bgnbd")
+    store_fit(mart, fitted, day)
+    score_customers(mart, fitted, day)
+    clv.store_history_risk(mart, day, lambda _: None)
+
+
+def results(mart: Mart, day: dt.date) -> Results:
+    """The stored CLV scores, the histories' churn risk and the value tiers ranked by them."""
+    tiers = run_value(mart, day)
+    rows = store.assignments(mart, tiers.name, day, tiers.version).to_pandas()
+    ranked = rows.sort_values("customer_id", ignore_index=True)
+    return clv_rows(mart), history_risk(mart), ranked
+
+
+def test_run_clv_sums_the_purchases_at_most_once_for_the_same_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synthesize(tmp_path / "data", 150, seed=5)
+    with segmint.connect(tmp_path / "shop.duckdb") as mart:
+        load.load_folder(mart, tmp_path / "data", IngestOptions())
+        day = dt.date(2025, 3, 31)
+        summed_three_times(mart, day)
+        reference = results(mart, day)
+        scores, risk, tiers = reference  # fitted values, not constants: 89 buyers
+        assert scores.value.nunique() > 300 and risk.value.nunique() > 80
+        assert tiers.segment.nunique() > 2
+        summed: list[dt.date] = []
+
+        def counted(mart: Mart, as_of: dt.date) -> ibis.Table:
+            summed.append(as_of)
+            return btyd_summary(mart, as_of)
+
+        for module in (clv_scores, clv, btyd_churn):
+            monkeypatch.setattr(module, "btyd_summary", counted)
+        clv.run_clv(mart, day)  # no stored features: the purchases summed once
+        assert summed == [day]
+        once = results(mart, day)
+        store_features(mart, day)
+        summed.clear()
+        clv.run_clv(mart, day)
+        assert summed == []  # read from the stored features
+        kept = results(mart, day)
+    for run in (once, kept):
+        for got, expected in zip(run, reference, strict=True):
+            pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)

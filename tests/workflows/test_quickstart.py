@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
+import ibis
 import pytest
 
 import segmint
+from segmint.features import btyd
+from segmint.mart import Mart
 from segmint.workflows.quickstart import MIN_REPEAT_BUYERS, quickstart
 
 CDNOW = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt"
@@ -23,11 +27,30 @@ def _cdnow_head(path: Path, lines: int) -> tuple[Path, float]:
     return path, sum(float(line.split()[3]) for line in head[1:])
 
 
+@pytest.fixture
+def summed(monkeypatch: pytest.MonkeyPatch) -> list[dt.date]:
+    """The dates every purchase is summed into a BTYD summary as of, by whichever step asks
+    (the repeat buyers' count, the CLV fit, its scores, the histories' churn risk): the
+    summary's purchases read in :mod:`segmint.features.btyd`, wherever it was imported."""
+    dates: list[dt.date] = []
+    purchases = btyd.purchase_values
+
+    def counted(mart: Mart, day: dt.date) -> ibis.Table:
+        dates.append(day)
+        return purchases(mart, day)
+
+    monkeypatch.setattr(btyd, "purchase_values", counted)
+    return dates
+
+
 @pytest.mark.slow
-def test_enough_repeat_buyers_get_clv_and_the_money_adds_up(tmp_path: Path) -> None:
+def test_enough_repeat_buyers_get_clv_and_the_money_adds_up(
+    tmp_path: Path, summed: list[dt.date]
+) -> None:
     path, total = _cdnow_head(tmp_path / "cdnow_head.txt", 6_000)
     with segmint.connect(tmp_path / "m.duckdb") as mart:
         run = quickstart(mart, path)
+        assert summed == []  # the stored features' summary, for the count and the CLV alike
         assert run.load.reconciles and run.load.rows_quarantined == 0
         assert run.load.guessed == {
             "order_ts": "date",
@@ -49,9 +72,12 @@ def test_enough_repeat_buyers_get_clv_and_the_money_adds_up(tmp_path: Path) -> N
         ]
 
 
-def test_too_few_repeat_buyers_say_why_clv_is_not_fitted(tmp_path: Path) -> None:
+def test_too_few_repeat_buyers_say_why_clv_is_not_fitted(
+    tmp_path: Path, summed: list[dt.date]
+) -> None:
     with segmint.connect(tmp_path / "m.duckdb") as mart:
         run = quickstart(mart, SHOPIFY)  # a Shopify export, recognised without --preset
+        assert summed == []  # repeat buyers counted in the stored features
         assert run.load.guessed["order_id"] == "Name"
         assert run.clv is None
         assert run.clv_note.startswith("CLV not fitted: ")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import numpy as np
@@ -52,6 +52,7 @@ from segmint.scoring.option_defaults import AUTO, MAX_ITER
 from segmint.workflows.features import kept_summary
 
 Say = Callable[[str], None]
+T = TypeVar("T")
 
 ORDER = "customer_id"
 """The column a fit's summary is read in the order of. A fit whose maximum is on the
@@ -319,12 +320,21 @@ def score(
         store_history_risk(mart, day, say, o.max_iter, summary)
         return run
 
+    return with_summary(mart, day, on, step)
+
+
+def with_summary(mart: Mart, day: dt.date, use: Callable[[ibis.Table], T], step: Say = _quiet) -> T:
+    """``use`` given the BTYD summary as of ``day``: read from the stored features when they
+    are current (:func:`segmint.workflows.features.kept_summary`), else summed from the
+    purchases once and kept as a scratch table while ``use`` runs (``step`` is told), so a
+    fit, the scores and the histories' churn risk all read the same rows, summed at most once.
+    """
     kept = kept_summary(mart, day)
     if kept is not None:
-        return on(kept)
+        return use(kept)
     step("each customer's purchases summarised")
-    with stored_summary(mart, day) as summary:  # built once: the fit, scores and churn risk
-        return on(summary)
+    with stored_summary(mart, day) as summary:
+        return use(summary)
 
 
 def store_history_risk(
@@ -446,15 +456,26 @@ def run_clv(
 
     Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
     ``expected_spend`` per customer in ``scores``, with the purchase histories' churn risk
-    (:func:`store_history_risk`). ``max_iter``: the iteration limit of every fit (one that
-    reaches it keeps where it stopped and warns).
+    (:func:`store_history_risk`). The three read one BTYD summary (:func:`with_summary`):
+    the stored features' when they are current, else the purchases summed once; the fit
+    reads it in customer order (:data:`ORDER`). ``max_iter``: the iteration limit of every
+    fit (one that reaches it keeps where it stopped and warns).
     """
     day = checked_as_of(mart, as_of)
-    summary = fetch.frame(btyd_summary(mart, day), ORDER)
-    fitted = fit_clv(summary, check_model(model), max_iter=max_iter)
-    store_fit(mart, fitted, day)
-    run = score_customers(
-        mart, fitted, day, horizon_weeks=horizon_weeks, annual_discount_rate=annual_discount_rate
-    )
-    store_history_risk(mart, day, _quiet, max_iter)
-    return run
+    name = check_model(model)
+
+    def on(summary: ibis.Table) -> ScoreRun:
+        fitted = fit_clv(fetch.frame(summary, ORDER), name, max_iter=max_iter)
+        store_fit(mart, fitted, day)
+        run = score_customers(
+            mart,
+            fitted,
+            day,
+            horizon_weeks=horizon_weeks,
+            annual_discount_rate=annual_discount_rate,
+            summary=summary,
+        )
+        store_history_risk(mart, day, _quiet, max_iter, summary)
+        return run
+
+    return with_summary(mart, day, on)

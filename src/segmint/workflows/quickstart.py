@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ibis
+
 from segmint.exceptions import SegmintError
-from segmint.features.btyd import btyd_summary
+from segmint.features.btyd import summary_of_features
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import segment_p_alive
@@ -83,7 +85,7 @@ def quickstart(
         segment.run_lifecycle(mart, day, features=features),
     ]
     step("CLV")
-    scored, note = _clv(mart, day, max_iter)
+    scored, note = _clv(mart, day, features, max_iter)
     step("money and personas")
     described = profile.profile(mart, "rfm", day)
     cards = personas_from_profile(described, segment_p_alive(mart, "rfm", day))
@@ -92,10 +94,18 @@ def quickstart(
     )
 
 
-def _clv(mart: Mart, day: dt.date, max_iter: int) -> tuple[ScoreRun | None, str]:
-    """CLV scores when enough customers bought twice, else None and the reason."""
-    summary = btyd_summary(mart, day).to_pandas()
-    repeaters = int((summary.frequency > 0).sum())
+def _clv(
+    mart: Mart, day: dt.date, features: ibis.Table, max_iter: int
+) -> tuple[ScoreRun | None, str]:
+    """CLV scores when enough customers bought twice, else None and the reason.
+
+    The repeat buyers are counted in ``features``, the features just stored for ``day``
+    (their BTYD summary, :func:`segmint.features.btyd.summary_of_features`), and
+    :func:`segmint.workflows.clv.run_clv` reads its summary from them too: no purchase is
+    summed again.
+    """
+    summary = summary_of_features(features)
+    repeaters = int(summary.filter(summary.frequency > 0).count().execute())
     if repeaters < MIN_REPEAT_BUYERS:
         return None, (
             f"CLV not fitted: {repeaters} customers bought more than once (at least "
