@@ -68,6 +68,18 @@ def test_the_calendar_is_read_only_for_models_that_use_it(
     assert clv.calendar_for(cdnow_mart, ("auto",), AS_OF) is not None and len(read) == 2
 
 
+def test_run_clv_fits_a_seasonal_form_on_the_calendar_to_its_date(cdnow_mart: Mart) -> None:
+    # 18 months of CDNOW: a seasonal form can be fitted; it needs the purchase calendar
+    run = clv.run_clv(cdnow_mart, AS_OF, model="bgnbd-seasonal")
+    stored = latest_fit(cdnow_mart)
+    assert stored is not None and stored[0].name == "bgnbd-seasonal" and stored[1] == AS_OF
+    summary = fetch.frame(btyd_summary(cdnow_mart, AS_OF), "customer_id")
+    calendar = clv.calendar_for(cdnow_mart, ("bgnbd-seasonal",), AS_OF)
+    alone = fit_clv(summary, "bgnbd-seasonal", calendar=calendar)
+    assert stored[0].transactions.params_ == pytest.approx(alone.transactions.params_)
+    assert run.n_customers == len(summary)
+
+
 def test_score_uses_the_stored_fit_and_says_so(cdnow_mart: Mart) -> None:
     said: list[str] = []
     first = clv.score(cdnow_mart, AS_OF, on_note=said.append)

@@ -454,6 +454,9 @@ def run_clv(
 ) -> ScoreRun:
     """Fit ``model`` with Gamma-Gamma on everything up to ``as_of``, store it, score every buyer.
 
+    ``model``: a transaction model or its seasonal form (the purchase calendar to ``as_of``
+    is read for it, as ``segmint clv score --model`` does: :func:`new_fit`).
+
     Stores the fit in ``model_runs`` and ``clv``, ``p_alive``, ``expected_purchases`` and
     ``expected_spend`` per customer in ``scores``, with the purchase histories' churn risk
     (:func:`store_history_risk`). The three read one BTYD summary (:func:`with_summary`):
@@ -462,11 +465,10 @@ def run_clv(
     fit (one that reaches it keeps where it stopped and warns).
     """
     day = checked_as_of(mart, as_of)
-    name = check_model(model)
+    check_model(model)
 
     def on(summary: ibis.Table) -> ScoreRun:
-        fitted = fit_clv(fetch.frame(summary, ORDER), name, max_iter=max_iter)
-        store_fit(mart, fitted, day)
+        fitted = new_fit(mart, day, model, (0.0, max_iter), _quiet, summary)
         run = score_customers(
             mart,
             fitted,
