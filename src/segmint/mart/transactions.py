@@ -52,12 +52,12 @@ from segmint.mart.plan import LoadPlan, add_reason, count, rejected, temp, worki
 from segmint.mart.privacy.suppression import mark_erased
 from segmint.mart.returns import (
     MOVED,
-    booked_returns,
     loaded_order_status,
     match_returns,
     number_late_returns,
     order_status,
 )
+from segmint.mart.returns_report import booked_returns
 from segmint.mart.schema import Column, Table
 from segmint.mart.staging import Stage
 from segmint.mart.tables import TableOptions
