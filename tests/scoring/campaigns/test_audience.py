@@ -71,5 +71,7 @@ def test_unknown_segment_lists_the_segments(synthetic: Mart) -> None:
 def test_unknown_segmentation_and_empty_choices(synthetic: Mart) -> None:
     with pytest.raises(MartError, match="no segmentation named 'rfm'; stored: latent"):
         eligible_audience(synthetic, "rfm", ["Champions"], "email")
-    with pytest.raises(InputError, match="choose at least one segment"):
+    with pytest.raises(
+        InputError, match=r"choose at least one segment .* Name one with segments \(e\.g\."
+    ):
         eligible_audience(synthetic, "latent", [], "email")
