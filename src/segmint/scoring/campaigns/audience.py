@@ -43,7 +43,16 @@ class StoredRun:
 
 @dataclass(frozen=True)
 class AudienceCounts:
-    """How the audience shrank from the chosen segments to the eligible customers."""
+    """How the audience shrank from the chosen segments to the eligible customers.
+
+    Attributes:
+        n_in_segments: customers in the chosen segments.
+        n_without_consent: of them, left out: no granted consent for the channel.
+        n_suppressed: of the rest, left out as suppressed: forgotten (the privacy list
+            ``suppression``), in the mart's ``suppressions`` table of customers campaigns
+            must not contact, or in the list the caller gave.
+        n_eligible: the customers left, who are split into target and control.
+    """
 
     n_in_segments: int
     n_without_consent: int
