@@ -6,11 +6,13 @@
   builds Ibis expressions, so a value never reaches SQL text and other engines can run it.
 * CLI modules stay small: each command parses, calls one use case and prints.
 * ``import segmint`` stays light: the engine, the models and the CLI load when first used.
+* The map of docs/architecture.md names every workflow module and every subpackage.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ to be longer. Empty today; add one only for a table, never for logic."""
 SQL_HOMES = ("mart", "serving")
 SQL_MARKERS = ("SELECT ", "READ_PARQUET(", "INSERT INTO", "CREATE TABLE", "DELETE FROM")
 MAX_CLI_LINES = 160
+ARCHITECTURE_DOC = SRC.parents[1] / "docs" / "architecture.md"
 
 
 def modules() -> Iterator[tuple[str, ast.Module]]:
@@ -99,6 +102,44 @@ def test_the_checks_see_what_they_look_for(
         assert len(sql_text()) == 1 and found == []
     else:
         assert found == expected and sql_text() == []
+
+
+def map_rows() -> dict[str, str]:
+    """The rows of docs/architecture.md's "Where things are" table: what each package holds,
+    by its dotted name below ``segmint`` (``workflows``, ``views.plots``)."""
+    text = ARCHITECTURE_DOC.read_text(encoding="utf-8")
+    rows = re.findall(r"^\|[^|]*\| `segmint\.([a-z_.]+)` \| (.*) \|$", text, flags=re.MULTILINE)
+    return dict(rows)
+
+
+def unmapped(rows: dict[str, str]) -> list[str]:
+    """Workflow modules the workflows row does not name (as `` `name` ``), and subpackages
+    neither their package's row names (as `` `name/` ``) nor a row of their own."""
+    missing = [
+        f"workflows.{path.stem}"
+        for path in sorted((SRC / "workflows").glob("*.py"))
+        if path.stem != "__init__" and f"`{path.stem}`" not in rows.get("workflows", "")
+    ]
+    for package, row in rows.items():
+        folder = SRC.joinpath(*package.split("."))
+        for sub in sorted(folder.glob("*/__init__.py")) if folder.is_dir() else []:
+            name = sub.parent.name
+            if f"`{name}/`" not in row and f"{package}.{name}" not in rows:
+                missing.append(f"{package}.{name}")
+    return missing
+
+
+def test_the_architecture_map_names_every_workflow_and_subpackage() -> None:
+    rows = map_rows()
+    assert {"workflows", "scoring", "models", "mart", "views", "views.plots"} <= set(rows)
+    assert unmapped(rows) == []
+
+
+def test_the_map_check_sees_a_module_left_out() -> None:
+    rows = map_rows()
+    rows["workflows"] = rows["workflows"].replace("`campaigns`", "campaigns")
+    rows["scoring"] = rows["scoring"].replace("`recommend/`", "recommend")
+    assert unmapped(rows) == ["workflows.campaigns", "scoring.recommend"]
 
 
 def test_importing_segmint_loads_neither_the_engine_nor_the_cli() -> None:

@@ -126,6 +126,44 @@ def test_a_campaign_created_without_a_cost_has_it_unknown(ws: Workspace) -> None
     assert NO_COST_NOTE not in ws.campaigns.results("free").notes
 
 
+def test_advice_names_the_arguments_from_python(ws: Workspace) -> None:
+    """Errors raised below the command name the arguments a Python caller passes, where the
+    command names its options (tests/cli/test_campaign_commands.py)."""
+
+    def refused(call: Callable[[], object]) -> str:
+        with pytest.raises(InputError) as why:
+            call()
+        assert "--" not in str(why.value)
+        return str(why.value)
+
+    def create(**settings: object) -> Callable[[], object]:
+        return lambda: ws.campaigns.create(
+            "next", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF, **settings
+        )
+
+    lone = refused(create(select_share=0.3))
+    assert lone.endswith(
+        "got a share but no campaign. Give select_share with select_from, or neither."
+    )
+    assert "Raise holdout (2 of" in refused(create(holdout=1e-6))
+    early = refused(create(start=SEGMENTS_AS_OF))
+    assert early.endswith(
+        "Give a start after 2025-06-30 (the default is 2025-07-01), or pick "
+        "segments stored before the start with as_of."
+    )
+    nothing = refused(lambda: ws.campaigns.create("next", "rfm", [], "email"))
+    assert nothing.endswith("Name one with segments (e.g. Champions).")
+    ws.campaigns.create("spring", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF)
+    short = refused(lambda: ws.campaigns.results("spring", window_days=0))
+    assert short.endswith("Set window_days to 1 or more.")
+    assert "Set pre_days to 1 or more" in refused(
+        lambda: ws.campaigns.results("spring", pre_days=0)
+    )
+    assert "Set min_segment_size to 2 or more" in refused(
+        lambda: ws.campaigns.results("spring", min_segment_size=1)
+    )
+
+
 def test_only_consenting_unsuppressed_customers_are_drawn_and_sent(
     ws: Workspace, tmp_path: Path
 ) -> None:

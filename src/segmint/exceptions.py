@@ -7,6 +7,9 @@ what was expected, what arrived and how to fix it.
 
 from __future__ import annotations
 
+import string
+from collections.abc import Callable
+
 
 class SegmintError(Exception):
     """Base class of all errors a user can cause and correct."""
@@ -14,6 +17,37 @@ class SegmintError(Exception):
 
 class InputError(SegmintError):
     """A file cannot be read: missing, empty, binary, wrongly encoded or malformed."""
+
+
+class AdvisedInputError(InputError):
+    """Input refused with advice that names settings the way its reader sets them.
+
+    The message is :attr:`finding` followed by :attr:`advice`, in which ``{holdout}`` (any
+    setting, by its Python name) stands for the setting: the message names it as a Python
+    caller passes it (``holdout``), and a command names its option instead with
+    :meth:`naming` (``--holdout``, :func:`segmint.cli._output.user_errors`), as
+    :class:`AdvisedWarning` does for a fit's iteration limit. Only the advice is a
+    template: the finding, which may quote what was given, is shown as it is.
+
+    Attributes:
+        finding: what is wrong, in words that name no setting.
+        advice: what to do, each setting as ``{its_python_name}``.
+    """
+
+    def __init__(self, finding: str, advice: str) -> None:
+        self.finding = finding
+        self.advice = advice
+        super().__init__(self.naming(str))
+
+    def settings(self) -> tuple[str, ...]:
+        """The settings the advice names, by their Python names, in order."""
+        fields = (field for _, field, _, _ in string.Formatter().parse(self.advice) if field)
+        return tuple(dict.fromkeys(fields))
+
+    def naming(self, spell: Callable[[str], str]) -> str:
+        """The message with each setting of the advice called ``spell(python_name)``."""
+        named = {setting: spell(setting) for setting in self.settings()}
+        return f"{self.finding} {self.advice.format_map(named)}"
 
 
 class SchemaError(SegmintError):

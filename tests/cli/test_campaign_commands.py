@@ -282,6 +282,44 @@ def test_errors_are_one_line(shop: Segmint) -> None:
     assert future.exit_code == 2 and "as_of 2999-01-01 is in the future" in future.stderr
 
 
+def test_advice_names_the_command_s_options(shop: Segmint) -> None:
+    """Errors raised below the command name its options where Python is told its arguments
+    (tests/test_workspace_campaigns.py)."""
+    base = ("campaign", "create", "x", "--segmentation", "latent", "--segment", "bargain_hunter")
+    base = (*base, "--channel", "email")
+
+    def refused(*args: str) -> str:
+        result = shop(*args)
+        assert result.exit_code == 2, result.output
+        return " ".join(result.stderr.split())
+
+    lone = refused(*base, "--select", "uplift-top 30%")
+    assert "together with --from-campaign NAME" in lone and "select_from" not in lone
+    assert "Raise --holdout (2 of" in refused(*base, "--holdout", "0.000001")
+    assert "Lower --holdout (2 of" in refused(*base, "--holdout", "0.999999")
+    early = refused(*base, "--start", "2025-06-30", "--as-of", "2025-06-30")
+    assert early.endswith(
+        "Give a --start after 2025-06-30 (the default is 2025-07-01), or pick segments "
+        "stored before the start with --as-of."
+    )
+    results = ("campaign", "results", "K001")
+    assert refused(*results, "--window-days", "0").endswith("Set --window-days to 1 or more.")
+    assert "Set --pre-days to 1 or more" in refused(*results, "--pre-days", "0")
+
+
+def test_the_options_advice_is_spelt_in_are_the_commands() -> None:
+    """Each setting the command line names otherwise than with dashes is an option of
+    ``campaign create``, the command whose settings they are."""
+    import typer.main
+
+    from segmint.cli._output import OPTION_FLAGS
+
+    group = typer.main.get_command(app)
+    create = group.commands["campaign"].commands["create"]  # type: ignore[attr-defined]
+    options = {flag for param in create.params for flag in param.opts}
+    assert set(OPTION_FLAGS.values()) <= options
+
+
 def test_help_lists_every_command() -> None:
     from typer.testing import CliRunner
 

@@ -1,10 +1,14 @@
 """The Hillstrom e-mail experiment through the CLI, as docs/campaigns.md walks through it:
 ``python examples/hillstrom/prepare.py IN OUT``, ``segmint load OUT``, then ``segmint
-campaign results mens-email --format json`` gives the README's numbers."""
+campaign results mens-email --format json`` gives the README's numbers, and the
+walkthrough's Python block gives its command's."""
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +91,36 @@ def test_a_cost_per_contact_given_to_results_prices_the_return(loaded: Segmint) 
     assert roi["roi"] == pytest.approx((0.7698 * 21_307 - 2_130.70) / 2_130.70, abs=1e-3)
     refused = loaded("campaign", "results", "mens-email", "--cost-per-contact", "-1")
     assert refused.exit_code != 0 and "--cost-per-contact" in refused.output
+
+
+def test_the_walkthrough_s_python_gives_its_command_s_numbers(
+    loaded: Segmint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walkthrough's command and its Python block, as written in docs/campaigns.md, on
+    the mart as ``segmint.duckdb`` in the working folder."""
+    page = (ROOT / "docs" / "campaigns.md").read_text(encoding="utf-8")
+    walkthrough = page.partition("## Walkthrough")[2].partition("\n## ")[0]
+    [command] = re.findall(r"^(segmint campaign results .*)$", walkthrough, re.MULTILINE)
+    [block] = re.findall(r"^```python\n(.*?)^```", walkthrough, re.MULTILINE | re.DOTALL)
+    assert "ws.campaigns.results(" in block
+    printed = loaded(*shlex.split(command)[1:])
+    assert printed.exit_code == 0, printed.output
+    shutil.copyfile(loaded.mart, tmp_path / "segmint.duckdb")
+    monkeypatch.chdir(tmp_path)
+    names: dict[str, object] = {}
+    exec(compile(block, "docs/campaigns.md", "exec"), names)
+    measured = names["results"].as_dict()  # type: ignore[attr-defined]
+    assert _rounded(json.loads(json.dumps(measured))) == _rounded(json.loads(printed.stdout))
+    assert measured["roi"]["contact_cost"] == pytest.approx(2_130.70)
+
+
+def _rounded(value: object) -> object:
+    """``value`` with every float rounded to 9 significant digits, recursively (the engine
+    sums in any order on its threads)."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value

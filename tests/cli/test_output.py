@@ -11,8 +11,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from segmint.cli import _output
-from segmint.cli._output import stepped_progress, steps, user_errors
-from segmint.exceptions import MartError
+from segmint.cli._output import option_flag, stepped_progress, steps, user_errors
+from segmint.exceptions import AdvisedInputError, MartError
 
 
 def test_an_error_message_keeps_its_brackets() -> None:
@@ -26,6 +26,33 @@ def test_an_error_message_keeps_its_brackets() -> None:
     result = CliRunner().invoke(app, [])
     assert result.exit_code == 2
     assert "error: pip install 'segmint[spark]'; the column price[usd] is empty" in result.stderr
+
+
+def test_advice_names_the_command_s_options_where_python_is_told_its_arguments() -> None:
+    app = typer.Typer()
+
+    @app.command()
+    @user_errors
+    def advised() -> None:
+        raise AdvisedInputError(
+            "campaign '{as_of}' needs a share and a campaign; got a share.",
+            "Give {select_share} with {select_from}, and {window_days} over {segments}.",
+        )
+
+    result = CliRunner().invoke(app, [])
+    assert result.exit_code == 2
+    assert (
+        "error: campaign '{as_of}' needs a share and a campaign; got a share. Give --select "
+        "with --from-campaign, and --window-days over --segment." in " ".join(result.stderr.split())
+    )
+
+
+def test_an_option_is_the_setting_with_dashes_unless_named_otherwise() -> None:
+    assert option_flag("window_days") == "--window-days"
+    assert option_flag("holdout") == "--holdout"
+    assert option_flag("min_segment_size") == "--min-segment-size"
+    assert option_flag("select_from") == "--from-campaign"
+    assert option_flag("segments") == "--segment"
 
 
 def test_the_engine_out_of_memory_says_which_cap_to_raise(monkeypatch: pytest.MonkeyPatch) -> None:

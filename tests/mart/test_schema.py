@@ -9,7 +9,9 @@ import ibis.expr.datatypes as dt
 
 import segmint
 from segmint.mart import DECLARED_TABLES, TABLES
+from segmint.mart.schema import SUPPRESSION
 from segmint.mart.targets import LOAD_ORDER
+from segmint.scoring.campaigns import SUPPRESSIONS_TABLE
 
 from .conftest import CUSTOMERS_CSV, PROJECT_ROOT, load, write
 
@@ -117,6 +119,17 @@ def test_data_model_doc_lists_every_column() -> None:
         assert not extra, (
             f"{name}: {DATA_MODEL_DOC.name} documents columns schema.py lacks: {extra}"
         )
+
+
+def test_the_campaigns_suppressions_are_documented_apart_from_the_privacy_list() -> None:
+    """``suppressions``, which campaigns read when a mart has one, is documented with the
+    columns they read, and it and ``suppression`` (forgotten people) each name the other."""
+    sections = _doc_sections(DATA_MODEL_DOC.read_text(encoding="utf-8"))
+    assert SUPPRESSIONS_TABLE not in DECLARED_TABLES and SUPPRESSION.name in DECLARED_TABLES
+    ours = sections[SUPPRESSIONS_TABLE]
+    assert _documented_columns(ours) == {"customer_id": "string", "channel": "string"}
+    assert f"[`{SUPPRESSION.name}`](#{SUPPRESSION.name})" in ours
+    assert f"`{SUPPRESSIONS_TABLE}` table (plural)" in sections[SUPPRESSION.name]
 
 
 def test_derived_tables_are_declared_in_the_schema() -> None:

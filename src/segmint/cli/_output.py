@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from segmint.cli._warnings import shown_warnings
-from segmint.exceptions import SegmintError
+from segmint.exceptions import AdvisedInputError, SegmintError
 
 # Piped output keeps wide tables readable instead of folding them to 80 columns.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -40,16 +40,33 @@ OUT_OF_MEMORY = (
 """The message when DuckDB hits its memory cap: the set-up to change, not a bug to report."""
 
 
+OPTION_FLAGS = {
+    "segments": "--segment",
+    "select_share": "--select",
+    "select_from": "--from-campaign",
+}
+"""The options a command names otherwise than the Python setting with dashes."""
+
+
+def option_flag(setting: str) -> str:
+    """The command-line option of the Python setting ``setting``: its name with dashes
+    (``window_days`` is ``--window-days``), but for those of :data:`OPTION_FLAGS`."""
+    return OPTION_FLAGS.get(setting, "--" + setting.replace("_", "-"))
+
+
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn :class:`SegmintError`, and the engine running out of memory, into a one-line
     message and exit code 2, no traceback; show each :class:`SegmintWarning` as one line
-    (:func:`shown_warnings`)."""
+    (:func:`shown_warnings`). Advice that names a setting names the command's option
+    (:class:`AdvisedInputError`, :func:`option_flag`)."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             with shown_warnings(err):
                 return func(*args, **kwargs)
+        except AdvisedInputError as exc:
+            raise fail(exc.naming(option_flag)) from None
         except SegmintError as exc:
             raise fail(str(exc)) from None
         except Exception as exc:

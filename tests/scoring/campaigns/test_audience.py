@@ -71,5 +71,20 @@ def test_unknown_segment_lists_the_segments(synthetic: Mart) -> None:
 def test_unknown_segmentation_and_empty_choices(synthetic: Mart) -> None:
     with pytest.raises(MartError, match="no segmentation named 'rfm'; stored: latent"):
         eligible_audience(synthetic, "rfm", ["Champions"], "email")
-    with pytest.raises(InputError, match="choose at least one segment"):
+    with pytest.raises(
+        InputError, match=r"choose at least one segment .* Name one with segments \(e\.g\."
+    ):
         eligible_audience(synthetic, "latent", [], "email")
+
+
+def test_a_suppressions_table_without_ids_says_which_list_it_is(synthetic: Mart) -> None:
+    """The campaigns' ``suppressions`` (customers not to contact, made by the user), told
+    apart from the privacy list ``suppression`` of forgotten people."""
+    synthetic.con.create_table(SUPPRESSIONS_TABLE, ibis.memtable({"cust": ["c1"]}))
+    with pytest.raises(MartError) as why:
+        eligible_audience(synthetic, "latent", ["steady_regular"], "email")
+    assert str(why.value) == (
+        "the mart's suppressions table (the customers campaigns must not contact, which you "
+        "make; not the suppression list of forgotten people) needs a customer_id column and "
+        "may have a channel; found ['cust']. Create it again with those columns."
+    )

@@ -183,6 +183,11 @@ def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> No
         ({"cost_per_contact": -1.0}, "cost per contact must be 0 or more"),
         ({"cost_per_contact": float("inf")}, r"cost per contact must be 0 or more .*got inf"),
         ({"start": dt.date(2025, 2, 1), "end": dt.date(2025, 1, 1)}, "ends .* before it starts"),
+        (
+            {"select_share": 0.3},
+            r"got a share but no campaign\. Give select_share with select_from, or neither\.$",
+        ),
+        ({"select_from": "K003"}, r"got a campaign but no share\. Give select_share with"),
     ],
 )
 def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], message: str) -> None:
@@ -193,8 +198,8 @@ def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], mess
 @pytest.mark.parametrize(
     ("holdout", "message"),
     [
-        (1e-6, r"would have [\d,]+ target and 0 control members.*raise --holdout"),
-        (1 - 1e-6, r"would have 0 target and [\d,]+ control members.*lower --holdout"),
+        (1e-6, r"would have [\d,]+ target and 0 control members.*Raise holdout \(2 of"),
+        (1 - 1e-6, r"would have 0 target and [\d,]+ control members.*Lower holdout \(2 of"),
     ],
 )
 def test_a_split_too_small_to_measure_is_refused_before_writing(
@@ -212,8 +217,15 @@ def test_a_split_too_small_to_measure_is_refused_before_writing(
 @pytest.mark.parametrize("start", [SEGMENTS_AS_OF, SEGMENTS_AS_OF - dt.timedelta(days=400)])
 def test_a_start_not_after_the_segments_date_is_refused(synthetic: Mart, start: dt.date) -> None:
     early = CampaignDesign(**{**DESIGN.__dict__, "start": start})
-    with pytest.raises(InputError, match=f"would start on {start}, not after its segments' date"):
+    with pytest.raises(
+        InputError, match=f"would start on {start}, not after its segments' date"
+    ) as why:
         create_campaign(synthetic, early, now=NOW)
+    assert str(why.value).endswith(  # from Python, the advice names the arguments
+        f"Give a start after {SEGMENTS_AS_OF} (the default is "
+        f"{SEGMENTS_AS_OF + dt.timedelta(days=1)}), or pick segments stored before the start "
+        "with as_of."
+    )
     campaigns = synthetic.table("campaigns")
     assert campaigns.filter(campaigns.campaign_id == DESIGN.name).count().execute() == 0
     assert len(_members(synthetic)) == 0

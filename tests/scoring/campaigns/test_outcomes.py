@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import ibis
 import pandas as pd
 import pytest
 
-from segmint.exceptions import InputError
-from segmint.mart import Mart
+from segmint.exceptions import InputError, MartError
+from segmint.mart import TABLES, Mart
 from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
+from segmint.scoring.campaigns.measure import campaign_start
 
 
 def test_outcomes_in_the_window_and_the_pre_period(tiny: Mart) -> None:
@@ -79,17 +81,38 @@ def test_a_window_other_than_the_campaign_s_dates_is_said(tiny: Mart) -> None:
     week = campaign_results(tiny, "k1", window_days=7)  # k1 runs 10 to 23 March
     assert week.notes == (
         "the campaign runs from 2024-03-10 to 2024-03-23 (14 days) but these lifts count "
-        "responses from 2024-03-10 to 2024-03-16: pass --window-days 14 to measure it over "
-        "its own dates",
+        "responses from 2024-03-10 to 2024-03-16: a window of 14 days measures it over its "
+        "own dates (window_days=14, --window-days 14)",
     )
     assert campaign_results(tiny, "k1", window_days=14).notes == ()
 
 
 def test_a_window_or_pre_period_under_a_day_is_named(tiny: Mart) -> None:
-    with pytest.raises(InputError, match=r"response window \(--window-days\) .* got 0\.$"):
+    """From Python the advice names the arguments (the command names its options)."""
+    with pytest.raises(
+        InputError, match=r"response window must be .* got 0\. Set window_days to 1 or more\.$"
+    ):
         campaign_results(tiny, "k1", window_days=0)
-    with pytest.raises(InputError, match=r"pre-period \(--pre-days\) .* got -3\.$"):
+    with pytest.raises(InputError, match=r"pre-period must be .* got -3\. Set pre_days to 1 or"):
         campaign_results(tiny, "k1", pre_days=-3)
+
+
+def test_a_campaign_without_a_start_says_how_to_load_one_both_ways(tiny: Mart) -> None:
+    """The command to run and the workspace method, not an argument ``ws.campaigns.results``
+    does not take."""
+    schema = TABLES["campaigns"].ibis_schema()
+    row = {name: [None] for name in schema.names} | {"campaign_id": ["k0"]}
+    tiny.insert("campaigns", ibis.memtable(row, schema=schema))
+    said = (
+        "campaign 'k0' has no start_date, so there is no response window; load its campaigns "
+        'row with a start_date (`segmint ingest campaigns FILE`, or ws.ingest("campaigns", '
+        "FILE) from Python)."
+    )
+    with pytest.raises(MartError) as measured:
+        campaign_results(tiny, "k0")
+    with pytest.raises(MartError) as learnt:
+        campaign_start(tiny, "k0")
+    assert str(measured.value) == str(learnt.value) == said
 
 
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:

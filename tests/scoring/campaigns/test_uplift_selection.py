@@ -138,7 +138,7 @@ def test_a_selection_needs_a_campaign_with_a_control_group(synthetic: Mart, load
     audience = eligible_audience(synthetic, "latent", TYPES, "email")
     with pytest.raises(InputError, match="30 target and 0 control members"):
         select_by_uplift(synthetic, "nocontrol", audience.members, 0.3, as_of=SEGMENTS_AS_OF)
-    with pytest.raises(InputError, match="needs both a share and the campaign"):
+    with pytest.raises(InputError, match=r"needs both the share .* and the measured campaign"):
         create_campaign(synthetic, CampaignDesign("x", "latent", TYPES, "email", select_share=0.3))
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from segmint.exceptions import InputError, MartError
+from segmint.exceptions import AdvisedInputError, InputError, MartError
 from segmint.mart import Mart
 from segmint.mart.fetch import rows, scalar, values
 from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
@@ -43,7 +43,16 @@ class StoredRun:
 
 @dataclass(frozen=True)
 class AudienceCounts:
-    """How the audience shrank from the chosen segments to the eligible customers."""
+    """How the audience shrank from the chosen segments to the eligible customers.
+
+    Attributes:
+        n_in_segments: customers in the chosen segments.
+        n_without_consent: of them, left out: no granted consent for the channel.
+        n_suppressed: of the rest, left out as suppressed: forgotten (the privacy list
+            ``suppression``), in the mart's ``suppressions`` table of customers campaigns
+            must not contact, or in the list the caller gave.
+        n_eligible: the customers left, who are split into target and control.
+    """
 
     n_in_segments: int
     n_without_consent: int
@@ -146,10 +155,7 @@ def eligible_audience(
         MartError: the segmentation is not stored.
     """
     chosen = [str(s) for s in segments]
-    if not chosen:
-        raise InputError("choose at least one segment to target (e.g. --segment Champions).")
-    if not channel.strip():
-        raise InputError("the campaign needs a channel (email, sms, push, ads, post…).")
+    _check_choice(chosen, channel)
     run = stored_run(mart, segmentation, as_of)
     labels = segment_labels(mart, run)
     _check_segments(labels, chosen, run)
@@ -172,6 +178,17 @@ def eligible_audience(
         flagged = store(flagged)
     members = flagged.filter(flagged._allowed & flagged._kept).select("customer_id", "stratum")
     return Audience(members, _counts(flagged), run, channel.strip().lower())
+
+
+def _check_choice(chosen: Sequence[str], channel: str) -> None:
+    """Refuse an audience of no segment, or a campaign without a channel."""
+    if not chosen:
+        raise AdvisedInputError(
+            "choose at least one segment to target; got none.",
+            "Name one with {segments} (e.g. Champions).",
+        )
+    if not channel.strip():
+        raise InputError("the campaign needs a channel (email, sms, push, ads, post…).")
 
 
 def _counts(flagged: ir.Table) -> AudienceCounts:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
-from segmint.exceptions import InputError, SegmintError
+from segmint.exceptions import AdvisedInputError, InputError, SegmintError
 from segmint.features.orders import purchase_orders
 from segmint.mart import TABLES, Mart
 from segmint.mart.fetch import rows, scalar
@@ -172,9 +172,13 @@ def _validate(design: CampaignDesign) -> None:
     if design.start and design.end and design.end < design.start:
         raise InputError(f"the campaign ends ({design.end}) before it starts ({design.start}).")
     if (design.select_share is None) != (design.select_from is None):
-        raise InputError(
-            "an uplift selection needs both a share and the campaign to learn from "
-            "(give --from-campaign NAME with the uplift-top share)."
+        given = (
+            "a share but no campaign" if design.select_from is None else "a campaign but no share"
+        )
+        raise AdvisedInputError(
+            "an uplift selection needs both the share of the audience to keep and the "
+            f"measured campaign to learn the uplift from; got {given}.",
+            "Give {select_share} with {select_from}, or neither.",
         )
     if design.select_share is not None and not 0.0 < design.select_share < 1.0:
         raise InputError(
@@ -256,7 +260,7 @@ def create_campaign(
         seed = default_seed(design.name) if design.seed is None else design.seed
         start, end = _dates(design, audience.run.as_of)
         assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        # Without --stratify-by each member's stratum is its segment, one of those chosen.
+        # Without stratify_by each member's stratum is its segment, one of those chosen.
         known = list(design.segments) if design.stratify_by is None else None
         stored = store(assign(members, design.holdout, seed, known), scratch)
         strata = _strata(stored)
@@ -284,11 +288,12 @@ def _dates(design: CampaignDesign, as_of: dt.date) -> tuple[dt.date, dt.date]:
     before anyone could be contacted."""
     start = design.start or as_of + dt.timedelta(days=1)
     if start <= as_of:
-        raise InputError(
+        raise AdvisedInputError(
             f"campaign '{design.name}' would start on {start}, not after its segments' date "
             f"{as_of}: its response window would hold purchases made before the audience was "
-            f"chosen. Start it after {as_of} (the default is {as_of + dt.timedelta(days=1)}), "
-            "or pick segments stored before the start with --as-of."
+            "chosen.",
+            f"Give a {{start}} after {as_of} (the default is {as_of + dt.timedelta(days=1)}), "
+            "or pick segments stored before the start with {as_of}.",
         )
     return start, design.end or start + dt.timedelta(days=design.window_days - 1)
 
@@ -345,16 +350,16 @@ def _refuse_unmeasurable(design: CampaignDesign, strata: Sequence[StratumGroups]
         return
     n_total = n_target + n_control
     fix = (
-        f"raise --holdout ({MIN_GROUP_SIZE} of {n_total:,} is {MIN_GROUP_SIZE / n_total:.1%})"
+        f"Raise {{holdout}} ({MIN_GROUP_SIZE} of {n_total:,} is {MIN_GROUP_SIZE / n_total:.1%})"
         if n_control < MIN_GROUP_SIZE
-        else f"lower --holdout ({MIN_GROUP_SIZE} of {n_total:,} as target is a holdout of "
+        else f"Lower {{holdout}} ({MIN_GROUP_SIZE} of {n_total:,} as target is a holdout of "
         f"{1 - MIN_GROUP_SIZE / n_total:.1%})"
     )
-    raise InputError(
+    raise AdvisedInputError(
         f"campaign '{design.name}' would have {n_target:,} target and {n_control:,} control "
         f"members (holdout {design.holdout:g} of {n_total:,} eligible); measuring its lift "
-        f"needs at least {MIN_GROUP_SIZE} in each group. Nothing was written: {fix}, or "
-        "target more segments."
+        f"needs at least {MIN_GROUP_SIZE} in each group. Nothing was written.",
+        f"{fix}, or target more segments.",
     )
 
 

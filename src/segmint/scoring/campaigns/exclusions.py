@@ -26,7 +26,8 @@ from segmint.exceptions import MartError
 from segmint.mart import Mart, privacy
 
 SUPPRESSIONS_TABLE = "suppressions"
-"""Name of the suppression list the campaigns honour when the mart has such a table."""
+"""Name of the table of customers campaigns must not contact, honoured when the mart has
+one (made by its users; not the privacy table ``suppression`` of forgotten people)."""
 
 
 def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir.Table:
@@ -52,8 +53,10 @@ def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
     table = mart.table(SUPPRESSIONS_TABLE)
     if "customer_id" not in table.columns:
         raise MartError(
-            f"the mart's {SUPPRESSIONS_TABLE} table needs a customer_id column; "
-            f"found {table.columns}."
+            f"the mart's {SUPPRESSIONS_TABLE} table (the customers campaigns must not contact, "
+            "which you make; not the suppression list of forgotten people) needs a "
+            f"customer_id column and may have a channel; found {list(table.columns)}. "
+            "Create it again with those columns."
         )
     if "channel" in table.columns:
         wanted = channel.strip().lower()

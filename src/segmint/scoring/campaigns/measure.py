@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from segmint.exceptions import InputError, MartError
+from segmint.exceptions import AdvisedInputError, InputError, MartError
 from segmint.mart import Mart
 from segmint.mart.fetch import arrow, numbers, rows, scalar, values
 from segmint.models.experiments import (
@@ -102,11 +102,18 @@ def campaign_start(mart: Mart, campaign_id: str) -> dt.date:
     """
     begin = _date(campaign_row(mart, campaign_id), "start_date")
     if begin is None:
-        raise MartError(
-            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
-            "load its campaigns row with a start_date."
-        )
+        raise _no_start(campaign_id)
     return begin
+
+
+def _no_start(campaign_id: str) -> MartError:
+    """The error of a campaign without a start date, with how to load one from the command
+    line and from Python."""
+    return MartError(
+        f"campaign '{campaign_id}' has no start_date, so there is no response window; "
+        "load its campaigns row with a start_date (`segmint ingest campaigns FILE`, or "
+        'ws.ingest("campaigns", FILE) from Python).'
+    )
 
 
 def campaign_results(
@@ -179,15 +186,18 @@ def data_through(mart: Mart) -> dt.date | None:
 
 def _span_notes(row: dict[str, Any], window: Window) -> list[str]:
     """A note when the window measured does not end on the campaign's recorded last day
-    (a 30-day campaign measured over the default 14 days, or the other way round)."""
+    (a 30-day campaign measured over the default 14 days, or the other way round).
+
+    A note is text that every surface shows as it is (the command, Python, the pages and
+    the report), so it names the window both ways: the Python setting and the option."""
     first, last = _date(row, "start_date"), _date(row, "end_date")
     if first is None or last is None or last == window.last_day or last < first:
         return []
     days = (last - first).days + 1
     return [
         f"the campaign runs from {first} to {last} ({days} days) but these lifts count "
-        f"responses from {window.start} to {window.last_day}: pass --window-days {days} "
-        "to measure it over its own dates"
+        f"responses from {window.start} to {window.last_day}: a window of {days} days "
+        f"measures it over its own dates (window_days={days}, --window-days {days})"
     ]
 
 
@@ -222,9 +232,9 @@ def _check_breakdown(segmentation: str | None, attribute: str | None, min_size: 
     if segmentation is not None and attribute is not None:
         raise InputError("report segments by a segmentation or by an attribute, not both.")
     if min_size < 2:  # a lift needs a variance in each group
-        raise InputError(
-            f"each group needs at least 2 members in a segment (--min-segment-size); "
-            f"got {min_size}."
+        raise AdvisedInputError(
+            f"each group needs at least 2 members in a segment; got {min_size}.",
+            "Set {min_segment_size} to 2 or more.",
         )
 
 
@@ -237,20 +247,18 @@ def _window(
 ) -> Window:
     """The response window and pre-period of the campaign in ``row``."""
     if window_days < 1:
-        raise InputError(
-            f"the response window (--window-days) must be at least 1 day; got {window_days}."
+        raise AdvisedInputError(
+            f"the response window must be at least 1 day; got {window_days}.",
+            "Set {window_days} to 1 or more.",
         )
     if pre_days is not None and pre_days < 1:
-        raise InputError(
-            f"the CUPED pre-period (--pre-days) must be at least 1 day; got {pre_days}."
+        raise AdvisedInputError(
+            f"the CUPED pre-period must be at least 1 day; got {pre_days}.",
+            "Set {pre_days} to 1 or more, or leave it out for the window's length.",
         )
     begin = start or _date(row, "start_date")
     if begin is None:
-        raise MartError(
-            f"campaign '{campaign_id}' has no start_date, so there is no response window; "
-            "load its campaigns row with a start_date (`segmint ingest campaigns FILE`; from "
-            "Python, pass start=)."
-        )
+        raise _no_start(campaign_id)
     return Window.of(begin, window_days, pre_days or window_days)
 
 

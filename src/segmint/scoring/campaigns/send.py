@@ -51,7 +51,9 @@ class SendList:
         rows: ``customer_id`` of the target members who may be contacted now.
         n_target: members assigned to the target group.
         n_without_consent: of them, left out: no granted consent now.
-        n_suppressed: of the rest, left out: on a suppression list.
+        n_suppressed: of the rest, left out as suppressed: forgotten (the privacy list
+            ``suppression``), in the mart's ``suppressions`` table of customers campaigns
+            must not contact, or in the list given.
         exported_at: the moment consent was read (UTC, naive).
     """
 
