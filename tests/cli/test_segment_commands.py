@@ -296,7 +296,8 @@ def test_a_day_still_to_come_is_refused_by_every_computing_command(
     shop: Shop, command: tuple[str, ...]
 ) -> None:
     result = invoke(*command, "--as-of", "2999-01-01", "--mart", str(shop.path))
-    assert_one_line_error(result, "as_of 2999-01-01 is in the future (today is")
+    assert_one_line_error(result, "2999-01-01 is in the future (today is")
+    assert "leave --as-of out" in result.stderr
 
 
 @pytest.mark.parametrize("command", COMPUTING, ids=" ".join)
@@ -305,6 +306,7 @@ def test_a_day_before_the_first_order_says_there_are_no_orders_yet(
 ) -> None:
     result = invoke(*command, "--as-of", "2005-01-01", "--mart", str(shop.path))
     assert_one_line_error(result, "no orders up to 2005-01-01 (the first order is on 2023-")
+    assert "pass a later --as-of" in result.stderr
 
 
 def test_a_day_after_the_last_order_runs_with_one_warning(shop: Shop, tmp_path: Path) -> None:

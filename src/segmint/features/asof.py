@@ -22,7 +22,7 @@ import warnings
 import ibis
 import ibis.expr.types as ir
 
-from segmint.exceptions import InputError, MartError, SegmintWarning
+from segmint.exceptions import AdvisedInputError, InputError, MartError, SegmintWarning
 from segmint.mart import Mart
 from segmint.mart.clock import utc_today
 from segmint.mart.fetch import rows, scalar
@@ -113,25 +113,27 @@ def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.da
             timestamps, whatever the machine's own).
 
     Raises:
-        InputError: ``day`` is after ``today``, or before the first order (a mart without
-            orders is not checked: its customers may still be described as of any day).
+        AdvisedInputError: ``day`` is after ``today``, or before the first order (a mart
+            without orders is not checked: its customers may still be described as of any
+            day); the advice names ``as_of`` (``--as-of`` on the command line).
 
     Warns:
         SegmintWarning: ``day`` is after the last order.
     """
     today = utc_today() if today is None else today
     if day > today:
-        raise InputError(
-            f"as_of {day} is in the future (today is {today}): nothing is known yet as of a "
-            "day still to come. Check the year, or leave --as-of out for the last day with orders."
+        raise AdvisedInputError(
+            f"{day} is in the future (today is {today}): nothing is known yet as of a day "
+            "still to come.",
+            "Check the year, or leave {as_of} out for the last day with orders.",
         )
     first, last = order_span(mart)
     if first is None or last is None:
         return day
     if day < first:
-        raise InputError(
-            f"no orders up to {day} (the first order is on {first}); pass a later --as-of, "
-            f"or leave it out for the last day with orders ({last})."
+        raise AdvisedInputError(
+            f"no orders up to {day} (the first order is on {first});",
+            f"pass a later {{as_of}}, or leave it out for the last day with orders ({last}).",
         )
     if day > last:
         warnings.warn(
