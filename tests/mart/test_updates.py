@@ -135,3 +135,23 @@ def test_a_products_file_keeps_the_names_the_mart_holds(mart: Mart, tmp_path: Pa
     note = {u.column: u.note for u in result.columns}["name"]
     assert "1 existing products have another value" in note
     assert "p1: Tea kept, the file says Green tea" in note
+
+
+def test_a_campaigns_file_fills_a_campaign_loaded_without_its_dates(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # measuring a campaign needs its start date: a later file gives it
+    load(mart, "campaigns", write(tmp_path / "a.csv", "campaign_id,name\nk1,Spring\nk2,\n"))
+    later = "campaign_id,name,start_date,cost_per_contact\nk1,Spring sale,2024-03-10,0.2\n"
+    result = load(mart, "campaigns", write(tmp_path / "b.csv", later))
+    assert result.reconciles and (result.rows_loaded, result.rows_duplicate) == (1, 0)
+    assert result.written.get("campaigns updated") == 1
+    rows = mart.table("campaigns").execute().set_index("campaign_id")
+    assert str(rows.loc["k1", "start_date"])[:10] == "2024-03-10"
+    assert rows.loc["k1", "cost_per_contact"] == 0.2
+    assert rows.loc["k1", "name"] == "Spring"  # the mart's value is kept
+    assert (
+        "k1: Spring kept, the file says Spring sale"
+        in {u.column: u.note for u in result.columns}["name"]
+    )
+    assert rows.loc["k2"].isna()[["start_date", "cost_per_contact"]].all()

@@ -46,10 +46,12 @@ from segmint.mart.updates import fill_empty
 from segmint.mart.validation import REASON, ROW, apply_mapping, check_rows
 
 _CREATE_HINT = "not in customers; load customers first, or pass --create-customers"
-FILLED_TABLES = frozenset({"customers", "products"})
+FILLED_TABLES = frozenset({"customers", "products", "campaigns"})
 """Tables whose existing rows a later file completes: customers and products are created
 from a transactions file with few columns (an id, a first order date), and a file that
-describes them later fills their empty columns (:mod:`segmint.mart.updates`)."""
+describes them later fills their empty columns (:mod:`segmint.mart.updates`); a campaign
+loaded without its dates or cost gets them from a later campaigns file the same way
+(measuring it needs its start date)."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def _existing_rows(
     names: dict[str, str],
     source: str,
 ) -> ibis.Table | None:
-    """The empty columns of existing rows of ``table`` (customers, products) the file fills
+    """The empty columns of existing rows of ``table`` (:data:`FILLED_TABLES`) the file fills
     (:mod:`segmint.mart.updates`), and a customers file's new attribute rows; conflicts
     with the mart's values go into the column report. Recounts ``plan``'s rows: a row is
     loaded when it adds a row or an attribute or fills a value, a duplicate when it adds

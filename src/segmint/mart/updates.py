@@ -36,9 +36,10 @@ FILLED_BY: dict[str, tuple[str, ...]] = {
     "customers": ("customers", "transactions"),
     "products": ("products",),
     "orders": ("transactions",),
+    "campaigns": ("campaigns",),
 }
 """Table → the loads (``ingests.table_name``) that may change its existing rows: fill
-their empty columns (customers, products), or set the status of orders of earlier loads
+their empty columns (customers, products, campaigns), or set the status of orders of earlier loads
 that receive return lines (:func:`segmint.mart.returns.loaded_order_status`). Such a load
 changes the table without adding a row or an ``ingest_id`` to it."""
 
@@ -97,7 +98,8 @@ def fill_empty(
 
     Args:
         incoming: one row per ``key`` with the file's value of each of ``columns``.
-        table: the mart table whose existing rows are filled (``customers``, ``products``);
+        table: the mart table whose existing rows are filled (``customers``, ``products``,
+            ``campaigns``);
             its name is the noun of the report.
         key: its key column.
         columns: the columns the file brings.

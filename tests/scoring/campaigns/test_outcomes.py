@@ -15,6 +15,8 @@ from segmint.mart import TABLES, Mart
 from segmint.scoring.campaigns import Window, campaign_results, member_outcomes
 from segmint.scoring.campaigns.measure import campaign_start
 
+from .conftest import Loader
+
 
 def test_outcomes_in_the_window_and_the_pre_period(tiny: Mart) -> None:
     window = Window.of(dt.date(2024, 3, 10), 14, 14)
@@ -97,22 +99,26 @@ def test_a_window_or_pre_period_under_a_day_is_named(tiny: Mart) -> None:
         campaign_results(tiny, "k1", pre_days=-3)
 
 
-def test_a_campaign_without_a_start_says_how_to_load_one_both_ways(tiny: Mart) -> None:
+def test_a_campaign_without_a_start_says_how_to_load_one_both_ways(
+    tiny: Mart, load_csv: Loader
+) -> None:
     """The command to run and the workspace method, not an argument ``ws.campaigns.results``
-    does not take."""
+    does not take; and what they say works: the file fills the start date."""
     schema = TABLES["campaigns"].ibis_schema()
     row = {name: [None] for name in schema.names} | {"campaign_id": ["k0"]}
     tiny.insert("campaigns", ibis.memtable(row, schema=schema))
     said = (
-        "campaign 'k0' has no start_date, so there is no response window; load its campaigns "
-        'row with a start_date (`segmint ingest campaigns FILE`, or ws.ingest("campaigns", '
-        "FILE) from Python)."
+        "campaign 'k0' has no start_date, so there is no response window; load a campaigns "
+        "file giving its start_date, which fills it (`segmint ingest campaigns FILE`, or "
+        'ws.ingest("campaigns", FILE) from Python).'
     )
     with pytest.raises(MartError) as measured:
         campaign_results(tiny, "k0")
     with pytest.raises(MartError) as learnt:
         campaign_start(tiny, "k0")
     assert str(measured.value) == str(learnt.value) == said
+    load_csv(tiny, "campaigns", "campaign_id,start_date,cost_per_contact\nk0,2024-03-10,0.25\n")
+    assert campaign_start(tiny, "k0") == dt.date(2024, 3, 10)
 
 
 def test_a_shorter_window_and_a_longer_pre_period(tiny: Mart) -> None:

@@ -18,6 +18,7 @@ from segmint.mart.privacy import forget, list_exports
 from segmint.mart.privacy.exports import exports_holding
 from segmint.mart.privacy.keys import ENV_KEY
 from segmint.scoring.campaigns import SUPPRESSIONS_TABLE, campaign_results
+from segmint.scoring.campaigns.measure import campaign_row
 from segmint.scoring.campaigns.send import manifest_path, send_list, write_send_list
 from segmint.workflows import campaigns
 
@@ -108,8 +109,10 @@ def test_errors_name_the_problem(tiny: Mart, load_csv, tmp_path: Path) -> None: 
     with pytest.raises(MartError, match="no campaign 'nope'"):
         send_list(tiny, "nope")
     load_csv(tiny, "campaigns", "campaign_id,start_date\nk9,2024-01-01\n")
-    with pytest.raises(MartError, match="has no channel"):
+    with pytest.raises(MartError, match=r"has no channel.*a campaigns file giving its channel"):
         send_list(tiny, "k9")
+    load_csv(tiny, "campaigns", "campaign_id,channel\nk9,email\n")  # fills it, as it says
+    assert campaign_row(tiny, "k9")["channel"] == "email"
     with pytest.raises(InputError, match=r"records no consent for email at all: none of its 3 "):
         send_list(tiny, "k1", now=NOW)  # a campaign loaded from files, without consents
     load_csv(tiny, "consents", "customer_id,channel,granted,updated_at\nc1,email,true,2024-01-01\n")

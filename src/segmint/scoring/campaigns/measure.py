@@ -111,7 +111,8 @@ def _no_start(campaign_id: str) -> MartError:
     line and from Python."""
     return MartError(
         f"campaign '{campaign_id}' has no start_date, so there is no response window; "
-        "load its campaigns row with a start_date (`segmint ingest campaigns FILE`, or "
+        "load a campaigns file giving its start_date, which fills it (`segmint ingest "
+        "campaigns FILE`, or "
         'ws.ingest("campaigns", FILE) from Python).'
     )
 

@@ -98,7 +98,7 @@ def send_list(
     if channel is None or not str(channel).strip():
         raise MartError(
             f"campaign '{campaign_id}' has no channel, so nobody's consent can be checked; "
-            "load its campaigns row with a channel (email, sms…)."
+            "load a campaigns file giving its channel (email, sms…), which fills it."
         )
     at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     members = mart.table("campaign_members")
