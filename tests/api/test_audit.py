@@ -1,17 +1,20 @@
 """The server's part of privacy: reads of personal data and downloads are audited, audiences
-apply the latest consent and the suppression list, and an erasure made while the server
+apply the latest consent and the suppression lists, and an erasure made while the server
 runs reaches what it serves (snapshot, sorted copies, cached audiences)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import ibis
 import pytest
 from fastapi.testclient import TestClient
 
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
 from segmint.mart.privacy import (
+    SUPPRESSIONS_TABLE,
     collect_journal,
     entries,
     forget,
@@ -135,3 +138,38 @@ def test_a_withdrawal_loaded_while_serving_leaves_the_audience(
         ),
         "the audience without the customer who withdrew",
     )
+
+
+def test_a_customer_on_the_do_not_contact_table_leaves_the_audience_and_is_counted(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    """A member who consents to e-mail, put on ``suppressions`` for it while the server runs,
+    is left out of the JSON and CSV audiences and counted as suppressed there and in the
+    journalled export; the counts still add up to the segment's members."""
+    analyst = bearer(tokens[Role.analyst])
+    before = client.get(AUDIENCE, headers=analyst).json()
+    person = before["data"][0]["customer_id"]
+    listed = {"customer_id": [person], "channel": [" Email"]}
+    with connect(mart_path, create=False) as mart:
+        mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    until(
+        lambda: person not in ids(client.get(AUDIENCE, headers=analyst).json()),
+        "the audience without the customer not to contact",
+    )
+    after = client.get(AUDIENCE, headers=analyst).json()
+    assert after["excluded_suppressed"] == before["excluded_suppressed"] + 1
+    assert after["excluded_without_consent"] == before["excluded_without_consent"]
+    assert after["count"] == before["count"] - 1 == len(after["data"])
+    as_csv = client.get(AUDIENCE + "?format=csv", headers=analyst)
+    assert int(as_csv.headers["x-excluded-suppressed"]) == after["excluded_suppressed"]
+    assert person not in as_csv.text
+    with connect(mart_path, create=False) as mart:
+        collect_journal(mart)
+        details = entries(mart, action="export")[-1].details
+    assert details["n_suppressed"] == after["excluded_suppressed"]
+    assert details["format"] == "csv"
+
+
+def ids(audience: dict[str, Any]) -> set[str]:
+    """The customer ids of an audience answer."""
+    return {r["customer_id"] for r in audience["data"]}

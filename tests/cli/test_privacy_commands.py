@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import duckdb
+import ibis
 import pandas as pd
 import pytest
 
 from segmint.mart import connect
-from segmint.mart.privacy import list_exports, pseudonym
+from segmint.mart.privacy import SUPPRESSIONS_TABLE, list_exports, pseudonym
 
 from .conftest import Segmint, shop
 
@@ -151,6 +152,29 @@ def test_assignments_export_applies_consent_suppression_and_pseudonyms(
     details = listed["entries"][-1]["details"]
     assert details["channel"] == "email" and details["pseudonymised"] is True
     assert details["n_without_consent"] == 2
+
+
+def test_assignments_export_for_contact_leaves_out_the_do_not_contact_table(
+    shop_cli: Segmint, tmp_path: Path
+) -> None:
+    """ab-1001 consents to e-mail but is on ``suppressions`` for it: left out of a file for
+    e-mail and counted as suppressed, kept in one for analysis and in one for sms."""
+    with connect(shop_cli.mart, create=False) as mart:
+        listed = {"customer_id": ["ab-1001", ZOE], "channel": ["Email", "sms"]}
+        mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    emailable = tmp_path / "email.csv"
+    result = shop_cli("assignments", "rfm", "--out", emailable, "--channel", "email")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(emailable).customer_id.tolist() == [ZOE]
+    assert "left out: 1 suppressed, 2 without consent for email" in result.stderr
+    listed_exports = json.loads(shop_cli("audit", "--action", "export", "--format", "json").stdout)
+    details = listed_exports["entries"][-1]["details"]
+    n_members = details["n_candidates"]
+    assert (details["n_suppressed"], details["n_without_consent"], n_members) == (1, 2, 4)
+    assert details["n_eligible"] + details["n_without_consent"] + details["n_suppressed"] == 4
+    plain = tmp_path / "all.csv"
+    assert shop_cli("assignments", "rfm", "--out", plain).exit_code == 0
+    assert "ab-1001" in set(pd.read_csv(plain).customer_id)
 
 
 def test_assignments_export_refuses_a_channel_the_mart_records_no_consent_on(

@@ -9,13 +9,14 @@ import random
 import re
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
 from segmint.mart import connect
-from segmint.mart.privacy import list_exports
+from segmint.mart.privacy import SUPPRESSIONS_TABLE, entries, list_exports
 from segmint.mart.privacy.keys import ENV_KEY
 
 from .conftest import Segmint
@@ -232,6 +233,29 @@ def test_export_keeps_customers_who_consented_when_the_file_is_made(
         files = [r for r in list_exports(mart) if r.kind == "recommendations"]
     assert len(files) == 3 and files[-1].path == str(out.resolve())
     assert files[-1].n_rows == len(pd.read_csv(out))
+
+
+def test_export_leaves_out_and_counts_the_do_not_contact_table(
+    shop: Segmint, tmp_path: Path
+) -> None:
+    """c01 consents to e-mail but is on ``suppressions`` for every channel (a null channel):
+    left out and counted as suppressed; c02, on it for sms only, stays."""
+    assert shop("recommend", "fit", "--method", "popular", "--k", "2").exit_code == 0
+    with connect(shop.mart, create=False) as mart:
+        listed = {"customer_id": ["c01", "c02"], "channel": [None, "sms"]}
+        mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    out = tmp_path / "email.csv"
+    result = shop("recommend", "export", "--out", out)
+    assert result.exit_code == 0, result.output
+    exported = set(pd.read_csv(out).customer_id)
+    assert "c01" not in exported and "c02" in exported
+    assert exported == {f"c{i:02d}" for i in range(30)} - {"c01", "c03"}
+    assert "left out without consent to email, 1 suppressed" in " ".join(result.stderr.split())
+    with connect(shop.mart, create=False) as mart:
+        details = entries(mart, action="export")[-1].details
+    assert details["n_suppressed"] == 1
+    left_out = details["n_without_consent"] + details["n_suppressed"]
+    assert details["n_candidates"] == len(exported) + left_out
 
 
 def test_export_refuses_a_channel_without_any_consent_and_writes_one_nobody_granted(

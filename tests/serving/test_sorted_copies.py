@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pytest
 
 import segmint
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
+from segmint.mart.privacy import SUPPRESSIONS_TABLE
 from segmint.serving.customer_lookup import SCORES_SQL, SEGMENTS_SQL, query
 from segmint.serving.order_values import RECENT
 from segmint.serving.score_table import SCORES_TABLE
@@ -190,6 +192,21 @@ def test_fingerprint_changes_when_a_load_only_fills_empty_values(
     filled = mart.raw.execute("SELECT gender FROM customers WHERE customer_id = $1", [row[0]])
     assert filled.fetchone() == ("F",)
     assert fingerprint(mart) != before
+
+
+def test_fingerprint_changes_with_the_do_not_contact_table(own_mart: Mart) -> None:
+    """The ``suppressions`` table users write themselves decides who an audience hands out:
+    making it, and changing a row's channel in place (no count changes), are both seen."""
+    mart = own_mart
+    before = fingerprint(mart)
+    listed = {"customer_id": ["C0000001", "C0000002"], "channel": ["sms", None]}
+    mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    made = fingerprint(mart)
+    assert made != before and fingerprint(mart) == made
+    mart.raw.execute(
+        f"UPDATE {SUPPRESSIONS_TABLE} SET channel = 'email' WHERE customer_id = 'C0000001'"
+    )
+    assert fingerprint(mart) != made
 
 
 def test_fingerprint_changes_when_features_are_stored_again_at_the_same_date(

@@ -14,6 +14,7 @@ import pytest
 import segmint
 from segmint.exceptions import InputError, MartError
 from segmint.mart import TABLES, Mart
+from segmint.mart.privacy import SUPPRESSIONS_TABLE, entries
 from segmint.workflows import recommend
 from segmint.workflows.segment import run_rfm
 
@@ -117,6 +118,25 @@ def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> No
     with pytest.raises(MartError, match=f"no recommendations stored as of 2024-01-01; {stored}"):
         recommend.show(mart, "c0", "2024-01-01")
     assert recommend.show(mart, "c0", DAY)["rank"].tolist() == [1, 2]
+
+
+def test_the_workspace_export_leaves_out_the_do_not_contact_table(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """c1 consents to e-mail but is on ``suppressions`` for it: ``ws.recommend.export``
+    leaves them out, counts them as suppressed and journals the count."""
+    ws = segmint.Workspace.of(mart)
+    ws.recommend.fit(DAY, method="popular", k=2)
+    ws.create_table(
+        SUPPRESSIONS_TABLE, ibis.memtable({"customer_id": ["c1"], "channel": ["EMAIL"]})
+    )
+    out = tmp_path / "lists.csv"
+    exported = ws.recommend.export(out)
+    assert set(pd.read_csv(out).customer_id) == {"c0", "c2", "c3", "c4", "c5"}
+    assert (exported.n_candidates, exported.n_without_consent, exported.n_suppressed) == (12, 6, 1)
+    assert exported.n_customers == 5
+    details = entries(ws, action="export")[-1].details
+    assert (details["n_suppressed"], details["n_without_consent"]) == (1, 6)
 
 
 def test_show_reads_a_number_as_the_id_ingest_stores_for_it(mart: Mart) -> None:

@@ -162,8 +162,10 @@ class Customer360Out(BaseModel):
 
 
 class Audience(BaseModel):
-    """A segment's members who may be contacted on ``channel``: forgotten people and members
-    whose latest consent there does not grant contact are left out and counted."""
+    """A segment's members who may be contacted on ``channel``: forgotten people, members on
+    the do-not-contact table ``suppressions`` for the channel and members whose latest
+    consent there does not grant contact are left out and counted
+    (``count + excluded_without_consent + excluded_suppressed`` = the segment's members)."""
 
     segmentation: str
     segment: str
@@ -171,7 +173,11 @@ class Audience(BaseModel):
     channel: str
     count: int
     excluded_without_consent: int
-    excluded_suppressed: int = 0
+    excluded_suppressed: int = Field(
+        default=0,
+        description="Members left out as suppressed: forgotten, or on the do-not-contact "
+        "table `suppressions` for the channel.",
+    )
     pseudonymised: bool = False
     data: list[Row]
 

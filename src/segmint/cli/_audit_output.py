@@ -78,7 +78,7 @@ def show_export(written: WrittenExport, rows: str = "rows") -> None:
     left = [
         f"{counts[name]:,} {what}"
         for name, what in (
-            ("n_suppressed", "forgotten"),
+            ("n_suppressed", "suppressed" if written.eligible.channel else "forgotten"),
             ("n_without_consent", f"without consent for {written.eligible.channel}"),
         )
         if counts.get(name)

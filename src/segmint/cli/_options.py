@@ -47,7 +47,8 @@ ChannelOption = Annotated[
     typer.Option(
         "--channel",
         help="For contacting people on this channel (email, sms…): only those whose latest "
-        "consent there grants it. Default: an export for analysis (no consent filter).",
+        "consent there grants it and who are not on the suppressions table for it. "
+        "Default: an export for analysis (no consent filter).",
     ),
 ]
 

@@ -51,7 +51,12 @@ ExportSegmentationOption = Annotated[
 ]
 SegmentOption = Annotated[str | None, Opt("--segment", help="A segment of --segmentation.")]
 ChannelOption = Annotated[
-    str, Opt("--channel", help="Contact channel; only customers who consented to it.")
+    str,
+    Opt(
+        "--channel",
+        help="Contact channel; only customers who consented to it and are not on the "
+        "suppressions table for it.",
+    ),
 ]
 ListsAsOfOption = Annotated[
     str | None,

@@ -151,10 +151,10 @@ def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) 
 
 
 def show_export(exported: ExportedLists, out_file: Path) -> None:
-    """What an export wrote, and how many customers consent and erasure left out."""
+    """What an export wrote, and how many customers consent and suppression left out."""
     err.print(
         f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers "
         f"({exported.dates}) to {out_file}; {exported.n_without_consent:,} left out "
-        f"without consent to {exported.channel}, {exported.n_suppressed:,} forgotten",
+        f"without consent to {exported.channel}, {exported.n_suppressed:,} suppressed",
         highlight=False,
     )

@@ -72,8 +72,9 @@ def assignments(
 ) -> None:
     """Write a segmentation's customer_id, segment pairs to a CSV or Parquet file.
 
-    Forgotten people are left out; with --channel, so is everyone whose latest consent
-    there does not grant contact. The file is registered, so an erasure lists it."""
+    Forgotten people are left out; with --channel, so is everyone on the mart's
+    suppressions table for it and everyone whose latest consent there does not grant
+    contact. The file is registered, so an erasure lists it."""
     from segmint.cli._audit_output import show_export
     from segmint.mart import connect
     from segmint.workflows import assignments as stored

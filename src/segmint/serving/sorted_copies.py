@@ -45,6 +45,7 @@ import numpy.typing as npt
 from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
+from segmint.mart.privacy import SUPPRESSIONS_TABLE
 from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving import histories, order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
@@ -308,13 +309,19 @@ STAMPS: dict[str, str] = {
 """The catalogues every writer of the copied and summarised data adds to, and what of
 them changes when it does: a load (also one that only updates rows, which changes no
 count), features or a segmentation stored again at the same date, a model fitted."""
+CONTENT_STAMPED = (SUPPRESSIONS_TABLE,)
+"""Tables that users write themselves, outside every catalogue, and that decide what the
+server hands out: the do-not-contact table ``suppressions`` (audiences leave its customers
+out). Their whole content is stamped (a count and a sum of row hashes), so that adding a
+customer, or changing a row's channel, is seen."""
 
 
 def fingerprint(mart: Mart) -> tuple[Any, ...]:
     """What changes when a copied or summarised table changes: the feature dates, row counts
     (also of the orders and their lines, and of the suppression list, which grows with every
     erasure even when the counts of the copied tables do not change), the latest version
-    and date of the assignments, and the writers' catalogues (:data:`STAMPS`)."""
+    and date of the assignments, the writers' catalogues (:data:`STAMPS`), and the content
+    of the tables users write themselves (:data:`CONTENT_STAMPED`)."""
     present = set(mart.con.list_tables())
     counts = [
         mart.raw.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()
@@ -331,7 +338,22 @@ def fingerprint(mart: Mart) -> tuple[Any, ...]:
         else None
         for table, stamp in STAMPS.items()
     ]
-    return tuple(stored_dates(mart)), *counts, stored, score_table.has_scores(mart), *stamps
+    contents = [
+        mart.raw.execute(
+            f"SELECT count(*), sum(hash({quoted(table)})) FROM {quoted(table)}"
+        ).fetchone()
+        if table in present
+        else None
+        for table in CONTENT_STAMPED
+    ]
+    return (
+        tuple(stored_dates(mart)),
+        *counts,
+        stored,
+        score_table.has_scores(mart),
+        *stamps,
+        *contents,
+    )
 
 
 def preload(mart: Mart) -> None:

@@ -112,7 +112,8 @@ class AudienceRows:
         frame: ``customer_id`` (a pseudonym when asked), with the PII columns when allowed.
         excluded_without_consent: members whose latest consent on the channel does not
             grant contact.
-        excluded_suppressed: forgotten people among the members.
+        excluded_suppressed: members left out as suppressed: forgotten, or on the
+            do-not-contact table ``suppressions`` for the channel.
         members: the customer ids handed out (for the export registry).
         pseudonymised: ids are keyed pseudonyms.
     """
@@ -137,7 +138,8 @@ def audience(
     """Members of ``segment`` who may be contacted on ``channel``, and who was left out.
 
     The one export step (:func:`segmint.mart.privacy.prepare_export`) decides: forgotten
-    people are left out, and so is every member whose latest consent on the channel, read
+    people and the customers of the do-not-contact table ``suppressions`` for the channel
+    are left out, and so is every member whose latest consent on the channel, read
     now (not as of ``day``), does not grant contact: no consent, no contact. Columns:
     ``customer_id`` (a keyed pseudonym with ``pseudonymise``; then never PII), and the PII
     columns when allowed. ``version``: the stored version to read, when already resolved

@@ -60,7 +60,8 @@ def export_assignments(
 ) -> WrittenExport:
     """Write ``customer_id, segment`` to a ``.csv`` or ``.parquet`` file, through the one
     export step (:func:`segmint.workflows.privacy.write_export`): forgotten people left out,
-    the latest consent applied for a channel, ids pseudonymised when asked, the file
+    and for a channel the customers of the do-not-contact table ``suppressions`` and the
+    latest consent applied, ids pseudonymised when asked, the file
     registered as an export.
 
     Raises:

@@ -9,7 +9,8 @@ and :class:`segmint.workspace.Workspace` call these; the work itself is in
 
 Every export of customer data goes through :func:`write_export` (a file) or
 :func:`segmint.mart.privacy.prepare_export` (rows handed out otherwise, e.g. an API
-download): suppression list, the latest consent on the channel at export time, optional
+download): the list of forgotten people, and for a contact channel the do-not-contact table
+``suppressions`` and the latest consent on it at export time, optional
 keyed pseudonyms, and an entry in the export registry.
 """
 
@@ -426,7 +427,8 @@ def write_export(
     actor: str | None = None,
 ) -> WrittenExport:
     """Write ``rows`` (with a ``customer_id`` column) to a ``.csv`` or ``.parquet`` file: the
-    suppression list and, for a channel, the latest consent applied; ids pseudonymised when
+    list of forgotten people and, for a channel, the do-not-contact table ``suppressions``
+    and the latest consent applied; ids pseudonymised when
     asked; CSV cells safe for spreadsheets; the file registered as an export (who is in it),
     which writes an audit entry.
 

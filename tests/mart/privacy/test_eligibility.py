@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmint.exceptions import SchemaError
+from segmint.exceptions import MartError, SchemaError
 from segmint.mart import Mart
 from segmint.mart.privacy import (
+    SUPPRESSIONS_TABLE,
     ConsentError,
     eligible_for_export,
     forget,
@@ -122,6 +123,45 @@ def test_forgotten_people_are_removed_and_counted_first(shop: Mart) -> None:
     analysts = eligible_for_export(shop, rows, channel=None)  # no contact: no consent needed
     assert ids_of(analysts.rows) == ["ab-1001", "cd-2002"]
     assert analysts.channel is None and analysts.n_suppressed == 1
+
+
+def test_the_do_not_contact_table_keeps_its_customers_out_of_contact_exports(
+    shop: Mart,
+) -> None:
+    """A consenting customer on ``suppressions`` (for the channel, or with a null channel
+    for every one) is left out of an export for contact and counted as suppressed, as
+    campaigns do; a row for another channel, or an export for analysis, keeps them."""
+    rows = candidates(shop, [ZOE, "ab-1001", "cd-2002"])
+    listed = {"customer_id": ["ab-1001", ZOE, "cd-2002"], "channel": [" EMAIL ", "sms", None]}
+    shop.con.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    eligible = eligible_for_export(shop, rows, channel="email")
+    assert ids_of(eligible.rows) == [ZOE]  # Zoe is suppressed for sms only
+    assert eligible.counts() == {
+        "n_candidates": 3,
+        "n_suppressed": 2,
+        "n_without_consent": 0,
+        "n_eligible": 1,
+    }
+    sms = eligible_for_export(shop, rows, channel="sms")
+    assert ids_of(sms.rows) == [] and (sms.n_suppressed, sms.n_without_consent) == (2, 1)
+    analysts = eligible_for_export(shop, rows, channel=None)  # not for contact: all stay
+    assert ids_of(analysts.rows) == ["ab-1001", "cd-2002", ZOE]
+    assert analysts.n_suppressed == 0
+
+
+def test_a_do_not_contact_table_without_ids_is_refused_and_one_of_numbers_matches(
+    shop: Mart,
+) -> None:
+    rows = candidates(shop, ["ab-1001"])
+    shop.con.create_table(SUPPRESSIONS_TABLE, ibis.memtable({"cust": ["ab-1001"]}))
+    with pytest.raises(MartError, match=r"suppressions table .* needs a customer_id column"):
+        eligible_for_export(shop, rows, channel="email")
+    numbers = candidates(shop, ["1001", "1002"])
+    shop.con.create_table(
+        SUPPRESSIONS_TABLE, ibis.memtable({"customer_id": [1001]}), overwrite=True
+    )
+    eligible = eligible_for_export(shop, numbers, channel="email")
+    assert eligible.n_suppressed == 1 and eligible.n_without_consent == 1
 
 
 def test_a_hostile_channel_is_a_value_not_sql(shop: Mart) -> None:

@@ -78,13 +78,13 @@ def test_unknown_segmentation_and_empty_choices(synthetic: Mart) -> None:
 
 
 def test_a_suppressions_table_without_ids_says_which_list_it_is(synthetic: Mart) -> None:
-    """The campaigns' ``suppressions`` (customers not to contact, made by the user), told
+    """The do-not-contact ``suppressions`` (customers not to contact, made by the user), told
     apart from the privacy list ``suppression`` of forgotten people."""
     synthetic.con.create_table(SUPPRESSIONS_TABLE, ibis.memtable({"cust": ["c1"]}))
     with pytest.raises(MartError) as why:
         eligible_audience(synthetic, "latent", ["steady_regular"], "email")
     assert str(why.value) == (
-        "the mart's suppressions table (the customers campaigns must not contact, which you "
-        "make; not the suppression list of forgotten people) needs a customer_id column and "
-        "may have a channel; found ['cust']. Create it again with those columns."
+        "the mart's suppressions table (the customers not to contact, which you make; not "
+        "the suppression list of forgotten people) needs a customer_id column and may have a "
+        "channel; found ['cust']. Create it again with those columns."
     )

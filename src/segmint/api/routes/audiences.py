@@ -1,5 +1,6 @@
 """``/api/v1/audiences``: a segment's members for export: only those who may be contacted
-(latest consent, suppression list), each answer recorded as an export in the audit trail."""
+(latest consent; forgotten people and the do-not-contact table ``suppressions`` left out),
+each answer recorded as an export in the audit trail."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
                 "schema": {"type": "integer"},
             },
             "X-Excluded-Suppressed": {
-                "description": "CSV only: forgotten people left out.",
+                "description": "CSV only: members left out as suppressed (forgotten, or on "
+                "the do-not-contact table `suppressions` for the channel).",
                 "schema": {"type": "integer"},
             },
         },
@@ -88,8 +90,9 @@ def export_audience(
     format: Annotated[ExportFormat, Query(description="json or csv.")] = ExportFormat.json,
     pseudonymise: Pseudonymise = False,
 ) -> Response | Audience:
-    """Members of the segment who may be contacted on ``channel``: forgotten people and
-    members whose latest consent there does not grant contact are left out and counted
+    """Members of the segment who may be contacted on ``channel``: forgotten people, members
+    on the do-not-contact table ``suppressions`` for the channel and members whose latest
+    consent there does not grant contact are left out and counted
     (customer ids, or pseudonyms; admins also get contact details). Every answer is
     recorded as an export in the audit trail.
 

@@ -4,7 +4,8 @@ retention and requests with deadlines (GDPR/CCPA). See ``docs/privacy.md``.
 * :func:`forget`: erase people from every table and from the file's bytes;
 * :func:`eligible_for_export` (and :func:`prepare_export`, which also pseudonymises): the
   one filter every export applies, the latest consent on the channel at export time and
-  the suppression list; :func:`without_suppressed`, :func:`is_suppressed` for the list alone
+  the suppression list and, for a contact channel, the do-not-contact table ``suppressions``
+  (:func:`do_not_contact`); :func:`without_suppressed`, :func:`is_suppressed` for the list alone
   (loads keep forgotten people out by themselves);
 * :func:`subject_access`: everything held about a person, as JSON and CSV files;
 * :func:`pseudonymise`, :func:`pseudonymise_column`: keyed pseudonyms for exports;
@@ -26,6 +27,7 @@ from segmint.mart.privacy.audit import (
     verify,
 )
 from segmint.mart.privacy.coverage import erasure_plan
+from segmint.mart.privacy.do_not_contact import SUPPRESSIONS_TABLE, do_not_contact
 from segmint.mart.privacy.eligibility import (
     ConsentError,
     Eligible,
@@ -69,6 +71,7 @@ from segmint.mart.privacy.suppression import (
 __all__ = [
     "ENV_KEY",
     "ERASED_SUBJECT",
+    "SUPPRESSIONS_TABLE",
     "AccessResult",
     "AuditEntry",
     "AuditVerification",
@@ -92,6 +95,7 @@ __all__ = [
     "close_request",
     "collect_journal",
     "consenting",
+    "do_not_contact",
     "due_date",
     "eligible_for_export",
     "entries",

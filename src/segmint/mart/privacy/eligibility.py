@@ -5,7 +5,11 @@ segmint with customer ids in it (audiences, campaign sends, recommendations, ana
 extracts), so that consent and erasure are decided in one place:
 
 1. **Suppression.** Forgotten people are removed (:func:`without_suppressed`), also when
-   they came back under another id with the same e-mail address.
+   they came back under another id with the same e-mail address. An export for contact on
+   a channel also removes the customers of the mart's do-not-contact table
+   ``suppressions`` for that channel, when it has one
+   (:func:`segmint.mart.privacy.do_not_contact`, the very list campaigns apply). Both
+   count as suppressed.
 2. **Consent**, when the export is for contacting people on a channel: the customer's
    *latest* consent for that channel decides, read when the export is made (not when the
    segment or the campaign's groups were computed). Rows without a time count as the
@@ -16,7 +20,7 @@ extracts), so that consent and erasure are decided in one place:
    them out of the send, while its results keep them in their group (intention to treat).
 
 Exports without a channel (data for analysis, not for contacting anyone) apply the
-suppression list only; they may also replace ids by keyed pseudonyms
+list of forgotten people only; they may also replace ids by keyed pseudonyms
 (:func:`segmint.mart.privacy.pseudonymise_column`, or :func:`prepare_export`, which does
 both steps and keeps the member ids for the export registry).
 """
@@ -32,6 +36,7 @@ import ibis.expr.types as ir
 from segmint.exceptions import InputError, SchemaError
 from segmint.mart.connection import Mart
 from segmint.mart.fetch import scalar, values
+from segmint.mart.privacy.do_not_contact import do_not_contact
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.pseudonyms import EXPORT_LABEL, pseudonymise_column
 from segmint.mart.privacy.suppression import without_suppressed
@@ -53,7 +58,8 @@ class Eligible:
         rows: the eligible rows (an Ibis expression: the input's columns, in its order).
         channel: the contact channel whose consent applied (None: an analysts' export).
         n_candidates: distinct customers in the input.
-        n_suppressed: of those, forgotten people removed.
+        n_suppressed: of those, people removed as suppressed: forgotten, or (for a
+            channel) on the do-not-contact table ``suppressions``.
         n_without_consent: of the rest, people removed for want of granted consent.
     """
 
@@ -184,15 +190,17 @@ def eligible_for_export(
     at: dt.datetime | None = None,
     key: PrivacyKey | str | None = None,
 ) -> Eligible:
-    """``rows`` without forgotten people and, for a contact channel, without the people
-    whose latest consent on it does not grant contact.
+    """``rows`` without forgotten people and, for a contact channel, without the people on
+    the do-not-contact table ``suppressions`` for it and those whose latest consent on it
+    does not grant contact.
 
     Args:
         mart: the mart whose suppression list and consents apply.
         rows: what is about to be exported (an Ibis expression over the mart), with the
             customer id in ``column``; any number of rows per customer.
         channel: the contact channel of a marketing export (``email``, ``sms``…); None for
-            data that leaves for analysis, not for contacting anyone (suppression only).
+            data that leaves for analysis, not for contacting anyone (forgotten people
+            only).
         column: the column holding customer ids.
         email_column: a column of e-mail addresses, also checked against the list.
         at: read consent as it stood at this moment (default: now, every row).
@@ -202,6 +210,7 @@ def eligible_for_export(
     Raises:
         SchemaError: ``rows`` has no column ``column`` (or ``email_column``).
         ConsentError: ``channel`` is empty.
+        MartError: the mart's ``suppressions`` table has no ``customer_id`` column.
         PrivacyKeyError: somebody was forgotten and the privacy key is missing or another.
     """
     for name in (column, email_column):
@@ -212,6 +221,10 @@ def eligible_for_export(
     wanted = None if channel is None else normalise_channel(channel)
     n_candidates = _people(rows, column)
     kept = without_suppressed(mart, rows, column, email_column=email_column, key=key)
+    listed = None if wanted is None else do_not_contact(mart, wanted)
+    if listed is not None:
+        listed = listed.distinct()
+        kept = kept.anti_join(listed, kept[column].cast("string") == listed.customer_id)
     n_after_suppression = n_candidates if kept is rows else _people(kept, column)
     if wanted is not None:
         allowed = consenting(mart, wanted, at=at)

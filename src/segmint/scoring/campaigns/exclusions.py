@@ -11,7 +11,9 @@ sending (:mod:`.send`, with consent read *at export time*):
   list, :func:`segmint.mart.privacy.without_suppressed`), and so are the customers of a
   ``suppressions`` table (``customer_id``, optionally ``channel``; a null channel
   suppresses every channel) when the mart has one, plus any list the caller passes. This
-  function is the one hook campaigns use, so creation and export apply the same lists.
+  function is the one hook campaigns use, so creation and export apply the same lists; the
+  ``suppressions`` table is read by :func:`segmint.mart.privacy.do_not_contact`, which every
+  other export for contact applies too (:func:`segmint.mart.privacy.eligible_for_export`).
 
 Both are Ibis expressions over the mart; channels and ids are values, never SQL text.
 """
@@ -22,12 +24,10 @@ import datetime as dt
 
 import ibis.expr.types as ir
 
-from segmint.exceptions import MartError
 from segmint.mart import Mart, privacy
+from segmint.mart.privacy.do_not_contact import SUPPRESSIONS_TABLE, do_not_contact
 
-SUPPRESSIONS_TABLE = "suppressions"
-"""Name of the table of customers campaigns must not contact, honoured when the mart has
-one (made by its users; not the privacy table ``suppression`` of forgotten people)."""
+__all__ = ["SUPPRESSIONS_TABLE", "consenting", "not_suppressed"]
 
 
 def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir.Table:
@@ -42,28 +42,6 @@ def consenting(mart: Mart, channel: str, *, at: dt.datetime | None = None) -> ir
     return privacy.consenting(mart, channel, at=at)
 
 
-def suppression_list(mart: Mart, channel: str) -> ir.Table | None:
-    """``customer_id`` on the mart's ``suppressions`` table for ``channel``; None without one.
-
-    Raises:
-        MartError: the table has no ``customer_id`` column.
-    """
-    if not mart.has_table(SUPPRESSIONS_TABLE):
-        return None
-    table = mart.table(SUPPRESSIONS_TABLE)
-    if "customer_id" not in table.columns:
-        raise MartError(
-            f"the mart's {SUPPRESSIONS_TABLE} table (the customers campaigns must not contact, "
-            "which you make; not the suppression list of forgotten people) needs a "
-            f"customer_id column and may have a channel; found {list(table.columns)}. "
-            "Create it again with those columns."
-        )
-    if "channel" in table.columns:
-        wanted = channel.strip().lower()
-        table = table.filter(table.channel.isnull() | (table.channel.lower().strip() == wanted))
-    return table.select(customer_id=table.customer_id.cast("string"))
-
-
 def not_suppressed(
     mart: Mart, rows: ir.Table, channel: str, *, extra: ir.Table | None = None
 ) -> ir.Table:
@@ -76,7 +54,7 @@ def not_suppressed(
         extra: more customers never to contact (``customer_id``).
     """
     kept = privacy.without_suppressed(mart, rows, "customer_id")
-    for listed in (suppression_list(mart, channel), extra):
+    for listed in (do_not_contact(mart, channel), extra):
         if listed is not None:
             kept = kept.anti_join(listed.select("customer_id").distinct(), "customer_id")
     return kept

@@ -3,7 +3,8 @@
 :func:`export_rows` reads a date's stored lists (``customer_id``, ``rank``, ``product_id``,
 ``product_name``, ``reason``) of everyone, or of the members of one segment, and keeps only
 the customers who may be contacted, decided as every export decides it
-(:func:`segmint.mart.privacy.eligible_for_export`): forgotten people never, and the latest
+(:func:`segmint.mart.privacy.eligible_for_export`): forgotten people never, nor the
+customers of the do-not-contact table ``suppressions`` for the channel, and the latest
 consent on the contact channel read at export time, so a customer who withdrew after the
 lists were computed is left out. A channel the mart records no consent on at all is
 refused (:func:`segmint.mart.privacy.refuse_unrecorded_channel`), as a campaign's send is.
@@ -26,7 +27,7 @@ EXPORT_COLUMNS = ("customer_id", "rank", "product_id", "product_name", "reason")
 
 @dataclass(frozen=True)
 class ExportedLists:
-    """The rows of an export and how many customers consent removed.
+    """The rows of an export and how many customers consent and suppression removed.
 
     Attributes:
         as_of: the date of the stored lists.
@@ -34,7 +35,8 @@ class ExportedLists:
         rows: :data:`EXPORT_COLUMNS`, by customer and rank.
         n_candidates: customers with a list (in the segment, when one was asked for).
         n_without_consent: of those, customers left out for want of consent.
-        n_suppressed: of those, forgotten people left out.
+        n_suppressed: of those, customers left out as suppressed: forgotten, or on the
+            do-not-contact table ``suppressions`` for the channel.
         members_as_of: the date of the segment's members read, when the export was of a
             segment (the segmentation's latest results on or before ``as_of``).
     """
@@ -90,7 +92,8 @@ def export_rows(
     as_of: dt.date | None = None,
     members: ir.Table | None = None,
 ) -> ExportedLists:
-    """The stored lists as of ``as_of`` (default the latest) of consenting customers.
+    """The stored lists as of ``as_of`` (default the latest) of consenting customers who are
+    on no suppression list.
 
     Args:
         channel: the contact channel the file is for; its consent decides.
