@@ -37,6 +37,8 @@ from segmint.mart import spark as engine
 from segmint.mart.connection import MartBusyError
 from segmint.mart.plan import Update
 from segmint.mart.privacy import latest_consent
+from segmint.mart.privacy.do_not_contact import SUPPRESSIONS_TABLE, do_not_contact
+from segmint.mart.privacy.spelling import other_spellings
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.mart.updates import rewrite
 from segmint.models.bgnbd import BGNBD
@@ -231,6 +233,40 @@ def test_campaign_groups_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
         groups[name] = _frame(assign(members, 0.2, seed=11))[["customer_id", "group"]]
     pd.testing.assert_frame_equal(groups["spark"], groups["duck"])
     assert (groups["duck"].group == "control").mean() == pytest.approx(0.2, abs=0.05)
+
+
+def test_the_do_not_contact_list_is_read_the_same(marts: tuple[Mart, SparkMart]) -> None:
+    # channels that start or end with v or f, which Spark's TRIM of a strip would eat
+    ids = _frame(marts[0].table("customers").select("customer_id")).customer_id[:4].tolist()
+    rows = pa.table({"customer_id": ids, "channel": [" Voice", "fax\t", "vip", None]})
+    found = {}
+    for name, mart in (("duck", marts[0]), ("spark", marts[1])):
+        mart.create_table(SUPPRESSIONS_TABLE, rows)
+        try:
+            found[name] = {
+                channel: sorted(_frame(do_not_contact(mart, channel)).customer_id)  # type: ignore[arg-type]
+                for channel in ("voice", "fax", "vip", "email")
+            }
+        finally:
+            mart.drop_table(SUPPRESSIONS_TABLE)
+    assert found["spark"] == found["duck"]
+    assert found["duck"] == {
+        c: sorted([ids[i], ids[3]]) for i, c in enumerate(("voice", "fax", "vip"))
+    } | {"email": [ids[3]]}
+
+
+def test_an_id_held_in_another_spelling_is_found_on_spark(
+    spark_session: SparkSession, tmp_path: Path
+) -> None:
+    # ids that start or end with v or f, which Spark's TRIM of a strip would eat
+    mart = connect_spark(tmp_path / "warehouse", spark_session)
+    try:
+        held = ["F-1042", "v77 ", "13085"]
+        mart.create_table("customers", pa.table({"customer_id": held}))
+        found = other_spellings(mart, ["f-1042", "V77", "13085.0"])
+    finally:
+        mart.close()
+    assert found == {"f-1042": ["F-1042"], "V77": ["v77 "], "13085.0": ["13085"]}
 
 
 def test_a_sampled_training_set_is_the_same(marts: tuple[Mart, SparkMart]) -> None:

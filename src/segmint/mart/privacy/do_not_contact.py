@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
+from segmint.mart.text import trimmed
 
 SUPPRESSIONS_TABLE = "suppressions"
 """Name of the table of customers not to contact, honoured when the mart has one (made by
@@ -33,7 +34,8 @@ def do_not_contact(mart: Mart, channel: str) -> ir.Table | None:
     Args:
         mart: the open mart.
         channel: the contact channel; a row whose channel is null, or equal to ``channel``
-            trimmed and in any case, suppresses the customer. A table without a ``channel``
+            trimmed (:func:`segmint.mart.text.trimmed`: Spark's TRIM of Ibis's ``strip``
+            also eats the letters v and f) and in any case, suppresses the customer. A table without a ``channel``
             column suppresses its customers on every channel.
 
     Raises:
@@ -51,5 +53,5 @@ def do_not_contact(mart: Mart, channel: str) -> ir.Table | None:
         )
     if "channel" in table.columns:
         wanted = channel.strip().lower()
-        table = table.filter(table.channel.isnull() | (table.channel.lower().strip() == wanted))
+        table = table.filter(table.channel.isnull() | (trimmed(table.channel.lower()) == wanted))
     return table.select(customer_id=table.customer_id.cast("string"))

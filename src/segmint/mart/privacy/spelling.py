@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 
 from segmint.mart.connection import Mart
 from segmint.mart.fetch import values
+from segmint.mart.text import trimmed
 
 _WHOLE_NUMBER = r"^([0-9]+)\.0+$"
 """A whole number written with a zero fraction, as a float column of ids prints it."""
@@ -28,8 +29,9 @@ def folded(customer_id: str) -> str:
 
 
 def _folded(ids: ir.StringValue) -> ir.StringValue:
-    """:func:`folded` as an engine expression."""
-    return ids.strip().lower().re_replace(_WHOLE_NUMBER, r"\1")
+    """:func:`folded` as an engine expression (trimmed by :func:`trimmed`: Spark's TRIM of
+    Ibis's ``strip`` also eats the letters v and f, so ``F-1042`` would not be found)."""
+    return trimmed(ids).lower().re_replace(_WHOLE_NUMBER, r"\1")
 
 
 def other_spellings(mart: Mart, missing: list[str]) -> dict[str, list[str]]:
