@@ -44,6 +44,7 @@ import ibis
 
 from segmint.mart.connection import Mart
 from segmint.mart.plan import Update, count, temp
+from segmint.mart.text import trimmed
 from segmint.mart.validation import ROW
 
 MOVED = "_segmint_moved"
@@ -193,7 +194,7 @@ happened commercially: ``cancelled``. Other words leave the status to the lines.
 
 def status_of(text: ibis.Value) -> ibis.StringValue:
     """The mart status a status word means (NULL for a word not in :data:`STATUSES_READ`)."""
-    word = text.cast("string").strip().lower()
+    word = trimmed(text.cast("string")).lower()
     cases = [(word == w, ibis.literal(s)) for w, s in STATUSES_READ.items()]
     status: ibis.StringValue = ibis.cases(*cases, else_=ibis.null("string"))
     return status
