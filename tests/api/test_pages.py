@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -278,6 +279,26 @@ def test_an_unknown_customer_page_points_to_the_search_page_not_the_api(
     assert "/api/v1/customers" not in response.text
     api = client.get("/api/v1/customers/nobody")  # the API still names its own search
     assert api.status_code == 404 and "/api/v1/customers?q=" in api.json()["detail"]
+
+
+def test_customer_search_shows_signup_days_not_midnights(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    text = client.get("/customers").text
+    assert re.search(r'<td class="date">\d{4}-\d\d-\d\d</td>', text)
+    assert "00:00:00" not in text
+
+
+def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    text = html.unescape(client.get("/campaigns").text)
+    table = text.split('id="campaign-table"', 1)[1].split("</table>", 1)[0]
+    starts = re.findall(r"<td( class=\"date\")?>(\d{4}-\d\d-\d\d)</td>", table)
+    assert starts and all(cls for cls, _ in starts)  # td.date: never broken after "2025-"
+    assert "ROI (×\u00a0cost)" in table  # a ratio to the contacts' cost, as docs/campaigns.md
 
 
 @pytest.fixture(scope="module")
