@@ -290,48 +290,44 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
 
 
 def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
-    """Customers flowing from each segment at the first date to each at the second.
+    """Customers flowing from each segment at the first date (left) to each at the second
+    (right).
 
-    A segment's node is labelled with its date; those of customers who entered or left the
-    base are not (they hold nobody at that date) and are grey.
+    Nodes are named by segment alone: the dates are in the title and in each band's hover,
+    and a name with its date on both sides of a narrow chart (a phone) ran into the other
+    side's. Those who entered or left the base are grey.
     """
-    sources = [_dated(s, from_label) for s in flows.source.astype(str)]
-    targets = [_dated(t, to_label) for t in flows.target.astype(str)]
-    nodes = list(dict.fromkeys(sources)) + list(dict.fromkeys(targets))
-    index = {n: i for i, n in enumerate(nodes)}
-    segments = [*flows.source.astype(str), *flows.target.astype(str)]
-    names = [n for n in dict.fromkeys(segments) if n not in (ENTERED, LEFT)]
+    sources = [str(s) for s in flows.source]
+    targets = [str(t) for t in flows.target]
+    left, right = list(dict.fromkeys(sources)), list(dict.fromkeys(targets))
+    starts = {n: i for i, n in enumerate(left)}
+    ends = {n: len(left) + i for i, n in enumerate(right)}
+    names = [n for n in dict.fromkeys([*sources, *targets]) if n not in (ENTERED, LEFT)]
     colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
     colour.update({ENTERED: OUTSIDE, LEFT: OUTSIDE})
-    node_colours = [colour[n if n in (ENTERED, LEFT) else n.rsplit(" (", 1)[0]] for n in nodes]
     return {
         "data": [
             {
                 "type": "sankey",
                 "arrangement": "snap",
                 "node": {
-                    "label": nodes,
+                    "label": left + right,
                     "pad": 12,
                     "thickness": 16,
-                    "color": node_colours,
+                    "color": [colour[n] for n in left + right],
                 },
                 "link": {
-                    "source": [index[s] for s in sources],
-                    "target": [index[t] for t in targets],
+                    "source": [starts[s] for s in sources],
+                    "target": [ends[t] for t in targets],
                     "value": _list(flows.customers.astype("int64")),
-                    "color": [colour[str(s)] + "40" for s in flows.source],
-                    "hovertemplate": "%{source.label} → %{target.label}<br>"
-                    "%{value:,} customers<extra></extra>",
+                    "color": [colour[s] + "40" for s in sources],
+                    "hovertemplate": f"%{{source.label}} ({from_label}) → "
+                    f"%{{target.label}} ({to_label})<br>%{{value:,}} customers<extra></extra>",
                 },
             }
         ],
         "layout": _layout(f"Customers moving between segments, {from_label} → {to_label}"),
     }
-
-
-def _dated(segment: str, day: str) -> str:
-    """A Sankey node's label: the segment with its date, or who entered or left as it is."""
-    return segment if segment in (ENTERED, LEFT) else f"{segment} ({day})"
 
 
 def clv_histogram(values: pd.Series, bins: int = 40) -> Figure:
