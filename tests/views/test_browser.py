@@ -198,15 +198,19 @@ card's scroll bar (a table that scrolls sideways inside itself, on a phone, does
 TITLES_COVERED = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(p => {
   const title = p.querySelector('.gtitle'), legend = p.querySelector('g.legend');
   const chart = p.getBoundingClientRect();
-  if (!title) return false;
+  const outside = Array.from(p.querySelectorAll('.gtitle, .xtitle')).some(e => {
+    const b = e.getBoundingClientRect();
+    return b.left < chart.left - 1 || b.right > chart.right + 1;
+  });
+  if (outside) return true;
+  if (!title || !legend) return false;
   const t = title.getBoundingClientRect();
-  if (t.left < chart.left - 1 || t.right > chart.right + 1) return true;
-  if (!legend) return false;
   const l = legend.getBoundingClientRect();
   return l.width > 0
     && !(l.bottom <= t.top || l.top >= t.bottom || l.right <= t.left || l.left >= t.right);
 }).map(p => p.id)"""
-"""Charts whose title runs off their edge or lies under their legend."""
+"""Charts whose title or x axis title runs off their edge, or whose title lies under their
+legend."""
 CONTROL_HEIGHTS = """() => Array.from(
   document.querySelectorAll('.filters select, .filters input:not([type=hidden])')
 ).map(e => Math.round(e.getBoundingClientRect().height))"""

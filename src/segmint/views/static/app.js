@@ -43,7 +43,8 @@
       layout.margin.t = (layout.margin.t || 70) + 20 * (lines - 1);  // room for every line
     }
     if (layout.xaxis && layout.xaxis.title && layout.xaxis.title.text) {
-      layout.xaxis.title.text = wrap(layout.xaxis.title.text, chars);
+      // centred on the plot, which the y axis's labels leave narrower, in a larger font
+      layout.xaxis.title.text = wrap(layout.xaxis.title.text, Math.floor((width - 100) / 9));
     }
     layout.legend = Object.assign({}, layout.legend || {}, {
       orientation: "h", x: 0, xanchor: "left", xref: "paper",
