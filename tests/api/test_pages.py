@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from segmint.mart import connect
 from segmint.mart.ingest import ingest
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
+from segmint.views.dashboard import NO_SEGMENTATIONS
 from segmint.views.scores import NO_CHURN, NO_CLV
 
 from .conftest import form_csrf, login, until
@@ -255,3 +258,70 @@ def test_without_email_consents_the_explorer_says_how_to_load_them_instead_of_a_
     assert NO_EMAIL_CONSENTS not in client.get(CHAMPIONS).text
     audience = client.get("/api/v1/audiences/rfm/Champions?format=csv")
     assert audience.status_code == 200 and person in audience.text
+
+
+def test_an_address_no_page_serves_says_so(client: TestClient, tokens: dict[Role, str]) -> None:
+    login(client, tokens[Role.viewer])
+    response = client.get("/segmnets/rfm")
+    assert response.status_code == 404
+    assert "There is no page at /segmnets/rfm." in response.text
+    assert "Not Found" not in response.text  # not "Not found" twice
+
+
+def test_an_unknown_customer_page_points_to_the_search_page_not_the_api(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    response = client.get("/customers/nobody")
+    assert response.status_code == 404
+    assert "no customer with id &#39;nobody&#39;" in response.text
+    assert "Customers page (/customers)" in response.text
+    assert "/api/v1/customers" not in response.text
+    api = client.get("/api/v1/customers/nobody")  # the API still names its own search
+    assert api.status_code == 404 and "/api/v1/customers?q=" in api.json()["detail"]
+
+
+def test_customer_search_shows_signup_days_not_midnights(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    text = client.get("/customers").text
+    assert re.search(r'<td class="date">\d{4}-\d\d-\d\d</td>', text)
+    assert "00:00:00" not in text
+
+
+def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.analyst])
+    text = html.unescape(client.get("/campaigns").text)
+    table = text.split('id="campaign-table"', 1)[1].split("</table>", 1)[0]
+    starts = re.findall(r"<td( class=\"date\")?>(\d{4}-\d\d-\d\d)</td>", table)
+    assert starts and all(cls for cls, _ in starts)  # td.date: never broken after "2025-"
+    assert "ROI (×\u00a0cost)" in table  # a ratio to the contacts' cost, as docs/campaigns.md
+
+
+@pytest.fixture(scope="module")
+def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A copy of the demo mart with orders but no segmentation stored, and a viewer's client."""
+    copy = tmp_path_factory.mktemp("unsegmented") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        mart.raw.execute("DELETE FROM assignments")
+        mart.raw.execute("DELETE FROM segmentations")
+        token = create_token(mart, Role.viewer)
+    with TestClient(create_app(mart=copy)) as test_client:
+        login(test_client, token)
+        yield test_client
+
+
+def test_before_anything_is_segmented_the_overview_says_what_to_run(
+    unsegmented: TestClient,
+) -> None:
+    response = unsegmented.get("/")  # where everyone lands after logging in
+    assert response.status_code == 200
+    assert html.unescape(response.text).count(NO_SEGMENTATIONS) == 1
+    assert "Not found" not in response.text and 'id="empty"' in response.text
+    assert unsegmented.get("/rfm").status_code == 200  # the pages it names work
+    assert unsegmented.get("/sales/channels").status_code == 200
+    assert unsegmented.get("/segments").status_code == 404  # asked for a segmentation

@@ -176,3 +176,72 @@ def test_the_api_docs_work_without_a_network(page: Page, server: Server, artifac
     assert "/api/v1/audiences/{segmentation}/{segment}" in paths and len(paths) == 12
     page.screenshot(path=str(artifacts / "page-docs.png"), full_page=False)
     assert errors == []
+
+
+NAV_ROWS = """() => new Set(Array.from(document.querySelectorAll('.topbar nav a'))
+  .map(a => Math.round(a.getBoundingClientRect().top))).size"""
+"""How many rows the menu's links take."""
+NAV_WRAPPED = """() => Array.from(document.querySelectorAll('.topbar nav a'))
+  .filter(a => a.getClientRects().length > 1 || a.getBoundingClientRect().height > 40)
+  .map(a => a.textContent)"""
+"""The menu's links whose label wraps onto a second line (a flex row then makes every link
+as tall as that one)."""
+OVERFLOWING = """() => Array.from(document.querySelectorAll('.card table, .kpi-value, .chart'))
+  .filter(e => {
+    const box = e.closest('.kpi, .card');
+    const scrolls = e.scrollWidth > e.clientWidth + 1
+      && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+    return !scrolls && e.getBoundingClientRect().right > box.getBoundingClientRect().right + 1;
+  }).map(e => e.id || e.className || e.textContent)"""
+"""Tables, KPI values and charts that reach past their card, cut off or hidden behind the
+card's scroll bar (a table that scrolls sideways inside itself, on a phone, does not)."""
+TITLES_COVERED = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(p => {
+  const title = p.querySelector('.gtitle'), legend = p.querySelector('g.legend');
+  const chart = p.getBoundingClientRect();
+  const outside = Array.from(p.querySelectorAll('.gtitle, .xtitle')).some(e => {
+    const b = e.getBoundingClientRect();
+    return b.left < chart.left - 1 || b.right > chart.right + 1;
+  });
+  if (outside) return true;
+  if (!title || !legend) return false;
+  const t = title.getBoundingClientRect();
+  const l = legend.getBoundingClientRect();
+  return l.width > 0
+    && !(l.bottom <= t.top || l.top >= t.bottom || l.right <= t.left || l.left >= t.right);
+}).map(p => p.id)"""
+"""Charts whose title or x axis title runs off their edge, or whose title lies under their
+legend."""
+CONTROL_HEIGHTS = """() => Array.from(
+  document.querySelectorAll('.filters select, .filters input:not([type=hidden])')
+).map(e => Math.round(e.getBoundingClientRect().height))"""
+"""The heights of a page's filter fields (dates, numbers and lists alike)."""
+
+LAID_OUT = [
+    "/",
+    "/segments/rfm?segment=Champions",
+    "/sales/segments",
+    "/campaigns",
+    "/customers/C0000001",
+]
+
+
+def test_pages_fit_a_laptop_and_a_phone(browser: Browser, server: Server, artifacts: Path) -> None:
+    for name, width, height in (("laptop", 1366, 900), ("phone", 390, 844)):
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        errors = watch(page, server)
+        log_in(page, server, Role.analyst)  # the widest role badge
+        for url in LAID_OUT:
+            page.goto(server.url + url)
+            if url != LAID_OUT[-1]:
+                charts_drawn(page)
+            where = f"{url} on a {name}"
+            assert page.evaluate(NAV_WRAPPED) == [], where
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= width, where
+            assert page.evaluate(OVERFLOWING) == [], where
+            assert page.evaluate(TITLES_COVERED) == [], where
+            assert len(set(page.evaluate(CONTROL_HEIGHTS))) <= 1, where  # dates like selects
+        if name == "laptop":
+            assert page.evaluate(NAV_ROWS) == 1
+        page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
+        page.context.close()
+        assert errors == []

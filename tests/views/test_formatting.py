@@ -9,12 +9,22 @@ from html import unescape
 from urllib.parse import unquote
 
 import jinja2
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from segmint import __version__
-from segmint.views.formatting import compact, figure, install, number, percent, pvalue, urlquote
+from segmint.views.formatting import (
+    compact,
+    day,
+    figure,
+    install,
+    number,
+    percent,
+    pvalue,
+    urlquote,
+)
 
 MISSING = [None, math.nan, float("nan")]
 
@@ -52,6 +62,14 @@ def test_percent_of_a_share() -> None:
 )
 def test_compact_shortens_large_numbers(value: float, text: str) -> None:
     assert compact(value) == text
+
+
+def test_day_is_the_date_alone_whatever_it_is_stored_as() -> None:
+    assert day(pd.Timestamp("2024-05-12 00:00:00")) == "2024-05-12"
+    assert day(dt.datetime(2024, 5, 12, 13, 45)) == "2024-05-12"
+    assert day(dt.date(2024, 5, 12)) == "2024-05-12"
+    assert day("2024-05-12") == "2024-05-12"
+    assert day(pd.NaT) == day(None) == day(math.nan) == "—"
 
 
 def test_pvalue_two_significant_digits_or_a_floor() -> None:

@@ -87,8 +87,15 @@ def _abilities(role: Role) -> dict[str, bool]:
     return {"customers": role.allows(Role.analyst), "pii": role.allows(Role.admin)}
 
 
+NO_ROUTE = "Not Found"
+"""Starlette's whole message for a path no route serves."""
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
-    """An error page; a 401 sends the user to the login form and back afterwards."""
+    """An error page; a 401 sends the user to the login form and back afterwards. A path no
+    page serves says so, rather than "Not found" twice."""
+    if status == 404 and message == NO_ROUTE:
+        message = f"There is no page at {request.url.path}."
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

@@ -44,6 +44,10 @@ class Customer360:
     messages: list[str] = field(default_factory=list)
 
 
+API_SEARCH = "at /api/v1/customers?q=..."
+"""Where a reader of the API finds customer ids."""
+
+
 def customer_360(
     mart: Mart,
     customer_id: str,
@@ -52,6 +56,7 @@ def customer_360(
     copies: SortedCopies | None = None,
     *,
     exact: bool | None = None,
+    search: str = API_SEARCH,
 ) -> Customer360:
     """The 360° view of ``customer_id``: profile, latest features, segment history, scores,
     recent orders with their value, recent events, consents and attributes (and PII when
@@ -66,6 +71,8 @@ def customer_360(
         exact: show the quasi-identifiers as stored (birth year, city, postcode, raw event
             properties); else they are coarsened by :mod:`segmint.views.coarse`. Default:
             exact when ``include_pii`` (admins), coarse otherwise.
+        search: where the error of an unknown id sends the reader to find ids: the API's
+            search by default; a page names the page that searches.
 
     Raises:
         MartError: no customer with that id.
@@ -73,9 +80,7 @@ def customer_360(
     copies = copies or SortedCopies()
     profile = lookup.table_records(mart, copies, "customers", customer_id)
     if not profile:
-        raise MartError(
-            f"no customer with id '{customer_id}'. Search for ids at /api/v1/customers?q=..."
-        )
+        raise MartError(f"no customer with id '{customer_id}'. Search for ids {search}")
     result = Customer360(
         customer_id=customer_id,
         profile=profile[0],

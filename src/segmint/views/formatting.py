@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from importlib import resources
@@ -30,6 +31,16 @@ def number(value: Any, digits: int = 0) -> str:
 def percent(value: Any, digits: int = 1) -> str:
     """``value`` (a share) as a percentage, or a dash when missing."""
     return "—" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def day(value: Any) -> str:
+    """A date or timestamp as ``YYYY-MM-DD``, or a dash when missing: a signup stored as a
+    timestamp at midnight is a day, and "00:00:00" after each one is noise."""
+    if _missing(value) or value != value:  # pandas' NaT is not equal to itself
+        return "—"
+    if isinstance(value, dt.date):  # datetime and pandas' Timestamp too
+        return f"{value:%Y-%m-%d}"
+    return str(value)
 
 
 def compact(value: Any) -> str:
@@ -69,6 +80,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         pvalue=pvalue,
         percent=percent,
         compact=compact,
+        day=day,
         figure=figure,
         urlquote=urlquote,
     )

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from segmint.insight.migration import ENTERED, LEFT
 from segmint.views.plots import figures as fig
 from segmint.views.scores import RISK_LABELS, VALUE_TIERS
 
@@ -114,19 +115,68 @@ def test_sankey_links_point_at_the_right_nodes() -> None:
     )
     data = strict(fig.sankey(flows, "March", "June"))["data"][0]
     labels = data["node"]["label"]
-    assert labels == ["A (March)", "B (March)", "A (June)", "B (June)"]
-    pairs = [
-        (labels[s], labels[t], v)
-        for s, t, v in zip(
-            data["link"]["source"], data["link"]["target"], data["link"]["value"], strict=True
-        )
-    ]
-    assert pairs == [
-        ("A (March)", "A (June)", 5),
-        ("A (March)", "B (June)", 2),
-        ("B (March)", "B (June)", 7),
-    ]
+    assert labels == ["A", "B", "A", "B"]  # March's nodes, then June's
+    pairs = list(
+        zip(data["link"]["source"], data["link"]["target"], data["link"]["value"], strict=True)
+    )
+    assert pairs == [(0, 2, 5), (0, 3, 2), (1, 3, 7)]
     assert data["node"]["color"][0] == data["node"]["color"][2]  # one colour per segment
+    hover = data["link"]["hovertemplate"]
+    assert "%{source.label} (March) → %{target.label} (June)" in hover  # dates on hover
+
+
+def test_sankey_names_nodes_shortly_and_shows_who_entered_or_left_in_grey() -> None:
+    names = [f"S{i}" for i in range(12)]
+    flows = pd.DataFrame(
+        {
+            "source": [ENTERED, *names, "S0"],
+            "target": ["S0", *names, LEFT],
+            "customers": [4, *range(1, 13), 3],
+        }
+    )
+    node = strict(fig.sankey(flows, "March", "June"))["data"][0]["node"]
+    labels = node["label"]
+    assert not any("March" in n or "June" in n for n in labels)  # short: fits a phone
+    colours = dict(zip(labels, node["color"], strict=True))
+    assert colours[ENTERED] == colours[LEFT] == fig.OUTSIDE
+    # twelve segments, twelve colours, none of them the grey of those outside the base
+    segment_colours = {colours[n] for n in names}
+    assert len(segment_colours) == 12 and fig.OUTSIDE not in segment_colours
+
+
+def test_the_palette_tells_an_rfm_segmentation_s_segments_apart() -> None:
+    assert len(set(fig.PALETTE)) == len(fig.PALETTE) >= 12
+
+
+def test_segment_axes_slant_their_labels_further_when_they_would_overlap() -> None:
+    for figure in (fig.segment_shares(SEGMENTS), fig.value_per_member(SEGMENTS)):
+        axis = strict(figure)["layout"]["xaxis"]
+        assert "tickangle" not in axis  # a fixed angle overlaps long names on a phone
+        assert axis["autotickangles"][0] == -30 and -90 in axis["autotickangles"]
+
+
+def test_the_trend_draws_its_first_and_last_markers_whole() -> None:
+    trend = pd.DataFrame(
+        {"month": pd.date_range("2024-01-01", periods=3, freq="MS"), "buyers": [3, 0, 7]}
+    )
+    assert strict(fig.buyer_trend(trend))["data"][0]["cliponaxis"] is False
+
+
+def test_colour_bars_write_thousands_like_the_cells() -> None:
+    grid = pd.DataFrame(
+        {"r_score": [1, 2], "f_score": [1, 2], "customers": [1500, 9000], "monetary_mean": [1.0, 2]}
+    )
+    risk = pd.DataFrame(
+        {"tier": ["Top 1%"], "band": ["80-100%"], "customers": [8000], "clv": [9.0]}
+    )
+    bars = [
+        strict(fig.segment_treemap(SEGMENTS))["data"][0]["marker"]["colorbar"],
+        strict(fig.rfm_heatmap(grid, "customers"))["data"][0]["colorbar"],
+        strict(fig.rfm_heatmap(grid, "monetary_mean"))["data"][0]["colorbar"],
+        strict(fig.value_risk_grid(risk, VALUE_TIERS, RISK_LABELS))["data"][0]["colorbar"],
+    ]
+    for bar in bars:
+        assert bar["tickformat"].startswith(",")  # 8,000 as in the cells, not 8000
 
 
 def test_clv_histogram_counts_everyone_and_pools_the_top() -> None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from segmint.views.plots.management import lift_intervals, segment_lifts
+from segmint.views.plots.management import (
+    channel_mix,
+    lift_intervals,
+    lines_by,
+    segment_lifts,
+    stacked_by,
+)
 
 
 def _row(
@@ -51,3 +58,23 @@ def test_a_share_s_lift_is_drawn_in_percent_and_money_as_a_number() -> None:
     forest = lift_intervals([{"campaign_id": "K1", **rows[0]}], "conversion", "Conversion")
     assert forest["layout"]["xaxis"]["tickformat"] == ".1%"
     assert "%{x:.2%}" in forest["data"][0]["hovertemplate"]
+
+
+def test_the_twelve_segments_of_rfm_get_twelve_colours_in_every_sales_chart() -> None:
+    segments = [f"Segment {i}" for i in range(12)]
+    periods = pd.to_datetime(["2025-01-01", "2025-02-01"])
+    sales = pd.DataFrame(
+        [(p, s, 100.0 + i) for p in periods for i, s in enumerate(segments)],
+        columns=["period", "segment", "revenue"],
+    )
+    mix = pd.DataFrame(
+        [(c, s, 1 / 12) for c in ("web", "store") for s in segments],
+        columns=["channel", "segment", "revenue_share"],
+    )
+    stacked = stacked_by(sales, "segment", "revenue", "Revenue by segment", "Revenue")
+    lines = lines_by(sales, "segment", "revenue", "Revenue", "Revenue")
+    bars = [t["marker"]["color"] for t in stacked["data"]]
+    mixed = [t["marker"]["color"] for t in channel_mix(mix)["data"]]
+    drawn = [t["line"]["color"] for t in lines["data"]]
+    for colours in (bars, mixed, drawn):
+        assert len(colours) == 12 and len(set(colours)) == 12

@@ -19,6 +19,8 @@ from segmint.views.recommendations import customer_list
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+PAGE_SEARCH = "on the Customers page (/customers)."
+"""Where a reader of the pages finds customer ids (not the API's search)."""
 
 
 @router.get("/customers")
@@ -53,7 +55,7 @@ def customer_page(
     role = page_require(request, Role.analyst)
     dates = dashboard.feature_dates(mart)
     pii, hidden = shows_pii(request, role, customer_id, "customer_360")
-    view = customer_360(mart, customer_id, pii, dates, copies)
+    view = customer_360(mart, customer_id, pii, dates, copies, search=PAGE_SEARCH)
     if hidden:
         view.messages.append(hidden)
     recommended = customer_list(mart, customer_id)

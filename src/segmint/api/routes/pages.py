@@ -16,7 +16,7 @@ from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role
 from segmint.exceptions import MartError
 from segmint.mart import Mart
-from segmint.views.dashboard import Dashboard, no_personas_message
+from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, no_personas_message
 from segmint.views.plots import figures
 from segmint.views.segment_detail import page_of
 
@@ -37,8 +37,11 @@ def overview_page(
     segmentation: Name = None,
     as_of: AsOf = None,
 ) -> Response:
-    """KPIs as of a date, segment sizes and money shares, buyers per month."""
+    """KPIs as of a date, segment sizes and money shares, buyers per month; before anything
+    is segmented, what to run (the page users land on: not an error page)."""
     role = page_role(request)
+    if segmentation is None and not dashboard.names(mart):
+        return page(request, "overview.html", "overview", role, view=None, empty=NO_SEGMENTATIONS)
     name = (
         dashboard.check(mart, segmentation)
         if segmentation

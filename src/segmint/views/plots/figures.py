@@ -14,9 +14,21 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from segmint.insight.migration import ENTERED, LEFT
+
 Figure = dict[str, Any]
 
-PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
+PALETTE = [
+    *("#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777"),
+    *("#92400e", "#65a30d", "#1e3a8a", "#f472b6", "#0f766e", "#a78bfa", "#ea580c"),
+]
+"""Colours of categories (segments, channels), told apart up to 14 of them: an RFM
+segmentation has 12 segments, and a chart that repeated a colour would show two segments
+as one."""
+OUTSIDE = "#9ca3af"
+"""The colour of customers outside the base at one of two dates (entered or left)."""
+CATEGORY_TICKS = {"autotickangles": [-30, -60, -90]}
+"""Category labels slanted 30 degrees, more when a narrow chart (a phone) would overlap them."""
 LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
 FONT = {"family": "Inter, system-ui, -apple-system, Segoe UI, sans-serif", "size": 13}
 BLUES = [[0.0, "#dbeafe"], [1.0, "#1e3a8a"]]
@@ -99,7 +111,7 @@ def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
         "layout": _layout(
             "Share of customers, revenue and profit by segment",
             barmode="group",
-            xaxis=_axis("Segment", tickangle=-30),
+            xaxis=_axis("Segment", **CATEGORY_TICKS),
             yaxis=_axis("Share of total", tickformat=".0%"),
             legend=LEGEND,
         ),
@@ -117,6 +129,7 @@ def buyer_trend(trend: pd.DataFrame) -> Figure:
                 "x": [m.strftime("%Y-%m-%d") for m in pd.to_datetime(trend.month)],
                 "y": _list(trend.buyers.astype("int64")),
                 "line": {"color": PALETTE[0], "width": 3},
+                "cliponaxis": False,  # the first and last months' markers drawn whole
                 "fill": "tozeroy",
                 "fillcolor": "rgba(37,99,235,0.08)",
                 "hovertemplate": "%{x|%b %Y}: %{y:,} buyers<extra></extra>",
@@ -145,7 +158,10 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": BLUES,
                     "showscale": True,
-                    "colorbar": {"title": {"text": "Revenue per<br>member / year"}},
+                    "colorbar": {
+                        "title": {"text": "Revenue per<br>member / year"},
+                        "tickformat": ",.0f",
+                    },
                     # the tiles fill the plot: no frame of the implicit root around them
                     # (plotly.js draws it dark), and gaps in the page's colour between them
                     "pad": {"t": 0, "r": 0, "b": 0, "l": 0},
@@ -182,7 +198,7 @@ def value_per_member(segments: pd.DataFrame, link: str | None = None) -> Figure:
         "layout": _layout(
             "Value per member per year",
             barmode="group",
-            xaxis=_axis("Segment", tickangle=-30),
+            xaxis=_axis("Segment", **CATEGORY_TICKS),
             yaxis=_axis("Per member per year", tickformat=",.0f"),
             legend=LEGEND,
         ),
@@ -260,7 +276,7 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
                 "y": [f"R{v}" for v in r],
                 "z": z,
                 "colorscale": BLUES,
-                "colorbar": {"title": {"text": label}},
+                "colorbar": {"title": {"text": label}, "tickformat": fmt},
                 "texttemplate": "%{z:" + fmt + "}",
                 "hovertemplate": "%{y} × %{x}<br>" + label + ": %{z:" + fmt + "}<extra></extra>",
             }
@@ -274,32 +290,39 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
 
 
 def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
-    """Customers flowing from each segment at the first date to each at the second."""
-    sources = [f"{s} ({from_label})" for s in flows.source.astype(str)]
-    targets = [f"{t} ({to_label})" for t in flows.target.astype(str)]
-    nodes = list(dict.fromkeys(sources)) + list(dict.fromkeys(targets))
-    index = {n: i for i, n in enumerate(nodes)}
-    names = list(dict.fromkeys([*flows.source.astype(str), *flows.target.astype(str)]))
+    """Customers flowing from each segment at the first date (left) to each at the second
+    (right).
+
+    Nodes are named by segment alone: the dates are in the title and in each band's hover,
+    and a name with its date on both sides of a narrow chart (a phone) ran into the other
+    side's. Those who entered or left the base are grey.
+    """
+    sources = [str(s) for s in flows.source]
+    targets = [str(t) for t in flows.target]
+    left, right = list(dict.fromkeys(sources)), list(dict.fromkeys(targets))
+    starts = {n: i for i, n in enumerate(left)}
+    ends = {n: len(left) + i for i, n in enumerate(right)}
+    names = [n for n in dict.fromkeys([*sources, *targets]) if n not in (ENTERED, LEFT)]
     colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
-    node_colours = [colour[n.rsplit(" (", 1)[0]] for n in nodes]
+    colour.update({ENTERED: OUTSIDE, LEFT: OUTSIDE})
     return {
         "data": [
             {
                 "type": "sankey",
                 "arrangement": "snap",
                 "node": {
-                    "label": nodes,
+                    "label": left + right,
                     "pad": 12,
                     "thickness": 16,
-                    "color": node_colours,
+                    "color": [colour[n] for n in left + right],
                 },
                 "link": {
-                    "source": [index[s] for s in sources],
-                    "target": [index[t] for t in targets],
+                    "source": [starts[s] for s in sources],
+                    "target": [ends[t] for t in targets],
                     "value": _list(flows.customers.astype("int64")),
-                    "color": [colour[str(s)] + "40" for s in flows.source],
-                    "hovertemplate": "%{source.label} → %{target.label}<br>"
-                    "%{value:,} customers<extra></extra>",
+                    "color": [colour[s] + "40" for s in sources],
+                    "hovertemplate": f"%{{source.label}} ({from_label}) → "
+                    f"%{{target.label}} ({to_label})<br>%{{value:,}} customers<extra></extra>",
                 },
             }
         ],
@@ -345,7 +368,7 @@ def value_risk_grid(grid: pd.DataFrame, tiers: tuple[str, ...], bands: tuple[str
                 "y": list(tiers),
                 "z": table.astype("int64").to_numpy().tolist(),
                 "colorscale": REDS,
-                "colorbar": {"title": {"text": "Customers"}},
+                "colorbar": {"title": {"text": "Customers"}, "tickformat": ",d"},
                 "texttemplate": "%{z:,d}",
                 "hovertemplate": "%{y}, risk %{x}: %{z:,d} customers<extra></extra>",
             }
