@@ -260,12 +260,18 @@ def test_without_email_consents_the_explorer_says_how_to_load_them_instead_of_a_
     assert audience.status_code == 200 and person in audience.text
 
 
+FOOTNOTE = "figures as of the date shown"
+
+
 def test_an_address_no_page_serves_says_so(client: TestClient, tokens: dict[Role, str]) -> None:
     login(client, tokens[Role.viewer])
     response = client.get("/segmnets/rfm")
     assert response.status_code == 404
     assert "There is no page at /segmnets/rfm." in response.text
     assert "Not Found" not in response.text  # not "Not found" twice
+    # the footnote on figures belongs to pages that show figures
+    assert FOOTNOTE not in response.text and FOOTNOTE not in client.get("/login").text
+    assert FOOTNOTE in client.get("/rfm").text
 
 
 def test_an_unknown_customer_page_points_to_the_search_page_not_the_api(
