@@ -74,7 +74,9 @@ def test_day_is_the_date_alone_whatever_it_is_stored_as() -> None:
 
 def test_pvalue_two_significant_digits_or_a_floor() -> None:
     assert pvalue(0.04567) == "0.046"
-    assert pvalue(0.5) == "0.5"
+    assert pvalue(0.5) == "0.50"  # trailing zeros kept: "0.70" beside "0.93"
+    assert pvalue(0.7) == "0.70" and pvalue(0.934) == "0.93" and pvalue(0.01) == "0.010"
+    assert pvalue(0.00456) == "0.005"
     assert pvalue(0.001) == "0.001"
     assert pvalue(0.000999) == "< 0.001"
     assert pvalue(0.0) == "< 0.001"

@@ -55,10 +55,15 @@ def compact(value: Any) -> str:
 
 
 def pvalue(value: Any) -> str:
-    """A p-value for people: two significant digits, "< 0.001" below that."""
+    """A p-value for people: two significant digits, trailing zeros kept so that values side by
+    side line up ("0.70" beside "0.93", not "0.7"), three decimals under 0.01, "< 0.001"
+    below that."""
     if _missing(value):
         return "—"
-    return "< 0.001" if float(value) < 0.001 else f"{float(value):.2g}"
+    p = float(value)
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}" if p < 0.01 else f"{p:#.2g}"
 
 
 def figure(value: dict[str, Any]) -> Markup:
