@@ -212,6 +212,13 @@ NURTURE_FIRST = Action(
 )
 """The one play for a segment whose members have not bought yet."""
 
+ONBOARDING = Action(
+    "nurture", "onboarding journey with a second-purchase offer", "recently acquired members"
+)
+"""The play for members who are new in fact: the first play of a low-value segment of them
+(its value per member is low because its members have only just started), else one added
+when the segment is newer than the base."""
+
 TRAIT_PLAYS: tuple[tuple[str, bool, Action], ...] = (
     (
         "discount_share",
@@ -222,15 +229,7 @@ TRAIT_PLAYS: tuple[tuple[str, bool, Action], ...] = (
             "they buy on discount more than the base",
         ),
     ),
-    (
-        "tenure_days",
-        True,
-        Action(
-            "nurture",
-            "onboarding journey with a second-purchase offer",
-            "recently acquired members",
-        ),
-    ),
+    ("tenure_days", True, ONBOARDING),
     (
         "email_opens",
         False,
@@ -251,7 +250,9 @@ def playbook(
     features differ from the base's by ``smd`` and whose known top ``categories`` are given.
 
     The onboarding play needs members who are new in fact (:attr:`Rhythm.new`), not only
-    newer than the base, and not at risk (then the win-back play says it).
+    newer than the base, and not at risk (then the win-back play says it); it comes first
+    for a low-value segment of such members, instead of a lower cost to serve: their value
+    per member is low because they have only just started.
     """
     if not buyers:
         return [NURTURE_FIRST]
@@ -259,7 +260,7 @@ def playbook(
     for feature, below, action in TRAIT_PLAYS:
         if feature == "tenure_days" and (rhythm.risk == "high" or not rhythm.new):
             continue
-        if _at_least(smd, feature, TRAIT_SMD, below=below):
+        if action not in actions and _at_least(smd, feature, TRAIT_SMD, below=below):
             actions.append(action)
     return actions
 
@@ -291,6 +292,8 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
         )
         why = f"members {_pace(rhythm)}, with room to grow towards the rung above"
         return Action("upsell", what, why)
+    if rhythm.new:
+        return ONBOARDING
     return Action(
         "reduce cost to serve",
         "digital-only contact and lower-cost service channels",

@@ -16,15 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 OVERDUE = 2.0
-"""Days since the last order, in usual gaps, from which a segment is at risk: for a steady
-(Poisson) buyer two gaps pass without an order about one time in seven (e^-2)."""
+"""Days since the last order, in usual gaps, from which a segment's risk is high: for a
+steady (Poisson) buyer two gaps pass without an order about one time in seven (e^-2)."""
 
 ALIVE_LIMIT = 0.5
-"""Mean P(alive) below which a segment is at risk: more of its members gone than active."""
+"""Mean P(alive) below which a segment's risk is high: more of its members gone than active."""
 
 ACTIVE = 1.0
 """Days since the last order, in usual gaps, below which a segment is still active (its
-next order is not yet due)."""
+next order is not yet due) and its risk low; from it to :data:`OVERDUE` the next order is
+due and the risk medium (one gap passes without an order about one time in three, e^-1)."""
 
 REPEAT_MAJORITY = 0.5
 """Share of members with two orders or more from which a segment's own mean days between
@@ -42,7 +43,8 @@ class Rhythm:
         overdue: mean days since the last order over ``usual_gap`` (NaN: unknown).
         new: the members' mean tenure is within one usual gap: recently acquired.
         p_alive: the members' mean P(alive) from stored CLV scores (NaN: none).
-        risk: ``"high"`` or ``"low"``; ``reason``: why, in words.
+        risk: ``"high"``, ``"medium"`` (the next order is due) or ``"low"``; ``reason``: why,
+            in words.
     """
 
     cadence: float = float("nan")
@@ -79,7 +81,8 @@ def segment_rhythm(
     The usual gap is ``cadence`` (the segment's mean days between orders; pass NaN when
     most members have one order), else ``base_cadence`` (the base's mean). Risk is high
     when the mean days since the last order (``recency``) reach :data:`OVERDUE` usual
-    gaps, or the mean P(alive) is below :data:`ALIVE_LIMIT`. The members are new when
+    gaps, or the mean P(alive) is below :data:`ALIVE_LIMIT`; medium when they reach
+    :data:`ACTIVE` usual gaps (the next order is due); low otherwise. The members are new when
     their mean ``tenure`` is within one usual gap (the default of lifecycle's ``new``).
     Prospects (no orders) are never at risk: they have not started. ``alive_of`` says
     over whom the mean P(alive) was taken (e.g. " of its repeat buyers"), in the reason.
@@ -106,6 +109,6 @@ def segment_rhythm(
         overdue=overdue,
         new=bool(known and tenure <= gap),
         p_alive=p_alive,
-        risk="high" if high else "low",
+        risk="high" if high else "medium" if overdue >= ACTIVE else "low",
         reason="; ".join(reasons) or "no recency known",
     )
