@@ -12,6 +12,7 @@ import pytest
 
 from segmint.cli._money_output import fmt, money, print_money, print_sub_segments, share
 from segmint.cli._output import out
+from segmint.insight.money import SegmentMoney
 
 
 @pytest.mark.parametrize(
@@ -83,7 +84,7 @@ def _printed(costed_revenue: float = 165000.0, **overview_values: float) -> str:
         as_of=dt.date(2024, 6, 30),
         n_base=2000,
         overview=overview,
-        money=SimpleNamespace(portfolio=portfolio),
+        money=SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, pd.Series(portfolio)),
     )
     with out.capture() as captured:
         print_money(cast(Any, result))

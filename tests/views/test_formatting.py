@@ -23,6 +23,7 @@ from segmint.views.formatting import (
     number,
     percent,
     pvalue,
+    text,
     urlquote,
 )
 
@@ -32,6 +33,20 @@ MISSING = [None, math.nan, float("nan")]
 @pytest.mark.parametrize("value", MISSING)
 def test_missing_values_read_as_a_dash(value: object) -> None:
     assert number(value) == percent(value) == compact(value) == pvalue(value) == "—"
+
+
+@pytest.mark.parametrize("value", [*MISSING, pd.NaT, ""])
+def test_missing_text_reads_as_a_dash_or_the_fallback(value: object) -> None:
+    # a null category read through pandas is NaN, which `value or "—"` printed as "nan"
+    assert text(value) == "—"
+    assert text(value, "P-17") == "P-17"
+    assert text(value, math.nan) == "—"
+
+
+def test_text_keeps_values() -> None:
+    assert (
+        text("Garden") == "Garden" and text(0) == "0" and text(dt.date(2025, 1, 2)) == "2025-01-02"
+    )
 
 
 def test_number_groups_thousands_and_rounds() -> None:

@@ -77,6 +77,18 @@ def test_buyer_trend_has_every_month_and_counts_distinct_buyers(mart: Mart) -> N
     assert (trend.buyers >= 0).all()
 
 
+def test_buyer_trend_starts_at_the_first_purchase_month(mart: Mart) -> None:
+    orders = mart.table("orders")
+    first = pd.Timestamp(orders.order_ts.min().execute())
+    day = (first + pd.Timedelta(days=70)).date()  # three months of data at most
+    trend = buyer_trend(mart, day, months=24)
+    months = list(trend.month)
+    assert months[0] == first.to_period("M").to_timestamp()  # no months before the data
+    assert months[-1] == pd.Timestamp(day.replace(day=1))
+    assert months == list(pd.date_range(months[0], periods=len(months), freq="MS"))
+    assert trend.buyers.iloc[0] > 0
+
+
 def test_buyer_trend_before_any_order_is_all_zero(mart: Mart) -> None:
     trend = buyer_trend(mart, dt.date(1990, 6, 15), months=3)
     assert list(trend.month) == list(pd.date_range("1990-04-01", periods=3, freq="MS"))

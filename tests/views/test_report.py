@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from segmint.cli.main import app as cli
 from segmint.exceptions import MartError
 from segmint.insight import profile
-from segmint.mart import connect
+from segmint.mart import Mart, connect
 from segmint.views.report import build_report
+from segmint.workflows.segment import run_rfm
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -59,6 +60,17 @@ def test_report_shows_the_profile_numbers(report: Path, mart_path: Path) -> None
 def test_report_errors_name_what_exists(mart_path: Path) -> None:
     with connect(mart_path, create=False) as mart, pytest.raises(MartError, match="stored: "):
         build_report(mart, "nope")
+
+
+def test_without_unit_costs_margin_and_profit_read_unknown_not_zero(cdnow_mart: Mart) -> None:
+    # CDNOW's purchases carry an amount and no cost: the margin is unknown, not 0.
+    run_rfm(cdnow_mart, "1997-12-31")
+    html = build_report(cdnow_mart, "rfm")
+    tile = re.compile(r'kpi-label">(Gross margin|Profit)</div><div class="kpi-value">([^<]*)<')
+    shown = tile.findall(html)
+    assert len(shown) > 1 and {value for _, value in shown} == {"—"}
+    assert html.count("unknown: no unit costs loaded") == len(shown)
+    assert "— of profit" not in html
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from segmint.insight import SegmentProfile
+    from segmint.insight.money import SegmentMoney
 
 
 def fmt(value: Any, spec: str) -> str:
@@ -44,12 +45,14 @@ def print_money(result: SegmentProfile) -> None:
     """
     totals = result.money
     p = totals.portfolio
-    costed = _cost_known(p)
+    costed = totals.costs_known
     title = (
         f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
         "money over the 365 days to that date"
     )
-    view = Table(title=title, title_justify="left", caption=_cost_note(p), caption_justify="left")
+    view = Table(
+        title=title, title_justify="left", caption=_cost_note(totals), caption_justify="left"
+    )
     for name in ("segment", "members", "share", "revenue", "margin", "profit", "revenue/member"):
         view.add_column(name, justify="left" if name == "segment" else "right")
     for name in ("profit/member", "rev. share", "AOV", "freq.", "recency", "1% step up", "grow 1%"):
@@ -96,15 +99,10 @@ def _costed(text: str, costed: bool) -> str:
     return text if costed else "—"
 
 
-def _cost_known(portfolio: pd.Series) -> bool:
-    """Whether the cost of any of the revenue is known (or there is no revenue)."""
-    return float(portfolio["costed_revenue"]) != 0.0 or float(portfolio["revenue"]) == 0.0
-
-
-def _cost_note(portfolio: pd.Series) -> str | None:
+def _cost_note(totals: SegmentMoney) -> str | None:
     """What the margin and profit rest on, when not on the cost of every line."""
-    coverage = float(portfolio["margin_coverage"])
-    if not _cost_known(portfolio):
+    coverage = float(totals.portfolio["margin_coverage"])
+    if not totals.costs_known:
         return (
             "margin and profit: no unit cost is known (give products a unit_cost, or order "
             "lines a cost, and load them)"

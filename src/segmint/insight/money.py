@@ -229,6 +229,17 @@ class SegmentMoney:
     portfolio: pd.Series
     sub_segments: pd.DataFrame | None = None
 
+    @property
+    def costs_known(self) -> bool:
+        """Whether the cost of any of the year's revenue is known (or there is no revenue):
+        without it the margin and profit are unknown, not zero, and are shown as such."""
+        return costs_known(self.portfolio)
+
+
+def costs_known(portfolio: pd.Series) -> bool:
+    """Whether the cost of any of ``portfolio``'s revenue is known (or there is none)."""
+    return float(portfolio["costed_revenue"]) != 0.0 or float(portfolio["revenue"]) == 0.0
+
 
 def segment_money(
     valued: ir.Table,

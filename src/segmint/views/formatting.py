@@ -43,6 +43,14 @@ def day(value: Any) -> str:
     return str(value)
 
 
+def text(value: Any, fallback: Any = "—") -> str:
+    """``value`` as text, or ``fallback`` when missing: a null read through pandas arrives
+    as NaN (or NaT), which is truthy, so ``value or "—"`` in a template printed "nan"."""
+    if _missing(value) or value != value or value == "":  # NaT is not equal to itself
+        return "—" if _missing(fallback) or fallback == "" else str(fallback)
+    return str(value)
+
+
 def compact(value: Any) -> str:
     """Large numbers shortened for KPI tiles: 1.2M, 34.5k."""
     if _missing(value):
@@ -85,6 +93,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         pvalue=pvalue,
         percent=percent,
         compact=compact,
+        text=text,
         day=day,
         figure=figure,
         urlquote=urlquote,

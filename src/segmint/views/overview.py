@@ -41,7 +41,9 @@ class Overview:
     Attributes:
         segmentation: the segmentation whose segments are shown; as_of: the date.
         customers: customers in the base; active: those with an order in the year.
-        revenue, gross_margin, profit: the year's money over the base.
+        revenue, gross_margin, profit: the year's money over the base; the margin and
+            profit are None when no cost of what was sold is known (unknown, not 0), and
+            then the segments' ``profit`` is NaN too.
         average_clv: mean predicted CLV, or None when no CLV scores are stored.
         segments: one row per segment (``SEGMENT_COLUMNS``), most valuable per member first.
         trend: ``month`` (first day) and ``buyers`` for the last ``TREND_MONTHS`` months.
@@ -53,8 +55,8 @@ class Overview:
     customers: int
     active: int
     revenue: float
-    gross_margin: float
-    profit: float
+    gross_margin: float | None
+    profit: float | None
     average_clv: float | None
     segments: pd.DataFrame
     trend: pd.DataFrame
@@ -97,25 +99,39 @@ def overview(mart: Mart, result: SegmentProfile, base: BaseFigures | None = None
     day = result.as_of
     base = base_figures(mart, day) if base is None else base
     portfolio = result.money.portfolio
+    known = result.money.costs_known
+    segments = result.overview[SEGMENT_COLUMNS].reset_index(drop=True)
+    if not known:
+        segments["profit"] = float("nan")
     return Overview(
         segmentation=result.segmentation,
         as_of=day,
         customers=int(portfolio["members"]),
         active=base.active,
         revenue=float(portfolio["revenue"]),
-        gross_margin=float(portfolio["gross_margin"]),
-        profit=float(portfolio["profit"]),
+        gross_margin=float(portfolio["gross_margin"]) if known else None,
+        profit=float(portfolio["profit"]) if known else None,
         average_clv=base.average_clv,
-        segments=result.overview[SEGMENT_COLUMNS].reset_index(drop=True),
+        segments=segments,
         trend=base.trend,
         messages=list(base.messages),
     )
 
 
 def buyer_trend(mart: Mart, day: dt.date, months: int = TREND_MONTHS) -> pd.DataFrame:
-    """Customers with at least one purchase in each calendar month, up to ``day``'s month."""
-    first = (pd.Timestamp(day).to_period("M") - (months - 1)).to_timestamp().to_pydatetime()
+    """Customers with at least one purchase in each calendar month, up to ``day``'s month.
+
+    The months start at the month of the first purchase when that is later than ``months``
+    months back: before it there was no data, not a month without buyers (a year of history
+    drew a year of zeros before it). With no purchase by ``day`` every month is 0.
+    """
     orders = purchase_orders(mart, day)
+    window = pd.Timestamp(day).to_period("M") - (months - 1)
+    earliest = orders.order_ts.min().execute()
+    if not pd.isna(earliest) and pd.Timestamp(earliest).to_period("M") > window:
+        window = pd.Timestamp(earliest).to_period("M")
+        months = (pd.Timestamp(day).to_period("M") - window).n + 1
+    first = window.to_timestamp().to_pydatetime()
     recent = orders.filter(orders.order_ts >= ibis.timestamp(first))
     month = recent.order_ts.truncate("M").name("month")
     counts = (

@@ -50,6 +50,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         sections.append(
             {
                 "row": row,
+                "costs_known": result.money.costs_known,
                 "features": figures.distinguishing(features) if len(features) else None,
                 "products": dashboard.top_products(mart, name, segment, day)
                 .head(5)

@@ -145,6 +145,7 @@ def _segment_context(
     stats = result.statistics.sort_values("effect_size", ascending=False).head(10)
     return {
         "selected": row.iloc[0].to_dict(),
+        "costs_known": result.money.costs_known,
         "persona": personas.get(segment),
         "persona_message": None if personas else no_personas_message(name),
         "features": features.to_dict("records"),
