@@ -56,6 +56,13 @@ def test_segment_shares_side_by_side_with_links() -> None:
     assert parse_qs(urlsplit(links[1]).query)["segment"] == [HOSTILE]
 
 
+def test_segment_shares_without_known_profit_draw_no_profit() -> None:
+    unknown = SEGMENTS.assign(profit_share=math.nan)
+    figure = strict(fig.segment_shares(unknown))
+    assert [trace["name"] for trace in figure["data"]] == ["Customers", "Revenue"]
+    assert "profit" not in figure["layout"]["title"]["text"]
+
+
 def test_no_link_means_no_customdata() -> None:
     assert fig.segment_shares(SEGMENTS)["data"][0]["customdata"] is None
 

@@ -87,13 +87,17 @@ def _links(link: str | None, names: list[Any]) -> list[str] | None:
 
 
 def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
-    """Share of customers, revenue and profit per segment, side by side (size vs value)."""
+    """Share of customers, revenue and profit per segment, side by side (size vs value);
+    without profit when no segment's is known (no unit costs): a legend entry without bars
+    reads as a profit of nothing."""
     names = _list(segments.segment.astype(str))
     bars = [
         ("Customers", "share_of_base", PALETTE[0]),
         ("Revenue", "revenue_share", PALETTE[1]),
         ("Profit", "profit_share", PALETTE[2]),
     ]
+    if segments["profit_share"].isna().all():
+        bars.pop()
     data = [
         {
             "type": "bar",
@@ -109,7 +113,9 @@ def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
     return {
         "data": data,
         "layout": _layout(
-            "Share of customers, revenue and profit by segment",
+            "Share of customers, revenue and profit by segment"
+            if len(bars) == 3
+            else "Share of customers and revenue by segment",
             barmode="group",
             xaxis=_axis("Segment", **CATEGORY_TICKS),
             yaxis=_axis("Share of total", tickformat=".0%"),
