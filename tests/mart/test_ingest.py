@@ -259,7 +259,7 @@ def test_the_same_file_twice_adds_nothing(shop: Mart, tmp_path: Path) -> None:
     path = write(tmp_path / "orders.csv", ORDERS_CSV)
     first = load(shop, "orders", path)
     after_first = counts(shop)
-    second = load(shop, "orders", path)
+    second = load(shop, "orders", path)  # c9 rejected again: a duplicate of its entry
     assert (first.rows_loaded, first.rows_quarantined, first.already_loaded) == (2, 1, False)
     assert second.already_loaded
     assert second.reconciles
@@ -268,6 +268,39 @@ def test_the_same_file_twice_adds_nothing(shop: Mart, tmp_path: Path) -> None:
     assert second.ingest_id == first.ingest_id + 1
     assert "this file was loaded before; nothing added" in second.summary()
     assert counts(shop) == dict(after_first, ingests=after_first["ingests"] + 1)
+
+
+def test_a_file_whose_rows_were_quarantined_is_read_again(shop: Mart, tmp_path: Path) -> None:
+    # The advice of a load that quarantined rows is to load the file again once the cause
+    # is fixed: here the customer c9 is loaded, then the same orders file again.
+    path = write(tmp_path / "orders.csv", ORDERS_CSV)
+    first = load(shop, "orders", path)
+    assert (first.rows_loaded, first.rows_quarantined) == (2, 1)
+    same = load(shop, "orders", path)  # nothing fixed: rejected again, not stored twice
+    assert same.already_loaded and same.reconciles
+    assert (same.rows_loaded, same.rows_duplicate, same.rows_quarantined) == (0, 3, 0)
+    assert "1 row was rejected again" in " ".join(same.notes)
+    assert len(quarantine(shop)) == 1
+    load(shop, "customers", write(tmp_path / "more.csv", "customer_id,country\nc9,FR\n"))
+    fixed = load(shop, "orders", path)
+    assert not fixed.already_loaded and fixed.reconciles
+    assert (fixed.rows_loaded, fixed.rows_duplicate, fixed.rows_quarantined) == (1, 2, 0)
+    assert load(shop, "orders", path).already_loaded  # every row in now: nothing to add
+
+
+def test_a_date_format_given_after_a_load_reads_the_quarantined_rows(
+    shop: Mart, tmp_path: Path
+) -> None:
+    # 31.02 is no date in any format, so the column's format is not guessed
+    text = "order_id,customer_id,order_ts\no7,c1,03.01.2024\no8,c2,31.02.2024\n"
+    path = write(tmp_path / "orders.csv", text)
+    first = load(shop, "orders", path)
+    assert (first.rows_loaded, first.rows_quarantined) == (0, 2)
+    again = load(shop, "orders", path, date_formats=("%d.%m.%Y",))
+    assert (again.rows_loaded, again.rows_quarantined, again.already_loaded) == (1, 0, False)
+    assert again.rows_duplicate == 1 and "1 row was rejected again" in " ".join(again.notes)
+    assert "o7" in column(shop, "orders", "order_id")
+    assert "o8" not in column(shop, "orders", "order_id")
 
 
 def test_the_same_bytes_under_another_name_are_recognised(shop: Mart, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from segmint.mart.mapping import decide_mapping
 from segmint.mart.plan import LoadPlan, count
 from segmint.mart.presets import Preset, get_preset, recognise
 from segmint.mart.privacy.suppression import withhold_raw
+from segmint.mart.rejected_again import earlier_rejects, split_rejects
 from segmint.mart.schema import TABLES
 from segmint.mart.spark_staging import copy_rows, settle
 from segmint.mart.staging import Stage, stage_file
@@ -364,7 +365,8 @@ def _apply(
     done: Done,
 ) -> IngestResult:
     ingest_id = _next_id(stage)
-    quarantined = _quarantined(plan, rejects)
+    seen = earlier_rejects(stage, table, done.checksum)
+    quarantined, again = split_rejects(_quarantined(plan, rejects), seen)
     reasons = _reasons(quarantined) if count(quarantined) else ()
     quarantined = quarantined.select(
         ingest_id=ibis.literal(ingest_id, "int64"),
@@ -396,16 +398,28 @@ def _apply(
             source,
             done.n_read,
             plan.n_loaded,
-            plan.n_duplicate,
+            plan.n_duplicate + again,
             n_quarantined,
+            already_loaded=seen is not None and not (n_quarantined or any(written.values())),
             written=written,
             ignored_columns=tuple(plan.ignored_columns),
             columns=tuple(plan.columns),
-            notes=tuple(plan.notes),
+            notes=(*plan.notes, *_again_note(again)),
             reasons=reasons,
         )
         _record(target, result, done.checksum, done.started)
     return result
+
+
+def _again_note(again: int) -> tuple[str, ...]:
+    """The note on rows an earlier load of the same file quarantined for the same reason."""
+    if not again:
+        return ()
+    rows = "row was" if again == 1 else "rows were"
+    return (
+        f"{again:,} {rows} rejected again for the reason an earlier load of this file "
+        "quarantined them: counted as duplicates of those entries (segmint quarantine)",
+    )
 
 
 def _updates(stage: Mart, target: Mart, plan: LoadPlan) -> dict[str, int]:
@@ -445,10 +459,22 @@ def _record(mart: Mart, result: IngestResult, checksum: str, started: datetime.d
 
 
 def _previous_load(mart: Mart, table: str, checksum: str) -> int | None:
+    """The rows read by earlier loads of the same bytes into ``table`` when none of them
+    quarantined a row (None otherwise): loading that file again adds nothing. Once a load
+    of the file quarantined rows, it is read again in full each time: its advice is to load
+    it again with what was missing (a date format, the customers first), so the rejected
+    rows must be read again; the rows already loaded are duplicates by their keys, those
+    rejected again for the same reason duplicates of their quarantine entries
+    (:mod:`segmint.mart.rejected_again`)."""
     ingests = mart.table("ingests")
     match = ingests.filter((ingests.table_name == table) & (ingests.checksum == checksum))
-    rows = match.rows_read.max().execute()
-    return None if rows is None or rows != rows else int(rows)
+    found = match.aggregate(
+        rows=match.rows_read.max(), quarantined=match.rows_quarantined.sum()
+    ).execute()
+    rows, quarantined = found["rows"].iloc[0], found["quarantined"].iloc[0]
+    if rows is None or rows != rows or (quarantined == quarantined and quarantined > 0):
+        return None
+    return int(rows)
 
 
 def _next_id(mart: Mart) -> int:

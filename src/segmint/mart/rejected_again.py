@@ -1,0 +1,39 @@
+"""Rows a load rejects again: quarantined by an earlier load of the same bytes, for the same reason.
+
+A load that quarantined rows advises loading the file again once the cause is fixed (a
+date format, the customers first), so the same bytes are then read again in full: what was
+loaded is a duplicate by its keys, and what the fix lets in is loaded. A row rejected again
+for the reason it was rejected before is already in the quarantine: it counts as a
+duplicate of that entry and is not stored twice (a file with one blank line, loaded again
+and again, would otherwise add that line to the quarantine each time).
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from segmint.mart.connection import Mart
+from segmint.mart.plan import count
+
+
+def earlier_rejects(mart: Mart, table: str, checksum: str) -> ir.Table | None:
+    """``row_number``, ``reason`` of the rows earlier loads of the bytes ``checksum`` into
+    ``table`` quarantined; None when those bytes were never loaded into ``table``."""
+    ingests = mart.table("ingests")
+    loads = ingests.filter((ingests.table_name == table) & (ingests.checksum == checksum))
+    loads = loads.select("ingest_id")
+    if not count(loads):
+        return None
+    quarantine = mart.table("quarantine")
+    return quarantine.semi_join(loads, "ingest_id").select("row_number", "reason").distinct()
+
+
+def split_rejects(rejected: ir.Table, earlier: ir.Table | None) -> tuple[ir.Table, int]:
+    """The rows of ``rejected`` (``_row``, ``reason``…) not rejected before for the same
+    reason, and how many were (0 when ``earlier`` is None: a file never loaded)."""
+    if earlier is None:
+        return rejected, 0
+    seen = earlier.select(seen_row="row_number", seen_reason="reason")
+    key = [rejected._row.cast("int64") == seen.seen_row, rejected.reason == seen.seen_reason]
+    again = count(rejected.semi_join(seen, key))
+    return rejected.anti_join(seen, key), again
