@@ -12,6 +12,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -187,7 +188,9 @@ def test_only_consenting_unsuppressed_customers_are_drawn_and_sent(
     assert ws.campaigns.results("spring").n_target == created.n_target  # intention to treat
 
 
-def test_the_loop_gives_what_the_cli_gives(shop: Path, tmp_path: Path) -> None:
+def test_the_loop_gives_what_the_cli_gives(
+    shop: Path, tmp_path: Path, rounded: Callable[..., Any]
+) -> None:
     mart = tmp_path / "cli.duckdb"
     shutil.copy(shop, mart)
     shutil.copy(shop, tmp_path / "api.duckdb")
@@ -223,7 +226,7 @@ def test_the_loop_gives_what_the_cli_gives(shop: Path, tmp_path: Path) -> None:
         mine = ws.campaigns.results(
             "spring", window_days=21, segmentation="rfm", min_segment_size=5
         )
-        assert _rounded(json.loads(json.dumps(mine.as_dict()))) == _rounded(measured)
+        assert rounded(json.loads(json.dumps(mine.as_dict()))) == rounded(measured)
         listed = json.loads(cli(mart, "campaign", "list", "--format", "json"))["data"]
         assert [c["campaign_id"] for c in listed] == ws.campaigns.list().campaign_id.tolist()
 
@@ -332,15 +335,3 @@ def test_a_read_only_workspace_measures_but_refuses_to_create_or_export(
         assert ws.campaigns.results("K001").campaign == "K001"
         assert len(ws.campaigns.list()) == 3
     assert not (tmp_path / "k.csv").exists()
-
-
-def _rounded(value: object) -> object:
-    """``value`` with every float rounded to 9 significant digits, recursively (the
-    engine's parallel sums may differ in their last digits)."""
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,10 @@ def test_health_says_when_the_first_profiles_are_warm(
 
 
 def test_segmentation_detail_served_from_cache_is_what_fastapi_would_encode(
-    client: TestClient, tokens: dict[Role, str], mart_path: Path
+    client: TestClient,
+    tokens: dict[Role, str],
+    mart_path: Path,
+    rounded: Callable[..., Any],
 ) -> None:
     first = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer]))
     again = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer]))
@@ -190,18 +194,7 @@ def test_segmentation_detail_served_from_cache_is_what_fastapi_would_encode(
         day = dashboard.resolve(mart, "rfm", None)
         fresh = jsonable_encoder(detail_of(mart, dashboard, "rfm", day))
     # the engine adds money in parallel, in any order: equal up to the last few bits
-    assert _rounded(first.json()) == _rounded(json.loads(json.dumps(fresh)))
-
-
-def _rounded(value: Any) -> Any:
-    """``value`` with every float rounded to 12 significant digits, recursively."""
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
+    assert rounded(first.json(), 12) == rounded(json.loads(json.dumps(fresh)), 12)
 
 
 def test_migration_flows_add_up_to_both_dates(
