@@ -103,12 +103,26 @@ def stored_run(mart: Mart, segmentation: str, as_of: dt.date | None = None) -> S
         runs = runs.filter(runs.as_of <= ibis.literal(as_of, "date"))
     latest = scalar(runs.as_of.max())
     if latest is None:
-        when = f" on or before {as_of}" if as_of is not None else ""
-        raise MartError(
-            f"segmentation '{segmentation}' (version {version}) has no stored results{when}; "
-            "run it as of an earlier date first."
-        )
+        raise _none_stored(mart, segmentation, version, as_of)
     return StoredRun(segmentation, version, latest)
+
+
+def _none_stored(mart: Mart, segmentation: str, version: int, as_of: dt.date | None) -> MartError:
+    """The error of a segmentation with no results (on or before ``as_of``): it names the
+    earliest stored date, the one a date given must not precede."""
+    a = mart.table("assignments")
+    mine = a.filter((a.segmentation == segmentation) & (a.version == version))
+    earliest = scalar(mine.as_of.min())
+    if as_of is None or earliest is None:
+        return MartError(
+            f"segmentation '{segmentation}' (version {version}) has no stored results; "
+            "run it first."
+        )
+    return MartError(
+        f"segmentation '{segmentation}' (version {version}) has no stored results on or "
+        f"before {as_of}; its earliest are as of {earliest}. Ask for that date or a later "
+        f"one, or run it as of {as_of} first."
+    )
 
 
 def segment_labels(mart: Mart, run: StoredRun) -> ir.Table:
