@@ -7,6 +7,7 @@ the CLI runs a command on one copy of the mart and the method on another.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 import ibis
 import pandas as pd
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import segmint
@@ -24,6 +26,7 @@ from segmint.cli.main import app
 from segmint.exceptions import InputError, MartError
 from segmint.scoring.campaigns import NO_COST_NOTE, CampaignExistsError
 from segmint.synth import synthesize
+from segmint.workflows import campaigns
 from segmint.workspace import Workspace
 
 SEGMENTS_AS_OF = "2025-06-30"
@@ -229,6 +232,40 @@ def test_the_loop_gives_what_the_cli_gives(
         assert rounded(json.loads(json.dumps(mine.as_dict()))) == rounded(measured)
         listed = json.loads(cli(mart, "campaign", "list", "--format", "json"))["data"]
         assert [c["campaign_id"] for c in listed] == ws.campaigns.list().campaign_id.tolist()
+
+
+def test_results_take_every_option_of_the_command(
+    shop: Path, tmp_path: Path, rounded: Callable[..., Any]
+) -> None:
+    """``ws.campaigns.results`` takes what ``segmint campaign results`` takes, by the
+    options' Python names, and measures as the command does with them."""
+    command = typer.main.get_command(app).commands["campaign"].commands["results"]  # type: ignore[attr-defined]
+    options = {p.name for p in command.params} - {"name", "mart", "format_"}
+    assert options <= {f.name for f in dataclasses.fields(campaigns.ResultsOptions)}
+    assert {"start", "planned_holdout"} <= options
+    mart = tmp_path / "shop.duckdb"
+    shutil.copy(shop, mart)
+    with segmint.connect(mart) as ws:
+        ws.campaigns.create("spring", "rfm", TARGETED, "email", holdout=0.2, as_of=SEGMENTS_AS_OF)
+    flags = ("--start", "2025-07-08", "--planned-holdout", "0.5", "--window-days", "10")
+    printed = json.loads(cli(mart, "campaign", "results", "spring", *flags, "--format", "json"))
+    with segmint.connect(mart, read_only=True) as ws:
+        mine = ws.campaigns.results(
+            "spring", start="2025-07-08", planned_holdout=0.5, window_days=10
+        )
+        planned = ws.campaigns.results("spring", window_days=10)
+        with pytest.raises(InputError, match=r"got 1\.5\. Set planned_holdout to the control"):
+            ws.campaigns.results("spring", planned_holdout=1.5)
+    assert rounded(json.loads(json.dumps(mine.as_dict()))) == rounded(printed)
+    assert mine.start == dt.date(2025, 7, 8) and mine.end == dt.date(2025, 7, 18)
+    assert planned.start == dt.date(2025, 7, 1)  # the campaign's own: the day after the segments
+    assert mine.planned_holdout == 0.5 and planned.planned_holdout == pytest.approx(0.2)
+    assert mine.srm is not None and planned.srm is not None
+    assert mine.srm.mismatch and not planned.srm.mismatch  # drawn at 20 %, checked against 50 %
+    refused = CliRunner().invoke(
+        app, ["campaign", "results", "spring", "--planned-holdout", "0", "--mart", str(mart)]
+    )
+    assert refused.exit_code != 0 and "Set --planned-holdout to the control" in refused.output
 
 
 @pytest.mark.parametrize(
