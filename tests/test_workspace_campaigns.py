@@ -26,7 +26,10 @@ from segmint.cli.main import app
 from segmint.exceptions import InputError, MartError
 from segmint.scoring.campaigns import NO_COST_NOTE, CampaignExistsError
 from segmint.synth import synthesize
+from segmint.views.customers import audience
 from segmint.workflows import campaigns
+from segmint.workflows.assignments import export_assignments
+from segmint.workflows.privacy import ExportOptions
 from segmint.workspace import Workspace
 
 SEGMENTS_AS_OF = "2025-06-30"
@@ -189,6 +192,62 @@ def test_only_consenting_unsuppressed_customers_are_drawn_and_sent(
     assert target not in set(pd.read_csv(manifest.path, dtype=str).customer_id)
     assert manifest.content["counts"]["n_without_consent"] == 1
     assert ws.campaigns.results("spring").n_target == created.n_target  # intention to treat
+
+
+def test_a_person_suppressed_and_without_consent_counts_as_suppressed_in_every_export(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Every export for contact removes the suppressed first, then checks consent: a person
+    on ``suppressions`` without consent is counted once, as suppressed, by campaign
+    creation, its send list, assignments, recommendations and the API's audiences, and in
+    their audit entries."""
+    lacking = sorted(in_segments(ws, TARGETED) - email_consenting(ws))
+    both = lacking[0]
+    ws.create_table("suppressions", ibis.memtable({"customer_id": [both]}))
+    created = ws.campaigns.create("spring", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF)
+    assert (created.counts.n_suppressed, created.counts.n_without_consent) == (1, len(lacking) - 1)
+    target = members(ws, "spring").query("group == 'target'").customer_id.iloc[0]
+    withdraw_email_consent(ws, target, tmp_path)  # a target member who withdrew, then
+    ws.insert("suppressions", ibis.memtable({"customer_id": [target]}))  # then was listed
+    consenting = email_consenting(ws)
+    assert both not in consenting and target not in consenting
+
+    def expected(candidates: set[str]) -> dict[str, int]:
+        suppressed = candidates & {both, target}
+        return {
+            "n_suppressed": len(suppressed),
+            "n_without_consent": len(candidates - suppressed - consenting),
+        }
+
+    def counted(details: dict[str, Any]) -> dict[str, int]:
+        return {k: details[k] for k in ("n_suppressed", "n_without_consent")}
+
+    manifest = ws.campaigns.export("spring", tmp_path / "spring.csv")
+    assert counted(manifest.content["counts"]) == {"n_suppressed": 1, "n_without_consent": 0}
+    everyone = set(ws.assignments("rfm", SEGMENTS_AS_OF).customer_id)
+    options = ExportOptions(channel="email")
+    written = export_assignments(ws, "rfm", tmp_path / "rfm.csv", SEGMENTS_AS_OF, options)
+    assert counted(written.eligible.counts()) == expected(everyone) != expected(set())
+    rfm = ws.assignments("rfm", SEGMENTS_AS_OF)
+    segment = str(rfm.loc[rfm.customer_id == both, "segment"].iloc[0])
+    day = dt.date.fromisoformat(SEGMENTS_AS_OF)
+    served = audience(ws, "rfm", segment, day, "email")
+    in_segment = set(rfm.loc[rfm.segment == segment, "customer_id"])
+    assert {
+        "n_suppressed": served.excluded_suppressed,
+        "n_without_consent": served.excluded_without_consent,
+    } == expected(in_segment)
+    ws.recommend.fit(as_of=SEGMENTS_AS_OF)
+    lists = ws.recommend.export(tmp_path / "lists.csv", channel="email")
+    with_lists = set(ws.table("recommendations").customer_id.to_pandas())
+    assert {both, target} <= with_lists
+    assert counted(vars(lists)) == expected(with_lists)
+    logged = [e for e in ws.audit().entries if e.action == "export"]
+    assert [counted(e.details) for e in logged] == [
+        {"n_suppressed": 1, "n_without_consent": 0},
+        expected(everyone),
+        expected(with_lists),
+    ]
 
 
 def test_the_loop_gives_what_the_cli_gives(
