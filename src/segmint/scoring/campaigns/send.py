@@ -114,7 +114,7 @@ def send_list(
         str(channel),
         n_kept - n_allowed,
         f"campaign '{campaign_id}' is sent by {channel}",
-        f"its {n_kept:,} target members not suppressed",
+        f"its {n_target:,} target members",
     )
     return SendList(
         campaign=campaign_id,
