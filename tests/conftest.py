@@ -193,6 +193,26 @@ def earlier_version() -> Callable[[Mart], None]:
     return stored_before_btyd_monetary
 
 
+def rounded_floats(value: Any, digits: int = 9) -> Any:
+    """``value`` with every float rounded to ``digits`` significant digits, recursively
+    through dicts and lists. The engine sums in parallel, in any order: two runs of one
+    query, or a result and its JSON, agree up to their last few bits, not exactly."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, dict):
+        return {k: rounded_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded_floats(v, digits) for v in value]
+    return value
+
+
+@pytest.fixture
+def rounded() -> Callable[..., Any]:
+    """:func:`rounded_floats`, for comparing engine results in any test folder (a fixture:
+    the tests folder is not a package to import from)."""
+    return rounded_floats
+
+
 @pytest.fixture(params=["Etc/GMT-14", "Etc/GMT+12"])
 def far_time_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The process's local time zone set to UTC+14, then to UTC-12 (POSIX names flip the

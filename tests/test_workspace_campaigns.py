@@ -7,15 +7,18 @@ the CLI runs a command on one copy of the mart and the method on another.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import segmint
@@ -23,6 +26,10 @@ from segmint.cli.main import app
 from segmint.exceptions import InputError, MartError
 from segmint.scoring.campaigns import NO_COST_NOTE, CampaignExistsError
 from segmint.synth import synthesize
+from segmint.views.customers import audience
+from segmint.workflows import campaigns
+from segmint.workflows.assignments import export_assignments
+from segmint.workflows.privacy import ExportOptions
 from segmint.workspace import Workspace
 
 SEGMENTS_AS_OF = "2025-06-30"
@@ -187,7 +194,65 @@ def test_only_consenting_unsuppressed_customers_are_drawn_and_sent(
     assert ws.campaigns.results("spring").n_target == created.n_target  # intention to treat
 
 
-def test_the_loop_gives_what_the_cli_gives(shop: Path, tmp_path: Path) -> None:
+def test_a_person_suppressed_and_without_consent_counts_as_suppressed_in_every_export(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Every export for contact removes the suppressed first, then checks consent: a person
+    on ``suppressions`` without consent is counted once, as suppressed, by campaign
+    creation, its send list, assignments, recommendations and the API's audiences, and in
+    their audit entries."""
+    lacking = sorted(in_segments(ws, TARGETED) - email_consenting(ws))
+    both = lacking[0]
+    ws.create_table("suppressions", ibis.memtable({"customer_id": [both]}))
+    created = ws.campaigns.create("spring", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF)
+    assert (created.counts.n_suppressed, created.counts.n_without_consent) == (1, len(lacking) - 1)
+    target = members(ws, "spring").query("group == 'target'").customer_id.iloc[0]
+    withdraw_email_consent(ws, target, tmp_path)  # a target member who withdrew, then
+    ws.insert("suppressions", ibis.memtable({"customer_id": [target]}))  # then was listed
+    consenting = email_consenting(ws)
+    assert both not in consenting and target not in consenting
+
+    def expected(candidates: set[str]) -> dict[str, int]:
+        suppressed = candidates & {both, target}
+        return {
+            "n_suppressed": len(suppressed),
+            "n_without_consent": len(candidates - suppressed - consenting),
+        }
+
+    def counted(details: dict[str, Any]) -> dict[str, int]:
+        return {k: details[k] for k in ("n_suppressed", "n_without_consent")}
+
+    manifest = ws.campaigns.export("spring", tmp_path / "spring.csv")
+    assert counted(manifest.content["counts"]) == {"n_suppressed": 1, "n_without_consent": 0}
+    everyone = set(ws.assignments("rfm", SEGMENTS_AS_OF).customer_id)
+    options = ExportOptions(channel="email")
+    written = export_assignments(ws, "rfm", tmp_path / "rfm.csv", SEGMENTS_AS_OF, options)
+    assert counted(written.eligible.counts()) == expected(everyone) != expected(set())
+    rfm = ws.assignments("rfm", SEGMENTS_AS_OF)
+    segment = str(rfm.loc[rfm.customer_id == both, "segment"].iloc[0])
+    day = dt.date.fromisoformat(SEGMENTS_AS_OF)
+    served = audience(ws, "rfm", segment, day, "email")
+    in_segment = set(rfm.loc[rfm.segment == segment, "customer_id"])
+    assert {
+        "n_suppressed": served.excluded_suppressed,
+        "n_without_consent": served.excluded_without_consent,
+    } == expected(in_segment)
+    ws.recommend.fit(as_of=SEGMENTS_AS_OF)
+    lists = ws.recommend.export(tmp_path / "lists.csv", channel="email")
+    with_lists = set(ws.table("recommendations").customer_id.to_pandas())
+    assert {both, target} <= with_lists
+    assert counted(vars(lists)) == expected(with_lists)
+    logged = [e for e in ws.audit().entries if e.action == "export"]
+    assert [counted(e.details) for e in logged] == [
+        {"n_suppressed": 1, "n_without_consent": 0},
+        expected(everyone),
+        expected(with_lists),
+    ]
+
+
+def test_the_loop_gives_what_the_cli_gives(
+    shop: Path, tmp_path: Path, rounded: Callable[..., Any]
+) -> None:
     mart = tmp_path / "cli.duckdb"
     shutil.copy(shop, mart)
     shutil.copy(shop, tmp_path / "api.duckdb")
@@ -223,9 +288,43 @@ def test_the_loop_gives_what_the_cli_gives(shop: Path, tmp_path: Path) -> None:
         mine = ws.campaigns.results(
             "spring", window_days=21, segmentation="rfm", min_segment_size=5
         )
-        assert _rounded(json.loads(json.dumps(mine.as_dict()))) == _rounded(measured)
+        assert rounded(json.loads(json.dumps(mine.as_dict()))) == rounded(measured)
         listed = json.loads(cli(mart, "campaign", "list", "--format", "json"))["data"]
         assert [c["campaign_id"] for c in listed] == ws.campaigns.list().campaign_id.tolist()
+
+
+def test_results_take_every_option_of_the_command(
+    shop: Path, tmp_path: Path, rounded: Callable[..., Any]
+) -> None:
+    """``ws.campaigns.results`` takes what ``segmint campaign results`` takes, by the
+    options' Python names, and measures as the command does with them."""
+    command = typer.main.get_command(app).commands["campaign"].commands["results"]  # type: ignore[attr-defined]
+    options = {p.name for p in command.params} - {"name", "mart", "format_"}
+    assert options <= {f.name for f in dataclasses.fields(campaigns.ResultsOptions)}
+    assert {"start", "planned_holdout"} <= options
+    mart = tmp_path / "shop.duckdb"
+    shutil.copy(shop, mart)
+    with segmint.connect(mart) as ws:
+        ws.campaigns.create("spring", "rfm", TARGETED, "email", holdout=0.2, as_of=SEGMENTS_AS_OF)
+    flags = ("--start", "2025-07-08", "--planned-holdout", "0.5", "--window-days", "10")
+    printed = json.loads(cli(mart, "campaign", "results", "spring", *flags, "--format", "json"))
+    with segmint.connect(mart, read_only=True) as ws:
+        mine = ws.campaigns.results(
+            "spring", start="2025-07-08", planned_holdout=0.5, window_days=10
+        )
+        planned = ws.campaigns.results("spring", window_days=10)
+        with pytest.raises(InputError, match=r"got 1\.5\. Set planned_holdout to the control"):
+            ws.campaigns.results("spring", planned_holdout=1.5)
+    assert rounded(json.loads(json.dumps(mine.as_dict()))) == rounded(printed)
+    assert mine.start == dt.date(2025, 7, 8) and mine.end == dt.date(2025, 7, 18)
+    assert planned.start == dt.date(2025, 7, 1)  # the campaign's own: the day after the segments
+    assert mine.planned_holdout == 0.5 and planned.planned_holdout == pytest.approx(0.2)
+    assert mine.srm is not None and planned.srm is not None
+    assert mine.srm.mismatch and not planned.srm.mismatch  # drawn at 20 %, checked against 50 %
+    refused = CliRunner().invoke(
+        app, ["campaign", "results", "spring", "--planned-holdout", "0", "--mart", str(mart)]
+    )
+    assert refused.exit_code != 0 and "Set --planned-holdout to the control" in refused.output
 
 
 @pytest.mark.parametrize(
@@ -332,15 +431,3 @@ def test_a_read_only_workspace_measures_but_refuses_to_create_or_export(
         assert ws.campaigns.results("K001").campaign == "K001"
         assert len(ws.campaigns.list()) == 3
     assert not (tmp_path / "k.csv").exists()
-
-
-def _rounded(value: object) -> object:
-    """``value`` with every float rounded to 9 significant digits, recursively (the
-    engine's parallel sums may differ in their last digits)."""
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value

@@ -100,12 +100,16 @@ class CampaignUseCases:
     def results(self, name: str, **settings: Any) -> CampaignResults:
         """Measure campaign ``name``: lifts with Welch, bootstrap and CUPED intervals, SRM,
         segments and ROI, intention to treat (fields of
-        :class:`~segmint.workflows.campaigns.ResultsOptions` as keywords: ``window_days=``,
-        ``pre_days=``, ``segmentation=``, ``attribute=``, ``min_segment_size=``,
-        ``cost_per_contact=``, ``n_resamples=``).
+        :class:`~segmint.workflows.campaigns.ResultsOptions` as keywords, the options of
+        ``segmint campaign results``: ``window_days=``, ``pre_days=``, ``segmentation=``,
+        ``attribute=``, ``min_segment_size=``, ``cost_per_contact=``, ``start=`` (the
+        window's first day in place of the campaign's start date), ``planned_holdout=``
+        (the control share the sample-ratio check expects, in place of the campaign's own);
+        and ``n_resamples=``).
 
         Raises:
-            MartError: no such campaign, or no start date.
+            MartError: no such campaign, or no start date and no ``start=``.
+            InputError: a bad window, date or planned holdout.
         """
         return campaigns.results(self.mart, name, campaigns.ResultsOptions(**settings))
 

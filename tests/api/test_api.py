@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from segmint.api.routes.segmentations import detail_of
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.cli.main import app as cli
 from segmint.mart import connect
+from segmint.mart.privacy.journal import pending
 from segmint.segmentation import store
 from segmint.serving.customer_lookup import customers_by_id
 from segmint.views.customer_view import customer_360
@@ -179,7 +182,10 @@ def test_health_says_when_the_first_profiles_are_warm(
 
 
 def test_segmentation_detail_served_from_cache_is_what_fastapi_would_encode(
-    client: TestClient, tokens: dict[Role, str], mart_path: Path
+    client: TestClient,
+    tokens: dict[Role, str],
+    mart_path: Path,
+    rounded: Callable[..., Any],
 ) -> None:
     first = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer]))
     again = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer]))
@@ -190,18 +196,7 @@ def test_segmentation_detail_served_from_cache_is_what_fastapi_would_encode(
         day = dashboard.resolve(mart, "rfm", None)
         fresh = jsonable_encoder(detail_of(mart, dashboard, "rfm", day))
     # the engine adds money in parallel, in any order: equal up to the last few bits
-    assert _rounded(first.json()) == _rounded(json.loads(json.dumps(fresh)))
-
-
-def _rounded(value: Any) -> Any:
-    """``value`` with every float rounded to 12 significant digits, recursively."""
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
+    assert rounded(first.json(), 12) == rounded(json.loads(json.dumps(fresh)), 12)
 
 
 def test_migration_flows_add_up_to_both_dates(
@@ -326,6 +321,51 @@ def test_audience_csv_for_admins_carries_contact_details(
     frame = pd.read_csv(io.StringIO(response.text))
     assert list(frame.columns[:2]) == ["customer_id", "email"]
     assert int(response.headers["x-excluded-without-consent"]) > 0
+
+
+def test_an_audience_takes_the_latest_segments_on_or_before_any_date(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    """Like ``segmint campaign create --as-of``: a day between two stored dates exports the
+    earlier one's members and says so (body, CSV header, audit entry)."""
+    with connect(mart_path, create=False) as mart:
+        earlier, latest = store.as_of_dates(mart, "rfm")[-2:]
+        stored = store.assignments(mart, "rfm", earlier).execute()
+    between = earlier + dt.timedelta(days=1)
+    assert between < latest
+    headers = bearer(tokens[Role.analyst])
+    url = f"/api/v1/audiences/rfm/Champions?channel=email&as_of={between}"
+    body = client.get(url, headers=headers).json()
+    assert body["as_of"] == earlier.isoformat() and body["as_of_requested"] == between.isoformat()
+    members = set(stored[stored.segment == "Champions"].customer_id)
+    served = {r["customer_id"] for r in body["data"]}
+    assert served and served <= members
+    assert len(served) + body["excluded_without_consent"] + body["excluded_suppressed"] == len(
+        members
+    )
+    line = pending(mart_path)[-1]
+    assert line.details["segments_as_of"] == earlier.isoformat()
+    assert line.details["as_of_requested"] == between.isoformat()
+    as_csv = client.get(url + "&format=csv", headers=headers)
+    assert as_csv.headers["x-segments-as-of"] == earlier.isoformat()
+    assert f"-{earlier.isoformat()}-email.csv" in as_csv.headers["content-disposition"]
+    latest_body = client.get(url.replace(str(between), str(latest)), headers=headers).json()
+    assert latest_body["as_of"] == latest.isoformat()
+
+
+def test_an_audience_before_the_first_stored_segments_is_refused_naming_the_earliest(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    with connect(mart_path, create=False) as mart:
+        earliest = store.as_of_dates(mart, "rfm")[0]
+    before = earliest - dt.timedelta(days=1)
+    response = client.get(
+        f"/api/v1/audiences/rfm/Champions?as_of={before}", headers=bearer(tokens[Role.analyst])
+    )
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert f"no stored results on or before {before}" in detail
+    assert f"earliest are as of {earliest}" in detail
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:

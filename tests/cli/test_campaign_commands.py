@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pyarrow.parquet as pq
@@ -143,14 +145,14 @@ def test_export_writes_the_send_list_and_its_manifest(shop: Segmint, tmp_path: P
         )
 
 
-def test_results_json_is_the_workflow_s(shop: Segmint) -> None:
+def test_results_json_is_the_workflow_s(shop: Segmint, rounded: Callable[..., Any]) -> None:
     result = shop("campaign", "results", "K003", "--format", "json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     with connect(shop.mart, read_only=True) as mart:
         expected = campaigns.results(mart, "K003").as_dict()
     # equal up to the last digits of the engine's parallel sums
-    assert _rounded(payload) == _rounded(json.loads(json.dumps(expected)))
+    assert rounded(payload) == rounded(json.loads(json.dumps(expected)))
     assert set(payload) >= {"campaign", "groups", "srm_p", "lift", "segments", "roi"}
     assert set(payload["lift"]["revenue_per_member"]) >= {"abs", "rel", "ci95", "cuped_ci95"}
     human = shop(
@@ -327,14 +329,3 @@ def test_help_lists_every_command() -> None:
     text = CliRunner().invoke(app, ["campaign", "--help"]).stdout
     for command in ("create", "power", "export", "results", "list"):
         assert command in text
-
-
-def _rounded(value: object) -> object:
-    """``value`` with every float rounded to 9 significant digits, recursively."""
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value

@@ -11,7 +11,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,7 +96,10 @@ def test_a_cost_per_contact_given_to_results_prices_the_return(loaded: Segmint) 
 
 
 def test_the_walkthrough_s_python_gives_its_command_s_numbers(
-    loaded: Segmint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    loaded: Segmint,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rounded: Callable[..., Any],
 ) -> None:
     """The walkthrough's command and its Python block, as written in docs/campaigns.md, on
     the mart as ``segmint.duckdb`` in the working folder."""
@@ -110,17 +115,5 @@ def test_the_walkthrough_s_python_gives_its_command_s_numbers(
     names: dict[str, object] = {}
     exec(compile(block, "docs/campaigns.md", "exec"), names)
     measured = names["results"].as_dict()  # type: ignore[attr-defined]
-    assert _rounded(json.loads(json.dumps(measured))) == _rounded(json.loads(printed.stdout))
+    assert rounded(json.loads(json.dumps(measured))) == rounded(json.loads(printed.stdout))
     assert measured["roi"]["contact_cost"] == pytest.approx(2_130.70)
-
-
-def _rounded(value: object) -> object:
-    """``value`` with every float rounded to 9 significant digits, recursively (the engine
-    sums in any order on its threads)."""
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value

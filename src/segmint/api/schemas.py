@@ -169,7 +169,13 @@ class Audience(BaseModel):
 
     segmentation: str
     segment: str
-    as_of: dt.date
+    as_of: dt.date = Field(
+        description="The date of the segments exported: the segmentation's latest stored "
+        "results on or before `as_of_requested` (its latest when none was asked for)."
+    )
+    as_of_requested: dt.date | None = Field(
+        default=None, description="The `as_of` asked for, when one was."
+    )
     channel: str
     count: int
     excluded_without_consent: int

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from segmint.cli._campaign_options import day
 from segmint.cli._campaign_output import Format, FormatOpt, print_list
 from segmint.cli._options import MartOption
 from segmint.cli._output import steps, user_errors
@@ -20,6 +21,17 @@ from segmint.cli.preload import preload
 from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS, MIN_SEGMENT_SIZE
 
 Opt = typer.Option
+StartOpt = Annotated[
+    str | None,
+    Opt("--start", help="First day of the response window, YYYY-MM-DD (default: the campaign's)."),
+]
+PlannedHoldoutOpt = Annotated[
+    float | None,
+    Opt(
+        "--planned-holdout",
+        help="Control share planned, for the sample-ratio check (default: the campaign's).",
+    ),
+]
 
 
 @user_errors
@@ -52,6 +64,8 @@ def results(
             help="Cost of one contact, for ROI (default: the campaign's own, else 0).",
         ),
     ] = None,
+    start: StartOpt = None,
+    planned_holdout: PlannedHoldoutOpt = None,
     mart: MartOption = None,
     format_: FormatOpt = Format.human,
 ) -> None:
@@ -67,6 +81,8 @@ def results(
         attribute=attribute,
         min_segment_size=min_segment_size,
         cost_per_contact=cost_per_contact,
+        start=day(start, "--start"),
+        planned_holdout=planned_holdout,
     )
     preload("scipy.special")  # Student's t of the Welch intervals
     with connect(mart, read_only=True) as m, steps(f"measuring {name}"):

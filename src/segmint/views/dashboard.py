@@ -27,6 +27,7 @@ from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.mart.privacy import records_consent
+from segmint.scoring.campaigns.audience import stored_run
 from segmint.segmentation import store
 from segmint.views import scores
 from segmint.views.cache import ResultCache
@@ -208,6 +209,26 @@ class Dashboard:
             return dates[-1]
         day = parse_as_of(as_of) if param is None else parse_query_date(as_of, param)
         return stored_day(day, dates, f"segmentation '{segmentation}' has no results")
+
+    def latest_on_or_before(
+        self, mart: Mart, segmentation: str, as_of: str | dt.date | None
+    ) -> dt.date:
+        """The date of ``segmentation``'s latest results on or before ``as_of`` (its latest
+        when None): segments as they stood that day, read as ``segmint campaign create
+        --as-of`` reads them (:func:`~segmint.scoring.campaigns.audience.stored_run`), for
+        exports that take any date rather than a stored one (cached).
+
+        Raises:
+            InputError: ``as_of`` is not a YYYY-MM-DD date.
+            MartError: no results stored on or before that day; names the earliest.
+        """
+        dates = self.dates(mart, segmentation)
+        if as_of is None or as_of == "":
+            return dates[-1]
+        day = parse_query_date(as_of, "as_of")
+        return self.catalogue.get(
+            ("on_or_before", segmentation, day), lambda: stored_run(mart, segmentation, day).as_of
+        )
 
     def segments(self, mart: Mart, segmentation: str, day: dt.date) -> list[str]:
         """Names of the segments of ``segmentation`` stored as of ``day`` (cached)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segmint.exceptions import AdvisedInputError
 from segmint.features.asof import EXAMPLE_DAY, AsOf, check_as_of, parse_as_of
 from segmint.mart import Mart, privacy
 from segmint.models.experiments import PowerResult, two_proportion_power
@@ -215,6 +216,11 @@ class ResultsOptions:
         cost_per_contact: the cost of one contact for ROI, in place of the campaign's own
             (a campaign loaded from files, such as Hillstrom's, may record none).
         n_resamples: bootstrap resamples.
+        start: the first day of the response window, in place of the campaign's start
+            date; a date, a datetime or ``YYYY-MM-DD`` text, as ``as_of``.
+        planned_holdout: the control share planned, for the sample-ratio check, in place
+            of the campaign's own (a campaign loaded from files may record none, and the
+            check is then skipped).
     """
 
     window_days: int = DEFAULT_WINDOW_DAYS
@@ -224,6 +230,8 @@ class ResultsOptions:
     min_segment_size: int = MIN_SEGMENT_SIZE
     cost_per_contact: float | None = None
     n_resamples: int = 2_000
+    start: AsOf | None = None
+    planned_holdout: float | None = None
 
 
 def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> CampaignResults:
@@ -244,6 +252,22 @@ def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> Cam
         min_segment_size=o.min_segment_size,
         cost_per_contact=o.cost_per_contact,
         n_resamples=o.n_resamples,
+        start=_day(o.start, "start"),
+        planned_holdout=_planned_holdout(o.planned_holdout),
+    )
+
+
+def _planned_holdout(value: float | None) -> float | None:
+    """``planned_holdout`` when given, checked to be a share strictly between 0 and 1.
+
+    Raises:
+        InputError: another number; the advice names the option as the caller spells it.
+    """
+    if value is None or 0.0 < value < 1.0:
+        return value
+    raise AdvisedInputError(
+        f"the planned holdout must be a share strictly between 0 and 1; got {value}.",
+        "Set {planned_holdout} to the control share the campaign was drawn with (e.g. 0.1).",
     )
 
 

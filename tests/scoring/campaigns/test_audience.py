@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import pyarrow as pa
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
 from segmint.scoring.campaigns import SUPPRESSIONS_TABLE, eligible_audience
+from segmint.scoring.campaigns.audience import stored_run
 
 
 def _expected(retailer: dict[str, pa.Table], types: set[str], channel: str) -> set[str]:
@@ -75,6 +78,17 @@ def test_unknown_segmentation_and_empty_choices(synthetic: Mart) -> None:
         InputError, match=r"choose at least one segment .* Name one with segments \(e\.g\."
     ):
         eligible_audience(synthetic, "latent", [], "email")
+
+
+def test_a_date_before_the_first_stored_results_names_the_earliest(synthetic: Mart) -> None:
+    run = stored_run(synthetic, "latent")
+    assert stored_run(synthetic, "latent", run.as_of + dt.timedelta(days=30)) == run
+    before = run.as_of - dt.timedelta(days=1)
+    with pytest.raises(
+        MartError,
+        match=rf"no stored results on or before {before}; its earliest are as of {run.as_of}\.",
+    ):
+        stored_run(synthetic, "latent", before)
 
 
 def test_a_suppressions_table_without_ids_says_which_list_it_is(synthetic: Mart) -> None:

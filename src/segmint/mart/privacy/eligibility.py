@@ -19,6 +19,10 @@ extracts), so that consent and erasure are decided in one place:
    wins from then on. A campaign whose member withdrew after the groups were drawn leaves
    them out of the send, while its results keep them in their group (intention to treat).
 
+The rules apply in this order, and so do campaigns (:mod:`segmint.scoring.campaigns.exclusions`):
+a person both suppressed and without consent counts as suppressed (``n_suppressed``), in
+every export and audit entry.
+
 Exports without a channel (data for analysis, not for contacting anyone) apply the
 list of forgotten people only; they may also replace ids by keyed pseudonyms
 (:func:`segmint.mart.privacy.pseudonymise_column`, or :func:`prepare_export`, which does

@@ -1,4 +1,4 @@
-"""Who a campaign may contact: members of chosen segments, consenting, not suppressed.
+"""Who a campaign may contact: members of chosen segments, not suppressed, consenting.
 
 The audience is fixed *before* randomising, so target and control are drawn from the
 same eligible customers and the control group is a fair comparison:
@@ -6,14 +6,15 @@ same eligible customers and the control group is a fair comparison:
 1. **Segments.** Customers whose stored segment in segmentation ``S`` is one of the
    chosen ones, as of the latest stored date (or the latest on or before ``as_of``), in
    the version stored last.
-2. **Consent.** The customer's latest consent for the campaign's channel (by
-   ``updated_at``) must be granted; no consent on record means no contact.
-3. **Suppression.** Customers on a suppression list are removed
+2. **Suppression.** Customers on a suppression list are removed
    (:func:`~segmint.scoring.campaigns.exclusions.not_suppressed`, the one hook for
    suppression lists), and callers can pass their own list (``suppressed=``).
+3. **Consent.** The customer's latest consent for the campaign's channel (by
+   ``updated_at``) must be granted; no consent on record means no contact.
 
-Each step's losses are counted, so the export manifest and the CLI can say how many
-customers consent and suppression removed. Everything is an Ibis expression over the
+Each step's losses are counted, in this order, as every export for contact counts them
+(:func:`segmint.mart.privacy.eligible_for_export`): a suppressed person counts as
+suppressed whatever their consent, and ``n_without_consent`` counts the others only. Everything is an Ibis expression over the
 mart: segment names, channels and identifiers are values, never SQL text.
 """
 
@@ -47,10 +48,11 @@ class AudienceCounts:
 
     Attributes:
         n_in_segments: customers in the chosen segments.
-        n_without_consent: of them, left out: no granted consent for the channel.
-        n_suppressed: of the rest, left out as suppressed: forgotten (the privacy list
-            ``suppression``), in the mart's ``suppressions`` table of customers campaigns
-            must not contact, or in the list the caller gave.
+        n_without_consent: of those not suppressed, left out: no granted consent for the
+            channel.
+        n_suppressed: of the customers in the segments, left out as suppressed, whatever
+            their consent: forgotten (the privacy list ``suppression``), on the mart's
+            ``suppressions`` table for the channel, or in the list the caller gave.
         n_eligible: the customers left, who are split into target and control.
     """
 
@@ -103,12 +105,26 @@ def stored_run(mart: Mart, segmentation: str, as_of: dt.date | None = None) -> S
         runs = runs.filter(runs.as_of <= ibis.literal(as_of, "date"))
     latest = scalar(runs.as_of.max())
     if latest is None:
-        when = f" on or before {as_of}" if as_of is not None else ""
-        raise MartError(
-            f"segmentation '{segmentation}' (version {version}) has no stored results{when}; "
-            "run it as of an earlier date first."
-        )
+        raise _none_stored(mart, segmentation, version, as_of)
     return StoredRun(segmentation, version, latest)
+
+
+def _none_stored(mart: Mart, segmentation: str, version: int, as_of: dt.date | None) -> MartError:
+    """The error of a segmentation with no results (on or before ``as_of``): it names the
+    earliest stored date, the one a date given must not precede."""
+    a = mart.table("assignments")
+    mine = a.filter((a.segmentation == segmentation) & (a.version == version))
+    earliest = scalar(mine.as_of.min())
+    if as_of is None or earliest is None:
+        return MartError(
+            f"segmentation '{segmentation}' (version {version}) has no stored results; "
+            "run it first."
+        )
+    return MartError(
+        f"segmentation '{segmentation}' (version {version}) has no stored results on or "
+        f"before {as_of}; its earliest are as of {earliest}. Ask for that date or a later "
+        f"one, or run it as of {as_of} first."
+    )
 
 
 def segment_labels(mart: Mart, run: StoredRun) -> ir.Table:
@@ -193,19 +209,20 @@ def _check_choice(chosen: Sequence[str], channel: str) -> None:
 
 def _counts(flagged: ir.Table) -> AudienceCounts:
     """The audience's counts in one pass over the customers of the segments, each flagged
-    as consenting (``_allowed``) and as not suppressed (``_kept``)."""
+    as consenting (``_allowed``) and as not suppressed (``_kept``): suppression first, so
+    a suppressed person counts as suppressed whatever their consent."""
     counts = rows(
         flagged.aggregate(
             n_in=flagged.count(),
-            n_allowed=flagged.count(where=flagged._allowed),
+            n_kept=flagged.count(where=flagged._kept),
             n_eligible=flagged.count(where=flagged._allowed & flagged._kept),
         )
     )[0]
-    n_in, n_allowed, n_eligible = (int(counts[c]) for c in ("n_in", "n_allowed", "n_eligible"))
+    n_in, n_kept, n_eligible = (int(counts[c]) for c in ("n_in", "n_kept", "n_eligible"))
     return AudienceCounts(
         n_in_segments=n_in,
-        n_without_consent=n_in - n_allowed,
-        n_suppressed=n_allowed - n_eligible,
+        n_without_consent=n_kept - n_eligible,
+        n_suppressed=n_in - n_kept,
         n_eligible=n_eligible,
     )
 

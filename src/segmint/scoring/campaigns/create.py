@@ -320,8 +320,8 @@ def _audience(
     if counts.n_eligible < 2:
         raise InputError(
             f"campaign '{design.name}' would reach {counts.n_eligible} customer(s): of "
-            f"{counts.n_in_segments:,} in the segments, {counts.n_without_consent:,} lack consent "
-            f"for {audience.channel} and {counts.n_suppressed:,} are suppressed."
+            f"{counts.n_in_segments:,} in the segments, {counts.n_suppressed:,} are suppressed "
+            f"and {counts.n_without_consent:,} of the others lack consent for {audience.channel}."
             + _no_consents_hint(mart, audience.channel)
         )
     if design.select_share is None or design.select_from is None:

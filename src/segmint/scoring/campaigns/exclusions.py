@@ -2,11 +2,10 @@
 
 The two rules every campaign applies, in one place, both when the groups are drawn
 (:mod:`.audience`, before randomising) and again when the target group is exported for
-sending (:mod:`.send`, with consent read *at export time*):
+sending (:mod:`.send`, with consent read *at export time*). They apply in this order, as
+in every other export for contact, and are counted so: a person suppressed counts as
+suppressed whatever their consent.
 
-- :func:`consenting`: the customer's latest consent for the channel must be granted, as
-  every export decides it (:func:`segmint.mart.privacy.consenting`: rows without a time
-  count as the oldest, a withdrawal wins a tie, no consent on record means no contact).
 - :func:`not_suppressed`: forgotten people are removed (the mart's keyed-hash suppression
   list, :func:`segmint.mart.privacy.without_suppressed`), and so are the customers of a
   ``suppressions`` table (``customer_id``, optionally ``channel``; a null channel
@@ -14,6 +13,9 @@ sending (:mod:`.send`, with consent read *at export time*):
   function is the one hook campaigns use, so creation and export apply the same lists; the
   ``suppressions`` table is read by :func:`segmint.mart.privacy.do_not_contact`, which every
   other export for contact applies too (:func:`segmint.mart.privacy.eligible_for_export`).
+- :func:`consenting`: the customer's latest consent for the channel must be granted, as
+  every export decides it (:func:`segmint.mart.privacy.consenting`: rows without a time
+  count as the oldest, a withdrawal wins a tie, no consent on record means no contact).
 
 Both are Ibis expressions over the mart; channels and ids are values, never SQL text.
 """

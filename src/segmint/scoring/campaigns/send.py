@@ -1,9 +1,10 @@
 """Exporting a campaign's target group for sending, with a manifest.
 
 The send list is the campaign's **target** group as assigned, minus the people who may
-not be contacted *now*: consent is read at export time (a member who withdrew after the
-groups were drawn is left out of the send) and the suppression list is applied again
-(:mod:`.exclusions`). The campaign's results keep every assigned member in their group
+not be contacted *now*: the suppression lists are applied again, then consent is read at
+export time (a member who withdrew after the groups were drawn is left out of the send)
+(:mod:`.exclusions`). A member both suppressed and without consent counts as suppressed,
+as in every export for contact (:func:`segmint.mart.privacy.eligible_for_export`). The campaign's results keep every assigned member in their group
 (intention to treat), so leaving someone out of the send never changes who is measured.
 
 :func:`write_send_list` writes the customer ids (CSV with formula-like cells escaped, or
@@ -50,10 +51,10 @@ class SendList:
         channel: the campaign's channel (consent is read for it).
         rows: ``customer_id`` of the target members who may be contacted now.
         n_target: members assigned to the target group.
-        n_without_consent: of them, left out: no granted consent now.
-        n_suppressed: of the rest, left out as suppressed: forgotten (the privacy list
-            ``suppression``), in the mart's ``suppressions`` table of customers campaigns
-            must not contact, or in the list given.
+        n_without_consent: of those not suppressed, left out: no granted consent now.
+        n_suppressed: of the target members, left out as suppressed, whatever their
+            consent: forgotten (the privacy list ``suppression``), on the mart's
+            ``suppressions`` table for the channel, or in the list given.
         exported_at: the moment consent was read (UTC, naive).
     """
 
@@ -105,23 +106,23 @@ def send_list(
     target = members.filter(
         (members.campaign_id == campaign_id) & (members["group"] == "target")
     ).select("customer_id")
-    allowed = target.semi_join(consenting(mart, str(channel), at=at), "customer_id")
-    kept = not_suppressed(mart, allowed, str(channel), extra=suppressed)
-    n_target, n_allowed, n_kept = (int(scalar(t.count())) for t in (target, allowed, kept))
+    kept = not_suppressed(mart, target, str(channel), extra=suppressed)
+    allowed = kept.semi_join(consenting(mart, str(channel), at=at), "customer_id")
+    n_target, n_kept, n_allowed = (int(scalar(t.count())) for t in (target, kept, allowed))
     refuse_unrecorded_channel(
         mart,
         str(channel),
-        n_target - n_allowed,
+        n_kept - n_allowed,
         f"campaign '{campaign_id}' is sent by {channel}",
         f"its {n_target:,} target members",
     )
     return SendList(
         campaign=campaign_id,
         channel=str(channel).strip().lower(),
-        rows=kept.order_by("customer_id"),
+        rows=allowed.order_by("customer_id"),
         n_target=n_target,
-        n_without_consent=n_target - n_allowed,
-        n_suppressed=n_allowed - n_kept,
+        n_without_consent=n_kept - n_allowed,
+        n_suppressed=n_target - n_kept,
         exported_at=at,
     )
 
