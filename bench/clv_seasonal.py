@@ -11,7 +11,10 @@ machine's load (``os.getloadavg``), to ``bench/results/<--out>.json``.
 
 With ``--truth`` (a synthetic retailer's ``ground_truth.parquet``) it also fits each
 seasonal form again and splits its holdout prediction by the customers' latent type next to
-what they bought, so a total error can be traced to the customers the model misjudges.
+what they bought, so a total error can be traced to the customers the model misjudges, and
+fits the seasonal BG/NBD on each type's customers alone: the synthetic retailer draws each
+type from its own gamma and beta distributions, so the per-type fits are the model without
+the misfit of one mixture for seven types, on the same customers.
 
 The synthetic retailer with a known December multiplier of 2.5:
 
@@ -35,9 +38,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 import segmint
+from segmint.features.btyd import transaction_days
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.mart import Mart
-from segmint.models.seasonal import MONTH_NAMES, SeasonalModel
+from segmint.models.seasonal import MONTH_NAMES, SeasonalInputs, SeasonalModel
 from segmint.scoring.clv_fit import fit_clv, holdout_purchases
 from segmint.workflows import clv
 
@@ -61,8 +65,36 @@ def multipliers(mart: Mart, calibration_end: dt.date) -> dict[str, Any]:
     }
 
 
+def type_calendars(mart: Mart, split: CalibrationHoldout, types: pd.DataFrame) -> pd.DataFrame:
+    """Repeat purchases (customer-days after the first) per latent type and calendar month
+    up to the calibration end: one row per type, January first."""
+    days = transaction_days(mart, split.calibration_end).execute()
+    first = days.groupby("customer_id")["day"].transform("min")
+    repeat = days[days["day"] > first].merge(types, on="customer_id")
+    month = pd.to_datetime(repeat["day"]).dt.month.rename("month")
+    counts = pd.crosstab(repeat["latent_type"], month)
+    return counts.reindex(columns=range(1, 13), fill_value=0)
+
+
+def own_fits(mart: Mart, split: CalibrationHoldout, frame: pd.DataFrame) -> pd.Series:
+    """Holdout purchases per latent type predicted by a seasonal BG/NBD fitted on that type's
+    customers alone (each type is one gamma/beta population: the misfit of one mixture
+    for seven is what separates this from the pooled fit)."""
+    calendars = type_calendars(mart, split, frame[["customer_id", "latent_type"]])
+    predicted = {}
+    for name, rows in frame.groupby("latent_type"):
+        calendar = SeasonalInputs(split.calibration_end, calendars.loc[name].to_numpy(float))
+        model = fit_clv(rows, "bgnbd-seasonal", calendar=calendar).predictor(rows)
+        purchases = model.predict_purchases(
+            split.holdout_weeks, rows["frequency"], rows["recency"], rows["T"]
+        )
+        predicted[name] = float(purchases.sum())
+    return pd.Series(predicted)
+
+
 def by_latent_type(mart: Mart, split: CalibrationHoldout, truth: Path) -> pd.DataFrame:
-    """Holdout purchases per latent type: actual, and predicted by each seasonal form."""
+    """Holdout purchases per latent type: actual, predicted by each seasonal form, and by
+    the seasonal BG/NBD fitted on each type alone (``bgnbd-seasonal by type``)."""
     types = pq.read_table(truth, columns=["customer_id", "latent_type"]).to_pandas()
     frame = split.frame.merge(types, on="customer_id", how="left")
     calendar = clv.purchase_calendar(mart, split.calibration_end)
@@ -71,6 +103,7 @@ def by_latent_type(mart: Mart, split: CalibrationHoldout, truth: Path) -> pd.Dat
     for name in ("bgnbd-seasonal", "mbgnbd-seasonal", "paretonbd-seasonal"):
         predicted = holdout_purchases(fit_clv(split.frame, name, calendar=calendar), split)
         columns[name] = pd.Series(predicted, index=frame.index).groupby(frame.latent_type).sum()
+    columns["bgnbd-seasonal by type"] = own_fits(mart, split, frame)
     table = pd.DataFrame(columns)
     table.loc["all"] = table.sum()
     return table

@@ -9,7 +9,7 @@ import pytest
 
 from segmint.synth.customers import customers_table, draw_population, pii_table
 from segmint.synth.history import History
-from segmint.synth.types import GENDERS, TYPES
+from segmint.synth.types import GENDERS, TYPE_NAMES, TYPES
 
 HISTORY = History.of_years(dt.date(2022, 1, 1), 2)
 
@@ -25,6 +25,14 @@ def test_population_ids_signups_and_tastes() -> None:
     assert set(np.unique(pop.type_index)) <= set(range(len(TYPES)))
     assert list(pop.favourite_category) == list(np.argmax(pop.category_weights, axis=1))
     assert list(pop.of_type("r")) == [TYPES[i].r for i in pop.type_index]
+
+
+def test_only_type_draws_every_customer_of_that_type() -> None:
+    mixed = draw_population(np.random.default_rng(5), 1, 3000, 7, HISTORY)
+    single = draw_population(np.random.default_rng(5), 1, 3000, 7, HISTORY, "one_and_done")
+    assert set(single.type_index.tolist()) == {TYPE_NAMES.index("one_and_done")}
+    assert len(set(mixed.type_index.tolist())) == len(TYPES)
+    assert single.ids.equals(mixed.ids)
 
 
 def test_population_is_reproducible_from_its_seed() -> None:

@@ -62,3 +62,14 @@ def test_synth_december_peak_puts_that_multiple_of_purchases_in_december(tmp_pat
     assert 2.5 < december / november < 5  # about 4 times November's (31 vs 30 days, campaigns)
     bad = runner.invoke(app, [*args, "--december-peak", "-1"])
     assert bad.exit_code != 0 and "--december-peak" in bad.output
+
+
+def test_synth_only_type_draws_every_customer_of_that_type(tmp_path: Path) -> None:
+    args = ["synth", "-n", "600", "--seed", "4", "--out", str(tmp_path), "--years", "1"]
+    result = runner.invoke(app, [*args, "--only-type", "bargain_hunter"])
+    assert result.exit_code == 0, result.output
+    types = pq.read_table(tmp_path / "ground_truth.parquet").column("latent_type").to_pylist()
+    assert len(types) == 600 and set(types) == {"bargain_hunter"}
+    bad = runner.invoke(app, [*args, "--only-type", "whale"])
+    assert bad.exit_code != 0 and "--only-type must be one of" in bad.output
+    assert "steady_regular" in bad.output

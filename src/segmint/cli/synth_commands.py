@@ -15,6 +15,23 @@ from segmint.exceptions import InputError
 if TYPE_CHECKING:
     from segmint.synth.writer import Format
 
+DecemberPeak = Annotated[
+    float | None,
+    typer.Option(
+        "--december-peak",
+        help="Known seasonality: December's purchase rate is this many times every other "
+        "month's (replaces the customer types' own seasonality), e.g. 2.5.",
+    ),
+]
+OnlyType = Annotated[
+    str | None,
+    typer.Option(
+        "--only-type",
+        help="Every customer of this latent type (e.g. steady_regular): one gamma and one "
+        "beta distribution, on which the BTYD models are correctly specified.",
+    ),
+]
+
 
 @user_errors
 def synth(
@@ -37,14 +54,8 @@ def synth(
         str, typer.Option(help="First day of the history, YYYY-MM-DD.")
     ] = "2023-01-01",
     years: Annotated[int, typer.Option(help="Length of the history in years.")] = 3,
-    december_peak: Annotated[
-        float | None,
-        typer.Option(
-            "--december-peak",
-            help="Known seasonality: December's purchase rate is this many times every other "
-            "month's (replaces the customer types' own seasonality), e.g. 2.5.",
-        ),
-    ] = None,
+    december_peak: DecemberPeak = None,
+    only_type: OnlyType = None,
 ) -> None:
     """Generate a synthetic retailer with a known true answer (one file per mart table)."""
     from segmint.synth import synthesize
@@ -68,6 +79,7 @@ def synth(
             fmt=file_format,
             on_progress=update,
             december_peak=december_peak,
+            only_type=only_type,
         )
     view = Table("file", "rows", title=f"{result.out_dir} ({result.seconds:.1f} s)")
     for name, rows in result.rows.items():

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from segmint.synth import reference
 from segmint.synth.columns import build_table, categorical, dates, format_ids, pick
 from segmint.synth.history import History
-from segmint.synth.types import ACQUISITION_CHANNELS, GENDERS, type_values
+from segmint.synth.types import ACQUISITION_CHANNELS, GENDERS, TYPE_NAMES, type_values
 
 _PREFERENCE_CONCENTRATION = 8.0  # Dirichlet concentration of personal category tastes
 
@@ -53,10 +53,23 @@ class Population:
 
 
 def draw_population(
-    rng: np.random.Generator, first_number: int, n: int, width: int, history: History
+    rng: np.random.Generator,
+    first_number: int,
+    n: int,
+    width: int,
+    history: History,
+    only_type: str | None = None,
 ) -> Population:
-    """Draw ``n`` customers numbered from ``first_number``, ids ``width`` digits wide."""
-    type_index = categorical(rng, type_values("share"), n)
+    """Draw ``n`` customers numbered from ``first_number``, ids ``width`` digits wide.
+
+    With ``only_type`` (a name in ``TYPE_NAMES``) every customer is of that type: a
+    population whose rates and dropout probabilities come from one gamma and one beta
+    distribution (a different retailer from the seed's mixed one).
+    """
+    shares = type_values("share")
+    if only_type is not None:
+        shares = np.where(np.asarray(TYPE_NAMES) == only_type, 1.0, 0.0)
+    type_index = categorical(rng, shares, n)
     tilt = type_values("signup_tilt")[type_index]
     u = rng.random(n)
     safe_tilt = np.where(np.abs(tilt) < 1e-9, 1e-9, tilt)

@@ -30,6 +30,7 @@ from segmint.synth.dirty import PLAN, as_text_dates, inject
 from segmint.synth.effects import EffectTotals, campaign_effects
 from segmint.synth.history import History
 from segmint.synth.purchases import simulate_purchases
+from segmint.synth.types import TYPE_NAMES
 from segmint.synth.web import EventCounters, events_table
 from segmint.synth.writer import Chunk, Format, TableFiles, write_chunks
 
@@ -80,11 +81,15 @@ def iter_chunks(
     years: int = 3,
     dirty_rate: float = 0.0,
     december_peak: float | None = None,
+    only_type: str | None = None,
 ) -> Iterator[Chunk]:
-    """Generate the retailer chunk by chunk (see :func:`generate` for the arguments)."""
+    """Generate the retailer chunk by chunk (see :func:`generate` and :func:`synthesize`
+    for the arguments)."""
     _validate(n_customers, years, dirty_rate)
     if december_peak is not None and not 0 < december_peak <= 50:
         raise InputError(f"--december-peak must be in (0, 50]; got {december_peak}.")
+    if only_type is not None and only_type not in TYPE_NAMES:
+        raise InputError(f"--only-type must be one of {', '.join(TYPE_NAMES)}; got {only_type!r}.")
     history = History.of_years(start, years, december_peak)
     catalogue = build_catalogue(_stream(seed, 0))
     campaigns = plan_campaigns(history)
@@ -94,7 +99,8 @@ def iter_chunks(
     totals = EffectTotals(campaigns)
     for index, first in enumerate(range(0, n_customers, CHUNK_SIZE)):
         rng = _stream(seed, 1, index)
-        pop = draw_population(rng, first + 1, min(CHUNK_SIZE, n_customers - first), width, history)
+        size = min(CHUNK_SIZE, n_customers - first)
+        pop = draw_population(rng, first + 1, size, width, history, only_type)
         customers, gender = customers_table(rng, pop, history)
         consents = consents_table(rng, pop, history)
         purchases = simulate_purchases(rng, pop, history, catalogue, next_order)
@@ -192,6 +198,7 @@ def synthesize(
     fmt: Format = "parquet",
     on_progress: Callable[[int], None] | None = None,
     december_peak: float | None = None,
+    only_type: str | None = None,
 ) -> SynthResult:
     """Generate the retailer chunk by chunk and write one file per table to ``out_dir``.
 
@@ -200,12 +207,16 @@ def synthesize(
     malformed lines (CSV) and ``dirty_manifest.json`` records every bad row added.
     ``december_peak`` gives every customer a known step seasonality (December's purchase
     rate that many times the other months'; :func:`segmint.synth.history.december_peak_intensity`).
+    ``only_type`` (a name in ``TYPE_NAMES``) makes every customer of that latent type: a
+    population of one gamma and one beta distribution, on which the BTYD models are
+    correctly specified (to tell their misfit of the seven-type mixture from other errors).
     """
     began = time.perf_counter()
 
     def chunks() -> Iterator[Chunk]:
         done = 0
-        for chunk in iter_chunks(n_customers, seed, start, years, dirty_rate, december_peak):
+        parts = iter_chunks(n_customers, seed, start, years, dirty_rate, december_peak, only_type)
+        for chunk in parts:
             yield chunk
             if "customers" not in chunk.tables:
                 continue  # the closing ground truth of the campaigns
