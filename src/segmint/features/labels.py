@@ -32,6 +32,7 @@ LABELS: dict[str, str] = {
     "city": "City",
     "postcode": "Postcode",
     "acquisition_channel": "Acquisition channel",
+    "email": "E-mail",
     # purchases
     "recency_days": "Days since last order",
     "frequency": "Orders",
