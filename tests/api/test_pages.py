@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
 from segmint.api.sessions import SESSION_COOKIE
+from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
 from segmint.mart.token_terms import Role
@@ -353,12 +354,14 @@ def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
 
 @pytest.fixture(scope="module")
 def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """A copy of the demo mart with orders but no segmentation stored, and a viewer's client."""
+    """A copy of the demo mart as a load of one orders file leaves it: orders without a
+    sales channel and no segmentation stored, and a viewer's client."""
     copy = tmp_path_factory.mktemp("unsegmented") / "demo.duckdb"
     shutil.copy(mart_path, copy)
     with connect(copy, create=False) as mart:
         mart.raw.execute("DELETE FROM assignments")
         mart.raw.execute("DELETE FROM segmentations")
+        mart.raw.execute("UPDATE orders SET channel = NULL")
         token = create_token(mart, Role.viewer)
     with TestClient(create_app(mart=copy)) as test_client:
         login(test_client, token)
@@ -375,3 +378,22 @@ def test_before_anything_is_segmented_the_overview_says_what_to_run(
     assert unsegmented.get("/rfm").status_code == 200  # the pages it names work
     assert unsegmented.get("/sales/channels").status_code == 200
     assert unsegmented.get("/segments").status_code == 404  # asked for a segmentation
+
+
+def _notices(page: str) -> list[str]:
+    """The text of every notice on ``page``."""
+    return re.findall(r'<div class="notice">([^<]*)</div>', html.unescape(page))
+
+
+def test_orders_without_a_channel_say_so_and_how_to_record_one(unsegmented: TestClient) -> None:
+    response = unsegmented.get("/sales/channels")
+    assert response.status_code == 200
+    assert _notices(response.text) == [NO_CHANNEL]
+    assert 'name="segmentation"' not in response.text  # no empty choice of segmentation
+    assert 'id="channel-table"' not in response.text  # no split into one "unknown" channel
+    assert "docs/ingest.md" in NO_CHANNEL and "orders.csv" in NO_CHANNEL
+
+
+def test_notices_start_with_a_capital(unsegmented: TestClient) -> None:
+    notices = _notices(unsegmented.get("/sales/channels?start=1990-01-01&end=1990-02-01").text)
+    assert notices == ["No purchases in the range."]
