@@ -377,7 +377,29 @@ def test_before_anything_is_segmented_the_overview_says_what_to_run(
     assert "Not found" not in response.text and 'id="empty"' in response.text
     assert unsegmented.get("/rfm").status_code == 200  # the pages it names work
     assert unsegmented.get("/sales/channels").status_code == 200
-    assert unsegmented.get("/segments").status_code == 404  # asked for a segmentation
+
+
+@pytest.mark.parametrize("url", ["/segments", "/migration", "/sales/segments"])
+def test_before_anything_is_segmented_the_segment_pages_say_what_to_run(
+    unsegmented: TestClient, url: str
+) -> None:
+    response = unsegmented.get(url)
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert text.count(NO_SEGMENTATIONS) == 1 and 'id="empty"' in text
+    assert '<a href="/">Back to the overview</a>' in text
+    assert "Not found" not in text
+
+
+@pytest.mark.parametrize(
+    "url", ["/segments/nope", "/migration?segmentation=nope", "/sales/segments?segmentation=nope"]
+)
+def test_before_anything_is_segmented_an_unknown_segmentation_is_not_found(
+    unsegmented: TestClient, url: str
+) -> None:
+    response = unsegmented.get(url)
+    assert response.status_code == 404
+    assert "no segmentation named 'nope'; stored: none yet" in html.unescape(response.text)
 
 
 def _notices(page: str) -> list[str]:
