@@ -281,7 +281,7 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
     if value == "high":
         return Action(
             "retain",
-            "loyalty perks, early access and recognition (no blanket discounts)",
+            "loyalty perks, early access and recognition, not blanket discounts",
             f"the most valuable members per head, {_pace(rhythm)}",
         )
     if value == "mid":
