@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
 from segmint.api.sessions import SESSION_COOKIE
+from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
 from segmint.mart.token_terms import Role
@@ -102,10 +103,10 @@ def test_analysts_see_members_and_customers_admins_see_pii(
     assert "C0000001" in client.get("/customers?q=0000001").text
     analyst_view = client.get("/customers/C0000001").text
     assert "admin role only" in analyst_view and 'id="pii"' not in analyst_view
-    assert "age band" in analyst_view and "postcode" not in analyst_view
+    assert "Age band" in analyst_view and "Postcode" not in analyst_view
     login(client, tokens[Role.admin])
     admin_view = client.get("/customers/C0000001").text
-    assert 'id="pii"' in admin_view and "postcode" in admin_view
+    assert 'id="pii"' in admin_view and "Postcode" in admin_view
 
 
 @pytest.mark.parametrize(
@@ -162,8 +163,11 @@ def unscored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="module")
-def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """A copy of the mart with a ``scores`` table (CLV and P(alive)) and a viewer's client."""
+def scored_mart(
+    mart_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[Role, str]]:
+    """A copy of the mart with a ``scores`` table (CLV and P(alive)), and a viewer's and an
+    analyst's token."""
     copy = tmp_path_factory.mktemp("scored") / "demo.duckdb"
     shutil.copy(mart_path, copy)
     with connect(copy, create=False) as mart:
@@ -181,9 +185,16 @@ def scored(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         )
         schema = mart.con.table("scores").schema()  # created empty by every mart
         mart.con.insert("scores", ibis.memtable(frame).select(*schema.names).cast(schema))
-        token = create_token(mart, Role.viewer)
+        tokens = {role: create_token(mart, role) for role in (Role.viewer, Role.analyst)}
+    return copy, tokens
+
+
+@pytest.fixture(scope="module")
+def scored(scored_mart: tuple[Path, dict[Role, str]]) -> Iterator[TestClient]:
+    """The app over the mart with scores, and a viewer's client."""
+    copy, tokens = scored_mart
     with TestClient(create_app(mart=copy)) as test_client:
-        login(test_client, token)
+        login(test_client, tokens[Role.viewer])
         yield test_client
 
 
@@ -220,6 +231,40 @@ def test_value_page_reads_stored_scores(scored: TestClient) -> None:
     assert "Churn risk: churn_risk of churn_gbm as of 2025-12-31." in text  # says its risk
     overview = scored.get("/").text
     assert "399.50" in overview and "not computed" not in overview
+
+
+def _cells(page: str, section: str) -> list[str]:
+    """The text of the first cell of each row (or of each term) in the part of ``page``
+    from ``section`` to the end of its table or list."""
+    part = html.unescape(page).split(section, 1)[1]
+    part = re.split(r"</table>|</dl>", part, maxsplit=1)[0]
+    return re.findall(r"<tr><td>([^<]*)</td>|<dt>([^<]*)</dt>", part)
+
+
+def test_the_360_view_names_scores_and_features_by_their_labels(
+    scored_mart: tuple[Path, dict[Role, str]],
+) -> None:
+    copy, tokens = scored_mart
+    with TestClient(create_app(mart=copy)) as analyst:
+        login(analyst, tokens[Role.analyst])
+        page = analyst.get("/customers/C0000001").text
+    scores = [cell for cell, _ in _cells(page, 'id="scores"')]
+    assert {"Predicted lifetime value", "Probability still active"} <= set(scores)
+    assert [name for name in scores if "_" in name or name[:1].islower()] == []
+    features = [term for _, term in _cells(page, "<h2>Features")]
+    assert "Days since last order" in features and "Average repeat purchase value" in features
+    assert [name for name in features if "_" in name or name[:1].islower()] == []
+
+
+def test_a_segment_names_its_features_by_their_labels(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.viewer])
+    page = client.get(CHAMPIONS).text
+    features = [cell for cell, _ in _cells(page, '<th>Feature</th><th class="num">Segment')]
+    tests = [cell for cell, _ in _cells(page, "<th>Feature</th><th>Test")]
+    assert features and tests
+    assert [name for name in features + tests if "_" in name or name[:1].islower()] == []
 
 
 @pytest.fixture(scope="module")
@@ -309,12 +354,14 @@ def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
 
 @pytest.fixture(scope="module")
 def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """A copy of the demo mart with orders but no segmentation stored, and a viewer's client."""
+    """A copy of the demo mart as a load of one orders file leaves it: orders without a
+    sales channel and no segmentation stored, and a viewer's client."""
     copy = tmp_path_factory.mktemp("unsegmented") / "demo.duckdb"
     shutil.copy(mart_path, copy)
     with connect(copy, create=False) as mart:
         mart.raw.execute("DELETE FROM assignments")
         mart.raw.execute("DELETE FROM segmentations")
+        mart.raw.execute("UPDATE orders SET channel = NULL")
         token = create_token(mart, Role.viewer)
     with TestClient(create_app(mart=copy)) as test_client:
         login(test_client, token)
@@ -330,4 +377,45 @@ def test_before_anything_is_segmented_the_overview_says_what_to_run(
     assert "Not found" not in response.text and 'id="empty"' in response.text
     assert unsegmented.get("/rfm").status_code == 200  # the pages it names work
     assert unsegmented.get("/sales/channels").status_code == 200
-    assert unsegmented.get("/segments").status_code == 404  # asked for a segmentation
+
+
+@pytest.mark.parametrize("url", ["/segments", "/migration", "/sales/segments"])
+def test_before_anything_is_segmented_the_segment_pages_say_what_to_run(
+    unsegmented: TestClient, url: str
+) -> None:
+    response = unsegmented.get(url)
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert text.count(NO_SEGMENTATIONS) == 1 and 'id="empty"' in text
+    assert '<a href="/">Back to the overview</a>' in text
+    assert "Not found" not in text
+
+
+@pytest.mark.parametrize(
+    "url", ["/segments/nope", "/migration?segmentation=nope", "/sales/segments?segmentation=nope"]
+)
+def test_before_anything_is_segmented_an_unknown_segmentation_is_not_found(
+    unsegmented: TestClient, url: str
+) -> None:
+    response = unsegmented.get(url)
+    assert response.status_code == 404
+    assert "no segmentation named 'nope'; stored: none yet" in html.unescape(response.text)
+
+
+def _notices(page: str) -> list[str]:
+    """The text of every notice on ``page``."""
+    return re.findall(r'<div class="notice">([^<]*)</div>', html.unescape(page))
+
+
+def test_orders_without_a_channel_say_so_and_how_to_record_one(unsegmented: TestClient) -> None:
+    response = unsegmented.get("/sales/channels")
+    assert response.status_code == 200
+    assert _notices(response.text) == [NO_CHANNEL]
+    assert 'name="segmentation"' not in response.text  # no empty choice of segmentation
+    assert 'id="channel-table"' not in response.text  # no split into one "unknown" channel
+    assert "docs/ingest.md" in NO_CHANNEL and "orders.csv" in NO_CHANNEL
+
+
+def test_notices_start_with_a_capital(unsegmented: TestClient) -> None:
+    notices = _notices(unsegmented.get("/sales/channels?start=1990-01-01&end=1990-02-01").text)
+    assert notices == ["No purchases in the range."]

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 import segmint
-from segmint.insight.channel_sales import UNKNOWN_CHANNEL, channel_sales
+from segmint.insight.channel_sales import NO_CHANNEL, UNKNOWN_CHANNEL, channel_sales
 from segmint.mart import Mart
 
 from .conftest import EARLIER, fill, insert, order
@@ -107,9 +107,8 @@ def test_orders_without_a_channel_are_counted_and_said() -> None:
         report = channel_sales(made, START, END)
     unknown = report.channels[report.channels["channel"] == UNKNOWN_CHANNEL].iloc[0]
     assert unknown["revenue"] == 155.0
-    assert report.notes == (
-        "1 orders (50.0% of revenue) have no sales channel: shown as 'unknown'",
-    )
+    assert report.channel_known  # the other orders have one
+    assert report.notes == ("1 order (50.0% of revenue) has no sales channel: shown as 'unknown'.",)
 
 
 def test_a_mart_without_channels_says_it_cannot_split() -> None:
@@ -123,4 +122,6 @@ def test_a_mart_without_channels_says_it_cannot_split() -> None:
         )
         report = channel_sales(made)
     assert report.channels["channel"].tolist() == [UNKNOWN_CHANNEL]
-    assert "carry no sales channel" in report.notes[0]
+    assert not report.channel_known
+    assert report.notes == (NO_CHANNEL,)
+    assert "`channel` column in the orders file (orders.csv)" in report.notes[0]

@@ -78,7 +78,7 @@ def test_totals_and_the_partial_margin_note(sales_mart: Mart) -> None:
     assert gold["revenue_share"] == pytest.approx(155 / 175)
     assert gold["margin_share"] == 1.0
     assert report.margin_known
-    assert report.notes == ("margin covers the 89% of revenue whose unit cost is known",)
+    assert report.notes == ("Margin covers the 89% of revenue whose unit cost is known.",)
 
 
 def test_segments_at_the_time_of_purchase(sales_mart: Mart) -> None:

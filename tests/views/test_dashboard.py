@@ -12,7 +12,7 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
-from segmint.insight.personas import PersonaCard
+from segmint.insight.personas import Action, PersonaCard
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, _card_view, store_version
@@ -138,4 +138,32 @@ def test_a_persona_without_a_cadence_shows_none() -> None:
     timely = dataclasses.replace(card, orders=3.0, days_between_orders=40.0)
     assert (
         _card_view(timely)["buying"] == "3.0 orders, 50 per order, every 40 days, last 527 days ago"
+    )
+
+
+def _card(**changes: object) -> PersonaCard:
+    card = PersonaCard(
+        segment="Champions", name="Frequent buyers", members=10, share=0.1,
+        revenue_per_member=500.0, average_order_value=80.0, orders=20.0,
+        days_between_orders=40.0, days_since_last_order=10.0, value="high", risk="low",
+    )  # fmt: skip
+    return dataclasses.replace(card, **changes)
+
+
+def test_a_persona_names_what_each_value_is_in_words_people_read() -> None:
+    card = _card(demographics={"age_band": "45-54", "crm_stage": "active", "loyalty_tier": "gold"})
+    assert _card_view(card)["people"] == "Age band 45–54, CRM stage active, Loyalty tier gold"
+
+
+def test_a_persona_says_each_play_once() -> None:
+    card = _card(
+        actions=[
+            Action("retain", "loyalty perks", "the most valuable members per head"),
+            Action("upsell", "bundles next to home", "room to grow"),
+            Action("retain", "reach them by e-mail first", "they open e-mails"),
+        ]
+    )
+    text = _card_view(card)["suggested actions"]
+    assert text == (
+        "Retain: loyalty perks; reach them by e-mail first. Upsell: bundles next to home."
     )

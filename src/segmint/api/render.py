@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from segmint.api.auth import forbidden_message, session_role
 from segmint.mart.token_terms import Role
+from segmint.views.dashboard import NO_SEGMENTATIONS
 from segmint.views.formatting import TEMPLATES, install
 
 PLOTLY_PATH = f"/static/plotly-{plotly.__version__}.min.js"
@@ -74,6 +75,23 @@ def page(request: Request, template: str, active: str, role: Role, **context: An
             "csrf": _csrf(request),
             **context,
         },
+    )
+
+
+def unsegmented_page(
+    request: Request, active: str, role: Role, heading: str, shows: str
+) -> Response:
+    """Page ``active`` (headed ``heading``) before any segmentation is stored: what to run
+    and a link back, as the overview says it. A 200, not an error: the mart is new, and
+    the page will show what ``shows`` says once a segmentation is stored."""
+    return page(
+        request,
+        "unsegmented.html",
+        active,
+        role,
+        heading=heading,
+        shows=shows,
+        empty=NO_SEGMENTATIONS,
     )
 
 

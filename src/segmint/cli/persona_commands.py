@@ -39,7 +39,9 @@ def persona(
 
 
 def show_card(card: PersonaCard) -> None:
-    """Print one persona card."""
+    """Print one persona card: the sketch labelled and each play once, as on the pages."""
+    from segmint.insight.personas import plays, sketch_phrases
+
     flag = "  [yellow](too small to act on)[/]" if card.too_small else ""
     out.print(f"\n[bold]{card.name}[/]  — segment {card.segment}{flag}", highlight=False)
     out.print("  " + " · ".join(_numbers(card)), highlight=False)
@@ -50,9 +52,14 @@ def show_card(card: PersonaCard) -> None:
     if card.channels:
         out.print("  via: " + ", ".join(f"{c} {s:.0%}" for c, s in card.channels), highlight=False)
     if card.demographics:
-        out.print("  typically: " + ", ".join(card.demographics.values()), highlight=False)
-    for action in card.actions:
-        out.print(f"  → {action.play}: {action.what} ({action.why})", highlight=False)
+        out.print("  typically: " + ", ".join(sketch_phrases(card.demographics)), highlight=False)
+    for play, group in plays(card.actions):
+        lead = f"  → {play}: "
+        for n, action in enumerate(group):
+            out.print(
+                f"{lead if n == 0 else ' ' * len(lead)}{action.what} ({action.why})",
+                highlight=False,
+            )
 
 
 def _numbers(card: PersonaCard) -> list[str]:

@@ -61,6 +61,12 @@ class ChannelSales:
     segments: SegmentsUsed | None = None
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def channel_known(self) -> bool:
+        """Whether some order of the range has a sales channel (else the split says nothing:
+        every order is :data:`UNKNOWN_CHANNEL`)."""
+        return bool((self.channels["channel"] != UNKNOWN_CHANNEL).any())
+
     def as_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready mapping (dates as ``YYYY-MM-DD``, NaN as null)."""
         return {
@@ -159,19 +165,29 @@ def _mix(
     return mix, used
 
 
+NO_CHANNEL = (
+    "The orders in this range carry no sales channel, so sales cannot be split by channel. "
+    "The channel comes from a `channel` column in the orders file (orders.csv) or in the "
+    "transactions file (one row per order line); a file loaded again does not fill the "
+    "orders already in the mart, so load the file with that column into a new mart "
+    "(docs/ingest.md, Transactions files)."
+)
+"""What the report says when no order of its range has a channel, and how to record one."""
+
+
 def _notes(channels: pd.DataFrame) -> list[str]:
+    """What the data could not tell, each a sentence starting with a capital (the pages show
+    them as notices, the command line after ``note:``)."""
     if channels.empty:
-        return ["no purchases in the range"]
+        return ["No purchases in the range."]
     unknown = channels[channels["channel"] == UNKNOWN_CHANNEL]
     if unknown.empty:
         return []
     if len(channels) == 1:
-        return [
-            "the orders in this range carry no sales channel (orders.channel is empty), so "
-            "sales cannot be split by channel; load orders with a channel column"
-        ]
+        return [NO_CHANNEL]
     share = float(unknown["revenue_share"].iloc[0])
     n = int(unknown["orders"].iloc[0])
+    orders = f"{n:,} order{'s' if n != 1 else ''} ({share:.1%} of revenue)"
     return [
-        f"{n:,} orders ({share:.1%} of revenue) have no sales channel: shown as '{UNKNOWN_CHANNEL}'"
+        f"{orders} {'have' if n != 1 else 'has'} no sales channel: shown as '{UNKNOWN_CHANNEL}'."
     ]

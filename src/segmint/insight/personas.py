@@ -40,13 +40,14 @@ No language model is involved: the same profile always gives the same cards.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from segmint.features.labels import labelled
 from segmint.insight.members import UNKNOWN
 from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import SegmentAlive
@@ -281,7 +282,7 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
     if value == "high":
         return Action(
             "retain",
-            "loyalty perks, early access and recognition; no blanket discounts",
+            "loyalty perks, early access and recognition, not blanket discounts",
             f"the most valuable members per head, {_pace(rhythm)}",
         )
     if value == "mid":
@@ -308,6 +309,21 @@ def _pace(rhythm: Rhythm) -> str:
     if np.isfinite(rhythm.overdue):
         return "due for their next order"
     return "of unknown recency"
+
+
+def plays(actions: Sequence[Action]) -> list[tuple[str, list[Action]]]:
+    """``actions`` grouped by play, each play once, in the order it first comes: a card
+    that suggests two ways to retain says "retain" once, then both."""
+    grouped: dict[str, list[Action]] = {}
+    for action in actions:
+        grouped.setdefault(action.play, []).append(action)
+    return list(grouped.items())
+
+
+def sketch_phrases(demographics: Mapping[str, str]) -> list[str]:
+    """The demographic sketch as labelled phrases ("Age band 45–54", "CRM stage active"):
+    a value alone ("active") does not say what it is the value of."""
+    return [labelled(name, value) for name, value in demographics.items()]
 
 
 def _row(frame: pd.DataFrame, segment: str) -> pd.Series:

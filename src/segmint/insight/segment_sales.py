@@ -180,16 +180,16 @@ def _with_growth(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 def _notes(totals: pd.DataFrame, margin_known: bool) -> list[str]:
     if totals.empty:
-        return ["no purchases in the range"]
+        return ["No purchases in the range."]
     if not margin_known:
         return [
-            "no unit costs for the purchases in the range (order_lines.unit_cost or "
-            "products.unit_cost): margin is unknown, not zero"
+            "No unit costs for the purchases in the range (order_lines.unit_cost or "
+            "products.unit_cost): margin is unknown, not zero."
         ]
     revenue = float(totals["revenue"].sum())
     coverage = float(totals["costed_revenue"].sum()) / revenue if revenue else 1.0
     if coverage < FULL_COVERAGE:
-        return [f"margin covers the {coverage:.0%} of revenue whose unit cost is known"]
+        return [f"Margin covers the {coverage:.0%} of revenue whose unit cost is known."]
     return []
 
 
@@ -202,5 +202,5 @@ def _early(inside: ir.Table, used: SegmentsUsed) -> list[str]:
         return []
     return [
         f"{n:,} purchases precede the first stored segments ({used.as_of[0]}); they are "
-        "counted in the segments of that first date"
+        "counted in the segments of that first date."
     ]

@@ -23,7 +23,12 @@ from segmint.features import stored_dates
 from segmint.features.asof import default_as_of, parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
-from segmint.insight.personas import PersonaCard, personas_from_profile
+from segmint.insight.personas import (
+    PersonaCard,
+    personas_from_profile,
+    plays,
+    sketch_phrases,
+)
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.mart.privacy import records_consent
@@ -370,12 +375,21 @@ def _card_view(card: PersonaCard) -> dict[str, Any]:
         "traits": "; ".join(card.traits),
         "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
         "channels": ", ".join(f"{c} ({share:.0%})" for c, share in card.channels),
-        "people": ", ".join(f"{k}: {v}" for k, v in card.demographics.items()),
-        "suggested actions": "; ".join(f"{a.play}: {a.what}" for a in card.actions),
+        "people": ", ".join(sketch_phrases(card.demographics)),
+        "suggested actions": _actions(card),
     }
     if card.too_small:
         view["note"] = "too small to act on"
     return view
+
+
+def _actions(card: PersonaCard) -> str:
+    """The card's suggested actions, each play once with what to do ("Retain: loyalty
+    perks…; reach them by e-mail first."), the plays as sentences."""
+    return " ".join(
+        f"{play[:1].upper()}{play[1:]}: {'; '.join(a.what for a in group)}."
+        for play, group in plays(card.actions)
+    )
 
 
 def _buying(card: PersonaCard) -> str:

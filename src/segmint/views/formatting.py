@@ -1,4 +1,5 @@
-"""Jinja2 filters shared by the pages and the report: numbers for people, figures for plotly.js."""
+"""Jinja2 filters shared by the pages and the report: numbers and names for people (``label``:
+:func:`segmint.features.labels.label`), figures for plotly.js."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from segmint import __version__
+from segmint.features.labels import label
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -97,6 +99,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         day=day,
         figure=figure,
         urlquote=urlquote,
+        label=label,
     )
     env.globals.update(version=__version__)
     return env

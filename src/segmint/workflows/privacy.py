@@ -222,7 +222,7 @@ def audit_read(
             mart_path, actor, "pii_read", subjects=customer_ids, details={"view": view, "via": via}
         )
     except (core.PrivacyKeyError, OSError) as exc:
-        return f"personal data is hidden: reads of it are audited, and the audit failed ({exc})"
+        return f"Personal data is hidden: reads of it are audited, and the audit failed ({exc})"
     return None
 
 

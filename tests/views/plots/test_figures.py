@@ -88,7 +88,7 @@ def test_distinguishing_reverses_order_and_colours_by_sign() -> None:
     rows = pd.DataFrame({"feature": ["a", "b"], "index": [250.0, 40.0], "smd": [1.2, -0.8]})
     figure = strict(fig.distinguishing(rows))
     trace = figure["data"][0]
-    assert trace["y"] == ["b", "a"]  # the most distinctive on top
+    assert trace["y"] == ["B", "A"]  # the most distinctive on top, names as labels
     assert trace["marker"]["color"] == [fig.PALETTE[3], fig.PALETTE[1]]
 
 
@@ -223,3 +223,11 @@ def test_more_is_darker_in_every_colour_scale() -> None:
         (low, least), *_, (high, most) = trace["colorscale"]
         assert (low, high) == (0.0, 1.0) and not trace.get("reversescale")
         assert _luminance(most) < _luminance(least) / 3
+
+
+def test_distinguishing_names_features_by_their_labels() -> None:
+    rows = pd.DataFrame(
+        {"feature": ["btyd_monetary", "loyalty_tier"], "index": [150.0, 80.0], "smd": [0.5, -0.4]}
+    )
+    trace = strict(fig.distinguishing(rows))["data"][0]
+    assert trace["y"] == ["Loyalty tier", "Average repeat purchase value"]

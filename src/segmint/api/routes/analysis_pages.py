@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import page, page_role
+from segmint.api.render import page, page_role, unsegmented_page
 from segmint.features import default_as_of, stored_dates
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
@@ -19,6 +19,11 @@ from segmint.views.plots import figures
 from segmint.views.stored_day import stored_day
 
 router = APIRouter(include_in_schema=False)
+
+MIGRATION_SHOWS = (
+    "Migration shows how customers move between segments once a segmentation is stored "
+    "as of two dates."
+)
 
 AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
 Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
@@ -76,8 +81,11 @@ def migration_page(
         str | None, Query(alias="to", max_length=MAX_DATE, pattern=NO_CONTROL)
     ] = None,
 ) -> Response:
-    """Sankey of moves between two stored dates, the largest moves and the matrix."""
+    """Sankey of moves between two stored dates, the largest moves and the matrix; before
+    anything is segmented, what to run."""
     role = page_role(request)
+    if segmentation is None and not dashboard.names(mart):
+        return unsegmented_page(request, "migration", role, "Migration", MIGRATION_SHOWS)
     name = (
         dashboard.check(mart, segmentation)
         if segmentation

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from segmint.api.auth import Role
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import page, page_role
+from segmint.api.render import page, page_role, unsegmented_page
 from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, no_personas_message
@@ -23,6 +23,7 @@ from segmint.views.segment_detail import page_of
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+EXPLORER_SHOWS = "The segment explorer shows a segmentation's segments once one is stored."
 AUDIENCE_CHANNEL = "email"
 """The channel of the explorer's audience export (the audiences route's default)."""
 AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
@@ -71,8 +72,11 @@ def _overview_context(mart: Mart, dashboard: Dashboard, name: str, day: dt.date)
 
 @router.get("/segments")
 def segments_index(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
-    """The explorer opens on the default segmentation."""
-    page_role(request)
+    """The explorer opens on the default segmentation; before anything is segmented, it
+    says what to run."""
+    role = page_role(request)
+    if not dashboard.names(mart):
+        return unsegmented_page(request, "segments", role, "Segment explorer", EXPLORER_SHOWS)
     name = dashboard.default_segmentation(mart)
     return RedirectResponse(f"/segments/{quote(name, safe='')}", status_code=303)
 

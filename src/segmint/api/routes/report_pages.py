@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
-from segmint.api.render import page, page_role
+from segmint.api.render import page, page_role, unsegmented_page
 from segmint.api.routes.reports import (
     Day,
     MembershipParam,
@@ -30,6 +30,10 @@ from segmint.views import management
 from segmint.workflows.campaigns import ResultsOptions
 
 router = APIRouter(include_in_schema=False)
+
+SEGMENT_SALES_SHOWS = (
+    "Segment sales splits revenue and margin by segment once a segmentation is stored."
+)
 
 SortParam = Annotated[Literal[management.SORTABLE], Query()]  # type: ignore[valid-type]
 
@@ -131,8 +135,13 @@ def segment_sales_page(
     period: PeriodParam = "month",
     membership: MembershipParam = "fixed",
 ) -> Response:
-    """Revenue and margin per segment over time, share of the portfolio, growth."""
+    """Revenue and margin per segment over time, share of the portfolio, growth; before
+    anything is segmented, what to run."""
     role = page_role(request)
+    if segmentation is None and not dashboard.names(mart):
+        return unsegmented_page(
+            request, "segment-sales", role, "Segment sales", SEGMENT_SALES_SHOWS
+        )
     name = (
         dashboard.check(mart, segmentation)
         if segmentation

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from segmint.features import labels
 from segmint.insight.migration import ENTERED, LEFT
 
 Figure = dict[str, Any]
@@ -212,7 +213,8 @@ def value_per_member(segments: pd.DataFrame, link: str | None = None) -> Figure:
 
 
 def distinguishing(rows: pd.DataFrame) -> Figure:
-    """Index against the base (100 = base average) of a segment's most distinctive features."""
+    """Index against the base (100 = base average) of a segment's most distinctive features,
+    each named by its label (:func:`segmint.features.labels.label`)."""
     ordered = rows.iloc[::-1]
     return {
         "data": [
@@ -220,7 +222,7 @@ def distinguishing(rows: pd.DataFrame) -> Figure:
                 "type": "bar",
                 "orientation": "h",
                 "x": _list(ordered["index"].astype("float64")),
-                "y": _list(ordered.feature.astype(str)),
+                "y": [labels.label(str(name)) for name in ordered.feature],
                 "marker": {
                     "color": [PALETTE[1] if v >= 0 else PALETTE[3] for v in ordered.smd.fillna(0)]
                 },

@@ -1,0 +1,28 @@
+"""Printing a persona card: the same labels and plays as the pages' card."""
+
+from __future__ import annotations
+
+from segmint.cli._output import out
+from segmint.cli.persona_commands import show_card
+from segmint.insight.personas import Action, PersonaCard
+
+
+def test_a_printed_card_labels_its_sketch_and_says_each_play_once() -> None:
+    card = PersonaCard(
+        segment="Champions", name="Frequent buyers", members=10, share=0.1,
+        revenue_per_member=500.0, average_order_value=80.0, orders=20.0,
+        days_between_orders=40.0, days_since_last_order=10.0, value="high", risk="low",
+        risk_reason="last order 0.3× the usual gap", demographics={"age_band": "45-54", "crm_stage": "active"},
+        actions=[
+            Action("retain", "loyalty perks", "the most valuable members"),
+            Action("retain", "reach them by e-mail first", "they open e-mails"),
+        ],
+    )  # fmt: skip
+    with out.capture() as printed:
+        show_card(card)
+    lines = printed.get().splitlines()
+    assert "  typically: Age band 45–54, CRM stage active" in lines
+    assert [line for line in lines if "retain" in line] == [
+        "  → retain: loyalty perks (the most valuable members)"
+    ]
+    assert "            reach them by e-mail first (they open e-mails)" in lines
