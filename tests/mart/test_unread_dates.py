@@ -77,6 +77,16 @@ def test_dates_no_known_format_reads_get_an_example(mart: Mart, tmp_path: Path) 
     assert "giving the strftime format: --date-format '%d.%m.%Y'" in note
 
 
+def test_no_flag_is_suggested_that_is_in_effect_already(mart: Mart, tmp_path: Path) -> None:
+    # 31.02 is no date in any format: suggesting the format just given would change nothing
+    text = ISO_AND_ONE_US.replace("03/14/2024", "31.02.2024")
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text), date_formats=("%d.%m.%Y",))
+    note = _date_note(result.notes)
+    assert "(such as '31.02.2024')" in note and "strftime format: --date-format" not in note
+    assert "no date format segmint knows reads it, --date-format '%d.%m.%Y' included" in note
+    assert "correct it in the file, or load again with the strftime format it is written in" in note
+
+
 def test_a_load_without_unread_dates_has_no_such_note(mart: Mart, tmp_path: Path) -> None:
     text = ISO_AND_ONE_US.replace("03/14/2024", "2024-03-14").replace(",10\nc1,o99", ",-1\nc1,o99")
     result = load(mart, "transactions", write(tmp_path / "t.csv", text))

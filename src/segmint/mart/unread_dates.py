@@ -7,7 +7,8 @@ one note with the flags to load it again: the formats already in effect and the 
 reads the most of those values among the formats the guess knows
 (:data:`segmint.mart.guess.DATE_FORMATS`), e.g. ``--date-format '%m/%d/%Y'``. Values that
 read both as day/month and as month/day get both flags to choose from; values no known
-format reads get the flag with an example.
+format reads get the flag with an example, unless that example is in effect already (then
+the note says no known format reads them: a value such as 31.02.2024 is no date at all).
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ def _note(row: dict[str, Any], in_effect: Sequence[str]) -> str:
         else ("values are not read as dates", "them", "they are")
     )
     start = f"{row['column']}: {n:,} {what} (such as {row['example']!r})"
+    if not choices and EXAMPLE_FORMAT in in_effect:  # the example would change nothing
+        return (
+            f"{start}; no date format segmint knows reads {it}, {_flags(in_effect)} included "
+            f"(not a calendar date?): correct {it} in the file, or load again with the "
+            f"strftime format {they} written in"
+        )
     if not choices:
         return (
             f"{start}; if {they} dates written another way, load again giving the strftime "
