@@ -21,6 +21,7 @@ from segmint.mart.privacy import (
     subject_access,
 )
 from segmint.mart.privacy.access import SCORE_MEANINGS, AccessError
+from segmint.mart.privacy.keys import ENV_KEY, PrivacyKeyError
 from segmint.workflows import recommend
 from segmint.workflows.segment import run_rfm
 
@@ -151,6 +152,19 @@ def test_an_existing_folder_with_files_is_refused(shop: Mart, tmp_path: Path) ->
     with pytest.raises(AccessError, match="not an empty folder"):
         subject_access(shop, ZOE, tmp_path / "taken")
     assert shop.count("audit_log") == 0
+
+
+def test_without_the_privacy_key_nothing_is_written(
+    shop: Mart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the answer is audited under a pseudonym: without the key it is refused before any
+    # file is written or the export registered (it wrote the whole answer, then failed)
+    monkeypatch.delenv(ENV_KEY)
+    exports = len(list_exports(shop))
+    with pytest.raises(PrivacyKeyError, match=ENV_KEY):
+        subject_access(shop, ZOE, tmp_path / "zoe")
+    assert not (tmp_path / "zoe").exists()
+    assert len(list_exports(shop)) == exports and shop.count("audit_log") == 0
 
 
 def test_the_answer_is_registered_so_a_later_erasure_lists_it(shop: Mart, tmp_path: Path) -> None:

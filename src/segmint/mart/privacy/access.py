@@ -37,7 +37,7 @@ from segmint.mart.privacy._engine import scratch, utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
 from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
-from segmint.mart.privacy.keys import PrivacyKey
+from segmint.mart.privacy.keys import PrivacyKey, privacy_key
 from segmint.mart.privacy.requests import close_requests
 from segmint.mart.private_files import create_private
 
@@ -120,6 +120,7 @@ def subject_access(
     customer_id = customer_id_text(customer_id)
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
+    key = privacy_key(key)  # before anything is written: the answer is audited under it
     folder = _new_folder(Path(out))
     collect_journal(mart, key=key)  # downloads a server handed out are exports they were in
     register_export(  # the answer holds the person's data (it lists itself): erasures list it
