@@ -52,8 +52,10 @@ def save(
     same definition, date and key is kept as it is (:mod:`segmint.segmentation.builds`).
 
     Raises:
-        SegmintError: a customer has more than one row.
+        SegmintError: a customer has more than one row; ``name`` is blank, or already names
+            a segmentation of another kind.
     """
+    _check_name(mart, name, kind)
     missing = {"customer_id", "segment"} - set(assignments.columns)
     if missing:
         raise SegmintError(
@@ -89,6 +91,27 @@ def save(
     finally:
         mart.drop_table(scratch)
     return stored
+
+
+def _check_name(mart: Mart, name: str, kind: str) -> None:
+    """Refuse a blank name, and a name already stored for another kind of segmentation.
+
+    Readers (profiles, hybrid rules, campaigns, the dashboard) take a name's latest version,
+    so rules stored as ``rfm`` would silently stand in for the RFM segments everywhere.
+
+    Raises:
+        SegmintError: ``name`` is blank or belongs to a segmentation of another kind.
+    """
+    if not name.strip():
+        raise SegmintError("a segmentation needs a name; give one that is not blank")
+    defs = mart.table("segmentations")
+    kinds = sorted(set(defs.filter(defs.segmentation == name).kind.execute()) - {kind})
+    if kinds:
+        raise SegmintError(
+            f"'{name}' already names a segmentation of kind {kinds[0]}; storing {kind} "
+            "segments under it would replace those for every reader (profiles, rules, "
+            "campaigns); choose another name"
+        )
 
 
 def _one_each(computed: ibis.Table, name: str) -> int:
