@@ -209,3 +209,11 @@ def test_a_blank_name_is_refused(mart: Mart, name: str) -> None:
     with pytest.raises(SegmintError, match="needs a name"):
         store.save(mart, name, "rules", DEFINITION, JAN, rows({"a": "high"}))
     assert stored(mart).empty
+
+
+def test_version_as_of_is_the_version_assignments_read(mart: Mart) -> None:
+    store.save(mart, "value", "rules", DEFINITION, JAN, rows({"a": "v1"}))
+    store.save(mart, "value", "rules", {"changed": 1}, FEB, rows({"a": "v2"}))
+    assert store.version_as_of(mart, "value", JAN) == 1
+    assert store.version_as_of(mart, "value", FEB) == 2
+    assert store.version_as_of(mart, "value", MAR) == 2  # no results then: the latest

@@ -244,6 +244,16 @@ def assignments(
     return mine.select("customer_id", "segment")
 
 
+def version_as_of(mart: Mart, name: str, as_of: datetime.date) -> int:
+    """The version :func:`assignments` reads for ``name`` as of ``as_of`` (without a version).
+
+    Raises:
+        MartError: nothing stored for that name.
+    """
+    found = _version_with(mart, name, as_of)
+    return found if found is not None else definition(mart, name).version
+
+
 def _version_with(mart: Mart, name: str, as_of: datetime.date) -> int | None:
     """The most recently stored version of ``name`` with results as of ``as_of``, if any."""
     a = mart.table("assignments")
