@@ -142,9 +142,9 @@ def test_compile_errors_name_the_segment_and_point_at_the_column(people: ir.Tabl
 
 def test_syntax_errors_are_reported_at_load_time_with_the_segment() -> None:
     text = 'segments:\n  - name: Bad\n    where: "age >> 3"'
-    with pytest.raises(RuleError, match=r"segment 'Bad': syntax error at character 6") as info:
+    with pytest.raises(RuleError, match=r"segment 'Bad': syntax error at character 5") as info:
         load_rules(text)
-    assert str(info.value).endswith("  age >> 3\n       ^")
+    assert str(info.value).endswith("  age >> 3\n      ^^")
 
 
 @pytest.mark.parametrize(
