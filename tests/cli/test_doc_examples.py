@@ -131,7 +131,7 @@ def test_the_rules_page_runs(folder: Path) -> None:
     assert len(merged) == len(stored) and (merged.segment == merged.segment_stored).all()
 
 
-@pytest.mark.parametrize("condition", ["age = '30'", "age >> 3"])
+@pytest.mark.parametrize("condition", ["age = '30'", "age >= (18)", "age => 30"])
 def test_the_rules_pages_errors_are_the_ones_printed(folder: Path, condition: str) -> None:
     (folder / "adults.yaml").write_text(
         f'segments:\n  - name: Adults\n    where: "{condition}"\n', encoding="utf-8"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
+import ibis
+import pandas as pd
 import pytest
 
-from segmint.exceptions import MartError, SegmintError
+from segmint.exceptions import MartError, SegmintError, SegmintWarning
 from segmint.insight import ENTERED, LEFT, Migration, migration
 from segmint.mart import Mart
+from segmint.segmentation import store
 
 from .conftest import AS_OF, EARLIER, EARLIER_TIERS, TIERS
 
@@ -85,3 +90,24 @@ def test_a_date_that_is_no_date_names_the_argument(mart: Mart) -> None:
 def test_unknown_segmentation_is_named(mart: Mart) -> None:
     with pytest.raises(MartError, match="no segmentation named 'rfm'"):
         migration(mart, "rfm", EARLIER, AS_OF)
+
+
+def test_dates_of_different_versions_warn_that_the_definition_changed(mart: Mart) -> None:
+    def save(definition: dict[str, str], day: object, segments: dict[str, str]) -> None:
+        frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
+        store.save(mart, "edited", "rules", definition, day, ibis.memtable(frame))  # type: ignore[arg-type]
+
+    save({"file": "ages"}, EARLIER, EARLIER_TIERS)
+    save({"file": "cities"}, AS_OF, TIERS)  # the rules file was edited in between: version 2
+    with pytest.warns(
+        SegmintWarning, match=r"as of 2024-03-31 is version 1 and as of 2024-06-30 version 2"
+    ):
+        moves = migration(mart, "edited", EARLIER, AS_OF)
+    assert int(moves.counts.to_numpy().sum()) == len(set(TIERS) | set(EARLIER_TIERS))
+
+
+def test_dates_of_one_version_do_not_warn(mart: Mart) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        migration(mart, "tiers", EARLIER, AS_OF)
+    assert not [w for w in caught if issubclass(w.category, SegmintWarning)]

@@ -142,9 +142,9 @@ def test_compile_errors_name_the_segment_and_point_at_the_column(people: ir.Tabl
 
 def test_syntax_errors_are_reported_at_load_time_with_the_segment() -> None:
     text = 'segments:\n  - name: Bad\n    where: "age >> 3"'
-    with pytest.raises(RuleError, match=r"segment 'Bad': syntax error at character 6") as info:
+    with pytest.raises(RuleError, match=r"segment 'Bad': syntax error at character 5") as info:
         load_rules(text)
-    assert str(info.value).endswith("  age >> 3\n       ^")
+    assert str(info.value).endswith("  age >> 3\n      ^^")
 
 
 @pytest.mark.parametrize(
@@ -157,6 +157,14 @@ def test_syntax_errors_are_reported_at_load_time_with_the_segment() -> None:
         ("segments: [1]", "segment 1 must be a mapping with 'name'"),
         ("segments:\n  - where: a = 1", "segment 1 has no name"),
         ("segments:\n  - name: ''\n    where: a = 1", "segment 1 has no name"),
+        (
+            "segments:\n  - name: 2024\n    where: a = 1",
+            "segment 1's name is not text: YAML read it as the number 2024",
+        ),
+        (
+            "segments:\n  - name: yes\n    where: a = 1",
+            r"read it as true/false \(true; YAML reads yes, no, on and off so\); put the name in",
+        ),
         ("segments:\n  - name: a", "segment 'a' needs exactly one of .* it has neither"),
         (
             "segments:\n  - name: a\n    where: a = 1\n    else: true",

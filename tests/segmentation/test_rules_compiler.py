@@ -180,6 +180,24 @@ def test_unknown_column_without_a_close_match(table: ir.Table) -> None:
         compile_condition(parse("zzz = 1"), table)
 
 
+@pytest.mark.parametrize(
+    ("where", "quoted"),
+    [("city = Hamburg", "'Hamburg'"), ("age between 18 and thirty", "'thirty'")],
+)
+def test_an_unknown_name_where_a_value_goes_is_shown_quoted(
+    table: ir.Table, where: str, quoted: str
+) -> None:
+    with pytest.raises(RuleError, match=f"if you meant the text, quote it: {quoted}; columns: "):
+        compile_condition(parse(where), table)
+
+
+def test_an_unknown_column_alone_is_not_offered_as_text(table: ir.Table) -> None:
+    with pytest.raises(RuleError) as info:
+        compile_condition(parse("is_gold"), table)
+    assert "unknown column 'is_gold'" in str(info.value)
+    assert "quote" not in str(info.value)
+
+
 def test_ambiguous_case_insensitive_match_is_unknown() -> None:
     table = ibis.table({"Age": "int64", "age": "int64"}, name="t")
     assert compile_condition(parse("age = 1"), table) is not None

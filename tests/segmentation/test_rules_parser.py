@@ -153,6 +153,23 @@ def test_syntax_errors_say_what_was_expected_found_and_where(
         assert caret_line.index("^") == position + 2  # two spaces of indent
 
 
+@pytest.mark.parametrize(
+    ("text", "written", "meant"),
+    [("age => 30", "=>", "'>='"), ("age == 30", "==", "'='"), ("age =< 30", "=<", "'<='")],
+)
+def test_two_operators_in_a_row_name_the_one_meant(text: str, written: str, meant: str) -> None:
+    with pytest.raises(RuleError) as info:
+        parse(text)
+    message = str(info.value)
+    assert f"character 5: '{written}' is not an operator; write {meant}" in message
+    assert message.endswith(f"  {text}\n      ^^")
+
+
+def test_two_operators_without_a_known_meaning_list_the_operators() -> None:
+    with pytest.raises(RuleError, match=r"'<>>' is not an operator; use one of = != <> <"):
+        parse("a <> > 1")
+
+
 def test_unexpected_character_is_shown_with_a_caret() -> None:
     with pytest.raises(RuleError, match=r"unexpected character ';'") as info:
         parse("1; drop table x")

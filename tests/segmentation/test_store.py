@@ -192,3 +192,28 @@ def test_going_back_to_an_earlier_definition_reads_the_newest_results(mart: Mart
     back = store.save(mart, "value", "rules", DEFINITION, FEB, rows({"a": "back"}))
     assert back.version == 1
     assert read(mart, "value", FEB) == {"a": "back"}
+
+
+def test_a_name_of_another_kind_is_refused_and_its_results_kept(mart: Mart) -> None:
+    store.save(mart, "rfm", "rfm", {"bins": 5}, JAN, rows({"a": "Champions"}))
+    with pytest.raises(
+        SegmintError, match=r"'rfm' already names a segmentation of kind rfm; storing rules"
+    ):
+        store.save(mart, "rfm", "rules", DEFINITION, JAN, rows({"a": "Mine"}))
+    assert read(mart, "rfm", JAN) == {"a": "Champions"}
+    assert store.definition(mart, "rfm").kind == "rfm"
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_blank_name_is_refused(mart: Mart, name: str) -> None:
+    with pytest.raises(SegmintError, match="needs a name"):
+        store.save(mart, name, "rules", DEFINITION, JAN, rows({"a": "high"}))
+    assert stored(mart).empty
+
+
+def test_version_as_of_is_the_version_assignments_read(mart: Mart) -> None:
+    store.save(mart, "value", "rules", DEFINITION, JAN, rows({"a": "v1"}))
+    store.save(mart, "value", "rules", {"changed": 1}, FEB, rows({"a": "v2"}))
+    assert store.version_as_of(mart, "value", JAN) == 1
+    assert store.version_as_of(mart, "value", FEB) == 2
+    assert store.version_as_of(mart, "value", MAR) == 2  # no results then: the latest

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
+from segmint.exceptions import SegmintWarning
 from segmint.features import build_features
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart, connect
@@ -342,3 +343,39 @@ def test_a_misspelt_column_is_matched_against_every_column_a_rule_could_use(
     # the groups the rule does not name are listed too, without being built for it
     assert {"interest", "monetary_total", "tenure_days", "interpurchase_mean_days"} <= set(listed)
     assert set(FEATURE_COLUMNS) <= set(listed)
+
+
+def test_a_segment_nobody_is_in_is_listed_with_zero_members_and_a_reason(
+    small: tuple[Mart, Path],
+) -> None:
+    mart, folder = small
+    rules = folder / "rules.yaml"
+    rules.write_text(
+        "segments:\n"
+        '  - name: Buyers\n    where: "frequency >= 1"\n'
+        '  - name: Frequent\n    where: "frequency >= 2"\n'
+        "  - name: Martians\n    where: \"country = 'Mars'\"\n"
+        "  - name: Rest\n    else: true\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(SegmintWarning) as caught:
+        run = workflows.run_rules(mart, "empty", rules)
+    assert list(run.sizes.index) == ["Buyers", "Frequent", "Martians", "Rest"]
+    stored = segments(mart, "empty", run.as_of)
+    assert run.sizes.to_dict() == {
+        name: sum(1 for s in stored.values() if s == name) for name in run.sizes.index
+    }
+    assert run.sizes["Frequent"] == run.sizes["Martians"] == 0
+    assert run.sizes.sum() == len(stored)
+    frame = build_features(mart, run.as_of).select("frequency").execute()
+    shadowed = int((frame.frequency >= 2).sum())
+    assert shadowed > 0
+    messages = [str(w.message) for w in caught]
+    assert any(
+        f"segment 'Frequent' has no members as of {run.as_of}: the {shadowed:,} customers" in m
+        and "first match wins" in m
+        for m in messages
+    ), messages
+    assert any(
+        "segment 'Martians' has no members" in m and "`country = 'Mars'`" in m for m in messages
+    ), messages

@@ -14,12 +14,13 @@ customers, revenue) rows, ready to draw as a Sankey diagram.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from segmint.exceptions import SegmintError
+from segmint.exceptions import SegmintError, SegmintWarning
 from segmint.features.asof import EXAMPLE_DAY, AsOf, parse_as_of
 from segmint.insight.money import customer_value
 from segmint.mart import Mart
@@ -103,6 +104,7 @@ def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> 
     check_order(start, end)
     before = store.assignments(mart, segmentation, start).select("customer_id", source="segment")
     after = store.assignments(mart, segmentation, end).select("customer_id", target="segment")
+    _warn_versions(mart, segmentation, start, end)
     pairs = before.outer_join(after, "customer_id")
     ids = pairs.customer_id.coalesce(pairs.customer_id_right)
     moved = pairs.select(
@@ -135,6 +137,22 @@ def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> 
         entered=int(flows.loc[flows.source == ENTERED, "customers"].sum()),
         left=int(flows.loc[flows.target == LEFT, "customers"].sum()),
     )
+
+
+def _warn_versions(mart: Mart, segmentation: str, start: dt.date, end: dt.date) -> None:
+    """Warn when the two dates' results come from different versions (definitions) of
+    ``segmentation``: some of the moves then come from the changed definition (a rules file
+    edited between the runs), not from customers."""
+    before = store.version_as_of(mart, segmentation, start)
+    after = store.version_as_of(mart, segmentation, end)
+    if before != after:
+        warnings.warn(
+            f"'{segmentation}' as of {start} is version {before} and as of {end} version "
+            f"{after}: its definition changed in between, so some moves come from the change, "
+            f"not from customers; run one definition at both dates to compare like with like",
+            SegmintWarning,
+            stacklevel=3,
+        )
 
 
 def _order(flows: pd.DataFrame, side: str) -> list[str]:

@@ -180,6 +180,16 @@ def _segment_name(entry: Any, number: int) -> str:
             f"segment {number} must be a mapping with 'name' and 'where' (or 'else'), got {entry!r}"
         )
     name = entry.get("name")
+    if isinstance(name, int | float | bool):  # YAML reads name: 2024 or name: yes as such
+        read = (
+            f"true/false ({str(name).lower()}; YAML reads yes, no, on and off so)"
+            if isinstance(name, bool)
+            else f"the number {name}"
+        )
+        raise RuleError(
+            f"segment {number}'s name is not text: YAML read it as {read}; "
+            'put the name in quotes: name: "…"'
+        )
     if not isinstance(name, str) or not name.strip():
         raise RuleError(f"segment {number} has no name; add 'name: <segment name>' in quotes")
     if name.strip() == UNASSIGNED:

@@ -180,11 +180,11 @@ class _Compiler:
             case Not(inner):
                 return ~self.condition(inner)
             case Compare(op, left, right):
-                return self.compare(op, self.operand(left), self.operand(right))
+                return self.compare(op, self.operand(left), self.operand(right, as_value=True))
             case Between(operand, low, high, negated):
                 value = self.operand(operand)
-                inside = self.compare(">=", value, self.operand(low)) & self.compare(
-                    "<=", value, self.operand(high)
+                inside = self.compare(">=", value, self.operand(low, as_value=True)) & self.compare(
+                    "<=", value, self.operand(high, as_value=True)
                 )
                 return ~inside if negated else inside
             case InList(operand, values, negated):
@@ -210,7 +210,9 @@ class _Compiler:
                     )
                 return typed.value
 
-    def operand(self, node: Operand) -> _Typed:
+    def operand(self, node: Operand, *, as_value: bool = False) -> _Typed:
+        """``node`` compiled; ``as_value``: it stands where a value usually goes (the right of a
+        comparison, the ends of a range), so an unknown name there may be unquoted text."""
         if isinstance(node, Literal):
             value = node.value
             kind = (
@@ -223,12 +225,16 @@ class _Compiler:
                 else "text"
             )
             return _Typed(node, ibis.literal(value), kind, kind)
-        name = self.resolve(node)
+        name = self.resolve(node, as_value)
         dtype = self.schema[name]
         return _Typed(node, self.table[name], _kind(dtype), str(dtype))
 
-    def resolve(self, node: Column) -> str:
-        """The table column ``node`` names: exact match, else a unique case-insensitive one."""
+    def resolve(self, node: Column, as_value: bool = False) -> str:
+        """The table column ``node`` names: exact match, else a unique case-insensitive one.
+
+        An unknown name where a value goes (``gender = female``) is most often text missing
+        its quotes, so the message then shows it quoted too.
+        """
         columns = list(self.schema.names)
         if node.name in columns:
             return node.name
@@ -239,6 +245,8 @@ class _Compiler:
         lowered = difflib.get_close_matches(node.name.lower(), list(by_lower), n=3, cutoff=0.6)
         close = [by_lower[c] for c in lowered]
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+        if as_value:
+            hint += f"if you meant the text, quote it: {_literal_text(node.name)}; "
         raise self.error(
             f"unknown column '{node.name}'", node, f"{hint}columns: {', '.join(self.usable)}"
         )

@@ -181,6 +181,10 @@ def _operands(condition: Condition) -> list[Operand]:
             return [operand]
 
 
+_MEANT_OPERATORS = {"==": "=", "=>": ">=", "=<": "<=", "!==": "!=", "<==": "<=", ">==": ">="}
+"""Operators written the way other languages spell them → the rules language's spelling."""
+
+
 class _Parser:
     """Recursive descent over the token list; one method per grammar rule."""
 
@@ -275,7 +279,9 @@ class _Parser:
         if negated:
             self.advance()
         if self.at(Kind.OP):
-            op = str(self.advance().value)
+            first = self.advance()
+            self.check_one_operator(first)
+            op = str(first.value)
             return Compare("!=" if op == "<>" else op, operand, self.operand())
         if self.at_keyword("between"):
             self.advance()
@@ -303,6 +309,21 @@ class _Parser:
             )
             return IsNull(operand, is_not)
         return Truth(operand)
+
+    def check_one_operator(self, first: Token) -> None:
+        """Refuse two comparison operators in a row (``=>``, ``==``), naming the one meant."""
+        second = self.current
+        if second.kind is not Kind.OP:
+            return
+        written = f"{first.value}{second.value}"
+        meant = _MEANT_OPERATORS.get(written)
+        raise RuleError(
+            f"syntax error at character {first.position + 1}: '{written}' is not an operator; "
+            + (f"write '{meant}'" if meant else "use one of = != <> < <= > >="),
+            self.text,
+            first.position,
+            second.position + second.length - first.position,
+        )
 
     def literal_list(self) -> tuple[Literal, ...]:
         self.expect(Kind.PUNCT, "(", "'(' to open the list after 'in'")

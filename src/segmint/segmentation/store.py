@@ -52,8 +52,10 @@ def save(
     same definition, date and key is kept as it is (:mod:`segmint.segmentation.builds`).
 
     Raises:
-        SegmintError: a customer has more than one row.
+        SegmintError: a customer has more than one row; ``name`` is blank, or already names
+            a segmentation of another kind.
     """
+    _check_name(mart, name, kind)
     missing = {"customer_id", "segment"} - set(assignments.columns)
     if missing:
         raise SegmintError(
@@ -89,6 +91,27 @@ def save(
     finally:
         mart.drop_table(scratch)
     return stored
+
+
+def _check_name(mart: Mart, name: str, kind: str) -> None:
+    """Refuse a blank name, and a name already stored for another kind of segmentation.
+
+    Readers (profiles, hybrid rules, campaigns, the dashboard) take a name's latest version,
+    so rules stored as ``rfm`` would silently stand in for the RFM segments everywhere.
+
+    Raises:
+        SegmintError: ``name`` is blank or belongs to a segmentation of another kind.
+    """
+    if not name.strip():
+        raise SegmintError("a segmentation needs a name; give one that is not blank")
+    defs = mart.table("segmentations")
+    kinds = sorted(set(defs.filter(defs.segmentation == name).kind.execute()) - {kind})
+    if kinds:
+        raise SegmintError(
+            f"'{name}' already names a segmentation of kind {kinds[0]}; storing {kind} "
+            "segments under it would replace those for every reader (profiles, rules, "
+            "campaigns); choose another name"
+        )
 
 
 def _one_each(computed: ibis.Table, name: str) -> int:
@@ -219,6 +242,16 @@ def assignments(
     a = mart.table("assignments")
     mine = a.filter((a.segmentation == name) & (a.version == stored.version) & (a.as_of == as_of))
     return mine.select("customer_id", "segment")
+
+
+def version_as_of(mart: Mart, name: str, as_of: datetime.date) -> int:
+    """The version :func:`assignments` reads for ``name`` as of ``as_of`` (without a version).
+
+    Raises:
+        MartError: nothing stored for that name.
+    """
+    found = _version_with(mart, name, as_of)
+    return found if found is not None else definition(mart, name).version
 
 
 def _version_with(mart: Mart, name: str, as_of: datetime.date) -> int | None:

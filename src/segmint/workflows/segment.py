@@ -9,7 +9,8 @@ date, from data up to that date only, and stores one segment per customer (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from segmint.exceptions import SegmintWarning
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.features.attributes import attribute_columns
-from segmint.features.bands import rule_bands
+from segmint.features.bands import Band, rule_bands
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -29,7 +31,13 @@ from segmint.segmentation.lifecycle import (
     lifecycle_stages,
 )
 from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
-from segmint.segmentation.rules import assign, load_rules, with_segmentations
+from segmint.segmentation.rules import (
+    RuleSet,
+    assign,
+    compile_rules,
+    load_rules,
+    with_segmentations,
+)
 from segmint.workflows.features import Step, features_for, features_key
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary_total")
@@ -152,10 +160,47 @@ def run_rules(
     others = sorted(ruleset.referenced_columns() - set(features.columns))
     joined = {other: store.assignments(mart, other, day) for other in others if other in known}
     table = with_segmentations(features, joined)
-    segments = assign(ruleset, table, bands=rule_bands(mart, day), columns=usable)
+    bands = rule_bands(mart, day)
+    segments = assign(ruleset, table, bands=bands, columns=usable)
     definition = ruleset.definition()
     stored = store.save(mart, name, "rules", definition, day, segments)
-    return SegmentationRun(name, stored.version, day, segment_sizes(mart, name, day, ruleset.names))
+    sizes = segment_sizes(mart, name, day, ruleset.names, keep_empty=True)
+    _warn_empty(ruleset, table, sizes, day, bands)
+    return SegmentationRun(name, stored.version, day, sizes)
+
+
+def _warn_empty(
+    ruleset: RuleSet, table: ibis.Table, sizes: pd.Series, day: dt.date, bands: Mapping[str, Band]
+) -> None:
+    """Warn about each segment with a condition that got nobody, saying why: its condition
+    matches nobody (a misspelt value, text in the wrong case), or every customer it matches
+    met an earlier segment's condition first (first match wins). Costs one query, and only
+    when a segment is empty."""
+    empty = [s for s in ruleset.segments if sizes.get(s.name, 0) == 0]
+    if not empty:
+        return
+    conditions = compile_rules(RuleSet(tuple(empty)), table, bands)
+    counts = table.aggregate(
+        [
+            c.fill_null(False).cast("int64").sum().name(f"n{i}")
+            for i, (_, c) in enumerate(conditions)
+        ]
+    ).execute()
+    for i, segment in enumerate(empty):
+        alone = counts[f"n{i}"].iloc[0]
+        matched = 0 if pd.isna(alone) else int(alone)
+        why = (
+            f"the {matched:,} customers its condition matches all met an earlier segment's "
+            "condition first (the first match wins); move it above those or narrow them"
+            if matched
+            else f"no customer meets its condition `{segment.where}`; check the values "
+            "(text is compared exactly, case included) and the columns' types"
+        )
+        warnings.warn(
+            f"segment '{segment.name}' has no members as of {day.isoformat()}: {why}",
+            SegmintWarning,
+            stacklevel=3,
+        )
 
 
 def rule_columns(mart: Mart, day: dt.date, segmentations: Iterable[str]) -> list[str]:
@@ -169,12 +214,18 @@ def rule_columns(mart: Mart, day: dt.date, segmentations: Iterable[str]) -> list
     return sorted({*FEATURE_COLUMNS, *(a.column for a in attributes), *segmentations})
 
 
-def segment_sizes(mart: Mart, name: str, day: dt.date, order: list[str]) -> pd.Series:
-    """Members per segment of ``name`` as of ``day``: ``order`` first, other segments after."""
+def segment_sizes(
+    mart: Mart, name: str, day: dt.date, order: list[str], *, keep_empty: bool = False
+) -> pd.Series:
+    """Members per segment of ``name`` as of ``day``: ``order`` first, other segments after.
+
+    With ``keep_empty`` every segment of ``order`` is listed, 0 for one nobody is in (the
+    segments of a rules file are the user's own, so an empty one is news, not noise).
+    """
     rows = store.assignments(mart, name, day)
     counts = rows.group_by("segment").aggregate(members=rows.count()).execute()
     sizes = counts.set_index("segment")["members"]
-    known = [s for s in order if s in sizes.index]
+    known = order if keep_empty else [s for s in order if s in sizes.index]
     rest = sorted(s for s in sizes.index if s not in known)
-    ordered: pd.Series = sizes.reindex(known + rest).astype(int)
+    ordered: pd.Series = sizes.reindex(known + rest).fillna(0).astype(int)
     return ordered
