@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from segmint.api.auth import Role
+from segmint.mart import Mart
 
 from .conftest import Server
 
@@ -245,3 +246,27 @@ def test_pages_fit_a_laptop_and_a_phone(browser: Browser, server: Server, artifa
         page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
         page.context.close()
         assert errors == []
+
+
+FACTS_SPILLED = """() => Array.from(document.querySelectorAll('dl.facts dt, dl.facts dd'))
+  .filter(e => e.getBoundingClientRect().right > e.closest('.card').getBoundingClientRect().right)
+  .map(e => e.textContent)"""
+"""The labels and values of a customer's facts (profile, attributes, features) that reach
+past their card."""
+
+
+def test_a_customers_features_fit_their_card(
+    browser: Browser, server: Server, mart: Mart, artifacts: Path
+) -> None:
+    customers = mart.con.table("customers")
+    longest = customers.region.length() + customers.acquisition_channel.length()
+    wordy = customers.order_by(longest.desc()).limit(1).customer_id.to_pandas().iloc[0]
+    for name, width, height in (("laptop", 1366, 900), ("phone", 390, 844)):
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        log_in(page, server, Role.admin)
+        page.goto(f"{server.url}/customers/{wordy}")
+        assert page.locator("dl.facts.columns dt").count() > 40  # every feature has its label
+        assert page.evaluate(FACTS_SPILLED) == [], name
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
+        page.screenshot(path=str(artifacts / f"page-customer-{name}.png"), full_page=True)
+        page.context.close()
