@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
+from segmint.api.routes.pages import NO_CATEGORY_MIX, NO_CHANNEL_MIX
 from segmint.api.sessions import SESSION_COOKIE
 from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
@@ -419,3 +420,31 @@ def test_orders_without_a_channel_say_so_and_how_to_record_one(unsegmented: Test
 def test_notices_start_with_a_capital(unsegmented: TestClient) -> None:
     notices = _notices(unsegmented.get("/sales/channels?start=1990-01-01&end=1990-02-01").text)
     assert notices == ["No purchases in the range."]
+
+
+@pytest.fixture(scope="module")
+def unrecorded(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A copy of the demo mart, segmented, whose orders carry no sales channel and whose
+    products no category (as a load of one transactions file leaves them), and a viewer's
+    client."""
+    copy = tmp_path_factory.mktemp("unrecorded") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        mart.raw.execute("UPDATE orders SET channel = NULL")
+        mart.raw.execute("UPDATE products SET category = NULL")
+        token = create_token(mart, Role.viewer)
+    with TestClient(create_app(mart=copy)) as test_client:
+        login(test_client, token)
+        yield test_client
+
+
+def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_chart(
+    unrecorded: TestClient, client: TestClient, tokens: dict[Role, str]
+) -> None:
+    text = html.unescape(unrecorded.get(CHAMPIONS).text)
+    assert 'id="channel-chart"' not in text and 'id="category-chart"' not in text
+    assert NO_CHANNEL_MIX in text and NO_CATEGORY_MIX in text
+    login(client, tokens[Role.viewer])
+    recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
+    assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
+    assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
