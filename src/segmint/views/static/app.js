@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var NARROW = 560;  // px: narrower charts are fitted by fitNarrow
-  var CHAR = 8;  // px: about the width of one character of a title
+  var CHAR = 9;  // px: about the width of one character of a title (15px, wide letters)
   var LEGEND_ROW = 20;  // px: the height of a row of a legend
   var TICK_CHARS = 14;  // characters per line of a category label on a narrow chart's y axis
 
