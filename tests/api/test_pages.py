@@ -448,3 +448,13 @@ def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_
     recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
     assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
     assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
+
+
+@pytest.mark.parametrize("url", ["/sales/channels", "/sales/segments"])
+def test_sales_periods_stay_on_one_line(
+    client: TestClient, tokens: dict[Role, str], url: str
+) -> None:
+    login(client, tokens[Role.analyst])
+    text = client.get(url).text
+    periods = re.findall(r"<tr><td( class=\"date\")?>(\d{4}-\d\d-\d\d)</td>", text)
+    assert periods and all(cls for cls, _ in periods)  # td.date: never broken after "2025-"
