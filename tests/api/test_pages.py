@@ -458,3 +458,21 @@ def test_sales_periods_stay_on_one_line(
     text = client.get(url).text
     periods = re.findall(r"<tr><td( class=\"date\")?>(\d{4}-\d\d-\d\d)</td>", text)
     assert periods and all(cls for cls, _ in periods)  # td.date: never broken after "2025-"
+
+
+def _kpis(page: str) -> dict[str, tuple[str, str]]:
+    """Every KPI of ``page``: its label → (value, hint)."""
+    found = re.findall(
+        r'<div class="kpi-label">([^<]*)</div><div class="kpi-value">([^<]*)</div>'
+        r'(?:<div class="kpi-hint">([^<]*)</div>)?',
+        html.unescape(page),
+    )
+    return {label: (value, hint) for label, value, hint in found}
+
+
+def test_a_kpi_not_computed_shows_a_dash_and_says_why_like_an_unknown_margin(
+    unscored: TestClient,
+) -> None:
+    kpis = _kpis(unscored.get("/").text)
+    assert kpis["Average CLV"] == ("—", "not computed: run `segmint clv score`")
+    assert kpis["Customers"][0] != "—"  # the figures that are computed are shown
