@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
+from segmint.api.routes.pages import NO_CATEGORY_MIX, NO_CHANNEL_MIX
 from segmint.api.sessions import SESSION_COOKIE
 from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
@@ -419,3 +420,59 @@ def test_orders_without_a_channel_say_so_and_how_to_record_one(unsegmented: Test
 def test_notices_start_with_a_capital(unsegmented: TestClient) -> None:
     notices = _notices(unsegmented.get("/sales/channels?start=1990-01-01&end=1990-02-01").text)
     assert notices == ["No purchases in the range."]
+
+
+@pytest.fixture(scope="module")
+def unrecorded(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A copy of the demo mart, segmented, whose orders carry no sales channel and whose
+    products no category (as a load of one transactions file leaves them), and a viewer's
+    client."""
+    copy = tmp_path_factory.mktemp("unrecorded") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        mart.raw.execute("UPDATE orders SET channel = NULL")
+        mart.raw.execute("UPDATE products SET category = NULL")
+        token = create_token(mart, Role.viewer)
+    with TestClient(create_app(mart=copy)) as test_client:
+        login(test_client, token)
+        yield test_client
+
+
+def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_chart(
+    unrecorded: TestClient, client: TestClient, tokens: dict[Role, str]
+) -> None:
+    text = html.unescape(unrecorded.get(CHAMPIONS).text)
+    assert 'id="channel-chart"' not in text and 'id="category-chart"' not in text
+    assert NO_CHANNEL_MIX in text and NO_CATEGORY_MIX in text
+    login(client, tokens[Role.viewer])
+    recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
+    assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
+    assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
+
+
+@pytest.mark.parametrize("url", ["/sales/channels", "/sales/segments"])
+def test_sales_periods_stay_on_one_line(
+    client: TestClient, tokens: dict[Role, str], url: str
+) -> None:
+    login(client, tokens[Role.analyst])
+    text = client.get(url).text
+    periods = re.findall(r"<tr><td( class=\"date\")?>(\d{4}-\d\d-\d\d)</td>", text)
+    assert periods and all(cls for cls, _ in periods)  # td.date: never broken after "2025-"
+
+
+def _kpis(page: str) -> dict[str, tuple[str, str]]:
+    """Every KPI of ``page``: its label → (value, hint)."""
+    found = re.findall(
+        r'<div class="kpi-label">([^<]*)</div><div class="kpi-value">([^<]*)</div>'
+        r'(?:<div class="kpi-hint">([^<]*)</div>)?',
+        html.unescape(page),
+    )
+    return {label: (value, hint) for label, value, hint in found}
+
+
+def test_a_kpi_not_computed_shows_a_dash_and_says_why_like_an_unknown_margin(
+    unscored: TestClient,
+) -> None:
+    kpis = _kpis(unscored.get("/").text)
+    assert kpis["Average CLV"] == ("—", "not computed: run `segmint clv score`")
+    assert kpis["Customers"][0] != "—"  # the figures that are computed are shown

@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from segmint.api.auth import Role
+from segmint.mart import Mart
+from segmint.views.plots.figures import FONT
 
 from .conftest import Server
 
@@ -245,3 +247,66 @@ def test_pages_fit_a_laptop_and_a_phone(browser: Browser, server: Server, artifa
         page.screenshot(path=str(artifacts / f"page-{name}.png"), full_page=True)
         page.context.close()
         assert errors == []
+
+
+FACTS_SPILLED = """() => Array.from(document.querySelectorAll('dl.facts dt, dl.facts dd'))
+  .filter(e => e.getBoundingClientRect().right > e.closest('.card').getBoundingClientRect().right)
+  .map(e => e.textContent)"""
+"""The labels and values of a customer's facts (profile, attributes, features) that reach
+past their card."""
+
+
+def test_a_customers_features_fit_their_card(
+    browser: Browser, server: Server, mart: Mart, artifacts: Path
+) -> None:
+    customers = mart.con.table("customers")
+    longest = customers.region.length() + customers.acquisition_channel.length()
+    wordy = customers.order_by(longest.desc()).limit(1).customer_id.to_pandas().iloc[0]
+    for name, width, height in (("laptop", 1366, 900), ("phone", 390, 844)):
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        log_in(page, server, Role.admin)
+        page.goto(f"{server.url}/customers/{wordy}")
+        assert page.locator("dl.facts.columns dt").count() > 40  # every feature has its label
+        assert page.evaluate(FACTS_SPILLED) == [], name
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
+        page.screenshot(path=str(artifacts / f"page-customer-{name}.png"), full_page=True)
+        page.context.close()
+
+
+LONG_TITLE = "Share of customers and revenue by segment, per member per year and per month"
+"""Chart titles of 4 words to 14 words are cut from it."""
+
+
+def test_chart_titles_of_any_length_stay_on_a_phone_wide_chart(
+    browser: Browser, server: Server
+) -> None:
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    errors = watch(page, server)
+    log_in(page, server, Role.viewer)
+    words = LONG_TITLE.split(" ")
+    titles = [" ".join(words[:n]) for n in range(4, len(words) + 1)]
+    page.evaluate(
+        """([titles, font]) => {
+          const card = document.querySelector('.card');
+          titles.forEach((title, i) => {
+            const el = document.createElement('div');
+            el.className = 'chart'; el.id = 'title-' + i; el.style.height = '300px';
+            el.setAttribute('data-figure', JSON.stringify({
+              data: [{type: 'bar', x: ['a', 'b'], y: [1, 2]}],
+              layout: {title: {text: title, x: 0, xanchor: 'left', font: {size: 15}},
+                       font: font, xaxis: {title: {text: title}}, margin: {t: 70}}}));
+            card.appendChild(el);
+          });
+          const again = document.createElement('script');  // draws every chart, these too
+          again.src = '/static/app.js';
+          document.body.appendChild(again);
+        }""",
+        [titles, FONT],
+    )
+    page.wait_for_function(
+        "n => document.querySelectorAll('[id^=title-].js-plotly-plot').length === n",
+        arg=len(titles),
+    )
+    assert page.evaluate(TITLES_COVERED) == []
+    assert errors == []
+    page.context.close()

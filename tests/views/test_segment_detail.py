@@ -4,6 +4,8 @@ segment's top products are those a plain reading of the year's orders gives."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -11,7 +13,7 @@ import pytest
 
 from segmint.features.orders import PURCHASE_STATUSES
 from segmint.insight.members import features_as_of
-from segmint.mart import Mart
+from segmint.mart import Mart, connect
 from segmint.segmentation import store
 from segmint.views.segment_detail import (
     MEMBER_COLUMNS,
@@ -85,3 +87,33 @@ def test_each_segments_top_products_are_those_of_its_members_year(mart: Mart) ->
         assert got.revenue.tolist() == pytest.approx(frame.revenue.tolist(), rel=1e-9)
         assert got.buyers.tolist() == frame.buyers.tolist()
         assert got.units.tolist() == frame.units.tolist()
+
+
+def test_top_products_leave_out_lines_without_a_product(
+    tmp_path: Path, demo_mart_file: Path
+) -> None:
+    """Orders loaded from a transactions file without products have lines with no product:
+    they are no product of the segment's, however much they brought in."""
+    path = tmp_path / "mart.duckdb"
+    shutil.copy(demo_mart_file, path)
+    with connect(path, create=False) as mart:
+        day = store.as_of_dates(mart, "rfm")[-1]
+        member = store.assignments(mart, "rfm", day).order_by("customer_id").execute().iloc[0]
+        before = top_products(mart, "rfm", member.segment, day, n=5)
+        mart.raw.execute(
+            "INSERT INTO orders (order_id, customer_id, order_ts, status) VALUES (?, ?, ?, ?)",
+            [
+                "no-product-order",
+                member.customer_id,
+                dt.datetime(day.year, day.month, day.day),
+                None,
+            ],
+        )
+        mart.raw.execute(
+            "INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price)"
+            " VALUES (?, ?, ?, ?, ?)",
+            ["no-product-order", 1, None, 1.0, 1_000_000.0],
+        )
+        after = top_products(mart, "rfm", member.segment, day, n=5)
+    assert after.product_id.notna().all()
+    assert after.product_id.tolist() == before.product_id.tolist()

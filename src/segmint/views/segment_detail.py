@@ -48,6 +48,9 @@ def top_products(
 ) -> pd.DataFrame:
     """The ``n`` products with most revenue from the segment's members in the year to ``day``.
 
+    Order lines without a product (orders loaded from a transactions file without one) are
+    no product: they are left out, not shown as a blank product with their revenue.
+
     Columns: ``product_id``, ``name``, ``category``, ``revenue``, ``buyers``, ``units``.
     """
     who = segment_members(mart, segmentation, segment, day)
@@ -55,6 +58,7 @@ def top_products(
     year = orders.filter(orders.order_ts >= end_of(day) - ibis.interval(days=YEAR_DAYS))
     mine = year.semi_join(who, "customer_id").select("order_id", "customer_id")
     lines = mart.table("order_lines").join(mine, "order_id")
+    lines = lines.filter(lines.product_id.notnull())
     net = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
     sold = lines.group_by("product_id").aggregate(
         revenue=net.sum(), buyers=lines.customer_id.nunique(), units=lines.quantity.sum()

@@ -15,10 +15,16 @@ from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_role, unsegmented_page
 from segmint.exceptions import MartError
+from segmint.insight.members import UNKNOWN
 from segmint.mart import Mart
 from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, no_personas_message
 from segmint.views.plots import figures
 from segmint.views.segment_detail import page_of
+
+NO_CATEGORY_MIX = "Revenue by category: no purchase in the year has a recorded product category."
+NO_CHANNEL_MIX = "Orders by channel: no order in the year has a recorded sales channel."
+"""What a segment's profile says in place of a chart of shares that would be one "unknown"
+bar (orders loaded without a channel, products without a category) or no bar at all."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -158,6 +164,8 @@ def _segment_context(
             mixes, "category", "Revenue by category", "Share of revenue"
         ),
         "channel_figure": _mix_figure(mixes, "channel", "Orders by channel", "Share of orders"),
+        "no_category_mix": NO_CATEGORY_MIX,
+        "no_channel_mix": NO_CHANNEL_MIX,
         "statistics": stats.to_dict("records"),
         "products": dashboard.top_products(mart, name, segment, day).to_dict("records"),
     }
@@ -192,5 +200,7 @@ def _members_context(
 def _mix_figure(
     mixes: pd.DataFrame, dimension: str, title: str, axis: str
 ) -> figures.Figure | None:
+    """The chart of a segment's shares by ``dimension``; none when no value is recorded, so
+    there is no chart of one "unknown" bar."""
     rows = mixes[mixes.dimension == dimension]
-    return figures.mix(rows, title, axis) if len(rows) else None
+    return figures.mix(rows, title, axis) if (rows.value != UNKNOWN).any() else None

@@ -3,12 +3,14 @@
 // submit a filter form when one of its [data-autosubmit] fields changes, and go to
 // data-navigate + the chosen value for a [data-navigate] select. On a narrow screen (a
 // phone) a chart's titles wrap instead of running off its edge and its legend goes under the
-// plot, where it cannot cover the title.
+// plot, where it cannot cover the title; the long category labels of a horizontal bar chart
+// wrap too, so they leave the plot (and the x axis's title under it) room.
 (function () {
   "use strict";
   var NARROW = 560;  // px: narrower charts are fitted by fitNarrow
-  var CHAR = 8;  // px: about the width of one character of a title
+  var CHAR = 9;  // px: about the width of one character of a title (15px, wide letters)
   var LEGEND_ROW = 20;  // px: the height of a row of a legend
+  var TICK_CHARS = 14;  // characters per line of a category label on a narrow chart's y axis
 
   function wrap(text, chars) {
     if (typeof text !== "string" || text.length <= chars || text.indexOf("<br>") >= 0) {
@@ -28,6 +30,25 @@
     return lines.join("<br>");
   }
 
+  function wrapCategories(fig) {
+    // a horizontal bar's label is shown wrapped; the bar keeps its name for the hover text
+    var bars = fig.data.filter(function (t) { return t.orientation === "h" && t.y; });
+    var names = [];
+    bars.forEach(function (t) {
+      t.y.forEach(function (name) { if (names.indexOf(name) < 0) { names.push(name); } });
+    });
+    var long = names.some(function (name) {
+      return typeof name === "string" && name.length > TICK_CHARS;
+    });
+    if (long) {
+      fig.layout.yaxis = Object.assign({}, fig.layout.yaxis || {}, {
+        tickmode: "array",
+        tickvals: names,
+        ticktext: names.map(function (name) { return wrap(name, TICK_CHARS); })
+      });
+    }
+  }
+
   function fitNarrow(el, fig) {
     var layout = fig.layout;
     var width = el.clientWidth;
@@ -42,6 +63,7 @@
       layout.margin = Object.assign({}, layout.margin || {});
       layout.margin.t = (layout.margin.t || 70) + 20 * (lines - 1);  // room for every line
     }
+    wrapCategories(fig);
     if (layout.xaxis && layout.xaxis.title && layout.xaxis.title.text) {
       // centred on the plot, which the y axis's labels leave narrower, in a larger font
       layout.xaxis.title.text = wrap(layout.xaxis.title.text, Math.floor((width - 100) / 9));
