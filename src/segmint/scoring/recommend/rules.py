@@ -247,7 +247,7 @@ def rule_table(itemsets: Itemsets, settings: RuleSettings) -> ir.Table:
     with_none = singles.mutate(antecedent_2=ibis.null("int64"))
     parts = [with_none.select("antecedent_1", "antecedent_2", *RULE_COLUMNS[1:])]
     if settings.triples:
-        parts.append(_improving(_two_item_rules(itemsets), singles))
+        parts.append(_two_item_rules(itemsets))
     rules = ibis.union(*parts)
     confidence = _ratio(rules.n_baskets, rules.n_antecedent)
     with_stats = rules.select(
@@ -287,49 +287,57 @@ def _one_item_rules(itemsets: Itemsets) -> ir.Table:
 
 def _two_item_rules(itemsets: Itemsets) -> ir.Table:
     """``X and Y -> Z`` from each frequent triple, three ways, with the counts of ``{X, Y}``
-    and ``Z``."""
-    items = itemsets.items
-    pairs = itemsets.pairs
-    triples = itemsets.triples
+    and ``Z``; only those more confident than both "X -> Z" and "Y -> Z" (Bayardo et al.'s
+    minimum improvement, above zero).
+
+    Each triple is joined once to the counts of its three pairs and three items (six small
+    joins, however many ways it is read), and every way is read from that one table. Both
+    shorter rules exist: the pairs of a frequent triple are frequent. Confidences are
+    compared as cross products of whole counts, ``n(XYZ) n(X) > n(XZ) n(XY)``, so two equal
+    fractions are never told apart by rounding.
+    """
+    counted = _with_subset_counts(itemsets)
+
+    def n(*members: str) -> ir.IntegerValue:
+        value: ir.IntegerValue = counted["n_" + "".join(sorted(members))].cast("int64")
+        return value
+
     parts = []
     for first, second, target in (("a", "b", "c"), ("a", "c", "b"), ("b", "c", "a")):
-        both = pairs.select(p=pairs.a, q=pairs.b, n_pq=pairs.n)
-        rhs = items.select(y=items.item, n_y=items.n)
-        with_pair = triples.join(
-            both, [triples[first] == both.p, triples[second] == both.q]
-        ).select(triples, both.n_pq)
-        joined = with_pair.join(rhs, with_pair[target] == rhs.y)
+        both = n(first, second)
+        longer = counted.n.cast("int64")
+        improves = (longer * n(first) > n(first, target) * both) & (
+            longer * n(second) > n(second, target) * both
+        )
+        kept = counted.filter(improves)
         parts.append(
-            joined.select(
-                antecedent_1=joined[first],
-                antecedent_2=joined[second].cast("int64"),
-                consequent=joined[target],
-                n_baskets=joined.n,
-                n_customers=joined.n_customers,
-                n_antecedent=joined.n_pq,
-                n_consequent=joined.n_y,
+            kept.select(
+                antecedent_1=kept[first],
+                antecedent_2=kept[second].cast("int64"),
+                consequent=kept[target],
+                n_baskets=kept.n,
+                n_customers=kept.n_customers,
+                n_antecedent=kept["n_" + first + second],
+                n_consequent=kept["n_" + target],
             )
         )
     return ibis.union(*parts)
 
 
-def _improving(doubles: ir.Table, singles: ir.Table) -> ir.Table:
-    """The rules "X and Y -> Z" of ``doubles`` more confident than both "X -> Z" and
-    "Y -> Z" of ``singles`` (Bayardo et al.'s minimum improvement, above zero).
-
-    Both shorter rules exist: the pairs ``(X, Z)`` and ``(Y, Z)`` of a frequent triple are
-    frequent. Confidences are compared as cross products of whole counts,
-    ``n(XYZ) n(X) > n(XZ) n(XY)``, so two equal fractions are never told apart by rounding.
-    """
-    one = singles.select(x1="antecedent_1", z1="consequent", n1="n_baskets", d1="n_antecedent")
-    two = singles.select(x2="antecedent_1", z2="consequent", n2="n_baskets", d2="n_antecedent")
-    joined = doubles.join(one, [doubles.antecedent_1 == one.x1, doubles.consequent == one.z1]).join(
-        two, [doubles.antecedent_2 == two.x2, doubles.consequent == two.z2]
-    )
-
-    def above(n_short: ir.IntegerValue, d_short: ir.IntegerValue) -> ir.BooleanValue:
-        longer = joined.n_baskets.cast("int64") * d_short.cast("int64")
-        return longer > n_short.cast("int64") * joined.n_antecedent.cast("int64")
-
-    kept = joined.filter(above(joined.n1, joined.d1) & above(joined.n2, joined.d2))
-    return kept.select("antecedent_1", "antecedent_2", *RULE_COLUMNS[1:])
+def _with_subset_counts(itemsets: Itemsets) -> ir.Table:
+    """The triples ``a < b < c`` with ``n``, ``n_customers`` and the baskets of each of
+    their pairs (``n_ab``, ``n_ac``, ``n_bc``) and items (``n_a``, ``n_b``, ``n_c``)."""
+    table = itemsets.triples
+    pairs = itemsets.pairs
+    items = itemsets.items
+    for u, v in (("a", "b"), ("a", "c"), ("b", "c")):
+        name = f"n_{u}{v}"
+        pair = pairs.select(**{f"{name}_u": pairs.a, f"{name}_v": pairs.b, name: pairs.n})
+        joined = table.join(pair, [table[u] == pair[f"{name}_u"], table[v] == pair[f"{name}_v"]])
+        table = joined.select(*table.columns, name)
+    for w in ("a", "b", "c"):
+        name = f"n_{w}"
+        item = items.select(**{f"{name}_item": items.item, name: items.n})
+        joined = table.join(item, table[w] == item[f"{name}_item"])
+        table = joined.select(*table.columns, name)
+    return table
