@@ -285,43 +285,54 @@ def _one_item_rules(itemsets: Itemsets) -> ir.Table:
     return ibis.union(*parts)
 
 
+WAYS = (("a", "b", "c"), ("a", "c", "b"), ("b", "c", "a"))
+"""The three rules of a triple ``a < b < c``: (first, second) of the antecedent, consequent."""
+
+
 def _two_item_rules(itemsets: Itemsets) -> ir.Table:
     """``X and Y -> Z`` from each frequent triple, three ways, with the counts of ``{X, Y}``
     and ``Z``; only those more confident than both "X -> Z" and "Y -> Z" (Bayardo et al.'s
     minimum improvement, above zero).
 
     Each triple is joined once to the counts of its three pairs and three items (six small
-    joins, however many ways it is read), and every way is read from that one table. Both
-    shorter rules exist: the pairs of a frequent triple are frequent. Confidences are
-    compared as cross products of whole counts, ``n(XYZ) n(X) > n(XZ) n(XY)``, so two equal
-    fractions are never told apart by rounding.
+    joins), then read three ways by a cross join with a three-row table, so the engine
+    plans the joins once (a union of three readings would plan them three times, which a
+    Spark driver may not survive). Both shorter rules exist: the pairs of a frequent triple
+    are frequent. Confidences are compared as cross products of whole counts,
+    ``n(XYZ) n(X) > n(XZ) n(XY)``, so two equal fractions are never told apart by rounding.
     """
     counted = _with_subset_counts(itemsets)
+    table = counted.cross_join(ibis.memtable({"way": [0, 1, 2]}, schema={"way": "int64"}))
 
-    def n(*members: str) -> ir.IntegerValue:
-        value: ir.IntegerValue = counted["n_" + "".join(sorted(members))].cast("int64")
+    def pick(*names: str) -> ir.IntegerValue:
+        """Column ``names[k]`` in the rows of way ``k``."""
+        branches = [(table.way == k, table[name]) for k, name in enumerate(names)]
+        value: ir.IntegerValue = ibis.cases(*branches[:-1], else_=branches[-1][1])
         return value
 
-    parts = []
-    for first, second, target in (("a", "b", "c"), ("a", "c", "b"), ("b", "c", "a")):
-        both = n(first, second)
-        longer = counted.n.cast("int64")
-        improves = (longer * n(first) > n(first, target) * both) & (
-            longer * n(second) > n(second, target) * both
-        )
-        kept = counted.filter(improves)
-        parts.append(
-            kept.select(
-                antecedent_1=kept[first],
-                antecedent_2=kept[second].cast("int64"),
-                consequent=kept[target],
-                n_baskets=kept.n,
-                n_customers=kept.n_customers,
-                n_antecedent=kept["n_" + first + second],
-                n_consequent=kept["n_" + target],
-            )
-        )
-    return ibis.union(*parts)
+    def n(way: tuple[str, str, str], *members: str) -> str:
+        """The count column of ``members`` (positions in ``way``)."""
+        return "n_" + "".join(sorted(way[int(m)] for m in members))
+
+    def count(*members: str) -> ir.IntegerValue:
+        value: ir.IntegerValue = pick(*(n(way, *members) for way in WAYS)).cast("int64")
+        return value
+
+    longer = table.n.cast("int64")
+    both = count("0", "1")
+    improves = (longer * count("0") > count("0", "2") * both) & (
+        longer * count("1") > count("1", "2") * both
+    )
+    kept = table.filter(improves)
+    return kept.select(
+        antecedent_1=pick(*(way[0] for way in WAYS)),
+        antecedent_2=pick(*(way[1] for way in WAYS)).cast("int64"),
+        consequent=pick(*(way[2] for way in WAYS)),
+        n_baskets=kept.n,
+        n_customers=kept.n_customers,
+        n_antecedent=both,
+        n_consequent=count("2"),
+    )
 
 
 def _with_subset_counts(itemsets: Itemsets) -> ir.Table:
