@@ -77,6 +77,7 @@ def test_the_baskets_page_shows_rules_and_which_products_drive_which(
     flows = json.loads(figure.group(1).replace("&#39;", "'").replace("&quot;", '"'))
     assert flows["data"][0]["type"] == "sankey"
     table = page.text[page.text.index('id="rules"') :]
+    assert '<th class="num">Customers</th>' in table
     rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", table)
     assert len(rows) >= 10
     with connect(mart_path, create=False) as mart:

@@ -97,6 +97,7 @@ def test_fit_one_method_stores_every_customers_top_k_with_reasons(shop: Segmint)
     run = runs[runs.kind == "recommend"].iloc[-1]
     rules = json.loads(run.metrics)["rules"]
     assert {"Espresso beans", "Paper filters"} == {rules[0]["consequent"], *rules[0]["antecedent"]}
+    assert all(5 <= r["n_customers"] <= r["n_baskets"] for r in rules)  # the default 5
     # a second fit as of the same date replaces the lists, another date adds its own
     assert shop("recommend", "fit", "--method", "popular", "--k", "2").exit_code == 0
     assert shop("recommend", "fit", "--as-of", "2024-11-30", "--k", "2").exit_code == 0
@@ -146,7 +147,9 @@ def test_rules_name_the_products_and_go_to_a_file(shop: Segmint, tmp_path: Path)
     result = shop("recommend", "rules", "--min-count", "20", "--max-len", "2", "--out", out)
     assert result.exit_code == 0, result.output
     assert "Espresso beans" in result.stdout and "Paper filters" in result.stdout
+    assert "customers" in result.stdout and "baskets of 5 customers" in result.stdout
     rules = pd.read_csv(out)
+    assert ((rules.n_customers >= 5) & (rules.n_customers <= rules.n_baskets)).all()
     top = rules.iloc[0]
     assert {top.antecedent, top.consequent} == {"Espresso beans", "Paper filters"}
     assert {top.antecedent_ids, top.consequent_id} == {"coffee", "filter"}
@@ -163,16 +166,17 @@ def test_each_rules_threshold_reaches_its_own_setting(shop: Segmint) -> None:
         "recommend",
         "rules",
         *("--min-count", "12", "--min-confidence", "0.3", "--min-lift", "1.05"),
-        *("--max-len", "3", "--format", "json"),
+        *("--min-customers", "10", "--max-len", "3", "--format", "json"),
     )
     assert result.exit_code == 0, result.output
     rules = pd.DataFrame(json.loads(result.stdout))
     assert 0 < len(rules) < len(loose)
-    assert (rules.n_baskets >= 12).all()
+    assert (rules.n_baskets >= 12).all() and (rules.n_customers >= 10).all()
     assert (rules.confidence >= 0.3).all() and (rules.lift >= 1.05).all()
     assert rules.antecedent.str.contains(" and ").any()  # max_len 3 kept the triples
     looser = pd.DataFrame(loose)
     assert (looser.confidence < 0.3).any() and (looser.n_baskets < 12).any()
+    assert (looser.n_customers < 10).any()
 
 
 def test_show_lists_one_customer_with_the_reasons(shop: Segmint) -> None:

@@ -37,6 +37,15 @@ MinSupportOption = Annotated[
     float, Opt("--min-support", min=0, max=1, help="Least share of baskets holding a rule.")
 ]
 MinCountOption = Annotated[int, Opt("--min-count", min=1, help="Fewest baskets of a rule.")]
+MinCustomersOption = Annotated[
+    int,
+    Opt(
+        "--min-customers",
+        min=1,
+        help="Fewest different customers with a basket of a rule (one customer's repeat "
+        "orders make no rule).",
+    ),
+]
 MinConfidenceOption = Annotated[float, Opt("--min-confidence", min=0, max=1)]
 MinLiftOption = Annotated[float, Opt("--min-lift", min=0, help="Least lift.")]
 MaxLenOption = Annotated[

@@ -108,25 +108,21 @@ def show_rules(found: RuleList, limit: int, format_: OutputFormat) -> None:
     if format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(found.rules), nl=False)
         return
-    view = Table("if bought", "then", "baskets", "support", "confidence", "lift")
+    view = Table("if bought", "then", "baskets", "customers", "support", "confidence", "lift")
     view.title = (
         f"{len(found.rules):,} rules over {found.n_baskets:,} baskets to {found.as_of} "
-        f"(at least {found.min_count:,} baskets each)"
+        f"(each in at least {found.min_count:,} baskets of {found.min_customers:,} customers)"
     )
     for row in found.rules.head(limit).to_dict("records"):
-        view.add_row(
-            str(row["antecedent"]),
-            str(row["consequent"]),
-            f"{row['n_baskets']:,}",
-            f"{row['support']:.4f}",
-            f"{row['confidence']:.2f}",
-            f"{row['lift']:.1f}",
-        )
+        counts = [f"{row['n_baskets']:,}", f"{row['n_customers']:,}", f"{row['support']:.4f}"]
+        ratios = [f"{row['confidence']:.2f}", f"{row['lift']:.1f}"]
+        view.add_row(str(row["antecedent"]), str(row["consequent"]), *counts, *ratios)
     out.print(view)
     if found.n_baskets_skipped:
         err.print(f"{found.n_baskets_skipped:,} baskets over the size cap were set aside")
     if found.rules.empty:
-        err.print("no rules pass the thresholds: try a lower --min-count or --min-confidence")
+        lower = "--min-count, --min-customers or --min-confidence"
+        err.print(f"no rules pass the thresholds: try a lower {lower}")
 
 
 def show_customer(customer_id: str, frame: pd.DataFrame, format_: OutputFormat) -> None:

@@ -78,6 +78,7 @@ def rules(
     as_of: AsOfOption = None,
     min_support: o.MinSupportOption = 0.0,
     min_count: o.MinCountOption = 10,
+    min_customers: o.MinCustomersOption = 5,
     min_confidence: o.MinConfidenceOption = 0.1,
     min_lift: o.MinLiftOption = 1.0,
     max_len: o.MaxLenOption = 3,
@@ -95,6 +96,7 @@ def rules(
     query = RuleQuery(
         min_support=min_support,
         min_count=min_count,
+        min_customers=min_customers,
         min_confidence=min_confidence,
         min_lift=min_lift,
         max_len=max_len,

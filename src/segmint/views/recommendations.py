@@ -71,7 +71,8 @@ class BasketsView:
         n_baskets: baskets counted.
         n_rules: rules found in all (the page shows the strongest).
         rules: ``antecedent`` (list of names), ``consequent``, their ids, ``n_baskets``,
-            ``support``, ``confidence``, ``lift``.
+            ``n_customers`` (not in runs stored before it was counted), ``support``,
+            ``confidence``, ``lift``.
         picks: per customer group, what the blend picked.
         messages: what is missing and how to get it.
     """
@@ -106,6 +107,6 @@ def baskets_view(mart: Mart) -> BasketsView:
     if not view.rules:
         view.messages.append(
             "No association rules: no items, pairs or triples were bought together in enough "
-            "baskets (10 by default)."
+            "baskets of enough different customers (10 baskets of 5 customers by default)."
         )
     return view

@@ -28,7 +28,14 @@ from segmint.models.recommend import (
 from .conftest import random_interactions
 
 RULES = RuleTable.from_arrays(
-    [0, 1, 2], [-1, 3, -1], [5, 6, 7], [4, 3, 2], [0.1] * 3, [0.6, 0.5, 0.4], [2, 3, 1.5]
+    [0, 1, 2],
+    [-1, 3, -1],
+    [5, 6, 7],
+    [4, 3, 2],
+    [0.1] * 3,
+    [0.6, 0.5, 0.4],
+    [2, 3, 1.5],
+    n_customers=[4, 2, 2],
 )
 
 Case = tuple[Recommender, Callable[[Interactions], tuple[Any, ...]]]

@@ -130,6 +130,7 @@ def _rules() -> RuleTable:
         support=[0.1, 0.1, 0.08, 0.1],
         confidence=[0.5, 0.5, 1.0, 0.5],
         lift=[1.0, 2.0, 4.0, 1.0],
+        n_customers=[5, 4, 3, 5],
     )
 
 
@@ -152,10 +153,12 @@ def test_rules_minimum_lift_and_bad_tables(small: Interactions) -> None:
     recs = RuleRecommender(min_lift=1.5).fit(small, _rules()).recommend([0], 3)
     assert recs.items[0].tolist() == [3, -1, -1]
     with pytest.raises(ModelInputError, match="distinct"):
-        RuleTable.from_arrays([1], None, [1], [1], [0.1], [0.5], [1.0])
+        RuleTable.from_arrays([1], None, [1], [1], [0.1], [0.5], [1.0], n_customers=[1])
     with pytest.raises(ModelInputError, match="confidence must lie in"):
-        RuleTable.from_arrays([1], None, [2], [1], [0.1], [1.5], [1.0])
-    beyond = RuleTable.from_arrays([1], None, [9], [1], [0.1], [0.5], [1.0])
+        RuleTable.from_arrays([1], None, [2], [1], [0.1], [1.5], [1.0], n_customers=[1])
+    beyond = RuleTable.from_arrays([1], None, [9], [1], [0.1], [0.5], [1.0], n_customers=[1])
+    with pytest.raises(ModelInputError, match="n_customers must have one value per rule"):
+        RuleTable.from_arrays([1], None, [2], [1], [0.1], [0.5], [1.0], n_customers=[1, 1])
     with pytest.raises(ModelInputError, match="beyond the 5 items"):
         RuleRecommender().fit(small, beyond)
 

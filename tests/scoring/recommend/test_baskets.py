@@ -94,7 +94,7 @@ def test_the_coded_baskets_hold_the_same_items(mart: Mart) -> None:
 
 def test_kept_products_co_occur_and_the_returned_one_is_never_recommended(mart: Mart) -> None:
     add_baskets(mart, BASKETS)
-    data = training_data(mart, DAY, DataSettings(rules=RuleSettings(min_count=1)))
+    data = training_data(mart, DAY, DataSettings(rules=RuleSettings(min_count=1, min_customers=1)))
     # the two baskets: o1 (pA, pB, pE) and o4 (pA, pC); o2 and o3 contribute nothing
     assert data.customer_ids.tolist() == ["c1", "c4"]
     assert data.product_ids.tolist() == ["pA", "pB", "pC", "pE"]

@@ -34,7 +34,7 @@ BASKETS = [
 ]
 
 SETTINGS = DataSettings(
-    exclude_products=("POST",), on_sale_days=60, rules=RuleSettings(min_count=1)
+    exclude_products=("POST",), on_sale_days=60, rules=RuleSettings(min_count=1, min_customers=1)
 )
 
 

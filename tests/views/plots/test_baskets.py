@@ -8,15 +8,23 @@ from segmint.views.plots.baskets import rule_flows
 
 
 def _rule(
-    antecedent: list[str], consequent: str, baskets: int, lift: float, confidence: float = 0.5
+    antecedent: list[str],
+    consequent: str,
+    baskets: int,
+    lift: float,
+    confidence: float = 0.5,
+    customers: int | None = None,
 ) -> dict[str, Any]:
-    return {
+    """A rule as a stored run keeps it (without ``n_customers`` when ``customers`` is None:
+    runs stored before it was counted)."""
+    rule = {
         "antecedent": antecedent,
         "consequent": consequent,
         "n_baskets": baskets,
         "confidence": confidence,
         "lift": lift,
     }
+    return rule if customers is None else {**rule, "n_customers": customers}
 
 
 def test_flows_go_from_bought_products_to_the_products_they_make_likelier() -> None:
@@ -48,7 +56,7 @@ def test_one_band_per_pair_of_products_the_likelier_way() -> None:
     # twice over; the band kept is the direction of the higher confidence
     rules = [
         _rule(["Beans"], "Filters", 40, 9.0, confidence=0.2),
-        _rule(["Filters"], "Beans", 40, 9.0, confidence=0.8),
+        _rule(["Filters"], "Beans", 40, 9.0, confidence=0.8, customers=31),
         _rule(["Mug"], "Beans", 10, 5.0, confidence=0.3),
         _rule(["Beans"], "Mug", 10, 5.0, confidence=0.3),
         _rule(["Tea"], "Milk", 8, 4.0),
@@ -58,4 +66,6 @@ def test_one_band_per_pair_of_products_the_likelier_way() -> None:
     link = trace["link"]
     pairs = [(labels[s], labels[t]) for s, t in zip(link["source"], link["target"], strict=True)]
     assert pairs == [("Filters", "Beans"), ("Mug", "Beans")]  # a tie keeps the first listed
-    assert link["customdata"][0] == [0.8, 9.0]
+    # the customers on hover, when the run stored them
+    assert link["customdata"] == [[0.8, 9.0, " of 31 customers"], [0.3, 5.0, ""]]
+    assert "baskets%{customdata[2]}" in link["hovertemplate"]

@@ -50,6 +50,7 @@ class RuleTable:
             antecedent.
         consequent: the recommended item.
         n_baskets: baskets holding the antecedent and the consequent.
+        n_customers: distinct customers with such a basket.
         support: ``n_baskets`` over all baskets counted.
         confidence: ``n_baskets`` over baskets holding the antecedent.
         lift: confidence over the consequent's share of baskets.
@@ -61,6 +62,7 @@ class RuleTable:
     support: FloatArray
     confidence: FloatArray
     lift: FloatArray
+    n_customers: FloatArray
 
     @classmethod
     def from_arrays(
@@ -72,6 +74,8 @@ class RuleTable:
         support: ArrayLike,
         confidence: ArrayLike,
         lift: ArrayLike,
+        *,
+        n_customers: ArrayLike,
     ) -> RuleTable:
         """Validate rule columns (``antecedent_2`` ``-1`` or ``None`` for one-item rules)."""
         first = np.asarray(antecedent_1, dtype=np.int64)
@@ -89,6 +93,7 @@ class RuleTable:
                 ("support", support),
                 ("confidence", confidence),
                 ("lift", lift),
+                ("n_customers", n_customers),
             )
         }
         for name, values in (("antecedent_2", second), ("consequent", target), *columns.items()):
@@ -121,6 +126,7 @@ class RuleTable:
             self.support[keep],
             self.confidence[keep],
             self.lift[keep],
+            self.n_customers[keep],
         )
 
 

@@ -203,7 +203,7 @@ def _pull(
         step("coding baskets")
         coded = coded_baskets(mart, as_of, held, exclude_products=exclude)
         lines = coded.lines
-        baskets = lines.select(order_id=lines.basket, item=lines.item)
+        baskets = lines.select(order_id=lines.basket, customer_id=lines.user, item=lines.item)
         step("counting rules")
         rules, n_baskets, skipped = _rules(baskets, settings.rules)
         step("reading interactions")
@@ -301,6 +301,7 @@ def _rule_table(table: pa.Table, items: NDArray[np.int64]) -> RuleTable:
         _column(table, "support", np.float64)[order],
         _column(table, "confidence", np.float64)[order],
         _column(table, "lift", np.float64)[order],
+        n_customers=_column(table, "n_customers", np.float64)[order],
     )
 
 

@@ -2,8 +2,9 @@
 
 The same engine counting as the recommenders use (:mod:`segmint.scoring.recommend.rules`:
 items, pairs and triples over the baskets, oversized baskets set aside), with thresholds
-a person sets: a minimum support (share of baskets) or count, confidence and lift, and
-rules of two items ("X -> Z") or three ("X and Y -> Z").
+a person sets: a minimum support (share of baskets) or count, a minimum number of distinct
+customers, confidence and lift, and rules of two items ("X -> Z") or three ("X and Y ->
+Z"; only those more confident than both "X -> Z" and "Y -> Z").
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ COLUMNS = (
     "antecedent",
     "consequent",
     "n_baskets",
+    "n_customers",
     "support",
     "confidence",
     "lift",
@@ -41,6 +43,9 @@ class RuleQuery:
     Attributes:
         min_support: fewest baskets holding every item of a rule, as a share of baskets.
         min_count: fewest such baskets, as a count (the larger of the two applies).
+        min_customers: fewest distinct customers with such a basket (see
+            :class:`~segmint.scoring.recommend.rules.RuleSettings`: one customer's repeat
+            orders are no rule).
         min_confidence: least share of the antecedent's baskets that hold the consequent.
         min_lift: least lift (1 = no more often than by chance).
         max_len: items in a rule: 2 ("X -> Z") or 3 (also "X and Y -> Z").
@@ -50,6 +55,7 @@ class RuleQuery:
 
     min_support: float = 0.0
     min_count: int = 10
+    min_customers: int = 5
     min_confidence: float = 0.1
     min_lift: float = 1.0
     max_len: int = 3
@@ -65,13 +71,14 @@ class RuleQuery:
             raise InputError(
                 f"max_len must be 2 (X -> Z) or 3 (X and Y -> Z); got {self.max_len!r}."
             )
-        self.settings(1)  # checks min_count, min_confidence and max_basket_size
+        self.settings(1)  # checks min_count, min_customers, min_confidence, max_basket_size
 
     def settings(self, n_baskets: int) -> RuleSettings:
         """The counting settings over ``n_baskets`` baskets (support turned into a count)."""
         by_support = math.ceil(self.min_support * n_baskets - 1e-9)
         return RuleSettings(
             min_count=max(self.min_count, by_support, 1),
+            min_customers=self.min_customers,
             max_basket_size=self.max_basket_size,
             min_confidence=self.min_confidence,
             triples=self.max_len == 3,
@@ -89,6 +96,7 @@ class RuleList:
         n_baskets: baskets counted.
         n_baskets_skipped: baskets over the size cap, set aside.
         min_count: the minimum count applied (from the support or the count).
+        min_customers: the minimum number of distinct customers applied.
     """
 
     as_of: dt.date
@@ -96,6 +104,7 @@ class RuleList:
     n_baskets: int
     n_baskets_skipped: int
     min_count: int
+    min_customers: int
 
 
 def list_rules(mart: Mart, day: dt.date, query: RuleQuery | None = None) -> RuleList:
@@ -118,14 +127,15 @@ def list_rules(mart: Mart, day: dt.date, query: RuleQuery | None = None) -> Rule
         if n_kept + n_skipped == 0:
             raise no_baskets(day)
         settings = query.settings(n_kept)
-        baskets = lines.select(order_id=lines.basket, item=lines.item)
+        baskets = lines.select(order_id=lines.basket, customer_id=lines.user, item=lines.item)
         rules = rule_table(count_itemsets(baskets, settings, cache=held), settings)
         rules = rules.filter(rules.lift >= query.min_lift).to_pandas()
         products = coded.products.join(mart.table("products"), "product_id", how="left")
         used = pd.concat([rules.antecedent_1, rules.antecedent_2, rules.consequent]).dropna()
         wanted = products.filter(products.item.isin(sorted({int(i) for i in used})))
         names = wanted.select("item", "product_id", "name").to_pandas()
-    return RuleList(day, _named(rules, names), n_kept, n_skipped, settings.min_count)
+    named = _named(rules, names)
+    return RuleList(day, named, n_kept, n_skipped, settings.min_count, settings.min_customers)
 
 
 def _named(rules: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +155,7 @@ def _named(rules: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
             "antecedent": [" and ".join(members(r, names)) for r in rules.itertuples()],
             "consequent": [str(names[int(c)]) for c in rules.consequent],
             "n_baskets": rules.n_baskets.astype("int64"),
+            "n_customers": rules.n_customers.astype("int64"),
             "support": rules.support,
             "confidence": rules.confidence,
             "lift": rules.lift,

@@ -194,6 +194,7 @@ def top_rules(
                 "consequent_id": str(ids[rules.consequent[r]]),
                 "consequent": str(names[rules.consequent[r]]),
                 "n_baskets": int(rules.n_baskets[r]),
+                "n_customers": int(rules.n_customers[r]),
                 "support": float(rules.support[r]),
                 "confidence": float(rules.confidence[r]),
                 "lift": float(rules.lift[r]),

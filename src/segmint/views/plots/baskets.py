@@ -2,7 +2,7 @@
 
 A Sankey of the strongest one-item rules "X → Z": each bought product on the left, the
 product it makes likelier on the right, the band as wide as the baskets holding both,
-with confidence and lift on hover. Lift is symmetric, so "X → Z" and "Z → X" rank
+with the customers, confidence and lift on hover. Lift is symmetric, so "X → Z" and "Z → X" rank
 together; one band per pair of products is drawn, the direction of the higher confidence
 (the likelier follow-up), so the chart shows as many pairs as it has bands. A figure dictionary for plotly.js, like
 :mod:`segmint.views.plots.figures`.
@@ -22,7 +22,8 @@ def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None
     """Flows from bought products to the products they make likelier (None: no pair rules).
 
     ``rules`` as a stored recommendation run keeps them (strongest first): ``antecedent``
-    (names), ``consequent``, ``n_baskets``, ``confidence``, ``lift``.
+    (names), ``consequent``, ``n_baskets``, ``n_customers`` (missing in runs stored before
+    it was counted), ``confidence``, ``lift``.
     """
     pairs = _one_way([r for r in rules if len(r["antecedent"]) == 1])[:shown]
     if not pairs:
@@ -47,10 +48,10 @@ def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None
                     "source": [index[s] for s in sources],
                     "target": [index[t] for t in targets],
                     "value": [int(r["n_baskets"]) for r in pairs],
-                    "customdata": [[r["confidence"], r["lift"]] for r in pairs],
+                    "customdata": [[r["confidence"], r["lift"], _customers(r)] for r in pairs],
                     "color": [colour[s] + "55" for s in sources],
                     "hovertemplate": "bought %{source.label} → also %{target.label}<br>"
-                    "%{value:,} baskets · confidence %{customdata[0]:.0%} · "
+                    "%{value:,} baskets%{customdata[2]} · confidence %{customdata[0]:.0%} · "
                     "lift %{customdata[1]:.1f}<extra></extra>",
                 },
             }
@@ -68,6 +69,12 @@ def rule_flows(rules: list[dict[str, Any]], shown: int = SHOWN) -> Figure | None
             "hoverlabel": {"font": FONT},
         },
     }
+
+
+def _customers(rule: dict[str, Any]) -> str:
+    """ " of N customers" for the hover, or nothing for a rule stored without the count."""
+    n = rule.get("n_customers")
+    return "" if n is None else f" of {int(n):,} customers"
 
 
 def _one_way(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
