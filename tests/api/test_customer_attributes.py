@@ -78,7 +78,7 @@ def test_the_page_shows_the_attributes_block_by_role(
 ) -> None:
     login(client, tokens[Role.analyst])
     analyst = client.get(f"/customers/{CUSTOMER}").text
-    assert 'id="attributes"' in analyst and "loyalty tier" in analyst and "Gold" in analyst
+    assert 'id="attributes"' in analyst and "Loyalty tier" in analyst and "Gold" in analyst
     assert "ZX9 9ZZ" not in analyst and "someone.private" not in analyst
     login(client, tokens[Role.admin])
     admin = client.get(f"/customers/{CUSTOMER}").text
