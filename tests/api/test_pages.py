@@ -357,12 +357,22 @@ def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
 def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A copy of the demo mart as a load of one orders file leaves it: orders without a
     sales channel and no segmentation stored, and a viewer's client."""
-    copy = tmp_path_factory.mktemp("unsegmented") / "demo.duckdb"
+    yield from _viewer_of_a_copy(
+        mart_path,
+        tmp_path_factory.mktemp("unsegmented"),
+        "DELETE FROM assignments",
+        "DELETE FROM segmentations",
+        "UPDATE orders SET channel = NULL",
+    )
+
+
+def _viewer_of_a_copy(mart_path: Path, folder: Path, *statements: str) -> Iterator[TestClient]:
+    """A viewer's client of a copy of the demo mart in ``folder`` after ``statements``."""
+    copy = folder / "demo.duckdb"
     shutil.copy(mart_path, copy)
     with connect(copy, create=False) as mart:
-        mart.raw.execute("DELETE FROM assignments")
-        mart.raw.execute("DELETE FROM segmentations")
-        mart.raw.execute("UPDATE orders SET channel = NULL")
+        for statement in statements:
+            mart.raw.execute(statement)
         token = create_token(mart, Role.viewer)
     with TestClient(create_app(mart=copy)) as test_client:
         login(test_client, token)
@@ -427,15 +437,12 @@ def unrecorded(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """A copy of the demo mart, segmented, whose orders carry no sales channel and whose
     products no category (as a load of one transactions file leaves them), and a viewer's
     client."""
-    copy = tmp_path_factory.mktemp("unrecorded") / "demo.duckdb"
-    shutil.copy(mart_path, copy)
-    with connect(copy, create=False) as mart:
-        mart.raw.execute("UPDATE orders SET channel = NULL")
-        mart.raw.execute("UPDATE products SET category = NULL")
-        token = create_token(mart, Role.viewer)
-    with TestClient(create_app(mart=copy)) as test_client:
-        login(test_client, token)
-        yield test_client
+    yield from _viewer_of_a_copy(
+        mart_path,
+        tmp_path_factory.mktemp("unrecorded"),
+        "UPDATE orders SET channel = NULL",
+        "UPDATE products SET category = NULL",
+    )
 
 
 def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_chart(

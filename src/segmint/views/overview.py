@@ -126,12 +126,7 @@ def buyer_trend(mart: Mart, day: dt.date, months: int = TREND_MONTHS) -> pd.Data
     drew a year of zeros before it). With no purchase by ``day`` every month is 0.
     """
     orders = purchase_orders(mart, day)
-    window = pd.Timestamp(day).to_period("M") - (months - 1)
-    earliest = orders.order_ts.min().execute()
-    if not pd.isna(earliest) and pd.Timestamp(earliest).to_period("M") > window:
-        window = pd.Timestamp(earliest).to_period("M")
-        months = (pd.Timestamp(day).to_period("M") - window).n + 1
-    first = window.to_timestamp().to_pydatetime()
+    first = (pd.Timestamp(day).to_period("M") - (months - 1)).to_timestamp().to_pydatetime()
     recent = orders.filter(orders.order_ts >= ibis.timestamp(first))
     month = recent.order_ts.truncate("M").name("month")
     counts = (
@@ -140,8 +135,13 @@ def buyer_trend(mart: Mart, day: dt.date, months: int = TREND_MONTHS) -> pd.Data
         .order_by("month")
         .execute()
     )
-    every = pd.date_range(first, periods=months, freq="MS")
     counts["month"] = pd.to_datetime(counts["month"])
+    every = pd.date_range(first, periods=months, freq="MS")
+    # a first month with buyers later than the window's: the data may start there (only
+    # then is the history before the window looked at, so a long history costs nothing)
+    earlier = orders.filter(orders.order_ts < ibis.timestamp(first))
+    if len(counts) and counts.month.iloc[0] > every[0] and not int(earlier.count().execute()):
+        every = every[every >= counts.month.iloc[0]]
     full = pd.DataFrame({"month": every}).merge(counts, on="month", how="left")
     full["buyers"] = full["buyers"].fillna(0).astype("int64")
     return full
