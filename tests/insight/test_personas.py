@@ -246,6 +246,14 @@ def test_unknown_categories_and_channels_are_not_shown_or_sold_next_to() -> None
     assert known["Books"].actions[0].what.endswith("next to books")
 
 
+def test_a_channel_almost_nobody_uses_is_not_shown_as_typical() -> None:
+    # "via: web 100%, store 0%": a share that rounds to 0% says nothing typical.
+    mix = (("channel", "web", 0.997), ("channel", "store", 0.003), ("category", "books", 1.0))
+    online = segment("Online", 2, {"recency_days": 50.0}, {}, mix=mix)
+    card = cards_of(FILLER, online, BOTTOM)["Online"]
+    assert card.channels == [("web", 0.997)]
+
+
 def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:
     day = store.as_of_dates(mart, "lifecycle")[-1]
     members = store.assignments(mart, "lifecycle", day).to_pandas()

@@ -399,10 +399,16 @@ def _sketch(mix: pd.DataFrame) -> dict[str, str]:
     return sketch
 
 
+TYPICAL_SHARE = 0.005
+"""Least share of a category or channel shown as typical: below it, it reads "store 0%"."""
+
+
 def _top(mix: pd.DataFrame, dimension: str, n: int = 3) -> list[tuple[str, float]]:
     """The ``n`` largest recorded values of ``dimension`` with their shares (``unknown``,
-    not recorded, is left out: it says nothing of what the members buy or where)."""
-    rows = mix[(mix.dimension == dimension) & (mix.value != UNKNOWN)].head(n)
+    not recorded, is left out: it says nothing of what the members buy or where; so is a
+    value under :data:`TYPICAL_SHARE`, which a card would show as 0%)."""
+    known = mix[(mix.dimension == dimension) & (mix.value != UNKNOWN)]
+    rows = known[known.share >= TYPICAL_SHARE].head(n)
     return [(str(v), float(s)) for v, s in zip(rows.value, rows.share, strict=True)]
 
 
