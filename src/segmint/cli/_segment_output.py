@@ -6,12 +6,17 @@ run prints through :mod:`segmint.cli._cluster_output`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
 import typer
 from rich.table import Table
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import out
 from segmint.mart import csv_safety
+from segmint.segmentation.lifecycle import Thresholds
 from segmint.workflows.segment import SegmentationRun
 from segmint.workflows.value import ValueRun
 
@@ -40,8 +45,39 @@ def show_run(run: SegmentationRun, format_: OutputFormat = OutputFormat.human) -
         )
     out.print(view)
     if run.details:
-        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in run.details.items())
-        out.print(f"[dim]{shown}[/]", highlight=False)
+        out.print(f"[dim]{in_words(run.details)}[/]", highlight=False)
+
+
+def in_words(details: Mapping[str, Any]) -> str:
+    """The parameters a run used, as a sentence with the options that change them (RFM's
+    bins, lifecycle's thresholds, value tiers' sources, a clustering's size); parameters
+    of another run as ``name=value``."""
+    d = {k: _fmt(v) for k, v in details.items()}
+    if d.keys() == {"bins"}:
+        return f"R, F and M each scored 1-{d['bins']} by quantiles of the buyers (--bins)"
+    if d.keys() == LIFECYCLE:
+        return (
+            f"new: first order within {d['new_days']} days (--new-days); loyal: "
+            f"{d['loyal_orders']}+ orders while active (--loyal-orders); active up to "
+            f"{d['active_after']}×, at risk up to {d['lapsed_after']}×, lapsed up to "
+            f"{d['churned_after']}× a customer's usual gap since the last order, churned beyond "
+            f"(--active-after, --lapsed-after, --churned-after); a one-order customer's usual "
+            f"gap is {d['typical_cadence_days']} days"
+        )
+    if d.keys() == {"model", "risk"}:
+        return f"tiers by the CLV of {d['model']}; risk: {d['risk']}"
+    if d.keys() == {"algorithm", "k", "clustered", "prospects"}:
+        return (
+            f"{d['algorithm']} with k = {d['k']} on {int(details['clustered']):,} buyers; "
+            f"{int(details['prospects']):,} prospects (no orders yet) kept apart"
+        )
+    return ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in details.items()
+    )
+
+
+LIFECYCLE = {f.name for f in fields(Thresholds)}
+"""The thresholds a lifecycle run reports."""
 
 
 def _fmt(value: object) -> str:
