@@ -192,6 +192,14 @@ def test_connect_gives_a_workspace_that_is_a_mart(pair: tuple[Path, Workspace]) 
         assert getattr(ws, attribute).mart is ws
 
 
+def test_a_workspace_shows_how_to_open_it_again(tmp_path: Path) -> None:
+    path = tmp_path / "shop.duckdb"
+    with segmint.connect(path) as ws:
+        assert repr(ws) == f"segmint.connect({str(path)!r})"
+    with segmint.connect(path, read_only=True) as ws:
+        assert repr(ws) == f"segmint.connect({str(path)!r}, read_only=True)"
+
+
 def test_rfm_and_lifecycle_sizes_equal_the_cli(pair: tuple[Path, Workspace]) -> None:
     mart, ws = pair
     for command, run in (("rfm", ws.segment_rfm()), ("lifecycle", ws.segment_lifecycle())):

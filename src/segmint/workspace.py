@@ -117,6 +117,10 @@ class Workspace(Mart):
     def __enter__(self) -> Workspace:
         return self
 
+    def __repr__(self) -> str:
+        mode = ", read_only=True" if self.read_only else ""
+        return f"segmint.connect({str(self.path)!r}{mode})"
+
     @property
     def clv(self) -> ClvUseCases:
         """Customer lifetime value: ``fit()``, ``score()``, ``backtest()``."""

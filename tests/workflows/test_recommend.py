@@ -92,10 +92,22 @@ def test_segment_popularity_counts_within_rfm_once_it_is_stored(mart: Mart) -> N
 
 
 def test_show_tells_an_unknown_customer_from_one_without_a_list(mart: Mart) -> None:
-    with pytest.raises(MartError, match="no recommendations stored for customer 'c0': run"):
+    with pytest.raises(MartError, match="no recommendations stored yet: run `segmint recomm"):
         recommend.show(mart, "c0")
     with pytest.raises(MartError, match="no customer with id 'C0' in the mart"):
         recommend.show(mart, "C0")
+
+
+def test_show_says_why_a_customer_of_the_mart_has_no_list(mart: Mart) -> None:
+    _insert(mart, "customers", [{"customer_id": "prospect"}, {"customer_id": "late"}])
+    late = {"order_id": "late-1", "customer_id": "late", "order_ts": dt.datetime(2024, 5, 2)}
+    _insert(mart, "orders", [late])
+    recommend.fit(mart, DAY, recommend.RecommendFitOptions(method="popular", k=2))
+    with pytest.raises(MartError, match="'prospect' has no order in the mart") as no_order:
+        recommend.show(mart, "prospect")
+    assert "as of 2024-03-31" in str(no_order.value) and "run" not in str(no_order.value)
+    with pytest.raises(MartError, match="'late' first ordered on 2024-05-02, after the latest"):
+        recommend.show(mart, "late")
 
 
 def test_show_and_export_read_the_stored_lists(mart: Mart, tmp_path: Path) -> None:

@@ -220,10 +220,7 @@ def show(mart: Mart, customer_id: CustomerId, as_of: AsOf | None = None) -> pd.D
                 f"no customer with id '{customer_id}' in the mart: check the id (ids are "
                 "matched exactly, case and spaces included)."
             )
-        raise MartError(
-            f"no recommendations stored for customer '{customer_id}': run "
-            "`segmint recommend fit` (customers need a purchase by its date)."
-        )
+        raise MartError(_why_no_list(mart, customer_id))
     mine = mine.filter(mine.as_of == day)
     products = mart.table("products").select("product_id", product_name="name")
     named = mine.left_join(products, "product_id").order_by("rank")
@@ -232,6 +229,33 @@ def show(mart: Mart, customer_id: CustomerId, as_of: AsOf | None = None) -> pd.D
     if frame.empty:
         raise MartError(f"no recommendations stored for customer '{customer_id}' as of {day}.")
     return frame
+
+
+def _why_no_list(mart: Mart, customer_id: str) -> str:
+    """Why a customer of the mart has no stored list, and what (if anything) gives one: lists
+    go to customers with a purchase by the fit's date, so a prospect has none however often
+    ``recommend fit`` runs, and a first order after the latest lists needs a new fit."""
+    latest = mart.table("recommendations").as_of.max().execute()
+    if latest is None or pd.isna(latest):
+        return "no recommendations stored yet: run `segmint recommend fit`."
+    orders = mart.table("orders")
+    first = orders.filter(orders.customer_id == customer_id).order_ts.min().execute()
+    whose = f"customer '{customer_id}'"
+    latest_lists = f"the latest lists, as of {pd.Timestamp(latest).date()}"
+    if first is None or pd.isna(first):
+        return (
+            f"{whose} has no order in the mart, so no list is stored for them: lists are "
+            f"made for customers with a purchase by the fit's date ({latest_lists})."
+        )
+    if pd.Timestamp(first) > pd.Timestamp(latest) + pd.Timedelta(days=1):
+        return (
+            f"{whose} first ordered on {pd.Timestamp(first).date()}, after {latest_lists}: "
+            "run `segmint recommend fit` to make theirs."
+        )
+    return (
+        f"no recommendations stored for {whose} ({latest_lists}; their first order was on "
+        f"{pd.Timestamp(first).date()}): run `segmint recommend fit` again."
+    )
 
 
 @dataclass(frozen=True)
