@@ -55,7 +55,7 @@ def save(
         SegmintError: a customer has more than one row; ``name`` is blank, or already names
             a segmentation of another kind.
     """
-    _check_name(mart, name, kind)
+    check_name(mart, name, kind)
     missing = {"customer_id", "segment"} - set(assignments.columns)
     if missing:
         raise SegmintError(
@@ -93,11 +93,13 @@ def save(
     return stored
 
 
-def _check_name(mart: Mart, name: str, kind: str) -> None:
+def check_name(mart: Mart, name: str, kind: str) -> None:
     """Refuse a blank name, and a name already stored for another kind of segmentation.
 
     Readers (profiles, hybrid rules, campaigns, the dashboard) take a name's latest version,
     so rules stored as ``rfm`` would silently stand in for the RFM segments everywhere.
+    :func:`save` checks it; every use case that stores a segmentation calls it first too,
+    before building features or fitting anything, so a taken name costs one small query.
 
     Raises:
         SegmintError: ``name`` is blank or belongs to a segmentation of another kind.

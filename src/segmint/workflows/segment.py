@@ -84,7 +84,13 @@ def run_rfm(
     segment_map: list[SegmentRule] | None = None,
 ) -> SegmentationRun:
     """RFM scores and named segments for every customer, stored as ``name``; the map is
-    ``segment_map`` when given (a stored definition's), else read from ``map_path``."""
+    ``segment_map`` when given (a stored definition's), else read from ``map_path``.
+
+    Raises:
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any feature is built).
+    """
+    store.check_name(mart, name, "rfm")
     key_of = features is None  # features handed in have no data key: always stored afresh
     day, features = features_for(mart, as_of, features, RFM_COLUMNS, step)
     key = features_key(mart, day, RFM_COLUMNS) if key_of else None
@@ -113,7 +119,13 @@ def run_lifecycle(
     step: Step | None = None,
     **thresholds: Any,
 ) -> SegmentationRun:
-    """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
+    """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data.
+
+    Raises:
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any feature is built).
+    """
+    store.check_name(mart, name, "lifecycle")
     key_of = features is None
     day, features = features_for(mart, as_of, features, LIFECYCLE_COLUMNS, step)
     key = features_key(mart, day, LIFECYCLE_COLUMNS) if key_of else None
@@ -147,7 +159,10 @@ def run_rules(
         RuleError: the rules do not parse, or name a column that is neither a feature nor
             a stored segmentation.
         MartError: a named segmentation has no results as of the date.
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any feature is built).
     """
+    store.check_name(mart, name, "rules")
     ruleset = load_rules(rules)
     known = set(store.segmentations(mart).segmentation.execute())
     day = checked_as_of(mart, as_of)
