@@ -405,3 +405,28 @@ def test_a_name_of_another_kind_is_refused_before_any_feature_is_built(
         store.save(mart, "taken", "cluster", {}, EARLY, taken)
         with pytest.raises(SegmintError, match="'taken' already names a segmentation of kind"):
             run(mart)  # type: ignore[operator]
+
+
+def test_an_empty_segment_in_the_wrong_case_names_the_values_ignoring_case(
+    small: tuple[Mart, Path],
+) -> None:
+    mart, folder = small
+    pq.write_table(generate(150, seed=5)["customer_attributes"], folder / "attributes.parquet")
+    ingest(mart, "customer_attributes", folder / "attributes.parquet", IngestOptions())
+    rules = folder / "rules.yaml"
+    rules.write_text(
+        "segments:\n"
+        "  - name: Outdoor fans\n    where: \"interest = 'Outdoor'\"\n"
+        "  - name: Martians\n    where: \"country = 'Mars'\"\n"
+        "  - name: Rest\n    else: true\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(SegmintWarning) as caught:
+        run = workflows.run_rules(mart, "cased", rules)
+    assert run.sizes["Outdoor fans"] == 0
+    messages = {str(w.message).split(":")[0]: str(w.message) for w in caught}
+    outdoor = messages[f"segment 'Outdoor fans' has no members as of {run.as_of.isoformat()}"]
+    assert "'outdoor' is a value of interest (the condition has 'Outdoor')" in outdoor
+    assert "case included" in outdoor
+    martians = messages[f"segment 'Martians' has no members as of {run.as_of.isoformat()}"]
+    assert "is a value of" not in martians and "check the values" in martians

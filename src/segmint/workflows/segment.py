@@ -33,11 +33,13 @@ from segmint.segmentation.lifecycle import (
 from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
 from segmint.segmentation.rules import (
     RuleSet,
+    Segment,
     assign,
     compile_rules,
     load_rules,
     with_segmentations,
 )
+from segmint.segmentation.rules_hints import case_variants
 from segmint.workflows.features import Step, features_for, features_key
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary_total")
@@ -208,14 +210,23 @@ def _warn_empty(
             f"the {matched:,} customers its condition matches all met an earlier segment's "
             "condition first (the first match wins); move it above those or narrow them"
             if matched
-            else f"no customer meets its condition `{segment.where}`; check the values "
-            "(text is compared exactly, case included) and the columns' types"
+            else f"no customer meets its condition `{segment.where}`; {_nobody(segment, table)}"
         )
         warnings.warn(
             f"segment '{segment.name}' has no members as of {day.isoformat()}: {why}",
             SegmintWarning,
             stacklevel=3,
         )
+
+
+def _nobody(segment: Segment, table: ibis.Table) -> str:
+    """What to check in a condition that matches nobody: the values of a text column that
+    its comparisons match ignoring case, when there are (one small query per comparison)."""
+    found = case_variants(segment.condition, table)
+    if not found:
+        return "check the values (text is compared exactly, case included) and the columns' types"
+    named = "; ".join(f"{v.describe()} (the condition has {v.written})" for v in found)
+    return f"{named}: text is compared exactly, case included, so write it as the data do"
 
 
 def rule_columns(mart: Mart, day: dt.date, segmentations: Iterable[str]) -> list[str]:
