@@ -172,8 +172,18 @@ def test_segment_rules_with_an_unknown_column_is_an_error(shop: Shop, tmp_path: 
     rules.write_text('segments:\n  - name: X\n    where: "no_such_column > 1"\n', encoding="utf-8")
     result = invoke("segment", "rules", "bad", "--file", str(rules), "--mart", str(shop.path))
     assert result.exit_code == 2, result.output
-    assert "no_such_column" in result.stderr
+    assert f"{rules}, line 3: segment 'X': unknown column 'no_such_column'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_segment_rules_under_the_rfm_name_is_refused(shop: Shop, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    before = stored(shop.path, "rfm")
+    result = invoke("segment", "rules", "rfm", "--file", str(rules), "--mart", str(shop.path))
+    assert result.exit_code == 2, result.output
+    assert "'rfm' already names a segmentation of kind rfm" in result.stderr
+    assert stored(shop.path, "rfm").equals(before)
 
 
 def test_segmentations_lists_what_is_stored(shop: Shop) -> None:

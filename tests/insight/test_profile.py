@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 import pytest
 
+import segmint
 from segmint.exceptions import MartError, SegmintError
 from segmint.insight import SegmentProfile, profile
 from segmint.insight.profile import top_features
 from segmint.mart import Mart
+from segmint.segmentation import store
 
-from .conftest import AS_OF
+from .conftest import AS_OF, EARLIER, EARLIER_TIERS, TIERS, fill, save
 
 
 def cell(frame: pd.DataFrame, segment: str, feature: str, column: str) -> float:
@@ -108,6 +111,25 @@ def test_statistics_cover_the_features_and_say_whether_sampled(
 
 def test_defaults_to_the_latest_stored_date(mart: Mart) -> None:
     assert profile(mart, "style").as_of == AS_OF
+
+
+def test_defaults_to_the_latest_results_though_an_older_version_holds_them() -> None:
+    # v1 run as of AS_OF, then a changed definition (v2) run as of an earlier date
+    with segmint.connect(":memory:") as made:
+        fill(made)
+        save(made, "tiers", AS_OF, TIERS)
+        frame = pd.DataFrame(
+            {"customer_id": list(EARLIER_TIERS), "segment": EARLIER_TIERS.values()}
+        )
+        store.save(made, "tiers", "rules", {"changed": 1}, EARLIER, ibis.memtable(frame))
+        assert store.definition(made, "tiers").version == 2  # stored last
+        latest = profile(made, "tiers")
+        earlier = profile(made, "tiers", EARLIER)
+    assert latest.as_of == AS_OF
+    assert latest.n_base == len(TIERS)
+    members = latest.overview.set_index("segment").members.to_dict()
+    assert members == {"Gold": 2, "Silver": 3, "Bronze": 1}
+    assert earlier.n_base == len(EARLIER_TIERS)
 
 
 def test_unknown_segmentation_lists_stored_ones(mart: Mart) -> None:

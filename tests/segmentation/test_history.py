@@ -199,8 +199,8 @@ def test_the_dates_campaigns_break_results_down_by_are_kept() -> None:
 
 
 def test_each_versions_latest_date_is_kept_for_the_reads_that_default_to_it() -> None:
-    """Version 1 (stored last) was run at an old date: reads without a date still find it;
-    version 2's old dates go."""
+    """Version 1 (stored last) was run at an old date: it stays readable at that date, reads
+    without a date read the latest results (version 2's); version 2's old dates go."""
     with connect(":memory:") as mart:
         for offset in (0, 1, 20, 21):
             save(mart, ("rfm", 2, offset, {"c1": "a"}))
@@ -208,8 +208,10 @@ def test_each_versions_latest_date_is_kept_for_the_reads_that_default_to_it() ->
         save(mart, ("rfm", 1, 3, {"c1": "b"}))
         apply_history(mart, 5)
         assert dates_of(mart, "assignments", segmentation="rfm") == [day(3), day(20), day(21)]
-        assert store.as_of_dates(mart, "rfm") == [day(3)]  # the dashboard's date picker
-        assert store.assignments(mart, "rfm").to_pandas().segment.tolist() == ["b"]
+        assert store.as_of_dates(mart, "rfm") == [day(3), day(20), day(21)]  # date picker
+        assert store.as_of_dates(mart, "rfm", 2) == [day(3)]  # definition 1, stored second
+        assert store.assignments(mart, "rfm").to_pandas().segment.tolist() == ["a"]
+        assert store.assignments(mart, "rfm", day(3)).to_pandas().segment.tolist() == ["b"]
 
 
 def test_migration_compares_dates_still_stored() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import ibis
@@ -196,6 +197,52 @@ def test_syntax_errors_are_reported_at_load_time_with_the_segment() -> None:
 def test_rules_file_errors(text: str, match: str) -> None:
     with pytest.raises(RuleError, match=match):
         load_rules(text)
+
+
+FILE_ERRORS = [
+    ("", "", "rules need a 'segments' list at the top"),
+    ("segments: []\n", "", "the 'segments' list is empty"),
+    ("segments:\n  - name: a\n    where: x = 1\n  - name: a\n    where: x = 2\n", ", line 4",
+     "two segments are named 'a'"),
+    ("segments:\n  - name: a\n    where: x = 1\n  - where: x = 2\n", ", line 4",
+     "segment 2 has no name"),
+    ("segments:\n  - name: a\n    wehre: x = 1\n", ", line 2",
+     r"segment 'a' has unknown keys \['wehre'\]"),
+    ("segments:\n  - name: a\n    else: 1\n", ", line 2", "segment 'a': write 'else: true'"),
+    ("segments:\n  - name: a\n    description: Adults\n\n    where: \"age >> 3\"\n",
+     ", line 5", "segment 'a': syntax error at character 5"),
+    ("segments:\n  - name: a\n   where: x\n", ", line 3",
+     "rules are not valid YAML at column 4: expected <block end>"),
+    ("segments:\n\t- name: a\n", ", line 2", "rules are not valid YAML at column 1: found "),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "line", "match"), FILE_ERRORS)
+def test_errors_in_a_rules_file_name_the_file_and_the_line(
+    tmp_path: Path, text: str, line: str, match: str
+) -> None:
+    path = tmp_path / "my rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleError, match=rf"^{re.escape(str(path))}{line}: {match}"):
+        load_rules(path)
+
+
+def test_errors_found_when_the_rules_run_name_the_file_and_the_line(
+    tmp_path: Path, people: ir.Table
+) -> None:
+    path = tmp_path / "cities.yaml"
+    path.write_text(
+        "segments:\n  - name: Hanoi\n    where: city = 'Hanoi'\n"
+        "  - name: Cities\n    description: typo\n    where: \"citty = 'Hanoi'\"\n",
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    assert rules == load_rules(path.read_text(encoding="utf-8"))  # where it came from aside
+    with pytest.raises(RuleError) as info:
+        assign(rules, people)
+    message = str(info.value)
+    assert message.startswith(f"{path}, line 6: segment 'Cities': unknown column 'citty' ")
+    assert message.endswith("  citty = 'Hanoi'\n  ^^^^^")
 
 
 def test_with_segmentations_joins_each_as_a_column(con: ibis.BaseBackend, people: ir.Table) -> None:

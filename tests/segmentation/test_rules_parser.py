@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -214,3 +215,31 @@ def test_nesting_is_bounded() -> None:
 def test_injection_text_is_a_string_literal() -> None:
     assert parse("name = '; drop table orders; --'") == cmp("name", "=", "; drop table orders; --")
     assert parse("name = 'x'' or ''1''=''1'") == cmp("name", "=", "x' or '1'='1")
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("age between 30 and 18", "so it matches nobody; 'between' takes the low end first: "
+         "write age between 18 and 30"),
+        ("spend between 9.5 and -1", "write spend between -1 and 9.5"),
+        ("age not between 65 and 18", "so it matches everyone with a value; 'not between' takes "
+         "the low end first: write age not between 18 and 65"),
+        ("`first day` between date '2024-12-31' and date '2024-01-01'",
+         "write `first day` between date '2024-01-01' and date '2024-12-31'"),
+    ],
+)  # fmt: skip
+def test_a_range_whose_low_end_is_above_its_high_end_is_refused(text: str, fix: str) -> None:
+    with pytest.raises(RuleError, match=re.escape(fix)) as info:
+        parse(text)
+    message = str(info.value)
+    start = text.index("between ") + len("between ")
+    assert f"the range at character {start + 1} runs from " in message
+    assert message.splitlines()[-1] == "  " + " " * start + "^" * (len(text) - start)
+
+
+@pytest.mark.parametrize(
+    "text", ["age between 18 and 18", "age between 18 and 30", "age between 30 and b"]
+)
+def test_a_range_in_order_or_with_a_column_end_parses(text: str) -> None:
+    assert isinstance(parse(text), Between)

@@ -105,6 +105,19 @@ def keyword(draw: st.DrawFn, word: str) -> str:
     return draw(st.sampled_from([word, word.upper(), word.capitalize()]))
 
 
+@st.composite
+def range_ends(draw: st.DrawFn, column: str) -> tuple[str, str]:
+    """The two ends of a ``between`` on ``column``, low end first (the other way is refused)."""
+    if column == "s":
+        low, high = sorted(draw(st.lists(st.sampled_from(TEXTS), min_size=2, max_size=2)))
+        return text_literal(low, draw(st.booleans())), text_literal(high, draw(st.booleans()))
+    if column == "d":
+        days = sorted(draw(st.lists(st.sampled_from(DATES), min_size=2, max_size=2)))
+        return f"date '{days[0].isoformat()}'", f"date '{days[1].isoformat()}'"
+    numbers = sorted(draw(st.lists(st.sampled_from(INTS + FLOATS), min_size=2, max_size=2)))
+    return str(numbers[0]), str(numbers[1])
+
+
 LITERALS: dict[str, Callable[[], st.SearchStrategy[str]]] = {
     "n": number_literal,
     "x": number_literal,
@@ -127,10 +140,8 @@ def atom(draw: st.DrawFn) -> str:
         return f"{right} {op} {left}" if draw(st.booleans()) else f"{left} {op} {right}"
     if form == "between":
         negated = keyword(draw, "not ") if draw(st.booleans()) else ""
-        return (
-            f"{column} {negated}{keyword(draw, 'between')} {draw(literal())} "
-            f"{keyword(draw, 'and')} {draw(literal())}"
-        )
+        low, high = draw(range_ends(column))
+        return f"{column} {negated}{keyword(draw, 'between')} {low} {keyword(draw, 'and')} {high}"
     if form == "in":
         negated = keyword(draw, "not ") if draw(st.booleans()) else ""
         values = draw(st.lists(literal(), min_size=1, max_size=4))

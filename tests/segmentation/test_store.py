@@ -177,12 +177,32 @@ def test_segmentations_summarises_the_latest_version_of_each(mart: Mart) -> None
 
 
 def test_a_segmentation_without_results_is_an_error_on_reading(mart: Mart) -> None:
-    store.save(mart, "value", "rules", DEFINITION, JAN, rows({"a": "high"}))
-    store.save(mart, "value", "rules", {"changed": 1}, JAN, rows({}))
+    store.save(mart, "value", "rules", DEFINITION, JAN, rows({}))
     with pytest.raises(
         MartError, match=r"segmentation 'value' has no stored results; run it first"
     ):
         store.assignments(mart, "value")
+    store.save(mart, "value", "rules", {"changed": 1}, JAN, rows({"a": "high"}))
+    store.save(mart, "value", "rules", DEFINITION, JAN, rows({}))  # version 1, stored last
+    with pytest.raises(MartError, match=r"'value' has no stored results"):
+        store.assignments(mart, "value", version=1)
+    assert read(mart, "value") == {"a": "high"}  # the latest results are version 2's
+
+
+def test_the_latest_results_are_read_though_an_older_version_has_them(mart: Mart) -> None:
+    # `segment rules x v1.yaml` as of March, then `segment rules x v2.yaml --as-of` January
+    store.save(mart, "value", "rules", DEFINITION, FEB, rows({"a": "v1 feb"}))
+    store.save(mart, "value", "rules", DEFINITION, MAR, rows({"a": "v1 mar"}))
+    store.save(mart, "value", "rules", {"changed": 1}, JAN, rows({"a": "v2 jan"}))
+    assert store.definition(mart, "value").version == 2  # stored last
+    assert store.as_of_dates(mart, "value") == [JAN, FEB, MAR]
+    assert store.as_of_dates(mart, "value", 2) == [JAN]
+    assert read(mart, "value") == {"a": "v1 mar"}
+    assert store.version_as_of(mart, "value", MAR) == 1
+    assert read(mart, "value", version=2) == {"a": "v2 jan"}
+    assert read(mart, "value", FEB) == {"a": "v1 feb"}
+    with pytest.raises(MartError, match=r"stored dates: 2024-01-31, 2024-02-29, 2024-03-31$"):
+        store.assignments(mart, "value", dt.date(2024, 4, 30))
 
 
 def test_going_back_to_an_earlier_definition_reads_the_newest_results(mart: Mart) -> None:

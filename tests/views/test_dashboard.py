@@ -66,6 +66,18 @@ def test_unknown_segmentation_lists_the_stored_ones(mart: Mart) -> None:
         Dashboard().dates(mart, "x'; drop table assignments; --")
 
 
+def test_without_a_date_pages_read_the_latest_results_of_any_version(mart: Mart) -> None:
+    # beta's definition changes and runs as of EARLIER only: DAY's results stay the latest
+    frame = pd.DataFrame({"customer_id": ["a"], "segment": ["New"]})
+    store.save(mart, "beta", "rules", {"changed": 1}, EARLIER, ibis.memtable(frame))
+    board = Dashboard()
+    assert board.dates(mart, "beta") == [EARLIER, DAY]
+    day = board.resolve(mart, "beta", None)
+    assert day == DAY
+    assert board.version(mart, "beta", day) == 1
+    assert board.segments(mart, "beta", day) == ["B2", "B3"]
+
+
 def test_resolve_dates(mart: Mart) -> None:
     board = Dashboard()
     assert board.dates(mart, "beta") == [EARLIER, DAY]

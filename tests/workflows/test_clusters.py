@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from segmint.exceptions import SegmintError
 from segmint.features import load_features
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
@@ -259,3 +260,19 @@ def test_banded_attributes_enter_as_ordinals(tmp_path: Path) -> None:
     positions = prep.transform(pd.DataFrame({"monetary_total": [10.0] * 3, "income": bands[:3]}))
     assert positions[0, 1] < positions[1, 1] < positions[2, 1]
     assert model.clusters.algorithm == "gmm"  # all numeric once bands are ordinals
+
+
+def test_a_name_of_another_kind_is_refused_before_any_feature_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("features were read before the name was checked")
+
+    monkeypatch.setattr("segmint.workflows.clusters.stored_or_built", refuse)
+    monkeypatch.setattr("segmint.workflows.clusters.checked_as_of", refuse)
+    with connect(":memory:") as mart:
+        store.save(
+            mart, "rfm", "rfm", {}, EARLY, ibis.memtable({"customer_id": ["a"], "segment": ["x"]})
+        )
+        with pytest.raises(SegmintError, match="'rfm' already names a segmentation of kind rfm"):
+            run_clusters(mart, "rfm", options=ClusterOptions(n_bootstrap=0))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
-from segmint.exceptions import SegmintWarning
+from segmint.exceptions import SegmintError, SegmintWarning
 from segmint.features import build_features
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart, connect
@@ -379,3 +380,53 @@ def test_a_segment_nobody_is_in_is_listed_with_zero_members_and_a_reason(
     assert any(
         "segment 'Martians' has no members" in m and "`country = 'Mars'`" in m for m in messages
     ), messages
+
+
+def refuse_to_build(*args: object, **kwargs: object) -> None:
+    raise AssertionError("features were built before the name was checked")
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        lambda mart: workflows.run_rfm(mart, name="taken"),
+        lambda mart: workflows.run_lifecycle(mart, name="taken"),
+        lambda mart: workflows.run_rules(mart, "taken", RULES),
+    ],
+    ids=["rfm", "lifecycle", "rules"],
+)
+def test_a_name_of_another_kind_is_refused_before_any_feature_is_built(
+    monkeypatch: pytest.MonkeyPatch, run: object
+) -> None:
+    monkeypatch.setattr("segmint.workflows.segment.features_for", refuse_to_build)
+    monkeypatch.setattr("segmint.workflows.segment.checked_as_of", refuse_to_build)
+    with connect(":memory:") as mart:
+        taken = ibis.memtable({"customer_id": ["a"], "segment": ["x"]})
+        store.save(mart, "taken", "cluster", {}, EARLY, taken)
+        with pytest.raises(SegmintError, match="'taken' already names a segmentation of kind"):
+            run(mart)  # type: ignore[operator]
+
+
+def test_an_empty_segment_in_the_wrong_case_names_the_values_ignoring_case(
+    small: tuple[Mart, Path],
+) -> None:
+    mart, folder = small
+    pq.write_table(generate(150, seed=5)["customer_attributes"], folder / "attributes.parquet")
+    ingest(mart, "customer_attributes", folder / "attributes.parquet", IngestOptions())
+    rules = folder / "rules.yaml"
+    rules.write_text(
+        "segments:\n"
+        "  - name: Outdoor fans\n    where: \"interest = 'Outdoor'\"\n"
+        "  - name: Martians\n    where: \"country = 'Mars'\"\n"
+        "  - name: Rest\n    else: true\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(SegmintWarning) as caught:
+        run = workflows.run_rules(mart, "cased", rules)
+    assert run.sizes["Outdoor fans"] == 0
+    messages = {str(w.message).split(":")[0]: str(w.message) for w in caught}
+    outdoor = messages[f"segment 'Outdoor fans' has no members as of {run.as_of.isoformat()}"]
+    assert "'outdoor' is a value of interest (the condition has 'Outdoor')" in outdoor
+    assert "case included" in outdoor
+    martians = messages[f"segment 'Martians' has no members as of {run.as_of.isoformat()}"]
+    assert "is a value of" not in martians and "check the values" in martians

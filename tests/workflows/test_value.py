@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import segmint
-from segmint.exceptions import InputError, MartError
+from segmint.exceptions import InputError, MartError, SegmintError
 from segmint.features import store_features
 from segmint.features.btyd import btyd_summary
 from segmint.mart import TABLES, Mart
@@ -141,6 +141,22 @@ def test_the_stored_segmentation_is_of_kind_value(mart: Mart) -> None:
     assert stored_def.kind == "value"
     assert stored_def.definition["model"] == MODEL
     assert stored_def.definition["segments"] == tier_names(DEFAULT_CUTS)
+
+
+def test_a_name_of_another_kind_is_refused_before_any_score_is_read(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scores were read before the name was checked")
+
+    monkeypatch.setattr("segmint.workflows.value.latest_clv_date", refuse)
+    monkeypatch.setattr("segmint.workflows.value.clv_model", refuse)
+    monkeypatch.setattr("segmint.workflows.value.value_tiers", refuse)
+    store.save(
+        mart, "taken", "rfm", {}, AS_OF, ibis.memtable({"customer_id": ["a"], "segment": ["x"]})
+    )
+    with pytest.raises(SegmintError, match="'taken' already names a segmentation of kind rfm"):
+        run_value(mart, name="taken")
 
 
 def lapsed_and_active(path: Path) -> tuple[Mart, list[str], list[str]]:

@@ -13,7 +13,8 @@ keeps its latest date whatever the period.
 Some older dates are kept because a reader needs them:
 
 * each version's latest date of a segmentation: what reads without a date default to (the
-  version stored last, its latest date: ``segmint profile``, the dashboard's date picker)
+  latest date of any version, which is some version's latest: ``segmint profile``, the
+  dashboard's date picker)
   and what cluster recovery reads of a model's version;
 * for each campaign with a start date and each version of a segmentation, the latest date
   before the start: the segments ``segmint campaign results --segmentation`` breaks the

@@ -21,7 +21,7 @@ quoted text is only ever data. The language is described in ``docs/rules.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +59,21 @@ class Segment:
     where: str
     condition: Condition
     description: str = ""
+    line: int | None = field(default=None, compare=False)
+    """The line of its ``where`` in the rules file, for messages (None: not from a file)."""
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Segments in the order they are tried, and the name of the catch-all segment if any."""
+    """Segments in the order they are tried, and the name of the catch-all segment if any.
+
+    ``origin`` is the rules file they were read from, which every error about them names
+    (None for rules given as text or read back from the store).
+    """
 
     segments: tuple[Segment, ...]
     else_name: str | None = None
+    origin: str | None = field(default=None, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -98,79 +105,157 @@ def load_rules(source: str | Path) -> RuleSet:
     or ending in ``.yml``/``.yaml``; any other string is the YAML text itself. Every
     condition is parsed here, so syntax errors surface before any data is touched.
 
+    Every error read from a file names the file and, where YAML tells it, the line; the
+    rule set remembers both, so errors found later (an unknown column when the rules run)
+    name them too.
+
     Raises:
         RuleError: the file is missing or not valid YAML, the structure is wrong, or a
-            condition does not parse; the message names the segment.
+            condition does not parse; the message names the file and the segment.
     """
-    text = source
+    text, origin = str(source), None
     if isinstance(source, Path) or (
         "\n" not in source and (source.endswith((".yml", ".yaml")) or Path(source).is_file())
     ):
         path = Path(source)
+        origin = str(path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise RuleError(f"cannot read rules file {path}: {exc}") from exc
     try:
-        data = yaml.safe_load(str(text))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RuleError(f"rules are not valid YAML: {exc}") from exc
-    return ruleset_from_dict(data)
+        raise RuleError(_yaml_problem(exc, origin)) from exc
+    return ruleset_from_dict(data, origin, _segment_lines(text) if origin else None)
 
 
-def ruleset_from_dict(data: Any) -> RuleSet:
+def _yaml_problem(exc: yaml.YAMLError, origin: str | None) -> str:
+    """What YAML found wrong, with the file and the line and column where it found it."""
+    mark = getattr(exc, "problem_mark", None)
+    place = located(origin, None if mark is None else mark.line + 1)
+    where = "" if mark is None else f" at column {mark.column + 1}"
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    detail = f"{problem} ({context})" if context else problem
+    return (
+        f"{place}rules are not valid YAML{where}: {detail}; check the indentation and quote "
+        'each condition: where: "…"'
+    )
+
+
+def _segment_lines(text: str) -> dict[int, tuple[int, int]]:
+    """Segment number (from 1) → (line of its entry, line of its ``where``), from 1.
+
+    Read from YAML's node tree of ``text`` (already known to parse); an entry without a
+    ``where`` gets its own line twice.
+    """
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    found = [v for k, v in root.value if k.value == "segments"]
+    if not found or not isinstance(found[0], yaml.SequenceNode):
+        return {}
+    lines = {}
+    for number, item in enumerate(found[0].value, start=1):
+        line = item.start_mark.line + 1
+        pairs = item.value if isinstance(item, yaml.MappingNode) else []
+        where = [v.start_mark.line + 1 for k, v in pairs if k.value == "where"]
+        lines[number] = (line, where[0] if where else line)
+    return lines
+
+
+def located(origin: str | None, line: int | None) -> str:
+    """The prefix naming where a rules problem is: ``"rules.yaml, line 5: "``, ``""`` if unknown."""
+    place = ", ".join(p for p in (origin, None if line is None else f"line {line}") if p)
+    return f"{place}: " if place else ""
+
+
+def _at(exc: RuleError, origin: str | None, line: int | None) -> RuleError:
+    """``exc`` re-raised with :func:`located`'s prefix (the caret lines kept)."""
+    return RuleError(
+        f"{located(origin, line)}{exc.reason}", exc.expression, exc.position, exc.length
+    )
+
+
+def ruleset_from_dict(
+    data: Any, origin: str | None = None, lines: Mapping[int, tuple[int, int]] | None = None
+) -> RuleSet:
     """The rule set described by ``data`` (a parsed rules file or a stored definition).
+
+    ``origin`` names the rules file and ``lines`` maps a segment's number (from 1) to the
+    lines of its entry and of its ``where`` (:func:`load_rules` reads them from YAML), so
+    that each error says where it is: ``rules.yaml, line 7: segment 'Adults': …``.
 
     Raises:
         RuleError: no ``segments`` list, a segment without a name or without ``where`` or
             ``else``, duplicate names, more than one ``else`` or an ``else`` that is not last,
             unknown keys, or a condition that does not parse.
     """
+    try:
+        _check_top(data)
+    except RuleError as exc:
+        raise _at(exc, origin, None) from exc
+    segments: list[Segment] = []
+    else_name: str | None = None
+    seen: set[str] = set()
+    for number, entry in enumerate(data["segments"], start=1):
+        line, where_line = (lines or {}).get(number, (None, None))
+        try:
+            if else_name is not None:
+                raise RuleError(
+                    f"segment {number} comes after the else segment '{else_name}', which must "
+                    "be last (it catches every customer the others miss); move it to the end"
+                )
+            found = _segment(entry, number, seen, where_line)
+        except RuleError as exc:  # a condition's own error is on the line of its where
+            raise _at(exc, origin, where_line if exc.expression else line) from exc
+        if isinstance(found, Segment):
+            segments.append(found)
+        else:
+            else_name = found
+    return RuleSet(tuple(segments), else_name, origin)
+
+
+def _check_top(data: Any) -> None:
+    """Refuse rules without a non-empty ``segments`` list, or with unknown top-level keys."""
     example = "segments:\n  - name: Adults\n    where: age >= 18\n  - name: Others\n    else: true"
     if not isinstance(data, Mapping) or not isinstance(data.get("segments"), list):
         raise RuleError(f"rules need a 'segments' list at the top, like:\n{example}")
     _check_keys(data, _FILE_KEYS, "the rules file")
     if not data["segments"]:
         raise RuleError("the 'segments' list is empty; add at least one segment")
-    segments: list[Segment] = []
-    else_name: str | None = None
-    seen: set[str] = set()
-    for number, entry in enumerate(data["segments"], start=1):
-        if else_name is not None:
-            raise RuleError(
-                f"segment {number} comes after the else segment '{else_name}', which must be "
-                "last (it catches every customer the others miss); move it to the end"
-            )
-        name = _segment_name(entry, number)
-        if name in seen:
-            raise RuleError(f"two segments are named '{name}'; segment names must be unique")
-        seen.add(name)
-        _check_keys(entry, _SEGMENT_KEYS, f"segment '{name}'")
-        has_where, has_else = "where" in entry, "else" in entry
-        if has_where == has_else:
-            raise RuleError(
-                f"segment '{name}' needs exactly one of 'where: <condition>' or 'else: true'; "
-                f"it has {'both' if has_where else 'neither'}"
-            )
-        if has_else:
-            if entry["else"] is not True:
-                raise RuleError(f"segment '{name}': write 'else: true', not {entry['else']!r}")
-            else_name = name
-            continue
-        where = entry["where"]
-        if not isinstance(where, str) or isinstance(where, bool):
-            raise RuleError(
-                f"segment '{name}': 'where' must be a condition in quotes, got {where!r}"
-            )
-        try:
-            condition = parse(where)
-        except RuleError as exc:
-            raise RuleError(
-                f"segment '{name}': {exc.reason}", where, exc.position, exc.length
-            ) from exc
-        description = str(entry.get("description") or "")
-        segments.append(Segment(name, where, condition, description))
-    return RuleSet(tuple(segments), else_name)
+
+
+def _segment(entry: Any, number: int, seen: set[str], line: int | None) -> Segment | str:
+    """Segment ``number`` (from 1) of the file, or the name of the ``else`` segment.
+
+    Adds its name to ``seen``; ``line`` is the line of its ``where``, kept for messages.
+    """
+    name = _segment_name(entry, number)
+    if name in seen:
+        raise RuleError(f"two segments are named '{name}'; segment names must be unique")
+    seen.add(name)
+    _check_keys(entry, _SEGMENT_KEYS, f"segment '{name}'")
+    has_where, has_else = "where" in entry, "else" in entry
+    if has_where == has_else:
+        raise RuleError(
+            f"segment '{name}' needs exactly one of 'where: <condition>' or 'else: true'; "
+            f"it has {'both' if has_where else 'neither'}"
+        )
+    if has_else:
+        if entry["else"] is not True:
+            raise RuleError(f"segment '{name}': write 'else: true', not {entry['else']!r}")
+        return name
+    where = entry["where"]
+    if not isinstance(where, str) or isinstance(where, bool):
+        raise RuleError(f"segment '{name}': 'where' must be a condition in quotes, got {where!r}")
+    try:
+        condition = parse(where)
+    except RuleError as exc:
+        raise RuleError(f"segment '{name}': {exc.reason}", where, exc.position, exc.length) from exc
+    description = str(entry.get("description") or "")
+    return Segment(name, where, condition, description, line)
 
 
 def _segment_name(entry: Any, number: int) -> str:
@@ -219,7 +304,8 @@ def compile_rules(
 
     Raises:
         RuleError: a condition names a column ``table`` lacks, or compares incompatible
-            types; the message names the segment and points at the spot.
+            types; the message names the rules file and line (when read from a file), the
+            segment, and points at the spot.
     """
     compiled = []
     for segment in ruleset.segments:
@@ -227,8 +313,12 @@ def compile_rules(
             condition = compile_condition(segment.condition, table, "", bands, columns)
             compiled.append((segment.name, condition))
         except RuleError as exc:
+            place = located(ruleset.origin, segment.line)
             raise RuleError(
-                f"segment '{segment.name}': {exc.reason}", segment.where, exc.position, exc.length
+                f"{place}segment '{segment.name}': {exc.reason}",
+                segment.where,
+                exc.position,
+                exc.length,
             ) from exc
     return compiled
 

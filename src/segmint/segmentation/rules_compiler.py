@@ -48,7 +48,9 @@ from segmint.segmentation.rules_parser import (
     Operand,
     Or,
     Truth,
+    reversed_range,
 )
+from segmint.segmentation.rules_parser import literal_text as _literal_text
 
 _OPERATORS: dict[str, Callable[[Any, Any], ir.BooleanValue]] = {
     "=": operator.eq,
@@ -116,17 +118,6 @@ class _Typed:
         return f"{_KIND_NAMES[self.kind]} ({_literal_text(self.node.value)})"
 
 
-def _literal_text(value: object) -> str:
-    """How a literal value is written in the rules language."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return f"date '{value.isoformat()}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return str(value)
-
-
 def _kind(dtype: Any) -> str:
     """The comparison family of an Ibis data type."""
     if dtype.is_boolean():
@@ -181,12 +172,8 @@ class _Compiler:
                 return ~self.condition(inner)
             case Compare(op, left, right):
                 return self.compare(op, self.operand(left), self.operand(right, as_value=True))
-            case Between(operand, low, high, negated):
-                value = self.operand(operand)
-                inside = self.compare(">=", value, self.operand(low, as_value=True)) & self.compare(
-                    "<=", value, self.operand(high, as_value=True)
-                )
-                return ~inside if negated else inside
+            case Between():
+                return self.between(node)
             case InList(operand, values, negated):
                 return self.in_list(self.operand(operand), values, negated)
             case IsNull(operand, negated):
@@ -209,6 +196,30 @@ class _Compiler:
                         + _SUGGESTED_LITERALS[typed.kind],
                     )
                 return typed.value
+
+    def between(self, node: Between) -> ir.BooleanValue:
+        """``operand [not] between low and high``; a range of text or band values whose low
+        end is above its high end is refused (numbers and dates are, when parsed)."""
+        value = self.operand(node.operand)
+        low, high = self.operand(node.low, as_value=True), self.operand(node.high, as_value=True)
+        inside = self.compare(">=", value, low) & self.compare("<=", value, high)
+        if self.reversed_ends(value, low, high):
+            raise reversed_range(node, self.text)
+        return ~inside if node.negated else inside
+
+    def reversed_ends(self, value: _Typed, low: _Typed, high: _Typed) -> bool:
+        """Whether ``low`` and ``high`` are text (or band values) with ``low`` ordered above
+        ``high`` as ``value`` compares them: by band order for a band, else as text."""
+        a, b = low.node, high.node
+        if not (isinstance(a, Literal) and isinstance(b, Literal)):
+            return False
+        if not (isinstance(a.value, str) and isinstance(b.value, str)):
+            return False  # numbers and dates: checked when parsed
+        band = self.band_of(value, (low, high))
+        if band is not None:
+            first, last = band.position(a.value), band.position(b.value)
+            return first is not None and last is not None and first > last
+        return value.kind == "text" and a.value > b.value
 
     def operand(self, node: Operand, *, as_value: bool = False) -> _Typed:
         """``node`` compiled; ``as_value``: it stands where a value usually goes (the right of a

@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from segmint.segmentation.rules_lexer import Kind, RuleError, Token, tokenize
+from segmint.segmentation.rules_lexer import KEYWORDS, Kind, RuleError, Token, tokenize
 
 MAX_DEPTH = 100
 """Deepest nesting of ``not`` and parentheses accepted (guards the recursion)."""
@@ -181,6 +181,55 @@ def _operands(condition: Condition) -> list[Operand]:
             return [operand]
 
 
+def literal_text(value: object) -> str:
+    """How a literal value is written in the rules language."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return f"date '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
+
+
+def written(node: Operand) -> str:
+    """How ``node`` is written in a condition (a column by name, in backquotes if need be)."""
+    if isinstance(node, Literal):
+        return literal_text(node.value)
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", node.name) and node.name.lower() not in KEYWORDS
+    return node.name if plain else "`" + node.name.replace("`", "``") + "`"
+
+
+def reversed_range(node: Between, text: str) -> RuleError:
+    """The error for ``between`` with its low end above its high end.
+
+    Such a range matches nobody (``not between``: everybody with a value), which is never
+    what was meant; the fix swaps the ends. Numbers and dates are checked as the condition
+    is parsed, text and band values when the column's type is known.
+    """
+    low, high = node.low, node.high
+    keyword = "not between" if node.negated else "between"
+    matches = "everyone with a value" if node.negated else "nobody"
+    return RuleError(
+        f"the range at character {low.position + 1} runs from {written(low)} down to "
+        f"{written(high)}, so it matches {matches}; '{keyword}' takes the low end first: "
+        f"write {written(node.operand)} {keyword} {written(high)} and {written(low)}",
+        text,
+        low.position,
+        high.position + high.length - low.position,
+    )
+
+
+def _numbers_or_dates_reversed(low: Operand, high: Operand) -> bool:
+    """Whether ``low`` and ``high`` are both numbers, or both dates, and ``low`` is above."""
+    if not isinstance(low, Literal) or not isinstance(high, Literal):
+        return False
+    a, b = low.value, high.value
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    dates = isinstance(a, dt.date) and isinstance(b, dt.date)
+    return (numbers or dates) and a > b  # type: ignore[operator]
+
+
 _MEANT_OPERATORS = {"==": "=", "=>": ">=", "=<": "<=", "!==": "!=", "<==": "<=", ">==": ">="}
 """Operators written the way other languages spell them → the rules language's spelling."""
 
@@ -287,7 +336,10 @@ class _Parser:
             self.advance()
             low = self.operand()
             self.expect(Kind.KEYWORD, "and", "'and' between the two ends of 'between'")
-            return Between(operand, low, self.operand(), negated)
+            between = Between(operand, low, self.operand(), negated)
+            if _numbers_or_dates_reversed(between.low, between.high):
+                raise reversed_range(between, self.text)
+            return between
         if self.at_keyword("in"):
             self.advance()
             return InList(operand, self.literal_list(), negated)

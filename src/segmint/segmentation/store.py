@@ -55,7 +55,7 @@ def save(
         SegmintError: a customer has more than one row; ``name`` is blank, or already names
             a segmentation of another kind.
     """
-    _check_name(mart, name, kind)
+    check_name(mart, name, kind)
     missing = {"customer_id", "segment"} - set(assignments.columns)
     if missing:
         raise SegmintError(
@@ -93,11 +93,13 @@ def save(
     return stored
 
 
-def _check_name(mart: Mart, name: str, kind: str) -> None:
+def check_name(mart: Mart, name: str, kind: str) -> None:
     """Refuse a blank name, and a name already stored for another kind of segmentation.
 
     Readers (profiles, hybrid rules, campaigns, the dashboard) take a name's latest version,
     so rules stored as ``rfm`` would silently stand in for the RFM segments everywhere.
+    :func:`save` checks it; every use case that stores a segmentation calls it first too,
+    before building features or fitting anything, so a taken name costs one small query.
 
     Raises:
         SegmintError: ``name`` is blank or belongs to a segmentation of another kind.
@@ -199,10 +201,17 @@ def definition(mart: Mart, name: str, version: int | None = None) -> StoredSegme
 
 
 def as_of_dates(mart: Mart, name: str, version: int | None = None) -> list[datetime.date]:
-    """Dates for which ``name`` has stored assignments, oldest first."""
+    """Dates for which ``name`` has stored assignments, oldest first: of any version unless
+    ``version`` is given (each of them is a date :func:`assignments` reads without one).
+
+    Raises:
+        MartError: no segmentation of that name (or version) is stored.
+    """
     stored = definition(mart, name, version)
     a = mart.table("assignments")
-    mine = a.filter((a.segmentation == name) & (a.version == stored.version))
+    mine = a.filter(a.segmentation == name)
+    if version is not None:
+        mine = mine.filter(mine.version == stored.version)
     return sorted(pd_date(d) for d in mine.select("as_of").distinct().as_of.execute())
 
 
@@ -220,12 +229,18 @@ def assignments(
 ) -> ibis.Table:
     """``customer_id``, ``segment`` of ``name`` as of ``as_of`` (the latest stored date by default).
 
-    Without ``version``: the version stored last, or, when that one has no results as of
-    ``as_of``, the most recently stored version that has.
+    Without ``version``: the latest date is the latest of any version (an older definition
+    run on a later date is the latest result), and the version read as of a date is the
+    most recently stored one with results then (:func:`version_as_of`). With ``version``:
+    that version's results, as of its own latest date by default.
 
     Raises:
         MartError: nothing stored for that name, version or date; says which dates exist.
     """
+    given = version
+    if version is None and as_of is None:
+        latest = as_of_dates(mart, name)
+        as_of = latest[-1] if latest else None
     if version is None and as_of is not None:
         version = _version_with(mart, name, as_of)
     stored = definition(mart, name, version)
@@ -235,7 +250,8 @@ def assignments(
     if as_of is None:
         as_of = dates[-1]
     if as_of not in dates:
-        shown = ", ".join(d.isoformat() for d in dates[-10:])
+        readable = dates if given is not None else as_of_dates(mart, name)
+        shown = ", ".join(d.isoformat() for d in readable[-10:])
         raise MartError(
             f"segmentation '{name}' has no results as of {as_of}; stored dates: {shown}"
         )

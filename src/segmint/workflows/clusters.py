@@ -182,10 +182,11 @@ def run_clusters(
 
     Raises:
         ClusteringError: unknown or constant features, fewer customers than k, bad options.
+        SegmintError: ``name`` is blank or another kind's (checked before any work).
     """
-    o = options or ClusterOptions()
-    step = on_step or (lambda _: None)
+    o, step = options or ClusterOptions(), on_step or (lambda _: None)
     check_options(o.algorithm, o.k, o.k_range, o.min_share, o.small)
+    store.check_name(mart, name, "cluster")
     step("reading features")
     day = checked_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)

@@ -33,11 +33,13 @@ from segmint.segmentation.lifecycle import (
 from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
 from segmint.segmentation.rules import (
     RuleSet,
+    Segment,
     assign,
     compile_rules,
     load_rules,
     with_segmentations,
 )
+from segmint.segmentation.rules_hints import case_variants
 from segmint.workflows.features import Step, features_for, features_key
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary_total")
@@ -84,7 +86,13 @@ def run_rfm(
     segment_map: list[SegmentRule] | None = None,
 ) -> SegmentationRun:
     """RFM scores and named segments for every customer, stored as ``name``; the map is
-    ``segment_map`` when given (a stored definition's), else read from ``map_path``."""
+    ``segment_map`` when given (a stored definition's), else read from ``map_path``.
+
+    Raises:
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any feature is built).
+    """
+    store.check_name(mart, name, "rfm")
     key_of = features is None  # features handed in have no data key: always stored afresh
     day, features = features_for(mart, as_of, features, RFM_COLUMNS, step)
     key = features_key(mart, day, RFM_COLUMNS) if key_of else None
@@ -113,7 +121,13 @@ def run_lifecycle(
     step: Step | None = None,
     **thresholds: Any,
 ) -> SegmentationRun:
-    """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data."""
+    """Lifecycle stages for every customer, stored as ``name``; thresholds default from the data.
+
+    Raises:
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any feature is built).
+    """
+    store.check_name(mart, name, "lifecycle")
     key_of = features is None
     day, features = features_for(mart, as_of, features, LIFECYCLE_COLUMNS, step)
     key = features_key(mart, day, LIFECYCLE_COLUMNS) if key_of else None
@@ -147,7 +161,10 @@ def run_rules(
         RuleError: the rules do not parse, or name a column that is neither a feature nor
             a stored segmentation.
         MartError: a named segmentation has no results as of the date.
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any feature is built).
     """
+    store.check_name(mart, name, "rules")
     ruleset = load_rules(rules)
     known = set(store.segmentations(mart).segmentation.execute())
     day = checked_as_of(mart, as_of)
@@ -193,14 +210,23 @@ def _warn_empty(
             f"the {matched:,} customers its condition matches all met an earlier segment's "
             "condition first (the first match wins); move it above those or narrow them"
             if matched
-            else f"no customer meets its condition `{segment.where}`; check the values "
-            "(text is compared exactly, case included) and the columns' types"
+            else f"no customer meets its condition `{segment.where}`; {_nobody(segment, table)}"
         )
         warnings.warn(
             f"segment '{segment.name}' has no members as of {day.isoformat()}: {why}",
             SegmintWarning,
             stacklevel=3,
         )
+
+
+def _nobody(segment: Segment, table: ibis.Table) -> str:
+    """What to check in a condition that matches nobody: the values of a text column that
+    its comparisons match ignoring case, when there are (one small query per comparison)."""
+    found = case_variants(segment.condition, table)
+    if not found:
+        return "check the values (text is compared exactly, case included) and the columns' types"
+    named = "; ".join(f"{v.describe()} (the condition has {v.written})" for v in found)
+    return f"{named}: text is compared exactly, case included, so write it as the data do"
 
 
 def rule_columns(mart: Mart, day: dt.date, segmentations: Iterable[str]) -> list[str]:

@@ -80,7 +80,10 @@ def run_value(
     Raises:
         InputError: bad cuts, or no CLV scores stored yet.
         MartError: no (such) CLV scores as of the date.
+        SegmintError: ``name`` is blank or names a segmentation of another kind (checked
+            before any score is read).
     """
+    store.check_name(mart, name, "value")
     day = parse_as_of(as_of) if as_of else latest_clv_date(mart)
     model = clv_model(mart, day, model)
     cuts = check_cuts(cuts)
