@@ -161,7 +161,7 @@ def test_an_unknown_version_lists_the_versions(mart: Mart) -> None:
         store.assignments(mart, "value", version=3)
 
 
-def test_segmentations_summarises_the_latest_version_of_each(mart: Mart) -> None:
+def test_segmentations_summarises_the_latest_version_and_the_dates_of_any(mart: Mart) -> None:
     store.save(mart, "value", "rules", DEFINITION, JAN, rows({"a": "high", "b": "low"}))
     store.save(mart, "value", "rules", DEFINITION, FEB, rows({"a": "high", "b": "high"}))
     store.save(mart, "value", "rules", {"new": True}, MAR, rows({"a": "x", "b": "y", "c": "z"}))
@@ -170,7 +170,7 @@ def test_segmentations_summarises_the_latest_version_of_each(mart: Mart) -> None
     assert summary.segmentation.tolist() == ["rfm", "value"]
     assert summary.version.tolist() == [1, 2]
     assert summary.kind.tolist() == ["rfm", "rules"]
-    assert summary.n_as_of.tolist() == [1, 1]
+    assert summary.n_as_of.tolist() == [1, 3]  # the dates reads without a date choose from
     assert [store.pd_date(d) for d in summary.last_as_of] == [JAN, MAR]
     assert summary.n_segments.tolist() == [1, 3]
     assert summary.created_at.notna().all()

@@ -162,15 +162,20 @@ def _version_for(
 
 
 def segmentations(mart: Mart) -> ibis.Table:
-    """Every stored segmentation's latest version, with its kind, as_of dates and customers."""
+    """Every stored segmentation's latest version with its kind and segments, and the dates
+    with results of any version (``n_as_of``, ``last_as_of``: what reads without a date
+    choose from, :func:`as_of_dates`)."""
     defs = mart.table("segmentations")
     latest = defs.group_by("segmentation").aggregate(version=defs.version.argmax(defs.updated_at))
     current = defs.semi_join(latest, ["segmentation", "version"])
     a = mart.table("assignments")
-    runs = a.group_by(["segmentation", "version"]).aggregate(
-        n_as_of=a.as_of.nunique(), last_as_of=a.as_of.max(), n_segments=a.segment.nunique()
+    dates = a.group_by("segmentation").aggregate(
+        n_as_of=a.as_of.nunique(), last_as_of=a.as_of.max()
     )
-    joined = current.left_join(runs, ["segmentation", "version"])
+    segments = a.group_by(["segmentation", "version"]).aggregate(n_segments=a.segment.nunique())
+    joined = current.left_join(dates, "segmentation").left_join(
+        segments, ["segmentation", "version"]
+    )
     return joined.select(
         "segmentation", "version", "kind", "n_as_of", "last_as_of", "n_segments", "created_at"
     ).order_by("segmentation")
