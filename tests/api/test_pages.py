@@ -257,6 +257,40 @@ def test_the_360_view_names_scores_and_features_by_their_labels(
     assert [name for name in features if "_" in name or name[:1].islower()] == []
 
 
+def _facts(page: str, section: str) -> dict[str, str]:
+    """Each label → value of the first list of terms, or of the first table's rows (first
+    cell → third cell), after ``section`` in ``page``."""
+    part = html.unescape(page).split(section, 1)[1]
+    part = re.split(r"</table>|</dl>", part, maxsplit=1)[0]
+    terms = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", part)
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>[^<]*</td><td class=\"num\">([^<]*)</td>", part)
+    return dict(terms or rows)
+
+
+WHOLE = re.compile(r"\d{1,3}(,\d{3})*")
+MONEY = re.compile(r"-?\d{1,3}(,\d{3})*\.\d\d")
+SHARE = re.compile(r"\d{1,3}\.\d%")
+
+
+def test_the_360_view_shows_counts_whole_money_with_cents_and_shares_as_percentages(
+    scored_mart: tuple[Path, dict[Role, str]],
+) -> None:
+    copy, tokens = scored_mart
+    with TestClient(create_app(mart=copy)) as analyst:
+        login(analyst, tokens[Role.analyst])
+        page = analyst.get("/customers/C0000001").text
+    features = _facts(page, "<h2>Features")
+    for count in ("Orders", "Orders, last 365 days", "Days since last order", "Site visits"):
+        assert WHOLE.fullmatch(features[count]), (count, features[count])  # "5", not "5.00"
+    for money in ("Total spend", "Spend, last 365 days", "Average repeat purchase value"):
+        assert MONEY.fullmatch(features[money]), (money, features[money])
+    for share in ("Return rate", "Share of orders on the web"):
+        assert SHARE.fullmatch(features[share]), (share, features[share])
+    scores = _facts(page, 'id="scores"')
+    assert MONEY.fullmatch(scores["Predicted lifetime value"])  # two decimals, not three
+    assert SHARE.fullmatch(scores["Probability still active"])
+
+
 def test_a_segment_names_its_features_by_their_labels(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:

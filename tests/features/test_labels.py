@@ -5,11 +5,42 @@ from __future__ import annotations
 import pytest
 
 from segmint.features import FEATURE_COLUMNS
-from segmint.features.labels import LABELS, label, labelled, value_text
+from segmint.features.labels import KINDS, LABELS, kind, label, labelled, value_text
 
 
 def test_every_feature_column_has_a_label_of_its_own() -> None:
     assert [c for c in FEATURE_COLUMNS if c not in LABELS] == []
+
+
+TEXT_COLUMNS = {
+    "customer_id",
+    "as_of",
+    "first_order_date",
+    "last_order_date",
+    "top_category",
+    "age_band",
+    "gender",
+    "country",
+    "region",
+    "city",
+    "acquisition_channel",
+}
+
+
+def test_every_numeric_feature_column_and_score_has_a_kind() -> None:
+    assert [c for c in FEATURE_COLUMNS if c not in KINDS and c not in TEXT_COLUMNS] == []
+    assert [c for c in KINDS if c not in LABELS] == []
+    assert [kind(s) for s in ("clv", "p_alive", "churn_risk", "expected_spend")] == [
+        "money",
+        "share",
+        "share",
+        "money",
+    ]
+
+
+def test_a_clv_window_is_money_and_an_unknown_name_a_number() -> None:
+    assert kind("clv_m12_36") == "money"
+    assert kind("survey_satisfaction") == kind("clv_m12") == "number"
 
 
 @pytest.mark.parametrize(

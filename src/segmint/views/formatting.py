@@ -1,11 +1,14 @@
 """Jinja2 filters shared by the pages and the report: numbers and names for people (``label``:
-:func:`segmint.features.labels.label`), figures for plotly.js."""
+:func:`segmint.features.labels.label`; ``shown``: a value by the kind of its name,
+:func:`segmint.features.labels.kind`), figures for plotly.js."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import math
+import numbers
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from segmint import __version__
-from segmint.features.labels import label
+from segmint.features.labels import kind, label, value_text
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -76,6 +79,37 @@ def pvalue(value: Any) -> str:
     return f"{p:.3f}" if p < 0.01 else f"{p:#.2g}"
 
 
+def _whole(amount: float) -> bool:
+    return math.isfinite(amount) and amount == round(amount)
+
+
+def shown(value: Any, name: str) -> str:
+    """``value`` of column or score ``name`` as people read it, by the name's kind
+    (:data:`segmint.features.labels.KINDS`): counts and days whole ("5", not "5.00"; a mean
+    of days keeps one decimal), weeks with one decimal, money with two, shares as
+    percentages, years without a thousands separator; any other whole number whole, others
+    with two decimals (a decimal read from the engine too). Dates read as days, text as
+    :func:`segmint.features.labels.value_text` writes it (an age band with an en dash), a
+    missing value as a dash. The one mapping means a feature reads the same on every page."""
+    if _missing(value) or value != value:  # NaN, NaT
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+        return day(value) if isinstance(value, dt.date) else value_text(name, value)
+    amount = float(value)
+    found = kind(name)
+    if found == "share":
+        return percent(amount)
+    if found == "money":
+        return number(amount, 2)
+    if found == "weeks":
+        return number(amount, 1)
+    if found == "year" and _whole(amount):
+        return str(int(amount))
+    if _whole(amount):
+        return number(amount)
+    return number(amount, 1 if found in ("count", "days") else 2)
+
+
 def figure(value: dict[str, Any]) -> Markup:
     """A figure as JSON safe inside a single-quoted HTML attribute."""
     text = json.dumps(value, separators=(",", ":"), default=str)
@@ -100,6 +134,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         figure=figure,
         urlquote=urlquote,
         label=label,
+        shown=shown,
     )
     env.globals.update(version=__version__)
     return env
