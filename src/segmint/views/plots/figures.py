@@ -150,6 +150,22 @@ def buyer_trend(trend: pd.DataFrame) -> Figure:
     }
 
 
+TREEMAP_COLORBAR = {
+    "title": {"text": "Revenue per member / year", "side": "top"},
+    "tickformat": ",.0f",
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": -0.04,
+    "yanchor": "top",
+    "len": 1,
+    "thickness": 12,
+}
+"""The treemap's colour bar lies under the tiles, as wide as them: standing beside them it
+took half of a phone's width (390 px) from the tiles; under them it takes none, on any
+screen."""
+
+
 def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
     """Segments as tiles sized by members and coloured by revenue per member; click opens one."""
     names = _list(segments.segment.astype(str))
@@ -165,10 +181,7 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": BLUES,
                     "showscale": True,
-                    "colorbar": {
-                        "title": {"text": "Revenue per<br>member / year"},
-                        "tickformat": ",.0f",
-                    },
+                    "colorbar": TREEMAP_COLORBAR,
                     # the tiles fill the plot: no frame of the implicit root around them
                     # (plotly.js draws it dark), and gaps in the page's colour between them
                     "pad": {"t": 0, "r": 0, "b": 0, "l": 0},
@@ -179,7 +192,10 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                 "%{color:,.2f} revenue per member<extra></extra>",
             }
         ],
-        "layout": _layout("Segment size (area) and value per member (colour)"),
+        "layout": _layout(
+            "Segment size (area) and value per member (colour)",
+            margin={"l": 8, "r": 8, "t": 70, "b": 80},  # no axes: the tiles take the width
+        ),
     }
 
 
