@@ -391,7 +391,7 @@ def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
 def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A copy of the demo mart as a load of one orders file leaves it: orders without a
     sales channel and no segmentation stored, and a viewer's client."""
-    yield from _viewer_of_a_copy(
+    yield from _client_of_a_copy(
         mart_path,
         tmp_path_factory.mktemp("unsegmented"),
         "DELETE FROM assignments",
@@ -400,14 +400,17 @@ def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     )
 
 
-def _viewer_of_a_copy(mart_path: Path, folder: Path, *statements: str) -> Iterator[TestClient]:
-    """A viewer's client of a copy of the demo mart in ``folder`` after ``statements``."""
+def _client_of_a_copy(
+    mart_path: Path, folder: Path, *statements: str, role: Role = Role.viewer
+) -> Iterator[TestClient]:
+    """A client of ``role`` (a viewer by default) of a copy of the demo mart in ``folder``
+    after ``statements``."""
     copy = folder / "demo.duckdb"
     shutil.copy(mart_path, copy)
     with connect(copy, create=False) as mart:
         for statement in statements:
             mart.raw.execute(statement)
-        token = create_token(mart, Role.viewer)
+        token = create_token(mart, role)
     with TestClient(create_app(mart=copy)) as test_client:
         login(test_client, token)
         yield test_client
@@ -468,14 +471,16 @@ def test_notices_start_with_a_capital(unsegmented: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def unrecorded(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """A copy of the demo mart, segmented, whose orders carry no sales channel and whose
-    products no category (as a load of one transactions file leaves them), and a viewer's
-    client."""
-    yield from _viewer_of_a_copy(
+    """A copy of the demo mart, segmented, whose orders carry no sales channel, whose
+    products no category (as a load of one transactions file leaves them) and whose
+    customers no region, and an analyst's client (who sees customer lists)."""
+    yield from _client_of_a_copy(
         mart_path,
         tmp_path_factory.mktemp("unrecorded"),
         "UPDATE orders SET channel = NULL",
         "UPDATE products SET category = NULL",
+        "UPDATE customers SET region = NULL",
+        role=Role.analyst,
     )
 
 
@@ -489,6 +494,38 @@ def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_
     recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
     assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
     assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
+
+
+def _headings(page: str, table: str) -> list[str]:
+    """The column headings of the table with id ``table`` in ``page``."""
+    head = page.split(f'id="{table}"', 1)[1].split("</thead>", 1)[0]
+    return re.findall(r"<th[^>]*>([^<]*)</th>", html.unescape(head))
+
+
+def test_a_column_nothing_is_recorded_in_is_left_out_and_the_page_says_why_once(
+    unrecorded: TestClient, client: TestClient, tokens: dict[Role, str]
+) -> None:
+    segment = html.unescape(unrecorded.get(CHAMPIONS).text)
+    assert _headings(segment, "top-products") == ["Product", "Revenue", "Buyers"]
+    assert (
+        segment.count("No product here has its category recorded, so that column is left out.") == 1
+    )
+    customer = html.unescape(unrecorded.get("/customers/C0000001").text)
+    assert "Channel" not in _headings(customer, "orders")
+    assert (
+        customer.count("No order here has its channel recorded, so that column is left out.") == 1
+    )
+    customers = html.unescape(unrecorded.get("/customers").text)
+    assert _headings(customers, "customers") == ["Customer", "Signed up", "Country", "Acquired via"]
+    assert (
+        customers.count("No customer here has its region recorded, so that column is left out.")
+        == 1
+    )
+    login(client, tokens[Role.analyst])  # the same pages where everything is recorded
+    assert "Category" in _headings(html.unescape(client.get(CHAMPIONS).text), "top-products")
+    recorded = html.unescape(client.get("/customers/C0000001").text)
+    assert "Channel" in _headings(recorded, "orders") and "left out" not in recorded
+    assert "Region" in _headings(html.unescape(client.get("/customers").text), "customers")
 
 
 @pytest.mark.parametrize("url", ["/sales/channels", "/sales/segments"])

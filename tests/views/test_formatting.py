@@ -23,8 +23,10 @@ from segmint.views.formatting import (
     figure,
     install,
     number,
+    omitted,
     percent,
     pvalue,
+    recorded,
     shown,
     text,
     urlquote,
@@ -134,6 +136,32 @@ def test_shown_formats_a_value_by_the_kind_of_its_name(
 @pytest.mark.parametrize("value", [*MISSING, pd.NaT])
 def test_shown_missing_values_read_as_a_dash(value: object) -> None:
     assert shown(value, "frequency") == shown(value, "clv") == shown(value, "x") == "—"
+
+
+ROWS = [
+    {"name": "Tent", "category": None, "region": math.nan, "channel": "web"},
+    {"name": "Lamp", "category": "", "region": None, "channel": None},
+]
+
+
+def test_recorded_keeps_the_columns_some_row_has_a_value_for() -> None:
+    columns = {"category": "Category", "region": "Region", "channel": "Channel"}
+    assert recorded(ROWS, columns) == {"channel": "Channel"}
+    assert recorded(iter(ROWS), {"name": "Product"}) == {"name": "Product"}  # read once
+
+
+def test_omitted_says_once_which_columns_are_left_out_and_why() -> None:
+    assert omitted(ROWS, ["category"], "product") == (
+        "No product here has its category recorded, so that column is left out."
+    )
+    assert omitted(ROWS, ["category", "region", "channel"], "customer") == (
+        "No customer here has its category or region recorded, so those columns are left out."
+    )
+    assert omitted(ROWS, ["acquisition_channel", "category", "region"], "customer") == (
+        "No customer here has its acquisition channel, category or region recorded, so those "
+        "columns are left out."
+    )
+    assert omitted(ROWS, ["channel"], "order") == omitted([], ["category"], "product") == ""
 
 
 def test_figure_escapes_what_could_end_a_single_quoted_attribute() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -54,6 +55,37 @@ def text(value: Any, fallback: Any = "—") -> str:
     if _missing(value) or value != value or value == "":  # NaT is not equal to itself
         return "—" if _missing(fallback) or fallback == "" else str(fallback)
     return str(value)
+
+
+def filled(rows: Iterable[Mapping[str, Any]], key: str) -> bool:
+    """Whether any of ``rows`` has a value for ``key`` (:func:`text` is no dash)."""
+    return any(text(row.get(key)) != "—" for row in rows)
+
+
+def recorded(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, str]) -> dict[str, str]:
+    """The ``columns`` (key → heading) some of ``rows`` has a value for: a table leaves out a
+    column that would be only dashes (no product with a category, no order with a channel)
+    and says once why (:func:`omitted`), instead of a dash on every row."""
+    rows = list(rows)
+    return {key: heading for key, heading in columns.items() if filled(rows, key)}
+
+
+def omitted(rows: Iterable[Mapping[str, Any]], columns: Iterable[str], subject: str) -> str:
+    """Why a table of ``subject`` (a noun: "product") leaves out the ``columns`` none of its
+    ``rows`` has a value for, or "" when it leaves none out (or has no rows)."""
+    rows = list(rows)
+    gone = [_lower(label(key)) for key in columns if not filled(rows, key)]
+    if not rows or not gone:
+        return ""
+    what = gone[0] if len(gone) == 1 else f"{', '.join(gone[:-1])} or {gone[-1]}"
+    column = "that column is" if len(gone) == 1 else "those columns are"
+    return f"No {subject} here has its {what} recorded, so {column} left out."
+
+
+def _lower(heading: str) -> str:
+    """``heading`` inside a sentence: first letter lower case unless a word in capitals."""
+    first = heading.split(" ", 1)[0]
+    return heading if first.isupper() and len(first) > 1 else heading[:1].lower() + heading[1:]
 
 
 def compact(value: Any) -> str:
@@ -135,6 +167,9 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         urlquote=urlquote,
         label=label,
         shown=shown,
+        filled=filled,
+        recorded=recorded,
+        omitted=omitted,
     )
     env.globals.update(version=__version__)
     return env
