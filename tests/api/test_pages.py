@@ -18,6 +18,7 @@ from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
 from segmint.api.routes.pages import NO_CATEGORY_MIX, NO_CHANNEL_MIX
 from segmint.api.sessions import SESSION_COOKIE
+from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
@@ -494,6 +495,27 @@ def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_
     recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
     assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
     assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
+
+
+def test_value_tiers_show_the_customers_without_a_clv_score_for_what_they_are(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    with connect(mart_path, create=False) as mart:
+        a = mart.table("assignments")
+        unscored = a.filter((a.segmentation == "value") & (a.segment == "unassigned"))
+        prospect = str(unscored.customer_id.min().execute())
+    login(client, tokens[Role.analyst])
+    page = html.unescape(client.get("/segments/value").text)
+    names = re.findall(r'class="segment-link" href="[^"]*">([^<]*)</a>', page)
+    assert NO_CLV_SCORE in names and "unassigned" not in names
+    assert "segment=unassigned" in page  # the link keeps the stored segment
+    assert '"labels":["top 1%"' in page and "unassigned" not in page.split('"labels":', 1)[1][:400]
+    profile = html.unescape(client.get("/segments/value?segment=unassigned").text)
+    assert f"<h2>{NO_CLV_SCORE}</h2>" in profile
+    customer = html.unescape(client.get(f"/customers/{prospect}").text)
+    assert f"<td>value</td><td>{NO_CLV_SCORE}</td>" in customer
+    overview = html.unescape(client.get("/?segmentation=value").text)
+    assert NO_CLV_SCORE in overview and ">unassigned<" not in overview
 
 
 def _headings(page: str, table: str) -> list[str]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from segmint.features import FEATURE_COLUMNS
-from segmint.features.labels import KINDS, LABELS, kind, label, labelled, value_text
+from segmint.features.labels import (
+    KINDS,
+    LABELS,
+    NO_CLV_SCORE,
+    kind,
+    label,
+    labelled,
+    segment_label,
+    value_text,
+)
 
 
 def test_every_feature_column_has_a_label_of_its_own() -> None:
@@ -78,3 +87,9 @@ def test_an_age_band_reads_with_an_en_dash_and_other_values_stay() -> None:
     assert value_text("age_band", "65+") == "65+"
     assert value_text("postcode", "10-115") == "10-115"
     assert labelled("age_band", "18-24") == "Age band 18–24"
+
+
+def test_a_value_tiers_unassigned_customers_read_as_having_no_clv_score() -> None:
+    assert segment_label("unassigned", "value") == NO_CLV_SCORE == "no CLV score (no purchase yet)"
+    assert segment_label("top 1%", "value") == "top 1%"
+    assert segment_label("unassigned", "rules") == segment_label("unassigned") == "unassigned"

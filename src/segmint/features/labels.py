@@ -17,6 +17,8 @@ Example:
     ('Probability still active', 'Loyalty tier', 'CRM stage')
     >>> kind("frequency"), kind("spend_365d"), kind("p_alive"), kind("crm_stage")
     ('count', 'money', 'share', 'number')
+    >>> segment_label("unassigned", "value"), segment_label("unassigned", "rules")
+    ('no CLV score (no purchase yet)', 'unassigned')
     >>> value_text("age_band", "45-54")
     '45–54'
 """
@@ -161,6 +163,16 @@ KINDS: dict[str, Kind] = {
 }
 """Column or score name → :data:`Kind`, for every numeric name segmint itself writes."""
 
+NO_CLV_SCORE = "no CLV score (no purchase yet)"
+"""What the value tiers' ``unassigned`` customers are: the tiers rank the stored ``clv``
+score, and the CLV models score every customer from their first purchase on (one-time
+buyers too), so those without a score are the prospects, who have bought nothing yet
+(:func:`segmint.segmentation.value.value_tiers`)."""
+
+SEGMENT_LABELS: dict[str, dict[str, str]] = {"value": {"unassigned": NO_CLV_SCORE}}
+"""Segmentation kind → stored segment → what people read for it. The stored values stay
+(exports, the API and rules read them); only what the pages and tables show changes."""
+
 ABBREVIATIONS = frozenset(
     {"aov", "clv", "crm", "id", "ltv", "nps", "rfm", "roi", "sku", "sms", "url", "utm", "vip"}
 )
@@ -190,6 +202,12 @@ def kind(name: str) -> Kind:
     if known is not None:
         return known
     return "money" if _WINDOW.fullmatch(name) else "number"
+
+
+def segment_label(segment: object, kind: str | None = None) -> str:
+    """What people read for ``segment`` of a segmentation of ``kind``
+    (:data:`SEGMENT_LABELS`), else the segment as stored."""
+    return SEGMENT_LABELS.get(kind or "", {}).get(str(segment), str(segment))
 
 
 def tidy(name: str) -> str:

@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from segmint import __version__
-from segmint.features.labels import kind, label, value_text
+from segmint.features.labels import kind, label, segment_label, value_text
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -167,6 +167,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         urlquote=urlquote,
         label=label,
         shown=shown,
+        segment_label=segment_label,
         filled=filled,
         recorded=recorded,
         omitted=omitted,

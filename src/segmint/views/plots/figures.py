@@ -87,10 +87,12 @@ def _links(link: str | None, names: list[Any]) -> list[str] | None:
     return [link_to(link, str(n)) for n in names] if link else None
 
 
-def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
+def segment_shares(
+    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+) -> Figure:
     """Share of customers, revenue and profit per segment, side by side (size vs value);
     without profit when no segment's is known (no unit costs): a legend entry without bars
-    reads as a profit of nothing."""
+    reads as a profit of nothing. Segments read their labels, as in :func:`segment_treemap`."""
     names = _list(segments.segment.astype(str))
     bars = [
         ("Customers", "share_of_base", PALETTE[0]),
@@ -103,7 +105,7 @@ def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
         {
             "type": "bar",
             "name": label,
-            "x": names,
+            "x": _segment_labels(names, kind),
             "y": _list(segments[column].astype("float64")),
             "marker": {"color": color},
             "hovertemplate": "%{x}<br>" + label + ": %{y:.1%}<extra></extra>",
@@ -166,14 +168,23 @@ took half of a phone's width (390 px) from the tiles; under them it takes none, 
 screen."""
 
 
-def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
-    """Segments as tiles sized by members and coloured by revenue per member; click opens one."""
+def _segment_labels(names: list[str], kind: str | None) -> list[str]:
+    """What people read for each of ``names``, segments of a segmentation of ``kind``."""
+    return [labels.segment_label(name, kind) for name in names]
+
+
+def segment_treemap(
+    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+) -> Figure:
+    """Segments as tiles sized by members and coloured by revenue per member; click opens one.
+    Tiles read the segments' labels (:func:`segmint.features.labels.segment_label` for a
+    segmentation of ``kind``); links keep the stored names."""
     names = _list(segments.segment.astype(str))
     return {
         "data": [
             {
                 "type": "treemap",
-                "labels": names,
+                "labels": _segment_labels(names, kind),
                 "parents": [""] * len(names),
                 "values": _list(segments.members.astype("int64")),
                 "customdata": _links(link, names),
@@ -199,14 +210,17 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
     }
 
 
-def value_per_member(segments: pd.DataFrame, link: str | None = None) -> Figure:
-    """Revenue and profit per member per year, one bar pair per segment."""
+def value_per_member(
+    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+) -> Figure:
+    """Revenue and profit per member per year, one bar pair per segment (named by its label,
+    as in :func:`segment_treemap`)."""
     names = _list(segments.segment.astype(str))
     data = [
         {
             "type": "bar",
             "name": label,
-            "x": names,
+            "x": _segment_labels(names, kind),
             "y": _list(segments[column].astype("float64")),
             "customdata": _links(link, names),
             "hovertemplate": "%{x}<br>" + label + ": %{y:,.2f}<extra></extra>",
