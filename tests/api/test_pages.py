@@ -18,6 +18,7 @@ from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
 from segmint.api.routes.pages import NO_CATEGORY_MIX, NO_CHANNEL_MIX
 from segmint.api.sessions import SESSION_COOKIE
+from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
@@ -257,6 +258,40 @@ def test_the_360_view_names_scores_and_features_by_their_labels(
     assert [name for name in features if "_" in name or name[:1].islower()] == []
 
 
+def _facts(page: str, section: str) -> dict[str, str]:
+    """Each label → value of the first list of terms, or of the first table's rows (first
+    cell → third cell), after ``section`` in ``page``."""
+    part = html.unescape(page).split(section, 1)[1]
+    part = re.split(r"</table>|</dl>", part, maxsplit=1)[0]
+    terms = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", part)
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>[^<]*</td><td class=\"num\">([^<]*)</td>", part)
+    return dict(terms or rows)
+
+
+WHOLE = re.compile(r"\d{1,3}(,\d{3})*")
+MONEY = re.compile(r"-?\d{1,3}(,\d{3})*\.\d\d")
+SHARE = re.compile(r"\d{1,3}\.\d%")
+
+
+def test_the_360_view_shows_counts_whole_money_with_cents_and_shares_as_percentages(
+    scored_mart: tuple[Path, dict[Role, str]],
+) -> None:
+    copy, tokens = scored_mart
+    with TestClient(create_app(mart=copy)) as analyst:
+        login(analyst, tokens[Role.analyst])
+        page = analyst.get("/customers/C0000001").text
+    features = _facts(page, "<h2>Features")
+    for count in ("Orders", "Orders, last 365 days", "Days since last order", "Site visits"):
+        assert WHOLE.fullmatch(features[count]), (count, features[count])  # "5", not "5.00"
+    for money in ("Total spend", "Spend, last 365 days", "Average repeat purchase value"):
+        assert MONEY.fullmatch(features[money]), (money, features[money])
+    for share in ("Return rate", "Share of orders on the web"):
+        assert SHARE.fullmatch(features[share]), (share, features[share])
+    scores = _facts(page, 'id="scores"')
+    assert MONEY.fullmatch(scores["Predicted lifetime value"])  # two decimals, not three
+    assert SHARE.fullmatch(scores["Probability still active"])
+
+
 def test_a_segment_names_its_features_by_their_labels(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:
@@ -357,7 +392,7 @@ def test_campaign_dates_stay_on_one_line_and_roi_says_its_unit(
 def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A copy of the demo mart as a load of one orders file leaves it: orders without a
     sales channel and no segmentation stored, and a viewer's client."""
-    yield from _viewer_of_a_copy(
+    yield from _client_of_a_copy(
         mart_path,
         tmp_path_factory.mktemp("unsegmented"),
         "DELETE FROM assignments",
@@ -366,14 +401,17 @@ def unsegmented(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     )
 
 
-def _viewer_of_a_copy(mart_path: Path, folder: Path, *statements: str) -> Iterator[TestClient]:
-    """A viewer's client of a copy of the demo mart in ``folder`` after ``statements``."""
+def _client_of_a_copy(
+    mart_path: Path, folder: Path, *statements: str, role: Role = Role.viewer
+) -> Iterator[TestClient]:
+    """A client of ``role`` (a viewer by default) of a copy of the demo mart in ``folder``
+    after ``statements``."""
     copy = folder / "demo.duckdb"
     shutil.copy(mart_path, copy)
     with connect(copy, create=False) as mart:
         for statement in statements:
             mart.raw.execute(statement)
-        token = create_token(mart, Role.viewer)
+        token = create_token(mart, role)
     with TestClient(create_app(mart=copy)) as test_client:
         login(test_client, token)
         yield test_client
@@ -434,14 +472,16 @@ def test_notices_start_with_a_capital(unsegmented: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def unrecorded(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """A copy of the demo mart, segmented, whose orders carry no sales channel and whose
-    products no category (as a load of one transactions file leaves them), and a viewer's
-    client."""
-    yield from _viewer_of_a_copy(
+    """A copy of the demo mart, segmented, whose orders carry no sales channel, whose
+    products no category (as a load of one transactions file leaves them) and whose
+    customers no region, and an analyst's client (who sees customer lists)."""
+    yield from _client_of_a_copy(
         mart_path,
         tmp_path_factory.mktemp("unrecorded"),
         "UPDATE orders SET channel = NULL",
         "UPDATE products SET category = NULL",
+        "UPDATE customers SET region = NULL",
+        role=Role.analyst,
     )
 
 
@@ -455,6 +495,59 @@ def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_
     recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
     assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
     assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
+
+
+def test_value_tiers_show_the_customers_without_a_clv_score_for_what_they_are(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    with connect(mart_path, create=False) as mart:
+        a = mart.table("assignments")
+        unscored = a.filter((a.segmentation == "value") & (a.segment == "unassigned"))
+        prospect = str(unscored.customer_id.min().execute())
+    login(client, tokens[Role.analyst])
+    page = html.unescape(client.get("/segments/value").text)
+    names = re.findall(r'class="segment-link" href="[^"]*">([^<]*)</a>', page)
+    assert NO_CLV_SCORE in names and "unassigned" not in names
+    assert "segment=unassigned" in page  # the link keeps the stored segment
+    assert '"labels":["top 1%"' in page and "unassigned" not in page.split('"labels":', 1)[1][:400]
+    profile = html.unescape(client.get("/segments/value?segment=unassigned").text)
+    assert f"<h2>{NO_CLV_SCORE}</h2>" in profile
+    customer = html.unescape(client.get(f"/customers/{prospect}").text)
+    assert f"<td>value</td><td>{NO_CLV_SCORE}</td>" in customer
+    overview = html.unescape(client.get("/?segmentation=value").text)
+    assert NO_CLV_SCORE in overview and ">unassigned<" not in overview
+
+
+def _headings(page: str, table: str) -> list[str]:
+    """The column headings of the table with id ``table`` in ``page``."""
+    head = page.split(f'id="{table}"', 1)[1].split("</thead>", 1)[0]
+    return re.findall(r"<th[^>]*>([^<]*)</th>", html.unescape(head))
+
+
+def test_a_column_nothing_is_recorded_in_is_left_out_and_the_page_says_why_once(
+    unrecorded: TestClient, client: TestClient, tokens: dict[Role, str]
+) -> None:
+    segment = html.unescape(unrecorded.get(CHAMPIONS).text)
+    assert _headings(segment, "top-products") == ["Product", "Revenue", "Buyers"]
+    assert (
+        segment.count("No product here has its category recorded, so that column is left out.") == 1
+    )
+    customer = html.unescape(unrecorded.get("/customers/C0000001").text)
+    assert "Channel" not in _headings(customer, "orders")
+    assert (
+        customer.count("No order here has its channel recorded, so that column is left out.") == 1
+    )
+    customers = html.unescape(unrecorded.get("/customers").text)
+    assert _headings(customers, "customers") == ["Customer", "Signed up", "Country", "Acquired via"]
+    assert (
+        customers.count("No customer here has its region recorded, so that column is left out.")
+        == 1
+    )
+    login(client, tokens[Role.analyst])  # the same pages where everything is recorded
+    assert "Category" in _headings(html.unescape(client.get(CHAMPIONS).text), "top-products")
+    recorded = html.unescape(client.get("/customers/C0000001").text)
+    assert "Channel" in _headings(recorded, "orders") and "left out" not in recorded
+    assert "Region" in _headings(html.unescape(client.get("/customers").text), "customers")
 
 
 @pytest.mark.parametrize("url", ["/sales/channels", "/sales/segments"])

@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 """The parameters of a segmentation run, said in words with the options that change them."""
 
 from __future__ import annotations
@@ -27,3 +28,50 @@ def test_a_clustering_says_its_size_and_the_prospects_kept_apart() -> None:
 
 def test_parameters_of_another_run_are_listed_as_they_are() -> None:
     assert in_words({"alpha": 0.25, "rule": "x"}) == "alpha=0.25, rule=x"
+=======
+"""Printing stored segmentations and value tiers, on runs built by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from segmint.cli._options import OutputFormat
+from segmint.cli._output import out
+from segmint.cli._segment_output import show_run, show_value
+from segmint.features.labels import NO_CLV_SCORE
+from segmint.workflows.segment import SegmentationRun
+from segmint.workflows.value import ValueRun
+
+SIZES = pd.Series({"top 1%": 2, "rest": 150, "unassigned": 48}, name="n").rename_axis("segment")
+
+
+def _value_run() -> ValueRun:
+    grid = pd.DataFrame({"low": [2, 50], "high": [0, 100]}, index=["top 1%", "rest"])
+    return ValueRun(
+        "value", 1, dt.date(2025, 12, 31), "bgnbd", SIZES, grid, grid * 10.0, "churn_risk"
+    )
+
+
+def test_value_tiers_name_the_customers_without_a_clv_score_for_what_they_are() -> None:
+    with out.capture() as printed:
+        show_value(_value_run())
+    text = printed.get()
+    assert NO_CLV_SCORE in text and "unassigned" not in text
+    assert "48" in text.split(NO_CLV_SCORE, 1)[1].splitlines()[0]  # its row keeps its count
+
+
+def test_scripts_read_the_stored_segment_names(capsys: pytest.CaptureFixture[str]) -> None:
+    show_value(_value_run(), OutputFormat.json)
+    records = json.loads(capsys.readouterr().out)
+    assert [r["segment"] for r in records] == ["top 1%", "rest", "unassigned"]
+
+
+def test_another_kinds_unassigned_stays_as_stored() -> None:
+    with out.capture() as printed:
+        show_run(SegmentationRun("rules", 1, dt.date(2025, 12, 31), SIZES), kind="rules")
+    assert "unassigned" in printed.get() and NO_CLV_SCORE not in printed.get()
+>>>>>>> fix-pages

@@ -5,11 +5,51 @@ from __future__ import annotations
 import pytest
 
 from segmint.features import FEATURE_COLUMNS
-from segmint.features.labels import LABELS, label, labelled, value_text
+from segmint.features.labels import (
+    KINDS,
+    LABELS,
+    NO_CLV_SCORE,
+    kind,
+    label,
+    labelled,
+    segment_label,
+    value_text,
+)
 
 
 def test_every_feature_column_has_a_label_of_its_own() -> None:
     assert [c for c in FEATURE_COLUMNS if c not in LABELS] == []
+
+
+TEXT_COLUMNS = {
+    "customer_id",
+    "as_of",
+    "first_order_date",
+    "last_order_date",
+    "top_category",
+    "age_band",
+    "gender",
+    "country",
+    "region",
+    "city",
+    "acquisition_channel",
+}
+
+
+def test_every_numeric_feature_column_and_score_has_a_kind() -> None:
+    assert [c for c in FEATURE_COLUMNS if c not in KINDS and c not in TEXT_COLUMNS] == []
+    assert [c for c in KINDS if c not in LABELS] == []
+    assert [kind(s) for s in ("clv", "p_alive", "churn_risk", "expected_spend")] == [
+        "money",
+        "share",
+        "share",
+        "money",
+    ]
+
+
+def test_a_clv_window_is_money_and_an_unknown_name_a_number() -> None:
+    assert kind("clv_m12_36") == "money"
+    assert kind("survey_satisfaction") == kind("clv_m12") == "number"
 
 
 @pytest.mark.parametrize(
@@ -47,3 +87,9 @@ def test_an_age_band_reads_with_an_en_dash_and_other_values_stay() -> None:
     assert value_text("age_band", "65+") == "65+"
     assert value_text("postcode", "10-115") == "10-115"
     assert labelled("age_band", "18-24") == "Age band 18–24"
+
+
+def test_a_value_tiers_unassigned_customers_read_as_having_no_clv_score() -> None:
+    assert segment_label("unassigned", "value") == NO_CLV_SCORE == "no CLV score (no purchase yet)"
+    assert segment_label("top 1%", "value") == "top 1%"
+    assert segment_label("unassigned", "rules") == segment_label("unassigned") == "unassigned"

@@ -273,6 +273,37 @@ def test_a_customers_features_fit_their_card(
         page.context.close()
 
 
+TREEMAP_BOXES = """() => {
+  const chart = document.querySelector('#treemap-chart').getBoundingClientRect();
+  const tiles = Array.from(document.querySelectorAll('#treemap-chart g.slice path.surface'))
+    .map(t => t.getBoundingClientRect());
+  const bar = document.querySelector('#treemap-chart g.colorbar').getBoundingClientRect();
+  return {
+    chart: chart.width,
+    tiles: Math.max(...tiles.map(t => t.right)) - Math.min(...tiles.map(t => t.left)),
+    tiles_bottom: Math.max(...tiles.map(t => t.bottom)),
+    bar_top: bar.top, bar_bottom: bar.bottom, chart_bottom: chart.bottom,
+  };
+}"""
+"""The widths of the treemap and of its tiles, and where its colour bar lies."""
+
+
+def test_the_treemaps_colour_bar_leaves_its_tiles_the_width_on_a_phone(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    for name, width, height in (("phone", 390, 844), ("laptop", 1366, 900)):
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        log_in(page, server, Role.viewer)
+        page.goto(server.url + "/segments/rfm")
+        page.wait_for_selector("#treemap-chart g.colorbar")
+        boxes = page.evaluate(TREEMAP_BOXES)
+        assert boxes["tiles"] >= 0.9 * boxes["chart"], (name, boxes)  # beside them: half
+        assert boxes["tiles_bottom"] <= boxes["bar_top"], (name, boxes)  # under the tiles
+        assert boxes["bar_bottom"] <= boxes["chart_bottom"] + 1, (name, boxes)  # not cut off
+        page.locator("#treemap-chart").screenshot(path=str(artifacts / f"treemap-{name}.png"))
+        page.context.close()
+
+
 LONG_TITLE = "Share of customers and revenue by segment, per member per year and per month"
 """Chart titles of 4 words to 14 words are cut from it."""
 

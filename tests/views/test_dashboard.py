@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -13,10 +14,17 @@ import pytest
 import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
 from segmint.insight.personas import Action, PersonaCard
-from segmint.mart import Mart
+from segmint.mart import TABLES, Mart
 from segmint.segmentation import store
-from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, _card_view, store_version
+from segmint.views.dashboard import (
+    NO_SEGMENTATIONS,
+    Dashboard,
+    _card_view,
+    no_personas_message,
+    store_version,
+)
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 DAY = dt.date(2024, 6, 30)
 EARLIER = dt.date(2024, 3, 31)
 
@@ -179,3 +187,11 @@ def test_a_persona_says_each_play_once() -> None:
     assert text == (
         "Retain: loyalty perks; reach them by e-mail first. Upsell: bundles next to home."
     )
+
+
+def test_the_dashboard_doc_says_persona_cards_are_computed_and_quotes_the_pages_message() -> None:
+    doc = " ".join((DOCS / "dashboard.md").read_text(encoding="utf-8").split())
+    assert "personas" not in TABLES  # no table holds them: the server makes them
+    assert "`personas`" not in doc and "Persona cards** are not read from a table" in doc
+    assert no_personas_message("NAME") in doc
+    assert [key for key in _card_view(_card()) if key not in doc] == []  # every field named

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from decimal import Decimal
 from html import unescape
 from urllib.parse import unquote
 
 import jinja2
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -21,8 +23,11 @@ from segmint.views.formatting import (
     figure,
     install,
     number,
+    omitted,
     percent,
     pvalue,
+    recorded,
+    shown,
     text,
     urlquote,
 )
@@ -97,6 +102,68 @@ def test_pvalue_two_significant_digits_or_a_floor() -> None:
     assert pvalue(0.0) == "< 0.001"
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("frequency", 5.0, "5"),  # a count stored as a float is still a count
+        ("orders_365d", np.int64(12), "12"),
+        ("recency_days", 1234.0, "1,234"),
+        ("interpurchase_mean_days", 36.55, "36.5"),  # a mean of days keeps one decimal
+        ("interpurchase_mean_days", Decimal("25.0"), "25"),
+        ("btyd_T", 38.857, "38.9"),
+        ("monetary_total", 140.851, "140.85"),
+        ("spend_30d", 0, "0.00"),
+        ("clv", 1234.5678, "1,234.57"),
+        ("clv_m12_36", 3.0, "3.00"),
+        ("return_rate", 0.25, "25.0%"),
+        ("p_alive", np.float64(0.987), "98.7%"),
+        ("birth_year", 1980.0, "1980"),
+        ("expected_purchases", 1.234, "1.23"),
+        ("survey_satisfaction", 4.0, "4"),  # a loaded attribute: whole numbers whole
+        ("survey_satisfaction", 4.25, "4.25"),
+        ("age_band", "45-54", "45–54"),
+        ("top_category", "garden", "garden"),
+        ("signup_date", pd.Timestamp("2025-02-25"), "2025-02-25"),
+        ("has_app", True, "True"),
+    ],
+)
+def test_shown_formats_a_value_by_the_kind_of_its_name(
+    name: str, value: object, expected: str
+) -> None:
+    assert shown(value, name) == expected
+
+
+@pytest.mark.parametrize("value", [*MISSING, pd.NaT])
+def test_shown_missing_values_read_as_a_dash(value: object) -> None:
+    assert shown(value, "frequency") == shown(value, "clv") == shown(value, "x") == "—"
+
+
+ROWS = [
+    {"name": "Tent", "category": None, "region": math.nan, "channel": "web"},
+    {"name": "Lamp", "category": "", "region": None, "channel": None},
+]
+
+
+def test_recorded_keeps_the_columns_some_row_has_a_value_for() -> None:
+    columns = {"category": "Category", "region": "Region", "channel": "Channel"}
+    assert recorded(ROWS, columns) == {"channel": "Channel"}
+    assert recorded(iter(ROWS), {"name": "Product"}) == {"name": "Product"}  # read once
+
+
+def test_omitted_says_once_which_columns_are_left_out_and_why() -> None:
+    assert omitted(ROWS, ["category"], "product") == (
+        "No product here has its category recorded, so that column is left out."
+    )
+    assert omitted(ROWS, ["category", "region", "channel"], "customer") == (
+        "No customer here has its category or region recorded, so those columns are left out."
+    )
+    assert omitted(ROWS, ["acquisition_channel", "category", "region"], "customer") == (
+        "No customer here has its acquisition channel, category or region recorded, so those "
+        "columns are left out."
+    )
+    assert omitted(ROWS, ["channel"], "order") == omitted([], ["category"], "product") == ""
+
+
 def test_figure_escapes_what_could_end_a_single_quoted_attribute() -> None:
     value = {"title": "it's <script>&amp;", "x": [1, 2]}
     text = str(figure(value))
@@ -129,4 +196,6 @@ def test_install_registers_filters_and_version() -> None:
     env = install(jinja2.Environment(autoescape=True))
     rendered = env.from_string("{{ 1234 | number }} {{ 0.25 | percent }} {{ version }}").render()
     assert rendered == f"1,234 25.0% {__version__}"
-    assert {"number", "pvalue", "percent", "compact", "figure", "urlquote"} <= set(env.filters)
+    assert {"number", "pvalue", "percent", "compact", "figure", "urlquote", "shown"} <= set(
+        env.filters
+    )

@@ -63,7 +63,9 @@ class SegmentMoney(BaseModel):
     recency_days: float | None
     value_rank: int
     too_small: bool
-    persona: Row | None = Field(None, description="Persona card, when personas are stored.")
+    persona: Row | None = Field(
+        None, description="Persona card, from the profile at the latest stored date."
+    )
 
 
 class SegmentationDetail(BaseModel):

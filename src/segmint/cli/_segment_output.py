@@ -15,14 +15,19 @@ from rich.table import Table
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import out
+from segmint.features.labels import segment_label
 from segmint.mart import csv_safety
 from segmint.segmentation.lifecycle import Thresholds
 from segmint.workflows.segment import SegmentationRun
 from segmint.workflows.value import ValueRun
 
 
-def show_run(run: SegmentationRun, format_: OutputFormat = OutputFormat.human) -> None:
-    """Print a stored run: segment sizes and shares (a table, or JSON/CSV for scripts)."""
+def show_run(
+    run: SegmentationRun, format_: OutputFormat = OutputFormat.human, kind: str | None = None
+) -> None:
+    """Print a stored run: segment sizes and shares (a table, or JSON/CSV for scripts). The
+    table reads each segment's label for a segmentation of ``kind``
+    (:func:`segmint.features.labels.segment_label`); JSON and CSV keep the stored names."""
     total = int(run.sizes.sum())
     if format_ != OutputFormat.human:
         frame = run.sizes.rename("members").reset_index()
@@ -38,7 +43,7 @@ def show_run(run: SegmentationRun, format_: OutputFormat = OutputFormat.human) -
     for segment, members in run.sizes.items():
         share = members / max(total, 1)
         view.add_row(
-            str(segment),
+            segment_label(segment, kind),
             f"{members:,}",
             f"{share:6.1%}",
             "█" * max(1, round(share * 40)) if members else "",
@@ -90,7 +95,7 @@ def show_value(run: ValueRun, format_: OutputFormat = OutputFormat.human) -> Non
         show_run(SegmentationRun(run.name, run.version, run.as_of, run.sizes), format_)
         return
     details = {"model": run.model, "risk": run.risk_source}
-    show_run(SegmentationRun(run.name, run.version, run.as_of, run.sizes, details))
+    show_run(SegmentationRun(run.name, run.version, run.as_of, run.sizes, details), kind="value")
     view = Table(
         "value tier", *run.grid.columns, "total", title="customers by value and churn risk"
     )

@@ -7,9 +7,18 @@ name the mapping does not know, such as a customer attribute a user loaded, fall
 a tidied name: underscores become spaces, the first letter is capitalised and known
 abbreviations are upper case (``crm_stage`` → "CRM stage").
 
+The same names have a kind (:data:`KINDS`): a count or a number of days reads as a whole
+number, money with two decimals, a share as a percentage. The pages and the report format
+a value by its kind (:func:`segmint.views.formatting.shown`), so ``5.0`` orders read "5"
+wherever a feature or a score is shown, not "5.00".
+
 Example:
     >>> label("p_alive"), label("loyalty_tier"), label("crm_stage")
     ('Probability still active', 'Loyalty tier', 'CRM stage')
+    >>> kind("frequency"), kind("spend_365d"), kind("p_alive"), kind("crm_stage")
+    ('count', 'money', 'share', 'number')
+    >>> segment_label("unassigned", "value"), segment_label("unassigned", "rules")
+    ('no CLV score (no purchase yet)', 'unassigned')
     >>> value_text("age_band", "45-54")
     '45–54'
 """
@@ -17,6 +26,13 @@ Example:
 from __future__ import annotations
 
 import re
+from typing import Literal
+
+Kind = Literal["count", "days", "weeks", "money", "share", "year", "number"]
+"""What a number measures, which says how people read it: ``count`` and ``days`` are whole
+numbers (a mean of days keeps one decimal), ``weeks`` keep one decimal, ``money`` two,
+``share`` is a fraction shown as a percentage, ``year`` has no thousands separator and
+``number`` is anything else (whole numbers whole, others with two decimals)."""
 
 LABELS: dict[str, str] = {
     # the customer (customers table and demographics features)
@@ -92,6 +108,71 @@ LABELS: dict[str, str] = {
 }
 """Column or score name → label, for every name segmint itself writes."""
 
+KINDS: dict[str, Kind] = {
+    "birth_year": "year",
+    "age": "count",
+    "recency_days": "days",
+    "frequency": "count",
+    "repeat_orders": "count",
+    "monetary_total": "money",
+    "monetary_avg": "money",
+    "tenure_days": "days",
+    "interpurchase_mean_days": "days",
+    "interpurchase_std_days": "days",
+    "previous_gap_days": "days",
+    "prior_cadence_days": "days",
+    "orders_30d": "count",
+    "orders_90d": "count",
+    "orders_365d": "count",
+    "spend_30d": "money",
+    "spend_90d": "money",
+    "spend_365d": "money",
+    "n_categories": "count",
+    "top_category_share": "share",
+    "discount_share": "share",
+    "gross_margin": "money",
+    "margin_rate": "share",
+    "returns_count": "count",
+    "return_rate": "share",
+    "share_web": "share",
+    "share_app": "share",
+    "share_store": "share",
+    "share_phone": "share",
+    "share_other": "share",
+    "sessions": "count",
+    "page_views": "count",
+    "searches": "count",
+    "product_views": "count",
+    "cart_adds": "count",
+    "cart_adds_without_purchase": "count",
+    "ad_impressions": "count",
+    "ad_clicks": "count",
+    "email_opens": "count",
+    "email_clicks": "count",
+    "days_since_last_visit": "days",
+    "btyd_frequency": "count",
+    "btyd_recency": "weeks",
+    "btyd_T": "weeks",
+    "btyd_monetary": "money",
+    "clv": "money",
+    "p_alive": "share",
+    "churn_risk": "share",
+    "expected_purchases": "number",
+    "expected_spend": "money",
+    "purchase_intent": "share",
+}
+"""Column or score name → :data:`Kind`, for every numeric name segmint itself writes."""
+
+NO_CLV_SCORE = "no CLV score (no purchase yet)"
+"""What the value tiers' ``unassigned`` customers are: the tiers rank the stored ``clv``
+score, and the CLV models score every customer from their first purchase on (one-time
+buyers too), so those without a score are the prospects, who have bought nothing yet
+(:func:`segmint.segmentation.value.value_tiers`)."""
+
+SEGMENT_LABELS: dict[str, dict[str, str]] = {"value": {"unassigned": NO_CLV_SCORE}}
+"""Segmentation kind → stored segment → what people read for it. The stored values stay
+(exports, the API and rules read them); only what the pages and tables show changes."""
+
 ABBREVIATIONS = frozenset(
     {"aov", "clv", "crm", "id", "ltv", "nps", "rfm", "roi", "sku", "sms", "url", "utm", "vip"}
 )
@@ -112,6 +193,21 @@ def label(name: str) -> str:
     if window is not None:
         return f"Predicted value, months {window.group(1)}–{window.group(2)}"
     return tidy(name)
+
+
+def kind(name: str) -> Kind:
+    """The :data:`Kind` of column or score ``name``: from :data:`KINDS` (a CLV window score
+    is money), else ``number``."""
+    known = KINDS.get(name)
+    if known is not None:
+        return known
+    return "money" if _WINDOW.fullmatch(name) else "number"
+
+
+def segment_label(segment: object, kind: str | None = None) -> str:
+    """What people read for ``segment`` of a segmentation of ``kind``
+    (:data:`SEGMENT_LABELS`), else the segment as stored."""
+    return SEGMENT_LABELS.get(kind or "", {}).get(str(segment), str(segment))
 
 
 def tidy(name: str) -> str:

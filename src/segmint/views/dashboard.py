@@ -155,6 +155,12 @@ class Dashboard:
         )
         return frame
 
+    def kinds(self, mart: Mart) -> dict[str, str]:
+        """Each stored segmentation's kind (``rfm``, ``value``…), by name: what its segments
+        read as depends on it (:func:`segmint.features.labels.segment_label`)."""
+        frame = self.segmentations(mart)
+        return {str(n): str(k) for n, k in zip(frame.segmentation, frame.kind, strict=True)}
+
     def names(self, mart: Mart) -> list[str]:
         """Names of the stored segmentations that have results."""
         frame = self.segmentations(mart)

@@ -1,11 +1,15 @@
 """Jinja2 filters shared by the pages and the report: numbers and names for people (``label``:
-:func:`segmint.features.labels.label`), figures for plotly.js."""
+:func:`segmint.features.labels.label`; ``shown``: a value by the kind of its name,
+:func:`segmint.features.labels.kind`), figures for plotly.js."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import math
+import numbers
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from segmint import __version__
-from segmint.features.labels import label
+from segmint.features.labels import kind, label, segment_label, value_text
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -53,6 +57,37 @@ def text(value: Any, fallback: Any = "—") -> str:
     return str(value)
 
 
+def filled(rows: Iterable[Mapping[str, Any]], key: str) -> bool:
+    """Whether any of ``rows`` has a value for ``key`` (:func:`text` is no dash)."""
+    return any(text(row.get(key)) != "—" for row in rows)
+
+
+def recorded(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, str]) -> dict[str, str]:
+    """The ``columns`` (key → heading) some of ``rows`` has a value for: a table leaves out a
+    column that would be only dashes (no product with a category, no order with a channel)
+    and says once why (:func:`omitted`), instead of a dash on every row."""
+    rows = list(rows)
+    return {key: heading for key, heading in columns.items() if filled(rows, key)}
+
+
+def omitted(rows: Iterable[Mapping[str, Any]], columns: Iterable[str], subject: str) -> str:
+    """Why a table of ``subject`` (a noun: "product") leaves out the ``columns`` none of its
+    ``rows`` has a value for, or "" when it leaves none out (or has no rows)."""
+    rows = list(rows)
+    gone = [_lower(label(key)) for key in columns if not filled(rows, key)]
+    if not rows or not gone:
+        return ""
+    what = gone[0] if len(gone) == 1 else f"{', '.join(gone[:-1])} or {gone[-1]}"
+    column = "that column is" if len(gone) == 1 else "those columns are"
+    return f"No {subject} here has its {what} recorded, so {column} left out."
+
+
+def _lower(heading: str) -> str:
+    """``heading`` inside a sentence: first letter lower case unless a word in capitals."""
+    first = heading.split(" ", 1)[0]
+    return heading if first.isupper() and len(first) > 1 else heading[:1].lower() + heading[1:]
+
+
 def compact(value: Any) -> str:
     """Large numbers shortened for KPI tiles: 1.2M, 34.5k."""
     if _missing(value):
@@ -74,6 +109,37 @@ def pvalue(value: Any) -> str:
     if p < 0.001:
         return "< 0.001"
     return f"{p:.3f}" if p < 0.01 else f"{p:#.2g}"
+
+
+def _whole(amount: float) -> bool:
+    return math.isfinite(amount) and amount == round(amount)
+
+
+def shown(value: Any, name: str) -> str:
+    """``value`` of column or score ``name`` as people read it, by the name's kind
+    (:data:`segmint.features.labels.KINDS`): counts and days whole ("5", not "5.00"; a mean
+    of days keeps one decimal), weeks with one decimal, money with two, shares as
+    percentages, years without a thousands separator; any other whole number whole, others
+    with two decimals (a decimal read from the engine too). Dates read as days, text as
+    :func:`segmint.features.labels.value_text` writes it (an age band with an en dash), a
+    missing value as a dash. The one mapping means a feature reads the same on every page."""
+    if _missing(value) or value != value:  # NaN, NaT
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+        return day(value) if isinstance(value, dt.date) else value_text(name, value)
+    amount = float(value)
+    found = kind(name)
+    if found == "share":
+        return percent(amount)
+    if found == "money":
+        return number(amount, 2)
+    if found == "weeks":
+        return number(amount, 1)
+    if found == "year" and _whole(amount):
+        return str(int(amount))
+    if _whole(amount):
+        return number(amount)
+    return number(amount, 1 if found in ("count", "days") else 2)
 
 
 def figure(value: dict[str, Any]) -> Markup:
@@ -100,6 +166,11 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         figure=figure,
         urlquote=urlquote,
         label=label,
+        shown=shown,
+        segment_label=segment_label,
+        filled=filled,
+        recorded=recorded,
+        omitted=omitted,
     )
     env.globals.update(version=__version__)
     return env

@@ -43,6 +43,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
     day = dashboard.resolve(mart, name, as_of, param=None)  # the CLI's --as-of
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
+    kind = dashboard.kinds(mart).get(name)
     sections = []
     for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
         segment = str(row["segment"])
@@ -69,10 +70,11 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         view=view,
         result=result,
         name=name,
+        kind=kind,
         segments=view.segments.to_dict("records"),
-        shares=figures.segment_shares(view.segments),
+        shares=figures.segment_shares(view.segments, kind=kind),
         trend=figures.buyer_trend(view.trend),
-        treemap=figures.segment_treemap(result.overview),
+        treemap=figures.segment_treemap(result.overview, kind=kind),
         sections=sections,
         management=management.report_sections(dashboard, mart, name),
         css=css,

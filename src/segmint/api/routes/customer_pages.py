@@ -59,4 +59,7 @@ def customer_page(
     if hidden:
         view.messages.append(hidden)
     recommended = customer_list(mart, customer_id)
-    return page(request, "customer.html", "customers", role, view=view, recommended=recommended)
+    kinds = dashboard.kinds(mart)
+    return page(
+        request, "customer.html", "customers", role, view=view, recommended=recommended, kinds=kinds
+    )

@@ -65,13 +65,15 @@ def _overview_context(mart: Mart, dashboard: Dashboard, name: str, day: dt.date)
     """What the overview page shows of ``name`` as of ``day`` (the same for every user)."""
     view = dashboard.overview(mart, name, day)
     link = figures.segment_link(name, day)
+    kind = dashboard.kinds(mart).get(name)
     return {
         "view": view,
         "link": link,
+        "kind": kind,
         "names": dashboard.names(mart),
         "dates": dashboard.dates(mart, name),
         "segments": view.segments.to_dict("records"),
-        "shares": figures.segment_shares(view.segments, link),
+        "shares": figures.segment_shares(view.segments, link, kind),
         "trend": figures.buyer_trend(view.trend),
     }
 
@@ -125,6 +127,7 @@ def _segmentation_context(
     result = dashboard.profile(mart, name, day)
     overview = result.overview
     link = figures.segment_link(name, day)
+    kind = dashboard.kinds(mart).get(name)
     return {
         "name": name,
         "link": link,
@@ -133,8 +136,9 @@ def _segmentation_context(
         "dates": dashboard.dates(mart, name),
         "result": result,
         "segments": overview.to_dict("records"),
-        "treemap": figures.segment_treemap(overview, link),
-        "values": figures.value_per_member(overview, link),
+        "kind": kind,
+        "treemap": figures.segment_treemap(overview, link, kind),
+        "values": figures.value_per_member(overview, link, kind),
         "selected": None,
     }
 

@@ -61,7 +61,8 @@ def segmentation_detail(
     as_of: AsOfQuery = None,
 ) -> Response:
     """Segments with size, money (revenue, margin, profit), behaviour, distinguishing features,
-    statistics and persona cards when stored; the same numbers as ``segmint profile``.
+    statistics and persona cards (from the latest stored date's profile); the same numbers as
+    ``segmint profile``.
 
     The answer is serialised once per (segmentation, date) and kept with the profile."""
     day = dashboard.resolve(mart, name, as_of)

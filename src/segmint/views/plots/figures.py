@@ -87,10 +87,12 @@ def _links(link: str | None, names: list[Any]) -> list[str] | None:
     return [link_to(link, str(n)) for n in names] if link else None
 
 
-def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
+def segment_shares(
+    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+) -> Figure:
     """Share of customers, revenue and profit per segment, side by side (size vs value);
     without profit when no segment's is known (no unit costs): a legend entry without bars
-    reads as a profit of nothing."""
+    reads as a profit of nothing. Segments read their labels, as in :func:`segment_treemap`."""
     names = _list(segments.segment.astype(str))
     bars = [
         ("Customers", "share_of_base", PALETTE[0]),
@@ -103,7 +105,7 @@ def segment_shares(segments: pd.DataFrame, link: str | None = None) -> Figure:
         {
             "type": "bar",
             "name": label,
-            "x": names,
+            "x": _segment_labels(names, kind),
             "y": _list(segments[column].astype("float64")),
             "marker": {"color": color},
             "hovertemplate": "%{x}<br>" + label + ": %{y:.1%}<extra></extra>",
@@ -150,14 +152,39 @@ def buyer_trend(trend: pd.DataFrame) -> Figure:
     }
 
 
-def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
-    """Segments as tiles sized by members and coloured by revenue per member; click opens one."""
+TREEMAP_COLORBAR = {
+    "title": {"text": "Revenue per member / year", "side": "top"},
+    "tickformat": ",.0f",
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": -0.04,
+    "yanchor": "top",
+    "len": 1,
+    "thickness": 12,
+}
+"""The treemap's colour bar lies under the tiles, as wide as them: standing beside them it
+took half of a phone's width (390 px) from the tiles; under them it takes none, on any
+screen."""
+
+
+def _segment_labels(names: list[str], kind: str | None) -> list[str]:
+    """What people read for each of ``names``, segments of a segmentation of ``kind``."""
+    return [labels.segment_label(name, kind) for name in names]
+
+
+def segment_treemap(
+    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+) -> Figure:
+    """Segments as tiles sized by members and coloured by revenue per member; click opens one.
+    Tiles read the segments' labels (:func:`segmint.features.labels.segment_label` for a
+    segmentation of ``kind``); links keep the stored names."""
     names = _list(segments.segment.astype(str))
     return {
         "data": [
             {
                 "type": "treemap",
-                "labels": names,
+                "labels": _segment_labels(names, kind),
                 "parents": [""] * len(names),
                 "values": _list(segments.members.astype("int64")),
                 "customdata": _links(link, names),
@@ -165,10 +192,7 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": BLUES,
                     "showscale": True,
-                    "colorbar": {
-                        "title": {"text": "Revenue per<br>member / year"},
-                        "tickformat": ",.0f",
-                    },
+                    "colorbar": TREEMAP_COLORBAR,
                     # the tiles fill the plot: no frame of the implicit root around them
                     # (plotly.js draws it dark), and gaps in the page's colour between them
                     "pad": {"t": 0, "r": 0, "b": 0, "l": 0},
@@ -179,18 +203,24 @@ def segment_treemap(segments: pd.DataFrame, link: str | None = None) -> Figure:
                 "%{color:,.2f} revenue per member<extra></extra>",
             }
         ],
-        "layout": _layout("Segment size (area) and value per member (colour)"),
+        "layout": _layout(
+            "Segment size (area) and value per member (colour)",
+            margin={"l": 8, "r": 8, "t": 70, "b": 80},  # no axes: the tiles take the width
+        ),
     }
 
 
-def value_per_member(segments: pd.DataFrame, link: str | None = None) -> Figure:
-    """Revenue and profit per member per year, one bar pair per segment."""
+def value_per_member(
+    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+) -> Figure:
+    """Revenue and profit per member per year, one bar pair per segment (named by its label,
+    as in :func:`segment_treemap`)."""
     names = _list(segments.segment.astype(str))
     data = [
         {
             "type": "bar",
             "name": label,
-            "x": names,
+            "x": _segment_labels(names, kind),
             "y": _list(segments[column].astype("float64")),
             "customdata": _links(link, names),
             "hovertemplate": "%{x}<br>" + label + ": %{y:,.2f}<extra></extra>",
