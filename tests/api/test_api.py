@@ -169,6 +169,24 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
     assert cards["Champions"]["size"].startswith(f"{ours['Champions']['members']:,} members")
 
 
+def test_persona_cards_describe_the_date_asked_for(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    latest = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer])).json()
+    earlier = latest["dates"][0]
+    assert earlier != latest["as_of"]
+    api = client.get(
+        f"/api/v1/segmentations/rfm?as_of={earlier}", headers=bearer(tokens[Role.viewer])
+    ).json()
+    assert api["as_of"] == earlier and api["messages"] == []
+    sizes = {s["segment"]: s["members"] for s in api["segments"]}
+    for row in api["segments"]:
+        assert row["persona"]["size"].startswith(f"{row['members']:,} members ("), row
+    assert any(
+        s["members"] != sizes.get(s["segment"]) for s in latest["segments"]
+    )  # the dates differ, so cards of the latest date would not match
+
+
 def test_health_says_when_the_first_profiles_are_warm(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:

@@ -352,19 +352,26 @@ class Dashboard:
             lambda: top_products(mart, segmentation, segment, day),
         )
 
-    def personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
-        """Persona cards of ``segmentation`` by segment (cached)."""
+    def personas(
+        self, mart: Mart, segmentation: str, day: dt.date | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Persona cards of ``segmentation`` as of ``day`` (its latest date by default) by
+        segment (cached): the cards describe the date the page shows."""
+        if day is None:
+            try:
+                day = self.dates(mart, segmentation)[-1]
+            except SegmintError:
+                return {}
         return self.results.get(
-            ("personas", segmentation), lambda: self._personas(mart, segmentation)
+            ("personas", segmentation, day), lambda: self._personas(mart, segmentation, day)
         )
 
-    def _personas(self, mart: Mart, segmentation: str) -> dict[str, dict[str, Any]]:
-        """Persona cards by segment, from the segmentation's latest (cached) profile and its
-        segments' mean P(alive) when CLV scores are stored for that date."""
+    def _personas(self, mart: Mart, segmentation: str, day: dt.date) -> dict[str, dict[str, Any]]:
+        """Persona cards by segment, from the segmentation's (cached) profile as of ``day``
+        and its segments' mean P(alive) when CLV scores are stored for that date."""
         try:
-            latest = self.dates(mart, segmentation)[-1]
-            described = self.profile(mart, segmentation, latest)
-            cards = personas_from_profile(described, segment_p_alive(mart, segmentation, latest))
+            described = self.profile(mart, segmentation, day)
+            cards = personas_from_profile(described, segment_p_alive(mart, segmentation, day))
         except SegmintError:
             return {}
         return {card.segment: _card_view(card) for card in cards}
@@ -415,8 +422,11 @@ def _buying(card: PersonaCard) -> str:
 
 
 def no_personas_message(segmentation: str) -> str:
-    """What to run to get persona cards for ``segmentation``."""
-    return f"No persona for this segment yet (see `segmint persona {segmentation}`)."
+    """Why a segment shows no persona card, and where to see the error that stopped it."""
+    return (
+        "No persona cards for this date: they could not be made from its profile "
+        f"(`segmint persona {segmentation} --as-of DATE` shows why)."
+    )
 
 
 def store_version(mart: Mart, segmentation: str, day: dt.date) -> int:

@@ -153,7 +153,7 @@ def _segment_context(
     if not len(row):
         known = ", ".join(str(s) for s in result.overview.segment)
         raise MartError(f"segmentation '{name}' has no segment '{segment}'; segments: {known}")
-    personas = dashboard.personas(mart, name)
+    personas = dashboard.personas(mart, name, day)
     features = result.distinguishing[result.distinguishing.segment == segment]
     mixes = result.mix[result.mix.segment == segment]
     stats = result.statistics.sort_values("effect_size", ascending=False).head(10)

@@ -61,7 +61,7 @@ def segmentation_detail(
     as_of: AsOfQuery = None,
 ) -> Response:
     """Segments with size, money (revenue, margin, profit), behaviour, distinguishing features,
-    statistics and persona cards (from the latest stored date's profile); the same numbers as
+    statistics and persona cards (from the profile of the same date); the same numbers as
     ``segmint profile``.
 
     The answer is serialised once per (segmentation, date) and kept with the profile."""
@@ -78,7 +78,7 @@ def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> Segm
     result = dashboard.profile(mart, name, day)
     stored = dashboard.segmentations(mart)
     summary = stored[stored.segmentation == name].iloc[0]
-    personas = dashboard.personas(mart, name)
+    personas = dashboard.personas(mart, name, day)
     segments: list[dict[str, Any]] = records(result.overview)
     for row in segments:
         row["persona"] = personas.get(str(row["segment"]))
