@@ -1,7 +1,8 @@
 """Rows a load rejects again: quarantined by an earlier load of the same bytes, for the same reason.
 
 A load that quarantined rows advises loading the file again once the cause is fixed (a
-date format, the customers first), so the same bytes are then read again in full: what was
+date format, the customers first), so the same bytes are then read again in full when
+something that could change the outcome changed (:mod:`segmint.mart.load_conditions`): what was
 loaded is a duplicate by its keys, and what the fix lets in is loaded. A row rejected again
 for the reason it was rejected before is already in the quarantine: it counts as a
 duplicate of that entry and is not stored twice (a file with one blank line, loaded again
