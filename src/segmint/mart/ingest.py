@@ -392,7 +392,7 @@ def _apply(
     ingest_id = _next_id(stage)
     seen = earlier_rejects(stage, table, done.checksum)
     every_reject = _quarantined(plan, rejects)
-    quarantined, again = split_rejects(every_reject, seen)
+    quarantined, again, replacing = split_rejects(every_reject, seen)
     reasons = _reasons(quarantined) if count(quarantined) else ()
     writes = [
         *(
@@ -423,7 +423,7 @@ def _apply(
             written=written,
             ignored_columns=tuple(plan.ignored_columns),
             columns=tuple(plan.columns),
-            notes=(*plan.notes, *_again_note(again)),
+            notes=(*plan.notes, *_again_note(again, replacing)),
             reasons=reasons,
         )
         # after the writes: what the rejected rows depend on, as the next load will find it
@@ -443,15 +443,25 @@ def _entries(quarantined: ibis.Table, ingest_id: int, source: str) -> ibis.Table
     )
 
 
-def _again_note(again: int) -> tuple[str, ...]:
-    """The note on rows an earlier load of the same file quarantined for the same reason."""
-    if not again:
-        return ()
-    rows = "row was" if again == 1 else "rows were"
-    return (
-        f"{again:,} {rows} rejected again for the reason an earlier load of this file "
-        "quarantined them: counted as duplicates of those entries (segmint quarantine)",
-    )
+def _again_note(again: int, replacing: int) -> tuple[str, ...]:
+    """The notes on rows an earlier load of the same file quarantined: rejected again for
+    the same reason (duplicates of their entries), or for another (new entries that
+    supersede theirs)."""
+    notes = []
+    if again:
+        rows = "row was" if again == 1 else "rows were"
+        notes.append(
+            f"{again:,} {rows} rejected again for the reason an earlier load of this file "
+            "quarantined them: counted as duplicates of those entries (segmint quarantine)"
+        )
+    if replacing:
+        rows = "row was" if replacing == 1 else "rows were"
+        notes.append(
+            f"{replacing:,} {rows} rejected for another reason than an earlier load of this "
+            "file gave: the new entries supersede the earlier ones (segmint quarantine "
+            "--superseded lists both)"
+        )
+    return tuple(notes)
 
 
 def _updates(stage: Mart, target: Mart, plan: LoadPlan) -> dict[str, int]:
