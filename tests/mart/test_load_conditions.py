@@ -151,3 +151,38 @@ def test_the_digest_of_options_and_the_tables_consulted() -> None:
     assert read_with({"a": 1, "b": [2]}) == read_with({"b": [2], "a": 1})
     assert consulted("orders") == ("customers",)
     assert consulted("transactions") == ("customers", "order_lines", "orders", "products")
+
+
+def test_a_file_an_older_segmint_loaded_is_read_once_more(
+    shop: Mart, tmp_path: Path, reads: list[Path]
+) -> None:
+    path = write(tmp_path / "lines.csv", HOPELESS)
+    load(shop, "transactions", path)
+    shop.raw.execute("UPDATE ingests SET read_with = NULL, depends_on = NULL")  # as it left it
+    reads.clear()
+    again = load(shop, "transactions", path)
+    assert reads == [path] and again.reconciles and again.rows_duplicate == 2
+    reads.clear()
+    assert load(shop, "transactions", path).already_loaded and reads == []
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_a_spark_warehouse_skips_and_reads_again_as_duckdb_does(
+    spark_session: Any, tmp_path: Path, reads: list[Path]
+) -> None:
+    from segmint.mart.spark import connect_spark
+
+    spark = connect_spark(tmp_path / "warehouse", spark_session)
+    load(spark, "customers", write(tmp_path / "c.csv", "customer_id\nc1\n"))
+    path = write(
+        tmp_path / "o.csv", "order_id,customer_id,order_ts\no1,c1,2024-01-02\no2,c9,2024-01-03\n"
+    )
+    assert load(spark, "orders", path).rows_quarantined == 1
+    reads.clear()
+    _accounted(load(spark, "orders", path), 2, 2)  # the warehouse as the load left it
+    assert reads == []
+    load(spark, "customers", write(tmp_path / "more.csv", "customer_id\nc9\n"))
+    reads.clear()
+    fixed = load(spark, "orders", path)
+    assert reads == [path] and (fixed.rows_loaded, fixed.rows_duplicate) == (1, 1)

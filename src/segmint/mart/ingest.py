@@ -254,9 +254,10 @@ def _settled_note(previous: Settled) -> tuple[str, ...]:
     if not previous.rejected:
         return ()
     return (
-        "not read again: the rows its earlier loads quarantined would be rejected again "
-        "(segmint quarantine); it is read again with other options (--date-format, "
-        "--decimal, --map…) or once the tables its rejected rows refer to change",
+        "not read again: it was loaded with the same options, and nothing the rows its "
+        "loads quarantined depend on has changed since (segmint quarantine); it is read "
+        "again with other options (--date-format, --decimal, --map…) or once the tables "
+        "those rows refer to change",
     )
 
 
