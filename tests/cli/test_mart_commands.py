@@ -293,6 +293,23 @@ def test_quarantine_lists_reasons_and_rows(loaded: Segmint) -> None:
     assert "2 of 2 rejected rows" in result.stdout
 
 
+def test_quarantine_shows_the_current_entry_of_a_row_and_the_superseded_on_request(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    text = 'customer_id,order_id,order_ts,amount\nc1,t1,2024-01-02,"1.2,3.4"\n'
+    path = _write(tmp_path / "lines.csv", text)
+    for decimal in (",", "."):
+        result = segmint_cli("ingest", "transactions", path, "--decimal", decimal)
+        assert result.exit_code == 0, result.stderr
+    rows = json.loads(segmint_cli("quarantine", "--format", "json").stdout)
+    assert [(r["ingest_id"], r["reason"][-13:]) for r in rows] == [(2, "decimal point")]
+    shown = segmint_cli("quarantine").stdout
+    assert "1 of 1 rejected rows" in shown
+    assert "1 earlier entry is not shown: a later load of the same file rejected" in shown
+    every = segmint_cli("quarantine", "--superseded", "--format", "json").stdout
+    assert [r["ingest_id"] for r in json.loads(every)] == [2, 1]
+
+
 def test_quarantine_json_and_csv(loaded: Segmint) -> None:
     rows = json.loads(loaded("quarantine", "--format", "json").stdout)
     assert [(r["row_number"], r["ingest_id"]) for r in rows] == [(2, 2), (3, 2)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from segmint.mart import Mart
-from segmint.mart.quarantine import history, quarantined, reasons
+from segmint.mart.quarantine import history, n_superseded, quarantined, reasons
 
 from .conftest import load, write
 
@@ -86,3 +86,42 @@ def test_history_lists_loads_newest_first(shop: Mart, tmp_path: Path) -> None:
     assert frame.ingest_id.tolist() == [second, first, 3, 2, 1]
     assert frame.table_name.tolist() == ["orders", "orders", "orders", "products", "customers"]
     assert frame.rows_quarantined.tolist()[:2] == [2, 3]
+
+
+LINES = 'customer_id,order_id,order_ts,amount\nc1,t1,2024-01-02,5\nc2,t2,2024-01-03,"1.2,3.4"\n'
+"""A transactions file whose second line no decimal separator reads, for another reason
+under each (the reason names the separator)."""
+POINT = "amount: cannot read '1.2,3.4' as a number with a decimal point"
+COMMA = "amount: cannot read '1.2,3.4' as a number with a decimal comma"
+
+
+def test_a_row_rejected_for_another_reason_has_one_current_entry(
+    shop: Mart, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "lines.csv", LINES)
+    first = load(shop, "transactions", path, decimal=",")
+    second = load(shop, "transactions", path, decimal=".")
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 1)
+    assert second.reconciles  # the row is quarantined by this load, its new entry stored
+    assert (second.rows_loaded, second.rows_duplicate, second.rows_quarantined) == (0, 1, 1)
+    assert "1 row was rejected for another reason" in " ".join(second.notes)
+    listed = quarantined(shop).execute()
+    assert list(zip(listed.ingest_id, listed.row_number, listed.reason, strict=True)) == [
+        (second.ingest_id, 2, POINT)
+    ]
+    every = quarantined(shop, superseded=True).execute()
+    assert list(zip(every.ingest_id, every.reason, strict=True)) == [
+        (second.ingest_id, POINT),
+        (first.ingest_id, COMMA),
+    ]
+    assert quarantined(shop, ingest_id=first.ingest_id).reason.execute().tolist() == [COMMA]
+    assert n_superseded(shop) == 1
+    kinds = reasons(shop).execute()
+    assert dict(zip(kinds.kind, kinds.rows, strict=True)) == {
+        "amount: cannot read '…' as a number with a decimal point": 1
+    }
+    # the first separator once more: read again (other options), its entry the current one
+    third = load(shop, "transactions", path, decimal=",")
+    assert third.reconciles and third.rows_quarantined == 1
+    assert quarantined(shop).reason.execute().tolist() == [COMMA]
+    assert n_superseded(shop) == 2

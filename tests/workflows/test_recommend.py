@@ -15,6 +15,7 @@ import segmint
 from segmint.exceptions import InputError, MartError
 from segmint.mart import TABLES, Mart
 from segmint.mart.privacy import SUPPRESSIONS_TABLE, entries
+from segmint.scoring.campaigns.audience import eligible_audience
 from segmint.workflows import recommend
 from segmint.workflows.segment import run_rfm
 
@@ -285,3 +286,24 @@ def test_export_of_a_segment_reads_its_members_as_of_the_lists_date(
     with pytest.raises(MartError, match=refusal):
         recommend.export(mart, out, january)
     assert not out.exists()
+
+
+def test_export_of_a_segment_and_a_campaign_audience_read_the_same_results(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # results as of two dates, lists as of a day between: both read the earlier results
+    earlier, between = dt.date(2024, 2, 29), dt.date(2024, 3, 15)
+    for day in (earlier, DAY):
+        run_rfm(mart, day)
+    recommend.fit(mart, between, recommend.RecommendFitOptions(method="popular", k=1))
+    stored = mart.table("assignments").to_pandas()
+    consenting = stored[stored.customer_id.isin({f"c{i}" for i in range(6)})]
+    segment = str(consenting[consenting.as_of == pd.Timestamp(earlier)].segment.iloc[0])
+    out = tmp_path / "segment.csv"
+    options = recommend.RecommendExportOptions(
+        segmentation="rfm", segment=segment, as_of=between.isoformat()
+    )
+    exported = recommend.export(mart, out, options)
+    audience = eligible_audience(mart, "rfm", [segment], "email", as_of=between)
+    assert exported.members_as_of == audience.run.as_of == earlier
+    assert set(pd.read_csv(out).customer_id) == set(audience.members.customer_id.execute())

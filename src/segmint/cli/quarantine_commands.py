@@ -21,14 +21,23 @@ def quarantine(
         str | None, typer.Option("--reason", help="Only reasons containing this text.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows to show (0 for all).")] = 20,
+    superseded: Annotated[
+        bool,
+        typer.Option(
+            "--superseded",
+            help="Also the entries a later load of the same file replaced (it rejected the "
+            "row for another reason).",
+        ),
+    ] = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """List rejected rows with their reasons and raw content."""
+    """List rejected rows with their reasons and raw content: the current entry of each row
+    of a file (every entry of one load with --ingest)."""
     from segmint.mart import connect, csv_safety
-    from segmint.mart.quarantine import quarantined, reasons
+    from segmint.mart.quarantine import n_superseded, quarantined, reasons
 
     with connect(mart, read_only=True) as m:
-        rows = quarantined(m, ingest_id, reason)
+        rows = quarantined(m, ingest_id, reason, superseded=superseded)
         total = int(rows.count().execute())
         shown = (rows.limit(limit) if limit else rows).execute()
         if format_ == "json":
@@ -38,9 +47,18 @@ def quarantine(
             typer.echo(csv_safety.to_csv(shown), nl=False)
             return
         summary = Table("reason", "rows", title="quarantined rows by reason")
-        for kind, n in reasons(m, ingest_id).execute().itertuples(index=False):
+        for kind, n in (
+            reasons(m, ingest_id, superseded=superseded).execute().itertuples(index=False)
+        ):
             summary.add_row(str(kind), f"{n:,}")
         out.print(summary)
+        hidden = n_superseded(m) if ingest_id is None and not superseded else 0
+        if hidden:
+            entries = "entry is" if hidden == 1 else "entries are"
+            out.print(
+                f"{hidden:,} earlier {entries} not shown: a later load of the same file "
+                "rejected the row for another reason (--superseded shows them)"
+            )
         view = Table(
             "load", "row", "reason", "raw", title=f"{len(shown):,} of {total:,} rejected rows"
         )

@@ -8,7 +8,9 @@ process is killed midway. Every load reconciles::
     rows_read = rows_loaded + rows_duplicate + rows_quarantined
 
 Loading the same file (same bytes) into the same table again adds nothing and says so; a
-row whose key is already in the mart counts as a duplicate.
+row whose key is already in the mart counts as a duplicate. Such a file is not even read
+when nothing that could change the outcome of its rows changed since its last load
+(:mod:`segmint.mart.load_conditions`).
 
 Columns are accounted for too: the result says where each of the file's columns went
 (:mod:`segmint.mart.columns`). The mapping of file columns to mart columns is what the
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -34,6 +36,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.decimals import check_separator
 from segmint.mart.files import FileInfo, inspect
 from segmint.mart.guess import MappingGuess, map_flag
+from segmint.mart.load_conditions import Conditions, Settled, depends_on, read_with, settled
 from segmint.mart.mapping import decide_mapping
 from segmint.mart.plan import LoadPlan, count
 from segmint.mart.presets import Preset, get_preset, recognise
@@ -85,6 +88,11 @@ class IngestOptions:
     dry_run: bool = False
     cancel_prefix: str | None = None
     decimal: str | None = None
+
+    def reading(self) -> str:
+        """The digest of every option that decides how the file's rows are read (all but
+        ``dry_run``): the same bytes read with the same digest give the same rows."""
+        return read_with({k: v for k, v in asdict(self).items() if k != "dry_run"})
 
 
 @dataclass(frozen=True)
@@ -187,7 +195,7 @@ def _load(
     written to ``target`` (the same mart, or the Spark mart ``stage`` mirrors)."""
     source = str(info.path)
     started = _now()
-    previous = _previous_load(stage, table, info.checksum)
+    previous = settled(stage, table, info.checksum, options.reading())
     if previous is not None:
         return _loaded_before(stage, target, table, source, previous, info.checksum, options)
     working = set(stage.con.list_tables())
@@ -200,7 +208,7 @@ def _load(
             result = _preview(plan, staged.rejects, table, source, staged.n_read)
         else:
             step("writing")
-            done = Done(info.checksum, started, staged.n_read)
+            done = Done(info.checksum, started, staged.n_read, options.reading())
             result = _apply(stage, target, plan, staged.rejects, table, source, done)
         shown = {t: c for t, c in decided.mapping.items() if not c.startswith("_segmint")}
         return replace(result, mapping=shown, guessed=decided.guessed, readings=decided.readings())
@@ -213,13 +221,16 @@ def _loaded_before(
     target: Mart,
     table: str,
     source: str,
-    rows: int,
+    previous: Settled,
     checksum: str,
     options: IngestOptions,
 ) -> IngestResult:
-    """The result of loading a file again: nothing added, every row a duplicate; recorded
-    as a load of its own unless this is a dry run."""
+    """The result of loading a file again when that cannot change anything
+    (:mod:`segmint.mart.load_conditions`): the file is not read, nothing is added, every
+    row is a duplicate (of the mart's rows or of its quarantine entry); recorded as a load
+    of its own, with the conditions it repeats, unless this is a dry run."""
     dry_run = options.dry_run
+    rows = previous.rows
     result = IngestResult(
         0 if dry_run else _next_id(stage),
         table,
@@ -230,11 +241,24 @@ def _loaded_before(
         0,
         already_loaded=True,
         dry_run=dry_run,
+        notes=_settled_note(previous),
     )
     if not dry_run:
         with target.transaction():
-            _record(target, result, checksum, _now())
+            _record(target, result, Done(checksum, _now(), rows, ""), previous.conditions)
     return result
+
+
+def _settled_note(previous: Settled) -> tuple[str, ...]:
+    """What to do about the rows earlier loads of a file not read again rejected."""
+    if not previous.rejected:
+        return ()
+    return (
+        "not read again: it was loaded with the same options, and nothing the rows its "
+        "loads quarantined depend on has changed since (segmint quarantine); it is read "
+        "again with other options (--date-format, --decimal, --map…) or once the tables "
+        "those rows refer to change",
+    )
 
 
 def _plan(
@@ -348,11 +372,13 @@ def _drop_working_tables(mart: Mart, before: set[str]) -> None:
 
 @dataclass(frozen=True)
 class Done:
-    """What a load knows of its file when it writes: checksum, start, rows read."""
+    """What a load knows of its file when it writes: checksum, start, rows read, and the
+    digest of the options it read it with (:meth:`IngestOptions.reading`)."""
 
     checksum: str
     started: datetime.datetime
     n_read: int
+    reading: str
 
 
 def _apply(
@@ -366,21 +392,15 @@ def _apply(
 ) -> IngestResult:
     ingest_id = _next_id(stage)
     seen = earlier_rejects(stage, table, done.checksum)
-    quarantined, again = split_rejects(_quarantined(plan, rejects), seen)
+    every_reject = _quarantined(plan, rejects)
+    quarantined, again, replacing = split_rejects(every_reject, seen)
     reasons = _reasons(quarantined) if count(quarantined) else ()
-    quarantined = quarantined.select(
-        ingest_id=ibis.literal(ingest_id, "int64"),
-        source=ibis.literal(source),
-        row_number=quarantined._row.cast("int64"),
-        reason=quarantined.reason,
-        raw=withhold_raw(quarantined.reason, quarantined.raw),  # erased subjects: no content
-    )
     writes = [
         *(
             (name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64")))
             for name, rows in plan.inserts
         ),
-        ("quarantine", quarantined),
+        ("quarantine", _entries(quarantined, ingest_id, source)),
     ]
     if target is not stage:  # settled: a rewrite deletes the files the mirror's views read
         writes = [(name, settle(stage, name, rows)) for name, rows in writes]
@@ -404,22 +424,45 @@ def _apply(
             written=written,
             ignored_columns=tuple(plan.ignored_columns),
             columns=tuple(plan.columns),
-            notes=(*plan.notes, *_again_note(again)),
+            notes=(*plan.notes, *_again_note(again, replacing)),
             reasons=reasons,
         )
-        _record(target, result, done.checksum, done.started)
+        # after the writes: what the rejected rows depend on, as the next load will find it
+        conditions = Conditions(done.reading, depends_on(target, table, every_reject))
+        _record(target, result, done, conditions)
     return result
 
 
-def _again_note(again: int) -> tuple[str, ...]:
-    """The note on rows an earlier load of the same file quarantined for the same reason."""
-    if not again:
-        return ()
-    rows = "row was" if again == 1 else "rows were"
-    return (
-        f"{again:,} {rows} rejected again for the reason an earlier load of this file "
-        "quarantined them: counted as duplicates of those entries (segmint quarantine)",
+def _entries(quarantined: ibis.Table, ingest_id: int, source: str) -> ibis.Table:
+    """The ``quarantine`` rows of a load's newly rejected rows."""
+    return quarantined.select(
+        ingest_id=ibis.literal(ingest_id, "int64"),
+        source=ibis.literal(source),
+        row_number=quarantined._row.cast("int64"),
+        reason=quarantined.reason,
+        raw=withhold_raw(quarantined.reason, quarantined.raw),  # erased subjects: no content
     )
+
+
+def _again_note(again: int, replacing: int) -> tuple[str, ...]:
+    """The notes on rows an earlier load of the same file quarantined: rejected again for
+    the same reason (duplicates of their entries), or for another (new entries that
+    supersede theirs)."""
+    notes = []
+    if again:
+        rows = "row was" if again == 1 else "rows were"
+        notes.append(
+            f"{again:,} {rows} rejected again for the reason an earlier load of this file "
+            "quarantined them: counted as duplicates of those entries (segmint quarantine)"
+        )
+    if replacing:
+        rows = "row was" if replacing == 1 else "rows were"
+        notes.append(
+            f"{replacing:,} {rows} rejected for another reason than an earlier load of this "
+            "file gave: the new entries supersede the earlier ones (segmint quarantine "
+            "--superseded lists both)"
+        )
+    return tuple(notes)
 
 
 def _updates(stage: Mart, target: Mart, plan: LoadPlan) -> dict[str, int]:
@@ -442,39 +485,26 @@ def _insert(stage: Mart, target: Mart, name: str, rows: ibis.Table) -> int:
     return stage.count(name) - before
 
 
-def _record(mart: Mart, result: IngestResult, checksum: str, started: datetime.datetime) -> None:
+def _record(mart: Mart, result: IngestResult, done: Done, conditions: Conditions) -> None:
+    """Write the ``ingests`` row of a load (the columns an older Spark warehouse lacks,
+    such as ``read_with``, are left out: its loads are then read again each time)."""
     row = {
         "ingest_id": [result.ingest_id],
         "table_name": [result.table],
         "source": [result.source],
-        "checksum": [checksum],
-        "started_at": [started],
+        "checksum": [done.checksum],
+        "started_at": [done.started],
         "finished_at": [_now()],
         "rows_read": [result.rows_read],
         "rows_loaded": [result.rows_loaded],
         "rows_duplicate": [result.rows_duplicate],
         "rows_quarantined": [result.rows_quarantined],
+        "read_with": [conditions.read_with],
+        "depends_on": [conditions.depends_on],
     }
-    mart.insert("ingests", ibis.memtable(row, schema=TABLES["ingests"].ibis_schema()))
-
-
-def _previous_load(mart: Mart, table: str, checksum: str) -> int | None:
-    """The rows read by earlier loads of the same bytes into ``table`` when none of them
-    quarantined a row (None otherwise): loading that file again adds nothing. Once a load
-    of the file quarantined rows, it is read again in full each time: its advice is to load
-    it again with what was missing (a date format, the customers first), so the rejected
-    rows must be read again; the rows already loaded are duplicates by their keys, those
-    rejected again for the same reason duplicates of their quarantine entries
-    (:mod:`segmint.mart.rejected_again`)."""
-    ingests = mart.table("ingests")
-    match = ingests.filter((ingests.table_name == table) & (ingests.checksum == checksum))
-    found = match.aggregate(
-        rows=match.rows_read.max(), quarantined=match.rows_quarantined.sum()
-    ).execute()
-    rows, quarantined = found["rows"].iloc[0], found["quarantined"].iloc[0]
-    if rows is None or rows != rows or (quarantined == quarantined and quarantined > 0):
-        return None
-    return int(rows)
+    record = ibis.memtable(row, schema=TABLES["ingests"].ibis_schema())
+    have = mart.table("ingests").columns
+    mart.insert("ingests", record.select(*(c for c in record.columns if c in have)))
 
 
 def _next_id(mart: Mart) -> int:

@@ -349,6 +349,19 @@ INGESTS = Table(
             "Rows whose key was already present (in the mart or earlier in the file).",
         ),
         Column("rows_quarantined", "int64", "Rows rejected into `quarantine`."),
+        Column(
+            "read_with",
+            "string",
+            "SHA-256 of the load's options that decide how rows are read (mapping, date "
+            "formats, decimal separator…) and of the segmint version.",
+        ),
+        Column(
+            "depends_on",
+            "string",
+            "What the outcome of the rows it rejected depends on in the mart: empty when "
+            "nothing (the file alone), else the rows and newest load of each table consulted; "
+            "NULL when unknown (a date in the future, an older segmint).",
+        ),
     ),
     key=("ingest_id",),
     loadable=False,

@@ -24,6 +24,7 @@ from segmint.mart import Mart, csv_safety, privacy
 from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.fetch import scalar, values
 from segmint.mart.private_files import private_file
+from segmint.scoring.campaigns.audience import segment_labels, stored_run
 from segmint.scoring.recommend import (
     BLEND,
     METHODS,
@@ -326,32 +327,34 @@ def _members(mart: Mart, segmentation: str, segment: str, day: dt.date) -> tuple
     """``customer_id`` of the members of ``segment`` as the segment stood on ``day``, the
     date of the exported lists: in ``segmentation``'s latest results on or before ``day``
     (not its latest results: a file of the lists as of ``day`` is for the segment as it
-    stood then); and the date of those results.
+    stood then), found as campaigns and the API's audiences find them
+    (:func:`~segmint.scoring.campaigns.audience.stored_run`); and the date of those results.
 
     Raises:
         MartError: unknown segmentation, no results on or before ``day``, or no such segment.
     """
     store.definition(mart, segmentation)  # an unknown name is refused as such
-    stored = store.as_of_dates(mart, segmentation)
-    dates = [d for d in stored if d <= day]
-    if not dates:
+    try:
+        run = stored_run(mart, segmentation, day)
+    except MartError:
+        stored = store.as_of_dates(mart, segmentation)
         shown = ", ".join(d.isoformat() for d in stored[-10:]) or "none"
         raise MartError(
             f"segmentation '{segmentation}' has no results as of {day} or earlier; stored "
             f"dates: {shown}. The recommendations exported are those as of {day}, and the "
             f"members of --segment are read as the segment stood then: segment it as of "
             f"{day} first, or export the lists of another date with --as-of."
-        )
-    assigned = store.assignments(mart, segmentation, dates[-1])
+        ) from None
+    assigned = segment_labels(mart, run)
     members = assigned.filter(assigned.segment == segment)
     if int(members.count().execute()) == 0:
         names = assigned.select("segment").distinct().segment.execute()
         known = sorted(names.dropna().astype(str))
         raise MartError(
-            f"segmentation '{segmentation}' has no segment {segment!r} as of {dates[-1]}; "
+            f"segmentation '{segmentation}' has no segment {segment!r} as of {run.as_of}; "
             f"its segments: {', '.join(known) or 'none'}."
         )
-    return members.select("customer_id"), dates[-1]
+    return members.select("customer_id"), run.as_of
 
 
 def _segments(mart: Mart, name: str | None, day: dt.date) -> tuple[ir.Table, str] | None:
@@ -365,16 +368,13 @@ def _segments(mart: Mart, name: str | None, day: dt.date) -> tuple[ir.Table, str
     """
     wanted = name or DEFAULT_SEGMENTATION
     try:
-        dates = [d for d in store.as_of_dates(mart, wanted) if d <= day]
+        run = stored_run(mart, wanted, day)  # as campaigns and the API's audiences read it
     except MartError:
         if name is None:
             return None
-        raise
-    if not dates:
-        if name is None:
-            return None
+        store.definition(mart, name)  # an unknown name is refused as such
         raise MartError(
             f"segmentation '{name}' has no results as of {day} or earlier; run it as of "
             f"that date first (`segmint segment {name} --as-of {day}`)."
-        )
-    return store.assignments(mart, wanted, dates[-1]), f"{wanted} as of {dates[-1]}"
+        ) from None
+    return segment_labels(mart, run), f"{wanted} as of {run.as_of}"
