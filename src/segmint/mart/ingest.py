@@ -285,7 +285,7 @@ def _plan(
     else:
         plan = plan_table(mart, TABLES[table], stage, source, table_options)
     check_accounted(plan.columns, found, source)
-    plan.notes.extend(date_format_notes(_quarantined(plan, stage.rejects), date_formats))
+    plan.notes.extend(_quarantine_notes(table, _quarantined(plan, stage.rejects), date_formats))
     if recognised is not None:
         decided = replace(decided, guessed=dict(decided.mapping))
         plan.notes.insert(
@@ -296,12 +296,34 @@ def _plan(
     return plan, decided
 
 
+ANONYMOUS = "missing customer_id"
+"""The quarantine reason of an event without a customer (an anonymous visitor)."""
+
+
 def _quarantined(plan: LoadPlan, rejects: ibis.Table) -> ibis.Table:
     """Every rejected row of the plan: ``_row``, ``reason``, ``raw``."""
     quarantined = rejects
     for part in plan.quarantine:
         quarantined = quarantined.union(part)
     return quarantined
+
+
+def _quarantine_notes(
+    table: str, quarantined: ibis.Table, date_formats: tuple[str, ...]
+) -> list[str]:
+    """What the load says about its rejected rows: the flags that read unread dates, and
+    for events how many came from anonymous visitors (an analytics export holds many, and
+    a bare ``missing customer_id`` would not say they are left out on purpose)."""
+    notes = date_format_notes(quarantined, date_formats)
+    if table == "events":
+        anonymous = int(quarantined.filter(quarantined.reason == ANONYMOUS).count().execute())
+        if anonymous:
+            notes.append(
+                f"{anonymous:,} events name no customer (anonymous visitors): quarantined as "
+                f"'{ANONYMOUS}' and left out of every feature; segmint keeps the events of "
+                "known customers only"
+            )
+    return notes
 
 
 def _reasons(quarantined: ibis.Table) -> tuple[tuple[str, int], ...]:
