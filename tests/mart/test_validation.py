@@ -294,3 +294,18 @@ def test_orders_without_a_customer_get_no_note_about_anonymous_visitors(
     result = load(shop, "orders", write(tmp_path / "orders.csv", text))
     assert result.rows_quarantined == 1
     assert not any("anonymous" in note for note in result.notes)
+
+
+def test_a_load_of_events_names_the_unknown_event_types_it_quarantined(
+    shop: Mart, tmp_path: Path
+) -> None:
+    text = (
+        "event_id,customer_id,event_ts,event_type\n"
+        "e1,c1,2024-01-01,page_view\ne2,c1,2024-01-01,scroll\n"
+        "e3,c2,2024-01-01,purchase\ne4,c3,2024-01-01,scroll\n"
+    )
+    result = load(shop, "events", write(tmp_path / "events.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 3)
+    assert "event types not known to segmint, quarantined: 'scroll' 2, 'purchase' 1" in (
+        result.notes
+    )

@@ -323,7 +323,26 @@ def _quarantine_notes(
                 f"'{ANONYMOUS}' and left out of every feature; segmint keeps the events of "
                 "known customers only"
             )
+        notes.extend(_unknown_types_note(quarantined))
     return notes
+
+
+UNKNOWN_TYPE = r"^event_type: '(.*)' is not one of "
+"""The quarantine reason of an event of a type segmint does not know (the type)."""
+
+
+def _unknown_types_note(quarantined: ibis.Table) -> list[str]:
+    """One line naming the event types quarantined as unknown, most frequent first (the
+    summary of reasons blanks the values, so it would not say which types they were)."""
+    picked = quarantined.filter(quarantined.reason.re_search(UNKNOWN_TYPE))
+    kinds = picked.group_by(kind=picked.reason.re_extract(UNKNOWN_TYPE, 1)).aggregate(
+        n=picked.count()
+    )
+    rows = kinds.order_by([ibis.desc("n"), "kind"]).limit(10).execute()
+    if rows.empty:
+        return []
+    types = ", ".join(f"{kind!r} {int(n):,}" for kind, n in zip(rows.kind, rows.n, strict=True))
+    return [f"event types not known to segmint, quarantined: {types}"]
 
 
 def _reasons(quarantined: ibis.Table) -> tuple[tuple[str, int], ...]:
