@@ -176,3 +176,14 @@ def test_parts_stored_without_an_aggregate_are_built_again(shop: Mart, days_late
     assert methods["purchases"] == ("incremental" if days_later else "full")
     pd.testing.assert_frame_equal(moved, rows_of(build_features(shop, day)))
     assert moved.btyd_monetary.notna().sum() == 3  # c1, c3, c8
+
+
+def test_a_web_part_stored_without_the_30_day_columns_is_built_again(shop: Mart) -> None:
+    from_store(shop, ("web",)).execute()
+    stored = shop.table(part_table("web"))  # as stored before the 30-day columns existed
+    older = stored.drop("sessions_30d", "cart_adds_30d", "cart_adds_without_purchase_30d")
+    shop.create_table(part_table("web"), ibis.memtable(older.to_pyarrow()))
+    again = rows_of(from_store(shop, ("web",)))
+    assert built_methods(shop, AS_OF)["web"] == "full"
+    c1 = again.set_index("customer_id").loc["c1"]
+    assert (c1.sessions_30d, c1.cart_adds_30d) == (4, 3)

@@ -72,6 +72,45 @@ def test_names_real_exports_use_are_guessed(
         assert map_flag(target, column) in result.map_flags  # paste-able flags
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        (  # a web analytics export with its own words for every column
+            "Event ID,User ID,Session ID,Event Time,Event Name,Item ID,Event Params",
+            'w1,c1,s1,2024-01-02T10:15:00+01:00,add_to_cart,p1,"{""qty"": 1}"',
+            {
+                "event_id": "Event ID",
+                "customer_id": "User ID",
+                "session_id": "Session ID",
+                "event_ts": "Event Time",
+                "event_type": "Event Name",
+                "object_id": "Item ID",
+                "properties": "Event Params",
+            },
+        ),
+        (  # Segment: the anonymous browser id is no customer and stays unmapped
+            "messageId,userId,anonymousId,event,timestamp,properties",
+            "m1,c2,a-77,page_view,2024-01-02 10:15:00,",
+            {
+                "event_id": "messageId",
+                "customer_id": "userId",
+                "event_type": "event",
+                "event_ts": "timestamp",
+            },
+        ),
+    ],
+)
+def test_names_web_analytics_exports_use_are_guessed(
+    shop: Mart, tmp_path: Path, header: str, row: str, expected: dict[str, str]
+) -> None:
+    result = load(shop, "events", write(tmp_path / "e.csv", f"{header}\n{row}\n"))
+    assert result.guessed == expected
+    assert result.rows_loaded == 1
+    assert "anonymousId" not in result.mapping.values()
+    for target, column in expected.items():
+        assert map_flag(target, column) in result.map_flags
+
+
 def test_a_name_whose_content_disagrees_is_not_taken(mart: Mart, tmp_path: Path) -> None:
     text = "customer_id,date,amount\nc1,soon,3\n"
     with pytest.raises(SchemaError, match="has no column 'order_ts'"):  # 'date' holds no dates

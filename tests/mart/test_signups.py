@@ -74,3 +74,30 @@ def test_the_next_command_counts_tenure_from_the_replaced_date(mart: Mart, tmp_p
     load(mart, "customers", write(tmp_path / "b.csv", "customer_id,signup_date\nc1,2023-06-01\n"))
     after = build_features(mart, day, ["tenure_days"]).to_pandas().set_index("customer_id")
     assert after.tenure_days["c1"] == (day - dt.date(2023, 6, 1)).days
+
+
+WEB = (
+    "event_id,customer_id,event_ts,event_type\n"
+    "e1,c1,2024-03-03 10:00,page_view\n"
+    "e2,v9,2024-03-20 23:50,add_to_cart\n"
+    "e3,v9,2024-03-09 08:00,page_view\n"  # v9's first event: the day they became known
+)
+
+
+def test_customers_an_events_file_creates_are_dated_by_their_first_event(
+    mart: Mart, tmp_path: Path
+) -> None:
+    load(mart, "transactions", write(tmp_path / "sales.csv", SALES))
+    result = load(mart, "events", write(tmp_path / "web.csv", WEB), create_customers=True)
+    assert (result.rows_loaded, result.written["customers"]) == (3, 1)
+    assert _signups(mart)["v9"] == dt.date(2024, 3, 9)
+    assert _signups(mart)["c1"] == dt.date(2024, 3, 1)  # an existing customer is unchanged
+    # a prospect known only from the site has a feature row: the carts count somewhere
+    rows = build_features(mart, dt.date(2024, 3, 31), ["cart_adds", "sessions"]).to_pandas()
+    v9 = rows.set_index("customer_id").loc["v9"]
+    assert (v9.cart_adds, v9.sessions) == (1, 2)
+    # and the real signup date of a later customers file replaces the derived one
+    people = "customer_id,signup_date\nv9,2023-11-30\n"
+    replaced = load(mart, "customers", write(tmp_path / "people.csv", people))
+    assert replaced.written == {"customers": 0, "customers updated": 1}
+    assert _signups(mart)["v9"] == dt.date(2023, 11, 30)

@@ -91,3 +91,25 @@ def test_a_load_without_unread_dates_has_no_such_note(mart: Mart, tmp_path: Path
     text = ISO_AND_ONE_US.replace("03/14/2024", "2024-03-14").replace(",10\nc1,o99", ",-1\nc1,o99")
     result = load(mart, "transactions", write(tmp_path / "t.csv", text))
     assert not any("--date-format" in n for n in result.notes)
+
+
+def test_epoch_numbers_are_told_apart_from_dates_in_another_format(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # web analytics tools export seconds since 1970; no --date-format reads those
+    text = ISO_AND_ONE_US.replace("03/14/2024", "1734689700")
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    note = _date_note(result.notes)
+    assert "(such as '1734689700'); numbers such as seconds since 1970 are not read" in note
+    assert "write it as dates and times (2024-12-20 10:15:00) in the export" in note
+    assert "--date-format" not in note
+
+
+def test_a_time_zone_name_is_told_apart_from_dates_in_another_format(
+    mart: Mart, tmp_path: Path
+) -> None:
+    text = ISO_AND_ONE_US.replace("03/14/2024", "2024-03-14 14:00:00 CET")
+    result = load(mart, "transactions", write(tmp_path / "t.csv", text))
+    note = _date_note(result.notes)
+    assert "a time zone's name after the time is not read" in note
+    assert "--date-format" not in note

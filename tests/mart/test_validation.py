@@ -268,3 +268,44 @@ def test_the_future_starts_at_the_current_utc_time(shop: Mart, tmp_path: Path) -
     text = f"order_id,customer_id,order_ts\no2,c1,{past}\no3,c2,{future}\n"
     load(shop, "orders", write(tmp_path / "orders.csv", text))
     assert reasons_by_row(shop) == {2: f"order_ts: '{future}' is in the future"}
+
+
+def test_anonymous_events_are_counted_in_a_note_saying_why_they_are_left_out(
+    shop: Mart, tmp_path: Path
+) -> None:
+    text = (
+        "event_id,customer_id,event_ts,event_type\n"
+        "e1,c1,2024-01-01,page_view\ne2,,2024-01-01,page_view\ne3,,2024-01-01,search\n"
+    )
+    result = load(shop, "events", write(tmp_path / "events.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert reasons_by_row(shop) == {2: "missing customer_id", 3: "missing customer_id"}
+    note = (
+        "2 events name no customer (anonymous visitors): quarantined as 'missing customer_id' "
+        "and left out of every feature; segmint keeps the events of known customers only"
+    )
+    assert note in result.notes
+
+
+def test_orders_without_a_customer_get_no_note_about_anonymous_visitors(
+    shop: Mart, tmp_path: Path
+) -> None:
+    text = "order_id,customer_id,order_ts\no2,,2024-01-01\n"
+    result = load(shop, "orders", write(tmp_path / "orders.csv", text))
+    assert result.rows_quarantined == 1
+    assert not any("anonymous" in note for note in result.notes)
+
+
+def test_a_load_of_events_names_the_unknown_event_types_it_quarantined(
+    shop: Mart, tmp_path: Path
+) -> None:
+    text = (
+        "event_id,customer_id,event_ts,event_type\n"
+        "e1,c1,2024-01-01,page_view\ne2,c1,2024-01-01,scroll\n"
+        "e3,c2,2024-01-01,purchase\ne4,c3,2024-01-01,scroll\n"
+    )
+    result = load(shop, "events", write(tmp_path / "events.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 3)
+    assert "event types not known to segmint, quarantined: 'scroll' 2, 'purchase' 1" in (
+        result.notes
+    )

@@ -21,7 +21,7 @@ from segmint.features.attributes import attribute_columns
 from segmint.features.groups import ALL_GROUPS, PURCHASE_GROUPS, groups_for
 from segmint.features.orders import CHANNELS, WINDOWS_DAYS
 from segmint.features.parts import columns, other_part, purchase_part
-from segmint.features.web import EVENT_COUNTS
+from segmint.features.web import EVENT_COUNTS, WINDOW_COLUMNS
 from segmint.mart import Mart
 
 ZERO_WHEN_ABSENT = (
@@ -34,6 +34,7 @@ ZERO_WHEN_ABSENT = (
     "sessions",
     *EVENT_COUNTS,
     "cart_adds_without_purchase",
+    *WINDOW_COLUMNS,
 )
 """Counts and sums that are 0, not null, for a customer with nothing to count."""
 
@@ -74,6 +75,7 @@ FEATURE_COLUMNS = (
     "ad_clicks",
     "email_opens",
     "email_clicks",
+    *WINDOW_COLUMNS,
     "days_since_last_visit",
     "age",
     "age_band",

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from segmint.features.orders import CHANNELS, WINDOWS_DAYS
-from segmint.features.web import EVENT_COUNTS
+from segmint.features.web import EVENT_COUNTS, WINDOW_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,13 @@ GROUPS: dict[str, FeatureGroup] = {
         ),
         FeatureGroup(
             "web",
-            ("sessions", *EVENT_COUNTS, "cart_adds_without_purchase", "days_since_last_visit"),
+            (
+                "sessions",
+                *EVENT_COUNTS,
+                "cart_adds_without_purchase",
+                *WINDOW_COLUMNS,
+                "days_since_last_visit",
+            ),
             ("events", "orders"),
             False,
         ),

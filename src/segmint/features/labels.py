@@ -92,6 +92,9 @@ LABELS: dict[str, str] = {
     "ad_clicks": "Ad clicks",
     "email_opens": "E-mails opened",
     "email_clicks": "E-mail clicks",
+    "sessions_30d": "Site visits, last 30 days",
+    "cart_adds_30d": "Added to cart, last 30 days",
+    "cart_adds_without_purchase_30d": "Carts left without buying, last 30 days",
     "days_since_last_visit": "Days since last visit",
     # the CLV models' summary
     "btyd_frequency": "Repeat purchase days",

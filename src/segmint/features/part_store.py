@@ -115,13 +115,17 @@ def _origin(
 
 
 def _outdated(mart: Mart, group: str) -> bool:
-    """Whether the stored parts of the purchase ``group`` lack an aggregate its part holds
-    now (they were stored by an earlier version of segmint): then the group is built again
-    from all the data, which replaces them."""
-    if group not in PURCHASE_GROUPS or not mart.has_table(part_table(group)):
+    """Whether the stored parts of ``group`` lack an aggregate (a purchase group) or a
+    column (the web group) its part holds now: they were stored by an earlier version of
+    segmint, so the group is built again from all the data, which replaces them."""
+    if not mart.has_table(part_table(group)):
         return False
     stored = mart.table(part_table(group))
-    return not set(metric_names(group, stored)) <= set(stored.columns)
+    if group in PURCHASE_GROUPS:
+        return not set(metric_names(group, stored)) <= set(stored.columns)
+    if group == "web":  # its part holds its feature columns themselves
+        return not set(GROUPS[group].columns) <= set(stored.columns)
+    return False
 
 
 def _bring_forward(

@@ -11,6 +11,10 @@
 * ``cart_adds_without_purchase`` counts sessions with an ``add_to_cart`` that show no sign
   of buying: no ``checkout`` event in the session and no purchase by the customer on the
   session's first day.
+* The counts cover the whole history up to the as-of day. ``sessions_30d``,
+  ``cart_adds_30d`` and ``cart_adds_without_purchase_30d`` count the same in the 30 days
+  ending with it (a session by its first event), as ``orders_30d`` does orders: what a
+  cart-abandonment campaign selects on.
 
 Customers without events get 0 counts and a null ``days_since_last_visit``.
 """
@@ -47,6 +51,12 @@ EVENT_COUNTS = {
 }
 """Feature column → event type it counts."""
 
+WINDOW_DAYS = 30
+"""The trailing window of the ``…_30d`` web columns, in days ending with the as-of day."""
+
+WINDOW_COLUMNS = ("sessions_30d", "cart_adds_30d", "cart_adds_without_purchase_30d")
+"""The web columns counted over the trailing window only."""
+
 
 def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """Per-customer event counts, sessions, recency of visits and abandoned carts.
@@ -63,11 +73,15 @@ def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     """
     events = mart.table("events")
     known = events.filter(events.event_ts < end_of(day))
+    since = end_of(day) - ibis.interval(days=WINDOW_DAYS)
     counts = known.group_by("customer_id").aggregate(
         **{
             column: known.count(where=known.event_type == event_type)
             for column, event_type in EVENT_COUNTS.items()
         },
+        cart_adds_30d=known.count(
+            where=(known.event_type == "add_to_cart") & (known.event_ts >= since)
+        ),
         last_visit_ts=known.event_ts.max(where=known.event_type.isin(SITE_EVENTS)),
     )
 
@@ -77,16 +91,20 @@ def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
     sessions = keyed.group_by("customer_id", "session_key").aggregate(
         cart_adds=keyed.count(where=keyed.event_type == "add_to_cart"),
         checkouts=keyed.count(where=keyed.event_type == "checkout"),
-        started=keyed.event_ts.min().date(),
+        first_ts=keyed.event_ts.min(),
     )
-    visits = sessions.group_by("customer_id").aggregate(sessions=sessions.count())
+    sessions = sessions.mutate(started=sessions.first_ts.date(), recent=sessions.first_ts >= since)
+    visits = sessions.group_by("customer_id").aggregate(
+        sessions=sessions.count(), sessions_30d=sessions.count(where=sessions.recent)
+    )
 
     # an anti-join needs no distinct days: any purchase that day is enough
     purchase_days = purchases.select("customer_id", started=purchases.order_ts.date())
     carts = sessions.filter(sessions.cart_adds > 0, sessions.checkouts == 0)
     unbought = carts.anti_join(purchase_days, ["customer_id", "started"])
     abandoned = unbought.group_by("customer_id").aggregate(
-        cart_adds_without_purchase=unbought.count()
+        cart_adds_without_purchase=unbought.count(),
+        cart_adds_without_purchase_30d=unbought.count(where=unbought.recent),
     )
 
     joined = counts.left_join(visits, "customer_id").left_join(abandoned, "customer_id")
@@ -95,5 +113,8 @@ def web_features(mart: Mart, day: dt.date, purchases: ir.Table) -> ir.Table:
         sessions=joined.sessions.fill_null(0),
         **{column: joined[column] for column in EVENT_COUNTS},
         cart_adds_without_purchase=joined.cart_adds_without_purchase.fill_null(0),
+        sessions_30d=joined.sessions_30d.fill_null(0),
+        cart_adds_30d=joined.cart_adds_30d,
+        cart_adds_without_purchase_30d=joined.cart_adds_without_purchase_30d.fill_null(0),
         days_since_last_visit=date_literal(day).delta(joined.last_visit_ts.date(), unit="day"),
     )

@@ -309,7 +309,7 @@ def _plan(
     else:
         plan = plan_table(mart, TABLES[table], stage, source, table_options)
     check_accounted(plan.columns, found, source)
-    plan.notes.extend(date_format_notes(_quarantined(plan, stage.rejects), date_formats))
+    plan.notes.extend(_quarantine_notes(table, _quarantined(plan, stage.rejects), date_formats))
     if recognised is not None:
         decided = replace(decided, guessed=dict(decided.mapping))
         plan.notes.insert(
@@ -320,12 +320,53 @@ def _plan(
     return plan, decided
 
 
+ANONYMOUS = "missing customer_id"
+"""The quarantine reason of an event without a customer (an anonymous visitor)."""
+
+
 def _quarantined(plan: LoadPlan, rejects: ibis.Table) -> ibis.Table:
     """Every rejected row of the plan: ``_row``, ``reason``, ``raw``."""
     quarantined = rejects
     for part in plan.quarantine:
         quarantined = quarantined.union(part)
     return quarantined
+
+
+def _quarantine_notes(
+    table: str, quarantined: ibis.Table, date_formats: tuple[str, ...]
+) -> list[str]:
+    """What the load says about its rejected rows: the flags that read unread dates, and
+    for events how many came from anonymous visitors (an analytics export holds many, and
+    a bare ``missing customer_id`` would not say they are left out on purpose)."""
+    notes = date_format_notes(quarantined, date_formats)
+    if table == "events":
+        anonymous = int(quarantined.filter(quarantined.reason == ANONYMOUS).count().execute())
+        if anonymous:
+            notes.append(
+                f"{anonymous:,} events name no customer (anonymous visitors): quarantined as "
+                f"'{ANONYMOUS}' and left out of every feature; segmint keeps the events of "
+                "known customers only"
+            )
+        notes.extend(_unknown_types_note(quarantined))
+    return notes
+
+
+UNKNOWN_TYPE = r"^event_type: '(.*)' is not one of "
+"""The quarantine reason of an event of a type segmint does not know (the type)."""
+
+
+def _unknown_types_note(quarantined: ibis.Table) -> list[str]:
+    """One line naming the event types quarantined as unknown, most frequent first (the
+    summary of reasons blanks the values, so it would not say which types they were)."""
+    picked = quarantined.filter(quarantined.reason.re_search(UNKNOWN_TYPE))
+    kinds = picked.group_by(kind=picked.reason.re_extract(UNKNOWN_TYPE, 1)).aggregate(
+        n=picked.count()
+    )
+    rows = kinds.order_by([ibis.desc("n"), "kind"]).limit(10).execute()
+    if rows.empty:
+        return []
+    types = ", ".join(f"{kind!r} {int(n):,}" for kind, n in zip(rows.kind, rows.n, strict=True))
+    return [f"event types not known to segmint, quarantined: {types}"]
 
 
 def _reasons(quarantined: ibis.Table) -> tuple[tuple[str, int], ...]:

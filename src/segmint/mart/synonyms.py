@@ -91,10 +91,30 @@ ORDERS: dict[str, str] = {
     "status": "status orderstatus",
 }
 
+EVENTS: dict[str, str] = {
+    "event_id": "messageid insertid hitid eventuuid uuid",
+    "customer_id": _CUSTOMER,
+    "session_id": "session visitid visit gasessionid domainsessionid sessionkey",
+    "event_ts": (
+        "eventtime eventtimestamp eventdatetime eventdate timestamp time datetime date "
+        "occurredat createdat tstamp derivedtstamp collectortstamp hittime hittimestamp"
+    ),
+    "event_type": "event eventname eventaction action activity activitytype type",
+    "object_id": (
+        "objectid itemid item productid product sku pagepath pagelocation pageurl url page "
+        "contentid campaignid searchterm eventlabel label"
+    ),
+    "properties": "eventproperties eventparams params parameters eventparameters payload",
+}
+"""Web analytics exports (GA4, Segment, Snowplow, Amplitude, Mixpanel): ``Event Name``,
+``User ID``, ``Event Time``. Anonymous identifiers (``anonymousId``, ``user_pseudo_id``,
+``distinct_id``) are deliberately absent: they name a browser, not a customer."""
+
 BY_TABLE: dict[str, dict[str, str]] = {
     "transactions": TRANSACTIONS,
     "customers": CUSTOMERS,
     "orders": ORDERS,
+    "events": EVENTS,
 }
 
 PATTERNS: dict[str, re.Pattern[str]] = {

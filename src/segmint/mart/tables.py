@@ -135,11 +135,25 @@ def plan_table(
     if create:
         known = mart.table("customers").select("customer_id")
         unknown = new.select("customer_id").distinct().anti_join(known, "customer_id")
-        plan.inserts.append(("customers", unknown))
+        plan.inserts.append(("customers", _created_customers(table, new, unknown)))
     plan.inserts.append((table.name, new))
     if attribute_rows is not None:
         plan.inserts.append(("customer_attributes", attribute_rows))
     return plan
+
+
+def _created_customers(table: Table, new: ibis.Table, unknown: ibis.Table) -> ibis.Table:
+    """The rows of the customers ``--create-customers`` creates for ``table``'s new rows.
+
+    Customers first seen in an events file get ``signup_date`` = the day of their earliest
+    event in it (the day they first became known), as a transactions file dates them by
+    their earliest order: without a date or an order a customer has no row in the feature
+    table, so their visits and carts would count nowhere. Other files create ids only.
+    """
+    if table.name != "events":
+        return unknown
+    first = new.group_by("customer_id").aggregate(signup_date=new.event_ts.min().date())
+    return first.semi_join(unknown, "customer_id")
 
 
 def _attribute_columns(table: Table, rest: list[str]) -> tuple[list[str], list[str]]:

@@ -9,10 +9,13 @@ reads the most of those values among the formats the guess knows
 read both as day/month and as month/day get both flags to choose from; values no known
 format reads get the flag with an example, unless that example is in effect already (then
 the note says no known format reads them: a value such as 31.02.2024 is no date at all).
+Epoch numbers and times with a zone's name, which no format flag reads, get advice of
+their own instead of a flag.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from typing import Any
@@ -66,6 +69,9 @@ def _note(row: dict[str, Any], in_effect: Sequence[str]) -> str:
         else ("values are not read as dates", "them", "they are")
     )
     start = f"{row['column']}: {n:,} {what} (such as {row['example']!r})"
+    special = _special_form(str(row["example"]), it) if not choices else None
+    if special:  # no format flag reads these; an example flag would mislead
+        return f"{start}; {special}"
     if not choices and EXAMPLE_FORMAT in in_effect:  # the example would change nothing
         return (
             f"{start}; no date format segmint knows reads {it}, {_flags(in_effect)} included "
@@ -79,6 +85,29 @@ def _note(row: dict[str, Any], in_effect: Sequence[str]) -> str:
         )
     flags = " or ".join(_flags([*in_effect, c]) for c in choices)
     return f"{start}; load again with {flags} to read {it} (ISO dates are read as well)"
+
+
+EPOCH = re.compile(r"^\d{9,}(\.\d+)?$")
+"""A count of seconds (or milli-, microseconds) since 1970, as web analytics tools export
+times (``1734689700``, GA4's ``event_timestamp`` in microseconds)."""
+ZONE_NAME = re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*[A-Za-z]{2,5}$")
+"""A time followed by a time zone's name or abbreviation (``14:00:00 CET``)."""
+
+
+def _special_form(example: str, it: str) -> str | None:
+    """What to do about values no strftime format of a flag reads, by the form of
+    ``example``: epoch numbers and times with a zone name; None for other values."""
+    if EPOCH.match(example):
+        return (
+            "numbers such as seconds since 1970 are not read as times: "
+            f"write {it} as dates and times (2024-12-20 10:15:00) in the export"
+        )
+    if ZONE_NAME.search(example) and not example.rstrip().upper().endswith(("UTC", "Z")):
+        return (
+            "a time zone's name after the time is not read: write the time with its UTC offset "
+            "(14:00:00+01:00, the offset is dropped and the clock time kept) or without a zone"
+        )
+    return None
 
 
 def _flags(formats: Sequence[str]) -> str:
