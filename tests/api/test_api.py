@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,17 +19,21 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
+from segmint.api import create_app
 from segmint.api.auth import Role
 from segmint.api.routes.segmentations import detail_of
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.cli.main import app as cli
+from segmint.insight.money import COST_DEPENDENT
 from segmint.mart import connect
 from segmint.mart.privacy.journal import pending
+from segmint.mart.tokens import create_token
 from segmint.segmentation import store
 from segmint.serving.customer_lookup import customers_by_id
 from segmint.views.customer_view import customer_360
 from segmint.views.customers import member_ids
 from segmint.views.dashboard import Dashboard
+from segmint.workflows.segment import run_rfm
 
 from .conftest import bearer
 
@@ -167,6 +172,34 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
     cards = {s["segment"]: s["persona"] for s in api["segments"]}
     assert all(card and card["name"] and card["suggested actions"] for card in cards.values())
     assert cards["Champions"]["size"].startswith(f"{ours['Champions']['members']:,} members")
+
+
+def test_segmentation_detail_gives_null_where_no_cost_is_known(
+    cdnow_file: Path, tmp_path: Path
+) -> None:
+    # CDNOW's purchases carry an amount and no unit cost: margin and profit are unknown
+    path = tmp_path / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        run_rfm(mart, "1997-12-31")
+        token = create_token(mart, Role.viewer, "no costs")
+    with TestClient(create_app(mart=path)) as no_costs:
+        api = no_costs.get("/api/v1/segmentations/rfm", headers=bearer(token)).json()
+    assert api["costs_known"] is False
+    for row in [*api["segments"], api["portfolio"]]:
+        assert {row[c] for c in COST_DEPENDENT if c in row} == {None}, row
+        assert row["revenue"] > 0 and row["margin_coverage"] == 0.0  # the reason
+    assert {"gross_margin", "profit", "profit_per_member"} <= set(api["segments"][0])
+
+
+def test_segmentation_detail_says_costs_are_known_with_their_coverage(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    api = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer])).json()
+    assert api["costs_known"] is True
+    assert all(isinstance(s["gross_margin"], float) for s in api["segments"])
+    assert 0 < api["portfolio"]["margin_coverage"] <= 1
+    assert all(0 <= s["margin_coverage"] <= 1 for s in api["segments"] if s["revenue"] > 0)
 
 
 def test_health_says_when_the_first_profiles_are_warm(

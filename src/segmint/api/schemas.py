@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 Row = dict[str, Any]
 
+UNKNOWN_COST = "Null when no cost of what was sold is known (`costs_known` false): unknown, not 0."
+
 
 class Health(BaseModel):
     """The server is up and can read its mart."""
@@ -50,13 +52,18 @@ class SegmentMoney(BaseModel):
     members: int
     share_of_base: float | None
     revenue: float
-    gross_margin: float
-    profit: float
+    costed_revenue: float = Field(description="Revenue of the lines whose unit cost is known.")
+    margin_coverage: float | None = Field(
+        description="`costed_revenue` / `revenue`: the share of revenue the margin covers "
+        "(null without revenue)."
+    )
+    gross_margin: float | None = Field(description=UNKNOWN_COST)
+    profit: float | None = Field(description=UNKNOWN_COST)
     revenue_per_member: float | None
-    margin_per_member: float | None
-    profit_per_member: float | None
+    margin_per_member: float | None = Field(description=UNKNOWN_COST)
+    profit_per_member: float | None = Field(description=UNKNOWN_COST)
     revenue_share: float | None
-    profit_share: float | None
+    profit_share: float | None = Field(description=UNKNOWN_COST)
     average_order_value: float | None
     orders_per_member: float | None
     frequency: float | None
@@ -75,7 +82,13 @@ class SegmentationDetail(BaseModel):
     as_of: dt.date
     dates: list[dt.date]
     n_base: int
-    portfolio: Row
+    costs_known: bool = Field(
+        description="Whether any of the year's revenue has a known unit cost (or there is "
+        "none); when false, margin and profit figures are null."
+    )
+    portfolio: Row = Field(
+        description="The totals the segments add up to: the money columns of `segments`."
+    )
     segments: list[SegmentMoney]
     distinguishing: list[Row]
     statistics: list[Row]
