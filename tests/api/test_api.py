@@ -199,6 +199,9 @@ def test_segmentation_detail_says_costs_are_known_with_their_coverage(
     assert api["costs_known"] is True
     assert all(isinstance(s["gross_margin"], float) for s in api["segments"])
     assert 0 < api["portfolio"]["margin_coverage"] <= 1
+    # counts are whole numbers, as the schema says: 3000, not 3000.0
+    assert type(api["portfolio"]["members"]) is type(api["portfolio"]["orders"]) is int
+    assert api["portfolio"]["members"] == api["n_base"]
     assert all(0 <= s["margin_coverage"] <= 1 for s in api["segments"] if s["revenue"] > 0)
 
 
@@ -405,6 +408,26 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/api/v1/customers/{customer_id}" in schema["paths"]
     assert "/login" not in schema["paths"]
+
+
+def test_openapi_declares_the_bearer_token_every_route_needs(client: TestClient) -> None:
+    """Without a security scheme the /docs page has no Authorize button and generated
+    clients send no token: every call would be a 401."""
+    schema = client.get("/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "segmint token create" in scheme["description"]
+    operations = [op for ops in schema["paths"].values() for op in ops.values()]
+    assert len(operations) == 12
+    assert all(op["security"] == [{"bearer": []}] for op in operations)
+    detail = schema["components"]["schemas"]["SegmentationDetail"]["properties"]
+    assert detail["portfolio"] == {"$ref": "#/components/schemas/PortfolioMoney"}
+    portfolio = schema["components"]["schemas"]["PortfolioMoney"]["properties"]
+    assert portfolio["members"]["type"] == "integer"
+    assert {"type": "null"} in portfolio["gross_margin"]["anyOf"]
+    # the scheme only documents: the messages of a missing token stay the API's own
+    missing = client.get("/api/v1/segmentations")
+    assert missing.status_code == 401 and "segmint token create" in missing.json()["detail"]
 
 
 def fastapi_encoding(model: type[BaseModel], value: Any) -> bytes:

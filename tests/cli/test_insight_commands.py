@@ -89,6 +89,8 @@ def test_profile_json_parses_and_holds_the_money(mart_file: Path) -> None:
     assert segments["Low"]["revenue_per_member"] == 0.0
     assert segments["Low"]["step_up_revenue"] == pytest.approx(0.02 * 70.0)
     assert document["portfolio"]["members"] == 4
+    # counts are whole numbers in the portfolio too, as in the segments (not 4.0)
+    assert type(document["portfolio"]["members"]) is type(document["portfolio"]["orders"]) is int
     assert document["sampled"] is False
     assert {"feature", "p_adjusted", "effect_size"} <= set(document["statistics"][0])
 

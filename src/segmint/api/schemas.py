@@ -73,6 +73,29 @@ class SegmentMoney(BaseModel):
     persona: Row | None = Field(None, description="Persona card, when personas are stored.")
 
 
+class PortfolioMoney(BaseModel):
+    """The whole base: the totals the segments add up to, over the year to ``as_of``."""
+
+    members: int
+    orders: int
+    revenue: float
+    costed_revenue: float = Field(description="Revenue of the lines whose unit cost is known.")
+    margin_coverage: float | None = Field(
+        description="`costed_revenue` / `revenue` (null without revenue)."
+    )
+    gross_margin: float | None = Field(description=UNKNOWN_COST)
+    cost_to_serve: float = Field(description="The cost to serve charged to all members.")
+    profit: float | None = Field(description=UNKNOWN_COST)
+    share_of_base: float | None
+    revenue_per_member: float | None
+    margin_per_member: float | None = Field(description=UNKNOWN_COST)
+    profit_per_member: float | None = Field(description=UNKNOWN_COST)
+    revenue_share: float | None
+    profit_share: float | None = Field(description=UNKNOWN_COST)
+    average_order_value: float | None
+    orders_per_member: float | None
+
+
 class SegmentationDetail(BaseModel):
     """A segmentation's profile as of a date (the same numbers as ``segmint profile``)."""
 
@@ -86,9 +109,7 @@ class SegmentationDetail(BaseModel):
         description="Whether any of the year's revenue has a known unit cost (or there is "
         "none); when false, margin and profit figures are null."
     )
-    portfolio: Row = Field(
-        description="The totals the segments add up to: the money columns of `segments`."
-    )
+    portfolio: PortfolioMoney
     segments: list[SegmentMoney]
     distinguishing: list[Row]
     statistics: list[Row]

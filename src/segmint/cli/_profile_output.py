@@ -36,7 +36,7 @@ def profile_document(result: SegmentProfile) -> dict[str, Any]:
     Margin and profit figures are null when no cost of what was sold is known
     (``costs_known`` false; ``margin_coverage`` says which share of revenue had one)."""
     known = result.money.costs_known
-    portfolio = records(unknown_without_costs(result.money.portfolio.to_frame().T, known))
+    portfolio = records(unknown_without_costs(result.money.portfolio_frame(), known))
     subs = result.money.sub_segments
     return {
         "segmentation": result.segmentation,
@@ -64,7 +64,7 @@ def profile_csv(result: SegmentProfile) -> pd.DataFrame:
     known = result.money.costs_known
     if result.money.sub_segments is not None:
         return unknown_without_costs(result.money.sub_segments, known)
-    total = result.money.portfolio.to_frame().T.assign(segment="(total)")
+    total = result.money.portfolio_frame().assign(segment="(total)")
     table = pd.concat([result.overview, total], ignore_index=True)
     counts = [name for name, kind in result.overview.dtypes.items() if kind.kind in "iu"]
     table = table.astype(dict.fromkeys(counts, "Int64"))  # counts stay whole numbers

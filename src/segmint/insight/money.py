@@ -240,6 +240,14 @@ class SegmentMoney:
     portfolio: pd.Series
     sub_segments: pd.DataFrame | None = None
 
+    def portfolio_frame(self) -> pd.DataFrame:
+        """:attr:`portfolio` as a one-row frame whose counts (``members``, ``orders``) are
+        whole numbers, as in :attr:`segments`: a Series of mixed numbers holds them as
+        floats, and an answer would say 3000.0 members."""
+        frame = self.portfolio.to_frame().T
+        counts = [c for c in ("members", "orders") if c in frame.columns]
+        return frame.astype(dict.fromkeys(counts, "int64")).reset_index(drop=True)
+
     @property
     def costs_known(self) -> bool:
         """Whether the cost of any of the year's revenue is known (or there is no revenue):

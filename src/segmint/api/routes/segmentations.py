@@ -10,7 +10,12 @@ from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep, Viewer
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.schemas import SegmentationDetail, SegmentationList, SegmentationSummary
+from segmint.api.schemas import (
+    PortfolioMoney,
+    SegmentationDetail,
+    SegmentationList,
+    SegmentationSummary,
+)
 from segmint.insight.money import unknown_without_costs
 from segmint.mart import Mart
 from segmint.serving.frames import records
@@ -83,7 +88,7 @@ def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> Segm
     segments: list[dict[str, Any]] = records(unknown_without_costs(result.overview, known))
     for row in segments:
         row["persona"] = personas.get(str(row["segment"]))
-    portfolio = records(unknown_without_costs(result.money.portfolio.to_frame().T, known))[0]
+    portfolio = records(unknown_without_costs(result.money.portfolio_frame(), known))[0]
     return SegmentationDetail(
         segmentation=name,
         version=int(summary.version),
@@ -92,7 +97,7 @@ def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> Segm
         dates=dashboard.dates(mart, name),
         n_base=result.n_base,
         costs_known=known,
-        portfolio=portfolio,
+        portfolio=PortfolioMoney.model_validate(portfolio),
         segments=segments,  # type: ignore[arg-type]
         distinguishing=records(result.distinguishing),
         statistics=records(result.statistics),
