@@ -168,6 +168,15 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
         for key in ("members", "revenue", "gross_margin", "profit", "value_rank"):
             assert mine[key] == pytest.approx(row[key]), (row["segment"], key)
     assert sum(s["members"] for s in api["segments"]) == api["n_base"]
+    # the same fields as the command's segments (the value ladder's what-ifs included), and
+    # the same portfolio, so a program can move from one to the other
+    assert {k for k in api["segments"][0] if k != "persona"} == set(expected["segments"][0])
+    assert api["portfolio"] == pytest.approx(expected["portfolio"])
+    for row in expected["segments"]:
+        mine = ours[row["segment"]]
+        for key in ("step_up_revenue", "grow_revenue", "movers", "repeat_share"):
+            assert mine[key] == pytest.approx(row[key], nan_ok=True), (row["segment"], key)
+        assert mine["next_segment"] == row["next_segment"]
     assert api["messages"] == []
     cards = {s["segment"]: s["persona"] for s in api["segments"]}
     assert all(card and card["name"] and card["suggested actions"] for card in cards.values())

@@ -50,6 +50,7 @@ class SegmentMoney(BaseModel):
 
     segment: str
     members: int
+    orders: int = Field(description="Purchases in the year.")
     share_of_base: float | None
     revenue: float
     costed_revenue: float = Field(description="Revenue of the lines whose unit cost is known.")
@@ -68,7 +69,17 @@ class SegmentMoney(BaseModel):
     orders_per_member: float | None
     frequency: float | None
     recency_days: float | None
-    value_rank: int
+    repeat_share: float | None = Field(description="Share of members with two orders or more.")
+    cost_to_serve: float = Field(description="The cost to serve charged to its members.")
+    value_rank: int = Field(description="1 = the most valuable per member.")
+    next_segment: str | None = Field(description="The rung above on the value ladder.")
+    movers: float = Field(description="1% of the members: who moves in the what-ifs.")
+    step_up_revenue: float | None = Field(
+        description="Revenue a year from moving `movers` up to `next_segment`'s per member."
+    )
+    step_up_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
+    grow_revenue: float | None = Field(description="Revenue a year from 1% more members.")
+    grow_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
     too_small: bool
     persona: Row | None = Field(None, description="Persona card, when personas are stored.")
 
