@@ -104,8 +104,9 @@ class CampaignUseCases:
         ``segmint campaign results``: ``window_days=``, ``pre_days=``, ``segmentation=``,
         ``attribute=``, ``min_segment_size=``, ``cost_per_contact=``, ``start=`` (the
         window's first day in place of the campaign's start date), ``planned_holdout=``
-        (the control share the sample-ratio check expects, in place of the campaign's own);
-        and ``n_resamples=``).
+        (the control share the sample-ratio check expects, in place of the campaign's own),
+        ``random_state=`` (the seed of the bootstrap intervals, ``--seed``: the same seed
+        gives the same result); and ``n_resamples=``).
 
         Raises:
             MartError: no such campaign, or no start date and no ``start=``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,17 +19,21 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
+from segmint.api import create_app
 from segmint.api.auth import Role
 from segmint.api.routes.segmentations import detail_of
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
 from segmint.cli.main import app as cli
+from segmint.insight.money import COST_DEPENDENT
 from segmint.mart import connect
 from segmint.mart.privacy.journal import pending
+from segmint.mart.tokens import create_token
 from segmint.segmentation import store
 from segmint.serving.customer_lookup import customers_by_id
 from segmint.views.customer_view import customer_360
 from segmint.views.customers import member_ids
 from segmint.views.dashboard import Dashboard
+from segmint.workflows.segment import run_rfm
 
 from .conftest import bearer
 
@@ -163,6 +168,15 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
         for key in ("members", "revenue", "gross_margin", "profit", "value_rank"):
             assert mine[key] == pytest.approx(row[key]), (row["segment"], key)
     assert sum(s["members"] for s in api["segments"]) == api["n_base"]
+    # the same fields as the command's segments (the value ladder's what-ifs included), and
+    # the same portfolio, so a program can move from one to the other
+    assert {k for k in api["segments"][0] if k != "persona"} == set(expected["segments"][0])
+    assert api["portfolio"] == pytest.approx(expected["portfolio"])
+    for row in expected["segments"]:
+        mine = ours[row["segment"]]
+        for key in ("step_up_revenue", "grow_revenue", "movers", "repeat_share"):
+            assert mine[key] == pytest.approx(row[key], nan_ok=True), (row["segment"], key)
+        assert mine["next_segment"] == row["next_segment"]
     assert api["messages"] == []
     cards = {s["segment"]: s["persona"] for s in api["segments"]}
     assert all(card and card["name"] and card["suggested actions"] for card in cards.values())
@@ -185,6 +199,37 @@ def test_persona_cards_describe_the_date_asked_for(
     assert any(
         s["members"] != sizes.get(s["segment"]) for s in latest["segments"]
     )  # the dates differ, so cards of the latest date would not match
+
+
+def test_segmentation_detail_gives_null_where_no_cost_is_known(
+    cdnow_file: Path, tmp_path: Path
+) -> None:
+    # CDNOW's purchases carry an amount and no unit cost: margin and profit are unknown
+    path = tmp_path / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        run_rfm(mart, "1997-12-31")
+        token = create_token(mart, Role.viewer, "no costs")
+    with TestClient(create_app(mart=path)) as no_costs:
+        api = no_costs.get("/api/v1/segmentations/rfm", headers=bearer(token)).json()
+    assert api["costs_known"] is False
+    for row in [*api["segments"], api["portfolio"]]:
+        assert {row[c] for c in COST_DEPENDENT if c in row} == {None}, row
+        assert row["revenue"] > 0 and row["margin_coverage"] == 0.0  # the reason
+    assert {"gross_margin", "profit", "profit_per_member"} <= set(api["segments"][0])
+
+
+def test_segmentation_detail_says_costs_are_known_with_their_coverage(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    api = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer])).json()
+    assert api["costs_known"] is True
+    assert all(isinstance(s["gross_margin"], float) for s in api["segments"])
+    assert 0 < api["portfolio"]["margin_coverage"] <= 1
+    # counts are whole numbers, as the schema says: 3000, not 3000.0
+    assert type(api["portfolio"]["members"]) is type(api["portfolio"]["orders"]) is int
+    assert api["portfolio"]["members"] == api["n_base"]
+    assert all(0 <= s["margin_coverage"] <= 1 for s in api["segments"] if s["revenue"] > 0)
 
 
 def test_health_says_when_the_first_profiles_are_warm(
@@ -390,6 +435,26 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/api/v1/customers/{customer_id}" in schema["paths"]
     assert "/login" not in schema["paths"]
+
+
+def test_openapi_declares_the_bearer_token_every_route_needs(client: TestClient) -> None:
+    """Without a security scheme the /docs page has no Authorize button and generated
+    clients send no token: every call would be a 401."""
+    schema = client.get("/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "segmint token create" in scheme["description"]
+    operations = [op for ops in schema["paths"].values() for op in ops.values()]
+    assert len(operations) == 12
+    assert all(op["security"] == [{"bearer": []}] for op in operations)
+    detail = schema["components"]["schemas"]["SegmentationDetail"]["properties"]
+    assert detail["portfolio"] == {"$ref": "#/components/schemas/PortfolioMoney"}
+    portfolio = schema["components"]["schemas"]["PortfolioMoney"]["properties"]
+    assert portfolio["members"]["type"] == "integer"
+    assert {"type": "null"} in portfolio["gross_margin"]["anyOf"]
+    # the scheme only documents: the messages of a missing token stay the API's own
+    missing = client.get("/api/v1/segmentations")
+    assert missing.status_code == 401 and "segmint token create" in missing.json()["detail"]
 
 
 def fastapi_encoding(model: type[BaseModel], value: Any) -> bytes:

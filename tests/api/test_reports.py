@@ -84,6 +84,24 @@ def test_results_are_the_cli_s_json(
     assert api == cli_json
 
 
+def test_results_take_the_cli_s_seed_cost_and_planned_holdout(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    """A result of ``campaign results --seed 11 --cost-per-contact 0.5 --planned-holdout
+    0.3`` can be fetched from the API with the options' Python names."""
+    url = "/api/v1/campaigns/K003/results?random_state=11&cost_per_contact=0.5&planned_holdout=0.3"
+    api = client.get(url, headers=bearer(tokens[Role.analyst])).json()
+    flags = ("--seed", "11", "--cost-per-contact", "0.5", "--planned-holdout", "0.3")
+    assert api == _cli_json(mart_path, "campaign", "results", "K003", *flags)
+    assert api["bootstrap"]["random_state"] == 11 and api["roi"]["cost_per_contact"] == 0.5
+    assert api["planned_holdout"] == 0.3
+    default = client.get("/api/v1/campaigns/K003/results", headers=bearer(tokens[Role.analyst]))
+    revenue = "revenue_per_member"
+    assert (
+        default.json()["lift"][revenue]["bootstrap_ci95"] != api["lift"][revenue]["bootstrap_ci95"]
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "command"),
     [
@@ -141,6 +159,8 @@ def test_csv_downloads(client: TestClient, tokens: dict[Role, str]) -> None:
         ("/api/v1/campaigns?window_days=0", 422, "greater than or equal to 1"),
         ("/api/v1/campaigns/K003/results?segmentation=nope", 404, "no segmentation named 'nope'"),
         ("/api/v1/campaigns/K003/results?format=csv", 400, "add segmentation=NAME"),
+        ("/api/v1/campaigns/K003/results?random_state=-1", 422, "random_state"),
+        ("/api/v1/campaigns/K003/results?planned_holdout=1", 422, "planned_holdout"),
         ("/api/v1/campaigns/K003/results?segmentation=rfm&start=2100-01-01&format=csv", 400, "outside the date range"),
     ],
 )  # fmt: skip

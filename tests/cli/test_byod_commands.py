@@ -170,6 +170,10 @@ def test_quickstart_loads_segments_and_says_what_next(segmint_cli: Segmint, tmp_
     assert document["load"]["summary"].endswith("(this file was loaded before; nothing added)")
     assert set(document["segmentations"]) == {"rfm", "lifecycle"}
     assert document["personas"] and document["next_steps"]
+    # the file carries prices and no unit cost: margin and profit are unknown, not 0
+    assert document["costs_known"] is False
+    assert document["money"] and {row["gross_margin"] for row in document["money"]} == {None}
+    assert {row["profit"] for row in document["money"]} == {None}
 
 
 def test_quickstart_clv_fits_stopped_at_their_iteration_limit_advise_the_flag(

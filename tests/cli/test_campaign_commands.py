@@ -161,6 +161,54 @@ def test_results_json_is_the_workflow_s(shop: Segmint, rounded: Callable[..., An
     assert "revenue_per_member" in human.stdout and "lift per segment" in human.stdout
 
 
+def test_results_seed_reproduces_the_bootstrap_intervals(shop: Segmint) -> None:
+    """``--seed`` is the bootstrap's ``random_state``: one seed, one answer; another seed,
+    other resamples; the JSON records the seed it was measured with."""
+
+    def measured(*seed: str) -> dict[str, Any]:
+        result = shop("campaign", "results", "K003", "--format", "json", *seed)
+        assert result.exit_code == 0, result.output
+        payload: dict[str, Any] = json.loads(result.stdout)
+        return payload
+
+    default, first, again, other = (
+        measured(),
+        measured("--seed", "11"),
+        measured("--seed", "11"),
+        measured("--seed", "12"),
+    )
+    assert default["bootstrap"] == {"n_resamples": 2_000, "random_state": 0}
+    assert first["bootstrap"]["random_state"] == 11
+    intervals = [p["lift"]["revenue_per_member"]["bootstrap_ci95"] for p in (first, again, other)]
+    assert intervals[0] == intervals[1] and intervals[0] != intervals[2]
+    with connect(shop.mart, read_only=True) as mart:
+        options = campaigns.ResultsOptions(random_state=11)
+        python = campaigns.results(mart, "K003", options).as_dict()
+    assert python["lift"]["revenue_per_member"]["bootstrap_ci95"] == intervals[0]
+    refused = shop("campaign", "results", "K003", "--seed", "-1")
+    assert refused.exit_code == 2
+    said = " ".join(refused.stderr.split())
+    assert "got -1. Set --seed to 0 or more" in said and "random_state" not in said
+
+
+def test_create_and_export_count_suppressed_before_without_consent(
+    shop: Segmint, tmp_path: Path
+) -> None:
+    """The counts are printed in the order the exclusions are applied (docs/privacy.md):
+    suppression first, then consent."""
+    created = shop(
+        "campaign", "create", "order", "--segmentation", "latent", "--segment",
+        "bargain_hunter", "--channel", "email",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    audience = next(line for line in created.stdout.splitlines() if "audience:" in line)
+    assert audience.index("suppressed") < audience.index("without consent"), audience
+    exported = shop("campaign", "export", "order", "--out", tmp_path / "order.csv")
+    assert exported.exit_code == 0, exported.output
+    said = " ".join(exported.stdout.split())
+    assert said.index(" suppressed, ") < said.index(" without consent now)"), said
+
+
 def test_results_report_reach_and_contamination_beside_the_itt_lifts(shop: Segmint) -> None:
     human = shop("campaign", "results", "K001")
     assert human.exit_code == 0, human.output

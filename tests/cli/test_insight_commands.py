@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import segmint
 from segmint.cli.main import app
+from segmint.insight.money import COST_DEPENDENT
 from segmint.mart import TABLES
 from segmint.segmentation import store
 
@@ -78,10 +79,18 @@ def test_profile_json_parses_and_holds_the_money(mart_file: Path) -> None:
     document = json.loads(result.stdout)
     segments = {s["segment"]: s for s in document["segments"]}
     assert segments["High"]["revenue"] == 140.0
-    assert segments["High"]["profit"] == -20.0  # no known costs: margin 0, less 2 × 10
+    # no line has a known cost: margin and profit are unknown (null), never 0 or -2 × 10
+    assert document["costs_known"] is False
+    for row in [*document["segments"], document["portfolio"]]:
+        assert {row[c] for c in COST_DEPENDENT if c in row} == {None}, row
+    assert set(COST_DEPENDENT) <= set(segments["High"])
+    assert segments["High"]["margin_coverage"] == 0.0  # the reason: no revenue is costed
+    assert segments["Low"]["margin_coverage"] is None  # no revenue at all
     assert segments["Low"]["revenue_per_member"] == 0.0
     assert segments["Low"]["step_up_revenue"] == pytest.approx(0.02 * 70.0)
     assert document["portfolio"]["members"] == 4
+    # counts are whole numbers in the portfolio too, as in the segments (not 4.0)
+    assert type(document["portfolio"]["members"]) is type(document["portfolio"]["orders"]) is int
     assert document["sampled"] is False
     assert {"feature", "p_adjusted", "effect_size"} <= set(document["statistics"][0])
 
@@ -96,6 +105,20 @@ def test_profile_csv_has_a_totals_row(mart_file: Path) -> None:
     assert frame.revenue.iloc[:2].sum() == frame.revenue.iloc[2]
     members = result.stdout.splitlines()[-1].split(",")[1]
     assert members == str(frame.members.iloc[:2].sum()) == "4"  # a count, not 4.0
+    # no known cost: the margin and profit cells are empty, not 0
+    assert frame[["gross_margin", "profit", "profit_per_member"]].isna().all().all()
+    assert frame.margin_coverage.tolist()[0] == 0.0
+
+
+def test_profile_by_sub_segments_leave_an_unknown_profit_empty(mart_file: Path) -> None:
+    args = ["profile", "value", "--mart", str(mart_file), "--by", "value", "--cost-to-serve", "5"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    high = next(line for line in shown.stdout.splitlines() if line.startswith("│ High    │ High"))
+    assert "-10" not in high and "—" in high  # profit unknown, not 0 - 2 × 5
+    listed = runner.invoke(app, [*args, "--format", "json"])
+    subs = json.loads(listed.stdout)["sub_segments"]
+    assert subs and {row["profit"] for row in subs} == {None}
 
 
 def test_profile_by_a_column_gives_sub_segment_rows(mart_file: Path) -> None:

@@ -14,7 +14,14 @@ import segmint
 from segmint.exceptions import SegmintError
 from segmint.insight import SegmentMoney, SegmentProfile, profile, value_ladder
 from segmint.insight.members import SUB_SEGMENT, crossed, features_as_of, members
-from segmint.insight.money import SUMS, customer_value, member_value, segment_money, year_spend
+from segmint.insight.money import (
+    SUMS,
+    customer_value,
+    member_value,
+    segment_money,
+    unknown_without_costs,
+    year_spend,
+)
 from segmint.mart import Mart
 
 from .conftest import AS_OF, insert, save
@@ -200,3 +207,14 @@ def test_year_spend_adds_up_to_each_customers_value(mart: Mart) -> None:
     alone = customer_value(mart, AS_OF).to_pandas().set_index("customer_id").sort_index()
     for column in ("orders", "revenue", "costed_revenue", "gross_margin"):
         assert values[column].to_dict() == pytest.approx(alone[column].to_dict())
+
+
+def test_unknown_without_costs_blanks_only_the_figures_that_need_a_cost() -> None:
+    frame = pd.DataFrame(
+        {"segment": ["A"], "revenue": [100.0], "margin_coverage": [0.0], "profit": [-20.0]}
+    )
+    blanked = unknown_without_costs(frame, known=False)
+    assert blanked["profit"].isna().all()
+    assert blanked[["segment", "revenue", "margin_coverage"]].equals(frame.drop(columns="profit"))
+    assert frame["profit"].tolist() == [-20.0]  # the rollup's own frame keeps its zeros
+    assert unknown_without_costs(frame, known=True).equals(frame)

@@ -11,8 +11,10 @@ hand-overs cost more than the checks themselves.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from segmint.api.sessions import SESSION_COOKIE, Session, Sessions
@@ -36,6 +38,16 @@ __all__ = [
 
 UNKNOWN_TOKEN = "the token is not valid for this mart; create one with `segmint token create`."
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token made with `segmint token create --role ROLE`, sent as "
+    "`Authorization: Bearer TOKEN`.",
+)
+"""The API's security scheme as the OpenAPI document declares it, so that its readers (the
+``/docs`` page's Authorize button, generated clients) send the token. It only documents:
+:func:`api_role` reads and checks the header itself, with messages that say what to do."""
 
 
 def token_info(request: Request, token_hash: str) -> TokenInfo | None:
@@ -120,7 +132,10 @@ async def api_role(request: Request) -> Role:
 def require(needed: Role) -> Callable[[Request], Awaitable[Role]]:
     """A dependency giving the caller's role, or 403 when it may not see what ``needed`` sees."""
 
-    async def check(request: Request) -> Role:
+    async def check(
+        request: Request,
+        _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    ) -> Role:
         role = await api_role(request)
         if not role.allows(needed):
             raise HTTPException(403, forbidden_message(role, needed))

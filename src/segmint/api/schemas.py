@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 Row = dict[str, Any]
 
+UNKNOWN_COST = "Null when no cost of what was sold is known (`costs_known` false): unknown, not 0."
+
 
 class Health(BaseModel):
     """The server is up and can read its mart."""
@@ -48,24 +50,63 @@ class SegmentMoney(BaseModel):
 
     segment: str
     members: int
+    orders: int = Field(description="Purchases in the year.")
     share_of_base: float | None
     revenue: float
-    gross_margin: float
-    profit: float
+    costed_revenue: float = Field(description="Revenue of the lines whose unit cost is known.")
+    margin_coverage: float | None = Field(
+        description="`costed_revenue` / `revenue`: the share of revenue the margin covers "
+        "(null without revenue)."
+    )
+    gross_margin: float | None = Field(description=UNKNOWN_COST)
+    profit: float | None = Field(description=UNKNOWN_COST)
     revenue_per_member: float | None
-    margin_per_member: float | None
-    profit_per_member: float | None
+    margin_per_member: float | None = Field(description=UNKNOWN_COST)
+    profit_per_member: float | None = Field(description=UNKNOWN_COST)
     revenue_share: float | None
-    profit_share: float | None
+    profit_share: float | None = Field(description=UNKNOWN_COST)
     average_order_value: float | None
     orders_per_member: float | None
     frequency: float | None
     recency_days: float | None
-    value_rank: int
+    repeat_share: float | None = Field(description="Share of members with two orders or more.")
+    cost_to_serve: float = Field(description="The cost to serve charged to its members.")
+    value_rank: int = Field(description="1 = the most valuable per member.")
+    next_segment: str | None = Field(description="The rung above on the value ladder.")
+    movers: float = Field(description="1% of the members: who moves in the what-ifs.")
+    step_up_revenue: float | None = Field(
+        description="Revenue a year from moving `movers` up to `next_segment`'s per member."
+    )
+    step_up_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
+    grow_revenue: float | None = Field(description="Revenue a year from 1% more members.")
+    grow_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
     too_small: bool
     persona: Row | None = Field(
         None, description="Persona card, from the profile at the latest stored date."
     )
+
+
+class PortfolioMoney(BaseModel):
+    """The whole base: the totals the segments add up to, over the year to ``as_of``."""
+
+    members: int
+    orders: int
+    revenue: float
+    costed_revenue: float = Field(description="Revenue of the lines whose unit cost is known.")
+    margin_coverage: float | None = Field(
+        description="`costed_revenue` / `revenue` (null without revenue)."
+    )
+    gross_margin: float | None = Field(description=UNKNOWN_COST)
+    cost_to_serve: float = Field(description="The cost to serve charged to all members.")
+    profit: float | None = Field(description=UNKNOWN_COST)
+    share_of_base: float | None
+    revenue_per_member: float | None
+    margin_per_member: float | None = Field(description=UNKNOWN_COST)
+    profit_per_member: float | None = Field(description=UNKNOWN_COST)
+    revenue_share: float | None
+    profit_share: float | None = Field(description=UNKNOWN_COST)
+    average_order_value: float | None
+    orders_per_member: float | None
 
 
 class SegmentationDetail(BaseModel):
@@ -77,7 +118,11 @@ class SegmentationDetail(BaseModel):
     as_of: dt.date
     dates: list[dt.date]
     n_base: int
-    portfolio: Row
+    costs_known: bool = Field(
+        description="Whether any of the year's revenue has a known unit cost (or there is "
+        "none); when false, margin and profit figures are null."
+    )
+    portfolio: PortfolioMoney
     segments: list[SegmentMoney]
     distinguishing: list[Row]
     statistics: list[Row]

@@ -61,8 +61,8 @@ def print_created(created: CreatedCampaign) -> None:
         highlight=False,
     )
     out.print(
-        f"audience: {c.n_in_segments:,} in the segments, {c.n_without_consent:,} without "
-        f"consent, {c.n_suppressed:,} suppressed, {c.n_eligible:,} eligible",
+        f"audience: {c.n_in_segments:,} in the segments, {c.n_suppressed:,} suppressed, "
+        f"{c.n_without_consent:,} without consent, {c.n_eligible:,} eligible",
         highlight=False,
     )
     chosen = created.selection
@@ -137,8 +137,9 @@ def print_manifest(manifest: Manifest) -> None:
     counts = manifest.content["counts"]
     out.print(
         f"wrote {counts['n_exported']:,} of {counts['n_target']:,} target members to "
-        f"{manifest.path} ({counts['n_without_consent']:,} without consent now, "
-        f"{counts['n_suppressed']:,} suppressed); manifest {manifest.manifest_path}",
+        f"{manifest.path} ({counts['n_suppressed']:,} suppressed, "
+        f"{counts['n_without_consent']:,} without consent now); manifest "
+        f"{manifest.manifest_path}",
         highlight=False,
     )
     out.print(f"sha256 {manifest.content['sha256']}", highlight=False)

@@ -44,6 +44,7 @@ OPTION_FLAGS = {
     "segments": "--segment",
     "select_share": "--select",
     "select_from": "--from-campaign",
+    "random_state": "--seed",
 }
 """The options a command names otherwise than the Python setting with dashes."""
 

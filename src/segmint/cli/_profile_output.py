@@ -16,6 +16,7 @@ from rich.table import Table
 from segmint.cli._money_output import fmt, money, print_money, print_sub_segments
 from segmint.cli._output import err, out
 from segmint.insight import SegmentProfile
+from segmint.insight.money import unknown_without_costs
 
 TOP_STATISTICS = 15
 """Rows of the statistics table shown to people (strongest effects first)."""
@@ -30,19 +31,25 @@ def records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
 
 
 def profile_document(result: SegmentProfile) -> dict[str, Any]:
-    """The whole profile as one JSON-ready document."""
-    portfolio = records(result.money.portfolio.to_frame().T)
+    """The whole profile as one JSON-ready document.
+
+    Margin and profit figures are null when no cost of what was sold is known
+    (``costs_known`` false; ``margin_coverage`` says which share of revenue had one)."""
+    known = result.money.costs_known
+    portfolio = records(unknown_without_costs(result.money.portfolio_frame(), known))
+    subs = result.money.sub_segments
     return {
         "segmentation": result.segmentation,
         "as_of": result.as_of.isoformat(),
         "by": result.by,
         "cost_to_serve": result.money.cost_to_serve,
+        "costs_known": known,
         "n_base": result.n_base,
         "n_tested": result.n_tested,
         "sampled": result.sampled,
-        "segments": records(result.overview),
+        "segments": records(unknown_without_costs(result.overview, known)),
         "portfolio": portfolio[0] if portfolio else None,
-        "sub_segments": records(result.money.sub_segments),
+        "sub_segments": None if subs is None else records(unknown_without_costs(subs, known)),
         "distinguishing": records(result.distinguishing),
         "features": records(result.features),
         "mix": records(result.mix),
@@ -52,19 +59,23 @@ def profile_document(result: SegmentProfile) -> dict[str, Any]:
 
 
 def profile_csv(result: SegmentProfile) -> pd.DataFrame:
-    """The money table with a totals row, or the sub-segment table when crossed."""
+    """The money table with a totals row, or the sub-segment table when crossed; margin
+    and profit cells are empty when no cost of what was sold is known."""
+    known = result.money.costs_known
     if result.money.sub_segments is not None:
-        return result.money.sub_segments
-    total = result.money.portfolio.to_frame().T.assign(segment="(total)")
+        return unknown_without_costs(result.money.sub_segments, known)
+    total = result.money.portfolio_frame().assign(segment="(total)")
     table = pd.concat([result.overview, total], ignore_index=True)
     counts = [name for name, kind in result.overview.dtypes.items() if kind.kind in "iu"]
-    return table.astype(dict.fromkeys(counts, "Int64"))  # counts stay whole numbers
+    table = table.astype(dict.fromkeys(counts, "Int64"))  # counts stay whole numbers
+    return unknown_without_costs(table, known)
 
 
 def print_profile(result: SegmentProfile) -> None:
     print_money(result)
     if result.money.sub_segments is not None:
-        print_sub_segments(result.money.sub_segments, str(result.by))
+        subs = unknown_without_costs(result.money.sub_segments, result.money.costs_known)
+        print_sub_segments(subs, str(result.by))
     _print_distinguishing(result)
     _print_statistics(result)
     for row in result.small.itertuples():

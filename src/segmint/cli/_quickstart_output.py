@@ -13,6 +13,7 @@ from segmint.cli._money_output import print_money
 from segmint.cli._output import err, out
 from segmint.cli._profile_output import records
 from segmint.cli.persona_commands import show_card
+from segmint.insight.money import unknown_without_costs
 from segmint.workflows.quickstart import QuickstartRun
 
 
@@ -42,11 +43,15 @@ def show_quickstart(run: QuickstartRun, human: bool) -> None:
 
 
 def _document(run: QuickstartRun) -> dict[str, Any]:
+    """The quickstart as one JSON document; margin and profit are null when no unit cost
+    is known (``costs_known``), as in ``segmint profile --format json``."""
+    known = run.money.money.costs_known
     return {
         "as_of": run.as_of.isoformat(),
         "load": {"summary": run.load.summary(), "map_flags": run.load.map_flags},
         "segmentations": {s.name: s.sizes.to_dict() for s in run.segmentations},
-        "money": records(run.money.overview),
+        "costs_known": known,
+        "money": records(unknown_without_costs(run.money.overview, known)),
         "personas": [asdict(c) for c in run.personas],
         "clv": None if run.clv is None else {"customers": run.clv.n_customers},
         "clv_note": run.clv_note,

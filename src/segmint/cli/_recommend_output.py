@@ -150,7 +150,7 @@ def show_export(exported: ExportedLists, out_file: Path) -> None:
     """What an export wrote, and how many customers consent and suppression left out."""
     err.print(
         f"wrote {len(exported.rows):,} rows for {exported.n_customers:,} customers "
-        f"({exported.dates}) to {out_file}; {exported.n_without_consent:,} left out "
-        f"without consent to {exported.channel}, {exported.n_suppressed:,} suppressed",
+        f"({exported.dates}) to {out_file}; left out {exported.n_suppressed:,} suppressed, "
+        f"{exported.n_without_consent:,} without consent to {exported.channel}",
         highlight=False,
     )

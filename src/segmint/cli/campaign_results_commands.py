@@ -33,6 +33,11 @@ PlannedHoldoutOpt = Annotated[
     ),
 ]
 
+SeedOpt = Annotated[
+    int,
+    Opt("--seed", help="Seed of the bootstrap intervals: the same seed gives the same result."),
+]
+
 
 @user_errors
 def results(
@@ -66,6 +71,7 @@ def results(
     ] = None,
     start: StartOpt = None,
     planned_holdout: PlannedHoldoutOpt = None,
+    random_state: SeedOpt = 0,
     mart: MartOption = None,
     format_: FormatOpt = Format.human,
 ) -> None:
@@ -83,6 +89,7 @@ def results(
         cost_per_contact=cost_per_contact,
         start=day(start, "--start"),
         planned_holdout=planned_holdout,
+        random_state=random_state,
     )
     preload("scipy.special")  # Student's t of the Welch intervals
     with connect(mart, read_only=True) as m, steps(f"measuring {name}"):

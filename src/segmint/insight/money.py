@@ -52,6 +52,17 @@ ValueMeasure = Literal["revenue", "profit"]
 SUMS = ("members", "orders", "revenue", "costed_revenue", "gross_margin", "cost_to_serve", "profit")
 """The additive columns: every level of the rollup is their sum over the level below."""
 
+COST_DEPENDENT = (
+    "gross_margin",
+    "profit",
+    "margin_per_member",
+    "profit_per_member",
+    "profit_share",
+    "step_up_profit",
+    "grow_profit",
+)
+"""The figures that rest on the cost of what was sold: unknown when no cost is known."""
+
 
 def year_start(as_of: dt.date) -> dt.datetime:
     """The start of the money window: :data:`YEAR_DAYS` days before the end of ``as_of``."""
@@ -229,6 +240,14 @@ class SegmentMoney:
     portfolio: pd.Series
     sub_segments: pd.DataFrame | None = None
 
+    def portfolio_frame(self) -> pd.DataFrame:
+        """:attr:`portfolio` as a one-row frame whose counts (``members``, ``orders``) are
+        whole numbers, as in :attr:`segments`: a Series of mixed numbers holds them as
+        floats, and an answer would say 3000.0 members."""
+        frame = self.portfolio.to_frame().T
+        counts = [c for c in ("members", "orders") if c in frame.columns]
+        return frame.astype(dict.fromkeys(counts, "int64")).reset_index(drop=True)
+
     @property
     def costs_known(self) -> bool:
         """Whether the cost of any of the year's revenue is known (or there is no revenue):
@@ -239,6 +258,21 @@ class SegmentMoney:
 def costs_known(portfolio: pd.Series) -> bool:
     """Whether the cost of any of ``portfolio``'s revenue is known (or there is none)."""
     return float(portfolio["costed_revenue"]) != 0.0 or float(portfolio["revenue"]) == 0.0
+
+
+def unknown_without_costs(frame: pd.DataFrame, known: bool) -> pd.DataFrame:
+    """``frame`` as it is published: its :data:`COST_DEPENDENT` columns missing (NaN: null
+    in JSON, an empty cell in CSV) when ``known`` is false.
+
+    The rollup keeps zeros so its levels stay additive; an answer for people or programs
+    must not, since a margin of 0 reads as "sold at cost" where the truth is "cost
+    unknown". ``known`` is :attr:`SegmentMoney.costs_known`; ``margin_coverage`` (0 when
+    no revenue had a known cost) stays in the frame as the reason.
+    """
+    if known:
+        return frame
+    present = [c for c in COST_DEPENDENT if c in frame.columns]
+    return frame.assign(**dict.fromkeys(present, np.nan))
 
 
 def segment_money(

@@ -216,6 +216,8 @@ class ResultsOptions:
         cost_per_contact: the cost of one contact for ROI, in place of the campaign's own
             (a campaign loaded from files, such as Hillstrom's, may record none).
         n_resamples: bootstrap resamples.
+        random_state: seed of the bootstrap resamples (``--seed``): the same seed gives
+            the same bootstrap intervals, so a result can be reproduced.
         start: the first day of the response window, in place of the campaign's start
             date; a date, a datetime or ``YYYY-MM-DD`` text, as ``as_of``.
         planned_holdout: the control share planned, for the sample-ratio check, in place
@@ -232,6 +234,7 @@ class ResultsOptions:
     n_resamples: int = 2_000
     start: AsOf | None = None
     planned_holdout: float | None = None
+    random_state: int = 0
 
 
 def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> CampaignResults:
@@ -252,6 +255,7 @@ def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> Cam
         min_segment_size=o.min_segment_size,
         cost_per_contact=o.cost_per_contact,
         n_resamples=o.n_resamples,
+        random_state=_seed(o.random_state),
         start=_day(o.start, "start"),
         planned_holdout=_planned_holdout(o.planned_holdout),
     )
@@ -268,6 +272,20 @@ def _planned_holdout(value: float | None) -> float | None:
     raise AdvisedInputError(
         f"the planned holdout must be a share strictly between 0 and 1; got {value}.",
         "Set {planned_holdout} to the control share the campaign was drawn with (e.g. 0.1).",
+    )
+
+
+def _seed(value: int) -> int:
+    """``random_state`` when it is a non-negative whole number, as the bootstrap needs.
+
+    Raises:
+        InputError: anything else; the advice names the option as the caller spells it.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise AdvisedInputError(
+        f"the seed of the bootstrap must be a non-negative whole number; got {value!r}.",
+        "Set {random_state} to 0 or more (the same seed gives the same intervals).",
     )
 
 

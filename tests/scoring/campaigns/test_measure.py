@@ -13,6 +13,7 @@ from segmint.exceptions import InputError, MartError
 from segmint.mart import Mart
 from segmint.models.experiments import welch_difference
 from segmint.scoring.campaigns import campaign_results
+from segmint.scoring.campaigns.measure import _srm
 
 
 def _independent(retailer: dict[str, pa.Table], campaign_id: str, days: int = 14) -> pd.DataFrame:
@@ -118,9 +119,21 @@ def test_srm_fires_on_a_deliberately_broken_split(synthetic: Mart) -> None:
     synthetic.con.insert("campaign_members", ibis.memtable(kept), overwrite=True)
     results = campaign_results(synthetic, "K003")
     assert results.srm is not None and results.srm.mismatch
-    assert any("sample-ratio mismatch" in note for note in results.notes)
+    note = next(note for note in results.notes if "sample-ratio mismatch" in note)
+    share = results.n_control / (results.n_target + results.n_control)
+    planned = results.planned_holdout
+    assert planned is not None
+    found = f"the control group is {share:.1%} of the members, not the {planned:.1%} holdout "
+    assert found + "recorded for the campaign" in note, note
+    # the planned share is a cause to rule out first, named as both callers set it
+    assert "(planned_holdout=SHARE, --planned-holdout SHARE)" in note
     fair = campaign_results(synthetic, "K001")
     assert fair.srm is not None and not fair.srm.mismatch
+    assert not any("sample-ratio" in note for note in fair.notes)
+    wrong = campaign_results(synthetic, "K001", planned_holdout=0.9)
+    assert wrong.srm is not None and wrong.srm.mismatch
+    note = next(note for note in wrong.notes if "sample-ratio mismatch" in note)
+    assert "not the 90.0% holdout given (planned_holdout=0.9, --planned-holdout 0.9)" in note
 
 
 def test_cuped_uses_the_pre_period_and_reports_its_reduction(synthetic: Mart) -> None:
@@ -144,3 +157,13 @@ def test_errors_name_the_problem(synthetic: Mart) -> None:
         campaign_results(synthetic, "K001", segmentation="latent", min_segment_size=0)
     with pytest.raises(InputError, match="at least 1 day"):
         campaign_results(synthetic, "K001", window_days=0)
+
+
+def test_a_skipped_sample_ratio_check_names_the_setting_that_runs_it() -> None:
+    notes: list[str] = []
+    assert _srm(np.array([True, True, False]), None, notes) is None
+    assert notes == [
+        "no planned holdout recorded for this campaign: sample-ratio check skipped; give the "
+        "control share it was drawn with (planned_holdout=SHARE, --planned-holdout SHARE) to "
+        "check it"
+    ]

@@ -105,6 +105,27 @@ def campaign_tracking(
 MinSegmentSize = Annotated[
     int, Query(ge=2, le=10_000_000, description="Members each group needs in a segment.")
 ]
+CostPerContact = Annotated[
+    float | None,
+    Query(ge=0, le=1e9, description="Cost of one contact, for ROI (default: the campaign's)."),
+]
+PlannedHoldout = Annotated[
+    float | None,
+    Query(
+        gt=0,
+        lt=1,
+        description="Control share planned, for the sample-ratio check (default: the campaign's).",
+    ),
+]
+RandomState = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=2**32 - 1,
+        description="Seed of the bootstrap intervals (`--seed`): the same seed gives the same "
+        "result.",
+    ),
+]
 
 
 @router.get(
@@ -127,18 +148,31 @@ def campaign_results(
     segmentation: Name = None,
     attribute: Name = None,
     min_segment_size: MinSegmentSize = MIN_SEGMENT_SIZE,
+    cost_per_contact: CostPerContact = None,
+    planned_holdout: PlannedHoldout = None,
+    random_state: RandomState = 0,
     start: Day = None,
     end: Day = None,
     format: FormatParam = ReportFormat.json,
 ) -> Response | dict[str, Any]:
-    """The campaign measured: ``segmint campaign results NAME --format json``; CSV: the lift
-    per segment (needs ``segmentation`` or ``attribute``). ``start`` and ``end``, the
-    tracking page's date range, answer 400 when the campaign does not start in it."""
+    """The campaign measured: ``segmint campaign results NAME --format json``, with its
+    options of the same names (``random_state`` is ``--seed``); CSV: the lift per segment
+    (needs ``segmentation`` or ``attribute``). ``start`` and ``end``, the tracking page's
+    date range, answer 400 when the campaign does not start in it."""
     if format == ReportFormat.csv and segmentation is None and attribute is None:
         raise InputError(
             "the CSV lists the lift per segment: add segmentation=NAME or attribute=NAME."
         )
-    options = ResultsOptions(window_days, pre_days, segmentation, attribute, min_segment_size)
+    options = ResultsOptions(
+        window_days,
+        pre_days,
+        segmentation,
+        attribute,
+        min_segment_size,
+        cost_per_contact=cost_per_contact,
+        planned_holdout=planned_holdout,
+        random_state=random_state,
+    )
     results = management.measured(dashboard, mart, campaign, options)
     if start or end:
         management.check_started(results, start, end)

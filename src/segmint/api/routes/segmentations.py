@@ -10,7 +10,13 @@ from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep, Viewer
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.schemas import SegmentationDetail, SegmentationList, SegmentationSummary
+from segmint.api.schemas import (
+    PortfolioMoney,
+    SegmentationDetail,
+    SegmentationList,
+    SegmentationSummary,
+)
+from segmint.insight.money import unknown_without_costs
 from segmint.mart import Mart
 from segmint.serving.frames import records
 from segmint.views.dashboard import Dashboard, no_personas_message
@@ -79,10 +85,11 @@ def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> Segm
     stored = dashboard.segmentations(mart)
     summary = stored[stored.segmentation == name].iloc[0]
     personas = dashboard.personas(mart, name, day)
-    segments: list[dict[str, Any]] = records(result.overview)
+    known = result.money.costs_known
+    segments: list[dict[str, Any]] = records(unknown_without_costs(result.overview, known))
     for row in segments:
         row["persona"] = personas.get(str(row["segment"]))
-    portfolio = records(result.money.portfolio.to_frame().T)[0]
+    portfolio = records(unknown_without_costs(result.money.portfolio_frame(), known))[0]
     return SegmentationDetail(
         segmentation=name,
         version=int(summary.version),
@@ -90,7 +97,8 @@ def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> Segm
         as_of=day,
         dates=dashboard.dates(mart, name),
         n_base=result.n_base,
-        portfolio=portfolio,
+        costs_known=known,
+        portfolio=PortfolioMoney.model_validate(portfolio),
         segments=segments,  # type: ignore[arg-type]
         distinguishing=records(result.distinguishing),
         statistics=records(result.statistics),

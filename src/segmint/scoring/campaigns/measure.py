@@ -138,11 +138,9 @@ def campaign_results(
         window_days: days from the start in which responses count.
         pre_days: length of the pre-period for CUPED; ``window_days`` by default.
         start: overrides the campaign's ``start_date``.
-        segmentation, attribute: report lifts per segment of this stored segmentation, or
-            per value of this customer attribute.
+        segmentation, attribute: lifts per segment of a stored segmentation, or per attribute value.
         min_segment_size: members each group needs in a segment to report its lift.
-        cost_per_contact, planned_holdout: override the campaign's own (for ROI, for the
-            SRM check); a missing cost counts as 0.
+        cost_per_contact, planned_holdout: the campaign's own by default; no cost is 0.
         n_resamples, random_state: bootstrap resamples (at least 1,000) and their seed.
 
     Raises:
@@ -169,13 +167,15 @@ def campaign_results(
         n_target=int(target.sum()),
         n_control=int((~target).sum()),
         planned_holdout=holdout,
-        srm=_srm(target, holdout, notes),
+        srm=_srm(target, holdout, notes, given=planned_holdout is not None),
         lift=lifts,
         segment_by=segment_by,
         segments=segments,
         roi=_roi(lifts, _given(cost_per_contact, row, "cost_per_contact"), notes),
         compliance=_compliance(outcomes, lifts["conversion"].welch, target),
         notes=tuple(notes),
+        n_resamples=n_resamples,
+        random_state=random_state,
     )
 
 
@@ -279,19 +279,45 @@ def _groups(frame: pa.Table, campaign_id: str) -> np.ndarray:
     return target
 
 
-def _srm(target: np.ndarray, holdout: float | None, notes: list[str]) -> SampleRatioCheck | None:
-    """The sample-ratio check against the planned holdout (None without one), with its note."""
+def _srm(
+    target: np.ndarray, holdout: float | None, notes: list[str], *, given: bool = False
+) -> SampleRatioCheck | None:
+    """The sample-ratio check against the planned holdout (None without one), with its note.
+
+    The note names the setting that gives the planned share (``planned_holdout``,
+    ``--planned-holdout``): a missing plan, or a plan recorded (or given) with another share
+    than the campaign was drawn with, is a cause of a mismatch that no data problem explains.
+    ``given``: the holdout is the caller's, not the campaign's record."""
     if holdout is None:
-        notes.append("no planned holdout recorded for this campaign: sample-ratio check skipped")
+        notes.append(
+            "no planned holdout recorded for this campaign: sample-ratio check skipped; give "
+            "the control share it was drawn with (planned_holdout=SHARE, --planned-holdout "
+            "SHARE) to check it"
+        )
         return None
     n_target, n_control = int(target.sum()), int((~target).sum())
     srm = sample_ratio_check([n_target, n_control], [1.0 - holdout, holdout])
     if srm.mismatch:
         notes.append(
-            f"sample-ratio mismatch (p = {srm.p_value:.2g}): the groups are not the planned "
-            f"{holdout:.0%} holdout; do not trust these lifts until the cause is found"
+            _mismatch_note(srm.p_value, holdout, n_control / (n_target + n_control), given)
         )
     return srm
+
+
+def _mismatch_note(p_value: float, holdout: float, observed: float, given: bool) -> str:
+    """The note of a sample-ratio mismatch: the shares planned and found, and the planned
+    share as the first thing to check (``given``: the caller gave it)."""
+    source = (
+        f"given (planned_holdout={holdout:g}, --planned-holdout {holdout:g})"
+        if given
+        else "recorded for the campaign"
+    )
+    return (
+        f"sample-ratio mismatch (p = {p_value:.2g}): the control group is {observed:.1%} of "
+        f"the members, not the {holdout:.1%} holdout {source}; if the campaign was drawn "
+        "with another control share, measure against that one (planned_holdout=SHARE, "
+        "--planned-holdout SHARE), otherwise do not trust these lifts until the cause is found"
+    )
 
 
 NO_COST_NOTE = "no cost per contact recorded: ROI assumes contacts were free"

@@ -146,6 +146,8 @@ class CampaignResults:
         roi: incremental money and ROI after contact costs.
         compliance: reach and contamination (None when no event names the campaign).
         notes: plain-language caveats (mismatch, unknown margins, skipped checks).
+        n_resamples, random_state: the bootstrap's resamples and seed: the same data,
+            options and seed give the same intervals.
     """
 
     campaign: str
@@ -162,6 +164,8 @@ class CampaignResults:
     roi: CampaignReturn
     compliance: Compliance | None
     notes: tuple[str, ...]
+    n_resamples: int = 2_000
+    random_state: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the results (see the module docstring)."""
@@ -182,6 +186,7 @@ class CampaignResults:
             "roi": _roi(self.roi),
             "compliance": None if self.compliance is None else _compliance(self.compliance),
             "notes": list(self.notes),
+            "bootstrap": {"n_resamples": self.n_resamples, "random_state": self.random_state},
         }
 
 
