@@ -291,7 +291,10 @@ def test_create_keeps_the_uplift_top_share_and_shows_its_power(shop: Segmint) ->
     assert payload["power"]["mde"] > 0 and payload["baseline_rate"] is not None
     human = shop(*args[:2], "next-human", *args[3:])
     assert "uplift selection: the top 30%" in human.stdout
-    assert "power: baseline response" in " ".join(human.stdout.split())
+    said = " ".join(human.stdout.split())
+    assert "power: baseline response" in said
+    relative = payload["power"]["mde_relative"]
+    assert f"({relative:+.1%} relative to the baseline) at 80% power" in said
 
 
 def test_errors_are_one_line(shop: Segmint) -> None:

@@ -83,11 +83,16 @@ def print_created(created: CreatedCampaign) -> None:
         p = created.power
         out.print(
             f"power: baseline response {created.baseline_rate:.2%} over the window; this split "
-            f"detects an absolute lift of {number(p.mde)} ({number(p.mde_relative, 3)} "
-            "relative) at 80% power",
+            f"detects an absolute lift of {number(p.mde)} ({_relative(p.mde_relative)} "
+            "relative to the baseline) at 80% power",
             highlight=False,
         )
     notes(created.notes)
+
+
+def _relative(share: float | None) -> str:
+    """A lift relative to the baseline as a signed percentage (+492.8%), "—" when unknown."""
+    return "—" if share is None or share != share else f"{share:+.1%}"
 
 
 def print_power(result: PowerResult) -> None:

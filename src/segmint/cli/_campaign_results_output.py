@@ -40,14 +40,29 @@ def print_results(results: CampaignResults) -> None:
     _print_compliance(payload)
     _print_segments(payload)
     roi = payload["roi"]
-    out.print(
-        f"ROI ({roi['basis']}): incremental revenue {number(roi['incremental_revenue'], 2)} "
-        f"{interval(roi['incremental_revenue_ci95'], 2)}, contact cost "
-        f"{number(roi['contact_cost'], 2)}, net {number(roi['net_return'], 2)}, "
-        f"ROI {number(roi['roi'], 2)} {interval(roi['roi_ci95'], 2)}",
-        highlight=False,
-    )
+    out.print(roi_line(roi), highlight=False)
     notes(cli_notes(results.notes))
+
+
+def roi_line(roi: dict[str, Any]) -> str:
+    """The return on the campaign in one line: incremental revenue, and incremental margin
+    too when the net return is computed on margin (net = incremental margin - contact cost,
+    so the line shows the figure the net follows from)."""
+    parts = [
+        f"incremental revenue {number(roi['incremental_revenue'], 2)} "
+        f"{interval(roi['incremental_revenue_ci95'], 2)}"
+    ]
+    if roi["basis"] == "margin":
+        parts.append(
+            f"incremental margin {number(roi['incremental_margin'], 2)} "
+            f"{interval(roi['incremental_margin_ci95'], 2)}"
+        )
+    parts += [
+        f"contact cost {number(roi['contact_cost'], 2)}",
+        f"net {number(roi['net_return'], 2)} {interval(roi['net_return_ci95'], 2)}",
+        f"ROI {number(roi['roi'], 2)} {interval(roi['roi_ci95'], 2)}",
+    ]
+    return f"ROI ({roi['basis']}): " + ", ".join(parts)
 
 
 def cli_notes(measured: tuple[str, ...]) -> list[str]:
