@@ -18,7 +18,7 @@ from typing import Any
 import ibis
 
 from segmint.exceptions import MartError, SegmintError
-from segmint.mart import TABLES, Mart
+from segmint.mart import TABLES, Mart, segment_versions
 from segmint.segmentation import builds
 from segmint.segmentation.runs import keep_runs, last_date
 
@@ -276,10 +276,6 @@ def version_as_of(mart: Mart, name: str, as_of: datetime.date) -> int:
 
 
 def _version_with(mart: Mart, name: str, as_of: datetime.date) -> int | None:
-    """The most recently stored version of ``name`` with results as of ``as_of``, if any."""
-    a = mart.table("assignments")
-    has = a.filter((a.segmentation == name) & (a.as_of == as_of)).select("version").distinct()
-    defs = mart.table("segmentations")
-    mine = defs.filter(defs.segmentation == name).semi_join(has, "version")
-    found = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
-    return int(found.version.iloc[0]) if len(found) else None
+    """The most recently stored version of ``name`` with results as of ``as_of``, if any:
+    the rule every reader shares (:mod:`segmint.mart.segment_versions`)."""
+    return segment_versions.version_on(mart, name, as_of)
