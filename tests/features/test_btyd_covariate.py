@@ -55,6 +55,8 @@ def test_on_a_date_two_versions_share_the_one_stored_last_is_read(mart: Mart) ->
     assert covariate(mart, FEB) == ["v1 again"]
     save(mart, "2", JAN, "v2 again")
     assert covariate(mart, FEB) == ["v2 again"]
+    save(mart, "3", dt.date(2023, 12, 31), "v3 dec")  # stored last, but no results in January
+    assert covariate(mart, FEB) == ["v2 again"]
 
 
 def test_an_unknown_segmentation_lists_the_stored_ones(mart: Mart) -> None:

@@ -96,8 +96,9 @@ def save(
 def check_name(mart: Mart, name: str, kind: str) -> None:
     """Refuse a blank name, and a name already stored for another kind of segmentation.
 
-    Readers (profiles, hybrid rules, campaigns, the dashboard) take a name's latest version,
-    so rules stored as ``rfm`` would silently stand in for the RFM segments everywhere.
+    Readers (profiles, hybrid rules, campaigns, the dashboard) read a name's latest results
+    whatever their version, so rules stored as ``rfm`` would silently stand in for the RFM
+    segments everywhere.
     :func:`save` checks it; every use case that stores a segmentation calls it first too,
     before building features or fitting anything, so a taken name costs one small query.
 
