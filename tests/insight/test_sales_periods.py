@@ -1,20 +1,25 @@
-"""The calendar of the sales reports: whole periods, the default range, bad input."""
+"""The calendar of the sales reports: whole periods, the default range, bad input, and the
+stored segments a purchase is counted in."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import pytest
 
 from segmint.exceptions import InputError
 from segmint.insight.sales_periods import (
     SalesRange,
+    SegmentsUsed,
     next_period,
     period_start,
     previous_period,
     sales_range,
+    with_segments,
 )
-from segmint.mart import Mart
+from segmint.mart import Mart, connect
+from segmint.segmentation import store
 
 
 def test_weeks_start_on_monday_and_months_on_the_first() -> None:
@@ -51,3 +56,40 @@ def test_bad_input_is_explained(mart: Mart) -> None:
         sales_range(mart, None, dt.date(9999, 12, 31), "month")
     with pytest.raises(InputError, match="ends"):
         sales_range(mart, dt.date(2024, 5, 1), dt.date(2024, 4, 1), "month")
+
+
+def _save(mart: Mart, version: str, day: dt.date, segment: str) -> None:
+    """Store customer c1 of ``tiers`` in ``segment`` as of ``day`` under definition ``version``."""
+    one = ibis.memtable({"customer_id": ["c1"], "segment": [segment]})
+    store.save(mart, "tiers", "rules", {"v": version}, day, one)
+
+
+def _segments(mart: Mart, membership: str, *days: dt.date) -> tuple[list[str], SegmentsUsed]:
+    """The segment of c1's purchases on ``days`` (at noon), and the segments used."""
+    stamps = [dt.datetime.combine(d, dt.time(12)) for d in days]
+    purchases = ibis.memtable({"customer_id": ["c1"] * len(days), "order_ts": stamps})
+    labelled, used = with_segments(mart, purchases, "tiers", membership)
+    return labelled.order_by("order_ts").to_pandas().segment.tolist(), used
+
+
+def test_each_date_is_read_in_the_version_the_store_reads_it_in() -> None:
+    """Version 2 (stored last) was run as of January only: March's results of version 1
+    are the latest, and each date's segments are those of the version stored last then."""
+    jan, feb, mar = dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31)
+    with connect(":memory:") as mart:
+        _save(mart, "1", feb, "v1 feb")
+        _save(mart, "1", mar, "v1 mar")
+        _save(mart, "2", jan, "v2 jan")
+        days = (dt.date(2024, 2, 10), dt.date(2024, 3, 10), dt.date(2024, 4, 5))
+        fixed, used = _segments(mart, "fixed", *days)
+        assert fixed == ["v1 mar"] * 3
+        assert (used.version, used.as_of, used.versions) == (1, (mar,), (1,))
+        at_purchase, used = _segments(mart, "at_purchase", *days)
+        assert at_purchase == ["v2 jan", "v1 feb", "v1 mar"]
+        assert (used.as_of, used.versions, used.version) == ((jan, feb, mar), (2, 1, 1), 1)
+        assert used.as_dict()["versions"] == [2, 1, 1]
+        _save(mart, "2", feb, "v2 feb")  # both versions have February: 2 stored last
+        assert _segments(mart, "at_purchase", *days)[0] == ["v2 jan", "v2 feb", "v1 mar"]
+        fixed_feb = with_segments(mart, ibis.memtable({"customer_id": ["c1"]}), "tiers", as_of=feb)
+        assert fixed_feb[0].to_pandas().segment.tolist() == ["v2 feb"]
+        assert fixed_feb[1].versions == (2,)

@@ -86,6 +86,17 @@ def test_without_a_date_pages_read_the_latest_results_of_any_version(mart: Mart)
     assert board.segments(mart, "beta", day) == ["B2", "B3"]
 
 
+def test_a_date_on_or_before_reads_the_latest_results_of_any_version(mart: Mart) -> None:
+    """Exports that take any date (the API's audience download) choose it as pages do: a
+    changed definition run as of EARLIER only does not hide DAY's results."""
+    frame = pd.DataFrame({"customer_id": ["a"], "segment": ["New"]})
+    store.save(mart, "beta", "rules", {"changed": 1}, EARLIER, ibis.memtable(frame))
+    board = Dashboard()
+    assert board.latest_on_or_before(mart, "beta", "2024-07-31") == DAY
+    assert board.latest_on_or_before(mart, "beta", "2024-05-01") == EARLIER
+    assert board.version(mart, "beta", EARLIER) == 2
+
+
 def test_resolve_dates(mart: Mart) -> None:
     board = Dashboard()
     assert board.dates(mart, "beta") == [EARLIER, DAY]

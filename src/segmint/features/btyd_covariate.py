@@ -4,7 +4,9 @@ A covariate is named the way users think of it: a column of the ``customers`` ta
 (``acquisition_channel``, ``region``, ``country``, ``city``, ``gender``) or
 ``segment:NAME``, each customer's segment in the stored segmentation ``NAME`` on its
 latest date up to the as-of date (so a backtest never sees a segment computed from the
-holdout). Customers without a value get none here; the model counts them as
+holdout): the latest date of any version, read in the version stored most recently
+among those with results that day, as every reader of segments chooses
+(:mod:`segmint.mart.segment_versions`). Customers without a value get none here; the model counts them as
 ``unknown`` (:func:`segmint.models.covariates.encode_groups`).
 """
 
@@ -14,10 +16,9 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 from segmint.exceptions import InputError, MartError
-from segmint.mart import Mart
+from segmint.mart import Mart, fetch, segment_versions
 
 COVARIATE = "covariate"
 """The column the covariate's value is put in."""
@@ -58,16 +59,20 @@ def covariate_values(mart: Mart, covariate: str, day: dt.date) -> ir.Table:
         customers = mart.table("customers")
         return customers.select("customer_id", **{COVARIATE: customers[key].cast("string")})
     name = key.removeprefix(SEGMENT_PREFIX)
-    a = mart.table("assignments")
-    mine = a.filter((a.segmentation == name) & (a.version == _latest_version(mart, name)))
-    mine = mine.filter(mine.as_of <= day)
-    latest = mine.as_of.max().execute()
-    if latest is None or pd.isna(latest):
+    _check_stored(mart, name)
+    latest = segment_versions.latest_date(mart, name, day)
+    version = None if latest is None else segment_versions.version_on(mart, name, latest)
+    if latest is None or version is None:
         raise MartError(
             f"segmentation '{name}' has no assignments up to {day}, so it cannot split a CLV "
             f"model fitted as of that day. Run `segmint segment … --as-of {day}` first."
         )
-    at = mine.filter(mine.as_of == ibis.literal(pd.Timestamp(latest).date()))
+    a = mart.table("assignments")
+    at = a.filter(
+        (a.segmentation == name)
+        & (a.version == version)
+        & (a.as_of == ibis.literal(latest, "date"))
+    )
     return at.select("customer_id", **{COVARIATE: at.segment})
 
 
@@ -79,19 +84,16 @@ def with_covariate(mart: Mart, table: ir.Table, covariate: str, day: dt.date) ->
     return joined.select(*table.columns, COVARIATE)
 
 
-def _latest_version(mart: Mart, name: str) -> int:
-    """The version of segmentation ``name`` stored last (as ``segmint segments`` shows it).
+def _check_stored(mart: Mart, name: str) -> None:
+    """Refuse a segmentation ``name`` that is not stored.
 
     Raises:
         MartError: no segmentation of that name; lists those stored.
     """
     defs = mart.table("segmentations")
-    mine = defs.filter(defs.segmentation == name)
-    last = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
-    if last.empty:
-        known = sorted(defs.segmentation.execute().unique())
+    known = sorted(set(fetch.values(defs.segmentation)))
+    if name not in known:
         raise MartError(
             f"no segmentation named '{name}' to use as a covariate; stored: "
             f"{', '.join(known) or 'none yet'}"
         )
-    return int(last.version.iloc[0])

@@ -17,6 +17,9 @@ a whole one without being told.
   "what did the segment of that time buy". Purchases before the first stored date take
   the first stored segments, and the report says how many did.
 
+Each stored date is read in the version every reader of segments reads it in: the one
+stored most recently among the versions with results that day
+(:mod:`segmint.mart.segment_versions`), and the latest date is that of any version.
 Customers a segmentation does not cover are in the segment :data:`NOT_SEGMENTED`.
 """
 
@@ -34,7 +37,8 @@ import pandas as pd
 from segmint.exceptions import InputError
 from segmint.features.asof import default_as_of, end_of
 from segmint.features.orders import order_values
-from segmint.mart import Mart
+from segmint.mart import Mart, segment_versions
+from segmint.mart.fetch import rows
 from segmint.segmentation import store
 
 Period = Literal["week", "month"]
@@ -149,12 +153,15 @@ def dated_purchases(mart: Mart, since: dt.date, last: dt.date, period: Period) -
 
 @dataclass(frozen=True)
 class SegmentsUsed:
-    """Which stored segments a report used: the segmentation, version and date(s)."""
+    """Which stored segments a report used: the segmentation, the date(s) and the version
+    read as of each (``versions``, one per date of ``as_of``; ``version`` is the last
+    date's)."""
 
     segmentation: str
     version: int
     membership: Membership
     as_of: tuple[dt.date, ...]
+    versions: tuple[int, ...]
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready mapping."""
@@ -163,6 +170,7 @@ class SegmentsUsed:
             "version": self.version,
             "membership": self.membership,
             "as_of": [d.isoformat() for d in self.as_of],
+            "versions": list(self.versions),
         }
 
 
@@ -174,6 +182,10 @@ def with_segments(
     as_of: dt.date | None = None,
 ) -> tuple[ir.Table, SegmentsUsed]:
     """``purchases`` with each one's ``segment`` (see the module docstring).
+
+    Each stored date is read in the version :func:`segmint.segmentation.store.assignments`
+    reads it in: the one stored most recently among those with results that day; without
+    ``as_of`` the latest date is that of any version.
 
     Args:
         mart: the open mart.
@@ -188,15 +200,16 @@ def with_segments(
     """
     if membership not in MEMBERSHIPS:
         raise InputError(f"membership must be one of {', '.join(MEMBERSHIPS)}; got {membership!r}.")
-    version = store.definition(mart, segmentation).version
-    dates = store.as_of_dates(mart, segmentation, version)
+    dates = store.as_of_dates(mart, segmentation)
     if membership == "fixed" or not dates:
-        labels = store.assignments(mart, segmentation, as_of, version)
+        labels = store.assignments(mart, segmentation, as_of)
         day = as_of if as_of is not None else dates[-1]
+        version = store.version_as_of(mart, segmentation, day)
         joined = purchases.left_join(labels, "customer_id")
-        used = SegmentsUsed(segmentation, version, "fixed", (day,))
+        used = SegmentsUsed(segmentation, version, "fixed", (day,), (version,))
         return _labelled(joined, purchases), used
-    labels = _validity(mart, segmentation, version, dates)
+    chosen = segment_versions.chosen_versions(mart, segmentation)
+    labels = _validity(mart, segmentation, chosen, dates)
     joined = purchases.left_join(
         labels,
         [
@@ -205,8 +218,9 @@ def with_segments(
             purchases.order_ts < labels.valid_to,
         ],
     )
+    versions = _versions(chosen, dates)
     return _labelled(joined, purchases), SegmentsUsed(
-        segmentation, version, "at_purchase", tuple(dates)
+        segmentation, versions[-1], "at_purchase", tuple(dates), versions
     )
 
 
@@ -214,9 +228,10 @@ def _labelled(joined: ir.Table, purchases: ir.Table) -> ir.Table:
     return joined.select(*purchases.columns, segment=joined.segment.fill_null(NOT_SEGMENTED))
 
 
-def _validity(mart: Mart, segmentation: str, version: int, dates: list[dt.date]) -> ir.Table:
-    """Stored assignments with the times they hold: from the day after their date to the
-    day after the next stored date (the first from the far past, the last to the far future)."""
+def _validity(mart: Mart, segmentation: str, chosen: ir.Table, dates: list[dt.date]) -> ir.Table:
+    """Stored assignments, each date's in its ``chosen`` version, with the times they hold:
+    from the day after their date to the day after the next stored date (the first from
+    the far past, the last to the far future)."""
     froms = [_FAR_PAST] + [
         dt.datetime.combine(d + dt.timedelta(days=1), dt.time()) for d in dates[1:]
     ]
@@ -226,8 +241,14 @@ def _validity(mart: Mart, segmentation: str, version: int, dates: list[dt.date])
         schema={"as_of": "date", "valid_from": "timestamp", "valid_to": "timestamp"},
     )
     a = mart.table("assignments")
-    mine = a.filter((a.segmentation == segmentation) & (a.version == version))
+    mine = a.filter(a.segmentation == segmentation).semi_join(chosen, ["as_of", "version"])
     return mine.join(spans, "as_of").select("customer_id", "segment", "valid_from", "valid_to")
+
+
+def _versions(chosen: ir.Table, dates: list[dt.date]) -> tuple[int, ...]:
+    """The version ``chosen`` reads as of each of ``dates``, in their order."""
+    found = {store.pd_date(r["as_of"]): int(r["version"]) for r in rows(chosen)}
+    return tuple(found[d] for d in dates)
 
 
 def before_first(used: SegmentsUsed) -> dt.datetime | None:

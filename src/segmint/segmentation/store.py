@@ -18,7 +18,7 @@ from typing import Any
 import ibis
 
 from segmint.exceptions import MartError, SegmintError
-from segmint.mart import TABLES, Mart
+from segmint.mart import TABLES, Mart, segment_versions
 from segmint.segmentation import builds
 from segmint.segmentation.runs import keep_runs, last_date
 
@@ -96,8 +96,9 @@ def save(
 def check_name(mart: Mart, name: str, kind: str) -> None:
     """Refuse a blank name, and a name already stored for another kind of segmentation.
 
-    Readers (profiles, hybrid rules, campaigns, the dashboard) take a name's latest version,
-    so rules stored as ``rfm`` would silently stand in for the RFM segments everywhere.
+    Readers (profiles, hybrid rules, campaigns, the dashboard) read a name's latest results
+    whatever their version, so rules stored as ``rfm`` would silently stand in for the RFM
+    segments everywhere.
     :func:`save` checks it; every use case that stores a segmentation calls it first too,
     before building features or fitting anything, so a taken name costs one small query.
 
@@ -276,10 +277,6 @@ def version_as_of(mart: Mart, name: str, as_of: datetime.date) -> int:
 
 
 def _version_with(mart: Mart, name: str, as_of: datetime.date) -> int | None:
-    """The most recently stored version of ``name`` with results as of ``as_of``, if any."""
-    a = mart.table("assignments")
-    has = a.filter((a.segmentation == name) & (a.as_of == as_of)).select("version").distinct()
-    defs = mart.table("segmentations")
-    mine = defs.filter(defs.segmentation == name).semi_join(has, "version")
-    found = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
-    return int(found.version.iloc[0]) if len(found) else None
+    """The most recently stored version of ``name`` with results as of ``as_of``, if any:
+    the rule every reader shares (:mod:`segmint.mart.segment_versions`)."""
+    return segment_versions.version_on(mart, name, as_of)

@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import ibis
 import pandas as pd
 
 from segmint.exceptions import InputError, MartError, SegmintError
@@ -431,9 +430,4 @@ def no_personas_message(segmentation: str) -> str:
 
 def store_version(mart: Mart, segmentation: str, day: dt.date) -> int:
     """The version :func:`segmint.segmentation.store.assignments` reads as of ``day``."""
-    a = mart.table("assignments")
-    has = a.filter((a.segmentation == segmentation) & (a.as_of == day)).select("version").distinct()
-    defs = mart.table("segmentations")
-    mine = defs.filter(defs.segmentation == segmentation).semi_join(has, "version")
-    latest = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1).execute()
-    return int(latest.version.iloc[0])
+    return store.version_as_of(mart, segmentation, day)

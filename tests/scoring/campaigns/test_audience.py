@@ -9,9 +9,10 @@ import pyarrow as pa
 import pytest
 
 from segmint.exceptions import InputError, MartError
-from segmint.mart import Mart
+from segmint.mart import Mart, connect
 from segmint.scoring.campaigns import SUPPRESSIONS_TABLE, eligible_audience
-from segmint.scoring.campaigns.audience import stored_run
+from segmint.scoring.campaigns.audience import StoredRun, segment_labels, stored_run
+from segmint.segmentation import store
 
 
 def _expected(retailer: dict[str, pa.Table], types: set[str], channel: str) -> set[str]:
@@ -102,3 +103,32 @@ def test_a_suppressions_table_without_ids_says_which_list_it_is(synthetic: Mart)
         "the suppression list of forgotten people) needs a customer_id column and may have a "
         "channel; found ['cust']. Create it again with those columns."
     )
+
+
+def _save(mart: Mart, definition: dict[str, str], day: dt.date, segment: str) -> None:
+    """Store customer c1 of segmentation ``tiers`` in ``segment`` as of ``day``."""
+    one = ibis.memtable({"customer_id": ["c1"], "segment": [segment]})
+    store.save(mart, "tiers", "rules", definition, day, one)
+
+
+def test_the_run_is_the_latest_date_of_any_version_read_as_the_store_reads_it() -> None:
+    """A changed definition (version 2, stored last) run only as of January does not hide
+    March's results of version 1; on a date both have, the one stored last is read."""
+    jan, feb, mar = dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31)
+    with connect(":memory:") as mart:
+        _save(mart, {"v": "1"}, feb, "v1 feb")
+        _save(mart, {"v": "1"}, mar, "v1 mar")
+        _save(mart, {"v": "2"}, jan, "v2 jan")
+        assert stored_run(mart, "tiers") == StoredRun("tiers", 1, mar)
+        assert stored_run(mart, "tiers", dt.date(2024, 4, 30)) == StoredRun("tiers", 1, mar)
+        assert stored_run(mart, "tiers", dt.date(2024, 2, 10)) == StoredRun("tiers", 2, jan)
+        labels = segment_labels(mart, stored_run(mart, "tiers")).to_pandas()
+        assert (
+            labels.segment.tolist() == store.assignments(mart, "tiers").to_pandas().segment.tolist()
+        )
+        _save(mart, {"v": "2"}, mar, "v2 mar")  # both versions have March: 2 stored last
+        assert stored_run(mart, "tiers") == StoredRun("tiers", 2, mar)
+        with pytest.raises(
+            MartError, match=rf"on or before 2024-01-01; its earliest are as of {jan}\."
+        ):
+            stored_run(mart, "tiers", dt.date(2024, 1, 1))

@@ -4,8 +4,9 @@ The audience is fixed *before* randomising, so target and control are drawn from
 same eligible customers and the control group is a fair comparison:
 
 1. **Segments.** Customers whose stored segment in segmentation ``S`` is one of the
-   chosen ones, as of the latest stored date (or the latest on or before ``as_of``), in
-   the version stored last.
+   chosen ones, as of the latest stored date of any version (or the latest on or before
+   ``as_of``), in the version stored most recently among those with results that day
+   (:mod:`segmint.mart.segment_versions`, the choice every reader of segments makes).
 2. **Suppression.** Customers on a suppression list are removed
    (:func:`~segmint.scoring.campaigns.exclusions.not_suppressed`, the one hook for
    suppression lists), and callers can pass their own list (``suppressed=``).
@@ -28,8 +29,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.exceptions import AdvisedInputError, InputError, MartError
-from segmint.mart import Mart
-from segmint.mart.fetch import rows, scalar, values
+from segmint.mart import Mart, segment_versions
+from segmint.mart.fetch import rows, values
 from segmint.scoring.campaigns.exclusions import consenting, not_suppressed
 
 
@@ -84,46 +85,37 @@ class Audience:
 def stored_run(mart: Mart, segmentation: str, as_of: dt.date | None = None) -> StoredRun:
     """The latest stored result of ``segmentation`` (on or before ``as_of`` when given).
 
-    Uses the version stored last, like every other reader of segments.
+    The date is the latest with results of any version, and the version the one stored
+    most recently among those with results that day, as every reader of segments chooses
+    (:mod:`segmint.mart.segment_versions`).
 
     Raises:
         MartError: no such segmentation, or no result on or before ``as_of``.
     """
     defs = mart.table("segmentations")
-    mine = defs.filter(defs.segmentation == segmentation).select("version", "updated_at")
-    found = rows(mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).limit(1))
-    if not found:
-        known = sorted(set(values(defs.segmentation)))
+    known = sorted(set(values(defs.segmentation)))
+    if segmentation not in known:
         raise MartError(
             f"no segmentation named '{segmentation}'; stored: {', '.join(known) or 'none yet'}. "
             "Run a segmentation first (e.g. `segmint segment rfm`)."
         )
-    version = int(found[0]["version"])
-    a = mart.table("assignments")
-    runs = a.filter((a.segmentation == segmentation) & (a.version == version))
-    if as_of is not None:
-        runs = runs.filter(runs.as_of <= ibis.literal(as_of, "date"))
-    latest = scalar(runs.as_of.max())
-    if latest is None:
-        raise _none_stored(mart, segmentation, version, as_of)
+    latest = segment_versions.latest_date(mart, segmentation, as_of)
+    version = None if latest is None else segment_versions.version_on(mart, segmentation, latest)
+    if latest is None or version is None:
+        raise _none_stored(mart, segmentation, as_of)
     return StoredRun(segmentation, version, latest)
 
 
-def _none_stored(mart: Mart, segmentation: str, version: int, as_of: dt.date | None) -> MartError:
+def _none_stored(mart: Mart, segmentation: str, as_of: dt.date | None) -> MartError:
     """The error of a segmentation with no results (on or before ``as_of``): it names the
     earliest stored date, the one a date given must not precede."""
-    a = mart.table("assignments")
-    mine = a.filter((a.segmentation == segmentation) & (a.version == version))
-    earliest = scalar(mine.as_of.min())
+    earliest = segment_versions.earliest_date(mart, segmentation)
     if as_of is None or earliest is None:
-        return MartError(
-            f"segmentation '{segmentation}' (version {version}) has no stored results; "
-            "run it first."
-        )
+        return MartError(f"segmentation '{segmentation}' has no stored results; run it first.")
     return MartError(
-        f"segmentation '{segmentation}' (version {version}) has no stored results on or "
-        f"before {as_of}; its earliest are as of {earliest}. Ask for that date or a later "
-        f"one, or run it as of {as_of} first."
+        f"segmentation '{segmentation}' has no stored results on or before {as_of}; its "
+        f"earliest are as of {earliest}. Ask for that date or a later one, or run it as of "
+        f"{as_of} first."
     )
 
 
