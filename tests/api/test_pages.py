@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -516,6 +517,45 @@ def test_value_tiers_show_the_customers_without_a_clv_score_for_what_they_are(
     assert f"<td>value</td><td>{NO_CLV_SCORE}</td>" in customer
     overview = html.unescape(client.get("/?segmentation=value").text)
     assert NO_CLV_SCORE in overview and ">unassigned<" not in overview
+
+
+@pytest.fixture(scope="module")
+def unscored_earlier(
+    mart_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """A copy of the demo mart whose value tiers are also stored 30 days earlier, with every
+    customer then without a CLV score, and an analyst's client."""
+    yield from _client_of_a_copy(
+        mart_path,
+        tmp_path_factory.mktemp("unscored_earlier"),
+        "INSERT INTO assignments SELECT segmentation, version, "
+        "CAST(as_of - INTERVAL 30 DAY AS DATE), customer_id, 'unassigned' "
+        "FROM assignments WHERE segmentation = 'value'",
+        role=Role.analyst,
+    )
+
+
+def test_migration_and_segment_sales_show_value_tiers_without_a_score_for_what_they_are(
+    unscored_earlier: TestClient,
+) -> None:
+    raw = unscored_earlier.get("/migration?segmentation=value").text
+    page = html.unescape(raw)
+    nodes = json.loads(raw.split('"label":', 1)[1].split("]", 1)[0] + "]")
+    assert NO_CLV_SCORE in nodes and "unassigned" not in nodes
+    moves = re.findall(r"<li>([^<]*)</li>", page.split('class="flows"', 1)[1].split("</ol>")[0])
+    assert moves and all(m.split(" ", 1)[1].startswith(f"{NO_CLV_SCORE} became ") for m in moves)
+    matrix = page.split("From → to (customers)", 1)[1]
+    assert f"<td>{NO_CLV_SCORE}</td>" in matrix and "unassigned" not in matrix
+    sales = unscored_earlier.get("/sales/segments?segmentation=value&membership=at_purchase")
+    text = html.unescape(sales.text)
+    totals = text.split('id="segment-sales-table"', 1)[1].split("</table>", 1)[0]
+    assert f"<td>{NO_CLV_SCORE}</td>" in totals and "unassigned" not in totals
+    assert f'"name":"{NO_CLV_SCORE}"' in sales.text and '"name":"unassigned"' not in sales.text
+    assert "segmentation=value" in text  # links and the download keep the stored names
+    csv = unscored_earlier.get(
+        "/api/v1/sales/segments?segmentation=value&membership=at_purchase&format=csv"
+    )
+    assert "unassigned" in csv.text and NO_CLV_SCORE not in csv.text
 
 
 def _headings(page: str, table: str) -> list[str]:

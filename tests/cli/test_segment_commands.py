@@ -119,6 +119,29 @@ def test_segment_rfm_with_a_map_leaving_a_cell_uncovered_is_an_error(
     assert_one_line_error(result, "map.yaml: no segment covers the (R, FM) cells [(1, 1), (1, 2)")
 
 
+def test_segment_rfm_with_a_map_repeating_a_key_is_a_one_line_error(
+    shop: Shop, tmp_path: Path
+) -> None:
+    path = tmp_path / "map.yaml"
+    path.write_text(
+        "segments:\n  - {name: All, r: [1, 5], fm: [1, 5]}\nsegments: []\n", encoding="utf-8"
+    )
+    result = invoke("segment", "rfm", "--mart", str(shop.path), "--map", str(path))
+    assert_one_line_error(result, f"{path}, line 3: the key 'segments' appears twice")
+
+
+def test_segment_rules_with_two_wheres_in_one_segment_is_a_one_line_error(
+    shop: Shop, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "segments:\n  - name: X\n    where: frequency > 1\n    where: frequency > 5\n",
+        encoding="utf-8",
+    )
+    result = invoke("segment", "rules", "x", "--file", str(rules), "--mart", str(shop.path))
+    assert_one_line_error(result, f"{rules}, line 4: the key 'where' appears twice")
+
+
 def test_segment_rfm_with_bad_bins_is_a_one_line_error(shop: Shop) -> None:
     result = invoke("segment", "rfm", "--mart", str(shop.path), "--bins", "11")
     assert_one_line_error(result, "bins must be between 2 and 10; got 11")

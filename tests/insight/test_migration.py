@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import ibis
 import pandas as pd
 import pytest
 
 from segmint.exceptions import MartError, SegmintError, SegmintWarning
+from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight import ENTERED, LEFT, Migration, migration
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -64,6 +66,27 @@ def test_top_flows_are_sentences_without_stays(moves: Migration) -> None:
     assert "1 Bronze left the base" in sentences
     assert not any("Gold became Gold" in s for s in sentences)
     assert len(moves.top_flows(2)) == 2
+
+
+def test_top_flows_name_a_value_tier_s_unscored_customers_for_what_they_are(
+    moves: Migration,
+) -> None:
+    flows = pd.DataFrame(
+        {
+            "source": ["unassigned", "top 1%", ENTERED],
+            "target": ["top 1%", "unassigned", "unassigned"],
+            "customers": [7, 3, 2],
+            "revenue": [0.0, 0.0, 0.0],
+        }
+    )
+    unscored = replace(moves, flows=flows)
+    assert unscored.top_flows(5, "value") == [
+        f"7 {NO_CLV_SCORE} became top 1%",
+        f"3 top 1% became {NO_CLV_SCORE}",
+        f"2 entered the base as {NO_CLV_SCORE}",
+    ]
+    assert unscored.top_flows(1) == ["7 unassigned became top 1%"]  # as stored: the API
+    assert unscored.top_flows(1, "rules") == ["7 unassigned became top 1%"]
 
 
 def test_a_date_without_results_lists_the_stored_dates(mart: Mart) -> None:

@@ -7,6 +7,7 @@ engine: ``rank(method='min')`` → ``pr = (rank - 1) / (n - 1)`` →
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import hypothesis.strategies as st
@@ -317,6 +318,23 @@ def test_a_map_of_the_wrong_shape_is_an_error(tmp_path: Path, text: str) -> None
         SegmintError, match=r"expected `segments:` with entries like \{name: Champions"
     ):
         load_map(write_map(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ("segments:\n  - {name: All, r: [1, 5], fm: [1, 5], r: [2, 5]}\n", 2, "r"),
+        ("segments:\n  - {name: All, r: [1, 5], fm: [1, 5]}\nsegments: []\n", 3, "segments"),
+    ],
+)
+def test_a_map_repeating_a_key_names_the_file_the_line_and_the_key(
+    tmp_path: Path, text: str, line: int, key: str
+) -> None:
+    path = write_map(tmp_path, text)
+    with pytest.raises(
+        SegmintError, match=rf"^{re.escape(str(path))}, line {line}: the key '{key}' appears twice"
+    ):
+        load_map(path)
 
 
 @pytest.mark.parametrize("bins", [-1, 0, 1, 11, 100])

@@ -192,6 +192,10 @@ def test_syntax_errors_are_reported_at_load_time_with_the_segment() -> None:
         ("segments: [{name: a, else: true}]\nextra: 1", r"the rules file has unknown keys"),
         ("segments:\n  - name: unassigned\n    where: x = 1", "'unassigned' is reserved"),
         ("segments:\n  - name: a\n   where: x", "rules are not valid YAML"),
+        (
+            "segments:\n  - name: a\n    name: b\n    else: true",
+            "^line 3: the key 'name' appears twice in one mapping",
+        ),
     ],
 )
 def test_rules_file_errors(text: str, match: str) -> None:
@@ -214,6 +218,10 @@ FILE_ERRORS = [
     ("segments:\n  - name: a\n   where: x\n", ", line 3",
      "rules are not valid YAML at column 4: expected <block end>"),
     ("segments:\n\t- name: a\n", ", line 2", "rules are not valid YAML at column 1: found "),
+    ("segments:\n  - name: a\n    where: x = 1\n    where: x = 2\n", ", line 4",
+     "the key 'where' appears twice in one mapping \\(first on line 3\\)"),
+    ("segments:\n  - name: a\n    else: true\nsegments:\n  - name: b\n    else: true\n",
+     ", line 4", "the key 'segments' appears twice in one mapping \\(first on line 1\\)"),
 ]  # fmt: skip
 
 

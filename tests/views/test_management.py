@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from markupsafe import escape
 
 from segmint.exceptions import InputError
+from segmint.features.labels import NO_CLV_SCORE
 from segmint.mart import Mart, connect
 from segmint.scoring.campaigns.measure import data_through
 from segmint.scoring.option_defaults import DEFAULT_WINDOW_DAYS
@@ -75,6 +77,31 @@ def test_the_report_has_the_management_sections(mart: Mart) -> None:
     assert f"{k003['revenue_abs']:,.2f}" in html
     top = sections.channels.tables["channels"][0]
     assert f"{top['revenue']:,.0f}" in html
+
+
+def test_sales_views_read_a_value_tier_s_unscored_customers_for_what_they_are(
+    mart: Mart,
+) -> None:
+    options = management.sales_options(None, None, "month", "rfm")
+    segments = management.segment_report(Dashboard(), mart, "rfm", options)
+    channels = management.channel_report(Dashboard(), mart, options)
+    assert channels.mix is not None and len(channels.mix) and len(segments.totals)
+    unscored = replace(
+        segments,
+        periods=segments.periods.assign(segment="unassigned"),
+        totals=segments.totals.assign(segment="unassigned"),
+    )
+    view = management.segment_view(unscored, "value")
+    for table in ("totals", "periods"):
+        assert {row["segment"] for row in view.tables[table]} == {NO_CLV_SCORE}
+    assert {series["name"] for f in view.figures for series in f["data"]} == {NO_CLV_SCORE}
+    assert set(unscored.totals.segment) == {"unassigned"}  # the report keeps stored names
+    as_stored = management.segment_view(unscored, "rules")
+    assert {row["segment"] for row in as_stored.tables["totals"]} == {"unassigned"}
+    mixed = replace(channels, mix=channels.mix.assign(segment="unassigned"))
+    channel_view = management.channel_view(mixed, "value")
+    assert {row["segment"] for row in channel_view.tables["mix"]} == {NO_CLV_SCORE}
+    assert {series["name"] for series in channel_view.figures[-1]["data"]} == {NO_CLV_SCORE}
 
 
 def test_the_report_shows_the_notes_campaign_results_prints(

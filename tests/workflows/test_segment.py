@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
-from segmint.exceptions import SegmintError, SegmintWarning
+from segmint.exceptions import MartError, SegmintError, SegmintWarning
 from segmint.features import build_features
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.mart import Mart, connect
@@ -344,6 +344,28 @@ def test_a_misspelt_column_is_matched_against_every_column_a_rule_could_use(
     # the groups the rule does not name are listed too, without being built for it
     assert {"interest", "monetary_total", "tenure_days", "interpurchase_mean_days"} <= set(listed)
     assert set(FEATURE_COLUMNS) <= set(listed)
+
+
+def test_a_hybrid_rule_on_a_segmentation_without_results_then_names_the_file_and_line(
+    small: tuple[Mart, Path],
+) -> None:
+    mart, folder = small
+    stored = workflows.run_rfm(mart, name="rfm")
+    earlier = stored.as_of - dt.timedelta(days=30)
+    rules = folder / "hybrid.yaml"
+    rules.write_text(
+        "segments:\n  - name: Frequent\n    where: frequency >= 5\n"
+        "  - name: Champions\n    description: the best\n    where: \"rfm = 'Champions'\"\n"
+        "  - name: Rest\n    else: true\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MartError) as raised:
+        workflows.run_rules(mart, "hybrid", rules, earlier)
+    assert str(raised.value) == (
+        f"{rules}, line 6: segment 'Champions' names segmentation 'rfm': segmentation 'rfm' "
+        f"has no results as of {earlier}; stored dates: {stored.as_of}; run 'rfm' as of "
+        f"{earlier} first, or run these rules as of one of its dates"
+    )
 
 
 def test_a_segment_nobody_is_in_is_listed_with_zero_members_and_a_reason(

@@ -22,6 +22,7 @@ import pandas as pd
 
 from segmint.exceptions import SegmintError, SegmintWarning
 from segmint.features.asof import EXAMPLE_DAY, AsOf, parse_as_of
+from segmint.features.labels import segment_label
 from segmint.insight.money import customer_value
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -57,11 +58,15 @@ class Migration:
     entered: int
     left: int
 
-    def top_flows(self, n: int = 5) -> list[str]:
-        """The ``n`` largest moves as sentences ("412 Loyal became At Risk"); stays excluded."""
+    def top_flows(self, n: int = 5, kind: str | None = None) -> list[str]:
+        """The ``n`` largest moves as sentences ("412 Loyal became At Risk"); stays excluded.
+
+        With ``kind`` (the segmentation's kind), segments read as people read them
+        (:func:`segmint.features.labels.segment_label`: a value tier's ``unassigned`` is
+        "no CLV score (no purchase yet)"); without it, as stored (the API and JSON)."""
         moves = self.flows[self.flows.source != self.flows.target].head(n)
         return [
-            _sentence(str(s), str(t), int(c))
+            _sentence(segment_label(s, kind), segment_label(t, kind), int(c))
             for s, t, c in zip(moves.source, moves.target, moves.customers, strict=True)
         ]
 

@@ -24,6 +24,7 @@ import ibis
 import yaml
 
 from segmint.exceptions import SegmintError
+from segmint.yaml_files import load_yaml
 
 PROSPECT = "Prospect"
 _SCALE = 5
@@ -43,6 +44,7 @@ def load_map(path: Path | None = None) -> list[SegmentRule]:
     """The RFM segment map from ``path``, or the shipped 11-segment map.
 
     Raises:
+        DuplicateKeyError: a mapping of the file repeats a key (its line and key named).
         SegmintError: the file is not a list of segments with ``name``, ``r`` and ``fm`` ranges,
             or the ranges leave a cell of the 5 × 5 grid without a segment.
     """
@@ -53,7 +55,7 @@ def load_map(path: Path | None = None) -> list[SegmentRule]:
     )
     where = str(path or "the shipped RFM map")
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = load_yaml(text, where)
         rules = [
             SegmentRule(str(s["name"]), _range(s["r"]), _range(s["fm"]), str(s.get("action", "")))
             for s in data["segments"]

@@ -34,6 +34,7 @@ from segmint.segmentation.rules_compiler import compile_condition
 from segmint.segmentation.rules_lexer import RuleError
 from segmint.segmentation.rules_parser import Condition, parse, referenced_columns
 from segmint.segmentation.store import UNASSIGNED
+from segmint.yaml_files import DuplicateKeyError, load_yaml
 
 __all__ = [
     "RuleError",
@@ -110,8 +111,9 @@ def load_rules(source: str | Path) -> RuleSet:
     name them too.
 
     Raises:
-        RuleError: the file is missing or not valid YAML, the structure is wrong, or a
-            condition does not parse; the message names the file and the segment.
+        RuleError: the file is missing or not valid YAML, a mapping repeats a key (two
+            ``where:`` in one segment), the structure is wrong, or a condition does not
+            parse; the message names the file and the segment or line.
     """
     text, origin = str(source), None
     if isinstance(source, Path) or (
@@ -124,7 +126,9 @@ def load_rules(source: str | Path) -> RuleSet:
         except (OSError, UnicodeDecodeError) as exc:
             raise RuleError(f"cannot read rules file {path}: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, origin)
+    except DuplicateKeyError as exc:
+        raise RuleError(str(exc)) from exc
     except yaml.YAMLError as exc:
         raise RuleError(_yaml_problem(exc, origin)) from exc
     return ruleset_from_dict(data, origin, _segment_lines(text) if origin else None)

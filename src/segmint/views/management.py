@@ -18,6 +18,7 @@ import pandas as pd
 
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_query_date
+from segmint.features.labels import segment_label
 from segmint.insight.channel_sales import ChannelSales
 from segmint.insight.sales_periods import MEMBERSHIPS, PERIODS
 from segmint.insight.segment_sales import SegmentSales
@@ -348,35 +349,51 @@ class SalesView:
     tables: dict[str, list[dict[str, Any]]]
 
 
-def channel_view(report: ChannelSales) -> SalesView:
-    """Revenue by channel over time, AOV by channel, and the segment mix of each channel."""
+def channel_view(report: ChannelSales, kind: str | None = None) -> SalesView:
+    """Revenue by channel over time, AOV by channel, and the segment mix of each channel.
+
+    ``kind`` is the kind of the mix's segmentation: its segments read as people read them
+    (:func:`_labelled`); the report keeps the stored names."""
     figures = [
         plots.stacked_by(report.periods, "channel", "revenue", "Revenue by channel", "Revenue"),
         plots.lines_by(report.periods, "channel", "aov", "Average order value", "AOV"),
     ]
-    if report.mix is not None and len(report.mix):
-        figures.append(plots.channel_mix(report.mix))
+    mix = None if report.mix is None else _labelled(report.mix, kind)
+    if mix is not None and len(mix):
+        figures.append(plots.channel_mix(mix))
     tables = {"channels": _records(report.channels), "periods": _records(report.periods)}
-    if report.mix is not None:
-        tables["mix"] = _records(report.mix)
+    if mix is not None:
+        tables["mix"] = _records(mix)
     return SalesView(report, figures, tables)
 
 
-def segment_view(report: SegmentSales) -> SalesView:
-    """Revenue (and margin) by segment over time, share of the portfolio, growth."""
+def segment_view(report: SegmentSales, kind: str | None = None) -> SalesView:
+    """Revenue (and margin) by segment over time, share of the portfolio, growth.
+
+    ``kind`` is the segmentation's kind: the figures and tables read its segments as people
+    read them (:func:`_labelled`); the report, its JSON and CSV keep the stored names."""
+    periods = _labelled(report.periods, kind)
     figures = [
-        plots.stacked_by(report.periods, "segment", "revenue", "Revenue by segment", "Revenue"),
+        plots.stacked_by(periods, "segment", "revenue", "Revenue by segment", "Revenue"),
         plots.lines_by(
-            report.periods, "segment", "revenue_share", "Share of the portfolio's revenue",
+            periods, "segment", "revenue_share", "Share of the portfolio's revenue",
             "Share", ".0%",
         ),
     ]  # fmt: skip
     if report.margin_known:
         figures.insert(
-            1, plots.stacked_by(report.periods, "segment", "margin", "Margin by segment", "Margin")
+            1, plots.stacked_by(periods, "segment", "margin", "Margin by segment", "Margin")
         )
-    tables = {"totals": _records(report.totals), "periods": _records(report.periods)}
+    tables = {"totals": _records(_labelled(report.totals, kind)), "periods": _records(periods)}
     return SalesView(report, figures, tables)
+
+
+def _labelled(frame: pd.DataFrame, kind: str | None) -> pd.DataFrame:
+    """``frame`` with its ``segment`` column as people read it (:func:`segment_label`: the
+    value tiers' ``unassigned`` customers read "no CLV score (no purchase yet)")."""
+    if "segment" not in frame.columns:
+        return frame
+    return frame.assign(segment=[segment_label(s, kind) for s in frame["segment"]])
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -410,8 +427,9 @@ def report_sections(dashboard: Dashboard, mart: Mart, segmentation: str) -> Repo
     the last twelve months, as the pages show them by default."""
     tracking = tracking_view(tracked(dashboard, mart, DEFAULT_WINDOW_DAYS))
     options = sales_options(None, None, "month", segmentation)
+    kind = dashboard.kinds(mart).get(segmentation)
     return ReportSections(
         tracking,
-        channel_view(channel_report(dashboard, mart, options)),
-        segment_view(segment_report(dashboard, mart, segmentation, options)),
+        channel_view(channel_report(dashboard, mart, options), kind),
+        segment_view(segment_report(dashboard, mart, segmentation, options), kind),
     )

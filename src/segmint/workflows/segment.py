@@ -18,7 +18,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from segmint.exceptions import SegmintWarning
+from segmint.exceptions import MartError, SegmintWarning
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.features.attributes import attribute_columns
 from segmint.features.bands import Band, rule_bands
@@ -37,6 +37,8 @@ from segmint.segmentation.rules import (
     assign,
     compile_rules,
     load_rules,
+    located,
+    referenced_columns,
     with_segmentations,
 )
 from segmint.segmentation.rules_hints import case_variants
@@ -160,7 +162,8 @@ def run_rules(
     Raises:
         RuleError: the rules do not parse, or name a column that is neither a feature nor
             a stored segmentation.
-        MartError: a named segmentation has no results as of the date.
+        MartError: a named segmentation has no results as of the date; the message names
+            the rules file, the line and the segment that names it.
         SegmintError: ``name`` is blank or names a segmentation of another kind (checked
             before any feature is built).
     """
@@ -175,7 +178,9 @@ def run_rules(
     named += [f"{column}_attr" for column in named if column in FEATURE_COLUMNS]
     day, features = features_for(mart, day, features, named, step)
     others = sorted(ruleset.referenced_columns() - set(features.columns))
-    joined = {other: store.assignments(mart, other, day) for other in others if other in known}
+    joined = {
+        other: _named_results(mart, ruleset, other, day) for other in others if other in known
+    }
     table = with_segmentations(features, joined)
     bands = rule_bands(mart, day)
     segments = assign(ruleset, table, bands=bands, columns=usable)
@@ -184,6 +189,26 @@ def run_rules(
     sizes = segment_sizes(mart, name, day, ruleset.names, keep_empty=True)
     _warn_empty(ruleset, table, sizes, day, bands)
     return SegmentationRun(name, stored.version, day, sizes)
+
+
+def _named_results(mart: Mart, ruleset: RuleSet, other: str, day: dt.date) -> ibis.Table:
+    """The stored results of segmentation ``other`` as of ``day``, which a rule of ``ruleset``
+    names (a hybrid rule).
+
+    Raises:
+        MartError: ``other`` has no results as of ``day``; the message names the rules file,
+            the line and the first segment whose condition names it, so the user knows which
+            rule asked for it.
+    """
+    try:
+        return store.assignments(mart, other, day)
+    except MartError as exc:
+        first = next(s for s in ruleset.segments if other in referenced_columns(s.condition))
+        raise MartError(
+            f"{located(ruleset.origin, first.line)}segment '{first.name}' names segmentation "
+            f"'{other}': {exc}; run '{other}' as of {day.isoformat()} first, or run these "
+            "rules as of one of its dates"
+        ) from exc
 
 
 def _warn_empty(

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight.migration import ENTERED, LEFT
 from segmint.views.plots import figures as fig
 from segmint.views.scores import RISK_LABELS, VALUE_TIERS
@@ -149,6 +150,17 @@ def test_sankey_names_nodes_shortly_and_shows_who_entered_or_left_in_grey() -> N
     # twelve segments, twelve colours, none of them the grey of those outside the base
     segment_colours = {colours[n] for n in names}
     assert len(segment_colours) == 12 and fig.OUTSIDE not in segment_colours
+
+
+def test_sankey_nodes_read_a_value_tier_s_unscored_customers_for_what_they_are() -> None:
+    flows = pd.DataFrame(
+        {"source": ["unassigned", "unassigned"], "target": ["top 1%", LEFT], "customers": [5, 2]}
+    )
+    data = strict(fig.sankey(flows, "March", "June", kind="value"))["data"][0]
+    assert data["node"]["label"] == [NO_CLV_SCORE, "top 1%", LEFT]
+    assert data["link"]["source"] == [0, 0] and data["link"]["target"] == [1, 2]
+    stored = strict(fig.sankey(flows, "March", "June", kind="rfm"))["data"][0]
+    assert stored["node"]["label"] == ["unassigned", "top 1%", LEFT]
 
 
 def test_the_palette_tells_an_rfm_segmentation_s_segments_apart() -> None:

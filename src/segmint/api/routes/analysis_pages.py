@@ -110,13 +110,15 @@ def migration_page(
         dashboard.resolve(mart, name, from_date, "from") if from_date else (earlier or dates)[-1]
     )
     result = dashboard.migration(mart, name, start, end)
+    kind = dashboard.kinds(mart).get(name)
     context.update(
         start=start,
         end=end,
         result=result,
-        sankey=figures.sankey(result.flows, start.isoformat(), end.isoformat()),
-        top=result.top_flows(8),
+        sankey=figures.sankey(result.flows, start.isoformat(), end.isoformat(), kind),
+        top=result.top_flows(8, kind),
         counts=result.counts,
+        kind=kind,
     )
     return page(request, "migration.html", "migration", role, **context)
 

@@ -109,7 +109,8 @@ def channel_sales_page(
     default = dashboard.default_segmentation(mart) if names else None
     name = dashboard.check(mart, segmentation) if segmentation else default
     options = management.sales_options(start, end, period, name, membership)
-    view = management.channel_view(management.channel_report(dashboard, mart, options))
+    kind = dashboard.kinds(mart).get(name) if name else None
+    view = management.channel_view(management.channel_report(dashboard, mart, options), kind)
     filters = {"start": start or "", "end": end or "", "period": period}
     filters.update(segmentation=name or "", membership=membership)
     return page(
@@ -148,7 +149,8 @@ def segment_sales_page(
         else dashboard.default_segmentation(mart)
     )
     options = management.sales_options(start, end, period, name, membership)
-    view = management.segment_view(management.segment_report(dashboard, mart, name, options))
+    report = management.segment_report(dashboard, mart, name, options)
+    view = management.segment_view(report, dashboard.kinds(mart).get(name))
     filters = {"segmentation": name, "start": start or "", "end": end or "", "period": period}
     filters["membership"] = membership
     return page(

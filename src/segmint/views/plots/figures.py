@@ -327,13 +327,15 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
     }
 
 
-def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
+def sankey(flows: pd.DataFrame, from_label: str, to_label: str, kind: str | None = None) -> Figure:
     """Customers flowing from each segment at the first date (left) to each at the second
     (right).
 
     Nodes are named by segment alone: the dates are in the title and in each band's hover,
     and a name with its date on both sides of a narrow chart (a phone) ran into the other
-    side's. Those who entered or left the base are grey.
+    side's. They read the segments' labels (:func:`segmint.features.labels.segment_label`
+    for a segmentation of ``kind``: a value tier's ``unassigned`` is "no CLV score (no
+    purchase yet)"). Those who entered or left the base are grey.
     """
     sources = [str(s) for s in flows.source]
     targets = [str(t) for t in flows.target]
@@ -349,7 +351,7 @@ def sankey(flows: pd.DataFrame, from_label: str, to_label: str) -> Figure:
                 "type": "sankey",
                 "arrangement": "snap",
                 "node": {
-                    "label": left + right,
+                    "label": _segment_labels(left + right, kind),
                     "pad": 12,
                     "thickness": 16,
                     "color": [colour[n] for n in left + right],
