@@ -269,7 +269,12 @@ EVENTS = Table(
     "events",
     "Web, app, e-mail and advertising behaviour: one row per event.",
     (
-        Column("event_id", "string", "Event identifier.", required=True),
+        Column(
+            "event_id",
+            "string",
+            "Event identifier; derived from the row's content when the file has none.",
+            required=True,
+        ),
         Column("customer_id", "string", "Customer the event belongs to.", required=True),
         Column("session_id", "string", "Visit the event belongs to."),
         Column("event_ts", "timestamp", "When the event happened.", required=True, not_future=True),

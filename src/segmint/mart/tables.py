@@ -28,6 +28,7 @@ from segmint.mart.columns import (
     route,
 )
 from segmint.mart.connection import Mart
+from segmint.mart.event_ids import derive_event_ids
 from segmint.mart.plan import (
     LoadPlan,
     check_reference,
@@ -99,13 +100,15 @@ def plan_table(
     found = [c for c in stage.table.columns if c != ROW]
     check_ignore(options.ignore, found, source)
     staged = stage.table.drop(*options.ignore) if options.ignore else stage.table
-    rows = apply_mapping(staged, options.mapping, table, source)
+    staged, mapping, note = _with_ids(staged, options.mapping, table)
+    rows = apply_mapping(staged, mapping, table, source)
     uses, rest = route(found, options.mapping, table.name, table.column_names, options.ignore)
     attributes, other = _attribute_columns(table, rest)
     uses += [_use(c, table) for c in other]
     names = attribute_names(attributes)
     uses += [ColumnUse(c, "attribute", names[c]) for c in attributes]
-    plan = LoadPlan(ignored_columns=[u.column for u in uses if u.fate == "reported"])
+    reported = [u.column for u in uses if u.fate == "reported"]
+    plan = LoadPlan(ignored_columns=reported, notes=[note] if note else [])
     plan.columns = sorted(uses, key=lambda u: found.index(u.column))
     extras = {c: f"_segmint_x{i}" for i, c in enumerate(attributes)}
     checked = options.check(rows, table)
@@ -140,6 +143,16 @@ def plan_table(
     if attribute_rows is not None:
         plan.inserts.append(("customer_attributes", attribute_rows))
     return plan
+
+
+def _with_ids(
+    staged: ibis.Table, mapping: dict[str, str], table: Table
+) -> tuple[ibis.Table, dict[str, str], str]:
+    """For an events file without ids, the rows with ids derived from their content
+    (:mod:`segmint.mart.event_ids`), the mapping reading them, and the note saying so."""
+    if table.name != "events":
+        return staged, mapping, ""
+    return derive_event_ids(staged, mapping)
 
 
 def _created_customers(table: Table, new: ibis.Table, unknown: ibis.Table) -> ibis.Table:
