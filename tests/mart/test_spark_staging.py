@@ -4,7 +4,8 @@ One sequence of loads runs on a DuckDB mart and on an empty Spark warehouse: a s
 retailer's folder, a customers file that fills empty columns of existing customers (an
 update, which Spark does by rewriting the table), a transactions file with returns booked
 on orders already in the mart (another update), bad rows to quarantine and duplicates of
-rows Spark already holds, and the same file again. Every result and every mart table must
+rows Spark already holds, events files without ids (derived from the rows' content), and
+the same file again. Every result and every mart table must
 be the same on both engines.
 """
 
@@ -26,6 +27,12 @@ from segmint.workflows.load import load_folder
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
 HEADER = "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+EVENTS = "User ID,Event Time,Event Name,Page\n"
+EVENT_ROWS = (
+    "z1,2024-01-02 10:00:00,page_view,/shoes\n",
+    "z2,2024-01-03 09:00:00,search,hats\n",
+    "z5,2024-01-04 09:00:00,page_view,/\n",
+)
 TIMES = ("started_at", "finished_at")  # when each load ran: differs between the two runs
 
 
@@ -34,6 +41,8 @@ def _steps(folder: Path) -> list[tuple[str, Path, IngestOptions]]:
     files = {
         "customers_a.csv": "customer_id,country,city\nz1,,Leeds\nz2,UK,\nz3,,\n",
         "customers_b.csv": "customer_id,country,city\nz1,UK,York\nz2,FR,Paris\nz3,DE,\nz4,SE,\n",
+        "events_a.csv": EVENTS + EVENT_ROWS[0] + EVENT_ROWS[1] + EVENT_ROWS[0],
+        "events_b.csv": EVENTS + EVENT_ROWS[1] + EVENT_ROWS[2],  # overlaps events_a
         "sales.csv": HEADER + "S1,z1,2024-01-01,p1,2,5\nS2,z1,2024-01-10,p1,1,5\n",
         "returns.csv": HEADER
         + (
@@ -50,6 +59,8 @@ def _steps(folder: Path) -> list[tuple[str, Path, IngestOptions]]:
     return [
         ("customers", folder / "customers_a.csv", options),
         ("customers", folder / "customers_b.csv", options),
+        ("events", folder / "events_a.csv", options),  # no event ids: derived from the rows
+        ("events", folder / "events_b.csv", options),
         ("transactions", folder / "sales.csv", options),
         ("transactions", folder / "returns.csv", options),
         ("transactions", folder / "returns.csv", options),  # the same file again
@@ -84,11 +95,14 @@ def test_loads_into_spark_write_what_they_write_into_duckdb(
     on_spark = _load_all(spark, data, tmp_path / "files")
     assert on_spark == on_duck
     assert all(r.reconciles for r in on_spark)
-    fills, returns, again = on_spark[-4], on_spark[-2], on_spark[-1]
+    fills, returns, again = on_spark[-6], on_spark[-2], on_spark[-1]
     assert fills.written.get("customers updated") == 3  # z1 and z3: country; z2: city
     assert (returns.rows_duplicate, returns.rows_quarantined) == (1, 2)
     assert returns.written.get("orders updated") == 1  # S2 is now returned
     assert again.already_loaded and again.rows_loaded == 0
+    first, overlapping = on_spark[-5], on_spark[-4]  # the events files without ids
+    assert (first.rows_loaded, first.rows_duplicate) == (2, 1)  # a repeated row is one event
+    assert (overlapping.rows_loaded, overlapping.rows_duplicate) == (1, 1)
     for name in TABLES:
         pd.testing.assert_frame_equal(_table(spark, name), _table(duck, name), obj=name)
     customers = _table(spark, "customers").set_index("customer_id")
