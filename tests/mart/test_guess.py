@@ -226,3 +226,145 @@ def test_without_guessing_undecidable_dates_stop_with_both_formats(
     with pytest.raises(SchemaError, match="--date-format '%m/%d/%Y' or --date-format '%d/%m/%Y'"):
         load(mart, "transactions", write(tmp_path / "t.csv", text), guess=False)
     assert mart.count("orders") == 0
+
+
+CAMPAIGNS_CSV = "campaign_id,name\nk1,Spring\n"
+
+
+@pytest.mark.parametrize(
+    ("table", "header", "row", "expected"),
+    [
+        (  # a Shopify products export
+            "products",
+            "Variant SKU,Title,Vendor,Product Category,Variant Price,Cost per item",
+            "p7,Pen,Acme,Stationery,2.50,1.10",
+            {
+                "product_id": "Variant SKU",
+                "name": "Title",
+                "category": "Product Category",
+                "brand": "Vendor",
+                "list_price": "Variant Price",
+                "unit_cost": "Cost per item",
+            },
+        ),
+        (  # an ERP item list; the shop's row number 'ID' is not the product
+            "products",
+            "ID,Item,Item Name,Department,Regular Price,Unit Cost",
+            "17,p7,Pen,Stationery,2.50,1.10",
+            {
+                "product_id": "Item",
+                "name": "Item Name",
+                "category": "Department",
+                "list_price": "Regular Price",
+                "unit_cost": "Unit Cost",
+            },
+        ),
+        (
+            "consents",
+            "Customer ID,Channel,Email Opt-in,Source,Last Updated",
+            "c1,email,yes,checkout,2024-01-02 10:00:00",
+            {
+                "customer_id": "Customer ID",
+                "channel": "Channel",
+                "granted": "Email Opt-in",
+                "source": "Source",
+                "updated_at": "Last Updated",
+            },
+        ),
+        (
+            "consents",
+            "Contact ID,Medium,Marketing consent,Consent Date",
+            "c1,sms,false,2024-01-02",
+            {
+                "customer_id": "Contact ID",
+                "channel": "Medium",
+                "granted": "Marketing consent",
+                "updated_at": "Consent Date",
+            },
+        ),
+        (  # traits of a customer-data platform
+            "customer_attributes",
+            "user_id,trait,trait_value,timestamp",
+            "c1,interest,running,2024-01-02",
+            {
+                "customer_id": "user_id",
+                "name": "trait",
+                "value": "trait_value",
+                "updated_at": "timestamp",
+            },
+        ),
+        (  # survey answers
+            "customer_attributes",
+            "Member ID,Question,Answer,Data Source",
+            "c2,favourite_sport,tennis,survey",
+            {
+                "customer_id": "Member ID",
+                "name": "Question",
+                "value": "Answer",
+                "source": "Data Source",
+            },
+        ),
+        (
+            "campaign_members",
+            "Campaign,Recipient ID,Test Group,Date Added",
+            "k1,c1,target,2024-01-02",
+            {
+                "campaign_id": "Campaign",
+                "customer_id": "Recipient ID",
+                "group": "Test Group",
+                "assigned_at": "Date Added",
+            },
+        ),
+    ],
+)
+def test_names_catalogue_consent_attribute_and_audience_exports_use_are_guessed(
+    shop: Mart, tmp_path: Path, table: str, header: str, row: str, expected: dict[str, str]
+) -> None:
+    load(shop, "campaigns", write(tmp_path / "k.csv", CAMPAIGNS_CSV))
+    result = load(shop, table, write(tmp_path / "f.csv", f"{header}\n{row}\n"))
+    assert result.guessed == expected
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    for target, column in expected.items():
+        assert map_flag(target, column) in result.map_flags
+
+
+@pytest.mark.parametrize(
+    ("table", "header", "row", "target", "choice"),
+    [
+        (  # one channel's consent per column: which one is 'granted' is the user's call
+            "consents",
+            "customer_id,channel,Email Opt-in,SMS Opt-in,updated_at",
+            "c1,email,yes,no,2024-01-02",
+            "granted",
+            "--map 'granted=Email Opt-in' or --map 'granted=SMS Opt-in'",
+        ),
+        (
+            "products",
+            "SKU,Stock Code,name",
+            "p7,A-7,Pen",
+            "product_id",
+            "--map product_id=SKU or --map 'product_id=Stock Code'",
+        ),
+        (
+            "customer_attributes",
+            "customer_id,Question,Field,value",
+            "c1,q1,f1,yes",
+            "name",
+            "--map name=Question or --map name=Field",
+        ),
+    ],
+)
+def test_two_columns_that_could_be_one_stop_with_the_choice(
+    shop: Mart, tmp_path: Path, table: str, header: str, row: str, target: str, choice: str
+) -> None:
+    with pytest.raises(SchemaError) as caught:
+        load(shop, table, write(tmp_path / "f.csv", f"{header}\n{row}\n"))
+    assert f"more than one column could be {target}" in str(caught.value)
+    assert choice in str(caught.value)
+    assert shop.count(table) == (1 if table == "products" else 0)  # the shop's p1 only
+
+
+def test_a_consent_column_that_holds_no_yes_or_no_is_not_taken(shop: Mart, tmp_path: Path) -> None:
+    text = "customer_id,channel,Subscribed,updated_at\nc1,email,2024-01-02,2024-01-02\n"
+    with pytest.raises(SchemaError, match="has no column 'granted'"):
+        load(shop, "consents", write(tmp_path / "c.csv", text))

@@ -11,10 +11,10 @@ means it, in three tiers of evidence:
 3. the name ends in a telling word (``number_of_cds`` is a quantity, ``dollar_value`` an
    amount).
 
-Content must agree: a timestamp column must read as dates and a money or quantity
-column as numbers in (nearly) every sampled row, or the name does not count. Tiers are
-tried in order; a tier with exactly one candidate settles the column, a tier with two or
-more makes it **ambiguous**, and the load stops with the ``--map`` flags to choose. The
+Content must agree: a timestamp column must read as dates, a money or quantity column
+as numbers and a yes/no column (a consent's ``granted``) as true or false in (nearly)
+every sampled row, or the name does not count. Tiers are tried in order; a tier with
+exactly one candidate settles the column, a tier with two or more makes it **ambiguous**, and the load stops with the ``--map`` flags to choose. The
 date format is guessed over the whole column when dates are not in ISO form (day/month
 against month/day is decided by a day above 12; when nothing decides, the load stops),
 also when the mapping is not guessed (:func:`guess_dates`).
@@ -35,6 +35,7 @@ import ibis
 
 from segmint.mart import sql_functions as fn
 from segmint.mart.decimals import separator_name
+from segmint.mart.parsing import BOOLEAN_WORDS
 from segmint.mart.schema import Table
 from segmint.mart.synonyms import PATTERNS, normalise, synonyms
 from segmint.mart.validation import ROW
@@ -253,9 +254,20 @@ def _fits(values: list[Any], kind: str, excel: bool) -> bool:
         ok = sum(_is_date(v, excel) for v in present)
     elif kind in ("float64", "int32", "int64"):
         ok = sum(isinstance(v, int | float) or bool(_NUMBER.match(str(v).strip())) for v in present)
+    elif kind == "boolean":
+        ok = sum(_is_boolean(v) for v in present)
     else:
         return True
     return ok >= MIN_SHARE * len(present)
+
+
+def _is_boolean(value: Any) -> bool:
+    """True for a boolean, a 0 or 1, or a word a boolean is read from (``yes``, ``N``)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int | float):
+        return value in (0, 1)
+    return str(value).strip().lower() in BOOLEAN_WORDS
 
 
 def _is_date(value: Any, excel: bool) -> bool:

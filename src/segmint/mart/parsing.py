@@ -38,6 +38,8 @@ _NOT_DIGITS = "[\\s\u00a0\u202f$€£¥₫()]|[A-Za-z]{3}$|^[A-Za-z]{3}"
 in French), currency symbols and codes, accounting parentheses."""
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
+BOOLEAN_WORDS = frozenset(_TRUE + _FALSE)
+"""The words a boolean is read from (in lower case), for judging a column by its content."""
 
 
 def blank_to_null(value: ibis.Value) -> ibis.Value:

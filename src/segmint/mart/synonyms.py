@@ -4,7 +4,8 @@ Names are compared *normalised*: lower case with everything but letters and digi
 removed, so ``Customer ID``, ``customer_id``, ``CustomerID`` and ``customer-id`` are all
 ``customerid``. For each mart column the list gives, in that form, the names exports use
 for it (the UCI Online Retail data, Shopify and WooCommerce order exports, the Dunnhumby
-household files, CDNOW, ERP and POS extracts); :data:`PATTERNS` catch the rest by their
+household files, CDNOW, ERP and POS extracts; catalogues, consent lists, attributes in long
+form and campaign audiences of CRMs, shop systems and e-mail tools); :data:`PATTERNS` catch the rest by their
 words (``number_of_cds`` is a quantity, ``dollar_value`` an amount).
 """
 
@@ -110,11 +111,88 @@ EVENTS: dict[str, str] = {
 ``User ID``, ``Event Time``. Anonymous identifiers (``anonymousId``, ``user_pseudo_id``,
 ``distinct_id``) are deliberately absent: they name a browser, not a customer."""
 
+PRODUCTS: dict[str, str] = {
+    "product_id": (
+        "product sku stockcode itemid item itemcode itemno itemnumber articleid article "
+        "articleno articlenumber productcode productno prodid variantsku"
+    ),
+    "name": "productname producttitle title itemname articlename",
+    "category": (
+        "productcategory categoryname categories department itemcategory productgroup productfamily"
+    ),
+    "brand": "brandname manufacturer vendor",
+    "list_price": (
+        "price listprice regularprice retailprice rrp msrp unitprice sellingprice variantprice"
+    ),
+    "unit_cost": (
+        "cost costprice cogs costperunit costperitem itemcost purchaseprice wholesaleprice"
+    ),
+}
+"""Catalogue exports (ERP and POS item lists, Shopify's ``Variant SKU``/``Title``/``Vendor``/
+``Cost per item``, WooCommerce's ``SKU``/``Name``/``Categories``/``Regular price``). A bare
+``ID`` is left out: in these exports it is the shop's row number, while order lines name
+the product by its SKU or stock code, and the catalogue's id must be the one they use.
+Barcodes (``EAN``, ``UPC``, ``GTIN``) are left out too: a catalogue lists them beside the
+SKU, which order lines use. ``Description`` is left out: beside a name it is the long text."""
+
+CONSENTS: dict[str, str] = {
+    "customer_id": _CUSTOMER,
+    "channel": "contactchannel communicationchannel consentchannel optinchannel medium",
+    "granted": (
+        "optin optedin optinstatus subscribed consent consented consentgiven marketingconsent "
+        "marketingoptin emailoptin smsoptin pushoptin acceptsmarketing acceptsemailmarketing "
+        "acceptssmsmarketing permission agreed"
+    ),
+    "source": "consentsource optinsource subscriptionsource signupsource origin",
+    "updated_at": (
+        "updated lastupdated lastchanged lastmodified modifiedat changedat consentdate "
+        "consentedat consenttime optindate optintime optedinat subscribedat date timestamp "
+        "datetime"
+    ),
+}
+"""Consent and preference exports of CRMs, shop systems and e-mail tools (``Email Opt-in``,
+``Subscribed``, ``Marketing consent``, ``Accepts Email Marketing``, ``LAST_CHANGED``), one
+row per customer and channel; the channel itself must be a column (``channel``,
+``medium``). A name with a channel in it (``Email Opt-in``) is listed with its siblings
+(``SMS Opt-in``), so a wide file naming two channels' consents in two columns has two
+candidates for ``granted`` and stops with the choice instead of reading one channel's."""
+
+CUSTOMER_ATTRIBUTES: dict[str, str] = {
+    "customer_id": _CUSTOMER,
+    "name": "attribute attributename field fieldname property propertyname trait question",
+    "value": "attributevalue fieldvalue propertyvalue traitvalue answer response",
+    "source": "datasource origin",
+    "updated_at": (
+        "updated lastupdated modifiedat recordedat answeredat collectedat date timestamp datetime"
+    ),
+}
+"""Attributes in long form (one row per customer and attribute): CRM field histories
+(``Field``, ``Value``), customer-data platforms' traits (``trait``, ``trait_value``),
+survey answers (``Question``, ``Answer``)."""
+
+CAMPAIGN_MEMBERS: dict[str, str] = {
+    "campaign_id": "campaign campaigncode campaignkey campaignref",
+    "customer_id": _CUSTOMER + " recipientid subscriberid",
+    "group": "testgroup experimentgroup treatmentgroup holdoutgroup groupname assignment",
+    "assigned_at": (
+        "assigned assigneddate assignmentdate addedat dateadded enrolledat createdat date "
+        "timestamp datetime"
+    ),
+}
+"""Audience and holdout lists of e-mail tools and experiment platforms (``Campaign``,
+``Recipient ID``, ``Test Group``, ``Assignment``). Names that usually hold a variant's
+name (``Variant``, ``Arm``, ``Cell``: ``A``/``B``) are left out: ``group`` must read
+``target`` or ``control``, so such a column needs a look and a ``--map``."""
+
 BY_TABLE: dict[str, dict[str, str]] = {
     "transactions": TRANSACTIONS,
     "customers": CUSTOMERS,
     "orders": ORDERS,
     "events": EVENTS,
+    "products": PRODUCTS,
+    "consents": CONSENTS,
+    "customer_attributes": CUSTOMER_ATTRIBUTES,
+    "campaign_members": CAMPAIGN_MEMBERS,
 }
 
 PATTERNS: dict[str, re.Pattern[str]] = {
