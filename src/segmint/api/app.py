@@ -23,7 +23,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from segmint import __version__
-from segmint.api import errors, security_headers
+from segmint.api import errors, head, security_headers
 from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
@@ -128,6 +128,7 @@ def create_app(
     for router in PAGE_ROUTERS:
         app.include_router(router.router)
     errors.install(app, error_page)
+    head.install(app)
     security_headers.install(app)
     return app
 
