@@ -64,8 +64,11 @@ WORKERS = 8
 engine busy, few enough that each request gets the CPU it needs."""
 
 
-API_ROUTERS = (health, segmentations, migration, customers, recommendations, audiences, reports)
-"""The JSON API's routers, mounted under :data:`API_PREFIX`."""
+API_ROUTERS = (health, segmentations, migration, recommendations, customers, audiences, reports)
+"""The JSON API's routers, mounted under :data:`API_PREFIX`. Customer ids may hold ``/`` (they
+come from users' files), so both customer routes take the rest of the path as the id:
+``recommendations`` (``/customers/{id}/recommendations``) comes before ``customers``
+(``/customers/{id}``), which would otherwise read ``C1/recommendations`` as an id."""
 PAGE_ROUTERS = (
     login,
     pages,
