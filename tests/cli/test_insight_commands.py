@@ -179,3 +179,13 @@ def test_errors_are_one_line(mart_file: Path, args: list[str], message: str) -> 
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_profile_by_profit_without_known_costs_is_refused_naming_the_fix(
+    mart_file: Path,
+) -> None:
+    result = runner.invoke(app, ["profile", "value", "--value", "profit", "--mart", str(mart_file)])
+    assert result.exit_code == 2
+    assert "cannot be ordered by profit: no revenue of the year to 2024-06-30" in result.stderr
+    assert "unit_cost" in result.stderr and "--value revenue" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
