@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import segmint
 from segmint.cli.main import app
+from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight.money import COST_DEPENDENT
 from segmint.mart import TABLES
 from segmint.segmentation import store
@@ -22,11 +23,15 @@ runner = CliRunner()
 
 BEFORE = {"k1": "High", "k2": "Low", "k3": "Low", "k4": "Low"}
 AFTER = {"k1": "High", "k2": "High", "k3": "Low", "k5": "Low"}
+TIERS_BEFORE = {"k1": "high", "k2": "unassigned", "k3": "unassigned"}
+TIERS_AFTER = {"k1": "high", "k2": "high", "k3": "unassigned"}
+"""Value tiers (kind ``value``): customers without a CLV score are stored ``unassigned``."""
 
 
 @pytest.fixture(scope="module")
 def mart_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """k1 spends 100 and k2 40 in the year to 2024-06-30; ``value`` stored at two dates."""
+    """k1 spends 100 and k2 40 in the year to 2024-06-30; ``value`` (rules) and
+    ``value_tiers`` (value tiers) stored at two dates."""
     path = tmp_path_factory.mktemp("insight") / "m.duckdb"
     with segmint.connect(path) as mart:
         orders = pd.DataFrame(
@@ -56,6 +61,12 @@ def mart_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 {"customer_id": list(segments), "segment": list(segments.values())}
             )
             store.save(mart, "value", "rules", {}, day, ibis.memtable(frame))
+        for day, tiers in (
+            (dt.date(2024, 3, 31), TIERS_BEFORE),
+            (dt.date(2024, 6, 30), TIERS_AFTER),
+        ):
+            frame = pd.DataFrame({"customer_id": list(tiers), "segment": list(tiers.values())})
+            store.save(mart, "value_tiers", "value", {}, day, ibis.memtable(frame))
     return path
 
 
@@ -138,6 +149,22 @@ def test_migration_prints_matrix_and_flows(mart_file: Path) -> None:
     assert "1 Low became High" in result.stdout
 
 
+def test_migration_of_value_tiers_reads_unassigned_as_the_pages_do(mart_file: Path) -> None:
+    args = ["migration", "value_tiers", "--from", "2024-03-31", "--to", "2024-06-30"]
+    result = runner.invoke(app, [*args, "--mart", str(mart_file)])
+    assert result.exit_code == 0, result.output
+    assert f"1 {NO_CLV_SCORE} became high" in result.stdout
+    assert NO_CLV_SCORE in result.stdout.split("entered the base")[0]  # the matrix too
+    assert "unassigned" not in result.stdout
+    document = json.loads(
+        runner.invoke(app, [*args, "--mart", str(mart_file), "--format", "json"]).stdout
+    )
+    assert document["counts"]["unassigned"]["high"] == 1  # machine answers keep stored names
+    assert document["top_flows"] == ["1 unassigned became high"]
+    csv = runner.invoke(app, [*args, "--mart", str(mart_file), "--format", "csv"]).stdout
+    assert "unassigned,high,1" in csv and NO_CLV_SCORE not in csv
+
+
 def test_migration_json_parses(mart_file: Path) -> None:
     args = ["migration", "value", "--from", "2024-03-31", "--to", "2024-06-30", "--format", "json"]
     result = runner.invoke(app, [*args, "--mart", str(mart_file)])
@@ -179,3 +206,13 @@ def test_errors_are_one_line(mart_file: Path, args: list[str], message: str) -> 
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_profile_by_profit_without_known_costs_is_refused_naming_the_fix(
+    mart_file: Path,
+) -> None:
+    result = runner.invoke(app, ["profile", "value", "--value", "profit", "--mart", str(mart_file)])
+    assert result.exit_code == 2
+    assert "cannot be ordered by profit: no revenue of the year to 2024-06-30" in result.stderr
+    assert "unit_cost" in result.stderr and "--value revenue" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""

@@ -119,6 +119,12 @@ def test_segment_rfm_with_a_map_leaving_a_cell_uncovered_is_an_error(
     assert_one_line_error(result, "map.yaml: no segment covers the (R, FM) cells [(1, 1), (1, 2)")
 
 
+def test_segment_rfm_with_a_missing_map_is_a_one_line_error(shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    result = invoke("segment", "rfm", "--mart", str(shop.path), "--map", str(path))
+    assert_one_line_error(result, f"cannot read RFM map file {path}: ")
+
+
 def test_segment_rfm_with_a_map_repeating_a_key_is_a_one_line_error(
     shop: Shop, tmp_path: Path
 ) -> None:

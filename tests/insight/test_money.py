@@ -218,3 +218,35 @@ def test_unknown_without_costs_blanks_only_the_figures_that_need_a_cost() -> Non
     assert blanked[["segment", "revenue", "margin_coverage"]].equals(frame.drop(columns="profit"))
     assert frame["profit"].tolist() == [-20.0]  # the rollup's own frame keeps its zeros
     assert unknown_without_costs(frame, known=True).equals(frame)
+
+
+def valued_members(costed: float) -> ibis.Table:
+    """Two segments: A's member spends 100 at a margin of 10, B's 50 at a margin of 40;
+    ``costed`` of each member's revenue has a known cost (0: none)."""
+    frame = pd.DataFrame(
+        {
+            "segment": ["A", "B"],
+            "members": [1, 1],
+            "orders": [1, 1],
+            "revenue": [100.0, 50.0],
+            "costed_revenue": [100.0 * costed, 50.0 * costed],
+            "gross_margin": [10.0 * costed, 40.0 * costed],
+            "cost_to_serve": [5.0, 5.0],
+        }
+    )
+    frame["profit"] = frame["gross_margin"] - frame["cost_to_serve"]
+    return ibis.memtable(frame)
+
+
+def test_the_ladder_by_profit_is_refused_when_no_cost_is_known() -> None:
+    with pytest.raises(SegmintError, match=r"cannot be ordered by profit: no revenue .* cost"):
+        segment_money(valued_members(0.0), AS_OF, 5.0, "profit")
+    by_revenue = segment_money(valued_members(0.0), AS_OF, 5.0, "revenue")
+    assert by_revenue.segments["segment"].tolist() == ["A", "B"]
+    assert by_revenue.costs_known is False
+
+
+def test_the_ladder_by_profit_follows_profit_when_costs_are_known() -> None:
+    money = segment_money(valued_members(1.0), AS_OF, 5.0, "profit")
+    assert money.segments["segment"].tolist() == ["B", "A"]
+    assert money.segments["profit_per_member"].tolist() == [35.0, 5.0]

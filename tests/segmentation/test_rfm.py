@@ -358,3 +358,35 @@ def test_other_bins_are_rescaled_linearly_onto_the_map(con: ibis.BaseBackend) ->
     got = run(con, rfm_segments(ibis.memtable(frame), 3))
     assert got.rfm_cell.tolist() == ["333", "222", "111"]
     assert got.segment.tolist() == ["Champions", "Loyal", "Lost"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("missing.yaml", None, "No such file"),
+        ("folder", b"", "Is a directory"),
+        (
+            "latin1.yaml",
+            "segments:\n  - {name: Élite, r: [1, 5], fm: [1, 5]}\n".encode("latin-1"),
+            "codec can't decode",
+        ),
+    ],
+)
+def test_a_map_file_that_cannot_be_read_is_named_in_the_error(
+    tmp_path: Path, name: str, content: bytes | None, problem: str
+) -> None:
+    path = tmp_path / name
+    if name == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(
+        SegmintError, match=rf"^cannot read RFM map file {re.escape(str(path))}: .*{problem}"
+    ):
+        load_map(path)
+
+
+def test_a_map_file_is_read_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "map.yaml"
+    path.write_bytes("segments:\n  - {name: Élite, r: [1, 5], fm: [1, 5]}\n".encode())
+    assert [rule.name for rule in load_map(path)] == ["Élite"]

@@ -23,7 +23,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from segmint import __version__
-from segmint.api import errors, security_headers
+from segmint.api import errors, head, security_headers
 from segmint.api.params import reject_control_characters
 from segmint.api.render import error_page
 from segmint.api.routes import (
@@ -64,8 +64,11 @@ WORKERS = 8
 engine busy, few enough that each request gets the CPU it needs."""
 
 
-API_ROUTERS = (health, segmentations, migration, customers, recommendations, audiences, reports)
-"""The JSON API's routers, mounted under :data:`API_PREFIX`."""
+API_ROUTERS = (health, segmentations, migration, recommendations, customers, audiences, reports)
+"""The JSON API's routers, mounted under :data:`API_PREFIX`. Customer ids may hold ``/`` (they
+come from users' files), so both customer routes take the rest of the path as the id:
+``recommendations`` (``/customers/{id}/recommendations``) comes before ``customers``
+(``/customers/{id}``), which would otherwise read ``C1/recommendations`` as an id."""
 PAGE_ROUTERS = (
     login,
     pages,
@@ -128,6 +131,7 @@ def create_app(
     for router in PAGE_ROUTERS:
         app.include_router(router.router)
     errors.install(app, error_page)
+    head.install(app)
     security_headers.install(app)
     return app
 

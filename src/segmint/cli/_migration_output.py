@@ -11,6 +11,7 @@ from rich.table import Table
 from segmint.cli._money_output import fmt
 from segmint.cli._output import out
 from segmint.cli._profile_output import records
+from segmint.features.labels import segment_label
 from segmint.insight import Migration
 
 
@@ -44,25 +45,29 @@ def _number(value: Any) -> float | int | None:
     return int(number) if number.is_integer() else number
 
 
-def print_migration(result: Migration, top: int) -> None:
+def print_migration(result: Migration, top: int, kind: str | None = None) -> None:
+    """The matrix (customers and row shares) and the ``top`` largest moves, for people:
+    segments read as the pages show them for a segmentation of ``kind``
+    (:func:`segmint.features.labels.segment_label`: a value tier's ``unassigned`` is "no CLV
+    score (no purchase yet)"); the JSON and CSV answers keep the stored names."""
     counts, shares = result.counts, result.row_shares
     title = f"{result.segmentation}: {result.from_date} → {result.to_date} (customers, row %)"
     view = Table(title=title)
     view.title_justify = "left"
     view.add_column("from \\ to")
     for column in counts.columns:
-        view.add_column(str(column), justify="right")
+        view.add_column(segment_label(column, kind), justify="right")
     view.add_column("total", justify="right")
     for row in counts.index:
         cells = [
             f"{int(counts.loc[row, c]):,} {fmt(shares.loc[row, c], '.0%')}" for c in counts.columns
         ]
-        view.add_row(str(row), *cells, f"{int(counts.loc[row].sum()):,}")
+        view.add_row(segment_label(row, kind), *cells, f"{int(counts.loc[row].sum()):,}")
     view.add_section()
     view.add_row("total", *(f"{int(counts[c].sum()):,}" for c in counts.columns), "")
     out.print(view)
     out.print(f"{result.entered:,} entered the base, {result.left:,} left it.")
-    for sentence in result.top_flows(top):
+    for sentence in result.top_flows(top, kind):
         out.print(f"• {sentence}")
 
 

@@ -91,18 +91,20 @@ def migration_command(
     from segmint.features.asof import parse_flag_date
     from segmint.insight.migration import check_order
     from segmint.mart import connect, csv_safety
+    from segmint.segmentation.store import definition
     from segmint.workflows.profile import migration
 
     start, end = parse_flag_date(from_date, "--from"), parse_flag_date(to_date, "--to")
     check_order(start, end, ("--from", "--to"))
     with connect(mart, read_only=True) as m, steps(f"migration of {segmentation}"):
         result = migration(m, segmentation, start, end)
+        kind = definition(m, segmentation).kind
     if format_ == OutputFormat.json:
         typer.echo(json.dumps(migration_document(result, top)))
     elif format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(result.flows), nl=False)
     else:
-        print_migration(result, top)
+        print_migration(result, top, kind)
 
 
 def register(app: typer.Typer) -> None:

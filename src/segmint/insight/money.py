@@ -290,6 +290,12 @@ def segment_money(
         cost_to_serve: the cost per member per year already applied in ``valued``.
         value: the measure ordering the value ladder.
         sub_segment: name of the column crossing the segments, if any.
+
+    Raises:
+        SegmintError: ``value`` is ``"profit"`` while no revenue of the year has a known
+            cost: profit is then unknown, and a ladder ordered by it (zero margin less the
+            cost to serve, the same for everyone) would be revenue's order in disguise or
+            no order at all. Refusing says so; ordering by revenue is the caller's choice.
     """
     # one pass over the members at the finest level; the coarser levels are its sums
     finest = ["segment"] if sub_segment is None else ["segment", sub_segment]
@@ -297,6 +303,13 @@ def segment_money(
     by_segment = detail if sub_segment is None else summed(detail, ["segment"])
     portfolio_frame = summed(detail, [])
     portfolio = portfolio_frame.iloc[0]
+    if value == "profit" and not costs_known(portfolio):
+        raise SegmintError(
+            f"the value ladder cannot be ordered by profit: no revenue of the year to {as_of} "
+            "has a known cost, so profit is unknown. Load `unit_cost` on products or `cost` "
+            "on order lines (see docs/profiles.md#money), or order by revenue "
+            "(`--value revenue`)."
+        )
     segments = value_ladder(per_member(by_segment, portfolio), value)
     subs = None if sub_segment is None else per_member(detail, portfolio)
     totals = per_member(portfolio_frame, portfolio).iloc[0]

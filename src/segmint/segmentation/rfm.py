@@ -40,19 +40,31 @@ class SegmentRule:
     action: str = ""
 
 
+def _map_text(path: Path | None) -> str:
+    """The text of the map file at ``path`` (UTF-8, whatever the locale), or of the shipped map.
+
+    Raises:
+        SegmintError: ``path`` cannot be read or is not UTF-8 text.
+    """
+    if path is None:
+        shipped = resources.files("segmint.segmentation").joinpath("rfm_map.yaml")
+        return shipped.read_text(encoding="utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SegmintError(f"cannot read RFM map file {path}: {exc}") from exc
+
+
 def load_map(path: Path | None = None) -> list[SegmentRule]:
     """The RFM segment map from ``path``, or the shipped 11-segment map.
 
     Raises:
         DuplicateKeyError: a mapping of the file repeats a key (its line and key named).
-        SegmintError: the file is not a list of segments with ``name``, ``r`` and ``fm`` ranges,
-            or the ranges leave a cell of the 5 × 5 grid without a segment.
+        SegmintError: the file cannot be read (missing, unreadable, not UTF-8: the message
+            names it, as for a rules file), is not a list of segments with ``name``, ``r``
+            and ``fm`` ranges, or the ranges leave a cell of the 5 × 5 grid without a segment.
     """
-    text = (
-        path.read_text()
-        if path
-        else resources.files("segmint.segmentation").joinpath("rfm_map.yaml").read_text()
-    )
+    text = _map_text(path)
     where = str(path or "the shipped RFM map")
     try:
         data: Any = load_yaml(text, where)

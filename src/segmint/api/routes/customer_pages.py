@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.audit import shows_pii
 from segmint.api.auth import Role
 from segmint.api.deps import CopiesDep, DashboardDep, MartDep
-from segmint.api.params import NO_CONTROL
+from segmint.api.params import MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_require
 from segmint.views.customer_view import customer_360
 from segmint.views.customers import search
@@ -46,12 +46,17 @@ def customers_page(
     )
 
 
-@router.get("/customers/{customer_id}")
+@router.get("/customers/{customer_id:path}")
 def customer_page(
-    request: Request, customer_id: str, mart: MartDep, dashboard: DashboardDep, copies: CopiesDep
+    request: Request,
+    customer_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME, pattern=NO_CONTROL)],
+    mart: MartDep,
+    dashboard: DashboardDep,
+    copies: CopiesDep,
 ) -> Response:
     """One customer's 360° view with their recommended products and why (an admin's read of
-    personal data is audited)."""
+    personal data is audited). The id is the rest of the path: ids from users' files may
+    hold ``/``, which the pages' links send encoded (``AB%2F123``) and servers decode."""
     role = page_require(request, Role.analyst)
     dates = dashboard.feature_dates(mart)
     pii, hidden = shows_pii(request, role, customer_id, "customer_360")

@@ -87,9 +87,9 @@ def search_customers(
     return json_response(CustomerList(data=rows, count=total, limit=limit, offset=offset))
 
 
-@router.get("/{customer_id}", response_model=Customer360Out)
+@router.get("/{customer_id:path}", response_model=Customer360Out)
 def customer(
-    customer_id: Annotated[str, Path(max_length=MAX_NAME, pattern=NO_CONTROL)],
+    customer_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME, pattern=NO_CONTROL)],
     request: Request,
     mart: MartDep,
     dashboard: DashboardDep,

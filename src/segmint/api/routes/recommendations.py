@@ -18,9 +18,9 @@ from segmint.views.recommendations import customer_list
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-@router.get("/{customer_id}/recommendations", response_model=CustomerRecommendations)
+@router.get("/{customer_id:path}/recommendations", response_model=CustomerRecommendations)
 def recommendations(
-    customer_id: Annotated[str, Path(max_length=MAX_NAME, pattern=NO_CONTROL)],
+    customer_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME, pattern=NO_CONTROL)],
     mart: MartDep,
     copies: CopiesDep,
     role: Analyst,

@@ -1,0 +1,44 @@
+"""``HEAD`` wherever ``GET`` answers: uptime checks and link checkers ask with ``HEAD``.
+
+FastAPI routes declared with ``GET`` do not accept ``HEAD`` (Starlette's plain routes do), so
+without this every ``HEAD`` met a 405. One pure ASGI middleware serves a ``HEAD`` as the
+``GET`` of the same URL, through the same dependencies (the same authentication and role
+checks: :data:`segmint.api.auth.SAFE_METHODS` treats both alike), and sends its status and
+headers without the body, as RFC 9110 §9.3.2 asks. Doing it here rather than adding ``HEAD``
+to each route keeps the OpenAPI document to one operation per resource.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class HeadAsGet:
+    """Answers ``HEAD`` requests as ``GET`` ones, without the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        body_sent = False
+
+        async def without_body(message: Message) -> None:
+            nonlocal body_sent
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not body_sent:
+                # The headers (Content-Length included) stay those of the GET; one empty
+                # body ends the answer, the rest of a streamed body is dropped.
+                body_sent = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+def install(app: FastAPI) -> None:
+    """Add the middleware to ``app``."""
+    app.add_middleware(HeadAsGet)
