@@ -65,7 +65,9 @@ def hostile(mart_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             [FORMULA_ID, INJECTING_CHANNEL],
         )
         # the runs the store keeps, of the assignments as edited here
-        mart.create_table(RUNS_TABLE, runs_of(mart.table("assignments")))
+        mart.create_table(
+            RUNS_TABLE, runs_of(mart.table("assignments"), mart.table("segmentations"))
+        )
     return copy
 
 

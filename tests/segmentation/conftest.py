@@ -58,3 +58,25 @@ def computed(mart: Mart) -> list[tuple[object, ...]]:
     """The runs as the 360° view computes them from the assignments (its specification)."""
     found = mart.raw.execute(segment_runs("TRUE", "customer_id")).fetchall()
     return sorted((s, c, since, as_of, segment) for c, s, since, as_of, segment in found)
+
+
+def read(mart: Mart) -> list[tuple[object, ...]]:
+    """The runs of what every reader reads as of each stored date
+    (:func:`segmint.segmentation.store.assignments`, the version stored most recently with
+    results that day), computed here date by date: the rule the kept runs follow."""
+    names = store.segmentations(mart).segmentation.execute()
+    runs: dict[tuple[str, str], list[list[object]]] = {}
+    for name in names:
+        for as_of in store.as_of_dates(mart, name):
+            segments = store.assignments(mart, name, as_of).execute()
+            for customer, segment in zip(segments.customer_id, segments.segment, strict=True):
+                mine = runs.setdefault((name, customer), [])
+                if mine and mine[-1][2] == segment:
+                    mine[-1][1] = as_of
+                else:
+                    mine.append([as_of, as_of, segment])
+    return sorted(
+        (name, customer, since, as_of, segment)
+        for (name, customer), mine in runs.items()
+        for since, as_of, segment in mine
+    )

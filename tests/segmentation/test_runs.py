@@ -6,26 +6,29 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 
 from segmint.mart import connect
 from segmint.mart.spark import connect_spark
-from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE
+from segmint.segmentation import store
+from segmint.segmentation.runs import RULES_TABLE, RUN_COLUMNS, RUNS_TABLE, current
 
-from .conftest import DAY, Write, computed, kept, save, writes
+from .conftest import DAY, Write, computed, day, kept, read, save, writes
 
 
 @settings(max_examples=60, deadline=None)
 @given(writes(last_offset=5, max_size=7))
 def test_the_kept_runs_equal_the_runs_of_every_stored_assignment(history: list[Write]) -> None:
-    """Dates in any order, stored again, new versions of a stored date, customers who miss
-    a date: after every store the table holds exactly the runs of the assignments."""
+    """Dates in any order, stored again, new versions of a stored date, older versions
+    stored again, customers who miss a date: after every store the table holds exactly the
+    runs of the assignments, those of the version every reader reads as of each date."""
     with connect(":memory:") as mart:
         for write in history:
             save(mart, write)
-            assert kept(mart) == computed(mart)
+            assert kept(mart) == computed(mart) == read(mart)
 
 
 def test_a_refreshed_date_extends_the_runs_that_go_on_and_starts_the_others() -> None:
@@ -106,3 +109,50 @@ def test_runs_left_behind_by_a_write_they_missed_are_computed_again() -> None:
             == computed(mart)
             == [("rfm", "c2", DAY + dt.timedelta(5), DAY + dt.timedelta(5), "b")]
         )
+
+
+def test_an_older_version_stored_again_is_read_on_every_date_it_has_results() -> None:
+    """The older definition stored at a later date is the version stored last, so it is
+    read again at the earlier date both have results for (not only at its new date); then
+    stored at the date only the newer one had, it is read there too."""
+    with connect(":memory:") as mart:
+        save(mart, ("rfm", 1, 0, {"c1": "a"}))
+        save(mart, ("rfm", 2, 0, {"c1": "b"}))
+        save(mart, ("rfm", 2, 1, {"c1": "b"}))
+        assert kept(mart) == [("rfm", "c1", day(0), day(1), "b")]
+        save(mart, ("rfm", 1, 2, {"c1": "a"}))  # a later date: the runs are not just extended
+        assert kept(mart) == [
+            ("rfm", "c1", day(0), day(0), "a"),
+            ("rfm", "c1", day(1), day(1), "b"),
+            ("rfm", "c1", day(2), day(2), "a"),
+        ]
+        save(mart, ("rfm", 1, 1, {"c1": "a"}))
+        assert kept(mart) == computed(mart) == read(mart) == [("rfm", "c1", day(0), day(2), "a")]
+
+
+def test_a_reused_result_of_an_older_version_is_read_and_its_runs_follow() -> None:
+    """Stored again unchanged from the same data, the older definition's result is not
+    written again, but it is the version stored last: its segments are read that day."""
+    with connect(":memory:") as mart:
+        for definition, segment in ((1, "a"), (2, "b"), (1, "a")):
+            frame = pd.DataFrame({"customer_id": ["c1"], "segment": [segment]})
+            rows = ibis.memtable(frame)
+            store.save(mart, "rfm", "rules", {"d": definition}, DAY, rows, source_key="k")
+        assert kept(mart) == computed(mart) == read(mart) == [("rfm", "c1", DAY, DAY, "a")]
+
+
+def test_runs_kept_by_an_older_rule_are_computed_again_with_the_next_store() -> None:
+    """An older segmint kept the highest version's runs and recorded no rule: readers
+    compute the runs until the next store, which computes every segmentation's again."""
+    with connect(":memory:") as mart:
+        for write in [("rfm", 1, 0, {"c1": "a"}), ("rfm", 2, 0, {"c1": "b"})]:
+            save(mart, write)
+        save(mart, ("rfm", 1, 0, {"c1": "a"}))
+        mart.drop_table(RULES_TABLE)  # as an older segmint left it, with its runs
+        mart.raw.execute(f"UPDATE {RUNS_TABLE} SET segment = 'b'")
+        assert not current(mart)
+        assert computed(mart) == read(mart) == [("rfm", "c1", DAY, DAY, "a")]
+        save(mart, ("tiers", 1, 0, {"c2": "a"}))  # another segmentation's first date
+        assert current(mart)
+        assert kept(mart) == computed(mart) == read(mart)
+        assert ("rfm", "c1", DAY, DAY, "a") in kept(mart)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import ibis
+import pandas as pd
 import pytest
 
 import segmint
 from segmint.mart import Mart
+from segmint.segmentation import store
 from segmint.serving.customer_lookup import (
     SEARCH_COLUMNS,
     customers_by_id,
@@ -21,7 +24,7 @@ from segmint.serving.customer_lookup import (
     segment_history,
     table_records,
 )
-from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.sorted_copies import SortedCopies, fingerprint
 
 HOSTILE = "x' OR '1'='1"
 DAY = dt.date(2024, 6, 30)
@@ -42,6 +45,11 @@ def mart() -> Iterator[Mart]:
             "('rfm', 1, DATE '2024-03-31', 'a', 'Early'), ('life', 1, DATE '2024-06-30', 'a', 'Active'),"
             "('rfm', 2, DATE '2024-06-30', 'b', 'Other'), ('rfm', 2, DATE '2024-09-30', 'a', 'New'),"
             "('rfm', 2, DATE '2024-12-31', 'a', 'Early'), ('life', 1, DATE '2024-12-31', 'a', 'Active')"
+        )
+        sql(  # each version last stored in turn: the newer one read where both have results
+            "INSERT INTO segmentations (segmentation, version, kind, updated_at) VALUES "
+            "('rfm', 1, 'rules', TIMESTAMP '2024-07-01'), ('rfm', 2, 'rules', "
+            "TIMESTAMP '2025-01-01'), ('life', 1, 'rules', TIMESTAMP '2025-01-01')"
         )
         sql(
             "INSERT INTO scores VALUES ('a', DATE '2024-03-31', 'm', 'p_alive', 0.5),"
@@ -87,6 +95,36 @@ def test_segment_history_is_the_runs_of_the_latest_version_per_date(
         {"segmentation": "rfm", "since": "2024-12-31", "as_of": "2024-12-31", "segment": "Early"},
     ]
     assert segment_history(mart, copies, "nobody") == []
+
+
+def test_an_older_version_stored_again_is_read_before_and_after_the_copies_are_built() -> None:
+    """The older definition stored again at a date the newer one has (the same customers,
+    so no count changes) is the version read that day: the mart's lookups show its segment
+    at once, the server's fingerprint changes, and the copies built again show it too."""
+    day0, day1 = DAY, DAY + dt.timedelta(days=1)
+
+    def stored(definition: int, day: dt.date, segment: str) -> None:
+        rows = ibis.memtable(pd.DataFrame({"customer_id": ["a"], "segment": [segment]}))
+        store.save(mart, "rfm", "rules", {"definition": definition}, day, rows)
+
+    def run(since: dt.date, as_of: dt.date, segment: str) -> dict[str, str]:
+        dates = {"since": since.isoformat(), "as_of": as_of.isoformat()}
+        return {"segmentation": "rfm", **dates, "segment": segment}
+
+    with segmint.connect(":memory:") as mart:
+        stored(1, day0, "Old")
+        stored(2, day0, "New")
+        stored(2, day1, "New")
+        copies = SortedCopies()
+        copies.rebuild(mart)
+        before = fingerprint(mart)
+        assert segment_history(mart, copies, "a") == [run(day0, day1, "New")]
+        stored(1, day0, "Old")
+        assert fingerprint(mart) != before  # the server's warmer builds the copies again
+        then = [run(day0, day0, "Old"), run(day1, day1, "New")]
+        assert segment_history(mart, SortedCopies(), "a") == then
+        copies.rebuild(mart)
+        assert segment_history(mart, copies, "a") == then
 
 
 def test_scores_are_the_values_of_each_scores_latest_run_latest_date_first(

@@ -28,20 +28,32 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
             "customer_id VARCHAR, segment VARCHAR)"
         )
         made.execute(
+            "CREATE TABLE segmentations (segmentation VARCHAR, version INTEGER, "
+            "updated_at TIMESTAMP)"
+        )
+        made.execute(
             "CREATE TABLE scores (customer_id VARCHAR, as_of DATE, model VARCHAR, "
             "score_name VARCHAR, value DOUBLE)"
         )
         yield made
 
 
-def expected_runs(rows: list[Assignment], customer: str) -> list[tuple[Any, ...]]:
-    """Per segmentation by date, the newest version's segment, then its runs."""
-    newest: dict[tuple[str, int], tuple[int, str | None]] = {}
-    for who, name, day, version, segment in rows:
-        if who == customer and version >= newest.get((name, day), (-1, None))[0]:
-            newest[(name, day)] = (version, segment)
+def expected_runs(
+    rows: list[Assignment], stored_at: dict[int, int], customer: str
+) -> list[tuple[Any, ...]]:
+    """Per segmentation by date, the segment of the version read then (of those with
+    results that day, any customer's, the one stored last, ``stored_at``; ties to the
+    higher), when the customer has one, then its runs."""
+    read: dict[tuple[str, int], tuple[int, int]] = {}
+    for _, name, day, version, _ in rows:
+        read[(name, day)] = max(read.get((name, day), (-1, -1)), (stored_at[version], version))
+    shown = {
+        (name, day): segment
+        for who, name, day, version, segment in rows
+        if who == customer and read[(name, day)][1] == version
+    }
     runs: list[list[Any]] = []
-    for (name, day), (_, segment) in sorted(newest.items()):
+    for (name, day), segment in sorted(shown.items()):
         if runs and runs[-1][0] == name and runs[-1][3] == segment:
             runs[-1][2] = _date(day)
         else:
@@ -66,20 +78,32 @@ assignments = st.lists(
 )
 
 
+stored_times = st.fixed_dictionaries({version: st.integers(0, 3) for version in (1, 2, 3)})
+"""When each version was stored last (its ``updated_at``, in hours; the same for both
+segmentations, ties allowed)."""
+
+
 @settings(max_examples=80, deadline=None)
-@given(rows=assignments)
+@given(rows=assignments, stored_at=stored_times)
 def test_segment_runs_equal_python_for_one_customer_and_for_a_part(
-    con: duckdb.DuckDBPyConnection, rows: list[Assignment]
+    con: duckdb.DuckDBPyConnection, rows: list[Assignment], stored_at: dict[int, int]
 ) -> None:
+    """An older version stored last is read on the dates it has results, over newer ones;
+    a customer it has no row for that day is not in the runs then."""
     con.execute("DELETE FROM assignments")
+    con.execute("DELETE FROM segmentations")
     for who, name, day, version, segment in rows:
         con.execute(
             "INSERT INTO assignments VALUES ($1, $2, $3, $4, $5)",
             [name, version, _date(day), who, segment],
         )
+    for name in ("rfm", "life"):
+        for version, hour in stored_at.items():
+            stamp = dt.datetime(2025, 3, 1) + dt.timedelta(hours=hour)
+            con.execute("INSERT INTO segmentations VALUES ($1, $2, $3)", [name, version, stamp])
     parted = con.execute(segment_runs(IN_PART, "customer_id"), [None, None]).fetchall()
     for customer in ("a", "b"):
-        expected = expected_runs(rows, customer)
+        expected = expected_runs(rows, stored_at, customer)
         assert con.execute(segment_runs("customer_id = $1"), [customer]).fetchall() == expected
         assert [row[1:] for row in parted if row[0] == customer] == expected
 

@@ -737,7 +737,8 @@ SEGMENTATION_BUILDS = Table(
 SEGMENT_RUNS = Table(
     "segment_runs",
     "Each customer's stretches of consecutive stored dates in one segment, per "
-    "segmentation (from the newest version stored at each date), kept by the store as "
+    "segmentation (from the version read as of each date, the most recently stored one "
+    "with results then), kept by the store as "
     "assignments are written: what the 360° view shows of a customer's segment history, "
     "read without going through every stored date.",
     (
@@ -748,6 +749,20 @@ SEGMENT_RUNS = Table(
         Column("segment", "string", "The customer's segment throughout the run."),
     ),
     key=("segmentation", "customer_id", "since"),
+    loadable=False,
+)
+
+DERIVED_RULES = Table(
+    "derived_rules",
+    "The rule each table the store keeps beside its sources was computed by: a table "
+    "computed by an older rule (or with no row here) is computed again with the next "
+    "store, and read from its sources until then.",
+    (
+        Column("derived", "string", "The kept table (`segment_runs`)."),
+        Column("rule", "int32", "The rule it follows, from 2 (the segmint release's)."),
+        Column("computed_at", "timestamp", "When it was computed by that rule (UTC)."),
+    ),
+    key=("derived",),
     loadable=False,
 )
 
@@ -785,7 +800,7 @@ TABLES: dict[str, Table] = {
 """Every table ``segmint init`` creates, by name."""
 
 WRITER_TABLES: dict[str, Table] = {
-    t.name: t for t in (FEATURES, FEATURE_BUILDS, SEGMENTATION_BUILDS, SEGMENT_RUNS)
+    t.name: t for t in (FEATURES, FEATURE_BUILDS, SEGMENTATION_BUILDS, SEGMENT_RUNS, DERIVED_RULES)
 }
 """Tables declared here but created by their writer (their columns are open), by name."""
 

@@ -61,19 +61,41 @@ def version_on(mart: Mart, name: str, day: dt.date) -> int | None:
     return int(found[0]["version"]) if found else None
 
 
+def stored_order(mart: Mart, name: str) -> list[int]:
+    """The versions of segmentation ``name``, the most recently stored first (the order
+    :func:`version_on` chooses by, ties to the higher version)."""
+    defs = mart.table("segmentations")
+    mine = defs.filter(defs.segmentation == name)
+    ordered = mine.order_by([ibis.desc("updated_at"), ibis.desc("version")]).select("version")
+    return [int(row["version"]) for row in rows(ordered)]
+
+
 def chosen_versions(mart: Mart, name: str) -> ir.Table:
     """``as_of``, ``version``: every date with results of segmentation ``name`` and the
     version read as of it (what :func:`version_on` gives for each date, in one query)."""
     a = mart.table("assignments")
-    runs = a.filter(a.segmentation == name).select("as_of", "version").distinct()
-    defs = mart.table("segmentations")
-    stored = defs.filter(defs.segmentation == name).select("version", "updated_at")
-    joined = runs.join(stored, "version")
+    mine = a.filter(a.segmentation == name)
+    return read_versions(mine, mart.table("segmentations")).select("as_of", "version")
+
+
+def read_versions(assignments: ir.Table, definitions: ir.Table) -> ir.Table:
+    """``segmentation``, ``as_of``, ``version``: for every segmentation and date with
+    results in ``assignments``, the version read as of that date, the one of
+    ``definitions`` (the ``segmentations`` table) stored most recently.
+
+    Taking the tables rather than the mart, it serves readers that keep results beside the
+    assignments (:mod:`segmint.segmentation.runs`) and those that compile it into a
+    statement of their own (:mod:`segmint.serving.histories`).
+    """
+    runs = assignments.select("segmentation", "as_of", "version").distinct()
+    stored = definitions.select("segmentation", "version", "updated_at")
+    joined = runs.join(stored, ["segmentation", "version"])
     newest = ibis.window(
-        group_by=joined.as_of, order_by=[ibis.desc(joined.updated_at), ibis.desc(joined.version)]
+        group_by=[joined.segmentation, joined.as_of],
+        order_by=[ibis.desc(joined.updated_at), ibis.desc(joined.version)],
     )
     ranked = joined.mutate(_rank=ibis.row_number().over(newest))
-    return ranked.filter(ranked._rank == 0).select("as_of", "version")
+    return ranked.filter(ranked._rank == 0).select("segmentation", "as_of", "version")
 
 
 def _date(value: object) -> dt.date:

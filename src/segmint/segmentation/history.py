@@ -55,7 +55,13 @@ from segmint.mart.privacy.retention import (
     delete_old_scores,
 )
 from segmint.segmentation.builds import BUILDS
-from segmint.segmentation.runs import RUN_COLUMNS, RUNS_TABLE, replace_runs, trimmed_runs
+from segmint.segmentation.runs import (
+    RUN_COLUMNS,
+    RUNS_TABLE,
+    current,
+    replace_runs,
+    trimmed_runs,
+)
 
 Doomed = dict[str, tuple[dt.date, tuple[dt.date, ...]]]
 """Segmentation → its cut-off and the dates of its assignments to delete."""
@@ -204,7 +210,7 @@ def _runs_gone(
     write: :mod:`segmint.segmentation.runs`) are computed whole, and there may be more of
     them than were stored. Each stored row is compared with the new ones on every column.
     """
-    if not mart.has_table(RUNS_TABLE):  # made from what is left with the next store
+    if not current(mart):  # made (by the current rule) from what is left with the next store
         return 0
     runs = mart.table(RUNS_TABLE)
     stored = runs.filter(runs.segmentation == name)

@@ -4,8 +4,9 @@ A nightly refresh stores every segmentation's assignments again for the new date
 assignments grow by a row per customer and segmentation every day. What a person reads of
 that history (the 360° view, :mod:`segmint.serving.histories`) is the runs: per
 segmentation, each stretch of the customer's consecutive stored dates in one segment (from
-the newest version stored at each date), with its first date (``since``) and its last
-(``as_of``). Computing them from the assignments reads every stored date, which at a
+the version read as of each date, the one stored most recently with results then: the rule
+of every reader, :mod:`segmint.mart.segment_versions`), with its first date (``since``)
+and its last (``as_of``). Computing them from the assignments reads every stored date, which at a
 million customers costs about 2 s more with each refreshed day; so the store keeps them in
 ``segment_runs`` as it writes:
 
@@ -14,7 +15,10 @@ million customers costs about 2 s more with each refreshed day; so the store kee
   stores) extend each customer's last run when the segment is the same, and start a run
   otherwise; this reads the segmentation's runs, not its history;
 * anything else (a date stored again, a new version of a stored date, an earlier date)
-  computes the segmentation's runs from its assignments again;
+  computes the segmentation's runs from its assignments again, and so does a version
+  stored again that was not the one stored last (even at a later date, and even when its
+  result is reused unchanged): it is now the most recently stored, so it is read instead
+  of newer definitions on the earlier dates where both have results;
 * dates deleted by the ``history`` retention rule (:mod:`segmint.segmentation.history`),
   all before a cut-off, trim the runs (:func:`trimmed_runs`): runs before the cut-off are
   computed again from the few dates kept there, the run across it starts at the
@@ -23,7 +27,12 @@ million customers costs about 2 s more with each refreshed day; so the store kee
 * a mart whose assignments were stored before the table existed gets it, computed from
   every assignment, with the next store; runs whose last date is not the segmentation's
   (a store interrupted between the two writes on an engine without transactions, or
-  made by an older segmint) are computed again with the next store.
+  made by an older segmint) are computed again with the next store;
+* a table computed by an older rule (before :data:`RULE`: the highest version at each
+  date, which differs when an older definition was stored again) is computed again from
+  every assignment with the next store; until then readers compute the runs from the
+  assignments (:func:`current` says whether the table can be read). ``derived_rules``
+  records the rule the table follows.
 
 Everything is an Ibis expression, so it runs on every engine; a property test checks the
 kept table against the statement that computes the runs from the assignments.
@@ -38,37 +47,101 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.mart import Mart
+from segmint.mart.schema import DERIVED_RULES
+from segmint.mart.segment_versions import read_versions
 
 RUNS_TABLE = "segment_runs"
 """The table the runs are kept in, declared in :mod:`segmint.mart.schema`."""
 
 RUN_COLUMNS = ("segmentation", "customer_id", "since", "as_of", "segment")
 
+RULE = 2
+"""The rule the kept runs follow, recorded in ``derived_rules``: 2, the version read as of
+each date (:mod:`segmint.mart.segment_versions`); before it (no record), 1, the highest
+version at each date."""
+
+RULES_TABLE = DERIVED_RULES.name
+
 _SCRATCH = "_segment_runs_next"
 """A scratch table holding a segmentation's new runs while its old ones are replaced."""
 
 
 def keep_runs(
-    mart: Mart, name: str, day: dt.date, latest: dt.date | None, stored: ir.Table
+    mart: Mart,
+    name: str,
+    day: dt.date,
+    latest: dt.date | None,
+    stored: ir.Table,
+    *,
+    reordered: bool = False,
 ) -> None:
     """Bring the runs of segmentation ``name`` up to date after ``stored`` (its rows as of
     ``day``: ``customer_id``, ``segment``) was written; ``latest`` is the segmentation's last
-    date before the write (None: it had none). Call it inside the write's transaction."""
+    date before the write (None: it had none); ``reordered``: the version written was not
+    the one stored last before (:func:`reorders`). Call it inside the write's transaction."""
     assignments = mart.table("assignments")
-    created = not mart.has_table(RUNS_TABLE)
-    if created:  # a mart stored before the table existed: every other segmentation's runs
+    if not current(mart):  # every other segmentation's runs, by this rule
         others = assignments.filter(assignments.segmentation != name)
-        mart.create_table(RUNS_TABLE, runs_of(others))
+        mart.create_table(RUNS_TABLE, runs_of(others, mart.table("segmentations")))
+        _record_rule(mart)
     runs = mart.table(RUNS_TABLE)
     behind = last_date(runs, name) != latest
     if latest is None and not behind:  # its first date: each customer's first run
         mart.insert(RUNS_TABLE, _started(name, day, stored))
         return
-    if behind or latest is None or day <= latest:
-        fresh = runs_of(assignments.filter(assignments.segmentation == name))
+    if behind or latest is None or day <= latest or reordered:
+        fresh = runs_of_segmentation(mart, name)
     else:
         fresh = _extended(runs, name, day, stored)
     replace_runs(mart, name, fresh)
+
+
+def reorders(order: list[int], version: int) -> bool:
+    """Whether storing ``version`` can change the version read as of dates it is not
+    stored at, ``order`` being the segmentation's versions most recently stored first
+    before the store: a version stored before, but not last, becomes the most recently
+    stored (a new version, or the last one again, changes no earlier date)."""
+    return bool(order) and version != order[0] and version in order
+
+
+def keep_reordered_runs(mart: Mart, name: str) -> None:
+    """Compute the runs of segmentation ``name`` again after a version was stored again
+    without its assignments being written (a result reused unchanged,
+    :mod:`segmint.segmentation.builds`): the dates where it is now read change. A mart
+    whose table is not :func:`current` gets it with the next write."""
+    if current(mart):
+        with mart.transaction():
+            replace_runs(mart, name, runs_of_segmentation(mart, name))
+
+
+def current(mart: Mart) -> bool:
+    """Whether the mart holds the kept runs computed by this :data:`RULE`, so readers can
+    read them instead of computing the runs from the assignments."""
+    if not (mart.has_table(RUNS_TABLE) and mart.has_table(RULES_TABLE)):
+        return False
+    rules = mart.table(RULES_TABLE)
+    found = rules.filter(rules.derived == RUNS_TABLE).rule.max().execute()
+    return not pd.isna(found) and int(found) == RULE
+
+
+def _record_rule(mart: Mart) -> None:
+    """Record in ``derived_rules`` that the kept runs follow :data:`RULE`."""
+    if not mart.has_table(RULES_TABLE):
+        mart.create_table(RULES_TABLE, schema=DERIVED_RULES.ibis_schema())
+    mart.delete(RULES_TABLE, derived=RUNS_TABLE)
+    row = {
+        "derived": [RUNS_TABLE],
+        "rule": [RULE],
+        "computed_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+    }
+    mart.insert(RULES_TABLE, ibis.memtable(row, schema=DERIVED_RULES.ibis_schema()))
+
+
+def runs_of_segmentation(mart: Mart, name: str) -> ir.Table:
+    """The runs of segmentation ``name`` computed from all of its assignments."""
+    assignments = mart.table("assignments")
+    mine = assignments.filter(assignments.segmentation == name)
+    return runs_of(mine, mart.table("segmentations"))
 
 
 def replace_runs(mart: Mart, name: str, fresh: ir.Table) -> None:
@@ -89,14 +162,15 @@ def last_date(table: ir.Table, name: str) -> dt.date | None:
     return None if pd.isna(found) else pd.Timestamp(found).date()
 
 
-def runs_of(assignments: ir.Table) -> ir.Table:
+def runs_of(assignments: ir.Table, definitions: ir.Table) -> ir.Table:
     """The runs (:data:`RUN_COLUMNS`) of ``assignments``: per customer and segmentation,
-    each stretch of consecutive stored dates whose newest version has the same segment."""
-    a = assignments
-    per_date = [a.customer_id, a.segmentation, a.as_of]
-    marked_newest = a.mutate(_newest=a.version.max().over(group_by=per_date))
-    newest = marked_newest.filter(marked_newest.version == marked_newest._newest)
-    rows = newest.select("segmentation", "customer_id", "as_of", "segment")
+    each stretch of consecutive stored dates whose version read then (the one of
+    ``definitions``, the ``segmentations`` table, stored most recently:
+    :func:`~segmint.mart.segment_versions.read_versions`) has the same segment. A customer
+    the version read as of a date has no row for is not in the runs that date."""
+    read = read_versions(assignments, definitions)
+    chosen = assignments.semi_join(read, ["segmentation", "as_of", "version"])
+    rows = chosen.select("segmentation", "customer_id", "as_of", "segment")
     dated = ibis.window(group_by=[rows.customer_id, rows.segmentation], order_by=rows.as_of)
     same = rows.segment.identical_to(rows.segment.lag().over(dated))
     marked = rows.mutate(moved=ibis.ifelse(same, 0, 1))
@@ -150,10 +224,11 @@ def trimmed_runs(mart: Mart, name: str, cutoff: dt.date, kept: ir.Table) -> ir.T
     every date removed is before ``cutoff``: what :func:`runs_of` gives on ``kept``, reading
     the kept runs for the dates from ``cutoff`` on instead of every assignment."""
     runs = mart.table(RUNS_TABLE)
+    definitions = mart.table("segmentations")
     if last_date(runs, name) != last_date(kept, name):  # behind: computed whole anyway
-        return runs_of(kept)
+        return runs_of(kept, definitions)
     day = ibis.literal(cutoff, "date")
-    early = runs_of(kept.filter(kept.as_of < day))
+    early = runs_of(kept.filter(kept.as_of < day), definitions)
     recent = kept.filter(kept.as_of >= day)
     firsts = recent.group_by(_id="customer_id").aggregate(_first=recent.as_of.min())
     old = runs.filter((runs.segmentation == name) & (runs.as_of >= day))

@@ -19,8 +19,7 @@ import ibis
 
 from segmint.exceptions import MartError, SegmintError
 from segmint.mart import TABLES, Mart, segment_versions
-from segmint.segmentation import builds
-from segmint.segmentation.runs import keep_runs, last_date
+from segmint.segmentation import builds, runs
 
 UNASSIGNED = "unassigned"
 
@@ -61,8 +60,11 @@ def save(
         raise SegmintError(
             f"assignments need columns customer_id and segment; missing {sorted(missing)}"
         )
+    order = segment_versions.stored_order(mart, name)
     reused = _version_for(mart, name, kind, definition) if source_key is not None else None
     if reused and builds.unchanged(mart, name, reused.version, as_of, str(source_key)):
+        if runs.reorders(order, reused.version):  # now the most recently stored
+            runs.keep_reordered_runs(mart, name)
         return reused
     rows = assignments.select(
         "customer_id", segment=assignments.segment.cast("string").fill_null(UNASSIGNED)
@@ -82,12 +84,13 @@ def save(
             customer_id=computed.customer_id,
             segment=computed.segment,
         )
-        latest = last_date(mart.table("assignments"), name)
+        latest = runs.last_date(mart.table("assignments"), name)
         with mart.transaction():
             mart.delete("assignments", segmentation=name, version=stored.version, as_of=as_of)
             mart.insert("assignments", new)
             builds.record(mart, name, stored.version, as_of, source_key, n_rows)
-            keep_runs(mart, name, as_of, latest, computed)
+            reordered = runs.reorders(order, stored.version)
+            runs.keep_runs(mart, name, as_of, latest, computed, reordered=reordered)
     finally:
         mart.drop_table(scratch)
     return stored

@@ -27,7 +27,7 @@ import duckdb
 
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
-from segmint.segmentation.runs import RUNS_TABLE
+from segmint.segmentation import runs
 from segmint.serving import histories, order_values, score_table
 from segmint.serving.frames import row_records
 from segmint.serving.order_values import RECENT
@@ -85,10 +85,10 @@ def feature_records(
 def segment_history(mart: Mart, copies: SortedCopies, customer_id: str) -> list[dict[str, Any]]:
     """The customer's runs of equal segments per segmentation, from the first (those the
     store keeps, :mod:`segmint.segmentation.runs`, or on a mart stored before it kept them
-    :func:`segmint.serving.histories.segment_runs`)."""
+    by the current rule :func:`segmint.serving.histories.segment_runs`)."""
     found = copies.rows("assignments", customer_id)
     if found is None:
-        sql = KEPT_SEGMENTS_SQL if mart.has_table(RUNS_TABLE) else SEGMENTS_SQL
+        sql = KEPT_SEGMENTS_SQL if runs.current(mart) else SEGMENTS_SQL
         found = query(mart.raw, sql, customer_id)
     return row_records(*found)
 

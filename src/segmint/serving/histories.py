@@ -9,12 +9,15 @@ would pass its 2 GB budget within about a week of nightly refreshes. The view th
 shows what stays small:
 
 * **segments**: per segmentation, each run of the customer's consecutive stored dates with
-  the same segment (from the latest version stored at each date): ``since``, the run's
+  the same segment (from the version read as of each date, the one stored most recently
+  with results then, as every reader reads it: :mod:`segmint.mart.segment_versions`):
+  ``since``, the run's
   first date, and ``as_of``, its last; a customer who stays a Champion for a year is one
   row, and every move between segments is a new one. The store keeps them as it writes
   (``segment_runs``, :mod:`segmint.segmentation.runs`), so they are read without going
-  through every stored date; a mart stored before that table existed has them computed
-  from its assignments (:func:`segment_runs`);
+  through every stored date; a mart stored before that table existed (or whose table an
+  older rule computed, :func:`segmint.segmentation.runs.current`) has them computed from its
+  assignments (:func:`segment_runs`) until its next store;
 * **scores**: each score's (name and model) value from its latest run, with its date (a
   customer the latest run did not score shows no value for that score rather than an
   older one).
@@ -26,7 +29,11 @@ copy and the mart give the same rows. Table names are this module's constants.
 
 from __future__ import annotations
 
+import ibis
+
 from segmint.mart.identifiers import quoted
+from segmint.mart.schema import TABLES
+from segmint.mart.segment_versions import read_versions
 from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving.score_table import SCORES_TABLE
 
@@ -37,14 +44,33 @@ SCORE_COLUMNS = ["as_of", "model", "score_name", "value"]
 """A score's value from its latest run."""
 
 
+READ_VERSIONS = ibis.to_sql(
+    read_versions(
+        ibis.table(TABLES["assignments"].ibis_schema(), name="assignments"),
+        ibis.table(TABLES["segmentations"].ibis_schema(), name="segmentations"),
+    ),
+    dialect="duckdb",
+)
+"""``segmentation``, ``as_of``, ``version``: the version read as of each stored date, the
+shared rule (:func:`segmint.mart.segment_versions.read_versions`) as statement text."""
+
+
 def segment_runs(where: str, key: str = "") -> str:
     """The runs of :data:`SEGMENT_COLUMNS` of the assignments ``where`` holds, per
-    segmentation by first date (per ``key`` first when given)."""
+    segmentation by first date (per ``key`` first when given).
+
+    Which version is read as of a date depends on every customer's results (a customer
+    the version read has no row for is not in the runs that date), so each statement
+    reads the stored dates and versions of the whole table (three columns), not only the
+    rows ``where`` holds; the server reads it only until a mart's next store keeps the
+    runs (:mod:`segmint.segmentation.runs`).
+    """
     by = f"{key}, " if key else ""
     return f"""
-WITH latest AS (
-    SELECT {by}segmentation, as_of, arg_max_null(segment, version) AS segment
-    FROM assignments WHERE {where} GROUP BY ALL
+WITH chosen AS ({READ_VERSIONS}
+), latest AS (
+    SELECT {by}segmentation, as_of, segment
+    FROM assignments SEMI JOIN chosen USING (segmentation, as_of, version) WHERE {where}
 ), marked AS (
     SELECT *, CASE WHEN segment IS NOT DISTINCT FROM lag(segment) OVER dated THEN 0 ELSE 1 END
         AS moved

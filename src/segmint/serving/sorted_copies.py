@@ -46,6 +46,7 @@ from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
 from segmint.mart.privacy import SUPPRESSIONS_TABLE
+from segmint.segmentation import runs
 from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving import histories, order_values, score_table
 from segmint.serving.score_table import SCORES_TABLE
@@ -82,9 +83,10 @@ KEPT_RUNS = (
 """The assignments' entry of :data:`DERIVED` on a mart whose store keeps the runs."""
 
 
-def _derived(present: set[str]) -> dict[str, tuple[list[str], str, str | None]]:
-    """:data:`DERIVED`, reading the runs the store keeps when the mart has them."""
-    return DERIVED | ({"assignments": KEPT_RUNS} if RUNS_TABLE in present else {})
+def _derived(mart: Mart) -> dict[str, tuple[list[str], str, str | None]]:
+    """:data:`DERIVED`, reading the runs the store keeps when the mart has them, computed
+    by the current rule (:func:`segmint.segmentation.runs.current`)."""
+    return DERIVED | ({"assignments": KEPT_RUNS} if runs.current(mart) else {})
 
 
 PART_VALUES = 10_000_000
@@ -199,7 +201,7 @@ class SortedCopies:
         if {"orders", "order_lines"} <= present:
             parts = parts_of(mart, "orders", len(order_values.ORDER_COLUMNS), keys)
             orders = order_values.order_history(mart, parts=parts)
-        for name, (shown, sql, counted) in _derived(present).items():
+        for name, (shown, sql, counted) in _derived(mart).items():
             if name in present and (name != SCORES_TABLE or has_scores):
                 parts = parts_of(mart, name, len(shown), keys, counted)
                 derived = sorted_table(mart.raw, sql, [], shown, parts=parts)
@@ -304,11 +306,16 @@ STAMPS: dict[str, str] = {
     "ingests": "max(ingest_id), count(*)",
     "feature_builds": "max(built_at), count(*)",
     "segmentation_builds": "max(built_at), count(*)",
+    "segmentations": "max(updated_at), count(*)",
     "model_runs": "max(run_id), count(*)",
 }
 """The catalogues every writer of the copied and summarised data adds to, and what of
 them changes when it does: a load (also one that only updates rows, which changes no
-count), features or a segmentation stored again at the same date, a model fitted."""
+count), features or a segmentation stored again at the same date, a model fitted. Every
+store of a segmentation marks its version stored last (``segmentations.updated_at``), which
+decides the version read as of a date (:mod:`segmint.mart.segment_versions`): an older
+version stored again on a date a newer one has changes no count, no latest version or
+date, and (stored without a data key) no build record, but it changes what is read."""
 CONTENT_STAMPED = (SUPPRESSIONS_TABLE,)
 """Tables that users write themselves, outside every catalogue, and that decide what the
 server hands out: the do-not-contact table ``suppressions`` (audiences leave its customers
