@@ -31,8 +31,9 @@ def quarantine(
     ] = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
-    """List rejected rows with their reasons and raw content: the current entry of each row
-    of a file (every entry of one load with --ingest)."""
+    """List rejected rows with their reasons and raw content.
+
+    Each row of a file shows its current entry (with --ingest, every entry of that load)."""
     from segmint.mart import connect, csv_safety
     from segmint.mart.quarantine import n_superseded, quarantined, reasons
 

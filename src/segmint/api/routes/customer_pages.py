@@ -46,7 +46,7 @@ def customers_page(
     )
 
 
-@router.get("/customers/{customer_id:path}")
+@router.get("/customers/{customer_id:anytext}")
 def customer_page(
     request: Request,
     customer_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME, pattern=NO_CONTROL)],

@@ -87,7 +87,7 @@ def search_customers(
     return json_response(CustomerList(data=rows, count=total, limit=limit, offset=offset))
 
 
-@router.get("/{customer_id:path}", response_model=Customer360Out)
+@router.get("/{customer_id:anytext}", response_model=Customer360Out)
 def customer(
     customer_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME, pattern=NO_CONTROL)],
     request: Request,

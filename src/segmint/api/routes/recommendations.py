@@ -18,7 +18,7 @@ from segmint.views.recommendations import customer_list
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-@router.get("/{customer_id:path}/recommendations", response_model=CustomerRecommendations)
+@router.get("/{customer_id:anytext}/recommendations", response_model=CustomerRecommendations)
 def recommendations(
     customer_id: Annotated[str, Path(min_length=1, max_length=MAX_NAME, pattern=NO_CONTROL)],
     mart: MartDep,
