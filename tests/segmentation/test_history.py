@@ -159,6 +159,19 @@ def test_the_runs_left_are_the_runs_of_the_assignments_left() -> None:
         ]
 
 
+def test_a_trimmed_run_starts_on_the_first_date_the_customer_is_read_from_the_cut_off() -> None:
+    """c2's b-run of days 2-5 crosses day 3, where the version read (stored last) has no
+    row for c2 but an older version does: once day 2 goes the run starts at day 5."""
+    with connect(":memory:") as mart:
+        save(mart, ("tiers", 1, 2, {"c1": "a", "c2": "b"}))
+        save(mart, ("tiers", 1, 5, {"c1": "a", "c2": "b"}))
+        save(mart, ("tiers", 1, 3, {"c2": "a"}))
+        save(mart, ("tiers", 2, 3, {"c1": "b"}))
+        apply_history(mart, 2)
+        assert kept(mart) == computed(mart)
+        assert ("tiers", "c2", day(5), day(5), "b") in kept(mart)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     writes(last_offset=6, max_size=9), st.integers(1, 4), st.lists(st.integers(0, 6), max_size=2)

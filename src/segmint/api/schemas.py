@@ -82,7 +82,7 @@ class SegmentMoney(BaseModel):
     grow_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
     too_small: bool
     persona: Row | None = Field(
-        None, description="Persona card, from the profile at the latest stored date."
+        None, description="Persona card, from the profile of the same date as the numbers."
     )
 
 
