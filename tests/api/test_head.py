@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from segmint.api.auth import Role
+from segmint.mart.privacy.journal import pending
 
 from .conftest import bearer, login
 from .test_app import get_paths
@@ -53,3 +56,21 @@ def test_head_is_refused_where_get_is_not_allowed(client: TestClient) -> None:
 def test_the_openapi_document_lists_no_head_operations(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert all("head" not in operations for operations in paths.values())
+
+
+def test_head_hands_out_nothing_so_journals_nothing(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    """A HEAD of an admin's customer view or of an audience shows no personal data and
+    hands out no members: no read, no registered export (the GET journals both)."""
+    admin = bearer(tokens[Role.admin])
+    paths = ["/api/v1/customers/C0000001", "/api/v1/audiences/rfm/Champions?format=csv"]
+    before = len(pending(mart_path))
+    for path in paths:
+        head = client.head(path, headers=admin)
+        assert head.status_code == 200 and head.content == b"", path
+    assert len(pending(mart_path)) == before
+    for path in paths:
+        got = client.get(path, headers=admin)
+        assert got.status_code == 200, path
+    assert [line.action for line in pending(mart_path)[before:]] == ["pii_read", "export"]

@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from segmint.api.auth import bearer_token, token_info
+from segmint.api.head import is_head
 from segmint.api.sessions import SESSION_COOKIE, Session, Sessions
 from segmint.mart.privacy import PrivacyKeyError
 from segmint.mart.token_terms import Role
@@ -53,9 +54,11 @@ def _mart_path(request: Request) -> str:
 
 def shows_pii(request: Request, role: Role, customer_id: str, view: str) -> tuple[bool, str | None]:
     """Whether personal data of ``customer_id`` may be shown to the caller: an admin, and the
-    read journalled. The message says why it is hidden from an admin (None otherwise)."""
+    read journalled (a ``HEAD`` shows nothing, so it journals nothing). The message says why it is hidden from an admin (None otherwise)."""
     if not role.allows(Role.admin):
         return False, None
+    if is_head(request):  # the same headers as the GET, and nothing shown to journal
+        return True, None
     via = "api" if request.url.path.startswith("/api/") else "page"
     hidden = privacy.audit_read(
         _mart_path(request), actor_of(request), [customer_id], view=view, via=via
@@ -71,11 +74,14 @@ def record_download(
     description: str,
     details: Mapping[str, Any],
 ) -> None:
-    """Journal a download handed out (it becomes a registered export with its members).
+    """Journal a download handed out (it becomes a registered export with its members); a
+    ``HEAD`` hands nothing out.
 
     Raises:
         HTTPException: 503 when it cannot be journalled (the download is then refused).
     """
+    if is_head(request):  # nothing handed out
+        return
     where = f"download:{request.url.path}"
     if request.url.query:
         where += f"?{request.url.query}"
