@@ -50,7 +50,8 @@ class Column:
         description: what the column holds, with its unit.
         non_negative: numeric values below zero are rejected.
         choices: the only values allowed, when the column is a closed vocabulary.
-        not_future: a timestamp or date later than the moment of loading is rejected.
+        not_future: a timestamp or date later than any clock reads at the moment of loading
+            (UTC+14) is rejected.
     """
 
     name: str

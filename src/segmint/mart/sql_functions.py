@@ -41,6 +41,12 @@ def json_extract_string(value: str, path: str) -> str:
     """The value at a JSON path, as text."""
 
 
+@ibis.udf.scalar.builtin(name="timezone")
+def clock_in_zone(zone: str, value: datetime.datetime) -> datetime.datetime:
+    """The clock time in time zone ``zone`` (an IANA name) of an instant (a timestamp with a
+    time zone)."""
+
+
 @ibis.udf.scalar.builtin(name="regexp_split_to_array")
 def _regexp_split(value: str, pattern: str) -> list[str]:
     """Split text on a regular expression."""

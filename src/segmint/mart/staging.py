@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 
 from segmint.exceptions import InputError
+from segmint.mart import file_zones
 from segmint.mart import sql_functions as fn
 from segmint.mart.column_names import check_names, first_refusals
 from segmint.mart.connection import Mart
@@ -96,7 +98,26 @@ def _stage_parquet(mart: Mart, info: FileInfo, name: str) -> tuple[ibis.Table, i
     source = mart.con.read_parquet(info.path, table_name=name, file_row_number=True)
     check_names([c for c in source.columns if c != "file_row_number"], str(info.path))
     stage = source.mutate(_row=source.file_row_number + 1).drop("file_row_number")
-    return stage, _empty_rejects(mart)
+    return _on_their_clocks(mart, stage, info), _empty_rejects(mart)
+
+
+def _on_their_clocks(mart: Mart, stage: ibis.Table, info: FileInfo) -> ibis.Table:
+    """``stage`` with its timestamps with a time zone as the clock time of their zone
+    (:mod:`segmint.mart.file_zones`)."""
+    aware = [name for name, kind in stage.schema().items() if _has_zone(kind)]
+    if not aware:
+        return stage
+    recorded = file_zones.zones(info.path)
+    clocks = {}
+    for name in aware:
+        zone = recorded.get(name, "UTC")
+        file_zones.check_zone(mart, zone, info.path, name)
+        clocks[name] = file_zones.clock_time(stage[name], zone)
+    return stage.mutate(**clocks)
+
+
+def _has_zone(kind: dt.DataType) -> bool:
+    return kind.is_timestamp() and getattr(kind, "timezone", None) is not None
 
 
 def _stage_delimited(

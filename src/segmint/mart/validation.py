@@ -22,6 +22,9 @@ from segmint.mart.schema import Column, Table
 
 REASON = "_reason"
 ROW = "_row"
+AHEAD_OF_UTC = datetime.timedelta(hours=14)
+"""How far ahead of UTC a clock on Earth can be (UTC+14, the Line Islands): a shop's clock
+time up to this much after the current UTC time may be now somewhere."""
 
 _KIND_NAMES = {
     "string": "text",
@@ -90,8 +93,9 @@ def check_rows(
     ``excel_dates``, numbers in date and timestamp columns are Excel serial dates;
     ``decimals`` gives the decimal separator (``.`` or ``,``) of numeric columns written as
     text (:mod:`segmint.mart.decimals`), and a value of another form is rejected naming it.
-    A date or timestamp after ``now`` (default: the current time in UTC, the time zone of
-    the mart's timestamps, whatever the machine's own) is rejected as in the future.
+    A date or timestamp later than any shop's clock reads at ``now`` (default: the current
+    time in UTC, whatever the machine's zone; :data:`AHEAD_OF_UTC` later) is rejected as in
+    the future: timestamps are the shop's clock time, whose zone the mart does not know.
     """
     now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     decimals = decimals or {}
@@ -166,7 +170,8 @@ def _problems(
     if column.non_negative:
         problems.append((value < 0, ibis.literal(f"{column.name}: negative value ") + shown))
     if column.not_future:
-        limit = ibis.timestamp(now) if kind.is_timestamp() else ibis.date(now.date())
+        latest = now + AHEAD_OF_UTC
+        limit = ibis.timestamp(latest) if kind.is_timestamp() else ibis.date(latest.date())
         problems.append(
             (value > limit, ibis.literal(f"{column.name}: '") + shown + "' is in the future")
         )
