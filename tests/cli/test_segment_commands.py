@@ -336,7 +336,7 @@ def test_a_day_still_to_come_is_refused_by_every_computing_command(
     shop: Shop, command: tuple[str, ...]
 ) -> None:
     result = invoke(*command, "--as-of", "2999-01-01", "--mart", str(shop.path))
-    assert_one_line_error(result, "2999-01-01 is in the future (today is")
+    assert_one_line_error(result, "2999-01-01 is in the future (the latest day anywhere is")
     assert "leave --as-of out" in result.stderr
 
 

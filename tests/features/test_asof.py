@@ -55,11 +55,12 @@ TODAY = dt.date(2026, 12, 5)
 def test_a_day_still_to_come_is_refused(mart: Mart) -> None:
     with pytest.raises(
         InputError,
-        match=r"^2030-01-01 is in the future \(today is 2026-12-05\).*year, or leave as_of out",
+        match=r"^2030-01-01 is in the future \(the latest day anywhere is 2026-12-05\).*year, or "
+        "leave as_of out",
     ):
         check_as_of(mart, dt.date(2030, 1, 1), today=TODAY)
     with pytest.raises(InputError, match="in the future"):
-        checked_as_of(mart, dt.date.today() + dt.timedelta(days=1))
+        checked_as_of(mart, dt.date.today() + dt.timedelta(days=2))
 
 
 def test_a_day_before_the_first_order_is_refused(mart: Mart) -> None:
@@ -97,7 +98,11 @@ def test_a_mart_without_orders_is_not_checked(empty_mart: Mart) -> None:
 
 
 @pytest.mark.usefixtures("far_time_zone")
-def test_today_is_the_utc_date_in_any_time_zone(mart: Mart) -> None:
-    utc_today = dt.datetime.now(dt.UTC).date()
-    with pytest.raises(InputError, match=f"today is {utc_today}"):
-        check_as_of(mart, utc_today + dt.timedelta(days=1))
+def test_today_is_the_latest_date_on_earth_in_any_time_zone(mart: Mart) -> None:
+    """Orders are the shop's clock time: the day it already is at UTC+14 is not refused,
+    whatever the machine's zone; the day after it is."""
+    latest = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
+    with pytest.raises(InputError, match=f"the latest day anywhere is {latest}"):
+        check_as_of(mart, latest + dt.timedelta(days=1))
+    with pytest.warns(SegmintWarning, match="after the last order"):
+        assert check_as_of(mart, latest) == latest

@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import AdvisedInputError, InputError, MartError, SegmintWarning
 from segmint.mart import Mart
-from segmint.mart.clock import utc_today
+from segmint.mart.clock import latest_today
 from segmint.mart.fetch import rows, scalar
 
 AsOf = dt.date | dt.datetime | str
@@ -109,8 +109,8 @@ def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.da
     Args:
         mart: the mart whose orders bound the day.
         day: the day asked for.
-        today: the current day (default: today in UTC, the time zone of the mart's
-            timestamps, whatever the machine's own).
+        today: the latest current day (default: the latest date anywhere on Earth, as
+            orders are the shop's clock time: :func:`~segmint.mart.clock.latest_today`).
 
     Raises:
         AdvisedInputError: ``day`` is after ``today``, or before the first order (a mart
@@ -120,10 +120,11 @@ def check_as_of(mart: Mart, day: dt.date, today: dt.date | None = None) -> dt.da
     Warns:
         SegmintWarning: ``day`` is after the last order.
     """
-    today = utc_today() if today is None else today
+    today = latest_today() if today is None else today
     if day > today:
         raise AdvisedInputError(
-            f"{day} is in the future (today is {today}): nothing is known yet as of a day "
+            f"{day} is in the future (the latest day anywhere is {today}): nothing is known "
+            "yet as of a day "
             "still to come.",
             "Check the year, or leave {as_of} out for the last day with orders.",
         )

@@ -16,15 +16,13 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from segmint.exceptions import SchemaError
+from segmint.mart.clock import latest_now
 from segmint.mart.decimals import separator_name
 from segmint.mart.parsing import blank_to_null, parse
 from segmint.mart.schema import Column, Table
 
 REASON = "_reason"
 ROW = "_row"
-AHEAD_OF_UTC = datetime.timedelta(hours=14)
-"""How far ahead of UTC a clock on Earth can be (UTC+14, the Line Islands): a shop's clock
-time up to this much after the current UTC time may be now somewhere."""
 
 _KIND_NAMES = {
     "string": "text",
@@ -94,7 +92,8 @@ def check_rows(
     ``decimals`` gives the decimal separator (``.`` or ``,``) of numeric columns written as
     text (:mod:`segmint.mart.decimals`), and a value of another form is rejected naming it.
     A date or timestamp later than any shop's clock reads at ``now`` (default: the current
-    time in UTC, whatever the machine's zone; :data:`AHEAD_OF_UTC` later) is rejected as in
+    time in UTC, whatever the machine's zone; :func:`~segmint.mart.clock.latest_now`) is
+    rejected as in
     the future: timestamps are the shop's clock time, whose zone the mart does not know.
     """
     now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
@@ -170,7 +169,7 @@ def _problems(
     if column.non_negative:
         problems.append((value < 0, ibis.literal(f"{column.name}: negative value ") + shown))
     if column.not_future:
-        latest = now + AHEAD_OF_UTC
+        latest = latest_now(now)
         limit = ibis.timestamp(latest) if kind.is_timestamp() else ibis.date(latest.date())
         problems.append(
             (value > limit, ibis.literal(f"{column.name}: '") + shown + "' is in the future")
