@@ -310,6 +310,32 @@ def test_quarantine_shows_the_current_entry_of_a_row_and_the_superseded_on_reque
     assert [r["ingest_id"] for r in json.loads(every)] == [2, 1]
 
 
+def test_quarantine_leaves_out_the_entry_of_a_row_a_later_load_let_in(
+    loaded: Segmint, tmp_path: Path
+) -> None:
+    assert (
+        loaded("ingest", "customers", _write(tmp_path / "c9.csv", "customer_id\nc9\n")).exit_code
+        == 0
+    )
+    again = loaded(
+        "ingest",
+        "orders",
+        tmp_path / "orders.csv",
+        "--map",
+        "customer_id=cust",
+        "--map",
+        "order_ts=when",
+    )
+    assert "read 3 = loaded 1 + duplicates 2 + quarantined 0" in again.stdout
+    assert "1 row was let in that an earlier load of this file quarantined" in again.stdout
+    shown = loaded("quarantine").stdout
+    assert "1 of 1 rejected rows" in shown and "someday" in shown and "'c9'" not in shown
+    assert "1 earlier entry is not shown: a later load of the same file let the row in" in shown
+    every = json.loads(loaded("quarantine", "--superseded", "--format", "json").stdout)
+    assert [(r["row_number"], r["let_in_by"]) for r in every] == [(2, 4), (3, None)]
+    assert "let in by load" in loaded("quarantine", "--superseded").stdout
+
+
 def test_quarantine_json_and_csv(loaded: Segmint) -> None:
     rows = json.loads(loaded("quarantine", "--format", "json").stdout)
     assert [(r["row_number"], r["ingest_id"]) for r in rows] == [(2, 2), (3, 2)]

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import segmint
+from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
 
 from .conftest import write
@@ -58,3 +59,23 @@ def test_a_dry_run_reports_the_load_and_leaves_the_mart_file_unchanged(
     )
     assert done.written == preview.written
     assert done.columns == preview.columns and done.reasons == preview.reasons
+
+
+def test_a_dry_run_of_a_file_loaded_before_counts_its_rows_as_the_load_does(
+    shop: Mart, tmp_path: Path
+) -> None:
+    text = (
+        "customer_id,order_id,order_ts,amount\n"
+        'c1,t1,2024-01-02,"5,5"\nc2,t2,2024-01-03,"1.2,3.4"\nc2,t3,2024-01-04,abc\n'
+    )
+    path = write(tmp_path / "lines.csv", text)
+    ingest(shop, "transactions", path, IngestOptions(decimal=","))
+    preview = ingest(shop, "transactions", path, IngestOptions(decimal=".", dry_run=True))
+    done = ingest(shop, "transactions", path, IngestOptions(decimal="."))
+    # t1 was loaded (a duplicate now), t3 is rejected again for the same reason (a duplicate
+    # of its entry), t2 for another reason (a new entry)
+    counted = (done.rows_loaded, done.rows_duplicate, done.rows_quarantined)
+    assert counted == (0, 2, 1)
+    assert (preview.rows_loaded, preview.rows_duplicate, preview.rows_quarantined) == counted
+    assert preview.reasons == done.reasons
+    assert preview.notes == done.notes

@@ -11,6 +11,7 @@ from segmint.mart import Mart
 from segmint.mart import ingest as ingest_module
 from segmint.mart.ingest import IngestResult
 from segmint.mart.load_conditions import CLOCK_REASON, MART_REASON, consulted, read_with
+from segmint.mart.quarantine import n_resolved, quarantined
 
 from .conftest import column, counts, load, write
 
@@ -186,3 +187,5 @@ def test_a_spark_warehouse_skips_and_reads_again_as_duckdb_does(
     reads.clear()
     fixed = load(spark, "orders", path)
     assert reads == [path] and (fixed.rows_loaded, fixed.rows_duplicate) == (1, 1)
+    assert quarantined(spark).count().execute() == 0  # the c9 row's entry is resolved
+    assert n_resolved(spark) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from segmint.mart import Mart
-from segmint.mart.quarantine import history, n_superseded, quarantined, reasons
+from segmint.mart.quarantine import history, n_resolved, n_superseded, quarantined, reasons
 
 from .conftest import load, write
 
@@ -125,3 +125,76 @@ def test_a_row_rejected_for_another_reason_has_one_current_entry(
     assert third.reconciles and third.rows_quarantined == 1
     assert quarantined(shop).reason.execute().tolist() == [COMMA]
     assert n_superseded(shop) == 2
+
+
+ORDERS = "order_id,customer_id,order_ts\no5,c1,2024-02-01\no6,c9,2024-02-02\no7,c2,2024-02-03\n"
+"""An orders file whose second row names a customer the shop does not hold yet (c9)."""
+
+
+def test_a_row_a_later_load_lets_in_has_no_current_entry(shop: Mart, tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", ORDERS)
+    first = load(shop, "orders", path)
+    assert (first.rows_loaded, first.rows_quarantined) == (2, 1)
+    load(shop, "customers", write(tmp_path / "more.csv", "customer_id\nc9\n"))
+    fixed = load(shop, "orders", path)  # c9 is known now: its order is let in
+    assert fixed.reconciles
+    assert (fixed.rows_loaded, fixed.rows_duplicate, fixed.rows_quarantined) == (1, 2, 0)
+    assert "1 row was let in that an earlier load of this file quarantined" in " ".join(fixed.notes)
+    assert quarantined(shop).count().execute() == 0
+    assert reasons(shop).count().execute() == 0
+    assert (n_superseded(shop), n_resolved(shop)) == (0, 1)
+    every = quarantined(shop, superseded=True).execute()
+    assert list(zip(every.ingest_id, every.row_number, every.let_in_by, strict=True)) == [
+        (first.ingest_id, 2, fixed.ingest_id)
+    ]
+    assert quarantined(shop, ingest_id=first.ingest_id).let_in_by.execute().tolist() == [
+        fixed.ingest_id
+    ]
+    assert shop.count("quarantine") == 1  # the load's entry stays as it stored it
+    again = load(shop, "orders", path)
+    assert again.already_loaded and quarantined(shop).count().execute() == 0
+
+
+def test_a_row_rejected_again_after_it_was_let_in_is_not_quarantined_again(
+    shop: Mart, tmp_path: Path
+) -> None:
+    # 31.02 is no date in any format: the second row is rejected under every option
+    text = "order_id,customer_id,order_ts\no7,c1,03.01.2024\no8,c2,31.02.2024\n"
+    path = write(tmp_path / "orders.csv", text)
+    first = load(shop, "orders", path)
+    assert (first.rows_loaded, first.rows_quarantined) == (0, 2)
+    dotted = load(shop, "orders", path, date_formats=("%d.%m.%Y",))
+    assert (dotted.rows_loaded, dotted.rows_duplicate, dotted.rows_quarantined) == (1, 1, 0)
+    listed = quarantined(shop).execute()
+    assert list(zip(listed.ingest_id, listed.row_number, strict=True)) == [(first.ingest_id, 2)]
+    assert n_resolved(shop) == 1
+    # another format again: the first row, loaded a load ago, is not quarantined anew
+    slashed = load(shop, "orders", path, date_formats=("%d/%m/%Y",))
+    assert slashed.reconciles
+    assert (slashed.rows_loaded, slashed.rows_duplicate, slashed.rows_quarantined) == (0, 2, 0)
+    notes = " ".join(slashed.notes)
+    assert "1 row was rejected that an earlier load of this file let in" in notes
+    assert "1 row was rejected again for the reason" in notes  # 31.02, under any format
+    listed = quarantined(shop).execute()
+    assert list(zip(listed.ingest_id, listed.row_number, strict=True)) == [(first.ingest_id, 2)]
+    orders = shop.table("orders")
+    o7 = orders.filter(orders.order_id == "o7").order_ts.execute().tolist()
+    assert [str(ts) for ts in o7] == ["2024-01-03 00:00:00"]  # as the dotted load read it
+
+
+def test_other_options_do_not_quarantine_a_row_already_loaded(shop: Mart, tmp_path: Path) -> None:
+    text = (
+        'customer_id,order_id,order_ts,amount\nc1,t1,2024-01-02,"5,5"\nc2,t2,2024-01-03,"1.2,3.4"\n'
+    )
+    path = write(tmp_path / "lines.csv", text)
+    first = load(shop, "transactions", path, decimal=",")
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 1)
+    second = load(shop, "transactions", path, decimal=".")  # '5,5' is no number with a point
+    assert second.reconciles
+    assert (second.rows_loaded, second.rows_duplicate, second.rows_quarantined) == (0, 1, 1)
+    assert "1 row was rejected that an earlier load of this file let in" in " ".join(second.notes)
+    assert quarantined(shop, ingest_id=second.ingest_id).row_number.execute().tolist() == [2]
+    listed = quarantined(shop).execute()
+    assert list(zip(listed.ingest_id, listed.row_number, listed.reason, strict=True)) == [
+        (second.ingest_id, 2, POINT)
+    ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, user_errors
+
+if TYPE_CHECKING:
+    from segmint.mart import Mart
 
 
 @user_errors
@@ -26,16 +29,17 @@ def quarantine(
         typer.Option(
             "--superseded",
             help="Also the entries a later load of the same file replaced (it rejected the "
-            "row for another reason).",
+            "row for another reason) or resolved (it let the row in), with that load.",
         ),
     ] = False,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """List rejected rows with their reasons and raw content.
 
-    Each row of a file shows its current entry (with --ingest, every entry of that load)."""
+    Each row of a file shows its current entry, none once a later load let the row in (with
+    --ingest, every entry of that load)."""
     from segmint.mart import connect, csv_safety
-    from segmint.mart.quarantine import n_superseded, quarantined, reasons
+    from segmint.mart.quarantine import quarantined, reasons
 
     with connect(mart, read_only=True) as m:
         rows = quarantined(m, ingest_id, reason, superseded=superseded)
@@ -53,19 +57,39 @@ def quarantine(
         ):
             summary.add_row(str(kind), f"{n:,}")
         out.print(summary)
-        hidden = n_superseded(m) if ingest_id is None and not superseded else 0
+        if ingest_id is None and not superseded:
+            _not_shown(m)
+        let_in = "let_in_by" in shown.columns
+        view = Table(
+            "load",
+            "row",
+            "reason",
+            "raw",
+            *(["let in by load"] if let_in else []),
+            title=f"{len(shown):,} of {total:,} rejected rows",
+        )
+        for r in shown.to_dict("records"):
+            by = [_load_id(r["let_in_by"])] if let_in else []
+            view.add_row(str(r["ingest_id"]), str(r["row_number"]), r["reason"], r["raw"], *by)
+        out.print(view)
+
+
+def _load_id(value: object) -> str:
+    """A load id read back from a nullable column, blank when NULL (None or NaN)."""
+    return "" if value is None or value != value else str(int(value))  # type: ignore[call-overload]
+
+
+def _not_shown(m: Mart) -> None:
+    """Say how many entries the listing of current entries leaves out, and why."""
+    from segmint.mart.quarantine import n_resolved, n_superseded
+
+    for hidden, why in (
+        (n_superseded(m), "a later load of the same file rejected the row for another reason"),
+        (n_resolved(m), "a later load of the same file let the row in"),
+    ):
         if hidden:
             entries = "entry is" if hidden == 1 else "entries are"
-            out.print(
-                f"{hidden:,} earlier {entries} not shown: a later load of the same file "
-                "rejected the row for another reason (--superseded shows them)"
-            )
-        view = Table(
-            "load", "row", "reason", "raw", title=f"{len(shown):,} of {total:,} rejected rows"
-        )
-        for r in shown.itertuples(index=False):
-            view.add_row(str(r.ingest_id), str(r.row_number), r.reason, r.raw)
-        out.print(view)
+            out.print(f"{hidden:,} earlier {entries} not shown: {why} (--superseded shows them)")
 
 
 @user_errors

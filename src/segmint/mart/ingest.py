@@ -41,7 +41,8 @@ from segmint.mart.mapping import decide_mapping
 from segmint.mart.plan import LoadPlan, count
 from segmint.mart.presets import Preset, get_preset, recognise
 from segmint.mart.privacy.suppression import withhold_raw
-from segmint.mart.rejected_again import earlier_rejects, split_rejects
+from segmint.mart.quarantine import RESOLVED
+from segmint.mart.rejected_again import Rejects, earlier_rejects, split_rejects
 from segmint.mart.schema import TABLES
 from segmint.mart.spark_staging import copy_rows, settle
 from segmint.mart.staging import Stage, stage_file
@@ -205,7 +206,9 @@ def _load(
         step("validating")
         plan, decided = _plan(stage, table, staged, info, options, preset)
         if options.dry_run:
-            result = _preview(plan, staged.rejects, table, source, staged.n_read)
+            seen = earlier_rejects(stage, table, info.checksum)
+            split = split_rejects(_quarantined(plan, staged.rejects), seen, staged.n_read)
+            result = _preview(plan, split, table, source, staged.n_read)
         else:
             step("writing")
             done = Done(info.checksum, started, staged.n_read, options.reading())
@@ -377,24 +380,24 @@ def _reasons(quarantined: ibis.Table) -> tuple[tuple[str, int], ...]:
     return tuple((str(k), int(n)) for k, n in zip(frame.kind, frame.n, strict=True))
 
 
-def _preview(
-    plan: LoadPlan, rejects: ibis.Table, table: str, source: str, n_read: int
-) -> IngestResult:
-    """What applying ``plan`` would do, worked out without writing anything."""
-    quarantined = _quarantined(plan, rejects)
+def _preview(plan: LoadPlan, split: Rejects, table: str, source: str, n_read: int) -> IngestResult:
+    """What applying ``plan`` would do, worked out without writing anything: ``split`` is
+    its rejected rows against the current quarantine entries of earlier loads of the file."""
+    quarantined = split.stored
+    resolved = 0 if split.resolved is None else count(split.resolved)
     return IngestResult(
         0,
         table,
         source,
         n_read,
         plan.n_loaded,
-        plan.n_duplicate,
+        plan.n_duplicate + split.again + split.n_loaded_before,
         count(quarantined),
         written={name: count(rows) for name, rows in plan.inserts}
         | {f"{u.table} updated": u.size() for u in plan.updates},
         ignored_columns=tuple(plan.ignored_columns),
         columns=tuple(plan.columns),
-        notes=tuple(plan.notes),
+        notes=(*plan.notes, *_again_notes(split, resolved)),
         reasons=_reasons(quarantined),
         dry_run=True,
     )
@@ -434,14 +437,15 @@ def _apply(
     ingest_id = _next_id(stage)
     seen = earlier_rejects(stage, table, done.checksum)
     every_reject = _quarantined(plan, rejects)
-    quarantined, again, replacing = split_rejects(every_reject, seen)
-    reasons = _reasons(quarantined) if count(quarantined) else ()
+    split = split_rejects(every_reject, seen, done.n_read)
+    reasons = _reasons(split.stored) if count(split.stored) else ()
     writes = [
         *(
             (name, rows.mutate(ingest_id=ibis.literal(ingest_id, "int64")))
             for name, rows in plan.inserts
         ),
-        ("quarantine", _entries(quarantined, ingest_id, source)),
+        (RESOLVED, _resolutions(split.resolved, ingest_id)),
+        ("quarantine", _entries(split.stored, ingest_id, source)),
     ]
     if target is not stage:  # settled: a rewrite deletes the files the mirror's views read
         writes = [(name, settle(stage, name, rows)) for name, rows in writes]
@@ -449,8 +453,10 @@ def _apply(
     with target.transaction():
         # no transaction on another engine: its rewrites go first, so a rerun redoes them
         updated = _updates(stage, target, plan) if target is not stage else {}
-        *counts, n_quarantined = (_insert(stage, target, name, rows) for name, rows in writes)
-        for (name, _), n in zip(writes[:-1], counts, strict=True):
+        *counts, n_resolved, n_quarantined = (
+            _insert(stage, target, name, rows) for name, rows in writes
+        )
+        for (name, _), n in zip(writes[:-2], counts, strict=True):
             written[name] = written.get(name, 0) + n
         written |= updated if target is not stage else _updates(stage, target, plan)
         result = IngestResult(
@@ -459,19 +465,31 @@ def _apply(
             source,
             done.n_read,
             plan.n_loaded,
-            plan.n_duplicate + again,
+            plan.n_duplicate + split.again + split.n_loaded_before,
             n_quarantined,
             already_loaded=seen is not None and not (n_quarantined or any(written.values())),
             written=written,
             ignored_columns=tuple(plan.ignored_columns),
             columns=tuple(plan.columns),
-            notes=(*plan.notes, *_again_note(again, replacing)),
+            notes=(*plan.notes, *_again_notes(split, n_resolved)),
             reasons=reasons,
         )
         # after the writes: what the rejected rows depend on, as the next load will find it
         conditions = Conditions(done.reading, depends_on(target, table, every_reject))
         _record(target, result, done, conditions)
     return result
+
+
+def _resolutions(resolved: ibis.Table | None, ingest_id: int) -> ibis.Table:
+    """The ``quarantine_resolved`` rows of a load: the rows it let in that had a current
+    quarantine entry (none for a file never loaded)."""
+    if resolved is None:
+        return ibis.memtable(
+            {"ingest_id": [], "row_number": []}, schema=TABLES[RESOLVED].ibis_schema()
+        )
+    return resolved.select(
+        ingest_id=ibis.literal(ingest_id, "int64"), row_number=resolved.row_number
+    )
 
 
 def _entries(quarantined: ibis.Table, ingest_id: int, source: str) -> ibis.Table:
@@ -485,25 +503,43 @@ def _entries(quarantined: ibis.Table, ingest_id: int, source: str) -> ibis.Table
     )
 
 
-def _again_note(again: int, replacing: int) -> tuple[str, ...]:
-    """The notes on rows an earlier load of the same file quarantined: rejected again for
-    the same reason (duplicates of their entries), or for another (new entries that
-    supersede theirs)."""
+def _again_notes(split: Rejects, resolved: int) -> tuple[str, ...]:
+    """The notes on rows an earlier load of the same file quarantined or let in: rejected
+    again for the same reason (duplicates of their entries), or for another (new entries
+    that supersede theirs), let in now (their entries resolved), or let in before and
+    rejected now (duplicates of the rows in the mart)."""
     notes = []
-    if again:
-        rows = "row was" if again == 1 else "rows were"
+    if split.again:
         notes.append(
-            f"{again:,} {rows} rejected again for the reason an earlier load of this file "
-            "quarantined them: counted as duplicates of those entries (segmint quarantine)"
+            f"{_rows_were(split.again)} rejected again for the reason an earlier load of this "
+            "file quarantined them: counted as duplicates of those entries (segmint quarantine)"
         )
-    if replacing:
-        rows = "row was" if replacing == 1 else "rows were"
+    if split.replacing:
         notes.append(
-            f"{replacing:,} {rows} rejected for another reason than an earlier load of this "
-            "file gave: the new entries supersede the earlier ones (segmint quarantine "
-            "--superseded lists both)"
+            f"{_rows_were(split.replacing)} rejected for another reason than an earlier load "
+            "of this file gave: the new entries supersede the earlier ones (segmint "
+            "quarantine --superseded lists both)"
+        )
+    if resolved:
+        entries = "its entry is" if resolved == 1 else "their entries are"
+        notes.append(
+            f"{_rows_were(resolved)} let in that an earlier load of this file quarantined: "
+            f"{entries} resolved, no longer current (segmint quarantine --superseded lists "
+            "them with the load that let the rows in)"
+        )
+    if split.n_loaded_before and split.loaded_before is not None:
+        why = "; ".join(f"{kind} ({n:,})" for kind, n in _reasons(split.loaded_before))
+        notes.append(
+            f"{_rows_were(split.n_loaded_before)} rejected that an earlier load of this file "
+            "let in: counted as duplicates, the rows stay in the mart as that load read them; "
+            f"rejected now with: {why}"
         )
     return tuple(notes)
+
+
+def _rows_were(n: int) -> str:
+    """``1 row was`` or ``3 rows were``."""
+    return f"{n:,} {'row was' if n == 1 else 'rows were'}"
 
 
 def _updates(stage: Mart, target: Mart, plan: LoadPlan) -> dict[str, int]:

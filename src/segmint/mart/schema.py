@@ -391,6 +391,19 @@ QUARANTINE = Table(
     loadable=False,
 )
 
+QUARANTINE_RESOLVED = Table(
+    "quarantine_resolved",
+    "Rows a load let in (loaded, or found already in the mart) while an earlier load of "
+    "the same file into the same table had them in `quarantine`: that entry is resolved, "
+    "no longer current.",
+    (
+        Column("ingest_id", "int64", "Load that let the row in."),
+        Column("row_number", "int64", "Data row number in the file, from 1 (header not counted)."),
+    ),
+    key=("ingest_id", "row_number"),
+    loadable=False,
+)
+
 SEGMENTATIONS = Table(
     "segmentations",
     "Every segmentation definition: its name, kind and versioned definition. A changed "
@@ -782,6 +795,7 @@ TABLES: dict[str, Table] = {
         CAMPAIGN_MEMBERS,
         INGESTS,
         QUARANTINE,
+        QUARANTINE_RESOLVED,
         SEGMENTATIONS,
         ASSIGNMENTS,
         SCORES,

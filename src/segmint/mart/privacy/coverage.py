@@ -35,6 +35,7 @@ HOLDS_NO_SUBJECT_DATA: dict[str, str] = {
     "campaigns": "campaign definitions",
     "ingests": "counts, file paths and checksums of loads",
     "quarantine": "scrubbed on its own: rows whose raw content or reason holds the person",
+    "quarantine_resolved": "load ids and row numbers of rejected rows a later load let in",
     "segmentations": "segmentation definitions",
     "model_runs": "fitted parameters and metrics; fits that included the person are flagged",
     "cluster_models": "fitted cluster centres and preparation; fits that included the person "
