@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI
 
 from segmint import __version__
 from segmint.api import errors, head, security_headers
-from segmint.api.params import reject_control_characters
+from segmint.api.params import reject_control_characters, reject_unknown_query
 from segmint.api.render import error_page
 from segmint.api.routes import (
     analysis_pages,
@@ -122,7 +122,7 @@ def create_app(
         lifespan=_lifespan(state, registration, workers, watch_interval),
         docs_url=None,  # served offline by routes.assets
         redoc_url=None,
-        dependencies=[Depends(reject_control_characters)],
+        dependencies=[Depends(reject_control_characters), Depends(reject_unknown_query)],
         responses=errors.ERROR_RESPONSES,
     )
     state.install(app)

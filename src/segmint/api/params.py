@@ -6,7 +6,9 @@ an id, and an offset past 2^63 - 1 overflows the engine's integers: each of thes
 before. Every string parameter declares :data:`NO_CONTROL` as its pattern (so the OpenAPI
 document says what is accepted), and :func:`reject_control_characters`, installed on the
 whole application, refuses control characters in any path or query value, declared or not,
-with a 422 that names the parameter.
+with a 422 that names the parameter. :func:`reject_unknown_query` refuses, on the API, a
+query parameter the endpoint does not take (``?limit=10`` on an audience, which has no
+paging, would otherwise hand out the whole audience as if it had been cut).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import unicodedata
 from typing import Any
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.convertors import Convertor, register_url_convertor
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
@@ -70,6 +74,43 @@ async def reject_control_characters(request: Request) -> None:
             errors.append(_error("query", name, value))
     if errors:
         raise RequestValidationError(errors)
+
+
+API_PATHS = "/api/"
+"""Where :func:`reject_unknown_query` applies: the pages' forms may carry fields of their own."""
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """Refuse an API request with a query parameter its endpoint does not take.
+
+    Raises:
+        RequestValidationError: a 422 naming each unknown parameter and those it takes.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.url.path.startswith(API_PATHS):
+        return
+    taken = query_names(route.dependant)
+    listed = ", ".join(sorted(taken)) or "none"
+    errors = [
+        {
+            "type": "value_error",
+            "loc": ("query", name),
+            "msg": f"not a parameter of this endpoint (it takes: {listed})",
+            "input": value,
+        }
+        for name, value in request.query_params.multi_items()
+        if name not in taken
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def query_names(dependant: Dependant) -> set[str]:
+    """The query parameter names ``dependant`` and its dependencies take (their aliases)."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return names
 
 
 def _error(where: str, name: str, value: str) -> dict[str, Any]:
