@@ -229,9 +229,9 @@ def trimmed_runs(mart: Mart, name: str, cutoff: dt.date, kept: ir.Table) -> ir.T
         return runs_of(kept, definitions)
     day = ibis.literal(cutoff, "date")
     early = runs_of(kept.filter(kept.as_of < day), definitions)
-    read = read_versions(kept, definitions)  # a customer starts when the version read has them
-    chosen = kept.semi_join(read, ["segmentation", "as_of", "version"])
-    recent = chosen.filter(chosen.as_of >= day)
+    later = kept.filter(kept.as_of >= day)
+    read = read_versions(later, definitions)  # a customer starts when the version read has them
+    recent = later.semi_join(read, ["segmentation", "as_of", "version"])
     firsts = recent.group_by(_id="customer_id").aggregate(_first=recent.as_of.min())
     old = runs.filter((runs.segmentation == name) & (runs.as_of >= day))
     clipped = old.left_join(firsts, old.customer_id == firsts._id)
