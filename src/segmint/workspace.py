@@ -375,8 +375,8 @@ class ClvUseCases:
         max_iter: int = 1000,
     ) -> clv.Backtest:
         """Each model's holdout metrics when fitted on the calibration period (``models``:
-        one name or several, default all; with a ``covariate``, each non-seasonal model also
-        split by it)."""
+        one name or several, default all; with a ``covariate``, each model also split by
+        it)."""
         return clv.backtest(
             self.mart,
             calibration_end,

@@ -11,7 +11,8 @@ from segmint.exceptions import ModelInputError
 from segmint.models import BGNBD, ParetoNBD
 from segmint.models import seasonal as seasonal_module
 from segmint.models._optimize import IterationLimitWarning
-from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
+from segmint.models.covariates import encode_groups
+from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal, with_covariate
 from segmint.models.seasonal_calendar import MONTH_WEIGHTS, day_number, month_of_day
 
 pytestmark = pytest.mark.slow  # joint fits with numeric gradients: tens of seconds each
@@ -20,8 +21,11 @@ AS_OF = dt.date(2024, 12, 31)
 HOLDOUT_DAYS = 91  # January to March: after a December peak a flat model over-predicts
 
 
-def simulate(n: int, december: float, seed: int, years: int = 2) -> dict[str, np.ndarray]:
-    """BG/NBD customers whose purchase rate is ``december`` times higher in December.
+def simulate(
+    n: int, december: float, seed: int, years: int = 2, alpha: np.ndarray | float = 5.0
+) -> dict[str, np.ndarray]:
+    """BG/NBD customers whose purchase rate is ``december`` times higher in December
+    (``alpha``: the scale of the rates' gamma, per customer or for all).
 
     Purchases are drawn on the operational clock (exponential gaps) and mapped back to
     calendar days through the cumulative daily intensity (the time-rescaling theorem).
@@ -32,7 +36,7 @@ def simulate(n: int, december: float, seed: int, years: int = 2) -> dict[str, np
     index = ratios / (MONTH_WEIGHTS @ ratios)
     end = day_number(AS_OF) + 1
     first = end - 1 - rng.integers(30, 365 * years, n)
-    rate = rng.gamma(0.5, 1 / 5.0, n) / 7.0  # per day; r = 0.5, alpha = 5 weeks
+    rate = rng.gamma(0.5, 1 / np.broadcast_to(alpha, n)) / 7.0  # per day; r = 0.5, in weeks
     dropout = rng.beta(0.8, 3.0, n)
     days = np.arange(first.min(), end + HOLDOUT_DAYS)
     clock = np.concatenate([[0.0], np.cumsum(index[month_of_day(days)])])
@@ -153,6 +157,34 @@ def test_without_seasonality_the_index_stays_flat() -> None:
     )
     estimate, error = model.params_["dec"], model.standard_errors_["dec"]
     assert estimate - 1.96 * error <= 1.0 <= estimate + 1.96 * error
+
+
+def test_a_covariate_splits_the_base_on_the_seasonal_clock() -> None:
+    """Two channels, the second buying twice as fast (alpha halved), both with the December
+    peak: the split keeps the index, finds the channel's multiplier within its errors, and
+    predicts each customer with their channel's base model on the index's clock."""
+    paid = np.arange(3000) >= 2000
+    data = simulate(3000, december=2.5, seed=4, alpha=np.where(paid, 2.5, 5.0))
+    columns = (data["x"], data["t_x"], data["T"])
+    base = BGNBD().fit(*columns)
+    pooled = fit_seasonal(base, *columns, SeasonalInputs(AS_OF, data["months"]))
+    channel = np.where(paid, "paid", "organic").astype(object)
+    groups = encode_groups(channel)
+    split = with_covariate(pooled, *columns, groups, SeasonalInputs(AS_OF, data["months"]))
+    estimate, error = split.params_["alpha[paid]"], split.standard_errors_["alpha[paid]"]
+    assert abs(estimate - 0.5) < 3 * error and error < 0.1
+    assert split.params_["dec"] == pooled.params_["dec"]
+    np.testing.assert_allclose(split.multipliers, pooled.multipliers)
+    assert split.log_likelihood_ > pooled.log_likelihood_ + 10
+    assert "the seasonal index estimated without the covariate" in split.note
+    bound = split.with_base(split.base.bind(channel))
+    predicted = bound.predict_purchases(HOLDOUT_DAYS / 7.0, *columns)
+    op_recency, op_age = split._clock(data["t_x"], data["T"])
+    horizon = split.operational_horizon(HOLDOUT_DAYS / 7.0)
+    for level, rows in (("paid", paid), ("organic", ~paid)):
+        own = split.base.level_model(level)  # the group's BG/NBD on the seasonal clock
+        expected = own.predict_purchases(horizon, data["x"][rows], op_recency[rows], op_age[rows])
+        np.testing.assert_allclose(predicted[rows], expected, rtol=1e-12)
 
 
 def test_less_than_a_year_of_history_is_refused_with_the_reason(

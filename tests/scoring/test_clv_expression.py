@@ -129,6 +129,28 @@ def test_a_seasonal_model_scores_the_same_on_the_calendars_clock(
     assert not np.allclose(ours.p_alive, engine_frame(cdnow_mart, plain, "later").p_alive)
 
 
+def test_a_seasonal_model_split_by_a_covariate_scores_each_group_on_the_clock(
+    cdnow_mart: Mart,
+) -> None:
+    fitted_on = dt.date(1998, 3, 31)
+    history = btyd_summary(cdnow_mart, fitted_on).to_pandas()
+    channel = np.array(["web", "store", None], dtype=object)
+    history[COVARIATE] = channel[history.index % 3]
+    calendar = purchase_calendar(cdnow_mart, fitted_on)
+    fit = fit_clv(history, "bgnbd-seasonal", calendar=calendar, covariate="channel")
+    assert isinstance(fit.transactions, SeasonalModel) and in_engine(fit)
+    assert fit.grouped is not None and len(fit.grouped.levels) == 3
+    assert fit.label == "bgnbd-seasonal by channel"
+    cdnow_mart.create_table("grouped", pa.Table.from_pandas(history, preserve_index=False))
+    ours = engine_frame(cdnow_mart, fit, "grouped")
+    assert_same_scores(ours, history, fit)
+    by_group = ours.p_alive.groupby(history.set_index("customer_id")[COVARIATE], dropna=False)
+    by_group = by_group.mean()
+    assert by_group.nunique() == len(by_group) == 3  # the groups' parameters differ
+    seasonal = fit_clv(history.drop(columns=COVARIATE), "bgnbd-seasonal", calendar=calendar)
+    np.testing.assert_allclose(fit.transactions.multipliers, seasonal.transactions.multipliers)
+
+
 def test_only_one_row_per_distinct_pair_is_computed_here(
     cdnow: tuple[Mart, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from segmint.exceptions import ConvergenceError, InputError
-from segmint.features.btyd_split import CalibrationHoldout
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
+from segmint.mart import Mart
 from segmint.models import GammaGamma
 from segmint.models.boundary import BoundaryFit
+from segmint.models.seasonal import SeasonalModel
 from segmint.scoring import clv_fit
 from segmint.scoring.clv_fit import (
+    COVARIATE,
     check_model,
     choose_model,
     fit_clv,
     holdout_purchases,
     spend_inputs,
 )
+from segmint.workflows.clv import purchase_calendar
 
 
 def test_bgnbd_and_gamma_gamma_match_the_published_estimates(
@@ -136,3 +143,27 @@ def test_an_infinite_mean_spend_is_refused_naming_the_flag(
     message = str(refused.value)
     assert message.startswith("GammaGamma fitted q = 0.9 <= 1")
     assert "set --penalizer > 0 and refit" in message and "penalizer_coef" not in message
+
+
+def test_with_a_covariate_every_form_is_also_compared_split_by_it(cdnow_mart: Mart) -> None:
+    """The seasonal form too: split from its own fit (the same index), side by side."""
+    calibration_end = dt.date(1998, 1, 31)
+    split = calibration_holdout(cdnow_mart, calibration_end)
+    channel = np.array(["web", "store"], dtype=object)
+    frame = split.frame.assign(**{COVARIATE: channel[split.frame.index % 2]})
+    split = dataclasses.replace(split, frame=frame)
+    calendar = purchase_calendar(cdnow_mart, calibration_end)
+    choice = choose_model(
+        split, ("bgnbd", "bgnbd-seasonal"), calendar=calendar, covariate="channel"
+    )
+    assert set(choice.comparison.model) == {
+        "bgnbd",
+        "bgnbd-seasonal",
+        "bgnbd by channel",
+        "bgnbd-seasonal by channel",
+    }
+    assert (choice.comparison.error.fillna("") == "").all()
+    seasonal, grouped = choice.fits["bgnbd-seasonal"], choice.fits["bgnbd-seasonal by channel"]
+    assert isinstance(grouped.transactions, SeasonalModel) and grouped.grouped is not None
+    assert grouped.transactions.params_["dec"] == seasonal.transactions.params_["dec"]
+    assert "the seasonal index estimated without the covariate" in " ".join(grouped.notes)

@@ -14,7 +14,6 @@ from rich.table import Table
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
 from segmint.mart import csv_safety
-from segmint.models.covariates import CovariateModel
 from segmint.scoring.clv_backtest import METRICS
 from segmint.scoring.clv_fit import ClvFit
 from segmint.scoring.clv_scores import ScoreRun
@@ -92,7 +91,10 @@ def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
 def show_params(fit_: ClvFit, day: dt.date) -> None:
     """The parameters and standard errors of both models, and what they were fitted on."""
     for label, model in (("transactions", fit_.transactions), ("spend", fit_.spend)):
-        name = type(getattr(model, "base", model)).__name__
+        inner: Any = model
+        while hasattr(inner, "base"):  # a seasonal or covariate form: its base model's name
+            inner = inner.base
+        name = type(inner).__name__
         if label == "transactions" and fit_.covariate is not None:
             name += f" by {fit_.covariate} (p[group]: the group's p over the first group's)"
         view = Table(
@@ -106,11 +108,12 @@ def show_params(fit_: ClvFit, day: dt.date) -> None:
         for key, value in model.params_.items():
             view.add_row(escape(key), f"{value:.4f}", f"{model.standard_errors_[key]:.4f}")
         out.print(view)
-        if isinstance(model, CovariateModel):
-            ratios = model.rate_ratios()
+        if label == "transactions" and fit_.grouped is not None:
+            grouped = fit_.grouped
+            ratios = grouped.rate_ratios()
             out.print(
-                f"purchase rate while active, relative to {model.levels[0]}: "
-                + ", ".join(f"{level} {ratios[level]:.2f}x" for level in model.levels[1:]),
+                f"purchase rate while active, relative to {grouped.levels[0]}: "
+                + ", ".join(f"{level} {ratios[level]:.2f}x" for level in grouped.levels[1:]),
                 markup=False,
                 highlight=False,
             )

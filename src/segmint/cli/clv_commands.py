@@ -131,7 +131,7 @@ def backtest_command(
     """Fit on the calibration period and measure each model's holdout predictions.
 
     Models: all three, and their seasonal forms when the calibration spans a year; with
-    --covariate, each non-seasonal one also split by the covariate.
+    --covariate, each one also split by the covariate.
     """
     from segmint.cli import _clv_output as show
     from segmint.mart import connect

@@ -54,6 +54,7 @@ from segmint.exceptions import ModelInputError
 from segmint.models._base import Histories
 from segmint.models._optimize import StartingPoint, maximise_likelihood
 from segmint.models._validation import FloatArray, as_float_array, validate_rfm
+from segmint.models.covariates import Groups, fit_covariate
 from segmint.models.seasonal_calendar import (
     MONTH_WEIGHTS,
     MONTHS,
@@ -113,6 +114,13 @@ class SeasonalModel:
     def multipliers(self) -> FloatArray:
         """The seasonal index: each month's rate relative to the calendar year's mean."""
         return np.asarray(self.ratios / (MONTH_WEIGHTS @ self.ratios), dtype=np.float64)
+
+    def with_base(self, base: Any) -> SeasonalModel:
+        """The same clock around another base model: a group's model, or a covariate
+        model bound to given customers (:meth:`segmint.scoring.clv_fit.ClvFit.predictor`)."""
+        moved = copy.copy(self)
+        moved.base = base
+        return moved
 
     def at(self, as_of: dt.date) -> SeasonalModel:
         """The same model for customers whose ages are measured to ``as_of``."""
@@ -236,6 +244,43 @@ def fit_seasonal(
         "the base parameters on all of them with it"
     )
     return SeasonalModel(refit, (params, errors, log_likelihood), inputs.as_of, note)
+
+
+def with_covariate(
+    model: SeasonalModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    groups: Groups,
+    inputs: SeasonalInputs,
+) -> SeasonalModel:
+    """``model`` with its base split by a covariate on its clock: the index kept, each
+    group's multipliers on the base's scale parameters fitted on the customers' operational
+    histories (:func:`segmint.models.covariates.fit_covariate`, Fader & Hardie 2007).
+
+    Given the index, the likelihood's purchase-month term does not depend on the base
+    parameters, so this is the maximum over them and the groups' multipliers with the index
+    held where the fit without the covariate put it (a two-step estimate, like the index
+    from a sample above :data:`JOINT_CUSTOMERS`); ``note`` says so.
+
+    Raises:
+        ModelInputError: ``groups`` does not give one code per customer.
+        ConvergenceError: not even the purchase-rate-only split can be identified.
+    """
+    x, t_x, age = validate_rfm(frequency, recency, T)
+    op_recency, op_age = model._clock(t_x, age)
+    grouped = fit_covariate(model.base, x, op_recency, op_age, groups)
+    months = MONTH_NAMES[1:]
+    params = {**grouped.params_, **{m: model.params_[m] for m in months}}
+    errors = {**grouped.standard_errors_, **{m: model.standard_errors_[m] for m in months}}
+    log_likelihood = grouped.log_likelihood_ + float(
+        np.asarray(inputs.repeat_months, np.float64) @ np.log(model.multipliers)
+    )
+    note = (
+        "the seasonal index estimated without the covariate, the groups' multipliers on its "
+        "clock (their standard errors take the index as known)"
+    )
+    return SeasonalModel(grouped, (params, errors, log_likelihood), model.as_of, note)
 
 
 def _joint(

@@ -65,8 +65,9 @@ def _factored(fit: ClvFit) -> BGNBD | MBGNBD | NBD | None:
     """``fit``'s transaction model (the base model of a covariate or seasonal model) if its
     predictions factor as P(alive) times a function of (x, T) with P(alive) in closed
     form, else None."""
-    model = fit.transactions
-    base = model.base if isinstance(model, CovariateModel | SeasonalModel) else model
+    base = fit.transactions
+    while isinstance(base, CovariateModel | SeasonalModel):  # a seasonal one may have groups
+        base = base.base
     return base if isinstance(base, BGNBD | MBGNBD | NBD) else None
 
 

@@ -16,7 +16,7 @@ one within 5% (docs/clv.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -35,7 +35,7 @@ from segmint.models.covariates import (
     encode_groups,
     fit_covariate,
 )
-from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal
+from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal, with_covariate
 from segmint.scoring.option_defaults import AUTO, MAX_ITER
 
 BtydModel = BGNBD | ParetoNBD | MBGNBD | NBD | SeasonalModel | CovariateModel
@@ -140,6 +140,20 @@ class ClvFit:
         """The model as a comparison lists it: ``bgnbd``, ``bgnbd by acquisition_channel``."""
         return self.name if self.covariate is None else f"{self.name} by {self.covariate}"
 
+    @property
+    def grouped(self) -> CovariateModel | None:
+        """The covariate model inside the transaction model (on the seasonal clock for a
+        seasonal form), or None without a covariate."""
+        model = self.transactions
+        inner = model.base if isinstance(model, SeasonalModel) else model
+        return inner if isinstance(inner, CovariateModel) else None
+
+    def _on_clock(self, model: Any) -> Any:
+        """``model`` (a group's or a bound covariate model) on the seasonal clock of the
+        transaction model, if it is seasonal."""
+        outer = self.transactions
+        return outer.with_base(model) if isinstance(outer, SeasonalModel) else model
+
     def predictor(self, summary: pd.DataFrame) -> Predictor:
         """The transaction model for the customers of ``summary``, in its row order: a
         covariate model is bound to their :data:`COVARIATE` column.
@@ -147,36 +161,45 @@ class ClvFit:
         Raises:
             InputError: a covariate model and a summary without the covariate column.
         """
-        if not isinstance(self.transactions, CovariateModel):
-            return self.transactions
+        model = self.transactions
+        if isinstance(model, CovariateModel):
+            grouped = model
+        elif isinstance(model, SeasonalModel) and isinstance(model.base, CovariateModel):
+            grouped = model.base
+        else:
+            return model
         if COVARIATE not in summary.columns:
             raise InputError(
                 f"{self.label} needs each customer's {self.covariate}; the summary has none"
             )
-        return self.transactions.bind(summary[COVARIATE].to_numpy(dtype=object))
+        bound = grouped.bind(summary[COVARIATE].to_numpy(dtype=object))
+        return self._on_clock(bound)  # type: ignore[no-any-return]
 
     def by_group(self, summary: pd.DataFrame) -> list[tuple[np.ndarray, Any]]:
         """(rows of ``summary``, transaction model) per customer group: one group of every
         row unless the model has a covariate, else one per level with its parameters."""
-        model = self.transactions
-        if not isinstance(model, CovariateModel):
-            return [(np.ones(len(summary), dtype=bool), model)]
-        codes = model.codes(summary[COVARIATE].to_numpy(dtype=object))
-        return [(codes == i, model.level_model(level)) for i, level in enumerate(model.levels)]
+        grouped = self.grouped
+        if grouped is None:
+            return [(np.ones(len(summary), dtype=bool), self.transactions)]
+        codes = grouped.codes(summary[COVARIATE].to_numpy(dtype=object))
+        return [
+            (codes == i, self._on_clock(grouped.level_model(level)))
+            for i, level in enumerate(grouped.levels)
+        ]
 
     @property
     def typical(self) -> Any:
         """The transaction model of a typical customer: the largest group's with a covariate."""
-        model = self.transactions
-        return model.level_model(model.levels[0]) if isinstance(model, CovariateModel) else model
+        grouped = self.grouped
+        if grouped is None:
+            return self.transactions
+        return self._on_clock(grouped.level_model(grouped.levels[0]))
 
     @property
     def typical_group(self) -> str | None:
         """Who :attr:`typical` describes with a covariate ("channel organic"), else None."""
-        model = self.transactions
-        if not isinstance(model, CovariateModel):
-            return None
-        return f"{self.covariate} {model.levels[0]}"
+        grouped = self.grouped
+        return None if grouped is None else f"{self.covariate} {grouped.levels[0]}"
 
 
 def check_model(name: str, *, allow_auto: bool = False) -> str:
@@ -233,11 +256,12 @@ def fit_clv(
         penalizer: L2 penalty on the log-parameters of both models (0 = plain MLE).
         strict: refuse a fit on the boundary instead of fitting its limit or a penalty.
         calendar: the calibration end and repeat purchases per month, for seasonal models.
-        covariate: the covariate in ``summary``'s :data:`COVARIATE` column (non-seasonal).
+        covariate: the covariate in ``summary``'s :data:`COVARIATE` column (:func:`split_by`).
         max_iter: the optimiser's iteration limit of every fit (models' ``max_iter``).
 
     Raises:
-        InputError: unknown model; a seasonal one without ``calendar`` or with a covariate.
+        InputError: unknown model; a seasonal one without ``calendar``; a covariate and no
+            :data:`COVARIATE` column.
         ModelInputError: a seasonal model on less than a year; a covariate of one group.
         ConvergenceError: no repeat buyers, (``strict``) the data cannot identify a model,
             or the spend model's mean is infinite; advice names ``--penalizer``.
@@ -258,11 +282,33 @@ def fit_clv(
     model_ = transactions.model
     if base != name and calendar is not None:
         model_ = fit_seasonal(model_, *columns, calendar)
-    if covariate is not None:
-        model_ = fit_covariate(model_, *columns, _groups(summary, covariate))
     seasonal_note = model_.note if isinstance(model_, SeasonalModel) else ""
     notes = tuple(n for n in (transactions.note, seasonal_note, spend.note) if n)
-    return ClvFit(name, model_, spend.model, len(summary), n_repeat, notes, covariate)
+    fit = ClvFit(name, model_, spend.model, len(summary), n_repeat, notes)
+    return fit if covariate is None else split_by(fit, summary, covariate, calendar)
+
+
+def split_by(
+    fit: ClvFit, summary: pd.DataFrame, covariate: str, calendar: SeasonalInputs | None
+) -> ClvFit:
+    """``fit`` (without a covariate, on ``summary``) with its transaction model split by
+    ``covariate``, the summary's :data:`COVARIATE` column: the groups' multipliers fitted
+    from its parameters (:mod:`segmint.models.covariates`); a seasonal form keeps its index
+    and fits them on its clock (:func:`segmint.models.seasonal.with_covariate`).
+
+    Raises:
+        ModelInputError: a covariate of one group.
+    """
+    x, recency, age = (summary[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
+    groups = _groups(summary, covariate)
+    model = fit.transactions
+    split: BtydModel
+    if isinstance(model, SeasonalModel) and calendar is not None:
+        split = with_covariate(model, x, recency, age, groups, calendar)
+        notes = (*fit.notes, split.note)
+    else:
+        split, notes = fit_covariate(model, x, recency, age, groups), fit.notes
+    return replace(fit, transactions=split, notes=notes, covariate=covariate)
 
 
 def _boundary_fits(
@@ -304,11 +350,10 @@ def _check_forms(
     base = name.removesuffix(SEASONAL)
     if base != name and calendar is None:
         raise InputError(f"{name} needs the calendar of the purchases (SeasonalInputs)")
-    if covariate is not None and (base != name or COVARIATE not in summary.columns):
+    if covariate is not None and COVARIATE not in summary.columns:
         raise InputError(
-            f"a covariate splits a non-seasonal model fitted on a summary with its "
-            f"'{COVARIATE}' column; got model {name}"
-            + ("" if COVARIATE in summary.columns else " and no such column")
+            f"a covariate splits a model fitted on a summary with its '{COVARIATE}' column; "
+            f"this summary has no such column (model {name})"
         )
     return base
 
@@ -333,10 +378,10 @@ def holdout_purchases(fit: ClvFit, split: CalibrationHoldout) -> np.ndarray:
 
 
 def candidate_forms(names: tuple[str, ...], covariate: str | None) -> list[tuple[str, str | None]]:
-    """Each model as (name, None), then with a ``covariate`` each non-seasonal one split by it."""
+    """Each model as (name, None), then with a ``covariate`` each one split by it."""
     forms: list[tuple[str, str | None]] = [(name, None) for name in names]
     if covariate is not None:
-        forms += [(name, covariate) for name in names if not name.endswith(SEASONAL)]
+        forms += [(name, covariate) for name in names]
     return forms
 
 
@@ -389,8 +434,8 @@ def choose_model(
 ) -> ModelChoice:
     """Fit each candidate on the calibration period and pick the lowest holdout RMSE.
 
-    With a ``covariate`` every non-seasonal candidate is also fitted split by it
-    (:func:`candidate_forms`), so the comparison shows whether the covariate helps. A
+    With a ``covariate`` every candidate is also fitted split by it
+    (:func:`candidate_forms`, :func:`split_by`), so the comparison shows whether the covariate helps. A
     candidate that cannot be fitted (e.g. a seasonal model on less than a year) is listed
     with its reason and not chosen.
 
@@ -403,15 +448,18 @@ def choose_model(
     for name, by in candidate_forms(candidates, covariate):
         label = name if by is None else f"{name} by {by}"
         try:
-            fit = fit_clv(
-                split.frame,
-                name,
-                penalizer=penalizer,
-                strict=strict,
-                calendar=calendar,
-                covariate=by,
-                max_iter=max_iter,
-            )
+            if by is not None and name in fits:  # split the candidate's own fit
+                fit = split_by(fits[name], split.frame, by, calendar)
+            else:
+                fit = fit_clv(
+                    split.frame,
+                    name,
+                    penalizer=penalizer,
+                    strict=strict,
+                    calendar=calendar,
+                    covariate=by,
+                    max_iter=max_iter,
+                )
         except (ConvergenceError, ModelInputError) as exc:
             failures.append(f"{label}: {exc}")
             rows.append({"model": label, "error": str(exc), "note": ""})

@@ -118,8 +118,8 @@ class ClvFitOptions:
         strict: refuse a maximum on the boundary instead of fitting its limiting model or
             a penalty chosen by held-out likelihood (:mod:`segmint.models.boundary`).
         covariate: split the transaction model's customers by this covariate
-            (:mod:`segmint.features.btyd_covariate`); with ``auto`` each non-seasonal model
-            is compared with and without it.
+            (:mod:`segmint.features.btyd_covariate`); with ``auto`` each model (seasonal
+            forms too) is compared with and without it.
         max_iter: the optimiser's iteration limit of every fit; a fit that reaches it
             keeps where it stopped and warns.
     """
