@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -104,6 +105,21 @@ def test_profile_json_parses_and_holds_the_money(mart_file: Path) -> None:
     assert type(document["portfolio"]["members"]) is type(document["portfolio"]["orders"]) is int
     assert document["sampled"] is False
     assert {"feature", "p_adjusted", "effect_size"} <= set(document["statistics"][0])
+
+
+def test_profile_names_the_shops_currency(mart_file: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m.duckdb"
+    shutil.copy(mart_file, copy)
+    plain = runner.invoke(app, ["profile", "value", "--mart", str(copy), "--format", "json"])
+    assert json.loads(plain.stdout)["currency"] is None
+    assert runner.invoke(app, ["currency", "GBP", "--mart", str(copy)]).exit_code == 0
+    found = runner.invoke(app, ["profile", "value", "--mart", str(copy), "--format", "json"])
+    document = json.loads(found.stdout)
+    assert document["currency"] == "GBP"
+    assert {s["segment"]: s["revenue"] for s in document["segments"]}["High"] == 140.0
+    shown = runner.invoke(app, ["profile", "value", "--mart", str(copy)])
+    assert shown.exit_code == 0, shown.output
+    assert "money over the 365 days to that date, in GBP" in " ".join(shown.stdout.split())
 
 
 def test_profile_csv_has_a_totals_row(mart_file: Path) -> None:

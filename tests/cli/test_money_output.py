@@ -10,7 +10,14 @@ from typing import Any, cast
 import pandas as pd
 import pytest
 
-from segmint.cli._money_output import fmt, money, print_money, print_sub_segments, share
+from segmint.cli._money_output import (
+    MONEY_COLUMNS,
+    fmt,
+    money,
+    print_money,
+    print_sub_segments,
+    share,
+)
 from segmint.cli._output import out
 from segmint.insight.money import SegmentMoney
 
@@ -57,7 +64,9 @@ def _overview_row(segment: str, too_small: bool, **values: float) -> dict[str, A
     return row
 
 
-def _printed(costed_revenue: float = 165000.0, **overview_values: float) -> str:
+def _printed(
+    costed_revenue: float = 165000.0, currency: str | None = None, **overview_values: float
+) -> str:
     """What :func:`print_money` prints of two segments whose lines' costs are known for
     ``costed_revenue`` of the portfolio's 165,000 of revenue."""
     overview = pd.DataFrame(
@@ -87,7 +96,7 @@ def _printed(costed_revenue: float = 165000.0, **overview_values: float) -> str:
         money=SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, pd.Series(portfolio)),
     )
     with out.capture() as captured:
-        print_money(cast(Any, result))
+        print_money(cast(Any, result), currency)
     return captured.get()
 
 
@@ -138,3 +147,18 @@ def test_print_sub_segments() -> None:
     assert "1,500" in north and "54.5%" in north and "0.06" in north
     unknown = next(line for line in text.splitlines() if "unknown" in line)
     assert "-15" in unknown and "—" in unknown
+
+
+def test_the_shops_currency_is_named_in_the_title_and_money_headings() -> None:
+    text = _printed(currency="EUR")
+    assert "money over the 365 days to that date, in EUR" in text
+    header = text[: text.index("Gold")]
+    assert header.count("(EUR)") == len(MONEY_COLUMNS)  # every amount's column, no other
+    gold = next(line for line in text.splitlines() if "Gold" in line)
+    assert "123,456" in gold and "102.88" in gold  # the cells stay numbers
+
+
+def test_without_a_currency_the_table_is_unchanged() -> None:
+    text = _printed()
+    assert "(" not in text[: text.index("Gold")]  # no heading names a currency
+    assert "to that date, in" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from segmint.cli.main import app as cli
 from segmint.exceptions import MartError
 from segmint.insight import profile
 from segmint.mart import Mart, connect
+from segmint.mart.shop_settings import set_currency
 from segmint.views.report import build_report
 from segmint.workflows.segment import run_rfm
 
@@ -109,3 +111,19 @@ def test_the_generation_time_is_utc_in_any_time_zone(mart_path: Path) -> None:
     found = re.search(r"generated (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", html)
     assert found is not None
     assert before <= dt.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M") <= after + minute
+
+
+def test_the_report_shows_money_in_the_shops_currency(demo_mart_file: Path, tmp_path: Path) -> None:
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_mart_file, path)
+    with connect(path, create=False) as mart:
+        plain = build_report(mart, "lifecycle")
+        set_currency(mart, "EUR", "cli:test")
+        html = build_report(mart, "lifecycle")
+    tile = re.compile(r'kpi-label">Revenue</div><div class="kpi-value">([^<]*)<')
+    assert all(not value.startswith("€") for value in tile.findall(plain))
+    assert "€" not in plain and "in EUR" not in plain
+    shown = tile.findall(html)
+    assert shown and all(value.startswith("€") for value in shown)
+    assert "money over the 365 days to" in html and ", in EUR ·" in html
+    assert "Revenue per member / year (EUR)" in html  # the treemap's colour bar

@@ -73,9 +73,22 @@ def page(request: Request, template: str, active: str, role: Role, **context: An
             "role": role.value,
             "can": _abilities(role),
             "csrf": _csrf(request),
+            "currency": page_currency(request),
             **context,
         },
     )
+
+
+def page_currency(request: Request) -> str | None:
+    """The shop's currency, which the pages' ``money`` filters mark amounts with (None in an
+    application without a mart, or when none is set)."""
+    state = request.app.state
+    dashboard = getattr(state, "dashboard", None)
+    pool = getattr(state, "pool", None)
+    if dashboard is None or pool is None:
+        return None
+    found: str | None = dashboard.currency(pool.lease)
+    return found
 
 
 def unsegmented_page(

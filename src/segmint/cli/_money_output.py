@@ -1,7 +1,8 @@
 """Printing the money of a profile: one row per segment, the portfolio total, sub-segments.
 
 The same table opens ``segmint profile`` and closes ``segmint demo``; the numbers are
-:class:`segmint.insight.SegmentProfile`'s, formatted here only.
+:class:`segmint.insight.SegmentProfile`'s, formatted here only. With the shop's currency
+(``segmint currency``) the money columns' headings name it: "revenue (EUR)".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from segmint.cli._output import out
+from segmint.mart.currency import heading
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,8 +38,16 @@ def share(value: Any) -> str:
     return fmt(value, ".1%")
 
 
-def print_money(result: SegmentProfile) -> None:
-    """The money overview of a profile: one row per segment and the portfolio total.
+MONEY_COLUMNS = frozenset(
+    {"revenue", "margin", "profit", "revenue/member", "profit/member", "AOV", "1% step up"}
+    | {"grow 1%"}
+)
+"""Headings of the money table whose cells are amounts (named with the currency)."""
+
+
+def print_money(result: SegmentProfile, currency: str | None = None) -> None:
+    """The money overview of a profile: one row per segment and the portfolio total; the
+    amounts' headings name ``currency`` when the shop has one.
 
     Margin and profit need the cost of what was sold: when no line's unit cost is known
     they are shown as a dash, not as 0, and a note says so; when some are, the note says
@@ -48,15 +58,15 @@ def print_money(result: SegmentProfile) -> None:
     costed = totals.costs_known
     title = (
         f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
-        "money over the 365 days to that date"
+        "money over the 365 days to that date" + (f", in {currency}" if currency else "")
     )
     view = Table(
         title=title, title_justify="left", caption=_cost_note(totals), caption_justify="left"
     )
     for name in ("segment", "members", "share", "revenue", "margin", "profit", "revenue/member"):
-        view.add_column(name, justify="left" if name == "segment" else "right")
+        view.add_column(_heading(name, currency), justify="left" if name == "segment" else "right")
     for name in ("profit/member", "rev. share", "AOV", "freq.", "recency", "1% step up", "grow 1%"):
-        view.add_column(name, justify="right")
+        view.add_column(_heading(name, currency), justify="right")
     for row in result.overview.itertuples():
         view.add_row(
             str(row.segment) + (" [yellow](small)[/]" if row.too_small else ""),
@@ -94,6 +104,11 @@ def print_money(result: SegmentProfile) -> None:
     out.print(view)
 
 
+def _heading(name: str, currency: str | None) -> str:
+    """The heading of column ``name``: an amount's names ``currency``."""
+    return heading(name, currency) if name in MONEY_COLUMNS else name
+
+
 def _costed(text: str, costed: bool) -> str:
     """A margin or profit as printed: a dash when no cost is known."""
     return text if costed else "—"
@@ -112,11 +127,11 @@ def _cost_note(totals: SegmentMoney) -> str | None:
     return f"margin and profit cover the {coverage:.1%} of revenue whose unit cost is known"
 
 
-def print_sub_segments(subs: pd.DataFrame, by: str) -> None:
+def print_sub_segments(subs: pd.DataFrame, by: str, currency: str | None = None) -> None:
     """Money per sub-segment within each segment (``profile --by``)."""
     view = Table("segment", by, title=f"by {by}", title_justify="left")
     for name in ("members", "revenue", "profit", "revenue/member", "rev. share"):
-        view.add_column(name, justify="right")
+        view.add_column(_heading(name, currency), justify="right")
     for row in subs.itertuples():
         view.add_row(
             str(row.segment),

@@ -30,8 +30,9 @@ def records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
     return parsed
 
 
-def profile_document(result: SegmentProfile) -> dict[str, Any]:
-    """The whole profile as one JSON-ready document.
+def profile_document(result: SegmentProfile, currency: str | None = None) -> dict[str, Any]:
+    """The whole profile as one JSON-ready document; ``currency`` is the ISO 4217 code of its
+    amounts (null when the shop has none set).
 
     Margin and profit figures are null when no cost of what was sold is known
     (``costs_known`` false; ``margin_coverage`` says which share of revenue had one)."""
@@ -42,6 +43,7 @@ def profile_document(result: SegmentProfile) -> dict[str, Any]:
         "segmentation": result.segmentation,
         "as_of": result.as_of.isoformat(),
         "by": result.by,
+        "currency": currency,
         "cost_to_serve": result.money.cost_to_serve,
         "costs_known": known,
         "n_base": result.n_base,
@@ -71,11 +73,12 @@ def profile_csv(result: SegmentProfile) -> pd.DataFrame:
     return unknown_without_costs(table, known)
 
 
-def print_profile(result: SegmentProfile) -> None:
-    print_money(result)
+def print_profile(result: SegmentProfile, currency: str | None = None) -> None:
+    """The profile for people: money (amounts in ``currency``), features, statistics."""
+    print_money(result, currency)
     if result.money.sub_segments is not None:
         subs = unknown_without_costs(result.money.sub_segments, result.money.costs_known)
-        print_sub_segments(subs, str(result.by))
+        print_sub_segments(subs, str(result.by), currency)
     _print_distinguishing(result)
     _print_statistics(result)
     for row in result.small.itertuples():

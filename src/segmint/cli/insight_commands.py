@@ -61,18 +61,20 @@ def profile_command(
     """Profile a stored segmentation: money, behaviour, features, statistics, small segments."""
     from segmint.cli._profile_output import print_profile, profile_csv, profile_document
     from segmint.mart import connect, csv_safety
+    from segmint.mart.shop_settings import shop_currency
     from segmint.workflows.profile import ProfileOptions, profile
 
     measure: ValueMeasure = "profit" if value == Measure.profit else "revenue"
     with connect(mart, read_only=True) as m, steps(f"profiling {segmentation}"):
         options = ProfileOptions(by, cost_to_serve, measure, min_share, min_members)
         result = profile(m, segmentation, as_of, options)
+        currency = shop_currency(m)
     if format_ == OutputFormat.json:
-        typer.echo(json.dumps(profile_document(result)))
+        typer.echo(json.dumps(profile_document(result, currency)))
     elif format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(profile_csv(result)), nl=False)
     else:
-        print_profile(result)
+        print_profile(result, currency)
 
 
 @user_errors

@@ -598,6 +598,20 @@ RETENTION_POLICY = Table(
     loadable=False,
 )
 
+SHOP_SETTINGS = Table(
+    "shop_settings",
+    "Facts about the shop every tool reading the mart shares: `currency`, the ISO 4217 code "
+    "of the amounts in orders, order lines, products and campaigns (`segmint currency`).",
+    (
+        Column("setting", "string", "The setting: currency."),
+        Column("value", "string", "Its value, e.g. `EUR`."),
+        Column("set_at", "timestamp", "When it was set (UTC)."),
+        Column("set_by", "string", "Who set it: a token's label or `cli:<user>`."),
+    ),
+    key=("setting",),
+    loadable=False,
+)
+
 EXPORTS = Table(
     "exports",
     "Files written outside the mart that may hold customer data (audiences, reports, "
@@ -805,6 +819,7 @@ TABLES: dict[str, Table] = {
         AUDIT_LOG,
         PRIVACY_REQUESTS,
         RETENTION_POLICY,
+        SHOP_SETTINGS,
         EXPORTS,
         EXPORT_MEMBERS,
         REFIT_FLAGS,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -31,6 +32,7 @@ from segmint.insight.personas import (
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.mart.privacy import records_consent
+from segmint.mart.shop_settings import shop_currency
 from segmint.scoring.campaigns.audience import stored_run
 from segmint.segmentation import store
 from segmint.views import scores
@@ -117,6 +119,13 @@ class Dashboard:
                 mart, segmentation, segment, day, channel, include_pii, version, pseudonymise
             ),
         )
+        return found
+
+    def currency(self, lease: Callable[[], AbstractContextManager[Mart]]) -> str | None:
+        """The shop's currency (:func:`segmint.mart.shop_settings.shop_currency`), read with a
+        mart from ``lease`` only when not cached (cached with the catalogue: a page asks on
+        every render, and setting it changes the mart, which clears the catalogue)."""
+        found: str | None = self.catalogue.get(("currency",), lambda: _read_currency(lease))
         return found
 
     def channels(self, mart: Mart) -> list[str]:
@@ -431,3 +440,9 @@ def no_personas_message(segmentation: str) -> str:
 def store_version(mart: Mart, segmentation: str, day: dt.date) -> int:
     """The version :func:`segmint.segmentation.store.assignments` reads as of ``day``."""
     return store.version_as_of(mart, segmentation, day)
+
+
+def _read_currency(lease: Callable[[], AbstractContextManager[Mart]]) -> str | None:
+    """The shop's currency, read with a mart from ``lease``."""
+    with lease() as mart:
+        return shop_currency(mart)

@@ -1,6 +1,11 @@
 """Jinja2 filters shared by the pages and the report: numbers and names for people (``label``:
 :func:`segmint.features.labels.label`; ``shown``: a value by the kind of its name,
-:func:`segmint.features.labels.kind`), figures for plotly.js."""
+:func:`segmint.features.labels.kind`), figures for plotly.js.
+
+Amounts of money go through ``money`` and ``money_compact``, which mark them with the
+``currency`` of the template's context (the shop's, :mod:`segmint.mart.shop_settings`):
+"€1,234.50"; without one they read as :func:`number` and :func:`compact` do. Templates that
+call them inside imported macros import those ``with context``."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from markupsafe import Markup
 
 from segmint import __version__
 from segmint.features.labels import kind, label, segment_label, value_text
+from segmint.mart.currency import heading, with_currency
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -99,6 +105,25 @@ def compact(value: Any) -> str:
     return f"{amount:,.0f}"
 
 
+@jinja2.pass_context
+def money(context: jinja2.runtime.Context, value: Any, digits: int = 0) -> str:
+    """An amount as :func:`number` writes it, marked with the context's ``currency``."""
+    return with_currency(number(value, digits), context.get("currency"))
+
+
+@jinja2.pass_context
+def money_compact(context: jinja2.runtime.Context, value: Any) -> str:
+    """An amount as :func:`compact` writes it for KPI tiles, marked with the context's
+    ``currency``: "€1.2M"."""
+    return with_currency(compact(value), context.get("currency"))
+
+
+@jinja2.pass_context
+def in_currency(context: jinja2.runtime.Context, text: str) -> str:
+    """A heading naming the context's ``currency``: "Revenue (EUR)"."""
+    return heading(text, context.get("currency"))
+
+
 def pvalue(value: Any) -> str:
     """A p-value for people: two significant digits, trailing zeros kept so that values side by
     side line up ("0.70" beside "0.93", not "0.7"), three decimals under 0.01, "< 0.001"
@@ -158,6 +183,9 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
     """Register the filters and the version on ``env``."""
     env.filters.update(
         number=number,
+        money=money,
+        money_compact=money_compact,
+        in_currency=in_currency,
         pvalue=pvalue,
         percent=percent,
         compact=compact,

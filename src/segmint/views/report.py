@@ -4,8 +4,9 @@ It shows the dashboard's overview (KPIs, segment shares, buyers per month), one 
 per segment (money, what sets it apart, top products) for a stored segmentation as of a
 stored date, and the management sections (campaign tracking with each campaign's notes,
 channel sales, segment sales over the last twelve months), computed by the same functions
-as the pages, ``segmint profile``, ``segmint campaign results`` and ``segmint sales``. The
-file makes no network request, so it can be mailed and opened anywhere.
+as the pages, ``segmint profile``, ``segmint campaign results`` and ``segmint sales``. Amounts
+carry the shop's currency when one is set (``segmint currency``). The file makes no network
+request, so it can be mailed and opened anywhere.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from plotly.offline import get_plotlyjs
 
 from segmint.mart import Mart
 from segmint.mart.clock import utcnow
+from segmint.mart.shop_settings import shop_currency
 from segmint.views import management
 from segmint.views.dashboard import Dashboard
 from segmint.views.formatting import TEMPLATES, install
@@ -44,6 +46,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
     kind = dashboard.kinds(mart).get(name)
+    currency = shop_currency(mart)
     sections = []
     for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
         segment = str(row["segment"])
@@ -74,9 +77,10 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         segments=view.segments.to_dict("records"),
         shares=figures.segment_shares(view.segments, kind=kind),
         trend=figures.buyer_trend(view.trend),
-        treemap=figures.segment_treemap(result.overview, kind=kind),
+        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
         sections=sections,
         management=management.report_sections(dashboard, mart, name),
+        currency=currency,
         css=css,
         plotly_js=get_plotlyjs(),
         generated=utcnow().strftime("%Y-%m-%d %H:%M UTC"),

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import page, page_role, unsegmented_page
+from segmint.api.render import page, page_currency, page_role, unsegmented_page
 from segmint.features import default_as_of, stored_dates
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
@@ -138,7 +138,11 @@ def value_page(
         role,
         day=day,
         view=view,
-        histogram=figures.clv_histogram(view.clv) if view.clv is not None else None,
+        histogram=(
+            figures.clv_histogram(view.clv, currency=page_currency(request))
+            if view.clv is not None
+            else None
+        ),
         grid=(
             figures.value_risk_grid(view.grid, scores.VALUE_TIERS, scores.RISK_LABELS)
             if view.grid is not None

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from segmint.api.auth import Role
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import page, page_role, unsegmented_page
+from segmint.api.render import page, page_currency, page_role, unsegmented_page
 from segmint.exceptions import MartError
 from segmint.insight.members import UNKNOWN
 from segmint.mart import Mart
@@ -106,7 +106,7 @@ def segments_page(
     context = dict(
         dashboard.cached(
             ("segments_page", name, day),
-            lambda: _segmentation_context(mart, dashboard, name, day),
+            lambda: _segmentation_context(mart, dashboard, name, day, page_currency(request)),
         )
     )
     if segment is not None:
@@ -121,9 +121,10 @@ def segments_page(
 
 
 def _segmentation_context(
-    mart: Mart, dashboard: Dashboard, name: str, day: dt.date
+    mart: Mart, dashboard: Dashboard, name: str, day: dt.date, currency: str | None
 ) -> dict[str, Any]:
-    """The segmentation's treemap, value bars and segment table (the same for every user)."""
+    """The segmentation's treemap, value bars and segment table (the same for every user),
+    amounts in the shop's ``currency``."""
     result = dashboard.profile(mart, name, day)
     overview = result.overview
     link = figures.segment_link(name, day)
@@ -137,8 +138,8 @@ def _segmentation_context(
         "result": result,
         "segments": overview.to_dict("records"),
         "kind": kind,
-        "treemap": figures.segment_treemap(overview, link, kind),
-        "values": figures.value_per_member(overview, link, kind),
+        "treemap": figures.segment_treemap(overview, link, kind, currency),
+        "values": figures.value_per_member(overview, link, kind, currency),
         "selected": None,
     }
 

@@ -44,6 +44,7 @@ HOLDS_NO_SUBJECT_DATA: dict[str, str] = {
     "suppression": "keyed hashes of forgotten people, made by the erasure itself",
     "audit_log": "subjects by keyed pseudonym only",
     "retention_policy": "retention periods",
+    "shop_settings": "the shop's currency",
     "exports": "file paths; the ones holding the person are listed for purging",
     "refit_flags": "models to refit, by run",
 }

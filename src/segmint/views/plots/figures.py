@@ -16,6 +16,7 @@ import pandas as pd
 
 from segmint.features import labels
 from segmint.insight.migration import ENTERED, LEFT
+from segmint.mart.currency import heading, with_currency
 
 Figure = dict[str, Any]
 
@@ -168,17 +169,27 @@ took half of a phone's width (390 px) from the tiles; under them it takes none, 
 screen."""
 
 
+def _colorbar(currency: str | None) -> dict[str, Any]:
+    """The treemap's colour bar, its title naming ``currency`` when the shop has one."""
+    title = {"text": heading("Revenue per member / year", currency), "side": "top"}
+    return {**TREEMAP_COLORBAR, "title": title}
+
+
 def _segment_labels(names: list[str], kind: str | None) -> list[str]:
     """What people read for each of ``names``, segments of a segmentation of ``kind``."""
     return [labels.segment_label(name, kind) for name in names]
 
 
 def segment_treemap(
-    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+    segments: pd.DataFrame,
+    link: str | None = None,
+    kind: str | None = None,
+    currency: str | None = None,
 ) -> Figure:
-    """Segments as tiles sized by members and coloured by revenue per member; click opens one.
-    Tiles read the segments' labels (:func:`segmint.features.labels.segment_label` for a
-    segmentation of ``kind``); links keep the stored names."""
+    """Segments as tiles sized by members and coloured by revenue per member (in the shop's
+    ``currency``, when set); click opens one. Tiles read the segments' labels
+    (:func:`segmint.features.labels.segment_label` for a segmentation of ``kind``); links
+    keep the stored names."""
     names = _list(segments.segment.astype(str))
     return {
         "data": [
@@ -192,7 +203,7 @@ def segment_treemap(
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": BLUES,
                     "showscale": True,
-                    "colorbar": TREEMAP_COLORBAR,
+                    "colorbar": _colorbar(currency),
                     # the tiles fill the plot: no frame of the implicit root around them
                     # (plotly.js draws it dark), and gaps in the page's colour between them
                     "pad": {"t": 0, "r": 0, "b": 0, "l": 0},
@@ -200,7 +211,8 @@ def segment_treemap(
                 },
                 "texttemplate": "<b>%{label}</b><br>%{value:,} customers",
                 "hovertemplate": "<b>%{label}</b><br>%{value:,} customers<br>"
-                "%{color:,.2f} revenue per member<extra></extra>",
+                + with_currency("%{color:,.2f}", currency)
+                + " revenue per member<extra></extra>",
             }
         ],
         "layout": _layout(
@@ -211,10 +223,13 @@ def segment_treemap(
 
 
 def value_per_member(
-    segments: pd.DataFrame, link: str | None = None, kind: str | None = None
+    segments: pd.DataFrame,
+    link: str | None = None,
+    kind: str | None = None,
+    currency: str | None = None,
 ) -> Figure:
     """Revenue and profit per member per year, one bar pair per segment (named by its label,
-    as in :func:`segment_treemap`)."""
+    as in :func:`segment_treemap`), in the shop's ``currency`` when set."""
     names = _list(segments.segment.astype(str))
     data = [
         {
@@ -223,7 +238,11 @@ def value_per_member(
             "x": _segment_labels(names, kind),
             "y": _list(segments[column].astype("float64")),
             "customdata": _links(link, names),
-            "hovertemplate": "%{x}<br>" + label + ": %{y:,.2f}<extra></extra>",
+            "hovertemplate": "%{x}<br>"
+            + label
+            + ": "
+            + with_currency("%{y:,.2f}", currency)
+            + "<extra></extra>",
         }
         for label, column in (
             ("Revenue per member", "revenue_per_member"),
@@ -236,7 +255,7 @@ def value_per_member(
             "Value per member per year",
             barmode="group",
             xaxis=_axis("Segment", **CATEGORY_TICKS),
-            yaxis=_axis("Per member per year", tickformat=",.0f"),
+            yaxis=_axis(heading("Per member per year", currency), tickformat=",.0f"),
             legend=LEGEND,
         ),
     }
@@ -370,8 +389,9 @@ def sankey(flows: pd.DataFrame, from_label: str, to_label: str, kind: str | None
     }
 
 
-def clv_histogram(values: pd.Series, bins: int = 40) -> Figure:
-    """Distribution of predicted CLV (binned here, so the page stays small)."""
+def clv_histogram(values: pd.Series, bins: int = 40, currency: str | None = None) -> Figure:
+    """Distribution of predicted CLV (binned here, so the page stays small), in the shop's
+    ``currency`` when set."""
     clean = values.dropna().to_numpy()
     top = float(np.quantile(clean, 0.99)) if len(clean) else 1.0
     counts, edges = np.histogram(np.clip(clean, None, top), bins=bins)
@@ -384,12 +404,14 @@ def clv_histogram(values: pd.Series, bins: int = 40) -> Figure:
                 "y": counts.tolist(),
                 "width": float(edges[1] - edges[0]) if len(edges) > 1 else None,
                 "marker": {"color": PALETTE[0]},
-                "hovertemplate": "CLV ≈ %{x:,.0f}: %{y:,} customers<extra></extra>",
+                "hovertemplate": "CLV ≈ "
+                + with_currency("%{x:,.0f}", currency)
+                + ": %{y:,} customers<extra></extra>",
             }
         ],
         "layout": _layout(
             "Predicted customer lifetime value (top 1% pooled in the last bar)",
-            xaxis=_axis("Predicted CLV", tickformat=",.0f"),
+            xaxis=_axis(heading("Predicted CLV", currency), tickformat=",.0f"),
             yaxis=_axis("Customers", tickformat=",d"),
             bargap=0.02,
         ),

@@ -1,0 +1,64 @@
+"""The shop's currency as people read it: known ISO 4217 codes, amounts marked with one."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from segmint.exceptions import InputError
+from segmint.mart.currency import (
+    ISO_4217,
+    SYMBOLS,
+    check_currency,
+    heading,
+    money_text,
+    symbol,
+    with_currency,
+)
+
+
+@pytest.mark.parametrize(("given", "stored"), [("EUR", "EUR"), ("eur", "EUR"), (" sek ", "SEK")])
+def test_a_known_code_is_stored_in_capitals(given: str, stored: str) -> None:
+    assert check_currency(given) == stored
+
+
+@pytest.mark.parametrize("given", ["EU", "EURO", "€", "E1R", "", "<b>", "ÉUR"])
+def test_what_is_not_three_letters_is_refused_naming_it(given: str) -> None:
+    with pytest.raises(InputError, match=r"currency .* is not an ISO 4217 code: give three"):
+        check_currency(given)
+
+
+@pytest.mark.parametrize("given", ["XYZ", "ABC", "DEM", "XXX"])
+def test_an_unknown_code_is_refused_naming_it(given: str) -> None:
+    with pytest.raises(InputError, match=f"currency '{given}' is not a known ISO 4217 code"):
+        check_currency(given)
+
+
+def test_every_symbol_belongs_to_a_known_code() -> None:
+    assert set(SYMBOLS) <= ISO_4217
+    assert all(len(code) == 3 and code.isupper() for code in ISO_4217)
+
+
+def test_common_currencies_take_their_symbol_others_their_code() -> None:
+    assert money_text(1234567.4, "EUR") == "€1,234,567"
+    assert money_text(-3, "USD", 2) == "-$3.00"
+    assert money_text(1234.5, "SEK", 2) == "1,234.50 SEK"
+    assert money_text(10, "CAD") == "CA$10"
+    assert symbol("GBP") == "£" and symbol("CHF") == "CHF" and symbol(None) == ""
+
+
+def test_without_a_currency_amounts_are_plain_numbers() -> None:
+    assert money_text(1234567.4, None) == "1,234,567"
+    assert with_currency("1.2M", None) == "1.2M"
+    assert heading("revenue", None) == "revenue"
+
+
+def test_a_missing_amount_stays_a_dash() -> None:
+    assert money_text(None, "EUR") == money_text(math.nan, "EUR") == "—"
+    assert with_currency("—", "EUR") == "—"
+
+
+def test_headings_name_the_code() -> None:
+    assert heading("revenue", "EUR") == "revenue (EUR)"
+    assert with_currency("1.2M", "GBP") == "£1.2M"

@@ -1,0 +1,52 @@
+"""The shop's currency kept in the mart: set, read, cleared, refused, and old marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from segmint.exceptions import InputError
+from segmint.mart import connect
+from segmint.mart.shop_settings import TABLE, set_currency, shop_currency
+
+
+def test_no_currency_until_one_is_set() -> None:
+    with connect(":memory:") as mart:
+        assert shop_currency(mart) is None
+
+
+def test_the_currency_set_is_read_back_with_who_and_when() -> None:
+    at = dt.datetime(2025, 3, 1, 12)
+    with connect(":memory:") as mart:
+        assert set_currency(mart, "eur", "cli:ana", now=at) == "EUR"
+        assert shop_currency(mart) == "EUR"
+        assert set_currency(mart, "GBP", "cli:ana") == "GBP"
+        rows = mart.table(TABLE).to_pyarrow().to_pylist()
+        assert [(r["setting"], r["value"], r["set_by"]) for r in rows] == [
+            ("currency", "GBP", "cli:ana")
+        ]
+
+
+def test_clearing_forgets_it() -> None:
+    with connect(":memory:") as mart:
+        set_currency(mart, "EUR", "cli:ana")
+        assert set_currency(mart, None, "cli:ana") is None
+        assert shop_currency(mart) is None
+        assert mart.count(TABLE) == 0
+
+
+def test_a_bad_code_is_refused_and_nothing_changes() -> None:
+    with connect(":memory:") as mart:
+        set_currency(mart, "EUR", "cli:ana")
+        with pytest.raises(InputError, match="currency 'EUR; DROP TABLE orders' is not"):
+            set_currency(mart, "EUR; DROP TABLE orders", "cli:ana")
+        assert shop_currency(mart) == "EUR"
+
+
+def test_a_mart_made_before_the_setting_has_none_and_gets_the_table_when_set() -> None:
+    with connect(":memory:") as mart:
+        mart.drop_table(TABLE)
+        assert shop_currency(mart) is None
+        set_currency(mart, "SEK", "cli:ana")
+        assert shop_currency(mart) == "SEK"
