@@ -294,13 +294,14 @@ def test_an_unexpected_error_on_a_page_is_an_error_page(
 def test_a_query_parameter_the_endpoint_does_not_take_is_a_422_naming_it(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:
-    """An audience has no paging: ``limit`` silently ignored would hand out every member."""
+    """An audience pages by cursor: ``offset`` silently ignored would hand out the first
+    page again and again."""
     analyst = bearer(tokens[Role.analyst])
-    answer = client.get("/api/v1/audiences/rfm/Champions?limit=10", headers=analyst)
+    answer = client.get("/api/v1/audiences/rfm/Champions?offset=10", headers=analyst)
     assert answer.status_code == 422
     detail = answer.json()["detail"]
-    assert "query limit: not a parameter of this endpoint" in detail
-    assert "(it takes: as_of, channel, format, pseudonymise)" in detail
+    assert "query offset: not a parameter of this endpoint" in detail
+    assert "(it takes: as_of, channel, cursor, format, limit, pseudonymise)" in detail
     assert client.get("/api/v1/health?verbose=1").status_code == 422
     taken = client.get("/api/v1/audiences/rfm/Champions?channel=email", headers=analyst)
     assert taken.status_code == 200

@@ -14,8 +14,9 @@ A download that cannot be journalled is refused (503).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request
 
@@ -73,9 +74,12 @@ def record_download(
     kind: str,
     description: str,
     details: Mapping[str, Any],
+    unrecorded: Collection[str] = (),
 ) -> None:
     """Journal a download handed out (it becomes a registered export with its members); a
-    ``HEAD`` hands nothing out.
+    ``HEAD`` hands nothing out. The path recorded is the request's, without the query
+    parameters named in ``unrecorded`` (a paging cursor holds a customer id, and the journal
+    names nobody by id).
 
     Raises:
         HTTPException: 503 when it cannot be journalled (the download is then refused).
@@ -83,8 +87,12 @@ def record_download(
     if is_head(request):  # nothing handed out
         return
     where = f"download:{request.url.path}"
-    if request.url.query:
-        where += f"?{request.url.query}"
+    query = request.url.query
+    if unrecorded:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in unrecorded]
+        query = urlencode(kept)
+    if query:
+        where += f"?{query}"
     try:
         privacy.audit_download(
             _mart_path(request),

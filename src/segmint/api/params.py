@@ -7,8 +7,8 @@ before. Every string parameter declares :data:`NO_CONTROL` as its pattern (so th
 document says what is accepted), and :func:`reject_control_characters`, installed on the
 whole application, refuses control characters in any path or query value, declared or not,
 with a 422 that names the parameter. :func:`reject_unknown_query` refuses, on the API, a
-query parameter the endpoint does not take (``?limit=10`` on an audience, which has no
-paging, would otherwise hand out the whole audience as if it had been cut).
+query parameter the endpoint does not take (``?offset=10`` on an audience, which pages by
+cursor, would otherwise hand out its first page again as if it were the next).
 """
 
 from __future__ import annotations

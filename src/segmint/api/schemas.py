@@ -212,7 +212,8 @@ class Audience(BaseModel):
     """A segment's members who may be contacted on ``channel``: forgotten people, members on
     the do-not-contact table ``suppressions`` for the channel and members whose latest
     consent there does not grant contact are left out and counted
-    (``count + excluded_without_consent + excluded_suppressed`` = the segment's members)."""
+    (``count + excluded_without_consent + excluded_suppressed`` = the segment's members).
+    ``data`` is one page, in ``customer_id`` order; ``next_cursor`` gets the next."""
 
     segmentation: str
     segment: str
@@ -224,7 +225,18 @@ class Audience(BaseModel):
         default=None, description="The `as_of` asked for, when one was."
     )
     channel: str
-    count: int
+    count: int = Field(description="Members of the audience after the exclusions, over all pages.")
+    page_count: int = Field(description="Members in this page (`data`).")
+    limit: int = Field(description="Most members a page holds.")
+    next_cursor: str | None = Field(
+        default=None,
+        description="The `cursor` of the next page; null on the last page.",
+    )
+    next: str | None = Field(
+        default=None,
+        description="Path and query of the next page (this request's, with `cursor`); null "
+        "on the last page.",
+    )
     excluded_without_consent: int
     excluded_suppressed: int = Field(
         default=0,

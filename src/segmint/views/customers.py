@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
-from segmint.mart.privacy import prepare_export, refuse_unrecorded_channel
+from segmint.mart.privacy import PreparedExport, prepare_export, refuse_unrecorded_channel
 from segmint.serving.customer_lookup import SEARCH_COLUMNS
 from segmint.views.segment_detail import segment_members
 
@@ -124,6 +125,18 @@ class AudienceRows:
     members: tuple[str, ...]
     pseudonymised: bool = False
 
+    def as_page(self) -> AudiencePage:
+        """The whole audience as one page (the last: no key to resume after)."""
+        return AudiencePage(
+            self.frame,
+            self.members,
+            len(self.frame),
+            self.excluded_without_consent,
+            self.excluded_suppressed,
+            None,
+            self.pseudonymised,
+        )
+
 
 def audience(
     mart: Mart,
@@ -150,20 +163,125 @@ def audience(
             segment may be contacted there (the consents were never loaded, or the channel
             is spelt otherwise): no answer to hand out, as for the command-line exports.
     """
-    who = segment_members(mart, segmentation, segment, day, version)
-    prepared = prepare_export(mart, who, channel=channel, pseudonymise=pseudonymise)
-    allowed: ir.Table = prepared.rows
-    if include_pii and not pseudonymise:
-        pii = mart.table("customer_pii").select("customer_id", *PII_COLUMNS)
-        allowed = allowed.left_join(pii, "customer_id").select("customer_id", *PII_COLUMNS)
+    where = AudienceQuery(segmentation, segment, day, channel, version)
+    prepared, allowed = _allowed(mart, where, include_pii, pseudonymise, with_member=False)
     frame = allowed.order_by("customer_id").execute()
     members = tuple(sorted(prepared.members.customer_id.to_pyarrow().to_pylist()))
     counts = prepared.eligible
+    return AudienceRows(frame, counts.n_without_consent, counts.n_suppressed, members, pseudonymise)
+
+
+@dataclass(frozen=True)
+class AudienceQuery:
+    """Which audience: a segment of a segmentation as of a day, for contact on a channel
+    (``version``: the stored version, when already resolved; see :func:`segment_members`)."""
+
+    segmentation: str
+    segment: str
+    day: dt.date
+    channel: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class AudiencePage:
+    """One page of an audience, in the order of ``customer_id`` (of the pseudonyms, when
+    pseudonymised), and the counts of the whole audience.
+
+    Attributes:
+        frame: at most ``limit`` rows: ``customer_id`` (a pseudonym when asked), with the PII
+            columns when allowed.
+        members: the real customer ids of these rows (for the export registry).
+        total: members of the whole audience, after the exclusions.
+        excluded_without_consent: members of the whole audience left out for want of
+            consent on the channel.
+        excluded_suppressed: members of the whole audience left out as suppressed.
+        after: the ``customer_id`` (pseudonym) of the page's last row when more rows follow,
+            the key the next page starts after; None on the last page.
+        pseudonymised: ids are keyed pseudonyms.
+    """
+
+    frame: pd.DataFrame
+    members: tuple[str, ...]
+    total: int
+    excluded_without_consent: int
+    excluded_suppressed: int
+    after: str | None
+    pseudonymised: bool = False
+
+
+MEMBER = "_member"
+"""Column of the real customer id kept beside a pseudonym until the page is read."""
+
+
+def audience_page(
+    mart: Mart,
+    where: AudienceQuery,
+    *,
+    limit: int,
+    after: str | None = None,
+    include_pii: bool = False,
+    pseudonymise: bool = False,
+) -> AudiencePage:
+    """The ``limit`` members of an :func:`audience` that follow ``after`` in ``customer_id``
+    order (the pseudonyms' order with ``pseudonymise``, so that a key to resume from is never
+    a real id), read by the engine: ordered, filtered on ``after`` and cut to ``limit + 1``
+    rows (the extra row only says whether another page follows). Keyed on the id rather
+    than an offset, pages neither repeat nor skip a member when the audience changes between
+    two of them. Counts are those of the whole audience.
+
+    Raises:
+        ConsentError: as :func:`audience`.
+        ValueError: ``limit`` is below 1.
+    """
+    if limit < 1:
+        raise ValueError(f"a page holds at least one member; got limit={limit}")
+    prepared, allowed = _allowed(mart, where, include_pii, pseudonymise, with_member=True)
+    if after is not None:
+        allowed = allowed.filter(allowed.customer_id > ibis.literal(after, type="string"))
+    frame = allowed.order_by("customer_id").limit(limit + 1).execute()
+    more = len(frame) > limit
+    frame = frame.iloc[:limit].reset_index(drop=True)
+    members = tuple(str(m) for m in frame.pop(MEMBER))
+    counts = prepared.eligible
+    return AudiencePage(
+        frame,
+        members,
+        counts.n_eligible,
+        counts.n_without_consent,
+        counts.n_suppressed,
+        str(frame.customer_id.iloc[-1]) if more else None,
+        pseudonymise,
+    )
+
+
+def _allowed(
+    mart: Mart, where: AudienceQuery, include_pii: bool, pseudonymise: bool, *, with_member: bool
+) -> tuple[PreparedExport, ir.Table]:
+    """The export step over the segment's members, and the rows that may leave (with PII
+    when allowed and not pseudonymised; with the real id in :data:`MEMBER` when asked).
+
+    Raises:
+        ConsentError: the mart records no consent on the channel at all (see :func:`audience`).
+    """
+    who = segment_members(mart, where.segmentation, where.segment, where.day, where.version)
+    if with_member:
+        who = who.mutate(**{MEMBER: who.customer_id.cast("string")})
+    prepared = prepare_export(mart, who, channel=where.channel, pseudonymise=pseudonymise)
+    counts = prepared.eligible
     refuse_unrecorded_channel(
         mart,
-        channel,
+        where.channel,
         counts.n_without_consent,
-        f"the audience {segmentation}/{segment} as of {day} is asked for contact by {channel}",
+        f"the audience {where.segmentation}/{where.segment} as of {where.day} is asked for "
+        f"contact by {where.channel}",
         f"its {counts.n_candidates - counts.n_suppressed:,} members",
     )
-    return AudienceRows(frame, counts.n_without_consent, counts.n_suppressed, members, pseudonymise)
+    allowed: ir.Table = prepared.rows
+    extra = (MEMBER,) if with_member else ()
+    if include_pii and not pseudonymise:
+        pii = mart.table("customer_pii").select("customer_id", *PII_COLUMNS)
+        allowed = allowed.left_join(pii, "customer_id").select("customer_id", *PII_COLUMNS, *extra)
+    else:
+        allowed = allowed.select("customer_id", *extra)
+    return prepared, allowed

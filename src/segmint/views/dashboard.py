@@ -11,6 +11,7 @@ ran out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -37,7 +38,15 @@ from segmint.scoring.campaigns.audience import stored_run
 from segmint.segmentation import store
 from segmint.views import scores
 from segmint.views.cache import ResultCache
-from segmint.views.customers import AudienceRows, audience, consent_channels, member_ids
+from segmint.views.customers import (
+    AudiencePage,
+    AudienceQuery,
+    AudienceRows,
+    audience,
+    audience_page,
+    consent_channels,
+    member_ids,
+)
 from segmint.views.overview import Overview, base_figures, overview
 from segmint.views.rfm_grid import rfm_grid
 from segmint.views.segment_detail import ranked_members, top_products
@@ -127,6 +136,30 @@ class Dashboard:
         every render, and setting it changes the mart, which clears the catalogue)."""
         found: str | None = self.catalogue.get(("currency",), lambda: _read_currency(lease))
         return found
+
+    def audience_page(
+        self,
+        mart: Mart,
+        where: AudienceQuery,
+        *,
+        limit: int,
+        after: str | None,
+        include_pii: bool,
+        pseudonymise: bool = False,
+    ) -> AudiencePage:
+        """A page of the audience :meth:`audience` holds, read by the engine on each call
+        (only the segmentation's stored version is cached): a page costs one query, however
+        large the audience, and reflects consents as they are now."""
+        version = self.version(mart, where.segmentation, where.day)
+        resolved = dataclasses.replace(where, version=version)
+        return audience_page(
+            mart,
+            resolved,
+            limit=limit,
+            after=after,
+            include_pii=include_pii,
+            pseudonymise=pseudonymise,
+        )
 
     def channels(self, mart: Mart) -> list[str]:
         """Contact channels an audience may be asked for (cached with the catalogue)."""
