@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import ibis
 import pandas as pd
@@ -237,3 +238,23 @@ def test_version_as_of_is_the_version_assignments_read(mart: Mart) -> None:
     assert store.version_as_of(mart, "value", JAN) == 1
     assert store.version_as_of(mart, "value", FEB) == 2
     assert store.version_as_of(mart, "value", MAR) == 2  # no results then: the latest
+
+
+def test_two_versions_stored_at_the_same_instant_read_the_higher_one(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A coarse clock (milliseconds on some systems) can stamp two saves alike: the summary
+    names the version reads take, the higher one, as :func:`store.definition` does."""
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:
+            return cls(2024, 4, 1, 12, 0, 0, tzinfo=tz)
+
+    monkeypatch.setattr(store, "datetime", SimpleNamespace(datetime=Frozen, UTC=dt.UTC))
+    store.save(mart, "value", "rules", DEFINITION, JAN, rows({"a": "high"}))
+    store.save(mart, "value", "rules", {"new": True}, JAN, rows({"a": "x"}))
+    monkeypatch.undo()
+    assert store.definition(mart, "value").version == 2
+    assert store.segmentations(mart).execute().version.tolist() == [2]
+    assert read(mart, "value") == {"a": "x"}

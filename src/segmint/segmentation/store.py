@@ -170,7 +170,9 @@ def segmentations(mart: Mart) -> ibis.Table:
     with results of any version (``n_as_of``, ``last_as_of``: what reads without a date
     choose from, :func:`as_of_dates`)."""
     defs = mart.table("segmentations")
-    latest = defs.group_by("segmentation").aggregate(version=defs.version.argmax(defs.updated_at))
+    newest = defs.group_by("segmentation").aggregate(updated_at=defs.updated_at.max())
+    tied = defs.semi_join(newest, ["segmentation", "updated_at"])  # alike on a coarse clock
+    latest = tied.group_by("segmentation").aggregate(version=tied.version.max())
     current = defs.semi_join(latest, ["segmentation", "version"])
     a = mart.table("assignments")
     dates = a.group_by("segmentation").aggregate(
