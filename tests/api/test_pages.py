@@ -619,25 +619,11 @@ def test_a_kpi_not_computed_shows_a_dash_and_says_why_like_an_unknown_margin(
     assert kpis["Customers"][0] != "—"  # the figures that are computed are shown
 
 
-@pytest.fixture(scope="module")
-def in_euros(
-    mart_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, Path]]:
-    """A copy of the demo mart whose shop's currency is EUR, and a viewer's client of it."""
-    copy = tmp_path_factory.mktemp("euros") / "demo.duckdb"
-    shutil.copy(mart_path, copy)
-    with connect(copy, create=False) as mart:
-        set_currency(mart, "EUR", "cli:test")
-        token = create_token(mart, Role.viewer)
-    with TestClient(create_app(mart=copy)) as test_client:
-        login(test_client, token)
-        yield test_client, copy
-
-
 def test_pages_show_money_in_the_shops_currency_and_see_it_change(
-    in_euros: tuple[TestClient, Path],
+    in_euros: tuple[TestClient, Path, dict[Role, str]],
 ) -> None:
-    client, path = in_euros
+    client, path, tokens = in_euros
+    login(client, tokens[Role.viewer])
     page = html.unescape(client.get("/").text)
     assert _kpis(page)["Revenue"][0].startswith("€")
     assert "money over the 365 days to that date, in EUR</footer>" in page
