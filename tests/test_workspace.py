@@ -472,3 +472,17 @@ def test_quickstart_takes_max_iter_for_its_fits(tmp_path: Path) -> None:
         pytest.warns(AdvisedWarning, match=r"Raise max_iter \(now 2\)"),
     ):
         ws.quickstart(orders, map=names, max_iter=2)
+
+
+def test_the_currency_is_read_and_set_as_the_cli_does(pair: tuple[Path, Workspace]) -> None:
+    path, ws = pair
+    assert ws.currency() is None
+    assert ws.set_currency("eur") == "EUR" and ws.currency() == "EUR"
+    with pytest.raises(segmint.SegmintError, match="currency 'EURO' is not an ISO 4217 code"):
+        ws.set_currency("EURO")
+    assert ws.currency() == "EUR"
+    assert [e.details["currency"] for e in ws.audit().entries if e.action == "currency"] == ["EUR"]
+    cli(path, "currency", "JPY")
+    with segmint.connect(path) as other:
+        assert other.currency() == "JPY"
+        assert other.set_currency(None) is None and other.currency() is None

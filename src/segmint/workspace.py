@@ -56,6 +56,8 @@ from segmint.mart import connect as open_mart
 from segmint.mart.customer_ids import CustomerId, customer_id_texts
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.mart.privacy import AccessResult, ForgetResult
+from segmint.mart.privacy.audit import cli_actor
+from segmint.mart.shop_settings import set_currency, shop_currency
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.recommend import Evaluation
@@ -340,6 +342,22 @@ class Workspace(Mart):
             check_writable(self, "retention")
         options = privacy.RetentionOptions(events, pii_inactive, dry_run, history=history)
         return privacy.retention(self, options)
+
+    def currency(self) -> str | None:
+        """The ISO 4217 code of the shop's amounts (``segmint currency``), or None when none
+        is set: the pages, the report and the CLI show money with it."""
+        return shop_currency(self)
+
+    @stores
+    def set_currency(self, code: str | None) -> str | None:
+        """Store ``code`` (``"EUR"``, any case) as the shop's currency, or forget it with
+        None, and return what is stored; recorded in the audit trail with the shell's user
+        (``cli:<user>``), as ``segmint currency`` records it.
+
+        Raises:
+            InputError: ``code`` is not a known ISO 4217 code; nothing is stored.
+        """
+        return set_currency(self, code, cli_actor())
 
 
 class ClvUseCases:

@@ -19,6 +19,7 @@ from httpx import Response
 from segmint.api import create_app
 from segmint.mart import connect
 from segmint.mart.privacy.keys import ENV_KEY
+from segmint.mart.shop_settings import set_currency
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
 
@@ -62,6 +63,21 @@ def client(mart_path: Path, tokens: dict[Role, str]) -> Iterator[TestClient]:
     """A test client of the app over the module's mart."""
     with TestClient(create_app(mart=mart_path)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def in_euros(
+    mart_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Path, dict[Role, str]]]:
+    """A copy of the module's mart whose shop's currency is EUR, a client of the app over it
+    (not logged in) and a token per role."""
+    copy = tmp_path_factory.mktemp("euros") / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    with connect(copy, create=False) as mart:
+        set_currency(mart, "EUR", "cli:test")
+        tokens = {role: create_token(mart, role, f"euro {role.value}") for role in Role}
+    with TestClient(create_app(mart=copy)) as test_client:
+        yield test_client, copy, tokens
 
 
 def until(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:

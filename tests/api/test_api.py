@@ -542,3 +542,37 @@ def test_an_audience_for_a_channel_no_consent_was_recorded_on_is_refused(
     assert "records no consent for push at all" in detail
     assert f"none of its {champions:,} members may be contacted" in detail  # not the 0 allowed
     assert "segmint ingest consents" in detail
+
+
+MONEY_ANSWERS = {
+    "/api/v1/segmentations/rfm": ("SegmentationDetail", Role.viewer),
+    "/api/v1/segmentations/rfm/migration": ("MigrationOut", Role.viewer),
+    "/api/v1/customers/C0000001": ("Customer360Out", Role.analyst),
+    "/api/v1/campaigns": ("CampaignTrackingList", Role.analyst),
+    "/api/v1/campaigns/K003/results": ("CampaignResultsOut", Role.analyst),
+    "/api/v1/sales/channels": ("ChannelSalesOut", Role.analyst),
+    "/api/v1/sales/segments": ("SegmentSalesOut", Role.analyst),
+}
+
+
+def test_every_answer_holding_money_names_the_shops_currency(
+    in_euros: tuple[TestClient, Path, dict[Role, str]], client: TestClient, tokens: dict[Role, str]
+) -> None:
+    served, path, euro_tokens = in_euros
+    for url, (_, role) in MONEY_ANSWERS.items():
+        assert served.get(url, headers=bearer(euro_tokens[role])).json()["currency"] == "EUR"
+        assert client.get(url, headers=bearer(tokens[role])).json()["currency"] is None, url
+    detail = served.get("/api/v1/segmentations/rfm", headers=bearer(euro_tokens[Role.viewer]))
+    assert isinstance(detail.json()["portfolio"]["revenue"], float)  # numbers stay numbers
+    cli_json = json.loads(
+        CliRunner()
+        .invoke(cli, ["campaign", "results", "K003", "--mart", str(path), "--format", "json"])
+        .stdout
+    )
+    results = served.get(
+        "/api/v1/campaigns/K003/results", headers=bearer(euro_tokens[Role.analyst])
+    )
+    assert cli_json == results.json() and cli_json["currency"] == "EUR"
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name, _ in MONEY_ANSWERS.values():
+        assert "ISO 4217" in schemas[name]["properties"]["currency"]["description"], name

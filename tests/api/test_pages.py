@@ -23,6 +23,7 @@ from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight.channel_sales import NO_CHANNEL
 from segmint.mart import connect
 from segmint.mart.ingest import ingest
+from segmint.mart.shop_settings import set_currency
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
 from segmint.views.dashboard import NO_SEGMENTATIONS
@@ -616,3 +617,20 @@ def test_a_kpi_not_computed_shows_a_dash_and_says_why_like_an_unknown_margin(
     kpis = _kpis(unscored.get("/").text)
     assert kpis["Average CLV"] == ("—", "not computed: run `segmint clv score`")
     assert kpis["Customers"][0] != "—"  # the figures that are computed are shown
+
+
+def test_pages_show_money_in_the_shops_currency_and_see_it_change(
+    in_euros: tuple[TestClient, Path, dict[Role, str]],
+) -> None:
+    client, path, tokens = in_euros
+    login(client, tokens[Role.viewer])
+    page = html.unescape(client.get("/").text)
+    assert _kpis(page)["Revenue"][0].startswith("€")
+    assert "money over the 365 days to that date, in EUR</footer>" in page
+    segments = html.unescape(client.get("/segments/rfm").text)
+    assert "Revenue per member / year (EUR)" in segments  # the treemap's colour bar
+    with connect(path, create=False) as mart:
+        set_currency(mart, "GBP", "cli:test")
+    until(lambda: "in GBP</footer>" in client.get("/").text, "the new currency in the footer")
+    assert _kpis(client.get("/").text)["Revenue"][0].startswith("£")
+    assert "Revenue per member / year (GBP)" in client.get("/segments/rfm").text

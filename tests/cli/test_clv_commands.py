@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -105,8 +106,12 @@ def test_score_then_value_tiers_and_grid(cdnow: Segmint) -> None:
     assert result.exit_code == 0, result.stderr
     assert "2,357 customers scored" in result.stdout
     assert "fitting bgnbd as of 1997-09-30" in result.stderr
+    assert "$" not in result.stdout  # no currency set: plain numbers
+    assert cdnow("currency", "USD").exit_code == 0
     again = cdnow("clv", "score", "--as-of", "1997-09-30")
+    assert cdnow("currency", "--clear").exit_code == 0
     assert "using the bgnbd fit stored as of 1997-09-30" in again.stderr
+    assert re.search(r"│ clv\s+│\s+\$[\d,]+\.\d\d │", again.stdout), again.stdout  # the shop's
     assert "churn_risk of 2,357 buyers stored: P(no purchase in the next 90 days)" in again.stderr
     with segmint.connect(cdnow.mart) as mart:
         scores = mart.table("scores").to_pandas()

@@ -162,3 +162,11 @@ def test_without_a_currency_the_table_is_unchanged() -> None:
     text = _printed()
     assert "(" not in text[: text.index("Gold")]  # no heading names a currency
     assert "to that date, in" not in text
+
+
+def test_amounts_shown_to_the_cent_take_the_currencys_own_decimals() -> None:
+    yen = next(line for line in _printed(currency="JPY").splitlines() if "Gold" in line)
+    assert "103" in yen and "102.88" not in yen and "51.50" not in yen  # no sen
+    assert " 2.2 " in yen  # the frequency is no amount: its decimal stays
+    dinar = next(line for line in _printed(currency="KWD").splitlines() if "Gold" in line)
+    assert "102.880" in dinar and "51.500" in dinar and "123,456" in dinar

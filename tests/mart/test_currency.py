@@ -9,7 +9,9 @@ import pytest
 from segmint.exceptions import InputError
 from segmint.mart.currency import (
     ISO_4217,
+    MINOR_UNITS,
     SYMBOLS,
+    amount_digits,
     check_currency,
     heading,
     money_text,
@@ -62,3 +64,20 @@ def test_a_missing_amount_stays_a_dash() -> None:
 def test_headings_name_the_code() -> None:
     assert heading("revenue", "EUR") == "revenue (EUR)"
     assert with_currency("1.2M", "GBP") == "£1.2M"
+
+
+def test_minor_units_are_iso_4217s_for_codes_it_knows() -> None:
+    assert set(MINOR_UNITS) <= ISO_4217
+    assert {MINOR_UNITS[code] for code in ("JPY", "KRW", "VND", "CLP", "ISK")} == {0}
+    assert {MINOR_UNITS[code] for code in ("BHD", "KWD", "OMR", "JOD", "TND")} == {3}
+    assert amount_digits("EUR") == 2 and amount_digits(None) == 2
+    assert amount_digits("JPY", 0) == 0 and amount_digits(None, 1) == 1  # whole units stay
+
+
+@pytest.mark.parametrize(
+    ("currency", "text"),
+    [("JPY", "¥1,235"), ("KRW", "₩1,235"), ("BHD", "1,234.567 BHD"), ("USD", "$1,234.57")],
+)
+def test_amounts_to_the_cent_have_the_currencys_own_decimals(currency: str, text: str) -> None:
+    assert money_text(1234.567, currency, 2) == text
+    assert money_text(1234.567, currency) == with_currency("1,235", currency)  # whole units

@@ -8,7 +8,8 @@ import pytest
 
 from segmint.exceptions import InputError
 from segmint.mart import connect
-from segmint.mart.shop_settings import TABLE, set_currency, shop_currency
+from segmint.mart.privacy import audit
+from segmint.mart.shop_settings import AUDIT_ACTION, TABLE, set_currency, shop_currency
 
 
 def test_no_currency_until_one_is_set() -> None:
@@ -50,3 +51,26 @@ def test_a_mart_made_before_the_setting_has_none_and_gets_the_table_when_set() -
         assert shop_currency(mart) is None
         set_currency(mart, "SEK", "cli:ana")
         assert shop_currency(mart) == "SEK"
+
+
+def test_every_change_is_in_the_audit_trail_with_who_when_and_what_it_replaced() -> None:
+    at = dt.datetime(2025, 3, 1, 12)
+    with connect(":memory:") as mart:
+        set_currency(mart, "eur", "cli:ana", now=at)
+        set_currency(mart, "GBP", "api:ops")
+        set_currency(mart, None, "cli:ana")
+        logged = audit.entries(mart, action=AUDIT_ACTION)
+        assert [(e.actor, e.details) for e in logged] == [
+            ("cli:ana", {"currency": "EUR", "previous": None}),
+            ("api:ops", {"currency": "GBP", "previous": "EUR"}),
+            ("cli:ana", {"currency": None, "previous": "GBP"}),
+        ]
+        assert logged[0].at == at and audit.verify(mart).ok
+
+
+def test_a_refused_actor_stores_nothing() -> None:
+    with connect(":memory:") as mart:
+        with pytest.raises(audit.AuditError):
+            set_currency(mart, "EUR", "")
+        assert shop_currency(mart) is None
+        assert audit.entries(mart, action=AUDIT_ACTION) == []

@@ -20,6 +20,7 @@ from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.mart.privacy import SUPPRESSIONS_TABLE
+from segmint.mart.shop_settings import set_currency
 from segmint.serving.customer_lookup import SCORES_SQL, SEGMENTS_SQL, query
 from segmint.serving.order_values import RECENT
 from segmint.serving.score_table import SCORES_TABLE
@@ -207,6 +208,17 @@ def test_fingerprint_changes_with_the_do_not_contact_table(own_mart: Mart) -> No
         f"UPDATE {SUPPRESSIONS_TABLE} SET channel = 'email' WHERE customer_id = 'C0000001'"
     )
     assert fingerprint(mart) != made
+
+
+def test_fingerprint_changes_with_the_shops_currency(own_mart: Mart) -> None:
+    """Every page shows money in the shop's currency: setting another one is seen."""
+    mart = own_mart
+    before = fingerprint(mart)
+    set_currency(mart, "EUR", "cli:test")
+    euros = fingerprint(mart)
+    assert euros != before and fingerprint(mart) == euros
+    set_currency(mart, "GBP", "cli:test")
+    assert fingerprint(mart) != euros
 
 
 def test_fingerprint_changes_when_features_are_stored_again_at_the_same_date(

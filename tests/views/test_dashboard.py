@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
 from segmint.insight.personas import Action, PersonaCard
 from segmint.mart import TABLES, Mart
+from segmint.mart.shop_settings import set_currency
 from segmint.segmentation import store
 from segmint.views.dashboard import (
     NO_SEGMENTATIONS,
@@ -206,3 +208,19 @@ def test_the_dashboard_doc_says_persona_cards_are_computed_and_quotes_the_pages_
     assert "`personas`" not in doc and "Persona cards** are not read from a table" in doc
     assert no_personas_message("NAME") in doc
     assert [key for key in _card_view(_card()) if key not in doc] == []  # every field named
+
+
+def test_the_currency_is_read_once_from_a_leased_mart_until_invalidated(mart: Mart) -> None:
+    leases: list[Mart] = []
+
+    @contextlib.contextmanager
+    def lease() -> Iterator[Mart]:
+        leases.append(mart)
+        yield mart
+
+    board = Dashboard(catalogue_ttl=None)
+    assert board.currency(lease) is None  # none set yet: amounts are plain numbers
+    set_currency(mart, "EUR", "cli:test")
+    assert board.currency(lease) is None and len(leases) == 1  # cached, no second lease
+    board.invalidate()  # what the server does when the mart changed
+    assert board.currency(lease) == "EUR" and len(leases) == 2

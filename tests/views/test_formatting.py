@@ -210,3 +210,11 @@ def test_money_filters_mark_amounts_with_the_contexts_currency() -> None:
     assert page.render(currency="EUR") == "€1,234,567 €2.50 €1.2M Revenue (EUR) —"
     assert page.render(currency="SEK") == "1,234,567 SEK 2.50 SEK 1.2M SEK Revenue (SEK) —"
     assert page.render() == "1,234,567 2.50 1.2M Revenue —"  # no currency: as before
+
+
+def test_amounts_to_the_cent_take_the_currencys_own_decimals() -> None:
+    env = install(jinja2.Environment(autoescape=True))
+    page = env.from_string("{{ 1234.567|money(2) }} {{ 1234.567|money }}")
+    assert page.render(currency="JPY") == "¥1,235 ¥1,235"
+    assert page.render(currency="KWD") == "1,234.567 KWD 1,235 KWD"
+    assert page.render(currency="EUR") == "€1,234.57 €1,235"

@@ -1,16 +1,19 @@
 """Typed dependencies of the routes: the mart of this request, the dashboard, the sorted
-copies, the caller's role.
+copies, the shop's currency, the caller's role.
 
-``MartDep``, ``DashboardDep``, ``CopiesDep``, ``Viewer`` and ``Analyst`` are ``Annotated``
-aliases, so a route states what it needs in its signature. The providers are ``async``
-because none of them waits (a cursor comes from a pool, a token from memory): FastAPI runs a
-plain function dependency on a worker thread, and those hand-overs cost more than the
-dependencies themselves. Who the caller is and what they may see: :mod:`segmint.api.auth`.
+``MartDep``, ``DashboardDep``, ``CopiesDep``, ``CurrencyDep``, ``Viewer`` and ``Analyst``
+are ``Annotated`` aliases, so a route states what it needs in its signature. The providers
+are ``async`` because none of them waits (a cursor comes from a pool, a token from memory,
+the currency from the dashboard's cache but once per change of the mart, a one-row read):
+FastAPI runs a plain function dependency on a worker thread, and those hand-overs cost more
+than the dependencies themselves. Who the caller is and what they may see:
+:mod:`segmint.api.auth`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -44,6 +47,16 @@ async def get_copies(request: Request) -> SortedCopies:
 
 MartDep = Annotated[Mart, Depends(get_mart)]
 DashboardDep = Annotated[Dashboard, Depends(get_dashboard)]
+
+
+async def get_currency(mart: MartDep, dashboard: DashboardDep) -> str | None:
+    """The ISO 4217 code of the shop's amounts (``segmint currency``), or None when none is
+    set: the ``currency`` of every answer holding money. Read with the request's own mart
+    cursor and cached with the dashboard's catalogue until the mart changes."""
+    return dashboard.currency(lambda: nullcontext(mart))
+
+
+CurrencyDep = Annotated[str | None, Depends(get_currency)]
 CopiesDep = Annotated[SortedCopies, Depends(get_copies)]
 Viewer = Annotated[Role, Depends(require(Role.viewer))]
 Analyst = Annotated[Role, Depends(require(Role.analyst))]

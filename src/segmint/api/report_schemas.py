@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from segmint.api.schemas import CURRENCY
+
 Row = dict[str, Any]
 Interval = list[float | None] | None
 
@@ -41,6 +43,7 @@ class CampaignTrackingList(BaseModel):
     """Every campaign, measured over the response window."""
 
     window_days: int
+    currency: str | None = Field(default=None, description=CURRENCY)
     data: list[CampaignRow]
     count: int
 
@@ -64,6 +67,7 @@ class CampaignResultsOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     campaign: str
+    currency: str | None = Field(default=None, description=CURRENCY)
     groups: dict[str, int]
     srm_p: float | None
     lift: dict[str, MetricLiftOut]
@@ -85,6 +89,7 @@ class ChannelSalesOut(BaseModel):
     """Revenue, orders, customers and AOV by channel and period, with the segment mix."""
 
     range: SalesRange
+    currency: str | None = Field(default=None, description=CURRENCY)
     periods: list[Row]
     channels: list[Row]
     segments: Row | None
@@ -96,6 +101,7 @@ class SegmentSalesOut(BaseModel):
     """Revenue and margin by segment and period, share of the portfolio and growth."""
 
     range: SalesRange
+    currency: str | None = Field(default=None, description=CURRENCY)
     segments: Row
     margin_known: bool
     periods: list[Row]

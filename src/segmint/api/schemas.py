@@ -14,6 +14,11 @@ from pydantic import BaseModel, Field
 Row = dict[str, Any]
 
 UNKNOWN_COST = "Null when no cost of what was sold is known (`costs_known` false): unknown, not 0."
+CURRENCY = (
+    "ISO 4217 code of the answer's amounts, the shop's currency (`segmint currency`), e.g. "
+    "`EUR`; null when none is set. The amounts themselves stay plain JSON numbers."
+)
+"""The description of the ``currency`` field every answer holding money carries."""
 
 
 class Health(BaseModel):
@@ -118,6 +123,7 @@ class SegmentationDetail(BaseModel):
     as_of: dt.date
     dates: list[dt.date]
     n_base: int
+    currency: str | None = Field(default=None, description=CURRENCY)
     costs_known: bool = Field(
         description="Whether any of the year's revenue has a known unit cost (or there is "
         "none); when false, margin and profit figures are null."
@@ -144,6 +150,7 @@ class MigrationOut(BaseModel):
     segmentation: str
     from_date: dt.date
     to_date: dt.date
+    currency: str | None = Field(default=None, description=CURRENCY)
     entered: int
     left: int
     flows: list[Flow]
@@ -179,6 +186,7 @@ class Customer360Out(BaseModel):
     """
 
     customer_id: str
+    currency: str | None = Field(default=None, description=CURRENCY)
     profile: Row = Field(
         description="The customers row. Admins: as stored. Others: `age_band` in place of "
         "`birth_year`, without `city` and `postcode`."

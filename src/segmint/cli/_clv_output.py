@@ -14,6 +14,7 @@ from rich.table import Table
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
 from segmint.mart import csv_safety
+from segmint.mart.currency import amount_digits, with_currency
 from segmint.scoring.clv_backtest import METRICS
 from segmint.scoring.clv_fit import ClvFit
 from segmint.scoring.clv_scores import ScoreRun
@@ -123,11 +124,14 @@ def show_params(fit_: ClvFit, day: dt.date) -> None:
     )
 
 
-def show_scores(run: ScoreRun) -> None:
-    """Each score's total and mean per customer."""
+def show_scores(run: ScoreRun, currency: str | None = None) -> None:
+    """Each score's total and mean per customer; amounts (CLV, spend) in the shop's ``currency``."""
     view = Table("score", "total", "per customer", title=f"{run.model} as of {run.as_of}")
     for name, total in run.totals.items():
-        view.add_row(name, f"{total:,.2f}", f"{total / run.n_customers:,.4f}")
+        money = currency if name == "expected_spend" or name.startswith("clv") else None
+        mean = f"{total / run.n_customers:,.{amount_digits(money, 4)}f}"
+        total_text = f"{total:,.{amount_digits(money)}f}"
+        view.add_row(name, with_currency(total_text, money), with_currency(mean, money))
     out.print(view)
     out.print(f"{run.n_customers:,} customers scored", highlight=False)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from segmint.cli._output import out
-from segmint.mart.currency import heading
+from segmint.mart.currency import amount_digits, heading
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +56,7 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
     totals = result.money
     p = totals.portfolio
     costed = totals.costs_known
+    cents = amount_digits(currency)  # 0 for JPY, 3 for KWD
     title = (
         f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
         "money over the 365 days to that date" + (f", in {currency}" if currency else "")
@@ -75,10 +76,10 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
             money(row.revenue),
             _costed(money(row.gross_margin), costed),
             _costed(money(row.profit), costed),
-            money(row.revenue_per_member, 2),
-            _costed(money(row.profit_per_member, 2), costed),
+            money(row.revenue_per_member, cents),
+            _costed(money(row.profit_per_member, cents), costed),
             share(row.revenue_share),
-            money(row.average_order_value, 2),
+            money(row.average_order_value, cents),
             money(row.frequency, 1),
             money(row.recency_days, 0),
             money(row.step_up_revenue),
@@ -92,10 +93,10 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
         money(p["revenue"]),
         _costed(money(p["gross_margin"]), costed),
         _costed(money(p["profit"]), costed),
-        money(p["revenue_per_member"], 2),
-        _costed(money(p["profit_per_member"], 2), costed),
+        money(p["revenue_per_member"], cents),
+        _costed(money(p["profit_per_member"], cents), costed),
         share(p["revenue_share"]),
-        money(p["average_order_value"], 2),
+        money(p["average_order_value"], cents),
         "",
         "",
         "",
@@ -139,7 +140,7 @@ def print_sub_segments(subs: pd.DataFrame, by: str, currency: str | None = None)
             f"{row.members:,}",
             money(row.revenue),
             money(row.profit),
-            money(row.revenue_per_member, 2),
+            money(row.revenue_per_member, amount_digits(currency)),
             share(row.revenue_share),
         )
     out.print(view)

@@ -78,6 +78,7 @@ def results(
     """Lift with Welch, bootstrap and CUPED intervals, SRM, segments and ROI (intention to treat)."""
     from segmint.cli._campaign_results_output import print_results
     from segmint.mart import connect
+    from segmint.mart.shop_settings import shop_currency
     from segmint.workflows import campaigns
 
     options = campaigns.ResultsOptions(
@@ -94,8 +95,9 @@ def results(
     preload("scipy.special")  # Student's t of the Welch intervals
     with connect(mart, read_only=True) as m, steps(f"measuring {name}"):
         measured = campaigns.results(m, name, options)
+        currency = shop_currency(m)
     if format_ == Format.json:
-        typer.echo(json.dumps(measured.as_dict()))
+        typer.echo(json.dumps({**measured.as_dict(), "currency": currency}))
     else:
         print_results(measured)
 

@@ -97,6 +97,7 @@ def score(
     """Score every customer: clv, p_alive, expected_purchases, expected_spend, stored in scores."""
     from segmint.cli import _clv_output as show
     from segmint.mart import connect
+    from segmint.mart.shop_settings import shop_currency
     from segmint.workflows import clv
 
     windows = tuple(parse_window(w) for w in window or ())
@@ -105,7 +106,8 @@ def score(
     )
     with connect(mart) as m, stepped_progress("clv score") as (step, update):
         run = clv.score(m, as_of, options, on_note=err.print, on_progress=update, on_step=step)
-    show.show_scores(run)
+        currency = shop_currency(m)
+    show.show_scores(run, currency)
 
 
 @clv_app.command("backtest")

@@ -75,12 +75,14 @@ def channels(
 ) -> None:
     """Revenue, orders, customers and average order value per channel and period."""
     from segmint.mart import connect, csv_safety
+    from segmint.mart.shop_settings import shop_currency
     from segmint.workflows import sales
 
     with connect(mart, read_only=True) as m, steps("sales per channel"):
         report = sales.channels(m, _options(start, end, period, membership, segmentation))
+        currency = shop_currency(m)
     if format_ == OutputFormat.json:
-        typer.echo(json.dumps(report.as_dict()))
+        typer.echo(json.dumps({**report.as_dict(), "currency": currency}))
     elif format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(report.periods), nl=False)
     else:
@@ -102,12 +104,14 @@ def segments(
 ) -> None:
     """Revenue and margin per segment and period, share of the portfolio, growth."""
     from segmint.mart import connect, csv_safety
+    from segmint.mart.shop_settings import shop_currency
     from segmint.workflows import sales
 
     with connect(mart, read_only=True) as m, steps(f"sales per segment of {segmentation}"):
         report = sales.segments(m, segmentation, _options(start, end, period, membership, None))
+        currency = shop_currency(m)
     if format_ == OutputFormat.json:
-        typer.echo(json.dumps(report.as_dict()))
+        typer.echo(json.dumps({**report.as_dict(), "currency": currency}))
     elif format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(report.periods), nl=False)
     else:

@@ -8,7 +8,9 @@ amount is the plain number it always was: segmint does not guess one.
 
 The common currencies are written with their symbol before the amount (as people in
 English-speaking shops read them); every other code follows the amount, which is never
-ambiguous. The module imports no engine, so the CLI's help and the pages load it freely.
+ambiguous. Amounts shown to the cent are shown to the currency's own minor unit instead
+(ISO 4217): "¥1,235" in yen, "1,234.500 BHD" in Bahraini dinars (:func:`amount_digits`).
+The module imports no engine, so the CLI's help and the pages load it freely.
 """
 
 from __future__ import annotations
@@ -54,6 +56,26 @@ SYMBOLS: dict[str, str] = {
 dollars other than the US one carry their country's letters, so "$" is never ambiguous)."""
 
 
+_NO_MINOR_UNIT = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE_MINOR_UNITS = "BHD IQD JOD KWD LYD OMR TND"
+MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys(_NO_MINOR_UNIT.split(), 0),
+    **dict.fromkeys(_THREE_MINOR_UNITS.split(), 3),
+}
+"""ISO 4217 minor units of the currencies that do not have two (cents): none for the yen or
+the won, three for the dinars of Bahrain, Kuwait, Jordan, Iraq, Libya, Tunisia and the
+Omani rial. Every other currency has two."""
+
+
+def amount_digits(currency: str | None, digits: int = 2) -> int:
+    """Decimals an amount of ``currency`` is shown with where ``digits`` would show cents:
+    the currency's minor units (0 for JPY, 3 for KWD, else 2); ``digits`` unchanged when
+    amounts are rounded to whole units (0) or there is no currency."""
+    if not currency or digits == 0:
+        return digits
+    return MINOR_UNITS.get(currency, digits)
+
+
 def check_currency(code: str) -> str:
     """``code`` as stored: an ISO 4217 code in capitals (``eur`` and `` EUR `` are EUR).
 
@@ -96,14 +118,16 @@ def with_currency(number: str, currency: str | None) -> str:
 
 
 def money_text(value: Any, currency: str | None, digits: int = 0) -> str:
-    """``value`` with thousands separators and ``digits`` decimals, marked with ``currency``;
-    a dash when missing (None or NaN)."""
+    """``value`` with thousands separators and ``digits`` decimals (the currency's own minor
+    units when ``digits`` shows cents: :func:`amount_digits`), marked with ``currency``; a
+    dash when missing (None or NaN)."""
     if value is None:
         return "—"
     amount = float(value)
     if math.isnan(amount):
         return "—"
-    return with_currency(f"{amount:,.{digits}f}", currency)
+    shown = amount_digits(currency, digits)
+    return with_currency(f"{amount:,.{shown}f}", currency)
 
 
 def heading(text: str, currency: str | None) -> str:

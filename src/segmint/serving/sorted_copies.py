@@ -46,6 +46,7 @@ from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.identifiers import quoted
 from segmint.mart.privacy import SUPPRESSIONS_TABLE
+from segmint.mart.schema import SHOP_SETTINGS
 from segmint.segmentation import runs
 from segmint.segmentation.runs import RUNS_TABLE
 from segmint.serving import histories, order_values, score_table
@@ -316,11 +317,12 @@ store of a segmentation marks its version stored last (``segmentations.updated_a
 decides the version read as of a date (:mod:`segmint.mart.segment_versions`): an older
 version stored again on a date a newer one has changes no count, no latest version or
 date, and (stored without a data key) no build record, but it changes what is read."""
-CONTENT_STAMPED = (SUPPRESSIONS_TABLE,)
+CONTENT_STAMPED = (SUPPRESSIONS_TABLE, SHOP_SETTINGS.name)
 """Tables that users write themselves, outside every catalogue, and that decide what the
 server hands out: the do-not-contact table ``suppressions`` (audiences leave its customers
-out). Their whole content is stamped (a count and a sum of row hashes), so that adding a
-customer, or changing a row's channel, is seen."""
+out) and ``shop_settings`` (the currency every page and cached chart shows money in). Their
+whole content is stamped (a count and a sum of row hashes), so that adding a customer,
+changing a row's channel or setting another currency is seen."""
 
 
 def fingerprint(mart: Mart) -> tuple[Any, ...]:

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from segmint import __version__
 from segmint.features.labels import kind, label, segment_label, value_text
-from segmint.mart.currency import heading, with_currency
+from segmint.mart.currency import amount_digits, heading, with_currency
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -107,8 +107,10 @@ def compact(value: Any) -> str:
 
 @jinja2.pass_context
 def money(context: jinja2.runtime.Context, value: Any, digits: int = 0) -> str:
-    """An amount as :func:`number` writes it, marked with the context's ``currency``."""
-    return with_currency(number(value, digits), context.get("currency"))
+    """An amount as :func:`number` writes it, marked with the context's ``currency``; shown
+    to the cent (``digits`` 2), it has the currency's own decimals: "¥1,235", "1,234.500 KWD"."""
+    currency = context.get("currency")
+    return with_currency(number(value, amount_digits(currency, digits)), currency)
 
 
 @jinja2.pass_context

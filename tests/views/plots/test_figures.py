@@ -243,3 +243,12 @@ def test_distinguishing_names_features_by_their_labels() -> None:
     )
     trace = strict(fig.distinguishing(rows))["data"][0]
     assert trace["y"] == ["Loyalty tier", "Average repeat purchase value"]
+
+
+def test_hover_amounts_name_the_currency_with_its_own_decimals() -> None:
+    euros = fig.segment_treemap(SEGMENTS, currency="EUR")["data"][0]["hovertemplate"]
+    assert "€%{color:,.2f} revenue per member" in euros
+    yen = fig.value_per_member(SEGMENTS, currency="JPY")["data"][0]["hovertemplate"]
+    assert "¥%{y:,.0f}" in yen
+    dinars = fig.segment_treemap(SEGMENTS, currency="KWD")["data"][0]["hovertemplate"]
+    assert "%{color:,.3f} KWD revenue per member" in dinars

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from segmint.api.audit import shows_pii
-from segmint.api.deps import Analyst, CopiesDep, DashboardDep, MartDep
+from segmint.api.deps import Analyst, CopiesDep, CurrencyDep, DashboardDep, MartDep
 from segmint.api.encoded import json_response
 from segmint.api.params import MAX_DATE, MAX_NAME, MAX_OFFSET, NO_CONTROL
 from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
@@ -95,6 +95,7 @@ def customer(
     dashboard: DashboardDep,
     copies: CopiesDep,
     role: Analyst,
+    currency: CurrencyDep,
 ) -> Response:
     """Profile, features, segment history, scores, recent orders and events, consents;
     personal data for admins only (each such read is recorded in the audit trail)."""
@@ -103,4 +104,5 @@ def customer(
     view = customer_360(mart, customer_id, pii, dates, copies)
     if hidden:
         view.messages.append(hidden)
-    return json_response(Customer360Out.model_validate(view, from_attributes=True))
+    found = Customer360Out.model_validate(view, from_attributes=True)
+    return json_response(found.model_copy(update={"currency": currency}))

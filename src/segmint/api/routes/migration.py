@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from segmint.api.deps import DashboardDep, MartDep, Viewer
+from segmint.api.deps import CurrencyDep, DashboardDep, MartDep, Viewer
 from segmint.api.params import MAX_DATE, NO_CONTROL
 from segmint.api.routes.segmentations import NameParam
 from segmint.api.schemas import Flow, MigrationOut
@@ -22,6 +22,7 @@ def segmentation_migration(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Viewer,
+    currency: CurrencyDep,
     from_date: Annotated[
         str | None,
         Query(
@@ -63,6 +64,7 @@ def segmentation_migration(
         segmentation=name,
         from_date=result.from_date,
         to_date=result.to_date,
+        currency=currency,
         entered=result.entered,
         left=result.left,
         flows=[Flow.model_validate(f) for f in records(result.flows)],

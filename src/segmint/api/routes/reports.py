@@ -15,7 +15,7 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from segmint.api.deps import Analyst, DashboardDep, MartDep
+from segmint.api.deps import Analyst, CurrencyDep, DashboardDep, MartDep
 from segmint.api.downloads import attachment
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.report_schemas import (
@@ -85,6 +85,7 @@ def campaign_tracking(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Analyst,
+    currency: CurrencyDep,
     window_days: WindowDays = 14,
     start: Day = None,
     end: Day = None,
@@ -99,7 +100,9 @@ def campaign_tracking(
     if format == ReportFormat.csv:
         return csv_download(frame, f"campaigns-{window_days}d.csv")
     rows = [CampaignRow.model_validate(r) for r in records(frame)]
-    return CampaignTrackingList(window_days=window_days, data=rows, count=len(rows))
+    return CampaignTrackingList(
+        window_days=window_days, currency=currency, data=rows, count=len(rows)
+    )
 
 
 MinSegmentSize = Annotated[
@@ -141,6 +144,7 @@ def campaign_results(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Analyst,
+    currency: CurrencyDep,
     window_days: WindowDays = 14,
     pre_days: Annotated[
         int | None, Query(ge=1, le=3660, description="CUPED pre-period (default: the window).")
@@ -179,7 +183,7 @@ def campaign_results(
     if format == ReportFormat.csv:
         by = segmentation or attribute
         return csv_download(management.segment_frame(results), f"{campaign}-by-{by}.csv")
-    return results.as_dict()
+    return {**results.as_dict(), "currency": currency}
 
 
 @router.get(
@@ -189,6 +193,7 @@ def channel_sales(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Analyst,
+    currency: CurrencyDep,
     start: Day = None,
     end: Day = None,
     period: PeriodParam = "month",
@@ -202,7 +207,7 @@ def channel_sales(
     report = management.channel_report(dashboard, mart, options)
     if format == ReportFormat.csv:
         return csv_download(report.periods, f"channel-sales-{report.range.start}.csv")
-    return report.as_dict()
+    return {**report.as_dict(), "currency": currency}
 
 
 @router.get(
@@ -212,6 +217,7 @@ def segment_sales(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Analyst,
+    currency: CurrencyDep,
     segmentation: Name = None,
     start: Day = None,
     end: Day = None,
@@ -227,4 +233,4 @@ def segment_sales(
     report = management.segment_report(dashboard, mart, name, options)
     if format == ReportFormat.csv:
         return csv_download(report.periods, f"segment-sales-{name}-{report.range.start}.csv")
-    return report.as_dict()
+    return {**report.as_dict(), "currency": currency}

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from segmint.api.deps import DashboardDep, MartDep, Viewer
+from segmint.api.deps import CurrencyDep, DashboardDep, MartDep, Viewer
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.schemas import (
     PortfolioMoney,
@@ -64,23 +64,28 @@ def segmentation_detail(
     mart: MartDep,
     dashboard: DashboardDep,
     role: Viewer,
+    currency: CurrencyDep,
     as_of: AsOfQuery = None,
 ) -> Response:
     """Segments with size, money (revenue, margin, profit), behaviour, distinguishing features,
     statistics and persona cards (from the profile of the same date); the same numbers as
-    ``segmint profile``.
+    ``segmint profile``, amounts in the shop's ``currency``.
 
-    The answer is serialised once per (segmentation, date) and kept with the profile."""
+    The answer is serialised once per (segmentation, date) and kept with the profile (a new
+    currency changes the mart, which clears it)."""
     day = dashboard.resolve(mart, name, as_of)
     body = dashboard.cached(
         ("segmentation_detail", name, day),
-        lambda: detail_of(mart, dashboard, name, day).model_dump_json().encode(),
+        lambda: detail_of(mart, dashboard, name, day, currency).model_dump_json().encode(),
     )
     return Response(body, media_type="application/json")
 
 
-def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> SegmentationDetail:
-    """The detail of ``name`` as of ``day`` from the dashboard's cached results."""
+def detail_of(
+    mart: Mart, dashboard: Dashboard, name: str, day: dt.date, currency: str | None = None
+) -> SegmentationDetail:
+    """The detail of ``name`` as of ``day`` from the dashboard's cached results, its amounts
+    in ``currency`` (the shop's ISO 4217 code, or None)."""
     result = dashboard.profile(mart, name, day)
     stored = dashboard.segmentations(mart)
     summary = stored[stored.segmentation == name].iloc[0]
@@ -97,6 +102,7 @@ def detail_of(mart: Mart, dashboard: Dashboard, name: str, day: dt.date) -> Segm
         as_of=day,
         dates=dashboard.dates(mart, name),
         n_base=result.n_base,
+        currency=currency,
         costs_known=known,
         portfolio=PortfolioMoney.model_validate(portfolio),
         segments=segments,  # type: ignore[arg-type]

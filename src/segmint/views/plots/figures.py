@@ -16,7 +16,7 @@ import pandas as pd
 
 from segmint.features import labels
 from segmint.insight.migration import ENTERED, LEFT
-from segmint.mart.currency import heading, with_currency
+from segmint.mart.currency import amount_digits, heading, with_currency
 
 Figure = dict[str, Any]
 
@@ -211,7 +211,7 @@ def segment_treemap(
                 },
                 "texttemplate": "<b>%{label}</b><br>%{value:,} customers",
                 "hovertemplate": "<b>%{label}</b><br>%{value:,} customers<br>"
-                + with_currency("%{color:,.2f}", currency)
+                + with_currency(f"%{{color:,.{amount_digits(currency)}f}}", currency)
                 + " revenue per member<extra></extra>",
             }
         ],
@@ -241,7 +241,7 @@ def value_per_member(
             "hovertemplate": "%{x}<br>"
             + label
             + ": "
-            + with_currency("%{y:,.2f}", currency)
+            + with_currency(f"%{{y:,.{amount_digits(currency)}f}}", currency)
             + "<extra></extra>",
         }
         for label, column in (

@@ -1,0 +1,40 @@
+"""How the CLV commands print for people: score totals, amounts in the shop's currency."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from segmint.cli._clv_output import show_scores
+from segmint.cli._output import out
+from segmint.scoring.clv_scores import ScoreRun
+
+RUN = ScoreRun(
+    dt.date(2024, 6, 30),
+    "bgnbd+gammagamma",
+    4,
+    {"clv": 1234.5, "p_alive": 3.0, "expected_purchases": 6.0, "expected_spend": 100.0},
+)
+
+
+def _rows(currency: str | None) -> dict[str, str]:
+    """Each score's printed row, by score name."""
+    with out.capture() as captured:
+        show_scores(RUN, currency)
+    lines = captured.get().splitlines()
+    return {name: next(line for line in lines if f" {name} " in line) for name in RUN.totals}
+
+
+def test_amounts_are_in_the_currency_counts_and_probabilities_are_not() -> None:
+    rows = _rows("EUR")
+    assert "€1,234.50" in rows["clv"] and "€308.6250" in rows["clv"]
+    assert "€100.00" in rows["expected_spend"]
+    assert "€" not in rows["p_alive"] + rows["expected_purchases"]
+    assert "1.5000" in rows["expected_purchases"]
+
+
+def test_without_a_currency_the_totals_are_as_before_and_yen_have_no_decimals() -> None:
+    plain = _rows(None)
+    assert "1,234.50" in plain["clv"] and "308.6250" in plain["clv"]
+    yen = _rows("JPY")
+    assert "¥1,234 " in yen["clv"]  # 1,234.5 rounded half to even
+    assert "¥309" in yen["clv"] and "." not in yen["clv"].split("¥")[1]
