@@ -22,11 +22,11 @@ from segmint.views.formatting import (
     day,
     figure,
     install,
+    left_out,
     number,
     omitted,
     percent,
     pvalue,
-    recorded,
     shown,
     text,
     urlquote,
@@ -144,12 +144,6 @@ ROWS = [
 ]
 
 
-def test_recorded_keeps_the_columns_some_row_has_a_value_for() -> None:
-    columns = {"category": "Category", "region": "Region", "channel": "Channel"}
-    assert recorded(ROWS, columns) == {"channel": "Channel"}
-    assert recorded(iter(ROWS), {"name": "Product"}) == {"name": "Product"}  # read once
-
-
 def test_omitted_says_once_which_columns_are_left_out_and_why() -> None:
     assert omitted(ROWS, ["category"], "product") == (
         "No product here has its category recorded, so that column is left out."
@@ -162,6 +156,10 @@ def test_omitted_says_once_which_columns_are_left_out_and_why() -> None:
         "columns are left out."
     )
     assert omitted(ROWS, ["channel"], "order") == omitted([], ["category"], "product") == ""
+    assert left_out(["region"], "customer", where="") == (
+        "No customer has its region recorded, so that column is left out."
+    )
+    assert left_out([], "customer") == ""
 
 
 def test_figure_escapes_what_could_end_a_single_quoted_attribute() -> None:

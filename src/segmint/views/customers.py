@@ -60,6 +60,17 @@ def search(
     return page, total
 
 
+def recorded_columns(mart: Mart, columns: tuple[str, ...]) -> frozenset[str]:
+    """Those of the customers table's ``columns`` some customer has a value for (neither
+    NULL nor empty): a list of customers shows the same columns on every page and for every
+    search, not those the customers of one page happen to have."""
+    customers = mart.table("customers")
+    counts = customers.aggregate(
+        **{name: customers[name].count(where=customers[name] != "") for name in columns}
+    ).execute()
+    return frozenset(name for name in columns if int(counts[name].iloc[0]) > 0)
+
+
 def check_segment_filter(
     segmentation: str | None, segment: str | None, as_of: str | dt.date | None
 ) -> dt.date | None:

@@ -46,6 +46,7 @@ from segmint.views.customers import (
     audience_page,
     consent_channels,
     member_ids,
+    recorded_columns,
 )
 from segmint.views.overview import Overview, base_figures, overview
 from segmint.views.rfm_grid import rfm_grid
@@ -159,6 +160,13 @@ class Dashboard:
             after=after,
             include_pii=include_pii,
             pseudonymise=pseudonymise,
+        )
+
+    def customer_columns(self, mart: Mart, columns: tuple[str, ...]) -> frozenset[str]:
+        """Those of the customers table's ``columns`` some customer has a value for
+        (:func:`segmint.views.customers.recorded_columns`, cached with the catalogue)."""
+        return self.catalogue.get(
+            ("customer_columns", columns), lambda: recorded_columns(mart, columns)
         )
 
     def channels(self, mart: Mart) -> list[str]:

@@ -68,24 +68,24 @@ def filled(rows: Iterable[Mapping[str, Any]], key: str) -> bool:
     return any(text(row.get(key)) != "—" for row in rows)
 
 
-def recorded(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, str]) -> dict[str, str]:
-    """The ``columns`` (key → heading) some of ``rows`` has a value for: a table leaves out a
-    column that would be only dashes (no product with a category, no order with a channel)
-    and says once why (:func:`omitted`), instead of a dash on every row."""
-    rows = list(rows)
-    return {key: heading for key, heading in columns.items() if filled(rows, key)}
-
-
 def omitted(rows: Iterable[Mapping[str, Any]], columns: Iterable[str], subject: str) -> str:
     """Why a table of ``subject`` (a noun: "product") leaves out the ``columns`` none of its
-    ``rows`` has a value for, or "" when it leaves none out (or has no rows)."""
+    ``rows`` has a value for (a table leaves out a column that would be only dashes and says
+    once why, instead of a dash on every row), or "" when it leaves none out (or has no
+    rows)."""
     rows = list(rows)
-    gone = [_lower(label(key)) for key in columns if not filled(rows, key)]
-    if not rows or not gone:
+    return left_out([key for key in columns if not filled(rows, key)], subject) if rows else ""
+
+
+def left_out(columns: Iterable[str], subject: str, where: str = " here") -> str:
+    """Why a table of ``subject`` leaves out ``columns``: no ``subject`` (of the rows shown,
+    unless ``where`` says otherwise) has a value for them; "" when there are none."""
+    gone = [_lower(label(key)) for key in columns]
+    if not gone:
         return ""
     what = gone[0] if len(gone) == 1 else f"{', '.join(gone[:-1])} or {gone[-1]}"
     column = "that column is" if len(gone) == 1 else "those columns are"
-    return f"No {subject} here has its {what} recorded, so {column} left out."
+    return f"No {subject}{where} has its {what} recorded, so {column} left out."
 
 
 def _lower(heading: str) -> str:
@@ -199,7 +199,6 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         shown=shown,
         segment_label=segment_label,
         filled=filled,
-        recorded=recorded,
         omitted=omitted,
     )
     env.globals.update(version=__version__)

@@ -14,11 +14,14 @@ from segmint.api.params import MAX_NAME, NO_CONTROL
 from segmint.api.render import page, page_require
 from segmint.views.customer_view import customer_360
 from segmint.views.customers import search
+from segmint.views.formatting import left_out
 from segmint.views.recommendations import customer_list
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+OPTIONAL = {"country": "Country", "region": "Region", "acquisition_channel": "Acquired via"}
+"""Columns of the customer list shown when some customer has them recorded (key → heading)."""
 PAGE_SEARCH = "on the Customers page (/customers)."
 """Where a reader of the pages finds customer ids (not the API's search)."""
 
@@ -27,12 +30,15 @@ PAGE_SEARCH = "on the Customers page (/customers)."
 def customers_page(
     request: Request,
     mart: MartDep,
+    dashboard: DashboardDep,
     q: Annotated[str, Query(max_length=100, pattern=NO_CONTROL)] = "",
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> Response:
-    """Search customers by id."""
+    """Search customers by id. The optional columns are those some customer has recorded,
+    the same on every page (a column is not left out because 25 customers lack it)."""
     role = page_require(request, Role.analyst)
     rows, total = search(mart, q, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    found = dashboard.customer_columns(mart, tuple(OPTIONAL))
     return page(
         request,
         "customers.html",
@@ -43,6 +49,8 @@ def customers_page(
         total=total,
         page_no=page_no,
         pages=max(1, -(-total // PAGE_SIZE)),
+        columns={key: heading for key, heading in OPTIONAL.items() if key in found},
+        why=left_out([key for key in OPTIONAL if key not in found], "customer", where=""),
     )
 
 
