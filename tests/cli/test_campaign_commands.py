@@ -221,6 +221,23 @@ def test_results_report_reach_and_contamination_beside_the_itt_lifts(shop: Segmi
     )
 
 
+def test_results_name_the_shops_currency_for_money_only(shop: Segmint) -> None:
+    assert shop("currency", "EUR").exit_code == 0
+    human = shop(
+        "campaign", "results", "K003", "--segmentation", "latent", "--min-segment-size", "20"
+    )
+    assert human.exit_code == 0, human.output
+    rows = {line.split("│")[1].strip(): line for line in human.stdout.splitlines() if "│" in line}
+    assert "revenue_per_member (EUR)" in rows and "conversion" in rows
+    assert "€" not in rows["conversion"] + rows["orders_per_member"]  # counts and shares
+    assert "┃ segment ┃ target ┃ control ┃ conversion ┃ q ┃ revenue (EUR) ┃ q ┃" in " ".join(
+        human.stdout.split()
+    )
+    roi = next(line for line in human.stdout.splitlines() if line.startswith("ROI ("))
+    assert "incremental revenue " in roi and "contact cost €" in roi and "net " in roi
+    assert "ROI €" not in roi
+
+
 def test_results_without_a_cost_name_the_option_that_gives_one(
     shop: Segmint, tmp_path: Path
 ) -> None:
