@@ -150,7 +150,7 @@ def test_results_json_is_the_workflow_s(shop: Segmint, rounded: Callable[..., An
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     with connect(shop.mart, read_only=True) as mart:
-        expected = campaigns.results(mart, "K003").as_dict()
+        expected = {**campaigns.results(mart, "K003").as_dict(), "currency": None}  # none set
     # equal up to the last digits of the engine's parallel sums
     assert rounded(payload) == rounded(json.loads(json.dumps(expected)))
     assert set(payload) >= {"campaign", "groups", "srm_p", "lift", "segments", "roi"}
