@@ -620,6 +620,25 @@ def test_a_kpi_not_computed_shows_a_dash_and_says_why_like_an_unknown_margin(
     assert kpis["Customers"][0] != "—"  # the figures that are computed are shown
 
 
+def test_a_customers_money_is_in_the_shops_currency_and_their_counts_are_not(
+    in_euros: tuple[TestClient, Path, dict[Role, str]],
+) -> None:
+    client, _, tokens = in_euros
+    login(client, tokens[Role.analyst])
+    page = html.unescape(client.get("/customers/C0000001").text)
+    facts = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page))
+    for money in ("Total spend", "Average order value", "Spend, last 365 days"):
+        assert re.fullmatch(r"-?€[\d,]+\.\d\d", facts[money]), (money, facts[money])
+    for plain in ("Orders", "Days since last order", "Orders, last 365 days"):
+        assert "€" not in facts[plain] and facts[plain] != "—", (plain, facts[plain])
+    orders = page.split('id="orders"', 1)[1].split("</table>", 1)[0]
+    values = re.findall(r'<td class="num">([^<]*)</td>', orders)
+    assert values and all(re.fullmatch(r"-?€[\d,]+\.\d\d", v) for v in values), values
+    scores = dict(re.findall(r"<td>([^<]*)</td><td>[^<]*</td><td class=\"num\">([^<]*)</td>", page))
+    assert scores["Predicted lifetime value"].startswith("€")
+    assert "€" not in scores["Probability still active"]
+
+
 def test_pages_show_money_in_the_shops_currency_and_see_it_change(
     in_euros: tuple[TestClient, Path, dict[Role, str]],
 ) -> None:

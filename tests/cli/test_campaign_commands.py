@@ -150,7 +150,7 @@ def test_results_json_is_the_workflow_s(shop: Segmint, rounded: Callable[..., An
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     with connect(shop.mart, read_only=True) as mart:
-        expected = campaigns.results(mart, "K003").as_dict()
+        expected = {**campaigns.results(mart, "K003").as_dict(), "currency": None}  # none set
     # equal up to the last digits of the engine's parallel sums
     assert rounded(payload) == rounded(json.loads(json.dumps(expected)))
     assert set(payload) >= {"campaign", "groups", "srm_p", "lift", "segments", "roi"}
@@ -219,6 +219,23 @@ def test_results_report_reach_and_contamination_beside_the_itt_lifts(shop: Segmi
     assert payload["compliance"]["itt_effect"] == pytest.approx(
         payload["lift"]["conversion"]["abs"]
     )
+
+
+def test_results_name_the_shops_currency_for_money_only(shop: Segmint) -> None:
+    assert shop("currency", "EUR").exit_code == 0
+    human = shop(
+        "campaign", "results", "K003", "--segmentation", "latent", "--min-segment-size", "20"
+    )
+    assert human.exit_code == 0, human.output
+    rows = {line.split("│")[1].strip(): line for line in human.stdout.splitlines() if "│" in line}
+    assert "revenue_per_member (EUR)" in rows and "conversion" in rows
+    assert "€" not in rows["conversion"] + rows["orders_per_member"]  # counts and shares
+    assert "┃ segment ┃ target ┃ control ┃ conversion ┃ q ┃ revenue (EUR) ┃ q ┃" in " ".join(
+        human.stdout.split()
+    )
+    roi = next(line for line in human.stdout.splitlines() if line.startswith("ROI ("))
+    assert "incremental revenue " in roi and "contact cost €" in roi and "net " in roi
+    assert "ROI €" not in roi
 
 
 def test_results_without_a_cost_name_the_option_that_gives_one(

@@ -26,3 +26,25 @@ def test_a_printed_card_labels_its_sketch_and_says_each_play_once() -> None:
         "  → retain: loyalty perks (the most valuable members)"
     ]
     assert "            reach them by e-mail first (they open e-mails)" in lines
+
+
+def _lean_card() -> PersonaCard:
+    return PersonaCard(
+        segment="Champions", name="Frequent buyers", members=10, share=0.1,
+        revenue_per_member=1234.4, average_order_value=80.0, orders=2.0,
+        days_between_orders=40.0, days_since_last_order=10.0, value="high", risk="low",
+    )  # fmt: skip
+
+
+def test_a_printed_card_shows_its_amounts_in_the_shops_currency_and_its_days_plain() -> None:
+    with out.capture() as printed:
+        show_card(_lean_card(), "EUR")
+    numbers = printed.get().splitlines()[2]
+    assert "€1,234 revenue per member/year" in numbers and "AOV €80" in numbers
+    assert "2.0 orders" in numbers and "every 40 days" in numbers  # counts, days: no currency
+    with out.capture() as printed:
+        show_card(_lean_card(), "SEK")
+    assert "1,234 SEK revenue per member/year" in printed.get()
+    with out.capture() as printed:
+        show_card(_lean_card())
+    assert "· 1,234 revenue per member/year · 2.0 orders · AOV 80 ·" in printed.get()

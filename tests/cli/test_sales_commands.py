@@ -1,6 +1,8 @@
-"""``segmint sales``: a bad date names the flag it came from."""
+"""``segmint sales``: a bad date names the flag it came from; amounts name the currency."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -14,3 +16,41 @@ def test_a_bad_date_names_its_flag(segmint_cli: Segmint, flag: str) -> None:
     assert result.exit_code == 2
     assert f"{flag} must be a date written YYYY-MM-DD; got '31/01/2024'." in result.stderr
     assert f"Example: {flag} 2024-12-31." in result.stderr
+
+
+SALES = (
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price,channel\n"
+    "o1,c1,2024-01-05 10:00:00,p1,2,10.5,web\n"
+    "o2,c2,2024-01-20 11:00:00,p1,1,1200,store\n"
+    "o3,c1,2024-02-03 09:00:00,p2,3,4.25,web\n"
+)
+
+
+def _rows(text: str) -> list[list[str]]:
+    """The cells of each row of the tables in ``text``, headings included."""
+    return [
+        [cell.strip() for cell in line.strip("│┃ ").replace("┃", "│").split("│")]
+        for line in text.splitlines()
+        if "│" in line or "┃" in line
+    ]
+
+
+def test_sales_tables_name_the_shops_currency_over_amounts_not_counts(
+    segmint_cli: Segmint, tmp_path: Path
+) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(SALES, encoding="utf-8")
+    assert segmint_cli("ingest", "transactions", path).exit_code == 0
+    plain = segmint_cli("sales", "channels")
+    assert plain.exit_code == 0, plain.output
+    assert ["channel", "revenue", "orders", "customers", "aov", "revenue_share"] in _rows(
+        plain.stdout
+    )
+    assert segmint_cli("currency", "EUR").exit_code == 0
+    euros = _rows(segmint_cli("sales", "channels").stdout)
+    heads = ["channel", "revenue (EUR)", "orders", "customers", "aov (EUR)", "revenue_share"]
+    assert heads in euros and ["store", "1,200.00", "1", "1", "1,200.00", "0.97"] in euros
+    assert segmint_cli("currency", "JPY").exit_code == 0
+    yen = _rows(segmint_cli("sales", "channels").stdout)
+    assert ["store", "1,200", "1", "1", "1,200", "0.97"] in yen  # no minor unit
+    assert ["web", "34", "2", "1", "17", "0.03"] in yen  # 33.75 and 16.875 to the yen

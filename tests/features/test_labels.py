@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from segmint.features import FEATURE_COLUMNS
@@ -93,3 +96,13 @@ def test_a_value_tiers_unassigned_customers_read_as_having_no_clv_score() -> Non
     assert segment_label("unassigned", "value") == NO_CLV_SCORE == "no CLV score (no purchase yet)"
     assert segment_label("top 1%", "value") == "top 1%"
     assert segment_label("unassigned", "rules") == segment_label("unassigned") == "unassigned"
+
+
+def test_the_money_features_are_those_the_catalogue_gives_in_the_shops_currency() -> None:
+    """A feature shown with the shop's currency (kind money) is one docs/features.md
+    gives the unit "currency", and every such feature is shown with it."""
+    catalogue = (Path(__file__).parents[2] / "docs" / "features.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(\w+)` \|[^\n]*\| currency \|[^|\n]*\|$", catalogue, re.M))
+    assert documented, "the catalogue's tables give money the unit currency"
+    money = {name for name in FEATURE_COLUMNS if kind(name) == "money"}
+    assert money == documented

@@ -174,6 +174,22 @@ def test_a_persona_without_a_cadence_shows_none() -> None:
     )
 
 
+def test_a_persona_card_shows_its_amounts_in_the_shops_currency() -> None:
+    card = _card(revenue_per_member=1234.4)
+    view = _card_view(card, "EUR")
+    assert view["value"] == "high value · €1,234 revenue per member/year"
+    assert view["buying"] == "20.0 orders, €80 per order, every 40 days, last 10 days ago"
+    assert _card_view(card, "CHF")["buying"].startswith("20.0 orders, 80 CHF per order,")
+    assert _card_view(card)["value"] == "high value · 1,234 revenue per member/year"
+
+
+def test_persona_cards_read_the_shops_currency_from_the_mart(mart: Mart) -> None:
+    set_currency(mart, "GBP", "cli:test")
+    cards = Dashboard().personas(mart, "beta")
+    assert cards, "the stored segmentation has persona cards"
+    assert all("£" in card["value"] for card in cards.values())
+
+
 def _card(**changes: object) -> PersonaCard:
     card = PersonaCard(
         segment="Champions", name="Frequent buyers", members=10, share=0.1,

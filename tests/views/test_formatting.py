@@ -216,3 +216,35 @@ def test_amounts_to_the_cent_take_the_currencys_own_decimals() -> None:
     assert page.render(currency="JPY") == "¥1,235 ¥1,235"
     assert page.render(currency="KWD") == "1,234.567 KWD 1,235 KWD"
     assert page.render(currency="EUR") == "€1,234.57 €1,235"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("monetary_total", 1234.5, "€1,234.50"),
+        ("spend_365d", -3.0, "-€3.00"),
+        ("gross_margin", 12.0, "€12.00"),
+        ("btyd_monetary", 7.25, "€7.25"),
+        ("clv", 88.123, "€88.12"),
+        ("clv_m0_12", 5.0, "€5.00"),  # a window score is money too
+        ("frequency", 5.0, "5"),  # counts, days and shares stay plain
+        ("recency_days", 12.0, "12"),
+        ("p_alive", 0.5, "50.0%"),
+        ("expected_purchases", 1.234, "1.23"),
+        ("survey_satisfaction", 4.0, "4"),  # a loaded attribute is never guessed money
+    ],
+)
+def test_shown_marks_money_with_the_currency_and_only_money(
+    name: str, value: object, expected: str
+) -> None:
+    assert shown(value, name, "EUR") == expected
+    assert shown(math.nan, name, "EUR") == "—"
+
+
+def test_the_shown_filter_takes_the_contexts_currency_and_its_decimals() -> None:
+    env = install(jinja2.Environment(autoescape=True))
+    page = env.from_string("{{ 1234.567|shown('monetary_avg') }} {{ 3.0|shown('frequency') }}")
+    assert page.render(currency="EUR") == "€1,234.57 3"
+    assert page.render(currency="JPY") == "¥1,235 3"
+    assert page.render(currency="KWD") == "1,234.567 KWD 3"
+    assert page.render() == "1,234.57 3"  # no currency: as before

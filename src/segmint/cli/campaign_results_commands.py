@@ -99,7 +99,7 @@ def results(
     if format_ == Format.json:
         typer.echo(json.dumps({**measured.as_dict(), "currency": currency}))
     else:
-        print_results(measured)
+        print_results(measured, currency)
 
 
 @user_errors

@@ -31,7 +31,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "List the mart's tables and row counts: the data model's, then those commands write.",
     ),
     "ingest": LazyCommand("mart_commands", "Load one file into a mart table, quarantining bad rows with their reasons."),
-    "load": LazyCommand("mart_commands", "Load every file of a folder named after a mart table, parents before children."),
+    "load": LazyCommand("load_commands", "Load every file of a folder named after a mart table, parents before children."),
     "currency": LazyCommand("currency_commands", "Show or set the currency of the shop's amounts (an ISO 4217 code such as EUR)."),
     "quickstart": LazyCommand("quickstart_commands", "The five-minute path: load one export, then RFM, lifecycle, CLV where the data allows, money per segment, persona cards, and what to run next."),
     "quarantine": LazyCommand("quarantine_commands", "List rejected rows with their reasons and raw content."),

@@ -1,5 +1,6 @@
-"""Commands that create and fill the mart: init, tables, and ingest and load (adapters over
-:mod:`segmint.workflows.load`); ``quarantine`` and ``ingests`` list what a load left out."""
+"""Commands that create and fill the mart: init, tables, and ingest (an adapter over
+:mod:`segmint.workflows.load`); ``load`` of a folder is :mod:`segmint.cli.load_commands`,
+and ``quarantine`` and ``ingests`` list what a load left out."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from segmint.cli._ingest_options import (
     target_mart,
 )
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
-from segmint.cli._output import err, out, steps, user_errors
+from segmint.cli._output import out, steps, user_errors
 from segmint.mart.targets import INGEST_TARGETS
 
 
@@ -99,61 +100,8 @@ def ingest_command(
     report([result], format_)
 
 
-@user_errors
-def load(
-    folder: Annotated[
-        Path, typer.Argument(help="Folder of files named after mart tables (orders.csv, …).")
-    ],
-    mart: MartOption = None,
-    preset: PresetOption = None,
-    sheet: SheetOption = None,
-    ignore: IgnoreOption = None,
-    dry_run: DryRunOption = False,
-    guess: GuessOption = True,
-    date_format: DateFormatOption = None,
-    decimal: DecimalOption = None,
-    encoding: EncodingOption = "utf-8",
-    create_customers: CreateOption = False,
-    format_: FormatOption = OutputFormat.human,
-) -> None:
-    """Load every file of a folder named after a mart table, parents before children.
-
-    --preset applies to the transactions file; --ignore to any file that has the column.
-    """
-    from segmint.cli._mart_output import report
-    from segmint.mart.ingest import IngestOptions
-    from segmint.workflows import load as loading
-
-    plan = loading.plan_folder(folder)
-    for path in plan.skipped:
-        err.print(f"[yellow]skipped[/] {path.name}: no mart table of that name")
-    options = IngestOptions(
-        date_formats=tuple(date_format or ()),
-        decimal=decimal,
-        encoding=encoding,
-        create_customers=create_customers,
-        ignore=tuple(ignore or ()),
-        preset=preset,
-        sheet=sheet,
-        guess=guess,
-        dry_run=dry_run,
-    )
-    human = format_ == OutputFormat.human
-    with target_mart(mart, dry_run) as m, steps("loading") as step:
-        results = loading.load_folder(
-            m,
-            plan,
-            options,
-            on_file=lambda path: lambda what: step(f"{path.name}: {what}"),
-            on_loaded=(lambda result: report([result], format_)) if human else None,
-        )
-    if not human:
-        report(results, format_)
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
     app.command()(init)
     app.command()(tables)
     app.command("ingest")(ingest_command)
-    app.command()(load)

@@ -13,6 +13,7 @@ import typer
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
+from segmint.mart.currency import money_text
 
 if TYPE_CHECKING:
     from segmint.insight.personas import PersonaCard
@@ -27,24 +28,27 @@ def persona(
 ) -> None:
     """Persona cards for every segment: name, key numbers, mix and suggested actions."""
     from segmint.mart import connect
+    from segmint.mart.shop_settings import shop_currency
     from segmint.workflows.profile import personas
 
     with connect(mart, create=False) as m, steps(f"personas of {segmentation}"):
         cards = personas(m, segmentation, as_of)
+        currency = shop_currency(m)
     if format_ != OutputFormat.human:
         typer.echo(json.dumps([asdict(c) for c in cards], default=str))
         return
     for card in cards:
-        show_card(card)
+        show_card(card, currency)
 
 
-def show_card(card: PersonaCard) -> None:
-    """Print one persona card: the sketch labelled and each play once, as on the pages."""
+def show_card(card: PersonaCard, currency: str | None = None) -> None:
+    """Print one persona card: the sketch labelled and each play once, as on the pages;
+    its amounts in the shop's ``currency``."""
     from segmint.insight.personas import plays, sketch_phrases
 
     flag = "  [yellow](too small to act on)[/]" if card.too_small else ""
     out.print(f"\n[bold]{card.name}[/]  — segment {card.segment}{flag}", highlight=False)
-    out.print("  " + " · ".join(_numbers(card)), highlight=False)
+    out.print("  " + " · ".join(_numbers(card, currency)), highlight=False)
     if card.categories:
         out.print(
             "  buys: " + ", ".join(f"{c} {s:.0%}" for c, s in card.categories), highlight=False
@@ -62,22 +66,22 @@ def show_card(card: PersonaCard) -> None:
             )
 
 
-def _numbers(card: PersonaCard) -> list[str]:
-    """The card's key numbers as short phrases."""
+def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
+    """The card's key numbers as short phrases, amounts in ``currency``."""
     numbers = [
         f"{card.members:,} members ({card.share:.1%})",
-        f"{card.revenue_per_member:,.0f} revenue per member/year",
+        f"{money_text(card.revenue_per_member, currency)} revenue per member/year",
     ]
     if card.orders > 0:
         numbers.append(f"{card.orders:.1f} orders")
         for value, text in (
-            (card.average_order_value, "AOV {:,.0f}"),
-            (card.days_between_orders, "every {:.0f} days"),
-            (card.days_since_last_order, "last order {:.0f} days ago"),
-            (card.tenure_days, "customers for {:.0f} days"),
+            (card.average_order_value, f"AOV {money_text(card.average_order_value, currency)}"),
+            (card.days_between_orders, f"every {card.days_between_orders:.0f} days"),
+            (card.days_since_last_order, f"last order {card.days_since_last_order:.0f} days ago"),
+            (card.tenure_days, f"customers for {card.tenure_days:.0f} days"),
         ):
             if value == value:  # NaN: no history, or no cadence (mostly one order each)
-                numbers.append(text.format(value))
+                numbers.append(text)
     else:
         numbers.append("no orders yet")
     numbers.append(f"value {card.value}, risk {card.risk} ({card.risk_reason})")

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
+from segmint.mart.currency import amount_digits, heading
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,15 +47,32 @@ def _options(
     )
 
 
-def _show(frame: pd.DataFrame, title: str, notes: tuple[str, ...]) -> None:
+MONEY_COLUMNS = frozenset({"revenue", "margin", "costed_revenue", "aov"})
+"""Columns of the sales reports whose cells are amounts: their headings name the shop's
+currency, their cells have its decimals; counts, shares and growth stay plain numbers."""
+
+
+def _show(
+    frame: pd.DataFrame, title: str, notes: tuple[str, ...], currency: str | None = None
+) -> None:
+    """``frame`` as a table for people, the amounts' headings naming ``currency``."""
     import pandas as pd
 
     table = Table(title=title)
+    digits = []
     for column in frame.columns:
-        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+        money = column in MONEY_COLUMNS
+        digits.append(amount_digits(currency) if money else 2)
+        table.add_column(
+            heading(str(column), currency) if money else str(column),
+            justify="left" if frame[column].dtype == object else "right",
+        )
     for row in frame.itertuples(index=False):
         table.add_row(
-            *("—" if pd.isna(v) else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row)
+            *(
+                "—" if pd.isna(v) else f"{v:,.{d}f}" if isinstance(v, float) else str(v)
+                for v, d in zip(row, digits, strict=True)
+            )
         )
     out.print(table)
     for note in notes:
@@ -86,10 +104,10 @@ def channels(
     elif format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(report.periods), nl=False)
     else:
-        _show(report.channels, "channels", ())
+        _show(report.channels, "channels", (), currency)
         if report.mix is not None:
-            _show(report.mix, "segment mix of each channel", ())
-        _show(report.periods, f"per {report.range.period}", report.notes)
+            _show(report.mix, "segment mix of each channel", (), currency)
+        _show(report.periods, f"per {report.range.period}", report.notes, currency)
 
 
 @user_errors
@@ -115,8 +133,8 @@ def segments(
     elif format_ == OutputFormat.csv:
         typer.echo(csv_safety.to_csv(report.periods), nl=False)
     else:
-        _show(report.totals, f"{segmentation}: totals", ())
-        _show(report.periods, f"per {report.range.period}", report.notes)
+        _show(report.totals, f"{segmentation}: totals", (), currency)
+        _show(report.periods, f"per {report.range.period}", report.notes, currency)
 
 
 def register(app: typer.Typer) -> None:

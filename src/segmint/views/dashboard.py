@@ -32,6 +32,7 @@ from segmint.insight.personas import (
 )
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
+from segmint.mart.currency import money_text
 from segmint.mart.privacy import records_consent
 from segmint.mart.shop_settings import shop_currency
 from segmint.scoring.campaigns.audience import stored_run
@@ -423,16 +424,19 @@ class Dashboard:
             cards = personas_from_profile(described, segment_p_alive(mart, segmentation, day))
         except SegmintError:
             return {}
-        return {card.segment: _card_view(card) for card in cards}
+        currency = shop_currency(mart)
+        return {card.segment: _card_view(card, currency) for card in cards}
 
 
-def _card_view(card: PersonaCard) -> dict[str, Any]:
-    """A persona card as label → text, in the order a reader wants it."""
+def _card_view(card: PersonaCard, currency: str | None = None) -> dict[str, Any]:
+    """A persona card as label → text, in the order a reader wants it; its amounts (revenue
+    per member, order value) in the shop's ``currency``."""
+    revenue = money_text(card.revenue_per_member, currency)
     view: dict[str, Any] = {
         "name": card.name,
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
-        "value": f"{card.value} value · {card.revenue_per_member:,.0f} revenue per member/year",
-        "buying": _buying(card),
+        "value": f"{card.value} value · {revenue} revenue per member/year",
+        "buying": _buying(card, currency),
         "churn risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
         "traits": "; ".join(card.traits),
         "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
@@ -454,16 +458,19 @@ def _actions(card: PersonaCard) -> str:
     )
 
 
-def _buying(card: PersonaCard) -> str:
-    """Orders, order value, cadence and last order, each left out when unknown (no cadence
-    for a segment of mostly one-order customers)."""
+def _buying(card: PersonaCard, currency: str | None = None) -> str:
+    """Orders, order value (in ``currency``), cadence and last order, each left out when
+    unknown (no cadence for a segment of mostly one-order customers)."""
     parts = [
-        text.format(value)
+        text
         for value, text in (
-            (card.orders, "{:.1f} orders"),
-            (card.average_order_value, "{:,.0f} per order"),
-            (card.days_between_orders, "every {:.0f} days"),
-            (card.days_since_last_order, "last {:.0f} days ago"),
+            (card.orders, f"{card.orders:.1f} orders"),
+            (
+                card.average_order_value,
+                f"{money_text(card.average_order_value, currency)} per order",
+            ),
+            (card.days_between_orders, f"every {card.days_between_orders:.0f} days"),
+            (card.days_since_last_order, f"last {card.days_since_last_order:.0f} days ago"),
         )
         if value == value  # NaN: unknown
     ]

@@ -2,10 +2,11 @@
 :func:`segmint.features.labels.label`; ``shown``: a value by the kind of its name,
 :func:`segmint.features.labels.kind`), figures for plotly.js.
 
-Amounts of money go through ``money`` and ``money_compact``, which mark them with the
-``currency`` of the template's context (the shop's, :mod:`segmint.mart.shop_settings`):
-"€1,234.50"; without one they read as :func:`number` and :func:`compact` do. Templates that
-call them inside imported macros import those ``with context``."""
+Amounts of money go through ``money`` and ``money_compact`` (and ``shown``, for the names
+whose kind is money), which mark them with the ``currency`` of the template's context (the
+shop's, :mod:`segmint.mart.shop_settings`): "€1,234.50"; without one they read as
+:func:`number` and :func:`compact` do. Templates that call them inside imported macros
+import those ``with context``."""
 
 from __future__ import annotations
 
@@ -142,10 +143,11 @@ def _whole(amount: float) -> bool:
     return math.isfinite(amount) and amount == round(amount)
 
 
-def shown(value: Any, name: str) -> str:
+def shown(value: Any, name: str, currency: str | None = None) -> str:
     """``value`` of column or score ``name`` as people read it, by the name's kind
     (:data:`segmint.features.labels.KINDS`): counts and days whole ("5", not "5.00"; a mean
-    of days keeps one decimal), weeks with one decimal, money with two, shares as
+    of days keeps one decimal), weeks with one decimal, money with two (the ``currency``'s
+    own minor units, marked with it: "€1,234.50", "¥1,235"), shares as
     percentages, years without a thousands separator; any other whole number whole, others
     with two decimals (a decimal read from the engine too). Dates read as days, text as
     :func:`segmint.features.labels.value_text` writes it (an age band with an en dash), a
@@ -159,7 +161,7 @@ def shown(value: Any, name: str) -> str:
     if found == "share":
         return percent(amount)
     if found == "money":
-        return number(amount, 2)
+        return with_currency(number(amount, amount_digits(currency, 2)), currency)
     if found == "weeks":
         return number(amount, 1)
     if found == "year" and _whole(amount):
@@ -167,6 +169,13 @@ def shown(value: Any, name: str) -> str:
     if _whole(amount):
         return number(amount)
     return number(amount, 1 if found in ("count", "days") else 2)
+
+
+@jinja2.pass_context
+def shown_here(context: jinja2.runtime.Context, value: Any, name: str) -> str:
+    """:func:`shown`, its money marked with the context's ``currency`` (the ``shown`` filter:
+    a customer's spend and CLV read "€1,234.50", their orders and days stay numbers)."""
+    return shown(value, name, context.get("currency"))
 
 
 def figure(value: dict[str, Any]) -> Markup:
@@ -196,7 +205,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         figure=figure,
         urlquote=urlquote,
         label=label,
-        shown=shown,
+        shown=shown_here,
         segment_label=segment_label,
         filled=filled,
         omitted=omitted,
