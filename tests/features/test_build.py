@@ -50,10 +50,24 @@ def test_sql_is_plain_group_bys_and_joins(mart: Mart) -> None:
     assert sql.count('FROM "events"') <= 2
 
 
+future_lines = st.fixed_dictionaries(
+    {
+        "product_id": st.sampled_from(["p1", "p2", "p3", None]),
+        "quantity": st.sampled_from([-2.0, -1.0, 0.0, 1.0, 3.0]),
+        "unit_price": st.sampled_from([0.0, 7.0, 30.0, 99.99]),
+        "discount": st.sampled_from([None, 0.0, 2.0]),
+        "unit_cost": st.sampled_from([None, 3.0]),
+    }
+)
+"""Lines of orders after the as-of day: any product (or none), sale or return, any price."""
+
+
 @st.composite
 def future_rows(draw: Any) -> dict[str, list[dict[str, Any]]]:
-    """Rows all stamped after the as-of day (new customers sign up after it too)."""
-    customers = ["c1", "c2", "c3", "c5", "c8", "n1", "n2"]
+    """Rows all stamped after the as-of day (new customers sign up after it too): orders of
+    several lines, any product, sales and returns (a return booked on an earlier order is
+    no future row: an order's status and lines are the files' final word)."""
+    customers = ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "n1", "n2"]
     when = st.integers(0, 400 * 24).map(lambda h: END + dt.timedelta(hours=h))
     n_orders = draw(st.integers(0, 4))
     orders, lines = [], []
@@ -63,19 +77,13 @@ def future_rows(draw: Any) -> dict[str, list[dict[str, Any]]]:
                 "order_id": f"f{i}",
                 "customer_id": draw(st.sampled_from(customers)),
                 "order_ts": draw(when),
-                "channel": draw(st.sampled_from(["web", "app", None])),
-                "status": draw(st.sampled_from(ORDER_STATUSES)),
+                "channel": draw(st.sampled_from(["web", "app", "Phone", None])),
+                "status": draw(st.sampled_from((None, *ORDER_STATUSES))),
             }
         )
-        qty = draw(st.sampled_from([-1.0, 1.0, 3.0]))
-        lines.append(
-            {
-                "order_id": f"f{i}",
-                "line_no": 1,
-                "product_id": "p1",
-                "quantity": qty,
-                "unit_price": 7.0,
-            }
+        lines.extend(
+            {"order_id": f"f{i}", "line_no": n, **line}
+            for n, line in enumerate(draw(st.lists(future_lines, max_size=3)), start=1)
         )
     events = [
         {

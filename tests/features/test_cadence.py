@@ -100,19 +100,38 @@ def test_gap_before_the_last_purchase_day_on_hand_made_orders(empty_mart: Mart) 
     assert pd.isna(got["c"][0]) and pd.isna(got["g"][0])
 
 
+REFERENCE_COLUMNS = (
+    "customer_id",
+    "previous_gap_days",
+    "prior_cadence_days",
+    "interpurchase_mean_days",
+    "interpurchase_std_days",
+)
+
+
 def reference_gaps(orders: pd.DataFrame, end: dt.datetime) -> pd.DataFrame:
-    """The gaps the plain way: distinct purchase days per customer, sorted, differenced."""
+    """The gaps the plain way: purchases per customer sorted by time, differenced; then the
+    distinct purchase days, differenced."""
     known = orders[(orders.order_ts < end) & (orders.status != "cancelled")]
-    days = known.assign(day=known.order_ts.dt.normalize())[["customer_id", "day"]]
-    days = days.drop_duplicates().sort_values(["customer_id", "day"])
     rows = {}
-    for customer, group in days.groupby("customer_id"):
-        gaps = group.day.diff().dt.days.dropna().tolist()
+    for customer, group in known.sort_values("order_ts").groupby("customer_id"):
+        fractional = group.order_ts.diff().dt.total_seconds().dropna() / 86_400
+        days = group.order_ts.dt.normalize().drop_duplicates()
+        gaps = days.diff().dt.days.dropna().tolist()
         previous = gaps[-1] if gaps else None
         prior = sum(gaps[:-1]) / len(gaps[:-1]) if len(gaps) >= 2 else None
-        rows[customer] = (previous, prior)
+        mean = fractional.mean() if len(fractional) else None
+        std = fractional.std() if len(fractional) >= 2 else None
+        rows[customer] = (previous, prior, mean, std)
     return pd.DataFrame.from_dict(
-        rows, orient="index", columns=["previous_gap_days", "prior_cadence_days"]
+        rows,
+        orient="index",
+        columns=[
+            "previous_gap_days",
+            "prior_cadence_days",
+            "interpurchase_mean_days",
+            "interpurchase_std_days",
+        ],
     )
 
 
@@ -121,35 +140,35 @@ def reference_gaps(orders: pd.DataFrame, end: dt.datetime) -> pd.DataFrame:
     st.lists(
         st.tuples(
             st.sampled_from(["p", "q", "r"]),
-            st.integers(min_value=0, max_value=60 * 24 * 3),  # half hours over 90 days
-            st.sampled_from(["completed", "returned", "cancelled"]),
+            st.integers(min_value=0, max_value=94),  # days from 2023-03-01, past the as-of day
+            # any minute, with midnight's neighbours and the same instant often
+            st.integers(0, 24 * 60 - 1) | st.sampled_from([0, 1, 720, 24 * 60 - 1]),
+            st.sampled_from([None, "completed", "returned", "cancelled"]),
         ),
         min_size=1,
         max_size=25,
     )
 )
-def test_gaps_equal_a_plain_pandas_reference(orders: list[tuple[str, int, str]]) -> None:
+def test_gaps_equal_a_plain_pandas_reference(
+    orders: list[tuple[str, int, int, str | None]],
+) -> None:
     start = dt.datetime(2023, 3, 1)
     frame = pd.DataFrame(
         {
-            "customer_id": [c for c, _, _ in orders],
-            "order_ts": [start + dt.timedelta(minutes=30 * m) for _, m, _ in orders],
-            "status": [s for _, _, s in orders],
+            "customer_id": [c for c, _, _, _ in orders],
+            "order_ts": [start + dt.timedelta(days=d, minutes=m) for _, d, m, _ in orders],
+            "status": [s for _, _, _, s in orders],
         }
     )
     with segmint.connect(":memory:") as mart:
-        got = gaps_of(
-            mart,
-            [
-                (c, when.strftime("%Y-%m-%d %H:%M"), s)
-                for c, when, s in frame.itertuples(index=False)
-            ],
-        )
+        fill(mart, {"orders": [{"order_id": f"o{i}", **row} for i, row in frame.iterrows()]})
+        table = build_features(mart, dt.date(2023, 5, 31)).select(*REFERENCE_COLUMNS)
+        got = table.to_pandas().set_index("customer_id")
     expected = reference_gaps(frame, dt.datetime(2023, 6, 1))
-    for customer, (previous, prior) in expected.iterrows():
-        got_previous, got_prior = got[customer]
-        assert (pd.isna(got_previous), pd.isna(got_prior)) == (pd.isna(previous), pd.isna(prior))
-        if not pd.isna(previous):
-            assert got_previous == pytest.approx(previous)
-        if not pd.isna(prior):
-            assert got_prior == pytest.approx(prior)
+    assert set(expected.index) <= set(got.index)
+    for customer, want in expected.iterrows():
+        for column, value in want.items():
+            have = got.loc[customer, column]
+            assert pd.isna(have) == pd.isna(value), (customer, column)
+            if not pd.isna(value):
+                assert have == pytest.approx(value), (customer, column)

@@ -17,19 +17,24 @@ from segmint.serving.histories import segment_runs
 CUSTOMERS = ["c1", "c2", "c3", "c4"]
 DAY = dt.date(2025, 1, 1)
 
-Write = tuple[str, int, int, dict[str, str]]
+Write = tuple[str, int, int, dict[str, str | None]]
 """A store: segmentation, definition, day offset, each customer's segment."""
+
+
+SEGMENTS = st.sampled_from(["a", "b"]) | st.sampled_from([None, "unassigned", 'it\'s "b"'])
+"""Segment names: mostly two plain ones, sometimes none (stored as ``unassigned``, so the
+same as that name), or one with quotes."""
 
 
 def writes(last_offset: int, max_size: int) -> st.SearchStrategy[list[Write]]:
     """Lists of stores of two segmentations (two definitions each) at day offsets up to
-    ``last_offset``, each giving some of :data:`CUSTOMERS` a segment."""
+    ``last_offset``, each giving some of :data:`CUSTOMERS` (maybe none) a segment."""
     return st.lists(
         st.tuples(
             st.sampled_from(["rfm", "tiers"]),
             st.integers(1, 2),
             st.integers(0, last_offset),
-            st.dictionaries(st.sampled_from(CUSTOMERS), st.sampled_from(["a", "b"]), min_size=1),
+            st.dictionaries(st.sampled_from(CUSTOMERS), SEGMENTS),
         ),
         min_size=1,
         max_size=max_size,
@@ -45,7 +50,8 @@ def save(mart: Mart, write: Write) -> None:
     """Store ``write`` as a rules segmentation whose definition is its number."""
     name, definition, offset, segments = write
     frame = pd.DataFrame({"customer_id": list(segments), "segment": list(segments.values())})
-    store.save(mart, name, "rules", {"definition": definition}, day(offset), ibis.memtable(frame))
+    table = ibis.memtable(frame, schema={"customer_id": "string", "segment": "string"})
+    store.save(mart, name, "rules", {"definition": definition}, day(offset), table)
 
 
 def kept(mart: Mart) -> list[tuple[object, ...]]:
