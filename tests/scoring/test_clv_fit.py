@@ -167,3 +167,13 @@ def test_with_a_covariate_every_form_is_also_compared_split_by_it(cdnow_mart: Ma
     assert isinstance(grouped.transactions, SeasonalModel) and grouped.grouped is not None
     assert grouped.transactions.params_["dec"] == seasonal.transactions.params_["dec"]
     assert "the seasonal index estimated without the covariate" in " ".join(grouped.notes)
+
+
+def test_a_seasonal_fit_is_not_split_without_its_calendar(cdnow_mart: Mart) -> None:
+    calibration_end = dt.date(1998, 1, 31)
+    frame = calibration_holdout(cdnow_mart, calibration_end).frame
+    calendar = purchase_calendar(cdnow_mart, calibration_end)
+    fit = fit_clv(frame, "bgnbd-seasonal", calendar=calendar)
+    grouped = frame.assign(**{COVARIATE: np.array(["web", "store"], dtype=object)[frame.index % 2]})
+    with pytest.raises(InputError, match="splitting bgnbd-seasonal needs its calendar"):
+        clv_fit.split_by(fit, grouped, "channel", None)

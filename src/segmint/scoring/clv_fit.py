@@ -297,13 +297,16 @@ def split_by(
     and fits them on its clock (:func:`segmint.models.seasonal.with_covariate`).
 
     Raises:
+        InputError: a seasonal fit and no ``calendar``.
         ModelInputError: a covariate of one group.
     """
     x, recency, age = (summary[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
     groups = _groups(summary, covariate)
     model = fit.transactions
     split: BtydModel
-    if isinstance(model, SeasonalModel) and calendar is not None:
+    if isinstance(model, SeasonalModel):
+        if calendar is None:
+            raise InputError(f"splitting {fit.name} needs its calendar (SeasonalInputs)")
         split = with_covariate(model, x, recency, age, groups, calendar)
         notes = (*fit.notes, split.note)
     else:
