@@ -654,3 +654,19 @@ def test_pages_show_money_in_the_shops_currency_and_see_it_change(
     until(lambda: "in GBP</footer>" in client.get("/").text, "the new currency in the footer")
     assert _kpis(client.get("/").text)["Revenue"][0].startswith("£")
     assert "Revenue per member / year (GBP)" in client.get("/segments/rfm").text
+
+
+def test_the_sales_and_campaign_charts_name_the_shops_currency(
+    in_euros: tuple[TestClient, Path, dict[Role, str]],
+) -> None:
+    client, _, tokens = in_euros
+    login(client, tokens[Role.viewer])
+    found = re.search(r"in ([A-Z]{3})</footer>", html.unescape(client.get("/").text))
+    assert found is not None
+    code = found.group(1)  # EUR, or GBP once the test that changes it has run
+    channels = html.unescape(client.get("/sales/channels").text)
+    assert f"Revenue ({code})" in channels and f"AOV ({code})" in channels
+    assert f"Revenue ({code})" in html.unescape(client.get("/sales/segments").text)
+    campaigns = html.unescape(client.get("/campaigns").text)
+    assert f"Revenue per member, target minus control ({code})" in campaigns
+    assert f"Conversion, target minus control ({code})" not in campaigns

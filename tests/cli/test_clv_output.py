@@ -37,4 +37,5 @@ def test_without_a_currency_the_totals_are_as_before_and_yen_have_no_decimals() 
     assert "1,234.50" in plain["clv"] and "308.6250" in plain["clv"]
     yen = _rows("JPY")
     assert "¥1,234 " in yen["clv"]  # 1,234.5 rounded half to even
-    assert "¥309" in yen["clv"] and "." not in yen["clv"].split("¥")[1]
+    assert "¥308.62" in yen["clv"]  # a mean keeps two decimals more than the yen's none
+    assert "308.62500 KWD" in _rows("KWD")["clv"]  # and three more than cents for dinars

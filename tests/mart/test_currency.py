@@ -15,7 +15,6 @@ from segmint.mart.currency import (
     check_currency,
     heading,
     money_text,
-    symbol,
     with_currency,
 )
 
@@ -47,7 +46,8 @@ def test_common_currencies_take_their_symbol_others_their_code() -> None:
     assert money_text(-3, "USD", 2) == "-$3.00"
     assert money_text(1234.5, "SEK", 2) == "1,234.50 SEK"
     assert money_text(10, "CAD") == "CA$10"
-    assert symbol("GBP") == "£" and symbol("CHF") == "CHF" and symbol(None) == ""
+    assert money_text(10, "CHF") == "10 CHF"
+    assert money_text(-0.4, "EUR") == "€0" and money_text(-0.4, "SEK") == "0 SEK"  # no "-0"
 
 
 def test_without_a_currency_amounts_are_plain_numbers() -> None:
@@ -72,6 +72,9 @@ def test_minor_units_are_iso_4217s_for_codes_it_knows() -> None:
     assert {MINOR_UNITS[code] for code in ("BHD", "KWD", "OMR", "JOD", "TND")} == {3}
     assert amount_digits("EUR") == 2 and amount_digits(None) == 2
     assert amount_digits("JPY", 0) == 0 and amount_digits(None, 1) == 1  # whole units stay
+    # more decimals than cents (a per-customer mean) keep the currency's offset from cents
+    assert (amount_digits("EUR", 4), amount_digits("KWD", 4), amount_digits("JPY", 4)) == (4, 5, 2)
+    assert amount_digits("JPY", 1) == 0
 
 
 @pytest.mark.parametrize(

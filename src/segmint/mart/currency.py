@@ -2,8 +2,9 @@
 
 A mart records the currency its amounts are in (:mod:`segmint.mart.shop_settings`, set with
 ``segmint currency EUR``); every place that shows money (the pages, their figures, the
-report, the CLI's tables) writes it with :func:`money_text`, so "revenue 1,234,567" reads
-"€1,234,567" in a euro shop and "1,234,567 SEK" in a Swedish one. Without a currency the
+report, the CLI) marks it with :func:`with_currency` (:func:`money_text` formats and marks a
+number), or names it in a heading (:func:`heading`: tables of the CLI), so "revenue
+1,234,567" reads "€1,234,567" in a euro shop and "1,234,567 SEK" in a Swedish one. Without a currency the
 amount is the plain number it always was: segmint does not guess one.
 
 The common currencies are written with their symbol before the amount (as people in
@@ -68,12 +69,14 @@ Omani rial. Every other currency has two."""
 
 
 def amount_digits(currency: str | None, digits: int = 2) -> int:
-    """Decimals an amount of ``currency`` is shown with where ``digits`` would show cents:
-    the currency's minor units (0 for JPY, 3 for KWD, else 2); ``digits`` unchanged when
-    amounts are rounded to whole units (0) or there is no currency."""
+    """Decimals an amount of ``currency`` is shown with where a currency of cents would show
+    ``digits``: as many more or fewer as its minor units differ from two (to the cent, 0 for
+    JPY and 3 for KWD; four decimals of a per-customer mean, 2 for JPY and 5 for KWD);
+    ``digits`` unchanged when amounts are rounded to whole units (0) or there is no
+    currency."""
     if not currency or digits == 0:
         return digits
-    return MINOR_UNITS.get(currency, digits)
+    return max(0, digits + MINOR_UNITS.get(currency, 2) - 2)
 
 
 def check_currency(code: str) -> str:
@@ -98,14 +101,6 @@ def check_currency(code: str) -> str:
     return found
 
 
-def symbol(currency: str | None) -> str:
-    """What marks ``currency``'s amounts: its symbol when it has a common one, else its code;
-    empty without a currency."""
-    if not currency:
-        return ""
-    return SYMBOLS.get(currency, currency)
-
-
 def with_currency(number: str, currency: str | None) -> str:
     """An amount already written as ``number`` ("1,234.50", "1.2M") marked with ``currency``:
     "€1,234.50", "-€3.00", "1,234.50 SEK"; ``number`` unchanged without a currency or when it
@@ -113,6 +108,8 @@ def with_currency(number: str, currency: str | None) -> str:
     if not currency or number in ("—", ""):
         return number
     sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    if not any(c in "123456789" for c in digits):  # -0.4 rounded: "€0", not "-€0"
+        sign, number = "", digits
     found = SYMBOLS.get(currency)
     return f"{sign}{found}{digits}" if found else f"{number} {currency}"
 

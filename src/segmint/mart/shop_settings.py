@@ -18,7 +18,7 @@ import ibis
 
 from segmint.mart.clock import utcnow
 from segmint.mart.connection import Mart
-from segmint.mart.currency import check_currency
+from segmint.mart.currency import ISO_4217, check_currency
 from segmint.mart.fetch import values
 from segmint.mart.privacy import audit
 from segmint.mart.schema import SHOP_SETTINGS
@@ -31,12 +31,13 @@ AUDIT_ACTION = "currency"
 
 def shop_currency(mart: Mart) -> str | None:
     """The ISO 4217 code of the shop's amounts, or None when none is set (or the mart
-    predates the setting)."""
+    predates the setting, or holds a value :func:`set_currency` would not have stored: it
+    reaches pages, figures and terminals, so only a known code is taken)."""
     if not mart.has_table(TABLE):
         return None
     rows = mart.table(TABLE)
     found = values(rows.filter(rows.setting == CURRENCY).value)
-    return str(found[0]) if found and found[0] else None
+    return str(found[0]) if found and found[0] in ISO_4217 else None
 
 
 def set_currency(
@@ -44,7 +45,8 @@ def set_currency(
 ) -> str | None:
     """Store ``code`` as the shop's currency (None clears it) and return what is stored; the
     change is recorded in the audit trail (``currency``: the code set, null when cleared;
-    ``previous``: the one it replaced), in the same transaction.
+    ``previous``: the one it replaced), in the same transaction. Setting the code already
+    set (or clearing none) changes nothing and records nothing.
 
     Args:
         mart: the mart, open for writing.
@@ -60,6 +62,8 @@ def set_currency(
     if not mart.has_table(TABLE):
         mart.init()
     previous = shop_currency(mart)
+    if checked == previous:
+        return checked
     at = now or utcnow()
     with mart.transaction():
         mart.delete(TABLE, setting=CURRENCY)

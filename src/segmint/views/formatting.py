@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from segmint import __version__
 from segmint.features.labels import kind, label, segment_label, value_text
-from segmint.mart.currency import amount_digits, heading, with_currency
+from segmint.mart.currency import amount_digits, with_currency
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
 """The templates of the pages and the report."""
@@ -121,12 +121,6 @@ def money_compact(context: jinja2.runtime.Context, value: Any) -> str:
     return with_currency(compact(value), context.get("currency"))
 
 
-@jinja2.pass_context
-def in_currency(context: jinja2.runtime.Context, text: str) -> str:
-    """A heading naming the context's ``currency``: "Revenue (EUR)"."""
-    return heading(text, context.get("currency"))
-
-
 def pvalue(value: Any) -> str:
     """A p-value for people: two significant digits, trailing zeros kept so that values side by
     side line up ("0.70" beside "0.93", not "0.7"), three decimals under 0.01, "< 0.001"
@@ -196,7 +190,6 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         number=number,
         money=money,
         money_compact=money_compact,
-        in_currency=in_currency,
         pvalue=pvalue,
         percent=percent,
         compact=compact,

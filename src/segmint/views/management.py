@@ -286,14 +286,15 @@ class SegmentLiftView:
 
 
 def segment_lift_view(
-    results: CampaignResults, options: campaigns.ResultsOptions
+    results: CampaignResults, options: campaigns.ResultsOptions, currency: str | None = None
 ) -> SegmentLiftView:
     """The per-segment table of ``results`` (measured with ``options``, which name the
-    segmentation) and a bar chart of each metric's lift per segment with its 95% interval."""
+    segmentation) and a bar chart of each metric's lift per segment with its 95% interval
+    (revenue in ``currency``)."""
     segmentation = options.segmentation or ""
     rows = segment_rows(results)
     figures = [
-        plots.segment_lifts(rows, short, label, segmentation)
+        plots.segment_lifts(rows, short, label, segmentation, currency)
         for short, label in (("conversion", "Conversion"), ("revenue", "Revenue per member"))
     ]
     return SegmentLiftView(results.campaign, segmentation, options.min_segment_size, rows, figures)
@@ -304,9 +305,10 @@ def tracking_view(
     chosen: str | None = None,
     sort: str = "start_date",
     descending: bool = True,
+    currency: str | None = None,
 ) -> TrackingView:
     """The page's content; ``chosen`` (default: the latest campaign with data since its
-    start) gets its curves drawn.
+    start) gets its curves drawn; revenue lifts are in ``currency``.
 
     Raises:
         InputError: an unknown sort column, or a chosen campaign that does not exist.
@@ -325,7 +327,7 @@ def tracking_view(
         curve = plots.response_curves(picked.curve, f"{name}: cumulative response")
     lifts = [
         plots.lift_intervals(rows, "conversion", "Conversion"),
-        plots.lift_intervals(rows, "revenue", "Revenue per member"),
+        plots.lift_intervals(rows, "revenue", "Revenue per member", currency),
     ]
     return TrackingView(tracking.window_days, rows, picked, curve, lifts, notes=_notes(rows, by_id))
 
@@ -349,14 +351,18 @@ class SalesView:
     tables: dict[str, list[dict[str, Any]]]
 
 
-def channel_view(report: ChannelSales, kind: str | None = None) -> SalesView:
-    """Revenue by channel over time, AOV by channel, and the segment mix of each channel.
+def channel_view(
+    report: ChannelSales, kind: str | None = None, currency: str | None = None
+) -> SalesView:
+    """Revenue by channel over time, AOV by channel, and the segment mix of each channel
+    (money in ``currency``).
 
     ``kind`` is the kind of the mix's segmentation: its segments read as people read them
     (:func:`_labelled`); the report keeps the stored names."""
+    periods = report.periods
     figures = [
-        plots.stacked_by(report.periods, "channel", "revenue", "Revenue by channel", "Revenue"),
-        plots.lines_by(report.periods, "channel", "aov", "Average order value", "AOV"),
+        plots.stacked_by(periods, "channel", "revenue", "Revenue by channel", "Revenue", currency),
+        plots.lines_by(periods, "channel", "aov", "Average order value", "AOV", currency=currency),
     ]
     mix = None if report.mix is None else _labelled(report.mix, kind)
     if mix is not None and len(mix):
@@ -367,14 +373,17 @@ def channel_view(report: ChannelSales, kind: str | None = None) -> SalesView:
     return SalesView(report, figures, tables)
 
 
-def segment_view(report: SegmentSales, kind: str | None = None) -> SalesView:
-    """Revenue (and margin) by segment over time, share of the portfolio, growth.
+def segment_view(
+    report: SegmentSales, kind: str | None = None, currency: str | None = None
+) -> SalesView:
+    """Revenue (and margin) by segment over time (in ``currency``), share of the portfolio,
+    growth.
 
     ``kind`` is the segmentation's kind: the figures and tables read its segments as people
     read them (:func:`_labelled`); the report, its JSON and CSV keep the stored names."""
     periods = _labelled(report.periods, kind)
     figures = [
-        plots.stacked_by(periods, "segment", "revenue", "Revenue by segment", "Revenue"),
+        plots.stacked_by(periods, "segment", "revenue", "Revenue by segment", "Revenue", currency),
         plots.lines_by(
             periods, "segment", "revenue_share", "Share of the portfolio's revenue",
             "Share", ".0%",
@@ -382,7 +391,8 @@ def segment_view(report: SegmentSales, kind: str | None = None) -> SalesView:
     ]  # fmt: skip
     if report.margin_known:
         figures.insert(
-            1, plots.stacked_by(periods, "segment", "margin", "Margin by segment", "Margin")
+            1,
+            plots.stacked_by(periods, "segment", "margin", "Margin by segment", "Margin", currency),
         )
     tables = {"totals": _records(_labelled(report.totals, kind)), "periods": _records(periods)}
     return SalesView(report, figures, tables)
@@ -422,14 +432,16 @@ class ReportSections:
     segment_sales: SalesView
 
 
-def report_sections(dashboard: Dashboard, mart: Mart, segmentation: str) -> ReportSections:
+def report_sections(
+    dashboard: Dashboard, mart: Mart, segmentation: str, currency: str | None = None
+) -> ReportSections:
     """Campaign tracking, channel sales (with ``segmentation``'s mix) and segment sales over
-    the last twelve months, as the pages show them by default."""
-    tracking = tracking_view(tracked(dashboard, mart, DEFAULT_WINDOW_DAYS))
+    the last twelve months, as the pages show them by default (money in ``currency``)."""
+    tracking = tracking_view(tracked(dashboard, mart, DEFAULT_WINDOW_DAYS), currency=currency)
     options = sales_options(None, None, "month", segmentation)
     kind = dashboard.kinds(mart).get(segmentation)
     return ReportSections(
         tracking,
-        channel_view(channel_report(dashboard, mart, options), kind),
-        segment_view(segment_report(dashboard, mart, segmentation, options), kind),
+        channel_view(channel_report(dashboard, mart, options), kind, currency),
+        segment_view(segment_report(dashboard, mart, segmentation, options), kind, currency),
     )

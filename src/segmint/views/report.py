@@ -79,7 +79,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         trend=figures.buyer_trend(view.trend),
         treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
         sections=sections,
-        management=management.report_sections(dashboard, mart, name),
+        management=management.report_sections(dashboard, mart, name, currency),
         currency=currency,
         css=css,
         plotly_js=get_plotlyjs(),

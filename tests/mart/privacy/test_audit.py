@@ -20,12 +20,16 @@ from .conftest import ZOE
 def logged(shop: Mart) -> Mart:
     """The shop with four audit entries."""
     start = dt.datetime(2026, 1, 1, 9)
-    audit.record(shop, "cli:ana", "export", details={"rows": 10}, now=start)
+    audit.record(shop, "cli:marketing", "export", details={"rows": 10}, now=start)
     audit.record(
         shop, "dashboard viewer", "pii_read", subjects=[ZOE], now=start + dt.timedelta(hours=1)
     )
     audit.record(
-        shop, "cli:ana", "subject_access", subjects=["ab-1001"], now=start + dt.timedelta(hours=2)
+        shop,
+        "cli:marketing",
+        "subject_access",
+        subjects=["ab-1001"],
+        now=start + dt.timedelta(hours=2),
     )
     audit.record(
         shop,

@@ -78,3 +78,24 @@ def test_the_twelve_segments_of_rfm_get_twelve_colours_in_every_sales_chart() ->
     drawn = [t["line"]["color"] for t in lines["data"]]
     for colours in (bars, mixed, drawn):
         assert len(colours) == 12 and len(set(colours)) == 12
+
+
+def test_money_charts_name_the_currency_and_mark_their_hover() -> None:
+    frame = pd.DataFrame(
+        {"period": pd.to_datetime(["2025-01-01", "2025-02-01"]), "channel": "web", "aov": 12.5}
+    )
+    bars = stacked_by(
+        frame.rename(columns={"aov": "revenue"}), "channel", "revenue", "R", "Revenue", "EUR"
+    )
+    assert bars["layout"]["yaxis"]["title"]["text"] == "Revenue (EUR)"
+    assert "€%{y:,.0f}" in bars["data"][0]["hovertemplate"]
+    yen = lines_by(frame, "channel", "aov", "AOV by channel", "AOV", currency="JPY")
+    assert yen["layout"]["yaxis"]["tickformat"] == ",.0f"
+    assert "¥%{y:,.0f}" in yen["data"][0]["hovertemplate"]
+    plain = lines_by(frame, "channel", "aov", "AOV by channel", "AOV")
+    assert plain["layout"]["yaxis"]["title"]["text"] == "AOV"
+    assert "%{y:,.2f}" in plain["data"][0]["hovertemplate"]
+    row = {"campaign_id": "spring", "revenue_abs": 1.5, "revenue_low": 0.5, "revenue_high": 2.5}
+    lift = lift_intervals([row], "revenue", "Revenue per member", "SEK")
+    assert lift["layout"]["xaxis"]["title"]["text"].endswith("target minus control (SEK)")
+    assert "%{x:,.4f} SEK" in lift["data"][0]["hovertemplate"]

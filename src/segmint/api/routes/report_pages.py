@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
-from segmint.api.render import page, page_role, unsegmented_page
+from segmint.api.render import page, page_currency, page_role, unsegmented_page
 from segmint.api.routes.reports import (
     Day,
     MembershipParam,
@@ -60,14 +60,16 @@ def campaigns_page(
     name = dashboard.check(mart, segmentation) if segmentation else None
     tracked = management.tracked(dashboard, mart, window_days)
     tracking = management.started_between(tracked, start, end)
-    view = management.tracking_view(tracking, campaign or None, sort, order == "desc")
+    currency = page_currency(request)
+    view = management.tracking_view(tracking, campaign or None, sort, order == "desc", currency)
     dates = {"start": start or "", "end": end or ""}
     segment_csv = ""
     if name and view.chosen is not None and view.chosen.results is not None:
         chosen = str(view.chosen.plan["campaign_id"])
         options = ResultsOptions(window_days, segmentation=name, min_segment_size=min_segment_size)
         results = management.measured(dashboard, mart, chosen, options)
-        view = replace(view, by_segment=management.segment_lift_view(results, options))
+        lifts = management.segment_lift_view(results, options, currency)
+        view = replace(view, by_segment=lifts)
         wanted = {"window_days": window_days, "segmentation": name, **dates}
         wanted.update(min_segment_size=min_segment_size, format="csv")
         segment_csv = f"/api/v1/campaigns/{quote(chosen, safe='')}/results?{urlencode(wanted)}"
@@ -110,7 +112,8 @@ def channel_sales_page(
     name = dashboard.check(mart, segmentation) if segmentation else default
     options = management.sales_options(start, end, period, name, membership)
     kind = dashboard.kinds(mart).get(name) if name else None
-    view = management.channel_view(management.channel_report(dashboard, mart, options), kind)
+    report = management.channel_report(dashboard, mart, options)
+    view = management.channel_view(report, kind, page_currency(request))
     filters = {"start": start or "", "end": end or "", "period": period}
     filters.update(segmentation=name or "", membership=membership)
     return page(
@@ -150,7 +153,7 @@ def segment_sales_page(
     )
     options = management.sales_options(start, end, period, name, membership)
     report = management.segment_report(dashboard, mart, name, options)
-    view = management.segment_view(report, dashboard.kinds(mart).get(name))
+    view = management.segment_view(report, dashboard.kinds(mart).get(name), page_currency(request))
     filters = {"segmentation": name, "start": start or "", "end": end or "", "period": period}
     filters["membership"] = membership
     return page(

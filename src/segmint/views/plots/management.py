@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from segmint.mart.currency import amount_digits, heading, with_currency
 from segmint.scoring.campaigns import ResponseCurve
 from segmint.views.plots.figures import PALETTE, Figure, _axis, _layout, _list
 
@@ -42,8 +43,11 @@ def response_curves(curve: ResponseCurve, title: str) -> Figure:
     }
 
 
-def lift_intervals(rows: list[dict[str, Any]], metric: str, label: str) -> Figure:
-    """Each campaign's lift of ``metric`` with its 95% interval (Welch), as a forest plot."""
+def lift_intervals(
+    rows: list[dict[str, Any]], metric: str, label: str, currency: str | None = None
+) -> Figure:
+    """Each campaign's lift of ``metric`` with its 95% interval (Welch), as a forest plot;
+    a lift in money marked with ``currency``."""
     measured = [r for r in rows if r.get(f"{metric}_abs") is not None]
     names = [str(r["campaign_id"]) for r in measured]
     lifts = [r[f"{metric}_abs"] for r in measured]
@@ -63,21 +67,28 @@ def lift_intervals(rows: list[dict[str, Any]], metric: str, label: str) -> Figur
                     "array": [h - v for h, v in zip(high, lifts, strict=True)],
                     "arrayminus": [v - lo for v, lo in zip(lifts, low, strict=True)],
                 },
-                "hovertemplate": f"%{{y}}: %{{x:{_format(metric)}}}<extra></extra>",
+                "hovertemplate": f"%{{y}}: {_hover('x', metric, currency)}<extra></extra>",
             }
         ],
         "layout": _layout(
             f"{label}: lift with 95% interval",
-            xaxis=_lift_axis(label, metric),
+            xaxis=_lift_axis(label, metric, currency),
             yaxis=_axis("", type="category", autorange="reversed"),
             showlegend=False,
         ),
     }
 
 
-def segment_lifts(rows: list[dict[str, Any]], metric: str, label: str, segmentation: str) -> Figure:
+def segment_lifts(
+    rows: list[dict[str, Any]],
+    metric: str,
+    label: str,
+    segmentation: str,
+    currency: str | None = None,
+) -> Figure:
     """A campaign's lift of ``metric`` in each measured segment of ``segmentation``, as bars
-    with 95% intervals (Welch); bars significant after Benjamini–Hochberg are coloured."""
+    with 95% intervals (Welch); bars significant after Benjamini–Hochberg are coloured; a
+    lift in money marked with ``currency``."""
     shown = [
         r
         for r in rows
@@ -108,14 +119,15 @@ def segment_lifts(rows: list[dict[str, Any]], metric: str, label: str, segmentat
                 },
                 "customdata": [r[f"{metric}_q_value"] for r in shown],
                 "hovertemplate": (
-                    f"%{{x}}: %{{y:{_format(metric)}}} (q = %{{customdata:.2g}})<extra></extra>"
+                    f"%{{x}}: {_hover('y', metric, currency)} (q = %{{customdata:.2g}})"
+                    "<extra></extra>"
                 ),
             }
         ],
         "layout": _layout(
             f"{label}: lift per {segmentation} segment with 95% interval",
             xaxis=_axis("", type="category"),
-            yaxis=_lift_axis(label, metric),
+            yaxis=_lift_axis(label, metric, currency),
             showlegend=False,
         ),
     }
@@ -125,24 +137,34 @@ SHARES = frozenset({"conversion"})
 """Metrics whose lift is a difference of shares, shown in percent as the tables show it."""
 
 
-def _format(metric: str) -> str:
-    """The d3 format of a lift of ``metric``: percent for a share, else a number."""
-    return ".2%" if metric in SHARES else ",.4f"
+def _hover(axis: str, metric: str, currency: str | None) -> str:
+    """The hover text of a lift of ``metric`` on ``axis``: percent for a share, else an
+    amount marked with ``currency`` (two decimals more than its minor units)."""
+    if metric in SHARES:
+        return f"%{{{axis}:.2%}}"
+    return with_currency(f"%{{{axis}:,.{amount_digits(currency, 4)}f}}", currency)
 
 
-def _lift_axis(label: str, metric: str) -> dict[str, Any]:
-    """The lift's axis, zero marked; in percent for a share."""
-    percent = {"tickformat": ".1%"} if metric in SHARES else {}
-    title = f"{label}, target minus control"
-    return _axis(title, zeroline=True, zerolinecolor="#9ca3af", **percent)
+def _lift_axis(label: str, metric: str, currency: str | None) -> dict[str, Any]:
+    """The lift's axis, zero marked; in percent for a share, else titled with ``currency``."""
+    if metric in SHARES:
+        return _axis(
+            f"{label}, target minus control", zeroline=True, zerolinecolor="#9ca3af",
+            tickformat=".1%",
+        )  # fmt: skip
+    title = heading(f"{label}, target minus control", currency)
+    return _axis(title, zeroline=True, zerolinecolor="#9ca3af")
 
 
 def _period_x(frame: pd.DataFrame) -> list[str]:
     return [pd.Timestamp(p).strftime("%Y-%m-%d") for p in frame["period"]]
 
 
-def stacked_by(frame: pd.DataFrame, key: str, value: str, title: str, axis: str) -> Figure:
-    """Bars of ``value`` per period, one stacked series per ``key`` (channel or segment)."""
+def stacked_by(
+    frame: pd.DataFrame, key: str, value: str, title: str, axis: str, currency: str | None = None
+) -> Figure:
+    """Bars of ``value`` (money, in ``currency``) per period, one stacked series per ``key``
+    (channel or segment)."""
     data = []
     for number, (name, rows) in enumerate(frame.groupby(key, sort=True)):
         data.append(
@@ -152,7 +174,9 @@ def stacked_by(frame: pd.DataFrame, key: str, value: str, title: str, axis: str)
                 "x": _period_x(rows),
                 "y": _list(rows[value]),
                 "marker": {"color": PALETTE[number % len(PALETTE)]},
-                "hovertemplate": f"{name}, %{{x}}: %{{y:,.0f}}<extra></extra>",
+                "hovertemplate": f"{name}, %{{x}}: "
+                + with_currency("%{y:,.0f}", currency)
+                + "<extra></extra>",
             }
         )
     return {
@@ -161,15 +185,24 @@ def stacked_by(frame: pd.DataFrame, key: str, value: str, title: str, axis: str)
             title,
             barmode="relative",
             xaxis=_axis("Period starting", type="date"),
-            yaxis=_axis(axis, tickformat=",.0f"),
+            yaxis=_axis(heading(axis, currency), tickformat=",.0f"),
         ),
     }
 
 
 def lines_by(
-    frame: pd.DataFrame, key: str, value: str, title: str, axis: str, fmt: str = ",.2f"
+    frame: pd.DataFrame,
+    key: str,
+    value: str,
+    title: str,
+    axis: str,
+    fmt: str = ",.2f",
+    currency: str | None = None,
 ) -> Figure:
-    """One line of ``value`` per ``key`` over the periods (AOV, share of the portfolio…)."""
+    """One line of ``value`` per ``key`` over the periods (AOV, share of the portfolio…);
+    with a ``currency`` the values are money, to its minor units and marked with it."""
+    if currency is not None:
+        fmt = f",.{amount_digits(currency)}f"
     data = []
     for number, (name, rows) in enumerate(frame.groupby(key, sort=True)):
         data.append(
@@ -180,13 +213,17 @@ def lines_by(
                 "x": _period_x(rows),
                 "y": _list(rows[value]),
                 "line": {"color": PALETTE[number % len(PALETTE)]},
-                "hovertemplate": f"{name}, %{{x}}: %{{y:{fmt}}}<extra></extra>",
+                "hovertemplate": f"{name}, %{{x}}: "
+                + with_currency(f"%{{y:{fmt}}}", currency)
+                + "<extra></extra>",
             }
         )
     return {
         "data": data,
         "layout": _layout(
-            title, xaxis=_axis("Period starting", type="date"), yaxis=_axis(axis, tickformat=fmt)
+            title,
+            xaxis=_axis("Period starting", type="date"),
+            yaxis=_axis(heading(axis, currency), tickformat=fmt),
         ),
     }
 
