@@ -1,11 +1,12 @@
 """Seasonal vs non-seasonal CLV backtests on a mart, with the fitted December multiplier.
 
     .venv/bin/python bench/clv_seasonal.py --mart retail.duckdb --calibration-end 2025-09-30 \\
-        [--holdout-end D] [--truth ground_truth.parquet] [--out clv_seasonal]
+        [--holdout-end D] [--truth ground_truth.parquet] [--covariate NAME] [--out clv_seasonal]
 
 Runs :func:`segmint.workflows.clv.backtest` (every model and its seasonal form, side by
-side) and fits ``bgnbd-seasonal`` on the calibration period to report each month's
-multiplier relative to January with a 95% interval (1.96 standard errors). Prints the
+side; with ``--covariate``, each also split by it) and fits ``bgnbd-seasonal`` on the
+calibration period to report each month's multiplier relative to January with a 95%
+interval (1.96 standard errors). Prints the
 holdout total-purchases error per model and writes everything, with the wall time and the
 machine's load (``os.getloadavg``), to ``bench/results/<--out>.json``.
 
@@ -117,11 +118,14 @@ def main() -> None:
     parser.add_argument("--holdout-end", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--truth", type=Path, default=None)
     parser.add_argument("--out", default="clv_seasonal")
+    parser.add_argument("--covariate", default=None, help="also split each model by it")
     args = parser.parse_args()
     load_before = os.getloadavg()
     began = time.perf_counter()
     with segmint.connect(args.mart) as mart:
-        result = clv.backtest(mart, args.calibration_end, args.holdout_end)
+        result = clv.backtest(
+            mart, args.calibration_end, args.holdout_end, covariate=args.covariate
+        )
         seconds = time.perf_counter() - began
         seasonal = result.metrics.mae_purchases.notna() & result.metrics.model.str.contains(
             "seasonal"
@@ -141,6 +145,7 @@ def main() -> None:
         "calibration_end": args.calibration_end.isoformat(),
         "holdout_end": result.split.holdout_end.isoformat(),
         "customers": len(result.split.frame),
+        "covariate": args.covariate,
         "metrics": result.metrics.to_dict(orient="records"),
         "multipliers": months,
         "by_latent_type": None if types is None else types.to_dict(orient="index"),
