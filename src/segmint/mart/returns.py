@@ -11,8 +11,8 @@ purchases. Instead:
   uci-online-retail`` sets ``C``);
 * each of its negative lines is **matched** to the order it reverses: the latest order
   of the same customer, in the same file or loaded earlier, stamped at or before the
-  return, that is not a return document and has a line of the same product (any order
-  when the line names no product). The line is booked on that order, after the order's
+  return, that is not a return document and has a sale line of the same product (of any
+  product when the line names no product: an order without lines is never matched). The line is booked on that order, after the order's
   own lines (after the lines already loaded, for an order of an earlier load, also
   when the file sends that order's lines again: :func:`number_late_returns`);
 * an order that received returns is ``returned``, or ``cancelled`` when the returns
