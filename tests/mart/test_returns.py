@@ -325,3 +325,21 @@ def test_online_retail_in_two_files_matches_as_many_returns_as_in_one(
     assert int(documents.filter(documents.status != "cancelled").count().execute()) == 0
     again = load(mart, "transactions", tmp_path / "second.parquet", preset="uci-online-retail")
     assert again.already_loaded and again.rows_duplicate == second.rows_read
+
+
+def test_a_return_naming_no_product_skips_an_order_loaded_without_lines(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """An order of an orders file has no lines (its value is its own): a refund naming no
+    product reverses the latest order with a sale line instead."""
+    sales = HEADER + "S1,c1,2024-01-01,p1,2,10\n"
+    load(mart, "transactions", write(tmp_path / "sales.csv", sales))
+    headers = "order_id,customer_id,order_ts\nH1,c1,2024-01-03\n"
+    load(mart, "orders", write(tmp_path / "orders.csv", headers))
+    refund = HEADER + "R1,c1,2024-01-05,,-1,10\n"
+    result = load(mart, "transactions", write(tmp_path / "refund.csv", refund))
+    assert result.reconciles
+    booked = _lines(mart, "S1")
+    assert len(booked) == 2 and pd.isna(booked[1][1]) and booked[1][2] == -1.0
+    assert _lines(mart, "H1") == []
+    assert _orders(mart)["S1"] == ("c1", "returned") and "R1" not in _orders(mart)
