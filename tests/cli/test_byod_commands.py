@@ -176,6 +176,18 @@ def test_quickstart_loads_segments_and_says_what_next(segmint_cli: Segmint, tmp_
     assert {row["profit"] for row in document["money"]} == {None}
 
 
+def test_quickstart_sets_the_currency_and_shows_its_money_in_it(segmint_cli: Segmint) -> None:
+    retail = (DATA / "uci_online_retail.csv", "--preset", "uci-online-retail")
+    bad = segmint_cli("quickstart", *retail, "--currency", "pounds")
+    assert bad.exit_code != 0 and "currency 'pounds' is not an ISO 4217 code" in bad.stderr
+    assert not segmint_cli.mart.exists()  # refused before anything was loaded
+    result = segmint_cli("quickstart", *retail, "--currency", "gbp")
+    assert result.exit_code == 0, result.stderr
+    assert "revenue (GBP)" in result.stdout
+    again = segmint_cli("quickstart", *retail, "--format", "json")  # the one set stays
+    assert json.loads(again.stdout)["currency"] == "GBP"
+
+
 def test_quickstart_clv_fits_stopped_at_their_iteration_limit_advise_the_flag(
     segmint_cli: Segmint, tmp_path: Path
 ) -> None:

@@ -106,3 +106,12 @@ def target_mart(path: Path | None, dry_run: bool) -> Mart:
     if Path(target).exists():
         return connect(target, read_only=True)
     return connect(":memory:", settings=replace(get_settings(), engine="duckdb"))
+
+
+CurrencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="ISO 4217 code of the files' amounts (EUR, USD…), stored as `segmint currency` does.",
+    ),
+]

@@ -17,10 +17,11 @@ from segmint.insight.money import unknown_without_costs
 from segmint.workflows.quickstart import QuickstartRun
 
 
-def show_quickstart(run: QuickstartRun, human: bool) -> None:
-    """Everything :func:`segmint.workflows.quickstart.quickstart` found, for people or JSON."""
+def show_quickstart(run: QuickstartRun, human: bool, currency: str | None = None) -> None:
+    """Everything :func:`segmint.workflows.quickstart.quickstart` found, for people or JSON;
+    money in the shop's ``currency``."""
     if not human:
-        typer.echo(json.dumps(_document(run), default=str))
+        typer.echo(json.dumps(_document(run, currency), default=str))
         return
     report([run.load], "human")
     for segmentation in run.segmentations:
@@ -34,23 +35,25 @@ def show_quickstart(run: QuickstartRun, human: bool) -> None:
     else:
         err.print(f"[yellow]{run.clv_note}[/]", highlight=False)
     out.print()
-    print_money(run.money)
+    print_money(run.money, currency)
     for card in run.personas:
-        show_card(card)
+        show_card(card, currency)
     out.print("\n[bold]What next[/]")
     for line in run.next_steps:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
-def _document(run: QuickstartRun) -> dict[str, Any]:
+def _document(run: QuickstartRun, currency: str | None) -> dict[str, Any]:
     """The quickstart as one JSON document; margin and profit are null when no unit cost
-    is known (``costs_known``), as in ``segmint profile --format json``."""
+    is known (``costs_known``), as in ``segmint profile --format json``; ``currency`` the
+    shop's (null when none is set)."""
     known = run.money.money.costs_known
     return {
         "as_of": run.as_of.isoformat(),
         "load": {"summary": run.load.summary(), "map_flags": run.load.map_flags},
         "segmentations": {s.name: s.sizes.to_dict() for s in run.segmentations},
         "costs_known": known,
+        "currency": currency,
         "money": records(unknown_without_costs(run.money.overview, known)),
         "personas": [asdict(c) for c in run.personas],
         "clv": None if run.clv is None else {"customers": run.clv.n_customers},

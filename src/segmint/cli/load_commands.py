@@ -11,6 +11,7 @@ import typer
 
 from segmint.cli._ingest_options import (
     CreateOption,
+    CurrencyOption,
     DateFormatOption,
     DecimalOption,
     DryRunOption,
@@ -26,14 +27,6 @@ from segmint.cli._output import err, steps, user_errors
 
 if TYPE_CHECKING:
     from segmint.mart import Mart
-
-CurrencyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--currency",
-        help="ISO 4217 code of the files' amounts (EUR, USD…), stored as `segmint currency` does.",
-    ),
-]
 
 
 @user_errors

@@ -12,6 +12,7 @@ import typer
 
 from segmint.cli._clv_options import MaxIterOption
 from segmint.cli._ingest_options import (
+    CurrencyOption,
     DateFormatOption,
     DecimalOption,
     IgnoreOption,
@@ -43,14 +44,23 @@ def quickstart(
     date_format: DateFormatOption = None,
     decimal: DecimalOption = None,
     max_iter: MaxIterOption = MAX_ITER,
+    currency: CurrencyOption = None,
     format_: FormatOption = OutputFormat.human,
 ) -> None:
     """The five-minute path: load one export, then RFM, lifecycle, CLV where the data
-    allows, money per segment, persona cards, and what to run next."""
+    allows, money per segment, persona cards, and what to run next.
+
+    --currency sets the shop's currency once the export is loaded, as `segmint currency`
+    does, and the money is shown in it (a currency set before is shown too)."""
     from segmint.cli._quickstart_output import show_quickstart
     from segmint.mart import connect
+    from segmint.mart.currency import check_currency
     from segmint.mart.ingest import IngestOptions
+    from segmint.mart.privacy.audit import cli_actor
+    from segmint.mart.shop_settings import set_currency, shop_currency
     from segmint.workflows.quickstart import quickstart as run_quickstart
+
+    code = None if currency is None else check_currency(currency)  # refused before loading
 
     options = IngestOptions(
         mapping=parse_mapping(map_ or []),
@@ -62,7 +72,10 @@ def quickstart(
     )
     with connect(mart) as m, steps(f"quickstart with {file.name}") as step:
         run = run_quickstart(m, file, options, on_step=step, max_iter=max_iter)
-    show_quickstart(run, format_ == OutputFormat.human)
+        if code is not None:
+            set_currency(m, code, cli_actor())
+        shown = shop_currency(m)
+    show_quickstart(run, format_ == OutputFormat.human, shown)
 
 
 def register(app: typer.Typer) -> None:
