@@ -16,8 +16,11 @@ import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
 from segmint.insight.personas import Action, PersonaCard
 from segmint.mart import TABLES, Mart
+from segmint.mart.privacy import eligibility
 from segmint.mart.shop_settings import set_currency
 from segmint.segmentation import store
+from segmint.views import customers
+from segmint.views.customers import AudienceQuery
 from segmint.views.dashboard import (
     NO_SEGMENTATIONS,
     Dashboard,
@@ -240,3 +243,45 @@ def test_the_currency_is_read_once_from_a_leased_mart_until_invalidated(mart: Ma
     assert board.currency(lease) is None and len(leases) == 1  # cached, no second lease
     board.invalidate()  # what the server does when the mart changed
     assert board.currency(lease) == "EUR" and len(leases) == 2
+
+
+@pytest.mark.parametrize("pseudonymise", [False, True])
+def test_later_pages_of_an_audience_do_not_prepare_it_again(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch, pseudonymise: bool
+) -> None:
+    """The export step (counts of who is left out; every id hashed when pseudonymised) runs
+    once per audience, not once per page, until the mart changes."""
+    mart.raw.execute(
+        "INSERT INTO customers (customer_id) VALUES ('d'), ('e');"
+        "INSERT INTO consents (customer_id, channel, granted) VALUES "
+        "('b', 'email', true), ('c', 'email', true), ('d', 'email', true), ('e', 'email', false)"
+    )
+    save(mart, "gamma", DAY, {"a": "G", "b": "G", "c": "G", "d": "G", "e": "G"})
+    prepared: list[object] = []
+    hashed: list[object] = []
+    real_prepare, real_hash = customers.prepare_export, eligibility.pseudonymise_column
+    monkeypatch.setattr(
+        customers, "prepare_export", lambda *a, **k: prepared.append(1) or real_prepare(*a, **k)
+    )
+    monkeypatch.setattr(
+        eligibility, "pseudonymise_column", lambda *a, **k: hashed.append(1) or real_hash(*a, **k)
+    )
+    board, where = Dashboard(ttl=None), AudienceQuery("gamma", "G", DAY, "email")
+    seen: list[str] = []
+    after = None
+    for _ in range(5):
+        page = board.audience_page(
+            mart, where, limit=1, after=after, include_pii=False, pseudonymise=pseudonymise
+        )
+        seen += list(page.frame.customer_id)
+        assert (page.total, page.excluded_without_consent) == (4, 1)
+        after = page.after
+        if after is None:
+            break
+    assert len(seen) == 4 and seen == sorted(seen)
+    assert len(prepared) == 1 and len(hashed) == int(pseudonymise)
+    board.invalidate()  # the mart changed: the next page reads the audience again
+    board.audience_page(
+        mart, where, limit=1, after=None, include_pii=False, pseudonymise=pseudonymise
+    )
+    assert len(prepared) == 2

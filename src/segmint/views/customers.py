@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_query_date
@@ -222,48 +223,120 @@ class AudiencePage:
 
 
 MEMBER = "_member"
-"""Column of the real customer id kept beside a pseudonym until the page is read."""
+"""Column of the real customer id kept beside a pseudonym while the audience is read."""
 
 
-def audience_page(
-    mart: Mart,
-    where: AudienceQuery,
-    *,
-    limit: int,
-    after: str | None = None,
-    include_pii: bool = False,
-    pseudonymise: bool = False,
-) -> AudiencePage:
-    """The ``limit`` members of an :func:`audience` that follow ``after`` in ``customer_id``
-    order (the pseudonyms' order with ``pseudonymise``, so that a key to resume from is never
-    a real id), read by the engine: ordered, filtered on ``after`` and cut to ``limit + 1``
-    rows (the extra row only says whether another page follows). Keyed on the id rather
-    than an offset, pages neither repeat nor skip a member when the audience changes between
-    two of them. Counts are those of the whole audience.
+@dataclass(frozen=True)
+class AudienceIndex:
+    """An audience's members in page order, and the whole audience's counts: what every
+    page of it reads, computed once by :func:`audience_index` (the dashboard keeps it until
+    the mart changes).
+
+    Attributes:
+        keys: the sort keys, ascending (an Arrow array): the customer ids, or their
+            pseudonyms when pseudonymised.
+        members: the real customer ids, in the order of ``keys`` (``keys`` itself when not
+            pseudonymised).
+        total, excluded_without_consent, excluded_suppressed: as :class:`AudiencePage`.
+        pseudonymised: ``keys`` are keyed pseudonyms.
+    """
+
+    keys: pa.Array
+    members: pa.Array
+    total: int
+    excluded_without_consent: int
+    excluded_suppressed: int
+    pseudonymised: bool = False
+
+
+def audience_index(mart: Mart, where: AudienceQuery, pseudonymise: bool = False) -> AudienceIndex:
+    """The members of an :func:`audience` in ``customer_id`` order (the pseudonyms' order with
+    ``pseudonymise``, so that a key to resume from is never a real id), and its counts.
+
+    The costly part of an audience, paid once for all its pages: the export step (the
+    counts of who is left out; with ``pseudonymise``, every member's id hashed) and one
+    ordered read of the members.
 
     Raises:
         ConsentError: as :func:`audience`.
-        ValueError: ``limit`` is below 1.
     """
-    if limit < 1:
-        raise ValueError(f"a page holds at least one member; got limit={limit}")
-    prepared, allowed = _allowed(mart, where, include_pii, pseudonymise, with_member=True)
-    if after is not None:
-        allowed = allowed.filter(allowed.customer_id > ibis.literal(after, type="string"))
-    frame = allowed.order_by("customer_id").limit(limit + 1).execute()
-    more = len(frame) > limit
-    frame = frame.iloc[:limit].reset_index(drop=True)
-    members = tuple(str(m) for m in frame.pop(MEMBER))
+    prepared, allowed = _allowed(mart, where, False, pseudonymise, with_member=pseudonymise)
+    table = allowed.order_by("customer_id").to_pyarrow()
+    keys = table.column("customer_id").combine_chunks().cast(pa.string())
+    members = table.column(MEMBER).combine_chunks() if pseudonymise else keys
     counts = prepared.eligible
-    return AudiencePage(
-        frame,
+    return AudienceIndex(
+        keys,
         members,
         counts.n_eligible,
         counts.n_without_consent,
         counts.n_suppressed,
-        str(frame.customer_id.iloc[-1]) if more else None,
         pseudonymise,
     )
+
+
+def _first_after(keys: pa.Array, after: str) -> int:
+    """Position of the first of the ascending ``keys`` above ``after``, by bisection (reads
+    about log2(n) of them; Python orders ``str`` by code point, as the engine orders UTF-8
+    text byte by byte)."""
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if str(keys[middle].as_py()) <= after:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def audience_page(
+    mart: Mart,
+    index: AudienceIndex,
+    *,
+    limit: int,
+    after: str | None = None,
+    include_pii: bool = False,
+) -> AudiencePage:
+    """The ``limit`` members of an audience (its :func:`audience_index`) that follow
+    ``after`` in key order: a slice of the index found by bisection, with no query, or one
+    query reading the page's contact details when ``include_pii`` (never for pseudonyms).
+    Keyed on the id (pseudonym) rather than an offset, a page resumes right after the last
+    member handed out. Counts are those of the whole audience.
+
+    Raises:
+        ValueError: ``limit`` is below 1.
+    """
+    if limit < 1:
+        raise ValueError(f"a page holds at least one member; got limit={limit}")
+    start = 0 if after is None else _first_after(index.keys, after)
+    keys = [str(k) for k in index.keys[start : start + limit].to_pylist()]
+    members = tuple(str(m) for m in index.members[start : start + limit].to_pylist())
+    more = start + limit < len(index.keys)
+    if include_pii and not index.pseudonymised:
+        frame = _with_contact_details(mart, keys)
+    else:
+        frame = pd.DataFrame({"customer_id": pd.Series(keys, dtype=object)})
+    return AudiencePage(
+        frame,
+        members,
+        index.total,
+        index.excluded_without_consent,
+        index.excluded_suppressed,
+        keys[-1] if more else None,
+        index.pseudonymised,
+    )
+
+
+def _with_contact_details(mart: Mart, ids: list[str]) -> pd.DataFrame:
+    """``customer_id`` and the PII columns of ``ids``, in their order (one query)."""
+    wanted = ibis.memtable(
+        {"customer_id": ids, "_order": list(range(len(ids)))},
+        schema={"customer_id": "string", "_order": "int64"},
+    )
+    pii = mart.table("customer_pii").select("customer_id", *PII_COLUMNS)
+    joined = wanted.left_join(pii, "customer_id").order_by("_order")
+    found: pd.DataFrame = joined.select("customer_id", *PII_COLUMNS).execute()
+    return found
 
 
 def _allowed(

@@ -40,10 +40,12 @@ from segmint.segmentation import store
 from segmint.views import scores
 from segmint.views.cache import ResultCache
 from segmint.views.customers import (
+    AudienceIndex,
     AudiencePage,
     AudienceQuery,
     AudienceRows,
     audience,
+    audience_index,
     audience_page,
     consent_channels,
     member_ids,
@@ -149,19 +151,31 @@ class Dashboard:
         include_pii: bool,
         pseudonymise: bool = False,
     ) -> AudiencePage:
-        """A page of the audience :meth:`audience` holds, read by the engine on each call
-        (only the segmentation's stored version is cached): a page costs one query, however
-        large the audience, and reflects consents as they are now."""
-        version = self.version(mart, where.segmentation, where.day)
+        """A page of the audience :meth:`audience` holds: a slice of its members in page
+        order (:meth:`audience_index`). The first page of an audience pays for the export
+        step and one ordered read of its members; later pages read no more than the page's
+        contact details (one query, with ``include_pii``), however large the audience.
+        Consents are those of the data when the index was made: it is cleared whenever the
+        mart changes, consents included."""
+        index = self.audience_index(mart, where, pseudonymise)
+        return audience_page(mart, index, limit=limit, after=after, include_pii=include_pii)
+
+    def audience_index(
+        self, mart: Mart, where: AudienceQuery, pseudonymise: bool = False
+    ) -> AudienceIndex:
+        """The audience's members in page order and its counts
+        (:func:`segmint.views.customers.audience_index`), cached with the audiences per
+        segmentation, segment, date, stored version, channel and ``pseudonymise`` (the
+        version is resolved here when ``where`` has none)."""
+        version = where.version
+        if version is None:
+            version = self.version(mart, where.segmentation, where.day)
         resolved = dataclasses.replace(where, version=version)
-        return audience_page(
-            mart,
-            resolved,
-            limit=limit,
-            after=after,
-            include_pii=include_pii,
-            pseudonymise=pseudonymise,
+        key = ("audience-index", *dataclasses.astuple(resolved), pseudonymise)
+        found: AudienceIndex = self.audiences.get(
+            key, lambda: audience_index(mart, resolved, pseudonymise)
         )
+        return found
 
     def customer_columns(self, mart: Mart, columns: tuple[str, ...]) -> frozenset[str]:
         """Those of the customers table's ``columns`` some customer has a value for

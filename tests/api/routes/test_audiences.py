@@ -6,19 +6,25 @@ page holding exactly the members it handed out."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 import pandas as pd
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
-from segmint.api.cursors import encode_cursor
+from segmint.api.routes.audiences import next_path
+from segmint.mart import connect
 from segmint.mart.privacy import pseudonym, pseudonymise
 from segmint.mart.privacy.journal import JournalLine, pending
+from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL
 from segmint.mart.token_terms import Role
+from segmint.segmentation import store
 
 from ..conftest import bearer
 
@@ -48,6 +54,11 @@ def whole(client: TestClient, token: str, query: str = "") -> list[str]:
 def ids(page: dict[str, Any]) -> list[str]:
     """The customer ids of a page, in its order."""
     return [r["customer_id"] for r in page["data"]]
+
+
+def unbase64(cursor: str) -> bytes:
+    """The bytes of a cursor (base64url without padding)."""
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
 
 
 def exports_since(mart_path: Path, before: int) -> list[JournalLine]:
@@ -83,7 +94,10 @@ def test_the_next_cursor_gives_the_same_page_as_the_next_link(
     by_cursor = client.get(
         f"{AUDIENCE}?limit=5&channel=EMAIL&cursor={first['next_cursor']}", headers=headers
     )
-    assert by_cursor.json() == client.get(first["next"], headers=headers).json()
+    followed = client.get(first["next"], headers=headers).json()
+    assert f"as_of={first['as_of']}" in first["next"]  # the next page reads the same day
+    assert followed.pop("as_of_requested") == first["as_of"]
+    assert by_cursor.json() | {"as_of_requested": None} == followed | {"as_of_requested": None}
     assert ids(by_cursor.json())[0] > ids(first)[-1]
 
 
@@ -103,13 +117,12 @@ def test_a_page_defaults_to_a_thousand_members(client: TestClient, tokens: dict[
         ("limit=99999999999999999999999", "query limit"),
         ("cursor=", "query cursor"),
         ("cursor=not%20base64!", "query cursor"),
-        ("cursor=" + "A" * 2801, "query cursor: String should have at most 2800 characters"),
+        ("cursor=" + "A" * 3001, "query cursor: String should have at most 3000 characters"),
         ("cursor=Zm9v", "query cursor: not a cursor this endpoint handed out"),
-        ("cursor=" + encode_cursor("C1", True), "query cursor: this cursor pages a list asked"),
-        ("cursor=" + encode_cursor("C1\x00", False), "query cursor: not a cursor"),
-        (
-            "cursor=" + base64.urlsafe_b64encode(b"id:\xff").decode().rstrip("="),
-            "query cursor: not a",
+        ("cursor=" + "A" * 40, "query cursor: not a cursor this endpoint handed out"),
+        (  # the unsealed cursors of earlier versions, and forgeries made like them
+            "cursor=" + base64.urlsafe_b64encode(b"id:C1").decode().rstrip("="),
+            "query cursor: not a cursor this endpoint handed out",
         ),
     ],
 )
@@ -130,7 +143,8 @@ def test_a_pseudonymised_cursor_is_refused_by_a_list_of_ids_and_the_other_way_ro
     plain = client.get(f"{AUDIENCE}?limit=3", headers=headers).json()["next_cursor"]
     hidden = client.get(f"{AUDIENCE}?limit=3&pseudonymise=true", headers=headers).json()
     crossed = client.get(f"{AUDIENCE}?pseudonymise=true&cursor={plain}", headers=headers)
-    assert crossed.status_code == 422 and "pseudonymise=false" in crossed.json()["detail"]
+    assert crossed.status_code == 422
+    assert "list asked with pseudonymise=false" in crossed.json()["detail"]
     back = client.get(f"{AUDIENCE}?cursor={hidden['next_cursor']}", headers=headers)
     assert back.status_code == 422 and "pseudonymise=true" in back.json()["detail"]
 
@@ -165,10 +179,9 @@ def test_pseudonymised_pages_cover_the_pseudonyms_and_their_cursors_hold_no_id(
     assert seen == sorted(by_pseudonym)  # pseudonym order, every member once
     assert all(set(r) == {"customer_id"} for page in found for r in page["data"])
     for page in found[:-1]:
-        cursor = page["next_cursor"]
-        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        assert key == f"pseudonym:{ids(page)[-1]}"
-        assert not any(i in key or i in page["next"] for i in everyone)
+        sealed = unbase64(page["next_cursor"])
+        assert ids(page)[-1].encode() not in sealed  # sealed: not even the pseudonym shows
+        assert not any(i.encode() in sealed or i in page["next"] for i in everyone)
     lines = exports_since(mart_path, before)
     for page, line in zip(found, lines, strict=True):  # the real members, by audit pseudonym
         real = [by_pseudonym[p] for p in ids(page)]
@@ -197,3 +210,91 @@ def test_the_csv_is_the_whole_audience_unless_a_page_is_asked_for(
     assert len(seen) == -(-len(everyone) // 10)
     paged = pd.concat(seen, ignore_index=True)
     pd.testing.assert_frame_equal(paged, everyone.sort_values("customer_id", ignore_index=True))
+
+
+def test_a_cursor_holds_no_customer_id_and_an_altered_one_is_refused(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    headers = bearer(tokens[Role.analyst])
+    first = client.get(f"{AUDIENCE}?limit=4", headers=headers).json()
+    sealed = unbase64(first["next_cursor"])
+    assert all(i.encode() not in sealed for i in ids(first))
+    for at in (0, 3, len(sealed) // 2, len(sealed) - 1):  # format, key tag, tag, payload
+        altered = bytearray(sealed)
+        altered[at] ^= 1
+        cursor = base64.urlsafe_b64encode(bytes(altered)).decode().rstrip("=")
+        response = client.get(f"{AUDIENCE}?limit=4&cursor={cursor}", headers=headers)
+        assert response.status_code == 422, at
+        assert "query cursor:" in response.json()["detail"]
+
+
+def test_a_cursor_pages_only_the_list_it_came_from(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    with connect(mart_path, create=False) as mart:
+        earlier, latest = store.as_of_dates(mart, "rfm")[-2:]
+    headers = bearer(tokens[Role.analyst])
+    cursor = client.get(f"{AUDIENCE}?limit=3", headers=headers).json()["next_cursor"]
+    old = client.get(f"{AUDIENCE}?limit=3&as_of={earlier}", headers=headers).json()
+    assert f"as_of={earlier}" in old["next"]
+    for query, reason in [
+        (f"/api/v1/audiences/rfm/Loyal?cursor={cursor}", "another segment than rfm/Loyal"),
+        (f"{AUDIENCE}?channel=sms&cursor={cursor}", "the audience for email, not sms"),
+        (f"{AUDIENCE}?cursor={old['next_cursor']}", f"as of {earlier}, not {latest}"),
+        (f"{AUDIENCE}?as_of={earlier}&cursor={cursor}", f"as of {latest}, not {earlier}"),
+    ]:
+        response = client.get(query, headers=headers)
+        assert response.status_code == 422, query
+        detail = response.json()["detail"]
+        assert "query cursor: this cursor pages another list" in detail and reason in detail
+
+
+def test_a_cursor_made_before_the_privacy_key_changed_is_refused(
+    client: TestClient, tokens: dict[Role, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = bearer(tokens[Role.analyst])
+    first = client.get(f"{AUDIENCE}?limit=3", headers=headers).json()
+    monkeypatch.setenv(ENV_KEY, "another-privacy-key-0123456789abcdefghijkl")
+    response = client.get(first["next"], headers=headers)
+    assert response.status_code == 422
+    assert "made under another privacy key" in response.json()["detail"]
+    assert client.get(f"{AUDIENCE}?limit=3", headers=headers).json()["data"] == first["data"]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("rfm", "a?b"),
+        ("seg#1", "x#y"),
+        ("back\\slash", "c\\d"),
+        ("with/slash", "e/f"),
+        ("50%", "%3F literally"),
+        ("spaced out", " lead and trail "),
+        ("ünïcödé", "日本語 🙂"),
+        ("plain", "Champions"),
+    ],
+)
+def test_the_next_path_names_the_same_segment_whatever_its_name_holds(
+    names: tuple[str, str],
+) -> None:
+    segmentation, segment = names
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "root_path": "",
+        "path": f"/api/v1/audiences/{segmentation}/{segment}",
+        "path_params": {"segmentation": segmentation, "segment": segment},
+        "query_string": b"limit=5&as_of=2025-10-15&channel=EMAIL",
+        "headers": [(b"host", b"testserver")],
+    }
+    found = next_path(Request(scope), "CURSOR", dt.date(2025, 10, 1))
+    path, _, query = found.partition("?")
+    assert path.startswith("/api/v1/audiences/") and "?" not in path and "#" not in path
+    parts = path.removeprefix("/api/v1/audiences/").split("/")
+    assert [unquote(part) for part in parts] == [segmentation, segment]  # decoded once
+    assert sorted(parse_qsl(query)) == [
+        ("as_of", "2025-10-01"),  # the day read, not the one asked
+        ("channel", "EMAIL"),
+        ("cursor", "CURSOR"),
+        ("limit", "5"),
+    ]

@@ -3,8 +3,10 @@
 each answer recorded as an export in the audit trail.
 
 The JSON form comes in pages of ``limit`` members in id order (pseudonym order when
-pseudonymised), read by the engine; ``next_cursor`` (and the ``next`` link) resumes after
-the page's last member. The CSV form is the whole audience, a download, unless ``limit`` or
+pseudonymised); ``next_cursor`` (and the ``next`` link, which also pins ``as_of`` to the day
+read) resumes after the page's last member. A cursor is sealed and bound to the list it
+pages (:mod:`segmint.api.cursors`); the audience's members are read and ordered once and
+kept by the dashboard until the mart changes, so later pages are slices of them. The CSV form is the whole audience, a download, unless ``limit`` or
 ``cursor`` asks for a page of it."""
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from fastapi.responses import Response
 
 from segmint.api.audit import record_download
 from segmint.api.auth import Role
-from segmint.api.cursors import CURSOR_PATTERN, MAX_CURSOR, decode_cursor, encode_cursor
+from segmint.api.cursors import (
+    CURSOR_PATTERN,
+    MAX_CURSOR,
+    PageOf,
+    decode_cursor,
+    encode_cursor,
+)
 from segmint.api.deps import Analyst, DashboardDep, MartDep
 from segmint.api.downloads import attachment
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
@@ -166,14 +174,15 @@ def export_audience(
 
     JSON comes in pages of ``limit`` members in id (pseudonym) order: ``count`` is the whole
     audience's, ``page_count`` the page's; ``next_cursor`` and ``next`` are null on the last
-    page. CSV is the whole audience unless ``limit`` or ``cursor`` asks for a page.
+    page. ``next`` carries ``as_of`` = the day read; a cursor pages only the list it came
+    from (same segment, day, stored version, channel and ``pseudonymise``; else a 422).
+    CSV is the whole audience unless ``limit`` or ``cursor`` asks for a page.
 
     ``as_of`` is any date: the segmentation's latest results on or before it are read (as
     ``segmint campaign create --as-of`` does); the date used is ``as_of`` of the answer
     (``X-Segments-As-Of`` of a CSV, ``segments_as_of`` in the audit entry).
 
     Text cells of the CSV that a spreadsheet would read as a formula start with ``'``."""
-    after = decode_cursor(cursor, pseudonymise) if cursor is not None else None
     asked = parse_query_date(as_of, "as_of") if as_of else None
     day = dashboard.latest_on_or_before(mart, dashboard.check(mart, segmentation), asked)
     dashboard.check_segment(mart, segmentation, segment, day)
@@ -187,15 +196,18 @@ def export_audience(
         whole = found.as_page()
         _record(request, whole, (format, include_pii, None), (asked, day, wanted))
         return _csv(whole, name, day, None)
-    where = AudienceQuery(segmentation, segment, day, wanted)
+    version = dashboard.version(mart, segmentation, day)
+    of = PageOf(segmentation, segment, day, version, wanted, pseudonymise)
+    after = decode_cursor(cursor, of) if cursor is not None else None
+    where = AudienceQuery(segmentation, segment, day, wanted, version)
     size = limit or DEFAULT_PAGE
     page = dashboard.audience_page(
         mart, where, limit=size, after=after, include_pii=include_pii, pseudonymise=pseudonymise
     )
     _record(request, page, (format, include_pii, size), (asked, day, wanted))
-    nxt = encode_cursor(page.after, pseudonymise) if page.after is not None else None
+    nxt = encode_cursor(page.after, of) if page.after is not None else None
     if format == ExportFormat.csv:
-        return _csv(page, name, day, nxt and _next_path(request, nxt))
+        return _csv(page, name, day, None if nxt is None else (nxt, next_path(request, nxt, day)))
     return _json(request, page, where, (asked, size, nxt))
 
 
@@ -217,7 +229,7 @@ def _json(
         page_count=len(page.frame),
         limit=limit,
         next_cursor=cursor,
-        next=None if cursor is None else _next_path(request, cursor),
+        next=None if cursor is None else next_path(request, cursor, where.day),
         excluded_without_consent=page.excluded_without_consent,
         excluded_suppressed=page.excluded_suppressed,
         pseudonymised=page.pseudonymised,
@@ -225,10 +237,18 @@ def _json(
     )
 
 
-def _next_path(request: Request, cursor: str) -> str:
-    """The path and query of the next page: this request's, with ``cursor`` in place."""
-    query = request.url.include_query_params(cursor=cursor).query
-    return f"{quote(request.url.path, safe='/')}?{query}"
+def next_path(request: Request, cursor: str, day: dt.date) -> str:
+    """The path and query of the next page: this request's, with ``cursor`` in place and
+    ``as_of`` the day read, so that every page reads the segments of the first.
+
+    The path is built from the decoded path parameters, each percent-encoded once (a name
+    holding ``?``, ``#``, ``%``, ``/``, a space or any other character comes back as itself);
+    ``request.url.path`` is already partly encoded and would be encoded twice."""
+    names = request.path_params["segmentation"], request.path_params["segment"]
+    base = request.scope["path"].removesuffix(f"/{names[0]}/{names[1]}")
+    query = request.url.include_query_params(cursor=cursor, as_of=day.isoformat()).query
+    quoted = "/".join(quote(part, safe="") for part in names)
+    return f"{quote(base, safe='/')}/{quoted}?{query}"
 
 
 def _record(
@@ -240,7 +260,7 @@ def _record(
     """Journal the members handed out: a registered export with exactly the page's members
     (the whole audience for a CSV without ``limit`` or ``cursor``), the date asked for
     (``as_of``, None when none was) and the date of the segments it holds. The cursor is
-    left out of the recorded path (it holds a customer id); ``first_page`` says whether
+    left out of the recorded path (it holds a customer id, sealed); ``first_page`` says whether
     one was given."""
     format, include_pii, limit = asked_for
     asked, day, channel = dates
@@ -267,7 +287,9 @@ def _record(
     )
 
 
-def _csv(page: AudiencePage, name: str, day: dt.date, next_path: str | None) -> Response:
+def _csv(
+    page: AudiencePage, name: str, day: dt.date, following: tuple[str, str] | None
+) -> Response:
     """The audience (or a page of it) as a CSV download, with the segments' date, who was
     left out, the whole audience's count and, for a page with more to come, the next one in
     headers."""
@@ -278,7 +300,7 @@ def _csv(page: AudiencePage, name: str, day: dt.date, next_path: str | None) -> 
         "X-Excluded-Suppressed": str(page.excluded_suppressed),
         "X-Total-Count": str(page.total),
     }
-    if next_path is not None and page.after is not None:
-        headers["X-Next-Cursor"] = encode_cursor(page.after, page.pseudonymised)
-        headers["Link"] = f'<{next_path}>; rel="next"'
+    if following is not None:
+        headers["X-Next-Cursor"], path = following
+        headers["Link"] = f'<{path}>; rel="next"'
     return Response(csv_safety.to_csv(page.frame), media_type="text/csv", headers=headers)
