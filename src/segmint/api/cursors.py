@@ -8,20 +8,19 @@ page starts right after the last member handed out; bound to the list, a cursor 
 segment, day, stored version, channel or kind is refused (a 422 that says which differs)
 instead of silently paging another audience.
 
-The cursor is sealed with keys derived from the server's privacy key
-(:meth:`segmint.mart.privacy.PrivacyKey.derive`), using the standard library only:
+The cursor is sealed with AES-SIV (RFC 5297, the ``cryptography`` package's ``AESSIV``)
+under a key derived from the server's privacy key
+(:meth:`segmint.mart.privacy.PrivacyKey.derive`):
 
-- *encrypted*, so that a URL in a proxy's log does not show the id it holds: HMAC-SHA256 in
-  counter mode is the key stream (HMAC is a pseudorandom function), XOR-ed with the payload;
-- *authenticated*, so that an altered or forged cursor is refused: the counter mode's
-  initial value is itself HMAC-SHA256 of the payload under another derived key (a synthetic
-  IV, the construction of SIV, RFC 5297, with HMAC as the PRF), checked after decryption;
+- *encrypted*, so that a URL in a proxy's log does not show the id it holds;
+- *authenticated*, so that an altered or forged cursor is refused (the synthetic IV is the
+  tag, checked on decryption); deterministic, as SIV is without a nonce, which a cursor
+  wants: the same page of the same list gives the same cursor;
 - *tied to the key*: a short tag of the key leads the cursor, so that a cursor made before
   the privacy key changed is refused with a message saying so (start again from page one).
 
-A cursor is deterministic (the same page of the same list gives the same cursor) and says
-nothing but its length; anyone with the privacy key could read the id in it, so it is still
-personal data (see docs/privacy.md).
+A cursor says nothing but its length; anyone with the privacy key could read the id in it,
+so it is still personal data (see docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -34,6 +33,8 @@ import json
 from dataclasses import dataclass
 from typing import NoReturn
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from fastapi.exceptions import RequestValidationError
 
 from segmint.api.params import has_control
@@ -50,7 +51,7 @@ FORMAT = b"\x01"
 KEY_TAG = 4
 """Bytes of the privacy key's tag in a cursor."""
 SIV = 16
-"""Bytes of the synthetic IV (the authentication tag)."""
+"""Bytes of AES-SIV's synthetic IV (the authentication tag) before the ciphertext."""
 HEADER = len(FORMAT) + KEY_TAG + SIV
 
 NOT_OURS = (
@@ -93,8 +94,7 @@ def encode_cursor(after: str, of: PageOf, key: PrivacyKey | str | None = None) -
         separators=(",", ":"),
     ).encode()
     payload = (b"p" if of.pseudonymise else b"i") + payload
-    siv = _siv(resolved, payload)
-    sealed = FORMAT + _key_tag(resolved) + siv + _xor(payload, _stream(resolved, siv, len(payload)))
+    sealed = FORMAT + _key_tag(resolved) + _cipher(resolved).encrypt(payload, None)
     return base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
 
 
@@ -120,9 +120,9 @@ def decode_cursor(
             "this cursor was made under another privacy key (the server's key changed since "
             "the page that gave it): start again from the first page, without cursor",
         )
-    siv = sealed[1 + KEY_TAG : HEADER]
-    payload = _xor(sealed[HEADER:], _stream(resolved, siv, len(sealed) - HEADER))
-    if not hmac.compare_digest(siv, _siv(resolved, payload)):
+    try:
+        payload = _cipher(resolved).decrypt(sealed[1 + KEY_TAG :], None)
+    except InvalidTag:
         _refuse(name, cursor, NOT_OURS)
     unpacked = _unpack(payload)
     if unpacked is None or has_control(unpacked[0]):  # sealed here: only with a leaked key
@@ -196,22 +196,9 @@ def _key_tag(key: PrivacyKey) -> bytes:
     return bytes.fromhex(key.digest("cursor/key-tag", "segmint"))[:KEY_TAG]
 
 
-def _siv(key: PrivacyKey, payload: bytes) -> bytes:
-    """The synthetic IV of ``payload``: its HMAC, which authenticates it."""
-    return hmac.digest(key.derive("cursor/siv"), payload, "sha256")[:SIV]
-
-
-def _stream(key: PrivacyKey, siv: bytes, size: int) -> bytes:
-    """``size`` bytes of key stream: HMAC-SHA256 of the IV and a counter, block after block."""
-    derived = key.derive("cursor/stream")
-    blocks = (
-        hmac.digest(derived, siv + n.to_bytes(4, "big"), "sha256") for n in range(-(-size // 32))
-    )
-    return b"".join(blocks)[:size]
-
-
-def _xor(data: bytes, stream: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+def _cipher(key: PrivacyKey) -> AESSIV:
+    """AES-256-SIV under two keys derived for cursors (its key is 512 bits)."""
+    return AESSIV(key.derive("cursor/siv-mac") + key.derive("cursor/siv-enc"))
 
 
 def _refuse(name: str, cursor: str, message: str) -> NoReturn:
