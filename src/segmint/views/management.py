@@ -356,7 +356,9 @@ def channel_view(report: ChannelSales, kind: str | None = None) -> SalesView:
     (:func:`_labelled`); the report keeps the stored names."""
     figures = [
         plots.stacked_by(report.periods, "channel", "revenue", "Revenue by channel", "Revenue"),
-        plots.lines_by(report.periods, "channel", "aov", "Average order value", "AOV"),
+        plots.lines_by(
+            report.periods, "channel", "average_order_value", "Average order value", "AOV"
+        ),
     ]
     mix = None if report.mix is None else _labelled(report.mix, kind)
     if mix is not None and len(mix):
@@ -380,9 +382,10 @@ def segment_view(report: SegmentSales, kind: str | None = None) -> SalesView:
             "Share", ".0%",
         ),
     ]  # fmt: skip
-    if report.margin_known:
+    if report.costs_known:
         figures.insert(
-            1, plots.stacked_by(periods, "segment", "margin", "Margin by segment", "Margin")
+            1,
+            plots.stacked_by(periods, "segment", "gross_margin", "Margin by segment", "Margin"),
         )
     tables = {"totals": _records(_labelled(report.totals, kind)), "periods": _records(periods)}
     return SalesView(report, figures, tables)
