@@ -66,7 +66,7 @@ class CampaignResultsOut(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    campaign: str
+    campaign_id: str = Field(description="The campaign's identifier (`campaigns.campaign_id`).")
     currency: str | None = Field(default=None, description=CURRENCY)
     groups: dict[str, int]
     srm_p: float | None
