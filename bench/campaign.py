@@ -218,7 +218,7 @@ def run_commands(template: Path, folder: Path) -> dict[str, float | int]:
     startup_create_s, startup_create_mb, _ = run_process(startup_args("create"))
     startup_results_s, _, _ = run_process(startup_args("results"))
     groups = json.loads(measured)["groups"]
-    assert json.loads(created)["campaign"] == DESIGN.name
+    assert json.loads(created)["campaign_id"] == DESIGN.name
     return {
         "members": int(groups["target"]) + int(groups["control"]),
         "create_s": create_s,

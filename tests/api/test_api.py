@@ -179,7 +179,7 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
         assert mine["next_segment"] == row["next_segment"]
     assert api["messages"] == []
     cards = {s["segment"]: s["persona"] for s in api["segments"]}
-    assert all(card and card["name"] and card["suggested actions"] for card in cards.values())
+    assert all(card and card["name"] and card["suggested_actions"] for card in cards.values())
     assert cards["Champions"]["size"].startswith(f"{ours['Champions']['members']:,} members")
 
 

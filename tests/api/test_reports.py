@@ -142,7 +142,14 @@ def test_csv_downloads(client: TestClient, tokens: dict[Role, str]) -> None:
     assert list(pd.read_csv(io.StringIO(tracking.text)).columns) == list(TRACKING_COLUMNS)
     channels = client.get("/api/v1/sales/channels?format=csv", headers=headers)
     frame = pd.read_csv(io.StringIO(channels.text))
-    assert list(frame.columns) == ["period", "channel", "revenue", "orders", "customers", "aov"]
+    assert list(frame.columns) == [
+        "period",
+        "channel",
+        "revenue",
+        "orders",
+        "customers",
+        "average_order_value",
+    ]
     segments = client.get("/api/v1/sales/segments?format=csv&period=week", headers=headers)
     assert "revenue_growth" in pd.read_csv(io.StringIO(segments.text)).columns
 

@@ -116,7 +116,7 @@ def test_results_runs_without_pandas(shop: Segmint) -> None:
     assert json.loads(created.stdout)["groups"]["control"] > 0
     measured, loaded = loaded_by("campaign", "results", "arrow", "--format", "json", *mart)
     assert measured.returncode == 0, measured.stderr
-    assert json.loads(measured.stdout)["campaign"] == "arrow" and "pandas" not in loaded
+    assert json.loads(measured.stdout)["campaign_id"] == "arrow" and "pandas" not in loaded
 
 
 def test_export_writes_the_send_list_and_its_manifest(shop: Segmint, tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_results_json_is_the_workflow_s(shop: Segmint, rounded: Callable[..., An
         expected = {**campaigns.results(mart, "K003").as_dict(), "currency": None}  # none set
     # equal up to the last digits of the engine's parallel sums
     assert rounded(payload) == rounded(json.loads(json.dumps(expected)))
-    assert set(payload) >= {"campaign", "groups", "srm_p", "lift", "segments", "roi"}
+    assert set(payload) >= {"campaign_id", "groups", "srm_p", "lift", "segments", "roi"}
     assert set(payload["lift"]["revenue_per_member"]) >= {"abs", "rel", "ci95", "cuped_ci95"}
     human = shop(
         "campaign", "results", "K003", "--segmentation", "latent", "--min-segment-size", "20"

@@ -43,12 +43,24 @@ def test_sales_tables_name_the_shops_currency_over_amounts_not_counts(
     assert segmint_cli("ingest", "transactions", path).exit_code == 0
     plain = segmint_cli("sales", "channels")
     assert plain.exit_code == 0, plain.output
-    assert ["channel", "revenue", "orders", "customers", "aov", "revenue_share"] in _rows(
-        plain.stdout
-    )
+    assert [
+        "channel",
+        "revenue",
+        "orders",
+        "customers",
+        "average_order_value",
+        "revenue_share",
+    ] in _rows(plain.stdout)
     assert segmint_cli("currency", "EUR").exit_code == 0
     euros = _rows(segmint_cli("sales", "channels").stdout)
-    heads = ["channel", "revenue (EUR)", "orders", "customers", "aov (EUR)", "revenue_share"]
+    heads = [
+        "channel",
+        "revenue (EUR)",
+        "orders",
+        "customers",
+        "average_order_value (EUR)",
+        "revenue_share",
+    ]
     assert heads in euros and ["store", "1,200.00", "1", "1", "1,200.00", "0.97"] in euros
     assert segmint_cli("currency", "JPY").exit_code == 0
     yen = _rows(segmint_cli("sales", "channels").stdout)

@@ -33,9 +33,10 @@ def test_revenue_orders_customers_and_aov_per_month(mart: Mart) -> None:
         (dt.date(2024, 6, 1), "app"),
     }
     jan = rows[(dt.date(2024, 1, 1), "web")]
-    assert (jan["revenue"], jan["orders"], jan["customers"], jan["aov"]) == (45.0, 1, 1, 45.0)
+    figures = ("revenue", "orders", "customers", "average_order_value")
+    assert tuple(jan[name] for name in figures) == (45.0, 1, 1, 45.0)
     feb = rows[(dt.date(2024, 2, 1), "web")]
-    assert (feb["revenue"], feb["orders"], feb["customers"], feb["aov"]) == (0.0, 2, 1, 0.0)
+    assert tuple(feb[name] for name in figures) == (0.0, 2, 1, 0.0)
     assert rows[(dt.date(2024, 6, 1), "app")]["revenue"] == 90.0
     assert report.range.last_complete and report.notes == ()
 
@@ -47,7 +48,7 @@ def test_channel_totals_with_their_share_largest_first(mart: Mart) -> None:
     assert channels["orders"].tolist() == [1, 3, 1]
     assert channels["customers"].tolist() == [1, 2, 1]
     assert channels["revenue_share"].tolist() == pytest.approx([90 / 155, 45 / 155, 20 / 155])
-    assert channels["aov"].tolist() == pytest.approx([90.0, 15.0, 20.0])
+    assert channels["average_order_value"].tolist() == pytest.approx([90.0, 15.0, 20.0])
 
 
 def test_weeks(mart: Mart) -> None:
@@ -90,7 +91,7 @@ def test_json_shape(mart: Mart) -> None:
         "revenue": 45.0,
         "orders": 1,
         "customers": 1,
-        "aov": 45.0,
+        "average_order_value": 45.0,
     }
     assert payload["segments"]["segmentation"] == "tiers"
 

@@ -42,9 +42,14 @@ def test_revenue_margin_share_and_growth_per_month(sales_mart: Mart) -> None:
     report = segment_sales(sales_mart, "tiers", START, END, "month")
     rows = _rows(report.periods, ["period", "segment"])
     jan, feb = rows[(dt.date(2024, 1, 1), "Gold")], rows[(dt.date(2024, 2, 1), "Gold")]
-    assert (jan["revenue"], jan["margin"], jan["orders"], jan["customers"]) == (45.0, 27.0, 1, 1)
+    assert (jan["revenue"], jan["gross_margin"], jan["orders"], jan["customers"]) == (
+        45.0,
+        27.0,
+        1,
+        1,
+    )
     assert np.isnan(jan["revenue_growth"])  # nothing in December
-    assert feb["revenue"] == 20.0 and feb["margin"] == 12.0
+    assert feb["revenue"] == 20.0 and feb["gross_margin"] == 12.0
     assert feb["revenue_growth"] == pytest.approx(20 / 45 - 1)
     assert feb["margin_growth"] == pytest.approx(12 / 27 - 1)
     assert feb["revenue_share"] == 1.0  # Silver's February nets to 0
@@ -68,16 +73,16 @@ def test_totals_and_the_partial_margin_note(sales_mart: Mart) -> None:
     totals = _rows(report.totals, ["segment"])
     assert report.totals["segment"].tolist() == ["Gold", "Silver"]
     gold, silver = totals[("Gold",)], totals[("Silver",)]
-    assert (gold["revenue"], gold["margin"], gold["orders"], gold["customers"]) == (
+    assert (gold["revenue"], gold["gross_margin"], gold["orders"], gold["customers"]) == (
         155.0,
         99.0,
         3,
         2,
     )
-    assert (silver["revenue"], silver["margin"], silver["orders"]) == (20.0, 0.0, 3)
+    assert (silver["revenue"], silver["gross_margin"], silver["orders"]) == (20.0, 0.0, 3)
     assert gold["revenue_share"] == pytest.approx(155 / 175)
     assert gold["margin_share"] == 1.0
-    assert report.margin_known
+    assert report.costs_known
     assert report.notes == ("Margin covers the 89% of revenue whose unit cost is known.",)
 
 
@@ -111,6 +116,6 @@ def test_without_costs_margin_is_unknown_not_zero() -> None:
         save(made, "solo", AS_OF, {"z": "All"})
         report = segment_sales(made, "solo")
         payload = report.as_dict()
-    assert not report.margin_known
-    assert payload["totals"][0]["margin"] is None
+    assert not report.costs_known
+    assert payload["totals"][0]["gross_margin"] is None
     assert "margin is unknown, not zero" in report.notes[0]

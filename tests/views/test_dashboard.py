@@ -215,7 +215,7 @@ def test_a_persona_says_each_play_once() -> None:
             Action("retain", "reach them by e-mail first", "they open e-mails"),
         ]
     )
-    text = _card_view(card)["suggested actions"]
+    text = _card_view(card)["suggested_actions"]
     assert text == (
         "Retain: loyalty perks; reach them by e-mail first. Upsell: bundles next to home."
     )

@@ -66,7 +66,7 @@ class CampaignResultsOut(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    campaign: str
+    campaign_id: str = Field(description="The campaign's identifier (`campaigns.campaign_id`).")
     currency: str | None = Field(default=None, description=CURRENCY)
     groups: dict[str, int]
     srm_p: float | None
@@ -86,7 +86,8 @@ class SalesRange(BaseModel):
 
 
 class ChannelSalesOut(BaseModel):
-    """Revenue, orders, customers and AOV by channel and period, with the segment mix."""
+    """Revenue, orders, customers and ``average_order_value`` by channel and period, with the
+    segment mix."""
 
     range: SalesRange
     currency: str | None = Field(default=None, description=CURRENCY)
@@ -98,12 +99,15 @@ class ChannelSalesOut(BaseModel):
 
 
 class SegmentSalesOut(BaseModel):
-    """Revenue and margin by segment and period, share of the portfolio and growth."""
+    """Revenue and ``gross_margin`` by segment and period, share of the portfolio and growth."""
 
     range: SalesRange
     currency: str | None = Field(default=None, description=CURRENCY)
     segments: Row
-    margin_known: bool
+    costs_known: bool = Field(
+        description="Whether some purchase line in the range has a known unit cost; when "
+        "false, `gross_margin`, `margin_share`, `margin_growth` and `margin_coverage` are null."
+    )
     periods: list[Row]
     totals: list[Row]
     notes: list[str]

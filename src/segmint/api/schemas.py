@@ -50,6 +50,49 @@ class SegmentationList(BaseModel):
     count: int
 
 
+class Persona(BaseModel):
+    """A segment's persona card in words, as the segment explorer shows it (``segmint persona``
+    prints the same card): each field is a sentence for a reader, amounts in the shop's
+    currency; the numbers themselves are the segment's fields."""
+
+    name: str = Field(
+        description="Named from the segment's most distinguishing features.",
+        examples=["Frequent multi-category buyers"],
+    )
+    size: str = Field(examples=["184 members (23.0% of the base)"])
+    value: str = Field(
+        description="Rung on the value ladder (high, mid, low) and revenue per member a year.",
+        examples=["high value · 799 revenue per member/year"],
+    )
+    buying: str = Field(
+        description="Mean orders, order value, days between orders (when most members have "
+        "two orders or more) and since the last order.",
+        examples=["19.1 orders, 78 per order, every 51 days, last 19 days ago"],
+    )
+    churn_risk: str = Field(
+        description="Risk judged by the segment's own rhythm, with the reason.",
+        examples=["low (last order 0.4× the usual gap of 51 days)"],
+    )
+    traits: str = Field(examples=["Frequent; Multi-category"])
+    categories: str = Field(
+        description="Top categories by the year's revenue.", examples=["home (17%), kitchen (12%)"]
+    )
+    channels: str = Field(
+        description="Top channels by the year's orders.", examples=["web (40%), store (34%)"]
+    )
+    people: str = Field(
+        description="Most common age band, gender, region and customer attributes.",
+        examples=["Age band 65+, Gender female, Region North Rhine-Westphalia"],
+    )
+    suggested_actions: str = Field(
+        description="The playbook's plays, each once with what to do.",
+        examples=["Retain: loyalty perks, early access and recognition."],
+    )
+    note: str | None = Field(
+        default=None, description="`too small to act on` when the segment is; else null."
+    )
+
+
 class SegmentMoney(BaseModel):
     """One segment: size, money over the year to ``as_of``, behaviour and the value ladder."""
 
@@ -86,7 +129,7 @@ class SegmentMoney(BaseModel):
     grow_revenue: float | None = Field(description="Revenue a year from 1% more members.")
     grow_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
     too_small: bool
-    persona: Row | None = Field(
+    persona: Persona | None = Field(
         None, description="Persona card, from the profile of the same date as the numbers."
     )
 

@@ -47,7 +47,7 @@ def _options(
     )
 
 
-MONEY_COLUMNS = frozenset({"revenue", "margin", "costed_revenue", "aov"})
+MONEY_COLUMNS = frozenset({"revenue", "gross_margin", "costed_revenue", "average_order_value"})
 """Columns of the sales reports whose cells are amounts: their headings name the shop's
 currency, their cells have its decimals; counts, shares and growth stay plain numbers."""
 

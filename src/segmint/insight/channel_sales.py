@@ -2,8 +2,8 @@
 
 For each week or month of the range (:mod:`segmint.insight.sales_periods`) and each sales
 channel (``orders.channel``: web, app, store, phone…, lower-cased), the purchases'
-``revenue`` (net line value), ``orders``, distinct ``customers`` and ``aov`` (average order
-value, revenue / orders). The totals over the range come with each channel's share of
+``revenue`` (net line value), ``orders``, distinct ``customers`` and
+``average_order_value`` (revenue / orders, the name the profile uses). The totals over the range come with each channel's share of
 revenue, and, for a chosen segmentation, the **segment mix** of each channel: its revenue,
 orders and customers per segment and the segment's share of the channel's revenue.
 
@@ -46,7 +46,7 @@ class ChannelSales:
     Attributes:
         range: the days and periods covered.
         periods: one row per period and channel: ``period`` (first day), ``channel``,
-            ``revenue``, ``orders``, ``customers``, ``aov``.
+            ``revenue``, ``orders``, ``customers``, ``average_order_value``.
         channels: one row per channel over the range, with ``revenue_share``, largest first.
         mix: one row per channel and segment (``revenue``, ``orders``, ``customers``,
             ``revenue_share`` of the channel), when a segmentation was chosen.
@@ -94,7 +94,7 @@ def _finish(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)
     for column in ("orders", "customers"):
         frame[column] = frame[column].astype("int64")
-    frame["aov"] = frame["revenue"] / frame["orders"].replace(0, np.nan)
+    frame["average_order_value"] = frame["revenue"] / frame["orders"].replace(0, np.nan)
     return frame
 
 

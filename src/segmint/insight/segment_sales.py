@@ -4,10 +4,11 @@ For each period of the range (:mod:`segmint.insight.sales_periods`) and each seg
 stored segmentation:
 
 - ``revenue`` (net line value of the purchases), ``orders``, distinct ``customers``;
-- ``margin``: revenue minus cost over the lines whose unit cost is known (the line's own,
-  else the product's, as in :mod:`segmint.insight.money`), with ``margin_coverage``, the
-  share of revenue whose cost is known. Without any cost in the mart, margin is unknown
-  (null) and the notes say so: it is never guessed;
+- ``gross_margin``: revenue minus cost over the lines whose unit cost is known (the line's
+  own, else the product's, as in :mod:`segmint.insight.money`, which gives it the same
+  name), with ``margin_coverage``, the share of revenue whose cost is known. Without any
+  cost in the mart (``costs_known`` false), margin is unknown (null) and the notes say so:
+  it is never guessed;
 - ``revenue_share`` and ``margin_share``: the segment's part of the portfolio (all
   segments) in that period;
 - ``revenue_growth`` and ``margin_growth``: change against the segment's previous period
@@ -44,6 +45,10 @@ from segmint.mart import Mart
 FULL_COVERAGE = 0.99
 """Below this share of revenue with a known cost, the notes warn that margin is partial."""
 
+MEASURES = (("revenue", "revenue"), ("gross_margin", "margin"))
+"""Each measure with a share and growth, and the prefix of those (``margin_share``,
+``margin_growth``, as ``margin_per_member`` and ``margin_coverage`` in the profile)."""
+
 
 @dataclass(frozen=True)
 class SegmentSales:
@@ -54,7 +59,7 @@ class SegmentSales:
         segments: the stored segments used.
         periods: one row per period and segment (see the module docstring).
         totals: one row per segment over the range, largest revenue first.
-        margin_known: some purchase line in the range has a known cost.
+        costs_known: some purchase line in the range has a known cost.
         notes: what the data could not tell.
     """
 
@@ -62,7 +67,7 @@ class SegmentSales:
     segments: SegmentsUsed
     periods: pd.DataFrame
     totals: pd.DataFrame
-    margin_known: bool
+    costs_known: bool
     notes: tuple[str, ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,7 +75,7 @@ class SegmentSales:
         return {
             "range": self.range.as_dict(),
             "segments": self.segments.as_dict(),
-            "margin_known": self.margin_known,
+            "costs_known": self.costs_known,
             "periods": records(self.periods),
             "totals": records(self.totals),
             "notes": list(self.notes),
@@ -80,22 +85,22 @@ class SegmentSales:
 def _sums(table: ir.Table) -> dict[str, ir.Value]:
     return {
         "revenue": table.net.sum(),
-        "margin": table.margin.sum(),
+        "gross_margin": table.margin.sum(),
         "costed_revenue": table.costed_net.sum(),
         "orders": table.count(),
         "customers": table.customer_id.nunique(),
     }
 
 
-def _money(frame: pd.DataFrame, keys: list[str], margin_known: bool) -> pd.DataFrame:
+def _money(frame: pd.DataFrame, keys: list[str], costs_known: bool) -> pd.DataFrame:
     frame = frame.sort_values(keys).reset_index(drop=True)
-    for column in ("revenue", "margin", "costed_revenue"):
+    for column in ("revenue", "gross_margin", "costed_revenue"):
         frame[column] = frame[column].astype(float).fillna(0.0)
     for column in ("orders", "customers"):
         frame[column] = frame[column].astype("int64")
     frame["margin_coverage"] = frame["costed_revenue"] / frame["revenue"].replace(0.0, np.nan)
-    if not margin_known:
-        frame["margin"] = np.nan
+    if not costs_known:
+        frame["gross_margin"] = np.nan
         frame["margin_coverage"] = np.nan
     return frame
 
@@ -144,19 +149,19 @@ def segment_sales(
         segments=used,
         periods=periods.reset_index(drop=True),
         totals=totals.reset_index(drop=True),
-        margin_known=costed != 0.0,
+        costs_known=costed != 0.0,
         notes=tuple(notes),
     )
 
 
 def _shares(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    for measure in ("revenue", "margin"):
+    for measure, name in MEASURES:
         whole = frame.groupby(keys)[measure].transform("sum") if keys else frame[measure].sum()
         if isinstance(whole, pd.Series):
             whole = whole.replace(0.0, np.nan)
         elif not whole:
             whole = np.nan
-        frame[f"{measure}_share"] = frame[measure] / whole
+        frame[f"{name}_share"] = frame[measure] / whole
     return frame
 
 
@@ -169,19 +174,19 @@ def _with_growth(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
     frame = _shares(frame, ["period"])
     frame["period"] = pd.to_datetime(frame["period"]).dt.date
     frame = frame.sort_values(["segment", "period"]).reset_index(drop=True)
-    previous = frame.groupby("segment")[["period", "revenue", "margin"]].shift(1)
+    previous = frame.groupby("segment")[["period", "revenue", "gross_margin"]].shift(1)
     expected = frame["period"].map(lambda day: previous_period(day, period))
     adjacent = previous["period"].eq(expected)
-    for measure in ("revenue", "margin"):
+    for measure, name in MEASURES:
         before = previous[measure].where(adjacent).replace(0.0, np.nan)
-        frame[f"{measure}_growth"] = frame[measure] / before - 1.0
+        frame[f"{name}_growth"] = frame[measure] / before - 1.0
     return frame.sort_values(["period", "segment"]).reset_index(drop=True)
 
 
-def _notes(totals: pd.DataFrame, margin_known: bool) -> list[str]:
+def _notes(totals: pd.DataFrame, costs_known: bool) -> list[str]:
     if totals.empty:
         return ["No purchases in the range."]
-    if not margin_known:
+    if not costs_known:
         return [
             "No unit costs for the purchases in the range (order_lines.unit_cost or "
             "products.unit_cost): margin is unknown, not zero."

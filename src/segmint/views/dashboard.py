@@ -443,20 +443,21 @@ class Dashboard:
 
 
 def _card_view(card: PersonaCard, currency: str | None = None) -> dict[str, Any]:
-    """A persona card as label → text, in the order a reader wants it; its amounts (revenue
-    per member, order value) in the shop's ``currency``."""
+    """A persona card as field → text, in the order a reader wants it; its amounts (revenue
+    per member, order value) in the shop's ``currency``. The fields are snake_case, the
+    API's ``Persona``; the pages label each by its name with spaces ("churn risk")."""
     revenue = money_text(card.revenue_per_member, currency)
     view: dict[str, Any] = {
         "name": card.name,
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
         "value": f"{card.value} value · {revenue} revenue per member/year",
         "buying": _buying(card, currency),
-        "churn risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
+        "churn_risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
         "traits": "; ".join(card.traits),
         "categories": ", ".join(f"{c} ({share:.0%})" for c, share in card.categories),
         "channels": ", ".join(f"{c} ({share:.0%})" for c, share in card.channels),
         "people": ", ".join(sketch_phrases(card.demographics)),
-        "suggested actions": _actions(card),
+        "suggested_actions": _actions(card),
     }
     if card.too_small:
         view["note"] = "too small to act on"

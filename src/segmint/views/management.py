@@ -362,7 +362,14 @@ def channel_view(
     periods = report.periods
     figures = [
         plots.stacked_by(periods, "channel", "revenue", "Revenue by channel", "Revenue", currency),
-        plots.lines_by(periods, "channel", "aov", "Average order value", "AOV", currency=currency),
+        plots.lines_by(
+            periods,
+            "channel",
+            "average_order_value",
+            "Average order value",
+            "AOV",
+            currency=currency,
+        ),
     ]
     mix = None if report.mix is None else _labelled(report.mix, kind)
     if mix is not None and len(mix):
@@ -389,10 +396,12 @@ def segment_view(
             "Share", ".0%",
         ),
     ]  # fmt: skip
-    if report.margin_known:
+    if report.costs_known:
         figures.insert(
             1,
-            plots.stacked_by(periods, "segment", "margin", "Margin by segment", "Margin", currency),
+            plots.stacked_by(
+                periods, "segment", "gross_margin", "Margin by segment", "Margin", currency
+            ),
         )
     tables = {"totals": _records(_labelled(report.totals, kind)), "periods": _records(periods)}
     return SalesView(report, figures, tables)

@@ -78,7 +78,7 @@ def test_csv_and_manifest(consenting_tiny: Mart, tmp_path: Path) -> None:
     assert written["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert written["counts"]["n_exported"] == 1 and written["counts"]["n_suppressed"] == 1
     assert written["consent_as_of"] == "2024-03-25T09:00:00"
-    assert (written["file"], written["format"], written["campaign"]) == ("k1.csv", "csv", "k1")
+    assert (written["file"], written["format"], written["campaign_id"]) == ("k1.csv", "csv", "k1")
     assert out.stat().st_mode & 0o777 == 0o600  # personal data: the owner's only
 
 

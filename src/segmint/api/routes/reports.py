@@ -132,13 +132,13 @@ RandomState = Annotated[
 
 
 @router.get(
-    "/campaigns/{campaign}/results",
+    "/campaigns/{campaign_id}/results",
     response_model=CampaignResultsOut,
     responses=CSV_RESPONSE,
     tags=["campaigns"],
 )
 def campaign_results(
-    campaign: Annotated[
+    campaign_id: Annotated[
         str, Path(description="Campaign id.", max_length=MAX_NAME, pattern=NO_CONTROL)
     ],
     mart: MartDep,
@@ -177,12 +177,12 @@ def campaign_results(
         planned_holdout=planned_holdout,
         random_state=random_state,
     )
-    results = management.measured(dashboard, mart, campaign, options)
+    results = management.measured(dashboard, mart, campaign_id, options)
     if start or end:
         management.check_started(results, start, end)
     if format == ReportFormat.csv:
         by = segmentation or attribute
-        return csv_download(management.segment_frame(results), f"{campaign}-by-{by}.csv")
+        return csv_download(management.segment_frame(results), f"{campaign_id}-by-{by}.csv")
     return {**results.as_dict(), "currency": currency}
 
 

@@ -132,7 +132,7 @@ class CreatedCampaign:
     def as_dict(self) -> dict[str, object]:
         """The result as a JSON-ready mapping."""
         return {
-            "campaign": self.campaign_id,
+            "campaign_id": self.campaign_id,
             "seed": self.seed,
             "holdout": self.holdout,
             "start": self.start.isoformat(),

@@ -3,7 +3,7 @@
 ``CampaignResults.as_dict()`` is what ``segmint campaign results NAME --format json``
 prints and what the API returns::
 
-    {"campaign": "mens-email",
+    {"campaign_id": "mens-email",
      "window": {"start": "2008-03-03", "end": "2008-03-16", "pre_start": "2007-03-04"},
      "groups": {"target": 21307, "control": 21306},
      "planned_holdout": 0.5, "srm_p": 0.996, "srm_mismatch": false,
@@ -170,7 +170,7 @@ class CampaignResults:
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the results (see the module docstring)."""
         return {
-            "campaign": self.campaign,
+            "campaign_id": self.campaign,
             "window": {
                 "start": self.start.isoformat(),
                 "end": (self.end - dt.timedelta(days=1)).isoformat(),

@@ -10,7 +10,7 @@ as in every export for contact (:func:`segmint.mart.privacy.eligible_for_export`
 :func:`write_send_list` writes the customer ids (CSV with formula-like cells escaped, or
 Parquet) and a manifest beside the file, ``<file>.manifest.json``::
 
-    {"campaign": "spring", "channel": "email", "exported_at": "2025-03-01T09:00:00",
+    {"campaign_id": "spring", "channel": "email", "exported_at": "2025-03-01T09:00:00",
      "file": "spring.csv", "format": "csv", "sha256": "…",
      "counts": {"n_target": 1200, "n_without_consent": 14, "n_suppressed": 2, "n_exported": 1184}}
 
@@ -161,7 +161,7 @@ def write_send_list(send: SendList, out: Path, *, fmt: str | None = None) -> Man
         else:
             send.rows.to_parquet(out)
     content = {
-        "campaign": send.campaign,
+        "campaign_id": send.campaign,
         "channel": send.channel,
         "exported_at": send.exported_at.isoformat(timespec="seconds"),
         "consent_as_of": send.exported_at.isoformat(timespec="seconds"),

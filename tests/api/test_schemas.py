@@ -1,0 +1,120 @@
+"""One name for one thing: the API's field names, from its OpenAPI document and its answers.
+
+The API, the CLI's JSON and the CSV exports share their names (the CLI's JSON equals the
+API's, see ``test_reports.py``), so two names for the same quantity in two answers would
+make a program written against one answer misread another. Each group below is a quantity
+that once had two names; only the first may appear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from segmint.api.auth import Role
+
+from .conftest import bearer
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "gross_margin": ("margin",),
+    "costs_known": ("margin_known",),
+    "average_order_value": ("aov",),
+    "campaign_id": ("campaign",),
+}
+"""The name of each quantity, and the names it must not be given anywhere in the API."""
+
+ANSWERS = (
+    "/api/v1/health",
+    "/api/v1/segmentations",
+    "/api/v1/segmentations/rfm",
+    "/api/v1/segmentations/rfm/migration",
+    "/api/v1/customers?limit=2",
+    "/api/v1/campaigns",
+    "/api/v1/campaigns/K003/results?segmentation=rfm&min_segment_size=5",
+    "/api/v1/sales/channels?segmentation=rfm",
+    "/api/v1/sales/segments?segmentation=rfm",
+)
+"""JSON answers whose keys are walked (rows the schema leaves open included)."""
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+
+def schema_names(node: object) -> Iterator[str]:
+    """Every property and parameter name anywhere in an OpenAPI document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                yield from value
+            if key == "parameters" and isinstance(value, list):
+                yield from (p["name"] for p in value if isinstance(p, dict) and "name" in p)
+            yield from schema_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from schema_names(item)
+
+
+def answer_keys(node: object) -> Iterator[str]:
+    """Every key of every object in a JSON answer."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from answer_keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from answer_keys(item)
+
+
+def synonyms_in(names: set[str]) -> dict[str, list[str]]:
+    """The groups of :data:`SYNONYMS` whose other names appear in ``names``."""
+    found = {name: sorted(set(others) & names) for name, others in SYNONYMS.items()}
+    return {name: others for name, others in found.items() if others}
+
+
+@pytest.fixture(scope="module")
+def openapi(client: TestClient) -> dict[str, Any]:
+    """The app's OpenAPI document."""
+    document: dict[str, Any] = client.get("/openapi.json").json()
+    return document
+
+
+def test_the_openapi_document_gives_each_quantity_one_name(openapi: dict[str, Any]) -> None:
+    names = set(schema_names(openapi))
+    assert {"gross_margin", "costs_known", "campaign_id"} <= names  # the walk finds them
+    assert synonyms_in(names) == {}
+
+
+def test_every_documented_field_is_snake_case(openapi: dict[str, Any]) -> None:
+    names = set(schema_names(openapi))
+    assert "churn_risk" in names and "suggested_actions" in names  # the persona card's
+    assert sorted(n for n in names if not SNAKE_CASE.fullmatch(n)) == []
+
+
+def test_the_answers_give_each_quantity_one_name(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    names: set[str] = set()
+    for url in ANSWERS:
+        response = client.get(url, headers=bearer(tokens[Role.admin]))
+        assert response.status_code == 200, (url, response.text)
+        names |= set(answer_keys(response.json()))
+    assert {"gross_margin", "average_order_value", "costs_known", "campaign_id"} <= names
+    assert synonyms_in(names) == {}
+
+
+def test_a_persona_card_is_an_object_of_snake_case_fields(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    detail = client.get("/api/v1/segmentations/rfm", headers=bearer(tokens[Role.viewer])).json()
+    cards = [s["persona"] for s in detail["segments"]]
+    assert cards and all(card is not None for card in cards)
+    assert all(SNAKE_CASE.fullmatch(key) for card in cards for key in card)
+    assert all(card["churn_risk"] and card["suggested_actions"] for card in cards)
+
+
+def test_the_synonym_check_sees_a_second_name() -> None:
+    names = {"gross_margin", "margin", "aov", "revenue"}
+    assert synonyms_in(names) == {"gross_margin": ["margin"], "average_order_value": ["aov"]}
