@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import err, out
@@ -63,7 +64,7 @@ def show_audit(report: AuditReport, format_: OutputFormat) -> None:
         out.print(f"chain intact: {checked.n_entries:,} entries; head {seq}:{digest}")
         err.print("note the head elsewhere and pass it back later with --anchor")
     for problem in checked.problems:
-        err.print(f"[bold red]broken:[/] {problem}", highlight=False)
+        err.print(Text.assemble(("broken:", "bold red"), f" {problem}"), highlight=False)
 
 
 def show_export(written: WrittenExport, rows: str = "rows") -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._output import err, out
 
@@ -49,15 +50,18 @@ def interval(ci: Any, digits: int = 4) -> str:
 
 def notes(notes: Any) -> None:
     for note in notes:
-        err.print(f"[yellow]note:[/] {note}", highlight=False)
+        err.print(Text.assemble(("note:", "yellow"), f" {note}"), highlight=False)
 
 
 def print_created(created: CreatedCampaign) -> None:
     """The campaign written: audience counts, groups per stratum, power."""
     c = created.counts
     out.print(
-        f"[bold]campaign {created.campaign_id}[/]: {created.start} to {created.end}, "
-        f"segments as of {created.segments_as_of}, seed {created.seed}",
+        Text.assemble(
+            (f"campaign {created.campaign_id}", "bold"),
+            f": {created.start} to {created.end}, "
+            f"segments as of {created.segments_as_of}, seed {created.seed}",
+        ),
         highlight=False,
     )
     out.print(
@@ -77,7 +81,7 @@ def print_created(created: CreatedCampaign) -> None:
         table.add_column(column, justify="left" if column == "stratum" else "right")
     for s in created.strata:
         table.add_row(s.stratum or "(none)", f"{s.n_target:,}", f"{s.n_control:,}")
-    table.add_row("[bold]total[/]", f"{created.n_target:,}", f"{created.n_control:,}")
+    table.add_row(Text("total", style="bold"), f"{created.n_target:,}", f"{created.n_control:,}")
     out.print(table)
     if created.power is not None:
         p = created.power
@@ -110,8 +114,11 @@ def print_power(result: PowerResult) -> None:
         out.print(f"{'relative to the baseline':>26}: {result.mde_relative:+.1%}", highlight=False)
     if result.underpowered:
         err.print(
-            "[yellow]note:[/] these groups cannot detect the lift asked for; "
-            f"{result.n_per_arm:,} members per arm at 50/50 would be needed",
+            Text.assemble(
+                ("note:", "yellow"),
+                " these groups cannot detect the lift asked for; "
+                f"{result.n_per_arm:,} members per arm at 50/50 would be needed",
+            ),
             highlight=False,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._campaign_output import interval, notes, number
 from segmint.cli._output import out
@@ -26,8 +27,11 @@ def print_results(results: CampaignResults, currency: str | None = None) -> None
     payload = results.as_dict()
     srm = "—" if payload["srm_p"] is None else f"{payload['srm_p']:.3g}"
     out.print(
-        f"[bold]{results.campaign}[/]: {results.start} to {payload['window']['end']}; "
-        f"target {results.n_target:,}, control {results.n_control:,}; SRM p = {srm}",
+        Text.assemble(
+            (str(results.campaign), "bold"),
+            f": {results.start} to {payload['window']['end']}; "
+            f"target {results.n_target:,}, control {results.n_control:,}; SRM p = {srm}",
+        ),
         highlight=False,
     )
     table = Table(title="lift, target minus control (95% intervals)")

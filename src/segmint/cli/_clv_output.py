@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from segmint.cli._options import OutputFormat
@@ -57,7 +56,7 @@ def show_notes(notes: tuple[str, ...] | list[str]) -> None:
     """One line per fit that was not a plain maximum-likelihood fit, saying what was done."""
     for note in notes:
         if note:
-            err.print(f"note: {escape(note)}", highlight=False)
+            err.print(f"note: {note}", highlight=False)
 
 
 def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
@@ -74,10 +73,10 @@ def show_comparison(frame: pd.DataFrame, calibration_end: dt.date) -> None:
     )
     for r in frame.itertuples(index=False):
         if r.error:
-            view.add_row(escape(str(r.model)), "failed", "", "", "", "", escape(str(r.error)[:60]))
+            view.add_row(str(r.model), "failed", "", "", "", "", str(r.error)[:60])
             continue
         view.add_row(
-            escape(str(r.model)),
+            str(r.model),
             f"{r.log_likelihood:,.2f}",
             f"{r.mae:.4f}",
             f"{r.rmse:.4f}",
@@ -102,12 +101,10 @@ def show_params(fit_: ClvFit, day: dt.date) -> None:
             "parameter",
             "estimate",
             "std. error",
-            title=escape(
-                f"{name} ({label}) as of {day}: log-likelihood {model.log_likelihood_:,.3f}"
-            ),
+            title=f"{name} ({label}) as of {day}: log-likelihood {model.log_likelihood_:,.3f}",
         )
         for key, value in model.params_.items():
-            view.add_row(escape(key), f"{value:.4f}", f"{model.standard_errors_[key]:.4f}")
+            view.add_row(str(key), f"{value:.4f}", f"{model.standard_errors_[key]:.4f}")
         out.print(view)
         if label == "transactions" and fit_.grouped is not None:
             grouped = fit_.grouped
@@ -153,7 +150,7 @@ def show_backtest(result: Backtest) -> None:
         f"backtest: calibration to {split.calibration_end}, holdout to {split.holdout_end} "
         f"({split.holdout_weeks:.1f} weeks, {len(split.frame):,} customers)"
     )
-    view = Table("metric", *(escape(str(m)) for m in frame["model"]), title=title)
+    view = Table("metric", *(str(m) for m in frame["model"]), title=title)
     for metric in METRICS:
         view.add_row(metric, *(f"{v:.4f}" for v in frame[metric]))
     out.print(view)

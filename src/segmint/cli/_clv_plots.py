@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from segmint.cli._output import err
 from segmint.exceptions import InputError
 from segmint.views.plots.clv import diagnostic_figures, write_diagnostics
@@ -44,5 +46,9 @@ def write_plots(figures: dict[str, go.Figure], folder: Path, png: bool | None) -
     except InputError as exc:
         if png:
             raise
-        err.print(f"[yellow]note:[/] no PNG files ({exc}); the HTML page has every plot.")
+        err.print(
+            Text.assemble(
+                ("note:", "yellow"), f" no PNG files ({exc}); the HTML page has every plot."
+            )
+        )
         return write_diagnostics(figures, folder, png=False)

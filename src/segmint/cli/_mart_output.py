@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 
 import typer
+from rich.text import Text
 
 from segmint.cli._output import out
 from segmint.mart.columns import FATES
@@ -27,7 +28,7 @@ def report(results: list[IngestResult], format_: str) -> None:
         return
     for r in results:
         colour = "green" if r.rows_quarantined == 0 else "yellow"
-        out.print(f"[{colour}]{r.summary()}[/]", highlight=False)
+        out.print(Text(r.summary(), style=colour), highlight=False)
         _print_written(r)
         _print_columns(r)
         for note in r.notes:

@@ -11,6 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._output import out
 from segmint.mart.currency import amount_digits, heading
@@ -70,7 +71,7 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
         view.add_column(_heading(name, currency), justify="right")
     for row in result.overview.itertuples():
         view.add_row(
-            str(row.segment) + (" [yellow](small)[/]" if row.too_small else ""),
+            Text.assemble(str(row.segment), (" (small)", "yellow") if row.too_small else ""),
             f"{row.members:,}",
             share(row.share_of_base),
             money(row.revenue),
@@ -87,7 +88,7 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
         )
     view.add_section()
     view.add_row(
-        "[bold]total[/]",
+        Text("total", style="bold"),
         f"{int(p['members']):,}",
         share(p["share_of_base"]),
         money(p["revenue"]),

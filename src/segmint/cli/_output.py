@@ -11,15 +11,20 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from segmint.cli._warnings import shown_warnings
 from segmint.exceptions import AdvisedInputError, SegmintError
 
 # Piped output keeps wide tables readable instead of folding them to 80 columns.
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+# Markup is off: what is printed names shops' segments, campaigns, products and files, and a
+# name like ``Champions[/]``, ``[red]VIP`` or ``a\[b`` must show as written, not crash, turn
+# red or lose a character. This covers table cells and titles too. A line that styles a word
+# prints a :class:`rich.text.Text` (``Text.assemble(("note:", "yellow"), f" {note}")``), never
+# markup around a value: :func:`rich.markup.escape` leaves ``\[`` to be read as an escape.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,7 +33,7 @@ R = TypeVar("R")
 def fail(message: str) -> typer.Exit:
     """Print a one-line error to stderr and return the exit to raise (the message as written:
     brackets in it, like ``segmint[spark]`` or a column ``price[usd]``, are not markup)."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("error:", "bold red"), f" {message}"), highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -91,7 +96,12 @@ def out_of_memory(exc: Exception) -> str:
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
     """A Rich progress bar on stderr; yields a function that sets the completed amount."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    columns = [
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=total)
 
@@ -108,7 +118,12 @@ def stepped_progress(
     """One Rich bar on stderr for work done in named steps, some of which fill it: its
     description names the step, it fills with the share done. Yields ``(on_step, on_progress)``.
     Each step is drawn as soon as it is named, as by :func:`steps`."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    columns = [
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=1.0)
 
@@ -127,7 +142,7 @@ def steps(description: str) -> Iterator[Callable[[str], None]]:
 
     Each step is drawn as soon as it is named: the display otherwise redraws ten times a
     second, and a step shorter than that would never be seen."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    columns = [SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._money_output import fmt, money, print_money, print_sub_segments
 from segmint.cli._output import err, out
@@ -82,7 +83,12 @@ def print_profile(result: SegmentProfile, currency: str | None = None) -> None:
     _print_distinguishing(result)
     _print_statistics(result)
     for row in result.small.itertuples():
-        err.print(f"[yellow]warning:[/] segment {row.segment} is too small to act on: {row.reason}")
+        err.print(
+            Text.assemble(
+                ("warning:", "yellow"),
+                f" segment {row.segment} is too small to act on: {row.reason}",
+            )
+        )
 
 
 def _print_distinguishing(result: SegmentProfile) -> None:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 import typer
+from rich.text import Text
 
 from segmint.cli._mart_output import report
 from segmint.cli._money_output import print_money
@@ -26,19 +27,22 @@ def show_quickstart(run: QuickstartRun, human: bool, currency: str | None = None
     report([run.load], "human")
     for segmentation in run.segmentations:
         sizes = ", ".join(f"{s} {n:,}" for s, n in segmentation.sizes.items())
-        out.print(f"\n[bold]{segmentation.name}[/] as of {run.as_of}: {sizes}", highlight=False)
+        out.print(
+            Text.assemble("\n", (segmentation.name, "bold"), f" as of {run.as_of}: {sizes}"),
+            highlight=False,
+        )
     if run.clv is not None:
         out.print(
             f"\nCLV scored for {run.clv.n_customers:,} customers (model {run.clv.model})",
             highlight=False,
         )
     else:
-        err.print(f"[yellow]{run.clv_note}[/]", highlight=False)
+        err.print(Text(str(run.clv_note), style="yellow"), highlight=False)
     out.print()
     print_money(run.money, currency)
     for card in run.personas:
         show_card(card, currency)
-    out.print("\n[bold]What next[/]")
+    out.print(Text.assemble("\n", ("What next", "bold")))
     for line in run.next_steps:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._options import OutputFormat
 from segmint.cli._output import out
@@ -50,7 +51,7 @@ def show_run(
         )
     out.print(view)
     if run.details:
-        out.print(f"[dim]{in_words(run.details)}[/]", highlight=False)
+        out.print(Text(in_words(run.details), style="dim"), highlight=False)
 
 
 def in_words(details: Mapping[str, Any]) -> str:

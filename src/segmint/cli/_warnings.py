@@ -15,7 +15,7 @@ from functools import wraps
 from typing import ParamSpec, TextIO, TypeVar
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from segmint.exceptions import AdvisedWarning, SegmintWarning
 
@@ -51,7 +51,7 @@ def shown_warnings(err: Console) -> Iterator[None]:
             return
         if str(message) not in shown:
             shown.add(str(message))
-            err.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
+            err.print(Text.assemble(("warning:", "yellow"), f" {message}"), highlight=False)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", SegmintWarning)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from segmint.cli._clv_options import MaxIterOption
 from segmint.cli._options import MartOption
@@ -51,7 +52,10 @@ def demo(
 
     made = _generate(data, customers, seed)
     out.print(
-        f"[bold]synthetic retailer[/]: {customers:,} customers in {data}/ ({made.seconds:.1f} s)"
+        Text.assemble(
+            ("synthetic retailer", "bold"),
+            f": {customers:,} customers in {data}/ ({made.seconds:.1f} s)",
+        )
     )
     with connect(mart) as m:
         run = demo_workflow.build(m, data, max_iter=max_iter)
@@ -63,7 +67,11 @@ def demo(
         token = None if no_serve else create_token(m, Role.admin, "demo")
     if token is None:
         return
-    out.print(f"\n[bold]dashboard[/]: http://{DEFAULT_HOST}:{port}/  (Ctrl+C to stop)")
+    out.print(
+        Text.assemble(
+            "\n", ("dashboard", "bold"), f": http://{DEFAULT_HOST}:{port}/  (Ctrl+C to stop)"
+        )
+    )
     out.print("log in with this admin token:", highlight=False)
     out.print(token, highlight=False, soft_wrap=True)
     serve(DEFAULT_HOST, port, mart_path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 from segmint.cli._ingest_options import (
     CreateOption,
@@ -60,7 +61,7 @@ def load(
     code = None if currency is None else check_currency(currency)  # refused before loading
     plan = loading.plan_folder(folder)
     for path in plan.skipped:
-        err.print(f"[yellow]skipped[/] {path.name}: no mart table of that name")
+        err.print(Text.assemble(("skipped", "yellow"), f" {path.name}: no mart table of that name"))
     options = IngestOptions(
         date_formats=tuple(date_format or ()),
         decimal=decimal,

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import out, steps, user_errors
@@ -46,8 +47,9 @@ def show_card(card: PersonaCard, currency: str | None = None) -> None:
     its amounts in the shop's ``currency``."""
     from segmint.insight.personas import plays, sketch_phrases
 
-    flag = "  [yellow](too small to act on)[/]" if card.too_small else ""
-    out.print(f"\n[bold]{card.name}[/]  — segment {card.segment}{flag}", highlight=False)
+    flag = ("  (too small to act on)", "yellow") if card.too_small else ""
+    title = Text.assemble("\n", (card.name, "bold"), f"  — segment {card.segment}", flag)
+    out.print(title, highlight=False)
     out.print("  " + " · ".join(_numbers(card, currency)), highlight=False)
     if card.categories:
         out.print(

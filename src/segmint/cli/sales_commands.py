@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from segmint.cli._options import FormatOption, MartOption, OutputFormat
 from segmint.cli._output import err, out, steps, user_errors
@@ -76,7 +77,7 @@ def _show(
         )
     out.print(table)
     for note in notes:
-        err.print(f"[yellow]note:[/] {note}", highlight=False)
+        err.print(Text.assemble(("note:", "yellow"), f" {note}"), highlight=False)
 
 
 @user_errors

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from segmint.cli._options import MartOption
 from segmint.cli._output import err, user_errors
@@ -66,9 +67,12 @@ def serve(
     scheme = "https" if tls else "http"
     if tls is None and not is_loopback(host):
         err.print(
-            f"[bold yellow]warning:[/] serving on {host} without TLS: tokens and login cookies "
-            "cross the network readable by anyone on the way. Give --cert FILE --key FILE, or "
-            "put a TLS proxy in front and bind 127.0.0.1.",
+            Text.assemble(
+                ("warning:", "bold yellow"),
+                f" serving on {host} without TLS: tokens and login cookies cross the network "
+                "readable by anyone on the way. Give --cert FILE --key FILE, or put a TLS proxy "
+                "in front and bind 127.0.0.1.",
+            ),
             highlight=False,
         )
     err.print(
