@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from segmint.insight.statistics import (
+    MAX_LEVELS,
+    Levels,
     chi_square,
     compare_many,
     compare_segments,
@@ -221,3 +223,47 @@ def test_values_beyond_the_19_most_frequent_are_pooled_as_other() -> None:
     chi2, p, _, n = chi_square(values, groups)
     assert (chi2, p, n) == pytest.approx((expected.statistic, expected.pvalue, len(values)))
     assert chi2 != pytest.approx(unpooled.statistic)
+
+
+text_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", "C", None]),
+        st.sampled_from(["x", "y"]),
+        st.one_of(st.none(), st.integers(0, MAX_LEVELS + 5).map(lambda i: f"v{i:02d}")),
+    ),
+    min_size=0,
+    max_size=80,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text_rows)
+def test_levels_count_the_tables_crosstab_counts(
+    rows: list[tuple[str | None, str, str | None]],
+) -> None:
+    # rows without a segment, values only segments without one hold, rare values pooled
+    frame = pd.DataFrame(rows, columns=["segment", "other", "value"], dtype=object)
+    levels = Levels.of(frame.value)
+    for name in ("segment", "other"):
+        groups = frame[name].astype("category")
+        known = frame.value.notna()
+        text = frame.value[known].astype(str)
+        top = text.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        text = text.where(text.isin(top.index[: MAX_LEVELS - 1]), "other")
+        expected = pd.crosstab(frame[name][known], text).to_numpy()
+        found = levels.table(groups.cat.codes.to_numpy().astype(np.int64))
+        assert found.shape == expected.shape
+        assert np.array_equal(found, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text_rows)
+def test_compare_many_gives_each_segmentation_the_chi_square_of_its_crosstab(
+    rows: list[tuple[str | None, str, str | None]],
+) -> None:
+    frame = pd.DataFrame(rows, columns=["first", "second", "value"], dtype=object)
+    found = compare_many(frame, [], ["value"], ["first", "second"])
+    for name in ("first", "second"):
+        tested = found[name].set_index("feature").loc["value"]
+        expected = chi_square(frame.value, frame[name].astype(str))
+        assert (tested.statistic, tested.p_value, tested.effect_size, tested.n) == expected

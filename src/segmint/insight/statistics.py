@@ -175,18 +175,68 @@ def _codes(groups: pd.Series) -> npt.NDArray[np.int64]:
 
 def chi_square(values: pd.Series, groups: pd.Series) -> tuple[float, float, float, int]:
     """χ², p-value, Cramér's V and n for the segment × value table (missing values dropped)."""
+    known, text = _pooled(values)
+    table = pd.crosstab(groups[known], text)
+    return _chi_square(table.to_numpy())
+
+
+def _pooled(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Which rows of ``values`` are known, and their values as text with all but the
+    :data:`MAX_LEVELS` − 1 most frequent pooled as ``other`` (equal counts by value, not by
+    the rows' order)."""
     known = values.notna()
     text = values[known].astype(str)
     counts = text.value_counts().sort_index()  # ties by value, not by the rows' order
     top = counts.sort_values(ascending=False, kind="stable").index[: MAX_LEVELS - 1]
-    text = text.where(text.isin(top), "other")
-    table = pd.crosstab(groups[known], text)
-    n = int(table.to_numpy().sum())
+    return known, text.where(text.isin(top), "other")
+
+
+def _chi_square(table: npt.NDArray[np.int64]) -> tuple[float, float, float, int]:
+    """χ², p-value, Cramér's V and n of a segment × value table of counts (no empty row or
+    column)."""
+    n = int(table.sum())
     if min(table.shape) < 2:
         return 0.0, 1.0, 0.0, n
-    result = stats.chi2_contingency(table.to_numpy(), correction=False)
+    result = stats.chi2_contingency(table, correction=False)
     chi2 = float(result.statistic)
     return chi2, float(result.pvalue), cramers_v(chi2, n, table.shape), n
+
+
+@dataclass(frozen=True)
+class Levels:
+    """One categorical feature's pooled values (:func:`_pooled`), coded once: what the
+    chi-square test of any grouping of the same rows needs.
+
+    Attributes:
+        known: per row, whether the feature has a value.
+        codes: per known row, its value's position among the values in sorted order.
+        count: how many values there are.
+    """
+
+    known: npt.NDArray[np.bool_]
+    codes: npt.NDArray[np.int64]
+    count: int
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Levels:
+        """The levels of ``values``."""
+        known, text = _pooled(values)
+        coded = text.astype("category")  # its values in sorted order, as a crosstab's columns
+        codes = coded.cat.codes.to_numpy().astype(np.int64)
+        return cls(known.to_numpy(), codes, len(coded.cat.categories))
+
+    def table(self, groups: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The group × value counts of the known rows, ``groups`` the code of each row's
+        group (from 0 in sorted order; -1: none, left out): the table ``pd.crosstab`` of the
+        groups and values gives, with the same rows and columns in the same order."""
+        mine = groups[self.known]
+        kept = mine >= 0
+        width = max(self.count, 1)
+        rows = int(mine.max()) + 1 if kept.any() else 0
+        flat = np.bincount(mine[kept] * width + self.codes[kept], minlength=rows * width)
+        counts: npt.NDArray[np.int64] = flat.reshape(rows, width)[:, : self.count]
+        filled: npt.NDArray[np.int64] = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+        return filled
 
 
 def cramers_v(chi2: float, n: int, shape: tuple[int, int]) -> float:
@@ -226,8 +276,10 @@ def compare_many(
     alpha: float = 0.05,
 ) -> dict[str, pd.DataFrame]:
     """:func:`compare_segments` of each of the columns ``segments`` of ``frame`` (several
-    segmentations of the same customers), each numeric feature sorted once for all of them:
-    the sort is most of a Kruskal–Wallis test's cost."""
+    segmentations of the same customers), each numeric feature sorted once for all of them
+    (the sort is most of a Kruskal–Wallis test's cost) and each categorical one pooled and
+    coded once, its tables counted from the codes (:class:`Levels`: the same tables as
+    ``pd.crosstab``, a fraction of its cost)."""
     groups = {name: frame[name].astype(str) for name in segments}
     codes = {name: _codes(g.astype("category")) for name, g in groups.items()}
     rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in segments}
@@ -242,8 +294,10 @@ def compare_many(
                 tested = kruskal_wallis(values, groups[name].astype("category"))
             rows[name].append((feature, "numeric", *tested))
     for feature in categorical:
-        for name, group in groups.items():
-            rows[name].append((feature, "categorical", *chi_square(frame[feature], group)))
+        levels = Levels.of(frame[feature])  # pooled and coded once for every segmentation
+        for name, coded in codes.items():
+            tested = _chi_square(levels.table(coded))
+            rows[name].append((feature, "categorical", *tested))
     return {name: _tested(found, alpha) for name, found in rows.items()}
 
 
