@@ -275,7 +275,7 @@ def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:
         shown = Dashboard().personas(mart, "lifecycle")["loyal"]
     finally:
         mart.delete("scores", model="bgnbd", score_name="p_alive")
-    assert shown["churn risk"].startswith("high (") and "P(alive) 0.20" in shown["churn risk"]
+    assert shown["churn_risk"].startswith("high (") and "P(alive) 0.20" in shown["churn_risk"]
     assert cards["loyal"].p_alive == pytest.approx(0.2)
     assert cards["loyal"].risk == "high" and "P(alive) 0.20" in cards["loyal"].risk_reason
     assert cards["loyal"].actions[0].play == "win back"

@@ -140,6 +140,7 @@ def test_backtest_and_auto_show_each_model_with_and_without_the_covariate(shop: 
         "bgnbd+gammagamma",
         "bgnbd-seasonal+gammagamma",
         "bgnbd by acquisition_channel+gammagamma",
+        "bgnbd-seasonal by acquisition_channel+gammagamma",  # its row too, fitted or not
     ]
     with_channel = metrics.loc["bgnbd by acquisition_channel+gammagamma"]
     assert np.isfinite(with_channel[list(METRICS)].astype(float)).all()

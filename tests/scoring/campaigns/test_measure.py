@@ -61,7 +61,7 @@ def test_lifts_equal_an_independent_computation(
 
 def test_json_has_the_shape_of_the_issue(synthetic: Mart) -> None:
     payload = campaign_results(synthetic, "K003").as_dict()
-    assert {"campaign", "groups", "srm_p", "lift", "segments", "roi"} <= payload.keys()
+    assert {"campaign_id", "groups", "srm_p", "lift", "segments", "roi"} <= payload.keys()
     revenue = payload["lift"]["revenue_per_member"]
     assert {"abs", "rel", "ci95", "cuped_ci95", "bootstrap_ci95"} <= revenue.keys()
     assert len(revenue["ci95"]) == 2 and revenue["ci95"][0] < revenue["abs"] < revenue["ci95"][1]
