@@ -1,10 +1,13 @@
-"""``segmint sales``: a bad date names the flag it came from; amounts name the currency."""
+"""``segmint sales``: a bad date names the flag it came from; amounts name the currency,
+shares read in percent."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from segmint.cli.sales_commands import _cell
 
 from .conftest import Segmint
 
@@ -61,8 +64,16 @@ def test_sales_tables_name_the_shops_currency_over_amounts_not_counts(
         "average_order_value (EUR)",
         "revenue_share",
     ]
-    assert heads in euros and ["store", "1,200.00", "1", "1", "1,200.00", "0.97"] in euros
+    assert heads in euros and ["store", "1,200.00", "1", "1", "1,200.00", "97.3%"] in euros
     assert segmint_cli("currency", "JPY").exit_code == 0
     yen = _rows(segmint_cli("sales", "channels").stdout)
-    assert ["store", "1,200", "1", "1", "1,200", "0.97"] in yen  # no minor unit
-    assert ["web", "34", "2", "1", "17", "0.03"] in yen  # 33.75 and 16.875 to the yen
+    assert ["store", "1,200", "1", "1", "1,200", "97.3%"] in yen  # no minor unit
+    assert ["web", "34", "2", "1", "17", "2.7%"] in yen  # 33.75 and 16.875 to the yen
+
+
+def test_shares_read_in_percent_and_growth_with_its_sign() -> None:
+    assert _cell(0.9726, "revenue_share", 2) == "97.3%"
+    assert _cell(0.8, "margin_coverage", 2) == "80.0%"
+    assert _cell(-0.125, "revenue_growth", 2) == "-12.5%"
+    assert _cell(0.5, "gross_margin_growth", 2) == "+50.0%"
+    assert _cell(1234.6, "revenue", 0) == "1,235" and _cell(3, "orders", 2) == "3"

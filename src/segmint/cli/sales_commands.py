@@ -50,7 +50,17 @@ def _options(
 
 MONEY_COLUMNS = frozenset({"revenue", "gross_margin", "costed_revenue", "average_order_value"})
 """Columns of the sales reports whose cells are amounts: their headings name the shop's
-currency, their cells have its decimals; counts, shares and growth stay plain numbers."""
+currency, their cells have its decimals; counts stay plain numbers."""
+
+
+def _cell(value: object, column: str, digits: int) -> str:
+    """One cell for people: shares and coverage in percent, growth in percent with its sign
+    (the JSON and CSV keep the fractions), amounts and averages to ``digits`` decimals."""
+    if isinstance(value, float) and column.endswith("_growth"):
+        return f"{value:+.1%}"
+    if isinstance(value, float) and (column.endswith("_share") or column == "margin_coverage"):
+        return f"{value:.1%}"
+    return f"{value:,.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def _show(
@@ -71,8 +81,8 @@ def _show(
     for row in frame.itertuples(index=False):
         table.add_row(
             *(
-                "—" if pd.isna(v) else f"{v:,.{d}f}" if isinstance(v, float) else str(v)
-                for v, d in zip(row, digits, strict=True)
+                "—" if pd.isna(v) else _cell(v, str(c), d)
+                for v, c, d in zip(row, frame.columns, digits, strict=True)
             )
         )
     out.print(table)
