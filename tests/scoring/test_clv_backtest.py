@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from segmint.features.btyd_split import CalibrationHoldout
+from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
+from segmint.mart import Mart
+from segmint.scoring import clv_fit
 from segmint.scoring.clv_backtest import (
     METRICS,
     backtest,
     expected_calibration_error,
     top_decile_share,
 )
-from segmint.scoring.clv_fit import fit_clv
+from segmint.scoring.clv_fit import COVARIATE, fit_clv
+from segmint.workflows.clv import purchase_calendar
 
 CDNOW_DIR = Path(__file__).parents[2] / ".." / "shared" / "datasets" / "cdnow"
 
@@ -128,3 +133,30 @@ def test_top_decile_share_by_hand() -> None:
     assert top_decile_share(predicted, actual) == pytest.approx(18 / 36)
     assert top_decile_share(np.ones(3), np.array([5.0, 0.0, 0.0])) == pytest.approx(1.0)
     assert np.isnan(top_decile_share(predicted, np.zeros(20)))
+
+
+def test_a_seasonal_form_split_by_a_covariate_reuses_its_own_index(
+    cdnow_mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The joint seasonal fit is the costly one: once per model, not again for its split."""
+    calibration_end = dt.date(1998, 1, 31)
+    split = calibration_holdout(cdnow_mart, calibration_end)
+    frame = split.frame.assign(
+        **{COVARIATE: np.array(["web", "store"], dtype=object)[split.frame.index % 2]}
+    )
+    calls: list[int] = []
+    fit_seasonal = clv_fit.fit_seasonal
+    monkeypatch.setattr(
+        clv_fit, "fit_seasonal", lambda *a, **k: calls.append(1) or fit_seasonal(*a, **k)
+    )
+    metrics = backtest(
+        dataclasses.replace(split, frame=frame),
+        ("bgnbd-seasonal",),
+        calendar=purchase_calendar(cdnow_mart, calibration_end),
+        covariate="channel",
+    )
+    assert metrics.model.tolist() == [
+        "bgnbd-seasonal+gammagamma",
+        "bgnbd-seasonal by channel+gammagamma",
+    ]
+    assert metrics.mae_purchases.notna().all() and len(calls) == 1

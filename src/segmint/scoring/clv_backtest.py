@@ -29,15 +29,14 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
-from segmint.exceptions import ConvergenceError, ModelInputError
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
 from segmint.models.seasonal import SeasonalInputs
 from segmint.scoring.clv_fit import (
     SEASONAL,
     ClvFit,
-    candidate_forms,
-    fit_clv,
+    FitLimits,
+    fitted_forms,
     holdout_purchases,
     spend_inputs,
 )
@@ -142,8 +141,8 @@ def backtest(
     """Fit each model on ``split``'s calibration period; one row of :data:`METRICS` per model.
 
     With a ``covariate`` (its values in ``split.frame``'s ``covariate`` column) each
-    non-seasonal model is also fitted split by it, in a row of its own
-    (``bgnbd by acquisition_channel+gammagamma``).
+    model is also fitted split by it, in a row of its own
+    (``bgnbd by acquisition_channel+gammagamma``), from its own fit (:func:`fitted_forms`).
 
     ``note`` says what was fitted instead of a boundary maximum (see
     :mod:`segmint.models.boundary`), or why a seasonal model could not be fitted (its
@@ -154,22 +153,12 @@ def backtest(
         ConvergenceError: a model cannot be fitted (e.g. no repeat buyers).
     """
     rows: list[dict[str, object]] = []
-    for name, by in candidate_forms(models, covariate):
-        label = name if by is None else f"{name} by {by}"
-        try:
-            fit = fit_clv(
-                split.frame,
-                name,
-                penalizer=penalizer,
-                strict=strict,
-                calendar=calendar,
-                covariate=by,
-                max_iter=max_iter,
-            )
-        except (ModelInputError, ConvergenceError) as exc:
+    limits = FitLimits(penalizer, strict, calendar, max_iter)
+    for label, name, by, fit in fitted_forms(split.frame, models, covariate, limits):
+        if not isinstance(fit, ClvFit):
             if not name.endswith(SEASONAL) and by is None:
-                raise
-            rows.append({"model": f"{label}+gammagamma", "note": str(exc)})
+                raise fit
+            rows.append({"model": f"{label}+gammagamma", "note": str(fit)})
             continue
         note = " ".join(fit.notes)
         rows.append({"model": f"{label}+gammagamma", **holdout_metrics(fit, split), "note": note})

@@ -15,7 +15,7 @@ one within 5% (docs/clv.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -389,6 +389,48 @@ def candidate_forms(names: tuple[str, ...], covariate: str | None) -> list[tuple
 
 
 @dataclass(frozen=True)
+class FitLimits:
+    """How every candidate of a comparison is fitted (:func:`fit_clv`'s options)."""
+
+    penalizer: float = 0.0
+    strict: bool = False
+    calendar: SeasonalInputs | None = None
+    max_iter: int = MAX_ITER
+
+
+def fitted_forms(
+    summary: pd.DataFrame,
+    names: tuple[str, ...],
+    covariate: str | None,
+    limits: FitLimits,
+) -> Iterator[tuple[str, str, str | None, ClvFit | ConvergenceError | ModelInputError]]:
+    """(label, name, covariate, fit or why not) of each of :func:`candidate_forms`, in order:
+    a form split by the covariate is its model's own fit split (:func:`split_by`), so a
+    seasonal index is estimated once per model, not again for its split."""
+    fits: dict[str, ClvFit] = {}
+    for name, by in candidate_forms(names, covariate):
+        label = name if by is None else f"{name} by {by}"
+        try:
+            if by is not None and name in fits:
+                fit = split_by(fits[name], summary, by, limits.calendar)
+            else:
+                fit = fit_clv(
+                    summary,
+                    name,
+                    penalizer=limits.penalizer,
+                    strict=limits.strict,
+                    calendar=limits.calendar,
+                    covariate=by,
+                    max_iter=limits.max_iter,
+                )
+        except (ConvergenceError, ModelInputError) as exc:
+            yield label, name, by, exc
+            continue
+        fits[label] = fit
+        yield label, name, by, fit
+
+
+@dataclass(frozen=True)
 class ModelChoice:
     """The candidates compared on a calibration/holdout split and the one chosen.
 
@@ -437,10 +479,9 @@ def choose_model(
 ) -> ModelChoice:
     """Fit each candidate on the calibration period and pick the lowest holdout RMSE.
 
-    With a ``covariate`` every candidate is also fitted split by it
-    (:func:`candidate_forms`, :func:`split_by`), so the comparison shows whether the covariate helps. A
-    candidate that cannot be fitted (e.g. a seasonal model on less than a year) is listed
-    with its reason and not chosen.
+    With a ``covariate`` every candidate is also fitted split by it (:func:`fitted_forms`),
+    so the comparison shows whether the covariate helps. A candidate that cannot be fitted
+    (e.g. a seasonal model on less than a year) is listed with its reason and not chosen.
 
     Raises:
         ConvergenceError: no candidate could be fitted (each one's reason is listed).
@@ -448,24 +489,11 @@ def choose_model(
     rows: list[dict[str, object]] = []
     fits: dict[str, ClvFit] = {}
     failures: list[str] = []
-    for name, by in candidate_forms(candidates, covariate):
-        label = name if by is None else f"{name} by {by}"
-        try:
-            if by is not None and name in fits:  # split the candidate's own fit
-                fit = split_by(fits[name], split.frame, by, calendar)
-            else:
-                fit = fit_clv(
-                    split.frame,
-                    name,
-                    penalizer=penalizer,
-                    strict=strict,
-                    calendar=calendar,
-                    covariate=by,
-                    max_iter=max_iter,
-                )
-        except (ConvergenceError, ModelInputError) as exc:
-            failures.append(f"{label}: {exc}")
-            rows.append({"model": label, "error": str(exc), "note": ""})
+    limits = FitLimits(penalizer, strict, calendar, max_iter)
+    for label, _, _, fit in fitted_forms(split.frame, candidates, covariate, limits):
+        if not isinstance(fit, ClvFit):
+            failures.append(f"{label}: {fit}")
+            rows.append({"model": label, "error": str(fit), "note": ""})
             continue
         fits[label] = fit
         rows.append(_comparison_row(label, fit, split))

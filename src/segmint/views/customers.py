@@ -9,6 +9,7 @@ everything else uses ``customer_id`` alone, as the architecture requires.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -279,14 +280,7 @@ def _first_after(keys: pa.Array, after: str) -> int:
     """Position of the first of the ascending ``keys`` above ``after``, by bisection (reads
     about log2(n) of them; Python orders ``str`` by code point, as the engine orders UTF-8
     text byte by byte)."""
-    low, high = 0, len(keys)
-    while low < high:
-        middle = (low + high) // 2
-        if str(keys[middle].as_py()) <= after:
-            low = middle + 1
-        else:
-            high = middle
-    return low
+    return bisect.bisect_right(keys, after, key=lambda key: str(key.as_py()))
 
 
 def audience_page(
