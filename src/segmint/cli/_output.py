@@ -93,16 +93,22 @@ def out_of_memory(exc: Exception) -> str:
     return OUT_OF_MEMORY.format(detail=detail, limit=limit)
 
 
-@contextmanager
-def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    """A Rich progress bar on stderr; yields a function that sets the completed amount."""
+def _bar() -> Progress:
+    """A transient Rich bar on stderr (spinner, description as written, bar, time), drawn
+    only on a terminal."""
     columns = [
         SpinnerColumn(),
         TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+    return Progress(*columns, console=err, transient=True, disable=not err.is_terminal)
+
+
+@contextmanager
+def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    """A Rich progress bar on stderr; yields a function that sets the completed amount."""
+    with _bar() as bar:
         task = bar.add_task(description, total=total)
 
         def update(completed: float) -> None:
@@ -118,13 +124,7 @@ def stepped_progress(
     """One Rich bar on stderr for work done in named steps, some of which fill it: its
     description names the step, it fills with the share done. Yields ``(on_step, on_progress)``.
     Each step is drawn as soon as it is named, as by :func:`steps`."""
-    columns = [
-        SpinnerColumn(),
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        TimeElapsedColumn(),
-    ]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+    with _bar() as bar:
         task = bar.add_task(description, total=1.0)
 
         def step(name: str) -> None:
