@@ -315,6 +315,7 @@ FEATURE_TYPES = {
     "sessions": "int64",
     "page_views": "int64",
     "cart_adds_without_purchase": "int64",
+    "cart_adds_without_purchase_30d": "int64",
     "email_opens": "int64",
     "email_clicks": "int64",
     "age": "int32",
@@ -344,3 +345,36 @@ def test_examples_compile_against_the_feature_columns(path: Path) -> None:
 def test_examples_cover_every_dimension() -> None:
     names = {p.stem for p in EXAMPLES.glob("*.yaml")}
     assert {"demographic", "geographic", "psychographic", "behavioural", "hybrid_rfm"} <= names
+
+
+def _feature_rows(rows: dict[str, dict[str, object]]) -> ir.Table:
+    """A feature table of :data:`FEATURE_TYPES` with one row per customer id: the given
+    values, and null for every column a row does not name."""
+    columns = {column: [values.get(column) for values in rows.values()] for column in FEATURE_TYPES}
+    columns["customer_id"] = list(rows)
+    return ibis.memtable(pa.table(columns), schema=FEATURE_TYPES)
+
+
+def test_cart_abandoners_left_a_cart_in_the_last_30_days(con: ibis.BaseBackend) -> None:
+    # a customer who last bought four months ago, in no other segment of the file
+    regular: dict[str, object] = {"recency_days": 120, "frequency": 3, "orders_365d": 3}
+    regular |= {"orders_30d": 0, "orders_90d": 0, "spend_90d": 0.0, "discount_share": 0.0}
+    regular |= {"email_opens": 1, "sessions": 9, "cart_adds_without_purchase": 5}
+    prospect = regular | {"recency_days": None, "frequency": 0, "orders_365d": 0}
+    features = _feature_rows(
+        {
+            "old carts only": regular | {"cart_adds_without_purchase_30d": 0},
+            "a cart this month": regular | {"cart_adds_without_purchase_30d": 1},
+            "a cart, then an order": regular
+            | {"cart_adds_without_purchase_30d": 2, "recency_days": 3, "frequency": 4}
+            | {"orders_30d": 1, "orders_90d": 1, "orders_365d": 4},
+            "a cart, never an order": prospect | {"cart_adds_without_purchase_30d": 1},
+        }
+    )
+    result = segments_of(con, assign(load_rules(EXAMPLES / "behavioural.yaml"), features))
+    assert result == {
+        "old carts only": "Everyone else",
+        "a cart this month": "Cart abandoners",
+        "a cart, then an order": "Everyone else",
+        "a cart, never an order": "Cart abandoners",
+    }

@@ -341,3 +341,45 @@ def test_chart_titles_of_any_length_stay_on_a_phone_wide_chart(
     assert page.evaluate(TITLES_COVERED) == []
     assert errors == []
     page.context.close()
+
+
+HEATMAP_BOXES = """id => {
+  const chart = document.getElementById(id);
+  const box = e => e.getBoundingClientRect();
+  const all = selector => Array.from(chart.querySelectorAll(selector)).map(box);
+  const cells = box(chart.querySelector('.nsewdrag'));
+  const fills = all('g.colorbar rect.cbfill');
+  const bar = box(chart.querySelector('g.colorbar'));
+  return {
+    chart: box(chart).width, chart_left: box(chart).left, chart_right: box(chart).right,
+    chart_bottom: box(chart).bottom, cells_right: cells.right,
+    x_labels_bottom: Math.max(...all('.xtick text, .g-xtitle text').map(b => b.bottom)),
+    fills_top: Math.min(...fills.map(b => b.top)),
+    fills_bottom: Math.max(...fills.map(b => b.bottom)),
+    bar_title_top: Math.min(...all('g.colorbar .cbtitle text').map(b => b.top)),
+    bar_left: bar.left, bar_right: bar.right, bar_bottom: bar.bottom,
+  };
+}"""
+"""Where a heatmap's cells, x axis labels and colour bar (its fill and its title) lie."""
+
+
+def test_heatmap_colour_bars_leave_their_cells_the_width_on_a_phone(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    for name, width, height in (("phone", 390, 844), ("laptop", 1366, 900)):
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        log_in(page, server, Role.viewer)
+        for url, chart in (("/rfm", "rfm-chart"), ("/value", "risk-chart")):
+            page.goto(server.url + url)
+            page.wait_for_selector(f"#{chart} g.colorbar rect.cbfill")
+            boxes = page.evaluate(HEATMAP_BOXES, chart)
+            where = (name, chart, boxes)
+            # the cells reach near the right edge: the bar beside them took a third of it
+            assert boxes["cells_right"] >= boxes["chart_right"] - 0.2 * boxes["chart"], where
+            assert boxes["x_labels_bottom"] <= boxes["fills_top"] + 1, where  # under the axis
+            assert boxes["fills_bottom"] <= boxes["bar_title_top"], where  # its title under it
+            assert boxes["bar_bottom"] <= boxes["chart_bottom"] + 1, where  # not cut off
+            assert boxes["chart_left"] - 1 <= boxes["bar_left"], where
+            assert boxes["bar_right"] <= boxes["chart_right"] + 1, where
+            page.locator(f"#{chart}").screenshot(path=str(artifacts / f"{chart}-{name}.png"))
+        page.context.close()

@@ -33,6 +33,9 @@ def test_the_p_alive_heatmap_shows_the_grid(fit: ClvFit) -> None:
     np.testing.assert_array_equal(z, grid.alive)
     assert "aged 39 weeks" in figure.layout.title.text
     assert "largest group" not in figure.layout.title.text
+    bar = figure.data[0].colorbar  # under the grid, as wide as it: see test_figures
+    assert (bar.orientation, bar.yref, bar.y, bar.len) == ("h", "container", 0, 1)
+    assert bar.title.text == "P(alive)"
 
 
 def test_with_a_covariate_the_p_alive_heatmap_says_whose_it_is(

@@ -198,6 +198,27 @@ def test_colour_bars_write_thousands_like_the_cells() -> None:
         assert bar["tickformat"].startswith(",")  # 8,000 as in the cells, not 8000
 
 
+def test_heatmap_colour_bars_lie_under_the_cells() -> None:
+    # beside the cells (plotly.js's default) a bar took a third of a phone's width
+    grid = pd.DataFrame(
+        {"r_score": [1, 2], "f_score": [1, 2], "customers": [5, 9], "monetary_mean": [1.0, 2]}
+    )
+    risk = pd.DataFrame({"tier": ["Top 1%"], "band": ["80-100%"], "customers": [4], "clv": [9.0]})
+    heatmaps = [
+        ("Customers", fig.rfm_heatmap(grid, "customers")),
+        ("Mean spend to date", fig.rfm_heatmap(grid, "monetary_mean")),
+        ("Customers", fig.value_risk_grid(risk, VALUE_TIERS, RISK_LABELS)),
+    ]
+    for title, heatmap in heatmaps:
+        bar = strict(heatmap)["data"][0]["colorbar"]
+        assert bar["title"]["text"] == title
+        assert bar["orientation"] == "h"  # lying down, as long as the cells are wide
+        assert (bar["x"], bar["xanchor"], bar["len"]) == (0, "left", 1)
+        assert bar.get("lenmode", "fraction") == "fraction"
+        # at the chart's foot, where plotly.js keeps it clear of the x axis's labels
+        assert (bar["y"], bar["yref"], bar["yanchor"]) == (0, "container", "bottom")
+
+
 def test_clv_histogram_counts_everyone_and_pools_the_top() -> None:
     values = pd.Series([float(v) for v in range(1, 101)] + [10_000.0, math.nan])
     trace = strict(fig.clv_histogram(values, bins=10))["data"][0]

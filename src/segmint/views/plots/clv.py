@@ -12,6 +12,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from segmint.insight.clv_diagnostics import ClvDiagnostics, PAliveGrid, count_labels
+from segmint.views.plots.figures import heatmap_colorbar
 from segmint.views.plots.files import images_available, write_images, write_page
 
 ACTUAL, MODEL = "#1f3b73", "#e07b39"
@@ -79,7 +80,8 @@ def conditional_figure(d: ClvDiagnostics) -> go.Figure:
 
 
 def p_alive_figure(grid: PAliveGrid) -> go.Figure:
-    """Heatmap of P(alive) over frequency and recency, at age ``grid.T``."""
+    """Heatmap of P(alive) over frequency and recency, at age ``grid.T``, its colour bar
+    under the grid (:func:`~segmint.views.plots.figures.heatmap_colorbar`)."""
     figure = go.Figure(
         go.Heatmap(
             z=grid.alive,
@@ -88,7 +90,7 @@ def p_alive_figure(grid: PAliveGrid) -> go.Figure:
             zmin=0,
             zmax=1,
             colorscale="Viridis",
-            colorbar_title="P(alive)",
+            colorbar=heatmap_colorbar("P(alive)", ".1f"),
         )
     )
     return _layout(

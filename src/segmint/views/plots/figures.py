@@ -175,6 +175,31 @@ def _colorbar(currency: str | None) -> dict[str, Any]:
     return {**TREEMAP_COLORBAR, "title": title}
 
 
+def heatmap_colorbar(title: str, tickformat: str) -> dict[str, Any]:
+    """A heatmap's colour bar: horizontal, as wide as the cells, at the foot of the chart.
+
+    Standing beside the cells, plotly.js's default, it took a third of a phone's width
+    (390 px) and squeezed the grid into the rest. Under them it takes none, on any screen.
+    It is placed against the chart's foot (``yref="container"``), so plotly.js reserves its
+    room below the x axis's labels and title however tall they are; its title goes under
+    it (a title on top overlapped the bar in that placement).
+    """
+    return {
+        "title": {"text": title, "side": "bottom"},
+        "tickformat": tickformat,
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "xpad": 0,
+        "y": 0,
+        "yref": "container",
+        "yanchor": "bottom",
+        "ypad": 0,
+        "len": 1,
+        "thickness": 12,
+    }
+
+
 def _segment_labels(names: list[str], kind: str | None) -> list[str]:
     """What people read for each of ``names``, segments of a segmentation of ``kind``."""
     return [labels.segment_label(name, kind) for name in names]
@@ -333,7 +358,7 @@ def rfm_heatmap(grid: pd.DataFrame, measure: str) -> Figure:
                 "y": [f"R{v}" for v in r],
                 "z": z,
                 "colorscale": BLUES,
-                "colorbar": {"title": {"text": label}, "tickformat": fmt},
+                "colorbar": heatmap_colorbar(label, fmt),
                 "texttemplate": "%{z:" + fmt + "}",
                 "hovertemplate": "%{y} × %{x}<br>" + label + ": %{z:" + fmt + "}<extra></extra>",
             }
@@ -430,7 +455,7 @@ def value_risk_grid(grid: pd.DataFrame, tiers: tuple[str, ...], bands: tuple[str
                 "y": list(tiers),
                 "z": table.astype("int64").to_numpy().tolist(),
                 "colorscale": REDS,
-                "colorbar": {"title": {"text": "Customers"}, "tickformat": ",d"},
+                "colorbar": heatmap_colorbar("Customers", ",d"),
                 "texttemplate": "%{z:,d}",
                 "hovertemplate": "%{y}, risk %{x}: %{z:,d} customers<extra></extra>",
             }
