@@ -1,9 +1,11 @@
-"""The result cache: lifetimes, clearing, one computation per key."""
+"""The result cache: lifetimes, clearing, one computation per key, a byte budget."""
 
 from __future__ import annotations
 
 import threading
 import time
+
+import pytest
 
 from segmint.views.cache import ResultCache
 
@@ -101,3 +103,53 @@ def test_expired_entries_are_not_listed() -> None:
     cache.put("a", 1)
     time.sleep(0.05)
     assert cache.items() == []
+
+
+def test_a_byte_budget_evicts_the_least_recently_used_past_it() -> None:
+    cache = ResultCache(size=100, ttl=None, max_bytes=10, weigh=len)
+    cache.put("a", "aaaa")
+    cache.put("b", "bbbb")
+    assert cache.get("a", lambda: "recomputed") == "aaaa"  # now b is the least recently used
+    cache.put("c", "cccc")  # 12 bytes: over the budget of 10, though 3 entries fit the count
+    assert cache.items() == [("a", "aaaa"), ("c", "cccc")]
+    assert cache.nbytes == 8
+    cache.put("d", "dddddddd")  # 16 bytes: both older entries go
+    assert cache.items() == [("d", "dddddddd")]
+    assert cache.nbytes == 8
+
+
+def test_a_value_over_the_whole_budget_is_returned_but_not_kept() -> None:
+    cache = ResultCache(size=100, ttl=None, max_bytes=10, weigh=len)
+    cache.put("small", "ssss")
+    calls: list[int] = []
+
+    def big() -> str:
+        calls.append(1)
+        return "x" * 11
+
+    assert cache.get("big", big) == "x" * 11
+    assert cache.get("big", big) == "x" * 11
+    assert len(calls) == 2  # not kept, so computed again
+    assert not cache.holds("big")
+    assert cache.items() == [("small", "ssss")]  # what was kept stays
+    cache.put("small", "y" * 11)  # an over-budget value replaces what its key held
+    assert cache.items() == [] and cache.nbytes == 0
+
+
+def test_replaced_and_cleared_entries_give_their_bytes_back() -> None:
+    cache = ResultCache(size=100, ttl=0.01, max_bytes=10, weigh=len)
+    cache.put("a", "aaaaaa")
+    cache.put("a", "aa")
+    assert cache.nbytes == 2
+    time.sleep(0.02)
+    assert cache.get("a", lambda: "aaaaaaa") == "aaaaaaa"  # expired: computed and replaced
+    assert cache.nbytes == 7
+    cache.clear()
+    assert cache.nbytes == 0 and cache.items() == []
+
+
+def test_a_byte_budget_needs_a_weigh_function() -> None:
+    with pytest.raises(ValueError, match="a byte budget needs a weigh function"):
+        ResultCache(max_bytes=10)
+    with pytest.raises(ValueError, match="at least 0 bytes; got max_bytes=-1"):
+        ResultCache(max_bytes=-1, weigh=len)

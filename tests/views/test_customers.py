@@ -1,11 +1,14 @@
 """A segment's members page by page from the cached id list: the same rows as the search;
-the parts of a segment filter checked together."""
+the parts of a segment filter checked together; what a cached audience holds, in bytes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 from collections.abc import Iterator
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from segmint.exceptions import InputError
@@ -14,7 +17,13 @@ from segmint.segmentation import store
 from segmint.serving.customer_lookup import customers_by_id
 from segmint.serving.frames import records
 from segmint.serving.sorted_copies import SortedCopies
-from segmint.views.customers import check_segment_filter, member_ids, search
+from segmint.views.customers import (
+    AudienceIndex,
+    AudienceRows,
+    check_segment_filter,
+    member_ids,
+    search,
+)
 from segmint.views.dashboard import store_version
 
 
@@ -84,3 +93,40 @@ def test_a_whole_segment_filter_gives_its_date() -> None:
     assert check_segment_filter("rfm", "Champions", "2024-01-31") == dt.date(2024, 1, 31)
     assert check_segment_filter("rfm", "Champions", None) is None
     assert check_segment_filter(None, None, "") is None
+
+
+N_IDS = 20_000
+
+
+def test_an_audience_index_counts_the_arrow_buffers_it_holds() -> None:
+    before = pa.total_allocated_bytes()
+    keys = pa.array([f"P{i:020d}" for i in range(N_IDS)], pa.string())
+    members = pa.array([f"C{i:09d}" for i in range(N_IDS)], pa.string())
+    allocated = pa.total_allocated_bytes() - before
+    pseudonymised = AudienceIndex(keys, members, N_IDS, 0, 0, pseudonymised=True)
+    assert 0.95 * allocated <= pseudonymised.nbytes <= allocated
+    plain = AudienceIndex(members, members, N_IDS, 0, 0)  # one array: its buffers once
+    assert plain.nbytes == members.get_total_buffer_size()
+    sliced = AudienceIndex(members[:10], members[5:], 10, 0, 0)
+    assert sliced.nbytes == plain.nbytes  # slices keep their whole (shared) buffers alive
+
+
+def test_a_whole_audience_counts_its_frame_and_its_ids() -> None:
+    """The estimate is within 5% of what Python allocated for the frame's strings and the
+    tuple of ids (other objects than the frame's)."""
+    tracemalloc.start()
+    try:
+        frame = pd.DataFrame(
+            {
+                "customer_id": pd.Series([f"C{i:09d}" for i in range(N_IDS)], dtype=object),
+                "email": pd.Series([f"u{i}@example.com" for i in range(N_IDS)], dtype=object),
+            }
+        )
+        members = tuple(f"C{i:09d}" for i in range(N_IDS))
+        allocated, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    held = AudienceRows(frame, 0, 0, members).nbytes
+    assert 0.95 * allocated <= held <= 1.05 * allocated
+    arrow_text = AudienceRows(frame.astype("str"), 0, 0, members).nbytes
+    assert arrow_text < held  # text in Arrow buffers is smaller than Python strings

@@ -285,3 +285,40 @@ def test_later_pages_of_an_audience_do_not_prepare_it_again(
         mart, where, limit=1, after=None, include_pii=False, pseudonymise=pseudonymise
     )
     assert len(prepared) == 2
+
+
+def test_an_audience_over_the_byte_budget_is_paged_but_not_kept(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no room for it, every page of an audience reads it again, and the pages still
+    cover it once in order; with room for one, the audience used least recently goes."""
+    mart.raw.execute(
+        "INSERT INTO customers (customer_id) VALUES ('d'), ('e'), ('f');"
+        "INSERT INTO consents (customer_id, channel, granted) VALUES "
+        "('b', 'email', true), ('c', 'email', true), ('d', 'email', true), ('e', 'email', true),"
+        "('f', 'email', true)"
+    )
+    save(mart, "gamma", DAY, {"a": "G", "b": "G", "c": "G", "d": "H", "e": "H", "f": "H"})
+    prepared: list[object] = []
+    real_prepare = customers.prepare_export
+    monkeypatch.setattr(
+        customers, "prepare_export", lambda *a, **k: prepared.append(1) or real_prepare(*a, **k)
+    )
+    board, where = Dashboard(ttl=None, audience_bytes=0), AudienceQuery("gamma", "G", DAY, "email")
+    seen: list[str] = []
+    after: str | None = None
+    for _ in range(5):
+        page = board.audience_page(mart, where, limit=1, after=after, include_pii=False)
+        seen += list(page.frame.customer_id)
+        assert page.total == 3
+        if (after := page.after) is None:
+            break
+    assert seen == ["a", "b", "c"]
+    assert len(prepared) == 3 and board.audiences.items() == []  # read for each page
+
+    one = board.audience_index(mart, where).nbytes
+    roomy = Dashboard(ttl=None, audience_bytes=one)  # room for one of the two
+    roomy.audience_index(mart, where)
+    roomy.audience_index(mart, dataclasses.replace(where, segment="H"))
+    assert [key[2] for key, _ in roomy.audiences.items()] == ["H"]
+    assert roomy.audiences.nbytes == one

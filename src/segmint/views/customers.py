@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 import ibis
@@ -138,6 +139,15 @@ class AudienceRows:
     members: tuple[str, ...]
     pseudonymised: bool = False
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes this audience holds, estimated for the dashboard's cache: the frame's
+        columns and index (``memory_usage(deep=True)``: the Arrow buffers of text columns,
+        each string's own size in object columns) and the tuple of ids with each id's string
+        (other objects than the frame's, so counted again)."""
+        held = int(self.frame.memory_usage(deep=True, index=True).sum())
+        return held + sys.getsizeof(self.members) + sum(map(sys.getsizeof, self.members))
+
     def as_page(self) -> AudiencePage:
         """The whole audience as one page (the last: no key to resume after)."""
         return AudiencePage(
@@ -248,6 +258,19 @@ class AudienceIndex:
     excluded_without_consent: int
     excluded_suppressed: int
     pseudonymised: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes this index holds, estimated for the dashboard's cache: the Arrow buffers
+        of ``keys`` and ``members``, each buffer once (``members`` is ``keys`` when not
+        pseudonymised), and whole, even under a slice: the buffers are what stays in memory."""
+        buffers = {
+            buffer.address: buffer.size
+            for array in (self.keys, self.members)
+            for buffer in array.buffers()
+            if buffer is not None
+        }
+        return sum(buffers.values())
 
 
 def audience_index(mart: Mart, where: AudienceQuery, pseudonymise: bool = False) -> AudienceIndex:

@@ -64,7 +64,13 @@ PREFERRED = ("rfm", "lifecycle")
 MEMBER_LISTS = 32
 """Segments whose member lists are kept (a list of a million ids is about 60 MB)."""
 AUDIENCES = 16
-"""Audiences kept (with contact details, a row costs a few hundred bytes)."""
+"""Audiences kept at most, whatever their size (see :data:`AUDIENCE_BYTES`)."""
+AUDIENCE_BYTES = 256 * 2**20
+"""Estimated bytes the kept audiences may hold together (256 MiB): past it the least recently
+used go first, and an audience larger than this alone is handed out but not kept (each of its
+pages then reads it again). Measured at 8-character ids, a million members hold about 12 MB as
+the list pages are sliced from (50 MB pseudonymised) and 80-185 MB as a whole audience (ids
+only, to contact details); see docs/dashboard.md, "Audiences in memory"."""
 
 T = TypeVar("T")
 
@@ -76,13 +82,22 @@ class Dashboard:
         ttl: seconds a cached result stays valid; None: until :meth:`invalidate`.
         catalogue_ttl: seconds the list of segmentations and dates is cached (None: until
             :meth:`invalidate`).
+        audience_bytes: estimated bytes the cached audiences (whole ones and the member
+            lists pages are sliced from) may hold together; see :data:`AUDIENCE_BYTES`.
     """
 
-    def __init__(self, ttl: float | None = 600.0, catalogue_ttl: float | None = 30.0) -> None:
+    def __init__(
+        self,
+        ttl: float | None = 600.0,
+        catalogue_ttl: float | None = 30.0,
+        audience_bytes: int = AUDIENCE_BYTES,
+    ) -> None:
         self.results = ResultCache(size=256, ttl=ttl)
         self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
         self.members = ResultCache(size=MEMBER_LISTS, ttl=ttl)
-        self.audiences = ResultCache(size=AUDIENCES, ttl=ttl)
+        self.audiences = ResultCache(
+            size=AUDIENCES, ttl=ttl, max_bytes=audience_bytes, weigh=_audience_bytes
+        )
 
     def invalidate(self) -> None:
         """Forget every cached result: the mart changed."""
@@ -509,3 +524,8 @@ def _read_currency(lease: Callable[[], AbstractContextManager[Mart]]) -> str | N
     """The shop's currency, read with a mart from ``lease``."""
     with lease() as mart:
         return shop_currency(mart)
+
+
+def _audience_bytes(value: AudienceRows | AudienceIndex) -> int:
+    """The estimated bytes a cached audience holds (its ``nbytes``)."""
+    return value.nbytes
