@@ -287,6 +287,31 @@ def test_later_pages_of_an_audience_do_not_prepare_it_again(
     assert len(prepared) == 2
 
 
+def test_audiences_leave_nothing_in_the_engine(mart: Mart) -> None:
+    """A server reads audiences all day on one connection: the pseudonyms' lookup of each is
+    dropped once read, and no Arrow table stays registered."""
+    mart.raw.execute(
+        "INSERT INTO consents (customer_id, channel, granted) VALUES "
+        "('a', 'email', true), ('b', 'email', true), ('c', 'email', true)"
+    )
+    save(mart, "delta", DAY, {"a": "D", "b": "D", "c": "D"})
+
+    def engine_objects() -> tuple[object, ...] | None:
+        return mart.raw.execute(
+            "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),"
+            " (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
+        ).fetchone()
+
+    before = engine_objects()
+    where = AudienceQuery("delta", "D", DAY, "email")
+    for _ in range(3):
+        board = Dashboard(ttl=None)  # nothing cached: each read computes the audience
+        index = board.audience_index(mart, where, pseudonymise=True)
+        rows = board.audience(mart, "delta", "D", DAY, "email", False, pseudonymise=True)
+        assert len(index.keys) == len(rows.frame) == 3
+    assert engine_objects() == before
+
+
 def test_an_audience_over_the_byte_budget_is_paged_but_not_kept(
     mart: Mart, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,7 +22,12 @@ import pyarrow as pa
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
-from segmint.mart.privacy import PreparedExport, prepare_export, refuse_unrecorded_channel
+from segmint.mart.privacy import (
+    PreparedExport,
+    prepare_export,
+    refuse_unrecorded_channel,
+    scratch_scope,
+)
 from segmint.serving.customer_lookup import SEARCH_COLUMNS
 from segmint.views.segment_detail import segment_members
 
@@ -187,9 +192,10 @@ def audience(
             is spelt otherwise): no answer to hand out, as for the command-line exports.
     """
     where = AudienceQuery(segmentation, segment, day, channel, version)
-    prepared, allowed = _allowed(mart, where, include_pii, pseudonymise, with_member=False)
-    frame = allowed.order_by("customer_id").execute()
-    members = tuple(sorted(prepared.members.customer_id.to_pyarrow().to_pylist()))
+    with scratch_scope(mart):  # the pseudonyms' lookup: dropped once read
+        prepared, allowed = _allowed(mart, where, include_pii, pseudonymise, with_member=False)
+        frame = allowed.order_by("customer_id").execute()
+        members = tuple(sorted(prepared.members.customer_id.to_pyarrow().to_pylist()))
     counts = prepared.eligible
     return AudienceRows(frame, counts.n_without_consent, counts.n_suppressed, members, pseudonymise)
 
@@ -284,8 +290,9 @@ def audience_index(mart: Mart, where: AudienceQuery, pseudonymise: bool = False)
     Raises:
         ConsentError: as :func:`audience`.
     """
-    prepared, allowed = _allowed(mart, where, False, pseudonymise, with_member=pseudonymise)
-    table = allowed.order_by("customer_id").to_pyarrow()
+    with scratch_scope(mart):  # the pseudonyms' lookup: dropped once read
+        prepared, allowed = _allowed(mart, where, False, pseudonymise, with_member=pseudonymise)
+        table = allowed.order_by("customer_id").to_pyarrow()
     keys = table.column("customer_id").combine_chunks().cast(pa.string())
     members = table.column(MEMBER).combine_chunks() if pseudonymise else keys
     counts = prepared.eligible

@@ -7,7 +7,8 @@ import pytest
 
 import segmint
 from segmint.exceptions import SchemaError
-from segmint.mart.privacy import pseudonym, pseudonymise, pseudonymise_column
+from segmint.mart import Mart
+from segmint.mart.privacy import pseudonym, pseudonymise, pseudonymise_column, scratch_scope
 from segmint.mart.privacy.keys import (
     ENV_KEY,
     MIN_KEY_LENGTH,
@@ -46,6 +47,31 @@ def test_a_column_is_replaced_in_the_engine() -> None:
         assert out.customer_id.isna().tolist() == [False, False, True]
         with pytest.raises(SchemaError, match="no such column"):
             pseudonymise_column(mart, table, "client")
+
+
+def _engine_objects(mart: Mart) -> tuple[int, int]:
+    """The connection's temporary tables and its views (Arrow registered ones included)."""
+    found = mart.raw.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),"
+        " (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
+    ).fetchone()
+    assert found is not None
+    return int(found[0]), int(found[1])
+
+
+def test_the_engine_keeps_no_lookup_of_pseudonyms_once_read() -> None:
+    # a server pseudonymises an audience per request on one long-lived connection
+    with segmint.connect(":memory:") as mart:
+        mart.raw.execute(
+            "CREATE TABLE members AS SELECT 'c' || range AS customer_id FROM range(50)"
+        )
+        before = _engine_objects(mart)
+        for _ in range(3):
+            with scratch_scope(mart):
+                out = pseudonymise_column(mart, mart.table("members")).to_pyarrow()
+                assert _engine_objects(mart)[0] == before[0] + 1  # the lookup, while read
+            assert out.num_rows == 50 and out.column("customer_id")[0].as_py().startswith("p_")
+            assert _engine_objects(mart) == before
 
 
 def test_without_a_key_there_are_no_pseudonyms(monkeypatch: pytest.MonkeyPatch) -> None:

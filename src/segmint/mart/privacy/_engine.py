@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 import sqlglot.expressions as sge
 
 from segmint.mart.connection import Mart
+from segmint.mart.identifiers import quoted
 
 _counter = itertools.count()
+_made: ContextVar[list[str] | None] = ContextVar("segmint_privacy_scratch", default=None)
+"""The scratch tables made inside the innermost :func:`scratch_scope`, if any."""
 
 
 def utcnow() -> dt.datetime:
@@ -29,9 +35,50 @@ def utcnow() -> dt.datetime:
 def scratch(
     mart: Mart, rows: ir.Table | dict[str, Sequence[object]], schema: dict[str, str] | None = None
 ) -> ir.Table:
-    """``rows`` (an expression, or columns of Python values) as a temporary table."""
-    expr = rows if isinstance(rows, ir.Table) else ibis.memtable(rows, schema=schema)
-    return mart.create_table(f"_segmint_privacy_{next(_counter)}", expr, temp=True)
+    """``rows`` (an expression, or columns of Python values) as a temporary table, dropped
+    at the end of the enclosing :func:`scratch_scope` (else when the connection closes).
+
+    Python values reach the engine as an Arrow table registered only while the temporary
+    table is written from it: an Ibis memtable would stay registered with the connection
+    until the process ends (Ibis frees them only at exit), so a server making one per
+    audience would grow by every audience's ids.
+    """
+    name = f"_segmint_privacy_{next(_counter)}"
+    if isinstance(rows, ir.Table):
+        table = mart.create_table(name, rows, temp=True)
+    else:
+        types = None if schema is None else ibis.schema(schema).to_pyarrow()
+        table = _from_arrow(mart, name, pa.table(dict(rows), schema=types))
+    made = _made.get()
+    if made is not None:
+        made.append(name)
+    return table
+
+
+def _from_arrow(mart: Mart, name: str, rows: pa.Table) -> ir.Table:
+    """The temporary table ``name`` written from ``rows``, registered meanwhile only."""
+    view = f"{name}_rows"
+    mart.raw.register(view, rows)
+    try:
+        mart.raw.execute(f"CREATE TEMP TABLE {quoted(name)} AS SELECT * FROM {quoted(view)}")
+    finally:
+        mart.raw.unregister(view)
+    return mart.con.table(name, database=("temp", "main"))
+
+
+@contextmanager
+def scratch_scope(mart: Mart) -> Iterator[None]:
+    """Drop the scratch tables :func:`scratch` makes inside the block when it ends: a
+    long-lived connection (a server's) keeps no temporary table per request. Read every
+    expression over them inside the block."""
+    made: list[str] = []
+    token = _made.set(made)
+    try:
+        yield
+    finally:
+        _made.reset(token)
+        for name in made:
+            mart.raw.execute(f"DROP TABLE IF EXISTS temp.main.{quoted(name)}")
 
 
 def name_of(table: ir.Table) -> str:

@@ -33,7 +33,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.csv_safety import to_csv
 from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.privacy import audit
-from segmint.mart.privacy._engine import scratch, utcnow
+from segmint.mart.privacy._engine import scratch, scratch_scope, utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
 from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
@@ -151,19 +151,19 @@ def subject_access(
 
 def gather(mart: Mart, customer_id: str) -> dict[str, pd.DataFrame]:
     """Every section about ``customer_id`` as frames, by name (see the module docstring)."""
-    person = scratch(mart, {SUBJECT: [customer_id]}, {SUBJECT: "string"})
-    sections: dict[str, pd.DataFrame] = {}
-    plan = erasure_plan(mart)
-    for rule in plan:
-        table = mart.table(rule.table)
-        if rule.action == "cascade":
-            parents = _of_person(mart.table(rule.parent), person)
-            rows = table.filter(table[rule.column].isin(parents[rule.parent_key]))
-        else:
-            rows = _of_person(table, person)
-        sections[rule.table] = _explained(mart, rule.table, rows).to_pandas()
-    sections["quarantine"] = _quarantined(mart, customer_id, sections.get("customer_pii"))
-    sections["sources"] = _sources(mart, sections)
+    with scratch_scope(mart):
+        person = scratch(mart, {SUBJECT: [customer_id]}, {SUBJECT: "string"})
+        sections: dict[str, pd.DataFrame] = {}
+        for rule in erasure_plan(mart):
+            table = mart.table(rule.table)
+            if rule.action == "cascade":
+                parents = _of_person(mart.table(rule.parent), person)
+                rows = table.filter(table[rule.column].isin(parents[rule.parent_key]))
+            else:
+                rows = _of_person(table, person)
+            sections[rule.table] = _explained(mart, rule.table, rows).to_pandas()
+        sections["quarantine"] = _quarantined(mart, customer_id, sections.get("customer_pii"))
+        sections["sources"] = _sources(mart, sections)
     return sections
 
 
