@@ -289,7 +289,8 @@ def test_later_pages_of_an_audience_do_not_prepare_it_again(
 
 def test_audiences_leave_nothing_in_the_engine(mart: Mart) -> None:
     """A server reads audiences all day on one connection: the pseudonyms' lookup of each is
-    dropped once read, and no Arrow table stays registered."""
+    dropped once read, and no Arrow table stays registered (a page's ids with their contact
+    details neither)."""
     mart.raw.execute(
         "INSERT INTO consents (customer_id, channel, granted) VALUES "
         "('a', 'email', true), ('b', 'email', true), ('c', 'email', true)"
@@ -308,7 +309,9 @@ def test_audiences_leave_nothing_in_the_engine(mart: Mart) -> None:
         board = Dashboard(ttl=None)  # nothing cached: each read computes the audience
         index = board.audience_index(mart, where, pseudonymise=True)
         rows = board.audience(mart, "delta", "D", DAY, "email", False, pseudonymise=True)
+        page = board.audience_page(mart, where, limit=2, after=None, include_pii=True)
         assert len(index.keys) == len(rows.frame) == 3
+        assert list(page.frame.customer_id) == ["a", "b"] and "email" in page.frame.columns
     assert engine_objects() == before
 
 
