@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from segmint.api import create_app
 from segmint.api.auth import Role
 from segmint.api.routes.segmentations import detail_of
-from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow
+from segmint.api.schemas import Customer360Out, CustomerList, CustomerRow, Persona
 from segmint.cli.main import app as cli
 from segmint.insight.money import COST_DEPENDENT
 from segmint.mart import connect
@@ -177,7 +177,7 @@ def test_segmentation_detail_gives_the_numbers_of_segmint_profile(
         for key in ("step_up_revenue", "grow_revenue", "movers", "repeat_share"):
             assert mine[key] == pytest.approx(row[key], nan_ok=True), (row["segment"], key)
         assert mine["next_segment"] == row["next_segment"]
-    assert api["messages"] == []
+    assert api["notes"] == []
     cards = {s["segment"]: s["persona"] for s in api["segments"]}
     assert all(card and card["name"] and card["suggested_actions"] for card in cards.values())
     assert cards["Champions"]["size"].startswith(f"{ours['Champions']['members']:,} members")
@@ -192,7 +192,7 @@ def test_persona_cards_describe_the_date_asked_for(
     api = client.get(
         f"/api/v1/segmentations/rfm?as_of={earlier}", headers=bearer(tokens[Role.viewer])
     ).json()
-    assert api["as_of"] == earlier and api["messages"] == []
+    assert api["as_of"] == earlier and api["notes"] == []
     sizes = {s["segment"]: s["members"] for s in api["segments"]}
     for row in api["segments"]:
         assert row["persona"]["size"].startswith(f"{row['members']:,} members ("), row
@@ -576,3 +576,22 @@ def test_every_answer_holding_money_names_the_shops_currency(
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     for name, _ in MONEY_ANSWERS.values():
         assert "ISO 4217" in schemas[name]["properties"]["currency"]["description"], name
+
+
+def test_segmint_persona_prints_the_api_s_cards_with_the_shops_currency(
+    in_euros: tuple[TestClient, Path, dict[Role, str]],
+) -> None:
+    served, path, euro_tokens = in_euros
+    printed = CliRunner().invoke(cli, ["persona", "rfm", "--mart", str(path), "--format", "json"])
+    assert printed.exit_code == 0, printed.output
+    listed = json.loads(printed.stdout)
+    assert (listed["segmentation"], listed["currency"]) == ("rfm", "EUR")
+    assert listed["count"] == len(listed["data"]) > 0
+    detail = served.get("/api/v1/segmentations/rfm", headers=bearer(euro_tokens[Role.viewer]))
+    cards = {s["segment"]: s["persona"] for s in detail.json()["segments"]}
+    # each card is the API's persona object, after the segment it describes
+    assert {
+        row["segment"]: {k: v for k, v in row.items() if k != "segment"} for row in listed["data"]
+    } == cards
+    assert all(list(row) == ["segment", *Persona.model_fields] for row in listed["data"])
+    assert any("€" in row["value"] for row in listed["data"])  # amounts in words, in euros

@@ -73,7 +73,7 @@ def test_without_the_privacy_key_personal_data_stays_hidden(
     before = len(pending(mart_path))
     body = client.get(f"/api/v1/customers/{CUSTOMER}", headers=bearer(tokens[Role.admin])).json()
     assert body["pii"] is None and "@" not in str(body)
-    assert any("Personal data is hidden" in m and ENV_KEY in m for m in body["messages"])
+    assert any("Personal data is hidden" in m and ENV_KEY in m for m in body["notes"])
     assert len(pending(mart_path)) == before
 
 

@@ -55,7 +55,7 @@ def test_analysts_get_the_attributes_without_exact_place_or_personal_data(
     assert shown["loyalty_tier"] == "Gold" and shown["income"] == "100-124K"
     assert "zip" not in shown and "contact_email" not in shown
     assert "ZX9 9ZZ" not in response.text and "someone.private" not in response.text
-    assert any("shown to the admin role only" in m for m in response.json()["messages"])
+    assert any("shown to the admin role only" in m for m in response.json()["notes"])
 
 
 def test_admins_get_every_attribute(client: TestClient, tokens: dict[Role, str]) -> None:
@@ -64,7 +64,7 @@ def test_admins_get_every_attribute(client: TestClient, tokens: dict[Role, str])
     assert shown["zip"] == "ZX9 9ZZ"
     assert shown["contact_email"] == "someone.private@example.net"
     assert shown["loyalty_tier"] == "Gold"
-    assert not any("attribute" in m for m in response.json()["messages"])
+    assert not any("attribute" in m for m in response.json()["notes"])
 
 
 def test_viewers_get_no_360_view(client: TestClient, tokens: dict[Role, str]) -> None:

@@ -38,9 +38,9 @@ def test_analysts_get_a_customers_list_with_reasons(
     first = body["data"][0]
     assert set(first) == {"rank", "product_id", "product_name", "score", "method", "reason"}
     assert first["product_name"] and first["reason"]
-    assert body["as_of"] and body["message"] is None
+    assert body["as_of"] and body["notes"] == []
     empty = client.get(URL.format(unlisted), headers=bearer(tokens[Role.admin])).json()
-    assert empty["data"] == [] and "segmint recommend fit" in empty["message"]
+    assert empty["data"] == [] and "segmint recommend fit" in empty["notes"][0]
 
 
 def test_viewers_and_strangers_do_not(client: TestClient, tokens: dict[Role, str]) -> None:

@@ -65,11 +65,13 @@ def test_tracking_lists_every_campaign_with_the_cli_s_numbers(
     assert rows[DEMO_CAMPAIGN]["problem"].startswith("not started in the data yet")
     measured = _cli_json(mart_path, "campaign", "results", "K003")
     k003 = rows["K003"]
-    assert k003["revenue_abs"] == pytest.approx(measured["lift"]["revenue_per_member"]["abs"])
+    assert k003["revenue_per_member_abs"] == pytest.approx(
+        measured["lift"]["revenue_per_member"]["abs"]
+    )
     assert [k003["conversion_low"], k003["conversion_high"]] == pytest.approx(
         measured["lift"]["conversion"]["ci95"]
     )
-    assert k003["roi"] == pytest.approx(measured["roi"]["roi"])
+    assert k003["roi"] == pytest.approx(measured["economics"]["roi"])
     assert (k003["n_target"], k003["n_control"]) == tuple(measured["groups"].values())
 
 
@@ -93,7 +95,7 @@ def test_results_take_the_cli_s_seed_cost_and_planned_holdout(
     api = client.get(url, headers=bearer(tokens[Role.analyst])).json()
     flags = ("--seed", "11", "--cost-per-contact", "0.5", "--planned-holdout", "0.3")
     assert api == _cli_json(mart_path, "campaign", "results", "K003", *flags)
-    assert api["bootstrap"]["random_state"] == 11 and api["roi"]["cost_per_contact"] == 0.5
+    assert api["bootstrap"]["random_state"] == 11 and api["economics"]["cost_per_contact"] == 0.5
     assert api["planned_holdout"] == 0.3
     default = client.get("/api/v1/campaigns/K003/results", headers=bearer(tokens[Role.analyst]))
     revenue = "revenue_per_member"
@@ -332,13 +334,13 @@ def test_the_per_segment_download_keeps_the_page_s_filters_and_has_the_cli_s_row
         assert (row.n_target, row.n_control, row.measured) == (
             segment["n_target"], segment["n_control"], segment["measured"]
         )  # fmt: skip
-        for short, metric in (("conversion", "conversion"), ("revenue", "revenue_per_member")):
+        for metric in ("conversion", "revenue_per_member"):
             lift = segment["lift"].get(metric)
-            got = [getattr(row, f"{short}_{part}") for part in ("abs", "low", "high", "q_value")]
+            got = [getattr(row, f"{metric}_{part}") for part in ("abs", "low", "high", "q_value")]
             if lift is None:
                 assert all(pd.isna(v) for v in got) and pd.isna(
-                    getattr(row, f"{short}_significant")
+                    getattr(row, f"{metric}_significant")
                 )
                 continue
             assert got == pytest.approx([lift["abs"], *lift["ci95"], lift["q_value"]])
-            assert getattr(row, f"{short}_significant") == lift["significant"]
+            assert getattr(row, f"{metric}_significant") == lift["significant"]

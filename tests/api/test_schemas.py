@@ -24,6 +24,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "costs_known": ("margin_known",),
     "average_order_value": ("aov",),
     "campaign_id": ("campaign",),
+    "revenue_per_member_abs": ("revenue_abs",),
+    "revenue_per_member_low": ("revenue_low",),
+    "revenue_per_member_high": ("revenue_high",),
+    "notes": ("messages", "message"),
 }
 """The name of each quantity, and the names it must not be given anywhere in the API."""
 
@@ -38,7 +42,13 @@ ANSWERS = (
     "/api/v1/sales/channels?segmentation=rfm",
     "/api/v1/sales/segments?segmentation=rfm",
 )
-"""JSON answers whose keys are walked (rows the schema leaves open included)."""
+"""JSON answers whose keys are walked (rows the schema leaves open included); a customer's
+360 and recommendations are walked too (their id comes from the customer list)."""
+
+NUMBERS = ("roi",)
+"""Names that hold a number (or null) wherever they appear, never an object: the campaign
+results' object of contacts, costs and incremental money is ``economics``, whose ``roi`` is
+the ratio a tracking row's ``roi`` is."""
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
@@ -57,6 +67,30 @@ def schema_names(node: object) -> Iterator[str]:
             yield from schema_names(item)
 
 
+def schemas_named(node: object, name: str) -> Iterator[object]:
+    """The schema of every property called ``name`` anywhere in an OpenAPI document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict) and name in value:
+                yield value[name]
+            yield from schemas_named(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from schemas_named(item, name)
+
+
+def values_named(node: object, name: str) -> Iterator[object]:
+    """The value of every key ``name`` of every object in a JSON answer."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == name:
+                yield value
+            yield from values_named(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from values_named(item, name)
+
+
 def answer_keys(node: object) -> Iterator[str]:
     """Every key of every object in a JSON answer."""
     if isinstance(node, dict):
@@ -72,6 +106,24 @@ def synonyms_in(names: set[str]) -> dict[str, list[str]]:
     """The groups of :data:`SYNONYMS` whose other names appear in ``names``."""
     found = {name: sorted(set(others) & names) for name, others in SYNONYMS.items()}
     return {name: others for name, others in found.items() if others}
+
+
+@pytest.fixture(scope="module")
+def answers(client: TestClient, tokens: dict[Role, str]) -> list[Any]:
+    """The JSON of every answer of :data:`ANSWERS`, a customer's 360 and recommendations."""
+    admin = bearer(tokens[Role.admin])
+    customer = client.get("/api/v1/customers?limit=1", headers=admin).json()["data"][0]
+    urls = (
+        *ANSWERS,
+        f"/api/v1/customers/{customer['customer_id']}",
+        f"/api/v1/customers/{customer['customer_id']}/recommendations",
+    )
+    found = []
+    for url in urls:
+        response = client.get(url, headers=admin)
+        assert response.status_code == 200, (url, response.text)
+        found.append(response.json())
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +145,22 @@ def test_every_documented_field_is_snake_case(openapi: dict[str, Any]) -> None:
     assert sorted(n for n in names if not SNAKE_CASE.fullmatch(n)) == []
 
 
-def test_the_answers_give_each_quantity_one_name(
-    client: TestClient, tokens: dict[Role, str]
-) -> None:
-    names: set[str] = set()
-    for url in ANSWERS:
-        response = client.get(url, headers=bearer(tokens[Role.admin]))
-        assert response.status_code == 200, (url, response.text)
-        names |= set(answer_keys(response.json()))
+def test_the_answers_give_each_quantity_one_name(answers: list[Any]) -> None:
+    names = {key for answer in answers for key in answer_keys(answer)}
     assert {"gross_margin", "average_order_value", "costs_known", "campaign_id"} <= names
+    assert {"revenue_per_member_abs", "notes", "economics"} <= names
     assert synonyms_in(names) == {}
+
+
+def test_a_number_s_name_never_holds_an_object(openapi: dict[str, Any], answers: list[Any]) -> None:
+    for name in NUMBERS:
+        documented = list(schemas_named(openapi, name))
+        given = [value for answer in answers for value in values_named(answer, name)]
+        assert documented and given  # the walks find it: tracking rows and results
+        assert all(
+            "$ref" not in str(schema) and "object" not in str(schema) for schema in documented
+        )
+        assert all(value is None or isinstance(value, int | float) for value in given), name
 
 
 def test_a_persona_card_is_an_object_of_snake_case_fields(
@@ -116,5 +174,9 @@ def test_a_persona_card_is_an_object_of_snake_case_fields(
 
 
 def test_the_synonym_check_sees_a_second_name() -> None:
-    names = {"gross_margin", "margin", "aov", "revenue"}
-    assert synonyms_in(names) == {"gross_margin": ["margin"], "average_order_value": ["aov"]}
+    names = {"gross_margin", "margin", "aov", "revenue", "messages", "message"}
+    assert synonyms_in(names) == {
+        "gross_margin": ["margin"],
+        "average_order_value": ["aov"],
+        "notes": ["message", "messages"],
+    }

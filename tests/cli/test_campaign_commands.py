@@ -101,6 +101,10 @@ def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> No
     assert "already exists" in again.stderr and "never redrawn" in again.stderr
     listed = json.loads(shop("campaign", "list", "--format", "json").stdout)
     assert {c["campaign_id"] for c in listed["data"]} == {"spring", "K001", "K002", "K003"}
+    # the planned period has the names of the campaigns table and of the tracking rows
+    row = next(c for c in listed["data"] if c["campaign_id"] == "spring")
+    assert (payload["start_date"], payload["end_date"]) == (row["start_date"], row["end_date"])
+    assert not {"start", "end"} & set(payload)
 
 
 def test_results_runs_without_pandas(shop: Segmint) -> None:
@@ -153,7 +157,7 @@ def test_results_json_is_the_workflow_s(shop: Segmint, rounded: Callable[..., An
         expected = {**campaigns.results(mart, "K003").as_dict(), "currency": None}  # none set
     # equal up to the last digits of the engine's parallel sums
     assert rounded(payload) == rounded(json.loads(json.dumps(expected)))
-    assert set(payload) >= {"campaign_id", "groups", "srm_p", "lift", "segments", "roi"}
+    assert set(payload) >= {"campaign_id", "groups", "srm_p", "lift", "segments", "economics"}
     assert set(payload["lift"]["revenue_per_member"]) >= {"abs", "rel", "ci95", "cuped_ci95"}
     human = shop(
         "campaign", "results", "K003", "--segmentation", "latent", "--min-segment-size", "20"
@@ -285,7 +289,7 @@ def test_a_campaign_created_without_a_cost_is_measured_as_one_loaded_without(
     free = shop("campaign", "results", "free", "--format", "json")
     assert free.exit_code == 0, free.output
     assert "no cost per contact" not in free.stderr
-    roi = json.loads(free.stdout)["roi"]
+    roi = json.loads(free.stdout)["economics"]
     assert (roi["cost_per_contact"], roi["contact_cost"]) == (0.0, 0.0)
     assert roi["net_return"] == pytest.approx(roi["incremental_margin"])
 

@@ -81,12 +81,12 @@ def test_a_cost_per_contact_given_to_results_prices_the_return(loaded: Segmint) 
     """The files record no cost per contact; ``--cost-per-contact`` supplies one, and the
     return follows from the README's lift: $0.7698 per member over 21,307 e-mails."""
     free = json.loads(loaded("campaign", "results", "mens-email", "--format", "json").stdout)
-    assert free["roi"]["contact_cost"] == 0.0 and free["roi"]["roi"] is None
+    assert free["economics"]["contact_cost"] == 0.0 and free["economics"]["roi"] is None
     result = loaded(
         "campaign", "results", "mens-email", "--cost-per-contact", "0.10", "--format", "json"
     )
     assert result.exit_code == 0, result.output
-    roi = json.loads(result.stdout)["roi"]
+    roi = json.loads(result.stdout)["economics"]
     assert roi["contact_cost"] == pytest.approx(2_130.70)
     assert roi["incremental_revenue"] == pytest.approx(0.7698 * 21_307, abs=2)
     assert roi["net_return"] == pytest.approx(roi["incremental_revenue"] - 2_130.70)
@@ -118,4 +118,4 @@ def test_the_walkthrough_s_python_gives_its_command_s_numbers(
     printed_json = json.loads(printed.stdout)
     assert printed_json.pop("currency") is None  # the command adds the shop's: none set
     assert rounded(json.loads(json.dumps(measured))) == rounded(printed_json)
-    assert measured["roi"]["contact_cost"] == pytest.approx(2_130.70)
+    assert measured["economics"]["contact_cost"] == pytest.approx(2_130.70)

@@ -83,7 +83,7 @@ def test_cluster_json_and_assign_reuse_the_model(mart: Path) -> None:
 def test_persona_prints_a_card_per_segment(mart: Path) -> None:
     segmint(mart, "segment", "cluster", "three", "--k", "3", "--bootstrap", "0")
     result = segmint(mart, "persona", "three", "--format", "json")
-    cards = json.loads(result.stdout)
+    cards = json.loads(result.stdout)["data"]
     assert len(cards) == 4  # three clusters and the prospects
     human = segmint(mart, "persona", "rfm")
     assert human.exit_code == 0 and "→" in human.stdout and "members" in human.stdout

@@ -83,7 +83,7 @@ def test_analysts_see_the_attributes_of_the_file_but_not_exact_place_or_personal
     for secret in ("h1@example.org", "1981", "LS1 4AP", "Leeds", "Wakefield", "43"):
         assert secret not in shown
     assert "5 attributes (personal data, exact location or age) shown to the admin role only." in (
-        view.messages
+        view.notes
     )
     assert view.profile["country"] == "UK"  # country is loaded, and stays in the coarse view
 
@@ -95,7 +95,7 @@ def test_admins_see_every_attribute(mart: Mart) -> None:
     assert names["zip"] == "LS1 4AP" and names["shipping_city"] == "Wakefield"
     assert names["birth_year"] == "1981" and names["exact_age"] == "43"
     assert len(names) == 10
-    assert not any("attribute" in m for m in view.messages)
+    assert not any("attribute" in m for m in view.notes)
 
 
 def test_the_exact_view_without_personal_data_shows_place_but_not_the_email(mart: Mart) -> None:
@@ -104,7 +104,7 @@ def test_the_exact_view_without_personal_data_shows_place_but_not_the_email(mart
     assert {"zip", "shipping_city", "birth_year", "exact_age"} <= names
     assert "email" not in names
     assert "1 attribute (personal data, exact location or age) shown to the admin role only." in (
-        view.messages
+        view.notes
     )
 
 

@@ -24,8 +24,8 @@ from segmint.views.customers import AudienceQuery
 from segmint.views.dashboard import (
     NO_SEGMENTATIONS,
     Dashboard,
-    _card_view,
     no_personas_message,
+    persona_fields,
     store_version,
 )
 
@@ -170,20 +170,21 @@ def test_a_persona_without_a_cadence_shows_none() -> None:
         average_order_value=50.0, orders=1.0, days_between_orders=float("nan"),
         days_since_last_order=527.0, value="low", risk="high",
     )  # fmt: skip
-    assert _card_view(card)["buying"] == "1.0 orders, 50 per order, last 527 days ago"
+    assert persona_fields(card)["buying"] == "1.0 orders, 50 per order, last 527 days ago"
     timely = dataclasses.replace(card, orders=3.0, days_between_orders=40.0)
     assert (
-        _card_view(timely)["buying"] == "3.0 orders, 50 per order, every 40 days, last 527 days ago"
+        persona_fields(timely)["buying"]
+        == "3.0 orders, 50 per order, every 40 days, last 527 days ago"
     )
 
 
 def test_a_persona_card_shows_its_amounts_in_the_shops_currency() -> None:
     card = _card(revenue_per_member=1234.4)
-    view = _card_view(card, "EUR")
+    view = persona_fields(card, "EUR")
     assert view["value"] == "high value · €1,234 revenue per member/year"
     assert view["buying"] == "20.0 orders, €80 per order, every 40 days, last 10 days ago"
-    assert _card_view(card, "CHF")["buying"].startswith("20.0 orders, 80 CHF per order,")
-    assert _card_view(card)["value"] == "high value · 1,234 revenue per member/year"
+    assert persona_fields(card, "CHF")["buying"].startswith("20.0 orders, 80 CHF per order,")
+    assert persona_fields(card)["value"] == "high value · 1,234 revenue per member/year"
 
 
 def test_persona_cards_read_the_shops_currency_from_the_mart(mart: Mart) -> None:
@@ -204,7 +205,7 @@ def _card(**changes: object) -> PersonaCard:
 
 def test_a_persona_names_what_each_value_is_in_words_people_read() -> None:
     card = _card(demographics={"age_band": "45-54", "crm_stage": "active", "loyalty_tier": "gold"})
-    assert _card_view(card)["people"] == "Age band 45–54, CRM stage active, Loyalty tier gold"
+    assert persona_fields(card)["people"] == "Age band 45–54, CRM stage active, Loyalty tier gold"
 
 
 def test_a_persona_says_each_play_once() -> None:
@@ -215,7 +216,7 @@ def test_a_persona_says_each_play_once() -> None:
             Action("retain", "reach them by e-mail first", "they open e-mails"),
         ]
     )
-    text = _card_view(card)["suggested_actions"]
+    text = persona_fields(card)["suggested_actions"]
     assert text == (
         "Retain: loyalty perks; reach them by e-mail first. Upsell: bundles next to home."
     )
@@ -226,7 +227,7 @@ def test_the_dashboard_doc_says_persona_cards_are_computed_and_quotes_the_pages_
     assert "personas" not in TABLES  # no table holds them: the server makes them
     assert "`personas`" not in doc and "Persona cards** are not read from a table" in doc
     assert no_personas_message("NAME") in doc
-    assert [key for key in _card_view(_card()) if key not in doc] == []  # every field named
+    assert [key for key in persona_fields(_card()) if key not in doc] == []  # every field named
 
 
 def test_the_currency_is_read_once_from_a_leased_mart_until_invalidated(mart: Mart) -> None:

@@ -41,9 +41,12 @@ def test_tracking_rows_carry_the_measured_numbers(mart: Mart) -> None:
     rows = {r["campaign_id"]: r for r in view.rows}
     measured = campaigns.results(mart, "K003", campaigns.ResultsOptions(n_resamples=1_000))
     revenue = measured.lift["revenue_per_member"].welch
-    assert rows["K003"]["revenue_abs"] == pytest.approx(revenue.absolute)
-    assert (rows["K003"]["revenue_low"], rows["K003"]["revenue_high"]) == pytest.approx(revenue.ci)
-    assert rows[DEMO_CAMPAIGN]["revenue_abs"] is None and rows[DEMO_CAMPAIGN]["problem"]
+    assert rows["K003"]["revenue_per_member_abs"] == pytest.approx(revenue.absolute)
+    assert (
+        rows["K003"]["revenue_per_member_low"],
+        rows["K003"]["revenue_per_member_high"],
+    ) == pytest.approx(revenue.ci)
+    assert rows[DEMO_CAMPAIGN]["revenue_per_member_abs"] is None and rows[DEMO_CAMPAIGN]["problem"]
     # the demo's own campaign starts after the data: the page draws the latest one that ran
     assert view.chosen is not None and view.chosen.plan["campaign_id"] == "K003"
     assert view.curve is not None
@@ -74,7 +77,7 @@ def test_the_report_has_the_management_sections(mart: Mart) -> None:
         assert f'id="{section}"' in html
     sections = management.report_sections(Dashboard(), mart, "rfm")
     k003 = next(r for r in sections.tracking.rows if r["campaign_id"] == "K003")
-    assert f"{k003['revenue_abs']:,.2f}" in html
+    assert f"{k003['revenue_per_member_abs']:,.2f}" in html
     top = sections.channels.tables["channels"][0]
     assert f"{top['revenue']:,.0f}" in html
 

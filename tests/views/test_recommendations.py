@@ -31,7 +31,7 @@ def test_without_a_run_the_page_says_what_to_run(tmp_path: Path) -> None:
         view = baskets_view(empty)
         listed = customer_list(empty, "anyone")
     assert view.as_of is None and view.rules == [] and view.messages == [NO_RUN]
-    assert listed.items == [] and "segmint recommend fit" in (listed.message or "")
+    assert listed.items == [] and "segmint recommend fit" in listed.notes[0]
 
 
 def test_a_run_without_rules_says_why(mart: Mart) -> None:

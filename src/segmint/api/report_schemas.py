@@ -29,9 +29,11 @@ class CampaignRow(BaseModel):
     conversion_abs: float | None
     conversion_low: float | None
     conversion_high: float | None
-    revenue_abs: float | None = Field(description="Lift of revenue per member.")
-    revenue_low: float | None
-    revenue_high: float | None
+    revenue_per_member_abs: float | None = Field(
+        description="Lift of revenue per member (`lift.revenue_per_member.abs` of the results)."
+    )
+    revenue_per_member_low: float | None
+    revenue_per_member_high: float | None
     incremental_revenue: float | None
     roi: float | None
     roi_low: float | None
@@ -61,6 +63,25 @@ class MetricLiftOut(BaseModel):
     cuped_ci95: Interval
 
 
+class CampaignEconomicsOut(BaseModel):
+    """A campaign's economics: contacts and their cost, the incremental money it caused with
+    95% intervals, and its return on the contact costs (``roi``, the ratio a tracking row
+    shows beside ``roi_low`` and ``roi_high``)."""
+
+    n_contacted: int = Field(description="Members contacted (the target group).")
+    cost_per_contact: float
+    contact_cost: float = Field(description="`n_contacted` × `cost_per_contact`.")
+    incremental_revenue: float | None
+    incremental_revenue_ci95: Interval
+    incremental_margin: float | None = Field(description="Null when unit costs are unknown.")
+    incremental_margin_ci95: Interval
+    basis: str = Field(description="`margin` or `revenue`: what the net return is computed on.")
+    net_return: float | None = Field(description="Incremental `basis` minus the contact cost.")
+    net_return_ci95: Interval
+    roi: float | None = Field(description="`net_return` / `contact_cost`; null at no cost.")
+    roi_ci95: Interval
+
+
 class CampaignResultsOut(BaseModel):
     """A campaign measured: the JSON of ``segmint campaign results --format json``."""
 
@@ -72,7 +93,7 @@ class CampaignResultsOut(BaseModel):
     srm_p: float | None
     lift: dict[str, MetricLiftOut]
     segments: list[Row]
-    roi: Row
+    economics: CampaignEconomicsOut
     notes: list[str]
 
 

@@ -175,7 +175,7 @@ class SegmentationDetail(BaseModel):
     segments: list[SegmentMoney]
     distinguishing: list[Row]
     statistics: list[Row]
-    messages: list[str] = Field(description="What is not computed yet and how to compute it.")
+    notes: list[str] = Field(description="What is not computed yet and how to compute it.")
 
 
 class Flow(BaseModel):
@@ -256,7 +256,10 @@ class Customer360Out(BaseModel):
         "numeric `age`) to admins only; the rest to every role. A message counts those held "
         "back.",
     )
-    messages: list[str]
+    notes: list[str] = Field(
+        description="Caveats in words: what is not computed yet (with the command that "
+        "computes it) and what is held back from this role."
+    )
 
 
 class Audience(BaseModel):
@@ -316,7 +319,9 @@ class CustomerRecommendations(BaseModel):
     as_of: dt.date | None = Field(description="Date of the purchases the list was made from.")
     data: list[Recommendation]
     count: int
-    message: str | None = Field(None, description="What to run when nothing is stored.")
+    notes: list[str] = Field(
+        default_factory=list, description="What to run when nothing is stored; else empty."
+    )
 
 
 class Problem(BaseModel):

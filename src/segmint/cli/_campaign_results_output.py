@@ -55,30 +55,29 @@ def print_results(results: CampaignResults, currency: str | None = None) -> None
     out.print(table)
     _print_compliance(payload)
     _print_segments(payload, currency)
-    roi = payload["roi"]
-    out.print(roi_line(roi, currency), highlight=False)
+    out.print(roi_line(payload["economics"], currency), highlight=False)
     notes(cli_notes(results.notes))
 
 
-def roi_line(roi: dict[str, Any], currency: str | None = None) -> str:
+def roi_line(economics: dict[str, Any], currency: str | None = None) -> str:
     """The return on the campaign in one line: incremental revenue, and incremental margin
     too when the net return is computed on margin (net = incremental margin - contact cost,
     so the line shows the figure the net follows from); amounts in the shop's ``currency``,
     the ROI a ratio."""
 
     def amount(key: str) -> str:
-        """``roi[key]`` and its 95% interval, the amount and each end marked."""
-        return f"{_amount(roi[key], currency)} {_amounts(roi[f'{key}_ci95'], currency)}"
+        """``economics[key]`` and its 95% interval, the amount and each end marked."""
+        return f"{_amount(economics[key], currency)} {_amounts(economics[f'{key}_ci95'], currency)}"
 
     parts = [f"incremental revenue {amount('incremental_revenue')}"]
-    if roi["basis"] == "margin":
+    if economics["basis"] == "margin":
         parts.append(f"incremental margin {amount('incremental_margin')}")
     parts += [
-        f"contact cost {_amount(roi['contact_cost'], currency)}",
+        f"contact cost {_amount(economics['contact_cost'], currency)}",
         f"net {amount('net_return')}",
-        f"ROI {number(roi['roi'], 2)} {interval(roi['roi_ci95'], 2)}",
+        f"ROI {number(economics['roi'], 2)} {interval(economics['roi_ci95'], 2)}",
     ]
-    return f"ROI ({roi['basis']}): " + ", ".join(parts)
+    return f"ROI ({economics['basis']}): " + ", ".join(parts)
 
 
 def _amount(value: float | None, currency: str | None) -> str:

@@ -1,12 +1,13 @@
 """``segmint persona SEGMENTATION``: a card per segment, with name, numbers, mix and actions.
 
-An adapter over :func:`segmint.workflows.profile.personas`, so the pages give the same cards.
+An adapter over :func:`segmint.workflows.profile.personas`, so the pages give the same cards;
+``--format json`` prints them as the API does (:func:`segmint.views.dashboard.persona_list`:
+each segment's ``persona`` object with the shop's ``currency``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,13 +31,14 @@ def persona(
     """Persona cards for every segment: name, key numbers, mix and suggested actions."""
     from segmint.mart import connect
     from segmint.mart.shop_settings import shop_currency
+    from segmint.views.dashboard import persona_list
     from segmint.workflows.profile import personas
 
     with connect(mart, create=False) as m, steps(f"personas of {segmentation}"):
         cards = personas(m, segmentation, as_of)
         currency = shop_currency(m)
     if format_ != OutputFormat.human:
-        typer.echo(json.dumps([asdict(c) for c in cards], default=str))
+        typer.echo(json.dumps(persona_list(segmentation, cards, currency)))
         return
     for card in cards:
         show_card(card, currency)

@@ -41,7 +41,7 @@ class Customer360:
     consents: list[dict[str, Any]]
     pii: dict[str, Any] | None = None
     attributes: list[dict[str, Any]] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 API_SEARCH = "at /api/v1/customers?q=..."
@@ -94,7 +94,7 @@ def customer_360(
     )
     _add_features(result, mart, copies, feature_dates)
     if not result.scores:
-        result.messages.append(scores.NO_CLV)
+        result.notes.append(scores.NO_CLV)
     if include_pii:
         pii = lookup.table_records(mart, copies, "customer_pii", customer_id)
         result.pii = pii[0] if pii else {}
@@ -116,7 +116,7 @@ def _add_attributes(
     shown, hidden = attributes.shown_attributes(records, exact=exact, include_pii=include_pii)
     result.attributes = shown
     if hidden:
-        result.messages.append(attributes.hidden_message(hidden))
+        result.notes.append(attributes.hidden_message(hidden))
 
 
 def _add_features(
@@ -126,7 +126,7 @@ def _add_features(
     store some."""
     dates = stored_dates(mart) if feature_dates is None else feature_dates
     if not dates:
-        result.messages.append("No stored features yet: run `segmint features`.")
+        result.notes.append("No stored features yet: run `segmint features`.")
         return
     mine = lookup.feature_records(mart, copies, result.customer_id, dates[-1])
     result.features_as_of = dates[-1].isoformat()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
@@ -454,13 +454,14 @@ class Dashboard:
         except SegmintError:
             return {}
         currency = shop_currency(mart)
-        return {card.segment: _card_view(card, currency) for card in cards}
+        return {card.segment: persona_fields(card, currency) for card in cards}
 
 
-def _card_view(card: PersonaCard, currency: str | None = None) -> dict[str, Any]:
+def persona_fields(card: PersonaCard, currency: str | None = None) -> dict[str, Any]:
     """A persona card as field → text, in the order a reader wants it; its amounts (revenue
     per member, order value) in the shop's ``currency``. The fields are snake_case, the
-    API's ``Persona``; the pages label each by its name with spaces ("churn risk")."""
+    API's ``Persona`` (``note`` null unless the segment is too small to act on); the pages
+    label each by its name with spaces ("churn risk") and leave out the empty ones."""
     revenue = money_text(card.revenue_per_member, currency)
     view: dict[str, Any] = {
         "name": card.name,
@@ -473,10 +474,19 @@ def _card_view(card: PersonaCard, currency: str | None = None) -> dict[str, Any]
         "channels": ", ".join(f"{c} ({share:.0%})" for c, share in card.channels),
         "people": ", ".join(sketch_phrases(card.demographics)),
         "suggested_actions": _actions(card),
+        "note": "too small to act on" if card.too_small else None,
     }
-    if card.too_small:
-        view["note"] = "too small to act on"
     return view
+
+
+def persona_list(
+    segmentation: str, cards: Iterable[PersonaCard], currency: str | None = None
+) -> dict[str, Any]:
+    """``segmint persona --format json``: each segment's card as the API gives it (its
+    ``Persona`` fields, after the ``segment`` it describes), in a ``{data, count}`` list with
+    the shop's ``currency`` of the amounts in words, as every answer holding money has."""
+    data = [{"segment": card.segment, **persona_fields(card, currency)} for card in cards]
+    return {"segmentation": segmentation, "currency": currency, "data": data, "count": len(data)}
 
 
 def _actions(card: PersonaCard) -> str:

@@ -42,9 +42,9 @@ TRACKING_COLUMNS = (
     "conversion_abs",
     "conversion_low",
     "conversion_high",
-    "revenue_abs",
-    "revenue_low",
-    "revenue_high",
+    "revenue_per_member_abs",
+    "revenue_per_member_low",
+    "revenue_per_member_high",
     "incremental_revenue",
     "roi",
     "roi_low",
@@ -52,16 +52,18 @@ TRACKING_COLUMNS = (
     "problem",
 )
 """Columns of the tracking table (and of its CSV), in order."""
-SEGMENT_METRICS = (("conversion", "conversion"), ("revenue", "revenue_per_member"))
-"""Short name in the per-segment table → the metric's name in the results."""
+LIFT_METRICS = ("conversion", "revenue_per_member")
+"""The lifts the tables show, by their names in the results (``lift.revenue_per_member``):
+a column is the metric's name and the part (``revenue_per_member_abs``, ``…_low``, ``…_high``
+for the 95% interval), so a row and the results name a quantity alike."""
 SEGMENT_COLUMNS = (
     "segment",
     "n_target",
     "n_control",
     "measured",
     *(
-        f"{short}_{part}"
-        for short, _ in SEGMENT_METRICS
+        f"{metric}_{part}"
+        for metric in LIFT_METRICS
         for part in ("abs", "low", "high", "q_value", "significant")
     ),
 )
@@ -72,7 +74,7 @@ SORTABLE = (
     "start_date",
     "n_target",
     "conversion_abs",
-    "revenue_abs",
+    "revenue_per_member_abs",
     "incremental_revenue",
     "roi",
 )
@@ -198,14 +200,14 @@ def tracking_row(tracked: TrackedCampaign) -> dict[str, Any]:
     payload = tracked.results.as_dict()
     row.update(n_target=payload["groups"]["target"], n_control=payload["groups"]["control"])
     row["srm_p"] = payload["srm_p"]
-    for short, metric in (("conversion", "conversion"), ("revenue", "revenue_per_member")):
+    for metric in LIFT_METRICS:
         lift = payload["lift"][metric]
-        row[f"{short}_abs"] = lift["abs"]
-        row[f"{short}_low"], row[f"{short}_high"] = _bounds(lift["ci95"])
-    roi = payload["roi"]
-    row["incremental_revenue"] = roi["incremental_revenue"]
-    row["roi"] = roi["roi"]
-    row["roi_low"], row["roi_high"] = _bounds(roi["roi_ci95"])
+        row[f"{metric}_abs"] = lift["abs"]
+        row[f"{metric}_low"], row[f"{metric}_high"] = _bounds(lift["ci95"])
+    economics = payload["economics"]
+    row["incremental_revenue"] = economics["incremental_revenue"]
+    row["roi"] = economics["roi"]
+    row["roi_low"], row["roi_high"] = _bounds(economics["roi_ci95"])
     return row
 
 
@@ -228,14 +230,14 @@ def segment_rows(results: CampaignResults) -> list[dict[str, Any]]:
             n_control=segment.n_control,
             measured=segment.measured,
         )
-        for short, metric in SEGMENT_METRICS:
+        for metric in LIFT_METRICS:
             if metric not in segment.lift:
                 continue
             lift = segment.lift[metric].as_dict()
-            row[f"{short}_abs"] = lift["abs"]
-            row[f"{short}_low"], row[f"{short}_high"] = _bounds(lift["ci95"])
-            row[f"{short}_q_value"] = lift["q_value"]
-            row[f"{short}_significant"] = lift["significant"]
+            row[f"{metric}_abs"] = lift["abs"]
+            row[f"{metric}_low"], row[f"{metric}_high"] = _bounds(lift["ci95"])
+            row[f"{metric}_q_value"] = lift["q_value"]
+            row[f"{metric}_significant"] = lift["significant"]
         rows.append(row)
     return rows
 
@@ -294,8 +296,11 @@ def segment_lift_view(
     segmentation = options.segmentation or ""
     rows = segment_rows(results)
     figures = [
-        plots.segment_lifts(rows, short, label, segmentation, currency)
-        for short, label in (("conversion", "Conversion"), ("revenue", "Revenue per member"))
+        plots.segment_lifts(rows, metric, label, segmentation, currency)
+        for metric, label in (
+            ("conversion", "Conversion"),
+            ("revenue_per_member", "Revenue per member"),
+        )
     ]
     return SegmentLiftView(results.campaign, segmentation, options.min_segment_size, rows, figures)
 
@@ -327,7 +332,7 @@ def tracking_view(
         curve = plots.response_curves(picked.curve, f"{name}: cumulative response")
     lifts = [
         plots.lift_intervals(rows, "conversion", "Conversion"),
-        plots.lift_intervals(rows, "revenue", "Revenue per member", currency),
+        plots.lift_intervals(rows, "revenue_per_member", "Revenue per member", currency),
     ]
     return TrackingView(tracking.window_days, rows, picked, curve, lifts, notes=_notes(rows, by_id))
 

@@ -36,13 +36,13 @@ class CustomerRecommendations:
         customer_id: whose list.
         as_of: the date of the purchases it was made from (None: nothing stored).
         items: ``rank``, ``product_id``, ``product_name``, ``score``, ``method``, ``reason``.
-        message: what to run when nothing is stored.
+        notes: what to run when nothing is stored (empty when a list is).
     """
 
     customer_id: str
     as_of: dt.date | None
     items: list[dict[str, Any]]
-    message: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def customer_list(mart: Mart, customer_id: str) -> CustomerRecommendations:
@@ -53,8 +53,10 @@ def customer_list(mart: Mart, customer_id: str) -> CustomerRecommendations:
             customer_id,
             None,
             [],
-            "No recommendations for this customer: `segmint recommend fit` stores a list for "
-            "every customer with a purchase by its date.",
+            [
+                "No recommendations for this customer: `segmint recommend fit` stores a list "
+                "for every customer with a purchase by its date."
+            ],
         )
     day = as_date(rows[0]["as_of"])
     items = [{k: v for k, v in row.items() if k != "as_of"} for row in rows]

@@ -61,7 +61,7 @@ def test_lifts_equal_an_independent_computation(
 
 def test_json_has_the_shape_of_the_issue(synthetic: Mart) -> None:
     payload = campaign_results(synthetic, "K003").as_dict()
-    assert {"campaign_id", "groups", "srm_p", "lift", "segments", "roi"} <= payload.keys()
+    assert {"campaign_id", "groups", "srm_p", "lift", "segments", "economics"} <= payload.keys()
     revenue = payload["lift"]["revenue_per_member"]
     assert {"abs", "rel", "ci95", "cuped_ci95", "bootstrap_ci95"} <= revenue.keys()
     assert len(revenue["ci95"]) == 2 and revenue["ci95"][0] < revenue["abs"] < revenue["ci95"][1]
@@ -73,7 +73,7 @@ def test_json_has_the_shape_of_the_issue(synthetic: Mart) -> None:
         "visit",
     }
     assert payload["groups"]["target"] > payload["groups"]["control"] > 0
-    assert payload["roi"]["basis"] == "margin"
+    assert payload["economics"]["basis"] == "margin"
 
 
 def test_reach_and_contamination_from_the_send_events(synthetic: Mart) -> None:

@@ -52,7 +52,7 @@ def test_a_campaign_loaded_from_files_is_measured(tiny: Mart) -> None:
     assert revenue["abs"] == pytest.approx(24 / 3 + 6 / 3)
     assert revenue["target"] == pytest.approx(8.0) and revenue["control"] == pytest.approx(-2.0)
     assert payload["lift"]["conversion"]["abs"] == pytest.approx(0.0)
-    roi = payload["roi"]
+    roi = payload["economics"]
     assert roi["incremental_revenue"] == pytest.approx(30.0)
     assert roi["incremental_margin"] == pytest.approx(18.0)
     assert roi["basis"] == "margin" and roi["contact_cost"] == pytest.approx(0.3)

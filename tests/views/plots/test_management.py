@@ -51,8 +51,8 @@ def test_a_share_s_lift_is_drawn_in_percent_and_money_as_a_number() -> None:
     share = segment_lifts(rows, "conversion", "Conversion", "rfm")
     assert share["layout"]["yaxis"]["tickformat"] == ".1%"
     assert "%{y:.2%}" in share["data"][0]["hovertemplate"]
-    money = [{k.replace("conversion", "revenue"): v for k, v in r.items()} for r in rows]
-    spend = segment_lifts(money, "revenue", "Revenue per member", "rfm")
+    money = [{k.replace("conversion", "revenue_per_member"): v for k, v in r.items()} for r in rows]
+    spend = segment_lifts(money, "revenue_per_member", "Revenue per member", "rfm")
     assert "tickformat" not in spend["layout"]["yaxis"]
     assert "%{y:,.4f}" in spend["data"][0]["hovertemplate"]
     forest = lift_intervals([{"campaign_id": "K1", **rows[0]}], "conversion", "Conversion")
@@ -95,7 +95,12 @@ def test_money_charts_name_the_currency_and_mark_their_hover() -> None:
     plain = lines_by(frame, "channel", "aov", "AOV by channel", "AOV")
     assert plain["layout"]["yaxis"]["title"]["text"] == "AOV"
     assert "%{y:,.2f}" in plain["data"][0]["hovertemplate"]
-    row = {"campaign_id": "spring", "revenue_abs": 1.5, "revenue_low": 0.5, "revenue_high": 2.5}
-    lift = lift_intervals([row], "revenue", "Revenue per member", "SEK")
+    row = {
+        "campaign_id": "spring",
+        "revenue_per_member_abs": 1.5,
+        "revenue_per_member_low": 0.5,
+        "revenue_per_member_high": 2.5,
+    }
+    lift = lift_intervals([row], "revenue_per_member", "Revenue per member", "SEK")
     assert lift["layout"]["xaxis"]["title"]["text"].endswith("target minus control (SEK)")
     assert "%{x:,.4f} SEK" in lift["data"][0]["hovertemplate"]

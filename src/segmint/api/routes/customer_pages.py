@@ -70,7 +70,7 @@ def customer_page(
     pii, hidden = shows_pii(request, role, customer_id, "customer_360")
     view = customer_360(mart, customer_id, pii, dates, copies, search=PAGE_SEARCH)
     if hidden:
-        view.messages.append(hidden)
+        view.notes.append(hidden)
     recommended = customer_list(mart, customer_id)
     kinds = dashboard.kinds(mart)
     return page(

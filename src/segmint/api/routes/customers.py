@@ -103,6 +103,6 @@ def customer(
     pii, hidden = shows_pii(request, role, customer_id, "customer_360")
     view = customer_360(mart, customer_id, pii, dates, copies)
     if hidden:
-        view.messages.append(hidden)
+        view.notes.append(hidden)
     found = Customer360Out.model_validate(view, from_attributes=True)
     return json_response(found.model_copy(update={"currency": currency}))

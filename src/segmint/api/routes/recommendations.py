@@ -26,7 +26,7 @@ def recommendations(
     role: Analyst,
 ) -> Response:
     """The customer's latest stored list with the reason for each product (empty, with a
-    message, when ``segmint recommend fit`` has not covered them)."""
+    note, when ``segmint recommend fit`` has not covered them)."""
     if not table_records(mart, copies, "customers", customer_id):
         raise MartError(
             f"no customer with id '{customer_id}'. Search for ids at /api/v1/customers?q=..."
@@ -39,6 +39,6 @@ def recommendations(
             as_of=found.as_of,
             data=items,
             count=len(items),
-            message=found.message,
+            notes=found.notes,
         )
     )

@@ -108,5 +108,5 @@ def detail_of(
         segments=segments,  # type: ignore[arg-type]
         distinguishing=records(result.distinguishing),
         statistics=records(result.statistics),
-        messages=[] if personas else [no_personas_message(name)],
+        notes=[] if personas else [no_personas_message(name)],
     )

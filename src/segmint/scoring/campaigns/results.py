@@ -15,12 +15,15 @@ prints and what the API returns::
      "segments": [{"segment": "1", "n_target": 11739, "n_control": 11787, "measured": true,
                    "lift": {"conversion": {"abs": ..., "ci95": [...], "p_value": ...,
                                            "q_value": ..., "significant": true}, ...}}],
-     "roi": {"n_contacted": ..., "contact_cost": ..., "incremental_revenue": ...,
-             "incremental_revenue_ci95": [...], ..., "roi": ..., "roi_ci95": [...]},
+     "economics": {"n_contacted": ..., "contact_cost": ..., "incremental_revenue": ...,
+                   "incremental_revenue_ci95": [...], ..., "roi": ..., "roi_ci95": [...]},
      "compliance": {"reach_rate": ..., "contamination_rate": ..., ...} | null,
      "notes": ["..."]}
 
 Numbers are plain floats (not rounded), intervals two-element lists, absent values null.
+``roi`` is the ratio everywhere (here inside ``economics``, in a tracking row beside
+``roi_low`` and ``roi_high``); the object of contacts, costs and incremental money that
+holds it is ``economics``.
 """
 
 from __future__ import annotations
@@ -183,14 +186,16 @@ class CampaignResults:
             "lift": {name: lift.as_dict() for name, lift in self.lift.items()},
             "segment_by": self.segment_by,
             "segments": [segment.as_dict() for segment in self.segments],
-            "roi": _roi(self.roi),
+            "economics": _economics(self.roi),
             "compliance": None if self.compliance is None else _compliance(self.compliance),
             "notes": list(self.notes),
             "bootstrap": {"n_resamples": self.n_resamples, "random_state": self.random_state},
         }
 
 
-def _roi(roi: CampaignReturn) -> dict[str, Any]:
+def _economics(roi: CampaignReturn) -> dict[str, Any]:
+    """The campaign's economics: contacts, their cost, incremental money, net return and the
+    ROI ratio (``roi``, a number, as in the tracking rows)."""
     return {
         "n_contacted": roi.n_contacted,
         "cost_per_contact": roi.cost_per_contact,
