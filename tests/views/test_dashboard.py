@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from segmint.views.customers import AudienceQuery
 from segmint.views.dashboard import (
     NO_SEGMENTATIONS,
     Dashboard,
+    member_list_bytes,
     no_personas_message,
     persona_fields,
     store_version,
@@ -351,3 +353,29 @@ def test_an_audience_over_the_byte_budget_is_paged_but_not_kept(
     roomy.audience_index(mart, dataclasses.replace(where, segment="H"))
     assert [key[2] for key, _ in roomy.audiences.items()] == ["H"]
     assert roomy.audiences.nbytes == one
+
+
+def test_member_lists_are_kept_within_their_byte_budget(mart: Mart) -> None:
+    """32 lists of a million ids would hold 2 GB: with room for one list, the one used least
+    recently goes, and a list larger than the whole budget is handed out but not kept."""
+    mart.raw.execute("INSERT INTO customers (customer_id) VALUES ('d'), ('e'), ('f')")
+    save(mart, "gamma", DAY, {"a": "G", "b": "G", "c": "G", "d": "H", "e": "H", "f": "H"})
+    version = Dashboard(ttl=None).version(mart, "gamma", DAY)
+    one = member_list_bytes(Dashboard(ttl=None).member_ids(mart, "gamma", "G", DAY, version))
+    roomy = Dashboard(ttl=None, member_bytes=one)
+    assert roomy.member_ids(mart, "gamma", "G", DAY, version) == ["a", "b", "c"]
+    assert roomy.member_ids(mart, "gamma", "H", DAY, version) == ["d", "e", "f"]
+    assert [key[2] for key, _ in roomy.members.items()] == ["H"]
+    ranked = roomy.ranked_members(mart, "gamma", "G", DAY, version)  # larger than a list
+    assert len(ranked) == 3 and [key[2] for key, _ in roomy.members.items()] == ["H"]
+
+
+def test_a_member_list_is_weighed_as_python_allocates_it() -> None:
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        ids = [f"C{i:09d}" for i in range(50_000)]
+        allocated = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert member_list_bytes(ids) == pytest.approx(allocated, rel=0.05)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -62,7 +63,13 @@ NO_SEGMENTATIONS = (
 )
 PREFERRED = ("rfm", "lifecycle")
 MEMBER_LISTS = 32
-"""Segments whose member lists are kept (a list of a million ids is about 60 MB)."""
+"""Segments whose member lists are kept at most, whatever their size (see
+:data:`MEMBER_BYTES`)."""
+MEMBER_BYTES = 256 * 2**20
+"""Estimated bytes the kept member lists (ids, and members ranked by spend) may hold
+together (256 MiB): a list of a million ids is about 65 MB as Python strings, so 32 of them
+would hold 2 GB. Past it the least recently used go first; a list larger than this alone is
+handed out but not kept."""
 AUDIENCES = 16
 """Audiences kept at most, whatever their size (see :data:`AUDIENCE_BYTES`)."""
 AUDIENCE_BYTES = 256 * 2**20
@@ -84,6 +91,8 @@ class Dashboard:
             :meth:`invalidate`).
         audience_bytes: estimated bytes the cached audiences (whole ones and the member
             lists pages are sliced from) may hold together; see :data:`AUDIENCE_BYTES`.
+        member_bytes: estimated bytes the cached member lists may hold together; see
+            :data:`MEMBER_BYTES`.
     """
 
     def __init__(
@@ -91,10 +100,13 @@ class Dashboard:
         ttl: float | None = 600.0,
         catalogue_ttl: float | None = 30.0,
         audience_bytes: int = AUDIENCE_BYTES,
+        member_bytes: int = MEMBER_BYTES,
     ) -> None:
         self.results = ResultCache(size=256, ttl=ttl)
         self.catalogue = ResultCache(size=256, ttl=catalogue_ttl)
-        self.members = ResultCache(size=MEMBER_LISTS, ttl=ttl)
+        self.members = ResultCache(
+            size=MEMBER_LISTS, ttl=ttl, max_bytes=member_bytes, weigh=member_list_bytes
+        )
         self.audiences = ResultCache(
             size=AUDIENCES, ttl=ttl, max_bytes=audience_bytes, weigh=_audience_bytes
         )
@@ -534,6 +546,14 @@ def _read_currency(lease: Callable[[], AbstractContextManager[Mart]]) -> str | N
     """The shop's currency, read with a mart from ``lease``."""
     with lease() as mart:
         return shop_currency(mart)
+
+
+def member_list_bytes(value: list[str] | pd.DataFrame) -> int:
+    """The estimated bytes a cached member list holds: a list of ids with its strings, or a
+    frame's columns with their strings (``memory_usage(deep=True)``)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(deep=True).sum())
+    return sys.getsizeof(value) + sum(map(sys.getsizeof, value))
 
 
 def _audience_bytes(value: AudienceRows | AudienceIndex) -> int:
