@@ -101,10 +101,11 @@ def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> No
     assert "already exists" in again.stderr and "never redrawn" in again.stderr
     listed = json.loads(shop("campaign", "list", "--format", "json").stdout)
     assert {c["campaign_id"] for c in listed["data"]} == {"spring", "K001", "K002", "K003"}
-    # the planned period has the names of the campaigns table and of the tracking rows
+    # the planned period and control share have the names of the campaigns table
     row = next(c for c in listed["data"] if c["campaign_id"] == "spring")
     assert (payload["start_date"], payload["end_date"]) == (row["start_date"], row["end_date"])
-    assert not {"start", "end"} & set(payload)
+    assert payload["holdout_share"] == row["holdout_share"] == 0.2
+    assert not {"start", "end", "holdout"} & set(payload)
 
 
 def test_results_runs_without_pandas(shop: Segmint) -> None:

@@ -134,7 +134,7 @@ class CreatedCampaign:
         return {
             "campaign_id": self.campaign_id,
             "seed": self.seed,
-            "holdout": self.holdout,
+            "holdout_share": self.holdout,
             "start_date": self.start.isoformat(),
             "end_date": self.end.isoformat(),
             "segments_as_of": self.segments_as_of.isoformat(),
