@@ -43,10 +43,14 @@ class LazyCommand:
 @cache
 def module_group(module: str) -> TyperGroup:
     """The commands ``segmint.cli.<module>`` registers, as a Click group (imported once)."""
+    from segmint.cli.help_text import unwrap_commands  # with the first command only
+
     registering = importlib.import_module(f"{PACKAGE}.{module}")
     app = typer.Typer()
     registering.register(app)
-    return typer.main.get_group(app)
+    group = typer.main.get_group(app)
+    unwrap_commands(group)
+    return group
 
 
 class LazyCommands(Mapping[str, Any]):
