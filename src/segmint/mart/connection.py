@@ -33,6 +33,7 @@ from ibis.common.exceptions import TableNotFound
 from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
 from segmint.mart.fetch import scalar
+from segmint.mart.identifiers import quoted
 from segmint.mart.schema import TABLES
 from segmint.mart.snapshot import (
     FILE_MODE,
@@ -156,6 +157,27 @@ class Mart:
             name, data, schema=schema, temp=temp, overwrite=True
         )
         return table
+
+    def temp_table(self, name: str, rows: pa.Table) -> ir.Table:
+        """The scratch table ``name`` of this connection, written from ``rows``; drop it
+        with :meth:`drop_temp`.
+
+        ``rows`` are registered with the engine only while the table is written: an Ibis
+        memtable stays registered with the connection until the process ends (Ibis frees
+        them only at exit), which a long-lived connection (a server's) would pay per call.
+        """
+        view = f"{name}_rows"
+        self.raw.register(view, rows)
+        try:
+            self.raw.execute(f"CREATE TEMP TABLE {quoted(name)} AS SELECT * FROM {quoted(view)}")
+        finally:
+            self.raw.unregister(view)
+        table: ir.Table = self.con.table(name, database=("temp", "main"))
+        return table
+
+    def drop_temp(self, name: str) -> None:
+        """Drop the scratch table ``name`` if it exists (:meth:`temp_table`)."""
+        self.raw.execute(f"DROP TABLE IF EXISTS temp.main.{quoted(name)}")
 
     def insert(self, name: str, data: ir.Table | pa.Table) -> None:
         """Append the rows of ``data`` to table ``name``."""

@@ -200,6 +200,15 @@ class SparkMart(Mart):
         self.write(name, data, overwrite=True)
         return self.table(name)
 
+    def temp_table(self, name: str, rows: pa.Table) -> ir.Table:
+        """The scratch table ``name`` written from ``rows``: a table of the warehouse, as
+        every ``temp`` table here (:meth:`create_table`); drop it with :meth:`drop_temp`."""
+        return self.create_table(name, rows, temp=True)
+
+    def drop_temp(self, name: str) -> None:
+        """Drop the scratch table ``name`` (:meth:`temp_table`)."""
+        self.drop_table(name)
+
     def insert(self, name: str, data: ir.Table | pa.Table) -> None:
         """Append the rows of ``data`` to table ``name``."""
         self.write(name, data)

@@ -352,21 +352,19 @@ def audience_page(
 
 
 def _with_contact_details(mart: Mart, ids: list[str]) -> pd.DataFrame:
-    """``customer_id`` and the PII columns of ``ids``, in their order (one query).
-
-    The ids reach the engine as an Arrow table registered for this query only: an Ibis
-    memtable would stay registered with the server's connection until the process ends,
-    one per page read."""
+    """``customer_id`` and the PII columns of ``ids``, in their order (one query; the ids
+    in a scratch table dropped after it, so a server keeps nothing per page read)."""
     name = f"_segmint_page_{uuid.uuid4().hex}"
     order = pa.array(range(len(ids)), pa.int64())
-    mart.raw.register(name, pa.table({"customer_id": pa.array(ids, pa.string()), "_order": order}))
+    wanted = mart.temp_table(
+        name, pa.table({"customer_id": pa.array(ids, pa.string()), "_order": order})
+    )
     try:
-        wanted = mart.con.table(name)
         pii = mart.table("customer_pii").select("customer_id", *PII_COLUMNS)
         joined = wanted.left_join(pii, "customer_id").order_by("_order")
         found: pd.DataFrame = joined.select("customer_id", *PII_COLUMNS).execute()
     finally:
-        mart.raw.unregister(name)
+        mart.drop_temp(name)
     return found
 
 

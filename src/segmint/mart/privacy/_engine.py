@@ -20,7 +20,6 @@ import pyarrow as pa
 import sqlglot.expressions as sge
 
 from segmint.mart.connection import Mart
-from segmint.mart.identifiers import quoted
 
 _counter = itertools.count()
 _made: ContextVar[list[str] | None] = ContextVar("segmint_privacy_scratch", default=None)
@@ -38,32 +37,20 @@ def scratch(
     """``rows`` (an expression, or columns of Python values) as a temporary table, dropped
     at the end of the enclosing :func:`scratch_scope` (else when the connection closes).
 
-    Python values reach the engine as an Arrow table registered only while the temporary
-    table is written from it: an Ibis memtable would stay registered with the connection
-    until the process ends (Ibis frees them only at exit), so a server making one per
-    audience would grow by every audience's ids.
+    Python values reach the engine through :meth:`segmint.mart.Mart.temp_table`, which
+    leaves nothing registered with the connection: a server making one per audience would
+    otherwise grow by every audience's ids.
     """
     name = f"_segmint_privacy_{next(_counter)}"
     if isinstance(rows, ir.Table):
         table = mart.create_table(name, rows, temp=True)
     else:
         types = None if schema is None else ibis.schema(schema).to_pyarrow()
-        table = _from_arrow(mart, name, pa.table(dict(rows), schema=types))
+        table = mart.temp_table(name, pa.table(dict(rows), schema=types))
     made = _made.get()
     if made is not None:
         made.append(name)
     return table
-
-
-def _from_arrow(mart: Mart, name: str, rows: pa.Table) -> ir.Table:
-    """The temporary table ``name`` written from ``rows``, registered meanwhile only."""
-    view = f"{name}_rows"
-    mart.raw.register(view, rows)
-    try:
-        mart.raw.execute(f"CREATE TEMP TABLE {quoted(name)} AS SELECT * FROM {quoted(view)}")
-    finally:
-        mart.raw.unregister(view)
-    return mart.con.table(name, database=("temp", "main"))
 
 
 @contextmanager
@@ -78,7 +65,7 @@ def scratch_scope(mart: Mart) -> Iterator[None]:
     finally:
         _made.reset(token)
         for name in made:
-            mart.raw.execute(f"DROP TABLE IF EXISTS temp.main.{quoted(name)}")
+            mart.drop_temp(name)
 
 
 def name_of(table: ir.Table) -> str:
