@@ -118,7 +118,9 @@ def test_a_byte_budget_evicts_the_least_recently_used_past_it() -> None:
     assert cache.nbytes == 8
 
 
-def test_a_value_over_the_whole_budget_is_returned_but_not_kept() -> None:
+def test_a_value_over_the_whole_budget_is_returned_but_not_kept(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     cache = ResultCache(size=100, ttl=None, max_bytes=10, weigh=len)
     cache.put("small", "ssss")
     calls: list[int] = []
@@ -129,7 +131,9 @@ def test_a_value_over_the_whole_budget_is_returned_but_not_kept() -> None:
 
     assert cache.get("big", big) == "x" * 11
     assert cache.get("big", big) == "x" * 11
-    assert len(calls) == 2  # not kept, so computed again
+    assert len(calls) == 2  # not kept, so computed again, and said each time
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 2 and "larger than its cache's whole budget" in warned[0]
     assert not cache.holds("big")
     assert cache.items() == [("small", "ssss")]  # what was kept stays
     cache.put("small", "y" * 11)  # an over-budget value replaces what its key held

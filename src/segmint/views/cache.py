@@ -11,6 +11,7 @@ by orders of magnitude, such as whole audiences.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +19,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 class ResultCache:
@@ -122,15 +125,22 @@ class ResultCache:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[2]
-            if self.max_bytes is not None and weight > self.max_bytes:
-                return
-            self._entries[key] = (time.monotonic(), value, weight)
-            self._bytes += weight
+            over = self.max_bytes is not None and weight > self.max_bytes
+            if not over:
+                self._entries[key] = (time.monotonic(), value, weight)
+                self._bytes += weight
             while len(self._entries) > self.size or (
                 self.max_bytes is not None and self._bytes > self.max_bytes
             ):
                 _, (_, _, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
+        if over:  # said, since every later read computes it again (each page of an audience)
+            log.warning(
+                "a result of about %.0f MB is larger than its cache's whole budget "
+                "(%.0f MB): handed out, not kept, so each read computes it again",
+                weight / 1e6,
+                (self.max_bytes or 0) / 1e6,
+            )
 
     def clear(self) -> None:
         """Forget every entry (and do not keep values being computed now)."""
