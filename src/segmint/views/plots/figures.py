@@ -153,16 +153,16 @@ def buyer_trend(trend: pd.DataFrame) -> Figure:
     }
 
 
+UNDER_THE_PLOT = {"orientation": "h", "x": 0, "xanchor": "left", "len": 1, "thickness": 12}
+"""A colour bar lying under the plot, as wide as it: the treemap's and the heatmaps' (each
+places it against what lies above it)."""
+
 TREEMAP_COLORBAR = {
+    **UNDER_THE_PLOT,
     "title": {"text": "Revenue per member / year", "side": "top"},
     "tickformat": ",.0f",
-    "orientation": "h",
-    "x": 0,
-    "xanchor": "left",
     "y": -0.04,
     "yanchor": "top",
-    "len": 1,
-    "thickness": 12,
 }
 """The treemap's colour bar lies under the tiles, as wide as them: standing beside them it
 took half of a phone's width (390 px) from the tiles; under them it takes none, on any
@@ -185,18 +185,14 @@ def heatmap_colorbar(title: str, tickformat: str) -> dict[str, Any]:
     it (a title on top overlapped the bar in that placement).
     """
     return {
+        **UNDER_THE_PLOT,
         "title": {"text": title, "side": "bottom"},
         "tickformat": tickformat,
-        "orientation": "h",
-        "x": 0,
-        "xanchor": "left",
         "xpad": 0,
         "y": 0,
         "yref": "container",
         "yanchor": "bottom",
         "ypad": 0,
-        "len": 1,
-        "thickness": 12,
     }
 
 
