@@ -302,31 +302,29 @@ def test_results_take_every_option_of_the_command(
     command = typer.main.get_command(app).commands["campaign"].commands["results"]  # type: ignore[attr-defined]
     options = {p.name for p in command.params} - {"name", "mart", "format_"}
     assert options <= {f.name for f in dataclasses.fields(campaigns.ResultsOptions)}
-    assert {"start", "planned_holdout"} <= options
+    assert {"start", "holdout_share"} <= options
     mart = tmp_path / "shop.duckdb"
     shutil.copy(shop, mart)
     with segmint.connect(mart) as ws:
         ws.campaigns.create("spring", "rfm", TARGETED, "email", holdout=0.2, as_of=SEGMENTS_AS_OF)
-    flags = ("--start", "2025-07-08", "--planned-holdout", "0.5", "--window-days", "10")
+    flags = ("--start", "2025-07-08", "--holdout-share", "0.5", "--window-days", "10")
     printed = json.loads(cli(mart, "campaign", "results", "spring", *flags, "--format", "json"))
     with segmint.connect(mart, read_only=True) as ws:
-        mine = ws.campaigns.results(
-            "spring", start="2025-07-08", planned_holdout=0.5, window_days=10
-        )
+        mine = ws.campaigns.results("spring", start="2025-07-08", holdout_share=0.5, window_days=10)
         planned = ws.campaigns.results("spring", window_days=10)
-        with pytest.raises(InputError, match=r"got 1\.5\. Set planned_holdout to the control"):
-            ws.campaigns.results("spring", planned_holdout=1.5)
+        with pytest.raises(InputError, match=r"got 1\.5\. Set holdout_share to the control"):
+            ws.campaigns.results("spring", holdout_share=1.5)
     assert printed.pop("currency") is None  # the command adds the shop's: none set here
     assert rounded(json.loads(json.dumps(mine.as_dict()))) == rounded(printed)
     assert mine.start == dt.date(2025, 7, 8) and mine.end == dt.date(2025, 7, 18)
     assert planned.start == dt.date(2025, 7, 1)  # the campaign's own: the day after the segments
-    assert mine.planned_holdout == 0.5 and planned.planned_holdout == pytest.approx(0.2)
+    assert mine.holdout_share == 0.5 and planned.holdout_share == pytest.approx(0.2)
     assert mine.srm is not None and planned.srm is not None
     assert mine.srm.mismatch and not planned.srm.mismatch  # drawn at 20 %, checked against 50 %
     refused = CliRunner().invoke(
-        app, ["campaign", "results", "spring", "--planned-holdout", "0", "--mart", str(mart)]
+        app, ["campaign", "results", "spring", "--holdout-share", "0", "--mart", str(mart)]
     )
-    assert refused.exit_code != 0 and "Set --planned-holdout to the control" in refused.output
+    assert refused.exit_code != 0 and "Set --holdout-share to the control" in refused.output
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,7 @@ class CampaignUseCases:
         :class:`~segmint.workflows.campaigns.ResultsOptions` as keywords, the options of
         ``segmint campaign results``: ``window_days=``, ``pre_days=``, ``segmentation=``,
         ``attribute=``, ``min_segment_size=``, ``cost_per_contact=``, ``start=`` (the
-        window's first day in place of the campaign's start date), ``planned_holdout=``
+        window's first day in place of the campaign's start date), ``holdout_share=``
         (the control share the sample-ratio check expects, in place of the campaign's own),
         ``random_state=`` (the seed of the bootstrap intervals, ``--seed``: the same seed
         gives the same result); and ``n_resamples=``).

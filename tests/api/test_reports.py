@@ -86,17 +86,17 @@ def test_results_are_the_cli_s_json(
     assert api == cli_json
 
 
-def test_results_take_the_cli_s_seed_cost_and_planned_holdout(
+def test_results_take_the_cli_s_seed_cost_and_holdout_share(
     client: TestClient, tokens: dict[Role, str], mart_path: Path
 ) -> None:
-    """A result of ``campaign results --seed 11 --cost-per-contact 0.5 --planned-holdout
+    """A result of ``campaign results --seed 11 --cost-per-contact 0.5 --holdout-share
     0.3`` can be fetched from the API with the options' Python names."""
-    url = "/api/v1/campaigns/K003/results?random_state=11&cost_per_contact=0.5&planned_holdout=0.3"
+    url = "/api/v1/campaigns/K003/results?random_state=11&cost_per_contact=0.5&holdout_share=0.3"
     api = client.get(url, headers=bearer(tokens[Role.analyst])).json()
-    flags = ("--seed", "11", "--cost-per-contact", "0.5", "--planned-holdout", "0.3")
+    flags = ("--seed", "11", "--cost-per-contact", "0.5", "--holdout-share", "0.3")
     assert api == _cli_json(mart_path, "campaign", "results", "K003", *flags)
     assert api["bootstrap"]["random_state"] == 11 and api["economics"]["cost_per_contact"] == 0.5
-    assert api["planned_holdout"] == 0.3
+    assert api["holdout_share"] == 0.3
     default = client.get("/api/v1/campaigns/K003/results", headers=bearer(tokens[Role.analyst]))
     revenue = "revenue_per_member"
     assert (
@@ -169,7 +169,7 @@ def test_csv_downloads(client: TestClient, tokens: dict[Role, str]) -> None:
         ("/api/v1/campaigns/K003/results?segmentation=nope", 404, "no segmentation named 'nope'"),
         ("/api/v1/campaigns/K003/results?format=csv", 400, "add segmentation=NAME"),
         ("/api/v1/campaigns/K003/results?random_state=-1", 422, "random_state"),
-        ("/api/v1/campaigns/K003/results?planned_holdout=1", 422, "planned_holdout"),
+        ("/api/v1/campaigns/K003/results?holdout_share=1", 422, "holdout_share"),
         ("/api/v1/campaigns/K003/results?segmentation=rfm&start=2100-01-01&format=csv", 400, "outside the date range"),
     ],
 )  # fmt: skip

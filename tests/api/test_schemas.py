@@ -8,14 +8,19 @@ that once had two names; only the first may appear.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from segmint.api.auth import Role
+from segmint.cli.main import app as cli
 
 from .conftest import bearer
 
@@ -28,8 +33,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "revenue_per_member_low": ("revenue_low",),
     "revenue_per_member_high": ("revenue_high",),
     "notes": ("messages", "message"),
+    "holdout_share": ("planned_holdout",),
+    "random_state": ("seed",),
 }
-"""The name of each quantity, and the names it must not be given anywhere in the API."""
+"""The name of each quantity, and the names it must not be given anywhere in the API (nor in
+the JSON of ``segmint campaign create``, which has no route)."""
 
 ANSWERS = (
     "/api/v1/health",
@@ -136,6 +144,7 @@ def openapi(client: TestClient) -> dict[str, Any]:
 def test_the_openapi_document_gives_each_quantity_one_name(openapi: dict[str, Any]) -> None:
     names = set(schema_names(openapi))
     assert {"gross_margin", "costs_known", "campaign_id"} <= names  # the walk finds them
+    assert {"holdout_share", "random_state"} <= names  # the results' parameters
     assert synonyms_in(names) == {}
 
 
@@ -148,8 +157,32 @@ def test_every_documented_field_is_snake_case(openapi: dict[str, Any]) -> None:
 def test_the_answers_give_each_quantity_one_name(answers: list[Any]) -> None:
     names = {key for answer in answers for key in answer_keys(answer)}
     assert {"gross_margin", "average_order_value", "costs_known", "campaign_id"} <= names
-    assert {"revenue_per_member_abs", "notes", "economics"} <= names
+    assert {"revenue_per_member_abs", "notes", "economics", "holdout_share"} <= names
+    assert "random_state" in names  # the results' bootstrap
     assert synonyms_in(names) == {}
+
+
+def test_campaign_create_s_json_gives_each_quantity_one_name(
+    demo_mart: Path, tmp_path: Path
+) -> None:
+    """``segmint campaign create --format json`` (a campaign has no create route) names the
+    control share and the seed of its split as the results do: ``holdout_share`` and
+    ``random_state``."""
+    mart = tmp_path / "demo.duckdb"
+    shutil.copy(demo_mart, mart)
+    segments = ("--segment", "Champions", "--segment", "Loyal", "--segment", "At Risk")
+    created = CliRunner().invoke(
+        cli,
+        [
+            *("campaign", "create", "names", "--segmentation", "rfm", *segments),
+            *("--channel", "email", "--holdout", "0.2", "--seed", "3"),
+            *("--format", "json", "--mart", str(mart)),
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    payload = json.loads(created.stdout)
+    assert (payload["holdout_share"], payload["random_state"]) == (0.2, 3)
+    assert synonyms_in(set(answer_keys(payload))) == {}
 
 
 def test_a_number_s_name_never_holds_an_object(openapi: dict[str, Any], answers: list[Any]) -> None:
@@ -175,8 +208,11 @@ def test_a_persona_card_is_an_object_of_snake_case_fields(
 
 def test_the_synonym_check_sees_a_second_name() -> None:
     names = {"gross_margin", "margin", "aov", "revenue", "messages", "message"}
+    names |= {"planned_holdout", "seed"}
     assert synonyms_in(names) == {
         "gross_margin": ["margin"],
         "average_order_value": ["aov"],
         "notes": ["message", "messages"],
+        "holdout_share": ["planned_holdout"],
+        "random_state": ["seed"],
     }

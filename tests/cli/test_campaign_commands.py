@@ -106,6 +106,7 @@ def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> No
     assert (payload["start_date"], payload["end_date"]) == (row["start_date"], row["end_date"])
     assert payload["holdout_share"] == row["holdout_share"] == 0.2
     assert not {"start", "end", "holdout"} & set(payload)
+    assert payload["random_state"] == 3 and "seed" not in payload  # the seed's one name
 
 
 def test_results_runs_without_pandas(shop: Segmint) -> None:

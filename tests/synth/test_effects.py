@@ -68,7 +68,7 @@ def test_some_types_and_campaigns_have_no_uplift(small: dict[str, pa.Table]) -> 
     assert truth.loc[("K003", "seasonal_gift_buyer"), "true_uplift_revenue"] > 5
 
 
-def test_campaigns_carry_their_planned_holdout_and_cost(small: dict[str, pa.Table]) -> None:
+def test_campaigns_carry_their_holdout_share_and_cost(small: dict[str, pa.Table]) -> None:
     campaigns = small["campaigns"].to_pandas().set_index("campaign_id")
     assert (campaigns["holdout_share"] == CONTROL_SHARE).all()
     assert (campaigns["cost_per_contact"] > 0).all()

@@ -85,5 +85,5 @@ def test_create_without_a_cost_leaves_it_unknown_for_the_results(shop: Path) -> 
             mart, "unpriced", campaigns.ResultsOptions(cost_per_contact=0.25)
         )
     assert NO_COST_NOTE in unpriced.notes
-    assert NO_COST_NOTE not in free.notes and free.roi.cost_per_contact == 0.0
-    assert NO_COST_NOTE not in priced.notes and priced.roi.cost_per_contact == 0.25
+    assert NO_COST_NOTE not in free.notes and free.economics.cost_per_contact == 0.0
+    assert NO_COST_NOTE not in priced.notes and priced.economics.cost_per_contact == 0.25

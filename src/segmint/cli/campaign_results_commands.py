@@ -3,7 +3,7 @@
 Adapters over :mod:`segmint.workflows.campaigns`. ``results --format json`` prints the JSON
 of :meth:`segmint.scoring.campaigns.CampaignResults.as_dict` (the shape the issue names:
 ``campaign``, ``groups``, ``srm_p``, ``lift`` with ``abs``, ``rel``, ``ci95`` and
-``cuped_ci95`` per metric, ``segments``, ``roi``), the same numbers the tracking page shows.
+``cuped_ci95`` per metric, ``segments``, ``economics``), the same numbers the tracking page shows.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ StartOpt = Annotated[
     str | None,
     Opt("--start", help="First day of the response window, YYYY-MM-DD (default: the campaign's)."),
 ]
-PlannedHoldoutOpt = Annotated[
+HoldoutShareOpt = Annotated[
     float | None,
     Opt(
-        "--planned-holdout",
+        "--holdout-share",
         help="Control share planned, for the sample-ratio check (default: the campaign's).",
     ),
 ]
@@ -70,7 +70,7 @@ def results(
         ),
     ] = None,
     start: StartOpt = None,
-    planned_holdout: PlannedHoldoutOpt = None,
+    holdout_share: HoldoutShareOpt = None,
     random_state: SeedOpt = 0,
     mart: MartOption = None,
     format_: FormatOpt = Format.human,
@@ -89,7 +89,7 @@ def results(
         min_segment_size=min_segment_size,
         cost_per_contact=cost_per_contact,
         start=day(start, "--start"),
-        planned_holdout=planned_holdout,
+        holdout_share=holdout_share,
         random_state=random_state,
     )
     preload("scipy.special")  # Student's t of the Welch intervals

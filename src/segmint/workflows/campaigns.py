@@ -220,7 +220,7 @@ class ResultsOptions:
             the same bootstrap intervals, so a result can be reproduced.
         start: the first day of the response window, in place of the campaign's start
             date; a date, a datetime or ``YYYY-MM-DD`` text, as ``as_of``.
-        planned_holdout: the control share planned, for the sample-ratio check, in place
+        holdout_share: the control share planned, for the sample-ratio check, in place
             of the campaign's own (a campaign loaded from files may record none, and the
             check is then skipped).
     """
@@ -233,7 +233,7 @@ class ResultsOptions:
     cost_per_contact: float | None = None
     n_resamples: int = 2_000
     start: AsOf | None = None
-    planned_holdout: float | None = None
+    holdout_share: float | None = None
     random_state: int = 0
 
 
@@ -257,12 +257,12 @@ def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> Cam
         n_resamples=o.n_resamples,
         random_state=_seed(o.random_state),
         start=_day(o.start, "start"),
-        planned_holdout=_planned_holdout(o.planned_holdout),
+        holdout_share=_holdout_share(o.holdout_share),
     )
 
 
-def _planned_holdout(value: float | None) -> float | None:
-    """``planned_holdout`` when given, checked to be a share strictly between 0 and 1.
+def _holdout_share(value: float | None) -> float | None:
+    """``holdout_share`` when given, checked to be a share strictly between 0 and 1.
 
     Raises:
         InputError: another number; the advice names the option as the caller spells it.
@@ -270,8 +270,8 @@ def _planned_holdout(value: float | None) -> float | None:
     if value is None or 0.0 < value < 1.0:
         return value
     raise AdvisedInputError(
-        f"the planned holdout must be a share strictly between 0 and 1; got {value}.",
-        "Set {planned_holdout} to the control share the campaign was drawn with (e.g. 0.1).",
+        f"the holdout share must be strictly between 0 and 1; got {value}.",
+        "Set {holdout_share} to the control share the campaign was drawn with (e.g. 0.1).",
     )
 
 

@@ -160,19 +160,19 @@ def test_a_campaign_created_without_a_cost_stores_it_as_unknown(synthetic: Mart)
     stored = synthetic.table("campaigns").execute().set_index("campaign_id").cost_per_contact
     assert pd.isna(stored["unknown"]) and stored["free"] == 0.0
     measured = campaign_results(synthetic, "unknown")
-    assert NO_COST_NOTE in measured.notes and measured.roi.contact_cost == 0.0
+    assert NO_COST_NOTE in measured.notes and measured.economics.contact_cost == 0.0
     measured = campaign_results(synthetic, "free")
     assert NO_COST_NOTE not in measured.notes
-    assert measured.roi.contact_cost == 0.0 and measured.roi.cost_per_contact == 0.0
-    assert measured.roi.basis == "margin"  # the synthetic products have costs
-    assert measured.roi.net_return == pytest.approx(measured.roi.incremental_margin)
+    assert measured.economics.contact_cost == 0.0 and measured.economics.cost_per_contact == 0.0
+    assert measured.economics.basis == "margin"  # the synthetic products have costs
+    assert measured.economics.net_return == pytest.approx(measured.economics.incremental_margin)
 
 
 def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> None:
     created = create_campaign(synthetic, DESIGN, now=NOW)
     results = campaign_results(synthetic, DESIGN.name)
     assert results.n_target == created.n_target and results.srm is not None
-    assert not results.srm.mismatch and results.planned_holdout == 0.2
+    assert not results.srm.mismatch and results.holdout_share == 0.2
 
 
 @pytest.mark.parametrize(

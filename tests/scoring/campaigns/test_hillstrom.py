@@ -74,7 +74,7 @@ def test_reproduces_the_published_lifts(mens: CampaignResults) -> None:
 def test_passes_the_sample_ratio_check(mens: CampaignResults) -> None:
     assert mens.srm is not None and not mens.srm.mismatch
     assert mens.srm.p_value > 0.9
-    assert mens.planned_holdout == 0.5
+    assert mens.holdout_share == 0.5
 
 
 def test_cuped_reports_its_tiny_variance_reduction(mens: CampaignResults) -> None:

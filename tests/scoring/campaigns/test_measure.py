@@ -86,10 +86,10 @@ def test_reach_and_contamination_from_the_send_events(synthetic: Mart) -> None:
 
 def test_roi_uses_the_campaign_cost(synthetic: Mart) -> None:
     results = campaign_results(synthetic, "K001")
-    assert results.roi.cost_per_contact == 0.02
-    assert results.roi.contact_cost == pytest.approx(0.02 * results.n_target)
+    assert results.economics.cost_per_contact == 0.02
+    assert results.economics.contact_cost == pytest.approx(0.02 * results.n_target)
     override = campaign_results(synthetic, "K001", cost_per_contact=1.0)
-    assert override.roi.net_return < results.roi.net_return
+    assert override.economics.net_return < results.economics.net_return
 
 
 def test_segments_with_benjamini_hochberg(synthetic: Mart) -> None:
@@ -121,19 +121,19 @@ def test_srm_fires_on_a_deliberately_broken_split(synthetic: Mart) -> None:
     assert results.srm is not None and results.srm.mismatch
     note = next(note for note in results.notes if "sample-ratio mismatch" in note)
     share = results.n_control / (results.n_target + results.n_control)
-    planned = results.planned_holdout
+    planned = results.holdout_share
     assert planned is not None
     found = f"the control group is {share:.1%} of the members, not the {planned:.1%} holdout "
     assert found + "recorded for the campaign" in note, note
     # the planned share is a cause to rule out first, named as both callers set it
-    assert "(planned_holdout=SHARE, --planned-holdout SHARE)" in note
+    assert "(holdout_share=SHARE, --holdout-share SHARE)" in note
     fair = campaign_results(synthetic, "K001")
     assert fair.srm is not None and not fair.srm.mismatch
     assert not any("sample-ratio" in note for note in fair.notes)
-    wrong = campaign_results(synthetic, "K001", planned_holdout=0.9)
+    wrong = campaign_results(synthetic, "K001", holdout_share=0.9)
     assert wrong.srm is not None and wrong.srm.mismatch
     note = next(note for note in wrong.notes if "sample-ratio mismatch" in note)
-    assert "not the 90.0% holdout given (planned_holdout=0.9, --planned-holdout 0.9)" in note
+    assert "not the 90.0% holdout given (holdout_share=0.9, --holdout-share 0.9)" in note
 
 
 def test_cuped_uses_the_pre_period_and_reports_its_reduction(synthetic: Mart) -> None:
@@ -163,7 +163,7 @@ def test_a_skipped_sample_ratio_check_names_the_setting_that_runs_it() -> None:
     notes: list[str] = []
     assert _srm(np.array([True, True, False]), None, notes) is None
     assert notes == [
-        "no planned holdout recorded for this campaign: sample-ratio check skipped; give the "
-        "control share it was drawn with (planned_holdout=SHARE, --planned-holdout SHARE) to "
+        "no holdout share recorded for this campaign: sample-ratio check skipped; give the "
+        "control share it was drawn with (holdout_share=SHARE, --holdout-share SHARE) to "
         "check it"
     ]

@@ -112,7 +112,7 @@ CostPerContact = Annotated[
     float | None,
     Query(ge=0, le=1e9, description="Cost of one contact, for ROI (default: the campaign's)."),
 ]
-PlannedHoldout = Annotated[
+HoldoutShare = Annotated[
     float | None,
     Query(
         gt=0,
@@ -153,7 +153,7 @@ def campaign_results(
     attribute: Name = None,
     min_segment_size: MinSegmentSize = MIN_SEGMENT_SIZE,
     cost_per_contact: CostPerContact = None,
-    planned_holdout: PlannedHoldout = None,
+    holdout_share: HoldoutShare = None,
     random_state: RandomState = 0,
     start: Day = None,
     end: Day = None,
@@ -174,7 +174,7 @@ def campaign_results(
         attribute,
         min_segment_size,
         cost_per_contact=cost_per_contact,
-        planned_holdout=planned_holdout,
+        holdout_share=holdout_share,
         random_state=random_state,
     )
     results = management.measured(dashboard, mart, campaign_id, options)

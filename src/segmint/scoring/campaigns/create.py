@@ -133,7 +133,7 @@ class CreatedCampaign:
         """The result as a JSON-ready mapping."""
         return {
             "campaign_id": self.campaign_id,
-            "seed": self.seed,
+            "random_state": self.seed,
             "holdout_share": self.holdout,
             "start_date": self.start.isoformat(),
             "end_date": self.end.isoformat(),

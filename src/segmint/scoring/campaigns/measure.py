@@ -128,7 +128,7 @@ def campaign_results(
     attribute: str | None = None,
     min_segment_size: int = MIN_SEGMENT_SIZE,
     cost_per_contact: float | None = None,
-    planned_holdout: float | None = None,
+    holdout_share: float | None = None,
     n_resamples: int = 2_000,
     random_state: int = 0,
 ) -> CampaignResults:
@@ -140,7 +140,7 @@ def campaign_results(
         start: overrides the campaign's ``start_date``.
         segmentation, attribute: lifts per segment of a stored segmentation, or per attribute value.
         min_segment_size: members each group needs in a segment to report its lift.
-        cost_per_contact, planned_holdout: the campaign's own by default; no cost is 0.
+        cost_per_contact, holdout_share: the campaign's own by default; no cost is 0.
         n_resamples, random_state: bootstrap resamples (at least 1,000) and their seed.
 
     Raises:
@@ -155,7 +155,7 @@ def campaign_results(
     target = _groups(frame, campaign_id)
     metrics = _metrics(outcomes, notes)
     lifts = _lifts(frame, target, metrics, n_resamples, random_state)
-    holdout = _given(planned_holdout, row, "holdout_share")
+    holdout = _given(holdout_share, row, "holdout_share")
     segment_by, segments = _segments(
         mart, frame, window, metrics, segmentation, attribute, min_segment_size
     )
@@ -166,12 +166,12 @@ def campaign_results(
         pre_start=window.pre_start,
         n_target=int(target.sum()),
         n_control=int((~target).sum()),
-        planned_holdout=holdout,
-        srm=_srm(target, holdout, notes, given=planned_holdout is not None),
+        holdout_share=holdout,
+        srm=_srm(target, holdout, notes, given=holdout_share is not None),
         lift=lifts,
         segment_by=segment_by,
         segments=segments,
-        roi=_roi(lifts, _given(cost_per_contact, row, "cost_per_contact"), notes),
+        economics=_economics(lifts, _given(cost_per_contact, row, "cost_per_contact"), notes),
         compliance=_compliance(outcomes, lifts["conversion"].welch, target),
         notes=tuple(notes),
         n_resamples=n_resamples,
@@ -284,14 +284,14 @@ def _srm(
 ) -> SampleRatioCheck | None:
     """The sample-ratio check against the planned holdout (None without one), with its note.
 
-    The note names the setting that gives the planned share (``planned_holdout``,
-    ``--planned-holdout``): a missing plan, or a plan recorded (or given) with another share
+    The note names the setting that gives the planned share (``holdout_share``,
+    ``--holdout-share``): a missing plan, or a plan recorded (or given) with another share
     than the campaign was drawn with, is a cause of a mismatch that no data problem explains.
     ``given``: the holdout is the caller's, not the campaign's record."""
     if holdout is None:
         notes.append(
-            "no planned holdout recorded for this campaign: sample-ratio check skipped; give "
-            "the control share it was drawn with (planned_holdout=SHARE, --planned-holdout "
+            "no holdout share recorded for this campaign: sample-ratio check skipped; give "
+            "the control share it was drawn with (holdout_share=SHARE, --holdout-share "
             "SHARE) to check it"
         )
         return None
@@ -308,15 +308,15 @@ def _mismatch_note(p_value: float, holdout: float, observed: float, given: bool)
     """The note of a sample-ratio mismatch: the shares planned and found, and the planned
     share as the first thing to check (``given``: the caller gave it)."""
     source = (
-        f"given (planned_holdout={holdout:g}, --planned-holdout {holdout:g})"
+        f"given (holdout_share={holdout:g}, --holdout-share {holdout:g})"
         if given
         else "recorded for the campaign"
     )
     return (
         f"sample-ratio mismatch (p = {p_value:.2g}): the control group is {observed:.1%} of "
         f"the members, not the {holdout:.1%} holdout {source}; if the campaign was drawn "
-        "with another control share, measure against that one (planned_holdout=SHARE, "
-        "--planned-holdout SHARE), otherwise do not trust these lifts until the cause is found"
+        "with another control share, measure against that one (holdout_share=SHARE, "
+        "--holdout-share SHARE), otherwise do not trust these lifts until the cause is found"
     )
 
 
@@ -325,7 +325,11 @@ NO_COST_NOTE = "no cost per contact recorded: ROI assumes contacts were free"
 each surface may add how to give one."""
 
 
-def _roi(lifts: dict[str, MetricLift], cost: float | None, notes: list[str]) -> CampaignReturn:
+def _economics(
+    lifts: dict[str, MetricLift], cost: float | None, notes: list[str]
+) -> CampaignReturn:
+    """The incremental money and its return on the contact costs (``cost`` per contact; a
+    note when the cost is unknown, measured as free contacts)."""
     if cost is None:
         notes.append(NO_COST_NOTE)
     margin = lifts["margin_per_member"].welch if "margin_per_member" in lifts else None

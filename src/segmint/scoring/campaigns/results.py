@@ -6,7 +6,7 @@ prints and what the API returns::
     {"campaign_id": "mens-email",
      "window": {"start": "2008-03-03", "end": "2008-03-16", "pre_start": "2007-03-04"},
      "groups": {"target": 21307, "control": 21306},
-     "planned_holdout": 0.5, "srm_p": 0.996, "srm_mismatch": false,
+     "holdout_share": 0.5, "srm_p": 0.996, "srm_mismatch": false,
      "lift": {"revenue_per_member": {"target": 1.42, "control": 0.65, "abs": 0.7698,
                                      "rel": 1.18, "ci95": [0.4851, 1.0545],
                                      "rel_ci95": [...], "bootstrap_ci95": [...],
@@ -141,12 +141,13 @@ class CampaignResults:
         campaign: the campaign id.
         start, end, pre_start: response window ``[start, end)`` and pre-period start.
         n_target, n_control: members by assigned group.
-        planned_holdout: the control share planned (None when the campaign has none).
-        srm: sample-ratio check against ``planned_holdout`` (None without a plan).
+        holdout_share: the control share planned (None when the campaign has none).
+        srm: sample-ratio check against ``holdout_share`` (None without a plan).
         lift: per metric name (``conversion``, ``revenue_per_member``…).
         segment_by: what the segments are (``segmentation:NAME`` or ``attribute:NAME``).
         segments: per-segment lifts with BH q-values.
-        roi: incremental money and ROI after contact costs.
+        economics: contacts, their cost, the incremental money and the return on the
+            costs (``economics.roi``, the ratio), as the JSON's ``economics``.
         compliance: reach and contamination (None when no event names the campaign).
         notes: plain-language caveats (mismatch, unknown margins, skipped checks).
         n_resamples, random_state: the bootstrap's resamples and seed: the same data,
@@ -159,12 +160,12 @@ class CampaignResults:
     pre_start: dt.date
     n_target: int
     n_control: int
-    planned_holdout: float | None
+    holdout_share: float | None
     srm: SampleRatioCheck | None
     lift: dict[str, MetricLift]
     segment_by: str | None
     segments: tuple[SegmentLift, ...]
-    roi: CampaignReturn
+    economics: CampaignReturn
     compliance: Compliance | None
     notes: tuple[str, ...]
     n_resamples: int = 2_000
@@ -180,35 +181,35 @@ class CampaignResults:
                 "pre_start": self.pre_start.isoformat(),
             },
             "groups": {"target": self.n_target, "control": self.n_control},
-            "planned_holdout": self.planned_holdout,
+            "holdout_share": self.holdout_share,
             "srm_p": None if self.srm is None else _number(self.srm.p_value),
             "srm_mismatch": None if self.srm is None else self.srm.mismatch,
             "lift": {name: lift.as_dict() for name, lift in self.lift.items()},
             "segment_by": self.segment_by,
             "segments": [segment.as_dict() for segment in self.segments],
-            "economics": _economics(self.roi),
+            "economics": _economics(self.economics),
             "compliance": None if self.compliance is None else _compliance(self.compliance),
             "notes": list(self.notes),
             "bootstrap": {"n_resamples": self.n_resamples, "random_state": self.random_state},
         }
 
 
-def _economics(roi: CampaignReturn) -> dict[str, Any]:
+def _economics(economics: CampaignReturn) -> dict[str, Any]:
     """The campaign's economics: contacts, their cost, incremental money, net return and the
     ROI ratio (``roi``, a number, as in the tracking rows)."""
     return {
-        "n_contacted": roi.n_contacted,
-        "cost_per_contact": roi.cost_per_contact,
-        "contact_cost": roi.contact_cost,
-        "incremental_revenue": _number(roi.incremental_revenue),
-        "incremental_revenue_ci95": _interval(roi.incremental_revenue_ci),
-        "incremental_margin": _number(roi.incremental_margin),
-        "incremental_margin_ci95": _interval(roi.incremental_margin_ci),
-        "basis": roi.basis,
-        "net_return": _number(roi.net_return),
-        "net_return_ci95": _interval(roi.net_return_ci),
-        "roi": _number(roi.roi),
-        "roi_ci95": _interval(roi.roi_ci),
+        "n_contacted": economics.n_contacted,
+        "cost_per_contact": economics.cost_per_contact,
+        "contact_cost": economics.contact_cost,
+        "incremental_revenue": _number(economics.incremental_revenue),
+        "incremental_revenue_ci95": _interval(economics.incremental_revenue_ci),
+        "incremental_margin": _number(economics.incremental_margin),
+        "incremental_margin_ci95": _interval(economics.incremental_margin_ci),
+        "basis": economics.basis,
+        "net_return": _number(economics.net_return),
+        "net_return_ci95": _interval(economics.net_return_ci),
+        "roi": _number(economics.roi),
+        "roi_ci95": _interval(economics.roi_ci),
     }
 
 
