@@ -50,6 +50,9 @@ def test_pieces_merged_give_every_value_in_order(pieces: list[pa.Array]) -> None
     result = merged(compacted)
     expected = [value for piece in pieces for value in piece.to_pylist()]
     assert [result[i].as_py() for i in range(len(result))] == expected
+    backwards = list(range(len(expected)))[::-1][::2]  # every other row, last first
+    picked = merged(compacted, pa.array(backwards))
+    assert [picked[i].as_py() for i in range(len(picked))] == [expected[i] for i in backwards]
 
 
 def test_a_column_whose_first_rows_are_mostly_distinct_is_kept_plain() -> None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from segmint.mart import Mart, connect
 from segmint.serving.customer_lookup import ORDERS_SQL, recent_orders
-from segmint.serving.order_values import ORDER_COLUMNS, RECENT, order_history, probe
+from segmint.serving.order_values import (
+    ORDER_COLUMNS,
+    RECENT,
+    order_history,
+    order_parts,
+    probe,
+)
 from segmint.serving.sorted_copies import SortedCopies, file_state
 
 
@@ -26,6 +32,23 @@ def test_copied_orders_of_every_customer_equal_the_lookups(mart: Mart) -> None:
     ).fetchone()
     assert kept is not None and copied == kept[0] > 0
     assert kept[1] > RECENT  # some customer has more orders than the copy keeps
+
+
+def test_orders_read_in_ranges_of_order_ids_are_the_orders_read_whole(mart: Mart) -> None:
+    parts = order_parts(mart, 4)
+    assert len(parts) == 4 and parts[0][0] is None and parts[-1][1] is None
+    cuts = [part[1] for part in parts[:-1]]
+    assert cuts == sorted(cuts, key=lambda cut: str(cut).encode()) and len(set(cuts)) == 3
+    whole, parted = order_history(mart), order_history(mart, parts=parts)
+    assert whole is not None and parted is not None
+    assert list(parted.keys) == list(whole.keys) and list(parted.starts) == list(whole.starts)
+    for customer_id in whole.keys:
+        assert parted.rows(customer_id.decode()) == whole.rows(customer_id.decode())
+
+
+def test_one_range_when_the_orders_are_fewer_than_the_ranges_asked(mart: Mart) -> None:
+    assert order_parts(mart, 1) == [(None, None)]
+    assert order_parts(mart, 10**9) == [(None, None)]
 
 
 def test_every_order_is_kept_when_asked(mart: Mart) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from segmint.serving import sorted_table as sorted_table_module
 from segmint.serving.compact_columns import DICTIONARY_BELOW, DICTIONARY_MOST
-from segmint.serving.sorted_table import IN_PART, _pieces, sorted_table
+from segmint.serving.sorted_table import IN_PART, _pieces, regrouped_table, sorted_table
 
 SQL = "SELECT customer_id, n, label FROM t ORDER BY customer_id, n"
 
@@ -224,3 +224,35 @@ def test_parts_read_apart_are_the_table_read_whole() -> None:
     for i in range(97):
         assert parted.rows(f"c{i:03d}") == whole.rows(f"c{i:03d}")
     assert parted.rows("c010")[0] == (10, "b", 10 % 5)
+
+
+def test_parts_cut_at_another_column_are_regrouped_latest_first() -> None:
+    """Rows cut into parts by their own id, not the customer's: each customer's rows come
+    from several parts and are put in the engine's order, latest first, nulls last, at most
+    ``most`` of them."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE o AS SELECT 'o' || lpad(i::VARCHAR, 4, '0') AS order_id, "
+        "'c' || lpad((i * 7 % 13)::VARCHAR, 2, '0') AS customer_id, "
+        "CASE WHEN i % 11 = 0 THEN NULL "
+        "ELSE TIMESTAMP '2025-01-01' + to_days((i * 37 % 211)::INTEGER) END AS ts, "
+        "CASE WHEN i % 2 = 0 THEN 'web' ELSE 'store' END AS channel "
+        "FROM range(200) r(i)"
+    )
+    in_range = "($1::VARCHAR IS NULL OR order_id >= $1) AND ($2::VARCHAR IS NULL OR order_id < $2)"
+    sql = f"SELECT customer_id, order_id, ts, channel FROM o WHERE {in_range}"
+    columns = ["order_id", "ts", "channel"]
+    parts = [(None, "o0050"), ("o0050", "o0120"), ("o0120", None)]
+    for most in (None, 4):
+        table = regrouped_table(con, sql, [], columns, "ts", most, parts)
+        assert table is not None and list(table.keys) == sorted(table.keys)
+        for i in range(13):
+            customer = f"c{i:02d}"
+            expected = con.execute(
+                "SELECT order_id, ts, channel FROM o WHERE customer_id = $1 "
+                "ORDER BY ts DESC NULLS LAST, order_id LIMIT $2",
+                [customer, most or 1000],
+            ).fetchall()
+            found = table.rows(customer)  # times are unique but for the missing ones
+            assert [row[1] for row in found] == [row[1] for row in expected], customer
+            assert sorted(found) == sorted(expected), customer

@@ -47,19 +47,22 @@ def compact(column: pa.ChunkedArray) -> pa.Array:
     return array
 
 
-def merged(pieces: list[pa.Array]) -> pa.Array:
+def merged(pieces: list[pa.Array], picked: pa.Array | None = None) -> pa.Array:
     """The compacted ``pieces`` of one column, one after the other, as one compacted array
-    (pieces compacted apart may hold their values in different ways)."""
+    (pieces compacted apart may hold their values in different ways); with ``picked``, the
+    rows at those positions of it, in that order (taken from the pieces as they are)."""
     pieces = [piece for piece in pieces if len(piece)] or pieces[:1]
-    if len(pieces) == 1:
+    if len(pieces) == 1 and picked is None:
         return pieces[0]
     if all(pa.types.is_dictionary(piece.type) for piece in pieces):
         kind = pa.dictionary(pa.int32(), pieces[0].type.value_type)
-        return compact(pa.chunked_array([p.cast(kind) for p in pieces]).unify_dictionaries())
-    plain = [p.dictionary_decode() if pa.types.is_dictionary(p.type) else p for p in pieces]
-    kinds = {piece.type for piece in plain}
-    kind = pa.int64() if all(pa.types.is_integer(k) for k in kinds) else plain[0].type
-    return compact(pa.chunked_array([piece.cast(kind) for piece in plain]))
+        chunked = pa.chunked_array([p.cast(kind) for p in pieces]).unify_dictionaries()
+    else:
+        plain = [p.dictionary_decode() if pa.types.is_dictionary(p.type) else p for p in pieces]
+        kinds = {piece.type for piece in plain}
+        kind = pa.int64() if all(pa.types.is_integer(k) for k in kinds) else plain[0].type
+        chunked = pa.chunked_array([piece.cast(kind) for piece in plain])
+    return compact(chunked if picked is None else chunked.take(picked))
 
 
 def few_values(array: pa.Array) -> bool:

@@ -9,12 +9,19 @@ lines), and finding the orders another 2 ms. :func:`order_history` sums every or
 by the same ``GROUP BY`` the probe runs, and keeps each customer's latest :data:`RECENT`
 orders (all a view shows) as a sorted in-process table, so the view reads them by a binary
 search; :func:`probe` sums a few orders when the view reads the mart instead.
+
+The copy reads the orders in ranges of order ids (:func:`order_parts`), not of customers:
+orders and their lines are usually stored in the order of their ids (as files list them),
+so the engine reads each range's lines once, where a range of customers holds orders from
+every part of the lines and each such part read all of them (at a million customers, six
+parts read the 16.7 million lines six times). The rows are grouped by customer once every
+range is read (:func:`segmint.serving.sorted_table.regrouped_table`).
 """
 
 from __future__ import annotations
 
 from segmint.mart import Mart
-from segmint.serving.sorted_table import IN_PART, KEY, Part, SortedTable, sorted_table
+from segmint.serving.sorted_table import KEY, Part, SortedTable, regrouped_table
 
 RECENT = 20
 """Orders (and events) a view shows, latest first: the most a customer's copy keeps."""
@@ -25,21 +32,27 @@ ORDER_COLUMNS = ["order_id", "order_ts", "channel", "status", "value", "lines"]
 VALUE_SQL = "sum(quantity * unit_price - coalesce(discount, 0.0)) AS value, count(*) AS lines"
 """An order's value and number of lines: one definition for the copy and the probe."""
 
+IN_RANGE = "($1::VARCHAR IS NULL OR order_id >= $1) AND ($2::VARCHAR IS NULL OR order_id < $2)"
+"""A statement's condition for the rows of one range of order ids (a
+:data:`~segmint.serving.sorted_table.Part` of order ids: its first two parameters)."""
+
 HISTORY_SQL = f"""
-WITH mine AS MATERIALIZED (
-    SELECT {KEY}, order_id, order_ts, channel, status FROM orders WHERE {IN_PART}
+WITH mine AS (
+    SELECT {KEY}, order_id, order_ts, channel, status FROM orders WHERE {IN_RANGE}
 ),
 sums AS (
-    SELECT order_id, {VALUE_SQL} FROM order_lines
-    WHERE order_id IN (SELECT order_id FROM mine) GROUP BY order_id
+    SELECT order_id, {VALUE_SQL} FROM order_lines WHERE {IN_RANGE} GROUP BY order_id
 )
 SELECT o.{KEY}, o.order_id, o.order_ts, o.channel, o.status, s.value, s.lines
 FROM mine o LEFT JOIN sums s ON o.order_id = s.order_id
-ORDER BY o.{KEY}, o.order_ts DESC
 """
-"""The orders of one part of the customers (:data:`~segmint.serving.sorted_table.IN_PART`)
-with their value and lines, each customer's latest first (the order of the view's
-statement)."""
+"""The orders of one range of order ids (:data:`IN_RANGE`) with their value and lines, in
+any order (grouped by customer, latest first, once every range is read)."""
+
+SAMPLED = 10_000
+"""Order ids sampled to cut the ranges at: evenly spaced ranges hold about as many orders."""
+
+SAMPLE_SQL = f"SELECT order_id FROM orders USING SAMPLE reservoir({SAMPLED} ROWS) REPEATABLE (0)"
 
 PROBE_SQL = f"""
 SELECT order_id, {VALUE_SQL}
@@ -58,10 +71,25 @@ def order_history(
     mart: Mart, most: int | None = RECENT, parts: list[Part] | None = None
 ) -> SortedTable | None:
     """Every customer's latest ``most`` orders (None: all), latest first, with columns
-    :data:`ORDER_COLUMNS`, read in ``parts`` (default: one); None when a column's type
-    would not come out of Arrow exactly as out of the engine."""
+    :data:`ORDER_COLUMNS`, read in ``parts``, ranges of order ids (default: one, every
+    order; :func:`order_parts` cuts them); None when a column's type would not come out of
+    Arrow exactly as out of the engine."""
     parts = parts or [(None, None)]
-    return sorted_table(mart.raw, HISTORY_SQL, [], ORDER_COLUMNS, most, parts)
+    return regrouped_table(mart.raw, HISTORY_SQL, [], ORDER_COLUMNS, "order_ts", most, parts)
+
+
+def order_parts(mart: Mart, count: int) -> list[Part]:
+    """About ``count`` ranges of order ids holding about as many orders each, cut at evenly
+    spaced ids of a sample of the orders (one range, every order, when ``count`` is 1 or
+    less or the orders are few); in the engine's order of text, their bytes."""
+    if count <= 1:
+        return [(None, None)]
+    found = {row[0] for row in mart.raw.execute(SAMPLE_SQL).fetchall() if row[0] is not None}
+    sample = sorted(found, key=str.encode)
+    if len(sample) < count:
+        return [(None, None)]
+    cuts: list[str | None] = [sample[len(sample) * i // count] for i in range(1, count)]
+    return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
 def probe(mart: Mart, order_ids: list[str]) -> dict[str, OrderValue]:

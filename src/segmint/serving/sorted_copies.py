@@ -200,8 +200,8 @@ class SortedCopies:
         keys = None if ids is None else ids.keys
         orders: SortedTable | None = None
         if {"orders", "order_lines"} <= present:
-            parts = parts_of(mart, "orders", len(order_values.ORDER_COLUMNS), keys)
-            orders = order_values.order_history(mart, parts=parts)
+            count = part_count(mart, "orders", len(order_values.ORDER_COLUMNS))
+            orders = order_values.order_history(mart, parts=order_values.order_parts(mart, count))
         for name, (shown, sql, counted) in _derived(mart).items():
             if name in present and (name != SCORES_TABLE or has_scores):
                 parts = parts_of(mart, name, len(shown), keys, counted)
@@ -294,13 +294,19 @@ def parts_of(
     """Parts of about :data:`PART_VALUES` values (rows × ``columns``) of ``table`` (the rows
     the statement ``counted`` counts, when given), cut at evenly spaced ids of the sorted
     ``keys`` (one part without them)."""
-    counting = counted or f"SELECT count(*) FROM {quoted(table)}"
-    found = mart.raw.execute(counting).fetchone()
-    count = math.ceil((found[0] if found else 0) * columns / PART_VALUES)
+    count = part_count(mart, table, columns, counted)
     if keys is None or count <= 1 or len(keys) < count:
         return [(None, None)]
     cuts: list[str | None] = [keys[len(keys) * i // count].decode() for i in range(1, count)]
     return list(zip([None, *cuts], [*cuts, None], strict=True))
+
+
+def part_count(mart: Mart, table: str, columns: int, counted: str | None = None) -> int:
+    """How many parts of about :data:`PART_VALUES` values (rows × ``columns``) ``table``
+    (the rows the statement ``counted`` counts, when given) is read in."""
+    counting = counted or f"SELECT count(*) FROM {quoted(table)}"
+    found = mart.raw.execute(counting).fetchone()
+    return math.ceil((found[0] if found else 0) * columns / PART_VALUES)
 
 
 STAMPS: dict[str, str] = {

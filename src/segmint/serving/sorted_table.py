@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -50,6 +51,10 @@ AHEAD = 2
 
 BATCH_ROWS = 131_072
 """Rows read from the engine at a time (their ids become bytes batch by batch)."""
+
+EARLIEST = -(2**63)
+"""What a missing value of the column that orders a customer's rows latest first (see
+:func:`regrouped_table`) is sorted as: after every other value, as the engine puts it."""
 
 Decoded = tuple[list[Any], npt.NDArray[np.integer[Any]]]
 """A dictionary column as its values (Python objects, then None) and each row's index
@@ -148,13 +153,9 @@ def sorted_table(
     a time, each on a cursor of its own (:func:`_pieces`): the engine reads (and sorts) the
     next part while one is compacted.
     """
-    bounded = [None, None, *params] if parts is not None else params
-    described = con.execute(f"DESCRIBE {sql}", bounded).fetchall()
-    inexact = [f"{row[0]} {row[1]}" for row in described if row[1] not in EXACT_TYPES]
-    if inexact:
-        log.info("no exact in-memory copy of %s; reading the mart", inexact)
+    names = _exact_names(con, sql, [None, None, *params] if parts is not None else params)
+    if names is None:
         return None
-    names = [row[0] for row in described]
     if parts is None:
         return _whole(_piece(con, sql, params, names, columns, most), columns)
     pieces = _pieces(con, sql, params, names, columns, most, parts)
@@ -164,8 +165,91 @@ def sorted_table(
     return joined
 
 
+def regrouped_table(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    columns: list[str],
+    latest: str,
+    most: int | None,
+    parts: Sequence[Part],
+) -> SortedTable | None:
+    """The rows of ``sql`` run once per part of ``parts`` (the bounds its first two
+    parameters, then ``params``) cut at anything but the customers' ids, so that one
+    customer's rows may come from several parts, grouped by ``customer_id`` here: each
+    customer's rows by the column ``latest``, latest first (nulls last, as the engine's
+    ``ORDER BY latest DESC``), at most ``most`` (None: all); None when a column's type would
+    not come out of Arrow exactly as out of the engine.
+
+    Parts that the engine can read apart more cheaply than ranges of customers (the orders
+    and their lines by ranges of order ids, say, which both are usually stored in) are
+    read up to :data:`AHEAD` at a time and compacted as they come; then the rows are put
+    in order once, and each column is merged and reordered in turn.
+    """
+    names = _exact_names(con, sql, [None, None, *params])
+    if names is None:
+        return None
+    read = partial(_latest_piece, latest)
+    pieces = _pieces(con, sql, params, names, columns, most, parts, read)
+    keys = np.concatenate([piece[0] for piece in pieces])
+    held = [piece[2] for piece in pieces]  # the pieces' own ids are let go
+    del pieces
+    order = _latest_first(keys, [columns_of[columns.index(latest)] for columns_of in held])
+    keys, starts, kept = _grouped(keys[order], most)
+    picked = pa.array(order if kept is None else order[kept])
+    del order
+    arrays: list[pa.Array | None] = []
+    for i, name in enumerate(columns):
+        column = [columns_of[i] for columns_of in held]
+        for columns_of in held:
+            columns_of[i] = None  # the reordered column replaces the pieces'
+        arrays.append(None if name == KEY else merged([a for a in column if a is not None], picked))
+    pa.default_memory_pool().release_unused()  # what ordering them held, back to the system
+    return SortedTable(columns, keys, starts, tuple(arrays))
+
+
+def _latest_first(
+    keys: npt.NDArray[np.bytes_], latest: list[pa.Array | None]
+) -> npt.NDArray[np.int64]:
+    """The order of the rows by id, then by the column whose pieces are ``latest``, latest
+    first (nulls last: :data:`EARLIEST`). The ids are read in place (fixed-size binary over
+    the array's bytes: their padding sorts as the bytes' order, a shorter id first)."""
+    width = keys.dtype.itemsize
+    ids = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(width), len(keys), [None, pa.py_buffer(keys)]
+    )
+    chunks = []
+    for piece in latest:
+        if piece is None:
+            continue
+        plain = piece.dictionary_decode() if pa.types.is_dictionary(piece.type) else piece
+        chunks.append(pc.fill_null(plain.cast(pa.int64()), EARLIEST))
+    order = pc.sort_indices(
+        pa.table({"key": pa.chunked_array([ids]), "latest": pa.chunked_array(chunks, pa.int64())}),
+        sort_keys=[("key", "ascending"), ("latest", "descending")],
+    )
+    found: npt.NDArray[np.int64] = order.to_numpy()
+    return found
+
+
+def _exact_names(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[str] | None:
+    """The column names of ``sql``; None (logged) when a column's type would not come out
+    of Arrow exactly as out of the engine."""
+    described = con.execute(f"DESCRIBE {sql}", params).fetchall()
+    inexact = [f"{row[0]} {row[1]}" for row in described if row[1] not in EXACT_TYPES]
+    if inexact:
+        log.info("no exact in-memory copy of %s; reading the mart", inexact)
+        return None
+    return [row[0] for row in described]
+
+
 Piece = tuple[npt.NDArray[np.bytes_], npt.NDArray[np.integer[Any]], list[pa.Array | None]]
 """The ids, where their rows start and the compacted columns of a part (or of the whole)."""
+
+Reader = Callable[
+    [duckdb.DuckDBPyConnection, str, list[Any], list[str], list[str], int | None], Piece
+]
+"""What reads one part as a :data:`Piece`: :func:`_piece` or :func:`_latest_piece`."""
 
 
 def _pieces(
@@ -176,14 +260,16 @@ def _pieces(
     columns: list[str],
     most: int | None,
     parts: Sequence[Part],
+    read: Reader | None = None,
 ) -> list[Piece]:
-    """The :func:`_piece` of each of ``parts``, in order, up to :data:`AHEAD` at a time,
+    """The :func:`_piece` (or ``read``) of each of ``parts``, in order, up to :data:`AHEAD` at a time,
     each on its own cursor of ``con`` (which sees none of ``con``'s temporary tables,
     session settings or open transaction): while the rows of one part are compacted here
     the engine reads the next (the copies' time is about half engine, half compacting).
     When a part fails, the one still running is interrupted."""
+    read = read or _piece
     if len(parts) == 1:
-        return [_piece(con, sql, [*parts[0], *params], names, columns, most)]
+        return [read(con, sql, [*parts[0], *params], names, columns, most)]
     pieces: list[Piece] = []
     with ExitStack() as stack:
         cursors = [stack.enter_context(con.cursor()) for _ in range(AHEAD)]
@@ -195,7 +281,7 @@ def _pieces(
                         pieces.append(running.popleft().result())
                     bounded = [*part, *params]
                     running.append(
-                        pool.submit(_piece, cursors[i % AHEAD], sql, bounded, names, columns, most)
+                        pool.submit(read, cursors[i % AHEAD], sql, bounded, names, columns, most)
                     )
                 pieces.extend(future.result() for future in running)
             except BaseException:
@@ -228,6 +314,36 @@ def _piece(
     arrays = [None if name == KEY else _taken(held.pop(name), picked) for name in columns]
     pa.default_memory_pool().release_unused()  # the raw result's memory back to the system
     return keys, starts, arrays
+
+
+def _latest_piece(
+    latest: str,
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    names: list[str],
+    columns: list[str],
+    most: int | None,
+) -> Piece:
+    """The rows of ``sql`` run with ``params``, compacted column by column, and of a
+    customer with more than ``most`` rows in this part only the latest ``most`` by the
+    column ``latest`` (their latest overall are among those of each part); in the order
+    read when none has more (the rows are grouped once every part is read, and the piece's
+    starts are empty)."""
+    keys, values = _read(con.execute(sql, params).to_arrow_reader(BATCH_ROWS), names)
+    held = dict(zip(names[1:], values.columns, strict=True))
+    del values
+    arrays = [None if name == KEY else _taken(held.pop(name), None) for name in columns]
+    if most is not None and len(keys):
+        order = _latest_first(keys, [arrays[columns.index(latest)]])
+        ordered = keys[order]
+        kept = _grouped(ordered, most)[2]
+        if kept is not None:
+            picked = pa.array(order[kept])
+            keys = ordered[kept]
+            arrays = [None if array is None else array.take(picked) for array in arrays]
+    pa.default_memory_pool().release_unused()
+    return keys, np.zeros(0, np.int64), arrays
 
 
 def _taken(column: pa.ChunkedArray, picked: npt.NDArray[np.int64] | None) -> pa.Array:
