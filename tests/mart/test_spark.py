@@ -10,6 +10,7 @@ locally on two cores (``local[2]``); it needs Java, which ``.ci/setup-java.sh`` 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from segmint.features.btyd import btyd_summary
 from segmint.features.btyd_covariate import with_covariate
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
+from segmint.insight.sales_periods import with_segments
 from segmint.mart import Mart, connect
 from segmint.mart import spark as engine
 from segmint.mart.connection import MartBusyError
@@ -47,6 +49,7 @@ from segmint.scoring.campaigns.assignment import assign
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import score_customers
 from segmint.scoring.propensity import labelled_set, target_of
+from segmint.segmentation import store
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
@@ -285,6 +288,23 @@ def test_an_id_held_in_another_spelling_is_found_on_spark(
     finally:
         mart.close()
     assert found == {"f-1042": ["F-1042"], "V77": ["v77 "], "13085.0": ["13085"]}
+
+
+def test_segments_at_purchase_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
+    # the times each stored date's segments hold are window expressions on both engines
+    ids = _frame(marts[0].table("customers").select("customer_id")).customer_id.tolist()
+    days = {dt.date(2024, 6, 30): "first", dt.date(2025, 1, 31): "second"}
+    found = {}
+    for name, mart in (("duck", marts[0]), ("spark", marts[1])):
+        for day, label in days.items():
+            members = ibis.memtable({"customer_id": ids, "segment": [label] * len(ids)})
+            store.save(mart, "parity_tiers", "rules", {"v": 1}, day, members)
+        orders = mart.table("orders").select("order_id", "customer_id", "order_ts")
+        labelled, used = with_segments(mart, orders, "parity_tiers", "at_purchase")
+        found[name] = _frame(labelled).sort_values("order_id").reset_index(drop=True)
+        assert used.as_of == tuple(days)
+    pd.testing.assert_frame_equal(found["spark"], found["duck"], check_dtype=False)
+    assert set(found["duck"].segment) == set(days.values())
 
 
 def test_a_sampled_training_set_is_the_same(marts: tuple[Mart, SparkMart]) -> None:
