@@ -38,10 +38,11 @@ from segmint.mart import Mart, connect
 from segmint.mart import spark as engine
 from segmint.mart.connection import MartBusyError
 from segmint.mart.plan import Update
-from segmint.mart.privacy import latest_consent, pseudonymise_column, scratch_scope
+from segmint.mart.privacy import latest_consent, pseudonymise_column
 from segmint.mart.privacy.do_not_contact import SUPPRESSIONS_TABLE, do_not_contact
 from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.privacy.spelling import other_spellings
+from segmint.mart.scratch import scratch_scope
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.mart.updates import rewrite
 from segmint.models.bgnbd import BGNBD
