@@ -114,6 +114,17 @@ def test_a_configured_session_keeps_its_settings_but_runs_in_utc(
     assert spark_session.conf.get("spark.sql.session.timeZone") == "UTC"
 
 
+def test_the_test_session_has_the_driver_heap_its_fixture_asks_for(
+    spark_session: SparkSession,
+) -> None:
+    # Spark's default 1 GB heap ran out once while a task spilled; the heap is fixed when
+    # the JVM starts, so the setting must have reached it, not only the session's conf
+    assert spark_session.conf.get("spark.driver.memory") == "2g"  # the fixture's
+    jvm = spark_session.sparkContext._jvm
+    assert jvm is not None
+    assert jvm.java.lang.Runtime.getRuntime().maxMemory() > 1.5 * 2**30
+
+
 def test_scratch_tables_a_killed_command_left_are_removed_on_open(
     spark_session: SparkSession, tmp_path: Path
 ) -> None:
