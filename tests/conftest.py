@@ -100,7 +100,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
     """A local Spark on two cores for the Spark parity tests (marked ``spark``; needs PySpark
-    and Java, which ``.ci/setup-java.sh`` installs), started once per test process."""
+    and Java, which ``.ci/setup-java.sh`` installs), started once per test process.
+
+    Its driver has a 2 GB heap: with Spark's default 1 GB a spilling task once ran out of
+    memory and was retried, a test that could fail by chance. A local master runs in the
+    driver's JVM, whose heap is fixed when it starts: the builder passes the setting to
+    the JVM it launches (a session already running would ignore it).
+    """
     from pyspark.sql import SparkSession
 
     spark = (
@@ -109,6 +115,7 @@ def spark_session() -> Iterator[Any]:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "2g")
         .getOrCreate()
     )
     yield spark

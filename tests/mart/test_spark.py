@@ -10,6 +10,7 @@ locally on two cores (``local[2]``); it needs Java, which ``.ci/setup-java.sh`` 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -32,14 +33,16 @@ from segmint.features.btyd import btyd_summary
 from segmint.features.btyd_covariate import with_covariate
 from segmint.features.btyd_split import calibration_holdout
 from segmint.features.build import build_features
+from segmint.insight.sales_periods import with_segments
 from segmint.mart import Mart, connect
 from segmint.mart import spark as engine
 from segmint.mart.connection import MartBusyError
 from segmint.mart.plan import Update
-from segmint.mart.privacy import latest_consent, pseudonymise_column, scratch_scope
+from segmint.mart.privacy import latest_consent, pseudonymise_column
 from segmint.mart.privacy.do_not_contact import SUPPRESSIONS_TABLE, do_not_contact
 from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.privacy.spelling import other_spellings
+from segmint.mart.scratch import scratch_scope
 from segmint.mart.spark import SparkMart, connect_spark, copy_mart
 from segmint.mart.updates import rewrite
 from segmint.models.bgnbd import BGNBD
@@ -47,6 +50,7 @@ from segmint.scoring.campaigns.assignment import assign
 from segmint.scoring.clv_fit import fit_clv
 from segmint.scoring.clv_scores import score_customers
 from segmint.scoring.propensity import labelled_set, target_of
+from segmint.segmentation import store
 from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
@@ -108,6 +112,17 @@ def test_a_configured_session_keeps_its_settings_but_runs_in_utc(
     assert engine.spark_session() is spark_session
     assert spark_session.conf.get("spark.sql.shuffle.partitions") == "4"  # the fixture's
     assert spark_session.conf.get("spark.sql.session.timeZone") == "UTC"
+
+
+def test_the_test_session_has_the_driver_heap_its_fixture_asks_for(
+    spark_session: SparkSession,
+) -> None:
+    # Spark's default 1 GB heap ran out once while a task spilled; the heap is fixed when
+    # the JVM starts, so the setting must have reached it, not only the session's conf
+    assert spark_session.conf.get("spark.driver.memory") == "2g"  # the fixture's
+    jvm = spark_session.sparkContext._jvm
+    assert jvm is not None
+    assert jvm.java.lang.Runtime.getRuntime().maxMemory() > 1.5 * 2**30
 
 
 def test_scratch_tables_a_killed_command_left_are_removed_on_open(
@@ -285,6 +300,23 @@ def test_an_id_held_in_another_spelling_is_found_on_spark(
     finally:
         mart.close()
     assert found == {"f-1042": ["F-1042"], "V77": ["v77 "], "13085.0": ["13085"]}
+
+
+def test_segments_at_purchase_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
+    # the times each stored date's segments hold are window expressions on both engines
+    ids = _frame(marts[0].table("customers").select("customer_id")).customer_id.tolist()
+    days = {dt.date(2024, 6, 30): "first", dt.date(2025, 1, 31): "second"}
+    found = {}
+    for name, mart in (("duck", marts[0]), ("spark", marts[1])):
+        for day, label in days.items():
+            members = ibis.memtable({"customer_id": ids, "segment": [label] * len(ids)})
+            store.save(mart, "parity_tiers", "rules", {"v": 1}, day, members)
+        orders = mart.table("orders").select("order_id", "customer_id", "order_ts")
+        labelled, used = with_segments(mart, orders, "parity_tiers", "at_purchase")
+        found[name] = _frame(labelled).sort_values("order_id").reset_index(drop=True)
+        assert used.as_of == tuple(days)
+    pd.testing.assert_frame_equal(found["spark"], found["duck"], check_dtype=False)
+    assert set(found["duck"].segment) == set(days.values())
 
 
 def test_a_sampled_training_set_is_the_same(marts: tuple[Mart, SparkMart]) -> None:

@@ -383,3 +383,30 @@ def test_heatmap_colour_bars_leave_their_cells_the_width_on_a_phone(
             assert boxes["bar_right"] <= boxes["chart_right"] + 1, where
             page.locator(f"#{chart}").screenshot(path=str(artifacts / f"{chart}-{name}.png"))
         page.context.close()
+
+
+AXIS_AND_TITLE = """id => {
+  const chart = document.getElementById(id);
+  const box = selector => {
+    const b = chart.querySelector(selector).getBoundingClientRect();
+    return {left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+  };
+  return {title: box('.gtitle'), y_title: box('.ytitle'), cells: box('.nsewdrag')};
+}"""
+"""Where a chart's title, its y axis's title and its plot lie."""
+
+
+def test_the_value_risk_charts_y_axis_title_keeps_clear_of_its_title_on_a_phone(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    log_in(page, server, Role.viewer)
+    page.goto(server.url + "/value")
+    page.wait_for_selector("#risk-chart .ytitle")
+    boxes = page.evaluate(AXIS_AND_TITLE, "risk-chart")
+    title, y_title, cells = boxes["title"], boxes["y_title"], boxes["cells"]
+    assert title["bottom"] <= y_title["top"] or y_title["right"] <= title["left"], boxes
+    # beside the cells, no taller than them: a title longer than its axis reached up
+    assert cells["top"] - 1 <= y_title["top"] and y_title["bottom"] <= cells["bottom"] + 1, boxes
+    page.locator("#risk-chart").screenshot(path=str(artifacts / "risk-chart-phone.png"))
+    page.context.close()

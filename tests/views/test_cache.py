@@ -157,3 +157,46 @@ def test_a_byte_budget_needs_a_weigh_function() -> None:
         ResultCache(max_bytes=10)
     with pytest.raises(ValueError, match="at least 0 bytes; got max_bytes=-1"):
         ResultCache(max_bytes=-1, weigh=len)
+
+
+def test_a_key_lock_is_forgotten_once_its_computation_ends() -> None:
+    # a server asks for ever new keys (audiences, dates, pages): their locks must not pile up
+    cache = ResultCache(ttl=None)
+    for key in range(3):
+        assert cache.get(key, lambda: 0) == 0
+
+    def fail() -> int:
+        raise RuntimeError("engine gone")
+
+    with pytest.raises(RuntimeError, match="engine gone"):
+        cache.get("broken", fail)
+    assert cache._key_locks == {}
+
+
+def test_a_request_waiting_for_a_key_shares_its_lock_and_computation() -> None:
+    cache = ResultCache(ttl=None)
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    found: list[int] = []
+    first = threading.Thread(target=lambda: found.append(cache.get("k", slow)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: found.append(cache.get("k", slow)))
+    second.start()
+    for _ in range(5000):  # until the second request waits for the first's lock
+        if cache._key_locks["k"].users == 2:
+            break
+        time.sleep(0.001)
+    assert len(cache._key_locks) == 1 and cache._key_locks["k"].users == 2
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert found == [42, 42] and len(calls) == 1
+    assert cache._key_locks == {}

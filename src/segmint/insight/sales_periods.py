@@ -209,7 +209,7 @@ def with_segments(
         used = SegmentsUsed(segmentation, version, "fixed", (day,), (version,))
         return _labelled(joined, purchases), used
     chosen = segment_versions.chosen_versions(mart, segmentation)
-    labels = _validity(mart, segmentation, chosen, dates)
+    labels = _validity(mart, segmentation, chosen)
     joined = purchases.left_join(
         labels,
         [
@@ -228,21 +228,31 @@ def _labelled(joined: ir.Table, purchases: ir.Table) -> ir.Table:
     return joined.select(*purchases.columns, segment=joined.segment.fill_null(NOT_SEGMENTED))
 
 
-def _validity(mart: Mart, segmentation: str, chosen: ir.Table, dates: list[dt.date]) -> ir.Table:
+def _validity(mart: Mart, segmentation: str, chosen: ir.Table) -> ir.Table:
     """Stored assignments, each date's in its ``chosen`` version, with the times they hold:
     from the day after their date to the day after the next stored date (the first from
-    the far past, the last to the far future)."""
-    froms = [_FAR_PAST] + [
-        dt.datetime.combine(d + dt.timedelta(days=1), dt.time()) for d in dates[1:]
-    ]
-    tos = [*froms[1:], _FAR_FUTURE]
-    spans = ibis.memtable(
-        {"as_of": dates, "valid_from": froms, "valid_to": tos},
-        schema={"as_of": "date", "valid_from": "timestamp", "valid_to": "timestamp"},
+    the far past, the last to the far future).
+
+    The spans are window expressions over ``chosen`` (one row per stored date), not a
+    table of Python values: a long-running server computes this per report, and a table
+    registered on the connection would stay there until the process exits.
+    """
+    by_date = ibis.window(order_by=chosen.as_of)
+    day = ibis.interval(days=1)
+    earlier = chosen.as_of.lag().over(by_date)
+    later = chosen.as_of.lead().over(by_date)
+    spans = chosen.mutate(
+        valid_from=ibis.ifelse(
+            earlier.isnull(),
+            ibis.literal(_FAR_PAST, "timestamp"),
+            chosen.as_of.cast("timestamp") + day,
+        ),
+        valid_to=(later.cast("timestamp") + day).fill_null(ibis.literal(_FAR_FUTURE, "timestamp")),
     )
     a = mart.table("assignments")
-    mine = a.filter(a.segmentation == segmentation).semi_join(chosen, ["as_of", "version"])
-    return mine.join(spans, "as_of").select("customer_id", "segment", "valid_from", "valid_to")
+    mine = a.filter(a.segmentation == segmentation)
+    joined = mine.join(spans, ["as_of", "version"])
+    return joined.select("customer_id", "segment", "valid_from", "valid_to")
 
 
 def _versions(chosen: ir.Table, dates: list[dt.date]) -> tuple[int, ...]:

@@ -4,7 +4,8 @@ Profiles take seconds on a large mart; pages show the same ones again and again.
 live for ``ttl`` seconds, or until :meth:`ResultCache.clear` when ``ttl`` is None (the
 server's :class:`segmint.views.warmup.Warmer` clears them when the mart changes, so no request
 recomputes a profile just because time passed); a per-key lock makes concurrent first
-requests wait for one computation instead of racing. A cache may also be bounded by the
+requests wait for one computation instead of racing, and goes once no request holds or
+waits for it (a server asks for ever new keys: audiences, dates, pages). A cache may also be bounded by the
 estimated bytes its values hold (``max_bytes`` with ``weigh``), for values whose size varies
 by orders of magnitude, such as whole audiences.
 """
@@ -21,6 +22,17 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
+
+
+class _KeyLock:
+    """The lock of one key being computed, and how many requests hold or wait for it
+    (counted under the cache's lock; at zero the cache forgets it)."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
 
 
 class ResultCache:
@@ -60,7 +72,7 @@ class ResultCache:
         self._entries: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._key_locks: dict[Hashable, _KeyLock] = {}
         self._generation = 0
 
     @property
@@ -75,17 +87,36 @@ class ResultCache:
         hit = self._lookup(key)
         if hit is not None:
             return hit[0]  # type: ignore[no-any-return]
+        key_lock = self._claim(key)
+        try:
+            with key_lock.lock:
+                hit = self._lookup(key)
+                if hit is not None:
+                    return hit[0]  # type: ignore[no-any-return]
+                with self._lock:
+                    generation = self._generation
+                value = compute()
+                self._keep(key, value, generation)
+                return value
+        finally:
+            self._release(key, key_lock)
+
+    def _claim(self, key: Hashable) -> _KeyLock:
+        """The lock of ``key``, counted as used by one more request until :meth:`_release`."""
         with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            hit = self._lookup(key)
-            if hit is not None:
-                return hit[0]  # type: ignore[no-any-return]
-            with self._lock:
-                generation = self._generation
-            value = compute()
-            self._keep(key, value, generation)
-            return value
+            key_lock = self._key_locks.get(key)
+            if key_lock is None:
+                key_lock = self._key_locks[key] = _KeyLock()
+            key_lock.users += 1
+            return key_lock
+
+    def _release(self, key: Hashable, key_lock: _KeyLock) -> None:
+        """One request is done with ``key``'s lock; the last one forgets it. A request
+        arriving later makes a new lock and finds the value kept by then."""
+        with self._lock:
+            key_lock.users -= 1
+            if key_lock.users == 0:
+                del self._key_locks[key]
 
     def holds(self, key: Hashable) -> bool:
         """Whether ``key`` has a valid entry now (without computing it)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import sys
-import uuid
 from dataclasses import dataclass
 
 import ibis.expr.types as ir
@@ -22,12 +21,8 @@ import pyarrow as pa
 from segmint.exceptions import InputError
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
-from segmint.mart.privacy import (
-    PreparedExport,
-    prepare_export,
-    refuse_unrecorded_channel,
-    scratch_scope,
-)
+from segmint.mart.privacy import PreparedExport, prepare_export, refuse_unrecorded_channel
+from segmint.mart.scratch import scratch, scratch_scope
 from segmint.serving.customer_lookup import SEARCH_COLUMNS
 from segmint.views.segment_detail import segment_members
 
@@ -354,17 +349,15 @@ def audience_page(
 def _with_contact_details(mart: Mart, ids: list[str]) -> pd.DataFrame:
     """``customer_id`` and the PII columns of ``ids``, in their order (one query; the ids
     in a scratch table dropped after it, so a server keeps nothing per page read)."""
-    name = f"_segmint_page_{uuid.uuid4().hex}"
-    order = pa.array(range(len(ids)), pa.int64())
-    wanted = mart.temp_table(
-        name, pa.table({"customer_id": pa.array(ids, pa.string()), "_order": order})
-    )
-    try:
+    with scratch_scope(mart):
+        wanted = scratch(
+            mart,
+            {"customer_id": ids, "_order": range(len(ids))},
+            {"customer_id": "string", "_order": "int64"},
+        )
         pii = mart.table("customer_pii").select("customer_id", *PII_COLUMNS)
         joined = wanted.left_join(pii, "customer_id").order_by("_order")
         found: pd.DataFrame = joined.select("customer_id", *PII_COLUMNS).execute()
-    finally:
-        mart.drop_temp(name)
     return found
 
 

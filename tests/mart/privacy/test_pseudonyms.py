@@ -8,7 +8,7 @@ import pytest
 import segmint
 from segmint.exceptions import SchemaError
 from segmint.mart import Mart
-from segmint.mart.privacy import pseudonym, pseudonymise, pseudonymise_column, scratch_scope
+from segmint.mart.privacy import pseudonym, pseudonymise, pseudonymise_column
 from segmint.mart.privacy.keys import (
     ENV_KEY,
     MIN_KEY_LENGTH,
@@ -17,6 +17,7 @@ from segmint.mart.privacy.keys import (
     normalise_email,
     privacy_key,
 )
+from segmint.mart.scratch import scratch_scope
 
 from .conftest import KEY
 

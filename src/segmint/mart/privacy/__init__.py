@@ -9,7 +9,7 @@ retention and requests with deadlines (GDPR/CCPA). See ``docs/privacy.md``.
   (loads keep forgotten people out by themselves);
 * :func:`subject_access`: everything held about a person, as JSON and CSV files;
 * :func:`pseudonymise`, :func:`pseudonymise_column`: keyed pseudonyms for exports
-  (:func:`scratch_scope` drops the engine's lookup of them once read);
+  (:func:`segmint.mart.scratch.scratch_scope` drops the engine's lookup of them once read);
 * :func:`record`, :func:`verify`: the hash-chained audit log; servers, which only read the
   mart, journal their entries beside it (:mod:`segmint.mart.privacy.journal`) and
   :func:`collect_journal` moves them into the log;
@@ -18,7 +18,6 @@ retention and requests with deadlines (GDPR/CCPA). See ``docs/privacy.md``.
 * :func:`register_export`: the registry of files written outside the mart.
 """
 
-from segmint.mart.privacy._engine import scratch_scope
 from segmint.mart.privacy.access import AccessResult, subject_access
 from segmint.mart.privacy.audit import (
     AuditEntry,
@@ -120,7 +119,6 @@ __all__ = [
     "register_export",
     "retention_policy",
     "rewrite_mart",
-    "scratch_scope",
     "set_retention",
     "subject_access",
     "suppressed_values",

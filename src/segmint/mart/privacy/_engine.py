@@ -1,71 +1,25 @@
-"""Small engine helpers the privacy modules share: scratch tables, statements, the clock.
+"""Small engine helpers the privacy modules share: statements over scratch tables, the clock.
 
 Statements Ibis has no expression for (``DELETE``, ``UPDATE``) are sqlglot expressions
 compiled for the engine's dialect, with every identifier quoted and every value either a
-column of a scratch table (written from Arrow, never from SQL text) or a literal the code
-itself computed.
+column of a scratch table (:mod:`segmint.mart.scratch`: written from Arrow, never from SQL
+text) or a literal the code itself computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 
-import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 import sqlglot.expressions as sge
 
 from segmint.mart.connection import Mart
-
-_counter = itertools.count()
-_made: ContextVar[list[str] | None] = ContextVar("segmint_privacy_scratch", default=None)
-"""The scratch tables made inside the innermost :func:`scratch_scope`, if any."""
 
 
 def utcnow() -> dt.datetime:
     """The time now in UTC, naive (how the mart stores bookkeeping times)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def scratch(
-    mart: Mart, rows: ir.Table | dict[str, Sequence[object]], schema: dict[str, str] | None = None
-) -> ir.Table:
-    """``rows`` (an expression, or columns of Python values) as a temporary table, dropped
-    at the end of the enclosing :func:`scratch_scope` (else when the connection closes).
-
-    Python values reach the engine through :meth:`segmint.mart.Mart.temp_table`, which
-    leaves nothing registered with the connection: a server making one per audience would
-    otherwise grow by every audience's ids.
-    """
-    name = f"_segmint_privacy_{next(_counter)}"
-    if isinstance(rows, ir.Table):
-        table = mart.create_table(name, rows, temp=True)
-    else:
-        types = None if schema is None else ibis.schema(schema).to_pyarrow()
-        table = mart.temp_table(name, pa.table(dict(rows), schema=types))
-    made = _made.get()
-    if made is not None:
-        made.append(name)
-    return table
-
-
-@contextmanager
-def scratch_scope(mart: Mart) -> Iterator[None]:
-    """Drop the scratch tables :func:`scratch` makes inside the block when it ends: a
-    long-lived connection (a server's) keeps no temporary table per request. Read every
-    expression over them inside the block."""
-    made: list[str] = []
-    token = _made.set(made)
-    try:
-        yield
-    finally:
-        _made.reset(token)
-        for name in made:
-            mart.drop_temp(name)
 
 
 def name_of(table: ir.Table) -> str:

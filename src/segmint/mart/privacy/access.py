@@ -33,13 +33,14 @@ from segmint.mart.connection import Mart
 from segmint.mart.csv_safety import to_csv
 from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.privacy import audit
-from segmint.mart.privacy._engine import scratch, scratch_scope, utcnow
+from segmint.mart.privacy._engine import utcnow
 from segmint.mart.privacy.coverage import SUBJECT, erasure_plan
 from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey, privacy_key
 from segmint.mart.privacy.requests import close_requests
 from segmint.mart.private_files import create_private
+from segmint.mart.scratch import scratch, scratch_scope
 
 if TYPE_CHECKING:
     import pandas as pd

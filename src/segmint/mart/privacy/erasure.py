@@ -51,7 +51,6 @@ from segmint.mart.privacy._engine import (
     delete_where,
     execute,
     in_scratch,
-    scratch,
     table_ref,
     utcnow,
 )
@@ -66,6 +65,7 @@ from segmint.mart.privacy.rewrite import RewriteResult, rewrite_mart
 from segmint.mart.privacy.spelling import other_spellings
 from segmint.mart.privacy.suppression import check_key, suppress
 from segmint.mart.schema import PRIVACY_REQUESTS
+from segmint.mart.scratch import scratch
 from segmint.mart.snapshot import discard_warm_state
 
 

@@ -23,8 +23,9 @@ import ibis.expr.types as ir
 from segmint.exceptions import SchemaError
 from segmint.mart.connection import Mart
 from segmint.mart.privacy import audit
-from segmint.mart.privacy._engine import scratch, utcnow
+from segmint.mart.privacy._engine import utcnow
 from segmint.mart.schema import EXPORT_MEMBERS, EXPORTS
+from segmint.mart.scratch import scratch
 
 TABLE = EXPORTS.name
 MEMBERS = EXPORT_MEMBERS.name

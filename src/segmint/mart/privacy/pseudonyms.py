@@ -19,8 +19,8 @@ import ibis.expr.types as ir
 
 from segmint.exceptions import SchemaError
 from segmint.mart.connection import Mart
-from segmint.mart.privacy._engine import scratch
 from segmint.mart.privacy.keys import PrivacyKey, privacy_key
+from segmint.mart.scratch import scratch
 
 EXPORT_LABEL = "exports"
 """Default label of export pseudonyms."""

@@ -18,12 +18,12 @@ from segmint.mart.privacy._engine import (
     execute,
     in_scratch,
     name_of,
-    scratch,
     select_column,
     table_ref,
     update_from,
 )
 from segmint.mart.privacy.coverage import SUBJECT, TableRule, subject_text
+from segmint.mart.scratch import scratch
 
 TOMBSTONE_PREFIX = "erased-"
 """Start of the customer id of orders kept for accounting after their customer was forgotten."""

@@ -36,9 +36,10 @@ import sqlglot.expressions as sge
 from segmint.exceptions import SegmintError
 from segmint.mart.connection import Mart
 from segmint.mart.privacy import audit
-from segmint.mart.privacy._engine import bound, column, delete_where, in_scratch, scratch, utcnow
+from segmint.mart.privacy._engine import bound, column, delete_where, in_scratch, utcnow
 from segmint.mart.privacy.rewrite import RewriteResult, rewrite_mart
 from segmint.mart.schema import RETENTION_POLICY
+from segmint.mart.scratch import scratch
 from segmint.mart.snapshot import discard_warm_state
 
 TABLE = RETENTION_POLICY.name

@@ -29,9 +29,10 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.mart.connection import Mart
-from segmint.mart.privacy._engine import scratch, utcnow
+from segmint.mart.privacy._engine import utcnow
 from segmint.mart.privacy.keys import PrivacyKey, PrivacyKeyError, normalise_email, privacy_key
 from segmint.mart.schema import SUPPRESSION, SUPPRESSION_KINDS
+from segmint.mart.scratch import scratch
 from segmint.mart.validation import REASON
 
 ERASED_SUBJECT = "erased subject"
