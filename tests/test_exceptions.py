@@ -25,9 +25,9 @@ def test_the_message_names_the_python_settings_and_naming_spells_them_otherwise(
     )
 
 
-@pytest.mark.parametrize("name", ["{holdout}", "{0}", "{", "a}b{c"])
+@pytest.mark.parametrize("name", ["{holdout_share}", "{0}", "{", "a}b{c"])
 def test_a_finding_that_quotes_braces_is_shown_as_given(name: str) -> None:
-    """Only the advice is a template: a campaign named ``{holdout}`` stays so."""
-    error = AdvisedInputError(f"campaign '{name}' is too small.", "Raise {holdout}.")
-    assert str(error) == f"campaign '{name}' is too small. Raise holdout."
-    assert error.naming(str.upper) == f"campaign '{name}' is too small. Raise HOLDOUT."
+    """Only the advice is a template: a campaign named ``{holdout_share}`` stays so."""
+    error = AdvisedInputError(f"campaign '{name}' is too small.", "Raise {holdout_share}.")
+    assert str(error) == f"campaign '{name}' is too small. Raise holdout_share."
+    assert error.naming(str.upper) == f"campaign '{name}' is too small. Raise HOLDOUT_SHARE."

@@ -98,7 +98,7 @@ def withdraw_email_consent(ws: Workspace, customer_id: str, folder: Path) -> Non
 
 def test_the_campaign_loop_runs_from_python(ws: Workspace, tmp_path: Path) -> None:
     created = ws.campaigns.create(
-        "spring", "rfm", TARGETED, "email", holdout=0.2, as_of=SEGMENTS_AS_OF, seed=3
+        "spring", "rfm", TARGETED, "email", holdout_share=0.2, as_of=SEGMENTS_AS_OF, random_state=3
     )
     assert created.start == dt.date(2025, 7, 1) and created.segments_as_of == dt.date(2025, 6, 30)
     assert created.n_target + created.n_control == created.counts.n_eligible > 0
@@ -152,7 +152,12 @@ def test_advice_names_the_arguments_from_python(ws: Workspace) -> None:
     assert lone.endswith(
         "got a share but no campaign. Give select_share with select_from, or neither."
     )
-    assert "Raise holdout (2 of" in refused(create(holdout=1e-6))
+    assert "Raise holdout_share (2 of" in refused(create(holdout_share=1e-6))
+    wide = refused(create(holdout_share=1.0))
+    assert "got 1.0. Set holdout_share to the share of the audience to hold out" in wide
+    assert "Set random_state to 0 or more" in refused(create(random_state=-1))
+    sized = refused(lambda: ws.campaigns.power(0.02, holdout_share=0.0))
+    assert "got 0.0. Set holdout_share to the share of the audience to hold out" in sized
     early = refused(create(start=SEGMENTS_AS_OF))
     assert early.endswith(
         "Give a start after 2025-06-30 (the default is 2025-07-01), or pick "
@@ -260,7 +265,7 @@ def test_the_loop_gives_what_the_cli_gives(
         cli(
             mart, "campaign", "create", "spring", "--segmentation", "rfm",
             "--segment", "Champions", "--segment", "At Risk", "--channel", "email",
-            "--holdout", "0.25", "--start", "2025-07-02", "--as-of", SEGMENTS_AS_OF,
+            "--holdout-share", "0.25", "--start", "2025-07-02", "--as-of", SEGMENTS_AS_OF,
             "--cost-per-contact", "0.5", "--format", "json",
         )
     )  # fmt: skip
@@ -270,7 +275,7 @@ def test_the_loop_gives_what_the_cli_gives(
             "rfm",
             ["Champions", "At Risk"],
             "email",
-            holdout=0.25,
+            holdout_share=0.25,
             start=dt.date(2025, 7, 2),
             as_of=SEGMENTS_AS_OF,
             cost_per_contact=0.5,
@@ -306,7 +311,9 @@ def test_results_take_every_option_of_the_command(
     mart = tmp_path / "shop.duckdb"
     shutil.copy(shop, mart)
     with segmint.connect(mart) as ws:
-        ws.campaigns.create("spring", "rfm", TARGETED, "email", holdout=0.2, as_of=SEGMENTS_AS_OF)
+        ws.campaigns.create(
+            "spring", "rfm", TARGETED, "email", holdout_share=0.2, as_of=SEGMENTS_AS_OF
+        )
     flags = ("--start", "2025-07-08", "--holdout-share", "0.5", "--window-days", "10")
     printed = json.loads(cli(mart, "campaign", "results", "spring", *flags, "--format", "json"))
     with segmint.connect(mart, read_only=True) as ws:
@@ -332,7 +339,7 @@ def test_results_take_every_option_of_the_command(
     [
         ((), {}),
         (("--audience", "5000"), {"n_total": 5000}),
-        (("--lift", "0.2", "--holdout", "0.5"), {"lift": 0.2, "holdout": 0.5}),
+        (("--lift", "0.2", "--holdout-share", "0.5"), {"lift": 0.2, "holdout_share": 0.5}),
     ],
     ids=["default lift", "an audience's MDE", "a lift"],
 )
@@ -396,10 +403,24 @@ def test_a_bad_name_or_date_says_what_there_is(
     assert ws.campaigns.list().campaign_id.tolist() == ["K003", "K002", "K001"]
 
 
+def test_the_split_s_old_keywords_are_refused(ws: Workspace) -> None:
+    """The control share is ``holdout_share=`` and the seed ``random_state=``, as in
+    :meth:`results`; ``holdout=`` and ``seed=`` are no settings any more."""
+    for old in ("holdout", "seed"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{old}'"):
+            ws.campaigns.create("x", "rfm", "Champions", "email", **{old: 1})
+    with pytest.raises(TypeError, match="unexpected keyword argument 'holdout'"):
+        ws.campaigns.power(0.02, holdout=0.5)
+    created = ws.campaigns.create(
+        "x", "rfm", TARGETED, "email", as_of=SEGMENTS_AS_OF, holdout_share=0.3, random_state=7
+    )
+    assert (created.holdout_share, created.random_state) == (0.3, 7)
+
+
 def test_a_campaign_is_never_redrawn(ws: Workspace) -> None:
     ws.campaigns.create("spring", "rfm", TARGETED, "email")
     with pytest.raises(CampaignExistsError, match="campaign 'spring' already exists"):
-        ws.campaigns.create("spring", "rfm", TARGETED, "email", seed=99)
+        ws.campaigns.create("spring", "rfm", TARGETED, "email", random_state=99)
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ class CampaignUseCases:
     Example, the whole loop on a mart with a stored ``rfm`` segmentation::
 
         created = ws.campaigns.create("winback", "rfm", ["At Risk", "Hibernating"], "email",
-                                      holdout=0.2, as_of="2025-06-30")
+                                      holdout_share=0.2, as_of="2025-06-30")
         ws.campaigns.export("winback", "send/winback.csv")   # consenting targets only
         ws.campaigns.results("winback").as_dict()            # lifts, SRM, ROI
     """
@@ -60,7 +60,8 @@ class CampaignUseCases:
         (creating the name again is refused: an assignment is never redrawn).
 
         Settings are the fields of :class:`~segmint.workflows.campaigns.CreateOptions` as
-        keywords: ``holdout=``, ``stratify_by=``, ``seed=``, ``start=``, ``end=``,
+        keywords: ``holdout_share=`` (``--holdout-share``), ``stratify_by=``,
+        ``random_state=`` (the seed of the split, ``--seed``), ``start=``, ``end=``,
         ``cost_per_contact=``, ``as_of=`` (the segments' date), ``expected_lift=``,
         ``window_days=``, and ``select_share=`` with ``select_from=`` for the uplift top
         share (the command's ``"uplift-top 30%"`` learnt ``--from-campaign C`` is
@@ -81,7 +82,7 @@ class CampaignUseCases:
         """Members needed to detect a lift at ``baseline_rate`` (+10 % unless told), or the
         smallest lift an audience can detect (fields of
         :class:`~segmint.workflows.campaigns.PowerOptions` as keywords: ``lift=``,
-        ``holdout=``, ``n_total=`` the audience size of ``--audience``,
+        ``holdout_share=``, ``n_total=`` the audience size of ``--audience``,
         ``cuped_correlation=``, ``alpha=``, ``power=``)."""
         return campaigns.power(campaigns.PowerOptions(baseline_rate, **settings))
 

@@ -22,10 +22,10 @@ class InputError(SegmintError):
 class AdvisedInputError(InputError):
     """Input refused with advice that names settings the way its reader sets them.
 
-    The message is :attr:`finding` followed by :attr:`advice`, in which ``{holdout}`` (any
-    setting, by its Python name) stands for the setting: the message names it as a Python
-    caller passes it (``holdout``), and a command names its option instead with
-    :meth:`naming` (``--holdout``, :func:`segmint.cli._output.user_errors`), as
+    The message is :attr:`finding` followed by :attr:`advice`, in which ``{holdout_share}``
+    (any setting, by its Python name) stands for the setting: the message names it as a
+    Python caller passes it (``holdout_share``), and a command names its option instead with
+    :meth:`naming` (``--holdout-share``, :func:`segmint.cli._output.user_errors`), as
     :class:`AdvisedWarning` does for a fit's iteration limit. Only the advice is a
     template: the finding, which may quote what was given, is shown as it is.
 

@@ -175,7 +175,7 @@ def test_campaign_create_s_json_gives_each_quantity_one_name(
         cli,
         [
             *("campaign", "create", "names", "--segmentation", "rfm", *segments),
-            *("--channel", "email", "--holdout", "0.2", "--seed", "3"),
+            *("--channel", "email", "--holdout-share", "0.2", "--seed", "3"),
             *("--format", "json", "--mart", str(mart)),
         ],
     )

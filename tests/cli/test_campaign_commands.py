@@ -65,7 +65,7 @@ def test_power_reproduces_the_issue_numbers(shop: Segmint) -> None:
         "0.02",
         "--lift",
         "0.10",
-        "--holdout",
+        "--holdout-share",
         "0.5",
         "--format",
         "json",
@@ -86,7 +86,7 @@ def test_power_reproduces_the_issue_numbers(shop: Segmint) -> None:
 def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> None:
     args = (
         "campaign", "create", "spring", "--segmentation", "latent", "--segment", "bargain_hunter",
-        "--segment", "steady_regular", "--channel", "email", "--holdout", "0.2", "--seed", "3",
+        "--segment", "steady_regular", "--channel", "email", "--holdout-share", "0.2", "--seed", "3",
     )  # fmt: skip
     created = shop(*args, "--format", "json")
     assert created.exit_code == 0, created.output
@@ -372,8 +372,8 @@ def test_advice_names_the_command_s_options(shop: Segmint) -> None:
 
     lone = refused(*base, "--select", "uplift-top 30%")
     assert "together with --from-campaign NAME" in lone and "select_from" not in lone
-    assert "Raise --holdout (2 of" in refused(*base, "--holdout", "0.000001")
-    assert "Lower --holdout (2 of" in refused(*base, "--holdout", "0.999999")
+    assert "Raise --holdout-share (2 of" in refused(*base, "--holdout-share", "0.000001")
+    assert "Lower --holdout-share (2 of" in refused(*base, "--holdout-share", "0.999999")
     early = refused(*base, "--start", "2025-06-30", "--as-of", "2025-06-30")
     assert early.endswith(
         "Give a --start after 2025-06-30 (the default is 2025-07-01), or pick segments "
@@ -395,6 +395,32 @@ def test_the_options_advice_is_spelt_in_are_the_commands() -> None:
     create = group.commands["campaign"].commands["create"]  # type: ignore[attr-defined]
     options = {flag for param in create.params for flag in param.opts}
     assert set(OPTION_FLAGS.values()) <= options
+
+
+def test_create_and_power_take_the_control_share_as_holdout_share(shop: Segmint) -> None:
+    """The control share is ``--holdout-share``, as for ``campaign results`` (``--holdout``
+    is no option any more); a share outside (0, 1) and a negative seed are refused naming
+    the options, not the Python names."""
+    base = ("campaign", "create", "x", "--segmentation", "latent", "--segment", "bargain_hunter")
+    base = (*base, "--channel", "email")
+    power = ("campaign", "power", "--baseline-rate", "0.02")
+    for command in (base, power):
+        old = shop(*command, "--holdout", "0.2", mart=command is base)
+        assert old.exit_code == 2 and "No such option: --holdout" in old.output
+    sized = shop(*power, "--holdout-share", "0.5", "--format", "json", mart=False)
+    assert sized.exit_code == 0 and json.loads(sized.stdout)["n_per_arm"] == 80_679
+    for command in (base, power):
+        wide = shop(*command, "--holdout-share", "1", mart=command is base)
+        said = " ".join(wide.stderr.split())
+        assert wide.exit_code == 2, wide.output
+        assert "got 1.0. Set --holdout-share to the share of the audience" in said
+        assert "holdout_share" not in said
+    negative = " ".join(shop(*base, "--seed", "-1").stderr.split())
+    assert "got -1. Set --seed to 0 or more, or leave it out" in negative
+    assert "random_state" not in negative
+    created = shop(*base, "--holdout-share", "0.3", "--seed", "4", "--format", "json")
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["holdout_share"] == 0.3
 
 
 def test_help_lists_every_command() -> None:

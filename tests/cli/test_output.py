@@ -73,7 +73,7 @@ def test_advice_names_the_command_s_options_where_python_is_told_its_arguments()
 
 def test_an_option_is_the_setting_with_dashes_unless_named_otherwise() -> None:
     assert option_flag("window_days") == "--window-days"
-    assert option_flag("holdout") == "--holdout"
+    assert option_flag("holdout_share") == "--holdout-share"
     assert option_flag("min_segment_size") == "--min-segment-size"
     assert option_flag("select_from") == "--from-campaign"
     assert option_flag("segments") == "--segment"

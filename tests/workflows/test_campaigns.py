@@ -17,7 +17,7 @@ from segmint.workflows import campaigns
 
 
 def test_power_asked_nothing_sizes_for_the_default_lift() -> None:
-    asked = campaigns.power(campaigns.PowerOptions(0.02, holdout=0.5))
+    asked = campaigns.power(campaigns.PowerOptions(0.02, holdout_share=0.5))
     assert asked.lift == campaigns.DEFAULT_LIFT
     assert asked == two_proportion_power(0.02, campaigns.DEFAULT_LIFT, holdout=0.5)
     assert asked.n_per_arm == 80_679  # the published example of two_proportion_power
@@ -52,7 +52,7 @@ def test_create_reads_its_dates_as_text_dates_or_datetimes(shop: Path) -> None:
         "rfm",
         ("Champions", "Loyal"),
         "email",
-        holdout=0.3,
+        holdout_share=0.3,
         start="2025-07-03",
         end=dt.datetime(2025, 7, 20, 9, 30),
         as_of=dt.date(2025, 6, 30),
@@ -76,7 +76,7 @@ def test_create_without_a_cost_leaves_it_unknown_for_the_results(shop: Path) -> 
     with segmint.connect(shop) as mart:
         for name, cost in (("unpriced", None), ("free", 0.0)):
             options = campaigns.CreateOptions(
-                "rfm", ("Champions", "Loyal"), "email", holdout=0.3, cost_per_contact=cost
+                "rfm", ("Champions", "Loyal"), "email", holdout_share=0.3, cost_per_contact=cost
             )
             campaigns.create(mart, name, options)
         unpriced = campaigns.results(mart, "unpriced", campaigns.ResultsOptions())

@@ -60,7 +60,7 @@ def print_created(created: CreatedCampaign) -> None:
         Text.assemble(
             (f"campaign {created.campaign_id}", "bold"),
             f": {created.start} to {created.end}, "
-            f"segments as of {created.segments_as_of}, seed {created.seed}",
+            f"segments as of {created.segments_as_of}, seed {created.random_state}",
         ),
         highlight=False,
     )

@@ -39,7 +39,9 @@ def create(
     segmentation: Annotated[str, Opt("--segmentation", help="Stored segmentation to target.")],
     segment: Annotated[list[str], Opt("--segment", help="A segment to target (repeat).")],
     channel: Annotated[str, Opt("--channel", help="Contact channel, e.g. email, sms.")],
-    holdout: Annotated[float, Opt("--holdout", help="Share held out as control.")] = 0.1,
+    holdout_share: Annotated[
+        float, Opt("--holdout-share", help="Share of each stratum held out as control.")
+    ] = 0.1,
     stratify_by: Annotated[
         str | None, Opt("--stratify-by", help="Segmentation whose segments are the strata.")
     ] = None,
@@ -67,9 +69,9 @@ def create(
         segmentation=segmentation,
         segments=tuple(segment),
         channel=channel,
-        holdout=holdout,
+        holdout_share=holdout_share,
         stratify_by=stratify_by,
-        seed=seed,
+        random_state=seed,
         start=day(start, "--start"),
         end=day(end, "--end"),
         cost_per_contact=cost_per_contact,
@@ -94,7 +96,9 @@ def power(
     lift: Annotated[
         float | None, Opt("--lift", help="Relative lift to detect, e.g. 0.10 for +10%.")
     ] = None,
-    holdout: Annotated[float, Opt("--holdout", help="Share held out as control.")] = 0.1,
+    holdout_share: Annotated[
+        float, Opt("--holdout-share", help="Share of the audience held out as control.")
+    ] = 0.1,
     audience: Annotated[
         int | None, Opt("--audience", min=2, help="Audience size: its split and MDE.")
     ] = None,
@@ -107,7 +111,7 @@ def power(
     from segmint.workflows import campaigns
 
     options = campaigns.PowerOptions(
-        baseline_rate, lift, holdout, audience, cuped_correlation=cuped_correlation
+        baseline_rate, lift, holdout_share, audience, cuped_correlation=cuped_correlation
     )
     result = campaigns.power(options)
     if format_ == Format.json:

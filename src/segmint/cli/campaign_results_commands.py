@@ -1,9 +1,12 @@
 """``segmint campaign results|list``: measure a campaign, list them all.
 
 Adapters over :mod:`segmint.workflows.campaigns`. ``results --format json`` prints the JSON
-of :meth:`segmint.scoring.campaigns.CampaignResults.as_dict` (the shape the issue names:
-``campaign``, ``groups``, ``srm_p``, ``lift`` with ``abs``, ``rel``, ``ci95`` and
-``cuped_ci95`` per metric, ``segments``, ``economics``), the same numbers the tracking page shows.
+of :meth:`segmint.scoring.campaigns.CampaignResults.as_dict` with the shop's ``currency``,
+the same numbers the tracking page shows: ``campaign_id``, the response ``window``, the
+``groups`` and the planned ``holdout_share`` with the sample-ratio check (``srm_p``,
+``srm_mismatch``), ``lift`` per metric (``abs``, ``rel``, ``ci95``, ``cuped_ci95``…), the
+``segments`` of ``segment_by``, ``economics``, ``compliance``, ``notes`` and the
+``bootstrap``'s ``n_resamples`` and ``random_state``.
 """
 
 from __future__ import annotations

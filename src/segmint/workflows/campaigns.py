@@ -58,9 +58,9 @@ class CreateOptions:
     Attributes:
         segmentation, segments: who is targeted (stored segments).
         channel: the contact channel; consent for it is required.
-        holdout: share of each stratum held out as control.
+        holdout_share: share of each stratum held out as control (``--holdout-share``).
         stratify_by: segmentation whose segments are the strata (default: the targeted one).
-        seed: seed of the split (default: derived from the name).
+        random_state: seed of the split (``--seed``; default: derived from the name).
         start, end: the campaign's days (default: from the day after the segments' date);
             a date, a datetime or ``YYYY-MM-DD`` text, as ``as_of``.
         cost_per_contact: for ROI; None (the default) stores it as unknown, and the
@@ -76,9 +76,9 @@ class CreateOptions:
     segmentation: str
     segments: tuple[str, ...]
     channel: str
-    holdout: float = 0.1
+    holdout_share: float = 0.1
     stratify_by: str | None = None
-    seed: int | None = None
+    random_state: int | None = None
     start: AsOf | None = None
     end: AsOf | None = None
     cost_per_contact: float | None = None
@@ -107,9 +107,9 @@ def create(
         segmentation=o.segmentation,
         segments=o.segments,
         channel=o.channel,
-        holdout=o.holdout,
+        holdout_share=o.holdout_share,
         stratify_by=o.stratify_by,
-        seed=o.seed,
+        random_state=o.random_state,
         start=_day(o.start, "start"),
         end=_day(o.end, "end"),
         cost_per_contact=o.cost_per_contact,
@@ -136,7 +136,7 @@ class PowerOptions:
         baseline_rate: the response rate without the campaign.
         lift: relative lift to detect; None: only the MDE of ``n_total``, or
             :data:`DEFAULT_LIFT` when no ``n_total`` is given either.
-        holdout: control share.
+        holdout_share: control share (``--holdout-share``).
         n_total: the audience size, when known (then its split and MDE; ``--audience``).
         cuped_correlation: pre-period correlation CUPED would use (0: none).
         alpha, power: the test's level and power.
@@ -144,7 +144,7 @@ class PowerOptions:
 
     baseline_rate: float
     lift: float | None = None
-    holdout: float = 0.1
+    holdout_share: float = 0.1
     n_total: int | None = None
     cuped_correlation: float = 0.0
     alpha: float = 0.05
@@ -156,13 +156,16 @@ def power(options: PowerOptions) -> PowerResult:
     (asked neither, the members needed for :data:`DEFAULT_LIFT`).
 
     Raises:
-        ModelInputError: rates or shares outside (0, 1).
+        InputError: a holdout share outside (0, 1); the advice names the option as the
+            caller spells it.
+        ModelInputError: other rates or shares outside (0, 1).
     """
     o = options
+    _holdout_share(o.holdout_share, "the share of the audience to hold out as control")
     return two_proportion_power(
         o.baseline_rate,
         DEFAULT_LIFT if o.lift is None and o.n_total is None else o.lift,
-        holdout=o.holdout,
+        holdout=o.holdout_share,
         n_total=o.n_total,
         alpha=o.alpha,
         power=o.power,
@@ -257,12 +260,15 @@ def results(mart: Mart, name: str, options: ResultsOptions | None = None) -> Cam
         n_resamples=o.n_resamples,
         random_state=_seed(o.random_state),
         start=_day(o.start, "start"),
-        holdout_share=_holdout_share(o.holdout_share),
+        holdout_share=_holdout_share(
+            o.holdout_share, "the control share the campaign was drawn with"
+        ),
     )
 
 
-def _holdout_share(value: float | None) -> float | None:
-    """``holdout_share`` when given, checked to be a share strictly between 0 and 1.
+def _holdout_share(value: float | None, meaning: str) -> float | None:
+    """``holdout_share`` when given, checked to be a share strictly between 0 and 1;
+    ``meaning`` says what it is, for the advice.
 
     Raises:
         InputError: another number; the advice names the option as the caller spells it.
@@ -271,7 +277,7 @@ def _holdout_share(value: float | None) -> float | None:
         return value
     raise AdvisedInputError(
         f"the holdout share must be strictly between 0 and 1; got {value}.",
-        "Set {holdout_share} to the control share the campaign was drawn with (e.g. 0.1).",
+        f"Set {{holdout_share}} to {meaning} (e.g. 0.1).",
     )
 
 

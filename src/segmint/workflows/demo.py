@@ -128,7 +128,7 @@ def campaign_step(
     created = None
     if present:
         options = campaigns.CreateOptions(
-            "rfm", tuple(present), "email", holdout=0.2, cost_per_contact=0.05
+            "rfm", tuple(present), "email", holdout_share=0.2, cost_per_contact=0.05
         )
         try:
             created = campaigns.create(mart, DEMO_CAMPAIGN, options)

@@ -29,7 +29,7 @@ DESIGN = CampaignDesign(
     segmentation="latent",
     segments=("bargain_hunter", "new_browser", "steady_regular"),
     channel="email",
-    holdout=0.2,
+    holdout_share=0.2,
     cost_per_contact=0.05,
 )
 NOW = dt.datetime(2025, 1, 2, 9, 30)
@@ -72,7 +72,7 @@ def test_the_split_is_the_documented_rule(synthetic: Mart) -> None:
     members = _members(synthetic)
     labels = synthetic.table("assignments").execute().set_index("customer_id")["segment"]
     strata = [labels[c] for c in members["customer_id"]]
-    expected = assign_groups(list(members["customer_id"]), 0.2, created.seed, strata)
+    expected = assign_groups(list(members["customer_id"]), 0.2, created.random_state, strata)
     assert np.array_equal(members["group"].to_numpy() == "control", expected)
 
 
@@ -84,7 +84,7 @@ def test_the_same_design_gives_the_same_split_on_another_copy(
     with copy_of(retailer_template, tmp_path / "other") as other:
         create_campaign(other, DESIGN, now=NOW)
         assert _members(other).equals(_members(synthetic))
-        reseeded = CampaignDesign(**{**DESIGN.__dict__, "name": "other", "seed": 99})
+        reseeded = CampaignDesign(**{**DESIGN.__dict__, "name": "other", "random_state": 99})
         create_campaign(other, reseeded, now=NOW)
         assert not np.array_equal(_members(other, "other")["group"], _members(other)["group"])
 
@@ -92,7 +92,7 @@ def test_the_same_design_gives_the_same_split_on_another_copy(
 def test_an_existing_campaign_is_never_redrawn(synthetic: Mart) -> None:
     create_campaign(synthetic, DESIGN, now=NOW)
     before = _members(synthetic)
-    other_seed = CampaignDesign(**{**DESIGN.__dict__, "seed": 7})
+    other_seed = CampaignDesign(**{**DESIGN.__dict__, "random_state": 7})
     with pytest.raises(CampaignExistsError, match="never redrawn"):
         create_campaign(synthetic, other_seed, now=NOW)
     assert _members(synthetic).equals(before)
@@ -137,7 +137,7 @@ def test_the_power_speaks_of_the_groups_written(synthetic: Mart) -> None:
                 **DESIGN.__dict__,
                 "name": f"split-{n}",
                 "segments": segments[: 2 + n % 3],
-                "holdout": holdout,
+                "holdout_share": holdout,
             }
         )
         created = create_campaign(synthetic, design, now=NOW)
@@ -179,7 +179,14 @@ def test_a_created_campaign_passes_its_sample_ratio_check(synthetic: Mart) -> No
     ("change", "message"),
     [
         ({"name": " padded "}, "campaign name must be"),
-        ({"holdout": 0.0}, "holdout must be a share"),
+        (
+            {"holdout_share": 0.0},
+            r"got 0\.0\. Set holdout_share to the share of the audience to hold out as control",
+        ),
+        (
+            {"random_state": -1},
+            r"whole number; got -1\. Set random_state to 0 or more, or leave it out",
+        ),
         ({"cost_per_contact": -1.0}, "cost per contact must be 0 or more"),
         ({"cost_per_contact": float("inf")}, r"cost per contact must be 0 or more .*got inf"),
         ({"start": dt.date(2025, 2, 1), "end": dt.date(2025, 1, 1)}, "ends .* before it starts"),
@@ -198,14 +205,14 @@ def test_bad_designs_are_explained(synthetic: Mart, change: dict[str, Any], mess
 @pytest.mark.parametrize(
     ("holdout", "message"),
     [
-        (1e-6, r"would have [\d,]+ target and 0 control members.*Raise holdout \(2 of"),
-        (1 - 1e-6, r"would have 0 target and [\d,]+ control members.*Lower holdout \(2 of"),
+        (1e-6, r"would have [\d,]+ target and 0 control members.*Raise holdout_share \(2 of"),
+        (1 - 1e-6, r"would have 0 target and [\d,]+ control members.*Lower holdout_share \(2 of"),
     ],
 )
 def test_a_split_too_small_to_measure_is_refused_before_writing(
     synthetic: Mart, holdout: float, message: str
 ) -> None:
-    lopsided = CampaignDesign(**{**DESIGN.__dict__, "holdout": holdout})
+    lopsided = CampaignDesign(**{**DESIGN.__dict__, "holdout_share": holdout})
     with pytest.raises(InputError, match=message):
         create_campaign(synthetic, lopsided, now=NOW)
     campaigns = synthetic.table("campaigns")

@@ -18,6 +18,7 @@ import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import ibis
 import ibis.expr.types as ir
@@ -28,7 +29,6 @@ from segmint.mart import TABLES, Mart
 from segmint.mart.fetch import rows, scalar
 from segmint.mart.privacy import records_consent
 from segmint.models.experiments import PowerResult, two_proportion_power
-from segmint.models.experiments.assignment import check_holdout
 from segmint.scoring.campaigns.assignment import assign
 from segmint.scoring.campaigns.audience import Audience, AudienceCounts, eligible_audience
 from segmint.scoring.campaigns.measure import MIN_GROUP_SIZE
@@ -54,11 +54,11 @@ class CampaignDesign:
         segmentation: stored segmentation the targeted segments belong to.
         segments: segments to target.
         channel: contact channel (consent is checked for it).
-        holdout: share of each stratum held out as control.
+        holdout_share: share of each stratum held out as control.
         stratify_by: segmentation whose segments are the strata; the targeted segment
             itself by default.
-        seed: seed of the split; derived from ``name`` when None (so two campaigns do not
-            hold out the same customers).
+        random_state: seed of the split; derived from ``name`` when None (so two campaigns
+            do not hold out the same customers).
         start, end: first and last day; ``start`` must fall after the segments' date and
             defaults to the day after it, ``end`` to ``start + window_days - 1``.
         cost_per_contact: cost of one contact, for ROI; None (the default) when it is not
@@ -78,9 +78,9 @@ class CampaignDesign:
     segmentation: str
     segments: Sequence[str]
     channel: str
-    holdout: float = 0.1
+    holdout_share: float = 0.1
     stratify_by: str | None = None
-    seed: int | None = None
+    random_state: int | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     cost_per_contact: float | None = None
@@ -107,6 +107,8 @@ class CreatedCampaign:
     """The campaign as written: its groups per stratum, the audience counts and its power.
 
     Attributes:
+        random_state: the seed the split was drawn with (given, or derived from the name).
+        holdout_share: the share of each stratum held out as control.
         baseline_rate: the audience's mean share with a purchase per response window over
             the year before its segments' date (:func:`audience_baseline`); None when nobody
             (or everybody) bought.
@@ -115,8 +117,8 @@ class CreatedCampaign:
     """
 
     campaign_id: str
-    seed: int
-    holdout: float
+    random_state: int
+    holdout_share: float
     start: dt.date
     end: dt.date
     segments_as_of: dt.date
@@ -133,8 +135,8 @@ class CreatedCampaign:
         """The result as a JSON-ready mapping."""
         return {
             "campaign_id": self.campaign_id,
-            "random_state": self.seed,
-            "holdout_share": self.holdout,
+            "random_state": self.random_state,
+            "holdout_share": self.holdout_share,
             "start_date": self.start.isoformat(),
             "end_date": self.end.isoformat(),
             "segments_as_of": self.segments_as_of.isoformat(),
@@ -163,7 +165,7 @@ def _validate(design: CampaignDesign) -> None:
             f"a campaign name must be 1-{MAX_NAME_LENGTH} characters without surrounding "
             f"spaces; got {design.name!r}."
         )
-    check_holdout(design.holdout)
+    _check_split(design.holdout_share, design.random_state)
     cost = design.cost_per_contact
     if cost is not None and not 0 <= cost < math.inf:
         raise InputError(f"cost per contact must be 0 or more (a finite amount); got {cost}.")
@@ -183,6 +185,23 @@ def _validate(design: CampaignDesign) -> None:
     if design.select_share is not None and not 0.0 < design.select_share < 1.0:
         raise InputError(
             f"the uplift selection keeps a share between 0 and 1; got {design.select_share}."
+        )
+
+
+def _check_split(holdout_share: float, random_state: int | None) -> None:
+    """Refuse a control share outside (0, 1) or a seed that is not a whole number >= 0,
+    with advice that names the setting as the caller spells it (``holdout_share`` or
+    ``--holdout-share``, ``random_state`` or ``--seed``)."""
+    if not 0.0 < holdout_share < 1.0:
+        raise AdvisedInputError(
+            f"the holdout share must be strictly between 0 and 1; got {holdout_share}.",
+            "Set {holdout_share} to the share of the audience to hold out as control (e.g. 0.1).",
+        )
+    seed = random_state
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
+        raise AdvisedInputError(
+            f"the seed of the split must be a non-negative whole number; got {seed!r}.",
+            "Set {random_state} to 0 or more, or leave it out to derive it from the name.",
         )
 
 
@@ -257,12 +276,12 @@ def create_campaign(
     try:
         audience, members, selection = _audience(mart, design, suppressed, store)
         counts = audience.counts
-        seed = default_seed(design.name) if design.seed is None else design.seed
+        seed = default_seed(design.name) if design.random_state is None else design.random_state
         start, end = _dates(design, audience.run.as_of)
         assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         # Without stratify_by each member's stratum is its segment, one of those chosen.
         known = list(design.segments) if design.stratify_by is None else None
-        stored = store(assign(members, design.holdout, seed, known), scratch)
+        stored = store(assign(members, design.holdout_share, seed, known), scratch)
         strata = _strata(stored)
         _refuse_unmeasurable(design, strata)
         with mart.unordered(), mart.transaction():  # members in any order: read by id
@@ -350,14 +369,14 @@ def _refuse_unmeasurable(design: CampaignDesign, strata: Sequence[StratumGroups]
         return
     n_total = n_target + n_control
     fix = (
-        f"Raise {{holdout}} ({MIN_GROUP_SIZE} of {n_total:,} is {MIN_GROUP_SIZE / n_total:.1%})"
+        f"Raise {{holdout_share}} ({MIN_GROUP_SIZE} of {n_total:,} is {MIN_GROUP_SIZE / n_total:.1%})"
         if n_control < MIN_GROUP_SIZE
-        else f"Lower {{holdout}} ({MIN_GROUP_SIZE} of {n_total:,} as target is a holdout of "
+        else f"Lower {{holdout_share}} ({MIN_GROUP_SIZE} of {n_total:,} as target is a holdout of "
         f"{1 - MIN_GROUP_SIZE / n_total:.1%})"
     )
     raise AdvisedInputError(
         f"campaign '{design.name}' would have {n_target:,} target and {n_control:,} control "
-        f"members (holdout {design.holdout:g} of {n_total:,} eligible); measuring its lift "
+        f"members (holdout share {design.holdout_share:g} of {n_total:,} eligible); measuring its lift "
         f"needs at least {MIN_GROUP_SIZE} in each group. Nothing was written.",
         f"{fix}, or target more segments.",
     )
@@ -407,8 +426,8 @@ def _created(
         )
     return CreatedCampaign(
         campaign_id=design.name,
-        seed=seed,
-        holdout=design.holdout,
+        random_state=seed,
+        holdout_share=design.holdout_share,
         start=start,
         end=end,
         segments_as_of=as_of,
@@ -425,7 +444,7 @@ def _created(
 def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.date) -> ir.Table:
     segments = ", ".join(dict.fromkeys(design.segments))
     summary = (
-        f"Segments {segments} of {design.segmentation}; {design.holdout:.0%} held out"
+        f"Segments {segments} of {design.segmentation}; {design.holdout_share:.0%} held out"
         f"{' per ' + design.stratify_by + ' segment' if design.stratify_by else ' per segment'}; "
         f"seed {seed}."
     )
@@ -441,7 +460,7 @@ def _campaign_row(design: CampaignDesign, seed: int, start: dt.date, end: dt.dat
         "start_date": [start],
         "end_date": [end],
         "description": [design.description or summary],
-        "holdout_share": [float(design.holdout)],
+        "holdout_share": [float(design.holdout_share)],
         "cost_per_contact": [
             None if design.cost_per_contact is None else float(design.cost_per_contact)
         ],
