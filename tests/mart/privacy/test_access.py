@@ -204,3 +204,20 @@ def test_the_readme_says_what_each_section_holds(mart: Mart, tmp_path: Path) -> 
     assert [n for n, line in described.items() if "other data held about you" in line] == []
     assert "the products chosen for you" in described["recommendations"]
     assert described["customers"].endswith("(1 row)")
+
+
+def test_a_forgotten_person_is_refused_and_their_id_stays_out_of_the_mart(
+    shop: Mart, tmp_path: Path
+) -> None:
+    """An answer for someone erased would be empty and would register their id in clear."""
+    forget(shop, [ZOE], "erasure request 33")
+    exports = len(list_exports(shop))
+    entries = shop.count("audit_log")
+
+    with pytest.raises(AccessError, match=f"'{ZOE}' was forgotten.*nothing was written"):
+        subject_access(shop, ZOE, tmp_path / "zoe")
+
+    assert not (tmp_path / "zoe").exists()
+    assert len(list_exports(shop)) == exports and shop.count("audit_log") == entries
+    members = shop.table("export_members")
+    assert members.filter(members.customer_id == ZOE).count().execute() == 0

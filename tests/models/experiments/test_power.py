@@ -43,6 +43,16 @@ def test_an_audience_reports_its_mde_and_says_it_is_underpowered() -> None:
     assert only_mde.mde == pytest.approx(result.mde) and only_mde.underpowered is None
 
 
+def test_groups_sized_for_a_decrease_are_not_called_underpowered_for_it() -> None:
+    """The groups needed for -10 % detect it; they were judged against +10 %'s larger MDE."""
+    drop = two_proportion_power(0.02, -0.10, holdout=0.1)
+    assert drop.power_at_effect is not None and drop.power_at_effect >= 0.8
+    assert drop.underpowered is False
+    fewer = two_proportion_power(0.02, -0.10, holdout=0.1, n_total=drop.n_total // 2)
+    assert fewer.underpowered is True
+    assert two_proportion_power(0.02, -0.999, n_total=100).underpowered is True  # no drop fits
+
+
 def test_the_mde_is_detected_with_the_planned_power_in_simulation() -> None:
     result = two_proportion_power(0.05, holdout=0.2, n_total=30_000)
     assert result.mde is not None

@@ -39,6 +39,7 @@ from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey, privacy_key
 from segmint.mart.privacy.requests import close_requests
+from segmint.mart.privacy.suppression import is_suppressed
 from segmint.mart.private_files import create_private
 from segmint.mart.scratch import scratch, scratch_scope
 
@@ -114,7 +115,9 @@ def subject_access(
         key: the privacy key (for the audit pseudonym); default ``SEGMINT_PRIVACY_KEY``.
 
     Raises:
-        AccessError: an empty id, or ``out`` exists and is not an empty folder.
+        AccessError: an empty id, a person who was forgotten (nothing is held about them
+            but keyed hashes, and an answer registered with their id would write it
+            back into the mart), or ``out`` exists and is not an empty folder.
         TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key.
     """
@@ -122,6 +125,7 @@ def subject_access(
     if not customer_id.strip():
         raise AccessError("a subject access needs the customer id of the person")
     key = privacy_key(key)  # before anything is written: the answer is audited under it
+    _refuse_forgotten(mart, customer_id, key)
     folder = _new_folder(Path(out))
     collect_journal(mart, key=key)  # downloads a server handed out are exports they were in
     register_export(  # the answer holds the person's data (it lists itself): erasures list it
@@ -148,6 +152,22 @@ def subject_access(
             now=now,
         )
     return AccessResult(folder, files, rows, entry.seq)
+
+
+def _refuse_forgotten(mart: Mart, customer_id: str, key: PrivacyKey) -> None:
+    """Raise when ``customer_id`` was forgotten: the mart holds only keyed hashes of them.
+
+    The answer would be empty, and registering it (with the person as its member) would
+    put the erased id back into the mart in clear.
+    """
+    if is_suppressed(mart, customer_id=customer_id, key=key):
+        raise AccessError(
+            f"customer '{customer_id}' was forgotten: the mart holds nothing about them but "
+            "keyed hashes on the suppression list (which keep them out of loads and exports) "
+            "and audit entries by pseudonym, so there is nothing to write and nothing was "
+            "written. Answer that no personal data is held, and close the request with "
+            "`segmint requests close ID --note ...`."
+        )
 
 
 def gather(mart: Mart, customer_id: str) -> dict[str, pd.DataFrame]:

@@ -46,7 +46,8 @@ class PowerResult:
         effect: the absolute effect asked about (None when only the MDE was asked).
         lift: ``effect`` relative to the baseline.
         power_at_effect: the power the groups have for ``effect``.
-        underpowered: True when ``effect`` is smaller than the groups' ``mde``.
+        underpowered: True when ``effect`` is smaller than the groups' ``mde`` (for a
+            decrease, than the smallest decrease they can detect).
         baseline: control response rate (proportions) or mean (means; may be None).
         holdout: planned control share.
         alpha, power: the test's level and target power.
@@ -159,7 +160,7 @@ def two_proportion_power(
         effect=effect,
         lift=lift,
         power_at_effect=None if effect is None else _achieved(effect, se(effect), alpha),
-        underpowered=None if effect is None else mde is None or abs(effect) < mde * (1 - 1e-9),
+        underpowered=_underpowered(p1, effect, mde, (n_control, n_target), shrink, z),
         baseline=p1,
         holdout=holdout,
         alpha=alpha,
@@ -183,6 +184,29 @@ def _proportion_sizes(
     n_per_arm = math.ceil(z**2 * (v1 + v2) * shrink / effect**2)
     needed = z**2 * (v1 / holdout + v2 / (1.0 - holdout)) * shrink / effect**2
     return effect, n_per_arm, needed
+
+
+def _underpowered(
+    p1: float,
+    effect: float | None,
+    mde: float | None,
+    groups: tuple[int, int],
+    shrink: float,
+    z: float,
+) -> bool | None:
+    """True when the groups (control, target) cannot detect ``effect``: an increase smaller
+    than ``mde``, or a decrease smaller than the smallest detectable decrease (by the
+    symmetry of ``q (1 - q)``, the smallest increase of the complementary rate ``1 - p1``);
+    None when no effect was asked about."""
+    if effect is None:
+        return None
+    if effect > 0:
+        smallest = mde
+    else:
+        n_control, n_target = groups
+        fixed = p1 * (1 - p1) / n_control * shrink
+        smallest = _proportion_mde(1.0 - p1, fixed, shrink / n_target, z)
+    return smallest is None or abs(effect) < smallest * (1 - 1e-9)
 
 
 def _proportion_mde(p1: float, fixed: float, scale: float, z: float) -> float | None:
