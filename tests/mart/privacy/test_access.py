@@ -206,6 +206,19 @@ def test_the_readme_says_what_each_section_holds(mart: Mart, tmp_path: Path) -> 
     assert described["customers"].endswith("(1 row)")
 
 
+def test_the_readme_calls_a_do_not_contact_entry_what_it_is(mart: Mart, tmp_path: Path) -> None:
+    load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))
+    mart.raw.execute("CREATE TABLE suppressions (customer_id VARCHAR, channel VARCHAR)")
+    mart.raw.execute("INSERT INTO suppressions VALUES ('13085', NULL)")
+
+    subject_access(mart, "13085", tmp_path / "answer")
+
+    lines = (tmp_path / "answer" / "README.txt").read_text(encoding="utf-8").splitlines()
+    described = {line.split(".csv: ")[0]: line for line in lines if ".csv: " in line}
+    assert "do-not-contact" in described["suppressions"]
+    assert described["suppressions"].endswith("(1 row)")
+
+
 def test_a_forgotten_person_is_refused_and_their_id_stays_out_of_the_mart(
     shop: Mart, tmp_path: Path
 ) -> None:

@@ -340,6 +340,8 @@ _SECTION_TEXT = {
     "what they were for, when and by whom",
     "privacy_requests": "your requests about your data",
     "quarantine": "rows about you that were rejected when loading (kept to correct them)",
+    "suppressions": "your do-not-contact entries: the channels you are not to be contacted on "
+    "(none named: no channel)",
     "sources": "where the data came from: the files loaded and when",
 }
 
