@@ -46,6 +46,23 @@ def test_orders_read_in_ranges_of_order_ids_are_the_orders_read_whole(mart: Mart
         assert parted.rows(customer_id.decode()) == whole.rows(customer_id.decode())
 
 
+def test_an_order_without_an_id_is_in_the_first_range(mart: Mart) -> None:
+    customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+    assert customer is not None
+    mart.raw.execute(
+        "INSERT INTO orders (order_id, customer_id, order_ts, channel, status) "
+        "VALUES (NULL, $1, TIMESTAMP '2100-01-01 10:00:00', 'web', 'completed')",
+        customer,
+    )
+    try:
+        whole, parted = order_history(mart), order_history(mart, parts=order_parts(mart, 3))
+        assert whole is not None and parted is not None
+        assert parted.rows(customer[0]) == whole.rows(customer[0])
+        assert parted.rows(customer[0])[0][0] is None  # the latest, without an id
+    finally:
+        mart.raw.execute("DELETE FROM orders WHERE order_id IS NULL")
+
+
 def test_one_range_when_the_orders_are_fewer_than_the_ranges_asked(mart: Mart) -> None:
     assert order_parts(mart, 1) == [(None, None)]
     assert order_parts(mart, 10**9) == [(None, None)]

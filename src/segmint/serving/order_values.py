@@ -32,9 +32,13 @@ ORDER_COLUMNS = ["order_id", "order_ts", "channel", "status", "value", "lines"]
 VALUE_SQL = "sum(quantity * unit_price - coalesce(discount, 0.0)) AS value, count(*) AS lines"
 """An order's value and number of lines: one definition for the copy and the probe."""
 
-IN_RANGE = "($1::VARCHAR IS NULL OR order_id >= $1) AND ($2::VARCHAR IS NULL OR order_id < $2)"
+IN_RANGE = (
+    "(($1::VARCHAR IS NULL AND order_id IS NULL) OR "
+    "(($1::VARCHAR IS NULL OR order_id >= $1) AND ($2::VARCHAR IS NULL OR order_id < $2)))"
+)
 """A statement's condition for the rows of one range of order ids (a
-:data:`~segmint.serving.sorted_table.Part` of order ids: its first two parameters)."""
+:data:`~segmint.serving.sorted_table.Part` of order ids: its first two parameters); rows
+without an order id are in the first range."""
 
 HISTORY_SQL = f"""
 WITH mine AS (
