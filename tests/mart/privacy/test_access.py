@@ -234,3 +234,20 @@ def test_a_forgotten_person_is_refused_and_their_id_stays_out_of_the_mart(
     assert len(list_exports(shop)) == exports and shop.count("audit_log") == entries
     members = shop.table("export_members")
     assert members.filter(members.customer_id == ZOE).count().execute() == 0
+
+
+def test_subject_accesses_leave_no_table_on_the_connection(shop: Mart, tmp_path: Path) -> None:
+    """Once someone was forgotten every access checks the list: a long-lived connection (a
+    notebook's workspace) keeps none of the tables that check and the answer's register
+    make."""
+    forget(shop, [ZOE], "erasure request 34")
+
+    def temporary() -> int:
+        found = shop.raw.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary")
+        return int(found.fetchone()[0])
+
+    before = temporary()
+    for i in range(3):
+        subject_access(shop, OTHERS[0], tmp_path / f"answer-{i}")
+
+    assert temporary() == before

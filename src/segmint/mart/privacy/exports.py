@@ -25,7 +25,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import utcnow
 from segmint.mart.schema import EXPORT_MEMBERS, EXPORTS
-from segmint.mart.scratch import scratch
+from segmint.mart.scratch import scratch, scratch_scope
 
 TABLE = EXPORTS.name
 MEMBERS = EXPORT_MEMBERS.name
@@ -96,7 +96,7 @@ def register_export(
     if not kind.strip():
         raise ValueError("an export needs a kind, e.g. 'audience' or 'report'")
     created = now or utcnow()
-    with mart.transaction():
+    with scratch_scope(mart), mart.transaction():  # the members' ids: for the insert alone
         export_id = int(mart.table(TABLE).export_id.max().fill_null(0).execute()) + 1
         known = members is not None
         if members is not None:

@@ -32,7 +32,7 @@ from segmint.mart.connection import Mart
 from segmint.mart.privacy._engine import utcnow
 from segmint.mart.privacy.keys import PrivacyKey, PrivacyKeyError, normalise_email, privacy_key
 from segmint.mart.schema import SUPPRESSION, SUPPRESSION_KINDS
-from segmint.mart.scratch import scratch
+from segmint.mart.scratch import scratch, scratch_scope
 from segmint.mart.validation import REASON
 
 ERASED_SUBJECT = "erased subject"
@@ -130,8 +130,9 @@ def suppressed_values(
     digests = resolved.digests(_purpose(kind), set(normalised.values()))
     table = mart.table(TABLE)
     wanted = list(set(digests.values()))
-    probe = scratch(mart, {"digest": wanted}, {"digest": "string"})
-    hits = table.filter(table.kind == kind).semi_join(probe, "digest").digest.to_pyarrow()
+    with scratch_scope(mart):  # read at once: a long-lived connection keeps nothing
+        probe = scratch(mart, {"digest": wanted}, {"digest": "string"})
+        hits = table.filter(table.kind == kind).semi_join(probe, "digest").digest.to_pyarrow()
     found = set(hits.to_pylist())
     return {v for v in given if digests[normalised[v]] in found}
 
