@@ -50,6 +50,8 @@ def test_viewers_and_strangers_do_not(client: TestClient, tokens: dict[Role, str
     assert client.get(URL.format("C0000001")).status_code == 401
     missing = client.get(URL.format("nobody"), headers=bearer(tokens[Role.analyst]))
     assert missing.status_code == 404 and "no customer with id 'nobody'" in missing.json()["detail"]
+    lower = client.get(URL.format("c0000001"), headers=bearer(tokens[Role.analyst]))
+    assert lower.status_code == 404 and "Did you mean 'C0000001'?" in lower.json()["detail"]
 
 
 def test_the_customer_page_lists_what_to_recommend_and_why(

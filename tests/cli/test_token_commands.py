@@ -106,3 +106,20 @@ def test_token_list_as_csv_is_one_safe_cell_per_value(segmint_cli: Segmint) -> N
     assert header == ["id", "role", "label", "created", "expires", "revoked", "status"]
     assert row[header.index("label")] == "'" + label
     assert row[header.index("role")] == "viewer" and row[header.index("revoked")] == ""
+
+
+def test_token_create_as_json_or_csv_gives_the_token_with_its_row(segmint_cli: Segmint) -> None:
+    assert segmint_cli("init").exit_code == 0
+    made = segmint_cli("token", "create", "--role", "analyst", "--label", "CRM", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    created = json.loads(made.stdout)
+    (listed,) = json.loads(segmint_cli("token", "list", "--format", "json").stdout)
+    assert {k: v for k, v in created.items() if k != "token"} == listed
+    with connect(segmint_cli.mart, create=False) as mart:
+        assert role_of(mart, created["token"]) == Role.analyst
+    as_csv = segmint_cli("token", "create", "--format", "csv")
+    assert as_csv.exit_code == 0, as_csv.stderr
+    header, row = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert header == ["id", "role", "label", "created", "expires", "revoked", "status", "token"]
+    with connect(segmint_cli.mart, create=False) as mart:
+        assert role_of(mart, row[-1]) == Role.viewer

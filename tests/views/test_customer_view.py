@@ -137,6 +137,12 @@ def test_an_unknown_customer_is_an_error_that_says_where_to_search(mart: Mart) -
         customer_360(mart, "nobody")
 
 
+def test_an_id_held_in_another_spelling_is_named(mart: Mart) -> None:
+    known = str(mart.table("customers").customer_id.min().execute())
+    with pytest.raises(MartError, match=f"no customer with id ' {known}'. Did you mean '{known}'"):
+        customer_360(mart, f" {known}")
+
+
 def test_an_id_is_a_parameter_never_sql(mart: Mart) -> None:
     with pytest.raises(MartError, match="no customer with id"):
         customer_360(mart, "x' OR '1'='1")

@@ -53,6 +53,36 @@ def test_campaign_tracking_sorts_and_draws_a_campaign(
     assert errors == []
 
 
+HEADING_LINES = """() => Array.from(document.querySelectorAll('#campaign-table th')).map(th => {
+  const range = document.createRange();
+  range.selectNodeContents(th);
+  const tops = Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => r.top);
+  return [th.textContent.trim(), new Set(tops.map(Math.round)).size];
+})"""
+"""Each heading of the campaign table with the number of lines its text takes."""
+
+
+def test_on_a_phone_the_campaign_headings_keep_to_one_line(
+    browser: Browser, server: Server, artifacts: Path
+) -> None:
+    """The table scrolls sideways on a phone, so headings that wrapped (as they do to fit a
+    laptop) only made the heading row tall, an empty band above the campaigns."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    log_in(page, server, Role.analyst)
+    page.goto(server.url + "/campaigns")
+    lines = dict(page.evaluate(HEADING_LINES))
+    assert "Revenue / member lift" in lines
+    assert {heading: n for heading, n in lines.items() if n != 1} == {}
+    head, row = (
+        page.locator(f"#campaign-table {part}").first.bounding_box()
+        for part in ("thead tr", "tbody tr")
+    )
+    assert head is not None and row is not None and head["height"] <= 1.5 * row["height"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "page-campaigns-phone.png"), full_page=True)
+    page.context.close()
+
+
 def test_sales_pages_draw_and_filter(page: Page, server: Server, artifacts: Path) -> None:
     errors = watch(page, server)
     log_in(page, server, Role.viewer)

@@ -127,3 +127,20 @@ def test_the_report_shows_money_in_the_shops_currency(demo_mart_file: Path, tmp_
     assert shown and all(value.startswith("€") for value in shown)
     assert "money over the 365 days to" in html and ", in EUR ·" in html
     assert "Revenue per member / year (EUR)" in html  # the treemap's colour bar
+
+
+def test_before_any_segmentation_the_report_shows_campaigns_and_sales_and_says_what_is_absent(
+    cdnow_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--out", str(out), "--mart", str(cdnow_file)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert 'id="campaign-tracking"' in html and 'id="channel-sales"' in html
+    assert 'id="segment-sales"' not in html and 'id="segment-1"' not in html
+    assert "no segmentation is stored yet" in html and "`segmint segment rfm`" in html
+
+
+def test_a_date_without_any_stored_segmentation_says_what_to_run(cdnow_mart: Mart) -> None:
+    with pytest.raises(MartError, match=r"--as-of 1997-12-31 .*segmint segment rfm"):
+        build_report(cdnow_mart, as_of="1997-12-31")

@@ -167,6 +167,9 @@ def test_show_reads_a_number_as_the_id_ingest_stores_for_it(mart: Mart) -> None:
     pd.testing.assert_frame_equal(recommend.show(mart, np.int64(13085)), mine)
     with pytest.raises(TypeError, match=r"a customer id is text or a number; got None"):
         recommend.show(mart, None)  # type: ignore[arg-type]
+    # the text a float column prints names the id to write, as `segmint forget` does
+    with pytest.raises(MartError, match=r"no customer with id '13085\.0'.* Did you mean '13085'"):
+        recommend.show(mart, "13085.0")
 
 
 def test_rules_of_a_purchase_log_without_products_say_there_are_no_baskets(

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import typer
 import typer.main
+from typer._click.exceptions import NoSuchOption  # Typer's Click: no public name
 from typer.core import TyperGroup
 
 PACKAGE = "segmint.cli"
@@ -91,6 +92,26 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.table)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """The group's own options, an unknown one refused naming every one it takes."""
+        try:
+            parsed: list[str] = super().parse_args(ctx, args)
+        except NoSuchOption as error:
+            from segmint.cli._option_errors import every_option  # on this error only
+
+            raise every_option(error) from None
+        return parsed
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; an option it does not take is refused naming every one it does
+        (:func:`segmint.cli._option_errors.every_option`), whichever group it is in."""
+        try:
+            return super().invoke(ctx)
+        except NoSuchOption as error:
+            from segmint.cli._option_errors import every_option  # on this error only
+
+            raise every_option(error) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """Usage, help, options and the commands' one-line help, in Typer's panels.

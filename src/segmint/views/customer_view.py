@@ -18,6 +18,7 @@ from typing import Any
 from segmint.exceptions import MartError
 from segmint.features import stored_dates
 from segmint.mart import Mart
+from segmint.mart.privacy.spelling import did_you_mean
 from segmint.serving import customer_lookup as lookup
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views import coarse, scores
@@ -75,12 +76,14 @@ def customer_360(
             search by default; a page names the page that searches.
 
     Raises:
-        MartError: no customer with that id.
+        MartError: no customer with that id (naming the id the mart holds in another
+            spelling, e.g. ``13085`` for ``13085.0``).
     """
     copies = copies or SortedCopies()
     profile = lookup.table_records(mart, copies, "customers", customer_id)
     if not profile:
-        raise MartError(f"no customer with id '{customer_id}'. Search for ids {search}")
+        hint = did_you_mean(mart, customer_id)
+        raise MartError(f"no customer with id '{customer_id}'.{hint} Search for ids {search}")
     result = Customer360(
         customer_id=customer_id,
         profile=profile[0],

@@ -443,19 +443,23 @@ class ReportSections:
 
     tracking: TrackingView
     channels: SalesView
-    segment_sales: SalesView
+    segment_sales: SalesView | None
+    """None when no segmentation is stored: segment sales need one."""
 
 
 def report_sections(
-    dashboard: Dashboard, mart: Mart, segmentation: str, currency: str | None = None
+    dashboard: Dashboard, mart: Mart, segmentation: str | None, currency: str | None = None
 ) -> ReportSections:
     """Campaign tracking, channel sales (with ``segmentation``'s mix) and segment sales over
-    the last twelve months, as the pages show them by default (money in ``currency``)."""
+    the last twelve months, as the pages show them by default (money in ``currency``).
+
+    Without a ``segmentation`` (none is stored yet) the channels carry no segment mix and
+    segment sales are left out: campaigns and channels read the orders alone."""
     tracking = tracking_view(tracked(dashboard, mart, DEFAULT_WINDOW_DAYS), currency=currency)
     options = sales_options(None, None, "month", segmentation)
-    kind = dashboard.kinds(mart).get(segmentation)
-    return ReportSections(
-        tracking,
-        channel_view(channel_report(dashboard, mart, options), kind, currency),
-        segment_view(segment_report(dashboard, mart, segmentation, options), kind, currency),
-    )
+    kind = dashboard.kinds(mart).get(segmentation) if segmentation else None
+    channels = channel_view(channel_report(dashboard, mart, options), kind, currency)
+    if segmentation is None:
+        return ReportSections(tracking, channels, None)
+    report = segment_report(dashboard, mart, segmentation, options)
+    return ReportSections(tracking, channels, segment_view(report, kind, currency))

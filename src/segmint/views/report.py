@@ -3,25 +3,28 @@
 It shows the dashboard's overview (KPIs, segment shares, buyers per month), one section
 per segment (money, what sets it apart, top products) for a stored segmentation as of a
 stored date, and the management sections (campaign tracking with each campaign's notes,
-channel sales, segment sales over the last twelve months), computed by the same functions
-as the pages, ``segmint profile``, ``segmint campaign results`` and ``segmint sales``. Amounts
-carry the shop's currency when one is set (``segmint currency``). The file makes no network
-request, so it can be mailed and opened anywhere.
+channel sales, segment sales over the last twelve months); before any segmentation is stored
+it shows campaign tracking and channel sales and says what is absent and how to add it. All
+are computed by the same functions as the pages, ``segmint profile``, ``segmint campaign
+results`` and ``segmint sales``. Amounts carry the shop's currency when one is set (``segmint
+currency``). The file makes no network request, so it can be mailed and opened anywhere.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from plotly.offline import get_plotlyjs
 
+from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.clock import utcnow
 from segmint.mart.shop_settings import shop_currency
 from segmint.views import management
-from segmint.views.dashboard import Dashboard
+from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard
 from segmint.views.formatting import TEMPLATES, install
 from segmint.views.plots import figures
 
@@ -29,14 +32,37 @@ TOP_SEGMENTS = 30
 """Segments given their own section (most valuable per member first)."""
 
 
+ABSENT_WITHOUT_SEGMENTATION = (
+    "The overview, the segments and segment sales are absent: no segmentation is stored yet."
+    " Run `segmint segment rfm` (or `segmint demo` for a demo mart), then `segmint report`"
+    " again to add them."
+)
+"""Said at the top of a report written before any segmentation is stored."""
+
+
 def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None = None) -> str:
     """The report's HTML for ``segmentation`` (default: rfm, else the first stored) as of ``as_of``.
 
+    Before any segmentation is stored (and none is asked for) the report still shows what
+    reads the orders alone, campaign tracking and channel sales, and says which sections are
+    absent and the command that adds them.
+
     Raises:
-        MartError: nothing stored, unknown segmentation, or no results that day.
+        MartError: unknown segmentation, no results that day, or ``as_of`` asked of a mart
+            with no segmentation stored (the dates are those of stored results).
         InputError: ``as_of`` is not a YYYY-MM-DD date.
     """
     dashboard = Dashboard()
+    currency = shop_currency(mart)
+    if segmentation is None and not dashboard.names(mart):
+        if as_of is not None:
+            raise MartError(f"--as-of {as_of} names a date of stored results; {NO_SEGMENTATIONS}")
+        return _render(
+            name=None,
+            absent=ABSENT_WITHOUT_SEGMENTATION,
+            management=management.report_sections(dashboard, mart, None, currency),
+            currency=currency,
+        )
     name = (
         dashboard.check(mart, segmentation)
         if segmentation
@@ -46,7 +72,6 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
     kind = dashboard.kinds(mart).get(name)
-    currency = shop_currency(mart)
     sections = []
     for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
         segment = str(row["segment"])
@@ -61,6 +86,24 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
                 .to_dict("records"),
             }
         )
+    return _render(
+        view=view,
+        result=result,
+        name=name,
+        absent=None,
+        kind=kind,
+        segments=view.segments.to_dict("records"),
+        shares=figures.segment_shares(view.segments, kind=kind),
+        trend=figures.buyer_trend(view.trend),
+        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
+        sections=sections,
+        management=management.report_sections(dashboard, mart, name, currency),
+        currency=currency,
+    )
+
+
+def _render(**context: Any) -> str:
+    """``report.html`` with ``context``, the inlined styles and plotly.js, and the time."""
     env = install(
         jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -70,17 +113,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
     )
     css = resources.files("segmint.views").joinpath("static/app.css").read_text()
     return env.get_template("report.html").render(
-        view=view,
-        result=result,
-        name=name,
-        kind=kind,
-        segments=view.segments.to_dict("records"),
-        shares=figures.segment_shares(view.segments, kind=kind),
-        trend=figures.buyer_trend(view.trend),
-        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
-        sections=sections,
-        management=management.report_sections(dashboard, mart, name, currency),
-        currency=currency,
+        **context,
         css=css,
         plotly_js=get_plotlyjs(),
         generated=utcnow().strftime("%Y-%m-%d %H:%M UTC"),

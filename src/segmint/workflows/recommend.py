@@ -23,6 +23,7 @@ from segmint.features.asof import AsOf, checked_as_of, parse_as_of
 from segmint.mart import Mart, csv_safety, privacy
 from segmint.mart.customer_ids import CustomerId, customer_id_text
 from segmint.mart.fetch import scalar, values
+from segmint.mart.privacy.spelling import did_you_mean
 from segmint.mart.private_files import private_file
 from segmint.scoring.campaigns.audience import segment_labels, stored_run
 from segmint.scoring.recommend import (
@@ -205,7 +206,9 @@ def show(mart: Mart, customer_id: CustomerId, as_of: AsOf | None = None) -> pd.D
     method, reason, as_of. A number is read as ingest stores it (13085.0 is ``13085``).
 
     Raises:
-        MartError: nothing stored for that customer (as of that date); a date with no
+        MartError: nothing stored for that customer (as of that date), or no such customer
+            (naming the id the mart holds when it holds it in another spelling, e.g.
+            ``13085`` for ``13085.0``, as ``segmint forget`` does); a date with no
             lists at all (never fitted, or deleted by the ``history`` retention rule) names
             the stored dates.
         TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
@@ -218,8 +221,8 @@ def show(mart: Mart, customer_id: CustomerId, as_of: AsOf | None = None) -> pd.D
         customers = mart.table("customers")
         if not scalar(customers.filter(customers.customer_id == customer_id).count()):
             raise MartError(
-                f"no customer with id '{customer_id}' in the mart: check the id (ids are "
-                "matched exactly, case and spaces included)."
+                f"no customer with id '{customer_id}' in the mart.{did_you_mean(mart, customer_id)}"
+                " Ids are matched exactly, case and spaces included."
             )
         raise MartError(_why_no_list(mart, customer_id))
     mine = mine.filter(mine.as_of == day)

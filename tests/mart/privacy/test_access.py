@@ -190,6 +190,16 @@ def test_an_id_read_from_the_loaded_file_as_a_float_answers_for_that_customer(
     assert held["customer_id"] == "13085"
 
 
+def test_an_id_held_only_in_another_spelling_is_refused_naming_it(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """'13085.0' typed from a float column would get an empty answer about a person held."""
+    load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))
+    with pytest.raises(AccessError, match=r"'13085\.0' as written.*did you mean '13085'"):
+        subject_access(mart, "13085.0", tmp_path / "answer")
+    assert not (tmp_path / "answer").exists()
+
+
 def test_the_readme_says_what_each_section_holds(mart: Mart, tmp_path: Path) -> None:
     """Recommendations and the features' stored parts are described, not 'other data'."""
     load(mart, "transactions", float_id_orders(tmp_path / "orders.parquet"))

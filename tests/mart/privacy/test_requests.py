@@ -40,6 +40,13 @@ def test_an_unknown_law_or_kind_is_refused(shop: Mart) -> None:
         record_request(shop, " ", "access", actor="dpo")
 
 
+def test_an_id_held_only_in_another_spelling_is_refused_naming_it(shop: Mart) -> None:
+    with pytest.raises(RequestError, match=f"did you mean '{ZOE}'"):
+        record_request(shop, ZOE.upper(), "access", actor="dpo")
+    assert list_requests(shop) == []
+    record_request(shop, "not-yet-loaded-1", "erasure", actor="dpo")  # may ask before loading
+
+
 def test_requests_are_listed_soonest_due_first_and_audited(shop: Mart) -> None:
     gdpr = record_request(
         shop, ZOE, "access", "gdpr", actor="dpo", received_at=dt.datetime(2026, 3, 1, 12)

@@ -12,6 +12,7 @@ from segmint.api.encoded import json_response
 from segmint.api.params import MAX_NAME, NO_CONTROL
 from segmint.api.schemas import CustomerRecommendations, Recommendation
 from segmint.exceptions import MartError
+from segmint.mart.privacy.spelling import did_you_mean
 from segmint.serving.customer_lookup import table_records
 from segmint.views.recommendations import customer_list
 
@@ -28,8 +29,9 @@ def recommendations(
     """The customer's latest stored list with the reason for each product (empty, with a
     note, when ``segmint recommend fit`` has not covered them)."""
     if not table_records(mart, copies, "customers", customer_id):
+        hint = did_you_mean(mart, customer_id)
         raise MartError(
-            f"no customer with id '{customer_id}'. Search for ids at /api/v1/customers?q=..."
+            f"no customer with id '{customer_id}'.{hint} Search for ids at /api/v1/customers?q=..."
         )
     found = customer_list(mart, customer_id)
     items = [Recommendation.model_validate(row) for row in found.items]

@@ -39,6 +39,7 @@ from segmint.mart.privacy.exports import register_export
 from segmint.mart.privacy.journal import collect_journal
 from segmint.mart.privacy.keys import PrivacyKey, privacy_key
 from segmint.mart.privacy.requests import close_requests
+from segmint.mart.privacy.spelling import held_otherwise
 from segmint.mart.privacy.suppression import is_suppressed
 from segmint.mart.private_files import create_private
 from segmint.mart.scratch import scratch, scratch_scope
@@ -115,9 +116,9 @@ def subject_access(
         key: the privacy key (for the audit pseudonym); default ``SEGMINT_PRIVACY_KEY``.
 
     Raises:
-        AccessError: an empty id, a person who was forgotten (nothing is held about them
-            but keyed hashes, and an answer registered with their id would write it
-            back into the mart), or ``out`` exists and is not an empty folder.
+        AccessError: an empty id, one held only in another spelling (named), a person who
+            was forgotten (only keyed hashes are held, and an answer registered with their
+            id would write it back), or ``out`` exists and is not an empty folder.
         TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key.
     """
@@ -126,6 +127,7 @@ def subject_access(
         raise AccessError("a subject access needs the customer id of the person")
     key = privacy_key(key)  # before anything is written: the answer is audited under it
     _refuse_forgotten(mart, customer_id, key)
+    _refuse_other_spelling(mart, customer_id)
     folder = _new_folder(Path(out))
     collect_journal(mart, key=key)  # downloads a server handed out are exports they were in
     register_export(  # the answer holds the person's data (it lists itself): erasures list it
@@ -167,6 +169,17 @@ def _refuse_forgotten(mart: Mart, customer_id: str, key: PrivacyKey) -> None:
             "and audit entries by pseudonym, so there is nothing to write and nothing was "
             "written. Answer that no personal data is held, and close the request with "
             "`segmint requests close ID --note ...`."
+        )
+
+
+def _refuse_other_spelling(mart: Mart, customer_id: str) -> None:
+    """Raise when the mart holds ``customer_id`` only in another spelling (``13085`` for
+    ``13085.0``): the answer would say nothing is held about a person it holds."""
+    if held := held_otherwise(mart, customer_id):
+        raise AccessError(
+            f"no customer holds the id '{customer_id}' as written, so the answer would be "
+            f"empty; did you mean {' or '.join(repr(i) for i in held)}? Ids are matched "
+            "exactly, case and spaces included; nothing was written."
         )
 
 

@@ -29,6 +29,7 @@ from segmint.mart.privacy import audit
 from segmint.mart.privacy._engine import bound, column, execute, table_ref, utcnow
 from segmint.mart.privacy.keys import PrivacyKey
 from segmint.mart.privacy.pseudonyms import AUDIT_LABEL, pseudonym
+from segmint.mart.privacy.spelling import held_otherwise
 from segmint.mart.schema import PRIVACY_REQUESTS, REQUEST_KINDS, REQUEST_LAWS
 
 TABLE = PRIVACY_REQUESTS.name
@@ -126,13 +127,21 @@ def record_request(
         key: the privacy key (for the pseudonym); default ``SEGMINT_PRIVACY_KEY``.
 
     Raises:
-        RequestError: unknown kind or law, or an empty customer id.
+        RequestError: unknown kind or law, an empty customer id, or one the mart holds only
+            in another spelling (``13085.0`` for ``13085``; an id it does not hold at all
+            is recorded: the person may ask before their data arrives).
         PrivacyKeyError: no privacy key.
     """
     kind = _choice(kind, REQUEST_KINDS, "kind")
     law = _choice(law, REQUEST_LAWS, "law")
     if not customer_id.strip():
         raise RequestError("a request needs the customer id it is about")
+    if held := held_otherwise(mart, customer_id):
+        raise RequestError(
+            f"no customer holds the id '{customer_id}' as written; did you mean "
+            f"{' or '.join(repr(i) for i in held)}? Record the request under the id the mart "
+            "holds, so that the subject access or erasure that answers it closes it."
+        )
     received = (received_at or utcnow()).replace(tzinfo=None)
     due = due_date(received.date(), law)
     subject = pseudonym(customer_id, key=key, label=AUDIT_LABEL)

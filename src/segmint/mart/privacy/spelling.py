@@ -1,4 +1,4 @@
-"""Ids asked to be forgotten that the mart holds only in another spelling.
+"""Customer ids that the mart holds only in another spelling.
 
 An erasure matches ids exactly, and an id the mart does not hold is still suppressed (the
 person may ask before their data arrives). So ``13085.0`` (a whole number written by a
@@ -6,6 +6,10 @@ tool that read the ids as floats), ``c-1042`` for ``C-1042`` or `` 13085`` with 
 would erase nobody, suppress an id nobody has, and leave the person in the mart, with
 only a count of ids not found to show for it. :func:`other_spellings` finds such ids, so
 that the erasure can refuse them, naming the ids to write, before it changes anything.
+
+Every command that takes one customer id (``recommend show``, ``subject-access``,
+``requests add``, the 360° view and its API) asks :func:`did_you_mean` when the id is not
+found as written, so they all name the same id for the same spelling as ``forget`` does.
 """
 
 from __future__ import annotations
@@ -47,3 +51,17 @@ def other_spellings(mart: Mart, missing: list[str]) -> dict[str, list[str]]:
     for found in sorted(str(v) for v in values(near.select("customer_id").customer_id)):
         held.setdefault(folded(found), []).append(found)
     return {i: held[folded(i)] for i in missing if folded(i) in held}
+
+
+def held_otherwise(mart: Mart, customer_id: str) -> list[str]:
+    """The ids the mart's customers hold for ``customer_id`` in another spelling, when no
+    customer holds it as written (else none: an exact id is never second-guessed)."""
+    held = other_spellings(mart, [customer_id]).get(customer_id, [])
+    return [] if customer_id in held else held
+
+
+def did_you_mean(mart: Mart, customer_id: str) -> str:
+    """``" Did you mean '13085'?"`` when the mart holds ``customer_id`` only in another
+    spelling (see :func:`held_otherwise`), else ``""``: a suffix for a not-found message."""
+    held = held_otherwise(mart, customer_id)
+    return f" Did you mean {' or '.join(repr(i) for i in held)}?" if held else ""
