@@ -197,7 +197,7 @@ def test_a_customer_on_the_do_not_contact_list_is_marked_on_each_channel_it_bars
         view = customer_360(mart, customer, False, None, copies)
         barred = {c["channel"]: c["suppressed"] for c in view.consents}
         assert barred.pop("email") is True and barred and not any(barred.values())
-        assert f"{DO_NOT_CONTACT} on EMAIL." in view.notes
+        assert f"{DO_NOT_CONTACT} for EMAIL." in view.notes
         mart.insert(
             SUPPRESSIONS_TABLE,
             ibis.memtable(
@@ -207,7 +207,7 @@ def test_a_customer_on_the_do_not_contact_list_is_marked_on_each_channel_it_bars
         )
         view = customer_360(mart, customer, False, None, copies)
         assert all(c["suppressed"] for c in view.consents)
-        assert f"{DO_NOT_CONTACT} on every channel." in view.notes
+        assert f"{DO_NOT_CONTACT} for every channel." in view.notes
     finally:
         mart.drop_table(SUPPRESSIONS_TABLE)
     view = customer_360(mart, customer, False, None, copies)

@@ -127,9 +127,9 @@ def _mark_do_not_contact(result: Customer360, mart: Mart) -> None:
         for c in result.consents
     ]
     if found.every_channel:
-        result.notes.append(f"{DO_NOT_CONTACT} on every channel.")
+        result.notes.append(f"{DO_NOT_CONTACT} for every channel.")
     elif found.is_listed:
-        result.notes.append(f"{DO_NOT_CONTACT} on {', '.join(found.listed)}.")
+        result.notes.append(f"{DO_NOT_CONTACT} for {', '.join(found.listed)}.")
 
 
 def _add_attributes(

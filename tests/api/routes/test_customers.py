@@ -38,9 +38,9 @@ def test_a_customer_listed_for_every_channel_is_marked_on_each_consent(
 
     until(marked, "the consents of a customer not to contact marked suppressed")
     after = client.get(f"/api/v1/customers/{PERSON}", headers=analyst).json()
-    assert f"{DO_NOT_CONTACT} on every channel." in after["notes"]
+    assert f"{DO_NOT_CONTACT} for every channel." in after["notes"]
     login(client, tokens[Role.analyst])
     page = html.unescape(client.get(f"/customers/{PERSON}").text)
     consents = page.split("<h3>Consents</h3>", 1)[1].split("</ul>", 1)[0]
     assert consents.count("do not contact") == len(after["consents"])
-    assert f"{DO_NOT_CONTACT} on every channel." in page
+    assert f"{DO_NOT_CONTACT} for every channel." in page
