@@ -344,3 +344,21 @@ def test_the_per_segment_download_keeps_the_page_s_filters_and_has_the_cli_s_row
                 continue
             assert got == pytest.approx([lift["abs"], *lift["ci95"], lift["q_value"]])
             assert getattr(row, f"{metric}_significant") == lift["significant"]
+
+
+def test_results_of_a_campaign_not_started_in_the_data_say_so_without_numbers(
+    client: TestClient, tokens: dict[Role, str], mart_path: Path
+) -> None:
+    """The demo campaign starts after the last order: the command and the API refuse to
+    measure it, naming the last day with orders, as the tracking page says it has not started;
+    they printed lifts of 0 in [0, 0] and an ROI of -1.00 in [-1, -1]."""
+    said = r"campaign 'demo-winback' has not started in the data yet: .* holds orders up to \d"
+    response = client.get(
+        f"/api/v1/campaigns/{DEMO_CAMPAIGN}/results", headers=bearer(tokens[Role.analyst])
+    )
+    assert response.status_code == 400 and re.search(said, response.json()["detail"])
+    result = CliRunner().invoke(
+        cli, ["campaign", "results", DEMO_CAMPAIGN, "--mart", str(mart_path)]
+    )
+    assert result.exit_code != 0 and re.search(said, " ".join(result.output.split()))
+    assert "ROI" not in result.stdout and "-1.00" not in result.output

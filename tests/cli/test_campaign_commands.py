@@ -83,6 +83,15 @@ def test_power_reproduces_the_issue_numbers(shop: Segmint) -> None:
     assert tiny.exit_code == 2 and "'--audience'" in " ".join(tiny.output.split())
 
 
+def test_power_for_a_decrease_prints_the_smallest_detectable_decrease(shop: Segmint) -> None:
+    """-10 % at 2 %: the groups sized for it detect a drop of 10.0 %, not a rise of 10.1 %."""
+    human = shop("campaign", "power", "--baseline-rate", "0.02", "--lift", "-0.1", mart=False)
+    assert human.exit_code == 0, human.output
+    assert "minimum detectable effect: -0.00200" in human.stdout
+    assert "relative to the baseline: -10.0%" in human.stdout
+    assert "+10.1%" not in human.stdout
+
+
 def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> None:
     args = (
         "campaign", "create", "spring", "--segmentation", "latent", "--segment", "bargain_hunter",

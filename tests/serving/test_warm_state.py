@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,23 @@ def test_a_saved_state_reads_back_with_the_same_rows_and_results(
     assert back.copies.orders is not None and built.orders is not None
     assert all(back.copies.orders.rows(i) == built.orders.rows(i) for i in ids)
     assert back.copies.has_scores == built.has_scores
+
+
+def test_every_file_saved_is_readable_by_its_owner_only(state: WarmState, tmp_path: Path) -> None:
+    """The copies hold e-mail addresses: each file is 0600 like the mart, not 0644, whatever
+    the umask lets files be made with (and the folders 0700)."""
+    before = os.umask(0o022)
+    try:
+        root = tmp_path / "demo.duckdb.serving-state"
+        save(root, "k1", state, time.time_ns())
+    finally:
+        os.umask(before)
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"manifest.json", "table-0.keys.npy", "table-0.arrow"}
+    assert any(p.name.startswith("result-") for p in files)
+    assert {p.name: p.stat().st_mode & 0o777 for p in files} == {p.name: 0o600 for p in files}
+    folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
+    assert all(p.stat().st_mode & 0o777 == 0o700 for p in folders)
 
 
 def test_another_key_finds_nothing_and_a_new_save_removes_the_old(

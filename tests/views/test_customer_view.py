@@ -14,11 +14,12 @@ from segmint.exceptions import MartError
 from segmint.features import load_features, stored_dates
 from segmint.features.orders import line_values
 from segmint.mart import Mart
+from segmint.mart.privacy import SUPPRESSIONS_TABLE
 from segmint.serving.frames import records
 from segmint.serving.order_values import RECENT
 from segmint.serving.score_table import SCORES_TABLE
 from segmint.serving.sorted_copies import SortedCopies
-from segmint.views.customer_view import customer_360
+from segmint.views.customer_view import DO_NOT_CONTACT, customer_360
 
 
 def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def reference_360(mart: Mart, customer_id: str, day: dt.date) -> dict[str, Any]:
         ),
         "orders": records(joined.order_by(ibis.desc("order_ts")).execute()),
         "events": recent("events", "event_ts"),
-        "consents": rows("consents"),
+        "consents": [c | {"suppressed": False} for c in rows("consents")],
         "pii": rows("customer_pii")[0],
     }
 
@@ -187,3 +188,45 @@ def test_a_table_with_a_type_arrow_would_change_is_read_from_the_mart(mart: Mart
         )
     finally:
         mart.raw.execute("ALTER TABLE consents DROP COLUMN waiting")
+
+
+def test_a_customer_on_the_do_not_contact_list_is_marked_on_each_channel_it_bars(
+    mart: Mart, copies: SortedCopies
+) -> None:
+    """Listed for " EMAIL " only, the customer's e-mail consents say ``suppressed`` (matched
+    trimmed and in any case, as exports match it) and the others do not; a null channel then
+    bars every channel. A note says so, since a consent still reads "granted"."""
+    customer = consenting_on_two_channels(mart)
+    listed = {"customer_id": [customer, "someone else"], "channel": [" EMAIL ", None]}
+    mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable(listed))
+    try:
+        view = customer_360(mart, customer, False, None, copies)
+        barred = {c["channel"]: c["suppressed"] for c in view.consents}
+        assert barred.pop("email") is True and barred and not any(barred.values())
+        assert f"{DO_NOT_CONTACT} for EMAIL." in view.notes
+        mart.insert(
+            SUPPRESSIONS_TABLE,
+            ibis.memtable(
+                {"customer_id": [customer], "channel": [None]},
+                schema={"customer_id": "string", "channel": "string"},
+            ),
+        )
+        view = customer_360(mart, customer, False, None, copies)
+        assert all(c["suppressed"] for c in view.consents)
+        assert f"{DO_NOT_CONTACT} for every channel." in view.notes
+    finally:
+        mart.drop_table(SUPPRESSIONS_TABLE)
+    view = customer_360(mart, customer, False, None, copies)
+    assert not any(c["suppressed"] for c in view.consents)
+    assert not any(n.startswith(DO_NOT_CONTACT) for n in view.notes)
+
+
+def consenting_on_two_channels(mart: Mart) -> str:
+    """A customer with consents recorded on e-mail and at least one other channel."""
+    found = mart.raw.execute(
+        "SELECT customer_id FROM consents GROUP BY 1 "
+        "HAVING count(DISTINCT channel) > 1 AND bool_or(channel = 'email') ORDER BY 1 LIMIT 1"
+    ).fetchall()
+    if not found:
+        pytest.fail("the demo mart should hold a customer with consents on two channels")
+    return str(found[0][0])

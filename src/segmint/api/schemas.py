@@ -246,7 +246,12 @@ class Customer360Out(BaseModel):
         description="Latest events. Admins: with the raw `properties` JSON. Others: "
         "`property_keys`, the names of the properties, instead."
     )
-    consents: list[Row]
+    consents: list[Row] = Field(
+        description="The consents rows, each with `suppressed`: true when the do-not-contact "
+        "list (the `suppressions` table) bars its channel, as every export decides it (a "
+        "null channel there bars every channel); such a customer is never contacted on it, "
+        "whatever the consent. A note says what the list holds for the customer."
+    )
     pii: Row | None = Field(description="Contact details: admins only, else null.")
     attributes: list[Row] = Field(
         default_factory=list,

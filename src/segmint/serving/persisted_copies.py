@@ -6,7 +6,9 @@ well under a second, and the pages they hold are read from the disk (or the page
 only when a lookup touches them. A :class:`~segmint.serving.sorted_table.SortedTable` is
 written as its ids and row starts (``.npy``, read without pickle) and its columns (one
 Arrow IPC file, dictionaries included), so the mapped copy holds the same arrays as the
-built one and answers every lookup the same.
+built one and answers every lookup the same. The copies hold personal data (e-mail
+addresses among the customers' columns): every file is made readable by its owner only
+(:func:`segmint.mart.private_files.create_private`), like the mart.
 """
 
 from __future__ import annotations
@@ -17,18 +19,19 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from segmint.mart.private_files import create_private
 from segmint.serving.persisted_values import write_ipc
 from segmint.serving.sorted_table import SortedTable
 
 
 def write_table(table: SortedTable, folder: Path, name: str) -> None:
-    """Write ``table`` as ``name.*`` files in ``folder``."""
-    np.save(folder / f"{name}.keys.npy", table.keys, allow_pickle=False)
-    np.save(folder / f"{name}.starts.npy", table.starts, allow_pickle=False)
+    """Write ``table`` as ``name.*`` files in ``folder``, each readable by its owner only."""
+    np.save(create_private(folder / f"{name}.keys.npy"), table.keys, allow_pickle=False)
+    np.save(create_private(folder / f"{name}.starts.npy"), table.starts, allow_pickle=False)
     held = {str(i): array for i, array in enumerate(table.arrays) if array is not None}
     columns = pa.table(held) if held else pa.table({})
     write_ipc(columns, folder / f"{name}.arrow")
-    (folder / f"{name}.json").write_text(json.dumps({"columns": table.columns}))
+    create_private(folder / f"{name}.json").write_text(json.dumps({"columns": table.columns}))
 
 
 def read_table(folder: Path, name: str) -> SortedTable:

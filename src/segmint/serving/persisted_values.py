@@ -11,7 +11,8 @@ module, and any other type is refused.
 A value is written only when reading it back gives it exactly (same types, same frames to
 the dtype and index, NaN equal to NaN): :func:`write` checks, and raises
 :class:`NotPersistableError` otherwise, so a restart never shows a page that differs from the
-one it would compute.
+one it would compute. The values hold customers' data, so every file is made readable by
+its owner only (:func:`segmint.mart.private_files.create_private`), like the mart.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from segmint.mart.private_files import create_private
 
 PACKAGE = "segmint."
 """Dataclasses are rebuilt only from modules of this package."""
@@ -49,14 +52,19 @@ def write(value: Any, folder: Path, name: str) -> None:
     tree = _encode(value, frames)
     for i, frame in enumerate(frames):
         write_ipc(pa.Table.from_pandas(frame, preserve_index=True), folder / f"{name}-{i}.arrow")
-    (folder / f"{name}.json").write_text(json.dumps({"frames": len(frames), "value": tree}))
+    stored = json.dumps({"frames": len(frames), "value": tree})
+    create_private(folder / f"{name}.json").write_text(stored)
     if not same(read(folder, name), value):
         raise NotPersistableError(f"{type(value).__name__} does not read back equal")
 
 
 def write_ipc(table: pa.Table, path: Path) -> None:
-    """Write ``table`` as an Arrow IPC file at ``path`` (mappable when read back)."""
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    """Write ``table`` as an Arrow IPC file at ``path`` (mappable when read back), readable
+    by its owner only."""
+    with (
+        pa.OSFile(str(create_private(path)), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as writer,
+    ):
         writer.write_table(table)
 
 

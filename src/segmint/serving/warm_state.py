@@ -14,9 +14,9 @@ token created, say) keeps the key.
 
 Writing is atomic: everything goes to a temporary folder that is renamed to its key when
 complete, and older keys are then removed (a server that still maps their files keeps
-them until it lets go). The folder is readable by its owner only, like the mart: the copies
-hold personal data, so an erasure or a retention run removes it
-(:func:`segmint.mart.snapshot.discard_warm_state`). A state is not kept when the folder
+them until it lets go). The folder and every file in it are readable by their owner only
+(0700 and 0600), like the mart: the copies hold personal data, so an erasure or a
+retention run removes it (:func:`segmint.mart.snapshot.discard_warm_state`). A state is not kept when the folder
 was discarded after its data were last written: a server may finish warming on data an
 erasure has just changed, and would otherwise keep the erased people's rows. A folder
 that cannot be read back is ignored and the server computes everything, as it would
@@ -38,6 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from segmint.mart.private_files import create_private
 from segmint.mart.snapshot import warm_state_guard
 from segmint.serving import persisted_copies, persisted_values
 from segmint.serving.sorted_copies import Built
@@ -86,7 +87,7 @@ def save(root: Path, key: str, state: WarmState, written: int) -> int | None:
     folder.mkdir(mode=0o700)
     try:
         manifest = _write(folder, state)
-        (folder / MANIFEST).write_text(json.dumps(manifest))
+        create_private(folder / MANIFEST).write_text(json.dumps(manifest))
         with warm_state_guard(root) as discarded:
             if discarded is not None and written <= discarded:
                 log.info("not keeping the warm state: it was discarded after its data were read")

@@ -1,6 +1,9 @@
 """The 360° view of one customer: profile, attributes, features, segment history, scores,
 recent orders and events, consents and (when allowed) personal data.
 
+Each consent says whether the do-not-contact list (the ``suppressions`` table) bars its
+channel, by the rule every export applies (:mod:`segmint.serving.do_not_contact`).
+
 The rows come from point lookups (:mod:`segmint.serving.customer_lookup`: sorted in-process
 copies, else parameterised statements); this module puts them together, says what is not
 computed yet, and coarsens the quasi-identifiers for roles below admin
@@ -20,6 +23,7 @@ from segmint.features import stored_dates
 from segmint.mart import Mart
 from segmint.mart.privacy.spelling import did_you_mean
 from segmint.serving import customer_lookup as lookup
+from segmint.serving import do_not_contact
 from segmint.serving.sorted_copies import SortedCopies
 from segmint.views import coarse, scores
 from segmint.views import customer_attributes as attributes
@@ -44,6 +48,9 @@ class Customer360:
     attributes: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+
+DO_NOT_CONTACT = "Do not contact: on the do-not-contact list (suppressions)"
+"""How a note starts that says the customer is on the ``suppressions`` table."""
 
 API_SEARCH = "at /api/v1/customers?q=..."
 """Where a reader of the API finds customer ids."""
@@ -96,6 +103,7 @@ def customer_360(
         consents=lookup.table_records(mart, copies, "consents", customer_id),
     )
     _add_features(result, mart, copies, feature_dates)
+    _mark_do_not_contact(result, mart)
     if not result.scores:
         result.notes.append(scores.NO_CLV)
     if include_pii:
@@ -109,6 +117,22 @@ def customer_360(
         result.features = coarse.coarse_features(result.features)
         result.events = coarse.coarse_events(result.events)
     return result
+
+
+def _mark_do_not_contact(result: Customer360, mart: Mart) -> None:
+    """Mark each consent ``suppressed`` when the do-not-contact list bars its channel (as
+    every export decides it), and say in a note what the list holds for the customer: a
+    consent granted does not make them reachable."""
+    channels = {str(c["channel"]) for c in result.consents if c.get("channel") is not None}
+    found = do_not_contact.listing(mart, result.customer_id, channels)
+    result.consents = [
+        c | {"suppressed": c.get("channel") is not None and str(c["channel"]) in found.suppressed}
+        for c in result.consents
+    ]
+    if found.every_channel:
+        result.notes.append(f"{DO_NOT_CONTACT} for every channel.")
+    elif found.is_listed:
+        result.notes.append(f"{DO_NOT_CONTACT} for {', '.join(found.listed)}.")
 
 
 def _add_attributes(

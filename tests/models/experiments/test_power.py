@@ -48,9 +48,20 @@ def test_groups_sized_for_a_decrease_are_not_called_underpowered_for_it() -> Non
     drop = two_proportion_power(0.02, -0.10, holdout=0.1)
     assert drop.power_at_effect is not None and drop.power_at_effect >= 0.8
     assert drop.underpowered is False
+    assert (
+        drop.mde is not None
+        and drop.mde < 0
+        and drop.mde_relative == pytest.approx(-0.10, abs=1e-3)
+    )
     fewer = two_proportion_power(0.02, -0.10, holdout=0.1, n_total=drop.n_total // 2)
     assert fewer.underpowered is True
     assert two_proportion_power(0.02, -0.999, n_total=100).underpowered is True  # no drop fits
+
+
+def test_a_decrease_of_a_mean_has_a_negative_mde_of_the_same_size() -> None:
+    rise = mean_power(10.0, 1.0, n_total=2_000)
+    drop = mean_power(10.0, -1.0, n_total=2_000)
+    assert drop.mde == pytest.approx(-(rise.mde or 0.0)) and drop.underpowered is rise.underpowered
 
 
 def test_the_mde_is_detected_with_the_planned_power_in_simulation() -> None:

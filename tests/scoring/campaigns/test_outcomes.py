@@ -79,6 +79,27 @@ def test_a_window_the_data_do_not_cover_is_said(tiny: Mart) -> None:
     )
 
 
+def test_a_window_after_the_last_order_is_refused_naming_the_last_day_with_data(
+    tiny: Mart,
+) -> None:
+    """Orders run to 24 March: a window from 25 March has no data, and lifts of 0 with an
+    ROI of -1 would be computed from nothing."""
+    with pytest.raises(
+        InputError,
+        match=r"campaign 'k1' has not started in the data yet: its response window starts on "
+        r"2024-03-25 and the mart holds orders up to 2024-03-24, .* Load the orders from "
+        r"2024-03-25 on \(`segmint ingest orders FILE`",
+    ):
+        campaign_results(tiny, "k1", start=dt.date(2024, 3, 25))
+    assert campaign_results(tiny, "k1", start=dt.date(2024, 3, 24)).n_target == 3  # one day
+
+
+def test_a_window_without_purchases_does_not_ask_for_product_costs(tiny: Mart) -> None:
+    quiet = campaign_results(tiny, "k1", start=dt.date(2024, 3, 16), window_days=7)
+    assert "no member bought in the window: no margin to measure, ROI on revenue" in quiet.notes
+    assert not any("product costs" in note for note in quiet.notes)
+
+
 def test_a_window_other_than_the_campaign_s_dates_is_said(tiny: Mart) -> None:
     week = campaign_results(tiny, "k1", window_days=7)  # k1 runs 10 to 23 March
     assert week.notes == (

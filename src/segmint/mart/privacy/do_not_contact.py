@@ -41,6 +41,22 @@ def do_not_contact(mart: Mart, channel: str) -> ir.Table | None:
     Raises:
         MartError: the table has no ``customer_id`` column.
     """
+    table = suppressions_table(mart)
+    if table is None:
+        return None
+    if "channel" in table.columns:
+        wanted = channel.strip().lower()
+        table = table.filter(table.channel.isnull() | (trimmed(table.channel.lower()) == wanted))
+    return table.select(customer_id=table.customer_id.cast("string"))
+
+
+def suppressions_table(mart: Mart) -> ir.Table | None:
+    """The mart's ``suppressions`` table as its users made it, checked to have a
+    ``customer_id``; None when the mart has none.
+
+    Raises:
+        MartError: the table has no ``customer_id`` column.
+    """
     if not mart.has_table(SUPPRESSIONS_TABLE):
         return None
     table = mart.table(SUPPRESSIONS_TABLE)
@@ -51,7 +67,4 @@ def do_not_contact(mart: Mart, channel: str) -> ir.Table | None:
             f"and may have a channel; found {list(table.columns)}. "
             "Create it again with those columns."
         )
-    if "channel" in table.columns:
-        wanted = channel.strip().lower()
-        table = table.filter(table.channel.isnull() | (trimmed(table.channel.lower()) == wanted))
-    return table.select(customer_id=table.customer_id.cast("string"))
+    return table

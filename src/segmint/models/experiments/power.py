@@ -41,13 +41,14 @@ class PowerResult:
             ``holdout`` when an audience size was given, else the sizes needed at
             ``holdout`` to detect ``effect``.
         mde: minimum detectable effect of those groups, absolute (a difference in rates, or
-            money per member); None when no effect is detectable.
+            money per member), in the direction of ``effect``: for a decrease the smallest
+            detectable decrease, negative; else the smallest detectable increase. None when
+            no effect in that direction is detectable.
         mde_relative: ``mde`` relative to the baseline; None without a baseline.
         effect: the absolute effect asked about (None when only the MDE was asked).
         lift: ``effect`` relative to the baseline.
         power_at_effect: the power the groups have for ``effect``.
-        underpowered: True when ``effect`` is smaller than the groups' ``mde`` (for a
-            decrease, than the smallest decrease they can detect).
+        underpowered: True when ``effect`` is smaller in size than the groups' ``mde``.
         baseline: control response rate (proportions) or mean (means; may be None).
         holdout: planned control share.
         alpha, power: the test's level and target power.
@@ -149,7 +150,7 @@ def two_proportion_power(
         q = p1 + delta
         return math.sqrt((p1 * (1 - p1) / n_control + q * (1 - q) / n_target) * shrink)
 
-    mde = _proportion_mde(p1, p1 * (1 - p1) / n_control * shrink, shrink / n_target, z)
+    mde = _detectable(p1, effect, (n_control, n_target), shrink, z)
     return PowerResult(
         n_per_arm=n_per_arm,
         n_control=n_control,
@@ -160,7 +161,7 @@ def two_proportion_power(
         effect=effect,
         lift=lift,
         power_at_effect=None if effect is None else _achieved(effect, se(effect), alpha),
-        underpowered=_underpowered(p1, effect, mde, (n_control, n_target), shrink, z),
+        underpowered=None if effect is None else _below(effect, mde),
         baseline=p1,
         holdout=holdout,
         alpha=alpha,
@@ -186,27 +187,24 @@ def _proportion_sizes(
     return effect, n_per_arm, needed
 
 
-def _underpowered(
-    p1: float,
-    effect: float | None,
-    mde: float | None,
-    groups: tuple[int, int],
-    shrink: float,
-    z: float,
-) -> bool | None:
-    """True when the groups (control, target) cannot detect ``effect``: an increase smaller
-    than ``mde``, or a decrease smaller than the smallest detectable decrease (by the
-    symmetry of ``q (1 - q)``, the smallest increase of the complementary rate ``1 - p1``);
-    None when no effect was asked about."""
-    if effect is None:
-        return None
-    if effect > 0:
-        smallest = mde
-    else:
-        n_control, n_target = groups
-        fixed = p1 * (1 - p1) / n_control * shrink
-        smallest = _proportion_mde(1.0 - p1, fixed, shrink / n_target, z)
-    return smallest is None or abs(effect) < smallest * (1 - 1e-9)
+def _detectable(
+    p1: float, effect: float | None, groups: tuple[int, int], shrink: float, z: float
+) -> float | None:
+    """The smallest change of the rate ``p1`` the groups (control, target) detect, in the
+    direction of ``effect``: an increase, or for a decrease its negative (by the symmetry of
+    ``q (1 - q)``, the smallest increase of the complementary rate ``1 - p1``); None when
+    none fits."""
+    n_control, n_target = groups
+    fixed = p1 * (1 - p1) / n_control * shrink
+    if effect is None or effect > 0:
+        return _proportion_mde(p1, fixed, shrink / n_target, z)
+    smallest = _proportion_mde(1.0 - p1, fixed, shrink / n_target, z)
+    return None if smallest is None else -smallest
+
+
+def _below(effect: float, mde: float | None) -> bool:
+    """Whether ``effect`` is smaller in size than the detectable ``mde`` (or none is)."""
+    return mde is None or abs(effect) < abs(mde) * (1 - 1e-9)
 
 
 def _proportion_mde(p1: float, fixed: float, scale: float, z: float) -> float | None:
@@ -262,7 +260,7 @@ def mean_power(
         needed = z**2 * std**2 * (1 / holdout + 1 / (1 - holdout)) * shrink / effect**2
     n_control, n_target = _groups(n_total, needed, holdout)
     se = std * math.sqrt((1 / n_control + 1 / n_target) * shrink)
-    mde = z * se
+    mde = -z * se if effect is not None and effect < 0 else z * se
     base = baseline_mean if baseline_mean else None
     return PowerResult(
         n_per_arm=n_per_arm,
@@ -274,7 +272,7 @@ def mean_power(
         effect=effect,
         lift=None if base is None or effect is None else effect / base,
         power_at_effect=None if effect is None else _achieved(effect, se, alpha),
-        underpowered=None if effect is None else abs(effect) < mde * (1 - 1e-9),
+        underpowered=None if effect is None else _below(effect, mde),
         baseline=baseline_mean,
         holdout=holdout,
         alpha=alpha,

@@ -145,19 +145,19 @@ def campaign_results(
 
     Raises:
         MartError: no such campaign, or it has no start date.
-        InputError: a bad window or ``min_segment_size``, both breakdowns, a group of one.
+        InputError: bad options, a group of one, a window after the mart's last order.
     """
     _check_breakdown(segmentation, attribute, min_segment_size)
     row = campaign_row(mart, campaign_id)
     window = _window(row, campaign_id, start, window_days, pre_days)
+    notes = [*_data_notes(mart, campaign_id, window), *_span_notes(row, window)]
     outcomes = member_outcomes(mart, campaign_id, window)
-    frame, notes = outcomes.frame, [*_data_notes(mart, window), *_span_notes(row, window)]
-    target = _groups(frame, campaign_id)
+    target = _groups(outcomes.frame, campaign_id)
     metrics = _metrics(outcomes, notes)
-    lifts = _lifts(frame, target, metrics, n_resamples, random_state)
+    lifts = _lifts(outcomes.frame, target, metrics, n_resamples, random_state)
     holdout = _given(holdout_share, row, "holdout_share")
     segment_by, segments = _segments(
-        mart, frame, window, metrics, segmentation, attribute, min_segment_size
+        mart, outcomes.frame, window, metrics, segmentation, attribute, min_segment_size
     )
     return CampaignResults(
         campaign=campaign_id,
@@ -202,17 +202,21 @@ def _span_notes(row: dict[str, Any], window: Window) -> list[str]:
     ]
 
 
-def _data_notes(mart: Mart, window: Window) -> list[str]:
+def _data_notes(mart: Mart, campaign_id: str, window: Window) -> list[str]:
     """A note when the orders start after the response window starts or end before it
-    does: the lifts then cover part of the window, or none of it."""
+    does: the lifts then cover part of the window, or none of it.
+
+    Raises:
+        InputError: the window starts after the last order (or the mart has none): no day
+            of it has data, and lifts of 0 with an ROI of -1 would be computed from nothing
+            (as :mod:`.uplift_selection` refuses to learn from such a campaign).
+    """
     orders = mart.table("orders")
     span = rows(orders.aggregate(first=orders.order_ts.min(), last=orders.order_ts.max()))[0]
-    if span["last"] is None:
-        return [
-            f"the mart holds no orders at all: the window {window.start} to "
-            f"{window.last_day} has no responses"
-        ]
-    first, through = span["first"].date(), span["last"].date()
+    through = None if span["last"] is None else span["last"].date()
+    if through is None or through < window.start:
+        raise _not_started(campaign_id, window, through)
+    first = span["first"].date()
     notes = []
     if first > window.start:
         notes.append(
@@ -227,6 +231,18 @@ def _data_notes(mart: Mart, window: Window) -> list[str]:
             "of the window (or none of it)"
         )
     return notes
+
+
+def _not_started(campaign_id: str, window: Window, through: dt.date | None) -> InputError:
+    """The error of a response window no order falls in yet, with the last day that has
+    data and what to do."""
+    held = "holds no orders yet" if through is None else f"holds orders up to {through}"
+    return InputError(
+        f"campaign '{campaign_id}' has not started in the data yet: its response window "
+        f"starts on {window.start} and the mart {held}, so there are no responses to measure "
+        f"a lift or an ROI on. Load the orders from {window.start} on (`segmint ingest "
+        'orders FILE`, or ws.ingest("orders", FILE) from Python) and measure it again.'
+    )
 
 
 def _check_breakdown(segmentation: str | None, attribute: str | None, min_size: int) -> None:
@@ -341,8 +357,10 @@ def _metrics(outcomes: MemberOutcomes, notes: list[str]) -> list[str]:
     metrics = ["conversion", "orders", "revenue"]
     if outcomes.margin_known:
         metrics.append("margin")
-    else:
+    elif numbers(outcomes.frame["orders"]).any():
         notes.append("no product costs for purchases in the window: margin and ROI on revenue")
+    else:
+        notes.append("no member bought in the window: no margin to measure, ROI on revenue")
     if outcomes.visits_known:
         metrics.append("visit")
     return metrics
