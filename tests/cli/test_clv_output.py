@@ -27,7 +27,9 @@ def _rows(currency: str | None) -> dict[str, str]:
 def test_amounts_are_in_the_currency_counts_and_probabilities_are_not() -> None:
     rows = _rows("EUR")
     assert "€1,234.50" in rows["clv"] and "€308.6250" in rows["clv"]
-    assert "€100.00" in rows["expected_spend"]
+    # a value per purchase: a sum over customers is no amount of anything
+    assert "expected_spend (per purchase)" in rows["expected_spend"]
+    assert "€25.0000" in rows["expected_spend"] and "100" not in rows["expected_spend"]
     assert "€" not in rows["p_alive"] + rows["expected_purchases"]
     assert "1.5000" in rows["expected_purchases"]
 

@@ -119,7 +119,10 @@ def test_profile_names_the_shops_currency(mart_file: Path, tmp_path: Path) -> No
     assert {s["segment"]: s["revenue"] for s in document["segments"]}["High"] == 140.0
     shown = runner.invoke(app, ["profile", "value", "--mart", str(copy)])
     assert shown.exit_code == 0, shown.output
-    assert "money over the 365 days to that date, in GBP" in " ".join(shown.stdout.split())
+    assert (  # two months of orders, not a year's
+        "money over the 365 days to that date (the orders start on 2024-05-01: only 61 days, "
+        "so values per year are per 61 days), in GBP"
+    ) in " ".join(shown.stdout.split())
 
 
 def test_profile_csv_has_a_totals_row(mart_file: Path) -> None:

@@ -279,6 +279,22 @@ def test_missing_column_suggests_the_map(segmint_cli: Segmint, tmp_path: Path) -
     assert "--map customer_id=<column> --map order_ts=<column>" in line
 
 
+def test_a_file_without_a_header_line_is_said_to_lack_one(segmint_cli: Segmint) -> None:
+    # The CDNOW sample has no header: its first line of data was taken for column names,
+    # and the refusal asked for --map flags naming those numbers.
+    sample = CDNOW.with_name("CDNOW_sample.txt")
+    for flags in ((), ("--map", "customer_id=sample_id")):
+        result = segmint_cli("ingest", "transactions", str(sample), "--dry-run", *flags)
+        assert result.exit_code == 2
+        line = _one_line_error(result.stderr)
+        assert "found ['00004', '0001', '19970101', '2', '29.33']" in line
+        assert line.endswith(
+            "Its first line holds values, not column names: the file seems to have no header "
+            "line. Add one naming its columns (the mart's names, such as customer_id, "
+            "order_ts) and load it again."
+        )
+
+
 def test_unknown_table_is_exit_2(segmint_cli: Segmint, tmp_path: Path) -> None:
     result = segmint_cli("ingest", "clients", _write(tmp_path / "c.csv", CUSTOMERS))
     assert result.exit_code == 2

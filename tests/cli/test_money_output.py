@@ -65,7 +65,10 @@ def _overview_row(segment: str, too_small: bool, **values: float) -> dict[str, A
 
 
 def _printed(
-    costed_revenue: float = 165000.0, currency: str | None = None, **overview_values: float
+    costed_revenue: float = 165000.0,
+    currency: str | None = None,
+    history_start: dt.date | None = None,
+    **overview_values: float,
 ) -> str:
     """What :func:`print_money` prints of two segments whose lines' costs are known for
     ``costed_revenue`` of the portfolio's 165,000 of revenue."""
@@ -94,6 +97,7 @@ def _printed(
         n_base=2000,
         overview=overview,
         money=SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, pd.Series(portfolio)),
+        history_start=history_start,
     )
     with out.capture() as captured:
         print_money(cast(Any, result), currency)
@@ -170,3 +174,13 @@ def test_amounts_shown_to_the_cent_take_the_currencys_own_decimals() -> None:
     assert " 2.2 " in yen  # the frequency is no amount: its decimal stays
     dinar = next(line for line in _printed(currency="KWD").splitlines() if "Gold" in line)
     assert "102.880" in dinar and "51.500" in dinar and "123,456" in dinar
+
+
+def test_a_year_the_orders_start_within_says_how_many_days_it_holds() -> None:
+    # Online Retail II as of 2010-08-31: 274 days of orders read as a year's.
+    assert "(the orders start" not in _printed()
+    text = " ".join(_printed(currency="EUR", history_start=dt.date(2024, 1, 1)).split())
+    assert (
+        "money over the 365 days to that date (the orders start on 2024-01-01: only 182 days, "
+        "so values per year are per 182 days), in EUR"
+    ) in text

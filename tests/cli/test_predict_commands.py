@@ -205,8 +205,11 @@ def test_a_btyd_baseline_on_the_boundary_is_fitted_as_its_limit_and_said(
         assert result.exit_code == 0, result.output
         payload = json.loads(result.stdout)
         assert "btyd_any_purchase" in payload["validation"]
-        [note] = payload["notes"]
+        note, *others = payload["notes"]
         assert note.startswith("BTYD baseline: BGNBD: the likelihood is highest on the boundary")
+        # the baseline is the model these orders were drawn from: when the trees do worse
+        # than it, the run says so too
+        assert all(o.startswith(f"{target}_gbm predicted the evaluation window") for o in others)
         assert "the NBD without dropout" in note
         assert f"note: {note}" in " ".join(result.stderr.split())
     assert invoke(no_dropout, "score", "--retrain").exit_code == 0

@@ -159,6 +159,17 @@ FILLER = segment("Top", 1, {"frequency": 6.0, "recency_days": 30.0}, {"frequency
 BOTTOM = segment("Bottom", 3, {"frequency": 1.0}, {}, repeat_share=0.0)
 
 
+def test_segments_of_equal_value_share_one_tier_whatever_their_names() -> None:
+    # CDNOW as of 1998-06-30: six RFM segments without revenue in the year, which the
+    # ladder lists by name; by rank alone the first two read "mid", the other four "low".
+    names = ("Champions", "Loyal", "About to Sleep", "At Risk", "Lost", "Need Attention")
+    described = hand_profile(*(segment(name, i + 1, {}, {}) for i, name in enumerate(names)))
+    described.overview["revenue_per_member"] = [132.0, 7.0, 0.0, 0.0, 0.0, 0.0]
+    tiers = {card.segment: card.value for card in personas_from_profile(described)}
+    assert tiers == {"Champions": "high", "Loyal": "high", "About to Sleep": "low",
+                     "At Risk": "low", "Lost": "low", "Need Attention": "low"}  # fmt: skip
+
+
 def test_members_newer_than_the_base_are_not_called_new_when_they_joined_long_ago() -> None:
     # CDNOW's "About to Sleep": one order each, 473 days ago, and newer than the base.
     sleepy = segment(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import pandas as pd
 import pytest
@@ -107,6 +109,12 @@ def test_statistics_cover_the_features_and_say_whether_sampled(
     assert {"spend_365d", "region", "gender"} <= set(stats.feature)
     assert tiers_profile.n_base == 6
     assert not tiers_profile.sampled
+
+
+def test_a_year_the_orders_start_within_names_their_first_day(mart: Mart) -> None:
+    # the orders run from 2023-07-01: the year to 2024-03-31 holds 275 days of them
+    assert profile(mart, "tiers", AS_OF).history_start is None  # the year to 2024-06-30
+    assert profile(mart, "tiers", EARLIER).history_start == dt.date(2023, 7, 1)
 
 
 def test_defaults_to_the_latest_stored_date(mart: Mart) -> None:

@@ -6,6 +6,7 @@ household, every column a band (``19-24``, ``100-124K``, ``3+``).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint.exceptions import SchemaError
+from segmint.features.attributes import known_attributes
 from segmint.mart import Mart
 from segmint.mart.columns import attribute_name, attribute_names, personal_data
 
@@ -140,7 +142,33 @@ def test_customer_level_columns_of_a_transactions_file(mart: Mart, tmp_path: Pat
     frame = mart.table("customer_attributes").execute().set_index("customer_id")
     assert frame.loc["c1", "value"] == "gold"
     assert str(frame.loc["c1", "updated_at"])[:10] == "2024-02-01"  # dated by its row
+    assert str(frame.loc["c2", "updated_at"])[:10] == "2024-01-05"  # its first row
     assert "c3" not in frame.index  # no value, no attribute
+
+
+def test_a_customer_level_value_is_known_from_the_first_row_that_shows_it(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # Dated by the customer's last row, the value was unknown as of every earlier day, and
+    # only for customers who ordered again: features as of a past day told who would
+    # (a churn model on CDNOW's master id had AUC 1.0 on its evaluation window).
+    text = (
+        "CustomerID,InvoiceDate,Total,Tier\n"
+        "c1,2024-01-01,10,gold\n"
+        "c1,2024-03-01,10,gold\n"
+        "c2,2024-01-01,10,gold\n"
+        "c2,2024-02-01,10,silver\n"
+        "c2,2024-02-10,10,gold\n"
+        "c2,2024-03-01,10,gold\n"
+        "c3,2024-01-01,10,gold\n"
+    )
+    load(mart, "transactions", write(tmp_path / "t.csv", text))
+    frame = mart.table("customer_attributes").execute().set_index("customer_id")
+    since = {c: str(t)[:10] for c, t in frame.updated_at.items()}
+    # c2's gold since it came back after silver, not since its first gold row
+    assert since == {"c1": "2024-01-01", "c2": "2024-02-10", "c3": "2024-01-01"}
+    known = known_attributes(mart, dt.date(2024, 1, 15)).execute()
+    assert sorted(known.customer_id) == ["c1", "c3"]  # whether or not they order again
 
 
 def test_attribute_names_are_normalised_and_unique() -> None:

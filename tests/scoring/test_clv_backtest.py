@@ -160,3 +160,17 @@ def test_a_seasonal_form_split_by_a_covariate_reuses_its_own_index(
         "bgnbd-seasonal by channel+gammagamma",
     ]
     assert metrics.mae_purchases.notna().all() and len(calls) == 1
+
+
+def test_a_split_that_cannot_be_identified_is_a_note_naming_the_commands_penalizer(
+    cdnow_split: CalibrationHoldout,
+) -> None:
+    # A group of customers without repeat purchases: its purchase rate runs off to 0.
+    frame = cdnow_split.frame
+    groups = np.where(frame.frequency > 0, "repeat", "one-off").astype(object)
+    split = dataclasses.replace(cdnow_split, frame=frame.assign(**{COVARIATE: groups}))
+    metrics = backtest(split, ("bgnbd",), covariate="kind").set_index("model")
+    note = metrics.loc["bgnbd by kind+gammagamma", "note"]
+    assert "cannot be identified from these data" in note
+    assert note.endswith("or set --penalizer (e.g. 0.01) to regularise.")
+    assert np.isnan(metrics.loc["bgnbd by kind+gammagamma", "mae_purchases"])

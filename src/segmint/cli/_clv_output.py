@@ -122,13 +122,16 @@ def show_params(fit_: ClvFit, day: dt.date) -> None:
 
 
 def show_scores(run: ScoreRun, currency: str | None = None) -> None:
-    """Each score's total and mean per customer; amounts (CLV, spend) in the shop's ``currency``."""
+    """Each score's total and mean per customer; amounts (CLV, spend) in the shop's ``currency``.
+    ``expected_spend`` is per purchase: summed over customers it is no amount, so no total."""
     view = Table("score", "total", "per customer", title=f"{run.model} as of {run.as_of}")
     for name, total in run.totals.items():
         money = currency if name == "expected_spend" or name.startswith("clv") else None
         mean = f"{total / run.n_customers:,.{amount_digits(money, 4)}f}"
-        total_text = f"{total:,.{amount_digits(money)}f}"
-        view.add_row(name, with_currency(total_text, money), with_currency(mean, money))
+        total_text = with_currency(f"{total:,.{amount_digits(money)}f}", money)
+        if name == "expected_spend":
+            name, total_text = f"{name} (per purchase)", "—"
+        view.add_row(name, total_text, with_currency(mean, money))
     out.print(view)
     out.print(f"{run.n_customers:,} customers scored", highlight=False)
 

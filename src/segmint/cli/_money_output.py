@@ -60,7 +60,8 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
     cents = amount_digits(currency)  # 0 for JPY, 3 for KWD
     title = (
         f"{result.segmentation} as of {result.as_of.isoformat()}: {result.n_base:,} customers; "
-        "money over the 365 days to that date" + (f", in {currency}" if currency else "")
+        f"money over the 365 days to that date{_partial_year(result)}"
+        + (f", in {currency}" if currency else "")
     )
     view = Table(
         title=title, title_justify="left", caption=_cost_note(totals), caption_justify="left"
@@ -104,6 +105,18 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
         "",
     )
     out.print(view)
+
+
+def _partial_year(result: SegmentProfile) -> str:
+    """What of the year the orders cover, when they start within it (else nothing): its
+    totals and values per year are then over fewer days, not a year's."""
+    if result.history_start is None:
+        return ""
+    days = (result.as_of - result.history_start).days + 1
+    start = result.history_start
+    return (
+        f" (the orders start on {start}: only {days} days, so values per year are per {days} days)"
+    )
 
 
 def _heading(name: str, currency: str | None) -> str:

@@ -48,6 +48,7 @@ def profile_document(result: SegmentProfile, currency: str | None = None) -> dic
         "cost_to_serve": result.money.cost_to_serve,
         "costs_known": known,
         "n_base": result.n_base,
+        "history_start": None if result.history_start is None else str(result.history_start),
         "n_tested": result.n_tested,
         "sampled": result.sampled,
         "segments": records(unknown_without_costs(result.overview, known)),

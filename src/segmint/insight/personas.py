@@ -145,6 +145,7 @@ def personas_from_profile(
     smd = described.features.pivot(index="segment", columns="feature", values="smd")
     base = described.features.groupby("feature")["base_mean"].first()
     n = len(overview)
+    tier_rank = _tier_ranks(overview)
     cards, used = [], set()
     for row in overview.to_dict("records"):
         segment = str(row["segment"])
@@ -165,7 +166,9 @@ def personas_from_profile(
             name = f"{name} ({segment})"
         used.add(name)
         mix = described.mix[described.mix.segment == segment]
-        cards.append(_card(row, own, name, words, mix, rhythm, _row(smd, segment), n))
+        cards.append(
+            _card(row, own, name, words, mix, rhythm, _row(smd, segment), (tier_rank[segment], n))
+        )
     return cards
 
 
@@ -177,12 +180,13 @@ def _card(
     mix: pd.DataFrame,
     rhythm: Rhythm,
     diff: pd.Series,
-    n: int,
+    rung: tuple[int, int],
 ) -> PersonaCard:
-    """The card of the overview ``row`` of a ladder of ``n`` segments, from its feature
-    means ``own``, standardised differences ``diff``, ``mix`` and ``rhythm``."""
+    """The card of the overview ``row``, on ``rung`` (its tier's rank, of how many
+    segments) of the value ladder, from its feature means ``own``, standardised differences
+    ``diff``, ``mix`` and ``rhythm``."""
     buyers = _number(own, "frequency") >= 0.5
-    value = _value_tier(int(row["value_rank"]), n)
+    value = _value_tier(*rung)
     categories = _top(mix, "category")
     return PersonaCard(
         segment=str(row["segment"]),
@@ -369,6 +373,19 @@ def _name(words: list[str], buyers: bool) -> str:
         return f"Typical {noun}"
     parts = [words[0]] + [w.lower() if w[1:].islower() else w for w in words[1:2]]
     return " ".join([*parts, noun])
+
+
+def _tier_ranks(overview: pd.DataFrame) -> dict[str, int]:
+    """Each segment's rung for its value tier: the last rank among the segments of the same
+    value per member, so that equal values share one tier, the lower one.
+
+    The ladder lists segments of equal value by name (CDNOW's six RFM segments without
+    revenue in the year), and a name says nothing of value: by rank alone "About to Sleep"
+    read "value mid" and "Need Attention" "value low", both at 0 per member.
+    """
+    keys = [c for c in ("revenue_per_member", "profit_per_member") if c in overview.columns]
+    last = overview.groupby(keys, dropna=False)["value_rank"].transform("max")
+    return {str(s): int(r) for s, r in zip(overview["segment"], last, strict=True)}
 
 
 def _value_tier(rank: int, n: int) -> str:

@@ -27,13 +27,19 @@ import numpy as np
 import pandas as pd
 
 from segmint.exceptions import SegmintError
-from segmint.features.asof import AsOf
+from segmint.features.asof import AsOf, order_span
 from segmint.features.build import FEATURE_COLUMNS
 from segmint.insight import members as base
 from segmint.insight.attribute_mix import attribute_mix
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.insight.joined_members import JoinedMembers
-from segmint.insight.money import SegmentMoney, ValueMeasure, member_value, segment_money
+from segmint.insight.money import (
+    YEAR_DAYS,
+    SegmentMoney,
+    ValueMeasure,
+    member_value,
+    segment_money,
+)
 from segmint.insight.statistics import (
     MAX_CUSTOMERS,
     Moments,
@@ -87,6 +93,9 @@ class SegmentProfile:
     n_tested: int
     n_base: int
     small: pd.DataFrame
+    history_start: dt.date | None = None
+    """The first order's day when it falls after the start of the money's year: the year's
+    totals and values "per year" then cover only the days from it to ``as_of``."""
 
     @property
     def sampled(self) -> bool:
@@ -152,7 +161,14 @@ def profile(
         n_tested=min(n_base, max_customers),
         n_base=n_base,
         small=_small(overview, min_share, min_members),
+        history_start=_history_start(mart, day),
     )
+
+
+def _history_start(mart: Mart, day: dt.date) -> dt.date | None:
+    """The first order's day when it is later than the first day of the year to ``day``."""
+    first, _ = order_span(mart)
+    return first if first is not None and first > day - dt.timedelta(days=YEAR_DAYS - 1) else None
 
 
 def _check_parameters(min_share: float, min_members: int, cost_to_serve: float) -> None:

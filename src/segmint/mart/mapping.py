@@ -8,6 +8,7 @@ the ``--map`` flags to add, and the preset when the file looks like a known expo
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import ibis
@@ -107,13 +108,36 @@ def _check_given(given: dict[str, str], found: list[str], table: Table, source: 
     for target, column in given.items():
         if column not in found:
             raise SchemaError(
-                f"{source}: --map {target}={column}: the file has no column '{column}'; found {found}"
+                f"{source}: --map {target}={column}: the file has no column '{column}'; "
+                f"found {found}.{headerless_hint(found, table)}"
             )
         if target not in table.column_names:
             raise SchemaError(
                 f"{source}: --map {target}={column}: '{target}' is not a column of {table.name}; "
                 f"its columns are {table.column_names}"
             )
+
+
+NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+"""A column name that is a number: a value, not a name (a file's first line of data)."""
+
+
+def headerless_hint(found: list[str], table: Table) -> str:
+    """A sentence saying the file seems to have no header line, when every column name
+    ``found`` is a number (the CDNOW sample's first line, ``00004 0001 19970101 2 29.33``);
+    else empty.
+
+    Without it the refusal listed those numbers as the file's columns and asked for --map
+    flags naming them, which no flag can fix: the first row is data.
+    """
+    if not found or not all(NUMBER.fullmatch(name.strip()) for name in found):
+        return ""
+    names = ", ".join(table.required)
+    return (
+        " Its first line holds values, not column names: the file seems to have no header "
+        f"line. Add one naming its columns (the mart's names, such as {names}) and load it "
+        "again."
+    )
 
 
 def _check_required(decided: MappingGuess, table: Table, found: list[str], source: str) -> None:
@@ -132,6 +156,7 @@ def _check_required(decided: MappingGuess, table: Table, found: list[str], sourc
     so_far = f" The mapping found so far: {decided.flags()}." if decided.mapping else ""
     preset = suggest_preset(found)
     hint = f" This looks like a {preset.title}: try --preset {preset.name}." if preset else ""
+    hint += headerless_hint(found, table)
     if missing:
         flags = " ".join(f"--map {m}=<column>" for m in missing)
         raise SchemaError(

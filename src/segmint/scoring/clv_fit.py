@@ -288,6 +288,7 @@ def fit_clv(
     return fit if covariate is None else split_by(fit, summary, covariate, calendar)
 
 
+@penalty_as_flag
 def split_by(
     fit: ClvFit, summary: pd.DataFrame, covariate: str, calendar: SeasonalInputs | None
 ) -> ClvFit:
@@ -299,6 +300,9 @@ def split_by(
     Raises:
         InputError: a seasonal fit and no ``calendar``.
         ModelInputError: a covariate of one group.
+        ConvergenceError: a group's multiplier cannot be identified, its advice naming
+            ``--penalizer`` as :func:`fit_clv`'s does (``clv backtest``'s note named the
+            models' ``penalizer_coef``, which no command takes).
     """
     x, recency, age = (summary[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
     groups = _groups(summary, covariate)

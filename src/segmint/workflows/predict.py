@@ -137,9 +137,44 @@ def run_prediction(
         importance,
         run_id=0,
         split=plan,
-        notes=(baselines.note,) if baselines.note else (),
+        notes=tuple(n for n in (baselines.note, weak_model_note(metrics, target, plan)) if n),
     )
     return _stored(mart, run, final, train[1])
+
+
+def weak_model_note(
+    metrics: dict[str, dict[str, Any]], target: Target, plan: TimeSplit
+) -> str | None:
+    """A warning when the model predicted the evaluation window no better than the same
+    rate for everyone, or worse than a BTYD baseline (both by Brier score); else None.
+
+    Its scores are stored all the same and every reader takes them over the BTYD churn
+    risk, so a reader must learn it from the run. On CDNOW (one cohort, every customer
+    new in the first quarter of 1997) the seasonal split trained on customers a few weeks
+    old and the model scored worse than the base rate.
+    """
+    own = metrics[target.model]
+    baselines = {name: m["brier"] for name, m in metrics.items() if name != target.model}
+    best = min(baselines, key=lambda name: baselines[name], default=None)
+    worse = []
+    if own["brier"] >= own["brier_base_rate"]:
+        worse.append(f"the same rate for everyone (Brier {own['brier_base_rate']:.4f})")
+    if best is not None and baselines[best] < own["brier"]:
+        worse.append(f"{best} (Brier {baselines[best]:.4f})")
+    if not worse:
+        return None
+    note = (
+        f"{target.model} predicted the evaluation window after {plan.validation_day} worse "
+        f"than {' and than '.join(worse)}: Brier {own['brier']:.4f}; its "
+        f"{target.score_name} scores are stored all the same, so read them with care"
+    )
+    if plan.kind == "seasonal":
+        note += (
+            "; the seasonal split learnt from the same weeks a year earlier (the stored "
+            f"model from the customers as of {plan.refit_day}): `segmint predict "
+            f"{target.name} --split consecutive` learns from the window just before"
+        )
+    return note + "."
 
 
 def _labelled_sets(
