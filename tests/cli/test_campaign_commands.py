@@ -115,6 +115,8 @@ def test_create_prints_groups_per_stratum_and_never_redraws(shop: Segmint) -> No
     assert (payload["start_date"], payload["end_date"]) == (row["start_date"], row["end_date"])
     assert payload["holdout_share"] == row["holdout_share"] == 0.2
     assert not {"start", "end", "holdout"} & set(payload)
+    assert "holdout" not in payload["power"]
+    assert payload["power"]["holdout_share"] == pytest.approx(0.2, abs=0.01)  # as drawn
     assert payload["random_state"] == 3 and "seed" not in payload  # the seed's one name
 
 
@@ -418,6 +420,8 @@ def test_create_and_power_take_the_control_share_as_holdout_share(shop: Segmint)
         assert old.exit_code == 2 and "No such option: --holdout" in old.output
     sized = shop(*power, "--holdout-share", "0.5", "--format", "json", mart=False)
     assert sized.exit_code == 0 and json.loads(sized.stdout)["n_per_arm"] == 80_679
+    assert json.loads(sized.stdout)["holdout_share"] == 0.5  # the share's one name
+    assert "holdout" not in json.loads(sized.stdout)
     for command in (base, power):
         wide = shop(*command, "--holdout-share", "1", mart=command is base)
         said = " ".join(wide.stderr.split())

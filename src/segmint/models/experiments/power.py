@@ -50,7 +50,7 @@ class PowerResult:
         power_at_effect: the power the groups have for ``effect``.
         underpowered: True when ``effect`` is smaller in size than the groups' ``mde``.
         baseline: control response rate (proportions) or mean (means; may be None).
-        holdout: planned control share.
+        holdout_share: planned control share (``holdout`` of the call).
         alpha, power: the test's level and target power.
         cuped_correlation: pre-period correlation assumed for CUPED (0: none; its sign does
             not matter, CUPED removes the share rho**2 of the variance either way).
@@ -67,7 +67,7 @@ class PowerResult:
     power_at_effect: float | None
     underpowered: bool | None
     baseline: float | None
-    holdout: float
+    holdout_share: float
     alpha: float
     power: float
     cuped_correlation: float
@@ -163,7 +163,7 @@ def two_proportion_power(
         power_at_effect=None if effect is None else _achieved(effect, se(effect), alpha),
         underpowered=None if effect is None else _below(effect, mde),
         baseline=p1,
-        holdout=holdout,
+        holdout_share=holdout,
         alpha=alpha,
         power=power,
         cuped_correlation=cuped_correlation,
@@ -274,7 +274,7 @@ def mean_power(
         power_at_effect=None if effect is None else _achieved(effect, se, alpha),
         underpowered=None if effect is None else _below(effect, mde),
         baseline=baseline_mean,
-        holdout=holdout,
+        holdout_share=holdout,
         alpha=alpha,
         power=power,
         cuped_correlation=cuped_correlation,
