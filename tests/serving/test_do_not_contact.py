@@ -9,6 +9,7 @@ from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.privacy import SUPPRESSIONS_TABLE
 from segmint.serving.do_not_contact import NOT_LISTED, listing
+from segmint.serving.sorted_copies import SortedCopies
 
 
 def customer(mart: Mart) -> str:
@@ -49,5 +50,51 @@ def test_a_table_without_ids_says_what_it_needs(mart: Mart) -> None:
     try:
         with pytest.raises(MartError, match=r"suppressions table .* needs a customer_id column"):
             listing(mart, "C1", {"email"})
+    finally:
+        mart.drop_table(SUPPRESSIONS_TABLE)
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        {"customer_id": ["P"]},  # every channel: no channel column
+        {"customer_id": ["P", "P", "Q"], "channel": ["\tSms ", None, "email"]},
+        {"customer_id": ["P", "P"], "channel": ["\tSms ", "Post"]},
+    ],
+)
+def test_the_servers_copy_of_the_list_gives_what_the_mart_gives(
+    mart: Mart, listed: dict[str, list[str | None]]
+) -> None:
+    """The 360° view reads the customer's rows from the server's copy of the list (no
+    statement for a customer not on it), with the same answer as from the mart; the copy is
+    what was listed when it was built."""
+    person = customer(mart)
+    rows = {k: [person if v == "P" else v for v in vs] for k, vs in listed.items()}
+    copies = SortedCopies()
+    copies.rebuild(mart)
+    assert copies.listed_channels(mart, person) == []  # no list: nobody listed
+    mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable(rows))
+    try:
+        copies.rebuild(mart)
+        for who in (person, "Q", "nobody", "x' OR '1'='1"):
+            assert listing(mart, who, {"email", "sms"}, copies) == listing(
+                mart, who, {"email", "sms"}
+            ), who
+        assert copies.listed_channels(mart, person)
+    finally:
+        mart.drop_table(SUPPRESSIONS_TABLE)
+    # a commit since the copies were built: the mart is read until they are found current
+    assert copies.listed_channels(mart, person) is None
+    assert listing(mart, person, {"email"}, copies) == NOT_LISTED
+
+
+def test_a_list_without_ids_is_not_copied_and_the_view_says_why(mart: Mart) -> None:
+    mart.create_table(SUPPRESSIONS_TABLE, ibis.memtable({"who": ["C1"]}))
+    try:
+        copies = SortedCopies()
+        copies.rebuild(mart)
+        assert copies.listed_channels(mart, "C1") is None
+        with pytest.raises(MartError, match=r"needs a customer_id column"):
+            listing(mart, "C1", {"email"}, copies)
     finally:
         mart.drop_table(SUPPRESSIONS_TABLE)

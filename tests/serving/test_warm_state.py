@@ -60,6 +60,8 @@ def test_a_saved_state_reads_back_with_the_same_rows_and_results(
     assert back.copies.orders is not None and built.orders is not None
     assert all(back.copies.orders.rows(i) == built.orders.rows(i) for i in ids)
     assert back.copies.has_scores == built.has_scores
+    assert back.copies.listed is not None and built.listed is not None  # the list, if any
+    assert list(back.copies.listed.keys) == list(built.listed.keys)
 
 
 def test_every_file_saved_is_readable_by_its_owner_only(state: WarmState, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from segmint.mart.privacy.do_not_contact import (
     suppressions_table,
 )
 from segmint.serving.frames import row_records
+from segmint.serving.sorted_copies import SortedCopies
 
 LISTED_SQL = "SELECT * FROM {table} WHERE CAST(customer_id AS VARCHAR) = $1"
 """The customer's rows of the list; ids compared as text, as :func:`do_not_contact` does."""
@@ -57,27 +58,41 @@ class Listing:
 NOT_LISTED = Listing()
 
 
-def listing(mart: Mart, customer_id: str, channels: Iterable[str]) -> Listing:
+def listing(
+    mart: Mart, customer_id: str, channels: Iterable[str], copies: SortedCopies | None = None
+) -> Listing:
     """Where ``customer_id`` stands on the mart's ``suppressions`` table, and which of
-    ``channels`` (the customer's consent channels, say) they may not be contacted on.
+    ``channels`` (the customer's consent channels, say) they may not be contacted on; the
+    customer's rows read from the server's copy of the list when it has one (a view of a
+    customer not listed then costs no statement).
 
     Raises:
         MartError: the table has no ``customer_id`` column (as every export says).
     """
+    named = None if copies is None else copies.listed_channels(mart, customer_id)
+    if named is None:
+        named = _rows(mart, customer_id)
+    if not named:
+        return NOT_LISTED
+    listed = tuple(dict.fromkeys(str(c).strip() for c in named if c is not None))
+    asked = frozenset(channels)
+    if None in named:  # a row without a channel, or a list without the column
+        return Listing(every_channel=True, listed=listed, suppressed=asked)
+    return Listing(listed=listed, suppressed=_suppressed(mart, customer_id, asked))
+
+
+def _rows(mart: Mart, customer_id: str) -> list[str | None]:
+    """The channel of each of the customer's rows on the list, read from the mart (None:
+    every channel, as for a list without a ``channel`` column)."""
     table = suppressions_table(mart)
     if table is None:
-        return NOT_LISTED
+        return []
     sql = LISTED_SQL.format(table=quoted(SUPPRESSIONS_TABLE))
     cursor = mart.raw.execute(sql, [customer_id])
     rows = row_records([d[0] for d in cursor.description or ()], cursor.fetchall())
-    if not rows:
-        return NOT_LISTED
-    named = [row.get("channel") for row in rows]
-    listed = tuple(dict.fromkeys(str(c).strip() for c in named if c is not None))
-    asked = frozenset(channels)
-    if "channel" not in table.columns or None in named:
-        return Listing(every_channel=True, listed=listed, suppressed=asked)
-    return Listing(listed=listed, suppressed=_suppressed(mart, customer_id, asked))
+    if "channel" not in table.columns:
+        return [None for _ in rows]
+    return [None if row.get("channel") is None else str(row["channel"]) for row in rows]
 
 
 def _suppressed(mart: Mart, customer_id: str, channels: frozenset[str]) -> frozenset[str]:

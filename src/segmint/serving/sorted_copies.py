@@ -105,12 +105,18 @@ FileState = tuple[tuple[int, int] | None, ...]
 
 @dataclass(frozen=True)
 class Built:
-    """One generation of copies; replaced whole, so a request reads one consistent set."""
+    """One generation of copies; replaced whole, so a request reads one consistent set.
+
+    ``listed`` is the do-not-contact list's channel per row (None: every channel), or None
+    when the mart has such a list that could not be copied (:func:`_listed`); ``listed`` of
+    a mart without the list is empty.
+    """
 
     tables: dict[str, SortedTable]
     features: tuple[dt.date, SortedTable] | None
     has_scores: bool
     orders: SortedTable | None
+    listed: SortedTable | None = None
 
 
 class SortedCopies:
@@ -160,6 +166,20 @@ class SortedCopies:
         if current != file_state(mart):
             return None
         return built.orders.columns, built.orders.rows(customer_id)[:limit]
+
+    def listed_channels(self, mart: Mart, customer_id: str) -> list[str | None] | None:
+        """The channel of each row of ``customer_id`` on the do-not-contact list (None for a
+        row that bars every channel; no rows: not listed); None when the list was not
+        copied (not built, or a list of a shape that is read from the mart) or, as for the
+        orders, when something was committed to the mart since the copies were last found
+        current: a customer just listed is shown listed at once."""
+        with self._lock:
+            built, current = self._built, self._current
+        if built is None or built.listed is None or current is None or current[0] is None:
+            return None
+        if current != file_state(mart):
+            return None
+        return [row[0] for row in built.listed.rows(customer_id)]
 
     @property
     def built(self) -> bool:
@@ -219,7 +239,7 @@ class SortedCopies:
         if dates:
             table = _copy(mart, "features", dates[-1], keys)
             features = None if table is None else (dates[-1], table)
-        built = Built(tables, features, has_scores, orders)
+        built = Built(tables, features, has_scores, orders, _listed(mart, present))
         with self._lock:
             self._built, self._current = built, state
 
@@ -247,6 +267,32 @@ class SortedCopies:
     def _current_tables(self) -> dict[str, SortedTable]:
         with self._lock:
             return {} if self._built is None else self._built.tables
+
+
+LISTED_SQL = (
+    "SELECT CAST(customer_id AS VARCHAR) AS customer_id, {channel} AS channel "
+    f"FROM {quoted(SUPPRESSIONS_TABLE)} WHERE customer_id IS NOT NULL"
+)
+"""The do-not-contact list's rows: each customer's id as text (as every export compares it)
+and channel (``{channel}``: the column as text, or NULL for a list without one)."""
+
+NOBODY_SQL = "SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS channel LIMIT 0"
+"""The rows of a mart without the list: nobody is listed."""
+
+
+def _listed(mart: Mart, present: set[str]) -> SortedTable | None:
+    """A copy of the do-not-contact list (``suppressions``, which users make), each row's
+    channel by customer: an empty copy when the mart has no list, None (read from the mart,
+    which says what is wrong) when it has no ``customer_id`` column. The list is small; the
+    360° view reads it at every view."""
+    if SUPPRESSIONS_TABLE not in present:
+        return sorted_table(mart.raw, NOBODY_SQL, [], ["channel"])
+    described = mart.raw.execute(f"DESCRIBE {quoted(SUPPRESSIONS_TABLE)}").fetchall()
+    names = {row[0] for row in described}
+    if "customer_id" not in names:
+        return None
+    channel = "CAST(channel AS VARCHAR)" if "channel" in names else "NULL::VARCHAR"
+    return sorted_table(mart.raw, LISTED_SQL.format(channel=channel), [], ["channel"])
 
 
 def file_state(mart: Mart) -> FileState:

@@ -133,6 +133,8 @@ def _write(folder: Path, state: WarmState) -> dict[str, Any]:
         features = built.features[0].isoformat()
     if built.orders is not None:
         persisted_copies.write_table(built.orders, folder, "orders")
+    if built.listed is not None:
+        persisted_copies.write_table(built.listed, folder, "listed")
     results = []
     for i, entry in enumerate(state.results):
         try:
@@ -148,6 +150,7 @@ def _write(folder: Path, state: WarmState) -> dict[str, Any]:
         "tables": list(built.tables),
         "features": features,
         "orders": built.orders is not None,
+        "listed": built.listed is not None,
         "has_scores": built.has_scores,
         "results": results,
     }
@@ -163,7 +166,8 @@ def _read(folder: Path, manifest: dict[str, Any]) -> WarmState:
         day = dt.date.fromisoformat(manifest["features"])
         features = (day, persisted_copies.read_table(folder, "features"))
     orders = persisted_copies.read_table(folder, "orders") if manifest["orders"] else None
-    built = Built(tables, features, bool(manifest["has_scores"]), orders)
+    listed = persisted_copies.read_table(folder, "listed") if manifest["listed"] else None
+    built = Built(tables, features, bool(manifest["has_scores"]), orders, listed)
     results: list[Entry] = []
     for name in manifest["results"]:
         entry = persisted_values.read(folder, str(name))

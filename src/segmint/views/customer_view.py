@@ -103,7 +103,7 @@ def customer_360(
         consents=lookup.table_records(mart, copies, "consents", customer_id),
     )
     _add_features(result, mart, copies, feature_dates)
-    _mark_do_not_contact(result, mart)
+    _mark_do_not_contact(result, mart, copies)
     if not result.scores:
         result.notes.append(scores.NO_CLV)
     if include_pii:
@@ -119,12 +119,12 @@ def customer_360(
     return result
 
 
-def _mark_do_not_contact(result: Customer360, mart: Mart) -> None:
+def _mark_do_not_contact(result: Customer360, mart: Mart, copies: SortedCopies) -> None:
     """Mark each consent ``suppressed`` when the do-not-contact list bars its channel (as
     every export decides it), and say in a note what the list holds for the customer: a
     consent granted does not make them reachable."""
     channels = {str(c["channel"]) for c in result.consents if c.get("channel") is not None}
-    found = do_not_contact.listing(mart, result.customer_id, channels)
+    found = do_not_contact.listing(mart, result.customer_id, channels, copies)
     result.consents = [
         c | {"suppressed": c.get("channel") is not None and str(c["channel"]) in found.suppressed}
         for c in result.consents
