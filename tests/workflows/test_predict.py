@@ -358,6 +358,10 @@ def test_a_model_no_better_than_a_btyd_baseline_is_said_to_be(cdnow_mart: Mart) 
     assert note.endswith(
         "`segmint predict churn --split consecutive` learns from the window just before."
     )
+    # scoring again with the stored model (score, refresh) says the same
+    again = refresh_scores(cdnow_mart, run.as_of)
+    [reused] = [p for p in again.predictions if p.target == run.target]
+    assert reused.reused and reused.notes == (note,)
 
 
 def test_a_model_better_than_the_base_rate_and_the_baselines_adds_no_note(

@@ -322,4 +322,5 @@ def stored_scoring(
         model.run_id,
         split,
         reused=True,
+        notes=tuple(n for n in (weak_model_note(model.metrics["validation"], target, split),) if n),
     )
