@@ -67,8 +67,7 @@ def customer_360(
     search: str = API_SEARCH,
 ) -> Customer360:
     """The 360° view of ``customer_id``: profile, latest features, segment history, scores,
-    recent orders with their value, recent events, consents and attributes (and PII when
-    allowed).
+    recent orders with their value, recent events, consents and attributes (PII if allowed).
 
     Args:
         mart: the mart (the request's cursor).
