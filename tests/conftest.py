@@ -157,6 +157,26 @@ class BatchMemory:
         )
 
 
+EngineObjects = Callable[[Mart], tuple[int, int]]
+"""Counts a connection's temporary tables and its views (Arrow registered ones included)."""
+
+
+def _engine_objects(mart: Mart) -> tuple[int, int]:
+    found = mart.raw.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),"
+        " (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
+    ).fetchone()
+    assert found is not None
+    return int(found[0]), int(found[1])
+
+
+@pytest.fixture
+def engine_objects() -> EngineObjects:
+    """What a long-lived connection keeps (:data:`EngineObjects`): a server's must not grow
+    by request."""
+    return _engine_objects
+
+
 @pytest.fixture
 def batch_memory() -> BatchMemory:
     """Records the batches a mart hands out (:class:`BatchMemory`)."""

@@ -4,6 +4,7 @@ stored segments a purchase is counted in."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import ibis
 import pytest
@@ -95,17 +96,9 @@ def test_each_date_is_read_in_the_version_the_store_reads_it_in() -> None:
         assert fixed_feb[1].versions == (2,)
 
 
-def _engine_objects(mart: Mart) -> tuple[int, int]:
-    """The connection's temporary tables and its views (Arrow registered ones included)."""
-    found = mart.raw.execute(
-        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),"
-        " (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
-    ).fetchone()
-    assert found is not None
-    return int(found[0]), int(found[1])
-
-
-def test_segments_at_purchase_leave_nothing_in_the_engine() -> None:
+def test_segments_at_purchase_leave_nothing_in_the_engine(
+    engine_objects: Callable[[Mart], tuple[int, int]],
+) -> None:
     """A server computes sales by segment all day on one connection: the times each stored
     date's segments hold are expressions, not a table registered per computation."""
     jan, feb = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
@@ -116,8 +109,8 @@ def test_segments_at_purchase_leave_nothing_in_the_engine() -> None:
             "CREATE TABLE bought AS SELECT 'c1' AS customer_id, ts AS order_ts"
             " FROM (VALUES (TIMESTAMP '2024-02-10 12:00'), (TIMESTAMP '2024-03-10 12:00')) v(ts)"
         )
-        before = _engine_objects(mart)
+        before = engine_objects(mart)
         for _ in range(3):
             labelled, _ = with_segments(mart, mart.table("bought"), "tiers", "at_purchase")
             assert labelled.order_by("order_ts").to_pandas().segment.tolist() == ["jan", "feb"]
-        assert _engine_objects(mart) == before
+        assert engine_objects(mart) == before

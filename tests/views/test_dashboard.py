@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import ibis
@@ -290,7 +290,9 @@ def test_later_pages_of_an_audience_do_not_prepare_it_again(
     assert len(prepared) == 2
 
 
-def test_audiences_leave_nothing_in_the_engine(mart: Mart) -> None:
+def test_audiences_leave_nothing_in_the_engine(
+    mart: Mart, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
     """A server reads audiences all day on one connection: the pseudonyms' lookup of each is
     dropped once read, and no Arrow table stays registered (a page's ids with their contact
     details neither)."""
@@ -300,13 +302,7 @@ def test_audiences_leave_nothing_in_the_engine(mart: Mart) -> None:
     )
     save(mart, "delta", DAY, {"a": "D", "b": "D", "c": "D"})
 
-    def engine_objects() -> tuple[object, ...] | None:
-        return mart.raw.execute(
-            "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),"
-            " (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
-        ).fetchone()
-
-    before = engine_objects()
+    before = engine_objects(mart)
     where = AudienceQuery("delta", "D", DAY, "email")
     for _ in range(3):
         board = Dashboard(ttl=None)  # nothing cached: each read computes the audience
@@ -315,7 +311,7 @@ def test_audiences_leave_nothing_in_the_engine(mart: Mart) -> None:
         page = board.audience_page(mart, where, limit=2, after=None, include_pii=True)
         assert len(index.keys) == len(rows.frame) == 3
         assert list(page.frame.customer_id) == ["a", "b"] and "email" in page.frame.columns
-    assert engine_objects() == before
+    assert engine_objects(mart) == before
 
 
 def test_an_audience_over_the_byte_budget_is_paged_but_not_kept(

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -246,18 +247,16 @@ def test_a_forgotten_person_is_refused_and_their_id_stays_out_of_the_mart(
     assert members.filter(members.customer_id == ZOE).count().execute() == 0
 
 
-def test_subject_accesses_leave_no_table_on_the_connection(shop: Mart, tmp_path: Path) -> None:
+def test_subject_accesses_leave_no_table_on_the_connection(
+    shop: Mart, tmp_path: Path, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
     """Once someone was forgotten every access checks the list: a long-lived connection (a
     notebook's workspace) keeps none of the tables that check and the answer's register
     make."""
     forget(shop, [ZOE], "erasure request 34")
 
-    def temporary() -> int:
-        found = shop.raw.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary")
-        return int(found.fetchone()[0])
-
-    before = temporary()
+    before = engine_objects(shop)[0]
     for i in range(3):
         subject_access(shop, OTHERS[0], tmp_path / f"answer-{i}")
 
-    assert temporary() == before
+    assert engine_objects(shop)[0] == before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import pytest
 
@@ -50,29 +52,21 @@ def test_a_column_is_replaced_in_the_engine() -> None:
             pseudonymise_column(mart, table, "client")
 
 
-def _engine_objects(mart: Mart) -> tuple[int, int]:
-    """The connection's temporary tables and its views (Arrow registered ones included)."""
-    found = mart.raw.execute(
-        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),"
-        " (SELECT count(*) FROM duckdb_views() WHERE NOT internal)"
-    ).fetchone()
-    assert found is not None
-    return int(found[0]), int(found[1])
-
-
-def test_the_engine_keeps_no_lookup_of_pseudonyms_once_read() -> None:
+def test_the_engine_keeps_no_lookup_of_pseudonyms_once_read(
+    engine_objects: Callable[[Mart], tuple[int, int]],
+) -> None:
     # a server pseudonymises an audience per request on one long-lived connection
     with segmint.connect(":memory:") as mart:
         mart.raw.execute(
             "CREATE TABLE members AS SELECT 'c' || range AS customer_id FROM range(50)"
         )
-        before = _engine_objects(mart)
+        before = engine_objects(mart)
         for _ in range(3):
             with scratch_scope(mart):
                 out = pseudonymise_column(mart, mart.table("members")).to_pyarrow()
-                assert _engine_objects(mart)[0] == before[0] + 1  # the lookup, while read
+                assert engine_objects(mart)[0] == before[0] + 1  # the lookup, while read
             assert out.num_rows == 50 and out.column("customer_id")[0].as_py().startswith("p_")
-            assert _engine_objects(mart) == before
+            assert engine_objects(mart) == before
 
 
 def test_without_a_key_there_are_no_pseudonyms(monkeypatch: pytest.MonkeyPatch) -> None:
