@@ -244,9 +244,11 @@ def test_the_ladder_by_profit_is_refused_when_no_cost_is_known() -> None:
     by_revenue = segment_money(valued_members(0.0), AS_OF, 5.0, "revenue")
     assert by_revenue.segments["segment"].tolist() == ["A", "B"]
     assert by_revenue.costs_known is False
+    assert by_revenue.value == "revenue"
 
 
 def test_the_ladder_by_profit_follows_profit_when_costs_are_known() -> None:
     money = segment_money(valued_members(1.0), AS_OF, 5.0, "profit")
     assert money.segments["segment"].tolist() == ["B", "A"]
     assert money.segments["profit_per_member"].tolist() == [35.0, 5.0]
+    assert money.value == "profit"  # the measure is kept: what reads the ladder compares by it

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
+from segmint.insight.money import SegmentMoney, ValueMeasure
 from segmint.insight.personas import (
     BUYING_TRAITS,
     PLAYS,
@@ -115,8 +116,9 @@ def segment(
             "repeat_share": repeat_share, "mix": mix}  # fmt: skip
 
 
-def hand_profile(*segments: dict[str, object]) -> SegmentProfile:
-    """A profile holding only what personas read, from :func:`segment` rows."""
+def hand_profile(*segments: dict[str, object], value: ValueMeasure = "revenue") -> SegmentProfile:
+    """A profile holding only what personas read, from :func:`segment` rows, its ladder
+    ordered by ``value``."""
     overview = pd.DataFrame(
         {"segment": s["segment"], "members": 100, "share_of_base": 1 / len(segments),
          "revenue_per_member": 100.0 / int(str(s["rank"])), "average_order_value": 50.0,
@@ -137,8 +139,9 @@ def hand_profile(*segments: dict[str, object]) -> SegmentProfile:
          for s in segments for d, v, share in s["mix"]],  # type: ignore[attr-defined]
         columns=["segment", "dimension", "value", "measure", "amount", "share"],
     )  # fmt: skip
+    money = SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, pd.Series(), value=value)
     return SegmentProfile(
-        segmentation="hand", as_of=dt.date(2024, 6, 30), by=None, money=None,  # type: ignore[arg-type]
+        segmentation="hand", as_of=dt.date(2024, 6, 30), by=None, money=money,
         overview=overview, features=features, distinguishing=distinguishing.drop(columns="size"),
         mix=mix, statistics=pd.DataFrame(), n_tested=0, n_base=100 * len(segments),
         small=pd.DataFrame(),
@@ -168,6 +171,20 @@ def test_segments_of_equal_value_share_one_tier_whatever_their_names() -> None:
     tiers = {card.segment: card.value for card in personas_from_profile(described)}
     assert tiers == {"Champions": "high", "Loyal": "high", "About to Sleep": "low",
                      "At Risk": "low", "Lost": "low", "Need Attention": "low"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("measure", "other"), [("revenue", "profit"), ("profit", "revenue")])
+def test_segments_equal_on_the_ladders_measure_share_one_tier_whatever_the_other(
+    measure: ValueMeasure, other: ValueMeasure
+) -> None:
+    # "B" and "C" are equal on the measure that orders the ladder (listed by name), and
+    # differ on the other: that one orders nothing, so it must not split their tier
+    rows = (segment("A", 1, {}, {}), segment("B", 2, {}, {}), segment("C", 3, {}, {}))
+    described = hand_profile(*rows, value=measure)
+    described.overview[f"{measure}_per_member"] = [100.0, 40.0, 40.0]
+    described.overview[f"{other}_per_member"] = [100.0, 30.0, 50.0]
+    tiers = {card.segment: card.value for card in personas_from_profile(described)}
+    assert tiers["B"] == tiers["C"]
 
 
 def test_members_newer_than_the_base_are_not_called_new_when_they_joined_long_ago() -> None:

@@ -232,6 +232,8 @@ class SegmentMoney:
         portfolio: the totals over the whole base (the sum of ``segments``).
         sub_segments: one row per (segment, sub-segment) when a second dimension was
             crossed, else ``None``; its rows add up to ``segments``.
+        value: the measure that orders the ladder of ``segments`` (``"revenue"`` or
+            ``"profit"``): what a reader of the ladder compares segments by.
     """
 
     as_of: dt.date
@@ -239,6 +241,7 @@ class SegmentMoney:
     segments: pd.DataFrame
     portfolio: pd.Series
     sub_segments: pd.DataFrame | None = None
+    value: ValueMeasure = "revenue"
 
     def portfolio_frame(self) -> pd.DataFrame:
         """:attr:`portfolio` as a one-row frame whose counts (``members``, ``orders``) are
@@ -313,4 +316,4 @@ def segment_money(
     segments = value_ladder(per_member(by_segment, portfolio), value)
     subs = None if sub_segment is None else per_member(detail, portfolio)
     totals = per_member(portfolio_frame, portfolio).iloc[0]
-    return SegmentMoney(as_of, float(cost_to_serve), segments, totals, subs)
+    return SegmentMoney(as_of, float(cost_to_serve), segments, totals, subs, value)

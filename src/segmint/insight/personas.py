@@ -49,6 +49,7 @@ import pandas as pd
 
 from segmint.features.labels import labelled
 from segmint.insight.members import UNKNOWN
+from segmint.insight.money import ValueMeasure
 from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import SegmentAlive
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
@@ -145,7 +146,7 @@ def personas_from_profile(
     smd = described.features.pivot(index="segment", columns="feature", values="smd")
     base = described.features.groupby("feature")["base_mean"].first()
     n = len(overview)
-    tier_rank = _tier_ranks(overview)
+    tier_rank = _tier_ranks(overview, described.money.value)
     cards, used = [], set()
     for row in overview.to_dict("records"):
         segment = str(row["segment"])
@@ -375,16 +376,18 @@ def _name(words: list[str], buyers: bool) -> str:
     return " ".join([*parts, noun])
 
 
-def _tier_ranks(overview: pd.DataFrame) -> dict[str, int]:
+def _tier_ranks(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, int]:
     """Each segment's rung for its value tier: the last rank among the segments of the same
-    value per member, so that equal values share one tier, the lower one.
+    value per member on the ladder's ``measure``, so that equal values share one tier, the
+    lower one.
 
     The ladder lists segments of equal value by name (CDNOW's six RFM segments without
     revenue in the year), and a name says nothing of value: by rank alone "About to Sleep"
-    read "value mid" and "Need Attention" "value low", both at 0 per member.
+    read "value mid" and "Need Attention" "value low", both at 0 per member. The other
+    measure does not order the ladder, so it does not split its ties either.
     """
-    keys = [c for c in ("revenue_per_member", "profit_per_member") if c in overview.columns]
-    last = overview.groupby(keys, dropna=False)["value_rank"].transform("max")
+    key = f"{measure}_per_member"
+    last = overview.groupby(key, dropna=False)["value_rank"].transform("max")
     return {str(s): int(r) for s, r in zip(overview["segment"], last, strict=True)}
 
 
