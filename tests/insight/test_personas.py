@@ -118,10 +118,11 @@ def segment(
 
 def hand_profile(*segments: dict[str, object], value: ValueMeasure = "revenue") -> SegmentProfile:
     """A profile holding only what personas read, from :func:`segment` rows, its ladder
-    ordered by ``value``."""
+    ordered by ``value``: 100 per member on the first rung, 25 on the second, 11 on the
+    third (each far enough from the base's mean to be high, mid and low of three)."""
     overview = pd.DataFrame(
         {"segment": s["segment"], "members": 100, "share_of_base": 1 / len(segments),
-         "revenue_per_member": 100.0 / int(str(s["rank"])), "average_order_value": 50.0,
+         "revenue_per_member": 100.0 / int(str(s["rank"])) ** 2, "average_order_value": 50.0,
          "value_rank": s["rank"], "too_small": False, "repeat_share": s["repeat_share"]}
         for s in segments
     )  # fmt: skip
@@ -162,15 +163,27 @@ FILLER = segment("Top", 1, {"frequency": 6.0, "recency_days": 30.0}, {"frequency
 BOTTOM = segment("Bottom", 3, {"frequency": 1.0}, {}, repeat_share=0.0)
 
 
-def test_segments_of_equal_value_share_one_tier_whatever_their_names() -> None:
-    # CDNOW as of 1998-06-30: six RFM segments without revenue in the year, which the
-    # ladder lists by name; by rank alone the first two read "mid", the other four "low".
-    names = ("Champions", "Loyal", "About to Sleep", "At Risk", "Lost", "Need Attention")
-    described = hand_profile(*(segment(name, i + 1, {}, {}) for i, name in enumerate(names)))
-    described.overview["revenue_per_member"] = [132.0, 7.0, 0.0, 0.0, 0.0, 0.0]
-    tiers = {card.segment: card.value for card in personas_from_profile(described)}
-    assert tiers == {"Champions": "high", "Loyal": "high", "About to Sleep": "low",
-                     "At Risk": "low", "Lost": "low", "Need Attention": "low"}  # fmt: skip
+CDNOW_LADDER = (
+    ("Champions", 7_936, 132.12), ("Loyal", 3_118, 6.68), ("Potential Loyalist", 9, 4.11),
+    ("About to Sleep", 1_440, 0.0), ("At Risk", 1_509, 0.0), ("Can't Lose Them", 124, 0.0),
+    ("Hibernating", 3_816, 0.0), ("Lost", 3_998, 0.0), ("Need Attention", 1_620, 0.0),
+)  # fmt: skip
+"""CDNOW's RFM segments as of 1998-06-30: members and revenue per member in the year."""
+
+
+def test_value_tiers_say_what_the_amounts_say_not_the_rank() -> None:
+    # by thirds of the nine-rung ladder, "Loyal" (6.68 per member) and "Potential
+    # Loyalist" (4.11) read "value high" beside "Champions" (132.12), in a base worth 45.37
+    rows = [segment(name, i + 1, {}, {}) for i, (name, _, _) in enumerate(CDNOW_LADDER)]
+    described = hand_profile(*rows)
+    described.overview["members"] = [members for _, members, _ in CDNOW_LADDER]
+    described.overview["revenue_per_member"] = [value for _, _, value in CDNOW_LADDER]
+    cards = {card.segment: card for card in personas_from_profile(described)}
+    assert cards["Champions"].value == "high"
+    assert {s: c.value for s, c in cards.items() if s != "Champions"} == dict.fromkeys(
+        [name for name, _, _ in CDNOW_LADDER[1:]], "low"
+    )  # the six segments without revenue in the year alike, whatever their names
+    assert "valuable" not in said(cards["Loyal"])
 
 
 @pytest.mark.parametrize(("measure", "other"), [("revenue", "profit"), ("profit", "revenue")])

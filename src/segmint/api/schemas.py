@@ -61,7 +61,8 @@ class Persona(BaseModel):
     )
     size: str = Field(examples=["184 members (23.0% of the base)"])
     value: str = Field(
-        description="Rung on the value ladder (high, mid, low) and revenue per member a year.",
+        description="Value tier (high, mid, low: value per member against the base's) and "
+        "revenue per member a year.",
         examples=["high value · 799 revenue per member/year"],
     )
     buying: str = Field(

@@ -28,12 +28,12 @@ reads first:
   is the segment's own mean days between orders when most members have ordered twice;
   a segment of mostly one-order customers has none, and is held to the base's mean gap
   (as lifecycle stages hold one-order customers to the base's typical cadence);
-* **suggested actions** from a playbook keyed on the segment's value (its rung on the
-  value ladder: top, middle or bottom third), its risk and its behaviour (discounts,
-  channels, tenure): retain, upsell, win back, nurture, reduce cost to serve. Each
-  reason is one the card's numbers bear out: "still active" only within one usual gap,
-  "recently acquired" only for new members, a category to sell next to only when one is
-  recorded.
+* **suggested actions** from a playbook keyed on the segment's value (its tier, high, mid
+  or low, by its value per member against the base's:
+  :mod:`segmint.insight.persona_tiers`), its risk and its behaviour (discounts, channels,
+  tenure): retain, upsell, win back, nurture, reduce cost to serve. Each reason is one the
+  card's numbers bear out: "still active" only within one usual gap, "recently acquired"
+  only for new members, a category to sell next to only when one is recorded.
 
 No language model is involved: the same profile always gives the same cards.
 """
@@ -49,7 +49,7 @@ import pandas as pd
 
 from segmint.features.labels import labelled
 from segmint.insight.members import UNKNOWN
-from segmint.insight.money import ValueMeasure
+from segmint.insight.persona_tiers import value_tiers
 from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import SegmentAlive
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
@@ -145,8 +145,7 @@ def personas_from_profile(
     means = described.features.pivot(index="segment", columns="feature", values="mean")
     smd = described.features.pivot(index="segment", columns="feature", values="smd")
     base = described.features.groupby("feature")["base_mean"].first()
-    n = len(overview)
-    tier_rank = _tier_ranks(overview, described.money.value)
+    tiers = value_tiers(overview, described.money.value)
     cards, used = [], set()
     for row in overview.to_dict("records"):
         segment = str(row["segment"])
@@ -167,9 +166,7 @@ def personas_from_profile(
             name = f"{name} ({segment})"
         used.add(name)
         mix = described.mix[described.mix.segment == segment]
-        cards.append(
-            _card(row, own, name, words, mix, rhythm, _row(smd, segment), (tier_rank[segment], n))
-        )
+        cards.append(_card(row, own, name, words, mix, rhythm, _row(smd, segment), tiers[segment]))
     return cards
 
 
@@ -181,13 +178,11 @@ def _card(
     mix: pd.DataFrame,
     rhythm: Rhythm,
     diff: pd.Series,
-    rung: tuple[int, int],
+    value: str,
 ) -> PersonaCard:
-    """The card of the overview ``row``, on ``rung`` (its tier's rank, of how many
-    segments) of the value ladder, from its feature means ``own``, standardised differences
-    ``diff``, ``mix`` and ``rhythm``."""
+    """The card of the overview ``row``, of ``value`` tier, from its feature means ``own``,
+    standardised differences ``diff``, ``mix`` and ``rhythm``."""
     buyers = _number(own, "frequency") >= 0.5
-    value = _value_tier(*rung)
     categories = _top(mix, "category")
     return PersonaCard(
         segment=str(row["segment"]),
@@ -374,27 +369,6 @@ def _name(words: list[str], buyers: bool) -> str:
         return f"Typical {noun}"
     parts = [words[0]] + [w.lower() if w[1:].islower() else w for w in words[1:2]]
     return " ".join([*parts, noun])
-
-
-def _tier_ranks(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, int]:
-    """Each segment's rung for its value tier: the last rank among the segments of the same
-    value per member on the ladder's ``measure``, so that equal values share one tier, the
-    lower one.
-
-    The ladder lists segments of equal value by name (CDNOW's six RFM segments without
-    revenue in the year), and a name says nothing of value: by rank alone "About to Sleep"
-    read "value mid" and "Need Attention" "value low", both at 0 per member. The other
-    measure does not order the ladder, so it does not split its ties either.
-    """
-    key = f"{measure}_per_member"
-    last = overview.groupby(key, dropna=False)["value_rank"].transform("max")
-    return {str(s): int(r) for s, r in zip(overview["segment"], last, strict=True)}
-
-
-def _value_tier(rank: int, n: int) -> str:
-    if rank <= max(1, round(n / 3)):
-        return "high"
-    return "low" if rank > n - max(1, round(n / 3)) else "mid"
 
 
 def _own_cadence(own: pd.Series, row: Mapping[Hashable, Any]) -> float:
