@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,6 +19,7 @@ from segmint.cli._money_output import (
 )
 from segmint.cli._output import out
 from segmint.insight.money import SegmentMoney
+from segmint.insight.profile import SegmentProfile
 
 
 @pytest.mark.parametrize(
@@ -91,16 +91,15 @@ def _printed(
         "revenue_share": 1.0,
         "average_order_value": 27.5,
     }
-    result = SimpleNamespace(
-        segmentation="tiers",
-        as_of=dt.date(2024, 6, 30),
-        n_base=2000,
-        overview=overview,
+    empty = pd.DataFrame()
+    result = SegmentProfile(
+        segmentation="tiers", as_of=dt.date(2024, 6, 30), by=None,
         money=SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, pd.Series(portfolio)),
-        history_start=history_start,
-    )
+        overview=overview, features=empty, distinguishing=empty, mix=empty, statistics=empty,
+        n_tested=2000, n_base=2000, small=empty, history_start=history_start,
+    )  # fmt: skip
     with out.capture() as captured:
-        print_money(cast(Any, result), currency)
+        print_money(result, currency)
     return captured.get()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from segmint.cli._output import out
 from segmint.cli.persona_commands import show_card
 from segmint.insight.personas import Action, PersonaCard
@@ -48,3 +50,10 @@ def test_a_printed_card_shows_its_amounts_in_the_shops_currency_and_its_days_pla
     with out.capture() as printed:
         show_card(_lean_card())
     assert "· 1,234 revenue per member/year · 2.0 orders · AOV 80 ·" in printed.get()
+
+
+def test_a_printed_card_of_a_few_months_of_orders_says_over_how_many_days() -> None:
+    with out.capture() as printed:
+        show_card(dataclasses.replace(_lean_card(), history_days=92))
+    assert "· 1,234 revenue per member over 92 days ·" in printed.get()
+    assert "year" not in printed.get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from segmint.insight.personas import (
     PLAYS,
     TRAITS,
     PersonaCard,
+    per_member_text,
     personas_from_profile,
     playbook,
 )
@@ -31,6 +33,8 @@ from segmint.synth import generate
 from segmint.views.dashboard import Dashboard
 from segmint.workflows.clusters import ClusterOptions, run_clusters
 from segmint.workflows.profile import personas
+
+from .conftest import TIERS, fill, save
 
 pytestmark = pytest.mark.slow
 
@@ -320,3 +324,27 @@ def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:
     assert cards["loyal"].p_alive == pytest.approx(0.2)
     assert cards["loyal"].risk == "high" and "P(alive) 0.20" in cards["loyal"].risk_reason
     assert cards["loyal"].actions[0].play == "win back"
+
+
+def test_values_per_member_of_a_history_shorter_than_a_year_say_over_how_many_days() -> None:
+    described = hand_profile(FILLER, BOTTOM | {"rank": 2})
+    assert [per_member_text(c) for c in personas_from_profile(described)] == ["per member/year"] * 2
+    # the orders start on 2024-04-01: the year to 2024-06-30 holds 91 days of them
+    short = dataclasses.replace(described, history_start=dt.date(2024, 4, 1))
+    cards = personas_from_profile(short)
+    assert {c.history_days for c in cards} == {91}
+    assert {per_member_text(c) for c in cards} == {"per member over 91 days"}
+
+
+def test_cards_of_a_mart_with_a_few_months_of_orders_say_so() -> None:
+    # the hand-made mart's orders start on 2023-07-01: as of 2023-09-30 there are 92 days
+    day = dt.date(2023, 9, 30)
+    with connect(":memory:") as made:
+        fill(made)
+        save(made, "tiers", day, TIERS)
+        cards = personas(made, "tiers", day)
+        shown = Dashboard().personas(made, "tiers", day)
+    assert cards and {c.history_days for c in cards} == {92}
+    assert shown and all(
+        card["value"].endswith(" revenue per member over 92 days") for card in shown.values()
+    )

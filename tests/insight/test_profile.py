@@ -113,8 +113,10 @@ def test_statistics_cover_the_features_and_say_whether_sampled(
 
 def test_a_year_the_orders_start_within_names_their_first_day(mart: Mart) -> None:
     # the orders run from 2023-07-01: the year to 2024-03-31 holds 275 days of them
-    assert profile(mart, "tiers", AS_OF).history_start is None  # the year to 2024-06-30
-    assert profile(mart, "tiers", EARLIER).history_start == dt.date(2023, 7, 1)
+    full = profile(mart, "tiers", AS_OF)  # the year to 2024-06-30
+    assert full.history_start is None and full.history_days is None
+    short = profile(mart, "tiers", EARLIER)
+    assert short.history_start == dt.date(2023, 7, 1) and short.history_days == 275
 
 
 def test_defaults_to_the_latest_stored_date(mart: Mart) -> None:

@@ -189,6 +189,14 @@ def test_a_persona_card_shows_its_amounts_in_the_shops_currency() -> None:
     assert persona_fields(card)["value"] == "high value · 1,234 revenue per member/year"
 
 
+def test_a_persona_card_of_a_few_months_of_orders_says_over_how_many_days() -> None:
+    card = _card(revenue_per_member=1234.4, history_days=92)
+    assert (
+        persona_fields(card, "EUR")["value"]
+        == "high value · €1,234 revenue per member over 92 days"
+    )
+
+
 def test_persona_cards_read_the_shops_currency_from_the_mart(mart: Mart) -> None:
     set_currency(mart, "GBP", "cli:test")
     cards = Dashboard().personas(mart, "beta")

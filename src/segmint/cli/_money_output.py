@@ -110,9 +110,9 @@ def print_money(result: SegmentProfile, currency: str | None = None) -> None:
 def _partial_year(result: SegmentProfile) -> str:
     """What of the year the orders cover, when they start within it (else nothing): its
     totals and values per year are then over fewer days, not a year's."""
-    if result.history_start is None:
+    days = result.history_days
+    if days is None:
         return ""
-    days = (result.as_of - result.history_start).days + 1
     start = result.history_start
     return (
         f" (the orders start on {start}: only {days} days, so values per year are per {days} days)"

@@ -13,7 +13,8 @@ reads first:
   when the last order is within one usual gap, "Lapsing" only when it is past it, "New"
   only when the members' tenure is within one usual gap;
 * **key numbers**: members and share of the base, revenue per member and average order
-  value in the year, mean orders, days between orders (only when most members have
+  value in the year (over fewer days when the orders start within it, and said so:
+  :func:`per_member_text`), mean orders, days between orders (only when most members have
   ordered twice or more: a one-order customer has no rhythm), days since the last order
   and days as a customer;
 * **typical** categories and channels (by revenue and orders in the year, those not
@@ -41,7 +42,7 @@ No language model is involved: the same profile always gives the same cards.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -109,7 +110,10 @@ class Action:
 class PersonaCard:
     """The persona of one segment (see the module docstring).
 
-    ``days_between_orders`` is NaN when most members have fewer than two orders.
+    ``days_between_orders`` is NaN when most members have fewer than two orders;
+    ``history_days`` is the days of orders behind the values per member when the orders
+    start within the money's year (:attr:`SegmentProfile.history_days`), ``None`` for a
+    whole year.
     """
 
     segment: str
@@ -132,6 +136,7 @@ class PersonaCard:
     demographics: dict[str, str] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     too_small: bool = False
+    history_days: int | None = None
 
 
 def personas_from_profile(
@@ -166,7 +171,8 @@ def personas_from_profile(
             name = f"{name} ({segment})"
         used.add(name)
         mix = described.mix[described.mix.segment == segment]
-        cards.append(_card(row, own, name, words, mix, rhythm, _row(smd, segment), tiers[segment]))
+        card = _card(row, own, name, words, mix, rhythm, _row(smd, segment), tiers[segment])
+        cards.append(replace(card, history_days=described.history_days))
     return cards
 
 
@@ -309,6 +315,15 @@ def _pace(rhythm: Rhythm) -> str:
     if np.isfinite(rhythm.overdue):
         return "due for their next order"
     return "of unknown recency"
+
+
+def per_member_text(card: PersonaCard) -> str:
+    """What the card's values per member are over: "per member/year", or "per member over
+    92 days" when the orders start within the year (the year's totals then hold only those
+    days, and nothing is annualised, as the money table's title says)."""
+    if card.history_days is None:
+        return "per member/year"
+    return f"per member over {card.history_days:,} days"
 
 
 def plays(actions: Sequence[Action]) -> list[tuple[str, list[Action]]]:

@@ -98,6 +98,14 @@ class SegmentProfile:
     totals and values "per year" then cover only the days from it to ``as_of``."""
 
     @property
+    def history_days(self) -> int | None:
+        """The days of orders the money's year holds when they start within it (from
+        :attr:`history_start` to ``as_of``, both counted), else ``None``: a whole year."""
+        if self.history_start is None:
+            return None
+        return (self.as_of - self.history_start).days + 1
+
+    @property
     def sampled(self) -> bool:
         """True when the statistics ran on a sample rather than the whole base."""
         return self.n_tested < self.n_base

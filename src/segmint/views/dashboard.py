@@ -27,6 +27,7 @@ from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
 from segmint.insight.personas import (
     PersonaCard,
+    per_member_text,
     personas_from_profile,
     plays,
     sketch_phrases,
@@ -478,7 +479,7 @@ def persona_fields(card: PersonaCard, currency: str | None = None) -> dict[str, 
     view: dict[str, Any] = {
         "name": card.name,
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
-        "value": f"{card.value} value · {revenue} revenue per member/year",
+        "value": f"{card.value} value · {revenue} revenue {per_member_text(card)}",
         "buying": _buying(card, currency),
         "churn_risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
         "traits": "; ".join(card.traits),
