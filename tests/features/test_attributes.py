@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import segmint
 from segmint.features.attributes import _column_names, safe_identifier
 from segmint.mart import Mart
+from segmint.mart.ingest import IngestOptions, ingest
 
 Rows = dict[str, dict[str, Any]]
 
@@ -111,3 +114,60 @@ def test_safe_identifier(name: str, column: str) -> None:
 def test_collisions_get_a_suffix() -> None:
     columns = _column_names(["gender", "Gender", "city"], reserved=["gender", "customer_id"])
     assert columns == {"Gender": "gender_attr", "city": "city", "gender": "gender_attr2"}
+
+
+def _loaded(tmp_path: Path, text: str) -> Mart:
+    """A file mart holding the transactions file ``text``."""
+    path = tmp_path / "orders.csv"
+    path.write_text(text, encoding="utf-8")
+    mart = segmint.connect(tmp_path / "mart.duckdb")
+    ingest(mart, "transactions", path, IngestOptions())
+    return mart
+
+
+def test_a_changed_tier_reads_the_value_current_at_the_as_of_day(
+    tmp_path: Path, features_of: Any
+) -> None:
+    text = (
+        "CustomerID,InvoiceDate,Total,Tier\n"
+        "c1,2024-01-01,10,A\n"
+        "c1,2024-02-01,10,A\n"
+        "c1,2024-03-01,10,B\n"  # c1 moves from A to B on 2024-03-01
+        "c1,2024-04-01,10,B\n"
+        "c2,2024-01-10,10,gold\n"
+        "c2,2024-03-10,10,gold\n"
+    )
+    with _loaded(tmp_path, text) as mart:
+        before = features_of(mart, "2024-02-15")
+        on_the_day = features_of(mart, "2024-03-01")
+        after = features_of(mart, "2024-04-30")
+    assert before["c1"]["tier"] == "A"  # was absent: only B was kept, dated 2024-03-01
+    assert (on_the_day["c1"]["tier"], after["c1"]["tier"]) == ("B", "B")
+    assert before["c2"]["tier"] == on_the_day["c2"]["tier"] == after["c2"]["tier"] == "gold"
+
+
+def test_whether_a_value_is_known_early_does_not_tell_who_orders_again(
+    tmp_path: Path, features_of: Any
+) -> None:
+    # Kept as the latest value alone, a tier that changed was unknown before its last run
+    # of rows began, and only for customers who ordered again (their rows carry the
+    # change): as of 2024-02-01 a model would have read who comes back from the absence.
+    text = (
+        "CustomerID,InvoiceDate,Total,Tier\n"
+        "back1,2024-01-01,10,A\n"
+        "back1,2024-05-01,10,B\n"
+        "back2,2024-01-05,10,B\n"
+        "back2,2024-06-01,10,A\n"
+        "back3,2024-01-07,10,A\n"
+        "back3,2024-04-01,10,A\n"
+        "once1,2024-01-02,10,A\n"
+        "once2,2024-01-03,10,B\n"
+        "once3,2024-01-20,10,A\n"
+    )
+    with _loaded(tmp_path, text) as mart:
+        early = features_of(mart, "2024-02-01")
+    again = {"back1", "back2", "back3"}
+    known = {c: row["tier"] is not None for c, row in early.items()}
+    assert set(known) == again | {"once1", "once2", "once3"}
+    assert {known[c] for c in again} == {known[c] for c in set(known) - again} == {True}
+    assert (early["back1"]["tier"], early["back2"]["tier"]) == ("A", "B")  # as then

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -440,12 +441,16 @@ def test_every_transaction_row_is_accounted_for_and_returns_keep_their_value(
     # No purchase is made only of returns.
     per_order = lines.groupby("order_id").agg(top=("quantity", "max"), status=("status", "first"))
     assert not ((per_order.top < 0) & per_order.status.isin(["completed", "returned"])).any()
-    # The tier is the latest value of each customer (by time, then file order).
+    # The tier is each customer's history: a row per run of equal values by time (of rows
+    # at one time the last in the file), dated by its first; the latest is the last value.
     for customer in {r["customer_id"] for r in good if r["Tier"]}:
         valued = [
             (r["order_ts"], i, r["Tier"])
             for i, r in enumerate(good)
             if r["customer_id"] == customer and r["Tier"]
         ]
-        held = attributes[attributes.customer_id == customer].value.tolist()
-        assert held == [max(valued)[2]]
+        at_time = sorted({day: tier for day, _, tier in sorted(valued)}.items())
+        runs = at_time[:1] + [now for was, now in pairwise(at_time) if now[1] != was[1]]
+        held = attributes[attributes.customer_id == customer].sort_values("updated_at")
+        dated = list(zip(held.updated_at.dt.strftime("%Y-%m-%d"), held.value, strict=True))
+        assert dated == runs and dated[-1][1] == max(valued)[2]

@@ -136,3 +136,25 @@ def test_records_are_shown_by_name_and_held_back_ones_counted() -> None:
     shown, hidden = shown_attributes(records, exact=True, include_pii=False)
     assert [r["name"] for r in shown] == ["band", "tier"] and hidden == 1
     assert shown_attributes(records, exact=True, include_pii=True)[1] == 0
+
+
+def test_a_name_with_a_history_of_values_shows_the_current_one() -> None:
+    def tier(value: str, at: str | None) -> dict[str, str | None]:
+        return {"customer_id": "c", "name": "tier", "value": value, "updated_at": at}
+
+    records = [
+        tier("B", "2024-03-01T00:00:00"),
+        tier("C", None),  # undated: loses to any dated value
+        tier("A", "2024-01-01T00:00:00"),
+    ]
+    shown, hidden = shown_attributes(records, exact=False, include_pii=False)
+    assert [(r["name"], r["value"]) for r in shown] == [("tier", "B")] and hidden == 0
+
+
+def test_the_view_of_a_transactions_file_tier_shows_the_latest(tmp_path: Path) -> None:
+    text = "customer_id,order_ts,amount,tier\nc1,2024-01-01,5,A\nc1,2024-03-01,5,B\n"
+    (tmp_path / "orders.csv").write_text(text)
+    with segmint.connect(tmp_path / "t.duckdb") as mart:
+        ingest(mart, "transactions", tmp_path / "orders.csv")
+        view = customer_360(mart, "c1")
+    assert [(a["name"], a["value"]) for a in view.attributes] == [("tier", "B")]

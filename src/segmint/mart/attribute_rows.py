@@ -6,13 +6,15 @@ Two shapes of file give attributes:
   column becomes an attribute of the row's customer (:func:`melt`, :func:`new_attributes`);
 * a **transactions** file (many rows per customer): a column whose value is the same on
   all of a customer's rows (country, city, a loyalty tier) is *customer-level*
-  (:func:`customer_level`); it gives one attribute per customer holding the value of the
-  customer's latest row, dated by the first row showing it with no other value after it,
-  and customers whose rows disagree are counted and shown (:func:`latest_values`).
+  (:func:`customer_level`); it gives each customer its history of values: one row per run
+  of equal values, dated by the run's first order (:func:`value_history`), so features read
+  the value current at their as-of day; customers whose rows disagree are counted and
+  shown (:func:`disagreements`).
 
 Values are stored as text (integral floats without ``.0``), empty values are left out,
-and a (customer, name) already in the mart keeps its value: nothing is overwritten, and a
-different value in the file is reported as a conflict (:func:`stored_conflicts`).
+and a (customer, name) already in the mart keeps its value (or its history): nothing is
+overwritten, and a different (current) value in the file is reported as a conflict
+(:func:`stored_conflicts`).
 """
 
 from __future__ import annotations
@@ -75,15 +77,13 @@ class Conflicts:
     n_customers: int
     examples: tuple[str, ...]
 
-    def note(self) -> str:
-        """``3 customers had more than one value (latest kept), e.g. c1: UK, FR``."""
+    def note(self, kept: str = "the latest was kept") -> str:
+        """``3 customers had more than one value (the latest was kept), e.g. c1: UK, FR``;
+        ``kept`` says what became of the values."""
         if not self.n_customers:
             return ""
         shown = "; ".join(self.examples)
-        return (
-            f"{self.n_customers:,} customers had more than one value (the latest was kept), "
-            f"e.g. {shown}"
-        )
+        return f"{self.n_customers:,} customers had more than one value ({kept}), e.g. {shown}"
 
 
 def _text(value: ibis.Value) -> ibis.Value:
@@ -126,20 +126,36 @@ def new_attributes(mart: Mart, melted: ibis.Table) -> ibis.Table:
 
 def stored_conflicts(mart: Mart, melted: ibis.Table) -> dict[str, StoredConflicts]:
     """Per attribute name: the customers whose value in ``melted`` (the first per customer)
-    differs from the value the mart already holds, which is kept."""
+    differs from the value the mart already holds (its current one), which is kept."""
     first = melted.mutate(
         _segmint_rank=ibis.row_number().over(group_by=["customer_id", "name"], order_by=ROW)
     )
     first = first.filter(first._segmint_rank == 0)
-    stored = mart.table("customer_attributes")
-    old = stored.select("customer_id", "name", _old_value=stored.value)
-    joined = first.inner_join(old, ["customer_id", "name"])
+    joined = first.inner_join(_stored_current(mart), ["customer_id", "name"])
     differ = temp(mart, joined.filter(joined.value != joined._old_value.strip()))
     names = differ.select("name").distinct().name.execute()
     found: dict[str, StoredConflicts] = {}
     for name in sorted(str(n) for n in names):
         found[name] = value_conflicts(differ.filter(differ.name == name), "customer_id", "value")
     return found
+
+
+def _stored_current(mart: Mart) -> ibis.Table:
+    """``customer_id``, ``name``, ``_old_value``: the value of each (customer, name) of the
+    mart that features read today, from one row or from the dated rows of a value history
+    (the latest dated row; undated ones lose to any dated one; ties to the greatest value,
+    as :mod:`segmint.features.attributes` reads them)."""
+    stored = mart.table("customer_attributes")
+    latest = ibis.struct(
+        {
+            "dated": stored.updated_at.notnull(),
+            "at": stored.updated_at.fill_null(ibis.timestamp("1970-01-01 00:00:00")),
+            "value": stored.value,
+        }
+    )
+    return stored.group_by(["customer_id", "name"]).aggregate(
+        _old_value=stored.value.argmax(latest)
+    )
 
 
 def as_attribute_rows(new: ibis.Table) -> ibis.Table:
@@ -179,54 +195,66 @@ def empty_columns(lines: ibis.Table, columns: list[str]) -> set[str]:
     return {c for c in columns if int(counts[c].iloc[0]) == 0}
 
 
-def latest_values(
-    mart: Mart, lines: ibis.Table, column: str, name: str, source: str
-) -> tuple[ibis.Table, Conflicts]:
-    """The customer's latest value of ``column`` on ``lines`` (by ``order_ts``, then file
-    row), as ``_row``, ``customer_id``, ``name``, ``value``, ``source``, ``updated_at``
-    (when the file first shows that value with no other one after it:
-    :func:`_recorded_since`); and the customers whose rows disagree."""
+def disagreements(mart: Mart, lines: ibis.Table, column: str) -> Conflicts:
+    """The customers whose rows of ``lines`` give ``column`` more than one value: how many,
+    and the values of the first three (by id)."""
+    value = _text(lines[column]).cast("string")
+    valued = lines.select("customer_id", value=value).filter(value.notnull())
+    per = valued.group_by("customer_id").aggregate(n_values=valued.value.nunique())
+    disagree = temp(mart, per.filter(per.n_values > 1).select("customer_id"))
+    n = int(disagree.count().execute())
+    if not n:
+        return Conflicts(0, ())
+    some = disagree.order_by("customer_id").limit(3)
+    pairs = valued.semi_join(some, "customer_id").distinct()
+    frame = pairs.order_by(["customer_id", "value"]).execute()
+    grouped = frame.groupby("customer_id")["value"].apply(lambda v: ", ".join(map(str, v)))
+    return Conflicts(n, tuple(f"{c}: {v}" for c, v in grouped.items()))
+
+
+def value_history(lines: ibis.Table, column: str, name: str, source: str) -> ibis.Table:
+    """Each customer's values of ``column`` on ``lines``, one row per run of equal values
+    (by ``order_ts``; of rows at one time the last file row counts), dated by the run's
+    first order: ``_row``, ``customer_id``, ``name``, ``value``, ``source``, ``updated_at``.
+
+    As of any day the latest row dated by then is the value the file showed then, so a
+    customer has a value from their first order on whatever came later. Kept as the latest
+    value alone, dated by the start of its last run, a value that changed was unknown
+    before that run, and only for customers who ordered again: features of earlier days
+    read the future from its absence (dated by the customer's last order, CDNOW's master
+    id gave a churn model AUC 1.0 on its evaluation window).
+    """
     value = _text(lines[column]).cast("string")
     valued = lines.select(ROW, "customer_id", "order_ts", value=value).filter(value.notnull())
-    key = ibis.struct({"at": valued.order_ts, "row": valued[ROW]})
-    latest = valued.group_by("customer_id").aggregate(
-        _row=valued[ROW].argmax(key),
-        value=valued.value.argmax(key),
-        n_values=valued.value.nunique(),
+    at = valued.group_by(["customer_id", "order_ts"]).aggregate(
+        _row=valued[ROW].max(), value=valued.value.argmax(valued[ROW])
     )
-    latest = temp(mart, latest.join(_recorded_since(valued, latest), "customer_id"))
-    disagree = latest.filter(latest.n_values > 1)
-    n = int(disagree.count().execute())
-    examples: tuple[str, ...] = ()
-    if n:
-        some = disagree.order_by("customer_id").limit(3).select("customer_id")
-        pairs = valued.semi_join(some, "customer_id").select("customer_id", "value").distinct()
-        frame = pairs.order_by(["customer_id", "value"]).execute()
-        grouped = frame.groupby("customer_id")["value"].apply(lambda v: ", ".join(map(str, v)))
-        examples = tuple(f"{c}: {v}" for c, v in grouped.items())
-    rows = latest.select(
+    before = at.value.lag().over(group_by="customer_id", order_by="order_ts")
+    runs = at.mutate(_before=before)
+    runs = runs.filter(runs._before.isnull() | (runs._before != runs.value))
+    return runs.select(
         ROW,
         "customer_id",
         name=ibis.literal(name),
-        value=latest.value,
+        value=runs.value,
         source=ibis.literal(source),
-        updated_at=latest.updated_at,
+        updated_at=runs.order_ts,
     )
-    return rows, Conflicts(n, examples)
 
 
-def _recorded_since(valued: ibis.Table, latest: ibis.Table) -> ibis.Table:
-    """Per customer, ``updated_at``: the first timestamp of the ``latest`` value's last run
-    on the ``valued`` rows, i.e. the earliest row of it after every row of another value.
+def current_values(history: ibis.Table) -> ibis.Table:
+    """The latest row of each (customer, name) of a :func:`value_history`: the value the
+    customer holds now."""
+    rank = ibis.row_number().over(
+        group_by=["customer_id", "name"], order_by=ibis.desc(history.updated_at)
+    )
+    ranked = history.mutate(_segmint_rank=rank)
+    return ranked.filter(ranked._segmint_rank == 0).drop("_segmint_rank")
 
-    Dated by its last row instead, a value the customer carried from the first order on
-    was unknown as of every earlier day, and only for customers who ordered again: a
-    churn model read the future from whether the value was known yet (CDNOW's master id,
-    AUC 1.0 on the evaluation window).
-    """
-    rows = valued.join(latest.select("customer_id", latest=latest.value), "customer_id")
-    other = rows.filter(rows.value != rows.latest)
-    changed = other.group_by("customer_id").aggregate(changed_at=other.order_ts.max())
-    same = rows.filter(rows.value == rows.latest).left_join(changed, "customer_id")
-    run = same.filter(same.changed_at.isnull() | (same.order_ts >= same.changed_at))
-    return run.group_by("customer_id").aggregate(updated_at=run.order_ts.min())
+
+def new_history(mart: Mart, history: ibis.Table) -> ibis.Table:
+    """The rows of a :func:`value_history` whose (customer, name) the mart does not hold yet:
+    all of them, so a pair the mart holds keeps its rows and a new one gets its whole
+    history."""
+    existing = mart.table("customer_attributes").select("customer_id", "name")
+    return temp(mart, history.anti_join(existing, ["customer_id", "name"]))

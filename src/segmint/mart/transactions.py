@@ -17,7 +17,8 @@ identical lines (real repeated purchases) are kept, never merged; the load count
 amount is a return: a line inside a sale stays there, and an order made only of returns
 (a cancellation invoice) is booked on the order it reverses (:mod:`segmint.mart.returns`).
 Other columns holding one value per customer (a loyalty tier, a segment) become customer
-attributes with the latest value (:mod:`segmint.mart.attribute_rows`).
+attributes, each value dated by the order that first showed it
+(:mod:`segmint.mart.attribute_rows`).
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from segmint.mart.attribute_rows import (
 )
 from segmint.mart.attribute_rows import (
     as_attribute_rows,
+    current_values,
     customer_level,
+    disagreements,
     empty_columns,
-    latest_values,
-    new_attributes,
+    new_history,
     stored_conflicts,
+    value_history,
 )
 from segmint.mart.columns import (
     ColumnUse,
@@ -128,6 +131,7 @@ TRANSACTIONS = Table(
 
 _LINE_KEY = ["order_id", "line_no"]
 _CUSTOMER_COLUMNS = ("country", "city", "region", "postcode")
+_HISTORY_KEPT = "each kept from the order that first showed it; the latest is current"
 
 
 def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptions) -> LoadPlan:
@@ -302,8 +306,9 @@ def customer_columns(
 ) -> tuple[list[ColumnUse], ibis.Table | None]:
     """The uses of a transactions file's extra columns, and the attribute rows they give.
 
-    A column with one value per customer becomes an attribute holding the customer's
-    latest value; conflicts are counted in its note. Others are reported.
+    A column with one value per customer becomes an attribute: each customer's values,
+    each dated by the order that first showed it (the latest is the current one);
+    customers with several values are counted in its note. Others are reported.
     """
     if not extras:
         return [], None
@@ -322,24 +327,24 @@ def customer_columns(
         if column not in names:
             uses.append(_not_an_attribute(column, empty=alias in empty))
             continue
-        rows, conflicts = latest_values(mart, lines, alias, names[column], source)
-        parts.append(rows)
-        note = "customer-level: the latest value per customer"
-        uses.append(ColumnUse(column, "attribute", names[column], _join(note, conflicts.note())))
+        parts.append(value_history(lines, alias, names[column], source))
+        note = "customer-level: each customer's values, each from the order that first showed it"
+        several = disagreements(mart, lines, alias).note(_HISTORY_KEPT)
+        uses.append(ColumnUse(column, "attribute", names[column], _join(note, several)))
     if not parts:
         return uses, None
     melted = parts[0]
     for part in parts[1:]:
         melted = melted.union(part)
-    melted = temp(mart, melted)
-    stored = stored_conflicts(mart, melted)
+    history = temp(mart, melted)
+    stored = stored_conflicts(mart, current_values(history))
     uses = [
         ColumnUse(u.column, u.fate, u.target, _join(u.note, stored[u.target].note()))
         if u.fate == "attribute" and u.target in stored
         else u
         for u in uses
     ]
-    return uses, as_attribute_rows(new_attributes(mart, melted))
+    return uses, as_attribute_rows(new_history(mart, history))
 
 
 def _not_an_attribute(column: str, *, empty: bool) -> ColumnUse:
@@ -363,7 +368,7 @@ def _customer_note(
     target = use.target.removeprefix("transactions.")
     if use.fate != "loaded" or target not in _CUSTOMER_COLUMNS:
         return use
-    _, conflicts = latest_values(mart, lines, target, target, "")
+    conflicts = disagreements(mart, lines, target)
     note = (
         "the latest value per customer, for new customers and for existing ones whose "
         f"{target} is empty"

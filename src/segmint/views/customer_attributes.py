@@ -15,6 +15,10 @@ them, by the rules the rest of the view follows:
   as in the coarse profile;
 * every other attribute is shown to every role that sees the view (analysts and admins).
 
+A name with several dated rows (the values of a tier over a transactions file's orders)
+shows the current one, the value features read today: the latest dated row, undated rows
+losing to any dated one, ties to the greatest value.
+
 What is held back is counted in a message, so nobody mistakes a hidden value for none.
 """
 
@@ -75,12 +79,28 @@ def shown_attributes(
     allowed = {"all"} | ({"exact"} if exact else set()) | ({"pii"} if include_pii else set())
     shown: list[dict[str, Any]] = []
     hidden = 0
-    for record in sorted(records, key=lambda r: str(r.get("name"))):
+    for record in sorted(_current(records), key=lambda r: str(r.get("name"))):
         if visibility(str(record.get("name")), record.get("value")) in allowed:
             shown.append({k: record.get(k) for k in SHOWN})
         else:
             hidden += 1
     return shown, hidden
+
+
+def _current(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per name: the current value (see the module docstring)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        name = str(record.get("name"))
+        if name not in latest or _recency(record) > _recency(latest[name]):
+            latest[name] = record
+    return list(latest.values())
+
+
+def _recency(record: dict[str, Any]) -> tuple[bool, str, str]:
+    """Order of a name's records: dated after undated, then by time (ISO text), then value."""
+    at = record.get("updated_at")
+    return (at is not None, str(at or ""), str(record.get("value")))
 
 
 def hidden_message(hidden: int) -> str:
