@@ -50,6 +50,30 @@ NO_ORDERS = (
 """The error of a report asked of a mart without orders, with or without --as-of."""
 
 
+def reported_segmentation(
+    mart: Mart, segmentation: str | None = None, dashboard: Dashboard | None = None
+) -> str | None:
+    """The segmentation a report of ``segmentation`` shows: that one (checked), by default
+    rfm, else lifecycle, else the first stored; None when none is stored and none is asked.
+
+    Raises:
+        MartError: ``segmentation`` is not stored.
+    """
+    dashboard = dashboard or Dashboard()
+    if segmentation is None and not dashboard.names(mart):
+        return None
+    if segmentation:
+        return dashboard.check(mart, segmentation)
+    return dashboard.default_segmentation(mart)
+
+
+def report_description(segmentation: str | None) -> str:
+    """How the export registry lists a report of ``segmentation`` (as
+    :func:`reported_segmentation` names it): ``HTML report (lifecycle)``, or ``HTML report
+    (no segmentation)`` for one written before any was stored."""
+    return f"HTML report ({segmentation or 'no segmentation'})"
+
+
 def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None = None) -> str:
     """The report's HTML for ``segmentation`` (default: rfm, else the first stored) as of ``as_of``.
 
@@ -67,7 +91,8 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         raise MartError(NO_ORDERS.format(path=mart.path))
     dashboard = Dashboard()
     currency = shop_currency(mart)
-    if segmentation is None and not dashboard.names(mart):
+    name = reported_segmentation(mart, segmentation, dashboard)
+    if name is None:
         if as_of is not None:
             raise MartError(f"--as-of {as_of} names a date of stored results; {NO_SEGMENTATIONS}")
         return _render(
@@ -76,11 +101,6 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
             management=management.report_sections(dashboard, mart, None, currency),
             currency=currency,
         )
-    name = (
-        dashboard.check(mart, segmentation)
-        if segmentation
-        else dashboard.default_segmentation(mart)
-    )
     day = dashboard.resolve(mart, name, as_of, param=None)  # the CLI's --as-of
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
