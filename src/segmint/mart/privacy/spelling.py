@@ -16,9 +16,9 @@ them, case, and a zero fraction after a whole number do not count. The lookup is
 first: the likely spellings of each id (:func:`likely_spellings`) are looked up by
 equality, which reads the id column and transforms no row. Only an id none of whose likely
 spellings is held is looked for by folding every customer's id (another mix of case,
-spaces around the held id, ``13085.00``), and that scan reads only the rows whose id in
-lower case contains the id's key. An unknown id, which any caller of the 360° view can
-send, thus costs one scan of a lower-cased column, not a regular-expression replace per row.
+spaces around the held id, ``13085.00``), and that scan folds only the ids that contain
+the id's key in lower case. An unknown id, which any caller of the 360° view can send, thus
+costs one pass of a lower-cased substring test, not regular-expression replaces on every row.
 """
 
 from __future__ import annotations
