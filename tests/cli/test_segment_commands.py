@@ -169,7 +169,28 @@ def test_segment_lifecycle_with_loyal_orders(shop: Shop) -> None:
 
 def test_segment_lifecycle_with_multipliers_out_of_order_is_an_error(shop: Shop) -> None:
     result = invoke("segment", "lifecycle", "--mart", str(shop.path), "--active-after", "4")
-    assert_one_line_error(result, "lifecycle multipliers must increase")
+    assert_one_line_error(
+        result,
+        "lifecycle multipliers must increase: --active-after < --lapsed-after < "
+        "--churned-after; got 4.0, 3.0, 6.0.",
+    )
+    assert "active_after" not in result.output
+
+
+@pytest.mark.parametrize("loyal", ["0", "-2"])
+def test_segment_lifecycle_refuses_fewer_than_one_loyal_order(shop: Shop, loyal: str) -> None:
+    args = ("segment", "lifecycle", "--mart", str(shop.path), "--loyal-orders", loyal)
+    result = invoke(*args, "--name", "lc0")
+    assert_one_line_error(
+        result,
+        f"a customer with no orders cannot be loyal; got {loyal} orders. Set --loyal-orders to "
+        "1 or more, or leave it out to take it from the data.",
+    )
+    with connect(shop.path, create=False) as mart:
+        assert (
+            mart.table("segmentations").filter(lambda t: t.segmentation == "lc0").count().execute()
+            == 0
+        )
 
 
 def test_segment_rules_from_a_file(shop: Shop, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ def test_the_report_is_registered_so_an_erasure_lists_it(mart_path: Path, tmp_pa
         [record] = [e for e in list_exports(mart) if e.path == str(out.resolve())]
         holding = exports_holding(mart, ibis.memtable({"customer_id": ["anyone"]}))
     assert (record.kind, record.members_known) == ("report", False)
+    assert record.description == "HTML report (lifecycle)"
     assert record.export_id in {e.export_id for e in holding}
 
 

@@ -198,6 +198,13 @@ def test_multipliers_out_of_order_are_an_error(multipliers: dict[str, float]) ->
         default_thresholds(repeat_buyers([10], [2]), **multipliers)
 
 
+@pytest.mark.parametrize("loyal", [0, -1])
+def test_fewer_than_one_loyal_order_is_an_error_naming_the_setting(loyal: int) -> None:
+    with pytest.raises(SegmintError, match=r"cannot be loyal; got -?\d orders\. Set loyal_orders"):
+        default_thresholds(repeat_buyers([10], [2]), loyal_orders=loyal)
+    assert default_thresholds(repeat_buyers([10], [2]), loyal_orders=1).loyal_orders == 1
+
+
 def test_features_from_orders_feed_the_reactivated_stage() -> None:
     # h bought every 10 days, stayed away 120 days, came back ten days before the as-of day.
     days = ("2023-01-01", "2023-01-11", "2023-01-21", "2023-05-21")

@@ -32,13 +32,14 @@ def report(
     """Write a self-contained HTML report (overview, segments, campaigns, sales) that needs
     no network."""
     from segmint.mart import connect
-    from segmint.views.report import write_report
+    from segmint.views.report import report_description, reported_segmentation, write_report
     from segmint.workflows import privacy
 
     with connect(mart, read_only=True) as m, steps(f"writing {out_path}"):
         written = write_report(m, out_path, segmentation, as_of)
+        described = report_description(reported_segmentation(m, segmentation))
     with connect(mart) as m:  # listed for purging by every later erasure
-        privacy.register_files(m, [written], "report", f"HTML report ({segmentation or 'rfm'})")
+        privacy.register_files(m, [written], "report", described)
     out.print(f"report written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 

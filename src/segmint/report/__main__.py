@@ -13,7 +13,7 @@ from pathlib import Path
 
 from segmint.exceptions import SegmintError
 from segmint.mart import connect
-from segmint.views.report import write_report
+from segmint.views.report import report_description, reported_segmentation, write_report
 from segmint.workflows import privacy
 
 
@@ -30,8 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with connect(args.mart, read_only=True) as mart:
             written = write_report(mart, args.out, args.segmentation, args.as_of)
+            described = report_description(reported_segmentation(mart, args.segmentation))
         with connect(args.mart) as mart:  # listed for purging by every later erasure
-            privacy.register_files(mart, [written], "report", "HTML report")
+            privacy.register_files(mart, [written], "report", described)
     except SegmintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ from typing import Any
 
 import ibis
 
-from segmint.exceptions import SegmintError
+from segmint.exceptions import AdvisedInputError, SegmintError
 
 STAGES = ("prospect", "new", "reactivated", "loyal", "active", "at risk", "lapsed", "churned")
 
@@ -64,6 +64,10 @@ def default_thresholds(features: ibis.Table, **overrides: Any) -> Thresholds:
     The typical cadence is the median of repeat buyers' mean days between orders (30 days
     when nobody has bought twice); ``new_days`` defaults to that cadence; ``loyal_orders`` to
     the 75th percentile of repeat buyers' order counts, at least 3.
+
+    Raises:
+        SegmintError: an unknown threshold.
+        AdvisedInputError: ``loyal_orders`` below 1, or multipliers that do not increase.
     """
     repeat = features.filter(features.frequency >= 2)
     stats = repeat.aggregate(
@@ -81,12 +85,25 @@ def default_thresholds(features: ibis.Table, **overrides: Any) -> Thresholds:
             f"unknown lifecycle thresholds {sorted(unknown)}; known: {sorted(thresholds.as_dict())}"
         )
     thresholds = replace(thresholds, **{k: v for k, v in overrides.items() if v is not None})
-    if not thresholds.active_after < thresholds.lapsed_after < thresholds.churned_after:
-        raise SegmintError(
-            "lifecycle multipliers must increase: active_after < lapsed_after < churned_after; got "
-            f"{thresholds.active_after}, {thresholds.lapsed_after}, {thresholds.churned_after}"
-        )
+    _check(thresholds)
     return thresholds
+
+
+def _check(thresholds: Thresholds) -> None:
+    """Refuse thresholds that leave a stage empty by construction, naming each setting as
+    its reader gives it (``active_after`` in Python, ``--active-after`` on the command
+    line: :class:`AdvisedInputError`)."""
+    if thresholds.loyal_orders < 1:
+        raise AdvisedInputError(
+            f"a customer with no orders cannot be loyal; got {thresholds.loyal_orders} orders.",
+            "Set {loyal_orders} to 1 or more, or leave it out to take it from the data.",
+        )
+    if not thresholds.active_after < thresholds.lapsed_after < thresholds.churned_after:
+        raise AdvisedInputError(
+            "lifecycle multipliers must increase:",
+            "{active_after} < {lapsed_after} < {churned_after}; got "
+            f"{thresholds.active_after}, {thresholds.lapsed_after}, {thresholds.churned_after}.",
+        )
 
 
 def lifecycle_stages(features: ibis.Table, thresholds: Thresholds) -> ibis.Table:

@@ -12,6 +12,7 @@ currency``). The file makes no network request, so it can be mailed and opened a
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from segmint.exceptions import MartError
+from segmint.insight import SegmentProfile
 from segmint.mart import Mart
 from segmint.mart.clock import utcnow
 from segmint.mart.shop_settings import shop_currency
@@ -39,6 +41,38 @@ ABSENT_WITHOUT_SEGMENTATION = (
 )
 """Said at the top of a report written before any segmentation is stored."""
 
+NO_ORDERS = (
+    "the mart {path} has no orders, and every section of the report reads them (--as-of "
+    "cannot stand in for them: it names a date of stored results). Load orders first "
+    "(`segmint ingest orders FILE`, or `segmint ingest transactions FILE` for one row per "
+    "order line), then run `segmint report` again."
+)
+"""The error of a report asked of a mart without orders, with or without --as-of."""
+
+
+def reported_segmentation(
+    mart: Mart, segmentation: str | None = None, dashboard: Dashboard | None = None
+) -> str | None:
+    """The segmentation a report of ``segmentation`` shows: that one (checked), by default
+    rfm, else lifecycle, else the first stored; None when none is stored and none is asked.
+
+    Raises:
+        MartError: ``segmentation`` is not stored.
+    """
+    dashboard = dashboard or Dashboard()
+    if segmentation is None and not dashboard.names(mart):
+        return None
+    if segmentation:
+        return dashboard.check(mart, segmentation)
+    return dashboard.default_segmentation(mart)
+
+
+def report_description(segmentation: str | None) -> str:
+    """How the export registry lists a report of ``segmentation`` (as
+    :func:`reported_segmentation` names it): ``HTML report (lifecycle)``, or ``HTML report
+    (no segmentation)`` for one written before any was stored."""
+    return f"HTML report ({segmentation or 'no segmentation'})"
+
 
 def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None = None) -> str:
     """The report's HTML for ``segmentation`` (default: rfm, else the first stored) as of ``as_of``.
@@ -48,13 +82,17 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
     absent and the command that adds them.
 
     Raises:
-        MartError: unknown segmentation, no results that day, or ``as_of`` asked of a mart
-            with no segmentation stored (the dates are those of stored results).
+        MartError: the mart holds no orders, unknown segmentation, no results that day, or
+            ``as_of`` asked of a mart with no segmentation stored (the dates are those of
+            stored results).
         InputError: ``as_of`` is not a YYYY-MM-DD date.
     """
+    if not mart.count("orders"):
+        raise MartError(NO_ORDERS.format(path=mart.path))
     dashboard = Dashboard()
     currency = shop_currency(mart)
-    if segmentation is None and not dashboard.names(mart):
+    name = reported_segmentation(mart, segmentation, dashboard)
+    if name is None:
         if as_of is not None:
             raise MartError(f"--as-of {as_of} names a date of stored results; {NO_SEGMENTATIONS}")
         return _render(
@@ -63,15 +101,31 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
             management=management.report_sections(dashboard, mart, None, currency),
             currency=currency,
         )
-    name = (
-        dashboard.check(mart, segmentation)
-        if segmentation
-        else dashboard.default_segmentation(mart)
-    )
     day = dashboard.resolve(mart, name, as_of, param=None)  # the CLI's --as-of
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
     kind = dashboard.kinds(mart).get(name)
+    return _render(
+        view=view,
+        result=result,
+        name=name,
+        absent=None,
+        kind=kind,
+        segments=view.segments.to_dict("records"),
+        shares=figures.segment_shares(view.segments, kind=kind),
+        trend=figures.buyer_trend(view.trend),
+        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
+        sections=_segment_sections(dashboard, mart, name, day, result),
+        management=management.report_sections(dashboard, mart, name, currency),
+        currency=currency,
+    )
+
+
+def _segment_sections(
+    dashboard: Dashboard, mart: Mart, name: str, day: dt.date, result: SegmentProfile
+) -> list[dict[str, Any]]:
+    """One section per segment, the :data:`TOP_SEGMENTS` first of ``result``'s overview:
+    its row, what sets it apart (a chart) and its five top products."""
     sections = []
     for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
         segment = str(row["segment"])
@@ -86,20 +140,7 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
                 .to_dict("records"),
             }
         )
-    return _render(
-        view=view,
-        result=result,
-        name=name,
-        absent=None,
-        kind=kind,
-        segments=view.segments.to_dict("records"),
-        shares=figures.segment_shares(view.segments, kind=kind),
-        trend=figures.buyer_trend(view.trend),
-        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
-        sections=sections,
-        management=management.report_sections(dashboard, mart, name, currency),
-        currency=currency,
-    )
+    return sections
 
 
 def _render(**context: Any) -> str:

@@ -134,8 +134,8 @@ def forget(
             an id the mart holds only in another spelling (nothing is erased then).
         TypeError, InputError: an id that is neither text nor a number, or a missing one (NaN).
         PrivacyKeyError: no privacy key, or not the key of the suppression list.
-        MartError / MartBusyError: the rewrite failed (rows deleted, bytes left until
-            :func:`rewrite_mart` succeeds).
+        MartError / MartBusyError: an id with control characters (nothing erased), or the
+            rewrite failed (rows deleted, bytes left until :func:`rewrite_mart` succeeds).
     """
     ids = _checked_ids(customer_ids)
     resolved = privacy_key(key)
