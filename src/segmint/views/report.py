@@ -12,6 +12,7 @@ currency``). The file makes no network request, so it can be mailed and opened a
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from segmint.exceptions import MartError
+from segmint.insight import SegmentProfile
 from segmint.mart import Mart
 from segmint.mart.clock import utcnow
 from segmint.mart.shop_settings import shop_currency
@@ -72,20 +74,6 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
     view = dashboard.overview(mart, name, day)
     result = dashboard.profile(mart, name, day)
     kind = dashboard.kinds(mart).get(name)
-    sections = []
-    for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
-        segment = str(row["segment"])
-        features = result.distinguishing[result.distinguishing.segment == segment]
-        sections.append(
-            {
-                "row": row,
-                "costs_known": result.money.costs_known,
-                "features": figures.distinguishing(features) if len(features) else None,
-                "products": dashboard.top_products(mart, name, segment, day)
-                .head(5)
-                .to_dict("records"),
-            }
-        )
     return _render(
         view=view,
         result=result,
@@ -95,11 +83,34 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         segments=view.segments.to_dict("records"),
         shares=figures.segment_shares(view.segments, kind=kind),
         trend=figures.buyer_trend(view.trend),
-        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
-        sections=sections,
+        treemap=figures.segment_treemap(
+            result.overview, kind=kind, currency=currency, history_days=result.history_days
+        ),
+        sections=_sections(dashboard, mart, name, day, result),
         management=management.report_sections(dashboard, mart, name, currency),
         currency=currency,
     )
+
+
+def _sections(
+    dashboard: Dashboard, mart: Mart, name: str, day: dt.date, result: SegmentProfile
+) -> list[dict[str, Any]]:
+    """One section for each of the ``TOP_SEGMENTS`` most valuable segments of ``result``
+    (``name`` as of ``day``): its money, what sets it apart and its top five products."""
+    sections = []
+    for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
+        segment = str(row["segment"])
+        features = result.distinguishing[result.distinguishing.segment == segment]
+        products = dashboard.top_products(mart, name, segment, day)
+        sections.append(
+            {
+                "row": row,
+                "costs_known": result.money.costs_known,
+                "features": figures.distinguishing(features) if len(features) else None,
+                "products": products.head(5).to_dict("records"),
+            }
+        )
+    return sections
 
 
 def _render(**context: Any) -> str:
