@@ -694,7 +694,7 @@ def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
             shown[run.as_of] = html.unescape(short.get("/segments/rfm", params=params).text)
     few, year = shown[early.as_of], shown[late.as_of]
     assert hint.findall(few) == ["over 90 days"]
-    assert "Revenue per member over 90 days" in few and "Value per member over 90 days" in few
+    assert "Revenue / member over 90 days" in few and "Value per member over 90 days" in few
     assert "per year" not in few and "/ year" not in few
     assert hint.findall(year) == ["per year"]
     assert "Revenue per member / year" in year and "Value per member per year" in year

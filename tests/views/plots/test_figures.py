@@ -291,7 +291,7 @@ def test_value_charts_of_a_few_months_of_orders_say_over_how_many_days() -> None
         "Per member per year (EUR)",
     ]
     assert titles(92) == [
-        "Revenue per member over 92 days (EUR)",
+        "Revenue / member over 92 days (EUR)",
         "Value per member over 92 days",
         "Per member over 92 days (EUR)",
     ]

@@ -172,8 +172,10 @@ screen."""
 
 def _colorbar(currency: str | None, history_days: int | None) -> dict[str, Any]:
     """The treemap's colour bar, its title naming ``currency`` when the shop has one and the
-    days of orders when fewer than a year's (:func:`segmint.insight.profile.period_text`)."""
-    text = period_text(history_days, "Revenue per member / year", "Revenue per member")
+    days of orders when fewer than a year's (:func:`segmint.insight.profile.period_text`):
+    "Revenue / member over 181 days (EUR)", as the segment's KPI says it, since "Revenue per
+    member over 181 days (EUR)" is wider than the chart on a phone (390 px)."""
+    text = period_text(history_days, "Revenue per member / year", "Revenue / member")
     title = {"text": heading(text, currency), "side": "top"}
     return {**TREEMAP_COLORBAR, "title": title}
 
