@@ -28,6 +28,7 @@ from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
 from segmint.views.dashboard import NO_SEGMENTATIONS
 from segmint.views.scores import NO_CHURN, NO_CLV
+from segmint.workflows.segment import run_rfm
 
 from .conftest import form_csrf, login, until
 
@@ -670,3 +671,30 @@ def test_the_sales_and_campaign_charts_name_the_shops_currency(
     campaigns = html.unescape(client.get("/campaigns").text)
     assert f"Revenue per member, target minus control ({code})" in campaigns
     assert f"Conversion, target minus control ({code})" not in campaigns
+
+
+def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
+    cdnow_file: Path, tmp_path: Path
+) -> None:
+    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
+    path = tmp_path / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        early = run_rfm(mart, "1997-03-31")
+        late = run_rfm(mart, "1998-06-30")
+        token = create_token(mart, Role.viewer, "short history")
+    hint = re.compile(r'Revenue / member</div><div class="kpi-value">[^<]*</div>'
+                      r'<div class="kpi-hint">([^<]*)<')  # fmt: skip
+    with TestClient(create_app(mart=path)) as short:
+        login(short, token)
+        shown = {}
+        for run in (early, late):
+            segment = str(run.sizes.idxmax())  # the largest segment
+            params = {"as_of": run.as_of.isoformat(), "segment": segment}
+            shown[run.as_of] = html.unescape(short.get("/segments/rfm", params=params).text)
+    few, year = shown[early.as_of], shown[late.as_of]
+    assert hint.findall(few) == ["over 90 days"]
+    assert "Revenue / member over 90 days" in few and "Value per member over 90 days" in few
+    assert "per year" not in few and "/ year" not in few
+    assert hint.findall(year) == ["per year"]
+    assert "Revenue per member / year" in year and "Value per member per year" in year

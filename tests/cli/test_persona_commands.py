@@ -16,7 +16,7 @@ def test_a_printed_card_labels_its_sketch_and_says_each_play_once() -> None:
         days_between_orders=40.0, days_since_last_order=10.0, value="high", risk="low",
         risk_reason="last order 0.3× the usual gap", demographics={"age_band": "45-54", "crm_stage": "active"},
         actions=[
-            Action("retain", "loyalty perks", "the most valuable members"),
+            Action("retain", "loyalty perks", "members worth at least 1.2× an average member"),
             Action("retain", "reach them by e-mail first", "they open e-mails"),
         ],
     )  # fmt: skip
@@ -25,7 +25,7 @@ def test_a_printed_card_labels_its_sketch_and_says_each_play_once() -> None:
     lines = printed.get().splitlines()
     assert "  typically: Age band 45–54, CRM stage active" in lines
     assert [line for line in lines if "retain" in line] == [
-        "  → retain: loyalty perks (the most valuable members)"
+        "  → retain: loyalty perks (members worth at least 1.2× an average member)"
     ]
     assert "            reach them by e-mail first (they open e-mails)" in lines
 

@@ -6,7 +6,15 @@ import pandas as pd
 import pytest
 
 from segmint.insight.money import ValueMeasure
-from segmint.insight.persona_tiers import HIGH_INDEX, LOW_INDEX, value_tier, value_tiers
+from segmint.insight.persona_tiers import (
+    HIGH_INDEX,
+    HIGH_REASON,
+    LOW_INDEX,
+    LOW_REASON,
+    times_an_average_member,
+    value_tier,
+    value_tiers,
+)
 
 
 def ladder(
@@ -64,6 +72,21 @@ def test_the_index_bounds() -> None:
     assert value_tier(HIGH_INDEX - 0.01, 100.0) == "mid"
     assert value_tier(LOW_INDEX, 100.0) == "mid"
     assert value_tier(LOW_INDEX - 0.01, 100.0) == "low"
+
+
+@pytest.mark.parametrize(("index", "said"), [(50.0, "half"), (120.0, "1.2×"), (25.0, "0.25×")])
+def test_an_index_reads_as_a_multiple_of_an_average_member(index: float, said: str) -> None:
+    assert times_an_average_member(index) == said
+
+
+def test_the_reasons_say_the_bounds_the_tiers_use() -> None:
+    assert (HIGH_REASON, LOW_REASON) == (
+        "worth at least 1.2× an average member",
+        "worth under half an average member",
+    )
+    # a member worth 1.2 average members is high, one worth half of one is not low
+    assert value_tier(1.2 * 100.0, 100.0) == "high"
+    assert value_tier(0.5 * 100.0, 100.0) == "mid" and value_tier(0.49, 1.0) == "low"
 
 
 @pytest.mark.parametrize("amount", [0.0, -5.0, float("nan")])

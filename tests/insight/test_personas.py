@@ -101,6 +101,16 @@ def test_playbook_keys_on_value_risk_and_behaviour() -> None:
     assert playbook("high", gone, True, quiet, [])[0].why.endswith("at risk: mean P(alive) 0.20")
 
 
+def test_playbook_reasons_say_the_tiers_rule_not_a_rank() -> None:
+    # several segments can share a tier: a low one is not "the least valuable" of them all
+    quiet = pd.Series({"discount_share": 0.0})
+    active = Rhythm(cadence=50.0, usual_gap=50.0, overdue=0.5)
+    retain = playbook("high", active, True, quiet, [])[0]
+    assert retain.why == "members worth at least 1.2× an average member, still active"
+    cheaper = playbook("low", active, True, quiet, [])[0]
+    assert cheaper.why == "members worth under half an average member"
+
+
 # Hand-built profiles: a base whose repeat buyers order every 100 days on average.
 BASE = {"frequency": 2.0, "recency_days": 300.0, "interpurchase_mean_days": 100.0,
         "tenure_days": 600.0, "discount_share": 0.1}  # fmt: skip

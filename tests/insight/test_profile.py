@@ -11,7 +11,7 @@ import pytest
 import segmint
 from segmint.exceptions import MartError, SegmintError
 from segmint.insight import SegmentProfile, profile
-from segmint.insight.profile import top_features
+from segmint.insight.profile import period_text, top_features
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -117,6 +117,18 @@ def test_a_year_the_orders_start_within_names_their_first_day(mart: Mart) -> Non
     assert full.history_start is None and full.history_days is None
     short = profile(mart, "tiers", EARLIER)
     assert short.history_start == dt.date(2023, 7, 1) and short.history_days == 275
+
+
+def test_labels_of_a_year_of_a_few_months_of_orders_say_over_how_many_days() -> None:
+    assert period_text(None) == "per year"
+    assert period_text(None, "Revenue per member / year", "Revenue per member") == (
+        "Revenue per member / year"
+    )
+    assert period_text(92) == "over 92 days"
+    assert period_text(92, "Revenue per member / year", "Revenue per member") == (
+        "Revenue per member over 92 days"
+    )
+    assert period_text(275) == "over 275 days"
 
 
 def test_defaults_to_the_latest_stored_date(mart: Mart) -> None:

@@ -221,7 +221,7 @@ def test_a_persona_names_what_each_value_is_in_words_people_read() -> None:
 def test_a_persona_says_each_play_once() -> None:
     card = _card(
         actions=[
-            Action("retain", "loyalty perks", "the most valuable members per head"),
+            Action("retain", "loyalty perks", "members worth at least 1.2× an average member"),
             Action("upsell", "bundles next to home", "room to grow"),
             Action("retain", "reach them by e-mail first", "they open e-mails"),
         ]

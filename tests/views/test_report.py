@@ -75,6 +75,20 @@ def test_without_unit_costs_margin_and_profit_read_unknown_not_zero(cdnow_mart: 
     assert "— of profit" not in html
 
 
+def test_a_report_of_a_few_months_of_orders_says_over_how_many_days(cdnow_mart: Mart) -> None:
+    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
+    run_rfm(cdnow_mart, "1997-03-31")
+    run_rfm(cdnow_mart, "1998-06-30")
+    hint = re.compile(r'kpi-label">Revenue / member</div><div class="kpi-value">[^<]*</div>'
+                      r'<div class="kpi-hint">([^<]*)<')  # fmt: skip
+    short = build_report(cdnow_mart, "rfm", "1997-03-31")
+    assert set(hint.findall(short)) == {"over 90 days"}
+    assert "Revenue / member over 90 days" in short and "/ year" not in short
+    whole = build_report(cdnow_mart, "rfm", "1998-06-30")
+    assert set(hint.findall(whole)) == {"per year"}
+    assert "Revenue per member / year" in whole and "over 90 days" not in whole
+
+
 @pytest.mark.slow
 def test_report_draws_in_chromium_without_network(report: Path, tmp_path: Path) -> None:
     requests: list[str] = []

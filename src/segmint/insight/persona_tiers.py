@@ -31,6 +31,22 @@ LOW_INDEX = 50.0
 """Value index under which a segment is "low": worth under half of an average member."""
 
 
+def times_an_average_member(index: float) -> str:
+    """A value index as what it says of a segment's worth beside an average member's: 50 is
+    "half", 120 "1.2×"."""
+    multiple = index / 100.0
+    return "half" if multiple == 0.5 else f"{multiple:g}×"
+
+
+HIGH_REASON = f"worth at least {times_an_average_member(HIGH_INDEX)} an average member"
+"""What a "high" tier says of a segment's members, in a playbook's reason: the rule of
+:func:`value_tier` in words (several segments can share the tier, so "the most valuable"
+would claim more than it does)."""
+
+LOW_REASON = f"worth under {times_an_average_member(LOW_INDEX)} an average member"
+"""What a "low" tier says of a segment's members (the reason for a lower cost to serve)."""
+
+
 def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, str]:
     """Each segment's value tier, by ``measure`` per member against the base's.
 

@@ -50,8 +50,8 @@ import pandas as pd
 
 from segmint.features.labels import labelled
 from segmint.insight.members import UNKNOWN
-from segmint.insight.persona_tiers import value_tiers
-from segmint.insight.profile import SegmentProfile
+from segmint.insight.persona_tiers import HIGH_REASON, LOW_REASON, value_tiers
+from segmint.insight.profile import SegmentProfile, period_text
 from segmint.insight.segment_alive import SegmentAlive
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
 
@@ -289,7 +289,7 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
         return Action(
             "retain",
             "loyalty perks, early access and recognition, not blanket discounts",
-            f"the most valuable members per head, {_pace(rhythm)}",
+            f"members {HIGH_REASON}, {_pace(rhythm)}",
         )
     if value == "mid":
         what = (
@@ -304,7 +304,7 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
     return Action(
         "reduce cost to serve",
         "digital-only contact and lower-cost service channels",
-        "least valuable per member",
+        f"members {LOW_REASON}",
     )
 
 
@@ -320,10 +320,8 @@ def _pace(rhythm: Rhythm) -> str:
 def per_member_text(card: PersonaCard) -> str:
     """What the card's values per member are over: "per member/year", or "per member over
     92 days" when the orders start within the year (the year's totals then hold only those
-    days, and nothing is annualised, as the money table's title says)."""
-    if card.history_days is None:
-        return "per member/year"
-    return f"per member over {card.history_days:,} days"
+    days, and nothing is annualised, as the money table's title says: :func:`period_text`)."""
+    return period_text(card.history_days, "per member/year", "per member")
 
 
 def plays(actions: Sequence[Action]) -> list[tuple[str, list[Action]]]:

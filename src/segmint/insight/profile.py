@@ -111,6 +111,16 @@ class SegmentProfile:
         return self.n_tested < self.n_base
 
 
+def period_text(history_days: int | None, per_year: str = "per year", what: str = "") -> str:
+    """What values over the money's year are over, in a label: ``per_year`` (how the label
+    says a year: "per year", "per member/year") for a whole year, else ``what`` "over 92
+    days" (:attr:`SegmentProfile.history_days`): the year's totals then hold only those
+    days and nothing is annualised, so a label saying "per year" would overstate them."""
+    if history_days is None:
+        return per_year
+    return " ".join(part for part in (what, f"over {history_days:,} days") if part)
+
+
 def profile(
     mart: Mart,
     segmentation: str,

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from segmint import __version__
 from segmint.features.labels import kind, label, segment_label, value_text
+from segmint.insight.profile import period_text
 from segmint.mart.currency import amount_digits, with_currency
 
 TEMPLATES = Path(str(resources.files("segmint.views").joinpath("templates")))
@@ -202,6 +203,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
         segment_label=segment_label,
         filled=filled,
         omitted=omitted,
+        period=period_text,
     )
     env.globals.update(version=__version__)
     return env

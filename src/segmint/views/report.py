@@ -114,30 +114,31 @@ def build_report(mart: Mart, segmentation: str | None = None, as_of: str | None 
         segments=view.segments.to_dict("records"),
         shares=figures.segment_shares(view.segments, kind=kind),
         trend=figures.buyer_trend(view.trend),
-        treemap=figures.segment_treemap(result.overview, kind=kind, currency=currency),
-        sections=_segment_sections(dashboard, mart, name, day, result),
+        treemap=figures.segment_treemap(
+            result.overview, kind=kind, currency=currency, history_days=result.history_days
+        ),
+        sections=_sections(dashboard, mart, name, day, result),
         management=management.report_sections(dashboard, mart, name, currency),
         currency=currency,
     )
 
 
-def _segment_sections(
+def _sections(
     dashboard: Dashboard, mart: Mart, name: str, day: dt.date, result: SegmentProfile
 ) -> list[dict[str, Any]]:
-    """One section per segment, the :data:`TOP_SEGMENTS` first of ``result``'s overview:
-    its row, what sets it apart (a chart) and its five top products."""
+    """One section for each of the ``TOP_SEGMENTS`` most valuable segments of ``result``
+    (``name`` as of ``day``): its money, what sets it apart and its top five products."""
     sections = []
     for row in result.overview.head(TOP_SEGMENTS).to_dict("records"):
         segment = str(row["segment"])
         features = result.distinguishing[result.distinguishing.segment == segment]
+        products = dashboard.top_products(mart, name, segment, day)
         sections.append(
             {
                 "row": row,
                 "costs_known": result.money.costs_known,
                 "features": figures.distinguishing(features) if len(features) else None,
-                "products": dashboard.top_products(mart, name, segment, day)
-                .head(5)
-                .to_dict("records"),
+                "products": products.head(5).to_dict("records"),
             }
         )
     return sections

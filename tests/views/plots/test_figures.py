@@ -273,3 +273,25 @@ def test_hover_amounts_name_the_currency_with_its_own_decimals() -> None:
     assert "¥%{y:,.0f}" in yen
     dinars = fig.segment_treemap(SEGMENTS, currency="KWD")["data"][0]["hovertemplate"]
     assert "%{color:,.3f} KWD revenue per member" in dinars
+
+
+def test_value_charts_of_a_few_months_of_orders_say_over_how_many_days() -> None:
+    def titles(history_days: int | None) -> list[str]:
+        treemap = strict(fig.segment_treemap(SEGMENTS, currency="EUR", history_days=history_days))
+        bars = strict(fig.value_per_member(SEGMENTS, currency="EUR", history_days=history_days))
+        return [
+            treemap["data"][0]["marker"]["colorbar"]["title"]["text"],
+            bars["layout"]["title"]["text"],
+            bars["layout"]["yaxis"]["title"]["text"],
+        ]
+
+    assert titles(None) == [
+        "Revenue per member / year (EUR)",
+        "Value per member per year",
+        "Per member per year (EUR)",
+    ]
+    assert titles(92) == [
+        "Revenue / member over 92 days (EUR)",
+        "Value per member over 92 days",
+        "Per member over 92 days (EUR)",
+    ]

@@ -138,8 +138,8 @@ def _segmentation_context(
         "result": result,
         "segments": overview.to_dict("records"),
         "kind": kind,
-        "treemap": figures.segment_treemap(overview, link, kind, currency),
-        "values": figures.value_per_member(overview, link, kind, currency),
+        "treemap": figures.segment_treemap(overview, link, kind, currency, result.history_days),
+        "values": figures.value_per_member(overview, link, kind, currency, result.history_days),
         "selected": None,
     }
 

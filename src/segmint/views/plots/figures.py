@@ -16,6 +16,7 @@ import pandas as pd
 
 from segmint.features import labels
 from segmint.insight.migration import ENTERED, LEFT
+from segmint.insight.profile import period_text
 from segmint.mart.currency import amount_digits, heading, with_currency
 
 Figure = dict[str, Any]
@@ -169,9 +170,13 @@ took half of a phone's width (390 px) from the tiles; under them it takes none, 
 screen."""
 
 
-def _colorbar(currency: str | None) -> dict[str, Any]:
-    """The treemap's colour bar, its title naming ``currency`` when the shop has one."""
-    title = {"text": heading("Revenue per member / year", currency), "side": "top"}
+def _colorbar(currency: str | None, history_days: int | None) -> dict[str, Any]:
+    """The treemap's colour bar, its title naming ``currency`` when the shop has one and the
+    days of orders when fewer than a year's (:func:`segmint.insight.profile.period_text`):
+    "Revenue / member over 181 days (EUR)", as the segment's KPI says it, since "Revenue per
+    member over 181 days (EUR)" is wider than the chart on a phone (390 px)."""
+    text = period_text(history_days, "Revenue per member / year", "Revenue / member")
+    title = {"text": heading(text, currency), "side": "top"}
     return {**TREEMAP_COLORBAR, "title": title}
 
 
@@ -206,11 +211,13 @@ def segment_treemap(
     link: str | None = None,
     kind: str | None = None,
     currency: str | None = None,
+    history_days: int | None = None,
 ) -> Figure:
     """Segments as tiles sized by members and coloured by revenue per member (in the shop's
     ``currency``, when set); click opens one. Tiles read the segments' labels
     (:func:`segmint.features.labels.segment_label` for a segmentation of ``kind``); links
-    keep the stored names."""
+    keep the stored names. ``history_days`` (:attr:`SegmentProfile.history_days`) makes the
+    colour bar say the values are over those days, not a year."""
     names = _list(segments.segment.astype(str))
     return {
         "data": [
@@ -224,7 +231,7 @@ def segment_treemap(
                     "colors": _list(segments.revenue_per_member.astype("float64").fillna(0)),
                     "colorscale": BLUES,
                     "showscale": True,
-                    "colorbar": _colorbar(currency),
+                    "colorbar": _colorbar(currency, history_days),
                     # the tiles fill the plot: no frame of the implicit root around them
                     # (plotly.js draws it dark), and gaps in the page's colour between them
                     "pad": {"t": 0, "r": 0, "b": 0, "l": 0},
@@ -248,9 +255,12 @@ def value_per_member(
     link: str | None = None,
     kind: str | None = None,
     currency: str | None = None,
+    history_days: int | None = None,
 ) -> Figure:
     """Revenue and profit per member per year, one bar pair per segment (named by its label,
-    as in :func:`segment_treemap`), in the shop's ``currency`` when set."""
+    as in :func:`segment_treemap`), in the shop's ``currency`` when set; over
+    ``history_days`` (:attr:`SegmentProfile.history_days`), and titled so, when the orders
+    cover less than the year."""
     names = _list(segments.segment.astype(str))
     data = [
         {
@@ -273,10 +283,13 @@ def value_per_member(
     return {
         "data": data,
         "layout": _layout(
-            "Value per member per year",
+            period_text(history_days, "Value per member per year", "Value per member"),
             barmode="group",
             xaxis=_axis("Segment", **CATEGORY_TICKS),
-            yaxis=_axis(heading("Per member per year", currency), tickformat=",.0f"),
+            yaxis=_axis(
+                heading(period_text(history_days, "Per member per year", "Per member"), currency),
+                tickformat=",.0f",
+            ),
             legend=LEGEND,
         ),
     }
