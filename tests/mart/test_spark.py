@@ -246,7 +246,7 @@ def test_campaign_groups_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
     for name, mart in (("duck", duck), ("spark", spark)):
         customers = mart.table("customers")
         members = customers.select("customer_id", stratum=customers.country)
-        groups[name] = _frame(assign(members, 0.2, seed=11))[["customer_id", "group"]]
+        groups[name] = _frame(assign(members, 0.2, random_state=11))[["customer_id", "group"]]
     pd.testing.assert_frame_equal(groups["spark"], groups["duck"])
     assert (groups["duck"].group == "control").mean() == pytest.approx(0.2, abs=0.05)
 
