@@ -405,3 +405,25 @@ def test_two_marts_in_one_session_keep_their_own_tables(
     assert first.count("customers") == duck.count("customers") != copied["customers"]
     reopened = connect_spark(first.warehouse, spark_session)
     assert reopened.count("orders") == duck.count("orders")
+
+
+def test_python_rows_written_leave_no_temporary_view(
+    marts: tuple[Mart, SparkMart], spark_session: SparkSession
+) -> None:
+    spark = marts[1]
+
+    def views() -> list[str]:
+        return sorted(t.name for t in spark_session.catalog.listTables() if t.isTemporary)
+
+    before = views()
+    try:
+        for n in range(3):
+            rows = ibis.memtable({"n": [n, n + 10]}).mutate(text=ibis.literal("x"))
+            if n == 0:
+                spark.create_table("memtable_notes", rows)
+            else:
+                spark.insert("memtable_notes", rows.filter(rows.n < 10))
+        assert views() == before
+        assert spark.count("memtable_notes") == 4
+    finally:
+        spark.drop_table("memtable_notes")
