@@ -246,7 +246,7 @@ def test_campaign_groups_are_the_same(marts: tuple[Mart, SparkMart]) -> None:
     for name, mart in (("duck", duck), ("spark", spark)):
         customers = mart.table("customers")
         members = customers.select("customer_id", stratum=customers.country)
-        groups[name] = _frame(assign(members, 0.2, seed=11))[["customer_id", "group"]]
+        groups[name] = _frame(assign(members, 0.2, random_state=11))[["customer_id", "group"]]
     pd.testing.assert_frame_equal(groups["spark"], groups["duck"])
     assert (groups["duck"].group == "control").mean() == pytest.approx(0.2, abs=0.05)
 
@@ -405,3 +405,25 @@ def test_two_marts_in_one_session_keep_their_own_tables(
     assert first.count("customers") == duck.count("customers") != copied["customers"]
     reopened = connect_spark(first.warehouse, spark_session)
     assert reopened.count("orders") == duck.count("orders")
+
+
+def test_python_rows_written_leave_no_temporary_view(
+    marts: tuple[Mart, SparkMart], spark_session: SparkSession
+) -> None:
+    spark = marts[1]
+
+    def views() -> list[str]:
+        return sorted(t.name for t in spark_session.catalog.listTables() if t.isTemporary)
+
+    before = views()
+    try:
+        for n in range(3):
+            rows = ibis.memtable({"n": [n, n + 10]}).mutate(text=ibis.literal("x"))
+            if n == 0:
+                spark.create_table("memtable_notes", rows)
+            else:
+                spark.insert("memtable_notes", rows.filter(rows.n < 10))
+        assert views() == before
+        assert spark.count("memtable_notes") == 4
+    finally:
+        spark.drop_table("memtable_notes")

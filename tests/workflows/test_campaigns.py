@@ -19,7 +19,7 @@ from segmint.workflows import campaigns
 def test_power_asked_nothing_sizes_for_the_default_lift() -> None:
     asked = campaigns.power(campaigns.PowerOptions(0.02, holdout_share=0.5))
     assert asked.lift == campaigns.DEFAULT_LIFT
-    assert asked == two_proportion_power(0.02, campaigns.DEFAULT_LIFT, holdout=0.5)
+    assert asked == two_proportion_power(0.02, campaigns.DEFAULT_LIFT, holdout_share=0.5)
     assert asked.n_per_arm == 80_679  # the published example of two_proportion_power
 
 
@@ -31,7 +31,7 @@ def test_power_of_an_audience_without_a_lift_is_its_mde_alone() -> None:
         None,
         None,
     )
-    assert asked == two_proportion_power(0.02, None, holdout=0.1, n_total=5_000)
+    assert asked == two_proportion_power(0.02, None, holdout_share=0.1, n_total=5_000)
     with_lift = campaigns.power(campaigns.PowerOptions(0.02, lift=0.2, n_total=5_000))
     assert with_lift.lift == 0.2 and with_lift.mde == asked.mde
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 import sqlglot.expressions as sge
 from ibis.backends.duckdb import Backend as DuckDBBackend
 from ibis.backends.sql.datatypes import DuckDBType
@@ -34,6 +35,7 @@ from segmint.config import Settings, get_settings
 from segmint.exceptions import MartError
 from segmint.mart.fetch import scalar
 from segmint.mart.identifiers import quoted
+from segmint.mart.memtables import released
 from segmint.mart.schema import TABLES
 from segmint.mart.snapshot import (
     FILE_MODE,
@@ -44,7 +46,6 @@ from segmint.mart.snapshot import (
 )
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
     import pyarrow as pa
 
 log = logging.getLogger(__name__)
@@ -152,10 +153,16 @@ class Mart:
         new table.
 
         ``temp``: a scratch table of this connection that the engine may keep in memory.
+        In-memory tables ``data`` reads are unregistered once the table is written
+        (:mod:`segmint.mart.memtables`).
         """
-        table: ir.Table = self.con.create_table(
-            name, data, schema=schema, temp=temp, overwrite=True
-        )
+        if not isinstance(data, ir.Table):
+            table: ir.Table = self.con.create_table(
+                name, data, schema=schema, temp=temp, overwrite=True
+            )
+            return table
+        with released(self.con, data, self.raw.unregister):
+            table = self.con.create_table(name, data, schema=schema, temp=temp, overwrite=True)
         return table
 
     def temp_table(self, name: str, rows: pa.Table) -> ir.Table:
@@ -180,8 +187,15 @@ class Mart:
         self.raw.execute(f"DROP TABLE IF EXISTS temp.main.{quoted(name)}")
 
     def insert(self, name: str, data: ir.Table | pa.Table) -> None:
-        """Append the rows of ``data`` to table ``name``."""
-        self.con.insert(name, data)
+        """Append the rows of ``data`` to table ``name``.
+
+        Python rows (an Arrow table, an expression over ``ibis.memtable``) are registered
+        with the engine only while they are written (:mod:`segmint.mart.memtables`): a
+        long-lived connection would otherwise keep every insert's rows.
+        """
+        table = data if isinstance(data, ir.Table) else ibis.memtable(data)
+        with released(self.con, table, self.raw.unregister):
+            self.con.insert(name, table)
 
     def drop_table(self, name: str) -> None:
         """Drop table ``name`` if the mart holds it."""

@@ -37,6 +37,7 @@ import pyarrow as pa
 from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
 from segmint.mart.fetch import arrow, scalar
+from segmint.mart.memtables import released
 from segmint.mart.schema import TABLES
 from segmint.mart.warehouse_lock import acquire, release
 
@@ -254,14 +255,16 @@ class SparkMart(Mart):
 
         An Ibis expression is computed by Spark and written by it, never collected to the
         driver; a replaced table is computed into a new folder first, so an expression may
-        read the table it replaces.
+        read the table it replaces. Its in-memory tables become temporary views of the
+        session while it is written, and are dropped after (:mod:`segmint.mart.memtables`).
         """
         if isinstance(data, pa.Table):
             self._write_arrow(name, data, mode="overwrite" if overwrite else "append")
         else:
-            self.con._run_pre_execute_hooks(data)  # in-memory tables become temporary views
-            frame = self.session.sql(self.con.compile(data))
-            self._write_frame(name, frame, overwrite=overwrite)
+            with released(self.con, data, self.session.catalog.dropTempView):
+                self.con._run_pre_execute_hooks(data)  # in-memory tables become temporary views
+                frame = self.session.sql(self.con.compile(data))
+                self._write_frame(name, frame, overwrite=overwrite)
         if overwrite:  # the catalog keeps the schema it first read: a rewrite may change it
             self.con.drop_table(name, database=self.database, force=True)
         self._register(name)

@@ -165,7 +165,7 @@ def power(options: PowerOptions) -> PowerResult:
     return two_proportion_power(
         o.baseline_rate,
         DEFAULT_LIFT if o.lift is None and o.n_total is None else o.lift,
-        holdout=o.holdout_share,
+        holdout_share=o.holdout_share,
         n_total=o.n_total,
         alpha=o.alpha,
         power=o.power,

@@ -20,7 +20,7 @@ def test_two_percent_and_ten_percent_lift_need_about_80k_per_arm() -> None:
 
 def test_a_small_holdout_needs_more_members_in_total() -> None:
     balanced = two_proportion_power(0.02, 0.10)
-    skewed = two_proportion_power(0.02, 0.10, holdout=0.1)
+    skewed = two_proportion_power(0.02, 0.10, holdout_share=0.1)
     assert skewed.n_total > 2.5 * balanced.n_total
     assert skewed.n_control == pytest.approx(0.1 * skewed.n_total, rel=1e-3)
 
@@ -34,18 +34,18 @@ def test_cuped_divides_the_members_needed_by_one_minus_rho_squared() -> None:
 
 
 def test_an_audience_reports_its_mde_and_says_it_is_underpowered() -> None:
-    result = two_proportion_power(0.02, 0.10, holdout=0.1, n_total=20_000)
+    result = two_proportion_power(0.02, 0.10, holdout_share=0.1, n_total=20_000)
     assert (result.n_control, result.n_target) == (2_000, 18_000)
     assert result.mde_relative is not None and result.mde_relative > 0.4
     assert result.underpowered is True
     assert result.power_at_effect is not None and result.power_at_effect < 0.2
-    only_mde = two_proportion_power(0.02, holdout=0.1, n_total=20_000)
+    only_mde = two_proportion_power(0.02, holdout_share=0.1, n_total=20_000)
     assert only_mde.mde == pytest.approx(result.mde) and only_mde.underpowered is None
 
 
 def test_groups_sized_for_a_decrease_are_not_called_underpowered_for_it() -> None:
     """The groups needed for -10 % detect it; they were judged against +10 %'s larger MDE."""
-    drop = two_proportion_power(0.02, -0.10, holdout=0.1)
+    drop = two_proportion_power(0.02, -0.10, holdout_share=0.1)
     assert drop.power_at_effect is not None and drop.power_at_effect >= 0.8
     assert drop.underpowered is False
     assert (
@@ -53,7 +53,7 @@ def test_groups_sized_for_a_decrease_are_not_called_underpowered_for_it() -> Non
         and drop.mde < 0
         and drop.mde_relative == pytest.approx(-0.10, abs=1e-3)
     )
-    fewer = two_proportion_power(0.02, -0.10, holdout=0.1, n_total=drop.n_total // 2)
+    fewer = two_proportion_power(0.02, -0.10, holdout_share=0.1, n_total=drop.n_total // 2)
     assert fewer.underpowered is True
     assert two_proportion_power(0.02, -0.999, n_total=100).underpowered is True  # no drop fits
 
@@ -65,7 +65,7 @@ def test_a_decrease_of_a_mean_has_a_negative_mde_of_the_same_size() -> None:
 
 
 def test_the_mde_is_detected_with_the_planned_power_in_simulation() -> None:
-    result = two_proportion_power(0.05, holdout=0.2, n_total=30_000)
+    result = two_proportion_power(0.05, holdout_share=0.2, n_total=30_000)
     assert result.mde is not None
     rng = np.random.default_rng(11)
     p_c, p_t = 0.05, 0.05 + result.mde
@@ -81,12 +81,12 @@ def test_means_need_twice_z_squared_sigma_squared_over_delta_squared() -> None:
     z = 1.959964 + 0.841621
     assert result.n_per_arm == pytest.approx(2 * z**2 * 100 / 0.25, abs=1)
     assert result.lift == pytest.approx(0.25)
-    audience = mean_power(std=10.0, n_total=10_000, holdout=0.5)
+    audience = mean_power(std=10.0, n_total=10_000, holdout_share=0.5)
     assert audience.mde == pytest.approx(z * 10.0 * np.sqrt(2 / 5_000), rel=1e-5)
 
 
 def test_json_shape_of_the_power_command() -> None:
-    payload = two_proportion_power(0.02, 0.10, holdout=0.1).as_dict()
+    payload = two_proportion_power(0.02, 0.10, holdout_share=0.1).as_dict()
     assert {"n_per_arm", "n_control", "n_target", "n_total", "mde"} <= payload.keys()
 
 
@@ -96,7 +96,10 @@ def test_json_shape_of_the_power_command() -> None:
         (lambda: two_proportion_power(0.0, 0.1), "baseline_rate must be a share"),
         (lambda: two_proportion_power(0.6, 1.0), "stay between 0 and 1"),
         (lambda: two_proportion_power(0.02), "give the lift to detect"),
-        (lambda: two_proportion_power(0.02, 0.1, holdout=1.0), "holdout must be a share"),
+        (
+            lambda: two_proportion_power(0.02, 0.1, holdout_share=1.0),
+            "holdout_share must be a share",
+        ),
         (lambda: two_proportion_power(0.02, 0.1, cuped_correlation=1.0), "cuped_correlation"),
         (lambda: two_proportion_power(0.02, 0.1, cuped_correlation=-1.0), "between -1 and 1"),
         (lambda: mean_power(std=0.0, effect=1.0), "std must be a positive number"),

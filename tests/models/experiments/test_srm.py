@@ -19,7 +19,7 @@ def test_hillstrom_three_arms_match_equal_shares(hillstrom: pd.DataFrame) -> Non
 
 def test_a_fair_assignment_passes() -> None:
     ids = [f"C{i:06d}" for i in range(20_000)]
-    control = assign_groups(ids, 0.1, seed=3)
+    control = assign_groups(ids, 0.1, random_state=3)
     check = sample_ratio_check([int((~control).sum()), int(control.sum())], [0.9, 0.1])
     assert not check.mismatch and check.p_value > 0.5
 

@@ -26,24 +26,28 @@ HOSTILE = [
 
 
 def _engine_groups(
-    mart: Mart, ids: list[str], strata: list[str | None], holdout: float, seed: int
+    mart: Mart, ids: list[str], strata: list[str | None], holdout_share: float, random_state: int
 ) -> np.ndarray:
     members = ibis.memtable(
         {"customer_id": ids, "stratum": strata},
         schema={"customer_id": "string", "stratum": "string"},
     )
-    frame = mart.con.execute(assign(members, holdout, seed)).set_index("customer_id").loc[ids]
+    frame = (
+        mart.con.execute(assign(members, holdout_share, random_state))
+        .set_index("customer_id")
+        .loc[ids]
+    )
     return np.asarray(frame["group"].to_numpy() == "control")
 
 
 @pytest.mark.parametrize(
-    ("holdout", "seed"), [(0.1, 0), (1 / 3, 7), (0.5, 123_456_789), (0.07, 42)]
+    ("holdout_share", "random_state"), [(0.1, 0), (1 / 3, 7), (0.5, 123_456_789), (0.07, 42)]
 )
-def test_engine_and_arrays_agree(empty: Mart, holdout: float, seed: int) -> None:
+def test_engine_and_arrays_agree(empty: Mart, holdout_share: float, random_state: int) -> None:
     ids = [f"C{i:06d}" for i in range(6_000)] + HOSTILE
     strata: list[str | None] = [None if i % 11 == 0 else f"S{i % 7}" for i in range(len(ids))]
-    engine = _engine_groups(empty, ids, strata, holdout, seed)
-    arrays = assign_groups(ids, holdout, seed, strata)
+    engine = _engine_groups(empty, ids, strata, holdout_share, random_state)
+    arrays = assign_groups(ids, holdout_share, random_state, strata)
     assert np.array_equal(engine, arrays)
 
 
@@ -68,7 +72,7 @@ def test_engine_key_is_the_sha256_prefix(empty: Mart) -> None:
 
 def test_engine_refuses_a_bad_design(empty: Mart) -> None:
     table = ibis.memtable({"customer_id": ["a", "b"], "stratum": ["", ""]})
-    with pytest.raises(ModelInputError, match="holdout must be a share"):
+    with pytest.raises(ModelInputError, match="holdout_share must be a share"):
         assign(table, 1.5, 0)
-    with pytest.raises(ModelInputError, match="seed must be a non-negative"):
+    with pytest.raises(ModelInputError, match="random_state must be a non-negative"):
         assign(table, 0.5, -3)

@@ -15,9 +15,9 @@ as an Ibis expression:
 3. **Systematic allocation.** The stratum gets a random start
    ``u = int(sha256("<seed>:stratum:<stratum>")[:13], 16) / 16**13`` in [0, 1), and the
    customer at rank ``r`` is a control when
-   ``floor((r + 1) * holdout + u) > floor(r * holdout + u)``. Every stratum then holds out
-   ``floor(n * holdout + u)`` customers: ``n * holdout`` in expectation and never more than
-   one away from it, also for strata of one or two customers (where rounding per stratum
+   ``floor((r + 1) * holdout_share + u) > floor(r * holdout_share + u)``. Every stratum
+   then holds out ``floor(n * holdout_share + u)`` customers: ``n * holdout_share`` in
+   expectation and never more than one away from it, also for strata of one or two customers (where rounding per stratum
    would hold out nobody).
 
 This is systematic sampling with a random start applied to a random permutation
@@ -44,66 +44,68 @@ OFFSET_DIGITS = 13
 """Hexadecimal digits of the stratum's digest read as its random start (52 bits, exact in a float)."""
 
 
-def hash_text(seed: int, customer_id: str) -> str:
-    """The text hashed for a customer: ``"<seed>:<customer_id>"``."""
-    return f"{seed}:{customer_id}"
+def hash_text(random_state: int, customer_id: str) -> str:
+    """The text hashed for a customer: ``"<seed>:<customer_id>"``, the seed ``random_state``."""
+    return f"{random_state}:{customer_id}"
 
 
-def assignment_key(seed: int, customer_id: str) -> str:
+def assignment_key(random_state: int, customer_id: str) -> str:
     """The customer's ordering key: the first 16 hex digits of ``sha256("<seed>:<id>")``."""
-    digest = hashlib.sha256(hash_text(seed, customer_id).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(hash_text(random_state, customer_id).encode("utf-8")).hexdigest()
     return digest[:KEY_DIGITS]
 
 
-def stratum_offset(seed: int, stratum: str) -> float:
+def stratum_offset(random_state: int, stratum: str) -> float:
     """The stratum's random start in [0, 1): 13 hex digits of ``sha256("<seed>:stratum:<s>")``."""
-    digest = hashlib.sha256(f"{seed}:stratum:{stratum}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{random_state}:stratum:{stratum}".encode()).hexdigest()
     return int(digest[:OFFSET_DIGITS], 16) / float(16**OFFSET_DIGITS)
 
 
 def is_control(
-    rank: NDArray[np.int64], holdout: float, offset: NDArray[np.float64]
+    rank: NDArray[np.int64], holdout_share: float, offset: NDArray[np.float64]
 ) -> NDArray[np.bool_]:
     """The systematic allocation: rank ``r`` in a stratum with start ``u`` is held out when
-    ``floor((r + 1) * holdout + u) > floor(r * holdout + u)``."""
-    after = np.floor((rank + 1) * holdout + offset)
-    before = np.floor(rank * holdout + offset)
+    ``floor((r + 1) * holdout_share + u) > floor(r * holdout_share + u)``."""
+    after = np.floor((rank + 1) * holdout_share + offset)
+    before = np.floor(rank * holdout_share + offset)
     return np.asarray(after > before)
 
 
-def check_holdout(holdout: float) -> float:
-    """``holdout`` as a share strictly between 0 and 1 (a control group and a target group)."""
-    return share("holdout", holdout)
+def check_holdout_share(holdout_share: float) -> float:
+    """``holdout_share`` as a share strictly between 0 and 1 (a control group and a target
+    group)."""
+    return share("holdout_share", holdout_share)
 
 
-def check_seed(seed: int) -> int:
-    """``seed`` as a non-negative integer."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ModelInputError(f"seed must be a non-negative whole number; got {seed!r}.")
-    return int(seed)
+def check_random_state(random_state: int) -> int:
+    """``random_state`` (the seed) as a non-negative integer."""
+    value = random_state
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ModelInputError(f"random_state must be a non-negative whole number; got {value!r}.")
+    return int(value)
 
 
 def assign_groups(
     customer_ids: Sequence[str],
-    holdout: float,
-    seed: int,
+    holdout_share: float,
+    random_state: int,
     strata: Sequence[str | None] | None = None,
 ) -> NDArray[np.bool_]:
     """Which customers are held out as control (True) under the rule of this module.
 
     Args:
         customer_ids: unique customer identifiers.
-        holdout: share of each stratum held out, strictly between 0 and 1.
-        seed: the campaign's seed; another seed gives an independent split.
+        holdout_share: share of each stratum held out, strictly between 0 and 1.
+        random_state: the campaign's seed; another seed gives an independent split.
         strata: each customer's stratum (a segment); missing (None) is a stratum of its
             own; all customers form one stratum when omitted.
 
     Raises:
-        ModelInputError: duplicate customers, a holdout outside (0, 1), a negative seed,
-            or strata of another length.
+        ModelInputError: duplicate customers, a holdout share outside (0, 1), a negative
+            seed, or strata of another length.
     """
-    check_holdout(holdout)
-    seed = check_seed(seed)
+    check_holdout_share(holdout_share)
+    random_state = check_random_state(random_state)
     ids = [str(c) for c in customer_ids]
     if len(set(ids)) != len(ids):
         raise ModelInputError("customer_ids must be unique: each customer is assigned once.")
@@ -112,7 +114,7 @@ def assign_groups(
         raise ModelInputError(
             f"strata must give one stratum per customer; got {len(labels)} for {len(ids)}."
         )
-    keys = np.array([assignment_key(seed, c) for c in ids])
+    keys = np.array([assignment_key(random_state, c) for c in ids])
     label_array = np.array(labels, dtype=str)
     order = np.lexsort((np.array(ids, dtype=str), keys, label_array))
     sorted_labels = label_array[order]
@@ -120,6 +122,6 @@ def assign_groups(
     sizes = np.diff(np.r_[starts, len(ids)])
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids)) - np.repeat(starts, sizes)
-    offsets = {s: stratum_offset(seed, s) for s in np.unique(label_array).tolist()}
+    offsets = {s: stratum_offset(random_state, s) for s in np.unique(label_array).tolist()}
     offset = np.array([offsets[s] for s in labels], dtype=np.float64)
-    return is_control(rank, holdout, offset)
+    return is_control(rank, holdout_share, offset)

@@ -38,8 +38,8 @@ class PowerResult:
     Attributes:
         n_per_arm: members per arm a 50/50 split needs to detect ``effect`` (None without it).
         n_control, n_target, n_total: the planned groups: the audience split at
-            ``holdout`` when an audience size was given, else the sizes needed at
-            ``holdout`` to detect ``effect``.
+            ``holdout_share`` when an audience size was given, else the sizes needed at
+            ``holdout_share`` to detect ``effect``.
         mde: minimum detectable effect of those groups, absolute (a difference in rates, or
             money per member), in the direction of ``effect``: for a decrease the smallest
             detectable decrease, negative; else the smallest detectable increase. None when
@@ -50,7 +50,7 @@ class PowerResult:
         power_at_effect: the power the groups have for ``effect``.
         underpowered: True when ``effect`` is smaller in size than the groups' ``mde``.
         baseline: control response rate (proportions) or mean (means; may be None).
-        holdout_share: planned control share (``holdout`` of the call).
+        holdout_share: planned control share, as asked.
         alpha, power: the test's level and target power.
         cuped_correlation: pre-period correlation assumed for CUPED (0: none; its sign does
             not matter, CUPED removes the share rho**2 of the variance either way).
@@ -77,11 +77,11 @@ class PowerResult:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def _z(alpha: float, power: float, holdout: float, rho: float) -> float:
+def _z(alpha: float, power: float, holdout_share: float, rho: float) -> float:
     """``z_{1-alpha/2} + z_{power}`` after checking the design's shares."""
     share("alpha", alpha)
     share("power", power)
-    share("holdout", holdout)
+    share("holdout_share", holdout_share)
     if not -1.0 < rho < 1.0:  # a negative correlation removes as much variance: 1 - rho**2
         raise ModelInputError(
             f"cuped_correlation must be between -1 and 1 (exclusive); got {rho}. Use 0 "
@@ -90,14 +90,14 @@ def _z(alpha: float, power: float, holdout: float, rho: float) -> float:
     return _NORMAL.inv_cdf(1.0 - alpha / 2.0) + _NORMAL.inv_cdf(power)
 
 
-def _groups(n_total: int | None, needed: float | None, holdout: float) -> tuple[int, int]:
-    """(n_control, n_target): the audience split at ``holdout``, or the ``needed`` total."""
+def _groups(n_total: int | None, needed: float | None, holdout_share: float) -> tuple[int, int]:
+    """(n_control, n_target): the audience split at ``holdout_share``, or the ``needed`` total."""
     if n_total is None:
         assert needed is not None
-        return math.ceil(needed * holdout), math.ceil(needed * (1.0 - holdout))
+        return math.ceil(needed * holdout_share), math.ceil(needed * (1.0 - holdout_share))
     if n_total < 2:
         raise ModelInputError(f"n_total must be at least 2 members; got {n_total}.")
-    n_control = min(max(round(n_total * holdout), 1), n_total - 1)
+    n_control = min(max(round(n_total * holdout_share), 1), n_total - 1)
     return n_control, n_total - n_control
 
 
@@ -112,7 +112,7 @@ def two_proportion_power(
     baseline_rate: float,
     lift: float | None = None,
     *,
-    holdout: float = 0.5,
+    holdout_share: float = 0.5,
     n_total: int | None = None,
     alpha: float = 0.05,
     power: float = 0.8,
@@ -123,7 +123,7 @@ def two_proportion_power(
     Args:
         baseline_rate: response rate expected without the campaign (the control's).
         lift: relative lift to detect, e.g. 0.10 for +10 %.
-        holdout: share of the audience held out as control.
+        holdout_share: share of the audience held out as control.
         n_total: the audience size, when known: the result is then its split and its MDE.
         alpha: two-sided significance level.
         power: probability of detecting ``lift`` when it is real.
@@ -137,14 +137,14 @@ def two_proportion_power(
             neither ``lift`` nor ``n_total``.
     """
     p1 = share("baseline_rate", baseline_rate)
-    z = _z(alpha, power, holdout, cuped_correlation)
+    z = _z(alpha, power, holdout_share, cuped_correlation)
     shrink = 1.0 - cuped_correlation**2
     if lift is None and n_total is None:
         raise ModelInputError("give the lift to detect, the audience size (n_total), or both.")
     n_per_arm = needed = effect = None
     if lift is not None:
-        effect, n_per_arm, needed = _proportion_sizes(p1, lift, z, shrink, holdout)
-    n_control, n_target = _groups(n_total, needed, holdout)
+        effect, n_per_arm, needed = _proportion_sizes(p1, lift, z, shrink, holdout_share)
+    n_control, n_target = _groups(n_total, needed, holdout_share)
 
     def se(delta: float) -> float:
         q = p1 + delta
@@ -163,7 +163,7 @@ def two_proportion_power(
         power_at_effect=None if effect is None else _achieved(effect, se(effect), alpha),
         underpowered=None if effect is None else _below(effect, mde),
         baseline=p1,
-        holdout_share=holdout,
+        holdout_share=holdout_share,
         alpha=alpha,
         power=power,
         cuped_correlation=cuped_correlation,
@@ -171,9 +171,10 @@ def two_proportion_power(
 
 
 def _proportion_sizes(
-    p1: float, lift: float, z: float, shrink: float, holdout: float
+    p1: float, lift: float, z: float, shrink: float, holdout_share: float
 ) -> tuple[float, int, float]:
-    """The absolute effect of ``lift``, members per arm at 50/50, and members at ``holdout``."""
+    """The absolute effect of ``lift``, members per arm at 50/50, and members at
+    ``holdout_share``."""
     p2 = p1 * (1.0 + lift)
     if lift == 0.0 or not 0.0 < p2 < 1.0:
         raise ModelInputError(
@@ -183,7 +184,7 @@ def _proportion_sizes(
     effect = p2 - p1
     v1, v2 = p1 * (1 - p1), p2 * (1 - p2)
     n_per_arm = math.ceil(z**2 * (v1 + v2) * shrink / effect**2)
-    needed = z**2 * (v1 / holdout + v2 / (1.0 - holdout)) * shrink / effect**2
+    needed = z**2 * (v1 / holdout_share + v2 / (1.0 - holdout_share)) * shrink / effect**2
     return effect, n_per_arm, needed
 
 
@@ -227,7 +228,7 @@ def mean_power(
     effect: float | None = None,
     *,
     baseline_mean: float | None = None,
-    holdout: float = 0.5,
+    holdout_share: float = 0.5,
     n_total: int | None = None,
     alpha: float = 0.05,
     power: float = 0.8,
@@ -240,7 +241,8 @@ def mean_power(
         std: standard deviation of the outcome per member (e.g. of two-week spend).
         effect: absolute difference in means to detect, in the outcome's unit.
         baseline_mean: control mean, to express effects relatively (optional).
-        holdout, n_total, alpha, power, cuped_correlation: as in :func:`two_proportion_power`.
+        holdout_share, n_total, alpha, power, cuped_correlation: as in
+            :func:`two_proportion_power`.
 
     Raises:
         ModelInputError: ``std`` not positive, shares outside (0, 1), an effect of 0, or
@@ -248,7 +250,7 @@ def mean_power(
     """
     if not (math.isfinite(std) and std > 0):
         raise ModelInputError(f"std must be a positive number; got {std}.")
-    z = _z(alpha, power, holdout, cuped_correlation)
+    z = _z(alpha, power, holdout_share, cuped_correlation)
     shrink = 1.0 - cuped_correlation**2
     if effect is None and n_total is None:
         raise ModelInputError("give the effect to detect, the audience size (n_total), or both.")
@@ -257,8 +259,8 @@ def mean_power(
         if effect == 0:
             raise ModelInputError("effect must differ from 0.")
         n_per_arm = math.ceil(2 * z**2 * std**2 * shrink / effect**2)
-        needed = z**2 * std**2 * (1 / holdout + 1 / (1 - holdout)) * shrink / effect**2
-    n_control, n_target = _groups(n_total, needed, holdout)
+        needed = z**2 * std**2 * (1 / holdout_share + 1 / (1 - holdout_share)) * shrink / effect**2
+    n_control, n_target = _groups(n_total, needed, holdout_share)
     se = std * math.sqrt((1 / n_control + 1 / n_target) * shrink)
     mde = -z * se if effect is not None and effect < 0 else z * se
     base = baseline_mean if baseline_mean else None
@@ -274,7 +276,7 @@ def mean_power(
         power_at_effect=None if effect is None else _achieved(effect, se, alpha),
         underpowered=None if effect is None else _below(effect, mde),
         baseline=baseline_mean,
-        holdout_share=holdout,
+        holdout_share=holdout_share,
         alpha=alpha,
         power=power,
         cuped_correlation=cuped_correlation,

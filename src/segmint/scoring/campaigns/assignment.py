@@ -4,10 +4,10 @@ The same rule as :mod:`segmint.models.experiments.assignment` (which documents i
 computes it on arrays): each customer's key is a 16-hex-digit prefix of
 ``sha256("<seed>:<customer_id>")``, customers are ranked by key within their stratum, and
 rank ``r`` of a stratum with random start ``u`` is a control when
-``floor((r + 1) * holdout + u) > floor(r * holdout + u)``. The hash, the ranking and the
-test run in the engine (DuckDB's ``sha256``, Spark's ``sha2``); only the per-stratum
-starts are computed in Python, one per stratum, and joined back as a small table of
-doubles, so both sides do the same floating-point arithmetic.
+``floor((r + 1) * holdout_share + u) > floor(r * holdout_share + u)``. The hash, the
+ranking and the test run in the engine (DuckDB's ``sha256``, Spark's ``sha2``); only the
+per-stratum starts are computed in Python, one per stratum, and joined back as a small
+table of doubles, so both sides do the same floating-point arithmetic.
 """
 
 from __future__ import annotations
@@ -20,21 +20,22 @@ import ibis.expr.types as ir
 from segmint.mart.fetch import values
 from segmint.models.experiments.assignment import (
     KEY_DIGITS,
-    check_holdout,
-    check_seed,
+    check_holdout_share,
+    check_random_state,
     stratum_offset,
 )
 
 
-def assignment_key(customer_id: ir.StringValue, seed: int) -> ir.StringValue:
-    """The ordering key of each customer: the sha256 prefix of ``"<seed>:<customer_id>"``."""
-    text = ibis.literal(f"{check_seed(seed)}:") + customer_id
+def assignment_key(customer_id: ir.StringValue, random_state: int) -> ir.StringValue:
+    """The ordering key of each customer: the sha256 prefix of ``"<seed>:<customer_id>"``,
+    the seed ``random_state``."""
+    text = ibis.literal(f"{check_random_state(random_state)}:") + customer_id
     key: ir.StringValue = text.hexdigest("sha256").substr(0, KEY_DIGITS)
     return key
 
 
 def assign(
-    members: ir.Table, holdout: float, seed: int, strata: Sequence[str] | None = None
+    members: ir.Table, holdout_share: float, random_state: int, strata: Sequence[str] | None = None
 ) -> ir.Table:
     """``members`` (``customer_id``, ``stratum``) with ``group``: ``target`` or ``control``.
 
@@ -45,10 +46,10 @@ def assign(
     join each member twice, once into each group).
 
     Raises:
-        ModelInputError: a holdout outside (0, 1) or a negative seed.
+        ModelInputError: a holdout share outside (0, 1) or a negative seed.
     """
-    holdout = check_holdout(holdout)
-    seed = check_seed(seed)
+    holdout_share = check_holdout_share(holdout_share)
+    random_state = check_random_state(random_state)
     members = members.mutate(stratum=members.stratum.cast("string").fill_null(""))
     if strata is None:
         strata = values(members.select("stratum").distinct().stratum)
@@ -56,12 +57,12 @@ def assign(
     starts = ibis.memtable(
         {
             "stratum": [str(s) for s in strata],
-            "_start": [stratum_offset(seed, str(s)) for s in strata],
-            "_holdout": [holdout] * len(strata),
+            "_start": [stratum_offset(random_state, str(s)) for s in strata],
+            "_holdout": [holdout_share] * len(strata),
         },
         schema={"stratum": "string", "_start": "float64", "_holdout": "float64"},
     )
-    keyed = members.mutate(_key=assignment_key(members.customer_id, seed))
+    keyed = members.mutate(_key=assignment_key(members.customer_id, random_state))
     joined = keyed.join(starts, "stratum")
     rank = ibis.row_number().over(group_by="stratum", order_by=["_key", "customer_id"])
     ranked = joined.mutate(_rank=rank)

@@ -410,7 +410,7 @@ def _created(
     if 0.0 < baseline < 1.0 and 0.0 < baseline * (1 + design.expected_lift) < 1.0:
         n_total = n_target + n_control  # the groups written: each stratum rounds its own
         power = two_proportion_power(
-            baseline, design.expected_lift, holdout=n_control / n_total, n_total=n_total
+            baseline, design.expected_lift, holdout_share=n_control / n_total, n_total=n_total
         )
         if power.underpowered:
             mde = "nothing" if power.mde_relative is None else f"{power.mde_relative:+.1%}"
