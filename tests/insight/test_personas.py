@@ -15,6 +15,8 @@ import pytest
 from segmint import workflows
 from segmint.insight.personas import (
     BUYING_TRAITS,
+    CANCELLED_FIRST,
+    NURTURE_FIRST,
     PLAYS,
     TRAITS,
     PersonaCard,
@@ -290,3 +292,18 @@ def test_cards_use_mean_p_alive_where_clv_scores_exist(mart: Mart) -> None:
     assert cards["loyal"].p_alive == pytest.approx(0.2)
     assert cards["loyal"].risk == "high" and "P(alive) 0.20" in cards["loyal"].risk_reason
     assert cards["loyal"].actions[0].play == "win back"
+
+
+def test_members_who_cancelled_every_order_are_asked_why_not_welcomed() -> None:
+    never = segment("Prospect", 2, {"frequency": 0.0}, {}, repeat_share=0.0)
+    cancelled = segment("Cancelled only", 3, {"frequency": 0.0}, {}, repeat_share=0.0)
+    described = hand_profile(FILLER, never, cancelled)
+    shares = pd.Series({"Cancelled only": 1.0, "Prospect": 0.0})
+    cards = {c.segment: c for c in personas_from_profile(described, cancelled=shares)}
+    welcomed, asked = cards["Prospect"], cards["Cancelled only"]
+    assert welcomed.actions == [NURTURE_FIRST] and not welcomed.cancelled
+    assert welcomed.risk_reason == "no orders yet"
+    assert asked.actions == [CANCELLED_FIRST] and asked.cancelled
+    assert asked.name.endswith("cancelled-only customers")
+    assert asked.risk_reason == "ordered, then cancelled every order"
+    assert "welcome" not in said(asked) and "not bought yet" not in said(asked)
