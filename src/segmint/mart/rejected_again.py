@@ -65,17 +65,24 @@ def content(raw: ir.StringValue) -> ir.StringValue:
 
 
 def quarantined_elsewhere(mart: Mart, table: str, checksum: str) -> ir.Table:
-    """``reason``, ``content`` and ``copies`` of the current quarantine entries of the
-    files other than the bytes ``checksum`` loaded into ``table``: for each reason and
-    content, the most entries one such file holds (erased subjects' entries left out:
-    their content is withheld, and such a row is quarantined all the same)."""
+    """``checksum``, ``reason`` and ``raw`` of the current quarantine entries of the files
+    other than the bytes ``checksum`` loaded into ``table`` (erased subjects' entries left
+    out: their content is withheld, and such a row is quarantined all the same)."""
     entries = current(mart)
     others = entries.filter(
         (entries.table_name == table)
         & (entries.checksum != checksum)
         & (entries.reason != ERASED_SUBJECT)
     )
-    keyed = others.select("checksum", "reason", content=content(others.raw))
+    return others.select("checksum", "reason", "raw")
+
+
+def _copies(elsewhere: ir.Table, rows: ir.Table) -> ir.Table:
+    """``reason``, ``content`` and ``copies`` of the entries ``elsewhere`` with a reason
+    of ``rows``: for each reason and content, the most entries one file holds (only those
+    entries' contents are read)."""
+    relevant = elsewhere.semi_join(rows.select("reason").distinct(), "reason")
+    keyed = relevant.select("checksum", "reason", content=content(relevant.raw))
     per_file = keyed.group_by(["checksum", "reason", "content"]).aggregate(n=keyed.count())
     return per_file.group_by(["reason", "content"]).aggregate(copies=per_file.n.max())
 
@@ -84,14 +91,15 @@ def _not_elsewhere(rows: ir.Table, elsewhere: ir.Table | None) -> tuple[ir.Table
     """``rows`` (rejected rows) without those that are duplicates of entries of other
     files (:func:`quarantined_elsewhere`), and how many those are: the n-th copy of a
     reason and content in ``rows`` is a duplicate when some other file holds n copies."""
-    if elsewhere is None:
+    if elsewhere is None or not count(rows):
         return rows, 0
     with_content = rows.mutate(_content=content(rows.raw))
     nth = ibis.row_number().over(
         group_by=[with_content.reason, with_content._content], order_by=with_content._row
     )
     keyed = with_content.mutate(_nth=nth)
-    seen = elsewhere.select(seen_reason="reason", seen_content="content", copies="copies")
+    copies = _copies(elsewhere, rows)
+    seen = copies.select(seen_reason="reason", seen_content="content", copies="copies")
     joined = keyed.left_join(
         seen, [keyed.reason == seen.seen_reason, keyed._content == seen.seen_content]
     )
