@@ -57,3 +57,24 @@ def test_a_printed_card_of_a_few_months_of_orders_says_over_how_many_days() -> N
         show_card(dataclasses.replace(_lean_card(), history_days=92))
     assert "· 1,234 revenue per member over 92 days ·" in printed.get()
     assert "year" not in printed.get()
+
+
+def test_a_printed_card_of_members_who_cancelled_every_order_does_not_say_no_orders_yet() -> None:
+    nan = float("nan")
+    common = {"members": 81, "share": 0.01, "revenue_per_member": 0.0, "orders": 0.0,
+              "average_order_value": nan, "days_between_orders": nan,
+              "days_since_last_order": nan, "value": "low"}  # fmt: skip
+    cancelled = PersonaCard(
+        segment="Cancelled only", name="Typical cancelled-only customers", risk="high",
+        risk_reason="ordered, then cancelled every order", cancelled=True, **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    prospects = PersonaCard(
+        segment="Prospect", name="Typical prospects", risk="low", risk_reason="no orders yet",
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    with out.capture() as printed:
+        show_card(cancelled)
+    assert "every order cancelled" in printed.get() and "no orders yet" not in printed.get()
+    with out.capture() as printed:
+        show_card(prospects)
+    assert "no orders yet" in printed.get()

@@ -63,7 +63,10 @@ def test_lifecycle_thresholds_say_each_stage_and_its_option() -> None:
 def test_a_clustering_says_its_size_and_the_prospects_kept_apart() -> None:
     details = {"algorithm": "gmm", "k": 10, "clustered": 44480, "prospects": 5520}
     said = in_words(details)
-    assert said == "gmm with k = 10 on 44,480 buyers; 5,520 prospects (no orders yet) kept apart"
+    assert said == (
+        "gmm with k = 10 on 44,480 buyers; 5,520 without a purchase (prospects, and customers "
+        "who cancelled every order) kept apart"
+    )
 
 
 def test_parameters_of_another_run_are_listed_as_they_are() -> None:

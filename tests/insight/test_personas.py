@@ -17,6 +17,8 @@ from segmint import workflows
 from segmint.insight.money import SegmentMoney, ValueMeasure
 from segmint.insight.personas import (
     BUYING_TRAITS,
+    CANCELLED_FIRST,
+    NURTURE_FIRST,
     PLAYS,
     TRAITS,
     PersonaCard,
@@ -358,3 +360,18 @@ def test_cards_of_a_mart_with_a_few_months_of_orders_say_so() -> None:
     assert shown and all(
         card["value"].endswith(" revenue per member over 92 days") for card in shown.values()
     )
+
+
+def test_members_who_cancelled_every_order_are_asked_why_not_welcomed() -> None:
+    never = segment("Prospect", 2, {"frequency": 0.0}, {}, repeat_share=0.0)
+    cancelled = segment("Cancelled only", 3, {"frequency": 0.0}, {}, repeat_share=0.0)
+    described = hand_profile(FILLER, never, cancelled)
+    shares = pd.Series({"Cancelled only": 1.0, "Prospect": 0.0})
+    cards = {c.segment: c for c in personas_from_profile(described, cancelled=shares)}
+    welcomed, asked = cards["Prospect"], cards["Cancelled only"]
+    assert welcomed.actions == [NURTURE_FIRST] and not welcomed.cancelled
+    assert welcomed.risk_reason == "no orders yet"
+    assert asked.actions == [CANCELLED_FIRST] and asked.cancelled
+    assert asked.name.endswith("cancelled-only customers")
+    assert asked.risk_reason == "ordered, then cancelled every order"
+    assert "welcome" not in said(asked) and "not bought yet" not in said(asked)

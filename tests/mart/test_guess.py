@@ -368,3 +368,17 @@ def test_a_consent_column_that_holds_no_yes_or_no_is_not_taken(shop: Mart, tmp_p
     text = "customer_id,channel,Subscribed,updated_at\nc1,email,2024-01-02,2024-01-02\n"
     with pytest.raises(SchemaError, match="has no column 'granted'"):
         load(shop, "consents", write(tmp_path / "c.csv", text))
+
+
+def test_a_zip_column_of_area_words_is_not_guessed_as_postcode(mart: Mart, tmp_path: Path) -> None:
+    # Hillstrom's zip_code holds the area type, not a postcode
+    text = "customer_id,zip_code\nc1,Urban\nc2,Rural\nc3,Surburban\nc4,Urban\n"
+    result = load(mart, "customers", write(tmp_path / "c.csv", text))
+    assert "postcode" not in result.mapping
+    assert mart.table("customers").postcode.notnull().sum().execute() == 0
+
+
+def test_a_zip_column_of_postcodes_is_guessed_as_postcode(mart: Mart, tmp_path: Path) -> None:
+    text = "customer_id,zip_code\nc1,10115\nc2,SW1A 1AA\nc3,1012 AB\n"
+    result = load(mart, "customers", write(tmp_path / "c.csv", text))
+    assert result.guessed["postcode"] == "zip_code"

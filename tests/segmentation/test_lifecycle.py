@@ -42,6 +42,8 @@ FEATURE_COLUMNS = (
 # expected stage, expected cadence used.
 CUSTOMERS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], str, float]] = {
     "prospect": ((0, None, None, None), (None, None), "prospect", 30.0),
+    # ordered and cancelled every order: no purchase features, as a prospect, but no prospect
+    "cancelled_only": ((0, None, None, None), (None, None), "cancelled only", 30.0),
     "new": ((1, 10, 10, None), (None, None), "new", 30.0),
     "new_on_the_day": ((1, 20, 20, None), (None, None), "new", 30.0),
     "new_repeat_buyer": ((3, 1, 15, 7), (7, 7), "new", 7.0),
@@ -87,8 +89,20 @@ def con() -> ibis.BaseBackend:
     return ibis.duckdb.connect()
 
 
+CANCELLED = ibis.memtable({"customer_id": ["cancelled_only"]})
+"""The customers who ordered and cancelled every order."""
+
+
 def stages_of(con: ibis.BaseBackend, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
-    return con.execute(lifecycle_stages(frames(CUSTOMERS), thresholds)).set_index("customer_id")
+    stages = lifecycle_stages(frames(CUSTOMERS), thresholds, CANCELLED)
+    return con.execute(stages).set_index("customer_id")
+
+
+def test_without_the_cancelled_every_customer_without_a_purchase_is_a_prospect(
+    con: ibis.BaseBackend,
+) -> None:
+    got = con.execute(lifecycle_stages(frames(CUSTOMERS), THRESHOLDS)).set_index("customer_id")
+    assert got.segment["cancelled_only"] == got.segment["prospect"] == "prospect"
 
 
 def test_each_hand_made_customer_gets_its_stage(con: ibis.BaseBackend) -> None:

@@ -342,6 +342,50 @@ def test_examples_compile_against_the_feature_columns(path: Path) -> None:
     assert expression.columns == ("customer_id", "segment")
 
 
+DEMO_ATTRIBUTES = ("interest", "crm_stage", "survey_satisfaction")
+"""The demo retailer's attribute columns, which Online Retail II and CDNOW do not have."""
+
+
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [("hybrid_rfm", "survey_satisfaction"), ("psychographic", "crm_stage")],
+)
+def test_examples_on_data_without_their_columns_stop_naming_the_column(
+    name: str, missing: str
+) -> None:
+    path = EXAMPLES / f"{name}.yaml"
+    assert f"unknown column '{missing}'" in path.read_text(encoding="utf-8")  # the header says so
+    columns = {c: t for c, t in FEATURE_TYPES.items() if c not in DEMO_ATTRIBUTES}
+    with pytest.raises(
+        RuleError, match=rf"^{re.escape(str(path))}, line \d+: .*unknown column '{missing}'"
+    ):
+        assign(load_rules(path), ibis.table(columns, name="features"))
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_examples_say_which_data_they_fit_and_what_they_need(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "\n# Fits: " in text and "\n# Needs" in text
+
+
+def test_the_geographic_example_takes_no_country_for_home(con: ibis.BaseBackend) -> None:
+    rows = {
+        "uk": {"country": "United Kingdom"},
+        "de": {"country": "Germany", "region": "Bavaria"},
+        "fr": {"country": "France", "region": "Bretagne"},
+        "none": {},
+    }
+    rules = load_rules(EXAMPLES / "geographic.yaml")
+    assigned = con.execute(assign(rules, _feature_rows(rows)))
+    segment = dict(zip(assigned.customer_id, assigned.segment, strict=True))
+    assert segment == {
+        "uk": "Country only",
+        "de": "South",
+        "fr": "Other regions",
+        "none": "Location unknown",
+    }
+
+
 def test_examples_cover_every_dimension() -> None:
     names = {p.stem for p in EXAMPLES.glob("*.yaml")}
     assert {"demographic", "geographic", "psychographic", "behavioural", "hybrid_rfm"} <= names

@@ -29,7 +29,7 @@ from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
 from segmint.segmentation.lifecycle import STAGES
-from segmint.segmentation.rfm import PROSPECT, load_map
+from segmint.segmentation.rfm import CANCELLED_ONLY, PROSPECT, load_map
 from segmint.segmentation.rules_lexer import RuleError
 from segmint.synth import generate
 
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 N_CUSTOMERS = 2_000
 EARLY = dt.date(2024, 6, 30)
 CDNOW = (Path(__file__).parents[2] / ".." / "shared/datasets/cdnow/CDNOW_master.txt").resolve()
-RFM_NAMES = {rule.name for rule in load_map()} | {PROSPECT}
+RFM_NAMES = {rule.name for rule in load_map()} | {PROSPECT, CANCELLED_ONLY}
 
 RULES = """
 segments:
@@ -152,8 +152,8 @@ def test_rfm_stores_one_segment_per_customer(
     assert len(set(stored.values())) >= 8  # a real spread, not everyone in one cell
     frequency = features.select("customer_id", "frequency").execute()
     prospects = set(frequency.customer_id[frequency.frequency == 0])
-    assert {c for c, s in stored.items() if s == PROSPECT} == prospects
-    in_map_order = [rule.name for rule in load_map()] + [PROSPECT]
+    assert {c for c, s in stored.items() if s in (PROSPECT, CANCELLED_ONLY)} == prospects
+    in_map_order = [rule.name for rule in load_map()] + [PROSPECT, CANCELLED_ONLY]
     assert list(run.sizes.index) == [n for n in in_map_order if n in run.sizes.index]
 
 
@@ -452,3 +452,37 @@ def test_an_empty_segment_in_the_wrong_case_names_the_values_ignoring_case(
     assert "case included" in outdoor
     martians = messages[f"segment 'Martians' has no members as of {run.as_of.isoformat()}"]
     assert "is a value of" not in martians and "check the values" in martians
+
+
+@pytest.fixture
+def cancelling(tmp_path: Path) -> Iterator[Mart]:
+    """c1 and c4 bought, c2 ordered twice and cancelled both, c3 never ordered."""
+    files = {
+        "customers": "customer_id,signup_date\nc1,2024-01-01\nc2,2024-01-01\nc3,2024-01-01\n"
+        "c4,2024-01-01\n",
+        "orders": "order_id,customer_id,order_ts,status\no1,c1,2024-02-01,completed\n"
+        "o2,c2,2024-02-03,cancelled\no3,c2,2024-03-01,cancelled\no4,c4,2024-03-02,completed\n"
+        "o5,c1,2024-03-05,completed\n",
+        "order_lines": "order_id,line_no,quantity,unit_price\no1,1,1,10\no2,1,2,5\n"
+        "o3,1,1,7\no4,1,3,4\no5,1,1,8\n",
+    }
+    with connect(tmp_path / "mart.duckdb") as mart:
+        for name, text in files.items():
+            (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+            ingest(mart, name, tmp_path / f"{name}.csv", IngestOptions())
+        yield mart
+
+
+def test_a_customer_who_cancelled_every_order_is_no_prospect(cancelling: Mart) -> None:
+    day = dt.date(2024, 3, 5)
+    rfm = workflows.run_rfm(cancelling, day)
+    lifecycle = workflows.run_lifecycle(cancelling, day)
+    assert segments(cancelling, "rfm", day)["c2"] == CANCELLED_ONLY
+    assert segments(cancelling, "rfm", day)["c3"] == PROSPECT
+    assert segments(cancelling, "lifecycle", day)["c2"] == "cancelled only"
+    assert segments(cancelling, "lifecycle", day)["c3"] == "prospect"
+    assert (rfm.sizes[CANCELLED_ONLY], rfm.sizes[PROSPECT]) == (1, 1)
+    assert (lifecycle.sizes["cancelled only"], lifecycle.sizes["prospect"]) == (1, 1)
+    # before the first cancelled order, c2 had not ordered yet: a prospect
+    workflows.run_lifecycle(cancelling, dt.date(2024, 2, 2))
+    assert segments(cancelling, "lifecycle", dt.date(2024, 2, 2))["c2"] == "prospect"

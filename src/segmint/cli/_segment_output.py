@@ -75,7 +75,8 @@ def in_words(details: Mapping[str, Any]) -> str:
     if d.keys() == {"algorithm", "k", "clustered", "prospects"}:
         return (
             f"{d['algorithm']} with k = {d['k']} on {int(details['clustered']):,} buyers; "
-            f"{int(details['prospects']):,} prospects (no orders yet) kept apart"
+            f"{int(details['prospects']):,} without a purchase (prospects, and customers who "
+            "cancelled every order) kept apart"
         )
     return ", ".join(
         f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in details.items()

@@ -89,7 +89,7 @@ def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
             if value == value:  # NaN: no history, or no cadence (mostly one order each)
                 numbers.append(text)
     else:
-        numbers.append("no orders yet")
+        numbers.append("every order cancelled" if card.cancelled else "no orders yet")
     numbers.append(f"value {card.value}, risk {card.risk} ({card.risk_reason})")
     return numbers
 

@@ -60,7 +60,8 @@ def lifecycle(
     name: NameOption = None,
     format_: FormatOption = HUMAN,
 ) -> None:
-    """Lifecycle stages: prospect, new, reactivated, loyal, active, at risk, lapsed, churned."""
+    """Lifecycle stages: prospect, cancelled only, new, reactivated, loyal, active, at risk,
+    lapsed, churned."""
     from segmint.cli._segment_output import show_run
     from segmint.mart import connect
     from segmint.workflows import segment

@@ -46,6 +46,25 @@ def purchase_orders(mart: Mart, day: dt.date, since: dt.datetime | None = None) 
     return known.select("order_id", "customer_id", "order_ts", "channel", "status")
 
 
+def cancelled_only(mart: Mart, day: dt.date) -> ir.Table:
+    """``customer_id`` of the customers who, as of ``day``, ordered and cancelled every
+    order: at least one ``cancelled`` order and no purchase.
+
+    They have no purchase features (``frequency`` 0), as a prospect who never ordered, but
+    they are no prospects: they ordered (Online Retail II has 81 whose every invoice is a
+    cancellation), and segments, personas and their plays say so.
+    """
+    orders = mart.table("orders")
+    known = orders.filter(orders.order_ts < end_of(day))
+    bought = known.status.isnull() | known.status.isin(PURCHASE_STATUSES)
+    per_customer = known.group_by("customer_id").aggregate(
+        n_purchases=bought.cast("int64").sum(),
+        n_cancelled=(known.status == "cancelled").cast("int64").sum(),
+    )
+    kept = per_customer.filter((per_customer.n_cancelled > 0) & (per_customer.n_purchases == 0))
+    return kept.select("customer_id")
+
+
 def purchase_lines(mart: Mart, day: dt.date, since: dt.datetime | None = None) -> ir.Table:
     """Lines of the purchases as of ``day`` (from ``since``, when given), with their money
     and their product's category.

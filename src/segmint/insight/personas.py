@@ -7,7 +7,8 @@ reads first:
   standardised mean difference of at least :data:`TRAIT_SMD` against the base contributes
   a word from a fixed vocabulary (``frequency`` high → "Frequent", ``discount_share`` low
   → "Full-price"…), the two strongest make the name, and the noun says whether the
-  members buy at all ("Frequent full-price buyers", "E-mail-engaged prospects"). The
+  members buy at all ("Frequent full-price buyers", "E-mail-engaged prospects", or
+  "cancelled-only customers" when they ordered and cancelled every order). The
   standardised difference is relative to the base, so the words of recency and tenure
   must also hold on the segment's own rhythm (:class:`Rhythm`): "Recently active" only
   when the last order is within one usual gap, "Lapsing" only when it is past it, "New"
@@ -32,9 +33,11 @@ reads first:
 * **suggested actions** from a playbook keyed on the segment's value (its tier, high, mid
   or low, by its value per member against the base's:
   :mod:`segmint.insight.persona_tiers`), its risk and its behaviour (discounts, channels,
-  tenure): retain, upsell, win back, nurture, reduce cost to serve. Each reason is one the
-  card's numbers bear out: "still active" only within one usual gap, "recently acquired"
-  only for new members, a category to sell next to only when one is recorded.
+  tenure): retain, upsell, win back, nurture, reduce cost to serve (a segment that has not
+  bought: a welcome series for prospects, asking why for members who ordered and cancelled
+  every order). Each reason is one the card's numbers bear out: "still active" only within
+  one usual gap, "recently acquired" only for new members, a category to sell next to only
+  when one is recorded.
 
 No language model is involved: the same profile always gives the same cards.
 """
@@ -137,14 +140,21 @@ class PersonaCard:
     actions: list[Action] = field(default_factory=list)
     too_small: bool = False
     history_days: int | None = None
+    cancelled: bool = False
+    """The members have no purchase because they ordered and cancelled every order."""
 
 
 def personas_from_profile(
-    described: SegmentProfile, p_alive: SegmentAlive | None = None
+    described: SegmentProfile,
+    p_alive: SegmentAlive | None = None,
+    cancelled: pd.Series | None = None,
 ) -> list[PersonaCard]:
     """Persona cards from an existing profile (no further queries) and, when given, each
-    segment's mean P(alive)."""
+    segment's mean P(alive) and its share of members who ordered and cancelled every order
+    (:func:`segmint.insight.segment_cancelled.segment_cancelled`): a segment without
+    purchases whose members mostly did is no segment of prospects."""
     stored = p_alive or SegmentAlive()
+    cancelled_share = cancelled if cancelled is not None else pd.Series(dtype="float64")
     alive = stored.means
     overview = described.overview
     means = described.features.pivot(index="segment", columns="feature", values="mean")
@@ -164,9 +174,10 @@ def personas_from_profile(
             _number(base, "interpurchase_mean_days"),
             buyers=buyers,
             alive_of=stored.of_whom,
+            cancelled=_number(cancelled_share, segment) >= CANCELLED_MAJORITY,
         )
         words = _traits(described.distinguishing, segment, buyers, rhythm)
-        name = _name(words, buyers)
+        name = _name(words, buyers, rhythm.cancelled)
         if name in used:
             name = f"{name} ({segment})"
         used.add(name)
@@ -211,6 +222,7 @@ def _card(
         demographics=_sketch(mix),
         actions=playbook(value, rhythm, buyers, diff, categories),
         too_small=bool(row["too_small"]),
+        cancelled=rhythm.cancelled,
     )
 
 
@@ -218,6 +230,18 @@ NURTURE_FIRST = Action(
     "nurture", "welcome series with a first-purchase incentive", "members have not bought yet"
 )
 """The one play for a segment whose members have not bought yet."""
+
+CANCELLED_FIRST = Action(
+    "win back",
+    "ask why they cancelled (stock, delivery, price, payment) and fix it before any offer",
+    "members ordered, then cancelled every order",
+)
+"""The one play for a segment whose members ordered and cancelled every order: they know
+the shop already, so a welcome series would miss what stopped them."""
+
+CANCELLED_MAJORITY = 0.5
+"""Share of a segment without purchases that must have ordered and cancelled every order
+for its persona to say so (the rest never ordered)."""
 
 ONBOARDING = Action(
     "nurture", "onboarding journey with a second-purchase offer", "recently acquired members"
@@ -262,7 +286,7 @@ def playbook(
     per member is low because they have only just started.
     """
     if not buyers:
-        return [NURTURE_FIRST]
+        return [CANCELLED_FIRST if rhythm.cancelled else NURTURE_FIRST]
     actions = [_main_play(value, rhythm, categories)]
     for feature, below, action in TRAIT_PLAYS:
         if feature == "tenure_days" and (rhythm.risk == "high" or not rhythm.new):
@@ -376,8 +400,8 @@ def _agrees(word: str, rhythm: Rhythm) -> bool:
     return rhythm.new if word in NEW_WORDS else True
 
 
-def _name(words: list[str], buyers: bool) -> str:
-    noun = "buyers" if buyers else "prospects"
+def _name(words: list[str], buyers: bool, cancelled: bool = False) -> str:
+    noun = "buyers" if buyers else "cancelled-only customers" if cancelled else "prospects"
     if not words:
         return f"Typical {noun}"
     parts = [words[0]] + [w.lower() if w[1:].islower() else w for w in words[1:2]]

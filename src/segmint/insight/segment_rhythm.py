@@ -27,6 +27,9 @@ ACTIVE = 1.0
 next order is not yet due) and its risk low; from it to :data:`OVERDUE` the next order is
 due and the risk medium (one gap passes without an order about one time in three, e^-1)."""
 
+CANCELLED_REASON = "ordered, then cancelled every order"
+"""The reason of a segment whose members ordered and cancelled every order."""
+
 REPEAT_MAJORITY = 0.5
 """Share of members with two orders or more from which a segment's own mean days between
 orders is its usual gap; below it most members have one order and no rhythm of their own."""
@@ -45,6 +48,8 @@ class Rhythm:
         p_alive: the members' mean P(alive) from stored CLV scores (NaN: none).
         risk: ``"high"``, ``"medium"`` (the next order is due) or ``"low"``; ``reason``: why,
             in words.
+        cancelled: the members have no purchase because they ordered and cancelled every
+            order (:mod:`segmint.insight.segment_cancelled`), not because they never ordered.
     """
 
     cadence: float = float("nan")
@@ -54,6 +59,7 @@ class Rhythm:
     p_alive: float = float("nan")
     risk: str = "low"
     reason: str = ""
+    cancelled: bool = False
 
     @property
     def active(self) -> bool:
@@ -75,6 +81,7 @@ def segment_rhythm(
     *,
     buyers: bool = True,
     alive_of: str = "",
+    cancelled: bool = False,
 ) -> Rhythm:
     """The segment's :class:`Rhythm`: its risk judged by its own rhythm.
 
@@ -84,9 +91,13 @@ def segment_rhythm(
     gaps, or the mean P(alive) is below :data:`ALIVE_LIMIT`; medium when they reach
     :data:`ACTIVE` usual gaps (the next order is due); low otherwise. The members are new when
     their mean ``tenure`` is within one usual gap (the default of lifecycle's ``new``).
-    Prospects (no orders) are never at risk: they have not started. ``alive_of`` says
-    over whom the mean P(alive) was taken (e.g. " of its repeat buyers"), in the reason.
+    Prospects (no orders) are never at risk: they have not started. Members without a
+    purchase who ordered and cancelled every order (``cancelled``) are no prospects: they
+    started and backed out, a high risk whatever their recency. ``alive_of`` says over whom
+    the mean P(alive) was taken (e.g. " of its repeat buyers"), in the reason.
     """
+    if not buyers and cancelled:
+        return Rhythm(p_alive=p_alive, risk="high", reason=CANCELLED_REASON, cancelled=True)
     if not buyers:
         return Rhythm(p_alive=p_alive, reason="no orders yet")
     own = np.isfinite(cadence) and cadence > 0

@@ -12,8 +12,9 @@ means it, in three tiers of evidence:
    amount).
 
 Content must agree: a timestamp column must read as dates, a money or quantity column
-as numbers and a yes/no column (a consent's ``granted``) as true or false in (nearly)
-every sampled row, or the name does not count. Tiers are tried in order; a tier with
+as numbers, a yes/no column (a consent's ``granted``) as true or false and a postcode
+column must hold a digit in (nearly) every sampled row, or the name does not count: a
+``zip_code`` of ``Urban``/``Rural``/``Suburban`` (Hillstrom's) is an area type, not a postcode. Tiers are tried in order; a tier with
 exactly one candidate settles the column, a tier with two or more makes it **ambiguous**, and the load stops with the ``--map`` flags to choose. The
 date format is guessed over the whole column when dates are not in ISO form (day/month
 against month/day is decided by a day above 12; when nothing decides, the load stops),
@@ -152,7 +153,11 @@ def guess_mapping(
                 continue
             free = [c for c in open_columns if c not in guessed.values()]
             hits = [c for c in free if tier(c, target, words)]
-            hits = [c for c in hits if _fits(sample[c], kinds[target], excel)]
+            hits = [
+                c
+                for c in hits
+                if _fits(sample[c], kinds[target], excel) and _reads_as(sample[c], target)
+            ]
             if hits:
                 candidates[target] = hits
         claimed: dict[str, list[str]] = {}
@@ -259,6 +264,24 @@ def _fits(values: list[Any], kind: str, excel: bool) -> bool:
     else:
         return True
     return ok >= MIN_SHARE * len(present)
+
+
+_DIGIT = re.compile(r"\d")
+
+CONTENT: dict[str, Callable[[Any], bool]] = {"postcode": lambda v: bool(_DIGIT.search(str(v)))}
+"""Mart columns whose values have a shape beyond their type, and the test each sampled
+value must pass: every postcode system in use writes a digit (``SW1A 1AA``, ``10115``,
+``1012 AB``), so a column of words alone is no postcode whatever its name."""
+
+
+def _reads_as(values: list[Any], target: str) -> bool:
+    """True when (nearly) every non-empty sampled value has the shape of ``target``'s values
+    (:data:`CONTENT`; any value does for a column with no shape of its own)."""
+    test = CONTENT.get(target)
+    present = [v for v in values if v is not None and str(v).strip() != ""]
+    if test is None or not present:
+        return True
+    return sum(test(v) for v in present) >= MIN_SHARE * len(present)
 
 
 def _is_boolean(value: Any) -> bool:

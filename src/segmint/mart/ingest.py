@@ -42,7 +42,12 @@ from segmint.mart.plan import LoadPlan, count
 from segmint.mart.presets import Preset, get_preset, recognise
 from segmint.mart.privacy.suppression import withhold_raw
 from segmint.mart.quarantine import RESOLVED
-from segmint.mart.rejected_again import Rejects, earlier_rejects, split_rejects
+from segmint.mart.rejected_again import (
+    Rejects,
+    earlier_rejects,
+    quarantined_elsewhere,
+    split_rejects,
+)
 from segmint.mart.schema import TABLES
 from segmint.mart.spark_staging import copy_rows, settle
 from segmint.mart.staging import Stage, stage_file
@@ -207,7 +212,9 @@ def _load(
         plan, decided = _plan(stage, table, staged, info, options, preset)
         if options.dry_run:
             seen = earlier_rejects(stage, table, info.checksum)
-            split = split_rejects(_quarantined(plan, staged.rejects), seen, staged.n_read)
+            elsewhere = quarantined_elsewhere(stage, table, info.checksum)
+            every_reject = _quarantined(plan, staged.rejects)
+            split = split_rejects(every_reject, seen, staged.n_read, elsewhere)
             result = _preview(plan, split, table, source, staged.n_read)
         else:
             step("writing")
@@ -391,7 +398,7 @@ def _preview(plan: LoadPlan, split: Rejects, table: str, source: str, n_read: in
         source,
         n_read,
         plan.n_loaded,
-        plan.n_duplicate + split.again + split.n_loaded_before,
+        plan.n_duplicate + split.again + split.n_loaded_before + split.elsewhere,
         count(quarantined),
         written={name: count(rows) for name, rows in plan.inserts}
         | {f"{u.table} updated": u.size() for u in plan.updates},
@@ -437,7 +444,8 @@ def _apply(
     ingest_id = _next_id(stage)
     seen = earlier_rejects(stage, table, done.checksum)
     every_reject = _quarantined(plan, rejects)
-    split = split_rejects(every_reject, seen, done.n_read)
+    elsewhere = quarantined_elsewhere(stage, table, done.checksum)
+    split = split_rejects(every_reject, seen, done.n_read, elsewhere)
     reasons = _reasons(split.stored) if count(split.stored) else ()
     writes = [
         *(
@@ -465,7 +473,7 @@ def _apply(
             source,
             done.n_read,
             plan.n_loaded,
-            plan.n_duplicate + split.again + split.n_loaded_before,
+            plan.n_duplicate + split.again + split.n_loaded_before + split.elsewhere,
             n_quarantined,
             already_loaded=seen is not None and not (n_quarantined or any(written.values())),
             written=written,
@@ -513,6 +521,12 @@ def _again_notes(split: Rejects, resolved: int) -> tuple[str, ...]:
         notes.append(
             f"{_rows_were(split.again)} rejected again for the reason an earlier load of this "
             "file quarantined them: counted as duplicates of those entries (segmint quarantine)"
+        )
+    if split.elsewhere:
+        notes.append(
+            f"{_rows_were(split.elsewhere)} rejected as another file loaded into this table "
+            "was quarantined for (the same content and reason, such as the same export in "
+            "another format): counted as duplicates of those entries (segmint quarantine)"
         )
     if split.replacing:
         notes.append(

@@ -40,8 +40,9 @@ The BTYD baseline is evaluated on the same T1 customers: a BG/NBD (Fader, Hardie
 
 (alive customers buy at a rate lambda ~ Gamma(r + x, alpha + T) given their history and
 cannot drop out before their next purchase), for intent and, as ``1 -`` it, for churn.
-Prospects have no BTYD history; the baseline gives them the share of prospects who
-bought in the training window. A BG/NBD whose likelihood is highest on the boundary is
+Customers without a purchase (prospects, and those who ordered and cancelled every order)
+have no BTYD history; the baseline gives them the share of such customers who bought in the
+training window. A BG/NBD whose likelihood is highest on the boundary is
 fitted as ``segmint clv fit`` fits it (:mod:`segmint.models.boundary`): its no-dropout
 limit, the NBD (P(alive) = 1), or a penalty chosen by held-out likelihood, with a note.
 """

@@ -2,7 +2,9 @@
 
 Stages, decided in this order (first match wins):
 
-- ``prospect``: known but has not bought yet.
+- ``prospect``: known but has not ordered yet.
+- ``cancelled only``: has no purchase, but ordered and cancelled every order (not a
+  prospect: they have ordered).
 - ``new``: first order no longer ago than ``new_days``.
 - ``reactivated``: bought within the active window after a gap longer than the lapse
   threshold (a lapsed customer who came back).
@@ -29,8 +31,19 @@ from typing import Any
 import ibis
 
 from segmint.exceptions import AdvisedInputError, SegmintError
+from segmint.segmentation.rfm import without_purchases
 
-STAGES = ("prospect", "new", "reactivated", "loyal", "active", "at risk", "lapsed", "churned")
+STAGES = (
+    "prospect",
+    "cancelled only",
+    "new",
+    "reactivated",
+    "loyal",
+    "active",
+    "at risk",
+    "lapsed",
+    "churned",
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,9 @@ def _check(thresholds: Thresholds) -> None:
         )
 
 
-def lifecycle_stages(features: ibis.Table, thresholds: Thresholds) -> ibis.Table:
+def lifecycle_stages(
+    features: ibis.Table, thresholds: Thresholds, cancelled: ibis.Table | None = None
+) -> ibis.Table:
     """``customer_id``, ``segment`` (the stage) and ``cadence_days`` for every customer.
 
     Args:
@@ -115,6 +130,9 @@ def lifecycle_stages(features: ibis.Table, thresholds: Thresholds) -> ibis.Table
             ``previous_gap_days`` and ``prior_cadence_days`` (see
             :mod:`segmint.features.cadence`).
         thresholds: from :func:`default_thresholds`.
+        cancelled: ``customer_id`` of the customers who ordered and cancelled every order
+            (:func:`segmint.features.orders.cancelled_only`): ``cancelled only``, not
+            ``prospect``; None: every customer without purchases is a prospect.
     """
     f = features
     typical = thresholds.typical_cadence_days
@@ -124,7 +142,7 @@ def lifecycle_stages(features: ibis.Table, thresholds: Thresholds) -> ibis.Table
     active = recency <= thresholds.active_after * cadence
     came_back = f.previous_gap_days > thresholds.lapsed_after * prior
     stage = ibis.cases(
-        (f.frequency.fill_null(0) == 0, "prospect"),
+        (f.frequency.fill_null(0) == 0, without_purchases(f, cancelled, *STAGES[:2])),
         (f.tenure_days <= thresholds.new_days, "new"),
         (active & came_back, "reactivated"),
         (active & (f.frequency >= thresholds.loyal_orders), "loyal"),

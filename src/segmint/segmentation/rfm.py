@@ -7,7 +7,8 @@ buyers as of the date, computed in the engine. Scores use the *percent rank* of 
 values always share one score (ties go to the lower bin of the tie), so the result does
 not depend on row order. The RFM cell is the three digits (``"545"``); the named segment
 comes from the map in :file:`rfm_map.yaml` (R score × FM score, the rounded mean of F and
-M), tried in order. Customers who have not bought yet are ``Prospect``.
+M), tried in order. Customers who have not bought yet are ``Prospect``, unless they ordered
+and cancelled every order: those are ``Cancelled only``.
 
 Reference: Hughes, A. M. (1994), *Strategic Database Marketing*, for RFM scoring; the
 segment names follow the widely used 11-segment RFM map.
@@ -27,6 +28,9 @@ from segmint.exceptions import SegmintError
 from segmint.yaml_files import load_yaml
 
 PROSPECT = "Prospect"
+CANCELLED_ONLY = "Cancelled only"
+"""The segment of customers without a purchase who ordered and cancelled every order
+(:func:`segmint.features.orders.cancelled_only`): they are no prospects."""
 _SCALE = 5
 
 
@@ -133,9 +137,14 @@ def rfm_scores(features: ibis.Table, bins: int = 5) -> ibis.Table:
 
 
 def rfm_segments(
-    features: ibis.Table, bins: int = 5, rules: list[SegmentRule] | None = None
+    features: ibis.Table,
+    bins: int = 5,
+    rules: list[SegmentRule] | None = None,
+    cancelled: ibis.Table | None = None,
 ) -> ibis.Table:
-    """Every customer with scores and a named segment (``Prospect`` for those without orders).
+    """Every customer with scores and a named segment: ``Prospect`` for those without
+    purchases, ``Cancelled only`` for those of them in ``cancelled`` (``customer_id`` of
+    the customers who ordered and cancelled every order).
 
     Scores with ``bins`` other than 5 are rescaled linearly to 1-5 for the map
     (``1 + round((score - 1) * 4 / (bins - 1))``), so the lowest score stays 1 and the top is 5.
@@ -147,14 +156,29 @@ def rfm_segments(
     cases = [(r5.between(*rule.r) & fm5.between(*rule.fm), rule.name) for rule in rules]
     named = scores.mutate(segment=ibis.cases(*cases, else_=ibis.null("string")))
     everyone = features.select("customer_id").left_join(named, "customer_id")
+    unscored = without_purchases(everyone, cancelled, PROSPECT, CANCELLED_ONLY)
     return everyone.select(
         "customer_id",
         "r_score",
         "f_score",
         "m_score",
         "rfm_cell",
-        segment=everyone.segment.fill_null(PROSPECT),
+        segment=everyone.segment.coalesce(unscored),
     )
+
+
+def without_purchases(
+    customers: ibis.Table, cancelled: ibis.Table | None, prospect: str, cancelled_only: str
+) -> ibis.StringValue:
+    """The label of a customer of ``customers`` without purchases: ``cancelled_only`` when
+    the customer is in ``cancelled`` (None: nobody is), else ``prospect``."""
+    if cancelled is None:
+        return ibis.literal(prospect)
+    ids = cancelled.select(_cancelled_id="customer_id").distinct()
+    label: ibis.StringValue = customers.customer_id.isin(ids._cancelled_id).ifelse(
+        cancelled_only, prospect
+    )
+    return label
 
 
 def _rescale(value: ibis.IntegerValue, bins: int) -> ibis.IntegerValue:

@@ -10,7 +10,8 @@ yet) are ``unassigned``.
 
 Storing the tiers as a segmentation is the use case :func:`segmint.workflows.value.run_value`.
 The grid crosses the tiers with churn risk: the stored ``churn_risk`` score of a
-supervised model when there is one as of the date, otherwise the same quantity, the
+supervised model when there is one as of the date and it is not weak (worse than a
+baseline on its evaluation window, :mod:`segmint.scoring.weak_models`), otherwise the same quantity, the
 probability of no purchase in the next 90 days, from an MBG/NBD fitted on the histories
 (:mod:`segmint.scoring.btyd_churn`; not 1 - P(alive) of the CLV model, which calls every
 BG/NBD customer without a repeat purchase alive and put nearly every buyer of the Online
@@ -32,6 +33,7 @@ from segmint.features.population import population
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
 from segmint.scoring.option_defaults import MAX_ITER
+from segmint.scoring.weak_models import weak_model
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 RISK_BANDS = ("low", "medium", "high")
@@ -146,11 +148,32 @@ def risk_scores(
     (:func:`segmint.scoring.btyd_churn.btyd_churn_risk`, fitted with the iteration limit
     ``max_iter`` on ``summary``, the BTYD summary as of ``as_of`` when the caller has it,
     else on one summed from the purchases); when no MBG/NBD can be fitted, 1 - ``p_alive``
-    of ``model``, and the source says why.
+    of ``model``, and the source says why. A churn model flagged weak (it predicted its
+    evaluation window worse than a baseline, :func:`segmint.scoring.weak_models.weak_model`)
+    is passed over as if it had stored nothing, and the source ends with why.
     """
     scores = mart.table("scores")
     churn = scores.filter((scores.as_of == as_of) & (scores.score_name == "churn_risk"))
     models = [str(m) for m in churn.select("model").distinct().model.execute()]
+    passed_over = [(m, why) for m in models if (why := weak_model(mart, m, as_of)) is not None]
+    models = [m for m in models if m not in dict(passed_over)]
+    risk, source = _stored_or_fitted(mart, as_of, model, models, max_iter, summary)
+    if passed_over:
+        weak = "; ".join(f"{why}, so its churn_risk is not used" for _, why in passed_over)
+        source = f"{source} ({weak})"
+    return risk, source
+
+
+def _stored_or_fitted(
+    mart: Mart,
+    as_of: dt.date,
+    model: str,
+    models: list[str],
+    max_iter: int,
+    summary: ir.Table | None,
+) -> tuple[ir.Table, str]:
+    """The risk of :func:`risk_scores` from the stored ``churn_risk`` of ``models`` (those
+    not weak), else fitted."""
     if models:
         name = preferred_model(models)
         chosen = _score(mart, as_of, name, "churn_risk")

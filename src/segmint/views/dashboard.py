@@ -33,6 +33,7 @@ from segmint.insight.personas import (
     sketch_phrases,
 )
 from segmint.insight.segment_alive import segment_p_alive
+from segmint.insight.segment_cancelled import segment_cancelled
 from segmint.mart import Mart
 from segmint.mart.currency import money_text
 from segmint.mart.privacy import records_consent
@@ -463,7 +464,9 @@ class Dashboard:
         and its segments' mean P(alive) when CLV scores are stored for that date."""
         try:
             described = self.profile(mart, segmentation, day)
-            cards = personas_from_profile(described, segment_p_alive(mart, segmentation, day))
+            alive = segment_p_alive(mart, segmentation, day)
+            cancelled = segment_cancelled(mart, segmentation, day)
+            cards = personas_from_profile(described, alive, cancelled)
         except SegmintError:
             return {}
         currency = shop_currency(mart)

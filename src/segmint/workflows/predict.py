@@ -42,6 +42,7 @@ from segmint.scoring.propensity import (
     store_scores,
     target_of,
 )
+from segmint.scoring.weak_models import worse_than
 from segmint.workflows.clv import stored_fit
 from segmint.workflows.features import current
 from segmint.workflows.privacy import apply_stored_retention
@@ -148,24 +149,18 @@ def weak_model_note(
     """A warning when the model predicted the evaluation window no better than the same
     rate for everyone, or worse than a BTYD baseline (both by Brier score); else None.
 
-    Its scores are stored all the same and every reader takes them over the BTYD churn
-    risk, so a reader must learn it from the run. On CDNOW (one cohort, every customer
+    Its scores are stored all the same and the dashboard takes them over the BTYD churn
+    risk (value tiers pass over them, :mod:`segmint.scoring.weak_models`), so a reader
+    must learn it from the run. On CDNOW (one cohort, every customer
     new in the first quarter of 1997) the seasonal split trained on customers a few weeks
     old and the model scored worse than the base rate.
     """
-    own = metrics[target.model]
-    baselines = {name: m["brier"] for name, m in metrics.items() if name != target.model}
-    best = min(baselines, key=lambda name: baselines[name], default=None)
-    worse = []
-    if own["brier"] >= own["brier_base_rate"]:
-        worse.append(f"the same rate for everyone (Brier {own['brier_base_rate']:.4f})")
-    if best is not None and baselines[best] < own["brier"]:
-        worse.append(f"{best} (Brier {baselines[best]:.4f})")
+    worse = worse_than(metrics, target.model)
     if not worse:
         return None
     note = (
         f"{target.model} predicted the evaluation window after {plan.validation_day} worse "
-        f"than {' and than '.join(worse)}: Brier {own['brier']:.4f}; its "
+        f"than {' and than '.join(worse)}: Brier {metrics[target.model]['brier']:.4f}; its "
         f"{target.score_name} scores are stored all the same, so read them with care"
     )
     if plan.kind == "seasonal":

@@ -18,6 +18,7 @@ from segmint.insight.day_facts import DayFacts
 from segmint.insight.money import ValueMeasure
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.insight.segment_alive import segment_p_alive
+from segmint.insight.segment_cancelled import segment_cancelled
 from segmint.mart import Mart
 
 
@@ -78,7 +79,12 @@ def personas(
     """Persona cards of every segment of ``segmentation`` as of ``as_of``, most valuable
     first, with each segment's mean P(alive) when CLV scores are stored for the date."""
     described = profile(mart, segmentation, as_of, ProfileOptions(min_share=min_share))
-    return personas_from_profile(described, segment_p_alive(mart, segmentation, described.as_of))
+    day = described.as_of
+    return personas_from_profile(
+        described,
+        segment_p_alive(mart, segmentation, day),
+        segment_cancelled(mart, segmentation, day),
+    )
 
 
 def migration(mart: Mart, segmentation: str, from_date: AsOf, to_date: AsOf) -> Migration:

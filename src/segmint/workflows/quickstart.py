@@ -22,6 +22,7 @@ from segmint.features.btyd import summary_of_features
 from segmint.insight.personas import PersonaCard, personas_from_profile
 from segmint.insight.profile import SegmentProfile
 from segmint.insight.segment_alive import segment_p_alive
+from segmint.insight.segment_cancelled import segment_cancelled
 from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.scoring.clv_scores import ScoreRun
@@ -88,7 +89,9 @@ def quickstart(
     scored, note = _clv(mart, day, features, max_iter)
     step("money and personas")
     described = profile.profile(mart, "rfm", day)
-    cards = personas_from_profile(described, segment_p_alive(mart, "rfm", day))
+    cards = personas_from_profile(
+        described, segment_p_alive(mart, "rfm", day), segment_cancelled(mart, "rfm", day)
+    )
     return QuickstartRun(
         loaded, day, runs, described, cards, scored, note, _next_steps(mart, scored is not None)
     )

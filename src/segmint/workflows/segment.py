@@ -23,6 +23,7 @@ from segmint.features.asof import AsOf, checked_as_of
 from segmint.features.attributes import attribute_columns
 from segmint.features.bands import Band, rule_bands
 from segmint.features.build import FEATURE_COLUMNS
+from segmint.features.orders import cancelled_only
 from segmint.mart import Mart
 from segmint.segmentation import store
 from segmint.segmentation.lifecycle import (
@@ -30,7 +31,13 @@ from segmint.segmentation.lifecycle import (
     default_thresholds,
     lifecycle_stages,
 )
-from segmint.segmentation.rfm import PROSPECT, SegmentRule, load_map, rfm_segments
+from segmint.segmentation.rfm import (
+    CANCELLED_ONLY,
+    PROSPECT,
+    SegmentRule,
+    load_map,
+    rfm_segments,
+)
 from segmint.segmentation.rules import (
     RuleSet,
     Segment,
@@ -99,8 +106,8 @@ def run_rfm(
     day, features = features_for(mart, as_of, features, RFM_COLUMNS, step)
     key = features_key(mart, day, RFM_COLUMNS) if key_of else None
     rules = segment_map or load_map(map_path)
-    segments = rfm_segments(features, bins, rules)
-    names = [r.name for r in rules] + [PROSPECT]
+    segments = rfm_segments(features, bins, rules, cancelled_only(mart, day))
+    names = [r.name for r in rules] + [PROSPECT, CANCELLED_ONLY]
     definition = {
         "bins": bins,
         "map": [
@@ -134,7 +141,7 @@ def run_lifecycle(
     day, features = features_for(mart, as_of, features, LIFECYCLE_COLUMNS, step)
     key = features_key(mart, day, LIFECYCLE_COLUMNS) if key_of else None
     chosen = default_thresholds(features, **thresholds)
-    stages = lifecycle_stages(features, chosen)
+    stages = lifecycle_stages(features, chosen, cancelled_only(mart, day))
     # The definition holds what the user chose; thresholds left to the data are re-derived
     # at each date, so runs on different dates share one version and can be compared.
     given = {k: v for k, v in thresholds.items() if v is not None}

@@ -1,0 +1,34 @@
+"""Each segment's share of members who ordered and cancelled every order.
+
+Customers without a purchase are of two kinds: prospects, who never ordered, and those who
+ordered and cancelled every order (:func:`segmint.features.orders.cancelled_only`). Both
+have no purchase features, so a profile cannot tell them apart; a persona of a segment of
+them must, to say "ordered and cancelled everything" instead of "no orders yet" and to
+suggest finding out why instead of a welcome series (:mod:`segmint.insight.personas`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from segmint.features.orders import cancelled_only
+from segmint.mart import Mart
+from segmint.segmentation import store
+
+
+def segment_cancelled(mart: Mart, segmentation: str, day: dt.date) -> pd.Series:
+    """Segment → the share of its members as of ``day`` who ordered and cancelled every
+    order (segments without any are left out)."""
+    members = store.assignments(mart, segmentation, day)
+    mark = members.customer_id.isin(cancelled_only(mart, day).customer_id)
+    shares = (
+        members.group_by("segment")
+        .aggregate(share=mark.cast("float64").mean())
+        .to_pandas()
+        .set_index("segment")
+        .share.astype("float64")
+    )
+    kept: pd.Series = shares[shares > 0]
+    return kept
