@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,53 @@ def test_churn_risk_prefers_the_stored_risk_then_one_minus_p_alive(mart: Mart) -
     risk = churn_risk(mart, DAY)
     assert risk is not None and values(risk[0]) == {"a": 0.7}
     assert risk[1] == "churn_risk of a-churn-model as of 2024-06-30"
+
+
+def churn_run(mart: Mart, brier: float) -> None:
+    """A stored churn_gbm run as of DAY whose evaluation scored ``brier`` against a base rate
+    of 0.20 and a BTYD baseline of 0.18 (only its metrics are read)."""
+    validation = {
+        "churn_gbm": {"brier": brier, "brier_base_rate": 0.20},
+        "btyd": {"brier": 0.18, "brier_base_rate": 0.20},
+    }
+    mart.raw.execute(
+        "INSERT INTO model_runs (run_id, model, kind, as_of, params, metrics, model_blob, "
+        "created_at) VALUES (1, 'churn_gbm', 'churn', $1, '{}', $2, ''::BLOB, $3)",
+        [DAY, json.dumps({"validation": validation}), dt.datetime(2024, 7, 1)],
+    )
+
+
+def test_churn_risk_passes_over_a_weak_churn_model_and_says_why(mart: Mart) -> None:
+    put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
+    put(mart, [("a", "2024-06-30", HISTORY_MODEL, "churn_risk", 0.4)])
+    churn_run(mart, brier=0.25)  # worse than the same rate for everyone and than btyd
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk[0]) == {"a": 0.4}
+    assert risk[1].startswith("P(no purchase in the next 90 days) of an MBG/NBD fitted on")
+    assert risk[1].endswith(
+        "(churn_gbm predicted its evaluation window worse than the same rate for everyone "
+        "(Brier 0.2000) and than btyd (Brier 0.1800): Brier 0.2500, so its churn_risk is "
+        "not used)"
+    )
+
+
+def test_churn_risk_of_a_weak_model_alone_falls_back_to_p_alive(mart: Mart) -> None:
+    put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
+    put(mart, [("a", "2024-06-30", "m", "p_alive", 0.75)])
+    churn_run(mart, brier=0.25)
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk[0]) == {"a": 0.25}
+    assert risk[1].startswith("1 - p_alive as of 2024-06-30")
+    assert risk[1].endswith("so its churn_risk is not used)")
+
+
+def test_churn_risk_keeps_a_churn_model_that_beat_its_baselines(mart: Mart) -> None:
+    put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
+    put(mart, [("a", "2024-06-30", HISTORY_MODEL, "churn_risk", 0.4)])
+    churn_run(mart, brier=0.15)
+    risk = churn_risk(mart, DAY)
+    assert risk is not None and values(risk[0]) == {"a": 0.9}
+    assert risk[1] == "churn_risk of churn_gbm as of 2024-06-30"
 
 
 def test_nothing_is_fitted_on_a_request(mart: Mart, tmp_path: Path) -> None:

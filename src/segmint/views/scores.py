@@ -6,10 +6,13 @@ lifetime value, in the shop's currency) and ``churn_risk`` (probability of no pu
 the next 90 days, 0-1). For each score it takes the latest ``as_of`` on or before the day
 asked for and, when several models scored that day, the first model by name, except that
 a churn model's ``churn_risk`` is preferred to the one ``segmint clv score`` stores from
-the purchase histories (:mod:`segmint.scoring.churn_source`). Nothing is fitted here: with
-``p_alive`` but no ``churn_risk`` (scores stored before ``clv score`` stored the risk, or
-no MBG/NBD could be fitted) the risk is ``1 - p_alive``, and the page says so and which
-command stores a better one.
+the purchase histories (:mod:`segmint.scoring.churn_source`), and a churn model flagged
+weak (it predicted its evaluation window worse than a baseline,
+:func:`segmint.scoring.weak_models.weak_model`) is passed over as ``segment value`` passes
+it over, the page saying why. Nothing is fitted here: with ``p_alive`` but no usable
+``churn_risk`` (scores stored before ``clv score`` stored the risk, no MBG/NBD could be
+fitted, or only a weak model's) the risk is ``1 - p_alive``, and the page says so and
+which command stores a better one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
+from segmint.scoring.weak_models import weak_model
 from segmint.serving.frames import as_date
 from segmint.serving.score_table import SCORES_TABLE, has_scores
 
@@ -48,8 +52,12 @@ def score(mart: Mart, name: str, day: dt.date) -> ir.Table | None:
     return None if found is None else found[0]
 
 
-def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date, str] | None:
-    """:func:`score`, its date and its model, or None."""
+def _latest(
+    mart: Mart, name: str, day: dt.date, passed_over: dict[str, str] | None = None
+) -> tuple[ir.Table, dt.date, str] | None:
+    """:func:`score`, its date and its model, or None. With ``passed_over``, the models of
+    that date flagged weak are left out and put there with why (None when only they
+    stored it)."""
     if not has_scores(mart):
         return None
     table = mart.table(SCORES_TABLE)
@@ -59,7 +67,14 @@ def _latest(mart: Mart, name: str, day: dt.date) -> tuple[ir.Table, dt.date, str
         return None
     latest = as_date(found.as_of.iloc[0])
     dated = mine.filter(mine.as_of.cast("date") == ibis.date(latest))
-    model = preferred_model(str(m) for m in dated.select("model").distinct().model.execute())
+    models = [str(m) for m in dated.select("model").distinct().model.execute()]
+    if passed_over is not None:
+        weak = {m: why for m in models if (why := weak_model(mart, m, latest)) is not None}
+        passed_over.update(weak)
+        models = [m for m in models if m not in weak]
+        if not models:
+            return None
+    model = preferred_model(models)
     chosen = dated.filter(dated.model == model)
     return chosen.select("customer_id", value=chosen.value.cast("float64")), latest, model
 
@@ -77,18 +92,24 @@ def score_dates(mart: Mart) -> list[dt.date]:
 
 def churn_risk(mart: Mart, day: dt.date) -> tuple[ir.Table, str] | None:
     """``customer_id``, ``value`` = churn risk as of ``day``, and where it comes from: the
-    stored ``churn_risk``, else ``1 - p_alive`` (module docstring); None without either."""
-    risk = _latest(mart, CHURN_RISK, day)
+    stored ``churn_risk`` of a model not flagged weak, else ``1 - p_alive`` (module
+    docstring); None without either. The source ends with why a weak model was passed over."""
+    weak: dict[str, str] = {}
+    risk = _latest(mart, CHURN_RISK, day, weak)
+    found: tuple[ir.Table, str] | None = None
     if risk is not None:
-        return risk[0], source_of(risk[2], risk[1])
-    alive = _latest(mart, P_ALIVE, day)
-    if alive is None:
-        return None
-    return alive[0].select("customer_id", value=1.0 - alive[0].value), (
-        f"1 - {P_ALIVE} as of {alive[1]}, which calls customers without a repeat purchase "
-        f"alive; run `segmint clv score --as-of {alive[1]}` to store the risk of no "
-        f"purchase in 90 days from the histories, or `segmint score` for a churn model's"
-    )
+        found = risk[0], source_of(risk[2], risk[1])
+    elif (alive := _latest(mart, P_ALIVE, day)) is not None:
+        said = (
+            f"1 - {P_ALIVE} as of {alive[1]}, which calls customers without a repeat purchase "
+            f"alive; run `segmint clv score --as-of {alive[1]}` to store the risk of no "
+            f"purchase in 90 days from the histories, or `segmint score` for a churn model's"
+        )
+        found = alive[0].select("customer_id", value=1.0 - alive[0].value), said
+    if found is None or not weak:
+        return found
+    why = "; ".join(f"{reason}, so its churn_risk is not used" for reason in weak.values())
+    return found[0], f"{found[1]} ({why})"
 
 
 @dataclass(frozen=True)
