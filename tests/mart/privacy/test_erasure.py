@@ -322,6 +322,17 @@ def test_ids_read_from_the_loaded_file_as_floats_forget_those_customers(
     assert mart.table("customers").customer_id.execute().tolist() == ["12346"]
 
 
+def test_a_refused_erasure_names_every_record_the_id_matches(mart: Mart) -> None:
+    """A person held as ``C-1042`` and ``c-1042 `` who asks under ``c-1042``: both named, so
+    erasing what the refusal names leaves nothing of them behind."""
+    mart.raw.executemany(
+        "INSERT INTO customers (customer_id) VALUES ($1)", [["C-1042"], ["c-1042 "]]
+    )
+    with pytest.raises(ErasureError, match=r"'c-1042': the mart holds C-1042, c-1042 \)"):
+        forget(mart, ["c-1042"], REASON, rewrite=False)
+    assert mart.count("customers") == 2
+
+
 def test_an_id_the_mart_holds_only_in_another_spelling_is_refused_and_nothing_erased(
     shop: Mart, mart: Mart, tmp_path: Path
 ) -> None:

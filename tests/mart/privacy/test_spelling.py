@@ -74,6 +74,16 @@ def test_an_id_held_as_written_is_never_second_guessed(mart: Mart) -> None:
     assert did_you_mean(mart, "C-1042 ") == " Did you mean 'C-1042' or 'c-1042'?"
 
 
+def test_a_complete_lookup_names_every_spelling_a_hint_names_the_likely_ones(mart: Mart) -> None:
+    held(mart, "C-1042", "c-1042 ", " 13085", "13085.0")
+    given = ["c-1042", "13085"]
+    assert other_spellings(mart, given) == {"c-1042": ["C-1042"], "13085": ["13085.0"]}
+    assert other_spellings(mart, given, complete=True) == {
+        "c-1042": ["C-1042", "c-1042 "],
+        "13085": [" 13085", "13085.0"],
+    }
+
+
 def test_many_ids_are_found_in_one_scan_as_a_few_are(mart: Mart) -> None:
     ids = [f"Ab-{n}" for n in range(FEW_KEYS + 2)]
     held(mart, *ids)

@@ -175,7 +175,7 @@ def _refuse_forgotten(mart: Mart, customer_id: str, key: PrivacyKey) -> None:
 def _refuse_other_spelling(mart: Mart, customer_id: str) -> None:
     """Raise when the mart holds ``customer_id`` only in another spelling (``13085`` for
     ``13085.0``): the answer would say nothing is held about a person it holds."""
-    if held := held_otherwise(mart, customer_id):
+    if held := held_otherwise(mart, customer_id, complete=True):
         raise AccessError(
             f"no customer holds the id '{customer_id}' as written, so the answer would be "
             f"empty; did you mean {' or '.join(repr(i) for i in held)}? Ids are matched "

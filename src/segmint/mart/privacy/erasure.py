@@ -291,7 +291,7 @@ def _contacts(mart: Mart, subjects: ir.Table) -> list[tuple[str, str]]:
 
 def _refuse_other_spellings(mart: Mart, missing: list[str]) -> None:
     """Refuse ids the mart holds only as another spelling: erasing them would erase nobody."""
-    near = other_spellings(mart, missing)
+    near = other_spellings(mart, missing, complete=True)
     if near:
         fixes = "; ".join(f"{i!r}: the mart holds {', '.join(held)}" for i, held in near.items())
         raise ErasureError(

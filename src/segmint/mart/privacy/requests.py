@@ -136,7 +136,7 @@ def record_request(
     law = _choice(law, REQUEST_LAWS, "law")
     if not customer_id.strip():
         raise RequestError("a request needs the customer id it is about")
-    if held := held_otherwise(mart, customer_id):
+    if held := held_otherwise(mart, customer_id, complete=True):
         raise RequestError(
             f"no customer holds the id '{customer_id}' as written; did you mean "
             f"{' or '.join(repr(i) for i in held)}? Record the request under the id the mart "

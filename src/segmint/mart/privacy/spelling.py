@@ -99,13 +99,16 @@ def _scanned(ids: ir.Table, missing: list[str]) -> dict[str, list[str]]:
     return _held(ids, missing, keep)
 
 
-def other_spellings(mart: Mart, missing: list[str]) -> dict[str, list[str]]:
+def other_spellings(
+    mart: Mart, missing: list[str], complete: bool = False
+) -> dict[str, list[str]]:
     """Of the ids in ``missing`` (held by no table as written), those the mart's customers
     hold in another spelling, each with the ids it holds.
 
-    Likely spellings are looked up first (see the module docstring); an id one of them
-    finds is not looked for further, so a mart holding ``C-1042`` and ``c-1042 `` names
-    only ``C-1042`` for ``c-1042``.
+    Likely spellings are looked up first (see the module docstring); unless ``complete``,
+    an id one of them finds is not looked for further, so a mart holding ``C-1042`` and
+    ``c-1042 `` names only ``C-1042`` for ``c-1042`` (enough for a hint). ``complete`` (an
+    erasure, a subject access: every record of the person counts) scans for every spelling.
 
     Raises:
         MartError: an id holds control characters (before any query).
@@ -117,14 +120,22 @@ def other_spellings(mart: Mart, missing: list[str]) -> dict[str, list[str]]:
     ids = mart.table("customers").select("customer_id")
     likely = sorted({s for i in missing for s in likely_spellings(i)})
     near = _held(ids, missing, ids.customer_id.isin(likely))
-    rest = [i for i in missing if i not in near]
-    return near | _scanned(ids, rest) if rest else near
+    rest = list(missing) if complete else [i for i in missing if i not in near]
+    if not rest:
+        return near
+    scanned = _scanned(ids, rest)
+    return {
+        i: sorted({*near.get(i, []), *scanned.get(i, [])})
+        for i in missing
+        if i in near or i in scanned
+    }
 
 
-def held_otherwise(mart: Mart, customer_id: str) -> list[str]:
+def held_otherwise(mart: Mart, customer_id: str, complete: bool = False) -> list[str]:
     """The ids the mart's customers hold for ``customer_id`` in another spelling, when no
-    customer holds it as written (else none: an exact id is never second-guessed)."""
-    held = other_spellings(mart, [customer_id]).get(customer_id, [])
+    customer holds it as written (else none: an exact id is never second-guessed); every
+    one of them with ``complete`` (:func:`other_spellings`)."""
+    held = other_spellings(mart, [customer_id], complete).get(customer_id, [])
     return [] if customer_id in held else held
 
 
