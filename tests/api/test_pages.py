@@ -26,7 +26,7 @@ from segmint.mart.ingest import ingest
 from segmint.mart.shop_settings import set_currency
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
-from segmint.views.dashboard import NO_SEGMENTATIONS
+from segmint.views.dashboard import NO_ORDERS, NO_SEGMENTATIONS
 from segmint.views.scores import NO_CHURN, NO_CLV
 from segmint.workflows.segment import run_rfm
 
@@ -698,3 +698,70 @@ def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
     assert "per year" not in few and "/ year" not in few
     assert hint.findall(year) == ["per year"]
     assert "Revenue per member / year" in year and "Value per member per year" in year
+
+
+@pytest.fixture(scope="module")
+def orderless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """A mart with customers and no orders (as the first load of a customers file leaves
+    it), a client of the app over it logged in as an analyst, and the analyst's token."""
+    folder = tmp_path_factory.mktemp("orderless")
+    customers = folder / "customers.csv"
+    customers.write_text("customer_id,signup_date\nC1,2024-01-01\nC2,2024-02-01\n")
+    with connect(folder / "mart.duckdb") as mart:
+        ingest(mart, "customers", customers)
+        token = create_token(mart, Role.analyst, "no orders")
+    with TestClient(create_app(mart=folder / "mart.duckdb")) as test_client:
+        login(test_client, token)
+        yield test_client, token
+
+
+ORDERLESS_PAGES = [
+    "/",
+    "/segments",
+    "/rfm",
+    "/rfm?as_of=2024-03-01",
+    "/migration",
+    "/value",
+    "/value?as_of=2024-03-01",
+    "/campaigns",
+    "/sales/channels",
+    "/sales/channels?start=2024-01-01",
+    "/sales/channels?start=2024-01-01&end=2024-03-01",
+    "/sales/segments",
+    "/baskets",
+]
+
+
+@pytest.mark.parametrize("url", ORDERLESS_PAGES)
+def test_a_mart_without_orders_says_to_load_them_not_to_pass_a_date(
+    orderless: tuple[TestClient, str], url: str
+) -> None:
+    client, _ = orderless
+    response = client.get(url)
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert _notices(response.text) == [NO_ORDERS] and 'id="empty"' in text
+    assert "`segmint ingest orders FILE`" in NO_ORDERS
+    assert "--as-of" not in text and "segmint segment rfm" not in text
+    assert ".duckdb" not in text  # not the path of the server's copy of the mart
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/sales/channels", "/api/v1/sales/channels?end=2024-03-01", "/api/v1/sales/segments"],
+)
+def test_the_sales_api_of_a_mart_without_orders_says_to_load_them(
+    orderless: tuple[TestClient, str], url: str
+) -> None:
+    client, token = orderless
+    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": NO_ORDERS}
+
+
+def test_customers_of_a_mart_without_orders_are_still_listed(
+    orderless: tuple[TestClient, str],
+) -> None:
+    client, _ = orderless
+    response = client.get("/customers")
+    assert response.status_code == 200 and "C2" in response.text
