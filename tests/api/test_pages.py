@@ -700,6 +700,36 @@ def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
     assert "Revenue per member / year" in year and "Value per member per year" in year
 
 
+def test_a_few_months_of_orders_are_named_in_the_tables_and_products_not_the_year(
+    cdnow_file: Path, tmp_path: Path
+) -> None:
+    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
+    path = tmp_path / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        runs = [run_rfm(mart, "1997-03-31"), run_rfm(mart, "1998-06-30")]
+        token = create_token(mart, Role.analyst, "short history")  # sees the members
+    with TestClient(create_app(mart=path)) as short:
+        login(short, token)
+        shown = {}
+        for run in runs:
+            segment = str(run.sizes.idxmax())  # the largest segment
+            params = {"as_of": run.as_of.isoformat(), "segment": segment}
+            page_text = html.unescape(short.get("/segments/rfm", params=params).text)
+            overview = html.unescape(short.get("/", params={"as_of": run.as_of}).text)
+            shown[run.as_of] = (page_text, overview)
+    (few, few_overview), (year, year_overview) = shown.values()
+    for text in (few, few_overview):
+        assert '<th class="num">Revenue / member over 90 days</th>' in text
+    assert "Top products over 90 days</h3>" in few
+    assert '<th class="num">Spend over 90 days</th>' in few
+    assert "products in the year" not in few and "Spend in the year" not in few
+    for text in (year, year_overview):
+        assert '<th class="num">Revenue / member per year</th>' in text
+    assert "Top products in the year</h3>" in year
+    assert '<th class="num">Spend in the year</th>' in year
+
+
 @pytest.fixture(scope="module")
 def orderless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
     """A mart with customers and no orders (as the first load of a customers file leaves
