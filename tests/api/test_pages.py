@@ -26,6 +26,7 @@ from segmint.mart.ingest import ingest
 from segmint.mart.shop_settings import set_currency
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
+from segmint.views.customer_view import NO_FEATURES, NO_FEATURES_NOR_ORDERS
 from segmint.views.dashboard import NO_ORDERS, NO_SEGMENTATIONS
 from segmint.views.scores import NO_CHURN, NO_CLV
 from segmint.workflows.segment import run_rfm
@@ -795,3 +796,13 @@ def test_customers_of_a_mart_without_orders_are_still_listed(
     client, _ = orderless
     response = client.get("/customers")
     assert response.status_code == 200 and "C2" in response.text
+
+
+def test_a_customer_of_a_mart_without_orders_is_told_to_load_them_before_features(
+    orderless: tuple[TestClient, str],
+) -> None:
+    client, token = orderless
+    page_text = html.unescape(client.get("/customers/C1").text)
+    assert NO_FEATURES_NOR_ORDERS in page_text and NO_FEATURES not in page_text
+    answer = client.get("/api/v1/customers/C1", headers={"Authorization": f"Bearer {token}"})
+    assert NO_FEATURES_NOR_ORDERS in answer.json()["notes"]
