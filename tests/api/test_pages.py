@@ -26,7 +26,8 @@ from segmint.mart.ingest import ingest
 from segmint.mart.shop_settings import set_currency
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
-from segmint.views.dashboard import NO_SEGMENTATIONS
+from segmint.views.customer_view import NO_FEATURES, NO_FEATURES_NOR_ORDERS
+from segmint.views.dashboard import NO_ORDERS, NO_SEGMENTATIONS
 from segmint.views.scores import NO_CHURN, NO_CLV
 from segmint.workflows.segment import run_rfm
 
@@ -698,3 +699,110 @@ def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
     assert "per year" not in few and "/ year" not in few
     assert hint.findall(year) == ["per year"]
     assert "Revenue per member / year" in year and "Value per member per year" in year
+
+
+def test_a_few_months_of_orders_are_named_in_the_tables_and_products_not_the_year(
+    cdnow_file: Path, tmp_path: Path
+) -> None:
+    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
+    path = tmp_path / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        runs = [run_rfm(mart, "1997-03-31"), run_rfm(mart, "1998-06-30")]
+        token = create_token(mart, Role.analyst, "short history")  # sees the members
+    with TestClient(create_app(mart=path)) as short:
+        login(short, token)
+        shown = {}
+        for run in runs:
+            segment = str(run.sizes.idxmax())  # the largest segment
+            params = {"as_of": run.as_of.isoformat(), "segment": segment}
+            page_text = html.unescape(short.get("/segments/rfm", params=params).text)
+            overview = html.unescape(short.get("/", params={"as_of": run.as_of}).text)
+            shown[run.as_of] = (page_text, overview)
+    (few, few_overview), (year, year_overview) = shown.values()
+    for text in (few, few_overview):
+        assert '<th class="num">Revenue / member over 90 days</th>' in text
+    assert "Top products over 90 days</h3>" in few
+    assert '<th class="num">Spend over 90 days</th>' in few
+    assert "products in the year" not in few and "Spend in the year" not in few
+    for text in (year, year_overview):
+        assert '<th class="num">Revenue / member per year</th>' in text
+    assert "Top products in the year</h3>" in year
+    assert '<th class="num">Spend in the year</th>' in year
+
+
+@pytest.fixture(scope="module")
+def orderless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """A mart with customers and no orders (as the first load of a customers file leaves
+    it), a client of the app over it logged in as an analyst, and the analyst's token."""
+    folder = tmp_path_factory.mktemp("orderless")
+    customers = folder / "customers.csv"
+    customers.write_text("customer_id,signup_date\nC1,2024-01-01\nC2,2024-02-01\n")
+    with connect(folder / "mart.duckdb") as mart:
+        ingest(mart, "customers", customers)
+        token = create_token(mart, Role.analyst, "no orders")
+    with TestClient(create_app(mart=folder / "mart.duckdb")) as test_client:
+        login(test_client, token)
+        yield test_client, token
+
+
+ORDERLESS_PAGES = [
+    "/",
+    "/segments",
+    "/rfm",
+    "/rfm?as_of=2024-03-01",
+    "/migration",
+    "/value",
+    "/value?as_of=2024-03-01",
+    "/campaigns",
+    "/sales/channels",
+    "/sales/channels?start=2024-01-01",
+    "/sales/channels?start=2024-01-01&end=2024-03-01",
+    "/sales/segments",
+    "/baskets",
+]
+
+
+@pytest.mark.parametrize("url", ORDERLESS_PAGES)
+def test_a_mart_without_orders_says_to_load_them_not_to_pass_a_date(
+    orderless: tuple[TestClient, str], url: str
+) -> None:
+    client, _ = orderless
+    response = client.get(url)
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert _notices(response.text) == [NO_ORDERS] and 'id="empty"' in text
+    assert "`segmint ingest orders FILE`" in NO_ORDERS
+    assert "--as-of" not in text and "segmint segment rfm" not in text
+    assert ".duckdb" not in text  # not the path of the server's copy of the mart
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/sales/channels", "/api/v1/sales/channels?end=2024-03-01", "/api/v1/sales/segments"],
+)
+def test_the_sales_api_of_a_mart_without_orders_says_to_load_them(
+    orderless: tuple[TestClient, str], url: str
+) -> None:
+    client, token = orderless
+    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": NO_ORDERS}
+
+
+def test_customers_of_a_mart_without_orders_are_still_listed(
+    orderless: tuple[TestClient, str],
+) -> None:
+    client, _ = orderless
+    response = client.get("/customers")
+    assert response.status_code == 200 and "C2" in response.text
+
+
+def test_a_customer_of_a_mart_without_orders_is_told_to_load_them_before_features(
+    orderless: tuple[TestClient, str],
+) -> None:
+    client, token = orderless
+    page_text = html.unescape(client.get("/customers/C1").text)
+    assert NO_FEATURES_NOR_ORDERS in page_text and NO_FEATURES not in page_text
+    answer = client.get("/api/v1/customers/C1", headers={"Authorization": f"Bearer {token}"})
+    assert NO_FEATURES_NOR_ORDERS in answer.json()["notes"]

@@ -193,6 +193,38 @@ def test_segment_lifecycle_refuses_fewer_than_one_loyal_order(shop: Shop, loyal:
         )
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            ("--active-after", "0"),
+            "nobody is active within 0.0 × their cadence since their last order: no days or "
+            "fewer. Set --active-after above 0 (default 1.5), and --lapsed-after and "
+            "--churned-after above it.",
+        ),
+        (
+            ("--active-after", "-3", "--lapsed-after", "-2", "--churned-after", "-1"),
+            "nobody is active within -3.0 × their cadence",
+        ),
+        (
+            ("--new-days", "-5"),
+            "a first order cannot be a negative number of days ago; got -5.0 days. Set "
+            "--new-days to 0 or more (0: new on the day of the first order only), or leave it "
+            "out to take the typical cadence.",
+        ),
+    ],
+)
+def test_segment_lifecycle_refuses_thresholds_that_make_no_sense(
+    shop: Shop, options: tuple[str, ...], said: str
+) -> None:
+    result = invoke("segment", "lifecycle", "--mart", str(shop.path), "--name", "lc1", *options)
+    assert_one_line_error(result, said)
+    assert "active_after" not in result.output and "new_days" not in result.output
+    with connect(shop.path, create=False) as mart:
+        stored = mart.table("segmentations").filter(lambda t: t.segmentation == "lc1")
+        assert stored.count().execute() == 0
+
+
 def test_segment_rules_from_a_file(shop: Shop, tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")

@@ -238,3 +238,33 @@ def test_features_from_orders_feed_the_reactivated_stage() -> None:
         feats = build_features(mart, dt.date(2023, 5, 31))
         got = mart.con.execute(lifecycle_stages(feats, THRESHOLDS))
     assert got.segment.tolist() == ["reactivated"]
+
+
+@pytest.mark.parametrize(
+    "multipliers",
+    [
+        {"active_after": 0.0},
+        {"active_after": -1.0},
+        {"active_after": -3.0, "lapsed_after": -2.0, "churned_after": -1.0},
+    ],
+)
+def test_a_multiplier_of_zero_or_less_is_an_error_naming_the_settings(
+    multipliers: dict[str, float],
+) -> None:
+    with pytest.raises(
+        SegmintError,
+        match=r"nobody is active within -?\d\.0 × their cadence since their last order: no days "
+        r"or fewer\. Set active_after above 0 \(default 1\.5\), and lapsed_after and "
+        r"churned_after above it\.",
+    ):
+        default_thresholds(repeat_buyers([10], [2]), **multipliers)
+    assert default_thresholds(repeat_buyers([10], [2]), active_after=0.1).active_after == 0.1
+
+
+def test_a_negative_new_days_is_an_error_and_zero_is_not() -> None:
+    with pytest.raises(
+        SegmintError,
+        match=r"cannot be a negative number of days ago; got -1 days\. Set new_days to 0 or more",
+    ):
+        default_thresholds(repeat_buyers([10], [2]), new_days=-1)
+    assert default_thresholds(repeat_buyers([10], [2]), new_days=0).new_days == 0

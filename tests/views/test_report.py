@@ -158,3 +158,17 @@ def test_before_any_segmentation_the_report_shows_campaigns_and_sales_and_says_w
 def test_a_date_without_any_stored_segmentation_says_what_to_run(cdnow_mart: Mart) -> None:
     with pytest.raises(MartError, match=r"--as-of 1997-12-31 .*segmint segment rfm"):
         build_report(cdnow_mart, as_of="1997-12-31")
+
+
+def test_a_report_of_a_few_months_names_them_in_the_table_and_the_products(
+    cdnow_mart: Mart,
+) -> None:
+    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
+    run_rfm(cdnow_mart, "1997-03-31")
+    run_rfm(cdnow_mart, "1998-06-30")
+    short = build_report(cdnow_mart, "rfm", "1997-03-31")
+    assert '<th class="num">Revenue / member over 90 days</th>' in short
+    assert "Top products over 90 days</h3>" in short and "products in the year" not in short
+    whole = build_report(cdnow_mart, "rfm", "1998-06-30")
+    assert '<th class="num">Revenue / member per year</th>' in whole
+    assert "Top products in the year</h3>" in whole and "over 90 days" not in whole

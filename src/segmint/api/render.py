@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from segmint.api.auth import forbidden_message, session_role
 from segmint.mart.token_terms import Role
-from segmint.views.dashboard import NO_SEGMENTATIONS
+from segmint.views.dashboard import NO_ORDERS, NO_SEGMENTATIONS
 from segmint.views.formatting import TEMPLATES, install
 
 PLOTLY_PATH = f"/static/plotly-{plotly.__version__}.min.js"
@@ -106,6 +106,14 @@ def unsegmented_page(
         shows=shows,
         empty=NO_SEGMENTATIONS,
     )
+
+
+def orderless_page(request: Request, active: str, role: Role, heading: str) -> Response:
+    """Page ``active`` (headed ``heading``) of a mart without orders: the command that loads
+    them (:data:`~segmint.views.dashboard.NO_ORDERS`). A 200,
+    not an error: the page is there, and no date or option of its own can stand in for
+    the orders it reads."""
+    return page(request, "no_orders.html", active, role, heading=heading, empty=NO_ORDERS)
 
 
 def _csrf(request: Request) -> str:

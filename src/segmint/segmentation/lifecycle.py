@@ -80,7 +80,8 @@ def default_thresholds(features: ibis.Table, **overrides: Any) -> Thresholds:
 
     Raises:
         SegmintError: an unknown threshold.
-        AdvisedInputError: ``loyal_orders`` below 1, or multipliers that do not increase.
+        AdvisedInputError: ``loyal_orders`` below 1, a negative ``new_days``, a multiplier
+            of 0 or less, or multipliers that do not increase.
     """
     repeat = features.filter(features.frequency >= 2)
     stats = repeat.aggregate(
@@ -110,6 +111,20 @@ def _check(thresholds: Thresholds) -> None:
         raise AdvisedInputError(
             f"a customer with no orders cannot be loyal; got {thresholds.loyal_orders} orders.",
             "Set {loyal_orders} to 1 or more, or leave it out to take it from the data.",
+        )
+    if thresholds.new_days < 0:
+        raise AdvisedInputError(
+            f"a first order cannot be a negative number of days ago; got {thresholds.new_days} "
+            "days.",
+            "Set {new_days} to 0 or more (0: new on the day of the first order only), or leave "
+            "it out to take the typical cadence.",
+        )
+    if thresholds.active_after <= 0:
+        raise AdvisedInputError(
+            f"nobody is active within {thresholds.active_after} × their cadence since their "
+            "last order: no days or fewer.",
+            "Set {active_after} above 0 (default 1.5), and {lapsed_after} and {churned_after} "
+            "above it.",
         )
     if not thresholds.active_after < thresholds.lapsed_after < thresholds.churned_after:
         raise AdvisedInputError(

@@ -145,6 +145,14 @@ def _add_attributes(
         result.notes.append(attributes.hidden_message(hidden))
 
 
+NO_FEATURES = "No stored features yet: run `segmint features`."
+NO_FEATURES_NOR_ORDERS = (
+    "No stored features yet, nor orders to compute them from: load them with "
+    "`segmint ingest orders FILE`, then run `segmint features`."
+)
+"""The note of a mart without orders, where `segmint features` alone would be refused."""
+
+
 def _add_features(
     result: Customer360, mart: Mart, copies: SortedCopies, feature_dates: list[dt.date] | None
 ) -> None:
@@ -152,7 +160,7 @@ def _add_features(
     store some."""
     dates = stored_dates(mart) if feature_dates is None else feature_dates
     if not dates:
-        result.notes.append("No stored features yet: run `segmint features`.")
+        result.notes.append(NO_FEATURES if mart.count("orders") else NO_FEATURES_NOR_ORDERS)
         return
     mine = lookup.feature_records(mart, copies, result.customer_id, dates[-1])
     result.features_as_of = dates[-1].isoformat()

@@ -63,6 +63,13 @@ from segmint.workflows.profile import migration, profile
 NO_SEGMENTATIONS = (
     "No segmentations stored yet: run `segmint segment rfm` (or `segmint demo` for a demo mart)."
 )
+NO_ORDERS = (
+    "No orders loaded yet, and these figures read them: load them with "
+    "`segmint ingest orders FILE` (or `segmint ingest transactions FILE` for one row per "
+    "order line)."
+)
+"""What the pages and the API say of a mart with customers and no orders: no date or
+option of theirs can stand in for the orders."""
 PREFERRED = ("rfm", "lifecycle")
 MEMBER_LISTS = 32
 """Segments whose member lists are kept at most, whatever their size (see
@@ -258,6 +265,20 @@ class Dashboard:
         """Names of the stored segmentations that have results."""
         frame = self.segmentations(mart)
         return [str(n) for n in frame[frame.n_as_of.fillna(0) > 0].segmentation]
+
+    def has_orders(self, mart: Mart) -> bool:
+        """Whether the mart holds any order (cached with the catalogue)."""
+        held: bool = self.catalogue.get(("has_orders",), lambda: mart.count("orders") > 0)
+        return held
+
+    def check_orders(self, mart: Mart) -> None:
+        """Raise unless the mart holds orders, which sales reports read.
+
+        Raises:
+            MartError: the mart holds no orders (:data:`NO_ORDERS`: the command that loads them).
+        """
+        if not self.has_orders(mart):
+            raise MartError(NO_ORDERS)
 
     def default_segmentation(self, mart: Mart) -> str:
         """``rfm`` when stored, else ``lifecycle``, else the first by name.

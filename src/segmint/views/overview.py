@@ -48,6 +48,9 @@ class Overview:
         segments: one row per segment (``SEGMENT_COLUMNS``), most valuable per member first.
         trend: ``month`` (first day) and ``buyers`` for the last ``TREND_MONTHS`` months.
         messages: what is not computed yet, with the command to compute it.
+        history_days: the days of orders the year holds when they start within it, else
+            None (:attr:`segmint.insight.profile.SegmentProfile.history_days`): what the
+            segments' revenue per member is over.
     """
 
     segmentation: str
@@ -61,6 +64,7 @@ class Overview:
     segments: pd.DataFrame
     trend: pd.DataFrame
     messages: list[str]
+    history_days: int | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ def overview(mart: Mart, result: SegmentProfile, base: BaseFigures | None = None
         segments=segments,
         trend=base.trend,
         messages=list(base.messages),
+        history_days=result.history_days,
     )
 
 

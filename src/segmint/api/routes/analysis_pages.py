@@ -10,7 +10,13 @@ from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import page, page_currency, page_role, unsegmented_page
+from segmint.api.render import (
+    orderless_page,
+    page,
+    page_currency,
+    page_role,
+    unsegmented_page,
+)
 from segmint.features import default_as_of, stored_dates
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
@@ -39,6 +45,8 @@ def rfm_page(
 ) -> Response:
     """Recency × frequency scores coloured by customers or mean spend."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "rfm", role, "RFM grid")
     dates = stored_dates(mart)
     day = _feature_day(mart, dates, as_of)
     grid = dashboard.rfm_grid(mart, day)
@@ -84,6 +92,8 @@ def migration_page(
     """Sankey of moves between two stored dates, the largest moves and the matrix; before
     anything is segmented, what to run."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "migration", role, "Migration")
     if segmentation is None and not dashboard.names(mart):
         return unsegmented_page(request, "migration", role, "Migration", MIGRATION_SHOWS)
     name = (
@@ -129,6 +139,8 @@ def value_page(
 ) -> Response:
     """CLV distribution, value × churn-risk grid and top customers, from stored scores."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "value", role, "Value & risk")
     day = dashboard.value_day(mart, as_of)
     view = dashboard.value_risk(mart, day)
     return page(

@@ -13,7 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 from segmint.api.auth import Role
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import page, page_currency, page_role, unsegmented_page
+from segmint.api.render import (
+    orderless_page,
+    page,
+    page_currency,
+    page_role,
+    unsegmented_page,
+)
 from segmint.exceptions import MartError
 from segmint.insight.members import UNKNOWN
 from segmint.mart import Mart
@@ -47,6 +53,8 @@ def overview_page(
     """KPIs as of a date, segment sizes and money shares, buyers per month; before anything
     is segmented, what to run (the page users land on: not an error page)."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "overview", role, "Overview")
     if segmentation is None and not dashboard.names(mart):
         return page(request, "overview.html", "overview", role, view=None, empty=NO_SEGMENTATIONS)
     name = (
@@ -83,6 +91,8 @@ def segments_index(request: Request, mart: MartDep, dashboard: DashboardDep) -> 
     """The explorer opens on the default segmentation; before anything is segmented, it
     says what to run."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "segments", role, "Segment explorer")
     if not dashboard.names(mart):
         return unsegmented_page(request, "segments", role, "Segment explorer", EXPLORER_SHOWS)
     name = dashboard.default_segmentation(mart)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
-from segmint.api.render import page, page_role
+from segmint.api.render import orderless_page, page, page_role
 from segmint.views.plots.baskets import rule_flows
 from segmint.views.recommendations import baskets_view
 
@@ -20,6 +20,8 @@ TABLE_ROWS = 30
 def baskets_page(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
     """Rules of the latest stored recommendation run: a flow chart and a table."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "baskets", role, "Baskets")
     view = dashboard.cached(("baskets",), lambda: baskets_view(mart))
     return page(
         request,

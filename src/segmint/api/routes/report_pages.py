@@ -16,7 +16,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
-from segmint.api.render import page, page_currency, page_role, unsegmented_page
+from segmint.api.render import (
+    orderless_page,
+    page,
+    page_currency,
+    page_role,
+    unsegmented_page,
+)
 from segmint.api.routes.reports import (
     Day,
     MembershipParam,
@@ -57,6 +63,8 @@ def campaigns_page(
     ``segmentation``, the chosen campaign's lift per segment (``segmint campaign results
     NAME --segmentation S``)."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "campaigns", role, "Campaigns")
     name = dashboard.check(mart, segmentation) if segmentation else None
     tracked = management.tracked(dashboard, mart, window_days)
     tracking = management.started_between(tracked, start, end)
@@ -107,6 +115,8 @@ def channel_sales_page(
 ) -> Response:
     """Revenue, orders, customers and AOV by channel over time, and each channel's segment mix."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "channels", role, "Channel sales")
     names = dashboard.names(mart)
     default = dashboard.default_segmentation(mart) if names else None
     name = dashboard.check(mart, segmentation) if segmentation else default
@@ -142,6 +152,8 @@ def segment_sales_page(
     """Revenue and margin per segment over time, share of the portfolio, growth; before
     anything is segmented, what to run."""
     role = page_role(request)
+    if not dashboard.has_orders(mart):
+        return orderless_page(request, "segment-sales", role, "Segment sales")
     if segmentation is None and not dashboard.names(mart):
         return unsegmented_page(
             request, "segment-sales", role, "Segment sales", SEGMENT_SALES_SHOWS

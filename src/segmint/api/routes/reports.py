@@ -203,6 +203,7 @@ def channel_sales(
 ) -> Response | dict[str, Any]:
     """Revenue, orders, customers and AOV per channel and period, and (with a segmentation)
     the segment mix of each channel; CSV: the rows per period and channel."""
+    dashboard.check_orders(mart)
     options = management.sales_options(start, end, period, segmentation, membership)
     report = management.channel_report(dashboard, mart, options)
     if format == ReportFormat.csv:
@@ -227,6 +228,7 @@ def segment_sales(
 ) -> Response | dict[str, Any]:
     """Revenue and margin per segment and period (default segmentation: rfm), share of the
     portfolio and growth on the previous period; CSV: the rows per period and segment."""
+    dashboard.check_orders(mart)
     name = dashboard.check(mart, segmentation) if segmentation else None
     name = name or dashboard.default_segmentation(mart)
     options = management.sales_options(start, end, period, name, membership)
