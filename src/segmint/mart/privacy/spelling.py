@@ -99,9 +99,7 @@ def _scanned(ids: ir.Table, missing: list[str]) -> dict[str, list[str]]:
     return _held(ids, missing, keep)
 
 
-def other_spellings(
-    mart: Mart, missing: list[str], complete: bool = False
-) -> dict[str, list[str]]:
+def other_spellings(mart: Mart, missing: list[str], complete: bool = False) -> dict[str, list[str]]:
     """Of the ids in ``missing`` (held by no table as written), those the mart's customers
     hold in another spelling, each with the ids it holds.
 
