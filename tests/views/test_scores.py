@@ -144,6 +144,16 @@ def test_churn_risk_of_a_weak_model_alone_falls_back_to_p_alive(mart: Mart) -> N
     assert risk[1].endswith("so its churn_risk is not used)")
 
 
+def test_value_risk_says_why_when_only_a_weak_model_stored_a_risk(mart: Mart) -> None:
+    put(mart, [("a", "2024-06-30", "m", "clv", 10.0)])
+    put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
+    churn_run(mart, brier=0.25)
+    shown = value_risk(mart, DAY)
+    assert shown.grid is None and NO_CHURN not in shown.messages
+    assert [m for m in shown.messages if m.startswith("No usable churn risk: churn_gbm")]
+    assert "`segmint clv score`" in shown.messages[-1]
+
+
 def test_churn_risk_keeps_a_churn_model_that_beat_its_baselines(mart: Mart) -> None:
     put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
     put(mart, [("a", "2024-06-30", HISTORY_MODEL, "churn_risk", 0.4)])

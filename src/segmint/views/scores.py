@@ -90,11 +90,14 @@ def score_dates(mart: Mart) -> list[dt.date]:
     return sorted(as_date(d) for d in days if not pd.isna(d))
 
 
-def churn_risk(mart: Mart, day: dt.date) -> tuple[ir.Table, str] | None:
+def churn_risk(
+    mart: Mart, day: dt.date, passed_over: dict[str, str] | None = None
+) -> tuple[ir.Table, str] | None:
     """``customer_id``, ``value`` = churn risk as of ``day``, and where it comes from: the
     stored ``churn_risk`` of a model not flagged weak, else ``1 - p_alive`` (module
-    docstring); None without either. The source ends with why a weak model was passed over."""
-    weak: dict[str, str] = {}
+    docstring); None without either. The source ends with why a weak model was passed over
+    (also put in ``passed_over``, model → why, which says it when there is no risk)."""
+    weak: dict[str, str] = {} if passed_over is None else passed_over
     risk = _latest(mart, CHURN_RISK, day, weak)
     found: tuple[ir.Table, str] | None = None
     if risk is not None:
@@ -136,8 +139,16 @@ class ValueRisk:
 def value_risk(mart: Mart, day: dt.date, top_n: int = 20) -> ValueRisk:
     """CLV distribution, value tier × churn risk grid and top customers as of ``day``."""
     clv = score(mart, CLV, day)
-    risk = churn_risk(mart, day)
-    messages = [m for m, t in ((NO_CLV, clv), (NO_CHURN, risk)) if t is None]
+    weak: dict[str, str] = {}
+    risk = churn_risk(mart, day, weak)
+    no_churn = NO_CHURN
+    if weak:  # only a weak model stored one: running it again would not help
+        why = "; ".join(weak.values())
+        no_churn = (
+            f"No usable churn risk: {why}, so its churn_risk is not used. Run `segmint clv "
+            "score` for a risk from the purchase histories."
+        )
+    messages = [m for m, t in ((NO_CLV, clv), (no_churn, risk)) if t is None]
     if clv is None:
         return ValueRisk(None, None, None, None, messages)
     values = clv.execute()

@@ -149,9 +149,8 @@ def weak_model_note(
     """A warning when the model predicted the evaluation window no better than the same
     rate for everyone, or worse than a BTYD baseline (both by Brier score); else None.
 
-    Its scores are stored all the same and the dashboard takes them over the BTYD churn
-    risk (value tiers pass over them, :mod:`segmint.scoring.weak_models`), so a reader
-    must learn it from the run. On CDNOW (one cohort, every customer
+    Its scores are stored all the same (value tiers and the value & risk page pass over
+    them, :mod:`segmint.scoring.weak_models`), so a reader must learn it from the run. On CDNOW (one cohort, every customer
     new in the first quarter of 1997) the seasonal split trained on customers a few weeks
     old and the model scored worse than the base rate.
     """
