@@ -51,3 +51,21 @@ def test_a_row_repeated_beyond_the_copies_another_file_holds_is_quarantined(
     assert result.reconciles
     assert (result.rows_duplicate, result.rows_quarantined) == (1, 2)
     assert mart.count("quarantine") == 3
+
+
+def test_copies_stored_by_several_files_together_count_for_the_next_one(
+    mart: Mart, tmp_path: Path
+) -> None:
+    """One copy from a first file, two more from a file of three: the same file of three in
+    another format adds none (the quarantine holds its three copies already)."""
+    bad = ",o2,2024-01-03,p1,2,2.5\n"
+    header = LINES.splitlines(keepends=True)[0]
+    load(mart, "transactions", write(tmp_path / "one.csv", header + bad))
+    three = write(tmp_path / "three.csv", header + bad * 3)
+    load(mart, "transactions", three)
+    parquet = tmp_path / "three.parquet"
+    pd.read_csv(three).to_parquet(parquet)
+    result = load(mart, "transactions", parquet)
+    assert result.reconciles
+    assert (result.rows_duplicate, result.rows_quarantined) == (3, 0)
+    assert mart.count("quarantine") == 3

@@ -25,8 +25,8 @@ after the other, has other bytes but the same rejected rows. A rejected row whos
 and content (:func:`content`: the raw row with every value as text, so ``"2"`` in a CSV and
 ``2`` in a Parquet file agree) are those of a current entry of another file loaded into the
 same table is a duplicate of that entry, as a row loaded before is a duplicate of it in
-the mart, up to as many copies as that file holds of it (a file with the same line twice
-has two entries, and a third copy elsewhere is a row of its own): the quarantine does not
+the mart, up to as many copies as the other files' entries hold together (a file with
+the same line twice has two entries, and a third copy elsewhere is a row of its own): the quarantine does not
 grow with each format of one export, and ``rows_read = rows_loaded + rows_duplicate +
 rows_quarantined`` still holds.
 """
@@ -79,12 +79,14 @@ def quarantined_elsewhere(mart: Mart, table: str, checksum: str) -> ir.Table:
 
 def _copies(elsewhere: ir.Table, rows: ir.Table) -> ir.Table:
     """``reason``, ``content`` and ``copies`` of the entries ``elsewhere`` with a reason
-    of ``rows``: for each reason and content, the most entries one file holds (only those
-    entries' contents are read)."""
+    of ``rows``: for each reason and content, the entries of every file together (only
+    those entries' contents are read). Each load stores only the copies beyond those
+    already held, so together they are the most copies one file loaded held: a file that
+    held three where another had stored one added two, and a third file of three copies
+    adds none."""
     relevant = elsewhere.semi_join(rows.select("reason").distinct(), "reason")
-    keyed = relevant.select("checksum", "reason", content=content(relevant.raw))
-    per_file = keyed.group_by(["checksum", "reason", "content"]).aggregate(n=keyed.count())
-    return per_file.group_by(["reason", "content"]).aggregate(copies=per_file.n.max())
+    keyed = relevant.select("reason", content=content(relevant.raw))
+    return keyed.group_by(["reason", "content"]).aggregate(copies=keyed.count())
 
 
 def _not_elsewhere(rows: ir.Table, elsewhere: ir.Table | None) -> tuple[ir.Table, int]:
