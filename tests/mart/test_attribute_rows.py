@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from segmint.mart import Mart
+from segmint.mart.ingest import IngestResult
 
 from .conftest import load, write
 
@@ -34,20 +35,74 @@ def test_each_run_of_a_value_is_a_row_dated_by_its_first_order(mart: Mart, tmp_p
     ]
 
 
-def test_a_pair_the_mart_holds_keeps_its_rows_and_conflicts_with_the_current_value(
+_HEADER = "CustomerID,InvoiceDate,Total,Tier\n"
+_JANUARY = _HEADER + "c1,2024-01-05,10,A\nc1,2024-01-20,10,A\nc2,2024-01-07,10,gold\n"
+_FEBRUARY = _HEADER + "c1,2024-02-03,10,B\nc1,2024-02-20,10,B\nc2,2024-02-09,10,gold\n"
+
+
+def _tier_note(result: IngestResult) -> str:
+    return {u.column: u.note for u in result.columns}["Tier"]
+
+
+def test_a_later_file_extends_the_history_of_a_pair_the_mart_holds(
     mart: Mart, tmp_path: Path
 ) -> None:
-    first = "CustomerID,InvoiceDate,Total,Tier\nc1,2024-01-01,10,A\nc1,2024-02-01,10,B\n"
-    load(mart, "transactions", write(tmp_path / "a.csv", first))
-    again = "CustomerID,InvoiceDate,Total,Tier\nc1,2024-03-01,10,B\n"
-    result = load(mart, "transactions", write(tmp_path / "b.csv", again))
-    # B is c1's value now; the earlier A is history, not a conflict
-    assert "another value in the mart" not in {u.column: u.note for u in result.columns}["Tier"]
-    changed = "CustomerID,InvoiceDate,Total,Tier\nc1,2024-04-01,10,C\n"
-    result = load(mart, "transactions", write(tmp_path / "c.csv", changed))
-    note = {u.column: u.note for u in result.columns}["Tier"]
-    assert "c1: B kept, the file says C" in note
-    assert _dated(mart) == [("c1", "2024-01-01 00:00", "A"), ("c1", "2024-02-01 00:00", "B")]
+    load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
+    result = load(mart, "transactions", write(tmp_path / "february.csv", _FEBRUARY))
+    assert result.reconciles and result.written["customer_attributes"] == 1
+    note = _tier_note(result)
+    assert "1 existing customers' values changed since the mart's latest" in note
+    assert "c1: A → B" in note and "another value in the mart" not in note  # c2: still gold
+    assert _dated(mart) == [
+        ("c1", "2024-01-05 00:00", "A"),
+        ("c1", "2024-02-03 00:00", "B"),
+        ("c2", "2024-01-07 00:00", "gold"),
+    ]
+
+
+def test_loading_the_same_files_again_adds_nothing(mart: Mart, tmp_path: Path) -> None:
+    january = write(tmp_path / "january.csv", _JANUARY)
+    february = write(tmp_path / "february.csv", _FEBRUARY)
+    load(mart, "transactions", january)
+    load(mart, "transactions", february)
+    before = _dated(mart)
+    for path in (february, january):
+        result = load(mart, "transactions", path)
+        assert result.reconciles and not result.written.get("customer_attributes")
+    assert _dated(mart) == before
+
+
+def test_a_value_dated_inside_the_mart_history_is_a_conflict_not_a_row(
+    mart: Mart, tmp_path: Path
+) -> None:
+    load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
+    load(mart, "transactions", write(tmp_path / "february.csv", _FEBRUARY))
+    late = _HEADER + "c1,2024-01-25,10,C\nc1,2024-03-01,10,B\n"  # C as of January; B still
+    result = load(mart, "transactions", write(tmp_path / "late.csv", late))
+    note = _tier_note(result)
+    assert "1 existing customers have another value in the mart" in note
+    assert "c1: A kept, the file says C" in note  # A was c1's value on 25 January
+    assert "changed" not in note
+    assert len(_dated(mart)) == 3
+
+
+def test_a_later_value_equal_to_the_current_one_adds_no_row(mart: Mart, tmp_path: Path) -> None:
+    load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
+    same = _HEADER + "c1,2024-02-03,10,A\nc2,2024-02-09,10,gold\n"
+    result = load(mart, "transactions", write(tmp_path / "february.csv", same))
+    assert not result.written.get("customer_attributes")
+    assert _dated(mart) == [("c1", "2024-01-05 00:00", "A"), ("c2", "2024-01-07 00:00", "gold")]
+
+
+def test_a_later_file_can_change_a_value_back(mart: Mart, tmp_path: Path) -> None:
+    load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
+    back = _HEADER + "c1,2024-02-03,10,A\nc1,2024-02-10,10,B\nc1,2024-02-20,10,A\n"
+    load(mart, "transactions", write(tmp_path / "february.csv", back))
+    assert [row for row in _dated(mart) if row[0] == "c1"] == [
+        ("c1", "2024-01-05 00:00", "A"),
+        ("c1", "2024-02-10 00:00", "B"),
+        ("c1", "2024-02-20 00:00", "A"),
+    ]
 
 
 def test_a_customers_file_conflicts_only_with_the_current_value(mart: Mart, tmp_path: Path) -> None:
@@ -55,6 +110,11 @@ def test_a_customers_file_conflicts_only_with_the_current_value(mart: Mart, tmp_
     load(mart, "transactions", write(tmp_path / "t.csv", orders))
     result = load(mart, "customers", write(tmp_path / "c.csv", "customer_id,tier\nc1,B\n"))
     assert not {u.column: u.note for u in result.columns}["tier"]
+    # undated, it changes nothing: a different value is a conflict, not a row
+    result = load(mart, "customers", write(tmp_path / "d.csv", "customer_id,tier\nc1,C\n"))
+    assert "c1: B kept, the file says C" in {u.column: u.note for u in result.columns}["tier"]
+    assert (result.rows_loaded, result.rows_duplicate) == (0, 1)
+    assert len(_dated(mart)) == 2
 
 
 def test_a_mart_loaded_with_one_row_per_customer_keeps_it(mart: Mart, tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ Two shapes of file give attributes:
   shown (:func:`disagreements`).
 
 Values are stored as text (integral floats without ``.0``), empty values are left out,
-and a (customer, name) already in the mart keeps its value (or its history): nothing is
-overwritten, and a different (current) value in the file is reported as a conflict
-(:func:`stored_conflicts`).
+and a (customer, name) already in the mart keeps its rows: nothing is overwritten. A later
+file's values dated after the pair's latest row extend its history, and one that
+disagrees with the mart's value at its time is reported as a conflict
+(:mod:`segmint.mart.attribute_history`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from segmint.mart.connection import Mart
 from segmint.mart.parsing import blank_to_null, parse_text
 from segmint.mart.plan import temp
 from segmint.mart.schema import TABLES
-from segmint.mart.updates import Conflicts as StoredConflicts
-from segmint.mart.updates import value_conflicts
 from segmint.mart.validation import ROW
 
 _ATTRIBUTES = TABLES["customer_attributes"]
@@ -114,48 +113,20 @@ def melt(rows: ibis.Table, names: dict[str, str], source: str) -> ibis.Table:
 
 
 def new_attributes(mart: Mart, melted: ibis.Table) -> ibis.Table:
-    """``melted`` rows whose (customer, name) is new: the first row wins within the file,
-    and a pair already in the mart is left as it is. Keeps ``_row`` (for the accounting)."""
-    first = melted.mutate(
-        _segmint_rank=ibis.row_number().over(group_by=["customer_id", "name"], order_by=ROW)
-    )
-    first = first.filter(first._segmint_rank == 0).drop("_segmint_rank")
+    """``melted`` rows whose (customer, name) is new: the first row wins within the file (a
+    pair already in the mart: :mod:`segmint.mart.attribute_history`). Keeps ``_row`` (for
+    the accounting)."""
     existing = mart.table("customer_attributes").select("customer_id", "name")
-    return temp(mart, first.anti_join(existing, ["customer_id", "name"]))
+    return temp(mart, first_values(melted).anti_join(existing, ["customer_id", "name"]))
 
 
-def stored_conflicts(mart: Mart, melted: ibis.Table) -> dict[str, StoredConflicts]:
-    """Per attribute name: the customers whose value in ``melted`` (the first per customer)
-    differs from the value the mart already holds (its current one), which is kept."""
+def first_values(melted: ibis.Table) -> ibis.Table:
+    """The first row (in file order) of each (customer, name) of ``melted``: a customers
+    file gives a customer one value per name."""
     first = melted.mutate(
         _segmint_rank=ibis.row_number().over(group_by=["customer_id", "name"], order_by=ROW)
     )
-    first = first.filter(first._segmint_rank == 0)
-    joined = first.inner_join(_stored_current(mart), ["customer_id", "name"])
-    differ = temp(mart, joined.filter(joined.value != joined._old_value.strip()))
-    names = differ.select("name").distinct().name.execute()
-    found: dict[str, StoredConflicts] = {}
-    for name in sorted(str(n) for n in names):
-        found[name] = value_conflicts(differ.filter(differ.name == name), "customer_id", "value")
-    return found
-
-
-def _stored_current(mart: Mart) -> ibis.Table:
-    """``customer_id``, ``name``, ``_old_value``: the value of each (customer, name) of the
-    mart that features read today, from one row or from the dated rows of a value history
-    (the latest dated row; undated ones lose to any dated one; ties to the greatest value,
-    as :mod:`segmint.features.attributes` reads them)."""
-    stored = mart.table("customer_attributes")
-    latest = ibis.struct(
-        {
-            "dated": stored.updated_at.notnull(),
-            "at": stored.updated_at.fill_null(ibis.timestamp("1970-01-01 00:00:00")),
-            "value": stored.value,
-        }
-    )
-    return stored.group_by(["customer_id", "name"]).aggregate(
-        _old_value=stored.value.argmax(latest)
-    )
+    return first.filter(first._segmint_rank == 0).drop("_segmint_rank")
 
 
 def as_attribute_rows(new: ibis.Table) -> ibis.Table:
@@ -212,10 +183,28 @@ def disagreements(mart: Mart, lines: ibis.Table, column: str) -> Conflicts:
     return Conflicts(n, tuple(f"{c}: {v}" for c, v in grouped.items()))
 
 
-def value_history(lines: ibis.Table, column: str, name: str, source: str) -> ibis.Table:
-    """Each customer's values of ``column`` on ``lines``, one row per run of equal values
-    (by ``order_ts``; of rows at one time the last file row counts), dated by the run's
-    first order: ``_row``, ``customer_id``, ``name``, ``value``, ``source``, ``updated_at``.
+def value_points(lines: ibis.Table, column: str, name: str, source: str) -> ibis.Table:
+    """Each customer's value of ``column`` at each order time of ``lines`` (of rows at one
+    time the last file row counts): ``_row``, ``customer_id``, ``name``, ``value``,
+    ``source``, ``updated_at`` (the order's time)."""
+    value = _text(lines[column]).cast("string")
+    valued = lines.select(ROW, "customer_id", "order_ts", value=value).filter(value.notnull())
+    at = valued.group_by(["customer_id", "order_ts"]).aggregate(
+        _row=valued[ROW].max(), value=valued.value.argmax(valued[ROW])
+    )
+    return at.select(
+        ROW,
+        "customer_id",
+        name=ibis.literal(name),
+        value=at.value,
+        source=ibis.literal(source),
+        updated_at=at.order_ts,
+    )
+
+
+def value_history(points: ibis.Table) -> ibis.Table:
+    """Of :func:`value_points`, one row per run of equal values of each (customer, name),
+    dated by the run's first order: the customer's history of values.
 
     As of any day the latest row dated by then is the value the file showed then, so a
     customer has a value from their first order on whatever came later. Kept as the latest
@@ -224,37 +213,16 @@ def value_history(lines: ibis.Table, column: str, name: str, source: str) -> ibi
     read the future from its absence (dated by the customer's last order, CDNOW's master
     id gave a churn model AUC 1.0 on its evaluation window).
     """
-    value = _text(lines[column]).cast("string")
-    valued = lines.select(ROW, "customer_id", "order_ts", value=value).filter(value.notnull())
-    at = valued.group_by(["customer_id", "order_ts"]).aggregate(
-        _row=valued[ROW].max(), value=valued.value.argmax(valued[ROW])
-    )
-    before = at.value.lag().over(group_by="customer_id", order_by="order_ts")
-    runs = at.mutate(_before=before)
+    pair = ["customer_id", "name"]
+    before = points.value.lag().over(group_by=pair, order_by=points.updated_at)
+    runs = points.mutate(_before=before)
     runs = runs.filter(runs._before.isnull() | (runs._before != runs.value))
-    return runs.select(
-        ROW,
-        "customer_id",
-        name=ibis.literal(name),
-        value=runs.value,
-        source=ibis.literal(source),
-        updated_at=runs.order_ts,
-    )
-
-
-def current_values(history: ibis.Table) -> ibis.Table:
-    """The latest row of each (customer, name) of a :func:`value_history`: the value the
-    customer holds now."""
-    rank = ibis.row_number().over(
-        group_by=["customer_id", "name"], order_by=ibis.desc(history.updated_at)
-    )
-    ranked = history.mutate(_segmint_rank=rank)
-    return ranked.filter(ranked._segmint_rank == 0).drop("_segmint_rank")
+    return runs.drop("_before")
 
 
 def new_history(mart: Mart, history: ibis.Table) -> ibis.Table:
     """The rows of a :func:`value_history` whose (customer, name) the mart does not hold yet:
-    all of them, so a pair the mart holds keeps its rows and a new one gets its whole
-    history."""
+    a new pair gets its whole history (a pair the mart holds goes on from its latest row:
+    :mod:`segmint.mart.attribute_history`)."""
     existing = mart.table("customer_attributes").select("customer_id", "name")
     return temp(mart, history.anti_join(existing, ["customer_id", "name"]))

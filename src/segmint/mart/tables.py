@@ -13,11 +13,12 @@ from pathlib import Path
 
 import ibis
 
+from segmint.mart.attribute_history import later_values
 from segmint.mart.attribute_rows import (
     as_attribute_rows,
+    first_values,
     melt,
     new_attributes,
-    stored_conflicts,
 )
 from segmint.mart.columns import (
     ColumnUse,
@@ -222,10 +223,10 @@ def _existing_rows(
     if names:
         melted = temp(mart, melt(kept, names, source))
         attributes = new_attributes(mart, melted)
-        loaded.append(attributes.select(ROW))
-        stored = stored_conflicts(mart, melted)
-        notes.update({name: c.note() for name, c in stored.items()})
-        attribute_rows = as_attribute_rows(attributes)
+        later = later_values(mart, first_values(melted))
+        loaded += [attributes.select(ROW), later.rows.select(ROW)]
+        notes.update({name: later.note(name) for name in names.values()})
+        attribute_rows = as_attribute_rows(attributes.union(later.rows))
     plan.columns = [_with_note(u, notes.get(u.target, "")) for u in plan.columns]
     total = plan.n_loaded + plan.n_duplicate
     union = loaded[0]

@@ -28,18 +28,18 @@ from pathlib import Path
 import ibis
 
 from segmint.exceptions import SchemaError
+from segmint.mart.attribute_history import later_values
 from segmint.mart.attribute_rows import (
     CUSTOMER_LEVEL_NAMES as NAMED,
 )
 from segmint.mart.attribute_rows import (
     as_attribute_rows,
-    current_values,
     customer_level,
     disagreements,
     empty_columns,
     new_history,
-    stored_conflicts,
     value_history,
+    value_points,
 )
 from segmint.mart.columns import (
     ColumnUse,
@@ -308,7 +308,10 @@ def customer_columns(
 
     A column with one value per customer becomes an attribute: each customer's values,
     each dated by the order that first showed it (the latest is the current one);
-    customers with several values are counted in its note. Others are reported.
+    customers with several values are counted in its note. A (customer, name) the mart
+    holds goes on from its latest row, and the customers whose values changed or conflict
+    with the mart's are counted too (:mod:`segmint.mart.attribute_history`). Others are
+    reported.
     """
     if not extras:
         return [], None
@@ -327,24 +330,25 @@ def customer_columns(
         if column not in names:
             uses.append(_not_an_attribute(column, empty=alias in empty))
             continue
-        parts.append(value_history(lines, alias, names[column], source))
+        parts.append(value_points(lines, alias, names[column], source))
         note = "customer-level: each customer's values, each from the order that first showed it"
         several = disagreements(mart, lines, alias).note(_HISTORY_KEPT)
         uses.append(ColumnUse(column, "attribute", names[column], _join(note, several)))
     if not parts:
         return uses, None
-    melted = parts[0]
+    points = parts[0]
     for part in parts[1:]:
-        melted = melted.union(part)
-    history = temp(mart, melted)
-    stored = stored_conflicts(mart, current_values(history))
+        points = points.union(part)
+    points = temp(mart, points)
+    later = later_values(mart, points)
     uses = [
-        ColumnUse(u.column, u.fate, u.target, _join(u.note, stored[u.target].note()))
-        if u.fate == "attribute" and u.target in stored
+        ColumnUse(u.column, u.fate, u.target, _join(u.note, later.note(u.target)))
+        if u.fate == "attribute"
         else u
         for u in uses
     ]
-    return uses, as_attribute_rows(new_history(mart, history))
+    rows = new_history(mart, value_history(points)).union(later.rows)
+    return uses, as_attribute_rows(rows)
 
 
 def _not_an_attribute(column: str, *, empty: bool) -> ColumnUse:

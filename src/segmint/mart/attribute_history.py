@@ -1,0 +1,143 @@
+"""What a later file does to the attribute history of a (customer, name) the mart holds.
+
+A pair the mart holds is never overwritten, but its history may go on: a later
+transactions file (next month's orders) or a customers file with ``updated_at`` shows the
+value the customer had since. Of the file's dated values of the pair (:func:`later_values`):
+
+* those dated **after** the pair's latest stored row extend its history: each change of
+  value (the first compared with the stored current value) is appended as a row dated by
+  the file (an order, ``updated_at``), so features as of later days read it; a value equal
+  to the one before it adds nothing, so loading a file again adds nothing;
+* those dated on or before the latest stored row (or undated) are compared with the value
+  the mart held then (the stored current value for an undated one): a different value is
+  a **conflict**, counted and shown, the mart's kept. A value dated before the pair's
+  first stored row meets no stored value and is neither written nor a conflict.
+
+A pair whose stored rows are all undated has no latest date: it keeps its value, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+
+from segmint.mart.connection import Mart
+from segmint.mart.plan import count, temp
+from segmint.mart.updates import EXAMPLES, value_conflicts
+from segmint.mart.updates import Conflicts as StoredConflicts
+from segmint.mart.validation import ROW
+
+_PAIR = ["customer_id", "name"]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """Existing customers whose value of one attribute changed after the mart's latest:
+    how many, and examples (``c1: A → B``)."""
+
+    n_customers: int
+    examples: tuple[str, ...] = ()
+
+    def note(self) -> str:
+        """``2 existing customers' values changed since the mart's latest (each change added,
+        dated by the file), e.g. c1: A → B`` (empty when none did)."""
+        if not self.n_customers:
+            return ""
+        return (
+            f"{self.n_customers:,} existing customers' values changed since the mart's latest "
+            f"(each change added, dated by the file), e.g. {'; '.join(self.examples)}"
+        )
+
+
+@dataclass(frozen=True)
+class Later:
+    """A file's values for pairs the mart holds: the rows that extend their history (the
+    file's columns, ``_row`` included), and per attribute name the changes and conflicts."""
+
+    rows: ibis.Table
+    changed: dict[str, Changed]
+    conflicts: dict[str, StoredConflicts]
+
+    def note(self, name: str) -> str:
+        """The column report's words for attribute ``name`` (empty when nothing happened)."""
+        parts = (self.changed.get(name), self.conflicts.get(name))
+        return "; ".join(p.note() for p in parts if p is not None and p.note())
+
+
+def later_values(mart: Mart, values: ibis.Table) -> Later:
+    """Split ``values`` (``_row``, ``customer_id``, ``name``, ``value``, ``source``,
+    ``updated_at``: at most one per pair and time) of pairs the mart holds into history
+    rows and conflicts (see the module docstring). Pairs the mart does not hold are left
+    to the caller."""
+    joined = temp(mart, values.inner_join(_stored_span(mart), _PAIR))
+    after = (joined.updated_at > joined._latest).fill_null(False)
+    later = joined.filter(after)
+    before = later.value.lag().over(group_by=_PAIR, order_by=[later.updated_at, later[ROW]])
+    later = later.mutate(_before=before.coalesce(later._old_value.strip()))
+    appended = temp(mart, later.filter(later.value != later._before))
+    rows = appended.select(*values.columns)
+    return Later(rows, _changes(appended), _conflicts(mart, joined.filter(~after)))
+
+
+def _stored_span(mart: Mart) -> ibis.Table:
+    """Per (customer, name) of the mart: ``_latest``, its latest dated row's time (null when
+    all are undated), and ``_old_value``, the value features read today (the latest dated
+    row; undated ones lose to any dated one; ties to the greatest value)."""
+    stored = mart.table("customer_attributes")
+    return stored.group_by(_PAIR).aggregate(
+        _old_value=stored.value.argmax(_reading_order(stored.updated_at, stored.value)),
+        _latest=stored.updated_at.max(),
+    )
+
+
+def _reading_order(at: ibis.Value, value: ibis.Value) -> ibis.Value:
+    """The order in which features prefer stored rows: dated over undated, later, greater."""
+    epoch = ibis.timestamp("1970-01-01 00:00:00")
+    return ibis.struct({"dated": at.notnull(), "at": at.fill_null(epoch), "value": value})
+
+
+def _changes(appended: ibis.Table) -> dict[str, Changed]:
+    """Per name, the customers ``appended`` rows change, with the first change of the first
+    few (by id) as examples."""
+    first = appended.mutate(
+        _segmint_rank=ibis.row_number().over(group_by=_PAIR, order_by=[appended.updated_at])
+    )
+    first = first.filter(first._segmint_rank == 0)
+    names = sorted(str(n) for n in first.select("name").distinct().name.execute())
+    found: dict[str, Changed] = {}
+    for name in names:
+        of_name = first.filter(first.name == name)
+        some = of_name.order_by("customer_id").limit(EXAMPLES).execute()
+        examples = tuple(
+            f"{r['customer_id']}: {r['_before']} → {r['value']}" for r in some.to_dict("records")
+        )
+        found[name] = Changed(count(of_name), examples)
+    return found
+
+
+def _conflicts(mart: Mart, earlier: ibis.Table) -> dict[str, StoredConflicts]:
+    """Per name, the customers of ``earlier`` (values dated on or before their pair's latest
+    stored row, or undated) with a value other than the mart's then: the first such value."""
+    stored = mart.table("customer_attributes")
+    rows = stored.select(
+        _customer=stored.customer_id, _name=stored.name, _at=stored.updated_at, _then=stored.value
+    )
+    known = (rows._at <= earlier.updated_at) | rows._at.isnull() | earlier.updated_at.isnull()
+    same = [earlier.customer_id == rows._customer, earlier.name == rows._name]
+    matched = earlier.inner_join(rows, [*same, known])
+    then = matched.group_by([ROW, *_PAIR]).aggregate(
+        _then=matched._then.argmax(_reading_order(matched._at, matched._then))
+    )
+    compared = earlier.inner_join(then, [ROW, *_PAIR])
+    differ = compared.filter(compared.value != compared._then.strip())
+    first = differ.mutate(
+        _segmint_rank=ibis.row_number().over(
+            group_by=_PAIR, order_by=[differ.updated_at, differ[ROW]]
+        )
+    )
+    first = temp(mart, first.filter(first._segmint_rank == 0).mutate(_old_value=first._then))
+    names = sorted(str(n) for n in first.select("name").distinct().name.execute())
+    return {
+        n: value_conflicts(first.filter(first.name == n), "customer_id", "value") for n in names
+    }
