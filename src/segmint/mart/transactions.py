@@ -131,7 +131,10 @@ TRANSACTIONS = Table(
 
 _LINE_KEY = ["order_id", "line_no"]
 _CUSTOMER_COLUMNS = ("country", "city", "region", "postcode")
-_HISTORY_KEPT = "each kept from the order that first showed it; the latest is current"
+_HISTORY_KEPT = (
+    "each kept from the order that first showed it, of orders at the same time the last "
+    "row's; the latest is current"
+)
 
 
 def plan_transactions(mart: Mart, stage: Stage, source: str, options: TableOptions) -> LoadPlan:
