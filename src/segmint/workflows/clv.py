@@ -31,14 +31,13 @@ from segmint.models.seasonal import SeasonalInputs, SeasonalModel
 from segmint.scoring.btyd_churn import store_btyd_churn_risk
 from segmint.scoring.clv_backtest import backtest as backtest_models
 from segmint.scoring.clv_backtest import holdout_metrics
+from segmint.scoring.clv_choice import ModelChoice, choose_model
 from segmint.scoring.clv_fit import (
     SEASONAL_MODELS,
     TRANSACTION_MODELS,
     ClvFit,
-    ModelChoice,
     check_model,
     check_spend,
-    choose_model,
     fit_clv,
 )
 from segmint.scoring.clv_scores import (
