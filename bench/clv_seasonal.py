@@ -43,7 +43,8 @@ from segmint.features.btyd import transaction_days
 from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.mart import Mart
 from segmint.models.seasonal import MONTH_NAMES, SeasonalInputs, SeasonalModel
-from segmint.scoring.clv_fit import fit_clv, holdout_purchases
+from segmint.scoring.clv_choice import holdout_purchases
+from segmint.scoring.clv_fit import fit_clv
 from segmint.workflows import clv
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -31,7 +31,7 @@ from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions
 from segmint.scoring.recommend.rule_list import RuleQuery
 from segmint.synth import synthesize
-from segmint.workflows import campaigns, clusters, clv, profile, recommend, value
+from segmint.workflows import campaigns, clusters, clv, clv_score, profile, recommend, value
 from segmint.workspace import CampaignUseCases, ClvUseCases, RecommendUseCases, Workspace
 
 PROJECT_ROOT = Path(__file__).parents[1]
@@ -93,7 +93,7 @@ KEYWORDS: dict[str, Callable[..., Any]] = {
     "segment_clusters": clusters.ClusterOptions,
     "profile": profile.ProfileOptions,
     "clv.fit": clv.ClvFitOptions,
-    "clv.score": clv.ClvScoreOptions,
+    "clv.score": clv_score.ClvScoreOptions,
     "recommend.fit": recommend.RecommendFitOptions,
     "recommend.evaluate": recommend.RecommendOptions,
     "recommend.rules": RuleQuery,

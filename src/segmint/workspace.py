@@ -68,6 +68,7 @@ from segmint.workflows import assignments as stored
 from segmint.workflows import (
     clusters,
     clv,
+    clv_score,
     features,
     load,
     predict,
@@ -378,8 +379,8 @@ class ClvUseCases:
     @stores
     def score(self, as_of: AsOf | None = None, **settings: Any) -> ScoreRun:
         """Score every customer with the stored fit (fields of
-        :class:`~segmint.workflows.clv.ClvScoreOptions` as keywords)."""
-        return clv.score(self.mart, as_of, clv.ClvScoreOptions(**settings))
+        :class:`~segmint.workflows.clv_score.ClvScoreOptions` as keywords)."""
+        return clv_score.score(self.mart, as_of, clv_score.ClvScoreOptions(**settings))
 
     def backtest(
         self,

@@ -1,8 +1,7 @@
-"""Fitting from the mart reproduces the published CDNOW estimates; auto picks by holdout error."""
+"""Fitting from the mart reproduces the published CDNOW estimates; refusals name the fix."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -14,14 +13,11 @@ from segmint.features.btyd_split import CalibrationHoldout, calibration_holdout
 from segmint.mart import Mart
 from segmint.models import GammaGamma
 from segmint.models.boundary import BoundaryFit
-from segmint.models.seasonal import SeasonalModel
 from segmint.scoring import clv_fit
 from segmint.scoring.clv_fit import (
     COVARIATE,
     check_model,
-    choose_model,
     fit_clv,
-    holdout_purchases,
     spend_inputs,
 )
 from segmint.workflows.clv import purchase_calendar
@@ -56,24 +52,6 @@ def test_pareto_nbd_matches_the_published_estimates(cdnow_split: CalibrationHold
     assert params.params_["s"] == pytest.approx(0.606, abs=5e-4)
     assert params.params_["beta"] == pytest.approx(11.669, abs=0.02)
     assert params.log_likelihood_ == pytest.approx(-9595.0, abs=0.05)
-
-
-def test_auto_keeps_the_model_with_the_lowest_holdout_error(
-    cdnow_split: CalibrationHoldout,
-) -> None:
-    choice = choose_model(cdnow_split)
-    assert list(choice.comparison.model) == sorted(
-        choice.comparison.model, key=lambda m: choice.comparison.set_index("model").rmse[m]
-    )
-    assert set(choice.comparison.model) == {"bgnbd", "paretonbd", "mbgnbd"}
-    actual = cdnow_split.frame.holdout_purchases.to_numpy()
-    rmses = {
-        name: float(np.sqrt(np.mean((holdout_purchases(fit, cdnow_split) - actual) ** 2)))
-        for name, fit in choice.fits.items()
-    }
-    assert choice.chosen == min(rmses, key=rmses.__getitem__)
-    assert choice.reason.startswith(f"{choice.chosen} has the lowest root mean squared error")
-    assert (choice.comparison.actual_total == 1882).all()
 
 
 def test_unknown_models_are_named_with_the_choices() -> None:
@@ -143,30 +121,6 @@ def test_an_infinite_mean_spend_is_refused_naming_the_flag(
     message = str(refused.value)
     assert message.startswith("GammaGamma fitted q = 0.9 <= 1")
     assert "set --penalizer > 0 and refit" in message and "penalizer_coef" not in message
-
-
-def test_with_a_covariate_every_form_is_also_compared_split_by_it(cdnow_mart: Mart) -> None:
-    """The seasonal form too: split from its own fit (the same index), side by side."""
-    calibration_end = dt.date(1998, 1, 31)
-    split = calibration_holdout(cdnow_mart, calibration_end)
-    channel = np.array(["web", "store"], dtype=object)
-    frame = split.frame.assign(**{COVARIATE: channel[split.frame.index % 2]})
-    split = dataclasses.replace(split, frame=frame)
-    calendar = purchase_calendar(cdnow_mart, calibration_end)
-    choice = choose_model(
-        split, ("bgnbd", "bgnbd-seasonal"), calendar=calendar, covariate="channel"
-    )
-    assert set(choice.comparison.model) == {
-        "bgnbd",
-        "bgnbd-seasonal",
-        "bgnbd by channel",
-        "bgnbd-seasonal by channel",
-    }
-    assert (choice.comparison.error.fillna("") == "").all()
-    seasonal, grouped = choice.fits["bgnbd-seasonal"], choice.fits["bgnbd-seasonal by channel"]
-    assert isinstance(grouped.transactions, SeasonalModel) and grouped.grouped is not None
-    assert grouped.transactions.params_["dec"] == seasonal.transactions.params_["dec"]
-    assert "the seasonal index estimated without the covariate" in " ".join(grouped.notes)
 
 
 def test_a_seasonal_fit_is_not_split_without_its_calendar(cdnow_mart: Mart) -> None:

@@ -21,7 +21,7 @@ from segmint.mart.ingest import IngestOptions, ingest
 from segmint.models.covariates import CovariateModel
 from segmint.scoring.clv_backtest import METRICS
 from segmint.scoring.clv_scores import latest_fit
-from segmint.workflows import clv
+from segmint.workflows import clv, clv_score
 
 START, AS_OF = dt.date(2024, 1, 1), dt.date(2025, 6, 30)
 WEEKLY_RATE_ALPHA = {"search": 4.0, "social": 2.0}  # Gamma(r = 1, alpha): social buys 2x
@@ -117,7 +117,7 @@ def test_fit_recovers_the_channel_effect_stores_it_and_scores_by_channel(shop: M
     assert abs(ratio - 0.5) < 3 * error and ratio < 0.75  # social: alpha halved, rate doubled
     stored = latest_fit(shop)
     assert stored is not None and stored[0].covariate == "acquisition_channel"
-    clv.score(shop, AS_OF)
+    clv_score.score(shop, AS_OF)
     scores = shop.table("scores").to_pandas()
     expected = scores[scores.score_name == "expected_purchases"].set_index("customer_id").value
     summary = btyd_summary(shop, AS_OF).to_pandas().set_index("customer_id")

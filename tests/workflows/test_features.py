@@ -20,7 +20,7 @@ from segmint.mart.ingest import IngestOptions
 from segmint.scoring.campaigns.uplift_selection import features_for as features_for_uplift
 from segmint.scoring.propensity import labelled_set, population, target_of
 from segmint.synth import synthesize
-from segmint.workflows import clv, features, load
+from segmint.workflows import clv_score, features, load
 from segmint.workflows.features import kept_summary
 
 
@@ -80,7 +80,7 @@ def summary_read(mart: Mart, day: dt.date) -> pd.DataFrame:
 
 def clv_scored(mart: Mart, day: dt.date) -> pd.DataFrame:
     """The CLV scores and the histories' churn risk ``clv score`` stores as of ``day``."""
-    clv.score(mart, day, clv.ClvScoreOptions(model="bgnbd"))
+    clv_score.score(mart, day, clv_score.ClvScoreOptions(model="bgnbd"))
     scores = mart.table("scores").to_pandas()
     return scores.sort_values(["model", "score_name", "customer_id"], ignore_index=True)
 

@@ -29,7 +29,7 @@ from segmint.scoring.option_defaults import MAX_ITER
 from segmint.segmentation import store
 from segmint.synth import generate
 from segmint.workflows import clusters
-from segmint.workflows.clv import new_fit, run_clv
+from segmint.workflows.clv_score import new_fit, run_clv
 from segmint.workflows.refresh import refresh
 
 pytestmark = pytest.mark.slow

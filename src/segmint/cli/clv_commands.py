@@ -1,5 +1,5 @@
 """The ``clv`` group: fit (compare, check, store, plot), score, backtest. Adapters over
-:mod:`segmint.workflows.clv`; plots by :mod:`segmint.cli._clv_plots`, tables by ``_clv_output``."""
+:mod:`segmint.workflows.clv`, ``clv_score``; plots by ``_clv_plots``, tables by ``_clv_output``."""
 
 from __future__ import annotations
 
@@ -98,14 +98,14 @@ def score(
     from segmint.cli import _clv_output as show
     from segmint.mart import connect
     from segmint.mart.shop_settings import shop_currency
-    from segmint.workflows import clv
+    from segmint.workflows import clv_score
 
     windows = tuple(parse_window(w) for w in window or ())
-    options = clv.ClvScoreOptions(
+    opts = clv_score.ClvScoreOptions(
         horizon_weeks, discount_rate, windows, model, penalizer, chunk_size, max_iter
     )
     with connect(mart) as m, stepped_progress("clv score") as (step, update):
-        run = clv.score(m, as_of, options, on_note=err.print, on_progress=update, on_step=step)
+        run = clv_score.score(m, as_of, opts, on_note=err.print, on_progress=update, on_step=step)
         currency = shop_currency(m)
     show.show_scores(run, currency)
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from segmint.exceptions import InputError
 from segmint.features.btyd_split import CalibrationHoldout
-from segmint.scoring.clv_fit import ClvFit, holdout_purchases
+from segmint.scoring.clv_choice import holdout_purchases
+from segmint.scoring.clv_fit import ClvFit
 
 MAX_COUNT = 7
 """Frequencies from this one up are pooled as ``7+`` in the histogram and the expectations."""

@@ -32,14 +32,8 @@ from scipy.stats import spearmanr
 from segmint.features.btyd_split import CalibrationHoldout
 from segmint.models import customer_lifetime_value
 from segmint.models.seasonal import SeasonalInputs
-from segmint.scoring.clv_fit import (
-    SEASONAL,
-    ClvFit,
-    FitLimits,
-    fitted_forms,
-    holdout_purchases,
-    spend_inputs,
-)
+from segmint.scoring.clv_choice import FitLimits, fitted_forms, holdout_purchases
+from segmint.scoring.clv_fit import SEASONAL, ClvFit, spend_inputs
 from segmint.scoring.option_defaults import MAX_ITER
 
 FloatArray = NDArray[np.float64]

@@ -6,7 +6,8 @@
 :mod:`.segment`           RFM, lifecycle stages, rules
 :mod:`.value`             value tiers by predicted CLV, the value x risk grid
 :mod:`.clusters`          cluster analysis, and a stored model on a new date
-:mod:`.clv`               CLV: fit (compare, check, store), score, backtest
+:mod:`.clv`               CLV: fit (compare, check, store), backtest
+:mod:`.clv_score`         CLV: score every buyer with the stored fit, or fit and score
 :mod:`.predict`           churn and purchase-intent scores, refresh every score
 :mod:`.profile`           profile, personas and migration of a segmentation
 :mod:`.assignments`       list stored segmentations, read or export assignments
@@ -17,7 +18,7 @@ The CLI (:mod:`segmint.cli`), the API and pages (:mod:`segmint.api`, through
 :mod:`segmint.views`), the report and the Python API (:class:`segmint.workspace.Workspace`)
 are adapters over these functions, so they give the same numbers. Long parameter lists
 come as one options dataclass per use case (:class:`~.clusters.ClusterOptions`,
-:class:`~.clv.ClvFitOptions`, :class:`~.clv.ClvScoreOptions`,
+:class:`~.clv.ClvFitOptions`, :class:`~.clv_score.ClvScoreOptions`,
 :class:`~.profile.ProfileOptions`).
 """
 
@@ -27,7 +28,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from segmint.workflows.clv import run_clv
+    from segmint.workflows.clv_score import run_clv
     from segmint.workflows.features import refresh_features
     from segmint.workflows.segment import SegmentationRun, run_lifecycle, run_rfm, run_rules
 
@@ -43,7 +44,7 @@ __all__ = [
 _HOME = {
     "SegmentationRun": "segment",
     "refresh_features": "features",
-    "run_clv": "clv",
+    "run_clv": "clv_score",
     "run_lifecycle": "segment",
     "run_rfm": "segment",
     "run_rules": "segment",

@@ -26,7 +26,7 @@ from segmint.synth.generator import SynthResult
 from segmint.workflows import (
     campaigns,
     clusters,
-    clv,
+    clv_score,
     load,
     predict,
     profile,
@@ -94,7 +94,7 @@ def build(mart: Mart, data: Path, *, max_iter: int = MAX_ITER) -> DemoRun:
     history = [segment.run_rfm(mart, earlier), segment.run_lifecycle(mart, earlier)]
     moved = profile.migration(mart, "lifecycle", earlier, day)
     profiles = [profile.profile(mart, name) for name in ("rfm", "lifecycle")]
-    scored = clv.run_clv(mart, max_iter=max_iter)
+    scored = clv_score.run_clv(mart, max_iter=max_iter)
     churn = predict.run_prediction(mart, "churn", scored.as_of, max_iter=max_iter)
     tiers = value.run_value(mart, scored.as_of, max_iter=max_iter)
     found = clusters.run_clusters(mart, "clusters", options=clusters.ClusterOptions(n_bootstrap=0))

@@ -43,7 +43,7 @@ from segmint.scoring.propensity import (
     target_of,
 )
 from segmint.scoring.weak_models import worse_than
-from segmint.workflows.clv import stored_fit
+from segmint.workflows.clv_score import stored_fit
 from segmint.workflows.features import current
 from segmint.workflows.privacy import apply_stored_retention
 
@@ -250,7 +250,7 @@ def refresh_scores(
     The CLV fit is the one stored last by ``segmint clv fit`` (never refitted here), used
     only if it was fitted as of ``as_of`` or earlier, so no score sees later data, and a
     seasonal one measures ages to the date, as ``segmint clv score`` does
-    (:func:`segmint.workflows.clv.stored_fit`); its inputs are read from the features' BTYD columns
+    (:func:`segmint.workflows.clv_score.stored_fit`); its inputs are read from the features' BTYD columns
     (:func:`segmint.features.btyd.summary_of_features`), not summed again from every
     purchase. The stored retention policy is applied first.
     """

@@ -27,7 +27,7 @@ from segmint.mart import Mart
 from segmint.mart.ingest import IngestOptions, IngestResult
 from segmint.scoring.clv_scores import ScoreRun
 from segmint.scoring.option_defaults import MAX_ITER
-from segmint.workflows import clv, load, profile, segment
+from segmint.workflows import clv_score, load, profile, segment
 from segmint.workflows.features import refresh_features
 
 Step = Callable[[str], None]
@@ -104,7 +104,7 @@ def _clv(
 
     The repeat buyers are counted in ``features``, the features just stored for ``day``
     (their BTYD summary, :func:`segmint.features.btyd.summary_of_features`), and
-    :func:`segmint.workflows.clv.run_clv` reads its summary from them too: no purchase is
+    :func:`segmint.workflows.clv_score.run_clv` reads its summary from them too: no purchase is
     summed again.
     """
     summary = summary_of_features(features)
@@ -115,7 +115,7 @@ def _clv(
             f"{MIN_REPEAT_BUYERS} are needed to fit a purchase model)"
         )
     try:
-        return clv.run_clv(mart, day, max_iter=max_iter), ""
+        return clv_score.run_clv(mart, day, max_iter=max_iter), ""
     except SegmintError as exc:
         return None, f"CLV not fitted: {exc}"
 
