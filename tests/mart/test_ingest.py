@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -454,3 +455,18 @@ def test_every_transaction_row_is_accounted_for_and_returns_keep_their_value(
         held = attributes[attributes.customer_id == customer].sort_values("updated_at")
         dated = list(zip(held.updated_at.dt.strftime("%Y-%m-%d"), held.value, strict=True))
         assert dated == runs and dated[-1][1] == max(valued)[2]
+
+
+def test_repeated_loads_of_new_files_leave_the_connection_as_it_was(
+    shop: Mart, tmp_path: Path, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
+    """A load's Python rows (the empty list of quarantine entries it resolved, for a file
+    never loaded) are not kept registered with a long-lived connection."""
+    before = engine_objects(shop)
+    for n in range(3):
+        path = write(
+            tmp_path / f"orders{n}.csv",
+            f"order_id,customer_id,order_ts\nn{n},c1,2024-02-0{n + 1}\n",
+        )
+        assert load(shop, "orders", path).rows_loaded == 1
+    assert engine_objects(shop) == before

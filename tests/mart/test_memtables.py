@@ -48,3 +48,18 @@ def test_rows_inserted_once_can_still_be_read_and_inserted_again() -> None:
         assert mart.con.execute(rows.count()) == 2  # registered again when read
         mart.insert("notes", rows)
         assert mart.count("notes") == 4
+
+
+def test_rows_read_in_a_reading_block_leave_the_connection_as_it_was(
+    engine_objects: Callable[[Mart], tuple[int, int]],
+) -> None:
+    with segmint.connect(":memory:") as mart:
+        mart.create_table("notes", ibis.memtable({"n": [1, 2, 3], "text": ["a", "b", "c"]}))
+        before = engine_objects(mart)
+        for n in range(3):
+            wanted = ibis.memtable({"n": [n, n + 1]})
+            mine = mart.table("notes").semi_join(wanted, "n")
+            with mart.reading(mine):
+                assert mine.count().to_pyarrow().as_py() == 2 - (n == 0)
+        assert engine_objects(mart) == before
+        assert mine.count().to_pyarrow().as_py() == 2  # registered again when read again

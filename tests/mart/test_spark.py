@@ -427,3 +427,21 @@ def test_python_rows_written_leave_no_temporary_view(
         assert spark.count("memtable_notes") == 4
     finally:
         spark.drop_table("memtable_notes")
+
+
+def test_python_rows_read_leave_no_temporary_view(
+    marts: tuple[Mart, SparkMart], spark_session: SparkSession
+) -> None:
+    spark = marts[1]
+    first = sorted(spark.table("customers").customer_id.to_pyarrow().to_pylist())[:2]
+
+    def views() -> list[str]:
+        return sorted(t.name for t in spark_session.catalog.listTables() if t.isTemporary)
+
+    before = views()
+    for _ in range(3):
+        wanted = ibis.memtable({"customer_id": first})
+        mine = spark.table("customers").semi_join(wanted, "customer_id")
+        with spark.reading(mine):
+            assert mine.count().to_pyarrow().as_py() == 2
+    assert views() == before

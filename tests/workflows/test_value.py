@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import ibis
@@ -244,6 +244,24 @@ def test_lapsed_customers_land_in_higher_risk_cells_than_active_ones(tmp_path: P
     )
     assert bands[lapsed].mean() >= bands[active].mean() + 1  # a band apart at least
     assert (bands[lapsed] == 2).mean() > 0.8 > (bands[active] == 2).mean()
+    assert int(run.grid.to_numpy().sum()) == len(lapsed) + len(active)
+
+
+def test_repeated_grids_of_a_fitted_risk_leave_the_connection_as_it_was(
+    tmp_path: Path, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
+    """The fitted risk of every buyer, read into the grid, is not kept registered with a
+    long-lived connection."""
+    mart, lapsed, active = lapsed_and_active(tmp_path / "shop.duckdb")
+    with mart:
+        fitted = clv.fit(mart, None, clv.ClvFitOptions(model="bgnbd"))
+        score_customers(mart, fitted.final, fitted.as_of)
+        run_value(mart, fitted.as_of)  # creates the tables it writes
+        before = engine_objects(mart)
+        for _ in range(2):
+            run = run_value(mart, fitted.as_of)
+        assert engine_objects(mart) == before
+    assert run.risk_source.startswith("P(no purchase in the next 90 days) of an MBG/NBD")
     assert int(run.grid.to_numpy().sum()) == len(lapsed) + len(active)
 
 

@@ -19,7 +19,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,6 +196,17 @@ class Mart:
         table = data if isinstance(data, ir.Table) else ibis.memtable(data)
         with released(self.con, table, self.raw.unregister):
             self.con.insert(name, table)
+
+    def reading(self, expr: ir.Expr) -> AbstractContextManager[None]:
+        """A block that reads ``expr`` (``to_pyarrow()``, ``to_pandas()``, ``execute()``):
+        the in-memory tables of ``expr`` (``ibis.memtable``) it registers with the engine
+        are unregistered when it ends (:mod:`segmint.mart.memtables`).
+
+        Ibis would keep them registered until the process ends, so a long-lived connection
+        (a server's, a Python workspace's) would keep every such read's rows. Read ``expr``
+        again after the block and it is registered again.
+        """
+        return released(self.con, expr, self.raw.unregister)
 
     def drop_table(self, name: str) -> None:
         """Drop table ``name`` if the mart holds it."""

@@ -572,7 +572,7 @@ def _insert(stage: Mart, target: Mart, name: str, rows: ibis.Table) -> int:
     if target is not stage:
         return copy_rows(rows, target, name)
     before = stage.count(name)
-    stage.con.insert(name, rows)
+    stage.insert(name, rows)  # its Python rows are not kept registered (Mart.insert)
     return stage.count(name) - before
 
 

@@ -4,8 +4,8 @@ Ibis hands an in-memory table (``ibis.memtable``, and the Arrow tables a mart in
 which it wraps in one) to the engine by registering it on the connection: a DuckDB view
 over the Arrow data, a Spark temporary view. It frees them only when the process exits,
 so a long-lived connection (a server's, a Python workspace's) would keep every write's
-rows, and one more view, per call. :func:`released` drops the ones a write registered
-once the write has run.
+and every read's rows, and one more view, per call. :func:`released` drops the ones a
+write or a read registered once it has run (:meth:`segmint.mart.Mart.reading` for reads).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from ibis.backends import BaseBackend
 
 
 @contextmanager
-def released(backend: BaseBackend, data: ir.Table, drop: Callable[[str], object]) -> Iterator[None]:
-    """Run the block that writes ``data``, then unregister the in-memory tables of ``data``
-    that ``backend`` registered during it, however it ends.
+def released(backend: BaseBackend, data: ir.Expr, drop: Callable[[str], object]) -> Iterator[None]:
+    """Run the block that writes or reads ``data``, then unregister the in-memory tables of
+    ``data`` that ``backend`` registered during it, however it ends.
 
     ``drop`` removes one registered name from the engine. The tables are also forgotten by
     Ibis, so an expression that reads one later registers it again instead of reading a

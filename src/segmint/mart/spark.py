@@ -26,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,6 +213,11 @@ class SparkMart(Mart):
     def insert(self, name: str, data: ir.Table | pa.Table) -> None:
         """Append the rows of ``data`` to table ``name``."""
         self.write(name, data)
+
+    def reading(self, expr: ir.Expr) -> AbstractContextManager[None]:
+        """A block that reads ``expr``: the temporary views of the session its in-memory
+        tables become are dropped when it ends (:meth:`Mart.reading`)."""
+        return released(self.con, expr, self.session.catalog.dropTempView)
 
     def batches(self, expr: ir.Table, rows: int, key: str = "customer_id") -> Iterator[pa.Table]:
         """The rows of ``expr`` in parts of about ``rows``, so the driver holds one part at

@@ -220,7 +220,8 @@ def value_risk_grid(
     (:func:`risk_scores`, whose fit, if any, stops at ``max_iter`` iterations and reads
     ``summary``, the BTYD summary as of ``as_of`` when the caller has it)."""
     risk, source = risk_scores(mart, as_of, model, max_iter, summary)
-    counts, value = _grid(tiers, risk, clv_scores(mart, as_of, model), names, risk_cuts)
+    with mart.reading(risk):  # a fitted risk is an in-memory table of every customer
+        counts, value = _grid(tiers, risk, clv_scores(mart, as_of, model), names, risk_cuts)
     return counts, value, source
 
 

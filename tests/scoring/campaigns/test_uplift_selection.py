@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 import ibis
 import pandas as pd
@@ -16,6 +17,7 @@ from segmint.mart import Mart
 from segmint.scoring.campaigns import CampaignDesign, create_campaign, eligible_audience
 from segmint.scoring.campaigns.uplift_selection import (
     UpliftSelection,
+    features_for,
     parse_share,
     select_by_uplift,
 )
@@ -180,3 +182,49 @@ def test_features_no_member_has_are_left_out_of_the_learners(empty: Mart, load_c
     assert "interpurchase_mean_days" not in chosen.features
     assert {"monetary_total", "recency_days"} <= set(chosen.features)
     assert len(chosen.selected) == 60 and set(chosen.selected.customer_id) <= set(ids)
+
+
+def test_repeated_feature_reads_leave_the_connection_as_it_was(
+    empty: Mart,
+    load_csv,  # type: ignore[no-untyped-def]
+    engine_objects: Callable[[Mart], tuple[int, int]],
+) -> None:
+    ids = [f"H{n:03d}" for n in range(20)]
+    past = "".join(f"p{c},{c},2008-01-10 10:00:00,a,1,{20 + n}\n" for n, c in enumerate(ids))
+    load_csv(
+        empty,
+        "transactions",
+        "order_id,customer_id,order_ts,product_id,quantity,unit_price\n" + past,
+    )
+    wanted = pd.Index([*ids[:5], "unknown"])
+    features_for(empty, dt.date(2008, 3, 1), wanted)  # stores the features of the date
+    before = engine_objects(empty)
+    for _ in range(3):
+        found = features_for(empty, dt.date(2008, 3, 1), wanted)
+    assert engine_objects(empty) == before
+    assert list(found.index) == list(wanted) and found.loc["unknown"].isna().all()
+    assert found.loc["H004", "monetary_total"] == 24
+
+
+def test_repeated_stratified_selections_leave_the_connection_as_it_was(
+    synthetic: Mart,
+    retailer: dict[str, pa.Table],
+    engine_objects: Callable[[Mart], tuple[int, int]],
+) -> None:
+    """The selected ids, read to find the strata of another segmentation, are not kept
+    registered with a long-lived connection (a server creating campaigns)."""
+    _segments_of_2025(synthetic, retailer)
+    before = engine_objects(synthetic)
+    for n in range(2):
+        design = CampaignDesign(
+            f"wave-{n}",
+            "latent",
+            ["seasonal_gift_buyer", "bargain_hunter"],
+            "email",
+            stratify_by="latent",
+            select_share=0.5,
+            select_from="K003",
+        )
+        created = create_campaign(synthetic, design)
+        assert created.selection is not None
+    assert engine_objects(synthetic) == before

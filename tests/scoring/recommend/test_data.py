@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -116,3 +117,17 @@ def test_settings_refuse_unusable_windows() -> None:
     with pytest.raises(InputError, match="exclude_recent_days must be a non-negative"):
         DataSettings(exclude_recent_days=-1)
     assert np.isfinite(DataSettings().on_sale_days)
+
+
+def test_repeated_reads_leave_the_connection_as_it_was(
+    mart: Mart, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
+    """The rules' three readings and the truth's index maps (a row per customer and per
+    product) are not kept registered with a long-lived connection."""
+    add_baskets(mart, BASKETS)
+    before = engine_objects(mart)
+    for _ in range(3):
+        data = training_data(mart, AS_OF, SETTINGS)
+        after = truth(mart, data, AS_OF, dt.date(2024, 4, 30), SETTINGS)
+    assert engine_objects(mart) == before
+    assert after.toarray().tolist() == [[0, 0], [0, 1]]

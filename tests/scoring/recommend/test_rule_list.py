@@ -4,6 +4,7 @@ two-item antecedent shows only when it says more than either item alone."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,14 @@ def test_the_rule_list_is_the_same_on_spark(mart: Mart, spark_session: Any, tmp_
     on_duckdb = list_rules(mart, DAY, query).rules
     assert len(on_duckdb) > 0 and (on_duckdb.n_customers < on_duckdb.n_baskets).any()
     pd.testing.assert_frame_equal(on_spark, on_duckdb, check_dtype=False)
+
+
+def test_repeated_rule_lists_leave_the_connection_as_it_was(
+    mart: Mart, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
+    add_baskets(mart, _shop([f"c{k}" for k in range(6)]))
+    before = engine_objects(mart)
+    for _ in range(3):
+        rules = list_rules(mart, DAY).rules
+    assert engine_objects(mart) == before
+    assert ("frame | lamp", "mirror") in rules.set_index(["antecedent_ids", "consequent_id"]).index

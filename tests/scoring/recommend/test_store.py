@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -133,3 +134,16 @@ def test_every_buyer_gets_a_list_including_those_whose_orders_were_partly_return
     lists = stored.groupby("customer_id").product_id.agg(set).to_dict()
     assert lists["c1"] == {"pA", "pB", "pD"}  # c1 sent pC back in full
     assert lists["c3"] == {"pA", "pB", "pC", "pD"}  # c3 kept one of its two pD
+
+
+def test_repeated_runs_leave_the_connection_as_it_was(
+    mart: Mart, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
+    """The products named in a run (and the lists written) are not kept registered with a
+    long-lived connection."""
+    add_baskets(mart, _baskets())
+    store_recommendations(mart, DAY, "item_knn", SETTINGS)  # creates the tables it writes
+    before = engine_objects(mart)
+    for _ in range(2):
+        store_recommendations(mart, DAY, "item_knn", SETTINGS)
+    assert engine_objects(mart) == before

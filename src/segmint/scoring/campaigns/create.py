@@ -281,7 +281,8 @@ def create_campaign(
         assigned_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         # Without stratify_by each member's stratum is its segment, one of those chosen.
         known = list(design.segments) if design.stratify_by is None else None
-        stored = store(assign(members, design.holdout_share, seed, known), scratch)
+        with mart.reading(members):  # the uplift selection's ids, read to find the strata
+            stored = store(assign(members, design.holdout_share, seed, known), scratch)
         strata = _strata(stored)
         _refuse_unmeasurable(design, strata)
         with mart.unordered(), mart.transaction():  # members in any order: read by id

@@ -135,7 +135,8 @@ def features_for(mart: Mart, day: dt.date, customers: pd.Index) -> pd.DataFrame:
     ]
     wanted = ibis.memtable({"customer_id": [str(c) for c in customers]})
     mine = table.semi_join(wanted, "customer_id")
-    frame = mine.select("customer_id", *numeric).to_pyarrow().to_pandas()
+    with mart.reading(mine):
+        frame = mine.select("customer_id", *numeric).to_pyarrow().to_pandas()
     values: pd.DataFrame = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
     values.index = pd.Index(frame["customer_id"].astype(str), name="customer_id")
     return values.reindex(customers)

@@ -326,7 +326,8 @@ def truth(
         {"product_id": list(data.product_ids), "item": np.arange(data.product_ids.size)}
     )
     known = later.join(customers, "customer_id").join(products, "product_id")
-    pairs = known.select("user", "item").distinct().to_pyarrow()
+    with mart.reading(known):  # the index maps leave the connection with the read
+        pairs = known.select("user", "item").distinct().to_pyarrow()
     return customer_items(
         _column(pairs, "user", np.int64),
         _column(pairs, "item", np.int64),

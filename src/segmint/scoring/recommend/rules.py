@@ -302,7 +302,10 @@ def _two_item_rules(itemsets: Itemsets) -> ir.Table:
     ``n(XYZ) n(X) > n(XZ) n(XY)``, so two equal fractions are never told apart by rounding.
     """
     counted = _with_subset_counts(itemsets)
-    table = counted.cross_join(ibis.memtable({"way": [0, 1, 2]}, schema={"way": "int64"}))
+    # three rows made by the engine: an in-memory table would stay registered with the
+    # connection after every read of the rules
+    ways = ibis.literal([0, 1, 2], type="array<int64>").unnest().name("way").as_table()
+    table = counted.cross_join(ways)
 
     def pick(*names: str) -> ir.IntegerValue:
         """Column ``names[k]`` in the rows of way ``k``."""

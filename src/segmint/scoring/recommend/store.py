@@ -172,7 +172,8 @@ def _product_names(mart: Mart, product_ids: NDArray[np.object_]) -> NDArray[np.o
     )
     products = mart.table("products").select("product_id", "name")
     joined = wanted.left_join(products, "product_id").select("position", "name")
-    found = joined.to_pandas().sort_values("position").drop_duplicates("position")
+    with mart.reading(joined):
+        found = joined.to_pandas().sort_values("position").drop_duplicates("position")
     names = np.asarray(product_ids, dtype=object).copy()
     has = found["name"].notna().to_numpy() & (found["name"].astype(str).str.strip() != "")
     names[found["position"].to_numpy()[has]] = found["name"].to_numpy()[has]
