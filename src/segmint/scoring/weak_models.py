@@ -56,3 +56,18 @@ def weak_model(mart: Mart, model: str, as_of: dt.date) -> str | None:
         f"{model} predicted its evaluation window worse than {' and than '.join(worse)}: "
         f"Brier {evaluation[model]['brier']:.4f}"
     )
+
+
+def usable_models(
+    mart: Mart, models: list[str], as_of: dt.date
+) -> tuple[list[str], dict[str, str]]:
+    """Of ``models`` (those that stored a score as of ``as_of``), the ones not flagged weak,
+    and why each other one is (:func:`weak_model`)."""
+    weak = {m: why for m in models if (why := weak_model(mart, m, as_of)) is not None}
+    return [m for m in models if m not in weak], weak
+
+
+def weak_note(weak: dict[str, str]) -> str:
+    """What a risk's source adds about the weak models passed over (model → why), one
+    phrase each: "…, so its churn_risk is not used"."""
+    return "; ".join(f"{why}, so its churn_risk is not used" for why in weak.values())

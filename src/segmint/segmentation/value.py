@@ -33,7 +33,7 @@ from segmint.features.population import population
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
 from segmint.scoring.option_defaults import MAX_ITER
-from segmint.scoring.weak_models import weak_model
+from segmint.scoring.weak_models import usable_models, weak_note
 from segmint.segmentation.value_cuts import DEFAULT_CUTS, DEFAULT_RISK_CUTS
 
 RISK_BANDS = ("low", "medium", "high")
@@ -155,13 +155,9 @@ def risk_scores(
     scores = mart.table("scores")
     churn = scores.filter((scores.as_of == as_of) & (scores.score_name == "churn_risk"))
     models = [str(m) for m in churn.select("model").distinct().model.execute()]
-    passed_over = [(m, why) for m in models if (why := weak_model(mart, m, as_of)) is not None]
-    models = [m for m in models if m not in dict(passed_over)]
+    models, weak = usable_models(mart, models, as_of)
     risk, source = _stored_or_fitted(mart, as_of, model, models, max_iter, summary)
-    if passed_over:
-        weak = "; ".join(f"{why}, so its churn_risk is not used" for _, why in passed_over)
-        source = f"{source} ({weak})"
-    return risk, source
+    return risk, f"{source} ({weak_note(weak)})" if weak else source
 
 
 def _stored_or_fitted(

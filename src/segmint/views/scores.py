@@ -26,7 +26,7 @@ import pandas as pd
 
 from segmint.mart import Mart
 from segmint.scoring.churn_source import preferred_model, source_of
-from segmint.scoring.weak_models import weak_model
+from segmint.scoring.weak_models import usable_models, weak_note
 from segmint.serving.frames import as_date
 from segmint.serving.score_table import SCORES_TABLE, has_scores
 
@@ -69,9 +69,8 @@ def _latest(
     dated = mine.filter(mine.as_of.cast("date") == ibis.date(latest))
     models = [str(m) for m in dated.select("model").distinct().model.execute()]
     if passed_over is not None:
-        weak = {m: why for m in models if (why := weak_model(mart, m, latest)) is not None}
+        models, weak = usable_models(mart, models, latest)
         passed_over.update(weak)
-        models = [m for m in models if m not in weak]
         if not models:
             return None
     model = preferred_model(models)
@@ -111,8 +110,7 @@ def churn_risk(
         found = alive[0].select("customer_id", value=1.0 - alive[0].value), said
     if found is None or not weak:
         return found
-    why = "; ".join(f"{reason}, so its churn_risk is not used" for reason in weak.values())
-    return found[0], f"{found[1]} ({why})"
+    return found[0], f"{found[1]} ({weak_note(weak)})"
 
 
 @dataclass(frozen=True)
@@ -143,10 +141,9 @@ def value_risk(mart: Mart, day: dt.date, top_n: int = 20) -> ValueRisk:
     risk = churn_risk(mart, day, weak)
     no_churn = NO_CHURN
     if weak:  # only a weak model stored one: running it again would not help
-        why = "; ".join(weak.values())
         no_churn = (
-            f"No usable churn risk: {why}, so its churn_risk is not used. Run `segmint clv "
-            "score` for a risk from the purchase histories."
+            f"No usable churn risk: {weak_note(weak)}. Run `segmint clv score` for a risk "
+            "from the purchase histories."
         )
     messages = [m for m, t in ((NO_CLV, clv), (no_churn, risk)) if t is None]
     if clv is None:
