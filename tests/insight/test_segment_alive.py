@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 import segmint
+from segmint.exceptions import SegmintError
 from segmint.features import store_features
+from segmint.insight.day_facts import day_facts
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.mart import Mart
 from segmint.segmentation import store
@@ -41,6 +43,22 @@ def test_means_of_the_first_model_by_name_on_the_date(mart: Mart) -> None:
     alive = segment_p_alive(mart, "s", DAY)
     assert alive.means.to_dict() == {"X": pytest.approx(0.3), "Y": pytest.approx(0.9)}
     assert (alive.model, alive.repeat_buyers_only, alive.of_whom) == ("beta", False, "")
+
+
+def test_the_shared_facts_of_the_date_give_the_same_means(mart: Mart) -> None:
+    put(mart, "beta", DAY, {"a": 0.2, "b": 0.4, "c": 0.9})
+    with day_facts(mart, DAY, ["s"]) as shared:
+        assert shared.joined is not None and "s" in shared.joined.columns
+        together = segment_p_alive(mart, "s", DAY, shared)
+    alone = segment_p_alive(mart, "s", DAY)
+    assert (together.model, together.repeat_buyers_only) == (alone.model, alone.repeat_buyers_only)
+    pd.testing.assert_series_equal(together.means.sort_index(), alone.means.sort_index())
+    assert together.means.to_dict() == {"X": pytest.approx(0.3), "Y": pytest.approx(0.9)}
+    with (
+        day_facts(mart, DAY - dt.timedelta(days=1)) as other,
+        pytest.raises(SegmintError, match="as of"),
+    ):
+        segment_p_alive(mart, "s", DAY, other)
 
 
 def buy(mart: Mart, customer: str, *days: str) -> None:

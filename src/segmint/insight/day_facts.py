@@ -11,7 +11,10 @@ them. At a million customers the year's 16 million lines are then summed once fo
 dashboard's four segmentations instead of four times. Given the segmentations to profile,
 their members are also joined with the date's features once for all of them, and the
 tests of those that cover every customer run on one sample
-(:mod:`segmint.insight.joined_members`).
+(:mod:`segmint.insight.joined_members`), and the customers who cancelled every order are
+found once (:func:`segmint.features.orders.cancelled_only`) for the personas of them all:
+the personas then read each segmentation's members from the joined table
+(:meth:`DayFacts.members`) instead of the mart's assignments.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 
 from segmint.features.bands import Band, attribute_bands
-from segmint.features.orders import purchase_orders
+from segmint.features.orders import cancelled_only, purchase_orders
 from segmint.insight.joined_members import JoinedMembers, joined_members
 from segmint.insight.members import UNKNOWN, features_as_of
 from segmint.insight.money import customer_value, year_spend, year_start
 from segmint.mart import Mart
+from segmint.segmentation import store
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class DayFacts:
             missing): ``orders``, the year's purchase orders.
         bands: :func:`~segmint.features.bands.attribute_bands` as of the date.
         joined: the members of the segmentations given with their features, when given.
+        cancelled: ``customer_id`` of those who ordered and cancelled every order by the
+            date, when segmentations are given (their personas ask).
     """
 
     as_of: dt.date
@@ -51,6 +57,19 @@ class DayFacts:
     channels: ir.Table
     bands: dict[str, Band]
     joined: JoinedMembers | None = None
+    cancelled: ir.Table | None = None
+
+    def members(self, mart: Mart, segmentation: str) -> ir.Table:
+        """``customer_id`` and ``segment`` of the members of ``segmentation`` as of the
+        date: from the joined table when it holds them, else the mart's assignments."""
+        joined = self.joined
+        if joined is not None and segmentation in joined.columns:
+            return joined.described(segmentation).select("customer_id", "segment")
+        return store.assignments(mart, segmentation, self.as_of)
+
+    def cancelled_only(self, mart: Mart) -> ir.Table:
+        """``customer_id`` of those who ordered and cancelled every order by the date."""
+        return cancelled_only(mart, self.as_of) if self.cancelled is None else self.cancelled
 
 
 def channel_orders(mart: Mart, as_of: dt.date) -> ir.Table:
@@ -74,6 +93,7 @@ def day_facts(
         joined_members(mart, as_of, segmentations, features_as_of(mart, as_of))
         if segmentations
         else nullcontext() as joined,
+        cancelled_only(mart, as_of).cache() if segmentations else nullcontext() as cancelled,
     ):
         bands = attribute_bands(mart, as_of)
-        yield DayFacts(as_of, spend, value, channels, bands, joined)
+        yield DayFacts(as_of, spend, value, channels, bands, joined, cancelled)

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 import ibis.expr.types as ir
 import pandas as pd
 
+from segmint.exceptions import SegmintError
 from segmint.features import stored_dates
 from segmint.features.btyd import btyd_summary
+from segmint.insight.day_facts import DayFacts
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -54,11 +56,20 @@ class SegmentAlive:
         return " of its repeat buyers" if self.repeat_buyers_only else ""
 
 
-def segment_p_alive(mart: Mart, segmentation: str, day: dt.date) -> SegmentAlive:
-    """Each segment's mean ``p_alive`` of its scored members as of ``day`` (module doc).
+def segment_p_alive(
+    mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None = None
+) -> SegmentAlive:
+    """Each segment's mean ``p_alive`` of its scored members as of ``day`` (module doc);
+    ``shared``: what the profiles of ``day`` share, when several are computed (the members
+    are read from it).
 
     With several scored models, the first by name is used (as the value tiers do).
+
+    Raises:
+        SegmintError: ``shared`` is of another date.
     """
+    if shared is not None and shared.as_of != day:
+        raise SegmintError(f"the shared facts given are as of {shared.as_of}, not {day}")
     if not mart.has_table("scores"):
         return SegmentAlive()
     scores = mart.table("scores")
@@ -71,7 +82,10 @@ def segment_p_alive(mart: Mart, segmentation: str, day: dt.date) -> SegmentAlive
     repeat_only = model.split("+")[0].split("-")[0] == DROPOUT_AFTER_REPEAT
     if repeat_only:
         mine = mine.semi_join(_repeat_buyers(mart, day), "customer_id")
-    members = store.assignments(mart, segmentation, day)
+    if shared is None:
+        members = store.assignments(mart, segmentation, day)
+    else:
+        members = shared.members(mart, segmentation)
     joined = members.inner_join(mine, "customer_id")
     means = joined.group_by("segment").aggregate(p_alive=joined.value.mean()).to_pandas()
     result: pd.Series = means.set_index("segment").p_alive.astype("float64")

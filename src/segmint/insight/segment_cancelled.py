@@ -13,16 +13,32 @@ import datetime as dt
 
 import pandas as pd
 
+from segmint.exceptions import SegmintError
 from segmint.features.orders import cancelled_only
+from segmint.insight.day_facts import DayFacts
 from segmint.mart import Mart
 from segmint.segmentation import store
 
 
-def segment_cancelled(mart: Mart, segmentation: str, day: dt.date) -> pd.Series:
+def segment_cancelled(
+    mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None = None
+) -> pd.Series:
     """Segment → the share of its members as of ``day`` who ordered and cancelled every
-    order (segments without any are left out)."""
-    members = store.assignments(mart, segmentation, day)
-    mark = members.customer_id.isin(cancelled_only(mart, day).customer_id)
+    order (segments without any are left out); ``shared``: what the profiles of ``day``
+    share, when several are computed (the members and those customers read from it).
+
+    Raises:
+        SegmintError: ``shared`` is of another date.
+    """
+    if shared is None:
+        members = store.assignments(mart, segmentation, day)
+        cancelled = cancelled_only(mart, day)
+    elif shared.as_of != day:
+        raise SegmintError(f"the shared facts given are as of {shared.as_of}, not {day}")
+    else:
+        members = shared.members(mart, segmentation)
+        cancelled = shared.cancelled_only(mart)
+    mark = members.customer_id.isin(cancelled.customer_id)
     shares = (
         members.group_by("segment")
         .aggregate(share=mark.cast("float64").mean())

@@ -467,26 +467,34 @@ class Dashboard:
         )
 
     def personas(
-        self, mart: Mart, segmentation: str, day: dt.date | None = None
+        self,
+        mart: Mart,
+        segmentation: str,
+        day: dt.date | None = None,
+        shared: DayFacts | None = None,
     ) -> dict[str, dict[str, Any]]:
         """Persona cards of ``segmentation`` as of ``day`` (its latest date by default) by
-        segment (cached): the cards describe the date the page shows."""
+        segment (cached): the cards describe the date the page shows; ``shared``: what the
+        profiles of ``day`` share, when several are computed."""
         if day is None:
             try:
                 day = self.dates(mart, segmentation)[-1]
             except SegmintError:
                 return {}
         return self.results.get(
-            ("personas", segmentation, day), lambda: self._personas(mart, segmentation, day)
+            ("personas", segmentation, day),
+            lambda: self._personas(mart, segmentation, day, shared),
         )
 
-    def _personas(self, mart: Mart, segmentation: str, day: dt.date) -> dict[str, dict[str, Any]]:
+    def _personas(
+        self, mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None
+    ) -> dict[str, dict[str, Any]]:
         """Persona cards by segment, from the segmentation's (cached) profile as of ``day``
         and its segments' mean P(alive) when CLV scores are stored for that date."""
         try:
-            described = self.profile(mart, segmentation, day)
-            alive = segment_p_alive(mart, segmentation, day)
-            cancelled = segment_cancelled(mart, segmentation, day)
+            described = self.profile(mart, segmentation, day, shared)
+            alive = segment_p_alive(mart, segmentation, day, shared)
+            cancelled = segment_cancelled(mart, segmentation, day, shared)
             cards = personas_from_profile(described, alive, cancelled)
         except SegmintError:
             return {}

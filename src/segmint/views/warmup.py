@@ -305,7 +305,7 @@ class Warmer:
                 dashboard.version(mart, name, day)
                 dashboard.profile(mart, name, day, shared)
                 dashboard.overview(mart, name, day)
-                dashboard.personas(mart, name, day)
+                dashboard.personas(mart, name, day, shared)
             except SegmintError as exc:  # a page will show the same error to the user
                 log.warning("could not warm segmentation '%s': %s", name, exc)
 
