@@ -246,7 +246,8 @@ def _compute(
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
         tested = None
-        if joined is not None:
+        if joined is not None:  # the members as held in memory, not read from the mart again
+            who = described.select("customer_id", "segment")
             tested = joined.statistics(segmentation, max_customers, random_state)
         if tested is None:
             sampled = sample_frame(described, max_customers, random_state)
