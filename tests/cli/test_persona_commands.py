@@ -52,6 +52,15 @@ def test_a_printed_card_shows_its_amounts_in_the_shops_currency_and_its_days_pla
     assert "· 1,234 revenue per member/year · 2.0 orders · AOV 80 ·" in printed.get()
 
 
+def test_a_printed_card_of_unknown_value_says_why() -> None:
+    unknown = dataclasses.replace(
+        _lean_card(), value="unknown", value_reason="no profit per member computed"
+    )
+    with out.capture() as printed:
+        show_card(unknown)
+    assert "· value unknown (no profit per member computed), risk low" in printed.get()
+
+
 def test_a_printed_card_of_a_few_months_of_orders_says_over_how_many_days() -> None:
     with out.capture() as printed:
         show_card(dataclasses.replace(_lean_card(), history_days=92))

@@ -189,6 +189,11 @@ def test_a_persona_card_shows_its_amounts_in_the_shops_currency() -> None:
     assert persona_fields(card)["value"] == "high value · 1,234 revenue per member/year"
 
 
+def test_a_persona_card_of_unknown_value_says_why_instead_of_a_tier() -> None:
+    card = _card(value="unknown", value_reason="no members", revenue_per_member=float("nan"))
+    assert persona_fields(card)["value"] == "value unknown (no members) · — revenue per member/year"
+
+
 def test_a_persona_card_of_a_few_months_of_orders_says_over_how_many_days() -> None:
     card = _card(revenue_per_member=1234.4, history_days=92)
     assert (

@@ -72,7 +72,7 @@ def show_card(card: PersonaCard, currency: str | None = None) -> None:
 
 def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
     """The card's key numbers as short phrases, amounts in ``currency``."""
-    from segmint.insight.personas import per_member_text
+    from segmint.insight.personas import per_member_text, value_text
 
     numbers = [
         f"{card.members:,} members ({card.share:.1%})",
@@ -90,7 +90,7 @@ def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
                 numbers.append(text)
     else:
         numbers.append("every order cancelled" if card.cancelled else "no orders yet")
-    numbers.append(f"value {card.value}, risk {card.risk} ({card.risk_reason})")
+    numbers.append(f"value {value_text(card)}, risk {card.risk} ({card.risk_reason})")
     return numbers
 
 

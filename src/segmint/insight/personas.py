@@ -30,8 +30,8 @@ reads first:
   is the segment's own mean days between orders when most members have ordered twice;
   a segment of mostly one-order customers has none, and is held to the base's mean gap
   (as lifecycle stages hold one-order customers to the base's typical cadence);
-* **suggested actions** from a playbook keyed on the segment's value (its tier, high, mid
-  or low, by its value per member against the base's:
+* **suggested actions** from a playbook keyed on the segment's value (its tier, high, mid,
+  low or unknown, by its value per member against the base's:
   :mod:`segmint.insight.persona_tiers`), its risk and its behaviour (discounts, channels,
   tenure): retain, upsell, win back, nurture, reduce cost to serve (a segment that has not
   bought: a welcome series for prospects, asking why for members who ordered and cancelled
@@ -53,7 +53,7 @@ import pandas as pd
 
 from segmint.features.labels import labelled
 from segmint.insight.members import UNKNOWN
-from segmint.insight.persona_tiers import HIGH_REASON, LOW_REASON, value_tiers
+from segmint.insight.persona_tiers import ValueTier, value_tiers
 from segmint.insight.profile import SegmentProfile, period_text
 from segmint.insight.segment_alive import SegmentAlive
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
@@ -116,7 +116,8 @@ class PersonaCard:
     ``days_between_orders`` is NaN when most members have fewer than two orders;
     ``history_days`` is the days of orders behind the values per member when the orders
     start within the money's year (:attr:`SegmentProfile.history_days`), ``None`` for a
-    whole year.
+    whole year. ``value`` is the tier (high, mid, low or unknown) and ``value_reason`` its
+    :attr:`ValueTier.reason <segmint.insight.persona_tiers.ValueTier.reason>`.
     """
 
     segment: str
@@ -131,6 +132,7 @@ class PersonaCard:
     value: str
     risk: str
     risk_reason: str = ""
+    value_reason: str = ""
     p_alive: float = float("nan")
     tenure_days: float = float("nan")
     traits: list[str] = field(default_factory=list)
@@ -195,7 +197,7 @@ def _card(
     mix: pd.DataFrame,
     rhythm: Rhythm,
     diff: pd.Series,
-    value: str,
+    value: ValueTier,
 ) -> PersonaCard:
     """The card of the overview ``row``, of ``value`` tier, from its feature means ``own``,
     standardised differences ``diff``, ``mix`` and ``rhythm``."""
@@ -211,7 +213,8 @@ def _card(
         orders=_number(own, "frequency"),
         days_between_orders=rhythm.cadence,
         days_since_last_order=_number(own, "recency_days"),
-        value=value,
+        value=value.tier,
+        value_reason=value.reason,
         risk=rhythm.risk,
         risk_reason=rhythm.reason,
         p_alive=rhythm.p_alive,
@@ -271,19 +274,20 @@ TRAIT_PLAYS: tuple[tuple[str, bool, Action], ...] = (
 
 
 def playbook(
-    value: str,
+    value: ValueTier,
     rhythm: Rhythm,
     buyers: bool,
     smd: pd.Series,
     categories: list[tuple[str, float]],
 ) -> list[Action]:
-    """Suggested actions for a segment of ``value`` (high/mid/low) on ``rhythm``, whose
-    features differ from the base's by ``smd`` and whose known top ``categories`` are given.
+    """Suggested actions for a segment of ``value`` (high, mid, low or unknown) on
+    ``rhythm``, whose features differ from the base's by ``smd`` and whose known top
+    ``categories`` are given.
 
     The onboarding play needs members who are new in fact (:attr:`Rhythm.new`), not only
     newer than the base, and not at risk (then the win-back play says it); it comes first
     for a low-value segment of such members, instead of a lower cost to serve: their value
-    per member is low because they have only just started.
+    per member is low because they have only just started (and for one of unknown value).
     """
     if not buyers:
         return [CANCELLED_FIRST if rhythm.cancelled else NURTURE_FIRST]
@@ -296,10 +300,12 @@ def playbook(
     return actions
 
 
-def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) -> Action:
+def _main_play(value: ValueTier, rhythm: Rhythm, categories: list[tuple[str, float]]) -> Action:
     """The first play of a segment of buyers, by value and risk; each reason is one the
-    card's numbers bear out (the risk's reason, the pace of :func:`_pace`)."""
-    if rhythm.risk == "high" and value == "high":
+    card's numbers bear out (the risk's reason, the value tier's reason, the pace of
+    :func:`_pace`). A segment of unknown value is served as it is until its value is known:
+    neither cut back as a low one nor spoilt as a high one."""
+    if rhythm.risk == "high" and value.tier == "high":
         return Action(
             "win back",
             "personal outreach and a service check before offering discounts",
@@ -309,13 +315,13 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
         return Action(
             "win back", "reactivation offer with an end date", f"members at risk: {rhythm.reason}"
         )
-    if value == "high":
+    if value.tier == "high":
         return Action(
             "retain",
             "loyalty perks, early access and recognition, not blanket discounts",
-            f"members {HIGH_REASON}, {_pace(rhythm)}",
+            f"members {value.reason}, {_pace(rhythm)}",
         )
-    if value == "mid":
+    if value.tier == "mid":
         what = (
             f"cross-sell and bundles next to {categories[0][0]}"
             if categories
@@ -325,10 +331,16 @@ def _main_play(value: str, rhythm: Rhythm, categories: list[tuple[str, float]]) 
         return Action("upsell", what, why)
     if rhythm.new:
         return ONBOARDING
+    if value.tier == "unknown":
+        return Action(
+            "nurture",
+            "keep their current service and offers until their value is known",
+            f"value per member unknown: {value.reason}",
+        )
     return Action(
         "reduce cost to serve",
         "digital-only contact and lower-cost service channels",
-        f"members {LOW_REASON}",
+        f"members {value.reason}",
     )
 
 
@@ -346,6 +358,12 @@ def per_member_text(card: PersonaCard) -> str:
     92 days" when the orders start within the year (the year's totals then hold only those
     days, and nothing is annualised, as the money table's title says: :func:`period_text`)."""
     return period_text(card.history_days, "per member/year", "per member")
+
+
+def value_text(card: PersonaCard) -> str:
+    """The card's value tier in words: "high", or "unknown (no members)" with the reason
+    nothing is known, since an unknown tier alone reads as a gap in the card."""
+    return f"{card.value} ({card.value_reason})" if card.value == "unknown" else card.value
 
 
 def plays(actions: Sequence[Action]) -> list[tuple[str, list[Action]]]:
