@@ -6,7 +6,8 @@ import dataclasses
 
 from segmint.cli._output import out
 from segmint.cli.persona_commands import show_card
-from segmint.insight.personas import Action, PersonaCard
+from segmint.insight.persona_playbook import Action
+from segmint.insight.personas import PersonaCard
 
 
 def test_a_printed_card_labels_its_sketch_and_says_each_play_once() -> None:

@@ -15,7 +15,8 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
-from segmint.insight.personas import Action, PersonaCard
+from segmint.insight.persona_playbook import Action
+from segmint.insight.personas import PersonaCard
 from segmint.mart import TABLES, Mart
 from segmint.mart.privacy import eligibility
 from segmint.mart.shop_settings import set_currency

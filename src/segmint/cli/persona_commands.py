@@ -47,7 +47,8 @@ def persona(
 def show_card(card: PersonaCard, currency: str | None = None) -> None:
     """Print one persona card: the sketch labelled and each play once, as on the pages;
     its amounts in the shop's ``currency``."""
-    from segmint.insight.personas import plays, sketch_phrases
+    from segmint.insight.persona_mix import sketch_phrases
+    from segmint.insight.persona_playbook import plays
 
     flag = ("  (too small to act on)", "yellow") if card.too_small else ""
     title = Text.assemble("\n", (card.name, "bold"), f"  — segment {card.segment}", flag)

@@ -25,14 +25,9 @@ from segmint.features import stored_dates
 from segmint.features.asof import default_as_of, parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
-from segmint.insight.personas import (
-    PersonaCard,
-    per_member_text,
-    personas_from_profile,
-    plays,
-    sketch_phrases,
-    value_text,
-)
+from segmint.insight.persona_mix import sketch_phrases
+from segmint.insight.persona_playbook import plays
+from segmint.insight.personas import PersonaCard, per_member_text, personas_from_profile, value_text
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.insight.segment_cancelled import segment_cancelled
 from segmint.mart import Mart
