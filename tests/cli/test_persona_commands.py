@@ -6,7 +6,8 @@ import dataclasses
 
 from segmint.cli._output import out
 from segmint.cli.persona_commands import show_card
-from segmint.insight.personas import Action, PersonaCard
+from segmint.insight.persona_playbook import Action
+from segmint.insight.personas import PersonaCard
 
 
 def test_a_printed_card_labels_its_sketch_and_says_each_play_once() -> None:
@@ -50,6 +51,15 @@ def test_a_printed_card_shows_its_amounts_in_the_shops_currency_and_its_days_pla
     with out.capture() as printed:
         show_card(_lean_card())
     assert "· 1,234 revenue per member/year · 2.0 orders · AOV 80 ·" in printed.get()
+
+
+def test_a_printed_card_of_unknown_value_says_why() -> None:
+    unknown = dataclasses.replace(
+        _lean_card(), value="unknown", value_reason="no profit per member computed"
+    )
+    with out.capture() as printed:
+        show_card(unknown)
+    assert "· value unknown (no profit per member computed), risk low" in printed.get()
 
 
 def test_a_printed_card_of_a_few_months_of_orders_says_over_how_many_days() -> None:

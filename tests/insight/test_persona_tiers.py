@@ -1,4 +1,6 @@
-"""Persona value tiers by the amounts per member against the base's, not by rank."""
+"""Persona value tiers by the amounts per member against the base's, not by rank, with
+reasons that are true of the members (an unknown value is no low one, a base worth nothing
+has no average member to be a multiple of)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,18 @@ import pytest
 
 from segmint.insight.money import ValueMeasure
 from segmint.insight.persona_tiers import (
+    HIGH,
     HIGH_INDEX,
     HIGH_REASON,
+    LOW,
     LOW_INDEX,
     LOW_REASON,
+    MID,
+    ValueTier,
     times_an_average_member,
     value_tier,
-    value_tiers,
 )
+from segmint.insight.persona_tiers import value_tiers as tiers_with_reasons
 
 
 def ladder(
@@ -28,6 +34,11 @@ def ladder(
             f"{measure}_per_member": values,
         }
     )
+
+
+def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, str]:
+    """Each segment's tier name (:func:`tiers_with_reasons` without the reasons)."""
+    return {s: tier.tier for s, tier in tiers_with_reasons(overview, measure).items()}
 
 
 def test_a_segment_far_below_the_mean_is_never_high_on_a_short_ladder() -> None:
@@ -89,17 +100,56 @@ def test_the_reasons_say_the_bounds_the_tiers_use() -> None:
     assert value_tier(0.5 * 100.0, 100.0) == "mid" and value_tier(0.49, 1.0) == "low"
 
 
-@pytest.mark.parametrize("amount", [0.0, -5.0, float("nan")])
+@pytest.mark.parametrize("amount", [0.0, -5.0])
 def test_a_segment_worth_nothing_is_low(amount: float) -> None:
     assert value_tier(amount, 100.0) == "low"
     assert value_tier(amount, -10.0) == "low"
 
 
-def test_in_a_base_that_loses_money_a_segment_that_earns_is_high() -> None:
-    tiers = value_tiers(ladder([5.0, -2.0, -10.0], measure="profit"), "profit")
-    assert tiers == {"s1": "high", "s2": "low", "s3": "low"}
+def test_in_a_base_that_loses_money_a_segment_that_earns_is_high_and_no_multiple_is_claimed() -> (
+    None
+):
+    tiers = tiers_with_reasons(ladder([5.0, -2.0, -10.0], measure="profit"), "profit")
+    assert tiers == {
+        "s1": ValueTier(
+            "high",
+            "who brought a profit in the year, where an average member cost more than they brought",
+        ),
+        "s2": ValueTier("low", "who cost more than they brought in the year"),
+        "s3": ValueTier("low", "who cost more than they brought in the year"),
+    }
 
 
-def test_a_segment_without_members_is_low() -> None:
-    tiers = value_tiers(ladder([50.0, float("nan")], [100, 0]), "revenue")
-    assert tiers == {"s1": "mid", "s2": "low"}  # s1 is the base: index 100
+def test_a_base_worth_nothing_says_its_members_brought_nothing_not_a_multiple_of_nothing() -> None:
+    tiers = tiers_with_reasons(ladder([0.0, 0.0, 0.0]), "revenue")
+    assert set(tiers.values()) == {ValueTier("low", "who brought no revenue in the year")}
+    profits = tiers_with_reasons(ladder([0.0, 0.0], measure="profit"), "profit")
+    assert set(profits.values()) == {ValueTier("low", "who brought no profit in the year")}
+
+
+def test_members_worth_nothing_beside_a_base_worth_something_are_told_what_they_brought() -> None:
+    tiers = tiers_with_reasons(ladder([100.0, 40.0, 0.0]), "revenue")
+    assert tiers == {
+        "s1": HIGH,
+        "s2": MID,
+        "s3": ValueTier("low", "who brought no revenue in the year"),
+    }
+    assert tiers_with_reasons(ladder([100.0, 10.0]), "revenue")["s2"] == LOW
+
+
+def test_a_value_that_is_not_known_is_unknown_not_low() -> None:
+    assert value_tier(float("nan"), 100.0) == "unknown"
+    tiers = tiers_with_reasons(ladder([50.0, float("nan")], measure="profit"), "profit")
+    assert tiers["s2"] == ValueTier("unknown", "no profit per member computed")
+
+
+def test_a_segment_without_members_is_of_unknown_value() -> None:
+    tiers = tiers_with_reasons(ladder([50.0, float("nan")], [100, 0]), "revenue")
+    assert tiers == {"s1": MID, "s2": ValueTier("unknown", "no members")}  # s1 is the base
+
+
+def test_the_base_is_the_members_whose_value_is_known() -> None:
+    # counted as worth nothing, the unknown segment made the base 43.33 and "s2" (30) mid;
+    # the base of the members whose value is known is 65, and 30 is under half of it
+    tiers = value_tiers(ladder([100.0, 30.0, float("nan")]), "revenue")
+    assert tiers == {"s1": "high", "s2": "low", "s3": "unknown"}

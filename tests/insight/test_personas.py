@@ -15,19 +15,10 @@ import pytest
 
 from segmint import workflows
 from segmint.insight.money import SegmentMoney, ValueMeasure
-from segmint.insight.personas import (
-    BUYING_TRAITS,
-    CANCELLED_FIRST,
-    NURTURE_FIRST,
-    PLAYS,
-    TRAITS,
-    PersonaCard,
-    per_member_text,
-    personas_from_profile,
-    playbook,
-)
+from segmint.insight.persona_names import BUYING_TRAITS, TRAITS
+from segmint.insight.persona_playbook import CANCELLED_FIRST, NURTURE_FIRST, PLAYS
+from segmint.insight.personas import PersonaCard, per_member_text, personas_from_profile
 from segmint.insight.profile import SegmentProfile
-from segmint.insight.segment_rhythm import Rhythm
 from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.segmentation import store
@@ -88,29 +79,6 @@ def test_prospects_are_not_named_after_purchases_they_have_not_made(mart: Mart) 
     assert not buying_words & named
     loyal = next(c for s, c in cards.items() if s.lower() == "loyal")
     assert buying_words & {w.lower() for w in loyal.traits}  # buyers still get purchase words
-
-
-def test_playbook_keys_on_value_risk_and_behaviour() -> None:
-    quiet = pd.Series({"discount_share": 0.0})
-    active = Rhythm(cadence=50.0, usual_gap=50.0, overdue=0.5)
-    assert playbook("high", active, True, quiet, [])[0].play == "retain"
-    assert playbook("mid", active, True, quiet, [("books", 0.5)])[0].what.endswith("books")
-    assert playbook("low", active, True, quiet, [])[0].play == "reduce cost to serve"
-    deals = playbook("high", active, True, pd.Series({"discount_share": 1.2}), [])
-    assert [a.play for a in deals] == ["retain", "reduce cost to serve"]
-    gone = Rhythm(overdue=0.5, p_alive=0.2, risk="high", reason="mean P(alive) 0.20")
-    # at risk through P(alive), not recency: the reason says so, not "long past"
-    assert playbook("high", gone, True, quiet, [])[0].why.endswith("at risk: mean P(alive) 0.20")
-
-
-def test_playbook_reasons_say_the_tiers_rule_not_a_rank() -> None:
-    # several segments can share a tier: a low one is not "the least valuable" of them all
-    quiet = pd.Series({"discount_share": 0.0})
-    active = Rhythm(cadence=50.0, usual_gap=50.0, overdue=0.5)
-    retain = playbook("high", active, True, quiet, [])[0]
-    assert retain.why == "members worth at least 1.2× an average member, still active"
-    cheaper = playbook("low", active, True, quiet, [])[0]
-    assert cheaper.why == "members worth under half an average member"
 
 
 # Hand-built profiles: a base whose repeat buyers order every 100 days on average.
@@ -177,6 +145,29 @@ def said(card: PersonaCard) -> str:
 
 FILLER = segment("Top", 1, {"frequency": 6.0, "recency_days": 30.0}, {"frequency": 1.5})
 BOTTOM = segment("Bottom", 3, {"frequency": 1.0}, {}, repeat_share=0.0)
+
+
+def test_members_of_unknown_value_are_not_served_as_low_value_ones() -> None:
+    # no revenue per member for "Middle" (say its money was not computed): it is no low tier
+    middle = segment("Middle", 2, {"frequency": 2.0, "recency_days": 30.0}, {})  # not at risk
+    described = hand_profile(FILLER, middle, BOTTOM)
+    described.overview["revenue_per_member"] = [100.0, float("nan"), 1.0]
+    unknown = {c.segment: c for c in personas_from_profile(described)}["Middle"]
+    assert (unknown.value, unknown.value_reason) == ("unknown", "no revenue per member computed")
+    assert [a.play for a in unknown.actions] == ["nurture"]
+    assert unknown.actions[0].why == "value per member unknown: no revenue per member computed"
+    assert "average member" not in said(unknown) and "cost to serve" not in said(unknown)
+
+
+def test_a_base_worth_nothing_gives_no_reason_against_an_average_member() -> None:
+    # no revenue in the year anywhere: every segment is low, for what its members brought
+    described = hand_profile(FILLER, segment("Middle", 2, {"frequency": 2.0}, {}), BOTTOM)
+    described.overview["revenue_per_member"] = 0.0
+    cards = personas_from_profile(described)
+    assert {card.value for card in cards} == {"low"}
+    whys = {action.why for card in cards for action in card.actions}
+    assert "members who brought no revenue in the year" in whys
+    assert not any("average member" in why for why in whys)
 
 
 CDNOW_LADDER = (

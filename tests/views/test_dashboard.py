@@ -15,7 +15,8 @@ import pytest
 
 import segmint
 from segmint.exceptions import InputError, MartError, SegmintError
-from segmint.insight.personas import Action, PersonaCard
+from segmint.insight.persona_playbook import Action
+from segmint.insight.personas import PersonaCard
 from segmint.mart import TABLES, Mart
 from segmint.mart.privacy import eligibility
 from segmint.mart.shop_settings import set_currency
@@ -187,6 +188,11 @@ def test_a_persona_card_shows_its_amounts_in_the_shops_currency() -> None:
     assert view["buying"] == "20.0 orders, €80 per order, every 40 days, last 10 days ago"
     assert persona_fields(card, "CHF")["buying"].startswith("20.0 orders, 80 CHF per order,")
     assert persona_fields(card)["value"] == "high value · 1,234 revenue per member/year"
+
+
+def test_a_persona_card_of_unknown_value_says_why_instead_of_a_tier() -> None:
+    card = _card(value="unknown", value_reason="no members", revenue_per_member=float("nan"))
+    assert persona_fields(card)["value"] == "value unknown (no members) · — revenue per member/year"
 
 
 def test_a_persona_card_of_a_few_months_of_orders_says_over_how_many_days() -> None:

@@ -61,7 +61,8 @@ class Persona(BaseModel):
     )
     size: str = Field(examples=["184 members (23.0% of the base)"])
     value: str = Field(
-        description="Value tier (high, mid, low: value per member against the base's) and "
+        description="Value tier (high, mid, low: value per member against the base's; "
+        "`value unknown` with why when the segment has no value per member) and "
         "revenue per member a year (over the days of orders there are, and said so, when "
         "they start within the year).",
         examples=["high value · 799 revenue per member/year"],

@@ -47,7 +47,8 @@ def persona(
 def show_card(card: PersonaCard, currency: str | None = None) -> None:
     """Print one persona card: the sketch labelled and each play once, as on the pages;
     its amounts in the shop's ``currency``."""
-    from segmint.insight.personas import plays, sketch_phrases
+    from segmint.insight.persona_mix import sketch_phrases
+    from segmint.insight.persona_playbook import plays
 
     flag = ("  (too small to act on)", "yellow") if card.too_small else ""
     title = Text.assemble("\n", (card.name, "bold"), f"  — segment {card.segment}", flag)
@@ -72,7 +73,7 @@ def show_card(card: PersonaCard, currency: str | None = None) -> None:
 
 def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
     """The card's key numbers as short phrases, amounts in ``currency``."""
-    from segmint.insight.personas import per_member_text
+    from segmint.insight.personas import per_member_text, value_text
 
     numbers = [
         f"{card.members:,} members ({card.share:.1%})",
@@ -90,7 +91,7 @@ def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
                 numbers.append(text)
     else:
         numbers.append("every order cancelled" if card.cancelled else "no orders yet")
-    numbers.append(f"value {card.value}, risk {card.risk} ({card.risk_reason})")
+    numbers.append(f"value {value_text(card)}, risk {card.risk} ({card.risk_reason})")
     return numbers
 
 

@@ -1,23 +1,29 @@
-"""The value tier of a persona card (high, mid or low): what the segment's money says.
+"""The value tier of a persona card (high, mid, low or unknown): what the segment's money says.
 
 A segment's tier compares its value per member with the base's, on the measure that orders
 the value ladder (revenue, or profit): its **value index** is 100 × the segment's value
-per member / the base's (all members, the segment totals' sum over their members, as in
-:func:`segmint.insight.money.per_member`).
+per member / the base's (the members of every segment whose value is known, the segment
+totals' sum over their members, as in :func:`segmint.insight.money.per_member`).
 
 * **high**: an index of :data:`HIGH_INDEX` or more;
-* **low**: an index under :data:`LOW_INDEX`, or no value at all (zero, a loss, unknown);
-* **mid**: in between.
+* **low**: an index under :data:`LOW_INDEX`, or no value at all (nothing in the year, a loss);
+* **mid**: in between;
+* **unknown**: no value per member to judge (a segment without members, a profit that was
+  not computed): an unknown value is not a value of zero, so it is neither low nor counted
+  in the base's.
 
 Equal amounts are always in one tier, and the tier does not depend on how many segments
 there are: on CDNOW as of 1998-06-30 the base is worth 45.37 per member, so "Loyal" (6.68,
 index 15) and "Potential Loyalist" (4.11) are "low" beside "Champions" (132.12, index 291),
 where thirds of the nine-rung ladder by rank called all three "high". When the base
 itself is worth nothing per member or loses money (profit after a cost to serve), there is
-no mean to scale by: a segment that earns is "high", one that does not "low".
+no mean to scale by and no index: a segment that earns is "high", one that does not "low",
+and their reasons say just that (:func:`tier_of`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,12 +49,47 @@ HIGH_REASON = f"worth at least {times_an_average_member(HIGH_INDEX)} an average 
 :func:`value_tier` in words (several segments can share the tier, so "the most valuable"
 would claim more than it does)."""
 
+MID_REASON = (
+    f"worth {times_an_average_member(LOW_INDEX)} to under "
+    f"{times_an_average_member(HIGH_INDEX)} an average member"
+)
+"""What a "mid" tier says of a segment's members."""
+
 LOW_REASON = f"worth under {times_an_average_member(LOW_INDEX)} an average member"
 """What a "low" tier says of a segment's members (the reason for a lower cost to serve)."""
 
+EARNED = {"revenue": "brought revenue", "profit": "brought a profit"}
+NOTHING = {"revenue": "brought no revenue", "profit": "brought no profit"}
+LOSS = {"revenue": "returned more than they bought", "profit": "cost more than they brought"}
+"""What members did with the measure in the year, in a reason's words: the tiers of a base
+worth nothing or losing money say these, having no average member to compare with."""
 
-def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, str]:
+
+@dataclass(frozen=True)
+class ValueTier:
+    """A segment's value tier and why.
+
+    ``reason`` is what the money says of the members, in words a playbook's reason carries
+    after "members" ("worth at least 1.2× an average member", "brought no revenue in the
+    year"); for an ``unknown`` tier it says why nothing is known ("no profit per member
+    computed").
+    """
+
+    tier: str
+    reason: str
+
+
+HIGH = ValueTier("high", HIGH_REASON)
+MID = ValueTier("mid", MID_REASON)
+LOW = ValueTier("low", LOW_REASON)
+"""The tiers of a segment measured against a base worth something per member."""
+
+
+def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, ValueTier]:
     """Each segment's value tier, by ``measure`` per member against the base's.
+
+    The base is the members of the segments whose value is known: a segment of unknown
+    value counted as worth nothing would make every other segment look richer.
 
     Args:
         overview: one row per segment of the whole base with ``segment``, ``members`` and
@@ -57,17 +98,45 @@ def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, str]
     """
     amounts = overview[f"{measure}_per_member"].astype("float64")
     members = overview["members"].astype("float64")
-    counted = members.sum()
-    base = float((amounts.fillna(0.0) * members).sum() / counted) if counted else float("nan")
+    known = np.isfinite(amounts) & (members > 0)
+    counted = float(members[known].sum())
+    base = float((amounts[known] * members[known]).sum() / counted) if counted else float("nan")
     return {
-        str(segment): value_tier(float(amount), base)
-        for segment, amount in zip(overview["segment"], amounts, strict=True)
+        str(segment): tier_of(float(amount), base, measure, float(size))
+        for segment, amount, size in zip(overview["segment"], amounts, members, strict=True)
     }
 
 
+def tier_of(amount: float, base: float, measure: ValueMeasure, members: float = 1.0) -> ValueTier:
+    """The tier of ``members`` worth ``amount`` of ``measure`` each in a base worth ``base``
+    per member, with the reason that is true of them.
+
+    Against a base worth something the reasons are the index's (:data:`HIGH_REASON`…), but
+    members who brought nothing or a loss are told so in those words. Against a base worth
+    nothing or less no reason claims a multiple of an average member: 0 is not "under half"
+    of 0, and 5 is no "1.2×" of -2.
+    """
+    tier = value_tier(amount, base)
+    if tier == "unknown":
+        return ValueTier(
+            tier, "no members" if members <= 0 else f"no {measure} per member computed"
+        )
+    if amount < 0:
+        return ValueTier(tier, f"who {LOSS[measure]} in the year")
+    if amount == 0:
+        return ValueTier(tier, f"who {NOTHING[measure]} in the year")
+    if np.isfinite(base) and base > 0:
+        return {"high": HIGH, "mid": MID, "low": LOW}[tier]
+    average = LOSS[measure] if base < 0 else NOTHING[measure]
+    return ValueTier(tier, f"who {EARNED[measure]} in the year, where an average member {average}")
+
+
 def value_tier(amount: float, base: float) -> str:
-    """The tier of a segment worth ``amount`` per member in a base worth ``base`` per member."""
-    if not np.isfinite(amount) or amount <= 0:
+    """The tier of a segment worth ``amount`` per member in a base worth ``base`` per member:
+    ``unknown`` when ``amount`` is not a number."""
+    if not np.isfinite(amount):
+        return "unknown"
+    if amount <= 0:
         return "low"
     if not np.isfinite(base) or base <= 0:
         return "high"

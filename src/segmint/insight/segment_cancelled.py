@@ -4,7 +4,8 @@ Customers without a purchase are of two kinds: prospects, who never ordered, and
 ordered and cancelled every order (:func:`segmint.features.orders.cancelled_only`). Both
 have no purchase features, so a profile cannot tell them apart; a persona of a segment of
 them must, to say "ordered and cancelled everything" instead of "no orders yet" and to
-suggest finding out why instead of a welcome series (:mod:`segmint.insight.personas`).
+suggest finding out why instead of a welcome series (:mod:`segmint.insight.personas`,
+:mod:`segmint.insight.persona_playbook`).
 """
 
 from __future__ import annotations

@@ -25,13 +25,9 @@ from segmint.features import stored_dates
 from segmint.features.asof import default_as_of, parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
-from segmint.insight.personas import (
-    PersonaCard,
-    per_member_text,
-    personas_from_profile,
-    plays,
-    sketch_phrases,
-)
+from segmint.insight.persona_mix import sketch_phrases
+from segmint.insight.persona_playbook import plays
+from segmint.insight.personas import PersonaCard, per_member_text, personas_from_profile, value_text
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.insight.segment_cancelled import segment_cancelled
 from segmint.mart import Mart
@@ -511,7 +507,7 @@ def persona_fields(card: PersonaCard, currency: str | None = None) -> dict[str, 
     view: dict[str, Any] = {
         "name": card.name,
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
-        "value": f"{card.value} value · {revenue} revenue {per_member_text(card)}",
+        "value": f"{_tier(card)} · {revenue} revenue {per_member_text(card)}",
         "buying": _buying(card, currency),
         "churn_risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
         "traits": "; ".join(card.traits),
@@ -532,6 +528,12 @@ def persona_list(
     the shop's ``currency`` of the amounts in words, as every answer holding money has."""
     data = [{"segment": card.segment, **persona_fields(card, currency)} for card in cards]
     return {"segmentation": segmentation, "currency": currency, "data": data, "count": len(data)}
+
+
+def _tier(card: PersonaCard) -> str:
+    """The card's value tier as the value field leads with it: "high value", or "value
+    unknown (no members)" with why."""
+    return f"value {value_text(card)}" if card.value == "unknown" else f"{card.value} value"
 
 
 def _actions(card: PersonaCard) -> str:

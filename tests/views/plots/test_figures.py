@@ -295,3 +295,4 @@ def test_value_charts_of_a_few_months_of_orders_say_over_how_many_days() -> None
         "Value per member over 92 days",
         "Per member over 92 days (EUR)",
     ]
+    assert "title" not in fig.TREEMAP_COLORBAR  # one title, the one the chart shows

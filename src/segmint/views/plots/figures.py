@@ -158,16 +158,10 @@ UNDER_THE_PLOT = {"orientation": "h", "x": 0, "xanchor": "left", "len": 1, "thic
 """A colour bar lying under the plot, as wide as it: the treemap's and the heatmaps' (each
 places it against what lies above it)."""
 
-TREEMAP_COLORBAR = {
-    **UNDER_THE_PLOT,
-    "title": {"text": "Revenue per member / year", "side": "top"},
-    "tickformat": ",.0f",
-    "y": -0.04,
-    "yanchor": "top",
-}
+TREEMAP_COLORBAR = {**UNDER_THE_PLOT, "tickformat": ",.0f", "y": -0.04, "yanchor": "top"}
 """The treemap's colour bar lies under the tiles, as wide as them: standing beside them it
 took half of a phone's width (390 px) from the tiles; under them it takes none, on any
-screen."""
+screen. Its title, naming the currency and the days of orders, is :func:`_colorbar`'s."""
 
 
 def _colorbar(currency: str | None, history_days: int | None) -> dict[str, Any]:
