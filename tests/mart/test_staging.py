@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +72,17 @@ def test_json_lines_that_are_not_objects_are_quarantined(mart: Mart, tmp_path: P
     }
     assert [r["raw"] for r in quarantine(mart)] == ["not json", "[1, 2]"]
     assert column(mart, "customers", "birth_year") == [1980, None]
+
+
+def test_json_lines_loads_leave_nothing_registered_with_the_connection(
+    mart: Mart, tmp_path: Path, engine_objects: Callable[[Mart], tuple[int, int]]
+) -> None:
+    before = engine_objects(mart)
+    for n in range(3):  # the keys refused and why are Python rows the load reads
+        text = f'{{"customer_id": "c{n}", "birth_year": 1980}}\n{{"customer_id": "d{n}"}}\n'
+        load(mart, "customers", write(tmp_path / f"customers{n}.jsonl", text))
+    assert engine_objects(mart) == before
+    assert mart.count("customers") == 6
 
 
 def test_parquet_rows_are_numbered_in_file_order(mart: Mart, tmp_path: Path) -> None:

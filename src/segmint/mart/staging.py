@@ -271,7 +271,7 @@ def _split_json(
         .group_by("_row")
         .aggregate(reason=ibis._.reason.min())
     )
-    rejected = mart.con.create_table(f"{_REJECTS}_{name}_rows", rejected, temp=True)
+    rejected = mart.create_table(f"{_REJECTS}_{name}_rows", rejected, temp=True)
     kept = [n for n in names if n not in refused]
     check_names(kept, str(info.path), what="key")
     good = objects.anti_join(rejected, "_row")
