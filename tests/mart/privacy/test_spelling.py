@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import cast
 
+import ibis
 import pytest
 
 from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.privacy.spelling import (
     FEW_KEYS,
+    SPACES,
+    _folded,
     did_you_mean,
     folded,
     likely_spellings,
@@ -49,6 +52,8 @@ def held(mart: Mart, *ids: str) -> Mart:
         ("C-1042", " C-1042 "),  # spaces around the id given
         ("13085", "13085\n"),  # a line break after it, as a line read from a file has
         ("v77 ", "V77"),  # spaces around the id held: found by the scan
+        ("C-1042\u00a0", "c-1042"),  # a no-break space after it, as a pasted id has
+        ("\u3000V78", "v78"),  # an ideographic space before it
         ("13085", "13085.0"),  # a whole number written as a float
         ("13085", "13085.000"),
         ("13085.0", "13085"),  # the mart holds the float spelling
@@ -89,6 +94,15 @@ def test_many_ids_are_found_in_one_scan_as_a_few_are(mart: Mart) -> None:
     held(mart, *ids)
     given = [i.swapcase() for i in ids]  # "aB-0": no likely spelling is held
     assert other_spellings(mart, given) == {g: [i] for g, i in zip(given, ids, strict=True)}
+
+
+def test_the_engine_folds_every_space_python_does(mart: Mart) -> None:
+    ids = [f"{space}C-{n}{space}" for n, space in enumerate(SPACES)] + ["C\u00a0D", " 13085.0 "]
+    table = ibis.memtable({"customer_id": ids})
+    with mart.reading(table):
+        engine = mart.con.execute(table.select(key=_folded(table.customer_id)))["key"].tolist()
+    assert engine == [folded(i) for i in ids]
+    assert folded("C\u00a0D") == "c\u00a0d"  # a space inside an id is part of it
 
 
 def test_likely_spellings_need_no_fold_of_the_held_ids() -> None:
