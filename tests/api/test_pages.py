@@ -432,6 +432,14 @@ def test_before_anything_is_segmented_the_overview_says_what_to_run(
     assert unsegmented.get("/sales/channels").status_code == 200
 
 
+def test_before_anything_is_segmented_the_overview_links_to_no_overview_nor_figures(
+    unsegmented: TestClient,
+) -> None:
+    text = html.unescape(unsegmented.get("/").text)
+    assert "Nothing segmented yet" in text and "Back to the overview" not in text
+    assert "figures as of the date shown" not in text  # it shows none
+
+
 @pytest.mark.parametrize("url", ["/segments", "/migration", "/sales/segments"])
 def test_before_anything_is_segmented_the_segment_pages_say_what_to_run(
     unsegmented: TestClient, url: str
