@@ -814,3 +814,26 @@ def test_a_customer_of_a_mart_without_orders_is_told_to_load_them_before_feature
     assert NO_FEATURES_NOR_ORDERS in page_text and NO_FEATURES not in page_text
     answer = client.get("/api/v1/customers/C1", headers={"Authorization": f"Bearer {token}"})
     assert NO_FEATURES_NOR_ORDERS in answer.json()["notes"]
+
+
+def test_orders_loaded_into_a_served_mart_show_at_the_next_request(tmp_path: Path) -> None:
+    # The server's catalogue is kept until the warmer finds the mart changed: a "no orders"
+    # kept with it would go on showing the notice after the load.
+    path = tmp_path / "mart.duckdb"
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,signup_date\nC1,2024-01-01\nC2,2024-02-01\n")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,customer_id,order_ts,amount\no1,C1,2024-03-01,10\n")
+    with connect(path) as mart:
+        ingest(mart, "customers", customers)
+        token = create_token(mart, Role.viewer, "first orders")
+    app = create_app(mart=path, watch_interval=3600)  # switched below, not by the watcher
+    with TestClient(app) as client:
+        login(client, token)
+        assert _notices(client.get("/rfm").text) == [NO_ORDERS]
+        with connect(path, create=False) as mart:
+            ingest(mart, "orders", orders)
+        assert app.state.pool.refresh()  # the server now reads the snapshot with the orders
+        response = client.get("/rfm")
+    assert response.status_code == 200
+    assert NO_ORDERS not in html.unescape(response.text) and 'class="chart"' in response.text

@@ -283,8 +283,16 @@ class Dashboard:
         return [str(n) for n in frame[frame.n_as_of.fillna(0) > 0].segmentation]
 
     def has_orders(self, mart: Mart) -> bool:
-        """Whether the mart holds any order (cached with the catalogue)."""
-        held: bool = self.catalogue.get(("has_orders",), lambda: mart.count("orders") > 0)
+        """Whether the mart holds any order. A "yes" is cached with the catalogue; a "no" is
+        counted again at each call (counting an empty table costs nothing), so the pages show
+        orders from the first request that reads a snapshot holding them, not once the
+        catalogue is next cleared."""
+        key = ("has_orders",)
+        if self.catalogue.holds(key):
+            return True
+        if mart.count("orders") == 0:
+            return False
+        held: bool = self.catalogue.get(key, lambda: True)
         return held
 
     def check_orders(self, mart: Mart) -> None:
