@@ -12,7 +12,9 @@ YYYYMMDD, cds, dollars) is written as a CSV with a header and loaded with
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +34,7 @@ from segmint.features.groups import GROUPS
 from segmint.features.keys import dump, source_keys
 from segmint.features.part_store import part_table, record
 from segmint.features.store import FEATURES_TABLE, TABLE_ENTRY
-from segmint.mart import Mart
+from segmint.mart import TABLES, Mart
 from segmint.mart.ingest import IngestOptions, ingest
 
 # Property tests run engine queries per example: their time depends on the machine's load
@@ -218,6 +220,40 @@ def earlier_version() -> Callable[[Mart], None]:
     """:func:`stored_before_btyd_monetary`: what an upgrade finds in a mart whose features an
     earlier version stored."""
     return stored_before_btyd_monetary
+
+
+CHURN_RUN_AS_OF = dt.date(2024, 6, 30)
+"""The date of the churn run :func:`store_churn_run` stores."""
+
+
+def store_churn_run(mart: Mart, brier: float) -> None:
+    """Store a churn_gbm run as of :data:`CHURN_RUN_AS_OF` whose evaluation scored ``brier``
+    against a base rate of 0.20 and a BTYD baseline of 0.18: above both, the model is weak
+    and passed over. No pickled model: only its metrics are read."""
+    validation = {
+        "churn_gbm": {"brier": brier, "brier_base_rate": 0.20},
+        "btyd": {"brier": 0.18, "brier_base_rate": 0.20},
+    }
+    row = {
+        "run_id": 1,
+        "model": "churn_gbm",
+        "kind": "churn",
+        "as_of": CHURN_RUN_AS_OF,
+        "params": "{}",
+        "metrics": json.dumps({"validation": validation}),
+        "model_blob": b"",
+        "created_at": pd.Timestamp("2024-07-01"),
+    }
+    schema = TABLES["model_runs"].ibis_schema()
+    frame = pd.DataFrame([row]).reindex(columns=list(schema))
+    mart.con.insert("model_runs", ibis.memtable(frame).cast(schema))
+
+
+@pytest.fixture
+def churn_run() -> Callable[[Mart, float], None]:
+    """:func:`store_churn_run`: a stored churn model whose Brier score is given, for the
+    rule that passes over weak churn models."""
+    return store_churn_run
 
 
 def rounded_floats(value: Any, digits: int = 9) -> Any:

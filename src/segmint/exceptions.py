@@ -58,6 +58,12 @@ class MartError(SegmintError):
     """The mart is missing, not initialised or in an unexpected state."""
 
 
+class EmptyMartError(MartError):
+    """The mart does not hold yet what was asked for (orders, a stored segmentation): a new
+    mart, not a mistake. The message names the command that loads or stores it; the pages
+    show it as their notice rather than as an error."""
+
+
 class NotFittedError(SegmintError, ValueError):
     """A model was asked to predict before ``fit`` was called."""
 

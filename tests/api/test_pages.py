@@ -432,6 +432,14 @@ def test_before_anything_is_segmented_the_overview_says_what_to_run(
     assert unsegmented.get("/sales/channels").status_code == 200
 
 
+def test_before_anything_is_segmented_the_overview_links_to_no_overview_nor_figures(
+    unsegmented: TestClient,
+) -> None:
+    text = html.unescape(unsegmented.get("/").text)
+    assert "Nothing segmented yet" in text and "Back to the overview" not in text
+    assert "figures as of the date shown" not in text  # it shows none
+
+
 @pytest.mark.parametrize("url", ["/segments", "/migration", "/sales/segments"])
 def test_before_anything_is_segmented_the_segment_pages_say_what_to_run(
     unsegmented: TestClient, url: str
@@ -674,26 +682,39 @@ def test_the_sales_and_campaign_charts_name_the_shops_currency(
     assert f"Conversion, target minus control ({code})" not in campaigns
 
 
-def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
-    cdnow_file: Path, tmp_path: Path
-) -> None:
-    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
-    path = tmp_path / "cdnow.duckdb"
+@pytest.fixture(scope="module")
+def short_history(
+    cdnow_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, dict[Role, str], dict[dt.date, str]]]:
+    """A client of a copy of the CDNOW mart segmented with RFM as of 1997-03-31 (CDNOW's
+    orders start on 1997-01-01: the year to that day holds 90 days of them) and 1998-06-30
+    (a whole year), tokens of a viewer and an analyst, and the largest segment of each date,
+    earliest first."""
+    path = tmp_path_factory.mktemp("short_history") / "cdnow.duckdb"
     shutil.copy(cdnow_file, path)
     with connect(path, create=False) as mart:
-        early = run_rfm(mart, "1997-03-31")
-        late = run_rfm(mart, "1998-06-30")
-        token = create_token(mart, Role.viewer, "short history")
+        runs = [run_rfm(mart, "1997-03-31"), run_rfm(mart, "1998-06-30")]
+        tokens = {
+            role: create_token(mart, role, role.value) for role in (Role.viewer, Role.analyst)
+        }
+    largest = {run.as_of: str(run.sizes.idxmax()) for run in runs}
+    with TestClient(create_app(mart=path)) as client:
+        yield client, tokens, largest
+
+
+def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
+    short_history: tuple[TestClient, dict[Role, str], dict[dt.date, str]],
+) -> None:
+    short, tokens, largest = short_history
+    login(short, tokens[Role.viewer])
     hint = re.compile(r'Revenue / member</div><div class="kpi-value">[^<]*</div>'
                       r'<div class="kpi-hint">([^<]*)<')  # fmt: skip
-    with TestClient(create_app(mart=path)) as short:
-        login(short, token)
-        shown = {}
-        for run in (early, late):
-            segment = str(run.sizes.idxmax())  # the largest segment
-            params = {"as_of": run.as_of.isoformat(), "segment": segment}
-            shown[run.as_of] = html.unescape(short.get("/segments/rfm", params=params).text)
-    few, year = shown[early.as_of], shown[late.as_of]
+    few, year = (
+        html.unescape(
+            short.get("/segments/rfm", params={"as_of": day.isoformat(), "segment": segment}).text
+        )
+        for day, segment in largest.items()
+    )
     assert hint.findall(few) == ["over 90 days"]
     assert "Revenue / member over 90 days" in few and "Value per member over 90 days" in few
     assert "per year" not in few and "/ year" not in few
@@ -702,24 +723,17 @@ def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
 
 
 def test_a_few_months_of_orders_are_named_in_the_tables_and_products_not_the_year(
-    cdnow_file: Path, tmp_path: Path
+    short_history: tuple[TestClient, dict[Role, str], dict[dt.date, str]],
 ) -> None:
-    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
-    path = tmp_path / "cdnow.duckdb"
-    shutil.copy(cdnow_file, path)
-    with connect(path, create=False) as mart:
-        runs = [run_rfm(mart, "1997-03-31"), run_rfm(mart, "1998-06-30")]
-        token = create_token(mart, Role.analyst, "short history")  # sees the members
-    with TestClient(create_app(mart=path)) as short:
-        login(short, token)
-        shown = {}
-        for run in runs:
-            segment = str(run.sizes.idxmax())  # the largest segment
-            params = {"as_of": run.as_of.isoformat(), "segment": segment}
-            page_text = html.unescape(short.get("/segments/rfm", params=params).text)
-            overview = html.unescape(short.get("/", params={"as_of": run.as_of}).text)
-            shown[run.as_of] = (page_text, overview)
-    (few, few_overview), (year, year_overview) = shown.values()
+    short, tokens, largest = short_history
+    login(short, tokens[Role.analyst])  # sees the members
+    shown = []
+    for day, segment in largest.items():
+        params = {"as_of": day.isoformat(), "segment": segment}
+        page_text = html.unescape(short.get("/segments/rfm", params=params).text)
+        overview = html.unescape(short.get("/", params={"as_of": day.isoformat()}).text)
+        shown.append((page_text, overview))
+    (few, few_overview), (year, year_overview) = shown
     for text in (few, few_overview):
         assert '<th class="num">Revenue / member over 90 days</th>' in text
     assert "Top products over 90 days</h3>" in few
@@ -806,3 +820,26 @@ def test_a_customer_of_a_mart_without_orders_is_told_to_load_them_before_feature
     assert NO_FEATURES_NOR_ORDERS in page_text and NO_FEATURES not in page_text
     answer = client.get("/api/v1/customers/C1", headers={"Authorization": f"Bearer {token}"})
     assert NO_FEATURES_NOR_ORDERS in answer.json()["notes"]
+
+
+def test_orders_loaded_into_a_served_mart_show_at_the_next_request(tmp_path: Path) -> None:
+    # The server's catalogue is kept until the warmer finds the mart changed: a "no orders"
+    # kept with it would go on showing the notice after the load.
+    path = tmp_path / "mart.duckdb"
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,signup_date\nC1,2024-01-01\nC2,2024-02-01\n")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,customer_id,order_ts,amount\no1,C1,2024-03-01,10\n")
+    with connect(path) as mart:
+        ingest(mart, "customers", customers)
+        token = create_token(mart, Role.viewer, "first orders")
+    app = create_app(mart=path, watch_interval=3600)  # switched below, not by the watcher
+    with TestClient(app) as client:
+        login(client, token)
+        assert _notices(client.get("/rfm").text) == [NO_ORDERS]
+        with connect(path, create=False) as mart:
+            ingest(mart, "orders", orders)
+        assert app.state.pool.refresh()  # the server now reads the snapshot with the orders
+        response = client.get("/rfm")
+    assert response.status_code == 200
+    assert NO_ORDERS not in html.unescape(response.text) and 'class="chart"' in response.text

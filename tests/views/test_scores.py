@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import ibis
@@ -106,24 +105,12 @@ def test_churn_risk_prefers_the_stored_risk_then_one_minus_p_alive(mart: Mart) -
     assert risk[1] == "churn_risk of a-churn-model as of 2024-06-30"
 
 
-def churn_run(mart: Mart, brier: float) -> None:
-    """A stored churn_gbm run as of DAY whose evaluation scored ``brier`` against a base rate
-    of 0.20 and a BTYD baseline of 0.18 (only its metrics are read)."""
-    validation = {
-        "churn_gbm": {"brier": brier, "brier_base_rate": 0.20},
-        "btyd": {"brier": 0.18, "brier_base_rate": 0.20},
-    }
-    mart.raw.execute(
-        "INSERT INTO model_runs (run_id, model, kind, as_of, params, metrics, model_blob, "
-        "created_at) VALUES (1, 'churn_gbm', 'churn', $1, '{}', $2, ''::BLOB, $3)",
-        [DAY, json.dumps({"validation": validation}), dt.datetime(2024, 7, 1)],
-    )
-
-
-def test_churn_risk_passes_over_a_weak_churn_model_and_says_why(mart: Mart) -> None:
+def test_churn_risk_passes_over_a_weak_churn_model_and_says_why(
+    mart: Mart, churn_run: Callable[[Mart, float], None]
+) -> None:
     put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
     put(mart, [("a", "2024-06-30", HISTORY_MODEL, "churn_risk", 0.4)])
-    churn_run(mart, brier=0.25)  # worse than the same rate for everyone and than btyd
+    churn_run(mart, 0.25)  # worse than the same rate for everyone and than btyd
     risk = churn_risk(mart, DAY)
     assert risk is not None and values(risk[0]) == {"a": 0.4}
     assert risk[1].startswith("P(no purchase in the next 90 days) of an MBG/NBD fitted on")
@@ -134,30 +121,36 @@ def test_churn_risk_passes_over_a_weak_churn_model_and_says_why(mart: Mart) -> N
     )
 
 
-def test_churn_risk_of_a_weak_model_alone_falls_back_to_p_alive(mart: Mart) -> None:
+def test_churn_risk_of_a_weak_model_alone_falls_back_to_p_alive(
+    mart: Mart, churn_run: Callable[[Mart, float], None]
+) -> None:
     put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
     put(mart, [("a", "2024-06-30", "m", "p_alive", 0.75)])
-    churn_run(mart, brier=0.25)
+    churn_run(mart, 0.25)
     risk = churn_risk(mart, DAY)
     assert risk is not None and values(risk[0]) == {"a": 0.25}
     assert risk[1].startswith("1 - p_alive as of 2024-06-30")
     assert risk[1].endswith("so its churn_risk is not used)")
 
 
-def test_value_risk_says_why_when_only_a_weak_model_stored_a_risk(mart: Mart) -> None:
+def test_value_risk_says_why_when_only_a_weak_model_stored_a_risk(
+    mart: Mart, churn_run: Callable[[Mart, float], None]
+) -> None:
     put(mart, [("a", "2024-06-30", "m", "clv", 10.0)])
     put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
-    churn_run(mart, brier=0.25)
+    churn_run(mart, 0.25)
     shown = value_risk(mart, DAY)
     assert shown.grid is None and NO_CHURN not in shown.messages
     assert [m for m in shown.messages if m.startswith("No usable churn risk: churn_gbm")]
     assert "`segmint clv score`" in shown.messages[-1]
 
 
-def test_churn_risk_keeps_a_churn_model_that_beat_its_baselines(mart: Mart) -> None:
+def test_churn_risk_keeps_a_churn_model_that_beat_its_baselines(
+    mart: Mart, churn_run: Callable[[Mart, float], None]
+) -> None:
     put(mart, [("a", "2024-06-30", "churn_gbm", "churn_risk", 0.9)])
     put(mart, [("a", "2024-06-30", HISTORY_MODEL, "churn_risk", 0.4)])
-    churn_run(mart, brier=0.15)
+    churn_run(mart, 0.15)
     risk = churn_risk(mart, DAY)
     assert risk is not None and values(risk[0]) == {"a": 0.9}
     assert risk[1] == "churn_risk of churn_gbm as of 2024-06-30"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -116,30 +115,12 @@ def test_the_grid_prefers_a_stored_churn_risk(mart: Mart) -> None:
     assert run.grid["high"].sum() == N_SCORED
 
 
-def churn_run(mart: Mart, brier: float) -> None:
-    """A stored churn_gbm run whose evaluation scored ``brier`` against a base rate of
-    0.20 and a BTYD baseline of 0.18 (no pickled model: only its metrics are read)."""
-    validation = {
-        "churn_gbm": {"brier": brier, "brier_base_rate": 0.20},
-        "btyd": {"brier": 0.18, "brier_base_rate": 0.20},
-    }
-    row = {
-        "run_id": 1,
-        "model": "churn_gbm",
-        "kind": "churn",
-        "as_of": AS_OF,
-        "params": "{}",
-        "metrics": json.dumps({"validation": validation}),
-        "model_blob": b"",
-        "created_at": pd.Timestamp("2024-07-01"),
-    }
-    insert(mart, "model_runs", pd.DataFrame([row]))
-
-
-def test_the_grid_passes_over_a_weak_churn_model_and_says_why(mart: Mart) -> None:
+def test_the_grid_passes_over_a_weak_churn_model_and_says_why(
+    mart: Mart, churn_run: Callable[[Mart, float], None]
+) -> None:
     customers = [f"c{i:04d}" for i in range(N_SCORED)]
     insert(mart, "scores", scores(customers, "churn_gbm", "churn_risk", np.full(N_SCORED, 0.9)))
-    churn_run(mart, brier=0.25)  # worse than both the base rate and the BTYD baseline
+    churn_run(mart, 0.25)  # worse than both the base rate and the BTYD baseline
     run = run_value(mart, AS_OF)
     # the fallback when no churn model is stored: 1 - p_alive here (no orders to fit on)
     assert run.risk_source.startswith(f"1 - p_alive of {MODEL} (no MBG/NBD: ")
@@ -151,10 +132,12 @@ def test_the_grid_passes_over_a_weak_churn_model_and_says_why(mart: Mart) -> Non
     assert run.grid["high"].sum() < N_SCORED  # not the weak model's 0.9 for everyone
 
 
-def test_the_grid_keeps_a_churn_model_that_beat_its_baselines(mart: Mart) -> None:
+def test_the_grid_keeps_a_churn_model_that_beat_its_baselines(
+    mart: Mart, churn_run: Callable[[Mart, float], None]
+) -> None:
     customers = [f"c{i:04d}" for i in range(N_SCORED)]
     insert(mart, "scores", scores(customers, "churn_gbm", "churn_risk", np.full(N_SCORED, 0.9)))
-    churn_run(mart, brier=0.15)
+    churn_run(mart, 0.15)
     run = run_value(mart, AS_OF)
     assert run.risk_source == f"churn_risk of churn_gbm as of {AS_OF}"
     assert run.grid["high"].sum() == N_SCORED

@@ -25,7 +25,7 @@ from fastapi import Depends, FastAPI
 from segmint import __version__
 from segmint.api import errors, head, security_headers
 from segmint.api.params import reject_control_characters, reject_unknown_query
-from segmint.api.render import error_page
+from segmint.api.render import error_page, notice_page
 from segmint.api.routes import (
     analysis_pages,
     assets,
@@ -130,7 +130,7 @@ def create_app(
         app.include_router(router.router, prefix=API_PREFIX)
     for router in PAGE_ROUTERS:
         app.include_router(router.router)
-    errors.install(app, error_page)
+    errors.install(app, error_page, notice_page)
     head.install(app)
     security_headers.install(app)
     return app

@@ -1,7 +1,9 @@
 """Errors as JSON a person can act on, never a stack trace.
 
 ``SegmintError`` messages already say what was expected, what arrived and the fix; they
-become 404 when something named does not exist in the mart and 400 otherwise. Request
+become 404 when something named does not exist in the mart and 400 otherwise; a page that
+reads what the mart does not hold yet (orders, a stored segmentation) shows its notice
+instead (:func:`segmint.api.render.notice_page`). Request
 validation errors become one sentence per bad parameter. None of these is logged: they are
 the caller's to fix. The engine running out of memory is a 503 saying how to give the server
 more (logged, as it is the server's set-up). Anything else unexpected is a 500 whose body
@@ -29,13 +31,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segmint.api.params import CONTROL_MESSAGE, NO_CONTROL
 from segmint.api.schemas import Problem
-from segmint.exceptions import MartError, SegmintError
+from segmint.exceptions import EmptyMartError, MartError, SegmintError
 from segmint.mart.privacy.keys import PrivacyKeyError
 
 log = logging.getLogger("segmint.api")
 
 PageError = Callable[[Request, int, str], Response]
 """Renders an error page for a status and message (pages get HTML, the API JSON)."""
+PageNotice = Callable[[Request, EmptyMartError], Response | None]
+"""Renders a page's notice that the mart does not hold yet what it reads; None when the
+request's page has none (it then gets the error page)."""
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
@@ -108,8 +113,11 @@ def segmint_status(exc: SegmintError) -> int:
     return 404 if isinstance(exc, MartError) else 400
 
 
-def install(app: FastAPI, page_handler: PageError | None = None) -> None:
-    """Register the JSON error handlers on ``app`` (pages get HTML from ``page_handler``)."""
+def install(
+    app: FastAPI, page_handler: PageError | None = None, notice_handler: PageNotice | None = None
+) -> None:
+    """Register the JSON error handlers on ``app`` (pages get HTML from ``page_handler``, and
+    their notices of a mart without orders or segmentations from ``notice_handler``)."""
 
     async def on_segmint(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SegmintError)
@@ -117,6 +125,11 @@ def install(app: FastAPI, page_handler: PageError | None = None) -> None:
         if page_handler and not is_api(request):
             return page_handler(request, status, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    async def on_empty(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EmptyMartError)
+        notice = notice_handler(request, exc) if notice_handler and not is_api(request) else None
+        return notice if notice is not None else await on_segmint(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -133,6 +146,7 @@ def install(app: FastAPI, page_handler: PageError | None = None) -> None:
         )
 
     app.add_exception_handler(SegmintError, on_segmint)
+    app.add_exception_handler(EmptyMartError, on_empty)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_middleware(UnexpectedErrors, page_handler=page_handler)

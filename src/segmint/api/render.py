@@ -8,6 +8,7 @@ role it needs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -18,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from segmint.api.auth import forbidden_message, session_role
+from segmint.exceptions import EmptyMartError
 from segmint.mart.token_terms import Role
-from segmint.views.dashboard import NO_ORDERS, NO_SEGMENTATIONS
+from segmint.views.dashboard import NoOrdersError, NothingSegmentedError
 from segmint.views.formatting import TEMPLATES, install
 
 PLOTLY_PATH = f"/static/plotly-{plotly.__version__}.min.js"
@@ -91,29 +93,54 @@ def page_currency(request: Request) -> str | None:
     return found
 
 
-def unsegmented_page(
-    request: Request, active: str, role: Role, heading: str, shows: str
-) -> Response:
-    """Page ``active`` (headed ``heading``) before any segmentation is stored: what to run
-    and a link back, as the overview says it. A 200, not an error: the mart is new, and
-    the page will show what ``shows`` says once a segmentation is stored."""
-    return page(
-        request,
-        "unsegmented.html",
-        active,
-        role,
-        heading=heading,
-        shows=shows,
-        empty=NO_SEGMENTATIONS,
-    )
+@dataclass(frozen=True)
+class PageHead:
+    """A page's tab in the navigation, its heading, and what it shows once a segmentation
+    is stored: what its notices are rendered with.
+
+    A route declares its head as a dependency (``dependencies=[Depends(HEAD)]``), which marks
+    the request; when the route then raises :class:`~segmint.exceptions.EmptyMartError`
+    (no orders, nothing segmented), the application answers with :func:`notice_page`.
+    """
+
+    active: str
+    heading: str
+    shows: str = ""
+
+    def __call__(self, request: Request) -> None:
+        """Mark ``request`` as one of this page."""
+        request.state.head = self
 
 
-def orderless_page(request: Request, active: str, role: Role, heading: str) -> Response:
-    """Page ``active`` (headed ``heading``) of a mart without orders: the command that loads
-    them (:data:`~segmint.views.dashboard.NO_ORDERS`). A 200,
-    not an error: the page is there, and no date or option of its own can stand in for
-    the orders it reads."""
-    return page(request, "no_orders.html", active, role, heading=heading, empty=NO_ORDERS)
+def notice_page(request: Request, exc: EmptyMartError) -> Response | None:
+    """A page's notice that the mart does not hold yet what it reads: a 200, not an error,
+    as the mart is new and the page will show its figures once that is loaded or stored.
+
+    Without orders, the command that loads them (:data:`~segmint.views.dashboard.NO_ORDERS`):
+    no date or option of the page's own can stand in for them. Before any segmentation is
+    stored, what to run and a link back to the overview. None when the request is not of a
+    page that declared its :class:`PageHead` (the API, and pages without notices), whose
+    answer is then the error's own.
+    """
+    head: PageHead | None = getattr(request.state, "head", None)
+    role: Role | None = getattr(request.state, "role", None)
+    if head is None or role is None:
+        return None
+    if isinstance(exc, NoOrdersError):
+        return page(
+            request, "no_orders.html", head.active, role, heading=head.heading, empty=str(exc)
+        )
+    if isinstance(exc, NothingSegmentedError):
+        return page(
+            request,
+            "unsegmented.html",
+            head.active,
+            role,
+            heading=head.heading,
+            shows=head.shows,
+            empty=str(exc),
+        )
+    return None
 
 
 def _csrf(request: Request) -> str:

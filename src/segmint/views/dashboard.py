@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from segmint.exceptions import InputError, MartError, SegmintError
+from segmint.exceptions import EmptyMartError, InputError, MartError, SegmintError
 from segmint.features import stored_dates
 from segmint.features.asof import default_as_of, parse_as_of, parse_query_date
 from segmint.insight import Migration, SegmentProfile
@@ -66,6 +66,22 @@ NO_ORDERS = (
 )
 """What the pages and the API say of a mart with customers and no orders: no date or
 option of theirs can stand in for the orders."""
+
+
+class NoOrdersError(EmptyMartError):
+    """The mart holds no orders, which the figures asked for read (:data:`NO_ORDERS`)."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_ORDERS)
+
+
+class NothingSegmentedError(EmptyMartError):
+    """No segmentation is stored yet (:data:`NO_SEGMENTATIONS`)."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_SEGMENTATIONS)
+
+
 PREFERRED = ("rfm", "lifecycle")
 MEMBER_LISTS = 32
 """Segments whose member lists are kept at most, whatever their size (see
@@ -263,28 +279,38 @@ class Dashboard:
         return [str(n) for n in frame[frame.n_as_of.fillna(0) > 0].segmentation]
 
     def has_orders(self, mart: Mart) -> bool:
-        """Whether the mart holds any order (cached with the catalogue)."""
-        held: bool = self.catalogue.get(("has_orders",), lambda: mart.count("orders") > 0)
+        """Whether the mart holds any order. A "yes" is cached with the catalogue; a "no" is
+        counted again at each call (counting an empty table costs nothing), so the pages show
+        orders from the first request that reads a snapshot holding them, not once the
+        catalogue is next cleared."""
+        key = ("has_orders",)
+        if self.catalogue.holds(key):
+            return True
+        if mart.count("orders") == 0:
+            return False
+        held: bool = self.catalogue.get(key, lambda: True)
         return held
 
     def check_orders(self, mart: Mart) -> None:
-        """Raise unless the mart holds orders, which sales reports read.
+        """Raise unless the mart holds orders, which the pages' figures and the sales
+        reports read.
 
         Raises:
-            MartError: the mart holds no orders (:data:`NO_ORDERS`: the command that loads them).
+            NoOrdersError: the mart holds no orders (:data:`NO_ORDERS`: the command that
+                loads them).
         """
         if not self.has_orders(mart):
-            raise MartError(NO_ORDERS)
+            raise NoOrdersError
 
     def default_segmentation(self, mart: Mart) -> str:
         """``rfm`` when stored, else ``lifecycle``, else the first by name.
 
         Raises:
-            MartError: nothing is stored yet (says how to store something).
+            NothingSegmentedError: nothing is stored yet (says how to store something).
         """
         names = self.names(mart)
         if not names:
-            raise MartError(NO_SEGMENTATIONS)
+            raise NothingSegmentedError
         for preferred in PREFERRED:
             if preferred in names:
                 return preferred

@@ -5,18 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import (
-    orderless_page,
-    page,
-    page_currency,
-    page_role,
-    unsegmented_page,
-)
+from segmint.api.render import PageHead, page, page_currency, page_role
 from segmint.features import default_as_of, stored_dates
 from segmint.features.asof import parse_query_date
 from segmint.mart import Mart
@@ -26,16 +20,20 @@ from segmint.views.stored_day import stored_day
 
 router = APIRouter(include_in_schema=False)
 
-MIGRATION_SHOWS = (
+RFM = PageHead("rfm", "RFM grid")
+MIGRATION = PageHead(
+    "migration",
+    "Migration",
     "Migration shows how customers move between segments once a segmentation is stored "
-    "as of two dates."
+    "as of two dates.",
 )
+VALUE = PageHead("value", "Value & risk")
 
 AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
 Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
 
 
-@router.get("/rfm")
+@router.get("/rfm", dependencies=[Depends(RFM)])
 def rfm_page(
     request: Request,
     mart: MartDep,
@@ -45,8 +43,7 @@ def rfm_page(
 ) -> Response:
     """Recency × frequency scores coloured by customers or mean spend."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "rfm", role, "RFM grid")
+    dashboard.check_orders(mart)
     dates = stored_dates(mart)
     day = _feature_day(mart, dates, as_of)
     grid = dashboard.rfm_grid(mart, day)
@@ -76,7 +73,7 @@ def _feature_day(mart: Mart, dates: list[dt.date], as_of: str | None) -> dt.date
     return stored_day(day, dates, "no features stored", advice)
 
 
-@router.get("/migration")
+@router.get("/migration", dependencies=[Depends(MIGRATION)])
 def migration_page(
     request: Request,
     mart: MartDep,
@@ -92,10 +89,7 @@ def migration_page(
     """Sankey of moves between two stored dates, the largest moves and the matrix; before
     anything is segmented, what to run."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "migration", role, "Migration")
-    if segmentation is None and not dashboard.names(mart):
-        return unsegmented_page(request, "migration", role, "Migration", MIGRATION_SHOWS)
+    dashboard.check_orders(mart)
     name = (
         dashboard.check(mart, segmentation)
         if segmentation
@@ -133,14 +127,13 @@ def migration_page(
     return page(request, "migration.html", "migration", role, **context)
 
 
-@router.get("/value")
+@router.get("/value", dependencies=[Depends(VALUE)])
 def value_page(
     request: Request, mart: MartDep, dashboard: DashboardDep, as_of: AsOf = None
 ) -> Response:
     """CLV distribution, value × churn-risk grid and top customers, from stored scores."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "value", role, "Value & risk")
+    dashboard.check_orders(mart)
     day = dashboard.value_day(mart, as_of)
     view = dashboard.value_risk(mart, day)
     return page(

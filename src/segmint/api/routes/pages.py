@@ -7,23 +7,17 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import pandas as pd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from segmint.api.auth import Role
 from segmint.api.deps import DashboardDep, MartDep
 from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
-from segmint.api.render import (
-    orderless_page,
-    page,
-    page_currency,
-    page_role,
-    unsegmented_page,
-)
+from segmint.api.render import PageHead, page, page_currency, page_role
 from segmint.exceptions import MartError
 from segmint.insight.members import UNKNOWN
 from segmint.mart import Mart
-from segmint.views.dashboard import NO_SEGMENTATIONS, Dashboard, no_personas_message
+from segmint.views.dashboard import Dashboard, no_personas_message
 from segmint.views.plots import figures
 from segmint.views.segment_detail import page_of
 
@@ -35,14 +29,23 @@ bar (orders loaded without a channel, products without a category) or no bar at 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
-EXPLORER_SHOWS = "The segment explorer shows a segmentation's segments once one is stored."
+OVERVIEW = PageHead(
+    "overview",
+    "Overview",
+    "The overview and the segment pages show a segmentation once one is stored.",
+)
+EXPLORER = PageHead(
+    "segments",
+    "Segment explorer",
+    "The segment explorer shows a segmentation's segments once one is stored.",
+)
 AUDIENCE_CHANNEL = "email"
 """The channel of the explorer's audience export (the audiences route's default)."""
 AsOf = Annotated[str | None, Query(max_length=MAX_DATE, pattern=NO_CONTROL)]
 Name = Annotated[str | None, Query(max_length=MAX_NAME, pattern=NO_CONTROL)]
 
 
-@router.get("/")
+@router.get("/", dependencies=[Depends(OVERVIEW)])
 def overview_page(
     request: Request,
     mart: MartDep,
@@ -53,10 +56,7 @@ def overview_page(
     """KPIs as of a date, segment sizes and money shares, buyers per month; before anything
     is segmented, what to run (the page users land on: not an error page)."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "overview", role, "Overview")
-    if segmentation is None and not dashboard.names(mart):
-        return page(request, "overview.html", "overview", role, view=None, empty=NO_SEGMENTATIONS)
+    dashboard.check_orders(mart)
     name = (
         dashboard.check(mart, segmentation)
         if segmentation
@@ -86,15 +86,12 @@ def _overview_context(mart: Mart, dashboard: Dashboard, name: str, day: dt.date)
     }
 
 
-@router.get("/segments")
+@router.get("/segments", dependencies=[Depends(EXPLORER)])
 def segments_index(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
     """The explorer opens on the default segmentation; before anything is segmented, it
     says what to run."""
-    role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "segments", role, "Segment explorer")
-    if not dashboard.names(mart):
-        return unsegmented_page(request, "segments", role, "Segment explorer", EXPLORER_SHOWS)
+    page_role(request)
+    dashboard.check_orders(mart)
     name = dashboard.default_segmentation(mart)
     return RedirectResponse(f"/segments/{quote(name, safe='')}", status_code=303)
 

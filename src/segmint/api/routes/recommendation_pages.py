@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
-from segmint.api.render import orderless_page, page, page_role
+from segmint.api.render import PageHead, page, page_role
 from segmint.views.plots.baskets import rule_flows
 from segmint.views.recommendations import baskets_view
 
@@ -14,14 +14,14 @@ router = APIRouter(include_in_schema=False)
 
 TABLE_ROWS = 30
 """Rules listed on the page."""
+BASKETS = PageHead("baskets", "Baskets")
 
 
-@router.get("/baskets")
+@router.get("/baskets", dependencies=[Depends(BASKETS)])
 def baskets_page(request: Request, mart: MartDep, dashboard: DashboardDep) -> Response:
     """Rules of the latest stored recommendation run: a flow chart and a table."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "baskets", role, "Baskets")
+    dashboard.check_orders(mart)
     view = dashboard.cached(("baskets",), lambda: baskets_view(mart))
     return page(
         request,

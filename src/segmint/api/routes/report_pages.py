@@ -12,17 +12,11 @@ from dataclasses import replace
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from segmint.api.deps import DashboardDep, MartDep
-from segmint.api.render import (
-    orderless_page,
-    page,
-    page_currency,
-    page_role,
-    unsegmented_page,
-)
+from segmint.api.render import PageHead, page, page_currency, page_role
 from segmint.api.routes.reports import (
     Day,
     MembershipParam,
@@ -37,14 +31,18 @@ from segmint.workflows.campaigns import ResultsOptions
 
 router = APIRouter(include_in_schema=False)
 
-SEGMENT_SALES_SHOWS = (
-    "Segment sales splits revenue and margin by segment once a segmentation is stored."
+CAMPAIGNS = PageHead("campaigns", "Campaigns")
+CHANNEL_SALES = PageHead("channels", "Channel sales")
+SEGMENT_SALES = PageHead(
+    "segment-sales",
+    "Segment sales",
+    "Segment sales splits revenue and margin by segment once a segmentation is stored.",
 )
 
 SortParam = Annotated[Literal[management.SORTABLE], Query()]  # type: ignore[valid-type]
 
 
-@router.get("/campaigns")
+@router.get("/campaigns", dependencies=[Depends(CAMPAIGNS)])
 def campaigns_page(
     request: Request,
     mart: MartDep,
@@ -63,8 +61,7 @@ def campaigns_page(
     ``segmentation``, the chosen campaign's lift per segment (``segmint campaign results
     NAME --segmentation S``)."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "campaigns", role, "Campaigns")
+    dashboard.check_orders(mart)
     name = dashboard.check(mart, segmentation) if segmentation else None
     tracked = management.tracked(dashboard, mart, window_days)
     tracking = management.started_between(tracked, start, end)
@@ -102,7 +99,7 @@ def campaigns_page(
     )
 
 
-@router.get("/sales/channels")
+@router.get("/sales/channels", dependencies=[Depends(CHANNEL_SALES)])
 def channel_sales_page(
     request: Request,
     mart: MartDep,
@@ -115,8 +112,7 @@ def channel_sales_page(
 ) -> Response:
     """Revenue, orders, customers and AOV by channel over time, and each channel's segment mix."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "channels", role, "Channel sales")
+    dashboard.check_orders(mart)
     names = dashboard.names(mart)
     default = dashboard.default_segmentation(mart) if names else None
     name = dashboard.check(mart, segmentation) if segmentation else default
@@ -138,7 +134,7 @@ def channel_sales_page(
     )
 
 
-@router.get("/sales/segments")
+@router.get("/sales/segments", dependencies=[Depends(SEGMENT_SALES)])
 def segment_sales_page(
     request: Request,
     mart: MartDep,
@@ -152,12 +148,7 @@ def segment_sales_page(
     """Revenue and margin per segment over time, share of the portfolio, growth; before
     anything is segmented, what to run."""
     role = page_role(request)
-    if not dashboard.has_orders(mart):
-        return orderless_page(request, "segment-sales", role, "Segment sales")
-    if segmentation is None and not dashboard.names(mart):
-        return unsegmented_page(
-            request, "segment-sales", role, "Segment sales", SEGMENT_SALES_SHOWS
-        )
+    dashboard.check_orders(mart)
     name = (
         dashboard.check(mart, segmentation)
         if segmentation
