@@ -615,3 +615,6 @@ def test_segmentation_detail_names_the_first_day_of_a_few_months_of_orders(
     assert year.json()["history_start"] is None
     detail = described["components"]["schemas"]["SegmentationDetail"]["properties"]
     assert "nothing is annualised" in detail["history_start"]["description"]
+    persona = described["components"]["schemas"]["Persona"]["properties"]
+    for field in ("categories", "channels"):
+        assert "`history_start`" in persona[field]["description"]

@@ -85,10 +85,14 @@ class Persona(BaseModel):
     )
     traits: str = Field(examples=["Frequent; Multi-category"])
     categories: str = Field(
-        description="Top categories by the year's revenue.", examples=["home (17%), kitchen (12%)"]
+        description="Top categories by the year's revenue (over the days from the answer's "
+        "`history_start` when set).",
+        examples=["home (17%), kitchen (12%)"],
     )
     channels: str = Field(
-        description="Top channels by the year's orders.", examples=["web (40%), store (34%)"]
+        description="Top channels by the year's orders (over the days from the answer's "
+        "`history_start` when set).",
+        examples=["web (40%), store (34%)"],
     )
     people: str = Field(
         description="Most common age band, gender, region and customer attributes.",
@@ -200,7 +204,8 @@ class SegmentationDetail(BaseModel):
 
 
 class Flow(BaseModel):
-    """Customers who moved from ``source`` to ``target`` and their revenue in the year."""
+    """Customers who moved from ``source`` to ``target`` and their revenue in the year to the
+    to-date (over fewer days when the mart's orders start within that year)."""
 
     source: str
     target: str
