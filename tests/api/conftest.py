@@ -22,10 +22,13 @@ from segmint.mart.privacy.keys import ENV_KEY
 from segmint.mart.shop_settings import set_currency
 from segmint.mart.token_terms import Role
 from segmint.mart.tokens import create_token
+from segmint.workflows.segment import run_rfm
 
 from .demo_mart import shared_demo
 
 PRIVACY_KEY = "dashboard-tests-privacy-key-0123456789abcdef"
+SHORT_HISTORY = {"few": "1997-03-31", "year": "1998-06-30"}
+"""The dates the :func:`short_history` mart is segmented as of: 90 days of orders, a year."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,6 +52,21 @@ def mart_path(demo_mart: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     copy = tmp_path_factory.mktemp("mart") / "demo.duckdb"
     shutil.copy(demo_mart, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def short_history(
+    cdnow_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """Path of a mart of the CDNOW sample segmented by RFM as of 1997-03-31 (its orders start
+    on 1997-01-01, so the year to then holds only 90 days of them) and as of 1998-06-30 (a
+    whole year), built once per session (read-only: copy it before opening), and the largest
+    segment as of each date (keys of :data:`SHORT_HISTORY`)."""
+    path = tmp_path_factory.mktemp("short_history") / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        runs = {key: run_rfm(mart, day) for key, day in SHORT_HISTORY.items()}
+    return path, {key: str(run.sizes.idxmax()) for key, run in runs.items()}
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ from segmint.views.customers import member_ids
 from segmint.views.dashboard import Dashboard
 from segmint.workflows.segment import run_rfm
 
-from .conftest import bearer
+from .conftest import SHORT_HISTORY, bearer
 
 ENDPOINTS = {
     "/api/v1/health": Role.viewer,
@@ -595,3 +595,26 @@ def test_segmint_persona_prints_the_api_s_cards_with_the_shops_currency(
     } == cards
     assert all(list(row) == ["segment", *Persona.model_fields] for row in listed["data"])
     assert any("€" in row["value"] for row in listed["data"])  # amounts in words, in euros
+
+
+def test_segmentation_detail_names_the_first_day_of_a_few_months_of_orders(
+    short_history: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    path = tmp_path / "cdnow.duckdb"
+    shutil.copy(short_history[0], path)
+    with connect(path, create=False) as mart:
+        token = create_token(mart, Role.viewer, "short history")
+    with TestClient(create_app(mart=path)) as short:
+        few, year = (
+            short.get("/api/v1/segmentations/rfm", params={"as_of": day}, headers=bearer(token))
+            for day in SHORT_HISTORY.values()
+        )
+        described = short.get("/openapi.json", headers=bearer(token)).json()
+    # the money of the year to 1997-03-31 covers the 90 days from CDNOW's first order
+    assert few.json()["history_start"] == "1997-01-01"
+    assert year.json()["history_start"] is None
+    detail = described["components"]["schemas"]["SegmentationDetail"]["properties"]
+    assert "nothing is annualised" in detail["history_start"]["description"]
+    persona = described["components"]["schemas"]["Persona"]["properties"]
+    for field in ("categories", "channels"):
+        assert "`history_start`" in persona[field]["description"]

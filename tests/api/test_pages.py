@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from segmint.api import create_app
 from segmint.api.render import PLOTLY_PATH
-from segmint.api.routes.pages import NO_CATEGORY_MIX, NO_CHANNEL_MIX
+from segmint.api.routes.pages import no_category_mix, no_channel_mix
 from segmint.api.sessions import SESSION_COOKIE
 from segmint.features.labels import NO_CLV_SCORE
 from segmint.insight.channel_sales import NO_CHANNEL
@@ -29,9 +29,8 @@ from segmint.mart.tokens import create_token
 from segmint.views.customer_view import NO_FEATURES, NO_FEATURES_NOR_ORDERS
 from segmint.views.dashboard import NO_ORDERS, NO_SEGMENTATIONS
 from segmint.views.scores import NO_CHURN, NO_CLV
-from segmint.workflows.segment import run_rfm
 
-from .conftest import form_csrf, login, until
+from .conftest import SHORT_HISTORY, form_csrf, login, until
 
 CHAMPIONS = "/segments/rfm?segment=Champions"
 EXPORT_LINK = 'href="/api/v1/audiences/rfm/Champions?'
@@ -506,11 +505,11 @@ def test_a_segment_without_recorded_channels_or_categories_says_so_instead_of_a_
 ) -> None:
     text = html.unescape(unrecorded.get(CHAMPIONS).text)
     assert 'id="channel-chart"' not in text and 'id="category-chart"' not in text
-    assert NO_CHANNEL_MIX in text and NO_CATEGORY_MIX in text
+    assert no_channel_mix(None) in text and no_category_mix(None) in text
     login(client, tokens[Role.viewer])
     recorded = html.unescape(client.get(CHAMPIONS).text)  # the same segment, recorded
     assert 'id="channel-chart"' in recorded and 'id="category-chart"' in recorded
-    assert NO_CHANNEL_MIX not in recorded and NO_CATEGORY_MIX not in recorded
+    assert no_channel_mix(None) not in recorded and no_category_mix(None) not in recorded
 
 
 def test_value_tiers_show_the_customers_without_a_clv_score_for_what_they_are(
@@ -683,38 +682,35 @@ def test_the_sales_and_campaign_charts_name_the_shops_currency(
 
 
 @pytest.fixture(scope="module")
-def short_history(
-    cdnow_file: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, dict[Role, str], dict[dt.date, str]]]:
-    """A client of a copy of the CDNOW mart segmented with RFM as of 1997-03-31 (CDNOW's
-    orders start on 1997-01-01: the year to that day holds 90 days of them) and 1998-06-30
-    (a whole year), tokens of a viewer and an analyst, and the largest segment of each date,
-    earliest first."""
-    path = tmp_path_factory.mktemp("short_history") / "cdnow.duckdb"
-    shutil.copy(cdnow_file, path)
+def short_pages(
+    short_history: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, str]]:
+    """The pages of the :func:`short_history` mart as of its dates ("few": 90 days of orders,
+    "year": a whole year), as an analyst sees them (member lists included): for each, the
+    overview and the page of its largest segment, unescaped."""
+    path = tmp_path_factory.mktemp("short_pages") / "cdnow.duckdb"
+    source, largest = short_history
+    shutil.copy(source, path)
     with connect(path, create=False) as mart:
-        runs = [run_rfm(mart, "1997-03-31"), run_rfm(mart, "1998-06-30")]
-        tokens = {
-            role: create_token(mart, role, role.value) for role in (Role.viewer, Role.analyst)
-        }
-    largest = {run.as_of: str(run.sizes.idxmax()) for run in runs}
-    with TestClient(create_app(mart=path)) as client:
-        yield client, tokens, largest
+        token = create_token(mart, Role.analyst, "short history")
+    shown: dict[str, dict[str, str]] = {}
+    with TestClient(create_app(mart=path)) as short:
+        login(short, token)
+        for key, day in SHORT_HISTORY.items():
+            params = {"as_of": day, "segment": largest[key]}
+            shown[key] = {
+                "segment": html.unescape(short.get("/segments/rfm", params=params).text),
+                "overview": html.unescape(short.get("/", params={"as_of": day}).text),
+            }
+    return shown
 
 
 def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
-    short_history: tuple[TestClient, dict[Role, str], dict[dt.date, str]],
+    short_pages: dict[str, dict[str, str]],
 ) -> None:
-    short, tokens, largest = short_history
-    login(short, tokens[Role.viewer])
     hint = re.compile(r'Revenue / member</div><div class="kpi-value">[^<]*</div>'
                       r'<div class="kpi-hint">([^<]*)<')  # fmt: skip
-    few, year = (
-        html.unescape(
-            short.get("/segments/rfm", params={"as_of": day.isoformat(), "segment": segment}).text
-        )
-        for day, segment in largest.items()
-    )
+    few, year = short_pages["few"]["segment"], short_pages["year"]["segment"]
     assert hint.findall(few) == ["over 90 days"]
     assert "Revenue / member over 90 days" in few and "Value per member over 90 days" in few
     assert "per year" not in few and "/ year" not in few
@@ -723,17 +719,11 @@ def test_a_segment_page_of_a_few_months_of_orders_says_over_how_many_days(
 
 
 def test_a_few_months_of_orders_are_named_in_the_tables_and_products_not_the_year(
-    short_history: tuple[TestClient, dict[Role, str], dict[dt.date, str]],
+    short_pages: dict[str, dict[str, str]],
 ) -> None:
-    short, tokens, largest = short_history
-    login(short, tokens[Role.analyst])  # sees the members
-    shown = []
-    for day, segment in largest.items():
-        params = {"as_of": day.isoformat(), "segment": segment}
-        page_text = html.unescape(short.get("/segments/rfm", params=params).text)
-        overview = html.unescape(short.get("/", params={"as_of": day.isoformat()}).text)
-        shown.append((page_text, overview))
-    (few, few_overview), (year, year_overview) = shown
+    (few, few_overview), (year, year_overview) = (
+        (pages["segment"], pages["overview"]) for pages in short_pages.values()
+    )
     for text in (few, few_overview):
         assert '<th class="num">Revenue / member over 90 days</th>' in text
     assert "Top products over 90 days</h3>" in few
@@ -743,6 +733,39 @@ def test_a_few_months_of_orders_are_named_in_the_tables_and_products_not_the_yea
         assert '<th class="num">Revenue / member per year</th>' in text
     assert "Top products in the year</h3>" in year
     assert '<th class="num">Spend in the year</th>' in year
+
+
+def test_the_overview_of_a_few_months_of_orders_says_over_how_many_days(
+    short_pages: dict[str, dict[str, str]],
+) -> None:
+    hints = re.compile(r'<div class="kpi-label">(Active customers|Revenue)</div>'
+                       r'<div class="kpi-value">[^<]*</div><div class="kpi-hint">([^<]*)<')  # fmt: skip
+    few, year = short_pages["few"]["overview"], short_pages["year"]["overview"]
+    assert [h for _, h in hints.findall(few)][1] == "over 90 days to 1997-03-31"
+    assert hints.findall(few)[0][1].endswith(" ordered over 90 days")
+    assert "in the year" not in few and "365 days" not in few
+    assert [h for _, h in hints.findall(year)][1] == "365 days to 1998-06-30"
+    assert hints.findall(year)[0][1].endswith(" ordered in the year")
+
+
+def test_the_footers_of_a_few_months_of_orders_say_over_how_many_days(
+    short_pages: dict[str, dict[str, str]],
+) -> None:
+    for page in ("overview", "segment"):
+        assert "money over 90 days to that date" in short_pages["few"][page]
+        assert "over the 365 days" not in short_pages["few"][page]
+        assert "money over the 365 days to that date" in short_pages["year"][page]
+
+
+def test_a_segment_without_recorded_channels_or_categories_names_the_days_it_looked_at(
+    short_pages: dict[str, dict[str, str]],
+) -> None:
+    # CDNOW's orders carry no channel and its products no category
+    few, year = short_pages["few"]["segment"], short_pages["year"]["segment"]
+    assert no_channel_mix(90) in few and no_category_mix(90) in few
+    assert "Orders by channel: no order over 90 days has a recorded sales channel." in few
+    assert "no purchase over 90 days has a recorded product category." in few
+    assert no_channel_mix(None) in year and no_category_mix(None) in year
 
 
 @pytest.fixture(scope="module")

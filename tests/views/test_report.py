@@ -75,18 +75,41 @@ def test_without_unit_costs_margin_and_profit_read_unknown_not_zero(cdnow_mart: 
     assert "— of profit" not in html
 
 
-def test_a_report_of_a_few_months_of_orders_says_over_how_many_days(cdnow_mart: Mart) -> None:
-    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
-    run_rfm(cdnow_mart, "1997-03-31")
-    run_rfm(cdnow_mart, "1998-06-30")
+@pytest.fixture(scope="module")
+def short_history(cdnow_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The reports of CDNOW segmented by RFM as of 1997-03-31 ("few": its orders start on
+    1997-01-01, so the year to then holds 90 days of them) and as of 1998-06-30 ("year": a
+    whole year)."""
+    path = tmp_path_factory.mktemp("short_history") / "cdnow.duckdb"
+    shutil.copy(cdnow_file, path)
+    with connect(path, create=False) as mart:
+        days = {"few": "1997-03-31", "year": "1998-06-30"}
+        for day in days.values():
+            run_rfm(mart, day)
+        return {key: build_report(mart, "rfm", day) for key, day in days.items()}
+
+
+def test_a_report_of_a_few_months_of_orders_says_over_how_many_days(
+    short_history: dict[str, str],
+) -> None:
     hint = re.compile(r'kpi-label">Revenue / member</div><div class="kpi-value">[^<]*</div>'
                       r'<div class="kpi-hint">([^<]*)<')  # fmt: skip
-    short = build_report(cdnow_mart, "rfm", "1997-03-31")
+    short, whole = short_history["few"], short_history["year"]
     assert set(hint.findall(short)) == {"over 90 days"}
     assert "Revenue / member over 90 days" in short and "/ year" not in short
-    whole = build_report(cdnow_mart, "rfm", "1998-06-30")
     assert set(hint.findall(whole)) == {"per year"}
     assert "Revenue per member / year" in whole and "over 90 days" not in whole
+
+
+def test_the_footer_and_kpis_of_a_report_of_a_few_months_say_over_how_many_days(
+    short_history: dict[str, str],
+) -> None:
+    short, whole = short_history["few"], short_history["year"]
+    assert "· money over 90 days to 1997-03-31 ·" in short
+    assert "ordered over 90 days</div>" in short and "over 90 days to 1997-03-31</div>" in short
+    assert "365 days to" not in short and "in the year" not in short
+    assert "· money over the 365 days to 1998-06-30 ·" in whole
+    assert "ordered in the year</div>" in whole and ">365 days to 1998-06-30</div>" in whole
 
 
 @pytest.mark.slow
@@ -161,14 +184,10 @@ def test_a_date_without_any_stored_segmentation_says_what_to_run(cdnow_mart: Mar
 
 
 def test_a_report_of_a_few_months_names_them_in_the_table_and_the_products(
-    cdnow_mart: Mart,
+    short_history: dict[str, str],
 ) -> None:
-    # CDNOW's orders start on 1997-01-01: the year to 1997-03-31 holds 90 days of them
-    run_rfm(cdnow_mart, "1997-03-31")
-    run_rfm(cdnow_mart, "1998-06-30")
-    short = build_report(cdnow_mart, "rfm", "1997-03-31")
+    short, whole = short_history["few"], short_history["year"]
     assert '<th class="num">Revenue / member over 90 days</th>' in short
     assert "Top products over 90 days</h3>" in short and "products in the year" not in short
-    whole = build_report(cdnow_mart, "rfm", "1998-06-30")
     assert '<th class="num">Revenue / member per year</th>' in whole
     assert "Top products in the year</h3>" in whole and "over 90 days" not in whole

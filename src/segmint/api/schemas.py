@@ -20,6 +20,14 @@ CURRENCY = (
 )
 """The description of the ``currency`` field every answer holding money carries."""
 
+HISTORY_START = (
+    "The first order's day when the mart's orders start within the year to `as_of`: the "
+    "money, orders and values per member then cover only the days from it to `as_of`, and "
+    "nothing is annualised (`segmint profile --format json` gives the same). Null when "
+    "the orders cover the whole year."
+)
+"""The description of a profile's ``history_start``, what its figures "per year" are over."""
+
 
 class Health(BaseModel):
     """The server is up and can read its mart."""
@@ -78,10 +86,14 @@ class Persona(BaseModel):
     )
     traits: str = Field(examples=["Frequent; Multi-category"])
     categories: str = Field(
-        description="Top categories by the year's revenue.", examples=["home (17%), kitchen (12%)"]
+        description="Top categories by the year's revenue (over the days from the answer's "
+        "`history_start` when set).",
+        examples=["home (17%), kitchen (12%)"],
     )
     channels: str = Field(
-        description="Top channels by the year's orders.", examples=["web (40%), store (34%)"]
+        description="Top channels by the year's orders (over the days from the answer's "
+        "`history_start` when set).",
+        examples=["web (40%), store (34%)"],
     )
     people: str = Field(
         description="Most common age band, gender, region and customer attributes.",
@@ -97,11 +109,12 @@ class Persona(BaseModel):
 
 
 class SegmentMoney(BaseModel):
-    """One segment: size, money over the year to ``as_of``, behaviour and the value ladder."""
+    """One segment: size, money over the year to ``as_of`` (from ``history_start`` when the
+    orders start within it), behaviour and the value ladder."""
 
     segment: str
     members: int
-    orders: int = Field(description="Purchases in the year.")
+    orders: int = Field(description="Purchases in the year (from `history_start` when set).")
     share_of_base: float | None
     revenue: float
     costed_revenue: float = Field(description="Revenue of the lines whose unit cost is known.")
@@ -126,10 +139,14 @@ class SegmentMoney(BaseModel):
     next_segment: str | None = Field(description="The rung above on the value ladder.")
     movers: float = Field(description="1% of the members: who moves in the what-ifs.")
     step_up_revenue: float | None = Field(
-        description="Revenue a year from moving `movers` up to `next_segment`'s per member."
+        description="Revenue a year (over the days from `history_start` when set) from "
+        "moving `movers` up to `next_segment`'s per member."
     )
     step_up_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
-    grow_revenue: float | None = Field(description="Revenue a year from 1% more members.")
+    grow_revenue: float | None = Field(
+        description="Revenue a year (over the days from `history_start` when set) from 1% "
+        "more members."
+    )
     grow_profit: float | None = Field(description="The same in profit. " + UNKNOWN_COST)
     too_small: bool
     persona: Persona | None = Field(
@@ -138,7 +155,8 @@ class SegmentMoney(BaseModel):
 
 
 class PortfolioMoney(BaseModel):
-    """The whole base: the totals the segments add up to, over the year to ``as_of``."""
+    """The whole base: the totals the segments add up to, over the year to ``as_of`` (from
+    ``history_start`` when the orders start within it)."""
 
     members: int
     orders: int
@@ -174,6 +192,11 @@ class SegmentationDetail(BaseModel):
         description="Whether any of the year's revenue has a known unit cost (or there is "
         "none); when false, margin and profit figures are null."
     )
+    history_start: dt.date | None = Field(
+        default=None,
+        description=HISTORY_START,
+        examples=[None, "2009-12-01"],
+    )
     portfolio: PortfolioMoney
     segments: list[SegmentMoney]
     distinguishing: list[Row]
@@ -182,7 +205,8 @@ class SegmentationDetail(BaseModel):
 
 
 class Flow(BaseModel):
-    """Customers who moved from ``source`` to ``target`` and their revenue in the year."""
+    """Customers who moved from ``source`` to ``target`` and their revenue in the year to the
+    to-date (over fewer days when the mart's orders start within that year)."""
 
     source: str
     target: str

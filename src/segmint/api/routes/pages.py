@@ -16,15 +16,28 @@ from segmint.api.params import MAX_DATE, MAX_NAME, NO_CONTROL
 from segmint.api.render import PageHead, page, page_currency, page_role
 from segmint.exceptions import MartError
 from segmint.insight.members import UNKNOWN
+from segmint.insight.profile import period_text
 from segmint.mart import Mart
 from segmint.views.dashboard import Dashboard, no_personas_message
 from segmint.views.plots import figures
 from segmint.views.segment_detail import page_of
 
-NO_CATEGORY_MIX = "Revenue by category: no purchase in the year has a recorded product category."
-NO_CHANNEL_MIX = "Orders by channel: no order in the year has a recorded sales channel."
-"""What a segment's profile says in place of a chart of shares that would be one "unknown"
-bar (orders loaded without a channel, products without a category) or no bar at all."""
+
+def no_category_mix(history_days: int | None) -> str:
+    """What a segment's profile says in place of a chart of category shares that would be
+    one "unknown" bar (products loaded without a category) or no bar at all: of the year's
+    purchases, or of the ``history_days`` there are when the orders start within the year
+    (:func:`segmint.insight.profile.period_text`)."""
+    period = period_text(history_days, "in the year")
+    return f"Revenue by category: no purchase {period} has a recorded product category."
+
+
+def no_channel_mix(history_days: int | None) -> str:
+    """What a segment's profile says in place of a chart of channel shares (orders loaded
+    without a channel), over the same days as :func:`no_category_mix`."""
+    period = period_text(history_days, "in the year")
+    return f"Orders by channel: no order {period} has a recorded sales channel."
+
 
 router = APIRouter(include_in_schema=False)
 
@@ -176,8 +189,8 @@ def _segment_context(
             mixes, "category", "Revenue by category", "Share of revenue"
         ),
         "channel_figure": _mix_figure(mixes, "channel", "Orders by channel", "Share of orders"),
-        "no_category_mix": NO_CATEGORY_MIX,
-        "no_channel_mix": NO_CHANNEL_MIX,
+        "no_category_mix": no_category_mix(result.history_days),
+        "no_channel_mix": no_channel_mix(result.history_days),
         "statistics": stats.to_dict("records"),
         "products": dashboard.top_products(mart, name, segment, day).to_dict("records"),
     }

@@ -104,6 +104,7 @@ def detail_of(
         n_base=result.n_base,
         currency=currency,
         costs_known=known,
+        history_start=result.history_start,
         portfolio=PortfolioMoney.model_validate(portfolio),
         segments=segments,  # type: ignore[arg-type]
         distinguishing=records(result.distinguishing),
