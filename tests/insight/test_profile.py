@@ -119,6 +119,20 @@ def test_a_year_the_orders_start_within_names_their_first_day(mart: Mart) -> Non
     assert short.history_start == dt.date(2023, 7, 1) and short.history_days == 275
 
 
+def test_the_cost_to_serve_of_a_year_of_a_few_months_of_orders_is_charged_for_those_days(
+    mart: Mart,
+) -> None:
+    # 275 days of orders carry 275/365 of a year's cost to serve, as their margin is 275 days'
+    short = profile(mart, "tiers", EARLIER, cost_to_serve=365.0)
+    portfolio = short.money.portfolio
+    members = int(portfolio["members"])
+    assert short.money.cost_to_serve == 365.0  # the rate per member per year, as given
+    assert portfolio["cost_to_serve"] == pytest.approx(275.0 * members)
+    assert portfolio["profit"] == pytest.approx(portfolio["gross_margin"] - 275.0 * members)
+    full = profile(mart, "tiers", AS_OF, cost_to_serve=365.0).money.portfolio
+    assert full["cost_to_serve"] == pytest.approx(365.0 * int(full["members"]))
+
+
 def test_labels_of_a_year_of_a_few_months_of_orders_say_over_how_many_days() -> None:
     assert period_text(None) == "per year"
     assert period_text(None, "Revenue per member / year", "Revenue per member") == (

@@ -226,7 +226,8 @@ class SegmentMoney:
 
     Attributes:
         as_of: the last day of the year measured.
-        cost_to_serve: cost charged per member per year in ``profit``.
+        cost_to_serve: the cost per member per year; ``profit`` charges it for the days the
+            year's orders cover (a share of it when they start within the year).
         segments: one row per segment, ordered by value per member (see
             :func:`value_ladder`), with totals, per-member values, shares and what-ifs.
         portfolio: the totals over the whole base (the sum of ``segments``).
@@ -290,7 +291,9 @@ def segment_money(
     Args:
         valued: one row per member with ``segment`` (and ``sub_segment`` when crossed).
         as_of: the as-of date, for the record.
-        cost_to_serve: the cost per member per year already applied in ``valued``.
+        cost_to_serve: the cost per member per year, for the record (``valued`` holds what
+            was charged: the year's, or a share of it when the orders start within the
+            year).
         value: the measure ordering the value ladder.
         sub_segment: name of the column crossing the segments, if any.
 

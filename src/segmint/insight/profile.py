@@ -160,9 +160,11 @@ def profile(
     if by is not None:
         who = base.crossed(mart, who, features, by, day)
     sub = base.SUB_SEGMENT if by is not None else None
+    history_start = _history_start(mart, day)
     with _facts_of(mart, day, shared) as facts:
         members = (segmentation, who, features, facts, sub)
-        computed = _compute(mart, members, cost_to_serve, value, max_customers, random_state)
+        costs = (cost_to_serve, _charged(cost_to_serve, day, history_start))
+        computed = _compute(mart, members, costs, value, max_customers, random_state)
     money, means, repeat, mix, statistics = computed
     n_base = int(money.portfolio["members"])
     overview = _overview(money.segments, means, repeat, min_share, min_members)
@@ -179,8 +181,17 @@ def profile(
         n_tested=min(n_base, max_customers),
         n_base=n_base,
         small=_small(overview, min_share, min_members),
-        history_start=_history_start(mart, day),
+        history_start=history_start,
     )
+
+
+def _charged(cost_to_serve: float, day: dt.date, history_start: dt.date | None) -> float:
+    """The cost to serve charged to each member: the cost per year, for the days of orders
+    the money's year holds when they start within it (90 days of orders carry 90/365 of a
+    year's cost, as their margin is 90 days' margin)."""
+    if history_start is None:
+        return cost_to_serve
+    return cost_to_serve * ((day - history_start).days + 1) / YEAR_DAYS
 
 
 def _history_start(mart: Mart, day: dt.date) -> dt.date | None:
@@ -223,12 +234,14 @@ sub-segment column (None: not crossed)."""
 def _compute(
     mart: Mart,
     members: Members,
-    cost_to_serve: float,
+    costs: tuple[float, float],
     value: ValueMeasure,
     max_customers: int,
     random_state: int,
 ) -> tuple[SegmentMoney, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Money, feature means, repeat buyers' shares, mix and statistics of the members.
+    """Money, feature means, repeat buyers' shares, mix and statistics of the members;
+    ``costs``: the cost to serve per member per year and what is charged to each member
+    (:func:`_charged`).
 
     The members' features are read from one temporary engine table (:func:`_described`):
     every aggregate below then reads it instead of re-planning the whole feature
@@ -252,7 +265,8 @@ def _compute(
         if tested is None:
             sampled = sample_frame(described, max_customers, random_state)
             tested = tests.submit(compare_segments, sampled, numeric, categorical).result
-        valued = member_value(who, facts.value, cost_to_serve)
+        cost_to_serve, charged = costs
+        valued = member_value(who, facts.value, charged)
         money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
         whole = None if joined is None else joined.base_moments(segmentation, numeric)
         means = feature_means(described, numeric, whole)
