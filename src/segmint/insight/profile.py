@@ -159,11 +159,9 @@ def profile(
     features = base.features_as_of(mart, day)
     if by is not None:
         who = base.crossed(mart, who, features, by, day)
-    sub = base.SUB_SEGMENT if by is not None else None
-    history_start = _history_start(mart, day)
+    history_start, costs = _charged(cost_to_serve, mart, day)
     with _facts_of(mart, day, shared) as facts:
-        members = (segmentation, who, features, facts, sub)
-        costs = (cost_to_serve, _charged(cost_to_serve, day, history_start))
+        members = (segmentation, who, features, facts, base.SUB_SEGMENT if by is not None else None)
         computed = _compute(mart, members, costs, value, max_customers, random_state)
     money, means, repeat, mix, statistics = computed
     n_base = int(money.portfolio["members"])
@@ -185,13 +183,18 @@ def profile(
     )
 
 
-def _charged(cost_to_serve: float, day: dt.date, history_start: dt.date | None) -> float:
-    """The cost to serve charged to each member: the cost per year, for the days of orders
-    the money's year holds when they start within it (90 days of orders carry 90/365 of a
-    year's cost, as their margin is 90 days' margin)."""
+def _charged(
+    cost_to_serve: float, mart: Mart, day: dt.date
+) -> tuple[dt.date | None, tuple[float, float]]:
+    """:func:`_history_start` and the cost to serve per member per year with what is charged
+    to each member: the cost for the days of orders the money's year holds when they start
+    within it (90 days of orders carry 90/365 of a year's cost, as their margin is 90 days'
+    margin)."""
+    history_start = _history_start(mart, day)
     if history_start is None:
-        return cost_to_serve
-    return cost_to_serve * ((day - history_start).days + 1) / YEAR_DAYS
+        return None, (cost_to_serve, cost_to_serve)
+    days = (day - history_start).days + 1
+    return history_start, (cost_to_serve, cost_to_serve * days / YEAR_DAYS)
 
 
 def _history_start(mart: Mart, day: dt.date) -> dt.date | None:
