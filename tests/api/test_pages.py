@@ -358,6 +358,16 @@ def test_an_address_no_page_serves_says_so(client: TestClient, tokens: dict[Role
     assert FOOTNOTE in client.get("/rfm").text
 
 
+def test_pages_without_money_of_the_year_do_not_say_they_show_it(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    login(client, tokens[Role.viewer])
+    for page in ("/rfm", "/migration", "/value", "/sales/channels", "/sales/segments"):
+        text = client.get(page).text
+        assert FOOTNOTE in text and "365 days" not in text, page
+    assert "money over the 365 days to that date" in client.get("/").text
+
+
 def test_an_unknown_customer_page_points_to_the_search_page_not_the_api(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:
