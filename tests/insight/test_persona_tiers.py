@@ -127,6 +127,14 @@ def test_a_base_worth_nothing_says_its_members_brought_nothing_not_a_multiple_of
     assert set(profits.values()) == {ValueTier("low", "who brought no profit in the year")}
 
 
+def test_reasons_name_the_money_s_period_when_it_is_not_a_year() -> None:
+    tiers = tiers_with_reasons(ladder([0.0, 0.0]), "revenue", "over 90 days")
+    assert set(tiers.values()) == {ValueTier("low", "who brought no revenue over 90 days")}
+    losing = tiers_with_reasons(ladder([5.0, -10.0], measure="profit"), "profit", "over 90 days")
+    assert losing["s2"] == ValueTier("low", "who cost more than they brought over 90 days")
+    assert losing["s1"].reason.startswith("who brought a profit over 90 days, where")
+
+
 def test_members_worth_nothing_beside_a_base_worth_something_are_told_what_they_brought() -> None:
     tiers = tiers_with_reasons(ladder([100.0, 40.0, 0.0]), "revenue")
     assert tiers == {

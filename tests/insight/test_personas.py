@@ -337,6 +337,11 @@ def test_values_per_member_of_a_history_shorter_than_a_year_say_over_how_many_da
     cards = personas_from_profile(short)
     assert {c.history_days for c in cards} == {91}
     assert {per_member_text(c) for c in cards} == {"per member over 91 days"}
+    nothing = short.overview.assign(revenue_per_member=0.0)  # a base worth nothing
+    reasons = {
+        c.value_reason for c in personas_from_profile(dataclasses.replace(short, overview=nothing))
+    }
+    assert reasons == {"who brought no revenue over 91 days"}
 
 
 def test_cards_of_a_mart_with_a_few_months_of_orders_say_so() -> None:

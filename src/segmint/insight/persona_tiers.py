@@ -85,8 +85,12 @@ LOW = ValueTier("low", LOW_REASON)
 """The tiers of a segment measured against a base worth something per member."""
 
 
-def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, ValueTier]:
-    """Each segment's value tier, by ``measure`` per member against the base's.
+def value_tiers(
+    overview: pd.DataFrame, measure: ValueMeasure, during: str = "in the year"
+) -> dict[str, ValueTier]:
+    """Each segment's value tier, by ``measure`` per member against the base's; ``during``:
+    the money's period in a reason's words ("in the year", "over 90 days" when the orders
+    start within it).
 
     The base is the members of the segments whose value is known: a segment of unknown
     value counted as worth nothing would make every other segment look richer.
@@ -102,14 +106,20 @@ def value_tiers(overview: pd.DataFrame, measure: ValueMeasure) -> dict[str, Valu
     counted = float(members[known].sum())
     base = float((amounts[known] * members[known]).sum() / counted) if counted else float("nan")
     return {
-        str(segment): tier_of(float(amount), base, measure, float(size))
+        str(segment): tier_of(float(amount), base, measure, float(size), during)
         for segment, amount, size in zip(overview["segment"], amounts, members, strict=True)
     }
 
 
-def tier_of(amount: float, base: float, measure: ValueMeasure, members: float = 1.0) -> ValueTier:
+def tier_of(
+    amount: float,
+    base: float,
+    measure: ValueMeasure,
+    members: float = 1.0,
+    during: str = "in the year",
+) -> ValueTier:
     """The tier of ``members`` worth ``amount`` of ``measure`` each in a base worth ``base``
-    per member, with the reason that is true of them.
+    per member, with the reason that is true of them (over the money's period ``during``).
 
     Against a base worth something the reasons are the index's (:data:`HIGH_REASON`…), but
     members who brought nothing or a loss are told so in those words. Against a base worth
@@ -122,13 +132,13 @@ def tier_of(amount: float, base: float, measure: ValueMeasure, members: float = 
             tier, "no members" if members <= 0 else f"no {measure} per member computed"
         )
     if amount < 0:
-        return ValueTier(tier, f"who {LOSS[measure]} in the year")
+        return ValueTier(tier, f"who {LOSS[measure]} {during}")
     if amount == 0:
-        return ValueTier(tier, f"who {NOTHING[measure]} in the year")
+        return ValueTier(tier, f"who {NOTHING[measure]} {during}")
     if np.isfinite(base) and base > 0:
         return {"high": HIGH, "mid": MID, "low": LOW}[tier]
     average = LOSS[measure] if base < 0 else NOTHING[measure]
-    return ValueTier(tier, f"who {EARNED[measure]} in the year, where an average member {average}")
+    return ValueTier(tier, f"who {EARNED[measure]} {during}, where an average member {average}")
 
 
 def value_tier(amount: float, base: float) -> str:

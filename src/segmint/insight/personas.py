@@ -102,7 +102,8 @@ def personas_from_profile(
     means = described.features.pivot(index="segment", columns="feature", values="mean")
     smd = described.features.pivot(index="segment", columns="feature", values="smd")
     base = described.features.groupby("feature")["base_mean"].first()
-    tiers = value_tiers(overview, described.money.value)
+    during = period_text(described.history_days, "in the year")
+    tiers = value_tiers(overview, described.money.value, during)
     cards, used = [], set()
     for row in overview.to_dict("records"):
         segment = str(row["segment"])
