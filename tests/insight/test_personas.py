@@ -203,8 +203,12 @@ def test_segments_equal_on_the_ladders_measure_share_one_tier_whatever_the_other
     described = hand_profile(*rows, value=measure)
     described.overview[f"{measure}_per_member"] = [100.0, 40.0, 40.0]
     described.overview[f"{other}_per_member"] = [100.0, 30.0, 50.0]
-    tiers = {card.segment: card.value for card in personas_from_profile(described)}
+    cards = personas_from_profile(described)
+    tiers = {card.segment: card.value for card in cards}
     assert tiers["B"] == tiers["C"]
+    assert {card.value_measure for card in cards} == {measure}
+    profits = [card.profit_per_member for card in cards]
+    assert profits == described.overview.profit_per_member.tolist()
 
 
 def test_members_newer_than_the_base_are_not_called_new_when_they_joined_long_ago() -> None:

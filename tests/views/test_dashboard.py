@@ -203,6 +203,14 @@ def test_a_persona_card_of_a_few_months_of_orders_says_over_how_many_days() -> N
     )
 
 
+def test_a_persona_card_judged_by_profit_shows_the_profit_per_member() -> None:
+    card = _card(revenue_per_member=1234.4, value_measure="profit", profit_per_member=-20.0)
+    assert (
+        persona_fields(card, "EUR")["value"]
+        == "high value · €1,234 revenue, -€20 profit per member/year"
+    )
+
+
 def test_persona_cards_read_the_shops_currency_from_the_mart(mart: Mart) -> None:
     set_currency(mart, "GBP", "cli:test")
     cards = Dashboard().personas(mart, "beta")

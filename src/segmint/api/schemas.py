@@ -72,7 +72,8 @@ class Persona(BaseModel):
         description="Value tier (high, mid, low: value per member against the base's; "
         "`value unknown` with why when the segment has no value per member) and "
         "revenue per member a year (over the days of orders there are, and said so, when "
-        "they start within the year).",
+        "they start within the year), with the profit per member beside it when the tier "
+        "judged profit (`segmint profile --value profit`).",
         examples=["high value · 799 revenue per member/year"],
     )
     buying: str = Field(

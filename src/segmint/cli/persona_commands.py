@@ -73,12 +73,9 @@ def show_card(card: PersonaCard, currency: str | None = None) -> None:
 
 def _numbers(card: PersonaCard, currency: str | None) -> list[str]:
     """The card's key numbers as short phrases, amounts in ``currency``."""
-    from segmint.insight.personas import per_member_text, value_text
+    from segmint.insight.personas import per_member_amounts, value_text
 
-    numbers = [
-        f"{card.members:,} members ({card.share:.1%})",
-        f"{money_text(card.revenue_per_member, currency)} revenue {per_member_text(card)}",
-    ]
+    numbers = [f"{card.members:,} members ({card.share:.1%})", per_member_amounts(card, currency)]
     if card.orders > 0:
         numbers.append(f"{card.orders:.1f} orders")
         for value, text in (

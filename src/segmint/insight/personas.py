@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segmint.insight.money import ValueMeasure
 from segmint.insight.persona_mix import demographic_sketch, typical
 from segmint.insight.persona_names import persona_name, trait_words
 from segmint.insight.persona_playbook import Action, playbook
@@ -43,6 +44,7 @@ from segmint.insight.persona_tiers import ValueTier, value_tiers
 from segmint.insight.profile import SegmentProfile, period_text
 from segmint.insight.segment_alive import SegmentAlive
 from segmint.insight.segment_rhythm import REPEAT_MAJORITY, Rhythm, segment_rhythm
+from segmint.mart.currency import money_text
 
 CANCELLED_MAJORITY = 0.5
 """Share of a segment without purchases that must have ordered and cancelled every order
@@ -84,6 +86,10 @@ class PersonaCard:
     history_days: int | None = None
     cancelled: bool = False
     """The members have no purchase because they ordered and cancelled every order."""
+    value_measure: ValueMeasure = "revenue"
+    """What the tier judged (the profile's ladder measure): with ``"profit"``, the card
+    says the profit per member beside the revenue."""
+    profit_per_member: float = float("nan")
 
 
 def personas_from_profile(
@@ -126,7 +132,15 @@ def personas_from_profile(
         used.add(name)
         mix = described.mix[described.mix.segment == segment]
         card = _card(row, own, name, words, mix, rhythm, _row(smd, segment), tiers[segment])
-        cards.append(replace(card, history_days=described.history_days))
+        profit = _float(row.get("profit_per_member", float("nan")))
+        cards.append(
+            replace(
+                card,
+                history_days=described.history_days,
+                value_measure=described.money.value,
+                profit_per_member=profit,
+            )
+        )
     return cards
 
 
@@ -175,6 +189,16 @@ def per_member_text(card: PersonaCard) -> str:
     92 days" when the orders start within the year (the year's totals then hold only those
     days, and nothing is annualised, as the money table's title says: :func:`period_text`)."""
     return period_text(card.history_days, "per member/year", "per member")
+
+
+def per_member_amounts(card: PersonaCard, currency: str | None = None) -> str:
+    """The card's money per member in ``currency``: "€120.00 revenue per member/year", and
+    the profit beside it when the tier judged profit ("€120.00 revenue, €30.00 profit per
+    member/year"): the tier must be readable from the amounts shown."""
+    amounts = f"{money_text(card.revenue_per_member, currency)} revenue"
+    if card.value_measure == "profit":
+        amounts += f", {money_text(card.profit_per_member, currency)} profit"
+    return f"{amounts} {per_member_text(card)}"
 
 
 def value_text(card: PersonaCard) -> str:

@@ -27,7 +27,12 @@ from segmint.insight import Migration, SegmentProfile
 from segmint.insight.day_facts import DayFacts
 from segmint.insight.persona_mix import sketch_phrases
 from segmint.insight.persona_playbook import plays
-from segmint.insight.personas import PersonaCard, per_member_text, personas_from_profile, value_text
+from segmint.insight.personas import (
+    PersonaCard,
+    per_member_amounts,
+    personas_from_profile,
+    value_text,
+)
 from segmint.insight.segment_alive import segment_p_alive
 from segmint.insight.segment_cancelled import segment_cancelled
 from segmint.mart import Mart
@@ -529,11 +534,10 @@ def persona_fields(card: PersonaCard, currency: str | None = None) -> dict[str, 
     per member, order value) in the shop's ``currency``. The fields are snake_case, the
     API's ``Persona`` (``note`` null unless the segment is too small to act on); the pages
     label each by its name with spaces ("churn risk") and leave out the empty ones."""
-    revenue = money_text(card.revenue_per_member, currency)
     view: dict[str, Any] = {
         "name": card.name,
         "size": f"{card.members:,} members ({card.share:.1%} of the base)",
-        "value": f"{_tier(card)} · {revenue} revenue {per_member_text(card)}",
+        "value": f"{_tier(card)} · {per_member_amounts(card, currency)}",
         "buying": _buying(card, currency),
         "churn_risk": f"{card.risk} ({card.risk_reason})" if card.risk_reason else card.risk,
         "traits": "; ".join(card.traits),
