@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -59,8 +60,21 @@ def _document(run: QuickstartRun, currency: str | None) -> dict[str, Any]:
         "costs_known": known,
         "currency": currency,
         "money": records(unknown_without_costs(run.money.overview, known)),
-        "personas": [asdict(c) for c in run.personas],
+        "personas": [_finite(asdict(c)) for c in run.personas],
         "clv": None if run.clv is None else {"customers": run.clv.n_customers},
         "clv_note": run.clv_note,
         "next_steps": run.next_steps,
     }
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every number that is not finite (a cadence of one-order members, a
+    P(alive) never scored: NaN) as None, nested lists and dicts included: JSON has no NaN,
+    and a parser other than Python's refuses the document that holds one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
