@@ -73,7 +73,7 @@ def _history(
 
 
 @pytest.mark.slow
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=months())
 def test_monthly_files_in_any_order_give_the_same_history(
     empty_template: Path, drawn: tuple[list[Month], tuple[int, ...]]
