@@ -36,6 +36,7 @@ from typing import Any
 
 import ibis
 
+from segmint.mart.attribute_rows import value_history
 from segmint.mart.connection import Mart
 from segmint.mart.plan import count, temp
 from segmint.mart.updates import EXAMPLES, value_conflicts
@@ -113,7 +114,7 @@ def later_values(mart: Mart, values: ibis.Table) -> Later:
     before = later.value.lag().over(group_by=_PAIR, order_by=[later.updated_at, later[ROW]])
     later = later.mutate(_before=before.coalesce(later._old_value.strip()))
     appended = temp(mart, later.filter(later.value != later._before))
-    older = temp(mart, _runs(joined.filter(earlier)))
+    older = temp(mart, value_history(joined.filter(earlier)))
     rows = appended.select(*values.columns).union(older.select(*values.columns))
     inside = joined.filter(~after & ~earlier)
     return Later(rows, _changes(appended), _earlier(older), _conflicts(mart, inside))
@@ -147,13 +148,6 @@ def _reading_order(at: ibis.Value, value: ibis.Value) -> ibis.Value:
     """The order in which features prefer stored rows: dated over undated, later, greater."""
     epoch = ibis.timestamp("1970-01-01 00:00:00")
     return ibis.struct({"dated": at.notnull(), "at": at.fill_null(epoch), "value": value})
-
-
-def _runs(points: ibis.Table) -> ibis.Table:
-    """The first of each run of equal values of each pair of ``points`` (in time order)."""
-    before = points.value.lag().over(group_by=_PAIR, order_by=[points.updated_at, points[ROW]])
-    runs = points.mutate(_lag=before)
-    return runs.filter(runs._lag.isnull() | (runs._lag != runs.value)).drop("_lag")
 
 
 def _first_rows(rows: ibis.Table) -> ibis.Table:
@@ -207,8 +201,9 @@ def _day(at: Any) -> str:
 
 
 def _conflicts(mart: Mart, earlier: ibis.Table) -> dict[str, StoredConflicts]:
-    """Per name, the customers of ``earlier`` (values dated within their pair's stored
-    history, or undated) with a value other than the mart's then: the first such value."""
+    """Per name, the customers of ``earlier`` (values that neither extend their pair's
+    history nor go back with it: see the module docstring) with a value other than the
+    mart's then: the first such value."""
     stored = mart.table("customer_attributes")
     rows = stored.select(
         _customer=stored.customer_id, _name=stored.name, _at=stored.updated_at, _then=stored.value
