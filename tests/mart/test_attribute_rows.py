@@ -117,12 +117,76 @@ def test_a_customers_file_conflicts_only_with_the_current_value(mart: Mart, tmp_
     assert len(_dated(mart)) == 2
 
 
-def test_a_mart_loaded_with_one_row_per_customer_keeps_it(mart: Mart, tmp_path: Path) -> None:
-    # The layout before histories: the latest value alone, dated by its last run.
+def test_a_mart_loaded_with_one_row_per_customer_gets_the_earlier_values_back(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # The layout before histories: the latest value alone, dated by its last run; loading
+    # the file again adds the values dated before it, and the stored row stays.
     load(mart, "customers", write(tmp_path / "c.csv", "customer_id\nc1\n"))
     stored = "customer_id,name,value,updated_at\nc1,tier,B,2024-02-01\n"
     load(mart, "customer_attributes", write(tmp_path / "a.csv", stored))
     text = "CustomerID,InvoiceDate,Total,Tier\nc1,2024-01-01,10,A\nc1,2024-02-01,10,B\n"
     result = load(mart, "transactions", write(tmp_path / "t.csv", text))
     assert "another value in the mart" not in {u.column: u.note for u in result.columns}["Tier"]
-    assert _dated(mart) == [("c1", "2024-02-01 00:00", "B")]
+    assert _dated(mart) == [("c1", "2024-01-01 00:00", "A"), ("c1", "2024-02-01 00:00", "B")]
+
+
+def test_an_earlier_file_loaded_later_goes_back_in_the_history(mart: Mart, tmp_path: Path) -> None:
+    load(mart, "transactions", write(tmp_path / "february.csv", _FEBRUARY))
+    result = load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
+    assert result.reconciles and result.written["customer_attributes"] == 2
+    note = _tier_note(result)
+    assert "2 existing customers' values dated before the mart's first added" in note
+    assert "c1: A from 2024-01-05, then the mart's B from 2024-02-03" in note
+    assert "another value in the mart" not in note and "changed" not in note
+    # c1 as loaded in order; c2's gold starts on 7 January, its February row stays
+    assert _dated(mart) == [
+        ("c1", "2024-01-05 00:00", "A"),
+        ("c1", "2024-02-03 00:00", "B"),
+        ("c2", "2024-01-07 00:00", "gold"),
+        ("c2", "2024-02-09 00:00", "gold"),
+    ]
+    for path in (tmp_path / "january.csv", tmp_path / "february.csv"):
+        again = load(mart, "transactions", path)
+        assert again.reconciles and not again.written.get("customer_attributes")
+    assert len(_dated(mart)) == 4
+
+
+def test_an_earlier_file_adds_each_run_before_the_first_stored_row(
+    mart: Mart, tmp_path: Path
+) -> None:
+    load(mart, "transactions", write(tmp_path / "march.csv", _HEADER + "c1,2024-03-01,10,B\n"))
+    early = _HEADER + "c1,2024-01-01,10,A\nc1,2024-01-10,10,A\nc1,2024-02-01,10,C\n"
+    load(mart, "transactions", write(tmp_path / "early.csv", early))
+    assert _dated(mart) == [
+        ("c1", "2024-01-01 00:00", "A"),
+        ("c1", "2024-02-01 00:00", "C"),
+        ("c1", "2024-03-01 00:00", "B"),
+    ]
+
+
+def test_an_earlier_value_of_a_pair_with_an_undated_value_is_a_conflict(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # An undated value (a customers file's) is known as of any day: an earlier dated value
+    # that differs contradicts it, as any other does.
+    load(mart, "customers", write(tmp_path / "c.csv", "customer_id,tier\nc1,A\n"))
+    result = load(mart, "transactions", write(tmp_path / "t.csv", _HEADER + "c1,2024-01-01,10,B\n"))
+    assert "c1: A kept, the file says B" in _tier_note(result)
+    assert "before the mart's first" not in _tier_note(result)
+    assert [row[2] for row in _dated(mart)] == ["A"]
+
+
+def test_a_month_loaded_after_the_months_around_it_reports_its_changes(
+    mart: Mart, tmp_path: Path
+) -> None:
+    # March's A adds no row (A since 5 January), but the mart read A at its order: a B
+    # dated in February is no change after the latest row, it contradicts March's A.
+    load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
+    march = _HEADER + "c1,2024-03-02,10,A\n"
+    load(mart, "transactions", write(tmp_path / "march.csv", march))
+    result = load(mart, "transactions", write(tmp_path / "february.csv", _FEBRUARY))
+    note = _tier_note(result)
+    assert "c1: A kept, the file says B" in note and "changed" not in note
+    assert result.reconciles and not result.written.get("customer_attributes")
+    assert [row for row in _dated(mart) if row[0] == "c1"] == [("c1", "2024-01-05 00:00", "A")]

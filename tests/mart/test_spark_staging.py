@@ -4,7 +4,8 @@ One sequence of loads runs on a DuckDB mart and on an empty Spark warehouse: a s
 retailer's folder, a customers file that fills empty columns of existing customers (an
 update, which Spark does by rewriting the table), a transactions file with returns booked
 on orders already in the mart (another update), bad rows to quarantine and duplicates of
-rows Spark already holds, events files without ids (derived from the rows' content), and
+rows Spark already holds, events files without ids (derived from the rows' content), a
+month's tiers loaded after the next month's (history rows added before the stored ones), and
 the same file again. Every result and every mart table must
 be the same on both engines.
 """
@@ -33,12 +34,15 @@ EVENT_ROWS = (
     "z2,2024-01-03 09:00:00,search,hats\n",
     "z5,2024-01-04 09:00:00,page_view,/\n",
 )
+TIERS = "CustomerID,InvoiceDate,Total,Tier\n"
 TIMES = ("started_at", "finished_at")  # when each load ran: differs between the two runs
 
 
 def _steps(folder: Path) -> list[tuple[str, Path, IngestOptions]]:
     """The loads after the retailer's folder, each a file and its options."""
     files = {
+        "tiers_february.csv": TIERS + "z7,2024-02-03,10,B\nz8,2024-02-04,10,gold\n",
+        "tiers_january.csv": TIERS + "z7,2024-01-05,10,A\nz8,2024-01-06,10,gold\n",
         "customers_a.csv": "customer_id,country,city\nz1,,Leeds\nz2,UK,\nz3,,\n",
         "customers_b.csv": "customer_id,country,city\nz1,UK,York\nz2,FR,Paris\nz3,DE,\nz4,SE,\n",
         "events_a.csv": EVENTS + EVENT_ROWS[0] + EVENT_ROWS[1] + EVENT_ROWS[0],
@@ -57,6 +61,8 @@ def _steps(folder: Path) -> list[tuple[str, Path, IngestOptions]]:
         (folder / name).write_text(text, encoding="utf-8")
     options = IngestOptions(create_customers=True)
     return [
+        ("transactions", folder / "tiers_february.csv", options),
+        ("transactions", folder / "tiers_january.csv", options),  # goes back in the history
         ("customers", folder / "customers_a.csv", options),
         ("customers", folder / "customers_b.csv", options),
         ("events", folder / "events_a.csv", options),  # no event ids: derived from the rows
@@ -105,6 +111,8 @@ def test_loads_into_spark_write_what_they_write_into_duckdb(
     assert (overlapping.rows_loaded, overlapping.rows_duplicate) == (1, 1)
     for name in TABLES:
         pd.testing.assert_frame_equal(_table(spark, name), _table(duck, name), obj=name)
+    tiers = on_spark[-9].written.get("customer_attributes")
+    assert tiers == 2  # z7: A before B; z8: gold from January on
     customers = _table(spark, "customers").set_index("customer_id")
     assert customers.loc["z1", ["country", "city"]].tolist() == ["UK", "Leeds"]
     duck.close()

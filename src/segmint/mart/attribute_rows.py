@@ -13,9 +13,9 @@ Two shapes of file give attributes:
 
 Values are stored as text (integral floats without ``.0``), empty values are left out,
 and a (customer, name) already in the mart keeps its rows: nothing is overwritten. A later
-file's values dated after the pair's latest row extend its history, and one that
-disagrees with the mart's value at its time is reported as a conflict
-(:mod:`segmint.mart.attribute_history`).
+file's values dated after the pair's latest row extend its history, an earlier file's
+dated before its first row go back with it, and one that disagrees with the mart's value
+at its time is reported as a conflict (:mod:`segmint.mart.attribute_history`).
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def value_history(points: ibis.Table) -> ibis.Table:
 
 def new_history(mart: Mart, history: ibis.Table) -> ibis.Table:
     """The rows of a :func:`value_history` whose (customer, name) the mart does not hold yet:
-    a new pair gets its whole history (a pair the mart holds goes on from its latest row:
-    :mod:`segmint.mart.attribute_history`)."""
+    a new pair gets its whole history (a pair the mart holds goes on from its latest row and
+    back from its first: :mod:`segmint.mart.attribute_history`)."""
     existing = mart.table("customer_attributes").select("customer_id", "name")
     return temp(mart, history.anti_join(existing, ["customer_id", "name"]))

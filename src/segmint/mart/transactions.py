@@ -312,8 +312,8 @@ def customer_columns(
     A column with one value per customer becomes an attribute: each customer's values,
     each dated by the order that first showed it (the latest is the current one);
     customers with several values are counted in its note. A (customer, name) the mart
-    holds goes on from its latest row, and the customers whose values changed or conflict
-    with the mart's are counted too (:mod:`segmint.mart.attribute_history`). Others are
+    holds goes on from its latest row and back from its first, and the customers whose
+    values changed, went back or conflict with the mart's are counted too (:mod:`segmint.mart.attribute_history`). Others are
     reported.
     """
     if not extras:
