@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from segmint.insight.persona_playbook import playbook
-from segmint.insight.persona_tiers import HIGH, LOW, MID
+from segmint.insight.persona_tiers import HIGH, LOW, MID, ValueTier
 from segmint.insight.segment_rhythm import Rhythm
 
 
@@ -31,3 +31,10 @@ def test_playbook_reasons_say_the_tiers_rule_not_a_rank() -> None:
     assert retain.why == "members worth at least 1.2× an average member, still active"
     cheaper = playbook(LOW, active, True, quiet, [])[0]
     assert cheaper.why == "members worth under half an average member"
+
+
+def test_members_of_unknown_value_on_discount_are_not_served_at_lower_cost() -> None:
+    unknown = ValueTier("unknown", "no profit per member computed")
+    active = Rhythm(cadence=50.0, usual_gap=50.0, overdue=0.5)
+    deals = playbook(unknown, active, True, pd.Series({"discount_share": 1.2}), [])
+    assert [a.play for a in deals] == ["nurture"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
+from unittest.mock import patch
 
 import ibis
 import pandas as pd
@@ -11,7 +13,7 @@ import pytest
 import segmint
 from segmint.exceptions import MartError, SegmintError
 from segmint.insight import SegmentProfile, profile
-from segmint.insight.profile import period_text, top_features
+from segmint.insight.profile import _charged, period_text, top_features
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -131,6 +133,16 @@ def test_the_cost_to_serve_of_a_year_of_a_few_months_of_orders_is_charged_for_th
     assert portfolio["profit"] == pytest.approx(portfolio["gross_margin"] - 275.0 * members)
     full = profile(mart, "tiers", AS_OF, cost_to_serve=365.0).money.portfolio
     assert full["cost_to_serve"] == pytest.approx(365.0 * int(full["members"]))
+
+
+def test_a_profile_dated_before_the_first_order_is_charged_no_cost_to_serve() -> None:
+    # an erasure can leave a segmentation dated before the orders that remain
+    first = dt.date(2024, 3, 1)
+    for day in (dt.date(2024, 2, 1), dt.date(2024, 2, 29)):
+        with patch("segmint.insight.profile.order_span", return_value=(first, first)):
+            assert _charged(365.0, cast(Mart, None), day) == (first, (365.0, 0.0))
+    with patch("segmint.insight.profile.order_span", return_value=(first, first)):
+        assert _charged(365.0, cast(Mart, None), first) == (first, (365.0, 1.0))
 
 
 def test_labels_of_a_year_of_a_few_months_of_orders_say_over_how_many_days() -> None:

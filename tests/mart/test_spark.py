@@ -294,9 +294,9 @@ def test_an_id_held_in_another_spelling_is_found_on_spark(
     # ids that start or end with v or f, which Spark's TRIM of a strip would eat
     mart = connect_spark(tmp_path / "warehouse", spark_session)
     try:
-        held = ["F-1042", "v77 ", "13085", "\u3000X-9\u00a0"]
+        held = ["F-1042", "v77 ", "13085", "\u3000X-9\u00a0", "20417.00 "]
         mart.create_table("customers", pa.table({"customer_id": held}))
-        found = other_spellings(mart, ["f-1042", "V77", "13085.0", "x-9"])
+        found = other_spellings(mart, ["f-1042", "V77", "13085.0", "x-9", "20417"])
     finally:
         mart.close()
     assert found == {
@@ -304,6 +304,7 @@ def test_an_id_held_in_another_spelling_is_found_on_spark(
         "V77": ["v77 "],
         "13085.0": ["13085"],
         "x-9": ["\u3000X-9\u00a0"],  # Unicode spaces around it, as Python's strip drops
+        "20417": ["20417.00 "],  # a float's spelling, found by the scan's fold
     }
 
 

@@ -95,6 +95,8 @@ def playbook(
     for feature, below, action in TRAIT_PLAYS:
         if feature == "tenure_days" and (rhythm.risk == "high" or not rhythm.new):
             continue
+        if value.tier == "unknown" and action.play == "reduce cost to serve":
+            continue  # served as it is until its value is known
         if action not in actions and _at_least(smd, feature, TRAIT_SMD, below=below):
             actions.append(action)
     return actions

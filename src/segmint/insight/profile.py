@@ -193,7 +193,7 @@ def _charged(
     history_start = _history_start(mart, day)
     if history_start is None:
         return None, (cost_to_serve, cost_to_serve)
-    days = (day - history_start).days + 1
+    days = max((day - history_start).days + 1, 0)  # none when the orders start after it
     return history_start, (cost_to_serve, cost_to_serve * days / YEAR_DAYS)
 
 

@@ -11,13 +11,13 @@ from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.mart.privacy.spelling import (
     FEW_KEYS,
-    SPACES,
     _folded,
     did_you_mean,
     folded,
     likely_spellings,
     other_spellings,
 )
+from segmint.mart.text import SPACES
 
 from .conftest import ZOE
 

@@ -32,20 +32,14 @@ import ibis.expr.types as ir
 from segmint.exceptions import MartError
 from segmint.mart.connection import Mart
 from segmint.mart.fetch import values
+from segmint.mart.text import trimmed
 
 _WHOLE_NUMBER = r"^([0-9]+)\.0+$"
 """A whole number written with a zero fraction, as a float column of ids prints it."""
 
-SPACES = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-"""What Python's ``str.strip`` drops (every character ``str.isspace`` calls a space): the
-no-break space of a pasted id included, so the engine's fold drops what :func:`folded` does."""
-
-_EDGE_SPACES = "^{0}+|{0}+$".format("[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]")
-"""Leading or trailing :data:`SPACES`, as a pattern DuckDB's and Spark's engines read alike
-(each character as a ``\\x{…}`` escape)."""
+_ZERO_FRACTION = r"\.0+$"
+"""That zero fraction, which the engine's fold drops from a whole number (no
+backreference: Spark's replacement reads ``\\1`` as the text 1)."""
 
 FEW_KEYS = 8
 """Most ids whose scan is narrowed by a substring test per id; more are folded in one pass
@@ -83,10 +77,10 @@ def _refuse_control_characters(customer_id: str) -> None:
 
 
 def _folded(ids: ir.StringValue) -> ir.StringValue:
-    """:func:`folded` as an engine expression (spaces dropped by a pattern: Spark's TRIM of
-    Ibis's ``strip`` also eats the letters v and f, so ``F-1042`` would not be found, and
-    it knows no Unicode space)."""
-    return ids.re_replace(_EDGE_SPACES, "").lower().re_replace(_WHOLE_NUMBER, r"\1")
+    """:func:`folded` as an engine expression (trimmed by :func:`trimmed`: Spark's TRIM of
+    Ibis's ``strip`` also eats the letters v and f, so ``F-1042`` would not be found)."""
+    key = trimmed(ids).lower()
+    return ibis.ifelse(key.re_search(_WHOLE_NUMBER), key.re_replace(_ZERO_FRACTION, ""), key)
 
 
 def _held(ids: ir.Table, missing: list[str], keep: ir.BooleanValue) -> dict[str, list[str]]:
