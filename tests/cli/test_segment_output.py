@@ -62,10 +62,16 @@ def test_lifecycle_thresholds_say_each_stage_and_its_option() -> None:
 
 def test_a_clustering_says_its_size_and_the_prospects_kept_apart() -> None:
     details = {"algorithm": "gmm", "k": 10, "clustered": 44480, "prospects": 5520}
-    said = in_words(details)
+    said = in_words({**details, "cancelled_only": 0})
+    assert said == "gmm with k = 10 on 44,480 buyers; 5,520 prospects (no order yet) kept apart"
+
+
+def test_a_clustering_names_the_cancelled_only_customers_kept_apart() -> None:
+    details = {"algorithm": "gmm", "k": 10, "clustered": 44480, "prospects": 5520}
+    said = in_words({**details, "cancelled_only": 81})
     assert said == (
-        "gmm with k = 10 on 44,480 buyers; 5,520 without a purchase (prospects, and customers "
-        "who cancelled every order) kept apart"
+        "gmm with k = 10 on 44,480 buyers; 5,520 prospects (no order yet) and 81 who "
+        "cancelled every order (cancelled only) kept apart"
     )
 
 

@@ -105,3 +105,73 @@ def test_purchases_between_counts_each_customers_purchases_in_the_window(
         days = [START.date() + dt.timedelta(days=d) for d in (start, start + length)]
         found = purchases_between(mart, *days).execute()
     assert dict(zip(found.customer_id, found.n_purchases, strict=True)) == expected
+
+
+def history(buyers: int, others: int, seed: int = 0) -> pd.DataFrame:
+    """BTYD columns of ``buyers`` simulated CDNOW-like customers, then ``others`` without a
+    BTYD history (no purchase yet)."""
+    cdnow = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    simulated = simulate_bgnbd(cdnow, np.full(buyers, 39.0), random_state=seed)
+    frame = pd.DataFrame(
+        {
+            "btyd_frequency": simulated["frequency"],
+            "btyd_recency": simulated["recency"],
+            "btyd_T": simulated["T"],
+        }
+    )
+    blank = pd.DataFrame(np.nan, index=range(others), columns=frame.columns)
+    return pd.concat([frame, blank], ignore_index=True)
+
+
+INTENT = propensity.TARGETS["intent"]
+
+
+def test_customers_without_history_get_the_share_of_their_own_group_who_bought() -> None:
+    # one buyer, two prospects who did not buy, two who cancelled every order and bought
+    train = (history(0, 5).assign(btyd_frequency=[1.0] + [np.nan] * 4), np.array([1, 0, 0, 1, 1]))
+    was = np.array([False, False, False, True, True])
+    now = np.array([False, True, False, True])
+    got = propensity.without_history(train, 4, INTENT, (was, now))
+    assert list(got[1:]) == [1.0, 0.0, 1.0]  # the first row is a buyer's: overwritten later
+    assert list(propensity.without_history(train, 4, INTENT)) == [0.5] * 4  # one group
+    never = np.zeros(5, bool)  # nobody cancelled in training: all without history are alike
+    assert list(propensity.without_history(train, 4, INTENT, (never, now))) == [0.5] * 4
+
+
+def test_the_intent_baseline_tells_the_cancelled_only_from_the_prospects() -> None:
+    frame = history(2000, 40)
+    labels = np.zeros(len(frame), np.int64)
+    labels[-10:] = 1  # the ten who cancelled every order came back; no prospect did
+    was = np.arange(len(frame)) >= len(frame) - 10
+    validation = history(500, 6, seed=1)
+    now = np.arange(len(validation)) >= len(validation) - 2
+    baselines = propensity.btyd_baselines(
+        (frame, labels), validation, 30, INTENT, cancelled=(was, now)
+    )
+    scores = baselines.scores["btyd_any_purchase"]
+    assert list(scores[-6:]) == [0.0] * 4 + [1.0] * 2
+    together = propensity.btyd_baselines((frame, labels), validation, 30, INTENT)
+    assert list(together.scores["btyd_any_purchase"][-6:]) == [0.25] * 6
+
+
+def test_cancelled_rows_are_the_customers_who_ordered_and_cancelled_every_order() -> None:
+    # order i is customer c{i % 3}'s: c0 cancels twice; c1 buys, then cancels; c2 cancels
+    # later (day 5); nobody is c9
+    orders: Orders = [
+        (0, "cancelled", [(1, 2.5)]),
+        (1, None, [(1, 2.5)]),
+        (5, "cancelled", [(1, 2.5)]),
+        (2, "cancelled", [(1, 10.0)]),
+        (2, "cancelled", [(1, 10.0)]),
+        (9, "cancelled", [(1, 10.0)]),
+    ]
+    customers = pd.Index(["c0", "c1", "c2", "c9"])
+    with mart_of(orders) as mart:
+        assert list(propensity.cancelled_rows(mart, START.date(), customers)) == [
+            True,
+            False,
+            False,
+            False,
+        ]
+        later = START.date() + dt.timedelta(days=9)
+        assert list(propensity.cancelled_rows(mart, later, customers)) == [True, False, True, False]

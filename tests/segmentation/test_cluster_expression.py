@@ -16,7 +16,7 @@ import segmint
 from segmint.mart import Mart
 from segmint.models.clustering import CustomerClusters, CustomerPreparation
 from segmint.segmentation.cluster_expression import segment_expression
-from segmint.segmentation.cluster_models import PROSPECTS, FittedClusters
+from segmint.segmentation.cluster_models import CANCELLED_ONLY, PROSPECTS, FittedClusters
 
 NUMBERS = ["frequency", "monetary_total", "recency_days", "share_web"]
 REGIONS = ["north", "south", "east", "west", "centre", "islands", "abroad", "online", "x"]
@@ -102,6 +102,24 @@ def test_the_engine_assigns_every_customer_as_numpy_does(mart: Mart, case: str) 
     assert (got == expected).all(), got[got != expected]
     assert got.nunique() >= 3  # the clusters are used, not one segment for everyone
     assert (got == PROSPECTS).any() == model.prospects
+
+
+def test_customers_who_cancelled_every_order_are_set_apart_as_numpy_does(mart: Mart) -> None:
+    model = _model(NUMBERS, tails="log")
+    frame = _customers(n=300, seed=5)
+    without = frame.frequency.fillna(0) == 0
+    ids = [*frame.customer_id[without][:4], frame.customer_id[~without].iloc[0]]
+    mart.create_table("cancelled", ibis.memtable({"customer_id": ids}))
+    mart.create_table("people", ibis.memtable(frame))
+    cancelled = frame.customer_id.isin(ids).to_numpy()
+    expected = pd.Series(model.segments(frame, cancelled), index=frame.customer_id).sort_index()
+    expression = segment_expression(model, mart.table("people"), mart.table("cancelled"))
+    assert expression is not None
+    got = expression.to_pyarrow().to_pandas().set_index("customer_id").segment.sort_index()
+    assert (got == expected).all(), got[got != expected]
+    # only those without a purchase are set apart: a buyer listed is still clustered
+    assert (got == CANCELLED_ONLY).sum() == 4
+    assert (got == PROSPECTS).sum() == without.sum() - 4
 
 
 def test_a_level_never_seen_and_a_missing_level_are_assigned_as_numpy_does(mart: Mart) -> None:

@@ -18,6 +18,7 @@ from segmint.exceptions import MartError
 from segmint.mart import Mart
 from segmint.models.clustering import CustomerClusters, CustomerPreparation
 from segmint.segmentation.cluster_models import (
+    CANCELLED_ONLY,
     MODELS_TABLE,
     PROSPECTS,
     FittedClusters,
@@ -91,7 +92,9 @@ def test_assigning_in_batches_gives_every_customer_their_own_rows_segment(
     mart.create_table("people", ibis.memtable(frame))
     sizes: list[int] = []
     segments_of = model.segments
-    monkeypatch.setattr(model, "segments", lambda f: sizes.append(len(f)) or segments_of(f))
+    monkeypatch.setattr(
+        model, "segments", lambda f, c=None: sizes.append(len(f)) or segments_of(f, c)
+    )
     batch_memory.watch(mart, monkeypatch)
     ids, segments = model.assign(mart, mart.table("people"), rows=3)
     assert sizes == [3, 3, 3, 1]
@@ -102,6 +105,22 @@ def test_assigning_in_batches_gives_every_customer_their_own_rows_segment(
     assert list(got) == list(expected) == ["low"] * 4 + ["high"] * 4 + [PROSPECTS] * 2
     empty = mart.table("people").filter(ibis.literal(False))
     assert len(model.assign(mart, empty)[0]) == 0
+
+
+def test_customers_who_cancelled_every_order_are_apart_but_no_prospects(mart: Mart) -> None:
+    model = _fitted(prospects=True)
+    frame = _frame().assign(customer_id=[f"c{i:02d}" for i in range(10)])
+    cancelled = np.array([True] + [False] * 8 + [True])  # c00 bought: still clustered
+    segments = model.segments(frame, cancelled)
+    assert list(segments) == ["low"] * 4 + ["high"] * 4 + [PROSPECTS, CANCELLED_ONLY]
+    mart.create_table("people", ibis.memtable(frame))
+    ordered = ibis.memtable({"customer_id": ["c00", "c09", "c09"]})
+    ids, assigned = model.assign(mart, mart.table("people"), rows=3, cancelled=ordered)
+    got = pd.Series(assigned, index=ids.to_pylist()).sort_index()
+    assert list(got) == list(segments)
+    clustered = _fitted(prospects=False)  # nobody set apart: the list changes nothing
+    ids, assigned = clustered.assign(mart, mart.table("people").limit(8), cancelled=ordered)
+    assert CANCELLED_ONLY not in set(assigned)
 
 
 def test_model_id_is_stable_and_depends_on_the_segments() -> None:

@@ -47,6 +47,18 @@ def test_default_features_set_prospects_apart_and_drop_constant_columns() -> Non
     assert (data.columns, data.dropped) == (["frequency", "monetary_total"], ["tenure_days"])
 
 
+def test_customers_who_cancelled_every_order_are_set_apart_from_the_prospects() -> None:
+    table = features(frequency=[0, 1, 0, 3], monetary_total=[0.0, 5.0, 0.0, 1.0])
+    cancelled = ibis.memtable({"customer_id": ["c01", "c02"]})  # c01 bought since
+    data = customers_to_cluster(table, None, cancelled)
+    assert data.prospect.tolist() == [True, False, False, False]
+    assert data.cancelled.tolist() == [False, False, True, False]
+    assert data.frame.customer_id.tolist() == ["c01", "c03"]
+    assert "_cancelled" not in data.everyone.columns
+    named = customers_to_cluster(table, ["frequency"], cancelled)
+    assert not named.cancelled.any() and len(named.frame) == 4
+
+
 def test_named_features_cluster_everyone_and_keep_constant_columns() -> None:
     table = features(frequency=[0, 1, 2], tenure_days=[7, 7, 7])
     data = customers_to_cluster(table, ["frequency", "tenure_days"])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import segmint
-from segmint.exceptions import SegmintError
+from segmint.exceptions import AdvisedInputError, SegmintError
 from segmint.features import build_features
 from segmint.mart import TABLES
 from segmint.segmentation.lifecycle import (
@@ -268,3 +268,15 @@ def test_a_negative_new_days_is_an_error_and_zero_is_not() -> None:
     ):
         default_thresholds(repeat_buyers([10], [2]), new_days=-1)
     assert default_thresholds(repeat_buyers([10], [2]), new_days=0).new_days == 0
+
+
+@pytest.mark.parametrize("cadence", [0.5, 0, -7, float("nan")])
+def test_a_typical_cadence_under_a_day_is_an_error_naming_the_setting(cadence: float) -> None:
+    with pytest.raises(
+        AdvisedInputError,
+        match=r"usual gap between orders cannot be shorter than a day .*; got -?(\d|nan).* "
+        r"days\. Set typical_cadence_days to 1 or more",
+    ):
+        default_thresholds(repeat_buyers([10], [2]), typical_cadence_days=cadence)
+    chosen = default_thresholds(repeat_buyers([10], [2]), typical_cadence_days=1)
+    assert chosen.typical_cadence_days == 1

@@ -25,7 +25,7 @@ from segmint.mart import Mart, connect
 from segmint.mart.ingest import IngestOptions, ingest
 from segmint.models.clustering import ClusteringError, recovery
 from segmint.segmentation import store
-from segmint.segmentation.cluster_models import PROSPECTS, load_model
+from segmint.segmentation.cluster_models import CANCELLED_ONLY, PROSPECTS, load_model
 from segmint.synth import generate
 from segmint.workflows.clusters import (
     ClusterOptions,
@@ -276,3 +276,38 @@ def test_a_name_of_another_kind_is_refused_before_any_feature_is_read(
         )
         with pytest.raises(SegmintError, match="'rfm' already names a segmentation of kind rfm"):
             run_clusters(mart, "rfm", options=ClusterOptions(n_bootstrap=0))
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm"])
+def test_customers_who_cancelled_every_order_are_their_own_segment(
+    tmp_path: Path, algorithm: Any
+) -> None:
+    """Not clustered, as prospects are not, but no prospects: they ordered. A stored model
+    assigns them so in the engine (k-means) and in batches (a mixture)."""
+    tables = generate(400, seed=4)
+    orders = tables["orders"].to_pandas()
+    backed_out = sorted(orders.customer_id.unique())[:5]
+    orders.loc[orders.customer_id.isin(backed_out), "status"] = "cancelled"
+    with connect(tmp_path / "mart.duckdb") as mart:
+        orders.to_parquet(tmp_path / "orders.parquet")
+        for name in ("customers", "products", "orders", "order_lines"):
+            if name != "orders":
+                pq.write_table(tables[name], tmp_path / f"{name}.parquet")
+            ingest(mart, name, tmp_path / f"{name}.parquet", IngestOptions())
+        options = ClusterOptions(algorithm=algorithm, k=3, n_bootstrap=0)
+        run = run_clusters(mart, "kinds", options=options)
+        segments = stored(mart, "kinds")
+        assert run.sizes[CANCELLED_ONLY] == run.details["cancelled_only"] == 5
+        assert run.details["prospects"] == run.sizes[PROSPECTS] > 0
+        assert (
+            run.details["clustered"] == len(segments) - run.sizes[[PROSPECTS, CANCELLED_ONLY]].sum()
+        )
+        assert set(segments[segments == CANCELLED_ONLY].index) == set(backed_out)
+        assert CANCELLED_ONLY in store.definition(mart, "kinds").definition["segments"]
+        day = run.as_of - dt.timedelta(days=30)
+        later = assign_clusters(mart, "kinds", day)
+        again = stored(mart, "kinds", day)
+        ordered_by_then = set(orders[orders.order_ts.dt.date <= day].customer_id)
+        cancelled_by_then = set(backed_out) & ordered_by_then
+        assert set(again[again == CANCELLED_ONLY].index) == cancelled_by_then
+        assert later.sizes.get(CANCELLED_ONLY, 0) == len(cancelled_by_then)

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import workflows
+from segmint.exceptions import SegmintWarning
 from segmint.features import build_features
 from segmint.features.btyd import btyd_summary
 from segmint.features.part_store import built_methods
@@ -27,6 +28,7 @@ from segmint.scoring import clv_scores as scoring_clv_scores
 from segmint.scoring.clv_scores import latest_fit, score_customers
 from segmint.scoring.option_defaults import MAX_ITER
 from segmint.segmentation import store
+from segmint.segmentation.lifecycle import STAGES
 from segmint.synth import generate
 from segmint.workflows import clusters
 from segmint.workflows.clv_score import new_fit, run_clv
@@ -143,6 +145,31 @@ def test_a_segmentation_that_cannot_be_refreshed_is_skipped_with_the_reason(shop
     assert "cluster model" in run.skipped["shoppers"]
     assert run.segmentations == {"rfm": "rfm"}  # and the rest went on
     assert assignments(shop.mart, "rfm", run.as_of)
+
+
+def test_a_lifecycle_stored_with_thresholds_below_one_still_refreshes(shop: Shop) -> None:
+    """Older versions stored ``loyal_orders`` 0 and a typical cadence under a day, both
+    refused since; they gave the stages 1 gives, so refresh reads them as 1, says so, and
+    keeps the stored definition and its version."""
+    mart, day = shop.mart, shop.day
+    workflows.run_lifecycle(mart, day, name="ones", loyal_orders=1, typical_cadence_days=1)
+    old = {"thresholds": {"loyal_orders": 0, "typical_cadence_days": 0.5}, "segments": [*STAGES]}
+    ones = store.assignments(mart, "ones", day).select("customer_id", "segment")
+    version = store.save(mart, "old", "lifecycle", old, day, ones).version  # as written then
+    load_next_day(shop)
+    with pytest.warns(SegmintWarning) as caught:
+        run = refresh(mart)
+    said = sorted(str(w.message) for w in caught if "lifecycle 'old'" in str(w.message))
+    assert said == [
+        "lifecycle 'old' was stored with loyal_orders 0, refused since; read as 1, which gives "
+        "the same stages (every active customer has an order)",
+        "lifecycle 'old' was stored with typical_cadence_days 0.5, refused since; read as 1, "
+        "which gives the same stages (every cadence is read as one day at least)",
+    ]
+    assert run.segmentations["old"] == "lifecycle" and "old" not in run.skipped
+    kept = store.definition(mart, "old")
+    assert (kept.version, kept.definition) == (version, old)
+    assert assignments(mart, "old", run.as_of) == assignments(mart, "ones", run.as_of) != {}
 
 
 def clv_scores(mart: Mart, day: dt.date, model: str) -> pd.DataFrame:

@@ -72,11 +72,12 @@ def in_words(details: Mapping[str, Any]) -> str:
         )
     if d.keys() == {"model", "risk"}:
         return f"tiers by the CLV of {d['model']}; risk: {d['risk']}"
-    if d.keys() == {"algorithm", "k", "clustered", "prospects"}:
+    if d.keys() == {"algorithm", "k", "clustered", "prospects", "cancelled_only"}:
+        cancelled = int(details["cancelled_only"])
+        also = f" and {cancelled:,} who cancelled every order (cancelled only)" if cancelled else ""
         return (
             f"{d['algorithm']} with k = {d['k']} on {int(details['clustered']):,} buyers; "
-            f"{int(details['prospects']):,} without a purchase (prospects, and customers who "
-            "cancelled every order) kept apart"
+            f"{int(details['prospects']):,} prospects (no order yet){also} kept apart"
         )
     return ", ".join(
         f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in details.items()

@@ -40,9 +40,11 @@ The BTYD baseline is evaluated on the same T1 customers: a BG/NBD (Fader, Hardie
 
 (alive customers buy at a rate lambda ~ Gamma(r + x, alpha + T) given their history and
 cannot drop out before their next purchase), for intent and, as ``1 -`` it, for churn.
-Customers without a purchase (prospects, and those who ordered and cancelled every order)
-have no BTYD history; the baseline gives them the share of such customers who bought in the
-training window. A BG/NBD whose likelihood is highest on the boundary is
+Customers without a purchase have no BTYD history; the baseline gives them the share of
+such customers who bought in the training window, for each of two groups apart
+(:func:`without_history`): prospects, who never ordered, and those who ordered and
+cancelled every order (:func:`segmint.features.orders.cancelled_only`), who showed an
+intent a prospect has not. A BG/NBD whose likelihood is highest on the boundary is
 fitted as ``segmint clv fit`` fits it (:mod:`segmint.models.boundary`): its no-dropout
 limit, the NBD (P(alive) = 1), or a penalty chosen by held-out likelihood, with a note.
 """
@@ -67,7 +69,7 @@ from segmint.exceptions import ConvergenceError, ModelInputError, SegmintError
 from segmint.features import build_features
 from segmint.features.asof import end_of
 from segmint.features.btyd import DAYS_PER_WEEK
-from segmint.features.orders import purchase_orders, purchase_values
+from segmint.features.orders import cancelled_only, purchase_orders, purchase_values
 from segmint.mart import TABLES, Mart, fetch
 from segmint.mart.customers_of import CustomersOf
 from segmint.mart.privacy.refits import unflagged_runs
@@ -349,8 +351,13 @@ def btyd_baselines(
     *,
     strict: bool = False,
     max_iter: int = MAX_ITER,
+    cancelled: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Baselines:
     """BTYD scores for the validation customers, oriented like ``target``'s label.
+
+    Customers without a BTYD history get the share of their group who bought in the
+    training window (:func:`without_history`; ``cancelled``: which training and which
+    validation rows ordered and cancelled every order, None: none of them).
 
     A BG/NBD maximum on the boundary is not a dead end: its limit or a penalty chosen by
     held-out likelihood is fitted instead, as by ``segmint clv fit``
@@ -374,11 +381,7 @@ def btyd_baselines(
             raise ConvergenceError(f"BTYD baseline: {exc.finding} {LEAVE_OUT_STRICT}.") from None
         return Baselines({}, f"no BTYD baseline: {finding(exc)}")
     model = fit.model
-    train_frame, train_labels = train
-    prospects = train_frame["btyd_frequency"].isna().to_numpy()
-    bought = train_labels if target.positive_is_purchase else 1 - train_labels
-    prospect_rate = float(bought[prospects].mean()) if prospects.any() else 0.0
-    p_any = np.full(len(validation), prospect_rate)
+    p_any = without_history(train, len(validation), target, cancelled)
     p_any[buyers] = any_purchase_probability(
         model, validation.loc[buyers], horizon_days / DAYS_PER_WEEK
     )
@@ -387,6 +390,40 @@ def btyd_baselines(
         return Baselines({"btyd_any_purchase": p_any}, note)
     alive = model.probability_alive(*(validation[c].to_numpy(np.float64) for c in BTYD_COLUMNS))
     return Baselines({"btyd_p_alive": 1.0 - alive, "btyd_any_purchase": 1.0 - p_any}, note)
+
+
+def without_history(
+    train: tuple[pd.DataFrame, np.ndarray],
+    n_validation: int,
+    target: Target,
+    cancelled: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The baseline's probability of a purchase for each of ``n_validation`` customers
+    without a BTYD history: the share of the training customers without one who bought in
+    the training window, in their own group.
+
+    The groups are the prospects, who never ordered, and the customers who ordered and
+    cancelled every order (``cancelled``: boolean masks over the training rows and the
+    validation rows; None: nobody did): they ordered once already, so their share of
+    buyers need not be a prospect's. A group with nobody in the training set takes the
+    share of every training customer without a history (0 when there is none).
+    """
+    frame, labels = train
+    bought = labels if target.positive_is_purchase else 1 - labels
+    none = frame["btyd_frequency"].isna().to_numpy()
+    was, now = cancelled or (np.zeros(len(frame), bool), np.zeros(n_validation, bool))
+    result = np.full(n_validation, float(bought[none].mean()) if none.any() else 0.0)
+    for trained, scored in ((none & was, now), (none & ~was, ~now)):
+        if trained.any():
+            result[scored] = float(bought[trained].mean())
+    return result
+
+
+def cancelled_rows(mart: Mart, day: dt.date, customers: pd.Index) -> np.ndarray:
+    """Which of ``customers`` had ordered and cancelled every order as of ``day``
+    (:func:`segmint.features.orders.cancelled_only`; few customers, read at once)."""
+    ids = fetch.values(cancelled_only(mart, day).customer_id)
+    return np.asarray(customers.isin(ids), dtype=bool)
 
 
 def check_labels(labels: np.ndarray, target: Target, day: dt.date, horizon: int) -> None:

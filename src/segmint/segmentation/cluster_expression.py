@@ -26,13 +26,22 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from segmint.models.clustering.preparation import MISSING, OTHER, CustomerPreparation
-from segmint.segmentation.cluster_models import PROSPECTS, FittedClusters
+from segmint.segmentation.cluster_models import (
+    CANCELLED_ONLY,
+    PROSPECTS,
+    FittedClusters,
+    in_cancelled,
+)
 
 
-def segment_expression(model: FittedClusters, table: ir.Table) -> ir.Table | None:
+def segment_expression(
+    model: FittedClusters, table: ir.Table, cancelled: ir.Table | None = None
+) -> ir.Table | None:
     """``customer_id`` and ``segment`` of every customer of ``table`` under ``model``, as
     one expression; None when the model is not assigned by nearest centroid of an
-    expressible preparation (see the module docstring).
+    expressible preparation (see the module docstring). ``cancelled``: ``customer_id`` of
+    the customers who ordered and cancelled every order, :data:`CANCELLED_ONLY` when set
+    apart (None: nobody).
 
     Each stage (prepared columns, components, distances, the nearest) is its own
     projection, so the engine computes a column once however many later ones use it."""
@@ -60,7 +69,10 @@ def segment_expression(model: FittedClusters, table: ir.Table) -> ir.Table | Non
     )
     if model.prospects:
         apart = _missing(staged._frequency) | (staged._frequency == 0)
-        segment = apart.ifelse(ibis.literal(PROSPECTS), segment)
+        label = ibis.literal(PROSPECTS)
+        if cancelled is not None:
+            label = in_cancelled(staged, cancelled).ifelse(CANCELLED_ONLY, PROSPECTS)
+        segment = apart.ifelse(label, segment)
     return staged.select("customer_id", segment=segment)
 
 

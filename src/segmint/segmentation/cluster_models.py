@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -34,7 +35,11 @@ from segmint.mart.schema import CLUSTER_MODELS
 from segmint.models.clustering import CustomerClusters, CustomerPreparation
 
 PROSPECTS = "prospects"
-"""Segment of customers without a purchase when the default (behavioural) features are used."""
+"""Segment of customers who never ordered when the default (behavioural) features are used."""
+CANCELLED_ONLY = "cancelled only"
+"""Segment of customers without a purchase who ordered and cancelled every order
+(:func:`segmint.features.orders.cancelled_only`), set apart with the prospects but no
+prospects: they ordered."""
 ASSIGN_ROWS = 500_000
 """Customers a stored model assigns at once (:meth:`FittedClusters.assign`)."""
 MODELS_TABLE = CLUSTER_MODELS.name
@@ -52,7 +57,8 @@ class FittedClusters:
         clusters: the fitted :class:`CustomerClusters`.
         segment_of: segment name of each cluster index (merged clusters share a name).
         prospects: when True, customers with no purchase (``frequency`` 0) are not
-            clustered but get the segment :data:`PROSPECTS`.
+            clustered but get the segment :data:`PROSPECTS`, or :data:`CANCELLED_ONLY`
+            when they ordered and cancelled every order.
     """
 
     features: list[str]
@@ -72,9 +78,14 @@ class FittedClusters:
         mask: NDArray[np.bool_] = (frame["frequency"].fillna(0) == 0).to_numpy()
         return mask
 
-    def segments(self, frame: pd.DataFrame) -> NDArray[np.object_]:
-        """The segment name of every row of ``frame``."""
+    def segments(
+        self, frame: pd.DataFrame, cancelled: NDArray[np.bool_] | None = None
+    ) -> NDArray[np.object_]:
+        """The segment name of every row of ``frame``; of the rows set apart, those marked
+        in ``cancelled`` (ordered and cancelled every order) are :data:`CANCELLED_ONLY`."""
         result = np.full(len(frame), PROSPECTS, dtype=object)
+        if cancelled is not None:
+            result[cancelled] = CANCELLED_ONLY
         buyers = ~self.is_prospect(frame)
         if buyers.any():
             labels = self.clusters.predict(self.matrix(frame[buyers]))
@@ -82,19 +93,30 @@ class FittedClusters:
         return result
 
     def assign(
-        self, mart: Mart, table: ibis.Table, rows: int = ASSIGN_ROWS
+        self,
+        mart: Mart,
+        table: ibis.Table,
+        rows: int = ASSIGN_ROWS,
+        *,
+        cancelled: ibis.Table | None = None,
     ) -> tuple[pa.ChunkedArray, NDArray[np.object_]]:
         """Every customer of ``table`` (which has :attr:`features`) and their segment, read
         from the engine about ``rows`` customers at a time (:meth:`segmint.mart.Mart.batches`):
         a stored model applied to ten million customers never holds more than that many
         customers' features in memory. The preparation and the clusters were fitted
         already, so each customer's segment depends on their own row alone and batches give
-        what one pass would."""
+        what one pass would. ``cancelled``: ``customer_id`` of the customers who ordered and
+        cancelled every order (:data:`CANCELLED_ONLY` when set apart; None: nobody)."""
+        flag: dict[str, ir.BooleanValue] = {}
+        if self.prospects and cancelled is not None:
+            flag["_cancelled"] = in_cancelled(table, cancelled)
         ids: list[pa.Array] = []
         segments: list[NDArray[np.object_]] = []
-        for batch in mart.batches(table.select("customer_id", *self.features), rows):
+        for batch in mart.batches(table.select("customer_id", *self.features, **flag), rows):
             ids.append(fetch.detached(batch.column("customer_id"), pa.string()))
-            segments.append(self.segments(batch.to_pandas()))
+            frame = batch.to_pandas()
+            flags = frame.pop("_cancelled").to_numpy(bool) if flag else None
+            segments.append(self.segments(frame, flags))
         found = np.concatenate(segments) if segments else np.empty(0, dtype=object)
         return pa.chunked_array(ids, pa.string()), found
 
@@ -105,6 +127,14 @@ class FittedClusters:
             {"prep": self.preparation.describe(), "segments": self.segment_of}, sort_keys=True
         )
         return hashlib.sha256(centres + text.encode()).hexdigest()[:16]
+
+
+def in_cancelled(table: ibis.Table, cancelled: ibis.Table) -> ir.BooleanValue:
+    """Whether each customer of ``table`` is in ``cancelled`` (``customer_id`` of the
+    customers who ordered and cancelled every order)."""
+    ids = cancelled.select(_cancelled_id="customer_id").distinct()
+    flag: ir.BooleanValue = table.customer_id.isin(ids._cancelled_id)
+    return flag
 
 
 def save_model(

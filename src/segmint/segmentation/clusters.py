@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -40,6 +41,7 @@ from segmint.models.clustering import (
     surrogate_rules,
 )
 from segmint.segmentation import store
+from segmint.segmentation.cluster_models import in_cancelled
 
 DEFAULT_FEATURES: tuple[str, ...] = (
     "recency_days",
@@ -72,36 +74,51 @@ class CustomersToCluster:
 
     Attributes:
         everyone: ``customer_id`` and the feature columns of every customer, in id order.
-        prospect: customers set apart (no purchase yet, with the default features).
-        frame: the customers clustered (``everyone`` without the prospects).
+        prospect: customers set apart who never ordered (no purchase yet, with the
+            default features).
+        cancelled: customers set apart who ordered and cancelled every order.
+        frame: the customers clustered (``everyone`` without those set apart).
         columns: the features clustered; dropped: default features left out as constant.
-        apart: whether prospects are set apart (default features only).
+        apart: whether customers without a purchase are set apart (default features only).
     """
 
     everyone: pd.DataFrame
     prospect: NDArray[np.bool_]
+    cancelled: NDArray[np.bool_]
     frame: pd.DataFrame
     columns: list[str]
     dropped: list[str]
     apart: bool
 
 
-def customers_to_cluster(table: ibis.Table, features: Sequence[str] | None) -> CustomersToCluster:
-    """Read the features to cluster on from ``table`` and set the prospects apart.
+def customers_to_cluster(
+    table: ibis.Table, features: Sequence[str] | None, cancelled: ibis.Table | None = None
+) -> CustomersToCluster:
+    """Read the features to cluster on from ``table`` and set the customers without a
+    purchase apart.
 
     With the default features, customers who never bought are not clustered (their
-    behaviour is all blanks); default features with one value for everyone are left out.
+    behaviour is all blanks); those of them in ``cancelled`` (``customer_id`` of the
+    customers who ordered and cancelled every order; None: nobody) are told apart from
+    the prospects. Default features with one value for everyone are left out.
 
     Raises:
         ClusteringError: unknown features, or every default feature is constant.
     """
     columns = choose_features(table, features)
-    everyone = read_features(table, columns)
     apart = features is None and "frequency" in columns
-    prospect = (everyone["frequency"] == 0).to_numpy() if apart else np.zeros(len(everyone), bool)
-    frame = everyone[~prospect].reset_index(drop=True)
+    flags: dict[str, ir.BooleanValue] = {}
+    if apart and cancelled is not None:
+        flags["_cancelled"] = in_cancelled(table, cancelled)
+    everyone = read_features(table, columns, flags)
+    nobody = np.zeros(len(everyone), bool)
+    ordered = everyone.pop("_cancelled").to_numpy(bool) if flags else nobody
+    without = (everyone["frequency"] == 0).to_numpy() if apart else nobody
+    frame = everyone[~without].reset_index(drop=True)
     columns, dropped = drop_constant_defaults(frame, columns, user_chosen=features is not None)
-    return CustomersToCluster(everyone, prospect, frame, columns, dropped, apart)
+    return CustomersToCluster(
+        everyone, without & ~ordered, without & ordered, frame, columns, dropped, apart
+    )
 
 
 def choose_features(table: ibis.Table, features: Sequence[str] | None) -> list[str]:
@@ -162,9 +179,13 @@ def check_options(
         )
 
 
-def read_features(table: ibis.Table, columns: list[str]) -> pd.DataFrame:
-    """``customer_id`` and ``columns`` of every row of ``table``, in id order."""
-    return fetch.frame(table.select("customer_id", *columns), sort_by="customer_id")
+def read_features(
+    table: ibis.Table, columns: list[str], extra: Mapping[str, ir.Value] | None = None
+) -> pd.DataFrame:
+    """``customer_id``, ``columns`` and the ``extra`` columns (name → expression over
+    ``table``) of every row of ``table``, in id order."""
+    selected = table.select("customer_id", *columns, **(extra or {}))
+    return fetch.frame(selected, sort_by="customer_id")
 
 
 def drop_constant_defaults(

@@ -80,8 +80,9 @@ def default_thresholds(features: ibis.Table, **overrides: Any) -> Thresholds:
 
     Raises:
         SegmintError: an unknown threshold.
-        AdvisedInputError: ``loyal_orders`` below 1, a negative ``new_days``, a multiplier
-            of 0 or less, or multipliers that do not increase.
+        AdvisedInputError: ``loyal_orders`` below 1, ``typical_cadence_days`` below 1 (or
+            not a number), a negative ``new_days``, a multiplier of 0 or less, or
+            multipliers that do not increase.
     """
     repeat = features.filter(features.frequency >= 2)
     stats = repeat.aggregate(
@@ -111,6 +112,14 @@ def _check(thresholds: Thresholds) -> None:
         raise AdvisedInputError(
             f"a customer with no orders cannot be loyal; got {thresholds.loyal_orders} orders.",
             "Set {loyal_orders} to 1 or more, or leave it out to take it from the data.",
+        )
+    if not thresholds.typical_cadence_days >= 1:  # NaN too
+        raise AdvisedInputError(
+            "a one-order customer's usual gap between orders cannot be shorter than a day "
+            f"(every cadence is read as at least one day); got "
+            f"{thresholds.typical_cadence_days} days.",
+            "Set {typical_cadence_days} to 1 or more, or leave it out to take the median of "
+            "repeat buyers' mean days between orders.",
         )
     if thresholds.new_days < 0:
         raise AdvisedInputError(

@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from segmint.features.asof import AsOf, checked_as_of
+from segmint.features.orders import cancelled_only
 from segmint.mart import Mart
 from segmint.models.clustering import (
     CustomerClusters,
@@ -36,7 +37,13 @@ from segmint.models.clustering.algorithms import Algorithm
 from segmint.models.clustering.preparation import Scaling, Tails
 from segmint.segmentation import store
 from segmint.segmentation.cluster_expression import segment_expression
-from segmint.segmentation.cluster_models import PROSPECTS, FittedClusters, load_model, save_model
+from segmint.segmentation.cluster_models import (
+    CANCELLED_ONLY,
+    PROSPECTS,
+    FittedClusters,
+    load_model,
+    save_model,
+)
 from segmint.segmentation.clusters import (
     DEFAULT_K_RANGE,
     CustomersToCluster,
@@ -67,7 +74,8 @@ class ClusterOptions:
         features: feature or attribute columns to cluster on, numeric or categorical;
             default :data:`segmint.segmentation.clusters.DEFAULT_FEATURES` (those constant
             in this mart are left out). With the default, customers who never bought are
-            not clustered (their behaviour is all blanks) and get the segment ``prospects``.
+            not clustered (their behaviour is all blanks) and get the segment ``prospects``,
+            or ``cancelled only`` when they ordered and cancelled every order.
         algorithm: ``"auto"`` (the default: ``"gmm"`` when every feature is numeric or
             banded, ``"kmeans"`` when text features enter one-hot, which a Gaussian
             mixture does not model), ``"gmm"`` (a Gaussian mixture, k chosen by BIC, one EM
@@ -190,7 +198,7 @@ def run_clusters(
     step("reading features")
     day = checked_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
-    data = customers_to_cluster(source, o.features)
+    data = customers_to_cluster(source, o.features, cancelled_only(mart, day))
     ordinals = band_levels(mart, day, data.columns)
     fit = _fit(data, candidate_ks(o.k, o.k_range, len(data.frame)), o, ordinals, step)
     stability = _stability(fit, o, step)
@@ -213,13 +221,19 @@ def run_clusters(
         features=data.columns,
         dropped=data.dropped,
         model_id=model_id,
-        details={
-            "algorithm": fit.model.algorithm,
-            "k": fit.selection.k,
-            "clustered": len(data.frame),
-            "prospects": int(data.prospect.sum()),
-        },
+        details=_details(data, fit),
     )
+
+
+def _details(data: CustomersToCluster, fit: _Fit) -> dict[str, Any]:
+    """The run's figures worth showing: algorithm, k, customers clustered and set apart."""
+    return {
+        "algorithm": fit.model.algorithm,
+        "k": fit.selection.k,
+        "clustered": len(data.frame),
+        "prospects": int(data.prospect.sum()),
+        "cancelled_only": int(data.cancelled.sum()),
+    }
 
 
 def _stability(fit: _Fit, o: ClusterOptions, step: Step) -> Stability | None:
@@ -236,8 +250,11 @@ def _store(
 ) -> tuple[int, pd.Series, str]:
     """Store every customer's segment and the fitted model; the version, sizes and model id."""
     segments = np.full(len(data.everyone), PROSPECTS, dtype=object)
-    segments[~data.prospect] = np.asarray(fit.names, dtype=object)[fit.segment_index]
-    names = [*fit.names, *([PROSPECTS] if data.prospect.any() else [])]
+    segments[data.cancelled] = CANCELLED_ONLY
+    clustered = ~(data.prospect | data.cancelled)
+    segments[clustered] = np.asarray(fit.names, dtype=object)[fit.segment_index]
+    apart = [(PROSPECTS, data.prospect), (CANCELLED_ONLY, data.cancelled)]
+    names = [*fit.names, *(name for name, members in apart if members.any())]
     fitted = FittedClusters(
         data.columns, fit.preparation, fit.model, fit.segment_of, prospects=data.apart
     )
@@ -339,10 +356,11 @@ def assign_clusters(
     day = checked_as_of(mart, as_of)
     source = table if table is not None else stored_or_built(mart, day)
     choose_features(source, fitted.features)
-    names = [*dict.fromkeys(fitted.segment_of), PROSPECTS]
-    in_engine = segment_expression(fitted, source)
+    names = [*dict.fromkeys(fitted.segment_of), PROSPECTS, CANCELLED_ONLY]
+    cancelled = cancelled_only(mart, day)
+    in_engine = segment_expression(fitted, source, cancelled)
     if in_engine is None:  # assigned in batches here
-        customers, segments = fitted.assign(mart, source)
+        customers, segments = fitted.assign(mart, source, cancelled=cancelled)
         store_segments(mart, name, stored.definition, day, customers, segments)
         sizes = cluster_sizes(segments, names)
     else:  # assigned where the features are: only the counts come back
@@ -367,8 +385,9 @@ def cluster_recovery(
         version: the segmentation version (default: the model's latest).
 
     Returns the adjusted Rand index over every customer with a known group (prospects
-    count as one segment) and the supervised bound: a classifier cross-validated on the
-    same features as the clusters (:func:`segmint.models.clustering.recovery`).
+    count as one segment, and cancelled-only customers as another) and the supervised
+    bound: a classifier cross-validated on the same features as the clusters
+    (:func:`segmint.models.clustering.recovery`).
 
     Raises:
         MartError: no model is stored for ``name``.

@@ -28,10 +28,12 @@ from segmint.scoring.option_defaults import MAX_ITER
 from segmint.scoring.propensity import (
     TARGETS,
     TRAINING_ROWS,
+    Baselines,
     Split,
     Target,
     TimeSplit,
     btyd_baselines,
+    cancelled_rows,
     check_labels,
     labelled_set,
     latest_model,
@@ -118,7 +120,7 @@ def run_prediction(
     model = PropensityClassifier(random_state=random_state).fit(train[0], train[1])
     X_val, y_val = validation
     scores = {target.model: model.predict_proba(X_val)[:, 1]}
-    baselines = btyd_baselines(train, X_val, horizon, target, strict=strict, max_iter=max_iter)
+    baselines = _baselines(mart, plan, target, train, X_val, horizon, strict, max_iter)
     scores |= baselines.scores
     metrics = {name: evaluate(y_val, values) for name, values in scores.items()}
     importance = feature_importance(model, X_val, y_val, random_state=random_state)
@@ -169,6 +171,30 @@ def weak_model_note(
             f"{target.name} --split consecutive` learns from the window just before"
         )
     return note + "."
+
+
+def _baselines(
+    mart: Mart,
+    plan: TimeSplit,
+    target: Target,
+    train: LabelledSet,
+    validation: pd.DataFrame,
+    horizon: int,
+    strict: bool,
+    max_iter: int,
+) -> Baselines:
+    """The BTYD baselines of the evaluation customers (:func:`btyd_baselines`). For intent,
+    which customers of each set had ordered and cancelled every order by its date tells them
+    from the prospects; churn's sets hold buyers only."""
+    cancelled = None
+    if not target.buyers_only:
+        cancelled = (
+            cancelled_rows(mart, plan.train_day, train[0].index),
+            cancelled_rows(mart, plan.validation_day, validation.index),
+        )
+    return btyd_baselines(
+        train, validation, horizon, target, strict=strict, max_iter=max_iter, cancelled=cancelled
+    )
 
 
 def _labelled_sets(

@@ -31,7 +31,7 @@ from segmint.segmentation.rfm import SegmentRule
 from segmint.workflows.clusters import assign_clusters
 from segmint.workflows.predict import ScoreRefresh, refresh_scores
 from segmint.workflows.privacy import apply_stored_retention
-from segmint.workflows.segment import run_lifecycle, run_rfm, run_rules
+from segmint.workflows.segment import rerun_lifecycle, run_rfm, run_rules
 from segmint.workflows.value import run_value
 
 Step = Callable[[str], None]
@@ -131,7 +131,9 @@ def _rerun(
                 segment_map=segment_map,
             )
         elif kind == "lifecycle":
-            run_lifecycle(mart, day, name=name, features=features, **definition["thresholds"])
+            rerun_lifecycle(
+                mart, day, name=name, stored=definition["thresholds"], features=features
+            )
         elif kind == "rules":
             run_rules(mart, name, yaml.safe_dump(definition), day, features=features)
         elif kind == "cluster":

@@ -135,16 +135,72 @@ def run_lifecycle(
     Raises:
         SegmintError: ``name`` is blank or names a segmentation of another kind (checked
             before any feature is built).
+        AdvisedInputError: a threshold out of range
+            (:func:`segmint.segmentation.lifecycle.default_thresholds`).
     """
+    # The definition holds what the user chose; thresholds left to the data are re-derived
+    # at each date, so runs on different dates share one version and can be compared.
+    given = {k: v for k, v in thresholds.items() if v is not None}
+    return _lifecycle(mart, as_of, name, features, step, given, given)
+
+
+READ_AS_ONE = {
+    "loyal_orders": "every active customer has an order",
+    "typical_cadence_days": "every cadence is read as one day at least",
+}
+"""Thresholds an older version stored below 1, refused since, and why 1 means the same."""
+
+
+def rerun_lifecycle(
+    mart: Mart,
+    as_of: AsOf | None,
+    *,
+    name: str,
+    stored: Mapping[str, Any],
+    features: ibis.Table | None = None,
+) -> SegmentationRun:
+    """Lifecycle stages stored again under ``name``'s definition, whose thresholds are
+    ``stored`` (``segmint refresh``).
+
+    Older versions stored a ``loyal_orders`` or ``typical_cadence_days`` below 1 (refused
+    since); each gave the stages 1 gives (:data:`READ_AS_ONE`), so it is read as 1 with
+    one warning, and the definition is kept as stored: the refreshed stages stay in the
+    same version, comparable with the earlier dates.
+
+    Raises:
+        AdvisedInputError: another threshold out of range.
+    """
+    read = dict(stored)
+    for key, why in READ_AS_ONE.items():
+        value = read.get(key)
+        if isinstance(value, int | float) and value < 1:
+            warnings.warn(
+                f"lifecycle {name!r} was stored with {key} {value}, refused since; read as 1, "
+                f"which gives the same stages ({why})",
+                SegmintWarning,
+                stacklevel=2,
+            )
+            read[key] = 1
+    return _lifecycle(mart, as_of, name, features, None, read, dict(stored))
+
+
+def _lifecycle(
+    mart: Mart,
+    as_of: AsOf | None,
+    name: str,
+    features: ibis.Table | None,
+    step: Step | None,
+    thresholds: dict[str, Any],
+    given: dict[str, Any],
+) -> SegmentationRun:
+    """Lifecycle stages with ``thresholds`` (the rest from the data), stored as ``name``
+    under the definition's ``given`` thresholds."""
     store.check_name(mart, name, "lifecycle")
     key_of = features is None
     day, features = features_for(mart, as_of, features, LIFECYCLE_COLUMNS, step)
     key = features_key(mart, day, LIFECYCLE_COLUMNS) if key_of else None
     chosen = default_thresholds(features, **thresholds)
     stages = lifecycle_stages(features, chosen, cancelled_only(mart, day))
-    # The definition holds what the user chose; thresholds left to the data are re-derived
-    # at each date, so runs on different dates share one version and can be compared.
-    given = {k: v for k, v in thresholds.items() if v is not None}
     definition = {"thresholds": given, "segments": list(STAGES)}
     stored = store.save(mart, name, "lifecycle", definition, day, stages, key)
     return SegmentationRun(
