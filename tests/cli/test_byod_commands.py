@@ -175,6 +175,7 @@ def test_quickstart_loads_segments_and_says_what_next(segmint_cli: Segmint, tmp_
     assert document["costs_known"] is False
     assert document["money"] and {row["gross_margin"] for row in document["money"]} == {None}
     assert {row["profit"] for row in document["money"]} == {None}
+    assert {card["profit_per_member"] for card in document["personas"]} == {None}
 
 
 def test_quickstart_sets_the_currency_and_shows_its_money_in_it(segmint_cli: Segmint) -> None:

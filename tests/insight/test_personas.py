@@ -124,7 +124,8 @@ def hand_profile(*segments: dict[str, object], value: ValueMeasure = "revenue") 
          for s in segments for d, v, share in s["mix"]],  # type: ignore[attr-defined]
         columns=["segment", "dimension", "value", "measure", "amount", "share"],
     )  # fmt: skip
-    money = SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, pd.Series(), value=value)
+    costs = pd.Series({"revenue": 1.0, "costed_revenue": 1.0})  # every cost known
+    money = SegmentMoney(dt.date(2024, 6, 30), 0.0, overview, costs, value=value)
     return SegmentProfile(
         segmentation="hand", as_of=dt.date(2024, 6, 30), by=None, money=money,
         overview=overview, features=features, distinguishing=distinguishing.drop(columns="size"),

@@ -1,17 +1,15 @@
-"""Monthly transactions files loaded in another order than their months give the attribute
-history loading them in order gives (what features read as of any day is the same), and in
-any order no value is lost unreported."""
+"""Monthly transactions files loaded in another order than their months, each next to those
+loaded before it, give the attribute history loading them in order gives (what features
+read as of any day is the same)."""
 
 from __future__ import annotations
 
-import itertools
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import segmint
@@ -86,51 +84,3 @@ def test_monthly_files_in_any_order_give_the_same_history(
     files, order = drawn
     in_order = _history(empty_template, files, tuple(range(len(files))))
     assert _history(empty_template, files, order) == in_order
-
-
-def _read_as_of(mart: Mart, customer: str, day: str) -> str | None:
-    """The value features read for ``customer`` as of ``day``: the latest row dated by then
-    (ties to the greatest value)."""
-    rows = mart.table("customer_attributes").to_pyarrow().to_pylist()
-    known = [
-        (str(r["updated_at"])[:10], r["value"])
-        for r in rows
-        if r["customer_id"] == customer and str(r["updated_at"])[:10] <= day
-    ]
-    return max(known)[1] if known else None
-
-
-def _n_conflicts(note: str) -> int:
-    """How many customers the column note counts as conflicting with the mart."""
-    found = re.search(r"([\d,]+) existing customers have another value in the mart", note)
-    return int(found.group(1).replace(",", "")) if found else 0
-
-
-_ANY_ORDER = {n: list(itertools.permutations(range(n))) for n in (2, 3)}
-
-
-@pytest.mark.slow
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(drawn=months(_ANY_ORDER))
-# February loaded last: its B falls before March's order, where the mart read A
-@example(drawn=([[("c1", 5, "A")], [("c1", 3, "B")], [("c1", 2, "A")]], (0, 2, 1)))
-def test_in_any_order_a_value_is_read_as_of_its_day_or_reported(
-    empty_template: Path, drawn: tuple[list[Month], tuple[int, ...]]
-) -> None:
-    files, order = drawn
-    points: dict[tuple[str, str], str] = {}
-    n_conflicts = 0
-    with tempfile.TemporaryDirectory() as folder:
-        shutil.copyfile(empty_template, Path(folder) / "mart.duckdb")
-        with segmint.connect(Path(folder) / "mart.duckdb") as mart:
-            for i in order:
-                path = write(Path(folder) / f"m{i}.csv", _text(i + 1, files[i]))
-                result = load(mart, "transactions", path)
-                assert result.reconciles
-                # of orders at one time the last file row counts
-                points |= {(c, f"2024-{i + 1:02d}-{day:02d}"): tier for c, day, tier in files[i]}
-                n_conflicts += _n_conflicts({u.column: u.note for u in result.columns}["Tier"])
-                unread = {
-                    c for (c, day), tier in points.items() if _read_as_of(mart, c, day) != tier
-                }
-                assert len(unread) <= n_conflicts, unread  # customers counted as conflicts

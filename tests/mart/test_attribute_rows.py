@@ -177,16 +177,16 @@ def test_an_earlier_value_of_a_pair_with_an_undated_value_is_a_conflict(
     assert [row[2] for row in _dated(mart)] == ["A"]
 
 
-def test_a_month_loaded_after_the_months_around_it_reports_its_changes(
+def test_a_change_is_added_though_a_later_order_came_from_a_file_without_the_column(
     mart: Mart, tmp_path: Path
 ) -> None:
-    # March's A adds no row (A since 5 January), but the mart read A at its order: a B
-    # dated in February is no change after the latest row, it contradicts March's A.
-    load(mart, "transactions", write(tmp_path / "january.csv", _JANUARY))
-    march = _HEADER + "c1,2024-03-02,10,A\n"
-    load(mart, "transactions", write(tmp_path / "march.csv", march))
-    result = load(mart, "transactions", write(tmp_path / "february.csv", _FEBRUARY))
-    note = _tier_note(result)
-    assert "c1: A kept, the file says B" in note and "changed" not in note
-    assert result.reconciles and not result.written.get("customer_attributes")
-    assert [row for row in _dated(mart) if row[0] == "c1"] == [("c1", "2024-01-05 00:00", "A")]
+    # the web shop's orders carry no tier: its later order says nothing of February's B
+    load(mart, "transactions", write(tmp_path / "store_january.csv", _JANUARY))
+    web = "CustomerID,InvoiceDate,Total\nc1,2024-02-25,10\n"
+    load(mart, "transactions", write(tmp_path / "web_february.csv", web))
+    result = load(mart, "transactions", write(tmp_path / "store_february.csv", _FEBRUARY))
+    assert result.reconciles and "c1: A → B" in _tier_note(result)
+    assert [row for row in _dated(mart) if row[0] == "c1"] == [
+        ("c1", "2024-01-05 00:00", "A"),
+        ("c1", "2024-02-03 00:00", "B"),
+    ]

@@ -132,7 +132,8 @@ def personas_from_profile(
         used.add(name)
         mix = described.mix[described.mix.segment == segment]
         card = _card(row, own, name, words, mix, rhythm, _row(smd, segment), tiers[segment])
-        profit = _float(row.get("profit_per_member", float("nan")))
+        known = described.money.costs_known  # else the rollup's profit is no profit
+        profit = _float(row.get("profit_per_member", float("nan"))) if known else float("nan")
         cards.append(
             replace(
                 card,

@@ -6,22 +6,19 @@ value the customer had since, and an earlier one (last month's orders, loaded af
 month's) the value they had before. Of the file's dated values of the pair
 (:func:`later_values`):
 
-* those dated **after** the pair's latest stored row (and not before an order the mart
-  holds of the customer) extend its history: each change of value (the first compared
-  with the stored current value) is appended as a row dated by the file (an order,
-  ``updated_at``), so features as of later days read it; a value equal to the one before
-  it adds nothing, so loading a file again adds nothing;
+* those dated **after** the pair's latest stored row extend its history: each change of
+  value (the first compared with the stored current value) is appended as a row dated by
+  the file (an order, ``updated_at``), so features as of later days read it; a value equal
+  to the one before it adds nothing, so loading a file again adds nothing;
 * those dated **before** the pair's first stored row go back further: each run of equal
   values among them is added as a row dated by its first (a run whose value is the first
   stored row's starts that value earlier; the stored row stays, as nothing is deleted),
   so monthly files loaded in any order where each is next to those loaded before it give
-  the history loading them in order gives;
-* the others (dated within the stored history; after its latest row but before a later
-  order the mart holds, at which the mart read the current value; undated) are compared
-  with the value the mart held then (the stored current value for an undated one): a
-  different value is a **conflict**, counted and shown, the mart's kept. A month loaded
-  after the months on both sides of it thus reports its changes as conflicts: the mart
-  keeps which value each run starts with, not which orders showed it.
+  the history loading them in order gives (a month loaded after the months on both sides
+  of it does not: see ``docs/ingest.md``);
+* those dated in between (or undated) are compared with the value the mart held then
+  (the stored current value for an undated one): a different value is a **conflict**,
+  counted and shown, the mart's kept.
 
 A pair with an undated stored row has no first date (the undated value is known as of any
 day): a value dated before its first dated row is compared with it as above. A pair whose
@@ -104,10 +101,8 @@ def later_values(mart: Mart, values: ibis.Table) -> Later:
     ``updated_at``: at most one per pair and time) of pairs the mart holds into history
     rows and conflicts (see the module docstring). Pairs the mart does not hold are left
     to the caller."""
-    joined = values.inner_join(_stored_span(mart), _PAIR)
-    joined = temp(mart, joined.left_join(_last_orders(mart, values), "customer_id"))
-    seen_since = (joined.updated_at < joined._last_order).fill_null(False)
-    after = (joined.updated_at > joined._latest).fill_null(False) & ~seen_since
+    joined = temp(mart, values.inner_join(_stored_span(mart), _PAIR))
+    after = (joined.updated_at > joined._latest).fill_null(False)
     before_first = (joined.updated_at < joined._first) & (joined._n_undated == 0)
     earlier = before_first.fill_null(False)
     later = joined.filter(after)
@@ -134,14 +129,6 @@ def _stored_span(mart: Mart) -> ibis.Table:
         _first_value=stored.value.argmin(stored.updated_at),
         _n_undated=stored.updated_at.isnull().sum().fill_null(0),
     )
-
-
-def _last_orders(mart: Mart, values: ibis.Table) -> ibis.Table:
-    """``_last_order``, the time of the latest order the mart holds of each customer of
-    ``values``: a value dated before it is no change after the history's latest row (the
-    mart read the current value at that order)."""
-    orders = mart.table("orders").semi_join(values.select("customer_id"), "customer_id")
-    return orders.group_by("customer_id").aggregate(_last_order=orders.order_ts.max())
 
 
 def _reading_order(at: ibis.Value, value: ibis.Value) -> ibis.Value:

@@ -164,7 +164,7 @@ def rerun_lifecycle(
 
     Older versions stored a ``loyal_orders`` or ``typical_cadence_days`` below 1 (refused
     since); each gave the stages 1 gives (:data:`READ_AS_ONE`), so it is read as 1 with
-    one warning, and the definition is kept as stored: the refreshed stages stay in the
+    a warning per setting, and the definition is kept as stored: the refreshed stages stay in the
     same version, comparable with the earlier dates.
 
     Raises:
