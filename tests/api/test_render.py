@@ -6,6 +6,7 @@ Logged-in pages, 403 pages and the login redirect through the real app are in
 
 from __future__ import annotations
 
+import inspect
 from urllib.parse import parse_qs, urlsplit
 
 import plotly
@@ -15,7 +16,15 @@ from fastapi.testclient import TestClient
 from starlette.responses import Response
 
 from segmint.api import errors
-from segmint.api.render import NAV, PLOTLY_PATH, _abilities, error_page, page_require, templates
+from segmint.api.render import (
+    NAV,
+    PLOTLY_PATH,
+    PageHead,
+    _abilities,
+    error_page,
+    page_require,
+    templates,
+)
 from segmint.api.sessions import Sessions
 from segmint.mart.token_terms import Role
 
@@ -86,3 +95,9 @@ def test_error_pages_show_status_and_escaped_message(
     assert heading in response.text
     assert SCRIPT not in response.text
     assert "bad thing &lt;script&gt;" in response.text
+
+
+def test_a_page_head_marks_its_request_on_the_event_loop_not_in_the_thread_pool() -> None:
+    # FastAPI runs a plain dependency in its thread pool: a hop costing more CPU per page
+    # than the mark itself
+    assert inspect.iscoroutinefunction(PageHead.__call__)
