@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import ibis.expr.types as ir
 
+from segmint.exceptions import SegmintError
 from segmint.features.bands import Band, attribute_bands
 from segmint.features.orders import cancelled_only, purchase_orders
 from segmint.insight.joined_members import JoinedMembers, joined_members
@@ -58,6 +59,15 @@ class DayFacts:
     bands: dict[str, Band]
     joined: JoinedMembers | None = None
     cancelled: ir.Table | None = None
+
+    def check(self, day: dt.date) -> None:
+        """Refuse facts of another date than ``day``, the date the caller computes for.
+
+        Raises:
+            SegmintError: the facts are as of another date.
+        """
+        if self.as_of != day:
+            raise SegmintError(f"the shared facts given are as of {self.as_of}, not {day}")
 
     def members(self, mart: Mart, segmentation: str) -> ir.Table:
         """``customer_id`` and ``segment`` of the members of ``segmentation`` as of the

@@ -223,8 +223,8 @@ def _facts_of(mart: Mart, day: dt.date, shared: DayFacts | None) -> Iterator[Day
     Raises:
         SegmintError: ``shared`` is of another date.
     """
-    if shared is not None and shared.as_of != day:
-        raise SegmintError(f"the shared facts given are as of {shared.as_of}, not {day}")
+    if shared is not None:
+        shared.check(day)
     with nullcontext(shared) if shared is not None else day_facts(mart, day) as facts:
         yield facts
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import ibis.expr.types as ir
 import pandas as pd
 
-from segmint.exceptions import SegmintError
 from segmint.features import stored_dates
 from segmint.features.btyd import btyd_summary
 from segmint.insight.day_facts import DayFacts
@@ -68,8 +67,8 @@ def segment_p_alive(
     Raises:
         SegmintError: ``shared`` is of another date.
     """
-    if shared is not None and shared.as_of != day:
-        raise SegmintError(f"the shared facts given are as of {shared.as_of}, not {day}")
+    if shared is not None:
+        shared.check(day)
     if not mart.has_table("scores"):
         return SegmentAlive()
     scores = mart.table("scores")

@@ -14,7 +14,6 @@ import datetime as dt
 
 import pandas as pd
 
-from segmint.exceptions import SegmintError
 from segmint.features.orders import cancelled_only
 from segmint.insight.day_facts import DayFacts
 from segmint.mart import Mart
@@ -34,9 +33,8 @@ def segment_cancelled(
     if shared is None:
         members = store.assignments(mart, segmentation, day)
         cancelled = cancelled_only(mart, day)
-    elif shared.as_of != day:
-        raise SegmintError(f"the shared facts given are as of {shared.as_of}, not {day}")
     else:
+        shared.check(day)
         members = shared.members(mart, segmentation)
         cancelled = shared.cancelled_only(mart)
     mark = members.customer_id.isin(cancelled.customer_id)
