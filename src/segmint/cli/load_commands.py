@@ -81,6 +81,7 @@ def load(
             options,
             on_file=lambda path: lambda what: step(f"{path.name}: {what}"),
             on_loaded=(lambda result: report([result], format_)) if human else None,
+            on_step=step,
         )
         if code is not None:
             _store_currency(m, code, dry_run)

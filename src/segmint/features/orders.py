@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 
 from segmint.features.asof import date_literal, end_of
 from segmint.features.categories import coded_products
+from segmint.features.order_totals import kept, line_net
 from segmint.mart import Mart
 
 PURCHASE_STATUSES = ("completed", "returned")
@@ -86,17 +87,11 @@ def purchase_lines(mart: Mart, day: dt.date, since: dt.datetime | None = None) -
     )
 
 
-def _line_net(lines: ir.Table) -> ir.NumericValue:
-    """A line's value: ``quantity * unit_price - discount`` (a missing discount is 0)."""
-    value: ir.NumericValue = lines.quantity * lines.unit_price - lines.discount.fill_null(0.0)
-    return value
-
-
 def _line_money(joined: ir.Table) -> dict[str, ir.Value]:
     """``net``, ``gross``, ``discount`` and ``cost`` of lines joined to their product's
     ``product_cost`` (the line's own unit cost first)."""
     return {
-        "net": _line_net(joined),
+        "net": line_net(joined),
         "gross": joined.quantity * joined.unit_price,
         "discount": joined.discount.fill_null(0.0),
         "cost": joined.quantity * joined.unit_cost.coalesce(joined.product_cost),
@@ -168,22 +163,45 @@ def purchase_values(
 ) -> ir.Table:
     """One row per purchase as of ``day`` with only its ``net`` value (0 without lines).
 
-    The same ``net`` as :func:`order_values`, by the shortest route: lines are summed per
-    order on their own (no product costs, no customer), then joined to the purchases once.
-    The BTYD summary needs nothing more. With ``customers`` (a table with ``customer_id``),
-    only their purchases, with ``since`` only those from then on; then only the lines of
-    those purchases are read.
+    The same ``net`` as :func:`order_values`, by the shortest route: read from the totals
+    the loads keep (:mod:`segmint.features.order_totals`) while they match the mart; else
+    lines are summed per order on their own (no product costs, no customer), then joined to
+    the purchases once. The BTYD summary needs nothing more. With ``customers`` (a table
+    with ``customer_id``), only their purchases, with ``since`` only those from then on;
+    then only the lines of those purchases are read.
     """
+    totals = kept(mart)
+    if totals is not None:
+        return _counted_totals(totals, day, customers, since)
     orders = purchase_orders(mart, day, since)
     lines = mart.table("order_lines")
     if customers is not None:
         orders = orders.semi_join(customers, "customer_id")
     if customers is not None or since is not None:
         lines = lines.semi_join(orders.select("order_id"), "order_id")
-    per_order = lines.group_by("order_id").aggregate(net=_line_net(lines).sum())
+    per_order = lines.group_by("order_id").aggregate(net=line_net(lines).sum())
     joined = orders.left_join(per_order, "order_id")
     return joined.select(
         "order_id", "customer_id", "order_ts", "channel", "status", net=joined.net.fill_null(0.0)
+    )
+
+
+def _counted_totals(
+    totals: ir.Table,
+    day: dt.date,
+    customers: ir.Table | None,
+    since: dt.datetime | None,
+) -> ir.Table:
+    """:func:`purchase_values` from the kept ``order_totals``: the same purchases (as
+    :func:`purchase_orders` counts them), their ``net`` 0 without lines."""
+    counted = totals.status.isnull() | totals.status.isin(PURCHASE_STATUSES)
+    known = totals.filter(totals.order_ts < end_of(day), counted)
+    if since is not None:
+        known = known.filter(known.order_ts >= since)
+    if customers is not None:
+        known = known.semi_join(customers, "customer_id")
+    return known.select(
+        "order_id", "customer_id", "order_ts", "channel", "status", net=known.net.fill_null(0.0)
     )
 
 

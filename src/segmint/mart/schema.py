@@ -794,6 +794,48 @@ DERIVED_RULES = Table(
     loadable=False,
 )
 
+ORDER_TOTALS = Table(
+    "order_totals",
+    "Each order's total over its lines, kept by the loads beside `orders` so purchases are "
+    "read without summing every line (docs/features.md): one row per order. Read only while "
+    "the keys `derived_keys` records for it are the mart's; computed again by the next "
+    "load or refresh otherwise.",
+    (
+        Column("order_id", "string", "Order."),
+        Column("customer_id", "string", "Customer who placed the order."),
+        Column("order_ts", "timestamp", "When the order was placed."),
+        Column("channel", "string", "Sales channel, as in `orders`."),
+        Column("status", "string", "Status, as in `orders`."),
+        Column(
+            "net",
+            "float64",
+            "Sum of `quantity * unit_price - discount` over the order's lines; null without lines.",
+        ),
+        Column("lines", "int64", "Number of lines; null without lines."),
+    ),
+    key=("order_id",),
+    loadable=False,
+)
+
+DERIVED_KEYS = Table(
+    "derived_keys",
+    "What each table kept in step with its sources (`order_totals`) was computed from: it is "
+    "read only while these keys are the mart's keys now.",
+    (
+        Column("derived", "string", "The kept table."),
+        Column(
+            "source_key",
+            "string",
+            "JSON: last ingest id, row count and last filling load of every source table, and "
+            "the suppression list's size.",
+        ),
+        Column("method", "string", "full (computed from all rows) or incremental (appended)."),
+        Column("computed_at", "timestamp", "When it was brought up to date (UTC)."),
+    ),
+    key=("derived",),
+    loadable=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -830,7 +872,16 @@ TABLES: dict[str, Table] = {
 """Every table ``segmint init`` creates, by name."""
 
 WRITER_TABLES: dict[str, Table] = {
-    t.name: t for t in (FEATURES, FEATURE_BUILDS, SEGMENTATION_BUILDS, SEGMENT_RUNS, DERIVED_RULES)
+    t.name: t
+    for t in (
+        FEATURES,
+        FEATURE_BUILDS,
+        SEGMENTATION_BUILDS,
+        SEGMENT_RUNS,
+        DERIVED_RULES,
+        ORDER_TOTALS,
+        DERIVED_KEYS,
+    )
 }
 """Tables declared here but created by their writer (their columns are open), by name."""
 

@@ -3,6 +3,8 @@
 ``segmint ingest``, ``segmint load``, ``segmint demo`` and :class:`segmint.workspace.Workspace`
 call these. Each load is one transaction that lands whole or not at all, and accounts for
 every row (loaded, duplicate or quarantined with its reason): :mod:`segmint.mart.ingest`.
+Then the orders' totals are brought up to date (:mod:`segmint.features.order_totals`), so
+the commands that follow read purchases without summing every line.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from segmint.features import order_totals
 from segmint.mart import Mart
 from segmint.mart.folder import files_to_load
 from segmint.mart.ingest import IngestOptions, IngestResult
@@ -33,7 +36,10 @@ def ingest(
         InputError: the file cannot be read; the mart is untouched.
         SchemaError: the file lacks a required or mapped column; the mart is untouched.
     """
-    return ingest_into(mart, table, path, options, on_step=on_step)
+    result = ingest_into(mart, table, path, options, on_step=on_step)
+    if not (options and options.dry_run):
+        _keep_totals(mart, on_step)
+    return result
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ def load_folder(
     *,
     on_file: Callable[[Path], Step | None] | None = None,
     on_loaded: Callable[[IngestResult], None] | None = None,
+    on_step: Step | None = None,
 ) -> list[IngestResult]:
     """Load every file of a folder (or of its :class:`FolderPlan`) named after a mart table.
 
@@ -69,6 +76,7 @@ def load_folder(
         options: how to read the files (dates, encoding, unknown customers).
         on_file: called as each file starts; may return a function told each step.
         on_loaded: called with each file's result as soon as it has landed.
+        on_step: told the steps after the files (totalling the orders).
 
     Raises:
         InputError, SchemaError: as :func:`ingest`; the files before it stay loaded.
@@ -84,4 +92,14 @@ def load_folder(
         if on_loaded is not None:
             on_loaded(result)
         results.append(result)
+    if not chosen.dry_run:
+        _keep_totals(mart, on_step)
     return results
+
+
+def _keep_totals(mart: Mart, step: Step | None) -> None:
+    """Bring the orders' totals up to date after a load (nothing to do when it changed
+    neither orders nor lines)."""
+    if step is not None:
+        step("totalling the orders")
+    order_totals.keep(mart)

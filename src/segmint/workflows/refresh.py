@@ -1,6 +1,8 @@
 """Use case: bring everything stored to a new date after a load, in one run.
 
-``segmint refresh`` applies the stored retention policy, stores the features as of the day
+``segmint refresh`` applies the stored retention policy, brings the orders' totals up to
+date (:mod:`segmint.features.order_totals`: after an erasure, say), stores the features as
+of the day
 (the purchase groups brought forward for the customers whose orders changed, see
 :mod:`segmint.features.part_store`), then re-runs every stored segmentation from its stored
 definition on those features: RFM, lifecycle and rules; the stored cluster models are
@@ -21,7 +23,7 @@ import ibis
 import yaml
 
 from segmint.exceptions import SegmintError
-from segmint.features import StoredFeatures, load_features, store_features
+from segmint.features import StoredFeatures, load_features, order_totals, store_features
 from segmint.features.asof import AsOf, checked_as_of
 from segmint.mart import Mart
 from segmint.mart.privacy.retention import RetentionResult
@@ -78,6 +80,8 @@ def refresh(
     say = step or (lambda _: None)
     say("applying the retention policy")
     retention = apply_stored_retention(mart, history=True)
+    say("totalling the orders")
+    order_totals.keep(mart)
     day = checked_as_of(mart, as_of)
     stored = store_features(mart, day, step=say)
     features = load_features(mart, day)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import segmint
+from segmint.features import order_totals
 from segmint.mart import TABLES, Mart, Table
 from segmint.mart.connection import MartBusyError
 from segmint.mart.privacy import audit, erasure_plan, forget, register_export, rewrite_mart
@@ -175,6 +176,26 @@ def test_keep_orders_detaches_them_with_a_tombstone(shop: Mart) -> None:
     assert len(derived) == 1 and derived[0].startswith(stones.customer_id.iloc[0] + "@")
     lines = shop.table("order_lines").to_pandas()
     assert set(lines.order_id) <= set(orders.order_id)
+    assert traces_in(file_bytes(Path(shop.path))) == []
+
+
+@pytest.mark.parametrize("keep_orders", [False, True])
+def test_the_kept_order_totals_lose_the_person_and_are_read_again_once_totalled(
+    shop: Mart, keep_orders: bool
+) -> None:
+    assert order_totals.keep(shop) == "full"
+    zoe_orders = shop.table("orders").filter(shop.table("orders").customer_id == ZOE).count()
+    assert int(zoe_orders.execute()) == 3
+    forget(shop, [ZOE], REASON, keep_orders=keep_orders)
+    assert "order_totals" not in zoe_rows(shop)
+    assert order_totals.kept(shop) is None  # the suppression list grew: not read
+    assert order_totals.keep(shop) == "full"
+    totals = order_totals.kept(shop)
+    assert totals is not None
+    kept = totals.to_pandas()
+    assert set(kept.order_id) == set(shop.table("orders").order_id.to_pandas())
+    stones = kept.customer_id.str.startswith(TOMBSTONE_PREFIX).sum()
+    assert stones == (3 if keep_orders else 0)
     assert traces_in(file_bytes(Path(shop.path))) == []
 
 
