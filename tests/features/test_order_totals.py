@@ -145,6 +145,33 @@ def test_a_load_appends_the_new_orders_and_one_reaching_old_orders_totals_them_a
     ]
 
 
+SALES = (
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price\n"
+    "S1,c1,2024-01-01,p1,3,10\nS1,c1,2024-01-01,p2,1,4\nS2,c2,2024-01-02,p1,1,10\n"
+)
+MORE_SALES = (
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price\nS3,c2,2024-01-03,p2,2,4\n"
+)
+RETURNS = (  # R1 returns S2 in full: S2 is cancelled, a line of this load is booked on it
+    "order_id,customer_id,order_ts,product_id,quantity,unit_price\nR1,c2,2024-01-06,p1,-1,10\n"
+)
+
+
+def test_transactions_files_of_new_orders_are_appended_and_returns_on_old_ones_total_again(
+    empty_mart: Mart, tmp_path: Path
+) -> None:
+    for name, text in (("sales", SALES), ("more", MORE_SALES), ("returns", RETURNS)):
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    load_file(empty_mart, "transactions", tmp_path / "sales.csv")
+    load_file(empty_mart, "transactions", tmp_path / "more.csv")
+    assert method(empty_mart) == "incremental"
+    loaded = load_file(empty_mart, "transactions", tmp_path / "returns.csv")
+    assert loaded.written["orders updated"] == 1
+    assert method(empty_mart) == "full"
+    pd.testing.assert_frame_equal(kept_rows(empty_mart), worked_out(empty_mart))
+    assert kept_rows(empty_mart).set_index("order_id").status.to_dict()["S2"] == "cancelled"
+
+
 def test_totals_that_no_longer_match_are_not_read_until_kept_again(
     empty_mart: Mart, tmp_path: Path
 ) -> None:

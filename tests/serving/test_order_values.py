@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+from segmint.features import order_totals
 from segmint.mart import Mart, connect
+from segmint.serving import order_values
 from segmint.serving.customer_lookup import ORDERS_SQL, recent_orders
 from segmint.serving.order_values import (
+    HISTORY_SQL,
     ORDER_COLUMNS,
     RECENT,
+    TOTALS_SQL,
     order_history,
     order_parts,
     probe,
@@ -32,6 +38,27 @@ def test_copied_orders_of_every_customer_equal_the_lookups(mart: Mart) -> None:
     ).fetchone()
     assert kept is not None and copied == kept[0] > 0
     assert kept[1] > RECENT  # some customer has more orders than the copy keeps
+
+
+def test_the_copy_reads_the_kept_totals_and_equals_the_lines_sums(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert order_totals.kept(mart) is not None  # the demo's loads kept them
+    read: list[str] = []
+    real = order_values.regrouped_table
+    monkeypatch.setattr(
+        order_values,
+        "regrouped_table",
+        lambda con, sql, *rest: read.append(sql) or real(con, sql, *rest),
+    )
+    kept = order_history(mart, most=None, parts=order_parts(mart, 3))
+    monkeypatch.setattr(order_totals, "kept", lambda _: None)
+    summed = order_history(mart, most=None, parts=order_parts(mart, 3))
+    assert read == [TOTALS_SQL, HISTORY_SQL]
+    assert kept is not None and summed is not None
+    assert list(kept.keys) == list(summed.keys) and list(kept.starts) == list(summed.starts)
+    for customer_id in summed.keys:
+        assert kept.rows(customer_id.decode()) == summed.rows(customer_id.decode())
 
 
 def test_orders_read_in_ranges_of_order_ids_are_the_orders_read_whole(mart: Mart) -> None:

@@ -13,12 +13,14 @@ order without lines) and ``lines`` (how many; null without).
 The table is only read while it matches its sources: ``derived_keys`` records the keys of
 ``orders`` and ``order_lines`` it was computed from (:mod:`segmint.features.keys`: last
 ingest id, rows, last filling load, and the suppression list's size), and :func:`kept`
-gives it only while those are the mart's keys now. Anything else (an erasure, a row
-written around the loads, a mart from an older segmint) makes readers sum the lines as
+gives it only while those are the mart's keys now. Anything else (an erasure, rows added
+or deleted around the loads, a mart from an older segmint) makes readers sum the lines as
 before, until the next load or refresh computes the table again. A load that only added
 orders, with their lines, appends their totals; one whose lines reach orders already
 totalled (a return booked on an earlier order, a lines file loaded after its orders), or
-any other change, computes the table again whole.
+any other change, computes the table again whole. Like the stored feature groups, the
+keys do not see a value changed in place outside segmint (an ``UPDATE`` that adds no row):
+after such an edit, ``segmint refresh`` does not notice it either; load through segmint.
 """
 
 from __future__ import annotations
@@ -79,11 +81,13 @@ def keep(mart: Mart) -> str:
 
 def _appended(mart: Mart, before: dict[str, TableKey], now: dict[str, TableKey]) -> bool:
     """Whether the loads since ``before`` only added orders whose totals are not kept yet:
-    the tables kept their rows, no load filled existing orders, and no new line belongs to
-    an order already totalled."""
+    the tables kept their rows and no new line belongs to an order already totalled.
+
+    A transactions load changes existing orders only by setting the status of those that
+    receive its return lines (:data:`segmint.mart.updates.FILLED_BY`), so its new lines
+    find them; one that only adds orders is appended like an orders file.
+    """
     if not only_appended(mart, before, now):
-        return False
-    if now["orders"].last_fill != before["orders"].last_fill:
         return False
     lines = mart.table("order_lines")
     added = lines.filter(lines.ingest_id > before["order_lines"].last_ingest)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from segmint.features import order_totals
 from segmint.mart import Mart
 from segmint.mart.privacy import (
     audit,
@@ -134,6 +135,15 @@ def test_csv_files_mirror_the_sections(
         .read_text()
         .startswith(f"Everything segmint holds about customer {ZOE}")
     )
+
+
+def test_the_kept_order_totals_are_answered_and_said_in_words(shop: Mart, tmp_path: Path) -> None:
+    order_totals.keep(shop)
+    subject_access(shop, ZOE, tmp_path / "zoe", actor="dpo")
+    with (tmp_path / "zoe" / "order_totals.csv").open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == 3  # her three orders
+    readme = (tmp_path / "zoe" / "README.txt").read_text(encoding="utf-8")
+    assert "order_totals.csv: the total and number of lines of each of your orders" in readme
 
 
 def test_the_folder_is_private_and_the_answer_audited(

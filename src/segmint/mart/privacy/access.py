@@ -341,6 +341,7 @@ _SECTION_TEXT = {
     "consents": "your marketing consents per channel, with where and when they were given",
     "orders": "your orders",
     "order_lines": "the lines of your orders",
+    "order_totals": "the total and number of lines of each of your orders",
     "events": "your visits, searches, e-mail and advertising interactions",
     "campaign_members": "the campaigns you were included in, or held out of as a control",
     "assignments": "the customer segments you were placed in, with what each segmentation means",
