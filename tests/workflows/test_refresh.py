@@ -18,7 +18,7 @@ import pytest
 
 from segmint import workflows
 from segmint.exceptions import SegmintWarning
-from segmint.features import build_features
+from segmint.features import build_features, order_totals
 from segmint.features.btyd import btyd_summary
 from segmint.features.part_store import built_methods
 from segmint.mart import Mart, connect
@@ -131,6 +131,16 @@ def test_refresh_after_a_day_of_orders_equals_a_rebuild(shop: Shop, tmp_path: Pa
         assert refreshed == assignments(mart, f"{name}_check", new_day), name
         assert refreshed != {}
     assert run.features.rows == scratch.count().execute()
+
+
+def test_refresh_brings_the_order_totals_up_to_date_first(shop: Shop) -> None:
+    """The shop's loads went around the totals (``mart.ingest``), as after an erasure: the
+    refresh computes them, and the purchases it reads come from them."""
+    load_next_day(shop)
+    assert order_totals.kept(shop.mart) is None
+    refresh(shop.mart)
+    totals = order_totals.kept(shop.mart)
+    assert totals is not None and int(totals.count().execute()) == shop.mart.count("orders")
 
 
 def test_a_segmentation_that_cannot_be_refreshed_is_skipped_with_the_reason(shop: Shop) -> None:

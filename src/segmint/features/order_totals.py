@@ -4,8 +4,7 @@ An order's value is the sum of ``quantity * unit_price - discount`` over its lin
 (:func:`line_net`). Every purchase feature, the BTYD summary and the purchase-intent labels
 start from that value per order, and summing the lines is most of their cost: at a million
 customers, the pass behind RFM's columns reads 16.7 million lines to total 8.8 million
-orders (about 1.4 of its 1.5 seconds on 2 cores), where the same pass over kept totals
-takes 0.09 s. So a load ends by bringing the table ``order_totals`` up to date
+orders (1.4 s on 2 cores), where the same pass over kept totals takes 0.09 s. So a load ends by bringing the table ``order_totals`` up to date
 (:func:`keep`): one row per order with the columns a purchase is read by (``order_id``,
 ``customer_id``, ``order_ts``, ``channel``, ``status``), ``net`` (the sum, null for an
 order without lines) and ``lines`` (how many; null without).
@@ -96,6 +95,7 @@ def _appended(mart: Mart, before: dict[str, TableKey], now: dict[str, TableKey])
 
 
 def _new_orders(mart: Mart, before: dict[str, TableKey]) -> ir.Table:
+    """The orders loaded since the totals were kept as of ``before``."""
     orders = mart.table("orders")
     return orders.filter(orders.ingest_id > before["orders"].last_ingest)
 
@@ -112,6 +112,7 @@ def _totals(mart: Mart, orders: ir.Table | None = None) -> ir.Table:
 
 
 def _stored_key(mart: Mart) -> str | None:
+    """The keys ``order_totals`` was last computed from, as stored (None: never)."""
     if not mart.has_table(DERIVED_KEYS.name):
         return None
     keys = mart.table(DERIVED_KEYS.name)

@@ -12,7 +12,7 @@ search; :func:`probe` sums a few orders when the view reads the mart instead.
 
 While the totals the loads keep match the mart (:mod:`segmint.features.order_totals`), the
 copy reads them (:data:`TOTALS_SQL`) and sums no line: at a million customers 2.9 CPU
-seconds instead of 5.7.
+seconds instead of 5.7 (in process, one run each, with the parts a server cuts).
 
 The copy reads the orders in ranges of order ids (:func:`order_parts`), not of customers:
 orders and their lines are usually stored in the order of their ids (as files list them),

@@ -5,10 +5,12 @@ campaign it cannot measure."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 import pytest
 
 from segmint.exceptions import InputError
+from segmint.features import order_totals, orders
 from segmint.mart import Mart
 from segmint.scoring.campaigns import campaign_results
 from segmint.scoring.campaigns.tracking import campaign_list, response_curve, track_campaigns
@@ -32,6 +34,19 @@ def test_list_has_the_plan_and_the_groups(tiny: Mart) -> None:
             "n_members": 6,
         }
     ]
+
+
+def test_the_curve_reads_the_kept_order_totals_and_sums_no_line(
+    tiny: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summed = response_curve(tiny, "k1", START, 14)
+    order_totals.keep(tiny)
+
+    def refused(*_: object) -> NoReturn:
+        raise AssertionError("order lines summed although their totals are kept")
+
+    monkeypatch.setattr(orders, "line_net", refused)
+    assert response_curve(tiny, "k1", START, 14) == summed
 
 
 def test_curve_by_hand(tiny: Mart) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 
 from segmint.exceptions import InputError, MartError
 from segmint.features.asof import end_of
-from segmint.features.orders import order_values
+from segmint.features.orders import purchase_values
 from segmint.mart import Mart
 from segmint.scoring.campaigns.measure import campaign_results, data_through
 from segmint.scoring.campaigns.results import CampaignResults
@@ -148,7 +148,7 @@ def _cumulative(values: pd.Series, size: float) -> tuple[float, ...]:
 def _daily(mart: Mart, members: ir.Table, start: dt.date, days: int) -> ir.Table:
     """Per group and day since ``start``: first-time responders and revenue."""
     last = start + dt.timedelta(days=days - 1)
-    values = order_values(mart, last, dt.datetime.combine(start, dt.time()))
+    values = purchase_values(mart, last, since=dt.datetime.combine(start, dt.time()))
     values = values.filter(values.order_ts < end_of(last)).join(members, "customer_id")
     dated = values.mutate(day=values.order_ts.date().delta(ibis.date(start), unit="day"))
     first = dated.group_by("customer_id", "target").aggregate(day=dated.day.min())
