@@ -55,6 +55,7 @@ from segmint.segmentation.lifecycle import default_thresholds, lifecycle_stages
 from segmint.segmentation.rfm import rfm_segments
 from segmint.synth import synthesize
 from segmint.workflows.clv import purchase_calendar
+from segmint.workflows.features import current
 from segmint.workflows.load import load_folder
 
 from .conftest import held_elsewhere, other_process_can_lock
@@ -170,6 +171,20 @@ def test_a_warehouse_another_process_writes_is_refused_and_closing_frees_it(
     with held_elsewhere(warehouse), pytest.raises(MartBusyError, match="is writing the Spark"):
         connect_spark(warehouse, spark_session)
     assert connect_spark(warehouse, spark_session, read_only=True).count("customers") == 0
+
+
+def test_a_read_only_open_stores_nothing_it_computes(
+    marts: tuple[Mart, SparkMart], spark_session: SparkSession
+) -> None:
+    """A command that only reads builds the features it needs without storing them: it holds
+    no write lock, so a write could meet another process's."""
+    _, spark = marts
+    reader = connect_spark(spark.warehouse, spark_session, read_only=True)
+    assert reader.read_only
+    before = sorted(p.name for p in spark.warehouse.iterdir())
+    _, features = current(reader, None, ["recency_days", "frequency", "monetary_total"])
+    assert int(features.count().execute()) > 0
+    assert sorted(p.name for p in spark.warehouse.iterdir()) == before
 
 
 def test_a_command_leaves_no_spark_folder_where_it_ran(tmp_path: Path) -> None:

@@ -91,12 +91,15 @@ class SparkMart(Mart):
     Args:
         session: the Spark session to use.
         warehouse: the folder that holds one Parquet folder per table.
+        read_only: the mart is only read (what is computed for a command is not stored).
     """
 
-    def __init__(self, session: SparkSession, warehouse: Path | str) -> None:
+    def __init__(
+        self, session: SparkSession, warehouse: Path | str, *, read_only: bool = False
+    ) -> None:
         self.session = session
         self.warehouse = Path(warehouse)
-        super().__init__(ibis.pyspark.connect(session), str(self.warehouse))
+        super().__init__(ibis.pyspark.connect(session), str(self.warehouse), read_only=read_only)
         self.database = database_name(self.warehouse)
         self._lock: Path | None = None
 
@@ -356,7 +359,7 @@ def connect_spark(
         MartError: ``read_only`` and there is no folder ``warehouse``.
         MartBusyError: another process writes the warehouse (a write open only).
     """
-    mart = SparkMart(session or spark_session(), warehouse)
+    mart = SparkMart(session or spark_session(), warehouse, read_only=read_only)
     if not read_only:
         mart.lock()
         mart.init()
