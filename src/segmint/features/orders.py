@@ -39,12 +39,16 @@ def purchase_orders(mart: Mart, day: dt.date, since: dt.datetime | None = None) 
     ``since`` keeps only orders stamped at or after it (a trailing window such as the
     year of the money views), so the engine never reads the lines of older orders.
     """
-    orders = mart.table("orders")
+    known = _purchases_of(mart.table("orders"), day, since)
+    return known.select("order_id", "customer_id", "order_ts", "channel", "status")
+
+
+def _purchases_of(orders: ir.Table, day: dt.date, since: dt.datetime | None) -> ir.Table:
+    """The rows of ``orders`` (``orders`` or ``order_totals``) that count as purchases as of
+    ``day``, from ``since`` when given."""
     counted = orders.status.isnull() | orders.status.isin(PURCHASE_STATUSES)
     known = orders.filter(orders.order_ts < end_of(day), counted)
-    if since is not None:
-        known = known.filter(known.order_ts >= since)
-    return known.select("order_id", "customer_id", "order_ts", "channel", "status")
+    return known if since is None else known.filter(known.order_ts >= since)
 
 
 def cancelled_only(mart: Mart, day: dt.date) -> ir.Table:
@@ -194,10 +198,7 @@ def _counted_totals(
 ) -> ir.Table:
     """:func:`purchase_values` from the kept ``order_totals``: the same purchases (as
     :func:`purchase_orders` counts them), their ``net`` 0 without lines."""
-    counted = totals.status.isnull() | totals.status.isin(PURCHASE_STATUSES)
-    known = totals.filter(totals.order_ts < end_of(day), counted)
-    if since is not None:
-        known = known.filter(known.order_ts >= since)
+    known = _purchases_of(totals, day, since)
     if customers is not None:
         known = known.semi_join(customers, "customer_id")
     return known.select(
