@@ -7,6 +7,7 @@ import pytest
 from segmint.config import (
     MIN_MEMORY_MB,
     SERVING_MEMORY_LIMIT,
+    SERVING_WARMING_MEMORY_LIMIT,
     default_memory_limit,
     get_settings,
 )
@@ -38,6 +39,16 @@ def test_a_server_has_its_own_default_cap_the_environment_still_overrides(
     assert get_settings().memory_limit != SERVING_MEMORY_LIMIT
     monkeypatch.setenv("SEGMINT_MEMORY_LIMIT", "3GB")
     assert get_settings(serving=True).memory_limit == "3GB"
+
+
+def test_a_server_warms_under_its_own_cap_unless_the_environment_sets_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SEGMINT_MEMORY_LIMIT", raising=False)
+    assert get_settings(serving=True).warming_memory_limit == SERVING_WARMING_MEMORY_LIMIT
+    assert get_settings().warming_memory_limit is None
+    monkeypatch.setenv("SEGMINT_MEMORY_LIMIT", "3GB")
+    assert get_settings(serving=True).warming_memory_limit is None
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])

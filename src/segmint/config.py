@@ -26,12 +26,15 @@ class Settings:
         memory_limit: engine memory cap such as ``"4GB"``; default :func:`default_memory_limit`.
         engine: ``duckdb`` (the mart is a DuckDB file) or ``pyspark`` (the mart is a folder of
             Parquet tables read and written by Spark, see :mod:`segmint.mart.spark`).
+        warming_memory_limit: a server's engine memory cap while it computes the summaries
+            its pages show first (:class:`segmint.views.warmup.Warmer`); None: ``memory_limit``.
     """
 
     mart: Path = DEFAULT_MART
     threads: int | None = None
     memory_limit: str | None = None
     engine: str = "duckdb"
+    warming_memory_limit: str | None = None
 
 
 MIN_MEMORY_MB = 2048
@@ -60,6 +63,14 @@ customers and keeps its own compact copies of what the 360° view reads, so the 
 buffers hold little it needs again; the summaries it warms spill to disk past the cap. The
 whole server's peak at a million customers is in docs/dashboard.md."""
 
+SERVING_WARMING_MEMORY_LIMIT = "1GB"
+"""The engine's default memory cap in a server while it computes the summaries its pages
+show first (profiles, overviews, personas). Nothing else the warm-up builds is held then
+(the 360° view's copies are let go before and built after, under
+:data:`SERVING_MEMORY_LIMIT` again), so the server's peak stays the one it reaches while
+serving; under 512MB those summaries spill to disk, about 2 s more at a million customers.
+``SEGMINT_MEMORY_LIMIT`` sets one cap for both."""
+
 
 def get_settings(mart: Path | str | None = None, *, serving: bool = False) -> Settings:
     """Read settings from the environment, then apply explicit overrides.
@@ -67,17 +78,19 @@ def get_settings(mart: Path | str | None = None, *, serving: bool = False) -> Se
     Args:
         mart: a mart path given on the command line; wins over ``SEGMINT_MART``.
         serving: settings of a server: the engine's memory cap defaults to
-            :data:`SERVING_MEMORY_LIMIT` instead of :func:`default_memory_limit`.
+            :data:`SERVING_MEMORY_LIMIT` instead of :func:`default_memory_limit`, and to
+            :data:`SERVING_WARMING_MEMORY_LIMIT` while the server warms its summaries.
     """
     env = os.environ
     engine = env.get("SEGMINT_ENGINE", "duckdb")
+    capped = env.get("SEGMINT_MEMORY_LIMIT")
     named = engine[len("duckdb://") :] if engine.startswith("duckdb:///") else None
     settings = Settings(
         mart=Path(env.get("SEGMINT_MART", named or str(DEFAULT_MART))),
         threads=_whole_number(env, "SEGMINT_THREADS"),
-        memory_limit=env.get("SEGMINT_MEMORY_LIMIT")
-        or (SERVING_MEMORY_LIMIT if serving else default_memory_limit()),
+        memory_limit=capped or (SERVING_MEMORY_LIMIT if serving else default_memory_limit()),
         engine=engine_name(engine),
+        warming_memory_limit=SERVING_WARMING_MEMORY_LIMIT if serving and not capped else None,
     )
     if mart is not None:
         settings = replace(settings, mart=Path(mart))

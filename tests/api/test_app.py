@@ -1,11 +1,16 @@
-"""What the application answers without a token: only what holds no data."""
+"""What the application answers without a token (only what holds no data), and its engine caps."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
-from segmint.api.app import API_PREFIX, API_ROUTERS, PAGE_ROUTERS
+from segmint.api.app import API_PREFIX, API_ROUTERS, PAGE_ROUTERS, create_app
 from segmint.api.render import PLOTLY_PATH
+from segmint.config import SERVING_MEMORY_LIMIT, SERVING_WARMING_MEMORY_LIMIT
 
 PUBLIC = {"/login", "/docs", "/openapi.json", "/static/app.js", "/static/app.css", PLOTLY_PATH}
 """Paths without parameters that answer a caller with no token (docs/dashboard.md, Access)."""
@@ -35,3 +40,17 @@ def test_only_the_login_form_docs_schema_and_static_files_answer_without_a_token
         assert refused.status_code in (401, 303), path
         if refused.status_code == 303:
             assert refused.headers["location"].startswith("/login"), path
+
+
+def test_a_server_warms_its_summaries_under_the_warming_cap_and_serves_under_its_own(
+    mart_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "demo.duckdb"  # the module's client serves the module's mart
+    shutil.copy(mart_path, copy)
+    monkeypatch.delenv("SEGMINT_MEMORY_LIMIT", raising=False)
+    with TestClient(create_app(mart=copy)) as client:
+        warmer = client.app.state.warmer  # type: ignore[attr-defined]
+        assert warmer.memory == (SERVING_WARMING_MEMORY_LIMIT, SERVING_MEMORY_LIMIT)
+    monkeypatch.setenv("SEGMINT_MEMORY_LIMIT", "700MB")
+    with TestClient(create_app(mart=copy)) as client:
+        assert client.app.state.warmer.memory is None  # type: ignore[attr-defined]

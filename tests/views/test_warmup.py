@@ -154,6 +154,52 @@ def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again
     warmer.copies.clear()
 
 
+def cap(mart: Mart) -> str:
+    """The engine's memory cap as it reports it."""
+    found = mart.raw.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert found is not None
+    return str(found[0])
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_the_summaries_get_the_raised_cap_and_the_copies_the_servers(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch, failing: bool
+) -> None:
+    mart.raw.execute("SET memory_limit = '300MB'")
+    expected = {"summaries": cap(mart), "copies": cap(mart)}
+    mart.raw.execute("SET memory_limit = '700MB'")
+    expected["summaries"] = cap(mart)
+    mart.raw.execute("SET memory_limit = '300MB'")
+    warmer = warmer_over(mart)
+    warmer.memory = ("700MB", "300MB")
+    seen: dict[str, str] = {}
+    overview, rebuild = warmer.dashboard.overview, warmer.copies.rebuild
+
+    def summarise(*args: Any) -> Any:
+        seen["summaries"] = cap(mart)
+        if failing:
+            raise MemoryError("the engine ran out of memory")
+        return overview(*args)
+
+    def copy(opened: Mart) -> None:
+        seen["copies"] = cap(mart)
+        rebuild(opened)
+
+    monkeypatch.setattr(warmer.dashboard, "overview", summarise)
+    monkeypatch.setattr(warmer.copies, "rebuild", copy)
+    try:
+        if failing:
+            with pytest.raises(MemoryError):
+                warmer.check(mart)
+        else:
+            assert warmer.check(mart)
+        assert seen == expected
+        assert cap(mart) == expected["copies"]
+    finally:
+        mart.raw.execute("SET memory_limit = $1", [get_settings().memory_limit])
+        warmer.copies.clear()
+
+
 def test_a_retry_of_unchanged_data_keeps_the_copies_and_the_summaries_that_succeeded(
     mart: Mart, monkeypatch: pytest.MonkeyPatch
 ) -> None:

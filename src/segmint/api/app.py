@@ -113,7 +113,9 @@ def create_app(
     registration, pool = _serve(path, settings, wait, on_wait)
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
-    warmer = Warmer(pool.lease, dashboard, copies, kept=warm_state_path(path))
+    warmer = Warmer(
+        pool.lease, dashboard, copies, kept=warm_state_path(path), memory=_warming_memory(settings)
+    )
     state = _State(pool, TokenCache(), Sessions(), dashboard, copies, warmer)
     app = FastAPI(
         title="segmint",
@@ -179,6 +181,13 @@ class _State:
         """A new snapshot is served: read its tokens, look whether the data changed."""
         self.tokens.clear()
         self.warmer.wake()
+
+
+def _warming_memory(settings: Settings) -> tuple[str, str] | None:
+    """The engine's memory cap while the warmer computes its summaries and the server's cap
+    to set back after (None: one cap for both)."""
+    warming, serving = settings.warming_memory_limit, settings.memory_limit
+    return None if warming is None or serving is None else (warming, serving)
 
 
 def _lifespan(

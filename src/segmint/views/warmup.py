@@ -32,8 +32,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,10 @@ class Warmer:
         copies: the sorted copies to rebuild.
         interval: seconds between looks at whether the mart changed.
         kept: the folder to keep the warm state in (None: computed at every start).
+        memory: the engine's memory cap while the summaries are computed and the one to set
+            back before the copies are built (None: the cap is left as it is). Nothing else
+            of the warm-up is held while the summaries are computed, which spill to disk
+            under a server's cap.
     """
 
     def __init__(
@@ -79,12 +83,14 @@ class Warmer:
         copies: SortedCopies,
         interval: float = INTERVAL,
         kept: Path | None = None,
+        memory: tuple[str, str] | None = None,
     ) -> None:
         self.lease = lease
         self.dashboard = dashboard
         self.copies = copies
         self.interval = interval
         self.kept = kept
+        self.memory = memory
         self._unkept: tuple[Path, str, int] | None = None
         self._unread = False  # the tables the 360° view looks into are to be read once
         self._value_due = False  # the value & risk page is to be computed once
@@ -154,21 +160,42 @@ class Warmer:
             "pages are slower until it is done",
             " that a failed try left out" if retry else " and the 360° view's copies",
         )
+        summarised = started
         try:
-            self._warm(mart)  # first, while the least is held: the summaries hold the most
+            with self._summary_memory(mart):
+                self._warm(mart)  # first, while the least is held: the summaries hold the most
         finally:  # the 360° view is served from the copies even when a summary failed
+            summarised = time.perf_counter()
             if retry:
                 self.copies.confirm(files)
             else:
                 self.copies.rebuild(mart)
                 self._preload(mart)
         self._seen = state
-        log.info("the dashboard is warm: computed in %.1f s", time.perf_counter() - started)
+        done = time.perf_counter()
+        log.info(
+            "the dashboard is warm: computed in %.1f s (summaries %.1f s, copies %.1f s)",
+            *(done - started, summarised - started, done - summarised),
+        )
         self._unkept = None if kept is None else (*kept, _written(files))
         self.kept_now = False
         if not self._deferred:
             self._keep()
         return True
+
+    @contextmanager
+    def _summary_memory(self, mart: Mart) -> Iterator[None]:
+        """The engine's memory cap raised to the first of :attr:`memory` for the block, the
+        second set back after it (which lets the engine's buffers go down to it first)."""
+        if self.memory is None:
+            yield
+            return
+        raised, serving = self.memory
+        mart.raw.execute("SET memory_limit = $1", [raised])
+        try:
+            yield
+        finally:
+            mart.raw.execute("SET memory_limit = $1", [serving])
 
     def _preload(self, mart: Mart) -> None:
         """Read the tables the 360° view looks into once (:func:`preload`): at once, or by
