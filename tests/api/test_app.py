@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
@@ -54,3 +55,17 @@ def test_a_server_warms_its_summaries_under_the_warming_cap_and_serves_under_its
     monkeypatch.setenv("SEGMINT_MEMORY_LIMIT", "700MB")
     with TestClient(create_app(mart=copy)) as client:
         assert client.app.state.warmer.memory is None  # type: ignore[attr-defined]
+
+
+def test_a_server_takes_arrow_memory_from_the_system_allocator(
+    mart_path: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(mart_path, copy)
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.mimalloc_memory_pool())  # Arrow's default, whatever ran before
+    try:
+        with TestClient(create_app(mart=copy)):
+            assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(before)

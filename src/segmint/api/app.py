@@ -19,6 +19,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 
@@ -110,6 +111,7 @@ def create_app(
     """
     settings = settings or get_settings(mart, serving=True)
     path = Path(mart) if mart is not None else settings.mart
+    _arrow_from_the_system()
     registration, pool = _serve(path, settings, wait, on_wait)
     dashboard = Dashboard(ttl=cache_ttl, catalogue_ttl=cache_ttl)
     copies = SortedCopies()
@@ -181,6 +183,15 @@ class _State:
         """A new snapshot is served: read its tokens, look whether the data changed."""
         self.tokens.clear()
         self.warmer.wake()
+
+
+def _arrow_from_the_system() -> None:
+    """Take the process's Arrow memory from the C library's allocator, which hands large
+    freed blocks back to the system at once, instead of Arrow's default (mimalloc), which
+    keeps freed memory for reuse. The 360° view's copies are Arrow arrays built in parts
+    whose raw rows are let go as each is compacted; at a million customers the server's
+    peak under 20 clients was about 170 MB lower (docs/dashboard.md)."""
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _warming_memory(settings: Settings) -> tuple[str, str] | None:
