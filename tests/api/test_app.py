@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -69,3 +71,14 @@ def test_a_server_takes_arrow_memory_from_the_system_allocator(
             assert pa.default_memory_pool().backend_name == "system"
     finally:
         pa.set_memory_pool(before)
+
+
+def test_the_server_starts_without_importing_scipy_stats_or_scikit_learn() -> None:
+    # about 0.4 s each of a server's start; the first tests import scipy.stats when they run
+    code = (
+        "import sys, segmint.api.app; print(sorted({'sklearn', 'scipy.stats'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"

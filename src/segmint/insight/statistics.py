@@ -21,7 +21,9 @@ same sample; the ``n`` column says how many customers each test used.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 import ibis
 import ibis.expr.types as ir
@@ -29,7 +31,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-from scipy import stats
 
 MAX_CUSTOMERS = 200_000
 """Default sample size for the tests."""
@@ -162,8 +163,15 @@ def _kruskal(ranked: Ranks, codes: npt.NDArray[np.int64]) -> tuple[float, float,
     sums = np.bincount(codes[ranked.order], weights=ranked.ranks, minlength=sizes.size)[present]
     between = float((sums**2 / sizes[present]).sum())
     h = (12.0 / (n * (n + 1.0)) * between - 3.0 * (n + 1.0)) / ranked.correction
-    p = float(stats.chi2.sf(h, int(present.sum()) - 1))
+    p = float(_stats().chi2.sf(h, int(present.sum()) - 1))
     return h, p, h / (n - 1), n
+
+
+def _stats() -> ModuleType:
+    """``scipy.stats``, imported when a test first runs rather than with this module: its
+    import takes about 0.4 s, which a server's start would wait for, while the server runs
+    its first tests in a background thread (:mod:`segmint.insight.joined_members`)."""
+    return importlib.import_module("scipy.stats")
 
 
 def _codes(groups: pd.Series) -> npt.NDArray[np.int64]:
@@ -197,7 +205,7 @@ def _chi_square(table: npt.NDArray[np.int64]) -> tuple[float, float, float, int]
     n = int(table.sum())
     if min(table.shape) < 2:
         return 0.0, 1.0, 0.0, n
-    result = stats.chi2_contingency(table, correction=False)
+    result = _stats().chi2_contingency(table, correction=False)
     chi2 = float(result.statistic)
     return chi2, float(result.pvalue), cramers_v(chi2, n, table.shape), n
 
@@ -307,7 +315,7 @@ def _tested(rows: list[tuple[object, ...]], alpha: float) -> pd.DataFrame:
         rows, columns=["feature", "kind", "statistic", "p_value", "effect_size", "n"]
     )
     if len(result):
-        result["p_adjusted"] = stats.false_discovery_control(result["p_value"].to_numpy())
+        result["p_adjusted"] = _stats().false_discovery_control(result["p_value"].to_numpy())
     else:
         result["p_adjusted"] = pd.Series(dtype="float64")
     result["significant"] = result["p_adjusted"] < alpha

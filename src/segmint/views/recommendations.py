@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from segmint.mart import Mart
-from segmint.scoring.recommend.store import RUN_KIND
+from segmint.scoring.recommend_kind import RUN_KIND
 from segmint.serving.frames import as_date
 from segmint.serving.recommendation_lookup import customer_recommendations
 

@@ -35,9 +35,7 @@ from segmint.scoring.recommend.evaluate import (
     segment_codes,
 )
 from segmint.scoring.recommend.reasons import Wording, recommendation_rows
-
-RUN_KIND = "recommend"
-"""``model_runs.kind`` of a stored recommendation run."""
+from segmint.scoring.recommend_kind import RUN_KIND
 
 TOP_RULES = 200
 """Rules kept with a run for the Baskets page, strongest lift first."""
