@@ -140,21 +140,29 @@ def _joined(
     wanted: list[str],
 ) -> ir.Table:
     """Every member of any of ``members`` with the ``wanted`` features and each
-    segmentation's segment and member flag."""
-    ids: ir.Table | None = None
-    for who in members.values():
-        mine = who.select("customer_id")
-        ids = mine if ids is None else ids.union(mine, distinct=True)
-    if ids is None:
-        ids = features.select("customer_id").limit(0)
-    table = ids.left_join(features.select("customer_id", *wanted), "customer_id")
-    table = table.select("customer_id", *wanted)
-    for name, who in members.items():
-        segment, member = columns[name]
-        right = who.select("customer_id", **{segment: who.segment, member: ibis.literal(True)})
-        joined = table.left_join(right, "customer_id")
-        table = joined.select(*table.columns, segment, member)
-    return table
+    segmentation's segment and member flag (True, or null when not a member).
+
+    The members of every segmentation are stacked and grouped by customer once, then
+    joined with the features once: at a million customers and four segmentations 1.0 s
+    instead of 1.3 s for a union of their ids joined with each segmentation in turn.
+    """
+    if not members:
+        return features.select("customer_id", *wanted).limit(0)
+    stacked = ibis.union(
+        *(
+            who.select("customer_id", "segment", which=ibis.literal(i))
+            for i, who in enumerate(members.values())
+        ),
+        distinct=False,
+    )
+    pivots: dict[str, ir.Value] = {}
+    for i, (segment, member) in enumerate(columns[name] for name in members):
+        mine = stacked.which == i
+        pivots[segment] = stacked.segment.arbitrary(where=mine)
+        pivots[member] = ibis.ifelse(mine.any(), ibis.literal(True), ibis.null("boolean"))
+    who = stacked.group_by("customer_id").aggregate(**pivots)
+    table = who.left_join(features.select("customer_id", *wanted), "customer_id")
+    return table.select("customer_id", *wanted, *pivots)
 
 
 def _tests(
