@@ -60,16 +60,19 @@ def default_memory_limit(total_mb: int | None = None) -> str:
 SERVING_MEMORY_LIMIT = "512MB"
 """The engine's default memory cap in a server (``segmint serve``). A server looks up single
 customers and keeps its own compact copies of what the 360° view reads, so the engine's
-buffers hold little it needs again; the summaries it warms spill to disk past the cap. The
-whole server's peak at a million customers is in docs/dashboard.md."""
+buffers hold little it needs again; the summaries it warms get
+:data:`SERVING_WARMING_MEMORY_LIMIT`, and other summaries a request computes spill to disk
+past this cap. The whole server's peak at a million customers is in docs/dashboard.md."""
 
 SERVING_WARMING_MEMORY_LIMIT = "1GB"
 """The engine's default memory cap in a server while it computes the summaries its pages
 show first (profiles, overviews, personas). Nothing else the warm-up builds is held then
 (the 360° view's copies are let go before and built after, under
-:data:`SERVING_MEMORY_LIMIT` again), so the server's peak stays the one it reaches while
-serving; under 512MB those summaries spill to disk, about 2 s more at a million customers.
-``SEGMINT_MEMORY_LIMIT`` sets one cap for both."""
+:data:`SERVING_MEMORY_LIMIT` again; a retry of summaries a failed warm-up left out, which
+runs while that warm-up's copies are held, keeps the serving cap), so the server's peak
+stays the one it reaches while serving. Under 512MB those summaries spill to disk: at a
+million customers 4.7 CPU s more, about 2 s of the warm-up's wall time.
+``SEGMINT_MEMORY_LIMIT`` sets one cap for both (one under 1GB lowers the warm-up's too)."""
 
 
 def get_settings(mart: Path | str | None = None, *, serving: bool = False) -> Settings:

@@ -45,7 +45,7 @@ def test_only_the_login_form_docs_schema_and_static_files_answer_without_a_token
             assert refused.headers["location"].startswith("/login"), path
 
 
-def test_a_server_warms_its_summaries_under_the_warming_cap_and_serves_under_its_own(
+def test_a_server_gives_its_warmer_the_warming_cap_and_its_own_cap(
     mart_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     copy = tmp_path / "demo.duckdb"  # the module's client serves the module's mart

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pytest
 
@@ -155,49 +156,85 @@ def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again
 
 
 def cap(mart: Mart) -> str:
-    """The engine's memory cap as it reports it."""
-    found = mart.raw.execute("SELECT current_setting('memory_limit')").fetchone()
+    """The engine's memory cap in force (the buffer pool's, which a failed change of the
+    setting leaves as it was)."""
+    found = mart.raw.execute("SELECT memory_limit FROM pragma_database_size()").fetchone()
     assert found is not None
     return str(found[0])
 
 
-@pytest.mark.parametrize("failing", [False, True])
-def test_the_summaries_get_the_raised_cap_and_the_copies_the_servers(
-    mart: Mart, monkeypatch: pytest.MonkeyPatch, failing: bool
-) -> None:
-    mart.raw.execute("SET memory_limit = '300MB'")
-    expected = {"summaries": cap(mart), "copies": cap(mart)}
-    mart.raw.execute("SET memory_limit = '700MB'")
-    expected["summaries"] = cap(mart)
-    mart.raw.execute("SET memory_limit = '300MB'")
-    warmer = warmer_over(mart)
+@contextmanager
+def capped(mart: Mart, warmer: Warmer) -> Iterator[dict[str, str]]:
+    """The mart's engine capped at 300MB and ``warmer`` raising it to 700MB while it
+    summarises; yields the caps as the engine reports them; the module's cap set back and
+    the copies let go after."""
+    reported = {}
+    for limit in ("700MB", "300MB"):
+        mart.raw.execute("SET memory_limit = $1", [limit])
+        reported[limit] = cap(mart)
     warmer.memory = ("700MB", "300MB")
-    seen: dict[str, str] = {}
+    try:
+        yield {"raised": reported["700MB"], "serving": reported["300MB"]}
+    finally:
+        mart.raw.execute("SET memory_limit = $1", [get_settings().memory_limit])
+        warmer.copies.clear()
+
+
+def test_the_summaries_get_the_raised_cap_the_copies_and_a_retry_the_servers(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    seen: list[tuple[str, str]] = []
     overview, rebuild = warmer.dashboard.overview, warmer.copies.rebuild
+    failing = [True]
 
     def summarise(*args: Any) -> Any:
-        seen["summaries"] = cap(mart)
-        if failing:
+        seen.append(("summaries", cap(mart)))
+        if failing[0]:
             raise MemoryError("the engine ran out of memory")
         return overview(*args)
 
     def copy(opened: Mart) -> None:
-        seen["copies"] = cap(mart)
+        seen.append(("copies", cap(mart)))
         rebuild(opened)
 
     monkeypatch.setattr(warmer.dashboard, "overview", summarise)
     monkeypatch.setattr(warmer.copies, "rebuild", copy)
-    try:
-        if failing:
-            with pytest.raises(MemoryError):
-                warmer.check(mart)
-        else:
-            assert warmer.check(mart)
-        assert seen == expected
-        assert cap(mart) == expected["copies"]
-    finally:
-        mart.raw.execute("SET memory_limit = $1", [get_settings().memory_limit])
-        warmer.copies.clear()
+    with capped(mart, warmer) as caps:
+        with pytest.raises(MemoryError):
+            warmer.check(mart)
+        assert seen == [("summaries", caps["raised"]), ("copies", caps["serving"])]
+        assert cap(mart) == caps["serving"]
+        seen.clear()
+        failing[0] = False
+        assert warmer.check(mart)  # the retry: the copies of the failed try are held
+        assert seen and set(seen) == {("summaries", caps["serving"])}
+        assert cap(mart) == caps["serving"]
+
+
+@pytest.mark.parametrize("refusals", [2, warmup.SET_BACK_TRIES])
+def test_a_cap_the_engine_cannot_lower_yet_is_tried_again(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, refusals: int
+) -> None:
+    warmer = warmer_over(mart)
+    set_cap = warmup._set_cap
+    refused = [refusals]
+
+    def busy(opened: Mart, limit: str) -> None:
+        if limit == "300MB" and refused[0]:  # requests hold more than the cap
+            refused[0] -= 1
+            raise duckdb.OutOfMemoryException("Failed to change memory limit")
+        set_cap(opened, limit)
+
+    monkeypatch.setattr(warmup, "_set_cap", busy)
+    monkeypatch.setattr(warmup, "SET_BACK_PAUSE", 0.0)
+    with capped(mart, warmer) as caps, caplog.at_level(logging.WARNING, warmup.__name__):
+        assert warmer.check(mart)  # the warm-up succeeds either way
+        lowered = refusals < warmup.SET_BACK_TRIES
+        assert cap(mart) == caps["serving" if lowered else "raised"]
+        assert ("could not set the engine's memory cap back" in caplog.text) is not lowered
+        warmer._settle()  # the background loop's next look
+        assert cap(mart) == caps["serving"]
 
 
 def test_a_retry_of_unchanged_data_keeps_the_copies_and_the_summaries_that_succeeded(

@@ -37,6 +37,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from segmint.exceptions import SegmintError
 from segmint.features.asof import default_as_of
 from segmint.insight.day_facts import DayFacts, day_facts
@@ -59,6 +61,13 @@ INTERVAL = 30.0
 
 MOST_DELAY = 600.0
 """Longest wait before trying again after warm-ups that failed in a row."""
+
+SET_BACK_TRIES = 5
+"""Tries to set the server's memory cap back after the summaries before leaving it to the
+next look."""
+
+SET_BACK_PAUSE = 0.2
+"""Seconds between two of those tries (requests hold the engine's memory for less)."""
 
 
 class Warmer:
@@ -91,6 +100,7 @@ class Warmer:
         self.interval = interval
         self.kept = kept
         self.memory = memory
+        self._raised = False  # the cap is raised (a set-back failed, say)
         self._unkept: tuple[Path, str, int] | None = None
         self._unread = False  # the tables the 360° view looks into are to be read once
         self._value_due = False  # the value & risk page is to be computed once
@@ -160,9 +170,8 @@ class Warmer:
             "pages are slower until it is done",
             " that a failed try left out" if retry else " and the 360° view's copies",
         )
-        summarised = started
         try:
-            with self._summary_memory(mart):
+            with self._summary_memory(mart, retry):
                 self._warm(mart)  # first, while the least is held: the summaries hold the most
         finally:  # the 360° view is served from the copies even when a summary failed
             summarised = time.perf_counter()
@@ -184,18 +193,52 @@ class Warmer:
         return True
 
     @contextmanager
-    def _summary_memory(self, mart: Mart) -> Iterator[None]:
+    def _summary_memory(self, mart: Mart, retry: bool) -> Iterator[None]:
         """The engine's memory cap raised to the first of :attr:`memory` for the block, the
-        second set back after it (which lets the engine's buffers go down to it first)."""
-        if self.memory is None:
+        second set back after it (:meth:`_set_back`). Not on a retry, which computes what a
+        failed try left out while the copies that try built are held."""
+        if self.memory is None or retry:
             yield
             return
-        raised, serving = self.memory
-        mart.raw.execute("SET memory_limit = $1", [raised])
+        _set_cap(mart, self.memory[0])
+        self._raised = True
         try:
             yield
         finally:
-            mart.raw.execute("SET memory_limit = $1", [serving])
+            self._set_back(mart)
+
+    def _set_back(self, mart: Mart) -> None:
+        """Set the server's cap back when it is raised. Lowering it makes the engine give up
+        memory first, which fails while requests on other cursors hold more than the cap:
+        it is then tried again :data:`SET_BACK_TRIES` times, :data:`SET_BACK_PAUSE` seconds
+        apart, and else left to the background loop's next look (:meth:`_settle`), with a
+        warning; the warm-up goes on meanwhile."""
+        if self.memory is None or not self._raised:
+            return
+        for attempt in range(SET_BACK_TRIES):
+            try:
+                _set_cap(mart, self.memory[1])
+            except duckdb.OutOfMemoryException:
+                if attempt + 1 < SET_BACK_TRIES:
+                    time.sleep(SET_BACK_PAUSE)
+                continue
+            self._raised = False
+            return
+        log.warning(
+            "could not set the engine's memory cap back to %s after warming the summaries "
+            "(requests hold more now); it stays at %s until the next look",
+            *(self.memory[1], self.memory[0]),
+        )
+
+    def _settle(self) -> None:
+        """The background loop's retry of :meth:`_set_back` (a failure is logged)."""
+        if not self._raised:
+            return
+        try:
+            with self.lease() as mart:
+                self._set_back(mart)
+        except Exception:
+            log.exception("setting the engine's memory cap back failed")
 
     def _preload(self, mart: Mart) -> None:
         """Read the tables the 360° view looks into once (:func:`preload`): at once, or by
@@ -294,6 +337,7 @@ class Warmer:
                 log.exception("could not keep the warm state; the next start computes it")
             self._read()
             self._value()
+            self._settle()
             self._wake.wait(self.delay(failures))
 
     def _warm(self, mart: Mart) -> None:
@@ -349,6 +393,11 @@ def _by_date(dashboard: Dashboard, mart: Mart, names: list[str]) -> dict[dt.date
             continue
         groups.setdefault(day, []).append(name)
     return groups
+
+
+def _set_cap(mart: Mart, limit: str) -> None:
+    """Set the engine's memory cap (of every cursor of the mart's database) to ``limit``."""
+    mart.raw.execute("SET memory_limit = $1", [limit])
 
 
 def _catalogue(mart: Mart) -> list[dict[str, Any]]:
