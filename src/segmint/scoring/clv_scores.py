@@ -46,7 +46,7 @@ from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import customer_lifetime_value
 from segmint.scoring.clv_expression import in_engine, scores_in_engine
 from segmint.scoring.clv_fit import ClvFit, spend_inputs
-from segmint.scoring.score_rows import score_rows
+from segmint.scoring.score_rows import in_id_order, score_rows
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 """One discounting period (a month) in weeks."""
@@ -222,7 +222,7 @@ def _score_in_chunks(
             totals[name] = totals.get(name, 0.0) + float(scores[name].sum())
         pending.append(_score_rows(chunk["customer_id"], scores, as_of, fit.model_name))
         if sum(t.num_rows for t in pending) >= INSERT_ROWS or lo + o.chunk_size >= n:
-            mart.insert("scores", pa.concat_tables(pending))
+            mart.insert("scores", in_id_order(pa.concat_tables(pending)))
             pending = []
         if on_progress is not None:
             on_progress(min(lo + o.chunk_size, n) / n)
@@ -265,7 +265,7 @@ def _score_in_engine(
             )
             for name in names
         ]
-        mart.insert("scores", ibis.union(*rows, distinct=False))
+        mart.insert("scores", in_id_order(ibis.union(*rows, distinct=False)))
         sums = wide.aggregate(**{name: wide[name].sum() for name in names}).to_pyarrow()
     return {name: float(sums[name][0].as_py()) for name in names}
 
