@@ -447,7 +447,7 @@ def store_scores(
     values: np.ndarray,
 ) -> None:
     """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these,
-    atomically, in ``customer_id`` order (:func:`segmint.scoring.score_rows.in_id_order`)."""
+    atomically, in ``customer_id`` order (:data:`segmint.scoring.score_rows.ID_ORDER`)."""
     table = score_rows(customers, as_of, model, score_name, values)
     with mart.transaction():
         mart.delete("scores", as_of=as_of, model=model, score_name=score_name)
