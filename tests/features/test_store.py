@@ -182,3 +182,38 @@ def test_a_date_stored_before_btyd_monetary_reads_as_if_stored_now(
     if stored_since:
         load_features(filled, later).execute()
         assert built == [["btyd_monetary"]]  # a date stored now is read as it is
+
+
+def _stored_ids(mart: Mart, day: dt.date) -> list[str]:
+    """The ids of ``day``'s rows of ``features`` in the order the table holds them."""
+    rows = mart.raw.execute(
+        "SELECT customer_id FROM features WHERE as_of = $1 ORDER BY rowid", [day]
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize("rewritten", [False, True], ids=["appended", "rewritten"])
+def test_each_date_is_stored_in_customer_order(
+    empty_mart: Mart, insert_rows: Any, rewritten: bool
+) -> None:
+    """A read of a range of customers then skips the rest of the table (zone maps), whether
+    the second date is appended or (a new attribute) the table is written again."""
+    ids = [f"c{n:05d}" for n in range(3000, 0, -1)]  # loaded in descending order
+    insert_rows(empty_mart, "customers", [{"customer_id": i} for i in ids])
+    orders = [
+        {"order_id": f"o{i}", "customer_id": i, "order_ts": dt.datetime(2024, 1, 1 + n % 28)}
+        for n, i in enumerate(ids)
+    ]
+    insert_rows(empty_mart, "orders", orders)
+    store_features(empty_mart, dt.date(2024, 2, 29))
+    if rewritten:
+        pet = {"customer_id": ids[0], "name": "pet", "value": "cat"}
+        insert_rows(
+            empty_mart, "customer_attributes", [pet | {"updated_at": dt.datetime(2024, 3, 5)}]
+        )
+    store_features(empty_mart, DAY)
+    assert ("pet" in empty_mart.table("features").columns) == rewritten
+    stored = [_stored_ids(empty_mart, day) for day in (dt.date(2024, 2, 29), DAY)]
+    assert stored == [sorted(ids), sorted(ids)]
+    by_date = empty_mart.raw.execute("SELECT as_of FROM features ORDER BY rowid").fetchall()
+    assert by_date == sorted(by_date)  # each date's rows one block

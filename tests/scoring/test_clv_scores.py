@@ -130,6 +130,21 @@ def test_storing_again_replaces_the_same_date_model_and_score(
     }
 
 
+@pytest.mark.parametrize("insert_rows", [2_000_000, 7_000])  # one write; one per 3 chunks
+def test_each_score_is_stored_in_customer_order(
+    cdnow_mart: Mart, fit: ClvFit, insert_rows: int, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read of a range of customers then skips the rest of the table (zone maps)."""
+    monkeypatch.setattr(clv_scores, "INSERT_ROWS", insert_rows)
+    score_customers(cdnow_mart, fit, AS_OF, chunk_size=500)
+    rows = cdnow_mart.raw.execute(
+        "SELECT score_name, customer_id FROM scores ORDER BY rowid"
+    ).fetchall()
+    for name in {name for name, _ in rows}:
+        ids = [customer for score, customer in rows if score == name]
+        assert ids == sorted(ids), name
+
+
 def test_a_failed_run_leaves_the_stored_scores_alone(
     cdnow_mart: Mart, fit: ClvFit, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,5 @@
-"""Parts of the churn and intent scores: the BTYD baseline, the first purchase's day."""
+"""Parts of the churn and intent scores: the BTYD baseline, the first purchase's day, the
+stored rows."""
 
 from __future__ import annotations
 
@@ -175,3 +176,13 @@ def test_cancelled_rows_are_the_customers_who_ordered_and_cancelled_every_order(
         ]
         later = START.date() + dt.timedelta(days=9)
         assert list(propensity.cancelled_rows(mart, later, customers)) == [True, False, True, False]
+
+
+def test_stored_scores_are_in_customer_order() -> None:
+    """A read of a range of customers then skips the rest of the table (zone maps)."""
+    ids = [f"c{n:05d}" for n in range(3000, 0, -1)]
+    values = np.linspace(0, 1, len(ids))
+    with segmint.connect(":memory:") as mart:
+        propensity.store_scores(mart, START.date(), "churn_gbm", "churn_risk", ids, values)
+        rows = mart.raw.execute("SELECT customer_id, value FROM scores ORDER BY rowid").fetchall()
+    assert rows == sorted(zip(ids, values.tolist(), strict=True))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from segmint.mart import connect
+from segmint.mart import Mart, connect
 from segmint.mart.spark import connect_spark
 from segmint.segmentation import store
 from segmint.segmentation.runs import RULES_TABLE, RUN_COLUMNS, RUNS_TABLE, current
@@ -156,3 +156,37 @@ def test_runs_kept_by_an_older_rule_are_computed_again_with_the_next_store() -> 
         assert current(mart)
         assert kept(mart) == computed(mart) == read(mart)
         assert ("rfm", "c1", DAY, DAY, "a") in kept(mart)
+
+
+def _in_stored_order(mart: Mart) -> list[tuple[str, str]]:
+    """(segmentation, customer_id) of every kept run, in the order the table holds them."""
+    found = mart.raw.execute(
+        f"SELECT segmentation, customer_id FROM {RUNS_TABLE} ORDER BY rowid"
+    ).fetchall()
+    return [(str(s), str(c)) for s, c in found]
+
+
+def _blocks_in_customer_order(rows: list[tuple[str, str]]) -> bool:
+    """Whether each segmentation's rows are one block, in ``customer_id`` order."""
+    names = [name for i, (name, _) in enumerate(rows) if i == 0 or rows[i - 1][0] != name]
+    return len(names) == len(set(names)) and all(
+        rows[i - 1][1] <= rows[i][1] for i in range(1, len(rows)) if rows[i - 1][0] == rows[i][0]
+    )
+
+
+def test_each_write_keeps_a_segmentation_s_runs_in_customer_order() -> None:
+    """A first date, a refreshed date and the whole table computed again each write the
+    runs in ``customer_id`` order, so a read of a range of customers skips the rest of the
+    table (zone maps); customers given in descending order."""
+    ids = [f"c{n:05d}" for n in range(3000, 0, -1)]
+    with connect(":memory:") as mart:
+        save(mart, ("rfm", 1, 0, {c: "ab"[n % 2] for n, c in enumerate(ids)}))
+        assert _blocks_in_customer_order(_in_stored_order(mart))
+        save(mart, ("rfm", 1, 1, {c: "ab"[n % 3 % 2] for n, c in enumerate(ids)}))
+        assert _blocks_in_customer_order(_in_stored_order(mart))
+        mart.drop_table(RUNS_TABLE)  # computed again from every assignment with the next store
+        save(mart, ("tiers", 1, 0, dict.fromkeys(ids, "a")))
+        stored = _in_stored_order(mart)
+        assert _blocks_in_customer_order(stored)
+        assert {name for name, _ in stored} == {"rfm", "tiers"}
+        assert kept(mart) == computed(mart)

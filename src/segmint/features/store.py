@@ -11,7 +11,12 @@ follow the features:
   the columns. A column a date does not have is null for that date's rows; a column whose
   type differs between dates becomes text.
 
-Either way the write is one transaction: it lands whole or not at all. Ibis has no
+Either way the write is one transaction: it lands whole or not at all. Each date's rows
+are written in ``customer_id`` order (the dates one after another), so the engine's
+per-row-group minimum and maximum of the id let a read of a range of customers (the
+dashboard's copies, :mod:`segmint.serving.sorted_copies`) skip the rest of the table (the
+engine keeps an ``ORDER BY`` even where it may produce rows in any order,
+:meth:`~segmint.mart.Mart.unordered`). Ibis has no
 ``DELETE``; the one statement is a sqlglot expression compiled for the backend's
 dialect, not SQL text.
 
@@ -88,16 +93,16 @@ def store_features(
         step("storing the feature table")
     with mart.unordered(), mart.transaction():
         if not mart.has_table(FEATURES_TABLE):
-            mart.create_table(FEATURES_TABLE, new)
+            mart.create_table(FEATURES_TABLE, new.order_by("customer_id"))
         else:
             old = mart.table(FEATURES_TABLE)
             if old.schema() == new.schema():
                 mart.delete(FEATURES_TABLE, as_of=day)
-                mart.insert(FEATURES_TABLE, new)
+                mart.insert(FEATURES_TABLE, new.order_by("customer_id"))
             else:
                 kept = old.filter(old.as_of != date_literal(day))
                 merged = _union(kept, new)
-                mart.create_table(FEATURES_TABLE, merged)
+                mart.create_table(FEATURES_TABLE, merged.order_by("as_of", "customer_id"))
         record(mart, TABLE_ENTRY, day, _key(mart), "full")
         _prune(mart, day)
     stored = mart.table(FEATURES_TABLE)  # not load_features: a mart of no customers stores no rows

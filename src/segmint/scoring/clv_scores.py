@@ -12,7 +12,8 @@ Scores (``scores`` table, one row per customer, ``as_of``, model and score name)
   arrives soon.
 
 Scores are stored under the fit's model name (``bgnbd+gammagamma``…); storing again for
-the same ``as_of``, model and score replaces those rows, in one transaction. The summary
+the same ``as_of``, model and score replaces those rows, in one transaction, each score
+in ``customer_id`` order (:data:`~segmint.scoring.score_rows.ID_ORDER`). The summary
 is materialised once in the engine. The BG/NBD, MBG/NBD and NBD are then scored by the
 engine itself, from one row per distinct (x, T) pair computed here
 (:mod:`segmint.scoring.clv_expression`); the other models' summaries are read back chunk
@@ -46,7 +47,7 @@ from segmint.mart.privacy.refits import unflagged_runs
 from segmint.models import customer_lifetime_value
 from segmint.scoring.clv_expression import in_engine, scores_in_engine
 from segmint.scoring.clv_fit import ClvFit, spend_inputs
-from segmint.scoring.score_rows import score_rows
+from segmint.scoring.score_rows import in_id_order, score_rows
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 """One discounting period (a month) in weeks."""
@@ -56,6 +57,8 @@ SCORE_NAMES = ("clv", "p_alive", "expected_purchases", "expected_spend")
 
 _SUMMARY_TABLE = "_segmint_clv_summary"
 _FIT_SUMMARY_TABLE = "_segmint_clv_fit_summary"
+_WIDE_TABLE = "_segmint_clv_wide"
+"""Scratch table of the scores computed by the engine, one row per customer, in id order."""
 INSERT_ROWS = 2_000_000
 """Score rows gathered before they are written: fewer, larger inserts cost the engine less."""
 
@@ -222,7 +225,7 @@ def _score_in_chunks(
             totals[name] = totals.get(name, 0.0) + float(scores[name].sum())
         pending.append(_score_rows(chunk["customer_id"], scores, as_of, fit.model_name))
         if sum(t.num_rows for t in pending) >= INSERT_ROWS or lo + o.chunk_size >= n:
-            mart.insert("scores", pa.concat_tables(pending))
+            mart.insert("scores", in_id_order(pa.concat_tables(pending)))
             pending = []
         if on_progress is not None:
             on_progress(min(lo + o.chunk_size, n) / n)
@@ -255,18 +258,25 @@ def _score_in_engine(
         discount=monthly_rate(o.annual_discount_rate),
     ) as wide:
         say("scores computed and stored by the engine")
-        rows = [
-            wide.select(
-                "customer_id",
-                as_of=ibis.literal(as_of, "date"),
-                model=ibis.literal(fit.model_name, "string"),
-                score_name=ibis.literal(name, "string"),
-                value=wide[name].cast("float64"),
-            )
-            for name in names
-        ]
-        mart.insert("scores", ibis.union(*rows, distinct=False))
-        sums = wide.aggregate(**{name: wide[name].sum() for name in names}).to_pyarrow()
+        # in id order once, then each score's rows in turn: a scan and UNION ALL keep the
+        # order (the rows as ID_ORDER sorts them, cheaper than sorting every score's rows)
+        mart.create_table(_WIDE_TABLE, wide.order_by("customer_id"), temp=True)
+        try:
+            ordered = mart.table(_WIDE_TABLE)
+            rows = [
+                ordered.select(
+                    "customer_id",
+                    as_of=ibis.literal(as_of, "date"),
+                    model=ibis.literal(fit.model_name, "string"),
+                    score_name=ibis.literal(name, "string"),
+                    value=ordered[name].cast("float64"),
+                )
+                for name in sorted(names)
+            ]
+            mart.insert("scores", ibis.union(*rows, distinct=False))
+            sums = ordered.aggregate(**{n: ordered[n].sum() for n in names}).to_pyarrow()
+        finally:
+            mart.drop_table(_WIDE_TABLE)
     return {name: float(sums[name][0].as_py()) for name in names}
 
 

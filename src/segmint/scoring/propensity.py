@@ -83,7 +83,7 @@ from segmint.models.propensity import (
 from segmint.scoring.campaigns.assignment import assignment_key
 from segmint.scoring.clv_fit import LEAVE_OUT_STRICT, finding
 from segmint.scoring.option_defaults import MAX_ITER
-from segmint.scoring.score_rows import score_rows
+from segmint.scoring.score_rows import in_id_order, score_rows
 
 
 class PredictionError(SegmintError):
@@ -446,11 +446,12 @@ def store_scores(
     customers: Sequence[str] | pd.Index | pa.ChunkedArray,
     values: np.ndarray,
 ) -> None:
-    """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these, atomically."""
+    """Replace the ``scores`` rows of (``as_of``, ``model``, ``score_name``) with these,
+    atomically, in ``customer_id`` order (:data:`segmint.scoring.score_rows.ID_ORDER`)."""
     table = score_rows(customers, as_of, model, score_name, values)
     with mart.transaction():
         mart.delete("scores", as_of=as_of, model=model, score_name=score_name)
-        mart.insert("scores", table)
+        mart.insert("scores", in_id_order(table))
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,19 @@ def score_rows(
         ],
         schema=SCHEMA,
     )
+
+
+ID_ORDER = (("model", "ascending"), ("score_name", "ascending"), ("customer_id", "ascending"))
+"""The order ``scores`` rows are written in: each score (model and name) in ``customer_id``
+order, one after another.
+
+The engine keeps a table's rows in the order they were written and, per group of rows, the
+least and greatest id, so a read of a range of customers (the dashboard's copies,
+:mod:`segmint.serving.sorted_copies`) skips every group whose ids lie outside it; rows
+written in the order the scores were computed put nearly every id in every group."""
+
+
+def in_id_order(rows: pa.Table) -> pa.Table:
+    """``rows`` of the ``scores`` table sorted as :data:`ID_ORDER`, here rather than by the
+    engine's ``ORDER BY`` on the insert (at a million rows 0.1 s instead of 0.3 s)."""
+    return rows.sort_by(list(ID_ORDER))

@@ -2,11 +2,12 @@
 
 A 360° view looks up one customer. Each engine statement costs a parse, a plan and a scan
 of the row group that holds the id (1.5-3 ms at a million customers, against 0.2 ms for a
-statement that reads nothing), and the derived tables (``features``, ``assignments``,
-``scores``) are written in whatever order the engine produced them, so there a lookup would
-scan every row. The server therefore keeps :class:`~segmint.serving.sorted_table.SortedTable`
-copies in the process, found by binary search in tens of microseconds: the latest stored
-date of ``features``; ``customers``, ``customer_pii``, ``consents`` and
+statement that reads nothing), and ``assignments`` is written in whatever order the engine
+produced it, so there a lookup would scan every row (``features``, ``scores`` and
+``segment_runs`` are written in ``customer_id`` order, each date, run or segmentation at a
+time, so a part of a copy reads only the row groups that hold its ids). The server
+therefore keeps :class:`~segmint.serving.sorted_table.SortedTable` copies in the process,
+found by binary search in tens of microseconds: the latest stored date of ``features``; ``customers``, ``customer_pii``, ``consents`` and
 ``customer_attributes`` whole; of ``assignments`` and ``scores`` what the view shows, which
 stays small as refreshes add dates (each run of equal segments, each score's latest value:
 :mod:`segmint.serving.histories`); and each customer's latest orders with their values
