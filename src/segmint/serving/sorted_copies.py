@@ -7,8 +7,8 @@ produced it, so there a lookup would scan every row (``features``, ``scores`` an
 ``segment_runs`` are written in ``customer_id`` order, each date, run or segmentation at a
 time, so a part of a copy reads only the row groups that hold its ids). The server
 therefore keeps :class:`~segmint.serving.sorted_table.SortedTable` copies in the process,
-found by binary search in tens of microseconds: the latest stored date of ``features``; ``customers``, ``customer_pii``, ``consents`` and
-``customer_attributes`` whole; of ``assignments`` and ``scores`` what the view shows, which
+found by binary search in tens of microseconds: the latest stored date of ``features``;
+``customers``, ``customer_pii``, ``consents`` and ``customer_attributes`` whole; of ``assignments`` and ``scores`` what the view shows, which
 stays small as refreshes add dates (each run of equal segments, each score's latest value:
 :mod:`segmint.serving.histories`); and each customer's latest orders with their values
 (:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a
