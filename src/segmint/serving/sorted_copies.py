@@ -8,12 +8,12 @@ produced it, so there a lookup would scan every row (``features``, ``scores`` an
 time, so a part of a copy reads only the row groups that hold its ids). The server
 therefore keeps :class:`~segmint.serving.sorted_table.SortedTable` copies in the process,
 found by binary search in tens of microseconds: the latest stored date of ``features``;
-``customers``, ``customer_pii``, ``consents`` and ``customer_attributes`` whole; of ``assignments`` and ``scores`` what the view shows, which
-stays small as refreshes add dates (each run of equal segments, each score's latest value:
-:mod:`segmint.serving.histories`); and each customer's latest orders with their values
-(:mod:`segmint.serving.order_values`). ``events`` (25 million rows at a
-million customers) is too large to copy and is read from the mart, where it is stored in
-``customer_id`` order.
+``customers``, ``customer_pii``, ``consents`` and ``customer_attributes`` whole; of
+``assignments`` and ``scores`` what the view shows, which stays small as refreshes add dates
+(each run of equal segments, each score's latest value: :mod:`segmint.serving.histories`);
+and each customer's latest orders with their values (:mod:`segmint.serving.order_values`).
+``events`` (25 million rows at a million customers) is too large to copy and is read from
+the mart, where it is stored in ``customer_id`` order.
 
 A copy holds the rows in the order the engine's lookup gives them: customers, personal
 data, consents, attributes and features in stored order, assignments, scores and orders in
