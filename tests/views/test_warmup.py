@@ -237,6 +237,31 @@ def test_a_cap_the_engine_cannot_lower_yet_is_tried_again(
         assert cap(mart) == caps["serving"]
 
 
+def test_the_background_loop_sets_a_refused_cap_back_at_its_next_look(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    set_cap = warmup._set_cap
+    refused = [warmup.SET_BACK_TRIES]  # every try of the warm-up itself
+
+    def busy(opened: Mart, limit: str) -> None:
+        if limit == "300MB" and refused[0]:
+            refused[0] -= 1
+            raise duckdb.OutOfMemoryException("Failed to change memory limit")
+        set_cap(opened, limit)
+
+    monkeypatch.setattr(warmup, "_set_cap", busy)
+    monkeypatch.setattr(warmup, "SET_BACK_PAUSE", 0.0)
+    with capped(mart, warmer) as caps:
+        warmer.start()
+        try:
+            assert wait_until(lambda: not warmer.warming)
+            assert wait_until(lambda: not warmer._raised)  # by the loop, not by the test
+            assert cap(mart) == caps["serving"]
+        finally:
+            warmer.stop()
+
+
 def test_a_retry_of_unchanged_data_keeps_the_copies_and_the_summaries_that_succeeded(
     mart: Mart, monkeypatch: pytest.MonkeyPatch
 ) -> None:
