@@ -126,10 +126,21 @@ def spark_session() -> Iterator[Any]:
 
 class BatchMemory:
     """The memory of every batch a mart hands out through :meth:`Mart.batches`, to check
-    that a caller keeps none of it (a kept column keeps its whole batch alive)."""
+    that a caller keeps none of it (a kept column keeps its whole batch alive).
+
+    The batches' buffers are held here until the test ends, so no later allocation can
+    reuse their memory: an allocator that hands freed blocks out again at once (a server's
+    Arrow memory comes from the C library's, :func:`segmint.api.create_app`) would
+    otherwise put a fresh column at an address a freed batch had.
+    """
 
     def __init__(self) -> None:
-        self.ranges: list[tuple[int, int]] = []
+        self.buffers: list[pa.Buffer] = []
+
+    @property
+    def ranges(self) -> list[tuple[int, int]]:
+        """Address and size of each buffer handed out."""
+        return [(buffer.address, buffer.size) for buffer in self.buffers]
 
     def watch(self, mart: Mart, monkeypatch: pytest.MonkeyPatch) -> None:
         """Record the buffers of the batches ``mart`` hands out from now on."""
@@ -137,8 +148,8 @@ class BatchMemory:
 
         def recorded(*args: Any, **kwargs: Any) -> Iterator[pa.Table]:
             for batch in batches(*args, **kwargs):
-                self.ranges += [
-                    (buffer.address, buffer.size)
+                self.buffers += [
+                    buffer
                     for column in batch.columns
                     for chunk in column.chunks
                     for buffer in chunk.buffers()
