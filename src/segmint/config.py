@@ -69,10 +69,10 @@ SERVING_WARMING_MEMORY_LIMIT = "1GB"
 show first (profiles, overviews, personas). Nothing else the warm-up builds is held then
 (the 360° view's copies are let go before and built after, under
 :data:`SERVING_MEMORY_LIMIT` again unless the engine refuses to lower it while requests hold
-more, see :class:`segmint.views.warmup.Warmer`; a retry of summaries a failed warm-up left out, which
-runs while that warm-up's copies are held, keeps the serving cap), so the server's peak
-stays the one it reaches while serving. Under 512MB those summaries spill to disk: at a
-million customers 4.7 CPU s more, about 2 s of the warm-up's wall time.
+more, see :class:`segmint.views.warmup.Warmer`; a retry of summaries a failed warm-up left
+out, which runs while that warm-up's copies are held, keeps the serving cap), so the
+server's peak stays the one it reaches while serving. Under 512MB those summaries spill to
+disk: at a million customers 4.7 CPU s more, about 2 s of the warm-up's wall time.
 ``SEGMINT_MEMORY_LIMIT`` sets one cap for both (one under 1GB lowers the warm-up's too)."""
 
 

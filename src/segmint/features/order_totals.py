@@ -4,10 +4,11 @@ An order's value is the sum of ``quantity * unit_price - discount`` over its lin
 (:func:`line_net`). Every purchase feature, the BTYD summary and the purchase-intent labels
 start from that value per order, and summing the lines is most of their cost: at a million
 customers, the pass behind RFM's columns reads 16.7 million lines to total 8.8 million
-orders (1.4 s on 2 cores), where the same pass over kept totals takes 0.09 s. So a load ends by bringing the table ``order_totals`` up to date
-(:func:`keep`): one row per order with the columns a purchase is read by (``order_id``,
-``customer_id``, ``order_ts``, ``channel``, ``status``), ``net`` (the sum, null for an
-order without lines) and ``lines`` (how many; null without).
+orders (1.4 s on 2 cores), where the same pass over kept totals takes 0.09 s. So a load
+ends by bringing the table ``order_totals`` up to date (:func:`keep`): one row per order
+with the columns a purchase is read by (``order_id``, ``customer_id``, ``order_ts``,
+``channel``, ``status``), ``net`` (the sum, null for an order without lines) and ``lines``
+(how many; null without).
 
 The table is only read while it matches its sources: ``derived_keys`` records the keys of
 ``orders`` and ``order_lines`` it was computed from (:mod:`segmint.features.keys`: last

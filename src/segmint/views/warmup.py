@@ -331,13 +331,13 @@ class Warmer:
                     self.delay(failures),
                 )
             self._ready.set()
+            self._settle()  # before the reads below, which fill the engine's buffers
             try:  # after the server says it is ready: writing takes seconds
                 self._keep()
             except Exception:  # a state that cannot be kept must not end the warmer
                 log.exception("could not keep the warm state; the next start computes it")
             self._read()
             self._value()
-            self._settle()
             self._wake.wait(self.delay(failures))
 
     def _warm(self, mart: Mart) -> None:
