@@ -12,38 +12,47 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+from ibis.expr.schema import Schema
 
 from segmint.features.bands import Band
 from segmint.insight.members import UNKNOWN
+from segmint.insight.segment_sums import PerSegment, Value
 
 MAX_VALUES = 30
 COLUMNS = ["segment", "dimension", "value", "measure", "amount", "share"]
 
 
 def attribute_mix(
-    table: ir.Table, attributes: Iterable[str], bands: Mapping[str, Band]
+    per: PerSegment, schema: Schema, attributes: Iterable[str], bands: Mapping[str, Band]
 ) -> pd.DataFrame:
     """Members and share per segment and value of each text column of ``attributes``.
 
     Args:
-        table: members with their features: ``segment`` and the attribute columns.
+        per: the members' counts per segment (:mod:`segmint.insight.segment_sums`).
+        schema: the members' columns with their features (the attributes' types).
         attributes: the attribute columns of the feature table.
         bands: feature column → band, for the banded ones.
     """
     frames = []
     for column in attributes:
-        if column not in table.columns or not table[column].type().is_string():
+        if column not in schema or not schema[column].is_string():
             continue
-        value = table[column].fill_null(UNKNOWN)
-        counts = table.group_by(["segment", value.name("value")]).aggregate(amount=table.count())
-        frame = counts.to_pandas()
+        frame = per.sums(
+            ("members by attribute", column),
+            lambda table: {"amount": table.count()},
+            value=_filled(column),
+        )
         if frame.value.nunique() > MAX_VALUES:
             continue
         frames.append(_ordered(frame, column, bands.get(column)))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def _filled(column: str) -> Value:
+    """The members' ``column``, ``unknown`` when missing."""
+    return lambda table: table[column].fill_null(UNKNOWN)
 
 
 def _ordered(frame: pd.DataFrame, column: str, band: Band | None) -> pd.DataFrame:

@@ -6,7 +6,9 @@ engine table that its aggregates read. The dashboard profiles every segmentation
 date, and at a million customers with 56 feature columns each such join costs about 1.5 s.
 :func:`joined_members` writes one table for all of them instead: every member of any of
 them with their features and, per segmentation, the segment and whether the customer is a
-member. Each profile reads its own members from it (:meth:`JoinedMembers.described`).
+member. Each profile reads its own members from it (:meth:`JoinedMembers.described`), and
+its aggregates are summed for all the segmentations at once
+(:class:`~segmint.insight.segment_sums.SegmentSums`).
 
 The statistics sample (:func:`segmint.insight.statistics.sample`) is chosen by a hash of
 the customer id, so it holds the same customers for every segmentation whose members are
@@ -30,6 +32,7 @@ import pandas as pd
 
 from segmint.exceptions import SegmintError
 from segmint.insight.members import NOT_FEATURES
+from segmint.insight.segment_sums import SegmentSums
 from segmint.insight.statistics import (
     MAX_CUSTOMERS,
     Moments,
@@ -60,6 +63,8 @@ class JoinedMembers:
             table, by segmentation (computed in a background thread).
         covering: those segmentations.
         sample_size: the most customers those tests sample.
+        sums: the sums per segment of the profiles' aggregates, for all the segmentations
+            at once (:class:`~segmint.insight.segment_sums.SegmentSums`).
         moments: the base's moments of the features asked (:meth:`base_moments`) so far.
     """
 
@@ -69,6 +74,7 @@ class JoinedMembers:
     tests: Future[dict[str, pd.DataFrame]] | None
     covering: frozenset[str]
     sample_size: int
+    sums: SegmentSums
     moments: dict[tuple[str, ...], Moments] = field(default_factory=dict, compare=False)
 
     def described(self, segmentation: str) -> ir.Table:
@@ -130,7 +136,8 @@ def joined_members(
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         tests, covering = _tests(table, columns, wanted, pool, sample_size)
-        yield JoinedMembers(table, columns, wanted, tests, covering, sample_size)
+        sums = SegmentSums(table, columns)
+        yield JoinedMembers(table, columns, wanted, tests, covering, sample_size, sums)
 
 
 def _joined(

@@ -139,7 +139,12 @@ def rollup(valued: ir.Table, keys: list[str]) -> pd.DataFrame:
     """Sum the additive money columns of ``valued`` by ``keys`` (none: the portfolio)."""
     sums = {c: valued[c].sum() for c in SUMS}
     table = valued.group_by(keys).aggregate(**sums) if keys else valued.aggregate(**sums)
-    frame: pd.DataFrame = table.to_pandas()
+    return tidy_rollup(table.to_pandas(), keys)
+
+
+def tidy_rollup(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The sums of :data:`SUMS` by ``keys``, however computed, as :func:`rollup` gives them:
+    sorted by the keys, sums of nothing 0, counts whole numbers."""
     if keys:
         frame = frame.sort_values(keys).reset_index(drop=True)
     for c in SUMS:
@@ -305,7 +310,22 @@ def segment_money(
     """
     # one pass over the members at the finest level; the coarser levels are its sums
     finest = ["segment"] if sub_segment is None else ["segment", sub_segment]
-    detail = rollup(valued, finest)
+    return rolled_money(rollup(valued, finest), as_of, cost_to_serve, value, sub_segment)
+
+
+def rolled_money(
+    detail: pd.DataFrame,
+    as_of: dt.date,
+    cost_to_serve: float = 0.0,
+    value: ValueMeasure = "revenue",
+    sub_segment: str | None = None,
+) -> SegmentMoney:
+    """:func:`segment_money` from its :func:`rollup` by segment (and ``sub_segment``), however
+    summed (:mod:`segmint.insight.segment_sums` sums several segmentations at once).
+
+    Raises:
+        SegmintError: as :func:`segment_money`.
+    """
     by_segment = detail if sub_segment is None else summed(detail, ["segment"])
     portfolio_frame = summed(detail, [])
     portfolio = portfolio_frame.iloc[0]

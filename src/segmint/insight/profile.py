@@ -34,12 +34,16 @@ from segmint.insight.attribute_mix import attribute_mix
 from segmint.insight.day_facts import DayFacts, day_facts
 from segmint.insight.joined_members import JoinedMembers
 from segmint.insight.money import (
+    SUMS,
     YEAR_DAYS,
     SegmentMoney,
     ValueMeasure,
     member_value,
+    rolled_money,
     segment_money,
+    tidy_rollup,
 )
+from segmint.insight.segment_sums import OneSegmentation, PerSegment, Value
 from segmint.insight.statistics import (
     MAX_CUSTOMERS,
     Moments,
@@ -249,6 +253,8 @@ def _compute(
     The members' features are read from one temporary engine table (:func:`_described`):
     every aggregate below then reads it instead of re-planning the whole feature
     expression; the year's purchases come from ``facts``, already summed per customer.
+    The aggregates are sums per segment (:mod:`segmint.insight.segment_sums`), of several
+    segmentations at once when ``facts`` joined their members.
     Every result is sorted or aggregated here, so the engine may produce rows in any order.
     The statistical tests are pandas and SciPy work on a sample fetched first; they run in
     a second thread while the engine computes the money and mix queries (or come from
@@ -262,24 +268,29 @@ def _compute(
     ):
         numeric, categorical = feature_kinds(described, base.NOT_FEATURES)
         tested = None
+        per: PerSegment | None = None
         if joined is not None:  # the members as held in memory, not read from the mart again
-            who = described.select("customer_id", "segment")
+            per = joined.sums.of(segmentation)
             tested = joined.statistics(segmentation, max_customers, random_state)
+        per = OneSegmentation(described) if per is None else per
         if tested is None:
             sampled = sample_frame(described, max_customers, random_state)
             tested = tests.submit(compare_segments, sampled, numeric, categorical).result
         cost_to_serve, charged = costs
-        valued = member_value(who, facts.value, charged)
-        money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
+        if sub is None:
+            rolled = tidy_rollup(_money_sums(per, facts, charged), ["segment"])
+            money = rolled_money(rolled, facts.as_of, cost_to_serve, value)
+        else:
+            valued = member_value(who, facts.value, charged)
+            money = segment_money(valued, facts.as_of, cost_to_serve, value, sub)
         whole = None if joined is None else joined.base_moments(segmentation, numeric)
-        means = feature_means(described, numeric, whole)
-        repeat = repeat_shares(described)
+        means, repeat = feature_means(per, numeric, whole, described)
         attributes = [c for c in features.columns if c not in FEATURE_COLUMNS]
         mix = pd.concat(
             [
-                demographic_mix(described),
-                attribute_mix(described, attributes, facts.bands),
-                activity_mix(who, facts),
+                demographic_mix(per, described.columns),
+                attribute_mix(per, described.schema(), attributes, facts.bands),
+                activity_mix(per, facts),
             ],
             ignore_index=True,
         )
@@ -302,21 +313,47 @@ def _described(
         yield described, None
 
 
-def feature_means(
-    table: ir.Table, numeric: list[str], whole: Moments | None = None
-) -> pd.DataFrame:
-    """Per segment and numeric feature: mean, base mean, index (base = 100) and SMD.
+def _money_sums(per: PerSegment, facts: DayFacts, charged: float) -> pd.DataFrame:
+    """The members' money of the year (:func:`member_value`, ``charged`` to each) summed per
+    segment."""
+    return per.sums(
+        ("money", charged),
+        lambda valued: {c: valued[c].sum() for c in SUMS},
+        lambda members, keys: member_value(
+            members.select("customer_id", *keys), facts.value, charged
+        ),
+    )
 
-    One aggregate per segment and one over the base (:func:`base_moments`; ``whole`` when
-    already computed for these members), both in the engine. The index is undefined (NaN)
-    when the base mean is 0; the SMD when the base does not vary.
+
+def feature_means(
+    per: PerSegment, numeric: list[str], whole: Moments | None, table: ir.Table
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per segment and numeric feature: mean, base mean, index (base = 100) and SMD; and
+    per segment, ``repeat_share``: the share of members with two orders or more (mean days
+    between orders describe only them, so they speak for a segment only when it is mostly
+    repeat buyers).
+
+    The means are each segment's sums over its counts (:mod:`segmint.insight.segment_sums`);
+    the base's mean and standard deviation are ``whole`` when already computed for these
+    members, else computed over ``table`` (the members with their features). The index is
+    undefined (NaN) when the base mean is 0; the SMD when the base does not vary.
     """
     columns = ["segment", "feature", "mean", "base_mean", "index", "smd"]
+
+    def measures(table: ir.Table) -> dict[str, ir.Value]:
+        repeat = (table.frequency >= 2).cast("float64")
+        sums = {"repeat": repeat.sum(), "repeat_n": repeat.count()}
+        for i, column in enumerate(numeric):
+            value = table[column].cast("float64")
+            sums |= {f"sum_{i}": value.sum(), f"n_{i}": value.count()}
+        return sums
+
+    sums = per.sums(("features", tuple(numeric)), measures)
+    repeat = sums[["segment"]].assign(repeat_share=_ratio(sums["repeat"], sums["repeat_n"]))
     if not numeric:
-        return pd.DataFrame(columns=columns)
-    values = {c: table[c].cast("float64") for c in numeric}
-    per_segment = (
-        table.group_by("segment").aggregate(**{c: v.mean() for c, v in values.items()}).to_pandas()
+        return pd.DataFrame(columns=columns), repeat
+    per_segment = sums[["segment"]].assign(
+        **{c: _ratio(sums[f"sum_{i}"], sums[f"n_{i}"]) for i, c in enumerate(numeric)}
     )
     whole = whole if whole is not None else base_moments(table, numeric)
     long = per_segment.melt(id_vars="segment", var_name="feature", value_name="mean")
@@ -327,18 +364,12 @@ def feature_means(
     long["index"] = 100 * long["mean"] / long["base_mean"].replace(0.0, np.nan)
     long["smd"] = (long["mean"] - long["base_mean"]) / spread
     ordered: pd.DataFrame = long.sort_values(["segment", "feature"]).reset_index(drop=True)
-    return ordered[columns]
+    return ordered[columns], repeat
 
 
-def repeat_shares(table: ir.Table) -> pd.DataFrame:
-    """Per segment, ``repeat_share``: the share of members with two orders or more. Mean
-    days between orders describe only them, so they speak for a segment only when it is
-    mostly repeat buyers."""
-    repeat = (table.frequency >= 2).cast("float64")
-    shares: pd.DataFrame = (
-        table.group_by("segment").aggregate(repeat_share=repeat.mean()).to_pandas()
-    )
-    return shares
+def _ratio(sums: pd.Series, counts: pd.Series) -> pd.Series:
+    """A mean from its sum and count, as float; NaN when nothing was counted."""
+    return sums.astype("float64") / counts.astype("float64").replace(0.0, np.nan)
 
 
 def top_features(means: pd.DataFrame, n: int = TOP_FEATURES) -> pd.DataFrame:
@@ -353,34 +384,45 @@ def top_features(means: pd.DataFrame, n: int = TOP_FEATURES) -> pd.DataFrame:
     return top.reset_index(drop=True)
 
 
-def demographic_mix(table: ir.Table) -> pd.DataFrame:
-    """Customer counts and shares per segment for each of :data:`DEMOGRAPHICS` present."""
+def demographic_mix(per: PerSegment, columns: list[str]) -> pd.DataFrame:
+    """Customer counts and shares per segment for each of :data:`DEMOGRAPHICS` among the
+    members' ``columns``."""
     frames = []
-    for dimension in (d for d in DEMOGRAPHICS if d in table.columns):
-        value = table[dimension].cast("string").fill_null(base.UNKNOWN)
-        counts = table.group_by(["segment", value.name("value")]).aggregate(amount=table.count())
-        frames.append(_shares(counts.to_pandas(), dimension, "customers"))
+    for dimension in (d for d in DEMOGRAPHICS if d in columns):
+        counts = per.sums(
+            ("members by", dimension),
+            lambda table: {"amount": table.count()},
+            value=_as_text(dimension),
+        )
+        frames.append(_shares(counts, dimension, "customers"))
     return pd.concat(frames, ignore_index=True) if frames else _shares(None, "", "")
 
 
-def activity_mix(who: ir.Table, facts: DayFacts) -> pd.DataFrame:
-    """Per segment of ``who``: revenue by product category and orders by channel, in the
-    year ending at ``facts.as_of`` (the per-customer sums of ``facts`` added up over each
-    segment's members)."""
-    bought = facts.spend.join(who, "customer_id")
-    category = bought.category.fill_null(base.UNKNOWN)
-    categories = bought.group_by(["segment", category.name("value")]).aggregate(
-        amount=bought.revenue.sum()
+def _as_text(column: str) -> Value:
+    """The members' ``column`` as text, ``unknown`` when missing."""
+    return lambda table: table[column].cast("string").fill_null(base.UNKNOWN)
+
+
+def activity_mix(per: PerSegment, facts: DayFacts) -> pd.DataFrame:
+    """Per segment: revenue by product category and orders by channel, in the year ending at
+    ``facts.as_of`` (the per-customer sums of ``facts`` added up over each segment's
+    members)."""
+    categories = per.sums(
+        "revenue by category",
+        lambda bought: {"amount": bought.revenue.sum()},
+        lambda members, keys: facts.spend.join(members.select("customer_id", *keys), "customer_id"),
+        lambda bought: bought.category.fill_null(base.UNKNOWN),
     )
-    ordered = facts.channels.join(who, "customer_id")
-    channels = ordered.group_by(["segment", ordered.channel.name("value")]).aggregate(
-        amount=ordered.orders.sum()
+    channels = per.sums(
+        "orders by channel",
+        lambda ordered: {"amount": ordered.orders.sum()},
+        lambda members, keys: facts.channels.join(
+            members.select("customer_id", *keys), "customer_id"
+        ),
+        lambda ordered: ordered.channel,
     )
     return pd.concat(
-        [
-            _shares(categories.to_pandas(), "category", "revenue"),
-            _shares(channels.to_pandas(), "channel", "orders"),
-        ],
+        [_shares(categories, "category", "revenue"), _shares(channels, "channel", "orders")],
         ignore_index=True,
     )
 

@@ -21,11 +21,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from segmint.features import stored_dates
 from segmint.features.btyd import btyd_summary
 from segmint.insight.day_facts import DayFacts
+from segmint.insight.segment_sums import OneSegmentation
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -81,14 +83,21 @@ def segment_p_alive(
     repeat_only = model.split("+")[0].split("-")[0] == DROPOUT_AFTER_REPEAT
     if repeat_only:
         mine = mine.semi_join(_repeat_buyers(mart, day), "customer_id")
-    if shared is None:
-        members = store.assignments(mart, segmentation, day)
-    else:
-        members = shared.members(mart, segmentation)
-    joined = members.inner_join(mine, "customer_id")
-    means = joined.group_by("segment").aggregate(p_alive=joined.value.mean()).to_pandas()
-    result: pd.Series = means.set_index("segment").p_alive.astype("float64")
-    return SegmentAlive(result, model, repeat_only)
+    joined = None if shared is None else shared.joined
+    per = None if joined is None else joined.sums.of(segmentation)
+    if per is None:
+        if shared is None:
+            per = OneSegmentation(store.assignments(mart, segmentation, day))
+        else:
+            per = OneSegmentation(shared.members(mart, segmentation))
+    sums = per.sums(
+        ("p_alive", model, repeat_only),
+        lambda scored: {"total": scored.value.sum(), "scored": scored.value.count()},
+        lambda members, keys: members.select("customer_id", *keys).join(mine, "customer_id"),
+    ).set_index("segment")
+    scored = sums.scored.astype("float64").replace(0.0, np.nan)
+    means: pd.Series = (sums.total.astype("float64") / scored).rename("p_alive")
+    return SegmentAlive(means, model, repeat_only)
 
 
 def _repeat_buyers(mart: Mart, day: dt.date) -> ir.Table:
