@@ -14,6 +14,7 @@ from segmint.insight.joined_members import joined_members
 from segmint.insight.members import features_as_of
 from segmint.insight.statistics import Moments, base_moments
 from segmint.mart import Mart
+from segmint.segmentation import store
 
 from .conftest import AS_OF, assert_same_profile
 
@@ -96,3 +97,21 @@ def test_a_profile_uses_the_shared_moments_only_when_it_covers_every_member(
         assert computed == []  # the shared ones
         profile(mart, "style", AS_OF, shared=shared)
     assert len(computed) == 1 and computed[0] > 0
+
+
+def test_a_profile_reads_its_members_from_the_joined_table(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    own = store.assignments
+
+    def counted(mart: Mart, segmentation: str, *args: object, **kwargs: object) -> ir.Table:
+        read.append(segmentation)
+        return own(mart, segmentation, *args, **kwargs)  # type: ignore[arg-type]
+
+    with day_facts(mart, AS_OF, ["tiers"]) as shared:
+        monkeypatch.setattr(store, "assignments", counted)
+        profile(mart, "tiers", AS_OF, shared=shared)
+        profile(mart, "style", AS_OF, shared=shared)  # not joined: read from the mart
+    profile(mart, "tiers", AS_OF)
+    assert read == ["style", "tiers"]

@@ -159,7 +159,10 @@ def profile(
     """
     _check_parameters(min_share, min_members, cost_to_serve)
     day = base.resolve_date(mart, segmentation, as_of)
-    who = base.members(mart, segmentation, day)
+    if shared is not None and shared.as_of == day:  # its members as joined there, if they are
+        who = shared.members(mart, segmentation)
+    else:
+        who = base.members(mart, segmentation, day)
     features = base.features_as_of(mart, day)
     if by is not None:
         who = base.crossed(mart, who, features, by, day)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.features.orders import cancelled_only
 from segmint.insight.day_facts import DayFacts
+from segmint.insight.segment_sums import OneSegmentation, PerSegment
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -31,19 +33,19 @@ def segment_cancelled(
         SegmintError: ``shared`` is of another date.
     """
     if shared is None:
-        members = store.assignments(mart, segmentation, day)
+        per: PerSegment = OneSegmentation(store.assignments(mart, segmentation, day))
         cancelled = cancelled_only(mart, day)
     else:
         shared.check(day)
-        members = shared.members(mart, segmentation)
+        found = None if shared.joined is None else shared.joined.sums.of(segmentation)
+        per = OneSegmentation(shared.members(mart, segmentation)) if found is None else found
         cancelled = shared.cancelled_only(mart)
-    mark = members.customer_id.isin(cancelled.customer_id)
-    shares = (
-        members.group_by("segment")
-        .aggregate(share=mark.cast("float64").mean())
-        .to_pandas()
-        .set_index("segment")
-        .share.astype("float64")
-    )
-    kept: pd.Series = shares[shares > 0]
+
+    def measures(members: ir.Table) -> dict[str, ir.Value]:
+        mark = members.customer_id.isin(cancelled.customer_id).cast("int64")
+        return {"cancelled": mark.sum(), "members": members.count()}
+
+    sums = per.sums("cancelled only", measures).set_index("segment")
+    shares: pd.Series = sums.cancelled.astype("float64") / sums.members.astype("float64")
+    kept: pd.Series = shares[shares > 0].rename("share")
     return kept
