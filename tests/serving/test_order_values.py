@@ -158,3 +158,27 @@ def test_a_mart_without_a_file_never_reads_the_orders_copy() -> None:
         copies.rebuild(mart)
         assert copies.nbytes >= 0 and copies.has_scores() is not None
         assert copies.recent_orders(mart, "C1", RECENT) is None
+
+
+@pytest.mark.parametrize("sampled", [10_000, 40])
+def test_ranges_of_order_ids_hold_about_as_many_orders(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch, sampled: int
+) -> None:
+    monkeypatch.setattr(order_values, "SAMPLED", sampled)
+    total = mart.raw.execute("SELECT count(*) FROM orders").fetchone()
+    assert total is not None
+    step = max(total[0] // sampled, 1)  # 1 (every order) and about 170
+    parts = order_parts(mart, 4)
+    sizes = []
+    for low, high in parts:
+        counted = mart.raw.execute(
+            "SELECT count(*) FROM orders WHERE ($1::VARCHAR IS NULL OR order_id >= $1) "
+            "AND ($2::VARCHAR IS NULL OR order_id < $2)",
+            [low, high],
+        ).fetchone()
+        assert counted is not None
+        sizes.append(counted[0])
+    assert sum(sizes) == total[0]
+    # cut at ids of every step-th stored row: a quarter each, give or take a step (the demo
+    # stores its orders in order id order)
+    assert max(abs(size - total[0] / 4) for size in sizes) <= step, sizes
