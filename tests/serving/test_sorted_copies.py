@@ -292,3 +292,35 @@ def _built(copies: SortedCopies) -> Any:
     built = copies._built
     assert built is not None
     return built
+
+
+def test_the_features_copy_is_cut_by_the_rows_of_its_date_alone(
+    own_mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts hold about :data:`PART_VALUES` values of the date copied, however many other
+    dates are stored: counted over every date, a second date would halve them."""
+    import segmint.serving.sorted_copies as module
+
+    mart = own_mart
+    day = stored_dates(mart)[-1]
+    mart.raw.execute(
+        "INSERT INTO features SELECT * REPLACE (DATE '2001-01-01' AS as_of) FROM features "
+        "WHERE as_of = $1",
+        [day],
+    )
+    rows = mart.raw.execute("SELECT count(*) FROM features WHERE as_of = $1", [day]).fetchone()
+    assert rows is not None and len(stored_dates(mart)) > 1
+    monkeypatch.setattr(module, "PART_VALUES", rows[0] * 20)  # 20 values a customer
+    cut: list[int] = []
+    own = module.sorted_table
+
+    def counted(con: Any, sql: str, params: list[Any], shown: list[str], **kw: Any) -> Any:
+        if "as_of = $3" in sql:
+            cut.append(len(kw["parts"]))
+        return own(con, sql, params, shown, **kw)
+
+    monkeypatch.setattr(module, "sorted_table", counted)
+    built = SortedCopies()
+    built.rebuild(mart)
+    columns = len(_built(built).features[1].columns)
+    assert cut == [-(-columns // 20)]  # one part per 20 columns, as over its date alone

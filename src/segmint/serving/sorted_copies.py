@@ -327,7 +327,8 @@ def _copy(
     listed = ", ".join(quoted(name) for name in (KEY, *(n for n in shown if n != KEY)))
     where, params = (IN_PART, []) if as_of is None else (f"as_of = $3 AND {IN_PART}", [as_of])
     sql = f"SELECT {listed} FROM {quoted(table)} WHERE {where}"
-    parts = parts_of(mart, table, len(shown), keys)
+    counted = None if as_of is None else f"SELECT count(*) FROM {quoted(table)} WHERE as_of = $1"
+    parts = parts_of(mart, table, len(shown), keys, counted, [as_of] if as_of else [])
     return sorted_table(mart.raw, sql, params, shown, parts=parts)
 
 
@@ -337,22 +338,29 @@ def parts_of(
     columns: int,
     keys: npt.NDArray[np.bytes_] | None,
     counted: str | None = None,
+    params: list[Any] | None = None,
 ) -> list[Part]:
     """Parts of about :data:`PART_VALUES` values (rows × ``columns``) of ``table`` (the rows
-    the statement ``counted`` counts, when given), cut at evenly spaced ids of the sorted
-    ``keys`` (one part without them)."""
-    count = part_count(mart, table, columns, counted)
+    the statement ``counted`` counts with ``params``, when given), cut at evenly spaced ids
+    of the sorted ``keys`` (one part without them)."""
+    count = part_count(mart, table, columns, counted, params)
     if keys is None or count <= 1 or len(keys) < count:
         return [(None, None)]
     cuts: list[str | None] = [keys[len(keys) * i // count].decode() for i in range(1, count)]
     return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
-def part_count(mart: Mart, table: str, columns: int, counted: str | None = None) -> int:
+def part_count(
+    mart: Mart,
+    table: str,
+    columns: int,
+    counted: str | None = None,
+    params: list[Any] | None = None,
+) -> int:
     """How many parts of about :data:`PART_VALUES` values (rows × ``columns``) ``table``
-    (the rows the statement ``counted`` counts, when given) is read in."""
+    (the rows the statement ``counted`` counts with ``params``, when given) is read in."""
     counting = counted or f"SELECT count(*) FROM {quoted(table)}"
-    found = mart.raw.execute(counting).fetchone()
+    found = mart.raw.execute(counting, params or []).fetchone()
     return math.ceil((found[0] if found else 0) * columns / PART_VALUES)
 
 
