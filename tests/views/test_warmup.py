@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -30,7 +31,7 @@ from segmint.segmentation import store
 from segmint.serving import warm_state
 from segmint.serving.persisted_values import same
 from segmint.serving.snapshot_pool import ServingRegistration, SnapshotPool, prepare_snapshot
-from segmint.serving.sorted_copies import SortedCopies
+from segmint.serving.sorted_copies import COPIED, SortedCopies
 from segmint.views import warmup
 from segmint.views.customer_view import customer_360
 from segmint.views.dashboard import Dashboard
@@ -155,10 +156,53 @@ def test_the_copies_are_built_when_a_summary_fails_and_the_next_look_tries_again
     warmer.copies.clear()
 
 
+def test_the_tables_copied_whole_are_built_beside_the_summaries(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmer = warmer_over(mart)
+    beside: list[str] = []
+    handed: list[object] = []
+    built_whole, rebuild = warmup.whole_copies, warmer.copies.rebuild
+
+    def whole(opened: Mart) -> Any:
+        beside.append(threading.current_thread().name)
+        return built_whole(opened)
+
+    def copy(opened: Mart, *args: Any) -> None:
+        handed.append(args[0])
+        rebuild(opened, *args)
+
+    monkeypatch.setattr(warmup, "whole_copies", whole)
+    monkeypatch.setattr(warmer.copies, "rebuild", copy)
+    assert warmer.check(mart)
+    assert len(beside) == 1 and beside[0].startswith("segmint-copy-whole")
+    assert isinstance(handed[0], dict) and set(handed[0]) <= set(COPIED)
+    customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+    assert customer is not None and warmer.copies.rows("customers", customer[0])
+    warmer.copies.clear()
+
+
+def test_copies_whose_early_build_failed_are_built_with_the_others(
+    mart: Mart, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    warmer = warmer_over(mart)
+
+    def failing(opened: Mart) -> Any:
+        raise MemoryError("the engine ran out of memory")
+
+    monkeypatch.setattr(warmup, "whole_copies", failing)
+    assert warmer.check(mart)
+    assert "beside the summaries failed" in caplog.text
+    customer = mart.raw.execute("SELECT min(customer_id) FROM customers").fetchone()
+    assert customer is not None and warmer.copies.rows("customers", customer[0])
+    warmer.copies.clear()
+
+
 def cap(mart: Mart) -> str:
     """The engine's memory cap in force (the buffer pool's, which a failed change of the
     setting leaves as it was)."""
-    found = mart.raw.execute("SELECT memory_limit FROM pragma_database_size()").fetchone()
+    with mart.raw.cursor() as own:  # the warmer's thread may be using the connection
+        found = own.execute("SELECT memory_limit FROM pragma_database_size()").fetchone()
     assert found is not None
     return str(found[0])
 
@@ -194,9 +238,9 @@ def test_the_summaries_get_the_raised_cap_the_copies_and_a_retry_the_servers(
             raise MemoryError("the engine ran out of memory")
         return overview(*args)
 
-    def copy(opened: Mart) -> None:
+    def copy(opened: Mart, *args: Any) -> None:
         seen.append(("copies", cap(mart)))
-        rebuild(opened)
+        rebuild(opened, *args)
 
     monkeypatch.setattr(warmer.dashboard, "overview", summarise)
     monkeypatch.setattr(warmer.copies, "rebuild", copy)
@@ -268,7 +312,9 @@ def test_a_retry_of_unchanged_data_keeps_the_copies_and_the_summaries_that_succe
     warmer = warmer_over(mart)
     rebuilds: list[int] = []
     rebuild = warmer.copies.rebuild
-    monkeypatch.setattr(warmer.copies, "rebuild", lambda m: (rebuilds.append(1), rebuild(m)))
+    monkeypatch.setattr(
+        warmer.copies, "rebuild", lambda m, *args: (rebuilds.append(1), rebuild(m, *args))
+    )
     dashboard = warmer.dashboard
     names = dashboard.names(mart)
     failing = names[-1]

@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,11 @@ from segmint.serving import warm_state
 from segmint.serving.sorted_copies import (
     FileState,
     SortedCopies,
+    Whole,
     file_state,
     fingerprint,
     preload,
+    whole_copies,
 )
 from segmint.views.dashboard import Dashboard
 
@@ -170,16 +173,18 @@ class Warmer:
             "pages are slower until it is done",
             " that a failed try left out" if retry else " and the 360° view's copies",
         )
-        try:
-            with self._summary_memory(mart, retry):
-                self._warm(mart)  # first, while the least is held: the summaries hold the most
-        finally:  # the 360° view is served from the copies even when a summary failed
-            summarised = time.perf_counter()
-            if retry:
-                self.copies.confirm(files)
-            else:
-                self.copies.rebuild(mart)
-                self._preload(mart)
+        with ThreadPoolExecutor(1, thread_name_prefix="segmint-copy-whole") as side:
+            whole = None if retry else side.submit(whole_copies, mart)
+            try:
+                with self._summary_memory(mart, retry):
+                    self._warm(mart)  # while the least is held: the summaries hold the most
+            finally:  # the 360° view is served from the copies even when a summary failed
+                summarised = time.perf_counter()
+                if whole is None:
+                    self.copies.confirm(files)
+                else:
+                    self.copies.rebuild(mart, _built(whole), files)
+                    self._preload(mart)
         self._seen = state
         done = time.perf_counter()
         log.info(
@@ -393,6 +398,16 @@ def _by_date(dashboard: Dashboard, mart: Mart, names: list[str]) -> dict[dt.date
             continue
         groups.setdefault(day, []).append(name)
     return groups
+
+
+def _built(whole: Future[Whole]) -> Whole | None:
+    """The whole copies built beside the summaries; None (logged) when building them failed,
+    and the copies' rebuild reads them itself."""
+    try:
+        return whole.result()
+    except Exception:
+        log.exception("copying the customers' tables beside the summaries failed")
+        return None
 
 
 def _set_cap(mart: Mart, limit: str) -> None:
