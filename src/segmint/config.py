@@ -64,16 +64,18 @@ buffers hold little it needs again; the summaries it warms get
 :data:`SERVING_WARMING_MEMORY_LIMIT`, and other summaries a request computes spill to disk
 past this cap. The whole server's peak at a million customers is in docs/dashboard.md."""
 
-SERVING_WARMING_MEMORY_LIMIT = "1GB"
+SERVING_WARMING_MEMORY_LIMIT = "900MB"
 """The engine's default memory cap in a server while it computes the summaries its pages
-show first (profiles, overviews, personas). Nothing else the warm-up builds is held then
-(the 360° view's copies are let go before and built after, under
-:data:`SERVING_MEMORY_LIMIT` again unless the engine refuses to lower it while requests hold
-more, see :class:`segmint.views.warmup.Warmer`; a retry of summaries a failed warm-up left
-out, which runs while that warm-up's copies are held, keeps the serving cap), so the
-server's peak stays the one it reaches while serving. Under 512MB those summaries spill to
-disk: at a million customers 4.7 CPU s more, about 2 s of the warm-up's wall time.
-``SEGMINT_MEMORY_LIMIT`` sets one cap for both (one under 1GB lowers the warm-up's too)."""
+show first (profiles, overviews, personas). The 360° view's copies are let go before and
+built after, under :data:`SERVING_MEMORY_LIMIT` again unless the engine refuses to lower it
+while requests hold more (see :class:`segmint.views.warmup.Warmer`), except the four tables
+copied whole, built beside the summaries (about 0.17 GB at a million customers); a retry of
+summaries a failed warm-up left out, which runs while that warm-up's copies are held, keeps
+the serving cap. At 1GB with those four copies the server's peak at a million customers
+came within 10 MiB of 2 × 10⁹ bytes; at 900MB the summaries take as long and the peak is
+about 150 MiB lower (docs/dashboard.md). Under 512MB those summaries spill to disk: at a
+million customers 4.7 CPU s more, about 2 s of the warm-up's wall time.
+``SEGMINT_MEMORY_LIMIT`` sets one cap for both (one under 900MB lowers the warm-up's too)."""
 
 
 def get_settings(mart: Path | str | None = None, *, serving: bool = False) -> Settings:
