@@ -60,6 +60,14 @@ class LatentClassModel:
         self.max_iter = int(pooled.max_iter)
 
     @property
+    def title(self) -> str:
+        """The model as people read it: its base model, its classes, what ``odds_k`` are."""
+        return (
+            f"{type(self.pooled).__name__}, {len(self.classes)} latent classes "
+            "(odds_k: class k's share over the first's)"
+        )
+
+    @property
     def params_(self) -> dict[str, float]:
         """Each class's parameters, suffixed by its number, then the classes' odds."""
         params = {
