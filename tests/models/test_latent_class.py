@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segmint.models import BGNBD, MBGNBD
 from segmint.models._base import Histories
@@ -88,3 +90,24 @@ def test_params_name_each_class_and_its_odds(mixture: LatentClassModel) -> None:
     assert params["r_1"] == 0.3 and params["b_2"] == 6.0
     assert params["odds_2"] == pytest.approx(0.7 / 0.3)
     assert "odds_1" not in params
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=st.integers(0, 300),
+    T=st.floats(0.5, 2000.0),
+    share=st.floats(0.0, 1.0),
+    t=st.floats(0.1, 200.0),
+)
+def test_a_mixture_predicts_between_its_classes(x: int, T: float, share: float, t: float) -> None:
+    """Whatever the history, the posterior is a probability over the classes, so the
+    mixture's prediction and P(alive) lie between its classes' (a mean of them)."""
+    classes = tuple(_fitted(BGNBD, p) for p in CLASSES)
+    mixture = LatentClassModel(classes, [0.3, 0.7], classes[0])
+    history = ([float(x)], [0.0 if x == 0 else share * T], [T])
+    posterior = mixture.posterior(*history)
+    assert np.all(posterior >= 0) and posterior.sum() == pytest.approx(1.0)
+    for method, args in (("predict_purchases", (t, *history)), ("probability_alive", history)):
+        by_class = [getattr(m, method)(*args)[0] for m in classes]
+        value = getattr(mixture, method)(*args)[0]
+        assert min(by_class) * (1 - 1e-9) - 1e-300 <= value <= max(by_class) * (1 + 1e-9) + 1e-300
