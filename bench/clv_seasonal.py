@@ -4,7 +4,8 @@
         [--holdout-end D] [--truth ground_truth.parquet] [--covariate NAME] [--out clv_seasonal]
 
 Runs :func:`segmint.workflows.clv.backtest` (every model and its seasonal form, side by
-side; with ``--covariate``, each also split by it) and fits ``bgnbd-seasonal`` on the
+side, with each fit's note, e.g. the latent classes BIC chose; with ``--covariate``, each
+also split by it) and fits ``bgnbd-seasonal`` on the
 calibration period to report each month's multiplier relative to January with a 95%
 interval (1.96 standard errors). Prints the
 holdout total-purchases error per model and writes everything, with the wall time and the
@@ -135,6 +136,9 @@ def main() -> None:
         types = None if args.truth is None else by_latent_type(mart, result.split, args.truth)
     frame = result.metrics[["model", "total_purchases_error", "mae_purchases", "rmse_purchases"]]
     print(frame.to_string(index=False))
+    for model, note in zip(result.metrics.model, result.metrics.get("note", []), strict=False):
+        if isinstance(note, str) and note:
+            print(f"note: {model}: {note}")
     if months is not None:
         dec = months["dec"]
         print(f"December / January: {dec['estimate']:.3f} [{dec['low']:.3f}, {dec['high']:.3f}]")

@@ -8,7 +8,7 @@ import pytest
 from scipy.special import betaln, gammaln
 
 from segmint.models._base import Histories
-from segmint.models._beta_geometric_likelihood import log_likelihood
+from segmint.models._beta_geometric_likelihood import log_likelihood, row_log_likelihood
 
 POINTS = [np.array([0.24, 4.4, 0.79, 2.4]), np.array([1.7, 0.6, 3.0, 0.4])]
 
@@ -67,3 +67,15 @@ def test_gradient_and_hessian_are_central_differences(
     without = log_likelihood(theta, histories, shift, hessian=False)
     assert without[0] == ll and without[2] is None
     np.testing.assert_array_equal(without[1], grad)
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+@pytest.mark.parametrize("theta", POINTS, ids=["near CDNOW", "far away"])
+def test_row_log_likelihoods_are_the_rows_of_the_total(
+    histories: Histories, theta: np.ndarray, shift: int
+) -> None:
+    rows = row_log_likelihood(theta, histories.x, histories.t_x, histories.T, shift)
+    assert rows.shape == histories.x.shape
+    assert histories.weights @ rows == pytest.approx(
+        _equation_6(theta, histories, shift), rel=1e-12
+    )

@@ -12,6 +12,7 @@ from segmint.models import BGNBD, ParetoNBD
 from segmint.models import seasonal as seasonal_module
 from segmint.models._optimize import IterationLimitWarning
 from segmint.models.covariates import encode_groups
+from segmint.models.latent_class import LatentClassModel
 from segmint.models.seasonal import SeasonalInputs, SeasonalModel, fit_seasonal, with_covariate
 from segmint.models.seasonal_calendar import MONTH_WEIGHTS, day_number, month_of_day
 
@@ -211,3 +212,56 @@ def test_the_joint_fit_keeps_the_base_models_iteration_limit() -> None:
         fit_seasonal(
             base, small["x"], small["t_x"], small["T"], SeasonalInputs(AS_OF, small["months"])
         )
+
+
+FAST = np.arange(3000) >= 1500
+
+
+@pytest.fixture(scope="module")
+def two_kinds() -> dict[str, np.ndarray]:
+    """Two kinds of customers, the second buying twenty times as fast (alpha / 20)."""
+    return simulate(3000, december=2.5, seed=5, alpha=np.where(FAST, 0.5, 10.0))
+
+
+def test_latent_classes_chosen_by_bic_sit_on_the_one_class_index(
+    two_kinds: dict[str, np.ndarray],
+) -> None:
+    """BIC takes two classes on the index of the one-class fit, whose multipliers are kept,
+    and the predictions are the mixture's on that clock."""
+    data, fast = two_kinds, FAST
+    columns = (data["x"], data["t_x"], data["T"])
+    base = BGNBD().fit(*columns)
+    model = fit_seasonal(base, *columns, SeasonalInputs(AS_OF, data["months"]))
+    assert isinstance(model.base, LatentClassModel)
+    assert model.note.startswith("2 latent classes chosen by BIC")
+    estimate, error = model.params_["dec"], model.standard_errors_["dec"]
+    assert estimate - 1.96 * error <= 2.5 <= estimate + 1.96 * error
+    op_recency, op_age = model._clock(data["t_x"], data["T"])
+    one_class = BGNBD().fit(data["x"], op_recency, op_age)  # on the same clock
+    month_term = float(data["months"] @ np.log(model.multipliers))
+    assert model.log_likelihood_ > one_class.log_likelihood_ + month_term + 50
+    horizon = model.operational_horizon(HOLDOUT_DAYS / 7.0)
+    np.testing.assert_allclose(
+        model.predict_purchases(HOLDOUT_DAYS / 7.0, *columns),
+        model.base.predict_purchases(horizon, data["x"], op_recency, op_age),
+        rtol=1e-12,
+    )
+    split = with_covariate(
+        model, *columns, encode_groups(fast.astype(object)), SeasonalInputs(AS_OF, data["months"])
+    )
+    assert "the groups split the one-class model" in split.note
+
+
+def test_above_the_joint_limit_the_classes_are_fitted_on_the_index_sample(
+    two_kinds: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seasonal_module, "JOINT_CUSTOMERS", 1500)
+    columns = (two_kinds["x"], two_kinds["t_x"], two_kinds["T"])
+    base = BGNBD().fit(*columns)
+    model = fit_seasonal(base, *columns, SeasonalInputs(AS_OF, two_kinds["months"]))
+    assert isinstance(model.base, LatentClassModel)
+    assert "random 1,500 of the 3,000 customers" in model.note
+    assert "2 latent classes chosen by BIC" in model.note and "index and sample" in model.note
+    predicted = model.predict_purchases(HOLDOUT_DAYS / 7.0, *columns)
+    assert np.all(np.isfinite(predicted))
+    assert abs(predicted.sum() / two_kinds["holdout"].sum() - 1) < 0.1

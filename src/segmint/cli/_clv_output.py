@@ -94,7 +94,7 @@ def show_params(fit_: ClvFit, day: dt.date) -> None:
         inner: Any = model
         while hasattr(inner, "base"):  # a seasonal or covariate form: its base model's name
             inner = inner.base
-        name = type(inner).__name__
+        name = getattr(inner, "title", type(inner).__name__)  # a mixture says its classes
         if label == "transactions" and fit_.covariate is not None:
             name += f" by {fit_.covariate} (p[group]: the group's p over the first group's)"
         view = Table(

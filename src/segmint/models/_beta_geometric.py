@@ -22,7 +22,7 @@ from segmint.models._base import (
     NewCustomerExpectation,
     distinct_pairs,
 )
-from segmint.models._beta_geometric_likelihood import log_likelihood
+from segmint.models._beta_geometric_likelihood import log_likelihood, row_log_likelihood
 from segmint.models._optimize import Curvature
 from segmint.models._special import nbinom_pmf_sf, scaled_hyp2f1
 from segmint.models._validation import FloatArray, check_integer_counts
@@ -39,6 +39,12 @@ class BetaGeometricModel(NewCustomerExpectation, ContinuousTimeModel):
         :mod:`segmint.models._beta_geometric_likelihood`)."""
         ll, grad, _ = log_likelihood(theta, data, self.shift, hessian=False)
         return ll, grad
+
+    def _row_log_likelihood(
+        self, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """Each (x, t_x, T) row's log-likelihood at ``theta``, unweighted."""
+        return row_log_likelihood(theta, x, t_x, T, self.shift)
 
     def _curvature(self, data: Histories) -> Curvature:
         """The log-likelihood with its analytic Hessian: exact Newton steps, analytic errors."""

@@ -93,6 +93,29 @@ def log_likelihood(
     return float(ll), grad, _curvature(theta, data, n, sums)
 
 
+def row_log_likelihood(
+    theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, shift: int
+) -> FloatArray:
+    """Each row's own log-likelihood at ``theta`` = (r, alpha, a, b), unweighted: the terms
+    :func:`log_likelihood` sums, one value per (x, t_x, T) row. A finite mixture needs them
+    per customer (its class posteriors, :mod:`segmint.models.latent_class`)."""
+    r, alpha, a, b = theta
+    n = x + shift
+    can_drop = n > 0
+    log_stay = (
+        gammaln(r + x)
+        - gammaln(r)
+        + gammaln(b + n)
+        - gammaln(b)
+        + gammaln(a + b)
+        - gammaln(a + b + n)
+    )
+    log_aT = np.log(alpha + T)
+    gap = (r + x) * (log_aT - np.log(alpha + t_x))
+    z = np.where(can_drop, np.log(a) - np.log(b + np.where(can_drop, n, 1.0) - 1) + gap, -np.inf)
+    return np.asarray(log_stay + r * np.log(alpha) - (r + x) * log_aT + np.logaddexp(0.0, z))
+
+
 def _curvature(theta: FloatArray, data: Histories, n: FloatArray, sums: FloatArray) -> FloatArray:
     """The Hessian of :func:`log_likelihood` at ``theta`` from its row sums (``sums[8:]``)."""
     r, alpha, a, b = theta
