@@ -72,8 +72,8 @@ while requests hold more (see :class:`segmint.views.warmup.Warmer`), except the 
 copied whole, built beside the summaries (about 0.17 GB at a million customers); a retry of
 summaries a failed warm-up left out, which runs while that warm-up's copies are held, keeps
 the serving cap. At 1GB with those four copies the server's peak at a million customers
-came within 10 MiB of 2 × 10⁹ bytes; at 900MB the summaries take as long and the peak is
-about 150 MiB lower (docs/dashboard.md). Under 512MB those summaries spill to disk: at a
+came within 10 MiB of 2 × 10⁹ bytes (resident memory sampled while warming); at 900MB the
+summaries took as long (docs/dashboard.md). Under 512MB those summaries spill to disk: at a
 million customers 4.7 CPU s more, about 2 s of the warm-up's wall time.
 ``SEGMINT_MEMORY_LIMIT`` sets one cap for both (one under 900MB lowers the warm-up's too)."""
 

@@ -134,7 +134,10 @@ def test_too_many_groups_are_summed_per_segmentation(monkeypatch: pytest.MonkeyP
     found = per.sums("spend", spend_sums)
     own = OneSegmentation(members_of(table, "rfm")).sums("spend", spend_sums)
     pd.testing.assert_frame_equal(in_order(found), in_order(own))
-    assert sums.of("tiers") is None  # its profile sums its own members
+    assert sums._found["spend"] is None  # this aggregate is summed per segmentation
+    few = per.sums("a", lambda t: {"n": t.count()}, lambda t, keys: t.filter(t.customer_id == "a"))
+    assert few.segment.tolist() == ["hi"] and few.n.tolist() == [1]
+    assert sums._found["a"] is not None  # one group: summed at once
 
 
 @settings(max_examples=30, deadline=None)

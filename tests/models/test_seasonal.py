@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 
 from segmint.exceptions import ModelInputError
 from segmint.models import BGNBD, ParetoNBD
@@ -265,3 +266,9 @@ def test_above_the_joint_limit_the_classes_are_fitted_on_the_index_sample(
     predicted = model.predict_purchases(HOLDOUT_DAYS / 7.0, *columns)
     assert np.all(np.isfinite(predicted))
     assert abs(predicted.sum() / two_kinds["holdout"].sum() - 1) < 0.1
+    # the log-likelihood is the mixture's on every customer, like the one-class model's
+    op_recency, op_age = model._clock(two_kinds["t_x"], two_kinds["T"])
+    joint = model.base.class_log_likelihoods(two_kinds["x"], op_recency, op_age)
+    month_term = float(two_kinds["months"] @ np.log(model.multipliers))
+    every = float(logsumexp(joint, axis=1).sum()) + month_term
+    assert model.log_likelihood_ == pytest.approx(every, rel=1e-9)

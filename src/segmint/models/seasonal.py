@@ -55,7 +55,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike
+from scipy.special import logsumexp
 
 from segmint.exceptions import ModelInputError
 from segmint.models._base import Histories
@@ -255,7 +257,7 @@ def fit_seasonal(
         "the base parameters on all of them with it"
     )
     model = SeasonalModel(refit, (params, errors, log_likelihood), inputs.as_of, note)
-    return _with_classes(model, x[rows], exposure_recency[rows], exposure_age[rows], months * share)
+    return _with_classes(model, x, exposure_recency, exposure_age, months, rows)
 
 
 def _with_classes(
@@ -264,6 +266,7 @@ def _with_classes(
     exposure_recency: FloatArray,
     exposure_age: FloatArray,
     months: FloatArray,
+    sample: npt.NDArray[np.int64] | None = None,
 ) -> SeasonalModel:
     """``model`` with its base a mixture of latent classes on its clock, if BIC prefers
     one (:func:`segmint.models.latent_class_fit.choose_classes`), else ``model``.
@@ -271,19 +274,31 @@ def _with_classes(
     The index is held where the one-class fit put it: given it, the purchase-month term
     does not depend on the classes, so this maximises over the classes on its clock (a
     two-step estimate, as :func:`with_covariate`), and the multipliers keep the one-class
-    fit's standard errors. Only the BG/NBD and MBG/NBD forms; above
-    :data:`JOINT_CUSTOMERS` customers the classes are fitted on the index's sample.
+    fit's standard errors. Only the BG/NBD and MBG/NBD forms. With ``sample`` (the rows of
+    the index's sample, above :data:`JOINT_CUSTOMERS` customers) the classes are chosen on
+    it, against the one-class model fitted on the same rows (BIC compares maxima on the same
+    data), and the log-likelihood reported is the mixture's on every customer, like the
+    other models'.
     """
     if not isinstance(model.base, BetaGeometricModel):
         return model
     index = model.multipliers
-    choice = choose_classes(model.base, x, exposure_recency @ index, exposure_age @ index)
+    op_recency, op_age = exposure_recency @ index, exposure_age @ index
+    pooled, chosen = model.base, (x, op_recency, op_age)
+    if sample is not None:
+        chosen = (x[sample], op_recency[sample], op_age[sample])
+        pooled = copy.deepcopy(model.base).fit(*chosen)
+    choice = choose_classes(pooled, *chosen)
     if choice.n_classes == 1:
         return model
     months_kept = MONTH_NAMES[1:]
     params = {**choice.model.params_, **{m: model.params_[m] for m in months_kept}}
     errors = {**choice.standard_errors, **{m: model.standard_errors_[m] for m in months_kept}}
-    log_likelihood = choice.log_likelihood + float(months @ np.log(index))
+    fitted = choice.log_likelihood
+    if sample is not None:
+        joint = choice.model.class_log_likelihoods(x, op_recency, op_age)
+        fitted = float(logsumexp(joint, axis=1).sum())
+    log_likelihood = fitted + float(months @ np.log(index))
     shares = ", ".join(f"{share:.2f}" for share in choice.model.shares)
     note = (
         f"{choice.n_classes} latent classes chosen by BIC (shares {shares}), fitted on the "
