@@ -159,10 +159,7 @@ def profile(
     """
     _check_parameters(min_share, min_members, cost_to_serve)
     day = base.resolve_date(mart, segmentation, as_of)
-    if shared is not None and shared.as_of == day:  # its members as joined there, if they are
-        who = shared.members(mart, segmentation)
-    else:
-        who = base.members(mart, segmentation, day)
+    who = _members_of(mart, segmentation, day, shared)
     features = base.features_as_of(mart, day)
     if by is not None:
         who = base.crossed(mart, who, features, by, day)
@@ -188,6 +185,16 @@ def profile(
         small=_small(overview, min_share, min_members),
         history_start=history_start,
     )
+
+
+def _members_of(
+    mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None
+) -> ir.Table:
+    """The members of ``segmentation`` as of ``day``: as the date's shared facts joined them
+    when they did (no statement on the mart), else the stored assignments."""
+    if shared is not None and shared.as_of == day:
+        return shared.members(mart, segmentation)
+    return base.members(mart, segmentation, day)
 
 
 def _charged(
