@@ -187,9 +187,7 @@ def profile(
     )
 
 
-def _members_of(
-    mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None
-) -> ir.Table:
+def _members_of(mart: Mart, segmentation: str, day: dt.date, shared: DayFacts | None) -> ir.Table:
     """The members of ``segmentation`` as of ``day``: as the date's shared facts joined them
     when they did (no statement on the mart), else the stored assignments."""
     if shared is not None and shared.as_of == day:
