@@ -9,7 +9,9 @@ from segmint.features.orders import purchase_orders
 from segmint.insight import profile
 from segmint.insight.day_facts import channel_orders, day_facts
 from segmint.insight.money import year_start
+from segmint.insight.segment_sums import OneSegmentation
 from segmint.mart import Mart
+from segmint.segmentation import store
 
 from .conftest import AS_OF, EARLIER, assert_same_profile
 
@@ -33,3 +35,20 @@ def test_orders_per_channel_add_up_to_the_year_s_purchase_orders(mart: Mart) -> 
     assert int(counted.orders.sum()) == int(year.count().execute()) > 0
     assert not counted.duplicated(["customer_id", "channel"]).any()
     assert (counted.channel == counted.channel.str.lower().str.strip()).all()
+
+
+def test_sums_per_segment_are_of_the_joined_members_when_they_hold_the_segmentation(
+    mart: Mart,
+) -> None:
+    with day_facts(mart, AS_OF, ["tiers"]) as shared:
+        joined, own = shared.per_segment(mart, "tiers"), shared.per_segment(mart, "style")
+        assert shared.joined is not None
+        assert not isinstance(joined, OneSegmentation) and isinstance(own, OneSegmentation)
+        for per, name in ((joined, "tiers"), (own, "style")):
+            found = (
+                per.sums("members", lambda table: {"n": table.count()})
+                .set_index("segment")
+                .n.sort_index()
+            )
+            members = store.assignments(mart, name, AS_OF).to_pandas()
+            assert found.to_dict() == members.segment.value_counts().sort_index().to_dict()

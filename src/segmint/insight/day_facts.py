@@ -32,6 +32,7 @@ from segmint.features.orders import cancelled_only, purchase_orders
 from segmint.insight.joined_members import JoinedMembers, joined_members
 from segmint.insight.members import UNKNOWN, features_as_of
 from segmint.insight.money import customer_value, year_spend, year_start
+from segmint.insight.segment_sums import OneSegmentation, PerSegment
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -76,6 +77,14 @@ class DayFacts:
         if joined is not None and segmentation in joined.columns:
             return joined.described(segmentation).select("customer_id", "segment")
         return store.assignments(mart, segmentation, self.as_of)
+
+    def per_segment(self, mart: Mart, segmentation: str) -> PerSegment:
+        """Sums per segment of the members of ``segmentation`` as of the date: with the
+        other segmentations joined at once when the joined table holds it, else of its own
+        members (:meth:`members`)."""
+        joined = self.joined
+        found = None if joined is None else joined.sums.of(segmentation)
+        return OneSegmentation(self.members(mart, segmentation)) if found is None else found
 
     def cancelled_only(self, mart: Mart) -> ir.Table:
         """``customer_id`` of those who ordered and cancelled every order by the date."""

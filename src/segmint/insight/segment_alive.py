@@ -27,7 +27,7 @@ import pandas as pd
 from segmint.features import stored_dates
 from segmint.features.btyd import btyd_summary
 from segmint.insight.day_facts import DayFacts
-from segmint.insight.segment_sums import OneSegmentation
+from segmint.insight.segment_sums import OneSegmentation, PerSegment
 from segmint.mart import Mart
 from segmint.segmentation import store
 
@@ -83,13 +83,10 @@ def segment_p_alive(
     repeat_only = model.split("+")[0].split("-")[0] == DROPOUT_AFTER_REPEAT
     if repeat_only:
         mine = mine.semi_join(_repeat_buyers(mart, day), "customer_id")
-    joined = None if shared is None else shared.joined
-    per = None if joined is None else joined.sums.of(segmentation)
-    if per is None:
-        if shared is None:
-            per = OneSegmentation(store.assignments(mart, segmentation, day))
-        else:
-            per = OneSegmentation(shared.members(mart, segmentation))
+    if shared is None:
+        per: PerSegment = OneSegmentation(store.assignments(mart, segmentation, day))
+    else:
+        per = shared.per_segment(mart, segmentation)
     sums = per.sums(
         ("p_alive", model, repeat_only),
         lambda scored: {"total": scored.value.sum(), "scored": scored.value.count()},

@@ -37,8 +37,7 @@ def segment_cancelled(
         cancelled = cancelled_only(mart, day)
     else:
         shared.check(day)
-        found = None if shared.joined is None else shared.joined.sums.of(segmentation)
-        per = OneSegmentation(shared.members(mart, segmentation)) if found is None else found
+        per = shared.per_segment(mart, segmentation)
         cancelled = shared.cancelled_only(mart)
 
     def measures(members: ir.Table) -> dict[str, ir.Value]:

@@ -94,6 +94,11 @@ class SegmentSums:
     columns: dict[str, tuple[str, str]]
     _found: dict[Hashable, pd.DataFrame | None] = field(default_factory=dict, repr=False)
 
+    @property
+    def keys(self) -> list[str]:
+        """Every segmentation's segment column and member flag: what the groups are of."""
+        return [name for pair in self.columns.values() for name in pair]
+
     def of(self, segmentation: str) -> PerSegment | None:
         """The sums of ``segmentation`` (None: not among the segmentations)."""
         return _OneOf(self, segmentation) if segmentation in self.columns else None
@@ -106,7 +111,7 @@ class SegmentSums:
         than :data:`MOST_GROUPS` (a text attribute of many values, say: no more than that
         many are read). Not locked: the table is one cursor's, used by one thread."""
         if key not in self._found:
-            keys = [name for pair in self.columns.values() for name in pair]
+            keys = self.keys
             source = rows(self.table, keys)
             by = keys if value is None else [*keys, value(source).name("value")]
             summed = source.group_by(by).aggregate(**measures(source))
@@ -138,9 +143,6 @@ class _OneOf:
             )
         mine = grouped[grouped[member].notna()].rename(columns={segment: "segment"})
         by = ["segment"] if value is None else ["segment", "value"]
-        names = [c for c in grouped.columns if c not in (*self._keys(), "value")]
+        names = [c for c in grouped.columns if c not in (*self.sums_of.keys, "value")]
         summed = mine.groupby(by, dropna=False, sort=False)[names].sum(min_count=1)
         return summed.reset_index().astype({column: mine[column].dtype for column in by})
-
-    def _keys(self) -> list[str]:
-        return [name for pair in self.sums_of.columns.values() for name in pair]
